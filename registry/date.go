@@ -1,0 +1,144 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date with no time of day and no zone, written
+// YYYY-MM-DD. COR terms, expiries and status changes are calendar dates:
+// a certificate that expires on 2027-03-31 is valid through that whole day
+// wherever the question is asked. Callers that start from an instant convert
+// it with DateOf in the zone they document (corfed uses the issuing
+// jurisdiction's civil date, see README "Dates").
+//
+// The zero Date means "unset".
+type Date struct {
+	y int
+	m time.Month
+	d int
+}
+
+// NewDate returns the date y-m-d. It does not normalise: use ParseDate for
+// input that may be impossible.
+func NewDate(y int, m time.Month, d int) Date { return Date{y, m, d} }
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// ParseDate parses YYYY-MM-DD and rejects impossible dates (2027-02-30).
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 {
+		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("date %q: want a real calendar date as YYYY-MM-DD", s)
+	}
+	if t.Year() < 1900 || t.Year() > 2999 {
+		return Date{}, fmt.Errorf("date %q: year out of range 1900-2999", s)
+	}
+	return DateOf(t), nil
+}
+
+// MustDate is ParseDate for constants in tests and examples; it panics on error.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func (d Date) IsZero() bool { return d.y == 0 }
+
+func (d Date) Year() int         { return d.y }
+func (d Date) Month() time.Month { return d.m }
+func (d Date) Day() int          { return d.d }
+
+// Time returns midnight UTC at the start of d.
+func (d Date) Time() time.Time { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.UTC) }
+
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.y, int(d.m), d.d)
+}
+
+// Compare returns -1, 0 or +1.
+func (d Date) Compare(e Date) int {
+	switch {
+	case d.y != e.y:
+		return cmp3(d.y, e.y)
+	case d.m != e.m:
+		return cmp3(int(d.m), int(e.m))
+	default:
+		return cmp3(d.d, e.d)
+	}
+}
+
+func cmp3(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
+func (d Date) After(e Date) bool  { return d.Compare(e) > 0 }
+
+// AddDays returns d plus n days (n may be negative).
+func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
+
+// AddMonths returns the same day n months later, clamped to the end of the
+// target month (2026-01-31 + 1 month = 2026-02-28), the way terms and caps
+// are counted on paper.
+func (d Date) AddMonths(n int) Date {
+	first := time.Date(d.y, d.m, 1, 0, 0, 0, 0, time.UTC).AddDate(0, n, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	day := d.d
+	if day > last {
+		day = last
+	}
+	return Date{first.Year(), first.Month(), day}
+}
+
+// Min returns the earlier of d and e, ignoring zero dates.
+func Min(d, e Date) Date {
+	switch {
+	case d.IsZero():
+		return e
+	case e.IsZero():
+		return d
+	case e.Before(d):
+		return e
+	}
+	return d
+}
+
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	p, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
+// MarshalJSON writes "" for the zero date so that omitempty-free structs
+// stay readable; use `omitzero` on optional fields.
+func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }

@@ -1,0 +1,80 @@
+package registry
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Envelope is the JWS payload of one entry: one version of one record,
+// placed in the issuing node's sequence. It is encoded as canonical JSON:
+// encoding/json of this struct (members in this order, no insignificant
+// white space, HTML characters not escaped), so the bytes are reproducible.
+type Envelope struct {
+	Iss    Jurisdiction    `json:"iss"`  // the issuing node's jurisdiction
+	Seq    uint64          `json:"seq"`  // node-wide sequence number, from 1, no gaps
+	Kind   Kind            `json:"kind"` // what Record holds
+	ID     string          `json:"id"`   // the record id, unique per (iss, kind)
+	Ver    uint64          `json:"ver"`  // the record version, from 1
+	Iat    int64           `json:"iat"`  // when the node signed it, Unix seconds
+	Record json.RawMessage `json:"record"`
+}
+
+// Time returns Iat as a time.
+func (e Envelope) Time() time.Time { return time.Unix(e.Iat, 0).UTC() }
+
+// Entry is a stored, signed record version: the envelope's metadata next to
+// the compact JWS whose payload is the envelope. JWS is the authority; the
+// other fields are a decoded copy for indexing and reading.
+type Entry struct {
+	Iss    Jurisdiction    `json:"iss"`
+	Seq    uint64          `json:"seq"`
+	Kind   Kind            `json:"kind"`
+	ID     string          `json:"id"`
+	Ver    uint64          `json:"ver"`
+	Iat    int64           `json:"iat"`
+	Record json.RawMessage `json:"record"`
+	JWS    string          `json:"jws"`
+}
+
+// Envelope returns the envelope e was signed over.
+func (e Entry) Envelope() Envelope {
+	return Envelope{Iss: e.Iss, Seq: e.Seq, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Iat: e.Iat, Record: e.Record}
+}
+
+// Ref points at one signed entry. Decisions and proofs cite records by Ref.
+type Ref struct {
+	Iss  Jurisdiction `json:"iss"`
+	Kind Kind         `json:"kind"`
+	ID   string       `json:"id"`
+	Ver  uint64       `json:"ver"`
+	Seq  uint64       `json:"seq"`
+}
+
+// Ref returns a reference to e.
+func (e Entry) Ref() Ref { return Ref{Iss: e.Iss, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Seq: e.Seq} }
+
+// EncodeEnvelope returns the canonical JSON of env.
+func EncodeEnvelope(env Envelope) ([]byte, error) {
+	return marshalCanonical(env)
+}
+
+func marshalCanonical(v any) ([]byte, error) {
+	var buf jsonBuffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := buf.b
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	return b, nil
+}
+
+// Canonical returns the canonical JSON encoding of v (see Envelope).
+func Canonical(v any) ([]byte, error) { return marshalCanonical(v) }
+
+type jsonBuffer struct{ b []byte }
+
+func (w *jsonBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }

@@ -1,0 +1,48 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds. Domain packages wrap one of these with context
+// (fmt.Errorf("certificate %s: %w", id, ErrNotFound)); the openapi package
+// maps each kind to an HTTP status in one table. Anything that wraps none of
+// them is an internal error and is never shown to a client in detail.
+var (
+	// ErrNotFound: the record, entry or key does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the write contradicts what is stored (duplicate id,
+	// stale version, a status change that the current status forbids).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: the input is malformed or breaks a rule of the domain.
+	ErrInvalid = errors.New("invalid")
+	// ErrUnverified: a signature, token or proof does not verify against the
+	// keys we trust, or uses an algorithm or header we do not allow.
+	ErrUnverified = errors.New("unverified")
+	// ErrUnauthenticated: no credential, or one that is malformed or expired.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden: the caller is known but may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable: a dependency (a peer, the disk) cannot answer now.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// ValidationError says which field of an input is wrong and why. It wraps
+// ErrInvalid, so errors.Is(err, ErrInvalid) holds.
+type ValidationError struct {
+	Field  string // JSON path of the offending field, e.g. "body.employer_bn"
+	Reason string // a sentence for a person
+	Value  any    // the offending value, when it is safe to echo
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Field, e.Reason)
+}
+
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Invalid returns a *ValidationError for field.
+func Invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,171 @@
+package registry
+
+import "encoding/json"
+
+// Kind names a type of record. It is part of every signed entry.
+type Kind string
+
+const (
+	KindEmployer    Kind = "employer"
+	KindCP          Kind = "certifying_partner"
+	KindCertificate Kind = "certificate"
+	KindEquivalency Kind = "equivalency"
+	KindAgreement   Kind = "agreement"  // a reciprocity agreement, signed by every party
+	KindHostRules   Kind = "host_rules" // one jurisdiction's recognition rules
+	KindKey         Kind = "key"        // a node announces a new signing key
+)
+
+// Kinds lists every record kind.
+var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey}
+
+// WCBAccount is an employer's account with one province's workers'
+// compensation board. Certification is per WCB account in SK and ON.
+type WCBAccount struct {
+	Jurisdiction  Jurisdiction `json:"jurisdiction"`
+	Number        string       `json:"number"`
+	IndustryCodes []string     `json:"industry_codes,omitempty"`
+}
+
+// Employer is an employer known to a node, keyed by its BN9.
+type Employer struct {
+	BN             string       `json:"bn"`
+	LegalName      string       `json:"legal_name"`
+	OperatingNames []string     `json:"operating_names,omitempty"`
+	WCBAccounts    []WCBAccount `json:"wcb_accounts,omitempty"`
+	SizeBand       string       `json:"size_band,omitempty"` // "small" (SECOR-eligible) or "standard"
+	EmployeeCount  int          `json:"employee_count,omitempty"`
+}
+
+// CP statuses.
+const (
+	CPActive     = "active"
+	CPSuspended  = "suspended"
+	CPTerminated = "terminated"
+)
+
+// CertifyingPartner is an organisation (a safety association) that audits
+// employers and issues CORs under a province's program.
+type CertifyingPartner struct {
+	ID      string   `json:"id"` // short code, e.g. "ACSA"
+	Name    string   `json:"name"`
+	Sectors []string `json:"sectors,omitempty"` // industry codes or sector names it certifies
+	Status  string   `json:"status"`
+}
+
+// Programs.
+const (
+	ProgramCOR   = "COR"
+	ProgramSECOR = "SECOR"
+)
+
+// Certificate bases.
+const (
+	BasisAudit       = "audit"
+	BasisEquivalency = "iso_equivalency"
+)
+
+// Certificate statuses. They map to IAF CertSearch's active / suspended /
+// withdrawn / expired (see IAFStatus).
+const (
+	StatusPending    = "pending"
+	StatusActive     = "active"
+	StatusSuspended  = "suspended" // under review (Employer Review)
+	StatusCancelled  = "cancelled" // e.g. missed maintenance audit
+	StatusRevoked    = "revoked"
+	StatusExpired    = "expired"
+	StatusSuperseded = "superseded"
+)
+
+// Status change actions, as a client asks for them.
+const (
+	ActionSuspend   = "suspend"
+	ActionCancel    = "cancel"
+	ActionRevoke    = "revoke"
+	ActionReinstate = "reinstate"
+	ActionExpire    = "expire"
+	ActionSupersede = "supersede"
+	ActionActivate  = "activate" // pending -> active
+)
+
+// StatusChange is one step of a certificate's status history.
+type StatusChange struct {
+	Status string `json:"status"`
+	On     Date   `json:"on"` // the calendar date the status takes effect
+	Reason string `json:"reason"`
+	// SupersededBy names the certificate that replaces this one.
+	SupersededBy string `json:"superseded_by,omitempty"`
+}
+
+// Certificate is a COR or SECOR issued by a certifying partner of the node's
+// jurisdiction. Each version carries the whole status history, so any
+// version answers "what was the status on date D" as that version knew it.
+type Certificate struct {
+	ID            string         `json:"id"`
+	Jurisdiction  Jurisdiction   `json:"jurisdiction"`
+	Issuer        string         `json:"issuer"` // CP id
+	Number        string         `json:"number"`
+	Program       string         `json:"program"` // COR or SECOR
+	EmployerBN    string         `json:"employer_bn"`
+	WCBAccounts   []string       `json:"wcb_accounts,omitempty"`
+	IndustryScope []string       `json:"industry_scope,omitempty"` // industry codes (NAICS or the board's)
+	Sector        string         `json:"sector,omitempty"`         // e.g. "construction", "energy"
+	Basis         string         `json:"basis"`                    // audit or iso_equivalency
+	BasisRef      string         `json:"basis_ref,omitempty"`      // audit id, or the equivalency record id
+	IssuedOn      Date           `json:"issued_on"`
+	TermMonths    int            `json:"term_months"` // 36, or 12 for 3-11 months of documentation
+	DocMonths     int            `json:"documentation_months,omitempty"`
+	ExpiresOn     Date           `json:"expires_on"`
+	Status        string         `json:"status"`
+	StatusReason  string         `json:"status_reason,omitempty"`
+	History       []StatusChange `json:"history"`
+}
+
+// Standards accepted as equivalent to COR in some jurisdictions.
+const (
+	StdISO45001  = "ISO 45001:2018"
+	StdCSAZ45001 = "CSA Z45001:19"
+	StdCSAZ1000  = "CSA Z1000:14"
+)
+
+// Standards lists every standard an equivalency record may name.
+var Standards = []string{StdISO45001, StdCSAZ45001, StdCSAZ1000}
+
+// Equivalency decisions.
+const (
+	DecisionPending  = "pending"
+	DecisionAccepted = "accepted"
+	DecisionRejected = "rejected"
+)
+
+// Equivalency records an employer's ISO/CSA 45001 certification and the
+// node's decision on it.
+type Equivalency struct {
+	ID                   string         `json:"id"`
+	EmployerBN           string         `json:"employer_bn"`
+	Standard             string         `json:"standard"`
+	ExternalNumber       string         `json:"external_number"`
+	CertificationBody    string         `json:"certification_body"`
+	AccreditationBody    string         `json:"accreditation_body,omitempty"`
+	IAFAccredited        bool           `json:"iaf_accredited"`
+	ValidFrom            Date           `json:"valid_from"`
+	ValidTo              Date           `json:"valid_to"`
+	ScopeText            string         `json:"scope_text,omitempty"`
+	IndustryCodes        []string       `json:"industry_codes,omitempty"`
+	Provinces            []Jurisdiction `json:"provinces,omitempty"`
+	ScopeAligned         bool           `json:"scope_aligned"` // the audit scope covers the employer's operations
+	Decision             string         `json:"decision"`
+	ResultingCertificate string         `json:"resulting_certificate,omitempty"`
+	Status               string         `json:"status"` // active, suspended, withdrawn, expired (IAF vocabulary)
+	History              []StatusChange `json:"history,omitempty"`
+}
+
+// KeyAnnouncement is the record a node publishes, signed by a key its peers
+// already pin, to introduce a new signing key (rotation).
+type KeyAnnouncement struct {
+	KID    string          `json:"kid"`
+	Alg    string          `json:"alg"`
+	JWK    json.RawMessage `json:"jwk"` // the public JWK
+	Status string          `json:"status"`
+	// Replaces is the kid of the key this one follows, "" for the first.
+	Replaces string `json:"replaces,omitempty"`
+}

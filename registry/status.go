@@ -1,0 +1,90 @@
+package registry
+
+// StatusOn returns the certificate's status on calendar date d as this
+// version of the record knows it: "" before it was issued, then the last
+// history step taking effect on or before d, and StatusExpired after
+// ExpiresOn (a certificate is valid through its expiry date) unless it had
+// already ended otherwise.
+func (c Certificate) StatusOn(d Date) string {
+	if d.Before(c.IssuedOn) {
+		return ""
+	}
+	st := StatusActive
+	for _, h := range c.History {
+		if h.On.After(d) {
+			break
+		}
+		st = h.Status
+	}
+	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) && (st == StatusActive || st == StatusSuspended || st == StatusPending) {
+		return StatusExpired
+	}
+	return st
+}
+
+// ActiveOn reports whether the certificate is active on d.
+func (c Certificate) ActiveOn(d Date) bool { return c.StatusOn(d) == StatusActive }
+
+// Terminal reports whether no further status change may follow status s.
+func Terminal(s string) bool {
+	switch s {
+	case StatusCancelled, StatusRevoked, StatusExpired, StatusSuperseded:
+		return true
+	}
+	return false
+}
+
+// transitions maps an action to the statuses it may start from and the
+// status it leads to.
+var transitions = map[string]struct {
+	from []string
+	to   string
+}{
+	ActionActivate:  {[]string{StatusPending}, StatusActive},
+	ActionSuspend:   {[]string{StatusActive}, StatusSuspended},
+	ActionReinstate: {[]string{StatusSuspended}, StatusActive},
+	ActionCancel:    {[]string{StatusPending, StatusActive, StatusSuspended}, StatusCancelled},
+	ActionRevoke:    {[]string{StatusActive, StatusSuspended}, StatusRevoked},
+	ActionExpire:    {[]string{StatusActive, StatusSuspended}, StatusExpired},
+	ActionSupersede: {[]string{StatusActive}, StatusSuperseded},
+}
+
+// Actions lists the status change actions.
+var Actions = []string{ActionActivate, ActionSuspend, ActionReinstate, ActionCancel, ActionRevoke, ActionExpire, ActionSupersede}
+
+// Transition returns the status that action leads to from status from, or
+// an error wrapping ErrConflict when the action is not allowed from there
+// (ErrInvalid for an unknown action).
+func Transition(from, action string) (string, error) {
+	t, ok := transitions[action]
+	if !ok {
+		return "", Invalid("body.action", "unknown action %q (one of activate, suspend, reinstate, cancel, revoke, expire, supersede)", action)
+	}
+	for _, f := range t.from {
+		if f == from {
+			return t.to, nil
+		}
+	}
+	return "", &ConflictError{Reason: "cannot " + action + " a certificate that is " + from}
+}
+
+// ConflictError explains a conflict; it wraps ErrConflict.
+type ConflictError struct{ Reason string }
+
+func (e *ConflictError) Error() string { return e.Reason }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// IAFStatus maps a certificate status to IAF CertSearch's vocabulary.
+func IAFStatus(s string) string {
+	switch s {
+	case StatusActive:
+		return "active"
+	case StatusSuspended:
+		return "suspended"
+	case StatusExpired:
+		return "expired"
+	case StatusCancelled, StatusRevoked, StatusSuperseded:
+		return "withdrawn"
+	}
+	return ""
+}

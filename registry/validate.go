@@ -1,0 +1,284 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on free text, so that a record stays small and a feed page bounded.
+const (
+	MaxNameLen   = 200
+	MaxReasonLen = 500
+	MaxTextLen   = 2000
+	MaxListLen   = 50
+)
+
+func checkText(field, s string, min, max int) error {
+	n := utf8.RuneCountInString(s)
+	if !utf8.ValidString(s) {
+		return Invalid(field, "not valid UTF-8")
+	}
+	if strings.TrimSpace(s) == "" && min > 0 {
+		return Invalid(field, "required")
+	}
+	if n > max {
+		return Invalid(field, "at most %d characters, got %d", max, n)
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' {
+			return Invalid(field, "control characters are not allowed")
+		}
+	}
+	return nil
+}
+
+func checkList[T any](field string, xs []T, each func(string, T) error) error {
+	if len(xs) > MaxListLen {
+		return Invalid(field, "at most %d items, got %d", MaxListLen, len(xs))
+	}
+	for i, x := range xs {
+		if err := each(fmt.Sprintf("%s[%d]", field, i), x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkIndustryCode(field, s string) error {
+	if !naicsRE.MatchString(s) {
+		return Invalid(field, "an industry code has 2 to 6 digits, got %q", s)
+	}
+	return nil
+}
+
+func checkJurisdiction(field string, j Jurisdiction) error {
+	if _, err := ParseJurisdiction(string(j)); err != nil {
+		return Invalid(field, "%v", err)
+	}
+	return nil
+}
+
+// Validate checks an employer record on its own.
+func (e Employer) Validate() error {
+	if err := CheckBN("body.bn", e.BN); err != nil {
+		return err
+	}
+	if err := checkText("body.legal_name", e.LegalName, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkList("body.operating_names", e.OperatingNames, func(f, s string) error { return checkText(f, s, 1, MaxNameLen) }); err != nil {
+		return err
+	}
+	if err := checkList("body.wcb_accounts", e.WCBAccounts, func(f string, a WCBAccount) error {
+		if err := checkJurisdiction(f+".jurisdiction", a.Jurisdiction); err != nil {
+			return err
+		}
+		if !wcbRE.MatchString(a.Number) {
+			return Invalid(f+".number", "a WCB account number has 3 to 20 letters, digits or dashes")
+		}
+		return checkList(f+".industry_codes", a.IndustryCodes, checkIndustryCode)
+	}); err != nil {
+		return err
+	}
+	switch e.SizeBand {
+	case "", "small", "standard":
+	default:
+		return Invalid("body.size_band", "one of small, standard")
+	}
+	if e.EmployeeCount < 0 || e.EmployeeCount > 1_000_000 {
+		return Invalid("body.employee_count", "between 0 and 1000000")
+	}
+	return nil
+}
+
+// Validate checks a certifying partner record on its own.
+func (c CertifyingPartner) Validate() error {
+	if !codeRE.MatchString(c.ID) {
+		return Invalid("body.id", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. ACSA)")
+	}
+	if err := checkText("body.name", c.Name, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkList("body.sectors", c.Sectors, func(f, s string) error { return checkText(f, s, 1, 64) }); err != nil {
+		return err
+	}
+	switch c.Status {
+	case CPActive, CPSuspended, CPTerminated:
+	default:
+		return Invalid("body.status", "one of active, suspended, terminated")
+	}
+	return nil
+}
+
+// ExpiryFor returns the expiry of a certificate issued on d for term months.
+func ExpiryFor(issued Date, termMonths int) Date { return issued.AddMonths(termMonths) }
+
+// Validate checks a certificate record on its own: identifiers, program,
+// basis, the term rule and the expiry that follows from issue date and term,
+// and a consistent status history. Cross-record rules (the employer and CP
+// exist, the CP is active) are the node's.
+func (c Certificate) Validate() error {
+	if err := checkJurisdiction("body.jurisdiction", c.Jurisdiction); err != nil {
+		return err
+	}
+	if !codeRE.MatchString(c.Issuer) {
+		return Invalid("body.issuer", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+	}
+	if !numberRE.MatchString(c.Number) {
+		return Invalid("body.number", "a certificate number is 1 to 32 letters, digits, '.', '_' or '-'")
+	}
+	if c.ID != CertificateID(c.Issuer, c.Number) {
+		return Invalid("body.id", "must be %q", CertificateID(c.Issuer, c.Number))
+	}
+	switch c.Program {
+	case ProgramCOR, ProgramSECOR:
+	default:
+		return Invalid("body.program", "one of COR, SECOR")
+	}
+	if err := CheckBN("body.employer_bn", c.EmployerBN); err != nil {
+		return err
+	}
+	if err := checkList("body.wcb_accounts", c.WCBAccounts, func(f, s string) error {
+		if !wcbRE.MatchString(s) {
+			return Invalid(f, "a WCB account number has 3 to 20 letters, digits or dashes")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := checkList("body.industry_scope", c.IndustryScope, checkIndustryCode); err != nil {
+		return err
+	}
+	if err := checkText("body.sector", c.Sector, 0, 64); err != nil {
+		return err
+	}
+	switch c.Basis {
+	case BasisAudit:
+	case BasisEquivalency:
+		if c.BasisRef == "" {
+			return Invalid("body.basis_ref", "an ISO/CSA equivalency certificate names its equivalency record")
+		}
+	default:
+		return Invalid("body.basis", "one of audit, iso_equivalency")
+	}
+	if err := checkText("body.basis_ref", c.BasisRef, 0, 64); err != nil {
+		return err
+	}
+	if c.IssuedOn.IsZero() {
+		return Invalid("body.issued_on", "required (the last on-site day of the audit), as YYYY-MM-DD")
+	}
+	if c.DocMonths < 0 || c.DocMonths > 600 {
+		return Invalid("body.documentation_months", "between 0 and 600")
+	}
+	switch c.TermMonths {
+	case 36:
+		if c.DocMonths != 0 && c.DocMonths < 12 {
+			if c.DocMonths < 3 {
+				return Invalid("body.documentation_months", "at least 3 months of documentation are needed for any COR, got %d", c.DocMonths)
+			}
+			return Invalid("body.term_months", "with %d months of documentation (3 to 11) the term is 12 months, not 36", c.DocMonths)
+		}
+	case 12:
+		if c.DocMonths < 3 || c.DocMonths > 11 {
+			return Invalid("body.term_months", "a 1-year term is only for 3 to 11 months of documentation (documentation_months), got %d", c.DocMonths)
+		}
+	default:
+		return Invalid("body.term_months", "36 (3 years) or 12 (1 year, with 3 to 11 months of documentation), got %d", c.TermMonths)
+	}
+	want := ExpiryFor(c.IssuedOn, c.TermMonths)
+	if c.ExpiresOn.IsZero() {
+		return Invalid("body.expires_on", "required")
+	}
+	if !c.ExpiresOn.After(c.IssuedOn) {
+		return Invalid("body.expires_on", "expiry %s is not after the issue date %s", c.ExpiresOn, c.IssuedOn)
+	}
+	if c.ExpiresOn != want && c.ExpiresOn != want.AddDays(-1) {
+		return Invalid("body.expires_on", "a %d-month term issued on %s expires on %s (or the day before), not %s", c.TermMonths, c.IssuedOn, want, c.ExpiresOn)
+	}
+	return c.validateHistory()
+}
+
+func (c Certificate) validateHistory() error {
+	if len(c.History) == 0 {
+		return Invalid("body.history", "a certificate has at least its initial status")
+	}
+	if len(c.History) > 200 {
+		return Invalid("body.history", "at most 200 status changes")
+	}
+	allowed := []string{StatusPending, StatusActive, StatusSuspended, StatusCancelled, StatusRevoked, StatusExpired, StatusSuperseded}
+	var prev Date
+	for i, h := range c.History {
+		f := fmt.Sprintf("body.history[%d]", i)
+		if !slices.Contains(allowed, h.Status) {
+			return Invalid(f+".status", "unknown status %q", h.Status)
+		}
+		if h.On.IsZero() {
+			return Invalid(f+".on", "required")
+		}
+		if h.On.Before(c.IssuedOn) {
+			return Invalid(f+".on", "status change on %s is before the issue date %s", h.On, c.IssuedOn)
+		}
+		if h.On.Before(prev) {
+			return Invalid(f+".on", "status changes must be in date order")
+		}
+		prev = h.On
+		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
+			return err
+		}
+	}
+	last := c.History[len(c.History)-1]
+	if c.Status != last.Status {
+		return Invalid("body.status", "status %q differs from the last history step %q", c.Status, last.Status)
+	}
+	return nil
+}
+
+// Validate checks an equivalency record on its own.
+func (q Equivalency) Validate() error {
+	if err := CheckBN("body.employer_bn", q.EmployerBN); err != nil {
+		return err
+	}
+	if !slices.Contains(Standards, q.Standard) {
+		return Invalid("body.standard", "one of %q", Standards)
+	}
+	if !numberRE.MatchString(q.ExternalNumber) {
+		return Invalid("body.external_number", "1 to 32 letters, digits, '.', '_' or '-'")
+	}
+	if err := checkText("body.certification_body", q.CertificationBody, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("body.accreditation_body", q.AccreditationBody, 0, MaxNameLen); err != nil {
+		return err
+	}
+	if q.ValidFrom.IsZero() {
+		return Invalid("body.valid_from", "required, as YYYY-MM-DD")
+	}
+	if q.ValidTo.IsZero() {
+		return Invalid("body.valid_to", "required, as YYYY-MM-DD")
+	}
+	if !q.ValidTo.After(q.ValidFrom) {
+		return Invalid("body.valid_to", "valid_to %s is not after valid_from %s", q.ValidTo, q.ValidFrom)
+	}
+	if err := checkText("body.scope_text", q.ScopeText, 0, MaxTextLen); err != nil {
+		return err
+	}
+	if err := checkList("body.industry_codes", q.IndustryCodes, checkIndustryCode); err != nil {
+		return err
+	}
+	if err := checkList("body.provinces", q.Provinces, checkJurisdiction); err != nil {
+		return err
+	}
+	switch q.Decision {
+	case DecisionPending, DecisionAccepted, DecisionRejected:
+	default:
+		return Invalid("body.decision", "one of pending, accepted, rejected")
+	}
+	switch q.Status {
+	case "active", "suspended", "withdrawn", "expired":
+	default:
+		return Invalid("body.status", "one of active, suspended, withdrawn, expired")
+	}
+	return nil
+}
