@@ -1,0 +1,175 @@
+package boltstore
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"go.etcd.io/bbolt"
+)
+
+// Benchmarks report ratios against a baseline measured in the same run:
+// this machine is noisy, so absolute times are only indicative, and no test
+// asserts on them.
+
+const benchWriters = 64
+
+// runWriters calls op b.N times in total from benchWriters goroutines and
+// returns the elapsed time.
+func runWriters(b *testing.B, op func(i int64) error) time.Duration {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	b.ResetTimer()
+	start := time.Now()
+	for range benchWriters {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if err := op(i); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(start)
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkAppend measures durable appends per second from 64 goroutines:
+// the baseline is raw bbolt with one fsync'd transaction per put
+// (bbolt's DB.Update); "update" is this package's Update (group commit) and
+// Log.Append with two index keys. "x_baseline" is update's rate divided by
+// the baseline's, from the same run.
+func BenchmarkAppend(b *testing.B) {
+	var baseline float64
+	sample := encodeEntry(entry(1, registry.KindCertificate, "C000001", 1))
+
+	b.Run("baseline-bolt-update-per-put", func(b *testing.B) {
+		raw, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer raw.Close()
+		raw.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("entries")); return err })
+		d := runWriters(b, func(i int64) error {
+			return raw.Update(func(tx *bbolt.Tx) error {
+				return tx.Bucket([]byte("entries")).Put(u64(uint64(i)), sample)
+			})
+		})
+		baseline = float64(b.N) / d.Seconds()
+		b.ReportMetric(baseline, "appends/s")
+	})
+
+	b.Run("update-64-goroutines", func(b *testing.B) {
+		db, err := Open(filepath.Join(b.TempDir(), "store.db"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		d := runWriters(b, func(i int64) error {
+			id := fmt.Sprintf("C%06d", i)
+			return db.Update(bg, func(tx *Tx) error {
+				l := tx.Log("self")
+				e := entry(l.Size()+1, registry.KindCertificate, id, 1)
+				return l.Append(e, IndexKey{"number", id}, IndexKey{"bn", fmt.Sprint(i % 1000)})
+			})
+		})
+		rate := float64(b.N) / d.Seconds()
+		b.ReportMetric(rate, "appends/s")
+		if baseline > 0 {
+			b.ReportMetric(rate/baseline, "x_baseline")
+		}
+	})
+}
+
+// BenchmarkHashing measures what the Merkle log costs per appended entry:
+// "append" is a whole Log.Append (entry, record index, two index keys and
+// hashes) and "hashes-only" is tlog.StoredHashes plus the puts of the
+// hashes. Both run without fsync in transactions of 1000 entries, so they
+// measure CPU and page work, not the disk. "share_of_append" is
+// hashes-only's ns/entry divided by append's, from the same run.
+func BenchmarkHashing(b *testing.B) {
+	const perTx = 1000
+	var appendNs float64
+
+	b.Run("append", func(b *testing.B) {
+		db, err := Open(filepath.Join(b.TempDir(), "store.db"), Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		b.ResetTimer()
+		for done := 0; done < b.N; {
+			n := min(perTx, b.N-done)
+			err := db.UpdateAlone(bg, func(tx *Tx) error {
+				l := tx.Log("self")
+				for range n {
+					seq := l.Size() + 1
+					id := fmt.Sprintf("C%06d", seq)
+					if err := l.Append(entry(seq, registry.KindCertificate, id, 1),
+						IndexKey{"number", id}, IndexKey{"bn", fmt.Sprint(seq % 1000)}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			done += n
+		}
+		appendNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(appendNs, "ns/entry")
+	})
+
+	b.Run("hashes-only", func(b *testing.B) {
+		raw, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bbolt.Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer raw.Close()
+		raw.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket(bucketHashes); return err })
+		l := &Log{name: "bench"}
+		jws := make([][]byte, perTx)
+		for i := range jws {
+			jws[i] = []byte(entry(uint64(i+1), registry.KindCertificate, fmt.Sprintf("C%06d", i+1), 1).JWS)
+		}
+		b.ResetTimer()
+		for done := 0; done < b.N; {
+			n := min(perTx, b.N-done)
+			err := raw.Update(func(tx *bbolt.Tx) error {
+				hb := tx.Bucket(bucketHashes)
+				for i := range n {
+					if err := l.appendHashes(hb, int64(done+i), jws[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			done += n
+		}
+		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(ns, "ns/entry")
+		if appendNs > 0 {
+			b.ReportMetric(ns/appendNs, "share_of_append")
+		}
+	})
+}

@@ -1,0 +1,217 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// FormatVersion is the on-disk format version this build writes and reads
+// (see the package documentation).
+const FormatVersion = 1
+
+// Default option values.
+const (
+	DefaultMaxBatchDelay = 2 * time.Millisecond
+	DefaultMaxBatchSize  = 1000
+	DefaultTimeout       = time.Second
+)
+
+// ErrClosed is returned by transactions on a closed DB. It wraps
+// registry.ErrUnavailable.
+var ErrClosed = fmt.Errorf("boltstore: database closed: %w", registry.ErrUnavailable)
+
+var (
+	bucketStore = []byte("corfed")
+	bucketLogs  = []byte("logs")
+	keyFormat   = []byte("format")
+)
+
+// Options configures Open. The zero value gives the defaults.
+type Options struct {
+	// NoSync skips fsync after each commit. For tests only: a crash can lose
+	// or corrupt committed transactions.
+	NoSync bool
+	// MaxBatchDelay is the group commit window of Update: how long the first
+	// call of a batch waits for others. Default DefaultMaxBatchDelay.
+	MaxBatchDelay time.Duration
+	// MaxBatchSize is the most Update calls committed in one transaction.
+	// Default DefaultMaxBatchSize.
+	MaxBatchSize int
+	// Timeout is how long Open waits for the file lock held by another
+	// process (or another DB in this process) before it fails. Default
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+// DB is an open store file. It is safe for concurrent use.
+type DB struct {
+	bolt *bbolt.DB
+	path string
+}
+
+// Open opens the store at path, creating the file (mode 0600) and its parent
+// directory (mode 0700) if needed. It fails if another process holds the file
+// for longer than opt.Timeout (an error wrapping registry.ErrUnavailable), or
+// if the file is not a corfed store or has a format version this build does
+// not know (an error wrapping registry.ErrInvalid).
+func Open(path string, opt Options) (*DB, error) {
+	if opt.MaxBatchDelay <= 0 {
+		opt.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if opt.MaxBatchSize <= 0 {
+		opt.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("boltstore: open %s: file is in use by another process (waited %s for its lock): %w",
+			path, opt.Timeout, registry.ErrUnavailable)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	b.MaxBatchDelay = opt.MaxBatchDelay
+	b.MaxBatchSize = opt.MaxBatchSize
+	if err := b.Update(initFormat); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	return &DB{bolt: b, path: path}, nil
+}
+
+// initFormat writes the format version into a new file, or checks the
+// version of an existing one.
+func initFormat(tx *bbolt.Tx) error {
+	st := tx.Bucket(bucketStore)
+	if st == nil {
+		empty := true
+		tx.ForEach(func([]byte, *bbolt.Bucket) error { empty = false; return nil })
+		if !empty {
+			return fmt.Errorf("not a corfed store (no %q bucket): %w", bucketStore, registry.ErrInvalid)
+		}
+		var err error
+		if st, err = tx.CreateBucket(bucketStore); err != nil {
+			return err
+		}
+		if err := st.Put(keyFormat, fmt.Appendf(nil, "%d", FormatVersion)); err != nil {
+			return err
+		}
+	}
+	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
+		return fmt.Errorf("unsupported format version %q (this build reads %d): %w", v, FormatVersion, registry.ErrInvalid)
+	}
+	_, err := tx.CreateBucketIfNotExists(bucketLogs)
+	return err
+}
+
+// Close closes the file. It waits for running transactions to finish; later
+// calls return ErrClosed.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the path of the file.
+func (db *DB) Path() string { return db.path }
+
+// Update runs fn in a read-write transaction and returns when that
+// transaction is committed and durable (fsync'd, unless Options.NoSync).
+//
+// Update uses group commit: concurrent calls are coalesced into one bbolt
+// transaction and one fsync (bbolt's DB.Batch), so a function sees the
+// writes of the functions committed in the same batch before it. If fn
+// returns an error, nothing fn wrote is kept and Update returns that error;
+// the other calls of the batch are unaffected.
+//
+// fn may run more than once: when one function of a batch fails, bbolt rolls
+// the batch back and runs the other functions again in a new transaction
+// (and the failing one again alone). So fn must be idempotent: compute its
+// result from the transaction, assign results to variables (do not append to
+// slices outside fn, send on channels or do other I/O), and treat the result
+// as final only when Update returns nil.
+//
+// Update returns ctx.Err() if ctx is done before fn is queued; once queued,
+// the call is not cancelled and its result is the transaction's.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return boltErr(db.bolt.Batch(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+}
+
+// UpdateAlone is Update without batching: fn runs once, in a transaction of
+// its own. Use it for large imports, where one function writes many entries.
+func (db *DB) UpdateAlone(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return boltErr(db.bolt.Update(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+}
+
+// View runs fn in a read-only transaction, which sees a consistent snapshot
+// of the file. It returns ctx.Err() if ctx is done before it starts.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return boltErr(db.bolt.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+}
+
+// boltErr maps bbolt's own closed-database error to ErrClosed and returns
+// any other error unchanged.
+func boltErr(err error) error {
+	if err == berrors.ErrDatabaseNotOpen {
+		return ErrClosed
+	}
+	return err
+}
+
+// Tx is a transaction. It and the values taken from it are valid only
+// inside the function given to Update, UpdateAlone or View.
+type Tx struct {
+	tx *bbolt.Tx
+}
+
+// Writable reports whether tx is a read-write transaction.
+func (tx *Tx) Writable() bool { return tx.tx.Writable() }
+
+// Log returns the log called name. In a read-only transaction a log that
+// does not exist reads as empty (Size 0, lookups return ErrNotFound); in a
+// read-write transaction its buckets are created on the first write. An
+// empty name, or one longer than MaxLogName bytes, is invalid: reads see an
+// empty log, and lookups and writes return an error wrapping
+// registry.ErrInvalid.
+func (tx *Tx) Log(name string) *Log {
+	l := &Log{tx: tx, name: name}
+	if name == "" || len(name) > MaxLogName {
+		l.err = fmt.Errorf("boltstore: log name %q: must be 1 to %d bytes: %w", name, MaxLogName, registry.ErrInvalid)
+	}
+	return l
+}
+
+// MaxLogName is the longest log name, in bytes.
+const MaxLogName = 1024
+
+// Logs returns the names of the logs that exist, in byte order.
+func (tx *Tx) Logs() []string {
+	root := tx.tx.Bucket(bucketLogs)
+	if root == nil {
+		return nil
+	}
+	var names []string
+	root.ForEachBucket(func(k []byte) error {
+		names = append(names, string(k))
+		return nil
+	})
+	return names
+}

@@ -1,0 +1,71 @@
+// Package boltstore stores corfed's signed entries, and the Merkle log over
+// them, in one bbolt file.
+//
+// # What it owns
+//
+// A file holds several named logs. A log is an append-only sequence of
+// registry.Entry values, numbered by Seq from 1 with no gaps. A node's own
+// feed is the log named "self"; the federation layer keeps each peer's
+// verified replica in a log named after the peer (for example "peer/CA-BC").
+// Next to the entries, each log keeps:
+//
+//   - a record index: the versions of every (kind, id), so the newest version,
+//     one version or all of them are found without scanning;
+//   - secondary index keys (IndexKey) given by the caller on each Append; only
+//     the keys of a record's newest version are kept, so Lookup finds records
+//     by their current business number, name, etc.;
+//   - an RFC 6962 Merkle tree over the entries, maintained with
+//     golang.org/x/mod/sumdb/tlog: leaf i (from 0) is the entry with Seq i+1
+//     and its data is the bytes of the entry's compact JWS, so the leaf hash is
+//     tlog.RecordHash([]byte(e.JWS)) = SHA-256(0x00 || jws). The hashes are
+//     written in the same transaction as the entry, so the log and the store
+//     never disagree;
+//   - a small key/value area (Meta) for callers' bookkeeping.
+//
+// Append checks sequence and version numbers; it does not look inside the
+// JWS. Verifying signatures, and that the JWS payload matches the entry's
+// fields, is the caller's job (registry/node for the own feed, federation for
+// replicas). This package imports only the standard library, bbolt, tlog and
+// the registry package; it must not import registry/node, federation or
+// openapi.
+//
+// # Transactions
+//
+// DB.Update runs a function in a read-write transaction with group commit:
+// concurrent calls share one bbolt transaction and one fsync. Because bbolt
+// re-runs the functions of a batch when one of them fails, a function given
+// to Update may run more than once and must be idempotent (see DB.Update).
+// DB.UpdateAlone runs a function in a transaction of its own, for large
+// imports; DB.View runs a read-only transaction. A Tx, and the Log values and
+// HashReader taken from it, are valid only inside the function.
+//
+// # On-disk format, version 1
+//
+// All integers in keys and values are 8-byte big-endian unless said
+// otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
+// key names and values may not contain 0x00).
+//
+//	"corfed"                      store metadata
+//	    "format"                  format version, ASCII decimal: "1"
+//	"logs"                        one nested bucket per log, named by the log name
+//	    <name>
+//	        "entries"             seq -> entry (see below)
+//	        "records"             kind 0x00 id -> newest ver || its seq (16 bytes)
+//	        "versions"            kind 0x00 id 0x00 ver -> seq
+//	        "counts"              kind -> number of records of that kind
+//	        "keys"                kind 0x00 id -> the record's current index keys:
+//	                              repeated uvarint len, name, uvarint len, value
+//	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty
+//	        "hashes"              tlog stored hash index -> 32-byte hash
+//	        "meta"                caller key -> caller value
+//
+// An entry value is the byte 0x01 (the entry encoding version), then uvarint
+// Seq, uvarint Ver, varint Iat, then Iss, Kind, ID, Record and JWS, each as a
+// uvarint length followed by that many bytes. Record bytes are kept exactly as
+// given; an empty Record reads back as nil.
+//
+// Versioning rule: a change that an older build would misread bumps the
+// format version. Open refuses a file whose version it does not know, and a
+// file with buckets but no "corfed" bucket (not a corfed store), rather than
+// guess. A new file is created with the current version.
+package boltstore

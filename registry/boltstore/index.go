@@ -1,0 +1,149 @@
+package boltstore
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"go.etcd.io/bbolt"
+)
+
+// IndexKey is a secondary index key of one record version, such as
+// {"bn", "123456782"}, {"number", "000266"} or {"name", "beton quebec"}.
+// Name must be non-empty; neither Name nor Value may contain a NUL byte.
+// A key with an empty Value is ignored, so callers may pass optional fields
+// as they are. Values are compared byte for byte: normalise them (case,
+// accents, spaces) before Append and Lookup.
+type IndexKey struct{ Name, Value string }
+
+// RecordRef names a record in a log.
+type RecordRef struct {
+	Kind registry.Kind
+	ID   string
+}
+
+// checkKeys validates keys and returns them without empty values and
+// duplicates.
+func (l *Log) checkKeys(kind registry.Kind, id string, keys []IndexKey) ([]IndexKey, error) {
+	out := make([]IndexKey, 0, len(keys))
+	for _, k := range keys {
+		if k.Name == "" || strings.IndexByte(k.Name, 0) >= 0 || strings.IndexByte(k.Value, 0) >= 0 {
+			return nil, l.errorf("%s %s: index key %q=%q: name must be non-empty, name and value must contain no NUL: %w",
+				kind, id, k.Name, k.Value, registry.ErrInvalid)
+		}
+		if k.Value != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func indexKey(k IndexKey, rk []byte) []byte {
+	b := make([]byte, 0, len(k.Name)+len(k.Value)+len(rk)+2)
+	b = append(b, k.Name...)
+	b = append(b, 0)
+	b = append(b, k.Value...)
+	b = append(b, 0)
+	return append(b, rk...)
+}
+
+// replaceKeys removes the record's current index keys and stores keys.
+func (l *Log) replaceKeys(b *bbolt.Bucket, kind registry.Kind, id string, rk []byte, keys []IndexKey) error {
+	kb, index := b.Bucket(bucketKeys), b.Bucket(bucketIndex)
+	if v := kb.Get(rk); v != nil {
+		old, err := decodeKeys(v)
+		if err != nil {
+			return l.errorf("%s %s: index keys: %w", kind, id, err)
+		}
+		for _, k := range old {
+			if err := index.Delete(indexKey(k, rk)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range keys {
+		if err := index.Put(indexKey(k, rk), nil); err != nil {
+			return err
+		}
+	}
+	if len(keys) == 0 {
+		return kb.Delete(rk)
+	}
+	return kb.Put(rk, encodeKeys(keys))
+}
+
+// Keys returns the current index keys of the record (those given to the
+// Append of its newest version, without empty values and duplicates), or
+// an error wrapping registry.ErrNotFound if the record does not exist.
+func (l *Log) Keys(kind registry.Kind, id string) ([]IndexKey, error) {
+	ver, _, err := l.latest(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if ver == 0 {
+		return nil, l.errorf("%s %s: %w", kind, id, registry.ErrNotFound)
+	}
+	kb, err := l.sub(bucketKeys)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := decodeKeys(kb.Get(recordKey(kind, id)))
+	if err != nil {
+		return nil, l.errorf("%s %s: index keys: %w", kind, id, err)
+	}
+	return keys, nil
+}
+
+// Lookup returns the records whose current index key called name has the
+// value value (prefix false) or a value starting with value (prefix true),
+// at most limit of them (all if limit <= 0), ordered by (value, kind, id)
+// in byte order. A record that has several matching values appears once,
+// at its first. It seeks to the first match and reads only matches.
+// An empty or NUL-containing name, or a NUL in value, wraps
+// registry.ErrInvalid; no match is not an error.
+func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, error) {
+	if l.err != nil {
+		return nil, l.err
+	}
+	if name == "" || strings.IndexByte(name, 0) >= 0 || strings.IndexByte(value, 0) >= 0 {
+		return nil, l.errorf("lookup %q=%q: name must be non-empty, name and value must contain no NUL: %w",
+			name, value, registry.ErrInvalid)
+	}
+	index, err := l.sub(bucketIndex)
+	if index == nil || err != nil {
+		return nil, err
+	}
+	p := make([]byte, 0, len(name)+len(value)+2)
+	p = append(p, name...)
+	p = append(p, 0)
+	p = append(p, value...)
+	if !prefix {
+		p = append(p, 0)
+	}
+	var out []RecordRef
+	var seen map[RecordRef]bool
+	c := index.Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		// k is name 0 value 0 kind 0 id; name, value and kind contain no NUL.
+		parts := bytes.SplitN(k[len(name)+1:], []byte{0}, 3)
+		if len(parts) != 3 {
+			return nil, l.errorf("index key %q: %w", k, errCorrupt)
+		}
+		ref := RecordRef{Kind: registry.Kind(parts[1]), ID: string(parts[2])}
+		if prefix {
+			if seen[ref] {
+				continue
+			}
+			if seen == nil {
+				seen = make(map[RecordRef]bool)
+			}
+			seen[ref] = true
+		}
+		out = append(out, ref)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
