@@ -1,0 +1,300 @@
+package jose
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// MaxJWSSize bounds a compact JWS (and a general JSON serialization) that
+// Verify and ParseGeneralJSON accept.
+const MaxJWSSize = 1 << 20
+
+// maxHeaderSize bounds a decoded protected header. Ours are under 100
+// bytes.
+const maxHeaderSize = 1 << 10
+
+// signatureSize is the size of an EdDSA and of an ES256 (r || s) signature.
+const signatureSize = 64
+
+// JWTSkew is how far in the future a JWT's "nbf" and "iat" may be.
+const JWTSkew = 30 * time.Second
+
+// Verified is what a successful verification returns: the payload, and the
+// header values it was verified under. Only this package constructs it;
+// hold it (or a type built from it) as proof that the bytes were signed by
+// a pinned key. (Go cannot forbid a composite literal of a struct with
+// exported fields, so that rule is kept by review: outside this package,
+// and outside tests, never write jose.Verified{...}.)
+type Verified struct {
+	Payload []byte
+	KID     string
+	Alg     string
+	Typ     string // "" when the header had none
+}
+
+// header is a protected header that passed parseHeader.
+type header struct {
+	alg, kid, typ string
+}
+
+// parseHeader checks a decoded protected header: a JSON object whose only
+// members are alg, kid and typ, each a string, none repeated, with alg in
+// the allow-list and kid not empty. A header we do not allow (another
+// member, such as jku, jwk or crit, or another alg) wraps
+// registry.ErrUnverified, as registry documents; a malformed one wraps
+// registry.ErrInvalid.
+func parseHeader(raw []byte) (header, error) {
+	if len(raw) > maxHeaderSize {
+		return header{}, invalidf("jws: header is %d bytes, at most %d allowed", len(raw), maxHeaderSize)
+	}
+	m, err := decodeObject(raw)
+	if err != nil {
+		return header{}, invalidf("jws: header: %v", err)
+	}
+	if err := onlyMembers(m, "alg", "kid", "typ"); err != nil {
+		return header{}, unverifiedf("jws: header: %v", err)
+	}
+	var h header
+	var hasAlg, hasKID bool
+	for _, f := range []struct {
+		name string
+		dst  *string
+		has  *bool
+	}{{"alg", &h.alg, &hasAlg}, {"kid", &h.kid, &hasKID}, {"typ", &h.typ, new(bool)}} {
+		if *f.dst, *f.has, err = stringMember(m, f.name); err != nil {
+			return header{}, invalidf("jws: header: %v", err)
+		}
+	}
+	if !hasAlg {
+		return header{}, invalidf("jws: header: missing alg")
+	}
+	if h.alg != EdDSA && h.alg != ES256 {
+		return header{}, unverifiedf("jws: alg %q not allowed", clip(h.alg))
+	}
+	if !hasKID || h.kid == "" {
+		return header{}, invalidf("jws: header: missing kid")
+	}
+	return h, nil
+}
+
+// parsedJWS is a compact JWS split into its segments (still encoded) and
+// decoded parts, after the shape checks.
+type parsedJWS struct {
+	rawHeader, rawPayload, rawSig string
+	header                        header
+	payload, sig                  []byte
+}
+
+// splitCompact checks the shape of a compact JWS: at most MaxJWSSize
+// bytes, exactly three canonical base64url segments, a non-empty payload,
+// and a protected header that passes parseHeader. Errors wrap
+// registry.ErrInvalid, or registry.ErrUnverified for a header member or alg
+// we do not allow.
+func splitCompact(s string) (parsedJWS, error) {
+	if len(s) > MaxJWSSize {
+		return parsedJWS{}, invalidf("jws: %d bytes, at most %d allowed", len(s), MaxJWSSize)
+	}
+	if n := strings.Count(s, "."); n != 2 {
+		return parsedJWS{}, invalidf("jws: %d segments, want 3", n+1)
+	}
+	var c parsedJWS
+	var err error
+	c.rawHeader, s, _ = strings.Cut(s, ".")
+	c.rawPayload, c.rawSig, _ = strings.Cut(s, ".")
+	if c.payload, err = decodePayload(c.rawPayload); err != nil {
+		return parsedJWS{}, err
+	}
+	if c.header, c.sig, err = decodeHeaderSig(c.rawHeader, c.rawSig); err != nil {
+		return parsedJWS{}, err
+	}
+	return c, nil
+}
+
+// decodePayload decodes a payload segment, which must not be empty.
+func decodePayload(raw string) ([]byte, error) {
+	payload, err := decodeB64(raw)
+	if err != nil {
+		return nil, invalidf("jws: payload is not base64url")
+	}
+	if len(payload) == 0 {
+		return nil, invalidf("jws: empty payload (detached content is not supported)")
+	}
+	return payload, nil
+}
+
+// decodeHeaderSig decodes and checks the protected header and signature
+// segments.
+func decodeHeaderSig(rawHeader, rawSig string) (header, []byte, error) {
+	if len(rawHeader) > b64.EncodedLen(maxHeaderSize) {
+		return header{}, nil, invalidf("jws: header is over %d bytes", maxHeaderSize)
+	}
+	hdr, err := decodeB64(rawHeader)
+	if err != nil {
+		return header{}, nil, invalidf("jws: header is not base64url")
+	}
+	sig, err := decodeB64(rawSig)
+	if err != nil {
+		return header{}, nil, invalidf("jws: signature is not base64url")
+	}
+	h, err := parseHeader(hdr)
+	if err != nil {
+		return header{}, nil, err
+	}
+	return h, sig, nil
+}
+
+// Verify checks a compact JWS against the pinned keys in s and returns its
+// payload. See the package documentation for the rules. Malformed input
+// wraps registry.ErrInvalid; a header member or alg we do not allow, an
+// unknown kid, an alg other than the pinned key's, or a bad signature wraps
+// registry.ErrUnverified.
+//
+// The signature itself is checked by jwx (jws.Verify with the one pinned
+// raw key); the shape and header checks before it are ours, because jwx
+// accepts four base64 variants, any header member, and, given several
+// keys, any one that verifies.
+func (s *KeySet) Verify(compact []byte) (Verified, error) {
+	c, err := splitCompact(string(compact))
+	if err != nil {
+		return Verified{}, err
+	}
+	return s.verify(compact, c)
+}
+
+func (s *KeySet) verify(token []byte, c parsedJWS) (Verified, error) {
+	h := c.header
+	key, ok := s.Lookup(h.kid)
+	if !ok {
+		return Verified{}, unverifiedf("jws: unknown kid %q", clip(h.kid))
+	}
+	if key.Alg != h.alg {
+		return Verified{}, unverifiedf("jws: alg %s, but key %s is pinned for %s", h.alg, key.KID, key.Alg)
+	}
+	if key.key == nil {
+		return Verified{}, unverifiedf("jws: key %s has no key material", key.KID)
+	}
+	if len(c.sig) != signatureSize {
+		return Verified{}, unverifiedf("jws: %d-byte signature, want %d", len(c.sig), signatureSize)
+	}
+	payload, err := jws.Verify(token, jws.WithKey(jwa.SignatureAlgorithm(h.alg), key.key))
+	if err != nil {
+		return Verified{}, unverifiedf("jws: signature does not verify with key %s", key.KID)
+	}
+	// Belt and braces: jwx decoded the same canonical segment we did.
+	if !bytes.Equal(payload, c.payload) {
+		return Verified{}, unverifiedf("jws: payload mismatch after verification")
+	}
+	return Verified{Payload: c.payload, KID: h.kid, Alg: h.alg, Typ: h.typ}, nil
+}
+
+// VerifyJWT verifies token as [KeySet.Verify] does, requires its "typ" to
+// be "JWT" or absent, validates the registered claims at now with jwx's jwt
+// package, and then unmarshals the claims into into (unless into is nil).
+//
+// Claims: "exp" is required and must be after now (no skew); "nbf" and
+// "iat", when present, may be at most JWTSkew after now; "iss" must equal
+// wantIss and "aud" (a string or an array) must contain wantAud, each
+// unless empty.
+//
+// Errors: malformed token or claims wrap registry.ErrInvalid; unknown kid,
+// disallowed alg or typ, or bad signature wrap registry.ErrUnverified;
+// a claim that fails validation wraps registry.ErrUnauthenticated.
+//
+// The signature is verified once, by Verify; jwt.Validate then checks the
+// claims of the verified payload. (jwt.Parse with jwt.WithKey would verify
+// the signature a second time and report signature and claim failures in
+// one error we would have to pick apart.)
+func (s *KeySet) VerifyJWT(token string, now time.Time, wantIss, wantAud string, into any) error {
+	if now.IsZero() {
+		return errors.New("jwt: verify: zero time")
+	}
+	c, err := splitCompact(token)
+	if err != nil {
+		return err
+	}
+	if c.header.typ != "" && c.header.typ != "JWT" {
+		return unverifiedf("jwt: typ %q, want \"JWT\"", clip(c.header.typ))
+	}
+	v, err := s.verify([]byte(token), c)
+	if err != nil {
+		return err
+	}
+	if err := checkClaimNames(v.Payload); err != nil {
+		return err
+	}
+	tok := jwt.New()
+	if err := json.Unmarshal(v.Payload, tok); err != nil {
+		return invalidf("jwt: claims: %v", err)
+	}
+	opts := []jwt.ValidateOption{
+		jwt.WithClock(jwt.ClockFunc(func() time.Time { return now })),
+		jwt.WithAcceptableSkew(JWTSkew),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+	}
+	if wantIss != "" {
+		opts = append(opts, jwt.WithIssuer(wantIss))
+	}
+	if wantAud != "" {
+		opts = append(opts, jwt.WithAudience(wantAud))
+	}
+	if err := jwt.Validate(tok, opts...); err != nil {
+		return fmt.Errorf("jwt: %v: %w", err, registry.ErrUnauthenticated)
+	}
+	// jwx applies the skew to exp as well, and ignores exp == 0. We do not.
+	if exp := tok.Expiration(); !now.Before(exp) {
+		return fmt.Errorf("jwt: expired at %s: %w", exp.UTC().Format(time.RFC3339), registry.ErrUnauthenticated)
+	}
+	if into != nil {
+		if err := json.Unmarshal(v.Payload, into); err != nil {
+			return invalidf("jwt: claims: %v", err)
+		}
+	}
+	return nil
+}
+
+// registeredClaims are the RFC 7519 claim names jwx reads.
+var registeredClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
+// checkClaimNames rejects a claims set that jwx and encoding/json would
+// read differently: it must be one JSON object with no member twice, no two
+// members whose names differ only in case, and no registered claim spelled
+// in another case. jwx matches "iss" exactly while encoding/json, filling
+// the caller's struct, matches "ISS" too and keeps the last; without this,
+// {"iss":"a","ISS":"b"} would validate as "a" and decode as "b".
+func checkClaimNames(payload []byte) error {
+	m, err := decodeObject(payload)
+	if err != nil {
+		return invalidf("jwt: claims: %v", err)
+	}
+	seen := make(map[string]string, len(m))
+	for name := range m {
+		f := foldName(name)
+		if other, dup := seen[f]; dup {
+			return invalidf("jwt: claims %q and %q differ only in case", clip(other), clip(name))
+		}
+		seen[f] = name
+	}
+	for _, r := range registeredClaims {
+		if name, ok := seen[foldName(r)]; ok && name != r {
+			return invalidf("jwt: claim %q, want %q", clip(name), r)
+		}
+	}
+	return nil
+}
+
+// foldName folds case as encoding/json does when it matches object keys to
+// struct fields (so that "K", the Kelvin sign, folds like "k").
+func foldName(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, s)
+}
