@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Files in a node's data directory.
+const (
+	keysFile = "keys.json" // the node's private keys (JWKS with private members), mode 0600
+	dbFile   = "corfed.db" // the bbolt store
+	nodeFile = "node.json" // {"jurisdiction": "CA-AB"}, written at first start
+)
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet("corfed "+name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	return fl
+}
+
+func parse(fl *flag.FlagSet, args []string) error {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return errUsage
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(fl.Output(), "unexpected argument %q\n", fl.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+// loadOrCreateKeys returns the keyring in dir, creating one with a fresh
+// key of alg when there is none.
+func loadOrCreateKeys(dir, alg string, now time.Time) (*jose.Keyring, bool, error) {
+	path := filepath.Join(dir, keysFile)
+	ring, err := jose.LoadKeyring(path)
+	if err == nil {
+		return ring, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, registry.ErrNotFound) {
+		return nil, false, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, err
+	}
+	ring = &jose.Keyring{}
+	if _, err := ring.Rotate(alg, now); err != nil {
+		return nil, false, err
+	}
+	if err := ring.Save(path); err != nil {
+		return nil, false, err
+	}
+	return ring, true, nil
+}
+
+func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("keygen", stderr)
+	dir := fl.String("data", "./corfed-data", "the node's data directory")
+	alg := fl.String("alg", jose.EdDSA, "signature algorithm: EdDSA (Ed25519) or ES256 (P-256)")
+	rotate := fl.Bool("rotate", false, "add a new active key and retire the current one (it stays published so old entries verify)")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	path := filepath.Join(*dir, keysFile)
+	ring, err := jose.LoadKeyring(path)
+	switch {
+	case err == nil && !*rotate:
+		return fmt.Errorf("%s already holds a key (active kid %s); use --rotate to replace it", path, ring.Active().KID)
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, registry.ErrNotFound):
+		ring = &jose.Keyring{}
+		if err := os.MkdirAll(*dir, 0o700); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	k, err := ring.Rotate(*alg, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := ring.Save(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: active key %s (%s)\n", path, k.KID, k.Alg)
+	return nil
+}
+
+type nodeInfo struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+}
+
+func readNodeInfo(dir string) (nodeInfo, error) {
+	var ni nodeInfo
+	b, err := os.ReadFile(filepath.Join(dir, nodeFile))
+	if err != nil {
+		return ni, err
+	}
+	if err := json.Unmarshal(b, &ni); err != nil {
+		return ni, fmt.Errorf("%s: %w", filepath.Join(dir, nodeFile), err)
+	}
+	return ni, nil
+}
+
+func writeNodeInfo(dir string, ni nodeInfo) error {
+	b, _ := json.Marshal(ni)
+	return os.WriteFile(filepath.Join(dir, nodeFile), append(b, '\n'), 0o600)
+}
+
+func runToken(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("token", stderr)
+	dir := fl.String("data", "./corfed-data", "the node's data directory (its key signs the token)")
+	jur := fl.String("jurisdiction", "", "the node's jurisdiction (default: the one the node was started with)")
+	role := fl.String("role", node.RoleAdmin, "admin (program administrator) or cp (a certifying partner)")
+	cp := fl.String("cp", "", "the CP id, with --role cp")
+	scope := fl.String("scope", "", "comma-separated scopes (default: all for admin; certificates:write,employers:write for a CP); one of "+strings.Join(node.AllScopes, ", "))
+	ttl := fl.Duration("ttl", 24*time.Hour, "lifetime of the token (at most 2160h)")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	j := registry.Jurisdiction(*jur)
+	if j == "" {
+		ni, err := readNodeInfo(*dir)
+		if err != nil {
+			return fmt.Errorf("no --jurisdiction and no %s in %s (start the node once first): %w", nodeFile, *dir, err)
+		}
+		j = ni.Jurisdiction
+	}
+	if !j.Valid() {
+		return fmt.Errorf("jurisdiction %q is not an ISO 3166-2:CA code", j)
+	}
+	if *role == node.RoleCP && *cp == "" {
+		return fmt.Errorf("--role cp needs --cp ID")
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(*dir, keysFile))
+	if err != nil {
+		return fmt.Errorf("reading the node's key: %w", err)
+	}
+	var scopes []string
+	if *scope != "" {
+		scopes = strings.Split(*scope, ",")
+	}
+	tok, err := node.IssueToken(ring.Active(), j, time.Now(), node.TokenRequest{Role: *role, CP: *cp, Scopes: scopes, TTL: *ttl})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// nodeOptions are what every way of starting a node shares (serve, demo).
+type nodeOptions struct {
+	Jurisdiction registry.Jurisdiction
+	Data         string
+	Seed         bool
+	TestData     string // the testdata directory (seed files, rules)
+	NoSync       bool   // tests only
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// openNode opens (creating if needed) the node in o.Data: its key, its store,
+// its identity file, and seeds it when asked and empty.
+func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, error) {
+	if !o.Jurisdiction.Valid() {
+		return nil, nil, fmt.Errorf("--jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", o.Jurisdiction)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return nil, nil, err
+	}
+	if ni, err := readNodeInfo(o.Data); err == nil && ni.Jurisdiction != o.Jurisdiction {
+		return nil, nil, fmt.Errorf("%s holds the node of %s, not %s", o.Data, ni.Jurisdiction, o.Jurisdiction)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, err
+	}
+	ring, created, err := loadOrCreateKeys(o.Data, jose.EdDSA, o.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		o.Logger.Info("created signing key", "kid", ring.Active().KID, "file", filepath.Join(o.Data, keysFile))
+	}
+	db, err := boltstore.Open(filepath.Join(o.Data, dbFile), boltstore.Options{NoSync: o.NoSync})
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now}, db, ring)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if err := writeNodeInfo(o.Data, nodeInfo{Jurisdiction: o.Jurisdiction}); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if o.Seed {
+		if err := seedNode(ctx, n, o); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	return n, db, nil
+}
+
+func seedNode(ctx context.Context, n *node.Node, o nodeOptions) error {
+	empty, err := n.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	path := filepath.Join(o.TestData, "seed", string(o.Jurisdiction)+".json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--seed: %w (run from the repository root, or pass --testdata)", err)
+	}
+	f, err := node.ParseSeed(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	count, err := n.Seed(ctx, f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	o.Logger.Info("seeded example records", "file", path, "entries", count)
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("serve", stderr)
+	jur := fl.String("jurisdiction", "", "the node's jurisdiction, an ISO 3166-2:CA code such as CA-AB (required)")
+	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
+	dir := fl.String("data", "./corfed-data", "data directory: bbolt store, signing key")
+	seed := fl.Bool("seed", false, "load the example records for the jurisdiction from testdata/seed when the node is empty")
+	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
+	level := fl.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		return err
+	}
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	h := openapi.New(openapi.Config{Node: n, Logger: log})
+	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
+	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
+	return serveUntil(ctx, ln, h, log)
+}
+
+// serveUntil serves h on ln until ctx ends, then shuts down gracefully.
+func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, errUsage)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+

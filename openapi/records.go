@@ -1,0 +1,252 @@
+package openapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+type bodyOut[T any] struct{ Body T }
+
+type IDPath struct {
+	ID string `path:"id" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" maxLength:"64"`
+}
+
+type AsOfQuery struct {
+	AsOf string `query:"as_of" format:"date" doc:"Answer with the status on this date (YYYY-MM-DD); default today in the node's jurisdiction."`
+}
+
+func (q AsOfQuery) date() (registry.Date, error) {
+	if q.AsOf == "" {
+		return registry.Date{}, nil
+	}
+	d, err := registry.ParseDate(q.AsOf)
+	if err != nil {
+		return d, fieldProblem("query.as_of", "%v", err)
+	}
+	return d, nil
+}
+
+// Health is the /healthz answer.
+type Health struct {
+	Status       string                `json:"status" example:"ok"`
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	FeedSize     uint64                `json:"feed_size" doc:"Entries in the node's feed."`
+	ActiveKID    string                `json:"active_kid"`
+}
+
+// Feed is a page of a node's feed.
+type Feed struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Size         uint64                `json:"size" doc:"Entries in the feed now."`
+	Entries      []FeedEntry           `json:"entries"`
+	Next         uint64                `json:"next" doc:"Pass as after= to read on; equals size when the page reaches the end."`
+}
+
+// SearchResult lists certificates.
+type SearchResult struct {
+	Certificates []CertificateRecord `json:"certificates"`
+	Count        int                 `json:"count"`
+}
+
+// EmployerOut is an employer with its certificates and equivalencies.
+type EmployerOut struct {
+	Employer      Record[registry.Employer]      `json:"employer"`
+	Certificates  []CertificateRecord            `json:"certificates"`
+	Equivalencies []Record[registry.Equivalency] `json:"equivalencies"`
+}
+
+func (s *server) register(api huma.API) {
+	huma.Register(api, op("health", http.MethodGet, "/healthz", "Liveness and the node's identity", "node"),
+		func(ctx context.Context, _ *struct{}) (*bodyOut[Health], error) {
+			_, size, err := s.node.Feed(ctx, 0, 0)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &bodyOut[Health]{Health{Status: "ok", Jurisdiction: s.node.Jurisdiction(), FeedSize: size, ActiveKID: s.node.ActiveKey().KID}}, nil
+		})
+
+	type jwksOut struct {
+		ContentType  string `header:"Content-Type"`
+		CacheControl string `header:"Cache-Control"`
+		Body         []byte
+	}
+	huma.Register(api, op("jwks", http.MethodGet, "/.well-known/jwks.json", "The node's public signing keys (JWKS), active and retired", "node"),
+		func(ctx context.Context, _ *struct{}) (*jwksOut, error) {
+			b, err := s.node.PublicKeys().MarshalJWKS()
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &jwksOut{ContentType: "application/jwk-set+json", CacheControl: "max-age=300", Body: b}, nil
+		})
+
+	huma.Register(api, op("feed", http.MethodGet, "/v1/feed", "The node's signed entries in sequence order", "feed"),
+		func(ctx context.Context, in *struct {
+			After uint64 `query:"after" doc:"Return entries with seq greater than this."`
+			Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+		}) (*bodyOut[Feed], error) {
+			es, size, err := s.node.Feed(ctx, in.After, in.Limit)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			f := Feed{Jurisdiction: s.node.Jurisdiction(), Size: size, Entries: make([]FeedEntry, len(es)), Next: in.After}
+			for i, e := range es {
+				f.Entries[i] = FeedEntry(e)
+				f.Next = e.Seq
+			}
+			if len(es) == 0 && in.After > size {
+				f.Next = size
+			}
+			return &bodyOut[Feed]{f}, nil
+		})
+
+	huma.Register(api, op("search-certificates", http.MethodGet, "/v1/certificates", "Search this node's certificates", "certificates"),
+		func(ctx context.Context, in *struct {
+			BN      string `query:"bn" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
+			Number  string `query:"number" maxLength:"32" doc:"Certificate number (case-insensitive)."`
+			Name    string `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+			Status  string `query:"status" enum:"pending,active,suspended,cancelled,revoked,expired,superseded" doc:"Status on as_of."`
+			Program string `query:"program" enum:"COR,SECOR"`
+			AsOfQuery
+			Limit int `query:"limit" minimum:"1" maximum:"500" default:"50"`
+		}) (*bodyOut[SearchResult], error) {
+			if in.BN != "" {
+				if err := registry.CheckBN("query.bn", in.BN); err != nil {
+					return nil, s.problem(ctx, err)
+				}
+			}
+			if in.Name != "" && registry.FoldName(in.Name) == "" {
+				return nil, fieldProblem("query.name", "the name has no letters or digits to search for")
+			}
+			asOf, err := in.date()
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.node.SearchCertificates(ctx, node.Query{BN: in.BN, Number: in.Number, Name: in.Name,
+				Status: in.Status, Program: in.Program, AsOf: asOf, Limit: in.Limit})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := SearchResult{Certificates: make([]CertificateRecord, len(vs)), Count: len(vs)}
+			for i, v := range vs {
+				out.Certificates[i] = certificateRecord(v)
+			}
+			return &bodyOut[SearchResult]{out}, nil
+		})
+
+	huma.Register(api, op("get-certificate", http.MethodGet, "/v1/certificates/{id}", "A certificate, newest version, with its status on a date", "certificates"),
+		func(ctx context.Context, in *struct {
+			IDPath
+			AsOfQuery
+		}) (*bodyOut[CertificateRecord], error) {
+			asOf, err := in.date()
+			if err != nil {
+				return nil, err
+			}
+			v, err := s.node.Certificate(ctx, in.ID, asOf)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &bodyOut[CertificateRecord]{certificateRecord(v)}, nil
+		})
+
+	huma.Register(api, op("certificate-history", http.MethodGet, "/v1/certificates/{id}/versions", "Every signed version of a certificate, oldest first", "certificates"),
+		func(ctx context.Context, in *IDPath) (*bodyOut[[]Record[registry.Certificate]], error) {
+			return versions[registry.Certificate](ctx, s, registry.KindCertificate, in.ID)
+		})
+
+	huma.Register(api, op("get-employer", http.MethodGet, "/v1/employers/{bn}", "An employer with its certificates and equivalencies", "employers"),
+		func(ctx context.Context, in *struct {
+			BN string `path:"bn" pattern:"^[0-9]{9}$"`
+			AsOfQuery
+		}) (*bodyOut[EmployerOut], error) {
+			if err := registry.CheckBN("path.bn", in.BN); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			asOf, err := in.date()
+			if err != nil {
+				return nil, err
+			}
+			v, err := s.node.Employer(ctx, in.BN, asOf)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := EmployerOut{Certificates: make([]CertificateRecord, len(v.Certificates)), Equivalencies: []Record[registry.Equivalency]{}}
+			if out.Employer, err = record[registry.Employer](v.Employer); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			for i, c := range v.Certificates {
+				out.Certificates[i] = certificateRecord(c)
+			}
+			for _, e := range v.Equivalencies {
+				r, err := record[registry.Equivalency](e)
+				if err != nil {
+					return nil, s.problem(ctx, err)
+				}
+				out.Equivalencies = append(out.Equivalencies, r)
+			}
+			return &bodyOut[EmployerOut]{out}, nil
+		})
+
+	huma.Register(api, op("get-equivalency", http.MethodGet, "/v1/equivalencies/{id}", "An ISO/CSA 45001 equivalency record", "equivalencies"),
+		func(ctx context.Context, in *IDPath) (*bodyOut[Record[registry.Equivalency]], error) {
+			return one[registry.Equivalency](ctx, s, registry.KindEquivalency, in.ID)
+		})
+
+	huma.Register(api, op("list-cps", http.MethodGet, "/v1/cps", "This node's certifying partners", "certifying partners"),
+		func(ctx context.Context, _ *struct{}) (*bodyOut[[]Record[registry.CertifyingPartner]], error) {
+			es, err := s.node.All(ctx, registry.KindCP)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := make([]Record[registry.CertifyingPartner], 0, len(es))
+			for _, e := range es {
+				r, err := record[registry.CertifyingPartner](e)
+				if err != nil {
+					return nil, s.problem(ctx, err)
+				}
+				out = append(out, r)
+			}
+			return &bodyOut[[]Record[registry.CertifyingPartner]]{out}, nil
+		})
+	huma.Register(api, op("get-cp", http.MethodGet, "/v1/cps/{id}", "A certifying partner", "certifying partners"),
+		func(ctx context.Context, in *IDPath) (*bodyOut[Record[registry.CertifyingPartner]], error) {
+			return one[registry.CertifyingPartner](ctx, s, registry.KindCP, in.ID)
+		})
+
+	s.registerWrites(api)
+	s.registerLog(api)
+}
+
+func one[T any](ctx context.Context, s *server, kind registry.Kind, id string) (*bodyOut[Record[T]], error) {
+	e, err := s.node.Record(ctx, kind, id)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	r, err := record[T](e)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &bodyOut[Record[T]]{r}, nil
+}
+
+func versions[T any](ctx context.Context, s *server, kind registry.Kind, id string) (*bodyOut[[]Record[T]], error) {
+	es, err := s.node.Versions(ctx, kind, id)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := make([]Record[T], len(es))
+	for i, e := range es {
+		if out[i], err = record[T](e); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+	}
+	return &bodyOut[[]Record[T]]{out}, nil
+}

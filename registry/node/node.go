@@ -1,0 +1,262 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// SelfLog is the name of the node's own feed in the store.
+const SelfLog = "self"
+
+// EntryType is the typ header of every entry JWS.
+const EntryType = "corfed-entry+jws"
+
+// Config configures a node.
+type Config struct {
+	Jurisdiction registry.Jurisdiction
+	// Now is the clock; default time.Now. Tests inject a fixed one.
+	Now func() time.Time
+	// PartyKeys returns the pinned keys of another jurisdiction, used to
+	// verify its signature on a reciprocity agreement; nil, false when the
+	// node does not know that party (no federation). Optional.
+	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+}
+
+// Node is one jurisdiction's registry. Safe for concurrent use.
+type Node struct {
+	cfg Config
+	db  *boltstore.DB
+
+	mu   sync.RWMutex // guards keys
+	keys *jose.Keyring
+}
+
+// New returns the node over db, signing with keys. It publishes a key
+// announcement for any key of the ring that its feed has not announced yet
+// (a rotation), signed by the newest key already announced, so that peers
+// that pin the old key learn the new one from a signature they trust.
+func New(ctx context.Context, cfg Config, db *boltstore.DB, keys *jose.Keyring) (*Node, error) {
+	if !cfg.Jurisdiction.Valid() {
+		return nil, fmt.Errorf("node: jurisdiction %q: %w", cfg.Jurisdiction, registry.ErrInvalid)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if keys == nil || keys.Active() == nil {
+		return nil, fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
+	}
+	n := &Node{cfg: cfg, db: db, keys: keys}
+	if err := n.announceKeys(ctx); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Jurisdiction returns the node's jurisdiction.
+func (n *Node) Jurisdiction() registry.Jurisdiction { return n.cfg.Jurisdiction }
+
+// Now returns the node's clock reading.
+func (n *Node) Now() time.Time { return n.cfg.Now() }
+
+// Today returns today's date in the node's jurisdiction.
+func (n *Node) Today() registry.Date { return TodayIn(n.cfg.Jurisdiction, n.cfg.Now()) }
+
+// TodayIn returns the calendar date of t in jurisdiction j's zone.
+func TodayIn(j registry.Jurisdiction, t time.Time) registry.Date {
+	if loc, err := time.LoadLocation(j.Zone()); err == nil {
+		t = t.In(loc)
+	}
+	return registry.DateOf(t)
+}
+
+// DB returns the node's store (the federation layer keeps its replicas there).
+func (n *Node) DB() *boltstore.DB { return n.db }
+
+// PublicKeys returns every key of the node, active and retired.
+func (n *Node) PublicKeys() *jose.KeySet {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.keys.PublicSet()
+}
+
+// ActiveKey returns the key that signs new entries.
+func (n *Node) ActiveKey() *jose.Key {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.keys.Active()
+}
+
+// mutation builds the next version of one record inside the write
+// transaction. prev is the current newest version, or nil. It returns the
+// record and its index keys. It may run more than once (group commit retries
+// a batch when one of its writes fails), so it must not have side effects.
+type mutation func(l *boltstore.Log, prev *registry.Entry) (record any, keys []boltstore.IndexKey, err error)
+
+// commit appends the next version of (kind, id), signed by signer (nil: the
+// active key), and returns the stored entry once it is durable.
+func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer *jose.Key, m mutation) (registry.Entry, error) {
+	if signer == nil {
+		signer = n.ActiveKey()
+	}
+	iat := n.cfg.Now().Unix()
+	var out registry.Entry
+	err := n.db.Update(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(SelfLog)
+		var prev *registry.Entry
+		switch p, err := l.Latest(kind, id); {
+		case err == nil:
+			prev = &p
+		case !errors.Is(err, registry.ErrNotFound):
+			return err
+		}
+		rec, keys, err := m(l, prev)
+		if err != nil {
+			return err
+		}
+		raw, err := registry.Canonical(rec)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", kind, id, err)
+		}
+		env := registry.Envelope{Iss: n.cfg.Jurisdiction, Seq: l.Size() + 1, Kind: kind, ID: id, Ver: 1, Iat: iat, Record: raw}
+		if prev != nil {
+			env.Ver = prev.Ver + 1
+		}
+		payload, err := registry.EncodeEnvelope(env)
+		if err != nil {
+			return err
+		}
+		jws, err := signer.Sign(payload, EntryType)
+		if err != nil {
+			return fmt.Errorf("sign %s %s: %w", kind, id, err)
+		}
+		e := registry.Entry{Iss: env.Iss, Seq: env.Seq, Kind: kind, ID: id, Ver: env.Ver, Iat: iat, Record: raw, JWS: jws}
+		if err := l.Append(e, keys...); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// announceKeys publishes a KindKey record for every key of the ring the feed
+// has not announced.
+func (n *Node) announceKeys(ctx context.Context) error {
+	announced := map[string]bool{}
+	var last string
+	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+		return tx.Log(SelfLog).Scan(registry.KindKey, func(e registry.Entry) bool {
+			announced[e.ID] = true
+			return true
+		})
+	})
+	if err != nil {
+		return err
+	}
+	n.mu.RLock()
+	ring := append([]*jose.Key(nil), n.keys.Keys...)
+	n.mu.RUnlock()
+	// The newest announced key signs the next announcement.
+	var signer *jose.Key
+	for _, k := range ring {
+		if announced[k.KID] {
+			signer = k
+			last = k.KID
+		}
+	}
+	for _, k := range ring {
+		if announced[k.KID] {
+			continue
+		}
+		if signer == nil {
+			signer = k // the first key introduces itself; peers pin it out of band
+		}
+		jwk, err := k.Public().JWK()
+		if err != nil {
+			return err
+		}
+		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last}
+		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+			return rec, nil, nil
+		}); err != nil {
+			return fmt.Errorf("announce key %s: %w", k.KID, err)
+		}
+		signer, last = k, k.KID
+	}
+	return nil
+}
+
+// Feed returns up to limit entries of the node's feed after sequence after.
+func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []registry.Entry, size uint64, err error) {
+	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(SelfLog)
+		size = l.Size()
+		entries, err = l.Entries(after, limit)
+		return err
+	})
+	return entries, size, err
+}
+
+// Entry returns the entry at seq.
+func (n *Node) Entry(ctx context.Context, seq uint64) (e registry.Entry, err error) {
+	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+		e, err = tx.Log(SelfLog).Entry(seq)
+		return err
+	})
+	return e, err
+}
+
+// Record returns the newest version of (kind, id).
+func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e registry.Entry, err error) {
+	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+		e, err = tx.Log(SelfLog).Latest(kind, id)
+		return err
+	})
+	if errors.Is(err, registry.ErrNotFound) {
+		err = fmt.Errorf("%s %q: %w", kind, id, registry.ErrNotFound)
+	}
+	return e, err
+}
+
+// Versions returns every version of (kind, id), oldest first.
+func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es []registry.Entry, err error) {
+	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+		es, err = tx.Log(SelfLog).Versions(kind, id)
+		return err
+	})
+	if err == nil && len(es) == 0 {
+		err = fmt.Errorf("%s %q: %w", kind, id, registry.ErrNotFound)
+	}
+	return es, err
+}
+
+// All returns the newest version of every record of kind.
+func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry, err error) {
+	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+		return tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
+			es = append(es, e)
+			return true
+		})
+	})
+	return es, err
+}
+
+// decode unmarshals an entry's record into v.
+func decode[T any](e registry.Entry) (T, error) {
+	var v T
+	if err := json.Unmarshal(e.Record, &v); err != nil {
+		return v, fmt.Errorf("stored %s %s v%d: %w", e.Kind, e.ID, e.Ver, err)
+	}
+	return v, nil
+}
+
+// Decode unmarshals an entry's record into a value of type T.
+func Decode[T any](e registry.Entry) (T, error) { return decode[T](e) }

@@ -1,0 +1,233 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+)
+
+// Query searches certificates. Empty fields do not filter.
+type Query struct {
+	BN      string
+	Number  string
+	Name    string // case- and accent-insensitive prefix of the employer's legal or operating name
+	Status  string // status on AsOf (or today)
+	Program string
+	AsOf    registry.Date // zero: today
+	Limit   int           // default 50, at most MaxLimit
+}
+
+// MaxLimit bounds every list the node returns.
+const MaxLimit = 500
+
+// CertificateView is a certificate entry with its status on the date asked.
+type CertificateView struct {
+	Entry       registry.Entry
+	Certificate registry.Certificate
+	AsOf        registry.Date
+	StatusAsOf  string
+}
+
+func (n *Node) view(e registry.Entry, asOf registry.Date) (CertificateView, error) {
+	c, err := decode[registry.Certificate](e)
+	if err != nil {
+		return CertificateView{}, err
+	}
+	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: c.StatusOn(asOf)}, nil
+}
+
+// Certificate returns the newest version of certificate id with its status
+// on asOf (zero: today).
+func (n *Node) Certificate(ctx context.Context, id string, asOf registry.Date) (CertificateView, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	e, err := n.Record(ctx, registry.KindCertificate, id)
+	if err != nil {
+		return CertificateView{}, err
+	}
+	return n.view(e, asOf)
+}
+
+// SearchCertificates answers q from the node's own records.
+func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateView, error) {
+	if q.AsOf.IsZero() {
+		q.AsOf = n.Today()
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	var out []CertificateView
+	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(SelfLog)
+		ids, all, err := candidateCertificates(l, q)
+		if err != nil {
+			return err
+		}
+		keep := func(e registry.Entry) (bool, error) {
+			v, err := n.view(e, q.AsOf)
+			if err != nil {
+				return false, err
+			}
+			if !matches(v, q) {
+				return true, nil
+			}
+			out = append(out, v)
+			return len(out) < q.Limit, nil
+		}
+		if all {
+			var ferr error
+			err := l.Scan(registry.KindCertificate, func(e registry.Entry) bool {
+				more, err := keep(e)
+				ferr = err
+				return more && err == nil
+			})
+			if err != nil {
+				return err
+			}
+			return ferr
+		}
+		for _, id := range ids {
+			e, err := l.Latest(registry.KindCertificate, id)
+			if err != nil {
+				return err
+			}
+			if more, err := keep(e); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func matches(v CertificateView, q Query) bool {
+	c := v.Certificate
+	switch {
+	case q.BN != "" && c.EmployerBN != q.BN,
+		q.Number != "" && !strings.EqualFold(c.Number, q.Number),
+		q.Program != "" && c.Program != q.Program,
+		q.Status != "" && v.StatusAsOf != q.Status:
+		return false
+	}
+	return true
+}
+
+// candidateCertificates narrows a query through the indexes; all=true means
+// no index applies and every certificate is a candidate.
+func candidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, err error) {
+	var sets [][]string
+	add := func(refs []boltstore.RecordRef, kind registry.Kind) []string {
+		var s []string
+		for _, r := range refs {
+			if r.Kind == kind {
+				s = append(s, r.ID)
+			}
+		}
+		return s
+	}
+	if q.BN != "" {
+		refs, err := l.Lookup("bn", q.BN, false, 10*MaxLimit)
+		if err != nil {
+			return nil, false, err
+		}
+		sets = append(sets, add(refs, registry.KindCertificate))
+	}
+	if q.Number != "" {
+		refs, err := l.Lookup("number", strings.ToLower(q.Number), false, 10*MaxLimit)
+		if err != nil {
+			return nil, false, err
+		}
+		sets = append(sets, add(refs, registry.KindCertificate))
+	}
+	if q.Name != "" {
+		refs, err := l.Lookup("name", registry.FoldName(q.Name), true, 10*MaxLimit)
+		if err != nil {
+			return nil, false, err
+		}
+		var s []string
+		for _, bn := range dedupe(add(refs, registry.KindEmployer)) {
+			crefs, err := l.Lookup("bn", bn, false, 10*MaxLimit)
+			if err != nil {
+				return nil, false, err
+			}
+			s = append(s, add(crefs, registry.KindCertificate)...)
+		}
+		sets = append(sets, s)
+	}
+	if len(sets) == 0 {
+		return nil, true, nil
+	}
+	ids = dedupe(sets[0])
+	for _, s := range sets[1:] {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(s, id) })
+	}
+	return ids, false, nil
+}
+
+func dedupe(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// EmployerView is an employer with its certificates and equivalencies.
+type EmployerView struct {
+	Employer      registry.Entry
+	Certificates  []CertificateView
+	Equivalencies []registry.Entry
+}
+
+// Employer returns the employer bn with its certificates (status on asOf)
+// and equivalency records.
+func (n *Node) Employer(ctx context.Context, bn string, asOf registry.Date) (EmployerView, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	var v EmployerView
+	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(SelfLog)
+		var err error
+		if v.Employer, err = l.Latest(registry.KindEmployer, bn); err != nil {
+			return err
+		}
+		refs, err := l.Lookup("bn", bn, false, 10*MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			e, err := l.Latest(r.Kind, r.ID)
+			if err != nil {
+				return err
+			}
+			switch r.Kind {
+			case registry.KindCertificate:
+				cv, err := n.view(e, asOf)
+				if err != nil {
+					return err
+				}
+				v.Certificates = append(v.Certificates, cv)
+			case registry.KindEquivalency:
+				v.Equivalencies = append(v.Equivalencies, e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return EmployerView{}, wrapNotFound(err, "employer", bn)
+	}
+	return v, nil
+}
+
+func wrapNotFound(err error, what, id string) error {
+	if errors.Is(err, registry.ErrNotFound) {
+		return fmt.Errorf("%s %s: %w", what, id, registry.ErrNotFound)
+	}
+	return err
+}

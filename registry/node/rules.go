@@ -1,0 +1,175 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+)
+
+// AgreementType is the typ header of a party's signature on agreement terms.
+const AgreementType = "corfed-agreement+jws"
+
+// PublishHostRules stores a version of this jurisdiction's own recognition
+// rules. A node publishes only its own jurisdiction's rules.
+func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.HostRules) (registry.Entry, error) {
+	if err := p.require(ScopeRules); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator publishes rules: %w", registry.ErrForbidden)
+	}
+	if err := r.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	if r.Jurisdiction != n.cfg.Jurisdiction {
+		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
+	}
+	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+		return r, nil, nil
+	})
+}
+
+// SignAgreement returns this node's party signature over the terms.
+func (n *Node) SignAgreement(t registry.AgreementTerms) (registry.PartySignature, error) {
+	payload, err := t.SigningPayload()
+	if err != nil {
+		return registry.PartySignature{}, err
+	}
+	jws, err := n.ActiveKey().Sign(payload, AgreementType)
+	if err != nil {
+		return registry.PartySignature{}, err
+	}
+	return registry.PartySignature{Party: string(n.cfg.Jurisdiction), JWS: jws}, nil
+}
+
+// PublishAgreement stores this node's copy of a reciprocity agreement it is
+// a party to, carrying its own party signature over the terms and any other
+// parties' signatures given (each verified against that party's pinned key;
+// one that does not verify is refused). Readers union the party signatures
+// over identical terms from every node, so each party publishing its own
+// copy is enough for the agreement to be signed by all.
+func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature) (registry.Entry, error) {
+	if err := p.require(ScopeRules); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator signs agreements: %w", registry.ErrForbidden)
+	}
+	if err := t.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	if !t.HasParty(n.cfg.Jurisdiction) {
+		return registry.Entry{}, registry.Invalid("body.terms.parties", "%s is not a party to agreement %s", n.cfg.Jurisdiction, t.ID)
+	}
+	own, err := n.SignAgreement(t)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	sigs := []registry.PartySignature{own}
+	payload, _ := t.SigningPayload()
+	for i, s := range others {
+		party := registry.Jurisdiction(s.Party)
+		field := fmt.Sprintf("body.signatures[%d]", i)
+		switch {
+		case party == n.cfg.Jurisdiction:
+			continue // ours is freshly made
+		case !t.HasParty(party):
+			return registry.Entry{}, registry.Invalid(field+".party", "%s is not a party to agreement %s", s.Party, t.ID)
+		case n.cfg.PartyKeys == nil:
+			return registry.Entry{}, registry.Invalid(field, "this node has no pinned key for %s to verify its signature (no federation)", s.Party)
+		}
+		keys, ok := n.cfg.PartyKeys(party)
+		if !ok {
+			return registry.Entry{}, registry.Invalid(field, "no pinned key for %s", s.Party)
+		}
+		v, err := keys.Verify([]byte(s.JWS))
+		if err != nil || !slices.Equal(v.Payload, payload) {
+			return registry.Entry{}, registry.Invalid(field+".jws", "the signature of %s does not verify over these terms", s.Party)
+		}
+		sigs = append(sigs, s)
+	}
+	a := registry.Agreement{Terms: t, Signatures: sigs}
+	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+		return a, nil, nil
+	})
+}
+
+// SeedRules publishes the node's own host rules and its copy of every
+// agreement it is a party to, from parsed rule files.
+func (n *Node) SeedRules(ctx context.Context, rb RuleBook) (int, error) {
+	admin := Principal{Subject: "seed", Role: RoleAdmin, Scopes: AllScopes}
+	count := 0
+	for _, versions := range rb.Hosts {
+		for _, r := range versions {
+			if r.Jurisdiction != n.cfg.Jurisdiction {
+				continue
+			}
+			if _, err := n.PublishHostRules(ctx, admin, r); err != nil {
+				return count, fmt.Errorf("host rules %s: %w", r.ID, err)
+			}
+			count++
+		}
+	}
+	for _, t := range rb.Agreements {
+		if !t.HasParty(n.cfg.Jurisdiction) {
+			continue
+		}
+		if _, err := n.PublishAgreement(ctx, admin, t, nil); err != nil {
+			return count, fmt.Errorf("agreement %s: %w", t.ID, err)
+		}
+		count++
+	}
+	return count, nil
+}
+
+// RuleBook is a set of parsed rule files: every jurisdiction's host rules
+// and the reciprocity agreements.
+type RuleBook struct {
+	Hosts      [][]registry.HostRules
+	Agreements []registry.AgreementTerms
+}
+
+// LoadRuleBook reads dir/hosts/*.json and dir/agreements/*.json (the format
+// of testdata/rules, see its README).
+func LoadRuleBook(dir string) (RuleBook, error) {
+	var rb RuleBook
+	hosts, err := filepath.Glob(filepath.Join(dir, "hosts", "*.json"))
+	if err != nil {
+		return rb, err
+	}
+	agreements, err := filepath.Glob(filepath.Join(dir, "agreements", "*.json"))
+	if err != nil {
+		return rb, err
+	}
+	if len(hosts) == 0 && len(agreements) == 0 {
+		return rb, fmt.Errorf("no rule files under %s (want hosts/*.json and agreements/*.json)", dir)
+	}
+	for _, p := range hosts {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return rb, err
+		}
+		rs, err := registry.ParseHostRulesFile(b)
+		if err != nil {
+			return rb, fmt.Errorf("%s: %w", p, err)
+		}
+		rb.Hosts = append(rb.Hosts, rs)
+	}
+	for _, p := range agreements {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return rb, err
+		}
+		t, _, err := registry.ParseAgreementFile(b)
+		if err != nil {
+			return rb, fmt.Errorf("%s: %w", p, err)
+		}
+		rb.Agreements = append(rb.Agreements, t)
+	}
+	return rb, nil
+}

@@ -1,0 +1,347 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+)
+
+func exists(l *boltstore.Log, kind registry.Kind, id string) (registry.Entry, bool, error) {
+	e, err := l.Latest(kind, id)
+	switch {
+	case err == nil:
+		return e, true, nil
+	case errors.Is(err, registry.ErrNotFound):
+		return registry.Entry{}, false, nil
+	}
+	return registry.Entry{}, false, err
+}
+
+func employerKeys(e registry.Employer) []boltstore.IndexKey {
+	keys := []boltstore.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
+	for _, o := range e.OperatingNames {
+		keys = append(keys, boltstore.IndexKey{Name: "name", Value: registry.FoldName(o)})
+	}
+	return keys
+}
+
+// PutEmployer creates the employer (create=true: fails with ErrConflict if
+// it exists) or stores a new version of it.
+func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer, create bool) (registry.Entry, error) {
+	if err := p.require(ScopeEmployers); err != nil {
+		return registry.Entry{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if create && prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
+		}
+		return e, employerKeys(e), nil
+	})
+}
+
+// PutCP creates or updates a certifying partner of this node's jurisdiction.
+// Only the program administrator may.
+func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPartner, create bool) (registry.Entry, error) {
+	if err := p.require(ScopeCPs); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator registers certifying partners: %w", registry.ErrForbidden)
+	}
+	if err := cp.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if create && prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
+		}
+		return cp, nil, nil
+	})
+}
+
+// NewCertificate is what a client gives to create a certificate.
+type NewCertificate struct {
+	Issuer        string        `json:"issuer"`
+	Number        string        `json:"number"`
+	Program       string        `json:"program"`
+	EmployerBN    string        `json:"employer_bn"`
+	WCBAccounts   []string      `json:"wcb_accounts,omitempty"`
+	IndustryScope []string      `json:"industry_scope,omitempty"`
+	Sector        string        `json:"sector,omitempty"`
+	Basis         string        `json:"basis,omitempty"`
+	BasisRef      string        `json:"basis_ref,omitempty"`
+	IssuedOn      registry.Date `json:"issued_on"`
+	TermMonths    int           `json:"term_months,omitempty"`
+	DocMonths     int           `json:"documentation_months,omitempty"`
+	ExpiresOn     registry.Date `json:"expires_on,omitzero"` // optional: computed from IssuedOn and TermMonths
+	Status        string        `json:"status,omitempty"`    // "active" (default) or "pending"
+	Reason        string        `json:"reason,omitempty"`    // the initial status's reason; default "certification audit passed"
+}
+
+func certKeys(c registry.Certificate) []boltstore.IndexKey {
+	return []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+}
+
+// CreateCertificate issues a certificate. The employer must be known to this
+// node and the issuer must be an active CP of this node; a CP may issue only
+// its own certificates.
+func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertificate) (registry.Entry, error) {
+	if err := p.require(ScopeCertificates); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role == RoleCP && in.Issuer != p.CP {
+		return registry.Entry{}, fmt.Errorf("CP %s may not issue certificates for %s: %w", p.CP, in.Issuer, registry.ErrForbidden)
+	}
+	c := registry.Certificate{
+		ID: registry.CertificateID(in.Issuer, in.Number), Jurisdiction: n.cfg.Jurisdiction, Issuer: in.Issuer,
+		Number: in.Number, Program: in.Program, EmployerBN: in.EmployerBN, WCBAccounts: in.WCBAccounts,
+		IndustryScope: in.IndustryScope, Sector: in.Sector, Basis: in.Basis, BasisRef: in.BasisRef,
+		IssuedOn: in.IssuedOn, TermMonths: in.TermMonths, DocMonths: in.DocMonths, ExpiresOn: in.ExpiresOn,
+	}
+	if c.Basis == "" {
+		c.Basis = registry.BasisAudit
+	}
+	if c.TermMonths == 0 {
+		c.TermMonths = 36
+	}
+	if c.ExpiresOn.IsZero() && !c.IssuedOn.IsZero() {
+		c.ExpiresOn = registry.ExpiryFor(c.IssuedOn, c.TermMonths)
+	}
+	switch in.Status {
+	case "", registry.StatusActive:
+		c.Status = registry.StatusActive
+	case registry.StatusPending:
+		c.Status = registry.StatusPending
+	default:
+		return registry.Entry{}, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = "certification audit passed"
+		if c.Basis == registry.BasisEquivalency {
+			reason = "ISO/CSA 45001 equivalency accepted"
+		}
+	}
+	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason}}
+	c.StatusReason = reason
+	if err := c.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
+		}
+		if err := n.checkCertificateRefs(l, c); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	})
+}
+
+func (n *Node) checkCertificateRefs(l *boltstore.Log, c registry.Certificate) error {
+	if _, ok, err := exists(l, registry.KindEmployer, c.EmployerBN); err != nil {
+		return err
+	} else if !ok {
+		return registry.Invalid("body.employer_bn", "employer %s is not registered on this node (%s); register it first", c.EmployerBN, n.cfg.Jurisdiction)
+	}
+	ce, ok, err := exists(l, registry.KindCP, c.Issuer)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return registry.Invalid("body.issuer", "%s is not a certifying partner of %s", c.Issuer, n.cfg.Jurisdiction)
+	}
+	cp, err := decode[registry.CertifyingPartner](ce)
+	if err != nil {
+		return err
+	}
+	if cp.Status != registry.CPActive {
+		return registry.Invalid("body.issuer", "certifying partner %s is %s, not active", c.Issuer, cp.Status)
+	}
+	if c.Basis == registry.BasisEquivalency {
+		qe, ok, err := exists(l, registry.KindEquivalency, c.BasisRef)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return registry.Invalid("body.basis_ref", "no equivalency record %q on this node", c.BasisRef)
+		}
+		q, err := decode[registry.Equivalency](qe)
+		if err != nil {
+			return err
+		}
+		if q.EmployerBN != c.EmployerBN || q.Decision != registry.DecisionAccepted {
+			return registry.Invalid("body.basis_ref", "equivalency %s is not an accepted equivalency of employer %s", c.BasisRef, c.EmployerBN)
+		}
+	}
+	return nil
+}
+
+// CertificateUpdate changes the descriptive fields of a certificate; status
+// and dates change only through ChangeStatus or a new certificate.
+type CertificateUpdate struct {
+	WCBAccounts   []string
+	IndustryScope []string
+	Sector        string
+}
+
+// UpdateCertificate stores a new version with corrected descriptive fields.
+func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u CertificateUpdate) (registry.Entry, error) {
+	if err := p.require(ScopeCertificates); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		c, err := n.ownCertificate(p, id, prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
+		if err := c.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	})
+}
+
+func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
+	if prev == nil {
+		return registry.Certificate{}, fmt.Errorf("certificate %q: %w", id, registry.ErrNotFound)
+	}
+	c, err := decode[registry.Certificate](*prev)
+	if err != nil {
+		return c, err
+	}
+	if p.Role == RoleCP && c.Issuer != p.CP {
+		return c, fmt.Errorf("certificate %s belongs to CP %s, not %s: %w", id, c.Issuer, p.CP, registry.ErrForbidden)
+	}
+	return c, nil
+}
+
+// StatusRequest asks for a status change.
+type StatusRequest struct {
+	Action       string
+	Reason       string
+	On           registry.Date // default: today in the node's jurisdiction
+	SupersededBy string
+}
+
+// ChangeStatus records a status change (suspend, cancel, revoke, reinstate,
+// expire, supersede, activate) as a new version of the certificate. Nothing
+// is edited in place: the new version carries the whole history.
+func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r StatusRequest) (registry.Entry, error) {
+	if err := p.require(ScopeCertificates); err != nil {
+		return registry.Entry{}, err
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return registry.Entry{}, registry.Invalid("body.reason", "a status change needs a reason")
+	}
+	if r.On.IsZero() {
+		r.On = n.Today()
+	}
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		c, err := n.ownCertificate(p, id, prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		to, err := registry.Transition(c.Status, r.Action)
+		if err != nil {
+			return nil, nil, err
+		}
+		if last := c.History[len(c.History)-1]; r.On.Before(last.On) {
+			return nil, nil, registry.Invalid("body.on", "the change takes effect on %s, before the last recorded change (%s on %s)", r.On, last.Status, last.On)
+		}
+		if r.Action == registry.ActionSupersede {
+			if r.SupersededBy == "" || r.SupersededBy == id {
+				return nil, nil, registry.Invalid("body.superseded_by", "name the certificate that supersedes %s", id)
+			}
+			if _, ok, err := exists(l, registry.KindCertificate, r.SupersededBy); err != nil {
+				return nil, nil, err
+			} else if !ok {
+				return nil, nil, registry.Invalid("body.superseded_by", "no certificate %q on this node", r.SupersededBy)
+			}
+		} else if r.SupersededBy != "" {
+			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
+		}
+		c.History = append(c.History[:len(c.History):len(c.History)], registry.StatusChange{Status: to, On: r.On, Reason: r.Reason, SupersededBy: r.SupersededBy})
+		c.Status, c.StatusReason = to, r.Reason
+		if err := c.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	})
+}
+
+// EquivalencyID is the id of an employer's equivalency record for an
+// external certificate number.
+func EquivalencyID(bn, externalNumber string) string { return "EQ-" + bn + "-" + externalNumber }
+
+// PutEquivalency creates (create=true) or updates an equivalency record. The
+// employer must be known to this node.
+func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equivalency, create bool) (registry.Entry, error) {
+	if err := p.require(ScopeEquivalencies); err != nil {
+		return registry.Entry{}, err
+	}
+	if q.Decision == "" {
+		q.Decision = registry.DecisionPending
+	}
+	if q.Status == "" {
+		q.Status = "active"
+	}
+	if err := q.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	want := EquivalencyID(q.EmployerBN, q.ExternalNumber)
+	if q.ID == "" {
+		q.ID = want
+	} else if q.ID != want {
+		return registry.Entry{}, registry.Invalid("body.id", "must be %q", want)
+	}
+	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if create && prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("equivalency %s already exists", q.ID)}
+		}
+		if !create && prev == nil {
+			return nil, nil, fmt.Errorf("equivalency %q: %w", q.ID, registry.ErrNotFound)
+		}
+		if _, ok, err := exists(l, registry.KindEmployer, q.EmployerBN); err != nil {
+			return nil, nil, err
+		} else if !ok {
+			return nil, nil, registry.Invalid("body.employer_bn", "employer %s is not registered on this node", q.EmployerBN)
+		}
+		return q, []boltstore.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
+	})
+}
+
+// IndexKeys returns the secondary index keys of an entry's record, the same
+// ones the node stores for its own feed: replicas of peers' feeds are
+// indexed alike so that cross-jurisdiction search reads them the same way.
+func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
+	switch e.Kind {
+	case registry.KindEmployer:
+		v, err := decode[registry.Employer](e)
+		if err != nil {
+			return nil, err
+		}
+		return employerKeys(v), nil
+	case registry.KindCertificate:
+		v, err := decode[registry.Certificate](e)
+		if err != nil {
+			return nil, err
+		}
+		return certKeys(v), nil
+	case registry.KindEquivalency:
+		v, err := decode[registry.Equivalency](e)
+		if err != nil {
+			return nil, err
+		}
+		return []boltstore.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
+	}
+	return nil, nil
+}
