@@ -82,8 +82,8 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 	}
 	tests := []struct {
 		name, method, path, token, body string
-		status                           int
-		field                            string // expected errors[0].location, if any
+		status                          int
+		field                           string // expected errors[0].location, if any
 	}{
 		{"no token", "POST", "/v1/employers", "", `{"bn":"` + newBN + `","legal_name":"X"}`, 401, ""},
 		{"no token bad body", "POST", "/v1/employers", "", `{`, 401, ""},
@@ -172,7 +172,7 @@ func TestWritesAndHistory(t *testing.T) {
 	f := newFixture(t)
 	steps := []struct {
 		name, method, path, token, body string
-		status                           int
+		status                          int
 	}{
 		{"register employer", "POST", "/v1/employers", "acsa", `{"bn":"` + newBN + `","legal_name":"Île Verte Constructions Inc."}`, 201},
 		{"cp issues own cert", "POST", "/v1/certificates", "acsa", `{"issuer":"ACSA","number":"N1","program":"COR","employer_bn":"` + newBN + `","issued_on":"2026-01-10","sector":"construction"}`, 201},
