@@ -227,7 +227,7 @@ func inForce(from, to, d Date) bool {
 // Validate checks t. Errors are *ValidationError with a JSON path under
 // "terms" ("terms.parties[1]"). It does not allocate when t is valid.
 func (t AgreementTerms) Validate() error {
-	if !ValidID(t.ID) {
+	if !validID(t.ID) {
 		return Invalid("terms.id", "want a record id matching %s", IDPattern)
 	}
 	if strings.TrimSpace(t.Title) == "" {
@@ -249,36 +249,37 @@ func (t AgreementTerms) Validate() error {
 	if !validSectorName(t.Sector) {
 		return Invalid("terms.sector", "want a sector name such as \"construction\"")
 	}
-	if err := validCodes("terms.industry_codes", t.IndustryCodes); err != nil {
-		return err
+	if k := badCode(t.IndustryCodes); k >= 0 {
+		return Invalid(idx("terms.industry_codes", k), "want an industry code of 2 to 10 digits")
 	}
 	if len(t.Programs) == 0 {
 		return Invalid("terms.programs", "an agreement recognizes at least one program")
 	}
-	if err := validPrograms("terms.programs", t.Programs); err != nil {
-		return err
+	if k, err := checkPrograms(t.Programs); err != "" {
+		return Invalid(idx("terms.programs", k), "%s", err)
 	}
 	for i := range t.Hosts {
 		h := &t.Hosts[i]
-		f := idx("terms.hosts", i)
 		if !t.HasParty(h.Host) {
-			return Invalid(f+".host", "%q is not a party", h.Host)
+			return Invalid(idx("terms.hosts", i)+".host", "%q is not a party", h.Host)
 		}
 		for j := range t.Hosts[:i] {
 			if t.Hosts[j].Host == h.Host {
-				return Invalid(f+".host", "%s has terms twice", h.Host)
+				return Invalid(idx("terms.hosts", i)+".host", "%s has terms twice", h.Host)
 			}
 		}
-		if err := h.validate(f); err != nil {
+		if err := h.validate(i); err != nil {
 			return err
 		}
 	}
-	for i, p := range t.Parties {
-		if _, ok := t.Host(p); !ok {
-			return Invalid(idx("terms.parties", i), "party %s has no host terms", p)
+	if len(t.Hosts) != len(t.Parties) { // every host is a distinct party
+		for i, p := range t.Parties {
+			if _, ok := t.Host(p); !ok {
+				return Invalid(idx("terms.parties", i), "party %s has no host terms", p)
+			}
 		}
 	}
-	if err := validPeriod("terms", t.EffectiveFrom, t.EffectiveTo); err != nil {
+	if err := validPeriod("terms.effective_from", "terms.effective_to", t.EffectiveFrom, t.EffectiveTo); err != nil {
 		return err
 	}
 	if err := validTexts("terms.sources", t.Sources, true); err != nil {
@@ -287,70 +288,69 @@ func (t AgreementTerms) Validate() error {
 	return validTexts("terms.assumptions", t.Assumptions, false)
 }
 
-func (h *HostTerms) validate(f string) error {
+func (h *HostTerms) validate(i int) error {
+	f := func(sub string) string { return idx("terms.hosts", i) + "." + sub }
 	if h.CapMonths < 0 || h.CapMonths > 120 {
-		return Invalid(f+".cap_months", "want 0 (no cap) to 120 months")
+		return Invalid(f("cap_months"), "want 0 (no cap) to 120 months")
 	}
 	if h.CapDays < 0 || h.CapDays > 3660 {
-		return Invalid(f+".cap_days", "want 0 (no cap) to 3660 days")
+		return Invalid(f("cap_days"), "want 0 (no cap) to 3660 days")
 	}
-	for i, u := range h.Uses {
+	for k, u := range h.Uses {
 		if u != UseBid && u != UseWork {
-			return Invalid(idx(f+".uses", i), "want %q or %q", UseBid, UseWork)
+			return Invalid(idx(f("uses"), k), "want %q or %q", UseBid, UseWork)
 		}
-		for _, v := range h.Uses[:i] {
-			if u == v {
-				return Invalid(idx(f+".uses", i), "%q is listed twice", u)
-			}
+		if contains(h.Uses[:k], u) {
+			return Invalid(idx(f("uses"), k), "%q is listed twice", u)
 		}
 	}
 	bidOnly := false
-	for i, c := range h.Conditions {
+	for k, c := range h.Conditions {
 		if !contains(AgreementConditions, c) {
-			return Invalid(idx(f+".conditions", i), "unknown condition code %q", c)
+			return Invalid(idx(f("conditions"), k), "unknown condition code %q", c)
 		}
-		for _, d := range h.Conditions[:i] {
-			if c == d {
-				return Invalid(idx(f+".conditions", i), "%q is listed twice", c)
-			}
+		if contains(h.Conditions[:k], c) {
+			return Invalid(idx(f("conditions"), k), "%q is listed twice", c)
 		}
 		if c == CondBidUseOnly || c == CondVoidOnceWorkStarts {
 			bidOnly = true
 		}
 	}
 	if bidOnly && !(len(h.Uses) == 1 && h.Uses[0] == UseBid) {
-		return Invalid(f+".uses", "conditions %s and %s allow only use %q", CondBidUseOnly, CondVoidOnceWorkStarts, UseBid)
+		return Invalid(f("uses"), "conditions %s and %s allow only use %q", CondBidUseOnly, CondVoidOnceWorkStarts, UseBid)
 	}
-	if err := validPrograms(f+".excluded_programs", h.ExcludedPrograms); err != nil {
-		return err
+	if k, err := checkPrograms(h.ExcludedPrograms); err != "" {
+		return Invalid(idx(f("excluded_programs"), k), "%s", err)
 	}
-	return validTexts(f+".sources", h.Sources, false)
+	if k := emptyText(h.Sources); k >= 0 {
+		return Invalid(idx(f("sources"), k), "empty entry")
+	}
+	return nil
 }
 
 // Validate checks r. Errors are *ValidationError with a JSON path relative
 // to r ("equivalency[0].standards[1]"). It does not allocate when r is valid.
 func (r HostRules) Validate() error {
-	if !ValidID(r.ID) {
+	if !validID(r.ID) {
 		return Invalid("id", "want a record id matching %s", IDPattern)
 	}
 	if !r.Jurisdiction.Valid() {
 		return Invalid("jurisdiction", "%q is not a jurisdiction code", r.Jurisdiction)
 	}
-	if err := validPeriod("", r.EffectiveFrom, r.EffectiveTo); err != nil {
+	if err := validPeriod("effective_from", "effective_to", r.EffectiveFrom, r.EffectiveTo); err != nil {
 		return err
 	}
-	if err := validPrograms("programs", r.Programs); err != nil {
-		return err
+	if k, err := checkPrograms(r.Programs); err != "" {
+		return Invalid(idx("programs", k), "%s", err)
 	}
 	for i := range r.Equivalency {
 		e := &r.Equivalency[i]
-		f := idx("equivalency", i)
-		if err := e.validate(f); err != nil {
+		if err := e.validate(i); err != nil {
 			return err
 		}
 		for j := range r.Equivalency[:i] {
 			if strings.EqualFold(r.Equivalency[j].Sector, e.Sector) {
-				return Invalid(f+".sector", "two rules for sector %q", e.Sector)
+				return Invalid(idx("equivalency", i)+".sector", "two rules for sector %q", e.Sector)
 			}
 		}
 	}
@@ -360,52 +360,53 @@ func (r HostRules) Validate() error {
 	return validTexts("assumptions", r.Assumptions, false)
 }
 
-func (e *EquivalencyRule) validate(f string) error {
+func (e *EquivalencyRule) validate(i int) error {
+	f := func(sub string) string { return idx("equivalency", i) + "." + sub }
 	if e.Sector != "" && !validSectorName(e.Sector) {
-		return Invalid(f+".sector", "want a sector name such as \"energy\", or empty for every sector")
+		return Invalid(f("sector"), "want a sector name such as \"energy\", or empty for every sector")
 	}
 	if e.Sector == "" && len(e.IndustryCodes) > 0 {
-		return Invalid(f+".industry_codes", "industry codes narrow a named sector; set sector")
+		return Invalid(f("industry_codes"), "industry codes narrow a named sector; set sector")
 	}
-	if err := validCodes(f+".industry_codes", e.IndustryCodes); err != nil {
-		return err
+	if k := badCode(e.IndustryCodes); k >= 0 {
+		return Invalid(idx(f("industry_codes"), k), "want an industry code of 2 to 10 digits")
 	}
 	if !e.Accepted {
 		if len(e.Standards) > 0 || e.DesignatedBodyRequired || len(e.DesignatedBodies) > 0 ||
 			e.IAFMarkRequired || e.ScopeMustCoverOperations || e.TermMonths != 0 || len(e.Conditions) > 0 {
-			return Invalid(f+".accepted", "a rule that does not accept equivalency has no requirements")
+			return Invalid(f("accepted"), "a rule that does not accept equivalency has no requirements")
 		}
 		return nil
 	}
 	if len(e.Standards) == 0 {
-		return Invalid(f+".standards", "an accepting rule names at least one standard")
+		return Invalid(f("standards"), "an accepting rule names at least one standard")
 	}
-	for i, s := range e.Standards {
+	for k, s := range e.Standards {
 		if !contains(Standards, s) {
-			return Invalid(idx(f+".standards", i), "unknown standard %q (want one of %s)", s, strings.Join(Standards, ", "))
+			return Invalid(idx(f("standards"), k), "unknown standard %q (want one of %s)", s, strings.Join(Standards, ", "))
 		}
-		if contains(e.Standards[:i], s) {
-			return Invalid(idx(f+".standards", i), "%q is listed twice", s)
+		if contains(e.Standards[:k], s) {
+			return Invalid(idx(f("standards"), k), "%q is listed twice", s)
 		}
 	}
 	if len(e.DesignatedBodies) > 0 && !e.DesignatedBodyRequired {
-		return Invalid(f+".designated_bodies", "a list of designated bodies needs designated_body_required")
+		return Invalid(f("designated_bodies"), "a list of designated bodies needs designated_body_required")
 	}
-	if err := validTexts(f+".designated_bodies", e.DesignatedBodies, false); err != nil {
-		return err
+	if k := emptyText(e.DesignatedBodies); k >= 0 {
+		return Invalid(idx(f("designated_bodies"), k), "empty entry")
 	}
 	if e.TermMonths < 0 || e.TermMonths > 120 {
-		return Invalid(f+".term_months", "want 0 (no term) to 120 months")
+		return Invalid(f("term_months"), "want 0 (no term) to 120 months")
 	}
-	for i, c := range e.Conditions {
+	for k, c := range e.Conditions {
 		if !contains(EquivalencyConditions, c) {
-			return Invalid(idx(f+".conditions", i), "unknown condition code %q", c)
+			return Invalid(idx(f("conditions"), k), "unknown condition code %q", c)
 		}
-		if contains(e.Conditions[:i], c) {
-			return Invalid(idx(f+".conditions", i), "%q is listed twice", c)
+		if contains(e.Conditions[:k], c) {
+			return Invalid(idx(f("conditions"), k), "%q is listed twice", c)
 		}
 		if c == CondYearlyReapplication && (e.TermMonths == 0 || e.TermMonths > 12) {
-			return Invalid(f+".term_months", "yearly re-application needs a term of at most 12 months")
+			return Invalid(f("term_months"), "yearly re-application needs a term of at most 12 months")
 		}
 	}
 	return nil
@@ -424,15 +425,12 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func validPeriod(prefix string, from, to Date) error {
-	if prefix != "" {
-		prefix += "."
-	}
+func validPeriod(fromField, toField string, from, to Date) error {
 	if from.IsZero() {
-		return Invalid(prefix+"effective_from", "want the date the record takes effect")
+		return Invalid(fromField, "want the date the record takes effect")
 	}
 	if !to.IsZero() && to.Before(from) {
-		return Invalid(prefix+"effective_to", "ends (%s) before it takes effect (%s)", to, from)
+		return Invalid(toField, "ends (%s) before it takes effect (%s)", to, from)
 	}
 	return nil
 }
@@ -466,35 +464,76 @@ func IsIndustryCode(s string) bool {
 	return true
 }
 
-func validCodes(f string, codes []string) error {
+// badCode returns the index of the first entry of codes that is not an
+// industry code, or -1.
+func badCode(codes []string) int {
 	for i, c := range codes {
 		if !IsIndustryCode(c) {
-			return Invalid(idx(f, i), "want an industry code of 2 to 10 digits")
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
-func validPrograms(f string, ps []string) error {
+// checkPrograms returns the index of the first bad program code and why,
+// or "" when all are good.
+func checkPrograms(ps []string) (int, string) {
 	for i, p := range ps {
-		if !codeRE.MatchString(p) {
-			return Invalid(idx(f, i), "want a program code such as %q", ProgramCOR)
+		if !validCode(p) {
+			return i, "want a program code such as \"COR\" (" + CodePattern + ")"
 		}
 		if contains(ps[:i], p) {
-			return Invalid(idx(f, i), "%q is listed twice", p)
+			return i, "listed twice"
 		}
 	}
-	return nil
+	return 0, ""
+}
+
+// validCode matches CodePattern without a regular expression (Validate is
+// on the equivalence engine's hot path).
+func validCode(s string) bool {
+	if len(s) < 2 || len(s) > 16 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validID matches IDPattern without a regular expression.
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 64 || !alnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(alnum(c) || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// emptyText returns the index of the first blank entry of ss, or -1.
+func emptyText(ss []string) int {
+	for i, s := range ss {
+		if strings.TrimSpace(s) == "" {
+			return i
+		}
+	}
+	return -1
 }
 
 func validTexts(f string, ss []string, required bool) error {
 	if required && len(ss) == 0 {
 		return Invalid(f, "want at least one entry")
 	}
-	for i, s := range ss {
-		if strings.TrimSpace(s) == "" {
-			return Invalid(idx(f, i), "empty entry")
-		}
+	if k := emptyText(ss); k >= 0 {
+		return Invalid(idx(f, k), "empty entry")
 	}
 	return nil
 }

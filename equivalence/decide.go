@@ -1,0 +1,891 @@
+package equivalence
+
+import (
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Reason codes. Each is documented in the package documentation.
+const (
+	// Summaries: the first reason of every decision is one of these.
+	ReasonHostCORActive       = "host_cor_active"
+	ReasonHomeCORRecognized   = "home_cor_recognized"
+	ReasonEquivalencyAccepted = "iso_equivalency_accepted"
+	ReasonNoBasis             = "no_basis"
+	ReasonInvalidQuestion     = "invalid_question"
+
+	ReasonConditionsUnverified = "conditions_unverified"
+
+	ReasonNoCertificate = "no_certificate"
+
+	ReasonCertificateIssuerMismatch = "certificate_issuer_mismatch"
+	ReasonCertificateInvalid        = "certificate_invalid"
+	ReasonCertificateNotYetIssued   = "certificate_not_yet_issued"
+	ReasonCertificatePending        = "certificate_pending"
+	ReasonCertificateExpired        = "certificate_expired"
+	ReasonCertificateSuspended      = "certificate_suspended"
+	ReasonCertificateCancelled      = "certificate_cancelled"
+	ReasonCertificateRevoked        = "certificate_revoked"
+	ReasonCertificateSuperseded     = "certificate_superseded"
+	ReasonCertificateNotActive      = "certificate_not_active"
+	ReasonSectorMismatch            = "sector_mismatch"
+
+	ReasonNoAgreement             = "no_agreement"
+	ReasonAgreementNotInForce     = "agreement_not_in_force"
+	ReasonAgreementInvalid        = "agreement_invalid"
+	ReasonAgreementIssuerNotParty = "agreement_issuer_not_party"
+	ReasonAgreementUnsigned       = "agreement_unsigned"
+	ReasonProgramNotInAgreement   = "program_not_in_agreement"
+	ReasonProgramExcludedByHost   = "program_excluded_by_host"
+	ReasonUseNotAllowed           = "use_not_allowed"
+	ReasonWorkVoidsReciprocity    = "work_voids_reciprocity"
+	ReasonHostWCBAccountActive    = "host_wcb_account_active"
+
+	ReasonEquivalencyNotAccepted  = "equivalency_not_accepted"
+	ReasonEquivalencyNotYetValid  = "equivalency_not_yet_valid"
+	ReasonEquivalencyExpired      = "equivalency_expired"
+	ReasonEquivalencyNotActive    = "equivalency_not_active"
+	ReasonHostRulesUnknown        = "host_rules_unknown"
+	ReasonHostRulesIssuerMismatch = "host_rules_issuer_mismatch"
+	ReasonHostRulesInvalid        = "host_rules_invalid"
+	ReasonISONotAccepted          = "iso_not_accepted"
+	ReasonStandardNotAccepted     = "standard_not_accepted"
+	ReasonBodyNotDesignated       = "certification_body_not_designated"
+	ReasonIAFMarkMissing          = "iaf_mark_missing"
+	ReasonScopeNotAligned         = "scope_not_aligned"
+	ReasonScopeExcludesHost       = "scope_excludes_host"
+)
+
+// ReasonCodes lists every reason code Decide may return.
+var ReasonCodes = []string{
+	ReasonHostCORActive, ReasonHomeCORRecognized, ReasonEquivalencyAccepted, ReasonNoBasis, ReasonInvalidQuestion,
+	ReasonConditionsUnverified, ReasonNoCertificate,
+	ReasonCertificateIssuerMismatch, ReasonCertificateInvalid, ReasonCertificateNotYetIssued, ReasonCertificatePending,
+	ReasonCertificateExpired, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
+	ReasonCertificateSuperseded, ReasonCertificateNotActive, ReasonSectorMismatch,
+	ReasonNoAgreement, ReasonAgreementNotInForce, ReasonAgreementInvalid, ReasonAgreementIssuerNotParty,
+	ReasonAgreementUnsigned, ReasonProgramNotInAgreement, ReasonProgramExcludedByHost, ReasonUseNotAllowed,
+	ReasonWorkVoidsReciprocity, ReasonHostWCBAccountActive,
+	ReasonEquivalencyNotAccepted, ReasonEquivalencyNotYetValid, ReasonEquivalencyExpired, ReasonEquivalencyNotActive,
+	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
+	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
+	ReasonScopeExcludesHost,
+}
+
+// StatusNotIssued is the pseudo-status of a certificate on a date before it was
+// issued (or before its first recorded status).
+const StatusNotIssued = "not_issued"
+
+// outcome ranks, best last.
+const (
+	rankNone = iota
+	rankConditional
+	rankRecognized
+)
+
+// limit names the bound that set a candidate's valid_until.
+type limit uint8
+
+const (
+	limitNone       limit = iota
+	limitExpiry           // the home certificate's expiry
+	limitStatus           // the day before the next recorded non-active status
+	limitCapMonths        // the host's cap in months
+	limitCapDays          // the host's cap in days
+	limitAgreement        // the agreement's effective_to
+	limitEqvValidTo       // the equivalency's valid_to
+	limitRulesEnd         // the host rules' effective_to
+	limitTerm             // the equivalency rule's term
+)
+
+// candidate is one basis that holds (recognized or conditional).
+type candidate struct {
+	rank  int
+	basis string
+	until registry.Date
+	why   limit
+	cert  int // index in Facts.Certificates, or -1
+	agr   int // index in Facts.Agreements, or -1
+	eqv   int // index in Facts.Equivalencies, or -1
+	rules int // index in Facts.HostRules, or -1
+	emp   int // index in Facts.Employers the WCB condition rests on, or -1
+	terms *registry.HostTerms
+	rule  *registry.EquivalencyRule
+	met   uint32 // bit i: terms.Conditions[i] is met
+}
+
+// finding is a reason why a candidate basis failed. Its text is rendered
+// only if the decision reports it.
+type finding struct {
+	code   string
+	cert   int
+	agr    int
+	eqv    int
+	rules  int
+	emp    int
+	status string
+	detail uint8 // which variant of the code's sentence
+}
+
+// sector_mismatch variants.
+const (
+	sectorCertVsQuestion uint8 = iota
+	sectorAgreementVsCert
+	sectorAgreementVsQuestion
+	sectorEquivalencyVsQuestion
+)
+
+type decider struct {
+	q     Question
+	f     *Facts
+	rules int // index of the host rules in force on q.On, or -1
+	// rulesNote is a finding about host rules that did not count (issuer
+	// mismatch, invalid), reported if the ISO basis needed them.
+	rulesNote finding
+	best      candidate
+	fails     []finding
+	// agr caches, per agreement, whether it counts: 0 not yet checked,
+	// else one of the agr* values. agrX is used when there are more
+	// agreements than agr holds.
+	agr  [16]uint8
+	agrX []uint8
+}
+
+// Whether an agreement counts.
+const (
+	agrUnchecked uint8 = iota
+	agrOK
+	agrInvalid
+	agrIssuerNotParty
+	agrUnsigned
+)
+
+// agreementState checks agreement j once per decision: valid terms,
+// published by a party, signed by every party.
+func (d *decider) agreementState(j int) uint8 {
+	var p *uint8
+	if j < len(d.agr) {
+		p = &d.agr[j]
+	} else {
+		if d.agrX == nil {
+			d.agrX = make([]uint8, len(d.f.Agreements))
+		}
+		p = &d.agrX[j]
+	}
+	if *p == agrUnchecked {
+		af := &d.f.Agreements[j]
+		t := &af.Agreement.Terms
+		switch {
+		case t.Validate() != nil:
+			*p = agrInvalid
+		case !t.HasParty(af.Ref.Iss):
+			*p = agrIssuerNotParty
+		case !signedByAll(af):
+			*p = agrUnsigned
+		default:
+			*p = agrOK
+		}
+	}
+	return *p
+}
+
+// Decide answers q from f. It is pure: no I/O, no clock; the same question
+// and facts give the same decision. See the package documentation for the
+// rules it applies.
+func Decide(q Question, f Facts) Decision {
+	if err := q.Validate(); err != nil {
+		return Decision{
+			Outcome: NotRecognized,
+			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: "The question is invalid: " + err.Error() + "."}},
+		}
+	}
+	d := decider{q: q, f: &f, rules: -1}
+	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1}
+	d.pickHostRules()
+	nCert := d.certificates()
+	nEqv := d.equivalencies()
+	if nCert == 0 && nEqv == 0 {
+		d.fail(noFinding(ReasonNoCertificate))
+	}
+	return d.decision()
+}
+
+func (d *decider) fail(x finding) {
+	if x.code == "" {
+		return
+	}
+	for _, y := range d.fails {
+		if y == x {
+			return
+		}
+	}
+	d.fails = append(d.fails, x)
+}
+
+func noFinding(code string) finding {
+	return finding{code: code, cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1}
+}
+
+// consider keeps c if it is better than the best so far. Better: a higher
+// outcome; then the host's own certificate; then the later valid_until;
+// then the basis order agreement, ISO; then the smaller references (so that
+// the choice does not depend on the order of the facts).
+func (d *decider) consider(c candidate) {
+	b := &d.best
+	if c.rank != b.rank {
+		if c.rank > b.rank {
+			*b = c
+		}
+		return
+	}
+	if c.rank == rankNone {
+		return
+	}
+	if ch, bh := c.basis == BasisHostCOR, b.basis == BasisHostCOR; ch != bh {
+		if ch {
+			*b = c
+		}
+		return
+	}
+	if k := c.until.Compare(b.until); k != 0 {
+		if k > 0 {
+			*b = c
+		}
+		return
+	}
+	if br, cr := basisOrder(b.basis), basisOrder(c.basis); br != cr {
+		if cr < br {
+			*b = c
+		}
+		return
+	}
+	if k := d.compareRefs(c, *b); k < 0 {
+		*b = c
+	}
+}
+
+func basisOrder(b string) int {
+	switch b {
+	case BasisHostCOR:
+		return 0
+	case BasisAgreement:
+		return 1
+	}
+	return 2
+}
+
+func (d *decider) compareRefs(a, b candidate) int {
+	if k := cmpIdxRef(a.cert, b.cert, func(i int) registry.Ref { return d.f.Certificates[i].Ref }); k != 0 {
+		return k
+	}
+	if k := cmpIdxRef(a.agr, b.agr, func(i int) registry.Ref { return d.f.Agreements[i].Ref }); k != 0 {
+		return k
+	}
+	if k := cmpIdxRef(a.eqv, b.eqv, func(i int) registry.Ref { return d.f.Equivalencies[i].Ref }); k != 0 {
+		return k
+	}
+	if k := cmpIdxRef(a.emp, b.emp, func(i int) registry.Ref { return d.f.Employers[i].Ref }); k != 0 {
+		return k
+	}
+	return a.rank - b.rank
+}
+
+func cmpIdxRef(i, j int, ref func(int) registry.Ref) int {
+	switch {
+	case i < 0 && j < 0:
+		return 0
+	case i < 0:
+		return -1
+	case j < 0:
+		return 1
+	}
+	return compareRef(ref(i), ref(j))
+}
+
+func compareRef(a, b registry.Ref) int {
+	if k := strings.Compare(string(a.Iss), string(b.Iss)); k != 0 {
+		return k
+	}
+	if k := strings.Compare(string(a.Kind), string(b.Kind)); k != 0 {
+		return k
+	}
+	if k := strings.Compare(a.ID, b.ID); k != 0 {
+		return k
+	}
+	switch {
+	case a.Ver != b.Ver:
+		if a.Ver > b.Ver { // newer version first
+			return -1
+		}
+		return 1
+	case a.Seq != b.Seq:
+		if a.Seq > b.Seq {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// pickHostRules selects the host's rules in force on q.On: the version with
+// the latest effective_from, then the newest entry. Versions published by
+// another node or invalid are set aside with a note.
+func (d *decider) pickHostRules() {
+	for i := range d.f.HostRules {
+		hf := &d.f.HostRules[i]
+		r := &hf.Rules
+		if r.Jurisdiction != d.q.Host || !r.InForce(d.q.On) {
+			continue
+		}
+		if hf.Ref.Iss != r.Jurisdiction {
+			n := noFinding(ReasonHostRulesIssuerMismatch)
+			n.rules = i
+			d.rulesNote = n
+			continue
+		}
+		if r.Validate() != nil {
+			n := noFinding(ReasonHostRulesInvalid)
+			n.rules = i
+			d.rulesNote = n
+			continue
+		}
+		if d.rules >= 0 {
+			cur := &d.f.HostRules[d.rules]
+			k := r.EffectiveFrom.Compare(cur.Rules.EffectiveFrom)
+			if k < 0 || k == 0 && compareRef(hf.Ref, cur.Ref) >= 0 {
+				continue
+			}
+		}
+		d.rules = i
+	}
+}
+
+// certificates evaluates the host_cor and home_cor_agreement bases for
+// every certificate of the employer, and returns how many there were.
+func (d *decider) certificates() int {
+	n := 0
+	on := d.q.On
+	for i := range d.f.Certificates {
+		cf := &d.f.Certificates[i]
+		c := &cf.Certificate
+		if c.EmployerBN != d.q.BN {
+			continue
+		}
+		n++
+		x := noFinding("")
+		x.cert = i
+		if cf.Ref.Iss != c.Jurisdiction {
+			x.code = ReasonCertificateIssuerMismatch
+			d.fail(x)
+			continue
+		}
+		if !c.Jurisdiction.Valid() || c.IssuedOn.IsZero() || c.ExpiresOn.IsZero() || c.ExpiresOn.Before(c.IssuedOn) {
+			x.code = ReasonCertificateInvalid
+			d.fail(x)
+			continue
+		}
+		st := CertificateStatusOn(c, on)
+		if st != registry.StatusActive {
+			x.code, x.status = statusReason(st), st
+			d.fail(x)
+			continue
+		}
+		until, why := c.ExpiresOn, limitExpiry
+		if next := nextInactive(c.History, on); !next.IsZero() {
+			until, why = tighten(until, why, next.AddDays(-1), limitStatus)
+		}
+		if c.Jurisdiction == d.q.Host {
+			if !certCovers(d.q.Sector, c, nil) {
+				x.code, x.detail = ReasonSectorMismatch, sectorCertVsQuestion
+				d.fail(x)
+				continue
+			}
+			d.consider(candidate{rank: rankRecognized, basis: BasisHostCOR, until: until, why: why,
+				cert: i, agr: -1, eqv: -1, rules: -1, emp: -1})
+			continue
+		}
+		d.agreements(i, until, why)
+	}
+	return n
+}
+
+// tighten returns the earlier of (u, w) and (v, x); on a tie the existing
+// bound is kept.
+func tighten(u registry.Date, w limit, v registry.Date, x limit) (registry.Date, limit) {
+	if v.Before(u) {
+		return v, x
+	}
+	return u, w
+}
+
+// agreements evaluates the home_cor_agreement basis for certificate ci,
+// active on q.On and valid through until as far as the certificate goes.
+func (d *decider) agreements(ci int, until registry.Date, why limit) {
+	c := &d.f.Certificates[ci].Certificate
+	host, on := d.q.Host, d.q.On
+	relevant, inForce, firstOut := 0, 0, -1
+	for j := range d.f.Agreements {
+		af := &d.f.Agreements[j]
+		t := &af.Agreement.Terms
+		if !t.HasParty(c.Jurisdiction) || !t.HasParty(host) {
+			continue
+		}
+		relevant++
+		if !t.InForce(on) {
+			if firstOut < 0 {
+				firstOut = j
+			}
+			continue
+		}
+		inForce++
+		x := noFinding("")
+		x.cert, x.agr = ci, j
+		switch d.agreementState(j) {
+		case agrInvalid:
+			x.code = ReasonAgreementInvalid
+		case agrIssuerNotParty:
+			x.code = ReasonAgreementIssuerNotParty
+		case agrUnsigned:
+			x.code = ReasonAgreementUnsigned
+		}
+		if x.code != "" {
+			d.fail(x)
+			continue
+		}
+		if !agreementCoversCert(t, c) {
+			x.code, x.detail = ReasonSectorMismatch, sectorAgreementVsCert
+			d.fail(x)
+			continue
+		}
+		if !agreementCoversQuestion(t, d.q.Sector) {
+			x.code, x.detail = ReasonSectorMismatch, sectorAgreementVsQuestion
+			d.fail(x)
+			continue
+		}
+		if !certCovers(d.q.Sector, c, t) {
+			x.code, x.detail = ReasonSectorMismatch, sectorCertVsQuestion
+			d.fail(x)
+			continue
+		}
+		if !has(t.Programs, c.Program) {
+			x.code = ReasonProgramNotInAgreement
+			d.fail(x)
+			continue
+		}
+		ht, _ := t.Host(host) // Validate: every party has host terms
+		if has(ht.ExcludedPrograms, c.Program) {
+			x.code = ReasonProgramExcludedByHost
+			d.fail(x)
+			continue
+		}
+		if c.Program == registry.ProgramSECOR && d.rules >= 0 && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
+			x.code, x.rules = ReasonProgramExcludedByHost, d.rules
+			d.fail(x)
+			continue
+		}
+		if len(ht.Uses) > 0 && !has(ht.Uses, d.q.Use) {
+			x.code = ReasonUseNotAllowed
+			if d.q.Use == UseWork && has(ht.Conditions, registry.CondVoidOnceWorkStarts) {
+				x.code = ReasonWorkVoidsReciprocity
+			}
+			d.fail(x)
+			continue
+		}
+		cand := candidate{rank: rankRecognized, basis: BasisAgreement, until: until, why: why,
+			cert: ci, agr: j, eqv: -1, rules: -1, emp: -1, terms: ht}
+		failed := false
+		for k, code := range ht.Conditions {
+			met := true
+			switch code {
+			case registry.CondNoActiveHostWCBAccount:
+				emp, active := d.hostWCBAccount()
+				switch {
+				case active:
+					x.code, x.emp = ReasonHostWCBAccountActive, emp
+					d.fail(x)
+					failed = true
+				case emp < 0:
+					met = false
+				default:
+					cand.emp = emp
+				}
+			case registry.CondNoPermanentOfficeInHost:
+				met = false // no record corfed keeps shows where an employer has offices
+			case registry.CondPerWCBAccount:
+				met = len(c.WCBAccounts) > 0
+			case registry.CondBidUseOnly, registry.CondVoidOnceWorkStarts:
+				// limits: the use check above let only bids through
+			}
+			if failed {
+				break
+			}
+			if met {
+				cand.met |= 1 << k
+			} else {
+				cand.rank = rankConditional
+			}
+		}
+		if failed {
+			continue
+		}
+		if !t.EffectiveTo.IsZero() {
+			cand.until, cand.why = tighten(cand.until, cand.why, t.EffectiveTo, limitAgreement)
+		}
+		if ht.CapMonths > 0 {
+			cand.until, cand.why = tighten(cand.until, cand.why, on.AddMonths(ht.CapMonths), limitCapMonths)
+		}
+		if ht.CapDays > 0 {
+			cand.until, cand.why = tighten(cand.until, cand.why, on.AddDays(ht.CapDays), limitCapDays)
+		}
+		d.consider(cand)
+	}
+	x := noFinding("")
+	x.cert = ci
+	switch {
+	case relevant == 0:
+		x.code = ReasonNoAgreement
+		d.fail(x)
+	case inForce == 0:
+		x.code, x.agr = ReasonAgreementNotInForce, firstOut
+		d.fail(x)
+	}
+}
+
+// hostWCBAccount looks for a WCB account in the host among the employer's
+// records. It returns the index of an employer record that lists one (and
+// true); else the index of the employer record with the smallest reference
+// (-1 when there is none) and false.
+func (d *decider) hostWCBAccount() (int, bool) {
+	first := -1
+	for i := range d.f.Employers {
+		e := &d.f.Employers[i].Employer
+		if e.BN != d.q.BN {
+			continue
+		}
+		for _, a := range e.WCBAccounts {
+			if a.Jurisdiction == d.q.Host {
+				return i, true
+			}
+		}
+		if first < 0 || compareRef(d.f.Employers[i].Ref, d.f.Employers[first].Ref) < 0 {
+			first = i
+		}
+	}
+	return first, false
+}
+
+func signedByAll(af *AgreementFact) bool {
+	for _, p := range af.Agreement.Terms.Parties {
+		if !hasJ(af.SignedBy, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// missingSignatures lists the parties not in af.SignedBy.
+func missingSignatures(af *AgreementFact) []string {
+	var m []string
+	for _, p := range af.Agreement.Terms.Parties {
+		if !hasJ(af.SignedBy, p) {
+			m = append(m, string(p))
+		}
+	}
+	return m
+}
+
+// equivalencies evaluates the iso_equivalency basis for every equivalency
+// record of the employer, and returns how many there were.
+func (d *decider) equivalencies() int {
+	n := 0
+	on := d.q.On
+	for i := range d.f.Equivalencies {
+		e := &d.f.Equivalencies[i].Equivalency
+		if e.EmployerBN != d.q.BN {
+			continue
+		}
+		n++
+		x := noFinding("")
+		x.eqv = i
+		if e.Decision != registry.DecisionAccepted {
+			x.code, x.status = ReasonEquivalencyNotAccepted, e.Decision
+			d.fail(x)
+			continue
+		}
+		if e.ValidFrom.IsZero() || on.Before(e.ValidFrom) {
+			x.code = ReasonEquivalencyNotYetValid
+			d.fail(x)
+			continue
+		}
+		if e.ValidTo.IsZero() || on.After(e.ValidTo) {
+			x.code = ReasonEquivalencyExpired
+			d.fail(x)
+			continue
+		}
+		if st := EquivalencyStatusOn(e, on); st != registry.StatusActive {
+			x.code, x.status = ReasonEquivalencyNotActive, st
+			d.fail(x)
+			continue
+		}
+		if d.rules < 0 {
+			if d.rulesNote.code != "" {
+				d.fail(d.rulesNote)
+			}
+			x.code = ReasonHostRulesUnknown
+			d.fail(x)
+			continue
+		}
+		r := &d.f.HostRules[d.rules].Rules
+		x.rules = d.rules
+		rule := pickRule(r.Equivalency, d.q.Sector)
+		if rule == nil || !rule.Accepted {
+			x.code = ReasonISONotAccepted
+			d.fail(x)
+			continue
+		}
+		switch {
+		case d.q.Sector != "" && registry.IsIndustryCode(d.q.Sector) && len(e.IndustryCodes) > 0 && !hasPrefix(d.q.Sector, e.IndustryCodes):
+			x.code, x.detail = ReasonSectorMismatch, sectorEquivalencyVsQuestion
+		case !has(rule.Standards, e.Standard):
+			x.code = ReasonStandardNotAccepted
+		case rule.DesignatedBodyRequired && (strings.TrimSpace(e.AccreditationBody) == "" ||
+			len(rule.DesignatedBodies) > 0 && !has(rule.DesignatedBodies, e.CertificationBody)):
+			x.code = ReasonBodyNotDesignated
+		case rule.IAFMarkRequired && !e.IAFAccredited:
+			x.code = ReasonIAFMarkMissing
+		case rule.ScopeMustCoverOperations && !e.ScopeAligned:
+			x.code = ReasonScopeNotAligned
+		case len(e.Provinces) > 0 && !hasJ(e.Provinces, d.q.Host):
+			x.code = ReasonScopeExcludesHost
+		}
+		if x.code != "" {
+			d.fail(x)
+			continue
+		}
+		until, why := e.ValidTo, limitEqvValidTo
+		if next := nextInactive(e.History, on); !next.IsZero() {
+			until, why = tighten(until, why, next.AddDays(-1), limitStatus)
+		}
+		if !r.EffectiveTo.IsZero() {
+			until, why = tighten(until, why, r.EffectiveTo, limitRulesEnd)
+		}
+		if rule.TermMonths > 0 {
+			until, why = tighten(until, why, on.AddMonths(rule.TermMonths), limitTerm)
+		}
+		d.consider(candidate{rank: rankRecognized, basis: BasisISO, until: until, why: why,
+			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule})
+	}
+	return n
+}
+
+// pickRule returns the equivalency rule for sector: the rule named for it
+// (by name, or by industry code prefix), else the rule for every sector.
+func pickRule(rules []registry.EquivalencyRule, sector string) *registry.EquivalencyRule {
+	var general *registry.EquivalencyRule
+	code := registry.IsIndustryCode(sector)
+	for i := range rules {
+		r := &rules[i]
+		switch {
+		case r.Sector == "":
+			general = r
+		case sector == "":
+		case code && hasPrefix(sector, r.IndustryCodes):
+			return r
+		case !code && strings.EqualFold(r.Sector, sector):
+			return r
+		}
+	}
+	return general
+}
+
+// CertificateStatusOn returns c's status on date d. Before its issue date,
+// and before its first recorded status change, it is the pseudo-status
+// StatusNotIssued (a certificate first recorded as pending was never active
+// before). Otherwise it is the status of the last change in History on or
+// before d (the later one in History order when two share a date; History
+// need not be sorted). After ExpiresOn it is expired, unless it had already
+// ended otherwise (cancelled, revoked, superseded), as registry's
+// Certificate.StatusOn also says. A certificate with no History is taken to
+// be in its current Status from its issue date, active when Status is empty.
+func CertificateStatusOn(c *registry.Certificate, d registry.Date) string {
+	if d.Before(c.IssuedOn) {
+		return StatusNotIssued
+	}
+	st := c.Status
+	if len(c.History) == 0 {
+		if st == "" {
+			st = registry.StatusActive
+		}
+	} else if s, ok := statusAt(c.History, d); ok {
+		st = s
+	} else {
+		return StatusNotIssued
+	}
+	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) {
+		switch st {
+		case registry.StatusCancelled, registry.StatusRevoked, registry.StatusSuperseded:
+			return st
+		}
+		return registry.StatusExpired
+	}
+	return st
+}
+
+// EquivalencyStatusOn returns e's status on date d in IAF's vocabulary
+// (active, suspended, withdrawn, expired): "expired" after ValidTo, the pseudo-status "not_issued"
+// before ValidFrom or before its first recorded status change, else the
+// status of the last change on or before d; with no History, its current
+// Status ("active" when empty).
+func EquivalencyStatusOn(e *registry.Equivalency, d registry.Date) string {
+	if d.Before(e.ValidFrom) {
+		return StatusNotIssued
+	}
+	if !e.ValidTo.IsZero() && d.After(e.ValidTo) {
+		return registry.StatusExpired
+	}
+	if len(e.History) == 0 {
+		if e.Status == "" {
+			return registry.StatusActive
+		}
+		return e.Status
+	}
+	if st, ok := statusAt(e.History, d); ok {
+		return st
+	}
+	return StatusNotIssued
+}
+
+// statusAt returns the status of the last change on or before d.
+func statusAt(h []registry.StatusChange, d registry.Date) (string, bool) {
+	var best registry.Date
+	st, ok := "", false
+	for i := range h {
+		c := &h[i]
+		if c.On.After(d) {
+			continue
+		}
+		if !ok || !c.On.Before(best) {
+			best, st, ok = c.On, c.Status, true
+		}
+	}
+	return st, ok
+}
+
+// nextInactive returns the date of the first recorded change after d to a
+// status other than active, or the zero date.
+func nextInactive(h []registry.StatusChange, d registry.Date) registry.Date {
+	var next registry.Date
+	for i := range h {
+		c := &h[i]
+		if !c.On.After(d) || c.Status == registry.StatusActive {
+			continue
+		}
+		if next.IsZero() || c.On.Before(next) {
+			next = c.On
+		}
+	}
+	return next
+}
+
+func statusReason(st string) string {
+	switch st {
+	case StatusNotIssued:
+		return ReasonCertificateNotYetIssued
+	case registry.StatusPending:
+		return ReasonCertificatePending
+	case registry.StatusExpired:
+		return ReasonCertificateExpired
+	case registry.StatusSuspended:
+		return ReasonCertificateSuspended
+	case registry.StatusCancelled:
+		return ReasonCertificateCancelled
+	case registry.StatusRevoked:
+		return ReasonCertificateRevoked
+	case registry.StatusSuperseded:
+		return ReasonCertificateSuperseded
+	}
+	return ReasonCertificateNotActive
+}
+
+// certCovers reports whether certificate c covers the work a question's
+// sector names. A certificate with neither sector nor industry scope covers
+// every sector. Agreement t (may be nil) bridges names and codes: a
+// certificate in t's sector covers codes under t's industry codes, and a
+// certificate whose codes are under them covers t's sector name.
+func certCovers(sector string, c *registry.Certificate, t *registry.AgreementTerms) bool {
+	if sector == "" || c.Sector == "" && len(c.IndustryScope) == 0 {
+		return true
+	}
+	if registry.IsIndustryCode(sector) {
+		if len(c.IndustryScope) > 0 {
+			return hasPrefix(sector, c.IndustryScope)
+		}
+		return t != nil && strings.EqualFold(c.Sector, t.Sector) && hasPrefix(sector, t.IndustryCodes)
+	}
+	if c.Sector != "" {
+		return strings.EqualFold(c.Sector, sector)
+	}
+	return t != nil && strings.EqualFold(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
+}
+
+// agreementCoversCert: the certificate is in the agreement's sector, by
+// name or by all of its industry codes.
+func agreementCoversCert(t *registry.AgreementTerms, c *registry.Certificate) bool {
+	if c.Sector != "" {
+		return strings.EqualFold(c.Sector, t.Sector)
+	}
+	return anyUnder(c.IndustryScope, t.IndustryCodes)
+}
+
+func agreementCoversQuestion(t *registry.AgreementTerms, sector string) bool {
+	switch {
+	case sector == "":
+		return true
+	case registry.IsIndustryCode(sector):
+		return hasPrefix(sector, t.IndustryCodes)
+	}
+	return strings.EqualFold(sector, t.Sector)
+}
+
+// hasPrefix reports whether code starts with one of prefixes.
+func hasPrefix(code string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(code, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyUnder reports whether codes is not empty and every one is under one of
+// prefixes.
+func anyUnder(codes, prefixes []string) bool {
+	if len(codes) == 0 {
+		return false
+	}
+	for _, c := range codes {
+		if !hasPrefix(c, prefixes) {
+			return false
+		}
+	}
+	return true
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasJ(list []registry.Jurisdiction, j registry.Jurisdiction) bool {
+	for _, x := range list {
+		if x == j {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+// Package equivalence decides whether an employer's safety certification is
+// recognized in a host jurisdiction, for some work, on some date, and why.
+//
+// It is pure logic over records: it imports only the standard library and
+// github.com/corfed/corfed/registry. It does no I/O, reads no clock, speaks
+// no HTTP and does no cryptography. The caller gathers the verified records
+// (Facts), including which parties' signatures on each agreement it
+// verified (AgreementFact.SignedBy), and the rules as data (registry.Agreement,
+// registry.HostRules; see testdata/rules/README.md).
+//
+// # The date rule
+//
+// Dates are calendar dates (registry.Date), with no time of day and no zone.
+// The caller passes the date asked about in Question.On; Decide never reads
+// a clock. The API's default for On is today's date in the host
+// jurisdiction's zone (registry.Jurisdiction.Zone, e.g. America/Vancouver
+// for CA-BC). Every bound is inclusive: a certificate that expires on
+// 2027-03-31 is valid through that day and expired on 2027-04-01. A past
+// date is judged by the statuses recorded for that date and by the rules in
+// force on it (chosen by their effective dates); records about the future
+// of that date (a later suspension) shorten the validity.
+//
+// Status on a date (CertificateStatusOn): before IssuedOn, StatusNotIssued;
+// otherwise the status of the last History change on or before the date
+// (StatusNotIssued when there is none yet; with an empty History, the
+// certificate's Status, active when empty); after ExpiresOn, expired unless
+// it had already ended otherwise (cancelled, revoked, superseded).
+//
+// # Bases
+//
+// Decide considers three bases and takes the best: recognized over
+// conditional over not recognized; among equals the host's own certificate
+// (host_cor), then the later valid_until, then home_cor_agreement before
+// iso_equivalency, then the smaller record references, so that the order of
+// the facts does not matter.
+//
+//   - host_cor: a certificate of the employer issued in the host itself
+//     (Certificate.Jurisdiction == Host and published by the host's node),
+//     active on On, covering the question's sector. Valid until the earlier
+//     of its expiry and the day before its next recorded non-active status.
+//   - home_cor_agreement: a certificate of another (home) jurisdiction,
+//     active on On, under an agreement that is in force on On, lists home
+//     and host as parties, was published by a party and is signed by every
+//     party (else agreement_unsigned, and it is ignored); the certificate and
+//     the question are in the agreement's sector; the agreement lists the
+//     program and the host does not exclude it (nor, by its rules in force,
+//     refuse foreign SECOR); the use is one the host allows; and the host's
+//     conditions hold. Valid until the earliest of the certificate's expiry,
+//     the day before its next recorded non-active status, the agreement's
+//     effective_to, On plus the host's cap_months (Date.AddMonths, clamped to
+//     the month's end) and On plus the host's cap_days. It is never valid
+//     past the home certificate's expiry or the host's cap.
+//   - iso_equivalency: an equivalency record of the employer (published by
+//     any node: its decision accepted attests the external certification)
+//     valid and active on On, and the host's rules in force on On (published
+//     by the host's node)
+//     having an accepting rule for the question's sector whose requirements
+//     the record meets (standard, designated/accredited body, IAF mark,
+//     scope covering all operations, provinces including the host, industry
+//     codes covering the question's code). Valid until the earliest of the
+//     record's valid_to, the day before its next recorded non-active status,
+//     the rules' effective_to and On plus the rule's term_months.
+//
+// # Outcomes
+//
+//   - recognized: a basis holds, and every condition that comes with it is
+//     met (Condition.Met) or is a limit the recognition carries.
+//   - conditional: a basis holds, but at least one condition cannot be shown
+//     from the records (Met false): whoever relies on it must confirm it.
+//   - not_recognized: no basis holds. Basis, validity, conditions and
+//     evidence are empty; the reasons say why each candidate failed.
+//
+// A recognized or conditional decision has a Basis, ValidFrom = On <=
+// ValidUntil, and Evidence: the signed records it rests on (certificate,
+// agreement and the employer record the WCB condition was checked on; or
+// equivalency and host rules).
+//
+// # Condition codes
+//
+// Conditions come from the host's terms in an agreement (registry.HostTerms)
+// or its equivalency rule (registry.EquivalencyRule):
+//
+//   - no_active_host_wcb_account: only for employers with no active WCB
+//     account in the host (BC). Fails (host_wcb_account_active) when an
+//     employer record of the BN (published by any node) lists a WCB account
+//     in the host; met when employer records exist and none does (corfed
+//     takes its employer records to list every WCB account); not met
+//     (conditional) when no employer record is among the facts.
+//   - bid_use_only: for bidding only (BC). A limit, met: Use "work" was
+//     already refused (use_not_allowed).
+//   - void_once_work_starts: void once work starts in the host (MB), when
+//     the host's own COR equivalency is needed. A limit, met: Use "work" was
+//     already refused (work_voids_reciprocity).
+//   - no_permanent_office_in_host: only for employers with no permanent
+//     office in the host (SK). No record shows it: never met, so the outcome
+//     is conditional.
+//   - per_wcb_account: each WCB account qualifies on its own (SK, ON). Met
+//     when the home certificate names its WCB accounts (they are what the
+//     recognition covers); not met when it names none.
+//   - yearly_reapplication: the equivalency is applied for again every year
+//     (Energy Safety Canada); the rule's 12-month term bounds validity. Met.
+//   - certification_maintained: the equivalency is maintained in years 2
+//     and 3 by proof that the certification is maintained (AB). Met.
+//
+// # Reason codes
+//
+// The first reason summarises the outcome:
+//
+//   - host_cor_active: the host's own certificate is active (basis host_cor).
+//   - home_cor_recognized: the home certificate is recognized under an
+//     agreement (basis home_cor_agreement; also when conditional).
+//   - iso_equivalency_accepted: the host accepts the ISO/CSA certification.
+//   - no_basis: not recognized; the reasons that follow say why.
+//   - invalid_question: the question failed Question.Validate (only reason).
+//
+// A conditional decision then has conditions_unverified (the conditions
+// no record can show). Not recognized and conditional decisions then list
+// what failed, at most once per record:
+//
+//   - no_certificate: no certificate or equivalency record of the BN.
+//   - certificate_issuer_mismatch: a certificate published by a node other
+//     than its jurisdiction's; ignored.
+//   - certificate_invalid: a certificate without valid jurisdiction, issue
+//     or expiry date; ignored.
+//   - certificate_not_yet_issued: the date is before issue, or before the
+//     first recorded status.
+//   - certificate_pending, certificate_suspended, certificate_cancelled
+//     (e.g. missed maintenance), certificate_revoked, certificate_superseded,
+//     certificate_expired, certificate_not_active (any other status): the
+//     certificate's status on the date.
+//   - sector_mismatch: the certificate does not cover the question's sector
+//     or code, or is outside the agreement's sector, or the question is, or
+//     the equivalency's industry codes do not cover the question's code.
+//   - no_agreement: no agreement has both the home and the host as parties.
+//   - agreement_not_in_force: agreements between them exist, none in force
+//     on the date.
+//   - agreement_invalid: the agreement's terms fail validation; ignored.
+//   - agreement_issuer_not_party: published by a non-party node; ignored.
+//   - agreement_unsigned: a party's verified signature is missing (the text
+//     names the parties); ignored.
+//   - program_not_in_agreement: the agreement does not list the program
+//     (SECOR).
+//   - program_excluded_by_host: the host excludes the program in its terms,
+//     or its rules refuse another jurisdiction's SECOR.
+//   - use_not_allowed: the host allows another use only (bid only).
+//   - work_voids_reciprocity: use "work" where recognition is void once work
+//     starts (MB).
+//   - host_wcb_account_active: the employer has a WCB account in a host that
+//     grants reciprocity only to employers with none (BC).
+//   - equivalency_not_accepted: the equivalency's decision is not accepted.
+//   - equivalency_not_yet_valid, equivalency_expired: the date is outside
+//     its valid_from..valid_to.
+//   - equivalency_not_active: its status on the date is not active.
+//   - host_rules_unknown: no rules of the host in force on the date are
+//     among the facts, so ISO acceptance cannot be judged.
+//   - host_rules_issuer_mismatch, host_rules_invalid: the host's rules in
+//     force were published by another node or fail validation; ignored.
+//   - iso_not_accepted: the host accepts no ISO/CSA equivalency for the
+//     sector (BC; hosts with no rule).
+//   - standard_not_accepted, certification_body_not_designated,
+//     iaf_mark_missing, scope_not_aligned, scope_excludes_host: a
+//     requirement of the host's equivalency rule is not met.
+//
+// Codes are stable; texts are for people and may change.
+package equivalence

@@ -1,0 +1,458 @@
+package equivalence
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// This file turns the decider's result into a Decision: the sentences of
+// reasons and conditions are built here, and only for what is reported.
+
+func (d *decider) decision() Decision {
+	b := &d.best
+	q := &d.q
+	if b.rank == rankNone {
+		rs := make([]Reason, 0, 1+len(d.fails))
+		rs = append(rs, Reason{Code: ReasonNoBasis, Text: "Employer " + q.BN + " is not recognized in " + string(q.Host) +
+			" for " + useText(q.Use) + " on " + date(q.On) + ": no certificate, agreement or equivalency gives a basis (see the reasons that follow)."})
+		for _, x := range d.fails {
+			rs = append(rs, d.render(x))
+		}
+		return Decision{Outcome: NotRecognized, Reasons: rs}
+	}
+	dec := Decision{Outcome: Recognized, Basis: b.basis, ValidFrom: q.On, ValidUntil: b.until}
+	if b.rank == rankConditional {
+		dec.Outcome = Conditional
+	}
+	ev := make([]registry.Ref, 0, 3)
+	switch b.basis {
+	case BasisHostCOR:
+		ev = append(ev, d.f.Certificates[b.cert].Ref)
+	case BasisAgreement:
+		ev = append(ev, d.f.Certificates[b.cert].Ref, d.f.Agreements[b.agr].Ref)
+		if b.emp >= 0 {
+			ev = append(ev, d.f.Employers[b.emp].Ref)
+		}
+	case BasisISO:
+		ev = append(ev, d.f.Equivalencies[b.eqv].Ref, d.f.HostRules[b.rules].Ref)
+	}
+	dec.Evidence = ev
+	dec.Conditions = d.conditions()
+
+	n := 1
+	if b.rank == rankConditional {
+		n += 1 + len(d.fails)
+	}
+	rs := make([]Reason, 0, n)
+	rs = append(rs, Reason{Code: d.summaryCode(), Text: d.summary(), Refs: ev})
+	if b.rank == rankConditional {
+		var open []string
+		for _, c := range dec.Conditions {
+			if !c.Met {
+				open = append(open, c.Code)
+			}
+		}
+		rs = append(rs, Reason{Code: ReasonConditionsUnverified, Text: "The recognition holds only if " +
+			plural(len(open), "this condition holds", "these conditions hold") + ", which no record corfed keeps can show: " +
+			strings.Join(open, ", ") + "."})
+		for _, x := range d.fails {
+			rs = append(rs, d.render(x))
+		}
+	}
+	dec.Reasons = rs
+	return dec
+}
+
+func (d *decider) summaryCode() string {
+	switch d.best.basis {
+	case BasisHostCOR:
+		return ReasonHostCORActive
+	case BasisAgreement:
+		return ReasonHomeCORRecognized
+	}
+	return ReasonEquivalencyAccepted
+}
+
+func (d *decider) summary() string {
+	b := &d.best
+	q := &d.q
+	var s strings.Builder
+	s.Grow(256)
+	switch b.basis {
+	case BasisHostCOR:
+		c := &d.f.Certificates[b.cert].Certificate
+		s.WriteString(certName(c))
+		s.WriteString(" was issued in ")
+		s.WriteString(string(q.Host))
+		s.WriteString(" itself and is active on ")
+		s.WriteString(date(q.On))
+	case BasisAgreement:
+		c := &d.f.Certificates[b.cert].Certificate
+		t := &d.f.Agreements[b.agr].Agreement.Terms
+		s.WriteString(string(q.Host))
+		if b.rank == rankConditional {
+			s.WriteString(" recognizes, on conditions, ")
+		} else {
+			s.WriteString(" recognizes ")
+		}
+		s.WriteString(string(c.Jurisdiction))
+		s.WriteString("'s ")
+		s.WriteString(certName(c))
+		s.WriteString(", active on ")
+		s.WriteString(date(q.On))
+		s.WriteString(", for ")
+		s.WriteString(useText(q.Use))
+		s.WriteString(" under ")
+		s.WriteString(agreementName(t))
+		s.WriteString(", signed by every party")
+	case BasisISO:
+		e := &d.f.Equivalencies[b.eqv].Equivalency
+		r := &d.f.HostRules[b.rules].Rules
+		s.WriteString(string(q.Host))
+		s.WriteString(" accepts ")
+		s.WriteString(e.Standard)
+		s.WriteString(" certificate ")
+		s.WriteString(e.ExternalNumber)
+		s.WriteString(" from ")
+		s.WriteString(e.CertificationBody)
+		s.WriteString(" as equivalent to its COR under its rules ")
+		s.WriteString(r.ID)
+		s.WriteString(", in force on ")
+		s.WriteString(date(q.On))
+	}
+	s.WriteString("; valid through ")
+	s.WriteString(date(b.until))
+	s.WriteString(", ")
+	s.WriteString(d.limitText())
+	s.WriteString(".")
+	return s.String()
+}
+
+// limitText names what set valid_until.
+func (d *decider) limitText() string {
+	b := &d.best
+	switch b.why {
+	case limitExpiry:
+		return "the certificate's expiry"
+	case limitStatus:
+		if b.cert >= 0 {
+			c := &d.f.Certificates[b.cert].Certificate
+			return "the day before its recorded change to " + nextInactiveStatus(c.History, d.q.On)
+		}
+		e := &d.f.Equivalencies[b.eqv].Equivalency
+		return "the day before its recorded change to " + nextInactiveStatus(e.History, d.q.On)
+	case limitCapMonths:
+		return string(d.q.Host) + "'s cap of " + strconv.Itoa(b.terms.CapMonths) + " months, counted from " + date(d.q.On) +
+			" (the certificate expires " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
+	case limitCapDays:
+		return string(d.q.Host) + "'s cap of " + strconv.Itoa(b.terms.CapDays) + " days, counted from " + date(d.q.On) +
+			" (the certificate expires " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
+	case limitAgreement:
+		return "the end of the agreement"
+	case limitEqvValidTo:
+		return "the certification's own expiry"
+	case limitRulesEnd:
+		return "the end of the rules in force on the date asked"
+	case limitTerm:
+		return "the rule's term of " + strconv.Itoa(b.rule.TermMonths) + " months, counted from " + date(d.q.On) +
+			" (the certification expires " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
+	}
+	return "its bounds"
+}
+
+func nextInactiveStatus(h []registry.StatusChange, on registry.Date) string {
+	next := nextInactive(h, on)
+	for i := range h {
+		if h[i].On == next && h[i].Status != registry.StatusActive {
+			st := h[i].Status + " on " + date(next)
+			if h[i].Reason != "" {
+				st += " (" + h[i].Reason + ")"
+			}
+			return st
+		}
+	}
+	return "another status"
+}
+
+// conditions renders the chosen candidate's conditions.
+func (d *decider) conditions() []Condition {
+	b := &d.best
+	switch {
+	case b.terms != nil && len(b.terms.Conditions) > 0:
+		c := &d.f.Certificates[b.cert].Certificate
+		cs := make([]Condition, 0, len(b.terms.Conditions))
+		for i, code := range b.terms.Conditions {
+			met := b.met&(1<<i) != 0
+			cs = append(cs, Condition{Code: code, Met: met, Text: d.conditionText(code, met, c)})
+		}
+		return cs
+	case b.rule != nil && len(b.rule.Conditions) > 0:
+		cs := make([]Condition, 0, len(b.rule.Conditions))
+		for _, code := range b.rule.Conditions {
+			cs = append(cs, Condition{Code: code, Met: true, Text: d.conditionText(code, true, nil)})
+		}
+		return cs
+	}
+	return nil
+}
+
+func (d *decider) conditionText(code string, met bool, c *registry.Certificate) string {
+	h := string(d.q.Host)
+	switch code {
+	case registry.CondNoActiveHostWCBAccount:
+		if met {
+			return "Only for employers with no active WCB account in " + h + ": the employer's records list none."
+		}
+		return "Only for employers with no active WCB account in " + h + ": no employer record is available to show it; confirm it before relying on this."
+	case registry.CondBidUseOnly:
+		return "For bidding only: not valid for doing the work in " + h + "."
+	case registry.CondVoidOnceWorkStarts:
+		return "Void once work starts in " + h + "; the work then needs " + h + "'s own COR equivalency, issued as a certificate of " + h + "."
+	case registry.CondNoPermanentOfficeInHost:
+		return "Only for employers with no permanent office in " + h + "; no record corfed keeps shows where an employer has offices, so confirm it."
+	case registry.CondPerWCBAccount:
+		if met {
+			return "Each WCB account qualifies on its own: this covers the accounts the certificate names (" + strings.Join(c.WCBAccounts, ", ") + ")."
+		}
+		return "Each WCB account qualifies on its own, and the certificate names no WCB account, so which accounts qualify cannot be shown."
+	case registry.CondYearlyReapplication:
+		return "The equivalency is applied for again every year; this recognition runs 12 months at most."
+	case registry.CondCertificationMaintained:
+		return "Maintained in years 2 and 3 by proof that the ISO/CSA certification is maintained."
+	}
+	return "Condition " + code + "."
+}
+
+// render builds the Reason for a finding.
+func (d *decider) render(x finding) Reason {
+	q := &d.q
+	h := string(q.Host)
+	r := Reason{Code: x.code}
+	var c *registry.Certificate
+	if x.cert >= 0 {
+		c = &d.f.Certificates[x.cert].Certificate
+		r.Refs = append(r.Refs, d.f.Certificates[x.cert].Ref)
+	}
+	var t *registry.AgreementTerms
+	var af *AgreementFact
+	if x.agr >= 0 {
+		af = &d.f.Agreements[x.agr]
+		t = &af.Agreement.Terms
+		r.Refs = append(r.Refs, af.Ref)
+	}
+	var e *registry.Equivalency
+	if x.eqv >= 0 {
+		e = &d.f.Equivalencies[x.eqv].Equivalency
+		r.Refs = append(r.Refs, d.f.Equivalencies[x.eqv].Ref)
+	}
+	var hr *registry.HostRules
+	if x.rules >= 0 {
+		hr = &d.f.HostRules[x.rules].Rules
+		r.Refs = append(r.Refs, d.f.HostRules[x.rules].Ref)
+	}
+	if x.emp >= 0 {
+		r.Refs = append(r.Refs, d.f.Employers[x.emp].Ref)
+	}
+	on := date(q.On)
+	switch x.code {
+	case ReasonNoCertificate:
+		r.Text = "No certificate or equivalency record of employer " + q.BN + " is among the facts."
+	case ReasonCertificateIssuerMismatch:
+		r.Text = certName(c) + " of " + string(c.Jurisdiction) + " was published by " + string(d.f.Certificates[x.cert].Ref.Iss) +
+			"'s node; a node may publish only its own jurisdiction's certificates, so it is ignored."
+	case ReasonCertificateInvalid:
+		r.Text = certName(c) + " lacks a valid jurisdiction, issue date or expiry date, so it is ignored."
+	case ReasonCertificateNotYetIssued:
+		if q.On.Before(c.IssuedOn) {
+			r.Text = certName(c) + " was issued on " + date(c.IssuedOn) + ", after " + on + "."
+		} else {
+			r.Text = certName(c) + " has no status recorded on or before " + on + "."
+		}
+	case ReasonCertificateExpired:
+		if q.On.After(c.ExpiresOn) {
+			r.Text = certName(c) + " expired: it was valid through " + date(c.ExpiresOn) + ", before " + on + "."
+		} else {
+			r.Text = certName(c) + " is recorded as expired on " + on + "."
+		}
+	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
+		ReasonCertificateSuperseded, ReasonCertificateNotActive:
+		r.Text = certName(c) + " is " + x.status + " on " + on + statusSince(c, q.On) + ", not active."
+	case ReasonSectorMismatch:
+		switch x.detail {
+		case sectorCertVsQuestion:
+			r.Text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
+				") does not cover " + q.Sector + "."
+		case sectorAgreementVsCert:
+			r.Text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
+				") is not in the " + t.Sector + " sector that " + agreementName(t) + " covers."
+		case sectorAgreementVsQuestion:
+			r.Text = capAgreementName(t) + " covers the " + t.Sector + " sector, not " + q.Sector + "."
+		case sectorEquivalencyVsQuestion:
+			r.Text = equivalencyName(e) + " covers industry codes " + strings.Join(e.IndustryCodes, " ") + ", not " + q.Sector + "."
+		}
+	case ReasonNoAgreement:
+		r.Text = "No agreement among the facts has both " + string(c.Jurisdiction) + " and " + h + " as parties, so " +
+			certName(c) + " of " + string(c.Jurisdiction) + " is not recognized in " + h + " by reciprocity."
+	case ReasonAgreementNotInForce:
+		r.Text = capAgreementName(t) + " between " + string(c.Jurisdiction) + " and " + h + " is in force " + period(t.EffectiveFrom, t.EffectiveTo) +
+			", not on " + on + "."
+	case ReasonAgreementInvalid:
+		err := t.Validate()
+		r.Text = capAgreementName(t) + " is not a valid agreement (" + errText(err) + "), so it is ignored."
+	case ReasonAgreementIssuerNotParty:
+		r.Text = capAgreementName(t) + " was published by " + string(af.Ref.Iss) + "'s node, which is not a party, so it is ignored."
+	case ReasonAgreementUnsigned:
+		miss := missingSignatures(af)
+		r.Text = capAgreementName(t) + " lacks a verified signature of " + strings.Join(miss, ", ") +
+			"; an agreement counts only when every party has signed it, so it is ignored."
+	case ReasonProgramNotInAgreement:
+		r.Text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program + "."
+	case ReasonProgramExcludedByHost:
+		if hr != nil {
+			r.Text = h + " recognizes no other jurisdiction's " + c.Program + " under its rules " + hr.ID + "."
+		} else {
+			r.Text = h + " excludes " + c.Program + " from the recognition it grants under " + agreementName(t) + "."
+		}
+	case ReasonUseNotAllowed:
+		r.Text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for bidding only, not for " + useText(q.Use) + "."
+	case ReasonWorkVoidsReciprocity:
+		r.Text = "Under " + agreementName(t) + ", " + h + "'s recognition is void once work starts in " + h +
+			"; working there needs " + h + "'s own COR equivalency (with its supplement), issued as a certificate of " + h + "."
+	case ReasonHostWCBAccountActive:
+		r.Text = "The employer has an active WCB account in " + h + ", and " + h + " grants reciprocity only to employers with none."
+	case ReasonEquivalencyNotAccepted:
+		r.Text = equivalencyName(e) + " has decision " + orNone(x.status) + ", not accepted."
+	case ReasonEquivalencyNotYetValid:
+		r.Text = equivalencyName(e) + " is valid from " + orNone(date(e.ValidFrom)) + ", after " + on + "."
+	case ReasonEquivalencyExpired:
+		r.Text = equivalencyName(e) + " was valid through " + orNone(date(e.ValidTo)) + ", before " + on + "."
+	case ReasonEquivalencyNotActive:
+		r.Text = equivalencyName(e) + " is " + x.status + " on " + on + ", not active."
+	case ReasonHostRulesUnknown:
+		r.Text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + " accepts " + e.Standard + " is unknown."
+	case ReasonHostRulesIssuerMismatch:
+		r.Text = h + "'s rules " + hr.ID + " were published by " + string(d.f.HostRules[x.rules].Ref.Iss) +
+			"'s node; only " + h + " may publish its rules, so they are ignored."
+	case ReasonHostRulesInvalid:
+		r.Text = h + "'s rules " + hr.ID + " are not valid (" + errText(hr.Validate()) + "), so they are ignored."
+	case ReasonISONotAccepted:
+		r.Text = h + " does not accept ISO/CSA certification as equivalent to COR"
+		if q.Sector != "" {
+			r.Text += " for " + q.Sector
+		}
+		r.Text += " under its rules " + hr.ID + "."
+	case ReasonStandardNotAccepted:
+		rule := pickRule(hr.Equivalency, q.Sector)
+		r.Text = h + " accepts " + strings.Join(rule.Standards, ", ") + ", not " + orNone(e.Standard) + "."
+	case ReasonBodyNotDesignated:
+		r.Text = h + " requires a designated, accredited certification body; " + equivalencyName(e) + " names body " +
+			orNone(e.CertificationBody) + " and accreditation body " + orNone(e.AccreditationBody) + "."
+	case ReasonIAFMarkMissing:
+		r.Text = h + " requires an IAF-recognized accreditation body's mark, which " + equivalencyName(e) + " does not carry."
+	case ReasonScopeNotAligned:
+		r.Text = h + " requires the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
+	case ReasonScopeExcludesHost:
+		r.Text = equivalencyName(e) + " covers operations in " + joinJ(e.Provinces) + ", not in " + h + "."
+	default:
+		r.Text = "Code " + x.code + "."
+	}
+	return r
+}
+
+func statusSince(c *registry.Certificate, on registry.Date) string {
+	var best *registry.StatusChange
+	for i := range c.History {
+		h := &c.History[i]
+		if h.On.After(on) {
+			continue
+		}
+		if best == nil || !h.On.Before(best.On) {
+			best = h
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	s := " (since " + date(best.On)
+	if best.Reason != "" {
+		s += ": " + best.Reason
+	}
+	return s + ")"
+}
+
+func certName(c *registry.Certificate) string {
+	return c.Program + " " + c.Number + " (" + c.Issuer + ")"
+}
+
+func agreementName(t *registry.AgreementTerms) string { return "agreement " + t.ID }
+
+func capAgreementName(t *registry.AgreementTerms) string { return "Agreement " + t.ID }
+
+func equivalencyName(e *registry.Equivalency) string {
+	return e.Standard + " certificate " + e.ExternalNumber + " (" + e.CertificationBody + ")"
+}
+
+func useText(u string) string {
+	if u == UseWork {
+		return "work"
+	}
+	return "bidding"
+}
+
+func period(from, to registry.Date) string {
+	if to.IsZero() {
+		return "from " + date(from)
+	}
+	return "from " + date(from) + " through " + date(to)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+func joinJ(js []registry.Jurisdiction) string {
+	var s strings.Builder
+	for i, j := range js {
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(string(j))
+	}
+	return s.String()
+}
+
+// date formats d as YYYY-MM-DD without fmt ("" for the zero date).
+func date(d registry.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	y, m, dd := d.Year(), int(d.Month()), d.Day()
+	if y < 0 || y > 9999 {
+		return d.String()
+	}
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-',
+		byte('0' + dd/10), byte('0' + dd%10),
+	}
+	return string(b[:])
+}
