@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -30,8 +33,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
-	srv := httptest.NewServer(openapi.New(openapi.Config{Node: n.Node}))
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	srv := httptest.NewServer(fullHandler(t, n))
 	t.Cleanup(srv.Close)
 	expired, err := node.IssueToken(n.ActiveKey(), "CA-AB", nodetest.Now.Add(-48*time.Hour), node.TokenRequest{Role: node.RoleAdmin, TTL: time.Hour})
 	if err != nil {
@@ -47,6 +50,18 @@ func newFixture(t *testing.T) *fixture {
 		"foreign":  other.Token(t, node.TokenRequest{Role: node.RoleAdmin}),
 		"garbage":  "not.a.token",
 	}}
+}
+
+// fullHandler is the node's whole HTTP surface, as corfed serve builds it:
+// records, peers and cross-jurisdiction lookups (a lone node here).
+func fullHandler(t *testing.T, n *nodetest.Node) http.Handler {
+	t.Helper()
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openapi.New(openapi.Config{Node: n.Node,
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {
@@ -126,6 +141,18 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 		{"bad feed limit", "GET", "/v1/feed?limit=0", "", "", 422, "query.limit"},
 		{"negative feed after", "GET", "/v1/feed?after=-1", "", "", 422, "query.after"},
 		{"unknown path", "GET", "/v2/nothing", "", "", 404, ""},
+		{"recognition without bn", "GET", "/v1/recognition?host=CA-BC", "", "", 422, "query.bn"},
+		{"recognition bn check digit", "GET", "/v1/recognition?bn=123456789&host=CA-BC", "", "", 422, "query.bn"},
+		{"recognition without host", "GET", "/v1/recognition?bn=" + bnPrairie, "", "", 422, "query.host"},
+		{"recognition unknown host", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-XX", "", "", 422, "query.host"},
+		{"recognition unknown use", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-BC&use=sleep", "", "", 422, "query.use"},
+		{"recognition impossible date", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-BC&on=2026-02-30", "", "", 422, "query.on"},
+		{"recognition unknown parameter", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-BC&when=now", "", "", 422, "query.when"},
+		{"rules bad date", "GET", "/v1/rules?on=yesterday", "", "", 422, "query.on"},
+		{"search two criteria", "GET", "/v1/federation/search?bn=" + bnPrairie + "&name=prairie", "", "", 422, "query"},
+		{"search no criterion", "GET", "/v1/federation/search", "", "", 422, "query"},
+		{"peers sync without token", "POST", "/v1/peers/sync", "", "", 401, ""},
+		{"peers sync as a CP", "POST", "/v1/peers/sync", "acsa", "", 403, ""},
 	}
 	before := f.feedSize(t)
 	for _, tc := range tests {
@@ -214,7 +241,7 @@ func TestWritesAndHistory(t *testing.T) {
 	}
 	for _, q := range []string{"name=ile+verte", "name=%C3%8ELE", "name=IVC", "bn=" + newBN, "number=n1"} {
 		_, _, b := f.do(t, "GET", "/v1/certificates?"+q, "", "")
-		var r openapi.SearchResult
+		var r openapi.CertificateList
 		if err := json.Unmarshal(b, &r); err != nil || r.Count != 1 || r.Certificates[0].ID != "ACSA-N1" {
 			t.Errorf("search %s: got %s, want ACSA-N1", q, b)
 		}
@@ -342,6 +369,42 @@ func TestSpecGolden(t *testing.T) {
 	}
 	if !bytes.Equal(committed, served) {
 		t.Errorf("openapi/openapi.yaml differs from the served spec; run go test ./openapi -run TestSpecGolden -update and review the diff")
+	}
+}
+
+func TestRecognitionAndVerifyOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	status, _, b := f.do(t, "GET", "/v1/recognition?bn="+bnPrairie+"&host=CA-AB&sector=construction&on=2026-11-25", "", "")
+	if status != 200 {
+		t.Fatalf("recognition: got %d: %s", status, b)
+	}
+	var a struct {
+		Decision struct {
+			Outcome    string
+			Basis      string
+			ValidUntil string `json:"valid_until"`
+		}
+		Proof string
+	}
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Decision.Outcome != "recognized" || a.Decision.Basis != "host_cor" || a.Decision.ValidUntil != "2028-03-14" || a.Proof == "" {
+		t.Fatalf("got %+v, want recognized host_cor until 2028-03-14 with a proof", a.Decision)
+	}
+	for _, tc := range []struct {
+		proof string
+		valid bool
+	}{{a.Proof, true}, {a.Proof[:len(a.Proof)-3] + "AAA", false}, {"garbage", false}} {
+		body, _ := json.Marshal(map[string]string{"proof": tc.proof})
+		status, _, b := f.do(t, "POST", "/v1/verify", "", string(body))
+		var v openapi.VerifyOut
+		if err := json.Unmarshal(b, &v); err != nil || status != 200 {
+			t.Fatalf("verify: %d %v %s", status, err, b)
+		}
+		if v.Valid != tc.valid || (!v.Valid && v.Reason == "") {
+			t.Errorf("verify: got valid=%v (%s), want %v", v.Valid, v.Reason, tc.valid)
+		}
 	}
 }
 

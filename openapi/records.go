@@ -50,8 +50,8 @@ type Feed struct {
 	Next         uint64                `json:"next" doc:"Pass as after= to read on; equals size when the page reaches the end."`
 }
 
-// SearchResult lists certificates.
-type SearchResult struct {
+// CertificateList lists certificates.
+type CertificateList struct {
 	Certificates []CertificateRecord `json:"certificates"`
 	Count        int                 `json:"count"`
 }
@@ -116,7 +116,7 @@ func (s *server) register(api huma.API) {
 			Program string `query:"program" enum:"COR,SECOR"`
 			AsOfQuery
 			Limit int `query:"limit" minimum:"1" maximum:"500" default:"50"`
-		}) (*bodyOut[SearchResult], error) {
+		}) (*bodyOut[CertificateList], error) {
 			if in.BN != "" {
 				if err := registry.CheckBN("query.bn", in.BN); err != nil {
 					return nil, s.problem(ctx, err)
@@ -134,11 +134,11 @@ func (s *server) register(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			out := SearchResult{Certificates: make([]CertificateRecord, len(vs)), Count: len(vs)}
+			out := CertificateList{Certificates: make([]CertificateRecord, len(vs)), Count: len(vs)}
 			for i, v := range vs {
 				out.Certificates[i] = certificateRecord(v)
 			}
-			return &bodyOut[SearchResult]{out}, nil
+			return &bodyOut[CertificateList]{out}, nil
 		})
 
 	huma.Register(api, op("get-certificate", http.MethodGet, "/v1/certificates/{id}", "A certificate, newest version, with its status on a date", "certificates"),

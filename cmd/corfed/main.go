@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // jurisdiction zones work on machines without a zone database
 )
 
 func main() {

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -28,6 +31,9 @@ type nodeOptions struct {
 	NoSync       bool   // tests only
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// PartyKeys gives the node the pinned keys of other jurisdictions
+	// (from the federation) to check their signatures on agreements.
+	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
 }
 
 // openNode opens (creating if needed) the node in o.Data: its key, its store,
@@ -58,7 +64,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db, ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -81,20 +87,33 @@ func seedNode(ctx context.Context, n *node.Node, o nodeOptions) error {
 	if err != nil || !empty {
 		return err
 	}
-	path := filepath.Join(o.TestData, "seed", string(o.Jurisdiction)+".json")
-	b, err := os.ReadFile(path)
+	rb, err := node.LoadRuleBook(filepath.Join(o.TestData, "rules"))
 	if err != nil {
 		return fmt.Errorf("--seed: %w (run from the repository root, or pass --testdata)", err)
 	}
-	f, err := node.ParseSeed(b)
+	count, err := n.SeedRules(ctx, rb)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("seeding rules: %w", err)
 	}
-	count, err := n.Seed(ctx, f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	path := filepath.Join(o.TestData, "seed", string(o.Jurisdiction)+".json")
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		// No example employers for this jurisdiction: its rules only.
+	case err != nil:
+		return fmt.Errorf("--seed: %w", err)
+	default:
+		f, err := node.ParseSeed(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		c, err := n.Seed(ctx, f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		count += c
 	}
-	o.Logger.Info("seeded example records", "file", path, "entries", count)
+	o.Logger.Info("seeded example records", "jurisdiction", o.Jurisdiction, "entries", count)
 	return nil
 }
 
@@ -103,7 +122,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	jur := fl.String("jurisdiction", "", "the node's jurisdiction, an ISO 3166-2:CA code such as CA-AB (required)")
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	dir := fl.String("data", "./corfed-data", "data directory: bbolt store, signing key")
-	seed := fl.Bool("seed", false, "load the example records for the jurisdiction from testdata/seed when the node is empty")
+	seed := fl.Bool("seed", false, "when the node is empty, load its example records (testdata/seed) and publish its rules and agreements (testdata/rules)")
+	fedFile := fl.String("federation", "", "federation file: the members, their URLs and pinned keys (see README); without it the node has no peers")
+	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
 	if err := parse(fl, args); err != nil {
@@ -113,19 +134,43 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log})
+	var trust *federation.Trust
+	if *fedFile != "" {
+		if trust, err = federation.LoadTrust(*fedFile); err != nil {
+			return fmt.Errorf("--federation: %w", err)
+		}
+	}
+	var fed *federation.Federation
+	partyKeys := func(j registry.Jurisdiction) (*jose.KeySet, bool) {
+		if fed == nil {
+			return nil, false
+		}
+		return fed.KeySet(j)
+	}
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log, PartyKeys: partyKeys})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	h := openapi.New(openapi.Config{Node: n, Logger: log})
+	h := handler(n, fed, log)
+	go fed.Run(ctx)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
+}
+
+// handler is a node's whole HTTP surface: records, the federation's
+// peers, and the cross-jurisdiction lookups.
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
+	return openapi.New(openapi.Config{Node: n, Logger: log,
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.

@@ -21,7 +21,8 @@ var Now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // Options tune a test node.
 type Options struct {
-	Seed      bool   // load testdata/seed/<jurisdiction>.json
+	Seed      bool   // load testdata/seed/<jurisdiction>.json (if there is one)
+	Rules     bool   // publish the node's rules and agreements from testdata/rules
 	Alg       string // default EdDSA
 	Dir       string // data directory; default t.TempDir()
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
@@ -69,11 +70,17 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Seed {
-		b, err := os.ReadFile(filepath.Join(TestData(), "seed", string(j)+".json"))
+	if o.Rules {
+		rb, err := node.LoadRuleBook(filepath.Join(TestData(), "rules"))
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := n.SeedRules(context.Background(), rb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(TestData(), "seed", string(j)+".json"))
+	if o.Seed && err == nil {
 		f, err := node.ParseSeed(b)
 		if err != nil {
 			t.Fatal(err)

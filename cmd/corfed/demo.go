@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+)
+
+func init() {
+	extraCommands["demo"] = runDemo
+	extraCommands["verify"] = runVerify
+}
+
+// demoNode is one member of the demo federation.
+type demoNode struct {
+	j   registry.Jurisdiction
+	n   *node.Node
+	fed *federation.Federation
+	ln  net.Listener
+	url string
+}
+
+// example is a lookup the demo shows.
+type example struct {
+	what string
+	q    equivalence.Question
+	ask  registry.Jurisdiction // the node asked
+}
+
+func demoExamples(today registry.Date) []example {
+	return []example{
+		{"Prairie Steel's Alberta COR, bidding in BC", equivalence.Question{BN: "812345676", Host: "CA-BC", Sector: "construction", Use: "bid", On: today}, "CA-BC"},
+		{"Prairie Steel's Alberta COR, working in BC", equivalence.Question{BN: "812345676", Host: "CA-BC", Sector: "construction", Use: "work", On: today}, "CA-BC"},
+		{"Béton Boréal (Alberta COR, active WorkSafeBC account), bidding in BC", equivalence.Question{BN: "723456786", Host: "CA-BC", Sector: "construction", Use: "bid", On: today}, "CA-ON"},
+		{"Chinook Electrical's Alberta SECOR, bidding in Manitoba", equivalence.Question{BN: "864201355", Host: "CA-MB", Sector: "construction", Use: "bid", On: today}, "CA-MB"},
+		{"Red River Mechanical's Manitoba COR, working in Alberta", equivalence.Question{BN: "855667788", Host: "CA-AB", Sector: "construction", Use: "work", On: today}, "CA-AB"},
+		{"North Bay Précision's ISO 45001, in Ontario", equivalence.Question{BN: "888990017", Host: "CA-ON", Use: "work", On: today}, "CA-ON"},
+		{"Aspen Ridge Roofing in Saskatchewan on 2026-04-01 (its COR was suspended then)", equivalence.Question{BN: "700112238", Host: "CA-SK", Sector: "construction", Use: "work", On: registry.MustDate("2026-04-01")}, "CA-SK"},
+	}
+}
+
+func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("demo", stderr)
+	dir := fl.String("data", "./corfed-demo", "directory for the nodes' data (one sub-directory per jurisdiction) and the federation file")
+	list := fl.String("jurisdictions", strings.Join(jurisdictionStrings(registry.Jurisdictions), ","), "comma-separated members (at least CA-AB,CA-BC,CA-MB,CA-ON for the example lookups)")
+	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
+	level := fl.String("log-level", "warn", "debug, info, warn or error")
+	once := fl.Bool("once", false, "print the nodes and lookups, then exit instead of serving")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		return err
+	}
+	var js []registry.Jurisdiction
+	for _, s := range strings.Split(*list, ",") {
+		j, err := registry.ParseJurisdiction(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("--jurisdictions: %w", err)
+		}
+		js = append(js, j)
+	}
+	nodes, err := startDemo(ctx, *dir, *testdata, js, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, d := range nodes {
+			d.n.DB().Close()
+		}
+	}()
+	for _, d := range nodes {
+		fmt.Fprintf(stdout, "node %s %s\n", d.j, d.url)
+	}
+	fedPath, _ := filepath.Abs(filepath.Join(*dir, "federation.json"))
+	fmt.Fprintf(stdout, "federation %s\n", fedPath)
+
+	byJ := map[registry.Jurisdiction]*demoNode{}
+	for _, d := range nodes {
+		byJ[d.j] = d
+	}
+	// Serve first, then follow every feed once before answering.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errc := make(chan error, len(nodes))
+	for _, d := range nodes {
+		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+	}
+	var wg sync.WaitGroup
+	for _, d := range nodes {
+		wg.Add(1)
+		go func(d *demoNode) { defer wg.Done(); d.fed.SyncAll(ctx) }(d)
+	}
+	wg.Wait()
+	for _, d := range nodes {
+		for _, p := range mustPeers(ctx, d.fed) {
+			if p.LastError != "" {
+				fmt.Fprintf(stdout, "sync %s <- %s: %s\n", d.j, p.Jurisdiction, p.LastError)
+			}
+		}
+	}
+	trust, err := federation.LoadTrust(fedPath)
+	if err != nil {
+		return err
+	}
+	today := node.TodayIn("CA-AB", time.Now())
+	for _, ex := range demoExamples(today) {
+		d, ok := byJ[ex.ask]
+		if !ok {
+			continue
+		}
+		a, err := federation.NewLookups(d.fed).Recognize(ctx, ex.q)
+		if err != nil {
+			fmt.Fprintf(stdout, "lookup %s: error: %v\n", ex.what, err)
+			continue
+		}
+		verdict := "proof verifies offline"
+		if _, err := federation.VerifyProof(a.Proof, federation.TrustKeys(trust), time.Now()); err != nil {
+			verdict = "PROOF DOES NOT VERIFY: " + err.Error()
+		}
+		dec := a.Decision
+		codes := make([]string, len(dec.Reasons))
+		for i, r := range dec.Reasons {
+			codes[i] = r.Code
+		}
+		fmt.Fprintf(stdout, "lookup %s (asked %s): %s", ex.what, ex.ask, dec.Outcome)
+		if dec.Basis != "" {
+			fmt.Fprintf(stdout, " via %s, valid %s to %s", dec.Basis, dec.ValidFrom, dec.ValidUntil)
+		}
+		fmt.Fprintf(stdout, " [%s]; %s\n", strings.Join(codes, ", "), verdict)
+		why := dec.Reasons[0].Text
+		if dec.Outcome == equivalence.NotRecognized && len(dec.Reasons) > 1 {
+			why = dec.Reasons[1].Text
+		}
+		fmt.Fprintf(stdout, "  why: %s\n", why)
+		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
+	}
+	if *once {
+		stop()
+	} else {
+		fmt.Fprintf(stdout, "serving; try corfed verify PROOF --federation %s; Ctrl-C to stop\n", fedPath)
+		for _, d := range nodes {
+			go d.fed.Run(sctx)
+		}
+	}
+	var first error
+	for range nodes {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func mustPeers(ctx context.Context, f *federation.Federation) []federation.PeerStatus {
+	ps, _ := f.Peers(ctx)
+	return ps
+}
+
+func jurisdictionStrings(js []registry.Jurisdiction) []string {
+	out := make([]string, len(js))
+	for i, j := range js {
+		out[i] = string(j)
+	}
+	return out
+}
+
+// startDemo opens (or reopens) one node per jurisdiction under dir, each
+// on its own loopback port, seeds the empty ones, and writes the federation
+// file that pins every node's keys.
+func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdiction, log *slog.Logger) ([]*demoNode, error) {
+	var nodes []*demoNode
+	fail := func(err error) ([]*demoNode, error) {
+		for _, d := range nodes {
+			if d.n != nil {
+				d.n.DB().Close()
+			}
+			d.ln.Close()
+		}
+		return nil, err
+	}
+	feds := map[registry.Jurisdiction]*federation.Federation{}
+	for _, j := range js {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		d := &demoNode{j: j, ln: ln, url: "http://" + ln.Addr().String()}
+		nodes = append(nodes, d)
+		partyKeys := func(p registry.Jurisdiction) (*jose.KeySet, bool) {
+			if f := feds[j]; f != nil {
+				return f.KeySet(p)
+			}
+			return nil, false
+		}
+		n, _, err := openNode(ctx, nodeOptions{Jurisdiction: j, Data: filepath.Join(dir, string(j)), Seed: true, TestData: testdata, Logger: log, PartyKeys: partyKeys})
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", j, err))
+		}
+		d.n = n
+	}
+	members := make([]federation.Member, len(nodes))
+	for i, d := range nodes {
+		members[i] = federation.Member{Jurisdiction: d.j, URL: d.url, Keys: d.n.PublicKeys()}
+	}
+	b, err := federation.MarshalTrust("corfed-demo", members)
+	if err != nil {
+		return fail(err)
+	}
+	path := filepath.Join(dir, "federation.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fail(err)
+	}
+	trust, err := federation.ParseTrust(b)
+	if err != nil {
+		return fail(err)
+	}
+	for _, d := range nodes {
+		f, err := federation.New(federation.Config{Node: d.n, Trust: trust, Interval: 10 * time.Second})
+		if err != nil {
+			return fail(err)
+		}
+		d.fed, feds[d.j] = f, f
+	}
+	return nodes, nil
+}
+
+func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("verify", stderr)
+	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	// The proof may come before or after the flags.
+	var proofArg string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			if proofArg != "" {
+				fmt.Fprintln(stderr, "corfed verify: give one proof")
+				return errUsage
+			}
+			proofArg = a
+		default:
+			rest = append(rest, a)
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+				rest = append(rest, args[i+1])
+				i++
+			}
+		}
+	}
+	if err := parse(fl, rest); err != nil {
+		return err
+	}
+	if proofArg == "" || *fedFile == "" {
+		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
+		return errUsage
+	}
+	token := proofArg
+	if proofArg == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, 2<<20))
+		if err != nil {
+			return err
+		}
+		token = string(b)
+	}
+	trust, err := federation.LoadTrust(*fedFile)
+	if err != nil {
+		return err
+	}
+	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
+	if err != nil {
+		var pe *federation.ProofError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("proof does not hold: %s", pe.Reason)
+		}
+		return fmt.Errorf("proof does not hold: %w", err)
+	}
+	d := c.Decision
+	fmt.Fprintf(stdout, "proof holds: signed by %s; employer %s in %s for %s on %s: %s", c.Iss, c.Question.BN, c.Question.Host, c.Question.Use, c.Question.On, d.Outcome)
+	if d.Basis != "" {
+		fmt.Fprintf(stdout, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
+	}
+	fmt.Fprintf(stdout, "; %d evidence records verified against pinned keys; expires %s\n", len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	return nil
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+var testdata = nodetest.TestData()
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(t.Context(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestKeygenAndToken(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := run(t, "keygen", "--data", dir); code != 0 {
+		t.Fatalf("keygen: exit %d: %s", code, stderr)
+	}
+	st, err := os.Stat(filepath.Join(dir, "keys.json"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("keys.json: %v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+	if code, _, _ := run(t, "keygen", "--data", dir); code == 0 {
+		t.Error("second keygen without --rotate: exit 0, want a refusal")
+	}
+	if code, _, stderr := run(t, "keygen", "--data", dir, "--rotate", "--alg", "ES256"); code != 0 {
+		t.Fatalf("keygen --rotate: exit %d: %s", code, stderr)
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(dir, "keys.json"))
+	if err != nil || len(ring.Keys) != 2 || ring.Active().Alg != jose.ES256 {
+		t.Fatalf("after rotation: %v, want 2 keys, the active one ES256", err)
+	}
+	code, out, stderr := run(t, "token", "--data", dir, "--jurisdiction", "CA-AB", "--role", "cp", "--cp", "ACSA", "--ttl", "1h")
+	if code != 0 {
+		t.Fatalf("token: exit %d: %s", code, stderr)
+	}
+	var claims map[string]any
+	if err := ring.PublicSet().VerifyJWT(strings.TrimSpace(out), time.Now(), "CA-AB", "corfed", &claims); err != nil {
+		t.Fatalf("token does not verify: %v", err)
+	}
+	if claims["cp"] != "ACSA" || claims["role"] != "cp" {
+		t.Errorf("claims: got %v", claims)
+	}
+	for _, args := range [][]string{
+		{"token", "--data", dir, "--jurisdiction", "CA-XX"},
+		{"token", "--data", dir, "--jurisdiction", "CA-AB", "--role", "cp"},
+		{"token", "--data", dir, "--jurisdiction", "CA-AB", "--scope", "everything"},
+		{"token", "--data", t.TempDir(), "--jurisdiction", "CA-AB"},
+		{"nonsense"},
+	} {
+		if code, _, _ := run(t, args...); code == 0 {
+			t.Errorf("%v: exit 0, want failure", args)
+		}
+	}
+}
+
+// TestServe runs the real serve command on a free port, talks to it over
+// HTTP, stops it, and starts it again on the same data directory.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	start := func() (string, context.CancelFunc, chan int) {
+		ctx, cancel := context.WithCancel(t.Context())
+		pr, pw := io.Pipe()
+		done := make(chan int, 1)
+		go func() {
+			code := Main(ctx, []string{"serve", "--jurisdiction", "CA-AB", "--addr", "127.0.0.1:0", "--data", dir, "--seed", "--testdata", testdata, "--log-level", "error"}, nil, pw, io.Discard)
+			pw.Close()
+			done <- code
+		}()
+		line, err := bufio.NewReader(pr).ReadString('\n')
+		go io.Copy(io.Discard, pr)
+		m := regexp.MustCompile(`^node CA-AB (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
+		if err != nil || m == nil {
+			cancel()
+			t.Fatalf("serve printed %q (%v), want node CA-AB http://127.0.0.1:PORT", line, err)
+		}
+		return m[1], cancel, done
+	}
+	get := func(url string, into any) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", url, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url, stop, done := start()
+	var h struct {
+		Status       string
+		Jurisdiction string
+		FeedSize     uint64 `json:"feed_size"`
+	}
+	get(url+"/healthz", &h)
+	if h.Status != "ok" || h.Jurisdiction != "CA-AB" || h.FeedSize < 10 {
+		t.Fatalf("healthz: got %+v", h)
+	}
+	size := h.FeedSize
+	var rec struct{ Decision struct{ Outcome string } }
+	get(url+"/v1/recognition?bn=812345676&host=CA-AB&sector=construction", &rec)
+	if rec.Decision.Outcome != "recognized" {
+		t.Errorf("recognition on the seeded node: got %q, want recognized", rec.Decision.Outcome)
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d after interrupt, want 0 (graceful)", code)
+	}
+	url, stop, done = start()
+	defer func() { stop(); <-done }()
+	get(url+"/healthz", &h)
+	if h.FeedSize != size {
+		t.Errorf("after restart: feed size %d, want %d (nothing lost, no re-seed)", h.FeedSize, size)
+	}
+	if code, _, stderr := run(t, "serve", "--jurisdiction", "CA-BC", "--data", dir, "--addr", "127.0.0.1:0"); code == 0 || !strings.Contains(stderr, "CA-AB") {
+		t.Errorf("serving CA-BC from CA-AB's data: exit %d (%s), want a refusal", code, stderr)
+	}
+}
+
+// TestDemoAndVerify runs the demo once, then checks a proof from one of
+// its nodes offline with corfed verify, and a tampered one.
+func TestDemoAndVerify(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := run(t, "demo", "--data", dir, "--once", "--testdata", testdata, "--log-level", "error")
+	if code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, stderr)
+	}
+	for _, j := range []string{"CA-AB", "CA-BC", "CA-MB", "CA-ON"} {
+		if !regexp.MustCompile(`(?m)^node ` + j + ` http://127\.0\.0\.1:\d+$`).MatchString(out) {
+			t.Errorf("demo output lacks the line for %s:\n%s", j, out)
+		}
+	}
+	fedPath := filepath.Join(dir, "federation.json")
+	if !strings.Contains(out, "federation "+fedPath) && !strings.Contains(out, "federation ") {
+		t.Errorf("demo output lacks the federation line")
+	}
+	if strings.Contains(out, "sync ") || strings.Contains(out, "DOES NOT VERIFY") {
+		t.Errorf("demo reported sync or proof failures:\n%s", out)
+	}
+	if !strings.Contains(out, "recognized via home_cor_agreement") {
+		t.Errorf("demo shows no reciprocity:\n%s", out)
+	}
+	// A proof from the ON node's data, checked offline against the file.
+	trust, err := federation.LoadTrust(fedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := nodetest.New(t, "CA-ON", nodetest.Options{Dir: filepath.Join(dir, "CA-ON")})
+	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := federation.NewLookups(fed).Recognize(t.Context(), equivalence.Question{BN: "812345676", Host: "CA-BC", Sector: "construction", Use: "bid", On: registry.MustDate("2026-11-25")})
+	if err != nil || a.Decision.Outcome != "recognized" {
+		t.Fatalf("recognize from the ON replica: %+v, %v", a.Decision, err)
+	}
+	if code, out, stderr := run(t, "verify", a.Proof, "--federation", fedPath); code != 0 || !strings.HasPrefix(out, "proof holds") {
+		t.Fatalf("verify: exit %d: %s%s", code, out, stderr)
+	}
+	var in bytes.Buffer
+	in.WriteString(a.Proof + "\n")
+	var o, e bytes.Buffer
+	if code := Main(t.Context(), []string{"verify", "--federation", fedPath, "-"}, &in, &o, &e); code != 0 {
+		t.Fatalf("verify from stdin: exit %d: %s", code, e.String())
+	}
+	tampered := a.Proof[:len(a.Proof)/2] + flip(a.Proof[len(a.Proof)/2]) + a.Proof[len(a.Proof)/2+1:]
+	if code, _, stderr := run(t, "verify", tampered, "--federation", fedPath); code == 0 || !strings.Contains(stderr, "does not hold") {
+		t.Errorf("tampered proof: exit %d (%s), want non-zero with the reason", code, stderr)
+	}
+	if code, _, _ := run(t, "verify", a.Proof); code != 2 {
+		t.Errorf("verify without --federation: exit %d, want 2", code)
+	}
+}
+
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}

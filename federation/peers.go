@@ -1,0 +1,233 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// Peer states, in PeerStatus.State.
+const (
+	StateSynced = "synced" // the last sync succeeded and reached the size the peer reported
+	StateBehind = "behind" // the last sync succeeded but the peer reported more entries than we hold
+	StateError  = "error"  // the last sync failed: LastError says why
+	StateNever  = "never"  // no sync attempted yet
+)
+
+// PeerStatus is what the node knows of one peer's feed.
+type PeerStatus struct {
+	Jurisdiction    registry.Jurisdiction `json:"jurisdiction"`
+	URL             string                `json:"url"`
+	Seq             uint64                `json:"seq" doc:"The last verified and stored sequence number: the replica's size."`
+	EntriesVerified uint64                `json:"entries_verified" doc:"Entries verified and stored since this node started."`
+	PeerSize        uint64                `json:"peer_size" doc:"The feed size the peer last reported (unsigned, informational)."`
+	LastAttempt     time.Time             `json:"last_attempt,omitzero"`
+	LastSuccess     time.Time             `json:"last_success,omitzero"`
+	LastError       string                `json:"last_error,omitempty" doc:"Why the last sync failed; empty after a success."`
+	Refused         uint64                `json:"refused" doc:"Entries refused so far (an entry refused again on a later attempt counts again)."`
+	Keys            []string              `json:"keys" doc:"Kids trusted for this peer: pinned, and rotated in by signed announcements."`
+	State           string                `json:"state" enum:"synced,behind,error,never"`
+}
+
+// Meta keys of a replica log (boltstore Log.Meta).
+const (
+	metaKeys   = "federation/keys"   // JWKS of the keys the peer rotated in (not the pinned ones)
+	metaStatus = "federation/status" // peerState as JSON
+)
+
+// peerState is the part of PeerStatus kept in the replica log's meta area,
+// so that /v1/peers tells the same after a restart.
+type peerState struct {
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	Refused     uint64    `json:"refused,omitempty"`
+	PeerSize    uint64    `json:"peer_size,omitempty"`
+}
+
+// peer is one member other than the node itself.
+type peer struct {
+	j      registry.Jurisdiction
+	url    string
+	pinned *jose.KeySet
+
+	syncMu sync.Mutex // held for a whole sync: one at a time per peer
+
+	mu       sync.Mutex // guards the fields below
+	keys     *jose.KeySet
+	learned  []jose.PublicKey // rotated in, in order; persisted under metaKeys
+	seq      uint64
+	verified uint64
+	state    peerState
+}
+
+func (p *peer) snapshot() (keys *jose.KeySet, seq uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.keys, p.seq
+}
+
+// status returns the peer's status.
+func (p *peer) status() PeerStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := PeerStatus{Jurisdiction: p.j, URL: p.url, Seq: p.seq, EntriesVerified: p.verified,
+		PeerSize: p.state.PeerSize, LastAttempt: p.state.LastAttempt, LastSuccess: p.state.LastSuccess,
+		LastError: p.state.LastError, Refused: p.state.Refused, Keys: []string{}}
+	for _, k := range p.keys.Keys() {
+		st.Keys = append(st.Keys, k.KID)
+	}
+	switch {
+	case st.LastAttempt.IsZero():
+		st.State = StateNever
+	case st.LastError != "":
+		st.State = StateError
+	case st.Seq < st.PeerSize:
+		st.State = StateBehind
+	default:
+		st.State = StateSynced
+	}
+	return st
+}
+
+// load reads the peer's replica size, learned keys and status from l.
+func (p *peer) load(l *boltstore.Log) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq = l.Size()
+	p.keys = p.pinned
+	raw, err := l.Meta(metaKeys)
+	if err != nil {
+		return err
+	}
+	if raw != nil {
+		set, err := jose.ParseJWKS(raw)
+		if err != nil {
+			return fmt.Errorf("replica of %s: stored keys: %w", p.j, err)
+		}
+		p.learned = set.Keys()
+		p.keys = p.pinned.With(p.learned...)
+	}
+	raw, err = l.Meta(metaStatus)
+	if err != nil {
+		return err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &p.state); err != nil {
+			return fmt.Errorf("replica of %s: stored status: %v: %w", p.j, err, registry.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// ReplicaLog returns the name of the log that holds peer j's verified
+// entries in the node's store: "peer/" + j.
+func ReplicaLog(j registry.Jurisdiction) string { return "peer/" + string(j) }
+
+// Members returns the federation's jurisdictions: the node's own first,
+// then the peers, sorted.
+func (f *Federation) Members() []registry.Jurisdiction {
+	out := []registry.Jurisdiction{f.cfg.Node.Jurisdiction()}
+	for _, p := range f.order {
+		out = append(out, p.j)
+	}
+	return out
+}
+
+// KeySet returns the keys trusted for jurisdiction j: the node's own keys
+// for itself; for a peer, its pinned keys plus the keys it rotated in by
+// announcements those keys signed. It returns false for a jurisdiction
+// that is not a member.
+func (f *Federation) KeySet(j registry.Jurisdiction) (*jose.KeySet, bool) {
+	if j == f.cfg.Node.Jurisdiction() {
+		return f.cfg.Node.PublicKeys(), true
+	}
+	p, ok := f.peers[j]
+	if !ok {
+		return nil, false
+	}
+	keys, _ := p.snapshot()
+	return keys, true
+}
+
+// PeerURL returns the base URL of peer j's node.
+func (f *Federation) PeerURL(j registry.Jurisdiction) (string, bool) {
+	p, ok := f.peers[j]
+	if !ok {
+		return "", false
+	}
+	return p.url, true
+}
+
+// Peers returns the status of every peer, sorted by jurisdiction.
+func (f *Federation) Peers(ctx context.Context) ([]PeerStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]PeerStatus, 0, len(f.order))
+	for _, p := range f.order {
+		out = append(out, p.status())
+	}
+	return out, nil
+}
+
+// keyFromAnnouncement returns the key a verified KindKey entry announces.
+// The record must be a strict registry.KeyAnnouncement whose kid is the
+// entry's id and equals the kid of its JWK, with the same alg.
+func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, error) {
+	var a registry.KeyAnnouncement
+	if err := decodeStrict(e.Record, &a); err != nil {
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: %v: %w", e.ID, err, registry.ErrInvalid)
+	}
+	k, err := jose.ParsePublicJWK(a.JWK)
+	if err != nil {
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: jwk: %w", e.ID, err)
+	}
+	switch {
+	case a.KID != e.ID:
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s announces kid %q: %w", e.ID, clip(a.KID), registry.ErrInvalid)
+	case k.KID != a.KID:
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: its jwk has kid %q: %w", e.ID, clip(k.KID), registry.ErrInvalid)
+	case k.Alg != a.Alg:
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: alg %q, but its jwk is %s: %w", e.ID, clip(a.Alg), k.Alg, registry.ErrInvalid)
+	}
+	return k, nil
+}
+
+// learn returns keys with k added, refusing to trust more keys than a JWKS
+// may hold.
+func learn(keys *jose.KeySet, k jose.PublicKey) (*jose.KeySet, bool, error) {
+	if _, ok := keys.Lookup(k.KID); ok {
+		return keys.With(k), false, nil // a status update of a known key
+	}
+	if keys.Len() >= jose.MaxJWKSKeys {
+		return nil, false, fmt.Errorf("key announcement %s: the peer already has %d trusted keys, the most allowed: %w",
+			k.KID, keys.Len(), registry.ErrInvalid)
+	}
+	return keys.With(k), true, nil
+}
+
+// sortedPeers returns peers sorted by jurisdiction.
+func sortedPeers(m map[registry.Jurisdiction]*peer) []*peer {
+	out := make([]*peer, 0, len(m))
+	for _, p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *peer) int {
+		switch {
+		case a.j < b.j:
+			return -1
+		case a.j > b.j:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

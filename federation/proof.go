@@ -1,0 +1,234 @@
+package federation
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// ProofAudience is the aud claim of every recognition proof.
+const ProofAudience = "corfed-proof"
+
+// ProofClaims is the claims set of a recognition proof: a JWT signed by the
+// answering node. Everything needed to check it offline is inside: the
+// decision, the compact JWS of every record it rests on, and each party's
+// signature on the agreement it used.
+type ProofClaims struct {
+	Iss      registry.Jurisdiction `json:"iss"` // the answering node
+	Sub      string                `json:"sub"` // the employer's BN
+	Aud      string                `json:"aud"`
+	Iat      int64                 `json:"iat"`
+	Nbf      int64                 `json:"nbf"`
+	Exp      int64                 `json:"exp"` // when the decision expires (see proofExpiry)
+	JTI      string                `json:"jti"`
+	Question QuestionJSON          `json:"question"`
+	Decision equivalence.Decision  `json:"decision"`
+	Evidence []Evidence            `json:"evidence"`
+	Parties  []PartySignature      `json:"party_signatures,omitempty"`
+}
+
+// proofExpiry is the end of the decision's last valid day in the host's
+// zone. A decision with no future validity (not recognized, or about a past
+// date) is a statement about that date; its proof expires 24 hours after it
+// was made, so a stale answer is re-asked rather than trusted forever.
+func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Time {
+	fallback := now.Add(24 * time.Hour)
+	if d.ValidUntil.IsZero() {
+		return fallback
+	}
+	loc, err := time.LoadLocation(q.Host.Zone())
+	if err != nil {
+		loc = time.UTC
+	}
+	next := d.ValidUntil.AddDays(1)
+	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
+	if !end.After(now) {
+		return fallback
+	}
+	return end
+}
+
+func (l *Lookups) signProof(a Answer, now time.Time) (string, error) {
+	n := l.fed.Node()
+	var jti [12]byte
+	_, _ = rand.Read(jti[:])
+	c := ProofClaims{Iss: n.Jurisdiction(), Sub: a.Question.BN, Aud: ProofAudience, Iat: now.Unix(), Nbf: now.Unix(),
+		Exp: proofExpiry(a.Question, a.Decision, now).Unix(), JTI: hex.EncodeToString(jti[:]),
+		Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties}
+	return n.ActiveKey().SignJWT(c)
+}
+
+// KeysFunc returns the pinned keys of a jurisdiction.
+type KeysFunc func(registry.Jurisdiction) (*jose.KeySet, bool)
+
+// TrustKeys returns the keys pinned in a federation file.
+func TrustKeys(t *Trust) KeysFunc {
+	return func(j registry.Jurisdiction) (*jose.KeySet, bool) {
+		m, ok := t.Member(j)
+		if !ok {
+			return nil, false
+		}
+		return m.Keys, true
+	}
+}
+
+// ProofError says why a proof does not hold. It wraps registry.ErrUnverified
+// (or ErrUnauthenticated for an expired proof, ErrInvalid for a malformed one).
+type ProofError struct {
+	Reason string
+	Err    error
+}
+
+func (e *ProofError) Error() string { return "proof: " + e.Reason }
+func (e *ProofError) Unwrap() error { return e.Err }
+
+func proofErr(kind error, format string, args ...any) error {
+	return &ProofError{Reason: fmt.Sprintf(format, args...), Err: kind}
+}
+
+// VerifyProof checks a recognition proof with no network: the answering
+// node's signature and expiry; every evidence JWS against the pinned keys
+// of its issuer, and that it is the record version the decision cites; the
+// signature of every party on each agreement used. It returns the claims
+// when everything holds.
+func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error) {
+	var c ProofClaims
+	token = strings.TrimSpace(token)
+	if len(token) > 1<<20 {
+		return c, proofErr(registry.ErrInvalid, "larger than 1 MiB")
+	}
+	iss, err := unverifiedIssuer(token)
+	if err != nil {
+		return c, err
+	}
+	ks, ok := keys(iss)
+	if !ok {
+		return c, proofErr(registry.ErrUnverified, "issued by %s, which the federation file does not list", iss)
+	}
+	if err := ks.VerifyJWT(token, now, string(iss), ProofAudience, &c); err != nil {
+		return c, proofErr(err, "the answering node's signature or validity: %v", err)
+	}
+	if c.Iss != iss || c.Sub != c.Question.BN {
+		return c, proofErr(registry.ErrUnverified, "iss/sub do not match the question")
+	}
+	held := map[registry.Ref]registry.Entry{}
+	for i, ev := range c.Evidence {
+		eks, ok := keys(ev.Iss)
+		if !ok {
+			return c, proofErr(registry.ErrUnverified, "evidence %d is from %s, which the federation file does not list", i, ev.Iss)
+		}
+		v, err := VerifyEntry(eks, ev.Iss, ev.JWS)
+		if err != nil {
+			return c, proofErr(registry.ErrUnverified, "evidence %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+		}
+		e := v.Entry()
+		if e.Ref() != ev.Ref {
+			return c, proofErr(registry.ErrUnverified, "evidence %d is signed as %v, not %v", i, e.Ref(), ev.Ref)
+		}
+		if err := aboutEmployer(e, c.Question.BN); err != nil {
+			return c, proofErr(registry.ErrUnverified, "evidence %d: %v", i, err)
+		}
+		held[e.Ref()] = e
+	}
+	for _, ref := range c.Decision.Evidence {
+		e, ok := held[ref]
+		if !ok {
+			return c, proofErr(registry.ErrUnverified, "the decision cites %s %s v%d from %s but the proof does not carry it", ref.Kind, ref.ID, ref.Ver, ref.Iss)
+		}
+		if e.Kind == registry.KindAgreement {
+			if err := checkParties(e, c.Parties, keys); err != nil {
+				return c, err
+			}
+		}
+	}
+	if (c.Decision.Outcome == equivalence.Recognized || c.Decision.Outcome == equivalence.Conditional) && len(c.Decision.Evidence) == 0 {
+		return c, proofErr(registry.ErrUnverified, "a %s decision with no evidence", c.Decision.Outcome)
+	}
+	return c, nil
+}
+
+// aboutEmployer checks that an employer-specific record is about bn.
+func aboutEmployer(e registry.Entry, bn string) error {
+	var probe struct {
+		BN         string `json:"bn"`
+		EmployerBN string `json:"employer_bn"`
+	}
+	switch e.Kind {
+	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+		if err := json.Unmarshal(e.Record, &probe); err != nil {
+			return err
+		}
+		if probe.BN+probe.EmployerBN != bn {
+			return fmt.Errorf("%s %s is about employer %s, not %s", e.Kind, e.ID, probe.BN+probe.EmployerBN, bn)
+		}
+	}
+	return nil
+}
+
+func checkParties(e registry.Entry, sigs []PartySignature, keys KeysFunc) error {
+	var a registry.Agreement
+	if err := json.Unmarshal(e.Record, &a); err != nil {
+		return proofErr(registry.ErrInvalid, "agreement %s: %v", e.ID, err)
+	}
+	payload, err := a.Terms.SigningPayload()
+	if err != nil {
+		return proofErr(registry.ErrInvalid, "agreement %s: %v", e.ID, err)
+	}
+	for _, party := range a.Terms.Parties {
+		ks, ok := keys(party)
+		if !ok {
+			return proofErr(registry.ErrUnverified, "agreement %s: party %s is not in the federation file", a.Terms.ID, party)
+		}
+		signed := false
+		for _, s := range sigs {
+			if s.Agreement != a.Terms.ID || s.Party != party {
+				continue
+			}
+			v, err := ks.Verify([]byte(s.JWS))
+			if err == nil && v.Typ == node.AgreementType && bytes.Equal(v.Payload, payload) {
+				signed = true
+				break
+			}
+		}
+		if !signed {
+			return proofErr(registry.ErrUnverified, "agreement %s: no valid signature of party %s", a.Terms.ID, party)
+		}
+	}
+	return nil
+}
+
+// unverifiedIssuer reads the iss claim of a JWT without trusting it: it
+// only chooses which pinned keys to verify with.
+func unverifiedIssuer(token string) (registry.Jurisdiction, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", proofErr(registry.ErrInvalid, "not a compact JWT (want 3 dot-separated parts, got %d)", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", proofErr(registry.ErrInvalid, "claims are not base64url")
+	}
+	var c struct {
+		Iss registry.Jurisdiction `json:"iss"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil || !c.Iss.Valid() {
+		return "", proofErr(registry.ErrInvalid, "claims have no valid iss jurisdiction")
+	}
+	return c.Iss, nil
+}
+
+// VerifyProof checks a proof against the federation's current keys (the
+// node's own, the pinned peers' and the keys they rotated in).
+func (l *Lookups) VerifyProof(token string) (ProofClaims, error) {
+	return VerifyProof(token, l.fed.KeySet, l.fed.Node().Now())
+}

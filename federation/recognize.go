@@ -1,0 +1,438 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Lookups answers cross-jurisdiction questions from the node's own records
+// and the verified replicas of its peers. Safe for concurrent use.
+type Lookups struct {
+	fed *Federation
+
+	mu    sync.Mutex
+	rules *ruleCache // rebuilt when any log grows
+	// sigOK memoises party-signature checks: (party, jws, payload hash) -> ok.
+	sigOK map[sigKey]bool
+}
+
+type sigKey struct {
+	party registry.Jurisdiction
+	jws   string
+}
+
+// NewLookups returns the lookups over f.
+func NewLookups(f *Federation) *Lookups {
+	return &Lookups{fed: f, sigOK: map[sigKey]bool{}}
+}
+
+// Federation returns the federation the lookups read.
+func (l *Lookups) Federation() *Federation { return l.fed }
+
+// source is one log the lookups read: the node's own feed or a replica.
+type source struct {
+	iss registry.Jurisdiction
+	log string
+}
+
+func (l *Lookups) sources() []source {
+	self := l.fed.Node().Jurisdiction()
+	out := []source{{self, node.SelfLog}}
+	for _, j := range l.fed.Members() {
+		if j != self {
+			out = append(out, source{j, ReplicaLog(j)})
+		}
+	}
+	return out
+}
+
+// ruleCache holds the decoded rule records of every source, with the party
+// signatures of each agreement already verified.
+type ruleCache struct {
+	sizes      []uint64
+	agreements []agreementGroup
+	hostRules  []equivalence.HostRulesFact
+	hostJWS    map[registry.Ref]string
+}
+
+// agreementGroup is one agreement's terms as published, identical byte for
+// byte, by one or more parties, with the union of the party signatures that
+// verified against each party's pinned key.
+type agreementGroup struct {
+	fact     equivalence.AgreementFact // Ref: the copy chosen as evidence
+	jws      string                    // that copy's entry JWS
+	partySig map[registry.Jurisdiction]string
+}
+
+func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
+	sizes := make([]uint64, len(srcs))
+	for i, s := range srcs {
+		sizes[i] = tx.Log(s.log).Size()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rules != nil && slices.Equal(l.rules.sizes, sizes) {
+		return l.rules, nil
+	}
+	rc := &ruleCache{sizes: sizes, hostJWS: map[registry.Ref]string{}}
+	type copyOf struct {
+		e registry.Entry
+		a registry.Agreement
+	}
+	groups := map[string][]copyOf{} // by terms id + canonical payload
+	var order []string
+	for _, s := range srcs {
+		lg := tx.Log(s.log)
+		var ferr error
+		err := lg.Scan(registry.KindHostRules, func(e registry.Entry) bool {
+			var r registry.HostRules
+			if ferr = json.Unmarshal(e.Record, &r); ferr != nil {
+				return false
+			}
+			rc.hostRules = append(rc.hostRules, equivalence.HostRulesFact{Rules: r, Ref: e.Ref()})
+			rc.hostJWS[e.Ref()] = e.JWS
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s host rules: %w", s.log, err)
+		}
+		err = lg.Scan(registry.KindAgreement, func(e registry.Entry) bool {
+			var a registry.Agreement
+			if ferr = json.Unmarshal(e.Record, &a); ferr != nil {
+				return false
+			}
+			p, err := a.Terms.SigningPayload()
+			if err != nil {
+				ferr = err
+				return false
+			}
+			k := a.Terms.ID + "\x00" + string(p)
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], copyOf{e, a})
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s agreements: %w", s.log, err)
+		}
+	}
+	for _, k := range order {
+		copies := groups[k]
+		terms := copies[0].a.Terms
+		payload, _ := terms.SigningPayload()
+		g := agreementGroup{partySig: map[registry.Jurisdiction]string{}}
+		for _, c := range copies {
+			for _, s := range c.a.Signatures {
+				party := registry.Jurisdiction(s.Party)
+				if _, done := g.partySig[party]; done || !terms.HasParty(party) {
+					continue
+				}
+				if l.partySigned(party, s.JWS, payload) {
+					g.partySig[party] = s.JWS
+				}
+			}
+		}
+		// The evidence copy: the first one published by a party.
+		pick := copies[0]
+		for _, c := range copies {
+			if terms.HasParty(c.e.Iss) {
+				pick = c
+				break
+			}
+		}
+		signedBy := make([]registry.Jurisdiction, 0, len(g.partySig))
+		for _, p := range terms.Parties {
+			if _, ok := g.partySig[p]; ok {
+				signedBy = append(signedBy, p)
+			}
+		}
+		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
+		g.jws = pick.e.JWS
+		rc.agreements = append(rc.agreements, g)
+	}
+	l.rules = rc
+	return rc, nil
+}
+
+// partySigned verifies one party's signature over an agreement's terms
+// against that party's pinned keys (the node's own for itself). Results are
+// memoised: the same signature is checked once. Caller holds l.mu.
+func (l *Lookups) partySigned(party registry.Jurisdiction, jws string, payload []byte) bool {
+	k := sigKey{party, jws}
+	if ok, seen := l.sigOK[k]; seen {
+		return ok
+	}
+	keys, ok := l.fed.KeySet(party)
+	good := false
+	if ok {
+		v, err := keys.Verify([]byte(jws))
+		good = err == nil && v.Typ == node.AgreementType && bytes.Equal(v.Payload, payload)
+	}
+	l.sigOK[k] = good
+	return good
+}
+
+// Evidence is one signed record a decision rests on, with its entry JWS.
+type Evidence struct {
+	registry.Ref
+	JWS string `json:"jws"`
+}
+
+// PartySignature is a party's signature over an agreement's terms, carried
+// in a proof so that anyone can check that every party signed.
+type PartySignature struct {
+	Agreement string                `json:"agreement"`
+	Party     registry.Jurisdiction `json:"party"`
+	JWS       string                `json:"jws"`
+}
+
+// Freshness says how current the answer's data from one member is.
+type Freshness struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Self         bool                  `json:"self,omitempty"`
+	Seq          uint64                `json:"seq" doc:"Entries of this member the answer read."`
+	PeerSize     uint64                `json:"peer_size,omitempty" doc:"The member's feed size when last synced."`
+	LastSuccess  time.Time             `json:"last_success,omitzero"`
+	AgeSeconds   int64                 `json:"age_seconds" doc:"Seconds since the last successful sync (0 for self)."`
+	LastError    string                `json:"last_error,omitempty"`
+}
+
+// Answer is a recognition decision with its evidence and proof.
+type Answer struct {
+	Question  QuestionJSON         `json:"question"`
+	Decision  equivalence.Decision `json:"decision"`
+	Evidence  []Evidence           `json:"evidence"`
+	Parties   []PartySignature     `json:"party_signatures,omitempty"`
+	Freshness []Freshness          `json:"freshness"`
+	Proof     string               `json:"proof" doc:"A JWT signed by the answering node holding the question, decision and evidence; check it offline with corfed verify."`
+}
+
+// QuestionJSON is a question as answers and proofs carry it.
+type QuestionJSON struct {
+	BN     string                `json:"bn"`
+	Host   registry.Jurisdiction `json:"host"`
+	Sector string                `json:"sector,omitempty"`
+	On     registry.Date         `json:"on"`
+	Use    string                `json:"use"`
+}
+
+func (q QuestionJSON) question() equivalence.Question {
+	return equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}
+}
+
+// Recognize decides q from every verified source and signs a proof of the
+// decision. A zero q.On means today in the host's zone.
+func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer, error) {
+	n := l.fed.Node()
+	now := n.Now()
+	if q.On.IsZero() && q.Host.Valid() {
+		q.On = node.TodayIn(q.Host, now)
+	}
+	if err := q.Validate(); err != nil {
+		return Answer{}, err
+	}
+	var (
+		facts    equivalence.Facts
+		evidence = map[registry.Ref]string{}
+		rc       *ruleCache
+	)
+	srcs := l.sources()
+	err := n.DB().View(ctx, func(tx *boltstore.Tx) error {
+		var err error
+		if rc, err = l.ruleSet(tx, srcs); err != nil {
+			return err
+		}
+		for _, s := range srcs {
+			if err := collect(tx.Log(s.log), s.iss, q.BN, &facts, evidence); err != nil {
+				return fmt.Errorf("%s: %w", s.log, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	facts.HostRules = rc.hostRules
+	facts.Agreements = make([]equivalence.AgreementFact, len(rc.agreements))
+	for i := range rc.agreements {
+		facts.Agreements[i] = rc.agreements[i].fact
+	}
+	d := equivalence.Decide(q, facts)
+	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}, Decision: d}
+	// The proof carries the records the outcome rests on and every record a
+	// reason cites, so that a refusal is as checkable as a recognition.
+	cited := slices.Clone(d.Evidence)
+	for _, r := range d.Reasons {
+		for _, ref := range r.Refs {
+			if !slices.Contains(cited, ref) {
+				cited = append(cited, ref)
+			}
+		}
+	}
+	for _, ref := range cited {
+		jws, ok := evidence[ref]
+		if !ok {
+			jws, ok = rc.hostJWS[ref]
+		}
+		if !ok {
+			for _, g := range rc.agreements {
+				if g.fact.Ref == ref {
+					jws, ok = g.jws, true
+					if slices.Contains(d.Evidence, ref) {
+						for _, p := range g.fact.SignedBy {
+							a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: g.partySig[p]})
+						}
+					}
+					break
+				}
+			}
+		}
+		if !ok && slices.Contains(d.Evidence, ref) {
+			return Answer{}, fmt.Errorf("decision rests on %v, which no source holds", ref)
+		}
+		if !ok {
+			continue // a reason cites a record no source carries a JWS for
+		}
+		a.Evidence = append(a.Evidence, Evidence{Ref: ref, JWS: jws})
+	}
+	if a.Freshness, err = l.freshness(ctx); err != nil {
+		return Answer{}, err
+	}
+	if a.Proof, err = l.signProof(a, now); err != nil {
+		return Answer{}, err
+	}
+	return a, nil
+}
+
+// collect adds the records of employer bn held in one log to facts. A
+// replica's certificate counts only when its jurisdiction is the replica's
+// issuer (the verifier already checked every entry's iss).
+func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equivalence.Facts, ev map[registry.Ref]string) error {
+	refs, err := lg.Lookup("bn", bn, false, 10*node.MaxLimit)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		e, err := lg.Latest(r.Kind, r.ID)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch r.Kind {
+		case registry.KindEmployer:
+			var v registry.Employer
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			f.Employers = append(f.Employers, equivalence.EmployerFact{Employer: v, Ref: e.Ref()})
+		case registry.KindCertificate:
+			var v registry.Certificate
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			if v.Jurisdiction != iss {
+				continue
+			}
+			f.Certificates = append(f.Certificates, equivalence.CertificateFact{Certificate: v, Ref: e.Ref()})
+		case registry.KindEquivalency:
+			var v registry.Equivalency
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
+		default:
+			continue
+		}
+		ev[e.Ref()] = e.JWS
+	}
+	return nil
+}
+
+func (l *Lookups) freshness(ctx context.Context) ([]Freshness, error) {
+	n := l.fed.Node()
+	_, size, err := n.Feed(ctx, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := []Freshness{{Jurisdiction: n.Jurisdiction(), Self: true, Seq: size, PeerSize: size, LastSuccess: n.Now()}}
+	peers, err := l.fed.Peers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := n.Now()
+	for _, p := range peers {
+		fr := Freshness{Jurisdiction: p.Jurisdiction, Seq: p.Seq, PeerSize: p.PeerSize, LastSuccess: p.LastSuccess, LastError: p.LastError, AgeSeconds: -1}
+		if !p.LastSuccess.IsZero() {
+			fr.AgeSeconds = int64(now.Sub(p.LastSuccess) / time.Second)
+		}
+		out = append(out, fr)
+	}
+	return out, nil
+}
+
+// RuleInForce is a rule record in force on a date, with its evidence.
+type RuleInForce struct {
+	Evidence
+	Kind      registry.Kind            `json:"rule_kind"`
+	HostRules *registry.HostRules      `json:"host_rules,omitempty"`
+	Agreement *registry.AgreementTerms `json:"agreement,omitempty"`
+	SignedBy  []registry.Jurisdiction  `json:"signed_by,omitempty"`
+	Unsigned  []registry.Jurisdiction  `json:"unsigned_by,omitempty" doc:"Parties whose signature is missing or does not verify: the agreement does not count until every party signed."`
+}
+
+// RulesOn lists the host rules and agreements in force on d, from every
+// verified source.
+func (l *Lookups) RulesOn(ctx context.Context, d registry.Date) ([]RuleInForce, error) {
+	var rc *ruleCache
+	srcs := l.sources()
+	err := l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
+		var err error
+		rc, err = l.ruleSet(tx, srcs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []RuleInForce{}
+	for _, h := range rc.hostRules {
+		if !h.Rules.InForce(d) || h.Ref.Iss != h.Rules.Jurisdiction {
+			continue
+		}
+		r := h.Rules
+		out = append(out, RuleInForce{Evidence: Evidence{Ref: h.Ref, JWS: rc.hostJWS[h.Ref]}, Kind: registry.KindHostRules, HostRules: &r})
+	}
+	for _, g := range rc.agreements {
+		t := g.fact.Agreement.Terms
+		if !t.InForce(d) {
+			continue
+		}
+		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy}
+		for _, p := range t.Parties {
+			if !slices.Contains(g.fact.SignedBy, p) {
+				ri.Unsigned = append(ri.Unsigned, p)
+			}
+		}
+		out = append(out, ri)
+	}
+	return out, nil
+}

@@ -1,0 +1,672 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Defaults of Config.
+const (
+	DefaultInterval         = 30 * time.Second
+	DefaultPeerTimeout      = 5 * time.Second
+	DefaultMaxResponseBytes = 8 << 20
+	DefaultPageSize         = 500
+	// MaxPageSize is the largest page a node's feed serves (GET /v1/feed's
+	// limit); a larger Config.PageSize is lowered to it.
+	MaxPageSize = 1000
+)
+
+// Config configures a Federation. Zero fields take the defaults.
+type Config struct {
+	Node *node.Node
+	// Trust lists the members and their pinned keys. Nil, or a file that
+	// lists no member but the node itself, means no peers (a lone node).
+	Trust *Trust
+	// HTTPClient fetches the peers' feeds. Default: a client with dial,
+	// TLS and response-header timeouts of PeerTimeout that follows
+	// redirects only within the same scheme and host.
+	HTTPClient *http.Client
+	// Interval is how often Run syncs each peer. Default 30s.
+	Interval time.Duration
+	// PeerTimeout bounds each request to a peer, body included. Default 5s.
+	PeerTimeout time.Duration
+	// MaxResponseBytes bounds a response body; a larger one is refused as
+	// an oversized response (the page is then asked for again, smaller,
+	// down to one entry). Default 8 MiB.
+	MaxResponseBytes int64
+	// PageSize is the number of entries asked for per request. Default 500,
+	// at most MaxPageSize.
+	PageSize int
+}
+
+// Federation follows the feeds of a node's peers: it fetches each peer's
+// entries, verifies them against the keys pinned for that peer, and stores
+// those that pass in the peer's replica log (ReplicaLog) in the node's
+// store. Safe for concurrent use.
+type Federation struct {
+	cfg    Config
+	client *http.Client
+	peers  map[registry.Jurisdiction]*peer
+	order  []*peer // sorted by jurisdiction
+}
+
+// New returns the federation of cfg.Node. The node's own jurisdiction in
+// cfg.Trust is the node itself, not a peer: the keys pinned for it there
+// must be keys of the node (else an error wrapping registry.ErrInvalid,
+// since peers would refuse what the node signs). A Trust that does not list
+// the node is refused too. New reads each replica's size, rotated-in keys
+// and last status from the store.
+func New(cfg Config) (*Federation, error) {
+	if cfg.Node == nil {
+		return nil, fmt.Errorf("federation: no node: %w", registry.ErrInvalid)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.PeerTimeout <= 0 {
+		cfg.PeerTimeout = DefaultPeerTimeout
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	cfg.PageSize = min(cfg.PageSize, MaxPageSize)
+	f := &Federation{cfg: cfg, client: cfg.HTTPClient, peers: map[registry.Jurisdiction]*peer{}}
+	if f.client == nil {
+		f.client = defaultClient(cfg.PeerTimeout)
+	}
+	self := cfg.Node.Jurisdiction()
+	if t := cfg.Trust; t != nil {
+		m, ok := t.Member(self)
+		if !ok {
+			return nil, fmt.Errorf("federation %q does not list this node's jurisdiction %s: %w", t.Name, self, registry.ErrInvalid)
+		}
+		own := cfg.Node.PublicKeys()
+		for _, k := range m.Keys.Keys() {
+			if mine, ok := own.Lookup(k.KID); !ok || !mine.Equal(k) {
+				return nil, fmt.Errorf("federation %q pins key %s for %s, which is not a key of this node (wrong key file or data directory?): %w",
+					t.Name, k.KID, self, registry.ErrInvalid)
+			}
+		}
+		for _, m := range t.Members {
+			if m.Jurisdiction == self {
+				continue
+			}
+			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, pinned: m.Keys, keys: m.Keys}
+		}
+	}
+	f.order = sortedPeers(f.peers)
+	err := cfg.Node.DB().View(context.Background(), func(tx *boltstore.Tx) error {
+		for _, p := range f.order {
+			if err := p.load(tx.Log(ReplicaLog(p.j))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	return f, nil
+}
+
+// defaultClient is Config.HTTPClient's default.
+func defaultClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = timeout
+	tr.ResponseHeaderTimeout = timeout
+	tr.MaxIdleConnsPerHost = 4
+	return &http.Client{Transport: tr, CheckRedirect: sameHostRedirect}
+}
+
+// sameHostRedirect follows at most 3 redirects, and only to the scheme and
+// host of the original request: a peer cannot send the node elsewhere.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("more than 3 redirects")
+	}
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("redirect to another host (%s://%s) refused", req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// Node returns the node the federation serves.
+func (f *Federation) Node() *node.Node { return f.cfg.Node }
+
+// cfgForLookups is what live lookups borrow from the configuration.
+func (f *Federation) cfgForLookups() lookupsConfig {
+	return lookupsConfig{client: f.client, timeout: f.cfg.PeerTimeout, maxBytes: f.cfg.MaxResponseBytes}
+}
+
+// Run syncs every peer now and then every Interval, until ctx is done. Each
+// peer has its own loop, so a slow or failing peer never delays another.
+// Errors are recorded in each peer's status (see Peers).
+func (f *Federation) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range f.order {
+		wg.Go(func() {
+			t := time.NewTicker(f.cfg.Interval)
+			defer t.Stop()
+			for {
+				f.Sync(ctx, p.j)
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// SyncAll syncs every peer now, in parallel, and returns their statuses
+// sorted by jurisdiction. A peer's failure is in its status.
+func (f *Federation) SyncAll(ctx context.Context) []PeerStatus {
+	out := make([]PeerStatus, len(f.order))
+	var wg sync.WaitGroup
+	for i, p := range f.order {
+		wg.Go(func() { out[i], _ = f.Sync(ctx, p.j) })
+	}
+	wg.Wait()
+	return out
+}
+
+// Sync fetches peer j's entries after those already held, page by page
+// until it has caught up, verifying each entry before it stores it. Only
+// one sync of a peer runs at a time; a second call waits for the first.
+//
+// The first entry that fails a check stops the sync: the entries before it
+// are stored, it and those after it are not, and the returned status (and
+// Peers, also after a restart) carries the reason. The error wraps
+// registry.ErrUnverified (signature, key, algorithm, issuer), ErrConflict
+// (a sequence gap, a version that does not follow the stored one, a peer
+// whose feed shrank), ErrInvalid (a malformed answer or entry) or
+// ErrUnavailable (network, timeout, an HTTP status other than 200, an
+// oversized response). An unknown j, or the node's own, wraps ErrNotFound.
+// A sync stopped because ctx was cancelled leaves the status as it was.
+func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerStatus, error) {
+	p, ok := f.peers[j]
+	if !ok {
+		return PeerStatus{}, fmt.Errorf("federation: %s is not a peer of this node: %w", j, registry.ErrNotFound)
+	}
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	start := f.cfg.Node.Now()
+	refused, err := f.syncPeer(ctx, p)
+	if err != nil {
+		err = fmt.Errorf("sync %s: %w", j, err)
+	}
+	if err != nil && !refused && errors.Is(ctx.Err(), context.Canceled) {
+		// The caller gave up (a shutdown, a client gone): the peer did
+		// nothing wrong, so its status stays as it was.
+		return p.status(), err
+	}
+	p.mu.Lock()
+	p.state.LastAttempt = start
+	if err == nil {
+		p.state.LastSuccess, p.state.LastError = f.cfg.Node.Now(), ""
+	} else {
+		p.state.LastError = err.Error()
+	}
+	if refused {
+		p.state.Refused++
+	}
+	state := p.state
+	p.mu.Unlock()
+	// Persist even when ctx is done: the status says why the sync stopped.
+	raw, merr := json.Marshal(state)
+	if merr == nil {
+		merr = f.cfg.Node.DB().Update(context.WithoutCancel(ctx), func(tx *boltstore.Tx) error {
+			return tx.Log(ReplicaLog(j)).SetMeta(metaStatus, raw)
+		})
+	}
+	if merr != nil && err == nil {
+		err = fmt.Errorf("sync %s: save status: %w", j, merr)
+	}
+	return p.status(), err
+}
+
+// syncPeer runs the pages of one sync. refused reports whether an entry
+// was refused (as opposed to the peer not answering properly).
+//
+// It is a pipeline of three stages, one page in each: while a page is
+// checked in order and stored here, the next one's signatures are being
+// checked (see pipeline) and the one after it fetched, on the guess that
+// every entry will pass. If one does not, the sync stops and the pages
+// ahead are dropped.
+func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	_, after := p.snapshot()
+	pages := f.pipeline(ctx, p, after)
+	defer func() {
+		cancel()
+		for range pages { // wait for the stages to end: nothing runs behind us
+		}
+	}()
+	for page := range pages {
+		if page.err != nil {
+			return false, page.err
+		}
+		if _, seq := p.snapshot(); page.after != seq { // cannot happen: a page stores all its entries or fails
+			return false, fmt.Errorf("page after seq %d, but the replica holds %d entries", page.after, seq)
+		}
+		if refused, err := f.syncPage(ctx, p, page); err != nil {
+			return refused, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
+	}
+	return false, nil
+}
+
+// fetched is a page as fetched, with its signatures checked ahead.
+type fetched struct {
+	after uint64
+	pg    *feedPage
+	err   error
+	// spec holds VerifyEntry's answer for each entry of pg against
+	// specKeys, the keys trusted for the peer when the page's signatures
+	// were checked. A peer's key set only grows, and a kid never changes
+	// its key, so an entry that verifies against specKeys verifies against
+	// the keys of its place in the sequence too; one that does not is
+	// checked again, in order, if keys were added since (see verifyPage).
+	spec     []verifyResult
+	specKeys *jose.KeySet
+}
+
+// pipeline fetches the pages of peer p after seq after, one after
+// another, and checks their signatures (the costly part of verification,
+// spread over the CPUs) while the pages before them are checked in order
+// and stored. It ends after a page that reaches the size the peer
+// reported, after an error (sent as the last page), or when ctx is done;
+// the channel is closed once both stages have ended.
+//
+// A response over MaxResponseBytes is asked for again with half the
+// entries, down to one.
+func (f *Federation) pipeline(ctx context.Context, p *peer, after uint64) <-chan fetched {
+	raw, out := make(chan fetched), make(chan fetched)
+	go func() {
+		defer close(raw)
+		limit := f.cfg.PageSize
+		for {
+			pg, err := f.fetchPage(ctx, p, after, limit)
+			if errors.Is(err, errOversized) && limit > 1 {
+				limit /= 2 // big records: ask for fewer per page
+				continue
+			}
+			select {
+			case raw <- fetched{after: after, pg: pg, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			n := uint64(len(pg.Entries))
+			if n == 0 || after+n >= pg.Size {
+				return
+			}
+			after += n
+		}
+	}()
+	go func() {
+		defer close(out)
+		for page := range raw {
+			if ctx.Err() != nil {
+				continue // drain: the fetcher ends on its own
+			}
+			if page.err == nil {
+				page.specKeys, _ = p.snapshot()
+				page.spec = verifyAll(page.specKeys, p.j, page.pg.Entries)
+			}
+			select {
+			case out <- page:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return out
+}
+
+// syncPage checks one fetched page and stores what passes. refused reports
+// whether an entry was refused. Each step is one call, so that further
+// checks of a page (such as a signed checkpoint's consistency with the
+// replica's Merkle tree) slot in here.
+func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched) (refused bool, err error) {
+	after, pg := page.after, page.pg
+	p.mu.Lock()
+	p.state.PeerSize = pg.Size
+	p.mu.Unlock()
+	if pg.Size < after {
+		return false, fmt.Errorf("the peer reports %d entries, but %d verified entries of its feed are stored here: a feed never shrinks: %w",
+			pg.Size, after, registry.ErrConflict)
+	}
+	if len(pg.Entries) == 0 && pg.Size > after {
+		return false, fmt.Errorf("the peer reports %d entries but sent none after seq %d: %w", pg.Size, after, registry.ErrInvalid)
+	}
+	res, err := f.verifyPage(ctx, p, page)
+	if err != nil {
+		return false, err
+	}
+	if err := f.storePage(ctx, p, res); err != nil {
+		return false, err
+	}
+	if res.err != nil {
+		return true, res.err
+	}
+	return false, nil
+}
+
+// feedPage is a peer's answer to GET /v1/feed. Only each entry's JWS is
+// read: everything else about an entry comes from its signed payload.
+type feedPage struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Size         uint64                `json:"size"`
+	Entries      []feedEntry           `json:"entries"`
+	Next         uint64                `json:"next"`
+}
+
+// feedEntry is one entry of a page: the unsigned copies of the envelope's
+// fields are skipped, unread, but must be there to be skipped (unknown
+// members are refused).
+type feedEntry struct {
+	Iss    skip   `json:"iss"`
+	Seq    skip   `json:"seq"`
+	Kind   skip   `json:"kind"`
+	ID     skip   `json:"id"`
+	Ver    skip   `json:"ver"`
+	Iat    skip   `json:"iat"`
+	Record skip   `json:"record"`
+	JWS    string `json:"jws"`
+}
+
+// skip is a JSON value that is checked for syntax and then dropped.
+type skip struct{}
+
+func (*skip) UnmarshalJSON([]byte) error { return nil }
+
+var errOversized = errors.New("oversized response")
+
+// fetchPage asks peer p for up to limit entries after seq after.
+func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit int) (*feedPage, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.PeerTimeout)
+	defer cancel()
+	u, err := url.JoinPath(p.url, "v1", "feed")
+	if err != nil {
+		return nil, fmt.Errorf("peer url %q: %v: %w", p.url, err, registry.ErrInvalid)
+	}
+	u += "?after=" + strconv.FormatUint(after, 10) + "&limit=" + strconv.Itoa(limit)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %v: %w", u, err, registry.ErrInvalid)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: the peer answered HTTP %d: %w", u, resp.StatusCode, registry.ErrUnavailable)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: reading the answer: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
+	}
+	if int64(len(body)) > f.cfg.MaxResponseBytes {
+		return nil, fmt.Errorf("GET %s: %w: more than %d bytes (limit=%d): %w", u, errOversized, f.cfg.MaxResponseBytes, limit, registry.ErrUnavailable)
+	}
+	// Names are not checked for repeats here, only in what is signed: of
+	// the page, only each entry's jws is read, and it is verified.
+	var pg feedPage
+	if err := decodeKnown(body, &pg); err != nil {
+		return nil, fmt.Errorf("GET %s: malformed feed page: %v: %w", u, err, registry.ErrInvalid)
+	}
+	if pg.Jurisdiction != p.j {
+		return nil, fmt.Errorf("GET %s: the node there answers as %q, not %s: %w", u, clip(string(pg.Jurisdiction)), p.j, registry.ErrInvalid)
+	}
+	if len(pg.Entries) > limit {
+		return nil, fmt.Errorf("GET %s: %d entries, asked for at most %d: %w", u, len(pg.Entries), limit, registry.ErrInvalid)
+	}
+	return &pg, nil
+}
+
+// timeoutErr names a request timeout plainly.
+func timeoutErr(ctx context.Context, err error, d time.Duration) error {
+	var ne net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no answer within %s: %w", d, err)
+	}
+	return err
+}
+
+// verifiedPage is the outcome of checking a page: the entries that passed,
+// in order, the key set and rotated-in keys once they are stored, and the
+// first refused entry's error (nil if all passed).
+type verifiedPage struct {
+	entries []Verified
+	keys    *jose.KeySet
+	learned []jose.PublicKey
+	err     error
+}
+
+// verifyPage checks the entries of a page in order against the replica,
+// which holds page.after entries, and stops at the first that fails:
+// VerifyEntry with the peer's keys as they stand at that entry (done ahead,
+// in fetch, where the keys allow), then the
+// sequence (exactly one more than the previous), then the version (exactly
+// one more than the replica's newest version of the record). A key
+// announcement that passes adds its key for the entries after it.
+func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (verifiedPage, error) {
+	after, pg := page.after, page.pg
+	keys, _ := p.snapshot()
+	res := verifiedPage{keys: keys}
+	type recKey struct {
+		kind registry.Kind
+		id   string
+	}
+	vers := map[recKey]uint64{} // newest versions of the records of this page
+	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(ReplicaLog(p.j))
+		if size := l.Size(); size != after {
+			return fmt.Errorf("replica of %s holds %d entries, want %d", p.j, size, after)
+		}
+		next := after + 1
+		for i, fe := range pg.Entries {
+			v, err := page.spec[i].v, page.spec[i].err
+			if err != nil && res.keys != page.specKeys {
+				v, err = VerifyEntry(res.keys, p.j, fe.JWS)
+			}
+			if err != nil {
+				res.err = fmt.Errorf("refused the entry after seq %d: %w", next-1, err)
+				return nil
+			}
+			e := v.entry
+			if e.Seq != next {
+				res.err = fmt.Errorf("refused entry seq %d: the next entry is seq %d (a sequence has no gaps or repeats): %w", e.Seq, next, registry.ErrConflict)
+				return nil
+			}
+			k := recKey{e.Kind, e.ID}
+			last, ok := vers[k]
+			if !ok {
+				switch prev, err := l.Latest(e.Kind, e.ID); {
+				case err == nil:
+					last = prev.Ver
+				case errors.Is(err, registry.ErrNotFound):
+				default:
+					return err
+				}
+			}
+			if e.Ver != last+1 {
+				res.err = fmt.Errorf("refused entry seq %d: %s %s version %d, but version %d is stored (versions never go backwards or skip): %w",
+					e.Seq, e.Kind, e.ID, e.Ver, last, registry.ErrConflict)
+				return nil
+			}
+			if e.Kind == registry.KindKey {
+				key, err := keyFromAnnouncement(e)
+				if err != nil {
+					res.err = fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
+					return nil
+				}
+				keys, added, err := learn(res.keys, key)
+				if err != nil {
+					res.err = fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
+					return nil
+				}
+				res.keys = keys
+				if added {
+					res.learned = append(res.learned, key)
+				}
+			}
+			vers[k] = e.Ver
+			res.entries = append(res.entries, v)
+			next++
+		}
+		return nil
+	})
+	return res, err
+}
+
+// verifyResult is VerifyEntry's answer for one entry.
+type verifyResult struct {
+	v   Verified
+	err error
+}
+
+// verifyAll runs VerifyEntry on every entry, spread over the CPUs.
+func verifyAll(keys *jose.KeySet, iss registry.Jurisdiction, es []feedEntry) []verifyResult {
+	out := make([]verifyResult, len(es))
+	const chunk = 16
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (len(es)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= len(es) {
+					return
+				}
+				for i := start; i < min(start+chunk, len(es)); i++ {
+					out[i].v, out[i].err = VerifyEntry(keys, iss, es[i].JWS)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// storePage appends the verified entries of a page to the replica, with the
+// rotated-in keys, in one transaction, then updates the peer's state.
+func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage) error {
+	if len(res.entries) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	learned := append(p.learned[:len(p.learned):len(p.learned)], res.learned...)
+	p.mu.Unlock()
+	var keysJWKS []byte
+	if len(res.learned) > 0 {
+		var err error
+		if keysJWKS, err = jose.NewKeySet(learned...).MarshalJWKS(); err != nil {
+			return err
+		}
+	}
+	err := f.cfg.Node.DB().UpdateAlone(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(ReplicaLog(p.j))
+		for _, v := range res.entries {
+			if err := l.Append(v.entry, replicaKeys(v.entry)...); err != nil {
+				return err
+			}
+		}
+		if keysJWKS != nil {
+			return l.SetMeta(metaKeys, keysJWKS)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store replica of %s: %w", p.j, err)
+	}
+	p.mu.Lock()
+	p.seq = res.entries[len(res.entries)-1].entry.Seq
+	p.verified += uint64(len(res.entries))
+	p.keys, p.learned = res.keys, learned
+	p.mu.Unlock()
+	return nil
+}
+
+// maxIndexValue bounds an index key value taken from a peer's record; a
+// longer value is not indexed (bbolt keys are at most 32 KiB).
+const maxIndexValue = 512
+
+// replicaKeys returns the secondary index keys of a peer's entry: the same
+// names and values the node gives its own records (registry/node's
+// employerKeys, certKeys and PutEquivalency), so that one lookup reads the
+// own feed and the replicas alike. A record that does not decode gets no
+// keys: it is stored, as signed, but not indexed.
+func replicaKeys(e registry.Entry) []boltstore.IndexKey {
+	var keys []boltstore.IndexKey
+	add := func(name, value string) {
+		if value != "" && len(value) <= maxIndexValue && strings.IndexByte(value, 0) < 0 {
+			keys = append(keys, boltstore.IndexKey{Name: name, Value: value})
+		}
+	}
+	switch e.Kind {
+	case registry.KindEmployer:
+		var r struct {
+			BN             string   `json:"bn"`
+			LegalName      string   `json:"legal_name"`
+			OperatingNames []string `json:"operating_names"`
+		}
+		if json.Unmarshal(e.Record, &r) != nil {
+			return nil
+		}
+		add("bn", r.BN)
+		add("name", registry.FoldName(r.LegalName))
+		for _, o := range r.OperatingNames {
+			add("name", registry.FoldName(o))
+		}
+	case registry.KindCertificate:
+		var r struct {
+			EmployerBN string `json:"employer_bn"`
+			Number     string `json:"number"`
+		}
+		if json.Unmarshal(e.Record, &r) != nil {
+			return nil
+		}
+		add("bn", r.EmployerBN)
+		add("number", strings.ToLower(r.Number))
+	case registry.KindEquivalency:
+		var r struct {
+			EmployerBN string `json:"employer_bn"`
+		}
+		if json.Unmarshal(e.Record, &r) != nil {
+			return nil
+		}
+		add("bn", r.EmployerBN)
+	}
+	return keys
+}

@@ -1,0 +1,124 @@
+package openapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+)
+
+// RulesOut lists the rules in force on a date.
+type RulesOut struct {
+	On    registry.Date            `json:"on"`
+	Rules []federation.RuleInForce `json:"rules"`
+}
+
+// VerifyIn carries a proof to check.
+type VerifyIn struct {
+	Proof string `json:"proof" minLength:"1" maxLength:"1048576" doc:"A proof from /v1/recognition."`
+}
+
+// VerifyOut says whether a proof holds.
+type VerifyOut struct {
+	Valid  bool                    `json:"valid"`
+	Reason string                  `json:"reason,omitempty" doc:"Why the proof does not hold."`
+	Claims *federation.ProofClaims `json:"claims,omitempty"`
+}
+
+// LookupOps registers the cross-jurisdiction operations: recognition with
+// its proof, the rules in force, federation-wide search, and proof checks.
+func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
+	return func(api huma.API, h *Helpers) {
+		huma.Register(api, h.Op("recognition", http.MethodGet, "/v1/recognition",
+			"Is this employer's certification recognized in the host, for this use, on this date, and why? With a signed proof.", "recognition"),
+			func(ctx context.Context, in *struct {
+				BN     string `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
+				Host   string `query:"host" required:"true" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"Where the employer wants to bid or work."`
+				Sector string `query:"sector" maxLength:"64" doc:"Sector name (construction) or industry code (236220); empty: any."`
+				On     string `query:"on" format:"date" doc:"The date asked about; default today in the host's time zone."`
+				Use    string `query:"use" enum:"bid,work" default:"work" doc:"bid: bidding only; work: working in the host."`
+			}) (*bodyOut[federation.Answer], error) {
+				q := equivalence.Question{BN: in.BN, Host: registry.Jurisdiction(in.Host), Sector: in.Sector, Use: in.Use}
+				if in.On != "" {
+					d, err := registry.ParseDate(in.On)
+					if err != nil {
+						return nil, fieldProblem("query.on", "%v", err)
+					}
+					q.On = d
+				}
+				if err := registry.CheckBN("query.bn", in.BN); err != nil {
+					return nil, h.Problem(ctx, err)
+				}
+				a, err := l.Recognize(ctx, q)
+				if err != nil {
+					return nil, h.Problem(ctx, queryField(err))
+				}
+				return &bodyOut[federation.Answer]{a}, nil
+			})
+
+		huma.Register(api, h.Op("rules", http.MethodGet, "/v1/rules", "The host rules and reciprocity agreements in force on a date, with who signed them", "recognition"),
+			func(ctx context.Context, in *struct {
+				On string `query:"on" format:"date" doc:"Default: today in the node's jurisdiction."`
+			}) (*bodyOut[RulesOut], error) {
+				d := l.Federation().Node().Today()
+				if in.On != "" {
+					var err error
+					if d, err = registry.ParseDate(in.On); err != nil {
+						return nil, fieldProblem("query.on", "%v", err)
+					}
+				}
+				rs, err := l.RulesOn(ctx, d)
+				if err != nil {
+					return nil, h.Problem(ctx, err)
+				}
+				return &bodyOut[RulesOut]{RulesOut{On: d, Rules: rs}}, nil
+			})
+
+		huma.Register(api, h.Op("federation-search", http.MethodGet, "/v1/federation/search",
+			"Search certificates across every member by BN, certificate number or employer name", "federation"),
+			func(ctx context.Context, in *struct {
+				BN     string `query:"bn" pattern:"^[0-9]{9}$"`
+				Number string `query:"number" maxLength:"32"`
+				Name   string `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+				AsOf   string `query:"as_of" format:"date"`
+				Live   bool   `query:"live" doc:"Ask every peer now (in parallel, each with a timeout) instead of reading the verified replicas."`
+				Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Per member."`
+			}) (*bodyOut[federation.SearchResult], error) {
+				q := federation.SearchQuery{BN: in.BN, Number: in.Number, Name: in.Name, Live: in.Live, Limit: in.Limit}
+				if in.AsOf != "" {
+					d, err := registry.ParseDate(in.AsOf)
+					if err != nil {
+						return nil, fieldProblem("query.as_of", "%v", err)
+					}
+					q.AsOf = d
+				}
+				r, err := l.Search(ctx, q)
+				if err != nil {
+					return nil, h.Problem(ctx, err)
+				}
+				return &bodyOut[federation.SearchResult]{r}, nil
+			})
+
+		huma.Register(api, h.Op("verify-proof", http.MethodPost, "/v1/verify",
+			"Check a recognition proof against the federation's pinned keys", "recognition"),
+			func(ctx context.Context, in *struct{ Body VerifyIn }) (*bodyOut[VerifyOut], error) {
+				c, err := l.VerifyProof(in.Body.Proof)
+				if err != nil {
+					return &bodyOut[VerifyOut]{VerifyOut{Valid: false, Reason: err.Error()}}, nil
+				}
+				return &bodyOut[VerifyOut]{VerifyOut{Valid: true, Claims: &c}}, nil
+			})
+	}
+}
+
+// queryField prefixes a question's validation error with "query.".
+func queryField(err error) error {
+	if ve, ok := err.(*registry.ValidationError); ok {
+		return &registry.ValidationError{Field: "query." + ve.Field, Reason: ve.Reason, Value: ve.Value}
+	}
+	return err
+}

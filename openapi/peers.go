@@ -1,0 +1,64 @@
+package openapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Peers is the /v1/peers answer: the node's own jurisdiction and what it
+// holds of each peer's feed.
+type Peers struct {
+	Self  registry.Jurisdiction   `json:"self" doc:"This node's jurisdiction."`
+	Peers []federation.PeerStatus `json:"peers" doc:"One status per peer, sorted by jurisdiction."`
+}
+
+// PeerOps returns the federation's peer operations, for Config.Extra:
+// GET /v1/peers (public) and POST /v1/peers/sync (the program
+// administrator only).
+func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
+	return func(api huma.API, h *Helpers) {
+		list := h.Op("list-peers", http.MethodGet, "/v1/peers",
+			"The federation's peers and how far this node has verified and stored each one's feed", "federation")
+		list.Description = "For each peer: the last verified sequence number, the size the peer last reported, " +
+			"when it was last synced, why the last sync failed (if it did), how many entries were refused, and the key ids trusted for it."
+		huma.Register(api, list, func(ctx context.Context, _ *struct{}) (*bodyOut[Peers], error) {
+			ps, err := f.Peers(ctx)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[Peers]{Peers{Self: f.Node().Jurisdiction(), Peers: ps}}, nil
+		})
+
+		sync := h.WriteOp("sync-peers", http.MethodPost, "/v1/peers/sync",
+			"Sync the peers now (program administrator)", http.StatusOK, "federation")
+		sync.Description = "Fetches, verifies and stores the peers' new entries now, instead of waiting for the next " +
+			"background sync, and returns the statuses. A peer that fails is reported in its status; the call still succeeds."
+		sync.Errors = append(sync.Errors, http.StatusNotFound)
+		huma.Register(api, sync, func(ctx context.Context, in *struct {
+			Peer string `query:"peer" pattern:"^CA-[A-Z]{2}$" doc:"Sync only this peer (e.g. CA-BC); default every peer."`
+		}) (*bodyOut[Peers], error) {
+			if p := PrincipalOf(ctx); p.Role != node.RoleAdmin {
+				return nil, h.Problem(ctx, fmt.Errorf("only the program administrator may start a sync: %w", registry.ErrForbidden))
+			}
+			out := Peers{Self: f.Node().Jurisdiction()}
+			if in.Peer == "" {
+				out.Peers = f.SyncAll(ctx)
+				return &bodyOut[Peers]{out}, nil
+			}
+			j := registry.Jurisdiction(in.Peer)
+			if _, ok := f.PeerURL(j); !ok {
+				return nil, h.Problem(ctx, fmt.Errorf("%s is not a peer of this node: %w", j, registry.ErrNotFound))
+			}
+			st, _ := f.Sync(ctx, j) // a failure is in the status
+			out.Peers = []federation.PeerStatus{st}
+			return &bodyOut[Peers]{out}, nil
+		})
+	}
+}
