@@ -210,6 +210,8 @@ func TestHostilePeersAreRefused(t *testing.T) {
 		wantKind error
 		refused  uint64 // 1 when an entry is refused, 0 when the answer as a whole is
 		wantText string
+		// reportSize, if not 0, is the feed size the peer claims.
+		reportSize int
 	}
 	other, err := jose.GenerateKey(jose.EdDSA, nodetest.Now)
 	if err != nil {
@@ -353,6 +355,8 @@ func TestHostilePeersAreRefused(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Write([]byte(`{"jurisdiction":"CA-AB","size":0,"entries":[],"next":0}`))
 			}},
+		{name: "more entries than the size it reports", good: 0, wantKind: registry.ErrInvalid, wantText: "reports 1 entries but sent 2",
+			feed: twoGood, reportSize: 1},
 		{name: "HTTP 500", good: 0, wantKind: registry.ErrUnavailable, wantText: "HTTP 500",
 			handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) }},
 		{name: "redirect to another host", good: 0, wantKind: registry.ErrUnavailable, wantText: "another host",
@@ -369,7 +373,11 @@ func TestHostilePeersAreRefused(t *testing.T) {
 			if c.feed != nil {
 				all := c.feed(s.f)
 				want = all[:c.good]
-				s.peer.set(all, -1)
+				size := -1
+				if c.reportSize != 0 {
+					size = c.reportSize
+				}
+				s.peer.set(all, size)
 			} else {
 				s.peer.mu.Lock()
 				s.peer.handler = c.handler

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,7 +65,8 @@ type Federation struct {
 	cfg    Config
 	client *http.Client
 	peers  map[registry.Jurisdiction]*peer
-	order  []*peer // sorted by jurisdiction
+	order  []*peer   // sorted by jurisdiction
+	bufs   sync.Pool // *bytes.Buffer for response bodies
 }
 
 // New returns the federation of cfg.Node. The node's own jurisdiction in
@@ -311,8 +313,9 @@ func (f *Federation) pipeline(ctx context.Context, p *peer, after uint64) <-chan
 	go func() {
 		defer close(raw)
 		limit := f.cfg.PageSize
+		var buf bytes.Buffer // reused for every page of this sync
 		for {
-			pg, err := f.fetchPage(ctx, p, after, limit)
+			pg, err := f.fetchPage(ctx, p, after, limit, &buf)
 			if errors.Is(err, errOversized) && limit > 1 {
 				limit /= 2 // big records: ask for fewer per page
 				continue
@@ -367,6 +370,9 @@ func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched) (refus
 	if len(pg.Entries) == 0 && pg.Size > after {
 		return false, fmt.Errorf("the peer reports %d entries but sent none after seq %d: %w", pg.Size, after, registry.ErrInvalid)
 	}
+	if n := uint64(len(pg.Entries)); after+n > pg.Size {
+		return false, fmt.Errorf("the peer reports %d entries but sent %d after seq %d: %w", pg.Size, n, after, registry.ErrInvalid)
+	}
 	res, err := f.verifyPage(ctx, p, page)
 	if err != nil {
 		return false, err
@@ -389,9 +395,9 @@ type feedPage struct {
 	Next         uint64                `json:"next"`
 }
 
-// feedEntry is one entry of a page: the unsigned copies of the envelope's
-// fields are skipped, unread, but must be there to be skipped (unknown
-// members are refused).
+// feedEntry is one entry of a page. The unsigned copies of the envelope's
+// fields are declared only so that they are allowed (unknown members are
+// refused); they are skipped unread.
 type feedEntry struct {
 	Iss    skip   `json:"iss"`
 	Seq    skip   `json:"seq"`
@@ -403,6 +409,14 @@ type feedEntry struct {
 	JWS    string `json:"jws"`
 }
 
+// feedSchema lists the members of a page (depth 0) and of its entries
+// (depth 2, in the array at depth 1), for decodeWithSchema.
+var feedSchema = [][]string{
+	{"jurisdiction", "size", "entries", "next"},
+	nil,
+	{"iss", "seq", "kind", "id", "ver", "iat", "record", "jws"},
+}
+
 // skip is a JSON value that is checked for syntax and then dropped.
 type skip struct{}
 
@@ -410,8 +424,9 @@ func (*skip) UnmarshalJSON([]byte) error { return nil }
 
 var errOversized = errors.New("oversized response")
 
-// fetchPage asks peer p for up to limit entries after seq after.
-func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit int) (*feedPage, error) {
+// fetchPage asks peer p for up to limit entries after seq after. It reads
+// the answer into buf, which it may reuse once fetchPage returns.
+func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit int, buf *bytes.Buffer) (*feedPage, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.PeerTimeout)
 	defer cancel()
 	u, err := url.JoinPath(p.url, "v1", "feed")
@@ -432,17 +447,20 @@ func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: the peer answered HTTP %d: %w", u, resp.StatusCode, registry.ErrUnavailable)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxResponseBytes+1))
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n <= f.cfg.MaxResponseBytes {
+		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see the end
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, f.cfg.MaxResponseBytes+1))
+	body := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: reading the answer: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
 	}
 	if int64(len(body)) > f.cfg.MaxResponseBytes {
 		return nil, fmt.Errorf("GET %s: %w: more than %d bytes (limit=%d): %w", u, errOversized, f.cfg.MaxResponseBytes, limit, registry.ErrUnavailable)
 	}
-	// Names are not checked for repeats here, only in what is signed: of
-	// the page, only each entry's jws is read, and it is verified.
 	var pg feedPage
-	if err := decodeKnown(body, &pg); err != nil {
+	if err := decodeWithSchema(body, &pg, feedSchema); err != nil {
 		return nil, fmt.Errorf("GET %s: malformed feed page: %v: %w", u, err, registry.ErrInvalid)
 	}
 	if pg.Jurisdiction != p.j {
@@ -488,7 +506,8 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 		kind registry.Kind
 		id   string
 	}
-	vers := map[recKey]uint64{} // newest versions of the records of this page
+	vers := make(map[recKey]uint64, len(pg.Entries)) // newest versions of the records of this page
+	res.entries = make([]Verified, 0, len(pg.Entries))
 	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
 		l := tx.Log(ReplicaLog(p.j))
 		if size := l.Size(); size != after {

@@ -67,23 +67,24 @@ func VerifyEntry(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (Veri
 	if err != nil {
 		return Verified{}, fmt.Errorf("entry of %s: payload: %v: %w", iss, err, registry.ErrInvalid)
 	}
-	where := fmt.Sprintf("entry of %s seq %d", iss, env.Seq)
+	fail := func(kind error, format string, args ...any) (Verified, error) {
+		return Verified{}, fmt.Errorf("entry of %s seq %d: %s: %w", iss, env.Seq, fmt.Sprintf(format, args...), kind)
+	}
 	switch {
 	case env.Iss != iss:
-		return Verified{}, fmt.Errorf("%s: signed by %s's key but issued as %q (a node signs only its own records): %w",
-			where, iss, clip(string(env.Iss)), registry.ErrUnverified)
+		return fail(registry.ErrUnverified, "signed by %s's key but issued as %q (a node signs only its own records)", iss, clip(string(env.Iss)))
 	case !slices.Contains(registry.Kinds, env.Kind):
-		return Verified{}, fmt.Errorf("%s: unknown kind %q: %w", where, clip(string(env.Kind)), registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "unknown kind %q", clip(string(env.Kind)))
 	case !validID(env.ID):
-		return Verified{}, fmt.Errorf("%s: id %q: want 1 to %d bytes of A-Z a-z 0-9 . _ -: %w", where, clip(env.ID), MaxIDLength, registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "id %q: want 1 to %d bytes of A-Z a-z 0-9 . _ -", clip(env.ID), MaxIDLength)
 	case env.Seq < 1:
-		return Verified{}, fmt.Errorf("%s: seq must be at least 1: %w", where, registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "seq must be at least 1")
 	case env.Ver < 1:
-		return Verified{}, fmt.Errorf("%s: %s %s ver %d: versions start at 1: %w", where, env.Kind, env.ID, env.Ver, registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "%s %s ver %d: versions start at 1", env.Kind, env.ID, env.Ver)
 	case len(env.Record) > MaxRecordSize:
-		return Verified{}, fmt.Errorf("%s: record is %d bytes, at most %d allowed: %w", where, len(env.Record), MaxRecordSize, registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "record is %d bytes, at most %d allowed", len(env.Record), MaxRecordSize)
 	case len(env.Record) == 0 || env.Record[0] != '{':
-		return Verified{}, fmt.Errorf("%s: record is not a JSON object: %w", where, registry.ErrInvalid)
+		return fail(registry.ErrInvalid, "record is not a JSON object")
 	}
 	return Verified{entry: registry.Entry{Iss: env.Iss, Seq: env.Seq, Kind: env.Kind, ID: env.ID, Ver: env.Ver,
 		Iat: env.Iat, Record: env.Record, JWS: jws}}, nil
@@ -105,27 +106,18 @@ func validID(id string) bool {
 	return true
 }
 
-// envelopeMembers are the members of an envelope, exactly as spelled.
-var envelopeMembers = []string{"iss", "seq", "kind", "id", "ver", "iat", "record"}
+// envelopeSchema allows exactly the members of an envelope (see
+// decodeWithSchema).
+var envelopeSchema = [][]string{{"iss", "seq", "kind", "id", "ver", "iat", "record"}}
 
-// decodeEnvelope decodes a payload as strictly as decodeStrict, and more
-// cheaply (it runs once per entry): one JSON object whose members are
-// exactly named (not merely case-insensitively, as encoding/json matches)
-// among envelopeMembers.
+// decodeEnvelope decodes a payload: one JSON object, decoded as
+// decodeWithSchema does with envelopeSchema.
 func decodeEnvelope(data []byte) (registry.Envelope, error) {
 	var env registry.Envelope
-	if !utf8.Valid(data) {
-		return env, errors.New("invalid UTF-8")
-	}
 	if len(data) == 0 || data[0] != '{' {
 		return env, errors.New("not a JSON object")
 	}
-	// Unmarshal refuses anything after the value.
-	if err := json.Unmarshal(data, &env); err != nil {
-		return env, err
-	}
-	s := dupScanner{b: data, top: envelopeMembers}
-	if err := s.value(0); err != nil {
+	if err := decodeWithSchema(data, &env, envelopeSchema); err != nil {
 		return registry.Envelope{}, err
 	}
 	return env, nil
@@ -138,14 +130,6 @@ func decodeEnvelope(data []byte) (registry.Envelope, error) {
 // value. encoding/json alone would take the last of two members with one
 // name, and replace invalid UTF-8 silently.
 func decodeStrict(data []byte, v any) error {
-	if err := decodeKnown(data, v); err != nil {
-		return err
-	}
-	return noDuplicateNames(data)
-}
-
-// decodeKnown is decodeStrict without the check for repeated names.
-func decodeKnown(data []byte, v any) error {
 	if !utf8.Valid(data) {
 		return errors.New("invalid UTF-8")
 	}
@@ -157,7 +141,25 @@ func decodeKnown(data []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("data after the JSON value")
 	}
-	return nil
+	return noDuplicateNames(data)
+}
+
+// decodeWithSchema decodes data into v as strictly as decodeStrict, and
+// more cheaply for what is decoded often or is large (entries, feed
+// pages): the members allowed are given by depth, as in dupScanner.schema,
+// and must be spelled exactly (encoding/json would match them ignoring
+// case).
+func decodeWithSchema(data []byte, v any, schema [][]string) error {
+	if !utf8.Valid(data) {
+		return errors.New("invalid UTF-8")
+	}
+	// Unmarshal refuses anything after the value.
+	if err := json.Unmarshal(data, v); err != nil {
+		return err
+	}
+	s := dupScanner{b: data, schema: schema}
+	s.space()
+	return s.value(0)
 }
 
 // noDuplicateNames reports an error if any JSON object in data, which must
@@ -179,9 +181,13 @@ const maxDepth = 10000
 
 // dupScanner walks valid JSON looking for repeated member names.
 type dupScanner struct {
-	b   []byte
-	i   int
-	top []string // if not nil, the only names the outermost object may have
+	b []byte
+	i int
+	// schema[d], if not nil, lists the only names an object at depth d may
+	// have (the outermost value is at depth 0; an object's members and an
+	// array's elements are one deeper than it).
+	schema [][]string
+	names  [][]byte // the member names seen, of every object being scanned
 }
 
 var errMalformed = errors.New("malformed JSON")
@@ -249,9 +255,12 @@ func (s *dupScanner) value(depth int) error {
 
 func (s *dupScanner) object(depth int) error {
 	s.i++ // the brace
-	// Small objects keep their names in a slice (a linear search is
-	// cheapest), large ones in a map.
-	var names []string
+	// The names of the objects being scanned are on a stack, s.names,
+	// unescaped (escapes are rare; other names are slices of the input, so
+	// nothing is allocated), and compared with bytes.EqualFold. An object
+	// with many members switches to a map of folded names.
+	base := len(s.names)
+	defer func() { s.names = s.names[:base] }()
 	var many map[string]bool
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -264,36 +273,42 @@ func (s *dupScanner) object(depth int) error {
 		if err != nil {
 			return err
 		}
-		name := string(raw)
+		name := raw[1 : len(raw)-1]
 		if escaped {
-			if err := json.Unmarshal(raw, &name); err != nil {
+			var u string
+			if err := json.Unmarshal(raw, &u); err != nil {
 				return errMalformed
 			}
-		} else {
-			name = name[1 : len(name)-1]
+			name = []byte(u)
 		}
-		if depth == 0 && s.top != nil && !slices.Contains(s.top, name) {
-			return fmt.Errorf("json: unknown field %q", clip(name))
+		if depth < len(s.schema) && s.schema[depth] != nil && !allowedName(s.schema[depth], name) {
+			return fmt.Errorf("json: unknown field %q", clip(string(name)))
 		}
-		name = foldName(name)
 		dup := false
 		switch {
 		case many != nil:
-			dup = many[name]
-			many[name] = true
-		case len(names) < 16:
-			dup = slices.Contains(names, name)
-			names = append(names, name)
-		default:
-			many = make(map[string]bool, 2*len(names))
-			for _, n := range names {
-				many[n] = true
+			k := foldName(string(name))
+			dup = many[k]
+			many[k] = true
+		case len(s.names)-base < 16:
+			for _, n := range s.names[base:] {
+				if bytes.EqualFold(n, name) {
+					dup = true
+					break
+				}
 			}
-			dup = many[name]
-			many[name] = true
+			s.names = append(s.names, name)
+		default:
+			many = make(map[string]bool, 2*(len(s.names)-base))
+			for _, n := range s.names[base:] {
+				many[foldName(string(n))] = true
+			}
+			k := foldName(string(name))
+			dup = many[k]
+			many[k] = true
 		}
 		if dup {
-			return fmt.Errorf("member %q appears twice", clip(name))
+			return fmt.Errorf("member %q appears twice", clip(string(name)))
 		}
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -317,6 +332,16 @@ func (s *dupScanner) object(depth int) error {
 		}
 		s.i++
 	}
+}
+
+// allowedName reports whether name is one of allowed, spelled exactly.
+func allowedName(allowed []string, name []byte) bool {
+	for _, a := range allowed {
+		if a == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // foldName maps name to a key that two names share exactly when

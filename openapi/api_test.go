@@ -54,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 
 // fullHandler is the node's whole HTTP surface, as corfed serve builds it:
 // records, peers and cross-jurisdiction lookups (a lone node here).
-func fullHandler(t *testing.T, n *nodetest.Node) http.Handler {
+func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	t.Helper()
 	fed, err := federation.New(federation.Config{Node: n.Node})
 	if err != nil {
