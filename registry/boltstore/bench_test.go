@@ -2,7 +2,9 @@ package boltstore
 
 import (
 	"fmt"
+	"github.com/corfed/corfed/registry/jose"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -172,4 +174,57 @@ func BenchmarkHashing(b *testing.B) {
 			b.ReportMetric(ns/appendNs, "share_of_append")
 		}
 	})
+}
+
+// BenchmarkLogCostVsSign compares the Merkle log's cost per appended entry
+// (tlog.StoredHashes and its one bbolt put, as Append does it) with the
+// cost of signing that entry, in the same run. Target: <= 0.1x.
+func BenchmarkLogCostVsSign(b *testing.B) {
+	key, err := jose.GenerateKey(jose.EdDSA, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte(`{"iss":"CA-AB","seq":1,"kind":"certificate","id":"ACSA-20250417","ver":1,"iat":1795608000,"record":{"note":"` +
+		strings.Repeat("x", 700) + `"}}`)
+	jws, err := key.Sign(payload, "corfed-entry+jws")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bbolt.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	raw.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket(bucketHashes); return err })
+	l := &Log{name: "bench"}
+	var signNs, logNs time.Duration
+	const block = 1000
+	var n int64
+	for done := 0; done < b.N; done += block {
+		start := time.Now()
+		for range block {
+			if _, err := key.Sign(payload, "corfed-entry+jws"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		signNs += time.Since(start)
+		start = time.Now()
+		err := raw.Update(func(tx *bbolt.Tx) error {
+			hb := tx.Bucket(bucketHashes)
+			for range block {
+				if err := l.appendHashes(hb, n, []byte(jws)); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		logNs += time.Since(start)
+	}
+	b.ReportMetric(float64(logNs.Nanoseconds())/float64(n), "log-ns/entry")
+	b.ReportMetric(float64(signNs.Nanoseconds())/float64(n), "sign-ns/entry")
+	b.ReportMetric(float64(logNs)/float64(signNs), "x-of-sign")
 }

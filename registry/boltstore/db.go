@@ -15,7 +15,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Default option values.
 const (

@@ -56,7 +56,7 @@
 //	        "keys"                kind 0x00 id -> the record's current index keys:
 //	                              repeated uvarint len, name, uvarint len, value
 //	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty
-//	        "hashes"              tlog stored hash index -> 32-byte hash
+//	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
 //	        "meta"                caller key -> caller value
 //
 // An entry value is the byte 0x01 (the entry encoding version), then uvarint

@@ -357,17 +357,17 @@ func (l *Log) Count(kind registry.Kind) int {
 }
 
 // appendHashes stores the hashes that tlog needs once record n (from 0),
-// with the given data, is in the tree.
+// with the given data, is in the tree: all of them in one value keyed by n
+// (level 0 first), so that an append costs one bbolt put, not one per hash.
 func (l *Log) appendHashes(hashes *bbolt.Bucket, n int64, data []byte) error {
 	hs, err := tlog.StoredHashes(n, data, l.bucketHashReader(hashes))
 	if err != nil {
 		return err
 	}
-	idx := tlog.StoredHashIndex(0, n)
+	v := make([]byte, 0, len(hs)*tlog.HashSize)
 	for i := range hs {
-		if err := hashes.Put(u64(uint64(idx+int64(i))), hs[i][:]); err != nil {
-			return err
-		}
+		v = append(v, hs[i][:]...)
 	}
-	return nil
+	hashes.FillPercent = 1 // keys only ever grow: pack pages full
+	return hashes.Put(u64(uint64(n)), v)
 }

@@ -87,14 +87,24 @@ func (l *Log) bucketHashReader(b *bbolt.Bucket) tlog.HashReader {
 		var k [8]byte
 		for i, idx := range indexes {
 			var v []byte
+			level, pos := 0, int64(0)
 			if b != nil && idx >= 0 {
-				binary.BigEndian.PutUint64(k[:], uint64(idx))
-				v = b.Get(k[:])
+				// The hash at (level, n) was made when record
+				// ((n+1) << level) - 1 was appended, and is stored at
+				// position level of that record's value.
+				var n int64
+				level, n = tlog.SplitStoredHashIndex(idx)
+				if level < 63 && n < (1<<(62-level)) {
+					pos = ((n + 1) << level) - 1
+					binary.BigEndian.PutUint64(k[:], uint64(pos))
+					v = b.Get(k[:])
+				}
 			}
-			if len(v) != tlog.HashSize {
+			off := level * tlog.HashSize
+			if len(v) < off+tlog.HashSize {
 				return nil, l.errorf("stored hash %d: %w", idx, registry.ErrNotFound)
 			}
-			copy(out[i][:], v)
+			copy(out[i][:], v[off:off+tlog.HashSize])
 		}
 		return out, nil
 	})

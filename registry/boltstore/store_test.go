@@ -818,13 +818,17 @@ func TestFormatVersion(t *testing.T) {
 		ok    bool
 	}{
 		{"new file", nil, true},
-		{"version 1", func(tx *bbolt.Tx) error {
+		{"current version", func(tx *bbolt.Tx) error {
+			b, _ := tx.CreateBucket([]byte("corfed"))
+			return b.Put([]byte("format"), fmt.Appendf(nil, "%d", FormatVersion))
+		}, true},
+		{"version 1 (one hash per key)", func(tx *bbolt.Tx) error {
 			b, _ := tx.CreateBucket([]byte("corfed"))
 			return b.Put([]byte("format"), []byte("1"))
-		}, true},
+		}, false},
 		{"unknown version", func(tx *bbolt.Tx) error {
 			b, _ := tx.CreateBucket([]byte("corfed"))
-			return b.Put([]byte("format"), []byte("2"))
+			return b.Put([]byte("format"), []byte("99"))
 		}, false},
 		{"no version", func(tx *bbolt.Tx) error {
 			_, err := tx.CreateBucket([]byte("corfed"))

@@ -3,7 +3,6 @@ package node_test
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
@@ -510,52 +508,9 @@ func BenchmarkLogCostPerEntry(b *testing.B) {
 		})
 	})
 
-	b.Run("tlog+bbolt", func(b *testing.B) {
-		const perTx = 1000
-		db, err := bbolt.Open(filepath.Join(b.TempDir(), "hashes.db"), 0o600, &bbolt.Options{NoSync: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer db.Close()
-		bucket := []byte("hashes")
-		if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
-			b.Fatal(err)
-		}
-		var size int64
-		interleave(b, "sign", perTx, sign, func(n int) {
-			err := db.Update(func(tx *bbolt.Tx) error {
-				hb := tx.Bucket(bucket)
-				r := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-					out := make([]tlog.Hash, len(indexes))
-					var k [8]byte
-					for i, x := range indexes {
-						binary.BigEndian.PutUint64(k[:], uint64(x))
-						copy(out[i][:], hb.Get(k[:]))
-					}
-					return out, nil
-				})
-				for range n {
-					hs, err := tlog.StoredHashes(size, []byte(jws), r)
-					if err != nil {
-						return err
-					}
-					idx := tlog.StoredHashIndex(0, size)
-					for i := range hs {
-						var k [8]byte
-						binary.BigEndian.PutUint64(k[:], uint64(idx+int64(i)))
-						if err := hb.Put(k[:], hs[i][:]); err != nil {
-							return err
-						}
-					}
-					size++
-				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		})
-	})
+	// The cost with bbolt storage is boltstore's BenchmarkLogCostVsSign,
+	// which measures the store's own appendHashes.
+
 }
 
 // proofNode returns a test node whose feed has 10,000 entries (synthetic
