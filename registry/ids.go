@@ -120,13 +120,13 @@ func ValidID(s string) bool { return idRE.MatchString(s) }
 // with the issuing node's jurisdiction it is unique in the federation.
 func CertificateID(cp, number string) string { return cp + "-" + number }
 
-var foldT = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 // FoldName returns the form of a name used for case- and accent-insensitive
 // prefix search: accents removed, lower case, runs of space and punctuation
 // folded to one space, trimmed. "Béton  Québec Ltée." -> "beton quebec ltee".
 func FoldName(s string) string {
-	out, _, err := transform.String(foldT, s)
+	// A transform.Chain keeps state: each call gets its own.
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
 	if err != nil {
 		out = s
 	}

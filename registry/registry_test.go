@@ -202,3 +202,20 @@ func FuzzFoldName(f *testing.F) {
 		}
 	})
 }
+
+func TestFoldNameConcurrently(t *testing.T) {
+	done := make(chan bool)
+	for range 8 {
+		go func() {
+			for range 200 {
+				if got := registry.FoldName("Béton Boréal Ltée"); got != "beton boreal ltee" {
+					t.Errorf("got %q", got)
+				}
+			}
+			done <- true
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
