@@ -4,6 +4,15 @@
 // after the checks pass), and answers cross-jurisdiction lookups from the
 // node's own records and the verified replicas.
 //
+// Replicas are also tamper-evident logs: every sync checks the peer's
+// signed checkpoint against the last one verified and against the Merkle
+// tree of the entries held (consistency.go), each node cosigns and
+// publishes the checkpoints it verified and compares those its peers
+// witnessed (witness.go), and a peer caught signing two histories is
+// marked misbehaving for good, with the signed evidence. Recognition
+// proofs carry an inclusion proof of every evidence entry against a
+// checkpoint its issuer signed (inclusion.go).
+//
 // It builds on registry (records, signing, storage) and equivalence
 // (decisions); it knows nothing of HTTP status codes.
 package federation

@@ -38,20 +38,28 @@ type hostilePeer struct {
 	jwss    []string
 	size    int // reported size; -1: len(jwss)
 	handler http.HandlerFunc
+	logSize int // entries its signed checkpoint covers; 0: len(jwss)
 }
 
 func (h *hostilePeer) set(jwss []string, size int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.jwss, h.size, h.handler = jwss, size, nil
+	h.jwss, h.size, h.handler, h.logSize = jwss, size, nil, 0
 }
 
 func (h *hostilePeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	jwss, size, handler := h.jwss, h.size, h.handler
+	jwss, size, handler, logSize := h.jwss, h.size, h.handler, h.logSize
 	h.mu.Unlock()
 	if handler != nil {
 		handler(w, r)
+		return
+	}
+	logged := jwss
+	if logSize > 0 {
+		logged = jwss[:logSize]
+	}
+	if serveLog(w, r, h.key, h.j, logged) {
 		return
 	}
 	if r.URL.Path != "/v1/feed" {
@@ -461,6 +469,7 @@ func TestPeerRotatingKeysWithASignedAnnouncement(t *testing.T) {
 		f.sign(next, env(2, 1, "222222226")), // before the announcement: refused
 	}
 	s.peer.set(feed, -1)
+	s.peer.logSize = 1 // its log (and checkpoint) holds only the honest entry
 	if _, err := s.fed.Sync(t.Context(), "CA-BC"); !errors.Is(err, registry.ErrUnverified) {
 		t.Fatalf("entry by a key not yet announced: got %v, want ErrUnverified", err)
 	}
@@ -495,19 +504,31 @@ func TestPeerRotatingKeysWithASignedAnnouncement(t *testing.T) {
 func TestPeerRewritingItsHistoryIsRefused(t *testing.T) {
 	s := newHostile(t, federation.Config{})
 	f := s.f
-	s.peer.set([]string{f.good(1, 1, "111111118"), f.good(2, 1, "222222226"), f.good(3, 1, "333333334")}, -1)
+	three := []string{f.good(1, 1, "111111118"), f.good(2, 1, "222222226"), f.good(3, 1, "333333334")}
+	s.peer.set(three, -1)
 	if _, err := s.fed.Sync(t.Context(), "CA-BC"); err != nil {
 		t.Fatal(err)
 	}
-	// The peer now claims a shorter feed, then a different seq 4 on top
-	// of a rewritten past: only the first is detectable from the feed.
-	s.peer.set([]string{f.good(1, 1, "999999998")}, -1)
+	// The peer now serves a prefix of its feed: a feed never shrinks, but
+	// its checkpoint of size 2 is consistent with what it signed, so this
+	// is an error, not evidence.
+	s.peer.set(three[:2], -1)
 	st, err := s.fed.Sync(t.Context(), "CA-BC")
 	if !errors.Is(err, registry.ErrConflict) || !strings.Contains(err.Error(), "never shrinks") {
 		t.Fatalf("feed that shrank: got %v, want ErrConflict (a feed never shrinks)", err)
 	}
-	if st.Seq != 3 || st.PeerSize != 1 {
-		t.Errorf("status: got seq %d peer_size %d, want 3, 1", st.Seq, st.PeerSize)
+	if st.Seq != 3 || st.PeerSize != 2 || st.Misbehaving {
+		t.Errorf("status: got seq %d peer_size %d misbehaving %v, want 3, 2, false", st.Seq, st.PeerSize, st.Misbehaving)
+	}
+	// Then a rewritten past: its signed checkpoint of size 1 contradicts
+	// the entry it signed at seq 1.
+	s.peer.set([]string{f.good(1, 1, "999999998")}, -1)
+	st, err = s.fed.Sync(t.Context(), "CA-BC")
+	if !errors.Is(err, registry.ErrUnverified) || !strings.Contains(err.Error(), "rewrote its history") {
+		t.Fatalf("rewritten feed: got %v, want ErrUnverified (rewrote its history)", err)
+	}
+	if !st.Misbehaving || st.State != federation.StateMisbehaving || st.Evidence == nil || len(st.Evidence.Checkpoints) != 1 || st.Evidence.Computed == nil {
+		t.Fatalf("status: got misbehaving %v state %q evidence %+v; want misbehaving with a checkpoint and a computed root", st.Misbehaving, st.State, st.Evidence)
 	}
 }
 

@@ -40,7 +40,7 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // startFederation starts one real node per jurisdiction (bbolt in a temp
 // dir, seeded, rules published), each behind its real HTTP handler, pins
 // every node's keys in one trust file, and syncs everyone once.
-func startFederation(t *testing.T, js []registry.Jurisdiction, skipRules ...registry.Jurisdiction) (map[registry.Jurisdiction]*member, *federation.Trust) {
+func startFederation(t testing.TB, js []registry.Jurisdiction, skipRules ...registry.Jurisdiction) (map[registry.Jurisdiction]*member, *federation.Trust) {
 	t.Helper()
 	ms := map[registry.Jurisdiction]*member{}
 	var members []federation.Member

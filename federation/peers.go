@@ -19,6 +19,10 @@ const (
 	StateBehind = "behind" // the last sync succeeded but the peer reported more entries than we hold
 	StateError  = "error"  // the last sync failed: LastError says why
 	StateNever  = "never"  // no sync attempted yet
+	// StateMisbehaving: the peer signed two histories of its log that
+	// cannot both be true (Evidence shows them); its entries are refused
+	// for good.
+	StateMisbehaving = "misbehaving"
 )
 
 // PeerStatus is what the node knows of one peer's feed.
@@ -33,7 +37,10 @@ type PeerStatus struct {
 	LastError       string                `json:"last_error,omitempty" doc:"Why the last sync failed; empty after a success."`
 	Refused         uint64                `json:"refused" doc:"Entries refused so far (an entry refused again on a later attempt counts again)."`
 	Keys            []string              `json:"keys" doc:"Kids trusted for this peer: pinned, and rotated in by signed announcements."`
-	State           string                `json:"state" enum:"synced,behind,error,never"`
+	State           string                `json:"state" enum:"synced,behind,error,never,misbehaving"`
+	Checkpoint      *SignedCheckpoint     `json:"checkpoint,omitempty" doc:"The last checkpoint verified from the peer, with this node's cosignature."`
+	Misbehaving     bool                  `json:"misbehaving" doc:"The peer signed two incompatible histories of its log; its entries are refused from then on. Never cleared automatically."`
+	Evidence        *Misbehaviour         `json:"evidence,omitempty" doc:"Why the peer is marked misbehaving: the conflicting signed checkpoints (or a signed checkpoint and the root computed here over entries it signed)."`
 }
 
 // Meta keys of a replica log (boltstore Log.Meta).
@@ -66,6 +73,35 @@ type peer struct {
 	seq      uint64
 	verified uint64
 	state    peerState
+	// last is the last checkpoint verified from the peer; anchor the last
+	// one whose size is within the replica (recognition proofs use it).
+	last, anchor *storedCheckpoint
+	misbehaving  *Misbehaviour // set once, never cleared
+}
+
+// checkpoints returns the peer's last verified checkpoint and anchor.
+func (p *peer) checkpoints() (last, anchor *storedCheckpoint) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last, p.anchor
+}
+
+// setCheckpoint records s as the last verified checkpoint, and as the
+// anchor too if anchor.
+func (p *peer) setCheckpoint(s *storedCheckpoint, anchor bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = s
+	if anchor {
+		p.anchor = s
+	}
+}
+
+// misbehaviour returns the evidence against the peer, or nil.
+func (p *peer) misbehaviour() *Misbehaviour {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.misbehaving
 }
 
 func (p *peer) snapshot() (keys *jose.KeySet, seq uint64) {
@@ -84,7 +120,18 @@ func (p *peer) status() PeerStatus {
 	for _, k := range p.keys.Keys() {
 		st.Keys = append(st.Keys, k.KID)
 	}
+	if p.last != nil {
+		w := p.last.wire("")
+		w.Cosignature = p.last.Cosignature
+		st.Checkpoint = &w
+	}
+	if p.misbehaving != nil {
+		m := *p.misbehaving
+		st.Misbehaving, st.Evidence = true, &m
+	}
 	switch {
+	case st.Misbehaving:
+		st.State = StateMisbehaving
 	case st.LastAttempt.IsZero():
 		st.State = StateNever
 	case st.LastError != "":
@@ -97,7 +144,8 @@ func (p *peer) status() PeerStatus {
 	return st
 }
 
-// load reads the peer's replica size, learned keys and status from l.
+// load reads the peer's replica size, learned keys, status, last verified
+// checkpoints and misbehaviour evidence from l.
 func (p *peer) load(l *boltstore.Log) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -123,6 +171,32 @@ func (p *peer) load(l *boltstore.Log) error {
 		if err := json.Unmarshal(raw, &p.state); err != nil {
 			return fmt.Errorf("replica of %s: stored status: %v: %w", p.j, err, registry.ErrInvalid)
 		}
+	}
+	for _, m := range []struct {
+		key string
+		dst **storedCheckpoint
+	}{{metaCheckpoint, &p.last}, {metaAnchor, &p.anchor}} {
+		raw, err := l.Meta(m.key)
+		if err != nil {
+			return err
+		}
+		if raw != nil {
+			var s storedCheckpoint
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return fmt.Errorf("replica of %s: stored %s: %w", p.j, m.key, err)
+			}
+			*m.dst = &s
+		}
+	}
+	if raw, err = l.Meta(metaMisbehaviour); err != nil {
+		return err
+	}
+	if raw != nil {
+		var m Misbehaviour
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return fmt.Errorf("replica of %s: stored misbehaviour: %v: %w", p.j, err, registry.ErrInvalid)
+		}
+		p.misbehaving = &m
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -21,8 +23,10 @@ const ProofAudience = "corfed-proof"
 
 // ProofClaims is the claims set of a recognition proof: a JWT signed by the
 // answering node. Everything needed to check it offline is inside: the
-// decision, the compact JWS of every record it rests on, and each party's
-// signature on the agreement it used.
+// decision, the compact JWS of every record it rests on with the proof that
+// it is in its issuer's log (Evidence.Log), each party's signature on the
+// agreement it used, and for a past date the history of the employer's
+// records.
 type ProofClaims struct {
 	Iss      registry.Jurisdiction `json:"iss"` // the answering node
 	Sub      string                `json:"sub"` // the employer's BN
@@ -35,6 +39,7 @@ type ProofClaims struct {
 	Decision equivalence.Decision  `json:"decision"`
 	Evidence []Evidence            `json:"evidence"`
 	Parties  []PartySignature      `json:"party_signatures,omitempty"`
+	History  []Evidence            `json:"history,omitempty"`
 }
 
 // proofExpiry is the end of the decision's last valid day in the host's
@@ -64,7 +69,7 @@ func (l *Lookups) signProof(a Answer, now time.Time) (string, error) {
 	_, _ = rand.Read(jti[:])
 	c := ProofClaims{Iss: n.Jurisdiction(), Sub: a.Question.BN, Aud: ProofAudience, Iat: now.Unix(), Nbf: now.Unix(),
 		Exp: proofExpiry(a.Question, a.Decision, now).Unix(), JTI: hex.EncodeToString(jti[:]),
-		Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties}
+		Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties, History: a.History}
 	return n.ActiveKey().SignJWT(c)
 }
 
@@ -98,9 +103,13 @@ func proofErr(kind error, format string, args ...any) error {
 
 // VerifyProof checks a recognition proof with no network: the answering
 // node's signature and expiry; every evidence JWS against the pinned keys
-// of its issuer, and that it is the record version the decision cites; the
-// signature of every party on each agreement used. It returns the claims
-// when everything holds.
+// of its issuer, and that it is the record version the decision cites; its
+// log inclusion: the checkpoint's signature against the issuer's pinned
+// keys (logproof.Verify), the answering node's cosignature of it when the
+// issuer is another member, and the inclusion proof of exactly that JWS at
+// the seq it signs (logproof.VerifyEntry), a missing one failing; the
+// same for every version in the history; the signature of every party on
+// each agreement used. It returns the claims when everything holds.
 func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error) {
 	var c ProofClaims
 	token = strings.TrimSpace(token)
@@ -123,22 +132,16 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 	}
 	held := map[registry.Ref]registry.Entry{}
 	for i, ev := range c.Evidence {
-		eks, ok := keys(ev.Iss)
-		if !ok {
-			return c, proofErr(registry.ErrUnverified, "evidence %d is from %s, which the federation file does not list", i, ev.Iss)
-		}
-		v, err := VerifyEntry(eks, ev.Iss, ev.JWS)
+		e, err := verifyEvidence(ev, keys, c)
 		if err != nil {
 			return c, proofErr(registry.ErrUnverified, "evidence %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
 		}
-		e := v.Entry()
-		if e.Ref() != ev.Ref {
-			return c, proofErr(registry.ErrUnverified, "evidence %d is signed as %v, not %v", i, e.Ref(), ev.Ref)
-		}
-		if err := aboutEmployer(e, c.Question.BN); err != nil {
-			return c, proofErr(registry.ErrUnverified, "evidence %d: %v", i, err)
-		}
 		held[e.Ref()] = e
+	}
+	for i, ev := range c.History {
+		if _, err := verifyEvidence(ev, keys, c); err != nil {
+			return c, proofErr(registry.ErrUnverified, "history %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+		}
 	}
 	for _, ref := range c.Decision.Evidence {
 		e, ok := held[ref]
@@ -155,6 +158,54 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 		return c, proofErr(registry.ErrUnverified, "a %s decision with no evidence", c.Decision.Outcome)
 	}
 	return c, nil
+}
+
+// verifyEvidence checks one evidence entry of proof claims c: its
+// signature, that it is the version it says, that it is about c's
+// employer, and its log inclusion.
+func verifyEvidence(ev Evidence, keys KeysFunc, c ProofClaims) (registry.Entry, error) {
+	eks, ok := keys(ev.Iss)
+	if !ok {
+		return registry.Entry{}, fmt.Errorf("%s is not in the federation file", ev.Iss)
+	}
+	v, err := VerifyEntry(eks, ev.Iss, ev.JWS)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	e := v.Entry()
+	if e.Ref() != ev.Ref {
+		return e, fmt.Errorf("signed as %v, not %v", e.Ref(), ev.Ref)
+	}
+	if err := aboutEmployer(e, c.Question.BN); err != nil {
+		return e, err
+	}
+	if ev.Log == nil {
+		return e, errors.New("no inclusion proof in its issuer's log")
+	}
+	cp, err := logproof.Verify(eks, logproof.Origin(ev.Iss), ev.Log.Checkpoint)
+	if err != nil {
+		return e, fmt.Errorf("log checkpoint: %v", err)
+	}
+	if ev.Iss != c.Iss {
+		wks, ok := keys(c.Iss)
+		if !ok || ev.Log.Witness != c.Iss {
+			return e, fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", clip(string(ev.Log.Witness)), c.Iss)
+		}
+		if err := logproof.VerifyCosignature(wks, cp, ev.Log.Cosignature); err != nil {
+			return e, fmt.Errorf("log checkpoint: %v", err)
+		}
+	}
+	p, err := ev.Log.Inclusion.parse()
+	if err != nil {
+		return e, fmt.Errorf("inclusion proof: %v", err)
+	}
+	if p.Seq != e.Seq {
+		return e, fmt.Errorf("inclusion proof of seq %d, but the entry is seq %d", p.Seq, e.Seq)
+	}
+	if err := logproof.VerifyEntry(cp, ev.JWS, p); err != nil {
+		return e, err
+	}
+	return e, nil
 }
 
 // aboutEmployer checks that an employer-specific record is about bn.

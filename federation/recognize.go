@@ -13,6 +13,7 @@ import (
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -23,6 +24,8 @@ type Lookups struct {
 
 	mu    sync.Mutex
 	rules *ruleCache // rebuilt when any log grows
+	// proofs memoises inclusion proofs by log, tree size and seq.
+	proofs map[proofKey]logproof.InclusionProof
 	// sigOK memoises party-signature checks: (party, jws, payload hash) -> ok.
 	sigOK map[sigKey]bool
 }
@@ -34,7 +37,7 @@ type sigKey struct {
 
 // NewLookups returns the lookups over f.
 func NewLookups(f *Federation) *Lookups {
-	return &Lookups{fed: f, sigOK: map[sigKey]bool{}}
+	return &Lookups{fed: f, sigOK: map[sigKey]bool{}, proofs: map[proofKey]logproof.InclusionProof{}}
 }
 
 // Federation returns the federation the lookups read.
@@ -190,10 +193,13 @@ func (l *Lookups) partySigned(party registry.Jurisdiction, jws string, payload [
 	return good
 }
 
-// Evidence is one signed record a decision rests on, with its entry JWS.
+// Evidence is one signed record a decision rests on, with its entry JWS
+// and, in recognition answers and proofs, the proof that the entry is in
+// its issuer's log.
 type Evidence struct {
 	registry.Ref
-	JWS string `json:"jws"`
+	JWS string        `json:"jws"`
+	Log *LogInclusion `json:"log,omitempty" doc:"Where the entry is in its issuer's log: a checkpoint the issuer signed and the inclusion proof against it."`
 }
 
 // PartySignature is a party's signature over an agreement's terms, carried
@@ -222,7 +228,8 @@ type Answer struct {
 	Evidence  []Evidence           `json:"evidence"`
 	Parties   []PartySignature     `json:"party_signatures,omitempty"`
 	Freshness []Freshness          `json:"freshness"`
-	Proof     string               `json:"proof" doc:"A JWT signed by the answering node holding the question, decision and evidence; check it offline with corfed verify."`
+	History   []Evidence           `json:"history,omitempty" doc:"For a question about a past date: every version of each employer record the answer cites (employer, certificate, equivalency) signed by the end of that date in the host's time zone, latest first, each with its inclusion proof."`
+	Proof     string               `json:"proof" doc:"A JWT signed by the answering node holding the question, decision, evidence and history; check it offline with corfed verify."`
 }
 
 // QuestionJSON is a question as answers and proofs carry it.
@@ -312,6 +319,14 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 			continue // a reason cites a record no source carries a JWS for
 		}
 		a.Evidence = append(a.Evidence, Evidence{Ref: ref, JWS: jws})
+	}
+	if q.On.Before(node.TodayIn(q.Host, now)) {
+		if a.History, err = l.history(ctx, q, a.Evidence); err != nil {
+			return Answer{}, err
+		}
+	}
+	if err := l.attachLogs(ctx, a.Evidence, a.History); err != nil {
+		return Answer{}, err
 	}
 	if a.Freshness, err = l.freshness(ctx); err != nil {
 		return Answer{}, err

@@ -20,6 +20,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -259,14 +260,66 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 // every entry will pass. If one does not, the sync stops and the pages
 // ahead are dropped.
 func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err error) {
+	if m := p.misbehaviour(); m != nil {
+		return false, refuseMisbehaving(p, m)
+	}
+	refused, err = f.syncPages(ctx, p)
+	if err == nil {
+		err = f.checkWitnessed(ctx, p)
+	}
+	var me *misbehaviourError
+	if errors.As(err, &me) {
+		if merr := f.markMisbehaving(ctx, p, me.m, "sync"); merr != nil {
+			return true, fmt.Errorf("%w (and recording it failed: %v)", err, merr)
+		}
+		return true, fmt.Errorf("%w: %s is now marked misbehaving and its entries are refused", err, p.j)
+	}
+	return refused, err
+}
+
+// syncPages runs the pages of one sync, with the checks of the peer's
+// history (see consistency.go): the checkpoint fetched and checked while
+// the first page is on its way, each page checked against it in its
+// transaction, and a fresh checkpoint if the pages went past it.
+//
+// The pages are a pipeline of three stages, one page in each: while a page is
+// checked in order and stored here, the next one's signatures are being
+// checked (see pipeline) and the one after it fetched, on the guess that
+// every entry will pass. If one does not, the sync stops and the pages
+// ahead are dropped.
+func (f *Federation) syncPages(ctx context.Context, p *peer) (refused bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
-	_, after := p.snapshot()
+	keys, after := p.snapshot()
 	pages := f.pipeline(ctx, p, after)
 	defer func() {
 		cancel()
 		for range pages { // wait for the stages to end: nothing runs behind us
 		}
 	}()
+	// A peer whose feed fails too is reported for its feed, the first
+	// thing a follower reads.
+	feedFirst := func(err error) error {
+		if page, ok := <-pages; ok && page.err != nil {
+			return page.err
+		}
+		return err
+	}
+	cpJWS, err := f.fetchCheckpointJWS(ctx, p)
+	if err != nil {
+		return false, feedFirst(err)
+	}
+	// A checkpoint signed by a key that the pages are about to rotate in
+	// cannot be verified yet: it is then checked after the pages, against
+	// everything they stored (without the per-page rollback).
+	var cp *logproof.Signed
+	if c, err := verifyCheckpoint(keys, p.j, cpJWS); err == nil {
+		if err := f.checkCheckpoint(ctx, p, c); err != nil {
+			return false, err
+		}
+		cp = &c
+	} else if !errors.Is(err, registry.ErrUnverified) {
+		return false, feedFirst(err)
+	}
 	for page := range pages {
 		if page.err != nil {
 			return false, page.err
@@ -274,12 +327,38 @@ func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err e
 		if _, seq := p.snapshot(); page.after != seq { // cannot happen: a page stores all its entries or fails
 			return false, fmt.Errorf("page after seq %d, but the replica holds %d entries", page.after, seq)
 		}
-		if refused, err := f.syncPage(ctx, p, page); err != nil {
+		if refused, err := f.syncPage(ctx, p, page, cp); err != nil {
 			return refused, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
+	}
+	keys, seq := p.snapshot()
+	if cp == nil {
+		c, err := verifyCheckpoint(keys, p.j, cpJWS)
+		if err != nil {
+			return false, err
+		}
+		if err := f.checkCheckpoint(ctx, p, c); err != nil {
+			return false, err
+		}
+		cp = &c
+	}
+	if seq > cp.Size {
+		// The peer grew while we read: cover the replica with a checkpoint
+		// of its own size or more.
+		jws, err := f.fetchCheckpointJWS(ctx, p)
+		if err != nil {
+			return false, err
+		}
+		c, err := verifyCheckpoint(keys, p.j, jws)
+		if err != nil {
+			return false, err
+		}
+		if err := f.checkCheckpoint(ctx, p, c); err != nil {
+			return false, err
+		}
 	}
 	return false, nil
 }
@@ -354,11 +433,10 @@ func (f *Federation) pipeline(ctx context.Context, p *peer, after uint64) <-chan
 	return out
 }
 
-// syncPage checks one fetched page and stores what passes. refused reports
-// whether an entry was refused. Each step is one call, so that further
-// checks of a page (such as a signed checkpoint's consistency with the
-// replica's Merkle tree) slot in here.
-func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched) (refused bool, err error) {
+// syncPage checks one fetched page and stores what passes, checked against
+// cp, the peer's checkpoint of this sync. refused reports whether an entry
+// was refused.
+func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched, cp *logproof.Signed) (refused bool, err error) {
 	after, pg := page.after, page.pg
 	p.mu.Lock()
 	p.state.PeerSize = pg.Size
@@ -377,7 +455,12 @@ func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched) (refus
 	if err != nil {
 		return false, err
 	}
-	if err := f.storePage(ctx, p, res); err != nil {
+	end := after + uint64(len(res.entries))
+	pc, err := f.preparePage(ctx, p, cp, after, end)
+	if err != nil {
+		return false, err
+	}
+	if err := f.storePage(ctx, p, res, pc, after); err != nil {
 		return false, err
 	}
 	if res.err != nil {
@@ -599,8 +682,11 @@ func verifyAll(keys *jose.KeySet, iss registry.Jurisdiction, es []feedEntry) []v
 }
 
 // storePage appends the verified entries of a page to the replica, with the
-// rotated-in keys, in one transaction, then updates the peer's state.
-func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage) error {
+// rotated-in keys, and checks the replica's tree against the sync's
+// checkpoint (pc), in one transaction, then updates the peer's state. A
+// page whose tree contradicts the checkpoint is rolled back whole, and the
+// error is a *misbehaviourError.
+func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, pc *pageCheck, after uint64) error {
 	if len(res.entries) == 0 {
 		return nil
 	}
@@ -614,6 +700,7 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage) e
 			return err
 		}
 	}
+	var anchor *storedCheckpoint
 	err := f.cfg.Node.DB().UpdateAlone(ctx, func(tx *boltstore.Tx) error {
 		l := tx.Log(ReplicaLog(p.j))
 		for _, v := range res.entries {
@@ -622,12 +709,26 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage) e
 			}
 		}
 		if keysJWKS != nil {
-			return l.SetMeta(metaKeys, keysJWKS)
+			if err := l.SetMeta(metaKeys, keysJWKS); err != nil {
+				return err
+			}
 		}
-		return nil
+		isAnchor, err := pc.check(l, p.j, after)
+		if err != nil || !isAnchor {
+			return err
+		}
+		anchor, err = f.recordCheckpoint(ctx, p, pc.c, true, tx)
+		return err
 	})
+	var me *misbehaviourError
+	if errors.As(err, &me) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("store replica of %s: %w", p.j, err)
+	}
+	if anchor != nil {
+		p.setCheckpoint(anchor, true)
 	}
 	p.mu.Lock()
 	p.seq = res.entries[len(res.entries)-1].entry.Seq
@@ -641,51 +742,21 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage) e
 // longer value is not indexed (bbolt keys are at most 32 KiB).
 const maxIndexValue = 512
 
-// replicaKeys returns the secondary index keys of a peer's entry: the same
-// names and values the node gives its own records (registry/node's
-// employerKeys, certKeys and PutEquivalency), so that one lookup reads the
-// own feed and the replicas alike. A record that does not decode gets no
+// replicaKeys returns the secondary index keys of a peer's entry: the
+// node's own (node.IndexKeys), so that one lookup reads the own feed and
+// the replicas alike, less any value that is empty, longer than
+// maxIndexValue or holds a NUL. A record that does not decode gets no
 // keys: it is stored, as signed, but not indexed.
 func replicaKeys(e registry.Entry) []boltstore.IndexKey {
-	var keys []boltstore.IndexKey
-	add := func(name, value string) {
-		if value != "" && len(value) <= maxIndexValue && strings.IndexByte(value, 0) < 0 {
-			keys = append(keys, boltstore.IndexKey{Name: name, Value: value})
+	keys, err := node.IndexKeys(e)
+	if err != nil {
+		return nil
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if k.Value != "" && len(k.Value) <= maxIndexValue && strings.IndexByte(k.Value, 0) < 0 {
+			out = append(out, k)
 		}
 	}
-	switch e.Kind {
-	case registry.KindEmployer:
-		var r struct {
-			BN             string   `json:"bn"`
-			LegalName      string   `json:"legal_name"`
-			OperatingNames []string `json:"operating_names"`
-		}
-		if json.Unmarshal(e.Record, &r) != nil {
-			return nil
-		}
-		add("bn", r.BN)
-		add("name", registry.FoldName(r.LegalName))
-		for _, o := range r.OperatingNames {
-			add("name", registry.FoldName(o))
-		}
-	case registry.KindCertificate:
-		var r struct {
-			EmployerBN string `json:"employer_bn"`
-			Number     string `json:"number"`
-		}
-		if json.Unmarshal(e.Record, &r) != nil {
-			return nil
-		}
-		add("bn", r.EmployerBN)
-		add("number", strings.ToLower(r.Number))
-	case registry.KindEquivalency:
-		var r struct {
-			EmployerBN string `json:"employer_bn"`
-		}
-		if json.Unmarshal(e.Record, &r) != nil {
-			return nil
-		}
-		add("bn", r.EmployerBN)
-	}
-	return keys
+	return out
 }

@@ -20,10 +20,11 @@ type Peers struct {
 }
 
 // PeerOps returns the federation's peer operations, for Config.Extra:
-// GET /v1/peers (public) and POST /v1/peers/sync (the program
-// administrator only).
+// GET /v1/peers (public), POST /v1/peers/sync (the program administrator
+// only) and GET /v1/log/witnessed (public, see registerWitness).
 func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
+		registerWitness(api, h, f)
 		list := h.Op("list-peers", http.MethodGet, "/v1/peers",
 			"The federation's peers and how far this node has verified and stored each one's feed", "federation")
 		list.Description = "For each peer: the last verified sequence number, the size the peer last reported, " +

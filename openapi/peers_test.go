@@ -12,6 +12,7 @@ import (
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
@@ -148,5 +149,35 @@ func TestPeerOperationsInTheSpec(t *testing.T) {
 			t.Errorf("spec %s %s: got id %q, summary %q, security %v; want %q, a summary, secured %v",
 				tc.method, tc.path, op.OperationID, op.Summary, op.Security, tc.id, tc.secured)
 		}
+	}
+}
+
+func TestWitnessedCheckpoints(t *testing.T) {
+	f := newPeersFixture(t)
+	status, body := f.do(t, "GET", "/v1/log/witnessed", "")
+	if status != 200 || !strings.Contains(string(body), `"checkpoints":[]`) {
+		t.Fatalf("before any sync: got %d %s, want 200 and no checkpoints", status, body)
+	}
+	if status, body := f.do(t, "POST", "/v1/peers/sync", "admin"); status != 200 {
+		t.Fatalf("sync: got %d %s", status, body)
+	}
+	status, body = f.do(t, "GET", "/v1/log/witnessed", "")
+	var w federation.Witnessed
+	if err := json.Unmarshal(body, &w); status != 200 || err != nil {
+		t.Fatalf("after a sync: got %d %s (%v)", status, body, err)
+	}
+	want, err := f.bc.Checkpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Witness != "CA-AB" || len(w.Checkpoints) != 1 || w.Checkpoints[0].JWS != want.JWS || w.Checkpoints[0].Cosignature == "" {
+		t.Fatalf("witnessed: got %+v, want CA-AB witnessing BC's checkpoint %s with a cosignature", w, want.Body())
+	}
+	c, err := logproof.Verify(f.bc.PublicKeys(), "corfed/CA-BC", w.Checkpoints[0].JWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := logproof.VerifyCosignature(f.ab.PublicKeys(), c, w.Checkpoints[0].Cosignature); err != nil {
+		t.Errorf("cosignature: %v", err)
 	}
 }

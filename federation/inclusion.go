@@ -1,0 +1,226 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// LogInclusion proves that an evidence entry is in its issuer's log: the
+// issuer's signed checkpoint (for the answering node's own entries, its
+// current checkpoint; for a peer's, the last checkpoint the answering node
+// verified from that peer and whose tree it holds), the answering node's
+// cosignature when the issuer is a peer (it vouches that the checkpoint
+// was consistent with everything the peer had signed), and the RFC 9162
+// inclusion proof of the entry's JWS in that checkpoint's tree (the wire
+// form of logproof.InclusionProof). VerifyProof checks all of it.
+type LogInclusion struct {
+	Checkpoint  string                `json:"checkpoint" doc:"The issuer's checkpoint, a compact JWS of typ corfed-checkpoint+jws."`
+	Witness     registry.Jurisdiction `json:"witness,omitempty" doc:"The answering node, when it cosigned a peer's checkpoint."`
+	Cosignature string                `json:"cosignature,omitempty" doc:"The witness's cosignature of the checkpoint (typ corfed-cosignature+jws)."`
+	Inclusion   InclusionProof        `json:"inclusion"`
+}
+
+// InclusionProof is logproof.InclusionProof on the wire (see package
+// logproof): hashes in standard base64.
+type InclusionProof struct {
+	Seq       uint64   `json:"seq"`
+	LeafIndex uint64   `json:"leaf_index"`
+	TreeSize  uint64   `json:"tree_size"`
+	LeafHash  string   `json:"leaf_hash" format:"byte"`
+	Hashes    []string `json:"hashes" nullable:"false"`
+}
+
+func inclusionWire(p logproof.InclusionProof) InclusionProof {
+	hs := make([]string, len(p.Hashes))
+	for i, h := range p.Hashes {
+		hs[i] = h.String()
+	}
+	return InclusionProof{Seq: p.Seq, LeafIndex: p.LeafIndex, TreeSize: p.TreeSize, LeafHash: p.LeafHash.String(), Hashes: hs}
+}
+
+// parse returns the proof, decoded as strictly as logproof decodes it
+// (canonical base64, bounded length).
+func (w InclusionProof) parse() (logproof.InclusionProof, error) {
+	var p logproof.InclusionProof
+	if w.Hashes == nil {
+		w.Hashes = []string{}
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		return p, err
+	}
+	return p, json.Unmarshal(b, &p)
+}
+
+// proofKey names an inclusion proof: the log, the tree size, the seq.
+type proofKey struct {
+	log       string
+	size, seq uint64
+}
+
+// maxCachedProofs bounds Lookups.proofs; the cache is emptied when full.
+const maxCachedProofs = 1 << 14
+
+// logAnchor is the checkpoint proofs of one log are made against.
+type logAnchor struct {
+	log    string
+	signed logproof.Signed
+	cosig  string
+}
+
+// attachLogs gives every evidence entry its LogInclusion. An entry of a
+// peer beyond the last checkpoint verified from that peer (a sync that
+// failed half way) gets none, and a proof carrying it does not verify.
+func (l *Lookups) attachLogs(ctx context.Context, lists ...[]Evidence) error {
+	n := l.fed.Node()
+	self := n.Jurisdiction()
+	anchors := map[registry.Jurisdiction]*logAnchor{}
+	anchorOf := func(iss registry.Jurisdiction) (*logAnchor, error) {
+		if a, ok := anchors[iss]; ok {
+			return a, nil
+		}
+		var a *logAnchor
+		if iss == self {
+			cp, err := n.Checkpoint(ctx)
+			if err != nil {
+				return nil, err
+			}
+			a = &logAnchor{log: node.SelfLog, signed: cp}
+		} else if p, ok := l.fed.peers[iss]; ok {
+			if _, anc := p.checkpoints(); anc != nil {
+				a = &logAnchor{log: ReplicaLog(iss), signed: anc.Signed, cosig: anc.Cosignature}
+			}
+		}
+		anchors[iss] = a
+		return a, nil
+	}
+	for _, list := range lists {
+		for i := range list {
+			if _, err := anchorOf(list[i].Iss); err != nil {
+				return err
+			}
+		}
+	}
+	return n.DB().View(ctx, func(tx *boltstore.Tx) error {
+		for _, list := range lists {
+			for i := range list {
+				ev := &list[i]
+				a := anchors[ev.Iss]
+				if a == nil {
+					continue
+				}
+				lg := tx.Log(a.log)
+				e, err := lg.Version(ev.Kind, ev.ID, ev.Ver)
+				if err != nil {
+					return fmt.Errorf("evidence %s %s v%d of %s: %w", ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+				}
+				if e.Seq > a.signed.Size {
+					continue
+				}
+				p, err := l.inclusion(lg, a.log, e.Seq, a.signed.Size)
+				if err != nil {
+					return err
+				}
+				ev.Log = &LogInclusion{Checkpoint: a.signed.JWS, Inclusion: inclusionWire(p)}
+				if ev.Iss != self {
+					ev.Log.Witness, ev.Log.Cosignature = self, a.cosig
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// inclusion returns the inclusion proof of seq in the tree of size
+// entries of lg, from the cache if it is there.
+func (l *Lookups) inclusion(lg *boltstore.Log, name string, seq, size uint64) (logproof.InclusionProof, error) {
+	k := proofKey{name, size, seq}
+	l.mu.Lock()
+	p, ok := l.proofs[k]
+	l.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	hashes, err := lg.InclusionProof(seq, size)
+	if err != nil {
+		return p, err
+	}
+	leaf, err := lg.HashReader().ReadHashes([]int64{tlog.StoredHashIndex(0, int64(seq-1))})
+	if err != nil {
+		return p, err
+	}
+	p = logproof.InclusionProof{Seq: seq, LeafIndex: seq - 1, TreeSize: size, LeafHash: leaf[0], Hashes: hashes}
+	l.mu.Lock()
+	if len(l.proofs) >= maxCachedProofs {
+		clear(l.proofs)
+	}
+	l.proofs[k] = p
+	l.mu.Unlock()
+	return p, nil
+}
+
+// history returns, for a question about a past date, the versions of each
+// employer record among the evidence (employer, certificate, equivalency)
+// that were signed by the end of q.On in the host's time zone (iat <= that
+// instant), latest first. The rule is simple on purpose: a version signed
+// later cannot have been in force on that date, and the latest one signed
+// by then is the one that was; the older ones show how it got there.
+func (l *Lookups) history(ctx context.Context, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
+	return l.historyOf(ctx, "", q, ev)
+}
+
+// historyOf is history; a non-empty log reads every record there (tests).
+func (l *Lookups) historyOf(ctx context.Context, log string, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
+	loc, err := time.LoadLocation(q.Host.Zone())
+	if err != nil {
+		loc = time.UTC
+	}
+	next := q.On.AddDays(1)
+	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc).Unix() - 1
+	self := l.fed.Node().Jurisdiction()
+	var out []Evidence
+	err = l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
+		seen := map[registry.Ref]bool{}
+		for _, e := range ev {
+			switch e.Kind {
+			case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+			default:
+				continue
+			}
+			rec := registry.Ref{Iss: e.Iss, Kind: e.Kind, ID: e.ID}
+			if seen[rec] {
+				continue
+			}
+			seen[rec] = true
+			name := node.SelfLog
+			if e.Iss != self {
+				name = ReplicaLog(e.Iss)
+			}
+			if log != "" {
+				name = log
+			}
+			vs, err := tx.Log(name).Versions(e.Kind, e.ID)
+			if err != nil {
+				return err
+			}
+			for _, v := range slices.Backward(vs) {
+				if v.Iat <= end {
+					out = append(out, Evidence{Ref: v.Ref(), JWS: v.JWS})
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}

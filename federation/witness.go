@@ -1,0 +1,178 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/logproof"
+)
+
+// # Witnessed checkpoints
+//
+// Every node is a witness of its peers' logs: each checkpoint it verified
+// and found consistent (see consistency.go) it cosigns with its own active
+// key (logproof.Cosign), and it publishes the latest one per peer at
+// GET /v1/log/witnessed:
+//
+//	{"witness":"CA-BC",
+//	 "checkpoints":[
+//	  {"origin":"corfed/CA-AB","size":5,
+//	   "root_hash":"fBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=",
+//	   "time":"2026-11-25T12:00:00Z",
+//	   "body":"corfed/CA-AB\n5\nfBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=\n2026-11-25T12:00:00Z\n",
+//	   "jws":"<CA-AB's compact JWS of body, typ corfed-checkpoint+jws>",
+//	   "witness":"CA-BC",
+//	   "cosignature":"<CA-BC's compact JWS of body, typ corfed-cosignature+jws>"}]}
+//
+// witness is the publishing node's jurisdiction. checkpoints holds at most
+// one checkpoint per origin, sorted by origin; jws is the origin's own
+// signature and cosignature the witness's, both over exactly body. The
+// other members repeat body for readers: a reader verifies jws against the
+// origin's pinned keys (logproof.Verify) and cosignature against the
+// witness's (logproof.VerifyCosignature), and believes nothing else.
+//
+// During a sync of peer P the node reads P's list (a 404 means P witnesses
+// nothing) and, for each checkpoint of an origin X that is a peer of both
+// (not P, not the node itself), whose signature verifies against X's
+// trusted keys and whose cosignature verifies against P's, compares it with
+// its own view of X:
+//
+//   - the same size as the last checkpoint it verified from X: the same
+//     root;
+//   - a size within its replica of X: the root it computes over X's
+//     entries;
+//   - otherwise it cannot tell yet and skips it (a later sync compares it
+//     again, once the replica has caught up).
+//
+// A difference is a split view: X showed P one history and this node
+// another, both signed by X. X is marked misbehaving (not P: P only
+// relayed what X signed), with both checkpoints as evidence. A checkpoint
+// that does not verify is skipped: X may have rotated in a key this node
+// has not read yet.
+//
+// Versioning: members may be added (readers ignore members they do not
+// know); changing one needs /v2/log/witnessed.
+
+// Witnessed is the answer of GET /v1/log/witnessed.
+type Witnessed struct {
+	Witness     registry.Jurisdiction `json:"witness" doc:"This node: the witness that cosigned every checkpoint listed."`
+	Checkpoints []SignedCheckpoint    `json:"checkpoints" doc:"The latest checkpoint this node verified from each peer, with the peer's signature (jws) and this node's cosignature, sorted by origin."`
+}
+
+// Witnessed returns the checkpoints the node verified and cosigned, the
+// latest per peer.
+func (f *Federation) Witnessed(ctx context.Context) (Witnessed, error) {
+	if err := ctx.Err(); err != nil {
+		return Witnessed{}, err
+	}
+	self := f.cfg.Node.Jurisdiction()
+	out := Witnessed{Witness: self, Checkpoints: []SignedCheckpoint{}}
+	for _, p := range f.order {
+		if last, _ := p.checkpoints(); last != nil {
+			out.Checkpoints = append(out.Checkpoints, last.wire(self))
+		}
+	}
+	return out, nil
+}
+
+// maxWitnessed bounds the checkpoints read from one witness: one per
+// jurisdiction of Canada is all a federation can have.
+const maxWitnessed = 64
+
+var errNoWitness = errors.New("the peer witnesses nothing")
+
+// checkWitnessed reads the checkpoints peer w witnessed and compares each
+// with the node's own view of its origin. A split view marks the origin
+// misbehaving, not w (w only relayed what the origin signed), so it is not
+// an error of w's sync: the origin's own status carries it. Errors are
+// those of fetching and decoding the list.
+func (f *Federation) checkWitnessed(ctx context.Context, w *peer) error {
+	var list struct {
+		Witness     registry.Jurisdiction `json:"witness"`
+		Checkpoints []struct {
+			JWS         string `json:"jws"`
+			Cosignature string `json:"cosignature"`
+			Origin      string `json:"origin"`
+		} `json:"checkpoints"`
+	}
+	err := f.getJSON(ctx, w.url, "v1/log/witnessed", "", &list, errNoWitness)
+	if errors.Is(err, errNoWitness) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("witnessed checkpoints: %w", err)
+	}
+	if list.Witness != w.j {
+		return fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", clip(string(list.Witness)), w.j, registry.ErrInvalid)
+	}
+	if len(list.Checkpoints) > maxWitnessed {
+		return fmt.Errorf("witnessed checkpoints: %d, at most %d allowed: %w", len(list.Checkpoints), maxWitnessed, registry.ErrInvalid)
+	}
+	wkeys, _ := w.snapshot()
+	self := f.cfg.Node.Jurisdiction()
+	for _, wc := range list.Checkpoints {
+		x, ok := f.peers[registry.Jurisdiction(strings.TrimPrefix(wc.Origin, logproof.OriginPrefix))]
+		if !ok || x == w || x.j == self || x.misbehaviour() != nil {
+			continue
+		}
+		xkeys, _ := x.snapshot()
+		c, err := logproof.Verify(xkeys, logproof.Origin(x.j), wc.JWS)
+		if err != nil {
+			continue
+		}
+		if err := logproof.VerifyCosignature(wkeys, c, wc.Cosignature); err != nil {
+			continue
+		}
+		theirs := signedCheckpoint(c, wc.JWS)
+		theirs.Witness, theirs.Cosignature = w.j, wc.Cosignature
+		m, err := f.compareView(ctx, x, c, theirs)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			if err := f.markMisbehaving(ctx, x, *m, "witness"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// compareView compares c, a checkpoint of peer x's log that witness
+// vouched for, with the node's own view of x. It returns the evidence of a
+// split view, or nil if c agrees or cannot be compared yet.
+func (f *Federation) compareView(ctx context.Context, x *peer, c logproof.Checkpoint, theirs SignedCheckpoint) (*Misbehaviour, error) {
+	last, _ := x.checkpoints()
+	self := f.cfg.Node.Jurisdiction()
+	var ours []SignedCheckpoint
+	if last != nil {
+		ours = []SignedCheckpoint{last.wire(self)}
+		if last.Signed.Size == c.Size && last.Signed.Root != c.Root {
+			return &Misbehaviour{Reason: fmt.Sprintf("split view: %s signed two different trees of size %d, root %s for this node and root %s for %s",
+				x.j, c.Size, last.Signed.Root, c.Root, theirs.Witness), Checkpoints: append(ours, theirs)}, nil
+		}
+	}
+	var size uint64
+	var root tlog.Hash
+	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
+		l := tx.Log(ReplicaLog(x.j))
+		if size = l.Size(); c.Size > size {
+			return nil
+		}
+		var err error
+		root, err = l.TreeHash(c.Size)
+		return err
+	})
+	if err != nil || c.Size > size || root == c.Root {
+		return nil, err
+	}
+	return &Misbehaviour{Reason: fmt.Sprintf("split view: %s showed %s a tree of size %d with root %s, but the first %d entries it signed for this node have root %s",
+		x.j, theirs.Witness, c.Size, c.Root, c.Size, root), Checkpoints: append(ours, theirs),
+		Computed: &ComputedRoot{Log: ReplicaLog(x.j), Size: c.Size, RootHash: root.String()}}, nil
+}
