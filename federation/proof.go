@@ -245,7 +245,7 @@ func checkParties(e registry.Entry, sigs []PartySignature, keys KeysFunc) error 
 			if s.Agreement != a.Terms.ID || s.Party != party {
 				continue
 			}
-			v, err := ks.Verify([]byte(s.JWS))
+			v, err := ks.Verify([]byte(attach(s.JWS, payload)))
 			if err == nil && v.Typ == node.AgreementType && bytes.Equal(v.Payload, payload) {
 				signed = true
 				break

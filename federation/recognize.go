@@ -3,10 +3,12 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,9 @@ type Lookups struct {
 	proofs map[proofKey]logproof.InclusionProof
 	// sigOK memoises party-signature checks: (party, jws, payload hash) -> ok.
 	sigOK map[sigKey]bool
+	// fresh is the last freshness report, made at freshAt.
+	fresh   []Freshness
+	freshAt time.Time
 }
 
 type sigKey struct {
@@ -203,11 +208,33 @@ type Evidence struct {
 }
 
 // PartySignature is a party's signature over an agreement's terms, carried
-// in a proof so that anyone can check that every party signed.
+// in a proof so that anyone can check that every party signed. In a proof
+// the JWS is detached (RFC 7515 Appendix F: "header..signature"): its
+// payload is the canonical terms of the agreement evidence the proof also
+// carries, re-attached by whoever checks it.
 type PartySignature struct {
 	Agreement string                `json:"agreement"`
 	Party     registry.Jurisdiction `json:"party"`
 	JWS       string                `json:"jws"`
+}
+
+// detach removes the payload of a compact JWS.
+func detach(jws string) string {
+	i, j := strings.IndexByte(jws, '.'), strings.LastIndexByte(jws, '.')
+	if i < 0 || j <= i {
+		return jws
+	}
+	return jws[:i+1] + jws[j:]
+}
+
+// attach puts payload back into a detached compact JWS; a JWS that carries
+// a payload is returned as it is (the verifier then compares payloads).
+func attach(jws string, payload []byte) string {
+	parts := strings.Split(jws, ".")
+	if len(parts) != 3 || parts[1] != "" {
+		return jws
+	}
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
 }
 
 // Freshness says how current the answer's data from one member is.
@@ -305,7 +332,7 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 					jws, ok = g.jws, true
 					if slices.Contains(d.Evidence, ref) {
 						for _, p := range g.fact.SignedBy {
-							a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: g.partySig[p]})
+							a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: detach(g.partySig[p])})
 						}
 					}
 					break
@@ -383,7 +410,31 @@ func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equival
 	return nil
 }
 
+// freshnessTTL bounds how long a freshness report is reused: ages are
+// reported in whole seconds, so rebuilding it from every peer's stored
+// status on each answer would only repeat the same figures.
+const freshnessTTL = time.Second
+
 func (l *Lookups) freshness(ctx context.Context) ([]Freshness, error) {
+	now := l.fed.Node().Now()
+	l.mu.Lock()
+	if l.fresh != nil && now.Sub(l.freshAt) < freshnessTTL && !now.Before(l.freshAt) {
+		out := slices.Clone(l.fresh)
+		l.mu.Unlock()
+		return out, nil
+	}
+	l.mu.Unlock()
+	out, err := l.buildFreshness(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.fresh, l.freshAt = slices.Clone(out), now
+	l.mu.Unlock()
+	return out, nil
+}
+
+func (l *Lookups) buildFreshness(ctx context.Context) ([]Freshness, error) {
 	n := l.fed.Node()
 	_, size, err := n.Feed(ctx, 0, 0)
 	if err != nil {
