@@ -37,6 +37,8 @@ type Node struct {
 
 	mu   sync.RWMutex // guards keys
 	keys *jose.Keyring
+
+	committer committer // the write pipeline (pipeline.go)
 }
 
 // New returns the node over db, signing with keys. It publishes a key
@@ -94,58 +96,13 @@ func (n *Node) ActiveKey() *jose.Key {
 	return n.keys.Active()
 }
 
-// mutation builds the next version of one record inside the write
-// transaction. prev is the current newest version, or nil. It returns the
-// record and its index keys. It may run more than once (group commit retries
-// a batch when one of its writes fails), so it must not have side effects.
-type mutation func(l *boltstore.Log, prev *registry.Entry) (record any, keys []boltstore.IndexKey, err error)
-
-// commit appends the next version of (kind, id), signed by signer (nil: the
-// active key), and returns the stored entry once it is durable.
-func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer *jose.Key, m mutation) (registry.Entry, error) {
-	if signer == nil {
-		signer = n.ActiveKey()
-	}
-	iat := n.cfg.Now().Unix()
-	var out registry.Entry
-	err := n.db.Update(ctx, func(tx *boltstore.Tx) error {
-		l := tx.Log(SelfLog)
-		var prev *registry.Entry
-		switch p, err := l.Latest(kind, id); {
-		case err == nil:
-			prev = &p
-		case !errors.Is(err, registry.ErrNotFound):
-			return err
-		}
-		rec, keys, err := m(l, prev)
-		if err != nil {
-			return err
-		}
-		raw, err := registry.Canonical(rec)
-		if err != nil {
-			return fmt.Errorf("encode %s %s: %w", kind, id, err)
-		}
-		env := registry.Envelope{Iss: n.cfg.Jurisdiction, Seq: l.Size() + 1, Kind: kind, ID: id, Ver: 1, Iat: iat, Record: raw}
-		if prev != nil {
-			env.Ver = prev.Ver + 1
-		}
-		payload, err := registry.EncodeEnvelope(env)
-		if err != nil {
-			return err
-		}
-		jws, err := signer.Sign(payload, EntryType)
-		if err != nil {
-			return fmt.Errorf("sign %s %s: %w", kind, id, err)
-		}
-		e := registry.Entry{Iss: env.Iss, Seq: env.Seq, Kind: kind, ID: id, Ver: env.Ver, Iat: iat, Record: raw, JWS: jws}
-		if err := l.Append(e, keys...); err != nil {
-			return err
-		}
-		out = e
-		return nil
-	})
-	return out, err
-}
+// mutation builds the next version of one record. l reads the feed as of
+// this write: the store plus the writes ordered before it that are not
+// committed yet (see pipeline.go); prev is the record's newest version
+// there, or nil. It returns the record and its index keys. It may run more
+// than once (a batch runs again when one of its writes fails), so it must
+// not have side effects.
+type mutation func(l feedReader, prev *registry.Entry) (record any, keys []boltstore.IndexKey, err error)
 
 // announceKeys publishes a KindKey record for every key of the ring the feed
 // has not announced.
@@ -184,7 +141,7 @@ func (n *Node) announceKeys(ctx context.Context) error {
 			return err
 		}
 		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last}
-		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
 			return rec, nil, nil
 		}); err != nil {
 			return fmt.Errorf("announce key %s: %w", k.KID, err)

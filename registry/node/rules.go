@@ -29,7 +29,7 @@ func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.Hos
 	if r.Jurisdiction != n.cfg.Jurisdiction {
 		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
 	}
-	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
 		return r, nil, nil
 	})
 }
@@ -94,7 +94,7 @@ func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.Agr
 		sigs = append(sigs, s)
 	}
 	a := registry.Agreement{Terms: t, Signatures: sigs}
-	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(*boltstore.Log, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
 		return a, nil, nil
 	})
 }

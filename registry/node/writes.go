@@ -10,7 +10,7 @@ import (
 	"github.com/corfed/corfed/registry/boltstore"
 )
 
-func exists(l *boltstore.Log, kind registry.Kind, id string) (registry.Entry, bool, error) {
+func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, error) {
 	e, err := l.Latest(kind, id)
 	switch {
 	case err == nil:
@@ -38,7 +38,7 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 	if err := e.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
 		}
@@ -58,7 +58,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 	if err := cp.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
 		}
@@ -134,7 +134,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	if err := c.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
@@ -145,7 +145,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	})
 }
 
-func (n *Node) checkCertificateRefs(l *boltstore.Log, c registry.Certificate) error {
+func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error {
 	if _, ok, err := exists(l, registry.KindEmployer, c.EmployerBN); err != nil {
 		return err
 	} else if !ok {
@@ -197,7 +197,7 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
@@ -245,7 +245,7 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if r.On.IsZero() {
 		r.On = n.Today()
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
@@ -303,7 +303,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	} else if q.ID != want {
 		return registry.Entry{}, registry.Invalid("body.id", "must be %q", want)
 	}
-	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l *boltstore.Log, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("equivalency %s already exists", q.ID)}
 		}

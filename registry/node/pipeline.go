@@ -1,0 +1,500 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// The write pipeline: group commit with parallel signing.
+//
+// commit queues a write and waits. Whoever queues into an idle committer
+// starts a drain goroutine, which lives only while writes are queued or
+// committing: there is no long-lived goroutine to stop. It takes up to
+// maxBatch queued writes at a time (those that arrived while it was busy),
+// and for each batch:
+//
+//  1. stages it, in a read transaction: serially, in queue order, each
+//     write's mutation runs against the feed plus an overlay of the writes
+//     ordered before it that are not committed yet (the earlier writes of
+//     the batch, and the batch committing), so that every write sees what
+//     it would see if the writes ran one by one. A write whose mutation
+//     fails gets that error and takes no seq; the others get their seq and
+//     version, and GOMAXPROCS workers sign their payloads while the
+//     mutations go on;
+//  2. waits for the batch before it to commit, and hands that batch's
+//     writes their results;
+//  3. commits it in the background: one write transaction checks that the
+//     feed has the size the batch was staged after, appends the signed
+//     entries in seq order, and commits with bbolt's fsync. Once the
+//     entries are appended, the drain takes the next batch and stages it
+//     while this one syncs.
+//
+// So a batch's mutations and signatures overlap the previous batch's
+// fsync. With 64 writers on two cores that gives 1.1 to 1.2 times the
+// throughput of running all three phases in one write transaction, which
+// leaves the cores idle during every fsync (BenchmarkSignAppend, fsync on).
+//
+// A write is acknowledged (its result handed over) only when the
+// transaction holding it has committed; so is a failure, which may depend
+// on the batch committing before it.
+//
+// Anything unusual (a signature or an append that fails after its write
+// took a seq, a commit that fails, a feed that changed under the staged
+// batch) sends the batches concerned down the plain path, runBatch:
+// mutations, signatures and appends in one write transaction, rolled back
+// and run again without the write to blame if one write fails.
+
+// maxBatch is the most writes committed in one transaction.
+const maxBatch = 1000
+
+// feedReader is what a mutation reads: the node's feed as of its write,
+// including the writes ordered before it that are not committed yet.
+// *boltstore.Log is one.
+type feedReader interface {
+	// Latest returns the newest version of the record, or an error wrapping
+	// registry.ErrNotFound.
+	Latest(kind registry.Kind, id string) (registry.Entry, error)
+}
+
+// write is one queued commit.
+type write struct {
+	kind   registry.Kind
+	id     string
+	signer *jose.Key
+	m      mutation
+	iat    int64
+
+	taken bool // guarded by committer.mu: a batch has it; it can no longer be withdrawn
+
+	out  registry.Entry
+	err  error
+	done chan struct{} // closed when out and err are final
+}
+
+// committer queues writes for the drain goroutine.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*write
+	running bool // a drain goroutine exists
+}
+
+// commit appends the next version of (kind, id), signed by signer (nil: the
+// active key), and returns the stored entry once it is durable. It returns
+// ctx.Err() if ctx is done before a batch takes the write; once taken, the
+// write is not cancelled and its result is the transaction's.
+func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer *jose.Key, m mutation) (registry.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return registry.Entry{}, err
+	}
+	if signer == nil {
+		signer = n.ActiveKey()
+	}
+	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), done: make(chan struct{})}
+	c := &n.committer
+	c.mu.Lock()
+	c.queue = append(c.queue, w)
+	if !c.running {
+		c.running = true
+		go n.drain()
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-w.done:
+		return w.out, w.err
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	if !w.taken {
+		for i, q := range c.queue {
+			if q == w {
+				c.queue = append(c.queue[:i], c.queue[i+1:]...)
+				break
+			}
+		}
+		c.mu.Unlock()
+		return registry.Entry{}, ctx.Err()
+	}
+	c.mu.Unlock()
+	<-w.done
+	return w.out, w.err
+}
+
+// take removes up to maxBatch writes from the queue. When the queue is
+// empty it returns nil, and if idle is true the drain goroutine ends: it
+// clears running under the same lock, so a write queued later starts a new
+// one.
+func (c *committer) take(idle bool) []*write {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := min(len(c.queue), maxBatch)
+	if k == 0 {
+		if idle {
+			c.running = false
+			c.queue = nil // let a burst's backing array go
+		}
+		return nil
+	}
+	batch := make([]*write, k)
+	copy(batch, c.queue)
+	for _, w := range batch {
+		w.taken = true
+	}
+	rest := copy(c.queue, c.queue[k:])
+	clear(c.queue[rest:])
+	c.queue = c.queue[:rest]
+	return batch
+}
+
+// flight is a staged batch committing in the background.
+type flight struct {
+	b        *staged
+	appended chan struct{} // closed when the entries are appended (or failed to be): the commit is writing and syncing
+	done     chan struct{}
+	err      error // the transaction's, once done is closed
+}
+
+// drain stages and commits batches until the queue is empty and nothing is
+// committing.
+func (n *Node) drain() {
+	c := &n.committer
+	var inflight *flight
+	for {
+		if inflight != nil {
+			// Take the next batch when the committing one starts to sync,
+			// not before: it then holds what arrived meanwhile, and its
+			// staging overlaps the sync rather than the appends.
+			<-inflight.appended
+		}
+		batch := c.take(inflight == nil)
+		if batch == nil {
+			if inflight == nil {
+				return
+			}
+			n.land(inflight)
+			inflight = nil
+			continue
+		}
+		var parent *staged
+		if inflight != nil {
+			parent = inflight.b
+		}
+		b, ok := n.stage(batch, parent)
+		if inflight != nil {
+			// b was staged over inflight's writes: it stands only if they
+			// committed.
+			ok = n.land(inflight) && ok
+			inflight = nil
+		}
+		if !ok {
+			n.runBatch(batch)
+			deliver(batch)
+			continue
+		}
+		b.parent = nil // committed now
+		inflight = n.launch(b)
+	}
+}
+
+func deliver(ws []*write) {
+	for _, w := range ws {
+		close(w.done)
+	}
+}
+
+// stage runs phase 1 and 2 for batch in a read transaction, over parent
+// (the batch committing, or nil). ok is false if batch must go down the
+// plain path instead.
+func (n *Node) stage(batch []*write, parent *staged) (b *staged, ok bool) {
+	err := n.db.View(context.Background(), func(tx *boltstore.Tx) error {
+		l := tx.Log(SelfLog)
+		base := l.Size()
+		if parent != nil {
+			base = parent.base + uint64(len(parent.entries))
+		}
+		b = n.prepareBatch(l, base, parent, batch)
+		return nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	// The read transaction is over before we wait: a commit that must grow
+	// the file's memory map waits for read transactions to end.
+	if failed, _ := b.wait(); failed != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// launch commits b in the background.
+func (n *Node) launch(b *staged) *flight {
+	f := &flight{b: b, appended: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		var once sync.Once
+		appended := func() { once.Do(func() { close(f.appended) }) }
+		defer close(f.done)
+		defer appended()
+		f.err = n.db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
+			defer appended()
+			l := tx.Log(SelfLog)
+			if size := l.Size(); size != b.base {
+				return fmt.Errorf("feed has %d entries, batch staged after %d: %w", size, b.base, registry.ErrConflict)
+			}
+			_, err := b.append(l)
+			return err
+		})
+	}()
+	return f
+}
+
+// land waits for f's transaction and hands its writes their results. If
+// the transaction failed, the batch runs again down the plain path, and
+// land returns false.
+func (n *Node) land(f *flight) bool {
+	<-f.done
+	if f.err != nil {
+		n.runBatch(f.b.writes)
+		deliver(f.b.writes)
+		return false
+	}
+	for i, w := range f.b.owners {
+		w.out = f.b.entries[i]
+	}
+	deliver(f.b.writes)
+	return true
+}
+
+// runBatch commits batch in one write transaction (mutations, signatures
+// and appends) and sets each write's result. If a write fails after it
+// took a seq (its signature or its append), the transaction is rolled
+// back, that write gets its error, and the rest of the batch is run again
+// without it.
+func (n *Node) runBatch(batch []*write) {
+	for _, w := range batch {
+		w.out, w.err = registry.Entry{}, nil
+	}
+	live := batch
+	for len(live) > 0 {
+		var failed *write // failed after taking a seq
+		err := n.db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
+			l := tx.Log(SelfLog)
+			b := n.prepareBatch(l, l.Size(), nil, live)
+			var err error
+			if failed, err = b.wait(); failed != nil {
+				return err
+			}
+			failed, err = b.append(l)
+			if err == nil {
+				for i, w := range b.owners {
+					w.out = b.entries[i]
+				}
+			}
+			return err
+		})
+		if failed == nil {
+			for _, w := range live {
+				if w.err == nil {
+					w.err = err
+				}
+				if w.err != nil {
+					w.out = registry.Entry{}
+				}
+			}
+			return
+		}
+		failed.out, failed.err = registry.Entry{}, err
+		live = without(live, failed)
+	}
+}
+
+func without(ws []*write, x *write) []*write {
+	out := make([]*write, 0, len(ws)-1)
+	for _, w := range ws {
+		if w != x {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// staged is a batch after phase 1: its entries numbered from base+1, being
+// signed or signed. It is also the overlay that mutations read through.
+type staged struct {
+	writes  []*write // the whole batch, in queue order
+	base    uint64   // the feed's size before the batch
+	entries []registry.Entry
+	keys    [][]boltstore.IndexKey
+	owners  []*write          // owners[i] wrote entries[i]
+	latest  map[recordRef]int // index into entries of each record's newest version
+	parent  *staged           // the batch committing before this one, while staging
+	l       *boltstore.Log    // the store, while staging
+	jobs    []*signJob        // jobs[i] signs entries[i]
+	signing sync.WaitGroup    // the jobs not done
+}
+
+type recordRef struct {
+	kind registry.Kind
+	id   string
+}
+
+// signJob is a payload to sign and, once done, its JWS.
+type signJob struct {
+	signer  *jose.Key
+	payload []byte
+	jws     string
+	err     error
+	wg      *sync.WaitGroup // Done when the job is
+}
+
+// prepareBatch runs phase 1 for ws over l (and parent's writes), and
+// starts phase 2: GOMAXPROCS workers sign the payloads as they come. A
+// batch of one is signed inline. Call wait for the signatures.
+func (n *Node) prepareBatch(l *boltstore.Log, base uint64, parent *staged, ws []*write) *staged {
+	b := &staged{writes: ws, base: base, parent: parent, l: l,
+		entries: make([]registry.Entry, 0, len(ws)), latest: make(map[recordRef]int, len(ws))}
+	var queue chan *signJob
+	if len(ws) > 1 {
+		queue = make(chan *signJob, len(ws))
+		for range min(runtime.GOMAXPROCS(0), len(ws)) {
+			go func() {
+				for j := range queue {
+					j.sign()
+				}
+			}()
+		}
+		defer close(queue)
+	}
+	for _, w := range ws {
+		w.out, w.err = registry.Entry{}, nil
+		e, keys, payload, err := n.prepare(b, w)
+		if err != nil {
+			w.err = err
+			continue
+		}
+		b.latest[recordRef{e.Kind, e.ID}] = len(b.entries)
+		b.entries = append(b.entries, e)
+		b.keys = append(b.keys, keys)
+		b.owners = append(b.owners, w)
+		j := &signJob{signer: w.signer, payload: payload, wg: &b.signing}
+		b.jobs = append(b.jobs, j)
+		b.signing.Add(1)
+		if queue != nil {
+			queue <- j
+		} else {
+			j.sign()
+		}
+	}
+	b.l = nil
+	return b
+}
+
+// wait waits for every signature and puts them in the entries. On the
+// first that failed, it returns its write and error.
+func (b *staged) wait() (failed *write, err error) {
+	b.signing.Wait()
+	for i, j := range b.jobs {
+		if j.err != nil && failed == nil {
+			failed, err = b.owners[i], fmt.Errorf("sign %s %s: %w", b.entries[i].Kind, b.entries[i].ID, j.err)
+		}
+		b.entries[i].JWS = j.jws
+	}
+	return failed, err
+}
+
+// append appends the signed entries to l, in order. On an error, the
+// transaction must be rolled back; failed is the write to blame.
+func (b *staged) append(l *boltstore.Log) (failed *write, err error) {
+	for i, e := range b.entries {
+		if err := l.Append(e, b.keys[i]...); err != nil {
+			return b.owners[i], err
+		}
+	}
+	return nil, nil
+}
+
+func (j *signJob) sign() {
+	defer j.wg.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			j.err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	j.jws, j.err = j.signer.Sign(j.payload, EntryType)
+}
+
+// prepare runs w's mutation over b and returns the unsigned entry, numbered
+// after b's entries, with its index keys and its payload.
+func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []boltstore.IndexKey, payload []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s %s: panic in write: %v", w.kind, w.id, v)
+		}
+	}()
+	var prev *registry.Entry
+	switch p, err := b.Latest(w.kind, w.id); {
+	case err == nil:
+		prev = &p
+	case !errors.Is(err, registry.ErrNotFound):
+		return e, nil, nil, err
+	}
+	rec, keys, err := w.m(b, prev)
+	if err != nil {
+		return e, nil, nil, err
+	}
+	raw, err := registry.Canonical(rec)
+	if err != nil {
+		return e, nil, nil, fmt.Errorf("encode %s %s: %w", w.kind, w.id, err)
+	}
+	if err := checkAppendable(w.kind, w.id, keys); err != nil {
+		return e, nil, nil, err
+	}
+	e = registry.Entry{Iss: n.cfg.Jurisdiction, Seq: b.base + uint64(len(b.entries)) + 1, Kind: w.kind, ID: w.id, Ver: 1, Iat: w.iat, Record: raw}
+	if prev != nil {
+		e.Ver = prev.Ver + 1
+	}
+	payload, err = registry.EncodeEnvelope(e.Envelope())
+	if err != nil {
+		return e, nil, nil, err
+	}
+	return e, keys, payload, nil
+}
+
+// checkAppendable refuses, before the write takes a seq, what
+// boltstore.Log.Append would refuse for its kind, id or index keys (see
+// boltstore.IndexKey), so that a bad write does not cost its batch a
+// rollback.
+func checkAppendable(kind registry.Kind, id string, keys []boltstore.IndexKey) error {
+	switch {
+	case kind == "" || strings.IndexByte(string(kind), 0) >= 0:
+		return fmt.Errorf("kind %q: must be non-empty and contain no NUL: %w", kind, registry.ErrInvalid)
+	case id == "" || strings.IndexByte(id, 0) >= 0:
+		return fmt.Errorf("%s id %q: must be non-empty and contain no NUL: %w", kind, id, registry.ErrInvalid)
+	}
+	for _, k := range keys {
+		if k.Name == "" || strings.IndexByte(k.Name, 0) >= 0 || strings.IndexByte(k.Value, 0) >= 0 {
+			return fmt.Errorf("%s %s: index key %q=%q: name must be non-empty, name and value must contain no NUL: %w",
+				kind, id, k.Name, k.Value, registry.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Latest implements feedReader while b is staged: b's entries, then its
+// parent's, then the store.
+func (b *staged) Latest(kind registry.Kind, id string) (registry.Entry, error) {
+	k := recordRef{kind, id}
+	for s := b; s != nil; s = s.parent {
+		if i, ok := s.latest[k]; ok {
+			return s.entries[i], nil
+		}
+	}
+	return b.l.Latest(kind, id)
+}
