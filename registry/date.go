@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -67,7 +66,15 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.y, int(d.m), d.d)
+	return string(d.appendTo(make([]byte, 0, 10)))
+}
+
+// appendTo appends YYYY-MM-DD (years 0 to 9999, as ParseDate allows less).
+func (d Date) appendTo(b []byte) []byte {
+	y := d.y
+	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(d.m)/10), byte('0'+int(d.m)%10), '-', byte('0'+d.d/10), byte('0'+d.d%10))
+	return b
 }
 
 // Compare returns -1, 0 or +1.
@@ -141,4 +148,12 @@ func (d *Date) UnmarshalText(b []byte) error {
 
 // MarshalJSON writes "" for the zero date so that omitempty-free structs
 // stay readable; use `omitzero` on optional fields.
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte(`""`), nil
+	}
+	b := make([]byte, 0, 12)
+	b = append(b, '"')
+	b = d.appendTo(b)
+	return append(b, '"'), nil
+}

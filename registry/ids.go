@@ -124,11 +124,13 @@ func CertificateID(cp, number string) string { return cp + "-" + number }
 // prefix search: accents removed, lower case, runs of space and punctuation
 // folded to one space, trimmed. "Béton  Québec Ltée." -> "beton quebec ltee".
 func FoldName(s string) string {
-	// A transform.Chain keeps state: each call gets its own.
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
+	out := s
+	if !isASCII(s) {
+		// A transform.Chain keeps state: each call gets its own.
+		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		if o, _, err := transform.String(t, s); err == nil {
+			out = o
+		}
 	}
 	var b strings.Builder
 	space := false
@@ -144,4 +146,13 @@ func FoldName(s string) string {
 		space = true
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -126,8 +126,17 @@ func (n *Node) Authenticate(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, fmt.Errorf("no bearer token: %w", registry.ErrUnauthenticated)
 	}
+	now := n.cfg.Now()
+	// A token verified before is not verified again, but its validity
+	// period is checked on every use.
+	if ct, ok := n.tokens.get(token); ok {
+		if now.Unix() >= ct.exp || now.Add(jose.JWTSkew).Unix() < ct.nbf {
+			return Principal{}, fmt.Errorf("bearer token expired or not yet valid: %w", registry.ErrUnauthenticated)
+		}
+		return ct.p, nil
+	}
 	var c TokenClaims
-	if err := n.PublicKeys().VerifyJWT(token, n.cfg.Now(), string(n.cfg.Jurisdiction), Audience, &c); err != nil {
+	if err := n.PublicKeys().VerifyJWT(token, now, string(n.cfg.Jurisdiction), Audience, &c); err != nil {
 		return Principal{}, fmt.Errorf("bearer token: %v: %w", err, registry.ErrUnauthenticated)
 	}
 	p := Principal{Subject: c.Sub, Role: c.Role, CP: c.CP, Scopes: strings.Fields(c.Scope)}
@@ -137,5 +146,12 @@ func (n *Node) Authenticate(token string) (Principal, error) {
 	default:
 		return Principal{}, fmt.Errorf("bearer token: unknown role %q: %w", c.Role, registry.ErrUnauthenticated)
 	}
+	n.tokens.put(token, cachedToken{p: p, exp: c.Exp, nbf: c.Nbf})
 	return p, nil
+}
+
+// cachedToken is a verified bearer token's principal and validity period.
+type cachedToken struct {
+	p        Principal
+	exp, nbf int64
 }

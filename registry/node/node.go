@@ -39,6 +39,35 @@ type Node struct {
 	keys *jose.Keyring
 
 	committer committer // the write pipeline (pipeline.go)
+
+	certs  boundedCache[uint64, registry.Certificate] // decoded certificates of the own feed, by seq
+	tokens boundedCache[string, cachedToken]          // verified bearer tokens
+}
+
+// boundedCache is a small concurrency-safe map that forgets everything
+// when it reaches its bound: enough for values that never change (an
+// entry at a seq) or that are rechecked on every hit (a token's expiry).
+type boundedCache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]V
+}
+
+const cacheBound = 4096
+
+func (c *boundedCache[K, V]) get(k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *boundedCache[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= cacheBound {
+		c.m = make(map[K]V)
+	}
+	c.m[k] = v
 }
 
 // New returns the node over db, signing with keys. It publishes a key
@@ -73,10 +102,26 @@ func (n *Node) Today() registry.Date { return TodayIn(n.cfg.Jurisdiction, n.cfg.
 
 // TodayIn returns the calendar date of t in jurisdiction j's zone.
 func TodayIn(j registry.Jurisdiction, t time.Time) registry.Date {
-	if loc, err := time.LoadLocation(j.Zone()); err == nil {
+	if loc := zone(j); loc != nil {
 		t = t.In(loc)
 	}
 	return registry.DateOf(t)
+}
+
+// zones caches each jurisdiction's *time.Location: time.LoadLocation reads
+// the zone database on every call.
+var zones sync.Map // registry.Jurisdiction -> *time.Location
+
+func zone(j registry.Jurisdiction) *time.Location {
+	if loc, ok := zones.Load(j); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(j.Zone())
+	if err != nil || j.Zone() == "" {
+		return nil
+	}
+	zones.Store(j, loc)
+	return loc
 }
 
 // DB returns the node's store (the federation layer keeps its replicas there).

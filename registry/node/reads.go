@@ -34,9 +34,14 @@ type CertificateView struct {
 }
 
 func (n *Node) view(e registry.Entry, asOf registry.Date) (CertificateView, error) {
-	c, err := decode[registry.Certificate](e)
-	if err != nil {
-		return CertificateView{}, err
+	// An entry never changes, so its decoded record is cached by seq.
+	c, ok := n.certs.get(e.Seq)
+	if !ok {
+		var err error
+		if c, err = decode[registry.Certificate](e); err != nil {
+			return CertificateView{}, err
+		}
+		n.certs.put(e.Seq, c)
 	}
 	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: c.StatusOn(asOf)}, nil
 }
