@@ -124,6 +124,9 @@ func CertificateID(cp, number string) string { return cp + "-" + number }
 // prefix search: accents removed, lower case, runs of space and punctuation
 // folded to one space, trimmed. "Béton  Québec Ltée." -> "beton quebec ltee".
 func FoldName(s string) string {
+	// Invalid UTF-8 would make the transform fail half way: such bytes
+	// are separators, like punctuation.
+	s = strings.ToValidUTF8(s, " ")
 	out := s
 	if !isASCII(s) {
 		// A transform.Chain keeps state: each call gets its own.
