@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"math/bits"
+	"github.com/corfed/corfed/registry/logproof/rfc9162"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -333,7 +333,16 @@ func TestCheckpointConcurrent(t *testing.T) {
 // Merkle tree hash of §2.1.1 and the verification algorithms of §2.1.3.2
 // and §2.1.4.2, written from the RFC's text.
 
-type rfcHash = [32]byte
+// The independent RFC 9162 checker (never tlog).
+type rfcHash = rfc9162.Hash
+
+var (
+	rfcLeaf              = rfc9162.Leaf
+	rfcNode              = rfc9162.Node
+	rfcMTH               = rfc9162.MTH
+	rfcVerifyInclusion   = rfc9162.VerifyInclusion
+	rfcVerifyConsistency = rfc9162.VerifyConsistency
+)
 
 func toRFC(hs []tlog.Hash) []rfcHash {
 	out := make([]rfcHash, len(hs))
@@ -341,94 +350,6 @@ func toRFC(hs []tlog.Hash) []rfcHash {
 		out[i] = h
 	}
 	return out
-}
-
-func rfcNode(l, r rfcHash) rfcHash {
-	return sha256.Sum256(append(append([]byte{0x01}, l[:]...), r[:]...))
-}
-
-// rfcMTH is MTH(D[n]) over leaf hashes: k is the largest power of two
-// smaller than n.
-func rfcMTH(leaves []rfcHash) rfcHash {
-	switch n := len(leaves); n {
-	case 0:
-		return sha256.Sum256(nil)
-	case 1:
-		return leaves[0]
-	default:
-		k := 1
-		for k<<1 < n {
-			k <<= 1
-		}
-		return rfcNode(rfcMTH(leaves[:k]), rfcMTH(leaves[k:]))
-	}
-}
-
-// rfcVerifyInclusion is §2.1.3.2.
-func rfcVerifyInclusion(leafIndex, treeSize uint64, hash rfcHash, path []rfcHash, root rfcHash) bool {
-	if leafIndex >= treeSize {
-		return false
-	}
-	fn, sn, r := leafIndex, treeSize-1, hash
-	for _, p := range path {
-		if sn == 0 {
-			return false
-		}
-		if fn&1 == 1 || fn == sn {
-			r = rfcNode(p, r)
-			for fn&1 == 0 && fn != 0 {
-				fn >>= 1
-				sn >>= 1
-			}
-		} else {
-			r = rfcNode(r, p)
-		}
-		fn >>= 1
-		sn >>= 1
-	}
-	return sn == 0 && r == root
-}
-
-// rfcVerifyConsistency is §2.1.4.2; for first == second, which that
-// algorithm does not cover (its step 1 fails an empty path, while §2.1.4.1
-// makes PROOF(n, D[n]) empty), it checks what the empty proof claims.
-func rfcVerifyConsistency(first, second uint64, firstHash, secondHash rfcHash, path []rfcHash) bool {
-	if first == 0 || first > second {
-		return false
-	}
-	if first == second {
-		return len(path) == 0 && firstHash == secondHash
-	}
-	if len(path) == 0 {
-		return false
-	}
-	if bits.OnesCount64(first) == 1 {
-		path = append([]rfcHash{firstHash}, path...)
-	}
-	fn, sn := first-1, second-1
-	for fn&1 == 1 {
-		fn >>= 1
-		sn >>= 1
-	}
-	fr, sr := path[0], path[0]
-	for _, c := range path[1:] {
-		if sn == 0 {
-			return false
-		}
-		if fn&1 == 1 || fn == sn {
-			fr = rfcNode(c, fr)
-			sr = rfcNode(c, sr)
-			for fn&1 == 0 && fn != 0 {
-				fn >>= 1
-				sn >>= 1
-			}
-		} else {
-			sr = rfcNode(sr, c)
-		}
-		fn >>= 1
-		sn >>= 1
-	}
-	return fr == firstHash && sr == secondHash && sn == 0
 }
 
 // interleave runs baseline and subject b.N times each, alternating in
