@@ -121,7 +121,7 @@ func TestServe(t *testing.T) {
 	}
 	size := h.FeedSize
 	var rec struct{ Decision struct{ Outcome string } }
-	get(url+"/v1/recognition?bn=812345676&host=CA-AB&sector=construction", &rec)
+	get(url+"/v1/recognition?bn=812345676&host=CA-AB&sector=construction&on=2026-11-25", &rec)
 	if rec.Decision.Outcome != "recognized" {
 		t.Errorf("recognition on the seeded node: got %q, want recognized", rec.Decision.Outcome)
 	}
