@@ -38,7 +38,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) {
-		return &huma.ErrorModel{Status: 499, Title: "Client closed request"}
+		// The client has gone; nobody reads this, but it is not a 500.
+		return &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Request cancelled", Detail: "the request was cancelled before the node answered"}
 	}
 	for _, k := range kinds {
 		if !errors.Is(err, k.kind) {

@@ -171,7 +171,11 @@ func candidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, e
 	}
 	ids = dedupe(sets[0])
 	for _, s := range sets[1:] {
-		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(s, id) })
+		in := make(map[string]bool, len(s))
+		for _, id := range s {
+			in[id] = true
+		}
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !in[id] })
 	}
 	return ids, false, nil
 }
