@@ -228,3 +228,69 @@ func BenchmarkLogCostVsSign(b *testing.B) {
 	b.ReportMetric(float64(signNs.Nanoseconds())/float64(n), "sign-ns/entry")
 	b.ReportMetric(float64(logNs)/float64(signNs), "x-of-sign")
 }
+
+// BenchmarkMarginalLogCost measures what the Merkle log adds to a real
+// Append (hashing and storing the hashes, in the same transaction as the
+// entry, 1000 entries a transaction as group commit makes them), against
+// signing the same entry, all in one run: appends with and without the
+// log alternate in blocks. Target: <= 0.1x of the signature.
+func BenchmarkMarginalLogCost(b *testing.B) {
+	key, err := jose.GenerateKey(jose.EdDSA, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte(`{"iss":"CA-AB","seq":1,"kind":"certificate","id":"ACSA-20250417","ver":1,"iat":1795608000,"record":{"note":"` +
+		strings.Repeat("x", 700) + `"}}`)
+	jws, err := key.Sign(payload, "corfed-entry+jws")
+	if err != nil {
+		b.Fatal(err)
+	}
+	open := func(name string) *DB {
+		db, err := Open(filepath.Join(b.TempDir(), name), Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	}
+	with, without := open("with.db"), open("without.db")
+	appendBlock := func(db *DB, n int) time.Duration {
+		start := time.Now()
+		err := db.UpdateAlone(bg, func(tx *Tx) error {
+			l := tx.Log("self")
+			for range n {
+				seq := l.Size() + 1
+				e := registry.Entry{Iss: "CA-AB", Seq: seq, Kind: registry.KindCertificate, ID: fmt.Sprintf("C%08d", seq), Ver: 1, Record: payload, JWS: jws}
+				if err := l.Append(e, IndexKey{"number", e.ID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	const block = 1000
+	var tWith, tWithout, tSign time.Duration
+	n := 0
+	for done := 0; done < b.N; done += block {
+		tWith += appendBlock(with, block)
+		withoutMerkleLog = true
+		tWithout += appendBlock(without, block)
+		withoutMerkleLog = false
+		start := time.Now()
+		for range block {
+			if _, err := key.Sign(payload, "corfed-entry+jws"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tSign += time.Since(start)
+		n += block
+	}
+	marginal := float64((tWith - tWithout).Nanoseconds()) / float64(n)
+	b.ReportMetric(marginal, "log-ns/entry")
+	b.ReportMetric(float64(tSign.Nanoseconds())/float64(n), "sign-ns/entry")
+	b.ReportMetric(marginal/(float64(tSign.Nanoseconds())/float64(n)), "x-of-sign")
+}

@@ -86,6 +86,10 @@ func (l *Log) bucketHashReader(b *bbolt.Bucket) tlog.HashReader {
 		out := make([]tlog.Hash, len(indexes))
 		var k [8]byte
 		for i, idx := range indexes {
+			if h, ok := l.written[idx]; ok {
+				out[i] = h
+				continue
+			}
 			var v []byte
 			level, pos := 0, int64(0)
 			if b != nil && idx >= 0 {
