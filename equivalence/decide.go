@@ -709,27 +709,10 @@ func pickRule(rules []registry.EquivalencyRule, sector string) *registry.Equival
 // Certificate.StatusOn also says. A certificate with no History is taken to
 // be in its current Status from its issue date, active when Status is empty.
 func CertificateStatusOn(c *registry.Certificate, d registry.Date) string {
-	if d.Before(c.IssuedOn) {
-		return StatusNotIssued
+	if st := c.StatusOn(d); st != "" {
+		return st
 	}
-	st := c.Status
-	if len(c.History) == 0 {
-		if st == "" {
-			st = registry.StatusActive
-		}
-	} else if s, ok := statusAt(c.History, d); ok {
-		st = s
-	} else {
-		return StatusNotIssued
-	}
-	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) {
-		switch st {
-		case registry.StatusCancelled, registry.StatusRevoked, registry.StatusSuperseded:
-			return st
-		}
-		return registry.StatusExpired
-	}
-	return st
+	return StatusNotIssued
 }
 
 // EquivalencyStatusOn returns e's status on date d in IAF's vocabulary

@@ -93,6 +93,34 @@ func TestStatusOn(t *testing.T) {
 	}
 }
 
+func TestStatusOnEdges(t *testing.T) {
+	d := registry.MustDate
+	tests := []struct {
+		name string
+		c    registry.Certificate
+		on   string
+		want string
+	}{
+		{"history starts after issue: not yet recorded",
+			registry.Certificate{IssuedOn: d("2026-01-10"), History: []registry.StatusChange{{Status: "active", On: d("2026-02-01")}}}, "2026-01-20", ""},
+		{"unsorted history from a peer",
+			registry.Certificate{IssuedOn: d("2026-01-10"), History: []registry.StatusChange{{Status: "suspended", On: d("2026-06-01")}, {Status: "active", On: d("2026-01-10")}}}, "2026-07-01", "suspended"},
+		{"two changes on one day: the later listed",
+			registry.Certificate{IssuedOn: d("2026-01-10"), History: []registry.StatusChange{{Status: "active", On: d("2026-01-10")}, {Status: "revoked", On: d("2026-01-10")}}}, "2026-01-10", "revoked"},
+		{"no history: the status field",
+			registry.Certificate{IssuedOn: d("2026-01-10"), Status: "suspended"}, "2026-03-01", "suspended"},
+		{"revoked stays revoked after expiry",
+			registry.Certificate{IssuedOn: d("2026-01-10"), ExpiresOn: d("2027-01-10"), History: []registry.StatusChange{{Status: "revoked", On: d("2026-01-10")}}}, "2028-01-01", "revoked"},
+		{"suspended becomes expired after expiry",
+			registry.Certificate{IssuedOn: d("2026-01-10"), ExpiresOn: d("2027-01-10"), History: []registry.StatusChange{{Status: "suspended", On: d("2026-01-10")}}}, "2027-01-11", "expired"},
+	}
+	for _, tc := range tests {
+		if got := tc.c.StatusOn(d(tc.on)); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestTransition(t *testing.T) {
 	tests := []struct {
 		from, action, want string

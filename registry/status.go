@@ -1,29 +1,48 @@
 package registry
 
 // StatusOn returns the certificate's status on calendar date d as this
-// version of the record knows it: "" before it was issued, then the last
-// history step taking effect on or before d, and StatusExpired after
-// ExpiresOn (a certificate is valid through its expiry date) unless it had
-// already ended otherwise.
+// version of the record knows it: "" before it was issued or before its
+// first recorded status; then the status of the last history step taking
+// effect on or before d (the later one of two on the same day), whatever
+// the order the steps are listed in; with no history at all, Status
+// (active when empty). After ExpiresOn (a certificate is valid through its
+// expiry date) it is StatusExpired unless it had already ended otherwise
+// (cancelled, revoked, superseded). Reads and recognition decisions both
+// use this one definition.
 func (c Certificate) StatusOn(d Date) string {
 	if d.Before(c.IssuedOn) {
 		return ""
 	}
-	st := StatusActive
-	for _, h := range c.History {
-		if h.On.After(d) {
-			break
+	st := c.Status
+	if len(c.History) == 0 {
+		if st == "" {
+			st = StatusActive
 		}
-		st = h.Status
+	} else {
+		var best Date
+		found := false
+		for i := range c.History {
+			h := &c.History[i]
+			if h.On.After(d) {
+				continue
+			}
+			if !found || !h.On.Before(best) {
+				best, st, found = h.On, h.Status, true
+			}
+		}
+		if !found {
+			return ""
+		}
 	}
-	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) && (st == StatusActive || st == StatusSuspended || st == StatusPending) {
+	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) {
+		switch st {
+		case StatusCancelled, StatusRevoked, StatusSuperseded:
+			return st
+		}
 		return StatusExpired
 	}
 	return st
 }
-
-// ActiveOn reports whether the certificate is active on d.
-func (c Certificate) ActiveOn(d Date) bool { return c.StatusOn(d) == StatusActive }
 
 // Terminal reports whether no further status change may follow status s.
 func Terminal(s string) bool {
