@@ -149,36 +149,16 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 }
 
 func searchLog(lg *boltstore.Log, iss registry.Jurisdiction, q SearchQuery) ([]Found, error) {
-	var refs []boltstore.RecordRef
-	var err error
-	switch {
-	case q.BN != "":
-		refs, err = lg.Lookup("bn", q.BN, false, 10*node.MaxLimit)
-	case q.Number != "":
-		refs, err = lg.Lookup("number", strings.ToLower(q.Number), false, 10*node.MaxLimit)
-	default:
-		var emps []boltstore.RecordRef
-		emps, err = lg.Lookup("name", registry.FoldName(q.Name), true, 10*node.MaxLimit)
-		for _, e := range emps {
-			if err != nil || e.Kind != registry.KindEmployer {
-				continue
-			}
-			var more []boltstore.RecordRef
-			more, err = lg.Lookup("bn", e.ID, false, 10*node.MaxLimit)
-			refs = append(refs, more...)
-		}
-	}
+	ids, _, err := node.CandidateCertificates(lg, node.Query{BN: q.BN, Number: q.Number, Name: q.Name})
 	if err != nil {
 		return nil, err
 	}
 	var out []Found
-	seen := map[string]bool{}
-	for _, r := range refs {
-		if r.Kind != registry.KindCertificate || seen[r.ID] || len(out) >= q.Limit {
-			continue
+	for _, id := range ids {
+		if len(out) >= q.Limit {
+			break
 		}
-		seen[r.ID] = true
-		e, err := lg.Latest(r.Kind, r.ID)
+		e, err := lg.Latest(registry.KindCertificate, id)
 		if errors.Is(err, registry.ErrNotFound) {
 			continue
 		}

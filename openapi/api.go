@@ -3,6 +3,7 @@ package openapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -59,7 +60,7 @@ func PrincipalOf(ctx context.Context) node.Principal { return principalOf(ctx) }
 // NewConfig returns the huma configuration corfed serves: OpenAPI 3.1 at
 // /openapi.json, no $schema links in bodies, unknown query parameters
 // refused, bearer security documented.
-func NewConfig(j registry.Jurisdiction) huma.Config {
+func NewConfig() huma.Config {
 	cfg := huma.DefaultConfig("corfed registry node", Version)
 	cfg.CreateHooks = nil // no $schema member or Link header in responses
 	cfg.DocsPath = ""     // served by docsHandler, with local assets
@@ -72,7 +73,6 @@ func NewConfig(j registry.Jurisdiction) huma.Config {
 			Description: "A token from `corfed token`: the program administrator, or a certifying partner."},
 	}
 	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[registry.Date](), reflect.TypeFor[dateSchema]())
-	_ = j
 	return cfg
 }
 
@@ -90,7 +90,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	s := &server{node: cfg.Node, log: cfg.Logger}
 	r := chi.NewMux()
 	r.Use(recoverer(cfg.Logger), limitBody(MaxBodyBytes))
-	api := humachi.New(r, NewConfig(cfg.Node.Jurisdiction()))
+	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
@@ -138,7 +138,7 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > max {
 				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large",
-					"bodies are limited to 65536 bytes")
+					fmt.Sprintf("bodies are limited to %d bytes", max))
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -71,7 +71,7 @@ func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateVi
 	var out []CertificateView
 	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
 		l := tx.Log(SelfLog)
-		ids, all, err := candidateCertificates(l, q)
+		ids, all, err := CandidateCertificates(l, q)
 		if err != nil {
 			return err
 		}
@@ -124,9 +124,11 @@ func matches(v CertificateView, q Query) bool {
 	return true
 }
 
-// candidateCertificates narrows a query through the indexes; all=true means
-// no index applies and every certificate is a candidate.
-func candidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, err error) {
+// CandidateCertificates narrows a query's BN, Number and Name through the
+// index keys IndexKeys gives (in the node's own feed or a replica): the ids
+// of the certificates that can match. all=true means no index applies and
+// every certificate is a candidate.
+func CandidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, err error) {
 	var sets [][]string
 	add := func(refs []boltstore.RecordRef, kind registry.Kind) []string {
 		var s []string
