@@ -3,9 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
-	"weak"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -37,7 +35,7 @@ func (n *Node) Checkpoint(ctx context.Context) (logproof.Signed, error) {
 		return logproof.Signed{}, err
 	}
 	key := n.ActiveKey()
-	c := n.checkpoints()
+	c := &n.checkpoint
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.last.JWS != "" && c.kid == key.KID &&
@@ -139,23 +137,4 @@ type checkpointCache struct {
 	mu   sync.Mutex
 	last logproof.Signed
 	kid  string
-}
-
-// checkpointCaches maps weak.Pointer[Node] to *checkpointCache. It lives
-// beside Node, not in it, only because node.go is not this file's to
-// change; an entry goes when its node is collected. (A field of Node would
-// do the same with less machinery.)
-var checkpointCaches sync.Map
-
-// checkpoints returns n's checkpoint cache.
-func (n *Node) checkpoints() *checkpointCache {
-	wp := weak.Make(n)
-	if c, ok := checkpointCaches.Load(wp); ok {
-		return c.(*checkpointCache)
-	}
-	c, loaded := checkpointCaches.LoadOrStore(wp, &checkpointCache{})
-	if !loaded {
-		runtime.AddCleanup(n, func(wp weak.Pointer[Node]) { checkpointCaches.Delete(wp) }, wp)
-	}
-	return c.(*checkpointCache)
 }

@@ -42,6 +42,8 @@ type Node struct {
 
 	certs  boundedCache[uint64, registry.Certificate] // decoded certificates of the own feed, by seq
 	tokens boundedCache[string, cachedToken]          // verified bearer tokens
+
+	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
 }
 
 // boundedCache is a small concurrency-safe map that forgets everything
