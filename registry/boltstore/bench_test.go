@@ -180,16 +180,7 @@ func BenchmarkHashing(b *testing.B) {
 // (tlog.StoredHashes and its one bbolt put, as Append does it) with the
 // cost of signing that entry, in the same run. Target: <= 0.1x.
 func BenchmarkLogCostVsSign(b *testing.B) {
-	key, err := jose.GenerateKey(jose.EdDSA, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	payload := []byte(`{"iss":"CA-AB","seq":1,"kind":"certificate","id":"ACSA-20250417","ver":1,"iat":1795608000,"record":{"note":"` +
-		strings.Repeat("x", 700) + `"}}`)
-	jws, err := key.Sign(payload, "corfed-entry+jws")
-	if err != nil {
-		b.Fatal(err)
-	}
+	key, payload, jws := signedEntry(b)
 	raw, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bbolt.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -235,16 +226,7 @@ func BenchmarkLogCostVsSign(b *testing.B) {
 // signing the same entry, all in one run: appends with and without the
 // log alternate in blocks. Target: <= 0.1x of the signature.
 func BenchmarkMarginalLogCost(b *testing.B) {
-	key, err := jose.GenerateKey(jose.EdDSA, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	payload := []byte(`{"iss":"CA-AB","seq":1,"kind":"certificate","id":"ACSA-20250417","ver":1,"iat":1795608000,"record":{"note":"` +
-		strings.Repeat("x", 700) + `"}}`)
-	jws, err := key.Sign(payload, "corfed-entry+jws")
-	if err != nil {
-		b.Fatal(err)
-	}
+	key, payload, jws := signedEntry(b)
 	open := func(name string) *DB {
 		db, err := Open(filepath.Join(b.TempDir(), name), Options{NoSync: true})
 		if err != nil {
@@ -293,4 +275,19 @@ func BenchmarkMarginalLogCost(b *testing.B) {
 	b.ReportMetric(marginal, "log-ns/entry")
 	b.ReportMetric(float64(tSign.Nanoseconds())/float64(n), "sign-ns/entry")
 	b.ReportMetric(marginal/(float64(tSign.Nanoseconds())/float64(n)), "x-of-sign")
+}
+
+// signedEntry returns a key and a typical ~1.1 KB entry JWS it signed.
+func signedEntry(b *testing.B) (*jose.Key, []byte, string) {
+	key, err := jose.GenerateKey(jose.EdDSA, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte(`{"iss":"CA-AB","seq":1,"kind":"certificate","id":"ACSA-20250417","ver":1,"iat":1795608000,"record":{"note":"` +
+		strings.Repeat("x", 700) + `"}}`)
+	jws, err := key.Sign(payload, "corfed-entry+jws")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return key, payload, jws
 }
