@@ -127,6 +127,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	var to tileOptions
+	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
+	fl.Uint64Var(&to.SnapshotEvery, "snapshot-every", 0, "with --tiles: write snapshot/<size>.jsonl.gz every this many entries (0: never)")
+	fl.Uint64Var(&to.DeltaEvery, "delta-every", 0, "with --tiles: write delta/<from>-<to>.jsonl.gz every this many entries (0: never)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -155,6 +159,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
 		return err
 	}
+	stopTiles, err := startTiles(ctx, n, to, log)
+	if err != nil {
+		return err
+	}
+	defer stopTiles()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
