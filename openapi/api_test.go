@@ -60,8 +60,10 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
 	return openapi.New(openapi.Config{Node: n.Node,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}})
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {

@@ -99,7 +99,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, d.url), log) }(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
@@ -240,9 +240,10 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	return nodes, nil
 }
 
-func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
 	var rest []string
@@ -257,7 +258,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -267,7 +268,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
+		fmt.Fprintln(stderr, "usage: corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]")
 		return errUsage
 	}
 	token := proofArg
@@ -281,6 +282,9 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {
 		return err
+	}
+	if isPass(token) {
+		return verifyPass(ctx, token, trust, pf, stdout)
 	}
 	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
 	if err != nil {

@@ -127,6 +127,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	publicURL := fl.String("public-url", "", "the node's public base URL, written into passes (their status list URL); default: its URL in the federation file, else http://ADDR")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -159,7 +160,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	h := handler(n, fed, log)
+	base := *publicURL
+	if base == "" && trust != nil {
+		if m, ok := trust.Member(n.Jurisdiction()); ok {
+			base = m.URL
+		}
+	}
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	h := handler(n, fed, log, base)
 	go fed.Run(ctx)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
@@ -167,10 +177,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, and the cross-jurisdiction lookups.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
+// peers, the cross-jurisdiction lookups, and passes; baseURL is the node's
+// public URL (passes carry its status list URL).
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, baseURL string) http.Handler {
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: baseURL})
 	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
