@@ -136,9 +136,13 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > max {
+			limit := max
+			if bulkPaths[r.URL.Path] {
+				limit = BulkBodyBytes
+			}
+			if r.ContentLength > limit {
 				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large",
-					fmt.Sprintf("bodies are limited to %d bytes", max))
+					fmt.Sprintf("bodies are limited to %d bytes", limit))
 				return
 			}
 			next.ServeHTTP(w, r)

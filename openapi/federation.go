@@ -112,6 +112,8 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				}
 				return &bodyOut[VerifyOut]{VerifyOut{Valid: true, Claims: &c}}, nil
 			})
+
+		registerMatch(api, h, l)
 	}
 }
 

@@ -26,6 +26,9 @@ func employerKeys(e registry.Employer) []boltstore.IndexKey {
 	for _, o := range e.OperatingNames {
 		keys = append(keys, boltstore.IndexKey{Name: "name", Value: registry.FoldName(o)})
 	}
+	for _, a := range e.WCBAccounts {
+		keys = append(keys, boltstore.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
+	}
 	return keys
 }
 
@@ -86,7 +89,11 @@ type NewCertificate struct {
 }
 
 func certKeys(c registry.Certificate) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	keys := []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	for _, a := range c.WCBAccounts {
+		keys = append(keys, boltstore.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
+	}
+	return keys
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
