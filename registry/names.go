@@ -71,3 +71,15 @@ func FoldWCB(s string) string {
 	}
 	return b.String()
 }
+
+// ValidCode reports whether s may be a CP id (CodePattern).
+func ValidCode(s string) bool { return codeRE.MatchString(s) }
+
+// ValidNumber reports whether s may be a certificate number (NumberPattern).
+func ValidNumber(s string) bool { return numberRE.MatchString(s) }
+
+// ValidWCBNumber reports whether s may be a WCB account number.
+func ValidWCBNumber(s string) bool { return wcbRE.MatchString(s) }
+
+// CheckIndustryCode validates one industry code, as records carry them.
+func CheckIndustryCode(field, s string) error { return checkIndustryCode(field, s) }
