@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // AgreementType is the typ header of a party's signature on agreement terms.
@@ -29,7 +28,7 @@ func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.Hos
 	if r.Jurisdiction != n.cfg.Jurisdiction {
 		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
 	}
-	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return r, nil, nil
 	})
 }
@@ -94,7 +93,7 @@ func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.Agr
 		sigs = append(sigs, s)
 	}
 	a := registry.Agreement{Terms: t, Signatures: sigs}
-	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return a, nil, nil
 	})
 }
