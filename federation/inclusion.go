@@ -194,7 +194,7 @@ func (l *Lookups) historyOf(ctx context.Context, log string, q equivalence.Quest
 		seen := map[registry.Ref]bool{}
 		for _, e := range ev {
 			switch e.Kind {
-			case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+			case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
 			default:
 				continue
 			}

@@ -81,6 +81,7 @@ type agreementGroup struct {
 	fact     equivalence.AgreementFact // Ref: the copy chosen as evidence
 	jws      string                    // that copy's entry JWS
 	partySig map[registry.Jurisdiction]string
+	party    map[registry.Jurisdiction]partyCopy // each party's own copy, when it published one
 }
 
 func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
@@ -148,6 +149,7 @@ func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
 		payload, _ := terms.SigningPayload()
 		g := agreementGroup{partySig: map[registry.Jurisdiction]string{}}
 		for _, c := range copies {
+			g.noteCopy(c.e, c.a)
 			for _, s := range c.a.Signatures {
 				party := registry.Jurisdiction(s.Party)
 				if _, done := g.partySig[party]; done || !terms.HasParty(party) {
@@ -173,6 +175,7 @@ func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
 			}
 		}
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
+		g.fact.WithdrawnOn, g.fact.WithdrawnBy = g.withdrawal()
 		g.jws = pick.e.JWS
 		rc.agreements = append(rc.agreements, g)
 	}
@@ -402,6 +405,15 @@ func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equival
 				return err
 			}
 			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
+		case registry.KindLetter:
+			var v registry.Letter
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			if v.Host != iss {
+				continue
+			}
+			f.Letters = append(f.Letters, equivalence.LetterFact{Letter: v, Ref: e.Ref()})
 		default:
 			continue
 		}
