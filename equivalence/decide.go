@@ -148,7 +148,8 @@ const (
 type decider struct {
 	q     Question
 	f     *Facts
-	rules int // index of the host rules in force on q.On, or -1
+	rules int  // index of the host rules in force on q.On, or -1
+	fr    bool // write the sentences in French (q.Lang)
 	// rulesNote is a finding about host rules that did not count (issuer
 	// mismatch, invalid), reported if the ISO basis needed them.
 	rulesNote finding
@@ -209,10 +210,10 @@ func Decide(q Question, f Facts) Decision {
 	if err := q.Validate(); err != nil {
 		return Decision{
 			Outcome: NotRecognized,
-			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: "The question is invalid: " + err.Error() + "."}},
+			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: pick(q.Lang == French, "The question is invalid: ", "La question est invalide : ") + err.Error() + "."}},
 		}
 	}
-	d := decider{q: q, f: &f, rules: -1}
+	d := decider{q: q, f: &f, rules: -1, fr: q.Lang == French}
 	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 	d.pickHostRules()
 	nCert := d.certificates()

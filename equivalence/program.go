@@ -205,14 +205,18 @@ func (d *decider) programEvidence(ev []registry.Ref) []registry.Ref {
 func (d *decider) programSummary() string {
 	b := &d.best
 	s := ""
+	h := string(d.q.Host)
 	for _, k := range b.succ {
 		t := &d.f.Agreements[k].Agreement.Terms
-		s += ", carried on without a break from " + date(t.EffectiveFrom) + " by its revision " + t.ID +
-			" (same terms for " + string(d.q.Host) + ", signed by every party)"
+		s += pick(d.fr, ", carried on without a break from "+date(t.EffectiveFrom)+" by its revision "+t.ID+
+			" (same terms for "+h+", signed by every party)",
+			", prolongée sans interruption à partir du "+date(t.EffectiveFrom)+" par sa révision "+t.ID+
+				" (mêmes conditions pour "+h+", signée par toutes les parties)")
 	}
 	if b.letter >= 0 {
 		l := &d.f.Letters[b.letter].Letter
-		s += ", by " + string(l.Host) + "'s " + l.Kind + " letter " + l.ID + " issued on " + date(l.IssuedOn)
+		s += pick(d.fr, ", by "+string(l.Host)+"'s "+l.Kind+" letter "+l.ID+" issued on "+date(l.IssuedOn),
+			", par la lettre ("+l.Kind+") "+l.ID+" de "+string(l.Host)+" délivrée le "+date(l.IssuedOn))
 	}
 	return s
 }
@@ -223,11 +227,14 @@ func (d *decider) programLimitText(w limit) (string, bool) {
 	switch w {
 	case limitLetter:
 		l := &d.f.Letters[b.letter].Letter
-		return "the expiry of letter " + l.ID + " (the earlier of the certificate's expiry and " + string(l.Host) +
-			"'s cap counted from the letter's issue date, " + date(l.IssuedOn) + ")", true
+		return pick(d.fr, "the expiry of letter "+l.ID+" (the earlier of the certificate's expiry and "+string(l.Host)+
+			"'s cap counted from the letter's issue date, "+date(l.IssuedOn)+")",
+			"date d'expiration de la lettre "+l.ID+" (la plus proche de l'expiration du certificat et du plafond de "+string(l.Host)+
+				", compté à partir de la date de délivrance de la lettre, le "+date(l.IssuedOn)+")"), true
 	case limitWorkStarted:
 		l := &d.f.Letters[b.letter].Letter
-		return "the day before work started in " + string(l.Host) + " (" + date(l.WorkStartedOn) + "), which voids letter " + l.ID, true
+		return pick(d.fr, "the day before work started in "+string(l.Host)+" ("+date(l.WorkStartedOn)+"), which voids letter "+l.ID,
+			"veille du début des travaux dans "+string(l.Host)+" ("+date(l.WorkStartedOn)+"), qui annule la lettre "+l.ID), true
 	}
 	return "", false
 }
@@ -244,17 +251,24 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 	switch x.code {
 	case ReasonAgreementWithdrawn:
 		af := &d.f.Agreements[x.agr]
-		r.Text = capAgreementName(&af.Agreement.Terms) + " no longer counts from " + date(af.WithdrawnOn) + ": " +
-			string(af.WithdrawnBy) + " withdrew from it."
+		id, w, by := af.Agreement.Terms.ID, date(af.WithdrawnOn), string(af.WithdrawnBy)
+		r.Text = pick(d.fr, "Agreement "+id+" no longer counts from "+w+": "+by+" withdrew from it.",
+			"L'entente "+id+" ne compte plus à partir du "+w+" : "+by+" s'en est retiré.")
 	case ReasonPermanentOfficeInHost:
-		r.Text = "The employer's records show a permanent office in " + h + " on " + on + ", and " + h +
-			" grants reciprocity only to employers with none."
+		r.Text = pick(d.fr, "The employer's records show a permanent office in "+h+" on "+on+", and "+h+
+			" grants reciprocity only to employers with none.",
+			"Les dossiers de l'employeur indiquent un établissement permanent dans "+h+" le "+on+", et "+h+
+				" n'accorde la réciprocité qu'aux employeurs qui n'en ont aucun.")
 	case ReasonLetterExpired:
-		r.Text = h + "'s letter " + l.ID + " for this certificate, issued on " + date(l.IssuedOn) + ", was valid through " +
-			date(l.ExpiresOn) + ", before " + on + "; a new letter is needed."
+		r.Text = pick(d.fr, h+"'s letter "+l.ID+" for this certificate, issued on "+date(l.IssuedOn)+", was valid through "+
+			date(l.ExpiresOn)+", before "+on+"; a new letter is needed.",
+			"La lettre "+l.ID+" de "+h+" pour ce certificat, délivrée le "+date(l.IssuedOn)+", était valide jusqu'au "+
+				date(l.ExpiresOn)+", avant le "+on+" ; une nouvelle lettre est nécessaire.")
 	case ReasonLetterVoid:
-		r.Text = h + "'s letter " + l.ID + " is void since work started in " + h + " on " + date(l.WorkStartedOn) +
-			"; the work needs " + h + "'s own COR equivalency."
+		r.Text = pick(d.fr, h+"'s letter "+l.ID+" is void since work started in "+h+" on "+date(l.WorkStartedOn)+
+			"; the work needs "+h+"'s own COR equivalency.",
+			"La lettre "+l.ID+" de "+h+" est nulle depuis le début des travaux dans "+h+" le "+date(l.WorkStartedOn)+
+				" ; les travaux exigent l'équivalence COR de "+h+".")
 	case ReasonHistoryCorrected:
 		var hist []registry.StatusChange
 		name := ""
@@ -266,18 +280,22 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 			hist, name = e.History, equivalencyName(e)
 		}
 		c, _ := registry.Corrected(hist, d.q.On)
-		what := "a " + c.Status + " status from " + date(c.On) + " was recorded late"
+		when := date(c.CorrectedOn())
+		what := pick(d.fr, "a "+c.Status+" status from "+date(c.On)+" was recorded late",
+			"un statut « "+c.Status+" » à compter du "+date(c.On)+" a été enregistré tardivement")
 		why, by := c.Reason, c.By
 		if c.Annulled != nil {
-			what = "the " + c.Status + " status from " + date(c.On) + " was annulled as a mistake"
+			what = pick(d.fr, "the "+c.Status+" status from "+date(c.On)+" was annulled as a mistake",
+				"le statut « "+c.Status+" » à compter du "+date(c.On)+" a été annulé comme erroné")
 			why, by = c.Annulled.Reason, c.Annulled.By
 		}
-		r.Text = "The status history of " + name + " for " + on + " was corrected on " + date(c.CorrectedOn()) + ": " + what
+		r.Text = pick(d.fr, "The status history of "+name+" for "+on+" was corrected on "+when+": "+what,
+			"L'historique des statuts de "+name+" pour le "+on+" a été corrigé le "+when+" : "+what)
 		if by != "" {
-			r.Text += " by " + by
+			r.Text += pick(d.fr, " by ", " par ") + by
 		}
-		r.Text += " (" + why + "). This answer uses the corrected history; proofs made before " + date(c.CorrectedOn()) +
-			" show what was known then."
+		r.Text += " (" + why + pick(d.fr, "). This answer uses the corrected history; proofs made before "+when+" show what was known then.",
+			"). Cette réponse s'appuie sur l'historique corrigé ; les preuves produites avant le "+when+" montrent ce qui était connu alors.")
 	default:
 		return false
 	}

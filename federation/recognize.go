@@ -269,10 +269,12 @@ type QuestionJSON struct {
 	Sector string                `json:"sector,omitempty"`
 	On     registry.Date         `json:"on"`
 	Use    string                `json:"use"`
+	// Lang is the language of the decision's sentences, when not English.
+	Lang equivalence.Lang `json:"lang,omitempty" enum:"en,fr"`
 }
 
 func (q QuestionJSON) question() equivalence.Question {
-	return equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}
+	return equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}
 }
 
 // Recognize decides q from every verified source and signs a proof of the
@@ -313,7 +315,10 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 		facts.Agreements[i] = rc.agreements[i].fact
 	}
 	d := equivalence.Decide(q, facts)
-	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}, Decision: d}
+	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, Decision: d}
+	if q.Lang == equivalence.English {
+		a.Question.Lang = "" // the default, as before languages existed
+	}
 	// The proof carries the records the outcome rests on and every record a
 	// reason cites, so that a refusal is as checkable as a recognition.
 	cited := slices.Clone(d.Evidence)
