@@ -183,7 +183,7 @@ func (l *Lookups) history(sn node.Snapshot, q equivalence.Question, ev []Evidenc
 	seen := map[registry.Ref]bool{}
 	for _, e := range ev {
 		switch e.Kind {
-		case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+		case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
 		default:
 			continue
 		}

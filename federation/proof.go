@@ -216,7 +216,7 @@ func aboutEmployer(e registry.Entry, bn string) error {
 		EmployerBN string `json:"employer_bn"`
 	}
 	switch e.Kind {
-	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
 		if err := json.Unmarshal(e.Record, &probe); err != nil {
 			return err
 		}

@@ -80,6 +80,7 @@ type agreementGroup struct {
 	fact     equivalence.AgreementFact // Ref: the copy chosen as evidence
 	jws      string                    // that copy's entry JWS
 	partySig map[registry.Jurisdiction]string
+	party    map[registry.Jurisdiction]partyCopy // each party's own copy, when it published one
 }
 
 // logOf returns the log of src in the snapshot s.
@@ -154,6 +155,7 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 		payload, _ := terms.SigningPayload()
 		g := agreementGroup{partySig: map[registry.Jurisdiction]string{}}
 		for _, c := range copies {
+			g.noteCopy(c.e, c.a)
 			for _, s := range c.a.Signatures {
 				party := registry.Jurisdiction(s.Party)
 				if _, done := g.partySig[party]; done || !terms.HasParty(party) {
@@ -179,6 +181,7 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 			}
 		}
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
+		g.fact.WithdrawnOn, g.fact.WithdrawnBy = g.withdrawal()
 		g.jws = pick.e.JWS
 		rc.agreements = append(rc.agreements, g)
 	}
@@ -272,6 +275,8 @@ type QuestionJSON struct {
 	Sector string                `json:"sector,omitempty"`
 	On     registry.Date         `json:"on"`
 	Use    string                `json:"use"`
+	// Lang is the language of the decision's sentences, when not English.
+	Lang equivalence.Lang `json:"lang,omitempty" enum:"en,fr"`
 }
 
 // Recognize decides q from every verified source and signs a proof of the
@@ -315,7 +320,10 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 		facts.Agreements[i] = rc.agreements[i].fact
 	}
 	d := equivalence.Decide(q, facts)
-	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}, Decision: d}
+	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, Decision: d}
+	if q.Lang == equivalence.English {
+		a.Question.Lang = "" // the default, as before languages existed
+	}
 	// The proof carries the records the outcome rests on and every record a
 	// reason cites, so that a refusal is as checkable as a recognition.
 	cited := slices.Clone(d.Evidence)
@@ -407,6 +415,15 @@ func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalen
 				return err
 			}
 			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
+		case registry.KindLetter:
+			var v registry.Letter
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			if v.Host != iss {
+				continue
+			}
+			f.Letters = append(f.Letters, equivalence.LetterFact{Letter: v, Ref: e.Ref()})
 		default:
 			continue
 		}

@@ -42,7 +42,7 @@ func (n *Node) view(e registry.Entry, asOf registry.Date) (CertificateView, erro
 		}
 		n.certs.put(e.Seq, c)
 	}
-	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: c.StatusOn(asOf)}, nil
+	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: StatusOnDate(c, asOf)}, nil
 }
 
 // Certificate returns the newest version of certificate id with its status
@@ -240,4 +240,16 @@ func wrapNotFound(err error, what, id string) error {
 		return fmt.Errorf("%s %s: %w", what, id, registry.ErrNotFound)
 	}
 	return err
+}
+
+// StatusOnDate is a certificate's status on d as reads report it: the
+// status its signed history gives (registry.Certificate.StatusOn), and
+// pending before its issue date (a certificate recorded ahead of its issue
+// date, or before its first status, is not active yet). Nothing about
+// the status on a date is stored: it is derived from the history.
+func StatusOnDate(c registry.Certificate, d registry.Date) string {
+	if st := c.StatusOn(d); st != "" {
+		return st
+	}
+	return registry.StatusPending
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 )
 
 // AgreementType is the typ header of a party's signature on agreement terms.
@@ -53,6 +54,13 @@ func (n *Node) SignAgreement(t registry.AgreementTerms) (registry.PartySignature
 // over identical terms from every node, so each party publishing its own
 // copy is enough for the agreement to be signed by all.
 func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature) (registry.Entry, error) {
+	return n.publishAgreement(ctx, p, t, others, n.cfg.PartyKeys)
+}
+
+// publishAgreement is PublishAgreement verifying the others' signatures
+// with partyKeys (the pinned keys of each party).
+func (n *Node) publishAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature,
+	partyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)) (registry.Entry, error) {
 	if err := p.require(ScopeRules); err != nil {
 		return registry.Entry{}, err
 	}
@@ -79,10 +87,10 @@ func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.Agr
 			continue // ours is freshly made
 		case !t.HasParty(party):
 			return registry.Entry{}, registry.Invalid(field+".party", "%s is not a party to agreement %s", s.Party, t.ID)
-		case n.cfg.PartyKeys == nil:
+		case partyKeys == nil:
 			return registry.Entry{}, registry.Invalid(field, "this node has no pinned key for %s to verify its signature (no federation)", s.Party)
 		}
-		keys, ok := n.cfg.PartyKeys(party)
+		keys, ok := partyKeys(party)
 		if !ok {
 			return registry.Entry{}, registry.Invalid(field, "no pinned key for %s", s.Party)
 		}

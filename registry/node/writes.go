@@ -37,9 +37,18 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 	if err := e.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
+	today := n.Today()
 	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
+		}
+		e := e
+		if prev != nil {
+			old, err := decode[registry.Employer](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			e = keepClosedAccounts(old, e, today)
 		}
 		return e, employerKeys(e), nil
 	})
@@ -244,17 +253,15 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if r.On.IsZero() {
 		r.On = n.Today()
 	}
+	today := n.Today()
 	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
 		}
-		to, err := registry.Transition(c.Status, r.Action)
+		h, err := applyChange(c.History, c.Status, r, p, today, registry.Transition)
 		if err != nil {
 			return nil, nil, err
-		}
-		if last := c.History[len(c.History)-1]; r.On.Before(last.On) {
-			return nil, nil, registry.Invalid("body.on", "the change takes effect on %s, before the last recorded change (%s on %s)", r.On, last.Status, last.On)
 		}
 		if r.Action == registry.ActionSupersede {
 			if r.SupersededBy == "" || r.SupersededBy == id {
@@ -268,8 +275,13 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
 		}
-		c.History = append(c.History[:len(c.History):len(c.History)], registry.StatusChange{Status: to, On: r.On, Reason: r.Reason, SupersededBy: r.SupersededBy})
-		c.Status, c.StatusReason = to, r.Reason
+		c.History, c.Status = h, registry.LastEffective(h)
+		for i := len(h) - 1; i >= 0; i-- {
+			if h[i].Annulled == nil {
+				c.StatusReason = h[i].Reason
+				break
+			}
+		}
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
 		}
@@ -296,6 +308,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
+	today := n.Today()
 	want := EquivalencyID(q.EmployerBN, q.ExternalNumber)
 	if q.ID == "" {
 		q.ID = want
@@ -308,6 +321,21 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 		}
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("equivalency %q: %w", q.ID, registry.ErrNotFound)
+		}
+		q := q
+		if prev != nil {
+			old, err := decode[registry.Equivalency](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(old.History) > 0 || old.Status != q.Status {
+				if old.Status != q.Status {
+					return nil, nil, registry.Invalid("body.status", "the status changes with PATCH /v1/equivalencies/%s, which dates the change (is %s)", q.ID, old.Status)
+				}
+				q.History = old.History
+			}
+		} else if q.Status != registry.EqvActive || len(q.History) == 0 {
+			q.History = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded", RecordedOn: today}}
 		}
 		if _, ok, err := exists(l, registry.KindEmployer, q.EmployerBN); err != nil {
 			return nil, nil, err
@@ -341,6 +369,12 @@ func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 			return nil, err
 		}
 		return []registry.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
+	case registry.KindLetter:
+		v, err := decode[registry.Letter](e)
+		if err != nil {
+			return nil, err
+		}
+		return letterKeys(v), nil
 	}
 	return nil, nil
 }
