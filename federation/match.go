@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -148,13 +147,11 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 	if asOf.IsZero() {
 		asOf = n.Today()
 	}
-	fresh, err := l.freshness(ctx)
-	if err != nil {
-		return MatchAnswer{}, err
-	}
-	ans := MatchAnswer{AsOf: asOf, Results: make([]MatchResult, len(rows)), Freshness: fresh}
+	ans := MatchAnswer{AsOf: asOf, Results: make([]MatchResult, len(rows))}
 	srcs := l.sources()
-	err = n.DB().View(ctx, func(tx *boltstore.Tx) error {
+	var selfSize uint64
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		selfSize = sn.Self().Size()
 		for i, r := range rows {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -164,7 +161,7 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 				if r.Jurisdiction != "" && r.Jurisdiction != s.iss {
 					continue
 				}
-				m, err := matchLog(tx.Log(s.log), s.iss, r, asOf)
+				m, err := matchLog(l.logOf(sn, s), s.iss, r, asOf)
 				if err != nil {
 					return fmt.Errorf("%s: %w", s.log, err)
 				}
@@ -174,6 +171,10 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 		}
 		return nil
 	})
+	if err != nil {
+		return ans, err
+	}
+	ans.Freshness, err = l.freshness(ctx, selfSize)
 	return ans, err
 }
 
@@ -219,7 +220,7 @@ func judge(ms []Match) MatchResult {
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
 // matchLog finds the employers of one log that match r.
-func matchLog(lg *boltstore.Log, iss registry.Jurisdiction, r MatchRow, asOf registry.Date) ([]Match, error) {
+func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow, asOf registry.Date) ([]Match, error) {
 	byBN := map[string]*Match{}
 	var order []string
 	add := func(bn, on, name string, score float64) {
@@ -302,7 +303,7 @@ func matchLog(lg *boltstore.Log, iss registry.Jurisdiction, r MatchRow, asOf reg
 // core name (a name with another legal form or a longer name), and the
 // first three letters of its first word (near misses), each read with a
 // bound.
-func matchName(lg *boltstore.Log, name string, add func(bn, on, name string, score float64)) error {
+func matchName(lg registry.Log, name string, add func(bn, on, name string, score float64)) error {
 	q := registry.SplitName(name)
 	prefixes := []string{q.Core}
 	if p := firstLetters(q.Core, 3); p != q.Core {
@@ -394,7 +395,7 @@ func firstLetters(s string, n int) string {
 	return string(r[:n])
 }
 
-func latestCert(lg *boltstore.Log, id string) (registry.Certificate, registry.Entry, error) {
+func latestCert(lg registry.Log, id string) (registry.Certificate, registry.Entry, error) {
 	e, err := lg.Latest(registry.KindCertificate, id)
 	if err != nil {
 		return registry.Certificate{}, e, err
@@ -408,7 +409,7 @@ func latestCert(lg *boltstore.Log, id string) (registry.Certificate, registry.En
 
 // fillMatch adds the employer record and its certificates (only) with
 // their status on asOf.
-func fillMatch(lg *boltstore.Log, iss registry.Jurisdiction, m *Match, only []string, asOf registry.Date) error {
+func fillMatch(lg registry.Log, iss registry.Jurisdiction, m *Match, only []string, asOf registry.Date) error {
 	m.Certificates = []MatchedCertificate{}
 	if e, err := lg.Latest(registry.KindEmployer, m.BN); err == nil {
 		var emp registry.Employer

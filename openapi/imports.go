@@ -1,10 +1,14 @@
 package openapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -81,4 +85,49 @@ func (s *server) registerImports(api huma.API) {
 type ImportColumnsOut struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
 	Columns      []node.ImportColumn   `json:"columns"`
+}
+
+// PostImport sends one part of an import file (CSV) to a node's
+// POST /v1/imports, as `corfed import --url` does, and returns the node's
+// report: with problems when the node refused the part (422), an error for
+// any other failure. A dropped connection is retried (the import is
+// idempotent).
+func PostImport(ctx context.Context, client *http.Client, base, token string, csvBody []byte, firstRow int, dry bool) (node.ImportReport, error) {
+	url := fmt.Sprintf("%s/v1/imports?first_row=%d&dry_run=%t", base, firstRow, dry)
+	var rep node.ImportReport
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(csvBody))
+		if err != nil {
+			return rep, err
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			if attempt < 3 && ctx.Err() == nil {
+				time.Sleep(time.Duration(attempt+1) * time.Second)
+				continue
+			}
+			return rep, err
+		}
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return rep, err
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return rep, json.Unmarshal(b, &rep)
+		case http.StatusUnprocessableEntity:
+			var p struct {
+				Report *node.ImportReport `json:"report"`
+			}
+			if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
+				return *p.Report, nil
+			}
+		}
+		var p struct{ Title, Detail string }
+		_ = json.Unmarshal(b, &p)
+		return rep, fmt.Errorf("%s: %d %s: %s", url, resp.StatusCode, p.Title, p.Detail)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
@@ -142,7 +143,7 @@ func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problem
 		return node.ImportReport{}, fmt.Errorf("%w (is the node running? then import with --url and --token)", err)
 	}
 	defer db.Close()
-	n, err := node.New(ctx, node.Config{Jurisdiction: ni.Jurisdiction}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: ni.Jurisdiction}, db.Store(), ring)
 	if err != nil {
 		return node.ImportReport{}, err
 	}
@@ -218,45 +219,7 @@ func postImport(ctx context.Context, base, token string, header []string, rows [
 	w := csv.NewWriter(&body)
 	_ = w.Write(header)
 	_ = w.WriteAll(rows)
-	url := fmt.Sprintf("%s/v1/imports?first_row=%d&dry_run=%t", base, firstRow, dry)
-	var rep node.ImportReport
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body.Bytes()))
-		if err != nil {
-			return rep, err
-		}
-		req.Header.Set("Content-Type", "text/csv")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			// A dropped connection: the part is idempotent, send it again.
-			if attempt < 3 && ctx.Err() == nil {
-				time.Sleep(time.Duration(attempt+1) * time.Second)
-				continue
-			}
-			return rep, err
-		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return rep, err
-		}
-		switch resp.StatusCode {
-		case http.StatusOK:
-			return rep, json.Unmarshal(b, &rep)
-		case http.StatusUnprocessableEntity:
-			var p struct {
-				Detail string             `json:"detail"`
-				Report *node.ImportReport `json:"report"`
-			}
-			if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
-				return *p.Report, nil
-			}
-		}
-		var p struct{ Title, Detail string }
-		_ = json.Unmarshal(b, &p)
-		return rep, fmt.Errorf("%s: %d %s: %s", url, resp.StatusCode, p.Title, p.Detail)
-	}
+	return openapi.PostImport(ctx, http.DefaultClient, base, token, body.Bytes(), firstRow, dry)
 }
 
 // progress draws a progress bar with rate and ETA on a terminal, and

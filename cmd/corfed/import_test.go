@@ -92,13 +92,13 @@ func TestImportCommandURL(t *testing.T) {
 	file := importFile(t, t.TempDir(), 1100,
 		"123456789,Bad BN Ltd.,ACSA,X-1,COR,2026-02-01,36,,,",
 		"512345674,Late Ltd.,ACSA,IMP-3,COR,2026-02-04,36,,,")
-	_, before, _ := n.Feed(context.Background(), 0, 0)
+	_, before, _ := n.Feed(context.Background(), 0, 1)
 	code, out, _ := run(t, "import", file, "--url", srv.URL, "--token", tok)
 	if code != 1 || !strings.Contains(out, "row 1101, column employer_bn: Business Number 123456789 fails its Luhn check digit") ||
 		!strings.Contains(out, "row 1102, column number: certificate ACSA-IMP-3 is also on row 4") {
 		t.Fatalf("bad file: exit %d\n%s", code, out)
 	}
-	if _, after, _ := n.Feed(context.Background(), 0, 0); after != before {
+	if _, after, _ := n.Feed(context.Background(), 0, 1); after != before {
 		t.Fatalf("bad file wrote: feed %d -> %d", before, after)
 	}
 	file = importFile(t, t.TempDir(), 1100)

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/sheet"
 )
 
@@ -398,7 +397,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		return ImportReport{}, err
 	}
 	rep := ImportReport{Rows: len(rows), DryRun: o.DryRun, Problems: slices.Clone(problems)}
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		rep.Problems = append(rep.Problems, n.checkImport(tx.Log(SelfLog), p, rows, &rep)...)
 		return nil
 	})
@@ -473,7 +472,7 @@ func (n *Node) enqueue(ws []*write) {
 
 // checkImport checks every row against the file's other rows and the
 // store, and counts what the import would do (into rep).
-func (n *Node) checkImport(l *boltstore.Log, p Principal, rows []ImportRow, rep *ImportReport) []ImportProblem {
+func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, rep *ImportReport) []ImportProblem {
 	var ps []ImportProblem
 	bad := func(r ImportRow, col, val, format string, args ...any) {
 		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
@@ -558,7 +557,7 @@ func (n *Node) checkImport(l *boltstore.Log, p Principal, rows []ImportRow, rep 
 // Error makes a problem an error, for the mutations that find one.
 func (p ImportProblem) Error() string { return p.Column + ": " + p.Message }
 
-func cpProblem(l *boltstore.Log, id string, j registry.Jurisdiction) string {
+func cpProblem(l registry.Log, id string, j registry.Jurisdiction) string {
 	e, err := l.Latest(registry.KindCP, id)
 	if err != nil {
 		return fmt.Sprintf("%s is not a certifying partner of %s", id, j)
@@ -685,7 +684,7 @@ func (n *Node) planCertificate(prev *registry.Certificate, r ImportRow) (registr
 
 // importEmployer is the mutation of a row's employer.
 func (n *Node) importEmployer(r ImportRow) mutation {
-	return func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		var pe *registry.Employer
 		if prev != nil {
 			v, err := decode[registry.Employer](*prev)
@@ -707,7 +706,7 @@ func (n *Node) importEmployer(r ImportRow) mutation {
 
 // importCertificate is the mutation of a row's certificate.
 func (n *Node) importCertificate(r ImportRow) mutation {
-	return func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		var pc *registry.Certificate
 		if prev != nil {
 			v, err := decode[registry.Certificate](*prev)

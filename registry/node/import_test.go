@@ -32,7 +32,7 @@ func importCSV(t *testing.T, n *nodetest.Node, csv string, dry bool) node.Import
 
 func feedSize(t *testing.T, n *nodetest.Node) uint64 {
 	t.Helper()
-	_, size, err := n.Feed(context.Background(), 0, 0)
+	_, size, err := n.Feed(context.Background(), 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
