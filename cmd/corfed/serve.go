@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
@@ -75,7 +73,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if o.Metrics != nil {
 		cfg.OnCommit = o.Metrics.ObserveCommit
 	}
-	n, err := node.New(ctx, cfg, db, ring)
+	n, err := node.New(ctx, cfg, db.Store(), ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -211,7 +209,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
 	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.

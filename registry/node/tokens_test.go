@@ -32,7 +32,7 @@ func TestTokensAfterRotation(t *testing.T) {
 	var mu sync.Mutex
 	revoked := map[string]bool{}
 	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now, MaxTokenTTL: 30 * 24 * time.Hour,
-		Revoked: func(jti string) bool { mu.Lock(); defer mu.Unlock(); return revoked[jti] }}, db, ring)
+		Revoked: func(jti string) bool { mu.Lock(); defer mu.Unlock(); return revoked[jti] }}, db.Store(), ring)
 	if err != nil {
 		t.Fatal(err)
 	}
