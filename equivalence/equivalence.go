@@ -72,6 +72,10 @@ type AgreementFact struct {
 	Agreement registry.Agreement
 	SignedBy  []registry.Jurisdiction
 	Ref       registry.Ref
+	// WithdrawnOn, when set, is the earliest date a party withdrew from the
+	// agreement (registry.Withdrawal): it counts through the day before.
+	WithdrawnOn registry.Date
+	WithdrawnBy registry.Jurisdiction
 }
 
 // HostRulesFact is one version of a jurisdiction's rules and the entry that
@@ -89,6 +93,8 @@ type Facts struct {
 	Equivalencies []EquivalencyFact
 	Agreements    []AgreementFact
 	HostRules     []HostRulesFact
+	// Letters are the hosts' reciprocity letters (registry.Letter).
+	Letters []LetterFact
 }
 
 // Reason explains one step of a decision: a stable machine code (see the

@@ -28,6 +28,9 @@ func (d *decider) decision() Decision {
 		for _, x := range d.fails {
 			rs = append(rs, d.render(x))
 		}
+		for _, x := range d.notes {
+			rs = append(rs, d.render(x))
+		}
 		return Decision{Outcome: NotRecognized, Reasons: rs}
 	}
 	dec := Decision{Outcome: Recognized, Basis: b.basis, ValidFrom: q.On, ValidUntil: b.until}
@@ -43,6 +46,7 @@ func (d *decider) decision() Decision {
 		if b.emp >= 0 {
 			ev = append(ev, d.f.Employers[b.emp].Ref)
 		}
+		ev = d.programEvidence(ev)
 	case BasisISO:
 		ev = append(ev, d.f.Equivalencies[b.eqv].Ref, d.f.HostRules[b.rules].Ref)
 	}
@@ -74,6 +78,9 @@ func (d *decider) decision() Decision {
 		for _, x := range d.fails {
 			rs = append(rs, d.render(x))
 		}
+	}
+	for _, x := range d.notes {
+		rs = append(rs, d.render(x))
 	}
 	dec.Reasons = rs
 	return dec
@@ -124,6 +131,7 @@ func (d *decider) summary() string {
 		s.WriteString(" under ")
 		s.WriteString(agreementName(t))
 		s.WriteString(", signed by every party")
+		s.WriteString(d.programSummary())
 	case BasisISO:
 		e := &d.f.Equivalencies[b.eqv].Equivalency
 		r := &d.f.HostRules[b.rules].Rules
@@ -149,10 +157,13 @@ func (d *decider) summary() string {
 
 // limitText names what set valid_until.
 func (d *decider) limitText() string {
+	b := &d.best
+	if t, ok := d.programLimitText(b.why); ok {
+		return t
+	}
 	if d.fr {
 		return d.limitTextFR()
 	}
-	b := &d.best
 	switch b.why {
 	case limitExpiry:
 		return "the certificate's expiry"
@@ -239,7 +250,10 @@ func (d *decider) conditionText(code string, met bool, c *registry.Certificate) 
 	case registry.CondVoidOnceWorkStarts:
 		return "Void once work starts in " + h + "; the work then needs " + h + "'s own COR equivalency, issued as a certificate of " + h + "."
 	case registry.CondNoPermanentOfficeInHost:
-		return "Only for employers with no permanent office in " + h + "; no record corfed keeps shows where an employer has offices, so confirm it."
+		if met {
+			return "Only for employers with no permanent office in " + h + ": the employer's records of its presence show none."
+		}
+		return "Only for employers with no permanent office in " + h + "; no employer record lists where it has offices, so confirm it."
 	case registry.CondPerWCBAccount:
 		if met {
 			return "Each WCB account qualifies on its own: this covers the accounts the certificate names (" + strings.Join(c.WCBAccounts, ", ") + ")."
@@ -280,6 +294,9 @@ func (d *decider) render(x finding) Reason {
 	}
 	if x.emp >= 0 {
 		r.Refs = append(r.Refs, d.f.Employers[x.emp].Ref)
+	}
+	if d.renderProgram(x, &r) {
+		return r
 	}
 	if d.fr {
 		r.Text = d.textFR(x, c, t, af, e, hr)

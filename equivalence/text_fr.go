@@ -26,7 +26,8 @@ func (d *decider) summaryFR() string {
 			how = " reconnaît, sous conditions, le certificat "
 		}
 		head = string(q.Host) + how + certName(c) + " de " + string(c.Jurisdiction) + ", actif le " + date(q.On) + ", " +
-			useTextFR(q.Use) + " en vertu de l'entente " + d.f.Agreements[b.agr].Agreement.Terms.ID + ", signée par toutes les parties"
+			useTextFR(q.Use) + " en vertu de l'entente " + d.f.Agreements[b.agr].Agreement.Terms.ID + ", signée par toutes les parties" +
+			d.programSummary()
 	case BasisISO:
 		e := &d.f.Equivalencies[b.eqv].Equivalency
 		head = string(q.Host) + " accepte le certificat " + e.Standard + " " + e.ExternalNumber + " de " + e.CertificationBody +
@@ -83,8 +84,12 @@ func (d *decider) conditionTextFR(code string, met bool, c *registry.Certificate
 		return "Nulle dès que les travaux commencent dans " + h + " ; les travaux exigent alors l'équivalence COR de " + h +
 			", délivrée comme certificat de " + h + "."
 	case registry.CondNoPermanentOfficeInHost:
+		if met {
+			return "Seulement pour les employeurs sans établissement permanent dans " + h +
+				" : les dossiers de présence de l'employeur n'en indiquent aucun."
+		}
 		return "Seulement pour les employeurs sans établissement permanent dans " + h +
-			" ; aucun dossier de corfed n'indique où un employeur a ses bureaux, confirmez-le donc."
+			" ; aucun dossier d'employeur n'indique où il a ses bureaux, confirmez-le donc."
 	case registry.CondPerWCBAccount:
 		if met {
 			return "Chaque compte auprès de la commission des accidents du travail est admissible séparément : la reconnaissance couvre les comptes que nomme le certificat (" +

@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
@@ -34,15 +32,6 @@ type PassConfig struct {
 // StatusListPath is where a node serves its status list.
 const StatusListPath = "/v1/status-list"
 
-// Meta keys of the node's own log that hold status list indexes: idx/<id>
-// is a certificate's index (8 bytes, big-endian), next the next free one.
-// An index is assigned once, when the certificate first appears in the list
-// or gets a pass, and never reused.
-const (
-	metaStatusIdx  = "statuslist/idx/"
-	metaStatusNext = "statuslist/next"
-)
-
 // Passes issues COR passes for the node's own certificates, publishes the
 // node's Token Status List, and finds any entry of the federation by the
 // leaf hash a pass carries. Safe for concurrent use.
@@ -51,8 +40,7 @@ type Passes struct {
 	cfg PassConfig
 
 	mu   sync.Mutex
-	idx  map[string]uint64 // certificate id -> status index; nil until loaded
-	next uint64
+	idx  map[string]uint64 // certificate id -> status index (node.StatusIndexes), as learnt
 	list *statusCache
 
 	hmu     sync.Mutex
@@ -82,7 +70,7 @@ func NewPasses(l *Lookups, cfg PassConfig) *Passes {
 		cfg.Lifetime = 7 * 24 * time.Hour
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Passes{l: l, cfg: cfg, hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
+	return &Passes{l: l, cfg: cfg, idx: map[string]uint64{}, hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
 }
 
 // StatusListURL is the URL of the node's status list (the uri in passes).
@@ -102,17 +90,12 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 	now, today := n.Now(), n.Today()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.loadIndexes(ctx); err != nil {
-		return "", time.Time{}, err
-	}
 	var size uint64
 	cached := false
-	var statuses []struct {
-		id     string
-		status string
-	}
-	err = n.DB().View(ctx, func(tx *boltstore.Tx) error {
-		lg := tx.Log(node.SelfLog)
+	type certStatus struct{ id, status string }
+	var statuses []certStatus
+	err = n.View(ctx, func(s node.Snapshot) error {
+		lg := s.Self()
 		size = lg.Size()
 		if c := p.list; c != nil && c.size == size && c.today == today && now.Sub(c.made) < p.cfg.TTL/2 {
 			cached = true
@@ -124,7 +107,7 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 			if ferr = json.Unmarshal(e.Record, &c); ferr != nil {
 				return false
 			}
-			statuses = append(statuses, struct{ id, status string }{c.ID, c.StatusOn(today)})
+			statuses = append(statuses, certStatus{c.ID, c.StatusOn(today)})
 			return true
 		})
 		if err == nil {
@@ -138,19 +121,22 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 	if cached {
 		return p.list.token, p.list.made, nil
 	}
-	var missing []string
+	var unknown []string
 	for _, s := range statuses {
 		if _, ok := p.idx[s.id]; !ok {
-			missing = append(missing, s.id)
+			unknown = append(unknown, s.id)
 		}
 	}
-	if err := p.assign(ctx, missing...); err != nil {
-		return "", time.Time{}, err
+	if len(unknown) > 0 {
+		got, err := n.StatusIndexes(ctx, unknown)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		for id, i := range got {
+			p.idx[id] = i
+		}
 	}
 	var l statuslist.List
-	if p.next > 0 {
-		l.Set(int(p.next-1), statuslist.Valid) // cover every index ever assigned
-	}
 	for _, s := range statuses {
 		l.Set(int(p.idx[s.id]), statuslist.Of(s.status))
 	}
@@ -162,90 +148,6 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 	}
 	p.list = &statusCache{size: size, today: today, made: made, token: token}
 	return token, made, nil
-}
-
-// loadIndexes reads the assigned indexes once. p.mu is held.
-func (p *Passes) loadIndexes(ctx context.Context) error {
-	if p.idx != nil {
-		return nil
-	}
-	idx := map[string]uint64{}
-	var next uint64
-	err := p.l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
-		lg := tx.Log(node.SelfLog)
-		keys, err := lg.MetaKeys(metaStatusIdx)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			v, err := lg.Meta(k)
-			if err != nil || len(v) != 8 {
-				return fmt.Errorf("status list index %q: %v %w", k, err, registry.ErrInvalid)
-			}
-			idx[strings.TrimPrefix(k, metaStatusIdx)] = binary.BigEndian.Uint64(v)
-		}
-		v, err := lg.Meta(metaStatusNext)
-		if err != nil {
-			return err
-		}
-		if len(v) == 8 {
-			next = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	p.idx, p.next = idx, next
-	return nil
-}
-
-// assign gives each id without one the next index, persisted before it is
-// used. p.mu is held. The transaction may run again (group commit): it
-// rereads what is stored, so a re-run assigns the same indexes.
-func (p *Passes) assign(ctx context.Context, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	got := map[string]uint64{}
-	var next uint64
-	err := p.l.fed.Node().DB().Update(ctx, func(tx *boltstore.Tx) error {
-		clear(got)
-		lg := tx.Log(node.SelfLog)
-		v, err := lg.Meta(metaStatusNext)
-		if err != nil {
-			return err
-		}
-		next = 0
-		if len(v) == 8 {
-			next = binary.BigEndian.Uint64(v)
-		}
-		for _, id := range ids {
-			if v, err := lg.Meta(metaStatusIdx + id); err != nil {
-				return err
-			} else if len(v) == 8 {
-				got[id] = binary.BigEndian.Uint64(v)
-				continue
-			}
-			if next >= statuslist.MaxEntries {
-				return fmt.Errorf("status list full (%d entries): %w", next, registry.ErrConflict)
-			}
-			if err := lg.SetMeta(metaStatusIdx+id, binary.BigEndian.AppendUint64(nil, next)); err != nil {
-				return err
-			}
-			got[id] = next
-			next++
-		}
-		return lg.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
-	})
-	if err != nil {
-		return err
-	}
-	for id, i := range got {
-		p.idx[id] = i
-	}
-	p.next = next
-	return nil
 }
 
 // Issue signs a pass for certificate id of the node's own registry, with
@@ -274,16 +176,17 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 		}
 	}
 	p.mu.Lock()
-	err = p.loadIndexes(ctx)
-	if err == nil {
-		if _, ok := p.idx[id]; !ok {
-			err = p.assign(ctx, id)
-		}
-	}
-	idx := p.idx[id]
+	idx, ok := p.idx[id]
 	p.mu.Unlock()
-	if err != nil {
-		return "", pass.Pass{}, err
+	if !ok {
+		got, err := n.StatusIndexes(ctx, []string{id})
+		if err != nil {
+			return "", pass.Pass{}, err
+		}
+		idx = got[id]
+		p.mu.Lock()
+		p.idx[id] = idx
+		p.mu.Unlock()
 	}
 	leaf := tlog.RecordHash([]byte(cv.Entry.JWS))
 	now := time.Unix(n.Now().Unix(), 0).UTC()
@@ -333,21 +236,21 @@ func (p *Passes) EntryByHash(ctx context.Context, prefix []byte) (Evidence, erro
 	if !ok {
 		return Evidence{}, fmt.Errorf("leaf hash %x: %w", prefix, registry.ErrNotFound)
 	}
-	var e registry.Entry
-	err = p.l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
-		var err error
-		e, err = tx.Log(loc.log).Entry(loc.seq)
-		return err
+	n := p.l.fed.Node()
+	var ev []Evidence
+	err = n.View(ctx, func(s node.Snapshot) error {
+		e, err := n.LogOf(s, loc.iss).Entry(loc.seq)
+		if err != nil {
+			return err
+		}
+		h := tlog.RecordHash([]byte(e.JWS))
+		if string(h[:len(prefix)]) != string(prefix) {
+			return fmt.Errorf("leaf hash %x: %w", prefix, registry.ErrNotFound)
+		}
+		ev = []Evidence{{Ref: e.Ref(), JWS: e.JWS}}
+		return p.l.attachLogs(s, ev)
 	})
 	if err != nil {
-		return Evidence{}, err
-	}
-	h := tlog.RecordHash([]byte(e.JWS))
-	if string(h[:len(prefix)]) != string(prefix) {
-		return Evidence{}, fmt.Errorf("leaf hash %x: %w", prefix, registry.ErrNotFound)
-	}
-	ev := []Evidence{{Ref: e.Ref(), JWS: e.JWS}}
-	if err := p.l.attachLogs(ctx, ev); err != nil {
 		return Evidence{}, err
 	}
 	return ev[0], nil
@@ -359,9 +262,10 @@ func (p *Passes) lookupHash(ctx context.Context, key [16]byte) (hashLoc, bool, e
 	if loc, ok := p.hashes[key]; ok {
 		return loc, true, nil
 	}
-	err := p.l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
+	n := p.l.fed.Node()
+	err := n.View(ctx, func(sn node.Snapshot) error {
 		for _, s := range p.l.sources() {
-			lg := tx.Log(s.log)
+			lg := n.LogOf(sn, s.iss)
 			size := lg.Size()
 			from := p.scanned[s.log]
 			for from < size {

@@ -16,6 +16,7 @@ import (
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // ProofAudience is the aud claim of every recognition proof.
@@ -211,7 +212,7 @@ func verifyInclusion(ev Evidence, e registry.Entry, keys KeysFunc, witness regis
 	if ev.Iss != witness {
 		wks, ok := keys(witness)
 		if !ok || ev.Log.Witness != witness {
-			return fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", clip(string(ev.Log.Witness)), witness)
+			return fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", strictjson.Clip(string(ev.Log.Witness)), witness)
 		}
 		if err := logproof.VerifyCosignature(wks, cp, ev.Log.Cosignature); err != nil {
 			return fmt.Errorf("log checkpoint: %v", err)
@@ -247,7 +248,7 @@ func aboutEmployer(e registry.Entry, bn string) error {
 		EmployerBN string `json:"employer_bn"`
 	}
 	switch e.Kind {
-	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
 		if err := json.Unmarshal(e.Record, &probe); err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/node"
 )
 
 // CertificateRecord is a certificate as the people's pages show it: every
@@ -33,9 +33,10 @@ type CertificateRecord struct {
 func (l *Lookups) Certificate(ctx context.Context, id string) (CertificateRecord, error) {
 	var r CertificateRecord
 	found := false
-	err := l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
+	n := l.fed.Node()
+	err := n.View(ctx, func(sn node.Snapshot) error {
 		for _, s := range l.sources() {
-			lg := tx.Log(s.log)
+			lg := n.LogOf(sn, s.iss)
 			vs, err := lg.Versions(registry.KindCertificate, id)
 			if errors.Is(err, registry.ErrNotFound) {
 				continue
@@ -54,7 +55,11 @@ func (l *Lookups) Certificate(ctx context.Context, id string) (CertificateRecord
 					r.Employer = &emp
 				}
 			}
-			r.Evidence = Evidence{Ref: last.Ref(), JWS: last.JWS}
+			ev := []Evidence{{Ref: last.Ref(), JWS: last.JWS}}
+			if err := l.attachLogs(sn, ev); err != nil {
+				return err
+			}
+			r.Evidence = ev[0]
 			return nil
 		}
 		return nil
@@ -65,11 +70,6 @@ func (l *Lookups) Certificate(ctx context.Context, id string) (CertificateRecord
 	if !found {
 		return r, fmt.Errorf("certificate %s: %w", id, registry.ErrNotFound)
 	}
-	ev := []Evidence{r.Evidence}
-	if err := l.attachLogs(ctx, ev); err != nil {
-		return r, err
-	}
-	r.Evidence = ev[0]
 	_, r.Verified = VerifyEvidence(r.Evidence, l.fed.KeySet, l.fed.Node().Jurisdiction())
 	return r, nil
 }

@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	defer func() {
 		for _, d := range nodes {
-			d.n.DB().Close()
+			d.n.Close()
 		}
 	}()
 	for _, d := range nodes {
@@ -99,7 +99,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, d.url), log) }(d)
+		go func(d *demoNode) {
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
+		}(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
@@ -188,7 +190,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	fail := func(err error) ([]*demoNode, error) {
 		for _, d := range nodes {
 			if d.n != nil {
-				d.n.DB().Close()
+				d.n.Close()
 			}
 			d.ln.Close()
 		}
@@ -252,8 +254,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				fmt.Fprintln(stderr, "corfed verify: give one proof")
-				return errUsage
+				return usagef("give one proof")
 			}
 			proofArg = a
 		default:
@@ -267,9 +268,11 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := parse(fl, rest); err != nil {
 		return err
 	}
-	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]")
-		return errUsage
+	if proofArg == "" {
+		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
+	}
+	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
+		return err
 	}
 	token := proofArg
 	if proofArg == "-" {
