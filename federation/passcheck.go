@@ -1,10 +1,9 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -79,27 +78,20 @@ func CheckPass(ctx context.Context, text string, keys KeysFunc, src StatusSource
 // StatusListURLOf is the status list URL of a member whose base URL is base.
 func StatusListURLOf(base string) string { return strings.TrimRight(base, "/") + StatusListPath }
 
-// FetchStatusList GETs a status list token from uri with client, bounded
-// in size; a non-200 answer is an error.
-func FetchStatusList(ctx context.Context, client *http.Client, uri string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-	if err != nil {
+// FetchStatusList GETs a status list token from uri (the peer client's
+// limits: timeout, at most 8 MiB, same-host redirects only; a non-200
+// answer wraps registry.ErrUnavailable).
+func FetchStatusList(ctx context.Context, uri string, timeout time.Duration) (string, error) {
+	c := &peerClient{http: defaultClient(timeout), timeout: timeout}
+	return fetchStatusList(ctx, c, uri)
+}
+
+func fetchStatusList(ctx context.Context, c *peerClient, uri string) (string, error) {
+	var buf bytes.Buffer
+	if _, err := c.get(ctx, uri, "", nil, 8<<20, &buf); err != nil {
 		return "", err
 	}
-	req.Header.Set("Accept", statuslist.MediaType)
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", uri, resp.Status)
-	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(buf.String()), nil
 }
 
 // StatusSource is how a node checks passes: its own list as it serves it;
@@ -107,7 +99,6 @@ func FetchStatusList(ctx context.Context, client *http.Client, uri string) (stri
 // (a pass naming another URL is refused, so a pass cannot make the node
 // fetch anything else).
 func (p *Passes) StatusSource() StatusSource {
-	client := defaultClient(10 * time.Second)
 	return func(ctx context.Context, iss registry.Jurisdiction, uri string) (string, string, error) {
 		self := p.l.fed.Node().Jurisdiction()
 		if iss == self {
@@ -121,7 +112,7 @@ func (p *Passes) StatusSource() StatusSource {
 		if !ok || uri != StatusListURLOf(base) {
 			return "", "", fmt.Errorf("the pass names status list %q, not the one of %s's pinned URL: %w", uri, iss, registry.ErrUnverified)
 		}
-		tok, err := FetchStatusList(ctx, client, uri)
+		tok, err := fetchStatusList(ctx, p.l.fed.client, uri)
 		return tok, "", err
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +47,6 @@ func isPass(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), pass
 func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *passOptions, stdout io.Writer) error {
 	now := o.now()
 	keys := federation.TrustKeys(trust)
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	src := func(ctx context.Context, iss registry.Jurisdiction, uri string) (string, string, error) {
 		m, ok := trust.Member(iss)
 		if !ok || uri != federation.StatusListURLOf(m.URL) {
@@ -74,7 +72,7 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 			}
 			return cached, "--offline", nil
 		}
-		tok, err := federation.FetchStatusList(ctx, client, uri)
+		tok, err := federation.FetchStatusList(ctx, uri, 10*time.Second)
 		if err == nil {
 			if _, verr := statuslist.Verify(ks, tok, iss, uri); verr != nil {
 				err = verr

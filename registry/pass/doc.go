@@ -9,7 +9,11 @@
 //
 // # Format, version 1
 //
-//	text    = "COR1:" Base45( zlib( COSE_Sign1_Tagged ) )
+// A pass in text form is
+//
+//	"COR1:" Base45( zlib( COSE_Sign1_Tagged ) )
+//
+// where:
 //
 //   - Base45 is RFC 9285 (the QR alphanumeric alphabet); zlib is RFC 1950
 //     (DEFLATE, RFC 1951). A decoder must bound what it inflates: a pass
@@ -21,7 +25,8 @@
 //     node publishes at /.well-known/jwks.json (and in the federation
 //     file). The unprotected header is empty. No external AAD.
 //   - The payload is a CWT claims set (RFC 8392), a CBOR map in
-//     deterministic encoding (RFC 8949 §4.2.1):
+//     deterministic encoding (RFC 8949 §4.2.1), shown here in CBOR
+//     diagnostic notation with comments:
 //
 //	{
 //	  1: "CA-AB",                   ; iss: the issuing jurisdiction
