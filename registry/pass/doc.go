@@ -25,8 +25,9 @@
 //     node publishes at /.well-known/jwks.json (and in the federation
 //     file). The unprotected header is empty. No external AAD.
 //   - The payload is a CWT claims set (RFC 8392), a CBOR map in
-//     deterministic encoding (RFC 8949 §4.2.1), shown here in CBOR
-//     diagnostic notation with comments:
+//     deterministic encoding (RFC 8949 §4.2.1).
+//
+// The claims, in CBOR diagnostic notation with comments:
 //
 //	{
 //	  1: "CA-AB",                   ; iss: the issuing jurisdiction
