@@ -36,6 +36,7 @@ commands:
   token    print a bearer token for the program administrator or a CP
   demo     run a federation of nodes on loopback with example data
   verify   check a recognition proof offline
+  snapshots import performance snapshots (claims data) from CSV or XLSX
   bench    measure throughput against raw-crypto baselines
 
 Run 'corfed COMMAND -h' for a command's flags.

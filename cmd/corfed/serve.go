@@ -15,6 +15,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -127,6 +129,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	minPY := fl.Float64("min-person-years", measure.DefaultMinimum.PersonYears, "OHS metrics: suppress a group with fewer person-years")
+	minEmp := fl.Int("min-employers", measure.DefaultMinimum.Employers, "OHS metrics: suppress a group with fewer employers")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -159,7 +163,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	h := handler(n, fed, log)
+	ops, _, closeSnapshots, err := measureOps(*dir, service.Config{Node: n, Federation: fed,
+		Minimum: measure.Minimum{PersonYears: *minPY, Employers: *minEmp}}, false)
+	if err != nil {
+		return err
+	}
+	defer closeSnapshots()
+	h := handler(n, fed, log, ops)
 	go fed.Run(ctx)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
@@ -168,9 +178,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 // handler is a node's whole HTTP surface: records, the federation's
 // peers, and the cross-jurisdiction lookups.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, extra ...func(huma.API, *openapi.Helpers)) http.Handler {
 	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: append([]func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}, extra...)})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
