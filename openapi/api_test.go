@@ -225,7 +225,7 @@ func TestWritesAndHistory(t *testing.T) {
 		}
 	}
 	tests := []struct{ asOf, want string }{
-		{"2026-01-09", ""}, {"2026-01-10", "active"}, {"2026-06-01", "suspended"}, {"2026-06-30", "suspended"},
+		{"2026-01-09", "pending"}, {"2026-01-10", "active"}, // pending before its issue date (issue 10), {"2026-06-01", "suspended"}, {"2026-06-30", "suspended"},
 		{"2026-07-01", "active"}, {"2029-01-10", "active"}, {"2029-01-11", "expired"},
 	}
 	for _, tc := range tests {

@@ -41,7 +41,7 @@ func record[T any](e registry.Entry) (Record[T], error) {
 type CertificateRecord struct {
 	Record[registry.Certificate]
 	AsOf       registry.Date `json:"as_of" doc:"The date status_as_of answers for (default: today in the node's jurisdiction)."`
-	StatusAsOf string        `json:"status_as_of" doc:"Status on as_of, from the signed history; empty before issue."`
+	StatusAsOf string        `json:"status_as_of" doc:"Status on as_of, derived from the signed history; pending before the issue date."`
 	IAFStatus  string        `json:"iaf_status_as_of,omitempty" doc:"status_as_of in IAF CertSearch's vocabulary (active, suspended, withdrawn, expired)."`
 }
 
@@ -94,9 +94,9 @@ type CertificateUpdateIn struct {
 
 // StatusIn asks for a status change.
 type StatusIn struct {
-	Action       string        `json:"action" enum:"activate,suspend,reinstate,cancel,revoke,expire,supersede"`
+	Action       string        `json:"action" enum:"activate,suspend,reinstate,cancel,revoke,expire,supersede,annul" doc:"annul marks the change taking effect on 'on' as a mistake (program administrator; the change stays in the history, marked)."`
 	Reason       string        `json:"reason" minLength:"1" maxLength:"500" doc:"Why: recorded in the signed history."`
-	On           registry.Date `json:"on,omitzero" doc:"When the change takes effect (default: today in the node's jurisdiction)."`
+	On           registry.Date `json:"on,omitzero" doc:"When the change takes effect (default: today in the node's jurisdiction). A date before the last recorded change is a correction: the program administrator records it, marked, with who and when."`
 	SupersededBy string        `json:"superseded_by,omitempty" maxLength:"64"`
 }
 

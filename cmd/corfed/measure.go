@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/ingest"
 	"github.com/corfed/corfed/measure/service"
@@ -24,7 +22,7 @@ func init() {
 
 // measureOps opens the node's snapshot file in dir and returns the
 // measurement operations over it, and a function that closes the file.
-func measureOps(dir string, svcCfg service.Config, noSync bool) (func(huma.API, *openapi.Helpers), *service.Service, func() error, error) {
+func measureOps(dir string, svcCfg service.Config, noSync bool) (openapi.Extension, *service.Service, func() error, error) {
 	st, err := snapstore.Open(filepath.Join(dir, snapstore.File), noSync)
 	if err != nil {
 		return nil, nil, nil, err
@@ -76,7 +74,7 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		opt.Mapping, err = ingest.ReadMapping(f)
 		f.Close()
 		if err != nil {
-			printReport(stderr, *mapping, err)
+			printSnapshotReport(stderr, *mapping, err)
 			return fmt.Errorf("--mapping %s: %w", *mapping, err)
 		}
 	}
@@ -85,7 +83,7 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		return err
 	}
 	if err := res.Err(); err != nil {
-		printReport(stderr, file, err)
+		printSnapshotReport(stderr, file, err)
 		return fmt.Errorf("%s: %d problem(s) in %d row(s); nothing stored", file, len(res.Report.Problems), res.Report.Rows)
 	}
 	fmt.Fprintf(stdout, "%s: %s layout, %d rows", file, res.Layout, len(res.Rows))
@@ -111,7 +109,7 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	return nil
 }
 
-func printReport(w io.Writer, file string, err error) {
+func printSnapshotReport(w io.Writer, file string, err error) {
 	var rep *measure.Report
 	if !errors.As(err, &rep) {
 		return

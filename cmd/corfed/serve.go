@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/service"
@@ -66,7 +64,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db.Store(), ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -178,9 +176,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 // handler is a node's whole HTTP surface: records, the federation's
 // peers, and the cross-jurisdiction lookups.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, extra ...func(huma.API, *openapi.Helpers)) http.Handler {
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, extra ...openapi.Extension) http.Handler {
 	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: append([]func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}, extra...)})
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}, extra...)})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
