@@ -11,7 +11,6 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -57,16 +56,17 @@ func (g *agreementGroup) withdrawal() (registry.Date, registry.Jurisdiction) {
 }
 
 // viewLogs runs fn over the node's own feed and the verified replicas.
-func (l *Lookups) viewLogs(ctx context.Context, fn func(tx *boltstore.Tx, srcs []source) error) error {
+// fn reads one snapshot (node.View).
+func (l *Lookups) viewLogs(ctx context.Context, fn func(sn node.Snapshot, srcs []source) error) error {
 	srcs := l.sources()
-	return l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error { return fn(tx, srcs) })
+	return l.fed.Node().View(ctx, func(sn node.Snapshot) error { return fn(sn, srcs) })
 }
 
 func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 	var rc *ruleCache
-	err := l.viewLogs(ctx, func(tx *boltstore.Tx, srcs []source) error {
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
 		var err error
-		rc, err = l.ruleSet(tx, srcs)
+		rc, err = l.ruleSet(sn, srcs)
 		return err
 	})
 	return rc, err
@@ -234,14 +234,14 @@ func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterReq
 		cert  *equivalence.CertificateFact
 		rc    *ruleCache
 	)
-	err := l.viewLogs(ctx, func(tx *boltstore.Tx, srcs []source) error {
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
 		var err error
-		if rc, err = l.ruleSet(tx, srcs); err != nil {
+		if rc, err = l.ruleSet(sn, srcs); err != nil {
 			return err
 		}
 		for _, s := range srcs {
 			var all equivalence.Facts
-			if err := collect(tx.Log(s.log), s.iss, r.EmployerBN, &all, map[registry.Ref]string{}); err != nil {
+			if err := collect(l.logOf(sn, s), s.iss, r.EmployerBN, &all, map[registry.Ref]string{}); err != nil {
 				return err
 			}
 			facts.Employers = append(facts.Employers, all.Employers...)
@@ -325,15 +325,15 @@ func (l *Lookups) Letters(ctx context.Context, bn string, asOf registry.Date) ([
 	}
 	now := l.fed.Node().Now()
 	out := []LetterView{}
-	err := l.viewLogs(ctx, func(tx *boltstore.Tx, srcs []source) error {
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
 		var f equivalence.Facts
 		for _, s := range srcs {
-			if err := collect(tx.Log(s.log), s.iss, bn, &f, map[registry.Ref]string{}); err != nil {
+			if err := collect(l.logOf(sn, s), s.iss, bn, &f, map[registry.Ref]string{}); err != nil {
 				return err
 			}
 		}
 		for _, s := range srcs {
-			lg := tx.Log(s.log)
+			lg := l.logOf(sn, s)
 			refs, err := lg.Lookup("bn", bn, false, node.MaxLimit)
 			if err != nil {
 				return err

@@ -24,12 +24,16 @@ const Version = "1.0.0"
 // MaxBodyBytes bounds every request body. Larger bodies get a 413 problem.
 const MaxBodyBytes = 64 << 10
 
+// Extension registers more operations on the API (Config.Extra). It lets
+// cmd wire operations without importing huma: only openapi does.
+type Extension = func(api huma.API, h *Helpers)
+
 // Config wires the HTTP edge to the services behind it.
 type Config struct {
 	Node   *node.Node
 	Logger *slog.Logger
 	// Extra registers more operations (the federation's) on the same API.
-	Extra []func(api huma.API, h *Helpers)
+	Extra []Extension
 }
 
 type server struct {

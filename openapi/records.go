@@ -66,7 +66,7 @@ type EmployerOut struct {
 func (s *server) register(api huma.API) {
 	huma.Register(api, op("health", http.MethodGet, "/healthz", "Liveness and the node's identity", "node"),
 		func(ctx context.Context, _ *struct{}) (*bodyOut[Health], error) {
-			_, size, err := s.node.Feed(ctx, 0, 0)
+			size, err := s.node.Size(ctx)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

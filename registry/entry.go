@@ -78,3 +78,6 @@ func Canonical(v any) ([]byte, error) { return marshalCanonical(v) }
 type jsonBuffer struct{ b []byte }
 
 func (w *jsonBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// EntryType is the typ header of every entry JWS.
+const EntryType = "corfed-entry+jws"

@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	defer func() {
 		for _, d := range nodes {
-			d.n.DB().Close()
+			d.n.Close()
 		}
 	}()
 	for _, d := range nodes {
@@ -189,7 +189,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	fail := func(err error) ([]*demoNode, error) {
 		for _, d := range nodes {
 			if d.n != nil {
-				d.n.DB().Close()
+				d.n.Close()
 			}
 			d.ln.Close()
 		}

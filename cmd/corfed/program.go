@@ -142,7 +142,7 @@ func (t *target) local(ctx context.Context, fn func(n *node.Node, p node.Princip
 		return fmt.Errorf("%w (is the node running? then use --url)", err)
 	}
 	defer db.Close()
-	n, err := node.New(ctx, node.Config{Jurisdiction: ni.Jurisdiction, Now: time.Now}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: ni.Jurisdiction, Now: time.Now}, db.Store(), ring)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
@@ -64,7 +62,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db.Store(), ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -170,7 +168,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 // peers, and the cross-jurisdiction lookups.
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
 	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -17,7 +16,7 @@ import (
 const SelfLog = "self"
 
 // EntryType is the typ header of every entry JWS.
-const EntryType = "corfed-entry+jws"
+const EntryType = registry.EntryType
 
 // Config configures a node.
 type Config struct {
@@ -33,7 +32,7 @@ type Config struct {
 // Node is one jurisdiction's registry. Safe for concurrent use.
 type Node struct {
 	cfg Config
-	db  *boltstore.DB
+	db  registry.Store
 
 	mu   sync.RWMutex // guards keys
 	keys *jose.Keyring
@@ -76,7 +75,7 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 // announcement for any key of the ring that its feed has not announced yet
 // (a rotation), signed by the newest key already announced, so that peers
 // that pin the old key learn the new one from a signature they trust.
-func New(ctx context.Context, cfg Config, db *boltstore.DB, keys *jose.Keyring) (*Node, error) {
+func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring) (*Node, error) {
 	if !cfg.Jurisdiction.Valid() {
 		return nil, fmt.Errorf("node: jurisdiction %q: %w", cfg.Jurisdiction, registry.ErrInvalid)
 	}
@@ -126,9 +125,6 @@ func zone(j registry.Jurisdiction) *time.Location {
 	return loc
 }
 
-// DB returns the node's store (the federation layer keeps its replicas there).
-func (n *Node) DB() *boltstore.DB { return n.db }
-
 // PublicKeys returns every key of the node, active and retired.
 func (n *Node) PublicKeys() *jose.KeySet {
 	n.mu.RLock()
@@ -149,14 +145,14 @@ func (n *Node) ActiveKey() *jose.Key {
 // there, or nil. It returns the record and its index keys. It may run more
 // than once (a batch runs again when one of its writes fails), so it must
 // not have side effects.
-type mutation func(l feedReader, prev *registry.Entry) (record any, keys []boltstore.IndexKey, err error)
+type mutation func(l feedReader, prev *registry.Entry) (record any, keys []registry.IndexKey, err error)
 
 // announceKeys publishes a KindKey record for every key of the ring the feed
 // has not announced.
 func (n *Node) announceKeys(ctx context.Context) error {
 	announced := map[string]bool{}
 	var last string
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		return tx.Log(SelfLog).Scan(registry.KindKey, func(e registry.Entry) bool {
 			announced[e.ID] = true
 			return true
@@ -188,7 +184,7 @@ func (n *Node) announceKeys(ctx context.Context) error {
 			return err
 		}
 		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last}
-		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 			return rec, nil, nil
 		}); err != nil {
 			return fmt.Errorf("announce key %s: %w", k.KID, err)
@@ -198,9 +194,16 @@ func (n *Node) announceKeys(ctx context.Context) error {
 	return nil
 }
 
-// Feed returns up to limit entries of the node's feed after sequence after.
+// Feed returns up to limit entries of the node's feed after sequence after,
+// and the feed's size. limit must be 1 to registry.MaxScan (a
+// *registry.ValidationError naming "query.limit" otherwise): there is no
+// "all", so no request costs more as the feed grows. Use Size for the size
+// alone.
 func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []registry.Entry, size uint64, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	if limit < 1 || limit > registry.MaxScan {
+		return nil, 0, registry.Invalid("query.limit", "must be 1 to %d", registry.MaxScan)
+	}
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		size = l.Size()
 		entries, err = l.Entries(after, limit)
@@ -209,9 +212,18 @@ func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []reg
 	return entries, size, err
 }
 
+// Size returns the number of entries in the node's feed. O(1).
+func (n *Node) Size(ctx context.Context) (size uint64, err error) {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		size = tx.Log(SelfLog).Size()
+		return nil
+	})
+	return size, err
+}
+
 // Entry returns the entry at seq.
 func (n *Node) Entry(ctx context.Context, seq uint64) (e registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		e, err = tx.Log(SelfLog).Entry(seq)
 		return err
 	})
@@ -220,7 +232,7 @@ func (n *Node) Entry(ctx context.Context, seq uint64) (e registry.Entry, err err
 
 // Record returns the newest version of (kind, id).
 func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		e, err = tx.Log(SelfLog).Latest(kind, id)
 		return err
 	})
@@ -232,7 +244,7 @@ func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e reg
 
 // Versions returns every version of (kind, id), oldest first.
 func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es []registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		es, err = tx.Log(SelfLog).Versions(kind, id)
 		return err
 	})
@@ -244,7 +256,7 @@ func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es 
 
 // All returns the newest version of every record of kind.
 func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		return tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
 			es = append(es, e)
 			return true

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -67,7 +66,7 @@ func (n *Node) WithdrawAgreement(ctx context.Context, p Principal, id string, on
 	if len(reason) > registry.MaxReasonLen {
 		return registry.Entry{}, registry.Invalid("body.reason", "at most %d characters", registry.MaxReasonLen)
 	}
-	return n.commit(ctx, registry.KindAgreement, id, nil, func(_ feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAgreement, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, fmt.Errorf("%s has no copy of agreement %q to withdraw from: %w", n.cfg.Jurisdiction, id, registry.ErrNotFound)
 		}
@@ -104,7 +103,7 @@ func (n *Node) mayRunProgram(p Principal, what string) error {
 func (n *Node) latest(ctx context.Context, kind registry.Kind, id string) (registry.Entry, bool, error) {
 	var e registry.Entry
 	var ok bool
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		var err error
 		e, ok, err = exists(tx.Log(SelfLog), kind, id)
 		return err
@@ -129,7 +128,7 @@ func (n *Node) IssueLetter(ctx context.Context, p Principal, l registry.Letter) 
 	if err := l.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindLetter, l.ID, nil, func(_ feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindLetter, l.ID, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("letter %s already exists", l.ID)}
 		}
@@ -137,8 +136,8 @@ func (n *Node) IssueLetter(ctx context.Context, p Principal, l registry.Letter) 
 	})
 }
 
-func letterKeys(l registry.Letter) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "bn", Value: l.EmployerBN}}
+func letterKeys(l registry.Letter) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "bn", Value: l.EmployerBN}}
 }
 
 // LetterWorkStarted records the day work started in the host under letter
@@ -151,7 +150,7 @@ func (n *Node) LetterWorkStarted(ctx context.Context, p Principal, id string, on
 	if on.IsZero() {
 		on = n.Today()
 	}
-	return n.commit(ctx, registry.KindLetter, id, nil, func(_ feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindLetter, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, fmt.Errorf("letter %q: %w", id, registry.ErrNotFound)
 		}
@@ -286,7 +285,7 @@ func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id stri
 		r.On = n.Today()
 	}
 	today := n.Today()
-	return n.commit(ctx, registry.KindEquivalency, id, nil, func(_ feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEquivalency, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, fmt.Errorf("equivalency %q: %w", id, registry.ErrNotFound)
 		}
@@ -306,7 +305,7 @@ func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id stri
 		if err := q.Validate(); err != nil {
 			return nil, nil, err
 		}
-		return q, []boltstore.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
+		return q, []registry.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // Query searches certificates. Empty fields do not filter.
@@ -69,7 +68,7 @@ func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateVi
 	}
 	q.Limit = min(q.Limit, MaxLimit)
 	var out []CertificateView
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		ids, all, err := CandidateCertificates(l, q)
 		if err != nil {
@@ -128,9 +127,9 @@ func matches(v CertificateView, q Query) bool {
 // index keys IndexKeys gives (in the node's own feed or a replica): the ids
 // of the certificates that can match. all=true means no index applies and
 // every certificate is a candidate.
-func CandidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, err error) {
+func CandidateCertificates(l registry.Log, q Query) (ids []string, all bool, err error) {
 	var sets [][]string
-	add := func(refs []boltstore.RecordRef, kind registry.Kind) []string {
+	add := func(refs []registry.RecordRef, kind registry.Kind) []string {
 		var s []string
 		for _, r := range refs {
 			if r.Kind == kind {
@@ -202,7 +201,7 @@ func (n *Node) Employer(ctx context.Context, bn string, asOf registry.Date) (Emp
 		asOf = n.Today()
 	}
 	var v EmployerView
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		var err error
 		if v.Employer, err = l.Latest(registry.KindEmployer, bn); err != nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -30,7 +29,7 @@ func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.Hos
 	if r.Jurisdiction != n.cfg.Jurisdiction {
 		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
 	}
-	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return r, nil, nil
 	})
 }
@@ -102,7 +101,7 @@ func (n *Node) publishAgreement(ctx context.Context, p Principal, t registry.Agr
 		sigs = append(sigs, s)
 	}
 	a := registry.Agreement{Terms: t, Signatures: sigs}
-	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return a, nil, nil
 	})
 }

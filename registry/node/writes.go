@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, error) {
@@ -21,10 +20,10 @@ func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, 
 	return registry.Entry{}, false, err
 }
 
-func employerKeys(e registry.Employer) []boltstore.IndexKey {
-	keys := []boltstore.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
+func employerKeys(e registry.Employer) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
 	for _, o := range e.OperatingNames {
-		keys = append(keys, boltstore.IndexKey{Name: "name", Value: registry.FoldName(o)})
+		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
 	}
 	return keys
 }
@@ -39,7 +38,7 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 		return registry.Entry{}, err
 	}
 	today := n.Today()
-	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
 		}
@@ -67,7 +66,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 	if err := cp.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
 		}
@@ -94,8 +93,8 @@ type NewCertificate struct {
 	Reason        string        `json:"reason,omitempty"`    // the initial status's reason; default "certification audit passed"
 }
 
-func certKeys(c registry.Certificate) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+func certKeys(c registry.Certificate) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -143,7 +142,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	if err := c.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
@@ -206,7 +205,7 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
@@ -255,7 +254,7 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		r.On = n.Today()
 	}
 	today := n.Today()
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
@@ -316,7 +315,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	} else if q.ID != want {
 		return registry.Entry{}, registry.Invalid("body.id", "must be %q", want)
 	}
-	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("equivalency %s already exists", q.ID)}
 		}
@@ -343,14 +342,14 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 		} else if !ok {
 			return nil, nil, registry.Invalid("body.employer_bn", "employer %s is not registered on this node", q.EmployerBN)
 		}
-		return q, []boltstore.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
+		return q, []registry.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
 	})
 }
 
 // IndexKeys returns the secondary index keys of an entry's record, the same
 // ones the node stores for its own feed: replicas of peers' feeds are
 // indexed alike so that cross-jurisdiction search reads them the same way.
-func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
+func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 	switch e.Kind {
 	case registry.KindEmployer:
 		v, err := decode[registry.Employer](e)
@@ -369,7 +368,7 @@ func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []boltstore.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
+		return []registry.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
 	case registry.KindLetter:
 		v, err := decode[registry.Letter](e)
 		if err != nil {
