@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,7 +61,7 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return openapi.New(openapi.Config{Node: n.Node,
+	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 

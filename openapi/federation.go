@@ -116,6 +116,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				return &bodyOut[VerifyOut]{VerifyOut{Valid: true, Claims: &c}}, nil
 			})
 		programOps(api, h, l)
+		registerMatch(api, h, l)
 	}
 }
 

@@ -25,6 +25,9 @@ func employerKeys(e registry.Employer) []registry.IndexKey {
 	for _, o := range e.OperatingNames {
 		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
 	}
+	for _, a := range e.WCBAccounts {
+		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
+	}
 	return keys
 }
 
@@ -94,7 +97,11 @@ type NewCertificate struct {
 }
 
 func certKeys(c registry.Certificate) []registry.IndexKey {
-	return []registry.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	keys := []registry.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	for _, a := range c.WCBAccounts {
+		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
+	}
+	return keys
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -107,6 +114,23 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	if p.Role == RoleCP && in.Issuer != p.CP {
 		return registry.Entry{}, fmt.Errorf("CP %s may not issue certificates for %s: %w", p.CP, in.Issuer, registry.ErrForbidden)
 	}
+	c, err := n.newCertificate(in)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
+		}
+		if err := n.checkCertificateRefs(l, c); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	})
+}
+
+// newCertificate builds and validates the first version of a certificate.
+func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	c := registry.Certificate{
 		ID: registry.CertificateID(in.Issuer, in.Number), Jurisdiction: n.cfg.Jurisdiction, Issuer: in.Issuer,
 		Number: in.Number, Program: in.Program, EmployerBN: in.EmployerBN, WCBAccounts: in.WCBAccounts,
@@ -128,7 +152,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	case registry.StatusPending:
 		c.Status = registry.StatusPending
 	default:
-		return registry.Entry{}, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
+		return c, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
 	}
 	reason := in.Reason
 	if reason == "" {
@@ -139,18 +163,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	}
 	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason}}
 	c.StatusReason = reason
-	if err := c.Validate(); err != nil {
-		return registry.Entry{}, err
-	}
-	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
-		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
-		}
-		if err := n.checkCertificateRefs(l, c); err != nil {
-			return nil, nil, err
-		}
-		return c, certKeys(c), nil
-	})
+	return c, c.Validate()
 }
 
 func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error {
