@@ -495,6 +495,7 @@ type feedEntry struct {
 	ID     skip   `json:"id"`
 	Ver    skip   `json:"ver"`
 	Iat    skip   `json:"iat"`
+	By     skip   `json:"by"`
 	Record skip   `json:"record"`
 	JWS    string `json:"jws"`
 }
@@ -504,7 +505,7 @@ type feedEntry struct {
 var feedSchema = [][]string{
 	{"jurisdiction", "size", "entries", "next"},
 	nil,
-	{"iss", "seq", "kind", "id", "ver", "iat", "record", "jws"},
+	{"iss", "seq", "kind", "id", "ver", "iat", "by", "record", "jws"},
 }
 
 // skip is a JSON value that is checked for syntax and then dropped.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -69,7 +70,7 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	}
 	t.Cleanup(func() { snaps.Close() })
 	svc := service.New(service.Config{Node: n.Node, Snapshots: snaps, Federation: fed})
-	return openapi.New(openapi.Config{Node: n.Node,
+	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed)),
 			openapi.MeasureOps(svc, string(n.Jurisdiction()))}})
 }

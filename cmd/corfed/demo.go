@@ -99,7 +99,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+		go func(d *demoNode) {
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug}), log)
+		}(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
@@ -150,6 +152,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "  why: %s\n", why)
 		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
 	}
+	demoProgram(ctx, stdout, byJ, trust, today)
 	if *once {
 		stop()
 	} else {
@@ -251,8 +254,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				fmt.Fprintln(stderr, "corfed verify: give one proof")
-				return errUsage
+				return usagef("give one proof")
 			}
 			proofArg = a
 		default:
@@ -266,9 +268,11 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parse(fl, rest); err != nil {
 		return err
 	}
-	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
-		return errUsage
+	if proofArg == "" {
+		return usagef("PROOF is required: a recognition proof, or - to read it from stdin")
+	}
+	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
+		return err
 	}
 	token := proofArg
 	if proofArg == "-" {

@@ -27,6 +27,18 @@ type Config struct {
 	// verify its signature on a reciprocity agreement; nil, false when the
 	// node does not know that party (no federation). Optional.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// OnCommit, if set, is called after each group-commit transaction
+	// with the number of entries it appended and how long the
+	// transaction took (appends, commit and fsync). It must be cheap and
+	// safe for concurrent use: metrics hang here, so that this package
+	// imports no metrics library.
+	OnCommit func(entries int, took time.Duration)
+	// MaxTokenTTL caps the lifetime (exp - iat) of the bearer tokens the
+	// node accepts, whoever signed them; default DefaultMaxTokenTTL.
+	MaxTokenTTL time.Duration
+	// Revoked, if set, reports whether a token id (jti) is revoked. It is
+	// called on every authenticated request and must be cheap.
+	Revoked func(jti string) bool
 }
 
 // Node is one jurisdiction's registry. Safe for concurrent use.
@@ -34,8 +46,9 @@ type Node struct {
 	cfg Config
 	db  registry.Store
 
-	mu   sync.RWMutex // guards keys
-	keys *jose.Keyring
+	mu        sync.RWMutex // guards keys and tokenKeys
+	keys      *jose.Keyring
+	tokenKeys *jose.KeySet // the active key alone: the only one that authenticates
 
 	committer committer // the write pipeline (pipeline.go)
 
@@ -62,6 +75,12 @@ func (c *boundedCache[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
+func (c *boundedCache[K, V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
 func (c *boundedCache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -85,7 +104,7 @@ func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring)
 	if keys == nil || keys.Active() == nil {
 		return nil, fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
 	}
-	n := &Node{cfg: cfg, db: db, keys: keys}
+	n := &Node{cfg: cfg, db: db, keys: keys, tokenKeys: jose.NewKeySet(keys.Active().Public())}
 	if err := n.announceKeys(ctx); err != nil {
 		return nil, err
 	}
