@@ -27,12 +27,6 @@ type PassOut struct {
 	Expires       string `json:"expires" format:"date-time"`
 }
 
-type rawOut struct {
-	ContentType  string `header:"Content-Type"`
-	CacheControl string `header:"Cache-Control"`
-	Body         []byte
-}
-
 type passOut struct {
 	ContentType  string `header:"Content-Type"`
 	CacheControl string `header:"Cache-Control"`

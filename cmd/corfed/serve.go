@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -140,6 +142,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
 	publicURL := fl.String("public-url", "", "the node's public base URL, written into passes (their status list URL); default: its URL in the federation file, else http://ADDR")
 	maxTTL := fl.Duration("max-token-ttl", node.DefaultMaxTokenTTL, "refuse bearer tokens whose lifetime (exp - iat) exceeds this, whoever signed them")
+	minPY := fl.Float64("min-person-years", measure.DefaultMinimum.PersonYears, "OHS metrics: suppress a group with fewer person-years")
+	minEmp := fl.Int("min-employers", measure.DefaultMinimum.Employers, "OHS metrics: suppress a group with fewer employers")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -206,7 +210,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins), BaseURL: base})
+	ops, _, closeSnapshots, err := measureOps(*dir, service.Config{Node: n, Federation: fed,
+		Minimum: measure.Minimum{PersonYears: *minPY, Employers: *minEmp}}, false)
+	if err != nil {
+		return err
+	}
+	defer closeSnapshots()
+	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
+		Extra: []openapi.Extension{ops}, BaseURL: base})
 	go fed.Run(ctx)
 	go reloadOnHangup(ctx, n, *dir, revoked, log)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
@@ -221,7 +232,7 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
 	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
-		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}})
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)})
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.
@@ -231,6 +242,8 @@ type edgeOptions struct {
 	AllowedOrigins []string
 	// BaseURL is the node's public URL; passes carry its status list URL.
 	BaseURL string
+	// Extra are more operations (the measurement model's).
+	Extra []openapi.Extension
 }
 
 func splitList(s string) []string {
