@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	defer func() {
 		for _, d := range nodes {
-			d.n.DB().Close()
+			d.n.Close()
 		}
 	}()
 	for _, d := range nodes {
@@ -99,7 +99,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+		go func(d *demoNode) {
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
+		}(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
@@ -150,6 +152,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "  why: %s\n", why)
 		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
 	}
+	demoProgram(ctx, stdout, byJ, trust, today)
 	if *once {
 		stop()
 	} else {
@@ -188,7 +191,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	fail := func(err error) ([]*demoNode, error) {
 		for _, d := range nodes {
 			if d.n != nil {
-				d.n.DB().Close()
+				d.n.Close()
 			}
 			d.ln.Close()
 		}
@@ -240,9 +243,10 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	return nodes, nil
 }
 
-func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
 	var rest []string
@@ -251,13 +255,12 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				fmt.Fprintln(stderr, "corfed verify: give one proof")
-				return errUsage
+				return usagef("give one proof")
 			}
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -266,9 +269,11 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parse(fl, rest); err != nil {
 		return err
 	}
-	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
-		return errUsage
+	if proofArg == "" {
+		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
+	}
+	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
+		return err
 	}
 	token := proofArg
 	if proofArg == "-" {
@@ -281,6 +286,9 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {
 		return err
+	}
+	if isPass(token) {
+		return verifyPass(ctx, token, trust, pf, stdout)
 	}
 	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
 	if err != nil {

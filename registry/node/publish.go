@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry"
 )
 
 // watchers are the channels Watch handed out. Each has room for one
@@ -51,21 +51,12 @@ func (n *Node) committed() {
 	}
 }
 
-// Size returns the number of entries of the node's feed.
-func (n *Node) Size(ctx context.Context) (size uint64, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
-		size = tx.Log(SelfLog).Size()
-		return nil
-	})
-	return size, err
-}
-
 // Tile returns the hashes of tile t of the feed's tree (tlog's layout, as
 // tlog.ReadTileData gives them): the concatenated 32-byte hashes it holds.
 // t must lie within the current tree; a tile beyond it wraps
 // registry.ErrNotFound.
 func (n *Node) Tile(ctx context.Context, t tlog.Tile) (data []byte, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		data, err = tlog.ReadTileData(t, tx.Log(SelfLog).HashReader())
 		return err
 	})
