@@ -246,7 +246,15 @@ func TestMirrorRefusesTampering(t *testing.T) {
 		{"level-1 tile", flip("tile/1/000.p/1", func([]byte) int { return 0 }), tiles.ErrTampered},
 		{"entry", flip("tile/entries/000", func(b []byte) int { return 40 }), tiles.ErrTampered},
 		{"checkpoint size", flip("checkpoint", func(b []byte) int { return bytes.IndexByte(b, '\n') + 1 }), registry.ErrUnverified},
-		{"checkpoint signature", flip("checkpoint", func(b []byte) int { return len(b) - 10 }), registry.ErrUnverified},
+		{"checkpoint signature", func(dir string) {
+			p := filepath.Join(dir, "checkpoint")
+			b, _ := os.ReadFile(p)
+			i := len(b) - 10 // inside the signature's base64: another letter, still base64
+			b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, registry.ErrUnverified},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyDir(t, f.src)
