@@ -52,7 +52,7 @@ type Node struct {
 
 	committer committer // the write pipeline (pipeline.go)
 
-	certs  boundedCache[uint64, registry.Certificate] // decoded certificates of the own feed, by seq
+	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
 	tokens boundedCache[string, cachedToken]          // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
