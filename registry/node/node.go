@@ -53,7 +53,7 @@ type Node struct {
 	committer committer // the write pipeline (pipeline.go)
 
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
-	tokens boundedCache[string, cachedToken]          // verified bearer tokens
+	tokens boundedCache[string, cachedToken]           // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
 }
