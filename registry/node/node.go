@@ -273,10 +273,17 @@ func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es 
 	return es, err
 }
 
-// All returns the newest version of every record of kind.
+// All returns the newest version of every record of kind, for the small
+// kinds (certifying partners, keys, rules). A kind with more than MaxLimit
+// records wraps registry.ErrInvalid (nothing per request may grow with the
+// registry: search or page instead); the check is O(1).
 func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry, err error) {
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
-		return tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
+		l := tx.Log(SelfLog)
+		if c := l.Count(kind); c > MaxLimit {
+			return fmt.Errorf("%d records of kind %s, more than the %d a list returns: %w", c, kind, MaxLimit, registry.ErrInvalid)
+		}
+		return l.Scan(kind, func(e registry.Entry) bool {
 			es = append(es, e)
 			return true
 		})
