@@ -128,7 +128,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	r := chi.NewMux()
 	r.Use(recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
 	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {
@@ -219,7 +219,7 @@ func op(id, method, path, summary string, tags ...string) huma.Operation {
 func (s *server) writeOp(id, method, path, summary string, status int, tags ...string) huma.Operation {
 	o := op(id, method, path, summary, tags...)
 	o.Security = bearer
-	o.Middlewares = huma.Middlewares{s.authenticate}
+	o.Middlewares = huma.Middlewares{s.authenticate, checkTextIssues}
 	o.DefaultStatus = status
 	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity}
 	return o
