@@ -240,4 +240,3 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 	ctx.SetStatus(http.StatusUnprocessableEntity)
 	_, _ = ctx.BodyWriter().Write(b)
 }
-
