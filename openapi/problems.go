@@ -45,6 +45,9 @@ func (s *server) problem(ctx context.Context, err error) error {
 		if !errors.Is(err, k.kind) {
 			continue
 		}
+		if k.status == http.StatusForbidden || k.status == http.StatusUnauthorized {
+			s.auditRefusal(ctx, k.status, err)
+		}
 		p := &huma.ErrorModel{Status: k.status, Title: k.title, Detail: err.Error()}
 		var ves registry.ValidationErrors
 		var ve *registry.ValidationError

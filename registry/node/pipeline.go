@@ -110,6 +110,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 
 	select {
 	case <-w.done:
+		n.observeWrite(ctx, w)
 		return w.out, w.err
 	case <-ctx.Done():
 	}
@@ -126,7 +127,15 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	}
 	c.mu.Unlock()
 	<-w.done
+	n.observeWrite(ctx, w)
 	return w.out, w.err
+}
+
+// observeWrite tells Config.OnWrite of an acknowledged write.
+func (n *Node) observeWrite(ctx context.Context, w *write) {
+	if w.err == nil && n.cfg.OnWrite != nil {
+		n.cfg.OnWrite(ctx, w.out)
+	}
 }
 
 // take removes up to maxBatch writes from the queue. When the queue is

@@ -26,6 +26,7 @@ type Options struct {
 	Alg       string // default EdDSA
 	Dir       string // data directory; default t.TempDir()
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	OnWrite   func(context.Context, registry.Entry) // node.Config.OnWrite
 }
 
 // Node is a running test node.
@@ -66,7 +67,7 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, db.Store(), ring)
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys, OnWrite: o.OnWrite}, db.Store(), ring)
 	if err != nil {
 		t.Fatal(err)
 	}
