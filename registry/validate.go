@@ -109,9 +109,11 @@ func (e Employer) Validate() error {
 		if !wcbRE.MatchString(a.Number) {
 			c.add(Invalid(f+".number", "a WCB account number has 3 to 20 letters, digits or dashes"))
 		}
+		c.add(a.validateDates(f))
 		c.add(checkList(f+".industry_codes", a.IndustryCodes, checkIndustryCode))
 		return c.err()
 	}))
+	c.add(checkList("body.presence", e.Presence, func(f string, p Presence) error { return p.validate(f) }))
 	switch e.SizeBand {
 	case "", "small", "standard":
 	default:

@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
 		go func(d *demoNode) {
-			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug}), log)
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
 		}(d)
 	}
 	var wg sync.WaitGroup
@@ -152,6 +152,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "  why: %s\n", why)
 		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
 	}
+	demoProgram(ctx, stdout, byJ, trust, today)
 	if *once {
 		stop()
 	} else {
@@ -267,9 +268,10 @@ func syncUntilDone(ctx context.Context, f *federation.Federation) {
 	}
 }
 
-func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
 	var rest []string
@@ -283,7 +285,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -293,7 +295,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if proofArg == "" {
-		return usagef("PROOF is required: a recognition proof, or - to read it from stdin")
+		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
 	}
 	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
 		return err
@@ -309,6 +311,9 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {
 		return err
+	}
+	if isPass(token) {
+		return verifyPass(ctx, token, trust, pf, stdout)
 	}
 	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
 	if err != nil {
