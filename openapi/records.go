@@ -222,6 +222,7 @@ func (s *server) register(api huma.API) {
 		})
 
 	s.registerWrites(api)
+	s.registerProgram(api) // program.go
 	s.registerLog(api)
 }
 

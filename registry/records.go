@@ -94,6 +94,9 @@ type StatusChange struct {
 	Reason string `json:"reason"`
 	// SupersededBy names the certificate that replaces this one.
 	SupersededBy string `json:"superseded_by,omitempty"`
+	// Rule names the program rule that required the change, for the
+	// changes the lifecycle job appends (e.g. maintenance.missed).
+	Rule string `json:"rule,omitempty"`
 }
 
 // Certificate is a COR or SECOR issued by a certifying partner of the node's

@@ -113,6 +113,11 @@ func seedNode(ctx context.Context, n *node.Node, o nodeOptions) error {
 		}
 		count += c
 	}
+	c, err := seedProgram(ctx, n, o) // program.go
+	if err != nil {
+		return err
+	}
+	count += c
 	o.Logger.Info("seeded example records", "jurisdiction", o.Jurisdiction, "entries", count)
 	return nil
 }
@@ -127,6 +132,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -161,6 +167,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	h := handler(n, fed, log)
 	go fed.Run(ctx)
+	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // program.go
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)

@@ -19,10 +19,13 @@ const (
 	ScopeCertificates  = "certificates:write"
 	ScopeEquivalencies = "equivalencies:write"
 	ScopeRules         = "rules:write"
+	ScopeAudits        = "audits:write"   // record audits (a CP: only its own)
+	ScopeAuditors      = "auditors:write" // the national auditor registry and discipline (the administrator)
+	ScopeReviews       = "reviews:write"  // Employer Review and removal decisions (the administrator)
 )
 
 // AllScopes lists every scope.
-var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules}
+var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules, ScopeAudits, ScopeAuditors, ScopeReviews}
 
 // Roles.
 const (
@@ -105,7 +108,7 @@ func IssueToken(key *jose.Key, j registry.Jurisdiction, now time.Time, req Token
 		c.CP = req.CP
 		c.Sub = "cp:" + req.CP
 		if req.Scopes == nil {
-			req.Scopes = []string{ScopeCertificates, ScopeEmployers}
+			req.Scopes = []string{ScopeCertificates, ScopeEmployers, ScopeAudits}
 		}
 	default:
 		return "", registry.Invalid("role", "admin or cp")

@@ -86,7 +86,8 @@ type NewCertificate struct {
 }
 
 func certKeys(c registry.Certificate) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	keys := []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	return append(keys, liveKey(c)...) // lifecycle.go
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -98,6 +99,9 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	}
 	if p.Role == RoleCP && in.Issuer != p.CP {
 		return registry.Entry{}, fmt.Errorf("CP %s may not issue certificates for %s: %w", p.CP, in.Issuer, registry.ErrForbidden)
+	}
+	if err := n.applyAuditBasis(ctx, &in); err != nil { // audits.go
+		return registry.Entry{}, err
 	}
 	c := registry.Certificate{
 		ID: registry.CertificateID(in.Issuer, in.Number), Jurisdiction: n.cfg.Jurisdiction, Issuer: in.Issuer,
@@ -343,5 +347,5 @@ func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
 		}
 		return []boltstore.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
 	}
-	return nil, nil
+	return programIndexKeys(e) // audits.go
 }
