@@ -222,7 +222,7 @@ func (s *server) register(api huma.API) {
 		})
 
 	s.registerWrites(api)
-	s.registerProgram(api) // program.go
+	s.registerProgram(api) // programops.go
 	s.registerLog(api)
 }
 
