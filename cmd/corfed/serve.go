@@ -113,7 +113,7 @@ func seedNode(ctx context.Context, n *node.Node, o nodeOptions) error {
 		}
 		count += c
 	}
-	c, err := seedProgram(ctx, n, o) // program.go
+	c, err := seedProgram(ctx, n, o) // programops.go
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	h := handler(n, fed, log)
 	go fed.Run(ctx)
-	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // program.go
+	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
