@@ -71,6 +71,7 @@ var ReasonCodes = []string{
 	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
 	ReasonScopeExcludesHost,
+	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
 }
 
 // StatusNotIssued is the pseudo-status of a certificate on a date before it was
@@ -88,15 +89,17 @@ const (
 type limit uint8
 
 const (
-	limitNone       limit = iota
-	limitExpiry           // the home certificate's expiry
-	limitStatus           // the day before the next recorded non-active status
-	limitCapMonths        // the host's cap in months
-	limitCapDays          // the host's cap in days
-	limitAgreement        // the agreement's effective_to
-	limitEqvValidTo       // the equivalency's valid_to
-	limitRulesEnd         // the host rules' effective_to
-	limitTerm             // the equivalency rule's term
+	limitNone        limit = iota
+	limitExpiry            // the home certificate's expiry
+	limitStatus            // the day before the next recorded non-active status
+	limitCapMonths         // the host's cap in months
+	limitCapDays           // the host's cap in days
+	limitAgreement         // the agreement's effective_to
+	limitEqvValidTo        // the equivalency's valid_to
+	limitRulesEnd          // the host rules' effective_to
+	limitTerm              // the equivalency rule's term
+	limitLetter            // the expiry of the host's letter
+	limitWorkStarted       // the day before work started (a letter void once work starts)
 )
 
 // candidate is one basis that holds (recognized or conditional).
@@ -113,6 +116,11 @@ type candidate struct {
 	terms *registry.HostTerms
 	rule  *registry.EquivalencyRule
 	met   uint32 // bit i: terms.Conditions[i] is met
+	// letter is the index in Facts.Letters of the host's letter the
+	// recognition rests on, or -1; succ the agreements that revise agr and
+	// carry the recognition on without a break, in order.
+	letter int
+	succ   []int
 }
 
 // finding is a reason why a candidate basis failed. Its text is rendered
@@ -126,6 +134,7 @@ type finding struct {
 	emp    int
 	status string
 	detail uint8 // which variant of the code's sentence
+	letter int
 }
 
 // sector_mismatch variants.
@@ -139,7 +148,8 @@ const (
 type decider struct {
 	q     Question
 	f     *Facts
-	rules int // index of the host rules in force on q.On, or -1
+	rules int  // index of the host rules in force on q.On, or -1
+	fr    bool // write the sentences in French (q.Lang)
 	// rulesNote is a finding about host rules that did not count (issuer
 	// mismatch, invalid), reported if the ISO basis needed them.
 	rulesNote finding
@@ -150,6 +160,9 @@ type decider struct {
 	// agreements than agr holds.
 	agr  [16]uint8
 	agrX []uint8
+	// notes are findings reported whatever the outcome (a corrected
+	// status history).
+	notes []finding
 }
 
 // Whether an agreement counts.
@@ -197,11 +210,11 @@ func Decide(q Question, f Facts) Decision {
 	if err := q.Validate(); err != nil {
 		return Decision{
 			Outcome: NotRecognized,
-			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: "The question is invalid: " + err.Error() + "."}},
+			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: pick(q.Lang == French, "The question is invalid: ", "La question est invalide : ") + err.Error() + "."}},
 		}
 	}
-	d := decider{q: q, f: &f, rules: -1}
-	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1}
+	d := decider{q: q, f: &f, rules: -1, fr: q.Lang == French}
+	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 	d.pickHostRules()
 	nCert := d.certificates()
 	nEqv := d.equivalencies()
@@ -224,7 +237,7 @@ func (d *decider) fail(x finding) {
 }
 
 func noFinding(code string) finding {
-	return finding{code: code, cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1}
+	return finding{code: code, cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 }
 
 // consider keeps c if it is better than the best so far. Better: a higher
@@ -386,6 +399,7 @@ func (d *decider) certificates() int {
 			continue
 		}
 		st := CertificateStatusOn(c, on)
+		d.noteCorrection(c.History, on, i, -1)
 		if st != registry.StatusActive {
 			x.code, x.status = statusReason(st), st
 			d.fail(x)
@@ -402,7 +416,7 @@ func (d *decider) certificates() int {
 				continue
 			}
 			d.consider(candidate{rank: rankRecognized, basis: BasisHostCOR, until: until, why: why,
-				cert: i, agr: -1, eqv: -1, rules: -1, emp: -1})
+				cert: i, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1})
 			continue
 		}
 		d.agreements(i, until, why)
@@ -449,6 +463,9 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		case agrUnsigned:
 			x.code = ReasonAgreementUnsigned
 		}
+		if x.code == "" && !af.WithdrawnOn.IsZero() && !on.Before(af.WithdrawnOn) {
+			x.code = ReasonAgreementWithdrawn
+		}
 		if x.code != "" {
 			d.fail(x)
 			continue
@@ -493,7 +510,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			continue
 		}
 		cand := candidate{rank: rankRecognized, basis: BasisAgreement, until: until, why: why,
-			cert: ci, agr: j, eqv: -1, rules: -1, emp: -1, terms: ht}
+			cert: ci, agr: j, eqv: -1, rules: -1, emp: -1, terms: ht, letter: -1}
 		failed := false
 		for k, code := range ht.Conditions {
 			met := true
@@ -511,7 +528,17 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 					cand.emp = emp
 				}
 			case registry.CondNoPermanentOfficeInHost:
-				met = false // no record corfed keeps shows where an employer has offices
+				emp, office, known := d.hostOffice()
+				switch {
+				case office:
+					x.code, x.emp = ReasonPermanentOfficeInHost, emp
+					d.fail(x)
+					failed = true
+				case !known:
+					met = false // no employer record says where it has offices
+				case cand.emp < 0:
+					cand.emp = emp
+				}
 			case registry.CondPerWCBAccount:
 				met = len(c.WCBAccounts) > 0
 			case registry.CondBidUseOnly, registry.CondVoidOnceWorkStarts:
@@ -529,14 +556,16 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		if failed {
 			continue
 		}
-		if !t.EffectiveTo.IsZero() {
-			cand.until, cand.why = tighten(cand.until, cand.why, t.EffectiveTo, limitAgreement)
+		if end := d.agreementEnd(j); !end.IsZero() {
+			if end.Before(cand.until) {
+				end, cand.succ = d.succession(j, c, end)
+			}
+			if !end.IsZero() {
+				cand.until, cand.why = tighten(cand.until, cand.why, end, limitAgreement)
+			}
 		}
-		if ht.CapMonths > 0 {
-			cand.until, cand.why = tighten(cand.until, cand.why, on.AddMonths(ht.CapMonths), limitCapMonths)
-		}
-		if ht.CapDays > 0 {
-			cand.until, cand.why = tighten(cand.until, cand.why, on.AddDays(ht.CapDays), limitCapDays)
+		if !d.applyLetter(&cand, x, ht) {
+			continue
 		}
 		d.consider(cand)
 	}
@@ -564,7 +593,7 @@ func (d *decider) hostWCBAccount() (int, bool) {
 			continue
 		}
 		for _, a := range e.WCBAccounts {
-			if a.Jurisdiction == d.q.Host {
+			if a.Jurisdiction == d.q.Host && a.ActiveOn(d.q.On) {
 				return i, true
 			}
 		}
@@ -623,6 +652,7 @@ func (d *decider) equivalencies() int {
 			d.fail(x)
 			continue
 		}
+		d.noteCorrection(e.History, on, -1, i)
 		if st := EquivalencyStatusOn(e, on); st != registry.StatusActive {
 			x.code, x.status = ReasonEquivalencyNotActive, st
 			d.fail(x)
@@ -674,7 +704,7 @@ func (d *decider) equivalencies() int {
 			until, why = tighten(until, why, on.AddMonths(rule.TermMonths), limitTerm)
 		}
 		d.consider(candidate{rank: rankRecognized, basis: BasisISO, until: until, why: why,
-			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule})
+			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule, letter: -1})
 	}
 	return n
 }
@@ -741,27 +771,16 @@ func EquivalencyStatusOn(e *registry.Equivalency, d registry.Date) string {
 
 // statusAt returns the status of the last change on or before d.
 func statusAt(h []registry.StatusChange, d registry.Date) (string, bool) {
-	var best registry.Date
-	st, ok := "", false
-	for i := range h {
-		c := &h[i]
-		if c.On.After(d) {
-			continue
-		}
-		if !ok || !c.On.Before(best) {
-			best, st, ok = c.On, c.Status, true
-		}
-	}
-	return st, ok
+	return registry.StatusAt(h, d)
 }
 
-// nextInactive returns the date of the first recorded change after d to a
-// status other than active, or the zero date.
+// nextInactive returns the date of the first recorded (not annulled) change
+// after d to a status other than active, or the zero date.
 func nextInactive(h []registry.StatusChange, d registry.Date) registry.Date {
 	var next registry.Date
 	for i := range h {
 		c := &h[i]
-		if !c.On.After(d) || c.Status == registry.StatusActive {
+		if !c.On.After(d) || c.Status == registry.StatusActive || c.Annulled != nil {
 			continue
 		}
 		if next.IsZero() || c.On.Before(next) {

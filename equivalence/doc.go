@@ -162,4 +162,26 @@
 //     requirement of the host's equivalency rule is not met.
 //
 // Codes are stable; texts are for people and may change.
+//
+// # Languages
+//
+// Every sentence of a decision (Reason.Text, Condition.Text) exists in
+// English and in French, Canada's official languages. The language is an
+// input like the date: Question.Lang (English when empty, or French);
+// Decide stays pure, and the same question in either language gives the
+// same outcome, basis, dates, codes, met flags and evidence; only the texts
+// differ. The edges choose the language and pass it in: the JSON API from
+// ?lang= or Accept-Language (MatchLang; Content-Language says which), the
+// pages from ?lang=, a cookie or Accept-Language. A proof carries the
+// decision in the language asked (question.lang, absent for English).
+// StatusWord, OutcomeText and BasisText give the words pages show around a
+// decision.
+//
+// Adding a reason or condition code: add its constant and document it
+// above; write its English sentence in text.go (textEN or conditionText)
+// and its French one in text_fr.go (textFR or conditionTextFR), the same
+// case in the same order. TestGolden decides every golden case in both
+// languages and fails when a French sentence is missing, equals the English
+// one or falls back to "Code x." - so add a golden case that reaches the new
+// code.
 package equivalence

@@ -38,6 +38,10 @@ type Question struct {
 	On registry.Date
 	// Use is UseBid (bidding only) or UseWork (working in the host).
 	Use string
+	// Lang is the language of the decision's sentences (Reason.Text,
+	// Condition.Text): English (also when empty) or French. It changes no
+	// code, outcome or date.
+	Lang Lang
 }
 
 // EmployerFact is an employer record and the entry that carries it; Ref.Iss
@@ -68,6 +72,10 @@ type AgreementFact struct {
 	Agreement registry.Agreement
 	SignedBy  []registry.Jurisdiction
 	Ref       registry.Ref
+	// WithdrawnOn, when set, is the earliest date a party withdrew from the
+	// agreement (registry.Withdrawal): it counts through the day before.
+	WithdrawnOn registry.Date
+	WithdrawnBy registry.Jurisdiction
 }
 
 // HostRulesFact is one version of a jurisdiction's rules and the entry that
@@ -85,6 +93,8 @@ type Facts struct {
 	Equivalencies []EquivalencyFact
 	Agreements    []AgreementFact
 	HostRules     []HostRulesFact
+	// Letters are the hosts' reciprocity letters (registry.Letter).
+	Letters []LetterFact
 }
 
 // Reason explains one step of a decision: a stable machine code (see the
@@ -124,7 +134,7 @@ type Decision struct {
 }
 
 // Validate checks q. Errors are *registry.ValidationError on field "bn",
-// "host", "use", "on" or "sector".
+// "host", "use", "on", "lang" or "sector".
 func (q Question) Validate() error {
 	if err := registry.CheckBN("bn", q.BN); err != nil {
 		return err
@@ -137,6 +147,9 @@ func (q Question) Validate() error {
 	}
 	if q.On.IsZero() {
 		return registry.Invalid("on", "want the date asked about (YYYY-MM-DD)")
+	}
+	if !q.Lang.Valid() {
+		return registry.Invalid("lang", "want %q (English) or %q (French)", English, French)
 	}
 	if q.Sector != "" && !registry.IsIndustryCode(q.Sector) && !sectorName(q.Sector) {
 		return registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits")

@@ -127,6 +127,7 @@ func TestGolden(t *testing.T) {
 				q, facts := c.build(t, rs, fx)
 				d := equivalence.Decide(q, facts)
 				checkInvariants(t, q, facts, d)
+				checkFrench(t, q, facts, d)
 				if *show {
 					b, _ := json.MarshalIndent(d, "", "  ")
 					t.Logf("%s", b)

@@ -94,8 +94,22 @@ func checkInvariants(t tb, q equivalence.Question, f equivalence.Facts, d equiva
 		if ht.CapDays > 0 && d.ValidUntil.After(q.On.AddDays(ht.CapDays)) {
 			t.Errorf("valid_until %s past the %d-day cap from %s", d.ValidUntil, ht.CapDays, q.On)
 		}
-		if !terms.EffectiveTo.IsZero() && d.ValidUntil.After(terms.EffectiveTo) {
-			t.Errorf("valid_until %s past the agreement's end %s", d.ValidUntil, terms.EffectiveTo)
+		// A revision that carries the host's terms on (cited after the
+		// agreement, naming it in supersedes) moves the end to its own.
+		end := terms.EffectiveTo
+		prev := terms.ID
+		for _, ref := range d.Evidence[2:] {
+			if ref.Kind != registry.KindAgreement {
+				continue
+			}
+			rev := findAgreement(t, f, ref).Agreement.Terms
+			if rev.Supersedes != prev || rev.EffectiveFrom != end.AddDays(1) {
+				t.Errorf("agreement %s cited as carrying %s on, but it does not follow it without a break", rev.ID, prev)
+			}
+			end, prev = rev.EffectiveTo, rev.ID
+		}
+		if !end.IsZero() && d.ValidUntil.After(end) {
+			t.Errorf("valid_until %s past the agreement's end %s", d.ValidUntil, end)
 		}
 		for _, p := range terms.Parties {
 			if !slices.Contains(a.SignedBy, p) {

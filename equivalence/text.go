@@ -8,16 +8,27 @@ import (
 )
 
 // This file turns the decider's result into a Decision: the sentences of
-// reasons and conditions are built here, and only for what is reported.
+// reasons and conditions are built here, and only for what is reported,
+// in the question's language (d.fr: French, else English). Every sentence
+// exists in both languages; a new reason or condition code adds its English
+// and its French sentence side by side (see "Languages" in doc.go).
 
 func (d *decider) decision() Decision {
 	b := &d.best
 	q := &d.q
 	if b.rank == rankNone {
 		rs := make([]Reason, 0, 1+len(d.fails))
-		rs = append(rs, Reason{Code: ReasonNoBasis, Text: "Employer " + q.BN + " is not recognized in " + string(q.Host) +
-			" for " + useText(q.Use) + " on " + date(q.On) + ": no certificate, agreement or equivalency gives a basis (see the reasons that follow)."})
+		text := "Employer " + q.BN + " is not recognized in " + string(q.Host) +
+			" for " + useText(q.Use) + " on " + date(q.On) + ": no certificate, agreement or equivalency gives a basis (see the reasons that follow)."
+		if d.fr {
+			text = "L'employeur " + q.BN + " n'est pas reconnu dans " + string(q.Host) + " " + useTextFR(q.Use) + " le " + date(q.On) +
+				" : aucun certificat, aucune entente ni aucune équivalence n'en donne le fondement (voir les motifs qui suivent)."
+		}
+		rs = append(rs, Reason{Code: ReasonNoBasis, Text: text})
 		for _, x := range d.fails {
+			rs = append(rs, d.render(x))
+		}
+		for _, x := range d.notes {
 			rs = append(rs, d.render(x))
 		}
 		return Decision{Outcome: NotRecognized, Reasons: rs}
@@ -35,6 +46,7 @@ func (d *decider) decision() Decision {
 		if b.emp >= 0 {
 			ev = append(ev, d.f.Employers[b.emp].Ref)
 		}
+		ev = d.programEvidence(ev)
 	case BasisISO:
 		ev = append(ev, d.f.Equivalencies[b.eqv].Ref, d.f.HostRules[b.rules].Ref)
 	}
@@ -54,12 +66,21 @@ func (d *decider) decision() Decision {
 				open = append(open, c.Code)
 			}
 		}
-		rs = append(rs, Reason{Code: ReasonConditionsUnverified, Text: "The recognition holds only if " +
+		text := "The recognition holds only if " +
 			plural(len(open), "this condition holds", "these conditions hold") + ", which no record corfed keeps can show: " +
-			strings.Join(open, ", ") + "."})
+			strings.Join(open, ", ") + "."
+		if d.fr {
+			text = "La reconnaissance ne vaut que si " +
+				plural(len(open), "cette condition est remplie", "ces conditions sont remplies") + ", ce qu'aucun registre de corfed ne peut montrer : " +
+				strings.Join(open, ", ") + "."
+		}
+		rs = append(rs, Reason{Code: ReasonConditionsUnverified, Text: text})
 		for _, x := range d.fails {
 			rs = append(rs, d.render(x))
 		}
+	}
+	for _, x := range d.notes {
+		rs = append(rs, d.render(x))
 	}
 	dec.Reasons = rs
 	return dec
@@ -76,6 +97,9 @@ func (d *decider) summaryCode() string {
 }
 
 func (d *decider) summary() string {
+	if d.fr {
+		return d.summaryFR()
+	}
 	b := &d.best
 	q := &d.q
 	var s strings.Builder
@@ -107,6 +131,7 @@ func (d *decider) summary() string {
 		s.WriteString(" under ")
 		s.WriteString(agreementName(t))
 		s.WriteString(", signed by every party")
+		s.WriteString(d.programSummary())
 	case BasisISO:
 		e := &d.f.Equivalencies[b.eqv].Equivalency
 		r := &d.f.HostRules[b.rules].Rules
@@ -133,16 +158,22 @@ func (d *decider) summary() string {
 // limitText names what set valid_until.
 func (d *decider) limitText() string {
 	b := &d.best
+	if t, ok := d.programLimitText(b.why); ok {
+		return t
+	}
+	if d.fr {
+		return d.limitTextFR()
+	}
 	switch b.why {
 	case limitExpiry:
 		return "the certificate's expiry"
 	case limitStatus:
 		if b.cert >= 0 {
 			c := &d.f.Certificates[b.cert].Certificate
-			return "the day before its recorded change to " + nextInactiveStatus(c.History, d.q.On)
+			return "the day before its recorded change to " + nextInactiveStatus(c.History, d.q.On, false)
 		}
 		e := &d.f.Equivalencies[b.eqv].Equivalency
-		return "the day before its recorded change to " + nextInactiveStatus(e.History, d.q.On)
+		return "the day before its recorded change to " + nextInactiveStatus(e.History, d.q.On, false)
 	case limitCapMonths:
 		return string(d.q.Host) + "'s cap of " + strconv.Itoa(b.terms.CapMonths) + " months, counted from " + date(d.q.On) +
 			" (the certificate expires " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
@@ -162,18 +193,23 @@ func (d *decider) limitText() string {
 	return "its bounds"
 }
 
-func nextInactiveStatus(h []registry.StatusChange, on registry.Date) string {
+// nextInactiveStatus names the next recorded non-active status after on:
+// "suspended on 2026-04-01 (reason)", in French when fr.
+func nextInactiveStatus(h []registry.StatusChange, on registry.Date, fr bool) string {
 	next := nextInactive(h, on)
 	for i := range h {
 		if h[i].On == next && h[i].Status != registry.StatusActive {
 			st := h[i].Status + " on " + date(next)
+			if fr {
+				st = StatusWord(h[i].Status, French) + " le " + date(next)
+			}
 			if h[i].Reason != "" {
 				st += " (" + h[i].Reason + ")"
 			}
 			return st
 		}
 	}
-	return "another status"
+	return pick(fr, "another status", "un autre statut")
 }
 
 // conditions renders the chosen candidate's conditions.
@@ -199,6 +235,9 @@ func (d *decider) conditions() []Condition {
 }
 
 func (d *decider) conditionText(code string, met bool, c *registry.Certificate) string {
+	if d.fr {
+		return d.conditionTextFR(code, met, c)
+	}
 	h := string(d.q.Host)
 	switch code {
 	case registry.CondNoActiveHostWCBAccount:
@@ -211,7 +250,10 @@ func (d *decider) conditionText(code string, met bool, c *registry.Certificate) 
 	case registry.CondVoidOnceWorkStarts:
 		return "Void once work starts in " + h + "; the work then needs " + h + "'s own COR equivalency, issued as a certificate of " + h + "."
 	case registry.CondNoPermanentOfficeInHost:
-		return "Only for employers with no permanent office in " + h + "; no record corfed keeps shows where an employer has offices, so confirm it."
+		if met {
+			return "Only for employers with no permanent office in " + h + ": the employer's records of its presence show none."
+		}
+		return "Only for employers with no permanent office in " + h + "; no employer record lists where it has offices, so confirm it."
 	case registry.CondPerWCBAccount:
 		if met {
 			return "Each WCB account qualifies on its own: this covers the accounts the certificate names (" + strings.Join(c.WCBAccounts, ", ") + ")."
@@ -227,8 +269,6 @@ func (d *decider) conditionText(code string, met bool, c *registry.Certificate) 
 
 // render builds the Reason for a finding.
 func (d *decider) render(x finding) Reason {
-	q := &d.q
-	h := string(q.Host)
 	r := Reason{Code: x.code}
 	var c *registry.Certificate
 	if x.cert >= 0 {
@@ -255,113 +295,131 @@ func (d *decider) render(x finding) Reason {
 	if x.emp >= 0 {
 		r.Refs = append(r.Refs, d.f.Employers[x.emp].Ref)
 	}
-	on := date(q.On)
-	switch x.code {
-	case ReasonNoCertificate:
-		r.Text = "No certificate or equivalency record of employer " + q.BN + " is among the facts."
-	case ReasonCertificateIssuerMismatch:
-		r.Text = certName(c) + " of " + string(c.Jurisdiction) + " was published by " + string(d.f.Certificates[x.cert].Ref.Iss) +
-			"'s node; a node may publish only its own jurisdiction's certificates, so it is ignored."
-	case ReasonCertificateInvalid:
-		r.Text = certName(c) + " lacks a valid jurisdiction, issue date or expiry date, so it is ignored."
-	case ReasonCertificateNotYetIssued:
-		if q.On.Before(c.IssuedOn) {
-			r.Text = certName(c) + " was issued on " + date(c.IssuedOn) + ", after " + on + "."
-		} else {
-			r.Text = certName(c) + " has no status recorded on or before " + on + "."
-		}
-	case ReasonCertificateExpired:
-		if q.On.After(c.ExpiresOn) {
-			r.Text = certName(c) + " expired: it was valid through " + date(c.ExpiresOn) + ", before " + on + "."
-		} else {
-			r.Text = certName(c) + " is recorded as expired on " + on + "."
-		}
-	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
-		ReasonCertificateSuperseded, ReasonCertificateNotActive:
-		r.Text = certName(c) + " is " + x.status + " on " + on + statusSince(c, q.On) + ", not active."
-	case ReasonSectorMismatch:
-		switch x.detail {
-		case sectorCertVsQuestion:
-			r.Text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
-				") does not cover " + q.Sector + "."
-		case sectorAgreementVsCert:
-			r.Text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
-				") is not in the " + t.Sector + " sector that " + agreementName(t) + " covers."
-		case sectorAgreementVsQuestion:
-			r.Text = capAgreementName(t) + " covers the " + t.Sector + " sector, not " + q.Sector + "."
-		case sectorEquivalencyVsQuestion:
-			r.Text = equivalencyName(e) + " covers industry codes " + strings.Join(e.IndustryCodes, " ") + ", not " + q.Sector + "."
-		}
-	case ReasonNoAgreement:
-		r.Text = "No agreement among the facts has both " + string(c.Jurisdiction) + " and " + h + " as parties, so " +
-			certName(c) + " of " + string(c.Jurisdiction) + " is not recognized in " + h + " by reciprocity."
-	case ReasonAgreementNotInForce:
-		r.Text = capAgreementName(t) + " between " + string(c.Jurisdiction) + " and " + h + " is in force " + period(t.EffectiveFrom, t.EffectiveTo) +
-			", not on " + on + "."
-	case ReasonAgreementInvalid:
-		err := t.Validate()
-		r.Text = capAgreementName(t) + " is not a valid agreement (" + errText(err) + "), so it is ignored."
-	case ReasonAgreementIssuerNotParty:
-		r.Text = capAgreementName(t) + " was published by " + string(af.Ref.Iss) + "'s node, which is not a party, so it is ignored."
-	case ReasonAgreementUnsigned:
-		miss := missingSignatures(af)
-		r.Text = capAgreementName(t) + " lacks a verified signature of " + strings.Join(miss, ", ") +
-			"; an agreement counts only when every party has signed it, so it is ignored."
-	case ReasonProgramNotInAgreement:
-		r.Text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program + "."
-	case ReasonProgramExcludedByHost:
-		if hr != nil {
-			r.Text = h + " recognizes no other jurisdiction's " + c.Program + " under its rules " + hr.ID + "."
-		} else {
-			r.Text = h + " excludes " + c.Program + " from the recognition it grants under " + agreementName(t) + "."
-		}
-	case ReasonUseNotAllowed:
-		r.Text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for bidding only, not for " + useText(q.Use) + "."
-	case ReasonWorkVoidsReciprocity:
-		r.Text = "Under " + agreementName(t) + ", " + h + "'s recognition is void once work starts in " + h +
-			"; working there needs " + h + "'s own COR equivalency (with its supplement), issued as a certificate of " + h + "."
-	case ReasonHostWCBAccountActive:
-		r.Text = "The employer has an active WCB account in " + h + ", and " + h + " grants reciprocity only to employers with none."
-	case ReasonEquivalencyNotAccepted:
-		r.Text = equivalencyName(e) + " has decision " + orNone(x.status) + ", not accepted."
-	case ReasonEquivalencyNotYetValid:
-		r.Text = equivalencyName(e) + " is valid from " + orNone(date(e.ValidFrom)) + ", after " + on + "."
-	case ReasonEquivalencyExpired:
-		r.Text = equivalencyName(e) + " was valid through " + orNone(date(e.ValidTo)) + ", before " + on + "."
-	case ReasonEquivalencyNotActive:
-		r.Text = equivalencyName(e) + " is " + x.status + " on " + on + ", not active."
-	case ReasonHostRulesUnknown:
-		r.Text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + " accepts " + e.Standard + " is unknown."
-	case ReasonHostRulesIssuerMismatch:
-		r.Text = h + "'s rules " + hr.ID + " were published by " + string(d.f.HostRules[x.rules].Ref.Iss) +
-			"'s node; only " + h + " may publish its rules, so they are ignored."
-	case ReasonHostRulesInvalid:
-		r.Text = h + "'s rules " + hr.ID + " are not valid (" + errText(hr.Validate()) + "), so they are ignored."
-	case ReasonISONotAccepted:
-		r.Text = h + " does not accept ISO/CSA certification as equivalent to COR"
-		if q.Sector != "" {
-			r.Text += " for " + q.Sector
-		}
-		r.Text += " under its rules " + hr.ID + "."
-	case ReasonStandardNotAccepted:
-		rule := pickRule(hr.Equivalency, q.Sector)
-		r.Text = h + " accepts " + strings.Join(rule.Standards, ", ") + ", not " + orNone(e.Standard) + "."
-	case ReasonBodyNotDesignated:
-		r.Text = h + " requires a designated, accredited certification body; " + equivalencyName(e) + " names body " +
-			orNone(e.CertificationBody) + " and accreditation body " + orNone(e.AccreditationBody) + "."
-	case ReasonIAFMarkMissing:
-		r.Text = h + " requires an IAF-recognized accreditation body's mark, which " + equivalencyName(e) + " does not carry."
-	case ReasonScopeNotAligned:
-		r.Text = h + " requires the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
-	case ReasonScopeExcludesHost:
-		r.Text = equivalencyName(e) + " covers operations in " + joinJ(e.Provinces) + ", not in " + h + "."
-	default:
-		r.Text = "Code " + x.code + "."
+	if d.renderProgram(x, &r) {
+		return r
+	}
+	if d.fr {
+		r.Text = d.textFR(x, c, t, af, e, hr)
+	} else {
+		r.Text = d.textEN(x, c, t, af, e, hr)
 	}
 	return r
 }
 
-func statusSince(c *registry.Certificate, on registry.Date) string {
+// textEN is the English sentence of finding x.
+func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.AgreementTerms, af *AgreementFact, e *registry.Equivalency, hr *registry.HostRules) string {
+	q := &d.q
+	h := string(q.Host)
+	var text string
+	on := date(q.On)
+	switch x.code {
+	case ReasonNoCertificate:
+		text = "No certificate or equivalency record of employer " + q.BN + " is among the facts."
+	case ReasonCertificateIssuerMismatch:
+		text = certName(c) + " of " + string(c.Jurisdiction) + " was published by " + string(d.f.Certificates[x.cert].Ref.Iss) +
+			"'s node; a node may publish only its own jurisdiction's certificates, so it is ignored."
+	case ReasonCertificateInvalid:
+		text = certName(c) + " lacks a valid jurisdiction, issue date or expiry date, so it is ignored."
+	case ReasonCertificateNotYetIssued:
+		if q.On.Before(c.IssuedOn) {
+			text = certName(c) + " was issued on " + date(c.IssuedOn) + ", after " + on + "."
+		} else {
+			text = certName(c) + " has no status recorded on or before " + on + "."
+		}
+	case ReasonCertificateExpired:
+		if q.On.After(c.ExpiresOn) {
+			text = certName(c) + " expired: it was valid through " + date(c.ExpiresOn) + ", before " + on + "."
+		} else {
+			text = certName(c) + " is recorded as expired on " + on + "."
+		}
+	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
+		ReasonCertificateSuperseded, ReasonCertificateNotActive:
+		text = certName(c) + " is " + x.status + " on " + on + statusSince(c, q.On, false) + ", not active."
+	case ReasonSectorMismatch:
+		switch x.detail {
+		case sectorCertVsQuestion:
+			text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
+				") does not cover " + q.Sector + "."
+		case sectorAgreementVsCert:
+			text = certName(c) + " (sector " + orNone(c.Sector) + ", industry scope " + orNone(strings.Join(c.IndustryScope, " ")) +
+				") is not in the " + t.Sector + " sector that " + agreementName(t) + " covers."
+		case sectorAgreementVsQuestion:
+			text = capAgreementName(t) + " covers the " + t.Sector + " sector, not " + q.Sector + "."
+		case sectorEquivalencyVsQuestion:
+			text = equivalencyName(e) + " covers industry codes " + strings.Join(e.IndustryCodes, " ") + ", not " + q.Sector + "."
+		}
+	case ReasonNoAgreement:
+		text = "No agreement among the facts has both " + string(c.Jurisdiction) + " and " + h + " as parties, so " +
+			certName(c) + " of " + string(c.Jurisdiction) + " is not recognized in " + h + " by reciprocity."
+	case ReasonAgreementNotInForce:
+		text = capAgreementName(t) + " between " + string(c.Jurisdiction) + " and " + h + " is in force " + period(t.EffectiveFrom, t.EffectiveTo) +
+			", not on " + on + "."
+	case ReasonAgreementInvalid:
+		err := t.Validate()
+		text = capAgreementName(t) + " is not a valid agreement (" + errText(err) + "), so it is ignored."
+	case ReasonAgreementIssuerNotParty:
+		text = capAgreementName(t) + " was published by " + string(af.Ref.Iss) + "'s node, which is not a party, so it is ignored."
+	case ReasonAgreementUnsigned:
+		miss := missingSignatures(af)
+		text = capAgreementName(t) + " lacks a verified signature of " + strings.Join(miss, ", ") +
+			"; an agreement counts only when every party has signed it, so it is ignored."
+	case ReasonProgramNotInAgreement:
+		text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program + "."
+	case ReasonProgramExcludedByHost:
+		if hr != nil {
+			text = h + " recognizes no other jurisdiction's " + c.Program + " under its rules " + hr.ID + "."
+		} else {
+			text = h + " excludes " + c.Program + " from the recognition it grants under " + agreementName(t) + "."
+		}
+	case ReasonUseNotAllowed:
+		text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for bidding only, not for " + useText(q.Use) + "."
+	case ReasonWorkVoidsReciprocity:
+		text = "Under " + agreementName(t) + ", " + h + "'s recognition is void once work starts in " + h +
+			"; working there needs " + h + "'s own COR equivalency (with its supplement), issued as a certificate of " + h + "."
+	case ReasonHostWCBAccountActive:
+		text = "The employer has an active WCB account in " + h + ", and " + h + " grants reciprocity only to employers with none."
+	case ReasonEquivalencyNotAccepted:
+		text = equivalencyName(e) + " has decision " + orNone(x.status) + ", not accepted."
+	case ReasonEquivalencyNotYetValid:
+		text = equivalencyName(e) + " is valid from " + orNone(date(e.ValidFrom)) + ", after " + on + "."
+	case ReasonEquivalencyExpired:
+		text = equivalencyName(e) + " was valid through " + orNone(date(e.ValidTo)) + ", before " + on + "."
+	case ReasonEquivalencyNotActive:
+		text = equivalencyName(e) + " is " + x.status + " on " + on + ", not active."
+	case ReasonHostRulesUnknown:
+		text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + " accepts " + e.Standard + " is unknown."
+	case ReasonHostRulesIssuerMismatch:
+		text = h + "'s rules " + hr.ID + " were published by " + string(d.f.HostRules[x.rules].Ref.Iss) +
+			"'s node; only " + h + " may publish its rules, so they are ignored."
+	case ReasonHostRulesInvalid:
+		text = h + "'s rules " + hr.ID + " are not valid (" + errText(hr.Validate()) + "), so they are ignored."
+	case ReasonISONotAccepted:
+		text = h + " does not accept ISO/CSA certification as equivalent to COR"
+		if q.Sector != "" {
+			text += " for " + q.Sector
+		}
+		text += " under its rules " + hr.ID + "."
+	case ReasonStandardNotAccepted:
+		rule := pickRule(hr.Equivalency, q.Sector)
+		text = h + " accepts " + strings.Join(rule.Standards, ", ") + ", not " + orNone(e.Standard) + "."
+	case ReasonBodyNotDesignated:
+		text = h + " requires a designated, accredited certification body; " + equivalencyName(e) + " names body " +
+			orNone(e.CertificationBody) + " and accreditation body " + orNone(e.AccreditationBody) + "."
+	case ReasonIAFMarkMissing:
+		text = h + " requires an IAF-recognized accreditation body's mark, which " + equivalencyName(e) + " does not carry."
+	case ReasonScopeNotAligned:
+		text = h + " requires the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
+	case ReasonScopeExcludesHost:
+		text = equivalencyName(e) + " covers operations in " + joinJ(e.Provinces) + ", not in " + h + "."
+	default:
+		text = "Code " + x.code + "."
+	}
+	return text
+}
+
+// statusSince is " (since DATE: reason)" for the status c has on on, in
+// French when fr.
+func statusSince(c *registry.Certificate, on registry.Date, fr bool) string {
 	var best *registry.StatusChange
 	for i := range c.History {
 		h := &c.History[i]
@@ -376,8 +434,12 @@ func statusSince(c *registry.Certificate, on registry.Date) string {
 		return ""
 	}
 	s := " (since " + date(best.On)
+	sep := ": "
+	if fr {
+		s, sep = " (depuis le "+date(best.On), " : "
+	}
 	if best.Reason != "" {
-		s += ": " + best.Reason
+		s += sep + best.Reason
 	}
 	return s + ")"
 }

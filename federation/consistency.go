@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -14,9 +12,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/node"
 )
 
 // # Tamper-evident history
@@ -139,53 +137,12 @@ func conflict(reason string, cps []SignedCheckpoint, computed *ComputedRoot) *mi
 // /v1/log/witnessed (a checkpoint per member).
 const maxLogAnswer = 256 << 10
 
-// getJSON fetches base+path?query from a peer and decodes the JSON answer
-// into v. notFound, if not nil, is returned for an HTTP 404.
-func (f *Federation) getJSON(ctx context.Context, base, path, query string, v any, notFound error) error {
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.PeerTimeout)
-	defer cancel()
-	u, err := url.JoinPath(base, path)
-	if err != nil {
-		return fmt.Errorf("peer url %q: %v: %w", base, err, registry.ErrInvalid)
-	}
-	if query != "" {
-		u += "?" + query
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return fmt.Errorf("GET %s: %v: %w", u, err, registry.ErrInvalid)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("GET %s: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound && notFound != nil {
-		return notFound
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: the peer answered HTTP %d: %w", u, resp.StatusCode, registry.ErrUnavailable)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxLogAnswer+1))
-	if err != nil {
-		return fmt.Errorf("GET %s: reading the answer: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
-	}
-	if len(body) > maxLogAnswer {
-		return fmt.Errorf("GET %s: %w: more than %d bytes: %w", u, errOversized, maxLogAnswer, registry.ErrUnavailable)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: malformed answer: %v: %w", u, err, registry.ErrInvalid)
-	}
-	return nil
-}
-
 // fetchCheckpointJWS fetches peer p's checkpoint, not yet verified.
 func (f *Federation) fetchCheckpointJWS(ctx context.Context, p *peer) (string, error) {
 	var w struct {
 		JWS string `json:"jws"`
 	}
-	if err := f.getJSON(ctx, p.url, "v1/log/checkpoint", "", &w, nil); err != nil {
+	if err := f.client.getJSON(ctx, p.url, "v1/log/checkpoint", nil, maxLogAnswer, &w); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	return w.JWS, nil
@@ -204,8 +161,8 @@ func verifyCheckpoint(keys *jose.KeySet, j registry.Jurisdiction, jws string) (l
 // entries is a prefix of its tree of to entries.
 func (f *Federation) fetchConsistency(ctx context.Context, base string, from, to uint64) (logproof.ConsistencyProof, error) {
 	var p logproof.ConsistencyProof
-	q := "from=" + strconv.FormatUint(from, 10) + "&to=" + strconv.FormatUint(to, 10)
-	if err := f.getJSON(ctx, base, "v1/log/proof/consistency", q, &p, nil); err != nil {
+	q := url.Values{"from": {strconv.FormatUint(from, 10)}, "to": {strconv.FormatUint(to, 10)}}
+	if err := f.client.getJSON(ctx, base, "v1/log/proof/consistency", q, maxLogAnswer, &p); err != nil {
 		return p, fmt.Errorf("consistency proof: %w", err)
 	}
 	if p.From != from || p.To != to {
@@ -244,8 +201,8 @@ func (f *Federation) checkCheckpoint(ctx context.Context, p *peer, c logproof.Si
 	}
 	var size uint64
 	var root tlog.Hash
-	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
-		lg := tx.Log(ReplicaLog(p.j))
+	err := f.cfg.Node.View(ctx, func(s node.Snapshot) error {
+		lg := s.Replica(p.j)
 		size = lg.Size()
 		var err error
 		root, err = lg.TreeHash(min(size, c.Size))
@@ -284,10 +241,10 @@ func (f *Federation) checkCheckpoint(ctx context.Context, p *peer, c logproof.Si
 
 // recordCheckpoint makes c, verified and checked, the last checkpoint of
 // p (and its anchor too if anchor), cosigned by the node. With tx nil it
-// writes in a transaction of its own and updates p; with a tx it only
-// writes, and returns what the caller sets on p (setCheckpoint) once tx
-// has committed. It returns nil if nothing changed.
-func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.Signed, anchor bool, tx *boltstore.Tx) (*storedCheckpoint, error) {
+// writes in a transaction of its own and updates p; with a writer w it
+// only writes, and returns what the caller sets on p (setCheckpoint) once
+// w's transaction has committed. It returns nil if nothing changed.
+func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.Signed, anchor bool, w *node.ReplicaWriter) (*storedCheckpoint, error) {
 	last, anc := p.checkpoints()
 	if last != nil && last.Signed.JWS == c.JWS && (!anchor || anc != nil && anc.Signed.JWS == c.JWS) {
 		return nil, nil
@@ -305,8 +262,7 @@ func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.S
 	if err != nil {
 		return nil, err
 	}
-	write := func(tx *boltstore.Tx) error {
-		l := tx.Log(ReplicaLog(p.j))
+	write := func(l node.ReplicaWriter) error {
 		if err := l.SetMeta(metaCheckpoint, raw); err != nil {
 			return err
 		}
@@ -315,10 +271,10 @@ func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.S
 		}
 		return nil
 	}
-	if tx != nil {
-		return s, write(tx)
+	if w != nil {
+		return s, write(*w)
 	}
-	if err := f.cfg.Node.DB().Update(context.WithoutCancel(ctx), write); err != nil {
+	if err := f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), p.j, write); err != nil {
 		return nil, fmt.Errorf("store checkpoint of %s: %w", p.j, err)
 	}
 	p.setCheckpoint(s, anchor)
@@ -354,7 +310,7 @@ func (f *Federation) preparePage(ctx context.Context, p *peer, cp *logproof.Sign
 // check checks the replica l, just extended from after to its size, against
 // the sync's checkpoint. It reports whether the checkpoint now is within the
 // replica (and so becomes its anchor).
-func (pc *pageCheck) check(l *boltstore.Log, j registry.Jurisdiction, after uint64) (anchor bool, err error) {
+func (pc *pageCheck) check(l registry.Log, j registry.Jurisdiction, after uint64) (anchor bool, err error) {
 	if pc == nil {
 		return false, nil
 	}
@@ -406,8 +362,8 @@ func (f *Federation) markMisbehaving(ctx context.Context, p *peer, m Misbehaviou
 	if err != nil {
 		return err
 	}
-	return f.cfg.Node.DB().Update(context.WithoutCancel(ctx), func(tx *boltstore.Tx) error {
-		return tx.Log(ReplicaLog(p.j)).SetMeta(metaMisbehaviour, raw)
+	return f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), p.j, func(w node.ReplicaWriter) error {
+		return w.SetMeta(metaMisbehaviour, raw)
 	})
 }
 

@@ -13,6 +13,18 @@
 // proofs carry an inclusion proof of every evidence entry against a
 // checkpoint its issuer signed (inclusion.go).
 //
-// It builds on registry (records, signing, storage) and equivalence
-// (decisions); it knows nothing of HTTP status codes.
+// # Boundaries
+//
+// It builds on registry/node and equivalence (decisions). It reads the
+// store only through node.View (one node.Snapshot per request: the own
+// feed and every replica at one instant, the registry.Log contract) and
+// writes replicas only through node.AppendReplica / UpdateReplica, whose
+// Append takes a Verified (registry/verified's type, made only by
+// VerifyEntry). It never imports registry/boltstore.
+//
+// Every request to a peer goes through the one peer client
+// (peerclient.go): its timeouts, size limits, redirect policy and the
+// mapping of a peer's HTTP status to an error kind are there, and nowhere
+// else in this package is a status read. Untrusted JSON is decoded with
+// registry/strictjson. It serves no HTTP: openapi does.
 package federation

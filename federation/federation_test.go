@@ -20,7 +20,6 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -152,9 +151,9 @@ func sortedJurisdictions[V any](m map[registry.Jurisdiction]V) []registry.Jurisd
 func replicaOf(t testing.TB, n *node.Node, j registry.Jurisdiction) []registry.Entry {
 	t.Helper()
 	var es []registry.Entry
-	err := n.DB().View(context.Background(), func(tx *boltstore.Tx) error {
+	err := n.View(context.Background(), func(s node.Snapshot) error {
 		var err error
-		es, err = tx.Log(federation.ReplicaLog(j)).Entries(0, 0)
+		es, err = s.Replica(j).Entries(0, registry.MaxScan)
 		return err
 	})
 	if err != nil {
@@ -166,7 +165,7 @@ func replicaOf(t testing.TB, n *node.Node, j registry.Jurisdiction) []registry.E
 // feed returns every entry of n's own feed.
 func feedOf(t testing.TB, n *node.Node) []registry.Entry {
 	t.Helper()
-	es, _, err := n.Feed(context.Background(), 0, 0)
+	es, _, err := n.Feed(context.Background(), 0, registry.MaxScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,10 +267,10 @@ func TestWritePropagates(t *testing.T) {
 	c.syncAll()
 	c.checkReplicas()
 	for _, j := range []registry.Jurisdiction{"CA-BC", "CA-MB"} {
-		var refs []boltstore.RecordRef
+		var refs []registry.RecordRef
 		var latest registry.Entry
-		err := c.members[j].n.DB.View(t.Context(), func(tx *boltstore.Tx) error {
-			l := tx.Log(federation.ReplicaLog("CA-AB"))
+		err := c.members[j].n.View(t.Context(), func(s node.Snapshot) error {
+			l := s.Replica("CA-AB")
 			var err error
 			if refs, err = l.Lookup("name", "quillwort", true, 10); err != nil {
 				return err
@@ -282,7 +281,7 @@ func TestWritePropagates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []boltstore.RecordRef{{Kind: registry.KindEmployer, ID: emp.BN}}; !reflect.DeepEqual(refs, want) {
+		if want := []registry.RecordRef{{Kind: registry.KindEmployer, ID: emp.BN}}; !reflect.DeepEqual(refs, want) {
 			t.Errorf("%s: name lookup in the replica of CA-AB: got %v, want %v", j, refs, want)
 		}
 		if latest.JWS != e2.JWS || latest.Ver != 2 || e.Ver != 1 {

@@ -7,7 +7,8 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
@@ -19,18 +20,28 @@ func TestHistoryRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const log = "test/history"
+	// Three versions of a certificate of CA-BC, signed by CA-BC and
+	// verified into the replica as a sync would.
+	k, err := jose.GenerateKey(jose.EdDSA, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := jose.NewKeySet(k.Public())
 	vancouver, _ := time.LoadLocation("America/Vancouver")
 	iats := []time.Time{
 		time.Date(2026, 3, 1, 9, 0, 0, 0, vancouver),
 		time.Date(2026, 4, 8, 23, 59, 59, 0, vancouver), // the last second of the day asked about
 		time.Date(2026, 4, 9, 0, 0, 0, 0, vancouver),    // the first second after it
 	}
-	err = n.DB.Update(t.Context(), func(tx *boltstore.Tx) error {
+	err = n.AppendReplica(t.Context(), "CA-BC", func(w node.ReplicaWriter) error {
 		for i, iat := range iats {
-			e := registry.Entry{Iss: "CA-AB", Seq: uint64(i + 1), Kind: registry.KindCertificate, ID: "ACSA-1", Ver: uint64(i + 1),
-				Iat: iat.Unix(), Record: json.RawMessage(`{}`), JWS: "jws" + string(rune('1'+i))}
-			if err := tx.Log(log).Append(e); err != nil {
+			env := registry.Envelope{Iss: "CA-BC", Seq: uint64(i + 1), Kind: registry.KindCertificate, ID: "ACSA-1", Ver: uint64(i + 1),
+				Iat: iat.Unix(), Record: json.RawMessage(`{}`)}
+			v, err := VerifyEntry(keys, "CA-BC", signEnvelope(t, k, env))
+			if err != nil {
+				return err
+			}
+			if err := w.Append(v); err != nil {
 				return err
 			}
 		}
@@ -40,8 +51,12 @@ func TestHistoryRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := NewLookups(f)
-	got, err := l.historyOf(t.Context(), log, equivalence.Question{Host: "CA-BC", On: registry.MustDate("2026-04-08")},
-		[]Evidence{{Ref: registry.Ref{Iss: "CA-AB", Kind: registry.KindCertificate, ID: "ACSA-1", Ver: 3}}})
+	var got []Evidence
+	err = n.View(t.Context(), func(s node.Snapshot) error {
+		got, err = l.history(s, equivalence.Question{Host: "CA-BC", On: registry.MustDate("2026-04-08")},
+			[]Evidence{{Ref: registry.Ref{Iss: "CA-BC", Kind: registry.KindCertificate, ID: "ACSA-1", Ver: 3}}})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

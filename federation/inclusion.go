@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -82,7 +80,7 @@ type logAnchor struct {
 // attachLogs gives every evidence entry its LogInclusion. An entry of a
 // peer beyond the last checkpoint verified from that peer (a sync that
 // failed half way) gets none, and a proof carrying it does not verify.
-func (l *Lookups) attachLogs(ctx context.Context, lists ...[]Evidence) error {
+func (l *Lookups) attachLogs(sn node.Snapshot, lists ...[]Evidence) error {
 	n := l.fed.Node()
 	self := n.Jurisdiction()
 	anchors := map[registry.Jurisdiction]*logAnchor{}
@@ -92,7 +90,7 @@ func (l *Lookups) attachLogs(ctx context.Context, lists ...[]Evidence) error {
 		}
 		var a *logAnchor
 		if iss == self {
-			cp, err := n.Checkpoint(ctx)
+			cp, err := n.CheckpointOf(sn)
 			if err != nil {
 				return nil, err
 			}
@@ -112,39 +110,37 @@ func (l *Lookups) attachLogs(ctx context.Context, lists ...[]Evidence) error {
 			}
 		}
 	}
-	return n.DB().View(ctx, func(tx *boltstore.Tx) error {
-		for _, list := range lists {
-			for i := range list {
-				ev := &list[i]
-				a := anchors[ev.Iss]
-				if a == nil {
-					continue
-				}
-				lg := tx.Log(a.log)
-				e, err := lg.Version(ev.Kind, ev.ID, ev.Ver)
-				if err != nil {
-					return fmt.Errorf("evidence %s %s v%d of %s: %w", ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
-				}
-				if e.Seq > a.signed.Size {
-					continue
-				}
-				p, err := l.inclusion(lg, a.log, e.Seq, a.signed.Size)
-				if err != nil {
-					return err
-				}
-				ev.Log = &LogInclusion{Checkpoint: a.signed.JWS, Inclusion: inclusionWire(p)}
-				if ev.Iss != self {
-					ev.Log.Witness, ev.Log.Cosignature = self, a.cosig
-				}
+	for _, list := range lists {
+		for i := range list {
+			ev := &list[i]
+			a := anchors[ev.Iss]
+			if a == nil {
+				continue
+			}
+			lg := n.LogOf(sn, ev.Iss)
+			e, err := lg.Version(ev.Kind, ev.ID, ev.Ver)
+			if err != nil {
+				return fmt.Errorf("evidence %s %s v%d of %s: %w", ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+			}
+			if e.Seq > a.signed.Size || a.signed.Size > lg.Size() {
+				continue
+			}
+			p, err := l.inclusion(lg, a.log, e.Seq, a.signed.Size)
+			if err != nil {
+				return err
+			}
+			ev.Log = &LogInclusion{Checkpoint: a.signed.JWS, Inclusion: inclusionWire(p)}
+			if ev.Iss != self {
+				ev.Log.Witness, ev.Log.Cosignature = self, a.cosig
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // inclusion returns the inclusion proof of seq in the tree of size
 // entries of lg, from the cache if it is there.
-func (l *Lookups) inclusion(lg *boltstore.Log, name string, seq, size uint64) (logproof.InclusionProof, error) {
+func (l *Lookups) inclusion(lg registry.Log, name string, seq, size uint64) (logproof.InclusionProof, error) {
 	k := proofKey{name, size, seq}
 	l.mu.Lock()
 	p, ok := l.proofs[k]
@@ -176,51 +172,35 @@ func (l *Lookups) inclusion(lg *boltstore.Log, name string, seq, size uint64) (l
 // instant), latest first. The rule is simple on purpose: a version signed
 // later cannot have been in force on that date, and the latest one signed
 // by then is the one that was; the older ones show how it got there.
-func (l *Lookups) history(ctx context.Context, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
-	return l.historyOf(ctx, "", q, ev)
-}
-
-// historyOf is history; a non-empty log reads every record there (tests).
-func (l *Lookups) historyOf(ctx context.Context, log string, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
+func (l *Lookups) history(sn node.Snapshot, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
 	loc, err := time.LoadLocation(q.Host.Zone())
 	if err != nil {
 		loc = time.UTC
 	}
 	next := q.On.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc).Unix() - 1
-	self := l.fed.Node().Jurisdiction()
 	var out []Evidence
-	err = l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
-		seen := map[registry.Ref]bool{}
-		for _, e := range ev {
-			switch e.Kind {
-			case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
-			default:
-				continue
-			}
-			rec := registry.Ref{Iss: e.Iss, Kind: e.Kind, ID: e.ID}
-			if seen[rec] {
-				continue
-			}
-			seen[rec] = true
-			name := node.SelfLog
-			if e.Iss != self {
-				name = ReplicaLog(e.Iss)
-			}
-			if log != "" {
-				name = log
-			}
-			vs, err := tx.Log(name).Versions(e.Kind, e.ID)
-			if err != nil {
-				return err
-			}
-			for _, v := range slices.Backward(vs) {
-				if v.Iat <= end {
-					out = append(out, Evidence{Ref: v.Ref(), JWS: v.JWS})
-				}
+	seen := map[registry.Ref]bool{}
+	for _, e := range ev {
+		switch e.Kind {
+		case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
+		default:
+			continue
+		}
+		rec := registry.Ref{Iss: e.Iss, Kind: e.Kind, ID: e.ID}
+		if seen[rec] {
+			continue
+		}
+		seen[rec] = true
+		vs, err := l.fed.Node().LogOf(sn, e.Iss).Versions(e.Kind, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range slices.Backward(vs) {
+			if v.Iat <= end {
+				out = append(out, Evidence{Ref: v.Ref(), JWS: v.JWS})
 			}
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }

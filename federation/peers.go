@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Peer states, in PeerStatus.State.
@@ -146,7 +147,7 @@ func (p *peer) status() PeerStatus {
 
 // load reads the peer's replica size, learned keys, status, last verified
 // checkpoints and misbehaviour evidence from l.
-func (p *peer) load(l *boltstore.Log) error {
+func (p *peer) load(l registry.Log) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq = l.Size()
@@ -202,8 +203,8 @@ func (p *peer) load(l *boltstore.Log) error {
 }
 
 // ReplicaLog returns the name of the log that holds peer j's verified
-// entries in the node's store: "peer/" + j.
-func ReplicaLog(j registry.Jurisdiction) string { return "peer/" + string(j) }
+// entries in the node's store: "peer/" + j (node.ReplicaLog).
+func ReplicaLog(j registry.Jurisdiction) string { return node.ReplicaLog(j) }
 
 // Members returns the federation's jurisdictions: the node's own first,
 // then the peers, sorted.
@@ -257,7 +258,7 @@ func (f *Federation) Peers(ctx context.Context) ([]PeerStatus, error) {
 // entry's id and equals the kid of its JWK, with the same alg.
 func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, error) {
 	var a registry.KeyAnnouncement
-	if err := decodeStrict(e.Record, &a); err != nil {
+	if err := strictjson.Decode(e.Record, &a); err != nil {
 		return jose.PublicKey{}, fmt.Errorf("key announcement %s: %v: %w", e.ID, err, registry.ErrInvalid)
 	}
 	k, err := jose.ParsePublicJWK(a.JWK)
@@ -266,11 +267,11 @@ func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, error) {
 	}
 	switch {
 	case a.KID != e.ID:
-		return jose.PublicKey{}, fmt.Errorf("key announcement %s announces kid %q: %w", e.ID, clip(a.KID), registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s announces kid %q: %w", e.ID, strictjson.Clip(a.KID), registry.ErrInvalid)
 	case k.KID != a.KID:
-		return jose.PublicKey{}, fmt.Errorf("key announcement %s: its jwk has kid %q: %w", e.ID, clip(k.KID), registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: its jwk has kid %q: %w", e.ID, strictjson.Clip(k.KID), registry.ErrInvalid)
 	case k.Alg != a.Alg:
-		return jose.PublicKey{}, fmt.Errorf("key announcement %s: alg %q, but its jwk is %s: %w", e.ID, clip(a.Alg), k.Alg, registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: alg %q, but its jwk is %s: %w", e.ID, strictjson.Clip(a.Alg), k.Alg, registry.ErrInvalid)
 	}
 	return k, nil
 }

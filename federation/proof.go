@@ -16,6 +16,7 @@ import (
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // ProofAudience is the aud claim of every recognition proof.
@@ -189,7 +190,7 @@ func verifyEvidence(ev Evidence, keys KeysFunc, c ProofClaims) (registry.Entry, 
 	if ev.Iss != c.Iss {
 		wks, ok := keys(c.Iss)
 		if !ok || ev.Log.Witness != c.Iss {
-			return e, fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", clip(string(ev.Log.Witness)), c.Iss)
+			return e, fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", strictjson.Clip(string(ev.Log.Witness)), c.Iss)
 		}
 		if err := logproof.VerifyCosignature(wks, cp, ev.Log.Cosignature); err != nil {
 			return e, fmt.Errorf("log checkpoint: %v", err)
@@ -215,7 +216,7 @@ func aboutEmployer(e registry.Entry, bn string) error {
 		EmployerBN string `json:"employer_bn"`
 	}
 	switch e.Kind {
-	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency:
+	case registry.KindEmployer, registry.KindCertificate, registry.KindEquivalency, registry.KindLetter:
 		if err := json.Unmarshal(e.Record, &probe); err != nil {
 			return err
 		}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -81,12 +80,20 @@ type agreementGroup struct {
 	fact     equivalence.AgreementFact // Ref: the copy chosen as evidence
 	jws      string                    // that copy's entry JWS
 	partySig map[registry.Jurisdiction]string
+	party    map[registry.Jurisdiction]partyCopy // each party's own copy, when it published one
 }
 
-func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
+// logOf returns the log of src in the snapshot s.
+func (l *Lookups) logOf(s node.Snapshot, src source) registry.Log {
+	return l.fed.Node().LogOf(s, src.iss)
+}
+
+// ruleSet returns the rule records of every source in snapshot sn, decoded
+// and with party signatures checked; it is rebuilt only when a log grew.
+func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 	sizes := make([]uint64, len(srcs))
 	for i, s := range srcs {
-		sizes[i] = tx.Log(s.log).Size()
+		sizes[i] = l.logOf(sn, s).Size()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -101,7 +108,7 @@ func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
 	groups := map[string][]copyOf{} // by terms id + canonical payload
 	var order []string
 	for _, s := range srcs {
-		lg := tx.Log(s.log)
+		lg := l.logOf(sn, s)
 		var ferr error
 		err := lg.Scan(registry.KindHostRules, func(e registry.Entry) bool {
 			var r registry.HostRules
@@ -148,6 +155,7 @@ func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
 		payload, _ := terms.SigningPayload()
 		g := agreementGroup{partySig: map[registry.Jurisdiction]string{}}
 		for _, c := range copies {
+			g.noteCopy(c.e, c.a)
 			for _, s := range c.a.Signatures {
 				party := registry.Jurisdiction(s.Party)
 				if _, done := g.partySig[party]; done || !terms.HasParty(party) {
@@ -173,6 +181,7 @@ func (l *Lookups) ruleSet(tx *boltstore.Tx, srcs []source) (*ruleCache, error) {
 			}
 		}
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
+		g.fact.WithdrawnOn, g.fact.WithdrawnBy = g.withdrawal()
 		g.jws = pick.e.JWS
 		rc.agreements = append(rc.agreements, g)
 	}
@@ -266,15 +275,23 @@ type QuestionJSON struct {
 	Sector string                `json:"sector,omitempty"`
 	On     registry.Date         `json:"on"`
 	Use    string                `json:"use"`
-}
-
-func (q QuestionJSON) question() equivalence.Question {
-	return equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}
+	// Lang is the language of the decision's sentences, when not English.
+	Lang equivalence.Lang `json:"lang,omitempty" enum:"en,fr"`
 }
 
 // Recognize decides q from every verified source and signs a proof of the
-// decision. A zero q.On means today in the host's zone.
-func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer, error) {
+// decision. A zero q.On means today in the host's zone. The whole answer
+// (facts, history, inclusion proofs, the own checkpoint, freshness) is read
+// from one snapshot of the store, and costs O(log n) in the entries held.
+func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (a Answer, err error) {
+	err = l.fed.Node().View(ctx, func(s node.Snapshot) error {
+		a, err = l.recognize(ctx, s, q)
+		return err
+	})
+	return a, err
+}
+
+func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence.Question) (Answer, error) {
 	n := l.fed.Node()
 	now := n.Now()
 	if q.On.IsZero() && q.Host.Valid() {
@@ -286,23 +303,16 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 	var (
 		facts    equivalence.Facts
 		evidence = map[registry.Ref]string{}
-		rc       *ruleCache
 	)
 	srcs := l.sources()
-	err := n.DB().View(ctx, func(tx *boltstore.Tx) error {
-		var err error
-		if rc, err = l.ruleSet(tx, srcs); err != nil {
-			return err
-		}
-		for _, s := range srcs {
-			if err := collect(tx.Log(s.log), s.iss, q.BN, &facts, evidence); err != nil {
-				return fmt.Errorf("%s: %w", s.log, err)
-			}
-		}
-		return nil
-	})
+	rc, err := l.ruleSet(sn, srcs)
 	if err != nil {
 		return Answer{}, err
+	}
+	for _, s := range srcs {
+		if err := collect(l.logOf(sn, s), s.iss, q.BN, &facts, evidence); err != nil {
+			return Answer{}, fmt.Errorf("%s: %w", s.log, err)
+		}
 	}
 	facts.HostRules = rc.hostRules
 	facts.Agreements = make([]equivalence.AgreementFact, len(rc.agreements))
@@ -310,7 +320,10 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 		facts.Agreements[i] = rc.agreements[i].fact
 	}
 	d := equivalence.Decide(q, facts)
-	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use}, Decision: d}
+	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, Decision: d}
+	if q.Lang == equivalence.English {
+		a.Question.Lang = "" // the default, as before languages existed
+	}
 	// The proof carries the records the outcome rests on and every record a
 	// reason cites, so that a refusal is as checkable as a recognition.
 	cited := slices.Clone(d.Evidence)
@@ -348,14 +361,14 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 		a.Evidence = append(a.Evidence, Evidence{Ref: ref, JWS: jws})
 	}
 	if q.On.Before(node.TodayIn(q.Host, now)) {
-		if a.History, err = l.history(ctx, q, a.Evidence); err != nil {
+		if a.History, err = l.history(sn, q, a.Evidence); err != nil {
 			return Answer{}, err
 		}
 	}
-	if err := l.attachLogs(ctx, a.Evidence, a.History); err != nil {
+	if err := l.attachLogs(sn, a.Evidence, a.History); err != nil {
 		return Answer{}, err
 	}
-	if a.Freshness, err = l.freshness(ctx); err != nil {
+	if a.Freshness, err = l.freshness(ctx, sn.Self().Size()); err != nil {
 		return Answer{}, err
 	}
 	if a.Proof, err = l.signProof(a, now); err != nil {
@@ -367,7 +380,7 @@ func (l *Lookups) Recognize(ctx context.Context, q equivalence.Question) (Answer
 // collect adds the records of employer bn held in one log to facts. A
 // replica's certificate counts only when its jurisdiction is the replica's
 // issuer (the verifier already checked every entry's iss).
-func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equivalence.Facts, ev map[registry.Ref]string) error {
+func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalence.Facts, ev map[registry.Ref]string) error {
 	refs, err := lg.Lookup("bn", bn, false, 10*node.MaxLimit)
 	if err != nil {
 		return err
@@ -402,6 +415,15 @@ func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equival
 				return err
 			}
 			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
+		case registry.KindLetter:
+			var v registry.Letter
+			if err := json.Unmarshal(e.Record, &v); err != nil {
+				return err
+			}
+			if v.Host != iss {
+				continue
+			}
+			f.Letters = append(f.Letters, equivalence.LetterFact{Letter: v, Ref: e.Ref()})
 		default:
 			continue
 		}
@@ -415,7 +437,20 @@ func collect(lg *boltstore.Log, iss registry.Jurisdiction, bn string, f *equival
 // status on each answer would only repeat the same figures.
 const freshnessTTL = time.Second
 
-func (l *Lookups) freshness(ctx context.Context) ([]Freshness, error) {
+// freshness returns the freshness report, the own feed's entry saying
+// selfSize (the size of the snapshot the answer read).
+func (l *Lookups) freshness(ctx context.Context, selfSize uint64) ([]Freshness, error) {
+	out, err := l.peerFreshness(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out[0].Seq, out[0].PeerSize = selfSize, selfSize
+	return out, nil
+}
+
+// peerFreshness is the freshness report, rebuilt at most once per
+// freshnessTTL; its first element is the node itself.
+func (l *Lookups) peerFreshness(ctx context.Context) ([]Freshness, error) {
 	now := l.fed.Node().Now()
 	l.mu.Lock()
 	if l.fresh != nil && now.Sub(l.freshAt) < freshnessTTL && !now.Before(l.freshAt) {
@@ -436,11 +471,7 @@ func (l *Lookups) freshness(ctx context.Context) ([]Freshness, error) {
 
 func (l *Lookups) buildFreshness(ctx context.Context) ([]Freshness, error) {
 	n := l.fed.Node()
-	_, size, err := n.Feed(ctx, 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	out := []Freshness{{Jurisdiction: n.Jurisdiction(), Self: true, Seq: size, PeerSize: size, LastSuccess: n.Now()}}
+	out := []Freshness{{Jurisdiction: n.Jurisdiction(), Self: true, LastSuccess: n.Now()}}
 	peers, err := l.fed.Peers(ctx)
 	if err != nil {
 		return nil, err
@@ -471,9 +502,9 @@ type RuleInForce struct {
 func (l *Lookups) RulesOn(ctx context.Context, d registry.Date) ([]RuleInForce, error) {
 	var rc *ruleCache
 	srcs := l.sources()
-	err := l.fed.Node().DB().View(ctx, func(tx *boltstore.Tx) error {
+	err := l.fed.Node().View(ctx, func(s node.Snapshot) error {
 		var err error
-		rc, err = l.ruleSet(tx, srcs)
+		rc, err = l.ruleSet(s, srcs)
 		return err
 	})
 	if err != nil {

@@ -5,17 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // SearchQuery asks for certificates across the federation by exactly one of
@@ -60,7 +56,7 @@ type Found struct {
 type MemberResult struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
 	Source       string                `json:"source" enum:"self,replica,live"`
-	Status       string                `json:"status" enum:"ok,error,timeout,unverified"`
+	Status       string                `json:"status" enum:"ok,error,timeout,unverified,stale"`
 	Error        string                `json:"error,omitempty"`
 	Found        int                   `json:"found"`
 	Freshness    *Freshness            `json:"freshness,omitempty"`
@@ -88,7 +84,33 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 		q.Limit = 50
 	}
 	res := SearchResult{AsOf: q.AsOf, Certificates: []Found{}}
-	fresh, err := l.freshness(ctx)
+	srcs := l.sources()
+	results := make([]MemberResult, len(srcs))
+	founds := make([][]Found, len(srcs))
+	var selfSize uint64
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		selfSize = sn.Self().Size()
+		for i, s := range srcs {
+			if q.Live && i > 0 {
+				break // the peers are asked below
+			}
+			found, err := searchLog(l.logOf(sn, s), s.iss, q)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.log, err)
+			}
+			src := "replica"
+			if i == 0 {
+				src = "self"
+			}
+			founds[i] = found
+			results[i] = MemberResult{Jurisdiction: s.iss, Source: src, Status: "ok", Found: len(found)}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	fresh, err := l.freshness(ctx, selfSize)
 	if err != nil {
 		return res, err
 	}
@@ -96,48 +118,56 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	for i := range fresh {
 		freshOf[fresh[i].Jurisdiction] = &fresh[i]
 	}
-	srcs := l.sources()
 	if !q.Live {
-		err := n.DB().View(ctx, func(tx *boltstore.Tx) error {
-			for i, s := range srcs {
-				found, err := searchLog(tx.Log(s.log), s.iss, q)
-				if err != nil {
-					return fmt.Errorf("%s: %w", s.log, err)
-				}
-				src := "replica"
-				if i == 0 {
-					src = "self"
-				}
-				res.Certificates = append(res.Certificates, found...)
-				res.Members = append(res.Members, MemberResult{Jurisdiction: s.iss, Source: src, Status: "ok", Found: len(found), Freshness: freshOf[s.iss]})
-			}
-			return nil
-		})
-		return res, err
+		for i := range srcs {
+			results[i].Freshness = freshOf[srcs[i].iss]
+			res.Certificates = append(res.Certificates, founds[i]...)
+			res.Members = append(res.Members, results[i])
+		}
+		return res, nil
 	}
 	// Live: self from the store, peers over HTTP in parallel, each with its
 	// own timeout; a dead, slow or lying peer makes the answer partial.
-	results := make([]MemberResult, len(srcs))
-	founds := make([][]Found, len(srcs))
-	err = n.DB().View(ctx, func(tx *boltstore.Tx) error {
-		f, err := searchLog(tx.Log(srcs[0].log), srcs[0].iss, q)
-		founds[0] = f
-		results[0] = MemberResult{Jurisdiction: srcs[0].iss, Source: "self", Status: "ok", Found: len(f), Freshness: freshOf[srcs[0].iss]}
-		return err
+	results[0].Freshness = freshOf[srcs[0].iss]
+	// One slot of the global budget for the whole fan-out, and one
+	// deadline for the whole request: a live search never costs more than
+	// LiveTimeout, and no more than MaxLiveSearches run at once.
+	ctx, cancel := context.WithTimeout(ctx, l.fed.cfg.LiveTimeout)
+	defer cancel()
+	select {
+	case l.fed.live <- struct{}{}:
+		defer func() { <-l.fed.live }()
+	case <-ctx.Done():
+		return res, fmt.Errorf("live search: %d live searches already running (the most at once): %w", cap(l.fed.live), registry.ErrUnavailable)
+	}
+	var wg sync.WaitGroup
+	for i, s := range srcs[1:] {
+		wg.Go(func() { founds[i+1], results[i+1] = l.searchPeer(ctx, s.iss, q) })
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+		return res, err // the client is gone
+	}
+	// A live answer is checked against the replica: a version older than
+	// the one held, or another record at the same version, means the peer
+	// served a stale or forked answer, and its part is refused.
+	err = n.View(ctx, func(sn node.Snapshot) error {
+		for i := 1; i < len(srcs); i++ {
+			if results[i].Status != "ok" {
+				continue
+			}
+			if msg, err := staleAgainst(sn.Replica(srcs[i].iss), founds[i]); err != nil {
+				return err
+			} else if msg != "" {
+				founds[i] = nil
+				results[i].Status, results[i].Error, results[i].Found = "stale", msg, 0
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return res, err
 	}
-	var wg sync.WaitGroup
-	for i, s := range srcs[1:] {
-		wg.Add(1)
-		go func(i int, j registry.Jurisdiction) {
-			defer wg.Done()
-			f, mr := l.searchPeer(ctx, j, q)
-			founds[i], results[i] = f, mr
-		}(i+1, s.iss)
-	}
-	wg.Wait()
 	for i := range srcs {
 		res.Certificates = append(res.Certificates, founds[i]...)
 		res.Members = append(res.Members, results[i])
@@ -148,7 +178,30 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	return res, nil
 }
 
-func searchLog(lg *boltstore.Log, iss registry.Jurisdiction, q SearchQuery) ([]Found, error) {
+// staleAgainst returns why found, a peer's live answer, contradicts the
+// replica lg of that peer: a certificate at an older version than the
+// replica holds, or at a version the replica holds with another JWS. ""
+// means found agrees with (or is newer than) the replica.
+func staleAgainst(lg registry.Log, found []Found) (string, error) {
+	for _, f := range found {
+		held, err := lg.Latest(f.Kind, f.ID)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case f.Ver < held.Ver:
+			return fmt.Sprintf("served %s %s version %d, older than version %d held in the verified replica", f.Kind, f.ID, f.Ver, held.Ver), nil
+		case f.Ver == held.Ver && f.JWS != held.JWS:
+			return fmt.Sprintf("served %s %s version %d signed differently from the version %d held in the verified replica", f.Kind, f.ID, f.Ver, held.Ver), nil
+		}
+	}
+	return "", nil
+}
+
+func searchLog(lg registry.Log, iss registry.Jurisdiction, q SearchQuery) ([]Found, error) {
 	ids, _, err := node.CandidateCertificates(lg, node.Query{BN: q.BN, Number: q.Number, Name: q.Name})
 	if err != nil {
 		return nil, err
@@ -177,8 +230,11 @@ func searchLog(lg *boltstore.Log, iss registry.Jurisdiction, q SearchQuery) ([]F
 	return out, nil
 }
 
-// searchPeer asks peer j for certificates now and keeps only records whose
-// signature verifies against j's pinned keys.
+// maxLiveAnswer bounds a peer's answer to a live search.
+const maxLiveAnswer = 4 << 20
+
+// searchPeer asks peer j for certificates now (through the peer client)
+// and keeps only records whose signature verifies against j's keys.
 func (l *Lookups) searchPeer(ctx context.Context, j registry.Jurisdiction, q SearchQuery) ([]Found, MemberResult) {
 	mr := MemberResult{Jurisdiction: j, Source: "live"}
 	base, ok := l.fed.PeerURL(j)
@@ -198,46 +254,21 @@ func (l *Lookups) searchPeer(ctx context.Context, j registry.Jurisdiction, q Sea
 	}
 	v.Set("as_of", q.AsOf.String())
 	v.Set("limit", fmt.Sprint(q.Limit))
-	cfg := l.fed.cfgForLookups()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/certificates?"+v.Encode(), nil)
-	if err != nil {
-		mr.Status, mr.Error = "error", err.Error()
-		return nil, mr
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := cfg.client.Do(req)
-	if err != nil {
-		mr.Status, mr.Error = "error", err.Error()
-		if isTimeout(ctx, err) {
-			mr.Status, mr.Error = "timeout", fmt.Sprintf("no answer within %s", cfg.timeout)
-		}
-		return nil, mr
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, cfg.maxBytes+1))
-	switch {
-	case err != nil && isTimeout(ctx, err):
-		mr.Status, mr.Error = "timeout", fmt.Sprintf("no complete answer within %s", cfg.timeout)
-		return nil, mr
-	case err != nil:
-		mr.Status, mr.Error = "error", err.Error()
-		return nil, mr
-	case int64(len(body)) > cfg.maxBytes:
-		mr.Status, mr.Error = "error", fmt.Sprintf("response larger than %d bytes", cfg.maxBytes)
-		return nil, mr
-	case resp.StatusCode != http.StatusOK:
-		mr.Status, mr.Error = "error", fmt.Sprintf("HTTP %d", resp.StatusCode)
-		return nil, mr
-	}
 	var page struct {
 		Certificates []struct {
 			JWS string `json:"jws"`
 		} `json:"certificates"`
 	}
-	if err := json.Unmarshal(body, &page); err != nil {
-		mr.Status, mr.Error = "error", "malformed answer: "+err.Error()
+	err := l.fed.client.getJSON(ctx, base, "v1/certificates", v, min(l.fed.cfg.MaxResponseBytes, maxLiveAnswer), &page)
+	switch {
+	case err != nil && isTimeout(ctx, err):
+		mr.Status, mr.Error = "timeout", fmt.Sprintf("no complete answer within %s", l.fed.cfg.PeerTimeout)
+		return nil, mr
+	case err != nil:
+		mr.Status, mr.Error = "error", err.Error()
+		return nil, mr
+	case len(page.Certificates) > q.Limit:
+		mr.Status, mr.Error = "error", fmt.Sprintf("%d certificates, asked for at most %d", len(page.Certificates), q.Limit)
 		return nil, mr
 	}
 	var out []Found
@@ -249,7 +280,7 @@ func (l *Lookups) searchPeer(ctx context.Context, j registry.Jurisdiction, q Sea
 		}
 		e := ver.Entry()
 		var cert registry.Certificate
-		if e.Kind != registry.KindCertificate || json.Unmarshal(e.Record, &cert) != nil || cert.Jurisdiction != j {
+		if e.Kind != registry.KindCertificate || strictjson.DecodeOpen(e.Record, &cert) != nil || cert.Jurisdiction != j {
 			mr.Status, mr.Error = "unverified", "a signed record is not a certificate of "+string(j)
 			return nil, mr
 		}
@@ -262,11 +293,4 @@ func (l *Lookups) searchPeer(ctx context.Context, j registry.Jurisdiction, q Sea
 func isTimeout(ctx context.Context, err error) bool {
 	var ne net.Error
 	return ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// lookupsConfig is what live lookups borrow from the federation's config.
-type lookupsConfig struct {
-	client   *http.Client
-	timeout  time.Duration
-	maxBytes int64
 }

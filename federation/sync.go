@@ -6,22 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Defaults of Config.
@@ -30,6 +27,9 @@ const (
 	DefaultPeerTimeout      = 5 * time.Second
 	DefaultMaxResponseBytes = 8 << 20
 	DefaultPageSize         = 500
+	DefaultSyncTimeout      = 10 * time.Minute
+	DefaultLiveTimeout      = 10 * time.Second
+	DefaultMaxLiveSearches  = 16
 	// MaxPageSize is the largest page a node's feed serves (GET /v1/feed's
 	// limit); a larger Config.PageSize is lowered to it.
 	MaxPageSize = 1000
@@ -56,6 +56,16 @@ type Config struct {
 	// PageSize is the number of entries asked for per request. Default 500,
 	// at most MaxPageSize.
 	PageSize int
+	// SyncTimeout bounds one whole sync of a peer, every page included.
+	// Default 10 minutes.
+	SyncTimeout time.Duration
+	// LiveTimeout bounds one whole live search (every peer asked in
+	// parallel). Default 10s.
+	LiveTimeout time.Duration
+	// MaxLiveSearches is how many live searches may run at once on this
+	// node; one more waits for a slot until its LiveTimeout, then fails
+	// with registry.ErrUnavailable. Default 16.
+	MaxLiveSearches int
 }
 
 // Federation follows the feeds of a node's peers: it fetches each peer's
@@ -64,10 +74,10 @@ type Config struct {
 // store. Safe for concurrent use.
 type Federation struct {
 	cfg    Config
-	client *http.Client
+	client *peerClient
 	peers  map[registry.Jurisdiction]*peer
-	order  []*peer   // sorted by jurisdiction
-	bufs   sync.Pool // *bytes.Buffer for response bodies
+	order  []*peer       // sorted by jurisdiction
+	live   chan struct{} // the live-search budget: one token per search running
 }
 
 // New returns the federation of cfg.Node. The node's own jurisdiction in
@@ -93,10 +103,21 @@ func New(cfg Config) (*Federation, error) {
 		cfg.PageSize = DefaultPageSize
 	}
 	cfg.PageSize = min(cfg.PageSize, MaxPageSize)
-	f := &Federation{cfg: cfg, client: cfg.HTTPClient, peers: map[registry.Jurisdiction]*peer{}}
-	if f.client == nil {
-		f.client = defaultClient(cfg.PeerTimeout)
+	if cfg.SyncTimeout <= 0 {
+		cfg.SyncTimeout = DefaultSyncTimeout
 	}
+	if cfg.LiveTimeout <= 0 {
+		cfg.LiveTimeout = DefaultLiveTimeout
+	}
+	if cfg.MaxLiveSearches <= 0 {
+		cfg.MaxLiveSearches = DefaultMaxLiveSearches
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = defaultClient(cfg.PeerTimeout)
+	}
+	f := &Federation{cfg: cfg, client: &peerClient{http: hc, timeout: cfg.PeerTimeout}, peers: map[registry.Jurisdiction]*peer{},
+		live: make(chan struct{}, cfg.MaxLiveSearches)}
 	self := cfg.Node.Jurisdiction()
 	if t := cfg.Trust; t != nil {
 		m, ok := t.Member(self)
@@ -118,9 +139,9 @@ func New(cfg Config) (*Federation, error) {
 		}
 	}
 	f.order = sortedPeers(f.peers)
-	err := cfg.Node.DB().View(context.Background(), func(tx *boltstore.Tx) error {
+	err := cfg.Node.View(context.Background(), func(s node.Snapshot) error {
 		for _, p := range f.order {
-			if err := p.load(tx.Log(ReplicaLog(p.j))); err != nil {
+			if err := p.load(s.Replica(p.j)); err != nil {
 				return err
 			}
 		}
@@ -132,35 +153,8 @@ func New(cfg Config) (*Federation, error) {
 	return f, nil
 }
 
-// defaultClient is Config.HTTPClient's default.
-func defaultClient(timeout time.Duration) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
-	tr.TLSHandshakeTimeout = timeout
-	tr.ResponseHeaderTimeout = timeout
-	tr.MaxIdleConnsPerHost = 4
-	return &http.Client{Transport: tr, CheckRedirect: sameHostRedirect}
-}
-
-// sameHostRedirect follows at most 3 redirects, and only to the scheme and
-// host of the original request: a peer cannot send the node elsewhere.
-func sameHostRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 3 {
-		return errors.New("more than 3 redirects")
-	}
-	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-		return fmt.Errorf("redirect to another host (%s://%s) refused", req.URL.Scheme, req.URL.Host)
-	}
-	return nil
-}
-
 // Node returns the node the federation serves.
 func (f *Federation) Node() *node.Node { return f.cfg.Node }
-
-// cfgForLookups is what live lookups borrow from the configuration.
-func (f *Federation) cfgForLookups() lookupsConfig {
-	return lookupsConfig{client: f.client, timeout: f.cfg.PeerTimeout, maxBytes: f.cfg.MaxResponseBytes}
-}
 
 // Run syncs every peer now and then every Interval, until ctx is done. Each
 // peer has its own loop, so a slow or failing peer never delays another.
@@ -217,7 +211,9 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	p.syncMu.Lock()
 	defer p.syncMu.Unlock()
 	start := f.cfg.Node.Now()
-	refused, err := f.syncPeer(ctx, p)
+	sctx, cancel := context.WithTimeout(ctx, f.cfg.SyncTimeout)
+	defer cancel()
+	refused, err := f.syncPeer(sctx, p)
 	if err != nil {
 		err = fmt.Errorf("sync %s: %w", j, err)
 	}
@@ -241,8 +237,8 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	// Persist even when ctx is done: the status says why the sync stopped.
 	raw, merr := json.Marshal(state)
 	if merr == nil {
-		merr = f.cfg.Node.DB().Update(context.WithoutCancel(ctx), func(tx *boltstore.Tx) error {
-			return tx.Log(ReplicaLog(j)).SetMeta(metaStatus, raw)
+		merr = f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), j, func(w node.ReplicaWriter) error {
+			return w.SetMeta(metaStatus, raw)
 		})
 	}
 	if merr != nil && err == nil {
@@ -363,6 +359,13 @@ func (f *Federation) syncPages(ctx context.Context, p *peer) (refused bool, err 
 	return false, nil
 }
 
+// maxOversizedRetries bounds the oversized answers one sync reads (each at
+// most MaxResponseBytes+1 bytes, then dropped): enough to halve the
+// largest page down to one entry (MaxPageSize 1000: 10 halvings), and no
+// more, so a peer that always answers too much costs a bounded number of
+// bytes per sync.
+const maxOversizedRetries = 10
+
 // fetched is a page as fetched, with its signatures checked ahead.
 type fetched struct {
 	after uint64
@@ -386,17 +389,21 @@ type fetched struct {
 // the channel is closed once both stages have ended.
 //
 // A response over MaxResponseBytes is asked for again with half the
-// entries, down to one.
+// entries, down to one, and the smaller page size is kept for the rest of
+// the sync; the bytes spent on oversized answers are bounded by
+// maxOversizedRetries answers per sync.
 func (f *Federation) pipeline(ctx context.Context, p *peer, after uint64) <-chan fetched {
 	raw, out := make(chan fetched), make(chan fetched)
 	go func() {
 		defer close(raw)
 		limit := f.cfg.PageSize
 		var buf bytes.Buffer // reused for every page of this sync
+		retries := 0
 		for {
 			pg, err := f.fetchPage(ctx, p, after, limit, &buf)
-			if errors.Is(err, errOversized) && limit > 1 {
+			if errors.Is(err, errOversized) && limit > 1 && retries < maxOversizedRetries {
 				limit /= 2 // big records: ask for fewer per page
+				retries++
 				continue
 			}
 			select {
@@ -488,16 +495,17 @@ type feedEntry struct {
 	ID     skip   `json:"id"`
 	Ver    skip   `json:"ver"`
 	Iat    skip   `json:"iat"`
+	By     skip   `json:"by"`
 	Record skip   `json:"record"`
 	JWS    string `json:"jws"`
 }
 
 // feedSchema lists the members of a page (depth 0) and of its entries
-// (depth 2, in the array at depth 1), for decodeWithSchema.
+// (depth 2, in the array at depth 1), for strictjson.DecodeSchema.
 var feedSchema = [][]string{
 	{"jurisdiction", "size", "entries", "next"},
 	nil,
-	{"iss", "seq", "kind", "id", "ver", "iat", "record", "jws"},
+	{"iss", "seq", "kind", "id", "ver", "iat", "by", "record", "jws"},
 }
 
 // skip is a JSON value that is checked for syntax and then dropped.
@@ -505,63 +513,28 @@ type skip struct{}
 
 func (*skip) UnmarshalJSON([]byte) error { return nil }
 
-var errOversized = errors.New("oversized response")
-
 // fetchPage asks peer p for up to limit entries after seq after. It reads
 // the answer into buf, which it may reuse once fetchPage returns.
 func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit int, buf *bytes.Buffer) (*feedPage, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.PeerTimeout)
-	defer cancel()
-	u, err := url.JoinPath(p.url, "v1", "feed")
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
+	u, err := f.client.get(ctx, p.url, "v1/feed", q, f.cfg.MaxResponseBytes, buf)
+	if errors.Is(err, errOversized) {
+		return nil, fmt.Errorf("%w (limit=%d)", err, limit)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("peer url %q: %v: %w", p.url, err, registry.ErrInvalid)
-	}
-	u += "?after=" + strconv.FormatUint(after, 10) + "&limit=" + strconv.Itoa(limit)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %v: %w", u, err, registry.ErrInvalid)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: the peer answered HTTP %d: %w", u, resp.StatusCode, registry.ErrUnavailable)
-	}
-	buf.Reset()
-	if n := resp.ContentLength; n > 0 && n <= f.cfg.MaxResponseBytes {
-		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see the end
-	}
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, f.cfg.MaxResponseBytes+1))
-	body := buf.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: reading the answer: %w: %w", u, registry.ErrUnavailable, timeoutErr(ctx, err, f.cfg.PeerTimeout))
-	}
-	if int64(len(body)) > f.cfg.MaxResponseBytes {
-		return nil, fmt.Errorf("GET %s: %w: more than %d bytes (limit=%d): %w", u, errOversized, f.cfg.MaxResponseBytes, limit, registry.ErrUnavailable)
+		return nil, err
 	}
 	var pg feedPage
-	if err := decodeWithSchema(body, &pg, feedSchema); err != nil {
+	if err := strictjson.DecodeSchema(buf.Bytes(), &pg, feedSchema); err != nil {
 		return nil, fmt.Errorf("GET %s: malformed feed page: %v: %w", u, err, registry.ErrInvalid)
 	}
 	if pg.Jurisdiction != p.j {
-		return nil, fmt.Errorf("GET %s: the node there answers as %q, not %s: %w", u, clip(string(pg.Jurisdiction)), p.j, registry.ErrInvalid)
+		return nil, fmt.Errorf("GET %s: the node there answers as %q, not %s: %w", u, strictjson.Clip(string(pg.Jurisdiction)), p.j, registry.ErrInvalid)
 	}
 	if len(pg.Entries) > limit {
 		return nil, fmt.Errorf("GET %s: %d entries, asked for at most %d: %w", u, len(pg.Entries), limit, registry.ErrInvalid)
 	}
 	return &pg, nil
-}
-
-// timeoutErr names a request timeout plainly.
-func timeoutErr(ctx context.Context, err error, d time.Duration) error {
-	var ne net.Error
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("no answer within %s: %w", d, err)
-	}
-	return err
 }
 
 // verifiedPage is the outcome of checking a page: the entries that passed,
@@ -591,8 +564,8 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 	}
 	vers := make(map[recKey]uint64, len(pg.Entries)) // newest versions of the records of this page
 	res.entries = make([]Verified, 0, len(pg.Entries))
-	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
-		l := tx.Log(ReplicaLog(p.j))
+	err := f.cfg.Node.View(ctx, func(s node.Snapshot) error {
+		l := s.Replica(p.j)
 		if size := l.Size(); size != after {
 			return fmt.Errorf("replica of %s holds %d entries, want %d", p.j, size, after)
 		}
@@ -606,7 +579,7 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 				res.err = fmt.Errorf("refused the entry after seq %d: %w", next-1, err)
 				return nil
 			}
-			e := v.entry
+			e := v.Entry()
 			if e.Seq != next {
 				res.err = fmt.Errorf("refused entry seq %d: the next entry is seq %d (a sequence has no gaps or repeats): %w", e.Seq, next, registry.ErrConflict)
 				return nil
@@ -701,10 +674,9 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 		}
 	}
 	var anchor *storedCheckpoint
-	err := f.cfg.Node.DB().UpdateAlone(ctx, func(tx *boltstore.Tx) error {
-		l := tx.Log(ReplicaLog(p.j))
+	err := f.cfg.Node.AppendReplica(ctx, p.j, func(l node.ReplicaWriter) error {
 		for _, v := range res.entries {
-			if err := l.Append(v.entry, replicaKeys(v.entry)...); err != nil {
+			if err := l.Append(v); err != nil {
 				return err
 			}
 		}
@@ -713,11 +685,11 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 				return err
 			}
 		}
-		isAnchor, err := pc.check(l, p.j, after)
+		isAnchor, err := pc.check(l.Log(), p.j, after)
 		if err != nil || !isAnchor {
 			return err
 		}
-		anchor, err = f.recordCheckpoint(ctx, p, pc.c, true, tx)
+		anchor, err = f.recordCheckpoint(ctx, p, pc.c, true, &l)
 		return err
 	})
 	var me *misbehaviourError
@@ -731,32 +703,9 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 		p.setCheckpoint(anchor, true)
 	}
 	p.mu.Lock()
-	p.seq = res.entries[len(res.entries)-1].entry.Seq
+	p.seq = res.entries[len(res.entries)-1].Entry().Seq
 	p.verified += uint64(len(res.entries))
 	p.keys, p.learned = res.keys, learned
 	p.mu.Unlock()
 	return nil
-}
-
-// maxIndexValue bounds an index key value taken from a peer's record; a
-// longer value is not indexed (bbolt keys are at most 32 KiB).
-const maxIndexValue = 512
-
-// replicaKeys returns the secondary index keys of a peer's entry: the
-// node's own (node.IndexKeys), so that one lookup reads the own feed and
-// the replicas alike, less any value that is empty, longer than
-// maxIndexValue or holds a NUL. A record that does not decode gets no
-// keys: it is stored, as signed, but not indexed.
-func replicaKeys(e registry.Entry) []boltstore.IndexKey {
-	keys, err := node.IndexKeys(e)
-	if err != nil {
-		return nil
-	}
-	out := keys[:0]
-	for _, k := range keys {
-		if k.Value != "" && len(k.Value) <= maxIndexValue && strings.IndexByte(k.Value, 0) < 0 {
-			out = append(out, k)
-		}
-	}
-	return out
 }

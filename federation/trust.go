@@ -11,6 +11,7 @@ import (
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // A federation file says who the members are, where their nodes answer and
@@ -92,7 +93,7 @@ func ParseTrust(data []byte) (*Trust, error) {
 		return nil, fmt.Errorf("federation file: %d bytes, at most %d allowed: %w", len(data), MaxTrustSize, registry.ErrInvalid)
 	}
 	var doc trustJSON
-	if err := decodeStrict(data, &doc); err != nil {
+	if err := strictjson.Decode(data, &doc); err != nil {
 		return nil, fmt.Errorf("federation file: %v: %w", err, registry.ErrInvalid)
 	}
 	if doc.Anchor == nil && doc.Signed == "" {
@@ -113,10 +114,10 @@ func ParseTrust(data []byte) (*Trust, error) {
 		return nil, fmt.Errorf("federation file: signed member list: %w", err)
 	}
 	if v.Typ != TrustType {
-		return nil, fmt.Errorf("federation file: signed member list has typ %q, want %q: %w", clip(v.Typ), TrustType, registry.ErrUnverified)
+		return nil, fmt.Errorf("federation file: signed member list has typ %q, want %q: %w", strictjson.Clip(v.Typ), TrustType, registry.ErrUnverified)
 	}
 	var inner trustJSON
-	if err := decodeStrict(v.Payload, &inner); err != nil {
+	if err := strictjson.Decode(v.Payload, &inner); err != nil {
 		return nil, fmt.Errorf("federation file: signed member list: %v: %w", err, registry.ErrInvalid)
 	}
 	if inner.Anchor != nil || inner.Signed != "" {
@@ -139,13 +140,13 @@ func parsePinned(doc trustJSON) (*Trust, error) {
 	t := &Trust{Name: doc.Name}
 	for i, m := range doc.Members {
 		if !m.Jurisdiction.Valid() {
-			return fail("member %d: jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", i, clip(string(m.Jurisdiction)))
+			return fail("member %d: jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", i, strictjson.Clip(string(m.Jurisdiction)))
 		}
 		if _, dup := t.Member(m.Jurisdiction); dup {
 			return fail("member %d: %s is listed twice", i, m.Jurisdiction)
 		}
 		if err := checkURL(m.URL); err != nil {
-			return fail("member %s: url %q: %v", m.Jurisdiction, clip(m.URL), err)
+			return fail("member %s: url %q: %v", m.Jurisdiction, strictjson.Clip(m.URL), err)
 		}
 		if m.Keys == nil {
 			return fail("member %s: no keys", m.Jurisdiction)

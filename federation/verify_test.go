@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +12,8 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
+	"github.com/corfed/corfed/registry/verified"
 )
 
 func envelope() registry.Envelope {
@@ -59,6 +60,12 @@ func TestVerifyEntry(t *testing.T) {
 		{"honest EdDSA", signEnvelope(t, k, envelope()), nil, ""},
 		{"honest ES256", signEnvelope(t, es, envelope()), nil, ""},
 		{"key announcement id", with(func(e *registry.Envelope) { e.Kind, e.ID = registry.KindKey, "-_"+strings.Repeat("a", 41) }), nil, ""},
+		{"attributed to the admin", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "admin", Token: "a720a2c9007446184a3264b4"} }), nil, ""},
+		{"attributed to a CP", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "cp", CP: "ACSA", Token: "a7"} }), nil, ""},
+		{"author of an unknown role", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "root"} }), registry.ErrInvalid, "by"},
+		{"CP author without id", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "cp"} }), registry.ErrInvalid, "by"},
+		{"unknown member in by", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":{"role":"admin","sudo":true},"record":{}}`), registry.ErrInvalid, "sudo"},
+		{"by twice", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":{"role":"admin"},"by":{"role":"cp","cp":"X"},"record":{}}`), registry.ErrInvalid, "by"},
 		{"not a JWS", "hello", registry.ErrInvalid, "segments"},
 		{"empty", "", registry.ErrInvalid, "segments"},
 		{"another issuer", with(func(e *registry.Envelope) { e.Iss = "CA-AB" }), registry.ErrUnverified, "issued as"},
@@ -141,49 +148,6 @@ func TestVerifiedFieldsComeFromThePayload(t *testing.T) {
 	}
 }
 
-func TestNoDuplicateNames(t *testing.T) {
-	for _, tc := range []struct {
-		json string
-		ok   bool
-	}{
-		{`{}`, true},
-		{` { } `, true},
-		{`[]`, true},
-		{`[{"a":1},{"a":1}]`, true},
-		{`{"a":{"a":{"a":[1,"a",{"a":null}]}}}`, true},
-		{`{"a":"\"a\"","b":"\\"}`, true},
-		{`{"a":1,"b":2,"a":3}`, false},
-		{`{"x":[{"a":1,"a":1}]}`, false},
-		{`{"\u0061":1,"a":2}`, false},
-		{`{"a\"":1,"a\u0022":2}`, false},
-		{`{"ver":1,"VER":2}`, false},
-		{`{"Kind":1,"\u212aind":2}`, false},
-		{`{"s":1,"\u017f":2}`, false},
-		{`{"é":1,"É":2}`, false},
-		{`{"é":1,"e":2}`, true},
-		{`"just a string"`, true},
-		{`12.5e3`, true},
-	} {
-		err := noDuplicateNames([]byte(tc.json))
-		if got := err == nil; got != tc.ok {
-			t.Errorf("noDuplicateNames(%s): got error %v, want ok: %v", tc.json, err, tc.ok)
-		}
-	}
-	// Objects larger than the linear-search threshold use a map.
-	var b strings.Builder
-	b.WriteString("{")
-	for i := range 40 {
-		fmt.Fprintf(&b, `"k%d":1,`, i)
-	}
-	big := b.String()
-	if err := noDuplicateNames([]byte(big + `"end":1}`)); err != nil {
-		t.Errorf("40 distinct members: got %v", err)
-	}
-	if err := noDuplicateNames([]byte(big + `"k0":2}`)); err == nil {
-		t.Errorf("41st member repeating the first: got no error")
-	}
-}
-
 func FuzzVerifyEntry(f *testing.F) {
 	k, err := jose.GenerateKey(jose.EdDSA, t0)
 	if err != nil {
@@ -211,10 +175,10 @@ func FuzzVerifyEntry(f *testing.F) {
 			return
 		}
 		e := v.Entry()
-		if e.JWS != jws || e.Iss != "CA-BC" || !validID(e.ID) || e.Seq < 1 || e.Ver < 1 || len(e.Record) == 0 || e.Record[0] != '{' {
+		if e.JWS != jws || e.Iss != "CA-BC" || !verified.ValidID(e.ID) || e.Seq < 1 || e.Ver < 1 || len(e.Record) == 0 || e.Record[0] != '{' {
 			t.Fatalf("accepted %+v", e)
 		}
-		if err := noDuplicateNames(e.Record); err != nil {
+		if err := strictjson.CheckNames(e.Record); err != nil {
 			t.Fatalf("accepted a record with %v", err)
 		}
 	})

@@ -9,8 +9,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // # Witnessed checkpoints
@@ -85,8 +86,6 @@ func (f *Federation) Witnessed(ctx context.Context) (Witnessed, error) {
 // jurisdiction of Canada is all a federation can have.
 const maxWitnessed = 64
 
-var errNoWitness = errors.New("the peer witnesses nothing")
-
 // checkWitnessed reads the checkpoints peer w witnessed and compares each
 // with the node's own view of its origin. A split view marks the origin
 // misbehaving, not w (w only relayed what the origin signed), so it is not
@@ -101,15 +100,15 @@ func (f *Federation) checkWitnessed(ctx context.Context, w *peer) error {
 			Origin      string `json:"origin"`
 		} `json:"checkpoints"`
 	}
-	err := f.getJSON(ctx, w.url, "v1/log/witnessed", "", &list, errNoWitness)
-	if errors.Is(err, errNoWitness) {
-		return nil
+	err := f.client.getJSON(ctx, w.url, "v1/log/witnessed", nil, maxLogAnswer, &list)
+	if errors.Is(err, errPeerNotFound) {
+		return nil // the peer witnesses nothing
 	}
 	if err != nil {
 		return fmt.Errorf("witnessed checkpoints: %w", err)
 	}
 	if list.Witness != w.j {
-		return fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", clip(string(list.Witness)), w.j, registry.ErrInvalid)
+		return fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", strictjson.Clip(string(list.Witness)), w.j, registry.ErrInvalid)
 	}
 	if len(list.Checkpoints) > maxWitnessed {
 		return fmt.Errorf("witnessed checkpoints: %d, at most %d allowed: %w", len(list.Checkpoints), maxWitnessed, registry.ErrInvalid)
@@ -160,8 +159,8 @@ func (f *Federation) compareView(ctx context.Context, x *peer, c logproof.Checkp
 	}
 	var size uint64
 	var root tlog.Hash
-	err := f.cfg.Node.DB().View(ctx, func(tx *boltstore.Tx) error {
-		l := tx.Log(ReplicaLog(x.j))
+	err := f.cfg.Node.View(ctx, func(s node.Snapshot) error {
+		l := s.Replica(x.j)
 		if size = l.Size(); c.Size > size {
 			return nil
 		}

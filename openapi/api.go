@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -24,17 +25,34 @@ const Version = "1.0.0"
 // MaxBodyBytes bounds every request body. Larger bodies get a 413 problem.
 const MaxBodyBytes = 64 << 10
 
+// Extension registers more operations on the API (Config.Extra). It lets
+// cmd wire operations without importing huma: only openapi does.
+type Extension = func(api huma.API, h *Helpers)
+
 // Config wires the HTTP edge to the services behind it.
 type Config struct {
 	Node   *node.Node
 	Logger *slog.Logger
 	// Extra registers more operations (the federation's) on the same API.
-	Extra []func(api huma.API, h *Helpers)
+	Extra []Extension
+	// Metrics are served at /metrics; default a fresh set (NewMetrics).
+	Metrics *Metrics
+	// AccessLogLevel is the level of the access log's lines (default
+	// info; set it above error to silence them).
+	AccessLogLevel slog.Level
+	// AllowedOrigins may read the public API from a browser (CORS): exact
+	// origins such as https://example.ca, or "*". Writes are never allowed.
+	AllowedOrigins []string
+	// Ready lists more conditions of GET /readyz than the node's own
+	// (store open, signing key loaded), e.g. the federation's.
+	Ready []ReadyCheck
 }
 
 type server struct {
-	node *node.Node
-	log  *slog.Logger
+	node    *node.Node
+	log     *slog.Logger
+	metrics *Metrics
+	ready   []ReadyCheck
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.
@@ -53,6 +71,10 @@ func (h *Helpers) WriteOp(id, method, path, summary string, status int, tags ...
 func (h *Helpers) Op(id, method, path, summary string, tags ...string) huma.Operation {
 	return op(id, method, path, summary, tags...)
 }
+
+// Metrics returns the node's metrics, for operation sets to register
+// their collectors with.
+func (h *Helpers) Metrics() *Metrics { return h.s.metrics }
 
 // PrincipalOf returns the authenticated caller of a write operation.
 func PrincipalOf(ctx context.Context) node.Principal { return principalOf(ctx) }
@@ -87,15 +109,41 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &server{node: cfg.Node, log: cfg.Logger}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &server{node: cfg.Node, log: cfg.Logger, metrics: cfg.Metrics, ready: cfg.Ready}
+	cfg.Metrics.registerNodeMetrics(cfg.Node)
+	ops := map[string]string{} // "METHOD pattern" -> operationId, filled once the API is built
+	operation := func(method, pattern string) string {
+		if id, ok := ops[method+" "+pattern]; ok {
+			return id
+		}
+		if method == http.MethodHead {
+			if id, ok := ops[http.MethodGet+" "+pattern]; ok {
+				return id
+			}
+		}
+		return pattern
+	}
 	r := chi.NewMux()
-	r.Use(recoverer(cfg.Logger), limitBody(MaxBodyBytes))
+	r.Use(recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), etagged)
 	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
 	}
+	for path, item := range api.OpenAPI().Paths {
+		for method, o := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
+			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
+			if o != nil {
+				ops[method+" "+path] = o.OperationID
+			}
+		}
+	}
 	registerDocs(r)
+	r.Method(http.MethodGet, "/metrics", cfg.Metrics.handler())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Not found", "no route for "+r.Method+" "+r.URL.Path)
 	})
@@ -112,33 +160,18 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string) {
 	_, _ = w.Write(b)
 }
 
-// recoverer turns a panic into a logged 500 problem: a client never sees a
-// stack or a dropped connection.
-func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer func() {
-				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler {
-						panic(v)
-					}
-					log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("path", r.URL.Path))
-					writeProblem(w, http.StatusInternalServerError, "Internal Server Error", "The node could not answer; the error is logged.")
-				}
-			}()
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // limitBody refuses bodies over max with a 413 problem before huma reads
 // them (huma enforces its own per-operation limit too).
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > max {
+			limit := max
+			if bulkPaths[r.URL.Path] {
+				limit = BulkBodyBytes
+			}
+			if r.ContentLength > limit {
 				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large",
-					fmt.Sprintf("bodies are limited to %d bytes", max))
+					fmt.Sprintf("bodies are limited to %d bytes", limit))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -159,16 +192,11 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		_, _ = ctx.BodyWriter().Write(b)
 		return
 	}
-	next(huma.WithValue(ctx, principalKey{}, p))
+	next(huma.WithContext(ctx, node.WithPrincipal(ctx.Context(), p)))
 }
-
-type principalKey struct{}
 
 // principalOf returns the principal authenticate put in ctx.
-func principalOf(ctx context.Context) node.Principal {
-	p, _ := ctx.Value(principalKey{}).(node.Principal)
-	return p
-}
+func principalOf(ctx context.Context) node.Principal { return node.PrincipalFrom(ctx) }
 
 func (s *server) principal(authorization string) (node.Principal, error) {
 	scheme, token, ok := strings.Cut(authorization, " ")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,7 +61,7 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return openapi.New(openapi.Config{Node: n.Node,
+	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
 }
 
@@ -215,7 +216,7 @@ func TestWritesAndHistory(t *testing.T) {
 		}
 	}
 	tests := []struct{ asOf, want string }{
-		{"2026-01-09", ""}, {"2026-01-10", "active"}, {"2026-06-01", "suspended"}, {"2026-06-30", "suspended"},
+		{"2026-01-09", "pending"}, {"2026-01-10", "active"}, // pending before its issue date (issue 10), {"2026-06-01", "suspended"}, {"2026-06-30", "suspended"},
 		{"2026-07-01", "active"}, {"2029-01-10", "active"}, {"2029-01-11", "expired"},
 	}
 	for _, tc := range tests {

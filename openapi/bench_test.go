@@ -148,7 +148,7 @@ func BenchmarkCreateCertificates(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	n, err := node.New(ctx, node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }}, db.Store(), ring)
 	if err != nil {
 		b.Fatal(err)
 	}

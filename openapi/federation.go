@@ -41,8 +41,11 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				Sector string `query:"sector" maxLength:"64" doc:"Sector name (construction) or industry code (236220); empty: any."`
 				On     string `query:"on" format:"date" doc:"The date asked about; default today in the host's time zone."`
 				Use    string `query:"use" enum:"bid,work" default:"work" doc:"bid: bidding only; work: working in the host."`
-			}) (*bodyOut[federation.Answer], error) {
-				q := equivalence.Question{BN: in.BN, Host: registry.Jurisdiction(in.Host), Sector: in.Sector, Use: in.Use}
+				Lang   string `query:"lang" enum:"en,fr" doc:"Language of the reasons' and conditions' text; default from Accept-Language, else English."`
+				Accept string `header:"Accept-Language" doc:"en or fr (the best q-value wins); the texts follow, codes do not change."`
+			}) (*answerOut, error) {
+				q := equivalence.Question{BN: in.BN, Host: registry.Jurisdiction(in.Host), Sector: in.Sector, Use: in.Use,
+					Lang: RequestLang(in.Lang, in.Accept)}
 				if in.On != "" {
 					d, err := registry.ParseDate(in.On)
 					if err != nil {
@@ -57,7 +60,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if err != nil {
 					return nil, h.Problem(ctx, queryField(err))
 				}
-				return &bodyOut[federation.Answer]{a}, nil
+				return &answerOut{ContentLanguage: string(q.Lang), Vary: "Accept-Language", Body: a}, nil
 			})
 
 		huma.Register(api, h.Op("rules", http.MethodGet, "/v1/rules", "The host rules and reciprocity agreements in force on a date, with who signed them", "recognition"),
@@ -112,7 +115,26 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				}
 				return &bodyOut[VerifyOut]{VerifyOut{Valid: true, Claims: &c}}, nil
 			})
+		programOps(api, h, l)
+		registerMatch(api, h, l)
 	}
+}
+
+// answerOut is a recognition answer in the language asked for.
+type answerOut struct {
+	ContentLanguage string `header:"Content-Language"`
+	Vary            string `header:"Vary"`
+	Body            federation.Answer
+}
+
+// RequestLang is the language of a request: an explicit lang parameter
+// ("en", "fr") when valid, else the best of the Accept-Language header
+// (equivalence.MatchLang), else English.
+func RequestLang(param, acceptLanguage string) equivalence.Lang {
+	if l, ok := equivalence.ParseLang(param); ok {
+		return l
+	}
+	return equivalence.MatchLang(acceptLanguage)
 }
 
 // queryField prefixes a question's validation error with "query.".

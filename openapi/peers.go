@@ -25,6 +25,7 @@ type Peers struct {
 func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
 		registerWitness(api, h, f)
+		_ = h.Metrics().Registerer().Register(newPeerCollector(f))
 		list := h.Op("list-peers", http.MethodGet, "/v1/peers",
 			"The federation's peers and how far this node has verified and stored each one's feed", "federation")
 		list.Description = "For each peer: the last verified sequence number, the size the peer last reported, " +

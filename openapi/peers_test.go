@@ -67,7 +67,7 @@ func (f *peersFixture) do(t *testing.T, method, path, token string) (int, []byte
 
 func TestPeerOperations(t *testing.T) {
 	f := newPeersFixture(t)
-	bcFeed, _, err := f.bc.Feed(t.Context(), 0, 0)
+	bcFeed, _, err := f.bc.Feed(t.Context(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func fill(s string, args ...string) string {
 // keeps the auditor, and another body's reinstatement does not lift
 // CA-AB's suspension.
 func TestAuditorDisciplinedInOneProvinceRefusedInAnother(t *testing.T) {
-	if got, want := federation.ReplicaLog("CA-AB"), node.ReplicaLogPrefix+"CA-AB"; got != want {
+	if got, want := federation.ReplicaLog("CA-AB"), node.ReplicaLog("CA-AB"); got != want {
 		t.Fatalf("the national registry reads replica logs named %q, the federation writes %q", want, got)
 	}
 	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})

@@ -13,10 +13,11 @@ const (
 	KindAgreement   Kind = "agreement"  // a reciprocity agreement, signed by every party
 	KindHostRules   Kind = "host_rules" // one jurisdiction's recognition rules
 	KindKey         Kind = "key"        // a node announces a new signing key
+	KindLetter      Kind = "letter"     // a host's reciprocity letter (see letters.go)
 )
 
 // Kinds lists every record kind.
-var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey}
+var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey, KindLetter}
 
 // WCBAccount is an employer's account with one province's workers'
 // compensation board. Certification is per WCB account in SK and ON.
@@ -24,6 +25,11 @@ type WCBAccount struct {
 	Jurisdiction  Jurisdiction `json:"jurisdiction"`
 	Number        string       `json:"number"`
 	IndustryCodes []string     `json:"industry_codes,omitempty"`
+	// OpenedOn and ClosedOn bound the days the account is open (inclusive;
+	// zero: open since before corfed knew it, or still open). Decisions use
+	// the account's state on the date asked about (ActiveOn).
+	OpenedOn Date `json:"opened_on,omitzero"`
+	ClosedOn Date `json:"closed_on,omitzero"`
 }
 
 // Employer is an employer known to a node, keyed by its BN9.
@@ -34,6 +40,9 @@ type Employer struct {
 	WCBAccounts    []WCBAccount `json:"wcb_accounts,omitempty"`
 	SizeBand       string       `json:"size_band,omitempty"` // "small" (SECOR-eligible) or "standard"
 	EmployeeCount  int          `json:"employee_count,omitempty"`
+	// Presence lists where the employer operates, per province, with the
+	// dates (see Presence). Empty: corfed was not told.
+	Presence []Presence `json:"presence,omitempty"`
 }
 
 // CP statuses.
@@ -97,6 +106,16 @@ type StatusChange struct {
 	// Rule names the program rule that required the change, for the
 	// changes the lifecycle job appends (e.g. maintenance.missed).
 	Rule string `json:"rule,omitempty"`
+	// Correction marks a change recorded after a later-dated one (a change
+	// discovered late), RecordedOn the day it was recorded and By the
+	// administrator who recorded it. Both are set on every change recorded
+	// through the API; a seed or older record may lack them.
+	Correction bool   `json:"correction,omitempty"`
+	RecordedOn Date   `json:"recorded_on,omitzero"`
+	By         string `json:"by,omitempty"`
+	// Annulled, when set, says the change was a mistake: it stays in the
+	// history for the record but no status is derived from it.
+	Annulled *Annulment `json:"annulled,omitempty"`
 }
 
 // Certificate is a COR or SECOR issued by a certifying partner of the node's

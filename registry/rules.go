@@ -71,6 +71,9 @@ type PartySignature struct {
 type Agreement struct {
 	Terms      AgreementTerms   `json:"terms"`
 	Signatures []PartySignature `json:"signatures"`
+	// Withdrawn, on the publishing party's copy, says that party withdrew
+	// from the agreement: it no longer counts from that date.
+	Withdrawn *Withdrawal `json:"withdrawn,omitempty"`
 }
 
 // AgreementTerms are the signed terms of a reciprocity agreement between
@@ -95,6 +98,10 @@ type AgreementTerms struct {
 	EffectiveTo   Date        `json:"effective_to,omitzero"` // zero: open-ended
 	Sources       []string    `json:"sources"`
 	Assumptions   []string    `json:"assumptions,omitempty"`
+	// Supersedes names the agreement this one revises. When the host's
+	// terms carry on unchanged, a recognition under the old agreement runs
+	// on under this one without a break (see equivalence).
+	Supersedes string `json:"supersedes,omitempty"`
 }
 
 // HostTerms are what one party grants, as host, to the other parties'
@@ -284,6 +291,9 @@ func (t AgreementTerms) Validate() error {
 	}
 	if err := validTexts("terms.sources", t.Sources, true); err != nil {
 		return err
+	}
+	if t.Supersedes != "" && (!validID(t.Supersedes) || t.Supersedes == t.ID) {
+		return Invalid("terms.supersedes", "want the id of another agreement (%s)", IDPattern)
 	}
 	return validTexts("terms.assumptions", t.Assumptions, false)
 }

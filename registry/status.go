@@ -3,7 +3,7 @@ package registry
 // StatusOn returns the certificate's status on calendar date d as this
 // version of the record knows it: "" before it was issued or before its
 // first recorded status; then the status of the last history step taking
-// effect on or before d (the later one of two on the same day), whatever
+// effect on or before d (annulled steps do not count) (the later one of two on the same day), whatever
 // the order the steps are listed in; with no history at all, Status
 // (active when empty). After ExpiresOn (a certificate is valid through its
 // expiry date) it is StatusExpired unless it had already ended otherwise
@@ -19,18 +19,8 @@ func (c Certificate) StatusOn(d Date) string {
 			st = StatusActive
 		}
 	} else {
-		var best Date
-		found := false
-		for i := range c.History {
-			h := &c.History[i]
-			if h.On.After(d) {
-				continue
-			}
-			if !found || !h.On.Before(best) {
-				best, st, found = h.On, h.Status, true
-			}
-		}
-		if !found {
+		var found bool
+		if st, found = statusAt(c.History, d); !found {
 			return ""
 		}
 	}

@@ -78,8 +78,14 @@ func (e Employer) Validate() error {
 		if !wcbRE.MatchString(a.Number) {
 			return Invalid(f+".number", "a WCB account number has 3 to 20 letters, digits or dashes")
 		}
+		if err := a.validateDates(f); err != nil {
+			return err
+		}
 		return checkList(f+".industry_codes", a.IndustryCodes, checkIndustryCode)
 	}); err != nil {
+		return err
+	}
+	if err := checkList("body.presence", e.Presence, func(f string, p Presence) error { return p.validate(f) }); err != nil {
 		return err
 	}
 	switch e.SizeBand {
@@ -227,10 +233,12 @@ func (c Certificate) validateHistory() error {
 		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
 			return err
 		}
+		if err := checkHistoryText(f, h); err != nil {
+			return err
+		}
 	}
-	last := c.History[len(c.History)-1]
-	if c.Status != last.Status {
-		return Invalid("body.status", "status %q differs from the last history step %q", c.Status, last.Status)
+	if last := lastEffective(c.History); c.Status != last {
+		return Invalid("body.status", "status %q differs from the last effective history step %q", c.Status, last)
 	}
 	return nil
 }
@@ -279,6 +287,28 @@ func (q Equivalency) Validate() error {
 	case "active", "suspended", "withdrawn", "expired":
 	default:
 		return Invalid("body.status", "one of active, suspended, withdrawn, expired")
+	}
+	if len(q.History) > 200 {
+		return Invalid("body.history", "at most 200 status changes")
+	}
+	var prev Date
+	for i, h := range q.History {
+		f := fmt.Sprintf("body.history[%d]", i)
+		switch h.Status {
+		case EqvActive, EqvSuspended, EqvWithdrawn, EqvExpired:
+		default:
+			return Invalid(f+".status", "one of active, suspended, withdrawn, expired")
+		}
+		if h.On.IsZero() || h.On.Before(prev) {
+			return Invalid(f+".on", "required, and status changes in date order")
+		}
+		prev = h.On
+		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
+			return err
+		}
+		if err := checkHistoryText(f, h); err != nil {
+			return err
+		}
 	}
 	return nil
 }

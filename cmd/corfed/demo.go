@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	defer func() {
 		for _, d := range nodes {
-			d.n.DB().Close()
+			d.n.Close()
 		}
 	}()
 	for _, d := range nodes {
@@ -99,7 +99,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+		go func(d *demoNode) {
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug}), log)
+		}(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
@@ -188,7 +190,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	fail := func(err error) ([]*demoNode, error) {
 		for _, d := range nodes {
 			if d.n != nil {
-				d.n.DB().Close()
+				d.n.Close()
 			}
 			d.ln.Close()
 		}
@@ -251,8 +253,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				fmt.Fprintln(stderr, "corfed verify: give one proof")
-				return errUsage
+				return usagef("give one proof")
 			}
 			proofArg = a
 		default:
@@ -266,9 +267,11 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parse(fl, rest); err != nil {
 		return err
 	}
-	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
-		return errUsage
+	if proofArg == "" {
+		return usagef("PROOF is required: a recognition proof, or - to read it from stdin")
+	}
+	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
+		return err
 	}
 	token := proofArg
 	if proofArg == "-" {

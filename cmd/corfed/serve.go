@@ -9,10 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
@@ -34,6 +35,10 @@ type nodeOptions struct {
 	// PartyKeys gives the node the pinned keys of other jurisdictions
 	// (from the federation) to check their signatures on agreements.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// Metrics receive the node's group-commit observations (optional).
+	Metrics     *openapi.Metrics
+	MaxTokenTTL time.Duration
+	Revoked     func(jti string) bool
 }
 
 // openNode opens (creating if needed) the node in o.Data: its key, its store,
@@ -64,7 +69,11 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db, ring)
+	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked}
+	if o.Metrics != nil {
+		cfg.OnCommit = o.Metrics.ObserveCommit
+	}
+	n, err := node.New(ctx, cfg, db.Store(), ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -133,13 +142,36 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
 	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
+	accessLevel := fl.String("access-log-level", "info", "level of the access log's lines (debug, info, warn or error); below --log-level they are not written")
+	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
+	maxTTL := fl.Duration("max-token-ttl", node.DefaultMaxTokenTTL, "refuse bearer tokens whose lifetime (exp - iat) exceeds this, whoever signed them")
 	if err := parse(fl, args); err != nil {
 		return err
+	}
+	if err := required("jurisdiction", *jur, "the node's jurisdiction, an ISO 3166-2:CA code such as CA-AB"); err != nil {
+		return err
+	}
+	if !registry.Jurisdiction(*jur).Valid() {
+		return usagef("--jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", *jur)
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
 		return err
 	}
+	var accessLogLevel slog.Level
+	if err := accessLogLevel.UnmarshalText([]byte(*accessLevel)); err != nil {
+		return usagef("--access-log-level %q: want debug, info, warn or error", *accessLevel)
+	}
+	if *maxTTL <= 0 {
+		return usagef("--max-token-ttl %s: must be positive", *maxTTL)
+	}
+	// Bind first: a node that cannot listen must not touch its data
+	// directory (create it, write its key, seed it).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	var trust *federation.Trust
 	if *fedFile != "" {
 		if trust, err = federation.LoadTrust(*fedFile); err != nil {
@@ -153,7 +185,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return fed.KeySet(j)
 	}
-	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log, PartyKeys: partyKeys})
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	revoked, err := newRevocations(*dir)
+	if err != nil {
+		return err
+	}
+	metrics := openapi.NewMetrics()
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
+		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked})
 	if err != nil {
 		return err
 	}
@@ -161,13 +202,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	h := handler(n, fed, log)
+	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins)})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
+	go reloadOnHangup(ctx, n, *dir, revoked, log)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
@@ -175,9 +213,60 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 // handler is a node's whole HTTP surface: records, the federation's
 // peers, and the cross-jurisdiction lookups.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
-	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
+	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
+		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
+		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+}
+
+// edgeOptions are the HTTP edge's settings from the command line.
+type edgeOptions struct {
+	Metrics        *openapi.Metrics
+	AccessLogLevel slog.Level
+	AllowedOrigins []string
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// reloadOnHangup rereads the keyring and the revoked tokens on SIGHUP:
+// after `corfed keygen --rotate`, the running node signs with the new key,
+// announces it, and stops authenticating tokens of the retired one,
+// without a restart.
+func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if err := reloadKeys(ctx, n, dir); err != nil {
+			log.Error("SIGHUP: keys not reloaded", "err", err)
+		} else {
+			log.Info("SIGHUP: keys reloaded", "active_kid", n.ActiveKey().KID)
+		}
+		if err := revoked.reload(); err != nil {
+			log.Error("SIGHUP: revoked tokens not reloaded", "err", err)
+		}
+	}
+}
+
+func reloadKeys(ctx context.Context, n *node.Node, dir string) error {
+	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
+	if err != nil {
+		return err
+	}
+	return n.SetKeys(ctx, ring)
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
@@ -207,7 +296,7 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: %w", level, errUsage)
+		return nil, usagef("--log-level %q: want debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -88,7 +88,7 @@ func BenchmarkAppend(b *testing.B) {
 			return db.Update(bg, func(tx *Tx) error {
 				l := tx.Log("self")
 				e := entry(l.Size()+1, registry.KindCertificate, id, 1)
-				return l.Append(e, IndexKey{"number", id}, IndexKey{"bn", fmt.Sprint(i % 1000)})
+				return l.Append(e, IndexKey{Name: "number", Value: id}, IndexKey{Name: "bn", Value: fmt.Sprint(i % 1000)})
 			})
 		})
 		rate := float64(b.N) / d.Seconds()
@@ -124,7 +124,7 @@ func BenchmarkHashing(b *testing.B) {
 					seq := l.Size() + 1
 					id := fmt.Sprintf("C%06d", seq)
 					if err := l.Append(entry(seq, registry.KindCertificate, id, 1),
-						IndexKey{"number", id}, IndexKey{"bn", fmt.Sprint(seq % 1000)}); err != nil {
+						IndexKey{Name: "number", Value: id}, IndexKey{Name: "bn", Value: fmt.Sprint(seq % 1000)}); err != nil {
 						return err
 					}
 				}
@@ -243,7 +243,7 @@ func BenchmarkMarginalLogCost(b *testing.B) {
 			for range n {
 				seq := l.Size() + 1
 				e := registry.Entry{Iss: "CA-AB", Seq: seq, Kind: registry.KindCertificate, ID: fmt.Sprintf("C%08d", seq), Ver: 1, Record: payload, JWS: jws}
-				if err := l.Append(e, IndexKey{"number", e.ID}); err != nil {
+				if err := l.Append(e, IndexKey{Name: "number", Value: e.ID}); err != nil {
 					return err
 				}
 			}

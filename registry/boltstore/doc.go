@@ -24,10 +24,15 @@
 //
 // Append checks sequence and version numbers; it does not look inside the
 // JWS. Verifying signatures, and that the JWS payload matches the entry's
-// fields, is the caller's job (registry/node for the own feed, federation for
-// replicas). This package imports only the standard library, bbolt, tlog and
-// the registry package; it must not import registry/node, federation or
-// openapi.
+// fields, is the caller's job (registry/node for the own feed,
+// registry/verified for replicas).
+//
+// A *Log is the registry.Log / registry.LogWriter contract, and DB.Store
+// gives the DB as a registry.Store: that is all a node sees of this
+// package. Only cmd/corfed (which opens the file and wires the node) and
+// tests import it. This package imports only the standard library, bbolt,
+// tlog and the registry package; it must not import registry/node,
+// federation or openapi.
 //
 // # Transactions
 //
@@ -39,14 +44,14 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 1
+// # On-disk format, version 2 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "1"
+//	    "format"                  format version, ASCII decimal: "2"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
@@ -57,6 +62,7 @@
 //	                              repeated uvarint len, name, uvarint len, value
 //	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
+//	                              (version 1 kept one value per hash; version 2 files are not read by version 1 builds)
 //	        "meta"                caller key -> caller value
 //
 // An entry value is the byte 0x01 (the entry encoding version), then uvarint

@@ -9,19 +9,13 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// IndexKey is a secondary index key of one record version, such as
-// {"bn", "123456782"}, {"number", "000266"} or {"name", "beton quebec"}.
-// Name must be non-empty; neither Name nor Value may contain a NUL byte.
-// A key with an empty Value is ignored, so callers may pass optional fields
-// as they are. Values are compared byte for byte: normalise them (case,
-// accents, spaces) before Append and Lookup.
-type IndexKey struct{ Name, Value string }
+// IndexKey is registry.IndexKey, the secondary index key of a record
+// version (kept under this name for callers written before the Store
+// contract moved to package registry).
+type IndexKey = registry.IndexKey
 
-// RecordRef names a record in a log.
-type RecordRef struct {
-	Kind registry.Kind
-	ID   string
-}
+// RecordRef is registry.RecordRef.
+type RecordRef = registry.RecordRef
 
 // checkKeys validates keys and returns them without empty values and
 // duplicates.
@@ -97,7 +91,7 @@ func (l *Log) Keys(kind registry.Kind, id string) ([]IndexKey, error) {
 
 // Lookup returns the records whose current index key called name has the
 // value value (prefix false) or a value starting with value (prefix true),
-// at most limit of them (all if limit <= 0), ordered by (value, kind, id)
+// at most limit of them (1 to registry.MaxScan), ordered by (value, kind, id)
 // in byte order. A record that has several matching values appears once,
 // at its first. It seeks to the first match and reads only matches.
 // An empty or NUL-containing name, or a NUL in value, wraps
@@ -105,6 +99,9 @@ func (l *Log) Keys(kind registry.Kind, id string) ([]IndexKey, error) {
 func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, error) {
 	if l.err != nil {
 		return nil, l.err
+	}
+	if limit < 1 || limit > registry.MaxScan {
+		return nil, l.errorf("lookup %q=%q: limit %d: must be 1 to %d: %w", name, value, limit, registry.MaxScan, registry.ErrInvalid)
 	}
 	if name == "" || strings.IndexByte(name, 0) >= 0 || strings.IndexByte(value, 0) >= 0 {
 		return nil, l.errorf("lookup %q=%q: name must be non-empty, name and value must contain no NUL: %w",
@@ -141,7 +138,7 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 			seen[ref] = true
 		}
 		out = append(out, ref)
-		if limit > 0 && len(out) >= limit {
+		if len(out) >= limit {
 			break
 		}
 	}

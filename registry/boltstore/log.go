@@ -248,8 +248,12 @@ func (l *Log) Entry(seq uint64) (registry.Entry, error) {
 }
 
 // Entries returns the entries with seq > after, in ascending order, at most
-// limit of them (all of them if limit <= 0).
+// limit of them. A limit outside 1..registry.MaxScan wraps
+// registry.ErrInvalid: there is no "all".
 func (l *Log) Entries(after uint64, limit int) ([]registry.Entry, error) {
+	if limit < 1 || limit > registry.MaxScan {
+		return nil, l.errorf("entries after %d: limit %d: must be 1 to %d: %w", after, limit, registry.MaxScan, registry.ErrInvalid)
+	}
 	entries, err := l.sub(bucketEntries)
 	if entries == nil || err != nil {
 		return nil, err
@@ -259,7 +263,7 @@ func (l *Log) Entries(after uint64, limit int) ([]registry.Entry, error) {
 	}
 	var out []registry.Entry
 	c := entries.Cursor()
-	for k, v := c.Seek(u64(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+	for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 		e, err := decodeEntry(v)
 		if err != nil {
 			return nil, l.errorf("entry %x: %w", k, err)
@@ -387,3 +391,6 @@ func (l *Log) appendHashes(hashes *bbolt.Bucket, n int64, data []byte) error {
 	hashes.FillPercent = 1 // keys only ever grow: pack pages full
 	return hashes.Put(u64(uint64(n)), v)
 }
+
+// A *Log is the registry's Log contract, readable and writable.
+var _ registry.LogWriter = (*Log)(nil)

@@ -116,8 +116,8 @@ func TestAppendReadRoundTrip(t *testing.T) {
 			limit int
 			want  []uint64
 		}{
-			{"all", 0, 0, []uint64{1, 2, 3, 4, 5}},
-			{"after 2", 2, 0, []uint64{3, 4, 5}},
+			{"all", 0, registry.MaxScan, []uint64{1, 2, 3, 4, 5}},
+			{"after 2", 2, registry.MaxScan, []uint64{3, 4, 5}},
 			{"limit 2", 0, 2, []uint64{1, 2}},
 			{"after 3 limit 1", 3, 1, []uint64{4}},
 			{"after last", 5, 10, nil},
@@ -202,13 +202,13 @@ func takeSnapshot(t *testing.T, db *DB) snapshot {
 		l := tx.Log("self")
 		s.Size = l.Size()
 		var err error
-		if s.Entries, err = l.Entries(0, 0); err != nil {
+		if s.Entries, err = l.Entries(0, registry.MaxScan); err != nil {
 			return err
 		}
 		if s.E1, err = l.Versions(registry.KindEmployer, "E1"); err != nil {
 			return err
 		}
-		if s.Lookup, err = l.Lookup("bn", "", true, 0); err != nil {
+		if s.Lookup, err = l.Lookup("bn", "", true, registry.MaxScan); err != nil {
 			return err
 		}
 		h, err := l.TreeHash(l.Size())
@@ -223,10 +223,10 @@ func TestAppendRefused(t *testing.T) {
 	db := openTest(t, "")
 	err := db.Update(bg, func(tx *Tx) error {
 		l := tx.Log("self")
-		if err := l.Append(entry(1, registry.KindEmployer, "E1", 1), IndexKey{"bn", "111"}); err != nil {
+		if err := l.Append(entry(1, registry.KindEmployer, "E1", 1), IndexKey{Name: "bn", Value: "111"}); err != nil {
 			return err
 		}
-		return l.Append(entry(2, registry.KindEmployer, "E1", 2), IndexKey{"bn", "222"})
+		return l.Append(entry(2, registry.KindEmployer, "E1", 2), IndexKey{Name: "bn", Value: "222"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +252,8 @@ func TestAppendRefused(t *testing.T) {
 		{"empty kind", entry(3, "", "E2", 1), nil, registry.ErrInvalid},
 		{"empty id", entry(3, registry.KindEmployer, "", 1), nil, registry.ErrInvalid},
 		{"NUL in id", entry(3, registry.KindEmployer, "E\x002", 1), nil, registry.ErrInvalid},
-		{"empty key name", entry(3, registry.KindEmployer, "E2", 1), []IndexKey{{"", "x"}}, registry.ErrInvalid},
-		{"NUL in key value", entry(3, registry.KindEmployer, "E2", 1), []IndexKey{{"bn", "1\x002"}}, registry.ErrInvalid},
+		{"empty key name", entry(3, registry.KindEmployer, "E2", 1), []IndexKey{{Name: "", Value: "x"}}, registry.ErrInvalid},
+		{"NUL in key value", entry(3, registry.KindEmployer, "E2", 1), []IndexKey{{Name: "bn", Value: "1\x002"}}, registry.ErrInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var appendErr error
@@ -284,12 +284,12 @@ func TestIndexKeys(t *testing.T) {
 			e    registry.Entry
 			keys []IndexKey
 		}{
-			{entry(1, registry.KindEmployer, "E1", 1), []IndexKey{{"bn", "111"}, {"name", "beton quebec"}}},
-			{entry(2, registry.KindEmployer, "E2", 1), []IndexKey{{"bn", "222"}, {"name", "beton abitibi"}, {"name", "beton a"}}},
-			{entry(3, registry.KindCertificate, "C1", 1), []IndexKey{{"number", "000266"}, {"bn", "111"}}},
-			{entry(4, registry.KindEmployer, "E3", 1), []IndexKey{{"bn", "333"}, {"name", "construction x"}, {"empty", ""}}},
+			{entry(1, registry.KindEmployer, "E1", 1), []IndexKey{{Name: "bn", Value: "111"}, {Name: "name", Value: "beton quebec"}}},
+			{entry(2, registry.KindEmployer, "E2", 1), []IndexKey{{Name: "bn", Value: "222"}, {Name: "name", Value: "beton abitibi"}, {Name: "name", Value: "beton a"}}},
+			{entry(3, registry.KindCertificate, "C1", 1), []IndexKey{{Name: "number", Value: "000266"}, {Name: "bn", Value: "111"}}},
+			{entry(4, registry.KindEmployer, "E3", 1), []IndexKey{{Name: "bn", Value: "333"}, {Name: "name", Value: "construction x"}, {Name: "empty", Value: ""}}},
 			// New version of E1: new bn, new name; the old ones must no longer find it.
-			{entry(5, registry.KindEmployer, "E1", 2), []IndexKey{{"bn", "444"}, {"name", "beton quebec inc"}}},
+			{entry(5, registry.KindEmployer, "E1", 2), []IndexKey{{Name: "bn", Value: "444"}, {Name: "name", Value: "beton quebec inc"}}},
 			// New version of E3 without keys.
 			{entry(6, registry.KindEmployer, "E3", 2), nil},
 		} {
@@ -302,9 +302,9 @@ func TestIndexKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	E1 := RecordRef{registry.KindEmployer, "E1"}
-	E2 := RecordRef{registry.KindEmployer, "E2"}
-	C1 := RecordRef{registry.KindCertificate, "C1"}
+	E1 := RecordRef{Kind: registry.KindEmployer, ID: "E1"}
+	E2 := RecordRef{Kind: registry.KindEmployer, ID: "E2"}
+	C1 := RecordRef{Kind: registry.KindCertificate, ID: "C1"}
 	view(t, db, func(tx *Tx) error {
 		l := tx.Log("self")
 		for _, tc := range []struct {
@@ -313,19 +313,19 @@ func TestIndexKeys(t *testing.T) {
 			limit            int
 			want             []RecordRef
 		}{
-			{"old bn no longer finds", "bn", "111", false, 0, []RecordRef{C1}},
-			{"new bn finds", "bn", "444", false, 0, []RecordRef{E1}},
-			{"exact is not prefix", "bn", "44", false, 0, nil},
-			{"old name gone", "name", "beton quebec", false, 0, nil},
-			{"prefix ordered by value", "name", "beton", true, 0, []RecordRef{E2, E1}},
-			{"prefix dedups a record", "name", "beton a", true, 0, []RecordRef{E2}},
+			{"old bn no longer finds", "bn", "111", false, registry.MaxScan, []RecordRef{C1}},
+			{"new bn finds", "bn", "444", false, registry.MaxScan, []RecordRef{E1}},
+			{"exact is not prefix", "bn", "44", false, registry.MaxScan, nil},
+			{"old name gone", "name", "beton quebec", false, registry.MaxScan, nil},
+			{"prefix ordered by value", "name", "beton", true, registry.MaxScan, []RecordRef{E2, E1}},
+			{"prefix dedups a record", "name", "beton a", true, registry.MaxScan, []RecordRef{E2}},
 			{"prefix limit", "name", "beton", true, 1, []RecordRef{E2}},
-			{"prefix all bn ordered by value", "bn", "", true, 0, []RecordRef{C1, E2, E1}},
-			{"keys of older version removed", "bn", "333", false, 0, nil},
-			{"empty value ignored", "empty", "", true, 0, nil},
-			{"other name", "number", "000266", false, 0, []RecordRef{C1}},
-			{"no match", "bn", "999", true, 0, nil},
-			{"unknown name", "nope", "x", true, 0, nil},
+			{"prefix all bn ordered by value", "bn", "", true, registry.MaxScan, []RecordRef{C1, E2, E1}},
+			{"keys of older version removed", "bn", "333", false, registry.MaxScan, nil},
+			{"empty value ignored", "empty", "", true, registry.MaxScan, nil},
+			{"other name", "number", "000266", false, registry.MaxScan, []RecordRef{C1}},
+			{"no match", "bn", "999", true, registry.MaxScan, nil},
+			{"unknown name", "nope", "x", true, registry.MaxScan, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := l.Lookup(tc.key, tc.value, tc.prefix, tc.limit)
@@ -337,14 +337,22 @@ func TestIndexKeys(t *testing.T) {
 				}
 			})
 		}
-		if _, err := l.Lookup("", "x", false, 0); !errors.Is(err, registry.ErrInvalid) {
+		if _, err := l.Lookup("", "x", false, registry.MaxScan); !errors.Is(err, registry.ErrInvalid) {
 			t.Errorf("Lookup with empty name: got %v, want ErrInvalid", err)
+		}
+		for _, limit := range []int{0, -1, registry.MaxScan + 1} {
+			if _, err := l.Lookup("bn", "", true, limit); !errors.Is(err, registry.ErrInvalid) {
+				t.Errorf("Lookup limit %d: got %v, want ErrInvalid (there is no \"all\")", limit, err)
+			}
+			if _, err := l.Entries(0, limit); !errors.Is(err, registry.ErrInvalid) {
+				t.Errorf("Entries limit %d: got %v, want ErrInvalid (there is no \"all\")", limit, err)
+			}
 		}
 		keys, err := l.Keys(registry.KindEmployer, "E1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []IndexKey{{"bn", "444"}, {"name", "beton quebec inc"}}; !slices.Equal(keys, want) {
+		if want := []IndexKey{{Name: "bn", Value: "444"}, {Name: "name", Value: "beton quebec inc"}}; !slices.Equal(keys, want) {
 			t.Errorf("Keys(E1): got %v, want %v", keys, want)
 		}
 		return nil
@@ -468,10 +476,10 @@ func TestReopen(t *testing.T) {
 	var wantTree string
 	err = db.Update(bg, func(tx *Tx) error {
 		l := tx.Log("self")
-		if err := l.Append(want[0], IndexKey{"bn", "1"}); err != nil {
+		if err := l.Append(want[0], IndexKey{Name: "bn", Value: "1"}); err != nil {
 			return err
 		}
-		if err := l.Append(want[1], IndexKey{"bn", "2"}); err != nil {
+		if err := l.Append(want[1], IndexKey{Name: "bn", Value: "2"}); err != nil {
 			return err
 		}
 		h, err := l.TreeHash(2)
@@ -498,15 +506,15 @@ func TestReopen(t *testing.T) {
 	db = openTest(t, path)
 	view(t, db, func(tx *Tx) error {
 		l := tx.Log("self")
-		got, err := l.Entries(0, 0)
+		got, err := l.Entries(0, registry.MaxScan)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Entries: got %+v, want %+v", got, want)
 		}
-		refs, _ := l.Lookup("bn", "2", false, 0)
-		if want := []RecordRef{{registry.KindEmployer, "E1"}}; !slices.Equal(refs, want) {
+		refs, _ := l.Lookup("bn", "2", false, registry.MaxScan)
+		if want := []RecordRef{{Kind: registry.KindEmployer, ID: "E1"}}; !slices.Equal(refs, want) {
 			t.Errorf("Lookup: got %v, want %v", refs, want)
 		}
 		h, _ := l.TreeHash(2)
@@ -587,10 +595,10 @@ func TestMissingLogReadsEmpty(t *testing.T) {
 				t.Errorf("%s: got %v, want ErrNotFound", name, err)
 			}
 		}
-		if es, err := l.Entries(0, 0); err != nil || len(es) != 0 {
+		if es, err := l.Entries(0, registry.MaxScan); err != nil || len(es) != 0 {
 			t.Errorf("Entries: got %v, %v; want none", es, err)
 		}
-		if refs, err := l.Lookup("bn", "1", true, 0); err != nil || len(refs) != 0 {
+		if refs, err := l.Lookup("bn", "1", true, registry.MaxScan); err != nil || len(refs) != 0 {
 			t.Errorf("Lookup: got %v, %v; want none", refs, err)
 		}
 		if m, err := l.Meta("x"); err != nil || m != nil {
@@ -626,7 +634,7 @@ func TestUpdateErrorLeavesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.update(bg, func(tx *Tx) error {
 				l := tx.Log("self")
-				if err := l.Append(entry(2, registry.KindEmployer, "E1", 2), IndexKey{"bn", "2"}); err != nil {
+				if err := l.Append(entry(2, registry.KindEmployer, "E1", 2), IndexKey{Name: "bn", Value: "2"}); err != nil {
 					return err
 				}
 				if err := tx.Log("other").SetMeta("k", []byte("v")); err != nil {
@@ -644,7 +652,7 @@ func TestUpdateErrorLeavesNothing(t *testing.T) {
 				if got := tx.Logs(); !slices.Equal(got, []string{"self"}) {
 					t.Errorf("Logs: got %v, want [self]", got)
 				}
-				if refs, _ := tx.Log("self").Lookup("bn", "2", false, 0); len(refs) != 0 {
+				if refs, _ := tx.Log("self").Lookup("bn", "2", false, registry.MaxScan); len(refs) != 0 {
 					t.Errorf("Lookup: got %v, want none", refs)
 				}
 				return nil
@@ -679,7 +687,7 @@ func TestConcurrentUpdate(t *testing.T) {
 				err := db.Update(bg, func(tx *Tx) error {
 					l := tx.Log("self")
 					seq = l.Size() + 1
-					if err := l.Append(entry(seq, registry.KindCertificate, id, 1), IndexKey{"id", id}); err != nil {
+					if err := l.Append(entry(seq, registry.KindCertificate, id, 1), IndexKey{Name: "id", Value: id}); err != nil {
 						return err
 					}
 					if fail {

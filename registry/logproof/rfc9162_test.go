@@ -13,7 +13,6 @@ type rfcHash = rfc9162.Hash
 
 var (
 	rfcLeaf              = rfc9162.Leaf
-	rfcNode              = rfc9162.Node
 	rfcMTH               = rfc9162.MTH
 	rfcPath              = rfc9162.Path
 	rfcProof             = rfc9162.Proof

@@ -8,21 +8,14 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
-
-// ReplicaLogPrefix starts the name of every replica log the federation
-// keeps in the node's store ("peer/CA-BC", federation.ReplicaLog). The
-// national auditor registry reads the node's own feed and those replicas,
-// which hold only entries the federation verified.
-const ReplicaLogPrefix = "peer/"
 
 // Program returns program id as this node defines it: the newest version
 // the node published, else the built-in default (registry.DefaultPrograms).
 // An unknown id wraps registry.ErrNotFound.
 func (n *Node) Program(ctx context.Context, id string) (registry.Program, error) {
 	var p registry.Program
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		var err error
 		p, err = programIn(tx.Log(SelfLog), id)
 		return err
@@ -82,25 +75,25 @@ func (n *Node) PublishProgram(ctx context.Context, p Principal, prog registry.Pr
 	if err := prog.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindProgram, prog.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindProgram, prog.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return prog, nil, nil
 	})
 }
 
-// nationalLogs returns the node's own feed and every replica log.
-func nationalLogs(tx *boltstore.Tx) []*boltstore.Log {
-	out := []*boltstore.Log{tx.Log(SelfLog)}
-	for _, name := range tx.Logs() {
-		if strings.HasPrefix(name, ReplicaLogPrefix) {
-			out = append(out, tx.Log(name))
-		}
+// nationalLogs returns the node's own feed and the replica of every other
+// jurisdiction (empty when the node does not follow it): the national
+// registry is what the node signed and what the federation verified.
+func nationalLogs(tx registry.StoreTx) []registry.Log {
+	out := []registry.Log{tx.Log(SelfLog)}
+	for _, j := range registry.Jurisdictions {
+		out = append(out, tx.Log(ReplicaLog(j)))
 	}
 	return out
 }
 
 // nationalLatest returns the newest version of (kind, id) in every log
 // that holds it: the node's own first, then the replicas in name order.
-func nationalLatest(tx *boltstore.Tx, kind registry.Kind, id string) ([]registry.Entry, error) {
+func nationalLatest(tx registry.StoreTx, kind registry.Kind, id string) ([]registry.Entry, error) {
 	var out []registry.Entry
 	for _, l := range nationalLogs(tx) {
 		e, ok, err := exists(l, kind, id)
@@ -120,7 +113,7 @@ const maxAuditorRefs = 500
 
 // nationalByIndex returns the newest version of every record of kind whose
 // index key name has value, in every log (at most maxAuditorRefs per log).
-func nationalByIndex(tx *boltstore.Tx, kind registry.Kind, name, value string) ([]registry.Entry, error) {
+func nationalByIndex(tx registry.StoreTx, kind registry.Kind, name, value string) ([]registry.Entry, error) {
 	var out []registry.Entry
 	for _, l := range nationalLogs(tx) {
 		refs, err := l.Lookup(name, value, false, maxAuditorRefs)
@@ -181,7 +174,7 @@ func (n *Node) Auditor(ctx context.Context, id string, asOf registry.Date) (Audi
 		return AuditorView{}, err
 	}
 	var v AuditorView
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		var err error
 		v, err = auditorIn(tx, rules, id, asOf)
 		return err
@@ -197,7 +190,7 @@ func (n *Node) auditorRules(ctx context.Context) (registry.AuditorRules, error) 
 	return p.Auditors, nil
 }
 
-func auditorIn(tx *boltstore.Tx, rules registry.AuditorRules, id string, asOf registry.Date) (AuditorView, error) {
+func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, id string, asOf registry.Date) (AuditorView, error) {
 	es, err := nationalLatest(tx, registry.KindAuditor, id)
 	if err != nil {
 		return AuditorView{}, err
@@ -274,7 +267,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 		return registry.Entry{}, err
 	}
 	var view *AuditorView
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		es, err := nationalLatest(tx, registry.KindAuditor, a.ID)
 		if err != nil {
 			return err
@@ -301,7 +294,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 			return registry.Entry{}, err
 		}
 	}
-	return n.commit(ctx, registry.KindAuditor, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAuditor, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)}
 		}
@@ -371,7 +364,7 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 	if _, err := n.Auditor(ctx, id, r.On); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindDiscipline, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindDiscipline, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		d := registry.Discipline{Auditor: id, Body: n.cfg.Jurisdiction}
 		if prev != nil {
 			var err error

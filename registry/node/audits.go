@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // AuditID is the id the node gives an audit recorded without one: the CP,
@@ -18,10 +17,10 @@ func AuditID(a registry.Audit) string {
 	return "AUD-" + a.CP + "-" + a.EmployerBN + "-" + strings.ReplaceAll(a.OnsiteEnd.String(), "-", "") + "-" + a.Type
 }
 
-func auditKeys(a registry.Audit) []boltstore.IndexKey {
-	keys := []boltstore.IndexKey{{Name: "bn", Value: a.EmployerBN}, {Name: "cert", Value: a.Certificate}}
+func auditKeys(a registry.Audit) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: a.EmployerBN}, {Name: "cert", Value: a.Certificate}}
 	for _, id := range a.Auditors {
-		keys = append(keys, boltstore.IndexKey{Name: "auditor", Value: id})
+		keys = append(keys, registry.IndexKey{Name: "auditor", Value: id})
 	}
 	return keys
 }
@@ -29,7 +28,7 @@ func auditKeys(a registry.Audit) []boltstore.IndexKey {
 // programIndexKeys returns the index keys of the program operation kinds
 // (see IndexKeys): replicas index audits and QA reviews by auditor, so the
 // national registry counts an auditor's audits everywhere.
-func programIndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
+func programIndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 	switch e.Kind {
 	case registry.KindAudit:
 		a, err := decode[registry.Audit](e)
@@ -94,7 +93,7 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("audit %s is already recorded", a.ID)}
 		}

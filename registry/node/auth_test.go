@@ -28,7 +28,7 @@ func TestCachedTokenStillExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now}, db, ring)
+	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now}, db.Store(), ring)
 	if err != nil {
 		t.Fatal(err)
 	}

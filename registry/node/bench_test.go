@@ -37,7 +37,7 @@ func BenchmarkSignAppend(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	n, err := node.New(ctx, node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }}, db, ring)
+	n, err := node.New(ctx, node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }}, db.Store(), ring)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/logproof"
 )
 
@@ -21,16 +20,22 @@ func (n *Node) Origin() string { return logproof.Origin(n.cfg.Jurisdiction) }
 // (and the active key does not change) it returns the same signed
 // checkpoint, time included, rather than signing again; a checkpoint signed
 // for a larger size by a concurrent call is returned as is.
-func (n *Node) Checkpoint(ctx context.Context) (logproof.Signed, error) {
-	var size uint64
-	var root tlog.Hash
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
-		l := tx.Log(SelfLog)
-		size = l.Size()
-		var err error
-		root, err = l.TreeHash(size)
+func (n *Node) Checkpoint(ctx context.Context) (cp logproof.Signed, err error) {
+	err = n.View(ctx, func(s Snapshot) error {
+		cp, err = n.CheckpointOf(s)
 		return err
 	})
+	return cp, err
+}
+
+// CheckpointOf returns a checkpoint of the own feed as snapshot s holds it,
+// signed as Checkpoint signs, so that proofs read from s are against a
+// tree s holds. The cached checkpoint is reused when it is of the same
+// tree; one of a larger size (a later snapshot) is not, and is kept.
+func (n *Node) CheckpointOf(s Snapshot) (logproof.Signed, error) {
+	l := s.Self()
+	size := l.Size()
+	root, err := l.TreeHash(size)
 	if err != nil {
 		return logproof.Signed{}, err
 	}
@@ -38,16 +43,17 @@ func (n *Node) Checkpoint(ctx context.Context) (logproof.Signed, error) {
 	c := &n.checkpoint
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.last.JWS != "" && c.kid == key.KID &&
-		(c.last.Size > size || c.last.Size == size && c.last.Root == root) {
+	if c.last.JWS != "" && c.kid == key.KID && c.last.Size == size && c.last.Root == root {
 		return c.last, nil
 	}
-	s, err := logproof.Sign(key, logproof.Checkpoint{Origin: n.Origin(), Size: size, Root: root, Time: n.cfg.Now()})
+	signed, err := logproof.Sign(key, logproof.Checkpoint{Origin: n.Origin(), Size: size, Root: root, Time: n.cfg.Now()})
 	if err != nil {
 		return logproof.Signed{}, fmt.Errorf("checkpoint of size %d: %w", size, err)
 	}
-	c.last, c.kid = s, key.KID
-	return s, nil
+	if c.last.JWS == "" || c.kid != key.KID || size > c.last.Size {
+		c.last, c.kid = signed, key.KID
+	}
+	return signed, nil
 }
 
 // TreeHash returns the root hash of the feed's tree of the first size
@@ -55,7 +61,7 @@ func (n *Node) Checkpoint(ctx context.Context) (logproof.Signed, error) {
 // registry.ErrInvalid, naming field "size".
 func (n *Node) TreeHash(ctx context.Context, size uint64) (tlog.Hash, error) {
 	var root tlog.Hash
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		if cur := l.Size(); size > cur {
 			return registry.Invalid("size", "%d is beyond the feed's size %d", size, cur)
@@ -74,7 +80,7 @@ func (n *Node) TreeHash(ctx context.Context, size uint64) (tlog.Hash, error) {
 // The proof's leaf hash is the one stored in the tree.
 func (n *Node) InclusionProof(ctx context.Context, seq, size uint64) (logproof.InclusionProof, error) {
 	var p logproof.InclusionProof
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		cur := l.Size()
 		if size == 0 {
@@ -108,7 +114,7 @@ func (n *Node) InclusionProof(ctx context.Context, seq, size uint64) (logproof.I
 // *registry.ValidationError naming "query.from" or "query.to".
 func (n *Node) ConsistencyProof(ctx context.Context, from, to uint64) (logproof.ConsistencyProof, error) {
 	var p logproof.ConsistencyProof
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		cur := l.Size()
 		switch {

@@ -42,7 +42,7 @@ func grow(t testing.TB, n *nodetest.Node, count int) {
 // feed, computed here from the feed, not read from the tree.
 func feedLeaves(t testing.TB, n *nodetest.Node) (jws []string, leaves []rfcHash) {
 	t.Helper()
-	es, size, err := n.Feed(bg, 0, 0)
+	es, size, err := n.Feed(bg, 0, registry.MaxScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestProofsAgainstFeed(t *testing.T) {
 
 func TestProofErrorsNameTheParameter(t *testing.T) {
 	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
-	_, size, err := n.Feed(bg, 0, 0)
+	_, size, err := n.Feed(bg, 0, registry.MaxScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,8 +337,6 @@ func TestCheckpointConcurrent(t *testing.T) {
 type rfcHash = rfc9162.Hash
 
 var (
-	rfcLeaf              = rfc9162.Leaf
-	rfcNode              = rfc9162.Node
 	rfcMTH               = rfc9162.MTH
 	rfcVerifyInclusion   = rfc9162.VerifyInclusion
 	rfcVerifyConsistency = rfc9162.VerifyConsistency

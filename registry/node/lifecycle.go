@@ -7,17 +7,16 @@ import (
 	"slices"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // liveKey indexes a certificate that is not in a terminal status by its
 // issue date ("live"), so the lifecycle job and the maintenance list read
 // the live certificates only, oldest first.
-func liveKey(c registry.Certificate) []boltstore.IndexKey {
+func liveKey(c registry.Certificate) []registry.IndexKey {
 	if registry.Terminal(c.Status) {
 		return nil
 	}
-	return []boltstore.IndexKey{{Name: "live", Value: c.IssuedOn.String()}}
+	return []registry.IndexKey{{Name: "live", Value: c.IssuedOn.String()}}
 }
 
 // MaxLifecycleBatch bounds the live certificates and open reviews one
@@ -70,7 +69,7 @@ type certPlan struct {
 }
 
 // planFor derives the maintenance slots of certificate c on today.
-func planFor(l *boltstore.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
+func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
 	pl := certPlan{cert: c}
 	progID := c.Program
 	if c.Basis == registry.BasisAudit && c.BasisRef != "" {
@@ -145,7 +144,7 @@ func countDates(ds []registry.Date, from, to registry.Date) int {
 func (n *Node) MaintenanceDue(ctx context.Context, before registry.Date, limit int) ([]MaintenanceItem, error) {
 	today := n.Today()
 	out := []MaintenanceItem{}
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		return eachLive(l, func(c registry.Certificate) error {
 			pl, err := planFor(l, c, today)
@@ -167,7 +166,7 @@ func (n *Node) MaintenanceDue(ctx context.Context, before registry.Date, limit i
 	return out, err
 }
 
-func eachLive(l *boltstore.Log, fn func(registry.Certificate) error) error {
+func eachLive(l registry.Log, fn func(registry.Certificate) error) error {
 	refs, err := l.Lookup("live", "", true, MaxLifecycleBatch)
 	if err != nil {
 		return err
@@ -194,7 +193,7 @@ func eachLive(l *boltstore.Log, fn func(registry.Certificate) error) error {
 // plan computes the changes the rules require on today.
 func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, error) {
 	rep := LifecycleReport{RunOn: today, Changes: []LifecycleChange{}}
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		if err := eachLive(l, func(c registry.Certificate) error {
 			rep.Checked++
@@ -225,7 +224,7 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 }
 
 // planRemovals applies the removal rule to every open review.
-func (n *Node) planRemovals(l *boltstore.Log, today registry.Date, rep *LifecycleReport) error {
+func (n *Node) planRemovals(l registry.Log, today registry.Date, rep *LifecycleReport) error {
 	refs, err := l.Lookup("review_open", "", true, MaxLifecycleBatch)
 	if err != nil {
 		return err
@@ -259,7 +258,7 @@ func RemovalID(review string) string { return "RM-" + review }
 // reviews of the employer within M months, or a required action not
 // completed by its due date. ok is false when the rule does not apply or
 // a proposal for r exists already.
-func removalFor(l *boltstore.Log, r registry.Review, today registry.Date) (LifecycleChange, bool, error) {
+func removalFor(l registry.Log, r registry.Review, today registry.Date) (LifecycleChange, bool, error) {
 	id := RemovalID(r.ID)
 	if _, ok, err := exists(l, registry.KindRemoval, id); err != nil || ok {
 		return LifecycleChange{}, false, err
@@ -323,7 +322,7 @@ func removalFor(l *boltstore.Log, r registry.Review, today registry.Date) (Lifec
 // action (an action plan audit, or a certification or recertification
 // audit for a full audit) was done from the day it was required to its
 // due date.
-func actionDone(l *boltstore.Log, r registry.Review) (bool, error) {
+func actionDone(l registry.Log, r registry.Review) (bool, error) {
 	refs, err := l.Lookup("cert", r.Certificate, false, maxAuditorRefs)
 	if err != nil {
 		return false, err
@@ -378,14 +377,14 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 		var e registry.Entry
 		if ch.proposal != nil {
 			prop := *ch.proposal
-			e, err = n.commit(ctx, registry.KindRemoval, prop.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+			e, err = n.commit(ctx, registry.KindRemoval, prop.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 				if prev != nil {
 					return nil, nil, errDone
 				}
 				return prop, removalKeys(prop), nil
 			})
 		} else {
-			e, err = n.commit(ctx, registry.KindCertificate, ch.Certificate, nil, lifecycleMutation(p, ch))
+			e, err = n.commit(ctx, registry.KindCertificate, ch.Certificate, nil, lifecycleMutation(p, ch, today))
 		}
 		if errors.Is(err, errDone) {
 			continue
@@ -402,8 +401,8 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 
 // lifecycleMutation appends ch's status change to the certificate, unless
 // it is no longer in a status the change applies to.
-func lifecycleMutation(p Principal, ch LifecycleChange) mutation {
-	return func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mutation {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, errDone
 		}
@@ -420,7 +419,7 @@ func lifecycleMutation(p Principal, ch LifecycleChange) mutation {
 			on = last.On
 		}
 		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
-		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, Rule: ch.Rule})
+		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
 		c.Status, c.StatusReason = to, reason
 		if err := c.Validate(); err != nil {
 			return nil, nil, err

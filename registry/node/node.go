@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -17,7 +16,7 @@ import (
 const SelfLog = "self"
 
 // EntryType is the typ header of every entry JWS.
-const EntryType = "corfed-entry+jws"
+const EntryType = registry.EntryType
 
 // Config configures a node.
 type Config struct {
@@ -28,15 +27,28 @@ type Config struct {
 	// verify its signature on a reciprocity agreement; nil, false when the
 	// node does not know that party (no federation). Optional.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// OnCommit, if set, is called after each group-commit transaction
+	// with the number of entries it appended and how long the
+	// transaction took (appends, commit and fsync). It must be cheap and
+	// safe for concurrent use: metrics hang here, so that this package
+	// imports no metrics library.
+	OnCommit func(entries int, took time.Duration)
+	// MaxTokenTTL caps the lifetime (exp - iat) of the bearer tokens the
+	// node accepts, whoever signed them; default DefaultMaxTokenTTL.
+	MaxTokenTTL time.Duration
+	// Revoked, if set, reports whether a token id (jti) is revoked. It is
+	// called on every authenticated request and must be cheap.
+	Revoked func(jti string) bool
 }
 
 // Node is one jurisdiction's registry. Safe for concurrent use.
 type Node struct {
 	cfg Config
-	db  *boltstore.DB
+	db  registry.Store
 
-	mu   sync.RWMutex // guards keys
-	keys *jose.Keyring
+	mu        sync.RWMutex // guards keys and tokenKeys
+	keys      *jose.Keyring
+	tokenKeys *jose.KeySet // the active key alone: the only one that authenticates
 
 	committer committer // the write pipeline (pipeline.go)
 
@@ -63,6 +75,12 @@ func (c *boundedCache[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
+func (c *boundedCache[K, V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
 func (c *boundedCache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -76,7 +94,7 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 // announcement for any key of the ring that its feed has not announced yet
 // (a rotation), signed by the newest key already announced, so that peers
 // that pin the old key learn the new one from a signature they trust.
-func New(ctx context.Context, cfg Config, db *boltstore.DB, keys *jose.Keyring) (*Node, error) {
+func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring) (*Node, error) {
 	if !cfg.Jurisdiction.Valid() {
 		return nil, fmt.Errorf("node: jurisdiction %q: %w", cfg.Jurisdiction, registry.ErrInvalid)
 	}
@@ -86,7 +104,7 @@ func New(ctx context.Context, cfg Config, db *boltstore.DB, keys *jose.Keyring) 
 	if keys == nil || keys.Active() == nil {
 		return nil, fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
 	}
-	n := &Node{cfg: cfg, db: db, keys: keys}
+	n := &Node{cfg: cfg, db: db, keys: keys, tokenKeys: jose.NewKeySet(keys.Active().Public())}
 	if err := n.announceKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -126,9 +144,6 @@ func zone(j registry.Jurisdiction) *time.Location {
 	return loc
 }
 
-// DB returns the node's store (the federation layer keeps its replicas there).
-func (n *Node) DB() *boltstore.DB { return n.db }
-
 // PublicKeys returns every key of the node, active and retired.
 func (n *Node) PublicKeys() *jose.KeySet {
 	n.mu.RLock()
@@ -149,14 +164,14 @@ func (n *Node) ActiveKey() *jose.Key {
 // there, or nil. It returns the record and its index keys. It may run more
 // than once (a batch runs again when one of its writes fails), so it must
 // not have side effects.
-type mutation func(l feedReader, prev *registry.Entry) (record any, keys []boltstore.IndexKey, err error)
+type mutation func(l feedReader, prev *registry.Entry) (record any, keys []registry.IndexKey, err error)
 
 // announceKeys publishes a KindKey record for every key of the ring the feed
 // has not announced.
 func (n *Node) announceKeys(ctx context.Context) error {
 	announced := map[string]bool{}
 	var last string
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		return tx.Log(SelfLog).Scan(registry.KindKey, func(e registry.Entry) bool {
 			announced[e.ID] = true
 			return true
@@ -188,7 +203,7 @@ func (n *Node) announceKeys(ctx context.Context) error {
 			return err
 		}
 		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last}
-		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 			return rec, nil, nil
 		}); err != nil {
 			return fmt.Errorf("announce key %s: %w", k.KID, err)
@@ -198,9 +213,16 @@ func (n *Node) announceKeys(ctx context.Context) error {
 	return nil
 }
 
-// Feed returns up to limit entries of the node's feed after sequence after.
+// Feed returns up to limit entries of the node's feed after sequence after,
+// and the feed's size. limit must be 1 to registry.MaxScan (a
+// *registry.ValidationError naming "query.limit" otherwise): there is no
+// "all", so no request costs more as the feed grows. Use Size for the size
+// alone.
 func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []registry.Entry, size uint64, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	if limit < 1 || limit > registry.MaxScan {
+		return nil, 0, registry.Invalid("query.limit", "must be 1 to %d", registry.MaxScan)
+	}
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		size = l.Size()
 		entries, err = l.Entries(after, limit)
@@ -209,9 +231,18 @@ func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []reg
 	return entries, size, err
 }
 
+// Size returns the number of entries in the node's feed. O(1).
+func (n *Node) Size(ctx context.Context) (size uint64, err error) {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		size = tx.Log(SelfLog).Size()
+		return nil
+	})
+	return size, err
+}
+
 // Entry returns the entry at seq.
 func (n *Node) Entry(ctx context.Context, seq uint64) (e registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		e, err = tx.Log(SelfLog).Entry(seq)
 		return err
 	})
@@ -220,7 +251,7 @@ func (n *Node) Entry(ctx context.Context, seq uint64) (e registry.Entry, err err
 
 // Record returns the newest version of (kind, id).
 func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		e, err = tx.Log(SelfLog).Latest(kind, id)
 		return err
 	})
@@ -232,7 +263,7 @@ func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e reg
 
 // Versions returns every version of (kind, id), oldest first.
 func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es []registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		es, err = tx.Log(SelfLog).Versions(kind, id)
 		return err
 	})
@@ -244,7 +275,7 @@ func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es 
 
 // All returns the newest version of every record of kind.
 func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry, err error) {
-	err = n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		return tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
 			es = append(es, e)
 			return true

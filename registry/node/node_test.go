@@ -66,7 +66,7 @@ func (tn *testNode) open(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n, err := New(context.Background(), Config{Jurisdiction: "CA-AB", Now: func() time.Time { return testNow }}, db, tn.ring)
+	n, err := New(context.Background(), Config{Jurisdiction: "CA-AB", Now: func() time.Time { return testNow }}, db.Store(), tn.ring)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func testCert(bn, number string) NewCertificate {
 func checkFeed(t *testing.T, n *Node) []registry.Entry {
 	t.Helper()
 	ctx := context.Background()
-	es, size, err := n.Feed(ctx, 0, 0)
+	es, size, err := n.Feed(ctx, 0, registry.MaxScan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func checkFeed(t *testing.T, n *Node) []registry.Entry {
 func TestConcurrentWrites(t *testing.T) {
 	tn := newTestNode(t, true)
 	ctx := context.Background()
-	before := checkFeed(t, tn.Node)
+	checkFeed(t, tn.Node)
 
 	const writers = 64
 	shared := []string{"shared-1", "shared-2", "shared-3"}
@@ -167,7 +167,7 @@ func TestConcurrentWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before = checkFeed(t, tn.Node)
+	before := checkFeed(t, tn.Node)
 
 	var (
 		mu     sync.Mutex

@@ -7,9 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -57,7 +57,7 @@ const maxBatch = 1000
 
 // feedReader is what a mutation reads: the node's feed as of its write,
 // including the writes ordered before it that are not committed yet.
-// *boltstore.Log is one.
+// Every registry.Log is one.
 type feedReader interface {
 	// Latest returns the newest version of the record, or an error wrapping
 	// registry.ErrNotFound.
@@ -71,6 +71,7 @@ type write struct {
 	signer *jose.Key
 	m      mutation
 	iat    int64
+	by     *registry.Author // who asked for the write (the principal in ctx), or nil
 
 	taken bool // guarded by committer.mu: a batch has it; it can no longer be withdrawn
 
@@ -97,7 +98,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	if signer == nil {
 		signer = n.ActiveKey()
 	}
-	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), done: make(chan struct{})}
+	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), done: make(chan struct{})}
 	c := &n.committer
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
@@ -214,7 +215,7 @@ func deliver(ws []*write) {
 // (the batch committing, or nil). ok is false if batch must go down the
 // plain path instead.
 func (n *Node) stage(batch []*write, parent *staged) (b *staged, ok bool) {
-	err := n.db.View(context.Background(), func(tx *boltstore.Tx) error {
+	err := n.db.View(context.Background(), func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		base := l.Size()
 		if parent != nil {
@@ -242,7 +243,8 @@ func (n *Node) launch(b *staged) *flight {
 		appended := func() { once.Do(func() { close(f.appended) }) }
 		defer close(f.done)
 		defer appended()
-		f.err = n.db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
+		start := time.Now()
+		f.err = n.db.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
 			defer appended()
 			l := tx.Log(SelfLog)
 			if size := l.Size(); size != b.base {
@@ -251,6 +253,9 @@ func (n *Node) launch(b *staged) *flight {
 			_, err := b.append(l)
 			return err
 		})
+		if f.err == nil {
+			n.observeCommit(len(b.entries), time.Since(start))
+		}
 	}()
 	return f
 }
@@ -284,7 +289,8 @@ func (n *Node) runBatch(batch []*write) {
 	live := batch
 	for len(live) > 0 {
 		var failed *write // failed after taking a seq
-		err := n.db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
+		start, appended := time.Now(), 0
+		err := n.db.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
 			l := tx.Log(SelfLog)
 			b := n.prepareBatch(l, l.Size(), nil, live)
 			var err error
@@ -293,6 +299,7 @@ func (n *Node) runBatch(batch []*write) {
 			}
 			failed, err = b.append(l)
 			if err == nil {
+				appended = len(b.entries)
 				for i, w := range b.owners {
 					w.out = b.entries[i]
 				}
@@ -300,6 +307,9 @@ func (n *Node) runBatch(batch []*write) {
 			return err
 		})
 		if failed == nil {
+			if err == nil {
+				n.observeCommit(appended, time.Since(start))
+			}
 			for _, w := range live {
 				if w.err == nil {
 					w.err = err
@@ -312,6 +322,13 @@ func (n *Node) runBatch(batch []*write) {
 		}
 		failed.out, failed.err = registry.Entry{}, err
 		live = without(live, failed)
+	}
+}
+
+// observeCommit reports a committed transaction to Config.OnCommit.
+func (n *Node) observeCommit(entries int, took time.Duration) {
+	if n.cfg.OnCommit != nil && entries > 0 {
+		n.cfg.OnCommit(entries, took)
 	}
 }
 
@@ -331,11 +348,11 @@ type staged struct {
 	writes  []*write // the whole batch, in queue order
 	base    uint64   // the feed's size before the batch
 	entries []registry.Entry
-	keys    [][]boltstore.IndexKey
+	keys    [][]registry.IndexKey
 	owners  []*write          // owners[i] wrote entries[i]
 	latest  map[recordRef]int // index into entries of each record's newest version
 	parent  *staged           // the batch committing before this one, while staging
-	l       *boltstore.Log    // the store, while staging
+	l       registry.Log      // the store, while staging
 	jobs    []*signJob        // jobs[i] signs entries[i]
 	signing sync.WaitGroup    // the jobs not done
 }
@@ -357,7 +374,7 @@ type signJob struct {
 // prepareBatch runs phase 1 for ws over l (and parent's writes), and
 // starts phase 2: GOMAXPROCS workers sign the payloads as they come. A
 // batch of one is signed inline. Call wait for the signatures.
-func (n *Node) prepareBatch(l *boltstore.Log, base uint64, parent *staged, ws []*write) *staged {
+func (n *Node) prepareBatch(l registry.Log, base uint64, parent *staged, ws []*write) *staged {
 	b := &staged{writes: ws, base: base, parent: parent, l: l,
 		entries: make([]registry.Entry, 0, len(ws)), latest: make(map[recordRef]int, len(ws))}
 	var queue chan *signJob
@@ -411,7 +428,7 @@ func (b *staged) wait() (failed *write, err error) {
 
 // append appends the signed entries to l, in order. On an error, the
 // transaction must be rolled back; failed is the write to blame.
-func (b *staged) append(l *boltstore.Log) (failed *write, err error) {
+func (b *staged) append(l registry.LogWriter) (failed *write, err error) {
 	for i, e := range b.entries {
 		if err := l.Append(e, b.keys[i]...); err != nil {
 			return b.owners[i], err
@@ -432,7 +449,7 @@ func (j *signJob) sign() {
 
 // prepare runs w's mutation over b and returns the unsigned entry, numbered
 // after b's entries, with its index keys and its payload.
-func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []boltstore.IndexKey, payload []byte, err error) {
+func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.IndexKey, payload []byte, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("%s %s: panic in write: %v", w.kind, w.id, v)
@@ -443,6 +460,9 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []boltstore.
 	case err == nil:
 		prev = &p
 	case !errors.Is(err, registry.ErrNotFound):
+		return e, nil, nil, err
+	}
+	if err := authorize(b, w.by); err != nil {
 		return e, nil, nil, err
 	}
 	rec, keys, err := w.m(b, prev)
@@ -456,7 +476,7 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []boltstore.
 	if err := checkAppendable(w.kind, w.id, keys); err != nil {
 		return e, nil, nil, err
 	}
-	e = registry.Entry{Iss: n.cfg.Jurisdiction, Seq: b.base + uint64(len(b.entries)) + 1, Kind: w.kind, ID: w.id, Ver: 1, Iat: w.iat, Record: raw}
+	e = registry.Entry{Iss: n.cfg.Jurisdiction, Seq: b.base + uint64(len(b.entries)) + 1, Kind: w.kind, ID: w.id, Ver: 1, Iat: w.iat, By: w.by, Record: raw}
 	if prev != nil {
 		e.Ver = prev.Ver + 1
 	}
@@ -468,10 +488,10 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []boltstore.
 }
 
 // checkAppendable refuses, before the write takes a seq, what
-// boltstore.Log.Append would refuse for its kind, id or index keys (see
-// boltstore.IndexKey), so that a bad write does not cost its batch a
+// registry.LogWriter.Append would refuse for its kind, id or index keys (see
+// registry.IndexKey), so that a bad write does not cost its batch a
 // rollback.
-func checkAppendable(kind registry.Kind, id string, keys []boltstore.IndexKey) error {
+func checkAppendable(kind registry.Kind, id string, keys []registry.IndexKey) error {
 	switch {
 	case kind == "" || strings.IndexByte(string(kind), 0) >= 0:
 		return fmt.Errorf("kind %q: must be non-empty and contain no NUL: %w", kind, registry.ErrInvalid)

@@ -11,14 +11,6 @@ import (
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
-func feedSize(t *testing.T, n *nodetest.Node) uint64 {
-	t.Helper()
-	_, size, err := n.Feed(context.Background(), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return size
-}
 
 func fieldOf(err error) string {
 	var ve *registry.ValidationError

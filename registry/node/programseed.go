@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // QAID is the id of a QA review: its kind, its subject (the auditor of an
@@ -35,7 +34,7 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("QA review %s already exists", q.ID)}
 		}

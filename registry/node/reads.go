@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // Query searches certificates. Empty fields do not filter.
@@ -43,7 +42,7 @@ func (n *Node) view(e registry.Entry, asOf registry.Date) (CertificateView, erro
 		}
 		n.certs.put(e.Seq, c)
 	}
-	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: c.StatusOn(asOf)}, nil
+	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: StatusOnDate(c, asOf)}, nil
 }
 
 // Certificate returns the newest version of certificate id with its status
@@ -69,7 +68,7 @@ func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateVi
 	}
 	q.Limit = min(q.Limit, MaxLimit)
 	var out []CertificateView
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		ids, all, err := CandidateCertificates(l, q)
 		if err != nil {
@@ -128,9 +127,9 @@ func matches(v CertificateView, q Query) bool {
 // index keys IndexKeys gives (in the node's own feed or a replica): the ids
 // of the certificates that can match. all=true means no index applies and
 // every certificate is a candidate.
-func CandidateCertificates(l *boltstore.Log, q Query) (ids []string, all bool, err error) {
+func CandidateCertificates(l registry.Log, q Query) (ids []string, all bool, err error) {
 	var sets [][]string
-	add := func(refs []boltstore.RecordRef, kind registry.Kind) []string {
+	add := func(refs []registry.RecordRef, kind registry.Kind) []string {
 		var s []string
 		for _, r := range refs {
 			if r.Kind == kind {
@@ -202,7 +201,7 @@ func (n *Node) Employer(ctx context.Context, bn string, asOf registry.Date) (Emp
 		asOf = n.Today()
 	}
 	var v EmployerView
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		var err error
 		if v.Employer, err = l.Latest(registry.KindEmployer, bn); err != nil {
@@ -241,4 +240,16 @@ func wrapNotFound(err error, what, id string) error {
 		return fmt.Errorf("%s %s: %w", what, id, registry.ErrNotFound)
 	}
 	return err
+}
+
+// StatusOnDate is a certificate's status on d as reads report it: the
+// status its signed history gives (registry.Certificate.StatusOn), and
+// pending before its issue date (a certificate recorded ahead of its issue
+// date, or before its first status, is not active yet). Nothing about
+// the status on a date is stored: it is derived from the history.
+func StatusOnDate(c registry.Certificate, d registry.Date) string {
+	if st := c.StatusOn(d); st != "" {
+		return st
+	}
+	return registry.StatusPending
 }

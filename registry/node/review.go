@@ -7,23 +7,22 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
-func reviewKeys(r registry.Review) []boltstore.IndexKey {
-	keys := []boltstore.IndexKey{{Name: "bn", Value: r.EmployerBN}, {Name: "cert", Value: r.Certificate}}
+func reviewKeys(r registry.Review) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: r.EmployerBN}, {Name: "cert", Value: r.Certificate}}
 	if r.ClosedOn.IsZero() {
-		keys = append(keys, boltstore.IndexKey{Name: "review_open", Value: r.OpenedOn.String()})
+		keys = append(keys, registry.IndexKey{Name: "review_open", Value: r.OpenedOn.String()})
 	}
 	return keys
 }
 
-func removalKeys(r registry.Removal) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "cert", Value: r.Certificate}, {Name: "removal", Value: r.Status}}
+func removalKeys(r registry.Removal) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "cert", Value: r.Certificate}, {Name: "removal", Value: r.Status}}
 }
 
-func qaKeys(q registry.QAReview) []boltstore.IndexKey {
-	return []boltstore.IndexKey{{Name: "auditor", Value: q.Auditor}, {Name: "cp_qa", Value: q.CP}}
+func qaKeys(q registry.QAReview) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "auditor", Value: q.Auditor}, {Name: "cp_qa", Value: q.CP}}
 }
 
 // maxReviewRefs bounds how many reviews of one employer are read.
@@ -55,7 +54,7 @@ func (n *Node) requireAdmin(p Principal, scope, what string) error {
 }
 
 // reviewsOf returns the reviews of employer bn in the node's feed.
-func reviewsOf(l *boltstore.Log, bn string) ([]registry.Review, error) {
+func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
 	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
 	if err != nil {
 		return nil, err
@@ -127,7 +126,7 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 		r.History = append(slices.Clip(r.History), registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: r.OpenedOn, By: p.Subject, Rule: prog.Review.RepeatCode,
 			Reason: fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
 	}
-	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s already exists", r.ID)}
 		}
@@ -147,7 +146,7 @@ func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int
 		return nil, nil
 	}
 	var out []string
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		rs, err := reviewsOf(tx.Log(SelfLog), r.EmployerBN)
 		if err != nil {
 			return err
@@ -216,7 +215,7 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 			return registry.Review{}, err
 		}
 	}
-	e, err := n.commit(ctx, registry.KindReview, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	e, err := n.commit(ctx, registry.KindReview, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, fmt.Errorf("review %q: %w", id, registry.ErrNotFound)
 		}
@@ -269,7 +268,7 @@ func (n *Node) Review(ctx context.Context, id string) (registry.Review, error) {
 // rejected), at most limit.
 func (n *Node) Removals(ctx context.Context, status string, limit int) ([]registry.Removal, error) {
 	var out []registry.Removal
-	err := n.db.View(ctx, func(tx *boltstore.Tx) error {
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		refs, err := l.Lookup("removal", status, false, limit)
 		if err != nil {
@@ -332,7 +331,7 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 			return registry.Removal{}, err
 		}
 	}
-	e, err = n.commit(ctx, registry.KindRemoval, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	e, err = n.commit(ctx, registry.KindRemoval, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		r, err := decode[registry.Removal](*prev)
 		if err != nil {
 			return nil, nil, err

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
 )
 
 // AgreementType is the typ header of a party's signature on agreement terms.
@@ -29,7 +29,7 @@ func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.Hos
 	if r.Jurisdiction != n.cfg.Jurisdiction {
 		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
 	}
-	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return r, nil, nil
 	})
 }
@@ -54,6 +54,13 @@ func (n *Node) SignAgreement(t registry.AgreementTerms) (registry.PartySignature
 // over identical terms from every node, so each party publishing its own
 // copy is enough for the agreement to be signed by all.
 func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature) (registry.Entry, error) {
+	return n.publishAgreement(ctx, p, t, others, n.cfg.PartyKeys)
+}
+
+// publishAgreement is PublishAgreement verifying the others' signatures
+// with partyKeys (the pinned keys of each party).
+func (n *Node) publishAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature,
+	partyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)) (registry.Entry, error) {
 	if err := p.require(ScopeRules); err != nil {
 		return registry.Entry{}, err
 	}
@@ -80,10 +87,10 @@ func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.Agr
 			continue // ours is freshly made
 		case !t.HasParty(party):
 			return registry.Entry{}, registry.Invalid(field+".party", "%s is not a party to agreement %s", s.Party, t.ID)
-		case n.cfg.PartyKeys == nil:
+		case partyKeys == nil:
 			return registry.Entry{}, registry.Invalid(field, "this node has no pinned key for %s to verify its signature (no federation)", s.Party)
 		}
-		keys, ok := n.cfg.PartyKeys(party)
+		keys, ok := partyKeys(party)
 		if !ok {
 			return registry.Entry{}, registry.Invalid(field, "no pinned key for %s", s.Party)
 		}
@@ -94,7 +101,7 @@ func (n *Node) PublishAgreement(ctx context.Context, p Principal, t registry.Agr
 		sigs = append(sigs, s)
 	}
 	a := registry.Agreement{Terms: t, Signatures: sigs}
-	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindAgreement, t.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return a, nil, nil
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 )
 
 func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, error) {
@@ -21,10 +20,13 @@ func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, 
 	return registry.Entry{}, false, err
 }
 
-func employerKeys(e registry.Employer) []boltstore.IndexKey {
-	keys := []boltstore.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
+func employerKeys(e registry.Employer) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
 	for _, o := range e.OperatingNames {
-		keys = append(keys, boltstore.IndexKey{Name: "name", Value: registry.FoldName(o)})
+		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
+	}
+	for _, a := range e.WCBAccounts {
+		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
 	}
 	return keys
 }
@@ -38,9 +40,18 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 	if err := e.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	today := n.Today()
+	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
+		}
+		e := e
+		if prev != nil {
+			old, err := decode[registry.Employer](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			e = keepClosedAccounts(old, e, today)
 		}
 		return e, employerKeys(e), nil
 	})
@@ -58,7 +69,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 	if err := cp.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
 		}
@@ -85,8 +96,11 @@ type NewCertificate struct {
 	Reason        string        `json:"reason,omitempty"`    // the initial status's reason; default "certification audit passed"
 }
 
-func certKeys(c registry.Certificate) []boltstore.IndexKey {
-	keys := []boltstore.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+func certKeys(c registry.Certificate) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: c.EmployerBN}, {Name: "number", Value: strings.ToLower(c.Number)}}
+	for _, a := range c.WCBAccounts {
+		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
+	}
 	return append(keys, liveKey(c)...) // lifecycle.go
 }
 
@@ -103,6 +117,23 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	if err := n.applyAuditBasis(ctx, &in); err != nil { // audits.go
 		return registry.Entry{}, err
 	}
+	c, err := n.newCertificate(in)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
+		}
+		if err := n.checkCertificateRefs(l, c); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	})
+}
+
+// newCertificate builds and validates the first version of a certificate.
+func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	c := registry.Certificate{
 		ID: registry.CertificateID(in.Issuer, in.Number), Jurisdiction: n.cfg.Jurisdiction, Issuer: in.Issuer,
 		Number: in.Number, Program: in.Program, EmployerBN: in.EmployerBN, WCBAccounts: in.WCBAccounts,
@@ -124,7 +155,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	case registry.StatusPending:
 		c.Status = registry.StatusPending
 	default:
-		return registry.Entry{}, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
+		return c, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
 	}
 	reason := in.Reason
 	if reason == "" {
@@ -135,18 +166,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	}
 	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason}}
 	c.StatusReason = reason
-	if err := c.Validate(); err != nil {
-		return registry.Entry{}, err
-	}
-	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
-		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
-		}
-		if err := n.checkCertificateRefs(l, c); err != nil {
-			return nil, nil, err
-		}
-		return c, certKeys(c), nil
-	})
+	return c, c.Validate()
 }
 
 func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error {
@@ -201,7 +221,7 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
@@ -249,17 +269,15 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if r.On.IsZero() {
 		r.On = n.Today()
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	today := n.Today()
+	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
 		}
-		to, err := registry.Transition(c.Status, r.Action)
+		h, err := applyChange(c.History, c.Status, r, p, today, registry.Transition)
 		if err != nil {
 			return nil, nil, err
-		}
-		if last := c.History[len(c.History)-1]; r.On.Before(last.On) {
-			return nil, nil, registry.Invalid("body.on", "the change takes effect on %s, before the last recorded change (%s on %s)", r.On, last.Status, last.On)
 		}
 		if r.Action == registry.ActionSupersede {
 			if r.SupersededBy == "" || r.SupersededBy == id {
@@ -273,8 +291,13 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
 		}
-		c.History = append(c.History[:len(c.History):len(c.History)], registry.StatusChange{Status: to, On: r.On, Reason: r.Reason, SupersededBy: r.SupersededBy})
-		c.Status, c.StatusReason = to, r.Reason
+		c.History, c.Status = h, registry.LastEffective(h)
+		for i := len(h) - 1; i >= 0; i-- {
+			if h[i].Annulled == nil {
+				c.StatusReason = h[i].Reason
+				break
+			}
+		}
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
 		}
@@ -301,32 +324,48 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
+	today := n.Today()
 	want := EquivalencyID(q.EmployerBN, q.ExternalNumber)
 	if q.ID == "" {
 		q.ID = want
 	} else if q.ID != want {
 		return registry.Entry{}, registry.Invalid("body.id", "must be %q", want)
 	}
-	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []boltstore.IndexKey, error) {
+	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("equivalency %s already exists", q.ID)}
 		}
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("equivalency %q: %w", q.ID, registry.ErrNotFound)
 		}
+		q := q
+		if prev != nil {
+			old, err := decode[registry.Equivalency](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(old.History) > 0 || old.Status != q.Status {
+				if old.Status != q.Status {
+					return nil, nil, registry.Invalid("body.status", "the status changes with PATCH /v1/equivalencies/%s, which dates the change (is %s)", q.ID, old.Status)
+				}
+				q.History = old.History
+			}
+		} else if q.Status != registry.EqvActive || len(q.History) == 0 {
+			q.History = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded", RecordedOn: today}}
+		}
 		if _, ok, err := exists(l, registry.KindEmployer, q.EmployerBN); err != nil {
 			return nil, nil, err
 		} else if !ok {
 			return nil, nil, registry.Invalid("body.employer_bn", "employer %s is not registered on this node", q.EmployerBN)
 		}
-		return q, []boltstore.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
+		return q, []registry.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
 	})
 }
 
 // IndexKeys returns the secondary index keys of an entry's record, the same
 // ones the node stores for its own feed: replicas of peers' feeds are
 // indexed alike so that cross-jurisdiction search reads them the same way.
-func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
+func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 	switch e.Kind {
 	case registry.KindEmployer:
 		v, err := decode[registry.Employer](e)
@@ -345,7 +384,13 @@ func IndexKeys(e registry.Entry) ([]boltstore.IndexKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []boltstore.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
+		return []registry.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
+	case registry.KindLetter:
+		v, err := decode[registry.Letter](e)
+		if err != nil {
+			return nil, err
+		}
+		return letterKeys(v), nil
 	}
 	return programIndexKeys(e) // audits.go
 }

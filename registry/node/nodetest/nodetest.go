@@ -67,7 +67,7 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, db, ring)
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, db.Store(), ring)
 	if err != nil {
 		t.Fatal(err)
 	}

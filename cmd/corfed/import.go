@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/sheet"
+)
+
+func init() { extraCommands["import"] = runImport }
+
+// importChunk is how many rows `corfed import --url` sends per request.
+const importChunk = 500
+
+// runImport imports a CSV or XLSX file of employers and certificates into
+// a running node (--url, --token) or a node's data directory (--data; the
+// node must not be running: bbolt locks its file). Every problem of the
+// file is reported at once and nothing is written if there is one; the
+// import is idempotent, so an interrupted one is resumed by running it
+// again.
+func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("import", stderr)
+	url := fl.String("url", "", "a running node's base URL (with --token)")
+	token := fl.String("token", "", "a bearer token of that node (corfed token), with employers:write and certificates:write")
+	dir := fl.String("data", "", "import into this node data directory instead (the node must not be running)")
+	dry := fl.Bool("dry-run", false, "check the file and count what would change; write nothing")
+	asJSON := fl.Bool("json", false, "print the report as JSON")
+	pos, err := parseInterleaved(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || (*url == "") == (*dir == "") {
+		fmt.Fprintln(stderr, "usage: corfed import FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]")
+		return errUsage
+	}
+	file := pos[0]
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	t, err := sheet.Read(b, sheet.FormatOf(file, b))
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	rows, problems, ignored := node.ParseImport(t, 1)
+	bar := newProgress(stderr, len(rows))
+	var rep node.ImportReport
+	if *dir != "" {
+		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Progress: bar.update})
+	} else {
+		rep, err = importRemote(ctx, strings.TrimRight(*url, "/"), *token, t, problems, *dry, bar)
+	}
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(stdout, file, rep)
+	}
+	if len(rep.Problems) > 0 {
+		return fmt.Errorf("%d problems; nothing was written", len(rep.Problems))
+	}
+	return nil
+}
+
+// parseInterleaved parses flags that may come before, between or after
+// the positional arguments, which it returns.
+func parseInterleaved(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		if fl.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fl.Arg(0))
+		args = fl.Args()[1:]
+	}
+}
+
+func printReport(w io.Writer, file string, rep node.ImportReport) {
+	verb := "imported"
+	if rep.DryRun {
+		verb = "checked (dry run)"
+	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(w, "%s: %d rows, %d problems; nothing was written\n", file, rep.Rows, len(rep.Problems))
+		for _, p := range rep.Problems {
+			v := ""
+			if p.Value != "" {
+				v = fmt.Sprintf(" (%q)", p.Value)
+			}
+			if p.Row == 0 {
+				fmt.Fprintf(w, "  header, column %s: %s%s\n", p.Column, p.Message, v)
+				continue
+			}
+			fmt.Fprintf(w, "  row %d, column %s: %s%s\n", p.Row, p.Column, p.Message, v)
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s: %s %d rows\n", file, verb, rep.Rows)
+	fmt.Fprintf(w, "  employers:    %d created, %d updated, %d unchanged\n", rep.Employers.Created, rep.Employers.Updated, rep.Employers.Unchanged)
+	fmt.Fprintf(w, "  certificates: %d created, %d updated, %d unchanged\n", rep.Certificates.Created, rep.Certificates.Updated, rep.Certificates.Unchanged)
+	if len(rep.IgnoredColumns) > 0 {
+		fmt.Fprintf(w, "  ignored columns: %s\n", strings.Join(rep.IgnoredColumns, ", "))
+	}
+}
+
+// importLocal imports into the node in dir, as its program administrator
+// (whoever holds the data directory holds the node's key).
+func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problems []node.ImportProblem, o node.ImportOptions) (node.ImportReport, error) {
+	ni, err := readNodeInfo(dir)
+	if err != nil {
+		return node.ImportReport{}, fmt.Errorf("--data %s: not a node's data directory: %w", dir, err)
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
+	if err != nil {
+		return node.ImportReport{}, err
+	}
+	db, err := boltstore.Open(filepath.Join(dir, dbFile), boltstore.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return node.ImportReport{}, fmt.Errorf("%w (is the node running? then import with --url and --token)", err)
+	}
+	defer db.Close()
+	n, err := node.New(ctx, node.Config{Jurisdiction: ni.Jurisdiction}, db.Store(), ring)
+	if err != nil {
+		return node.ImportReport{}, err
+	}
+	admin := node.Principal{Subject: "corfed import --data", Role: node.RoleAdmin, Scopes: node.AllScopes}
+	return n.Import(ctx, admin, rows, problems, o)
+}
+
+// importRemote sends the file in parts of importChunk rows, as CSV: first
+// all of them as a dry run (so that every problem of the file is known
+// before anything is written), then, unless dry, for real. Problems found
+// between rows of different parts come from the local parse (problems).
+func importRemote(ctx context.Context, base, token string, t *sheet.Table, problems []node.ImportProblem, dry bool, bar *progress) (node.ImportReport, error) {
+	total := node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}}
+	seen := map[node.ImportProblem]bool{}
+	addProblems := func(ps []node.ImportProblem) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				total.Problems = append(total.Problems, p)
+			}
+		}
+	}
+	addProblems(problems)
+	passes := []bool{true}
+	if !dry {
+		passes = append(passes, false)
+	}
+	for _, checking := range passes {
+		var sum node.ImportReport
+		for start := 0; start < len(t.Rows) || start == 0; start += importChunk {
+			part := t.Rows[start:min(start+importChunk, len(t.Rows))]
+			rep, err := postImport(ctx, base, token, t.Header, part, start+1, checking)
+			if err != nil {
+				return total, err
+			}
+			addProblems(rep.Problems)
+			total.IgnoredColumns = rep.IgnoredColumns
+			add(&sum.Employers, rep.Employers)
+			add(&sum.Certificates, rep.Certificates)
+			if !checking {
+				bar.update(start+len(part), len(t.Rows))
+			}
+			if len(t.Rows) == 0 {
+				break
+			}
+		}
+		total.Employers, total.Certificates = sum.Employers, sum.Certificates
+		if len(total.Problems) > 0 {
+			sortProblems(total.Problems)
+			return total, nil
+		}
+	}
+	return total, nil
+}
+
+func add(c *node.ImportCounts, d node.ImportCounts) {
+	c.Created += d.Created
+	c.Updated += d.Updated
+	c.Unchanged += d.Unchanged
+}
+
+func sortProblems(ps []node.ImportProblem) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].Row < ps[j-1].Row; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+// postImport sends one part of the file.
+func postImport(ctx context.Context, base, token string, header []string, rows [][]string, firstRow int, dry bool) (node.ImportReport, error) {
+	var body bytes.Buffer
+	w := csv.NewWriter(&body)
+	_ = w.Write(header)
+	_ = w.WriteAll(rows)
+	return openapi.PostImport(ctx, http.DefaultClient, base, token, body.Bytes(), firstRow, dry)
+}
+
+// progress draws a progress bar with rate and ETA on a terminal, and
+// nothing when the output is not one.
+type progress struct {
+	w     io.Writer
+	on    bool
+	start time.Time
+	last  time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok && total > 0 {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done, total int) {
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	if done < total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.drawn = now, true
+	fmt.Fprint(p.w, "\r"+progressLine(done, total, now.Sub(p.start)))
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// progressLine renders "[#####.....]  1200/5000 rows  850 rows/s  ETA 4s".
+func progressLine(done, total int, elapsed time.Duration) string {
+	const width = 30
+	k := 0
+	if total > 0 {
+		k = done * width / total
+	}
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(done) / s
+	}
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	return fmt.Sprintf("[%s%s] %d/%d rows  %.0f rows/s  ETA %s ", strings.Repeat("#", k), strings.Repeat(".", width-k), done, total, rate, eta)
+}

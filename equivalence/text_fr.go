@@ -1,0 +1,234 @@
+package equivalence
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// The French sentences of text.go, one function per English one, in the
+// same order. Record identifiers, codes, dates (YYYY-MM-DD) and the reasons
+// recorded in a status history are quoted as they are.
+
+func (d *decider) summaryFR() string {
+	b := &d.best
+	q := &d.q
+	var head string
+	switch b.basis {
+	case BasisHostCOR:
+		c := &d.f.Certificates[b.cert].Certificate
+		head = "Le certificat " + certName(c) + " a été délivré dans " + string(q.Host) + " même et il est actif le " + date(q.On)
+	case BasisAgreement:
+		c := &d.f.Certificates[b.cert].Certificate
+		how := " reconnaît le certificat "
+		if b.rank == rankConditional {
+			how = " reconnaît, sous conditions, le certificat "
+		}
+		head = string(q.Host) + how + certName(c) + " de " + string(c.Jurisdiction) + ", actif le " + date(q.On) + ", " +
+			useTextFR(q.Use) + " en vertu de l'entente " + d.f.Agreements[b.agr].Agreement.Terms.ID + ", signée par toutes les parties" +
+			d.programSummary()
+	case BasisISO:
+		e := &d.f.Equivalencies[b.eqv].Equivalency
+		head = string(q.Host) + " accepte le certificat " + e.Standard + " " + e.ExternalNumber + " de " + e.CertificationBody +
+			" comme équivalent à son COR en vertu de ses règles " + d.f.HostRules[b.rules].Rules.ID + ", en vigueur le " + date(q.On)
+	}
+	return head + " ; valide jusqu'au " + date(b.until) + " inclusivement, " + d.limitTextFR() + "."
+}
+
+func (d *decider) limitTextFR() string {
+	b := &d.best
+	h := string(d.q.Host)
+	switch b.why {
+	case limitExpiry:
+		return "date d'expiration du certificat"
+	case limitStatus:
+		if b.cert >= 0 {
+			c := &d.f.Certificates[b.cert].Certificate
+			return "veille du changement de statut enregistré : " + nextInactiveStatus(c.History, d.q.On, true)
+		}
+		e := &d.f.Equivalencies[b.eqv].Equivalency
+		return "veille du changement de statut enregistré : " + nextInactiveStatus(e.History, d.q.On, true)
+	case limitCapMonths:
+		return "plafond de " + strconv.Itoa(b.terms.CapMonths) + " mois fixé par " + h + ", compté à partir du " + date(d.q.On) +
+			" (le certificat expire le " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
+	case limitCapDays:
+		return "plafond de " + strconv.Itoa(b.terms.CapDays) + " jours fixé par " + h + ", compté à partir du " + date(d.q.On) +
+			" (le certificat expire le " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
+	case limitAgreement:
+		return "fin de l'entente"
+	case limitEqvValidTo:
+		return "date d'expiration de la certification elle-même"
+	case limitRulesEnd:
+		return "fin des règles en vigueur à la date demandée"
+	case limitTerm:
+		return "durée de " + strconv.Itoa(b.rule.TermMonths) + " mois prévue par la règle, comptée à partir du " + date(d.q.On) +
+			" (la certification expire le " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
+	}
+	return "ses limites"
+}
+
+func (d *decider) conditionTextFR(code string, met bool, c *registry.Certificate) string {
+	h := string(d.q.Host)
+	switch code {
+	case registry.CondNoActiveHostWCBAccount:
+		if met {
+			return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail de " + h +
+				" : les dossiers de l'employeur n'en indiquent aucun."
+		}
+		return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail de " + h +
+			" : aucun dossier d'employeur ne permet de le montrer ; confirmez-le avant de vous y fier."
+	case registry.CondBidUseOnly:
+		return "Pour les soumissions seulement : ne vaut pas pour exécuter les travaux dans " + h + "."
+	case registry.CondVoidOnceWorkStarts:
+		return "Nulle dès que les travaux commencent dans " + h + " ; les travaux exigent alors l'équivalence COR de " + h +
+			", délivrée comme certificat de " + h + "."
+	case registry.CondNoPermanentOfficeInHost:
+		if met {
+			return "Seulement pour les employeurs sans établissement permanent dans " + h +
+				" : les dossiers de présence de l'employeur n'en indiquent aucun."
+		}
+		return "Seulement pour les employeurs sans établissement permanent dans " + h +
+			" ; aucun dossier d'employeur n'indique où il a ses bureaux, confirmez-le donc."
+	case registry.CondPerWCBAccount:
+		if met {
+			return "Chaque compte auprès de la commission des accidents du travail est admissible séparément : la reconnaissance couvre les comptes que nomme le certificat (" +
+				strings.Join(c.WCBAccounts, ", ") + ")."
+		}
+		return "Chaque compte auprès de la commission des accidents du travail est admissible séparément, et le certificat n'en nomme aucun : on ne peut donc pas montrer quels comptes sont admissibles."
+	case registry.CondYearlyReapplication:
+		return "L'équivalence se demande de nouveau chaque année ; cette reconnaissance dure au plus 12 mois."
+	case registry.CondCertificationMaintained:
+		return "Maintenue aux années 2 et 3 sur preuve du maintien de la certification ISO/CSA."
+	}
+	return "Condition " + code + "."
+}
+
+// textFR is the French sentence of finding x.
+func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.AgreementTerms, af *AgreementFact, e *registry.Equivalency, hr *registry.HostRules) string {
+	q := &d.q
+	h := string(q.Host)
+	on := date(q.On)
+	switch x.code {
+	case ReasonNoCertificate:
+		return "Aucun certificat ni aucune équivalence de l'employeur " + q.BN + " ne figure parmi les faits."
+	case ReasonCertificateIssuerMismatch:
+		return "Le certificat " + certName(c) + " de " + string(c.Jurisdiction) + " a été publié par le nœud de " + string(d.f.Certificates[x.cert].Ref.Iss) +
+			" ; un nœud ne peut publier que les certificats de sa propre autorité, il est donc ignoré."
+	case ReasonCertificateInvalid:
+		return "Le certificat " + certName(c) + " n'a pas d'autorité, de date de délivrance ou de date d'expiration valide ; il est donc ignoré."
+	case ReasonCertificateNotYetIssued:
+		if q.On.Before(c.IssuedOn) {
+			return "Le certificat " + certName(c) + " a été délivré le " + date(c.IssuedOn) + ", après le " + on + "."
+		}
+		return "Le certificat " + certName(c) + " n'a aucun statut enregistré au plus tard le " + on + "."
+	case ReasonCertificateExpired:
+		if q.On.After(c.ExpiresOn) {
+			return "Le certificat " + certName(c) + " est expiré : il était valide jusqu'au " + date(c.ExpiresOn) + ", avant le " + on + "."
+		}
+		return "Le certificat " + certName(c) + " est enregistré comme expiré le " + on + "."
+	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
+		ReasonCertificateSuperseded, ReasonCertificateNotActive:
+		return "Le certificat " + certName(c) + " est " + StatusWord(x.status, French) + " le " + on + statusSince(c, q.On, true) + ", et non actif."
+	case ReasonSectorMismatch:
+		switch x.detail {
+		case sectorCertVsQuestion:
+			return "Le certificat " + certName(c) + " (secteur " + orNoneFR(c.Sector) + ", portée industrielle " + orNoneFR(strings.Join(c.IndustryScope, " ")) +
+				") ne couvre pas " + q.Sector + "."
+		case sectorAgreementVsCert:
+			return "Le certificat " + certName(c) + " (secteur " + orNoneFR(c.Sector) + ", portée industrielle " + orNoneFR(strings.Join(c.IndustryScope, " ")) +
+				") n'est pas du secteur " + t.Sector + " que couvre l'entente " + t.ID + "."
+		case sectorAgreementVsQuestion:
+			return "L'entente " + t.ID + " couvre le secteur " + t.Sector + ", et non " + q.Sector + "."
+		case sectorEquivalencyVsQuestion:
+			return "Le certificat " + equivalencyName(e) + " couvre les codes d'industrie " + strings.Join(e.IndustryCodes, " ") + ", et non " + q.Sector + "."
+		}
+	case ReasonNoAgreement:
+		return "Aucune entente parmi les faits n'a à la fois " + string(c.Jurisdiction) + " et " + h + " pour parties ; le certificat " +
+			certName(c) + " de " + string(c.Jurisdiction) + " n'est donc pas reconnu dans " + h + " par réciprocité."
+	case ReasonAgreementNotInForce:
+		return "L'entente " + t.ID + " entre " + string(c.Jurisdiction) + " et " + h + " est en vigueur " + periodFR(t.EffectiveFrom, t.EffectiveTo) +
+			", et non le " + on + "."
+	case ReasonAgreementInvalid:
+		return "L'entente " + t.ID + " n'est pas valide (" + errText(t.Validate()) + ") ; elle est donc ignorée."
+	case ReasonAgreementIssuerNotParty:
+		return "L'entente " + t.ID + " a été publiée par le nœud de " + string(af.Ref.Iss) + ", qui n'y est pas partie ; elle est donc ignorée."
+	case ReasonAgreementUnsigned:
+		return "Il manque à l'entente " + t.ID + " une signature vérifiée de " + strings.Join(missingSignatures(af), ", ") +
+			" ; une entente ne compte que si toutes les parties l'ont signée, elle est donc ignorée."
+	case ReasonProgramNotInAgreement:
+		return "L'entente " + t.ID + " reconnaît seulement " + strings.Join(t.Programs, ", ") + ", et non " + c.Program + "."
+	case ReasonProgramExcludedByHost:
+		if hr != nil {
+			return h + " ne reconnaît le " + c.Program + " d'aucune autre autorité en vertu de ses règles " + hr.ID + "."
+		}
+		return h + " exclut " + c.Program + " de la reconnaissance qu'il accorde en vertu de l'entente " + t.ID + "."
+	case ReasonUseNotAllowed:
+		return "En vertu de l'entente " + t.ID + ", " + h + " reconnaît le certificat d'une autre autorité pour les soumissions seulement, et non " +
+			useTextFR(q.Use) + "."
+	case ReasonWorkVoidsReciprocity:
+		return "En vertu de l'entente " + t.ID + ", la reconnaissance de " + h + " devient nulle dès que les travaux commencent dans " + h +
+			" ; y travailler exige l'équivalence COR de " + h + " (avec son supplément), délivrée comme certificat de " + h + "."
+	case ReasonHostWCBAccountActive:
+		return "L'employeur a un compte actif auprès de la commission des accidents du travail de " + h + ", et " + h +
+			" n'accorde la réciprocité qu'aux employeurs qui n'en ont pas."
+	case ReasonEquivalencyNotAccepted:
+		return "Le certificat " + equivalencyName(e) + " a pour décision " + orNoneFR(StatusWord(x.status, French)) + ", et non accepté."
+	case ReasonEquivalencyNotYetValid:
+		return "Le certificat " + equivalencyName(e) + " est valide à partir du " + orNoneFR(date(e.ValidFrom)) + ", après le " + on + "."
+	case ReasonEquivalencyExpired:
+		return "Le certificat " + equivalencyName(e) + " était valide jusqu'au " + orNoneFR(date(e.ValidTo)) + ", avant le " + on + "."
+	case ReasonEquivalencyNotActive:
+		return "Le certificat " + equivalencyName(e) + " est " + StatusWord(x.status, French) + " le " + on + ", et non actif."
+	case ReasonHostRulesUnknown:
+		return "Aucune règle de " + h + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
+			" accepte " + e.Standard + "."
+	case ReasonHostRulesIssuerMismatch:
+		return "Les règles " + hr.ID + " de " + h + " ont été publiées par le nœud de " + string(d.f.HostRules[x.rules].Ref.Iss) +
+			" ; seul " + h + " peut publier ses règles, elles sont donc ignorées."
+	case ReasonHostRulesInvalid:
+		return "Les règles " + hr.ID + " de " + h + " ne sont pas valides (" + errText(hr.Validate()) + ") ; elles sont donc ignorées."
+	case ReasonISONotAccepted:
+		text := h + " n'accepte pas la certification ISO/CSA comme équivalente au COR"
+		if q.Sector != "" {
+			text += " pour " + q.Sector
+		}
+		return text + " en vertu de ses règles " + hr.ID + "."
+	case ReasonStandardNotAccepted:
+		rule := pickRule(hr.Equivalency, q.Sector)
+		return h + " accepte " + strings.Join(rule.Standards, ", ") + ", et non " + orNoneFR(e.Standard) + "."
+	case ReasonBodyNotDesignated:
+		return h + " exige un organisme de certification désigné et accrédité ; le certificat " + equivalencyName(e) + " nomme l'organisme " +
+			orNoneFR(e.CertificationBody) + " et l'organisme d'accréditation " + orNoneFR(e.AccreditationBody) + "."
+	case ReasonIAFMarkMissing:
+		return h + " exige la marque d'un organisme d'accréditation reconnu par l'IAF, que le certificat " + equivalencyName(e) + " ne porte pas."
+	case ReasonScopeNotAligned:
+		return h + " exige que la portée de la certification couvre toutes les activités de l'employeur ; celle du certificat " +
+			equivalencyName(e) + " ne les couvre pas."
+	case ReasonScopeExcludesHost:
+		return "Le certificat " + equivalencyName(e) + " couvre des activités dans " + joinJ(e.Provinces) + ", et non dans " + h + "."
+	}
+	return "Code " + x.code + "."
+}
+
+// useTextFR completes "pour ..." / "et non ...".
+func useTextFR(u string) string {
+	if u == UseWork {
+		return "pour exécuter des travaux"
+	}
+	return "pour soumissionner"
+}
+
+func periodFR(from, to registry.Date) string {
+	if to.IsZero() {
+		return "à partir du " + date(from)
+	}
+	return "du " + date(from) + " au " + date(to)
+}
+
+func orNoneFR(s string) string {
+	if s == "" {
+		return "aucun"
+	}
+	return s
+}

@@ -1,0 +1,383 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// This file holds the federation side of a province running its own
+// program: signing an agreement another party proposed (its terms come
+// from that party's verified feed), who signed an agreement, issuing
+// reciprocity letters (decided over the home certificate from the home
+// node's verified feed) and listing them.
+
+// partyCopy is what one party's own published copy of an agreement says.
+type partyCopy struct {
+	ref       registry.Ref
+	iat       int64
+	withdrawn *registry.Withdrawal
+}
+
+// noteCopy records copy (e, a) when it is a party's own.
+func (g *agreementGroup) noteCopy(e registry.Entry, a registry.Agreement) {
+	if !a.Terms.HasParty(e.Iss) {
+		return
+	}
+	if g.party == nil {
+		g.party = map[registry.Jurisdiction]partyCopy{}
+	}
+	g.party[e.Iss] = partyCopy{ref: e.Ref(), iat: e.Iat, withdrawn: a.Withdrawn}
+}
+
+// withdrawal returns the earliest date a party withdrew (its own copy says
+// so), and that party.
+func (g *agreementGroup) withdrawal() (registry.Date, registry.Jurisdiction) {
+	var on registry.Date
+	var by registry.Jurisdiction
+	for p, c := range g.party {
+		w := c.withdrawn
+		if w == nil || w.Party != p {
+			continue
+		}
+		if on.IsZero() || w.On.Before(on) || w.On == on && p < by {
+			on, by = w.On, p
+		}
+	}
+	return on, by
+}
+
+// viewLogs runs fn over the node's own feed and the verified replicas.
+// fn reads one snapshot (node.View).
+func (l *Lookups) viewLogs(ctx context.Context, fn func(sn node.Snapshot, srcs []source) error) error {
+	srcs := l.sources()
+	return l.fed.Node().View(ctx, func(sn node.Snapshot) error { return fn(sn, srcs) })
+}
+
+func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
+	var rc *ruleCache
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
+		var err error
+		rc, err = l.ruleSet(sn, srcs)
+		return err
+	})
+	return rc, err
+}
+
+// PartyState is one party's part in an agreement.
+type PartyState struct {
+	Party     registry.Jurisdiction `json:"party"`
+	Signed    bool                  `json:"signed" doc:"Its signature over the canonical terms verified against its pinned key."`
+	Published *registry.Ref         `json:"published,omitempty" doc:"Its own signed copy of the agreement, when this node holds it."`
+	SignedAt  time.Time             `json:"signed_at,omitzero" doc:"When its node signed the copy that carries its signature."`
+	Withdrawn *registry.Withdrawal  `json:"withdrawn,omitempty"`
+}
+
+// AgreementState says who signed an agreement and whether it counts.
+type AgreementState struct {
+	ID       string                  `json:"id"`
+	Terms    registry.AgreementTerms `json:"terms"`
+	Parties  []PartyState            `json:"parties"`
+	SignedBy []registry.Jurisdiction `json:"signed_by"`
+	Unsigned []registry.Jurisdiction `json:"unsigned_by"`
+	Counts   bool                    `json:"counts" doc:"Every party's signature verified and no party withdrew: recognition may rest on it (within its effective dates)."`
+	// WithdrawnOn is the earliest date a party withdrew.
+	WithdrawnOn registry.Date `json:"withdrawn_on,omitzero"`
+	Evidence
+}
+
+// ErrAmbiguousTerms: several different terms were published under one id.
+var errAmbiguous = errors.New("ambiguous")
+
+// agreement returns the group of agreement id (one terms text); when
+// parties published different terms under the id, the one this node's
+// jurisdiction published, else an error.
+func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreementGroup, error) {
+	var found []*agreementGroup
+	for i := range rc.agreements {
+		g := &rc.agreements[i]
+		if g.fact.Agreement.Terms.ID == id {
+			if _, ok := g.party[self]; ok {
+				return g, nil
+			}
+			found = append(found, g)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no node of the federation published agreement %q (or its copy has not synced yet): %w", id, registry.ErrNotFound)
+	case 1:
+		return found[0], nil
+	}
+	return nil, &registry.ConflictError{Reason: fmt.Sprintf("parties published %d different terms under agreement id %q: %v", len(found), id, errAmbiguous)}
+}
+
+// Agreement returns who signed agreement id.
+func (l *Lookups) Agreement(ctx context.Context, id string) (AgreementState, error) {
+	rc, err := l.ruleBook(ctx)
+	if err != nil {
+		return AgreementState{}, err
+	}
+	g, err := rc.agreement(id, l.fed.Node().Jurisdiction())
+	if err != nil {
+		return AgreementState{}, err
+	}
+	t := g.fact.Agreement.Terms
+	st := AgreementState{ID: id, Terms: t, SignedBy: g.fact.SignedBy, Unsigned: []registry.Jurisdiction{},
+		WithdrawnOn: g.fact.WithdrawnOn, Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}}
+	if st.SignedBy == nil {
+		st.SignedBy = []registry.Jurisdiction{}
+	}
+	for _, p := range t.Parties {
+		ps := PartyState{Party: p, Signed: slices.Contains(g.fact.SignedBy, p)}
+		if c, ok := g.party[p]; ok {
+			ref := c.ref
+			ps.Published, ps.Withdrawn = &ref, c.withdrawn
+			if ps.Signed {
+				ps.SignedAt = time.Unix(c.iat, 0).UTC()
+			}
+		}
+		if !ps.Signed {
+			st.Unsigned = append(st.Unsigned, p)
+		}
+		st.Parties = append(st.Parties, ps)
+	}
+	st.Counts = len(st.Unsigned) == 0 && st.WithdrawnOn.IsZero() && t.HasParty(g.fact.Ref.Iss)
+	return st, nil
+}
+
+// SignAgreement publishes this node's signed copy of agreement id, whose
+// terms another party proposed: the terms come from the verified copies of
+// the federation, carried with the other parties' verified signatures.
+func (l *Lookups) SignAgreement(ctx context.Context, p node.Principal, id string) (registry.Entry, error) {
+	rc, err := l.ruleBook(ctx)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	n := l.fed.Node()
+	g, err := rc.agreement(id, n.Jurisdiction())
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	t := g.fact.Agreement.Terms
+	if !t.HasParty(n.Jurisdiction()) {
+		return registry.Entry{}, fmt.Errorf("%s is not a party to agreement %s (parties %v): %w", n.Jurisdiction(), id, t.Parties, registry.ErrForbidden)
+	}
+	var others []registry.PartySignature
+	for _, party := range t.Parties {
+		if s, ok := g.partySig[party]; ok && party != n.Jurisdiction() {
+			others = append(others, registry.PartySignature{Party: string(party), JWS: s})
+		}
+	}
+	return n.CountersignAgreement(ctx, p, t, others, l.fed.KeySet)
+}
+
+// LetterRequest asks the host's node for a reciprocity letter.
+type LetterRequest struct {
+	EmployerBN  string
+	Certificate string
+	Host        registry.Jurisdiction
+	Kind        string
+	IssuedOn    registry.Date
+	RequestedBy string
+}
+
+// LetterRefused says the rules do not allow a letter, with the reasons a
+// recognition answer would give (their codes are equivalence's).
+type LetterRefused struct {
+	Reasons []equivalence.Reason
+}
+
+func (e *LetterRefused) Error() string {
+	codes := make([]string, 0, len(e.Reasons))
+	for _, r := range e.Reasons {
+		codes = append(codes, r.Code)
+	}
+	return "the rules do not allow this letter: " + strings.Join(codes, ", ")
+}
+
+func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
+
+// IssueLetter decides and stores a host's reciprocity letter. The home
+// certificate (by id) comes from its jurisdiction's verified feed; the
+// letter is allowed when the certificate is recognized in the host under an
+// agreement on the issue date, for the letter's use, and it expires on the
+// day that recognition ends: the earlier of the certificate's expiry and
+// the host's cap counted from the issue date (and the agreement's end).
+func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
+	n := l.fed.Node()
+	if r.IssuedOn.IsZero() {
+		r.IssuedOn = n.Today()
+	}
+	if err := registry.CheckBN("body.employer_bn", r.EmployerBN); err != nil {
+		return registry.Entry{}, err
+	}
+	if !slices.Contains(registry.LetterKinds, r.Kind) {
+		return registry.Entry{}, registry.Invalid("body.kind", "one of bid, temporary, equivalency")
+	}
+	if r.Host != n.Jurisdiction() {
+		return registry.Entry{}, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", n.Jurisdiction(), r.Host, r.Host)
+	}
+	var (
+		facts equivalence.Facts
+		cert  *equivalence.CertificateFact
+		rc    *ruleCache
+	)
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
+		var err error
+		if rc, err = l.ruleSet(sn, srcs); err != nil {
+			return err
+		}
+		for _, s := range srcs {
+			var all equivalence.Facts
+			if err := collect(l.logOf(sn, s), s.iss, r.EmployerBN, &all, map[registry.Ref]string{}); err != nil {
+				return err
+			}
+			facts.Employers = append(facts.Employers, all.Employers...)
+			for i := range all.Certificates {
+				if all.Certificates[i].Certificate.ID == r.Certificate {
+					c := all.Certificates[i]
+					cert = &c
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	if cert == nil {
+		return registry.Entry{}, registry.Invalid("body.certificate", "no certificate %q of employer %s in any member's verified records", r.Certificate, r.EmployerBN)
+	}
+	if cert.Certificate.Jurisdiction == r.Host {
+		return registry.Entry{}, registry.Invalid("body.certificate", "%s is %s's own certificate: it needs no letter there", r.Certificate, r.Host)
+	}
+	facts.Certificates = []equivalence.CertificateFact{*cert}
+	facts.HostRules = rc.hostRules
+	for i := range rc.agreements {
+		facts.Agreements = append(facts.Agreements, rc.agreements[i].fact)
+	}
+	use := registry.LetterUse(r.Kind)
+	d := equivalence.Decide(equivalence.Question{BN: r.EmployerBN, Host: r.Host, On: r.IssuedOn, Use: use}, facts)
+	if d.Outcome == equivalence.NotRecognized || d.Basis != equivalence.BasisAgreement {
+		return registry.Entry{}, &LetterRefused{Reasons: d.Reasons}
+	}
+	var agreement string
+	var voids bool
+	for _, ref := range d.Evidence {
+		if ref.Kind != registry.KindAgreement || agreement != "" {
+			continue
+		}
+		for _, g := range rc.agreements {
+			if g.fact.Ref == ref {
+				agreement = g.fact.Agreement.Terms.ID
+				if ht, ok := g.fact.Agreement.Terms.Host(r.Host); ok {
+					voids = slices.Contains(ht.Conditions, registry.CondVoidOnceWorkStarts)
+				}
+			}
+		}
+	}
+	lt := registry.Letter{
+		ID: registry.LetterID(r.Host, r.Certificate, r.IssuedOn), EmployerBN: r.EmployerBN, Certificate: r.Certificate,
+		Home: cert.Certificate.Jurisdiction, Host: r.Host, Kind: r.Kind, IssuedOn: r.IssuedOn, ExpiresOn: d.ValidUntil,
+		Agreement: agreement, RequestedBy: r.RequestedBy, InvalidatedBy: []string{registry.TriggerHomeInactive},
+	}
+	if voids {
+		lt.InvalidatedBy = append(lt.InvalidatedBy, registry.TriggerWorkStarted)
+	}
+	return n.IssueLetter(ctx, p, lt)
+}
+
+// Letter states on a date.
+const (
+	LetterActive        = "active"
+	LetterNotYetValid   = "not_yet_valid"
+	LetterExpired       = "expired"
+	LetterVoid          = "void_work_started"
+	LetterHomeNotActive = "home_certificate_not_active"
+)
+
+// LetterView is a letter with what it is on a date.
+type LetterView struct {
+	Evidence
+	Letter  registry.Letter `json:"letter"`
+	AsOf    registry.Date   `json:"as_of"`
+	StateOn string          `json:"state_as_of" enum:"active,not_yet_valid,expired,void_work_started,home_certificate_not_active" doc:"What the letter is on as_of: it stops counting when its home certificate stops being active, and where the host's terms say so, once work starts."`
+}
+
+// Letters lists the letters of employer bn from every member (the hosts'
+// nodes issue them), with their state on asOf (zero: today in each host's
+// zone).
+func (l *Lookups) Letters(ctx context.Context, bn string, asOf registry.Date) ([]LetterView, error) {
+	if err := registry.CheckBN("query.bn", bn); err != nil {
+		return nil, err
+	}
+	now := l.fed.Node().Now()
+	out := []LetterView{}
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
+		var f equivalence.Facts
+		for _, s := range srcs {
+			if err := collect(l.logOf(sn, s), s.iss, bn, &f, map[registry.Ref]string{}); err != nil {
+				return err
+			}
+		}
+		for _, s := range srcs {
+			lg := l.logOf(sn, s)
+			refs, err := lg.Lookup("bn", bn, false, node.MaxLimit)
+			if err != nil {
+				return err
+			}
+			for _, r := range refs {
+				if r.Kind != registry.KindLetter {
+					continue
+				}
+				e, err := lg.Latest(r.Kind, r.ID)
+				if err != nil {
+					return err
+				}
+				var lt registry.Letter
+				if err := json.Unmarshal(e.Record, &lt); err != nil {
+					return err
+				}
+				if lt.Host != s.iss {
+					continue
+				}
+				on := asOf
+				if on.IsZero() {
+					on = node.TodayIn(lt.Host, now)
+				}
+				out = append(out, LetterView{Evidence: Evidence{Ref: e.Ref(), JWS: e.JWS}, Letter: lt, AsOf: on, StateOn: letterState(lt, f.Certificates, on)})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func letterState(lt registry.Letter, certs []equivalence.CertificateFact, on registry.Date) string {
+	switch {
+	case on.Before(lt.IssuedOn):
+		return LetterNotYetValid
+	case on.After(lt.ExpiresOn):
+		return LetterExpired
+	case slices.Contains(lt.InvalidatedBy, registry.TriggerWorkStarted) && !lt.WorkStartedOn.IsZero() && !on.Before(lt.WorkStartedOn):
+		return LetterVoid
+	}
+	for i := range certs {
+		c := &certs[i].Certificate
+		if c.ID == lt.Certificate && c.Jurisdiction == lt.Home && certs[i].Ref.Iss == c.Jurisdiction {
+			if c.StatusOn(on) == registry.StatusActive {
+				return LetterActive
+			}
+		}
+	}
+	return LetterHomeNotActive
+}

@@ -1,0 +1,133 @@
+package openapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/sheet"
+)
+
+// ImportProblemsError is the 422 answer to an import file with problems:
+// an RFC 9457 problem whose errors name each row and column
+// ("rows[3].employer_bn", row 1 being the first data row), with the whole
+// report in its "report" member. Nothing was written.
+type ImportProblemsError struct {
+	huma.ErrorModel
+	Report node.ImportReport `json:"report"`
+}
+
+func importProblems(rep node.ImportReport) error {
+	e := &ImportProblemsError{Report: rep}
+	e.Status, e.Title = http.StatusUnprocessableEntity, "Invalid import file"
+	e.Detail = fmt.Sprintf("%d problems in %d rows; nothing was written", len(rep.Problems), rep.Rows)
+	for _, p := range rep.Problems {
+		loc := fmt.Sprintf("rows[%d].%s", p.Row, p.Column)
+		if p.Row == 0 {
+			loc = "header." + p.Column
+		}
+		e.Errors = append(e.Errors, &huma.ErrorDetail{Message: p.Message, Location: loc, Value: p.Value})
+	}
+	return e
+}
+
+func (s *server) registerImports(api huma.API) {
+	o := bulkOp(s.writeOp("import", http.MethodPost, "/v1/imports",
+		"Import a CSV or XLSX list of employers and certificates (idempotent; every problem reported by row and column)", http.StatusOK, "certificates"))
+	o.Description = "The body is the file itself (text/csv, or an XLSX workbook whose first sheet is read). " +
+		"Columns are listed at GET /v1/imports/columns. If any row has a problem, nothing is written and the answer is a 422 " +
+		"problem naming every row and column, with the report. Importing the same rows again writes nothing; a changed row " +
+		"writes a new version."
+	huma.Register(api, o, func(ctx context.Context, in *struct {
+		DryRun      bool   `query:"dry_run" doc:"Check and count, write nothing."`
+		FirstRow    int    `query:"first_row" minimum:"1" default:"1" doc:"The number of the body's first data row in the whole file, when a client sends a file in parts."`
+		Format      string `query:"format" enum:"csv,xlsx" doc:"Default: from Content-Type, else from the body."`
+		ContentType string `header:"Content-Type"`
+		RawBody     []byte `contentType:"text/csv"`
+	}) (*bodyOut[node.ImportReport], error) {
+		format := in.Format
+		if format == "" {
+			format = sheet.FormatOf(in.ContentType, in.RawBody)
+		}
+		t, err := sheet.Read(in.RawBody, format)
+		if err != nil {
+			if errors.Is(err, sheet.ErrFormat) {
+				return nil, fieldProblem("body", "%v", err)
+			}
+			return nil, s.problem(ctx, err)
+		}
+		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
+		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if len(rep.Problems) > 0 {
+			return nil, importProblems(rep)
+		}
+		return &bodyOut[node.ImportReport]{rep}, nil
+	})
+	huma.Register(api, op("import-columns", http.MethodGet, "/v1/imports/columns", "The columns an import file may have", "certificates"),
+		func(ctx context.Context, _ *struct{}) (*bodyOut[ImportColumnsOut], error) {
+			return &bodyOut[ImportColumnsOut]{ImportColumnsOut{Columns: node.ImportColumns, Jurisdiction: s.node.Jurisdiction()}}, nil
+		})
+}
+
+// ImportColumnsOut lists the import columns.
+type ImportColumnsOut struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Columns      []node.ImportColumn   `json:"columns"`
+}
+
+// PostImport sends one part of an import file (CSV) to a node's
+// POST /v1/imports, as `corfed import --url` does, and returns the node's
+// report: with problems when the node refused the part (422), an error for
+// any other failure. A dropped connection is retried (the import is
+// idempotent).
+func PostImport(ctx context.Context, client *http.Client, base, token string, csvBody []byte, firstRow int, dry bool) (node.ImportReport, error) {
+	url := fmt.Sprintf("%s/v1/imports?first_row=%d&dry_run=%t", base, firstRow, dry)
+	var rep node.ImportReport
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(csvBody))
+		if err != nil {
+			return rep, err
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			if attempt < 3 && ctx.Err() == nil {
+				time.Sleep(time.Duration(attempt+1) * time.Second)
+				continue
+			}
+			return rep, err
+		}
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return rep, err
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return rep, json.Unmarshal(b, &rep)
+		case http.StatusUnprocessableEntity:
+			var p struct {
+				Report *node.ImportReport `json:"report"`
+			}
+			if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
+				return *p.Report, nil
+			}
+		}
+		var p struct{ Title, Detail string }
+		_ = json.Unmarshal(b, &p)
+		return rep, fmt.Errorf("%s: %d %s: %s", url, resp.StatusCode, p.Title, p.Detail)
+	}
+}

@@ -1,0 +1,34 @@
+package boltstore
+
+import (
+	"context"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Store returns db as a registry.Store, the contract a node runs over.
+func (db *DB) Store() registry.Store { return store{db} }
+
+type store struct{ db *DB }
+
+type readTx struct{ tx *Tx }
+
+func (t readTx) Log(name string) registry.Log { return t.tx.Log(name) }
+
+type writeTx struct{ tx *Tx }
+
+func (t writeTx) Log(name string) registry.LogWriter { return t.tx.Log(name) }
+
+func (s store) View(ctx context.Context, fn func(registry.StoreTx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(readTx{tx}) })
+}
+
+func (s store) Update(ctx context.Context, fn func(registry.StoreWriteTx) error) error {
+	return s.db.Update(ctx, func(tx *Tx) error { return fn(writeTx{tx}) })
+}
+
+func (s store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) error) error {
+	return s.db.UpdateAlone(ctx, func(tx *Tx) error { return fn(writeTx{tx}) })
+}
+
+func (s store) Close() error { return s.db.Close() }

@@ -1,0 +1,732 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/sheet"
+)
+
+// Bulk import: a certifying partner's list of employers and certificates,
+// one certificate per row (see ImportColumns). Import checks every row
+// first, against the file and the store, and writes nothing if any row has
+// a problem: the report names every problem by row and column at once.
+// Then it writes through the node's write pipeline (signed, group
+// committed) and is idempotent: a row whose employer and certificate are
+// already stored as the row gives them writes nothing, a changed row
+// writes a new version. An import cut short is resumed by running it
+// again: what was committed is unchanged, the rest is written.
+//
+// What a row can change: the employer's legal name, operating name and
+// WCB accounts (the row's account is added, or its industry codes set);
+// the certificate's WCB accounts, industry scope and sector (when the file
+// has those columns). Its employer, program, issue date, term and expiry
+// are fixed once issued (a different value is a problem: issue a new
+// certificate), and an import never changes a status (PATCH does).
+
+// ImportColumn describes a column of an import file.
+type ImportColumn struct {
+	Name     string   `json:"name"`
+	Required bool     `json:"required"`
+	Aliases  []string `json:"aliases,omitempty" doc:"Other headers read as this column (IAF CertSearch bulk-upload names among them)."`
+	Doc      string   `json:"doc"`
+}
+
+// ImportColumns lists the columns an import file may have (header row, any
+// order; headers compare case-insensitively, with spaces and dashes read
+// as underscores). Other columns are ignored and listed in the report.
+var ImportColumns = []ImportColumn{
+	{"employer_bn", true, []string{"bn", "business_number", "certified_entity_unique_id"}, "The employer's BN9 (nine digits, Luhn check digit)."},
+	{"legal_name", true, []string{"employer_name", "certified_entity_name"}, "The employer's legal name."},
+	{"operating_name", false, []string{"trade_name", "certified_entity_trading_name"}, "An operating (trade) name of the employer."},
+	{"cp", true, []string{"issuer", "certifying_partner", "certification_body"}, "The issuing certifying partner's id (e.g. ACSA), registered and active on this node."},
+	{"number", true, []string{"certificate_number", "certificate_no"}, "The certificate number as the CP writes it."},
+	{"program", true, []string{"certification_program"}, "COR or SECOR."},
+	{"issued_on", true, []string{"issue_date", "certification_date", "original_certification_date"}, "The issue date, YYYY-MM-DD (an XLSX date cell is read as a date)."},
+	{"term_months", false, []string{"term"}, "36 (default), or 12 with 3 to 11 months of documentation."},
+	{"expires_on", false, []string{"expiry_date", "expiration_date"}, "Optional: must agree with issued_on and the term."},
+	{"documentation_months", false, nil, "Months of documentation (3 to 11 for a 12-month term)."},
+	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters."},
+	{"wcb_account", false, []string{"wcb_account_number", "wcb"}, "The employer's WCB account(s) in this jurisdiction, separated by ';'."},
+	{"industry_code", false, []string{"industry_codes", "naics"}, "Industry code(s) of the certificate's scope and the WCB account, separated by ';'."},
+	{"status", false, []string{"certification_status"}, "For a new certificate: active (default) or pending (IAF draft). Ignored for one already stored."},
+	{"jurisdiction", false, []string{"country_subdivision"}, "Optional: must be this node's jurisdiction."},
+}
+
+// ImportRow is one row of an import file, parsed.
+type ImportRow struct {
+	Row           int // 1 = the first data row of the file
+	EmployerBN    string
+	LegalName     string
+	OperatingName string
+	CP            string
+	Number        string
+	Program       string
+	IssuedOn      registry.Date
+	TermMonths    int
+	ExpiresOn     registry.Date
+	DocMonths     int
+	Sector        string
+	WCBAccounts   []string
+	IndustryCodes []string
+	Status        string
+	Jurisdiction  registry.Jurisdiction // "" when the file does not say
+	// Has says which optional columns the file has: a column the file
+	// lacks leaves the stored value alone.
+	Has map[string]bool
+}
+
+// ImportProblem is one problem of an import file.
+type ImportProblem struct {
+	Row     int    `json:"row" doc:"1 = the first data row; 0 = the header."`
+	Column  string `json:"column"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportCounts counts what an import did (or, dry, would do) to one kind.
+type ImportCounts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated" doc:"A new version of a stored record."`
+	Unchanged int `json:"unchanged"`
+}
+
+// ImportReport is an import's outcome. With problems nothing was written.
+type ImportReport struct {
+	Rows           int             `json:"rows"`
+	DryRun         bool            `json:"dry_run"`
+	Employers      ImportCounts    `json:"employers"`
+	Certificates   ImportCounts    `json:"certificates"`
+	Problems       []ImportProblem `json:"problems"`
+	IgnoredColumns []string        `json:"ignored_columns,omitempty"`
+}
+
+// columnOf maps every accepted header to its column.
+var columnOf = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range ImportColumns {
+		m[c.Name] = c.Name
+		for _, a := range c.Aliases {
+			m[a] = c.Name
+		}
+	}
+	return m
+}()
+
+func normHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+	return strings.NewReplacer(" ", "_", "-", "_", ".", "").Replace(h)
+}
+
+// ParseImport maps a table's columns and parses every row. firstRow is
+// the number of the table's first data row in the whole file (1 unless
+// the file is sent in parts). Problems name every bad cell; rows with a
+// problem are still returned (their bad cells zero).
+func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []ImportProblem, ignored []string) {
+	idx := map[string]int{}
+	for i, h := range t.Header {
+		c, ok := columnOf[normHeader(h)]
+		switch {
+		case !ok:
+			ignored = append(ignored, h)
+		case idx[c] != 0:
+			problems = append(problems, ImportProblem{Row: 0, Column: c, Value: h, Message: fmt.Sprintf("column %s appears twice (as %q and %q)", c, t.Header[idx[c]-1], h)})
+		default:
+			idx[c] = i + 1
+		}
+	}
+	has := map[string]bool{}
+	for _, c := range ImportColumns {
+		has[c.Name] = idx[c.Name] != 0
+		if c.Required && !has[c.Name] {
+			problems = append(problems, ImportProblem{Row: 0, Column: c.Name, Message: "required column missing" + aliasNote(c)})
+		}
+	}
+	for i, cells := range t.Rows {
+		r, ps := parseRow(cells, idx, firstRow+i)
+		r.Has = has
+		rows = append(rows, r)
+		problems = append(problems, ps...)
+	}
+	problems = append(problems, CrossCheck(rows, nil)...)
+	slices.SortStableFunc(problems, func(a, b ImportProblem) int { return a.Row - b.Row })
+	return rows, problems, ignored
+}
+
+// CrossCheck finds the problems between rows of one file: a certificate
+// given twice, an employer given two legal names. seen carries what
+// earlier parts of the file gave (nil: rows are the whole file); it is
+// updated.
+func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
+	if seen == nil {
+		seen = &ImportSeen{}
+	}
+	if seen.Certs == nil {
+		seen.Certs, seen.Employers = map[string]int{}, map[string]ImportSeenName{}
+	}
+	var ps []ImportProblem
+	for _, r := range rows {
+		if r.EmployerBN != "" && r.LegalName != "" {
+			if first, ok := seen.Employers[r.EmployerBN]; ok && first.Name != r.LegalName {
+				ps = append(ps, ImportProblem{Row: r.Row, Column: "legal_name", Value: r.LegalName,
+					Message: fmt.Sprintf("row %d names employer %s %q", first.Row, r.EmployerBN, first.Name)})
+			} else if !ok {
+				seen.Employers[r.EmployerBN] = ImportSeenName{Row: r.Row, Name: r.LegalName}
+			}
+		}
+		if r.CP == "" || r.Number == "" {
+			continue
+		}
+		id := registry.CertificateID(r.CP, r.Number)
+		if first, ok := seen.Certs[id]; ok {
+			ps = append(ps, ImportProblem{Row: r.Row, Column: "number", Value: r.Number,
+				Message: fmt.Sprintf("certificate %s is also on row %d", id, first)})
+			continue
+		}
+		seen.Certs[id] = r.Row
+	}
+	return ps
+}
+
+// ImportSeen is what CrossCheck remembers of a file's earlier rows.
+type ImportSeen struct {
+	Certs     map[string]int // certificate id -> row
+	Employers map[string]ImportSeenName
+}
+
+// ImportSeenName is the first row naming an employer.
+type ImportSeenName struct {
+	Row  int
+	Name string
+}
+
+func aliasNote(c ImportColumn) string {
+	if len(c.Aliases) == 0 {
+		return ""
+	}
+	return " (or one of " + strings.Join(c.Aliases, ", ") + ")"
+}
+
+func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportProblem) {
+	r := ImportRow{Row: n}
+	var ps []ImportProblem
+	get := func(c string) string {
+		if i := idx[c]; i != 0 && i <= len(cells) {
+			return cells[i-1]
+		}
+		return ""
+	}
+	bad := func(col, val, format string, args ...any) {
+		ps = append(ps, ImportProblem{Row: n, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
+	}
+	required := func(col string) (string, bool) {
+		v := get(col)
+		if v == "" && idx[col] != 0 {
+			bad(col, "", "required")
+		}
+		return v, v != ""
+	}
+	if v, ok := required("employer_bn"); ok {
+		v = strings.ReplaceAll(strings.ReplaceAll(v, " ", ""), "-", "")
+		if len(v) > 9 && len(v) == 15 {
+			v = v[:9] // a BN15 program account names its BN9
+		}
+		if err := registry.CheckBN("employer_bn", v); err != nil {
+			bad("employer_bn", get("employer_bn"), "%s", reasonOf(err))
+		} else {
+			r.EmployerBN = v
+		}
+	}
+	if v, ok := required("legal_name"); ok {
+		if registry.FoldName(v) == "" || len(v) > registry.MaxNameLen {
+			bad("legal_name", v, "a name has letters or digits and at most %d bytes", registry.MaxNameLen)
+		} else {
+			r.LegalName = v
+		}
+	}
+	if v := get("operating_name"); v != "" {
+		if registry.FoldName(v) == "" || len(v) > registry.MaxNameLen {
+			bad("operating_name", v, "a name has letters or digits and at most %d bytes", registry.MaxNameLen)
+		} else {
+			r.OperatingName = v
+		}
+	}
+	if v, ok := required("cp"); ok {
+		v = strings.ToUpper(v)
+		if !registry.ValidCode(v) {
+			bad("cp", get("cp"), "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+		} else {
+			r.CP = v
+		}
+	}
+	if v, ok := required("number"); ok {
+		if !registry.ValidNumber(v) {
+			bad("number", v, "a certificate number is 1 to 32 letters, digits, '.', '_' or '-'")
+		} else {
+			r.Number = v
+		}
+	}
+	if v, ok := required("program"); ok {
+		switch p := strings.ToUpper(v); p {
+		case registry.ProgramCOR, registry.ProgramSECOR:
+			r.Program = p
+		default:
+			bad("program", v, "one of COR, SECOR")
+		}
+	}
+	date := func(col string) registry.Date {
+		v := get(col)
+		if v == "" {
+			return registry.Date{}
+		}
+		d, err := registry.ParseDate(v)
+		if err != nil {
+			bad(col, v, "a date is YYYY-MM-DD: %v", err)
+		}
+		return d
+	}
+	if _, ok := required("issued_on"); ok {
+		r.IssuedOn = date("issued_on")
+	}
+	r.ExpiresOn = date("expires_on")
+	num := func(col string, lo, hi int) int {
+		v := get(col)
+		if v == "" {
+			return 0
+		}
+		k, err := strconv.Atoi(v)
+		if err != nil || k < lo || k > hi {
+			bad(col, v, "a whole number from %d to %d", lo, hi)
+			return 0
+		}
+		return k
+	}
+	r.TermMonths = num("term_months", 1, 36)
+	r.DocMonths = num("documentation_months", 1, 120)
+	if v := get("sector"); len(v) > 64 {
+		bad("sector", v, "at most 64 characters")
+	} else {
+		r.Sector = v
+	}
+	for _, a := range list(get("wcb_account")) {
+		if !registry.ValidWCBNumber(a) {
+			bad("wcb_account", a, "a WCB account number has 3 to 20 letters, digits or dashes")
+			continue
+		}
+		r.WCBAccounts = append(r.WCBAccounts, a)
+	}
+	for _, c := range list(get("industry_code")) {
+		if err := registry.CheckIndustryCode("industry_code", c); err != nil {
+			bad("industry_code", c, "%s", reasonOf(err))
+			continue
+		}
+		r.IndustryCodes = append(r.IndustryCodes, c)
+	}
+	switch v := strings.ToLower(get("status")); v {
+	case "", registry.StatusActive:
+		r.Status = registry.StatusActive
+	case registry.StatusPending, "draft":
+		r.Status = registry.StatusPending
+	default:
+		r.Status = v
+	}
+	if v := get("jurisdiction"); v != "" {
+		if j, err := registry.ParseJurisdiction(strings.ToUpper(v)); err != nil {
+			bad("jurisdiction", v, "%v", err)
+		} else {
+			r.Jurisdiction = j
+		}
+	}
+	return r, ps
+}
+
+// list splits a cell holding several values.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '|' }) {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func reasonOf(err error) string {
+	var ve *registry.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Reason
+	}
+	return err.Error()
+}
+
+// errUnchanged is what an import mutation returns when the stored record
+// already says what the row says: the write takes no seq.
+var errUnchanged = errors.New("unchanged")
+
+// ImportOptions tunes an import.
+type ImportOptions struct {
+	DryRun bool
+	// Progress, if set, is called after each committed part with the rows
+	// done and the total.
+	Progress func(done, total int)
+	// IgnoredColumns (from ParseImport) go into the report.
+	IgnoredColumns []string
+}
+
+// Import checks rows (from ParseImport, with its problems) and, if none
+// has a problem and o.DryRun is false, writes them. The caller needs the
+// employers:write and certificates:write scopes; a CP writes only its own
+// certificates (any other row is a problem).
+func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
+	rep, err := n.importRows(ctx, p, rows, problems, o)
+	rep.IgnoredColumns = o.IgnoredColumns
+	return rep, err
+}
+
+func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
+	if err := p.require(ScopeEmployers); err != nil {
+		return ImportReport{}, err
+	}
+	if err := p.require(ScopeCertificates); err != nil {
+		return ImportReport{}, err
+	}
+	rep := ImportReport{Rows: len(rows), DryRun: o.DryRun, Problems: slices.Clone(problems)}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		rep.Problems = append(rep.Problems, n.checkImport(tx.Log(SelfLog), p, rows, &rep)...)
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	if rep.Problems == nil {
+		rep.Problems = []ImportProblem{}
+	}
+	slices.SortStableFunc(rep.Problems, func(a, b ImportProblem) int { return a.Row - b.Row })
+	if len(rep.Problems) > 0 || o.DryRun {
+		return rep, nil
+	}
+	rep.Employers, rep.Certificates = ImportCounts{}, ImportCounts{}
+	// Every write is queued at once, in row order (a row's employer before
+	// its certificate): the pipeline then always has the next batch to
+	// stage while one syncs. Results are read back in order.
+	ws := make([]*write, 0, 2*len(rows))
+	for _, r := range rows {
+		ws = append(ws, n.newWrite(registry.KindEmployer, r.EmployerBN, n.importEmployer(r)))
+		ws = append(ws, n.newWrite(registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(r)))
+	}
+	n.enqueue(ws)
+	for i, w := range ws {
+		<-w.done
+		c := &rep.Employers
+		if w.kind == registry.KindCertificate {
+			c = &rep.Certificates
+		}
+		switch {
+		case errors.Is(w.err, errUnchanged):
+			c.Unchanged++
+		case w.err != nil:
+			// Changed under the import since the check (another writer):
+			// report it; what committed stays, and a rerun resumes.
+			ip := ImportProblem{Column: columnOfField(w.err), Message: reasonOf(w.err)}
+			errors.As(w.err, &ip)
+			ip.Row = rows[i/2].Row
+			rep.Problems = append(rep.Problems, ip)
+		case w.out.Ver == 1:
+			c.Created++
+		default:
+			c.Updated++
+		}
+		if done := i/2 + 1; o.Progress != nil && i%2 == 1 && (done%progressEvery == 0 || done == len(rows)) {
+			o.Progress(done, len(rows))
+		}
+	}
+	return rep, nil
+}
+
+// progressEvery is how often (in rows) Import reports progress.
+const progressEvery = 250
+
+// newWrite is a write for commitAll (signed by the active key).
+func (n *Node) newWrite(kind registry.Kind, id string, m mutation) *write {
+	return &write{kind: kind, id: id, signer: n.ActiveKey(), m: m, iat: n.cfg.Now().Unix(), done: make(chan struct{})}
+}
+
+// enqueue queues ws together, in order, so that the pipeline batches them.
+// The writes are not cancelled: wait for each one's done.
+func (n *Node) enqueue(ws []*write) {
+	c := &n.committer
+	c.mu.Lock()
+	c.queue = append(c.queue, ws...)
+	if !c.running {
+		c.running = true
+		go n.drain()
+	}
+	c.mu.Unlock()
+}
+
+// checkImport checks every row against the file's other rows and the
+// store, and counts what the import would do (into rep).
+func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, rep *ImportReport) []ImportProblem {
+	var ps []ImportProblem
+	bad := func(r ImportRow, col, val, format string, args ...any) {
+		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
+	}
+	cps := map[string]string{}             // CP id -> "" if active, else why not
+	emps := map[string]registry.Employer{} // as the file so far leaves them
+	for _, r := range rows {
+		if r.Jurisdiction != "" && r.Jurisdiction != n.cfg.Jurisdiction {
+			bad(r, "jurisdiction", string(r.Jurisdiction), "this node registers %s's certificates only", n.cfg.Jurisdiction)
+		}
+		if r.CP != "" {
+			why, ok := cps[r.CP]
+			if !ok {
+				why = cpProblem(l, r.CP, n.cfg.Jurisdiction)
+				cps[r.CP] = why
+			}
+			if why != "" {
+				bad(r, "cp", r.CP, "%s", why)
+			} else if p.Role == RoleCP && r.CP != p.CP {
+				bad(r, "cp", r.CP, "a token of CP %s imports only CP %s's certificates", p.CP, p.CP)
+			}
+		}
+		if r.CP == "" || r.Number == "" || r.EmployerBN == "" || r.LegalName == "" || r.Program == "" || r.IssuedOn.IsZero() {
+			continue // already a problem
+		}
+		id := registry.CertificateID(r.CP, r.Number)
+		// The employer as the file leaves it.
+		prevEmp, havePrev := emps[r.EmployerBN]
+		var prevE *registry.Employer
+		if havePrev {
+			prevE = &prevEmp
+		} else if e, err := l.Latest(registry.KindEmployer, r.EmployerBN); err == nil {
+			if v, err := decode[registry.Employer](e); err == nil {
+				prevE = &v
+			}
+		}
+		emp, changed := mergeEmployer(prevE, r, n.cfg.Jurisdiction)
+		if err := emp.Validate(); err != nil {
+			bad(r, columnOfField(err), "", "%s", reasonOf(err))
+			continue
+		}
+		// Counted per row, as the writes will be: a second row of the
+		// same employer updates it or leaves it unchanged.
+		switch {
+		case prevE == nil:
+			rep.Employers.Created++
+		case changed:
+			rep.Employers.Updated++
+		default:
+			rep.Employers.Unchanged++
+		}
+		emps[r.EmployerBN] = emp
+		var prevC *registry.Certificate
+		if e, err := l.Latest(registry.KindCertificate, id); err == nil {
+			if v, err := decode[registry.Certificate](e); err == nil {
+				prevC = &v
+			}
+		}
+		_, changed, err := n.planCertificate(prevC, r)
+		if err != nil {
+			var ip ImportProblem
+			if errors.As(err, &ip) {
+				ip.Row = r.Row
+				ps = append(ps, ip)
+			} else {
+				bad(r, columnOfField(err), "", "%s", reasonOf(err))
+			}
+			continue
+		}
+		switch {
+		case prevC == nil:
+			rep.Certificates.Created++
+		case changed:
+			rep.Certificates.Updated++
+		default:
+			rep.Certificates.Unchanged++
+		}
+	}
+	return ps
+}
+
+// Error makes a problem an error, for the mutations that find one.
+func (p ImportProblem) Error() string { return p.Column + ": " + p.Message }
+
+func cpProblem(l registry.Log, id string, j registry.Jurisdiction) string {
+	e, err := l.Latest(registry.KindCP, id)
+	if err != nil {
+		return fmt.Sprintf("%s is not a certifying partner of %s", id, j)
+	}
+	cp, err := decode[registry.CertifyingPartner](e)
+	if err != nil {
+		return err.Error()
+	}
+	if cp.Status != registry.CPActive {
+		return fmt.Sprintf("certifying partner %s is %s, not active", id, cp.Status)
+	}
+	return ""
+}
+
+// columnOfField maps a validation error's field to an import column.
+func columnOfField(err error) string {
+	var ve *registry.ValidationError
+	if !errors.As(err, &ve) {
+		return ""
+	}
+	f := strings.TrimPrefix(ve.Field, "body.")
+	if i := strings.IndexAny(f, ".["); i >= 0 {
+		f = f[:i]
+	}
+	switch f {
+	case "issuer":
+		return "cp"
+	case "wcb_accounts":
+		return "wcb_account"
+	case "industry_scope", "industry_codes":
+		return "industry_code"
+	case "bn":
+		return "employer_bn"
+	case "operating_names":
+		return "operating_name"
+	}
+	return f
+}
+
+// mergeEmployer returns the employer as row r leaves prev (nil: none yet),
+// and whether that differs from prev.
+func mergeEmployer(prev *registry.Employer, r ImportRow, j registry.Jurisdiction) (registry.Employer, bool) {
+	var e registry.Employer
+	if prev != nil {
+		e = *prev
+		e.OperatingNames = slices.Clone(e.OperatingNames)
+		e.WCBAccounts = slices.Clone(e.WCBAccounts)
+	}
+	e.BN, e.LegalName = r.EmployerBN, r.LegalName
+	if r.OperatingName != "" && !slices.Contains(e.OperatingNames, r.OperatingName) {
+		e.OperatingNames = append(e.OperatingNames, r.OperatingName)
+	}
+	for _, a := range r.WCBAccounts {
+		i := slices.IndexFunc(e.WCBAccounts, func(w registry.WCBAccount) bool {
+			return w.Jurisdiction == j && registry.FoldWCB(w.Number) == registry.FoldWCB(a)
+		})
+		switch {
+		case i < 0:
+			e.WCBAccounts = append(e.WCBAccounts, registry.WCBAccount{Jurisdiction: j, Number: a, IndustryCodes: slices.Clone(r.IndustryCodes)})
+		case len(r.IndustryCodes) > 0 && !slices.Equal(e.WCBAccounts[i].IndustryCodes, r.IndustryCodes):
+			w := e.WCBAccounts[i]
+			w.IndustryCodes = slices.Clone(r.IndustryCodes)
+			e.WCBAccounts[i] = w
+		}
+	}
+	if prev == nil {
+		return e, true
+	}
+	a, errA := registry.Canonical(*prev)
+	b, errB := registry.Canonical(e)
+	return e, errA != nil || errB != nil || !bytes.Equal(a, b)
+}
+
+// planCertificate returns the certificate as row r leaves prev (nil: a
+// new one), and whether it changed. A row that contradicts what cannot
+// change is an *ImportProblem.
+func (n *Node) planCertificate(prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
+	if prev == nil {
+		switch r.Status {
+		case registry.StatusActive, registry.StatusPending:
+		default:
+			return registry.Certificate{}, false, ImportProblem{Column: "status", Value: r.Status,
+				Message: "a new certificate is active or pending (IAF: active or draft); change a status with PATCH /v1/certificates/{id}"}
+		}
+		c, err := n.newCertificate(NewCertificate{Issuer: r.CP, Number: r.Number, Program: r.Program, EmployerBN: r.EmployerBN,
+			WCBAccounts: r.WCBAccounts, IndustryScope: r.IndustryCodes, Sector: r.Sector, IssuedOn: r.IssuedOn,
+			TermMonths: r.TermMonths, DocMonths: r.DocMonths, ExpiresOn: r.ExpiresOn, Status: r.Status,
+			Reason: "imported"})
+		return c, true, err
+	}
+	c := *prev
+	fixed := func(col, have, want string) error {
+		return ImportProblem{Column: col, Value: want, Message: fmt.Sprintf("certificate %s is stored with %s %s; it cannot change (issue a new certificate)", c.ID, col, have)}
+	}
+	switch {
+	case c.EmployerBN != r.EmployerBN:
+		return c, false, fixed("employer_bn", c.EmployerBN, r.EmployerBN)
+	case c.Program != r.Program:
+		return c, false, fixed("program", c.Program, r.Program)
+	case c.IssuedOn != r.IssuedOn:
+		return c, false, fixed("issued_on", c.IssuedOn.String(), r.IssuedOn.String())
+	case r.TermMonths != 0 && c.TermMonths != r.TermMonths:
+		return c, false, fixed("term_months", strconv.Itoa(c.TermMonths), strconv.Itoa(r.TermMonths))
+	case !r.ExpiresOn.IsZero() && c.ExpiresOn != r.ExpiresOn:
+		return c, false, fixed("expires_on", c.ExpiresOn.String(), r.ExpiresOn.String())
+	}
+	changed := false
+	if r.Has["wcb_account"] && !slices.Equal(c.WCBAccounts, r.WCBAccounts) {
+		c.WCBAccounts, changed = slices.Clone(r.WCBAccounts), true
+	}
+	if r.Has["industry_code"] && !slices.Equal(c.IndustryScope, r.IndustryCodes) {
+		c.IndustryScope, changed = slices.Clone(r.IndustryCodes), true
+	}
+	if r.Has["sector"] && c.Sector != r.Sector {
+		c.Sector, changed = r.Sector, true
+	}
+	if changed {
+		if err := c.Validate(); err != nil {
+			return c, false, err
+		}
+	}
+	return c, changed, nil
+}
+
+// importEmployer is the mutation of a row's employer.
+func (n *Node) importEmployer(r ImportRow) mutation {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		var pe *registry.Employer
+		if prev != nil {
+			v, err := decode[registry.Employer](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			pe = &v
+		}
+		e, changed := mergeEmployer(pe, r, n.cfg.Jurisdiction)
+		if !changed {
+			return nil, nil, errUnchanged
+		}
+		if err := e.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return e, employerKeys(e), nil
+	}
+}
+
+// importCertificate is the mutation of a row's certificate.
+func (n *Node) importCertificate(r ImportRow) mutation {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		var pc *registry.Certificate
+		if prev != nil {
+			v, err := decode[registry.Certificate](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			pc = &v
+		}
+		c, changed, err := n.planCertificate(pc, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !changed {
+			return nil, nil, errUnchanged
+		}
+		if pc == nil {
+			if err := n.checkCertificateRefs(l, c); err != nil {
+				return nil, nil, err
+			}
+		}
+		return c, certKeys(c), nil
+	}
+}

@@ -1,0 +1,234 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/registry/sheet"
+)
+
+// importCSV parses and imports a CSV file into n.
+func importCSV(t *testing.T, n *nodetest.Node, csv string, dry bool) node.ImportReport {
+	t.Helper()
+	tab, err := sheet.Read([]byte(csv), sheet.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, problems, ignored := node.ParseImport(tab, 1)
+	rep, err := n.Import(context.Background(), nodetest.Admin(), rows, problems, node.ImportOptions{DryRun: dry, IgnoredColumns: ignored})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func feedSize(t *testing.T, n *nodetest.Node) uint64 {
+	t.Helper()
+	_, size, err := n.Feed(context.Background(), 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return size
+}
+
+// Valid BN9s for the tests.
+func bn(i int) string {
+	p := fmt.Sprintf("%08d", 30000000+i)
+	c, _ := registry.BNCheckDigit(p)
+	return p + string(c)
+}
+
+const goodHeader = "number,employer_bn,legal_name,cp,program,issued_on,term_months,sector,wcb_account,industry_code\n"
+
+func goodRows(from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		fmt.Fprintf(&b, "IMP-%d,%s,Employer %d Ltd.,ACSA,COR,2026-01-%02d,36,construction,%d,236220\n", i, bn(i), i, 1+i%28, 7000000+i)
+	}
+	return b.String()
+}
+
+func TestImportIdempotentAndVersioned(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	file := goodHeader + goodRows(0, 50)
+
+	dry := importCSV(t, n, file, true)
+	before := feedSize(t, n)
+	if want := (node.ImportCounts{Created: 50}); dry.Employers != want || dry.Certificates != want || len(dry.Problems) != 0 {
+		t.Fatalf("dry run: got %+v %+v %v, want 50 created each", dry.Employers, dry.Certificates, dry.Problems)
+	}
+	if got := feedSize(t, n); got != before {
+		t.Fatalf("dry run wrote: feed %d -> %d", before, got)
+	}
+
+	rep := importCSV(t, n, file, false)
+	if want := (node.ImportCounts{Created: 50}); rep.Employers != want || rep.Certificates != want {
+		t.Fatalf("first import: got %+v %+v, want 50 created each", rep.Employers, rep.Certificates)
+	}
+	after := feedSize(t, n)
+	if after != before+100 {
+		t.Fatalf("feed: got %d entries, want %d", after, before+100)
+	}
+
+	again := importCSV(t, n, file, false)
+	if want := (node.ImportCounts{Unchanged: 50}); again.Employers != want || again.Certificates != want {
+		t.Fatalf("same file again: got %+v %+v, want all unchanged", again.Employers, again.Certificates)
+	}
+	if got := feedSize(t, n); got != after {
+		t.Fatalf("same file again wrote: feed %d -> %d", after, got)
+	}
+
+	// One row changes its sector, another its employer's name.
+	changed := strings.Replace(file, "IMP-7,"+bn(7)+",Employer 7 Ltd.,ACSA,COR,2026-01-08,36,construction", "IMP-7,"+bn(7)+",Employer 7 Ltd.,ACSA,COR,2026-01-08,36,energy", 1)
+	changed = strings.Replace(changed, "Employer 9 Ltd.", "Employer Nine Ltd.", 1)
+	rep = importCSV(t, n, changed, false)
+	if rep.Certificates != (node.ImportCounts{Updated: 1, Unchanged: 49}) || rep.Employers != (node.ImportCounts{Updated: 1, Unchanged: 49}) {
+		t.Fatalf("changed rows: got %+v %+v, want one update each", rep.Employers, rep.Certificates)
+	}
+	v, err := n.Certificate(context.Background(), "ACSA-IMP-7", registry.MustDate("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Entry.Ver != 2 || v.Certificate.Sector != "energy" || v.StatusAsOf != "active" {
+		t.Fatalf("changed certificate: got v%d %q %q, want v2 energy active", v.Entry.Ver, v.Certificate.Sector, v.StatusAsOf)
+	}
+	if got := feedSize(t, n); got != after+2 {
+		t.Fatalf("feed: got %d, want %d", got, after+2)
+	}
+}
+
+// TestImportResumes imports the first part of a file (as if cut short),
+// then the whole: every record exists once, in one version.
+func TestImportResumes(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	before := feedSize(t, n)
+	importCSV(t, n, goodHeader+goodRows(0, 17), false)
+	rep := importCSV(t, n, goodHeader+goodRows(0, 40), false)
+	if rep.Certificates != (node.ImportCounts{Created: 23, Unchanged: 17}) {
+		t.Fatalf("resumed: got %+v, want 23 created, 17 unchanged", rep.Certificates)
+	}
+	if got := feedSize(t, n); got != before+80 {
+		t.Fatalf("feed: got %d, want %d (40 employers, 40 certificates, nothing twice)", got, before+80)
+	}
+	for i := 0; i < 40; i++ {
+		vs, err := n.Versions(context.Background(), registry.KindCertificate, fmt.Sprintf("ACSA-IMP-%d", i))
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("IMP-%d: got %d versions (%v), want 1", i, len(vs), err)
+		}
+	}
+}
+
+func TestImportReportsEveryProblem(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	// Row 1 is good; every other row has one or more problems.
+	file := "Certificate Number,BN,Legal Name,CP,Program,Issued On,Term Months,Sector,WCB Account,Industry Code,Notes\n" +
+		"G-1," + bn(1) + ",Good Ltd.,ACSA,COR,2026-01-05,36,construction,7000001,236220,fine\n" +
+		"B-2,123456789,Bad BN Ltd.,ACSA,COR,2026-01-05,36,,,,\n" +
+		"B-3," + bn(3) + ",,ACSA,COR,2026-01-05,36,,,,\n" +
+		"B-4," + bn(4) + ",Unknown CP Ltd.,NOPE,COR,2026-01-05,36,,,,\n" +
+		"B-5," + bn(5) + ",Bad Program Ltd.,ACSA,ISO,2026-02-30,40,,x,1,\n" +
+		"G-1," + bn(1) + ",Good Ltd.,ACSA,COR,2026-01-05,36,construction,7000001,236220,again\n" +
+		"B-7," + bn(1) + ",Other Name Inc.,ACSA,COR,2026-01-05,12,,,,\n" +
+		"20250417,812345676,Prairie Steel Erectors Ltd.,ACSA,SECOR,2025-03-14,36,,,,\n"
+	before := feedSize(t, n)
+	rep := importCSV(t, n, file, false)
+	type rc struct {
+		Row    int
+		Column string
+	}
+	var got []rc
+	for _, p := range rep.Problems {
+		got = append(got, rc{p.Row, p.Column})
+	}
+	want := []rc{
+		{2, "employer_bn"},
+		{3, "legal_name"},
+		{4, "cp"},
+		{5, "program"}, {5, "issued_on"}, {5, "term_months"}, {5, "wcb_account"}, {5, "industry_code"},
+		{6, "number"},
+		{7, "legal_name"}, {7, "term_months"},
+		{8, "program"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems:\n got %v\nwant %v\n(%+v)", got, want, rep.Problems)
+	}
+	if !reflect.DeepEqual(rep.IgnoredColumns, []string{"Notes"}) {
+		t.Errorf("ignored columns: got %v, want [Notes]", rep.IgnoredColumns)
+	}
+	if got := feedSize(t, n); got != before {
+		t.Fatalf("a file with problems wrote: feed %d -> %d", before, got)
+	}
+	// A file missing required columns: named on row 0.
+	rep = importCSV(t, n, "employer_bn,legal_name\n"+bn(1)+",X Ltd\n", false)
+	var cols []string
+	for _, p := range rep.Problems {
+		if p.Row == 0 {
+			cols = append(cols, p.Column)
+		}
+	}
+	if want := []string{"cp", "number", "program", "issued_on"}; !reflect.DeepEqual(cols, want) {
+		t.Fatalf("missing columns: got %v, want %v", cols, want)
+	}
+}
+
+// TestImportXLSX reads the same rows from a workbook with real date cells
+// and numeric BNs.
+func TestImportXLSX(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := f.GetSheetName(0)
+	header := []any{"certified_entity_unique_id", "certified_entity_name", "certification_body", "certificate_number", "program", "issue_date", "term_months", "certification_scope", "wcb_account", "industry_code"}
+	if err := f.SetSheetRow(sh, "A1", &header); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		var num int
+		fmt.Sscan(bn(i), &num)
+		row := []any{num, fmt.Sprintf("Employer %d Ltd.", i), "ACSA", fmt.Sprintf("IMP-%d", i), "COR",
+			registry.MustDate(fmt.Sprintf("2026-01-%02d", 1+i%28)).Time(), 36, "construction", 7000000 + i, 236220}
+		cell := fmt.Sprintf("A%d", i+2)
+		if err := f.SetSheetRow(sh, cell, &row); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle(sh, fmt.Sprintf("F%d", i+2), fmt.Sprintf("F%d", i+2), dateStyle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := sheet.Read(buf.Bytes(), sheet.FormatOf("list.xlsx", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, problems, _ := node.ParseImport(tab, 1)
+	if len(problems) != 0 {
+		t.Fatalf("problems: %+v", problems)
+	}
+	if rows[3].IssuedOn.String() != "2026-01-04" || rows[3].EmployerBN != bn(3) {
+		t.Fatalf("row 4: got %s %s, want 2026-01-04 %s", rows[3].IssuedOn, rows[3].EmployerBN, bn(3))
+	}
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	rep, err := n.Import(context.Background(), nodetest.Admin(), rows, problems, node.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same rows from CSV change nothing.
+	again := importCSV(t, n, goodHeader+goodRows(0, 5), false)
+	if rep.Certificates.Created != 5 || again.Certificates.Unchanged != 5 || again.Employers.Unchanged != 5 {
+		t.Fatalf("xlsx then csv: got %+v then %+v %+v", rep.Certificates, again.Certificates, again.Employers)
+	}
+}

@@ -1,0 +1,330 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// This file holds the writes a province's program administrator makes to
+// run its own program: proposing, signing and withdrawing agreements,
+// issuing letters, dated equivalency status changes, and corrections of a
+// status history (a change recorded late, or a mistaken one annulled).
+
+// ProposeAgreement publishes this node's copy of new agreement terms,
+// signed by this node as a party; the other parties sign it on their own
+// nodes (SignAgreement through the federation). The terms of an agreement
+// never change: a published id is a conflict (publish a revision under a
+// new id that names it in supersedes).
+func (n *Node) ProposeAgreement(ctx context.Context, p Principal, t registry.AgreementTerms) (registry.Entry, error) {
+	if err := n.mayRunProgram(p, "proposes agreements"); err != nil {
+		return registry.Entry{}, err
+	}
+	if _, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
+		return registry.Entry{}, err
+	} else if ok {
+		return registry.Entry{}, &registry.ConflictError{Reason: fmt.Sprintf("agreement %s is already published by %s; its terms never change (publish a revision under a new id with supersedes %q)", t.ID, n.cfg.Jurisdiction, t.ID)}
+	}
+	return n.PublishAgreement(ctx, p, t, nil)
+}
+
+// CountersignAgreement publishes this node's copy of terms another party
+// proposed, with this node's signature and the others' given (each verified
+// against its party's pinned key). A node that already signed gets a
+// conflict. partyKeys gives each party's pinned keys (the federation's).
+func (n *Node) CountersignAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature,
+	partyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)) (registry.Entry, error) {
+	if err := n.mayRunProgram(p, "signs agreements"); err != nil {
+		return registry.Entry{}, err
+	}
+	if e, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
+		return registry.Entry{}, err
+	} else if ok {
+		return registry.Entry{}, &registry.ConflictError{Reason: fmt.Sprintf("%s already signed agreement %s (version %d)", n.cfg.Jurisdiction, t.ID, e.Ver)}
+	}
+	return n.publishAgreement(ctx, p, t, others, partyKeys)
+}
+
+// WithdrawAgreement records that this node's jurisdiction withdraws from
+// agreement id from date on (zero: today): a new version of its copy, which
+// keeps its signature (the agreement counted until then) and carries the
+// withdrawal. Answers about dates before on are unchanged.
+func (n *Node) WithdrawAgreement(ctx context.Context, p Principal, id string, on registry.Date, reason string) (registry.Entry, error) {
+	if err := n.mayRunProgram(p, "withdraws from agreements"); err != nil {
+		return registry.Entry{}, err
+	}
+	if on.IsZero() {
+		on = n.Today()
+	}
+	if strings.TrimSpace(reason) == "" {
+		reason = "withdrawn by the program administrator"
+	}
+	if len(reason) > registry.MaxReasonLen {
+		return registry.Entry{}, registry.Invalid("body.reason", "at most %d characters", registry.MaxReasonLen)
+	}
+	return n.commit(ctx, registry.KindAgreement, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, fmt.Errorf("%s has no copy of agreement %q to withdraw from: %w", n.cfg.Jurisdiction, id, registry.ErrNotFound)
+		}
+		a, err := decode[registry.Agreement](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		if a.Withdrawn != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("%s already withdrew from agreement %s on %s", n.cfg.Jurisdiction, id, a.Withdrawn.On)}
+		}
+		if on.Before(a.Terms.EffectiveFrom) {
+			on = a.Terms.EffectiveFrom
+		}
+		a.Withdrawn = &registry.Withdrawal{Party: n.cfg.Jurisdiction, On: on, Reason: reason, By: p.Subject}
+		return a, nil, nil
+	})
+}
+
+func (n *Node) mayRunProgram(p Principal, what string) error {
+	if err := p.require(ScopeRules); err != nil {
+		return err
+	}
+	if p.Role != RoleAdmin {
+		return fmt.Errorf("only the program administrator %s: %w", what, registry.ErrForbidden)
+	}
+	return nil
+}
+
+// latest reads the newest version of a record of this node's own feed.
+func (n *Node) latest(ctx context.Context, kind registry.Kind, id string) (registry.Entry, bool, error) {
+	var e registry.Entry
+	var ok bool
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var err error
+		e, ok, err = exists(tx.Log(SelfLog), kind, id)
+		return err
+	})
+	return e, ok, err
+}
+
+// IssueLetter stores a reciprocity letter this node's jurisdiction issues
+// as host. The caller (federation) has decided it: the home certificate is
+// recognized under an agreement on the issue date, and ExpiresOn follows
+// from the host's terms.
+func (n *Node) IssueLetter(ctx context.Context, p Principal, l registry.Letter) (registry.Entry, error) {
+	if err := n.mayRunProgram(p, "issues reciprocity letters"); err != nil {
+		return registry.Entry{}, err
+	}
+	if l.Host != n.cfg.Jurisdiction {
+		return registry.Entry{}, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", n.cfg.Jurisdiction, l.Host, l.Host)
+	}
+	if l.IssuedBy == "" {
+		l.IssuedBy = p.Subject
+	}
+	if err := l.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindLetter, l.ID, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("letter %s already exists", l.ID)}
+		}
+		return l, letterKeys(l), nil
+	})
+}
+
+func letterKeys(l registry.Letter) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "bn", Value: l.EmployerBN}}
+}
+
+// LetterWorkStarted records the day work started in the host under letter
+// id (zero: today): a new version of the letter. Where the host's terms say
+// void_once_work_starts (MB), the letter stops counting that day.
+func (n *Node) LetterWorkStarted(ctx context.Context, p Principal, id string, on registry.Date) (registry.Entry, error) {
+	if err := n.mayRunProgram(p, "records that work started"); err != nil {
+		return registry.Entry{}, err
+	}
+	if on.IsZero() {
+		on = n.Today()
+	}
+	return n.commit(ctx, registry.KindLetter, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, fmt.Errorf("letter %q: %w", id, registry.ErrNotFound)
+		}
+		l, err := decode[registry.Letter](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !l.WorkStartedOn.IsZero() {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("work under letter %s is already recorded as started on %s", id, l.WorkStartedOn)}
+		}
+		l.WorkStartedOn = on
+		if err := l.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return l, letterKeys(l), nil
+	})
+}
+
+// applyChange applies status request r to a history (in date order) whose
+// last effective status is cur, and returns the new history. A change
+// dated on or after the last effective one is appended; one dated before
+// it is a correction (program administrator only), inserted in date order
+// and marked; action annul marks the change taking effect on r.On as a
+// mistake. The effective sequence must stay consistent (each step one the
+// transitions allow), else ErrConflict: annul the later steps first.
+func applyChange(h []registry.StatusChange, cur string, r StatusRequest, p Principal, today registry.Date,
+	transition func(from, action string) (string, error)) ([]registry.StatusChange, error) {
+	h = slices.Clone(h)
+	if r.Action == registry.ActionAnnul {
+		if p.Role != RoleAdmin {
+			return nil, fmt.Errorf("only the program administrator annuls a status change: %w", registry.ErrForbidden)
+		}
+		k := -1
+		for i := len(h) - 1; i >= 1; i-- {
+			if h[i].On == r.On && h[i].Annulled == nil {
+				k = i
+				break
+			}
+		}
+		if k < 0 {
+			return nil, registry.Invalid("body.on", "no status change after the first takes effect on %s to annul", r.On)
+		}
+		h[k].Annulled = &registry.Annulment{On: today, Reason: r.Reason, By: p.Subject}
+		return h, checkSequence(h, transition)
+	}
+	last := h[len(h)-1].On
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Annulled == nil {
+			last = h[i].On
+			break
+		}
+	}
+	change := registry.StatusChange{On: r.On, Reason: r.Reason, SupersededBy: r.SupersededBy, RecordedOn: today, By: p.Subject}
+	if !r.On.Before(last) {
+		to, err := transition(cur, r.Action)
+		if err != nil {
+			return nil, err
+		}
+		change.Status = to
+		return append(h, change), nil
+	}
+	if p.Role != RoleAdmin {
+		return nil, registry.Invalid("body.on", "the change takes effect on %s, before the last recorded change (on %s); only the program administrator records a correction", r.On, last)
+	}
+	from, ok := registry.StatusAt(h, r.On)
+	if !ok || r.On.Before(h[0].On) {
+		return nil, registry.Invalid("body.on", "%s is before the first recorded status (%s)", r.On, h[0].On)
+	}
+	to, err := transition(from, r.Action)
+	if err != nil {
+		return nil, err
+	}
+	change.Status, change.Correction = to, true
+	at := len(h)
+	for i := range h {
+		if h[i].On.After(r.On) {
+			at = i
+			break
+		}
+	}
+	h = slices.Insert(h, at, change)
+	return h, checkSequence(h, transition)
+}
+
+// checkSequence checks that each effective step of h follows from the one
+// before by some action (or repeats it).
+func checkSequence(h []registry.StatusChange, transition func(from, action string) (string, error)) error {
+	prev := ""
+	for _, c := range h {
+		if c.Annulled != nil {
+			continue
+		}
+		if prev != "" && prev != c.Status && !reachable(prev, c.Status, transition) {
+			return &registry.ConflictError{Reason: fmt.Sprintf("the corrected history would go from %s to %s on %s, which no action allows; annul the later change first", prev, c.Status, c.On)}
+		}
+		prev = c.Status
+	}
+	if prev == "" {
+		return &registry.ConflictError{Reason: "the history would have no effective status left"}
+	}
+	return nil
+}
+
+func reachable(from, to string, transition func(from, action string) (string, error)) bool {
+	actions := append(slices.Clone(registry.Actions), registry.ActionWithdraw)
+	for _, a := range actions {
+		if s, err := transition(from, a); err == nil && s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// ChangeEquivalencyStatus records a dated status change of an equivalency
+// record (suspend, reinstate, withdraw, expire, annul) as a new version
+// carrying the whole history, like a certificate's: answers about dates
+// before the change are unchanged.
+func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id string, r StatusRequest) (registry.Entry, error) {
+	if err := p.require(ScopeEquivalencies); err != nil {
+		return registry.Entry{}, err
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return registry.Entry{}, registry.Invalid("body.reason", "a status change needs a reason")
+	}
+	if r.SupersededBy != "" {
+		return registry.Entry{}, registry.Invalid("body.superseded_by", "an equivalency is not superseded")
+	}
+	if r.On.IsZero() {
+		r.On = n.Today()
+	}
+	today := n.Today()
+	return n.commit(ctx, registry.KindEquivalency, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, fmt.Errorf("equivalency %q: %w", id, registry.ErrNotFound)
+		}
+		q, err := decode[registry.Equivalency](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := q.History
+		if len(h) == 0 {
+			h = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded"}}
+		}
+		cur := registry.LastEffective(h)
+		if h, err = applyChange(h, cur, r, p, today, registry.EquivalencyTransition); err != nil {
+			return nil, nil, err
+		}
+		q.History, q.Status = h, registry.LastEffective(h)
+		if err := q.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return q, []registry.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
+	})
+}
+
+// keepClosedAccounts carries over the WCB accounts a new employer version
+// leaves out: an account removed is kept as closed the day before today
+// (or on the day it was opened), so that answers about dates before the
+// change are unchanged.
+func keepClosedAccounts(prev, next registry.Employer, today registry.Date) registry.Employer {
+	for _, a := range prev.WCBAccounts {
+		found := false
+		for _, b := range next.WCBAccounts {
+			if a.Jurisdiction == b.Jurisdiction && a.Number == b.Number {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		if a.ClosedOn.IsZero() {
+			a.ClosedOn = today.AddDays(-1)
+			if !a.OpenedOn.IsZero() && a.ClosedOn.Before(a.OpenedOn) {
+				a.ClosedOn = a.OpenedOn
+			}
+		}
+		next.WCBAccounts = append(slices.Clone(next.WCBAccounts), a)
+	}
+	return next
+}

@@ -1,0 +1,139 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/verified"
+)
+
+// The node owns its store. Other packages read it through a Snapshot (the
+// registry.Log contract, one consistent read of the own feed and every
+// replica for a whole request) and write replicas through a ReplicaWriter,
+// which appends only verified.Entry values. Nothing outside this package
+// sees the bbolt file.
+
+// Snapshot is one consistent read of the node's store: its own feed and
+// every replica as they were at one instant. It is valid only inside the
+// function given to View.
+type Snapshot struct{ tx registry.StoreTx }
+
+// Self returns the node's own feed.
+func (s Snapshot) Self() registry.Log { return s.tx.Log(SelfLog) }
+
+// Replica returns the verified replica of peer j's feed (empty if none).
+func (s Snapshot) Replica(j registry.Jurisdiction) registry.Log { return s.tx.Log(ReplicaLog(j)) }
+
+// logOf returns the log of issuer j: the own feed if j is self, else j's
+// replica.
+func (s Snapshot) logOf(self, j registry.Jurisdiction) registry.Log {
+	if j == self {
+		return s.Self()
+	}
+	return s.Replica(j)
+}
+
+// View runs fn with a Snapshot of the store. It returns ctx.Err() if ctx is
+// done before it starts, and fn's error.
+func (n *Node) View(ctx context.Context, fn func(s Snapshot) error) error {
+	return n.db.View(ctx, func(tx registry.StoreTx) error { return fn(Snapshot{tx}) })
+}
+
+// LogOf returns, inside a View, the log that holds issuer j's entries: the
+// own feed for the node's jurisdiction, else j's replica.
+func (n *Node) LogOf(s Snapshot, j registry.Jurisdiction) registry.Log {
+	return s.logOf(n.cfg.Jurisdiction, j)
+}
+
+// Close closes the node's store; reads and writes then wrap
+// registry.ErrUnavailable.
+func (n *Node) Close() error { return n.db.Close() }
+
+// ReplicaLog returns the name of the log that holds peer j's verified
+// entries in the node's store: "peer/" + j.
+func ReplicaLog(j registry.Jurisdiction) string { return "peer/" + string(j) }
+
+// ReplicaWriter writes one peer's replica inside a read-write transaction.
+// It reads the replica as written so far in the transaction.
+type ReplicaWriter struct {
+	j registry.Jurisdiction
+	l registry.LogWriter
+}
+
+// Log returns the replica as written so far in this transaction.
+func (w ReplicaWriter) Log() registry.Log { return w.l }
+
+// Append stores v as the replica's next entry, indexed as the node indexes
+// its own records (IndexKeys). The checks and errors are those of
+// registry.LogWriter.Append; an entry of another issuer wraps
+// registry.ErrInvalid. Only the verifier (package verified) makes a
+// verified.Entry, so nothing unverified reaches a replica.
+func (w ReplicaWriter) Append(v verified.Entry) error {
+	e := v.Entry()
+	if e.Iss != w.j {
+		return fmt.Errorf("replica of %s: entry issued by %q: %w", w.j, e.Iss, registry.ErrInvalid)
+	}
+	return w.l.Append(e, replicaKeys(e)...)
+}
+
+// SetMeta stores a caller value in the replica's meta area.
+func (w ReplicaWriter) SetMeta(key string, value []byte) error { return w.l.SetMeta(key, value) }
+
+// replicaWriter checks j and returns its writer in tx.
+func (n *Node) replicaWriter(tx registry.StoreWriteTx, j registry.Jurisdiction) (ReplicaWriter, error) {
+	if !j.Valid() || j == n.cfg.Jurisdiction {
+		return ReplicaWriter{}, fmt.Errorf("replica of %q: not a peer jurisdiction: %w", j, registry.ErrInvalid)
+	}
+	return ReplicaWriter{j: j, l: tx.Log(ReplicaLog(j))}, nil
+}
+
+// AppendReplica runs fn in a write transaction of its own (for a page of
+// entries), and returns once it is durable. If fn fails nothing it wrote
+// is kept.
+func (n *Node) AppendReplica(ctx context.Context, j registry.Jurisdiction, fn func(w ReplicaWriter) error) error {
+	return n.db.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
+		w, err := n.replicaWriter(tx, j)
+		if err != nil {
+			return err
+		}
+		return fn(w)
+	})
+}
+
+// UpdateReplica runs fn in a group-committed write transaction (for small
+// writes such as meta values) and returns once it is durable. fn may run
+// more than once and must be idempotent (see registry.Store.Update).
+func (n *Node) UpdateReplica(ctx context.Context, j registry.Jurisdiction, fn func(w ReplicaWriter) error) error {
+	return n.db.Update(ctx, func(tx registry.StoreWriteTx) error {
+		w, err := n.replicaWriter(tx, j)
+		if err != nil {
+			return err
+		}
+		return fn(w)
+	})
+}
+
+// maxIndexValue bounds an index key value taken from a peer's record; a
+// longer value is not indexed (bbolt keys are at most 32 KiB).
+const maxIndexValue = 512
+
+// replicaKeys returns the secondary index keys of a peer's entry: the
+// node's own (IndexKeys), so that one lookup reads the own feed and the
+// replicas alike, less any value that is empty, longer than maxIndexValue
+// or holds a NUL. A record that does not decode gets no keys: it is
+// stored, as signed, but not indexed.
+func replicaKeys(e registry.Entry) []registry.IndexKey {
+	keys, err := IndexKeys(e)
+	if err != nil {
+		return nil
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if k.Value != "" && len(k.Value) <= maxIndexValue && strings.IndexByte(k.Value, 0) < 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}

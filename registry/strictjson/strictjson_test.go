@@ -1,0 +1,156 @@
+package strictjson
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNoDuplicateNames(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		ok   bool
+	}{
+		{`{}`, true},
+		{` { } `, true},
+		{`[]`, true},
+		{`[{"a":1},{"a":1}]`, true},
+		{`{"a":{"a":{"a":[1,"a",{"a":null}]}}}`, true},
+		{`{"a":"\"a\"","b":"\\"}`, true},
+		{`{"a":1,"b":2,"a":3}`, false},
+		{`{"x":[{"a":1,"a":1}]}`, false},
+		{`{"\u0061":1,"a":2}`, false},
+		{`{"a\"":1,"a\u0022":2}`, false},
+		{`{"ver":1,"VER":2}`, false},
+		{`{"Kind":1,"\u212aind":2}`, false},
+		{`{"s":1,"\u017f":2}`, false},
+		{`{"é":1,"É":2}`, false},
+		{`{"é":1,"e":2}`, true},
+		{`"just a string"`, true},
+		{`12.5e3`, true},
+	} {
+		err := CheckNames([]byte(tc.json))
+		if got := err == nil; got != tc.ok {
+			t.Errorf("CheckNames(%s): got error %v, want ok: %v", tc.json, err, tc.ok)
+		}
+	}
+	// Objects larger than the linear-search threshold use a map.
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 40 {
+		fmt.Fprintf(&b, `"k%d":1,`, i)
+	}
+	big := b.String()
+	if err := CheckNames([]byte(big + `"end":1}`)); err != nil {
+		t.Errorf("40 distinct members: got %v", err)
+	}
+	if err := CheckNames([]byte(big + `"k0":2}`)); err == nil {
+		t.Errorf("41st member repeating the first: got no error")
+	}
+}
+
+func TestDepthBounded(t *testing.T) {
+	for _, tc := range []struct {
+		depth int
+		ok    bool
+	}{{1, true}, {MaxDepth, true}, {MaxDepth + 1, false}, {5000, false}} {
+		arr := strings.Repeat("[", tc.depth) + strings.Repeat("]", tc.depth)
+		obj := strings.Repeat(`{"a":`, tc.depth) + "1" + strings.Repeat("}", tc.depth)
+		for _, doc := range []string{arr, obj} {
+			var v any
+			err := Decode([]byte(doc), &v)
+			if got := err == nil; got != tc.ok {
+				t.Errorf("Decode of depth %d: got error %v, want ok: %v", tc.depth, err, tc.ok)
+			}
+		}
+	}
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	type doc struct {
+		A string `json:"a"`
+		B struct {
+			C string `json:"c"`
+		} `json:"b"`
+	}
+	for _, tc := range []struct {
+		name, json string
+		ok         bool
+	}{
+		{"plain", `{"a":"x","b":{"c":"y"}}`, true},
+		{"invalid UTF-8 in a value is refused, not replaced", "{\"a\":\"\xff\"}", false},
+		{"invalid UTF-8 in a name", "{\"\xffa\":\"x\"}", false},
+		{"duplicate at depth 0", `{"a":"x","a":"y"}`, false},
+		{"duplicate at depth 1", `{"b":{"c":"x","C":"y"}}`, false},
+		{"unknown member", `{"a":"x","z":1}`, false},
+		{"unknown member inside", `{"b":{"z":1}}`, false},
+		{"data after the value", `{"a":"x"} {}`, false},
+		{"two values", `{"a":"x"}{"a":"y"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tc.json), &d)
+			if got := err == nil; got != tc.ok {
+				t.Errorf("Decode(%q): got error %v, want ok: %v", tc.json, err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestDecodeSchema(t *testing.T) {
+	schema := [][]string{{"a", "list"}, nil, {"x"}}
+	var v struct {
+		A    string `json:"a"`
+		List []struct {
+			X int `json:"x"`
+		} `json:"list"`
+	}
+	for _, tc := range []struct {
+		json string
+		ok   bool
+	}{
+		{`{"a":"1","list":[{"x":1},{"x":2}]}`, true},
+		{`{"A":"1"}`, false}, // names spelled exactly, unlike encoding/json
+		{`{"a":"1","list":[{"x":1,"x":2}]}`, false},
+		{`{"a":"1","list":[{"y":1}]}`, false},
+	} {
+		if err := DecodeSchema([]byte(tc.json), &v, schema); (err == nil) != tc.ok {
+			t.Errorf("DecodeSchema(%s): got error %v, want ok: %v", tc.json, err, tc.ok)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", 100) // 2 bytes each: a cut at 64 bytes falls between runes only by luck
+	for _, s := range []string{"short", long, "a" + long, strings.Repeat("x", 64), strings.Repeat("x", 65)} {
+		got := Clip(s)
+		if !utf8.ValidString(got) {
+			t.Errorf("Clip(%q...) = %q: not valid UTF-8", s[:8], got)
+		}
+		if len(s) <= 64 && got != s {
+			t.Errorf("Clip(%q) = %q, want it unchanged", s, got)
+		}
+		if len(s) > 64 && (len(got) > 64+3 || !strings.HasSuffix(got, "...")) {
+			t.Errorf("Clip of %d bytes = %q (%d bytes), want at most 64 bytes and \"...\"", len(s), got, len(got))
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `[[[]]]`, "{\"a\":\"\xff\"}", `{"b":{"c":"x"}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if err := Decode(data, &v); err != nil {
+			return
+		}
+		if !utf8.Valid(data) {
+			t.Errorf("Decode accepted invalid UTF-8: %q", data)
+		}
+		if err := CheckNames(data); err != nil {
+			t.Errorf("Decode accepted what CheckNames refuses: %v", err)
+		}
+	})
+}
