@@ -11,7 +11,6 @@ import (
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
-
 func fieldOf(err error) string {
 	var ve *registry.ValidationError
 	if errors.As(err, &ve) {
