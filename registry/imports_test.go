@@ -167,8 +167,10 @@ func TestImportRules(t *testing.T) {
 				}
 			}
 		}
-		// registry, jose, strictjson, verified, logproof: no HTTP, no storage.
-		if ip == module+"/registry" || under(ip, module+"/registry/strictjson") || under(ip, module+"/registry/verified") {
+		// registry, strictjson, verified and the Store implementations other
+		// than bbolt: no HTTP, no driver, nothing above them.
+		if ip == module+"/registry" || under(ip, module+"/registry/strictjson") || under(ip, module+"/registry/verified") ||
+			under(ip, module+"/registry/memstore") || under(ip, module+"/registry/storetest") {
 			for _, d := range all {
 				if d == "net/http" || under(d, module+"/registry/boltstore") || under(d, module+"/registry/node") || under(d, module+"/federation") {
 					t.Errorf("%s depends on %s", rel, d)

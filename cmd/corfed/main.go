@@ -38,6 +38,7 @@ commands:
   demo     run a federation of nodes on loopback with example data
   verify   check a recognition proof offline
   version  print the build's version
+  snapshots import performance snapshots (claims data) from CSV or XLSX
 
 Run 'corfed COMMAND --help' for a command's arguments and flags.
 `

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -145,6 +147,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	accessLevel := fl.String("access-log-level", "info", "level of the access log's lines (debug, info, warn or error); below --log-level they are not written")
 	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
 	maxTTL := fl.Duration("max-token-ttl", node.DefaultMaxTokenTTL, "refuse bearer tokens whose lifetime (exp - iat) exceeds this, whoever signed them")
+	minPY := fl.Float64("min-person-years", measure.DefaultMinimum.PersonYears, "OHS metrics: suppress a group with fewer person-years")
+	minEmp := fl.Int("min-employers", measure.DefaultMinimum.Employers, "OHS metrics: suppress a group with fewer employers")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -202,7 +206,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
 		return err
 	}
-	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins)})
+	ops, _, closeSnapshots, err := measureOps(*dir, service.Config{Node: n, Federation: fed,
+		Minimum: measure.Minimum{PersonYears: *minPY, Employers: *minEmp}}, false)
+	if err != nil {
+		return err
+	}
+	defer closeSnapshots()
+	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
+		Extra: []openapi.Extension{ops}})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, *dir, revoked, log)
@@ -216,7 +227,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
 	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
-		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}, o.Extra...)})
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.
@@ -224,6 +235,8 @@ type edgeOptions struct {
 	Metrics        *openapi.Metrics
 	AccessLogLevel slog.Level
 	AllowedOrigins []string
+	// Extra are more operations (the measurement model's).
+	Extra []openapi.Extension
 }
 
 func splitList(s string) []string {

@@ -23,10 +23,17 @@ const (
 	ScopeAudits        = "audits:write"   // record audits (a CP: only its own)
 	ScopeAuditors      = "auditors:write" // the national auditor registry and discipline (the administrator)
 	ScopeReviews       = "reviews:write"  // Employer Review and removal decisions (the administrator)
+	// Performance snapshots are claims data: reading them needs a scope of
+	// its own (metrics built from them are public, suppressed aggregates).
+	ScopeSnapshotsRead  = "snapshots:read"
+	ScopeSnapshotsWrite = "snapshots:write"
+	// ScopeMetrics lets a caller publish the node's signed aggregate metrics.
+	ScopeMetrics = "metrics:write"
 )
 
 // AllScopes lists every scope.
-var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules, ScopeAudits, ScopeAuditors, ScopeReviews}
+var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
+	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeAudits, ScopeAuditors, ScopeReviews}
 
 // Roles.
 const (
