@@ -250,6 +250,7 @@ func (s *server) register(api huma.API) {
 	s.registerProgram(api) // programops.go
 	s.registerImports(api)
 	s.registerLog(api)
+	s.registerTiles(api)
 }
 
 func one[T any](ctx context.Context, s *server, kind registry.Kind, id string) (*bodyOut[Record[T]], error) {
