@@ -15,6 +15,7 @@ import (
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/measure/snapstore"
+	"github.com/corfed/corfed/registry"
 )
 
 // SnapshotsImported is the answer to POST /v1/snapshots.
@@ -118,6 +119,44 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 				return nil, h.Problem(ctx, err)
 			}
 			return &bodyOut[OHSMetrics]{OHSMetrics{Jurisdiction: jurisdiction, Result: r, Definitions: Definitions}}, nil
+		})
+
+		pub := h.WriteOp("publish-metrics", http.MethodPost, "/v1/metrics/publish",
+			"Sign and publish this node's aggregate OHS metrics for a year (program administrator, scope metrics:write)", http.StatusOK, "metrics")
+		pub.Description = "Computes the year's COR and non-COR totals from the node's snapshots (suppressed under the node's minimum: " +
+			"never an employer's figures) and signs them into the node's feed as an `aggregate_metrics` record with id `ohs-YEAR`, " +
+			"with its provenance (snapshot generation, rows, date computed). Peers replicate it; any node assembles the national " +
+			"comparison at /v1/federation/metrics. Publishing again makes a new version."
+		pub.Errors = append(pub.Errors, http.StatusNotFound)
+		huma.Register(api, pub, func(ctx context.Context, in *struct {
+			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+		}) (*bodyOut[Record[registry.AggregateMetrics]], error) {
+			e, err := svc.Publish(ctx, PrincipalOf(ctx), in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			r, err := record[registry.AggregateMetrics](e)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[Record[registry.AggregateMetrics]]{r}, nil
+		})
+
+		nat := h.Op("federation-metrics", http.MethodGet, "/v1/federation/metrics",
+			"The national comparison: each member's signed aggregate OHS metrics, verified, and their sum", "metrics", "federation")
+		nat.Description = "For each member of the federation: its figures for `year` as it signed them (status `verified` when the " +
+			"signature checks against the member's pinned key), with provenance (`signed`: issuer, seq, kid and the compact JWS to " +
+			"check yourself against the member's JWKS; `snapshot`: which snapshot data it computed them from), or `missing`. " +
+			"`canada` sums the verified members' shown groups; rates use the definitions of /v1/metrics/ohs."
+		nat.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, nat, func(ctx context.Context, in *struct {
+			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+		}) (*bodyOut[service.National], error) {
+			out, err := svc.National(ctx, in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[service.National]{out}, nil
 		})
 
 		ohsCSV := h.Op("ohs-metrics-csv", http.MethodGet, "/v1/metrics/ohs.csv", "The OHS metrics as CSV", "metrics")
