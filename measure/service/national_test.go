@@ -150,8 +150,10 @@ func TestNationalComparison(t *testing.T) {
 		Provinces []struct {
 			Jurisdiction registry.Jurisdiction
 			Status       string
-			Groups       struct{ NonCOR json.RawMessage `json:"non_cor"` }
-			Signed       struct{ KID, JWS string }
+			Groups       struct {
+				NonCOR json.RawMessage `json:"non_cor"`
+			}
+			Signed struct{ KID, JWS string }
 		}
 		Canada struct {
 			NonCOR struct {
