@@ -159,6 +159,27 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			return &bodyOut[service.National]{out}, nil
 		})
 
+		proc := h.Op("process-metrics", http.MethodGet, "/v1/metrics/process",
+			"Process metrics per certifying partner for a period: the standard CP report", "metrics")
+		proc.Description = "From the signed records this node keeps (`records_kept`): per CP, certificates issued (by program), " +
+			"active at the period's end and status changes; audits by type, passed and failed; cycle times in days with mean, " +
+			"median, nearest-rank 90th percentile and maximum: `report_cycle` (last on-site day -> report submitted, against the " +
+			"CP's report deadline: 45 days in Alberta, 21 for Energy Safety Canada), `issue_cycle` (report submitted -> " +
+			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, against its due date); and " +
+			"letters issued by host. A cycle counts when it ends in the period; `open` counts those started and not ended."
+		proc.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, proc, func(ctx context.Context, in *struct {
+			CP   string        `query:"cp" maxLength:"32" doc:"Only this certifying partner."`
+			From registry.Date `query:"from" required:"true"`
+			To   registry.Date `query:"to" required:"true"`
+		}) (*bodyOut[measure.ProcessReport], error) {
+			r, err := svc.Process(ctx, in.CP, in.From, in.To)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[measure.ProcessReport]{r}, nil
+		})
+
 		ohsCSV := h.Op("ohs-metrics-csv", http.MethodGet, "/v1/metrics/ohs.csv", "The OHS metrics as CSV", "metrics")
 		ohsCSV.Description = "The same figures as /v1/metrics/ohs, one line per cell and group (the totals first, cell \"all\"); " +
 			"a suppressed group has empty figures and suppressed=true."

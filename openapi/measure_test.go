@@ -211,3 +211,24 @@ func TestSnapshotsRefused(t *testing.T) {
 		t.Errorf("a refused import stored rows: %s", b)
 	}
 }
+
+func TestProcessMetricsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	st, _, b := f.do(t, "GET", "/v1/metrics/process?from=2020-01-01&to=2026-12-31&cp=ACSA", "", "")
+	if st != 200 || !strings.Contains(string(b), `"cp":"ACSA"`) || !strings.Contains(string(b), `"records_kept":["certificate"`) {
+		t.Fatalf("process: %d %s", st, b)
+	}
+	var r struct {
+		CPs []struct {
+			CP     string
+			Issued map[string]int `json:"certificates_issued"`
+		} `json:"cps"`
+	}
+	json.Unmarshal(b, &r)
+	if len(r.CPs) != 1 || r.CPs[0].Issued["COR"] == 0 {
+		t.Errorf("ACSA issued no COR in the seed: %s", b)
+	}
+	if st, _, b := f.do(t, "GET", "/v1/metrics/process?from=2026-01-01&to=2025-01-01", "", ""); st != 422 || !strings.Contains(string(b), "query.to") {
+		t.Errorf("reversed period: %d %s", st, b)
+	}
+}
