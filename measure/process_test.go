@@ -22,11 +22,11 @@ func TestComputeProcess(t *testing.T) {
 		Certificates: []CertFacts{{c1, d("2024-03-17")}, {c2, d("2023-02-01")}},
 		Audits: []AuditFacts{
 			{ID: "AUD-1", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-02-01"), SubmittedOn: d("2024-03-12"), Passed: true}, // 40 days
-			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true}, // 10
-			{ID: "AUD-3", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-05-01"), SubmittedOn: d("2024-06-20")},               // 50, failed
-			{ID: "AUD-4", CP: "ESC", Type: "maintenance", OnsiteEnd: d("2024-07-01"), SubmittedOn: d("2024-07-26"), Passed: true},  // 25
-			{ID: "AUD-5", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20")},                                           // not submitted
-			{ID: "AUD-0", CP: "ACSA", Type: "certification", OnsiteEnd: d("2023-10-01"), SubmittedOn: d("2023-11-01")},             // before the period
+			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true},   // 10
+			{ID: "AUD-3", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-05-01"), SubmittedOn: d("2024-06-20")},                 // 50, failed
+			{ID: "AUD-4", CP: "ESC", Type: "maintenance", OnsiteEnd: d("2024-07-01"), SubmittedOn: d("2024-07-26"), Passed: true},    // 25
+			{ID: "AUD-5", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20")},                                             // not submitted
+			{ID: "AUD-0", CP: "ACSA", Type: "certification", OnsiteEnd: d("2023-10-01"), SubmittedOn: d("2023-11-01")},               // before the period
 		},
 		Reviews: []ReviewFacts{
 			{ID: "R1", Certificate: "ACSA-1", OpenedOn: d("2024-05-01"), DueOn: d("2024-06-30"), ClosedOn: d("2024-06-10")},
