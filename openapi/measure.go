@@ -180,6 +180,57 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			return &bodyOut[measure.ProcessReport]{r}, nil
 		})
 
+		svg := h.Op("ohs-metrics-svg", http.MethodGet, "/v1/metrics/ohs.svg", "A chart of the OHS metrics (SVG, for the public pages)", "metrics")
+		svg.Description = "The figures of /v1/metrics/ohs as paired bars (COR holders, others) with 95% interval whiskers, " +
+			"one pair per cell of `group_by` (or the totals): a self-contained SVG drawn by the node (no script, no external " +
+			"resource), with a title and a text description for screen readers. `measure` picks the figure."
+		svg.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, svg, func(ctx context.Context, in *ohsChartQuery) (*rawOut, error) {
+			r, err := svc.OHS(ctx, in.query())
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			groups := []measure.BarGroup{{Label: "all", COR: measure.BarOf(r.Groups.COR, in.Measure), NonCOR: measure.BarOf(r.Groups.NonCOR, in.Measure)}}
+			if len(r.Cells) > 0 {
+				groups = groups[:0]
+				for _, c := range r.Cells {
+					var parts []string
+					for _, d := range r.GroupBy {
+						parts = append(parts, c.Key[d])
+					}
+					groups = append(groups, measure.BarGroup{Label: strings.Join(parts, " "), COR: measure.BarOf(c.Groups.COR, in.Measure), NonCOR: measure.BarOf(c.Groups.NonCOR, in.Measure)})
+				}
+			}
+			title := jurisdiction + " COR holders and others"
+			if in.Year != 0 {
+				title += fmt.Sprintf(", %d", in.Year)
+			}
+			return svgOut(measure.BarChartSVG(title, in.Measure, groups)), nil
+		})
+
+		natSVG := h.Op("federation-metrics-svg", http.MethodGet, "/v1/federation/metrics.svg",
+			"A chart of the national comparison by province (SVG)", "metrics", "federation")
+		natSVG.Description = "The verified figures of /v1/federation/metrics, one pair of bars per province that published, then Canada."
+		natSVG.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, natSVG, func(ctx context.Context, in *struct {
+			Year    int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+			Measure string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
+		}) (*rawOut, error) {
+			nat, err := svc.National(ctx, in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			var groups []measure.BarGroup
+			for _, p := range nat.Provinces {
+				if p.Groups != nil {
+					groups = append(groups, measure.BarGroup{Label: strings.TrimPrefix(string(p.Jurisdiction), "CA-"),
+						COR: measure.BarOf(p.Groups.COR, in.Measure), NonCOR: measure.BarOf(p.Groups.NonCOR, in.Measure)})
+				}
+			}
+			groups = append(groups, measure.BarGroup{Label: "Canada", COR: measure.BarOf(nat.Canada.COR, in.Measure), NonCOR: measure.BarOf(nat.Canada.NonCOR, in.Measure)})
+			return svgOut(measure.BarChartSVG(fmt.Sprintf("COR holders and others by province, %d", in.Year), in.Measure, groups)), nil
+		})
+
 		ohsCSV := h.Op("ohs-metrics-csv", http.MethodGet, "/v1/metrics/ohs.csv", "The OHS metrics as CSV", "metrics")
 		ohsCSV.Description = "The same figures as /v1/metrics/ohs, one line per cell and group (the totals first, cell \"all\"); " +
 			"a suppressed group has empty figures and suppressed=true."
@@ -202,13 +253,30 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 type rawOut struct {
 	ContentType  string `header:"Content-Type"`
 	CacheControl string `header:"Cache-Control"`
+	CSP          string `header:"Content-Security-Policy"`
 	Body         []byte
+}
+
+// svgOut serves a chart: no script may run in it, nothing is fetched.
+func svgOut(b []byte) *rawOut {
+	return &rawOut{ContentType: "image/svg+xml", CacheControl: "max-age=60", CSP: "default-src 'none'; style-src 'unsafe-inline'", Body: b}
 }
 
 type ohsQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
 	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
+}
+
+type ohsChartQuery struct {
+	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
+	Measure  string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
+}
+
+func (q *ohsChartQuery) query() measure.Query {
+	return (&ohsQuery{Year: q.Year, Industry: q.Industry, GroupBy: q.GroupBy}).query()
 }
 
 func (q *ohsQuery) query() measure.Query {
