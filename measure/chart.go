@@ -11,7 +11,7 @@ import (
 // Bar is one bar of a chart: a value with its interval.
 type Bar struct {
 	Value, Lower, Upper float64
-	Suppressed         bool
+	Suppressed          bool
 }
 
 // BarGroup is a labelled pair of bars: COR holders and the others.
