@@ -70,8 +70,10 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	}
 	t.Cleanup(func() { snaps.Close() })
 	svc := service.New(service.Config{Node: n.Node, Snapshots: snaps, Federation: fed})
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
 	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed)),
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps),
 			openapi.MeasureOps(svc, string(n.Jurisdiction()))}})
 }
 
