@@ -165,11 +165,25 @@ func TestDemoAndVerify(t *testing.T) {
 	if !strings.Contains(out, "recognized via home_cor_agreement") {
 		t.Errorf("demo shows no reciprocity:\n%s", out)
 	}
+	for _, want := range []string{
+		"cancel ACSA-20230616 from 2025-06-17 [maintenance.missed]",
+		"lifecycle CA-AB again: 0 changes",
+		"decision confirm on ", "certificate ACSA-20250314 is revoked",
+		"auditor AUD-0002 (home CA-AB) as CA-BC sees it: suspended",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo's program cycle lacks %q:\n%s", want, out)
+		}
+	}
 	if !strings.Contains(out, "letter CA-BC issued BC-ACSA-20250417-") || !strings.Contains(out, "under BC's letter (asked CA-BC): recognized") {
 		t.Errorf("demo shows no letter:\n%s", out)
 	}
 	if !strings.Contains(out, "after the correction (asked CA-AB): not_recognized [no_basis, certificate_suspended, history_corrected]") {
 		t.Errorf("demo shows no correction:\n%s", out)
+	}
+	if !strings.Contains(out, "metrics CA-AB 2024 (SYNTHETIC data, not real): COR 300 employers") ||
+		!strings.Contains(out, "national 2024 (asked CA-BC): CA-AB figures verified") || strings.Contains(out, "metrics: error") {
+		t.Errorf("demo shows no OHS comparison or national figures:\n%s", out)
 	}
 	// A proof from the ON node's data, checked offline against the file.
 	trust, err := federation.LoadTrust(fedPath)
