@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,11 +35,16 @@ type Config struct {
 	Logger *slog.Logger
 	// Extra registers more operations (the federation's) on the same API.
 	Extra []Extension
+	// ExtraJWKs are public JWKs published in /.well-known/jwks.json after
+	// the node's entry keys: the webhook key, whose "use" is
+	// jose.WebhookKeyUse so that no peer loads it as an entry key.
+	ExtraJWKs []json.RawMessage
 }
 
 type server struct {
-	node *node.Node
-	log  *slog.Logger
+	node      *node.Node
+	log       *slog.Logger
+	extraJWKs []json.RawMessage
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.
@@ -91,7 +97,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &server{node: cfg.Node, log: cfg.Logger}
+	s := &server{node: cfg.Node, log: cfg.Logger, extraJWKs: cfg.ExtraJWKs}
 	r := chi.NewMux()
 	r.Use(recoverer(cfg.Logger), limitBody(MaxBodyBytes))
 	api := humachi.New(r, NewConfig())

@@ -21,6 +21,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/webhook"
 )
 
 var update = flag.Bool("update", false, "rewrite openapi.yaml from the served spec")
@@ -60,8 +61,17 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, err := webhook.LoadOrCreateKey(n.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := webhook.Open(webhook.Config{Node: n.Node, Federation: fed, Key: key, Dir: n.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wh.Close() })
 	return openapi.New(openapi.Config{Node: n.Node,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed)), openapi.SubscriptionOps(wh)}})
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {

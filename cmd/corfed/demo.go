@@ -99,7 +99,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log), log) }(d)
+		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, nil), log) }(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/webhook"
 )
 
 // nodeOptions are what every way of starting a node shares (serve, demo).
@@ -32,6 +34,8 @@ type nodeOptions struct {
 	// PartyKeys gives the node the pinned keys of other jurisdictions
 	// (from the federation) to check their signatures on agreements.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// Waker, if set, hears every committed write (the webhook outbox).
+	Waker *webhook.Waker
 }
 
 // openNode opens (creating if needed) the node in o.Data: its key, its store,
@@ -62,7 +66,11 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, db.Store(), ring)
+	var store registry.Store = db.Store()
+	if o.Waker != nil {
+		store = webhook.NotifyingStore(store, o.Waker.Wake)
+	}
+	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, store, ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -125,6 +133,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	disableAfter := fl.Duration("webhook-disable-after", webhook.DefaultDisableAfter, "disable a webhook subscription that has failed for this long")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -145,7 +154,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return fed.KeySet(j)
 	}
-	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log, PartyKeys: partyKeys})
+	waker := &webhook.Waker{}
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log, PartyKeys: partyKeys, Waker: waker})
 	if err != nil {
 		return err
 	}
@@ -153,22 +163,48 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
 		return err
 	}
+	wh, err := openWebhooks(n, fed, *dir, *disableAfter, log)
+	if err != nil {
+		return err
+	}
+	waker.Set(wh)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	h := handler(n, fed, log)
+	h := handler(n, fed, log, wh)
 	go fed.Run(ctx)
+	whDone := make(chan struct{})
+	go func() { defer close(whDone); wh.Run(ctx) }()
+	defer func() { <-whDone; wh.Close() }()
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, and the cross-jurisdiction lookups.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger) http.Handler {
-	return openapi.New(openapi.Config{Node: n, Logger: log,
-		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+// peers, the cross-jurisdiction lookups and (wh not nil) the webhook
+// subscriptions, with the webhook key in the JWKS.
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, wh *webhook.Service) http.Handler {
+	cfg := openapi.Config{Node: n, Logger: log,
+		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}}
+	if wh != nil {
+		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(wh))
+		jwk, _ := json.Marshal(wh.Key().JWK())
+		cfg.ExtraJWKs = []json.RawMessage{jwk}
+	}
+	return openapi.New(cfg)
+}
+
+// openWebhooks opens the node's outbox (DATA/outbox.db) with its webhook
+// key (DATA/webhook-key.json, made on first start).
+func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableAfter time.Duration, log *slog.Logger) (*webhook.Service, error) {
+	key, err := webhook.LoadOrCreateKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter,
+		OnError: func(err error) { log.Warn("webhooks", "err", err) }})
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.

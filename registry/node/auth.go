@@ -19,10 +19,11 @@ const (
 	ScopeCertificates  = "certificates:write"
 	ScopeEquivalencies = "equivalencies:write"
 	ScopeRules         = "rules:write"
+	ScopeSubscriptions = "subscriptions:write" // webhook subscriptions (program administrator)
 )
 
 // AllScopes lists every scope.
-var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules}
+var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules, ScopeSubscriptions}
 
 // Roles.
 const (
