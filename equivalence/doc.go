@@ -50,6 +50,38 @@
 //     effective_to, On plus the host's cap_months (Date.AddMonths, clamped to
 //     the month's end) and On plus the host's cap_days. It is never valid
 //     past the home certificate's expiry or the host's cap.
+//
+// # Letters, revisions, withdrawals
+//
+// A host's letter (LetterFact, registry.Letter; it counts only when the
+// host's node published it) for the home certificate, issued on or before
+// On and covering the use (a bid letter covers bids; temporary and
+// equivalency letters the work too) replaces the caps counted from On: the
+// recognition runs to the letter's expires_on (the earlier of the home
+// certificate's expiry and the cap counted from the letter's issue date),
+// and the letter is cited as evidence. The latest such letter decides: past
+// its expiry the recognition fails (letter_expired); where the host's terms
+// say void_once_work_starts, it fails from the letter's work_started_on
+// (letter_void_work_started) and runs at most to the day before. With no
+// letter, the caps count from On. The letter also stops counting when the
+// home certificate stops being active (that is the certificate's status).
+//
+// When the agreement's end (effective_to, or the day before a party
+// withdrew: AgreementFact.WithdrawnOn) bounds the recognition, a revision
+// that names it in supersedes, counts (valid, published by a party, signed
+// by every party, not withdrawn), is in force the next day, has both
+// parties, lists the program, has the same sector and carries the host's
+// terms on unchanged (cap, uses, conditions, exclusions) continues it
+// without a break, and is cited too; revisions chain. From the withdrawal
+// date the agreement fails (agreement_withdrawn).
+//
+// WCB accounts count on the days they are open (registry.WCBAccount
+// ActiveOn: opened_on and closed_on inclusive). An employer's presence
+// (registry.Presence) decides no_permanent_office_in_host. A status history
+// may hold corrections (a change recorded late, marked correction, with
+// recorded_on and by) and annulled changes, which count for nothing; when
+// one bears on the status on On, the decision says so (history_corrected),
+// whatever its outcome.
 //   - iso_equivalency: an equivalency record of the employer (published by
 //     any node: its decision accepted attests the external certification)
 //     valid and active on On, and the host's rules in force on On (published
@@ -83,7 +115,7 @@
 //   - no_active_host_wcb_account: only for employers with no active WCB
 //     account in the host (BC). Fails (host_wcb_account_active) when an
 //     employer record of the BN (published by any node) lists a WCB account
-//     in the host; met when employer records exist and none does (corfed
+//     in the host open on On; met when employer records exist and none does (corfed
 //     takes its employer records to list every WCB account); not met
 //     (conditional) when no employer record is among the facts.
 //   - bid_use_only: for bidding only (BC). A limit, met: Use "work" was
@@ -92,8 +124,10 @@
 //     the host's own COR equivalency is needed. A limit, met: Use "work" was
 //     already refused (work_voids_reciprocity).
 //   - no_permanent_office_in_host: only for employers with no permanent
-//     office in the host (SK). No record shows it: never met, so the outcome
-//     is conditional.
+//     office in the host (SK). Fails (permanent_office_in_host) when an
+//     employer record's presence shows a permanent office in the host on
+//     On; met when employer records list their presence and none does;
+//     not met (conditional) when no employer record lists any presence.
 //   - per_wcb_account: each WCB account qualifies on its own (SK, ON). Met
 //     when the home certificate names its WCB accounts (they are what the
 //     recognition covers); not met when it names none.
@@ -160,6 +194,16 @@
 //   - standard_not_accepted, certification_body_not_designated,
 //     iaf_mark_missing, scope_not_aligned, scope_excludes_host: a
 //     requirement of the host's equivalency rule is not met.
+//   - agreement_withdrawn: a party withdrew from the agreement on or before
+//     the date.
+//   - permanent_office_in_host: the employer has a permanent office in a
+//     host that grants reciprocity only to employers with none (SK).
+//   - letter_expired, letter_void_work_started: the host's letter for the
+//     certificate expired, or is void since work started (MB).
+//
+// Whatever the outcome, history_corrected follows when the status history
+// of a certificate or equivalency the decision read was corrected in a way
+// that bears on the date (the text says when, by whom and why).
 //
 // Codes are stable; texts are for people and may change.
 //

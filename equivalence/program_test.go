@@ -192,6 +192,24 @@ func TestProgramFacts(t *testing.T) {
 					t.Errorf("reason %s has no text", r.Code)
 				}
 			}
+			// The same decision in French: same codes and dates, every
+			// sentence French (none left in English).
+			fq := tc.q
+			fq.Lang = equivalence.French
+			fd := equivalence.Decide(fq, f)
+			if fd.Outcome != d.Outcome || fd.ValidUntil != d.ValidUntil || !slices.Equal(reasonCodes(fd), reasonCodes(d)) {
+				t.Errorf("in French: %s %s %v, want %s %s %v", fd.Outcome, fd.ValidUntil, reasonCodes(fd), d.Outcome, d.ValidUntil, reasonCodes(d))
+			}
+			for i := range fd.Reasons {
+				if i < len(d.Reasons) && fd.Reasons[i].Text == d.Reasons[i].Text {
+					t.Errorf("reason %s: the French text is the English one: %s", fd.Reasons[i].Code, fd.Reasons[i].Text)
+				}
+			}
+			for i := range fd.Conditions {
+				if fd.Conditions[i].Text == d.Conditions[i].Text {
+					t.Errorf("condition %s: the French text is the English one", fd.Conditions[i].Code)
+				}
+			}
 		})
 	}
 }

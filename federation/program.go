@@ -214,8 +214,11 @@ func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
 // the host's cap counted from the issue date (and the agreement's end).
 func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
 	n := l.fed.Node()
+	if err := n.MayRunProgram(p, "issues reciprocity letters"); err != nil {
+		return registry.Entry{}, err
+	}
 	if r.IssuedOn.IsZero() {
-		r.IssuedOn = n.Today()
+		return registry.Entry{}, registry.Invalid("body.issued_on", "required: the day the letter is issued (YYYY-MM-DD)")
 	}
 	if err := registry.CheckBN("body.employer_bn", r.EmployerBN); err != nil {
 		return registry.Entry{}, err

@@ -291,5 +291,46 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	if a = ask(t, bc, qx); a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2026-12-31") {
 		t.Errorf("before the withdrawal: %s until %s, want recognized until 2026-12-31", a.Decision.Outcome, a.Decision.ValidUntil)
 	}
-	_ = strings.Contains
+}
+
+// TestLetterExamples posts every example of testdata/letters to its host's
+// node of a seeded federation and checks what its name announces.
+func TestLetterExamples(t *testing.T) {
+	ms, _ := startFederation(t, registry.Jurisdictions)
+	files, err := filepath.Glob(filepath.Join(nodetest.TestData(), "letters", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	want := map[string]string{
+		"bc-bid-red-river.json":             "2027-05-15",
+		"mb-bid-prairie-steel.json":         "2027-11-20",
+		"mb-bid-chinook-secor-refused.json": "",
+	}
+	for _, p := range files {
+		name := filepath.Base(p)
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			if err := json.Unmarshal(b, &body); err != nil {
+				t.Fatal(err)
+			}
+			m := ms[registry.Jurisdiction(body["host"].(string))]
+			var rec struct{ Record registry.Letter }
+			st := m.call(t, "POST", "/v1/letters", body, &rec)
+			exp, known := want[name]
+			switch {
+			case !known:
+				t.Fatalf("no expectation for %s", name)
+			case strings.HasSuffix(name, "-refused.json"):
+				if st != http.StatusUnprocessableEntity {
+					t.Errorf("status %d, want 422", st)
+				}
+			case st != http.StatusCreated || rec.Record.ExpiresOn != registry.MustDate(exp):
+				t.Errorf("status %d, expires %s; want 201 expiring %s", st, rec.Record.ExpiresOn, exp)
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -39,11 +40,24 @@ type Config struct {
 	// the node's entry keys: the webhook key, whose "use" is
 	// jose.WebhookKeyUse so that no peer loads it as an entry key.
 	ExtraJWKs []json.RawMessage
+	// Metrics are served at /metrics; default a fresh set (NewMetrics).
+	Metrics *Metrics
+	// AccessLogLevel is the level of the access log's lines (default
+	// info; set it above error to silence them).
+	AccessLogLevel slog.Level
+	// AllowedOrigins may read the public API from a browser (CORS): exact
+	// origins such as https://example.ca, or "*". Writes are never allowed.
+	AllowedOrigins []string
+	// Ready lists more conditions of GET /readyz than the node's own
+	// (store open, signing key loaded), e.g. the federation's.
+	Ready []ReadyCheck
 }
 
 type server struct {
 	node      *node.Node
 	log       *slog.Logger
+	metrics   *Metrics
+	ready     []ReadyCheck
 	extraJWKs []json.RawMessage
 }
 
@@ -62,6 +76,20 @@ func (h *Helpers) WriteOp(id, method, path, summary string, status int, tags ...
 // Op returns a public operation with corfed's defaults.
 func (h *Helpers) Op(id, method, path, summary string, tags ...string) huma.Operation {
 	return op(id, method, path, summary, tags...)
+}
+
+// Metrics returns the node's metrics, for operation sets to register
+// their collectors with.
+func (h *Helpers) Metrics() *Metrics { return h.s.metrics }
+
+// isAdmin reports whether an Authorization header carries a valid token of
+// the program administrator (for public reads that show more to it).
+func (h *Helpers) isAdmin(authorization string) bool {
+	if authorization == "" {
+		return false
+	}
+	p, err := h.s.principal(authorization)
+	return err == nil && p.Role == node.RoleAdmin
 }
 
 // PrincipalOf returns the authenticated caller of a write operation.
@@ -97,15 +125,41 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &server{node: cfg.Node, log: cfg.Logger, extraJWKs: cfg.ExtraJWKs}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &server{node: cfg.Node, log: cfg.Logger, metrics: cfg.Metrics, ready: cfg.Ready, extraJWKs: cfg.ExtraJWKs}
+	cfg.Metrics.registerNodeMetrics(cfg.Node)
+	ops := map[string]string{} // "METHOD pattern" -> operationId, filled once the API is built
+	operation := func(method, pattern string) string {
+		if id, ok := ops[method+" "+pattern]; ok {
+			return id
+		}
+		if method == http.MethodHead {
+			if id, ok := ops[http.MethodGet+" "+pattern]; ok {
+				return id
+			}
+		}
+		return pattern
+	}
 	r := chi.NewMux()
-	r.Use(recoverer(cfg.Logger), limitBody(MaxBodyBytes))
+	r.Use(withRemote, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
 	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
 	}
+	for path, item := range api.OpenAPI().Paths {
+		for method, o := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
+			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
+			if o != nil {
+				ops[method+" "+path] = o.OperationID
+			}
+		}
+	}
 	registerDocs(r)
+	r.Method(http.MethodGet, "/metrics", cfg.Metrics.handler())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Not found", "no route for "+r.Method+" "+r.URL.Path)
 	})
@@ -120,25 +174,6 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string) {
 	w.WriteHeader(status)
 	b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail})
 	_, _ = w.Write(b)
-}
-
-// recoverer turns a panic into a logged 500 problem: a client never sees a
-// stack or a dropped connection.
-func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer func() {
-				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler {
-						panic(v)
-					}
-					log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("path", r.URL.Path))
-					writeProblem(w, http.StatusInternalServerError, "Internal Server Error", "The node could not answer; the error is logged.")
-				}
-			}()
-			next.ServeHTTP(w, r)
-		})
-	}
 }
 
 // limitBody refuses bodies over max with a 413 problem before huma reads
@@ -166,23 +201,36 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	p, err := s.principal(ctx.Header("Authorization"))
 	if err != nil {
+		s.auditRefusal(ctx.Context(), http.StatusUnauthorized, err)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="corfed"`)
 		ctx.SetHeader("Content-Type", "application/problem+json")
 		ctx.SetStatus(http.StatusUnauthorized)
-		b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: err.Error()})
+		b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)})
 		_, _ = ctx.BodyWriter().Write(b)
 		return
 	}
-	next(huma.WithValue(ctx, principalKey{}, p))
+	next(huma.WithContext(ctx, node.WithPrincipal(ctx.Context(), p)))
 }
 
-type principalKey struct{}
+// publicAuthDetail is the stable message a refused token gets; the full
+// error is in the audit log.
+func publicAuthDetail(err error) string {
+	msg := err.Error()
+	switch {
+	case !errors.Is(err, registry.ErrUnauthenticated):
+		return msg // the edge's own: a missing or malformed header
+	case strings.Contains(msg, "revoked"):
+		return "The bearer token is revoked."
+	case strings.Contains(msg, "expired or not yet valid"):
+		return "The bearer token has expired or is not yet valid."
+	case strings.Contains(msg, "lifetime over"):
+		return "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
+	}
+	return "The bearer token does not verify against this node's active key (malformed, signed by a retired or another key, or for another node)."
+}
 
 // principalOf returns the principal authenticate put in ctx.
-func principalOf(ctx context.Context) node.Principal {
-	p, _ := ctx.Value(principalKey{}).(node.Principal)
-	return p
-}
+func principalOf(ctx context.Context) node.Principal { return node.PrincipalFrom(ctx) }
 
 func (s *server) principal(authorization string) (node.Principal, error) {
 	scheme, token, ok := strings.Cut(authorization, " ")
@@ -205,7 +253,7 @@ func op(id, method, path, summary string, tags ...string) huma.Operation {
 func (s *server) writeOp(id, method, path, summary string, status int, tags ...string) huma.Operation {
 	o := op(id, method, path, summary, tags...)
 	o.Security = bearer
-	o.Middlewares = huma.Middlewares{s.authenticate}
+	o.Middlewares = huma.Middlewares{s.authenticate, checkTextIssues}
 	o.DefaultStatus = status
 	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity}
 	return o

@@ -22,6 +22,8 @@ func FuzzWriteBodies(f *testing.F) {
 		{"POST", "/v1/employers"}, {"POST", "/v1/certificates"}, {"POST", "/v1/equivalencies"},
 		{"PATCH", "/v1/certificates/ACSA-20250417"}, {"PUT", "/v1/certificates/ACSA-20240988"},
 		{"POST", "/v1/cps"}, {"PUT", "/v1/employers/812345676"}, {"POST", "/v1/verify"},
+		{"POST", "/v1/rules"}, {"POST", "/v1/agreements"}, {"POST", "/v1/letters"}, {"PATCH", "/v1/equivalencies/EQ-812345676-X"},
+		{"POST", "/v1/agreements/cfcsa-construction-2021/withdraw"}, {"POST", "/v1/letters/BC-X-20260101/work-started"},
 	}
 	for _, s := range []string{
 		`{"bn":"123456782","legal_name":"X"}`,
@@ -29,6 +31,10 @@ func FuzzWriteBodies(f *testing.F) {
 		`{"action":"suspend","reason":"r","on":"2026-12-01"}`,
 		`{"employer_bn":"812345676","standard":"ISO 45001:2018","external_number":"X","certification_body":"B","valid_from":"2025-01-01","valid_to":"2026-01-01"}`,
 		`{"proof":"a.b.c"}`, `[]`, `null`, `{"bn":1e999}`, "{\"legal_name\":\"\\u0000\"}",
+		`{"id":"r","jurisdiction":"CA-AB","effective_from":"2026-01-01","programs":["COR"],"recognizes_foreign_secor":false,"equivalency":[{"accepted":true,"standards":["ISO 45001:2018"]}],"sources":["s"]}`,
+		`{"id":"a","title":"t","parties":["CA-AB","CA-BC"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB","cap_days":180},{"host":"CA-BC","cap_months":6}],"effective_from":"2026-01-01","sources":["s"],"supersedes":"b"}`,
+		`{"employer_bn":"812345676","certificate":"ACSA-20250417","host":"CA-AB","kind":"bid","issued_on":"2026-11-01"}`,
+		`{"on":"2026-12-01","reason":"r"}`,
 	} {
 		for i := range routes {
 			f.Add(uint8(i), s)

@@ -43,7 +43,7 @@ type LetterIn struct {
 	Certificate string        `json:"certificate" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"The home certificate's id, as in /v1/certificates/{id} on the home node (e.g. ACSA-20250417)."`
 	Host        string        `json:"host" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"The host issuing the letter: this node's jurisdiction."`
 	Kind        string        `json:"kind" enum:"bid,temporary,equivalency" doc:"bid: for bidding only; temporary and equivalency: for the work."`
-	IssuedOn    registry.Date `json:"issued_on" doc:"The day the letter is issued; the host's cap counts from it."`
+	IssuedOn    registry.Date `json:"issued_on,omitzero" doc:"Required: the day the letter is issued; the host's cap counts from it."`
 	RequestedBy string        `json:"requested_by,omitempty" maxLength:"200" doc:"Who asked for it (the home association)."`
 }
 

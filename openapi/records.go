@@ -3,6 +3,7 @@ package openapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -165,6 +166,29 @@ func (s *server) register(api huma.API) {
 			return versions[registry.Certificate](ctx, s, registry.KindCertificate, in.ID)
 		})
 
+	type versionOut struct {
+		CacheControl string `header:"Cache-Control"`
+		Body         Record[registry.Certificate]
+	}
+	huma.Register(api, op("certificate-version", http.MethodGet, "/v1/certificates/{id}/versions/{ver}", "One signed version of a certificate (immutable: cached for a year)", "certificates"),
+		func(ctx context.Context, in *struct {
+			IDPath
+			Ver uint64 `path:"ver" minimum:"1" doc:"The version, from 1."`
+		}) (*versionOut, error) {
+			es, err := s.node.Versions(ctx, registry.KindCertificate, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if in.Ver > uint64(len(es)) {
+				return nil, s.problem(ctx, fmt.Errorf("certificate %q has %d versions, not %d: %w", in.ID, len(es), in.Ver, registry.ErrNotFound))
+			}
+			r, err := record[registry.Certificate](es[in.Ver-1])
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &versionOut{CacheControl: "public, max-age=31536000, immutable", Body: r}, nil
+		})
+
 	huma.Register(api, op("get-employer", http.MethodGet, "/v1/employers/{bn}", "An employer with its certificates and equivalencies", "employers"),
 		func(ctx context.Context, in *struct {
 			BN string `path:"bn" pattern:"^[0-9]{9}$"`
@@ -224,9 +248,11 @@ func (s *server) register(api huma.API) {
 			return one[registry.CertifyingPartner](ctx, s, registry.KindCP, in.ID)
 		})
 
+	s.registerReady(api)
 	s.registerWrites(api)
 	s.registerImports(api)
 	s.registerLog(api)
+	s.registerTiles(api)
 }
 
 func one[T any](ctx context.Context, s *server, kind registry.Kind, id string) (*bodyOut[Record[T]], error) {

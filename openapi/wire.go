@@ -27,12 +27,13 @@ type Record[T any] struct {
 	ID     string                `json:"id"`
 	Ver    uint64                `json:"ver" doc:"Record version, from 1."`
 	Iat    int64                 `json:"iat" doc:"When the node signed this version (Unix seconds)."`
+	By     *registry.Author      `json:"by,omitempty" doc:"Who asked for this version (signed in the envelope); absent for the node's own entries and entries from before attribution."`
 	Record T                     `json:"record"`
-	JWS    string                `json:"jws" doc:"Compact JWS (EdDSA or ES256, kid in the protected header) whose payload is {iss,seq,kind,id,ver,iat,record}; verify it against /.well-known/jwks.json."`
+	JWS    string                `json:"jws" doc:"Compact JWS (EdDSA or ES256, kid in the protected header) whose payload is {iss,seq,kind,id,ver,iat[,by],record}; verify it against /.well-known/jwks.json."`
 }
 
 func record[T any](e registry.Entry) (Record[T], error) {
-	r := Record[T]{Iss: e.Iss, Seq: e.Seq, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Iat: e.Iat, JWS: e.JWS}
+	r := Record[T]{Iss: e.Iss, Seq: e.Seq, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Iat: e.Iat, By: e.By, JWS: e.JWS}
 	err := json.Unmarshal(e.Record, &r.Record)
 	return r, err
 }
@@ -48,7 +49,7 @@ type CertificateRecord struct {
 func certificateRecord(v node.CertificateView) CertificateRecord {
 	return CertificateRecord{
 		Record: Record[registry.Certificate]{Iss: v.Entry.Iss, Seq: v.Entry.Seq, Kind: v.Entry.Kind, ID: v.Entry.ID,
-			Ver: v.Entry.Ver, Iat: v.Entry.Iat, Record: v.Certificate, JWS: v.Entry.JWS},
+			Ver: v.Entry.Ver, Iat: v.Entry.Iat, By: v.Entry.By, Record: v.Certificate, JWS: v.Entry.JWS},
 		AsOf: v.AsOf, StatusAsOf: v.StatusAsOf, IAFStatus: registry.IAFStatus(v.StatusAsOf),
 	}
 }
@@ -62,6 +63,7 @@ type FeedEntry struct {
 	ID     string                `json:"id"`
 	Ver    uint64                `json:"ver"`
 	Iat    int64                 `json:"iat"`
+	By     *registry.Author      `json:"by,omitempty"`
 	Record json.RawMessage       `json:"record"`
 	JWS    string                `json:"jws"`
 }

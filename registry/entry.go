@@ -10,13 +10,23 @@ import (
 // encoding/json of this struct (members in this order, no insignificant
 // white space, HTML characters not escaped), so the bytes are reproducible.
 type Envelope struct {
-	Iss    Jurisdiction    `json:"iss"`  // the issuing node's jurisdiction
-	Seq    uint64          `json:"seq"`  // node-wide sequence number, from 1, no gaps
-	Kind   Kind            `json:"kind"` // what Record holds
-	ID     string          `json:"id"`   // the record id, unique per (iss, kind)
-	Ver    uint64          `json:"ver"`  // the record version, from 1
-	Iat    int64           `json:"iat"`  // when the node signed it, Unix seconds
+	Iss    Jurisdiction    `json:"iss"`          // the issuing node's jurisdiction
+	Seq    uint64          `json:"seq"`          // node-wide sequence number, from 1, no gaps
+	Kind   Kind            `json:"kind"`         // what Record holds
+	ID     string          `json:"id"`           // the record id, unique per (iss, kind)
+	Ver    uint64          `json:"ver"`          // the record version, from 1
+	Iat    int64           `json:"iat"`          // when the node signed it, Unix seconds
+	By     *Author         `json:"by,omitempty"` // who asked for this version; absent for the node's own entries (keys, seed) and entries from before attribution
 	Record json.RawMessage `json:"record"`
+}
+
+// Author is the principal a version was written for: the program
+// administrator or a certifying partner, and the id (jti) of the bearer
+// token it authenticated with.
+type Author struct {
+	Role  string `json:"role" enum:"admin,cp" doc:"admin: the program administrator; cp: a certifying partner."`
+	CP    string `json:"cp,omitempty" doc:"The certifying partner's id, for role cp."`
+	Token string `json:"jti,omitempty" doc:"The id of the bearer token used."`
 }
 
 // Time returns Iat as a time.
@@ -32,13 +42,14 @@ type Entry struct {
 	ID     string          `json:"id"`
 	Ver    uint64          `json:"ver"`
 	Iat    int64           `json:"iat"`
+	By     *Author         `json:"by,omitempty"`
 	Record json.RawMessage `json:"record"`
 	JWS    string          `json:"jws"`
 }
 
 // Envelope returns the envelope e was signed over.
 func (e Entry) Envelope() Envelope {
-	return Envelope{Iss: e.Iss, Seq: e.Seq, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Iat: e.Iat, Record: e.Record}
+	return Envelope{Iss: e.Iss, Seq: e.Seq, Kind: e.Kind, ID: e.ID, Ver: e.Ver, Iat: e.Iat, By: e.By, Record: e.Record}
 }
 
 // Ref points at one signed entry. Decisions and proofs cite records by Ref.

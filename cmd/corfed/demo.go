@@ -99,12 +99,14 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
-		go func(d *demoNode) { errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, nil), log) }(d)
+		go func(d *demoNode) {
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
+		}(d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range nodes {
 		wg.Add(1)
-		go func(d *demoNode) { defer wg.Done(); d.fed.SyncAll(ctx) }(d)
+		go func(d *demoNode) { defer wg.Done(); syncUntilDone(ctx, d.fed) }(d)
 	}
 	wg.Wait()
 	for _, d := range nodes {
@@ -150,6 +152,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "  why: %s\n", why)
 		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
 	}
+	demoProgram(ctx, stdout, byJ, trust, today)
 	if *once {
 		stop()
 	} else {
@@ -231,7 +234,9 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 		return fail(err)
 	}
 	for _, d := range nodes {
-		f, err := federation.New(federation.Config{Node: d.n, Trust: trust, Interval: 10 * time.Second})
+		// The peers are on loopback: a slow answer means a busy machine
+		// (every node syncs every other at once), not a dead peer.
+		f, err := federation.New(federation.Config{Node: d.n, Trust: trust, Interval: 10 * time.Second, PeerTimeout: demoPeerTimeout})
 		if err != nil {
 			return fail(err)
 		}
@@ -240,9 +245,33 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	return nodes, nil
 }
 
-func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// demoPeerTimeout bounds one request to a demo peer.
+const demoPeerTimeout = 30 * time.Second
+
+// syncUntilDone syncs every peer, then again those whose sync failed, a
+// bounded number of rounds: on a loaded machine the first round of a dozen
+// nodes syncing each other at once may time out, which is no failure of
+// the demo's federation.
+func syncUntilDone(ctx context.Context, f *federation.Federation) {
+	f.SyncAll(ctx)
+	for range 4 {
+		failed := false
+		for _, p := range mustPeers(ctx, f) {
+			if p.LastError != "" && ctx.Err() == nil {
+				failed = true
+				_, _ = f.Sync(ctx, p.Jurisdiction)
+			}
+		}
+		if !failed {
+			return
+		}
+	}
+}
+
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
 	var rest []string
@@ -251,13 +280,12 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				fmt.Fprintln(stderr, "corfed verify: give one proof")
-				return errUsage
+				return usagef("give one proof")
 			}
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -266,9 +294,11 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parse(fl, rest); err != nil {
 		return err
 	}
-	if proofArg == "" || *fedFile == "" {
-		fmt.Fprintln(stderr, "usage: corfed verify PROOF|- --federation FILE")
-		return errUsage
+	if proofArg == "" {
+		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
+	}
+	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
+		return err
 	}
 	token := proofArg
 	if proofArg == "-" {
@@ -281,6 +311,9 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {
 		return err
+	}
+	if isPass(token) {
+		return verifyPass(ctx, token, trust, pf, stdout)
 	}
 	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
 	if err != nil {

@@ -81,7 +81,7 @@ func TestImportCommandURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler(n, fed, slog.New(slog.DiscardHandler), nil))
+	srv := httptest.NewServer(handler(n, fed, slog.New(slog.DiscardHandler), edgeOptions{}))
 	defer srv.Close()
 	tok, err := n.IssueToken(node.TokenRequest{Role: node.RoleAdmin})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,16 +32,21 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fl
 }
 
+// parse parses args into fl. -h/--help becomes a *helpRequest (usage on
+// stdout, exit 0); a bad flag or a stray argument a usage error that Main
+// prints with the command's name (exit 2).
 func parse(fl *flag.FlagSet, args []string) error {
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
-		}
-		return errUsage
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(fl.Output(), "unexpected argument %q\n", fl.Arg(0))
-		return errUsage
+	out := fl.Output()
+	fl.SetOutput(io.Discard) // Main prints the error and the usage
+	err := fl.Parse(args)
+	fl.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return &helpRequest{fl}
+	case err != nil:
+		return usagef("%v", err)
+	case fl.NArg() > 0:
+		return usagef("unexpected argument %q", fl.Arg(0))
 	}
 	return nil
 }
@@ -123,7 +129,10 @@ func writeNodeInfo(dir string, ni nodeInfo) error {
 	return os.WriteFile(filepath.Join(dir, nodeFile), append(b, '\n'), 0o600)
 }
 
-func runToken(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "revoke" {
+		return runRevoke(ctx, args[1:], stdin, stdout, stderr)
+	}
 	fl := newFlags("token", stderr)
 	dir := fl.String("data", "./corfed-data", "the node's data directory (its key signs the token)")
 	jur := fl.String("jurisdiction", "", "the node's jurisdiction (default: the one the node was started with)")
@@ -146,7 +155,7 @@ func runToken(_ context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return fmt.Errorf("jurisdiction %q is not an ISO 3166-2:CA code", j)
 	}
 	if *role == node.RoleCP && *cp == "" {
-		return fmt.Errorf("--role cp needs --cp ID")
+		return usagef("--cp is required with --role cp: the certifying partner's id")
 	}
 	ring, err := jose.LoadKeyring(filepath.Join(*dir, keysFile))
 	if err != nil {
@@ -161,5 +170,25 @@ func runToken(_ context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	if jti, err := tokenID(tok); err == nil {
+		fmt.Fprintf(stderr, "token id (jti) %s: revoke it with `corfed token revoke %s --data %s`\n", jti, jti, *dir)
+	}
 	return nil
+}
+
+// tokenID returns the jti of a token this command signed.
+func tokenID(tok string) (string, error) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "", errors.New("not a compact JWS")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", err
+	}
+	var c node.TokenClaims
+	if err := json.Unmarshal(b, &c); err != nil {
+		return "", err
+	}
+	return c.JTI, nil
 }

@@ -5,7 +5,8 @@
 //	corfed keygen  [--data DIR] [--alg EdDSA|ES256] [--rotate]
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
-//	corfed verify  PROOF|- --federation FILE
+//	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]
+//	corfed version
 package main
 
 import (
@@ -35,10 +36,11 @@ commands:
   keygen   create or rotate the node's signing key
   token    print a bearer token for the program administrator or a CP
   demo     run a federation of nodes on loopback with example data
-  verify   check a recognition proof offline
-  bench    measure throughput against raw-crypto baselines
+  verify   check a recognition proof or a COR pass offline
+  version  print the build's version
+  snapshots import performance snapshots (claims data) from CSV or XLSX
 
-Run 'corfed COMMAND -h' for a command's flags.
+Run 'corfed COMMAND --help' for a command's arguments and flags.
 `
 
 // Main runs the command line args and returns the exit status.
@@ -55,24 +57,29 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	for name, f := range extraCommands {
 		cmds[name] = f
 	}
+	cmds["version"] = runVersion
 	f, ok := cmds[args[0]]
 	if !ok {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		switch args[0] {
+		case "-h", "--help", "-help", "help":
 			fmt.Fprint(stdout, usage)
+			return 0
+		case "--version", "-version":
+			fmt.Fprintln(stdout, version())
 			return 0
 		}
 		fmt.Fprintf(stderr, "corfed: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	err := f(ctx, args[1:], stdin, stdout, stderr)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
+	return reportError(args[0], f(ctx, args[1:], stdin, stdout, stderr), stdout, stderr)
+}
+
+func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if err := parse(newFlags("version", stderr), args); err != nil {
+		return err
 	}
-	fmt.Fprintf(stderr, "corfed %s: %v\n", args[0], err)
-	return 1
+	fmt.Fprintln(stdout, version())
+	return nil
 }
 
 // extraCommands are registered by other files of this package.

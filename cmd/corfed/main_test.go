@@ -165,6 +165,12 @@ func TestDemoAndVerify(t *testing.T) {
 	if !strings.Contains(out, "recognized via home_cor_agreement") {
 		t.Errorf("demo shows no reciprocity:\n%s", out)
 	}
+	if !strings.Contains(out, "letter CA-BC issued BC-ACSA-20250417-") || !strings.Contains(out, "under BC's letter (asked CA-BC): recognized") {
+		t.Errorf("demo shows no letter:\n%s", out)
+	}
+	if !strings.Contains(out, "after the correction (asked CA-AB): not_recognized [no_basis, certificate_suspended, history_corrected]") {
+		t.Errorf("demo shows no correction:\n%s", out)
+	}
 	// A proof from the ON node's data, checked offline against the file.
 	trust, err := federation.LoadTrust(fedPath)
 	if err != nil {

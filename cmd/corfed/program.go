@@ -160,6 +160,12 @@ func readRuleFile(path string) (ruleFile, error) {
 	if err != nil {
 		return ruleFile{}, err
 	}
+	return parseRuleFile(path, b)
+}
+
+// parseRuleFile decodes what a rules FILE holds (strictly; see
+// registry.ParseHostRulesFile and ParseAgreementFile).
+func parseRuleFile(path string, b []byte) (ruleFile, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return ruleFile{}, fmt.Errorf("%s: not a JSON object: %w", path, err)

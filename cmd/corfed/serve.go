@@ -10,10 +10,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -34,6 +39,10 @@ type nodeOptions struct {
 	// PartyKeys gives the node the pinned keys of other jurisdictions
 	// (from the federation) to check their signatures on agreements.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// Metrics receive the node's group-commit observations (optional).
+	Metrics     *openapi.Metrics
+	MaxTokenTTL time.Duration
+	Revoked     func(jti string) bool
 	// Waker, if set, hears every committed write (the webhook outbox).
 	Waker *webhook.Waker
 }
@@ -66,11 +75,16 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked,
+		OnWrite: openapi.AuditWrite(o.Logger)}
+	if o.Metrics != nil {
+		cfg.OnCommit = o.Metrics.ObserveCommit
+	}
 	var store registry.Store = db.Store()
 	if o.Waker != nil {
 		store = webhook.NotifyingStore(store, o.Waker.Wake)
 	}
-	n, err := node.New(ctx, node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys}, store, ring)
+	n, err := node.New(ctx, cfg, store, ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -134,13 +148,43 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
 	disableAfter := fl.Duration("webhook-disable-after", webhook.DefaultDisableAfter, "disable a webhook subscription that has failed for this long")
+	var to tileOptions
+	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
+	fl.Uint64Var(&to.SnapshotEvery, "snapshot-every", 0, "with --tiles: write snapshot/<size>.jsonl.gz every this many entries (0: never)")
+	fl.Uint64Var(&to.DeltaEvery, "delta-every", 0, "with --tiles: write delta/<from>-<to>.jsonl.gz every this many entries (0: never)")
+	accessLevel := fl.String("access-log-level", "info", "level of the access log's lines (debug, info, warn or error); below --log-level they are not written")
+	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
+	publicURL := fl.String("public-url", "", "the node's public base URL, written into passes (their status list URL); default: its URL in the federation file, else http://ADDR")
+	maxTTL := fl.Duration("max-token-ttl", node.DefaultMaxTokenTTL, "refuse bearer tokens whose lifetime (exp - iat) exceeds this, whoever signed them")
+	minPY := fl.Float64("min-person-years", measure.DefaultMinimum.PersonYears, "OHS metrics: suppress a group with fewer person-years")
+	minEmp := fl.Int("min-employers", measure.DefaultMinimum.Employers, "OHS metrics: suppress a group with fewer employers")
 	if err := parse(fl, args); err != nil {
 		return err
+	}
+	if err := required("jurisdiction", *jur, "the node's jurisdiction, an ISO 3166-2:CA code such as CA-AB"); err != nil {
+		return err
+	}
+	if !registry.Jurisdiction(*jur).Valid() {
+		return usagef("--jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", *jur)
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
 		return err
 	}
+	var accessLogLevel slog.Level
+	if err := accessLogLevel.UnmarshalText([]byte(*accessLevel)); err != nil {
+		return usagef("--access-log-level %q: want debug, info, warn or error", *accessLevel)
+	}
+	if *maxTTL <= 0 {
+		return usagef("--max-token-ttl %s: must be positive", *maxTTL)
+	}
+	// Bind first: a node that cannot listen must not touch its data
+	// directory (create it, write its key, seed it).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	var trust *federation.Trust
 	if *fedFile != "" {
 		if trust, err = federation.LoadTrust(*fedFile); err != nil {
@@ -154,13 +198,22 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return fed.KeySet(j)
 	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	revoked, err := newRevocations(*dir)
+	if err != nil {
+		return err
+	}
+	metrics := openapi.NewMetrics()
 	waker := &webhook.Waker{}
-	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log, PartyKeys: partyKeys, Waker: waker})
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
+		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
+	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
 	wh, err := openWebhooks(n, fed, *dir, *disableAfter, log)
@@ -168,29 +221,49 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	waker.Set(wh)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	h := handler(n, fed, log, wh)
-	go fed.Run(ctx)
 	whDone := make(chan struct{})
 	go func() { defer close(whDone); wh.Run(ctx) }()
 	defer func() { <-whDone; wh.Close() }()
+	stopTiles, err := startTiles(ctx, n, to, log)
+	if err != nil {
+		return err
+	}
+	defer stopTiles()
+	base := *publicURL
+	if base == "" && trust != nil {
+		if m, ok := trust.Member(n.Jurisdiction()); ok {
+			base = m.URL
+		}
+	}
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	ops, _, closeSnapshots, err := measureOps(*dir, service.Config{Node: n, Federation: fed,
+		Minimum: measure.Minimum{PersonYears: *minPY, Employers: *minEmp}}, false)
+	if err != nil {
+		return err
+	}
+	defer closeSnapshots()
+	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
+		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh})
+	go fed.Run(ctx)
+	go reloadOnHangup(ctx, n, *dir, revoked, log)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, the cross-jurisdiction lookups and (wh not nil) the webhook
-// subscriptions, with the webhook key in the JWKS.
-func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, wh *webhook.Service) http.Handler {
-	cfg := openapi.Config{Node: n, Logger: log,
-		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}}
-	if wh != nil {
-		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(wh))
-		jwk, _ := json.Marshal(wh.Key().JWK())
+// peers, the cross-jurisdiction lookups, and passes.
+func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
+	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
+		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)}
+	if o.Webhooks != nil {
+		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(o.Webhooks))
+		jwk, _ := json.Marshal(o.Webhooks.Key().JWK())
 		cfg.ExtraJWKs = []json.RawMessage{jwk}
 	}
 	return openapi.New(cfg)
@@ -205,6 +278,63 @@ func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableA
 	}
 	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter,
 		OnError: func(err error) { log.Warn("webhooks", "err", err) }})
+}
+
+// edgeOptions are the HTTP edge's settings from the command line.
+type edgeOptions struct {
+	Metrics        *openapi.Metrics
+	AccessLogLevel slog.Level
+	AllowedOrigins []string
+	// BaseURL is the node's public URL; passes carry its status list URL.
+	BaseURL string
+	// Extra are more operations (the measurement model's).
+	Extra []openapi.Extension
+	// Webhooks, if set, serves the subscriptions and publishes the
+	// webhook key in the JWKS.
+	Webhooks *webhook.Service
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// reloadOnHangup rereads the keyring and the revoked tokens on SIGHUP:
+// after `corfed keygen --rotate`, the running node signs with the new key,
+// announces it, and stops authenticating tokens of the retired one,
+// without a restart.
+func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if err := reloadKeys(ctx, n, dir); err != nil {
+			log.Error("SIGHUP: keys not reloaded", "err", err)
+		} else {
+			log.Info("SIGHUP: keys reloaded", "active_kid", n.ActiveKey().KID)
+		}
+		if err := revoked.reload(); err != nil {
+			log.Error("SIGHUP: revoked tokens not reloaded", "err", err)
+		}
+	}
+}
+
+func reloadKeys(ctx context.Context, n *node.Node, dir string) error {
+	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
+	if err != nil {
+		return err
+	}
+	return n.SetKeys(ctx, ring)
 }
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
@@ -234,7 +364,7 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: %w", level, errUsage)
+		return nil, usagef("--log-level %q: want debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -33,8 +33,19 @@ func encodeEntry(e registry.Entry) []byte {
 	b = appendBytes(b, e.ID)
 	b = appendBytes(b, string(e.Record))
 	b = appendBytes(b, e.JWS)
+	if e.By != nil {
+		// Optional trailer (entries written before attribution have none):
+		// the author's role, CP id and token id.
+		b = append(b, entryAuthor)
+		b = appendBytes(b, e.By.Role)
+		b = appendBytes(b, e.By.CP)
+		b = appendBytes(b, e.By.Token)
+	}
 	return b
 }
+
+// entryAuthor marks the optional author trailer of an entry value.
+const entryAuthor = 0x01
 
 // decoder reads the fields of a value; the first error sticks.
 type decoder struct {
@@ -100,6 +111,10 @@ func decodeEntry(v []byte) (registry.Entry, error) {
 		e.Record = append([]byte(nil), rec...)
 	}
 	e.JWS = string(d.bytes())
+	if d.err == nil && len(d.b) > 0 && d.b[0] == entryAuthor {
+		d.b = d.b[1:]
+		e.By = &registry.Author{Role: string(d.bytes()), CP: string(d.bytes()), Token: string(d.bytes())}
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errCorrupt
 	}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -19,11 +20,19 @@ const (
 	ScopeCertificates  = "certificates:write"
 	ScopeEquivalencies = "equivalencies:write"
 	ScopeRules         = "rules:write"
-	ScopeSubscriptions = "subscriptions:write" // webhook subscriptions (program administrator)
+	// Performance snapshots are claims data: reading them needs a scope of
+	// its own (metrics built from them are public, suppressed aggregates).
+	ScopeSnapshotsRead  = "snapshots:read"
+	ScopeSnapshotsWrite = "snapshots:write"
+	// ScopeMetrics lets a caller publish the node's signed aggregate metrics.
+	ScopeMetrics = "metrics:write"
+	// ScopeSubscriptions manages webhook subscriptions (program administrator).
+	ScopeSubscriptions = "subscriptions:write"
 )
 
 // AllScopes lists every scope.
-var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules, ScopeSubscriptions}
+var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
+	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeSubscriptions}
 
 // Roles.
 const (
@@ -40,6 +49,15 @@ type Principal struct {
 	Role    string
 	CP      string // the CP id, for RoleCP
 	Scopes  []string
+	TokenID string // the token's jti: what `corfed token revoke` names
+}
+
+// Author is what a signed version records of the principal that made it.
+func (p Principal) Author() *registry.Author {
+	if p.Role == "" {
+		return nil
+	}
+	return &registry.Author{Role: p.Role, CP: p.CP, Token: p.TokenID}
 }
 
 // Can reports whether p holds scope.
@@ -120,39 +138,93 @@ func IssueToken(key *jose.Key, j registry.Jurisdiction, now time.Time, req Token
 	return key.SignJWT(c)
 }
 
-// Authenticate verifies a bearer token against the node's own keys (active
-// and retired) and returns its principal. Errors wrap
-// registry.ErrUnauthenticated (missing, malformed, expired, bad signature).
+// DefaultMaxTokenTTL is the longest lifetime (exp - iat) of a token the
+// node accepts when Config.MaxTokenTTL is zero: what `corfed token` issues
+// at most.
+const DefaultMaxTokenTTL = 90 * 24 * time.Hour
+
+// Authenticate verifies a bearer token and returns its principal. Only the
+// node's ACTIVE key authenticates: a token signed by a retired key (one
+// rotated out, perhaps because it leaked) is refused, though that key
+// still verifies the entries it signed. The token's lifetime must not
+// exceed Config.MaxTokenTTL, and its jti must not be revoked
+// (Config.Revoked, checked on every use). Errors wrap
+// registry.ErrUnauthenticated (missing, malformed, expired, too long-lived,
+// revoked, bad signature, retired key).
 func (n *Node) Authenticate(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, fmt.Errorf("no bearer token: %w", registry.ErrUnauthenticated)
 	}
 	now := n.cfg.Now()
-	// A token verified before is not verified again, but its validity
-	// period is checked on every use.
-	if ct, ok := n.tokens.get(token); ok {
-		if now.Unix() >= ct.exp || now.Add(jose.JWTSkew).Unix() < ct.nbf {
-			return Principal{}, fmt.Errorf("bearer token expired or not yet valid: %w", registry.ErrUnauthenticated)
+	// A token verified before is not verified again (the cache is cleared
+	// when the keys change), but its validity period and revocation are
+	// checked on every use.
+	ct, ok := n.tokens.get(token)
+	if !ok {
+		var c TokenClaims
+		n.mu.RLock()
+		keys := n.tokenKeys
+		n.mu.RUnlock()
+		if err := keys.VerifyJWT(token, now, string(n.cfg.Jurisdiction), Audience, &c); err != nil {
+			return Principal{}, fmt.Errorf("bearer token: %v (only the node's active key authenticates): %w", err, registry.ErrUnauthenticated)
 		}
-		return ct.p, nil
+		if max := n.maxTokenTTL(); c.Iat == 0 || c.Exp-c.Iat > int64(max/time.Second) {
+			return Principal{}, fmt.Errorf("bearer token: lifetime over this node's limit of %s: %w", max, registry.ErrUnauthenticated)
+		}
+		if c.JTI == "" {
+			return Principal{}, fmt.Errorf("bearer token: no jti: %w", registry.ErrUnauthenticated)
+		}
+		p := Principal{Subject: c.Sub, Role: c.Role, CP: c.CP, Scopes: strings.Fields(c.Scope), TokenID: c.JTI}
+		switch {
+		case c.Role == RoleAdmin:
+		case c.Role == RoleCP && c.CP != "":
+		default:
+			return Principal{}, fmt.Errorf("bearer token: unknown role %q: %w", c.Role, registry.ErrUnauthenticated)
+		}
+		ct = cachedToken{p: p, exp: c.Exp, nbf: c.Nbf}
+		n.tokens.put(token, ct)
 	}
-	var c TokenClaims
-	if err := n.PublicKeys().VerifyJWT(token, now, string(n.cfg.Jurisdiction), Audience, &c); err != nil {
-		return Principal{}, fmt.Errorf("bearer token: %v: %w", err, registry.ErrUnauthenticated)
+	if now.Unix() >= ct.exp || now.Add(jose.JWTSkew).Unix() < ct.nbf {
+		return Principal{}, fmt.Errorf("bearer token expired or not yet valid: %w", registry.ErrUnauthenticated)
 	}
-	p := Principal{Subject: c.Sub, Role: c.Role, CP: c.CP, Scopes: strings.Fields(c.Scope)}
-	switch {
-	case c.Role == RoleAdmin:
-	case c.Role == RoleCP && c.CP != "":
-	default:
-		return Principal{}, fmt.Errorf("bearer token: unknown role %q: %w", c.Role, registry.ErrUnauthenticated)
+	if n.cfg.Revoked != nil && n.cfg.Revoked(ct.p.TokenID) {
+		return Principal{}, fmt.Errorf("bearer token %s is revoked: %w", ct.p.TokenID, registry.ErrUnauthenticated)
 	}
-	n.tokens.put(token, cachedToken{p: p, exp: c.Exp, nbf: c.Nbf})
-	return p, nil
+	return ct.p, nil
+}
+
+func (n *Node) maxTokenTTL() time.Duration {
+	if n.cfg.MaxTokenTTL > 0 {
+		return n.cfg.MaxTokenTTL
+	}
+	return DefaultMaxTokenTTL
 }
 
 // cachedToken is a verified bearer token's principal and validity period.
 type cachedToken struct {
 	p        Principal
 	exp, nbf int64
+}
+
+// SetKeys replaces the node's keyring with ring, read again from its file
+// after `corfed keygen --rotate`: the node signs with ring's active key
+// from now on, announces the keys its feed has not announced, and forgets
+// the tokens it verified (only the new active key authenticates). ring must
+// hold every key the node has (old entries must keep verifying).
+func (n *Node) SetKeys(ctx context.Context, ring *jose.Keyring) error {
+	if ring == nil || ring.Active() == nil {
+		return fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
+	}
+	n.mu.Lock()
+	for _, k := range n.keys.Keys {
+		if _, ok := ring.PublicSet().Lookup(k.KID); !ok {
+			n.mu.Unlock()
+			return fmt.Errorf("node: the new keyring lacks key %s, which signed entries of the feed: %w", k.KID, registry.ErrInvalid)
+		}
+	}
+	n.keys = ring
+	n.tokenKeys = jose.NewKeySet(ring.Active().Public())
+	n.mu.Unlock()
+	n.tokens.clear()
+	return n.announceKeys(ctx)
 }

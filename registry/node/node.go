@@ -27,6 +27,22 @@ type Config struct {
 	// verify its signature on a reciprocity agreement; nil, false when the
 	// node does not know that party (no federation). Optional.
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// OnCommit, if set, is called after each group-commit transaction
+	// with the number of entries it appended and how long the
+	// transaction took (appends, commit and fsync). It must be cheap and
+	// safe for concurrent use: metrics hang here, so that this package
+	// imports no metrics library.
+	OnCommit func(entries int, took time.Duration)
+	// OnWrite, if set, is called with the caller's context and the stored
+	// entry after every acknowledged write (the audit log: the entry's By
+	// says who, with which token). It must be cheap.
+	OnWrite func(ctx context.Context, e registry.Entry)
+	// MaxTokenTTL caps the lifetime (exp - iat) of the bearer tokens the
+	// node accepts, whoever signed them; default DefaultMaxTokenTTL.
+	MaxTokenTTL time.Duration
+	// Revoked, if set, reports whether a token id (jti) is revoked. It is
+	// called on every authenticated request and must be cheap.
+	Revoked func(jti string) bool
 }
 
 // Node is one jurisdiction's registry. Safe for concurrent use.
@@ -34,8 +50,9 @@ type Node struct {
 	cfg Config
 	db  registry.Store
 
-	mu   sync.RWMutex // guards keys
-	keys *jose.Keyring
+	mu        sync.RWMutex // guards keys and tokenKeys
+	keys      *jose.Keyring
+	tokenKeys *jose.KeySet // the active key alone: the only one that authenticates
 
 	committer committer // the write pipeline (pipeline.go)
 
@@ -43,6 +60,7 @@ type Node struct {
 	tokens boundedCache[string, cachedToken]          // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
+	watchers   watchers        // woken after commits (notify.go)
 }
 
 // boundedCache is a small concurrency-safe map that forgets everything
@@ -60,6 +78,12 @@ func (c *boundedCache[K, V]) get(k K) (V, bool) {
 	defer c.mu.Unlock()
 	v, ok := c.m[k]
 	return v, ok
+}
+
+func (c *boundedCache[K, V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 func (c *boundedCache[K, V]) put(k K, v V) {
@@ -85,7 +109,7 @@ func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring)
 	if keys == nil || keys.Active() == nil {
 		return nil, fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
 	}
-	n := &Node{cfg: cfg, db: db, keys: keys}
+	n := &Node{cfg: cfg, db: db, keys: keys, tokenKeys: jose.NewKeySet(keys.Active().Public())}
 	if err := n.announceKeys(ctx); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
@@ -70,6 +71,7 @@ type write struct {
 	signer *jose.Key
 	m      mutation
 	iat    int64
+	by     *registry.Author // who asked for the write (the principal in ctx), or nil
 
 	taken bool // guarded by committer.mu: a batch has it; it can no longer be withdrawn
 
@@ -96,7 +98,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	if signer == nil {
 		signer = n.ActiveKey()
 	}
-	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), done: make(chan struct{})}
+	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), done: make(chan struct{})}
 	c := &n.committer
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
@@ -108,6 +110,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 
 	select {
 	case <-w.done:
+		n.after(ctx, w)
 		return w.out, w.err
 	case <-ctx.Done():
 	}
@@ -124,7 +127,19 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	}
 	c.mu.Unlock()
 	<-w.done
+	n.after(ctx, w)
 	return w.out, w.err
+}
+
+// after wakes the feed's watchers (notify.go) once w has committed, and
+// tells Config.OnWrite (the audit log) of it.
+func (n *Node) after(ctx context.Context, w *write) {
+	if w.err == nil {
+		n.committed()
+		if n.cfg.OnWrite != nil {
+			n.cfg.OnWrite(ctx, w.out)
+		}
+	}
 }
 
 // take removes up to maxBatch writes from the queue. When the queue is
@@ -241,6 +256,7 @@ func (n *Node) launch(b *staged) *flight {
 		appended := func() { once.Do(func() { close(f.appended) }) }
 		defer close(f.done)
 		defer appended()
+		start := time.Now()
 		f.err = n.db.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
 			defer appended()
 			l := tx.Log(SelfLog)
@@ -250,6 +266,9 @@ func (n *Node) launch(b *staged) *flight {
 			_, err := b.append(l)
 			return err
 		})
+		if f.err == nil {
+			n.observeCommit(len(b.entries), time.Since(start))
+		}
 	}()
 	return f
 }
@@ -283,6 +302,7 @@ func (n *Node) runBatch(batch []*write) {
 	live := batch
 	for len(live) > 0 {
 		var failed *write // failed after taking a seq
+		start, appended := time.Now(), 0
 		err := n.db.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
 			l := tx.Log(SelfLog)
 			b := n.prepareBatch(l, l.Size(), nil, live)
@@ -292,6 +312,7 @@ func (n *Node) runBatch(batch []*write) {
 			}
 			failed, err = b.append(l)
 			if err == nil {
+				appended = len(b.entries)
 				for i, w := range b.owners {
 					w.out = b.entries[i]
 				}
@@ -299,6 +320,9 @@ func (n *Node) runBatch(batch []*write) {
 			return err
 		})
 		if failed == nil {
+			if err == nil {
+				n.observeCommit(appended, time.Since(start))
+			}
 			for _, w := range live {
 				if w.err == nil {
 					w.err = err
@@ -311,6 +335,13 @@ func (n *Node) runBatch(batch []*write) {
 		}
 		failed.out, failed.err = registry.Entry{}, err
 		live = without(live, failed)
+	}
+}
+
+// observeCommit reports a committed transaction to Config.OnCommit.
+func (n *Node) observeCommit(entries int, took time.Duration) {
+	if n.cfg.OnCommit != nil && entries > 0 {
+		n.cfg.OnCommit(entries, took)
 	}
 }
 
@@ -444,6 +475,9 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 	case !errors.Is(err, registry.ErrNotFound):
 		return e, nil, nil, err
 	}
+	if err := authorize(b, w.by); err != nil {
+		return e, nil, nil, err
+	}
 	rec, keys, err := w.m(b, prev)
 	if err != nil {
 		return e, nil, nil, err
@@ -455,13 +489,17 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 	if err := checkAppendable(w.kind, w.id, keys); err != nil {
 		return e, nil, nil, err
 	}
-	e = registry.Entry{Iss: n.cfg.Jurisdiction, Seq: b.base + uint64(len(b.entries)) + 1, Kind: w.kind, ID: w.id, Ver: 1, Iat: w.iat, Record: raw}
+	e = registry.Entry{Iss: n.cfg.Jurisdiction, Seq: b.base + uint64(len(b.entries)) + 1, Kind: w.kind, ID: w.id, Ver: 1, Iat: w.iat, By: w.by, Record: raw}
 	if prev != nil {
 		e.Ver = prev.Ver + 1
 	}
 	payload, err = registry.EncodeEnvelope(e.Envelope())
 	if err != nil {
 		return e, nil, nil, err
+	}
+	if len(payload) > MaxPayloadSize {
+		return e, nil, nil, registry.Invalid("body", "the %s's signed entry would be %d bytes, at most %d allowed (entries are published in tiles, each at most %d bytes)",
+			w.kind, len(payload), MaxPayloadSize, MaxEntrySize)
 	}
 	return e, keys, payload, nil
 }

@@ -85,6 +85,10 @@ func (n *Node) WithdrawAgreement(ctx context.Context, p Principal, id string, on
 	})
 }
 
+// MayRunProgram checks that p is the program administrator with the rules
+// scope (what says what is refused otherwise).
+func (n *Node) MayRunProgram(p Principal, what string) error { return n.mayRunProgram(p, what) }
+
 func (n *Node) mayRunProgram(p Principal, what string) error {
 	if err := p.require(ScopeRules); err != nil {
 		return err
@@ -238,6 +242,9 @@ func checkSequence(h []registry.StatusChange, transition func(from, action strin
 	for _, c := range h {
 		if c.Annulled != nil {
 			continue
+		}
+		if prev != "" && (registry.Terminal(prev) || prev == registry.EqvWithdrawn) {
+			return &registry.ConflictError{Reason: fmt.Sprintf("the corrected history would change status on %s after a final %s; annul one of them first", c.On, prev)}
 		}
 		if prev != "" && prev != c.Status && !reachable(prev, c.Status, transition) {
 			return &registry.ConflictError{Reason: fmt.Sprintf("the corrected history would go from %s to %s on %s, which no action allows; annul the later change first", prev, c.Status, c.On)}

@@ -15,6 +15,7 @@
 package verified
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -93,9 +94,25 @@ func Check(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (Entry, err
 		return fail(registry.ErrInvalid, "record is %d bytes, at most %d allowed", len(env.Record), MaxRecordSize)
 	case len(env.Record) == 0 || env.Record[0] != '{':
 		return fail(registry.ErrInvalid, "record is not a JSON object")
+	case env.By != nil && !validAuthor(*env.By):
+		return fail(registry.ErrInvalid, "by: want {role: admin} or {role: cp, cp: ID}, with an optional jti of at most %d bytes of A-Z a-z 0-9 . _ -", MaxIDLength)
 	}
 	return Entry{entry: registry.Entry{Iss: env.Iss, Seq: env.Seq, Kind: env.Kind, ID: env.ID, Ver: env.Ver,
-		Iat: env.Iat, Record: env.Record, JWS: jws}}, nil
+		Iat: env.Iat, By: env.By, Record: env.Record, JWS: jws}}, nil
+}
+
+// validAuthor reports whether a is an envelope's well-formed author.
+func validAuthor(a registry.Author) bool {
+	if a.Token != "" && !ValidID(a.Token) {
+		return false
+	}
+	switch a.Role {
+	case "admin":
+		return a.CP == ""
+	case "cp":
+		return ValidID(a.CP)
+	}
+	return false
 }
 
 // ValidID reports whether id may name a peer's record: 1 to MaxIDLength
@@ -116,7 +133,7 @@ func ValidID(id string) bool {
 
 // envelopeSchema allows exactly the members of an envelope (see
 // strictjson.DecodeSchema).
-var envelopeSchema = [][]string{{"iss", "seq", "kind", "id", "ver", "iat", "record"}}
+var envelopeSchema = [][]string{{"iss", "seq", "kind", "id", "ver", "iat", "by", "record"}}
 
 // decodeEnvelope decodes a payload: one JSON object, decoded as
 // strictjson.DecodeSchema does with envelopeSchema.
@@ -127,6 +144,20 @@ func decodeEnvelope(data []byte) (registry.Envelope, error) {
 	}
 	if err := strictjson.DecodeSchema(data, &env, envelopeSchema); err != nil {
 		return registry.Envelope{}, err
+	}
+	if env.By != nil {
+		// The schema names the envelope's members only: the author's are
+		// checked here, as strictly.
+		var raw struct {
+			By json.RawMessage `json:"by"`
+		}
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return registry.Envelope{}, err
+		}
+		var a registry.Author
+		if err := strictjson.Decode(raw.By, &a); err != nil {
+			return registry.Envelope{}, fmt.Errorf("by: %w", err)
+		}
 	}
 	return env, nil
 }

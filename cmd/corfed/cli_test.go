@@ -1,0 +1,118 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCommandLineConventions: version, --help on stdout with exit 0,
+// usage errors on stderr naming the command with exit 2, required flags
+// said to be required.
+func TestCommandLineConventions(t *testing.T) {
+	tests := []struct {
+		args               []string
+		code               int
+		stdout, stderr     string // substrings expected
+		stdoutEmpty, errOK bool
+	}{
+		{args: []string{"version"}, code: 0, stdout: "corfed "},
+		{args: []string{"--version"}, code: 0, stdout: "corfed "},
+		{args: []string{"--help"}, code: 0, stdout: "commands:"},
+		{args: []string{"serve", "--help"}, code: 0, stdout: "usage: corfed serve --jurisdiction CODE"},
+		{args: []string{"serve", "-h"}, code: 0, stdout: "-cors-origins"},
+		{args: []string{"verify", "--help"}, code: 0, stdout: "PROOF"},
+		{args: []string{"token", "--help"}, code: 0, stdout: "corfed token revoke JTI"},
+		{args: []string{"keygen", "--help"}, code: 0, stdout: "-rotate"},
+		{args: []string{"serve"}, code: 2, stderr: "corfed serve: --jurisdiction is required", stdoutEmpty: true},
+		{args: []string{"serve", "--jurisdiction", "CA-XX"}, code: 2, stderr: "corfed serve: --jurisdiction \"CA-XX\" is not an ISO 3166-2:CA code", stdoutEmpty: true},
+		{args: []string{"serve", "--jurisdiction", "CA-AB", "--log-level", "loud"}, code: 2, stderr: "corfed serve: --log-level \"loud\"", stdoutEmpty: true},
+		{args: []string{"serve", "--bogus"}, code: 2, stderr: "corfed serve: flag provided but not defined: -bogus", stdoutEmpty: true},
+		{args: []string{"keygen", "extra"}, code: 2, stderr: "corfed keygen: unexpected argument \"extra\""},
+		{args: []string{"verify"}, code: 2, stderr: "corfed verify: PROOF is required"},
+		{args: []string{"verify", "x"}, code: 2, stderr: "corfed verify: --federation is required"},
+		{args: []string{"token", "revoke"}, code: 2, stderr: "corfed token: JTI is required"},
+		{args: []string{"bench"}, code: 2, stderr: "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errs := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stdout %q, stderr %q)", code, tc.code, out, errs)
+			}
+			if tc.stdout != "" && !strings.Contains(out, tc.stdout) {
+				t.Errorf("stdout %q, want it to contain %q", out, tc.stdout)
+			}
+			if tc.stderr != "" && !strings.Contains(errs, tc.stderr) {
+				t.Errorf("stderr %q, want it to contain %q", errs, tc.stderr)
+			}
+			if tc.stdoutEmpty && out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if tc.code == 0 && errs != "" {
+				t.Errorf("stderr %q, want nothing", errs)
+			}
+		})
+	}
+	if _, out, _ := run(t, "--help"); strings.Contains(out, "bench") {
+		if _, ok := extraCommands["bench"]; !ok {
+			t.Errorf("usage lists bench, which does not exist:\n%s", out)
+		}
+	}
+}
+
+// TestServeBindsBeforeTouchingData: a node that cannot listen leaves its
+// data directory alone.
+func TestServeBindsBeforeTouchingData(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	code, _, errs := run(t, "serve", "--jurisdiction", "CA-AB", "--addr", ln.Addr().String(), "--data", dir, "--seed", "--testdata", testdata)
+	if code != 1 || !strings.Contains(errs, "address already in use") {
+		t.Errorf("serve on a busy port: exit %d (%s), want 1 with the bind error", code, errs)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("serve on a busy port created %s (%v)", dir, err)
+	}
+}
+
+// TestTokenRevoke: `corfed token` prints the token id on stderr; `corfed
+// token revoke` records it durably, and a node's revocation list sees it.
+func TestTokenRevoke(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "keygen", "--data", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	code, tok, errs := run(t, "token", "--data", dir, "--jurisdiction", "CA-AB")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	jti, err := tokenID(strings.TrimSpace(tok))
+	if err != nil || !strings.Contains(errs, jti) {
+		t.Fatalf("token id %q (%v); stderr %q should name it", jti, err, errs)
+	}
+	r, err := newRevocations(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Revoked(jti) {
+		t.Fatal("revoked before revoke")
+	}
+	if code, _, errs := run(t, "token", "revoke", jti, "--data", dir); code != 0 {
+		t.Fatalf("revoke: exit %d: %s", code, errs)
+	}
+	if code, _, _ := run(t, "token", "revoke", "bad id!", "--data", dir); code != 2 {
+		t.Errorf("revoke of a malformed id: exit %d, want 2", code)
+	}
+	if err := r.reload(); err != nil || !r.Revoked(jti) || r.Revoked("other") {
+		t.Errorf("after revoke: Revoked(%s) = %v (%v), want true and false for others", jti, r.Revoked(jti), err)
+	}
+	if r2, err := newRevocations(dir); err != nil || !r2.Revoked(jti) {
+		t.Errorf("a node started later: Revoked = false (%v), want true (durable)", err)
+	}
+}

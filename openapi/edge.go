@@ -1,0 +1,244 @@
+package openapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// The edge's conventions for every route, in the order a request meets
+// them (see NewAPI): panics become a logged 500 with the stack; security
+// headers; the access log and the request metrics; CORS for public reads;
+// HEAD answered by the GET route; ETag and 304 for GET answers.
+
+// recoverer turns a panic into a logged 500 problem, with the stack: a
+// client never sees a stack or a dropped connection.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("method", r.Method),
+						slog.String("path", r.URL.Path), slog.String("stack", string(debug.Stack())))
+					writeProblem(w, http.StatusInternalServerError, "Internal Server Error", "The node could not answer; the error is logged.")
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// docsCSP is the /docs page's policy: scripts only from the node (the
+// page's own script is a file, not inline). Swagger UI sets style
+// attributes on its elements, so styles keep 'unsafe-inline'.
+const docsCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// apiCSP is every other answer's policy: JSON is not a page.
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		if r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/") {
+			h.Set("Content-Security-Policy", docsCSP)
+		} else {
+			h.Set("Content-Security-Policy", apiCSP)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recorder captures the status and size of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog logs every request at level (method, route pattern, status,
+// duration, bytes, remote address) and records it in m.
+func accessLog(log *slog.Logger, level slog.Level, m *Metrics, operation func(method, pattern string) string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &recorder{ResponseWriter: w}
+			defer func() {
+				took := time.Since(start)
+				status := rec.status
+				if status == 0 {
+					status = http.StatusOK
+				}
+				pattern := ""
+				if rc := chi.RouteContext(r.Context()); rc != nil {
+					pattern = rc.RoutePattern()
+				}
+				if pattern == "" {
+					pattern = "unmatched"
+				}
+				m.observe(operation(r.Method, pattern), r.Method, status, took)
+				if log.Enabled(r.Context(), level) {
+					log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method),
+						slog.String("route", pattern), slog.Int("status", status), slog.Duration("duration", took),
+						slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr))
+				}
+			}()
+			next.ServeHTTP(rec, r)
+		})
+	}
+}
+
+// cors lets pages of the allowed origins read the public API: GET and
+// HEAD answers, and their preflights, carry Access-Control-Allow-Origin
+// for an allowed Origin. Writes never do (a browser then refuses to send
+// them from another origin with a token). "*" allows every origin.
+func cors(origins []string) func(http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			w.Header().Add("Vary", "Origin")
+			allowed := origin != "" && (any || slices.Contains(origins, origin))
+			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+			if preflight {
+				m := r.Header.Get("Access-Control-Request-Method")
+				if !allowed || (m != http.MethodGet && m != http.MethodHead) {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
+				h := w.Header()
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+				h.Set("Access-Control-Allow-Headers", "If-None-Match, Accept")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			if allowed && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				w.Header().Set("Access-Control-Allow-Origin", origin)
+				w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// etagged buffers a GET or HEAD answer of 200, gives it a strong ETag (a
+// hash of its bytes) unless the handler set one, and answers 304 with no
+// body when the request's If-None-Match names it. Answers without a
+// Cache-Control of their own get "no-cache": a client may keep them but
+// revalidates each time, which costs it only a 304.
+func etagged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.Path == "/metrics" || strings.HasPrefix(r.URL.Path, "/docs") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b := &buffered{header: http.Header{}}
+		next.ServeHTTP(b, r)
+		h := w.Header()
+		for k, v := range b.header {
+			h[k] = v
+		}
+		status := b.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if status == http.StatusOK {
+			tag := h.Get("ETag")
+			if tag == "" {
+				sum := sha256.Sum256(b.body.Bytes())
+				tag = `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+				h.Set("ETag", tag)
+			}
+			if h.Get("Cache-Control") == "" {
+				h.Set("Cache-Control", "no-cache")
+			}
+			if matchETag(r.Header.Get("If-None-Match"), tag) {
+				h.Del("Content-Length")
+				h.Del("Content-Type")
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		h.Set("Content-Length", strconv.Itoa(b.body.Len()))
+		w.WriteHeader(status)
+		_, _ = w.Write(b.body.Bytes())
+	})
+}
+
+// matchETag reports whether an If-None-Match header names tag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func matchETag(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	tag = strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// buffered is a ResponseWriter that keeps the answer in memory.
+type buffered struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *buffered) Header() http.Header { return b.header }
+func (b *buffered) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *buffered) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// ReadyCheck is one condition of GET /readyz.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
