@@ -106,6 +106,8 @@ func NewConfig() huma.Config {
 	cfg.Info.Description = "A provincial Certificate of Recognition (COR) registry node. Every record version is signed " +
 		"(compact JWS, keys at /.well-known/jwks.json) and placed in the node's feed (/v1/feed). " +
 		"Errors are RFC 9457 problems (application/problem+json)."
+	cfg.Info.License = &huma.License{Name: "Open Government Licence - Canada", URL: "https://open.canada.ca/en/open-government-licence-canada"}
+	cfg.Servers = []*huma.Server{{URL: "/", Description: "The node that serves this document."}}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "A token from `corfed token`: the program administrator, or a certifying partner."},
@@ -245,9 +247,21 @@ func (s *server) principal(authorization string) (node.Principal, error) {
 
 var bearer = []map[string][]string{{"bearer": {}}}
 
+// public is the security of an operation anyone may call: stated, so that
+// tools know it needs no token.
+var public = []map[string][]string{}
+
+// op is a public operation. Every operation documents the 4xx it may
+// answer: 422 (a parameter of the wrong shape, or an unknown one), and 404
+// when its path names a resource.
 func op(id, method, path, summary string, tags ...string) huma.Operation {
-	return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
-		MaxBodyBytes: MaxBodyBytes, BodyReadTimeout: 10 * time.Second}
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
+		MaxBodyBytes: MaxBodyBytes, BodyReadTimeout: 10 * time.Second, Security: public,
+		Errors: []int{http.StatusUnprocessableEntity}}
+	if strings.Contains(path, "{") {
+		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
+	}
+	return o
 }
 
 func (s *server) writeOp(id, method, path, summary string, status int, tags ...string) huma.Operation {
@@ -255,6 +269,9 @@ func (s *server) writeOp(id, method, path, summary string, status int, tags ...s
 	o.Security = bearer
 	o.Middlewares = huma.Middlewares{s.authenticate, checkTextIssues}
 	o.DefaultStatus = status
-	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity}
+	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
+	if strings.Contains(path, "{") {
+		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
+	}
 	return o
 }

@@ -68,7 +68,9 @@ type FeedEntry struct {
 	JWS    string                `json:"jws"`
 }
 
-// CertificateIn is the body that creates a certificate.
+// CertificateIn is the body that creates a certificate. Defaults are stated
+// in doc text, not as schema defaults: generated clients (openapi-typescript)
+// make a member with a schema default required.
 type CertificateIn struct {
 	Issuer        string        `json:"issuer" pattern:"^[A-Z][A-Z0-9]{1,15}$" doc:"The issuing certifying partner's id; a CP token may name only itself."`
 	Number        string        `json:"number" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$" doc:"The CP's certificate number."`
@@ -77,13 +79,13 @@ type CertificateIn struct {
 	WCBAccounts   []string      `json:"wcb_accounts,omitempty" maxItems:"50"`
 	IndustryScope []string      `json:"industry_scope,omitempty" maxItems:"50" doc:"Industry codes (2 to 6 digits)."`
 	Sector        string        `json:"sector,omitempty" maxLength:"64" example:"construction"`
-	Basis         string        `json:"basis,omitempty" enum:"audit,iso_equivalency" default:"audit"`
+	Basis         string        `json:"basis,omitempty" enum:"audit,iso_equivalency" doc:"Default: audit."`
 	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id."`
 	IssuedOn      registry.Date `json:"issued_on" doc:"The last on-site day of the audit."`
-	TermMonths    int           `json:"term_months,omitempty" enum:"12,36" default:"36" doc:"36, or 12 when the employer has 3 to 11 months of documentation."`
+	TermMonths    int           `json:"term_months,omitempty" enum:"12,36" doc:"36, or 12 when the employer has 3 to 11 months of documentation. Default: 36."`
 	DocMonths     int           `json:"documentation_months,omitempty" minimum:"0" maximum:"600"`
 	ExpiresOn     registry.Date `json:"expires_on,omitzero" doc:"Optional; must equal issued_on + term (or the day before). Computed when absent."`
-	Status        string        `json:"status,omitempty" enum:"active,pending" default:"active"`
+	Status        string        `json:"status,omitempty" enum:"active,pending" doc:"Default: active."`
 	Reason        string        `json:"reason,omitempty" maxLength:"500"`
 }
 
@@ -116,9 +118,9 @@ type EquivalencyIn struct {
 	IndustryCodes        []string                `json:"industry_codes,omitempty" maxItems:"50"`
 	Provinces            []registry.Jurisdiction `json:"provinces,omitempty" maxItems:"13"`
 	ScopeAligned         bool                    `json:"scope_aligned,omitempty" doc:"The audit scope covers all of the employer's operations."`
-	Decision             string                  `json:"decision,omitempty" enum:"pending,accepted,rejected" default:"pending"`
+	Decision             string                  `json:"decision,omitempty" enum:"pending,accepted,rejected" doc:"Default: pending."`
 	ResultingCertificate string                  `json:"resulting_certificate,omitempty" maxLength:"64"`
-	Status               string                  `json:"status,omitempty" enum:"active,suspended,withdrawn,expired" default:"active"`
+	Status               string                  `json:"status,omitempty" enum:"active,suspended,withdrawn,expired" doc:"Default: active."`
 }
 
 func (q EquivalencyIn) record(id string) registry.Equivalency {

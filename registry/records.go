@@ -23,9 +23,9 @@ var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindA
 // WCBAccount is an employer's account with one province's workers'
 // compensation board. Certification is per WCB account in SK and ON.
 type WCBAccount struct {
-	Jurisdiction  Jurisdiction `json:"jurisdiction"`
-	Number        string       `json:"number"`
-	IndustryCodes []string     `json:"industry_codes,omitempty"`
+	Jurisdiction  Jurisdiction `json:"jurisdiction" pattern:"^CA-[A-Z]{2}$"`
+	Number        string       `json:"number" pattern:"^[A-Za-z0-9-]{3,20}$"`
+	IndustryCodes []string     `json:"industry_codes,omitempty" maxItems:"50"`
 	// OpenedOn and ClosedOn bound the days the account is open (inclusive;
 	// zero: open since before corfed knew it, or still open). Decisions use
 	// the account's state on the date asked about (ActiveOn).
@@ -35,12 +35,12 @@ type WCBAccount struct {
 
 // Employer is an employer known to a node, keyed by its BN9.
 type Employer struct {
-	BN             string       `json:"bn"`
-	LegalName      string       `json:"legal_name"`
-	OperatingNames []string     `json:"operating_names,omitempty"`
-	WCBAccounts    []WCBAccount `json:"wcb_accounts,omitempty"`
-	SizeBand       string       `json:"size_band,omitempty"` // "small" (SECOR-eligible) or "standard"
-	EmployeeCount  int          `json:"employee_count,omitempty"`
+	BN             string       `json:"bn" pattern:"^[0-9]{9}$" doc:"Business Number (BN9): nine digits, the last a Luhn check digit."`
+	LegalName      string       `json:"legal_name" minLength:"1" maxLength:"200"`
+	OperatingNames []string     `json:"operating_names,omitempty" maxItems:"50"`
+	WCBAccounts    []WCBAccount `json:"wcb_accounts,omitempty" maxItems:"50"`
+	SizeBand       string       `json:"size_band,omitempty" enum:"small,standard" doc:"small (SECOR-eligible) or standard."` // "small" (SECOR-eligible) or "standard"
+	EmployeeCount  int          `json:"employee_count,omitempty" minimum:"0" maximum:"1000000"`
 	// Presence lists where the employer operates, per province, with the
 	// dates (see Presence). Empty: corfed was not told.
 	Presence []Presence `json:"presence,omitempty"`
@@ -56,10 +56,10 @@ const (
 // CertifyingPartner is an organisation (a safety association) that audits
 // employers and issues CORs under a province's program.
 type CertifyingPartner struct {
-	ID      string   `json:"id"` // short code, e.g. "ACSA"
-	Name    string   `json:"name"`
-	Sectors []string `json:"sectors,omitempty"` // industry codes or sector names it certifies
-	Status  string   `json:"status"`
+	ID      string   `json:"id" pattern:"^[A-Z][A-Z0-9]{1,15}$"` // short code, e.g. "ACSA"
+	Name    string   `json:"name" minLength:"1" maxLength:"200"`
+	Sectors []string `json:"sectors,omitempty" maxItems:"50"` // industry codes or sector names it certifies
+	Status  string   `json:"status" enum:"active,suspended,terminated"`
 }
 
 // Programs.
