@@ -78,10 +78,19 @@ type syncCluster struct {
 // file pinning each node's keys, and gives every node its Federation.
 func newSyncCluster(t *testing.T, cfg federation.Config, js ...registry.Jurisdiction) *syncCluster {
 	t.Helper()
+	return newSyncClusterWith(t, cfg, nil, js...)
+}
+
+// newSyncClusterWith is newSyncCluster with the node options of some
+// members (Seed is always set).
+func newSyncClusterWith(t *testing.T, cfg federation.Config, opts map[registry.Jurisdiction]nodetest.Options, js ...registry.Jurisdiction) *syncCluster {
+	t.Helper()
 	c := &syncCluster{t: t, members: map[registry.Jurisdiction]*syncNode{}, cfg: cfg}
 	var ms []federation.Member
 	for _, j := range js {
-		m := &syncNode{j: j, n: nodetest.New(t, j, nodetest.Options{Seed: true}), h: &countingSwap{}}
+		o := opts[j]
+		o.Seed = true
+		m := &syncNode{j: j, n: nodetest.New(t, j, o), h: &countingSwap{}}
 		m.h.set(http.NotFoundHandler())
 		m.srv = httptest.NewServer(m.h)
 		t.Cleanup(m.srv.Close)

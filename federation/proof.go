@@ -165,6 +165,19 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 // signature, that it is the version it says, that it is about c's
 // employer, and its log inclusion.
 func verifyEvidence(ev Evidence, keys KeysFunc, c ProofClaims) (registry.Entry, error) {
+	e, err := verifyEntryEvidence(ev, keys)
+	if err != nil {
+		return e, err
+	}
+	if err := aboutEmployer(e, c.Question.BN); err != nil {
+		return e, err
+	}
+	return e, verifyInclusion(ev, e, keys, c.Iss)
+}
+
+// verifyEntryEvidence checks ev's signature against its issuer's pinned
+// keys and that it is the version it says.
+func verifyEntryEvidence(ev Evidence, keys KeysFunc) (registry.Entry, error) {
 	eks, ok := keys(ev.Iss)
 	if !ok {
 		return registry.Entry{}, fmt.Errorf("%s is not in the federation file", ev.Iss)
@@ -177,36 +190,55 @@ func verifyEvidence(ev Evidence, keys KeysFunc, c ProofClaims) (registry.Entry, 
 	if e.Ref() != ev.Ref {
 		return e, fmt.Errorf("signed as %v, not %v", e.Ref(), ev.Ref)
 	}
-	if err := aboutEmployer(e, c.Question.BN); err != nil {
-		return e, err
+	return e, nil
+}
+
+// verifyInclusion checks that entry e (of evidence ev) is in its issuer's
+// log: the checkpoint's signature, the cosignature of witness (the node
+// that vouches for a peer's checkpoint) when the issuer is another node,
+// and the inclusion proof of exactly ev.JWS at e.Seq.
+func verifyInclusion(ev Evidence, e registry.Entry, keys KeysFunc, witness registry.Jurisdiction) error {
+	eks, ok := keys(ev.Iss)
+	if !ok {
+		return fmt.Errorf("%s is not in the federation file", ev.Iss)
 	}
 	if ev.Log == nil {
-		return e, errors.New("no inclusion proof in its issuer's log")
+		return errors.New("no inclusion proof in its issuer's log")
 	}
 	cp, err := logproof.Verify(eks, logproof.Origin(ev.Iss), ev.Log.Checkpoint)
 	if err != nil {
-		return e, fmt.Errorf("log checkpoint: %v", err)
+		return fmt.Errorf("log checkpoint: %v", err)
 	}
-	if ev.Iss != c.Iss {
-		wks, ok := keys(c.Iss)
-		if !ok || ev.Log.Witness != c.Iss {
-			return e, fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", strictjson.Clip(string(ev.Log.Witness)), c.Iss)
+	if ev.Iss != witness {
+		wks, ok := keys(witness)
+		if !ok || ev.Log.Witness != witness {
+			return fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", strictjson.Clip(string(ev.Log.Witness)), witness)
 		}
 		if err := logproof.VerifyCosignature(wks, cp, ev.Log.Cosignature); err != nil {
-			return e, fmt.Errorf("log checkpoint: %v", err)
+			return fmt.Errorf("log checkpoint: %v", err)
 		}
 	}
 	p, err := ev.Log.Inclusion.parse()
 	if err != nil {
-		return e, fmt.Errorf("inclusion proof: %v", err)
+		return fmt.Errorf("inclusion proof: %v", err)
 	}
 	if p.Seq != e.Seq {
-		return e, fmt.Errorf("inclusion proof of seq %d, but the entry is seq %d", p.Seq, e.Seq)
+		return fmt.Errorf("inclusion proof of seq %d, but the entry is seq %d", p.Seq, e.Seq)
 	}
-	if err := logproof.VerifyEntry(cp, ev.JWS, p); err != nil {
+	return logproof.VerifyEntry(cp, ev.JWS, p)
+}
+
+// VerifyEvidence checks a record with its log inclusion as EntryByHash and
+// the certificate pages give it: the signature against the issuer's pinned
+// keys, the version, the checkpoint and, for another node's record, the
+// cosignature of witness (the node that served it), and the inclusion
+// proof. It returns the verified entry.
+func VerifyEvidence(ev Evidence, keys KeysFunc, witness registry.Jurisdiction) (registry.Entry, error) {
+	e, err := verifyEntryEvidence(ev, keys)
+	if err != nil {
 		return e, err
 	}
-	return e, nil
+	return e, verifyInclusion(ev, e, keys, witness)
 }
 
 // aboutEmployer checks that an employer-specific record is about bn.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure/service"
+	"github.com/corfed/corfed/measure/snapstore"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -61,8 +64,17 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snaps, err := snapstore.Open(filepath.Join(n.Dir, snapstore.File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snaps.Close() })
+	svc := service.New(service.Config{Node: n.Node, Snapshots: snaps, Federation: fed})
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
 	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps),
+			openapi.MeasureOps(svc, string(n.Jurisdiction()))}})
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {

@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
 		go func(d *demoNode) {
-			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug}), log)
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
 		}(d)
 	}
 	var wg sync.WaitGroup
@@ -243,9 +243,10 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 	return nodes, nil
 }
 
-func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
 	var rest []string
@@ -259,7 +260,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -269,7 +270,7 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if proofArg == "" {
-		return usagef("PROOF is required: a recognition proof, or - to read it from stdin")
+		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
 	}
 	if err := required("federation", *fedFile, "the federation file whose pinned keys the proof must verify against"); err != nil {
 		return err
@@ -285,6 +286,9 @@ func runVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {
 		return err
+	}
+	if isPass(token) {
+		return verifyPass(ctx, token, trust, pf, stdout)
 	}
 	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
 	if err != nil {

@@ -5,7 +5,7 @@
 //	corfed keygen  [--data DIR] [--alg EdDSA|ES256] [--rotate]
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
-//	corfed verify  PROOF|- --federation FILE
+//	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]
 //	corfed version
 package main
 
@@ -36,8 +36,9 @@ commands:
   keygen   create or rotate the node's signing key
   token    print a bearer token for the program administrator or a CP
   demo     run a federation of nodes on loopback with example data
-  verify   check a recognition proof offline
+  verify   check a recognition proof or a COR pass offline
   version  print the build's version
+  snapshots import performance snapshots (claims data) from CSV or XLSX
 
 Run 'corfed COMMAND --help' for a command's arguments and flags.
 `

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -136,9 +138,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	var to tileOptions
+	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
+	fl.Uint64Var(&to.SnapshotEvery, "snapshot-every", 0, "with --tiles: write snapshot/<size>.jsonl.gz every this many entries (0: never)")
+	fl.Uint64Var(&to.DeltaEvery, "delta-every", 0, "with --tiles: write delta/<from>-<to>.jsonl.gz every this many entries (0: never)")
 	accessLevel := fl.String("access-log-level", "info", "level of the access log's lines (debug, info, warn or error); below --log-level they are not written")
 	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
+	publicURL := fl.String("public-url", "", "the node's public base URL, written into passes (their status list URL); default: its URL in the federation file, else http://ADDR")
 	maxTTL := fl.Duration("max-token-ttl", node.DefaultMaxTokenTTL, "refuse bearer tokens whose lifetime (exp - iat) exceeds this, whoever signed them")
+	minPY := fl.Float64("min-person-years", measure.DefaultMinimum.PersonYears, "OHS metrics: suppress a group with fewer person-years")
+	minEmp := fl.Int("min-employers", measure.DefaultMinimum.Employers, "OHS metrics: suppress a group with fewer employers")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -196,7 +205,28 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
 		return err
 	}
-	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins)})
+	stopTiles, err := startTiles(ctx, n, to, log)
+	if err != nil {
+		return err
+	}
+	defer stopTiles()
+	base := *publicURL
+	if base == "" && trust != nil {
+		if m, ok := trust.Member(n.Jurisdiction()); ok {
+			base = m.URL
+		}
+	}
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	ops, _, closeSnapshots, err := measureOps(*dir, service.Config{Node: n, Federation: fed,
+		Minimum: measure.Minimum{PersonYears: *minPY, Employers: *minEmp}}, false)
+	if err != nil {
+		return err
+	}
+	defer closeSnapshots()
+	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
+		Extra: []openapi.Extension{ops}, BaseURL: base})
 	go fed.Run(ctx)
 	go reloadOnHangup(ctx, n, *dir, revoked, log)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
@@ -205,11 +235,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, and the cross-jurisdiction lookups.
+// peers, the cross-jurisdiction lookups, and passes.
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
+	l := federation.NewLookups(fed)
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
 	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
-		Extra: []openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(federation.NewLookups(fed))}})
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)})
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.
@@ -217,6 +249,10 @@ type edgeOptions struct {
 	Metrics        *openapi.Metrics
 	AccessLogLevel slog.Level
 	AllowedOrigins []string
+	// BaseURL is the node's public URL; passes carry its status list URL.
+	BaseURL string
+	// Extra are more operations (the measurement model's).
+	Extra []openapi.Extension
 }
 
 func splitList(s string) []string {

@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // b64 is the only base64 written and read: URL alphabet, no padding, and
@@ -31,46 +30,19 @@ func decodeB64(s string) ([]byte, error) {
 }
 
 // decodeObject parses data as exactly one JSON object and returns its
-// members, undecoded. It rejects invalid UTF-8 (which encoding/json would
-// silently replace), duplicate member names (after unescaping, so "alg" and
-// "\u0061lg" collide) and anything after the closing brace.
+// members, undecoded, with strictjson.DecodeExact: invalid UTF-8 (which
+// encoding/json would silently replace), a member name twice at any depth
+// (after unescaping, so "alg" and "\u0061lg" collide; JOSE names are
+// case-sensitive, so "ALG" is another, unknown, member),
+// nesting deeper than strictjson.MaxDepth and anything after the closing
+// brace are refused.
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
-	if !utf8.Valid(data) {
-		return nil, errors.New("invalid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	var m map[string]json.RawMessage
+	if i := bytes.IndexFunc(data, func(r rune) bool { return !strings.ContainsRune(" \t\r\n", r) }); i < 0 || data[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	m := make(map[string]json.RawMessage)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, errors.New("malformed JSON object")
-		}
-		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("duplicate member %q", clip(name))
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		m[name] = v
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
+	if err := strictjson.DecodeExact(data, &m); err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
 	}
 	return m, nil
 }
@@ -140,13 +112,7 @@ func decodeArray(raw json.RawMessage, max int) ([]json.RawMessage, error) {
 }
 
 // clip shortens a hostile string before it is quoted in an error message.
-func clip(s string) string {
-	const n = 64
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
+var clip = strictjson.Clip
 
 // invalidf returns an error wrapping registry.ErrInvalid.
 func invalidf(format string, args ...any) error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // JWS typ values (the "typ" member of the protected header).
@@ -298,13 +299,7 @@ func (s *Signed) UnmarshalJSON(data []byte) error {
 }
 
 // clip shortens s for an error message.
-func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
-}
+var clip = strictjson.Clip
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, registry.ErrInvalid)...)

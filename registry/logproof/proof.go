@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // MaxTreeSize is the largest tree size a checkpoint or proof may state,
@@ -235,7 +237,7 @@ func decodeBounded(data []byte, v any) error {
 	if len(data) > maxProofJSON {
 		return fmt.Errorf("%d bytes, at most %d allowed", len(data), maxProofJSON)
 	}
-	return json.Unmarshal(data, v)
+	return strictjson.DecodeOpen(data, v)
 }
 
 // hashJSON is a tlog.Hash on the wire: a JSON string holding the canonical

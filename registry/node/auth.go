@@ -20,10 +20,17 @@ const (
 	ScopeCertificates  = "certificates:write"
 	ScopeEquivalencies = "equivalencies:write"
 	ScopeRules         = "rules:write"
+	// Performance snapshots are claims data: reading them needs a scope of
+	// its own (metrics built from them are public, suppressed aggregates).
+	ScopeSnapshotsRead  = "snapshots:read"
+	ScopeSnapshotsWrite = "snapshots:write"
+	// ScopeMetrics lets a caller publish the node's signed aggregate metrics.
+	ScopeMetrics = "metrics:write"
 )
 
 // AllScopes lists every scope.
-var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules}
+var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
+	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics}
 
 // Roles.
 const (

@@ -56,6 +56,7 @@ type Node struct {
 	tokens boundedCache[string, cachedToken]          // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
+	watchers   watchers        // woken after commits (notify.go)
 }
 
 // boundedCache is a small concurrency-safe map that forgets everything

@@ -56,6 +56,27 @@ func Decode(data []byte, v any) error {
 	return CheckNames(data)
 }
 
+// DecodeExact is Decode for formats whose member names are case-sensitive
+// (JOSE headers, JWKs): two names are the same member only when they are
+// equal after unescaping, so "alg" and "ALG" are two members (and the
+// caller refuses the one it does not know).
+func DecodeExact(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return errors.New("invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	s := dupScanner{b: data, exact: true}
+	s.space()
+	return s.value(0)
+}
+
 // DecodeOpen decodes data into v as strictly as Decode, except that
 // object members v does not declare are ignored: for answers whose format
 // may gain members (a reader ignores those it does not know).
@@ -114,6 +135,7 @@ type dupScanner struct {
 	// array's elements are one deeper than it).
 	schema [][]string
 	names  [][]byte // the member names seen, of every object being scanned
+	exact  bool     // compare names exactly, not ignoring case
 }
 
 var errMalformed = errors.New("malformed JSON")
@@ -213,12 +235,12 @@ func (s *dupScanner) object(depth int) error {
 		dup := false
 		switch {
 		case many != nil:
-			k := foldName(string(name))
+			k := s.key(name)
 			dup = many[k]
 			many[k] = true
 		case len(s.names)-base < 16:
 			for _, n := range s.names[base:] {
-				if bytes.EqualFold(n, name) {
+				if bytes.EqualFold(n, name) && (!s.exact || bytes.Equal(n, name)) {
 					dup = true
 					break
 				}
@@ -227,9 +249,9 @@ func (s *dupScanner) object(depth int) error {
 		default:
 			many = make(map[string]bool, 2*(len(s.names)-base))
 			for _, n := range s.names[base:] {
-				many[foldName(string(n))] = true
+				many[s.key(n)] = true
 			}
-			k := foldName(string(name))
+			k := s.key(name)
 			dup = many[k]
 			many[k] = true
 		}
@@ -258,6 +280,14 @@ func (s *dupScanner) object(depth int) error {
 		}
 		s.i++
 	}
+}
+
+// key is the map key of a member name: folded, unless exact.
+func (s *dupScanner) key(name []byte) string {
+	if s.exact {
+		return string(name)
+	}
+	return foldName(string(name))
 }
 
 // allowedName reports whether name is one of allowed, spelled exactly.

@@ -154,3 +154,22 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeExact(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		ok   bool
+	}{
+		{`{"alg":"EdDSA","ALG":"none"}`, true}, // two members: the caller refuses the unknown one
+		{`{"alg":"EdDSA","alg":"none"}`, false},
+		{`{"alg":"EdDSA","\u0061lg":"none"}`, false},
+		{`{"x":{"k":1,"k":2}}`, false},
+		{"{\"alg\":\"\xff\"}", false},
+		{`{"alg":"EdDSA"} x`, false},
+	} {
+		var m map[string]any
+		if err := DecodeExact([]byte(tc.json), &m); (err == nil) != tc.ok {
+			t.Errorf("DecodeExact(%q): got error %v, want ok: %v", tc.json, err, tc.ok)
+		}
+	}
+}

@@ -26,6 +26,10 @@ type Options struct {
 	Alg       string // default EdDSA
 	Dir       string // data directory; default t.TempDir()
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	// Store, if set, is the store the node runs over (for example a
+	// memstore with injected faults) instead of a bbolt file in Dir; DB
+	// is then nil.
+	Store registry.Store
 }
 
 // Node is a running test node.
@@ -61,12 +65,18 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 			t.Fatal(err)
 		}
 	}
-	db, err := boltstore.Open(filepath.Join(o.Dir, "corfed.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
+	var db *boltstore.DB
+	st := o.Store
+	if st == nil {
+		var err error
+		db, err = boltstore.Open(filepath.Join(o.Dir, "corfed.db"), boltstore.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = db.Store()
 	}
-	t.Cleanup(func() { db.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, db.Store(), ring)
+	t.Cleanup(func() { st.Close() })
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, st, ring)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/ingest"
+	"github.com/corfed/corfed/measure/service"
+	"github.com/corfed/corfed/measure/snapstore"
+	"github.com/corfed/corfed/openapi"
+)
+
+func init() {
+	extraCommands["snapshots"] = runSnapshots
+}
+
+// measureOps opens the node's snapshot file in dir and returns the
+// measurement operations over it, and a function that closes the file.
+func measureOps(dir string, svcCfg service.Config, noSync bool) (openapi.Extension, *service.Service, func() error, error) {
+	st, err := snapstore.Open(filepath.Join(dir, snapstore.File), noSync)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svcCfg.Snapshots = st
+	svc := service.New(svcCfg)
+	return openapi.MeasureOps(svc, string(svcCfg.Node.Jurisdiction())), svc, st.Close, nil
+}
+
+const snapshotsUsage = `usage: corfed snapshots import FILE.csv|FILE.xlsx [--data DIR] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]
+
+Imports performance snapshots (claims data) into the node's snapshot file,
+DIR/snapshots.db, kept apart from the node's signed feed. Every problem of
+every row is printed (row, column, value, message) and nothing is stored
+when there is one. The node must not be running (or use POST /v1/snapshots).
+`
+
+func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "import" {
+		fmt.Fprint(stderr, snapshotsUsage)
+		return errUsage
+	}
+	fl := newFlags("snapshots import", stderr)
+	dir := fl.String("data", "./corfed-data", "the node's data directory")
+	mapping := fl.String("mapping", "", "CSV mapping Alberta EMP_KEY to employer_bn and wcb_account (header emp_key,employer_bn,wcb_account)")
+	skip := fl.Bool("skip-unmapped", false, "skip Alberta rows whose EMP_KEY has no mapping, instead of reporting them")
+	sheet := fl.String("sheet", "", "XLSX sheet to read (default: the first with a recognized header)")
+	dry := fl.Bool("dry-run", false, "check the file and print the report; store nothing")
+	rest := args[1:]
+	var file string
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		file, rest = rest[0], rest[1:]
+	}
+	if err := fl.Parse(rest); err != nil {
+		return errUsage
+	}
+	if file == "" && fl.NArg() == 1 {
+		file = fl.Arg(0)
+	} else if fl.NArg() > 0 || file == "" {
+		fmt.Fprint(stderr, snapshotsUsage)
+		return errUsage
+	}
+	opt := ingest.Options{SkipUnmapped: *skip, Sheet: *sheet}
+	if *mapping != "" {
+		f, err := os.Open(*mapping)
+		if err != nil {
+			return err
+		}
+		opt.Mapping, err = ingest.ReadMapping(f)
+		f.Close()
+		if err != nil {
+			printSnapshotReport(stderr, *mapping, err)
+			return fmt.Errorf("--mapping %s: %w", *mapping, err)
+		}
+	}
+	res, err := ingest.ReadFile(file, opt)
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		printSnapshotReport(stderr, file, err)
+		return fmt.Errorf("%s: %d problem(s) in %d row(s); nothing stored", file, len(res.Report.Problems), res.Report.Rows)
+	}
+	fmt.Fprintf(stdout, "%s: %s layout, %d rows", file, res.Layout, len(res.Rows))
+	if res.Skipped > 0 {
+		fmt.Fprintf(stdout, ", %d unmapped rows skipped", res.Skipped)
+	}
+	if *dry {
+		fmt.Fprintln(stdout, "; no problems (dry run: nothing stored)")
+		return nil
+	}
+	st, err := snapstore.Open(filepath.Join(*dir, snapstore.File), false)
+	if err != nil {
+		fmt.Fprintln(stdout)
+		return err
+	}
+	defer st.Close()
+	put, err := st.Put(ctx, res.Rows)
+	if err != nil {
+		fmt.Fprintln(stdout)
+		return err
+	}
+	fmt.Fprintf(stdout, "; stored: %d added, %d replaced, %d unchanged\n", put.Added, put.Replaced, put.Unchanged)
+	return nil
+}
+
+func printSnapshotReport(w io.Writer, file string, err error) {
+	var rep *measure.Report
+	if !errors.As(err, &rep) {
+		return
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "%s: %s\n", file, p)
+	}
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/measure/snapstore"
+)
+
+func TestSnapshotsImport(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("employer_bn,wcb_account,year,person_years,lost_time_claims,disabling_injury_claims,fatalities,claim_costs\n"+
+		"812345676,1,2024,10.5,1,2,0,100\n723456786,2,2024,3,0,0,0,\n"), 0o600)
+	code, out, errs := run(t, "snapshots", "import", good, "--data", dir)
+	if code != 0 || !strings.Contains(out, "corfed layout, 2 rows; stored: 2 added, 0 replaced, 0 unchanged") {
+		t.Fatalf("import: exit %d, %q %q", code, out, errs)
+	}
+	code, out, _ = run(t, "snapshots", "import", "--data", dir, good)
+	if code != 0 || !strings.Contains(out, "0 added, 0 replaced, 2 unchanged") {
+		t.Errorf("re-import: exit %d, %q", code, out)
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("employer_bn,year,person_years,lost_time_claims,disabling_injury_claims,fatalities\n"+
+		"123456789,2024,1,0,0,0\n812345676,2024,x,0,0,0\n"), 0o600)
+	code, _, errs = run(t, "snapshots", "import", bad, "--data", dir)
+	if code != 1 || !strings.Contains(errs, "row 2, employer_bn \"123456789\"") || !strings.Contains(errs, "row 3, person_years \"x\": not a number") ||
+		!strings.Contains(errs, "2 problem(s) in 2 row(s); nothing stored") {
+		t.Errorf("bad file: exit %d, %q", code, errs)
+	}
+
+	// Alberta's layout with a mapping file.
+	ab := filepath.Join(dir, "ohs.csv")
+	os.WriteFile(ab, []byte("EMP_KEY,EMPLOYER_NAME,TRADE_NAME,CITY_NAME,WCB_INDUSTRY_NAME,WCB_INDUSTRY_CODE,COR_YEAR,YEAR_NO,PERSON_YEARS_COUNT,LOST_TIME_CLAIM_COUNT,LOST_TIME_CLAIM_RATE,ANNUAL_FATALITY_COUNT,ANNUAL_DISABLING_INJURIES_COUNT,DISABLING_INJURIES_RATE\n"+
+		"K1,A,,Calgary,Steel,42100,,2023,55.3,2,3.62,0,3,5.42\nK2,B,,Edmonton,Trucking,70101,,2023,4,0,0,0,0,0\n"), 0o600)
+	mapping := filepath.Join(dir, "map.csv")
+	os.WriteFile(mapping, []byte("emp_key,employer_bn,wcb_account\nK1,812345676,1234567\n"), 0o600)
+	code, _, errs = run(t, "snapshots", "import", ab, "--data", dir, "--mapping", mapping)
+	if code != 1 || !strings.Contains(errs, "row 3, EMP_KEY \"K2\": no BN for this employer key") {
+		t.Errorf("unmapped: exit %d, %q", code, errs)
+	}
+	code, out, errs = run(t, "snapshots", "import", ab, "--data", dir, "--mapping", mapping, "--skip-unmapped")
+	if code != 0 || !strings.Contains(out, "alberta layout, 1 rows, 1 unmapped rows skipped; stored: 1 added") {
+		t.Errorf("skip unmapped: exit %d, %q %q", code, out, errs)
+	}
+	st, err := snapstore.Open(filepath.Join(dir, snapstore.File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	years, _ := st.Years(t.Context())
+	if years[2024] != 2 || years[2023] != 1 {
+		t.Errorf("stored years = %v", years)
+	}
+	if code, _, _ := run(t, "snapshots", "export"); code != 2 {
+		t.Errorf("unknown sub-command: exit %d", code)
+	}
+}

@@ -1,0 +1,294 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/pass"
+	"github.com/corfed/corfed/registry/statuslist"
+)
+
+// PassConfig configures Passes.
+type PassConfig struct {
+	// BaseURL is the node's public URL ("https://cor.example.ca"); the
+	// status list's URL, carried in every pass, is BaseURL + StatusListPath.
+	BaseURL string
+	// TTL is the status list's ttl claim and cache time (default 5 min).
+	TTL time.Duration
+	// Lifetime is how long after it is made a status list may still be used
+	// (exp - iat; default 7 days): verifiers offline keep using a stale
+	// list, saying so, until then.
+	Lifetime time.Duration
+}
+
+// StatusListPath is where a node serves its status list.
+const StatusListPath = "/v1/status-list"
+
+// Passes issues COR passes for the node's own certificates, publishes the
+// node's Token Status List, and finds any entry of the federation by the
+// leaf hash a pass carries. Safe for concurrent use.
+type Passes struct {
+	l   *Lookups
+	cfg PassConfig
+
+	mu   sync.Mutex
+	idx  map[string]uint64 // certificate id -> status index (node.StatusIndexes), as learnt
+	list *statusCache
+
+	hmu     sync.Mutex
+	hashes  map[[16]byte]hashLoc // leaf hash prefix -> entry
+	scanned map[string]uint64    // per log: leaves already indexed
+}
+
+type statusCache struct {
+	size  uint64
+	today registry.Date
+	made  time.Time
+	token string
+}
+
+type hashLoc struct {
+	iss registry.Jurisdiction
+	log string
+	seq uint64
+}
+
+// NewPasses returns the passes of the lookups' node.
+func NewPasses(l *Lookups, cfg PassConfig) *Passes {
+	if cfg.TTL <= 0 {
+		cfg.TTL = 5 * time.Minute
+	}
+	if cfg.Lifetime <= cfg.TTL {
+		cfg.Lifetime = 7 * 24 * time.Hour
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Passes{l: l, cfg: cfg, idx: map[string]uint64{}, hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
+}
+
+// StatusListURL is the URL of the node's status list (the uri in passes).
+func (p *Passes) StatusListURL() string { return p.cfg.BaseURL + StatusListPath }
+
+// TTL is the status list's time to live.
+func (p *Passes) TTL() time.Duration { return p.cfg.TTL }
+
+// StatusList returns the node's signed status list: every certificate of
+// the node at its index, with its status today. It is rebuilt when the
+// node's log grows, the date changes, or half its ttl has passed (so its
+// iat stays recent); otherwise the signed token is served again. Building
+// it reads every certificate of the node once: the list itself holds one
+// status per certificate.
+func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, err error) {
+	n := p.l.fed.Node()
+	now, today := n.Now(), n.Today()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var size uint64
+	cached := false
+	type certStatus struct{ id, status string }
+	var statuses []certStatus
+	err = n.View(ctx, func(s node.Snapshot) error {
+		lg := s.Self()
+		size = lg.Size()
+		if c := p.list; c != nil && c.size == size && c.today == today && now.Sub(c.made) < p.cfg.TTL/2 {
+			cached = true
+			return nil
+		}
+		var ferr error
+		err := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
+			var c registry.Certificate
+			if ferr = json.Unmarshal(e.Record, &c); ferr != nil {
+				return false
+			}
+			statuses = append(statuses, certStatus{c.ID, c.StatusOn(today)})
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if cached {
+		return p.list.token, p.list.made, nil
+	}
+	var unknown []string
+	for _, s := range statuses {
+		if _, ok := p.idx[s.id]; !ok {
+			unknown = append(unknown, s.id)
+		}
+	}
+	if len(unknown) > 0 {
+		got, err := n.StatusIndexes(ctx, unknown)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		for id, i := range got {
+			p.idx[id] = i
+		}
+	}
+	var l statuslist.List
+	for _, s := range statuses {
+		l.Set(int(p.idx[s.id]), statuslist.Of(s.status))
+	}
+	made = time.Unix(now.Unix(), 0).UTC()
+	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
+		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, List: &l})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	p.list = &statusCache{size: size, today: today, made: made, token: token}
+	return token, made, nil
+}
+
+// Issue signs a pass for certificate id of the node's own registry, with
+// its status list index, the log index (seq) of its newest version and
+// that entry's leaf hash. A certificate in a final status today
+// (cancelled, revoked, expired, superseded) gets none: ErrConflict.
+// Another jurisdiction's certificate is ErrNotFound here: its own node
+// issues its passes.
+func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error) {
+	n := p.l.fed.Node()
+	today := n.Today()
+	cv, err := n.Certificate(ctx, id, today)
+	if err != nil {
+		return "", pass.Pass{}, err
+	}
+	c := cv.Certificate
+	if statuslist.Of(cv.StatusAsOf) == statuslist.Invalid {
+		return "", pass.Pass{}, fmt.Errorf("certificate %s is %s on %s; a pass is issued only for a certificate that may still hold: %w",
+			id, cv.StatusAsOf, today, registry.ErrConflict)
+	}
+	name := c.EmployerBN
+	if ev, err := n.Employer(ctx, c.EmployerBN, today); err == nil {
+		var e registry.Employer
+		if json.Unmarshal(ev.Employer.Record, &e) == nil && e.LegalName != "" {
+			name = e.LegalName
+		}
+	}
+	p.mu.Lock()
+	idx, ok := p.idx[id]
+	p.mu.Unlock()
+	if !ok {
+		got, err := n.StatusIndexes(ctx, []string{id})
+		if err != nil {
+			return "", pass.Pass{}, err
+		}
+		idx = got[id]
+		p.mu.Lock()
+		p.idx[id] = idx
+		p.mu.Unlock()
+	}
+	leaf := tlog.RecordHash([]byte(cv.Entry.JWS))
+	now := time.Unix(n.Now().Unix(), 0).UTC()
+	ps := pass.Pass{Iss: n.Jurisdiction(), IssuedAt: now, Expires: endOfDay(c.Jurisdiction, c.ExpiresOn),
+		StatusIdx: idx, StatusURI: p.StatusListURL(),
+		CertificateID: c.ID, Number: c.Number, Program: c.Program, EmployerName: name, EmployerBN: c.EmployerBN,
+		Scope: pass.Scope(c), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn, Seq: cv.Entry.Seq, LeafHash: leaf[:16]}
+	if !ps.Expires.After(now) {
+		return "", pass.Pass{}, fmt.Errorf("certificate %s expired on %s: %w", id, c.ExpiresOn, registry.ErrConflict)
+	}
+	text, err := pass.Encode(ps, n.ActiveKey())
+	if err != nil {
+		return "", pass.Pass{}, err
+	}
+	return text, ps, nil
+}
+
+// endOfDay is the first instant after day d in jurisdiction j's zone.
+func endOfDay(j registry.Jurisdiction, d registry.Date) time.Time {
+	loc, err := time.LoadLocation(j.Zone())
+	if err != nil {
+		loc = time.UTC
+	}
+	next := d.AddDays(1)
+	return time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc).UTC()
+}
+
+// EntryByHash returns the entry, of the node's own log or of any verified
+// replica, whose RFC 6962 leaf hash starts with prefix (16 to 32 bytes),
+// as evidence with its inclusion proof against the issuer's checkpoint
+// (LogInclusion; for a peer's entry, the checkpoint this node verified and
+// cosigned). Unknown: ErrNotFound.
+//
+// The node indexes leaf hashes in memory as its logs grow: each call reads
+// only the leaves added since the last one (the first call after a start
+// reads them all once).
+func (p *Passes) EntryByHash(ctx context.Context, prefix []byte) (Evidence, error) {
+	if len(prefix) < 16 || len(prefix) > 32 {
+		return Evidence{}, registry.Invalid("hash", "want 16 to 32 bytes of a leaf hash, got %d", len(prefix))
+	}
+	var key [16]byte
+	copy(key[:], prefix)
+	loc, ok, err := p.lookupHash(ctx, key)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if !ok {
+		return Evidence{}, fmt.Errorf("leaf hash %x: %w", prefix, registry.ErrNotFound)
+	}
+	n := p.l.fed.Node()
+	var ev []Evidence
+	err = n.View(ctx, func(s node.Snapshot) error {
+		e, err := n.LogOf(s, loc.iss).Entry(loc.seq)
+		if err != nil {
+			return err
+		}
+		h := tlog.RecordHash([]byte(e.JWS))
+		if string(h[:len(prefix)]) != string(prefix) {
+			return fmt.Errorf("leaf hash %x: %w", prefix, registry.ErrNotFound)
+		}
+		ev = []Evidence{{Ref: e.Ref(), JWS: e.JWS}}
+		return p.l.attachLogs(s, ev)
+	})
+	if err != nil {
+		return Evidence{}, err
+	}
+	return ev[0], nil
+}
+
+func (p *Passes) lookupHash(ctx context.Context, key [16]byte) (hashLoc, bool, error) {
+	p.hmu.Lock()
+	defer p.hmu.Unlock()
+	if loc, ok := p.hashes[key]; ok {
+		return loc, true, nil
+	}
+	n := p.l.fed.Node()
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		for _, s := range p.l.sources() {
+			lg := n.LogOf(sn, s.iss)
+			size := lg.Size()
+			from := p.scanned[s.log]
+			for from < size {
+				end := min(size, from+1024)
+				idx := make([]int64, 0, end-from)
+				for i := from; i < end; i++ {
+					idx = append(idx, tlog.StoredHashIndex(0, int64(i)))
+				}
+				hs, err := lg.HashReader().ReadHashes(idx)
+				if err != nil {
+					return err
+				}
+				for i, h := range hs {
+					var k [16]byte
+					copy(k[:], h[:16])
+					p.hashes[k] = hashLoc{iss: s.iss, log: s.log, seq: from + uint64(i) + 1}
+				}
+				from = end
+			}
+			p.scanned[s.log] = from
+		}
+		return nil
+	})
+	loc, ok := p.hashes[key]
+	return loc, ok, err
+}

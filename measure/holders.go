@@ -1,0 +1,55 @@
+package measure
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Holding is the certificate that puts a snapshot in the cor group.
+type Holding struct {
+	CertificateID string `json:"certificate"`
+	Program       string `json:"program"` // COR or SECOR
+	CP            string `json:"cp"`      // the issuing certifying partner
+}
+
+// Holders answers "did employer bn hold an active COR or SECOR on date d?"
+// from the certificates a node keeps (the newest version of each, which
+// carries the whole status history).
+type Holders struct {
+	byBN map[string][]registry.Certificate
+}
+
+// NewHolders indexes certs by employer BN.
+func NewHolders(certs []registry.Certificate) *Holders {
+	h := &Holders{byBN: make(map[string][]registry.Certificate)}
+	for _, c := range certs {
+		if c.Program != registry.ProgramCOR && c.Program != registry.ProgramSECOR {
+			continue
+		}
+		h.byBN[c.EmployerBN] = append(h.byBN[c.EmployerBN], c)
+	}
+	for _, cs := range h.byBN {
+		// COR before SECOR, then by id: the choice is the same whatever the
+		// order the certificates came in.
+		slices.SortFunc(cs, func(a, b registry.Certificate) int {
+			return cmp.Or(cmp.Compare(a.Program, b.Program), cmp.Compare(a.ID, b.ID))
+		})
+	}
+	return h
+}
+
+// On returns the certificate employer bn held with status active on d
+// (registry.Certificate.StatusOn), preferring a COR to a SECOR.
+func (h *Holders) On(bn string, d registry.Date) (Holding, bool) {
+	for _, c := range h.byBN[bn] {
+		if c.StatusOn(d) == registry.StatusActive {
+			return Holding{CertificateID: c.ID, Program: c.Program, CP: c.Issuer}, true
+		}
+	}
+	return Holding{}, false
+}
+
+// Len is the number of employers with a COR or SECOR of any status.
+func (h *Holders) Len() int { return len(h.byBN) }

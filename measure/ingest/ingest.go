@@ -1,0 +1,445 @@
+package ingest
+
+import (
+	"cmp"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/registry"
+)
+
+// Limits on a file.
+const (
+	MaxRows    = 2_000_000
+	MaxColumns = 256
+	maxCell    = 1024
+)
+
+// Account is what an Alberta EMP_KEY maps to.
+type Account struct {
+	BN         string
+	WCBAccount string
+}
+
+// Options tune a read.
+type Options struct {
+	// Mapping gives each Alberta EMP_KEY its BN and WCB account.
+	Mapping map[string]Account
+	// SkipUnmapped skips Alberta rows whose EMP_KEY has no mapping
+	// (counted in Result.Skipped) instead of reporting them.
+	SkipUnmapped bool
+	// Sheet is the XLSX sheet to read; default the first sheet whose
+	// header is recognized.
+	Sheet string
+}
+
+// Result is what a read produced.
+type Result struct {
+	Layout  string             `json:"layout"` // corfed or alberta
+	Rows    []measure.Snapshot `json:"-"`
+	Skipped int                `json:"skipped"` // unmapped Alberta rows, with SkipUnmapped
+	Report  *measure.Report    `json:"report"`
+}
+
+// Err returns the report as an error when it holds problems.
+func (r Result) Err() error { return r.Report.Err() }
+
+// Layouts.
+const (
+	LayoutCorfed  = "corfed"
+	LayoutAlberta = "alberta"
+)
+
+var corfedColumns = []string{"employer_bn", "wcb_account", "year", "as_of", "industry_code", "person_years",
+	"lost_time_claims", "disabling_injury_claims", "fatalities", "claim_costs"}
+
+var corfedRequired = []string{"employer_bn", "year", "person_years", "lost_time_claims", "disabling_injury_claims", "fatalities"}
+
+var albertaRequired = []string{"EMP_KEY", "YEAR_NO", "PERSON_YEARS_COUNT", "LOST_TIME_CLAIM_COUNT", "ANNUAL_DISABLING_INJURIES_COUNT"}
+
+// ErrNoHeader is returned for a file with no recognizable header row.
+var ErrNoHeader = fmt.Errorf("no header row naming employer_bn (corfed layout) or EMP_KEY (Alberta layout): %w", registry.ErrInvalid)
+
+// rowSource yields a table's rows; ok is false at the end.
+type rowSource func() (cells []string, ok bool, err error)
+
+// table is a header-checked reader over a rowSource.
+type table struct {
+	layout string
+	col    map[string]int // column name (lower case for corfed, upper for Alberta) -> index
+	fatal  []int          // Alberta: the split fatality columns, when there is no total
+}
+
+// recognize reads a header row.
+func recognize(header []string) (*table, *measure.Report, error) {
+	rep := &measure.Report{}
+	if len(header) > MaxColumns {
+		return nil, nil, fmt.Errorf("%d columns, at most %d: %w", len(header), MaxColumns, registry.ErrInvalid)
+	}
+	t := &table{col: map[string]int{}}
+	norm := make([]string, len(header))
+	for i, h := range header {
+		norm[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+	}
+	for _, h := range norm {
+		switch {
+		case strings.EqualFold(h, "EMP_KEY"):
+			t.layout = LayoutAlberta
+		case strings.EqualFold(h, "employer_bn") && t.layout == "":
+			t.layout = LayoutCorfed
+		}
+	}
+	if t.layout == "" {
+		return nil, nil, ErrNoHeader
+	}
+	for i, h := range norm {
+		name := strings.ToLower(h)
+		if t.layout == LayoutAlberta {
+			name = strings.ToUpper(h)
+		}
+		if name == "" {
+			continue
+		}
+		if _, dup := t.col[name]; dup {
+			rep.Add(1, h, "", "the column appears twice")
+			continue
+		}
+		t.col[name] = i
+		if t.layout == LayoutCorfed && !contains(corfedColumns, name) {
+			rep.Add(1, h, "", "unknown column (the columns are %s)", strings.Join(corfedColumns, ", "))
+		}
+	}
+	required := corfedRequired
+	if t.layout == LayoutAlberta {
+		required = albertaRequired
+		if _, ok := t.col["ANNUAL_FATALITY_COUNT"]; !ok {
+			for name, i := range t.col {
+				if strings.Contains(name, "FATALITY") && strings.HasSuffix(name, "_COUNT") {
+					t.fatal = append(t.fatal, i)
+				}
+			}
+			if len(t.fatal) == 0 {
+				rep.Add(1, "ANNUAL_FATALITY_COUNT", "", "missing column (or the split *FATALITY*_COUNT columns)")
+			}
+		}
+	}
+	for _, c := range required {
+		if _, ok := t.col[c]; !ok {
+			rep.Add(1, c, "", "missing column")
+		}
+	}
+	return t, rep, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// read builds the snapshots of a table. serialDates says whether a number
+// in a date column is a spreadsheet serial date (XLSX).
+func read(src rowSource, opt Options, serialDates bool) (Result, error) {
+	header, ok, err := src()
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return Result{}, ErrNoHeader
+	}
+	t, rep, err := recognize(header)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Layout: t.layout, Report: rep}
+	if len(rep.Problems) > 0 {
+		return res, nil
+	}
+	var nums []int
+	failed := map[[2]any]bool{} // (row, column) that did not parse
+	for n := 2; ; n++ {
+		cells, ok, err := src()
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			break
+		}
+		if empty(cells) {
+			continue
+		}
+		if len(res.Rows)+res.Skipped >= MaxRows {
+			return res, fmt.Errorf("more than %d rows: split the file: %w", MaxRows, registry.ErrInvalid)
+		}
+		rep.Rows++
+		p := parser{t: t, cells: cells, row: n, rep: rep, failed: failed, serial: serialDates}
+		var s measure.Snapshot
+		if t.layout == LayoutAlberta {
+			key := p.cell("EMP_KEY")
+			acct, mapped := opt.Mapping[key]
+			switch {
+			case key == "":
+				p.fail("EMP_KEY", "", "empty employer key")
+			case !mapped && opt.SkipUnmapped:
+				res.Skipped++
+				rep.Rows--
+				continue
+			case !mapped:
+				p.fail("EMP_KEY", key, "no BN for this employer key in the mapping file")
+			}
+			s = measure.Snapshot{EmployerBN: acct.BN, WCBAccount: acct.WCBAccount, Year: p.int("YEAR_NO"),
+				IndustryCode: p.cell("WCB_INDUSTRY_CODE"), PersonYears: p.float("PERSON_YEARS_COUNT"),
+				LostTimeClaims: p.count("LOST_TIME_CLAIM_COUNT"), DisablingInjuryClaims: p.count("ANNUAL_DISABLING_INJURIES_COUNT")}
+			if !mapped {
+				failed[[2]any{n, "employer_bn"}] = true
+			}
+			if len(t.fatal) == 0 {
+				s.Fatalities = p.count("ANNUAL_FATALITY_COUNT")
+			} else {
+				for _, i := range t.fatal {
+					s.Fatalities += p.countAt(i, header[i])
+				}
+			}
+		} else {
+			s = measure.Snapshot{EmployerBN: p.cell("employer_bn"), WCBAccount: p.cell("wcb_account"), Year: p.int("year"),
+				AsOf: p.date("as_of"), IndustryCode: p.cell("industry_code"), PersonYears: p.float("person_years"),
+				LostTimeClaims: p.count("lost_time_claims"), DisablingInjuryClaims: p.count("disabling_injury_claims"),
+				Fatalities: p.count("fatalities")}
+			if c := p.cell("claim_costs"); c != "" {
+				v := p.float("claim_costs")
+				s.ClaimCosts = &v
+			}
+		}
+		res.Rows = append(res.Rows, s)
+		nums = append(nums, n)
+	}
+	check := measure.ValidateRows(res.Rows, nums)
+	for _, pr := range check.Problems {
+		col := pr.Column
+		if t.layout == LayoutAlberta {
+			col = albertaName[col]
+		}
+		if failed[[2]any{pr.Row, pr.Column}] || failed[[2]any{pr.Row, col}] {
+			continue // already reported as unreadable
+		}
+		pr.Column = col
+		rep.Problems = append(rep.Problems, pr)
+	}
+	sortProblems(rep.Problems)
+	return res, nil
+}
+
+// albertaName names, in Alberta's layout, the column a snapshot member
+// came from.
+var albertaName = map[string]string{"employer_bn": "EMP_KEY", "wcb_account": "EMP_KEY", "year": "YEAR_NO",
+	"as_of": "YEAR_NO", "industry_code": "WCB_INDUSTRY_CODE", "person_years": "PERSON_YEARS_COUNT",
+	"lost_time_claims": "LOST_TIME_CLAIM_COUNT", "disabling_injury_claims": "ANNUAL_DISABLING_INJURIES_COUNT",
+	"fatalities": "ANNUAL_FATALITY_COUNT", "claim_costs": "claim_costs"}
+
+func empty(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parser reads the cells of one row, reporting what does not parse.
+type parser struct {
+	t      *table
+	cells  []string
+	row    int
+	rep    *measure.Report
+	failed map[[2]any]bool
+	serial bool
+}
+
+func (p *parser) fail(col, val, format string, args ...any) {
+	p.failed[[2]any{p.row, col}] = true
+	p.rep.Add(p.row, col, val, format, args...)
+}
+
+func (p *parser) cell(col string) string {
+	i, ok := p.t.col[col]
+	if !ok || i >= len(p.cells) {
+		return ""
+	}
+	return p.at(i, col)
+}
+
+func (p *parser) at(i int, col string) string {
+	c := strings.TrimSpace(p.cells[i])
+	if len(c) > maxCell {
+		p.fail(col, c, "cell longer than %d bytes", maxCell)
+		return ""
+	}
+	return c
+}
+
+func (p *parser) number(col, c string) (float64, bool) {
+	if c == "" {
+		p.fail(col, "", "required")
+		return 0, false
+	}
+	if strings.ContainsAny(c, ", _") {
+		p.fail(col, c, "write numbers without thousands separators and with a decimal point (12345.5)")
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(c, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.ContainsAny(c, "xXpP") {
+		p.fail(col, c, "not a number")
+		return 0, false
+	}
+	return v, true
+}
+
+func (p *parser) float(col string) float64 {
+	v, _ := p.number(col, p.cell(col))
+	return v
+}
+
+func (p *parser) int(col string) int { return int(p.count(col)) }
+
+func (p *parser) count(col string) int64 { return p.countOf(col, p.cell(col)) }
+
+func (p *parser) countAt(i int, col string) int64 {
+	if i >= len(p.cells) {
+		return p.countOf(col, "")
+	}
+	return p.countOf(col, p.at(i, col))
+}
+
+func (p *parser) countOf(col, c string) int64 {
+	if v, err := strconv.ParseInt(c, 10, 64); err == nil {
+		return v
+	}
+	v, ok := p.number(col, c)
+	if !ok {
+		return 0
+	}
+	if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		p.fail(col, c, "not a whole number")
+		return 0
+	}
+	return int64(v)
+}
+
+// excelEpoch is day 0 of the 1900 date system as spreadsheets count it
+// (serial 1 is 1900-01-01 with Lotus's leap-day bug; from 1900-03-01 on,
+// serial n is 1899-12-30 + n days).
+var excelEpoch = registry.NewDate(1899, 12, 30)
+
+func (p *parser) date(col string) registry.Date {
+	c := p.cell(col)
+	if c == "" {
+		return registry.Date{}
+	}
+	if p.serial {
+		if n, err := strconv.ParseFloat(c, 64); err == nil && n >= 61 && n < 2958466 && n == math.Trunc(n) {
+			return excelEpoch.AddDays(int(n))
+		}
+	}
+	d, err := registry.ParseDate(c)
+	if err != nil {
+		p.fail(col, c, "not a date (YYYY-MM-DD)")
+		return registry.Date{}
+	}
+	return d
+}
+
+// ReadCSV reads a CSV file (comma-separated, RFC 4180 quoting, UTF-8 with
+// or without a byte-order mark).
+func ReadCSV(r io.Reader, opt Options) (Result, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	return read(func() ([]string, bool, error) {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("csv: %v: %w", err, registry.ErrInvalid)
+		}
+		return rec, true, nil
+	}, opt, false)
+}
+
+// ReadMapping reads an EMP_KEY mapping file: a CSV with the header
+// emp_key,employer_bn,wcb_account (wcb_account may be empty). Every BN is
+// checked; a key given twice is a problem.
+func ReadMapping(r io.Reader) (map[string]Account, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("mapping: no header row (emp_key,employer_bn,wcb_account): %w", registry.ErrInvalid)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	ik, okk := idx["emp_key"]
+	ib, okb := idx["employer_bn"]
+	if !okk || !okb {
+		return nil, fmt.Errorf("mapping: the header must name emp_key and employer_bn (and may name wcb_account): %w", registry.ErrInvalid)
+	}
+	iw, okw := idx["wcb_account"]
+	rep := &measure.Report{}
+	m := map[string]Account{}
+	for n := 2; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mapping: %v: %w", err, registry.ErrInvalid)
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if empty(rec) {
+			continue
+		}
+		rep.Rows++
+		key, b := get(ik), get(ib)
+		a := Account{BN: b}
+		if okw {
+			a.WCBAccount = get(iw)
+		}
+		switch {
+		case key == "":
+			rep.Add(n, "emp_key", "", "empty employer key")
+		case registry.CheckBN("employer_bn", b) != nil:
+			rep.Add(n, "employer_bn", b, "not a valid BN9 (nine digits with a Luhn check digit)")
+		default:
+			if _, dup := m[key]; dup {
+				rep.Add(n, "emp_key", key, "the key is mapped twice")
+				continue
+			}
+			m[key] = a
+		}
+	}
+	if err := rep.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func sortProblems(ps []measure.Problem) {
+	slices.SortStableFunc(ps, func(a, b measure.Problem) int { return cmp.Compare(a.Row, b.Row) })
+}

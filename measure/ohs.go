@@ -1,0 +1,420 @@
+package measure
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Dimensions a breakdown may use.
+const (
+	DimYear     = "year"
+	DimIndustry = "industry"
+	DimSizeBand = "size_band"
+	DimProgram  = "program"
+	DimCP       = "cp"
+)
+
+// Dimensions lists them in the order keys are written.
+var Dimensions = []string{DimYear, DimIndustry, DimSizeBand, DimProgram, DimCP}
+
+// corOnly reports whether a dimension describes the certificate held, so
+// that non-COR rows have no value for it.
+func corOnly(dim string) bool { return dim == DimProgram || dim == DimCP }
+
+// Size bands, by the row's person-years.
+const (
+	BandUnder10 = "under_10"  // fewer than 10 person-years
+	Band10to49  = "10_to_49"  // 10 to under 50
+	Band50to199 = "50_to_199" // 50 to under 200
+	Band200Plus = "200_plus"  // 200 or more
+)
+
+// SizeBand returns the band of an account with py person-years.
+func SizeBand(py float64) string {
+	switch {
+	case py < 10:
+		return BandUnder10
+	case py < 50:
+		return Band10to49
+	case py < 200:
+		return Band50to199
+	}
+	return Band200Plus
+}
+
+// Minimum is the suppression threshold: a group with fewer employers or
+// fewer person-years than this is not shown.
+type Minimum struct {
+	PersonYears float64 `json:"person_years"`
+	Employers   int     `json:"employers"`
+}
+
+// DefaultMinimum is 40 person-years (below it rates are unstable) and 5
+// employers.
+var DefaultMinimum = Minimum{PersonYears: 40, Employers: 5}
+
+// Query selects and breaks down snapshots.
+type Query struct {
+	Year     int      // 0: every year
+	Industry string   // "": every industry
+	GroupBy  []string // dimensions of the breakdown, from Dimensions; none: totals only
+	Minimum  Minimum
+	Alpha    float64 // 1 - confidence level; 0 means 0.05
+}
+
+// Validate checks the query's dimensions.
+func (q Query) Validate() error {
+	seen := map[string]bool{}
+	for _, d := range q.GroupBy {
+		if !slices.Contains(Dimensions, d) {
+			return fmt.Errorf("unknown dimension %q (one of %s)", d, strings.Join(Dimensions, ", "))
+		}
+		if seen[d] {
+			return fmt.Errorf("dimension %q given twice", d)
+		}
+		seen[d] = true
+	}
+	if q.Minimum.PersonYears < 0 || q.Minimum.Employers < 0 {
+		return fmt.Errorf("the minimum cannot be negative")
+	}
+	if q.Alpha < 0 || q.Alpha >= 1 {
+		return fmt.Errorf("alpha must be in (0, 1)")
+	}
+	return nil
+}
+
+// Figures are one group's totals and rates (see the package documentation
+// for the definitions).
+type Figures struct {
+	Employers             int      `json:"employers" doc:"distinct employers (BN)"`
+	Snapshots             int      `json:"snapshots" doc:"account-years"`
+	PersonYears           float64  `json:"person_years"`
+	LostTimeClaims        int64    `json:"lost_time_claims"`
+	DisablingInjuryClaims int64    `json:"disabling_injury_claims"`
+	Fatalities            int64    `json:"fatalities"`
+	ClaimCosts            *float64 `json:"claim_costs" doc:"dollars; null when no row reports claim costs"`
+	LTCRate               float64  `json:"ltc_rate" doc:"lost_time_claims / person_years * 100"`
+	LTCRateCI             Interval `json:"ltc_rate_ci" doc:"exact Poisson (Garwood) interval of the count, per 100 person-years"`
+	DIR                   float64  `json:"dir" doc:"disabling_injury_claims / person_years * 100"`
+	DIRCI                 Interval `json:"dir_ci"`
+	FatalityRate          float64  `json:"fatality_rate" doc:"fatalities / person_years * 1000000 (per million person-years)"`
+	FatalityRateCI        Interval `json:"fatality_rate_ci"`
+	ClaimCostPerPY        *float64 `json:"claim_cost_per_person_year" doc:"claim_costs / person-years of the rows reporting costs; null when none does"`
+}
+
+// Group is one group of a cell: its figures, or suppressed with a reason.
+type Group struct {
+	Suppressed bool   `json:"suppressed"`
+	Reason     string `json:"reason,omitempty"`
+	*Figures
+}
+
+// Pair is a cell's two groups.
+type Pair struct {
+	COR    Group `json:"cor"`
+	NonCOR Group `json:"non_cor"`
+}
+
+// Ratios compares the cor group with the non_cor group: COR / non-COR.
+// A ratio is absent when either group is suppressed or a count is 0.
+type Ratios struct {
+	LTCRate        *RateRatio `json:"ltc_rate,omitempty"`
+	DIR            *RateRatio `json:"dir,omitempty"`
+	FatalityRate   *RateRatio `json:"fatality_rate,omitempty"`
+	ClaimCostPerPY *float64   `json:"claim_cost_per_person_year,omitempty" doc:"plain ratio, no interval"`
+}
+
+// Cell is one cell of a breakdown.
+type Cell struct {
+	Key    map[string]string `json:"key"`
+	Groups Pair              `json:"groups"`
+	Ratios *Ratios           `json:"rate_ratios,omitempty"`
+}
+
+// Result is the answer to a Query.
+type Result struct {
+	Year       int      `json:"year,omitempty"`
+	Industry   string   `json:"industry,omitempty"`
+	GroupBy    []string `json:"group_by"`
+	Minimum    Minimum  `json:"minimum"`
+	Confidence float64  `json:"confidence"`
+	Groups     Pair     `json:"groups"`
+	Ratios     *Ratios  `json:"rate_ratios,omitempty"`
+	Cells      []Cell   `json:"cells"`
+}
+
+// acc accumulates one group exactly.
+type acc struct {
+	employers  map[string]struct{}
+	snapshots  int
+	py, pyc    *big.Float // person-years; of rows with costs
+	costs      *big.Float
+	hasCosts   bool
+	ltc, di, f int64
+	suppressed string // why, once decided
+}
+
+// exactPrec holds any sum of doubles exactly (they are multiples of
+// 2^-1074 below 2^1024).
+const exactPrec = 2200
+
+func newAcc() *acc {
+	z := func() *big.Float { return new(big.Float).SetPrec(exactPrec) }
+	return &acc{employers: map[string]struct{}{}, py: z(), pyc: z(), costs: z()}
+}
+
+func (a *acc) add(s Snapshot) {
+	a.employers[s.EmployerBN] = struct{}{}
+	a.snapshots++
+	a.py.Add(a.py, big.NewFloat(s.PersonYears))
+	if s.ClaimCosts != nil {
+		a.hasCosts = true
+		a.costs.Add(a.costs, big.NewFloat(*s.ClaimCosts))
+		a.pyc.Add(a.pyc, big.NewFloat(s.PersonYears))
+	}
+	a.ltc += s.LostTimeClaims
+	a.di += s.DisablingInjuryClaims
+	a.f += s.Fatalities
+}
+
+func f64(b *big.Float) float64 { v, _ := b.Float64(); return v }
+
+// decide sets a.suppressed from the minimum.
+func (a *acc) decide(m Minimum) {
+	py := f64(a.py)
+	switch {
+	case len(a.employers) < m.Employers:
+		a.suppressed = fmt.Sprintf("fewer than %d employers", m.Employers)
+	case py < m.PersonYears:
+		a.suppressed = fmt.Sprintf("fewer than %s person-years", strconv.FormatFloat(m.PersonYears, 'f', -1, 64))
+	case py == 0:
+		a.suppressed = "no person-years"
+	}
+}
+
+func (a *acc) figures(alpha float64) *Figures {
+	py := f64(a.py)
+	rate := func(k int64, unit float64) (float64, Interval) {
+		ci := PoissonCI(k, alpha)
+		return float64(k) / py * unit, Interval{Lower: ci.Lower / py * unit, Upper: ci.Upper / py * unit}
+	}
+	f := &Figures{Employers: len(a.employers), Snapshots: a.snapshots, PersonYears: py,
+		LostTimeClaims: a.ltc, DisablingInjuryClaims: a.di, Fatalities: a.f}
+	f.LTCRate, f.LTCRateCI = rate(a.ltc, 100)
+	f.DIR, f.DIRCI = rate(a.di, 100)
+	f.FatalityRate, f.FatalityRateCI = rate(a.f, 1e6)
+	if a.hasCosts {
+		c, pyc := f64(a.costs), f64(a.pyc)
+		f.ClaimCosts = &c
+		if pyc > 0 {
+			v := c / pyc
+			f.ClaimCostPerPY = &v
+		}
+	}
+	return f
+}
+
+func (a *acc) group(alpha float64) Group {
+	if a == nil {
+		return Group{Suppressed: true, Reason: "no snapshots"}
+	}
+	if a.suppressed != "" {
+		return Group{Suppressed: true, Reason: a.suppressed}
+	}
+	return Group{Figures: a.figures(alpha)}
+}
+
+func ratios(p Pair, z float64) *Ratios {
+	c, n := p.COR.Figures, p.NonCOR.Figures
+	if c == nil || n == nil {
+		return nil
+	}
+	r := &Ratios{}
+	if rr, ok := RatioCI(c.LostTimeClaims, c.PersonYears, n.LostTimeClaims, n.PersonYears, z); ok {
+		r.LTCRate = &rr
+	}
+	if rr, ok := RatioCI(c.DisablingInjuryClaims, c.PersonYears, n.DisablingInjuryClaims, n.PersonYears, z); ok {
+		r.DIR = &rr
+	}
+	if rr, ok := RatioCI(c.Fatalities, c.PersonYears, n.Fatalities, n.PersonYears, z); ok {
+		r.FatalityRate = &rr
+	}
+	if c.ClaimCostPerPY != nil && n.ClaimCostPerPY != nil && *n.ClaimCostPerPY > 0 {
+		v := *c.ClaimCostPerPY / *n.ClaimCostPerPY
+		r.ClaimCostPerPY = &v
+	}
+	return r
+}
+
+// zFor returns the two-sided normal quantile for alpha.
+func zFor(alpha float64) float64 {
+	if alpha == 0.05 {
+		return Z95
+	}
+	// Φ⁻¹(1-α/2) = √(2·Q(1-α; 1/2)), since Z² ~ χ²₁ = 2·Gamma(1/2).
+	return sqrt(2 * GammaQuantile(1-alpha, 0.5))
+}
+
+// Compute answers q over rows; holders says which rows are in the cor
+// group.
+func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
+	if err := q.Validate(); err != nil {
+		return Result{}, err
+	}
+	if q.Alpha == 0 {
+		q.Alpha = 0.05
+	}
+	res := Result{Year: q.Year, Industry: q.Industry, GroupBy: append([]string{}, q.GroupBy...), Minimum: q.Minimum,
+		Confidence: 1 - q.Alpha, Cells: []Cell{}}
+	total := [2]*acc{newAcc(), newAcc()} // cor, non_cor
+	cells := map[string]*[2]*acc{}
+	keys := map[string]map[string]string{}
+	for _, s := range rows {
+		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
+			continue
+		}
+		h, isCOR := holders.On(s.EmployerBN, s.EffectiveAsOf())
+		g := 1
+		if isCOR {
+			g = 0
+		}
+		total[g].add(s)
+		if len(q.GroupBy) == 0 {
+			continue
+		}
+		key := make(map[string]string, len(q.GroupBy))
+		for _, d := range q.GroupBy {
+			var v string
+			switch d {
+			case DimYear:
+				v = strconv.Itoa(s.Year)
+			case DimIndustry:
+				v = s.IndustryCode
+			case DimSizeBand:
+				v = SizeBand(s.PersonYears)
+			case DimProgram:
+				v = h.Program
+			case DimCP:
+				v = h.CP
+			}
+			if !isCOR && corOnly(d) {
+				v = "*" // non-COR rows are the baseline of every program and CP
+			}
+			key[d] = v
+		}
+		ks := keyString(q.GroupBy, key)
+		c := cells[ks]
+		if c == nil {
+			c = &[2]*acc{}
+			cells[ks] = c
+			keys[ks] = key
+		}
+		if c[g] == nil {
+			c[g] = newAcc()
+		}
+		c[g].add(s)
+	}
+	for _, a := range total {
+		a.decide(q.Minimum)
+	}
+	z := zFor(q.Alpha)
+	res.Groups = Pair{COR: total[0].group(q.Alpha), NonCOR: total[1].group(q.Alpha)}
+	res.Ratios = ratios(res.Groups, z)
+	if len(q.GroupBy) == 0 {
+		return res, nil
+	}
+	// Cells: every key with COR rows, plus (when no dimension is COR-only)
+	// every key with non-COR rows. A COR cell's non_cor group is the
+	// baseline cell whose COR-only dimensions are "*".
+	baselineOf := func(ks string) string {
+		key := maps(keys[ks])
+		for _, d := range q.GroupBy {
+			if corOnly(d) {
+				key[d] = "*"
+			}
+		}
+		return keyString(q.GroupBy, key)
+	}
+	hasCOROnly := slices.ContainsFunc(q.GroupBy, corOnly)
+	var order []string
+	for ks, c := range cells {
+		if c[0] != nil || !hasCOROnly {
+			order = append(order, ks)
+		}
+	}
+	slices.Sort(order)
+	var corAccs, nonAccs []*acc
+	seenNon := map[*acc]bool{}
+	pairs := make([][2]*acc, len(order))
+	for i, ks := range order {
+		var non *acc
+		if b := cells[baselineOf(ks)]; b != nil {
+			non = b[1]
+		}
+		pairs[i] = [2]*acc{cells[ks][0], non}
+		if a := cells[ks][0]; a != nil {
+			a.decide(q.Minimum)
+			corAccs = append(corAccs, a)
+		}
+		if non != nil && !seenNon[non] {
+			seenNon[non] = true
+			non.decide(q.Minimum)
+			nonAccs = append(nonAccs, non)
+		}
+	}
+	complement(corAccs, total[0])
+	complement(nonAccs, total[1])
+	for i, ks := range order {
+		p := Pair{COR: pairs[i][0].group(q.Alpha), NonCOR: pairs[i][1].group(q.Alpha)}
+		key := keys[ks]
+		res.Cells = append(res.Cells, Cell{Key: key, Groups: p, Ratios: ratios(p, z)})
+	}
+	return res, nil
+}
+
+// complement applies secondary suppression to the cells of one column that
+// partition total: when exactly one is suppressed and the total is shown,
+// the smallest shown cell is suppressed too, so the hidden cell is not
+// the total minus the shown ones.
+func complement(cells []*acc, total *acc) {
+	if total.suppressed != "" {
+		return
+	}
+	var hidden int
+	var shown []*acc
+	for _, a := range cells {
+		if a.suppressed != "" {
+			hidden++
+		} else {
+			shown = append(shown, a)
+		}
+	}
+	if hidden != 1 || len(shown) == 0 {
+		return
+	}
+	smallest := slices.MinFunc(shown, func(a, b *acc) int {
+		return cmp.Or(a.py.Cmp(b.py), cmp.Compare(len(a.employers), len(b.employers)))
+	})
+	smallest.suppressed = "suppressed with another cell, which the totals would otherwise reveal"
+}
+
+func keyString(dims []string, key map[string]string) string {
+	var b strings.Builder
+	for _, d := range dims {
+		b.WriteString(key[d])
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+func maps(m map[string]string) map[string]string {
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

@@ -1,0 +1,254 @@
+package measure
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// bn returns a valid BN9 (Luhn) built from i.
+func bn(i int) string {
+	s := fmt.Sprintf("%08d", 10000000+i)
+	for c := 0; c < 10; c++ {
+		if registry.CheckBN("bn", s+fmt.Sprint(c)) == nil {
+			return s + fmt.Sprint(c)
+		}
+	}
+	panic("no check digit")
+}
+
+func cert(id, b, program, cp, issued string, history ...registry.StatusChange) registry.Certificate {
+	c := registry.Certificate{ID: id, Issuer: cp, Program: program, EmployerBN: b, IssuedOn: registry.MustDate(issued),
+		ExpiresOn: registry.MustDate(issued).AddMonths(36), Status: registry.StatusActive}
+	c.History = append([]registry.StatusChange{{Status: registry.StatusActive, On: c.IssuedOn}}, history...)
+	return c
+}
+
+func money(v float64) *float64 { return &v }
+
+// fixture: five COR employers (20 person-years each) and six non-COR
+// employers (50 each), plus employer 6, whose COR was suspended over the
+// end of 2024 (so its 2024 row is non-COR) but active on 1 March 2024.
+func fixture() ([]Snapshot, *Holders) {
+	var rows []Snapshot
+	corLTC := []int64{1, 0, 2, 0, 1}
+	corDI := []int64{2, 1, 3, 0, 2}
+	corF := []int64{0, 0, 1, 0, 0}
+	corCost := []float64{1000, 0, 5000.5, 0, 2000}
+	var certs []registry.Certificate
+	for i := range 5 {
+		rows = append(rows, Snapshot{EmployerBN: bn(i), WCBAccount: fmt.Sprint(1000 + i), Year: 2024, IndustryCode: "42100",
+			PersonYears: 20, LostTimeClaims: corLTC[i], DisablingInjuryClaims: corDI[i], Fatalities: corF[i], ClaimCosts: money(corCost[i])})
+		prog, cp := registry.ProgramCOR, "ACSA"
+		if i == 4 {
+			prog, cp = registry.ProgramSECOR, "AMHSA"
+		}
+		certs = append(certs, cert(fmt.Sprint("C", i), bn(i), prog, cp, "2023-01-01"))
+	}
+	for i := 10; i < 16; i++ {
+		rows = append(rows, Snapshot{EmployerBN: bn(i), WCBAccount: fmt.Sprint(1000 + i), Year: 2024, IndustryCode: "42100",
+			PersonYears: 50, LostTimeClaims: 3, DisablingInjuryClaims: 5, ClaimCosts: money(3000)})
+	}
+	// Employer 10's COR was suspended on 2024-06-01 and reinstated in 2025.
+	certs = append(certs, cert("C10", bn(10), registry.ProgramCOR, "ACSA", "2023-01-01",
+		registry.StatusChange{Status: registry.StatusSuspended, On: registry.MustDate("2024-06-01")},
+		registry.StatusChange{Status: registry.StatusActive, On: registry.MustDate("2025-02-01")}))
+	return rows, NewHolders(certs)
+}
+
+func close(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+		t.Errorf("%s = %.17g, want %.17g", what, got, want)
+	}
+}
+
+// The figures are checked against values worked out by hand from the
+// fixture, and against the formulas evaluated independently here.
+func TestComputeGolden(t *testing.T) {
+	rows, holders := fixture()
+	res, err := Compute(rows, holders, Query{Year: 2024, Minimum: DefaultMinimum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, n := res.Groups.COR.Figures, res.Groups.NonCOR.Figures
+	if c == nil || n == nil {
+		t.Fatalf("a group is suppressed: %+v", res.Groups)
+	}
+	// COR: 5 employers, 100 py, 4 LTC, 8 DI, 1 fatality, $8,000.50.
+	if c.Employers != 5 || c.PersonYears != 100 || c.LostTimeClaims != 4 || c.DisablingInjuryClaims != 8 || c.Fatalities != 1 {
+		t.Errorf("cor totals = %+v", *c)
+	}
+	close(t, "cor ltc_rate", c.LTCRate, 4)
+	close(t, "cor dir", c.DIR, 8)
+	close(t, "cor fatality_rate", c.FatalityRate, 10000)
+	close(t, "cor claim_cost_per_person_year", *c.ClaimCostPerPY, 80.005)
+	// The exact formula, evaluated the same way an outside check would.
+	if c.LTCRate != float64(4)/100*100 || c.FatalityRate != float64(1)/100*1e6 || n.DIR != float64(30)/300*100 {
+		t.Errorf("rates differ from count / py * unit in double precision")
+	}
+	// Non-COR: six employers of 50 py each, 3 LTC, 5 DI, $3,000 each.
+	if n.Employers != 6 || n.PersonYears != 300 || n.LostTimeClaims != 18 || n.DisablingInjuryClaims != 30 || n.Fatalities != 0 {
+		t.Errorf("non_cor totals = %+v", *n)
+	}
+	close(t, "non_cor ltc_rate", n.LTCRate, 6)
+	close(t, "non_cor dir", n.DIR, 10)
+	close(t, "non_cor fatality_rate", n.FatalityRate, 0)
+	close(t, "non_cor claim cost", *n.ClaimCostPerPY, 60)
+	// Garwood 95% for 4 LTC in 100 py: [1.0899, 10.2416] per 100.
+	close(t, "cor ltc ci lower", math.Round(c.LTCRateCI.Lower*1e4)/1e4, 1.0899)
+	close(t, "cor ltc ci upper", math.Round(c.LTCRateCI.Upper*1e4)/1e4, 10.2416)
+	// Fatality CI for 0 deaths in 300 py: [0, 3.6889/300*1e6].
+	close(t, "non_cor fatality ci upper", math.Round(n.FatalityRateCI.Upper), math.Round(3.688879454113936/300*1e6))
+	// Rate ratios: LTC 4/6, log-normal interval.
+	rr := res.Ratios.LTCRate
+	se := math.Sqrt(1.0/4 + 1.0/18)
+	close(t, "ltc ratio", rr.Ratio, 4.0/6)
+	close(t, "ltc ratio lower", rr.Interval.Lower, 4.0/6*math.Exp(-1.959963984540054*se))
+	close(t, "ltc ratio upper", rr.Interval.Upper, 4.0/6*math.Exp(1.959963984540054*se))
+	if res.Ratios.FatalityRate != nil {
+		t.Errorf("fatality ratio with 0 non-COR deaths = %+v, want none", res.Ratios.FatalityRate)
+	}
+	close(t, "claim cost ratio", *res.Ratios.ClaimCostPerPY, 80.005/60)
+}
+
+// A row's as_of decides its group: employer 10 was certified on 1 March
+// 2024 but suspended on 31 December.
+func TestComputeAsOf(t *testing.T) {
+	rows, holders := fixture()
+	for i := range rows {
+		if rows[i].EmployerBN == bn(10) {
+			rows[i].AsOf = registry.MustDate("2024-03-01")
+		}
+	}
+	res, err := Compute(rows, holders, Query{Year: 2024, Minimum: DefaultMinimum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Groups.COR.Employers; got != 6 {
+		t.Errorf("cor employers = %d, want 6", got)
+	}
+	if got := res.Groups.NonCOR.PersonYears; got != 250 {
+		t.Errorf("non_cor person_years = %g, want 250", got)
+	}
+}
+
+func TestSuppressionEdges(t *testing.T) {
+	mk := func(employers int, py float64) []Snapshot {
+		var rows []Snapshot
+		for i := range employers {
+			rows = append(rows, Snapshot{EmployerBN: bn(100 + i), Year: 2024, PersonYears: py / float64(employers)})
+		}
+		return rows
+	}
+	none := NewHolders(nil)
+	for _, tc := range []struct {
+		name       string
+		employers  int
+		py         float64
+		min        Minimum
+		suppressed bool
+	}{
+		{"exactly the minimum is shown", 5, 40, DefaultMinimum, false},
+		{"four employers", 4, 400, DefaultMinimum, true},
+		{"just under 40 person-years", 5, 39.99, DefaultMinimum, true},
+		{"a lower configured minimum", 2, 10, Minimum{PersonYears: 10, Employers: 2}, false},
+		{"a higher configured minimum", 5, 40, Minimum{PersonYears: 100, Employers: 5}, true},
+		{"no minimum but no person-years", 5, 0, Minimum{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Compute(mk(tc.employers, tc.py), none, Query{Minimum: tc.min})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := res.Groups.NonCOR
+			if g.Suppressed != tc.suppressed || (g.Figures == nil) != tc.suppressed {
+				t.Errorf("suppressed = %v (figures %v), want %v", g.Suppressed, g.Figures != nil, tc.suppressed)
+			}
+			b, _ := json.Marshal(g)
+			if tc.suppressed && strings.Contains(string(b), "person_years") {
+				t.Errorf("a suppressed group shows figures: %s", b)
+			}
+		})
+	}
+}
+
+// When one cell of a breakdown is suppressed, a second one is too, so that
+// the total minus the shown cells does not reveal it.
+func TestComplementarySuppression(t *testing.T) {
+	var rows []Snapshot
+	add := func(industry string, employers int, py float64, base int) {
+		for i := range employers {
+			rows = append(rows, Snapshot{EmployerBN: bn(base + i), Year: 2024, IndustryCode: industry, PersonYears: py, LostTimeClaims: 1, DisablingInjuryClaims: 1})
+		}
+	}
+	add("A", 3, 50, 200)  // suppressed: 3 employers
+	add("B", 10, 10, 300) // 100 py: the smallest shown, suppressed with A
+	add("C", 10, 30, 400) // 300 py: shown
+	res, err := Compute(rows, NewHolders(nil), Query{GroupBy: []string{DimIndustry}, Minimum: DefaultMinimum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"A": true, "B": true, "C": false}
+	if len(res.Cells) != 3 {
+		t.Fatalf("cells = %d, want 3", len(res.Cells))
+	}
+	for _, c := range res.Cells {
+		if got := c.Groups.NonCOR.Suppressed; got != want[c.Key[DimIndustry]] {
+			t.Errorf("industry %s suppressed = %v, want %v", c.Key[DimIndustry], got, want[c.Key[DimIndustry]])
+		}
+	}
+	if res.Groups.NonCOR.Suppressed {
+		t.Error("the total is suppressed")
+	}
+}
+
+// By program, each COR program is compared with the same non-COR baseline.
+func TestComputeByProgram(t *testing.T) {
+	rows, holders := fixture()
+	res, err := Compute(rows, holders, Query{Year: 2024, GroupBy: []string{DimProgram}, Minimum: Minimum{PersonYears: 1, Employers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Pair{}
+	for _, c := range res.Cells {
+		got[c.Key[DimProgram]] = c.Groups
+	}
+	if len(got) != 2 || got["COR"].COR.Employers != 4 || got["SECOR"].COR.Employers != 1 {
+		t.Fatalf("cells = %+v", res.Cells)
+	}
+	if got["SECOR"].NonCOR.Employers != 6 || got["COR"].NonCOR.PersonYears != 300 {
+		t.Errorf("the non-COR baseline = %+v / %+v", got["SECOR"].NonCOR.Figures, got["COR"].NonCOR.Figures)
+	}
+	if _, err := Compute(rows, holders, Query{GroupBy: []string{"colour"}}); err == nil {
+		t.Error("an unknown dimension is accepted")
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	rows := []Snapshot{
+		{EmployerBN: "123456789", WCBAccount: "ok-1", Year: 2024, PersonYears: 10, LostTimeClaims: 2, DisablingInjuryClaims: 1},
+		{EmployerBN: bn(1), Year: 1800, PersonYears: -1, Fatalities: -2, ClaimCosts: money(-5), IndustryCode: "bad code"},
+		{EmployerBN: bn(2), WCBAccount: "7", Year: 2024, PersonYears: 1},
+		{EmployerBN: bn(3), WCBAccount: "7", Year: 2024, PersonYears: 1, AsOf: registry.MustDate("2023-12-31")},
+	}
+	r := ValidateAll(rows, 2)
+	want := []string{"2 employer_bn", "2 disabling_injury_claims", "3 year", "3 industry_code", "3 person_years",
+		"3 fatalities", "3 claim_costs", "5 as_of", "5 wcb_account"}
+	var got []string
+	for _, p := range r.Problems {
+		got = append(got, fmt.Sprint(p.Row, " ", p.Column))
+	}
+	for _, w := range want {
+		if !strings.Contains(strings.Join(got, ","), w) {
+			t.Errorf("missing problem %q; got %v", w, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems = %v, want %d", got, len(want))
+	}
+}

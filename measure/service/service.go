@@ -1,0 +1,194 @@
+// Package service is the measurement model's node-facing service: it
+// imports performance snapshots into the node's snapshot file (with
+// scopes), joins them with the certificates the node keeps to compute the
+// OHS metrics, computes process metrics from the node's records, publishes
+// the node's signed aggregate metrics and assembles the national
+// comparison from the federation's verified replicas.
+//
+// It sits beside the federation layer: it imports registry/node,
+// federation, measure and measure/snapstore, and knows nothing of HTTP.
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/snapstore"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Config configures the service.
+type Config struct {
+	Node      *node.Node
+	Snapshots *snapstore.Store
+	// Federation gives the national comparison its members; nil for a lone node.
+	Federation *federation.Federation
+	// Minimum is the suppression threshold; zero value: measure.DefaultMinimum.
+	Minimum measure.Minimum
+}
+
+// Service is safe for concurrent use.
+type Service struct {
+	cfg Config
+
+	mu      sync.Mutex
+	holders *measure.Holders // certificates as of feed size holdersAt
+	heldAt  uint64
+	results map[string]measure.Result // OHS answers by query, generation and feed size
+}
+
+// New returns the service.
+func New(cfg Config) *Service {
+	if cfg.Minimum == (measure.Minimum{}) {
+		cfg.Minimum = measure.DefaultMinimum
+	}
+	return &Service{cfg: cfg, results: map[string]measure.Result{}}
+}
+
+// Minimum returns the suppression threshold in force.
+func (s *Service) Minimum() measure.Minimum { return s.cfg.Minimum }
+
+// Import validates rows and stores them, all or none. Problems come back
+// as a *measure.Report (wrapping registry.ErrInvalid), rows numbered from
+// first.
+func (s *Service) Import(ctx context.Context, p node.Principal, rows []measure.Snapshot, first int) (snapstore.PutResult, error) {
+	if !p.Can(node.ScopeSnapshotsWrite) {
+		return snapstore.PutResult{}, fmt.Errorf("token lacks scope %s: %w", node.ScopeSnapshotsWrite, registry.ErrForbidden)
+	}
+	if err := measure.ValidateAll(rows, first).Err(); err != nil {
+		return snapstore.PutResult{}, err
+	}
+	return s.cfg.Snapshots.Put(ctx, rows)
+}
+
+// MaxSnapshots bounds one read of snapshot rows.
+const MaxSnapshots = 1000
+
+// Snapshots returns up to limit rows of year, for employer bn when bn is
+// not empty; truncated says more rows match.
+func (s *Service) Snapshots(ctx context.Context, p node.Principal, year int, bn string, limit int) (rows []measure.Snapshot, truncated bool, err error) {
+	if !p.Can(node.ScopeSnapshotsRead) {
+		return nil, false, fmt.Errorf("token lacks scope %s: %w", node.ScopeSnapshotsRead, registry.ErrForbidden)
+	}
+	if limit <= 0 || limit > MaxSnapshots {
+		limit = MaxSnapshots
+	}
+	all, _, err := s.cfg.Snapshots.Rows(ctx, year)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, r := range all {
+		if bn != "" && r.EmployerBN != bn {
+			continue
+		}
+		if len(rows) == limit {
+			return rows, true, nil
+		}
+		rows = append(rows, r)
+	}
+	return rows, false, nil
+}
+
+// feedSize returns the size of the node's own feed: certificates change
+// only when it grows.
+func (s *Service) feedSize(ctx context.Context) (uint64, error) {
+	_, size, err := s.cfg.Node.Feed(ctx, 0, 1)
+	return size, err
+}
+
+// Holders returns the index of the node's certificates, rebuilt when the
+// feed has grown.
+func (s *Service) Holders(ctx context.Context) (*measure.Holders, uint64, error) {
+	size, err := s.feedSize(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	if s.holders != nil && s.heldAt == size {
+		h := s.holders
+		s.mu.Unlock()
+		return h, size, nil
+	}
+	s.mu.Unlock()
+	es, err := s.cfg.Node.All(ctx, registry.KindCertificate)
+	if err != nil {
+		return nil, 0, err
+	}
+	certs := make([]registry.Certificate, 0, len(es))
+	for _, e := range es {
+		c, err := node.Decode[registry.Certificate](e)
+		if err != nil {
+			return nil, 0, err
+		}
+		certs = append(certs, c)
+	}
+	h := measure.NewHolders(certs)
+	s.mu.Lock()
+	s.holders, s.heldAt = h, size
+	s.mu.Unlock()
+	return h, size, nil
+}
+
+// maxCached bounds the answers kept; the cache is emptied when full.
+const maxCached = 256
+
+// OHS answers an OHS metrics query with the node's minimum. Answers are
+// cached until a snapshot import or a new entry of the feed changes them,
+// so a repeated question costs a map lookup.
+func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, error) {
+	q.Minimum = s.cfg.Minimum
+	if err := q.Validate(); err != nil {
+		return measure.Result{}, registry.Invalid("query.group_by", "%v", err)
+	}
+	h, size, err := s.Holders(ctx)
+	if err != nil {
+		return measure.Result{}, err
+	}
+	gen, err := s.cfg.Snapshots.Generation(ctx)
+	if err != nil {
+		return measure.Result{}, err
+	}
+	key := fmt.Sprintf("%d|%s|%s|%d|%d", q.Year, q.Industry, strings.Join(q.GroupBy, ","), gen, size)
+	s.mu.Lock()
+	r, ok := s.results[key]
+	s.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	rows, _, err := s.cfg.Snapshots.Rows(ctx, q.Year)
+	if err != nil {
+		return measure.Result{}, err
+	}
+	r, err = measure.Compute(rows, h, q)
+	if err != nil {
+		return measure.Result{}, registry.Invalid("query", "%v", err)
+	}
+	s.mu.Lock()
+	if len(s.results) >= maxCached {
+		clear(s.results)
+	}
+	s.results[key] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+// Years returns the years with snapshots, newest first.
+func (s *Service) Years(ctx context.Context) ([]int, error) {
+	m, err := s.cfg.Snapshots.Years(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ys []int
+	for y := range m {
+		ys = append(ys, y)
+	}
+	slices.Sort(ys)
+	slices.Reverse(ys)
+	return ys, nil
+}

@@ -1,0 +1,195 @@
+// Package snapstore keeps a node's performance snapshots (claims data) in
+// a bbolt file of their own, next to the node's store but apart from it:
+// snapshots are never signed into the node's feed, so they are never
+// replicated to peers, and a copy of the registry file carries no claims
+// data.
+//
+// # On-disk format, version 1
+//
+//	"meta"
+//	    "format"        "1"
+//	    "generation"    8-byte big-endian count of committed imports
+//	"snapshots"         year (2 bytes, big-endian) || key (measure.Snapshot.Key) -> the snapshot's JSON
+//
+// A new import of an existing (year, key) replaces it. The file is created
+// with mode 0600. It imports only bbolt and package measure.
+package snapstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/registry"
+)
+
+// File is the name of the snapshot file in a node's data directory.
+const File = "snapshots.db"
+
+var (
+	bucketMeta      = []byte("meta")
+	bucketSnapshots = []byte("snapshots")
+	keyFormat       = []byte("format")
+	keyGeneration   = []byte("generation")
+)
+
+// Store is an open snapshot file. Safe for concurrent use.
+type Store struct {
+	db *bbolt.DB
+}
+
+// Open opens (creating) the snapshot file at path. It waits up to a
+// second for another process's lock, then fails with an error wrapping
+// registry.ErrUnavailable.
+func Open(path string, noSync bool) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: noSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("snapstore: %s is in use by another process (a running node?): %w", path, registry.ErrUnavailable)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		m, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		switch v := m.Get(keyFormat); {
+		case v == nil:
+			if err := m.Put(keyFormat, []byte("1")); err != nil {
+				return err
+			}
+		case string(v) != "1":
+			return fmt.Errorf("snapstore: %s has format %q, this build reads 1: %w", path, v, registry.ErrInvalid)
+		}
+		_, err = tx.CreateBucketIfNotExists(bucketSnapshots)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func snapKey(year int, key string) []byte {
+	b := binary.BigEndian.AppendUint16(nil, uint16(year))
+	return append(b, key...)
+}
+
+// PutResult counts what an import changed.
+type PutResult struct {
+	Added    int `json:"added"`
+	Replaced int `json:"replaced"`
+	// Unchanged rows were identical to the stored ones.
+	Unchanged int `json:"unchanged"`
+}
+
+// Put stores rows in one transaction: all or nothing. The caller has
+// validated them (measure.ValidateAll).
+func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, error) {
+	if err := ctx.Err(); err != nil {
+		return PutResult{}, err
+	}
+	var res PutResult
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		res = PutResult{}
+		b := tx.Bucket(bucketSnapshots)
+		for _, r := range rows {
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			k := snapKey(r.Year, r.Key())
+			switch old := b.Get(k); {
+			case old == nil:
+				res.Added++
+			case string(old) == string(v):
+				res.Unchanged++
+				continue
+			default:
+				res.Replaced++
+			}
+			if err := b.Put(k, v); err != nil {
+				return err
+			}
+		}
+		if res.Added+res.Replaced == 0 {
+			return nil
+		}
+		m := tx.Bucket(bucketMeta)
+		g := uint64(0)
+		if v := m.Get(keyGeneration); len(v) == 8 {
+			g = binary.BigEndian.Uint64(v)
+		}
+		return m.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, g+1))
+	})
+	return res, err
+}
+
+// Generation counts the imports that changed something: a cache of
+// figures computed from the snapshots is valid while it stays the same.
+func (s *Store) Generation(ctx context.Context) (uint64, error) {
+	var g uint64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyGeneration); len(v) == 8 {
+			g = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return g, err
+}
+
+// Rows returns the snapshots of year (every year when year is 0), in key
+// order, with the generation they were read at.
+func (s *Store) Rows(ctx context.Context, year int) (rows []measure.Snapshot, gen uint64, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyGeneration); len(v) == 8 {
+			gen = binary.BigEndian.Uint64(v)
+		}
+		c := tx.Bucket(bucketSnapshots).Cursor()
+		var prefix []byte
+		if year != 0 {
+			prefix = binary.BigEndian.AppendUint16(nil, uint16(year))
+		}
+		for k, v := c.Seek(prefix); k != nil && (prefix == nil || string(k[:2]) == string(prefix)); k, v = c.Next() {
+			var r measure.Snapshot
+			if err := json.Unmarshal(v, &r); err != nil { // Unmarshal copies: v is not kept
+				return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
+			}
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	return rows, gen, err
+}
+
+// Years returns the years that have snapshots, with their row counts.
+func (s *Store) Years(ctx context.Context) (map[int]int, error) {
+	out := map[int]int{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, _ []byte) error {
+			out[int(binary.BigEndian.Uint16(k[:2]))]++
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,131 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/memstore"
+)
+
+// newMemNode is a seeded node over an in-memory store with fault hooks.
+func newMemNode(t *testing.T) (*Node, *memstore.Store) {
+	t.Helper()
+	ring := &jose.Keyring{}
+	if _, err := ring.Rotate(jose.EdDSA, testNow); err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	n, err := New(context.Background(), Config{Jurisdiction: "CA-AB", Now: func() time.Time { return testNow }}, st, ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "seed", "CA-AB.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseSeed(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Seed(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	return n, st
+}
+
+// writeConcurrently creates certificates torn-0 .. torn-(count-1) from
+// count goroutines and returns each write's error.
+func writeConcurrently(n *Node, count int) []error {
+	errs := make([]error, count)
+	var wg sync.WaitGroup
+	for i := range count {
+		wg.Go(func() {
+			_, errs[i] = n.CreateCertificate(context.Background(), testAdmin, testCert("812345676", fmt.Sprintf("torn-%d", i)))
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// stored returns how many times certificate number num is in the feed.
+func stored(t *testing.T, feed []registry.Entry, num string) int {
+	t.Helper()
+	n := 0
+	for _, e := range feed {
+		if e.Kind == registry.KindCertificate && bytes.Contains(e.Record, []byte(`"number":"`+num+`"`)) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTornBatch: one write of a group-committed batch fails at its append
+// (the store refuses it, every time) after the writes before it in the
+// same transaction were appended. The batch must not be kept torn: that
+// write gets the store's error, every other write is acknowledged and in
+// the feed exactly once, and the feed has no gap.
+func TestTornBatch(t *testing.T) {
+	n, st := newMemNode(t)
+	diskFull := errors.New("disk full")
+	st.SetFaults(memstore.Faults{Append: func(log string, e registry.Entry) error {
+		if log == SelfLog && bytes.Contains(e.Record, []byte(`"number":"torn-7"`)) {
+			return diskFull
+		}
+		return nil
+	}})
+	const count = 32
+	errs := writeConcurrently(n, count)
+	feed := checkFeed(t, n)
+	for i, err := range errs {
+		num := fmt.Sprintf("torn-%d", i)
+		switch {
+		case i == 7 && !errors.Is(err, diskFull):
+			t.Errorf("%s: got %v, want the store's error", num, err)
+		case i == 7 && stored(t, feed, num) != 0:
+			t.Errorf("%s: refused but stored", num)
+		case i != 7 && err != nil:
+			t.Errorf("%s: got %v, want it acknowledged (only torn-7 fails)", num, err)
+		case i != 7 && stored(t, feed, num) != 1:
+			t.Errorf("%s: acknowledged, stored %d times, want once", num, stored(t, feed, num))
+		}
+	}
+}
+
+// TestFailedCommit: the transaction of a batch fails to commit once (a
+// failed fsync). Its writes run again; each is acknowledged once and in
+// the feed once.
+func TestFailedCommit(t *testing.T) {
+	n, st := newMemNode(t)
+	var failed atomic.Bool
+	st.SetFaults(memstore.Faults{Commit: func(logs []string) error {
+		if failed.CompareAndSwap(false, true) {
+			return errors.New("fsync failed")
+		}
+		return nil
+	}})
+	const count = 16
+	errs := writeConcurrently(n, count)
+	if !failed.Load() {
+		t.Fatal("no commit failed: the fault was not exercised")
+	}
+	feed := checkFeed(t, n)
+	for i, err := range errs {
+		num := fmt.Sprintf("torn-%d", i)
+		if err != nil {
+			t.Errorf("%s: got %v, want it acknowledged after the retry", num, err)
+		}
+		if got := stored(t, feed, num); got != 1 {
+			t.Errorf("%s: stored %d times, want once", num, got)
+		}
+	}
+}

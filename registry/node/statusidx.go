@@ -1,0 +1,82 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Status list indexes (the IETF Token Status List a node publishes, see
+// federation.Passes) are node state: each of the node's certificates gets
+// one index, the first time it is listed or given a pass, stored in the own
+// log's meta area and never reused.
+const (
+	metaStatusIdx  = "statuslist/idx/"
+	metaStatusNext = "statuslist/next"
+	// MaxStatusIndexes bounds the indexes a node assigns.
+	MaxStatusIndexes = 1 << 24
+)
+
+// StatusIndexes returns the status list index of each certificate id,
+// assigning the next free ones, in the order given, to ids that have none.
+// Assignments are durable before it returns. It reads one meta value per
+// id; the caller caches what it needs.
+func (n *Node) StatusIndexes(ctx context.Context, ids []string) (map[string]uint64, error) {
+	out := make(map[string]uint64, len(ids))
+	var missing []string
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		lg := tx.Log(SelfLog)
+		for _, id := range ids {
+			v, err := lg.Meta(metaStatusIdx + id)
+			if err != nil {
+				return err
+			}
+			if len(v) == 8 {
+				out[id] = binary.BigEndian.Uint64(v)
+			} else {
+				missing = append(missing, id)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(missing) == 0 {
+		return out, err
+	}
+	got := map[string]uint64{}
+	err = n.db.Update(ctx, func(tx registry.StoreWriteTx) error {
+		clear(got) // the transaction may run again: start over
+		lg := tx.Log(SelfLog)
+		var next uint64
+		if v, err := lg.Meta(metaStatusNext); err != nil {
+			return err
+		} else if len(v) == 8 {
+			next = binary.BigEndian.Uint64(v)
+		}
+		for _, id := range missing {
+			if v, err := lg.Meta(metaStatusIdx + id); err != nil {
+				return err
+			} else if len(v) == 8 {
+				got[id] = binary.BigEndian.Uint64(v)
+				continue
+			}
+			if next >= MaxStatusIndexes {
+				return fmt.Errorf("status list full (%d indexes): %w", next, registry.ErrConflict)
+			}
+			if err := lg.SetMeta(metaStatusIdx+id, binary.BigEndian.AppendUint64(nil, next)); err != nil {
+				return err
+			}
+			got[id] = next
+			next++
+		}
+		return lg.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, i := range got {
+		out[id] = i
+	}
+	return out, nil
+}
