@@ -71,7 +71,8 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked}
+	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked,
+		OnWrite: openapi.AuditWrite(o.Logger)}
 	if o.Metrics != nil {
 		cfg.OnCommit = o.Metrics.ObserveCommit
 	}
@@ -202,7 +203,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
-	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
+	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
 	stopTiles, err := startTiles(ctx, n, to, log)

@@ -33,6 +33,10 @@ type Config struct {
 	// safe for concurrent use: metrics hang here, so that this package
 	// imports no metrics library.
 	OnCommit func(entries int, took time.Duration)
+	// OnWrite, if set, is called with the caller's context and the stored
+	// entry after every acknowledged write (the audit log: the entry's By
+	// says who, with which token). It must be cheap.
+	OnWrite func(ctx context.Context, e registry.Entry)
 	// MaxTokenTTL caps the lifetime (exp - iat) of the bearer tokens the
 	// node accepts, whoever signed them; default DefaultMaxTokenTTL.
 	MaxTokenTTL time.Duration

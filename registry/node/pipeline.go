@@ -110,7 +110,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 
 	select {
 	case <-w.done:
-		n.after(w)
+		n.after(ctx, w)
 		return w.out, w.err
 	case <-ctx.Done():
 	}
@@ -127,14 +127,18 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	}
 	c.mu.Unlock()
 	<-w.done
-	n.after(w)
+	n.after(ctx, w)
 	return w.out, w.err
 }
 
-// after wakes the feed's watchers (notify.go) once w has committed.
-func (n *Node) after(w *write) {
+// after wakes the feed's watchers (notify.go) once w has committed, and
+// tells Config.OnWrite (the audit log) of it.
+func (n *Node) after(ctx context.Context, w *write) {
 	if w.err == nil {
 		n.committed()
+		if n.cfg.OnWrite != nil {
+			n.cfg.OnWrite(ctx, w.out)
+		}
 	}
 }
 
