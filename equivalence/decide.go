@@ -72,6 +72,7 @@ var ReasonCodes = []string{
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
 	ReasonScopeExcludesHost,
 	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
+	ReasonOperatingInHost,
 }
 
 // StatusNotIssued is the pseudo-status of a certificate on a date before it was
@@ -517,9 +518,14 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			switch code {
 			case registry.CondNoActiveHostWCBAccount:
 				emp, active := d.hostWCBAccount()
+				op, operating := d.operatingInHost()
 				switch {
 				case active:
 					x.code, x.emp = ReasonHostWCBAccountActive, emp
+					d.fail(x)
+					failed = true
+				case operating:
+					x.code, x.emp = ReasonOperatingInHost, op
 					d.fail(x)
 					failed = true
 				case emp < 0:

@@ -115,7 +115,9 @@
 //   - no_active_host_wcb_account: only for employers with no active WCB
 //     account in the host (BC). Fails (host_wcb_account_active) when an
 //     employer record of the BN (published by any node) lists a WCB account
-//     in the host open on On; met when employer records exist and none does (corfed
+//     in the host open on On, or (operating_in_host) when an employer
+//     record's presence shows it operating in the host on On (BC: only for
+//     firms not operating there); met when employer records exist and none does (corfed
 //     takes its employer records to list every WCB account); not met
 //     (conditional) when no employer record is among the facts.
 //   - bid_use_only: for bidding only (BC). A limit, met: Use "work" was
@@ -198,6 +200,8 @@
 //     the date.
 //   - permanent_office_in_host: the employer has a permanent office in a
 //     host that grants reciprocity only to employers with none (SK).
+//   - operating_in_host: the employer operates in a host that grants
+//     reciprocity only to firms not operating there (BC).
 //   - letter_expired, letter_void_work_started: the host's letter for the
 //     certificate expired, or is void since work started (MB).
 //

@@ -17,6 +17,7 @@ const (
 	ReasonLetterExpired         = "letter_expired"
 	ReasonLetterVoid            = "letter_void_work_started"
 	ReasonHistoryCorrected      = "history_corrected"
+	ReasonOperatingInHost       = "operating_in_host"
 )
 
 // LetterFact is a host's reciprocity letter and the entry that carries it.
@@ -47,6 +48,24 @@ func (d *decider) hostOffice() (emp int, office, known bool) {
 		}
 	}
 	return emp, false, emp >= 0
+}
+
+// operatingInHost reports whether an employer record's presence shows the
+// employer operating in the host on q.On (BC: reciprocity only for firms
+// not operating in BC), and which record.
+func (d *decider) operatingInHost() (int, bool) {
+	for i := range d.f.Employers {
+		e := &d.f.Employers[i].Employer
+		if e.BN != d.q.BN {
+			continue
+		}
+		for _, p := range e.Presence {
+			if p.Jurisdiction == d.q.Host && p.On(d.q.On) {
+				return i, true
+			}
+		}
+	}
+	return -1, false
 }
 
 // agreementEnd is the last day agreement j counts: its effective_to, or the
@@ -259,6 +278,11 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 			" grants reciprocity only to employers with none.",
 			"Les dossiers de l'employeur indiquent un établissement permanent dans "+h+" le "+on+", et "+h+
 				" n'accorde la réciprocité qu'aux employeurs qui n'en ont aucun.")
+	case ReasonOperatingInHost:
+		r.Text = pick(d.fr, "The employer's records show it operating in "+h+" on "+on+", and "+h+
+			" grants reciprocity only to employers not operating there.",
+			"Les dossiers de l'employeur indiquent qu'il exerce ses activités dans "+h+" le "+on+", et "+h+
+				" n'accorde la réciprocité qu'aux employeurs qui n'y exercent pas d'activités.")
 	case ReasonLetterExpired:
 		r.Text = pick(d.fr, h+"'s letter "+l.ID+" for this certificate, issued on "+date(l.IssuedOn)+", was valid through "+
 			date(l.ExpiresOn)+", before "+on+"; a new letter is needed.",

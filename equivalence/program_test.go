@@ -105,6 +105,24 @@ func TestProgramFacts(t *testing.T) {
 			f.Employers[0].Employer.WCBAccounts = append(f.Employers[0].Employer.WCBAccounts,
 				registry.WCBAccount{Jurisdiction: "CA-BC", Number: "812345678", OpenedOn: registry.MustDate("2025-01-01")})
 		}, "not_recognized", "", "certificate_not_yet_issued", ""},
+		{"BC: operating in BC on the date refuses", bc("2026-11-25"), func(f *equivalence.Facts) {
+			f.Employers[0].Employer.Presence = []registry.Presence{{Jurisdiction: "CA-BC", OperatingSince: registry.MustDate("2026-09-01")}}
+		}, "not_recognized", "", "operating_in_host", ""},
+		{"BC: operating there only later", bc("2026-08-01"), func(f *equivalence.Facts) {
+			f.Employers[0].Employer.Presence = []registry.Presence{{Jurisdiction: "CA-BC", OperatingSince: registry.MustDate("2026-09-01")}}
+		}, "recognized", "2027-02-01", "home_cor_recognized", ""},
+		{"a letter stops counting when the home certificate is suspended", bc("2026-11-25"), func(f *equivalence.Facts) {
+			f.Letters = append(f.Letters, letter("CA-BC", "2026-10-01", "2027-04-01", ""))
+			c := &f.Certificates[0].Certificate
+			c.History = append(c.History, registry.StatusChange{Status: "suspended", On: registry.MustDate("2026-11-01"), Reason: "review"})
+			c.Status = "suspended"
+		}, "not_recognized", "", "certificate_suspended", ""},
+		{"a letter runs to the day before a recorded suspension", bc("2026-11-25"), func(f *equivalence.Facts) {
+			f.Letters = append(f.Letters, letter("CA-BC", "2026-10-01", "2027-04-01", ""))
+			c := &f.Certificates[0].Certificate
+			c.History = append(c.History, registry.StatusChange{Status: "suspended", On: registry.MustDate("2027-01-10"), Reason: "review"})
+			c.Status = "suspended"
+		}, "recognized", "2027-01-09", "home_cor_recognized", registry.KindLetter},
 		{"SK: no presence listed is conditional", equivalence.Question{BN: "123456782", Host: "CA-SK", Sector: "construction", On: registry.MustDate("2026-11-25"), Use: "work"},
 			nil, "conditional", "", "conditions_unverified", ""},
 		{"SK: presence without an office there", equivalence.Question{BN: "123456782", Host: "CA-SK", Sector: "construction", On: registry.MustDate("2026-11-25"), Use: "work"},

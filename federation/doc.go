@@ -22,6 +22,14 @@
 // Append takes a Verified (registry/verified's type, made only by
 // VerifyEntry). It never imports registry/boltstore.
 //
+// program.go holds what a province's program needs from the federation:
+// who signed an agreement (each party's signature verified against its
+// pinned key; the earliest withdrawal of a party), signing terms another
+// party proposed (taken from its verified copy), and reciprocity letters:
+// decided over the home certificate from the home node's verified records
+// and the rules, refused with the recognition reason codes (LetterRefused),
+// listed with their state on a date.
+//
 // Every request to a peer goes through the one peer client
 // (peerclient.go): its timeouts, size limits, redirect policy and the
 // mapping of a peer's HTTP status to an error kind are there, and nowhere

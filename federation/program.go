@@ -72,6 +72,65 @@ func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 	return rc, err
 }
 
+// defaultCatchUpEvery bounds on-demand syncs: at most one per this interval.
+const defaultCatchUpEvery = 2 * time.Second
+
+// catchUp syncs every peer now, unless one did within catchUpEvery; it
+// reports whether a sync ended after the call began (so that what the
+// caller read may be stale). A program administrator signs an agreement or
+// issues a letter right after another node published what it rests on;
+// waiting for the background sync would refuse it for up to its interval.
+func (l *Lookups) catchUp(ctx context.Context) bool {
+	if len(l.fed.Members()) <= 1 {
+		return false
+	}
+	start := time.Now()
+	l.catchUpMu.Lock()
+	defer l.catchUpMu.Unlock()
+	if l.caughtUp.After(start) {
+		return true // another caller synced while this one waited
+	}
+	every := l.catchUpEvery
+	if every == 0 {
+		every = defaultCatchUpEvery
+	}
+	if time.Since(l.caughtUp) < every {
+		return false
+	}
+	l.fed.SyncAll(ctx)
+	l.caughtUp = time.Now()
+	return true
+}
+
+// staleCodes are the reasons that may only mean a peer's records have not
+// synced yet.
+var staleCodes = []string{equivalence.ReasonAgreementUnsigned, equivalence.ReasonNoCertificate, equivalence.ReasonNoAgreement,
+	equivalence.ReasonHostRulesUnknown}
+
+func mayBeStale(d equivalence.Decision) bool {
+	if d.Outcome == equivalence.Recognized {
+		return false
+	}
+	for _, r := range d.Reasons {
+		if slices.Contains(staleCodes, r.Code) {
+			return true
+		}
+	}
+	return false
+}
+
+// RecognizeFresh is Recognize, syncing with the peers first (catchUp) when
+// the answer is a refusal that may only mean a peer's records have not
+// arrived yet (an agreement not yet signed by every party here, no
+// certificate, no agreement, no host rules).
+func (l *Lookups) RecognizeFresh(ctx context.Context, q equivalence.Question) (Answer, error) {
+	a, err := l.Recognize(ctx, q)
+	if err == nil && mayBeStale(a.Decision) && l.catchUp(ctx) {
+		return l.Recognize(ctx, q)
+	}
+	return a, err
+}
+
 // PartyState is one party's part in an agreement.
 type PartyState struct {
 	Party     registry.Jurisdiction `json:"party"`
@@ -158,12 +217,20 @@ func (l *Lookups) Agreement(ctx context.Context, id string) (AgreementState, err
 // terms another party proposed: the terms come from the verified copies of
 // the federation, carried with the other parties' verified signatures.
 func (l *Lookups) SignAgreement(ctx context.Context, p node.Principal, id string) (registry.Entry, error) {
+	n := l.fed.Node()
+	if err := n.MayRunProgram(p, "signs agreements"); err != nil {
+		return registry.Entry{}, err
+	}
 	rc, err := l.ruleBook(ctx)
 	if err != nil {
 		return registry.Entry{}, err
 	}
-	n := l.fed.Node()
 	g, err := rc.agreement(id, n.Jurisdiction())
+	if errors.Is(err, registry.ErrNotFound) && l.catchUp(ctx) {
+		if rc, err = l.ruleBook(ctx); err == nil {
+			g, err = rc.agreement(id, n.Jurisdiction())
+		}
+	}
 	if err != nil {
 		return registry.Entry{}, err
 	}
@@ -213,6 +280,20 @@ func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
 // day that recognition ends: the earlier of the certificate's expiry and
 // the host's cap counted from the issue date (and the agreement's end).
 func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
+	e, err := l.issueLetter(ctx, p, r)
+	var lr *LetterRefused
+	var ve *registry.ValidationError
+	switch {
+	case errors.As(err, &lr) && mayBeStale(equivalence.Decision{Reasons: lr.Reasons}),
+		errors.As(err, &ve) && ve.Field == "body.certificate" && strings.HasPrefix(ve.Reason, "no certificate"):
+		if l.catchUp(ctx) {
+			return l.issueLetter(ctx, p, r)
+		}
+	}
+	return e, err
+}
+
+func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
 	n := l.fed.Node()
 	if err := n.MayRunProgram(p, "issues reciprocity letters"); err != nil {
 		return registry.Entry{}, err

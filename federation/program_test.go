@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
@@ -332,5 +333,35 @@ func TestLetterExamples(t *testing.T) {
 				t.Errorf("status %d, expires %s; want 201 expiring %s", st, rec.Record.ExpiresOn, exp)
 			}
 		})
+	}
+}
+
+// TestNoWaitingForTheBackgroundSync: an administrator signs right after
+// another party proposed, and a recognition asked right after the last
+// signature counts it: the node syncs on demand instead of refusing until
+// its next background sync.
+func TestNoWaitingForTheBackgroundSync(t *testing.T) {
+	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
+	ms, _ := startFederation(t, js, js...)
+	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
+	for _, m := range ms {
+		federation.SetCatchUpEvery(m.lk, time.Nanosecond) // no rate limit here
+	}
+	terms := threeParty(t, "prairie-west-2026")
+	if st := ab.call(t, "POST", "/v1/agreements", terms, nil); st != http.StatusCreated {
+		t.Fatalf("propose: %d", st)
+	}
+	if st := bc.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
+		t.Fatalf("BC signing right after AB proposed: %d, want 201", st)
+	}
+	if st := mb.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
+		t.Fatalf("MB signing: %d, want 201", st)
+	}
+	var a federation.Answer
+	if st := bc.call(t, "GET", "/v1/recognition?bn=812345676&host=CA-BC&sector=construction&use=bid&on=2026-11-25", nil, &a); st != http.StatusOK {
+		t.Fatalf("recognition: %d", st)
+	}
+	if a.Decision.Outcome != equivalence.Recognized {
+		t.Errorf("asked right after the last signature: %s %v, want recognized", a.Decision.Outcome, codes(a.Decision))
 	}
 }

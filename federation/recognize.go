@@ -32,6 +32,12 @@ type Lookups struct {
 	// fresh is the last freshness report, made at freshAt.
 	fresh   []Freshness
 	freshAt time.Time
+
+	// catchUpMu serialises on-demand syncs (catchUp in program.go), the
+	// last of which ended at caughtUp (wall clock).
+	catchUpMu    sync.Mutex
+	caughtUp     time.Time
+	catchUpEvery time.Duration // zero: defaultCatchUpEvery
 }
 
 type sigKey struct {
@@ -495,6 +501,9 @@ type RuleInForce struct {
 	Agreement *registry.AgreementTerms `json:"agreement,omitempty"`
 	SignedBy  []registry.Jurisdiction  `json:"signed_by,omitempty"`
 	Unsigned  []registry.Jurisdiction  `json:"unsigned_by,omitempty" doc:"Parties whose signature is missing or does not verify: the agreement does not count until every party signed."`
+	// WithdrawnOn: a party withdrew from the agreement from this date.
+	WithdrawnOn registry.Date         `json:"withdrawn_on,omitzero" doc:"A party withdrew from the agreement from this date: it does not count from then."`
+	WithdrawnBy registry.Jurisdiction `json:"withdrawn_by,omitempty"`
 }
 
 // RulesOn lists the host rules and agreements in force on d, from every
@@ -523,7 +532,8 @@ func (l *Lookups) RulesOn(ctx context.Context, d registry.Date) ([]RuleInForce, 
 		if !t.InForce(d) {
 			continue
 		}
-		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy}
+		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy,
+			WithdrawnOn: g.fact.WithdrawnOn, WithdrawnBy: g.fact.WithdrawnBy}
 		for _, p := range t.Parties {
 			if !slices.Contains(g.fact.SignedBy, p) {
 				ri.Unsigned = append(ri.Unsigned, p)

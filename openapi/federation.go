@@ -56,7 +56,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if err := registry.CheckBN("query.bn", in.BN); err != nil {
 					return nil, h.Problem(ctx, err)
 				}
-				a, err := l.Recognize(ctx, q)
+				a, err := l.RecognizeFresh(ctx, q)
 				if err != nil {
 					return nil, h.Problem(ctx, queryField(err))
 				}

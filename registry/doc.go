@@ -6,6 +6,16 @@
 // of the Store contract, and registry/strictjson; so the equivalence engine
 // can depend on it without pulling in storage, HTTP or crypto.
 //
+// A province's program records are here too: rules and agreements
+// (rules.go; an agreement may name the one it supersedes, and a party's
+// copy may carry its withdrawal), reciprocity letters (letters.go, kind
+// letter), and the dated facts of program.go: WCB accounts open from
+// opened_on to closed_on, an employer's presence per province, equivalency
+// status changes, and corrections of a status history (a change recorded
+// late, marked correction with recorded_on and by; an annulled change,
+// which counts for nothing). Status on a date is always derived from the
+// history (StatusAt), never stored.
+//
 // It also owns the Store contract (store.go): registry.Log, the read
 // interface of one log in a snapshot, with the errors each method returns;
 // registry.LogWriter; and registry.Store, the transactions a node runs

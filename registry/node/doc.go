@@ -30,6 +30,17 @@
 // request and do all their reads in it. Every list is bounded (Feed's
 // limit is required, 1 to registry.MaxScan; searches at most MaxLimit).
 //
+// # Program writes
+//
+// program.go holds the program administrator's writes: ProposeAgreement,
+// CountersignAgreement (verifying the other parties' signatures against
+// the keys the federation pins), WithdrawAgreement, IssueLetter (decided
+// by federation.Lookups.IssueLetter, stored here), LetterWorkStarted,
+// ChangeEquivalencyStatus, and the correction rules every status change
+// goes through (applyChange: appended in date order, or, for the program
+// administrator only, inserted as a marked correction or annulled, the
+// corrected history still following the transitions).
+//
 // # Imports
 //
 // registry, registry/jose, registry/logproof, registry/verified,
