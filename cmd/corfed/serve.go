@@ -23,6 +23,7 @@ import (
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/web"
 )
 
 // nodeOptions are what every way of starting a node shares (serve, demo).
@@ -226,13 +227,15 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, the cross-jurisdiction lookups, and passes.
+// peers, the cross-jurisdiction lookups, passes, and the public pages
+// (package web) in front of them.
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
-	return openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
+	api := openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
 		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)})
+	return web.New(web.Config{Node: n, Lookups: l, Passes: ps, Logger: log}).Handler(api)
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.
