@@ -90,7 +90,7 @@ var messages = map[string][2]string{
 	"check.sector":      {"Sector or industry code (optional)", "Secteur ou code d'industrie (facultatif)"},
 	"check.go":          {"Check", "Vérifier"},
 	"check.answer":      {"Answer", "Réponse"},
-	"check.basis":       {"On the basis of", "Sur la base de"},
+	"check.basis":       {"Basis:", "Fondement :"},
 	"check.valid":       {"Valid from %s through %s", "Valide du %s au %s inclusivement"},
 	"check.conditions":  {"Conditions", "Conditions"},
 	"check.met":         {"met", "remplie"},

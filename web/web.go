@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ type Config struct {
 // Site is the node's public pages.
 type Site struct {
 	cfg   Config
-	pages map[string]*template.Template
+	pages map[equivalence.Lang]map[string]*template.Template
 }
 
 // CSP is the Content-Security-Policy of every page: the node's own
@@ -55,7 +56,7 @@ func New(cfg Config) *Site {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Site{cfg: cfg, pages: map[string]*template.Template{}}
+	s := &Site{cfg: cfg, pages: map[equivalence.Lang]map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"status":  func(l equivalence.Lang, st string) string { return equivalence.StatusWord(st, l) },
 		"jur":     jurName,
@@ -65,10 +66,35 @@ func New(cfg Config) *Site {
 		"join":    strings.Join,
 		"list":    func(s ...string) []string { return s },
 	}
-	for _, name := range []string{"home", "certificate", "employer", "check", "letter", "verify", "error"} {
-		s.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	for _, l := range equivalence.Langs {
+		s.pages[l] = map[string]*template.Template{}
+		layout := bake(l, "layout.html")
+		for _, name := range []string{"home", "certificate", "employer", "check", "letter", "verify", "error"} {
+			t := template.Must(template.New("layout.html").Funcs(funcs).Parse(layout))
+			s.pages[l][name] = template.Must(t.New(name + ".html").Parse(bake(l, name+".html")))
+		}
 	}
 	return s
+}
+
+// fixedWord is a catalog word with a constant key in a template.
+var fixedWord = regexp.MustCompile(`\{\{\s*\$?p?\.T "([a-z.]+)"\s*\}\}`)
+
+// bake reads a template and writes its constant catalog words in l into
+// it, escaped, so that rendering does not look them up (a page renders in
+// about the time of the API's JSON).
+func bake(l equivalence.Lang, file string) string {
+	b, err := templateFS.ReadFile("templates/" + file)
+	if err != nil {
+		panic(err)
+	}
+	return fixedWord.ReplaceAllStringFunc(string(b), func(m string) string {
+		key := fixedWord.FindStringSubmatch(m)[1]
+		if _, ok := messages[key]; !ok {
+			return m // left to T, which shows the key; TestCatalog fails on it
+		}
+		return template.HTMLEscapeString(msg(l, key))
+	})
 }
 
 // Handler serves the pages and passes every other request to api.
@@ -143,7 +169,7 @@ func (s *Site) newPage(w http.ResponseWriter, r *http.Request, titleKey string) 
 
 func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	var buf bytes.Buffer
-	if err := s.pages[name].Execute(&buf, p); err != nil {
+	if err := s.pages[p.Lang][name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
