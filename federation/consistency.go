@@ -358,6 +358,9 @@ func (f *Federation) markMisbehaving(ctx context.Context, p *peer, m Misbehaviou
 	}
 	p.misbehaving = &m
 	p.mu.Unlock()
+	if f.cfg.OnEvent != nil {
+		f.cfg.OnEvent(Event{Peer: p.j, Kind: EventMisbehaving, Code: "misbehaving", Err: fmt.Errorf("peer %s marked misbehaving by %s: %s", p.j, by, m.Reason)})
+	}
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return err

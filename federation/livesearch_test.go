@@ -1,10 +1,14 @@
 package federation_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
@@ -108,5 +112,43 @@ func TestLiveSearchNeverReturnsAnOlderVersion(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLiveSearchBudget: with a budget of one live search at a time, a
+// second live search that cannot get a slot before its deadline fails
+// with ErrUnavailable (a 503 at the edge) instead of piling up work, and
+// the first completes.
+func TestLiveSearchBudget(t *testing.T) {
+	c := newSyncCluster(t, federation.Config{MaxLiveSearches: 1, LiveTimeout: time.Minute, PeerTimeout: time.Minute}, "CA-AB", "CA-BC")
+	c.syncAll()
+	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	bc.h.set(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		servesCertificates().ServeHTTP(w, r)
+	}))
+	lk := federation.NewLookups(ab.fed)
+	first := make(chan error, 1)
+	go func() {
+		_, err := lk.Search(t.Context(), federation.SearchQuery{Number: "BC-118204", Live: true})
+		first <- err
+	}()
+	<-entered // the first search holds the only slot, waiting for BC
+	// The second one's caller gives it little time: it gives up waiting.
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	_, err := lk.Search(ctx, federation.SearchQuery{Number: "BC-118204", Live: true})
+	if !errors.Is(err, registry.ErrUnavailable) {
+		t.Errorf("second live search over budget: got %v, want ErrUnavailable", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("first live search: %v", err)
 	}
 }

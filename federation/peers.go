@@ -29,13 +29,14 @@ const (
 // PeerStatus is what the node knows of one peer's feed.
 type PeerStatus struct {
 	Jurisdiction    registry.Jurisdiction `json:"jurisdiction"`
-	URL             string                `json:"url"`
+	URL             string                `json:"url,omitempty" doc:"Shown to the program administrator only."`
 	Seq             uint64                `json:"seq" doc:"The last verified and stored sequence number: the replica's size."`
 	EntriesVerified uint64                `json:"entries_verified" doc:"Entries verified and stored since this node started."`
 	PeerSize        uint64                `json:"peer_size" doc:"The feed size the peer last reported (unsigned, informational)."`
 	LastAttempt     time.Time             `json:"last_attempt,omitzero"`
 	LastSuccess     time.Time             `json:"last_success,omitzero"`
-	LastError       string                `json:"last_error,omitempty" doc:"Why the last sync failed; empty after a success."`
+	LastError       string                `json:"last_error,omitempty" doc:"Why the last sync failed; empty after a success. Shown to the program administrator only."`
+	ErrorCode       string                `json:"error_code,omitempty" enum:"verification_failed,conflict,malformed_answer,unreachable,sync_failed" doc:"What kind of failure LastError is: verification_failed (a signature, key or issuer), conflict (a gap, a rewritten version, a feed that shrank), malformed_answer, unreachable (network, timeout, HTTP status), sync_failed (anything else)."`
 	Refused         uint64                `json:"refused" doc:"Entries refused so far (an entry refused again on a later attempt counts again)."`
 	Keys            []string              `json:"keys" doc:"Kids trusted for this peer: pinned, and rotated in by signed announcements."`
 	State           string                `json:"state" enum:"synced,behind,error,never,misbehaving"`
@@ -56,6 +57,7 @@ type peerState struct {
 	LastAttempt time.Time `json:"last_attempt,omitzero"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+	ErrorCode   string    `json:"error_code,omitempty"`
 	Refused     uint64    `json:"refused,omitempty"`
 	PeerSize    uint64    `json:"peer_size,omitempty"`
 }
@@ -117,7 +119,7 @@ func (p *peer) status() PeerStatus {
 	defer p.mu.Unlock()
 	st := PeerStatus{Jurisdiction: p.j, URL: p.url, Seq: p.seq, EntriesVerified: p.verified,
 		PeerSize: p.state.PeerSize, LastAttempt: p.state.LastAttempt, LastSuccess: p.state.LastSuccess,
-		LastError: p.state.LastError, Refused: p.state.Refused, Keys: []string{}}
+		LastError: p.state.LastError, ErrorCode: p.state.ErrorCode, Refused: p.state.Refused, Keys: []string{}}
 	for _, k := range p.keys.Keys() {
 		st.Keys = append(st.Keys, k.KID)
 	}

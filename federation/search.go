@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -94,7 +93,7 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 			if q.Live && i > 0 {
 				break // the peers are asked below
 			}
-			found, err := searchLog(l.logOf(sn, s), s.iss, q)
+			found, err := l.searchLog(l.logOf(sn, s), s.iss, q)
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.log, err)
 			}
@@ -201,31 +200,16 @@ func staleAgainst(lg registry.Log, found []Found) (string, error) {
 	return "", nil
 }
 
-func searchLog(lg registry.Log, iss registry.Jurisdiction, q SearchQuery) ([]Found, error) {
-	ids, _, err := node.CandidateCertificates(lg, node.Query{BN: q.BN, Number: q.Number, Name: q.Name})
+// searchLog answers q from one log of issuer iss with the node's one
+// certificate search (node.SearchLog).
+func (l *Lookups) searchLog(lg registry.Log, iss registry.Jurisdiction, q SearchQuery) ([]Found, error) {
+	vs, err := l.fed.Node().SearchLog(lg, iss, node.Query{BN: q.BN, Number: q.Number, Name: q.Name, AsOf: q.AsOf, Limit: q.Limit})
 	if err != nil {
 		return nil, err
 	}
-	var out []Found
-	for _, id := range ids {
-		if len(out) >= q.Limit {
-			break
-		}
-		e, err := lg.Latest(registry.KindCertificate, id)
-		if errors.Is(err, registry.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var c registry.Certificate
-		if err := json.Unmarshal(e.Record, &c); err != nil {
-			return nil, err
-		}
-		if c.Jurisdiction != iss {
-			continue
-		}
-		out = append(out, Found{Evidence: Evidence{Ref: e.Ref(), JWS: e.JWS}, Certificate: c, StatusAsOf: c.StatusOn(q.AsOf)})
+	out := make([]Found, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, Found{Evidence: Evidence{Ref: v.Entry.Ref(), JWS: v.Entry.JWS}, Certificate: v.Certificate, StatusAsOf: v.StatusAsOf})
 	}
 	return out, nil
 }

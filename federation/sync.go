@@ -66,6 +66,43 @@ type Config struct {
 	// node; one more waits for a slot until its LiveTimeout, then fails
 	// with registry.ErrUnavailable. Default 16.
 	MaxLiveSearches int
+	// OnEvent, if set, is told of every failed sync, every entry refused
+	// by verification and every peer marked misbehaving (the verdict), so
+	// that the caller can log them. It must not block.
+	OnEvent func(Event)
+}
+
+// Event kinds (Event.Kind).
+const (
+	EventSyncFailed   = "sync_failed"   // a sync stopped on an error other than a refused entry
+	EventEntryRefused = "entry_refused" // an entry of the peer failed verification
+	EventMisbehaving  = "misbehaving"   // the peer was marked misbehaving: the verdict
+)
+
+// Event is something a peer did that the node's operator should hear of.
+type Event struct {
+	Peer registry.Jurisdiction
+	Kind string
+	Code string // ErrorCode of Err
+	Err  error
+}
+
+// ErrorCode classifies a sync error for people who must not see its detail
+// (anonymous callers of /v1/peers): see PeerStatus.ErrorCode.
+func ErrorCode(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, registry.ErrUnverified):
+		return "verification_failed"
+	case errors.Is(err, registry.ErrConflict):
+		return "conflict"
+	case errors.Is(err, registry.ErrInvalid):
+		return "malformed_answer"
+	case errors.Is(err, registry.ErrUnavailable):
+		return "unreachable"
+	}
+	return "sync_failed"
 }
 
 // Federation follows the feeds of a node's peers: it fetches each peer's
@@ -225,15 +262,22 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	p.mu.Lock()
 	p.state.LastAttempt = start
 	if err == nil {
-		p.state.LastSuccess, p.state.LastError = f.cfg.Node.Now(), ""
+		p.state.LastSuccess, p.state.LastError, p.state.ErrorCode = f.cfg.Node.Now(), "", ""
 	} else {
-		p.state.LastError = err.Error()
+		p.state.LastError, p.state.ErrorCode = err.Error(), ErrorCode(err)
 	}
 	if refused {
 		p.state.Refused++
 	}
 	state := p.state
 	p.mu.Unlock()
+	if err != nil && f.cfg.OnEvent != nil {
+		kind := EventSyncFailed
+		if refused {
+			kind = EventEntryRefused
+		}
+		f.cfg.OnEvent(Event{Peer: j, Kind: kind, Code: state.ErrorCode, Err: err})
+	}
 	// Persist even when ctx is done: the status says why the sync stopped.
 	raw, merr := json.Marshal(state)
 	if merr == nil {

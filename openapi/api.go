@@ -76,6 +76,16 @@ func (h *Helpers) Op(id, method, path, summary string, tags ...string) huma.Oper
 // their collectors with.
 func (h *Helpers) Metrics() *Metrics { return h.s.metrics }
 
+// isAdmin reports whether an Authorization header carries a valid token of
+// the program administrator (for public reads that show more to it).
+func (h *Helpers) isAdmin(authorization string) bool {
+	if authorization == "" {
+		return false
+	}
+	p, err := h.s.principal(authorization)
+	return err == nil && p.Role == node.RoleAdmin
+}
+
 // PrincipalOf returns the authenticated caller of a write operation.
 func PrincipalOf(ctx context.Context) node.Principal { return principalOf(ctx) }
 
@@ -127,8 +137,8 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		return pattern
 	}
 	r := chi.NewMux()
-	r.Use(recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), etagged)
+	r.Use(withRemote, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
 	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {
@@ -185,14 +195,32 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	p, err := s.principal(ctx.Header("Authorization"))
 	if err != nil {
+		s.auditRefusal(ctx.Context(), http.StatusUnauthorized, err)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="corfed"`)
 		ctx.SetHeader("Content-Type", "application/problem+json")
 		ctx.SetStatus(http.StatusUnauthorized)
-		b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: err.Error()})
+		b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)})
 		_, _ = ctx.BodyWriter().Write(b)
 		return
 	}
 	next(huma.WithContext(ctx, node.WithPrincipal(ctx.Context(), p)))
+}
+
+// publicAuthDetail is the stable message a refused token gets; the full
+// error is in the audit log.
+func publicAuthDetail(err error) string {
+	msg := err.Error()
+	switch {
+	case !errors.Is(err, registry.ErrUnauthenticated):
+		return msg // the edge's own: a missing or malformed header
+	case strings.Contains(msg, "revoked"):
+		return "The bearer token is revoked."
+	case strings.Contains(msg, "expired or not yet valid"):
+		return "The bearer token has expired or is not yet valid."
+	case strings.Contains(msg, "lifetime over"):
+		return "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
+	}
+	return "The bearer token does not verify against this node's active key (malformed, signed by a retired or another key, or for another node)."
 }
 
 // principalOf returns the principal authenticate put in ctx.
@@ -219,7 +247,7 @@ func op(id, method, path, summary string, tags ...string) huma.Operation {
 func (s *server) writeOp(id, method, path, summary string, status int, tags ...string) huma.Operation {
 	o := op(id, method, path, summary, tags...)
 	o.Security = bearer
-	o.Middlewares = huma.Middlewares{s.authenticate}
+	o.Middlewares = huma.Middlewares{s.authenticate, checkTextIssues}
 	o.DefaultStatus = status
 	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity}
 	return o

@@ -30,10 +30,19 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 			"The federation's peers and how far this node has verified and stored each one's feed", "federation")
 		list.Description = "For each peer: the last verified sequence number, the size the peer last reported, " +
 			"when it was last synced, why the last sync failed (if it did), how many entries were refused, and the key ids trusted for it."
-		huma.Register(api, list, func(ctx context.Context, _ *struct{}) (*bodyOut[Peers], error) {
+		list.Description += " Anonymous callers see each peer's state and error_code; the program administrator's " +
+			"bearer token also shows the peer's URL and the failure's detail (last_error)."
+		huma.Register(api, list, func(ctx context.Context, in *struct {
+			Authorization string `header:"Authorization" doc:"Optional: an administrator's bearer token shows url and last_error."`
+		}) (*bodyOut[Peers], error) {
 			ps, err := f.Peers(ctx)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
+			}
+			if !h.isAdmin(in.Authorization) {
+				for i := range ps {
+					ps[i].URL, ps[i].LastError = "", ""
+				}
 			}
 			return &bodyOut[Peers]{Peers{Self: f.Node().Jurisdiction(), Peers: ps}}, nil
 		})

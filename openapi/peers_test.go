@@ -86,6 +86,7 @@ func TestPeerOperations(t *testing.T) {
 		{"sync every peer", "POST", "/v1/peers/sync", "admin", 200, federation.StateSynced},
 		{"list after the sync", "GET", "/v1/peers", "", 200, federation.StateSynced},
 		{"list with a token", "GET", "/v1/peers", "acsa", 200, federation.StateSynced},
+		{"list as the administrator", "GET", "/v1/peers", "admin", 200, federation.StateSynced},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := f.do(t, tc.method, tc.path, tc.token)
@@ -112,6 +113,9 @@ func TestPeerOperations(t *testing.T) {
 			}
 			if tc.wantState == federation.StateSynced && p.Seq != uint64(len(bcFeed)) {
 				t.Errorf("%s %s: seq of CA-BC: got %d, want %d", tc.method, tc.path, p.Seq, len(bcFeed))
+			}
+			if admin := tc.token == "admin"; (p.URL != "") != admin {
+				t.Errorf("%s %s as %q: url %q; want it shown to the administrator only", tc.method, tc.path, tc.token, p.URL)
 			}
 			if len(p.Keys) != 1 || p.Keys[0] != f.bc.ActiveKey().KID {
 				t.Errorf("%s %s: keys of CA-BC: got %v, want [%s]", tc.method, tc.path, p.Keys, f.bc.ActiveKey().KID)

@@ -45,9 +45,18 @@ func (s *server) problem(ctx context.Context, err error) error {
 		if !errors.Is(err, k.kind) {
 			continue
 		}
+		if k.status == http.StatusForbidden || k.status == http.StatusUnauthorized {
+			s.auditRefusal(ctx, k.status, err)
+		}
 		p := &huma.ErrorModel{Status: k.status, Title: k.title, Detail: err.Error()}
+		var ves registry.ValidationErrors
 		var ve *registry.ValidationError
-		if errors.As(err, &ve) {
+		if errors.As(err, &ves) {
+			p.Detail = ves.Error()
+			for _, ve := range ves {
+				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
+			}
+		} else if errors.As(err, &ve) {
 			p.Detail = ve.Error()
 			p.Errors = []*huma.ErrorDetail{{Message: ve.Reason, Location: ve.Field, Value: ve.Value}}
 		}

@@ -249,6 +249,7 @@ func (s *server) register(api huma.API) {
 	s.registerWrites(api)
 	s.registerImports(api)
 	s.registerLog(api)
+	s.registerTiles(api)
 }
 
 func one[T any](ctx context.Context, s *server, kind registry.Kind, id string) (*bodyOut[Record[T]], error) {

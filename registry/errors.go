@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error kinds. Domain packages wrap one of these with context
@@ -45,4 +46,59 @@ func (e *ValidationError) Unwrap() error { return ErrInvalid }
 // Invalid returns a *ValidationError for field.
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ValidationErrors are every problem found in one input, reported at once.
+// It wraps each *ValidationError (so errors.As finds the first) and
+// ErrInvalid.
+type ValidationErrors []*ValidationError
+
+func (es ValidationErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (es ValidationErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// collect gathers validation errors: add keeps every *ValidationError (and
+// ValidationErrors) it is given, and err returns nil, the one error, or
+// all of them.
+type collect struct {
+	errs  ValidationErrors
+	other error
+}
+
+func (c *collect) add(err error) {
+	var ve *ValidationError
+	var ves ValidationErrors
+	switch {
+	case err == nil:
+	case errors.As(err, &ves):
+		c.errs = append(c.errs, ves...)
+	case errors.As(err, &ve):
+		c.errs = append(c.errs, ve)
+	case c.other == nil:
+		c.other = err
+	}
+}
+
+func (c *collect) err() error {
+	switch {
+	case c.other != nil:
+		return c.other
+	case len(c.errs) == 0:
+		return nil
+	case len(c.errs) == 1:
+		return c.errs[0]
+	}
+	return c.errs
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on free text, so that a record stays small and a feed page bounded.
@@ -27,23 +29,57 @@ func checkText(field, s string, min, max int) error {
 		return Invalid(field, "at most %d characters, got %d", max, n)
 	}
 	for _, r := range s {
-		if r < 0x20 && r != '\t' {
-			return Invalid(field, "control characters are not allowed")
+		switch {
+		case r < 0x20 && r != '\t', r >= 0x7f && r <= 0x9f:
+			return Invalid(field, "control characters are not allowed (U+%04X)", r)
+		case isBidiControl(r):
+			return Invalid(field, "bidirectional formatting characters are not allowed (U+%04X)", r)
+		case r == utf8.RuneError:
+			return Invalid(field, "the replacement character U+FFFD is not allowed (was the text decoded from invalid bytes?)")
 		}
 	}
 	return nil
+}
+
+// checkName checks a name that is shown, indexed and replicated
+// everywhere: text as checkText, no tab or zero-width character, and in
+// Unicode normalization form C (the HTTP edge normalizes bodies).
+func checkName(field, s string, min, max int) error {
+	if err := checkText(field, s, min, max); err != nil {
+		return err
+	}
+	for _, r := range s {
+		if r == '\t' || isZeroWidth(r) {
+			return Invalid(field, "invisible characters are not allowed in a name (U+%04X)", r)
+		}
+	}
+	if !norm.NFC.IsNormalString(s) {
+		return Invalid(field, "not in Unicode normalization form C")
+	}
+	return nil
+}
+
+// isBidiControl reports the explicit directional formatting characters
+// (embeddings, overrides, isolates, marks), which can make a name display
+// as another ("Trojan Source").
+func isBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// isZeroWidth reports characters that display as nothing.
+func isZeroWidth(r rune) bool {
+	return (r >= 0x200B && r <= 0x200D) || r == 0x2060 || r == 0xFEFF || r == 0x180E || r == 0x00AD || r == 0x034F || (r >= 0x2061 && r <= 0x2064)
 }
 
 func checkList[T any](field string, xs []T, each func(string, T) error) error {
 	if len(xs) > MaxListLen {
 		return Invalid(field, "at most %d items, got %d", MaxListLen, len(xs))
 	}
+	var c collect
 	for i, x := range xs {
-		if err := each(fmt.Sprintf("%s[%d]", field, i), x); err != nil {
-			return err
-		}
+		c.add(each(fmt.Sprintf("%s[%d]", field, i), x))
 	}
-	return nil
+	return c.err()
 }
 
 func checkIndustryCode(field, s string) error {
@@ -60,62 +96,50 @@ func checkJurisdiction(field string, j Jurisdiction) error {
 	return nil
 }
 
-// Validate checks an employer record on its own.
+// Validate checks an employer record on its own. It reports every problem
+// found at once (ValidationErrors).
 func (e Employer) Validate() error {
-	if err := CheckBN("body.bn", e.BN); err != nil {
-		return err
-	}
-	if err := checkText("body.legal_name", e.LegalName, 1, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkList("body.operating_names", e.OperatingNames, func(f, s string) error { return checkText(f, s, 1, MaxNameLen) }); err != nil {
-		return err
-	}
-	if err := checkList("body.wcb_accounts", e.WCBAccounts, func(f string, a WCBAccount) error {
-		if err := checkJurisdiction(f+".jurisdiction", a.Jurisdiction); err != nil {
-			return err
-		}
+	var c collect
+	c.add(CheckBN("body.bn", e.BN))
+	c.add(checkName("body.legal_name", e.LegalName, 1, MaxNameLen))
+	c.add(checkList("body.operating_names", e.OperatingNames, func(f, s string) error { return checkName(f, s, 1, MaxNameLen) }))
+	c.add(checkList("body.wcb_accounts", e.WCBAccounts, func(f string, a WCBAccount) error {
+		var c collect
+		c.add(checkJurisdiction(f+".jurisdiction", a.Jurisdiction))
 		if !wcbRE.MatchString(a.Number) {
-			return Invalid(f+".number", "a WCB account number has 3 to 20 letters, digits or dashes")
+			c.add(Invalid(f+".number", "a WCB account number has 3 to 20 letters, digits or dashes"))
 		}
-		if err := a.validateDates(f); err != nil {
-			return err
-		}
-		return checkList(f+".industry_codes", a.IndustryCodes, checkIndustryCode)
-	}); err != nil {
-		return err
-	}
-	if err := checkList("body.presence", e.Presence, func(f string, p Presence) error { return p.validate(f) }); err != nil {
-		return err
-	}
+		c.add(a.validateDates(f))
+		c.add(checkList(f+".industry_codes", a.IndustryCodes, checkIndustryCode))
+		return c.err()
+	}))
+	c.add(checkList("body.presence", e.Presence, func(f string, p Presence) error { return p.validate(f) }))
 	switch e.SizeBand {
 	case "", "small", "standard":
 	default:
-		return Invalid("body.size_band", "one of small, standard")
+		c.add(Invalid("body.size_band", "one of small, standard"))
 	}
 	if e.EmployeeCount < 0 || e.EmployeeCount > 1_000_000 {
-		return Invalid("body.employee_count", "between 0 and 1000000")
+		c.add(Invalid("body.employee_count", "between 0 and 1000000"))
 	}
-	return nil
+	return c.err()
 }
 
-// Validate checks a certifying partner record on its own.
+// Validate checks a certifying partner record on its own. It reports every
+// problem found at once (ValidationErrors).
 func (c CertifyingPartner) Validate() error {
+	var v collect
 	if !codeRE.MatchString(c.ID) {
-		return Invalid("body.id", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. ACSA)")
+		v.add(Invalid("body.id", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. ACSA)"))
 	}
-	if err := checkText("body.name", c.Name, 1, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkList("body.sectors", c.Sectors, func(f, s string) error { return checkText(f, s, 1, 64) }); err != nil {
-		return err
-	}
+	v.add(checkName("body.name", c.Name, 1, MaxNameLen))
+	v.add(checkList("body.sectors", c.Sectors, func(f, s string) error { return checkText(f, s, 1, 64) }))
 	switch c.Status {
 	case CPActive, CPSuspended, CPTerminated:
 	default:
-		return Invalid("body.status", "one of active, suspended, terminated")
+		v.add(Invalid("body.status", "one of active, suspended, terminated"))
 	}
-	return nil
+	return v.err()
 }
 
 // ExpiryFor returns the expiry of a certificate issued on d for term months.

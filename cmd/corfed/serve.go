@@ -72,7 +72,8 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked}
+	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked,
+		OnWrite: openapi.AuditWrite(o.Logger)}
 	if o.Metrics != nil {
 		cfg.OnCommit = o.Metrics.ObserveCommit
 	}
@@ -139,6 +140,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	var to tileOptions
+	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
+	fl.Uint64Var(&to.SnapshotEvery, "snapshot-every", 0, "with --tiles: write snapshot/<size>.jsonl.gz every this many entries (0: never)")
+	fl.Uint64Var(&to.DeltaEvery, "delta-every", 0, "with --tiles: write delta/<from>-<to>.jsonl.gz every this many entries (0: never)")
 	accessLevel := fl.String("access-log-level", "info", "level of the access log's lines (debug, info, warn or error); below --log-level they are not written")
 	origins := fl.String("cors-origins", "*", "comma-separated origins whose pages may read the public API (GET and HEAD only, never writes), or * for any; empty for none")
 	publicURL := fl.String("public-url", "", "the node's public base URL, written into passes (their status list URL); default: its URL in the federation file, else http://ADDR")
@@ -199,9 +204,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
-	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval}); err != nil {
+	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
+	stopTiles, err := startTiles(ctx, n, to, log)
+	if err != nil {
+		return err
+	}
+	defer stopTiles()
 	base := *publicURL
 	if base == "" && trust != nil {
 		if m, ok := trust.Member(n.Jurisdiction()); ok {

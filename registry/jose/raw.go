@@ -6,8 +6,9 @@ import (
 )
 
 // RawEd25519 returns p's Ed25519 public key, or false if p is not an EdDSA
-// key. Formats that are not JOSE (the COSE pass of package pass) verify
-// with it; the key still comes only from a pinned set.
+// key. Formats that are not JOSE (the COSE pass of package pass, C2SP
+// signed notes of package tiles) verify with it; the key still comes only
+// from a pinned set.
 func (p PublicKey) RawEd25519() (ed25519.PublicKey, bool) {
 	pub, ok := p.key.(ed25519.PublicKey)
 	if !ok || p.Alg != EdDSA {
@@ -25,4 +26,12 @@ func ShortKID(kid string, n int) []byte {
 		return nil
 	}
 	return b[:n]
+}
+
+// Ed25519PublicKey returns the EdDSA public key pub with its RFC 7638
+// thumbprint as kid and no status.
+func Ed25519PublicKey(pub ed25519.PublicKey) PublicKey {
+	p := PublicKey{Alg: EdDSA, key: pub}
+	p.KID = thumbprint(p)
+	return p
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// safe for concurrent use: metrics hang here, so that this package
 	// imports no metrics library.
 	OnCommit func(entries int, took time.Duration)
+	// OnWrite, if set, is called with the caller's context and the stored
+	// entry after every acknowledged write (the audit log: the entry's By
+	// says who, with which token). It must be cheap.
+	OnWrite func(ctx context.Context, e registry.Entry)
 	// MaxTokenTTL caps the lifetime (exp - iat) of the bearer tokens the
 	// node accepts, whoever signed them; default DefaultMaxTokenTTL.
 	MaxTokenTTL time.Duration
@@ -52,10 +56,11 @@ type Node struct {
 
 	committer committer // the write pipeline (pipeline.go)
 
-	certs  boundedCache[uint64, registry.Certificate] // decoded certificates of the own feed, by seq
-	tokens boundedCache[string, cachedToken]          // verified bearer tokens
+	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
+	tokens boundedCache[string, cachedToken]           // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
+	watchers   watchers        // woken after commits (notify.go)
 }
 
 // boundedCache is a small concurrency-safe map that forgets everything
@@ -273,10 +278,17 @@ func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es 
 	return es, err
 }
 
-// All returns the newest version of every record of kind.
+// All returns the newest version of every record of kind, for the small
+// kinds (certifying partners, keys, rules). A kind with more than MaxLimit
+// records wraps registry.ErrInvalid (nothing per request may grow with the
+// registry: search or page instead); the check is O(1).
 func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry, err error) {
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
-		return tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
+		l := tx.Log(SelfLog)
+		if c := l.Count(kind); c > MaxLimit {
+			return fmt.Errorf("%d records of kind %s, more than the %d a list returns: %w", c, kind, MaxLimit, registry.ErrInvalid)
+		}
+		return l.Scan(kind, func(e registry.Entry) bool {
 			es = append(es, e)
 			return true
 		})

@@ -110,6 +110,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 
 	select {
 	case <-w.done:
+		n.after(ctx, w)
 		return w.out, w.err
 	case <-ctx.Done():
 	}
@@ -126,7 +127,19 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	}
 	c.mu.Unlock()
 	<-w.done
+	n.after(ctx, w)
 	return w.out, w.err
+}
+
+// after wakes the feed's watchers (notify.go) once w has committed, and
+// tells Config.OnWrite (the audit log) of it.
+func (n *Node) after(ctx context.Context, w *write) {
+	if w.err == nil {
+		n.committed()
+		if n.cfg.OnWrite != nil {
+			n.cfg.OnWrite(ctx, w.out)
+		}
+	}
 }
 
 // take removes up to maxBatch writes from the queue. When the queue is
@@ -483,6 +496,10 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 	payload, err = registry.EncodeEnvelope(e.Envelope())
 	if err != nil {
 		return e, nil, nil, err
+	}
+	if len(payload) > MaxPayloadSize {
+		return e, nil, nil, registry.Invalid("body", "the %s's signed entry would be %d bytes, at most %d allowed (entries are published in tiles, each at most %d bytes)",
+			w.kind, len(payload), MaxPayloadSize, MaxEntrySize)
 	}
 	return e, keys, payload, nil
 }

@@ -32,15 +32,23 @@ type CertificateView struct {
 	StatusAsOf  string
 }
 
+// certKey names an entry: its issuer's log and its seq there.
+type certKey struct {
+	iss registry.Jurisdiction
+	seq uint64
+}
+
 func (n *Node) view(e registry.Entry, asOf registry.Date) (CertificateView, error) {
-	// An entry never changes, so its decoded record is cached by seq.
-	c, ok := n.certs.get(e.Seq)
+	// An entry never changes, so its decoded record is cached by issuer
+	// and seq (the own feed's and each replica's seqs are distinct logs).
+	k := certKey{e.Iss, e.Seq}
+	c, ok := n.certs.get(k)
 	if !ok {
 		var err error
 		if c, err = decode[registry.Certificate](e); err != nil {
 			return CertificateView{}, err
 		}
-		n.certs.put(e.Seq, c)
+		n.certs.put(k, c)
 	}
 	return CertificateView{Entry: e, Certificate: c, AsOf: asOf, StatusAsOf: StatusOnDate(c, asOf)}, nil
 }
@@ -58,8 +66,25 @@ func (n *Node) Certificate(ctx context.Context, id string, asOf registry.Date) (
 	return n.view(e, asOf)
 }
 
-// SearchCertificates answers q from the node's own records.
-func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateView, error) {
+// SearchCertificates answers q from the node's own records (SearchLog over
+// the own feed, in one snapshot).
+func (n *Node) SearchCertificates(ctx context.Context, q Query) (out []CertificateView, err error) {
+	err = n.View(ctx, func(s Snapshot) error {
+		out, err = n.SearchLog(s.Self(), n.cfg.Jurisdiction, q)
+		return err
+	})
+	return out, err
+}
+
+// SearchLog is the one certificate search, for the node's own feed and a
+// peer's verified replica alike: it narrows q's BN, Number and Name
+// through the indexes (candidateCertificates), reads each candidate's
+// newest version, and keeps those that match q (status on q.AsOf,
+// default today; program) and are certificates of iss (in a replica, a
+// record naming another jurisdiction is never an answer of iss). At most
+// q.Limit (default 50, at most MaxLimit) are returned, in the order of the
+// index (or of ids, when no index applies).
+func (n *Node) SearchLog(l registry.Log, iss registry.Jurisdiction, q Query) ([]CertificateView, error) {
 	if q.AsOf.IsZero() {
 		q.AsOf = n.Today()
 	}
@@ -68,47 +93,46 @@ func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateVi
 	}
 	q.Limit = min(q.Limit, MaxLimit)
 	var out []CertificateView
-	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		l := tx.Log(SelfLog)
-		ids, all, err := CandidateCertificates(l, q)
+	keep := func(e registry.Entry) (bool, error) {
+		v, err := n.view(e, q.AsOf)
 		if err != nil {
-			return err
+			return false, err
 		}
-		keep := func(e registry.Entry) (bool, error) {
-			v, err := n.view(e, q.AsOf)
-			if err != nil {
-				return false, err
-			}
-			if !matches(v, q) {
-				return true, nil
-			}
-			out = append(out, v)
-			return len(out) < q.Limit, nil
+		if v.Certificate.Jurisdiction != iss || !matches(v, q) {
+			return true, nil
 		}
-		if all {
-			var ferr error
-			err := l.Scan(registry.KindCertificate, func(e registry.Entry) bool {
-				more, err := keep(e)
-				ferr = err
-				return more && err == nil
-			})
-			if err != nil {
-				return err
-			}
-			return ferr
+		out = append(out, v)
+		return len(out) < q.Limit, nil
+	}
+	ids, all, err := candidateCertificates(l, q)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		var ferr error
+		err := l.Scan(registry.KindCertificate, func(e registry.Entry) bool {
+			more, err := keep(e)
+			ferr = err
+			return more && err == nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		for _, id := range ids {
-			e, err := l.Latest(registry.KindCertificate, id)
-			if err != nil {
-				return err
-			}
-			if more, err := keep(e); err != nil || !more {
-				return err
-			}
+		return out, ferr
+	}
+	for _, id := range ids {
+		e, err := l.Latest(registry.KindCertificate, id)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
 		}
-		return nil
-	})
-	return out, err
+		if err != nil {
+			return nil, err
+		}
+		if more, err := keep(e); err != nil || !more {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 func matches(v CertificateView, q Query) bool {
@@ -123,11 +147,11 @@ func matches(v CertificateView, q Query) bool {
 	return true
 }
 
-// CandidateCertificates narrows a query's BN, Number and Name through the
+// candidateCertificates narrows a query's BN, Number and Name through the
 // index keys IndexKeys gives (in the node's own feed or a replica): the ids
 // of the certificates that can match. all=true means no index applies and
 // every certificate is a candidate.
-func CandidateCertificates(l registry.Log, q Query) (ids []string, all bool, err error) {
+func candidateCertificates(l registry.Log, q Query) (ids []string, all bool, err error) {
 	var sets [][]string
 	add := func(refs []registry.RecordRef, kind registry.Kind) []string {
 		var s []string

@@ -41,9 +41,16 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 		return registry.Entry{}, err
 	}
 	today := n.Today()
+	existed, err := n.cpMayChangeEmployer(ctx, p, e.BN)
+	if err != nil {
+		return registry.Entry{}, err
+	}
 	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
+		}
+		if p.Role == RoleCP && prev != nil && !existed {
+			return nil, nil, fmt.Errorf("employer %s was registered meanwhile by another party: %w", e.BN, registry.ErrForbidden)
 		}
 		e := e
 		if prev != nil {
@@ -231,6 +238,64 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	})
 }
 
+// cpMayLift refuses a certifying partner any change to a certificate
+// that is suspended, revoked or cancelled unless the CP itself made that
+// change: a CP cannot undo the administrator (or a status of unknown
+// origin, such as a seeded one).
+func cpMayLift(p Principal, c registry.Certificate) error {
+	if p.Role != RoleCP {
+		return nil
+	}
+	switch c.Status {
+	case registry.StatusSuspended, registry.StatusRevoked, registry.StatusCancelled:
+	default:
+		return nil
+	}
+	for i := len(c.History) - 1; i >= 0; i-- {
+		if h := c.History[i]; h.Annulled == nil {
+			if h.By == p.Subject && h.By != "" {
+				return nil
+			}
+			who := h.By
+			if who == "" {
+				who = "someone other than " + p.CP
+			}
+			return fmt.Errorf("certificate %s was made %s by %s; only the program administrator can change it now: %w", c.ID, c.Status, who, registry.ErrForbidden)
+		}
+	}
+	return nil
+}
+
+// cpMayChangeEmployer refuses a certifying partner a change to an employer
+// it neither registered (the author of its first version) nor holds a
+// certificate for. It reports whether the employer exists, so that the
+// write can refuse an employer registered meanwhile by someone else.
+func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (existed bool, err error) {
+	if p.Role != RoleCP {
+		return false, nil
+	}
+	vs, err := n.Versions(ctx, registry.KindEmployer, bn)
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if by := vs[0].By; by != nil && by.Role == RoleCP && by.CP == p.CP {
+		return true, nil
+	}
+	certs, err := n.SearchCertificates(ctx, Query{BN: bn, Limit: MaxLimit})
+	if err != nil {
+		return true, err
+	}
+	for _, c := range certs {
+		if c.Certificate.Issuer == p.CP {
+			return true, nil
+		}
+	}
+	return true, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate for it: %w", bn, p.CP, registry.ErrForbidden)
+}
+
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
 	if prev == nil {
 		return registry.Certificate{}, fmt.Errorf("certificate %q: %w", id, registry.ErrNotFound)
@@ -270,6 +335,9 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := cpMayLift(p, c); err != nil {
 			return nil, nil, err
 		}
 		h, err := applyChange(c.History, c.Status, r, p, today, registry.Transition)

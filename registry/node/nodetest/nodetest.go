@@ -26,6 +26,7 @@ type Options struct {
 	Alg       string // default EdDSA
 	Dir       string // data directory; default t.TempDir()
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
+	OnWrite   func(context.Context, registry.Entry) // node.Config.OnWrite
 	// Store, if set, is the store the node runs over (for example a
 	// memstore with injected faults) instead of a bbolt file in Dir; DB
 	// is then nil.
@@ -76,7 +77,7 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 		st = db.Store()
 	}
 	t.Cleanup(func() { st.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys}, st, ring)
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys, OnWrite: o.OnWrite}, st, ring)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,101 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) lines() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestAuditLog: every write, 401 and 403 is an "audit" event with who,
+// which token, what and from where; the access log has a line per request;
+// anonymous callers of /v1/peers see no URL or error detail.
+func TestAuditLog(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, OnWrite: openapi.AuditWrite(log)})
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: n.Node, Logger: log,
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed)}}))
+	defer srv.Close()
+	f := &fixture{n: n, srv: srv, tok: map[string]string{
+		"admin": n.Token(t, node.TokenRequest{Role: node.RoleAdmin}),
+		"esc":   n.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "ESC"}),
+	}}
+	admin, _ := n.Authenticate(f.tok["admin"])
+	if code, _, b := f.do(t, "POST", "/v1/employers", "admin", `{"bn":"123456782","legal_name":"Audit Works Ltd"}`); code != 201 {
+		t.Fatalf("write: %d %s", code, b)
+	}
+	if code, _, _ := f.do(t, "POST", "/v1/employers", "", `{}`); code != 401 {
+		t.Fatalf("anonymous write: %d", code)
+	}
+	if code, _, _ := f.do(t, "PATCH", "/v1/certificates/ACSA-20250417", "esc", `{"action":"suspend","reason":"x"}`); code != 403 {
+		t.Fatalf("ESC suspends ACSA's certificate: %d", code)
+	}
+	want := map[string]func(m map[string]any) bool{
+		"write": func(m map[string]any) bool {
+			return m["kind"] == "employer" && m["id"] == "123456782" && m["role"] == "admin" && m["jti"] == admin.TokenID && m["seq"] != nil && m["remote"] != ""
+		},
+		"unauthenticated": func(m map[string]any) bool {
+			return m["reason"] != "" && strings.HasPrefix(m["remote"].(string), "127.0.0.1:")
+		},
+		"forbidden": func(m map[string]any) bool {
+			return strings.Contains(m["reason"].(string), "belongs to CP ACSA") && m["cp"] == "ESC" && strings.HasPrefix(m["remote"].(string), "127.0.0.1:")
+		},
+	}
+	access := 0
+	for _, m := range buf.lines() {
+		if m["msg"] == "http request" {
+			access++
+		}
+		if m["msg"] != "audit" {
+			continue
+		}
+		if ok := want[m["event"].(string)]; ok != nil && ok(m) {
+			delete(want, m["event"].(string))
+		}
+	}
+	for ev := range want {
+		t.Errorf("no audit event %q with the expected attributes in:\n%s", ev, buf.b.String())
+	}
+	if access < 3 {
+		t.Errorf("%d access log lines, want one per request", access)
+	}
+}

@@ -1,0 +1,125 @@
+package openapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/registry/node"
+)
+
+// TestAuthorityMatrix runs every write operation over real HTTP as each
+// kind of caller: anonymous, the administrator, two certifying partners
+// (ACSA, ESC) and a CP the administrator suspended (AMHSA). Each caller
+// gets a fresh seeded node, on which the administrator first suspends
+// AMHSA and suspends certificate ACSA-20240988. It checks the status of
+// every call, that a successful write records its author (role, CP, token
+// id) in the signed envelope, that a refused write changes nothing, and
+// that every bearer operation of the spec refuses an anonymous caller.
+func TestAuthorityMatrix(t *testing.T) {
+	type row struct {
+		name, method, path, body string
+		want                     map[string]int // caller -> status
+	}
+	all := func(admin, acsa, esc, suspended int) map[string]int {
+		return map[string]int{"": 401, "admin": admin, "acsa": acsa, "esc": esc, "amhsa": suspended}
+	}
+	rows := []row{
+		{"register an employer", "POST", "/v1/employers", `{"bn":"123456782","legal_name":"Matrix Builders Ltd"}`, all(201, 201, 201, 403)},
+		{"change an employer ACSA certifies", "PUT", "/v1/employers/812345676", `{"bn":"812345676","legal_name":"Prairie Steel Erectors Ltd."}`, all(200, 200, 403, 403)},
+		{"change an employer ESC certifies", "PUT", "/v1/employers/791352461", `{"bn":"791352461","legal_name":"Wildrose Pipeline Services"}`, all(200, 403, 200, 403)},
+		{"register a CP", "POST", "/v1/cps", `{"id":"NEWCP","name":"New Safety Association","status":"active"}`, all(201, 403, 403, 403)},
+		{"change a CP", "PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","status":"suspended"}`, all(200, 403, 403, 403)},
+		{"issue an ACSA certificate", "POST", "/v1/certificates", `{"issuer":"ACSA","number":"M1","program":"COR","employer_bn":"812345676","issued_on":"2026-01-10","sector":"construction"}`, all(201, 201, 403, 403)},
+		{"correct an ACSA certificate", "PUT", "/v1/certificates/ACSA-20250417", `{"industry_scope":["236220"],"sector":"construction"}`, all(200, 200, 403, 403)},
+		{"lift the administrator's suspension", "PATCH", "/v1/certificates/ACSA-20240988", `{"action":"reinstate","reason":"action plan accepted","on":"2026-11-25"}`, all(200, 403, 403, 403)},
+		{"suspend an ACSA certificate", "POST", "/v1/certificates/ACSA-20250417/status", `{"action":"suspend","reason":"Employer Review opened","on":"2026-11-25"}`, all(200, 200, 403, 403)},
+		{"record an equivalency", "POST", "/v1/equivalencies", `{"employer_bn":"812345676","standard":"ISO 45001:2018","external_number":"X1","certification_body":"B","valid_from":"2025-01-01","valid_to":"2028-01-01","iaf_accredited":true,"scope_aligned":true,"decision":"accepted","status":"active"}`, all(201, 403, 403, 403)},
+		{"sync the peers", "POST", "/v1/peers/sync", "", all(200, 403, 403, 403)},
+	}
+	for _, caller := range []string{"", "admin", "acsa", "esc", "amhsa"} {
+		t.Run("caller="+caller, func(t *testing.T) {
+			f := newFixture(t)
+			f.tok["amhsa"] = f.n.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "AMHSA"})
+			for _, setup := range [][3]string{
+				{"PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","status":"suspended"}`},
+				{"PATCH", "/v1/certificates/ACSA-20240988", `{"action":"suspend","reason":"Employer Review: fatality","on":"2026-11-20"}`},
+			} {
+				if code, _, b := f.do(t, setup[0], setup[1], "admin", setup[2]); code != 200 {
+					t.Fatalf("setup %s %s: %d %s", setup[0], setup[1], code, b)
+				}
+			}
+			for _, r := range rows {
+				size := feedSize(t, f)
+				code, _, b := f.do(t, r.method, r.path, caller, r.body)
+				if want := r.want[caller]; code != want {
+					t.Errorf("%s (%s %s): got %d, want %d: %s", r.name, r.method, r.path, code, want, b)
+					continue
+				}
+				after := feedSize(t, f)
+				if code >= 300 && after != size {
+					t.Errorf("%s: refused with %d but the feed grew from %d to %d", r.name, code, size, after)
+				}
+				if code < 300 && r.path != "/v1/peers/sync" {
+					var rec struct {
+						By *struct{ Role, CP, JTI string }
+					}
+					_ = json.Unmarshal(b, &rec)
+					p, err := f.n.Authenticate(f.tok[caller])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if rec.By == nil || rec.By.Role != p.Role || rec.By.CP != p.CP || rec.By.JTI != p.TokenID {
+						t.Errorf("%s: signed version attributed to %+v, want role %s cp %q jti %s", r.name, rec.By, p.Role, p.CP, p.TokenID)
+					}
+				}
+			}
+		})
+	}
+
+	t.Run("every bearer operation refuses an anonymous caller", func(t *testing.T) {
+		f := newFixture(t)
+		code, _, b := f.do(t, "GET", "/openapi.json", "", "")
+		if code != 200 {
+			t.Fatal(code)
+		}
+		var spec struct {
+			Paths map[string]map[string]struct {
+				Security []map[string][]string `json:"security"`
+			}
+		}
+		if err := json.Unmarshal(b, &spec); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		size := feedSize(t, f)
+		for path, ops := range spec.Paths {
+			for method, o := range ops {
+				if len(o.Security) == 0 {
+					continue
+				}
+				n++
+				p := strings.NewReplacer("{id}", "ACSA-20250417", "{bn}", "812345676", "{ver}", "1").Replace(path)
+				if code, _, b := f.do(t, strings.ToUpper(method), p, "", `{}`); code != http.StatusUnauthorized {
+					t.Errorf("%s %s without a token: %d, want 401: %s", method, p, code, b)
+				}
+			}
+		}
+		if n < 10 {
+			t.Errorf("found %d bearer operations in the spec, want at least 10", n)
+		}
+		if after := feedSize(t, f); after != size {
+			t.Errorf("anonymous writes grew the feed from %d to %d", size, after)
+		}
+	})
+}
+
+func feedSize(t *testing.T, f *fixture) uint64 {
+	t.Helper()
+	_, size, err := f.n.Feed(t.Context(), ^uint64(0), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return size
+}

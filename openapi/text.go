@@ -1,0 +1,242 @@
+package openapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Text hygiene of JSON bodies. encoding/json (and so huma) silently
+// replaces invalid UTF-8 and lone UTF-16 surrogate escapes ("\ud800") with
+// U+FFFD, which would then be signed and replicated. So before huma reads
+// a JSON body, checkText scans it: every string with invalid UTF-8 or a
+// lone surrogate is noted with its location (body.legal_name,
+// body.operating_names[1]), and every string is NFC-normalized (names
+// compare and index as one form). The write's middleware (after
+// authentication, so an anonymous caller still gets 401) turns the notes
+// into one 422 problem listing every bad string.
+
+// textIssue is a string of a body that cannot be taken as text.
+type textIssue struct {
+	Location string
+	Reason   string
+}
+
+// scanText scans a JSON body. It returns the body with every string value
+// NFC-normalized (body itself when nothing changes) and the strings that
+// are not valid text. A body that is not valid JSON is returned unchanged
+// with no issues: huma reports the syntax error.
+func scanText(body []byte) ([]byte, []textIssue) {
+	type frame struct {
+		obj     bool
+		wantKey bool
+		key     string
+		idx     int
+	}
+	var stack []frame
+	path := func(extra string) string {
+		var b strings.Builder
+		b.WriteString("body")
+		for _, f := range stack {
+			if f.obj {
+				b.WriteString("." + f.key)
+			} else {
+				b.WriteString("[" + strconv.Itoa(f.idx) + "]")
+			}
+		}
+		if extra != "" {
+			b.WriteString("." + extra)
+		}
+		return b.String()
+	}
+	afterValue := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := &stack[len(stack)-1]; top.obj {
+			top.wantKey = true
+		} else {
+			top.idx++
+		}
+	}
+	var issues []textIssue
+	var out []byte // the body so far, once a string was normalized
+	copied := 0    // body[:copied] is in out
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body, nil
+		}
+		end := dec.InputOffset()
+		isKey := len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].wantKey
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, frame{obj: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				afterValue()
+			}
+		case string:
+			start := before + int64(bytes.IndexByte(body[before:end], '"'))
+			raw := body[start:end]
+			loc := path("")
+			if isKey {
+				loc = path(v)
+			}
+			if reason := badString(raw); reason != "" {
+				issues = append(issues, textIssue{Location: loc, Reason: reason})
+			} else if !isKey && !norm.NFC.IsNormalString(v) {
+				enc, err := marshalString(norm.NFC.String(v))
+				if err == nil {
+					out = append(append(out, body[copied:start]...), enc...)
+					copied = int(end)
+				}
+			}
+			if isKey {
+				top := &stack[len(stack)-1]
+				top.key, top.wantKey = v, false
+			} else {
+				afterValue()
+			}
+		default:
+			afterValue()
+		}
+	}
+	if out == nil {
+		return body, issues
+	}
+	return append(out, body[copied:]...), issues
+}
+
+func marshalString(s string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// badString returns why the raw JSON string (quotes included) is not
+// valid text, or "".
+func badString(raw []byte) string {
+	if !utf8.Valid(raw) {
+		return "not valid UTF-8"
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		if !ok {
+			return "malformed \\u escape"
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return "a lone UTF-16 surrogate (\\u" + strconv.FormatInt(int64(r), 16) + ")"
+		case r >= 0xD800 && r <= 0xDBFF:
+			lo, ok := rune(0), false
+			if i+11 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+				lo, ok = hex4(raw, i+8)
+			}
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return "a lone UTF-16 surrogate (\\u" + strconv.FormatInt(int64(r), 16) + ")"
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return ""
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[at:at+4]), 16, 32)
+	return rune(v), err == nil
+}
+
+type textIssuesKey struct{}
+
+// textHygiene reads JSON bodies of writes (up to the body limit), puts
+// them back NFC-normalized, and notes their text issues in the request's
+// context for checkTextIssues.
+func textHygiene(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		ct := r.Header.Get("Content-Type")
+		if r.Body == nil || (ct != "" && !strings.Contains(ct, "json")) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limit := int64(MaxBodyBytes)
+		if bulkPaths[r.URL.Path] {
+			limit = BulkBodyBytes
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil || int64(len(b)) > limit {
+			// Let huma report the size or the read error.
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), r.Body))
+			next.ServeHTTP(w, r)
+			return
+		}
+		_ = r.Body.Close()
+		body, issues := scanText(b)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		if len(issues) > 0 {
+			r = r.WithContext(context.WithValue(r.Context(), textIssuesKey{}, issues))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkTextIssues is a write operation's middleware, after authenticate:
+// a body with strings that are not valid text gets one 422 problem naming
+// each of them.
+func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
+	issues, _ := ctx.Context().Value(textIssuesKey{}).([]textIssue)
+	if len(issues) == 0 {
+		next(ctx)
+		return
+	}
+	p := &huma.ErrorModel{Type: "about:blank", Status: http.StatusUnprocessableEntity, Title: "Invalid input",
+		Detail: "the body holds strings that are not valid text"}
+	for _, is := range issues {
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: is.Reason})
+	}
+	b, _ := json.Marshal(p)
+	ctx.SetHeader("Content-Type", "application/problem+json")
+	ctx.SetStatus(http.StatusUnprocessableEntity)
+	_, _ = ctx.BodyWriter().Write(b)
+}

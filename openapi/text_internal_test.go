@@ -1,0 +1,61 @@
+package openapi
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// FuzzScanText: scanText never panics; a valid JSON body without issues
+// comes back as valid JSON with the same structure and every string
+// NFC-normalized; a body holding invalid UTF-8 always has an issue.
+func FuzzScanText(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, `{"legal_name":"Be\u0301ton","x":[1,"\ud800",{"y":"\udc00z"}]}`,
+		"{\"a\":\"\xff\"}", `["\ud83d\ude00","\\u0041"]`, `"é"`, `{"a":{"b":[[],{}]},"c":null}`, `{`, `{"a":"\u`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		out, issues := scanText(body)
+		if !utf8.Valid(body) && json.Valid(body) && len(issues) == 0 {
+			// Invalid bytes outside strings make the JSON invalid, so
+			// they are in a string.
+			t.Fatalf("invalid UTF-8 in %q: no issue", body)
+		}
+		for _, is := range issues {
+			if !strings.HasPrefix(is.Location, "body") || is.Reason == "" {
+				t.Fatalf("issue %+v", is)
+			}
+		}
+		if !json.Valid(body) || len(issues) > 0 {
+			return
+		}
+		var in, got any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("output %q of %q is not JSON: %v", out, body, err)
+		}
+		_ = json.Unmarshal(body, &in)
+		if !reflect.DeepEqual(nfc(in), got) {
+			t.Fatalf("scanText(%q) = %q: want the input with NFC strings", body, out)
+		}
+	})
+}
+
+func nfc(v any) any {
+	switch x := v.(type) {
+	case string:
+		return norm.NFC.String(x)
+	case []any:
+		for i := range x {
+			x[i] = nfc(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = nfc(x[k])
+		}
+	}
+	return v
+}

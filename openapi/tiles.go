@@ -1,0 +1,35 @@
+package openapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+// registerTiles registers what readers of the node's static tiles need
+// from the node itself: the verifier key of its checkpoint notes.
+func (s *server) registerTiles(api huma.API) {
+	type noteKeyOut struct {
+		ContentType  string `header:"Content-Type"`
+		CacheControl string `header:"Cache-Control"`
+		Body         []byte
+	}
+	o := op("log-note-key", http.MethodGet, "/v1/log/note-key",
+		"The verifier key of the node's C2SP checkpoint notes (its static tiles)", "log")
+	o.Description = "The signed-note verifier key (vkey) of the checkpoint that `corfed serve --tiles` publishes, " +
+		"as golang.org/x/mod/sumdb/note.NewVerifier reads it: `<origin>+<key hash>+<base64 of 0x01 and the Ed25519 key>`, " +
+		"plain text with no line feed. It is the node's active EdDSA key (also in /.well-known/jwks.json). " +
+		"A node whose active key is ES256 cannot sign notes: 404."
+	huma.Register(api, o, func(ctx context.Context, _ *struct{}) (*noteKeyOut, error) {
+		vkey, err := tiles.NoteKey(s.node)
+		if err != nil {
+			return nil, s.problem(ctx, fmt.Errorf("note key: %w: %w", err, registry.ErrNotFound))
+		}
+		return &noteKeyOut{ContentType: "text/plain; charset=utf-8", CacheControl: "max-age=300", Body: []byte(vkey)}, nil
+	})
+}

@@ -1,0 +1,54 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// HTTPSource reads a log's tiles from a URL prefix over HTTP(S).
+type HTTPSource struct {
+	Base   string       // the prefix, e.g. https://tiles.example.ca/ab (no trailing slash needed)
+	Client *http.Client // nil: a client with a 30 s timeout
+}
+
+// NewHTTPSource returns the source at base, which must be an absolute http
+// or https URL.
+func NewHTTPSource(base string) (*HTTPSource, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("tiles: source %q: want an http or https URL: %w", clip(base), registry.ErrInvalid)
+	}
+	return &HTTPSource{Base: strings.TrimSuffix(base, "/"), Client: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// Get fetches Base/path; see Source. Any status but 200 is an error; 404
+// and 410 wrap registry.ErrNotFound.
+func (s *HTTPSource) Get(ctx context.Context, path string, max int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Base+"/"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := s.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusGone:
+		return nil, fmt.Errorf("%s/%s: %s: %w", s.Base, path, resp.Status, registry.ErrNotFound)
+	default:
+		return nil, fmt.Errorf("%s/%s: %s", s.Base, path, resp.Status)
+	}
+	return readMax(resp.Body, max, path)
+}

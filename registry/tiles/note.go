@@ -1,0 +1,215 @@
+package tiles
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
+)
+
+// ErrNotEd25519 is returned for a key that cannot sign or verify C2SP
+// signed notes: they are Ed25519 only (an ES256 node keeps its JWS
+// checkpoints but cannot publish tiles until it rotates to an EdDSA key).
+var ErrNotEd25519 = errors.New("signed notes need an Ed25519 (EdDSA) key")
+
+// MaxCheckpointSize bounds a checkpoint note read from a source: its body
+// and a few dozen signature lines.
+const MaxCheckpointSize = 16 << 10
+
+// algEd25519 is the signed-note signature type of an Ed25519 key.
+const algEd25519 = 1
+
+// NoteSigner returns a signed-note signer for k under name (a log's
+// origin, "corfed/<jurisdiction>") and its verifier key (vkey), the string
+// note.NewVerifier reads. A key other than Ed25519 wraps ErrNotEd25519.
+func NoteSigner(name string, k *jose.Key) (note.Signer, string, error) {
+	priv, ok := k.RawEd25519()
+	if !ok {
+		return nil, "", fmt.Errorf("key %s (%s): %w", k.KID, k.Alg, ErrNotEd25519)
+	}
+	vkey, err := note.NewEd25519VerifierKey(name, priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, "", err
+	}
+	return &edSigner{name: name, hash: v.KeyHash(), priv: priv}, vkey, nil
+}
+
+// edSigner signs notes with an Ed25519 key that lives in a jose.Keyring.
+type edSigner struct {
+	name string
+	hash uint32
+	priv ed25519.PrivateKey
+}
+
+func (s *edSigner) Name() string                    { return s.name }
+func (s *edSigner) KeyHash() uint32                 { return s.hash }
+func (s *edSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.priv, msg), nil }
+
+// VerifierKey returns the vkey of p under name, or an error wrapping
+// ErrNotEd25519.
+func VerifierKey(name string, p jose.PublicKey) (string, error) {
+	pub, ok := p.RawEd25519()
+	if !ok {
+		return "", fmt.Errorf("key %s (%s): %w", p.KID, p.Alg, ErrNotEd25519)
+	}
+	return note.NewEd25519VerifierKey(name, pub)
+}
+
+// Verifiers returns the note verifiers of every Ed25519 key of keys under
+// name (the keys a federation file pins for a member, active and
+// retired). It fails if keys holds no Ed25519 key.
+func Verifiers(name string, keys *jose.KeySet) (note.Verifiers, error) {
+	var vs []note.Verifier
+	for _, k := range keys.Keys() {
+		vkey, err := VerifierKey(name, k)
+		if errors.Is(err, ErrNotEd25519) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("no key of %s: %w", name, ErrNotEd25519)
+	}
+	return note.VerifierList(vs...), nil
+}
+
+// VerifierFromKey returns the verifier of vkey and the jose public key of
+// the same Ed25519 key (whose kid is its RFC 7638 thumbprint, as the
+// entries' JWS headers name it).
+func VerifierFromKey(vkey string) (note.Verifier, jose.PublicKey, error) {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, jose.PublicKey{}, fmt.Errorf("vkey: %v: %w", err, registry.ErrInvalid)
+	}
+	f := strings.Split(vkey, "+")
+	raw, err := base64.StdEncoding.DecodeString(f[len(f)-1])
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != algEd25519 {
+		return nil, jose.PublicKey{}, fmt.Errorf("vkey: not an Ed25519 key: %w", registry.ErrInvalid)
+	}
+	return v, jose.Ed25519PublicKey(ed25519.PublicKey(raw[1:])), nil
+}
+
+// Checkpoint is a log's signed statement in C2SP tlog-checkpoint form:
+// the tree of the first Size entries has root hash Root.
+type Checkpoint struct {
+	Origin string
+	Size   uint64
+	Root   tlog.Hash
+	Note   []byte // the signed note as read (or written), signatures included
+}
+
+// Tree returns c as a tlog.Tree.
+func (c Checkpoint) Tree() tlog.Tree { return tlog.Tree{N: int64(c.Size), Hash: c.Root} }
+
+// CheckpointText returns the body of a checkpoint:
+//
+//	<origin>\n<size>\n<root, standard base64>\n
+func CheckpointText(origin string, size uint64, root tlog.Hash) string {
+	return origin + "\n" + strconv.FormatUint(size, 10) + "\n" + base64.StdEncoding.EncodeToString(root[:]) + "\n"
+}
+
+// SignCheckpoint returns the signed note of the tree of size entries with
+// root hash root, signed by s (whose name is the origin).
+func SignCheckpoint(s note.Signer, size uint64, root tlog.Hash) (Checkpoint, error) {
+	msg, err := note.Sign(&note.Note{Text: CheckpointText(s.Name(), size, root)}, s)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return Checkpoint{Origin: s.Name(), Size: size, Root: root, Note: msg}, nil
+}
+
+// OpenCheckpoint verifies a checkpoint note against vs and parses its body
+// strictly: exactly three lines (origin, size, root), the origin equal to
+// origin, the size canonical decimal, the root canonical base64 of 32
+// bytes. Signatures by keys vs does not know are ignored; at least one
+// must verify. Errors wrap registry.ErrUnverified (no known signature, a
+// bad signature) or registry.ErrInvalid (a malformed note).
+func OpenCheckpoint(msg []byte, origin string, vs note.Verifiers) (Checkpoint, *note.Note, error) {
+	if len(msg) > MaxCheckpointSize {
+		return Checkpoint{}, nil, fmt.Errorf("checkpoint: %d bytes, at most %d: %w", len(msg), MaxCheckpointSize, registry.ErrInvalid)
+	}
+	n, err := note.Open(msg, vs)
+	if err != nil {
+		var une *note.UnverifiedNoteError
+		var ise *note.InvalidSignatureError
+		if errors.As(err, &une) || errors.As(err, &ise) {
+			return Checkpoint{}, nil, fmt.Errorf("checkpoint of %s: %v: %w", origin, err, registry.ErrUnverified)
+		}
+		return Checkpoint{}, nil, fmt.Errorf("checkpoint of %s: %v: %w", origin, err, registry.ErrInvalid)
+	}
+	c, err := ParseCheckpointText(n.Text)
+	if err != nil {
+		return Checkpoint{}, nil, err
+	}
+	if c.Origin != origin {
+		return Checkpoint{}, nil, fmt.Errorf("checkpoint: origin %q, want %q: %w", clip(c.Origin), origin, registry.ErrUnverified)
+	}
+	c.Note = msg
+	return c, n, nil
+}
+
+// ParseCheckpointText parses a checkpoint body (see CheckpointText)
+// strictly. Errors wrap registry.ErrInvalid.
+func ParseCheckpointText(text string) (Checkpoint, error) {
+	fail := func(format string, args ...any) (Checkpoint, error) {
+		return Checkpoint{}, fmt.Errorf("checkpoint: "+format+": %w", append(args, registry.ErrInvalid)...)
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) != 4 || lines[3] != "" {
+		return fail("body has %d lines, want 3 each ended by a line feed", len(lines)-1)
+	}
+	origin := lines[0]
+	if origin == "" || len(origin) > logproof.MaxOriginSize {
+		return fail("origin of %d bytes", len(origin))
+	}
+	size, err := strconv.ParseUint(lines[1], 10, 64)
+	if err != nil || strconv.FormatUint(size, 10) != lines[1] || size > logproof.MaxTreeSize {
+		return fail("size %q is not canonical decimal up to %d", clip(lines[1]), uint64(logproof.MaxTreeSize))
+	}
+	raw, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(raw) != tlog.HashSize || base64.StdEncoding.EncodeToString(raw) != lines[2] {
+		return fail("root %q is not the standard base64 of 32 bytes", clip(lines[2]))
+	}
+	var root tlog.Hash
+	copy(root[:], raw)
+	return Checkpoint{Origin: origin, Size: size, Root: root}, nil
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
+// keyID computes a signed-note key hash: the first four bytes of
+// SHA-256(name || "\n" || alg || public key), big-endian.
+func keyID(name string, alg byte, pub []byte) uint32 {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{'\n', alg})
+	h.Write(pub)
+	return binary.BigEndian.Uint32(h.Sum(nil))
+}

@@ -1,0 +1,35 @@
+package tiles
+
+import (
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Height is the height of every tile: 256 hashes (or entries) wide.
+const Height = 8
+
+// TileWidth is the number of hashes in a full tile, and of entries in a
+// full bundle.
+const TileWidth = 1 << Height
+
+// CheckpointPath is the path of the signed checkpoint.
+const CheckpointPath = "checkpoint"
+
+// Path returns the C2SP tlog-tiles path of t: "tile/<L>/<N>[.p/<W>]" for a
+// hash tile, "tile/entries/<N>[.p/<W>]" for an entry bundle (t.L == -1).
+// N is written in groups of three digits, "x" before all but the last
+// (tile 1234067 is x001/x234/067). t.H must be Height.
+//
+// x/mod's own paths carry the height ("tile/8/0/..." and "tile/8/data/...");
+// C2SP's do not.
+func Path(t tlog.Tile) string {
+	p := strings.TrimPrefix(t.Path(), "tile/8/")
+	if rest, ok := strings.CutPrefix(p, "data/"); ok {
+		p = "entries/" + rest
+	}
+	return "tile/" + p
+}
+
+// Bundle returns the coordinates of the entry bundle beside level-0 tile t.
+func Bundle(t tlog.Tile) tlog.Tile { return tlog.Tile{H: t.H, L: -1, N: t.N, W: t.W} }

@@ -1,0 +1,298 @@
+package tiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// Log is what a Publisher reads: a node's feed (*node.Node has these
+// methods). Seq n is leaf n-1 of the tree.
+type Log interface {
+	// Origin is the checkpoint origin, "corfed/<jurisdiction>".
+	Origin() string
+	// ActiveKey signs the checkpoint notes; it must be an Ed25519 key.
+	ActiveKey() *jose.Key
+	// PublicKeys are the log's keys, active and retired.
+	PublicKeys() *jose.KeySet
+	Size(ctx context.Context) (uint64, error)
+	TreeHash(ctx context.Context, size uint64) (tlog.Hash, error)
+	// Tile returns a hash tile's data, as tlog.ReadTileData would.
+	Tile(ctx context.Context, t tlog.Tile) ([]byte, error)
+	// Feed returns up to limit entries after seq after.
+	Feed(ctx context.Context, after uint64, limit int) ([]registry.Entry, uint64, error)
+	// Watch wakes its channel after commits (coalesced).
+	Watch() (<-chan struct{}, func())
+}
+
+// PublisherConfig configures a Publisher. Zero fields take defaults.
+type PublisherConfig struct {
+	Log   Log
+	Store *Store
+	// Interval is the least time between two publications (default 1 s):
+	// commits in between are published together.
+	Interval time.Duration
+	// Snapshots, when set, writes bulk copies (see snapshot.go).
+	Snapshots SnapshotPolicy
+	// OnError is told of each failed publication (it is retried); optional.
+	OnError func(error)
+}
+
+// Publisher writes a log's checkpoint, hash tiles and entry bundles to a
+// Store after commits, in the background: a commit only wakes it (never
+// waits for it), and the commits made while it writes are published
+// together in its next round. It resumes after a restart from the size of
+// the checkpoint the Store holds.
+type Publisher struct {
+	cfg PublisherConfig
+
+	mu     sync.Mutex
+	status PublishStatus
+}
+
+// PublishStatus is where a publisher stands.
+type PublishStatus struct {
+	Size uint64    // the tree size of the last checkpoint written
+	At   time.Time // when it was written
+	Err  error     // the last round's error, nil once a round succeeds
+}
+
+// NewPublisher returns a publisher; Run starts it.
+func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
+	if cfg.Log == nil || cfg.Store == nil {
+		return nil, fmt.Errorf("tiles: publisher needs a log and a store: %w", registry.ErrInvalid)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if _, _, err := NoteSigner(cfg.Log.Origin(), cfg.Log.ActiveKey()); err != nil {
+		return nil, fmt.Errorf("tiles: %w", err)
+	}
+	return &Publisher{cfg: cfg}, nil
+}
+
+// Status returns the publisher's status.
+func (p *Publisher) Status() PublishStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+// Run publishes until ctx is done: now, then after each commit, at most
+// once per Interval; a failed round is retried after Interval (up to a
+// minute apart while it keeps failing). It returns ctx's error, or an
+// error if the Store holds another log's checkpoint (nothing is written
+// over it).
+func (p *Publisher) Run(ctx context.Context) error {
+	wake, stop := p.cfg.Log.Watch()
+	defer stop()
+	published, err := p.resume(ctx)
+	if err != nil {
+		p.setErr(err)
+		return err
+	}
+	backoff := p.cfg.Interval
+	for {
+		err := p.Publish(ctx, &published)
+		if err != nil && ctx.Err() == nil {
+			p.setErr(err)
+			if p.cfg.OnError != nil {
+				p.cfg.OnError(err)
+			}
+			backoff = min(2*backoff, time.Minute)
+		} else {
+			backoff = p.cfg.Interval
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		if err == nil {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-wake:
+			}
+		}
+	}
+}
+
+func (p *Publisher) setErr(err error) {
+	p.mu.Lock()
+	p.status.Err = err
+	p.mu.Unlock()
+}
+
+// resume returns the size of the checkpoint already in the store (0 if
+// none), after checking that it is this log's: signed by one of its keys,
+// no larger than the log, with the log's root at that size.
+func (p *Publisher) resume(ctx context.Context) (uint64, error) {
+	l := p.cfg.Log
+	msg, err := p.cfg.Store.Get(ctx, CheckpointPath, MaxCheckpointSize)
+	if errors.Is(err, registry.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	vs, err := Verifiers(l.Origin(), l.PublicKeys())
+	if err != nil {
+		return 0, err
+	}
+	c, _, err := OpenCheckpoint(msg, l.Origin(), vs)
+	if err != nil {
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint this log did not sign: %w", p.cfg.Store, err)
+	}
+	size, err := l.Size(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if c.Size > size {
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d, but the log has %d entries (a log restored from an older copy?): %w",
+			p.cfg.Store, c.Size, size, registry.ErrConflict)
+	}
+	root, err := l.TreeHash(ctx, c.Size)
+	if err != nil {
+		return 0, err
+	}
+	if root != c.Root {
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d with root %s, but the log's root at that size is %s: %w",
+			p.cfg.Store, c.Size, c.Root, root, registry.ErrConflict)
+	}
+	p.mu.Lock()
+	p.status.Size = c.Size
+	p.mu.Unlock()
+	return c.Size, nil
+}
+
+// Publish writes what the log holds beyond *published: the new and grown
+// hash tiles and entry bundles, then the checkpoint (last, so that a
+// checkpoint never names a tile not yet written), then deletes the partial
+// tiles that full ones replaced. On success *published is the new size.
+func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
+	l := p.cfg.Log
+	size, err := l.Size(ctx)
+	if err != nil || size == *published && *published > 0 {
+		return err
+	}
+	signer, _, err := NoteSigner(l.Origin(), l.ActiveKey())
+	if err != nil {
+		return fmt.Errorf("tiles: %w", err)
+	}
+	root, err := l.TreeHash(ctx, size)
+	if err != nil {
+		return err
+	}
+	if err := writeTiles(ctx, p.cfg.Store, l, *published, size); err != nil {
+		return err
+	}
+	c, err := SignCheckpoint(signer, size, root)
+	if err != nil {
+		return err
+	}
+	if err := p.cfg.Store.PutCheckpoint(ctx, c.Note); err != nil {
+		return err
+	}
+	if err := prunePartials(ctx, p.cfg.Store, *published, size); err != nil {
+		return err
+	}
+	if err := p.cfg.Snapshots.write(ctx, p.cfg.Store, l, size); err != nil {
+		return err
+	}
+	*published = size
+	p.mu.Lock()
+	p.status = PublishStatus{Size: size, At: time.Now()}
+	p.mu.Unlock()
+	return nil
+}
+
+// writeTiles writes the tiles that change from a tree of from entries to
+// one of to, with the entry bundle of every level-0 tile.
+func writeTiles(ctx context.Context, s *Store, l Log, from, to uint64) error {
+	for _, t := range tlog.NewTiles(Height, int64(from), int64(to)) {
+		data, err := l.Tile(ctx, t)
+		if err != nil {
+			return fmt.Errorf("tiles: read tile %s: %w", Path(t), err)
+		}
+		full := t.W == TileWidth
+		if t.L == 0 {
+			b, err := bundle(ctx, l, t)
+			if err != nil {
+				return err
+			}
+			if err := s.PutTile(ctx, Path(Bundle(t)), b, full); err != nil {
+				return err
+			}
+		}
+		if err := s.PutTile(ctx, Path(t), data, full); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bundle returns the entry bundle of level-0 tile t: the compact JWS of
+// entries t.N*256+1 to t.N*256+t.W, each length-prefixed.
+func bundle(ctx context.Context, l Log, t tlog.Tile) ([]byte, error) {
+	after := uint64(t.N) * TileWidth
+	es, _, err := l.Feed(ctx, after, t.W)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) != t.W {
+		return nil, fmt.Errorf("tiles: the feed gave %d entries after seq %d, want %d", len(es), after, t.W)
+	}
+	var b []byte
+	for i, e := range es {
+		if e.Seq != after+uint64(i)+1 {
+			return nil, fmt.Errorf("tiles: the feed gave seq %d, want %d", e.Seq, after+uint64(i)+1)
+		}
+		if b, err = AppendEntry(b, []byte(e.JWS)); err != nil {
+			return nil, fmt.Errorf("tiles: entry seq %d: %w", e.Seq, err)
+		}
+	}
+	return b, nil
+}
+
+// prunePartials deletes the partial tiles and bundles of every tile that
+// became full between tree sizes from and to: C2SP allows it once the
+// full tile is served, and it keeps a slowly growing log from keeping up
+// to 255 partial copies of each tile.
+func prunePartials(ctx context.Context, s *Store, from, to uint64) error {
+	for _, t := range tlog.NewTiles(Height, int64(from), int64(to)) {
+		if t.W != TileWidth {
+			continue
+		}
+		prefixes := []string{Path(t) + ".p/"}
+		if t.L == 0 {
+			prefixes = append(prefixes, Path(Bundle(t))+".p/")
+		}
+		for _, pre := range prefixes {
+			if err := s.deletePrefix(ctx, pre); err != nil {
+				return fmt.Errorf("tiles: delete %s*: %w", pre, err)
+			}
+		}
+	}
+	return nil
+}
+
+// NoteKey returns the verifier key (vkey) of l's checkpoint notes, or an
+// error wrapping ErrNotEd25519 when its active key is not Ed25519.
+func NoteKey(l interface {
+	Origin() string
+	ActiveKey() *jose.Key
+}) (string, error) {
+	_, vkey, err := NoteSigner(l.Origin(), l.ActiveKey())
+	return vkey, err
+}
+
+var _ note.Signer = (*edSigner)(nil)

@@ -1,0 +1,152 @@
+package tiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob:// destinations
+	"gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/gcsblob" // gs:// destinations
+	_ "gocloud.dev/blob/s3blob"  // s3:// destinations, any S3-compatible store with endpoint=
+	"gocloud.dev/gcerrors"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Source is where tiles are read from: a Store, or a URL over HTTP(S).
+type Source interface {
+	// Get returns the object at path (relative to the log's prefix),
+	// reading at most max bytes; a missing object wraps
+	// registry.ErrNotFound, a larger one registry.ErrInvalid.
+	Get(ctx context.Context, path string, max int64) ([]byte, error)
+}
+
+// Store is a destination for a log's tiles: a directory or any
+// gocloud.dev/blob bucket. Safe for concurrent use.
+type Store struct {
+	b    *blob.Bucket
+	name string
+}
+
+// OpenStore opens dest: a gocloud.dev/blob URL (file:///dir, s3://bucket
+// with ?endpoint=...&use_path_style=true for any S3-compatible server and
+// the AWS SDK's usual credentials, gs://bucket, azblob://container), or
+// else a plain directory path, created if missing. A directory store
+// writes only the objects themselves (no metadata side files), so that any
+// static file server can serve it.
+func OpenStore(ctx context.Context, dest string) (*Store, error) {
+	if dest == "" {
+		return nil, fmt.Errorf("tiles: no destination: %w", registry.ErrInvalid)
+	}
+	var b *blob.Bucket
+	var err error
+	if u, perr := url.Parse(dest); perr == nil && u.Scheme != "" && strings.Contains(dest, "://") {
+		b, err = blob.OpenBucket(ctx, dest)
+	} else {
+		if err = os.MkdirAll(dest, 0o755); err != nil {
+			return nil, fmt.Errorf("tiles: %w", err)
+		}
+		b, err = fileblob.OpenBucket(dest, &fileblob.Options{Metadata: fileblob.MetadataDontWrite})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tiles: open %s: %w", dest, err)
+	}
+	return &Store{b: b, name: dest}, nil
+}
+
+// String returns the destination the store was opened with.
+func (s *Store) String() string { return s.name }
+
+// Close closes the store.
+func (s *Store) Close() error { return s.b.Close() }
+
+// Get reads the object at path; see Source.
+func (s *Store) Get(ctx context.Context, path string, max int64) ([]byte, error) {
+	r, err := s.b.NewReader(ctx, path, nil)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, fmt.Errorf("%s: %s: %w", s.name, path, registry.ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s: %s: %w", s.name, path, err)
+	}
+	defer r.Close()
+	return readMax(r, max, path)
+}
+
+func readMax(r io.Reader, max int64, path string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: more than %d bytes: %w", path, max, registry.ErrInvalid)
+	}
+	return b, nil
+}
+
+// Cache-Control of the two kinds of object C2SP tlog-tiles names.
+const (
+	cacheImmutable = "public, max-age=31536000, immutable"
+	cacheMutable   = "no-cache, max-age=5"
+)
+
+// put writes data at path. Immutable objects (full tiles) are written only
+// once: an existing one is kept.
+func (s *Store) put(ctx context.Context, path string, data []byte, contentType string, immutable bool) error {
+	if immutable {
+		if ok, err := s.b.Exists(ctx, path); err == nil && ok {
+			return nil
+		}
+	}
+	cc := cacheMutable
+	if immutable {
+		cc = cacheImmutable
+	}
+	err := s.b.WriteAll(ctx, path, data, &blob.WriterOptions{ContentType: contentType, CacheControl: cc})
+	if err != nil {
+		return fmt.Errorf("%s: write %s: %w", s.name, path, err)
+	}
+	return nil
+}
+
+// PutTile writes a hash tile or entry bundle (full ones once, partial ones
+// replaced).
+func (s *Store) PutTile(ctx context.Context, path string, data []byte, full bool) error {
+	return s.put(ctx, path, data, "application/octet-stream", full)
+}
+
+// PutCheckpoint writes the checkpoint note.
+func (s *Store) PutCheckpoint(ctx context.Context, msg []byte) error {
+	return s.put(ctx, CheckpointPath, msg, "text/plain; charset=utf-8", false)
+}
+
+// PutFile writes any other object (snapshots).
+func (s *Store) PutFile(ctx context.Context, path string, data []byte, contentType string) error {
+	return s.put(ctx, path, data, contentType, true)
+}
+
+// deletePrefix deletes every object whose key starts with prefix.
+func (s *Store) deletePrefix(ctx context.Context, prefix string) error {
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.b.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return err
+		}
+	}
+}
+
+var _ Source = (*Store)(nil)
+var _ Source = (*HTTPSource)(nil)
