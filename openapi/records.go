@@ -247,6 +247,7 @@ func (s *server) register(api huma.API) {
 
 	s.registerReady(api)
 	s.registerWrites(api)
+	s.registerProgram(api) // programops.go
 	s.registerImports(api)
 	s.registerLog(api)
 	s.registerTiles(api)

@@ -15,4 +15,12 @@
 // service that ties records, signatures and storage together in
 // registry/node. TestImportRules (imports_test.go) enforces the import
 // rules of every package of the module.
+//
+// Program operations (programdef.go, audit.go, auditor.go, review.go,
+// qa.go) are records and pure rules too: a Program holds a jurisdiction's
+// pass rules, report deadlines, term, maintenance, auditor, independence,
+// review and removal rules as data (defaults in programs.json); Evaluate
+// gives an audit's verdict with the rule codes it breaks, and
+// AuditorRules.StandingOn an auditor's status on a date from its
+// credentials, every body's discipline and its OSARs.
 package registry

@@ -103,6 +103,9 @@ type StatusChange struct {
 	Reason string `json:"reason"`
 	// SupersededBy names the certificate that replaces this one.
 	SupersededBy string `json:"superseded_by,omitempty"`
+	// Rule names the program rule that required the change, for the
+	// changes the lifecycle job appends (e.g. maintenance.missed).
+	Rule string `json:"rule,omitempty"`
 	// Correction marks a change recorded after a later-dated one (a change
 	// discovered late), RecordedOn the day it was recorded and By the
 	// administrator who recorded it. Both are set on every change recorded

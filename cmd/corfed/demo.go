@@ -153,6 +153,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "  curl '%s/v1/recognition?bn=%s&host=%s&sector=%s&use=%s&on=%s'\n", d.url, ex.q.BN, ex.q.Host, ex.q.Sector, ex.q.Use, ex.q.On)
 	}
 	demoProgram(ctx, stdout, byJ, trust, today)
+	demoProgramOps(ctx, stdout, byJ) // demo_programops.go
 	if *once {
 		stop()
 	} else {

@@ -138,7 +138,7 @@ func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	jur := fl.String("jurisdiction", "", "the node's jurisdiction (default: the one the node was started with)")
 	role := fl.String("role", node.RoleAdmin, "admin (program administrator) or cp (a certifying partner)")
 	cp := fl.String("cp", "", "the CP id, with --role cp")
-	scope := fl.String("scope", "", "comma-separated scopes (default: all for admin; certificates:write,employers:write for a CP); one of "+strings.Join(node.AllScopes, ", "))
+	scope := fl.String("scope", "", "comma-separated scopes (default: all for admin; certificates:write,employers:write,audits:write for a CP); one of "+strings.Join(node.AllScopes, ", "))
 	ttl := fl.Duration("ttl", 24*time.Hour, "lifetime of the token (at most 2160h)")
 	if err := parse(fl, args); err != nil {
 		return err

@@ -165,6 +165,16 @@ func TestDemoAndVerify(t *testing.T) {
 	if !strings.Contains(out, "recognized via home_cor_agreement") {
 		t.Errorf("demo shows no reciprocity:\n%s", out)
 	}
+	for _, want := range []string{
+		"cancel ACSA-20230616 from 2025-06-17 [maintenance.missed]",
+		"lifecycle CA-AB again: 0 changes",
+		"decision confirm on ", "certificate ACSA-20250314 is revoked",
+		"auditor AUD-0002 (home CA-AB) as CA-BC sees it: suspended",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo's program cycle lacks %q:\n%s", want, out)
+		}
+	}
 	if !strings.Contains(out, "letter CA-BC issued BC-ACSA-20250417-") || !strings.Contains(out, "under BC's letter (asked CA-BC): recognized") {
 		t.Errorf("demo shows no letter:\n%s", out)
 	}

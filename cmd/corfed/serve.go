@@ -126,6 +126,11 @@ func seedNode(ctx context.Context, n *node.Node, o nodeOptions) error {
 		}
 		count += c
 	}
+	c, err := seedProgram(ctx, n, o) // programops.go
+	if err != nil {
+		return err
+	}
+	count += c
 	o.Logger.Info("seeded example records", "jurisdiction", o.Jurisdiction, "entries", count)
 	return nil
 }
@@ -140,6 +145,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
 	var to tileOptions
 	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
 	fl.Uint64Var(&to.SnapshotEvery, "snapshot-every", 0, "with --tiles: write snapshot/<size>.jsonl.gz every this many entries (0: never)")
@@ -230,6 +236,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
 		Extra: []openapi.Extension{ops}, BaseURL: base})
 	go fed.Run(ctx)
+	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, *dir, revoked, log)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())

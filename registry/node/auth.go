@@ -20,6 +20,9 @@ const (
 	ScopeCertificates  = "certificates:write"
 	ScopeEquivalencies = "equivalencies:write"
 	ScopeRules         = "rules:write"
+	ScopeAudits        = "audits:write"   // record audits (a CP: only its own)
+	ScopeAuditors      = "auditors:write" // the national auditor registry and discipline (the administrator)
+	ScopeReviews       = "reviews:write"  // Employer Review and removal decisions (the administrator)
 	// Performance snapshots are claims data: reading them needs a scope of
 	// its own (metrics built from them are public, suppressed aggregates).
 	ScopeSnapshotsRead  = "snapshots:read"
@@ -30,7 +33,7 @@ const (
 
 // AllScopes lists every scope.
 var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
-	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics}
+	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeAudits, ScopeAuditors, ScopeReviews}
 
 // Roles.
 const (
@@ -122,7 +125,7 @@ func IssueToken(key *jose.Key, j registry.Jurisdiction, now time.Time, req Token
 		c.CP = req.CP
 		c.Sub = "cp:" + req.CP
 		if req.Scopes == nil {
-			req.Scopes = []string{ScopeCertificates, ScopeEmployers}
+			req.Scopes = []string{ScopeCertificates, ScopeEmployers, ScopeAudits}
 		}
 	default:
 		return "", registry.Invalid("role", "admin or cp")

@@ -33,6 +33,14 @@
 // # Imports
 //
 // registry, registry/jose, registry/logproof, registry/verified,
-// registry/strictjson. It must not import registry/boltstore (a driver),
+// registry/strictjson.
+//
+// Program operations (audits.go, auditors.go, review.go, lifecycle.go,
+// programseed.go) follow the same commit/mutation pattern. The auditor
+// registry is national: an auditor's home node signs its record; any
+// node signs its own discipline of it; every node derives the status from
+// its own feed and the verified replicas of the others (nationalLogs). The
+// lifecycle job re-checks every change inside its commit, so it never
+// writes one twice. It must not import registry/boltstore (a driver),
 // federation or openapi (TestImportRules in package registry checks it).
 package node

@@ -108,7 +108,7 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 	for _, a := range c.WCBAccounts {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
 	}
-	return keys
+	return append(keys, liveKey(c)...) // lifecycle.go
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -120,6 +120,9 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	}
 	if p.Role == RoleCP && in.Issuer != p.CP {
 		return registry.Entry{}, fmt.Errorf("CP %s may not issue certificates for %s: %w", p.CP, in.Issuer, registry.ErrForbidden)
+	}
+	if err := n.applyAuditBasis(ctx, &in); err != nil { // audits.go
+		return registry.Entry{}, err
 	}
 	c, err := n.newCertificate(in)
 	if err != nil {
@@ -457,5 +460,5 @@ func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 		}
 		return letterKeys(v), nil
 	}
-	return nil, nil
+	return programIndexKeys(e) // audits.go
 }

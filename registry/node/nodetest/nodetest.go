@@ -23,6 +23,7 @@ var Now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type Options struct {
 	Seed      bool   // load testdata/seed/<jurisdiction>.json (if there is one)
 	Rules     bool   // publish the node's rules and agreements from testdata/rules
+	Program   bool   // after the seed, load testdata/program/<jurisdiction>.json (if there is one)
 	Alg       string // default EdDSA
 	Dir       string // data directory; default t.TempDir()
 	PartyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)
@@ -97,6 +98,15 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 			t.Fatal(err)
 		}
 		if _, err := n.Seed(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(TestData(), "program", string(j)+".json")); o.Program && err == nil {
+		f, err := node.ParseProgramSeed(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.SeedProgram(context.Background(), f); err != nil {
 			t.Fatal(err)
 		}
 	}

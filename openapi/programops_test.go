@@ -1,0 +1,264 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+// call sends a JSON request and decodes the answer into a map.
+func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s %s: %d, body not JSON: %s", method, url, resp.StatusCode, b)
+	}
+	return resp.StatusCode, m
+}
+
+func problemLocation(m map[string]any) string {
+	errs, _ := m["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	e, _ := errs[0].(map[string]any)
+	loc, _ := e["location"].(string)
+	return loc
+}
+
+const bcAudit = `{"employer_bn":"833445562","cp":"BCCSA","type":"certification","program":"COR","auditors":["AUD-0001"],
+ "onsite_start":"%s","onsite_end":"%s","submitted_on":"%s","documentation_months":24,"overall":88,
+ "elements":[{"element":"hazard assessment","score":90}]}`
+
+func fill(s string, args ...string) string {
+	for _, a := range args {
+		s = strings.Replace(s, "%s", a, 1)
+	}
+	return s
+}
+
+// TestAuditorDisciplinedInOneProvinceRefusedInAnother: CA-AB registers
+// and later suspends an auditor; CA-BC, which reads the national registry
+// through real HTTP federation, accepts the auditor's audit before the
+// suspension and refuses it after, with the reason; only the home node
+// keeps the auditor, and another body's reinstatement does not lift
+// CA-AB's suspension.
+func TestAuditorDisciplinedInOneProvinceRefusedInAnother(t *testing.T) {
+	if got, want := federation.ReplicaLog("CA-AB"), node.ReplicaLog("CA-AB"); got != want {
+		t.Fatalf("the national registry reads replica logs named %q, the federation writes %q", want, got)
+	}
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	bc := nodetest.New(t, "CA-BC", nodetest.Options{Seed: true})
+	abSrv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(abSrv.Close)
+	trust := &federation.Trust{Name: "test", Members: []federation.Member{
+		{Jurisdiction: "CA-AB", URL: abSrv.URL, Keys: ab.PublicKeys()},
+		{Jurisdiction: "CA-BC", URL: "http://127.0.0.1:1", Keys: bc.PublicKeys()},
+	}}
+	fed, err := federation.New(federation.Config{Node: bc.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcSrv := httptest.NewServer(openapi.New(openapi.Config{Node: bc.Node, Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed)}}))
+	t.Cleanup(bcSrv.Close)
+	abAdmin := ab.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	bcAdmin := bc.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	bccsa := bc.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "BCCSA"})
+	sync := func() {
+		t.Helper()
+		if st, m := call(t, "POST", bcSrv.URL+"/v1/peers/sync", bcAdmin, ""); st != 200 {
+			t.Fatalf("sync: %d %v", st, m)
+		}
+	}
+	sync()
+	st, m := call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-01", "", "")
+	if st != 200 || m["status"] != "certified" || m["iss"] != "CA-AB" {
+		t.Fatalf("CA-BC reads AUD-0001: %d status=%v iss=%v, want 200 certified from CA-AB", st, m["status"], m["iss"])
+	}
+	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-05", "2026-10-09", "2026-10-20"))
+	if st != 201 || m["passed"] != true {
+		t.Fatalf("audit before the suspension: %d %v, want 201 passed", st, m)
+	}
+	st, m = call(t, "POST", abSrv.URL+"/v1/auditors/AUD-0001/discipline", abAdmin, `{"action":"suspend","reason":"conflict of interest not declared","on":"2026-10-10"}`)
+	if st != 200 {
+		t.Fatalf("discipline on CA-AB: %d %v", st, m)
+	}
+	sync()
+	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-12", "2026-10-16", "2026-10-30"))
+	if st != 422 || problemLocation(m) != "body.auditors[0]" || !strings.Contains(m["detail"].(string), "suspended by CA-AB") {
+		t.Fatalf("audit after the suspension on CA-BC: %d %v, want 422 at body.auditors[0] naming CA-AB's suspension", st, m)
+	}
+	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-11", "", "")
+	if st != 200 || m["status"] != "suspended" {
+		t.Errorf("CA-BC's view on 2026-10-11: %d %v, want suspended", st, m["status"])
+	}
+	st, m = call(t, "POST", bcSrv.URL+"/v1/auditors", bcAdmin, `{"id":"AUD-0001","name":"Someone Else","credentials":[{"cp":"BCCSA","kind":"external","certified_on":"2026-01-01"}]}`)
+	if st != 409 {
+		t.Errorf("CA-BC registers CA-AB's auditor: %d %v, want 409", st, m)
+	}
+	st, m = call(t, "POST", bcSrv.URL+"/v1/auditors/AUD-0001/discipline", bcAdmin, `{"action":"reinstate","reason":"no finding in BC","on":"2026-10-20"}`)
+	if st != 200 {
+		t.Fatalf("CA-BC reinstates: %d %v", st, m)
+	}
+	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-21", "", "")
+	if st != 200 || m["status"] != "suspended" {
+		t.Errorf("after CA-BC's reinstatement: %v, want still suspended (only CA-AB lifts its own suspension)", m["status"])
+	}
+}
+
+// TestProgramOperationsHTTP drives the operations over HTTP: audits at
+// the 80/50 edges with the verdict at the top of the answer, problems
+// naming the field, scopes and roles, the lifecycle dry run and run, the
+// maintenance list, and the removal decision.
+func TestProgramOperationsHTTP(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(srv.Close)
+	admin := ab.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	acsa := ab.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "ACSA"})
+	esc := ab.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "ESC"})
+	audit := func(overall, element string) string {
+		return `{"employer_bn":"812345676","cp":"ACSA","type":"certification","program":"COR","auditors":["AUD-0001"],
+ "onsite_start":"2026-03-02","onsite_end":"2026-03-06","submitted_on":"2026-04-01","documentation_months":14,"overall":` + overall + `,
+ "elements":[{"element":"hazard assessment","score":` + element + `}]}`
+	}
+	st, m := call(t, "POST", srv.URL+"/v1/audits", acsa, audit("80", "50"))
+	if st != 201 || m["passed"] != true || len(m["reasons"].([]any)) != 0 {
+		t.Fatalf("80/50 audit: %d %v, want 201 passed", st, m)
+	}
+	id := m["id"].(string)
+	st, m = call(t, "GET", srv.URL+"/v1/audits/"+id, "", "")
+	if st != 200 || m["passed"] != true {
+		t.Errorf("GET audit: %d %v", st, m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/audits", acsa, strings.Replace(audit("80", "49.9"), "2026-03-06", "2026-03-05", 1))
+	if st != 201 || m["passed"] != false {
+		t.Fatalf("element at 49.9: %d %v, want 201 failed", st, m)
+	}
+	failedID := m["id"].(string)
+	reason := m["reasons"].([]any)[0].(map[string]any)
+	if reason["rule"] != "pass.certification" || reason["element"] != "hazard assessment" {
+		t.Errorf("reason: got %v", reason)
+	}
+	body := `{"issuer":"ACSA","number":"H1","program":"COR","employer_bn":"812345676","basis":"audit","basis_ref":"` + failedID + `","issued_on":"2026-03-05"}`
+	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, body)
+	if st != 422 || problemLocation(m) != "body.basis_ref" || !strings.Contains(m["detail"].(string), failedID) {
+		t.Errorf("certificate on the failed audit: %d %v, want 422 at body.basis_ref naming %s", st, m, failedID)
+	}
+	for _, tc := range []struct {
+		name, token, body string
+		status            int
+		location          string
+	}{
+		{"overall above 100", acsa, audit("100.5", "50"), 422, "body.overall"},
+		{"another CP's audit", esc, audit("90", "90"), 403, ""},
+		{"no token", "", audit("90", "90"), 401, ""},
+		{"bad type", acsa, strings.Replace(audit("90", "90"), `"certification"`, `"inspection"`, 1), 422, "body.type"},
+		{"submitted before the last on-site day", acsa, strings.Replace(audit("90", "90"), "2026-04-01", "2026-03-01", 1), 422, "body.submitted_on"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, m := call(t, "POST", srv.URL+"/v1/audits", tc.token, tc.body)
+			if st != tc.status || problemLocation(m) != tc.location {
+				t.Errorf("got %d at %q (%v), want %d at %q", st, problemLocation(m), m["detail"], tc.status, tc.location)
+			}
+		})
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/maintenance?due_before=2025-12-31", "", "")
+	if st != 200 || m["count"].(float64) != 1 {
+		t.Errorf("maintenance due before 2025-12-31: %d %v, want the one missed", st, m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/lifecycle/run?dry_run=true", acsa, "")
+	if st != 403 || m["status"].(float64) != 403 {
+		t.Errorf("a CP runs the lifecycle: %d %v, want a 403 problem", st, m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/lifecycle/run?dry_run=true", admin, "")
+	if st != 200 || m["dry_run"] != true || len(m["changes"].([]any)) != 3 {
+		t.Fatalf("dry run: %d %v", st, m)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/removals", "", "")
+	if st != 200 || m["count"].(float64) != 0 {
+		t.Errorf("removals after a dry run: %v, want none", m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/lifecycle/run", admin, "")
+	if st != 200 || len(m["changes"].([]any)) != 3 {
+		t.Fatalf("run: %d %v", st, m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/lifecycle/run", admin, "")
+	if st != 200 || len(m["changes"].([]any)) != 0 {
+		t.Errorf("second run: %v, want no change", m)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/removals", "", "")
+	if st != 200 || m["count"].(float64) != 1 {
+		t.Fatalf("removals: %d %v", st, m)
+	}
+	rid := m["removals"].([]any)[0].(map[string]any)["id"].(string)
+	st, _ = call(t, "POST", srv.URL+"/v1/removals/"+rid+"/decision", acsa, `{"decision":"confirm","reason":"x"}`)
+	if st != 403 {
+		t.Errorf("a CP decides a removal: %d, want 403", st)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/removals/"+rid+"/decision", admin, `{"decision":"confirm","reason":"persistent non-performer","on":"2026-11-25"}`)
+	if st != 200 || m["record"].(map[string]any)["status"] != "confirmed" {
+		t.Fatalf("decision: %d %v", st, m)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/certificates/ACSA-20250314", "", "")
+	if st != 200 || !bytes.Contains(mustJSON(t, m), []byte(`"revoked"`)) {
+		t.Errorf("certificate after the decision: %v, want revoked", m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/reviews", admin, `{"employer_bn":"812345676","certificate":"ACSA-20250417","trigger":"fatality","occurred_on":"2026-11-01","opened_on":"2026-11-03"}`)
+	if st != 201 || m["record"].(map[string]any)["refund_withheld"] != true {
+		t.Fatalf("open review: %d %v", st, m)
+	}
+	rev := m["id"].(string)
+	st, m = call(t, "PATCH", srv.URL+"/v1/reviews/"+rev, admin, `{"action":"require_action_plan","reason":"fall protection","on":"2026-11-10"}`)
+	if st != 422 || problemLocation(m) != "body.due_on" {
+		t.Errorf("action plan without a due date: %d %v", st, m)
+	}
+	st, m = call(t, "PATCH", srv.URL+"/v1/reviews/"+rev, admin, `{"action":"suspend","reason":"under review","on":"2026-11-10"}`)
+	if st != 200 || m["record"].(map[string]any)["status"] != "suspended" || m["record"].(map[string]any)["closed_on"] != "2026-11-10" {
+		t.Fatalf("suspend: %d %v", st, m)
+	}
+	st, m = call(t, "PATCH", srv.URL+"/v1/reviews/"+rev, admin, `{"action":"close","reason":"again"}`)
+	if st != 409 {
+		t.Errorf("step on a closed review: %d %v, want 409", st, m)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

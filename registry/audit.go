@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ElementScore is one element's score in an audit, in percent.
+type ElementScore struct {
+	Element string  `json:"element"`
+	Score   float64 `json:"score"`
+}
+
+// Finding is one rule an audit (or a certificate, an auditor) breaks: the
+// rule's code from the program data, the element when the rule is about
+// one, and a sentence for a person.
+type Finding struct {
+	Rule    string `json:"rule"`
+	Element string `json:"element,omitempty"`
+	Detail  string `json:"detail"`
+}
+
+// Audit is an audit a CP recorded: what was audited, by whom, when, the
+// scores, and the node's verdict under the program's rules (Passed,
+// Reasons, TermMonths), which is part of the signed record.
+type Audit struct {
+	ID                string         `json:"id"`
+	Jurisdiction      Jurisdiction   `json:"jurisdiction"`
+	EmployerBN        string         `json:"employer_bn"`
+	CP                string         `json:"cp"`
+	Type              string         `json:"type"`
+	Program           string         `json:"program"`
+	Instrument        string         `json:"instrument,omitempty"`
+	InstrumentVersion string         `json:"instrument_version,omitempty"`
+	Auditors          []string       `json:"auditors"`
+	Certificate       string         `json:"certificate,omitempty"` // the certificate a maintenance, recertification or action plan audit is about
+	OnsiteStart       Date           `json:"onsite_start"`
+	OnsiteEnd         Date           `json:"onsite_end"`
+	SubmittedOn       Date           `json:"submitted_on"`
+	DocMonths         int            `json:"documentation_months"`
+	Overall           float64        `json:"overall"`
+	Elements          []ElementScore `json:"elements,omitempty"`
+	Passed            bool           `json:"passed"`
+	Reasons           []Finding      `json:"reasons,omitempty"`
+	// TermMonths is the term of a certificate based on this audit (0 for
+	// a maintenance or action plan audit, or below the documentation
+	// minimum).
+	TermMonths int    `json:"term_months,omitempty"`
+	RecordedBy string `json:"recorded_by,omitempty"` // the principal that recorded it
+}
+
+// CertifyingTypes are the audit types a certificate may be based on.
+var CertifyingTypes = []string{AuditCertification, AuditRecertification, AuditSelfAssessment, AuditISOEquivalency}
+
+// Validate checks an audit's shape; the verdict is Evaluate's.
+func (a Audit) Validate() error {
+	if a.ID != "" && !ValidID(a.ID) {
+		return Invalid("body.id", "an audit id is 1 to 64 letters, digits, '.', '_' or '-'")
+	}
+	if err := CheckBN("body.employer_bn", a.EmployerBN); err != nil {
+		return err
+	}
+	if !codeRE.MatchString(a.CP) {
+		return Invalid("body.cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+	}
+	if !slices.Contains(AuditTypes, a.Type) {
+		return Invalid("body.type", "one of %s", strings.Join(AuditTypes, ", "))
+	}
+	if !codeRE.MatchString(a.Program) {
+		return Invalid("body.program", "a program id such as COR, SECOR")
+	}
+	if err := checkText("body.instrument", a.Instrument, 0, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("body.instrument_version", a.InstrumentVersion, 0, 64); err != nil {
+		return err
+	}
+	if len(a.Auditors) == 0 || len(a.Auditors) > 10 {
+		return Invalid("body.auditors", "1 to 10 auditor ids")
+	}
+	for i, id := range a.Auditors {
+		if !ValidID(id) {
+			return Invalid(fmt.Sprintf("body.auditors[%d]", i), "an auditor id is 1 to 64 letters, digits, '.', '_' or '-'")
+		}
+		if slices.Index(a.Auditors, id) != i {
+			return Invalid(fmt.Sprintf("body.auditors[%d]", i), "auditor %s is listed twice", id)
+		}
+	}
+	if a.Certificate != "" && !ValidID(a.Certificate) {
+		return Invalid("body.certificate", "a certificate id")
+	}
+	if (a.Type == AuditMaintenance || a.Type == AuditActionPlan) && a.Certificate == "" {
+		return Invalid("body.certificate", "a %s audit names the certificate it maintains", a.Type)
+	}
+	switch {
+	case a.OnsiteStart.IsZero():
+		return Invalid("body.onsite_start", "required, as YYYY-MM-DD")
+	case a.OnsiteEnd.IsZero():
+		return Invalid("body.onsite_end", "required, as YYYY-MM-DD")
+	case a.SubmittedOn.IsZero():
+		return Invalid("body.submitted_on", "required, as YYYY-MM-DD")
+	case a.OnsiteEnd.Before(a.OnsiteStart):
+		return Invalid("body.onsite_end", "the last on-site day %s is before the first (%s)", a.OnsiteEnd, a.OnsiteStart)
+	case a.SubmittedOn.Before(a.OnsiteEnd):
+		return Invalid("body.submitted_on", "the report is submitted on %s, before the last on-site day (%s)", a.SubmittedOn, a.OnsiteEnd)
+	}
+	if a.DocMonths < 0 || a.DocMonths > 600 {
+		return Invalid("body.documentation_months", "between 0 and 600")
+	}
+	if err := checkPercent("body.overall", a.Overall); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(a.Elements))
+	return checkList("body.elements", a.Elements, func(f string, e ElementScore) error {
+		if err := checkText(f+".element", e.Element, 1, 64); err != nil {
+			return err
+		}
+		if seen[e.Element] {
+			return Invalid(f+".element", "element %q is scored twice", e.Element)
+		}
+		seen[e.Element] = true
+		return checkPercent(f+".score", e.Score)
+	})
+}
+
+// daysBetween returns the number of days from a to b.
+func daysBetween(a, b Date) int { return int(b.Time().Sub(a.Time()).Hours() / 24) }
+
+// Evaluate applies program p to audit a: the pass rule for its type, the
+// report deadline of its CP, and the documentation minimum. It returns
+// whether it passed, the rules it breaks (empty when it passed) and the
+// term of a certificate based on it. An audit type the program has no
+// pass rule for is an error naming body.type.
+func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, err error) {
+	r, ok := p.PassRuleFor(a.Type)
+	if !ok {
+		return false, nil, 0, Invalid("body.type", "program %s has no pass rule for %s audits", p.ID, a.Type)
+	}
+	if a.Overall < r.OverallMin {
+		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("overall score %v%% is below %v%%", a.Overall, r.OverallMin)})
+	}
+	for _, e := range a.Elements {
+		min := r.ElementMin
+		if m, ok := r.ElementMins[e.Element]; ok && m > min {
+			min = m
+		}
+		if min > 0 && e.Score < min {
+			reasons = append(reasons, Finding{Rule: r.Code, Element: e.Element, Detail: fmt.Sprintf("element %q scored %v%%, below %v%%", e.Element, e.Score, min)})
+		}
+	}
+	for el := range r.ElementMins {
+		if !slices.ContainsFunc(a.Elements, func(e ElementScore) bool { return e.Element == el }) {
+			reasons = append(reasons, Finding{Rule: r.Code, Element: el, Detail: fmt.Sprintf("element %q is required and was not scored", el)})
+		}
+	}
+	d := p.DeadlineFor(a.CP)
+	if n := daysBetween(a.OnsiteStart, a.OnsiteEnd) + 1; d.OnsiteDays > 0 && n > d.OnsiteDays {
+		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("the on-site part lasted %d days (%s to %s), at most %d allowed", n, a.OnsiteStart, a.OnsiteEnd, d.OnsiteDays)})
+	}
+	if due := a.OnsiteEnd.AddDays(d.SubmitDays); d.SubmitDays > 0 && a.SubmittedOn.After(due) {
+		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("submitted on %s, after the deadline %s (%d days after the last on-site day)", a.SubmittedOn, due, d.SubmitDays)})
+	}
+	if slices.Contains(CertifyingTypes, a.Type) {
+		term = p.TermFor(a.DocMonths)
+		if term == 0 {
+			reasons = append(reasons, Finding{Rule: "term.documentation", Detail: fmt.Sprintf("%d months of documentation, at least %d needed", a.DocMonths, p.Term.MinDocMonths)})
+		}
+	}
+	slices.SortStableFunc(reasons, func(x, y Finding) int {
+		if c := strings.Compare(x.Rule, y.Rule); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Element, y.Element)
+	})
+	return len(reasons) == 0, reasons, term, nil
+}

@@ -1,0 +1,270 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Credential kinds.
+const (
+	CredExternal  = "external"
+	CredPeer      = "peer"
+	CredInternal  = "internal"
+	CredCandidate = "candidate"
+)
+
+// CredentialKinds lists every credential kind.
+var CredentialKinds = []string{CredExternal, CredPeer, CredInternal, CredCandidate}
+
+// Auditor statuses, derived on a date (AuditorRules, discipline, QA).
+const (
+	AuditorCandidate   = "candidate"
+	AuditorCertified   = "certified"
+	AuditorSuspended   = "suspended"
+	AuditorRevoked     = "revoked"
+	AuditorLapsed      = "lapsed"
+	AuditorUncertified = "uncertified" // no credential in force on the date
+)
+
+// Credential is an auditor's certification with one CP. An external
+// credential is national (any CP may use the auditor); peer, internal and
+// candidate credentials count only for their own CP. A candidate's
+// CertifiedOn is the day of the course.
+type Credential struct {
+	CP          string `json:"cp"`
+	Kind        string `json:"kind"`
+	CertifiedOn Date   `json:"certified_on"`
+	ExpiresOn   Date   `json:"expires_on,omitzero"` // default: certified_on + the program's period (36 months)
+}
+
+// Auditor is an auditor of the national registry. Its home node (the one
+// that registered it) signs it and keeps its credentials; every node reads
+// it through the federation.
+type Auditor struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Home        Jurisdiction `json:"home"`
+	EmployerBN  string       `json:"employer_bn,omitempty"` // the employer that employs the auditor, for independence rules
+	Credentials []Credential `json:"credentials"`
+}
+
+// Discipline actions.
+const (
+	DisciplineReprimand = "reprimand"
+	DisciplineSuspend   = "suspend"
+	DisciplineRevoke    = "revoke"
+	DisciplineReinstate = "reinstate"
+)
+
+// DisciplineActions lists every discipline action.
+var DisciplineActions = []string{DisciplineReprimand, DisciplineSuspend, DisciplineRevoke, DisciplineReinstate}
+
+// DisciplineAction is one action a body took on an auditor.
+type DisciplineAction struct {
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+	On     Date   `json:"on"`
+	By     string `json:"by"` // the principal that signed it off
+}
+
+// Discipline is one body's (one node's) discipline record of one auditor:
+// every action it took, oldest first. Its id is the auditor's id; each
+// node keeps its own in its own feed and every node reads all of them.
+type Discipline struct {
+	Auditor string             `json:"auditor"`
+	Body    Jurisdiction       `json:"body"`
+	Actions []DisciplineAction `json:"actions"`
+}
+
+// Validate checks an auditor record on its own.
+func (a Auditor) Validate() error {
+	if !ValidID(a.ID) {
+		return Invalid("body.id", "an auditor id is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if err := checkText("body.name", a.Name, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkJurisdiction("body.home", a.Home); err != nil {
+		return err
+	}
+	if a.EmployerBN != "" {
+		if err := CheckBN("body.employer_bn", a.EmployerBN); err != nil {
+			return err
+		}
+	}
+	if len(a.Credentials) == 0 {
+		return Invalid("body.credentials", "at least one credential")
+	}
+	return checkList("body.credentials", a.Credentials, func(f string, c Credential) error {
+		if !codeRE.MatchString(c.CP) {
+			return Invalid(f+".cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+		}
+		if !slices.Contains(CredentialKinds, c.Kind) {
+			return Invalid(f+".kind", "one of external, peer, internal, candidate")
+		}
+		if c.CertifiedOn.IsZero() {
+			return Invalid(f+".certified_on", "required, as YYYY-MM-DD")
+		}
+		if !c.ExpiresOn.IsZero() && !c.ExpiresOn.After(c.CertifiedOn) {
+			return Invalid(f+".expires_on", "after certified_on (%s)", c.CertifiedOn)
+		}
+		return nil
+	})
+}
+
+// Validate checks a discipline record on its own.
+func (d Discipline) Validate() error {
+	if !ValidID(d.Auditor) {
+		return Invalid("body.auditor", "an auditor id")
+	}
+	if err := checkJurisdiction("body.body", d.Body); err != nil {
+		return err
+	}
+	if len(d.Actions) == 0 || len(d.Actions) > 200 {
+		return Invalid("body.actions", "1 to 200 actions")
+	}
+	for i, a := range d.Actions {
+		f := fmt.Sprintf("body.actions[%d]", i)
+		if !slices.Contains(DisciplineActions, a.Action) {
+			return Invalid(f+".action", "one of reprimand, suspend, revoke, reinstate")
+		}
+		if err := checkText(f+".reason", a.Reason, 1, MaxReasonLen); err != nil {
+			return err
+		}
+		if a.On.IsZero() {
+			return Invalid(f+".on", "required, as YYYY-MM-DD")
+		}
+		if i > 0 && a.On.Before(d.Actions[i-1].On) {
+			return Invalid(f+".on", "actions are in date order: %s is before %s", a.On, d.Actions[i-1].On)
+		}
+	}
+	return nil
+}
+
+// CredentialStanding is a credential with its status on a date.
+type CredentialStanding struct {
+	Credential
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// AuditorStanding is an auditor's status on a date, with why.
+type AuditorStanding struct {
+	Status      string               `json:"status"`
+	Reason      string               `json:"reason,omitempty"`
+	Rule        string               `json:"rule,omitempty"`
+	Credentials []CredentialStanding `json:"credentials"`
+}
+
+// ExpiryOf returns the end of credential c's period under rules r.
+func (r AuditorRules) ExpiryOf(c Credential) Date {
+	if !c.ExpiresOn.IsZero() {
+		return c.ExpiresOn
+	}
+	return c.CertifiedOn.AddMonths(r.PeriodMonths).AddDays(-1)
+}
+
+// countIn counts the dates in [from, to].
+func countIn(dates []Date, from, to Date) int {
+	n := 0
+	for _, d := range dates {
+		if !d.Before(from) && !d.After(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// CredentialOn returns credential c's status on d under rules r, given the
+// last on-site days of the audits the auditor took part in: "" before it
+// starts; a candidate stays a candidate for QualificationDays after the
+// course and lapses then without a qualification audit in that window;
+// any credential lapses after its period.
+func (r AuditorRules) CredentialOn(c Credential, audits []Date, d Date) (status, reason, rule string) {
+	if d.Before(c.CertifiedOn) {
+		return "", "not yet in force", ""
+	}
+	end := r.ExpiryOf(c)
+	if c.Kind == CredCandidate {
+		qend := c.CertifiedOn.AddDays(r.QualificationDays)
+		if d.After(qend) && countIn(audits, c.CertifiedOn, qend) == 0 {
+			return AuditorLapsed, fmt.Sprintf("no qualification audit within %d days of the course (%s)", r.QualificationDays, c.CertifiedOn), "auditor.qualification"
+		}
+		if d.After(end) {
+			return AuditorLapsed, fmt.Sprintf("candidacy ended %s", end), "auditor.period"
+		}
+		return AuditorCandidate, "", ""
+	}
+	if d.After(end) {
+		n := countIn(audits, c.CertifiedOn, end)
+		return AuditorLapsed, fmt.Sprintf("the %d-month period ended %s; %d audits in it, %d needed to recertify", r.PeriodMonths, end, n, r.AuditsToRecertify), "auditor.period"
+	}
+	return AuditorCertified, "", ""
+}
+
+// DisciplineOn returns the discipline status on d from every body's
+// record: within one body the latest suspend, revoke or reinstate on or
+// before d decides (a reprimand changes nothing); a reinstatement lifts
+// only the same body's action; across bodies revoked beats suspended.
+func DisciplineOn(ds []Discipline, d Date) (status, reason string) {
+	for _, want := range []string{DisciplineRevoke, DisciplineSuspend} {
+		for _, disc := range ds {
+			var last *DisciplineAction
+			for i := range disc.Actions {
+				a := &disc.Actions[i]
+				if a.On.After(d) || a.Action == DisciplineReprimand {
+					continue
+				}
+				last = a
+			}
+			if last != nil && last.Action == want {
+				st := AuditorSuspended
+				if want == DisciplineRevoke {
+					st = AuditorRevoked
+				}
+				return st, fmt.Sprintf("%s by %s on %s: %s", st, disc.Body, last.On, last.Reason)
+			}
+		}
+	}
+	return "", ""
+}
+
+// StandingOn derives auditor a's status on d: discipline by any body
+// first (revoked, suspended), then QA suspension (qaReason non-empty), then
+// the best of its credentials (certified, candidate, lapsed), else
+// uncertified. audits are the last on-site days of its audits.
+func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qaReason string, d Date) AuditorStanding {
+	s := AuditorStanding{Credentials: make([]CredentialStanding, 0, len(a.Credentials))}
+	rank := map[string]int{AuditorCertified: 3, AuditorCandidate: 2, AuditorLapsed: 1}
+	best := 0
+	for _, c := range a.Credentials {
+		st, why, rule := r.CredentialOn(c, audits, d)
+		if st == "" {
+			st = AuditorUncertified
+		}
+		cs := CredentialStanding{Credential: c, Status: st, Reason: why}
+		cs.ExpiresOn = r.ExpiryOf(c)
+		s.Credentials = append(s.Credentials, cs)
+		if rank[st] > best {
+			best, s.Status, s.Reason, s.Rule = rank[st], st, why, rule
+		}
+	}
+	if best == 0 {
+		s.Status, s.Reason = AuditorUncertified, "no credential in force on "+d.String()
+	}
+	if st, why := DisciplineOn(ds, d); st != "" {
+		s.Status, s.Reason, s.Rule = st, why, "auditor.discipline"
+	} else if qaReason != "" && s.Status == AuditorCertified {
+		s.Status, s.Reason, s.Rule = AuditorSuspended, qaReason, "auditor.osar"
+	}
+	sort.SliceStable(s.Credentials, func(i, j int) bool { return s.Credentials[i].CertifiedOn.Before(s.Credentials[j].CertifiedOn) })
+	return s
+}
+
+// UsableFor reports whether credential standing c lets its auditor audit
+// for CP cp: an external credential is national, the others are their
+// CP's own.
+func (c CredentialStanding) UsableFor(cp string) bool {
+	return c.Kind == CredExternal || c.CP == cp
+}

@@ -1,0 +1,384 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Program returns program id as this node defines it: the newest version
+// the node published, else the built-in default (registry.DefaultPrograms).
+// An unknown id wraps registry.ErrNotFound.
+func (n *Node) Program(ctx context.Context, id string) (registry.Program, error) {
+	var p registry.Program
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var err error
+		p, err = programIn(tx.Log(SelfLog), id)
+		return err
+	})
+	return p, err
+}
+
+func programIn(l feedReader, id string) (registry.Program, error) {
+	e, ok, err := exists(l, registry.KindProgram, id)
+	if err != nil {
+		return registry.Program{}, err
+	}
+	if ok {
+		return decode[registry.Program](e)
+	}
+	if p, ok := registry.DefaultProgram(id); ok {
+		return p, nil
+	}
+	return registry.Program{}, fmt.Errorf("program %q: %w", id, registry.ErrNotFound)
+}
+
+// Programs returns every program the node knows: its published ones, and
+// the defaults it has not replaced.
+func (n *Node) Programs(ctx context.Context) ([]registry.Program, error) {
+	es, err := n.All(ctx, registry.KindProgram)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Program
+	seen := map[string]bool{}
+	for _, e := range es {
+		p, err := decode[registry.Program](e)
+		if err != nil {
+			return nil, err
+		}
+		seen[p.ID] = true
+		out = append(out, p)
+	}
+	for _, p := range registry.DefaultPrograms() {
+		if !seen[p.ID] {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b registry.Program) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// PublishProgram signs a new version of a program definition. Only the
+// program administrator may.
+func (n *Node) PublishProgram(ctx context.Context, p Principal, prog registry.Program) (registry.Entry, error) {
+	if err := p.require(ScopeRules); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator defines programs: %w", registry.ErrForbidden)
+	}
+	if err := prog.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindProgram, prog.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
+		return prog, nil, nil
+	})
+}
+
+// nationalLogs returns the node's own feed and the replica of every other
+// jurisdiction (empty when the node does not follow it): the national
+// registry is what the node signed and what the federation verified.
+func nationalLogs(tx registry.StoreTx) []registry.Log {
+	out := []registry.Log{tx.Log(SelfLog)}
+	for _, j := range registry.Jurisdictions {
+		out = append(out, tx.Log(ReplicaLog(j)))
+	}
+	return out
+}
+
+// nationalLatest returns the newest version of (kind, id) in every log
+// that holds it: the node's own first, then the replicas in name order.
+func nationalLatest(tx registry.StoreTx, kind registry.Kind, id string) ([]registry.Entry, error) {
+	var out []registry.Entry
+	for _, l := range nationalLogs(tx) {
+		e, ok, err := exists(l, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// maxAuditorRefs bounds how many audits and QA reviews of one auditor are
+// read, per log, to derive its status.
+const maxAuditorRefs = 500
+
+// nationalByIndex returns the newest version of every record of kind whose
+// index key name has value, in every log (at most maxAuditorRefs per log).
+func nationalByIndex(tx registry.StoreTx, kind registry.Kind, name, value string) ([]registry.Entry, error) {
+	var out []registry.Entry
+	for _, l := range nationalLogs(tx) {
+		refs, err := l.Lookup(name, value, false, maxAuditorRefs)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			if r.Kind != kind {
+				continue
+			}
+			e, err := l.Latest(r.Kind, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// AuditorView is an auditor of the national registry with its standing on
+// a date and every body's discipline.
+type AuditorView struct {
+	Auditor    registry.Auditor         `json:"auditor"`
+	Entry      registry.Entry           `json:"-"`
+	AsOf       registry.Date            `json:"status_as_of"`
+	Standing   registry.AuditorStanding `json:"standing"`
+	Discipline []registry.Discipline    `json:"discipline"`
+	Audits     int                      `json:"audits"` // audits it took part in, seen nationally
+	QA         []registry.QAReview      `json:"qa_reviews,omitempty"`
+
+	dates []registry.Date // the last on-site days of its audits
+}
+
+// homeAuditor picks the authoritative version among the auditor records
+// of several nodes: the one whose first version was signed first (iat of
+// version 1 is not at hand, so the earliest iat of the newest versions),
+// ties broken by jurisdiction. Normally there is only one: a node refuses
+// to register an id another node already holds.
+func homeAuditor(es []registry.Entry) registry.Entry {
+	best := es[0]
+	for _, e := range es[1:] {
+		if e.Iat < best.Iat || e.Iat == best.Iat && e.Iss < best.Iss {
+			best = e
+		}
+	}
+	return best
+}
+
+// Auditor returns auditor id as the federation knows it, with its status
+// on asOf (zero: today). Errors wrap registry.ErrNotFound.
+func (n *Node) Auditor(ctx context.Context, id string, asOf registry.Date) (AuditorView, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	rules, err := n.auditorRules(ctx)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	var v AuditorView
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		var err error
+		v, err = auditorIn(tx, rules, id, asOf)
+		return err
+	})
+	return v, err
+}
+
+func (n *Node) auditorRules(ctx context.Context) (registry.AuditorRules, error) {
+	p, err := n.Program(ctx, registry.ProgramCOR)
+	if err != nil {
+		return registry.AuditorRules{}, err
+	}
+	return p.Auditors, nil
+}
+
+func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, id string, asOf registry.Date) (AuditorView, error) {
+	es, err := nationalLatest(tx, registry.KindAuditor, id)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	if len(es) == 0 {
+		return AuditorView{}, fmt.Errorf("auditor %q is not in the national registry: %w", id, registry.ErrNotFound)
+	}
+	home := homeAuditor(es)
+	a, err := decode[registry.Auditor](home)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	v := AuditorView{Auditor: a, Entry: home, AsOf: asOf, Discipline: []registry.Discipline{}}
+	ds, err := nationalLatest(tx, registry.KindDiscipline, id)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	for _, e := range ds {
+		d, err := decode[registry.Discipline](e)
+		if err != nil {
+			return AuditorView{}, err
+		}
+		if d.Body != e.Iss || d.Auditor != id {
+			continue // a node disciplines only as itself
+		}
+		v.Discipline = append(v.Discipline, d)
+	}
+	audits, err := nationalByIndex(tx, registry.KindAudit, "auditor", id)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	var dates []registry.Date
+	for _, e := range audits {
+		au, err := decode[registry.Audit](e)
+		if err != nil {
+			return AuditorView{}, err
+		}
+		dates = append(dates, au.OnsiteEnd)
+	}
+	v.Audits, v.dates = len(dates), dates
+	qa, err := nationalByIndex(tx, registry.KindQAReview, "auditor", id)
+	if err != nil {
+		return AuditorView{}, err
+	}
+	for _, e := range qa {
+		q, err := decode[registry.QAReview](e)
+		if err != nil {
+			return AuditorView{}, err
+		}
+		v.QA = append(v.QA, q)
+	}
+	v.Standing = rules.StandingOn(a, v.Discipline, dates, registry.OSARSuspension(v.QA, rules, asOf), asOf)
+	return v, nil
+}
+
+// PutAuditor registers an auditor in the national registry (create=true)
+// or stores a new version of its credentials. The node that registers an
+// auditor is its home: another node refuses the same id, and only the home
+// node changes it. A new credential that renews an earlier one of the same
+// CP needs the audits the rules require in the earlier period.
+func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, create bool) (registry.Entry, error) {
+	if err := p.require(ScopeAuditors); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator keeps the auditor registry: %w", registry.ErrForbidden)
+	}
+	a.Home = n.cfg.Jurisdiction
+	if err := a.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	rules, err := n.auditorRules(ctx)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	var view *AuditorView
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		es, err := nationalLatest(tx, registry.KindAuditor, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.Iss != n.cfg.Jurisdiction {
+				return &registry.ConflictError{Reason: fmt.Sprintf("auditor %s is registered by %s; its home node keeps its credentials", a.ID, e.Iss)}
+			}
+		}
+		if len(es) > 0 {
+			v, err := auditorIn(tx, rules, a.ID, n.Today())
+			if err != nil {
+				return err
+			}
+			view = &v
+		}
+		return nil
+	})
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	if view != nil {
+		if err := checkRecertification(rules, view, a); err != nil {
+			return registry.Entry{}, err
+		}
+	}
+	return n.commit(ctx, registry.KindAuditor, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if create && prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)}
+		}
+		if !create && prev == nil {
+			return nil, nil, fmt.Errorf("auditor %q: %w", a.ID, registry.ErrNotFound)
+		}
+		return a, nil, nil
+	})
+}
+
+// checkRecertification refuses a new credential that follows an earlier
+// one of the same CP and kind when the auditor did fewer audits in the
+// earlier period than the rules require.
+func checkRecertification(rules registry.AuditorRules, v *AuditorView, a registry.Auditor) error {
+	old := v.Auditor.Credentials
+	for i, c := range a.Credentials {
+		if slices.Contains(old, c) || c.Kind == registry.CredCandidate {
+			continue
+		}
+		for _, o := range old {
+			if o.CP != c.CP || o.Kind == registry.CredCandidate || !c.CertifiedOn.After(o.CertifiedOn) {
+				continue
+			}
+			// A renewal of o: count the auditor's audits in o's period.
+			from, to := o.CertifiedOn, rules.ExpiryOf(o)
+			done := 0
+			for _, d := range v.dates {
+				if !d.Before(from) && !d.After(to) {
+					done++
+				}
+			}
+			if done < rules.AuditsToRecertify {
+				return registry.Invalid(fmt.Sprintf("body.credentials[%d]", i), "recertification with %s needs %d audits in the previous period (%s to %s); %d recorded (rule auditor.recertification)", c.CP, rules.AuditsToRecertify, from, to, done)
+			}
+		}
+	}
+	return nil
+}
+
+// DisciplineRequest is a discipline action asked for.
+type DisciplineRequest struct {
+	Action string
+	Reason string
+	On     registry.Date // default today
+}
+
+// DisciplineAuditor appends a discipline action to this node's discipline
+// record of the auditor (a signed, replicated record): any province's
+// administrator may discipline any auditor of the national registry, and
+// every node sees it. Only the program administrator may.
+func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r DisciplineRequest) (registry.Entry, error) {
+	if err := p.require(ScopeAuditors); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role != RoleAdmin {
+		return registry.Entry{}, fmt.Errorf("only the program administrator disciplines auditors: %w", registry.ErrForbidden)
+	}
+	if !slices.Contains(registry.DisciplineActions, r.Action) {
+		return registry.Entry{}, registry.Invalid("body.action", "one of reprimand, suspend, revoke, reinstate")
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return registry.Entry{}, registry.Invalid("body.reason", "a discipline action needs a reason")
+	}
+	if r.On.IsZero() {
+		r.On = n.Today()
+	}
+	if _, err := n.Auditor(ctx, id, r.On); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindDiscipline, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		d := registry.Discipline{Auditor: id, Body: n.cfg.Jurisdiction}
+		if prev != nil {
+			var err error
+			if d, err = decode[registry.Discipline](*prev); err != nil {
+				return nil, nil, err
+			}
+		}
+		d.Actions = append(d.Actions[:len(d.Actions):len(d.Actions)], registry.DisciplineAction{Action: r.Action, Reason: r.Reason, On: r.On, By: p.Subject})
+		if err := d.Validate(); err != nil {
+			if ve := (*registry.ValidationError)(nil); errors.As(err, &ve) && strings.HasSuffix(ve.Field, ".on") {
+				return nil, nil, registry.Invalid("body.on", "%s", ve.Reason)
+			}
+			return nil, nil, err
+		}
+		return d, nil, nil
+	})
+}

@@ -1,0 +1,308 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// AuditID is the id the node gives an audit recorded without one: the CP,
+// the employer, the last on-site day and the type, so that recording the
+// same audit twice is a conflict rather than a duplicate.
+func AuditID(a registry.Audit) string {
+	return "AUD-" + a.CP + "-" + a.EmployerBN + "-" + strings.ReplaceAll(a.OnsiteEnd.String(), "-", "") + "-" + a.Type
+}
+
+func auditKeys(a registry.Audit) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: a.EmployerBN}, {Name: "cert", Value: a.Certificate}}
+	for _, id := range a.Auditors {
+		keys = append(keys, registry.IndexKey{Name: "auditor", Value: id})
+	}
+	return keys
+}
+
+// programIndexKeys returns the index keys of the program operation kinds
+// (see IndexKeys): replicas index audits and QA reviews by auditor, so the
+// national registry counts an auditor's audits everywhere.
+func programIndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
+	switch e.Kind {
+	case registry.KindAudit:
+		a, err := decode[registry.Audit](e)
+		if err != nil {
+			return nil, err
+		}
+		return auditKeys(a), nil
+	case registry.KindQAReview:
+		q, err := decode[registry.QAReview](e)
+		if err != nil {
+			return nil, err
+		}
+		return qaKeys(q), nil
+	case registry.KindReview:
+		r, err := decode[registry.Review](e)
+		if err != nil {
+			return nil, err
+		}
+		return reviewKeys(r), nil
+	case registry.KindRemoval:
+		r, err := decode[registry.Removal](e)
+		if err != nil {
+			return nil, err
+		}
+		return removalKeys(r), nil
+	}
+	return nil, nil
+}
+
+// RecordAudit records an audit and the node's verdict on it under its
+// program's rules. A CP records only its own audits. It is refused (and
+// nothing is stored) when the program, employer, CP or named certificate
+// is unknown, the employer is not eligible for the program, or an auditor
+// is not certified on the audit's dates or breaks an independence rule;
+// an audit that fails a score or deadline rule is stored with passed
+// false and the rules it breaks.
+func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (registry.Entry, error) {
+	if err := p.require(ScopeAudits); err != nil {
+		return registry.Entry{}, err
+	}
+	if p.Role == RoleCP && a.CP != p.CP {
+		return registry.Entry{}, fmt.Errorf("CP %s may not record audits for %s: %w", p.CP, a.CP, registry.ErrForbidden)
+	}
+	a.Jurisdiction, a.RecordedBy = n.cfg.Jurisdiction, p.Subject
+	a.Passed, a.Reasons, a.TermMonths = false, nil, 0
+	if err := a.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	if a.ID == "" {
+		a.ID = AuditID(a)
+	}
+	prog, err := n.Program(ctx, a.Program)
+	if err != nil {
+		return registry.Entry{}, registry.Invalid("body.program", "no program %q in %s", a.Program, n.cfg.Jurisdiction)
+	}
+	if a.Instrument == "" {
+		a.Instrument = prog.Instrument
+	}
+	if err := n.checkAuditors(ctx, prog, a); err != nil {
+		return registry.Entry{}, err
+	}
+	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("audit %s is already recorded", a.ID)}
+		}
+		if err := n.checkAuditRefs(l, prog, a); err != nil {
+			return nil, nil, err
+		}
+		return a, auditKeys(a), nil
+	})
+}
+
+// checkAuditRefs checks the records an audit names, in the node's feed.
+func (n *Node) checkAuditRefs(l feedReader, prog registry.Program, a registry.Audit) error {
+	ee, ok, err := exists(l, registry.KindEmployer, a.EmployerBN)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return registry.Invalid("body.employer_bn", "employer %s is not registered on this node (%s)", a.EmployerBN, n.cfg.Jurisdiction)
+	}
+	emp, err := decode[registry.Employer](ee)
+	if err != nil {
+		return err
+	}
+	if len(prog.SizeBands) > 0 && !slices.Contains(prog.SizeBands, emp.SizeBand) {
+		return registry.Invalid("body.program", "employer %s (size band %q) is not eligible for %s (size bands %s)", a.EmployerBN, emp.SizeBand, prog.ID, strings.Join(prog.SizeBands, ", "))
+	}
+	if prog.MaxEmployees > 0 && emp.EmployeeCount > prog.MaxEmployees {
+		return registry.Invalid("body.program", "employer %s has %d employees; %s is for at most %d", a.EmployerBN, emp.EmployeeCount, prog.ID, prog.MaxEmployees)
+	}
+	ce, ok, err := exists(l, registry.KindCP, a.CP)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return registry.Invalid("body.cp", "%s is not a certifying partner of %s", a.CP, n.cfg.Jurisdiction)
+	}
+	if cp, err := decode[registry.CertifyingPartner](ce); err != nil {
+		return err
+	} else if cp.Status != registry.CPActive {
+		return registry.Invalid("body.cp", "certifying partner %s is %s, not active", a.CP, cp.Status)
+	}
+	if a.Certificate != "" {
+		ce, ok, err := exists(l, registry.KindCertificate, a.Certificate)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return registry.Invalid("body.certificate", "no certificate %q on this node", a.Certificate)
+		}
+		c, err := decode[registry.Certificate](ce)
+		if err != nil {
+			return err
+		}
+		if c.EmployerBN != a.EmployerBN || c.Issuer != a.CP {
+			return registry.Invalid("body.certificate", "certificate %s is %s's, issued by %s, not %s's by %s", c.ID, c.EmployerBN, c.Issuer, a.EmployerBN, a.CP)
+		}
+	}
+	return nil
+}
+
+// checkAuditors refuses an audit by an auditor who is not certified (or a
+// candidate) on its first and last on-site days with a credential usable
+// for its CP, or who breaks one of the program's independence rules. At
+// least one auditor must be certified.
+func (n *Node) checkAuditors(ctx context.Context, prog registry.Program, a registry.Audit) error {
+	certified := false
+	for i, id := range a.Auditors {
+		f := fmt.Sprintf("body.auditors[%d]", i)
+		for _, day := range []registry.Date{a.OnsiteStart, a.OnsiteEnd} {
+			v, err := n.Auditor(ctx, id, day)
+			if err != nil {
+				return registry.Invalid(f, "auditor %s is not in the national registry", id)
+			}
+			st := v.Standing
+			usable := ""
+			for _, c := range st.Credentials {
+				if c.UsableFor(a.CP) && (c.Status == registry.AuditorCertified || c.Status == registry.AuditorCandidate) && (usable == "" || c.Status == registry.AuditorCertified) {
+					usable = c.Status
+				}
+			}
+			switch {
+			case st.Status == registry.AuditorSuspended || st.Status == registry.AuditorRevoked:
+				return registry.Invalid(f, "auditor %s is %s on %s (rule %s): %s", id, st.Status, day, st.Rule, st.Reason)
+			case usable == "":
+				why := st.Reason
+				if st.Status == registry.AuditorCertified || st.Status == registry.AuditorCandidate {
+					why = "no credential usable for " + a.CP + " (external credentials are national; peer, internal and candidate ones are their CP's own)"
+				}
+				return registry.Invalid(f, "auditor %s is not certified for %s on %s (rule %s): %s", id, a.CP, day, cmpOr(st.Rule, "auditor.certified"), why)
+			}
+			if usable == registry.AuditorCertified && day == a.OnsiteEnd {
+				certified = true
+			}
+			if day != a.OnsiteEnd {
+				continue
+			}
+			for _, r := range prog.Independence {
+				if len(r.Types) > 0 && !slices.Contains(r.Types, a.Type) {
+					continue
+				}
+				switch r.Relation {
+				case "employee":
+					if v.Auditor.EmployerBN == a.EmployerBN {
+						return registry.Invalid(f, "auditor %s is employed by employer %s and may not do its %s audit (rule %s)", id, a.EmployerBN, a.Type, r.Code)
+					}
+				case "internal":
+					ext := slices.ContainsFunc(st.Credentials, func(c registry.CredentialStanding) bool {
+						return c.Kind == registry.CredExternal && c.Status == registry.AuditorCertified
+					})
+					if !ext && usable == registry.AuditorCertified {
+						return registry.Invalid(f, "a %s audit needs external auditors; %s holds no external credential in force (rule %s)", a.Type, id, r.Code)
+					}
+				}
+			}
+		}
+	}
+	if !certified {
+		return registry.Invalid("body.auditors", "at least one auditor must be certified on the audit's dates (rule auditor.certified); candidates only assist")
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Audit returns the newest version of audit id on this node.
+func (n *Node) Audit(ctx context.Context, id string) (registry.Audit, registry.Entry, error) {
+	e, err := n.Record(ctx, registry.KindAudit, id)
+	if err != nil {
+		return registry.Audit{}, e, err
+	}
+	a, err := decode[registry.Audit](e)
+	return a, e, err
+}
+
+// applyAuditBasis applies the audit a new certificate names in basis_ref:
+// when that id is an audit recorded on this node, the audit must be a
+// passing certifying audit of the same employer, CP and program, and the
+// certificate's issue date, documentation months and term follow it (a
+// different value given is refused). A basis_ref that names no audit here
+// is the CP's own reference, accepted unless the program requires audits
+// on this node (Program.RequireAuditBasis), as is a certificate without
+// one.
+func (n *Node) applyAuditBasis(ctx context.Context, in *NewCertificate) error {
+	if in.Basis != "" && in.Basis != registry.BasisAudit {
+		return nil
+	}
+	prog, err := n.Program(ctx, in.Program)
+	if err != nil {
+		return nil // the certificate's own validation names a bad program
+	}
+	var a registry.Audit
+	found := false
+	if in.BasisRef != "" && registry.ValidID(in.BasisRef) {
+		a, _, err = n.Audit(ctx, in.BasisRef)
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, registry.ErrNotFound):
+			return err
+		}
+	}
+	if !found {
+		if prog.RequireAuditBasis {
+			if in.BasisRef == "" {
+				return registry.Invalid("body.basis_ref", "%s's %s program requires a certificate to name the passing audit it is based on (require_audit_basis)", n.cfg.Jurisdiction, prog.ID)
+			}
+			return registry.Invalid("body.basis_ref", "no audit %q recorded on this node, and %s's %s program requires one (require_audit_basis)", in.BasisRef, n.cfg.Jurisdiction, prog.ID)
+		}
+		return nil
+	}
+	ap, err := n.Program(ctx, a.Program)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.EmployerBN != in.EmployerBN:
+		return registry.Invalid("body.basis_ref", "audit %s is of employer %s, not %s", a.ID, a.EmployerBN, in.EmployerBN)
+	case a.CP != in.Issuer:
+		return registry.Invalid("body.basis_ref", "audit %s was recorded by %s, not %s", a.ID, a.CP, in.Issuer)
+	case !slices.Contains(registry.CertifyingTypes, a.Type):
+		return registry.Invalid("body.basis_ref", "audit %s is a %s audit; a certificate is based on a %s audit", a.ID, a.Type, strings.Join(registry.CertifyingTypes, ", "))
+	case ap.Certifies != in.Program:
+		return registry.Invalid("body.basis_ref", "audit %s is under program %s, which leads to %s, not %s", a.ID, a.Program, ap.Certifies, in.Program)
+	case !a.Passed:
+		var why []string
+		for _, r := range a.Reasons {
+			why = append(why, r.Rule+": "+r.Detail)
+		}
+		return registry.Invalid("body.basis_ref", "audit %s did not pass (%s); a certificate must name a passing audit", a.ID, strings.Join(why, "; "))
+	}
+	if in.IssuedOn.IsZero() {
+		in.IssuedOn = a.OnsiteEnd
+	} else if in.IssuedOn != a.OnsiteEnd {
+		return registry.Invalid("body.issued_on", "a certificate based on audit %s is issued on its last on-site day, %s, not %s", a.ID, a.OnsiteEnd, in.IssuedOn)
+	}
+	if in.DocMonths == 0 {
+		in.DocMonths = a.DocMonths
+	} else if in.DocMonths != a.DocMonths {
+		return registry.Invalid("body.documentation_months", "audit %s records %d months of documentation, not %d", a.ID, a.DocMonths, in.DocMonths)
+	}
+	if in.TermMonths == 0 {
+		in.TermMonths = a.TermMonths
+	} else if in.TermMonths != a.TermMonths {
+		return registry.Invalid("body.term_months", "with %d months of documentation the term is %d months (program %s), not %d", a.DocMonths, a.TermMonths, a.Program, in.TermMonths)
+	}
+	return nil
+}

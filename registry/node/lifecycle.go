@@ -1,0 +1,429 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// liveKey indexes a certificate that is not in a terminal status by its
+// issue date ("live"), so the lifecycle job and the maintenance list read
+// the live certificates only, oldest first.
+func liveKey(c registry.Certificate) []registry.IndexKey {
+	if registry.Terminal(c.Status) {
+		return nil
+	}
+	return []registry.IndexKey{{Name: "live", Value: c.IssuedOn.String()}}
+}
+
+// MaxLifecycleBatch bounds the live certificates and open reviews one
+// lifecycle run (or one maintenance list) reads, oldest first; a run
+// that ends certificates makes room for the next ones.
+const MaxLifecycleBatch = 5000
+
+// LifecycleChange is one signed change the lifecycle rules require.
+type LifecycleChange struct {
+	Certificate string        `json:"certificate"`
+	EmployerBN  string        `json:"employer_bn"`
+	Action      string        `json:"action"` // cancel, expire or propose_removal
+	Rule        string        `json:"rule"`
+	EffectiveOn registry.Date `json:"effective_on"`
+	Reason      string        `json:"reason"`
+	Record      string        `json:"record"`            // the record written: the certificate, or the removal proposal
+	Version     uint64        `json:"version,omitempty"` // its new version (0 in a dry run)
+
+	proposal *registry.Removal
+}
+
+// LifecycleReport is the answer of a lifecycle run.
+type LifecycleReport struct {
+	RunOn   registry.Date     `json:"run_on"`
+	DryRun  bool              `json:"dry_run"`
+	Checked int               `json:"checked"` // live certificates and open reviews read
+	Changes []LifecycleChange `json:"changes"`
+}
+
+// MaintenanceItem is a maintenance audit due (or overdue) for a live
+// certificate whose audits are recorded on this node.
+type MaintenanceItem struct {
+	Certificate string        `json:"certificate"`
+	EmployerBN  string        `json:"employer_bn"`
+	Issuer      string        `json:"issuer"`
+	Program     string        `json:"program"`
+	Year        int           `json:"year"` // the certificate year the audit maintains (2, 3)
+	WindowFrom  registry.Date `json:"window_from"`
+	DueOn       registry.Date `json:"due_on"`
+	Overdue     bool          `json:"overdue"`
+}
+
+// certPlan is what the rules say about one live certificate.
+type certPlan struct {
+	cert     registry.Certificate
+	prog     registry.Program
+	tracked  bool // based on an audit recorded on this node: its maintenance is tracked here
+	missing  []MaintenanceItem
+	expireOn registry.Date
+}
+
+// planFor derives the maintenance slots of certificate c on today.
+func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
+	pl := certPlan{cert: c}
+	progID := c.Program
+	if c.Basis == registry.BasisAudit && c.BasisRef != "" {
+		if ae, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil {
+			return pl, err
+		} else if ok {
+			a, err := decode[registry.Audit](ae)
+			if err != nil {
+				return pl, err
+			}
+			pl.tracked, progID = true, a.Program
+		}
+	}
+	prog, err := programIn(l, progID)
+	if err != nil {
+		if prog, err = programIn(l, registry.ProgramCOR); err != nil {
+			return pl, err
+		}
+	}
+	pl.prog = prog
+	if pl.tracked {
+		var done []registry.Date
+		refs, err := l.Lookup("cert", c.ID, false, maxAuditorRefs)
+		if err != nil {
+			return pl, err
+		}
+		for _, r := range refs {
+			if r.Kind != registry.KindAudit {
+				continue
+			}
+			e, err := l.Latest(r.Kind, r.ID)
+			if err != nil {
+				return pl, err
+			}
+			a, err := decode[registry.Audit](e)
+			if err != nil {
+				return pl, err
+			}
+			if a.Type == registry.AuditMaintenance && a.Passed {
+				done = append(done, a.OnsiteEnd)
+			}
+		}
+		from := c.IssuedOn
+		for i, m := range prog.MaintenanceDueMonths {
+			due := c.IssuedOn.AddMonths(m)
+			if countDates(done, from.AddDays(1), due) == 0 {
+				pl.missing = append(pl.missing, MaintenanceItem{Certificate: c.ID, EmployerBN: c.EmployerBN, Issuer: c.Issuer, Program: prog.ID,
+					Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
+			}
+			from = due
+		}
+	}
+	if today.After(c.ExpiresOn) {
+		pl.expireOn = c.ExpiresOn.AddDays(1)
+	}
+	return pl, nil
+}
+
+func countDates(ds []registry.Date, from, to registry.Date) int {
+	n := 0
+	for _, d := range ds {
+		if !d.Before(from) && !d.After(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// MaintenanceDue lists the maintenance audits due on or before before
+// (overdue ones included) for the live certificates whose audits are
+// recorded on this node, at most limit, by due date.
+func (n *Node) MaintenanceDue(ctx context.Context, before registry.Date, limit int) ([]MaintenanceItem, error) {
+	today := n.Today()
+	out := []MaintenanceItem{}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		return eachLive(l, func(c registry.Certificate) error {
+			pl, err := planFor(l, c, today)
+			if err != nil {
+				return err
+			}
+			for _, m := range pl.missing {
+				if !m.DueOn.After(before) {
+					out = append(out, m)
+				}
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b MaintenanceItem) int { return a.DueOn.Compare(b.DueOn) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+func eachLive(l registry.Log, fn func(registry.Certificate) error) error {
+	refs, err := l.Lookup("live", "", true, MaxLifecycleBatch)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if r.Kind != registry.KindCertificate {
+			continue
+		}
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil {
+			return err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan computes the changes the rules require on today.
+func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, error) {
+	rep := LifecycleReport{RunOn: today, Changes: []LifecycleChange{}}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		if err := eachLive(l, func(c registry.Certificate) error {
+			rep.Checked++
+			pl, err := planFor(l, c, today)
+			if err != nil {
+				return err
+			}
+			for _, m := range pl.missing {
+				if m.Overdue && !m.DueOn.After(c.ExpiresOn) {
+					rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
+						Rule: pl.prog.MaintenanceCode, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
+						Reason: fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+					return nil
+				}
+			}
+			if !pl.expireOn.IsZero() {
+				rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionExpire,
+					Rule: pl.prog.ExpiryCode, EffectiveOn: pl.expireOn, Record: c.ID,
+					Reason: fmt.Sprintf("the %d-month term ended on %s", c.TermMonths, c.ExpiresOn)})
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return n.planRemovals(l, today, &rep)
+	})
+	return rep, err
+}
+
+// planRemovals applies the removal rule to every open review.
+func (n *Node) planRemovals(l registry.Log, today registry.Date, rep *LifecycleReport) error {
+	refs, err := l.Lookup("review_open", "", true, MaxLifecycleBatch)
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindReview {
+			continue
+		}
+		rep.Checked++
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return err
+		}
+		r, err := decode[registry.Review](e)
+		if err != nil {
+			return err
+		}
+		if ch, ok, err := removalFor(l, r, today); err != nil {
+			return err
+		} else if ok {
+			rep.Changes = append(rep.Changes, ch)
+		}
+	}
+	return nil
+}
+
+// RemovalID is the id of the removal proposal that review id led to.
+func RemovalID(review string) string { return "RM-" + review }
+
+// removalFor applies the program's removal rule to open review r: N
+// reviews of the employer within M months, or a required action not
+// completed by its due date. ok is false when the rule does not apply or
+// a proposal for r exists already.
+func removalFor(l registry.Log, r registry.Review, today registry.Date) (LifecycleChange, bool, error) {
+	id := RemovalID(r.ID)
+	if _, ok, err := exists(l, registry.KindRemoval, id); err != nil || ok {
+		return LifecycleChange{}, false, err
+	}
+	ce, ok, err := exists(l, registry.KindCertificate, r.Certificate)
+	if err != nil || !ok {
+		return LifecycleChange{}, false, err
+	}
+	c, err := decode[registry.Certificate](ce)
+	if err != nil {
+		return LifecycleChange{}, false, err
+	}
+	if registry.Terminal(c.Status) {
+		return LifecycleChange{}, false, nil
+	}
+	prog, err := programIn(l, c.Program)
+	if err != nil {
+		return LifecycleChange{}, false, err
+	}
+	rule := prog.Removal
+	prop := registry.Removal{ID: id, Certificate: c.ID, EmployerBN: c.EmployerBN, ProposedOn: today, Status: registry.RemovalProposed}
+	var why string
+	if rule.Reviews > 0 {
+		rs, err := reviewsOf(l, r.EmployerBN)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		from := r.OpenedOn.AddMonths(-rule.WindowMonths)
+		var ev []registry.RemovalEvidence
+		for _, o := range rs {
+			if !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
+				ev = append(ev, registry.RemovalEvidence{Kind: registry.KindReview, ID: o.ID,
+					Detail: fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status)})
+			}
+		}
+		if len(ev) >= rule.Reviews {
+			prop.Rule, prop.Evidence = rule.Code+".reviews", ev
+			why = fmt.Sprintf("%d Employer Reviews within %d months (rule: %d)", len(ev), rule.WindowMonths, rule.Reviews)
+		}
+	}
+	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(r.DueOn) {
+		done, err := actionDone(l, r)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		if !done {
+			prop.Rule = rule.Code + ".overdue_action"
+			prop.Evidence = []registry.RemovalEvidence{{Kind: registry.KindReview, ID: r.ID,
+				Detail: fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom)}}
+			why = fmt.Sprintf("the required %s was not completed by %s", r.RequiredAction, r.DueOn)
+		}
+	}
+	if prop.Rule == "" {
+		return LifecycleChange{}, false, nil
+	}
+	return LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: "propose_removal", Rule: prop.Rule,
+		EffectiveOn: today, Reason: why, Record: id, proposal: &prop}, true, nil
+}
+
+// actionDone reports whether a passing audit of the review's required
+// action (an action plan audit, or a certification or recertification
+// audit for a full audit) was done from the day it was required to its
+// due date.
+func actionDone(l registry.Log, r registry.Review) (bool, error) {
+	refs, err := l.Lookup("cert", r.Certificate, false, maxAuditorRefs)
+	if err != nil {
+		return false, err
+	}
+	types := []string{registry.AuditActionPlan}
+	if r.RequiredAction == registry.RequiredFullAudit {
+		types = []string{registry.AuditCertification, registry.AuditRecertification}
+	}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindAudit {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return false, err
+		}
+		a, err := decode[registry.Audit](e)
+		if err != nil {
+			return false, err
+		}
+		if a.Passed && slices.Contains(types, a.Type) && !a.OnsiteEnd.Before(r.ActionFrom) && !a.OnsiteEnd.After(r.DueOn) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// errDone is what a lifecycle write's mutation returns when, in the feed
+// as of the write, the change is no longer needed (another run made it).
+var errDone = errors.New("lifecycle: change already made")
+
+// RunLifecycle appends the signed changes the program rules require today:
+// a certificate whose maintenance audit was missed is cancelled the day
+// after it was due, one past its term expires the day after its expiry,
+// and an open review that meets the removal rule gets a removal proposal.
+// It is idempotent: every change is re-checked against the feed as it is
+// written, so a second run, a concurrent one or one after a restart writes
+// nothing more. With dryRun it writes nothing and answers what it would do.
+// Only the program administrator (or the node's own daily job) may run it.
+func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (LifecycleReport, error) {
+	if err := n.requireAdmin(p, ScopeCertificates, "runs the lifecycle job"); err != nil {
+		return LifecycleReport{}, err
+	}
+	today := n.Today()
+	rep, err := n.plan(ctx, today)
+	if err != nil || dryRun {
+		rep.DryRun = dryRun
+		return rep, err
+	}
+	done := rep.Changes[:0]
+	for _, ch := range rep.Changes {
+		var e registry.Entry
+		if ch.proposal != nil {
+			prop := *ch.proposal
+			e, err = n.commit(ctx, registry.KindRemoval, prop.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+				if prev != nil {
+					return nil, nil, errDone
+				}
+				return prop, removalKeys(prop), nil
+			})
+		} else {
+			e, err = n.commit(ctx, registry.KindCertificate, ch.Certificate, nil, lifecycleMutation(p, ch, today))
+		}
+		if errors.Is(err, errDone) {
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("lifecycle %s %s: %w", ch.Action, ch.Record, err)
+		}
+		ch.Version = e.Ver
+		done = append(done, ch)
+	}
+	rep.Changes = done
+	return rep, nil
+}
+
+// lifecycleMutation appends ch's status change to the certificate, unless
+// it is no longer in a status the change applies to.
+func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mutation {
+	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, errDone
+		}
+		c, err := decode[registry.Certificate](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		to, err := registry.Transition(c.Status, ch.Action)
+		if err != nil {
+			return nil, nil, errDone
+		}
+		on := ch.EffectiveOn
+		if last := c.History[len(c.History)-1]; on.Before(last.On) {
+			on = last.On
+		}
+		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
+		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
+		c.Status, c.StatusReason = to, reason
+		if err := c.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return c, certKeys(c), nil
+	}
+}

@@ -1,0 +1,271 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+func fieldOf(err error) string {
+	var ve *registry.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Field
+	}
+	return ""
+}
+
+// TestLifecycleWritesOnce runs the lifecycle job on the seeded program
+// cycle: a dry run writes nothing; the run cancels the certificate whose
+// year-3 maintenance was missed (dated the day after it was due, with its
+// rule), expires the one past its term, and proposes the removal of the
+// employer with two reviews; a second run, and a run after a restart,
+// write nothing.
+func TestLifecycleWritesOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true, Dir: dir})
+	before := feedSize(t, ab)
+	dry, err := ab.RunLifecycle(ctx, nodetest.Admin(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := feedSize(t, ab); got != before {
+		t.Fatalf("dry run wrote: feed %d -> %d", before, got)
+	}
+	rep, err := ab.RunLifecycle(ctx, nodetest.Admin(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(r node.LifecycleReport) []string {
+		var out []string
+		for _, c := range r.Changes {
+			out = append(out, c.Action+" "+c.Record+" "+c.Rule+" "+c.EffectiveOn.String())
+		}
+		return out
+	}
+	want := []string{
+		"cancel ACSA-20230616 maintenance.missed 2025-06-17",
+		"expire ACSA-20250733 term.ended 2026-08-23",
+		"propose_removal RM-ER-ACSA-20250314-20260414 removal.persistent.reviews 2026-11-25",
+	}
+	if got := summary(rep); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("run: got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := summary(dry); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("dry run: got %v, want the same changes as the run", got)
+	}
+	if got := feedSize(t, ab); got != before+3 {
+		t.Errorf("feed grew by %d, want 3", got-before)
+	}
+	v, err := ab.Certificate(ctx, "ACSA-20230616", registry.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := v.Certificate.History[len(v.Certificate.History)-1]
+	if v.Certificate.Status != registry.StatusCancelled || last.Rule != "maintenance.missed" || last.On != registry.MustDate("2025-06-17") {
+		t.Errorf("cancelled certificate: got status %s, last step %+v", v.Certificate.Status, last)
+	}
+	again, err := ab.RunLifecycle(ctx, nodetest.Admin(), false)
+	if err != nil || len(again.Changes) != 0 {
+		t.Fatalf("second run: got %v (%v), want no change", summary(again), err)
+	}
+	size := feedSize(t, ab)
+	ab.DB.Close()
+	ab2 := nodetest.New(t, "CA-AB", nodetest.Options{Dir: dir})
+	after, err := ab2.RunLifecycle(ctx, nodetest.Admin(), false)
+	if err != nil || len(after.Changes) != 0 {
+		t.Fatalf("run after restart: got %v (%v), want no change", summary(after), err)
+	}
+	if got := feedSize(t, ab2); got != size {
+		t.Errorf("after restart the feed is %d entries, want %d", got, size)
+	}
+	cp := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: node.AllScopes}
+	if _, err := ab2.RunLifecycle(ctx, cp, true); !errors.Is(err, registry.ErrForbidden) {
+		t.Errorf("a CP ran the lifecycle job: got %v, want ErrForbidden", err)
+	}
+}
+
+// TestConcurrentLifecycleRuns: runs at the same time write each change once.
+func TestConcurrentLifecycleRuns(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	before := feedSize(t, ab)
+	errs := make(chan error, 4)
+	total := make(chan int, 4)
+	for range 4 {
+		go func() {
+			rep, err := ab.RunLifecycle(ctx, nodetest.Admin(), false)
+			errs <- err
+			total <- len(rep.Changes)
+		}()
+	}
+	sum := 0
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		sum += <-total
+	}
+	if got := feedSize(t, ab) - before; got != 3 || sum != 3 {
+		t.Errorf("4 concurrent runs wrote %d entries and reported %d changes, want 3 and 3", got, sum)
+	}
+}
+
+func testAudit(typ string, overall float64, auditors ...string) registry.Audit {
+	return registry.Audit{EmployerBN: "812345676", CP: "ACSA", Type: typ, Program: "COR", Auditors: auditors,
+		OnsiteStart: registry.MustDate("2026-03-02"), OnsiteEnd: registry.MustDate("2026-03-06"), SubmittedOn: registry.MustDate("2026-04-01"),
+		DocMonths: 6, Overall: overall, Elements: []registry.ElementScore{{Element: "hazard assessment", Score: 50}}}
+}
+
+// TestAuditsAndCertificates: audits are recorded with their verdict; a
+// certificate naming a failed audit is refused naming it; one naming a
+// passing audit takes its last on-site day and its term; auditors who
+// are suspended, not certified or not independent are refused with the
+// reason; a CP records only its own audits.
+func TestAuditsAndCertificates(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeAudits, node.ScopeCertificates}}
+
+	failed, err := ab.RecordAudit(ctx, acsa, testAudit("certification", 79.99, "AUD-0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa, _ := node.Decode[registry.Audit](failed)
+	if fa.Passed || len(fa.Reasons) != 1 || fa.Reasons[0].Rule != "pass.certification" {
+		t.Fatalf("79.99%% audit: got passed=%v reasons=%+v", fa.Passed, fa.Reasons)
+	}
+	_, err = ab.CreateCertificate(ctx, acsa, node.NewCertificate{Issuer: "ACSA", Number: "X1", Program: "COR", EmployerBN: "812345676", BasisRef: failed.ID})
+	if fieldOf(err) != "body.basis_ref" || !strings.Contains(err.Error(), failed.ID) || !strings.Contains(err.Error(), "pass.certification") {
+		t.Errorf("certificate on a failed audit: got %v, want body.basis_ref naming %s and its rule", err, failed.ID)
+	}
+
+	ok := testAudit("recertification", 80, "AUD-0001")
+	ok.OnsiteEnd = registry.MustDate("2026-03-05")
+	passed, err := ab.RecordAudit(ctx, acsa, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce, err := ab.CreateCertificate(ctx, acsa, node.NewCertificate{Issuer: "ACSA", Number: "X2", Program: "COR", EmployerBN: "812345676", BasisRef: passed.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := node.Decode[registry.Certificate](ce)
+	if c.IssuedOn != ok.OnsiteEnd || c.TermMonths != 12 || c.ExpiresOn != registry.MustDate("2027-03-05") {
+		t.Errorf("certificate on %s: got issued %s term %d expires %s, want issued on the last on-site day, 12 months (6 months of documentation)", passed.ID, c.IssuedOn, c.TermMonths, c.ExpiresOn)
+	}
+	_, err = ab.CreateCertificate(ctx, acsa, node.NewCertificate{Issuer: "ACSA", Number: "X3", Program: "COR", EmployerBN: "812345676", BasisRef: passed.ID, IssuedOn: registry.MustDate("2026-03-01")})
+	if fieldOf(err) != "body.issued_on" {
+		t.Errorf("certificate with another issue date: got %v, want body.issued_on", err)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		p     node.Principal
+		a     registry.Audit
+		field string
+		want  string
+	}{
+		{"suspended auditor", acsa, func() registry.Audit {
+			a := testAudit("certification", 90, "AUD-0002")
+			a.OnsiteStart, a.OnsiteEnd, a.SubmittedOn = registry.MustDate("2026-10-05"), registry.MustDate("2026-10-09"), registry.MustDate("2026-10-20")
+			return a
+		}(), "body.auditors[0]", "suspended by CA-AB"},
+		{"unknown auditor", acsa, testAudit("certification", 90, "NOBODY"), "body.auditors[0]", "national registry"},
+		{"internal auditor on a certification audit", acsa, testAudit("certification", 90, "AUD-0001", "AUD-0003"), "body.auditors[1]", "independence"},
+		{"unknown program", acsa, func() registry.Audit { a := testAudit("certification", 90, "AUD-0001"); a.Program = "NOPE"; return a }(), "body.program", "NOPE"},
+		{"small employer program for a standard employer", acsa, func() registry.Audit {
+			a := testAudit("self_assessment", 90, "AUD-0001")
+			a.Program = "SECOR"
+			return a
+		}(), "body.program", "not eligible"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := feedSize(t, ab)
+			_, err := ab.RecordAudit(ctx, tc.p, tc.a)
+			if fieldOf(err) != tc.field || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %s mentioning %q", err, tc.field, tc.want)
+			}
+			if got := feedSize(t, ab); got != before {
+				t.Errorf("a refused audit wrote %d entries", got-before)
+			}
+		})
+	}
+	other := testAudit("certification", 90, "AUD-0001")
+	other.CP = "ESC"
+	if _, err := ab.RecordAudit(ctx, acsa, other); !errors.Is(err, registry.ErrForbidden) {
+		t.Errorf("ACSA recorded ESC's audit: got %v, want ErrForbidden", err)
+	}
+	if _, err := ab.DisciplineAuditor(ctx, acsa, "AUD-0001", node.DisciplineRequest{Action: "suspend", Reason: "x"}); !errors.Is(err, registry.ErrForbidden) {
+		t.Errorf("a CP disciplined an auditor: got %v, want ErrForbidden", err)
+	}
+	_ = admin
+}
+
+// TestRequiredAuditBasis: a jurisdiction whose program requires audits on
+// the node refuses a certificate without one.
+func TestRequiredAuditBasis(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	p, err := ab.Program(ctx, "COR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.RequireAuditBasis = true
+	if _, err := ab.PublishProgram(ctx, nodetest.Admin(), p); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ab.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "Y1", Program: "COR", EmployerBN: "812345676", IssuedOn: registry.MustDate("2026-01-05")})
+	if fieldOf(err) != "body.basis_ref" {
+		t.Errorf("got %v, want body.basis_ref required", err)
+	}
+}
+
+// TestReviewCycle: a second trigger within 24 months requires a full audit
+// (an action plan is then refused); suspension changes the certificate;
+// a removal proposal revokes only on the administrator's confirmation.
+func TestReviewCycle(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	r, err := ab.Review(ctx, "ER-ACSA-20250314-20260414")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.FullAuditRequired || r.Rule != "review.repeat" || !r.RefundWithheld || len(r.Related) != 1 {
+		t.Errorf("second review: got %+v, want a full audit required by review.repeat, refund withheld", r)
+	}
+	if first, _ := ab.Review(ctx, "ER-ACSA-20250314-20250905"); first.RefundWithheld || first.Status != registry.ReviewClosed {
+		t.Errorf("closed review: got status %s refund withheld %v", first.Status, first.RefundWithheld)
+	}
+	_, err = ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: "require_action_plan", Reason: "x", On: registry.MustDate("2026-09-01"), DueOn: registry.MustDate("2026-12-01")})
+	if fieldOf(err) != "body.action" {
+		t.Errorf("action plan on a repeat review: got %v, want body.action refused", err)
+	}
+	if _, err := ab.RunLifecycle(ctx, admin, false); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ab.Removals(ctx, "proposed", 10)
+	if err != nil || len(rs) != 1 || len(rs[0].Evidence) != 2 {
+		t.Fatalf("removals: got %+v (%v), want one proposal with two reviews as evidence", rs, err)
+	}
+	if v, _ := ab.Certificate(ctx, rs[0].Certificate, registry.Date{}); v.Certificate.Status != registry.StatusActive {
+		t.Fatalf("certificate before the decision: %s, want active (no revocation without the administrator)", v.Certificate.Status)
+	}
+	dec, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "confirm", Reason: "persistent non-performer", On: registry.MustDate("2026-11-25")})
+	if err != nil || dec.Status != registry.RemovalConfirmed {
+		t.Fatalf("decision: %+v %v", dec, err)
+	}
+	if v, _ := ab.Certificate(ctx, rs[0].Certificate, registry.Date{}); v.Certificate.Status != registry.StatusRevoked {
+		t.Errorf("certificate after confirmation: %s, want revoked", v.Certificate.Status)
+	}
+	if _, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "reject", Reason: "again"}); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("second decision: got %v, want ErrConflict", err)
+	}
+}

@@ -1,0 +1,199 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// QAID is the id of a QA review: its kind, its subject (the auditor of an
+// OSAR, else the CP) and its date.
+func QAID(q registry.QAReview) string {
+	subject := q.CP
+	if q.Kind == registry.QAOSAR {
+		subject = q.Auditor
+	}
+	return "QA-" + q.Kind + "-" + subject + "-" + strings.ReplaceAll(q.On.String(), "-", "")
+}
+
+// RecordQAReview records an On-Site Audit Review of an auditor's audit
+// recorded on this node, or a QA review of one of its CPs. Unsatisfactory
+// OSARs feed the auditor's national status. Only the administrator may.
+func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QAReview) (registry.Entry, error) {
+	if err := n.requireAdmin(p, ScopeAuditors, "records QA reviews"); err != nil {
+		return registry.Entry{}, err
+	}
+	q.By = p.Subject
+	if q.ID == "" {
+		q.ID = QAID(q)
+	}
+	if err := q.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("QA review %s already exists", q.ID)}
+		}
+		if _, ok, err := exists(l, registry.KindCP, q.CP); err != nil {
+			return nil, nil, err
+		} else if !ok {
+			return nil, nil, registry.Invalid("body.cp", "%s is not a certifying partner of %s", q.CP, n.cfg.Jurisdiction)
+		}
+		if q.Kind == registry.QAOSAR {
+			ae, ok, err := exists(l, registry.KindAudit, q.Audit)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				return nil, nil, registry.Invalid("body.audit", "no audit %q on this node", q.Audit)
+			}
+			a, err := decode[registry.Audit](ae)
+			if err != nil {
+				return nil, nil, err
+			}
+			if a.CP != q.CP || !containsString(a.Auditors, q.Auditor) {
+				return nil, nil, registry.Invalid("body.auditor", "audit %s was done for %s by %s, not by %s for %s", a.ID, a.CP, strings.Join(a.Auditors, ", "), q.Auditor, q.CP)
+			}
+		}
+		return q, qaKeys(q), nil
+	})
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ProgramSeed is the format of testdata/program/CA-XX.json: one
+// jurisdiction's program definitions and an example program cycle, loaded
+// after its seed file through the node's write paths, in this order.
+type ProgramSeed struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Programs     []registry.Program    `json:"programs"`
+	Employers    []registry.Employer   `json:"employers"`
+	Auditors     []registry.Auditor    `json:"auditors"`
+	Audits       []registry.Audit      `json:"audits"`
+	Certificates []NewCertificate      `json:"certificates"`
+	Maintenance  []registry.Audit      `json:"maintenance"` // audits after the certificates (maintenance, action plans)
+	QA           []registry.QAReview   `json:"qa_reviews"`
+	Discipline   []SeedDiscipline      `json:"discipline"`
+	Reviews      []SeedReview          `json:"reviews"`
+	ReviewSteps  []SeedReviewStep      `json:"review_steps"`
+}
+
+// SeedDiscipline is a discipline action in a program seed.
+type SeedDiscipline struct {
+	Auditor string        `json:"auditor"`
+	Action  string        `json:"action"`
+	Reason  string        `json:"reason"`
+	On      registry.Date `json:"on"`
+}
+
+// SeedReview opens an Employer Review in a program seed.
+type SeedReview struct {
+	EmployerBN  string        `json:"employer_bn"`
+	Certificate string        `json:"certificate"`
+	Trigger     string        `json:"trigger"`
+	OccurredOn  registry.Date `json:"occurred_on"`
+	OpenedOn    registry.Date `json:"opened_on"`
+}
+
+// SeedReviewStep is a step on a review in a program seed.
+type SeedReviewStep struct {
+	Review string        `json:"review"`
+	Action string        `json:"action"`
+	Reason string        `json:"reason"`
+	On     registry.Date `json:"on"`
+	DueOn  registry.Date `json:"due_on,omitzero"`
+}
+
+// ParseProgramSeed parses a program seed file strictly.
+func ParseProgramSeed(data []byte) (ProgramSeed, error) {
+	var f ProgramSeed
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return f, fmt.Errorf("program seed file: %v: %w", err, registry.ErrInvalid)
+	}
+	return f, nil
+}
+
+// SeedProgram loads f through the same write paths as the API, as the
+// program administrator. It returns the number of entries written.
+func (n *Node) SeedProgram(ctx context.Context, f ProgramSeed) (int, error) {
+	if f.Jurisdiction != n.cfg.Jurisdiction {
+		return 0, fmt.Errorf("program seed file is for %s, this node is %s: %w", f.Jurisdiction, n.cfg.Jurisdiction, registry.ErrInvalid)
+	}
+	admin := Principal{Subject: "seed", Role: RoleAdmin, Scopes: AllScopes}
+	count := 0
+	step := func(what string, err error) error {
+		if err != nil {
+			return fmt.Errorf("program seed %s: %w", what, err)
+		}
+		count++
+		return nil
+	}
+	var err error
+	for _, p := range f.Programs {
+		if err = step("program "+p.ID, second(n.PublishProgram(ctx, admin, p))); err != nil {
+			return count, err
+		}
+	}
+	for _, e := range f.Employers {
+		if err = step("employer "+e.BN, second(n.PutEmployer(ctx, admin, e, true))); err != nil {
+			return count, err
+		}
+	}
+	for _, a := range f.Auditors {
+		if err = step("auditor "+a.ID, second(n.PutAuditor(ctx, admin, a, true))); err != nil {
+			return count, err
+		}
+	}
+	for _, a := range f.Audits {
+		if err = step("audit "+a.ID, second(n.RecordAudit(ctx, admin, a))); err != nil {
+			return count, err
+		}
+	}
+	for _, c := range f.Certificates {
+		if err = step("certificate "+c.Number, second(n.CreateCertificate(ctx, admin, c))); err != nil {
+			return count, err
+		}
+	}
+	for _, a := range f.Maintenance {
+		if err = step("audit "+a.ID, second(n.RecordAudit(ctx, admin, a))); err != nil {
+			return count, err
+		}
+	}
+	for _, q := range f.QA {
+		if err = step("QA review "+q.ID, second(n.RecordQAReview(ctx, admin, q))); err != nil {
+			return count, err
+		}
+	}
+	for _, d := range f.Discipline {
+		r := DisciplineRequest{Action: d.Action, Reason: d.Reason, On: d.On}
+		if err = step("discipline of "+d.Auditor, second(n.DisciplineAuditor(ctx, admin, d.Auditor, r))); err != nil {
+			return count, err
+		}
+	}
+	for _, r := range f.Reviews {
+		_, _, err := n.OpenReview(ctx, admin, NewReview{EmployerBN: r.EmployerBN, Certificate: r.Certificate, Trigger: r.Trigger, OccurredOn: r.OccurredOn, OpenedOn: r.OpenedOn})
+		if err = step("review of "+r.Certificate, err); err != nil {
+			return count, err
+		}
+	}
+	for _, s := range f.ReviewSteps {
+		r := ReviewRequest{Action: s.Action, Reason: s.Reason, On: s.On, DueOn: s.DueOn}
+		if err = step("review step on "+s.Review, second(n.ActOnReview(ctx, admin, s.Review, r))); err != nil {
+			return count, err
+		}
+	}
+	return count, nil
+}

@@ -1,0 +1,353 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+func reviewKeys(r registry.Review) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "bn", Value: r.EmployerBN}, {Name: "cert", Value: r.Certificate}}
+	if r.ClosedOn.IsZero() {
+		keys = append(keys, registry.IndexKey{Name: "review_open", Value: r.OpenedOn.String()})
+	}
+	return keys
+}
+
+func removalKeys(r registry.Removal) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "cert", Value: r.Certificate}, {Name: "removal", Value: r.Status}}
+}
+
+func qaKeys(q registry.QAReview) []registry.IndexKey {
+	return []registry.IndexKey{{Name: "auditor", Value: q.Auditor}, {Name: "cp_qa", Value: q.CP}}
+}
+
+// maxReviewRefs bounds how many reviews of one employer are read.
+const maxReviewRefs = 200
+
+// NewReview is what the administrator gives to open an Employer Review.
+type NewReview struct {
+	EmployerBN  string
+	Certificate string
+	Trigger     string
+	OccurredOn  registry.Date
+	OpenedOn    registry.Date // default today
+	Reason      string
+}
+
+// ReviewID is the id of the review of certificate cert opened on d.
+func ReviewID(cert string, d registry.Date) string {
+	return "ER-" + cert + "-" + strings.ReplaceAll(d.String(), "-", "")
+}
+
+func (n *Node) requireAdmin(p Principal, scope, what string) error {
+	if err := p.require(scope); err != nil {
+		return err
+	}
+	if p.Role != RoleAdmin {
+		return fmt.Errorf("only the program administrator %s: %w", what, registry.ErrForbidden)
+	}
+	return nil
+}
+
+// reviewsOf returns the reviews of employer bn in the node's feed.
+func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
+	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Review
+	for _, ref := range refs {
+		if ref.Kind != registry.KindReview {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return nil, err
+		}
+		r, err := decode[registry.Review](e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// OpenReview opens an Employer Review of a certificate of this node. The
+// PIR refund is withheld while it is open. A trigger within the program's
+// repeat window of an earlier review of the same employer requires a full
+// external audit (rule review.repeat). Only the administrator may.
+func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
+	if err := n.requireAdmin(p, ScopeReviews, "opens Employer Reviews"); err != nil {
+		return registry.Review{}, registry.Entry{}, err
+	}
+	if in.OpenedOn.IsZero() {
+		in.OpenedOn = n.Today()
+	}
+	if in.Reason == "" {
+		in.Reason = "review opened on trigger " + in.Trigger
+	}
+	r := registry.Review{ID: ReviewID(in.Certificate, in.OpenedOn), Jurisdiction: n.cfg.Jurisdiction, EmployerBN: in.EmployerBN,
+		Certificate: in.Certificate, Trigger: in.Trigger, OccurredOn: in.OccurredOn, OpenedOn: in.OpenedOn,
+		Status: registry.ReviewOpen, RefundWithheld: true,
+		History: []registry.ReviewStep{{Action: "open", Reason: in.Reason, On: in.OpenedOn, By: p.Subject}}}
+	if !registry.ValidID(in.Certificate) {
+		return r, registry.Entry{}, registry.Invalid("body.certificate", "the id of the certificate under review")
+	}
+	if err := r.Validate(); err != nil {
+		return r, registry.Entry{}, err
+	}
+	ce, err := n.Record(ctx, registry.KindCertificate, r.Certificate)
+	if err != nil {
+		return r, registry.Entry{}, registry.Invalid("body.certificate", "no certificate %q on this node", r.Certificate)
+	}
+	c, err := decode[registry.Certificate](ce)
+	if err != nil {
+		return r, registry.Entry{}, err
+	}
+	if c.EmployerBN != r.EmployerBN {
+		return r, registry.Entry{}, registry.Invalid("body.certificate", "certificate %s is employer %s's, not %s's", c.ID, c.EmployerBN, r.EmployerBN)
+	}
+	prog, err := n.Program(ctx, c.Program)
+	if err != nil {
+		return r, registry.Entry{}, err
+	}
+	earlier, err := n.earlierReviews(ctx, r, prog.Review.RepeatMonths)
+	if err != nil {
+		return r, registry.Entry{}, err
+	}
+	if len(earlier) > 0 {
+		r.FullAuditRequired, r.Rule, r.Related = true, prog.Review.RepeatCode, earlier
+		r.RequiredAction, r.Status, r.ActionFrom = registry.RequiredFullAudit, registry.ReviewActionRequired, r.OpenedOn
+		r.History = append(slices.Clip(r.History), registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: r.OpenedOn, By: p.Subject, Rule: prog.Review.RepeatCode,
+			Reason: fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
+	}
+	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s already exists", r.ID)}
+		}
+		return r, reviewKeys(r), nil
+	})
+	if err != nil {
+		return r, e, err
+	}
+	r, err = decode[registry.Review](e)
+	return r, e, err
+}
+
+// earlierReviews returns the ids of the reviews of r's employer opened
+// within months before r (and not after it), oldest first.
+func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int) ([]string, error) {
+	if months <= 0 {
+		return nil, nil
+	}
+	var out []string
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		rs, err := reviewsOf(tx.Log(SelfLog), r.EmployerBN)
+		if err != nil {
+			return err
+		}
+		from := r.OpenedOn.AddMonths(-months)
+		slices.SortFunc(rs, func(a, b registry.Review) int { return a.OpenedOn.Compare(b.OpenedOn) })
+		for _, o := range rs {
+			if o.ID != r.ID && !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
+				out = append(out, o.ID)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReviewRequest is a step asked for on a review.
+type ReviewRequest struct {
+	Action string
+	Reason string
+	On     registry.Date // default today
+	DueOn  registry.Date // for require_action_plan and require_full_audit
+}
+
+// ActOnReview applies an administrator's step to a review: require an
+// action plan or a full audit by a due date, or close it (closed,
+// suspended or revoked: the last two change the certificate's status too,
+// as signed status changes naming the review).
+func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq ReviewRequest) (registry.Review, error) {
+	if err := n.requireAdmin(p, ScopeReviews, "acts on Employer Reviews"); err != nil {
+		return registry.Review{}, err
+	}
+	if !slices.Contains(registry.ReviewActions, rq.Action) {
+		return registry.Review{}, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", "))
+	}
+	if strings.TrimSpace(rq.Reason) == "" {
+		return registry.Review{}, registry.Invalid("body.reason", "a review step needs a reason")
+	}
+	if rq.On.IsZero() {
+		rq.On = n.Today()
+	}
+	requires := rq.Action == registry.ReviewRequireActionPlan || rq.Action == registry.ReviewRequireFullAudit
+	switch {
+	case requires && rq.DueOn.IsZero():
+		return registry.Review{}, registry.Invalid("body.due_on", "a required action has a due date")
+	case requires && !rq.DueOn.After(rq.On):
+		return registry.Review{}, registry.Invalid("body.due_on", "the due date %s is not after %s", rq.DueOn, rq.On)
+	case !requires && !rq.DueOn.IsZero():
+		return registry.Review{}, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit")
+	}
+	cur, err := n.Review(ctx, id)
+	if err != nil {
+		return registry.Review{}, err
+	}
+	if !cur.ClosedOn.IsZero() {
+		return registry.Review{}, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", id, cur.Status, cur.ClosedOn)}
+	}
+	// A suspension or revocation changes the certificate first: if that
+	// is refused (the certificate is already revoked, say), the review is
+	// left as it was.
+	certAction := map[string]string{registry.ReviewSuspend: registry.ActionSuspend, registry.ReviewRevoke: registry.ActionRevoke}[rq.Action]
+	if certAction != "" {
+		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
+		reason := fmt.Sprintf("Employer Review %s: %s", id, rq.Reason)
+		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: certAction, Reason: reason, On: rq.On}); err != nil {
+			return registry.Review{}, err
+		}
+	}
+	e, err := n.commit(ctx, registry.KindReview, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, fmt.Errorf("review %q: %w", id, registry.ErrNotFound)
+		}
+		r, err := decode[registry.Review](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !r.ClosedOn.IsZero() {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", id, r.Status, r.ClosedOn)}
+		}
+		if rq.Action == registry.ReviewRequireActionPlan && r.FullAuditRequired {
+			return nil, nil, registry.Invalid("body.action", "rule %s requires a full external audit for review %s, not an action plan", r.Rule, id)
+		}
+		step := registry.ReviewStep{Action: rq.Action, Reason: rq.Reason, On: rq.On, DueOn: rq.DueOn, By: p.Subject}
+		r.History = append(slices.Clip(r.History), step)
+		switch rq.Action {
+		case registry.ReviewRequireActionPlan:
+			r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredActionPlan, rq.DueOn, rq.On, registry.ReviewActionRequired
+		case registry.ReviewRequireFullAudit:
+			r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredFullAudit, rq.DueOn, rq.On, registry.ReviewActionRequired
+		case registry.ReviewClose:
+			r.Status, r.Outcome, r.ClosedOn = registry.ReviewClosed, registry.ReviewClosed, rq.On
+		case registry.ReviewSuspend:
+			r.Status, r.Outcome, r.ClosedOn = registry.ReviewSuspended, registry.ReviewSuspended, rq.On
+		case registry.ReviewRevoke:
+			r.Status, r.Outcome, r.ClosedOn = registry.ReviewRevoked, registry.ReviewRevoked, rq.On
+		}
+		r.RefundWithheld = r.ClosedOn.IsZero()
+		if err := r.Validate(); err != nil {
+			return nil, nil, err
+		}
+		return r, reviewKeys(r), nil
+	})
+	if err != nil {
+		return registry.Review{}, err
+	}
+	return decode[registry.Review](e)
+}
+
+// Review returns review id.
+func (n *Node) Review(ctx context.Context, id string) (registry.Review, error) {
+	e, err := n.Record(ctx, registry.KindReview, id)
+	if err != nil {
+		return registry.Review{}, err
+	}
+	return decode[registry.Review](e)
+}
+
+// Removals returns the removal proposals of status (proposed, confirmed,
+// rejected), at most limit.
+func (n *Node) Removals(ctx context.Context, status string, limit int) ([]registry.Removal, error) {
+	var out []registry.Removal
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		refs, err := l.Lookup("removal", status, false, limit)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			e, err := l.Latest(ref.Kind, ref.ID)
+			if err != nil {
+				return err
+			}
+			r, err := decode[registry.Removal](e)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RemovalRequest is the administrator's decision on a removal proposal.
+type RemovalRequest struct {
+	Decision string // confirm or reject
+	Reason   string
+	On       registry.Date // default today
+}
+
+// DecideRemoval records the administrator's decision on a proposal; a
+// confirmation revokes the certificate (a signed status change naming the
+// proposal). A proposal is decided once.
+func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq RemovalRequest) (registry.Removal, error) {
+	if err := n.requireAdmin(p, ScopeReviews, "decides removals"); err != nil {
+		return registry.Removal{}, err
+	}
+	if rq.Decision != "confirm" && rq.Decision != "reject" {
+		return registry.Removal{}, registry.Invalid("body.decision", "confirm or reject")
+	}
+	if strings.TrimSpace(rq.Reason) == "" {
+		return registry.Removal{}, registry.Invalid("body.reason", "a decision needs a reason")
+	}
+	if rq.On.IsZero() {
+		rq.On = n.Today()
+	}
+	e, err := n.Record(ctx, registry.KindRemoval, id)
+	if err != nil {
+		return registry.Removal{}, err
+	}
+	cur, err := decode[registry.Removal](e)
+	if err != nil {
+		return registry.Removal{}, err
+	}
+	if cur.Status != registry.RemovalProposed {
+		return registry.Removal{}, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, cur.Status)}
+	}
+	if rq.Decision == "confirm" {
+		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
+		reason := fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): %s", id, cur.Rule, rq.Reason)
+		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: registry.ActionRevoke, Reason: reason, On: rq.On}); err != nil {
+			return registry.Removal{}, err
+		}
+	}
+	e, err = n.commit(ctx, registry.KindRemoval, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		r, err := decode[registry.Removal](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.Status != registry.RemovalProposed {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, r.Status)}
+		}
+		r.Status = registry.RemovalRejected
+		if rq.Decision == "confirm" {
+			r.Status = registry.RemovalConfirmed
+		}
+		r.Decision = &registry.RemovalDecision{Decision: rq.Decision, Reason: rq.Reason, On: rq.On, By: p.Subject}
+		return r, removalKeys(r), nil
+	})
+	if err != nil {
+		return registry.Removal{}, err
+	}
+	return decode[registry.Removal](e)
+}

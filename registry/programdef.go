@@ -1,0 +1,346 @@
+package registry
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Record kinds of program operations (audits, auditors, Employer Review,
+// removal). Every one is a signed entry of its node's feed, replicated
+// like any other kind.
+const (
+	KindProgram    Kind = "program"            // a program definition: pass rules, deadlines, term, lifecycle rules
+	KindAudit      Kind = "audit"              // an audit a CP recorded, with its scores and verdict
+	KindAuditor    Kind = "auditor"            // an auditor of the national registry, kept by its home node
+	KindDiscipline Kind = "auditor_discipline" // one node's discipline actions on one auditor
+	KindReview     Kind = "employer_review"    // an Employer Review of a certificate
+	KindRemoval    Kind = "removal_proposal"   // a proposal to revoke a persistent non-performer, and its decision
+	KindQAReview   Kind = "qa_review"          // an On-Site Audit Review (OSAR) or a CP QA review
+)
+
+// ProgramKinds lists the kinds above; they are part of Kinds.
+var ProgramKinds = []Kind{KindProgram, KindAudit, KindAuditor, KindDiscipline, KindReview, KindRemoval, KindQAReview}
+
+func init() { Kinds = append(Kinds, ProgramKinds...) }
+
+// Audit types.
+const (
+	AuditCertification   = "certification"
+	AuditRecertification = "recertification"
+	AuditMaintenance     = "maintenance"
+	AuditActionPlan      = "action_plan"
+	AuditSelfAssessment  = "self_assessment"
+	AuditISOEquivalency  = "iso_equivalency"
+)
+
+// AuditTypes lists every audit type.
+var AuditTypes = []string{AuditCertification, AuditRecertification, AuditMaintenance, AuditActionPlan, AuditSelfAssessment, AuditISOEquivalency}
+
+// PassRule says what scores an audit of the listed types needs to pass.
+// Code names the rule in a failing audit's reasons.
+type PassRule struct {
+	Types      []string `json:"types"`
+	OverallMin float64  `json:"overall_min"`           // percent; the overall score must be at least this
+	ElementMin float64  `json:"element_min,omitempty"` // percent; every element must be at least this (0: no element rule)
+	// ElementMins raises the minimum of named elements (Ontario: 100% on
+	// legislated requirements).
+	ElementMins map[string]float64 `json:"element_mins,omitempty"`
+	Code        string             `json:"code"`
+}
+
+// Deadline is a report deadline: the on-site part may last at most
+// OnsiteDays (0: no limit) from its first day, and the report is submitted
+// at most SubmitDays after the last on-site day (0: no limit).
+type Deadline struct {
+	OnsiteDays int    `json:"onsite_days,omitempty"`
+	SubmitDays int    `json:"submit_days,omitempty"`
+	Code       string `json:"code"`
+}
+
+// TermRule: a certificate's term follows the employer's months of
+// documentation: Months with at least FullDocMonths, ShortMonths with
+// MinDocMonths to FullDocMonths-1, no certificate below MinDocMonths.
+type TermRule struct {
+	Months        int `json:"months"`
+	ShortMonths   int `json:"short_months"`
+	FullDocMonths int `json:"full_doc_months"`
+	MinDocMonths  int `json:"min_doc_months"`
+}
+
+// AuditorRules are the auditor certification requirements.
+type AuditorRules struct {
+	PeriodMonths       int `json:"period_months"`       // a credential lasts this long (36)
+	AuditsToRecertify  int `json:"audits_to_recertify"` // audits in the period needed for the next one (2)
+	QualificationDays  int `json:"qualification_days"`  // a candidate's qualification audit within this many days of the course (90)
+	UnsatisfactoryOSAR int `json:"unsatisfactory_osar"` // this many unsatisfactory OSARs in a row suspend the auditor (0: none)
+}
+
+// IndependenceRule refuses an audit of the listed types (all when empty)
+// by an auditor whose relation to the audited employer is Relation:
+// "employee" (the auditor record names the employer as employer_bn) or
+// "internal" (the auditor holds only internal or peer credentials).
+type IndependenceRule struct {
+	Types    []string `json:"types,omitempty"`
+	Relation string   `json:"relation"`
+	Code     string   `json:"code"`
+}
+
+// ReviewRules are Employer Review rules: a trigger within RepeatMonths of
+// an earlier one requires a full external audit.
+type ReviewRules struct {
+	RepeatMonths int    `json:"repeat_months"`
+	RepeatCode   string `json:"repeat_code"`
+}
+
+// RemovalRule proposes the removal (revocation) of a persistent
+// non-performer: Reviews or more Employer Reviews of one employer opened
+// within WindowMonths, or a required action not completed by its due date
+// (OverdueAction).
+type RemovalRule struct {
+	Reviews       int    `json:"reviews"`
+	WindowMonths  int    `json:"window_months"`
+	OverdueAction bool   `json:"overdue_action"`
+	Code          string `json:"code"`
+}
+
+// Program is a program definition of one jurisdiction, as data: adding a
+// program (a small-employer program, an enhanced COR) needs no code. Its
+// node signs it; the node falls back to DefaultPrograms when it has not
+// published a program of that id.
+type Program struct {
+	ID        string   `json:"id"` // e.g. COR, SECOR, SMALL, ECOR
+	Name      string   `json:"name"`
+	Certifies string   `json:"certifies"`            // the certificate program it leads to: COR or SECOR
+	SizeBands []string `json:"size_bands,omitempty"` // employer size bands eligible (empty: any)
+	// MaxEmployees bounds the employer's employee count (0: no bound).
+	MaxEmployees int `json:"max_employees,omitempty"`
+	// Instrument names the audit tool and its version, e.g. "AB COR audit 2023".
+	Instrument           string              `json:"instrument,omitempty"`
+	PassRules            []PassRule          `json:"pass_rules"`
+	ReportDeadline       Deadline            `json:"report_deadline"`
+	CPDeadlines          map[string]Deadline `json:"cp_deadlines,omitempty"` // a CP's own deadline (ESC: 21 days)
+	Term                 TermRule            `json:"term"`
+	MaintenanceDueMonths []int               `json:"maintenance_due_months"` // e.g. [12, 24]: years 2 and 3
+	MaintenanceCode      string              `json:"maintenance_code"`
+	ExpiryCode           string              `json:"expiry_code"`
+	RequireAuditBasis    bool                `json:"require_audit_basis"` // a certificate must name a passing audit
+	Auditors             AuditorRules        `json:"auditors"`
+	Independence         []IndependenceRule  `json:"independence,omitempty"`
+	Review               ReviewRules         `json:"review"`
+	Removal              RemovalRule         `json:"removal"`
+	Source               string              `json:"source,omitempty"` // where the rules come from
+}
+
+//go:embed programs.json
+var defaultProgramsJSON []byte
+
+// DefaultPrograms returns the built-in program definitions (programs.json):
+// the values of DOMAIN.md's "Scoring and terms". A node uses them for a
+// program id it has not published itself.
+func DefaultPrograms() []Program {
+	var ps []Program
+	dec := json.NewDecoder(bytes.NewReader(defaultProgramsJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ps); err != nil {
+		panic("registry: programs.json: " + err.Error())
+	}
+	return ps
+}
+
+// DefaultProgram returns the built-in program id, if any.
+func DefaultProgram(id string) (Program, bool) {
+	for _, p := range DefaultPrograms() {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Program{}, false
+}
+
+func checkCode(field, s string) error {
+	if !ruleCodeRE(s) {
+		return Invalid(field, "a rule code is 1 to 64 lower-case letters, digits, '.', '_' or '-'")
+	}
+	return nil
+}
+
+func ruleCodeRE(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkPercent(field string, v float64) error {
+	if !(v >= 0 && v <= 100) {
+		return Invalid(field, "a percentage between 0 and 100, got %v", v)
+	}
+	return nil
+}
+
+// Validate checks a program definition on its own.
+func (p Program) Validate() error {
+	if !codeRE.MatchString(p.ID) {
+		return Invalid("body.id", "a program id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. COR)")
+	}
+	if err := checkText("body.name", p.Name, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if p.Certifies != ProgramCOR && p.Certifies != ProgramSECOR {
+		return Invalid("body.certifies", "one of COR, SECOR")
+	}
+	if err := checkList("body.size_bands", p.SizeBands, func(f, s string) error {
+		if s != "small" && s != "standard" {
+			return Invalid(f, "one of small, standard")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if p.MaxEmployees < 0 {
+		return Invalid("body.max_employees", "not negative")
+	}
+	if err := checkText("body.instrument", p.Instrument, 0, MaxNameLen); err != nil {
+		return err
+	}
+	if len(p.PassRules) == 0 {
+		return Invalid("body.pass_rules", "at least one pass rule")
+	}
+	if err := checkList("body.pass_rules", p.PassRules, func(f string, r PassRule) error {
+		if len(r.Types) == 0 {
+			return Invalid(f+".types", "at least one audit type")
+		}
+		for i, t := range r.Types {
+			if !slices.Contains(AuditTypes, t) {
+				return Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", "))
+			}
+		}
+		if err := checkPercent(f+".overall_min", r.OverallMin); err != nil {
+			return err
+		}
+		if err := checkPercent(f+".element_min", r.ElementMin); err != nil {
+			return err
+		}
+		if len(r.ElementMins) > MaxListLen {
+			return Invalid(f+".element_mins", "at most %d elements", MaxListLen)
+		}
+		for el, v := range r.ElementMins {
+			if err := checkText(f+".element_mins", el, 1, 64); err != nil {
+				return err
+			}
+			if err := checkPercent(f+".element_mins."+el, v); err != nil {
+				return err
+			}
+		}
+		return checkCode(f+".code", r.Code)
+	}); err != nil {
+		return err
+	}
+	if err := p.ReportDeadline.validate("body.report_deadline"); err != nil {
+		return err
+	}
+	if len(p.CPDeadlines) > MaxListLen {
+		return Invalid("body.cp_deadlines", "at most %d CPs", MaxListLen)
+	}
+	for cp, d := range p.CPDeadlines {
+		if !codeRE.MatchString(cp) {
+			return Invalid("body.cp_deadlines", "%q is not a CP id", cp)
+		}
+		if err := d.validate("body.cp_deadlines." + cp); err != nil {
+			return err
+		}
+	}
+	t := p.Term
+	if t.Months < 1 || t.Months > 120 || t.ShortMonths < 1 || t.ShortMonths > t.Months || t.MinDocMonths < 0 || t.FullDocMonths < t.MinDocMonths {
+		return Invalid("body.term", "months 1 to 120, short_months 1 to months, 0 <= min_doc_months <= full_doc_months")
+	}
+	last := 0
+	for i, m := range p.MaintenanceDueMonths {
+		if m <= last || m >= t.Months {
+			return Invalid(fmt.Sprintf("body.maintenance_due_months[%d]", i), "increasing, and before the end of the term (%d months)", t.Months)
+		}
+		last = m
+	}
+	for f, c := range map[string]string{"body.maintenance_code": p.MaintenanceCode, "body.expiry_code": p.ExpiryCode} {
+		if err := checkCode(f, c); err != nil {
+			return err
+		}
+	}
+	a := p.Auditors
+	if a.PeriodMonths < 1 || a.AuditsToRecertify < 0 || a.QualificationDays < 0 || a.UnsatisfactoryOSAR < 0 {
+		return Invalid("body.auditors", "period_months at least 1; counts not negative")
+	}
+	if err := checkList("body.independence", p.Independence, func(f string, r IndependenceRule) error {
+		if r.Relation != "employee" && r.Relation != "internal" {
+			return Invalid(f+".relation", "one of employee, internal")
+		}
+		for i, t := range r.Types {
+			if !slices.Contains(AuditTypes, t) {
+				return Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", "))
+			}
+		}
+		return checkCode(f+".code", r.Code)
+	}); err != nil {
+		return err
+	}
+	if p.Review.RepeatMonths < 0 {
+		return Invalid("body.review.repeat_months", "not negative")
+	}
+	if err := checkCode("body.review.repeat_code", p.Review.RepeatCode); err != nil {
+		return err
+	}
+	if p.Removal.Reviews < 0 || p.Removal.WindowMonths < 0 {
+		return Invalid("body.removal", "counts not negative")
+	}
+	if err := checkCode("body.removal.code", p.Removal.Code); err != nil {
+		return err
+	}
+	return checkText("body.source", p.Source, 0, MaxTextLen)
+}
+
+// PassRuleFor returns the pass rule for audit type t, if the program has one.
+func (p Program) PassRuleFor(t string) (PassRule, bool) {
+	for _, r := range p.PassRules {
+		if slices.Contains(r.Types, t) {
+			return r, true
+		}
+	}
+	return PassRule{}, false
+}
+
+// TermFor returns the certificate term, in months, for docMonths months of
+// documentation; 0 when it is below the program's minimum. docMonths 0
+// means not stated: the full term.
+func (p Program) TermFor(docMonths int) int {
+	switch {
+	case docMonths == 0 || docMonths >= p.Term.FullDocMonths:
+		return p.Term.Months
+	case docMonths >= p.Term.MinDocMonths:
+		return p.Term.ShortMonths
+	}
+	return 0
+}
+
+func (d Deadline) validate(field string) error {
+	if d.OnsiteDays < 0 || d.SubmitDays < 0 || d.OnsiteDays > 366 || d.SubmitDays > 366 {
+		return Invalid(field, "days between 0 and 366")
+	}
+	return checkCode(field+".code", d.Code)
+}
+
+// DeadlineFor returns the report deadline for audits of CP cp.
+func (p Program) DeadlineFor(cp string) Deadline {
+	if d, ok := p.CPDeadlines[cp]; ok {
+		return d
+	}
+	return p.ReportDeadline
+}

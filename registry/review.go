@@ -1,0 +1,154 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Employer Review triggers.
+const (
+	TriggerFatality            = "fatality"
+	TriggerSeriousInjury       = "serious_injury"
+	TriggerStopWorkOrders      = "stop_work_orders" // two or more stop-work orders in 12 months
+	TriggerMisreportedInjuries = "misreported_injuries"
+)
+
+// ReviewTriggers lists every trigger.
+var ReviewTriggers = []string{TriggerFatality, TriggerSeriousInjury, TriggerStopWorkOrders, TriggerMisreportedInjuries}
+
+// Employer Review actions (PATCH /v1/reviews/{id}).
+const (
+	ReviewRequireActionPlan = "require_action_plan"
+	ReviewRequireFullAudit  = "require_full_audit"
+	ReviewClose             = "close"
+	ReviewSuspend           = "suspend"
+	ReviewRevoke            = "revoke"
+)
+
+// ReviewActions lists every review action.
+var ReviewActions = []string{ReviewRequireActionPlan, ReviewRequireFullAudit, ReviewClose, ReviewSuspend, ReviewRevoke}
+
+// Employer Review statuses.
+const (
+	ReviewOpen           = "open"
+	ReviewActionRequired = "action_required"
+	ReviewClosed         = "closed"
+	ReviewSuspended      = "suspended" // closed with the certificate suspended
+	ReviewRevoked        = "revoked"   // closed with the certificate revoked
+)
+
+// Required actions.
+const (
+	RequiredActionPlan = "action_plan"
+	RequiredFullAudit  = "full_audit"
+)
+
+// ReviewStep is one step of a review's history.
+type ReviewStep struct {
+	Action string `json:"action"` // open, or one of ReviewActions
+	Reason string `json:"reason"`
+	On     Date   `json:"on"`
+	DueOn  Date   `json:"due_on,omitzero"`
+	By     string `json:"by"`
+	Rule   string `json:"rule,omitempty"`
+}
+
+// Review is an Employer Review of a certificate: the trigger, the required
+// action and its due date, the outcome, and whether the PIR refund is
+// withheld (while the review is not closed).
+type Review struct {
+	ID             string       `json:"id"`
+	Jurisdiction   Jurisdiction `json:"jurisdiction"`
+	EmployerBN     string       `json:"employer_bn"`
+	Certificate    string       `json:"certificate"`
+	Trigger        string       `json:"trigger"`
+	OccurredOn     Date         `json:"occurred_on"`
+	OpenedOn       Date         `json:"opened_on"`
+	Status         string       `json:"status"`
+	RequiredAction string       `json:"required_action,omitempty"` // action_plan or full_audit
+	ActionFrom     Date         `json:"action_from,omitzero"`      // when the action was required
+	DueOn          Date         `json:"due_on,omitzero"`
+	RefundWithheld bool         `json:"refund_withheld"`
+	// FullAuditRequired is set by the repeat rule (Program.Review): a
+	// trigger within RepeatMonths of an earlier review.
+	FullAuditRequired bool         `json:"full_audit_required"`
+	Rule              string       `json:"rule,omitempty"`
+	Related           []string     `json:"related,omitempty"` // the earlier reviews the repeat rule counted
+	Outcome           string       `json:"outcome,omitempty"` // closed, suspended or revoked
+	ClosedOn          Date         `json:"closed_on,omitzero"`
+	History           []ReviewStep `json:"history"`
+}
+
+// Validate checks a review on its own.
+func (r Review) Validate() error {
+	if !ValidID(r.ID) {
+		return Invalid("body.id", "a review id")
+	}
+	if err := CheckBN("body.employer_bn", r.EmployerBN); err != nil {
+		return err
+	}
+	if !ValidID(r.Certificate) {
+		return Invalid("body.certificate", "the id of the certificate under review")
+	}
+	if !slices.Contains(ReviewTriggers, r.Trigger) {
+		return Invalid("body.trigger", "one of fatality, serious_injury, stop_work_orders, misreported_injuries")
+	}
+	if r.OccurredOn.IsZero() {
+		return Invalid("body.occurred_on", "required, as YYYY-MM-DD")
+	}
+	if r.OpenedOn.IsZero() {
+		return Invalid("body.opened_on", "required, as YYYY-MM-DD")
+	}
+	if r.OpenedOn.Before(r.OccurredOn) {
+		return Invalid("body.opened_on", "the review opens on %s, before the trigger occurred (%s)", r.OpenedOn, r.OccurredOn)
+	}
+	if len(r.History) == 0 || len(r.History) > 100 {
+		return Invalid("body.history", "1 to 100 steps")
+	}
+	for i, h := range r.History {
+		f := fmt.Sprintf("body.history[%d]", i)
+		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
+			return Invalid("body.reason", "%s", err.(*ValidationError).Reason)
+		}
+		if i > 0 && h.On.Before(r.History[i-1].On) {
+			return Invalid("body.on", "%s is before the review's last step (%s)", h.On, r.History[i-1].On)
+		}
+	}
+	return nil
+}
+
+// Removal proposal statuses and decisions.
+const (
+	RemovalProposed  = "proposed"
+	RemovalConfirmed = "confirmed" // the certificate was revoked
+	RemovalRejected  = "rejected"
+)
+
+// RemovalEvidence is one record a removal proposal rests on.
+type RemovalEvidence struct {
+	Kind   Kind   `json:"kind"`
+	ID     string `json:"id"`
+	Detail string `json:"detail"`
+}
+
+// RemovalDecision is the administrator's decision on a proposal.
+type RemovalDecision struct {
+	Decision string `json:"decision"` // confirm or reject
+	Reason   string `json:"reason"`
+	On       Date   `json:"on"`
+	By       string `json:"by"`
+}
+
+// Removal is a proposal to remove (revoke) the certificate of a persistent
+// non-performer, produced by the program's removal rule; the certificate
+// is revoked only when the administrator confirms it.
+type Removal struct {
+	ID          string            `json:"id"`
+	Certificate string            `json:"certificate"`
+	EmployerBN  string            `json:"employer_bn"`
+	Rule        string            `json:"rule"`
+	ProposedOn  Date              `json:"proposed_on"`
+	Evidence    []RemovalEvidence `json:"evidence"`
+	Status      string            `json:"status"`
+	Decision    *RemovalDecision  `json:"decision,omitempty"`
+}
