@@ -156,6 +156,14 @@ type acc struct {
 	hasCosts   bool
 	ltc, di, f int64
 	suppressed string // why, once decided
+	count      int    // employers of a published aggregate (employers is empty then)
+}
+
+func (a *acc) employerCount() int {
+	if a.count > 0 {
+		return a.count
+	}
+	return len(a.employers)
 }
 
 // exactPrec holds any sum of doubles exactly (they are multiples of
@@ -187,7 +195,7 @@ func f64(b *big.Float) float64 { v, _ := b.Float64(); return v }
 func (a *acc) decide(m Minimum) {
 	py := f64(a.py)
 	switch {
-	case len(a.employers) < m.Employers:
+	case a.employerCount() < m.Employers:
 		a.suppressed = fmt.Sprintf("fewer than %d employers", m.Employers)
 	case py < m.PersonYears:
 		a.suppressed = fmt.Sprintf("fewer than %s person-years", strconv.FormatFloat(m.PersonYears, 'f', -1, 64))
@@ -202,7 +210,7 @@ func (a *acc) figures(alpha float64) *Figures {
 		ci := PoissonCI(k, alpha)
 		return float64(k) / py * unit, Interval{Lower: ci.Lower / py * unit, Upper: ci.Upper / py * unit}
 	}
-	f := &Figures{Employers: len(a.employers), Snapshots: a.snapshots, PersonYears: py,
+	f := &Figures{Employers: a.employerCount(), Snapshots: a.snapshots, PersonYears: py,
 		LostTimeClaims: a.ltc, DisablingInjuryClaims: a.di, Fatalities: a.f}
 	f.LTCRate, f.LTCRateCI = rate(a.ltc, 100)
 	f.DIR, f.DIRCI = rate(a.di, 100)
@@ -397,7 +405,7 @@ func complement(cells []*acc, total *acc) {
 		return
 	}
 	smallest := slices.MinFunc(shown, func(a, b *acc) int {
-		return cmp.Or(a.py.Cmp(b.py), cmp.Compare(len(a.employers), len(b.employers)))
+		return cmp.Or(a.py.Cmp(b.py), cmp.Compare(a.employerCount(), b.employerCount()))
 	})
 	smallest.suppressed = "suppressed with another cell, which the totals would otherwise reveal"
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/measure/snapstore"
+	"github.com/corfed/corfed/registry"
 )
 
 // SnapshotsImported is the answer to POST /v1/snapshots.
@@ -120,6 +121,116 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			return &bodyOut[OHSMetrics]{OHSMetrics{Jurisdiction: jurisdiction, Result: r, Definitions: Definitions}}, nil
 		})
 
+		pub := h.WriteOp("publish-metrics", http.MethodPost, "/v1/metrics/publish",
+			"Sign and publish this node's aggregate OHS metrics for a year (program administrator, scope metrics:write)", http.StatusOK, "metrics")
+		pub.Description = "Computes the year's COR and non-COR totals from the node's snapshots (suppressed under the node's minimum: " +
+			"never an employer's figures) and signs them into the node's feed as an `aggregate_metrics` record with id `ohs-YEAR`, " +
+			"with its provenance (snapshot generation, rows, date computed). Peers replicate it; any node assembles the national " +
+			"comparison at /v1/federation/metrics. Publishing again makes a new version."
+		pub.Errors = append(pub.Errors, http.StatusNotFound)
+		huma.Register(api, pub, func(ctx context.Context, in *struct {
+			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+		}) (*bodyOut[Record[registry.AggregateMetrics]], error) {
+			e, err := svc.Publish(ctx, PrincipalOf(ctx), in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			r, err := record[registry.AggregateMetrics](e)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[Record[registry.AggregateMetrics]]{r}, nil
+		})
+
+		nat := h.Op("federation-metrics", http.MethodGet, "/v1/federation/metrics",
+			"The national comparison: each member's signed aggregate OHS metrics, verified, and their sum", "metrics", "federation")
+		nat.Description = "For each member of the federation: its figures for `year` as it signed them (status `verified` when the " +
+			"signature checks against the member's pinned key), with provenance (`signed`: issuer, seq, kid and the compact JWS to " +
+			"check yourself against the member's JWKS; `snapshot`: which snapshot data it computed them from), or `missing`. " +
+			"`canada` sums the verified members' shown groups; rates use the definitions of /v1/metrics/ohs."
+		nat.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, nat, func(ctx context.Context, in *struct {
+			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+		}) (*bodyOut[service.National], error) {
+			out, err := svc.National(ctx, in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[service.National]{out}, nil
+		})
+
+		proc := h.Op("process-metrics", http.MethodGet, "/v1/metrics/process",
+			"Process metrics per certifying partner for a period: the standard CP report", "metrics")
+		proc.Description = "From the signed records this node keeps (`records_kept`): per CP, certificates issued (by program), " +
+			"active at the period's end and status changes; audits by type, passed and failed; cycle times in days with mean, " +
+			"median, nearest-rank 90th percentile and maximum: `report_cycle` (last on-site day -> report submitted, against the " +
+			"CP's report deadline: 45 days in Alberta, 21 for Energy Safety Canada), `issue_cycle` (report submitted -> " +
+			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, against its due date); and " +
+			"letters issued by host. A cycle counts when it ends in the period; `open` counts those started and not ended."
+		proc.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, proc, func(ctx context.Context, in *struct {
+			CP   string        `query:"cp" maxLength:"32" doc:"Only this certifying partner."`
+			From registry.Date `query:"from" required:"true"`
+			To   registry.Date `query:"to" required:"true"`
+		}) (*bodyOut[measure.ProcessReport], error) {
+			r, err := svc.Process(ctx, in.CP, in.From, in.To)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[measure.ProcessReport]{r}, nil
+		})
+
+		svg := h.Op("ohs-metrics-svg", http.MethodGet, "/v1/metrics/ohs.svg", "A chart of the OHS metrics (SVG, for the public pages)", "metrics")
+		svg.Description = "The figures of /v1/metrics/ohs as paired bars (COR holders, others) with 95% interval whiskers, " +
+			"one pair per cell of `group_by` (or the totals): a self-contained SVG drawn by the node (no script, no external " +
+			"resource), with a title and a text description for screen readers. `measure` picks the figure."
+		svg.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, svg, func(ctx context.Context, in *ohsChartQuery) (*rawOut, error) {
+			r, err := svc.OHS(ctx, in.query())
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			groups := []measure.BarGroup{{Label: "all", COR: measure.BarOf(r.Groups.COR, in.Measure), NonCOR: measure.BarOf(r.Groups.NonCOR, in.Measure)}}
+			if len(r.Cells) > 0 {
+				groups = groups[:0]
+				for _, c := range r.Cells {
+					var parts []string
+					for _, d := range r.GroupBy {
+						parts = append(parts, c.Key[d])
+					}
+					groups = append(groups, measure.BarGroup{Label: strings.Join(parts, " "), COR: measure.BarOf(c.Groups.COR, in.Measure), NonCOR: measure.BarOf(c.Groups.NonCOR, in.Measure)})
+				}
+			}
+			title := jurisdiction + " COR holders and others"
+			if in.Year != 0 {
+				title += fmt.Sprintf(", %d", in.Year)
+			}
+			return svgOut(measure.BarChartSVG(title, in.Measure, groups)), nil
+		})
+
+		natSVG := h.Op("federation-metrics-svg", http.MethodGet, "/v1/federation/metrics.svg",
+			"A chart of the national comparison by province (SVG)", "metrics", "federation")
+		natSVG.Description = "The verified figures of /v1/federation/metrics, one pair of bars per province that published, then Canada."
+		natSVG.Errors = []int{http.StatusUnprocessableEntity}
+		huma.Register(api, natSVG, func(ctx context.Context, in *struct {
+			Year    int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+			Measure string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
+		}) (*rawOut, error) {
+			nat, err := svc.National(ctx, in.Year)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			var groups []measure.BarGroup
+			for _, p := range nat.Provinces {
+				if p.Groups != nil {
+					groups = append(groups, measure.BarGroup{Label: strings.TrimPrefix(string(p.Jurisdiction), "CA-"),
+						COR: measure.BarOf(p.Groups.COR, in.Measure), NonCOR: measure.BarOf(p.Groups.NonCOR, in.Measure)})
+				}
+			}
+			groups = append(groups, measure.BarGroup{Label: "Canada", COR: measure.BarOf(nat.Canada.COR, in.Measure), NonCOR: measure.BarOf(nat.Canada.NonCOR, in.Measure)})
+			return svgOut(measure.BarChartSVG(fmt.Sprintf("COR holders and others by province, %d", in.Year), in.Measure, groups)), nil
+		})
+
 		ohsCSV := h.Op("ohs-metrics-csv", http.MethodGet, "/v1/metrics/ohs.csv", "The OHS metrics as CSV", "metrics")
 		ohsCSV.Description = "The same figures as /v1/metrics/ohs, one line per cell and group (the totals first, cell \"all\"); " +
 			"a suppressed group has empty figures and suppressed=true."
@@ -142,13 +253,30 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 type rawOut struct {
 	ContentType  string `header:"Content-Type"`
 	CacheControl string `header:"Cache-Control"`
+	CSP          string `header:"Content-Security-Policy"`
 	Body         []byte
+}
+
+// svgOut serves a chart: no script may run in it, nothing is fetched.
+func svgOut(b []byte) *rawOut {
+	return &rawOut{ContentType: "image/svg+xml", CacheControl: "max-age=60", CSP: "default-src 'none'; style-src 'unsafe-inline'", Body: b}
 }
 
 type ohsQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
 	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
+}
+
+type ohsChartQuery struct {
+	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
+	Measure  string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
+}
+
+func (q *ohsChartQuery) query() measure.Query {
+	return (&ohsQuery{Year: q.Year, Industry: q.Industry, GroupBy: q.GroupBy}).query()
 }
 
 func (q *ohsQuery) query() measure.Query {

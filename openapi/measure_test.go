@@ -211,3 +211,56 @@ func TestSnapshotsRefused(t *testing.T) {
 		t.Errorf("a refused import stored rows: %s", b)
 	}
 }
+
+func TestProcessMetricsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	st, _, b := f.do(t, "GET", "/v1/metrics/process?from=2020-01-01&to=2026-12-31&cp=ACSA", "", "")
+	if st != 200 || !strings.Contains(string(b), `"cp":"ACSA"`) || !strings.Contains(string(b), `"records_kept":["certificate"`) {
+		t.Fatalf("process: %d %s", st, b)
+	}
+	var r struct {
+		CPs []struct {
+			CP     string
+			Issued map[string]int `json:"certificates_issued"`
+		} `json:"cps"`
+	}
+	json.Unmarshal(b, &r)
+	if len(r.CPs) != 1 || r.CPs[0].Issued["COR"] == 0 {
+		t.Errorf("ACSA issued no COR in the seed: %s", b)
+	}
+	if st, _, b := f.do(t, "GET", "/v1/metrics/process?from=2026-01-01&to=2025-01-01", "", ""); st != 422 || !strings.Contains(string(b), "query.to") {
+		t.Errorf("reversed period: %d %s", st, b)
+	}
+}
+
+func TestChartsAreSelfContainedSVG(t *testing.T) {
+	f := newFixture(t)
+	var rows []string
+	for i := range 6 {
+		rows = append(rows, fmt.Sprintf(`{"employer_bn":%q,"year":2024,"industry_code":"<x>","person_years":20,"lost_time_claims":%d,"disabling_injury_claims":%d,"fatalities":0}`,
+			validBN(100+i), i%2, i%2+1))
+	}
+	if st, _, b := f.do(t, "POST", "/v1/snapshots", "admin", "["+strings.Join(rows, ",")+"]"); st != 422 {
+		t.Fatalf("an industry code with markup was accepted: %d %s", st, b)
+	}
+	body := strings.ReplaceAll("["+strings.Join(rows, ",")+"]", "<x>", "42100")
+	if st, _, b := f.do(t, "POST", "/v1/snapshots", "admin", body); st != 200 {
+		t.Fatalf("snapshots: %d %s", st, b)
+	}
+	st, h, b := f.do(t, "GET", "/v1/metrics/ohs.svg?year=2024&group_by=industry&measure=dir", "", "")
+	if st != 200 || h.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(b), "<svg") ||
+		strings.Contains(string(b), "<script") || strings.Contains(string(b), "href") || !strings.Contains(string(b), "<title id=\"t\">") {
+		t.Fatalf("svg: %d %q %.300s", st, h.Get("Content-Type"), b)
+	}
+	// The COR group has no holder: suppressed, and drawn as such; DIR is
+	// 9 disabling injuries in 120 person-years.
+	if !strings.Contains(string(b), "COR suppressed") || !strings.Contains(string(b), "42100: COR suppressed, non-COR 7.50") {
+		t.Errorf("svg description: %.600s", b)
+	}
+	if st, _, _ := f.do(t, "GET", "/v1/metrics/ohs.svg?measure=colour", "", ""); st != 422 {
+		t.Errorf("unknown measure: %d", st)
+	}
+	if st, h, b := f.do(t, "GET", "/v1/federation/metrics.svg?year=2024", "", ""); st != 200 || h.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(b), "Canada") {
+		t.Errorf("national svg: %d %s", st, b)
+	}
+}

@@ -17,7 +17,8 @@ const (
 )
 
 // Kinds lists every record kind.
-var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey, KindLetter}
+var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey, KindLetter,
+	KindAggregate}
 
 // WCBAccount is an employer's account with one province's workers'
 // compensation board. Certification is per WCB account in SK and ON.

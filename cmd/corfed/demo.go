@@ -15,6 +15,7 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
@@ -32,6 +33,7 @@ type demoNode struct {
 	fed *federation.Federation
 	ln  net.Listener
 	url string
+	svc *service.Service // the measurement model (demo_metrics.go)
 }
 
 // example is a lookup the demo shows.
@@ -99,8 +101,13 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	defer stop()
 	errc := make(chan error, len(nodes))
 	for _, d := range nodes {
+		extra, closeSnapshots, err := demoMeasure(*dir, d)
+		if err != nil {
+			return err
+		}
+		defer closeSnapshots()
 		go func(d *demoNode) {
-			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url}), log)
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url, Extra: extra}), log)
 		}(d)
 	}
 	var wg sync.WaitGroup
@@ -154,6 +161,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	demoProgram(ctx, stdout, byJ, trust, today)
 	demoProgramOps(ctx, stdout, byJ) // demo_programops.go
+	demoMetrics(ctx, stdout, byJ)
 	if *once {
 		stop()
 	} else {

@@ -181,6 +181,10 @@ func TestDemoAndVerify(t *testing.T) {
 	if !strings.Contains(out, "after the correction (asked CA-AB): not_recognized [no_basis, certificate_suspended, history_corrected]") {
 		t.Errorf("demo shows no correction:\n%s", out)
 	}
+	if !strings.Contains(out, "metrics CA-AB 2024 (SYNTHETIC data, not real): COR 300 employers") ||
+		!strings.Contains(out, "national 2024 (asked CA-BC): CA-AB figures verified") || strings.Contains(out, "metrics: error") {
+		t.Errorf("demo shows no OHS comparison or national figures:\n%s", out)
+	}
 	// A proof from the ON node's data, checked offline against the file.
 	trust, err := federation.LoadTrust(fedPath)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,5 +58,36 @@ func TestSnapshotsImport(t *testing.T) {
 	}
 	if code, _, _ := run(t, "snapshots", "export"); code != 2 {
 		t.Errorf("unknown sub-command: exit %d", code)
+	}
+}
+
+// synth -> import -> snapshots import -> report, on a real node directory.
+func TestSynthAndReport(t *testing.T) {
+	dir := t.TempDir()
+	nodeDir := filepath.Join(dir, "node")
+	_, db, err := openNode(t.Context(), nodeOptions{Jurisdiction: "CA-AB", Data: nodeDir, Seed: true, TestData: testdata, NoSync: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := filepath.Join(dir, "syn")
+	if code, o, e := run(t, "synth", "--seed", "3", "--holders", "60", "--others", "240", "--years", "2", "--out", out); code != 0 || !strings.Contains(o, "SYNTHETIC data (seed 3, not real)") {
+		t.Fatalf("synth: %d %q %q", code, o, e)
+	}
+	if code, o, e := run(t, "import", filepath.Join(out, "holders.csv"), "--data", nodeDir); code != 0 {
+		t.Fatalf("import: %d %q %q", code, o, e)
+	}
+	if code, o, e := run(t, "snapshots", "import", filepath.Join(out, "snapshots.csv"), "--data", nodeDir); code != 0 || !strings.Contains(o, "600 rows") {
+		t.Fatalf("snapshots import: %d %q %q", code, o, e)
+	}
+	code, o, e := run(t, "report", "--data", nodeDir, "--from", "2022-01-01", "--to", "2023-12-31")
+	if code != 0 || !strings.Contains(o, "COR program evaluation, CA-AB, 2022-01-01 to 2023-12-31") ||
+		!strings.Contains(o, "2023   cor             60") || !strings.Contains(o, "2022   non_cor        240") ||
+		!strings.Contains(o, "COR/non-COR rate ratios: LTC") || !strings.Contains(o, "Process metrics by certifying partner") {
+		t.Errorf("report: %d\n%s\n%s", code, o, e)
+	}
+	if code, _, _ := run(t, "report", "--data", nodeDir, "--from", "2024-01-01", "--to", "2023-01-01"); code != 2 {
+		t.Errorf("a reversed period: exit %d, want 2", code)
 	}
 }

@@ -1,0 +1,100 @@
+package measure
+
+import (
+	"math/big"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Totals returns the cor and non_cor totals of year's rows as aggregate
+// groups (suppressed under min): what a node signs and publishes.
+func Totals(rows []Snapshot, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, error) {
+	total := [2]*acc{newAcc(), newAcc()}
+	for _, s := range rows {
+		if s.Year != year {
+			continue
+		}
+		g := 1
+		if _, ok := holders.On(s.EmployerBN, s.EffectiveAsOf()); ok {
+			g = 0
+		}
+		total[g].add(s)
+	}
+	var out [2]registry.AggregateGroup
+	for i, a := range total {
+		a.decide(min)
+		out[i] = a.aggregate()
+	}
+	return out, nil
+}
+
+func (a *acc) aggregate() registry.AggregateGroup {
+	if a.suppressed != "" {
+		return registry.AggregateGroup{Suppressed: true}
+	}
+	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: f64(a.py), LostTimeClaims: a.ltc,
+		DisablingInjuryClaims: a.di, Fatalities: a.f}
+	if a.hasCosts {
+		c := f64(a.costs)
+		g.ClaimCosts, g.PersonYearsWithCosts = &c, f64(a.pyc)
+	}
+	return g
+}
+
+// fromAggregate is the accumulator of a published group.
+func fromAggregate(g registry.AggregateGroup) *acc {
+	a := newAcc()
+	if g.Suppressed {
+		a.suppressed = "suppressed by the publishing node"
+		return a
+	}
+	a.py.SetFloat64(g.PersonYears)
+	a.ltc, a.di, a.f = g.LostTimeClaims, g.DisablingInjuryClaims, g.Fatalities
+	a.snapshots = -1
+	if g.ClaimCosts != nil {
+		a.hasCosts = true
+		a.costs.SetFloat64(*g.ClaimCosts)
+		a.pyc.SetFloat64(g.PersonYearsWithCosts)
+	}
+	a.count = g.Employers
+	return a
+}
+
+// FromAggregate computes a published group's rates and intervals with the
+// same definitions as Compute. Snapshots is not published (reported as 0).
+func FromAggregate(g registry.AggregateGroup, alpha float64) Group {
+	a := fromAggregate(g)
+	if a.suppressed != "" {
+		return Group{Suppressed: true, Reason: a.suppressed}
+	}
+	gr := a.group(alpha)
+	gr.Snapshots = 0
+	return gr
+}
+
+// AddAggregate sums two shown groups exactly.
+func AddAggregate(x, y registry.AggregateGroup) registry.AggregateGroup {
+	sum := func(a, b float64) float64 {
+		s := new(big.Float).SetPrec(exactPrec).SetFloat64(a)
+		return f64(s.Add(s, new(big.Float).SetPrec(exactPrec).SetFloat64(b)))
+	}
+	out := registry.AggregateGroup{Employers: x.Employers + y.Employers, PersonYears: sum(x.PersonYears, y.PersonYears),
+		LostTimeClaims: x.LostTimeClaims + y.LostTimeClaims, DisablingInjuryClaims: x.DisablingInjuryClaims + y.DisablingInjuryClaims,
+		Fatalities: x.Fatalities + y.Fatalities, PersonYearsWithCosts: sum(x.PersonYearsWithCosts, y.PersonYearsWithCosts)}
+	if x.ClaimCosts != nil || y.ClaimCosts != nil {
+		var a, b float64
+		if x.ClaimCosts != nil {
+			a = *x.ClaimCosts
+		}
+		if y.ClaimCosts != nil {
+			b = *y.ClaimCosts
+		}
+		c := sum(a, b)
+		out.ClaimCosts = &c
+	}
+	return out
+}
+
+// CompareGroups returns the rate ratios COR / non-COR of a pair, or nil
+// when a group is suppressed.
+func CompareGroups(p Pair, z float64) *Ratios { return ratios(p, z) }

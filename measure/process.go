@@ -1,0 +1,288 @@
+package measure
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Process metrics: how the program's business processes perform, per
+// certifying partner, from the signed records a node keeps. The facts
+// below carry the members of the records they come from (certificates;
+// audits, Employer Reviews and letters where the node keeps them), so a
+// node computes whatever its records allow.
+
+// AuditFacts are the members of an audit record the metrics use.
+type AuditFacts struct {
+	ID          string        `json:"id"`
+	CP          string        `json:"cp"`
+	EmployerBN  string        `json:"employer_bn"`
+	Type        string        `json:"type"`
+	OnsiteEnd   registry.Date `json:"onsite_end"`
+	SubmittedOn registry.Date `json:"submitted_on,omitzero"`
+	Passed      bool          `json:"passed"`
+}
+
+// ReviewFacts are the members of an Employer Review record the metrics use.
+type ReviewFacts struct {
+	ID          string        `json:"id"`
+	Certificate string        `json:"certificate"`
+	OpenedOn    registry.Date `json:"opened_on"`
+	DueOn       registry.Date `json:"due_on,omitzero"`
+	ClosedOn    registry.Date `json:"closed_on,omitzero"`
+	Outcome     string        `json:"outcome,omitempty"`
+}
+
+// LetterFacts are the members of a letter record the metrics use.
+type LetterFacts struct {
+	ID          string                `json:"id"`
+	Host        registry.Jurisdiction `json:"host"`
+	Kind        string                `json:"kind"`
+	RequestedOn registry.Date         `json:"requested_on,omitzero"`
+	IssuedOn    registry.Date         `json:"issued_on"`
+}
+
+// CertFacts is a certificate with the date its first version was signed
+// (the day it was issued in the registry).
+type CertFacts struct {
+	registry.Certificate
+	RecordedOn registry.Date
+}
+
+// ProcessInput is what ComputeProcess reads.
+type ProcessInput struct {
+	From, To     registry.Date
+	CP           string // "": every CP
+	Certificates []CertFacts
+	Audits       []AuditFacts
+	Reviews      []ReviewFacts
+	Letters      []LetterFacts
+	// ReportDays is the number of days after the last on-site day within
+	// which a CP's audit report is due (AB: 45; Energy Safety Canada: 21).
+	ReportDays func(cp string) int
+	// Kept says which kinds of record the node keeps at all.
+	Kept []string
+}
+
+// Cycle summarizes durations in days, against a deadline when there is one.
+type Cycle struct {
+	Count        int      `json:"count" doc:"completed cycles ending in the period"`
+	MeanDays     *float64 `json:"mean_days,omitempty"`
+	MedianDays   *float64 `json:"median_days,omitempty"`
+	P90Days      *int     `json:"p90_days,omitempty" doc:"nearest-rank 90th percentile"`
+	MaxDays      *int     `json:"max_days,omitempty"`
+	DeadlineDays *int     `json:"deadline_days,omitempty" doc:"the deadline the on_time and late counts use, when it is one number"`
+	OnTime       int      `json:"on_time"`
+	Late         int      `json:"late"`
+	Open         int      `json:"open" doc:"started in the period, not completed by its end"`
+}
+
+type cycleAcc struct {
+	days         []int
+	onTime, late int
+	open         int
+	deadline     map[int]bool
+}
+
+func (c *cycleAcc) add(days int, deadline int) {
+	c.days = append(c.days, days)
+	if deadline > 0 {
+		if c.deadline == nil {
+			c.deadline = map[int]bool{}
+		}
+		c.deadline[deadline] = true
+		if days <= deadline {
+			c.onTime++
+		} else {
+			c.late++
+		}
+	}
+}
+
+func (c *cycleAcc) cycle() Cycle {
+	out := Cycle{Count: len(c.days), OnTime: c.onTime, Late: c.late, Open: c.open}
+	if len(c.days) > 0 {
+		d := slices.Clone(c.days)
+		slices.Sort(d)
+		sum := 0
+		for _, x := range d {
+			sum += x
+		}
+		mean := float64(sum) / float64(len(d))
+		var med float64
+		if n := len(d); n%2 == 1 {
+			med = float64(d[n/2])
+		} else {
+			med = float64(d[n/2-1]+d[n/2]) / 2
+		}
+		p90 := d[(9*len(d)+9)/10-1] // nearest rank: ceil(0.9 n)
+		mx := d[len(d)-1]
+		out.MeanDays, out.MedianDays, out.P90Days, out.MaxDays = &mean, &med, &p90, &mx
+	}
+	if len(c.deadline) == 1 {
+		for k := range c.deadline {
+			out.DeadlineDays = &k
+		}
+	}
+	return out
+}
+
+// CPProcess is the standard report of one certifying partner for a period.
+type CPProcess struct {
+	CP           string         `json:"cp"`
+	Issued       map[string]int `json:"certificates_issued" doc:"by program, issued_on in the period"`
+	ActiveAtEnd  int            `json:"active_at_end" doc:"certificates active on the period's last day"`
+	StatusChange map[string]int `json:"status_changes" doc:"history steps taking effect in the period, by status reached"`
+	Audits       map[string]int `json:"audits" doc:"by type, submitted (or, unsubmitted, last on site) in the period"`
+	AuditsPassed int            `json:"audits_passed"`
+	AuditsFailed int            `json:"audits_failed"`
+	// ReportCycle: last on-site day -> report submitted, against the CP's
+	// report deadline.
+	ReportCycle Cycle `json:"report_cycle"`
+	// IssueCycle: report submitted -> certificate recorded in the registry.
+	IssueCycle Cycle `json:"issue_cycle"`
+	// ReviewCycle: Employer Review opened -> closed, against its due date.
+	ReviewCycle Cycle `json:"review_cycle"`
+}
+
+// LetterProcess summarizes letters issued in the period.
+type LetterProcess struct {
+	Issued map[string]int `json:"issued" doc:"by host jurisdiction"`
+	// Cycle: requested -> issued, for letters that record when they were requested.
+	Cycle Cycle `json:"cycle"`
+}
+
+// ProcessReport is the answer for a period.
+type ProcessReport struct {
+	From    registry.Date `json:"from"`
+	To      registry.Date `json:"to"`
+	CP      string        `json:"cp,omitempty"`
+	CPs     []CPProcess   `json:"cps"`
+	Letters LetterProcess `json:"letters"`
+	Kept    []string      `json:"records_kept" doc:"the kinds of record this node keeps, which the figures come from"`
+}
+
+func days(a, b registry.Date) int { return int(b.Time().Sub(a.Time()).Hours() / 24) }
+
+func in(d, from, to registry.Date) bool { return !d.IsZero() && !d.Before(from) && !d.After(to) }
+
+// ComputeProcess computes the process metrics of a period.
+func ComputeProcess(p ProcessInput) ProcessReport {
+	out := ProcessReport{From: p.From, To: p.To, CP: p.CP, CPs: []CPProcess{}, Kept: p.Kept,
+		Letters: LetterProcess{Issued: map[string]int{}}}
+	type accs struct {
+		r                    *CPProcess
+		report, issue, revew cycleAcc
+	}
+	cps := map[string]*accs{}
+	get := func(cp string) *accs {
+		if p.CP != "" && cp != p.CP {
+			return nil
+		}
+		a := cps[cp]
+		if a == nil {
+			a = &accs{r: &CPProcess{CP: cp, Issued: map[string]int{}, StatusChange: map[string]int{}, Audits: map[string]int{}}}
+			cps[cp] = a
+		}
+		return a
+	}
+	certByID := map[string]CertFacts{}
+	certByRef := map[string]CertFacts{}
+	for _, c := range p.Certificates {
+		certByID[c.ID] = c
+		if c.BasisRef != "" {
+			certByRef[c.BasisRef] = c
+		}
+		a := get(c.Issuer)
+		if a == nil {
+			continue
+		}
+		if in(c.IssuedOn, p.From, p.To) {
+			a.r.Issued[c.Program]++
+		}
+		if c.StatusOn(p.To) == registry.StatusActive {
+			a.r.ActiveAtEnd++
+		}
+		for i, h := range c.History {
+			if i == 0 && h.On == c.IssuedOn {
+				continue // the issue itself
+			}
+			if in(h.On, p.From, p.To) {
+				a.r.StatusChange[h.Status]++
+			}
+		}
+	}
+	for _, au := range p.Audits {
+		a := get(au.CP)
+		if a == nil {
+			continue
+		}
+		end := au.SubmittedOn
+		if end.IsZero() {
+			end = au.OnsiteEnd
+		}
+		if !in(end, p.From, p.To) {
+			continue
+		}
+		a.r.Audits[au.Type]++
+		if au.Passed {
+			a.r.AuditsPassed++
+		} else {
+			a.r.AuditsFailed++
+		}
+		deadline := 0
+		if p.ReportDays != nil {
+			deadline = p.ReportDays(au.CP)
+		}
+		if au.SubmittedOn.IsZero() {
+			a.report.open++
+			continue
+		}
+		a.report.add(days(au.OnsiteEnd, au.SubmittedOn), deadline)
+		if c, ok := certByRef[au.ID]; ok && !c.RecordedOn.IsZero() {
+			a.issue.add(days(au.SubmittedOn, c.RecordedOn), 0)
+		} else if au.Passed {
+			a.issue.open++
+		}
+	}
+	for _, rv := range p.Reviews {
+		c, ok := certByID[rv.Certificate]
+		if !ok {
+			continue
+		}
+		a := get(c.Issuer)
+		if a == nil {
+			continue
+		}
+		switch {
+		case in(rv.ClosedOn, p.From, p.To):
+			due := 0
+			if !rv.DueOn.IsZero() {
+				due = max(1, days(rv.OpenedOn, rv.DueOn))
+			}
+			a.revew.add(days(rv.OpenedOn, rv.ClosedOn), due)
+		case rv.ClosedOn.IsZero() || rv.ClosedOn.After(p.To):
+			if in(rv.OpenedOn, p.From, p.To) {
+				a.revew.open++
+			}
+		}
+	}
+	var lc cycleAcc
+	for _, l := range p.Letters {
+		if !in(l.IssuedOn, p.From, p.To) {
+			continue
+		}
+		out.Letters.Issued[string(l.Host)]++
+		if !l.RequestedOn.IsZero() {
+			lc.add(days(l.RequestedOn, l.IssuedOn), 0)
+		}
+	}
+	out.Letters.Cycle = lc.cycle()
+	for _, a := range cps {
+		a.r.ReportCycle, a.r.IssueCycle, a.r.ReviewCycle = a.report.cycle(), a.issue.cycle(), a.revew.cycle()
+		out.CPs = append(out.CPs, *a.r)
+	}
+	slices.SortFunc(out.CPs, func(x, y CPProcess) int { return cmp.Compare(x.CP, y.CP) })
+	return out
+}

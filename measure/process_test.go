@@ -1,0 +1,76 @@
+package measure
+
+import (
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+)
+
+func d(s string) registry.Date { return registry.MustDate(s) }
+
+// A hand-worked period: three ACSA audits (reports after 10, 30 and 50
+// days against a 45-day deadline), one ESC audit (25 days against 21),
+// one certificate recorded 5 days after its report, a review closed after
+// 40 days (due in 60), and one still open.
+func TestComputeProcess(t *testing.T) {
+	c1 := cert("ACSA-1", bn(1), registry.ProgramCOR, "ACSA", "2024-02-01",
+		registry.StatusChange{Status: registry.StatusSuspended, On: d("2024-05-01")},
+		registry.StatusChange{Status: registry.StatusActive, On: d("2024-06-10")})
+	c1.BasisRef = "AUD-1"
+	c2 := cert("ESC-2", bn(2), registry.ProgramCOR, "ESC", "2023-01-01")
+	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"),
+		Certificates: []CertFacts{{c1, d("2024-03-17")}, {c2, d("2023-02-01")}},
+		Audits: []AuditFacts{
+			{ID: "AUD-1", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-02-01"), SubmittedOn: d("2024-03-12"), Passed: true}, // 40 days
+			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true},   // 10
+			{ID: "AUD-3", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-05-01"), SubmittedOn: d("2024-06-20")},                 // 50, failed
+			{ID: "AUD-4", CP: "ESC", Type: "maintenance", OnsiteEnd: d("2024-07-01"), SubmittedOn: d("2024-07-26"), Passed: true},    // 25
+			{ID: "AUD-5", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20")},                                             // not submitted
+			{ID: "AUD-0", CP: "ACSA", Type: "certification", OnsiteEnd: d("2023-10-01"), SubmittedOn: d("2023-11-01")},               // before the period
+		},
+		Reviews: []ReviewFacts{
+			{ID: "R1", Certificate: "ACSA-1", OpenedOn: d("2024-05-01"), DueOn: d("2024-06-30"), ClosedOn: d("2024-06-10")},
+			{ID: "R2", Certificate: "ESC-2", OpenedOn: d("2024-11-01")},
+		},
+		Letters: []LetterFacts{{ID: "L1", Host: "CA-BC", IssuedOn: d("2024-03-01"), RequestedOn: d("2024-02-25")}, {ID: "L2", Host: "CA-BC", IssuedOn: d("2025-01-02")}},
+		ReportDays: func(cp string) int {
+			if cp == "ESC" {
+				return 21
+			}
+			return 45
+		},
+	}
+	r := ComputeProcess(in)
+	if len(r.CPs) != 2 || r.CPs[0].CP != "ACSA" || r.CPs[1].CP != "ESC" {
+		t.Fatalf("cps = %+v", r.CPs)
+	}
+	a, e := r.CPs[0], r.CPs[1]
+	if a.Issued["COR"] != 1 || a.ActiveAtEnd != 1 || a.StatusChange["suspended"] != 1 || a.StatusChange["active"] != 1 {
+		t.Errorf("ACSA certificates: %+v", a)
+	}
+	if a.Audits["certification"] != 2 || a.Audits["maintenance"] != 2 || a.AuditsPassed != 2 || a.AuditsFailed != 2 {
+		t.Errorf("ACSA audits: %+v passed %d failed %d", a.Audits, a.AuditsPassed, a.AuditsFailed)
+	}
+	rc := a.ReportCycle
+	// 10, 40, 50: mean 33.33, median 40, p90 (nearest rank 3 of 3) 50.
+	if rc.Count != 3 || *rc.MedianDays != 40 || *rc.P90Days != 50 || *rc.MaxDays != 50 || rc.OnTime != 2 || rc.Late != 1 ||
+		rc.Open != 1 || *rc.DeadlineDays != 45 || *rc.MeanDays != 100.0/3 {
+		t.Errorf("ACSA report cycle: %+v", rc)
+	}
+	if ic := a.IssueCycle; ic.Count != 1 || *ic.MaxDays != 5 || ic.Open != 1 {
+		t.Errorf("ACSA issue cycle: %+v (AUD-2 passed with no certificate: open)", ic)
+	}
+	if rv := a.ReviewCycle; rv.Count != 1 || *rv.MaxDays != 40 || rv.OnTime != 1 || *rv.DeadlineDays != 60 {
+		t.Errorf("ACSA review cycle: %+v", rv)
+	}
+	if e.ReportCycle.Late != 1 || *e.ReportCycle.DeadlineDays != 21 || e.ReviewCycle.Open != 1 || e.ActiveAtEnd != 1 {
+		t.Errorf("ESC: %+v", e)
+	}
+	if r.Letters.Issued["CA-BC"] != 1 || r.Letters.Cycle.Count != 1 || *r.Letters.Cycle.MaxDays != 5 {
+		t.Errorf("letters: %+v", r.Letters)
+	}
+	in.CP = "ESC"
+	if r := ComputeProcess(in); len(r.CPs) != 1 || r.CPs[0].CP != "ESC" {
+		t.Errorf("cp filter: %+v", r.CPs)
+	}
+}
