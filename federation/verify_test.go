@@ -13,7 +13,6 @@ import (
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/strictjson"
-	"github.com/corfed/corfed/registry/verified"
 )
 
 func envelope() registry.Envelope {
@@ -175,7 +174,7 @@ func FuzzVerifyEntry(f *testing.F) {
 			return
 		}
 		e := v.Entry()
-		if e.JWS != jws || e.Iss != "CA-BC" || !verified.ValidID(e.ID) || e.Seq < 1 || e.Ver < 1 || len(e.Record) == 0 || e.Record[0] != '{' {
+		if e.JWS != jws || e.Iss != "CA-BC" || !registry.ValidEntryID(e.ID) || e.Seq < 1 || e.Ver < 1 || len(e.Record) == 0 || e.Record[0] != '{' {
 			t.Fatalf("accepted %+v", e)
 		}
 		if err := strictjson.CheckNames(e.Record); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Snapshot is one WCB account's OHS figures for one year. Its JSON form is
@@ -88,12 +89,8 @@ func (r *Report) Err() error {
 	return r
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
+// clip shortens a hostile string for a problem message.
+var clip = strictjson.Clip
 
 // Key identifies a snapshot: one per WCB account (or employer, without an
 // account) and year. A later import of the same key replaces it.

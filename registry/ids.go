@@ -116,6 +116,26 @@ const IDPattern = `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`
 // ValidID reports whether s may be a record id.
 func ValidID(s string) bool { return idRE.MatchString(s) }
 
+// MaxEntryIDLength is the longest id of an entry, in bytes.
+const MaxEntryIDLength = 64
+
+// ValidEntryID reports whether id may name the record of an entry, this
+// node's or a peer's: 1 to MaxEntryIDLength bytes of [A-Za-z0-9._-]. That
+// is the one id rule of entries: it covers IDPattern (record ids) and key
+// ids (RFC 7638 thumbprints in base64url, which may start with - or _).
+func ValidEntryID(id string) bool {
+	if id == "" || len(id) > MaxEntryIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // CertificateID is the id of the certificate that CP cp numbered n. Together
 // with the issuing node's jurisdiction it is unique in the federation.
 func CertificateID(cp, number string) string { return cp + "-" + number }

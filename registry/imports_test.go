@@ -21,6 +21,7 @@ type pkgInfo struct {
 	imports     []string // direct imports of the non-test files
 	testImports []string // direct imports of the _test files
 	statusUses  []string // "file: http.StatusXxx" in non-test files
+	decoders    []string // "file: what" for a second strict decoder or clip in non-test files
 }
 
 // modulePackages parses every Go file of the module (imports and
@@ -81,6 +82,21 @@ func modulePackages(t *testing.T) map[string]*pkgInfo {
 					httpName = imp.Name.Name
 				}
 			}
+		}
+		if !test {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncDecl:
+					if n.Name.Name == "clip" && n.Body != nil {
+						p.decoders = append(p.decoders, filepath.Base(path)+": func clip (use strictjson.Clip)")
+					}
+				case *ast.SelectorExpr:
+					if n.Sel.Name == "DisallowUnknownFields" {
+						p.decoders = append(p.decoders, filepath.Base(path)+": DisallowUnknownFields (use strictjson.Decode)")
+					}
+				}
+				return true
+			})
 		}
 		if !test && httpName != "" {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -196,6 +212,12 @@ func TestImportRules(t *testing.T) {
 					continue // the static-tile client maps a file server's statuses to error kinds
 				}
 				t.Errorf("%s/%s; only openapi uses HTTP status codes (and federation's peer client reads them)", rel, u)
+			}
+		}
+		// One strict decoder and one clip, in registry/strictjson.
+		if !under(ip, module+"/registry/strictjson") {
+			for _, d := range info.decoders {
+				t.Errorf("%s/%s: untrusted JSON has one decoder, registry/strictjson", rel, d)
 			}
 		}
 		// Only registry/jose imports jwx (also checked by jose's own test).

@@ -1,10 +1,9 @@
 package registry
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
+	"github.com/corfed/corfed/registry/strictjson"
 	"slices"
 	"strings"
 )
@@ -143,9 +142,7 @@ var defaultProgramsJSON []byte
 // program id it has not published itself.
 func DefaultPrograms() []Program {
 	var ps []Program
-	dec := json.NewDecoder(bytes.NewReader(defaultProgramsJSON))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ps); err != nil {
+	if err := strictjson.Decode(defaultProgramsJSON, &ps); err != nil {
 		panic("registry: programs.json: " + err.Error())
 	}
 	return ps

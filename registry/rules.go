@@ -1,11 +1,9 @@
 package registry
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/corfed/corfed/registry/strictjson"
 	"strconv"
 	"strings"
 )
@@ -620,13 +618,8 @@ func ParseAgreementFile(b []byte) (AgreementTerms, Jurisdiction, error) {
 }
 
 func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := strictjson.Decode(b, v); err != nil {
 		return fmt.Errorf("rule file: %w: %v", ErrInvalid, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("rule file: %w: data after the JSON object", ErrInvalid)
 	}
 	return nil
 }

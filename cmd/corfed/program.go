@@ -18,6 +18,7 @@ import (
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // The program administrator's commands: publish rules and agreements and
@@ -182,9 +183,7 @@ func parseRuleFile(path string, b []byte) (ruleFile, error) {
 		return ruleFile{terms: &t}, err
 	}
 	var r registry.HostRules
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	if err := strictjson.Decode(b, &r); err != nil {
 		return ruleFile{}, fmt.Errorf("%s: neither a rules file, an agreement file, terms nor host rules: %w", path, err)
 	}
 	if err := r.Validate(); err != nil {

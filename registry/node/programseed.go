@@ -1,13 +1,12 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // QAID is the id of a QA review: its kind, its subject (the auditor of an
@@ -118,9 +117,7 @@ type SeedReviewStep struct {
 // ParseProgramSeed parses a program seed file strictly.
 func ParseProgramSeed(data []byte) (ProgramSeed, error) {
 	var f ProgramSeed
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(data, &f); err != nil {
 		return f, fmt.Errorf("program seed file: %v: %w", err, registry.ErrInvalid)
 	}
 	return f, nil

@@ -1,12 +1,11 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // SeedFile is the format of testdata/seed/CA-XX.json: one jurisdiction's
@@ -32,9 +31,7 @@ type SeedStatusChange struct {
 // ParseSeed parses a seed file strictly.
 func ParseSeed(data []byte) (SeedFile, error) {
 	var f SeedFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(data, &f); err != nil {
 		return f, fmt.Errorf("seed file: %v: %w", err, registry.ErrInvalid)
 	}
 	return f, nil

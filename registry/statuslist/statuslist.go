@@ -39,6 +39,7 @@ import (
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Type is the typ header of a status list token.
@@ -207,10 +208,8 @@ func Verify(ks *jose.KeySet, token string, wantIss registry.Jurisdiction, wantSu
 	if v.Typ != Type {
 		return t, fmt.Errorf("statuslist: typ %q, want %q: %w", v.Typ, Type, registry.ErrUnverified)
 	}
-	dec := json.NewDecoder(bytes.NewReader(v.Payload))
-	dec.DisallowUnknownFields()
 	var c claims
-	if err := dec.Decode(&c); err != nil {
+	if err := strictjson.Decode(v.Payload, &c); err != nil {
 		return t, fmt.Errorf("statuslist: claims: %v: %w", err, registry.ErrInvalid)
 	}
 	if c.Iss != wantIss {

@@ -16,6 +16,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // ErrNotEd25519 is returned for a key that cannot sign or verify C2SP
@@ -197,12 +198,8 @@ func ParseCheckpointText(text string) (Checkpoint, error) {
 	return Checkpoint{Origin: origin, Size: size, Root: root}, nil
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
+// clip shortens a hostile string for an error message.
+var clip = strictjson.Clip
 
 // keyID computes a signed-note key hash: the first four bytes of
 // SHA-256(name || "\n" || alg || public key), big-endian.

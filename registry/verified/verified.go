@@ -27,8 +27,8 @@ import (
 
 // Limits on what a peer's entry may hold.
 const (
-	MaxRecordSize = 256 << 10 // bytes of one entry's record
-	MaxIDLength   = 64        // bytes of a record id
+	MaxRecordSize = 256 << 10                 // bytes of one entry's record
+	MaxIDLength   = registry.MaxEntryIDLength // bytes of a record id (registry.ValidEntryID)
 )
 
 // Entry is a peer entry that passed every check of [Check]. Only
@@ -84,7 +84,7 @@ func Check(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (Entry, err
 		return fail(registry.ErrUnverified, "signed by %s's key but issued as %q (a node signs only its own records)", iss, strictjson.Clip(string(env.Iss)))
 	case !slices.Contains(registry.Kinds, env.Kind):
 		return fail(registry.ErrInvalid, "unknown kind %q", strictjson.Clip(string(env.Kind)))
-	case !ValidID(env.ID):
+	case !registry.ValidEntryID(env.ID):
 		return fail(registry.ErrInvalid, "id %q: want 1 to %d bytes of A-Z a-z 0-9 . _ -", strictjson.Clip(env.ID), MaxIDLength)
 	case env.Seq < 1:
 		return fail(registry.ErrInvalid, "seq must be at least 1")
@@ -103,32 +103,16 @@ func Check(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (Entry, err
 
 // validAuthor reports whether a is an envelope's well-formed author.
 func validAuthor(a registry.Author) bool {
-	if a.Token != "" && !ValidID(a.Token) {
+	if a.Token != "" && !registry.ValidEntryID(a.Token) {
 		return false
 	}
 	switch a.Role {
 	case "admin":
 		return a.CP == ""
 	case "cp":
-		return ValidID(a.CP)
+		return registry.ValidEntryID(a.CP)
 	}
 	return false
-}
-
-// ValidID reports whether id may name a peer's record: 1 to MaxIDLength
-// bytes of [A-Za-z0-9._-]. That covers registry.IDPattern and key ids
-// (base64url thumbprints, which may start with - or _).
-func ValidID(id string) bool {
-	if id == "" || len(id) > MaxIDLength {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // envelopeSchema allows exactly the members of an envelope (see
