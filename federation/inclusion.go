@@ -173,10 +173,7 @@ func (l *Lookups) inclusion(lg registry.Log, name string, seq, size uint64) (log
 // later cannot have been in force on that date, and the latest one signed
 // by then is the one that was; the older ones show how it got there.
 func (l *Lookups) history(sn node.Snapshot, q equivalence.Question, ev []Evidence) ([]Evidence, error) {
-	loc, err := time.LoadLocation(q.Host.Zone())
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := node.Zone(q.Host) // cached: LoadLocation reads the zone database each call
 	next := q.On.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc).Unix() - 1
 	var out []Evidence

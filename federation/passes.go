@@ -206,10 +206,7 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 
 // endOfDay is the first instant after day d in jurisdiction j's zone.
 func endOfDay(j registry.Jurisdiction, d registry.Date) time.Time {
-	loc, err := time.LoadLocation(j.Zone())
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := node.Zone(j) // cached: LoadLocation reads the zone database each call
 	next := d.AddDays(1)
 	return time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc).UTC()
 }

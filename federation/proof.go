@@ -52,10 +52,7 @@ func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Tim
 	if d.ValidUntil.IsZero() {
 		return fallback
 	}
-	loc, err := time.LoadLocation(q.Host.Zone())
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := node.Zone(q.Host) // cached: LoadLocation reads the zone database each call
 	next := d.ValidUntil.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
 	if !end.After(now) {

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Extra registers more operations (the federation's) on the same API.
 	Extra []Extension
+	// ExtraJWKs are public JWKs published in /.well-known/jwks.json after
+	// the node's entry keys: the webhook key, whose "use" is
+	// jose.WebhookKeyUse so that no peer loads it as an entry key.
+	ExtraJWKs []json.RawMessage
 	// Metrics are served at /metrics; default a fresh set (NewMetrics).
 	Metrics *Metrics
 	// AccessLogLevel is the level of the access log's lines (default
@@ -49,10 +54,11 @@ type Config struct {
 }
 
 type server struct {
-	node    *node.Node
-	log     *slog.Logger
-	metrics *Metrics
-	ready   []ReadyCheck
+	node      *node.Node
+	log       *slog.Logger
+	metrics   *Metrics
+	ready     []ReadyCheck
+	extraJWKs []json.RawMessage
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.
@@ -122,7 +128,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &server{node: cfg.Node, log: cfg.Logger, metrics: cfg.Metrics, ready: cfg.Ready}
+	s := &server{node: cfg.Node, log: cfg.Logger, metrics: cfg.Metrics, ready: cfg.Ready, extraJWKs: cfg.ExtraJWKs}
 	cfg.Metrics.registerNodeMetrics(cfg.Node)
 	ops := map[string]string{} // "METHOD pattern" -> operationId, filled once the API is built
 	operation := func(method, pattern string) string {

@@ -25,6 +25,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/webhook"
 )
 
 var update = flag.Bool("update", false, "rewrite openapi.yaml from the served spec")
@@ -64,6 +65,15 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, err := webhook.LoadOrCreateKey(n.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := webhook.Open(webhook.Config{Node: n.Node, Federation: fed, Key: key, Dir: n.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wh.Close() })
 	snaps, err := snapstore.Open(filepath.Join(n.Dir, snapstore.File), true)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +84,7 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
 	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps),
-			openapi.MeasureOps(svc, string(n.Jurisdiction()))}})
+			openapi.MeasureOps(svc, string(n.Jurisdiction())), openapi.SubscriptionOps(wh)}})
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {

@@ -85,6 +85,9 @@ func (s *server) register(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			if b, err = withJWKs(b, s.extraJWKs); err != nil {
+				return nil, s.problem(ctx, err)
+			}
 			return &jwksOut{ContentType: "application/jwk-set+json", CacheControl: "max-age=300", Body: b}, nil
 		})
 

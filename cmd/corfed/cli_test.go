@@ -34,7 +34,8 @@ func TestCommandLineConventions(t *testing.T) {
 		{args: []string{"verify"}, code: 2, stderr: "corfed verify: PROOF is required"},
 		{args: []string{"verify", "x"}, code: 2, stderr: "corfed verify: --federation is required"},
 		{args: []string{"token", "revoke"}, code: 2, stderr: "corfed token: JTI is required"},
-		{args: []string{"bench"}, code: 2, stderr: "unknown command"},
+		{args: []string{"bench", "--help"}, code: 0, stdout: "-size"},
+		{args: []string{"mirror"}, code: 2, stderr: "--from and --to are required"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -39,6 +39,8 @@ commands:
   verify   check a recognition proof or a COR pass offline
   version  print the build's version
   snapshots import performance snapshots (claims data) from CSV or XLSX
+  mirror   copy a node's static tiles, verifying everything, and cosign them
+  bench    measure a node end to end against raw-crypto and bare-HTTP baselines
 
 Run 'corfed COMMAND --help' for a command's arguments and flags.
 `

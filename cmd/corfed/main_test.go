@@ -262,17 +262,22 @@ func TestRotationKeepsOldEntriesVerifiable(t *testing.T) {
 	}
 	serveOnce(func(url string) {
 		var jwks struct {
-			Keys []struct{ Kid, X, Status, Alg string }
+			Keys []struct{ Kid, X, Status, Alg, Use string }
 		}
 		getJSON(url+"/.well-known/jwks.json", &jwks)
 		keys := map[string]ed25519.PublicKey{}
 		status := map[string]string{}
+		webhookKeys := 0
 		for _, k := range jwks.Keys {
+			if k.Use == "corfed-webhook" {
+				webhookKeys++ // the webhook key: never an entry key
+				continue
+			}
 			x, _ := base64.RawURLEncoding.DecodeString(k.X)
 			keys[k.Kid], status[k.Kid] = x, k.Status
 		}
-		if len(keys) != 2 {
-			t.Fatalf("jwks after rotation: got %d keys, want 2", len(keys))
+		if len(keys) != 2 || webhookKeys != 1 {
+			t.Fatalf("jwks after rotation: got %d entry keys and %d webhook keys, want 2 and 1", len(keys), webhookKeys)
 		}
 		var feed struct {
 			Entries []struct {

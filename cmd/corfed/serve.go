@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/web"
+	"github.com/corfed/corfed/webhook"
 )
 
 // nodeOptions are what every way of starting a node shares (serve, demo).
@@ -42,6 +44,8 @@ type nodeOptions struct {
 	Metrics     *openapi.Metrics
 	MaxTokenTTL time.Duration
 	Revoked     func(jti string) bool
+	// Waker, if set, hears every committed write (the webhook outbox).
+	Waker *webhook.Waker
 }
 
 // openNode opens (creating if needed) the node in o.Data: its key, its store,
@@ -77,7 +81,11 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	if o.Metrics != nil {
 		cfg.OnCommit = o.Metrics.ObserveCommit
 	}
-	n, err := node.New(ctx, cfg, db.Store(), ring)
+	var store registry.Store = db.Store()
+	if o.Waker != nil {
+		store = webhook.NotifyingStore(store, o.Waker.Wake)
+	}
+	n, err := node.New(ctx, cfg, store, ring)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -145,6 +153,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	interval := fl.Duration("sync-interval", 30*time.Second, "how often to follow the peers' feeds")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
+	disableAfter := fl.Duration("webhook-disable-after", webhook.DefaultDisableAfter, "disable a webhook subscription that has failed for this long")
 	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
 	var to tileOptions
 	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
@@ -204,8 +213,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	metrics := openapi.NewMetrics()
+	waker := &webhook.Waker{}
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
-		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked})
+		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker})
 	if err != nil {
 		return err
 	}
@@ -213,6 +223,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
+	wh, err := openWebhooks(n, fed, *dir, *disableAfter, log)
+	if err != nil {
+		return err
+	}
+	waker.Set(wh)
+	whDone := make(chan struct{})
+	go func() { defer close(whDone); wh.Run(ctx) }()
+	defer func() { <-whDone; wh.Close() }()
 	stopTiles, err := startTiles(ctx, n, to, log)
 	if err != nil {
 		return err
@@ -234,7 +252,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer closeSnapshots()
 	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
-		Extra: []openapi.Extension{ops}, BaseURL: base})
+		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, *dir, revoked, log)
@@ -249,10 +267,26 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
-	api := openapi.New(openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
+	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
-		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)})
-	return web.New(web.Config{Node: n, Lookups: l, Passes: ps, Logger: log}).Handler(api)
+		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)}
+	if o.Webhooks != nil {
+		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(o.Webhooks))
+		jwk, _ := json.Marshal(o.Webhooks.Key().JWK())
+		cfg.ExtraJWKs = []json.RawMessage{jwk}
+	}
+	return web.New(web.Config{Node: n, Lookups: l, Passes: ps, Logger: log}).Handler(openapi.New(cfg))
+}
+
+// openWebhooks opens the node's outbox (DATA/outbox.db) with its webhook
+// key (DATA/webhook-key.json, made on first start).
+func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableAfter time.Duration, log *slog.Logger) (*webhook.Service, error) {
+	key, err := webhook.LoadOrCreateKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter,
+		OnError: func(err error) { log.Warn("webhooks", "err", err) }})
 }
 
 // edgeOptions are the HTTP edge's settings from the command line.
@@ -264,6 +298,9 @@ type edgeOptions struct {
 	BaseURL string
 	// Extra are more operations (the measurement model's).
 	Extra []openapi.Extension
+	// Webhooks, if set, serves the subscriptions and publishes the
+	// webhook key in the JWKS.
+	Webhooks *webhook.Service
 }
 
 func splitList(s string) []string {

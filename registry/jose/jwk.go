@@ -338,7 +338,8 @@ func (s *KeySet) MarshalJWKS() ([]byte, error) {
 
 // ParseJWKS parses a JWKS strictly: at most MaxJWKSSize bytes, a JSON
 // object whose only member is "keys", at most MaxJWKSKeys keys, each as
-// [ParsePublicJWK] requires, and no kid twice. Errors wrap
+// [ParsePublicJWK] requires, and no kid twice. A key whose "use" is
+// WebhookKeyUse is skipped: it signs webhooks, never entries. Errors wrap
 // registry.ErrInvalid.
 func ParseJWKS(data []byte) (*KeySet, error) {
 	keys, err := parseKeys(data, MaxJWKSSize, false, func(p PublicKey, _ []byte, _ int64) error { return nil })
@@ -372,6 +373,9 @@ func parseKeys(data []byte, max int, private bool, each func(PublicKey, []byte, 
 	keys := make([]PublicKey, 0, len(elems))
 	seen := make(map[string]bool, len(elems))
 	for i, e := range elems {
+		if !private && isWebhookKey(e) {
+			continue // never an entry key: not loaded, so never pinned
+		}
 		p, d, iat, err := parseJWK(e, private)
 		if err != nil {
 			return nil, fmt.Errorf("jwks: key %d: %w", i, err)
@@ -386,4 +390,19 @@ func parseKeys(data []byte, max int, private bool, each func(PublicKey, []byte, 
 		keys = append(keys, p)
 	}
 	return keys, nil
+}
+
+// WebhookKeyUse is the "use" of a node's webhook signing key in its
+// published JWKS (package webhook). ParseJWKS skips such a key: a peer
+// that loads the node's JWKS as its pinned entry keys never pins it, so an
+// entry signed with it never verifies.
+const WebhookKeyUse = "corfed-webhook"
+
+func isWebhookKey(e []byte) bool {
+	m, err := decodeObject(e)
+	if err != nil {
+		return false
+	}
+	use, _, err := stringMember(m, "use")
+	return err == nil && use == WebhookKeyUse
 }

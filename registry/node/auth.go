@@ -29,11 +29,13 @@ const (
 	ScopeSnapshotsWrite = "snapshots:write"
 	// ScopeMetrics lets a caller publish the node's signed aggregate metrics.
 	ScopeMetrics = "metrics:write"
+	// ScopeSubscriptions manages webhook subscriptions (program administrator).
+	ScopeSubscriptions = "subscriptions:write"
 )
 
 // AllScopes lists every scope.
 var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
-	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeAudits, ScopeAuditors, ScopeReviews}
+	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeAudits, ScopeAuditors, ScopeReviews, ScopeSubscriptions}
 
 // Roles.
 const (

@@ -104,7 +104,7 @@ func VerifierFromKey(vkey string) (note.Verifier, jose.PublicKey, error) {
 	if err != nil {
 		return nil, jose.PublicKey{}, fmt.Errorf("vkey: %v: %w", err, registry.ErrInvalid)
 	}
-	f := strings.Split(vkey, "+")
+	f := strings.SplitN(vkey, "+", 3) // name, hash, key (whose base64 may hold "+")
 	raw, err := base64.StdEncoding.DecodeString(f[len(f)-1])
 	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != algEd25519 {
 		return nil, jose.PublicKey{}, fmt.Errorf("vkey: not an Ed25519 key: %w", registry.ErrInvalid)

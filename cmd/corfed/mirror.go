@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+func init() { extraCommands["mirror"] = runMirror }
+
+// runMirror copies a member's static tiles, verifying everything, to a
+// directory or bucket, and cosigns the checkpoints it verified.
+func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("mirror", stderr)
+	from := fl.String("from", "", "URL prefix of the log's tiles (its bucket, a CDN, another mirror) (required)")
+	to := fl.String("to", "", "directory or gocloud.dev/blob URL to copy the verified log to (required)")
+	fedFile := fl.String("federation", "", "federation file: pins the member's keys (with --jurisdiction)")
+	jur := fl.String("jurisdiction", "", "whose log, e.g. CA-AB (with --federation, or --vkey)")
+	vkey := fl.String("vkey", "", "the log's note verifier key (GET /v1/log/note-key), instead of --federation")
+	keyDir := fl.String("key", "./corfed-mirror", "directory of the mirror's cosigning key (created if missing)")
+	name := fl.String("name", "corfed-mirror", "the mirror's cosigner name (no spaces or +)")
+	watch := fl.Bool("watch", false, "keep mirroring, every --interval, until interrupted")
+	interval := fl.Duration("interval", 30*time.Second, "with --watch: how often to read the source's checkpoint")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		fmt.Fprintln(stderr, "corfed mirror: --from and --to are required")
+		return errUsage
+	}
+	iss := registry.Jurisdiction(*jur)
+	var keys *jose.KeySet
+	switch {
+	case *fedFile != "" && *vkey == "":
+		trust, err := federation.LoadTrust(*fedFile)
+		if err != nil {
+			return fmt.Errorf("--federation: %w", err)
+		}
+		m, ok := trust.Member(iss)
+		if !ok {
+			return fmt.Errorf("--jurisdiction %q is not a member of %s", *jur, *fedFile)
+		}
+		keys = m.Keys
+	case *vkey != "" && *fedFile == "":
+		v, pub, err := tiles.VerifierFromKey(*vkey)
+		if err != nil {
+			return fmt.Errorf("--vkey: %w", err)
+		}
+		if iss == "" {
+			iss = registry.Jurisdiction(strings.TrimPrefix(v.Name(), logproof.OriginPrefix))
+		}
+		keys = jose.NewKeySet(pub)
+	default:
+		fmt.Fprintln(stderr, "corfed mirror: give --federation FILE --jurisdiction CA-XX, or --vkey")
+		return errUsage
+	}
+	if !iss.Valid() {
+		return fmt.Errorf("--jurisdiction %q is not an ISO 3166-2:CA code", *jur)
+	}
+	src, err := tiles.NewHTTPSource(*from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	dst, err := tiles.OpenStore(ctx, *to)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	defer dst.Close()
+	ring, _, err := loadOrCreateKeys(*keyDir, jose.EdDSA, time.Now())
+	if err != nil {
+		return fmt.Errorf("--key: %w", err)
+	}
+	priv, ok := ring.Active().RawEd25519()
+	if !ok {
+		return fmt.Errorf("--key %s: the cosigning key must be EdDSA", filepath.Join(*keyDir, keysFile))
+	}
+	cosigner, err := tiles.NewCosigner(*name, priv, nil)
+	if err != nil {
+		return fmt.Errorf("--name: %w", err)
+	}
+	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "mirror of corfed/%s from %s to %s; cosigner key %s\n", iss, *from, *to, cosigner.VerifierKey())
+	for {
+		res, err := m.Once(ctx)
+		switch {
+		case err != nil && !*watch:
+			return err
+		case err != nil:
+			fmt.Fprintf(stderr, "corfed mirror: %v\n", err)
+		case res.To == res.From:
+			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new, verified\n", res.To, res.Root)
+		default:
+			fmt.Fprintf(stdout, "verified and copied entries %d to %d; cosigned checkpoint size %d root %s\n", res.From+1, res.To, res.To, res.Root)
+		}
+		if !*watch {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return err
+			}
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return nil
+			}
+			return ctx.Err()
+		case <-time.After(*interval):
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+// MirrorConfig configures a verifying mirror of one member's static tiles.
+type MirrorConfig struct {
+	Iss  registry.Jurisdiction // whose log
+	Keys *jose.KeySet          // the keys pinned for Iss (a federation file's, or one from a vkey)
+	From tiles.Source          // where the log is read (its bucket, a CDN, another mirror)
+	To   *tiles.Store          // where the verified copy goes
+	// Cosigner, when set, adds a C2SP tlog-cosignature to each checkpoint
+	// the mirror verified and republishes.
+	Cosigner *tiles.Cosigner
+}
+
+// Mirror copies a member's tiles from a source it does not trust to a
+// store, republishing only what it verified: the checkpoint's signature
+// against the pinned keys, its consistency with the checkpoint verified
+// before (kept in the store), every hash tile against the signed tree
+// (tlog.TileHashReader), every entry against its leaf, and every entry as
+// peer sync checks it (Chain: JWS by the member's keys, sequence,
+// versions, key rotations).
+type Mirror struct {
+	cfg    MirrorConfig
+	origin string
+	vs     note.Verifiers
+	chain  *Chain
+	have   tiles.Checkpoint // verified and in cfg.To
+}
+
+// MirrorResult is what one round did.
+type MirrorResult struct {
+	From, To uint64 // the tree sizes before and after; equal when there was nothing new
+	Root     tlog.Hash
+}
+
+// NewMirror opens a mirror. When the store already holds a checkpoint, it
+// must verify against the pinned keys, and the store's entries are
+// checked again (Chain) to rebuild the state the next round extends.
+func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
+	origin := logproof.Origin(cfg.Iss)
+	vs, err := tiles.Verifiers(origin, cfg.Keys)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mirror{cfg: cfg, origin: origin, vs: vs, chain: NewChain(cfg.Iss, cfg.Keys)}
+	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: vs}
+	c, _, err := own.Checkpoint(ctx)
+	if errors.Is(err, registry.ErrNotFound) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+	}
+	if err := m.entries(ctx, own.Tree(ctx, c.Tree()), 0, c.Size, nil); err != nil {
+		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+	}
+	m.chain.Commit()
+	m.have = c
+	return m, nil
+}
+
+// Size returns the size of the tree the mirror holds verified.
+func (m *Mirror) Size() uint64 { return m.have.Size }
+
+// Once reads the source's checkpoint and, if it is new, verifies and
+// copies what it adds. A refusal (ErrTampered, ErrFork, ErrRollback, an
+// entry that fails its checks) leaves the store's checkpoint as it was;
+// only entry bundles that passed every check may have been written.
+func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
+	src := &tiles.Reader{Src: m.cfg.From, Origin: m.origin, Verifiers: m.vs}
+	c, n, err := src.Checkpoint(ctx)
+	if err != nil {
+		return MirrorResult{}, fmt.Errorf("mirror: checkpoint: %w", err)
+	}
+	res := MirrorResult{From: m.have.Size, To: c.Size, Root: c.Root}
+	vt := src.Tree(ctx, c.Tree())
+	if err := vt.Consistent(m.have.Tree()); err != nil {
+		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+	}
+	if c.Size == m.have.Size && m.have.Note != nil {
+		return res, nil
+	}
+	put := func(t tlog.Tile, es [][]byte) error {
+		var b []byte
+		for _, e := range es {
+			b, _ = tiles.AppendEntry(b, e)
+		}
+		return m.cfg.To.PutTile(ctx, tiles.Path(tiles.Bundle(t)), b, t.W == tiles.TileWidth)
+	}
+	if err := m.entries(ctx, vt, m.have.Size, c.Size, put); err != nil {
+		m.chain.Abort()
+		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+	}
+	for _, t := range tlog.NewTiles(tiles.Height, int64(m.have.Size), int64(c.Size)) {
+		data, err := vt.TileData(t)
+		if err != nil {
+			m.chain.Abort()
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+		if err := m.cfg.To.PutTile(ctx, tiles.Path(t), data, t.W == tiles.TileWidth); err != nil {
+			m.chain.Abort()
+			return MirrorResult{}, err
+		}
+	}
+	msg := c.Note
+	if m.cfg.Cosigner != nil {
+		// n.Sigs holds only the signatures that verified: the mirror
+		// passes on the log's, and adds its own.
+		if msg, err = note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, m.cfg.Cosigner); err != nil {
+			m.chain.Abort()
+			return MirrorResult{}, err
+		}
+	}
+	if err := m.cfg.To.PutCheckpoint(ctx, msg); err != nil {
+		m.chain.Abort()
+		return MirrorResult{}, err
+	}
+	m.chain.Commit()
+	c.Note = msg
+	m.have = c
+	return res, nil
+}
+
+// entries checks the entries from (a tree size) to to of vt's tree,
+// bundle by bundle, and hands each bundle that passed to put (if not
+// nil) before reading the next.
+func (m *Mirror) entries(ctx context.Context, vt *tiles.VerifiedTree, from, to uint64, put func(tlog.Tile, [][]byte) error) error {
+	for k := from / tiles.TileWidth; k*tiles.TileWidth < to; k++ {
+		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, to-k*tiles.TileWidth))}
+		es, err := vt.Bundle(ctx, t)
+		if err != nil {
+			return err
+		}
+		for i, e := range es {
+			if k*tiles.TileWidth+uint64(i) < from {
+				continue
+			}
+			if _, err := m.chain.Check(e); err != nil {
+				return err
+			}
+		}
+		if put != nil {
+			if err := put(t, es); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,934 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// Event types.
+const (
+	EventStatusChanged      = "certificate.status_changed"
+	EventExpiring           = "certificate.expiring"
+	EventRecognitionChanged = "recognition.changed"
+	EventPeerMisbehaving    = "peer.misbehaving"
+)
+
+// Defaults of Config.
+const (
+	DefaultDisableAfter = 72 * time.Hour
+	DefaultPoll         = 2 * time.Second
+	DefaultTimeout      = 15 * time.Second
+	MaxWatches          = 1000
+	maxPage             = 500
+	maxReplay           = 10_000
+)
+
+// DefaultExpiringDays are the expiry warnings of a subscription that names
+// none.
+var DefaultExpiringDays = []int{30, 7}
+
+// Config configures the Service.
+type Config struct {
+	Node       *node.Node
+	Federation *federation.Federation
+	Lookups    *federation.Lookups
+	Key        *Key
+	// Dir is the data directory: the outbox is Dir/outbox.db.
+	Dir string
+	// Client delivers; default: a client with DefaultTimeout that follows
+	// no redirect (a 3xx is a failure, as Standard Webhooks advises).
+	Client *http.Client
+	// Backoff is the wait after the n-th failed attempt (n >= 1); default
+	// 5 s × 2^(n-1), at most 6 h, with ±20% jitter.
+	Backoff func(n int) time.Duration
+	// DisableAfter is how long a subscription may fail before it is
+	// disabled; default 72 h.
+	DisableAfter time.Duration
+	// Poll is how often the outbox looks for work without being woken;
+	// default 2 s.
+	Poll time.Duration
+	// OnError, if set, hears errors of the background work (cmd logs them).
+	OnError func(error)
+	// Now is the clock of deliveries (timestamps, backoff, disabling);
+	// default time.Now. Dates (expiry) are the node's.
+	Now func() time.Time
+}
+
+// Service keeps the subscriptions, turns log entries into events and
+// delivers them. Safe for concurrent use.
+type Service struct {
+	cfg  Config
+	ob   *outbox
+	wake chan struct{}
+
+	mu       sync.Mutex
+	subs     map[string]Subscription // active and disabled, without Pending
+	inflight map[string]bool
+	day      registry.Date // the last expiring scan
+}
+
+// Open opens (creating) the outbox in cfg.Dir.
+func Open(cfg Config) (*Service, error) {
+	if cfg.Node == nil || cfg.Federation == nil || cfg.Key == nil {
+		return nil, fmt.Errorf("webhook: node, federation and key are required: %w", registry.ErrInvalid)
+	}
+	if cfg.Lookups == nil {
+		cfg.Lookups = federation.NewLookups(cfg.Federation)
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.DisableAfter <= 0 {
+		cfg.DisableAfter = DefaultDisableAfter
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultPoll
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	ob, err := openOutbox(filepath.Join(cfg.Dir, OutboxFile))
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, ob: ob, wake: make(chan struct{}, 1), subs: map[string]Subscription{}, inflight: map[string]bool{}}
+	err = ob.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSubs).ForEach(func(k, v []byte) error {
+			var sub Subscription
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			s.subs[sub.ID] = sub
+			return nil
+		})
+	})
+	if err != nil {
+		ob.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the outbox. Run must have returned.
+func (s *Service) Close() error { return s.ob.db.Close() }
+
+// DefaultBackoff is 5 s × 2^(n-1), at most 6 h, with ±20% jitter.
+func DefaultBackoff(n int) time.Duration {
+	d := 5 * time.Second << min(n-1, 12)
+	d = min(d, 6*time.Hour)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// Key returns the webhook signing key.
+func (s *Service) Key() *Key { return s.cfg.Key }
+
+// Wake makes the outbox look for work now (new entries, due messages).
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run follows the logs and delivers until ctx ends; it waits for the
+// deliveries in flight before it returns.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		if err := s.Step(ctx); err != nil && ctx.Err() == nil && s.cfg.OnError != nil {
+			s.cfg.OnError(err)
+		}
+		s.dispatch(ctx, &wg)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// Step reads what the logs gained since the cursors and queues its events;
+// then the recognition pairs, the peers' state and (once a day) expiring
+// certificates.
+func (s *Service) Step(ctx context.Context) error {
+	grew, err := s.scanLogs(ctx)
+	if err != nil {
+		return err
+	}
+	if grew {
+		if err := s.checkPairs(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.checkPeers(ctx); err != nil {
+		return err
+	}
+	today := s.cfg.Node.Today()
+	s.mu.Lock()
+	due := s.day != today
+	s.mu.Unlock()
+	if due {
+		if err := s.checkExpiring(ctx, today); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.day = today
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// activeSubs returns the active subscriptions, sorted by id.
+func (s *Service) activeSubs() []Subscription {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Subscription, 0, len(s.subs))
+	for _, sub := range s.subs {
+		if sub.Status == SubActive {
+			out = append(out, sub)
+		}
+	}
+	slices.SortFunc(out, func(a, b Subscription) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// event is a webhook before it is addressed: key makes its id.
+type event struct {
+	key  string
+	typ  string
+	data any
+	// matches says which subscriptions get it; replay, which get it again
+	// on a replay.
+	matches, replay func(Subscription) bool
+}
+
+// payload is the webhook body (Standard Webhooks' recommended shape).
+type payload struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      any       `json:"data"`
+}
+
+// queue puts ev into the queue of each subscription it matches.
+func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
+	for _, sub := range subs {
+		if ev.matches != nil && !ev.matches(sub) {
+			continue
+		}
+		if err := s.queueOne(tx, sub.ID, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) queueOne(tx *bbolt.Tx, sub string, ev event) error {
+	body, err := json.Marshal(payload{Type: ev.typ, Timestamp: s.cfg.Now().UTC(), Data: ev.data})
+	if err != nil {
+		return err
+	}
+	return enqueue(tx, sub, message{ID: messageID(sub, ev.key), Type: ev.typ, Body: body})
+}
+
+// StatusChange is the data of certificate.status_changed: a thin payload
+// naming the signed entry (issuer and seq) so that the receiver fetches
+// and verifies the record itself (GET {issuer's node}/v1/feed?after=seq-1&limit=1).
+type StatusChange struct {
+	Jurisdiction   registry.Jurisdiction `json:"jurisdiction"`
+	Seq            uint64                `json:"seq" doc:"The entry's index in its issuer's log (leaf seq-1)."`
+	Certificate    string                `json:"certificate"`
+	Ver            uint64                `json:"ver"`
+	EmployerBN     string                `json:"employer_bn"`
+	Status         string                `json:"status"`
+	PreviousStatus string                `json:"previous_status"`
+}
+
+func certWatched(sub Subscription, iss registry.Jurisdiction, id, bn string) bool {
+	for _, w := range sub.Watch {
+		switch {
+		case w.pair():
+		case w.Certificate != "":
+			if w.Certificate == id && (w.Jurisdiction == "" || w.Jurisdiction == iss) {
+				return true
+			}
+		case w.BN != "":
+			if w.BN == bn {
+				return true
+			}
+		case w.Jurisdiction == iss:
+			return true
+		}
+	}
+	return false
+}
+
+// entryEvent returns the event of one entry, or nil.
+func entryEvent(l registry.Log, e registry.Entry) (*event, error) {
+	if e.Kind != registry.KindCertificate {
+		return nil, nil
+	}
+	var c registry.Certificate
+	if err := json.Unmarshal(e.Record, &c); err != nil {
+		return nil, nil // a record that does not decode tells nothing
+	}
+	prevStatus := ""
+	if e.Ver > 1 {
+		p, err := l.Version(e.Kind, e.ID, e.Ver-1)
+		if err != nil {
+			return nil, err
+		}
+		var pc registry.Certificate
+		if json.Unmarshal(p.Record, &pc) == nil {
+			prevStatus = pc.Status
+		}
+		if prevStatus == c.Status {
+			return nil, nil
+		}
+	}
+	iss, id, bn, seq := e.Iss, c.ID, c.EmployerBN, e.Seq
+	return &event{
+		key:  fmt.Sprintf("entry/%s/%d", e.Iss, e.Seq),
+		typ:  EventStatusChanged,
+		data: StatusChange{Jurisdiction: e.Iss, Seq: e.Seq, Certificate: c.ID, Ver: e.Ver, EmployerBN: c.EmployerBN, Status: c.Status, PreviousStatus: prevStatus},
+		matches: func(sub Subscription) bool {
+			return seq > sub.StartSeq[iss] && certWatched(sub, iss, id, bn)
+		},
+		replay: func(sub Subscription) bool { return certWatched(sub, iss, id, bn) },
+	}, nil
+}
+
+// scanLogs reads every log past its cursor, a page at a time; each page's
+// events go into the queues in the transaction that moves the cursor.
+func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
+	n := s.cfg.Node
+	for _, j := range s.cfg.Federation.Members() {
+		for {
+			var cursor uint64
+			if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+				cursor = getU64(tx.Bucket(bucketCursors).Get([]byte(j)))
+				return nil
+			}); err != nil {
+				return grew, err
+			}
+			var evs []event
+			var last uint64
+			var size uint64
+			err := n.View(ctx, func(sn node.Snapshot) error {
+				l := n.LogOf(sn, j)
+				size = l.Size()
+				if size <= cursor {
+					return nil
+				}
+				es, err := l.Entries(cursor, maxPage)
+				if err != nil {
+					return err
+				}
+				for _, e := range es {
+					ev, err := entryEvent(l, e)
+					if err != nil {
+						return err
+					}
+					if ev != nil {
+						evs = append(evs, *ev)
+					}
+					last = e.Seq
+				}
+				return nil
+			})
+			if err != nil {
+				return grew, err
+			}
+			if last == 0 {
+				break
+			}
+			grew = true
+			subs := s.activeSubs()
+			if len(subs) == 0 {
+				// Nobody to tell: skip to the end.
+				evs, last = nil, size
+			}
+			err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+				// Another Step may have moved the cursor: only forward.
+				if getU64(tx.Bucket(bucketCursors).Get([]byte(j))) != cursor {
+					return nil
+				}
+				for _, ev := range evs {
+					if err := s.queue(tx, subs, ev); err != nil {
+						return err
+					}
+				}
+				return tx.Bucket(bucketCursors).Put([]byte(j), u64(last))
+			})
+			if err != nil {
+				return grew, err
+			}
+			if last >= size {
+				break
+			}
+		}
+	}
+	return grew, nil
+}
+
+// Recognition is the data of recognition.changed.
+type Recognition struct {
+	Employer        string                `json:"employer"`
+	Host            registry.Jurisdiction `json:"host"`
+	Sector          string                `json:"sector,omitempty"`
+	Use             string                `json:"use"`
+	Outcome         string                `json:"outcome"`
+	Basis           string                `json:"basis,omitempty"`
+	PreviousOutcome string                `json:"previous_outcome"`
+	PreviousBasis   string                `json:"previous_basis,omitempty"`
+	Evidence        []registry.Ref        `json:"evidence,omitempty" doc:"The signed entries the new answer rests on (issuer, seq)."`
+}
+
+// checkPairs decides every watched recognition pair again and queues
+// recognition.changed where the outcome or its basis changed.
+func (s *Service) checkPairs(ctx context.Context) error {
+	for _, sub := range s.activeSubs() {
+		for _, w := range sub.Watch {
+			if !w.pair() {
+				continue
+			}
+			use := w.Use
+			if use == "" {
+				use = equivalence.UseWork
+			}
+			a, err := s.cfg.Lookups.Recognize(ctx, equivalence.Question{BN: w.Employer, Host: w.Host, Sector: w.Sector, Use: use})
+			if err != nil {
+				return fmt.Errorf("recognition %s in %s: %w", w.Employer, w.Host, err)
+			}
+			now := a.Decision.Outcome + "/" + a.Decision.Basis
+			key := []byte(fmt.Sprintf("pair/%s/%s/%s/%s/%s", sub.ID, w.Employer, w.Host, w.Sector, use))
+			err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+				st := tx.Bucket(bucketState)
+				prev := st.Get(key)
+				var was string
+				var count uint64
+				if prev != nil {
+					var v struct {
+						Answer string
+						N      uint64
+					}
+					if json.Unmarshal(prev, &v) == nil {
+						was, count = v.Answer, v.N
+					}
+				}
+				if prev != nil && was == now {
+					return nil
+				}
+				if prev != nil {
+					count++
+					r := Recognition{Employer: w.Employer, Host: w.Host, Sector: w.Sector, Use: use, Outcome: a.Decision.Outcome, Basis: a.Decision.Basis}
+					r.PreviousOutcome, r.PreviousBasis, _ = cut2(was)
+					for _, e := range a.Evidence {
+						r.Evidence = append(r.Evidence, e.Ref)
+					}
+					if err := s.queueOne(tx, sub.ID, event{key: string(key) + "/" + strconv.FormatUint(count, 10), typ: EventRecognitionChanged, data: r}); err != nil {
+						return err
+					}
+				}
+				b, _ := json.Marshal(struct {
+					Answer string
+					N      uint64
+				}{now, count})
+				return st.Put(key, b)
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func cut2(s string) (a, b string, ok bool) {
+	i := bytes.IndexByte([]byte(s), '/')
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// PeerMisbehaving is the data of peer.misbehaving.
+type PeerMisbehaving struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Reason       string                `json:"reason,omitempty"`
+	DetectedAt   time.Time             `json:"detected_at,omitzero"`
+}
+
+// checkPeers queues peer.misbehaving, once per peer, to every active
+// subscription.
+func (s *Service) checkPeers(ctx context.Context) error {
+	peers, err := s.cfg.Federation.Peers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range peers {
+		if !p.Misbehaving {
+			continue
+		}
+		key := []byte("misbehaving/" + string(p.Jurisdiction))
+		subs := s.activeSubs()
+		err := s.ob.db.Update(func(tx *bbolt.Tx) error {
+			st := tx.Bucket(bucketState)
+			if st.Get(key) != nil {
+				return nil
+			}
+			d := PeerMisbehaving{Jurisdiction: p.Jurisdiction}
+			if p.Evidence != nil {
+				d.Reason, d.DetectedAt = p.Evidence.Reason, p.Evidence.DetectedAt
+			}
+			if err := s.queue(tx, subs, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
+				return err
+			}
+			return st.Put(key, []byte{1})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Expiring is the data of certificate.expiring.
+type Expiring struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Seq          uint64                `json:"seq"`
+	Certificate  string                `json:"certificate"`
+	EmployerBN   string                `json:"employer_bn"`
+	ExpiresOn    registry.Date         `json:"expires_on"`
+	Days         int                   `json:"days" doc:"Days left on the day of the warning."`
+	Within       int                   `json:"within" doc:"The subscription's threshold that was crossed."`
+}
+
+// checkExpiring warns each subscription once per threshold for each
+// watched active certificate expiring within it.
+func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error {
+	n := s.cfg.Node
+	for _, sub := range s.activeSubs() {
+		type found struct {
+			e registry.Entry
+			c registry.Certificate
+		}
+		var certs []found
+		err := n.View(ctx, func(sn node.Snapshot) error {
+			for _, j := range s.cfg.Federation.Members() {
+				l := n.LogOf(sn, j)
+				add := func(e registry.Entry) {
+					var c registry.Certificate
+					if json.Unmarshal(e.Record, &c) == nil && c.Jurisdiction == j {
+						certs = append(certs, found{e, c})
+					}
+				}
+				for _, w := range sub.Watch {
+					switch {
+					case w.pair():
+					case w.Certificate != "":
+						if w.Jurisdiction != "" && w.Jurisdiction != j {
+							continue
+						}
+						if e, err := l.Latest(registry.KindCertificate, w.Certificate); err == nil {
+							add(e)
+						}
+					case w.BN != "":
+						refs, err := l.Lookup("bn", w.BN, false, node.MaxLimit)
+						if err != nil {
+							return err
+						}
+						for _, r := range refs {
+							if r.Kind != registry.KindCertificate {
+								continue
+							}
+							if e, err := l.Latest(r.Kind, r.ID); err == nil {
+								add(e)
+							}
+						}
+					case w.Jurisdiction == j:
+						if err := l.Scan(registry.KindCertificate, func(e registry.Entry) bool { add(e); return true }); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		days := slices.Clone(sub.ExpiringDays)
+		slices.Sort(days)
+		err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+			st := tx.Bucket(bucketState)
+			for _, f := range certs {
+				if f.c.StatusOn(today) != registry.StatusActive {
+					continue
+				}
+				left := int(f.c.ExpiresOn.Time().Sub(today.Time()) / (24 * time.Hour))
+				// The smallest threshold crossed; the larger ones are
+				// then told too.
+				i := slices.IndexFunc(days, func(d int) bool { return left <= d })
+				if i < 0 {
+					continue
+				}
+				key := fmt.Sprintf("expiring/%s/%s/%s/%s/%d", sub.ID, f.e.Iss, f.c.ID, f.c.ExpiresOn, days[i])
+				if st.Get([]byte(key)) != nil {
+					continue
+				}
+				ev := event{key: key[len("expiring/"+sub.ID):], typ: EventExpiring,
+					data: Expiring{Jurisdiction: f.e.Iss, Seq: f.e.Seq, Certificate: f.c.ID, EmployerBN: f.c.EmployerBN, ExpiresOn: f.c.ExpiresOn, Days: left, Within: days[i]}}
+				if err := s.queueOne(tx, sub.ID, ev); err != nil {
+					return err
+				}
+				for _, d := range days[i:] {
+					if err := st.Put([]byte(fmt.Sprintf("expiring/%s/%s/%s/%s/%d", sub.ID, f.e.Iss, f.c.ID, f.c.ExpiresOn, d)), []byte{1}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dispatch starts a delivery for each active subscription whose head is
+// due and that has none in flight.
+func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup) {
+	now := s.cfg.Now()
+	for _, sub := range s.activeSubs() {
+		s.mu.Lock()
+		busy := s.inflight[sub.ID]
+		s.mu.Unlock()
+		if busy {
+			continue
+		}
+		var key []byte
+		var m message
+		var ok bool
+		if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+			var err error
+			key, m, ok, err = head(tx, sub.ID)
+			return err
+		}); err != nil || !ok || m.NextAt.After(now) {
+			continue
+		}
+		s.mu.Lock()
+		s.inflight[sub.ID] = true
+		s.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.deliver(ctx, sub, key, m)
+			s.mu.Lock()
+			delete(s.inflight, sub.ID)
+			s.mu.Unlock()
+			s.Wake()
+		}()
+	}
+}
+
+// NewSubscription is what an administrator gives to subscribe.
+type NewSubscription struct {
+	URL          string  `json:"url" minLength:"1" maxLength:"2048" doc:"The endpoint (http or https) that receives the webhooks."`
+	Watch        []Watch `json:"watch" minItems:"1" maxItems:"1000"`
+	ExpiringDays []int   `json:"expiring_days,omitempty" maxItems:"5" doc:"Default [30, 7]."`
+	Description  string  `json:"description,omitempty" maxLength:"200"`
+}
+
+// Validate checks a new subscription.
+func (ns NewSubscription) Validate() error {
+	u, err := url.Parse(ns.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return registry.Invalid("body.url", "an absolute http or https URL without credentials")
+	}
+	if len(ns.Watch) == 0 || len(ns.Watch) > MaxWatches {
+		return registry.Invalid("body.watch", "1 to %d watches", MaxWatches)
+	}
+	for i, w := range ns.Watch {
+		if err := w.Validate(fmt.Sprintf("body.watch[%d]", i)); err != nil {
+			return err
+		}
+	}
+	for i, d := range ns.ExpiringDays {
+		if d < 0 || d > 366 {
+			return registry.Invalid(fmt.Sprintf("body.expiring_days[%d]", i), "0 to 366 days")
+		}
+	}
+	return nil
+}
+
+// Create stores a new subscription. Only the program administrator with
+// the subscriptions:write scope may. Events are sent for what is read
+// after it is created (replay reaches back).
+func (s *Service) Create(ctx context.Context, p node.Principal, ns NewSubscription) (Subscription, error) {
+	if err := requireAdmin(p); err != nil {
+		return Subscription{}, err
+	}
+	if err := ns.Validate(); err != nil {
+		return Subscription{}, err
+	}
+	days := ns.ExpiringDays
+	if len(days) == 0 {
+		days = DefaultExpiringDays
+	}
+	sub := Subscription{ID: newID(), URL: ns.URL, Watch: ns.Watch, ExpiringDays: slices.Clone(days), Description: ns.Description,
+		CreatedAt: s.cfg.Now().UTC(), CreatedBy: p.Subject, Status: SubActive, StartSeq: map[registry.Jurisdiction]uint64{}}
+	n := s.cfg.Node
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		for _, j := range s.cfg.Federation.Members() {
+			sub.StartSeq[j] = n.LogOf(sn, j).Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return Subscription{}, err
+	}
+	if err := s.ob.db.Update(func(tx *bbolt.Tx) error { return putSub(tx, sub) }); err != nil {
+		return Subscription{}, err
+	}
+	s.mu.Lock()
+	s.subs[sub.ID] = sub
+	s.day = registry.Date{} // check its expiring certificates now
+	s.mu.Unlock()
+	// Its recognition pairs get their first answer (no event) now.
+	if err := s.checkPairs(ctx); err != nil {
+		return sub, err
+	}
+	s.Wake()
+	return sub, nil
+}
+
+func requireAdmin(p node.Principal) error {
+	if !p.Can(node.ScopeSubscriptions) {
+		return fmt.Errorf("token lacks scope %s: %w", node.ScopeSubscriptions, registry.ErrForbidden)
+	}
+	if p.Role != node.RoleAdmin {
+		return fmt.Errorf("only the program administrator manages subscriptions: %w", registry.ErrForbidden)
+	}
+	return nil
+}
+
+// Get returns a subscription.
+func (s *Service) Get(ctx context.Context, p node.Principal, id string) (sub Subscription, err error) {
+	if err := requireAdmin(p); err != nil {
+		return sub, err
+	}
+	err = s.ob.db.View(func(tx *bbolt.Tx) error {
+		sub, err = getSub(tx, id)
+		return err
+	})
+	return sub, err
+}
+
+// Deliveries returns up to limit attempts of the subscription's delivery
+// log, newest first, before the log position before (0: from the newest).
+func (s *Service) Deliveries(ctx context.Context, p node.Principal, id string, limit int) ([]Delivery, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > maxDeliveryLog {
+		limit = 100
+	}
+	out := []Delivery{}
+	err := s.ob.db.View(func(tx *bbolt.Tx) error {
+		l := tx.Bucket(bucketLogs).Bucket([]byte(id))
+		if l == nil {
+			return nil
+		}
+		c := l.Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var d Delivery
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetActive enables (clearing its failure run) or disables a subscription.
+func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, active bool) (Subscription, error) {
+	if err := requireAdmin(p); err != nil {
+		return Subscription{}, err
+	}
+	var sub Subscription
+	err := s.ob.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		if sub, err = getSub(tx, id); err != nil {
+			return err
+		}
+		if active {
+			sub.Status, sub.DisabledReason, sub.FailingSince = SubActive, "", nil
+		} else {
+			sub.Status, sub.DisabledReason = SubDisabled, "disabled by "+p.Subject
+		}
+		return putSub(tx, sub)
+	})
+	if err != nil {
+		return sub, err
+	}
+	s.mu.Lock()
+	s.subs[id] = sub
+	s.mu.Unlock()
+	s.Wake()
+	return sub, nil
+}
+
+// ReplayResult says what a replay queued.
+type ReplayResult struct {
+	Queued  int    `json:"queued"`
+	NextSeq uint64 `json:"next_seq,omitempty" doc:"Replay stopped before this seq (at most 10,000 entries per call): call again from it."`
+}
+
+// Replay queues again, for one subscription, the events of jurisdiction
+// j's log from seq from up to what the outbox has read, with their
+// original webhook-ids.
+func (s *Service) Replay(ctx context.Context, p node.Principal, id string, j registry.Jurisdiction, from uint64) (ReplayResult, error) {
+	sub, err := s.Get(ctx, p, id)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	if !slices.Contains(s.cfg.Federation.Members(), j) {
+		return ReplayResult{}, registry.Invalid("body.jurisdiction", "%s is not a member of this node's federation", j)
+	}
+	if from == 0 {
+		from = 1
+	}
+	var cursor uint64
+	if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+		cursor = getU64(tx.Bucket(bucketCursors).Get([]byte(j)))
+		return nil
+	}); err != nil {
+		return ReplayResult{}, err
+	}
+	var res ReplayResult
+	n := s.cfg.Node
+	after := from - 1
+	for after < cursor {
+		if after-(from-1) >= maxReplay {
+			res.NextSeq = after + 1
+			break
+		}
+		var evs []event
+		err := n.View(ctx, func(sn node.Snapshot) error {
+			l := n.LogOf(sn, j)
+			es, err := l.Entries(after, min(maxPage, int(cursor-after)))
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				ev, err := entryEvent(l, e)
+				if err != nil {
+					return err
+				}
+				if ev != nil && ev.replay(sub) {
+					evs = append(evs, *ev)
+				}
+				after = e.Seq
+			}
+			if len(es) == 0 {
+				after = cursor
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+			for _, ev := range evs {
+				if err := s.queueOne(tx, sub.ID, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Queued += len(evs)
+	}
+	s.Wake()
+	return res, nil
+}
+
+// Waker forwards wake-ups to a Service made after the store it wraps (the
+// node needs the store before the Service can exist).
+type Waker struct{ s atomic.Pointer[Service] }
+
+// Set names the Service to wake.
+func (w *Waker) Set(s *Service) { w.s.Store(s) }
+
+// Wake wakes the Service, if set.
+func (w *Waker) Wake() {
+	if s := w.s.Load(); s != nil {
+		s.Wake()
+	}
+}
+
+// NotifyingStore wraps the node's store so that every committed write
+// (the node's own entries, replica pages, peer state) calls wake: the
+// outbox's hook into the write path, with no change to node or federation.
+func NotifyingStore(st registry.Store, wake func()) registry.Store {
+	return notifying{st, wake}
+}
+
+type notifying struct {
+	registry.Store
+	wake func()
+}
+
+func (n notifying) Update(ctx context.Context, fn func(tx registry.StoreWriteTx) error) error {
+	err := n.Store.Update(ctx, fn)
+	if err == nil {
+		n.wake()
+	}
+	return err
+}
+
+func (n notifying) UpdateAlone(ctx context.Context, fn func(tx registry.StoreWriteTx) error) error {
+	err := n.Store.UpdateAlone(ctx, fn)
+	if err == nil {
+		n.wake()
+	}
+	return err
+}
