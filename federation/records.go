@@ -73,3 +73,121 @@ func (l *Lookups) Certificate(ctx context.Context, id string) (CertificateRecord
 	_, r.Verified = VerifyEvidence(r.Evidence, l.fed.KeySet, l.fed.Node().Jurisdiction())
 	return r, nil
 }
+
+// SearchWCB finds certificates across the node's own records and verified
+// replicas by WCB account number: certificates that name the account, and
+// the certificates of employers whose record lists it. The answer has the
+// shape of Search's, with each member's freshness.
+func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.Date) (SearchResult, error) {
+	key := registry.FoldWCB(account)
+	if key == "" {
+		return SearchResult{}, registry.Invalid("query.wcb", "the WCB account has no letters or digits")
+	}
+	n := l.fed.Node()
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	res := SearchResult{AsOf: asOf, Certificates: []Found{}}
+	var selfSize uint64
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		selfSize = sn.Self().Size()
+		for i, s := range l.sources() {
+			lg := n.LogOf(sn, s.iss)
+			refs, err := lg.Lookup("wcb", key, false, node.MaxLimit)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, r := range refs {
+				switch r.Kind {
+				case registry.KindCertificate:
+					ids = append(ids, r.ID)
+				case registry.KindEmployer:
+					crefs, err := lg.Lookup("bn", r.ID, false, node.MaxLimit)
+					if err != nil {
+						return err
+					}
+					for _, c := range crefs {
+						if c.Kind == registry.KindCertificate {
+							ids = append(ids, c.ID)
+						}
+					}
+				}
+			}
+			found := 0
+			seen := map[string]bool{}
+			for _, id := range ids {
+				if seen[id] || found >= node.MaxLimit {
+					continue
+				}
+				seen[id] = true
+				e, err := lg.Latest(registry.KindCertificate, id)
+				if err != nil {
+					continue
+				}
+				var c registry.Certificate
+				if json.Unmarshal(e.Record, &c) != nil || c.Jurisdiction != s.iss {
+					continue
+				}
+				res.Certificates = append(res.Certificates, Found{Evidence: Evidence{Ref: e.Ref(), JWS: e.JWS}, Certificate: c, StatusAsOf: c.StatusOn(asOf)})
+				found++
+			}
+			src := "replica"
+			if i == 0 {
+				src = "self"
+			}
+			res.Members = append(res.Members, MemberResult{Jurisdiction: s.iss, Source: src, Status: "ok", Found: found})
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	fresh, err := l.freshness(ctx, selfSize)
+	if err != nil {
+		return res, err
+	}
+	for i := range res.Members {
+		for j := range fresh {
+			if fresh[j].Jurisdiction == res.Members[i].Jurisdiction {
+				res.Members[i].Freshness = &fresh[j]
+			}
+		}
+	}
+	return res, nil
+}
+
+// Employers returns the employer record of bn as each member that holds
+// one published it (own records first).
+func (l *Lookups) Employers(ctx context.Context, bn string) ([]EmployerRecord, error) {
+	if err := registry.CheckBN("bn", bn); err != nil {
+		return nil, err
+	}
+	n := l.fed.Node()
+	var out []EmployerRecord
+	err := n.View(ctx, func(sn node.Snapshot) error {
+		for _, s := range l.sources() {
+			e, err := n.LogOf(sn, s.iss).Latest(registry.KindEmployer, bn)
+			if errors.Is(err, registry.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var emp registry.Employer
+			if err := json.Unmarshal(e.Record, &emp); err != nil {
+				return err
+			}
+			out = append(out, EmployerRecord{Iss: s.iss, Employer: emp, Entry: e})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EmployerRecord is an employer record and the member that published it.
+type EmployerRecord struct {
+	Iss      registry.Jurisdiction
+	Employer registry.Employer
+	Entry    registry.Entry
+}

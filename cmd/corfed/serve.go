@@ -24,6 +24,7 @@ import (
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/web"
 	"github.com/corfed/corfed/webhook"
 )
 
@@ -261,7 +262,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
-// peers, the cross-jurisdiction lookups, and passes.
+// peers, the cross-jurisdiction lookups, passes, and the public pages
+// (package web) in front of them.
 func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeOptions) http.Handler {
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL})
@@ -273,7 +275,7 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 		jwk, _ := json.Marshal(o.Webhooks.Key().JWK())
 		cfg.ExtraJWKs = []json.RawMessage{jwk}
 	}
-	return openapi.New(cfg)
+	return web.New(web.Config{Node: n, Lookups: l, Passes: ps, Logger: log}).Handler(openapi.New(cfg))
 }
 
 // openWebhooks opens the node's outbox (DATA/outbox.db) with its webhook

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"image"
+	_ "image/jpeg" // uploaded QR pictures
+	_ "image/png"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/corfed/corfed/registry/pass"
+)
+
+// maxUpload bounds a POST /verify body (a phone photo of a QR code).
+const maxUpload = 8 << 20
+
+// readPass reads the pass of a POST /verify: the "pass" field, else an
+// uploaded file: text holding a pass, or an image whose QR code holds one.
+// It returns a catalog key when there is nothing to check.
+func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(maxUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return "", "verify.empty"
+	}
+	if t := strings.TrimSpace(r.FormValue("pass")); t != "" {
+		return t, ""
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return "", "verify.empty"
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxUpload))
+	if err != nil || len(b) == 0 {
+		return "", "verify.empty"
+	}
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, pass.Prefix) {
+		return t, ""
+	}
+	t, err := DecodeQR(b)
+	if err != nil {
+		return "", "verify.noqr"
+	}
+	return t, ""
+}
+
+// DecodeQR reads the QR code in a PNG or JPEG image.
+func DecodeQR(img []byte) (string, error) {
+	m, _, err := image.Decode(bytes.NewReader(img))
+	if err != nil {
+		return "", err
+	}
+	if b := m.Bounds(); b.Dx()*b.Dy() > 40_000_000 {
+		return "", errors.New("image too large")
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(m)
+	if err != nil {
+		return "", err
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// qrSVG is the pass's QR code as inline SVG (generated here, so safe).
+func qrSVG(text, title string) (template.HTML, error) {
+	b, err := pass.QRSVG(text, title)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(b), nil //nolint:gosec // built by pass.QRSVG, title escaped there
+}
+
+func inspect(text string) (pass.Pass, error) { return pass.Inspect(text) }

@@ -1,0 +1,8 @@
+//go:build race
+
+package web_test
+
+// raceEnabled skips the browser walk under the race detector: Chromium is
+// another process, and the pages' Go code runs under -race in the other
+// tests of this package.
+const raceEnabled = true

@@ -1,0 +1,581 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/statuslist"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Config wires the site to the node's services.
+type Config struct {
+	Node    *node.Node
+	Lookups *federation.Lookups
+	Passes  *federation.Passes
+	Logger  *slog.Logger
+}
+
+// Site is the node's public pages.
+type Site struct {
+	cfg   Config
+	pages map[equivalence.Lang]map[string]*template.Template
+}
+
+// CSP is the Content-Security-Policy of every page: the node's own
+// scripts, styles and images only (data: for nothing but images), no
+// inline script or style, no framing.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"media-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// New parses the templates; it panics if they do not parse (they are
+// embedded: a test catches it).
+func New(cfg Config) *Site {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Site{cfg: cfg, pages: map[equivalence.Lang]map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"status":  func(l equivalence.Lang, st string) string { return equivalence.StatusWord(st, l) },
+		"jur":     jurName,
+		"badge":   badgeClass,
+		"outcome": func(l equivalence.Lang, o string) string { return equivalence.OutcomeText(o, l) },
+		"basis":   func(l equivalence.Lang, b string) string { return equivalence.BasisText(b, l) },
+		"join":    strings.Join,
+		"list":    func(s ...string) []string { return s },
+	}
+	for _, l := range equivalence.Langs {
+		s.pages[l] = map[string]*template.Template{}
+		layout := bake(l, "layout.html")
+		for _, name := range []string{"home", "certificate", "employer", "check", "letter", "verify", "error"} {
+			t := template.Must(template.New("layout.html").Funcs(funcs).Parse(layout))
+			s.pages[l][name] = template.Must(t.New(name + ".html").Parse(bake(l, name+".html")))
+		}
+	}
+	return s
+}
+
+// fixedWord is a catalog word with a constant key in a template.
+var fixedWord = regexp.MustCompile(`\{\{\s*\$?p?\.T "([a-z.]+)"\s*\}\}`)
+
+// bake reads a template and writes its constant catalog words in l into
+// it, escaped, so that rendering does not look them up (a page renders in
+// about the time of the API's JSON).
+func bake(l equivalence.Lang, file string) string {
+	b, err := templateFS.ReadFile("templates/" + file)
+	if err != nil {
+		panic(err)
+	}
+	return fixedWord.ReplaceAllStringFunc(string(b), func(m string) string {
+		key := fixedWord.FindStringSubmatch(m)[1]
+		if _, ok := messages[key]; !ok {
+			return m // left to T, which shows the key; TestCatalog fails on it
+		}
+		return template.HTMLEscapeString(msg(l, key))
+	})
+}
+
+// Handler serves the pages and passes every other request to api.
+func (s *Site) Handler(api http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /certificates/{id}", s.certificate)
+	mux.HandleFunc("GET /employers/{bn}", s.employer)
+	mux.HandleFunc("GET /check", s.check)
+	mux.HandleFunc("GET /letters/{id}", s.letter)
+	mux.HandleFunc("GET /verify", s.verify)
+	mux.HandleFunc("POST /verify", s.verify)
+	assets, _ := fs.Sub(assetFS, "assets")
+	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
+	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		files.ServeHTTP(w, r)
+	}))
+	mux.Handle("/", api)
+	return mux
+}
+
+// page is what every template gets.
+type page struct {
+	Lang    equivalence.Lang
+	Title   string
+	Other   string // the switch: this page in the other language
+	OtherL  equivalence.Lang
+	Self    registry.Jurisdiction
+	Data    any
+	Scripts []string
+}
+
+// T is a word of the catalog in the page's language.
+func (p *page) T(key string) string { return msg(p.Lang, key) }
+
+// F is a catalog entry with fmt arguments.
+func (p *page) F(key string, args ...any) string { return fmt.Sprintf(msg(p.Lang, key), args...) }
+
+// lang picks the language of a request (see the package doc) and keeps an
+// explicit choice in a cookie.
+func lang(w http.ResponseWriter, r *http.Request) equivalence.Lang {
+	if l, ok := equivalence.ParseLang(r.URL.Query().Get("lang")); ok {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil {
+		if l, ok := equivalence.ParseLang(c.Value); ok {
+			return l
+		}
+	}
+	return equivalence.MatchLang(r.Header.Get("Accept-Language"))
+}
+
+func (s *Site) newPage(w http.ResponseWriter, r *http.Request, titleKey string) *page {
+	l := lang(w, r)
+	other := equivalence.French
+	if l == equivalence.French {
+		other = equivalence.English
+	}
+	q := r.URL.Query()
+	q.Set("lang", string(other))
+	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	if r.Method == http.MethodPost {
+		u.RawQuery = "lang=" + string(other)
+	}
+	p := &page{Lang: l, Other: u.String(), OtherL: other, Self: s.cfg.Node.Jurisdiction()}
+	p.Title = p.T(titleKey)
+	return p
+}
+
+func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := s.pages[p.Lang][name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(p.Lang))
+	h.Set("Vary", "Accept-Language, Cookie")
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorData is the error page's content.
+type errorData struct {
+	Heading, Text, Detail string
+}
+
+// fail renders an error page: not found, bad input (with its message) or
+// a logged server error with no detail.
+func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.newPage(w, r, "err.bad")
+	var ve *registry.ValidationError
+	status := http.StatusInternalServerError
+	d := errorData{Heading: p.T("err.bad"), Text: p.T("err.server")}
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		status, d.Heading, d.Text = http.StatusNotFound, p.T("err.notfound"), p.T("err.notfound.text")
+	case errors.As(err, &ve), errors.Is(err, registry.ErrInvalid), errors.Is(err, registry.ErrConflict):
+		status, d.Detail = http.StatusBadRequest, err.Error()
+		d.Text = ""
+	default:
+		s.cfg.Logger.ErrorContext(r.Context(), "page", "path", r.URL.Path, "err", err)
+	}
+	p.Title = d.Heading
+	p.Data = d
+	s.render(w, r, status, "error", p)
+}
+
+func badgeClass(status string) string {
+	switch status {
+	case registry.StatusActive, equivalence.Recognized:
+		return "ok"
+	case registry.StatusSuspended, registry.StatusPending, equivalence.Conditional:
+		return "warn"
+	}
+	return "bad"
+}
+
+// ---- search ----
+
+type searchData struct {
+	Q, By   string
+	Asked   bool
+	Result  federation.SearchResult
+	Err     string
+	AgeNote map[registry.Jurisdiction]string
+}
+
+func (s *Site) home(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "search.title")
+	q := r.URL.Query()
+	d := searchData{Q: strings.TrimSpace(q.Get("q")), By: q.Get("by")}
+	if d.By == "" {
+		d.By = "auto"
+	}
+	if d.Q != "" && len(d.Q) <= 200 {
+		d.Asked = true
+		res, err := s.search(r.Context(), d.Q, d.By)
+		if err != nil {
+			var ve *registry.ValidationError
+			if !errors.As(err, &ve) && !errors.Is(err, registry.ErrInvalid) {
+				s.fail(w, r, err)
+				return
+			}
+			d.Err = err.Error()
+		}
+		d.Result = res
+		d.AgeNote = map[registry.Jurisdiction]string{}
+		for _, m := range res.Members {
+			d.AgeNote[m.Jurisdiction] = freshText(p, m.Freshness)
+		}
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "home", p)
+}
+
+func freshText(p *page, f *federation.Freshness) string {
+	switch {
+	case f == nil:
+		return ""
+	case f.Self:
+		return p.T("fresh.self")
+	case f.LastSuccess.IsZero():
+		return p.T("fresh.never")
+	}
+	return p.F("fresh.ago", f.AgeSeconds)
+}
+
+// search runs one federation search: by the kind asked, or guessed (nine
+// digits: a BN; else a certificate number, then a WCB account, then a
+// name, the first that finds something).
+func (s *Site) search(ctx context.Context, q, by string) (federation.SearchResult, error) {
+	l := s.cfg.Lookups
+	switch by {
+	case "bn":
+		return l.Search(ctx, federation.SearchQuery{BN: q})
+	case "number":
+		return l.Search(ctx, federation.SearchQuery{Number: q})
+	case "name":
+		return l.Search(ctx, federation.SearchQuery{Name: q})
+	case "wcb":
+		return l.SearchWCB(ctx, q, registry.Date{})
+	}
+	if len(q) == 9 && strings.Trim(q, "0123456789") == "" {
+		return l.Search(ctx, federation.SearchQuery{BN: q})
+	}
+	var res federation.SearchResult
+	var err error
+	for _, try := range []func() (federation.SearchResult, error){
+		func() (federation.SearchResult, error) { return l.Search(ctx, federation.SearchQuery{Number: q}) },
+		func() (federation.SearchResult, error) { return l.SearchWCB(ctx, q, registry.Date{}) },
+		func() (federation.SearchResult, error) { return l.Search(ctx, federation.SearchQuery{Name: q}) },
+	} {
+		if res, err = try(); err == nil && len(res.Certificates) > 0 {
+			return res, nil
+		}
+	}
+	return res, err
+}
+
+// ---- certificate ----
+
+type certData struct {
+	Rec      federation.CertificateRecord
+	Status   string
+	Today    registry.Date
+	KID      string
+	OK       bool
+	Why      string
+	Seq      uint64
+	LogSize  uint64
+	Own      bool
+	Letter   string
+	Versions []versionRow
+}
+
+type versionRow struct {
+	Ver, Seq uint64
+	At       string
+}
+
+func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "cert.title")
+	rec, err := s.cfg.Lookups.Certificate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := s.cfg.Node.Today()
+	d := certData{Rec: rec, Today: today, Status: rec.Certificate.StatusOn(today), KID: kidOf(rec.Evidence.JWS), OK: rec.Verified == nil,
+		Own: rec.Iss == s.cfg.Node.Jurisdiction(), Letter: "/letters/" + url.PathEscape(rec.Certificate.ID)}
+	if rec.Verified != nil {
+		d.Why = rec.Verified.Error()
+	}
+	if lg := rec.Evidence.Log; lg != nil {
+		d.Seq, d.LogSize = lg.Inclusion.Seq, lg.Inclusion.TreeSize
+	}
+	if !d.Own {
+		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {
+			d.Letter = strings.TrimRight(base, "/") + d.Letter
+		}
+	}
+	for _, v := range rec.Versions {
+		d.Versions = append(d.Versions, versionRow{Ver: v.Ver, Seq: v.Seq, At: time.Unix(v.Iat, 0).UTC().Format("2006-01-02 15:04:05")})
+	}
+	p.Title = p.T("cert.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
+	p.Data = d
+	s.render(w, r, http.StatusOK, "certificate", p)
+}
+
+// kidOf reads the kid of a compact JWS's protected header (for display:
+// the signature was verified against the pinned key of that kid).
+func kidOf(jws string) string {
+	h, _, _ := strings.Cut(jws, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		return ""
+	}
+	var hdr struct {
+		KID string `json:"kid"`
+	}
+	_ = json.Unmarshal(b, &hdr)
+	return hdr.KID
+}
+
+// ---- employer ----
+
+type employerData struct {
+	BN        string
+	Records   []federation.EmployerRecord
+	Name      string
+	Result    federation.SearchResult
+	Hosts     []registry.Jurisdiction
+	DefaultOn registry.Date
+}
+
+func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "emp.title")
+	bn := r.PathValue("bn")
+	recs, err := s.cfg.Lookups.Employers(r.Context(), bn)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.cfg.Lookups.Search(r.Context(), federation.SearchQuery{BN: bn})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(recs) == 0 && len(res.Certificates) == 0 {
+		s.fail(w, r, fmt.Errorf("employer %s: %w", bn, registry.ErrNotFound))
+		return
+	}
+	d := employerData{BN: bn, Records: recs, Result: res, Hosts: registry.Jurisdictions}
+	if len(recs) > 0 {
+		d.Name = recs[0].Employer.LegalName
+		p.Title = d.Name
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "employer", p)
+}
+
+// ---- recognition check ----
+
+type checkData struct {
+	BN, Host, Use, On, Sector string
+	Hosts                     []registry.Jurisdiction
+	Errors                    map[string]string
+	Answer                    *federation.Answer
+}
+
+func (s *Site) check(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "check.title")
+	q := r.URL.Query()
+	d := checkData{BN: strings.TrimSpace(q.Get("bn")), Host: q.Get("host"), Use: q.Get("use"), On: strings.TrimSpace(q.Get("on")),
+		Sector: strings.TrimSpace(q.Get("sector")), Hosts: registry.Jurisdictions, Errors: map[string]string{}}
+	if d.Use == "" {
+		d.Use = equivalence.UseBid
+	}
+	if d.Host == "" {
+		d.Host = string(s.cfg.Node.Jurisdiction())
+	}
+	if q.Has("bn") {
+		question := equivalence.Question{BN: d.BN, Host: registry.Jurisdiction(d.Host), Use: d.Use, Sector: d.Sector, Lang: p.Lang}
+		if d.On != "" {
+			on, err := registry.ParseDate(d.On)
+			if err != nil {
+				d.Errors["on"] = err.Error()
+			}
+			question.On = on
+		}
+		if len(d.Errors) == 0 {
+			a, err := s.cfg.Lookups.Recognize(r.Context(), question)
+			var ve *registry.ValidationError
+			switch {
+			case errors.As(err, &ve):
+				d.Errors[strings.TrimPrefix(ve.Field, "query.")] = ve.Reason
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				d.Answer = &a
+			}
+		}
+	}
+	p.Data = d
+	status := http.StatusOK
+	if len(d.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "check", p)
+}
+
+// ---- letter ----
+
+type letterData struct {
+	Rec      federation.CertificateRecord
+	Status   string
+	Today    registry.Date
+	Pass     string
+	QR       template.HTML
+	Size     int
+	Elsewhen string
+}
+
+func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "letter.title")
+	id := r.PathValue("id")
+	rec, err := s.cfg.Lookups.Certificate(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := s.cfg.Node.Today()
+	d := letterData{Rec: rec, Today: today, Status: rec.Certificate.StatusOn(today)}
+	if rec.Iss != s.cfg.Node.Jurisdiction() {
+		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {
+			d.Elsewhen = strings.TrimRight(base, "/") + "/letters/" + url.PathEscape(id)
+		}
+	} else {
+		text, _, err := s.cfg.Passes.Issue(r.Context(), id)
+		if err != nil && !errors.Is(err, registry.ErrConflict) {
+			s.fail(w, r, err)
+			return
+		}
+		if err == nil {
+			svg, err := qrSVG(text, p.T("letter.title")+" "+id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			d.Pass, d.QR, d.Size = text, svg, len(text)
+		}
+	}
+	p.Title = p.T("letter.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
+	p.Data = d
+	s.render(w, r, http.StatusOK, "letter", p)
+}
+
+// ---- verify ----
+
+type verifyData struct {
+	Text    string
+	Done    bool
+	Check   federation.PassCheck
+	Holds   bool
+	Why     string
+	Detail  string
+	Claimed bool // Check.Pass holds only what the pass claims
+	Status  string
+	ListAt  string
+}
+
+func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "verify.title")
+	p.Scripts = []string{"/assets/scan.js"}
+	d := verifyData{}
+	if r.Method == http.MethodPost {
+		text, errKey := readPass(w, r)
+		d.Text, d.Done = text, true
+		if errKey != "" {
+			d.Why = p.T(errKey)
+		} else {
+			s.checkPass(r.Context(), p, &d)
+		}
+	} else if t := r.URL.Query().Get("pass"); t != "" && len(t) <= 4096 {
+		d.Text, d.Done = t, true
+		s.checkPass(r.Context(), p, &d)
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "verify", p)
+}
+
+func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
+	c, err := s.cfg.Passes.CheckPass(ctx, d.Text)
+	d.Check = c
+	if err != nil {
+		d.Detail = err.Error()
+		switch {
+		case errors.Is(err, registry.ErrUnauthenticated):
+			d.Why = p.T("why.expired")
+		case c.Pass.CertificateID != "":
+			d.Why = p.T("why.list") // the pass verified; its status could not be had
+		case errors.Is(err, registry.ErrUnverified):
+			d.Why = p.T("why.signature")
+		default:
+			d.Why = p.T("why.malformed")
+		}
+		if c.Pass.CertificateID == "" {
+			if claimed, ierr := inspect(d.Text); ierr == nil {
+				d.Check.Pass, d.Claimed = claimed, true
+			}
+		}
+		return
+	}
+	d.Status = statusText(p, c.Status)
+	d.ListAt = c.List.Iat.Format(time.RFC3339)
+	d.Holds = c.Holds()
+	if !d.Holds {
+		d.Why = p.F("why.status", d.Status)
+	}
+}
+
+// statusText is a status list value in words of the page's language.
+func statusText(p *page, v byte) string {
+	switch v {
+	case statuslist.Valid:
+		return equivalence.StatusWord(registry.StatusActive, p.Lang)
+	case statuslist.Suspended:
+		return equivalence.StatusWord(registry.StatusSuspended, p.Lang)
+	case statuslist.Pending:
+		return equivalence.StatusWord(registry.StatusPending, p.Lang)
+	}
+	return p.T("status.invalid")
+}
