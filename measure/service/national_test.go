@@ -107,9 +107,8 @@ func bnOf(i int) string {
 func TestNationalComparison(t *testing.T) {
 	ms := cluster(t, "CA-AB", "CA-BC", "CA-MB")
 	type tot struct {
-		py         float64
-		ltc, emp   int64
-		suppressed bool
+		py       float64
+		ltc, emp int64
 	}
 	want := map[registry.Jurisdiction]tot{}
 	for k, j := range []registry.Jurisdiction{"CA-AB", "CA-BC"} {
