@@ -303,7 +303,9 @@ func TestSearchAcrossTheFederation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took > 10*time.Second {
+	// The bound is the whole fan-out's deadline (LiveTimeout) plus slack:
+	// a hanging peer must not hold the answer beyond it.
+	if took := time.Since(start); took > federation.DefaultLiveTimeout+5*time.Second {
 		t.Errorf("live search took %s with a hanging peer", took)
 	}
 	if !r.Partial || len(r.Certificates) != 1 || r.Certificates[0].Iss != "CA-BC" {

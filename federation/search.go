@@ -131,6 +131,7 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	// One slot of the global budget for the whole fan-out, and one
 	// deadline for the whole request: a live search never costs more than
 	// LiveTimeout, and no more than MaxLiveSearches run at once.
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, l.fed.cfg.LiveTimeout)
 	defer cancel()
 	select {
@@ -149,8 +150,11 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	}
 	// A live answer is checked against the replica: a version older than
 	// the one held, or another record at the same version, means the peer
-	// served a stale or forked answer, and its part is refused.
-	err = n.View(ctx, func(sn node.Snapshot) error {
+	// served a stale or forked answer, and its part is refused. This reads
+	// under the caller's context, not the fan-out's deadline: peers that
+	// did not answer in time are already marked, and the answer is partial,
+	// not an error.
+	err = n.View(parent, func(sn node.Snapshot) error {
 		for i := 1; i < len(srcs); i++ {
 			if results[i].Status != "ok" {
 				continue

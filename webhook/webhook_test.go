@@ -323,18 +323,27 @@ func TestWebhooksFollowTheFederation(t *testing.T) {
 	// The delivery log has every attempt; a replay from seq 1 of AB's log
 	// queues the certificate's two versions: the issue (new to the
 	// receiver) and the suspension again, with its original id.
+	// The receiver counts an event when it arrives; the node logs the
+	// attempt once the receiver's answer is back, so the log may trail by
+	// one delivery: wait for it rather than race it.
 	tok := admin
-	req, _ := http.NewRequest(http.MethodGet, bc.srv.URL+"/v1/subscriptions/"+sub.ID+"/deliveries", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var dl struct{ Deliveries []webhook.Delivery }
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err := json.Unmarshal(raw, &dl); err != nil || len(dl.Deliveries) < 3 || !dl.Deliveries[0].Delivered {
-		t.Fatalf("deliveries: %d %s", resp.StatusCode, raw)
+	var raw []byte
+	var dlStatus int
+	waitFor(t, "three logged deliveries", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, bc.srv.URL+"/v1/subscriptions/"+sub.ID+"/deliveries", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		dlStatus = resp.StatusCode
+		return json.Unmarshal(raw, &dl) == nil && len(dl.Deliveries) >= 3
+	})
+	if !dl.Deliveries[0].Delivered {
+		t.Fatalf("deliveries: %d %s", dlStatus, raw)
 	}
 	before := rc.requests
 	code, b = post(t, bc.srv.URL+"/v1/subscriptions/"+sub.ID+"/replay", tok, `{"jurisdiction":"CA-AB","from_seq":1}`)
