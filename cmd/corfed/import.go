@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,7 +38,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	dir := fl.String("data", "", "import into this node data directory instead (the node must not be running)")
 	dry := fl.Bool("dry-run", false, "check the file and count what would change; write nothing")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
-	pos, err := parseInterleaved(fl, args)
+	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return err
 	}
@@ -81,22 +80,6 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return fmt.Errorf("%d problems; nothing was written", len(rep.Problems))
 	}
 	return nil
-}
-
-// parseInterleaved parses flags that may come before, between or after
-// the positional arguments, which it returns.
-func parseInterleaved(fl *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fl.Parse(args); err != nil {
-			return nil, errUsage
-		}
-		if fl.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fl.Arg(0))
-		args = fl.Args()[1:]
-	}
 }
 
 func printReport(w io.Writer, file string, rep node.ImportReport) {
