@@ -51,10 +51,12 @@ type Feed struct {
 	Next         uint64                `json:"next" doc:"Pass as after= to read on; equals size when the page reaches the end."`
 }
 
-// CertificateList lists certificates.
+// CertificateList is a page of a certificate search.
 type CertificateList struct {
 	Certificates []CertificateRecord `json:"certificates"`
-	Count        int                 `json:"count"`
+	Count        int                 `json:"count" doc:"Certificates on this page."`
+	Total        *int                `json:"total,omitempty" doc:"Every match of the search, on every page. Present when the node counts them without reading them: searches by bn and/or number (exact, those sets are small) and a search with no filter (the stored record count). Absent for name, status and program searches, whose matches are read a page at a time from an index."`
+	Cursor       string              `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque; a page may hold fewer than limit certificates (a page reads a bounded part of the index) and still have a cursor."`
 }
 
 // EmployerOut is an employer with its certificates and equivalencies.
@@ -119,7 +121,8 @@ func (s *server) register(api huma.API) {
 			Status  string `query:"status" enum:"pending,active,suspended,cancelled,revoked,expired,superseded" doc:"Status on as_of."`
 			Program string `query:"program" enum:"COR,SECOR"`
 			AsOfQuery
-			Limit int `query:"limit" minimum:"1" maximum:"500" default:"50"`
+			Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
+			Cursor string `query:"cursor" maxLength:"1024" doc:"The cursor of the previous page (same filters); refused (422) if altered or made for other filters."`
 		}) (*bodyOut[CertificateList], error) {
 			if in.BN != "" {
 				if err := registry.CheckBN("query.bn", in.BN); err != nil {
@@ -133,13 +136,16 @@ func (s *server) register(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			vs, err := s.node.SearchCertificates(ctx, node.Query{BN: in.BN, Number: in.Number, Name: in.Name,
-				Status: in.Status, Program: in.Program, AsOf: asOf, Limit: in.Limit})
+			r, err := s.node.SearchCertificatesPage(ctx, node.Query{BN: in.BN, Number: in.Number, Name: in.Name,
+				Status: in.Status, Program: in.Program, AsOf: asOf, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			out := CertificateList{Certificates: make([]CertificateRecord, len(vs)), Count: len(vs)}
-			for i, v := range vs {
+			out := CertificateList{Certificates: make([]CertificateRecord, len(r.Certificates)), Count: len(r.Certificates), Cursor: r.Next}
+			if r.Total >= 0 {
+				out.Total = &r.Total
+			}
+			for i, v := range r.Certificates {
 				out.Certificates[i] = certificateRecord(v)
 			}
 			return &bodyOut[CertificateList]{out}, nil

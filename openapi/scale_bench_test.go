@@ -2,6 +2,7 @@ package openapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,12 +16,18 @@ import (
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
 // scaleServer is a node whose feed holds filler entries before its seed,
 // served with the recognition operations.
-func scaleServer(b *testing.B, filler int) *httptest.Server {
+func scaleServer(b *testing.B, filler int) *httptest.Server { return fillerServer(b, filler, false) }
+
+// fillerServer is scaleServer; with certs, each filler entry is a pair:
+// an employer named "filler N" and an active COR or SECOR certificate of
+// it, indexed as the node indexes them (node.IndexKeys).
+func fillerServer(b *testing.B, filler int, certs bool) *httptest.Server {
 	b.Helper()
 	dir := b.TempDir()
 	db, err := boltstore.Open(filepath.Join(dir, "corfed.db"), boltstore.Options{NoSync: true})
@@ -33,6 +40,12 @@ func scaleServer(b *testing.B, filler int) *httptest.Server {
 		err := db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
 			l := tx.Log("self")
 			for i := start; i < min(start+10000, filler+1); i++ {
+				if certs {
+					if err := appendFillerCert(l, i); err != nil {
+						return err
+					}
+					continue
+				}
 				e := registry.Entry{Iss: "CA-AB", Seq: uint64(i), Kind: registry.KindEmployer, ID: fmt.Sprintf("F%08d", i), Ver: 1,
 					Iat: nodetest.Now.Unix(), Record: []byte(`{}`), JWS: "filler"}
 				if err := l.Append(e, registry.IndexKey{Name: "bn", Value: fmt.Sprintf("F%08d", i)}); err != nil {
@@ -97,4 +110,102 @@ func BenchmarkRequestCostVsFeedSize(b *testing.B) {
 	b.ReportMetric(per(rs), "recognition-100-ns")
 	b.ReportMetric(per(rl), "recognition-100k-ns")
 	b.ReportMetric(per(rl)/per(rs), "recognition-ratio")
+}
+
+// appendFillerCert appends filler pair i (seqs 2i-1 and 2i): employer
+// "filler i" and its certificate, with the index keys the node gives them.
+func appendFillerCert(l registry.LogWriter, i int) error {
+	bn := fmt.Sprintf("F%08d", i)
+	prog := registry.ProgramCOR
+	if i%2 == 0 {
+		prog = registry.ProgramSECOR
+	}
+	recs := []struct {
+		kind registry.Kind
+		id   string
+		v    any
+	}{
+		{registry.KindEmployer, bn, registry.Employer{BN: bn, LegalName: fmt.Sprintf("Filler %d Ltd.", i)}},
+		{registry.KindCertificate, "FIL-" + bn, registry.Certificate{ID: "FIL-" + bn, Jurisdiction: "CA-AB", Issuer: "ACSA", Number: bn,
+			Program: prog, EmployerBN: bn, Basis: "audit", IssuedOn: registry.MustDate("2025-06-01"), TermMonths: 36,
+			ExpiresOn: registry.MustDate("2028-05-31"), Status: registry.StatusActive,
+			History: []registry.StatusChange{{Status: registry.StatusActive, On: registry.MustDate("2025-06-01"), Reason: "filler"}}}},
+	}
+	for j, r := range recs {
+		b, err := json.Marshal(r.v)
+		if err != nil {
+			return err
+		}
+		e := registry.Entry{Iss: "CA-AB", Seq: uint64(2*i - 1 + j), Kind: r.kind, ID: r.id, Ver: 1, Iat: nodetest.Now.Unix(), Record: b, JWS: "filler"}
+		keys, err := node.IndexKeys(e)
+		if err != nil {
+			return err
+		}
+		if err := l.Append(e, keys...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkSearchCostVsRegistrySize measures certificate searches on a
+// node holding 100 filler certificates and on one holding 100,000, in the
+// same run, and reports each 100,000/100 ratio: a status search, a status
+// and program search, and a name-prefix search, first page and the page
+// after it (cursor). Near 1: each walks its index from the page's start
+// and stops at the page.
+func BenchmarkSearchCostVsRegistrySize(b *testing.B) {
+	small, large := fillerServer(b, 100, true), fillerServer(b, 100000, true)
+	client := &http.Client{}
+	get := func(url string) (time.Duration, string) {
+		start := time.Now()
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var page struct {
+			Count  int
+			Cursor string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil || page.Count != 20 {
+			b.Fatalf("GET %s: %d, %v, %d certificates", url, resp.StatusCode, err, page.Count)
+		}
+		return time.Since(start), page.Cursor
+	}
+	searches := []struct{ name, query string }{
+		{"status", "status=active"},
+		{"status-program", "status=active&program=SECOR"},
+		{"name", "name=filler"},
+	}
+	type sums struct{ small, large time.Duration }
+	totals := make([]sums, 2*len(searches))
+	n := 0
+	for b.Loop() {
+		for i, s := range searches {
+			for k, srv := range []*httptest.Server{small, large} {
+				url := srv.URL + "/v1/certificates?limit=20&" + s.query
+				d1, cursor := get(url)
+				d2, _ := get(url + "&cursor=" + cursor)
+				if k == 0 {
+					totals[2*i].small += d1
+					totals[2*i+1].small += d2
+				} else {
+					totals[2*i].large += d1
+					totals[2*i+1].large += d2
+				}
+			}
+		}
+		n++
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+	for i, s := range searches {
+		for j, page := range []string{"first", "next"} {
+			t := totals[2*i+j]
+			b.ReportMetric(per(t.small), s.name+"-"+page+"-100-ns")
+			b.ReportMetric(per(t.large), s.name+"-"+page+"-100k-ns")
+			b.ReportMetric(per(t.large)/per(t.small), s.name+"-"+page+"-ratio")
+		}
+	}
 }

@@ -19,6 +19,7 @@ type Query struct {
 	Program string
 	AsOf    registry.Date // zero: today
 	Limit   int           // default 50, at most MaxLimit
+	Cursor  string        // a SearchResult.Next of the same filters; empty: the first page
 }
 
 // MaxLimit bounds every list the node returns.
@@ -68,71 +69,32 @@ func (n *Node) Certificate(ctx context.Context, id string, asOf registry.Date) (
 
 // SearchCertificates answers q from the node's own records (SearchLog over
 // the own feed, in one snapshot).
-func (n *Node) SearchCertificates(ctx context.Context, q Query) (out []CertificateView, err error) {
+func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateView, error) {
+	r, err := n.SearchCertificatesPage(ctx, q)
+	return r.Certificates, err
+}
+
+// SearchCertificatesPage answers one page of q from the node's own
+// records, with the cursor of the next page and the total when it is
+// known (search.go).
+func (n *Node) SearchCertificatesPage(ctx context.Context, q Query) (r SearchResult, err error) {
 	err = n.View(ctx, func(s Snapshot) error {
-		out, err = n.SearchLog(s.Self(), n.cfg.Jurisdiction, q)
+		r, err = n.searchPage(s.Self(), n.cfg.Jurisdiction, q)
 		return err
 	})
-	return out, err
+	return r, err
 }
 
 // SearchLog is the one certificate search, for the node's own feed and a
-// peer's verified replica alike: it narrows q's BN, Number and Name
-// through the indexes (candidateCertificates), reads each candidate's
-// newest version, and keeps those that match q (status on q.AsOf,
-// default today; program) and are certificates of iss (in a replica, a
-// record naming another jurisdiction is never an answer of iss). At most
-// q.Limit (default 50, at most MaxLimit) are returned, in the order of the
-// index (or of ids, when no index applies).
+// peer's verified replica alike: it walks the index that serves q's
+// filters (search.go) and keeps the certificates that match q (status on
+// q.AsOf, default today; program) and are certificates of iss (in a
+// replica, a record naming another jurisdiction is never an answer of
+// iss). At most q.Limit (default 50, at most MaxLimit) are returned: the
+// first page (q.Cursor, if set, names a later one).
 func (n *Node) SearchLog(l registry.Log, iss registry.Jurisdiction, q Query) ([]CertificateView, error) {
-	if q.AsOf.IsZero() {
-		q.AsOf = n.Today()
-	}
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	q.Limit = min(q.Limit, MaxLimit)
-	var out []CertificateView
-	keep := func(e registry.Entry) (bool, error) {
-		v, err := n.view(e, q.AsOf)
-		if err != nil {
-			return false, err
-		}
-		if v.Certificate.Jurisdiction != iss || !matches(v, q) {
-			return true, nil
-		}
-		out = append(out, v)
-		return len(out) < q.Limit, nil
-	}
-	ids, all, err := candidateCertificates(l, q)
-	if err != nil {
-		return nil, err
-	}
-	if all {
-		var ferr error
-		err := l.Scan(registry.KindCertificate, func(e registry.Entry) bool {
-			more, err := keep(e)
-			ferr = err
-			return more && err == nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		return out, ferr
-	}
-	for _, id := range ids {
-		e, err := l.Latest(registry.KindCertificate, id)
-		if errors.Is(err, registry.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if more, err := keep(e); err != nil || !more {
-			return out, err
-		}
-	}
-	return out, nil
+	r, err := n.searchPage(l, iss, q)
+	return r.Certificates, err
 }
 
 func matches(v CertificateView, q Query) bool {
@@ -147,62 +109,35 @@ func matches(v CertificateView, q Query) bool {
 	return true
 }
 
-// candidateCertificates narrows a query's BN, Number and Name through the
-// index keys IndexKeys gives (in the node's own feed or a replica): the ids
-// of the certificates that can match. all=true means no index applies and
-// every certificate is a candidate.
-func candidateCertificates(l registry.Log, q Query) (ids []string, all bool, err error) {
+// certificatesByKeys returns the ids of the certificates q's BN and
+// Number name (both: those both name), through the index keys IndexKeys
+// gives, in id order: a bounded set (one employer's, one number's).
+func certificatesByKeys(l registry.Log, q Query) ([]string, error) {
 	var sets [][]string
-	add := func(refs []registry.RecordRef, kind registry.Kind) []string {
+	for _, k := range []registry.IndexKey{{Name: "bn", Value: q.BN}, {Name: "number", Value: strings.ToLower(q.Number)}} {
+		if k.Value == "" {
+			continue
+		}
+		refs, err := l.Lookup(k.Name, k.Value, false, 10*MaxLimit)
+		if err != nil {
+			return nil, err
+		}
 		var s []string
 		for _, r := range refs {
-			if r.Kind == kind {
+			if r.Kind == registry.KindCertificate {
 				s = append(s, r.ID)
 			}
-		}
-		return s
-	}
-	if q.BN != "" {
-		refs, err := l.Lookup("bn", q.BN, false, 10*MaxLimit)
-		if err != nil {
-			return nil, false, err
-		}
-		sets = append(sets, add(refs, registry.KindCertificate))
-	}
-	if q.Number != "" {
-		refs, err := l.Lookup("number", strings.ToLower(q.Number), false, 10*MaxLimit)
-		if err != nil {
-			return nil, false, err
-		}
-		sets = append(sets, add(refs, registry.KindCertificate))
-	}
-	if q.Name != "" {
-		refs, err := l.Lookup("name", registry.FoldName(q.Name), true, 10*MaxLimit)
-		if err != nil {
-			return nil, false, err
-		}
-		var s []string
-		for _, bn := range dedupe(add(refs, registry.KindEmployer)) {
-			crefs, err := l.Lookup("bn", bn, false, 10*MaxLimit)
-			if err != nil {
-				return nil, false, err
-			}
-			s = append(s, add(crefs, registry.KindCertificate)...)
 		}
 		sets = append(sets, s)
 	}
 	if len(sets) == 0 {
-		return nil, true, nil
+		return nil, nil
 	}
-	ids = dedupe(sets[0])
+	ids := dedupe(sets[0])
 	for _, s := range sets[1:] {
-		in := make(map[string]bool, len(s))
-		for _, id := range s {
-			in[id] = true
-		}
-		ids = slices.DeleteFunc(ids, func(id string) bool { return !in[id] })
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(s, id) })
 	}
-	return ids, false, nil
+	return ids, nil
 }
 
 func dedupe(s []string) []string {

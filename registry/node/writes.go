@@ -108,7 +108,8 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 	for _, a := range c.WCBAccounts {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
 	}
-	return append(keys, liveKey(c)...) // lifecycle.go
+	keys = append(keys, statusKeys(c)...) // search.go
+	return append(keys, liveKey(c)...)    // lifecycle.go
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this

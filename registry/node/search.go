@@ -1,0 +1,441 @@
+package node
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// Paged certificate search.
+//
+// Every plan walks an index in order (registry.Log.Walk) and stops at the
+// page, so a request costs O(log n) to seek plus what it reads, whatever
+// the registry's size:
+//
+//   - bn and/or number: the (small) sets of the certificates of one
+//     employer or number, in id order; total is exact;
+//   - name: the folded-name index from the prefix, each employer's
+//     certificates in id order; total is not known;
+//   - status (with or without program): the status timeline index (keys
+//     "st" and "stp" below), from the date asked; total is not known;
+//   - program only, or no filter: the program index ("p"); total is exact
+//     with no filter (the store's record count), not known for a program.
+//
+// A page reads at most searchBudget(limit) index entries or certificates;
+// a page that reaches it before it is full ends early with a cursor, so a
+// sparse filter (a past date, a rare status of a common program) answers
+// in bounded steps rather than scanning.
+
+// statusKeys indexes a certificate's status timeline: one key per span of
+// days with one status (StatusOnDate), "st" = status/until/from and "stp"
+// = program/status/until/from, dates YYYY-MM-DD (0000-01-01 and
+// 9999-12-31 for open ends). A search for status S on date d walks
+// S/d... onward: spans still running on d come first (ordered by their
+// end), and a span starting after d is skipped. "p" = program indexes
+// every certificate once.
+func statusKeys(c registry.Certificate) []registry.IndexKey {
+	keys := []registry.IndexKey{{Name: "p", Value: c.Program}}
+	for _, s := range statusSpans(c) {
+		v := s.status + "/" + s.until + "/" + s.from
+		keys = append(keys, registry.IndexKey{Name: "st", Value: v}, registry.IndexKey{Name: "stp", Value: c.Program + "/" + v})
+	}
+	return keys
+}
+
+const (
+	openFrom  = "0000-01-01"
+	openUntil = "9999-12-31"
+)
+
+type span struct{ status, from, until string }
+
+// statusSpans returns the spans of days over which c's status on a date
+// (StatusOnDate) is constant, in date order. It changes only on the issue
+// date, a history step's date and the day after expiry.
+func statusSpans(c registry.Certificate) []span {
+	var bs []registry.Date
+	add := func(d registry.Date) {
+		if !d.IsZero() {
+			bs = append(bs, d)
+		}
+	}
+	add(c.IssuedOn)
+	for _, h := range c.History {
+		add(h.On)
+	}
+	if !c.ExpiresOn.IsZero() {
+		add(c.ExpiresOn.AddDays(1))
+	}
+	slices.SortFunc(bs, registry.Date.Compare)
+	bs = slices.Compact(bs)
+	if len(bs) == 0 {
+		return []span{{StatusOnDate(c, registry.Date{}), openFrom, openUntil}}
+	}
+	out := []span{{StatusOnDate(c, bs[0].AddDays(-1)), openFrom, bs[0].AddDays(-1).String()}}
+	for i, b := range bs {
+		st := StatusOnDate(c, b)
+		if last := &out[len(out)-1]; last.status == st {
+			last.until = openUntil
+		} else {
+			out = append(out, span{st, b.String(), openUntil})
+		}
+		if i+1 < len(bs) {
+			out[len(out)-1].until = bs[i+1].AddDays(-1).String()
+		}
+	}
+	return out
+}
+
+// SearchResult is a page of a certificate search.
+type SearchResult struct {
+	Certificates []CertificateView
+	// Next is the cursor of the next page; empty when there is none.
+	Next string
+	// Total is the number of matches, or -1 when it cannot be known
+	// without reading them (name, status and program-only searches).
+	Total int
+}
+
+// searchBudget bounds the index entries and certificates one page reads.
+func searchBudget(limit int) int { return 20*limit + 200 }
+
+// cursor is a position in a search, opaque to clients: base64url of its
+// JSON, a dot and a checksum. F fingerprints the filters it was made for;
+// D is the date the first page answered on (kept when as_of is not given,
+// so the pages of one search answer on one date).
+type cursor struct {
+	F  string `json:"f"`
+	D  string `json:"d"`
+	V  string `json:"v,omitempty"`
+	K  string `json:"k,omitempty"`
+	I  string `json:"i,omitempty"`
+	C  string `json:"c,omitempty"` // name search: the last certificate read of employer I
+	In bool   `json:"n,omitempty"` // name search: resume inside employer I, after C
+}
+
+var cursorKey = sha256.Sum256([]byte("corfed search cursor v1"))
+
+func cursorSum(b []byte) []byte {
+	m := hmac.New(sha256.New, cursorKey[:])
+	m.Write(b)
+	return m.Sum(nil)[:12]
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(cursorSum(b))
+}
+
+func badCursor(format string, args ...any) error {
+	return registry.Invalid("query.cursor", format, args...)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	body, sum, ok := strings.Cut(s, ".")
+	b, err1 := base64.RawURLEncoding.DecodeString(body)
+	got, err2 := base64.RawURLEncoding.DecodeString(sum)
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, cursorSum(b)) || json.Unmarshal(b, &c) != nil {
+		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
+	}
+	if _, err := registry.ParseDate(c.D); err != nil || strings.ContainsRune(c.V+c.K+c.I+c.C, 0) {
+		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
+	}
+	return c, nil
+}
+
+// fingerprint identifies a query's filters (not its limit or cursor).
+func fingerprint(q Query, asOfGiven bool) string {
+	as := ""
+	if asOfGiven {
+		as = q.AsOf.String()
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{q.BN, strings.ToLower(q.Number), registry.FoldName(q.Name), q.Status, q.Program, as}, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:9])
+}
+
+// searchPage answers one page of q in log l (certificates of iss).
+func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query) (SearchResult, error) {
+	asOfGiven := !q.AsOf.IsZero()
+	if !asOfGiven {
+		q.AsOf = n.Today()
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	fp := fingerprint(q, asOfGiven)
+	var cur cursor
+	if q.Cursor != "" {
+		var err error
+		if cur, err = decodeCursor(q.Cursor); err != nil {
+			return SearchResult{}, err
+		}
+		if cur.F != fp {
+			return SearchResult{}, badCursor("the cursor belongs to a search with other filters; repeat its filters, or start again without a cursor")
+		}
+		if !asOfGiven {
+			q.AsOf = registry.MustDate(cur.D)
+		}
+	}
+	s := &pager{n: n, l: l, iss: iss, q: q, budget: searchBudget(q.Limit), out: SearchResult{Total: -1}}
+	s.cur = cursor{F: fp, D: q.AsOf.String()}
+	var err error
+	switch {
+	case q.BN != "" || q.Number != "":
+		err = s.byKeys(cur)
+	case q.Name != "":
+		err = s.byName(cur)
+	case q.Status != "":
+		prefix, name := q.Status+"/", "st"
+		if q.Program != "" {
+			prefix, name = q.Program+"/"+prefix, "stp"
+		}
+		err = s.byStatus(name, prefix, cur)
+	default:
+		err = s.byProgram(cur)
+		if q.Program == "" && iss == n.cfg.Jurisdiction {
+			s.out.Total = l.Count(registry.KindCertificate)
+		}
+	}
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if s.more {
+		s.out.Next = s.cur.encode()
+	}
+	return s.out, nil
+}
+
+// pager collects one page.
+type pager struct {
+	n      *Node
+	l      registry.Log
+	iss    registry.Jurisdiction
+	q      Query
+	budget int
+	out    SearchResult
+	cur    cursor // the position after the last certificate read
+	more   bool   // a next page may have matches
+}
+
+// take reads certificate id (the newest version) and keeps it if it
+// matches. It reports whether the page wants more: false once it is full
+// or the budget is spent (then more is set).
+func (s *pager) take(id string) (bool, error) {
+	if len(s.out.Certificates) == s.q.Limit || s.budget == 0 {
+		s.more = true
+		return false, nil
+	}
+	s.budget--
+	e, err := s.l.Latest(registry.KindCertificate, id)
+	if errors.Is(err, registry.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	v, err := s.n.view(e, s.q.AsOf)
+	if err != nil {
+		return false, err
+	}
+	if v.Certificate.Jurisdiction == s.iss && matches(v, s.q) {
+		s.out.Certificates = append(s.out.Certificates, v)
+	}
+	return true, nil
+}
+
+// byKeys pages the certificates a BN and/or number names (a bounded set),
+// in id order, and counts them all.
+func (s *pager) byKeys(cur cursor) error {
+	ids, err := certificatesByKeys(s.l, s.q)
+	if err != nil {
+		return err
+	}
+	name := registry.FoldName(s.q.Name)
+	s.out.Total = 0
+	for _, id := range ids {
+		e, err := s.l.Latest(registry.KindCertificate, id)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v, err := s.n.view(e, s.q.AsOf)
+		if err != nil {
+			return err
+		}
+		if v.Certificate.Jurisdiction != s.iss || !matches(v, s.q) {
+			continue
+		}
+		if name != "" {
+			first, err := s.firstName(v.Certificate.EmployerBN, name)
+			if err != nil && !errors.Is(err, registry.ErrNotFound) {
+				return err
+			}
+			if first == "" {
+				continue
+			}
+		}
+		s.out.Total++
+		if id <= cur.I && cur.I != "" {
+			continue
+		}
+		if len(s.out.Certificates) == s.q.Limit {
+			s.more = true
+			continue
+		}
+		s.out.Certificates = append(s.out.Certificates, v)
+		s.cur.I = id
+	}
+	return nil
+}
+
+// walk walks index name from prefix after position from, calling fn with
+// each hit; fn returns whether to go on. It stops when fn says so.
+func (s *pager) walk(name, prefix string, from registry.IndexHit, fn func(registry.IndexHit) (bool, error)) error {
+	var ferr error
+	err := s.l.Walk(name, prefix, from, func(h registry.IndexHit) bool {
+		var more bool
+		more, ferr = fn(h)
+		return more && ferr == nil
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
+
+func (c cursor) hit() registry.IndexHit {
+	return registry.IndexHit{Value: c.V, Ref: registry.RecordRef{Kind: registry.Kind(c.K), ID: c.I}}
+}
+
+func (s *pager) at(h registry.IndexHit) {
+	s.cur.V, s.cur.K, s.cur.I = h.Value, string(h.Ref.Kind), h.Ref.ID
+}
+
+// byStatus walks a status timeline index from the spans running on q.AsOf.
+func (s *pager) byStatus(name, prefix string, cur cursor) error {
+	from := cur.hit()
+	if cur.V == "" {
+		from = registry.IndexHit{Value: prefix + s.q.AsOf.String()} // before the first span ending on AsOf
+	}
+	day := s.q.AsOf.String()
+	return s.walk(name, prefix, from, func(h registry.IndexHit) (bool, error) {
+		if h.Ref.Kind != registry.KindCertificate {
+			return true, nil
+		}
+		// h.Value is prefix + until/from; until >= day by the walk's start.
+		start := h.Value[strings.LastIndexByte(h.Value, '/')+1:]
+		if start > day {
+			if s.budget == 0 {
+				s.more = true
+				return false, nil
+			}
+			s.budget--
+			s.at(h)
+			return true, nil
+		}
+		more, err := s.take(h.Ref.ID)
+		if more {
+			s.at(h)
+		}
+		return more, err
+	})
+}
+
+// byProgram walks the program index: one program's certificates, or every
+// certificate, in (program, id) order.
+func (s *pager) byProgram(cur cursor) error {
+	return s.walk("p", s.q.Program, cur.hit(), func(h registry.IndexHit) (bool, error) {
+		if s.q.Program != "" && h.Value != s.q.Program {
+			return false, nil // a longer program name: past this program
+		}
+		if h.Ref.Kind != registry.KindCertificate {
+			return true, nil
+		}
+		more, err := s.take(h.Ref.ID)
+		if more {
+			s.at(h)
+		}
+		return more, err
+	})
+}
+
+// byName walks the folded-name index from the prefix: each employer once
+// (at its first matching name), its certificates in id order. A page that
+// fills inside an employer resumes inside it (cursor.In, after cursor.C).
+func (s *pager) byName(cur cursor) error {
+	prefix := registry.FoldName(s.q.Name)
+	from := cur.hit()
+	if cur.In {
+		from.Ref.ID = "" // just before the employer's own hit
+	}
+	return s.walk("name", prefix, from, func(h registry.IndexHit) (bool, error) {
+		if h.Ref.Kind != registry.KindEmployer {
+			return true, nil
+		}
+		if s.budget == 0 {
+			s.more = true
+			return false, nil
+		}
+		s.budget--
+		first, err := s.firstName(h.Ref.ID, prefix)
+		if err != nil || first != h.Value {
+			return err == nil, err // listed at its first matching name
+		}
+		refs, err := s.l.Lookup("bn", h.Ref.ID, false, 10*MaxLimit)
+		if err != nil {
+			return false, err
+		}
+		after := ""
+		if cur.In && h == cur.hit() {
+			after = cur.C
+		}
+		for _, r := range refs {
+			if r.Kind != registry.KindCertificate || after != "" && r.ID <= after {
+				continue
+			}
+			more, err := s.take(r.ID)
+			if err != nil {
+				return false, err
+			}
+			if !more {
+				s.at(h)
+				s.cur.In, s.cur.C = true, after
+				return false, nil
+			}
+			after = r.ID
+		}
+		s.at(h)
+		s.cur.In, s.cur.C = false, ""
+		return true, nil
+	})
+}
+
+// firstName returns the smallest folded name of employer bn that starts
+// with prefix (the hit the employer is listed at).
+func (s *pager) firstName(bn, prefix string) (string, error) {
+	e, err := s.l.Latest(registry.KindEmployer, bn)
+	if err != nil {
+		return "", err
+	}
+	emp, err := decode[registry.Employer](e)
+	if err != nil {
+		return "", err
+	}
+	first := ""
+	for _, k := range employerKeys(emp) {
+		if k.Name == "name" && strings.HasPrefix(k.Value, prefix) && (first == "" || k.Value < first) {
+			first = k.Value
+		}
+	}
+	return first, nil
+}
