@@ -122,6 +122,20 @@ type ReviewPatch struct {
 	DueOn  registry.Date `json:"due_on,omitzero" doc:"Required with require_action_plan and require_full_audit."`
 }
 
+// ReviewOut is an Employer Review with the removal proposal it led to.
+type ReviewOut struct {
+	Record[registry.Review]
+	RemovalProposal string `json:"removal_proposal,omitempty" doc:"The removal proposal the removal rule wrote for this review (on this write or an earlier one), if any: see GET /v1/removals."`
+}
+
+func (s *server) reviewOut(ctx context.Context, r Record[registry.Review]) ReviewOut {
+	out := ReviewOut{Record: r}
+	if _, err := s.node.Record(ctx, registry.KindRemoval, node.RemovalID(r.ID)); err == nil {
+		out.RemovalProposal = node.RemovalID(r.ID)
+	}
+	return out
+}
+
 // MaintenanceList lists maintenance audits due.
 type MaintenanceList struct {
 	DueBefore registry.Date          `json:"due_before"`
@@ -298,7 +312,7 @@ func (s *server) registerReviews(api huma.API) {
 	huma.Register(api, s.writeOp("open-review", http.MethodPost, "/v1/reviews", "Open an Employer Review (program administrator); the PIR refund is withheld while it is open", http.StatusCreated, "reviews"),
 		func(ctx context.Context, in *struct {
 			Body ReviewIn
-		}) (*createdOut[Record[registry.Review]], error) {
+		}) (*createdOut[ReviewOut], error) {
 			b := in.Body
 			_, e, err := s.node.OpenReview(ctx, principalOf(ctx), node.NewReview{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
 				Trigger: b.Trigger, OccurredOn: b.OccurredOn, OpenedOn: b.OpenedOn, Reason: b.Reason})
@@ -306,22 +320,22 @@ func (s *server) registerReviews(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			return &createdOut[Record[registry.Review]]{Location: "/v1/reviews/" + r.ID, Body: r}, nil
+			return &createdOut[ReviewOut]{Location: "/v1/reviews/" + r.ID, Body: s.reviewOut(ctx, r)}, nil
 		})
 	huma.Register(api, op("get-review", http.MethodGet, "/v1/reviews/{id}", "An Employer Review", "reviews"),
-		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[Record[registry.Review]], error) {
+		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[ReviewOut], error) {
 			e, err := s.record(ctx, registry.KindReview, in.ID)
 			if err != nil {
 				return nil, err
 			}
 			r, err := writeResult[registry.Review](ctx, s, e, nil)
-			return &bodyOut[Record[registry.Review]]{r}, err
+			return &bodyOut[ReviewOut]{s.reviewOut(ctx, r)}, err
 		})
 	huma.Register(api, s.writeOp("act-on-review", http.MethodPatch, "/v1/reviews/{id}", "Require an action plan or a full audit by a date, or close the review (closed, suspend, revoke)", http.StatusOK, "reviews"),
 		func(ctx context.Context, in *struct {
 			IDPath
 			Body ReviewPatch
-		}) (*bodyOut[Record[registry.Review]], error) {
+		}) (*bodyOut[ReviewOut], error) {
 			_, err := s.node.ActOnReview(ctx, principalOf(ctx), in.ID, node.ReviewRequest(in.Body))
 			if err != nil {
 				return nil, s.problem(ctx, err)
@@ -331,7 +345,7 @@ func (s *server) registerReviews(api huma.API) {
 				return nil, err
 			}
 			r, err := writeResult[registry.Review](ctx, s, e, nil)
-			return &bodyOut[Record[registry.Review]]{r}, err
+			return &bodyOut[ReviewOut]{s.reviewOut(ctx, r)}, err
 		})
 	huma.Register(api, op("maintenance-due", http.MethodGet, "/v1/maintenance", "Maintenance audits due or overdue on or before a date, for certificates whose audits are recorded here", "lifecycle"),
 		func(ctx context.Context, in *struct {

@@ -135,7 +135,10 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err != nil {
 		return r, e, err
 	}
-	r, err = decode[registry.Review](e)
+	if r, err = decode[registry.Review](e); err != nil {
+		return r, e, err
+	}
+	_, err = n.proposeRemoval(ctx, r.ID) // lifecycle.go
 	return r, e, err
 }
 
@@ -252,7 +255,12 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if err != nil {
 		return registry.Review{}, err
 	}
-	return decode[registry.Review](e)
+	r, err := decode[registry.Review](e)
+	if err != nil {
+		return r, err
+	}
+	_, err = n.proposeRemoval(ctx, id)
+	return r, err
 }
 
 // Review returns review id.
