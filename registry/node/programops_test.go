@@ -354,3 +354,66 @@ func TestRemovalProposedOnWrite(t *testing.T) {
 		t.Errorf("lifecycle wrote %d entries for %d changes", got, len(rep.Changes))
 	}
 }
+
+// TestStopWorkOrdersCount: the stop_work_orders trigger is counted from
+// recorded orders: one order opens nothing, nor do two exactly 12 months
+// apart; two a day less than 12 months apart open a review counting them;
+// a review asked for with that trigger without the orders is refused.
+func TestStopWorkOrdersCount(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	order := func(num, on string) registry.StopWorkOrder {
+		return registry.StopWorkOrder{EmployerBN: "812345676", Number: num, IssuedOn: registry.MustDate(on), IssuedBy: "Alberta OHS"}
+	}
+	for _, tc := range []struct {
+		name   string
+		orders []registry.StopWorkOrder
+		review bool
+	}{
+		{"one order", []registry.StopWorkOrder{order("SW1", "2026-01-10")}, false},
+		{"two exactly 12 months apart", []registry.StopWorkOrder{order("SW1", "2025-01-10"), order("SW2", "2026-01-10")}, false},
+		{"two 12 months less a day apart", []registry.StopWorkOrder{order("SW1", "2025-01-11"), order("SW2", "2026-01-10")}, true},
+		{"recorded out of order", []registry.StopWorkOrder{order("SW2", "2026-01-10"), order("SW1", "2025-01-11")}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+			_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
+				OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+			if fieldOf(err) != "body.trigger" || !strings.Contains(err.Error(), "review.stop_work_orders") {
+				t.Errorf("review without recorded orders: got %v, want body.trigger naming the rule", err)
+			}
+			var last node.StopWorkResult
+			for _, o := range tc.orders {
+				if last, err = ab.RecordStopWorkOrder(ctx, admin, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := last.Review != ""; got != tc.review {
+				t.Fatalf("review opened: %v (%+v), want %v", got, last, tc.review)
+			}
+			if !tc.review {
+				_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
+					OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+				if fieldOf(err) != "body.trigger" {
+					t.Errorf("review on too few orders: got %v, want body.trigger", err)
+				}
+				return
+			}
+			r, err := ab.Review(ctx, last.Review)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Trigger != "stop_work_orders" || len(r.Orders) != 2 || r.OccurredOn != registry.MustDate("2026-01-10") || r.Certificate != "ACSA-20250417" {
+				t.Errorf("review: %+v", r)
+			}
+			// A third order while the review is open opens no other one.
+			res, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01"))
+			if err != nil || res.Review != "" || res.Note == "" {
+				t.Errorf("third order: %+v %v, want no new review, with a note", res, err)
+			}
+			if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01")); !errors.Is(err, registry.ErrConflict) {
+				t.Errorf("same order twice: %v, want ErrConflict", err)
+			}
+		})
+	}
+}
