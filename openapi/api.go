@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -145,9 +144,11 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		return pattern
 	}
 	r := chi.NewMux()
-	r.Use(withRemote, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+	r.Use(withRemote, withRequestID, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
 		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
-	api := humachi.New(r, NewConfig())
+	hc := NewConfig()
+	hc.Transformers = append(hc.Transformers, s.publicProblems)
+	api := humachi.New(r, hc)
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
@@ -163,10 +164,10 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	registerDocs(r)
 	r.Method(http.MethodGet, "/metrics", cfg.Metrics.handler())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, "Not found", "no route for "+r.Method+" "+r.URL.Path)
+		writeProblem(w, http.StatusNotFound, "Not found", detailNoRoute)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusMethodNotAllowed, "Method not allowed", r.Method+" is not allowed on "+r.URL.Path)
+		writeProblem(w, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
 	})
 	return r, api
 }
@@ -188,8 +189,7 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 				limit = BulkBodyBytes
 			}
 			if r.ContentLength > limit {
-				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large",
-					fmt.Sprintf("bodies are limited to %d bytes", limit))
+				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large", detailTooLarge)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -219,17 +219,24 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 func publicAuthDetail(err error) string {
 	msg := err.Error()
 	switch {
-	case !errors.Is(err, registry.ErrUnauthenticated):
-		return msg // the edge's own: a missing or malformed header
+	case errors.Is(err, errNoToken):
+		return detailNoToken
+	case errors.Is(err, errBadHeader):
+		return detailBadHeader
 	case strings.Contains(msg, "revoked"):
-		return "The bearer token is revoked."
+		return detailRevoked
 	case strings.Contains(msg, "expired or not yet valid"):
-		return "The bearer token has expired or is not yet valid."
+		return detailExpired
 	case strings.Contains(msg, "lifetime over"):
-		return "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
+		return detailLifetime
 	}
-	return "The bearer token does not verify against this node's active key (malformed, signed by a retired or another key, or for another node)."
+	return detailUnauthorized
 }
+
+var (
+	errNoToken   = errors.New("missing Authorization header")
+	errBadHeader = errors.New("malformed Authorization header: want `Bearer <token>`")
+)
 
 // principalOf returns the principal authenticate put in ctx.
 func principalOf(ctx context.Context) node.Principal { return node.PrincipalFrom(ctx) }
@@ -237,10 +244,10 @@ func principalOf(ctx context.Context) node.Principal { return node.PrincipalFrom
 func (s *server) principal(authorization string) (node.Principal, error) {
 	scheme, token, ok := strings.Cut(authorization, " ")
 	if authorization == "" {
-		return node.Principal{}, errors.New("missing Authorization header: send `Authorization: Bearer <token>` (see `corfed token`)")
+		return node.Principal{}, errNoToken
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return node.Principal{}, errors.New("malformed Authorization header: want `Bearer <token>`")
+		return node.Principal{}, errBadHeader
 	}
 	return s.node.Authenticate(strings.TrimSpace(token))
 }

@@ -198,6 +198,12 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 			if p.Status != tc.status || p.Title == "" || p.Detail == "" {
 				t.Errorf("problem: got %+v, want status %d with title and detail", p, tc.status)
 			}
+			if !openapi.IsPublicDetail(p.Detail) {
+				t.Errorf("detail %q is not one of the fixed public messages", p.Detail)
+			}
+			if h.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id: the caller cannot point at the logged error")
+			}
 			if tc.field != "" && (len(p.Errors) == 0 || p.Errors[0].Location != tc.field) {
 				t.Errorf("field: got %+v, want location %q", p.Errors, tc.field)
 			}

@@ -2,8 +2,11 @@ package openapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"regexp"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
@@ -23,6 +26,32 @@ func withRemote(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), remoteKey{}, r.RemoteAddr)))
 	})
+}
+
+type requestIDKey struct{}
+
+// withRequestID gives each request an id: the caller's X-Request-Id when
+// it is a short token, else a random one. It is answered in X-Request-Id
+// and logged with every problem and access log line, so a caller's report
+// finds the full error in the log.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			var b [9]byte
+			_, _ = rand.Read(b[:])
+			id = base64.RawURLEncoding.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func requestIDOf(ctx context.Context) string {
+	s, _ := ctx.Value(requestIDKey{}).(string)
+	return s
 }
 
 func remoteOf(ctx context.Context) string {

@@ -114,7 +114,7 @@ func accessLog(log *slog.Logger, level slog.Level, m *Metrics, operation func(me
 				if log.Enabled(r.Context(), level) {
 					log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method),
 						slog.String("route", pattern), slog.Int("status", status), slog.Duration("duration", took),
-						slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr))
+						slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr), slog.String("request_id", requestIDOf(r.Context())))
 				}
 			}()
 			next.ServeHTTP(rec, r)
@@ -150,7 +150,7 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			}
 			if allowed && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 				w.Header().Set("Access-Control-Allow-Origin", origin)
-				w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
+				w.Header().Set("Access-Control-Expose-Headers", "ETag, Location, X-Request-Id")
 			}
 			next.ServeHTTP(w, r)
 		})

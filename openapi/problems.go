@@ -22,13 +22,107 @@ var kinds = []struct {
 	{registry.ErrConflict, http.StatusConflict, "Conflict"},
 	{registry.ErrUnauthenticated, http.StatusUnauthorized, "Unauthenticated"},
 	{registry.ErrForbidden, http.StatusForbidden, "Forbidden"},
-	{registry.ErrUnverified, http.StatusUnprocessableEntity, "Signature not verified"},
+	{registry.ErrUnverified, http.StatusUnprocessableEntity, titleUnverified},
 	{registry.ErrUnavailable, http.StatusServiceUnavailable, "Unavailable"},
 }
 
-// problem turns a service error into an RFC 9457 problem. Errors of no
-// known kind become a 500 that says nothing of the cause; the cause is
-// logged in full.
+// Public problem messages. A problem's detail is one fixed, user-facing
+// sentence per kind of error (publicDetails); what went wrong in this
+// request is in errors[] (each invalid field and why; a conflict's
+// reason), never a wrapped error chain, a file path or a peer's URL. The
+// full error goes to the log with the request's id (X-Request-Id), so an
+// operator can find it from what the caller saw.
+const (
+	detailInvalid      = "The request has invalid input; errors lists each field and what is wrong with it."
+	detailMalformed    = "The request could not be read (malformed JSON, or a body that is not what the operation takes); errors says where."
+	detailNotFound     = "Nothing on this node matches what the request names."
+	detailNoRoute      = "This node has no such path; the API is described at /openapi.json."
+	detailMethod       = "This method is not allowed on this path."
+	detailConflict     = "The request conflicts with the record as it stands; errors says how."
+	detailForbidden    = "The bearer token does not allow this request (its role, scopes or certifying partner do not cover it)."
+	detailUnverified   = "A signature in the request does not verify."
+	detailUnavailable  = "The node cannot answer now (a store or a peer is unavailable); try again later."
+	detailCancelled    = "The request was cancelled before the node answered."
+	detailTooLarge     = "The request body is larger than this operation accepts."
+	detailMediaType    = "The request body's media type is not one this operation accepts; send application/json."
+	detailTooMany      = "The node is busy; try again shortly."
+	detailInternal     = "The node could not answer; the error is logged."
+	detailUnauthorized = "The bearer token does not verify against this node's active key (malformed, signed by a retired or another key, or for another node)."
+	detailNoToken      = "This operation needs a bearer token: send `Authorization: Bearer <token>` (see `corfed token`)."
+	detailBadHeader    = "The Authorization header is malformed: send `Bearer <token>`."
+	detailRevoked      = "The bearer token is revoked."
+	detailExpired      = "The bearer token has expired or is not yet valid."
+	detailLifetime     = "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
+	detailBadText      = "The body holds strings that are not valid text; errors names each of them."
+)
+
+// publicDetails is every detail a problem may carry.
+var publicDetails = map[string]bool{}
+
+func init() {
+	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
+		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
+		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText} {
+		publicDetails[d] = true
+	}
+}
+
+// detailFor is the fixed detail of a problem with this status and title.
+func detailFor(status int, title string) string {
+	switch status {
+	case http.StatusBadRequest:
+		return detailMalformed
+	case http.StatusUnauthorized:
+		return detailUnauthorized
+	case http.StatusForbidden:
+		return detailForbidden
+	case http.StatusNotFound:
+		return detailNotFound
+	case http.StatusMethodNotAllowed:
+		return detailMethod
+	case http.StatusConflict:
+		return detailConflict
+	case http.StatusRequestEntityTooLarge:
+		return detailTooLarge
+	case http.StatusUnsupportedMediaType:
+		return detailMediaType
+	case http.StatusUnprocessableEntity:
+		if title == titleUnverified {
+			return detailUnverified
+		}
+		return detailInvalid
+	case http.StatusTooManyRequests:
+		return detailTooMany
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway:
+		return detailUnavailable
+	}
+	if status >= 500 {
+		return detailInternal
+	}
+	return detailInvalid
+}
+
+const titleUnverified = "Signature not verified"
+
+// publicProblems is the huma transformer that gives every problem huma
+// writes (the node's, huma's own validation and parsing errors, those of
+// extensions) its fixed detail; a detail it replaces is logged with the
+// request id.
+func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) {
+	p, ok := v.(*huma.ErrorModel)
+	if !ok || publicDetails[p.Detail] {
+		return v, nil
+	}
+	s.log.LogAttrs(ctx.Context(), slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx.Context())),
+		slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
+	p.Detail = detailFor(p.Status, p.Title)
+	return p, nil
+}
+
+// problem turns a service error into an RFC 9457 problem with a fixed
+// detail; a validation error's fields and a conflict's reason go in
+// errors[]. Errors of no known kind become a 500 that says nothing of the
+// cause. The whole error is logged with the request id.
 func (s *server) problem(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -39,37 +133,45 @@ func (s *server) problem(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		// The client has gone; nobody reads this, but it is not a 500.
-		return &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Request cancelled", Detail: "the request was cancelled before the node answered"}
+		return &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Request cancelled", Detail: detailCancelled}
 	}
 	for _, k := range kinds {
 		if !errors.Is(err, k.kind) {
 			continue
 		}
-		if k.status == http.StatusForbidden || k.status == http.StatusUnauthorized {
+		p := &huma.ErrorModel{Status: k.status, Title: k.title, Detail: detailFor(k.status, k.title)}
+		switch k.status {
+		case http.StatusForbidden, http.StatusUnauthorized:
 			s.auditRefusal(ctx, k.status, err)
+			if k.status == http.StatusUnauthorized {
+				p.Detail = publicAuthDetail(err)
+			}
+		default:
+			s.log.LogAttrs(ctx, slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx)),
+				slog.Int("status", k.status), slog.String("title", k.title), slog.Any("err", err))
 		}
-		p := &huma.ErrorModel{Status: k.status, Title: k.title, Detail: err.Error()}
 		var ves registry.ValidationErrors
 		var ve *registry.ValidationError
-		if errors.As(err, &ves) {
-			p.Detail = ves.Error()
+		var ce *registry.ConflictError
+		switch {
+		case errors.As(err, &ves):
 			for _, ve := range ves {
 				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
 			}
-		} else if errors.As(err, &ve) {
-			p.Detail = ve.Error()
+		case errors.As(err, &ve):
 			p.Errors = []*huma.ErrorDetail{{Message: ve.Reason, Location: ve.Field, Value: ve.Value}}
+		case errors.As(err, &ce):
+			p.Errors = []*huma.ErrorDetail{{Message: ce.Reason}}
 		}
 		return p
 	}
-	s.log.ErrorContext(ctx, "internal error", slog.Any("err", err))
-	return &huma.ErrorModel{Status: http.StatusInternalServerError, Title: "Internal Server Error",
-		Detail: "The node could not answer; the error is logged."}
+	s.log.ErrorContext(ctx, "internal error", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
+	return &huma.ErrorModel{Status: http.StatusInternalServerError, Title: "Internal Server Error", Detail: detailInternal}
 }
 
 // fieldProblem is a 422 naming one field of the request.
 func fieldProblem(field, format string, args ...any) error {
 	ve := registry.Invalid(field, format, args...).(*registry.ValidationError)
-	return &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: ve.Error(),
+	return &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: detailInvalid,
 		Errors: []*huma.ErrorDetail{{Message: ve.Reason, Location: ve.Field}}}
 }

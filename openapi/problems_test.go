@@ -54,3 +54,33 @@ func TestProblemMapping(t *testing.T) {
 		t.Error("nil error: got a problem")
 	}
 }
+
+// TestProblemDetailIsFixedAndTheChainLogged: whatever the error says, the
+// detail is the kind's fixed sentence; the whole chain is in the log with
+// the request id.
+func TestProblemDetailIsFixedAndTheChainLogged(t *testing.T) {
+	var buf strings.Builder
+	s := &server{log: slog.New(slog.NewTextHandler(&buf, nil))}
+	ctx := context.WithValue(context.Background(), requestIDKey{}, "req-42")
+	for i, err := range []error{
+		fmt.Errorf(`log "peer/CA-BC": open /var/lib/corfed/corfed.db: %w`, registry.ErrUnavailable),
+		fmt.Errorf("certificate X: stored certificate v3: https://peer.internal:8443/v1/feed: %w", registry.ErrNotFound),
+		fmt.Errorf("wrapped /srv/x: %w", &registry.ConflictError{Reason: "cannot reinstate a certificate that is active"}),
+		fmt.Errorf("decode /tmp/y: %w", registry.Invalid("body.bn", "the check digit is wrong")),
+		errors.New("disk on fire at /var/lib/secret"),
+	} {
+		buf.Reset()
+		p := s.problem(ctx, err).(*huma.ErrorModel)
+		if !publicDetails[p.Detail] {
+			t.Errorf("%v: detail %q is not a fixed message", err, p.Detail)
+		}
+		for _, e := range p.Errors {
+			if strings.Contains(e.Message, "/") {
+				t.Errorf("%v: error message %q carries a path or URL", err, e.Message)
+			}
+		}
+		if !strings.Contains(buf.String(), "req-42") || !strings.Contains(buf.String(), []string{"corfed.db", "peer.internal", "/srv/x", "/tmp/y", "secret"}[i]) {
+			t.Errorf("%v: log %q lacks the request id or the chain", err, buf.String())
+		}
+	}
+}

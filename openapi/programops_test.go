@@ -47,14 +47,20 @@ func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
-func problemLocation(m map[string]any) string {
+func problemLocation(m map[string]any) string { return firstError(m, "location") }
+
+// problemMessage is the message of a problem's first error (the detail is
+// a fixed sentence; what went wrong is in errors[]).
+func problemMessage(m map[string]any) string { return firstError(m, "message") }
+
+func firstError(m map[string]any, member string) string {
 	errs, _ := m["errors"].([]any)
 	if len(errs) == 0 {
 		return ""
 	}
 	e, _ := errs[0].(map[string]any)
-	loc, _ := e["location"].(string)
-	return loc
+	v, _ := e[member].(string)
+	return v
 }
 
 const bcAudit = `{"employer_bn":"833445562","cp":"BCCSA","type":"certification","program":"COR","auditors":["AUD-0001"],
@@ -116,7 +122,7 @@ func TestAuditorDisciplinedInOneProvinceRefusedInAnother(t *testing.T) {
 	}
 	sync()
 	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-12", "2026-10-16", "2026-10-30"))
-	if st != 422 || problemLocation(m) != "body.auditors[0]" || !strings.Contains(m["detail"].(string), "suspended by CA-AB") {
+	if st != 422 || problemLocation(m) != "body.auditors[0]" || !strings.Contains(problemMessage(m), "suspended by CA-AB") {
 		t.Fatalf("audit after the suspension on CA-BC: %d %v, want 422 at body.auditors[0] naming CA-AB's suspension", st, m)
 	}
 	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-11", "", "")
@@ -173,7 +179,7 @@ func TestProgramOperationsHTTP(t *testing.T) {
 	}
 	body := `{"issuer":"ACSA","number":"H1","program":"COR","employer_bn":"812345676","basis":"audit","basis_ref":"` + failedID + `","issued_on":"2026-03-05"}`
 	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, body)
-	if st != 422 || problemLocation(m) != "body.basis_ref" || !strings.Contains(m["detail"].(string), failedID) {
+	if st != 422 || problemLocation(m) != "body.basis_ref" || !strings.Contains(problemMessage(m), failedID) {
 		t.Errorf("certificate on the failed audit: %d %v, want 422 at body.basis_ref naming %s", st, m, failedID)
 	}
 	for _, tc := range []struct {

@@ -231,7 +231,7 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	p := &huma.ErrorModel{Type: "about:blank", Status: http.StatusUnprocessableEntity, Title: "Invalid input",
-		Detail: "the body holds strings that are not valid text"}
+		Detail: detailBadText}
 	for _, is := range issues {
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: is.Reason})
 	}

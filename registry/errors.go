@@ -69,6 +69,16 @@ func (es ValidationErrors) Unwrap() []error {
 	return out
 }
 
+// JoinInvalid returns every validation error of errs at once (nil, the one
+// error, or ValidationErrors); the first error of another kind wins.
+func JoinInvalid(errs ...error) error {
+	var c collect
+	for _, err := range errs {
+		c.add(err)
+	}
+	return c.err()
+}
+
 // collect gathers validation errors: add keeps every *ValidationError (and
 // ValidationErrors) it is given, and err returns nil, the one error, or
 // all of them.

@@ -150,84 +150,86 @@ func ExpiryFor(issued Date, termMonths int) Date { return issued.AddMonths(termM
 // and a consistent status history. Cross-record rules (the employer and CP
 // exist, the CP is active) are the node's.
 func (c Certificate) Validate() error {
-	if err := checkJurisdiction("body.jurisdiction", c.Jurisdiction); err != nil {
-		return err
-	}
+	var v collect
+	v.add(checkJurisdiction("body.jurisdiction", c.Jurisdiction))
+	idOK := true
 	if !codeRE.MatchString(c.Issuer) {
-		return Invalid("body.issuer", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+		v.add(Invalid("body.issuer", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter"))
+		idOK = false
 	}
 	if !numberRE.MatchString(c.Number) {
-		return Invalid("body.number", "a certificate number is 1 to 32 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.number", "a certificate number is 1 to 32 letters, digits, '.', '_' or '-'"))
+		idOK = false
 	}
-	if c.ID != CertificateID(c.Issuer, c.Number) {
-		return Invalid("body.id", "must be %q", CertificateID(c.Issuer, c.Number))
+	if idOK && c.ID != CertificateID(c.Issuer, c.Number) {
+		v.add(Invalid("body.id", "must be %q", CertificateID(c.Issuer, c.Number)))
 	}
 	switch c.Program {
 	case ProgramCOR, ProgramSECOR:
 	default:
-		return Invalid("body.program", "one of COR, SECOR")
+		v.add(Invalid("body.program", "one of COR, SECOR"))
 	}
-	if err := CheckBN("body.employer_bn", c.EmployerBN); err != nil {
-		return err
-	}
-	if err := checkList("body.wcb_accounts", c.WCBAccounts, func(f, s string) error {
+	v.add(CheckBN("body.employer_bn", c.EmployerBN))
+	v.add(checkList("body.wcb_accounts", c.WCBAccounts, func(f, s string) error {
 		if !wcbRE.MatchString(s) {
 			return Invalid(f, "a WCB account number has 3 to 20 letters, digits or dashes")
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := checkList("body.industry_scope", c.IndustryScope, checkIndustryCode); err != nil {
-		return err
-	}
-	if err := checkText("body.sector", c.Sector, 0, 64); err != nil {
-		return err
-	}
+	}))
+	v.add(checkList("body.industry_scope", c.IndustryScope, checkIndustryCode))
+	v.add(checkText("body.sector", c.Sector, 0, 64))
 	switch c.Basis {
 	case BasisAudit:
 	case BasisEquivalency:
 		if c.BasisRef == "" {
-			return Invalid("body.basis_ref", "an ISO/CSA equivalency certificate names its equivalency record")
+			v.add(Invalid("body.basis_ref", "an ISO/CSA equivalency certificate names its equivalency record"))
 		}
 	default:
-		return Invalid("body.basis", "one of audit, iso_equivalency")
+		v.add(Invalid("body.basis", "one of audit, iso_equivalency"))
 	}
-	if err := checkText("body.basis_ref", c.BasisRef, 0, 64); err != nil {
-		return err
-	}
+	v.add(checkText("body.basis_ref", c.BasisRef, 0, 64))
+	v.add(c.validateTerm())
+	v.add(c.validateHistory())
+	return v.err()
+}
+
+// validateTerm checks the issue date, the term rule and the expiry that
+// follows from them, every error at once (the expiry is checked only
+// against a valid issue date and term).
+func (c Certificate) validateTerm() error {
+	var v collect
 	if c.IssuedOn.IsZero() {
-		return Invalid("body.issued_on", "required (the last on-site day of the audit), as YYYY-MM-DD")
+		v.add(Invalid("body.issued_on", "required (the last on-site day of the audit), as YYYY-MM-DD"))
 	}
 	if c.DocMonths < 0 || c.DocMonths > 600 {
-		return Invalid("body.documentation_months", "between 0 and 600")
+		v.add(Invalid("body.documentation_months", "between 0 and 600"))
 	}
 	switch c.TermMonths {
 	case 36:
-		if c.DocMonths != 0 && c.DocMonths < 12 {
-			if c.DocMonths < 3 {
-				return Invalid("body.documentation_months", "at least 3 months of documentation are needed for any COR, got %d", c.DocMonths)
-			}
-			return Invalid("body.term_months", "with %d months of documentation (3 to 11) the term is 12 months, not 36", c.DocMonths)
+		if c.DocMonths > 0 && c.DocMonths < 3 {
+			v.add(Invalid("body.documentation_months", "at least 3 months of documentation are needed for any COR, got %d", c.DocMonths))
+		} else if c.DocMonths >= 3 && c.DocMonths < 12 {
+			v.add(Invalid("body.term_months", "with %d months of documentation (3 to 11) the term is 12 months, not 36", c.DocMonths))
 		}
 	case 12:
 		if c.DocMonths < 3 || c.DocMonths > 11 {
-			return Invalid("body.term_months", "a 1-year term is only for 3 to 11 months of documentation (documentation_months), got %d", c.DocMonths)
+			v.add(Invalid("body.term_months", "a 1-year term is only for 3 to 11 months of documentation (documentation_months), got %d", c.DocMonths))
 		}
 	default:
-		return Invalid("body.term_months", "36 (3 years) or 12 (1 year, with 3 to 11 months of documentation), got %d", c.TermMonths)
+		v.add(Invalid("body.term_months", "36 (3 years) or 12 (1 year, with 3 to 11 months of documentation), got %d", c.TermMonths))
 	}
-	want := ExpiryFor(c.IssuedOn, c.TermMonths)
-	if c.ExpiresOn.IsZero() {
-		return Invalid("body.expires_on", "required")
+	switch {
+	case c.ExpiresOn.IsZero():
+		v.add(Invalid("body.expires_on", "required"))
+	case len(v.errs) > 0 || v.other != nil:
+	case !c.ExpiresOn.After(c.IssuedOn):
+		v.add(Invalid("body.expires_on", "expiry %s is not after the issue date %s", c.ExpiresOn, c.IssuedOn))
+	default:
+		if want := ExpiryFor(c.IssuedOn, c.TermMonths); c.ExpiresOn != want && c.ExpiresOn != want.AddDays(-1) {
+			v.add(Invalid("body.expires_on", "a %d-month term issued on %s expires on %s (or the day before), not %s", c.TermMonths, c.IssuedOn, want, c.ExpiresOn))
+		}
 	}
-	if !c.ExpiresOn.After(c.IssuedOn) {
-		return Invalid("body.expires_on", "expiry %s is not after the issue date %s", c.ExpiresOn, c.IssuedOn)
-	}
-	if c.ExpiresOn != want && c.ExpiresOn != want.AddDays(-1) {
-		return Invalid("body.expires_on", "a %d-month term issued on %s expires on %s (or the day before), not %s", c.TermMonths, c.IssuedOn, want, c.ExpiresOn)
-	}
-	return c.validateHistory()
+	return v.err()
 }
 
 func (c Certificate) validateHistory() error {
@@ -237,83 +239,75 @@ func (c Certificate) validateHistory() error {
 	if len(c.History) > 200 {
 		return Invalid("body.history", "at most 200 status changes")
 	}
+	var v collect
 	allowed := []string{StatusPending, StatusActive, StatusSuspended, StatusCancelled, StatusRevoked, StatusExpired, StatusSuperseded}
 	var prev Date
 	for i, h := range c.History {
 		f := fmt.Sprintf("body.history[%d]", i)
 		if !slices.Contains(allowed, h.Status) {
-			return Invalid(f+".status", "unknown status %q", h.Status)
+			v.add(Invalid(f+".status", "unknown status %q", h.Status))
 		}
-		if h.On.IsZero() {
-			return Invalid(f+".on", "required")
+		switch {
+		case h.On.IsZero():
+			v.add(Invalid(f+".on", "required"))
+		case h.On.Before(c.IssuedOn):
+			v.add(Invalid(f+".on", "status change on %s is before the issue date %s", h.On, c.IssuedOn))
+		case h.On.Before(prev):
+			v.add(Invalid(f+".on", "status changes must be in date order"))
 		}
-		if h.On.Before(c.IssuedOn) {
-			return Invalid(f+".on", "status change on %s is before the issue date %s", h.On, c.IssuedOn)
+		if !h.On.IsZero() {
+			prev = h.On
 		}
-		if h.On.Before(prev) {
-			return Invalid(f+".on", "status changes must be in date order")
-		}
-		prev = h.On
-		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
-			return err
-		}
-		if err := checkHistoryText(f, h); err != nil {
-			return err
+		v.add(checkText(f+".reason", h.Reason, 1, MaxReasonLen))
+		v.add(checkHistoryText(f, h))
+	}
+	if len(v.errs) == 0 && v.other == nil {
+		if last := lastEffective(c.History); c.Status != last {
+			v.add(Invalid("body.status", "status %q differs from the last effective history step %q", c.Status, last))
 		}
 	}
-	if last := lastEffective(c.History); c.Status != last {
-		return Invalid("body.status", "status %q differs from the last effective history step %q", c.Status, last)
-	}
-	return nil
+	return v.err()
 }
 
 // Validate checks an equivalency record on its own.
 func (q Equivalency) Validate() error {
-	if err := CheckBN("body.employer_bn", q.EmployerBN); err != nil {
-		return err
-	}
+	var v collect
+	v.add(CheckBN("body.employer_bn", q.EmployerBN))
 	if !slices.Contains(Standards, q.Standard) {
-		return Invalid("body.standard", "one of %q", Standards)
+		v.add(Invalid("body.standard", "one of %q", Standards))
 	}
 	if !numberRE.MatchString(q.ExternalNumber) {
-		return Invalid("body.external_number", "1 to 32 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.external_number", "1 to 32 letters, digits, '.', '_' or '-'"))
 	}
-	if err := checkText("body.certification_body", q.CertificationBody, 1, MaxNameLen); err != nil {
-		return err
+	v.add(checkText("body.certification_body", q.CertificationBody, 1, MaxNameLen))
+	v.add(checkText("body.accreditation_body", q.AccreditationBody, 0, MaxNameLen))
+	switch {
+	case q.ValidFrom.IsZero() || q.ValidTo.IsZero():
+		if q.ValidFrom.IsZero() {
+			v.add(Invalid("body.valid_from", "required, as YYYY-MM-DD"))
+		}
+		if q.ValidTo.IsZero() {
+			v.add(Invalid("body.valid_to", "required, as YYYY-MM-DD"))
+		}
+	case !q.ValidTo.After(q.ValidFrom):
+		v.add(Invalid("body.valid_to", "valid_to %s is not after valid_from %s", q.ValidTo, q.ValidFrom))
 	}
-	if err := checkText("body.accreditation_body", q.AccreditationBody, 0, MaxNameLen); err != nil {
-		return err
-	}
-	if q.ValidFrom.IsZero() {
-		return Invalid("body.valid_from", "required, as YYYY-MM-DD")
-	}
-	if q.ValidTo.IsZero() {
-		return Invalid("body.valid_to", "required, as YYYY-MM-DD")
-	}
-	if !q.ValidTo.After(q.ValidFrom) {
-		return Invalid("body.valid_to", "valid_to %s is not after valid_from %s", q.ValidTo, q.ValidFrom)
-	}
-	if err := checkText("body.scope_text", q.ScopeText, 0, MaxTextLen); err != nil {
-		return err
-	}
-	if err := checkList("body.industry_codes", q.IndustryCodes, checkIndustryCode); err != nil {
-		return err
-	}
-	if err := checkList("body.provinces", q.Provinces, checkJurisdiction); err != nil {
-		return err
-	}
+	v.add(checkText("body.scope_text", q.ScopeText, 0, MaxTextLen))
+	v.add(checkList("body.industry_codes", q.IndustryCodes, checkIndustryCode))
+	v.add(checkList("body.provinces", q.Provinces, checkJurisdiction))
 	switch q.Decision {
 	case DecisionPending, DecisionAccepted, DecisionRejected:
 	default:
-		return Invalid("body.decision", "one of pending, accepted, rejected")
+		v.add(Invalid("body.decision", "one of pending, accepted, rejected"))
 	}
 	switch q.Status {
 	case "active", "suspended", "withdrawn", "expired":
 	default:
-		return Invalid("body.status", "one of active, suspended, withdrawn, expired")
+		v.add(Invalid("body.status", "one of active, suspended, withdrawn, expired"))
 	}
 	if len(q.History) > 200 {
-		return Invalid("body.history", "at most 200 status changes")
+		v.add(Invalid("body.history", "at most 200 status changes"))
+		return v.err()
 	}
 	var prev Date
 	for i, h := range q.History {
@@ -321,18 +315,15 @@ func (q Equivalency) Validate() error {
 		switch h.Status {
 		case EqvActive, EqvSuspended, EqvWithdrawn, EqvExpired:
 		default:
-			return Invalid(f+".status", "one of active, suspended, withdrawn, expired")
+			v.add(Invalid(f+".status", "one of active, suspended, withdrawn, expired"))
 		}
 		if h.On.IsZero() || h.On.Before(prev) {
-			return Invalid(f+".on", "required, and status changes in date order")
+			v.add(Invalid(f+".on", "required, and status changes in date order"))
+		} else {
+			prev = h.On
 		}
-		prev = h.On
-		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
-			return err
-		}
-		if err := checkHistoryText(f, h); err != nil {
-			return err
-		}
+		v.add(checkText(f+".reason", h.Reason, 1, MaxReasonLen))
+		v.add(checkHistoryText(f, h))
 	}
-	return nil
+	return v.err()
 }

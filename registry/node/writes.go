@@ -157,13 +157,15 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	if c.ExpiresOn.IsZero() && !c.IssuedOn.IsZero() {
 		c.ExpiresOn = registry.ExpiryFor(c.IssuedOn, c.TermMonths)
 	}
+	var statusErr error
 	switch in.Status {
 	case "", registry.StatusActive:
 		c.Status = registry.StatusActive
 	case registry.StatusPending:
 		c.Status = registry.StatusPending
 	default:
-		return c, registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
+		statusErr = registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
+		c.Status = registry.StatusActive // so that the history checks below report their own errors only
 	}
 	reason := in.Reason
 	if reason == "" {
@@ -174,7 +176,7 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	}
 	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason}}
 	c.StatusReason = reason
-	return c, c.Validate()
+	return c, registry.JoinInvalid(statusErr, c.Validate())
 }
 
 func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error {
