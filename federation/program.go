@@ -255,6 +255,12 @@ type LetterRequest struct {
 	Kind        string
 	IssuedOn    registry.Date
 	RequestedBy string
+	// Request names the home node's letter request the letter answers
+	// (optional: a pending request of the home node for the same
+	// certificate, host and kind, made on or before IssuedOn, is found
+	// without it). RequestedOn dates a request made by other means.
+	Request     string
+	RequestedOn registry.Date
 }
 
 // LetterRefused says the rules do not allow a letter, with the reasons a
@@ -280,20 +286,26 @@ func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
 // day that recognition ends: the earlier of the certificate's expiry and
 // the host's cap counted from the issue date (and the agreement's end).
 func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
-	e, err := l.issueLetter(ctx, p, r)
+	e, err := l.issueLetter(ctx, p, r, false)
 	var lr *LetterRefused
 	var ve *registry.ValidationError
 	switch {
-	case errors.As(err, &lr) && mayBeStale(equivalence.Decision{Reasons: lr.Reasons}),
-		errors.As(err, &ve) && ve.Field == "body.certificate" && strings.HasPrefix(ve.Reason, "no certificate"):
-		if l.catchUp(ctx) {
-			return l.issueLetter(ctx, p, r)
+	case errors.Is(err, errNoRequestYet),
+		errors.As(err, &lr) && mayBeStale(equivalence.Decision{Reasons: lr.Reasons}),
+		errors.As(err, &ve) && (ve.Field == "body.certificate" && strings.HasPrefix(ve.Reason, "no certificate") ||
+			ve.Field == "body.request" && strings.HasPrefix(ve.Reason, "no letter request")):
+		if l.catchUp(ctx) || errors.Is(err, errNoRequestYet) {
+			return l.issueLetter(ctx, p, r, true)
 		}
 	}
 	return e, err
 }
 
-func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
+// errNoRequestYet: no request of the home node matched a letter; the home
+// node's request may not have synced yet.
+var errNoRequestYet = errors.New("no letter request found yet")
+
+func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest, retried bool) (registry.Entry, error) {
 	n := l.fed.Node()
 	if err := n.MayRunProgram(p, "issues reciprocity letters"); err != nil {
 		return registry.Entry{}, err
@@ -311,13 +323,18 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 		return registry.Entry{}, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", n.Jurisdiction(), r.Host, r.Host)
 	}
 	var (
-		facts equivalence.Facts
-		cert  *equivalence.CertificateFact
-		rc    *ruleCache
+		facts    equivalence.Facts
+		cert     *equivalence.CertificateFact
+		rc       *ruleCache
+		requests []registry.LetterRequest
+		answered = map[string]string{} // request id -> the letter that answers it
 	)
 	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
 		var err error
 		if rc, err = l.ruleSet(sn, srcs); err != nil {
+			return err
+		}
+		if requests, answered, err = l.letterRequests(sn, srcs, r.EmployerBN); err != nil {
 			return err
 		}
 		for _, s := range srcs {
@@ -343,6 +360,13 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 	}
 	if cert.Certificate.Jurisdiction == r.Host {
 		return registry.Entry{}, registry.Invalid("body.certificate", "%s is %s's own certificate: it needs no letter there", r.Certificate, r.Host)
+	}
+	req, err := matchRequest(r, cert.Certificate.Jurisdiction, requests, answered)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	if req == nil && r.RequestedOn.IsZero() && !retried && l.catchUp(ctx) {
+		return registry.Entry{}, errNoRequestYet
 	}
 	facts.Certificates = []equivalence.CertificateFact{*cert}
 	facts.HostRules = rc.hostRules
@@ -372,12 +396,116 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 	lt := registry.Letter{
 		ID: registry.LetterID(r.Host, r.Certificate, r.IssuedOn), EmployerBN: r.EmployerBN, Certificate: r.Certificate,
 		Home: cert.Certificate.Jurisdiction, Host: r.Host, Kind: r.Kind, IssuedOn: r.IssuedOn, ExpiresOn: d.ValidUntil,
-		Agreement: agreement, RequestedBy: r.RequestedBy, InvalidatedBy: []string{registry.TriggerHomeInactive},
+		Agreement: agreement, RequestedBy: r.RequestedBy, RequestedOn: r.RequestedOn, InvalidatedBy: []string{registry.TriggerHomeInactive},
+	}
+	if req != nil {
+		lt.Request, lt.RequestedOn = req.ID, req.RequestedOn
+		if lt.RequestedBy == "" {
+			lt.RequestedBy = req.RequestedBy + " (" + string(req.Home) + ")"
+		}
 	}
 	if voids {
 		lt.InvalidatedBy = append(lt.InvalidatedBy, registry.TriggerWorkStarted)
 	}
 	return n.IssueLetter(ctx, p, lt)
+}
+
+// letterRequests returns employer bn's letter requests (each from its home
+// jurisdiction's feed) and which of them a letter of this node answers.
+func (l *Lookups) letterRequests(sn node.Snapshot, srcs []source, bn string) ([]registry.LetterRequest, map[string]string, error) {
+	var out []registry.LetterRequest
+	answered := map[string]string{}
+	for _, s := range srcs {
+		lg := l.logOf(sn, s)
+		refs, err := lg.Lookup("bn", bn, false, node.MaxLimit)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ref := range refs {
+			if ref.Kind != registry.KindLetterRequest && ref.Kind != registry.KindLetter {
+				continue
+			}
+			e, err := lg.Latest(ref.Kind, ref.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ref.Kind == registry.KindLetter {
+				var lt registry.Letter
+				if err := json.Unmarshal(e.Record, &lt); err != nil {
+					return nil, nil, err
+				}
+				if lt.Request != "" && lt.Host == s.iss {
+					answered[lt.Request] = lt.ID
+				}
+				continue
+			}
+			var rq registry.LetterRequest
+			if err := json.Unmarshal(e.Record, &rq); err != nil {
+				return nil, nil, err
+			}
+			if rq.Home == s.iss {
+				out = append(out, rq)
+			}
+		}
+	}
+	return out, answered, nil
+}
+
+// matchRequest returns the request letter r answers: the one r names, or
+// else the latest unanswered request of home for the same certificate,
+// host and kind made on or before the issue day (nil: none).
+func matchRequest(r LetterRequest, home registry.Jurisdiction, requests []registry.LetterRequest, answered map[string]string) (*registry.LetterRequest, error) {
+	fits := func(q registry.LetterRequest) bool {
+		return q.Home == home && q.Host == r.Host && q.Certificate == r.Certificate && q.Kind == r.Kind && !q.RequestedOn.After(r.IssuedOn)
+	}
+	if r.Request != "" {
+		for _, q := range requests {
+			if q.ID != r.Request {
+				continue
+			}
+			if !fits(q) {
+				return nil, registry.Invalid("body.request", "request %s asks for a %s letter of %s for %s from %s: it does not match this letter (or was made after %s)", q.ID, q.Kind, q.Host, q.Certificate, q.RequestedOn, r.IssuedOn)
+			}
+			if id, ok := answered[q.ID]; ok {
+				return nil, &registry.ConflictError{Reason: fmt.Sprintf("request %s is already answered by letter %s", q.ID, id)}
+			}
+			return &q, nil
+		}
+		return nil, registry.Invalid("body.request", "no letter request %q of %s for employer %s in the verified records (or it has not synced yet)", r.Request, home, r.EmployerBN)
+	}
+	var best *registry.LetterRequest
+	for i, q := range requests {
+		if _, done := answered[q.ID]; done || !fits(q) {
+			continue
+		}
+		if best == nil || q.RequestedOn.After(best.RequestedOn) {
+			best = &requests[i]
+		}
+	}
+	return best, nil
+}
+
+// RequestView is a letter request with the letter that answers it, if any.
+type RequestView struct {
+	Request registry.LetterRequest `json:"request"`
+	Letter  string                 `json:"letter,omitempty" doc:"The host's letter that answers the request (absent: pending, or its letter has not synced here yet)."`
+}
+
+// LetterRequests lists employer bn's letter requests (from their home
+// nodes' verified feeds) with the letters that answer them.
+func (l *Lookups) LetterRequests(ctx context.Context, bn string) ([]RequestView, error) {
+	if err := registry.CheckBN("query.bn", bn); err != nil {
+		return nil, err
+	}
+	out := []RequestView{}
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
+		rs, answered, err := l.letterRequests(sn, srcs, bn)
+		for _, r := range rs {
+			out = append(out, RequestView{Request: r, Letter: answered[r.ID]})
+		}
+		return err
+	})
+	return out, err
 }
 
 // Letter states on a date.
