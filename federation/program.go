@@ -72,14 +72,16 @@ func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 	return rc, err
 }
 
-// defaultCatchUpEvery bounds on-demand syncs: at most one per this interval.
-const defaultCatchUpEvery = 2 * time.Second
-
-// catchUp syncs every peer now, unless one did within catchUpEvery; it
-// reports whether a sync ended after the call began (so that what the
-// caller read may be stale). A program administrator signs an agreement or
-// issues a letter right after another node published what it rests on;
-// waiting for the background sync would refuse it for up to its interval.
+// catchUp syncs every peer now and reports whether a sync that began
+// after the call did ended (so that what the caller read before may be
+// stale). A program administrator signs an agreement or issues a letter
+// right after another node published what it rests on, and a question
+// follows a signature on another node within milliseconds; waiting for the
+// background sync would refuse them for up to its interval. On-demand
+// syncs run one at a time: callers that arrive while one runs share the
+// next, so a flood of questions costs one sync after another, never more
+// at once (each sync asks each peer for its checkpoint, and for the feed
+// only when it grew).
 func (l *Lookups) catchUp(ctx context.Context) bool {
 	if len(l.fed.Members()) <= 1 {
 		return false
@@ -87,48 +89,39 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 	start := time.Now()
 	l.catchUpMu.Lock()
 	defer l.catchUpMu.Unlock()
-	if l.caughtUp.After(start) {
-		return true // another caller synced while this one waited
+	if !l.caughtUp.Before(start) {
+		return true // a sync that began after this call has ended
 	}
-	every := l.catchUpEvery
-	if every == 0 {
-		every = defaultCatchUpEvery
-	}
-	if time.Since(l.caughtUp) < every {
+	if l.catchUpEvery > 0 && time.Since(l.caughtUp) < l.catchUpEvery {
 		return false
 	}
+	began := time.Now()
 	l.fed.SyncAll(ctx)
-	l.caughtUp = time.Now()
+	l.caughtUp = began
 	return true
 }
 
-// staleCodes are the reasons that may only mean a peer's records have not
-// synced yet.
-var staleCodes = []string{equivalence.ReasonAgreementUnsigned, equivalence.ReasonNoCertificate, equivalence.ReasonNoAgreement,
-	equivalence.ReasonHostRulesUnknown}
+// catchUpWait bounds how long a question waits for its on-demand sync; a
+// peer that does not answer by then is read as last synced (the answer's
+// freshness says how old that is).
+const catchUpWait = 2 * time.Second
 
-func mayBeStale(d equivalence.Decision) bool {
-	if d.Outcome == equivalence.Recognized {
-		return false
-	}
-	for _, r := range d.Reasons {
-		if slices.Contains(staleCodes, r.Code) {
-			return true
-		}
-	}
-	return false
+// freshen is catchUp bounded by catchUpWait.
+func (l *Lookups) freshen(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, catchUpWait)
+	defer cancel()
+	l.catchUp(cctx)
 }
 
-// RecognizeFresh is Recognize, syncing with the peers first (catchUp) when
-// the answer is a refusal that may only mean a peer's records have not
-// arrived yet (an agreement not yet signed by every party here, no
-// certificate, no agreement, no host rules).
+// RecognizeFresh is Recognize after syncing with the peers (catchUp, at
+// most catchUpWait): an answer rests on other nodes' records (the home
+// certificate and its corrections, the employer's accounts, each party's
+// signature of an agreement and of its revision), and a question often
+// follows, within milliseconds, the write on another node it is about.
+// Questions asked together share one sync.
 func (l *Lookups) RecognizeFresh(ctx context.Context, q equivalence.Question) (Answer, error) {
-	a, err := l.Recognize(ctx, q)
-	if err == nil && mayBeStale(a.Decision) && l.catchUp(ctx) {
-		return l.Recognize(ctx, q)
-	}
-	return a, err
+	l.freshen(ctx)
+	return l.Recognize(ctx, q)
 }
 
 // PartyState is one party's part in an agreement.
@@ -179,8 +172,18 @@ func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreemen
 	return nil, &registry.ConflictError{Reason: fmt.Sprintf("parties published %d different terms under agreement id %q: %v", len(found), id, errAmbiguous)}
 }
 
-// Agreement returns who signed agreement id.
+// Agreement returns who signed agreement id, syncing with the peers first
+// (catchUp) when this node has no copy yet or some party's signature has
+// not arrived.
 func (l *Lookups) Agreement(ctx context.Context, id string) (AgreementState, error) {
+	st, err := l.agreementState(ctx, id)
+	if (errors.Is(err, registry.ErrNotFound) || err == nil && len(st.Unsigned) > 0) && l.catchUp(ctx) {
+		return l.agreementState(ctx, id)
+	}
+	return st, err
+}
+
+func (l *Lookups) agreementState(ctx context.Context, id string) (AgreementState, error) {
 	rc, err := l.ruleBook(ctx)
 	if err != nil {
 		return AgreementState{}, err
@@ -286,26 +289,13 @@ func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
 // day that recognition ends: the earlier of the certificate's expiry and
 // the host's cap counted from the issue date (and the agreement's end).
 func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
-	e, err := l.issueLetter(ctx, p, r, false)
-	var lr *LetterRefused
-	var ve *registry.ValidationError
-	switch {
-	case errors.Is(err, errNoRequestYet),
-		errors.As(err, &lr) && mayBeStale(equivalence.Decision{Reasons: lr.Reasons}),
-		errors.As(err, &ve) && (ve.Field == "body.certificate" && strings.HasPrefix(ve.Reason, "no certificate") ||
-			ve.Field == "body.request" && strings.HasPrefix(ve.Reason, "no letter request")):
-		if l.catchUp(ctx) || errors.Is(err, errNoRequestYet) {
-			return l.issueLetter(ctx, p, r, true)
-		}
-	}
-	return e, err
+	// The home certificate, its corrections, the request and the
+	// agreement's signatures come from other nodes: read them fresh.
+	l.freshen(ctx)
+	return l.issueLetter(ctx, p, r)
 }
 
-// errNoRequestYet: no request of the home node matched a letter; the home
-// node's request may not have synced yet.
-var errNoRequestYet = errors.New("no letter request found yet")
-
-func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest, retried bool) (registry.Entry, error) {
+func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
 	n := l.fed.Node()
 	if err := n.MayRunProgram(p, "issues reciprocity letters"); err != nil {
 		return registry.Entry{}, err
@@ -364,9 +354,6 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 	req, err := matchRequest(r, cert.Certificate.Jurisdiction, requests, answered)
 	if err != nil {
 		return registry.Entry{}, err
-	}
-	if req == nil && r.RequestedOn.IsZero() && !retried && l.catchUp(ctx) {
-		return registry.Entry{}, errNoRequestYet
 	}
 	facts.Certificates = []equivalence.CertificateFact{*cert}
 	facts.HostRules = rc.hostRules
@@ -527,11 +514,12 @@ type LetterView struct {
 
 // Letters lists the letters of employer bn from every member (the hosts'
 // nodes issue them), with their state on asOf (zero: today in each host's
-// zone).
+// zone), after syncing with the peers (catchUp).
 func (l *Lookups) Letters(ctx context.Context, bn string, asOf registry.Date) ([]LetterView, error) {
 	if err := registry.CheckBN("query.bn", bn); err != nil {
 		return nil, err
 	}
+	l.freshen(ctx)
 	now := l.fed.Node().Now()
 	out := []LetterView{}
 	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
@@ -403,31 +402,70 @@ func TestLetterExamples(t *testing.T) {
 }
 
 // TestNoWaitingForTheBackgroundSync: an administrator signs right after
-// another party proposed, and a recognition asked right after the last
-// signature counts it: the node syncs on demand instead of refusing until
-// its next background sync.
+// another party proposed, and a question asked right after a write on
+// another node (the last signature, a revision's signatures, a late
+// correction at home) answers from it: the node syncs on demand, with no
+// rate limit that a quick sequence of writes and questions would hit,
+// instead of answering from what its last sync brought.
 func TestNoWaitingForTheBackgroundSync(t *testing.T) {
 	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
 	ms, _ := startFederation(t, js, js...)
 	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
-	for _, m := range ms {
-		federation.SetCatchUpEvery(m.lk, time.Nanosecond) // no rate limit here
+	askBC := func(on string) federation.Answer {
+		t.Helper()
+		var a federation.Answer
+		if st := bc.call(t, "GET", "/v1/recognition?bn=812345676&host=CA-BC&sector=construction&use=bid&on="+on, nil, &a); st != http.StatusOK {
+			t.Fatalf("recognition: %d", st)
+		}
+		return a
 	}
 	terms := threeParty(t, "prairie-west-2026")
+	terms.EffectiveTo = registry.MustDate("2026-12-31")
 	if st := ab.call(t, "POST", "/v1/agreements", terms, nil); st != http.StatusCreated {
 		t.Fatalf("propose: %d", st)
 	}
 	if st := bc.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
 		t.Fatalf("BC signing right after AB proposed: %d, want 201", st)
 	}
+	if a := askBC("2026-11-25"); a.Decision.Outcome != equivalence.NotRecognized {
+		t.Errorf("before MB signed: %s, want not_recognized", a.Decision.Outcome)
+	}
 	if st := mb.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
 		t.Fatalf("MB signing: %d, want 201", st)
 	}
-	var a federation.Answer
-	if st := bc.call(t, "GET", "/v1/recognition?bn=812345676&host=CA-BC&sector=construction&use=bid&on=2026-11-25", nil, &a); st != http.StatusOK {
-		t.Fatalf("recognition: %d", st)
+	if a := askBC("2026-11-25"); a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2026-12-31") {
+		t.Errorf("asked right after the last signature: %s until %s %v, want recognized until 2026-12-31", a.Decision.Outcome, a.Decision.ValidUntil, codes(a.Decision))
 	}
-	if a.Decision.Outcome != equivalence.Recognized {
-		t.Errorf("asked right after the last signature: %s %v, want recognized", a.Decision.Outcome, codes(a.Decision))
+
+	// A revision from 2027-01-01 with the same terms, signed on AB's and
+	// MB's nodes: the very next question runs through it.
+	rev := threeParty(t, "prairie-west-2027")
+	rev.Supersedes, rev.EffectiveFrom = "prairie-west-2026", registry.MustDate("2027-01-01")
+	if st := bc.call(t, "POST", "/v1/agreements", rev, nil); st != http.StatusCreated {
+		t.Fatalf("propose the revision: %d", st)
+	}
+	for _, m := range []*member{ab, mb} {
+		if st := m.call(t, "POST", "/v1/agreements/prairie-west-2027/sign", nil, nil); st != http.StatusCreated {
+			t.Fatalf("%s signing the revision: %d", m.n.Jurisdiction(), st)
+		}
+	}
+	a := askBC("2026-11-25")
+	cites := func(id string) bool {
+		return slices.ContainsFunc(a.Decision.Evidence, func(r registry.Ref) bool { return r.Kind == registry.KindAgreement && r.ID == id })
+	}
+	if a.Decision.ValidUntil != registry.MustDate("2027-05-25") || !cites("prairie-west-2026") || !cites("prairie-west-2027") {
+		t.Errorf("right after the revision was signed: until %s citing %v, want 2027-05-25 citing both agreements", a.Decision.ValidUntil, a.Decision.Evidence)
+	}
+
+	// A suspension recorded late at home changes the very next answer
+	// about the past, and says so.
+	if st := ab.call(t, "PATCH", "/v1/certificates/ACSA-20250417", map[string]any{"action": "suspend", "reason": "Employer Review", "on": "2026-11-20"}, nil); st != http.StatusOK {
+		t.Fatalf("suspend: %d", st)
+	}
+	if st := ab.call(t, "PATCH", "/v1/certificates/ACSA-20250417", map[string]any{"action": "suspend", "reason": "found late", "on": "2026-10-01"}, nil); st != http.StatusOK {
+		t.Fatalf("late suspension: %d", st)
+	}
+	if a := askBC("2026-10-15"); a.Decision.Outcome != equivalence.NotRecognized || !slices.Contains(codes(a.Decision), equivalence.ReasonHistoryCorrected) {
+		t.Errorf("right after a late correction at home: %s %v, want not_recognized with history_corrected", a.Decision.Outcome, codes(a.Decision))
 	}
 }
