@@ -172,7 +172,7 @@ func New(cfg Config) (*Federation, error) {
 			if m.Jurisdiction == self {
 				continue
 			}
-			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, pinned: m.Keys, keys: m.Keys}
+			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, tiles: m.Tiles, pinned: m.Keys, keys: m.Keys}
 		}
 	}
 	f.order = sortedPeers(f.peers)
@@ -303,10 +303,7 @@ func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err e
 	if m := p.misbehaviour(); m != nil {
 		return false, refuseMisbehaving(p, m)
 	}
-	refused, err = f.syncPages(ctx, p)
-	if err == nil {
-		err = f.checkWitnessed(ctx, p)
-	}
+	refused, err = f.syncSources(ctx, p)
 	var me *misbehaviourError
 	if errors.As(err, &me) {
 		if merr := f.markMisbehaving(ctx, p, me.m, "sync"); merr != nil {
