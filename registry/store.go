@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -36,6 +38,27 @@ type RecordRef struct {
 	ID   string
 }
 
+// IndexHit is one entry of an index: a record and one of its current
+// values of the key. It is also a position in the index, for Log.Walk.
+type IndexHit struct {
+	Value string
+	Ref   RecordRef
+}
+
+// CheckWalk checks Log.Walk's arguments: a non-empty name, and no NUL in
+// the name, the prefix or the position; else an error wrapping ErrInvalid.
+func CheckWalk(name, prefix string, after IndexHit) error {
+	for _, s := range []string{prefix, after.Value, string(after.Ref.Kind), after.Ref.ID} {
+		if strings.IndexByte(s, 0) >= 0 {
+			return fmt.Errorf("walk %q=%q: no NUL in a prefix or a position: %w", name, prefix, ErrInvalid)
+		}
+	}
+	if name == "" || strings.IndexByte(name, 0) >= 0 {
+		return fmt.Errorf("walk %q: the index name must be non-empty, without NUL: %w", name, ErrInvalid)
+	}
+	return nil
+}
+
 // Log reads one log in a snapshot. A Log is valid only inside the
 // function (transaction) that gave it; the values it returns are copies
 // and stay valid. A log that does not exist reads as empty: Size 0, every
@@ -67,6 +90,15 @@ type Log interface {
 	// or NUL-holding name, a NUL in value, or a limit outside 1..MaxScan
 	// wraps ErrInvalid; no match is not an error.
 	Lookup(name, value string, prefix bool, limit int) ([]RecordRef, error)
+	// Walk calls fn with each entry of the index called name whose value
+	// starts with prefix, in (value, kind, id) byte order, beginning after
+	// the position after (at the first, for the zero IndexHit), until fn
+	// returns false. A record with several matching values is passed once
+	// per value. Its cost is O(log n) to seek plus the number of calls, so
+	// a caller that stops at a page reads one page: paged searches resume
+	// from the last hit they returned. Bad arguments (CheckWalk) wrap
+	// ErrInvalid.
+	Walk(name, prefix string, after IndexHit, fn func(IndexHit) bool) error
 	// Scan calls fn with the newest version of each record of kind, in id
 	// order, until fn returns false. Its cost is the number of calls.
 	Scan(kind Kind, fn func(Entry) bool) error

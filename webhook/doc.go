@@ -39,7 +39,9 @@
 // subscription's delivery log. A message's webhook-id is derived from the
 // subscription and the event (the log, the entry's seq, the type), so a
 // retry, a replay or a redelivery after a crash carries the same id and
-// receivers de-duplicate by it.
+// receivers de-duplicate by it. Deliveries go only where Config.Egress
+// allows: public addresses by default, checked when a subscription is
+// created and again at every dial (see Egress).
 //
 // # Signatures
 //

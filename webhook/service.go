@@ -53,8 +53,12 @@ type Config struct {
 	Key        *Key
 	// Dir is the data directory: the outbox is Dir/outbox.db.
 	Dir string
-	// Client delivers; default: a client with DefaultTimeout that follows
-	// no redirect (a 3xx is a failure, as Standard Webhooks advises).
+	// Egress says which addresses subscriptions may name and deliveries
+	// may dial; the zero value allows public addresses only.
+	Egress Egress
+	// Client delivers; default: Egress.Client(DefaultTimeout), which
+	// follows no redirect (a 3xx is a failure, as Standard Webhooks
+	// advises) and dials only what Egress allows.
 	Client *http.Client
 	// Backoff is the wait after the n-th failed attempt (n >= 1); default
 	// 5 s × 2^(n-1), at most 6 h, with ±20% jitter.
@@ -94,7 +98,7 @@ func Open(cfg Config) (*Service, error) {
 		cfg.Lookups = federation.NewLookups(cfg.Federation)
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.Client = cfg.Egress.Client(DefaultTimeout)
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
@@ -667,7 +671,7 @@ func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup) {
 
 // NewSubscription is what an administrator gives to subscribe.
 type NewSubscription struct {
-	URL          string  `json:"url" minLength:"1" maxLength:"2048" doc:"The endpoint (http or https) that receives the webhooks."`
+	URL          string  `json:"url" minLength:"1" maxLength:"2048" doc:"The endpoint (http or https, no credentials) that receives the webhooks: a public address unless the node's operator allows private ones (--webhook-allow, --webhook-allow-private)."`
 	Watch        []Watch `json:"watch" minItems:"1" maxItems:"1000"`
 	ExpiringDays []int   `json:"expiring_days,omitempty" maxItems:"5" doc:"Default [30, 7]."`
 	Description  string  `json:"description,omitempty" maxLength:"200"`
@@ -703,6 +707,9 @@ func (s *Service) Create(ctx context.Context, p node.Principal, ns NewSubscripti
 		return Subscription{}, err
 	}
 	if err := ns.Validate(); err != nil {
+		return Subscription{}, err
+	}
+	if err := s.cfg.Egress.CheckURL(ctx, ns.URL); err != nil {
 		return Subscription{}, err
 	}
 	days := ns.ExpiringDays

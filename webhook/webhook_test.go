@@ -186,7 +186,8 @@ func federate(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdicti
 			t.Fatal(err)
 		}
 		m.wh, err = webhook.Open(webhook.Config{Node: m.n.Node, Federation: m.fed, Key: key, Dir: m.n.Dir,
-			Poll: 50 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, OnError: func(err error) { t.Logf("outbox: %v", err) }})
+			Egress: webhook.Egress{AllowPrivate: true}, // the receivers are on loopback
+			Poll:   50 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, OnError: func(err error) { t.Logf("outbox: %v", err) }})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/webhook"
 )
 
 func init() {
@@ -34,6 +35,9 @@ type demoNode struct {
 	ln  net.Listener
 	url string
 	svc *service.Service // the measurement model (demo_metrics.go)
+	// The webhook outbox (demo_webhooks.go), woken by every committed write.
+	wh    *webhook.Service
+	waker *webhook.Waker
 }
 
 // example is a lookup the demo shows.
@@ -96,6 +100,11 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	for _, d := range nodes {
 		byJ[d.j] = d
 	}
+	stopWebhooks, err := startDemoWebhooks(ctx, *dir, nodes, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
 	// Serve first, then follow every feed once before answering.
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -107,7 +116,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 		defer closeSnapshots()
 		go func(d *demoNode) {
-			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url, Extra: extra}), log)
+			errc <- serveUntil(sctx, d.ln, handler(d.n, d.fed, log, edgeOptions{AccessLogLevel: slog.LevelDebug, BaseURL: d.url, Extra: extra, Webhooks: d.wh}), log)
 		}(d)
 	}
 	var wg sync.WaitGroup
@@ -162,6 +171,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	demoProgram(ctx, stdout, byJ, trust, today)
 	demoProgramOps(ctx, stdout, byJ) // demo_programops.go
 	demoMetrics(ctx, stdout, byJ)
+	demoWebhooks(ctx, stdout, byJ) // demo_webhooks.go
 	if *once {
 		stop()
 	} else {
@@ -212,7 +222,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 		if err != nil {
 			return fail(err)
 		}
-		d := &demoNode{j: j, ln: ln, url: "http://" + ln.Addr().String()}
+		d := &demoNode{j: j, ln: ln, url: "http://" + ln.Addr().String(), waker: &webhook.Waker{}}
 		nodes = append(nodes, d)
 		partyKeys := func(p registry.Jurisdiction) (*jose.KeySet, bool) {
 			if f := feds[j]; f != nil {
@@ -220,7 +230,7 @@ func startDemo(ctx context.Context, dir, testdata string, js []registry.Jurisdic
 			}
 			return nil, false
 		}
-		n, _, err := openNode(ctx, nodeOptions{Jurisdiction: j, Data: filepath.Join(dir, string(j)), Seed: true, TestData: testdata, Logger: log, PartyKeys: partyKeys})
+		n, _, err := openNode(ctx, nodeOptions{Jurisdiction: j, Data: filepath.Join(dir, string(j)), Seed: true, TestData: testdata, Logger: log, PartyKeys: partyKeys, Waker: d.waker})
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", j, err))
 		}

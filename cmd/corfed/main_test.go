@@ -185,6 +185,11 @@ func TestDemoAndVerify(t *testing.T) {
 		!strings.Contains(out, "national 2024 (asked CA-BC): CA-AB figures verified") || strings.Contains(out, "metrics: error") {
 		t.Errorf("demo shows no OHS comparison or national figures:\n%s", out)
 	}
+	if n := strings.Count(out, "; signature verifies with the JWKS key"); n != 2 ||
+		!regexp.MustCompile(`webhook msg_\S+ certificate.status_changed ESC-ESC-33871 active -> suspended \(CA-AB seq \d+\)`).MatchString(out) ||
+		!regexp.MustCompile(`webhook msg_\S+ certificate.status_changed ESC-ESC-33871 suspended -> active \(CA-AB seq \d+\)`).MatchString(out) {
+		t.Errorf("demo shows %d verified webhooks, want the suspension and the reinstatement:\n%s", n, out)
+	}
 	// A proof from the ON node's data, checked offline against the file.
 	trust, err := federation.LoadTrust(fedPath)
 	if err != nil {

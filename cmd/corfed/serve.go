@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -154,6 +155,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "info", "debug, info, warn or error")
 	disableAfter := fl.Duration("webhook-disable-after", webhook.DefaultDisableAfter, "disable a webhook subscription that has failed for this long")
+	var egress webhook.Egress
+	fl.BoolVar(&egress.AllowPrivate, "webhook-allow-private", false, "let webhook subscriptions name and deliveries dial any address, loopback and private networks included (default: public addresses only)")
+	allowCIDRs := fl.String("webhook-allow", "", "comma-separated CIDRs webhooks may go to although they are not public (e.g. 10.20.0.0/16,fd00:1::/64)")
 	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
 	var to tileOptions
 	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
@@ -184,6 +188,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	if *maxTTL <= 0 {
 		return usagef("--max-token-ttl %s: must be positive", *maxTTL)
+	}
+	for _, c := range splitList(*allowCIDRs) {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return usagef("--webhook-allow %q: want CIDRs such as 10.20.0.0/16", c)
+		}
+		egress.Allow = append(egress.Allow, p.Masked())
 	}
 	// Bind first: a node that cannot listen must not touch its data
 	// directory (create it, write its key, seed it).
@@ -223,7 +234,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
-	wh, err := openWebhooks(n, fed, *dir, *disableAfter, log)
+	wh, err := openWebhooks(n, fed, *dir, *disableAfter, egress, log)
 	if err != nil {
 		return err
 	}
@@ -280,12 +291,12 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 
 // openWebhooks opens the node's outbox (DATA/outbox.db) with its webhook
 // key (DATA/webhook-key.json, made on first start).
-func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableAfter time.Duration, log *slog.Logger) (*webhook.Service, error) {
+func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableAfter time.Duration, egress webhook.Egress, log *slog.Logger) (*webhook.Service, error) {
 	key, err := webhook.LoadOrCreateKey(dir)
 	if err != nil {
 		return nil, err
 	}
-	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter,
+	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter, Egress: egress,
 		OnError: func(err error) { log.Warn("webhooks", "err", err) }})
 }
 

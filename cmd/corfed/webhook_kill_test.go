@@ -92,7 +92,7 @@ func TestWebhooksSurviveKill9(t *testing.T) {
 	}
 	dir := t.TempDir()
 	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, "serve", "--jurisdiction", "CA-AB", "--addr", "127.0.0.1:0", "--data", dir, "--seed",
+		cmd := exec.Command(bin, "serve", "--jurisdiction", "CA-AB", "--addr", "127.0.0.1:0", "--data", dir, "--seed", "--webhook-allow-private",
 			"--testdata", testdata, "--log-level", "error")
 		out, err := cmd.StdoutPipe()
 		if err != nil {

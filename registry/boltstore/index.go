@@ -144,3 +144,48 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 	}
 	return out, nil
 }
+
+// Walk calls fn with each entry of the index called name whose value
+// starts with prefix and that comes after after in (value, kind, id) byte
+// order (from the first, when after is the zero IndexHit), in that order,
+// until fn returns false or the entries run out. It seeks once and then
+// reads only the entries it passes to fn. Errors are those of Lookup.
+func (l *Log) Walk(name, prefix string, after registry.IndexHit, fn func(registry.IndexHit) bool) error {
+	if l.err != nil {
+		return l.err
+	}
+	if err := registry.CheckWalk(name, prefix, after); err != nil {
+		return l.errorf("%w", err)
+	}
+	index, err := l.sub(bucketIndex)
+	if index == nil || err != nil {
+		return err
+	}
+	p := make([]byte, 0, len(name)+len(prefix)+1)
+	p = append(p, name...)
+	p = append(p, 0)
+	p = append(p, prefix...)
+	start := p
+	var from []byte
+	if after != (registry.IndexHit{}) {
+		from = indexKey(IndexKey{Name: name, Value: after.Value}, recordKey(after.Ref.Kind, after.Ref.ID))
+		if bytes.Compare(from, start) > 0 {
+			start = from
+		}
+	}
+	c := index.Cursor()
+	k, _ := c.Seek(start)
+	if k != nil && from != nil && bytes.Equal(k, from) {
+		k, _ = c.Next()
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		parts := bytes.SplitN(k[len(name)+1:], []byte{0}, 3)
+		if len(parts) != 3 {
+			return l.errorf("index key %q: %w", k, errCorrupt)
+		}
+		if !fn(registry.IndexHit{Value: string(parts[0]), Ref: RecordRef{Kind: registry.Kind(parts[1]), ID: string(parts[2])}}) {
+			return nil
+		}
+	}
+	return nil
+}

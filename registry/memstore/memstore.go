@@ -200,6 +200,9 @@ func (l *txLog) Versions(kind registry.Kind, id string) ([]registry.Entry, error
 func (l *txLog) Lookup(name, value string, prefix bool, limit int) ([]registry.RecordRef, error) {
 	return l.read().Lookup(name, value, prefix, limit)
 }
+func (l *txLog) Walk(name, prefix string, after registry.IndexHit, fn func(registry.IndexHit) bool) error {
+	return l.read().Walk(name, prefix, after, fn)
+}
 func (l *txLog) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {
 	return l.read().Scan(kind, fn)
 }
@@ -380,6 +383,32 @@ func (m *memLog) Lookup(name, value string, prefix bool, limit int) ([]registry.
 		}
 	}
 	return out, nil
+}
+
+func (m *memLog) Walk(name, prefix string, after registry.IndexHit, fn func(registry.IndexHit) bool) error {
+	if m.err != nil {
+		return m.err
+	}
+	if err := registry.CheckWalk(name, prefix, after); err != nil {
+		return m.errorf("%w", err)
+	}
+	p := name + "\x00" + prefix
+	start, from := p, ""
+	if after != (registry.IndexHit{}) {
+		from = name + "\x00" + after.Value + "\x00" + string(after.Ref.Kind) + "\x00" + after.Ref.ID
+		start = max(start, from)
+	}
+	i, _ := slices.BinarySearch(m.index, start)
+	for ; i < len(m.index) && strings.HasPrefix(m.index[i], p); i++ {
+		if m.index[i] == from {
+			continue
+		}
+		parts := strings.SplitN(m.index[i][len(name)+1:], "\x00", 3)
+		if !fn(registry.IndexHit{Value: parts[0], Ref: registry.RecordRef{Kind: registry.Kind(parts[1]), ID: parts[2]}}) {
+			return nil
+		}
+	}
+	return nil
 }
 
 func (m *memLog) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +47,12 @@ func programIndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 			return nil, err
 		}
 		return reviewKeys(r), nil
+	case registry.KindStopWork:
+		o, err := decode[registry.StopWorkOrder](e)
+		if err != nil {
+			return nil, err
+		}
+		return []registry.IndexKey{{Name: "bn", Value: o.EmployerBN}}, nil
 	case registry.KindRemoval:
 		r, err := decode[registry.Removal](e)
 		if err != nil {
@@ -233,31 +238,45 @@ func (n *Node) Audit(ctx context.Context, id string) (registry.Audit, registry.E
 	return a, e, err
 }
 
-// applyAuditBasis applies the audit a new certificate names in basis_ref:
-// when that id is an audit recorded on this node, the audit must be a
-// passing certifying audit of the same employer, CP and program, and the
-// certificate's issue date, documentation months and term follow it (a
+// applyAuditBasis applies the audit a new certificate names in basis_ref
+// (CheckAuditBasis), reading the node's feed as it is now.
+func (n *Node) applyAuditBasis(ctx context.Context, in *NewCertificate) error {
+	return n.db.View(ctx, func(tx registry.StoreTx) error {
+		return n.CheckAuditBasis(tx.Log(SelfLog), in)
+	})
+}
+
+// CheckAuditBasis checks the audit certificate in names in basis_ref, in
+// feed l (a registry.Log, or a mutation's feed): when that id is an audit
+// recorded on this node, the audit must be a passing certifying audit of
+// the same employer, CP and program, and the certificate's issue date,
+// documentation months and term follow it (set in in when zero; a
 // different value given is refused). A basis_ref that names no audit here
 // is the CP's own reference, accepted unless the program requires audits
 // on this node (Program.RequireAuditBasis), as is a certificate without
-// one.
-func (n *Node) applyAuditBasis(ctx context.Context, in *NewCertificate) error {
+// one. Errors are *registry.ValidationError naming body.basis_ref,
+// body.issued_on, body.documentation_months or body.term_months. Bulk
+// import calls it per row.
+func (n *Node) CheckAuditBasis(l feedReader, in *NewCertificate) error {
 	if in.Basis != "" && in.Basis != registry.BasisAudit {
 		return nil
 	}
-	prog, err := n.Program(ctx, in.Program)
+	prog, err := programIn(l, in.Program)
 	if err != nil {
 		return nil // the certificate's own validation names a bad program
 	}
 	var a registry.Audit
 	found := false
 	if in.BasisRef != "" && registry.ValidID(in.BasisRef) {
-		a, _, err = n.Audit(ctx, in.BasisRef)
-		switch {
-		case err == nil:
-			found = true
-		case !errors.Is(err, registry.ErrNotFound):
+		ae, ok, err := exists(l, registry.KindAudit, in.BasisRef)
+		if err != nil {
 			return err
+		}
+		if ok {
+			if a, err = decode[registry.Audit](ae); err != nil {
+				return err
+			}
+			found = true
 		}
 	}
 	if !found {
@@ -269,7 +288,7 @@ func (n *Node) applyAuditBasis(ctx context.Context, in *NewCertificate) error {
 		}
 		return nil
 	}
-	ap, err := n.Program(ctx, a.Program)
+	ap, err := programIn(l, a.Program)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 		{"AppendRefusals", testAppendRefusals},
 		{"NoAll", testNoAll},
 		{"Lookup", testLookup},
+		{"Walk", testWalk},
 		{"ScanAndCount", testScanAndCount},
 		{"Meta", testMeta},
 		{"MerkleTree", testMerkleTree},
@@ -276,6 +277,64 @@ func testLookup(t *testing.T, s registry.Store) {
 		for _, bad := range [][2]string{{"", "x"}, {"b\x00n", "x"}, {"bn", "x\x00"}} {
 			if _, err := l.Lookup(bad[0], bad[1], false, 10); !errors.Is(err, registry.ErrInvalid) {
 				t.Errorf("Lookup(%q, %q): got %v, want ErrInvalid", bad[0], bad[1], err)
+			}
+		}
+		return nil
+	})
+}
+
+func testWalk(t *testing.T, s registry.Store) {
+	fill(t, s)
+	E1 := registry.RecordRef{Kind: registry.KindEmployer, ID: "E1"}
+	E2 := registry.RecordRef{Kind: registry.KindEmployer, ID: "E2"}
+	C1 := registry.RecordRef{Kind: registry.KindCertificate, ID: "C1"}
+	hit := func(v string, r registry.RecordRef) registry.IndexHit { return registry.IndexHit{Value: v, Ref: r} }
+	view(t, s, func(tx registry.StoreTx) error {
+		l := tx.Log("self")
+		walk := func(name, prefix string, after registry.IndexHit, stop int) []registry.IndexHit {
+			var got []registry.IndexHit
+			err := l.Walk(name, prefix, after, func(h registry.IndexHit) bool {
+				got = append(got, h)
+				return len(got) != stop
+			})
+			if err != nil {
+				t.Errorf("Walk(%q, %q, %v): %v", name, prefix, after, err)
+			}
+			return got
+		}
+		for _, tc := range []struct {
+			name, key, prefix string
+			after             registry.IndexHit
+			stop              int
+			want              []registry.IndexHit
+		}{
+			{"every value of a record, in order", "name", "beton", registry.IndexHit{}, 0,
+				[]registry.IndexHit{hit("beton a", E2), hit("beton abitibi", E2), hit("beton quebec inc", E1)}},
+			{"resumes after a hit", "name", "beton", hit("beton a", E2), 0,
+				[]registry.IndexHit{hit("beton abitibi", E2), hit("beton quebec inc", E1)}},
+			{"resumes after a position that is not stored", "name", "beton", hit("beton b", C1), 0,
+				[]registry.IndexHit{hit("beton quebec inc", E1)}},
+			{"a position before the prefix starts at the prefix", "name", "beton q", hit("a", E1), 0,
+				[]registry.IndexHit{hit("beton quebec inc", E1)}},
+			{"a position past the prefix ends", "name", "beton", hit("c", E1), 0, nil},
+			{"stops when fn says so", "bn", "", registry.IndexHit{}, 2,
+				[]registry.IndexHit{hit("111", C1), hit("222", E2)}},
+			{"the same value, after by kind and id", "bn", "", hit("111", C1), 0,
+				[]registry.IndexHit{hit("222", E2), hit("444", E1)}},
+			{"keys of an older version gone", "bn", "3", registry.IndexHit{}, 0, nil},
+			{"no index", "nothing", "", registry.IndexHit{}, 0, nil},
+		} {
+			if got := walk(tc.key, tc.prefix, tc.after, tc.stop); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: Walk(%q, %q, %v): got %v, want %v", tc.name, tc.key, tc.prefix, tc.after, got, tc.want)
+			}
+		}
+		for _, bad := range []struct {
+			name, prefix string
+			after        registry.IndexHit
+		}{{"", "", registry.IndexHit{}}, {"b\x00n", "", registry.IndexHit{}}, {"bn", "1\x00", registry.IndexHit{}},
+			{"bn", "", hit("1\x00", E1)}, {"bn", "", hit("1", registry.RecordRef{Kind: "a\x00b", ID: "x"})}} {
+			if err := l.Walk(bad.name, bad.prefix, bad.after, func(registry.IndexHit) bool { return true }); !errors.Is(err, registry.ErrInvalid) {
+				t.Errorf("Walk(%q, %q, %v): got %v, want ErrInvalid", bad.name, bad.prefix, bad.after, err)
 			}
 		}
 		return nil

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// The built-in scenarios of corfed bench (see bench.go). Each measures
+// over loopback HTTP from the client process, against a baseline from the
+// same run.
+
+func init() {
+	registerBench(benchScenario{Name: "idle", Order: 0, Run: benchIdle})
+	registerBench(benchScenario{Name: "create", Order: 10, Run: benchCreate})
+	registerBench(benchScenario{Name: "get", Order: 20, Run: benchGet})
+	registerBench(benchScenario{Name: "recognition", Order: 30, Run: benchRecognition})
+	registerBench(benchScenario{Name: "reads", Order: 40, Run: benchReads})
+	registerBench(benchScenario{Name: "sync", Order: 60, Run: benchSync})
+	registerBench(benchScenario{Name: "scale", Order: 70, Run: benchScale})
+	registerBench(benchScenario{Name: "disk", Order: 90, Run: benchDisk})
+}
+
+// rawSignRate is raw single-core ed25519.Sign of payloads, per second.
+func rawSignRate(priv ed25519.PrivateKey, payloads [][]byte) float64 {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const signs = 4000
+	t0 := time.Now()
+	for i := range signs {
+		ed25519.Sign(priv, payloads[i%len(payloads)])
+	}
+	return signs / time.Since(t0).Seconds()
+}
+
+func (b *bench) priv() ed25519.PrivateKey {
+	p, _ := b.Node.ActiveKey().RawEd25519()
+	return p
+}
+
+func (b *bench) auth() map[string]string {
+	return map[string]string{"Authorization": "Bearer " + b.Token, "Content-Type": "application/json"}
+}
+
+func benchIdle(_ context.Context, b *bench) error {
+	time.Sleep(300 * time.Millisecond)
+	v, err := rssAnon()
+	if err != nil {
+		b.Skip("idle", err.Error())
+		return nil
+	}
+	b.Limit("anonymous memory, idle, empty node (MB)", float64(v)/(1<<20), "MB", 300)
+	return nil
+}
+
+// benchCreate: durable creates over HTTP from b.Clients clients, per core
+// the server used, against raw single-core Ed25519 signing of the same
+// envelopes.
+func benchCreate(_ context.Context, b *bench) error {
+	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/employers"}, N: b.Creates,
+		Header: b.auth(), Gen: "employer"})
+	if err != nil {
+		return err
+	}
+	payloads := make([][]byte, 500)
+	for i := range payloads {
+		_, body := employerBody(i)
+		payloads[i], _ = registry.EncodeEnvelope(registry.Envelope{Iss: "CA-AB", Seq: uint64(i + 1), Kind: registry.KindEmployer,
+			ID: benchBN(5, i), Ver: 1, Iat: time.Now().Unix(), By: &registry.Author{Role: "admin", Token: "x"}, Record: body})
+	}
+	raw := rawSignRate(b.priv(), payloads)
+	b.Row(fmt.Sprintf("durable creates over HTTP, %d clients (/s)", b.Clients), res.Rate(), raw, "/s", 0, 0)
+	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign, 1 core", cores), res.Rate()/cores, raw, "/s", 0.25, 0)
+	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
+	b.Limit("anonymous memory peak so far (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
+	return nil
+}
+
+// bareServer serves body on loopback with a bare net/http handler: the
+// baseline of the read scenarios.
+func bareServer(body []byte, contentType string) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Write(body)
+	})}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// compare loads path on the node and the same bytes on a bare server.
+func (b *bench) compare(name, path string, n int, perCore, p99 float64) error {
+	body, err := b.get(path)
+	if err != nil {
+		return err
+	}
+	bare, stop, err := bareServer(body, "application/json")
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ours, oursCores, err := b.Load(benchJob{URLs: []string{b.Base + path}, N: n})
+	if err != nil {
+		return err
+	}
+	base, baseCores, err := b.Load(benchJob{URLs: []string{bare + path}, N: n})
+	if err != nil {
+		return err
+	}
+	b.Row(fmt.Sprintf("%s (%d B) vs bare net/http (/s)", name, len(body)), ours.Rate(), base.Rate(), "/s", 0, 0)
+	b.Row(fmt.Sprintf("  per server core (%.2f vs %.2f cores)", oursCores, baseCores), ours.Rate()/oursCores, base.Rate()/baseCores, "/s", perCore, 0)
+	b.Row("  p50 (ms)", float64(ours.P50)/1e6, float64(base.P50)/1e6, "ms", 0, 0)
+	b.Row("  p99 (ms)", float64(ours.P99)/1e6, float64(base.P99)/1e6, "ms", 0, p99)
+	return nil
+}
+
+func (b *bench) get(path string) ([]byte, error) {
+	resp, err := http.Get(b.Base + path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("GET %s: %s: %s", path, resp.Status, buf.Bytes())
+	}
+	return buf.Bytes(), err
+}
+
+// benchGet: GET a stored certificate, throughput per core and p99, against
+// a bare net/http handler serving the same bytes.
+func benchGet(ctx context.Context, b *bench) error {
+	if err := b.Grow(ctx, min(b.Size, 2000)); err != nil {
+		return err
+	}
+	id := registry.CertificateID("ACSA", growRow(7).Number)
+	if err := b.compare("GET a stored certificate", "/v1/certificates/"+id, 30000, 0.7, 2); err != nil {
+		return err
+	}
+	b.Limit("anonymous memory peak under load (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
+	return nil
+}
+
+// benchRecognition: a recognition answer with its signed proof, per
+// server core, against raw single-core Ed25519 signing of the same proof.
+func benchRecognition(ctx context.Context, b *bench) error {
+	if !b.opts.Seed {
+		b.Skip("recognition", "no --testdata (rules) to seed the node")
+		return nil
+	}
+	if err := b.Grow(ctx, min(b.Size, 2000)); err != nil {
+		return err
+	}
+	path := "/v1/recognition?host=CA-AB&sector=construction&bn=" + growRow(7).EmployerBN
+	body, err := b.get(path)
+	if err != nil {
+		return err
+	}
+	var a struct {
+		Proof string `json:"proof"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil || strings.Count(a.Proof, ".") != 2 {
+		return fmt.Errorf("recognition answer has no proof: %v", err)
+	}
+	input := []byte(a.Proof[:strings.LastIndexByte(a.Proof, '.')])
+	raw := rawSignRate(b.priv(), [][]byte{input})
+	res, cores, err := b.Load(benchJob{URLs: []string{b.Base + path}, N: 10000})
+	if err != nil {
+		return err
+	}
+	b.Row(fmt.Sprintf("recognition with proof (%d B), %d clients (/s)", len(body), b.Clients), res.Rate(), raw, "/s", 0, 0)
+	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign of the proof", cores), res.Rate()/cores, raw, "/s", 0.3, 0)
+	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
+	return nil
+}
+
+// readPaths are the reads timed for p99 at 10,000 entries and at --size.
+func (b *bench) readPaths(size int) map[string][]string {
+	grown := max(b.grown, 1)
+	out := map[string][]string{}
+	for i := range 50 {
+		r := growRow((i * 7919) % grown)
+		seq := 1 + (i*7919)%(size-1)
+		out["lookup employer"] = append(out["lookup employer"], "/v1/employers/"+r.EmployerBN)
+		out["get certificate"] = append(out["get certificate"], "/v1/certificates/"+registry.CertificateID("ACSA", r.Number))
+		out["search name"] = append(out["search name"], "/v1/certificates?limit=10&name="+url.QueryEscape(growName((i*7919)%grown)))
+		out["search status"] = append(out["search status"], "/v1/certificates?limit=10&status=active")
+		out["checkpoint"] = append(out["checkpoint"], "/v1/log/checkpoint")
+		out["inclusion proof"] = append(out["inclusion proof"], fmt.Sprintf("/v1/log/proof/inclusion?seq=%d&size=%d", seq, size))
+		if b.opts.Seed {
+			out["recognition"] = append(out["recognition"], "/v1/recognition?host=CA-AB&sector=construction&bn="+r.EmployerBN)
+		}
+	}
+	return out
+}
+
+var readNames = []string{"lookup employer", "get certificate", "search name", "search status", "checkpoint", "inclusion proof", "recognition"}
+
+// p99s times each read from one client: p99 in ms.
+func (b *bench) p99s(ctx context.Context) (map[string]float64, error) {
+	size, err := b.Node.Size(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for name, urls := range b.readPaths(int(size)) {
+		for i := range urls {
+			urls[i] = b.Base + urls[i]
+		}
+		res, _, err := b.Load(benchJob{URLs: urls, N: 1000, Clients: 1})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = float64(res.P99) / 1e6
+	}
+	return out, nil
+}
+
+// benchReads: throughput of the other reads (search, checkpoint, proof),
+// 64 clients, per server core.
+func benchReads(ctx context.Context, b *bench) error {
+	if err := b.Grow(ctx, min(b.Size, 2000)); err != nil {
+		return err
+	}
+	size, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"search name", "search status", "checkpoint", "inclusion proof"} {
+		urls := b.readPaths(int(size))[name]
+		for i := range urls {
+			urls[i] = b.Base + urls[i]
+		}
+		res, cores, err := b.Load(benchJob{URLs: urls, N: 5000})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		b.Row(fmt.Sprintf("%s, %d clients, per server core (/s)", name, b.Clients), res.Rate()/cores, 0, "/s", 0, 0)
+		b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
+	}
+	return nil
+}
+
+// benchScale grows the node to 10,000 entries and to --size, and compares
+// the p99 of each read at both sizes (target: within 1.5x).
+func benchScale(ctx context.Context, b *bench) error {
+	small := min(10000, b.Size)
+	if err := b.Grow(ctx, small); err != nil {
+		return err
+	}
+	at10k, err := b.p99s(ctx)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	before, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	if err := b.Grow(ctx, b.Size); err != nil {
+		return err
+	}
+	after, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	if after > before {
+		b.Row(fmt.Sprintf("grow %d -> %d entries through import (/s)", before, after), float64(after-before)/time.Since(t0).Seconds(), 0, "/s", 0, 0)
+	}
+	if b.Size <= small {
+		for _, name := range readNames {
+			if v, ok := at10k[name]; ok {
+				b.Row(fmt.Sprintf("p99 %s at %d (ms)", name, after), v, 0, "ms", 0, 0)
+			}
+		}
+		return nil
+	}
+	atN, err := b.p99s(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range readNames {
+		if v, ok := atN[name]; ok {
+			b.Row(fmt.Sprintf("p99 %s at %d vs at %d (ms)", name, after, small), v, at10k[name], "ms", 0, 1.5)
+		}
+	}
+	return nil
+}
+
+// benchSync runs the node's own entries through federation.Chain (the
+// per-entry checks of peer sync: JWS against pinned keys, sequence,
+// versions, key rotations), one core, against raw ed25519.Verify of the
+// same signing inputs.
+func benchSync(ctx context.Context, b *bench) error {
+	if err := b.Grow(ctx, min(b.Size, 5000)); err != nil {
+		return err
+	}
+	es, _, err := b.Node.Feed(ctx, 0, 5000)
+	if err != nil {
+		return err
+	}
+	pub, _ := b.Node.ActiveKey().Public().RawEd25519()
+	type split struct{ input, sig []byte }
+	raw := make([]split, len(es))
+	for i, e := range es {
+		dot := strings.LastIndexByte(e.JWS, '.')
+		sig, _ := base64.RawURLEncoding.DecodeString(e.JWS[dot+1:])
+		raw[i] = split{[]byte(e.JWS[:dot]), sig}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := time.Now()
+	for _, r := range raw {
+		ed25519.Verify(pub, r.input, r.sig)
+	}
+	base := float64(len(raw)) / time.Since(t0).Seconds()
+	c := federation.NewChain(b.Node.Jurisdiction(), jose.NewKeySet(b.Node.PublicKeys().Keys()...))
+	t0 = time.Now()
+	for _, e := range es {
+		if _, err := c.Check([]byte(e.JWS)); err != nil {
+			return err
+		}
+	}
+	ours := float64(len(es)) / time.Since(t0).Seconds()
+	b.Row("verify a peer's entries as sync does, 1 core, in process (/s)", ours, base, "/s", 0.6, 0)
+	return nil
+}
+
+// benchDisk: disk per record version, open-to-ready, memory.
+func benchDisk(ctx context.Context, b *bench) error {
+	b.Limit("anonymous memory peak since the last figure (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
+	size, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	took, err := b.Reopen(ctx)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(filepath.Join(b.opts.Data, dbFile))
+	if err != nil {
+		return err
+	}
+	b.Limit(fmt.Sprintf("disk per record version, %d entries (B)", size), float64(fi.Size())/float64(size), "B", 1536)
+	b.Limit("open-to-ready: open the store, sign a checkpoint (ms)", ms(took), "ms", 2000)
+	time.Sleep(time.Second)
+	if v, err := rssAnon(); err == nil {
+		b.Limit(fmt.Sprintf("anonymous memory, idle after reopen at %d entries (MB)", size), float64(v)/(1<<20), "MB", 300)
+	}
+	return nil
+}
