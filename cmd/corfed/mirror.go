@@ -37,7 +37,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	if *from == "" || (*to == "") == (*check == "") {
-		fmt.Fprintln(stderr, "corfed mirror: --from is required, and either --to or --check")
+		fmt.Fprintln(stderr, "corfed mirror: --from and --to are required (or --from and --check FILE, to check a snapshot or delta)")
 		return errUsage
 	}
 	iss := registry.Jurisdiction(*jur)
