@@ -158,6 +158,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	var egress webhook.Egress
 	fl.BoolVar(&egress.AllowPrivate, "webhook-allow-private", false, "let webhook subscriptions name and deliveries dial any address, loopback and private networks included (default: public addresses only)")
 	allowCIDRs := fl.String("webhook-allow", "", "comma-separated CIDRs webhooks may go to although they are not public (e.g. 10.20.0.0/16,fd00:1::/64)")
+	keyWatch := fl.Duration("key-watch", 2*time.Second, "how often to look at keys.json and reload it when it changed (as on SIGHUP); 0: SIGHUP only")
 	lifecycleEvery := fl.Duration("lifecycle-interval", 24*time.Hour, "how often the lifecycle job applies the program rules (missed maintenance, term end, removal proposals); 0 disables it")
 	var to tileOptions
 	fl.StringVar(&to.Dest, "tiles", "", "publish the feed as C2SP tlog-tiles to this directory or gocloud.dev/blob URL (file://, s3://...?endpoint=, gs://, azblob://) after each commit")
@@ -266,7 +267,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
-	go reloadOnHangup(ctx, n, *dir, revoked, log)
+	go reloadOnHangup(ctx, n, *dir, revoked, log, *keyWatch)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
@@ -324,29 +325,66 @@ func splitList(s string) []string {
 	return out
 }
 
-// reloadOnHangup rereads the keyring and the revoked tokens on SIGHUP:
-// after `corfed keygen --rotate`, the running node signs with the new key,
-// announces it, and stops authenticating tokens of the retired one,
-// without a restart.
-func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger) {
+// reloadOnHangup rereads the keyring and the revoked tokens on SIGHUP,
+// and the keyring also when keys.json changes (its modification time or
+// size, looked at every watch; 0: SIGHUP only): after `corfed keygen
+// --rotate`, the running node signs with the new key, announces it, and
+// stops authenticating tokens of the retired one, without a restart or a
+// signal. A keyring that does not load (a file half written by another
+// tool) is logged and tried again at the next look; the node keeps its
+// keys meanwhile.
+func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger, watch time.Duration) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	path := filepath.Join(dir, keysFile)
+	loaded := statOf(path)
+	var tick <-chan time.Time
+	if watch > 0 {
+		t := time.NewTicker(watch)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
+		why := "SIGHUP"
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
+		case <-tick:
+			if statOf(path).same(loaded) {
+				continue
+			}
+			why = "keys.json changed"
 		}
+		now := statOf(path)
 		if err := reloadKeys(ctx, n, dir); err != nil {
-			log.Error("SIGHUP: keys not reloaded", "err", err)
+			log.Error(why+": keys not reloaded", "err", err)
 		} else {
-			log.Info("SIGHUP: keys reloaded", "active_kid", n.ActiveKey().KID)
+			loaded = now
+			log.Info(why+": keys reloaded", "active_kid", n.ActiveKey().KID)
 		}
 		if err := revoked.reload(); err != nil {
-			log.Error("SIGHUP: revoked tokens not reloaded", "err", err)
+			log.Error(why+": revoked tokens not reloaded", "err", err)
 		}
 	}
+}
+
+// fileStat is what the key watch compares: a file's modification time
+// and size (zero when it cannot be read).
+type fileStat struct {
+	mod  time.Time
+	size int64
+}
+
+func (a fileStat) same(b fileStat) bool { return a.mod.Equal(b.mod) && a.size == b.size }
+
+func statOf(path string) fileStat {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fileStat{}
+	}
+	return fileStat{st.ModTime(), st.Size()}
 }
 
 func reloadKeys(ctx context.Context, n *node.Node, dir string) error {
