@@ -145,7 +145,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	r := chi.NewMux()
 	r.Use(withRemote, withRequestID, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
 	api := humachi.New(r, hc)
