@@ -311,7 +311,13 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 		}
 		return k
 	}
-	r.TermMonths = num("term_months", 1, 36)
+	if v := get("term_months"); v != "" {
+		if k, err := strconv.Atoi(v); err != nil || (k != 12 && k != 36) {
+			bad("term_months", v, "36 (3 years) or 12 (1 year, with 3 to 11 months of documentation)")
+		} else {
+			r.TermMonths = k
+		}
+	}
 	r.DocMonths = num("documentation_months", 1, 120)
 	if v := get("sector"); len(v) > 64 {
 		bad("sector", v, "at most 64 characters")
