@@ -122,6 +122,39 @@ type ReviewPatch struct {
 	DueOn  registry.Date `json:"due_on,omitzero" doc:"Required with require_action_plan and require_full_audit."`
 }
 
+// StopWorkIn records a stop-work order.
+type StopWorkIn struct {
+	EmployerBN  string        `json:"employer_bn" pattern:"^[0-9]{9}$"`
+	Certificate string        `json:"certificate,omitempty" maxLength:"64" doc:"The certificate a review would be about; default the employer's live certificate on this node."`
+	Number      string        `json:"number" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"The order's own number."`
+	IssuedOn    registry.Date `json:"issued_on"`
+	IssuedBy    string        `json:"issued_by,omitempty" maxLength:"200"`
+	Reason      string        `json:"reason,omitempty" maxLength:"500"`
+}
+
+// StopWorkOut is a recorded order and what the count made of it.
+type StopWorkOut struct {
+	Record[registry.StopWorkOrder]
+	Counted int    `json:"counted" doc:"Orders in the window that reached the rule; 0 when the count is not reached."`
+	Rule    string `json:"rule"`
+	Review  string `json:"review,omitempty" doc:"The stop_work_orders review this order opened."`
+	Note    string `json:"note,omitempty"`
+}
+
+// ReviewOut is an Employer Review with the removal proposal it led to.
+type ReviewOut struct {
+	Record[registry.Review]
+	RemovalProposal string `json:"removal_proposal,omitempty" doc:"The removal proposal the removal rule wrote for this review (on this write or an earlier one), if any: see GET /v1/removals."`
+}
+
+func (s *server) reviewOut(ctx context.Context, r Record[registry.Review]) ReviewOut {
+	out := ReviewOut{Record: r}
+	if _, err := s.node.Record(ctx, registry.KindRemoval, node.RemovalID(r.ID)); err == nil {
+		out.RemovalProposal = node.RemovalID(r.ID)
+	}
+	return out
+}
+
 // MaintenanceList lists maintenance audits due.
 type MaintenanceList struct {
 	DueBefore registry.Date          `json:"due_before"`
@@ -298,7 +331,7 @@ func (s *server) registerReviews(api huma.API) {
 	huma.Register(api, s.writeOp("open-review", http.MethodPost, "/v1/reviews", "Open an Employer Review (program administrator); the PIR refund is withheld while it is open", http.StatusCreated, "reviews"),
 		func(ctx context.Context, in *struct {
 			Body ReviewIn
-		}) (*createdOut[Record[registry.Review]], error) {
+		}) (*createdOut[ReviewOut], error) {
 			b := in.Body
 			_, e, err := s.node.OpenReview(ctx, principalOf(ctx), node.NewReview{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
 				Trigger: b.Trigger, OccurredOn: b.OccurredOn, OpenedOn: b.OpenedOn, Reason: b.Reason})
@@ -306,22 +339,54 @@ func (s *server) registerReviews(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			return &createdOut[Record[registry.Review]]{Location: "/v1/reviews/" + r.ID, Body: r}, nil
+			return &createdOut[ReviewOut]{Location: "/v1/reviews/" + r.ID, Body: s.reviewOut(ctx, r)}, nil
+		})
+	huma.Register(api, s.writeOp("record-stop-work-order", http.MethodPost, "/v1/stop-work-orders", "Record a stop-work order issued to an employer (program administrator); when the recorded orders reach the program's count (2 within 12 months) a stop_work_orders review opens", http.StatusCreated, "reviews"),
+		func(ctx context.Context, in *struct {
+			Body StopWorkIn
+		}) (*createdOut[StopWorkOut], error) {
+			b := in.Body
+			res, err := s.node.RecordStopWorkOrder(ctx, principalOf(ctx), registry.StopWorkOrder{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
+				Number: b.Number, IssuedOn: b.IssuedOn, IssuedBy: b.IssuedBy, Reason: b.Reason})
+			if err != nil && res.Entry.Ver == 0 {
+				return nil, s.problem(ctx, err)
+			}
+			r, rerr := record[registry.StopWorkOrder](res.Entry)
+			if rerr != nil {
+				return nil, s.problem(ctx, rerr)
+			}
+			out := StopWorkOut{Record: r, Counted: res.Counted, Rule: res.Rule, Review: res.Review, Note: res.Note}
+			if err != nil {
+				out.Note = "the order is recorded; opening the review failed: " + err.Error()
+			}
+			return &createdOut[StopWorkOut]{Location: "/v1/stop-work-orders/" + r.ID, Body: out}, nil
+		})
+	huma.Register(api, op("get-stop-work-order", http.MethodGet, "/v1/stop-work-orders/{id}", "A recorded stop-work order", "reviews"),
+		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[Record[registry.StopWorkOrder]], error) {
+			e, err := s.record(ctx, registry.KindStopWork, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			r, err := record[registry.StopWorkOrder](e)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &bodyOut[Record[registry.StopWorkOrder]]{r}, nil
 		})
 	huma.Register(api, op("get-review", http.MethodGet, "/v1/reviews/{id}", "An Employer Review", "reviews"),
-		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[Record[registry.Review]], error) {
+		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[ReviewOut], error) {
 			e, err := s.record(ctx, registry.KindReview, in.ID)
 			if err != nil {
 				return nil, err
 			}
 			r, err := writeResult[registry.Review](ctx, s, e, nil)
-			return &bodyOut[Record[registry.Review]]{r}, err
+			return &bodyOut[ReviewOut]{s.reviewOut(ctx, r)}, err
 		})
 	huma.Register(api, s.writeOp("act-on-review", http.MethodPatch, "/v1/reviews/{id}", "Require an action plan or a full audit by a date, or close the review (closed, suspend, revoke)", http.StatusOK, "reviews"),
 		func(ctx context.Context, in *struct {
 			IDPath
 			Body ReviewPatch
-		}) (*bodyOut[Record[registry.Review]], error) {
+		}) (*bodyOut[ReviewOut], error) {
 			_, err := s.node.ActOnReview(ctx, principalOf(ctx), in.ID, node.ReviewRequest(in.Body))
 			if err != nil {
 				return nil, s.problem(ctx, err)
@@ -331,7 +396,7 @@ func (s *server) registerReviews(api huma.API) {
 				return nil, err
 			}
 			r, err := writeResult[registry.Review](ctx, s, e, nil)
-			return &bodyOut[Record[registry.Review]]{r}, err
+			return &bodyOut[ReviewOut]{s.reviewOut(ctx, r)}, err
 		})
 	huma.Register(api, op("maintenance-due", http.MethodGet, "/v1/maintenance", "Maintenance audits due or overdue on or before a date, for certificates whose audits are recorded here", "lifecycle"),
 		func(ctx context.Context, in *struct {

@@ -21,10 +21,11 @@ const (
 	KindReview     Kind = "employer_review"    // an Employer Review of a certificate
 	KindRemoval    Kind = "removal_proposal"   // a proposal to revoke a persistent non-performer, and its decision
 	KindQAReview   Kind = "qa_review"          // an On-Site Audit Review (OSAR) or a CP QA review
+	KindStopWork   Kind = "stop_work_order"    // a stop-work order issued to an employer, with its date
 )
 
 // ProgramKinds lists the kinds above; they are part of Kinds.
-var ProgramKinds = []Kind{KindProgram, KindAudit, KindAuditor, KindDiscipline, KindReview, KindRemoval, KindQAReview}
+var ProgramKinds = []Kind{KindProgram, KindAudit, KindAuditor, KindDiscipline, KindReview, KindRemoval, KindQAReview, KindStopWork}
 
 func init() { Kinds = append(Kinds, ProgramKinds...) }
 
@@ -95,6 +96,13 @@ type IndependenceRule struct {
 type ReviewRules struct {
 	RepeatMonths int    `json:"repeat_months"`
 	RepeatCode   string `json:"repeat_code"`
+	// StopWorkOrders stop-work orders of one employer within
+	// StopWorkMonths (orders on d1 <= d2 count together when d2 is before
+	// d1's StopWorkMonths anniversary) open a review with the trigger
+	// stop_work_orders, and a review with that trigger needs them.
+	StopWorkOrders int    `json:"stop_work_orders"`
+	StopWorkMonths int    `json:"stop_work_months"`
+	StopWorkCode   string `json:"stop_work_code"`
 }
 
 // RemovalRule proposes the removal (revocation) of a persistent
@@ -301,6 +309,12 @@ func (p Program) Validate() error {
 		return Invalid("body.review.repeat_months", "not negative")
 	}
 	if err := checkCode("body.review.repeat_code", p.Review.RepeatCode); err != nil {
+		return err
+	}
+	if p.Review.StopWorkOrders < 1 || p.Review.StopWorkMonths < 1 || p.Review.StopWorkMonths > 120 {
+		return Invalid("body.review", "stop_work_orders at least 1; stop_work_months 1 to 120")
+	}
+	if err := checkCode("body.review.stop_work_code", p.Review.StopWorkCode); err != nil {
 		return err
 	}
 	if p.Removal.Reviews < 0 || p.Removal.WindowMonths < 0 {

@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Employer Review triggers.
@@ -71,12 +72,14 @@ type Review struct {
 	RefundWithheld bool         `json:"refund_withheld"`
 	// FullAuditRequired is set by the repeat rule (Program.Review): a
 	// trigger within RepeatMonths of an earlier review.
-	FullAuditRequired bool         `json:"full_audit_required"`
-	Rule              string       `json:"rule,omitempty"`
-	Related           []string     `json:"related,omitempty"` // the earlier reviews the repeat rule counted
-	Outcome           string       `json:"outcome,omitempty"` // closed, suspended or revoked
-	ClosedOn          Date         `json:"closed_on,omitzero"`
-	History           []ReviewStep `json:"history"`
+	FullAuditRequired bool     `json:"full_audit_required"`
+	Rule              string   `json:"rule,omitempty"`
+	Related           []string `json:"related,omitempty"` // the earlier reviews the repeat rule counted
+	// Orders are the stop-work orders a stop_work_orders review counted.
+	Orders   []string     `json:"orders,omitempty"`
+	Outcome  string       `json:"outcome,omitempty"` // closed, suspended or revoked
+	ClosedOn Date         `json:"closed_on,omitzero"`
+	History  []ReviewStep `json:"history"`
 }
 
 // Validate checks a review on its own.
@@ -151,4 +154,71 @@ type Removal struct {
 	Evidence    []RemovalEvidence `json:"evidence"`
 	Status      string            `json:"status"`
 	Decision    *RemovalDecision  `json:"decision,omitempty"`
+}
+
+// StopWorkOrder is a stop-work order issued to an employer (by an OHS
+// officer), recorded by the program administrator with its date: the
+// "two or more stop-work orders in 12 months" trigger of an Employer
+// Review is counted from these records (ReviewRules.StopWorkOrders).
+type StopWorkOrder struct {
+	ID          string `json:"id"`
+	EmployerBN  string `json:"employer_bn"`
+	Certificate string `json:"certificate,omitempty"` // the certificate a review it leads to is about (default: the employer's live one)
+	Number      string `json:"number"`                // the order's own number
+	IssuedOn    Date   `json:"issued_on"`
+	IssuedBy    string `json:"issued_by,omitempty"` // the body that issued it
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Validate checks a stop-work order on its own.
+func (o StopWorkOrder) Validate() error {
+	if err := CheckBN("body.employer_bn", o.EmployerBN); err != nil {
+		return err
+	}
+	if o.Certificate != "" && !ValidID(o.Certificate) {
+		return Invalid("body.certificate", "a certificate id")
+	}
+	if !ValidID(o.Number) {
+		return Invalid("body.number", "the order's number: 1 to 64 letters, digits, '.', '_' or '-'")
+	}
+	if o.IssuedOn.IsZero() {
+		return Invalid("body.issued_on", "required, as YYYY-MM-DD")
+	}
+	if err := checkText("body.issued_by", o.IssuedBy, 0, MaxNameLen); err != nil {
+		return err
+	}
+	return checkText("body.reason", o.Reason, 0, MaxReasonLen)
+}
+
+// StopWorkWindow looks for n or more orders within months: orders on
+// d1 <= d2 count together when d2 is before d1.AddMonths(months) (two
+// orders exactly months apart do not). Windows end on an order's date, in
+// date order, none after until (zero: no bound); skip says an order is
+// already counted by an earlier review. It returns the orders of the first
+// window that reaches n and holds an order skip does not, oldest first.
+func StopWorkWindow(orders []StopWorkOrder, n, months int, until Date, skip func(id string) bool) []StopWorkOrder {
+	os := slices.Clone(orders)
+	slices.SortStableFunc(os, func(a, b StopWorkOrder) int {
+		if c := a.IssuedOn.Compare(b.IssuedOn); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for j, end := range os {
+		if !until.IsZero() && end.IssuedOn.After(until) {
+			break
+		}
+		var in []StopWorkOrder
+		fresh := false
+		for _, o := range os[:j+1] {
+			if end.IssuedOn.Before(o.IssuedOn.AddMonths(months)) {
+				in = append(in, o)
+				fresh = fresh || skip == nil || !skip(o.ID)
+			}
+		}
+		if len(in) >= n && fresh {
+			return in
+		}
+	}
+	return nil
 }

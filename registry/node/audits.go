@@ -47,6 +47,12 @@ func programIndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 			return nil, err
 		}
 		return reviewKeys(r), nil
+	case registry.KindStopWork:
+		o, err := decode[registry.StopWorkOrder](e)
+		if err != nil {
+			return nil, err
+		}
+		return []registry.IndexKey{{Name: "bn", Value: o.EmployerBN}}, nil
 	case registry.KindRemoval:
 		r, err := decode[registry.Removal](e)
 		if err != nil {

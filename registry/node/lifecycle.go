@@ -263,6 +263,9 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	if _, ok, err := exists(l, registry.KindRemoval, id); err != nil || ok {
 		return LifecycleChange{}, false, err
 	}
+	if pending, err := pendingRemoval(l, r.Certificate); err != nil || pending != "" {
+		return LifecycleChange{}, false, err
+	}
 	ce, ok, err := exists(l, registry.KindCertificate, r.Certificate)
 	if err != nil || !ok {
 		return LifecycleChange{}, false, err
@@ -316,6 +319,80 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	}
 	return LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: "propose_removal", Rule: prop.Rule,
 		EffectiveOn: today, Reason: why, Record: id, proposal: &prop}, true, nil
+}
+
+// pendingRemoval returns the id of a removal proposal of certificate cert
+// that awaits the administrator's decision, or "": while one does, the
+// rule writes no other (its evidence is already before the administrator).
+func pendingRemoval(l registry.Log, cert string) (string, error) {
+	refs, err := l.Lookup("cert", cert, false, maxReviewRefs)
+	if err != nil {
+		return "", err
+	}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindRemoval {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return "", err
+		}
+		rm, err := decode[registry.Removal](e)
+		if err != nil {
+			return "", err
+		}
+		if rm.Status == registry.RemovalProposed {
+			return rm.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// proposeRemoval applies the removal rule to review id right after a write
+// on it (the review opened, or a step on it), so a proposal does not wait
+// for the lifecycle job, and writes the proposal when the rule is met. It
+// is idempotent like the job: the proposal's id follows from the review,
+// and the write is re-checked against the feed. It returns the change
+// written, or nil.
+func (n *Node) proposeRemoval(ctx context.Context, id string) (*LifecycleChange, error) {
+	today := n.Today()
+	var ch LifecycleChange
+	var ok bool
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		e, found, err := exists(l, registry.KindReview, id)
+		if err != nil || !found {
+			return err
+		}
+		r, err := decode[registry.Review](e)
+		if err != nil || !r.ClosedOn.IsZero() {
+			return err
+		}
+		ch, ok, err = removalFor(l, r, today)
+		return err
+	})
+	if err != nil || !ok {
+		return nil, err
+	}
+	e, err := n.writeProposal(ctx, *ch.proposal)
+	if errors.Is(err, errDone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ch.Version = e.Ver
+	return &ch, nil
+}
+
+// writeProposal writes a new removal proposal; errDone when it exists.
+func (n *Node) writeProposal(ctx context.Context, prop registry.Removal) (registry.Entry, error) {
+	return n.commit(ctx, registry.KindRemoval, prop.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, errDone
+		}
+		return prop, removalKeys(prop), nil
+	})
 }
 
 // actionDone reports whether a passing audit of the review's required
@@ -376,13 +453,7 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 	for _, ch := range rep.Changes {
 		var e registry.Entry
 		if ch.proposal != nil {
-			prop := *ch.proposal
-			e, err = n.commit(ctx, registry.KindRemoval, prop.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
-				if prev != nil {
-					return nil, nil, errDone
-				}
-				return prop, removalKeys(prop), nil
-			})
+			e, err = n.writeProposal(ctx, *ch.proposal)
 		} else {
 			e, err = n.commit(ctx, registry.KindCertificate, ch.Certificate, nil, lifecycleMutation(p, ch, today))
 		}

@@ -22,8 +22,8 @@ func fieldOf(err error) string {
 // TestLifecycleWritesOnce runs the lifecycle job on the seeded program
 // cycle: a dry run writes nothing; the run cancels the certificate whose
 // year-3 maintenance was missed (dated the day after it was due, with its
-// rule), expires the one past its term, and proposes the removal of the
-// employer with two reviews; a second run, and a run after a restart,
+// rule) and expires the one past its term (the removal of the employer
+// with two reviews was proposed when its second review opened); a second run, and a run after a restart,
 // write nothing.
 func TestLifecycleWritesOnce(t *testing.T) {
 	ctx := context.Background()
@@ -51,7 +51,6 @@ func TestLifecycleWritesOnce(t *testing.T) {
 	want := []string{
 		"cancel ACSA-20230616 maintenance.missed 2025-06-17",
 		"expire ACSA-20250733 term.ended 2026-08-23",
-		"propose_removal RM-ER-ACSA-20250314-20260414 removal.persistent.reviews 2026-11-25",
 	}
 	if got := summary(rep); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("run: got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -59,8 +58,8 @@ func TestLifecycleWritesOnce(t *testing.T) {
 	if got := summary(dry); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("dry run: got %v, want the same changes as the run", got)
 	}
-	if got := feedSize(t, ab); got != before+3 {
-		t.Errorf("feed grew by %d, want 3", got-before)
+	if got := feedSize(t, ab); got != before+2 {
+		t.Errorf("feed grew by %d, want 2", got-before)
 	}
 	v, err := ab.Certificate(ctx, "ACSA-20230616", registry.Date{})
 	if err != nil {
@@ -111,8 +110,8 @@ func TestConcurrentLifecycleRuns(t *testing.T) {
 		}
 		sum += <-total
 	}
-	if got := feedSize(t, ab) - before; got != 3 || sum != 3 {
-		t.Errorf("4 concurrent runs wrote %d entries and reported %d changes, want 3 and 3", got, sum)
+	if got := feedSize(t, ab) - before; got != 2 || sum != 2 {
+		t.Errorf("4 concurrent runs wrote %d entries and reported %d changes, want 2 and 2", got, sum)
 	}
 }
 
@@ -248,10 +247,7 @@ func TestReviewCycle(t *testing.T) {
 	if fieldOf(err) != "body.action" {
 		t.Errorf("action plan on a repeat review: got %v, want body.action refused", err)
 	}
-	if _, err := ab.RunLifecycle(ctx, admin, false); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := ab.Removals(ctx, "proposed", 10)
+	rs, err := ab.Removals(ctx, "proposed", 10) // written when the second review opened
 	if err != nil || len(rs) != 1 || len(rs[0].Evidence) != 2 {
 		t.Fatalf("removals: got %+v (%v), want one proposal with two reviews as evidence", rs, err)
 	}
@@ -267,5 +263,157 @@ func TestReviewCycle(t *testing.T) {
 	}
 	if _, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "reject", Reason: "again"}); !errors.Is(err, registry.ErrConflict) {
 		t.Errorf("second decision: got %v, want ErrConflict", err)
+	}
+}
+
+// TestRemovalProposedOnWrite: the removal rule runs on every write on a
+// review, not only in the lifecycle job: a review whose required action is
+// already overdue when it is required gets a proposal at once; while a
+// proposal awaits the decision no other is written for the certificate;
+// after a rejection, new evidence makes a new proposal and old evidence
+// none; the lifecycle job then finds nothing more to propose.
+func TestRemovalProposedOnWrite(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	count := func(status string) int {
+		t.Helper()
+		rs, err := ab.Removals(ctx, status, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	if got := count("proposed"); got != 1 {
+		t.Fatalf("after the seed: %d proposals, want 1 (the employer with two reviews)", got)
+	}
+	open := func(opened string) registry.Review {
+		t.Helper()
+		r, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "serious_injury",
+			OccurredOn: registry.MustDate(opened), OpenedOn: registry.MustDate(opened)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := open("2023-01-10") // alone in its 24 months: no proposal
+	if got := count("proposed"); got != 1 {
+		t.Fatalf("one review: %d proposals, want still 1", got)
+	}
+	// An action plan required on 2023-02-01, due 2023-03-01, with no action
+	// plan audit: overdue at once.
+	if _, err := ab.ActOnReview(ctx, admin, first.ID, node.ReviewRequest{Action: "require_action_plan", Reason: "fall protection",
+		On: registry.MustDate("2023-02-01"), DueOn: registry.MustDate("2023-03-01")}); err != nil {
+		t.Fatal(err)
+	}
+	rm, err := ab.Record(ctx, registry.KindRemoval, node.RemovalID(first.ID))
+	if err != nil {
+		t.Fatalf("overdue action: no proposal %s (%v)", node.RemovalID(first.ID), err)
+	}
+	prop, _ := node.Decode[registry.Removal](rm)
+	if prop.Rule != "removal.persistent.overdue_action" || len(prop.Evidence) != 1 || prop.Evidence[0].ID != first.ID {
+		t.Errorf("overdue proposal: %+v", prop)
+	}
+	// A second review within 24 months while that proposal is pending: no
+	// second proposal for the same certificate.
+	second := open("2023-06-05")
+	if _, err := ab.Record(ctx, registry.KindRemoval, node.RemovalID(second.ID)); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("a second proposal was written while %s is pending: %v", prop.ID, err)
+	}
+	if _, err := ab.DecideRemoval(ctx, admin, prop.ID, node.RemovalRequest{Decision: "reject", Reason: "plan received late but complete"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ab.Certificate(ctx, "ACSA-20250417", registry.Date{}); v.Certificate.Status != registry.StatusActive {
+		t.Fatalf("after a rejection the certificate is %s, want active", v.Certificate.Status)
+	}
+	// A step on the second review re-checks the rule: two reviews in 24
+	// months is evidence no proposal carried yet.
+	if _, err := ab.ActOnReview(ctx, admin, second.ID, node.ReviewRequest{Action: "require_full_audit", Reason: "second trigger",
+		On: registry.MustDate("2026-11-20"), DueOn: registry.MustDate("2027-03-01")}); err != nil {
+		t.Fatal(err)
+	}
+	rm, err = ab.Record(ctx, registry.KindRemoval, node.RemovalID(second.ID))
+	if err != nil {
+		t.Fatalf("two reviews in 24 months after the rejection: no proposal (%v)", err)
+	}
+	prop, _ = node.Decode[registry.Removal](rm)
+	if prop.Rule != "removal.persistent.reviews" || len(prop.Evidence) != 2 {
+		t.Errorf("reviews proposal: %+v", prop)
+	}
+	before := feedSize(t, ab)
+	rep, err := ab.RunLifecycle(ctx, admin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Changes {
+		if c.Action == "propose_removal" {
+			t.Errorf("lifecycle proposed %s again", c.Record)
+		}
+	}
+	if got := feedSize(t, ab) - before; got != uint64(len(rep.Changes)) {
+		t.Errorf("lifecycle wrote %d entries for %d changes", got, len(rep.Changes))
+	}
+}
+
+// TestStopWorkOrdersCount: the stop_work_orders trigger is counted from
+// recorded orders: one order opens nothing, nor do two exactly 12 months
+// apart; two a day less than 12 months apart open a review counting them;
+// a review asked for with that trigger without the orders is refused.
+func TestStopWorkOrdersCount(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	order := func(num, on string) registry.StopWorkOrder {
+		return registry.StopWorkOrder{EmployerBN: "812345676", Number: num, IssuedOn: registry.MustDate(on), IssuedBy: "Alberta OHS"}
+	}
+	for _, tc := range []struct {
+		name   string
+		orders []registry.StopWorkOrder
+		review bool
+	}{
+		{"one order", []registry.StopWorkOrder{order("SW1", "2026-01-10")}, false},
+		{"two exactly 12 months apart", []registry.StopWorkOrder{order("SW1", "2025-01-10"), order("SW2", "2026-01-10")}, false},
+		{"two 12 months less a day apart", []registry.StopWorkOrder{order("SW1", "2025-01-11"), order("SW2", "2026-01-10")}, true},
+		{"recorded out of order", []registry.StopWorkOrder{order("SW2", "2026-01-10"), order("SW1", "2025-01-11")}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+			_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
+				OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+			if fieldOf(err) != "body.trigger" || !strings.Contains(err.Error(), "review.stop_work_orders") {
+				t.Errorf("review without recorded orders: got %v, want body.trigger naming the rule", err)
+			}
+			var last node.StopWorkResult
+			for _, o := range tc.orders {
+				if last, err = ab.RecordStopWorkOrder(ctx, admin, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := last.Review != ""; got != tc.review {
+				t.Fatalf("review opened: %v (%+v), want %v", got, last, tc.review)
+			}
+			if !tc.review {
+				_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
+					OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+				if fieldOf(err) != "body.trigger" {
+					t.Errorf("review on too few orders: got %v, want body.trigger", err)
+				}
+				return
+			}
+			r, err := ab.Review(ctx, last.Review)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Trigger != "stop_work_orders" || len(r.Orders) != 2 || r.OccurredOn != registry.MustDate("2026-01-10") || r.Certificate != "ACSA-20250417" {
+				t.Errorf("review: %+v", r)
+			}
+			// A third order while the review is open opens no other one.
+			res, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01"))
+			if err != nil || res.Review != "" || res.Note == "" {
+				t.Errorf("third order: %+v %v, want no new review, with a note", res, err)
+			}
+			if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01")); !errors.Is(err, registry.ErrConflict) {
+				t.Errorf("same order twice: %v, want ErrConflict", err)
+			}
+		})
 	}
 }

@@ -116,6 +116,11 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
+	if r.Trigger == registry.TriggerStopWorkOrders {
+		if err := n.countStopWork(ctx, &r, prog.Review); err != nil {
+			return r, registry.Entry{}, err
+		}
+	}
 	earlier, err := n.earlierReviews(ctx, r, prog.Review.RepeatMonths)
 	if err != nil {
 		return r, registry.Entry{}, err
@@ -135,8 +140,201 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err != nil {
 		return r, e, err
 	}
-	r, err = decode[registry.Review](e)
+	if r, err = decode[registry.Review](e); err != nil {
+		return r, e, err
+	}
+	_, err = n.proposeRemoval(ctx, r.ID) // lifecycle.go
 	return r, e, err
+}
+
+// StopWorkID is the id of a recorded stop-work order.
+func StopWorkID(o registry.StopWorkOrder) string {
+	return "SWO-" + o.EmployerBN + "-" + strings.ReplaceAll(o.IssuedOn.String(), "-", "") + "-" + o.Number
+}
+
+// stopWorkOrders returns employer bn's recorded stop-work orders, and the
+// ids the stop_work_orders reviews of certificate cert counted.
+func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
+	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	counted = map[string]bool{}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindStopWork && ref.Kind != registry.KindReview {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if ref.Kind == registry.KindStopWork {
+			o, err := decode[registry.StopWorkOrder](e)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			orders = append(orders, o)
+			continue
+		}
+		r, err := decode[registry.Review](e)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if r.Trigger != registry.TriggerStopWorkOrders || r.Certificate != cert {
+			continue
+		}
+		for _, id := range r.Orders {
+			counted[id] = true
+		}
+		if r.ClosedOn.IsZero() {
+			openReview = r.ID
+		}
+	}
+	return orders, counted, openReview, nil
+}
+
+// liveCertificateOf returns the id of a certificate of employer bn on this
+// node that is not in a final status (the newest issued), or "".
+func liveCertificateOf(l registry.Log, bn string) (string, error) {
+	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	if err != nil {
+		return "", err
+	}
+	best, bestOn := "", registry.Date{}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindCertificate {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return "", err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return "", err
+		}
+		if !registry.Terminal(c.Status) && (best == "" || c.IssuedOn.After(bestOn)) {
+			best, bestOn = c.ID, c.IssuedOn
+		}
+	}
+	return best, nil
+}
+
+// StopWorkResult is what recording a stop-work order did.
+type StopWorkResult struct {
+	Order   registry.StopWorkOrder `json:"order"`
+	Entry   registry.Entry         `json:"-"`
+	Counted int                    `json:"counted"` // orders in the window that reached the rule, 0 when none did
+	Rule    string                 `json:"rule"`
+	// Review is the review the orders opened, if this order made the count
+	// reach the rule (and no stop_work_orders review of the certificate was
+	// open or had counted them).
+	Review string `json:"review,omitempty"`
+	Note   string `json:"note,omitempty"` // why no review opened although the count was reached
+}
+
+// RecordStopWorkOrder records a stop-work order issued to an employer of
+// this node, then applies the program's count (ReviewRules.StopWorkOrders
+// within StopWorkMonths): when the recorded orders reach it in a window no
+// review counted yet, a review with trigger stop_work_orders opens on the
+// order's certificate (default: the employer's live certificate), dated
+// the order that reached the count and opened today. Only the
+// administrator may.
+func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.StopWorkOrder) (StopWorkResult, error) {
+	if err := n.requireAdmin(p, ScopeReviews, "records stop-work orders"); err != nil {
+		return StopWorkResult{}, err
+	}
+	if err := o.Validate(); err != nil {
+		return StopWorkResult{}, err
+	}
+	o.ID = StopWorkID(o)
+	e, err := n.commit(ctx, registry.KindStopWork, o.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("stop-work order %s is already recorded", o.ID)}
+		}
+		if _, ok, err := exists(l, registry.KindEmployer, o.EmployerBN); err != nil {
+			return nil, nil, err
+		} else if !ok {
+			return nil, nil, registry.Invalid("body.employer_bn", "employer %s is not registered on this node (%s)", o.EmployerBN, n.cfg.Jurisdiction)
+		}
+		if o.Certificate != "" {
+			ce, ok, err := exists(l, registry.KindCertificate, o.Certificate)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				return nil, nil, registry.Invalid("body.certificate", "no certificate %q on this node", o.Certificate)
+			}
+			if c, err := decode[registry.Certificate](ce); err != nil {
+				return nil, nil, err
+			} else if c.EmployerBN != o.EmployerBN {
+				return nil, nil, registry.Invalid("body.certificate", "certificate %s is employer %s's, not %s's", c.ID, c.EmployerBN, o.EmployerBN)
+			}
+		}
+		return o, []registry.IndexKey{{Name: "bn", Value: o.EmployerBN}}, nil
+	})
+	if err != nil {
+		return StopWorkResult{}, err
+	}
+	res := StopWorkResult{Order: o, Entry: e}
+	var window []registry.StopWorkOrder
+	var cert, open string
+	var rules registry.ReviewRules
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		cert = o.Certificate
+		if cert == "" {
+			var err error
+			if cert, err = liveCertificateOf(l, o.EmployerBN); err != nil {
+				return err
+			}
+		}
+		progID := registry.ProgramCOR
+		if ce, ok, err := exists(l, registry.KindCertificate, cert); err != nil {
+			return err
+		} else if ok {
+			if c, err := decode[registry.Certificate](ce); err == nil {
+				progID = c.Program
+			}
+		}
+		prog, err := programIn(l, progID)
+		if err != nil {
+			return err
+		}
+		rules = prog.Review
+		orders, counted, openID, err := stopWorkOrders(l, o.EmployerBN, cert)
+		if err != nil {
+			return err
+		}
+		open = openID
+		window = registry.StopWorkWindow(orders, rules.StopWorkOrders, rules.StopWorkMonths, registry.Date{}, func(id string) bool { return counted[id] })
+		return nil
+	})
+	res.Rule = rules.StopWorkCode
+	if err != nil || len(window) == 0 {
+		return res, err
+	}
+	res.Counted = len(window)
+	switch {
+	case cert == "":
+		res.Note = "no live certificate of employer " + o.EmployerBN + " on this node to review"
+		return res, nil
+	case open != "":
+		res.Note = "review " + open + " of the orders is open"
+		return res, nil
+	}
+	last := window[len(window)-1]
+	today := n.Today()
+	if today.Before(last.IssuedOn) {
+		today = last.IssuedOn
+	}
+	r, _, err := n.OpenReview(ctx, p, NewReview{EmployerBN: o.EmployerBN, Certificate: cert, Trigger: registry.TriggerStopWorkOrders,
+		OccurredOn: last.IssuedOn, OpenedOn: today})
+	if err != nil {
+		return res, err
+	}
+	res.Review = r.ID
+	return res, nil
 }
 
 // earlierReviews returns the ids of the reviews of r's employer opened
@@ -161,6 +359,29 @@ func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int
 		return nil
 	})
 	return out, err
+}
+
+// countStopWork checks that employer r.EmployerBN's recorded stop-work
+// orders reach the program's count in a window ending on or before
+// r.OccurredOn that no stop_work_orders review of the certificate counted,
+// and records them in r.Orders.
+func (n *Node) countStopWork(ctx context.Context, r *registry.Review, rules registry.ReviewRules) error {
+	return n.db.View(ctx, func(tx registry.StoreTx) error {
+		orders, counted, _, err := stopWorkOrders(tx.Log(SelfLog), r.EmployerBN, r.Certificate)
+		if err != nil {
+			return err
+		}
+		w := registry.StopWorkWindow(orders, rules.StopWorkOrders, rules.StopWorkMonths, r.OccurredOn, func(id string) bool { return counted[id] })
+		if len(w) == 0 {
+			return registry.Invalid("body.trigger", "rule %s: a stop_work_orders review needs %d stop-work orders of employer %s within %d months, on or before %s, not counted by an earlier review; %d recorded in all (record them with POST /v1/stop-work-orders)",
+				rules.StopWorkCode, rules.StopWorkOrders, r.EmployerBN, rules.StopWorkMonths, r.OccurredOn, len(orders))
+		}
+		r.Rule = rules.StopWorkCode
+		for _, o := range w {
+			r.Orders = append(r.Orders, o.ID)
+		}
+		return nil
+	})
 }
 
 // ReviewRequest is a step asked for on a review.
@@ -252,7 +473,12 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if err != nil {
 		return registry.Review{}, err
 	}
-	return decode[registry.Review](e)
+	r, err := decode[registry.Review](e)
+	if err != nil {
+		return r, err
+	}
+	_, err = n.proposeRemoval(ctx, id)
+	return r, err
 }
 
 // Review returns review id.
