@@ -191,6 +191,7 @@ func (s *server) record(ctx context.Context, kind registry.Kind, id string) (reg
 func (s *server) registerProgram(api huma.API) {
 	s.registerAudits(api)
 	s.registerReviews(api)
+	s.registerQA(api)
 }
 
 func (s *server) registerAudits(api huma.API) {
@@ -311,6 +312,69 @@ func (s *server) registerAudits(api huma.API) {
 				return nil, err
 			}
 			return &createdOut[Record[registry.QAReview]]{Location: "/v1/qa-reviews/" + r.ID, Body: r}, nil
+		})
+}
+
+// CPIn asks for a certifying partner with its QA record on a date.
+type CPIn struct {
+	IDPath
+	QAAsOf string `query:"qa_as_of" format:"date" doc:"The date of the QA standing (default today)."`
+}
+
+// CPOut is a certifying partner with its QA record: the CP QA reviews and
+// On-Site Audit Reviews of its audits, and the standing derived from them.
+type CPOut struct {
+	Record[registry.CertifyingPartner]
+	QA node.CPQA `json:"qa"`
+}
+
+func (s *server) cpOut(ctx context.Context, in *CPIn) (*bodyOut[CPOut], error) {
+	var d registry.Date
+	if in.QAAsOf != "" {
+		var err error
+		if d, err = registry.ParseDate(in.QAAsOf); err != nil {
+			return nil, fieldProblem("query.qa_as_of", "%v", err)
+		}
+	}
+	e, err := s.record(ctx, registry.KindCP, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := record[registry.CertifyingPartner](e)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	qa, err := s.node.CPQARecord(ctx, in.ID, d)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &bodyOut[CPOut]{CPOut{Record: r, QA: qa}}, nil
+}
+
+// QAList lists QA reviews.
+type QAList struct {
+	Reviews []registry.QAReview `json:"reviews"`
+	Count   int                 `json:"count"`
+}
+
+func (s *server) registerQA(api huma.API) {
+	huma.Register(api, op("get-qa-review", http.MethodGet, "/v1/qa-reviews/{id}", "A QA review: an On-Site Audit Review (OSAR) or a CP QA review", "auditors"),
+		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[Record[registry.QAReview]], error) {
+			return one[registry.QAReview](ctx, s, registry.KindQAReview, in.ID)
+		})
+	huma.Register(api, op("list-qa-reviews", http.MethodGet, "/v1/qa-reviews", "QA reviews of a certifying partner (this node's) or of an auditor (nationally), oldest first", "auditors"),
+		func(ctx context.Context, in *struct {
+			CP      string `query:"cp" pattern:"^[A-Z][A-Z0-9]{1,15}$" doc:"A certifying partner of this node: its CP QA reviews and the OSARs of its audits."`
+			Auditor string `query:"auditor" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"An auditor of the national registry: its OSARs, from every node."`
+		}) (*bodyOut[QAList], error) {
+			if (in.CP == "") == (in.Auditor == "") {
+				return nil, fieldProblem("query.cp", "give exactly one of cp and auditor")
+			}
+			qs, err := s.node.QAReviews(ctx, in.CP, in.Auditor)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &bodyOut[QAList]{QAList{Reviews: qs, Count: len(qs)}}, nil
 		})
 }
 

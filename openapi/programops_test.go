@@ -262,3 +262,32 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestQARecords: QA reviews are read one by one and by CP or auditor, and
+// the CP's record shows its QA history and the standing derived from it.
+func TestQARecords(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(srv.Close)
+	st, m := call(t, "GET", srv.URL+"/v1/qa-reviews?auditor=AUD-0002", "", "")
+	if st != 200 || m["count"].(float64) != 1 {
+		t.Fatalf("OSARs of AUD-0002: %d %v", st, m)
+	}
+	id := m["reviews"].([]any)[0].(map[string]any)["id"].(string)
+	if st, m = call(t, "GET", srv.URL+"/v1/qa-reviews/"+id, "", ""); st != 200 || m["record"].(map[string]any)["outcome"] != "unsatisfactory" {
+		t.Errorf("GET %s: %d %v", id, st, m)
+	}
+	if st, m = call(t, "GET", srv.URL+"/v1/qa-reviews", "", ""); st != 422 || problemLocation(m) != "query.cp" {
+		t.Errorf("list without cp or auditor: %d %v", st, m)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA", "", "")
+	qa, _ := m["qa"].(map[string]any)
+	standing, _ := qa["standing"].(map[string]any)
+	if st != 200 || standing["status"] != "improvement_required" || standing["cp_reviews"].(float64) != 1 || standing["osars_unsatisfactory"].(float64) != 1 || len(qa["reviews"].([]any)) != 2 {
+		t.Errorf("CP ACSA's QA record: %d %v", st, qa)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA?qa_as_of=2026-01-01", "", "")
+	if standing = m["qa"].(map[string]any)["standing"].(map[string]any); st != 200 || standing["status"] != "not_reviewed" {
+		t.Errorf("CP ACSA's QA standing before its review: %v", standing)
+	}
+}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -60,6 +61,64 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 		}
 		return q, qaKeys(q), nil
 	})
+}
+
+// QAReviews returns the QA reviews of certifying partner cp recorded on
+// this node (CP QA reviews and the OSARs of its audits), or those of
+// auditor (OSARs, seen nationally), oldest first. One of cp and auditor
+// is given.
+func (n *Node) QAReviews(ctx context.Context, cp, auditor string) ([]registry.QAReview, error) {
+	out := []registry.QAReview{}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var es []registry.Entry
+		var err error
+		if auditor != "" {
+			es, err = nationalByIndex(tx, registry.KindQAReview, "auditor", auditor)
+		} else {
+			es, err = nationalByIndex(tx, registry.KindQAReview, "cp_qa", cp)
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			q, err := decode[registry.QAReview](e)
+			if err != nil {
+				return err
+			}
+			if (auditor == "" || q.Auditor == auditor) && (cp == "" || q.CP == cp) && (auditor != "" || e.Iss == n.cfg.Jurisdiction) {
+				out = append(out, q)
+			}
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b registry.QAReview) int {
+		if c := a.On.Compare(b.On); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// CPQA is a certifying partner's QA record on a date: its QA reviews
+// and the standing derived from them (registry.CPQAStanding).
+type CPQA struct {
+	AsOf     registry.Date       `json:"as_of"`
+	Standing registry.QAStanding `json:"standing"`
+	Reviews  []registry.QAReview `json:"reviews"`
+}
+
+// CPQARecord returns certifying partner cp's QA record on asOf (zero:
+// today).
+func (n *Node) CPQARecord(ctx context.Context, cp string, asOf registry.Date) (CPQA, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	qs, err := n.QAReviews(ctx, cp, "")
+	if err != nil {
+		return CPQA{}, err
+	}
+	return CPQA{AsOf: asOf, Standing: registry.CPQAStanding(qs, asOf), Reviews: qs}, nil
 }
 
 func containsString(xs []string, s string) bool {
