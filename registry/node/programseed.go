@@ -239,13 +239,30 @@ func (n *Node) SeedProgram(ctx context.Context, f ProgramSeed) (int, error) {
 			return count, err
 		}
 	}
-	for _, r := range f.Reviews {
-		_, _, err := n.OpenReview(ctx, admin, NewReview{EmployerBN: r.EmployerBN, Certificate: r.Certificate, Trigger: r.Trigger, OccurredOn: r.OccurredOn, OpenedOn: r.OpenedOn})
-		if err = step("review of "+r.Certificate, err); err != nil {
-			return count, err
-		}
+	// Reviews open and steps are taken in date order (a review opened
+	// later sees the earlier ones as they were then), stably.
+	type event struct {
+		on   registry.Date
+		open *SeedReview
+		step *SeedReviewStep
 	}
-	for _, s := range f.ReviewSteps {
+	var evs []event
+	for i := range f.Reviews {
+		evs = append(evs, event{on: f.Reviews[i].OpenedOn, open: &f.Reviews[i]})
+	}
+	for i := range f.ReviewSteps {
+		evs = append(evs, event{on: f.ReviewSteps[i].On, step: &f.ReviewSteps[i]})
+	}
+	slices.SortStableFunc(evs, func(a, b event) int { return a.on.Compare(b.on) })
+	for _, ev := range evs {
+		if r := ev.open; r != nil {
+			_, _, err := n.OpenReview(ctx, admin, NewReview{EmployerBN: r.EmployerBN, Certificate: r.Certificate, Trigger: r.Trigger, OccurredOn: r.OccurredOn, OpenedOn: r.OpenedOn})
+			if err = step("review of "+r.Certificate, err); err != nil {
+				return count, err
+			}
+			continue
+		}
+		s := ev.step
 		r := ReviewRequest{Action: s.Action, Reason: s.Reason, On: s.On, DueOn: s.DueOn}
 		if err = step("review step on "+s.Review, second(n.ActOnReview(ctx, admin, s.Review, r))); err != nil {
 			return count, err
