@@ -59,7 +59,7 @@ func runWriters(b *testing.B, op func(i int64) error) time.Duration {
 // the baseline's, from the same run.
 func BenchmarkAppend(b *testing.B) {
 	var baseline float64
-	sample := encodeEntry(entry(1, registry.KindCertificate, "C000001", 1))
+	sample := encodeEntry(entry(1, registry.KindCertificate, "C000001", 1), nil)
 
 	b.Run("baseline-bolt-update-per-put", func(b *testing.B) {
 		raw, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)

@@ -15,7 +15,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Default option values.
 const (
@@ -75,7 +75,15 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync})
+	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync}
+	b, err := bbolt.Open(path, 0o600, bopt)
+	if err == nil && formatOf(b) == "2" {
+		// An older file: migrate it in place, then open the result.
+		if err := migrateV2(path, b, bopt); err != nil {
+			return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		}
+		b, err = bbolt.Open(path, 0o600, bopt)
+	}
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: open %s: file is in use by another process (waited %s for its lock): %w",
 			path, opt.Timeout, registry.ErrUnavailable)
@@ -90,6 +98,18 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	return &DB{bolt: b, path: path}, nil
+}
+
+// formatOf returns the format version stored in b ("" if none).
+func formatOf(b *bbolt.DB) string {
+	var v string
+	b.View(func(tx *bbolt.Tx) error {
+		if st := tx.Bucket(bucketStore); st != nil {
+			v = string(st.Get(keyFormat))
+		}
+		return nil
+	})
+	return v
 }
 
 // initFormat writes the format version into a new file, or checks the
@@ -111,7 +131,7 @@ func initFormat(tx *bbolt.Tx) error {
 		}
 	}
 	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("unsupported format version %q (this build reads %d): %w", v, FormatVersion, registry.ErrInvalid)
+		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
 	}
 	_, err := tx.CreateBucketIfNotExists(bucketLogs)
 	return err

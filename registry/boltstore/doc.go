@@ -44,34 +44,51 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 2 (FormatVersion)
+// # On-disk format, version 3 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "2"
+//	    "format"                  format version, ASCII decimal: "3"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
 //	        "records"             kind 0x00 id -> newest ver || its seq (16 bytes)
-//	        "versions"            kind 0x00 id 0x00 ver -> seq
+//	        "versions"            kind 0x00 id 0x00 ver -> seq, only for records with
+//	                              more than one version (a record's only version is
+//	                              found from "records")
 //	        "counts"              kind -> number of records of that kind
-//	        "keys"                kind 0x00 id -> the record's current index keys:
-//	                              repeated uvarint len, name, uvarint len, value
 //	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
-//	                              (version 1 kept one value per hash; version 2 files are not read by version 1 builds)
 //	        "meta"                caller key -> caller value
 //
-// An entry value is the byte 0x01 (the entry encoding version), then uvarint
-// Seq, uvarint Ver, varint Iat, then Iss, Kind, ID, Record and JWS, each as a
-// uvarint length followed by that many bytes. Record bytes are kept exactly as
-// given; an empty Record reads back as nil.
+// An entry value stores the entry once: the byte 0x03 (the entry encoding),
+// a flags byte, uvarint Ver, varint Iat, then Iss, Kind and ID (each a
+// uvarint length and that many bytes); with flag 0x01 the author's Role, CP
+// and Token; the record's index keys as given to Append (uvarint count, then
+// name and value of each); then the JWS: with flag 0x02 its three parts
+// base64url-decoded (header, payload, signature, each length-prefixed), which
+// encode back to the same compact JWS, else the JWS text; then, without flag
+// 0x04, the Record bytes. With flag 0x04 Record is not stored: it is the
+// "record" member of the JWS payload (the canonical envelope ends with it),
+// which Append checked gives Record back byte for byte. The seq is the key.
+// An empty Record reads back as nil. Only the newest version's index keys
+// matter: Append takes them out of the index when the next version comes.
+//
+// The append-only buckets (entries, hashes) are filled to 100% (keys
+// arrive in order); the others too (see keyedFill).
+//
+// Format 2 (before) kept the Record beside the JWS text in each entry, the
+// current index keys in a "keys" bucket, and every version in "versions".
+// Open migrates a format-2 file in place (see migrate.go): a new file is
+// written, checked (same size and tree hash for every log) and renamed over
+// the old one.
 //
 // Versioning rule: a change that an older build would misread bumps the
 // format version. Open refuses a file whose version it does not know, and a
 // file with buckets but no "corfed" bucket (not a corfed store), rather than
-// guess. A new file is created with the current version.
+// guess. A new file is created with the current version. Format 1 files are
+// refused (no build since has read them).
 package boltstore

@@ -1,15 +1,30 @@
 package boltstore
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
+	"unsafe"
 
 	"github.com/corfed/corfed/registry"
 )
 
-// entryEncodingV1 is the first byte of an entry value (see the package doc).
-const entryEncodingV1 = 0x01
+// entryEncodingV1 is the first byte of a format-2 entry value (read only
+// to migrate); entryEncodingV3 that of a format-3 one (see the package doc).
+const (
+	entryEncodingV1 = 0x01
+	entryEncodingV3 = 0x03
+)
+
+// Flags of a format-3 entry value.
+const (
+	flagAuthor    = 1 << iota // the author trailer follows the flags
+	flagSplitJWS              // the JWS is stored as its three decoded parts
+	flagRecordJWS             // Record is the envelope's "record" member, read from the JWS payload
+)
 
 var errCorrupt = errors.New("boltstore: corrupt value")
 
@@ -20,31 +35,122 @@ func appendBytes(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func encodeEntry(e registry.Entry) []byte {
-	n := 1 + 3*binary.MaxVarintLen64 + 5*binary.MaxVarintLen64 +
-		len(e.Iss) + len(e.Kind) + len(e.ID) + len(e.Record) + len(e.JWS)
-	b := make([]byte, 0, n)
-	b = append(b, entryEncodingV1)
-	b = binary.AppendUvarint(b, e.Seq)
+func appendRaw(b []byte, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// splitJWS returns the decoded header, payload and signature of a compact
+// JWS, and ok only if encoding them again gives jws back byte for byte
+// (unpadded, canonical base64url): only then is it stored split.
+func splitJWS(jws string) (parts [3][]byte, ok bool) {
+	rest := jws
+	for i := range parts {
+		seg := rest
+		if i < 2 {
+			dot := strings.IndexByte(rest, '.')
+			if dot < 0 {
+				return parts, false
+			}
+			seg, rest = rest[:dot], rest[dot+1:]
+		} else if strings.IndexByte(rest, '.') >= 0 {
+			return parts, false
+		}
+		d, err := base64.RawURLEncoding.Strict().DecodeString(seg)
+		if err != nil || base64.RawURLEncoding.EncodeToString(d) != seg {
+			return parts, false
+		}
+		parts[i] = d
+	}
+	return parts, true
+}
+
+// joinJWS is the compact JWS of its decoded parts.
+func joinJWS(parts [3][]byte) string {
+	enc := base64.RawURLEncoding
+	b := make([]byte, 0, enc.EncodedLen(len(parts[0]))+enc.EncodedLen(len(parts[1]))+enc.EncodedLen(len(parts[2]))+2)
+	b = enc.AppendEncode(b, parts[0])
+	b = append(b, '.')
+	b = enc.AppendEncode(b, parts[1])
+	b = append(b, '.')
+	b = enc.AppendEncode(b, parts[2])
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
+}
+
+// recordMember is how the envelope's last member starts in its canonical
+// JSON (registry.Envelope): no member before it can hold this text outside
+// a string, and inside a JSON string every quote is escaped.
+var recordMember = []byte(`,"record":`)
+
+// payloadRecord returns the "record" member of an envelope payload: the
+// bytes after the first ,"record": up to the closing brace. The result
+// aliases payload. Append stores Record this way only when this gives
+// Record back exactly, so reading it back is always exact.
+func payloadRecord(payload []byte) []byte {
+	i := bytes.Index(payload, recordMember)
+	if i < 0 || len(payload) == 0 || payload[len(payload)-1] != '}' {
+		return nil
+	}
+	return payload[i+len(recordMember) : len(payload)-1]
+}
+
+// encodeEntry encodes e, with the record's index keys, as a format-3 entry
+// value. The seq is the value's key, not part of it. The JWS is stored
+// once, decoded (its payload is the envelope, which holds the record), and
+// Record beside it only when it is not the payload's record member.
+func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
+	parts, split := splitJWS(e.JWS)
+	flags := byte(0)
+	if e.By != nil {
+		flags |= flagAuthor
+	}
+	size := len(e.Iss) + len(e.Kind) + len(e.ID) + 8*binary.MaxVarintLen64
+	if split {
+		flags |= flagSplitJWS
+		size += len(parts[0]) + len(parts[1]) + len(parts[2])
+		if len(e.Record) > 0 && bytes.Equal(payloadRecord(parts[1]), e.Record) {
+			flags |= flagRecordJWS
+		}
+	} else {
+		size += len(e.JWS)
+	}
+	if flags&flagRecordJWS == 0 {
+		size += len(e.Record)
+	}
+	for _, k := range keys {
+		size += len(k.Name) + len(k.Value) + 2*binary.MaxVarintLen64
+	}
+	b := make([]byte, 0, size)
+	b = append(b, entryEncodingV3, flags)
 	b = binary.AppendUvarint(b, e.Ver)
 	b = binary.AppendVarint(b, e.Iat)
 	b = appendBytes(b, string(e.Iss))
 	b = appendBytes(b, string(e.Kind))
 	b = appendBytes(b, e.ID)
-	b = appendBytes(b, string(e.Record))
-	b = appendBytes(b, e.JWS)
 	if e.By != nil {
-		// Optional trailer (entries written before attribution have none):
-		// the author's role, CP id and token id.
-		b = append(b, entryAuthor)
 		b = appendBytes(b, e.By.Role)
 		b = appendBytes(b, e.By.CP)
 		b = appendBytes(b, e.By.Token)
 	}
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendBytes(b, k.Name)
+		b = appendBytes(b, k.Value)
+	}
+	if split {
+		b = appendRaw(b, parts[0])
+		b = appendRaw(b, parts[1])
+		b = appendRaw(b, parts[2])
+	} else {
+		b = appendBytes(b, e.JWS)
+	}
+	if flags&flagRecordJWS == 0 {
+		b = appendBytes(b, string(e.Record))
+	}
 	return b
 }
 
-// entryAuthor marks the optional author trailer of an entry value.
+// entryAuthor marks the optional author trailer of a format-2 entry value.
 const entryAuthor = 0x01
 
 // decoder reads the fields of a value; the first error sticks.
@@ -94,8 +200,91 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-// decodeEntry decodes an entry value. The result shares no memory with v.
-func decodeEntry(v []byte) (registry.Entry, error) {
+// entryHead reads a format-3 value up to and including its index keys:
+// the entry without JWS and Record, the keys if withKeys, and a decoder at
+// the JWS.
+func entryHead(v []byte, withKeys bool) (e registry.Entry, keys []IndexKey, flags byte, d decoder, err error) {
+	if len(v) < 2 || v[0] != entryEncodingV3 {
+		return e, nil, 0, d, fmt.Errorf("%w: unknown entry encoding", errCorrupt)
+	}
+	flags = v[1]
+	d = decoder{b: v[2:]}
+	e.Ver = d.uvarint()
+	e.Iat = d.varint()
+	e.Iss = registry.Jurisdiction(d.bytes())
+	e.Kind = registry.Kind(d.bytes())
+	e.ID = string(d.bytes())
+	if flags&flagAuthor != 0 {
+		e.By = &registry.Author{Role: string(d.bytes()), CP: string(d.bytes()), Token: string(d.bytes())}
+	}
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = errCorrupt
+	}
+	if withKeys && n > 0 && d.err == nil {
+		keys = make([]IndexKey, 0, n)
+	}
+	for range n {
+		if d.err != nil {
+			break
+		}
+		name, value := d.bytes(), d.bytes()
+		if withKeys {
+			keys = append(keys, IndexKey{Name: string(name), Value: string(value)})
+		}
+	}
+	return e, keys, flags, d, d.err
+}
+
+// decodeEntry decodes the format-3 value v of the entry seq. The result
+// shares no memory with v.
+func decodeEntry(seq uint64, v []byte) (registry.Entry, error) {
+	e, _, flags, d, err := entryHead(v, false)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	e.Seq = seq
+	if flags&flagSplitJWS != 0 {
+		var parts [3][]byte
+		for i := range parts {
+			parts[i] = d.bytes()
+		}
+		if d.err == nil {
+			e.JWS = joinJWS(parts)
+			if flags&flagRecordJWS != 0 {
+				// The envelope's record, copied out of the value.
+				if rec := payloadRecord(parts[1]); len(rec) > 0 {
+					e.Record = append([]byte(nil), rec...)
+				} else {
+					d.err = errCorrupt
+				}
+			}
+		}
+	} else {
+		e.JWS = string(d.bytes())
+	}
+	if flags&flagRecordJWS == 0 {
+		if rec := d.bytes(); len(rec) > 0 {
+			e.Record = append([]byte(nil), rec...)
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	if d.err != nil {
+		return registry.Entry{}, d.err
+	}
+	return e, nil
+}
+
+// entryKeys returns the index keys stored in a format-3 entry value.
+func entryKeys(v []byte) ([]IndexKey, error) {
+	_, keys, _, _, err := entryHead(v, true)
+	return keys, err
+}
+
+// decodeEntryV2 decodes a format-2 entry value (only migration reads them).
+func decodeEntryV2(v []byte) (registry.Entry, error) {
 	if len(v) == 0 || v[0] != entryEncodingV1 {
 		return registry.Entry{}, fmt.Errorf("%w: unknown entry encoding", errCorrupt)
 	}
@@ -122,15 +311,6 @@ func decodeEntry(v []byte) (registry.Entry, error) {
 		return registry.Entry{}, d.err
 	}
 	return e, nil
-}
-
-func encodeKeys(keys []IndexKey) []byte {
-	var b []byte
-	for _, k := range keys {
-		b = appendBytes(b, k.Name)
-		b = appendBytes(b, k.Value)
-	}
-	return b
 }
 
 func decodeKeys(v []byte) ([]IndexKey, error) {

@@ -42,47 +42,46 @@ func indexKey(k IndexKey, rk []byte) []byte {
 	return append(b, rk...)
 }
 
-// replaceKeys removes the record's current index keys and stores keys.
-func (l *Log) replaceKeys(b *bbolt.Bucket, kind registry.Kind, id string, rk []byte, keys []IndexKey) error {
-	kb, index := b.Bucket(bucketKeys), b.Bucket(bucketIndex)
-	if v := kb.Get(rk); v != nil {
-		old, err := decodeKeys(v)
-		if err != nil {
-			return l.errorf("%s %s: index keys: %w", kind, id, err)
-		}
-		for _, k := range old {
-			if err := index.Delete(indexKey(k, rk)); err != nil {
-				return err
-			}
-		}
+// dropKeys removes from the index the keys of the record's newest
+// version, the entry prevSeq (they are stored in its value).
+func (l *Log) dropKeys(b, entries *bbolt.Bucket, rk []byte, prevSeq uint64) error {
+	v := entries.Get(u64(prevSeq))
+	if v == nil {
+		return l.errorf("record %q: newest entry %d: %w", rk, prevSeq, errCorrupt)
 	}
-	for _, k := range keys {
-		if err := index.Put(indexKey(k, rk), nil); err != nil {
+	old, err := entryKeys(v)
+	if err != nil {
+		return l.errorf("record %q: index keys: %w", rk, err)
+	}
+	index := b.Bucket(bucketIndex)
+	for _, k := range old {
+		if err := index.Delete(indexKey(k, rk)); err != nil {
 			return err
 		}
 	}
-	if len(keys) == 0 {
-		return kb.Delete(rk)
-	}
-	return kb.Put(rk, encodeKeys(keys))
+	return nil
 }
 
 // Keys returns the current index keys of the record (those given to the
 // Append of its newest version, without empty values and duplicates), or
 // an error wrapping registry.ErrNotFound if the record does not exist.
 func (l *Log) Keys(kind registry.Kind, id string) ([]IndexKey, error) {
-	ver, _, err := l.latest(kind, id)
+	ver, seq, err := l.latest(kind, id)
 	if err != nil {
 		return nil, err
 	}
 	if ver == 0 {
 		return nil, l.errorf("%s %s: %w", kind, id, registry.ErrNotFound)
 	}
-	kb, err := l.sub(bucketKeys)
+	entries, err := l.sub(bucketEntries)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := decodeKeys(kb.Get(recordKey(kind, id)))
+	v := entries.Get(u64(seq))
+	if v == nil {
+		return nil, l.errorf("%s %s: newest entry %d: %w", kind, id, seq, errCorrupt)
+	}
+	keys, err := entryKeys(v)
 	if err != nil {
 		return nil, l.errorf("%s %s: index keys: %w", kind, id, err)
 	}

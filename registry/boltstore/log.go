@@ -17,13 +17,13 @@ var (
 	bucketRecords  = []byte("records")
 	bucketVersions = []byte("versions")
 	bucketCounts   = []byte("counts")
-	bucketKeys     = []byte("keys")
+	bucketKeys     = []byte("keys") // format 2 only: format 3 keeps the keys in the newest entry
 	bucketIndex    = []byte("index")
 	bucketHashes   = []byte("hashes")
 	bucketMeta     = []byte("meta")
 
 	subBuckets = [][]byte{bucketEntries, bucketRecords, bucketVersions, bucketCounts,
-		bucketKeys, bucketIndex, bucketHashes, bucketMeta}
+		bucketIndex, bucketHashes, bucketMeta}
 )
 
 // Log is one named log inside a transaction: an append-only sequence of
@@ -176,7 +176,7 @@ func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
 		return l.errorf("entry %s/%s seq %d: log size is %d, next seq is %d: %w",
 			e.Kind, e.ID, e.Seq, size, size+1, registry.ErrConflict)
 	}
-	last, _, err := l.latest(e.Kind, e.ID)
+	last, prevSeq, err := l.latest(e.Kind, e.ID)
 	if err != nil {
 		return err
 	}
@@ -198,16 +198,38 @@ func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
 		}
 		return l.errorf("append seq %d: %w", e.Seq, err)
 	}
-	seqKey := u64(e.Seq)
-	if err := b.Bucket(bucketEntries).Put(seqKey, encodeEntry(e)); err != nil {
-		return wrap(err)
-	}
+	entries := b.Bucket(bucketEntries)
+	entries.FillPercent = 1 // keys only ever grow: pack pages full
 	rk := recordKey(e.Kind, e.ID)
-	if err := b.Bucket(bucketRecords).Put(rk, binary.BigEndian.AppendUint64(u64(e.Ver), e.Seq)); err != nil {
+	// The previous version's keys leave the index (they are kept in its
+	// entry value), before the new entry is written.
+	if last > 0 {
+		if err := l.dropKeys(b, entries, rk, prevSeq); err != nil {
+			return wrap(err)
+		}
+	}
+	seqKey := u64(e.Seq)
+	if err := entries.Put(seqKey, encodeEntry(e, keys)); err != nil {
 		return wrap(err)
 	}
-	if err := b.Bucket(bucketVersions).Put(versionKey(e.Kind, e.ID, e.Ver), seqKey); err != nil {
+	records := b.Bucket(bucketRecords)
+	records.FillPercent = keyedFill
+	if err := records.Put(rk, binary.BigEndian.AppendUint64(u64(e.Ver), e.Seq)); err != nil {
 		return wrap(err)
+	}
+	// The versions bucket lists the versions of records that have more
+	// than one: a record's only version is found from its records value.
+	if e.Ver > 1 {
+		versions := b.Bucket(bucketVersions)
+		versions.FillPercent = keyedFill
+		if e.Ver == 2 {
+			if err := versions.Put(versionKey(e.Kind, e.ID, 1), u64(prevSeq)); err != nil {
+				return wrap(err)
+			}
+		}
+		if err := versions.Put(versionKey(e.Kind, e.ID, e.Ver), seqKey); err != nil {
+			return wrap(err)
+		}
 	}
 	if e.Ver == 1 {
 		counts := b.Bucket(bucketCounts)
@@ -219,8 +241,12 @@ func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
 			return wrap(err)
 		}
 	}
-	if err := l.replaceKeys(b, e.Kind, e.ID, rk, keys); err != nil {
-		return wrap(err)
+	index := b.Bucket(bucketIndex)
+	index.FillPercent = keyedFill
+	for _, k := range keys {
+		if err := index.Put(indexKey(k, rk), nil); err != nil {
+			return wrap(err)
+		}
 	}
 	if withoutMerkleLog {
 		return nil
@@ -237,7 +263,7 @@ func (l *Log) Entry(seq uint64) (registry.Entry, error) {
 	}
 	if entries != nil {
 		if v := entries.Get(u64(seq)); v != nil {
-			e, err := decodeEntry(v)
+			e, err := decodeEntry(seq, v)
 			if err != nil {
 				return registry.Entry{}, l.errorf("entry %d: %w", seq, err)
 			}
@@ -264,7 +290,10 @@ func (l *Log) Entries(after uint64, limit int) ([]registry.Entry, error) {
 	var out []registry.Entry
 	c := entries.Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-		e, err := decodeEntry(v)
+		if len(k) != 8 {
+			return nil, l.errorf("entry key %x: %w", k, errCorrupt)
+		}
+		e, err := decodeEntry(binary.BigEndian.Uint64(k), v)
 		if err != nil {
 			return nil, l.errorf("entry %x: %w", k, err)
 		}
@@ -289,6 +318,13 @@ func (l *Log) Latest(kind registry.Kind, id string) (registry.Entry, error) {
 // Version returns version ver of the record, or an error wrapping
 // registry.ErrNotFound.
 func (l *Log) Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error) {
+	last, seq, err := l.latest(kind, id)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	if ver == last && ver > 0 {
+		return l.Entry(seq)
+	}
 	versions, err := l.sub(bucketVersions)
 	if err != nil {
 		return registry.Entry{}, err
@@ -304,12 +340,23 @@ func (l *Log) Version(kind registry.Kind, id string, ver uint64) (registry.Entry
 // Versions returns every version of the record, oldest first, or an error
 // wrapping registry.ErrNotFound if there is none.
 func (l *Log) Versions(kind registry.Kind, id string) ([]registry.Entry, error) {
+	last, seq, err := l.latest(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if last == 1 {
+		e, err := l.Entry(seq)
+		if err != nil {
+			return nil, err
+		}
+		return []registry.Entry{e}, nil
+	}
 	versions, err := l.sub(bucketVersions)
 	if err != nil {
 		return nil, err
 	}
 	var out []registry.Entry
-	if versions != nil {
+	if versions != nil && last > 1 {
 		prefix := append(recordKey(kind, id), 0)
 		c := versions.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -366,6 +413,13 @@ func (l *Log) Count(kind registry.Kind) int {
 	}
 	return int(binary.BigEndian.Uint64(v))
 }
+
+// keyedFill is the bbolt fill percent of the buckets keyed by record id
+// or index value. Their keys arrive in no set order; a full fill packs
+// the common case (ids and names written in order, as imports do) and,
+// for random order, splits a full page into a full one and a small one
+// that later inserts fill, no worse than bbolt's default half split.
+const keyedFill = 1.0
 
 // withoutMerkleLog is set only by BenchmarkMarginalLogCost, to measure
 // what the Merkle log adds to an append.
