@@ -48,17 +48,44 @@ func (a AuditIn) record() registry.Audit {
 // AuditRecord is a signed audit with its verdict repeated at the top.
 type AuditRecord struct {
 	Record[registry.Audit]
-	Passed  bool               `json:"passed"`
-	Reasons []registry.Finding `json:"reasons" doc:"The rules the audit breaks (empty when it passed)."`
+	Passed  bool        `json:"passed"`
+	Lang    string      `json:"lang" enum:"en,fr" doc:"The language of the reasons' text."`
+	Reasons []ReasonOut `json:"reasons" doc:"The rules the audit breaks (empty when it passed)."`
 }
 
-func auditRecord(e registry.Entry) (AuditRecord, error) {
-	r, err := record[registry.Audit](e)
-	reasons := r.Record.Reasons
-	if reasons == nil {
-		reasons = []registry.Finding{}
+// ReasonOut is a rule an audit breaks: its code, the element, the
+// sentence in English and French, and text in the language asked for.
+type ReasonOut struct {
+	registry.Finding
+	Text string `json:"text" doc:"detail or detail_fr, in the language asked for (lang, else Accept-Language)."`
+}
+
+// LangIn picks the language of the texts of an answer.
+type LangIn struct {
+	Lang   string `query:"lang" enum:"en,fr" doc:"Language of the texts; default from Accept-Language, else English."`
+	Accept string `header:"Accept-Language" doc:"en or fr (the best q-value wins); codes do not change."`
+}
+
+func (l LangIn) fr() bool { return RequestLang(l.Lang, l.Accept) == "fr" }
+
+func langName(fr bool) string {
+	if fr {
+		return "fr"
 	}
-	return AuditRecord{Record: r, Passed: r.Record.Passed, Reasons: reasons}, err
+	return "en"
+}
+
+func auditRecord(e registry.Entry, fr bool) (AuditRecord, error) {
+	r, err := record[registry.Audit](e)
+	reasons := []ReasonOut{}
+	for _, f := range r.Record.Reasons {
+		t := f.Detail
+		if fr && f.DetailFR != "" {
+			t = f.DetailFR
+		}
+		reasons = append(reasons, ReasonOut{Finding: f, Text: t})
+	}
+	return AuditRecord{Record: r, Passed: r.Record.Passed, Lang: langName(fr), Reasons: reasons}, err
 }
 
 // CredentialIn is an auditor's credential with one CP.
@@ -141,6 +168,21 @@ type StopWorkOut struct {
 	Note    string `json:"note,omitempty"`
 }
 
+// LifecycleOut is the answer of a lifecycle run.
+type LifecycleOut struct {
+	RunOn   registry.Date        `json:"run_on"`
+	DryRun  bool                 `json:"dry_run"`
+	Checked int                  `json:"checked" doc:"Live certificates and open reviews read."`
+	Lang    string               `json:"lang" enum:"en,fr"`
+	Changes []LifecycleChangeOut `json:"changes" doc:"The changes made (or, in a dry run, that would be made)."`
+}
+
+// LifecycleChangeOut is one change, with its reason in the language asked for.
+type LifecycleChangeOut struct {
+	node.LifecycleChange
+	Text string `json:"text" doc:"reason or reason_fr, in the language asked for."`
+}
+
 // ReviewOut is an Employer Review with the removal proposal it led to.
 type ReviewOut struct {
 	Record[registry.Review]
@@ -218,25 +260,29 @@ func (s *server) registerAudits(api huma.API) {
 
 	huma.Register(api, s.writeOp("create-audit", http.MethodPost, "/v1/audits", "Record an audit; the answer says whether it passed and which rules it breaks", http.StatusCreated, "audits"),
 		func(ctx context.Context, in *struct {
+			LangIn
 			Body AuditIn
 		}) (*createdOut[AuditRecord], error) {
 			e, err := s.node.RecordAudit(ctx, principalOf(ctx), in.Body.record())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			r, err := auditRecord(e)
+			r, err := auditRecord(e, in.fr())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
 			return &createdOut[AuditRecord]{Location: "/v1/audits/" + r.ID, Body: r}, nil
 		})
 	huma.Register(api, op("get-audit", http.MethodGet, "/v1/audits/{id}", "An audit and its verdict", "audits"),
-		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[AuditRecord], error) {
+		func(ctx context.Context, in *struct {
+			IDPath
+			LangIn
+		}) (*bodyOut[AuditRecord], error) {
 			e, err := s.record(ctx, registry.KindAudit, in.ID)
 			if err != nil {
 				return nil, err
 			}
-			r, err := auditRecord(e)
+			r, err := auditRecord(e, in.fr())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -480,12 +526,21 @@ func (s *server) registerReviews(api huma.API) {
 	huma.Register(api, s.writeOp("run-lifecycle", http.MethodPost, "/v1/lifecycle/run", "Append the status changes and removal proposals the program rules require today (program administrator); idempotent", http.StatusOK, "lifecycle"),
 		func(ctx context.Context, in *struct {
 			DryRun bool `query:"dry_run" doc:"Answer what would change, write nothing."`
-		}) (*bodyOut[node.LifecycleReport], error) {
+			LangIn
+		}) (*bodyOut[LifecycleOut], error) {
 			rep, err := s.node.RunLifecycle(ctx, principalOf(ctx), in.DryRun)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &bodyOut[node.LifecycleReport]{rep}, nil
+			out := LifecycleOut{RunOn: rep.RunOn, DryRun: rep.DryRun, Checked: rep.Checked, Lang: langName(in.fr()), Changes: []LifecycleChangeOut{}}
+			for _, c := range rep.Changes {
+				t := c.Reason
+				if in.fr() {
+					t = c.ReasonFR
+				}
+				out.Changes = append(out.Changes, LifecycleChangeOut{LifecycleChange: c, Text: t})
+			}
+			return &bodyOut[LifecycleOut]{out}, nil
 		})
 	huma.Register(api, op("list-removals", http.MethodGet, "/v1/removals", "Removal proposals for persistent non-performers, with their evidence", "reviews"),
 		func(ctx context.Context, in *struct {

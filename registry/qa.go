@@ -61,12 +61,13 @@ func (q QAReview) Validate() error {
 	return checkText("body.findings", q.Findings, 0, MaxTextLen)
 }
 
-// OSARSuspension returns why the auditor is suspended by QA on d, or "":
+// OSARSuspension returns why the auditor is suspended by QA on d, in
+// English and French, or "":
 // its last r.UnsatisfactoryOSAR OSARs on or before d were all
 // unsatisfactory (0 disables the rule).
-func OSARSuspension(qs []QAReview, r AuditorRules, d Date) string {
+func OSARSuspension(qs []QAReview, r AuditorRules, d Date) [2]string {
 	if r.UnsatisfactoryOSAR <= 0 {
-		return ""
+		return [2]string{}
 	}
 	var osars []QAReview
 	for _, q := range qs {
@@ -76,15 +77,16 @@ func OSARSuspension(qs []QAReview, r AuditorRules, d Date) string {
 	}
 	slices.SortStableFunc(osars, func(a, b QAReview) int { return a.On.Compare(b.On) })
 	if len(osars) < r.UnsatisfactoryOSAR {
-		return ""
+		return [2]string{}
 	}
 	for _, q := range osars[len(osars)-r.UnsatisfactoryOSAR:] {
 		if q.Outcome != QAUnsatisfactory {
-			return ""
+			return [2]string{}
 		}
 	}
 	last := osars[len(osars)-1]
-	return fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)
+	return [2]string{fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID),
+		fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)}
 }
 
 // QA standings of a certifying partner.

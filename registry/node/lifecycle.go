@@ -32,6 +32,7 @@ type LifecycleChange struct {
 	Rule        string        `json:"rule"`
 	EffectiveOn registry.Date `json:"effective_on"`
 	Reason      string        `json:"reason"`
+	ReasonFR    string        `json:"reason_fr"`
 	Record      string        `json:"record"`            // the record written: the certificate, or the removal proposal
 	Version     uint64        `json:"version,omitempty"` // its new version (0 in a dry run)
 
@@ -205,14 +206,16 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 				if m.Overdue && !m.DueOn.After(c.ExpiresOn) {
 					rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
 						Rule: pl.prog.MaintenanceCode, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
-						Reason: fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+						Reason:   fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
+						ReasonFR: fmt.Sprintf("aucun audit de maintenance de l'année %d réussi du %s au %s (programme %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
 					return nil
 				}
 			}
 			if !pl.expireOn.IsZero() {
 				rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionExpire,
 					Rule: pl.prog.ExpiryCode, EffectiveOn: pl.expireOn, Record: c.ID,
-					Reason: fmt.Sprintf("the %d-month term ended on %s", c.TermMonths, c.ExpiresOn)})
+					Reason:   fmt.Sprintf("the %d-month term ended on %s", c.TermMonths, c.ExpiresOn),
+					ReasonFR: fmt.Sprintf("la durée de %d mois a pris fin le %s", c.TermMonths, c.ExpiresOn)})
 			}
 			return nil
 		}); err != nil {
@@ -283,7 +286,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	}
 	rule := prog.Removal
 	prop := registry.Removal{ID: id, Certificate: c.ID, EmployerBN: c.EmployerBN, ProposedOn: today, Status: registry.RemovalProposed}
-	var why string
+	var why, whyFR string
 	if rule.Reviews > 0 {
 		rs, err := reviewsOf(l, r.EmployerBN)
 		if err != nil {
@@ -294,12 +297,14 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 		for _, o := range rs {
 			if !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
 				ev = append(ev, registry.RemovalEvidence{Kind: registry.KindReview, ID: o.ID,
-					Detail: fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status)})
+					Detail:   fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status),
+					DetailFR: fmt.Sprintf("%s le %s, examen ouvert le %s (%s)", registry.TriggerFR[o.Trigger], o.OccurredOn, o.OpenedOn, registry.ReviewStatusFR[o.Status])})
 			}
 		}
 		if len(ev) >= rule.Reviews {
 			prop.Rule, prop.Evidence = rule.Code+".reviews", ev
 			why = fmt.Sprintf("%d Employer Reviews within %d months (rule: %d)", len(ev), rule.WindowMonths, rule.Reviews)
+			whyFR = fmt.Sprintf("%d examens de l'employeur en %d mois (règle : %d)", len(ev), rule.WindowMonths, rule.Reviews)
 		}
 	}
 	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(r.DueOn) {
@@ -310,15 +315,18 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 		if !done {
 			prop.Rule = rule.Code + ".overdue_action"
 			prop.Evidence = []registry.RemovalEvidence{{Kind: registry.KindReview, ID: r.ID,
-				Detail: fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom)}}
+				Detail:   fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom),
+				DetailFR: fmt.Sprintf("%s exigé pour le %s, aucun audit réussi de celui-ci enregistré depuis le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn, r.ActionFrom)}}
 			why = fmt.Sprintf("the required %s was not completed by %s", r.RequiredAction, r.DueOn)
+			whyFR = fmt.Sprintf("le %s exigé n'a pas été réalisé au plus tard le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn)
 		}
 	}
 	if prop.Rule == "" {
 		return LifecycleChange{}, false, nil
 	}
+	prop.Reason, prop.ReasonFR = why, whyFR
 	return LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: "propose_removal", Rule: prop.Rule,
-		EffectiveOn: today, Reason: why, Record: id, proposal: &prop}, true, nil
+		EffectiveOn: today, Reason: why, ReasonFR: whyFR, Record: id, proposal: &prop}, true, nil
 }
 
 // pendingRemoval returns the id of a removal proposal of certificate cert
@@ -490,7 +498,8 @@ func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mut
 			on = last.On
 		}
 		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
-		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
+		reasonFR := "cycle de vie (" + p.Subject + ") : " + ch.ReasonFR
+		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
 		c.Status, c.StatusReason = to, reason
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
