@@ -54,7 +54,8 @@ type MaintenanceItem struct {
 	EmployerBN  string        `json:"employer_bn"`
 	Issuer      string        `json:"issuer"`
 	Program     string        `json:"program"`
-	Year        int           `json:"year"` // the certificate year the audit maintains (2, 3)
+	Basis       string        `json:"basis"` // audit, or iso_equivalency: the proof that the ISO/CSA certification is maintained
+	Year        int           `json:"year"`  // the certificate year the audit maintains (2, 3)
 	WindowFrom  registry.Date `json:"window_from"`
 	DueOn       registry.Date `json:"due_on"`
 	Overdue     bool          `json:"overdue"`
@@ -64,7 +65,8 @@ type MaintenanceItem struct {
 type certPlan struct {
 	cert     registry.Certificate
 	prog     registry.Program
-	tracked  bool // based on an audit recorded on this node: its maintenance is tracked here
+	tracked  bool // based on an audit or equivalency recorded on this node: its maintenance is tracked here
+	iso      bool // based on an ISO/CSA equivalency: maintenance is the proof the certification is maintained
 	missing  []MaintenanceItem
 	expireOn registry.Date
 }
@@ -84,6 +86,13 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			pl.tracked, progID = true, a.Program
 		}
 	}
+	if c.Basis == registry.BasisEquivalency && c.BasisRef != "" {
+		if _, ok, err := exists(l, registry.KindEquivalency, c.BasisRef); err != nil {
+			return pl, err
+		} else if ok {
+			pl.tracked, pl.iso = true, true
+		}
+	}
 	prog, err := programIn(l, progID)
 	if err != nil {
 		if prog, err = programIn(l, registry.ProgramCOR); err != nil {
@@ -92,6 +101,10 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 	}
 	pl.prog = prog
 	if pl.tracked {
+		types := []string{registry.AuditMaintenance}
+		if pl.iso {
+			types, _ = prog.ISOMaintenance()
+		}
 		var done []registry.Date
 		refs, err := l.Lookup("cert", c.ID, false, maxAuditorRefs)
 		if err != nil {
@@ -109,7 +122,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			if err != nil {
 				return pl, err
 			}
-			if a.Type == registry.AuditMaintenance && a.Passed {
+			if slices.Contains(types, a.Type) && a.Passed {
 				done = append(done, a.OnsiteEnd)
 			}
 		}
@@ -118,7 +131,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			due := c.IssuedOn.AddMonths(m)
 			if countDates(done, from.AddDays(1), due) == 0 {
 				pl.missing = append(pl.missing, MaintenanceItem{Certificate: c.ID, EmployerBN: c.EmployerBN, Issuer: c.Issuer, Program: prog.ID,
-					Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
+					Basis: c.Basis, Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
 			}
 			from = due
 		}
@@ -204,6 +217,14 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 			}
 			for _, m := range pl.missing {
 				if m.Overdue && !m.DueOn.After(c.ExpiresOn) {
+					if pl.iso {
+						_, code := pl.prog.ISOMaintenance()
+						rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
+							Rule: code, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
+							Reason:   fmt.Sprintf("no proof that the ISO/CSA certification of equivalency %s is maintained (a passing maintenance or ISO equivalency audit) for year %d, from %s to %s (program %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
+							ReasonFR: fmt.Sprintf("aucune preuve du maintien de la certification ISO/CSA de l'équivalence %s (un audit de maintenance ou d'équivalence ISO réussi) pour l'année %d, du %s au %s (programme %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+						return nil
+					}
 					rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
 						Rule: pl.prog.MaintenanceCode, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
 						Reason:   fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -415,5 +416,69 @@ func TestStopWorkOrdersCount(t *testing.T) {
 				t.Errorf("same order twice: %v, want ErrConflict", err)
 			}
 		})
+	}
+}
+
+// TestISOEquivalencyMaintenance: a certificate based on an ISO/CSA
+// equivalency is maintained in years 2 and 3 by proof that the
+// certification is maintained (a passing maintenance or ISO equivalency
+// audit naming it); without it the lifecycle cancels it under its own
+// rule, with the proof it missed; with it, nothing changes.
+func TestISOEquivalencyMaintenance(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	for _, proof := range []bool{false, true} {
+		on := nodetest.New(t, "CA-ON", nodetest.Options{Seed: true, Program: true})
+		eq := node.EquivalencyID("888990017", "OHS-552190")
+		if _, err := on.CreateCertificate(ctx, admin, node.NewCertificate{Issuer: "IHSA", Number: "ISO-1", Program: "COR", EmployerBN: "888990017",
+			Basis: registry.BasisEquivalency, BasisRef: eq, IssuedOn: registry.MustDate("2025-02-03")}); err != nil {
+			t.Fatal(err)
+		}
+		if proof {
+			if _, err := on.PutAuditor(ctx, admin, registry.Auditor{ID: "ON-AUD-1", Name: "Lee Chen",
+				Credentials: []registry.Credential{{CP: "IHSA", Kind: "external", CertifiedOn: registry.MustDate("2024-01-10")}}}, true); err != nil {
+				t.Fatal(err)
+			}
+			a := registry.Audit{EmployerBN: "888990017", CP: "IHSA", Type: "maintenance", Program: "COR", Auditors: []string{"ON-AUD-1"}, Certificate: "IHSA-ISO-1",
+				OnsiteStart: registry.MustDate("2026-01-20"), OnsiteEnd: registry.MustDate("2026-01-20"), SubmittedOn: registry.MustDate("2026-01-22"), Overall: 100}
+			if _, err := on.RecordAudit(ctx, admin, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		due, err := on.MaintenanceDue(ctx, registry.MustDate("2026-12-31"), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range due {
+			got = append(got, fmt.Sprintf("%s %s year %d due %s", m.Certificate, m.Basis, m.Year, m.DueOn))
+		}
+		want := "IHSA-ISO-1 iso_equivalency year 2 due 2026-02-03"
+		if proof {
+			want = ""
+		}
+		if strings.Join(got, "; ") != want {
+			t.Errorf("proof %v: maintenance due %q, want %q", proof, strings.Join(got, "; "), want)
+		}
+		rep, err := on.RunLifecycle(ctx, admin, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cancels []string
+		for _, c := range rep.Changes {
+			if c.Certificate == "IHSA-ISO-1" {
+				cancels = append(cancels, c.Action+" "+c.Rule+" "+c.EffectiveOn.String())
+				if !strings.Contains(c.Reason, eq) || !strings.Contains(c.ReasonFR, eq) {
+					t.Errorf("reason %q / %q does not name the equivalency", c.Reason, c.ReasonFR)
+				}
+			}
+		}
+		want = "cancel maintenance.iso_proof_missed 2026-02-04"
+		if proof {
+			want = ""
+		}
+		if strings.Join(cancels, "; ") != want {
+			t.Errorf("proof %v: lifecycle %q, want %q", proof, strings.Join(cancels, "; "), want)
+		}
 	}
 }
