@@ -149,6 +149,10 @@ type Program struct {
 	Review             ReviewRules        `json:"review"`
 	Removal            RemovalRule        `json:"removal"`
 	Source             string             `json:"source,omitempty"` // where the rules come from
+	// Assumptions name the values that no source gives for this
+	// jurisdiction (taken from another one's), so a reader knows which
+	// rules to confirm.
+	Assumptions []string `json:"assumptions,omitempty"`
 }
 
 //go:embed programs.json
@@ -333,6 +337,14 @@ func (p Program) Validate() error {
 	}
 	if err := checkCode("body.removal.code", p.Removal.Code); err != nil {
 		return err
+	}
+	if len(p.Assumptions) > MaxListLen {
+		return Invalid("body.assumptions", "at most %d", MaxListLen)
+	}
+	for i, a := range p.Assumptions {
+		if err := checkText(fmt.Sprintf("body.assumptions[%d]", i), a, 1, MaxTextLen); err != nil {
+			return err
+		}
 	}
 	return checkText("body.source", p.Source, 0, MaxTextLen)
 }

@@ -482,3 +482,50 @@ func TestISOEquivalencyMaintenance(t *testing.T) {
 		}
 	}
 }
+
+// TestProgramDataEveryJurisdiction: every jurisdiction has a program file
+// that seeds; every program in it states its source, and the values no
+// source gives for it are listed as assumptions; Saskatchewan's SECOR is
+// for fewer than 10 employees, Alberta's for at most 10.
+func TestProgramDataEveryJurisdiction(t *testing.T) {
+	ctx := context.Background()
+	for _, j := range registry.Jurisdictions {
+		t.Run(string(j), func(t *testing.T) {
+			n := nodetest.New(t, j, nodetest.Options{Seed: true, Program: true})
+			ps, err := n.Programs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			published, err := n.All(ctx, registry.KindProgram)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j != "CA-QC" && j != "CA-AB" && len(published) == 0 { // AB runs the built-in definitions (registry/programs.json)
+				t.Fatalf("%s publishes no program from testdata/program", j)
+			}
+			for _, e := range published {
+				p, _ := node.Decode[registry.Program](e)
+				if p.Source == "" || (j != "CA-AB" && j != "CA-ON" && len(p.Assumptions) == 0) {
+					t.Errorf("%s %s: source %q, %d assumptions", j, p.ID, p.Source, len(p.Assumptions))
+				}
+			}
+			for _, p := range ps {
+				if p.ID != "SECOR" {
+					continue
+				}
+				a := registry.Audit{Type: "self_assessment", Overall: 80, Elements: []registry.ElementScore{{Element: "x", Score: 50}},
+					OnsiteStart: registry.MustDate("2026-01-05"), OnsiteEnd: registry.MustDate("2026-01-05"), SubmittedOn: registry.MustDate("2026-01-06"), DocMonths: 12}
+				if ok, _, _, err := p.Evaluate(a); err != nil || !ok {
+					t.Errorf("%s SECOR: an 80/50 self-assessment does not pass (%v)", j, err)
+				}
+				want := map[registry.Jurisdiction]int{"CA-SK": 9}[j]
+				if want == 0 {
+					want = 10
+				}
+				if p.MaxEmployees != want {
+					t.Errorf("%s SECOR: max employees %d, want %d", j, p.MaxEmployees, want)
+				}
+			}
+		})
+	}
+}

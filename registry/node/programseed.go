@@ -135,16 +135,18 @@ func containsString(xs []string, s string) bool {
 // after its seed file through the node's write paths, in this order.
 type ProgramSeed struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
-	Programs     []registry.Program    `json:"programs"`
-	Employers    []registry.Employer   `json:"employers"`
-	Auditors     []registry.Auditor    `json:"auditors"`
-	Audits       []registry.Audit      `json:"audits"`
-	Certificates []NewCertificate      `json:"certificates"`
-	Maintenance  []registry.Audit      `json:"maintenance"` // audits after the certificates (maintenance, action plans)
-	QA           []registry.QAReview   `json:"qa_reviews"`
-	Discipline   []SeedDiscipline      `json:"discipline"`
-	Reviews      []SeedReview          `json:"reviews"`
-	ReviewSteps  []SeedReviewStep      `json:"review_steps"`
+	// Assumptions say what the file assumes where the sources are silent.
+	Assumptions  []string            `json:"assumptions,omitempty"`
+	Programs     []registry.Program  `json:"programs"`
+	Employers    []registry.Employer `json:"employers"`
+	Auditors     []registry.Auditor  `json:"auditors"`
+	Audits       []registry.Audit    `json:"audits"`
+	Certificates []NewCertificate    `json:"certificates"`
+	Maintenance  []registry.Audit    `json:"maintenance"` // audits after the certificates (maintenance, action plans)
+	QA           []registry.QAReview `json:"qa_reviews"`
+	Discipline   []SeedDiscipline    `json:"discipline"`
+	Reviews      []SeedReview        `json:"reviews"`
+	ReviewSteps  []SeedReviewStep    `json:"review_steps"`
 }
 
 // SeedDiscipline is a discipline action in a program seed.
