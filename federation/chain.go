@@ -7,23 +7,31 @@ import (
 	"github.com/corfed/corfed/registry/jose"
 )
 
-// Chain checks one member's feed entry by entry, from seq 1, with the
-// checks Sync applies to each entry of a page (verifyPage): VerifyEntry
-// against the member's keys as they stand at that entry (the pinned keys
-// and those that earlier verified key announcements added), the seq
-// exactly one more than the previous, the version exactly one more than
-// the record's previous version. It is for readers that hold no replica
-// in a store, such as a verifying mirror of static tiles; it keeps the
-// newest version of every record in memory.
+// Chain checks one member's feed entry by entry: the checks every reader
+// of a member's entries applies, peer sync (verifyPage) as well as the
+// verifying mirror of static tiles and the check of bulk copies:
+// VerifyEntry against the member's keys as they stand at that entry (the
+// pinned keys and those that earlier verified key announcements added),
+// the seq exactly one more than the previous, the version exactly one more
+// than the record's previous version. A key announcement that passes adds
+// its key for the entries after it.
+//
+// A chain made by NewChain starts at seq 1 and keeps the newest version of
+// every record it saw in memory; one made by ResumeChain starts after the
+// entries a replica already holds and asks the replica for the versions
+// before its start.
 //
 // Checks made since the last Commit are undone by Abort, so that a reader
 // that refuses an entry can start over from what it had accepted.
 type Chain struct {
 	iss        registry.Jurisdiction
 	keys, base *jose.KeySet
+	start      uint64 // the seq of the chain's first entry
 	next, bnxt uint64
 	vers       map[chainKey]uint64
 	pending    map[chainKey]uint64
+	prior      func(registry.Kind, string) (uint64, error) // versions before the chain's start; nil: none
+	learned    []jose.PublicKey                            // keys added since the last Commit
 }
 
 type chainKey struct {
@@ -34,8 +42,28 @@ type chainKey struct {
 // NewChain returns a chain for iss's feed, trusting keys (pinned) for its
 // first entries.
 func NewChain(iss registry.Jurisdiction, keys *jose.KeySet) *Chain {
-	return &Chain{iss: iss, keys: keys, base: keys, next: 1, bnxt: 1, vers: map[chainKey]uint64{}, pending: map[chainKey]uint64{}}
+	return ResumeChain(iss, keys, 0, nil)
 }
+
+// ResumeChain returns a chain for iss's feed from seq after+1, trusting
+// keys for the entries from there. prior returns the newest version of a
+// record among the entries up to after (0 and no error if none); its
+// errors stop Check as they are (wrapped in a *PriorError). A nil prior
+// knows no record: each record's first version in the chain must then be
+// 1, unless after > 0, where a record first seen at version v > 1 is taken
+// as it is (the reader holds no earlier entries to check it against, as
+// for a delta checked alone).
+func ResumeChain(iss registry.Jurisdiction, keys *jose.KeySet, after uint64, prior func(registry.Kind, string) (uint64, error)) *Chain {
+	return &Chain{iss: iss, keys: keys, base: keys, start: after + 1, next: after + 1, bnxt: after + 1,
+		vers: map[chainKey]uint64{}, pending: map[chainKey]uint64{}, prior: prior}
+}
+
+// PriorError is an error of a chain's prior function (a storage error, not
+// the member's fault).
+type PriorError struct{ Err error }
+
+func (e *PriorError) Error() string { return e.Err.Error() }
+func (e *PriorError) Unwrap() error { return e.Err }
 
 // Next returns the seq of the entry Check expects next.
 func (c *Chain) Next() uint64 { return c.next }
@@ -43,9 +71,31 @@ func (c *Chain) Next() uint64 { return c.next }
 // Keys returns the keys trusted for the next entry.
 func (c *Chain) Keys() *jose.KeySet { return c.keys }
 
+// Learned returns the keys that key announcements added since the last
+// Commit, in order.
+func (c *Chain) Learned() []jose.PublicKey { return c.learned }
+
 // Check verifies jws as the next entry of the feed.
 func (c *Chain) Check(jws []byte) (Verified, error) {
 	v, err := VerifyEntry(c.keys, c.iss, string(jws))
+	return c.accept(v, err)
+}
+
+// checkAhead is Check for an entry whose signature was checked ahead, in
+// parallel (verifyAll): r is VerifyEntry's answer against keys ahead. A
+// member's key set only grows and a kid never changes its key, so an entry
+// that verified against ahead verifies against the chain's keys at its
+// place too; one that did not is checked again if keys were added since.
+func (c *Chain) checkAhead(jws string, r verifyResult, ahead *jose.KeySet) (Verified, error) {
+	if r.err != nil && c.keys != ahead {
+		r.v, r.err = VerifyEntry(c.keys, c.iss, jws)
+	}
+	return c.accept(r.v, r.err)
+}
+
+// accept applies the checks after the signature to v, verified (or not,
+// with err) against c.keys.
+func (c *Chain) accept(v Verified, err error) (Verified, error) {
 	if err != nil {
 		return Verified{}, fmt.Errorf("refused the entry after seq %d: %w", c.next-1, err)
 	}
@@ -56,7 +106,17 @@ func (c *Chain) Check(jws []byte) (Verified, error) {
 	k := chainKey{e.Kind, e.ID}
 	last, ok := c.pending[k]
 	if !ok {
-		last = c.vers[k]
+		last, ok = c.vers[k]
+	}
+	if !ok {
+		switch {
+		case c.prior != nil:
+			if last, err = c.prior(e.Kind, e.ID); err != nil {
+				return Verified{}, &PriorError{err}
+			}
+		case c.start > 1:
+			last = e.Ver - 1 // a delta alone: nothing to check the first version against
+		}
 	}
 	if e.Ver != last+1 {
 		return Verified{}, fmt.Errorf("refused entry seq %d: %s %s version %d, but version %d is the newest before it (versions never go backwards or skip): %w",
@@ -67,11 +127,14 @@ func (c *Chain) Check(jws []byte) (Verified, error) {
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
-		keys, _, err := learn(c.keys, key)
+		keys, added, err := learn(c.keys, key)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
 		c.keys = keys
+		if added {
+			c.learned = append(c.learned, key)
+		}
 	}
 	c.pending[k] = e.Ver
 	c.next++
@@ -84,11 +147,11 @@ func (c *Chain) Commit() {
 		c.vers[k] = v
 	}
 	clear(c.pending)
-	c.base, c.bnxt = c.keys, c.next
+	c.base, c.bnxt, c.learned = c.keys, c.next, nil
 }
 
 // Abort forgets every check made since the last Commit.
 func (c *Chain) Abort() {
 	clear(c.pending)
-	c.keys, c.next = c.base, c.bnxt
+	c.keys, c.next, c.learned = c.base, c.bnxt, nil
 }

@@ -107,6 +107,7 @@ type Misbehaviour struct {
 	DetectedBy  string             `json:"detected_by" enum:"sync,witness" doc:"sync: while syncing the peer itself; witness: from a checkpoint another member witnessed (a split view)."`
 	Checkpoints []SignedCheckpoint `json:"checkpoints" doc:"The conflicting checkpoints, each signed by the peer."`
 	Computed    *ComputedRoot      `json:"computed,omitempty" doc:"The root computed here over the peer's signed entries, when it is one side of the conflict."`
+	Notes       []string           `json:"notes,omitempty" doc:"C2SP signed-note checkpoints of the peer's static tiles, signed by the peer, that are one side of the conflict."`
 }
 
 // storedCheckpoint is a verified checkpoint as kept in a replica's meta

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -162,4 +163,34 @@ func (m *Mirror) entries(ctx context.Context, vt *tiles.VerifiedTree, from, to u
 		}
 	}
 	return nil
+}
+
+// CheckBulk checks a snapshot or delta of iss's log (see
+// tiles.SnapshotPolicy), read from r and named name, against the log's
+// tiles at src: the checkpoint verified against keys (the member's pinned
+// keys), then tiles.CheckBulk (every entry is the tree's leaf at its
+// place; a snapshot's entries alone give the tree's root at its size),
+// then every entry as peer sync checks it (Chain: JWS by the member's
+// keys, seq, versions, key rotations). A delta is checked alone: its
+// entries' JWS against keys and those its own announcements add, and the
+// versions of the records it names more than once; the versions before it
+// are the snapshot's to check. It returns the checkpoint it checked
+// against.
+func CheckBulk(ctx context.Context, r io.Reader, name tiles.BulkName, iss registry.Jurisdiction, keys *jose.KeySet, src tiles.Source) (tiles.Checkpoint, error) {
+	origin := logproof.Origin(iss)
+	vs, err := tiles.Verifiers(origin, keys)
+	if err != nil {
+		return tiles.Checkpoint{}, err
+	}
+	rd := &tiles.Reader{Src: src, Origin: origin, Verifiers: vs}
+	c, _, err := rd.Checkpoint(ctx)
+	if err != nil {
+		return tiles.Checkpoint{}, fmt.Errorf("checkpoint: %w", err)
+	}
+	ch := ResumeChain(iss, keys, name.From, nil)
+	err = tiles.CheckBulk(ctx, r, name, rd.Tree(ctx, c.Tree()), func(_ uint64, jws []byte) error {
+		_, err := ch.Check(jws)
+		return err
+	})
+	return c, err
 }

@@ -314,12 +314,7 @@ func TestMirrorRefusesTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Same key, another history: the node signs two trees.
-		forkDir := t.TempDir()
-		keys, _ := os.ReadFile(filepath.Join(f.n.Dir, "keys.json"))
-		if err := os.WriteFile(filepath.Join(forkDir, "keys.json"), keys, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		fork := nodetest.New(t, "CA-AB", nodetest.Options{Dir: forkDir})
+		fork := sameKeyNode(t, f.n)
 		growNamed(t, fork, "Forked Builders", 700)
 		forkTiles := t.TempDir()
 		publish(t, fork, forkTiles)

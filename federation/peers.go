@@ -66,6 +66,7 @@ type peerState struct {
 type peer struct {
 	j      registry.Jurisdiction
 	url    string
+	tiles  []string // static tiles sources, tried before url (Member.Tiles)
 	pinned *jose.KeySet
 
 	syncMu sync.Mutex // held for a whole sync: one at a time per peer

@@ -72,14 +72,16 @@ func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 	return rc, err
 }
 
-// defaultCatchUpEvery bounds on-demand syncs: at most one per this interval.
-const defaultCatchUpEvery = 2 * time.Second
-
-// catchUp syncs every peer now, unless one did within catchUpEvery; it
-// reports whether a sync ended after the call began (so that what the
-// caller read may be stale). A program administrator signs an agreement or
-// issues a letter right after another node published what it rests on;
-// waiting for the background sync would refuse it for up to its interval.
+// catchUp syncs every peer now and reports whether a sync that began
+// after the call did ended (so that what the caller read before may be
+// stale). A program administrator signs an agreement or issues a letter
+// right after another node published what it rests on, and a question
+// follows a signature on another node within milliseconds; waiting for the
+// background sync would refuse them for up to its interval. On-demand
+// syncs run one at a time: callers that arrive while one runs share the
+// next, so a flood of questions costs one sync after another, never more
+// at once (each sync asks each peer for its checkpoint, and for the feed
+// only when it grew).
 func (l *Lookups) catchUp(ctx context.Context) bool {
 	if len(l.fed.Members()) <= 1 {
 		return false
@@ -87,48 +89,39 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 	start := time.Now()
 	l.catchUpMu.Lock()
 	defer l.catchUpMu.Unlock()
-	if l.caughtUp.After(start) {
-		return true // another caller synced while this one waited
+	if !l.caughtUp.Before(start) {
+		return true // a sync that began after this call has ended
 	}
-	every := l.catchUpEvery
-	if every == 0 {
-		every = defaultCatchUpEvery
-	}
-	if time.Since(l.caughtUp) < every {
+	if l.catchUpEvery > 0 && time.Since(l.caughtUp) < l.catchUpEvery {
 		return false
 	}
+	began := time.Now()
 	l.fed.SyncAll(ctx)
-	l.caughtUp = time.Now()
+	l.caughtUp = began
 	return true
 }
 
-// staleCodes are the reasons that may only mean a peer's records have not
-// synced yet.
-var staleCodes = []string{equivalence.ReasonAgreementUnsigned, equivalence.ReasonNoCertificate, equivalence.ReasonNoAgreement,
-	equivalence.ReasonHostRulesUnknown}
+// catchUpWait bounds how long a question waits for its on-demand sync; a
+// peer that does not answer by then is read as last synced (the answer's
+// freshness says how old that is).
+const catchUpWait = 2 * time.Second
 
-func mayBeStale(d equivalence.Decision) bool {
-	if d.Outcome == equivalence.Recognized {
-		return false
-	}
-	for _, r := range d.Reasons {
-		if slices.Contains(staleCodes, r.Code) {
-			return true
-		}
-	}
-	return false
+// freshen is catchUp bounded by catchUpWait.
+func (l *Lookups) freshen(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, catchUpWait)
+	defer cancel()
+	l.catchUp(cctx)
 }
 
-// RecognizeFresh is Recognize, syncing with the peers first (catchUp) when
-// the answer is a refusal that may only mean a peer's records have not
-// arrived yet (an agreement not yet signed by every party here, no
-// certificate, no agreement, no host rules).
+// RecognizeFresh is Recognize after syncing with the peers (catchUp, at
+// most catchUpWait): an answer rests on other nodes' records (the home
+// certificate and its corrections, the employer's accounts, each party's
+// signature of an agreement and of its revision), and a question often
+// follows, within milliseconds, the write on another node it is about.
+// Questions asked together share one sync.
 func (l *Lookups) RecognizeFresh(ctx context.Context, q equivalence.Question) (Answer, error) {
-	a, err := l.Recognize(ctx, q)
-	if err == nil && mayBeStale(a.Decision) && l.catchUp(ctx) {
-		return l.Recognize(ctx, q)
-	}
-	return a, err
+	l.freshen(ctx)
+	return l.Recognize(ctx, q)
 }
 
 // PartyState is one party's part in an agreement.
@@ -179,8 +172,18 @@ func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreemen
 	return nil, &registry.ConflictError{Reason: fmt.Sprintf("parties published %d different terms under agreement id %q: %v", len(found), id, errAmbiguous)}
 }
 
-// Agreement returns who signed agreement id.
+// Agreement returns who signed agreement id, syncing with the peers first
+// (catchUp) when this node has no copy yet or some party's signature has
+// not arrived.
 func (l *Lookups) Agreement(ctx context.Context, id string) (AgreementState, error) {
+	st, err := l.agreementState(ctx, id)
+	if (errors.Is(err, registry.ErrNotFound) || err == nil && len(st.Unsigned) > 0) && l.catchUp(ctx) {
+		return l.agreementState(ctx, id)
+	}
+	return st, err
+}
+
+func (l *Lookups) agreementState(ctx context.Context, id string) (AgreementState, error) {
 	rc, err := l.ruleBook(ctx)
 	if err != nil {
 		return AgreementState{}, err
@@ -255,6 +258,12 @@ type LetterRequest struct {
 	Kind        string
 	IssuedOn    registry.Date
 	RequestedBy string
+	// Request names the home node's letter request the letter answers
+	// (optional: a pending request of the home node for the same
+	// certificate, host and kind, made on or before IssuedOn, is found
+	// without it). RequestedOn dates a request made by other means.
+	Request     string
+	RequestedOn registry.Date
 }
 
 // LetterRefused says the rules do not allow a letter, with the reasons a
@@ -280,17 +289,10 @@ func (e *LetterRefused) Unwrap() error { return registry.ErrInvalid }
 // day that recognition ends: the earlier of the certificate's expiry and
 // the host's cap counted from the issue date (and the agreement's end).
 func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
-	e, err := l.issueLetter(ctx, p, r)
-	var lr *LetterRefused
-	var ve *registry.ValidationError
-	switch {
-	case errors.As(err, &lr) && mayBeStale(equivalence.Decision{Reasons: lr.Reasons}),
-		errors.As(err, &ve) && ve.Field == "body.certificate" && strings.HasPrefix(ve.Reason, "no certificate"):
-		if l.catchUp(ctx) {
-			return l.issueLetter(ctx, p, r)
-		}
-	}
-	return e, err
+	// The home certificate, its corrections, the request and the
+	// agreement's signatures come from other nodes: read them fresh.
+	l.freshen(ctx)
+	return l.issueLetter(ctx, p, r)
 }
 
 func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
@@ -311,13 +313,18 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 		return registry.Entry{}, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", n.Jurisdiction(), r.Host, r.Host)
 	}
 	var (
-		facts equivalence.Facts
-		cert  *equivalence.CertificateFact
-		rc    *ruleCache
+		facts    equivalence.Facts
+		cert     *equivalence.CertificateFact
+		rc       *ruleCache
+		requests []registry.LetterRequest
+		answered = map[string]string{} // request id -> the letter that answers it
 	)
 	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
 		var err error
 		if rc, err = l.ruleSet(sn, srcs); err != nil {
+			return err
+		}
+		if requests, answered, err = l.letterRequests(sn, srcs, r.EmployerBN); err != nil {
 			return err
 		}
 		for _, s := range srcs {
@@ -343,6 +350,10 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 	}
 	if cert.Certificate.Jurisdiction == r.Host {
 		return registry.Entry{}, registry.Invalid("body.certificate", "%s is %s's own certificate: it needs no letter there", r.Certificate, r.Host)
+	}
+	req, err := matchRequest(r, cert.Certificate.Jurisdiction, requests, answered)
+	if err != nil {
+		return registry.Entry{}, err
 	}
 	facts.Certificates = []equivalence.CertificateFact{*cert}
 	facts.HostRules = rc.hostRules
@@ -372,12 +383,116 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 	lt := registry.Letter{
 		ID: registry.LetterID(r.Host, r.Certificate, r.IssuedOn), EmployerBN: r.EmployerBN, Certificate: r.Certificate,
 		Home: cert.Certificate.Jurisdiction, Host: r.Host, Kind: r.Kind, IssuedOn: r.IssuedOn, ExpiresOn: d.ValidUntil,
-		Agreement: agreement, RequestedBy: r.RequestedBy, InvalidatedBy: []string{registry.TriggerHomeInactive},
+		Agreement: agreement, RequestedBy: r.RequestedBy, RequestedOn: r.RequestedOn, InvalidatedBy: []string{registry.TriggerHomeInactive},
+	}
+	if req != nil {
+		lt.Request, lt.RequestedOn = req.ID, req.RequestedOn
+		if lt.RequestedBy == "" {
+			lt.RequestedBy = req.RequestedBy + " (" + string(req.Home) + ")"
+		}
 	}
 	if voids {
 		lt.InvalidatedBy = append(lt.InvalidatedBy, registry.TriggerWorkStarted)
 	}
 	return n.IssueLetter(ctx, p, lt)
+}
+
+// letterRequests returns employer bn's letter requests (each from its home
+// jurisdiction's feed) and which of them a letter of this node answers.
+func (l *Lookups) letterRequests(sn node.Snapshot, srcs []source, bn string) ([]registry.LetterRequest, map[string]string, error) {
+	var out []registry.LetterRequest
+	answered := map[string]string{}
+	for _, s := range srcs {
+		lg := l.logOf(sn, s)
+		refs, err := lg.Lookup("bn", bn, false, node.MaxLimit)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ref := range refs {
+			if ref.Kind != registry.KindLetterRequest && ref.Kind != registry.KindLetter {
+				continue
+			}
+			e, err := lg.Latest(ref.Kind, ref.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ref.Kind == registry.KindLetter {
+				var lt registry.Letter
+				if err := json.Unmarshal(e.Record, &lt); err != nil {
+					return nil, nil, err
+				}
+				if lt.Request != "" && lt.Host == s.iss {
+					answered[lt.Request] = lt.ID
+				}
+				continue
+			}
+			var rq registry.LetterRequest
+			if err := json.Unmarshal(e.Record, &rq); err != nil {
+				return nil, nil, err
+			}
+			if rq.Home == s.iss {
+				out = append(out, rq)
+			}
+		}
+	}
+	return out, answered, nil
+}
+
+// matchRequest returns the request letter r answers: the one r names, or
+// else the latest unanswered request of home for the same certificate,
+// host and kind made on or before the issue day (nil: none).
+func matchRequest(r LetterRequest, home registry.Jurisdiction, requests []registry.LetterRequest, answered map[string]string) (*registry.LetterRequest, error) {
+	fits := func(q registry.LetterRequest) bool {
+		return q.Home == home && q.Host == r.Host && q.Certificate == r.Certificate && q.Kind == r.Kind && !q.RequestedOn.After(r.IssuedOn)
+	}
+	if r.Request != "" {
+		for _, q := range requests {
+			if q.ID != r.Request {
+				continue
+			}
+			if !fits(q) {
+				return nil, registry.Invalid("body.request", "request %s asks for a %s letter of %s for %s from %s: it does not match this letter (or was made after %s)", q.ID, q.Kind, q.Host, q.Certificate, q.RequestedOn, r.IssuedOn)
+			}
+			if id, ok := answered[q.ID]; ok {
+				return nil, &registry.ConflictError{Reason: fmt.Sprintf("request %s is already answered by letter %s", q.ID, id)}
+			}
+			return &q, nil
+		}
+		return nil, registry.Invalid("body.request", "no letter request %q of %s for employer %s in the verified records (or it has not synced yet)", r.Request, home, r.EmployerBN)
+	}
+	var best *registry.LetterRequest
+	for i, q := range requests {
+		if _, done := answered[q.ID]; done || !fits(q) {
+			continue
+		}
+		if best == nil || q.RequestedOn.After(best.RequestedOn) {
+			best = &requests[i]
+		}
+	}
+	return best, nil
+}
+
+// RequestView is a letter request with the letter that answers it, if any.
+type RequestView struct {
+	Request registry.LetterRequest `json:"request"`
+	Letter  string                 `json:"letter,omitempty" doc:"The host's letter that answers the request (absent: pending, or its letter has not synced here yet)."`
+}
+
+// LetterRequests lists employer bn's letter requests (from their home
+// nodes' verified feeds) with the letters that answer them.
+func (l *Lookups) LetterRequests(ctx context.Context, bn string) ([]RequestView, error) {
+	if err := registry.CheckBN("query.bn", bn); err != nil {
+		return nil, err
+	}
+	out := []RequestView{}
+	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {
+		rs, answered, err := l.letterRequests(sn, srcs, bn)
+		for _, r := range rs {
+			out = append(out, RequestView{Request: r, Letter: answered[r.ID]})
+		}
+		return err
+	})
+	return out, err
 }
 
 // Letter states on a date.
@@ -399,11 +514,12 @@ type LetterView struct {
 
 // Letters lists the letters of employer bn from every member (the hosts'
 // nodes issue them), with their state on asOf (zero: today in each host's
-// zone).
+// zone), after syncing with the peers (catchUp).
 func (l *Lookups) Letters(ctx context.Context, bn string, asOf registry.Date) ([]LetterView, error) {
 	if err := registry.CheckBN("query.bn", bn); err != nil {
 		return nil, err
 	}
+	l.freshen(ctx)
 	now := l.fed.Node().Now()
 	out := []LetterView{}
 	err := l.viewLogs(ctx, func(sn node.Snapshot, srcs []source) error {

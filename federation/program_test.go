@@ -11,10 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -23,6 +23,12 @@ import (
 // call sends one HTTP request to a member with its admin token and
 // decodes the JSON answer into out (when not nil). It returns the status.
 func (m *member) call(t *testing.T, method, path string, body any, out any) int {
+	t.Helper()
+	return m.callAs(t, m.n.Token(t, node.TokenRequest{Role: node.RoleAdmin}), method, path, body, out)
+}
+
+// callAs is call with the given bearer token (none when empty).
+func (m *member) callAs(t *testing.T, token, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -36,7 +42,9 @@ func (m *member) call(t *testing.T, method, path string, body any, out any) int 
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+m.n.Token(t, node.TokenRequest{Role: node.RoleAdmin}))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -102,19 +110,10 @@ func codes(d equivalence.Decision) []string {
 	return cs
 }
 
-// TestProgramThroughTheAPI runs a province's program the way its
-// administrators would: nodes with their records but no rules publish
-// their rules and an agreement through the API, sign it on each party's
-// node, issue letters, close a WCB account and correct a status history;
-// recognition answers follow at every step and their proofs verify.
-func TestProgramThroughTheAPI(t *testing.T) {
-	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
-	ms, trust := startFederation(t, js, js...)
-	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
-	today := nodetest.Now
-	_ = today
-
-	// Rules, from the same JSON as testdata/rules.
+// publishRules publishes each member's rules of testdata/rules through
+// POST /v1/rules.
+func publishRules(t *testing.T, ms map[registry.Jurisdiction]*member, js []registry.Jurisdiction) {
+	t.Helper()
 	for _, j := range js {
 		b, err := os.ReadFile(filepath.Join(nodetest.TestData(), "rules", "hosts", string(j)+".json"))
 		if err != nil {
@@ -130,6 +129,18 @@ func TestProgramThroughTheAPI(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestProgramThroughTheAPI runs a province's program the way its
+// administrators would: nodes with their records but no rules publish
+// their rules and an agreement through the API, sign it on each party's
+// node, issue letters, close a WCB account and correct a status history;
+// recognition answers follow at every step and their proofs verify.
+func TestProgramThroughTheAPI(t *testing.T) {
+	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
+	ms, trust := startFederation(t, js, js...)
+	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
+	publishRules(t, ms, js)
 	// Another jurisdiction's rules are refused, naming the field.
 	if st := ab.call(t, "POST", "/v1/rules", registry.HostRules{ID: "x", Jurisdiction: "CA-BC", EffectiveFrom: registry.MustDate("2026-01-01"), Sources: []string{"s"}}, nil); st != http.StatusUnprocessableEntity {
 		t.Errorf("AB publishing BC's rules: got %d, want 422", st)
@@ -173,7 +184,45 @@ func TestProgramThroughTheAPI(t *testing.T) {
 		t.Errorf("after every party signed: counts %v, unsigned %v", state.Counts, state.Unsigned)
 	}
 
-	// A bid letter from BC, issued on 2026-11-01: the cap counts from then.
+	// The home association asks for BC's letter through its own node: only
+	// the CP that holds the certificate, while it is active.
+	request := map[string]any{"employer_bn": "812345676", "certificate": "ACSA-20250417", "host": "CA-BC", "kind": "bid", "requested_on": "2026-10-27"}
+	cpToken := func(cp string) string { return ab.n.Token(t, node.TokenRequest{Role: node.RoleCP, CP: cp}) }
+	for _, c := range []struct {
+		who, token string
+		want       int
+	}{{"anonymous", "", http.StatusUnauthorized}, {"another CP (ESC)", cpToken("ESC"), http.StatusForbidden}} {
+		if st := ab.callAs(t, c.token, "POST", "/v1/letters", request, nil); st != c.want {
+			t.Errorf("%s requesting a letter for ACSA's certificate: got %d, want %d", c.who, st, c.want)
+		}
+	}
+	var req struct {
+		Kind   registry.Kind          `json:"kind"`
+		ID     string                 `json:"id"`
+		Record registry.LetterRequest `json:"record"`
+	}
+	if st := ab.callAs(t, cpToken("ACSA"), "POST", "/v1/letters", request, &req); st != http.StatusCreated {
+		t.Fatalf("ACSA requesting a letter: status %d", st)
+	}
+	if req.Kind != registry.KindLetterRequest || req.Record.RequestedOn != registry.MustDate("2026-10-27") || req.Record.RequestedBy != "cp:ACSA" || req.Record.Home != "CA-AB" {
+		t.Errorf("the request: %+v", req)
+	}
+	acsa := registry.CertifyingPartner{ID: "ACSA", Name: "Alberta Construction Safety Association", Sectors: []string{"construction"}, Status: registry.CPSuspended}
+	if st := ab.call(t, "PUT", "/v1/cps/ACSA", acsa, nil); st != http.StatusOK {
+		t.Fatalf("suspend ACSA: %d", st)
+	}
+	request["requested_on"] = "2026-10-28"
+	if st := ab.callAs(t, cpToken("ACSA"), "POST", "/v1/letters", request, nil); st != http.StatusForbidden {
+		t.Errorf("suspended ACSA requesting a letter: got %d, want 403", st)
+	}
+	acsa.Status = registry.CPActive
+	if st := ab.call(t, "PUT", "/v1/cps/ACSA", acsa, nil); st != http.StatusOK {
+		t.Fatalf("reinstate ACSA: %d", st)
+	}
+
+	// BC's administrator issues the letter on 2026-11-01 (the request
+	// syncs on the way): the cap counts from then, and the letter answers
+	// the request, carrying its date.
 	var letter struct {
 		ID     string          `json:"id"`
 		Record registry.Letter `json:"record"`
@@ -184,6 +233,22 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	}
 	if letter.Record.ExpiresOn != registry.MustDate("2027-05-01") || letter.Record.Agreement != "prairie-west-2025" {
 		t.Errorf("letter: expires %s under %s, want 2027-05-01 under prairie-west-2025", letter.Record.ExpiresOn, letter.Record.Agreement)
+	}
+	if letter.Record.Request != req.ID || letter.Record.RequestedOn != registry.MustDate("2026-10-27") {
+		t.Errorf("letter: answers request %q of %s, want %s of 2026-10-27", letter.Record.Request, letter.Record.RequestedOn, req.ID)
+	}
+	// The measurement model's letter cycle (requested -> issued) reads it.
+	if rep, err := service.New(service.Config{Node: bc.n.Node}).Process(t.Context(), "", registry.MustDate("2026-01-01"), registry.MustDate("2026-12-31")); err != nil {
+		t.Error(err)
+	} else if c := rep.Letters.Cycle; c.Count != 1 || c.MaxDays == nil || *c.MaxDays != 5 {
+		t.Errorf("letter cycle: %+v, want one letter requested 5 days before it was issued", c)
+	}
+	syncAll(t, ms)
+	var listed struct {
+		Requests []federation.RequestView `json:"requests"`
+	}
+	if st := ab.call(t, "GET", "/v1/letters?bn=812345676", nil, &listed); st != http.StatusOK || len(listed.Requests) != 1 || listed.Requests[0].Letter != letter.ID {
+		t.Errorf("the home node's list of requests: %d %+v, want %s answered by %s", st, listed.Requests, req.ID, letter.ID)
 	}
 	body["kind"] = "temporary"
 	if st := bc.call(t, "POST", "/v1/letters", body, nil); st != http.StatusUnprocessableEntity {
@@ -337,31 +402,70 @@ func TestLetterExamples(t *testing.T) {
 }
 
 // TestNoWaitingForTheBackgroundSync: an administrator signs right after
-// another party proposed, and a recognition asked right after the last
-// signature counts it: the node syncs on demand instead of refusing until
-// its next background sync.
+// another party proposed, and a question asked right after a write on
+// another node (the last signature, a revision's signatures, a late
+// correction at home) answers from it: the node syncs on demand, with no
+// rate limit that a quick sequence of writes and questions would hit,
+// instead of answering from what its last sync brought.
 func TestNoWaitingForTheBackgroundSync(t *testing.T) {
 	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
 	ms, _ := startFederation(t, js, js...)
 	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
-	for _, m := range ms {
-		federation.SetCatchUpEvery(m.lk, time.Nanosecond) // no rate limit here
+	askBC := func(on string) federation.Answer {
+		t.Helper()
+		var a federation.Answer
+		if st := bc.call(t, "GET", "/v1/recognition?bn=812345676&host=CA-BC&sector=construction&use=bid&on="+on, nil, &a); st != http.StatusOK {
+			t.Fatalf("recognition: %d", st)
+		}
+		return a
 	}
 	terms := threeParty(t, "prairie-west-2026")
+	terms.EffectiveTo = registry.MustDate("2026-12-31")
 	if st := ab.call(t, "POST", "/v1/agreements", terms, nil); st != http.StatusCreated {
 		t.Fatalf("propose: %d", st)
 	}
 	if st := bc.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
 		t.Fatalf("BC signing right after AB proposed: %d, want 201", st)
 	}
+	if a := askBC("2026-11-25"); a.Decision.Outcome != equivalence.NotRecognized {
+		t.Errorf("before MB signed: %s, want not_recognized", a.Decision.Outcome)
+	}
 	if st := mb.call(t, "POST", "/v1/agreements/prairie-west-2026/sign", nil, nil); st != http.StatusCreated {
 		t.Fatalf("MB signing: %d, want 201", st)
 	}
-	var a federation.Answer
-	if st := bc.call(t, "GET", "/v1/recognition?bn=812345676&host=CA-BC&sector=construction&use=bid&on=2026-11-25", nil, &a); st != http.StatusOK {
-		t.Fatalf("recognition: %d", st)
+	if a := askBC("2026-11-25"); a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2026-12-31") {
+		t.Errorf("asked right after the last signature: %s until %s %v, want recognized until 2026-12-31", a.Decision.Outcome, a.Decision.ValidUntil, codes(a.Decision))
 	}
-	if a.Decision.Outcome != equivalence.Recognized {
-		t.Errorf("asked right after the last signature: %s %v, want recognized", a.Decision.Outcome, codes(a.Decision))
+
+	// A revision from 2027-01-01 with the same terms, signed on AB's and
+	// MB's nodes: the very next question runs through it.
+	rev := threeParty(t, "prairie-west-2027")
+	rev.Supersedes, rev.EffectiveFrom = "prairie-west-2026", registry.MustDate("2027-01-01")
+	if st := bc.call(t, "POST", "/v1/agreements", rev, nil); st != http.StatusCreated {
+		t.Fatalf("propose the revision: %d", st)
+	}
+	for _, m := range []*member{ab, mb} {
+		if st := m.call(t, "POST", "/v1/agreements/prairie-west-2027/sign", nil, nil); st != http.StatusCreated {
+			t.Fatalf("%s signing the revision: %d", m.n.Jurisdiction(), st)
+		}
+	}
+	a := askBC("2026-11-25")
+	cites := func(id string) bool {
+		return slices.ContainsFunc(a.Decision.Evidence, func(r registry.Ref) bool { return r.Kind == registry.KindAgreement && r.ID == id })
+	}
+	if a.Decision.ValidUntil != registry.MustDate("2027-05-25") || !cites("prairie-west-2026") || !cites("prairie-west-2027") {
+		t.Errorf("right after the revision was signed: until %s citing %v, want 2027-05-25 citing both agreements", a.Decision.ValidUntil, a.Decision.Evidence)
+	}
+
+	// A suspension recorded late at home changes the very next answer
+	// about the past, and says so.
+	if st := ab.call(t, "PATCH", "/v1/certificates/ACSA-20250417", map[string]any{"action": "suspend", "reason": "Employer Review", "on": "2026-11-20"}, nil); st != http.StatusOK {
+		t.Fatalf("suspend: %d", st)
+	}
+	if st := ab.call(t, "PATCH", "/v1/certificates/ACSA-20250417", map[string]any{"action": "suspend", "reason": "found late", "on": "2026-10-01"}, nil); st != http.StatusOK {
+		t.Fatalf("late suspension: %d", st)
+	}
+	if a := askBC("2026-10-15"); a.Decision.Outcome != equivalence.NotRecognized || !slices.Contains(codes(a.Decision), equivalence.ReasonHistoryCorrected) {
+		t.Errorf("right after a late correction at home: %s %v, want not_recognized with history_corrected", a.Decision.Outcome, codes(a.Decision))
 	}
 }

@@ -34,10 +34,10 @@ type Lookups struct {
 	freshAt time.Time
 
 	// catchUpMu serialises on-demand syncs (catchUp in program.go), the
-	// last of which ended at caughtUp (wall clock).
+	// last of which began at caughtUp (wall clock).
 	catchUpMu    sync.Mutex
 	caughtUp     time.Time
-	catchUpEvery time.Duration // zero: defaultCatchUpEvery
+	catchUpEvery time.Duration // the least time between two on-demand syncs (zero: none)
 }
 
 type sigKey struct {

@@ -172,7 +172,7 @@ func New(cfg Config) (*Federation, error) {
 			if m.Jurisdiction == self {
 				continue
 			}
-			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, pinned: m.Keys, keys: m.Keys}
+			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, tiles: m.Tiles, pinned: m.Keys, keys: m.Keys}
 		}
 	}
 	f.order = sortedPeers(f.peers)
@@ -303,10 +303,7 @@ func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err e
 	if m := p.misbehaviour(); m != nil {
 		return false, refuseMisbehaving(p, m)
 	}
-	refused, err = f.syncPages(ctx, p)
-	if err == nil {
-		err = f.checkWitnessed(ctx, p)
-	}
+	refused, err = f.syncSources(ctx, p)
 	var me *misbehaviourError
 	if errors.As(err, &me) {
 		if merr := f.markMisbehaving(ctx, p, me.m, "sync"); merr != nil {
@@ -592,77 +589,40 @@ type verifiedPage struct {
 }
 
 // verifyPage checks the entries of a page in order against the replica,
-// which holds page.after entries, and stops at the first that fails:
-// VerifyEntry with the peer's keys as they stand at that entry (done ahead,
-// in fetch, where the keys allow), then the
-// sequence (exactly one more than the previous), then the version (exactly
-// one more than the replica's newest version of the record). A key
-// announcement that passes adds its key for the entries after it.
+// which holds page.after entries, and stops at the first that fails. The
+// checks are Chain's (the one verifier every reader of a member's entries
+// uses), resumed after the replica's entries with the peer's keys as they
+// stand, the replica giving each record's newest stored version; the
+// signatures were checked ahead, in parallel, where the keys allowed (see
+// pipeline and Chain.checkAhead).
 func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (verifiedPage, error) {
 	after, pg := page.after, page.pg
 	keys, _ := p.snapshot()
-	res := verifiedPage{keys: keys}
-	type recKey struct {
-		kind registry.Kind
-		id   string
-	}
-	vers := make(map[recKey]uint64, len(pg.Entries)) // newest versions of the records of this page
-	res.entries = make([]Verified, 0, len(pg.Entries))
+	res := verifiedPage{keys: keys, entries: make([]Verified, 0, len(pg.Entries))}
 	err := f.cfg.Node.View(ctx, func(s node.Snapshot) error {
 		l := s.Replica(p.j)
 		if size := l.Size(); size != after {
 			return fmt.Errorf("replica of %s holds %d entries, want %d", p.j, size, after)
 		}
-		next := after + 1
+		ch := ResumeChain(p.j, keys, after, func(kind registry.Kind, id string) (uint64, error) {
+			prev, err := l.Latest(kind, id)
+			if errors.Is(err, registry.ErrNotFound) {
+				return 0, nil
+			}
+			return prev.Ver, err
+		})
+		defer func() { res.keys, res.learned = ch.Keys(), ch.Learned() }()
 		for i, fe := range pg.Entries {
-			v, err := page.spec[i].v, page.spec[i].err
-			if err != nil && res.keys != page.specKeys {
-				v, err = VerifyEntry(res.keys, p.j, fe.JWS)
+			v, err := ch.checkAhead(fe.JWS, page.spec[i], page.specKeys)
+			var pe *PriorError
+			if errors.As(err, &pe) {
+				return pe.Err
 			}
 			if err != nil {
-				res.err = fmt.Errorf("refused the entry after seq %d: %w", next-1, err)
+				res.err = err
 				return nil
 			}
-			e := v.Entry()
-			if e.Seq != next {
-				res.err = fmt.Errorf("refused entry seq %d: the next entry is seq %d (a sequence has no gaps or repeats): %w", e.Seq, next, registry.ErrConflict)
-				return nil
-			}
-			k := recKey{e.Kind, e.ID}
-			last, ok := vers[k]
-			if !ok {
-				switch prev, err := l.Latest(e.Kind, e.ID); {
-				case err == nil:
-					last = prev.Ver
-				case errors.Is(err, registry.ErrNotFound):
-				default:
-					return err
-				}
-			}
-			if e.Ver != last+1 {
-				res.err = fmt.Errorf("refused entry seq %d: %s %s version %d, but version %d is stored (versions never go backwards or skip): %w",
-					e.Seq, e.Kind, e.ID, e.Ver, last, registry.ErrConflict)
-				return nil
-			}
-			if e.Kind == registry.KindKey {
-				key, err := keyFromAnnouncement(e)
-				if err != nil {
-					res.err = fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
-					return nil
-				}
-				keys, added, err := learn(res.keys, key)
-				if err != nil {
-					res.err = fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
-					return nil
-				}
-				res.keys = keys
-				if added {
-					res.learned = append(res.learned, key)
-				}
-			}
-			vers[k] = e.Ver
 			res.entries = append(res.entries, v)
-			next++
 		}
 		return nil
 	})

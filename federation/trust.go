@@ -35,11 +35,21 @@ import (
 //
 //	{"anchor": {"kty":"OKP","crv":"Ed25519","x":"...","kid":"...","alg":"EdDSA"}, "signed": "eyJ..."}
 //
+// A member may also list "tiles": the URL prefixes where its log is served
+// as C2SP tlog-tiles (its own bucket or CDN, and mirrors), in the order a
+// follower tries them; peers then sync from them and fail over to the
+// next one, and to url last (see Federation.Sync):
+//
+//	{"jurisdiction": "CA-AB", "url": "https://ab.example.ca",
+//	 "tiles": ["https://tiles.ab.example.ca/log", "https://mirror.example.org/ab"],
+//	 "keys": {...}}
+//
 // Rules: at most MaxTrustSize bytes; strict JSON (valid UTF-8, no unknown or
 // repeated member, nothing after the document); a non-empty name of at most
 // 128 bytes; 1 to 13 members with distinct ISO 3166-2:CA jurisdictions;
 // each URL absolute http or https with a host, no user info, query or
-// fragment (a path prefix is allowed); each member's keys a JWKS as
+// fragment (a path prefix is allowed), and so each tiles URL (at most
+// MaxTileSources, each listed once); each member's keys a JWKS as
 // jose.ParseJWKS reads it, with at least one key; the anchor a public JWK
 // as jose.ParsePublicJWK reads it, and its JWS as jose.KeySet.Verify
 // requires. testdata/federation/README.md has the same description with
@@ -47,13 +57,17 @@ import (
 //
 // Versioning: a new member of the file is a breaking change (older builds
 // refuse unknown members); add a "version" member first if that is ever
-// needed.
+// needed. "tiles" is optional, so every older file stays valid; a file
+// that uses it is refused by builds older than it.
 
 // MaxTrustSize bounds a federation file.
 const MaxTrustSize = 1 << 20
 
 // TrustType is the typ header of the anchor's signature over a member list.
 const TrustType = "corfed-federation+jws"
+
+// MaxTileSources bounds the tiles URLs of one member.
+const MaxTileSources = 8
 
 // maxTrustName bounds a federation's name.
 const maxTrustName = 128
@@ -63,6 +77,10 @@ type Member struct {
 	Jurisdiction registry.Jurisdiction
 	URL          string       // base URL, e.g. http://127.0.0.1:8081 (http or https; no userinfo, no query/fragment)
 	Keys         *jose.KeySet // pinned keys
+	// Tiles are URL prefixes where the member's log is served as static
+	// tiles (its bucket, a CDN, mirrors), in the order a follower tries
+	// them before URL. Optional.
+	Tiles []string
 }
 
 // Trust is a parsed federation file: the members and their pinned keys.
@@ -82,6 +100,7 @@ type trustJSON struct {
 type memberJSON struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
 	URL          string                `json:"url"`
+	Tiles        []string              `json:"tiles,omitempty"`
 	Keys         json.RawMessage       `json:"keys"`
 }
 
@@ -148,6 +167,17 @@ func parsePinned(doc trustJSON) (*Trust, error) {
 		if err := checkURL(m.URL); err != nil {
 			return fail("member %s: url %q: %v", m.Jurisdiction, strictjson.Clip(m.URL), err)
 		}
+		if len(m.Tiles) > MaxTileSources {
+			return fail("member %s: %d tiles URLs, at most %d", m.Jurisdiction, len(m.Tiles), MaxTileSources)
+		}
+		for k, u := range m.Tiles {
+			if err := checkURL(u); err != nil {
+				return fail("member %s: tiles[%d] %q: %v", m.Jurisdiction, k, strictjson.Clip(u), err)
+			}
+			if slices.Contains(m.Tiles[:k], u) {
+				return fail("member %s: tiles[%d] %q is listed twice", m.Jurisdiction, k, strictjson.Clip(u))
+			}
+		}
 		if m.Keys == nil {
 			return fail("member %s: no keys", m.Jurisdiction)
 		}
@@ -158,7 +188,7 @@ func parsePinned(doc trustJSON) (*Trust, error) {
 		if keys.Len() == 0 {
 			return fail("member %s: no keys", m.Jurisdiction)
 		}
-		t.Members = append(t.Members, Member{Jurisdiction: m.Jurisdiction, URL: m.URL, Keys: keys})
+		t.Members = append(t.Members, Member{Jurisdiction: m.Jurisdiction, URL: m.URL, Keys: keys, Tiles: m.Tiles})
 	}
 	return t, nil
 }
@@ -271,7 +301,7 @@ func trustDoc(name string, members []Member) (trustJSON, error) {
 		if err != nil {
 			return trustJSON{}, fmt.Errorf("federation file: member %s: %w", m.Jurisdiction, err)
 		}
-		doc.Members = append(doc.Members, memberJSON{Jurisdiction: m.Jurisdiction, URL: m.URL, Keys: keys})
+		doc.Members = append(doc.Members, memberJSON{Jurisdiction: m.Jurisdiction, URL: m.URL, Tiles: m.Tiles, Keys: keys})
 	}
 	return doc, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,18 @@ func TestTrustRoundTrip(t *testing.T) {
 		if got.Jurisdiction != m.Jurisdiction || got.URL != m.URL || !k.Equal(m.Keys.Keys()[0]) {
 			t.Errorf("member %d: got %s %s, want %s %s with the same key", i, got.Jurisdiction, got.URL, m.Jurisdiction, m.URL)
 		}
+	}
+	// Tiles sources are optional (files without them stay valid) and
+	// round-trip in order.
+	ms[1].Tiles = []string{"https://tiles.bc.example.ca/log", "https://mirror.example.org/bc"}
+	if b, err = MarshalTrust("round-trip", ms); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err = ParseTrust(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Members[1].Tiles; !slices.Equal(got, ms[1].Tiles) || tr.Members[0].Tiles != nil {
+		t.Errorf("tiles: got %q and %q, want %q and none", tr.Members[0].Tiles, got, ms[1].Tiles)
 	}
 	if m, ok := tr.Member("CA-BC"); !ok || m.Jurisdiction != "CA-BC" {
 		t.Errorf("Member(CA-BC): got %v, %v", m.Jurisdiction, ok)
@@ -190,6 +203,17 @@ func TestParseTrustRefuses(t *testing.T) {
 		{"url with a query", edit(t, ms, func(m map[string]any) { member(m, 0)["url"] = "https://ab.example.ca/?x=1" }), registry.ErrInvalid, "query"},
 		{"url with a fragment", edit(t, ms, func(m map[string]any) { member(m, 0)["url"] = "https://ab.example.ca/#x" }), registry.ErrInvalid, "fragment"},
 		{"url without host", edit(t, ms, func(m map[string]any) { member(m, 0)["url"] = "https:///v1" }), registry.ErrInvalid, "host"},
+		{"tiles url with a query", edit(t, ms, func(m map[string]any) { member(m, 0)["tiles"] = []any{"https://t.example.ca/ab?x=1"} }), registry.ErrInvalid, "tiles[0]"},
+		{"tiles url not http", edit(t, ms, func(m map[string]any) { member(m, 0)["tiles"] = []any{"https://a.example", "s3://bucket"} }), registry.ErrInvalid, "tiles[1]"},
+		{"tiles url twice", edit(t, ms, func(m map[string]any) { member(m, 0)["tiles"] = []any{"https://a.example", "https://a.example"} }), registry.ErrInvalid, "twice"},
+		{"too many tiles urls", edit(t, ms, func(m map[string]any) {
+			var us []any
+			for i := range MaxTileSources + 1 {
+				us = append(us, "https://t"+strings.Repeat("x", i)+".example")
+			}
+			member(m, 0)["tiles"] = us
+		}), registry.ErrInvalid, "at most"},
+		{"tiles not a list", edit(t, ms, func(m map[string]any) { member(m, 0)["tiles"] = "https://a.example" }), registry.ErrInvalid, "tiles"},
 		{"both forms", reAnchor(func(m map[string]any) { m["name"] = "t" }), registry.ErrInvalid, "not both"},
 		{"anchor without signature", reAnchor(func(m map[string]any) { delete(m, "signed") }), registry.ErrInvalid, "go together"},
 		{"anchor signature by another key", reAnchor(func(m map[string]any) {

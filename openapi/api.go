@@ -146,7 +146,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	r := chi.NewMux()
 	r.Use(withRemote, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
 	api := humachi.New(r, NewConfig())
 	s.register(api)
 	for _, f := range cfg.Extra {

@@ -170,14 +170,7 @@ func etagged(next http.Handler) http.Handler {
 		}
 		b := &buffered{header: http.Header{}}
 		next.ServeHTTP(b, r)
-		h := w.Header()
-		for k, v := range b.header {
-			h[k] = v
-		}
-		status := b.status
-		if status == 0 {
-			status = http.StatusOK
-		}
+		h, status := b.headerInto(w)
 		if status == http.StatusOK {
 			tag := h.Get("ETag")
 			if tag == "" {
@@ -225,6 +218,19 @@ type buffered struct {
 }
 
 func (b *buffered) Header() http.Header { return b.header }
+
+// headerInto copies b's header into w's and returns w's header and b's
+// status (200 if none was written).
+func (b *buffered) headerInto(w http.ResponseWriter) (http.Header, int) {
+	h := w.Header()
+	for k, v := range b.header {
+		h[k] = v
+	}
+	if b.status == 0 {
+		return h, http.StatusOK
+	}
+	return h, b.status
+}
 func (b *buffered) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code

@@ -166,7 +166,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"median, nearest-rank 90th percentile and maximum: `report_cycle` (last on-site day -> report submitted, against the " +
 			"CP's report deadline: 45 days in Alberta, 21 for Energy Safety Canada), `issue_cycle` (report submitted -> " +
 			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, against its due date); and " +
-			"letters issued by host. A cycle counts when it ends in the period; `open` counts those started and not ended."
+			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started and not ended."
 		proc.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, proc, func(ctx context.Context, in *struct {
 			CP   string        `query:"cp" maxLength:"32" doc:"Only this certifying partner."`

@@ -2,8 +2,10 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -37,14 +39,33 @@ type WithdrawIn struct {
 	Reason string        `json:"reason,omitempty" maxLength:"500"`
 }
 
-// LetterIn asks the host's node for a reciprocity letter.
+// LetterIn issues a reciprocity letter (the host's administrator, on the
+// host's node) or requests one (the home certificate's CP, or the home
+// administrator, on the home node: the request replicates to the host).
 type LetterIn struct {
 	EmployerBN  string        `json:"employer_bn" pattern:"^[0-9]{9}$" doc:"BN9 of the employer."`
 	Certificate string        `json:"certificate" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"The home certificate's id, as in /v1/certificates/{id} on the home node (e.g. ACSA-20250417)."`
 	Host        string        `json:"host" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"The host issuing the letter: this node's jurisdiction."`
 	Kind        string        `json:"kind" enum:"bid,temporary,equivalency" doc:"bid: for bidding only; temporary and equivalency: for the work."`
-	IssuedOn    registry.Date `json:"issued_on,omitzero" doc:"Required: the day the letter is issued; the host's cap counts from it."`
-	RequestedBy string        `json:"requested_by,omitempty" maxLength:"200" doc:"Who asked for it (the home association)."`
+	IssuedOn    registry.Date `json:"issued_on,omitzero" doc:"Issuing: required, the day the letter is issued; the host's cap counts from it. Requesting: optional, the day the home asks it to be issued on."`
+	RequestedBy string        `json:"requested_by,omitempty" maxLength:"200" doc:"Who asked for it (the home association). Default: the request's author."`
+	Request     string        `json:"request,omitempty" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" doc:"Issuing: the home node's letter request the letter answers (default: the home's latest unanswered request for the same certificate, host and kind made on or before issued_on)."`
+	RequestedOn registry.Date `json:"requested_on,omitzero" doc:"Issuing: when the home asked, if not through a request record. Requesting: the request's date (default: today, or issued_on when that is earlier)."`
+}
+
+// LetterWrite is the answer to POST /v1/letters: the letter issued (kind
+// letter), or the request recorded (kind letter_request).
+type LetterWrite struct{ v any }
+
+// MarshalJSON writes the record.
+func (w LetterWrite) MarshalJSON() ([]byte, error) { return json.Marshal(w.v) }
+
+// Schema is one of the two records.
+func (LetterWrite) Schema(r huma.Registry) *huma.Schema {
+	letter := r.Schema(reflect.TypeFor[Record[registry.Letter]](), true, "")
+	request := r.Schema(reflect.TypeFor[Record[registry.LetterRequest]](), true, "")
+	return &huma.Schema{OneOf: []*huma.Schema{letter, request}, Discriminator: &huma.Discriminator{PropertyName: "kind",
+		Mapping: map[string]string{string(registry.KindLetter): letter.Ref, string(registry.KindLetterRequest): request.Ref}}}
 }
 
 // WorkStartedIn optionally dates the start of work under a letter.
@@ -63,6 +84,8 @@ type EquivalencyStatusIn struct {
 type LettersOut struct {
 	Letters []federation.LetterView `json:"letters"`
 	Count   int                     `json:"count"`
+	// Requests are the employer's letter requests from home nodes.
+	Requests []federation.RequestView `json:"requests"`
 }
 
 // bodyField puts a rule record's validation error under "body." (pre
@@ -148,12 +171,29 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			return &bodyOut[federation.AgreementState]{st}, nil
 		})
 
-	huma.Register(api, h.WriteOp("issue-letter", http.MethodPost, "/v1/letters",
-		"Issue a reciprocity letter as host: decided by the rules on its issue date, expiring at the earlier of the home certificate's expiry and the host's cap", http.StatusCreated, "letters"),
-		func(ctx context.Context, in *struct{ Body LetterIn }) (*createdOut[Record[registry.Letter]], error) {
-			b := in.Body
-			e, err := l.IssueLetter(ctx, PrincipalOf(ctx), federation.LetterRequest{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
-				Host: registry.Jurisdiction(b.Host), Kind: b.Kind, IssuedOn: b.IssuedOn, RequestedBy: b.RequestedBy})
+	issue := h.WriteOp("issue-letter", http.MethodPost, "/v1/letters",
+		"Issue a reciprocity letter as host, or request one from the home node", http.StatusCreated, "letters")
+	issue.Description = "On the host's node, the program administrator issues a letter: decided by the rules on its issue date, " +
+		"expiring at the earlier of the home certificate's expiry and the host's cap counted from the issue date; it answers the home's " +
+		"request (`request`, or the latest unanswered one found) and carries its `requested_on`. On the home node, the certifying partner " +
+		"that holds the certificate (token scope certificates:write), or the program administrator, records a signed letter request " +
+		"(kind letter_request) for another host: it replicates to the host, whose administrator decides it. A CP that does not hold the " +
+		"certificate, or is not active, is refused (403)."
+	huma.Register(api, issue,
+		func(ctx context.Context, in *struct{ Body LetterIn }) (*createdOut[LetterWrite], error) {
+			b, p := in.Body, PrincipalOf(ctx)
+			if p.Role == node.RoleCP || registry.Jurisdiction(b.Host) != n.Jurisdiction() {
+				e, err := n.RequestLetter(ctx, p, registry.LetterRequest{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
+					Host: registry.Jurisdiction(b.Host), Kind: b.Kind, IssueOn: b.IssuedOn, RequestedOn: b.RequestedOn, RequestedBy: b.RequestedBy})
+				r, err := writeResult[registry.LetterRequest](ctx, h.s, e, err)
+				if err != nil {
+					return nil, err
+				}
+				return &createdOut[LetterWrite]{Location: "/v1/letters?bn=" + b.EmployerBN, Body: LetterWrite{r}}, nil
+			}
+			e, err := l.IssueLetter(ctx, p, federation.LetterRequest{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
+				Host: registry.Jurisdiction(b.Host), Kind: b.Kind, IssuedOn: b.IssuedOn, RequestedBy: b.RequestedBy,
+				Request: b.Request, RequestedOn: b.RequestedOn})
 			if err != nil {
 				return nil, letterProblem(h, ctx, err)
 			}
@@ -161,7 +201,7 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			if err != nil {
 				return nil, err
 			}
-			return &createdOut[Record[registry.Letter]]{Location: "/v1/letters?bn=" + b.EmployerBN, Body: r}, nil
+			return &createdOut[LetterWrite]{Location: "/v1/letters?bn=" + b.EmployerBN, Body: LetterWrite{r}}, nil
 		})
 	huma.Register(api, h.WriteOp("letter-work-started", http.MethodPost, "/v1/letters/{id}/work-started",
 		"Record that work started in the host under a letter: where the host's terms say so (MB), the letter is void from that day", http.StatusOK, "letters"),
@@ -178,7 +218,7 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			return &bodyOut[Record[registry.Letter]]{r}, err
 		})
 	huma.Register(api, h.Op("list-letters", http.MethodGet, "/v1/letters",
-		"An employer's reciprocity letters from every host, with what each is on a date", "letters"),
+		"An employer's reciprocity letters from every host, with what each is on a date, and its letter requests from home nodes", "letters"),
 		func(ctx context.Context, in *struct {
 			BN   string `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
 			AsOf string `query:"as_of" format:"date" doc:"Default: today in each host's time zone."`
@@ -195,7 +235,11 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
-			return &bodyOut[LettersOut]{LettersOut{Letters: ls, Count: len(ls)}}, nil
+			rs, err := l.LetterRequests(ctx, in.BN)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[LettersOut]{LettersOut{Letters: ls, Count: len(ls), Requests: rs}}, nil
 		})
 
 	huma.Register(api, h.WriteOp("change-equivalency-status", http.MethodPatch, "/v1/equivalencies/{id}",

@@ -16,6 +16,9 @@ func TestProgramBadInput(t *testing.T) {
 	letter := func(extra string) string {
 		return `{"employer_bn":"` + bnPrairie + `","certificate":"CSAM-MB-5521","host":"CA-AB","kind":"temporary","issued_on":"2026-11-01"` + extra + `}`
 	}
+	request := func(extra string) string {
+		return `{"employer_bn":"` + bnPrairie + `","certificate":"ACSA-20250417","host":"CA-BC","kind":"bid","issued_on":"2026-11-01"` + extra + `}`
+	}
 	tests := []struct {
 		name, method, path, token, body string
 		status                          int
@@ -36,12 +39,17 @@ func TestProgramBadInput(t *testing.T) {
 		{"sign as a CP", "POST", "/v1/agreements/cfcsa-construction-2021/sign", "acsa", "", 403, ""},
 		{"withdraw from an unknown agreement", "POST", "/v1/agreements/nope/withdraw", "admin", "", 404, ""},
 		{"get an unknown agreement", "GET", "/v1/agreements/nope", "", "", 404, ""},
-		{"letter for another host", "POST", "/v1/letters", "admin", strings.Replace(letter(""), `"host":"CA-AB"`, `"host":"CA-BC"`, 1), 422, "body.host"},
+		{"request for another node's certificate", "POST", "/v1/letters", "admin", strings.Replace(letter(""), `"host":"CA-AB"`, `"host":"CA-BC"`, 1), 422, "body.certificate"},
+		{"request by a CP that does not hold the certificate", "POST", "/v1/letters", "esc", request(""), 403, ""},
+		{"request without a token", "POST", "/v1/letters", "", request(""), 401, ""},
+		{"request for another employer's certificate", "POST", "/v1/letters", "acsa", strings.Replace(request(""), bnPrairie, "723456786", 1), 422, "body.employer_bn"},
+		{"request to issue before it is made", "POST", "/v1/letters", "acsa", request(`,"requested_on":"2026-11-05"`), 422, "body.issued_on"},
+		{"request of the certificate's own jurisdiction", "POST", "/v1/letters", "acsa", strings.Replace(request(""), `"host":"CA-BC"`, `"host":"CA-AB"`, 1), 422, "body.host"},
 		{"letter of an unknown kind", "POST", "/v1/letters", "admin", strings.Replace(letter(""), `"kind":"temporary"`, `"kind":"forever"`, 1), 422, "body.kind"},
 		{"letter without issue date", "POST", "/v1/letters", "admin", strings.Replace(letter(""), `,"issued_on":"2026-11-01"`, "", 1), 422, "body.issued_on"},
 		{"letter for an unknown certificate", "POST", "/v1/letters", "admin", letter(""), 422, "body.certificate"},
 		{"letter for the host's own certificate", "POST", "/v1/letters", "admin", strings.Replace(letter(""), "CSAM-MB-5521", "ACSA-20250417", 1), 422, "body.certificate"},
-		{"letter as a CP", "POST", "/v1/letters", "acsa", letter(""), 403, ""},
+		{"letter as a CP (a request of the CP's own jurisdiction)", "POST", "/v1/letters", "acsa", letter(""), 422, "body.host"},
 		{"letters bad bn", "GET", "/v1/letters?bn=123456789", "", "", 422, "query.bn"},
 		{"work started on an unknown letter", "POST", "/v1/letters/nope/work-started", "admin", "", 404, ""},
 		{"equivalency status of an unknown record", "PATCH", "/v1/equivalencies/nope", "admin", `{"action":"suspend","reason":"r"}`, 404, ""},

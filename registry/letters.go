@@ -38,6 +38,13 @@ type Letter struct {
 	Agreement string `json:"agreement"`
 	// RequestedBy names who asked for it (the home association); free text.
 	RequestedBy string `json:"requested_by,omitempty"`
+	// Request is the id of the home node's signed letter request the letter
+	// answers (a KindLetterRequest record of the home jurisdiction's feed),
+	// and RequestedOn that request's date: the letter's requested -> issued
+	// cycle starts then. RequestedOn may also be given without a request,
+	// when the home association asked by other means.
+	Request     string `json:"request,omitempty"`
+	RequestedOn Date   `json:"requested_on,omitzero"`
 	// InvalidatedBy lists what ends the letter before ExpiresOn:
 	// "home_certificate_inactive", and "work_started" where the host's
 	// terms say void_once_work_starts.
@@ -72,25 +79,35 @@ func LetterUse(k string) string {
 // letter for work also covers bidding.
 func (l Letter) Covers(u string) bool { return LetterUse(l.Kind) == UseWork || u == UseBid }
 
-// Validate checks a letter on its own.
-func (l Letter) Validate() error {
-	if err := CheckBN("body.employer_bn", l.EmployerBN); err != nil {
+// checkLetterFor checks what a letter and a request for one share: the
+// employer, the home certificate, its jurisdiction and the host (another
+// one), and the kind.
+func checkLetterFor(bn, cert string, home, host Jurisdiction, kind string) error {
+	if err := CheckBN("body.employer_bn", bn); err != nil {
 		return err
 	}
-	if !validID(l.Certificate) {
+	if !validID(cert) {
 		return Invalid("body.certificate", "want a certificate id such as ACSA-20250417")
 	}
-	if err := checkJurisdiction("body.host", l.Host); err != nil {
+	if err := checkJurisdiction("body.host", host); err != nil {
 		return err
 	}
-	if err := checkJurisdiction("body.home", l.Home); err != nil {
+	if err := checkJurisdiction("body.home", home); err != nil {
 		return err
 	}
-	if l.Home == l.Host {
-		return Invalid("body.host", "a letter is for a host other than the certificate's jurisdiction (%s)", l.Home)
+	if home == host {
+		return Invalid("body.host", "a letter is for a host other than the certificate's jurisdiction (%s)", home)
 	}
-	if !slices.Contains(LetterKinds, l.Kind) {
+	if !slices.Contains(LetterKinds, kind) {
 		return Invalid("body.kind", "one of bid, temporary, equivalency")
+	}
+	return nil
+}
+
+// Validate checks a letter on its own.
+func (l Letter) Validate() error {
+	if err := checkLetterFor(l.EmployerBN, l.Certificate, l.Home, l.Host, l.Kind); err != nil {
+		return err
 	}
 	if l.IssuedOn.IsZero() {
 		return Invalid("body.issued_on", "required, as YYYY-MM-DD")
@@ -110,6 +127,12 @@ func (l Letter) Validate() error {
 	if err := checkText("body.issued_by", l.IssuedBy, 0, MaxNameLen); err != nil {
 		return err
 	}
+	if l.Request != "" && !ValidEntryID(l.Request) {
+		return Invalid("body.request", "want the id of a letter request")
+	}
+	if l.RequestedOn.After(l.IssuedOn) {
+		return Invalid("body.requested_on", "the letter cannot be issued (%s) before it was requested (%s)", l.IssuedOn, l.RequestedOn)
+	}
 	if !l.WorkStartedOn.IsZero() && l.WorkStartedOn.Before(l.IssuedOn) {
 		return Invalid("body.on", "work cannot start (%s) before the letter was issued (%s)", l.WorkStartedOn, l.IssuedOn)
 	}
@@ -119,4 +142,47 @@ func (l Letter) Validate() error {
 		}
 	}
 	return nil
+}
+
+// LetterRequest is the home association's request for a host's letter: a
+// signed record of the home node (KindLetterRequest), made by the
+// certifying partner that holds the certificate (or the home program
+// administrator), which replicates to the host. The host's administrator
+// decides it: the letter it issues names the request and carries its date
+// (Letter.Request, Letter.RequestedOn).
+type LetterRequest struct {
+	ID          string       `json:"id"`
+	EmployerBN  string       `json:"employer_bn"`
+	Certificate string       `json:"certificate"` // the home certificate's id
+	Home        Jurisdiction `json:"home"`
+	Host        Jurisdiction `json:"host"`
+	Kind        string       `json:"kind"`
+	RequestedOn Date         `json:"requested_on"`
+	// IssueOn is the day the home asks the letter to be issued on (zero:
+	// as soon as the host decides).
+	IssueOn     Date   `json:"issued_on,omitzero"`
+	RequestedBy string `json:"requested_by"` // "cp:ACSA" or the administrator's subject
+}
+
+// LetterRequestID is the id of home's request, made on requestedOn, for a
+// letter of host for certificate cert: "REQ-BC-ACSA-20250417-20261125".
+func LetterRequestID(host Jurisdiction, cert string, requestedOn Date) string {
+	return "REQ-" + LetterID(host, cert, requestedOn)
+}
+
+// Validate checks a letter request on its own.
+func (r LetterRequest) Validate() error {
+	if err := checkLetterFor(r.EmployerBN, r.Certificate, r.Home, r.Host, r.Kind); err != nil {
+		return err
+	}
+	if r.RequestedOn.IsZero() {
+		return Invalid("body.requested_on", "required, as YYYY-MM-DD")
+	}
+	if !r.IssueOn.IsZero() && r.IssueOn.Before(r.RequestedOn) {
+		return Invalid("body.issued_on", "the letter cannot be issued (%s) before it is requested (%s)", r.IssueOn, r.RequestedOn)
+	}
+	if r.ID != LetterRequestID(r.Host, r.Certificate, r.RequestedOn) || !ValidEntryID(r.ID) {
+		return Invalid("body.id", "must be %q", LetterRequestID(r.Host, r.Certificate, r.RequestedOn))
+	}
+	return checkText("body.requested_by", r.RequestedBy, 1, MaxNameLen)
 }

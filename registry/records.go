@@ -14,11 +14,14 @@ const (
 	KindHostRules   Kind = "host_rules" // one jurisdiction's recognition rules
 	KindKey         Kind = "key"        // a node announces a new signing key
 	KindLetter      Kind = "letter"     // a host's reciprocity letter (see letters.go)
+	// KindLetterRequest is the home association's request for a letter,
+	// recorded on the home node (see letters.go).
+	KindLetterRequest Kind = "letter_request"
 )
 
 // Kinds lists every record kind.
 var Kinds = []Kind{KindEmployer, KindCP, KindCertificate, KindEquivalency, KindAgreement, KindHostRules, KindKey, KindLetter,
-	KindAggregate}
+	KindAggregate, KindLetterRequest}
 
 // WCBAccount is an employer's account with one province's workers'
 // compensation board. Certification is per WCB account in SK and ON.

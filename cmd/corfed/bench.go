@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,8 +100,20 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	creates := fl.Int("creates", 20000, "durable creates over HTTP in the create scenario")
 	only := fl.String("only", "", "comma-separated scenario names to run (default: all)")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/ (the node is seeded from it when it exists)")
+	cpuprofile := fl.String("cpuprofile", "", "write the server process's CPU profile (the client runs apart) to this file")
 	if err := parse(fl, args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *size < 100 {
 		return usagef("--size %d: at least 100", *size)
@@ -270,7 +283,8 @@ func fmtFig(v float64, unit string) string {
 }
 
 // Load runs job in the client process while measuring this (the server)
-// process's CPU: the result, and the cores the server used.
+// process's CPU: the result, and the cores the server used (CPU seconds
+// per second: rate / cores is the rate per server CPU second).
 func (b *bench) Load(job benchJob) (benchResult, float64, error) {
 	if job.Clients == 0 {
 		job.Clients = b.Clients

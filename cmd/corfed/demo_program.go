@@ -51,12 +51,25 @@ func demoProgram(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction
 		return a, true
 	}
 
-	// A letter: issued two months ago, so the 6-month cap ends four months
-	// from now, not six.
+	// A letter: ACSA, which holds the COR, asks for it through Alberta's
+	// node; BC issues it five days later, two months ago, so the 6-month
+	// cap ends four months from now, not six, and the letter carries the
+	// request's date (the process metrics' letter cycle).
 	issued := today.AddMonths(-2)
+	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeCertificates}}
+	r, err := ab.n.RequestLetter(node.WithPrincipal(ctx, acsa), acsa, registry.LetterRequest{EmployerBN: "812345676",
+		Certificate: "ACSA-20250417", Host: "CA-BC", Kind: registry.LetterBid, RequestedOn: issued.AddDays(-5)})
+	switch {
+	case errors.Is(err, registry.ErrConflict):
+		fmt.Fprintf(w, "letter request %s was made on an earlier run\n", registry.LetterRequestID("CA-BC", "ACSA-20250417", issued.AddDays(-5)))
+	case err != nil:
+		fmt.Fprintf(w, "letter request: error: %v\n", err)
+	default:
+		fmt.Fprintf(w, "letter request %s: ACSA asked through CA-AB's node for CA-BC's bid letter (signed by CA-AB, replicated to CA-BC)\n", r.ID)
+	}
 	lk := federation.NewLookups(bc.fed)
 	e, err := lk.IssueLetter(ctx, admin, federation.LetterRequest{EmployerBN: "812345676", Certificate: "ACSA-20250417",
-		Host: "CA-BC", Kind: registry.LetterBid, IssuedOn: issued, RequestedBy: "Alberta Construction Safety Association"})
+		Host: "CA-BC", Kind: registry.LetterBid, IssuedOn: issued})
 	switch {
 	case errors.Is(err, registry.ErrConflict):
 		fmt.Fprintf(w, "letter %s was issued on an earlier run\n", registry.LetterID("CA-BC", "ACSA-20250417", issued))
@@ -66,8 +79,8 @@ func demoProgram(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction
 	default:
 		var l registry.Letter
 		_ = decodeRecord(e, &l)
-		fmt.Fprintf(w, "letter CA-BC issued %s to Prairie Steel for its Alberta COR %s (%s), issued %s, expires %s (BC's 6-month cap from its issue date)\n",
-			l.ID, l.Certificate, l.Kind, l.IssuedOn, l.ExpiresOn)
+		fmt.Fprintf(w, "letter CA-BC issued %s to Prairie Steel for its Alberta COR %s (%s), requested %s (%s), issued %s, expires %s (BC's 6-month cap from its issue date)\n",
+			l.ID, l.Certificate, l.Kind, l.RequestedOn, l.RequestedBy, l.IssuedOn, l.ExpiresOn)
 	}
 	show("Prairie Steel bidding in BC under BC's letter", bc, equivalence.Question{BN: "812345676", Host: "CA-BC", Sector: "construction", Use: "bid", On: today})
 	fmt.Fprintf(w, "  curl '%s/v1/letters?bn=812345676'\n", bc.url)

@@ -170,6 +170,7 @@ func TestDemoAndVerify(t *testing.T) {
 		"lifecycle CA-AB again: 0 changes",
 		"decision confirm on ", "certificate ACSA-20250314 is revoked",
 		"auditor AUD-0002 (home CA-AB) as CA-BC sees it: suspended",
+		"ACSA asked through CA-AB's node for CA-BC's bid letter", "(cp:ACSA (CA-AB)), issued ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo's program cycle lacks %q:\n%s", want, out)

@@ -335,3 +335,62 @@ func keepClosedAccounts(prev, next registry.Employer, today registry.Date) regis
 	}
 	return next
 }
+
+// RequestLetter records the home association's request for a host's letter
+// (a signed KindLetterRequest of this node's feed, which replicates to the
+// host). A certifying partner asks only for a certificate it holds, and
+// only while it is active (authorize); the program administrator asks for
+// any certificate of this node. The certificate must be this node's and
+// the employer's. r.RequestedOn zero: today, or the wanted issue day when
+// that is earlier (a request recorded after the fact).
+func (n *Node) RequestLetter(ctx context.Context, p Principal, r registry.LetterRequest) (registry.Entry, error) {
+	switch p.Role {
+	case RoleCP:
+		if err := p.require(ScopeCertificates); err != nil {
+			return registry.Entry{}, err
+		}
+	case RoleAdmin:
+		if err := p.require(ScopeRules); err != nil {
+			return registry.Entry{}, err
+		}
+	default:
+		return registry.Entry{}, fmt.Errorf("only the home association or the program administrator asks for a letter: %w", registry.ErrForbidden)
+	}
+	r.Home = n.cfg.Jurisdiction
+	if r.RequestedBy == "" {
+		r.RequestedBy = p.Subject
+	}
+	if r.RequestedOn.IsZero() {
+		r.RequestedOn = n.Today()
+		if !r.IssueOn.IsZero() && r.IssueOn.Before(r.RequestedOn) {
+			r.RequestedOn = r.IssueOn
+		}
+	}
+	r.ID = registry.LetterRequestID(r.Host, r.Certificate, r.RequestedOn)
+	if err := r.Validate(); err != nil {
+		return registry.Entry{}, err
+	}
+	return n.commit(ctx, registry.KindLetterRequest, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev != nil {
+			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("letter request %s already exists (one request per certificate, host and day)", r.ID)}
+		}
+		ce, ok, err := exists(l, registry.KindCertificate, r.Certificate)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, registry.Invalid("body.certificate", "no certificate %q on this node (%s): the home association asks through the certificate's own node", r.Certificate, n.cfg.Jurisdiction)
+		}
+		c, err := decode[registry.Certificate](ce)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.EmployerBN != r.EmployerBN {
+			return nil, nil, registry.Invalid("body.employer_bn", "certificate %s is employer %s's, not %s's", r.Certificate, c.EmployerBN, r.EmployerBN)
+		}
+		if p.Role == RoleCP && c.Issuer != p.CP {
+			return nil, nil, fmt.Errorf("certificate %s was issued by %s: CP %s asks for letters only for certificates it holds: %w", r.Certificate, c.Issuer, p.CP, registry.ErrForbidden)
+		}
+		return r, []registry.IndexKey{{Name: "bn", Value: r.EmployerBN}}, nil
+	})
+}

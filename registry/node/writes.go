@@ -460,6 +460,12 @@ func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 			return nil, err
 		}
 		return letterKeys(v), nil
+	case registry.KindLetterRequest:
+		v, err := decode[registry.LetterRequest](e)
+		if err != nil {
+			return nil, err
+		}
+		return []registry.IndexKey{{Name: "bn", Value: v.EmployerBN}}, nil
 	}
 	return programIndexKeys(e) // audits.go
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"gocloud.dev/blob"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -172,4 +173,149 @@ func ReadBulk(r io.Reader, from uint64, fn func(seq uint64, jws []byte) error) (
 		return next - 1, fmt.Errorf("bulk: %v: %w", err, registry.ErrInvalid)
 	}
 	return next - 1, nil
+}
+
+// BulkName is what a bulk file's name says it holds: entries From+1 to To.
+// A snapshot has From 0.
+type BulkName struct{ From, To uint64 }
+
+// Path returns the file's path under a log's prefix:
+// snapshot/<To>.jsonl.gz, or delta/<From>-<To>.jsonl.gz.
+func (b BulkName) Path() string {
+	if b.From == 0 {
+		return fmt.Sprintf("snapshot/%d.jsonl.gz", b.To)
+	}
+	return fmt.Sprintf("delta/%d-%d.jsonl.gz", b.From, b.To)
+}
+
+// ParseBulkName reads a bulk file's name: its last element is
+// <size>.jsonl.gz (a snapshot) or <from>-<to>.jsonl.gz (a delta), sizes in
+// canonical decimal, from < to. Errors wrap registry.ErrInvalid.
+func ParseBulkName(name string) (BulkName, error) {
+	base := name[strings.LastIndexAny(name, `/\`)+1:]
+	stem, ok := strings.CutSuffix(base, ".jsonl.gz")
+	num := func(s string) (uint64, bool) {
+		n, err := strconv.ParseUint(s, 10, 64)
+		return n, err == nil && strconv.FormatUint(n, 10) == s
+	}
+	if ok {
+		if a, b, isDelta := strings.Cut(stem, "-"); isDelta {
+			from, ok1 := num(a)
+			to, ok2 := num(b)
+			if ok1 && ok2 && from < to {
+				return BulkName{From: from, To: to}, nil
+			}
+		} else if to, ok := num(stem); ok && to > 0 {
+			return BulkName{To: to}, nil
+		}
+	}
+	return BulkName{}, fmt.Errorf("bulk: %q is not named <size>.jsonl.gz or <from>-<to>.jsonl.gz: %w", clip(base), registry.ErrInvalid)
+}
+
+// CheckBulk checks a bulk file that holds entries name.From+1 to name.To
+// against vt, a tree verified against the log's signed checkpoint: the
+// file must parse (ReadBulk) and hold exactly those entries, each hashing
+// to the tree's leaf at its place (a missing, extra, reordered or altered
+// entry is ErrTampered; a file that ends early is truncated), and for a
+// snapshot the root recomputed from its entries alone must equal the
+// tree's root at name.To, so that a snapshot and a checkpoint of the same
+// size need nothing else. name.To beyond the tree is refused (a checkpoint
+// that does not cover the file cannot vouch for it). each, if not nil, is
+// called with every entry after its leaf matched, in order (the caller
+// verifies the JWS against the log's keys there); its error stops the check.
+func CheckBulk(ctx context.Context, r io.Reader, name BulkName, vt *VerifiedTree, each func(seq uint64, jws []byte) error) error {
+	if name.To > uint64(vt.tree.N) {
+		return fmt.Errorf("bulk %s: entries up to seq %d, but the verified checkpoint covers %d: check it against a newer checkpoint: %w",
+			name.Path(), name.To, vt.tree.N, registry.ErrInvalid)
+	}
+	var rb rootBuilder
+	batch := make([][]byte, 0, TileWidth) // entries whose leaves are not checked yet
+	first := name.From + 1                // seq of batch[0]
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		idx := make([]int64, len(batch))
+		for i := range batch {
+			idx[i] = tlog.StoredHashIndex(0, int64(first)-1+int64(i))
+		}
+		hashes, err := vt.hr.ReadHashes(idx)
+		if err != nil {
+			return vt.tileErr(err)
+		}
+		for i, e := range batch {
+			h := tlog.RecordHash(e)
+			if h != hashes[i] {
+				return misbehaved(ErrTampered, "bulk %s: the entry on the line of seq %d is not the log's entry of that seq", name.Path(), first+uint64(i))
+			}
+			if name.From == 0 {
+				rb.add(h)
+			}
+			if each != nil {
+				if err := each(first+uint64(i), e); err != nil {
+					return err
+				}
+			}
+		}
+		first += uint64(len(batch))
+		batch = batch[:0]
+		return ctx.Err()
+	}
+	last, err := ReadBulk(r, name.From, func(seq uint64, jws []byte) error {
+		if seq > name.To {
+			return misbehaved(ErrTampered, "bulk %s: a line of seq %d after the last entry the name gives", name.Path(), seq)
+		}
+		batch = append(batch, jws)
+		if len(batch) == cap(batch) {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	if last != name.To {
+		return fmt.Errorf("bulk %s: ends after seq %d, want %d (truncated): %w", name.Path(), last, name.To, registry.ErrInvalid)
+	}
+	if name.From == 0 {
+		want, err := tlog.TreeHash(int64(name.To), vt.hr)
+		if err != nil {
+			return vt.tileErr(err)
+		}
+		if got := rb.root(); got != want {
+			return misbehaved(ErrTampered, "bulk %s: its entries give root %s, the signed tree %s", name.Path(), got, want)
+		}
+	}
+	return nil
+}
+
+// rootBuilder computes the RFC 6962 root of leaves added one by one,
+// keeping one hash per level (the roots of the complete subtrees so far).
+type rootBuilder struct {
+	n     uint64
+	stack []tlog.Hash
+}
+
+func (b *rootBuilder) add(leaf tlog.Hash) {
+	b.stack = append(b.stack, leaf)
+	b.n++
+	for m := b.n; m&1 == 0; m >>= 1 {
+		k := len(b.stack)
+		b.stack[k-2] = tlog.NodeHash(b.stack[k-2], b.stack[k-1])
+		b.stack = b.stack[:k-1]
+	}
+}
+
+func (b *rootBuilder) root() tlog.Hash {
+	if len(b.stack) == 0 {
+		return tlog.Hash{}
+	}
+	h := b.stack[len(b.stack)-1]
+	for i := len(b.stack) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(b.stack[i], h)
+	}
+	return h
 }

@@ -1,0 +1,206 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+// # Sync from static tiles
+//
+// A member that lists tiles URLs in the federation file (Member.Tiles: its
+// bucket or CDN, and mirrors) is synced from them first, in the order
+// listed, and from its node (Member.URL, the pages of GET /v1/feed) last.
+// A source is used only if everything it serves verifies; otherwise the
+// sync reports it (an EventSourceSkipped event) and tries the next one:
+//
+//  1. The checkpoint note is verified against the keys trusted for the
+//     member (its pinned Ed25519 keys and those its feed rotated in): the
+//     note key is the same key that signs its entries.
+//  2. It must not be smaller than the replica nor than the last
+//     checkpoint verified from the member (an older checkpoint is a
+//     rollback: a stale or lying mirror, skipped).
+//  3. Its tree must extend the replica's (the root computed here over the
+//     entries the member signed) and the last verified checkpoint's, by a
+//     consistency proof built from the source's hash tiles, each checked
+//     against the note's root (tlog.TileHashReader). A proof that fails is
+//     a fork: the member signed two histories, and it is marked
+//     misbehaving with the note and the computed root (or the checkpoint)
+//     as evidence, as a fork found through its node is.
+//  4. Each entry bundle after the replica's size is checked against the
+//     tree's leaves (tiles.VerifiedTree.Bundle: a tampered bundle or tile
+//     is refused), then its entries as peer sync checks every page
+//     (verifyPage: Chain, the JWS by the member's keys, seq, versions, key
+//     rotations) and stored a bundle at a time.
+//
+// A source that is down, slow (each request is bounded by
+// Config.PeerTimeout), serves a tampered tile or bundle, a checkpoint that
+// does not verify, or an older checkpoint is skipped; what passed before
+// the failure stays stored (it verified), and the next source resumes from
+// there. When every source fails the sync fails with every reason. After a
+// sync from tiles the node's own JWS checkpoint and witnessed checkpoints
+// are checked too, if the node answers (a node that does not is not an
+// error then: the tiles proved everything); recognition proofs are made
+// against that JWS checkpoint, so while only tiles answer, entries past it
+// have none.
+
+// EventSourceSkipped is the Event kind of a tiles source that a sync
+// skipped (down, slow, tampered, rolled back); the sync went on with the
+// next source.
+const EventSourceSkipped = "source_skipped"
+
+// syncSources syncs p from its tiles sources in order, then from its node.
+func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, err error) {
+	var skipped []error
+	for _, u := range p.tiles {
+		refused, err := f.syncTiles(ctx, p, u)
+		if err == nil {
+			return false, f.afterTiles(ctx, p)
+		}
+		err = fmt.Errorf("tiles %s: %w", u, err)
+		var me *misbehaviourError
+		if errors.As(err, &me) || ctx.Err() != nil {
+			return refused, err
+		}
+		if f.cfg.OnEvent != nil {
+			f.cfg.OnEvent(Event{Peer: p.j, Kind: EventSourceSkipped, Code: ErrorCode(err), Err: err})
+		}
+		skipped = append(skipped, err)
+	}
+	refused, err = f.syncPages(ctx, p)
+	if err == nil {
+		err = f.checkWitnessed(ctx, p)
+	}
+	if err != nil && len(skipped) > 0 {
+		var me *misbehaviourError
+		if !errors.As(err, &me) {
+			err = errors.Join(append(skipped, fmt.Errorf("node %s: %w", p.url, err))...)
+		}
+	}
+	return refused, err
+}
+
+// afterTiles checks the node's own checkpoint and witnessed checkpoints
+// after a sync from tiles, when the node answers: only misbehaviour found
+// there fails the sync.
+func (f *Federation) afterTiles(ctx context.Context, p *peer) error {
+	keys, _ := p.snapshot()
+	err := func() error {
+		jws, err := f.fetchCheckpointJWS(ctx, p)
+		if err != nil {
+			return err
+		}
+		c, err := verifyCheckpoint(keys, p.j, jws)
+		if err != nil {
+			return err
+		}
+		if err := f.checkCheckpoint(ctx, p, c); err != nil {
+			return err
+		}
+		return f.checkWitnessed(ctx, p)
+	}()
+	var me *misbehaviourError
+	if errors.As(err, &me) {
+		return err
+	}
+	return nil
+}
+
+// syncTiles syncs p from the tiles at base (steps 1 to 4 above).
+func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refused bool, err error) {
+	keys, after := p.snapshot()
+	origin := logproof.Origin(p.j)
+	vs, err := tiles.Verifiers(origin, keys)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", err, registry.ErrUnverified)
+	}
+	rd := &tiles.Reader{Src: &peerSource{c: f.client, base: base}, Origin: origin, Verifiers: vs}
+	c, _, err := rd.Checkpoint(ctx)
+	if err != nil {
+		return false, fmt.Errorf("checkpoint: %w", err)
+	}
+	var root tlog.Hash
+	err = f.cfg.Node.View(ctx, func(s node.Snapshot) error {
+		l := s.Replica(p.j)
+		if l.Size() != after {
+			return fmt.Errorf("replica of %s holds %d entries, want %d", p.j, l.Size(), after)
+		}
+		root, err = l.TreeHash(after)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	note := string(c.Note)
+	vt := rd.Tree(ctx, c.Tree())
+	if err := vt.Consistent(tlog.Tree{N: int64(after), Hash: root}); err != nil {
+		if errors.Is(err, tiles.ErrFork) {
+			m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles) that does not extend the %d entries it signed and this node verified (root %s)",
+				p.j, c.Size, c.Root, after, root), []SignedCheckpoint{}, &ComputedRoot{Log: ReplicaLog(p.j), Size: after, RootHash: root.String()})
+			m.m.Notes = []string{note}
+			return true, m
+		}
+		return false, err
+	}
+	if last, _ := p.checkpoints(); last != nil {
+		l := last.Signed
+		if err := vt.Consistent(tlog.Tree{N: int64(l.Size), Hash: l.Root}); err != nil {
+			if errors.Is(err, tiles.ErrFork) {
+				m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles) that does not extend its checkpoint of size %d (root %s) verified earlier",
+					p.j, c.Size, c.Root, l.Size, l.Root), []SignedCheckpoint{last.wire(f.cfg.Node.Jurisdiction())}, nil)
+				m.m.Notes = []string{note}
+				return true, m
+			}
+			return false, err
+		}
+	}
+	p.mu.Lock()
+	p.state.PeerSize = c.Size
+	p.mu.Unlock()
+	for k := after / tiles.TileWidth; k*tiles.TileWidth < c.Size; k++ {
+		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, c.Size-k*tiles.TileWidth))}
+		es, err := vt.Bundle(ctx, t)
+		if err != nil {
+			return false, err
+		}
+		_, cur := p.snapshot()
+		skip := cur - k*tiles.TileWidth
+		page := fetched{after: cur, pg: &feedPage{Jurisdiction: p.j, Size: c.Size, Entries: make([]feedEntry, 0, len(es)-int(skip))}}
+		for _, e := range es[skip:] {
+			page.pg.Entries = append(page.pg.Entries, feedEntry{JWS: string(e)})
+		}
+		page.specKeys, _ = p.snapshot()
+		page.spec = verifyAll(page.specKeys, p.j, page.pg.Entries)
+		if refused, err := f.syncPage(ctx, p, page, nil); err != nil {
+			return refused, err
+		}
+	}
+	return false, nil
+}
+
+// peerSource reads a tiles source through the node's peer client (its
+// timeouts, size bounds and redirect policy).
+type peerSource struct {
+	c    *peerClient
+	base string
+}
+
+func (s *peerSource) Get(ctx context.Context, path string, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := s.c.get(ctx, s.base, path, nil, max, &buf)
+	if errors.Is(err, errPeerNotFound) {
+		return nil, fmt.Errorf("%w (%w)", err, registry.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,230 @@
+package federation_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+// flipByte changes one byte of the file at path, at offset off.
+func flipByte(t *testing.T, path string, off int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off] ^= 0x01
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// serveDir serves dir over real HTTP, as any static file server would.
+func serveDir(t *testing.T, dir string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// downURL is the URL of a server that was started and closed: nothing
+// answers there.
+func downURL(t *testing.T) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	return srv.URL
+}
+
+// publishedLog is a CA-AB node grown to size entries and published to a
+// directory.
+func publishedLog(t *testing.T, size uint64) (*nodetest.Node, string) {
+	t.Helper()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{})
+	dir := t.TempDir()
+	growNamed(t, ab, "Tile Sync Builders", size)
+	publish(t, ab, dir)
+	return ab, dir
+}
+
+// sameKeyNode returns a new node with n's jurisdiction and key and an empty
+// log: what it signs is another history of n's log.
+func sameKeyNode(t *testing.T, n *nodetest.Node) *nodetest.Node {
+	t.Helper()
+	dir := t.TempDir()
+	keys, err := os.ReadFile(filepath.Join(n.Dir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys.json"), keys, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return nodetest.New(t, n.Jurisdiction(), nodetest.Options{Dir: dir})
+}
+
+// tileFollower is a CA-BC node following CA-AB through the tiles sources
+// given (and an AB node URL that is down), recording the events.
+type tileFollower struct {
+	n   *nodetest.Node
+	fed *federation.Federation
+
+	mu     sync.Mutex
+	events []federation.Event
+}
+
+func newTileFollower(t *testing.T, ab *nodetest.Node, n *nodetest.Node, api string, sources ...string) *tileFollower {
+	t.Helper()
+	if n == nil {
+		n = nodetest.New(t, "CA-BC", nodetest.Options{})
+	}
+	f := &tileFollower{n: n}
+	trust := &federation.Trust{Name: "tiles", Members: []federation.Member{
+		{Jurisdiction: "CA-AB", URL: api, Keys: ab.PublicKeys(), Tiles: sources},
+		{Jurisdiction: "CA-BC", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()},
+	}}
+	var err error
+	f.fed, err = federation.New(federation.Config{Node: n.Node, Trust: trust, PeerTimeout: 500 * time.Millisecond,
+		OnEvent: func(e federation.Event) { f.mu.Lock(); f.events = append(f.events, e); f.mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// skipped returns the errors of the source_skipped events so far.
+func (f *tileFollower) skipped() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, e := range f.events {
+		if e.Kind == federation.EventSourceSkipped {
+			out = append(out, e.Err.Error())
+		}
+	}
+	f.events = nil
+	return out
+}
+
+// TestSyncFromTilesFailsOver syncs a peer from its static tiles over real
+// HTTP while its node is down: a mirror that is down, a slow one, one
+// serving a tampered entry bundle and one serving an older checkpoint (a
+// rollback) are each skipped with their reason, and the sync succeeds
+// from the good one with every entry the node signed.
+func TestSyncFromTilesFailsOver(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 200)
+	old := copyDir(t, good) // the log at 200 entries
+	growNamed(t, ab, "Tile Sync Builders", 300)
+	publish(t, ab, good)
+
+	tampered := copyDir(t, good)
+	flipByte(t, filepath.Join(tampered, "tile", "entries", "000"), 100)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+		}
+		http.FileServer(http.Dir(good)).ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	f := newTileFollower(t, ab, nil, downURL(t), downURL(t), slow.URL, serveDir(t, tampered), serveDir(t, good))
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err != nil || st.Seq != 300 || st.State != federation.StateSynced {
+		t.Fatalf("sync: seq %d state %s error %v; want 300, synced", st.Seq, st.State, err)
+	}
+	want := feedOf(t, ab.Node)
+	got := replicaOf(t, f.n.Node, "CA-AB")
+	if len(got) != len(want) {
+		t.Fatalf("replica holds %d entries, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].JWS != want[i].JWS {
+			t.Fatalf("replica entry %d differs from the feed", i+1)
+		}
+	}
+	sk := f.skipped()
+	if len(sk) != 3 || !strings.Contains(sk[0], "connection refused") || !strings.Contains(sk[1], "timeout") || !strings.Contains(sk[2], "tampered") {
+		t.Fatalf("skipped sources: %q; want down, slow, tampered", sk)
+	}
+
+	// The log grows; a mirror still serving the 200-entry checkpoint is
+	// a rollback and is skipped.
+	growNamed(t, ab, "Tile Sync Builders", 420)
+	publish(t, ab, good)
+	f2 := newTileFollower(t, ab, f.n, downURL(t), serveDir(t, old), serveDir(t, good))
+	st, err = f2.fed.Sync(ctx, "CA-AB")
+	if err != nil || st.Seq != 420 {
+		t.Fatalf("second sync: seq %d error %v; want 420", st.Seq, err)
+	}
+	if sk := f2.skipped(); len(sk) != 1 || !strings.Contains(sk[0], "rolled back") {
+		t.Fatalf("skipped sources: %q; want the rollback", sk)
+	}
+	if got := replicaOf(t, f.n.Node, "CA-AB"); len(got) != 420 || got[419].JWS != feedOf(t, ab.Node)[419].JWS {
+		t.Fatalf("replica holds %d entries after the second sync, want 420", len(got))
+	}
+}
+
+// TestSyncFromTilesAllBad: when every source fails (a mirror down, one
+// with a tampered tile, one with a forged checkpoint signature, the node
+// down), the sync fails with every reason and nothing is stored.
+func TestSyncFromTilesAllBad(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 300)
+	badTile := copyDir(t, good)
+	flipByte(t, filepath.Join(badTile, "tile", "0", "000"), 40)
+	badSig := copyDir(t, good)
+	cp, _ := os.ReadFile(filepath.Join(badSig, "checkpoint"))
+	flipByte(t, filepath.Join(badSig, "checkpoint"), len(cp)-6)
+
+	f := newTileFollower(t, ab, nil, downURL(t), downURL(t), serveDir(t, badTile), serveDir(t, badSig))
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err == nil || !errors.Is(err, registry.ErrUnverified) {
+		t.Fatalf("sync: %v; want an error", err)
+	}
+	for _, says := range []string{"connection refused", "tampered", "checkpoint", "node http://"} {
+		if !strings.Contains(err.Error(), says) {
+			t.Errorf("error %q does not say %q", err, says)
+		}
+	}
+	if n := len(replicaOf(t, f.n.Node, "CA-AB")); n != 0 || st.Seq != 0 || st.State != federation.StateError || st.Misbehaving {
+		t.Fatalf("replica holds %d entries, status seq %d state %s misbehaving %v; want nothing stored, error", n, st.Seq, st.State, st.Misbehaving)
+	}
+}
+
+// TestSyncFromTilesFork: tiles whose checkpoint note, signed by the
+// member's key, gives a tree that does not extend the entries it signed
+// before are a fork: the member is marked misbehaving, with the note as
+// evidence, and nothing of the fork is stored.
+func TestSyncFromTilesFork(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 260)
+	f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, good))
+	if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 260 {
+		t.Fatalf("sync: seq %d, %v", st.Seq, err)
+	}
+	fork := sameKeyNode(t, ab)
+	growNamed(t, fork, "Forked Builders", 300)
+	forkTiles := t.TempDir()
+	publish(t, fork, forkTiles)
+	f2 := newTileFollower(t, ab, f.n, downURL(t), serveDir(t, forkTiles), serveDir(t, good))
+	st, err := f2.fed.Sync(ctx, "CA-AB")
+	if !errors.Is(err, registry.ErrUnverified) || !st.Misbehaving || st.Evidence == nil || len(st.Evidence.Notes) != 1 || st.Evidence.Computed == nil {
+		t.Fatalf("fork: status %+v, error %v; want misbehaving with the note and the computed root as evidence", st, err)
+	}
+	if !strings.Contains(st.Evidence.Notes[0], "corfed/CA-AB\n300\n") {
+		t.Fatalf("evidence note %q is not the fork's checkpoint", st.Evidence.Notes[0])
+	}
+	if n := len(replicaOf(t, f.n.Node, "CA-AB")); n != 260 {
+		t.Fatalf("replica holds %d entries after the fork, want 260", n)
+	}
+}
