@@ -3,9 +3,11 @@ package registry
 import (
 	_ "embed"
 	"fmt"
-	"github.com/corfed/corfed/registry/strictjson"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Record kinds of program operations (audits, auditors, Employer Review,
@@ -160,18 +162,24 @@ var defaultProgramsJSON []byte
 
 // DefaultPrograms returns the built-in program definitions (programs.json):
 // the values of DOMAIN.md's "Scoring and terms". A node uses them for a
-// program id it has not published itself.
-func DefaultPrograms() []Program {
+// program id it has not published itself. They are decoded once (a
+// certificate's checks look its program up, so an import of thousands of
+// rows would otherwise decode them thousands of times): the slice is the
+// caller's, but the programs' own slices and maps are shared, read-only.
+func DefaultPrograms() []Program { return slices.Clone(defaultPrograms()) }
+
+var defaultPrograms = sync.OnceValue(func() []Program {
 	var ps []Program
 	if err := strictjson.Decode(defaultProgramsJSON, &ps); err != nil {
 		panic("registry: programs.json: " + err.Error())
 	}
 	return ps
-}
+})
 
-// DefaultProgram returns the built-in program id, if any.
+// DefaultProgram returns the built-in program id, if any (shared as
+// DefaultPrograms says).
 func DefaultProgram(id string) (Program, bool) {
-	for _, p := range DefaultPrograms() {
+	for _, p := range defaultPrograms() {
 		if p.ID == id {
 			return p, true
 		}
