@@ -398,9 +398,15 @@ func TestFailingEndpointRetriesInOrderThenIsDisabled(t *testing.T) {
 	if bad != 0 {
 		t.Fatalf("%d bad signatures", bad)
 	}
-	got, err := ab.wh.Get(context.Background(), nodetest.Admin(), sub.ID)
-	if err != nil || got.Pending != 0 || got.FailingSince != nil || got.Status != webhook.SubActive {
-		t.Fatalf("after recovery: %+v %v", got, err)
+	// The receiver has the last event before the outbox records its
+	// delivery: wait for that, then the subscription is healthy again.
+	var got webhook.Subscription
+	waitFor(t, "the last delivery recorded", func() bool {
+		got, _ = ab.wh.Get(context.Background(), nodetest.Admin(), sub.ID)
+		return got.Pending == 0
+	})
+	if got.FailingSince != nil || got.Status != webhook.SubActive {
+		t.Fatalf("after recovery: %+v", got)
 	}
 	ds, _ := ab.wh.Deliveries(context.Background(), nodetest.Admin(), sub.ID, 1000)
 	failed := 0

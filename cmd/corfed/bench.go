@@ -422,7 +422,8 @@ const benchClientCommand = "bench-client"
 
 // benchJob is one load the client process runs: N requests from Clients
 // concurrent clients, cycling through URLs (or, with Gen "employer",
-// POSTing employers From..From+N-1 to URLs[0]).
+// POSTing employers From..From+N-1 to URLs[0]; with Gen "import", CSV
+// parts From..From+N-1 of the import scenario).
 type benchJob struct {
 	Method  string            `json:"method"`
 	URLs    []string          `json:"urls"`
@@ -538,9 +539,12 @@ func clientLoad(hc *http.Client, job benchJob) benchResult {
 				}
 				var body io.Reader
 				url := job.URLs[i%len(job.URLs)]
-				if job.Gen == "employer" {
+				switch job.Gen {
+				case "employer":
 					_, b := employerBody(job.From + i)
 					body = strings.NewReader(string(b))
+				case "import":
+					body = strings.NewReader(importBody(job.From + i)) // bench_import.go
 				}
 				req, _ := http.NewRequest(cmpOr(job.Method, http.MethodGet), url, body)
 				for k, v := range job.Header {

@@ -77,7 +77,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		printReport(stdout, file, rep)
 	}
 	if len(rep.Problems) > 0 {
-		return fmt.Errorf("%d problems; nothing was written", len(rep.Problems))
+		return fmt.Errorf("%s; nothing was written", problemCount(len(rep.Problems)))
 	}
 	return nil
 }
@@ -87,8 +87,14 @@ func printReport(w io.Writer, file string, rep node.ImportReport) {
 	if rep.DryRun {
 		verb = "checked (dry run)"
 	}
+	ignored := func() {
+		if len(rep.IgnoredColumns) > 0 {
+			fmt.Fprintf(w, "  ignored columns (not import columns): %s\n", strings.Join(rep.IgnoredColumns, ", "))
+		}
+	}
 	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "%s: %d rows, %d problems; nothing was written\n", file, rep.Rows, len(rep.Problems))
+		fmt.Fprintf(w, "%s: %d rows, %s; nothing was written\n", file, rep.Rows, problemCount(len(rep.Problems)))
+		defer ignored()
 		for _, p := range rep.Problems {
 			v := ""
 			if p.Value != "" {
@@ -105,9 +111,14 @@ func printReport(w io.Writer, file string, rep node.ImportReport) {
 	fmt.Fprintf(w, "%s: %s %d rows\n", file, verb, rep.Rows)
 	fmt.Fprintf(w, "  employers:    %d created, %d updated, %d unchanged\n", rep.Employers.Created, rep.Employers.Updated, rep.Employers.Unchanged)
 	fmt.Fprintf(w, "  certificates: %d created, %d updated, %d unchanged\n", rep.Certificates.Created, rep.Certificates.Updated, rep.Certificates.Unchanged)
-	if len(rep.IgnoredColumns) > 0 {
-		fmt.Fprintf(w, "  ignored columns: %s\n", strings.Join(rep.IgnoredColumns, ", "))
+	ignored()
+}
+
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
 	}
+	return fmt.Sprintf("%d problems", n)
 }
 
 // importLocal imports into the node in dir, as its program administrator

@@ -26,9 +26,11 @@ import (
 // What a row can change: the employer's legal name, operating name and
 // WCB accounts (the row's account is added, or its industry codes set);
 // the certificate's WCB accounts, industry scope and sector (when the file
-// has those columns). Its employer, program, issue date, term and expiry
-// are fixed once issued (a different value is a problem: issue a new
-// certificate), and an import never changes a status (PATCH does).
+// has those columns). Its employer, program, issue date, term, expiry and
+// basis_ref are fixed once issued (a different value is a problem: issue
+// a new certificate), and an import never changes a status (PATCH does).
+// A new certificate naming its audit (basis_ref) is checked as the API
+// checks it (CheckAuditBasis).
 
 // ImportColumn describes a column of an import file.
 type ImportColumn struct {
@@ -55,6 +57,7 @@ var ImportColumns = []ImportColumn{
 	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters."},
 	{"wcb_account", false, []string{"wcb_account_number", "wcb"}, "The employer's WCB account(s) in this jurisdiction, separated by ';'."},
 	{"industry_code", false, []string{"industry_codes", "naics"}, "Industry code(s) of the certificate's scope and the WCB account, separated by ';'."},
+	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. Required when the program says require_audit_basis."},
 	{"status", false, []string{"certification_status"}, "For a new certificate: active (default) or pending (IAF draft). Ignored for one already stored."},
 	{"jurisdiction", false, []string{"country_subdivision"}, "Optional: must be this node's jurisdiction."},
 }
@@ -75,6 +78,7 @@ type ImportRow struct {
 	Sector        string
 	WCBAccounts   []string
 	IndustryCodes []string
+	BasisRef      string
 	Status        string
 	Jurisdiction  registry.Jurisdiction // "" when the file does not say
 	// Has says which optional columns the file has: a column the file
@@ -307,7 +311,13 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 		}
 		return k
 	}
-	r.TermMonths = num("term_months", 1, 36)
+	if v := get("term_months"); v != "" {
+		if k, err := strconv.Atoi(v); err != nil || (k != 12 && k != 36) {
+			bad("term_months", v, "36 (3 years) or 12 (1 year, with 3 to 11 months of documentation)")
+		} else {
+			r.TermMonths = k
+		}
+	}
 	r.DocMonths = num("documentation_months", 1, 120)
 	if v := get("sector"); len(v) > 64 {
 		bad("sector", v, "at most 64 characters")
@@ -328,6 +338,7 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 		}
 		r.IndustryCodes = append(r.IndustryCodes, c)
 	}
+	r.BasisRef = get("basis_ref")
 	switch v := strings.ToLower(get("status")); v {
 	case "", registry.StatusActive:
 		r.Status = registry.StatusActive
@@ -531,7 +542,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, rep *I
 				prevC = &v
 			}
 		}
-		_, changed, err := n.planCertificate(prevC, r)
+		_, changed, err := n.planCertificate(l, prevC, r)
 		if err != nil {
 			var ip ImportProblem
 			if errors.As(err, &ip) {
@@ -632,9 +643,10 @@ func mergeEmployer(prev *registry.Employer, r ImportRow, j registry.Jurisdiction
 }
 
 // planCertificate returns the certificate as row r leaves prev (nil: a
-// new one), and whether it changed. A row that contradicts what cannot
-// change is an *ImportProblem.
-func (n *Node) planCertificate(prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
+// new one, checked against the audit it names, as the API does), and
+// whether it changed. A row that contradicts what cannot change is an
+// *ImportProblem.
+func (n *Node) planCertificate(l feedReader, prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
 	if prev == nil {
 		switch r.Status {
 		case registry.StatusActive, registry.StatusPending:
@@ -642,10 +654,14 @@ func (n *Node) planCertificate(prev *registry.Certificate, r ImportRow) (registr
 			return registry.Certificate{}, false, ImportProblem{Column: "status", Value: r.Status,
 				Message: "a new certificate is active or pending (IAF: active or draft); change a status with PATCH /v1/certificates/{id}"}
 		}
-		c, err := n.newCertificate(NewCertificate{Issuer: r.CP, Number: r.Number, Program: r.Program, EmployerBN: r.EmployerBN,
+		in := NewCertificate{Issuer: r.CP, Number: r.Number, Program: r.Program, EmployerBN: r.EmployerBN,
 			WCBAccounts: r.WCBAccounts, IndustryScope: r.IndustryCodes, Sector: r.Sector, IssuedOn: r.IssuedOn,
 			TermMonths: r.TermMonths, DocMonths: r.DocMonths, ExpiresOn: r.ExpiresOn, Status: r.Status,
-			Reason: "imported"})
+			BasisRef: r.BasisRef, Reason: "imported"}
+		if err := n.CheckAuditBasis(l, &in); err != nil { // audits.go
+			return registry.Certificate{}, false, err
+		}
+		c, err := n.newCertificate(in)
 		return c, true, err
 	}
 	c := *prev
@@ -663,6 +679,8 @@ func (n *Node) planCertificate(prev *registry.Certificate, r ImportRow) (registr
 		return c, false, fixed("term_months", strconv.Itoa(c.TermMonths), strconv.Itoa(r.TermMonths))
 	case !r.ExpiresOn.IsZero() && c.ExpiresOn != r.ExpiresOn:
 		return c, false, fixed("expires_on", c.ExpiresOn.String(), r.ExpiresOn.String())
+	case r.BasisRef != "" && c.BasisRef != r.BasisRef:
+		return c, false, fixed("basis_ref", c.BasisRef, r.BasisRef)
 	}
 	changed := false
 	if r.Has["wcb_account"] && !slices.Equal(c.WCBAccounts, r.WCBAccounts) {
@@ -715,7 +733,7 @@ func (n *Node) importCertificate(r ImportRow) mutation {
 			}
 			pc = &v
 		}
-		c, changed, err := n.planCertificate(pc, r)
+		c, changed, err := n.planCertificate(l, pc, r)
 		if err != nil {
 			return nil, nil, err
 		}

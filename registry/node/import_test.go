@@ -232,3 +232,51 @@ func TestImportXLSX(t *testing.T) {
 		t.Fatalf("xlsx then csv: got %+v then %+v %+v", rep.Certificates, again.Certificates, again.Employers)
 	}
 }
+
+// TestImportChecksAuditBasis: a row naming its certifying audit (basis_ref)
+// goes through the API's check: a failed audit is a problem in column
+// basis_ref, an issue date other than the audit's last on-site day one in
+// issued_on, each by its row; a row on a passing audit takes its term.
+func TestImportChecksAuditBasis(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeAudits, node.ScopeCertificates}}
+	failed, err := ab.RecordAudit(ctx, acsa, testAudit("certification", 79.99, "AUD-0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := testAudit("recertification", 80, "AUD-0001")
+	ok.OnsiteEnd = registry.MustDate("2026-03-05")
+	passed, err := ab.RecordAudit(ctx, acsa, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "employer_bn,legal_name,cp,number,program,issued_on,basis_ref\n"
+	good := "812345676,Prairie Steel Erectors Ltd.,ACSA,X2,COR,2026-03-05," + passed.ID + "\n"
+	rep := importCSV(t, ab, head+good+
+		"812345676,Prairie Steel Erectors Ltd.,ACSA,X3,COR,2026-03-06,"+failed.ID+"\n"+
+		"812345676,Prairie Steel Erectors Ltd.,ACSA,X4,COR,2026-03-01,"+passed.ID+"\n", false)
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, fmt.Sprintf("%d/%s", p.Row, p.Column))
+	}
+	if want := []string{"2/basis_ref", "3/issued_on"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems: got %v, want %v (%+v)", got, want, rep.Problems)
+	}
+	if !strings.Contains(rep.Problems[0].Message, failed.ID) || !strings.Contains(rep.Problems[0].Message, "did not pass") {
+		t.Errorf("row 2: %q, want the failed audit named", rep.Problems[0].Message)
+	}
+	if rep = importCSV(t, ab, head+good, false); len(rep.Problems) != 0 || rep.Certificates.Created != 1 {
+		t.Fatalf("the good row: %+v", rep)
+	}
+	v, err := ab.Certificate(ctx, "ACSA-X2", registry.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := v.Certificate; c.BasisRef != passed.ID || c.TermMonths != 12 || c.ExpiresOn != registry.MustDate("2027-03-05") {
+		t.Errorf("ACSA-X2: basis_ref %s, term %d, expires %s; want %s, 12 months (6 of documentation), 2027-03-05", c.BasisRef, c.TermMonths, c.ExpiresOn, passed.ID)
+	}
+	if rep = importCSV(t, ab, head+good, false); rep.Certificates.Unchanged != 1 {
+		t.Errorf("again: %+v, want unchanged", rep)
+	}
+}

@@ -142,6 +142,13 @@ func (n *Node) after(ctx context.Context, w *write) {
 	}
 }
 
+// full reports whether a whole batch is queued.
+func (c *committer) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) >= maxBatch
+}
+
 // take removes up to maxBatch writes from the queue. When the queue is
 // empty it returns nil, and if idle is true the drain goroutine ends: it
 // clears running under the same lock, so a write queued later starts a new
@@ -182,10 +189,13 @@ func (n *Node) drain() {
 	c := &n.committer
 	var inflight *flight
 	for {
-		if inflight != nil {
+		if inflight != nil && !c.full() {
 			// Take the next batch when the committing one starts to sync,
 			// not before: it then holds what arrived meanwhile, and its
-			// staging overlaps the sync rather than the appends.
+			// staging overlaps the sync rather than the appends. When a
+			// whole batch already waits (a bulk import queues every row at
+			// once), nothing is gained by waiting: stage it while the
+			// committing batch appends, on the core the appends leave idle.
 			<-inflight.appended
 		}
 		batch := c.take(inflight == nil)

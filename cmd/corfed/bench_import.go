@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// The import scenario of corfed bench: one caller sends a spreadsheet's
+// rows to POST /v1/imports in parts of importChunk rows, as `corfed
+// import --url` does (here without its dry-run pass: each part is checked
+// and written in one request), from the client process. Each row is an
+// employer and its COR certificate: two signed entries. The baseline is
+// raw single-core Ed25519 signing of the very payloads the import signed,
+// read back from the feed. Target: entries/s at least 0.5× raw signs/s.
+
+func init() {
+	registerBench(benchScenario{Name: "import", Order: 15, Run: benchImport})
+}
+
+// importBenchBN is the first digit of the import scenario's BNs (create
+// uses 5, Grow 6).
+const importBenchBN = 7
+
+func benchImport(ctx context.Context, b *bench) error {
+	parts := max(2, min(b.Creates, 20000)/1000)
+	base, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/imports"}, N: parts, Clients: 1,
+		Header: map[string]string{"Authorization": "Bearer " + b.Token, "Content-Type": "text/csv"}, Gen: "import"})
+	if err != nil {
+		return err
+	}
+	es, _, err := b.Node.Feed(ctx, base, 2*importChunk*parts+10)
+	if err != nil {
+		return err
+	}
+	if len(es) != 2*importChunk*parts {
+		return fmt.Errorf("import: %d entries written, want %d", len(es), 2*importChunk*parts)
+	}
+	payloads := make([][]byte, len(es))
+	for i, e := range es {
+		if payloads[i], err = registry.EncodeEnvelope(e.Envelope()); err != nil {
+			return err
+		}
+	}
+	raw := rawSignRate(b.priv(), payloads)
+	rows := float64(importChunk*parts) / res.Seconds
+	b.Row(fmt.Sprintf("import over HTTP, 1 caller, %d rows in %d-row parts (rows/s)", importChunk*parts, importChunk), rows, 0, "/s", 0, 0)
+	b.Row(fmt.Sprintf("  entries/s (2 a row; server %.2f cores) vs raw sign, 1 core", cores), 2*rows, raw, "/s", 0.5, 0)
+	return nil
+}
+
+// importBody is the i-th part the import scenario sends: rows
+// i*importChunk to (i+1)*importChunk-1, as CSV with a header.
+func importBody(i int) string {
+	var s strings.Builder
+	s.WriteString("employer_bn,legal_name,cp,number,program,issued_on,term_months,sector,wcb_account,industry_code\n")
+	issued := registry.NewDate(2025, time.June, 1)
+	for r := i * importChunk; r < (i+1)*importChunk; r++ {
+		fmt.Fprintf(&s, "%s,Import Builders %d Ltd.,ACSA,IMPB-%07d,COR,%s,36,construction,%d,236220\n",
+			benchBN(importBenchBN, r), r, r, issued, 8000000+r)
+	}
+	return s.String()
+}
