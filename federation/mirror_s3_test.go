@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -18,7 +19,11 @@ import (
 // through gocloud.dev/blob's s3blob with endpoint= and path-style URLs,
 // static credentials from the environment), mirrors them from the
 // bucket's HTTP URL into a second bucket, and mirrors that bucket again:
-// the same verified tree arrives at each step.
+// the same verified tree arrives at each step. Then two more copies are
+// tampered in the bucket (an entry bundle, the checkpoint's signature),
+// and a peer syncs from the three copies over HTTP while the node is
+// down: the tampered ones are skipped with their reason, and every entry
+// arrives from the good mirror.
 func TestTilesThroughS3(t *testing.T) {
 	ctx := context.Background()
 	s3 := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
@@ -75,5 +80,46 @@ func TestTilesThroughS3(t *testing.T) {
 		if res := hop(step[0], step[1]); res.To != 300 || res.Root != root {
 			t.Fatalf("%s -> %s: size %d root %s, want 300 %s", step[0], step[1], res.To, res.Root, root)
 		}
+	}
+	// Two copies, tampered in the bucket: a partial entry bundle, and the
+	// checkpoint's signature.
+	hop(s3.URL+"/ab-mirror", "ab-bad-bundle")
+	hop(s3.URL+"/ab-mirror", "ab-bad-checkpoint")
+	tamper := func(name, path string, off int) {
+		st, err := tiles.OpenStore(ctx, bucket(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		b, err := st.Get(ctx, path, tiles.MaxBundleSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off < 0 {
+			off += len(b)
+		}
+		b[off] ^= 0x01
+		if path == tiles.CheckpointPath {
+			err = st.PutCheckpoint(ctx, b)
+		} else {
+			err = st.PutTile(ctx, path, b, false)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tamper("ab-bad-bundle", "tile/entries/001.p/44", 30)
+	tamper("ab-bad-checkpoint", tiles.CheckpointPath, -6)
+	f := newTileFollower(t, n, nil, downURL(t), s3.URL+"/ab-bad-bundle", s3.URL+"/ab-bad-checkpoint", s3.URL+"/ab-mirror2")
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err != nil || st.Seq != 300 {
+		t.Fatalf("sync from the mirrors: seq %d, %v; want 300", st.Seq, err)
+	}
+	if sk := f.skipped(); len(sk) != 2 || !strings.Contains(sk[0], "tampered") || !strings.Contains(sk[1], "checkpoint") {
+		t.Fatalf("skipped sources: %q; want the tampered bundle and checkpoint", sk)
+	}
+	feed, got := feedOf(t, n.Node), replicaOf(t, f.n.Node, "CA-AB")
+	if len(got) != len(feed) || got[299].JWS != feed[299].JWS {
+		t.Fatalf("replica holds %d entries, want the node's %d", len(got), len(feed))
 	}
 }
