@@ -69,7 +69,11 @@ type peer struct {
 	tiles  []string // static tiles sources, tried before url (Member.Tiles)
 	pinned *jose.KeySet
 
-	syncMu sync.Mutex // held for a whole sync: one at a time per peer
+	// syncing holds one token for a whole sync: one at a time per peer. A
+	// channel, not a mutex, so a caller waiting behind a slow sync gives up
+	// when its context does (an on-demand sync must not queue behind a
+	// peer that hangs).
+	syncing chan struct{}
 
 	mu       sync.Mutex // guards the fields below
 	keys     *jose.KeySet

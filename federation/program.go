@@ -81,14 +81,19 @@ func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 // syncs run one at a time: callers that arrive while one runs share the
 // next, so a flood of questions costs one sync after another, never more
 // at once (each sync asks each peer for its checkpoint, and for the feed
-// only when it grew).
+// only when it grew). A caller waits no longer than its ctx, and peers
+// whose last sync failed recently are skipped (catchUpSkipFailed).
 func (l *Lookups) catchUp(ctx context.Context) bool {
 	if len(l.fed.Members()) <= 1 {
 		return false
 	}
 	start := time.Now()
-	l.catchUpMu.Lock()
-	defer l.catchUpMu.Unlock()
+	select {
+	case l.catchingUp <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	defer func() { <-l.catchingUp }()
 	if !l.caughtUp.Before(start) {
 		return true // a sync that began after this call has ended
 	}
@@ -96,10 +101,16 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 		return false
 	}
 	began := time.Now()
-	l.fed.SyncAll(ctx)
+	l.fed.syncPeers(ctx, catchUpSkipFailed)
 	l.caughtUp = began
 	return true
 }
+
+// catchUpSkipFailed: an on-demand sync skips a peer whose last sync failed
+// less than this ago, so a peer that is down or hangs does not add
+// catchUpWait to every question; the background sync keeps trying it, and
+// answers say how fresh its records are.
+const catchUpSkipFailed = 30 * time.Second
 
 // catchUpWait bounds how long a question waits for its on-demand sync; a
 // peer that does not answer by then is read as last synced (the answer's

@@ -33,9 +33,10 @@ type Lookups struct {
 	fresh   []Freshness
 	freshAt time.Time
 
-	// catchUpMu serialises on-demand syncs (catchUp in program.go), the
-	// last of which began at caughtUp (wall clock).
-	catchUpMu    sync.Mutex
+	// catchingUp holds one token while an on-demand sync runs (catchUp in
+	// program.go); caughtUp, guarded by it, is when the last one began
+	// (wall clock). A channel, so a caller gives up waiting with its ctx.
+	catchingUp   chan struct{}
 	caughtUp     time.Time
 	catchUpEvery time.Duration // the least time between two on-demand syncs (zero: none)
 }
@@ -47,7 +48,7 @@ type sigKey struct {
 
 // NewLookups returns the lookups over f.
 func NewLookups(f *Federation) *Lookups {
-	return &Lookups{fed: f, sigOK: map[sigKey]bool{}, proofs: map[proofKey]logproof.InclusionProof{}}
+	return &Lookups{fed: f, sigOK: map[sigKey]bool{}, proofs: map[proofKey]logproof.InclusionProof{}, catchingUp: make(chan struct{}, 1)}
 }
 
 // Federation returns the federation the lookups read.

@@ -172,7 +172,8 @@ func New(cfg Config) (*Federation, error) {
 			if m.Jurisdiction == self {
 				continue
 			}
-			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, tiles: m.Tiles, pinned: m.Keys, keys: m.Keys}
+			f.peers[m.Jurisdiction] = &peer{j: m.Jurisdiction, url: m.URL, tiles: m.Tiles, pinned: m.Keys, keys: m.Keys,
+				syncing: make(chan struct{}, 1)}
 		}
 	}
 	f.order = sortedPeers(f.peers)
@@ -218,9 +219,23 @@ func (f *Federation) Run(ctx context.Context) {
 // SyncAll syncs every peer now, in parallel, and returns their statuses
 // sorted by jurisdiction. A peer's failure is in its status.
 func (f *Federation) SyncAll(ctx context.Context) []PeerStatus {
+	return f.syncPeers(ctx, 0)
+}
+
+// syncPeers syncs every peer at once, except, when skipFailed > 0, those
+// whose last sync failed less than skipFailed ago (their status is left as
+// it is; the background sync keeps trying them).
+func (f *Federation) syncPeers(ctx context.Context, skipFailed time.Duration) []PeerStatus {
+	now := f.cfg.Node.Now()
 	out := make([]PeerStatus, len(f.order))
 	var wg sync.WaitGroup
 	for i, p := range f.order {
+		if skipFailed > 0 {
+			if st := p.status(); st.LastError != "" && now.Sub(st.LastAttempt) < skipFailed {
+				out[i] = st
+				continue
+			}
+		}
 		wg.Go(func() { out[i], _ = f.Sync(ctx, p.j) })
 	}
 	wg.Wait()
@@ -229,7 +244,8 @@ func (f *Federation) SyncAll(ctx context.Context) []PeerStatus {
 
 // Sync fetches peer j's entries after those already held, page by page
 // until it has caught up, verifying each entry before it stores it. Only
-// one sync of a peer runs at a time; a second call waits for the first.
+// one sync of a peer runs at a time; a second call waits for the first, or
+// until its ctx is done.
 //
 // The first entry that fails a check stops the sync: the entries before it
 // are stored, it and those after it are not, and the returned status (and
@@ -245,8 +261,14 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	if !ok {
 		return PeerStatus{}, fmt.Errorf("federation: %s is not a peer of this node: %w", j, registry.ErrNotFound)
 	}
-	p.syncMu.Lock()
-	defer p.syncMu.Unlock()
+	select {
+	case p.syncing <- struct{}{}:
+	case <-ctx.Done():
+		// Another sync of j is still running; the caller gave up waiting
+		// for it, and the status stays as that sync leaves it.
+		return p.status(), fmt.Errorf("sync %s: waiting for the sync under way: %w (%w)", j, ctx.Err(), registry.ErrUnavailable)
+	}
+	defer func() { <-p.syncing }()
 	start := f.cfg.Node.Now()
 	sctx, cancel := context.WithTimeout(ctx, f.cfg.SyncTimeout)
 	defer cancel()

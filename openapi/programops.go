@@ -48,17 +48,44 @@ func (a AuditIn) record() registry.Audit {
 // AuditRecord is a signed audit with its verdict repeated at the top.
 type AuditRecord struct {
 	Record[registry.Audit]
-	Passed  bool               `json:"passed"`
-	Reasons []registry.Finding `json:"reasons" doc:"The rules the audit breaks (empty when it passed)."`
+	Passed  bool        `json:"passed"`
+	Lang    string      `json:"lang" enum:"en,fr" doc:"The language of the reasons' text."`
+	Reasons []ReasonOut `json:"reasons" doc:"The rules the audit breaks (empty when it passed)."`
 }
 
-func auditRecord(e registry.Entry) (AuditRecord, error) {
-	r, err := record[registry.Audit](e)
-	reasons := r.Record.Reasons
-	if reasons == nil {
-		reasons = []registry.Finding{}
+// ReasonOut is a rule an audit breaks: its code, the element, the
+// sentence in English and French, and text in the language asked for.
+type ReasonOut struct {
+	registry.Finding
+	Text string `json:"text" doc:"detail or detail_fr, in the language asked for (lang, else Accept-Language)."`
+}
+
+// LangIn picks the language of the texts of an answer.
+type LangIn struct {
+	Lang   string `query:"lang" enum:"en,fr" doc:"Language of the texts; default from Accept-Language, else English."`
+	Accept string `header:"Accept-Language" doc:"en or fr (the best q-value wins); codes do not change."`
+}
+
+func (l LangIn) fr() bool { return RequestLang(l.Lang, l.Accept) == "fr" }
+
+func langName(fr bool) string {
+	if fr {
+		return "fr"
 	}
-	return AuditRecord{Record: r, Passed: r.Record.Passed, Reasons: reasons}, err
+	return "en"
+}
+
+func auditRecord(e registry.Entry, fr bool) (AuditRecord, error) {
+	r, err := record[registry.Audit](e)
+	reasons := []ReasonOut{}
+	for _, f := range r.Record.Reasons {
+		t := f.Detail
+		if fr && f.DetailFR != "" {
+			t = f.DetailFR
+		}
+		reasons = append(reasons, ReasonOut{Finding: f, Text: t})
+	}
+	return AuditRecord{Record: r, Passed: r.Record.Passed, Lang: langName(fr), Reasons: reasons}, err
 }
 
 // CredentialIn is an auditor's credential with one CP.
@@ -141,6 +168,21 @@ type StopWorkOut struct {
 	Note    string `json:"note,omitempty"`
 }
 
+// LifecycleOut is the answer of a lifecycle run.
+type LifecycleOut struct {
+	RunOn   registry.Date        `json:"run_on"`
+	DryRun  bool                 `json:"dry_run"`
+	Checked int                  `json:"checked" doc:"Live certificates and open reviews read."`
+	Lang    string               `json:"lang" enum:"en,fr"`
+	Changes []LifecycleChangeOut `json:"changes" doc:"The changes made (or, in a dry run, that would be made)."`
+}
+
+// LifecycleChangeOut is one change, with its reason in the language asked for.
+type LifecycleChangeOut struct {
+	node.LifecycleChange
+	Text string `json:"text" doc:"reason or reason_fr, in the language asked for."`
+}
+
 // ReviewOut is an Employer Review with the removal proposal it led to.
 type ReviewOut struct {
 	Record[registry.Review]
@@ -191,6 +233,7 @@ func (s *server) record(ctx context.Context, kind registry.Kind, id string) (reg
 func (s *server) registerProgram(api huma.API) {
 	s.registerAudits(api)
 	s.registerReviews(api)
+	s.registerQA(api)
 }
 
 func (s *server) registerAudits(api huma.API) {
@@ -217,25 +260,29 @@ func (s *server) registerAudits(api huma.API) {
 
 	huma.Register(api, s.writeOp("create-audit", http.MethodPost, "/v1/audits", "Record an audit; the answer says whether it passed and which rules it breaks", http.StatusCreated, "audits"),
 		func(ctx context.Context, in *struct {
+			LangIn
 			Body AuditIn
 		}) (*createdOut[AuditRecord], error) {
 			e, err := s.node.RecordAudit(ctx, principalOf(ctx), in.Body.record())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			r, err := auditRecord(e)
+			r, err := auditRecord(e, in.fr())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
 			return &createdOut[AuditRecord]{Location: "/v1/audits/" + r.ID, Body: r}, nil
 		})
 	huma.Register(api, op("get-audit", http.MethodGet, "/v1/audits/{id}", "An audit and its verdict", "audits"),
-		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[AuditRecord], error) {
+		func(ctx context.Context, in *struct {
+			IDPath
+			LangIn
+		}) (*bodyOut[AuditRecord], error) {
 			e, err := s.record(ctx, registry.KindAudit, in.ID)
 			if err != nil {
 				return nil, err
 			}
-			r, err := auditRecord(e)
+			r, err := auditRecord(e, in.fr())
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -311,6 +358,69 @@ func (s *server) registerAudits(api huma.API) {
 				return nil, err
 			}
 			return &createdOut[Record[registry.QAReview]]{Location: "/v1/qa-reviews/" + r.ID, Body: r}, nil
+		})
+}
+
+// CPIn asks for a certifying partner with its QA record on a date.
+type CPIn struct {
+	IDPath
+	QAAsOf string `query:"qa_as_of" format:"date" doc:"The date of the QA standing (default today)."`
+}
+
+// CPOut is a certifying partner with its QA record: the CP QA reviews and
+// On-Site Audit Reviews of its audits, and the standing derived from them.
+type CPOut struct {
+	Record[registry.CertifyingPartner]
+	QA node.CPQA `json:"qa"`
+}
+
+func (s *server) cpOut(ctx context.Context, in *CPIn) (*bodyOut[CPOut], error) {
+	var d registry.Date
+	if in.QAAsOf != "" {
+		var err error
+		if d, err = registry.ParseDate(in.QAAsOf); err != nil {
+			return nil, fieldProblem("query.qa_as_of", "%v", err)
+		}
+	}
+	e, err := s.record(ctx, registry.KindCP, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := record[registry.CertifyingPartner](e)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	qa, err := s.node.CPQARecord(ctx, in.ID, d)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &bodyOut[CPOut]{CPOut{Record: r, QA: qa}}, nil
+}
+
+// QAList lists QA reviews.
+type QAList struct {
+	Reviews []registry.QAReview `json:"reviews"`
+	Count   int                 `json:"count"`
+}
+
+func (s *server) registerQA(api huma.API) {
+	huma.Register(api, op("get-qa-review", http.MethodGet, "/v1/qa-reviews/{id}", "A QA review: an On-Site Audit Review (OSAR) or a CP QA review", "auditors"),
+		func(ctx context.Context, in *struct{ IDPath }) (*bodyOut[Record[registry.QAReview]], error) {
+			return one[registry.QAReview](ctx, s, registry.KindQAReview, in.ID)
+		})
+	huma.Register(api, op("list-qa-reviews", http.MethodGet, "/v1/qa-reviews", "QA reviews of a certifying partner (this node's) or of an auditor (nationally), oldest first", "auditors"),
+		func(ctx context.Context, in *struct {
+			CP      string `query:"cp" pattern:"^[A-Z][A-Z0-9]{1,15}$" doc:"A certifying partner of this node: its CP QA reviews and the OSARs of its audits."`
+			Auditor string `query:"auditor" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"An auditor of the national registry: its OSARs, from every node."`
+		}) (*bodyOut[QAList], error) {
+			if (in.CP == "") == (in.Auditor == "") {
+				return nil, fieldProblem("query.cp", "give exactly one of cp and auditor")
+			}
+			qs, err := s.node.QAReviews(ctx, in.CP, in.Auditor)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &bodyOut[QAList]{QAList{Reviews: qs, Count: len(qs)}}, nil
 		})
 }
 
@@ -416,12 +526,21 @@ func (s *server) registerReviews(api huma.API) {
 	huma.Register(api, s.writeOp("run-lifecycle", http.MethodPost, "/v1/lifecycle/run", "Append the status changes and removal proposals the program rules require today (program administrator); idempotent", http.StatusOK, "lifecycle"),
 		func(ctx context.Context, in *struct {
 			DryRun bool `query:"dry_run" doc:"Answer what would change, write nothing."`
-		}) (*bodyOut[node.LifecycleReport], error) {
+			LangIn
+		}) (*bodyOut[LifecycleOut], error) {
 			rep, err := s.node.RunLifecycle(ctx, principalOf(ctx), in.DryRun)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &bodyOut[node.LifecycleReport]{rep}, nil
+			out := LifecycleOut{RunOn: rep.RunOn, DryRun: rep.DryRun, Checked: rep.Checked, Lang: langName(in.fr()), Changes: []LifecycleChangeOut{}}
+			for _, c := range rep.Changes {
+				t := c.Reason
+				if in.fr() {
+					t = c.ReasonFR
+				}
+				out.Changes = append(out.Changes, LifecycleChangeOut{LifecycleChange: c, Text: t})
+			}
+			return &bodyOut[LifecycleOut]{out}, nil
 		})
 	huma.Register(api, op("list-removals", http.MethodGet, "/v1/removals", "Removal proposals for persistent non-performers, with their evidence", "reviews"),
 		func(ctx context.Context, in *struct {

@@ -268,3 +268,76 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestQARecords: QA reviews are read one by one and by CP or auditor, and
+// the CP's record shows its QA history and the standing derived from it.
+func TestQARecords(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(srv.Close)
+	st, m := call(t, "GET", srv.URL+"/v1/qa-reviews?auditor=AUD-0002", "", "")
+	if st != 200 || m["count"].(float64) != 1 {
+		t.Fatalf("OSARs of AUD-0002: %d %v", st, m)
+	}
+	id := m["reviews"].([]any)[0].(map[string]any)["id"].(string)
+	if st, m = call(t, "GET", srv.URL+"/v1/qa-reviews/"+id, "", ""); st != 200 || m["record"].(map[string]any)["outcome"] != "unsatisfactory" {
+		t.Errorf("GET %s: %d %v", id, st, m)
+	}
+	if st, m = call(t, "GET", srv.URL+"/v1/qa-reviews", "", ""); st != 422 || problemLocation(m) != "query.cp" {
+		t.Errorf("list without cp or auditor: %d %v", st, m)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA", "", "")
+	qa, _ := m["qa"].(map[string]any)
+	standing, _ := qa["standing"].(map[string]any)
+	if st != 200 || standing["status"] != "improvement_required" || standing["cp_reviews"].(float64) != 1 || standing["osars_unsatisfactory"].(float64) != 1 || len(qa["reviews"].([]any)) != 2 {
+		t.Errorf("CP ACSA's QA record: %d %v", st, qa)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA?qa_as_of=2026-01-01", "", "")
+	if standing = m["qa"].(map[string]any)["standing"].(map[string]any); st != 200 || standing["status"] != "not_reviewed" {
+		t.Errorf("CP ACSA's QA standing before its review: %v", standing)
+	}
+}
+
+// TestProgramOpsFrench: audit failure reasons and lifecycle reasons have
+// English and French sentences; lang (or Accept-Language) picks the text,
+// the codes stay the same.
+func TestProgramOpsFrench(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(srv.Close)
+	admin := ab.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	id := "AUD-ACSA-742662331-20241108-certification" // the seeded failed audit
+	for _, tc := range []struct{ lang, want string }{{"en", "scored"}, {"fr", "a obtenu"}} {
+		st, m := call(t, "GET", srv.URL+"/v1/audits/"+id+"?lang="+tc.lang, "", "")
+		if st != 200 || m["lang"] != tc.lang || m["passed"] != false {
+			t.Fatalf("%s: %d %v", tc.lang, st, m)
+		}
+		for _, r := range m["reasons"].([]any) {
+			r := r.(map[string]any)
+			if !strings.HasPrefix(r["rule"].(string), "pass.") && !strings.HasPrefix(r["rule"].(string), "deadline.") {
+				t.Errorf("rule %v", r["rule"])
+			}
+			if r["detail_fr"] == "" || r["detail"] == r["detail_fr"] {
+				t.Errorf("reason without French: %v", r)
+			}
+			if r["element"] != nil && !strings.Contains(r["text"].(string), tc.want) {
+				t.Errorf("%s text %q, want it to contain %q", tc.lang, r["text"], tc.want)
+			}
+		}
+	}
+	st, m := call(t, "POST", srv.URL+"/v1/lifecycle/run?dry_run=true&lang=fr", admin, "")
+	if st != 200 || m["lang"] != "fr" || len(m["changes"].([]any)) == 0 {
+		t.Fatalf("dry run in French: %d %v", st, m)
+	}
+	for _, c := range m["changes"].([]any) {
+		c := c.(map[string]any)
+		if c["text"] != c["reason_fr"] || c["reason_fr"] == "" || c["reason_fr"] == c["reason"] {
+			t.Errorf("change %v: text should be the French reason", c)
+		}
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/removals", "", "")
+	rec := m["removals"].([]any)[0].(map[string]any)["record"].(map[string]any)
+	if st != 200 || rec["reason_fr"] == "" || rec["evidence"].([]any)[0].(map[string]any)["detail_fr"] == "" {
+		t.Errorf("removal proposal without French: %v", rec)
+	}
+}

@@ -250,8 +250,8 @@ func (s *server) register(api huma.API) {
 			return &bodyOut[[]Record[registry.CertifyingPartner]]{out}, nil
 		})
 	huma.Register(api, op("get-cp", http.MethodGet, "/v1/cps/{id}", "A certifying partner", "certifying partners"),
-		func(ctx context.Context, in *IDPath) (*bodyOut[Record[registry.CertifyingPartner]], error) {
-			return one[registry.CertifyingPartner](ctx, s, registry.KindCP, in.ID)
+		func(ctx context.Context, in *CPIn) (*bodyOut[CPOut], error) {
+			return s.cpOut(ctx, in) // programops.go: with its QA record
 		})
 
 	s.registerReady(api)

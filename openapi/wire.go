@@ -81,7 +81,7 @@ type CertificateIn struct {
 	Sector        string        `json:"sector,omitempty" maxLength:"64" example:"construction"`
 	Basis         string        `json:"basis,omitempty" enum:"audit,iso_equivalency" doc:"Default: audit."`
 	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id."`
-	IssuedOn      registry.Date `json:"issued_on" doc:"The last on-site day of the audit."`
+	IssuedOn      registry.Date `json:"issued_on,omitzero" doc:"The last on-site day of the audit. Optional when basis_ref names an audit recorded on this node: the certificate then takes that audit's last on-site day (and its term from the documentation months)."`
 	TermMonths    int           `json:"term_months,omitempty" enum:"12,36" doc:"36, or 12 when the employer has 3 to 11 months of documentation. Default: 36."`
 	DocMonths     int           `json:"documentation_months,omitempty" minimum:"0" maximum:"600"`
 	ExpiresOn     registry.Date `json:"expires_on,omitzero" doc:"Optional; must equal issued_on + term (or the day before). Computed when absent."`

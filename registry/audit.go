@@ -19,6 +19,8 @@ type Finding struct {
 	Rule    string `json:"rule"`
 	Element string `json:"element,omitempty"`
 	Detail  string `json:"detail"`
+	// DetailFR is Detail in French.
+	DetailFR string `json:"detail_fr,omitempty"`
 }
 
 // Audit is an audit a CP recorded: what was audited, by whom, when, the
@@ -138,7 +140,8 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 		return false, nil, 0, Invalid("body.type", "program %s has no pass rule for %s audits", p.ID, a.Type)
 	}
 	if a.Overall < r.OverallMin {
-		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("overall score %v%% is below %v%%", a.Overall, r.OverallMin)})
+		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("overall score %v%% is below %v%%", a.Overall, r.OverallMin),
+			DetailFR: fmt.Sprintf("le score global de %v %% est inférieur à %v %%", a.Overall, r.OverallMin)})
 	}
 	for _, e := range a.Elements {
 		min := r.ElementMin
@@ -146,25 +149,30 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 			min = m
 		}
 		if min > 0 && e.Score < min {
-			reasons = append(reasons, Finding{Rule: r.Code, Element: e.Element, Detail: fmt.Sprintf("element %q scored %v%%, below %v%%", e.Element, e.Score, min)})
+			reasons = append(reasons, Finding{Rule: r.Code, Element: e.Element, Detail: fmt.Sprintf("element %q scored %v%%, below %v%%", e.Element, e.Score, min),
+				DetailFR: fmt.Sprintf("l'élément « %s » a obtenu %v %%, sous %v %%", e.Element, e.Score, min)})
 		}
 	}
 	for el := range r.ElementMins {
 		if !slices.ContainsFunc(a.Elements, func(e ElementScore) bool { return e.Element == el }) {
-			reasons = append(reasons, Finding{Rule: r.Code, Element: el, Detail: fmt.Sprintf("element %q is required and was not scored", el)})
+			reasons = append(reasons, Finding{Rule: r.Code, Element: el, Detail: fmt.Sprintf("element %q is required and was not scored", el),
+				DetailFR: fmt.Sprintf("l'élément « %s » est exigé et n'a pas été noté", el)})
 		}
 	}
 	d := p.DeadlineFor(a.CP)
 	if n := daysBetween(a.OnsiteStart, a.OnsiteEnd) + 1; d.OnsiteDays > 0 && n > d.OnsiteDays {
-		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("the on-site part lasted %d days (%s to %s), at most %d allowed", n, a.OnsiteStart, a.OnsiteEnd, d.OnsiteDays)})
+		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("the on-site part lasted %d days (%s to %s), at most %d allowed", n, a.OnsiteStart, a.OnsiteEnd, d.OnsiteDays),
+			DetailFR: fmt.Sprintf("la partie sur place a duré %d jours (du %s au %s), au plus %d permis", n, a.OnsiteStart, a.OnsiteEnd, d.OnsiteDays)})
 	}
 	if due := a.OnsiteEnd.AddDays(d.SubmitDays); d.SubmitDays > 0 && a.SubmittedOn.After(due) {
-		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("submitted on %s, after the deadline %s (%d days after the last on-site day)", a.SubmittedOn, due, d.SubmitDays)})
+		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("submitted on %s, after the deadline %s (%d days after the last on-site day)", a.SubmittedOn, due, d.SubmitDays),
+			DetailFR: fmt.Sprintf("soumis le %s, après l'échéance du %s (%d jours après le dernier jour sur place)", a.SubmittedOn, due, d.SubmitDays)})
 	}
 	if slices.Contains(CertifyingTypes, a.Type) {
 		term = p.TermFor(a.DocMonths)
 		if term == 0 {
-			reasons = append(reasons, Finding{Rule: "term.documentation", Detail: fmt.Sprintf("%d months of documentation, at least %d needed", a.DocMonths, p.Term.MinDocMonths)})
+			reasons = append(reasons, Finding{Rule: "term.documentation", Detail: fmt.Sprintf("%d months of documentation, at least %d needed", a.DocMonths, p.Term.MinDocMonths),
+				DetailFR: fmt.Sprintf("%d mois de documentation, au moins %d requis", a.DocMonths, p.Term.MinDocMonths)})
 		}
 	}
 	slices.SortStableFunc(reasons, func(x, y Finding) int {

@@ -153,6 +153,7 @@ type CredentialStanding struct {
 type AuditorStanding struct {
 	Status      string               `json:"status"`
 	Reason      string               `json:"reason,omitempty"`
+	ReasonFR    string               `json:"reason_fr,omitempty"`
 	Rule        string               `json:"rule,omitempty"`
 	Credentials []CredentialStanding `json:"credentials"`
 }
@@ -182,25 +183,33 @@ func countIn(dates []Date, from, to Date) int {
 // course and lapses then without a qualification audit in that window;
 // any credential lapses after its period.
 func (r AuditorRules) CredentialOn(c Credential, audits []Date, d Date) (status, reason, rule string) {
+	status, reason, _, rule = r.credentialOn(c, audits, d)
+	return status, reason, rule
+}
+
+// credentialOn is CredentialOn with the reason in French too.
+func (r AuditorRules) credentialOn(c Credential, audits []Date, d Date) (status, reason, reasonFR, rule string) {
 	if d.Before(c.CertifiedOn) {
-		return "", "not yet in force", ""
+		return "", "not yet in force", "pas encore en vigueur", ""
 	}
 	end := r.ExpiryOf(c)
 	if c.Kind == CredCandidate {
 		qend := c.CertifiedOn.AddDays(r.QualificationDays)
 		if d.After(qend) && countIn(audits, c.CertifiedOn, qend) == 0 {
-			return AuditorLapsed, fmt.Sprintf("no qualification audit within %d days of the course (%s)", r.QualificationDays, c.CertifiedOn), "auditor.qualification"
+			return AuditorLapsed, fmt.Sprintf("no qualification audit within %d days of the course (%s)", r.QualificationDays, c.CertifiedOn),
+				fmt.Sprintf("aucun audit de qualification dans les %d jours suivant le cours (%s)", r.QualificationDays, c.CertifiedOn), "auditor.qualification"
 		}
 		if d.After(end) {
-			return AuditorLapsed, fmt.Sprintf("candidacy ended %s", end), "auditor.period"
+			return AuditorLapsed, fmt.Sprintf("candidacy ended %s", end), fmt.Sprintf("candidature terminée le %s", end), "auditor.period"
 		}
-		return AuditorCandidate, "", ""
+		return AuditorCandidate, "", "", ""
 	}
 	if d.After(end) {
 		n := countIn(audits, c.CertifiedOn, end)
-		return AuditorLapsed, fmt.Sprintf("the %d-month period ended %s; %d audits in it, %d needed to recertify", r.PeriodMonths, end, n, r.AuditsToRecertify), "auditor.period"
+		return AuditorLapsed, fmt.Sprintf("the %d-month period ended %s; %d audits in it, %d needed to recertify", r.PeriodMonths, end, n, r.AuditsToRecertify),
+			fmt.Sprintf("la période de %d mois a pris fin le %s ; %d audits pendant celle-ci, %d requis pour le renouvellement", r.PeriodMonths, end, n, r.AuditsToRecertify), "auditor.period"
 	}
-	return AuditorCertified, "", ""
+	return AuditorCertified, "", "", ""
 }
 
 // DisciplineOn returns the discipline status on d from every body's
@@ -208,6 +217,13 @@ func (r AuditorRules) CredentialOn(c Credential, audits []Date, d Date) (status,
 // before d decides (a reprimand changes nothing); a reinstatement lifts
 // only the same body's action; across bodies revoked beats suspended.
 func DisciplineOn(ds []Discipline, d Date) (status, reason string) {
+	status, reason, _ = disciplineOn(ds, d)
+	return status, reason
+}
+
+var disciplineFR = map[string]string{AuditorSuspended: "suspendu", AuditorRevoked: "révoqué"}
+
+func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
 	for _, want := range []string{DisciplineRevoke, DisciplineSuspend} {
 		for _, disc := range ds {
 			var last *DisciplineAction
@@ -223,23 +239,24 @@ func DisciplineOn(ds []Discipline, d Date) (status, reason string) {
 				if want == DisciplineRevoke {
 					st = AuditorRevoked
 				}
-				return st, fmt.Sprintf("%s by %s on %s: %s", st, disc.Body, last.On, last.Reason)
+				return st, fmt.Sprintf("%s by %s on %s: %s", st, disc.Body, last.On, last.Reason),
+					fmt.Sprintf("%s par %s le %s : %s", disciplineFR[st], disc.Body, last.On, last.Reason)
 			}
 		}
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // StandingOn derives auditor a's status on d: discipline by any body
 // first (revoked, suspended), then QA suspension (qaReason non-empty), then
 // the best of its credentials (certified, candidate, lapsed), else
 // uncertified. audits are the last on-site days of its audits.
-func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qaReason string, d Date) AuditorStanding {
+func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa [2]string, d Date) AuditorStanding {
 	s := AuditorStanding{Credentials: make([]CredentialStanding, 0, len(a.Credentials))}
 	rank := map[string]int{AuditorCertified: 3, AuditorCandidate: 2, AuditorLapsed: 1}
 	best := 0
 	for _, c := range a.Credentials {
-		st, why, rule := r.CredentialOn(c, audits, d)
+		st, why, whyFR, rule := r.credentialOn(c, audits, d)
 		if st == "" {
 			st = AuditorUncertified
 		}
@@ -247,16 +264,16 @@ func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qaRe
 		cs.ExpiresOn = r.ExpiryOf(c)
 		s.Credentials = append(s.Credentials, cs)
 		if rank[st] > best {
-			best, s.Status, s.Reason, s.Rule = rank[st], st, why, rule
+			best, s.Status, s.Reason, s.ReasonFR, s.Rule = rank[st], st, why, whyFR, rule
 		}
 	}
 	if best == 0 {
-		s.Status, s.Reason = AuditorUncertified, "no credential in force on "+d.String()
+		s.Status, s.Reason, s.ReasonFR = AuditorUncertified, "no credential in force on "+d.String(), "aucun titre en vigueur le "+d.String()
 	}
-	if st, why := DisciplineOn(ds, d); st != "" {
-		s.Status, s.Reason, s.Rule = st, why, "auditor.discipline"
-	} else if qaReason != "" && s.Status == AuditorCertified {
-		s.Status, s.Reason, s.Rule = AuditorSuspended, qaReason, "auditor.osar"
+	if st, why, whyFR := disciplineOn(ds, d); st != "" {
+		s.Status, s.Reason, s.ReasonFR, s.Rule = st, why, whyFR, "auditor.discipline"
+	} else if qa[0] != "" && s.Status == AuditorCertified {
+		s.Status, s.Reason, s.ReasonFR, s.Rule = AuditorSuspended, qa[0], qa[1], "auditor.osar"
 	}
 	sort.SliceStable(s.Credentials, func(i, j int) bool { return s.Credentials[i].CertifiedOn.Before(s.Credentials[j].CertifiedOn) })
 	return s

@@ -135,13 +135,26 @@ type Program struct {
 	Term                 TermRule            `json:"term"`
 	MaintenanceDueMonths []int               `json:"maintenance_due_months"` // e.g. [12, 24]: years 2 and 3
 	MaintenanceCode      string              `json:"maintenance_code"`
-	ExpiryCode           string              `json:"expiry_code"`
-	RequireAuditBasis    bool                `json:"require_audit_basis"` // a certificate must name a passing audit
-	Auditors             AuditorRules        `json:"auditors"`
-	Independence         []IndependenceRule  `json:"independence,omitempty"`
-	Review               ReviewRules         `json:"review"`
-	Removal              RemovalRule         `json:"removal"`
-	Source               string              `json:"source,omitempty"` // where the rules come from
+	// ISOMaintenanceTypes are the audit types that prove, in years 2 and 3,
+	// that the ISO/CSA certification a certificate rests on (basis
+	// iso_equivalency) is maintained (DOMAIN.md [2]): the CP records its
+	// review of the surveillance proof as such an audit naming the
+	// certificate. Empty: maintenance, iso_equivalency.
+	ISOMaintenanceTypes []string `json:"iso_maintenance_types,omitempty"`
+	// ISOMaintenanceCode names the rule of a cancellation for want of that
+	// proof (empty: maintenance.iso_proof_missed).
+	ISOMaintenanceCode string             `json:"iso_maintenance_code,omitempty"`
+	ExpiryCode         string             `json:"expiry_code"`
+	RequireAuditBasis  bool               `json:"require_audit_basis"` // a certificate must name a passing audit
+	Auditors           AuditorRules       `json:"auditors"`
+	Independence       []IndependenceRule `json:"independence,omitempty"`
+	Review             ReviewRules        `json:"review"`
+	Removal            RemovalRule        `json:"removal"`
+	Source             string             `json:"source,omitempty"` // where the rules come from
+	// Assumptions name the values that no source gives for this
+	// jurisdiction (taken from another one's), so a reader knows which
+	// rules to confirm.
+	Assumptions []string `json:"assumptions,omitempty"`
 }
 
 //go:embed programs.json
@@ -283,6 +296,16 @@ func (p Program) Validate() error {
 		}
 		last = m
 	}
+	for i, t := range p.ISOMaintenanceTypes {
+		if t != AuditMaintenance && t != AuditISOEquivalency {
+			return Invalid(fmt.Sprintf("body.iso_maintenance_types[%d]", i), "one of maintenance, iso_equivalency")
+		}
+	}
+	if p.ISOMaintenanceCode != "" {
+		if err := checkCode("body.iso_maintenance_code", p.ISOMaintenanceCode); err != nil {
+			return err
+		}
+	}
 	for f, c := range map[string]string{"body.maintenance_code": p.MaintenanceCode, "body.expiry_code": p.ExpiryCode} {
 		if err := checkCode(f, c); err != nil {
 			return err
@@ -323,7 +346,28 @@ func (p Program) Validate() error {
 	if err := checkCode("body.removal.code", p.Removal.Code); err != nil {
 		return err
 	}
+	if len(p.Assumptions) > MaxListLen {
+		return Invalid("body.assumptions", "at most %d", MaxListLen)
+	}
+	for i, a := range p.Assumptions {
+		if err := checkText(fmt.Sprintf("body.assumptions[%d]", i), a, 1, MaxTextLen); err != nil {
+			return err
+		}
+	}
 	return checkText("body.source", p.Source, 0, MaxTextLen)
+}
+
+// ISOMaintenance returns the audit types that prove an equivalency-based
+// certificate is maintained, and the rule code of missing that proof.
+func (p Program) ISOMaintenance() (types []string, code string) {
+	types, code = p.ISOMaintenanceTypes, p.ISOMaintenanceCode
+	if len(types) == 0 {
+		types = []string{AuditMaintenance, AuditISOEquivalency}
+	}
+	if code == "" {
+		code = "maintenance.iso_proof_missed"
+	}
+	return types, code
 }
 
 // PassRuleFor returns the pass rule for audit type t, if the program has one.

@@ -109,6 +109,11 @@ func TestEvaluatePassRules(t *testing.T) {
 			if passed != tc.passed || !slices.Equal(rules(reasons), tc.rules) || term != tc.term {
 				t.Errorf("got passed=%v reasons=%v term=%d, want passed=%v reasons=%v term=%d (%+v)", passed, rules(reasons), term, tc.passed, tc.rules, tc.term, reasons)
 			}
+			for _, r := range reasons {
+				if r.Detail == "" || r.DetailFR == "" || r.Detail == r.DetailFR {
+					t.Errorf("reason %s: detail %q, French %q; want both", r.Rule, r.Detail, r.DetailFR)
+				}
+			}
 		})
 	}
 	if _, _, _, err := mustProgram(t, "SECOR").Evaluate(baseAudit("certification", 90)); err == nil {
@@ -170,8 +175,12 @@ func TestAuditorStanding(t *testing.T) {
 		{"revocation beats suspension", a, revoked, nil, "2024-07-01", "revoked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := r.StandingOn(tc.a, tc.ds, tc.audits, "", d(tc.on)); got.Status != tc.want {
+			got := r.StandingOn(tc.a, tc.ds, tc.audits, [2]string{}, d(tc.on))
+			if got.Status != tc.want {
 				t.Errorf("got %s (%s), want %s", got.Status, got.Reason, tc.want)
+			}
+			if (got.Reason == "") != (got.ReasonFR == "") {
+				t.Errorf("reason %q has French %q: every reason exists in both languages", got.Reason, got.ReasonFR)
 			}
 		})
 	}
@@ -198,6 +207,11 @@ func FuzzProgramEvaluate(f *testing.F) {
 		}
 		if passed != (len(reasons) == 0) {
 			t.Fatalf("passed=%v with reasons %v", passed, reasons)
+		}
+		for _, r := range reasons {
+			if r.DetailFR == "" {
+				t.Fatalf("reason %+v has no French", r)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // QA review subjects and outcomes.
@@ -60,12 +61,13 @@ func (q QAReview) Validate() error {
 	return checkText("body.findings", q.Findings, 0, MaxTextLen)
 }
 
-// OSARSuspension returns why the auditor is suspended by QA on d, or "":
+// OSARSuspension returns why the auditor is suspended by QA on d, in
+// English and French, or "":
 // its last r.UnsatisfactoryOSAR OSARs on or before d were all
 // unsatisfactory (0 disables the rule).
-func OSARSuspension(qs []QAReview, r AuditorRules, d Date) string {
+func OSARSuspension(qs []QAReview, r AuditorRules, d Date) [2]string {
 	if r.UnsatisfactoryOSAR <= 0 {
-		return ""
+		return [2]string{}
 	}
 	var osars []QAReview
 	for _, q := range qs {
@@ -75,13 +77,79 @@ func OSARSuspension(qs []QAReview, r AuditorRules, d Date) string {
 	}
 	slices.SortStableFunc(osars, func(a, b QAReview) int { return a.On.Compare(b.On) })
 	if len(osars) < r.UnsatisfactoryOSAR {
-		return ""
+		return [2]string{}
 	}
 	for _, q := range osars[len(osars)-r.UnsatisfactoryOSAR:] {
 		if q.Outcome != QAUnsatisfactory {
-			return ""
+			return [2]string{}
 		}
 	}
 	last := osars[len(osars)-1]
-	return fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)
+	return [2]string{fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID),
+		fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)}
 }
+
+// QA standings of a certifying partner.
+const (
+	QANotReviewed = "not_reviewed"
+	QAInGood      = "good" // the last CP QA review was satisfactory
+	QAImprove     = "improvement_required"
+	QAAtRisk      = "at_risk" // the last CP QA review was unsatisfactory
+)
+
+// QAStanding is a CP's QA standing on a date, derived from its QA
+// reviews: the outcome of its last CP QA review on or before the date,
+// and the OSARs of its audits so far.
+type QAStanding struct {
+	Status       string `json:"status"` // not_reviewed, good, improvement_required, at_risk
+	LastReview   string `json:"last_review,omitempty"`
+	LastOn       Date   `json:"last_on,omitzero"`
+	Reason       string `json:"reason"`
+	ReasonFR     string `json:"reason_fr"`
+	CPReviews    int    `json:"cp_reviews"`
+	OSARs        int    `json:"osars"`
+	OSARsFailing int    `json:"osars_unsatisfactory"`
+}
+
+// CPQAStanding derives a CP's QA standing on d from its QA reviews (CP QA
+// reviews and OSARs of its audits, any order).
+func CPQAStanding(qs []QAReview, d Date) QAStanding {
+	s := QAStanding{Status: QANotReviewed}
+	var last *QAReview
+	for i := range qs {
+		q := &qs[i]
+		if q.On.After(d) {
+			continue
+		}
+		if q.Kind == QAOSAR {
+			s.OSARs++
+			if q.Outcome == QAUnsatisfactory {
+				s.OSARsFailing++
+			}
+			continue
+		}
+		s.CPReviews++
+		if last == nil || !q.On.Before(last.On) {
+			last = q
+		}
+	}
+	if last == nil {
+		s.Reason = fmt.Sprintf("no CP QA review on or before %s", d)
+		s.ReasonFR = fmt.Sprintf("aucun examen d'assurance de la qualité du partenaire au plus tard le %s", d)
+		return s
+	}
+	s.LastReview, s.LastOn = last.ID, last.On
+	switch last.Outcome {
+	case QASatisfactory:
+		s.Status = QAInGood
+	case QANeedsImprovement:
+		s.Status = QAImprove
+	default:
+		s.Status = QAAtRisk
+	}
+	s.Reason = fmt.Sprintf("last CP QA review %s on %s: %s", last.ID, last.On, strings.ReplaceAll(last.Outcome, "_", " "))
+	s.ReasonFR = fmt.Sprintf("dernier examen d'assurance de la qualité %s le %s : %s", last.ID, last.On, qaOutcomeFR[last.Outcome])
+	return s
+}
+
+var qaOutcomeFR = map[string]string{QASatisfactory: "satisfaisant", QANeedsImprovement: "amélioration requise", QAUnsatisfactory: "insatisfaisant"}

@@ -105,6 +105,10 @@ type StatusChange struct {
 	Status string `json:"status"`
 	On     Date   `json:"on"` // the calendar date the status takes effect
 	Reason string `json:"reason"`
+	// ReasonFR is Reason in French, for the reasons corfed writes itself
+	// (the lifecycle job, a review or a removal decision); a reason a
+	// person typed is kept as typed, in Reason only.
+	ReasonFR string `json:"reason_fr,omitempty"`
 	// SupersededBy names the certificate that replaces this one.
 	SupersededBy string `json:"superseded_by,omitempty"`
 	// Rule names the program rule that required the change, for the

@@ -46,12 +46,13 @@ const (
 
 // ReviewStep is one step of a review's history.
 type ReviewStep struct {
-	Action string `json:"action"` // open, or one of ReviewActions
-	Reason string `json:"reason"`
-	On     Date   `json:"on"`
-	DueOn  Date   `json:"due_on,omitzero"`
-	By     string `json:"by"`
-	Rule   string `json:"rule,omitempty"`
+	Action   string `json:"action"` // open, or one of ReviewActions
+	Reason   string `json:"reason"`
+	ReasonFR string `json:"reason_fr,omitempty"` // Reason in French, when corfed wrote it
+	On       Date   `json:"on"`
+	DueOn    Date   `json:"due_on,omitzero"`
+	By       string `json:"by"`
+	Rule     string `json:"rule,omitempty"`
 }
 
 // Review is an Employer Review of a certificate: the trigger, the required
@@ -129,9 +130,10 @@ const (
 
 // RemovalEvidence is one record a removal proposal rests on.
 type RemovalEvidence struct {
-	Kind   Kind   `json:"kind"`
-	ID     string `json:"id"`
-	Detail string `json:"detail"`
+	Kind     Kind   `json:"kind"`
+	ID       string `json:"id"`
+	Detail   string `json:"detail"`
+	DetailFR string `json:"detail_fr"`
 }
 
 // RemovalDecision is the administrator's decision on a proposal.
@@ -150,6 +152,8 @@ type Removal struct {
 	Certificate string            `json:"certificate"`
 	EmployerBN  string            `json:"employer_bn"`
 	Rule        string            `json:"rule"`
+	Reason      string            `json:"reason,omitempty"`    // why the rule is met
+	ReasonFR    string            `json:"reason_fr,omitempty"` // Reason in French
 	ProposedOn  Date              `json:"proposed_on"`
 	Evidence    []RemovalEvidence `json:"evidence"`
 	Status      string            `json:"status"`
@@ -222,3 +226,13 @@ func StopWorkWindow(orders []StopWorkOrder, n, months int, until Date, skip func
 	}
 	return nil
 }
+
+// TriggerFR, ReviewStatusFR and RequiredActionFR name triggers, review
+// statuses and required actions in French (codes stay as they are).
+var (
+	TriggerFR = map[string]string{TriggerFatality: "décès", TriggerSeriousInjury: "blessure grave",
+		TriggerStopWorkOrders: "ordres d'arrêt des travaux", TriggerMisreportedInjuries: "blessures mal déclarées"}
+	ReviewStatusFR = map[string]string{ReviewOpen: "ouvert", ReviewActionRequired: "mesure requise", ReviewClosed: "fermé",
+		ReviewSuspended: "suspendu", ReviewRevoked: "révoqué"}
+	RequiredActionFR = map[string]string{RequiredActionPlan: "plan d'action", RequiredFullAudit: "audit externe complet"}
+)

@@ -37,18 +37,26 @@ func benchImport(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	es, _, err := b.Node.Feed(ctx, base, 2*importChunk*parts+10)
-	if err != nil {
-		return err
-	}
-	if len(es) != 2*importChunk*parts {
-		return fmt.Errorf("import: %d entries written, want %d", len(es), 2*importChunk*parts)
-	}
-	payloads := make([][]byte, len(es))
-	for i, e := range es {
-		if payloads[i], err = registry.EncodeEnvelope(e.Envelope()); err != nil {
+	var payloads [][]byte
+	for after := base; ; {
+		es, _, err := b.Node.Feed(ctx, after, 5000)
+		if err != nil {
 			return err
 		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			p, err := registry.EncodeEnvelope(e.Envelope())
+			if err != nil {
+				return err
+			}
+			payloads = append(payloads, p)
+		}
+		after = es[len(es)-1].Seq
+	}
+	if len(payloads) != 2*importChunk*parts {
+		return fmt.Errorf("import: %d entries written, want %d", len(payloads), 2*importChunk*parts)
 	}
 	raw := rawSignRate(b.priv(), payloads)
 	rows := float64(importChunk*parts) / res.Seconds

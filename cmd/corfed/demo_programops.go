@@ -11,8 +11,9 @@ import (
 
 // demoProgramOps shows the program operations on the seeded CA-AB node
 // (testdata/program/CA-AB.json): the lifecycle run that cancels the
-// certificate whose year-3 maintenance was missed and proposes the removal
-// of the employer with two reviews, the administrator's decision, and an
+// certificate whose year-3 maintenance was missed, the removal proposal
+// written when the employer's second review opened, the administrator's
+// decision, and an
 // auditor suspended in Alberta as CA-BC sees it through the federation.
 // On a data directory that has run before, the run finds nothing to do.
 func demoProgramOps(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction]*demoNode) {

@@ -32,6 +32,7 @@ type LifecycleChange struct {
 	Rule        string        `json:"rule"`
 	EffectiveOn registry.Date `json:"effective_on"`
 	Reason      string        `json:"reason"`
+	ReasonFR    string        `json:"reason_fr"`
 	Record      string        `json:"record"`            // the record written: the certificate, or the removal proposal
 	Version     uint64        `json:"version,omitempty"` // its new version (0 in a dry run)
 
@@ -53,7 +54,8 @@ type MaintenanceItem struct {
 	EmployerBN  string        `json:"employer_bn"`
 	Issuer      string        `json:"issuer"`
 	Program     string        `json:"program"`
-	Year        int           `json:"year"` // the certificate year the audit maintains (2, 3)
+	Basis       string        `json:"basis"` // audit, or iso_equivalency: the proof that the ISO/CSA certification is maintained
+	Year        int           `json:"year"`  // the certificate year the audit maintains (2, 3)
 	WindowFrom  registry.Date `json:"window_from"`
 	DueOn       registry.Date `json:"due_on"`
 	Overdue     bool          `json:"overdue"`
@@ -63,7 +65,8 @@ type MaintenanceItem struct {
 type certPlan struct {
 	cert     registry.Certificate
 	prog     registry.Program
-	tracked  bool // based on an audit recorded on this node: its maintenance is tracked here
+	tracked  bool // based on an audit or equivalency recorded on this node: its maintenance is tracked here
+	iso      bool // based on an ISO/CSA equivalency: maintenance is the proof the certification is maintained
 	missing  []MaintenanceItem
 	expireOn registry.Date
 }
@@ -83,6 +86,13 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			pl.tracked, progID = true, a.Program
 		}
 	}
+	if c.Basis == registry.BasisEquivalency && c.BasisRef != "" {
+		if _, ok, err := exists(l, registry.KindEquivalency, c.BasisRef); err != nil {
+			return pl, err
+		} else if ok {
+			pl.tracked, pl.iso = true, true
+		}
+	}
 	prog, err := programIn(l, progID)
 	if err != nil {
 		if prog, err = programIn(l, registry.ProgramCOR); err != nil {
@@ -91,6 +101,10 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 	}
 	pl.prog = prog
 	if pl.tracked {
+		types := []string{registry.AuditMaintenance}
+		if pl.iso {
+			types, _ = prog.ISOMaintenance()
+		}
 		var done []registry.Date
 		refs, err := l.Lookup("cert", c.ID, false, maxAuditorRefs)
 		if err != nil {
@@ -108,7 +122,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			if err != nil {
 				return pl, err
 			}
-			if a.Type == registry.AuditMaintenance && a.Passed {
+			if slices.Contains(types, a.Type) && a.Passed {
 				done = append(done, a.OnsiteEnd)
 			}
 		}
@@ -117,7 +131,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			due := c.IssuedOn.AddMonths(m)
 			if countDates(done, from.AddDays(1), due) == 0 {
 				pl.missing = append(pl.missing, MaintenanceItem{Certificate: c.ID, EmployerBN: c.EmployerBN, Issuer: c.Issuer, Program: prog.ID,
-					Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
+					Basis: c.Basis, Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
 			}
 			from = due
 		}
@@ -203,16 +217,26 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 			}
 			for _, m := range pl.missing {
 				if m.Overdue && !m.DueOn.After(c.ExpiresOn) {
+					if pl.iso {
+						_, code := pl.prog.ISOMaintenance()
+						rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
+							Rule: code, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
+							Reason:   fmt.Sprintf("no proof that the ISO/CSA certification of equivalency %s is maintained (a passing maintenance or ISO equivalency audit) for year %d, from %s to %s (program %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
+							ReasonFR: fmt.Sprintf("aucune preuve du maintien de la certification ISO/CSA de l'équivalence %s (un audit de maintenance ou d'équivalence ISO réussi) pour l'année %d, du %s au %s (programme %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+						return nil
+					}
 					rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
 						Rule: pl.prog.MaintenanceCode, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
-						Reason: fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+						Reason:   fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
+						ReasonFR: fmt.Sprintf("aucun audit de maintenance de l'année %d réussi du %s au %s (programme %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
 					return nil
 				}
 			}
 			if !pl.expireOn.IsZero() {
 				rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionExpire,
 					Rule: pl.prog.ExpiryCode, EffectiveOn: pl.expireOn, Record: c.ID,
-					Reason: fmt.Sprintf("the %d-month term ended on %s", c.TermMonths, c.ExpiresOn)})
+					Reason:   fmt.Sprintf("the %d-month term ended on %s", c.TermMonths, c.ExpiresOn),
+					ReasonFR: fmt.Sprintf("la durée de %d mois a pris fin le %s", c.TermMonths, c.ExpiresOn)})
 			}
 			return nil
 		}); err != nil {
@@ -283,7 +307,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	}
 	rule := prog.Removal
 	prop := registry.Removal{ID: id, Certificate: c.ID, EmployerBN: c.EmployerBN, ProposedOn: today, Status: registry.RemovalProposed}
-	var why string
+	var why, whyFR string
 	if rule.Reviews > 0 {
 		rs, err := reviewsOf(l, r.EmployerBN)
 		if err != nil {
@@ -294,12 +318,14 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 		for _, o := range rs {
 			if !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
 				ev = append(ev, registry.RemovalEvidence{Kind: registry.KindReview, ID: o.ID,
-					Detail: fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status)})
+					Detail:   fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status),
+					DetailFR: fmt.Sprintf("%s le %s, examen ouvert le %s (%s)", registry.TriggerFR[o.Trigger], o.OccurredOn, o.OpenedOn, registry.ReviewStatusFR[o.Status])})
 			}
 		}
 		if len(ev) >= rule.Reviews {
 			prop.Rule, prop.Evidence = rule.Code+".reviews", ev
 			why = fmt.Sprintf("%d Employer Reviews within %d months (rule: %d)", len(ev), rule.WindowMonths, rule.Reviews)
+			whyFR = fmt.Sprintf("%d examens de l'employeur en %d mois (règle : %d)", len(ev), rule.WindowMonths, rule.Reviews)
 		}
 	}
 	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(r.DueOn) {
@@ -310,15 +336,18 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 		if !done {
 			prop.Rule = rule.Code + ".overdue_action"
 			prop.Evidence = []registry.RemovalEvidence{{Kind: registry.KindReview, ID: r.ID,
-				Detail: fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom)}}
+				Detail:   fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom),
+				DetailFR: fmt.Sprintf("%s exigé pour le %s, aucun audit réussi de celui-ci enregistré depuis le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn, r.ActionFrom)}}
 			why = fmt.Sprintf("the required %s was not completed by %s", r.RequiredAction, r.DueOn)
+			whyFR = fmt.Sprintf("le %s exigé n'a pas été réalisé au plus tard le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn)
 		}
 	}
 	if prop.Rule == "" {
 		return LifecycleChange{}, false, nil
 	}
+	prop.Reason, prop.ReasonFR = why, whyFR
 	return LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: "propose_removal", Rule: prop.Rule,
-		EffectiveOn: today, Reason: why, Record: id, proposal: &prop}, true, nil
+		EffectiveOn: today, Reason: why, ReasonFR: whyFR, Record: id, proposal: &prop}, true, nil
 }
 
 // pendingRemoval returns the id of a removal proposal of certificate cert
@@ -490,7 +519,8 @@ func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mut
 			on = last.On
 		}
 		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
-		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
+		reasonFR := "cycle de vie (" + p.Subject + ") : " + ch.ReasonFR
+		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
 		c.Status, c.StatusReason = to, reason
 		if err := c.Validate(); err != nil {
 			return nil, nil, err

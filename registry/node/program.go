@@ -203,7 +203,7 @@ func applyChange(h []registry.StatusChange, cur string, r StatusRequest, p Princ
 			break
 		}
 	}
-	change := registry.StatusChange{On: r.On, Reason: r.Reason, SupersededBy: r.SupersededBy, RecordedOn: today, By: p.Subject}
+	change := registry.StatusChange{On: r.On, Reason: r.Reason, ReasonFR: r.ReasonFR, SupersededBy: r.SupersededBy, RecordedOn: today, By: p.Subject}
 	if !r.On.Before(last) {
 		to, err := transition(cur, r.Action)
 		if err != nil {

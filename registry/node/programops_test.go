@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -413,6 +414,117 @@ func TestStopWorkOrdersCount(t *testing.T) {
 			}
 			if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01")); !errors.Is(err, registry.ErrConflict) {
 				t.Errorf("same order twice: %v, want ErrConflict", err)
+			}
+		})
+	}
+}
+
+// TestISOEquivalencyMaintenance: a certificate based on an ISO/CSA
+// equivalency is maintained in years 2 and 3 by proof that the
+// certification is maintained (a passing maintenance or ISO equivalency
+// audit naming it); without it the lifecycle cancels it under its own
+// rule, with the proof it missed; with it, nothing changes.
+func TestISOEquivalencyMaintenance(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	for _, proof := range []bool{false, true} {
+		on := nodetest.New(t, "CA-ON", nodetest.Options{Seed: true, Program: true})
+		eq := node.EquivalencyID("888990017", "OHS-552190")
+		if _, err := on.CreateCertificate(ctx, admin, node.NewCertificate{Issuer: "IHSA", Number: "ISO-1", Program: "COR", EmployerBN: "888990017",
+			Basis: registry.BasisEquivalency, BasisRef: eq, IssuedOn: registry.MustDate("2025-02-03")}); err != nil {
+			t.Fatal(err)
+		}
+		if proof {
+			if _, err := on.PutAuditor(ctx, admin, registry.Auditor{ID: "ON-AUD-1", Name: "Lee Chen",
+				Credentials: []registry.Credential{{CP: "IHSA", Kind: "external", CertifiedOn: registry.MustDate("2024-01-10")}}}, true); err != nil {
+				t.Fatal(err)
+			}
+			a := registry.Audit{EmployerBN: "888990017", CP: "IHSA", Type: "maintenance", Program: "COR", Auditors: []string{"ON-AUD-1"}, Certificate: "IHSA-ISO-1",
+				OnsiteStart: registry.MustDate("2026-01-20"), OnsiteEnd: registry.MustDate("2026-01-20"), SubmittedOn: registry.MustDate("2026-01-22"), Overall: 100}
+			if _, err := on.RecordAudit(ctx, admin, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		due, err := on.MaintenanceDue(ctx, registry.MustDate("2026-12-31"), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range due {
+			got = append(got, fmt.Sprintf("%s %s year %d due %s", m.Certificate, m.Basis, m.Year, m.DueOn))
+		}
+		want := "IHSA-ISO-1 iso_equivalency year 2 due 2026-02-03"
+		if proof {
+			want = ""
+		}
+		if strings.Join(got, "; ") != want {
+			t.Errorf("proof %v: maintenance due %q, want %q", proof, strings.Join(got, "; "), want)
+		}
+		rep, err := on.RunLifecycle(ctx, admin, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cancels []string
+		for _, c := range rep.Changes {
+			if c.Certificate == "IHSA-ISO-1" {
+				cancels = append(cancels, c.Action+" "+c.Rule+" "+c.EffectiveOn.String())
+				if !strings.Contains(c.Reason, eq) || !strings.Contains(c.ReasonFR, eq) {
+					t.Errorf("reason %q / %q does not name the equivalency", c.Reason, c.ReasonFR)
+				}
+			}
+		}
+		want = "cancel maintenance.iso_proof_missed 2026-02-04"
+		if proof {
+			want = ""
+		}
+		if strings.Join(cancels, "; ") != want {
+			t.Errorf("proof %v: lifecycle %q, want %q", proof, strings.Join(cancels, "; "), want)
+		}
+	}
+}
+
+// TestProgramDataEveryJurisdiction: every jurisdiction has a program file
+// that seeds; every program in it states its source, and the values no
+// source gives for it are listed as assumptions; Saskatchewan's SECOR is
+// for fewer than 10 employees, Alberta's for at most 10.
+func TestProgramDataEveryJurisdiction(t *testing.T) {
+	ctx := context.Background()
+	for _, j := range registry.Jurisdictions {
+		t.Run(string(j), func(t *testing.T) {
+			n := nodetest.New(t, j, nodetest.Options{Seed: true, Program: true})
+			ps, err := n.Programs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			published, err := n.All(ctx, registry.KindProgram)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j != "CA-QC" && j != "CA-AB" && len(published) == 0 { // AB runs the built-in definitions (registry/programs.json)
+				t.Fatalf("%s publishes no program from testdata/program", j)
+			}
+			for _, e := range published {
+				p, _ := node.Decode[registry.Program](e)
+				if p.Source == "" || (j != "CA-AB" && j != "CA-ON" && len(p.Assumptions) == 0) {
+					t.Errorf("%s %s: source %q, %d assumptions", j, p.ID, p.Source, len(p.Assumptions))
+				}
+			}
+			for _, p := range ps {
+				if p.ID != "SECOR" {
+					continue
+				}
+				a := registry.Audit{Type: "self_assessment", Overall: 80, Elements: []registry.ElementScore{{Element: "x", Score: 50}},
+					OnsiteStart: registry.MustDate("2026-01-05"), OnsiteEnd: registry.MustDate("2026-01-05"), SubmittedOn: registry.MustDate("2026-01-06"), DocMonths: 12}
+				if ok, _, _, err := p.Evaluate(a); err != nil || !ok {
+					t.Errorf("%s SECOR: an 80/50 self-assessment does not pass (%v)", j, err)
+				}
+				want := map[registry.Jurisdiction]int{"CA-SK": 9}[j]
+				if want == 0 {
+					want = 10
+				}
+				if p.MaxEmployees != want {
+					t.Errorf("%s SECOR: max employees %d, want %d", j, p.MaxEmployees, want)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -62,6 +63,64 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	})
 }
 
+// QAReviews returns the QA reviews of certifying partner cp recorded on
+// this node (CP QA reviews and the OSARs of its audits), or those of
+// auditor (OSARs, seen nationally), oldest first. One of cp and auditor
+// is given.
+func (n *Node) QAReviews(ctx context.Context, cp, auditor string) ([]registry.QAReview, error) {
+	out := []registry.QAReview{}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var es []registry.Entry
+		var err error
+		if auditor != "" {
+			es, err = nationalByIndex(tx, registry.KindQAReview, "auditor", auditor)
+		} else {
+			es, err = nationalByIndex(tx, registry.KindQAReview, "cp_qa", cp)
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			q, err := decode[registry.QAReview](e)
+			if err != nil {
+				return err
+			}
+			if (auditor == "" || q.Auditor == auditor) && (cp == "" || q.CP == cp) && (auditor != "" || e.Iss == n.cfg.Jurisdiction) {
+				out = append(out, q)
+			}
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b registry.QAReview) int {
+		if c := a.On.Compare(b.On); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// CPQA is a certifying partner's QA record on a date: its QA reviews
+// and the standing derived from them (registry.CPQAStanding).
+type CPQA struct {
+	AsOf     registry.Date       `json:"as_of"`
+	Standing registry.QAStanding `json:"standing"`
+	Reviews  []registry.QAReview `json:"reviews"`
+}
+
+// CPQARecord returns certifying partner cp's QA record on asOf (zero:
+// today).
+func (n *Node) CPQARecord(ctx context.Context, cp string, asOf registry.Date) (CPQA, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
+	}
+	qs, err := n.QAReviews(ctx, cp, "")
+	if err != nil {
+		return CPQA{}, err
+	}
+	return CPQA{AsOf: asOf, Standing: registry.CPQAStanding(qs, asOf), Reviews: qs}, nil
+}
+
 func containsString(xs []string, s string) bool {
 	for _, x := range xs {
 		if x == s {
@@ -76,16 +135,18 @@ func containsString(xs []string, s string) bool {
 // after its seed file through the node's write paths, in this order.
 type ProgramSeed struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
-	Programs     []registry.Program    `json:"programs"`
-	Employers    []registry.Employer   `json:"employers"`
-	Auditors     []registry.Auditor    `json:"auditors"`
-	Audits       []registry.Audit      `json:"audits"`
-	Certificates []NewCertificate      `json:"certificates"`
-	Maintenance  []registry.Audit      `json:"maintenance"` // audits after the certificates (maintenance, action plans)
-	QA           []registry.QAReview   `json:"qa_reviews"`
-	Discipline   []SeedDiscipline      `json:"discipline"`
-	Reviews      []SeedReview          `json:"reviews"`
-	ReviewSteps  []SeedReviewStep      `json:"review_steps"`
+	// Assumptions say what the file assumes where the sources are silent.
+	Assumptions  []string            `json:"assumptions,omitempty"`
+	Programs     []registry.Program  `json:"programs"`
+	Employers    []registry.Employer `json:"employers"`
+	Auditors     []registry.Auditor  `json:"auditors"`
+	Audits       []registry.Audit    `json:"audits"`
+	Certificates []NewCertificate    `json:"certificates"`
+	Maintenance  []registry.Audit    `json:"maintenance"` // audits after the certificates (maintenance, action plans)
+	QA           []registry.QAReview `json:"qa_reviews"`
+	Discipline   []SeedDiscipline    `json:"discipline"`
+	Reviews      []SeedReview        `json:"reviews"`
+	ReviewSteps  []SeedReviewStep    `json:"review_steps"`
 }
 
 // SeedDiscipline is a discipline action in a program seed.
@@ -180,13 +241,30 @@ func (n *Node) SeedProgram(ctx context.Context, f ProgramSeed) (int, error) {
 			return count, err
 		}
 	}
-	for _, r := range f.Reviews {
-		_, _, err := n.OpenReview(ctx, admin, NewReview{EmployerBN: r.EmployerBN, Certificate: r.Certificate, Trigger: r.Trigger, OccurredOn: r.OccurredOn, OpenedOn: r.OpenedOn})
-		if err = step("review of "+r.Certificate, err); err != nil {
-			return count, err
-		}
+	// Reviews open and steps are taken in date order (a review opened
+	// later sees the earlier ones as they were then), stably.
+	type event struct {
+		on   registry.Date
+		open *SeedReview
+		step *SeedReviewStep
 	}
-	for _, s := range f.ReviewSteps {
+	var evs []event
+	for i := range f.Reviews {
+		evs = append(evs, event{on: f.Reviews[i].OpenedOn, open: &f.Reviews[i]})
+	}
+	for i := range f.ReviewSteps {
+		evs = append(evs, event{on: f.ReviewSteps[i].On, step: &f.ReviewSteps[i]})
+	}
+	slices.SortStableFunc(evs, func(a, b event) int { return a.on.Compare(b.on) })
+	for _, ev := range evs {
+		if r := ev.open; r != nil {
+			_, _, err := n.OpenReview(ctx, admin, NewReview{EmployerBN: r.EmployerBN, Certificate: r.Certificate, Trigger: r.Trigger, OccurredOn: r.OccurredOn, OpenedOn: r.OpenedOn})
+			if err = step("review of "+r.Certificate, err); err != nil {
+				return count, err
+			}
+			continue
+		}
+		s := ev.step
 		r := ReviewRequest{Action: s.Action, Reason: s.Reason, On: s.On, DueOn: s.DueOn}
 		if err = step("review step on "+s.Review, second(n.ActOnReview(ctx, admin, s.Review, r))); err != nil {
 			return count, err

@@ -88,13 +88,15 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if in.OpenedOn.IsZero() {
 		in.OpenedOn = n.Today()
 	}
+	reasonFR := ""
 	if in.Reason == "" {
 		in.Reason = "review opened on trigger " + in.Trigger
+		reasonFR = "examen ouvert sur le déclencheur « " + registry.TriggerFR[in.Trigger] + " »"
 	}
 	r := registry.Review{ID: ReviewID(in.Certificate, in.OpenedOn), Jurisdiction: n.cfg.Jurisdiction, EmployerBN: in.EmployerBN,
 		Certificate: in.Certificate, Trigger: in.Trigger, OccurredOn: in.OccurredOn, OpenedOn: in.OpenedOn,
 		Status: registry.ReviewOpen, RefundWithheld: true,
-		History: []registry.ReviewStep{{Action: "open", Reason: in.Reason, On: in.OpenedOn, By: p.Subject}}}
+		History: []registry.ReviewStep{{Action: "open", Reason: in.Reason, ReasonFR: reasonFR, On: in.OpenedOn, By: p.Subject}}}
 	if !registry.ValidID(in.Certificate) {
 		return r, registry.Entry{}, registry.Invalid("body.certificate", "the id of the certificate under review")
 	}
@@ -129,7 +131,8 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 		r.FullAuditRequired, r.Rule, r.Related = true, prog.Review.RepeatCode, earlier
 		r.RequiredAction, r.Status, r.ActionFrom = registry.RequiredFullAudit, registry.ReviewActionRequired, r.OpenedOn
 		r.History = append(slices.Clip(r.History), registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: r.OpenedOn, By: p.Subject, Rule: prog.Review.RepeatCode,
-			Reason: fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
+			Reason:   fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1]),
+			ReasonFR: fmt.Sprintf("un deuxième déclencheur dans les %d mois suivant l'examen %s exige un audit externe complet", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
 	}
 	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
@@ -231,6 +234,7 @@ type StopWorkResult struct {
 	// open or had counted them).
 	Review string `json:"review,omitempty"`
 	Note   string `json:"note,omitempty"` // why no review opened although the count was reached
+	NoteFR string `json:"note_fr,omitempty"`
 }
 
 // RecordStopWorkOrder records a stop-work order issued to an employer of
@@ -318,9 +322,11 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 	switch {
 	case cert == "":
 		res.Note = "no live certificate of employer " + o.EmployerBN + " on this node to review"
+		res.NoteFR = "aucun certificat en vigueur de l'employeur " + o.EmployerBN + " sur ce nœud à examiner"
 		return res, nil
 	case open != "":
 		res.Note = "review " + open + " of the orders is open"
+		res.NoteFR = "l'examen " + open + " des ordres est ouvert"
 		return res, nil
 	}
 	last := window[len(window)-1]
@@ -432,7 +438,8 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if certAction != "" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
 		reason := fmt.Sprintf("Employer Review %s: %s", id, rq.Reason)
-		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: certAction, Reason: reason, On: rq.On}); err != nil {
+		reasonFR := fmt.Sprintf("Examen de l'employeur %s : %s", id, rq.Reason)
+		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: certAction, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
 			return registry.Review{}, err
 		}
 	}
@@ -553,7 +560,8 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	if rq.Decision == "confirm" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
 		reason := fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): %s", id, cur.Rule, rq.Reason)
-		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: registry.ActionRevoke, Reason: reason, On: rq.On}); err != nil {
+		reasonFR := fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : %s", id, cur.Rule, rq.Reason)
+		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: registry.ActionRevoke, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
 			return registry.Removal{}, err
 		}
 	}

@@ -320,6 +320,7 @@ func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (reg
 type StatusRequest struct {
 	Action       string
 	Reason       string
+	ReasonFR     string        // Reason in French, when corfed wrote it
 	On           registry.Date // default: today in the node's jurisdiction
 	SupersededBy string
 }
