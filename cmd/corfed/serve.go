@@ -226,6 +226,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	metrics := openapi.NewMetrics()
 	waker := &webhook.Waker{}
+	// The key watch compares keys.json with what it was before the node
+	// loaded it: a rotation between the load and the watch's first look is
+	// then seen (a change before the load only costs one needless reload).
+	keysAtLoad := statOf(filepath.Join(*dir, keysFile))
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
 		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker})
 	if err != nil {
@@ -267,7 +271,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
-	go reloadOnHangup(ctx, n, *dir, revoked, log, *keyWatch)
+	go reloadOnHangup(ctx, n, *dir, revoked, log, *keyWatch, keysAtLoad)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
@@ -333,12 +337,13 @@ func splitList(s string) []string {
 // signal. A keyring that does not load (a file half written by another
 // tool) is logged and tried again at the next look; the node keeps its
 // keys meanwhile.
-func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger, watch time.Duration) {
+//
+// loaded is keys.json as it was just before the node loaded it.
+func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger, watch time.Duration, loaded fileStat) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	path := filepath.Join(dir, keysFile)
-	loaded := statOf(path)
 	var tick <-chan time.Time
 	if watch > 0 {
 		t := time.NewTicker(watch)
