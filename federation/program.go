@@ -97,9 +97,6 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 	if !l.caughtUp.Before(start) {
 		return true // a sync that began after this call has ended
 	}
-	if l.catchUpEvery > 0 && time.Since(l.caughtUp) < l.catchUpEvery {
-		return false
-	}
 	began := time.Now()
 	l.fed.syncPeers(ctx, catchUpSkipFailed)
 	l.caughtUp = began

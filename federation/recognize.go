@@ -36,9 +36,8 @@ type Lookups struct {
 	// catchingUp holds one token while an on-demand sync runs (catchUp in
 	// program.go); caughtUp, guarded by it, is when the last one began
 	// (wall clock). A channel, so a caller gives up waiting with its ctx.
-	catchingUp   chan struct{}
-	caughtUp     time.Time
-	catchUpEvery time.Duration // the least time between two on-demand syncs (zero: none)
+	catchingUp chan struct{}
+	caughtUp   time.Time
 }
 
 type sigKey struct {
