@@ -50,7 +50,7 @@ func PassOps(p *federation.Passes) func(huma.API, *Helpers) {
 		huma.Register(api, o, func(ctx context.Context, in *struct {
 			ID     string `path:"id" maxLength:"64" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]*$"`
 			Format string `query:"format" enum:"text,png,svg,json" default:"text"`
-			Size   int    `query:"size" minimum:"128" maximum:"1024" default:"320" doc:"PNG width in pixels."`
+			Size   int    `query:"size" minimum:"128" maximum:"1024" default:"320" doc:"Largest PNG width in pixels: each QR module is a whole number of pixels, so the image is the widest such size that fits (never below one pixel per module)."`
 		}) (*passOut, error) {
 			text, ps, err := p.Issue(ctx, in.ID)
 			if err != nil {

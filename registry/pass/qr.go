@@ -11,13 +11,18 @@ import (
 // as the EU certificate does, and the alphanumeric mode Base45 was made
 // for; the quiet zone is four modules.
 
-// QRPNG returns a PNG of text's QR code, size pixels wide.
+// QRPNG returns a PNG of text's QR code, at most size pixels wide: each
+// module is a whole number of pixels (at least one), so the image is the
+// largest such width that fits. Scaled to a width that is not a multiple
+// of the module count, modules come out unevenly 3 and 4 pixels wide and
+// readers fail on some lengths.
 func QRPNG(text string, size int) ([]byte, error) {
 	q, err := qrcode.New(text, qrcode.High)
 	if err != nil {
 		return nil, fmt.Errorf("pass: QR code: %v", err)
 	}
-	return q.PNG(size)
+	n := len(q.Bitmap()) // modules, quiet zone included
+	return q.PNG(max(size/n, 1) * n)
 }
 
 // QRSVG returns an SVG of text's QR code: one path of dark modules on a
