@@ -97,9 +97,24 @@ type SearchResult struct {
 	Certificates []CertificateView
 	// Next is the cursor of the next page; empty when there is none.
 	Next string
-	// Total is the number of matches, or -1 when it cannot be known
-	// without reading them (name, status and program-only searches).
-	Total int
+	// Total is the number of matches: exact when TotalExact, else a lower
+	// bound (a bounded count stopped at the node's count cap, see
+	// countMatches).
+	Total      int
+	TotalExact bool
+}
+
+// DefaultSearchCountCap is how many index entries or certificates the
+// count of a name, status or program search reads at most (Config.
+// SearchCountCap): its cost is bounded whatever the registry's size, and
+// a search with more matches answers "at least" the count reached.
+const DefaultSearchCountCap = 1000
+
+func (n *Node) countCap() int {
+	if n.cfg.SearchCountCap > 0 {
+		return n.cfg.SearchCountCap
+	}
+	return DefaultSearchCountCap
 }
 
 // searchBudget bounds the index entries and certificates one page reads.
@@ -160,8 +175,9 @@ func fingerprint(q Query, asOfGiven bool) string {
 	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
-// searchPage answers one page of q in log l (certificates of iss).
-func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query) (SearchResult, error) {
+// searchPage answers one page of q in log l (certificates of iss), with
+// the total when withTotal.
+func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query, withTotal bool) (SearchResult, error) {
 	asOfGiven := !q.AsOf.IsZero()
 	if !asOfGiven {
 		q.AsOf = n.Today()
@@ -186,31 +202,58 @@ func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query) (S
 	}
 	s := &pager{n: n, l: l, iss: iss, q: q, budget: searchBudget(q.Limit), out: SearchResult{Total: -1}}
 	s.cur = cursor{F: fp, D: q.AsOf.String()}
-	var err error
-	switch {
-	case q.BN != "" || q.Number != "":
-		err = s.byKeys(cur)
-	case q.Name != "":
-		err = s.byName(cur)
-	case q.Status != "":
-		prefix, name := q.Status+"/", "st"
-		if q.Program != "" {
-			prefix, name = q.Program+"/"+prefix, "stp"
-		}
-		err = s.byStatus(name, prefix, cur)
-	default:
-		err = s.byProgram(cur)
-		if q.Program == "" && iss == n.cfg.Jurisdiction {
-			s.out.Total = l.Count(registry.KindCertificate)
-		}
-	}
-	if err != nil {
+	if err := s.run(cur); err != nil {
 		return SearchResult{}, err
 	}
 	if s.more {
 		s.out.Next = s.cur.encode()
 	}
+	switch {
+	case s.out.Total >= 0: // bn/number: counted while paging
+		s.out.TotalExact = true
+	case q.BN == "" && q.Number == "" && q.Name == "" && q.Status == "" && q.Program == "" && iss == n.cfg.Jurisdiction:
+		s.out.Total, s.out.TotalExact = l.Count(registry.KindCertificate), true
+	case withTotal:
+		var err error
+		if s.out.Total, s.out.TotalExact, err = n.countMatches(l, iss, q); err != nil {
+			return SearchResult{}, err
+		}
+	}
 	return s.out, nil
+}
+
+// run reads the page after cur with the plan that serves s.q's filters.
+func (s *pager) run(cur cursor) error {
+	q := s.q
+	switch {
+	case q.BN != "" || q.Number != "":
+		return s.byKeys(cur)
+	case q.Name != "":
+		return s.byName(cur)
+	case q.Status != "":
+		prefix, name := q.Status+"/", "st"
+		if q.Program != "" {
+			prefix, name = q.Program+"/"+prefix, "stp"
+		}
+		return s.byStatus(name, prefix, cur)
+	default:
+		return s.byProgram(cur)
+	}
+}
+
+// countMatches counts q's matches from the search's start by walking its
+// plan as a page of countCap matches would, reading at most countCap index
+// entries and certificates: exact when the walk ended within that, else
+// the matches it reached (a lower bound). Its cost is bounded by the cap,
+// whatever the registry's size.
+func (n *Node) countMatches(l registry.Log, iss registry.Jurisdiction, q Query) (int, bool, error) {
+	capN := n.countCap()
+	q.Limit = capN
+	c := &pager{n: n, l: l, iss: iss, q: q, budget: capN, count: true}
+	if err := c.run(cursor{}); err != nil {
+		return 0, false, err
+	}
+	return c.kept, !c.more, nil
 }
 
 // pager collects one page.
@@ -223,13 +266,15 @@ type pager struct {
 	out    SearchResult
 	cur    cursor // the position after the last certificate read
 	more   bool   // a next page may have matches
+	kept   int    // matches taken
+	count  bool   // count matches only (countMatches): keep no views
 }
 
 // take reads certificate id (the newest version) and keeps it if it
 // matches. It reports whether the page wants more: false once it is full
 // or the budget is spent (then more is set).
 func (s *pager) take(id string) (bool, error) {
-	if len(s.out.Certificates) == s.q.Limit || s.budget == 0 {
+	if s.kept == s.q.Limit || s.budget == 0 {
 		s.more = true
 		return false, nil
 	}
@@ -246,7 +291,10 @@ func (s *pager) take(id string) (bool, error) {
 		return false, err
 	}
 	if v.Certificate.Jurisdiction == s.iss && matches(v, s.q) {
-		s.out.Certificates = append(s.out.Certificates, v)
+		s.kept++
+		if !s.count {
+			s.out.Certificates = append(s.out.Certificates, v)
+		}
 	}
 	return true, nil
 }
