@@ -60,6 +60,22 @@ type CertificateList struct {
 	Cursor        string              `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque; a page may hold fewer than limit certificates (a page reads a bounded part of the index) and still have a cursor."`
 }
 
+// CursorIn is the cursor query parameter of a paged list.
+type CursorIn struct {
+	Cursor string `query:"cursor" maxLength:"1024" doc:"The cursor of the previous page (same filters); refused (422) if altered or made for another list or other filters."`
+}
+
+// ListPage is the paging part of a list's answer.
+type ListPage struct {
+	Total         int    `json:"total" doc:"How many items the list has, on every page: exact when total_relation is eq, else at least this many (a count stops after 1,000 index entries, so its cost does not grow with the registry)."`
+	TotalRelation string `json:"total_relation" enum:"eq,gte" doc:"eq: total is exact; gte: there are at least total items."`
+	Cursor        string `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque."`
+}
+
+func listPage[T any](p node.Page[T]) ListPage {
+	return ListPage{Total: p.Total, TotalRelation: relation(p.TotalExact), Cursor: p.Next}
+}
+
 // relation is a list's total_relation.
 func relation(exact bool) string {
 	if exact {

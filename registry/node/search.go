@@ -151,15 +151,27 @@ func badCursor(format string, args ...any) error {
 	return registry.Invalid("query.cursor", format, args...)
 }
 
+// decodeCursor decodes a search cursor (decodeAnyCursor, with a date).
 func decodeCursor(s string) (cursor, error) {
+	c, err := decodeAnyCursor(s)
+	if err != nil {
+		return cursor{}, err
+	}
+	if _, err := registry.ParseDate(c.D); err != nil {
+		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
+	}
+	return c, nil
+}
+
+// decodeAnyCursor decodes a cursor of a search or a list (pages.go),
+// checking its checksum.
+func decodeAnyCursor(s string) (cursor, error) {
 	var c cursor
 	body, sum, ok := strings.Cut(s, ".")
 	b, err1 := base64.RawURLEncoding.DecodeString(body)
 	got, err2 := base64.RawURLEncoding.DecodeString(sum)
-	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, cursorSum(b)) || json.Unmarshal(b, &c) != nil {
-		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
-	}
-	if _, err := registry.ParseDate(c.D); err != nil || strings.ContainsRune(c.V+c.K+c.I+c.C, 0) {
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, cursorSum(b)) || json.Unmarshal(b, &c) != nil ||
+		strings.ContainsRune(c.V+c.K+c.I+c.C, 0) {
 		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
 	}
 	return c, nil
