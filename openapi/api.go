@@ -58,6 +58,7 @@ type server struct {
 	metrics   *Metrics
 	ready     []ReadyCheck
 	extraJWKs []json.RawMessage
+	rules     map[string]bodyRule // by body schema ref (rules.go)
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.
@@ -153,6 +154,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
 	}
+	s.indexRules(api)
 	for path, item := range api.OpenAPI().Paths {
 		for method, o := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
 			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
