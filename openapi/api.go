@@ -145,7 +145,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		return pattern
 	}
 	r := chi.NewMux()
-	r.Use(withRemote, withRequestID, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
 		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
@@ -186,6 +186,10 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string) {
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength <= max {
+				next.ServeHTTP(w, r)
+				return
+			}
 			limit := max
 			if bulkPaths[r.URL.Path] {
 				limit = BulkBodyBytes
