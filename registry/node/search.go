@@ -132,6 +132,10 @@ type cursor struct {
 	I  string `json:"i,omitempty"`
 	C  string `json:"c,omitempty"` // name search: the last certificate read of employer I
 	In bool   `json:"n,omitempty"` // name search: resume inside employer I, after C
+	// T is the total the first page counted (T-1; 0: none), X whether it
+	// is exact: later pages repeat it rather than count again.
+	T int  `json:"t,omitempty"`
+	X bool `json:"x,omitempty"`
 }
 
 var cursorKey = sha256.Sum256([]byte("corfed search cursor v1"))
@@ -217,19 +221,24 @@ func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query, wi
 	if err := s.run(cur); err != nil {
 		return SearchResult{}, err
 	}
-	if s.more {
-		s.out.Next = s.cur.encode()
-	}
 	switch {
 	case s.out.Total >= 0: // bn/number: counted while paging
 		s.out.TotalExact = true
 	case q.BN == "" && q.Number == "" && q.Name == "" && q.Status == "" && q.Program == "" && iss == n.cfg.Jurisdiction:
 		s.out.Total, s.out.TotalExact = l.Count(registry.KindCertificate), true
+	case withTotal && cur.T > 0: // counted by the first page
+		s.out.Total, s.out.TotalExact = cur.T-1, cur.X
 	case withTotal:
 		var err error
 		if s.out.Total, s.out.TotalExact, err = n.countMatches(l, iss, q); err != nil {
 			return SearchResult{}, err
 		}
+	}
+	if s.more {
+		if withTotal && s.out.Total >= 0 {
+			s.cur.T, s.cur.X = s.out.Total+1, s.out.TotalExact
+		}
+		s.out.Next = s.cur.encode()
 	}
 	return s.out, nil
 }
@@ -262,6 +271,12 @@ func (n *Node) countMatches(l registry.Log, iss registry.Jurisdiction, q Query) 
 	capN := n.countCap()
 	q.Limit = capN
 	c := &pager{n: n, l: l, iss: iss, q: q, budget: capN, count: true}
+	// In the node's own feed every certificate is of its jurisdiction, and
+	// a hit of the status timeline or program index matches the status
+	// (the span runs on the date) and program its key names; a name hit
+	// matches when no status or program is asked. Those counts read the
+	// index alone; the others read each certificate.
+	c.trustIndex = iss == n.cfg.Jurisdiction && (q.Name == "" || q.Status == "" && q.Program == "")
 	if err := c.run(cursor{}); err != nil {
 		return 0, false, err
 	}
@@ -280,6 +295,9 @@ type pager struct {
 	more   bool   // a next page may have matches
 	kept   int    // matches taken
 	count  bool   // count matches only (countMatches): keep no views
+	// trustIndex counts an index hit as a match without reading the
+	// certificate, where the index says all the filters do (countMatches).
+	trustIndex bool
 }
 
 // take reads certificate id (the newest version) and keeps it if it
@@ -291,6 +309,10 @@ func (s *pager) take(id string) (bool, error) {
 		return false, nil
 	}
 	s.budget--
+	if s.trustIndex {
+		s.kept++ // the index hit is a match (countMatches)
+		return true, nil
+	}
 	e, err := s.l.Latest(registry.KindCertificate, id)
 	if errors.Is(err, registry.ErrNotFound) {
 		return true, nil
