@@ -24,15 +24,36 @@ import (
 // and a peer syncs from the three copies over HTTP while the node is
 // down: the tampered ones are skipped with their reason, and every entry
 // arrives from the good mirror.
+// TestTilesThroughS3 runs tilesThroughS3 against gofakes3, an S3 API
+// server in the test's process (the S3 HTTP protocol over loopback): quick,
+// and it runs everywhere. TestTilesThroughVersityGW runs the same against a
+// separate S3 server process.
 func TestTilesThroughS3(t *testing.T) {
-	ctx := context.Background()
 	s3 := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
 	defer s3.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "corfed-test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "corfed-test-secret")
+	tilesThroughS3(t, s3.URL, func(string) {})
+}
+
+// tilesThroughS3 publishes a node's tiles to the S3 API server at
+// endpoint (reached through gocloud.dev/blob's s3blob with endpoint= and
+// path-style URLs, static credentials from the environment), mirrors them
+// from the bucket's HTTP URL into a second bucket, and mirrors that bucket
+// again: the same verified tree arrives at each step. Then two more copies
+// are tampered in the bucket (an entry bundle, the checkpoint's
+// signature), and a peer syncs from the three copies over HTTP while the
+// node is down: the tampered ones are skipped with their reason, and every
+// entry arrives from the good mirror. newBucket makes a bucket whose
+// objects anyone may read over plain HTTP, as a bucket behind a CDN is.
+func tilesThroughS3(t *testing.T, endpoint string, newBucket func(name string)) {
+	ctx := context.Background()
+	t.Setenv("AWS_ACCESS_KEY_ID", s3Access)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3Secret)
 	t.Setenv("AWS_REGION", "us-east-1")
 	bucket := func(name string) string {
-		return "s3://" + name + "?endpoint=" + s3.URL + "&use_path_style=true&disable_https=true&region=us-east-1"
+		return "s3://" + name + "?endpoint=" + endpoint + "&use_path_style=true&disable_https=true&region=us-east-1"
+	}
+	for _, b := range []string{"ab-tiles", "ab-mirror", "ab-mirror2", "ab-bad-bundle", "ab-bad-checkpoint"} {
+		newBucket(b)
 	}
 
 	n := nodetest.New(t, "CA-AB", nodetest.Options{})
@@ -76,15 +97,15 @@ func TestTilesThroughS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range [][2]string{{s3.URL + "/ab-tiles", "ab-mirror"}, {s3.URL + "/ab-mirror", "ab-mirror2"}} {
+	for _, step := range [][2]string{{endpoint + "/ab-tiles", "ab-mirror"}, {endpoint + "/ab-mirror", "ab-mirror2"}} {
 		if res := hop(step[0], step[1]); res.To != 300 || res.Root != root {
 			t.Fatalf("%s -> %s: size %d root %s, want 300 %s", step[0], step[1], res.To, res.Root, root)
 		}
 	}
 	// Two copies, tampered in the bucket: a partial entry bundle, and the
 	// checkpoint's signature.
-	hop(s3.URL+"/ab-mirror", "ab-bad-bundle")
-	hop(s3.URL+"/ab-mirror", "ab-bad-checkpoint")
+	hop(endpoint+"/ab-mirror", "ab-bad-bundle")
+	hop(endpoint+"/ab-mirror", "ab-bad-checkpoint")
 	tamper := func(name, path string, off int) {
 		st, err := tiles.OpenStore(ctx, bucket(name))
 		if err != nil {
@@ -110,7 +131,7 @@ func TestTilesThroughS3(t *testing.T) {
 	}
 	tamper("ab-bad-bundle", "tile/entries/001.p/44", 30)
 	tamper("ab-bad-checkpoint", tiles.CheckpointPath, -6)
-	f := newTileFollower(t, n, nil, downURL(t), s3.URL+"/ab-bad-bundle", s3.URL+"/ab-bad-checkpoint", s3.URL+"/ab-mirror2")
+	f := newTileFollower(t, n, nil, downURL(t), endpoint+"/ab-bad-bundle", endpoint+"/ab-bad-checkpoint", endpoint+"/ab-mirror2")
 	st, err := f.fed.Sync(ctx, "CA-AB")
 	if err != nil || st.Seq != 300 {
 		t.Fatalf("sync from the mirrors: seq %d, %v; want 300", st.Seq, err)
@@ -123,3 +144,9 @@ func TestTilesThroughS3(t *testing.T) {
 		t.Fatalf("replica holds %d entries, want the node's %d", len(got), len(feed))
 	}
 }
+
+// The credentials of the test's S3 servers.
+const (
+	s3Access = "corfed-test"
+	s3Secret = "corfed-test-secret"
+)
