@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -349,19 +348,7 @@ func benchSync(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	pub, _ := b.Node.ActiveKey().Public().RawEd25519()
-	type split struct{ input, sig []byte }
-	raw := make([]split, len(es))
-	for i, e := range es {
-		dot := strings.LastIndexByte(e.JWS, '.')
-		sig, _ := base64.RawURLEncoding.DecodeString(e.JWS[dot+1:])
-		raw[i] = split{[]byte(e.JWS[:dot]), sig}
-	}
-	base := float64(len(raw)) / onOneCore(func() {
-		for _, r := range raw {
-			ed25519.Verify(pub, r.input, r.sig)
-		}
-	}).Seconds()
+	base := rawVerifyRate(b.Node.ActiveKey().Public(), es)
 	c := federation.NewChain(b.Node.Jurisdiction(), jose.NewKeySet(b.Node.PublicKeys().Keys()...))
 
 	ours := float64(len(es)) / onOneCore(func() {
