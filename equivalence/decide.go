@@ -38,9 +38,12 @@ const (
 	ReasonAgreementUnsigned       = "agreement_unsigned"
 	ReasonProgramNotInAgreement   = "program_not_in_agreement"
 	ReasonProgramExcludedByHost   = "program_excluded_by_host"
-	ReasonUseNotAllowed           = "use_not_allowed"
-	ReasonWorkVoidsReciprocity    = "work_voids_reciprocity"
-	ReasonHostWCBAccountActive    = "host_wcb_account_active"
+	// ReasonProgramDefinitionExcluded: the host excludes the program
+	// definition the certificate was issued under (ECOR), not its program.
+	ReasonProgramDefinitionExcluded = "program_definition_excluded_by_host"
+	ReasonUseNotAllowed             = "use_not_allowed"
+	ReasonWorkVoidsReciprocity      = "work_voids_reciprocity"
+	ReasonHostWCBAccountActive      = "host_wcb_account_active"
 
 	ReasonEquivalencyNotAccepted  = "equivalency_not_accepted"
 	ReasonEquivalencyNotYetValid  = "equivalency_not_yet_valid"
@@ -65,7 +68,8 @@ var ReasonCodes = []string{
 	ReasonCertificateExpired, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
 	ReasonCertificateSuperseded, ReasonCertificateNotActive, ReasonSectorMismatch,
 	ReasonNoAgreement, ReasonAgreementNotInForce, ReasonAgreementInvalid, ReasonAgreementIssuerNotParty,
-	ReasonAgreementUnsigned, ReasonProgramNotInAgreement, ReasonProgramExcludedByHost, ReasonUseNotAllowed,
+	ReasonAgreementUnsigned, ReasonProgramNotInAgreement, ReasonProgramExcludedByHost, ReasonProgramDefinitionExcluded,
+	ReasonUseNotAllowed,
 	ReasonWorkVoidsReciprocity, ReasonHostWCBAccountActive,
 	ReasonEquivalencyNotAccepted, ReasonEquivalencyNotYetValid, ReasonEquivalencyExpired, ReasonEquivalencyNotActive,
 	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
@@ -486,7 +490,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			d.fail(x)
 			continue
 		}
-		if !has(t.Programs, c.Program) {
+		if !namesProgram(t.Programs, c) {
 			x.code = ReasonProgramNotInAgreement
 			d.fail(x)
 			continue
@@ -494,6 +498,11 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		ht, _ := t.Host(host) // Validate: every party has host terms
 		if has(ht.ExcludedPrograms, c.Program) {
 			x.code = ReasonProgramExcludedByHost
+			d.fail(x)
+			continue
+		}
+		if c.ProgramDefinition != "" && has(ht.ExcludedPrograms, c.ProgramDefinition) {
+			x.code = ReasonProgramDefinitionExcluded
 			d.fail(x)
 			continue
 		}
@@ -878,6 +887,13 @@ func anyUnder(codes, prefixes []string) bool {
 		}
 	}
 	return true
+}
+
+// namesProgram reports whether a rule's program list names certificate c's
+// program (COR) or the program definition it was issued under (ECOR): an
+// enhanced COR is a COR, a plain COR is not an enhanced one.
+func namesProgram(list []string, c *registry.Certificate) bool {
+	return has(list, c.Program) || c.ProgramDefinition != "" && has(list, c.ProgramDefinition)
 }
 
 func has(list []string, s string) bool {

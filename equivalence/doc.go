@@ -51,6 +51,14 @@
 //     the month's end) and On plus the host's cap_days. It is never valid
 //     past the home certificate's expiry or the host's cap.
 //
+// A rule's program list (the agreement's programs, the host's
+// excluded_programs) names a certificate's program (COR, SECOR) or the
+// program definition it was issued under (Certificate.ProgramDefinition,
+// a program id of its jurisdiction such as ECOR, an enhanced COR): an
+// agreement listing ECOR recognizes an ECOR holder and not a plain COR
+// holder; one listing COR recognizes both. A certificate without a program
+// definition is named by its program only.
+//
 // # Letters, revisions, withdrawals
 //
 // A host's letter (LetterFact, registry.Letter; it counts only when the
@@ -178,6 +186,9 @@
 //     (SECOR).
 //   - program_excluded_by_host: the host excludes the program in its terms,
 //     or its rules refuse another jurisdiction's SECOR.
+//   - program_definition_excluded_by_host: the host excludes the program
+//     definition the certificate was issued under (ECOR) in its terms,
+//     though not the certificate's program (COR).
 //   - use_not_allowed: the host allows another use only (bid only).
 //   - work_voids_reciprocity: use "work" where recognition is void once work
 //     starts (MB).

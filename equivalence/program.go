@@ -100,7 +100,7 @@ func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) 
 			}
 			day := end.AddDays(1)
 			if !t.InForce(day) || !t.HasParty(c.Jurisdiction) || !t.HasParty(d.q.Host) ||
-				!has(t.Programs, c.Program) || t.Sector != prev.Sector {
+				!namesProgram(t.Programs, c) || t.Sector != prev.Sector {
 				continue
 			}
 			if w := d.f.Agreements[k].WithdrawnOn; !w.IsZero() && !day.Before(w) {

@@ -365,6 +365,13 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 			"; an agreement counts only when every party has signed it, so it is ignored."
 	case ReasonProgramNotInAgreement:
 		text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program + "."
+		if c.ProgramDefinition != "" {
+			text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program +
+				" issued under program " + c.ProgramDefinition + "."
+		}
+	case ReasonProgramDefinitionExcluded:
+		text = h + " excludes program " + c.ProgramDefinition + ", under which " + certName(c) + " was issued, from the recognition it grants under " +
+			agreementName(t) + "."
 	case ReasonProgramExcludedByHost:
 		if hr != nil {
 			text = h + " recognizes no other jurisdiction's " + c.Program + " under its rules " + hr.ID + "."

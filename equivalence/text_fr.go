@@ -157,7 +157,14 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 		return "Il manque à l'entente " + t.ID + " une signature vérifiée de " + strings.Join(missingSignatures(af), ", ") +
 			" ; une entente ne compte que si toutes les parties l'ont signée, elle est donc ignorée."
 	case ReasonProgramNotInAgreement:
+		if c.ProgramDefinition != "" {
+			return "L'entente " + t.ID + " reconnaît seulement " + strings.Join(t.Programs, ", ") + ", et non " + c.Program +
+				" délivré en vertu du programme " + c.ProgramDefinition + "."
+		}
 		return "L'entente " + t.ID + " reconnaît seulement " + strings.Join(t.Programs, ", ") + ", et non " + c.Program + "."
+	case ReasonProgramDefinitionExcluded:
+		return h + " exclut le programme " + c.ProgramDefinition + ", en vertu duquel le certificat " + certName(c) +
+			" a été délivré, de la reconnaissance qu'il accorde en vertu de l'entente " + t.ID + "."
 	case ReasonProgramExcludedByHost:
 		if hr != nil {
 			return h + " ne reconnaît le " + c.Program + " d'aucune autre autorité en vertu de ses règles " + hr.ID + "."

@@ -182,6 +182,14 @@ func TestProgramOperationsHTTP(t *testing.T) {
 	if st != 422 || problemLocation(m) != "body.basis_ref" || !strings.Contains(problemMessage(m), failedID) {
 		t.Errorf("certificate on the failed audit: %d %v, want 422 at body.basis_ref naming %s", st, m, failedID)
 	}
+	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H2","program":"COR","program_definition":"SMALL","employer_bn":"812345676","issued_on":"2026-03-05"}`)
+	if st != 422 || problemLocation(m) != "body.program_definition" {
+		t.Errorf("certificate under SMALL (leads to SECOR) as a COR: %d %v, want 422 at body.program_definition", st, m)
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H3","program":"COR","program_definition":"ECOR","employer_bn":"812345676","issued_on":"2026-03-05"}`)
+	if rec, _ := m["record"].(map[string]any); st != 201 || rec["program_definition"] != "ECOR" {
+		t.Errorf("certificate issued under ECOR: %d %v, want 201 with program_definition ECOR", st, m)
+	}
 	for _, tc := range []struct {
 		name, token, body string
 		status            int

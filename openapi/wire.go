@@ -87,6 +87,8 @@ type CertificateIn struct {
 	ExpiresOn     registry.Date `json:"expires_on,omitzero" doc:"Optional; must equal issued_on + term (or the day before). Computed when absent."`
 	Status        string        `json:"status,omitempty" enum:"active,pending" doc:"Default: active."`
 	Reason        string        `json:"reason,omitempty" maxLength:"500"`
+
+	ProgramDefinition string `json:"program_definition,omitempty" pattern:"^[A-Z][A-Z0-9]{1,15}$" doc:"The id of this jurisdiction's program definition the certificate is issued under, when it is not program itself (ECOR, an enhanced COR, leads to COR). Taken from the basis audit when basis_ref names an audit recorded on this node; given, it must be a program of this node that leads to program. Recognition rules may name it."`
 }
 
 // CertificateUpdateIn corrects a certificate's descriptive fields.

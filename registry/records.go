@@ -148,6 +148,12 @@ type Certificate struct {
 	Status        string         `json:"status"`
 	StatusReason  string         `json:"status_reason,omitempty"`
 	History       []StatusChange `json:"history"`
+
+	// ProgramDefinition is the id of the program definition (Program, kind
+	// program) of the certificate's jurisdiction it was issued under, when
+	// that is not Program itself: ECOR (an enhanced COR) or SMALL lead to a
+	// COR or SECOR. Empty: Program. Recognition rules may name it.
+	ProgramDefinition string `json:"program_definition,omitempty"`
 }
 
 // Standards accepted as equivalent to COR in some jurisdictions.

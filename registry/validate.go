@@ -169,6 +169,9 @@ func (c Certificate) Validate() error {
 	default:
 		v.add(Invalid("body.program", "one of COR, SECOR"))
 	}
+	if c.ProgramDefinition != "" && !codeRE.MatchString(c.ProgramDefinition) {
+		v.add(Invalid("body.program_definition", "a program id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. ECOR)"))
+	}
 	v.add(CheckBN("body.employer_bn", c.EmployerBN))
 	v.add(checkList("body.wcb_accounts", c.WCBAccounts, func(f, s string) error {
 		if !wcbRE.MatchString(s) {

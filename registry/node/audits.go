@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -254,12 +255,16 @@ func (n *Node) applyAuditBasis(ctx context.Context, in *NewCertificate) error {
 // different value given is refused). A basis_ref that names no audit here
 // is the CP's own reference, accepted unless the program requires audits
 // on this node (Program.RequireAuditBasis), as is a certificate without
-// one. Errors are *registry.ValidationError naming body.basis_ref,
-// body.issued_on, body.documentation_months or body.term_months. Bulk
-// import calls it per row.
+// one. The certificate's program definition (ECOR leads to a COR) is the
+// audit's program; without a recorded audit, one given must be a program
+// of this node that leads to the certificate's program
+// (checkProgramDefinition). Errors are *registry.ValidationError naming
+// body.basis_ref, body.program_definition, body.issued_on,
+// body.documentation_months or body.term_months. Bulk import calls it per
+// row.
 func (n *Node) CheckAuditBasis(l feedReader, in *NewCertificate) error {
 	if in.Basis != "" && in.Basis != registry.BasisAudit {
-		return nil
+		return n.checkProgramDefinition(l, in)
 	}
 	prog, err := programIn(l, in.Program)
 	if err != nil {
@@ -286,7 +291,7 @@ func (n *Node) CheckAuditBasis(l feedReader, in *NewCertificate) error {
 			}
 			return registry.Invalid("body.basis_ref", "no audit %q recorded on this node, and %s's %s program requires one (require_audit_basis)", in.BasisRef, n.cfg.Jurisdiction, prog.ID)
 		}
-		return nil
+		return n.checkProgramDefinition(l, in)
 	}
 	ap, err := programIn(l, a.Program)
 	if err != nil {
@@ -307,6 +312,12 @@ func (n *Node) CheckAuditBasis(l feedReader, in *NewCertificate) error {
 			why = append(why, r.Rule+": "+r.Detail)
 		}
 		return registry.Invalid("body.basis_ref", "audit %s did not pass (%s); a certificate must name a passing audit", a.ID, strings.Join(why, "; "))
+	case in.ProgramDefinition != "" && in.ProgramDefinition != a.Program:
+		return registry.Invalid("body.program_definition", "audit %s is under program %s, not %s", a.ID, a.Program, in.ProgramDefinition)
+	}
+	in.ProgramDefinition = a.Program
+	if in.ProgramDefinition == in.Program {
+		in.ProgramDefinition = "" // the certificate's own program: stored once
 	}
 	if in.IssuedOn.IsZero() {
 		in.IssuedOn = a.OnsiteEnd
@@ -322,6 +333,32 @@ func (n *Node) CheckAuditBasis(l feedReader, in *NewCertificate) error {
 		in.TermMonths = a.TermMonths
 	} else if in.TermMonths != a.TermMonths {
 		return registry.Invalid("body.term_months", "with %d months of documentation the term is %d months (program %s), not %d", a.DocMonths, a.TermMonths, a.Program, in.TermMonths)
+	}
+	return nil
+}
+
+// checkProgramDefinition checks the program definition a certificate names
+// when no audit recorded here gives it: a program of this node (published,
+// or built in) that leads to the certificate's program. Naming the
+// certificate's own program is the same as naming none.
+func (n *Node) checkProgramDefinition(l feedReader, in *NewCertificate) error {
+	id := in.ProgramDefinition
+	if id == "" || id == in.Program {
+		in.ProgramDefinition = ""
+		return nil
+	}
+	if !registry.ValidCode(id) {
+		return nil // the certificate's own validation names it
+	}
+	p, err := programIn(l, id)
+	if errors.Is(err, registry.ErrNotFound) {
+		return registry.Invalid("body.program_definition", "%s has no program %q", n.cfg.Jurisdiction, id)
+	}
+	if err != nil {
+		return err
+	}
+	if p.Certifies != in.Program {
+		return registry.Invalid("body.program_definition", "program %s of %s leads to %s, not %s", id, n.cfg.Jurisdiction, p.Certifies, in.Program)
 	}
 	return nil
 }

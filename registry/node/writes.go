@@ -101,6 +101,10 @@ type NewCertificate struct {
 	ExpiresOn     registry.Date `json:"expires_on,omitzero"` // optional: computed from IssuedOn and TermMonths
 	Status        string        `json:"status,omitempty"`    // "active" (default) or "pending"
 	Reason        string        `json:"reason,omitempty"`    // the initial status's reason; default "certification audit passed"
+
+	// ProgramDefinition: see registry.Certificate; taken from the basis
+	// audit when basis_ref names one (CheckAuditBasis).
+	ProgramDefinition string `json:"program_definition,omitempty"`
 }
 
 func certKeys(c registry.Certificate) []registry.IndexKey {
@@ -155,6 +159,7 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 		Number: in.Number, Program: in.Program, EmployerBN: in.EmployerBN, WCBAccounts: in.WCBAccounts,
 		IndustryScope: in.IndustryScope, Sector: in.Sector, Basis: in.Basis, BasisRef: in.BasisRef,
 		IssuedOn: in.IssuedOn, TermMonths: in.TermMonths, DocMonths: in.DocMonths, ExpiresOn: in.ExpiresOn,
+		ProgramDefinition: in.ProgramDefinition,
 	}
 	if c.Basis == "" {
 		c.Basis = registry.BasisAudit
