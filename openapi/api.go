@@ -58,6 +58,7 @@ type server struct {
 	metrics   *Metrics
 	ready     []ReadyCheck
 	extraJWKs []json.RawMessage
+	rules     map[string]bodyRule // by body schema ref (rules.go)
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.
@@ -144,7 +145,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		return pattern
 	}
 	r := chi.NewMux()
-	r.Use(withRemote, withRequestID, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
 		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
@@ -153,6 +154,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
 	}
+	s.indexRules(api)
 	for path, item := range api.OpenAPI().Paths {
 		for method, o := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
 			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
@@ -184,6 +186,10 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string) {
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength <= max {
+				next.ServeHTTP(w, r)
+				return
+			}
 			limit := max
 			if bulkPaths[r.URL.Path] {
 				limit = BulkBodyBytes

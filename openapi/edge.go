@@ -49,17 +49,29 @@ const docsCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe
 // apiCSP is every other answer's policy: JSON is not a page.
 const apiCSP = "default-src 'none'; frame-ancestors 'none'"
 
+// The values of the headers every answer carries, shared by all answers:
+// a header value slice is replaced (Set) or appended to (Add, which copies
+// a full slice), never written in place.
+var (
+	hdrNosniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrDocsCSP    = []string{docsCSP}
+	hdrAPICSP     = []string{apiCSP}
+	hdrVaryOrigin = []string{"Origin"}
+)
+
 // securityHeaders sets the headers every answer carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["Referrer-Policy"] = hdrNoReferrer
+		h["X-Frame-Options"] = hdrDeny
 		if r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/") {
-			h.Set("Content-Security-Policy", docsCSP)
+			h["Content-Security-Policy"] = hdrDocsCSP
 		} else {
-			h.Set("Content-Security-Policy", apiCSP)
+			h["Content-Security-Policy"] = hdrAPICSP
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -131,7 +143,11 @@ func cors(origins []string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			origin := r.Header.Get("Origin")
-			w.Header().Add("Vary", "Origin")
+			if h := w.Header(); h["Vary"] == nil {
+				h["Vary"] = hdrVaryOrigin
+			} else {
+				h.Add("Vary", "Origin")
+			}
 			allowed := origin != "" && (any || slices.Contains(origins, origin))
 			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 			if preflight {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +25,13 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	batch    prometheus.Histogram
 	commit   prometheus.Histogram
+	// observers caches each (operation, method, status)'s counter and
+	// histogram: looking them up by label values hashes and checks every
+	// value on every request.
+	observers sync.Map // observerKey -> observers
+	// commits and committed count group-commit transactions and their
+	// entries (CommitStats).
+	commits, committed atomic.Uint64
 }
 
 // NewMetrics returns a fresh set of metrics with the Go runtime's and the
@@ -53,15 +62,40 @@ func NewMetrics() *Metrics {
 func (m *Metrics) ObserveCommit(entries int, took time.Duration) {
 	m.batch.Observe(float64(entries))
 	m.commit.Observe(took.Seconds())
+	m.commits.Add(1)
+	m.committed.Add(uint64(entries))
+}
+
+// CommitStats returns the group-commit transactions observed so far and
+// the entries they appended (corfed bench reports entries per fsync).
+func (m *Metrics) CommitStats() (transactions, entries uint64) {
+	return m.commits.Load(), m.committed.Load()
 }
 
 // Registerer is where operation sets (Config.Extra) add their collectors.
 func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
 
+type observerKey struct {
+	operation, method string
+	status            int
+}
+
+type observers struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
 // observe records one answered request.
 func (m *Metrics) observe(operation, method string, status int, took time.Duration) {
-	m.requests.WithLabelValues(operation, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(operation, method).Observe(took.Seconds())
+	k := observerKey{operation, method, status}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(k, observers{m.requests.WithLabelValues(operation, method, strconv.Itoa(status)),
+			m.latency.WithLabelValues(operation, method)})
+	}
+	obs := o.(observers)
+	obs.requests.Inc()
+	obs.latency.Observe(took.Seconds())
 }
 
 func (m *Metrics) handler() http.Handler {

@@ -110,6 +110,9 @@ const titleUnverified = "Signature not verified"
 // request id.
 func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) {
 	p, ok := v.(*huma.ErrorModel)
+	if ok && isSchema422(p) {
+		s.withRuleErrors(ctx, p) // rules.go
+	}
 	if !ok || publicDetails[p.Detail] {
 		return v, nil
 	}

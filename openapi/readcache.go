@@ -3,8 +3,11 @@ package openapi
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -17,10 +20,13 @@ import (
 //
 // An answer depends only on the node's own feed and on today's date in
 // the node's jurisdiction (the default as_of): each cached answer carries
-// the feed's size and the date it was made for, and is used only while
-// both are the same. So a write, whatever it is, or midnight retires
-// every cached answer. Requests with credentials, conditional requests
-// (If-None-Match: etagged answers them) and any other path go through.
+// the feed's version (node.FeedVersion, which costs no transaction) and
+// the date it was made for, and is used only while both are the same. So
+// a write, whatever it is, or midnight retires every cached answer.
+// Requests with credentials, conditional requests (If-None-Match: etagged
+// answers them) and any other path go through. A cached answer still
+// passes through the edge (request id, security headers, access log and
+// metrics under its route, CORS), which sits in front of the cache.
 type readCache struct {
 	node *node.Node
 	mu   sync.RWMutex
@@ -31,11 +37,12 @@ type readCache struct {
 const readCacheMax = 20000
 
 type cachedAnswer struct {
-	size   uint64
-	today  registry.Date
-	status int
-	header http.Header
-	body   []byte
+	version  uint64 // the feed's version (node.FeedVersion), or its size
+	today    registry.Date
+	status   int
+	header   http.Header
+	body     []byte
+	patterns []string // the route's patterns, for the access log and metrics
 }
 
 func newReadCache(n *node.Node) *readCache {
@@ -44,24 +51,34 @@ func newReadCache(n *node.Node) *readCache {
 
 // cacheable reports whether r is a read the cache answers.
 func cacheable(r *http.Request) bool {
-	if r.Method != http.MethodGet || r.Header.Get("Authorization") != "" || r.Header.Get("If-None-Match") != "" ||
-		r.Header.Get("Cookie") != "" {
+	if r.Method != http.MethodGet {
 		return false
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/certificates/")
 	if !ok || rest == "" {
 		return false
 	}
-	parts := strings.Split(rest, "/")
-	switch {
-	case len(parts) == 1:
-		return true
-	case len(parts) == 2:
-		return parts[1] == "versions"
-	case len(parts) == 3:
-		return parts[1] == "versions" && parts[2] != ""
+	switch id, sub, _ := strings.Cut(rest, "/"); {
+	case id == "":
+		return false
+	case sub == "" && !strings.Contains(rest, "/"), sub == "versions":
+	default:
+		n, ok := strings.CutPrefix(sub, "versions/")
+		if !ok || n == "" || strings.Contains(n, "/") {
+			return false
+		}
 	}
-	return false
+	h := r.Header
+	return h["Authorization"] == nil && h["If-None-Match"] == nil && h["Cookie"] == nil
+}
+
+// version returns what a cached answer must have been made at.
+func (c *readCache) version(r *http.Request) (uint64, bool) {
+	if v, ok := c.node.FeedVersion(); ok {
+		return v, true
+	}
+	size, err := c.node.Size(r.Context())
+	return size, err == nil
 }
 
 func (c *readCache) middleware(next http.Handler) http.Handler {
@@ -70,17 +87,24 @@ func (c *readCache) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		size, err := c.node.Size(r.Context())
-		if err != nil {
+		version, ok := c.version(r)
+		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
 		today := c.node.Today()
-		key := r.URL.RequestURI() + "\x00" + r.Header.Get("Accept") + "\x00" + r.Header.Get("Accept-Language")
+		var buf [256]byte
+		key := append(append(append(append(append(buf[:0], r.URL.EscapedPath()...), '?'), r.URL.RawQuery...), 0), r.Header.Get("Accept")...)
+		key = append(append(key, 0), r.Header.Get("Accept-Language")...)
 		c.mu.RLock()
-		a := c.m[key]
+		a := c.m[string(key)]
 		c.mu.RUnlock()
-		if a != nil && a.size == size && a.today == today {
+		rctx := chi.RouteContext(r.Context())
+		if a != nil && a.version == version && a.today == today {
+			if rctx != nil {
+				// Copied: chi reuses its contexts and their slices.
+				rctx.RoutePatterns = append(rctx.RoutePatterns[:0], a.patterns...)
+			}
 			h := w.Header()
 			for k, v := range a.header {
 				h[k] = v
@@ -97,12 +121,15 @@ func (c *readCache) middleware(next http.Handler) http.Handler {
 		if status != http.StatusOK {
 			return
 		}
-		a = &cachedAnswer{size: size, today: today, status: status, header: rec.header.Clone(), body: bytes.Clone(rec.body.Bytes())}
+		a = &cachedAnswer{version: version, today: today, status: status, header: rec.header.Clone(), body: bytes.Clone(rec.body.Bytes())}
+		if rctx != nil {
+			a.patterns = slices.Clone(rctx.RoutePatterns)
+		}
 		c.mu.Lock()
 		if len(c.m) >= readCacheMax {
 			clear(c.m)
 		}
-		c.m[key] = a
+		c.m[string(key)] = a
 		c.mu.Unlock()
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -65,4 +66,37 @@ func TestReadCacheFollowsWrites(t *testing.T) {
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional GET with the current ETag: %d, want 304", resp.StatusCode)
 	}
+}
+
+// TestReadCacheAnswersAreCountedUnderTheirRoute: an answer from the cache
+// is logged and counted under its operation, as the first answer was (a
+// cached answer skips the router, which names the route).
+func TestReadCacheAnswersAreCountedUnderTheirRoute(t *testing.T) {
+	f := newFixture(t)
+	for range 3 {
+		if code, _, b := f.do(t, "GET", "/v1/certificates/ACSA-20250417", "", ""); code != http.StatusOK {
+			t.Fatalf("GET: %d %s", code, b)
+		}
+	}
+	_, _, b := f.do(t, "GET", "/metrics", "", "")
+	for _, want := range []string{
+		`corfed_http_requests_total{method="GET",operation="get-certificate",status="200"} 3`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(b), `operation="unmatched"`) {
+		t.Errorf("/metrics counts reads as unmatched:\n%s", grepLines(string(b), "unmatched"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -214,9 +214,11 @@ func textHygiene(next http.Handler) http.Handler {
 		body, issues := scanText(b)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
+		ctx := context.WithValue(r.Context(), bodyKey{}, body) // for the rules of a body that fails its schema (rules.go)
 		if len(issues) > 0 {
-			r = r.WithContext(context.WithValue(r.Context(), textIssuesKey{}, issues))
+			ctx = context.WithValue(ctx, textIssuesKey{}, issues)
 		}
+		r = r.WithContext(ctx)
 		next.ServeHTTP(w, r)
 	})
 }

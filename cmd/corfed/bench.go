@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
@@ -144,7 +145,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates}
 	_, err := os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
 	fmt.Fprintf(stdout, "corfed bench: grow to %d entries, %d clients in a separate process, GOMAXPROCS %d, scratch %s\n",
 		*size, *clients, runtime.GOMAXPROCS(0), *dir)
 	fmt.Fprintf(stdout, "%-56s %14s %14s %9s  %-12s %s\n", "figure", "measured", "baseline", "ratio", "target", "met")
@@ -190,7 +191,7 @@ func (b *bench) serve() error {
 	if err != nil {
 		return err
 	}
-	b.srv = &http.Server{Handler: handler(b.Node, fed, b.opts.Logger, edgeOptions{AccessLogLevel: slog.LevelDebug})}
+	b.srv = &http.Server{Handler: handler(b.Node, fed, b.opts.Logger, edgeOptions{Metrics: b.opts.Metrics, AccessLogLevel: slog.LevelDebug})}
 	go b.srv.Serve(ln)
 	b.Base = "http://" + ln.Addr().String()
 	return nil

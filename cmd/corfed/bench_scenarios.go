@@ -93,6 +93,7 @@ func benchIdle(_ context.Context, b *bench) error {
 // the server used, against raw single-core Ed25519 signing of the same
 // envelopes.
 func benchCreate(_ context.Context, b *bench) error {
+	tx0, n0 := b.opts.Metrics.CommitStats()
 	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/employers"}, N: b.Creates,
 		Header: b.auth(), Gen: "employer"})
 	if err != nil {
@@ -108,6 +109,9 @@ func benchCreate(_ context.Context, b *bench) error {
 	b.Row(fmt.Sprintf("durable creates over HTTP, %d clients (/s)", b.Clients), res.Rate(), raw, "/s", 0, 0)
 	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign, 1 core", cores), res.Rate()/cores, raw, "/s", 0.25, 0)
 	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
+	if tx, n := b.opts.Metrics.CommitStats(); tx > tx0 {
+		b.Row("  entries per commit (one fsync each)", float64(n-n0)/float64(tx-tx0), 0, "", 0, 0)
+	}
 	b.Limit("anonymous memory peak so far (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
 	return nil
 }

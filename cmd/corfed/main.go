@@ -6,6 +6,7 @@
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
 //	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]
+//	corfed reindex [--data DIR]
 //	corfed version
 package main
 
@@ -41,6 +42,7 @@ commands:
   snapshots import performance snapshots (claims data) from CSV or XLSX
   mirror   copy a node's static tiles, verifying everything, and cosign them
   bench    measure a node end to end against raw-crypto and bare-HTTP baselines
+  reindex  rebuild a stopped node's search index after an upgrade that adds index keys
 
 Run 'corfed COMMAND --help' for a command's arguments and flags.
 `

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -55,6 +58,32 @@ type Options struct {
 type DB struct {
 	bolt *bbolt.DB
 	path string
+	// appends counts, per log name, the write transactions that appended
+	// to the log (LogVersion).
+	appends sync.Map // string -> *atomic.Uint64
+}
+
+// LogVersion returns a number that changes, once a write transaction
+// that appended to the log called name has ended, before Update or
+// UpdateAlone returns: a cache of answers derived from the log stays valid
+// while the number is the same. It costs no transaction. It may change
+// more often (a transaction that appended and then failed counts too).
+func (db *DB) LogVersion(name string) uint64 {
+	if v, ok := db.appends.Load(name); ok {
+		return v.(*atomic.Uint64).Load()
+	}
+	return 0
+}
+
+// appended counts a write transaction that appended to each of names.
+func (db *DB) appended(names []string) {
+	for _, name := range names {
+		v, ok := db.appends.Load(name)
+		if !ok {
+			v, _ = db.appends.LoadOrStore(name, new(atomic.Uint64))
+		}
+		v.(*atomic.Uint64).Add(1)
+	}
 }
 
 // Open opens the store at path, creating the file (mode 0600) and its parent
@@ -166,7 +195,13 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return boltErr(db.bolt.Batch(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+	var logs []string // appended to, by every run of fn
+	defer func() { db.appended(logs) }()
+	return boltErr(db.bolt.Batch(func(btx *bbolt.Tx) error {
+		tx := &Tx{tx: btx}
+		defer func() { logs = append(logs, tx.logs...) }()
+		return fn(tx)
+	}))
 }
 
 // UpdateAlone is Update without batching: fn runs once, in a transaction of
@@ -175,7 +210,12 @@ func (db *DB) UpdateAlone(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return boltErr(db.bolt.Update(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+	tx := &Tx{}
+	defer func() { db.appended(tx.logs) }()
+	return boltErr(db.bolt.Update(func(btx *bbolt.Tx) error {
+		tx.tx = btx
+		return fn(tx)
+	}))
 }
 
 // View runs fn in a read-only transaction, which sees a consistent snapshot
@@ -199,7 +239,15 @@ func boltErr(err error) error {
 // Tx is a transaction. It and the values taken from it are valid only
 // inside the function given to Update, UpdateAlone or View.
 type Tx struct {
-	tx *bbolt.Tx
+	tx   *bbolt.Tx
+	logs []string // the logs Append was called on (LogVersion)
+}
+
+// appending notes that the transaction appends to the log called name.
+func (tx *Tx) appending(name string) {
+	if !slices.Contains(tx.logs, name) {
+		tx.logs = append(tx.logs, name)
+	}
 }
 
 // Writable reports whether tx is a read-write transaction.

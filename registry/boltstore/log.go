@@ -164,6 +164,7 @@ func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
 	if l.err != nil {
 		return l.err
 	}
+	l.tx.appending(l.name)
 	if err := l.checkRecordKey(e.Kind, e.ID); err != nil {
 		return err
 	}

@@ -32,3 +32,6 @@ func (s store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) e
 }
 
 func (s store) Close() error { return s.db.Close() }
+
+// LogVersion is DB.LogVersion.
+func (s store) LogVersion(name string) uint64 { return s.db.LogVersion(name) }

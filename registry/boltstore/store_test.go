@@ -877,3 +877,42 @@ func TestFormatVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestLogVersion: a log's version changes once a write transaction that
+// appended to it has returned (Update or UpdateAlone), and not for
+// transactions that wrote elsewhere or only read.
+func TestLogVersion(t *testing.T) {
+	db := openTest(t, "")
+	defer db.Close()
+	appendTo := func(name string) func(tx *Tx) error {
+		return func(tx *Tx) error {
+			l := tx.Log(name)
+			return l.Append(entry(l.Size()+1, "employer", fmt.Sprint("e", l.Size()), 1))
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		run     func() error
+		changed bool
+	}{
+		{"UpdateAlone appends to self", func() error { return db.UpdateAlone(bg, appendTo("self")) }, true},
+		{"Update appends to self", func() error { return db.Update(bg, appendTo("self")) }, true},
+		{"Update appends to another log", func() error { return db.Update(bg, appendTo("replica/CA-QC")) }, false},
+		{"View reads self", func() error {
+			return db.View(bg, func(tx *Tx) error { tx.Log("self").Size(); return nil })
+		}, false},
+		{"UpdateAlone writes meta only", func() error {
+			return db.UpdateAlone(bg, func(tx *Tx) error { return tx.Log("self").SetMeta("k", []byte("v")) })
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := db.LogVersion("self")
+			if err := tc.run(); err != nil {
+				t.Fatal(err)
+			}
+			if after := db.LogVersion("self"); (after != before) != tc.changed {
+				t.Errorf("version %d -> %d, want changed=%v", before, after, tc.changed)
+			}
+		})
+	}
+}

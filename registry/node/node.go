@@ -237,6 +237,17 @@ func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []reg
 }
 
 // Size returns the number of entries in the node's feed. O(1).
+// FeedVersion returns a number that changes whenever the feed does (and
+// may change more often), read without a transaction; ok is false when
+// the store cannot tell (then compare Size). A write is acknowledged only
+// once the number has changed.
+func (n *Node) FeedVersion() (v uint64, ok bool) {
+	if s, ok := n.db.(interface{ LogVersion(name string) uint64 }); ok {
+		return s.LogVersion(SelfLog), true
+	}
+	return 0, false
+}
+
 func (n *Node) Size(ctx context.Context) (size uint64, err error) {
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		size = tx.Log(SelfLog).Size()

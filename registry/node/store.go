@@ -137,3 +137,19 @@ func replicaKeys(e registry.Entry) []registry.IndexKey {
 	}
 	return out
 }
+
+// LogIndexKeys returns the index keys the node stores with entry e in the
+// log called log: IndexKeys for its own feed, the replica keys for a peer's
+// replica. ok is false for any other log (the node does not index it by
+// record content). A reindex (corfed reindex) recomputes a store's keys
+// with it after the node's index keys change.
+func LogIndexKeys(log string, e registry.Entry) (keys []registry.IndexKey, ok bool, err error) {
+	switch {
+	case log == SelfLog:
+		keys, err = IndexKeys(e)
+		return keys, true, err
+	case strings.HasPrefix(log, "peer/"):
+		return replicaKeys(e), true, nil
+	}
+	return nil, false, nil
+}

@@ -145,6 +145,14 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 }
 
 // newCertificate builds and validates the first version of a certificate.
+// CheckNewCertificate reports what the record rules say of in alone
+// (CreateCertificate's checks before it reads the store), every problem at
+// once; the edge joins them to a body's schema errors.
+func (n *Node) CheckNewCertificate(in NewCertificate) error {
+	_, err := n.newCertificate(in)
+	return err
+}
+
 func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	c := registry.Certificate{
 		ID: registry.CertificateID(in.Issuer, in.Number), Jurisdiction: n.cfg.Jurisdiction, Issuer: in.Issuer,

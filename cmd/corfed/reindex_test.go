@@ -1,0 +1,115 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/node"
+)
+
+// A store written before the status and program index keys existed (its
+// certificates carry only their older keys) finds its certificates by
+// status and program after corfed reindex, and keeps every entry.
+func TestReindexFindsOldCertificatesByStatus(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, Seed: true, TestData: testdata, NoSync: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []node.Query{{Status: registry.StatusActive}, {Program: "COR"}, {Status: registry.StatusActive, Program: "COR"}}
+	found := func(n *node.Node) []int {
+		var out []int
+		for _, q := range queries {
+			q.Limit = node.MaxLimit
+			vs, err := n.SearchCertificates(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, len(vs))
+		}
+		return out
+	}
+	want := found(n)
+	if slices.Contains(want, 0) {
+		t.Fatalf("seeded node finds %v certificates for %v; want some for each", want, queries)
+	}
+	db.Close()
+
+	// The old-style store: every record keeps its keys but the status
+	// timeline and program keys.
+	path := filepath.Join(dir, dbFile)
+	src, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := func(_ string, e registry.Entry, l *boltstore.Log) ([]registry.IndexKey, error) {
+		if newest, err := l.Latest(e.Kind, e.ID); err != nil || newest.Seq != e.Seq {
+			return nil, err
+		}
+		keys, err := l.Keys(e.Kind, e.ID)
+		return slices.DeleteFunc(keys, func(k registry.IndexKey) bool { return k.Name == "st" || k.Name == "stp" || k.Name == "p" }), err
+	}
+	if _, err := rebuildStore(ctx, src, path+".old", old); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	if err := os.Rename(path+".old", path); err != nil {
+		t.Fatal(err)
+	}
+	n, db, err = openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := found(n); !slices.Equal(got, []int{0, 0, 0}) {
+		t.Fatalf("old-style store finds %v; want none (the test's store is not old-style)", got)
+	}
+	size := func(db *boltstore.DB) (s uint64) {
+		db.View(ctx, func(tx *boltstore.Tx) error { s = tx.Log(node.SelfLog).Size(); return nil })
+		return s
+	}
+	before := size(db)
+	db.Close()
+
+	if code, out, errs := run(t, "reindex", "--data", dir); code != 0 {
+		t.Fatalf("reindex: exit %d: %s%s", code, out, errs)
+	}
+	n, db, err = openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := found(n); !slices.Equal(got, want) {
+		t.Errorf("after reindex: finds %v; want %v", got, want)
+	}
+	if got := size(db); got != before {
+		t.Errorf("after reindex: %d entries; want %d", got, before)
+	}
+	if _, err := os.Stat(path + ".reindex"); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is left: %v", err)
+	}
+}
+
+// reindex refuses a directory without a store, and a store in use.
+func TestReindexRefuses(t *testing.T) {
+	if code, _, _ := run(t, "reindex", "--data", t.TempDir()); code == 0 {
+		t.Error("reindex of an empty directory: exit 0")
+	}
+	dir := t.TempDir()
+	_, db, err := openNode(t.Context(), nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if code, _, errs := run(t, "reindex", "--data", dir); code == 0 {
+		t.Error("reindex of a store in use: exit 0")
+	} else if _, err := os.Stat(filepath.Join(dir, dbFile+".reindex")); !os.IsNotExist(err) {
+		t.Errorf("refused (%s) but left its temporary file: %v", errs, err)
+	}
+}

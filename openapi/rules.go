@@ -1,0 +1,145 @@
+package openapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"slices"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/webhook"
+)
+
+// Every validation error of a body at once.
+//
+// huma checks a body against its schema (patterns, enums, bounds) before
+// the handler runs and, when that fails, answers 422 without calling it;
+// the record rules (a BN's check digit, dates, term, basis_ref, ...) run in
+// the node, in the handler. So that one 422 lists both, the problem
+// transformer (publicProblems) adds to huma's schema 422 what the record
+// rules say of the same body (bodyRules, by the operation's body schema):
+// the body as textHygiene kept it is decoded into the body's type (a
+// member of the wrong type stays zero) and checked as the node would
+// check it before reading the store. A rule error at a location the schema
+// already named is left out. The rules run only on this failure path:
+// a body whose schema passes is checked by the node alone, as before (so
+// the order of 401/403/422 answers does not change).
+//
+// Not covered: bodies whose rules need stored records (a status change,
+// a review step, a certificate correction), and the CSV/XLSX import,
+// whose report already names every row's problems.
+
+// bodyRule checks a decoded body: the record rules' errors, or nil.
+type bodyRule func(s *server, body []byte) error
+
+func rule[T any](check func(s *server, v T) error) (reflect.Type, bodyRule) {
+	return reflect.TypeFor[T](), func(s *server, body []byte) error {
+		var v T
+		_ = json.Unmarshal(body, &v) // a schema error is already reported; check what decodes
+		return check(s, v)
+	}
+}
+
+// ruleSet lists the body types of writes whose rules the edge can run on
+// the body alone; each check mirrors the first checks of the node's write.
+func ruleSet() map[reflect.Type]bodyRule {
+	out := map[reflect.Type]bodyRule{}
+	add := func(t reflect.Type, r bodyRule) { out[t] = r }
+	add(rule(func(_ *server, v registry.Employer) error { return v.Validate() }))
+	add(rule(func(_ *server, v registry.CertifyingPartner) error { return v.Validate() }))
+	add(rule(func(s *server, v CertificateIn) error { return s.node.CheckNewCertificate(node.NewCertificate(v)) }))
+	add(rule(func(_ *server, v EquivalencyIn) error { // node.PutEquivalency
+		q := v.record("")
+		if q.Decision == "" {
+			q.Decision = registry.DecisionPending
+		}
+		if q.Status == "" {
+			q.Status = "active"
+		}
+		return q.Validate()
+	}))
+	add(rule(func(s *server, v AuditIn) error { // node.RecordAudit
+		a := v.record()
+		a.Jurisdiction, a.RecordedBy = s.node.Jurisdiction(), "edge"
+		return a.Validate()
+	}))
+	add(rule(func(s *server, v AuditorIn) error { // node.PutAuditor
+		a := v.record()
+		a.Home = s.node.Jurisdiction()
+		return a.Validate()
+	}))
+	add(rule(func(_ *server, v QAReviewIn) error { // node.RecordQAReview
+		q := registry.QAReview(v)
+		q.By = "edge"
+		if q.ID == "" {
+			q.ID = node.QAID(q)
+		}
+		return q.Validate()
+	}))
+	add(rule(func(_ *server, v StopWorkIn) error { // node.RecordStopWorkOrder
+		return registry.StopWorkOrder{EmployerBN: v.EmployerBN, Certificate: v.Certificate, Number: v.Number,
+			IssuedOn: v.IssuedOn, IssuedBy: v.IssuedBy, Reason: v.Reason}.Validate()
+	}))
+	add(rule(func(_ *server, v registry.Program) error { return v.Validate() }))
+	add(rule(func(_ *server, v registry.HostRules) error { return v.Validate() }))
+	add(rule(func(_ *server, v registry.AgreementTerms) error { return v.Validate() }))
+	add(rule(func(_ *server, v webhook.NewSubscription) error { return v.Validate() }))
+	return out
+}
+
+// indexRules maps each operation's JSON body schema reference to its rule,
+// once every operation is registered.
+func (s *server) indexRules(api huma.API) {
+	byType := ruleSet()
+	s.rules = map[string]bodyRule{}
+	reg := api.OpenAPI().Components.Schemas
+	for t, r := range byType {
+		if sc := reg.Schema(t, true, ""); sc != nil && sc.Ref != "" {
+			s.rules[sc.Ref] = r
+		}
+	}
+}
+
+type bodyKey struct{}
+
+// withRuleErrors adds to p, huma's 422 for a body that fails its schema,
+// the record rules' errors of the same body.
+func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
+	op := ctx.Operation()
+	body, _ := ctx.Context().Value(bodyKey{}).([]byte)
+	if op == nil || op.RequestBody == nil || body == nil {
+		return
+	}
+	mt := op.RequestBody.Content["application/json"]
+	if mt == nil || mt.Schema == nil {
+		return
+	}
+	r := s.rules[mt.Schema.Ref]
+	if r == nil {
+		return
+	}
+	err := r(s, body)
+	var ves registry.ValidationErrors
+	var ve *registry.ValidationError
+	switch {
+	case errors.As(err, &ves):
+	case errors.As(err, &ve):
+		ves = registry.ValidationErrors{ve}
+	}
+	for _, ve := range ves {
+		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return d.Location == ve.Field }) {
+			continue
+		}
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
+	}
+}
+
+// isSchema422 reports whether p is huma's own answer to a body that fails
+// its schema.
+func isSchema422(p *huma.ErrorModel) bool {
+	return p.Status == http.StatusUnprocessableEntity && p.Detail == "validation failed"
+}
