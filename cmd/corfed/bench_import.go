@@ -11,12 +11,15 @@ import (
 )
 
 // The import scenario of corfed bench: one caller sends a spreadsheet's
-// rows to POST /v1/imports in parts of importChunk rows, as `corfed
-// import --url` does (here without its dry-run pass: each part is checked
-// and written in one request), from the client process. Each row is an
+// rows to POST /v1/imports in parts of importChunk rows, importInFlight
+// parts at once, as `corfed import --url` does (here without its dry-run
+// pass: each part is checked and written in one request), from the client
+// process. Each row is an
 // employer and its COR certificate: two signed entries. The baseline is
 // raw single-core Ed25519 signing of the very payloads the import signed,
-// read back from the feed. Target: entries/s at least 0.5× raw signs/s.
+// read back from the feed (measured as the signing thread's CPU time, so
+// it is the rate of an otherwise idle core). Target: entries/s at least
+// 0.5× raw signs/s; also shown per CPU-second of the server process.
 
 func init() {
 	registerBench(benchScenario{Name: "import", Order: 15, Run: benchImport})
@@ -32,7 +35,7 @@ func benchImport(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/imports"}, N: parts, Clients: 1,
+	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/imports"}, N: parts, Clients: importInFlight,
 		Header: map[string]string{"Authorization": "Bearer " + b.Token, "Content-Type": "text/csv"}, Gen: "import"})
 	if err != nil {
 		return err
@@ -60,8 +63,12 @@ func benchImport(ctx context.Context, b *bench) error {
 	}
 	raw := rawSignRate(b.priv(), payloads)
 	rows := float64(importChunk*parts) / res.Seconds
-	b.Row(fmt.Sprintf("import over HTTP, 1 caller, %d rows in %d-row parts (rows/s)", importChunk*parts, importChunk), rows, 0, "/s", 0, 0)
+	b.Row(fmt.Sprintf("import over HTTP, 1 caller, %d rows in %d-row parts, %d in flight (rows/s)", importChunk*parts, importChunk, importInFlight), rows, 0, "/s", 0, 0)
 	b.Row(fmt.Sprintf("  entries/s (2 a row; server %.2f cores) vs raw sign, 1 core", cores), 2*rows, raw, "/s", 0.5, 0)
+	// The same per CPU-second the server used (both cores count): what an
+	// entry costs beyond its signature, which load changes less than it
+	// changes wall time.
+	b.Row("  entries per server CPU-second vs raw sign, 1 core", 2*rows/cores, raw, "/s", 0.5, 0)
 	return nil
 }
 

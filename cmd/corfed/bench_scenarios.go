@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -94,6 +95,7 @@ func benchIdle(_ context.Context, b *bench) error {
 // envelopes.
 func benchCreate(_ context.Context, b *bench) error {
 	tx0, n0 := b.opts.Metrics.CommitStats()
+	w0 := writeBytes()
 	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/employers"}, N: b.Creates,
 		Header: b.auth(), Gen: "employer"})
 	if err != nil {
@@ -111,6 +113,9 @@ func benchCreate(_ context.Context, b *bench) error {
 	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
 	if tx, n := b.opts.Metrics.CommitStats(); tx > tx0 {
 		b.Row("  entries per commit (one fsync each)", float64(n-n0)/float64(tx-tx0), 0, "", 0, 0)
+	}
+	if w := writeBytes(); w > w0 && res.N > 0 {
+		b.Row("  bytes written to disk per create", float64(w-w0)/float64(res.N), 0, "B", 0, 0)
 	}
 	b.Limit("anonymous memory peak so far (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
 	return nil
@@ -142,13 +147,35 @@ func (b *bench) compare(name, path string, n int, perCore, p99 float64) error {
 		return err
 	}
 	defer stop()
-	ours, oursCores, err := b.Load(benchJob{URLs: []string{b.Base + path}, N: n})
-	if err != nil {
-		return err
+	// The two alternate in rounds, so that both see the same machine (the
+	// other processes' load drifts over a run); rates and cores are over
+	// all rounds, percentiles over all requests.
+	var ours, base benchResult
+	var oursCPU, baseCPU float64
+	const rounds = 3
+	for range rounds {
+		for _, side := range []struct {
+			url string
+			res *benchResult
+			cpu *float64
+		}{{b.Base + path, &ours, &oursCPU}, {bare + path, &base, &baseCPU}} {
+			res, cores, err := b.Load(benchJob{URLs: []string{side.url}, N: n / rounds, Latencies: true})
+			if err != nil {
+				return err
+			}
+			side.res.N += res.N
+			side.res.Seconds += res.Seconds
+			side.res.Lat = append(side.res.Lat, res.Lat...)
+			*side.cpu += cores * res.Seconds
+		}
 	}
-	base, baseCores, err := b.Load(benchJob{URLs: []string{bare + path}, N: n})
-	if err != nil {
-		return err
+	oursCores, baseCores := oursCPU/ours.Seconds, baseCPU/base.Seconds
+	for _, r := range []*benchResult{&ours, &base} {
+		if len(r.Lat) == 0 {
+			return fmt.Errorf("%s: no requests", name)
+		}
+		slices.Sort(r.Lat)
+		r.P50, r.P99 = r.Lat[len(r.Lat)*50/100], r.Lat[min(len(r.Lat)-1, len(r.Lat)*99/100)]
 	}
 	b.Row(fmt.Sprintf("%s (%d B) vs bare net/http (/s)", name, len(body)), ours.Rate(), base.Rate(), "/s", 0, 0)
 	b.Row(fmt.Sprintf("  per server core (%.2f vs %.2f cores)", oursCores, baseCores), ours.Rate()/oursCores, base.Rate()/baseCores, "/s", perCore, 0)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corfed/corfed/openapi"
@@ -22,8 +23,12 @@ import (
 
 func init() { extraCommands["import"] = runImport }
 
-// importChunk is how many rows `corfed import --url` sends per request.
-const importChunk = 500
+// importChunk is how many rows `corfed import --url` sends per request,
+// and importInFlight how many requests it has open at once.
+const (
+	importChunk    = 500
+	importInFlight = 2
+)
 
 // runImport imports a CSV or XLSX file of employers and certificates into
 // a running node (--url, --token) or a node's data directory (--data; the
@@ -149,6 +154,8 @@ func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problem
 // all of them as a dry run (so that every problem of the file is known
 // before anything is written), then, unless dry, for real. Problems found
 // between rows of different parts come from the local parse (problems).
+// importInFlight parts are sent at once: the node checks one part while
+// it commits the one before.
 func importRemote(ctx context.Context, base, token string, t *sheet.Table, problems []node.ImportProblem, dry bool, bar *progress) (node.ImportReport, error) {
 	total := node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}}
 	seen := map[node.ImportProblem]bool{}
@@ -165,24 +172,50 @@ func importRemote(ctx context.Context, base, token string, t *sheet.Table, probl
 	if !dry {
 		passes = append(passes, false)
 	}
+	var starts []int // each part's first row (0-based); a file without rows is one empty part
+	for start := 0; start < len(t.Rows) || start == 0; start += importChunk {
+		starts = append(starts, start)
+	}
 	for _, checking := range passes {
+		reps := make([]node.ImportReport, len(starts))
+		errs := make([]error, len(starts))
+		slots := make(chan struct{}, importInFlight)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		done, failed := 0, false
+		for i, start := range starts {
+			slots <- struct{}{}
+			mu.Lock()
+			stop := failed
+			mu.Unlock()
+			if stop {
+				<-slots
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				part := t.Rows[start:min(start+importChunk, len(t.Rows))]
+				reps[i], errs[i] = postImport(ctx, base, token, t.Header, part, start+1, checking)
+				mu.Lock()
+				defer mu.Unlock()
+				failed = failed || errs[i] != nil
+				if !checking && errs[i] == nil {
+					done += len(part)
+					bar.update(done, len(t.Rows))
+				}
+			}()
+		}
+		wg.Wait()
 		var sum node.ImportReport
-		for start := 0; start < len(t.Rows) || start == 0; start += importChunk {
-			part := t.Rows[start:min(start+importChunk, len(t.Rows))]
-			rep, err := postImport(ctx, base, token, t.Header, part, start+1, checking)
-			if err != nil {
-				return total, err
+		for i, rep := range reps {
+			if errs[i] != nil {
+				return total, errs[i]
 			}
 			addProblems(rep.Problems)
 			total.IgnoredColumns = rep.IgnoredColumns
 			add(&sum.Employers, rep.Employers)
 			add(&sum.Certificates, rep.Certificates)
-			if !checking {
-				bar.update(start+len(part), len(t.Rows))
-			}
-			if len(t.Rows) == 0 {
-				break
-			}
 		}
 		total.Employers, total.Certificates = sum.Employers, sum.Certificates
 		if len(total.Problems) > 0 {

@@ -28,7 +28,7 @@ import (
 // signatures were free. Target: x-of-raw-sign >= 0.5.
 func BenchmarkSignAppend(b *testing.B) {
 	ctx := context.Background()
-	n := benchNode(b)
+	n := benchNode(b, nil)
 	admin := nodetest.Admin()
 	emp := func(i int) registry.Employer {
 		prefix := fmt.Sprintf("9%07d", i%10_000_000)
@@ -90,8 +90,8 @@ func BenchmarkSignAppend(b *testing.B) {
 
 // benchNode is a fresh CA-AB node for a write benchmark: an Ed25519 key and
 // a bbolt file in b.TempDir() opened with fsync ON (unlike nodetest's), as
-// corfed serve opens it.
-func benchNode(b *testing.B) *node.Node {
+// corfed serve opens it. onCommit, if not nil, is its Config.OnCommit.
+func benchNode(b *testing.B, onCommit func(entries int, took time.Duration)) *node.Node {
 	b.Helper()
 	ring := &jose.Keyring{}
 	if _, err := ring.Rotate(jose.EdDSA, nodetest.Now); err != nil {
@@ -102,7 +102,7 @@ func benchNode(b *testing.B) *node.Node {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }}, db.Store(), ring)
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: "CA-AB", Now: func() time.Time { return nodetest.Now }, OnCommit: onCommit}, db.Store(), ring)
 	if err != nil {
 		b.Fatal(err)
 	}
