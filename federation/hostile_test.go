@@ -559,13 +559,28 @@ func TestOversizedPagesAreAskedForSmaller(t *testing.T) {
 
 func TestCancelledSyncLeavesTheStatus(t *testing.T) {
 	s := newHostile(t, federation.Config{PeerTimeout: time.Minute})
+	asked := make(chan struct{}, 1)
 	s.peer.mu.Lock()
-	s.peer.handler = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	s.peer.handler = func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}
 	s.peer.mu.Unlock()
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	defer cancel()
-	ctx, cancelNow := context.WithCancel(ctx)
-	time.AfterFunc(50*time.Millisecond, cancelNow)
+	// Cancel once the peer holds the request (a condition, not a timer:
+	// under load a timer could fire before the request is made, or a
+	// deadline before the cancel).
+	ctx, cancelNow := context.WithCancel(t.Context())
+	defer cancelNow()
+	go func() {
+		select {
+		case <-asked:
+			cancelNow()
+		case <-ctx.Done():
+		}
+	}()
 	st, err := s.fed.Sync(ctx, "CA-BC")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Sync with a cancelled context: got %v, want context.Canceled", err)

@@ -65,10 +65,10 @@ func startFederation(t testing.TB, js []registry.Jurisdiction, skipRules ...regi
 	}
 	for _, j := range js {
 		m := ms[j]
-		// A generous bound: thirteen nodes sync each other at once, on a
-		// machine that may be busy (-race, other tests); a timeout here
-		// would be the machine's, not the federation's.
-		m.fed, err = federation.New(federation.Config{Node: m.n.Node, Trust: trust, PeerTimeout: 30 * time.Second})
+		// A failure guard, not a timing: thirteen nodes sync each other at
+		// once on a machine that may be busy (-race, other tests); loopback
+		// peers answer, so only a stuck peer reaches it.
+		m.fed, err = federation.New(federation.Config{Node: m.n.Node, Trust: trust, PeerTimeout: 2 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -292,7 +292,7 @@ func hold(t *testing.T, n *Node) *holder {
 func (h *holder) waitQueue(n int, taken bool) {
 	h.t.Helper()
 	c := &h.n.committer
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(time.Minute); ; { // a failure guard
 		c.mu.Lock()
 		ok := len(c.queue) == n && (!taken || c.running)
 		c.mu.Unlock()
@@ -487,7 +487,7 @@ func TestCommitterStops(t *testing.T) {
 func waitIdle(t *testing.T, n *Node) {
 	t.Helper()
 	c := &n.committer
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(time.Minute); ; { // a failure guard
 		c.mu.Lock()
 		running := c.running
 		c.mu.Unlock()
