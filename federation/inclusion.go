@@ -67,6 +67,14 @@ type proofKey struct {
 	size, seq uint64
 }
 
+// cachedInclusion is an inclusion proof in wire form with the JWS whose
+// leaf it proves, so that a hit is checked against the evidence it is
+// attached to. Shared between answers: never modified.
+type cachedInclusion struct {
+	jws  string
+	wire InclusionProof
+}
+
 // maxCachedProofs bounds Lookups.proofs; the cache is emptied when full.
 const maxCachedProofs = 1 << 14
 
@@ -77,9 +85,36 @@ type logAnchor struct {
 	cosig  string
 }
 
+// selfCheckpoint returns the node's checkpoint of the tree snapshot sn
+// holds. The own log only grows, so a checkpoint signed for its size by
+// the active key is that tree's: it is reused while both are unchanged,
+// which spares computing the root (O(log n) stored hashes) per answer.
+func (l *Lookups) selfCheckpoint(sn node.Snapshot) (logproof.Signed, error) {
+	n := l.fed.Node()
+	size, kid := sn.Self().Size(), n.ActiveKey().KID
+	l.mu.Lock()
+	cp, ok := l.selfCP, l.selfKID == kid && l.selfCP.Size == size && l.selfCP.JWS != ""
+	l.mu.Unlock()
+	if ok {
+		return cp, nil
+	}
+	cp, err := n.CheckpointOf(sn)
+	if err != nil {
+		return cp, err
+	}
+	l.mu.Lock()
+	if cp.Size >= l.selfCP.Size || l.selfKID != kid {
+		l.selfCP, l.selfKID = cp, kid
+	}
+	l.mu.Unlock()
+	return cp, nil
+}
+
 // attachLogs gives every evidence entry its LogInclusion. An entry of a
 // peer beyond the last checkpoint verified from that peer (a sync that
 // failed half way) gets none, and a proof carrying it does not verify.
+// Each evidence's Seq says where its entry is; the leaf there must be the
+// hash of its JWS.
 func (l *Lookups) attachLogs(sn node.Snapshot, lists ...[]Evidence) error {
 	n := l.fed.Node()
 	self := n.Jurisdiction()
@@ -90,7 +125,7 @@ func (l *Lookups) attachLogs(sn node.Snapshot, lists ...[]Evidence) error {
 		}
 		var a *logAnchor
 		if iss == self {
-			cp, err := n.CheckpointOf(sn)
+			cp, err := l.selfCheckpoint(sn)
 			if err != nil {
 				return nil, err
 			}
@@ -118,18 +153,17 @@ func (l *Lookups) attachLogs(sn node.Snapshot, lists ...[]Evidence) error {
 				continue
 			}
 			lg := n.LogOf(sn, ev.Iss)
-			e, err := lg.Version(ev.Kind, ev.ID, ev.Ver)
+			if ev.Seq == 0 || ev.Seq > lg.Size() {
+				return fmt.Errorf("evidence %s %s v%d of %s at seq %d: %w", ev.Kind, ev.ID, ev.Ver, ev.Iss, ev.Seq, registry.ErrNotFound)
+			}
+			if ev.Seq > a.signed.Size || a.signed.Size > lg.Size() {
+				continue
+			}
+			w, err := l.inclusion(lg, a.log, ev.Seq, a.signed.Size, ev.JWS)
 			if err != nil {
 				return fmt.Errorf("evidence %s %s v%d of %s: %w", ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
 			}
-			if e.Seq > a.signed.Size || a.signed.Size > lg.Size() {
-				continue
-			}
-			p, err := l.inclusion(lg, a.log, e.Seq, a.signed.Size)
-			if err != nil {
-				return err
-			}
-			ev.Log = &LogInclusion{Checkpoint: a.signed.JWS, Inclusion: inclusionWire(p)}
+			ev.Log = &LogInclusion{Checkpoint: a.signed.JWS, Inclusion: w}
 			if ev.Iss != self {
 				ev.Log.Witness, ev.Log.Cosignature = self, a.cosig
 			}
@@ -138,32 +172,39 @@ func (l *Lookups) attachLogs(sn node.Snapshot, lists ...[]Evidence) error {
 	return nil
 }
 
-// inclusion returns the inclusion proof of seq in the tree of size
-// entries of lg, from the cache if it is there.
-func (l *Lookups) inclusion(lg registry.Log, name string, seq, size uint64) (logproof.InclusionProof, error) {
+// inclusion returns the inclusion proof, in wire form, of the entry seq of
+// lg, whose JWS is jws, in the tree of size entries, from the cache if it
+// is there. The leaf at seq must be jws's: else ErrNotFound.
+func (l *Lookups) inclusion(lg registry.Log, name string, seq, size uint64, jws string) (InclusionProof, error) {
 	k := proofKey{name, size, seq}
 	l.mu.Lock()
-	p, ok := l.proofs[k]
+	c, ok := l.proofs[k]
 	l.mu.Unlock()
 	if ok {
-		return p, nil
-	}
-	hashes, err := lg.InclusionProof(seq, size)
-	if err != nil {
-		return p, err
+		if c.jws != jws {
+			return InclusionProof{}, fmt.Errorf("seq %d holds another entry: %w", seq, registry.ErrNotFound)
+		}
+		return c.wire, nil
 	}
 	leaf, err := lg.HashReader().ReadHashes([]int64{tlog.StoredHashIndex(0, int64(seq-1))})
 	if err != nil {
-		return p, err
+		return InclusionProof{}, err
 	}
-	p = logproof.InclusionProof{Seq: seq, LeafIndex: seq - 1, TreeSize: size, LeafHash: leaf[0], Hashes: hashes}
+	if leaf[0] != logproof.LeafHash(jws) {
+		return InclusionProof{}, fmt.Errorf("seq %d holds another entry: %w", seq, registry.ErrNotFound)
+	}
+	hashes, err := lg.InclusionProof(seq, size)
+	if err != nil {
+		return InclusionProof{}, err
+	}
+	w := inclusionWire(logproof.InclusionProof{Seq: seq, LeafIndex: seq - 1, TreeSize: size, LeafHash: leaf[0], Hashes: hashes})
 	l.mu.Lock()
 	if len(l.proofs) >= maxCachedProofs {
 		clear(l.proofs)
 	}
-	l.proofs[k] = p
+	l.proofs[k] = cachedInclusion{jws, w}
 	l.mu.Unlock()
-	return p, nil
+	return w, nil
 }
 
 // history returns, for a question about a past date, the versions of each

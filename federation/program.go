@@ -116,6 +116,9 @@ const catchUpWait = 2 * time.Second
 
 // freshen is catchUp bounded by catchUpWait.
 func (l *Lookups) freshen(ctx context.Context) {
+	if len(l.fed.order) == 0 {
+		return // no peer: spare the timer
+	}
 	cctx, cancel := context.WithTimeout(ctx, catchUpWait)
 	defer cancel()
 	l.catchUp(cctx)

@@ -26,7 +26,11 @@ type Lookups struct {
 	mu    sync.Mutex
 	rules *ruleCache // rebuilt when any log grows
 	// proofs memoises inclusion proofs by log, tree size and seq.
-	proofs map[proofKey]logproof.InclusionProof
+	proofs map[proofKey]cachedInclusion
+	// selfCP is the last own checkpoint attachLogs used, signed by the
+	// key selfKID (see selfCheckpoint).
+	selfCP  logproof.Signed
+	selfKID string
 	// sigOK memoises party-signature checks: (party, jws, payload hash) -> ok.
 	sigOK map[sigKey]bool
 	// fresh is the last freshness report, made at freshAt.
@@ -47,7 +51,7 @@ type sigKey struct {
 
 // NewLookups returns the lookups over f.
 func NewLookups(f *Federation) *Lookups {
-	return &Lookups{fed: f, sigOK: map[sigKey]bool{}, proofs: map[proofKey]logproof.InclusionProof{}, catchingUp: make(chan struct{}, 1)}
+	return &Lookups{fed: f, sigOK: map[sigKey]bool{}, proofs: map[proofKey]cachedInclusion{}, catchingUp: make(chan struct{}, 1)}
 }
 
 // Federation returns the federation the lookups read.

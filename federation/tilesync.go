@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/tiles"
@@ -39,7 +41,10 @@ import (
 //     tree's leaves (tiles.VerifiedTree.Bundle: a tampered bundle or tile
 //     is refused), then its entries as peer sync checks every page
 //     (verifyPage: Chain, the JWS by the member's keys, seq, versions, key
-//     rotations) and stored a bundle at a time.
+//     rotations) and stored a bundle at a time, in order. Up to
+//     tileFetchAhead bundles are fetched, checked against the tree and
+//     their signatures checked ahead while the one before is stored;
+//     nothing is stored past the first bundle that fails.
 //
 // A source that is down, slow (each request is bounded by
 // Config.PeerTimeout), serves a tampered tile or bundle, a checkpoint that
@@ -165,25 +170,83 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 	p.mu.Lock()
 	p.state.PeerSize = c.Size
 	p.mu.Unlock()
-	for k := after / tiles.TileWidth; k*tiles.TileWidth < c.Size; k++ {
-		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, c.Size-k*tiles.TileWidth))}
-		es, err := vt.Bundle(ctx, t)
-		if err != nil {
-			return false, err
+	bctx, cancel := context.WithCancel(ctx)
+	bundles, wait := f.fetchBundles(bctx, p, vt, after/tiles.TileWidth, c.Size)
+	defer func() { cancel(); wait() }()
+	for b := range bundles {
+		r := <-b
+		if r.err != nil {
+			return false, r.err
 		}
 		_, cur := p.snapshot()
-		skip := cur - k*tiles.TileWidth
-		page := fetched{after: cur, pg: &feedPage{Jurisdiction: p.j, Size: c.Size, Entries: make([]feedEntry, 0, len(es)-int(skip))}}
-		for _, e := range es[skip:] {
-			page.pg.Entries = append(page.pg.Entries, feedEntry{JWS: string(e)})
+		start := r.k * tiles.TileWidth
+		if cur < start || cur-start > uint64(len(r.entries)) {
+			return false, fmt.Errorf("bundle %d, but the replica holds %d entries", r.k, cur)
 		}
-		page.specKeys, _ = p.snapshot()
-		page.spec = verifyAll(page.specKeys, p.j, page.pg.Entries)
+		skip := cur - start
+		page := fetched{after: cur, pg: &feedPage{Jurisdiction: p.j, Size: c.Size, Entries: r.entries[skip:]},
+			spec: r.spec[skip:], specKeys: r.specKeys}
 		if refused, err := f.syncPage(ctx, p, page, nil); err != nil {
 			return refused, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
+	}
 	return false, nil
+}
+
+// tileFetchAhead bounds the entry bundles a tile sync fetches and checks
+// ahead of the one it stores.
+const tileFetchAhead = 4
+
+// fetchedBundle is entry bundle k of a tiles source, checked against the
+// verified tree, with its signatures checked against specKeys (see
+// fetched.spec).
+type fetchedBundle struct {
+	k        uint64
+	entries  []feedEntry
+	spec     []verifyResult
+	specKeys *jose.KeySet
+	err      error
+}
+
+// fetchBundles fetches the entry bundles of vt from bundle first up to
+// size entries, up to tileFetchAhead at once, each checked against the
+// tree's leaves (vt.Bundle) and its signatures checked ahead (verifyAll).
+// It sends one channel per bundle, in order, on which that bundle's
+// outcome arrives: the caller stores them in order and stops at the first
+// error, then cancels ctx. wait returns once every fetch has ended.
+func (f *Federation) fetchBundles(ctx context.Context, p *peer, vt *tiles.VerifiedTree, first, size uint64) (<-chan chan fetchedBundle, func()) {
+	out := make(chan chan fetchedBundle, tileFetchAhead-1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(out)
+		for k := first; k*tiles.TileWidth < size; k++ {
+			b := make(chan fetchedBundle, 1)
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+			wg.Go(func() {
+				t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, size-k*tiles.TileWidth))}
+				es, err := vt.Bundle(ctx, t)
+				if err != nil {
+					b <- fetchedBundle{k: k, err: err}
+					return
+				}
+				r := fetchedBundle{k: k, entries: make([]feedEntry, len(es))}
+				for i, e := range es {
+					r.entries[i].JWS = string(e)
+				}
+				r.specKeys, _ = p.snapshot()
+				r.spec = verifyAll(r.specKeys, p.j, r.entries)
+				b <- r
+			})
+		}
+	})
+	return out, wg.Wait
 }
 
 // peerSource reads a tiles source through the node's peer client (its

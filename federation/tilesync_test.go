@@ -228,3 +228,60 @@ func TestSyncFromTilesFork(t *testing.T) {
 		t.Fatalf("replica holds %d entries after the fork, want 260", n)
 	}
 }
+
+// TestSyncFromTilesPipelineStopsAtTamperedBundle: the bundles of a tile
+// sync are fetched several at a time, and one tampered in the middle of
+// the log (bundle 2 of 5) still fails the sync: the replica holds exactly
+// the bundles before it, as the member signed them, and nothing after.
+func TestSyncFromTilesPipelineStopsAtTamperedBundle(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 1100)
+	tampered := copyDir(t, good)
+	flipByte(t, filepath.Join(tampered, "tile", "entries", "002"), 300)
+
+	// Count the bundle requests in flight; the first waits (a little) for
+	// a second, which comes only if bundles are fetched ahead.
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	second := make(chan struct{})
+	files := http.FileServer(http.Dir(tampered))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/tile/entries/") {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == 2 {
+				close(second)
+			}
+			mu.Unlock()
+			select {
+			case <-second:
+			case <-time.After(300 * time.Millisecond): // failure guard only
+			}
+			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	f := newTileFollower(t, ab, nil, downURL(t), srv.URL)
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err == nil || !strings.Contains(err.Error(), "tampered") || !strings.Contains(err.Error(), "tile/entries/002") {
+		t.Fatalf("sync: %v; want the tampered bundle 2 named", err)
+	}
+	want := feedOf(t, ab.Node)
+	got := replicaOf(t, f.n.Node, "CA-AB")
+	if len(got) != 2*256 || st.Seq != 2*256 {
+		t.Fatalf("replica holds %d entries (status seq %d), want the 512 before the tampered bundle", len(got), st.Seq)
+	}
+	for i := range got {
+		if got[i].JWS != want[i].JWS {
+			t.Fatalf("replica entry %d differs from the feed", i+1)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most < 2 {
+		t.Errorf("at most %d bundle request in flight: bundles are not fetched ahead", most)
+	}
+}

@@ -396,6 +396,23 @@ func rssAnon() (int64, error) {
 	return 0, errors.New("no RssAnon in /proc/self/status")
 }
 
+// writeBytes is what the process has sent to storage so far (write_bytes
+// of /proc/self/io: page writes and their writeback, not the page cache);
+// 0 where the kernel does not say.
+func writeBytes() int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "write_bytes:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -433,6 +450,9 @@ type benchJob struct {
 	Header  map[string]string `json:"header,omitempty"`
 	Gen     string            `json:"gen,omitempty"`
 	From    int               `json:"from,omitempty"`
+	// Latencies asks for every request's latency in the result (to pool
+	// percentiles over several jobs).
+	Latencies bool `json:"latencies,omitempty"`
 }
 
 // benchResult is what the client process measured.
@@ -444,6 +464,8 @@ type benchResult struct {
 	P50     int64   `json:"p50_ns"`
 	P99     int64   `json:"p99_ns"`
 	Bytes   int64   `json:"bytes"` // of the last response body
+	// Lat is every request's latency, in ns, if the job asked for them.
+	Lat []int64 `json:"lat_ns,omitempty"`
 }
 
 // Rate is requests per second.
@@ -581,6 +603,12 @@ func clientLoad(hc *http.Client, job benchJob) benchResult {
 		P50: int64(pct(lat, 50)), P99: int64(pct(lat, 99)), Bytes: lastBytes.Load()}
 	if s, ok := firstErr.Load().(string); ok {
 		r.Err = s
+	}
+	if job.Latencies {
+		r.Lat = make([]int64, len(lat))
+		for i, d := range lat {
+			r.Lat[i] = int64(d)
+		}
 	}
 	return r
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// The follow scenario of corfed bench: a follower node, in a process of
+// its own (this binary re-executed as the hidden command bench-follow),
+// syncs the bench node's feed over loopback HTTP as a federation peer does
+// (federation.Sync: pages of GET /v1/feed, every entry's signature, seq
+// and version checked, stored in its replica, the checkpoint checked), and
+// its CPU time is compared with raw Ed25519 verification of the same
+// entries.
+
+func init() {
+	registerBench(benchScenario{Name: "follow", Order: 65, Run: benchFollow})
+	extraCommands[benchFollowCommand] = runBenchFollow
+}
+
+// benchFollowCommand is the hidden command the follower runs as.
+const benchFollowCommand = "bench-follow"
+
+// followResult is what the follower process reports.
+type followResult struct {
+	Entries    uint64  `json:"entries"`
+	Seconds    float64 `json:"seconds"`     // wall time of the sync
+	CPUSeconds float64 `json:"cpu_seconds"` // the follower process's CPU time during it
+}
+
+// benchFollow grows the node to min(--size, 20000) entries and has a new
+// follower sync all of them.
+func benchFollow(ctx context.Context, b *bench) error {
+	if err := b.Grow(ctx, min(b.Size, 20000)); err != nil {
+		return err
+	}
+	size, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	jwks, err := b.Node.PublicKeys().MarshalJWKS()
+	if err != nil {
+		return err
+	}
+	keys := filepath.Join(b.Dir, "follow-peer-keys.json")
+	if err := os.WriteFile(keys, jwks, 0o600); err != nil {
+		return err
+	}
+	data := filepath.Join(b.Dir, "follower")
+	if err := os.RemoveAll(data); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := []string{benchFollowCommand, "--peer", b.Base, "--peer-jurisdiction", string(b.Node.Jurisdiction()),
+		"--keys", keys, "--data", data, "--size", fmt.Sprint(size)}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(os.Environ(), "CORFED_BENCH_CLIENT=1") // under go test: the test binary runs Main
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cpu0 := cpuTime()
+	out, err := cmd.Output()
+	peerCPU := cpuTime() - cpu0
+	if err != nil {
+		return fmt.Errorf("follower: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var r followResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return fmt.Errorf("follower: %v: %q", err, out)
+	}
+	if r.Entries != size {
+		return fmt.Errorf("follower synced %d entries, want %d", r.Entries, size)
+	}
+	es, _, err := b.Node.Feed(ctx, 0, int(min(size, 5000)))
+	if err != nil {
+		return err
+	}
+	raw := rawVerifyRate(b.Node.ActiveKey().Public(), es)
+	b.Row(fmt.Sprintf("follower syncs %d entries over HTTP, per follower CPU-second (/s)", r.Entries), float64(r.Entries)/max(r.CPUSeconds, 1e-9), raw, "/s", 0.6, 0)
+	b.Row(fmt.Sprintf("  wall (follower %.2f cores, peer serving %.2f cores) (/s)", r.CPUSeconds/r.Seconds, peerCPU.Seconds()/r.Seconds),
+		float64(r.Entries)/r.Seconds, 0, "/s", 0, 0)
+	return nil
+}
+
+// rawVerifyRate is raw single-core ed25519.Verify of the entries' JWS,
+// per second of the verifying thread's CPU time.
+func rawVerifyRate(key jose.PublicKey, es []registry.Entry) float64 {
+	pub, _ := key.RawEd25519()
+	type split struct{ input, sig []byte }
+	raw := make([]split, len(es))
+	for i, e := range es {
+		dot := strings.LastIndexByte(e.JWS, '.')
+		sig, _ := base64.RawURLEncoding.DecodeString(e.JWS[dot+1:])
+		raw[i] = split{[]byte(e.JWS[:dot]), sig}
+	}
+	return float64(len(raw)) / onOneCore(func() {
+		for _, r := range raw {
+			ed25519.Verify(pub, r.input, r.sig)
+		}
+	}).Seconds()
+}
+
+// runBenchFollow is the follower: a new node of another jurisdiction that
+// trusts the peer's keys, syncs it until it holds --size entries, and
+// prints a followResult.
+func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
+	fl := flag.NewFlagSet(benchFollowCommand, flag.ContinueOnError)
+	peerURL := fl.String("peer", "", "the peer's base URL")
+	peerJ := fl.String("peer-jurisdiction", "", "the peer's jurisdiction")
+	keysFile := fl.String("keys", "", "the peer's public keys (JWKS)")
+	data := fl.String("data", "", "the follower's data directory")
+	size := fl.Uint64("size", 0, "entries to sync")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+
+	peer := registry.Jurisdiction(*peerJ)
+	jwks, err := os.ReadFile(*keysFile)
+	if err != nil {
+		return err
+	}
+	peerKeys, err := jose.ParseJWKS(jwks)
+	if err != nil {
+		return err
+	}
+	self := registry.Jurisdiction("CA-BC")
+	if peer == self {
+		self = "CA-ON"
+	}
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: self, Data: *data, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	trust := &federation.Trust{Name: "bench", Members: []federation.Member{
+		{Jurisdiction: peer, URL: *peerURL, Keys: peerKeys},
+		{Jurisdiction: self, URL: "http://127.0.0.1:1", Keys: n.PublicKeys()},
+	}}
+	fed, err := federation.New(federation.Config{Node: n, Trust: trust})
+	if err != nil {
+		return err
+	}
+	t0, cpu0 := time.Now(), cpuTime()
+	var st federation.PeerStatus
+	for st.Seq < *size {
+		prev := st.Seq
+		if st, err = fed.Sync(ctx, peer); err != nil {
+			return err
+		}
+		if st.Seq == prev {
+			return errors.New("the sync made no progress")
+		}
+	}
+	r := followResult{Entries: st.Seq, Seconds: time.Since(t0).Seconds(), CPUSeconds: (cpuTime() - cpu0).Seconds()}
+	return json.NewEncoder(stdout).Encode(r)
+}
