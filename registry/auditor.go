@@ -145,8 +145,9 @@ func (d Discipline) Validate() error {
 // CredentialStanding is a credential with its status on a date.
 type CredentialStanding struct {
 	Credential
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	Status   string `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	ReasonFR string `json:"reason_fr,omitempty"`
 }
 
 // AuditorStanding is an auditor's status on a date, with why.
@@ -260,7 +261,7 @@ func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa [
 		if st == "" {
 			st = AuditorUncertified
 		}
-		cs := CredentialStanding{Credential: c, Status: st, Reason: why}
+		cs := CredentialStanding{Credential: c, Status: st, Reason: why, ReasonFR: whyFR}
 		cs.ExpiresOn = r.ExpiryOf(c)
 		s.Credentials = append(s.Credentials, cs)
 		if rank[st] > best {

@@ -11,7 +11,9 @@
 // # Pages
 //
 //	GET /                        search by BN, employer name, certificate number or WCB account
-//	GET /certificates/{id}       a certificate: status today and history, issuer, signature and log inclusion checked now
+//	GET /certificates/{id}       a certificate: status today and history, issuer, signature and log inclusion checked now,
+//	                             the audit it rests on and its maintenance years (done, due, overdue, with dates)
+//	GET /auditors/{id}           an auditor of the national registry: status today with why, credentials, discipline
 //	GET /employers/{bn}          an employer, its certificates across the federation
 //	GET /check?bn=&host=&use=&on=[&sector=]   may this employer bid / work there on that date?
 //	GET /letters/{certificate-id}  a printable verification letter with the pass as a QR code

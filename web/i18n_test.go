@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
 )
 
 // TestCatalog: every word the pages use exists in both languages.
@@ -49,6 +52,27 @@ func TestCatalog(t *testing.T) {
 	for j := range jurisdictionNames {
 		if jurName("fr", j) == "" || jurName("en", j) == "" {
 			t.Errorf("%s has no name", j)
+		}
+	}
+}
+
+// TestProgramWords: every value the program pages show through "word"
+// has a catalog entry in both languages.
+func TestProgramWords(t *testing.T) {
+	groups := map[string][]string{
+		"audit": registry.AuditTypes,
+		"cred":  registry.CredentialKinds,
+		"disc":  registry.DisciplineActions,
+		"aud": {registry.AuditorCandidate, registry.AuditorCertified, registry.AuditorSuspended, registry.AuditorRevoked,
+			registry.AuditorLapsed, registry.AuditorUncertified},
+		"maint": {node.MaintenanceDone, node.MaintenanceDueSoon, node.MaintenanceOverdue},
+		"basis": {registry.BasisAudit, registry.BasisEquivalency},
+	}
+	for g, vs := range groups {
+		for _, v := range vs {
+			if m, ok := messages[g+"."+v]; !ok || m[0] == "" || m[1] == "" || m[0] == m[1] && g != "disc" {
+				t.Errorf("%s.%s: got %q, want an English and a French word", g, v, m)
+			}
 		}
 	}
 }

@@ -32,7 +32,13 @@ type site struct {
 
 func newSite(t testing.TB) *site {
 	t.Helper()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	return newSiteWith(t, nodetest.Options{Seed: true, Rules: true})
+}
+
+// newSiteWith is newSite over a node made with opts.
+func newSiteWith(t testing.TB, opts nodetest.Options) *site {
+	t.Helper()
+	n := nodetest.New(t, "CA-AB", opts)
 	fed, err := federation.New(federation.Config{Node: n.Node})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,11 +66,24 @@ func New(cfg Config) *Site {
 		"basis":   func(l equivalence.Lang, b string) string { return equivalence.BasisText(b, l) },
 		"join":    strings.Join,
 		"list":    func(s ...string) []string { return s },
+		// word is a value of an enumeration (an audit type, a credential
+		// kind) as a catalog word: key "<group>.<value>".
+		"word": func(l equivalence.Lang, group, v string) string { return msg(l, group+"."+v) },
+		// pick is the text corfed wrote in English and French, in l.
+		"pick": func(l equivalence.Lang, en, fr string) string {
+			if l == equivalence.French && fr != "" {
+				return fr
+			}
+			return en
+		},
+		"pct":    func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+		"abadge": auditorBadge,
+		"mbadge": maintenanceBadge,
 	}
 	for _, l := range equivalence.Langs {
 		s.pages[l] = map[string]*template.Template{}
 		layout := bake(l, "layout.html")
-		for _, name := range []string{"home", "certificate", "employer", "check", "letter", "verify", "error"} {
+		for _, name := range []string{"home", "certificate", "employer", "check", "letter", "verify", "error", "auditor"} {
 			t := template.Must(template.New("layout.html").Funcs(funcs).Parse(layout))
 			s.pages[l][name] = template.Must(t.New(name + ".html").Parse(bake(l, name+".html")))
 		}
@@ -103,6 +117,7 @@ func (s *Site) Handler(api http.Handler) http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /certificates/{id}", s.certificate)
 	mux.HandleFunc("GET /employers/{bn}", s.employer)
+	mux.HandleFunc("GET /auditors/{id}", s.auditor) // programops.go
 	mux.HandleFunc("GET /check", s.check)
 	mux.HandleFunc("GET /letters/{id}", s.letter)
 	mux.HandleFunc("GET /verify", s.verify)
@@ -318,6 +333,9 @@ type certData struct {
 	Own      bool
 	Letter   string
 	Versions []versionRow
+	// Prog is the audit the certificate rests on and its maintenance, as
+	// its node recorded them (programops.go).
+	Prog node.CertificateProgram
 }
 
 type versionRow struct {
@@ -348,6 +366,10 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, v := range rec.Versions {
 		d.Versions = append(d.Versions, versionRow{Ver: v.Ver, Seq: v.Seq, At: time.Unix(v.Iat, 0).UTC().Format("2006-01-02 15:04:05")})
+	}
+	if d.Prog, err = s.cfg.Node.CertificateProgram(r.Context(), rec.Certificate, today); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	p.Title = p.T("cert.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
 	p.Data = d

@@ -61,12 +61,32 @@ type MaintenanceItem struct {
 	Overdue     bool          `json:"overdue"`
 }
 
+// Maintenance states of a certificate year (MaintenanceSlot.State).
+const (
+	MaintenanceDone    = "done"    // a passing maintenance audit in the year's window
+	MaintenanceDueSoon = "due"     // none yet; the due date has not passed
+	MaintenanceOverdue = "overdue" // none, and the due date has passed
+)
+
+// MaintenanceSlot is one maintenance year of a certificate and its state
+// on a date.
+type MaintenanceSlot struct {
+	Year       int           `json:"year"` // the certificate year the audit maintains (2, 3)
+	WindowFrom registry.Date `json:"window_from"`
+	DueOn      registry.Date `json:"due_on"`
+	State      string        `json:"state"`            // done, due or overdue
+	DoneOn     registry.Date `json:"done_on,omitzero"` // the passing audit's last on-site day
+	Audit      string        `json:"audit,omitempty"`  // that audit's id
+}
+
 // certPlan is what the rules say about one live certificate.
 type certPlan struct {
 	cert     registry.Certificate
 	prog     registry.Program
 	tracked  bool // based on an audit or equivalency recorded on this node: its maintenance is tracked here
 	iso      bool // based on an ISO/CSA equivalency: maintenance is the proof the certification is maintained
+	audit    *registry.Audit
+	slots    []MaintenanceSlot
 	missing  []MaintenanceItem
 	expireOn registry.Date
 }
@@ -74,7 +94,7 @@ type certPlan struct {
 // planFor derives the maintenance slots of certificate c on today.
 func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
 	pl := certPlan{cert: c}
-	progID := c.Program
+	progID := cmpOr(c.ProgramDefinition, c.Program)
 	if c.Basis == registry.BasisAudit && c.BasisRef != "" {
 		if ae, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil {
 			return pl, err
@@ -83,7 +103,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			if err != nil {
 				return pl, err
 			}
-			pl.tracked, progID = true, a.Program
+			pl.tracked, progID, pl.audit = true, a.Program, &a
 		}
 	}
 	if c.Basis == registry.BasisEquivalency && c.BasisRef != "" {
@@ -105,7 +125,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 		if pl.iso {
 			types, _ = prog.ISOMaintenance()
 		}
-		var done []registry.Date
+		var done []registry.Audit
 		refs, err := l.Lookup("cert", c.ID, false, maxAuditorRefs)
 		if err != nil {
 			return pl, err
@@ -123,16 +143,24 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 				return pl, err
 			}
 			if slices.Contains(types, a.Type) && a.Passed {
-				done = append(done, a.OnsiteEnd)
+				done = append(done, a)
 			}
 		}
+		slices.SortFunc(done, func(a, b registry.Audit) int { return a.OnsiteEnd.Compare(b.OnsiteEnd) })
 		from := c.IssuedOn
 		for i, m := range prog.MaintenanceDueMonths {
 			due := c.IssuedOn.AddMonths(m)
-			if countDates(done, from.AddDays(1), due) == 0 {
+			s := MaintenanceSlot{Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, State: MaintenanceDueSoon}
+			if k := slices.IndexFunc(done, func(a registry.Audit) bool { return !a.OnsiteEnd.Before(s.WindowFrom) && !a.OnsiteEnd.After(due) }); k >= 0 {
+				s.State, s.DoneOn, s.Audit = MaintenanceDone, done[k].OnsiteEnd, done[k].ID
+			} else {
+				if today.After(due) {
+					s.State = MaintenanceOverdue
+				}
 				pl.missing = append(pl.missing, MaintenanceItem{Certificate: c.ID, EmployerBN: c.EmployerBN, Issuer: c.Issuer, Program: prog.ID,
-					Basis: c.Basis, Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, Overdue: today.After(due)})
+					Basis: c.Basis, Year: s.Year, WindowFrom: s.WindowFrom, DueOn: due, Overdue: s.State == MaintenanceOverdue})
 			}
+			pl.slots = append(pl.slots, s)
 			from = due
 		}
 	}
@@ -142,14 +170,46 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 	return pl, nil
 }
 
-func countDates(ds []registry.Date, from, to registry.Date) int {
-	n := 0
-	for _, d := range ds {
-		if !d.Before(from) && !d.After(to) {
-			n++
-		}
+// CertificateProgram is what a certificate's node recorded of the program
+// operations behind it: the audit it rests on and its maintenance years.
+type CertificateProgram struct {
+	// Audit is the audit the certificate was issued on, when its node
+	// recorded it (nil: the CP keeps its audits in its own system).
+	Audit *registry.Audit `json:"audit,omitempty"`
+	// Program is the program definition whose rules apply.
+	Program string `json:"program"`
+	// Tracked: the certificate's node tracks its maintenance (it rests on
+	// an audit or equivalency recorded there); Maintenance is then every
+	// maintenance year with its state on AsOf.
+	Tracked     bool              `json:"tracked"`
+	Maintenance []MaintenanceSlot `json:"maintenance"`
+	AsOf        registry.Date     `json:"as_of"`
+}
+
+// CertificateProgram reads the program operations behind certificate c
+// from its node's feed (this node's, or the replica of c's jurisdiction),
+// with the maintenance states on asOf (zero: today).
+func (n *Node) CertificateProgram(ctx context.Context, c registry.Certificate, asOf registry.Date) (CertificateProgram, error) {
+	if asOf.IsZero() {
+		asOf = n.Today()
 	}
-	return n
+	out := CertificateProgram{AsOf: asOf, Maintenance: []MaintenanceSlot{}}
+	name := SelfLog
+	if c.Jurisdiction != n.cfg.Jurisdiction {
+		name = ReplicaLog(c.Jurisdiction)
+	}
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		pl, err := planFor(tx.Log(name), c, asOf)
+		if err != nil {
+			return err
+		}
+		out.Audit, out.Program, out.Tracked = pl.audit, pl.prog.ID, pl.tracked
+		if pl.slots != nil {
+			out.Maintenance = pl.slots
+		}
+		return nil
+	})
+	return out, err
 }
 
 // MaintenanceDue lists the maintenance audits due on or before before
