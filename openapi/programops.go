@@ -202,12 +202,14 @@ type MaintenanceList struct {
 	DueBefore registry.Date          `json:"due_before"`
 	Items     []node.MaintenanceItem `json:"items"`
 	Count     int                    `json:"count"`
+	ListPage
 }
 
 // RemovalList lists removal proposals.
 type RemovalList struct {
 	Removals []Record[registry.Removal] `json:"removals"`
 	Count    int                        `json:"count"`
+	ListPage
 }
 
 // RemovalDecisionIn is the administrator's decision.
@@ -512,16 +514,17 @@ func (s *server) registerReviews(api huma.API) {
 		func(ctx context.Context, in *struct {
 			DueBefore string `query:"due_before" required:"true" format:"date"`
 			Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+			CursorIn
 		}) (*bodyOut[MaintenanceList], error) {
 			d, err := registry.ParseDate(in.DueBefore)
 			if err != nil {
 				return nil, fieldProblem("query.due_before", "%v", err)
 			}
-			items, err := s.node.MaintenanceDue(ctx, d, in.Limit)
+			pg, err := s.node.MaintenancePage(ctx, d, in.Limit, in.Cursor)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &bodyOut[MaintenanceList]{MaintenanceList{DueBefore: d, Items: items, Count: len(items)}}, nil
+			return &bodyOut[MaintenanceList]{MaintenanceList{DueBefore: d, Items: pg.Items, Count: len(pg.Items), ListPage: listPage(pg)}}, nil
 		})
 	huma.Register(api, s.writeOp("run-lifecycle", http.MethodPost, "/v1/lifecycle/run", "Append the status changes and removal proposals the program rules require today (program administrator); idempotent", http.StatusOK, "lifecycle"),
 		func(ctx context.Context, in *struct {
@@ -546,13 +549,14 @@ func (s *server) registerReviews(api huma.API) {
 		func(ctx context.Context, in *struct {
 			Status string `query:"status" enum:"proposed,confirmed,rejected" default:"proposed"`
 			Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+			CursorIn
 		}) (*bodyOut[RemovalList], error) {
-			rs, err := s.node.Removals(ctx, in.Status, in.Limit)
+			pg, err := s.node.RemovalsPage(ctx, in.Status, in.Limit, in.Cursor)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			out := RemovalList{Removals: []Record[registry.Removal]{}}
-			for _, r := range rs {
+			out := RemovalList{Removals: []Record[registry.Removal]{}, ListPage: listPage(pg)}
+			for _, r := range pg.Items {
 				e, err := s.record(ctx, registry.KindRemoval, r.ID)
 				if err != nil {
 					return nil, err

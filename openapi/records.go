@@ -53,10 +53,35 @@ type Feed struct {
 
 // CertificateList is a page of a certificate search.
 type CertificateList struct {
-	Certificates []CertificateRecord `json:"certificates"`
-	Count        int                 `json:"count" doc:"Certificates on this page."`
-	Total        *int                `json:"total,omitempty" doc:"Every match of the search, on every page. Present when the node counts them without reading them: searches by bn and/or number (exact, those sets are small) and a search with no filter (the stored record count). Absent for name, status and program searches, whose matches are read a page at a time from an index."`
-	Cursor       string              `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque; a page may hold fewer than limit certificates (a page reads a bounded part of the index) and still have a cursor."`
+	Certificates  []CertificateRecord `json:"certificates"`
+	Count         int                 `json:"count" doc:"Certificates on this page."`
+	Total         int                 `json:"total" doc:"How many certificates match the search, on every page: exact when total_relation is eq. Searches by bn and/or number, and a search with no filter, count exactly. A name, status or program search counts from the start of the search, reading at most 1,000 index entries or certificates (so its cost does not grow with the registry): total_relation is eq when the count reached the end, else gte (at least total)."`
+	TotalRelation string              `json:"total_relation" enum:"eq,gte" doc:"eq: total is exact; gte: there are at least total matches."`
+	Cursor        string              `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque; a page may hold fewer than limit certificates (a page reads a bounded part of the index) and still have a cursor."`
+}
+
+// CursorIn is the cursor query parameter of a paged list.
+type CursorIn struct {
+	Cursor string `query:"cursor" maxLength:"1024" doc:"The cursor of the previous page (same filters); refused (422) if altered or made for another list or other filters."`
+}
+
+// ListPage is the paging part of a list's answer.
+type ListPage struct {
+	Total         int    `json:"total" doc:"How many items the list has, on every page: exact when total_relation is eq, else at least this many (a count stops after 1,000 index entries, so its cost does not grow with the registry)."`
+	TotalRelation string `json:"total_relation" enum:"eq,gte" doc:"eq: total is exact; gte: there are at least total items."`
+	Cursor        string `json:"cursor,omitempty" doc:"Pass as cursor= with the same filters for the next page; absent on the last page. Opaque."`
+}
+
+func listPage[T any](p node.Page[T]) ListPage {
+	return ListPage{Total: p.Total, TotalRelation: relation(p.TotalExact), Cursor: p.Next}
+}
+
+// relation is a list's total_relation.
+func relation(exact bool) string {
+	if exact {
+		return "eq"
+	}
+	return "gte"
 }
 
 // EmployerOut is an employer with its certificates and equivalencies.
@@ -142,9 +167,7 @@ func (s *server) register(api huma.API) {
 				return nil, s.problem(ctx, err)
 			}
 			out := CertificateList{Certificates: make([]CertificateRecord, len(r.Certificates)), Count: len(r.Certificates), Cursor: r.Next}
-			if r.Total >= 0 {
-				out.Total = &r.Total
-			}
+			out.Total, out.TotalRelation = r.Total, relation(r.TotalExact)
 			for i, v := range r.Certificates {
 				out.Certificates[i] = certificateRecord(v)
 			}

@@ -72,12 +72,13 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 			func(ctx context.Context, in *struct {
 				SubscriptionPath
 				Limit int `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+				CursorIn
 			}) (*bodyOut[DeliveriesOut], error) {
-				ds, err := svc.Deliveries(ctx, PrincipalOf(ctx), in.ID, in.Limit)
+				pg, err := svc.DeliveriesPage(ctx, PrincipalOf(ctx), in.ID, in.Limit, in.Cursor)
 				if err != nil {
 					return nil, h.Problem(ctx, err)
 				}
-				return &bodyOut[DeliveriesOut]{DeliveriesOut{Deliveries: ds}}, nil
+				return &bodyOut[DeliveriesOut]{DeliveriesOut{Deliveries: pg.Items, Count: len(pg.Items), ListPage: listPage(pg)}}, nil
 			})
 		huma.Register(api, h.WriteOp("replay-subscription", http.MethodPost, "/v1/subscriptions/{id}/replay",
 			"Queue again the events of a member's log from a log index, with their original webhook-ids", http.StatusOK, "webhooks"),
@@ -111,6 +112,8 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 // DeliveriesOut is a delivery log.
 type DeliveriesOut struct {
 	Deliveries []webhook.Delivery `json:"deliveries"`
+	Count      int                `json:"count" doc:"Deliveries on this page."`
+	ListPage
 }
 
 // SubscriptionPath is a subscription id in the path.

@@ -135,6 +135,7 @@ type Delivery struct {
 	Delivered  bool      `json:"delivered"`
 	DurationMS int64     `json:"duration_ms"`
 	NextAt     time.Time `json:"next_attempt_at,omitzero"`
+	seq        uint64    // its key in the log (paging)
 }
 
 // outbox is the bbolt file.

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -768,25 +769,60 @@ func (s *Service) Get(ctx context.Context, p node.Principal, id string) (sub Sub
 // Deliveries returns up to limit attempts of the subscription's delivery
 // log, newest first, before the log position before (0: from the newest).
 func (s *Service) Deliveries(ctx context.Context, p node.Principal, id string, limit int) ([]Delivery, error) {
+	pg, err := s.DeliveriesPage(ctx, p, id, limit, "")
+	return pg.Items, err
+}
+
+// DeliveriesPage returns a page of the subscription's delivery log, newest
+// first, at most limit (default 100), after the cursor of the previous
+// page (node.ListCursor: the log's sequence numbers), with the log's size
+// as the exact total (the log keeps at most maxDeliveryLog).
+func (s *Service) DeliveriesPage(ctx context.Context, p node.Principal, id string, limit int, cur string) (node.Page[Delivery], error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
-		return nil, err
+		return node.Page[Delivery]{}, err
+	}
+	list := "deliveries/" + id
+	pos, err := node.ParseListCursor(list, cur)
+	if err != nil {
+		return node.Page[Delivery]{}, err
+	}
+	var before uint64
+	if pos != "" {
+		if before, err = strconv.ParseUint(pos, 10, 64); err != nil {
+			return node.Page[Delivery]{}, registry.Invalid("query.cursor", "the cursor is not one this node gave")
+		}
 	}
 	if limit <= 0 || limit > maxDeliveryLog {
 		limit = 100
 	}
-	out := []Delivery{}
-	err := s.ob.db.View(func(tx *bbolt.Tx) error {
+	out := node.Page[Delivery]{Items: []Delivery{}, TotalExact: true}
+	err = s.ob.db.View(func(tx *bbolt.Tx) error {
 		l := tx.Bucket(bucketLogs).Bucket([]byte(id))
 		if l == nil {
 			return nil
 		}
+		out.Total = int(min(l.Sequence(), maxDeliveryLog)) // every sequence number is put; the oldest beyond the bound go
 		c := l.Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+		k, v := c.Last()
+		if before > 0 {
+			if k, v = c.Seek(u64(before)); k == nil {
+				k, v = c.Last()
+			}
+			for k != nil && binary.BigEndian.Uint64(k) >= before {
+				k, v = c.Prev()
+			}
+		}
+		for ; k != nil; k, v = c.Prev() {
+			if len(out.Items) == limit {
+				out.Next = node.ListCursor(list, strconv.FormatUint(out.Items[limit-1].seq, 10))
+				break
+			}
 			var d Delivery
 			if err := json.Unmarshal(v, &d); err != nil {
 				return err
 			}
-			out = append(out, d)
+			d.seq = binary.BigEndian.Uint64(k)
+			out.Items = append(out.Items, d)
 		}
 		return nil
 	})

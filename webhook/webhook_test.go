@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -422,6 +423,24 @@ func TestFailingEndpointRetriesInOrderThenIsDisabled(t *testing.T) {
 	}
 	if failed < 5 {
 		t.Fatalf("delivery log: %d failed attempts, want >= 5", failed)
+	}
+	// The log pages newest first, every delivery once, with its size as total.
+	for _, limit := range []int{1, 3} {
+		var paged []webhook.Delivery
+		cur := ""
+		for range len(ds) + 1 {
+			p, err := ab.wh.DeliveriesPage(context.Background(), nodetest.Admin(), sub.ID, limit, cur)
+			if err != nil || len(p.Items) > limit || !p.TotalExact || p.Total != len(ds) {
+				t.Fatalf("deliveries page (limit %d): %d items, total %d exact %v, %v; want %d in all", limit, len(p.Items), p.Total, p.TotalExact, err, len(ds))
+			}
+			paged = append(paged, p.Items...)
+			if cur = p.Next; cur == "" {
+				break
+			}
+		}
+		if !reflect.DeepEqual(paged, ds) {
+			t.Fatalf("deliveries by pages of %d: %d, want the %d of one page in its order", limit, len(paged), len(ds))
+		}
 	}
 
 	rc.status.Store(http.StatusGone)

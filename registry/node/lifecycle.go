@@ -218,28 +218,8 @@ func (n *Node) CertificateProgram(ctx context.Context, c registry.Certificate, a
 // (overdue ones included) for the live certificates whose audits are
 // recorded on this node, at most limit, by due date.
 func (n *Node) MaintenanceDue(ctx context.Context, before registry.Date, limit int) ([]MaintenanceItem, error) {
-	today := n.Today()
-	out := []MaintenanceItem{}
-	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		l := tx.Log(SelfLog)
-		return eachLive(l, func(c registry.Certificate) error {
-			pl, err := planFor(l, c, today)
-			if err != nil {
-				return err
-			}
-			for _, m := range pl.missing {
-				if !m.DueOn.After(before) {
-					out = append(out, m)
-				}
-			}
-			return nil
-		})
-	})
-	slices.SortStableFunc(out, func(a, b MaintenanceItem) int { return a.DueOn.Compare(b.DueOn) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, err
+	p, err := n.MaintenancePage(ctx, before, limit, "") // pages.go
+	return p.Items, err
 }
 
 func eachLive(l registry.Log, fn func(registry.Certificate) error) error {

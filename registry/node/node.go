@@ -43,6 +43,9 @@ type Config struct {
 	// Revoked, if set, reports whether a token id (jti) is revoked. It is
 	// called on every authenticated request and must be cheap.
 	Revoked func(jti string) bool
+	// SearchCountCap bounds the count of a name, status or program search
+	// (search.go); default DefaultSearchCountCap.
+	SearchCountCap int
 }
 
 // Node is one jurisdiction's registry. Safe for concurrent use.

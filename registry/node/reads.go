@@ -79,7 +79,7 @@ func (n *Node) SearchCertificates(ctx context.Context, q Query) ([]CertificateVi
 // known (search.go).
 func (n *Node) SearchCertificatesPage(ctx context.Context, q Query) (r SearchResult, err error) {
 	err = n.View(ctx, func(s Snapshot) error {
-		r, err = n.searchPage(s.Self(), n.cfg.Jurisdiction, q)
+		r, err = n.searchPage(s.Self(), n.cfg.Jurisdiction, q, true)
 		return err
 	})
 	return r, err
@@ -93,7 +93,7 @@ func (n *Node) SearchCertificatesPage(ctx context.Context, q Query) (r SearchRes
 // iss). At most q.Limit (default 50, at most MaxLimit) are returned: the
 // first page (q.Cursor, if set, names a later one).
 func (n *Node) SearchLog(l registry.Log, iss registry.Jurisdiction, q Query) ([]CertificateView, error) {
-	r, err := n.searchPage(l, iss, q)
+	r, err := n.searchPage(l, iss, q, false) // no total: a federated answer lists matches
 	return r.Certificates, err
 }
 

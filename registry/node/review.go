@@ -503,27 +503,8 @@ func (n *Node) Review(ctx context.Context, id string) (registry.Review, error) {
 // Removals returns the removal proposals of status (proposed, confirmed,
 // rejected), at most limit.
 func (n *Node) Removals(ctx context.Context, status string, limit int) ([]registry.Removal, error) {
-	var out []registry.Removal
-	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		l := tx.Log(SelfLog)
-		refs, err := l.Lookup("removal", status, false, limit)
-		if err != nil {
-			return err
-		}
-		for _, ref := range refs {
-			e, err := l.Latest(ref.Kind, ref.ID)
-			if err != nil {
-				return err
-			}
-			r, err := decode[registry.Removal](e)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	return out, err
+	p, err := n.RemovalsPage(ctx, status, limit, "") // pages.go
+	return p.Items, err
 }
 
 // RemovalRequest is the administrator's decision on a removal proposal.

@@ -97,9 +97,24 @@ type SearchResult struct {
 	Certificates []CertificateView
 	// Next is the cursor of the next page; empty when there is none.
 	Next string
-	// Total is the number of matches, or -1 when it cannot be known
-	// without reading them (name, status and program-only searches).
-	Total int
+	// Total is the number of matches: exact when TotalExact, else a lower
+	// bound (a bounded count stopped at the node's count cap, see
+	// countMatches).
+	Total      int
+	TotalExact bool
+}
+
+// DefaultSearchCountCap is how many index entries or certificates the
+// count of a name, status or program search reads at most (Config.
+// SearchCountCap): its cost is bounded whatever the registry's size, and
+// a search with more matches answers "at least" the count reached.
+const DefaultSearchCountCap = 1000
+
+func (n *Node) countCap() int {
+	if n.cfg.SearchCountCap > 0 {
+		return n.cfg.SearchCountCap
+	}
+	return DefaultSearchCountCap
 }
 
 // searchBudget bounds the index entries and certificates one page reads.
@@ -117,6 +132,10 @@ type cursor struct {
 	I  string `json:"i,omitempty"`
 	C  string `json:"c,omitempty"` // name search: the last certificate read of employer I
 	In bool   `json:"n,omitempty"` // name search: resume inside employer I, after C
+	// T is the total the first page counted (T-1; 0: none), X whether it
+	// is exact: later pages repeat it rather than count again.
+	T int  `json:"t,omitempty"`
+	X bool `json:"x,omitempty"`
 }
 
 var cursorKey = sha256.Sum256([]byte("corfed search cursor v1"))
@@ -136,15 +155,27 @@ func badCursor(format string, args ...any) error {
 	return registry.Invalid("query.cursor", format, args...)
 }
 
+// decodeCursor decodes a search cursor (decodeAnyCursor, with a date).
 func decodeCursor(s string) (cursor, error) {
+	c, err := decodeAnyCursor(s)
+	if err != nil {
+		return cursor{}, err
+	}
+	if _, err := registry.ParseDate(c.D); err != nil {
+		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
+	}
+	return c, nil
+}
+
+// decodeAnyCursor decodes a cursor of a search or a list (pages.go),
+// checking its checksum.
+func decodeAnyCursor(s string) (cursor, error) {
 	var c cursor
 	body, sum, ok := strings.Cut(s, ".")
 	b, err1 := base64.RawURLEncoding.DecodeString(body)
 	got, err2 := base64.RawURLEncoding.DecodeString(sum)
-	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, cursorSum(b)) || json.Unmarshal(b, &c) != nil {
-		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
-	}
-	if _, err := registry.ParseDate(c.D); err != nil || strings.ContainsRune(c.V+c.K+c.I+c.C, 0) {
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, cursorSum(b)) || json.Unmarshal(b, &c) != nil ||
+		strings.ContainsRune(c.V+c.K+c.I+c.C, 0) {
 		return cursor{}, badCursor("the cursor is not one this node gave; pass the next cursor of a previous page unchanged")
 	}
 	return c, nil
@@ -160,8 +191,9 @@ func fingerprint(q Query, asOfGiven bool) string {
 	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
-// searchPage answers one page of q in log l (certificates of iss).
-func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query) (SearchResult, error) {
+// searchPage answers one page of q in log l (certificates of iss), with
+// the total when withTotal.
+func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query, withTotal bool) (SearchResult, error) {
 	asOfGiven := !q.AsOf.IsZero()
 	if !asOfGiven {
 		q.AsOf = n.Today()
@@ -186,31 +218,69 @@ func (n *Node) searchPage(l registry.Log, iss registry.Jurisdiction, q Query) (S
 	}
 	s := &pager{n: n, l: l, iss: iss, q: q, budget: searchBudget(q.Limit), out: SearchResult{Total: -1}}
 	s.cur = cursor{F: fp, D: q.AsOf.String()}
-	var err error
+	if err := s.run(cur); err != nil {
+		return SearchResult{}, err
+	}
+	switch {
+	case s.out.Total >= 0: // bn/number: counted while paging
+		s.out.TotalExact = true
+	case q.BN == "" && q.Number == "" && q.Name == "" && q.Status == "" && q.Program == "" && iss == n.cfg.Jurisdiction:
+		s.out.Total, s.out.TotalExact = l.Count(registry.KindCertificate), true
+	case withTotal && cur.T > 0: // counted by the first page
+		s.out.Total, s.out.TotalExact = cur.T-1, cur.X
+	case withTotal:
+		var err error
+		if s.out.Total, s.out.TotalExact, err = n.countMatches(l, iss, q); err != nil {
+			return SearchResult{}, err
+		}
+	}
+	if s.more {
+		if withTotal && s.out.Total >= 0 {
+			s.cur.T, s.cur.X = s.out.Total+1, s.out.TotalExact
+		}
+		s.out.Next = s.cur.encode()
+	}
+	return s.out, nil
+}
+
+// run reads the page after cur with the plan that serves s.q's filters.
+func (s *pager) run(cur cursor) error {
+	q := s.q
 	switch {
 	case q.BN != "" || q.Number != "":
-		err = s.byKeys(cur)
+		return s.byKeys(cur)
 	case q.Name != "":
-		err = s.byName(cur)
+		return s.byName(cur)
 	case q.Status != "":
 		prefix, name := q.Status+"/", "st"
 		if q.Program != "" {
 			prefix, name = q.Program+"/"+prefix, "stp"
 		}
-		err = s.byStatus(name, prefix, cur)
+		return s.byStatus(name, prefix, cur)
 	default:
-		err = s.byProgram(cur)
-		if q.Program == "" && iss == n.cfg.Jurisdiction {
-			s.out.Total = l.Count(registry.KindCertificate)
-		}
+		return s.byProgram(cur)
 	}
-	if err != nil {
-		return SearchResult{}, err
+}
+
+// countMatches counts q's matches from the search's start by walking its
+// plan as a page of countCap matches would, reading at most countCap index
+// entries and certificates: exact when the walk ended within that, else
+// the matches it reached (a lower bound). Its cost is bounded by the cap,
+// whatever the registry's size.
+func (n *Node) countMatches(l registry.Log, iss registry.Jurisdiction, q Query) (int, bool, error) {
+	capN := n.countCap()
+	q.Limit = capN
+	c := &pager{n: n, l: l, iss: iss, q: q, budget: capN, count: true}
+	// In the node's own feed every certificate is of its jurisdiction, and
+	// a hit of the status timeline or program index matches the status
+	// (the span runs on the date) and program its key names; a name hit
+	// matches when no status or program is asked. Those counts read the
+	// index alone; the others read each certificate.
+	c.trustIndex = iss == n.cfg.Jurisdiction && (q.Name == "" || q.Status == "" && q.Program == "")
+	if err := c.run(cursor{}); err != nil {
+		return 0, false, err
 	}
-	if s.more {
-		s.out.Next = s.cur.encode()
-	}
-	return s.out, nil
+	return c.kept, !c.more, nil
 }
 
 // pager collects one page.
@@ -223,17 +293,26 @@ type pager struct {
 	out    SearchResult
 	cur    cursor // the position after the last certificate read
 	more   bool   // a next page may have matches
+	kept   int    // matches taken
+	count  bool   // count matches only (countMatches): keep no views
+	// trustIndex counts an index hit as a match without reading the
+	// certificate, where the index says all the filters do (countMatches).
+	trustIndex bool
 }
 
 // take reads certificate id (the newest version) and keeps it if it
 // matches. It reports whether the page wants more: false once it is full
 // or the budget is spent (then more is set).
 func (s *pager) take(id string) (bool, error) {
-	if len(s.out.Certificates) == s.q.Limit || s.budget == 0 {
+	if s.kept == s.q.Limit || s.budget == 0 {
 		s.more = true
 		return false, nil
 	}
 	s.budget--
+	if s.trustIndex {
+		s.kept++ // the index hit is a match (countMatches)
+		return true, nil
+	}
 	e, err := s.l.Latest(registry.KindCertificate, id)
 	if errors.Is(err, registry.ErrNotFound) {
 		return true, nil
@@ -246,7 +325,10 @@ func (s *pager) take(id string) (bool, error) {
 		return false, err
 	}
 	if v.Certificate.Jurisdiction == s.iss && matches(v, s.q) {
-		s.out.Certificates = append(s.out.Certificates, v)
+		s.kept++
+		if !s.count {
+			s.out.Certificates = append(s.out.Certificates, v)
+		}
 	}
 	return true, nil
 }

@@ -143,8 +143,8 @@ func TestSearchPagesFindEveryMatchOnce(t *testing.T) {
 				if len(r.Certificates) > limit {
 					t.Fatalf("%+v: %d on a page", q, len(r.Certificates))
 				}
-				if r.Total >= 0 && r.Total != len(want) {
-					t.Errorf("%+v: total %d, want %d", q, r.Total, len(want))
+				if !r.TotalExact || r.Total != len(want) { // the fixture is below the count cap
+					t.Errorf("%+v: total %d (exact %v), want %d exact", q, r.Total, r.TotalExact, len(want))
 				}
 				for _, v := range r.Certificates {
 					got = append(got, v.Entry.ID)
@@ -162,6 +162,46 @@ func TestSearchPagesFindEveryMatchOnce(t *testing.T) {
 	}
 	if nonEmpty < len(queries)/2 {
 		t.Errorf("only %d of %d queries match anything: the fixture does not exercise the plans", nonEmpty, len(queries))
+	}
+}
+
+// TestSearchCountCap: with the count cap set small, a search with more
+// matches than the cap answers at least (not exact) a count within the
+// cap, one below it answers exactly or at least a lower bound (a sparse
+// walk can spend the cap on entries that do not match), and the total
+// never exceeds the matches.
+func TestSearchCountCap(t *testing.T) {
+	tn := searchFixture(t)
+	ctx := context.Background()
+	queries := []Query{{Status: "active"}, {Program: "COR"}, {Name: "beton"}, {Name: "a"}, {Status: "expired", Program: "COR"},
+		{Status: "suspended", AsOf: registry.MustDate("2026-08-20")}, {Program: "SECOR"}}
+	var above, exactBelow int
+	for _, capN := range []int{1, 3, 5} {
+		tn.Node.cfg.SearchCountCap = capN
+		for _, q := range queries {
+			want := len(everyMatch(t, tn.Node, q))
+			q.Limit = 2
+			r, err := tn.SearchCertificatesPage(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case r.TotalExact && r.Total != want:
+				t.Errorf("cap %d, %+v: total %d exact, want %d", capN, q, r.Total, want)
+			case !r.TotalExact && (r.Total > want || r.Total > capN):
+				t.Errorf("cap %d, %+v: total at least %d; %d match, the cap is %d", capN, q, r.Total, want, capN)
+			case want > capN && r.TotalExact:
+				t.Errorf("cap %d, %+v: %d matches counted exactly past the cap", capN, q, want)
+			}
+			if want > capN {
+				above++
+			} else if r.TotalExact {
+				exactBelow++
+			}
+		}
+	}
+	if above == 0 || exactBelow == 0 {
+		t.Errorf("%d searches above the cap, %d exact below it: the fixture does not exercise both", above, exactBelow)
 	}
 }
 
