@@ -570,7 +570,7 @@ func (s *server) registerReviews(api huma.API) {
 			out.Count = len(out.Removals)
 			return &bodyOut[RemovalList]{out}, nil
 		})
-	huma.Register(api, s.writeOp("decide-removal", http.MethodPost, "/v1/removals/{id}/decision", "Confirm (revoke the certificate) or reject a removal proposal (program administrator)", http.StatusOK, "reviews"),
+	huma.Register(api, s.writeOp("decide-removal", http.MethodPost, "/v1/removals/{id}/decision", "Confirm (revoke the certificate, or suspend the CP of a CP QA proposal) or reject a removal proposal (program administrator)", http.StatusOK, "reviews"),
 		func(ctx context.Context, in *struct {
 			IDPath
 			Body RemovalDecisionIn

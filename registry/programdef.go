@@ -150,7 +150,10 @@ type Program struct {
 	Independence       []IndependenceRule `json:"independence,omitempty"`
 	Review             ReviewRules        `json:"review"`
 	Removal            RemovalRule        `json:"removal"`
-	Source             string             `json:"source,omitempty"` // where the rules come from
+	// CPQA is the consequence of a CP's QA reviews (qa.go); zero: they
+	// are informational only.
+	CPQA   CPQARule `json:"cp_qa,omitzero"`
+	Source string   `json:"source,omitempty"` // where the rules come from
 	// Assumptions name the values that no source gives for this
 	// jurisdiction (taken from another one's), so a reader knows which
 	// rules to confirm.
@@ -344,6 +347,9 @@ func (p Program) Validate() error {
 		return Invalid("body.removal", "counts not negative")
 	}
 	if err := checkCode("body.removal.code", p.Removal.Code); err != nil {
+		return err
+	}
+	if err := p.CPQA.validate("body.cp_qa"); err != nil {
 		return err
 	}
 	if len(p.Assumptions) > MaxListLen {

@@ -152,4 +152,101 @@ func CPQAStanding(qs []QAReview, d Date) QAStanding {
 	return s
 }
 
+// QAOutcomeFR names a QA outcome in French.
+func QAOutcomeFR(o string) string { return qaOutcomeFR[o] }
+
 var qaOutcomeFR = map[string]string{QASatisfactory: "satisfaisant", QANeedsImprovement: "amélioration requise", QAUnsatisfactory: "insatisfaisant"}
+
+// CPQARule is the consequence of a certifying partner's QA reviews, as
+// program data: when it is met, the node proposes to the program
+// administrator that the CP be suspended (a Removal with CP set), and
+// only the administrator's confirmation suspends it. DOMAIN.md gives the
+// CP a status (active, suspended, terminated) and QA reviews, and no
+// source says what QA outcome suspends a CP: the rule is off (zero) in
+// corfed's built-in programs and a jurisdiction that has one publishes it.
+type CPQARule struct {
+	// AtRisk: the CP's last CP QA review was unsatisfactory (CPQAStanding
+	// at_risk).
+	AtRisk bool `json:"at_risk,omitempty"`
+	// UnsatisfactoryOSARs or more unsatisfactory On-Site Audit Reviews of
+	// the CP's audits within WindowMonths (counted back from the latest;
+	// 0: off).
+	UnsatisfactoryOSARs int    `json:"unsatisfactory_osars,omitempty"`
+	WindowMonths        int    `json:"window_months,omitempty"`
+	Code                string `json:"code,omitempty"` // names the rule in a proposal: <code>.at_risk, <code>.osars
+}
+
+func (r CPQARule) validate(field string) error {
+	if r == (CPQARule{}) {
+		return nil
+	}
+	if r.UnsatisfactoryOSARs < 0 || r.UnsatisfactoryOSARs > 100 || r.WindowMonths < 0 || r.WindowMonths > 120 ||
+		(r.UnsatisfactoryOSARs > 0) != (r.WindowMonths > 0) {
+		return Invalid(field, "unsatisfactory_osars 1 to 100 with window_months 1 to 120, or neither")
+	}
+	if !r.AtRisk && r.UnsatisfactoryOSARs == 0 {
+		return Invalid(field, "at_risk or unsatisfactory_osars: a rule that can be met")
+	}
+	return checkCode(field+".code", r.Code)
+}
+
+// CPQAFinding is a CP QA rule met on a date: which part (Rule), why in
+// English and French, and the QA reviews it rests on, the last being the
+// one that met it.
+type CPQAFinding struct {
+	Rule     string
+	Reason   string
+	ReasonFR string
+	Evidence []QAReview
+}
+
+// Check applies rule r to the QA reviews qs of one CP (CP QA reviews and
+// OSARs of its audits, any order) on d: the unsatisfactory last CP QA
+// review first, then the unsatisfactory OSARs within the window ending on
+// the latest one.
+func (r CPQARule) Check(qs []QAReview, d Date) (CPQAFinding, bool) {
+	if r.AtRisk {
+		if s := CPQAStanding(qs, d); s.Status == QAAtRisk {
+			for _, q := range qs {
+				if q.ID == s.LastReview {
+					return CPQAFinding{Rule: r.Code + ".at_risk",
+						Reason:   fmt.Sprintf("its last CP QA review, %s on %s, was unsatisfactory", q.ID, q.On),
+						ReasonFR: fmt.Sprintf("son dernier examen d'assurance de la qualité, %s le %s, était insatisfaisant", q.ID, q.On),
+						Evidence: []QAReview{q}}, true
+				}
+			}
+		}
+	}
+	if r.UnsatisfactoryOSARs <= 0 {
+		return CPQAFinding{}, false
+	}
+	var bad []QAReview
+	for _, q := range qs {
+		if q.Kind == QAOSAR && q.Outcome == QAUnsatisfactory && !q.On.After(d) {
+			bad = append(bad, q)
+		}
+	}
+	if len(bad) < r.UnsatisfactoryOSARs {
+		return CPQAFinding{}, false
+	}
+	slices.SortStableFunc(bad, func(a, b QAReview) int {
+		if c := a.On.Compare(b.On); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	last := bad[len(bad)-1]
+	var in []QAReview
+	for _, q := range bad {
+		if last.On.Before(q.On.AddMonths(r.WindowMonths)) { // as StopWorkWindow: exactly WindowMonths apart is outside
+			in = append(in, q)
+		}
+	}
+	if len(in) < r.UnsatisfactoryOSARs {
+		return CPQAFinding{}, false
+	}
+	return CPQAFinding{Rule: r.Code + ".osars",
+		Reason:   fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews of its audits within %d months, the last %s on %s (rule: %d)", len(in), r.WindowMonths, last.ID, last.On, r.UnsatisfactoryOSARs),
+		ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de ses audits en %d mois, le dernier %s le %s (règle : %d)", len(in), r.WindowMonths, last.ID, last.On, r.UnsatisfactoryOSARs),
+		Evidence: in}, true
+}

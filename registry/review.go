@@ -146,11 +146,15 @@ type RemovalDecision struct {
 
 // Removal is a proposal to remove (revoke) the certificate of a persistent
 // non-performer, produced by the program's removal rule; the certificate
-// is revoked only when the administrator confirms it.
+// is revoked only when the administrator confirms it. With CP set it is
+// instead a proposal to suspend that certifying partner, produced by the
+// program's CP QA rule (CPQARule) from its QA reviews; the CP is suspended
+// only when the administrator confirms it.
 type Removal struct {
 	ID          string            `json:"id"`
-	Certificate string            `json:"certificate"`
-	EmployerBN  string            `json:"employer_bn"`
+	Certificate string            `json:"certificate,omitempty"`
+	EmployerBN  string            `json:"employer_bn,omitempty"`
+	CP          string            `json:"cp,omitempty"`
 	Rule        string            `json:"rule"`
 	Reason      string            `json:"reason,omitempty"`    // why the rule is met
 	ReasonFR    string            `json:"reason_fr,omitempty"` // Reason in French

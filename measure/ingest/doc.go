@@ -4,7 +4,8 @@
 //
 // # Layouts
 //
-// The layout is recognized from the header row (row 1).
+// The layout is recognized from the header row (the first row that is not
+// blank).
 //
 // corfed layout: one column per member of the snapshot's JSON form, in any
 // order, names case-insensitive: employer_bn, wcb_account, year, as_of,
@@ -29,11 +30,12 @@
 //
 // Numbers are plain decimals with a point ("12.5"); thousands separators
 // and decimal commas are refused rather than guessed. Counts are whole
-// numbers ("3" or "3.0"). Dates are YYYY-MM-DD, or in XLSX a date cell
-// (its serial number in the 1900 date system). Rows are numbered as a
-// spreadsheet numbers them: the header is row 1. Entirely empty rows are
-// skipped.
+// numbers ("3" or "3.0"). Dates are YYYY-MM-DD, or in XLSX a date cell, or
+// a serial day number (1900 date system) in a date column. Rows are
+// numbered as a spreadsheet numbers them (the first row is 1; blank rows
+// count but are skipped).
 //
-// Only the standard library, excelize (github.com/xuri/excelize/v2) and
-// package measure are imported.
+// Files are read by registry/sheet, the spreadsheet reader bulk import
+// uses too (CSV with ',' or ';', XLSX through excelize). Besides it, only
+// the standard library and packages measure and registry are imported.
 package ingest

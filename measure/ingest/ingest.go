@@ -2,17 +2,19 @@ package ingest
 
 import (
 	"cmp"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/sheet"
 )
 
 // Limits on a file.
@@ -67,18 +69,15 @@ var albertaRequired = []string{"EMP_KEY", "YEAR_NO", "PERSON_YEARS_COUNT", "LOST
 // ErrNoHeader is returned for a file with no recognizable header row.
 var ErrNoHeader = fmt.Errorf("no header row naming employer_bn (corfed layout) or EMP_KEY (Alberta layout): %w", registry.ErrInvalid)
 
-// rowSource yields a table's rows; ok is false at the end.
-type rowSource func() (cells []string, ok bool, err error)
-
-// table is a header-checked reader over a rowSource.
+// table is a recognized header.
 type table struct {
 	layout string
 	col    map[string]int // column name (lower case for corfed, upper for Alberta) -> index
 	fatal  []int          // Alberta: the split fatality columns, when there is no total
 }
 
-// recognize reads a header row.
-func recognize(header []string) (*table, *measure.Report, error) {
+// recognize reads a header row (row: its number in the file).
+func recognize(header []string, row int) (*table, *measure.Report, error) {
 	rep := &measure.Report{}
 	if len(header) > MaxColumns {
 		return nil, nil, fmt.Errorf("%d columns, at most %d: %w", len(header), MaxColumns, registry.ErrInvalid)
@@ -108,12 +107,12 @@ func recognize(header []string) (*table, *measure.Report, error) {
 			continue
 		}
 		if _, dup := t.col[name]; dup {
-			rep.Add(1, h, "", "the column appears twice")
+			rep.Add(row, h, "", "the column appears twice")
 			continue
 		}
 		t.col[name] = i
 		if t.layout == LayoutCorfed && !contains(corfedColumns, name) {
-			rep.Add(1, h, "", "unknown column (the columns are %s)", strings.Join(corfedColumns, ", "))
+			rep.Add(row, h, "", "unknown column (the columns are %s)", strings.Join(corfedColumns, ", "))
 		}
 	}
 	required := corfedRequired
@@ -126,13 +125,13 @@ func recognize(header []string) (*table, *measure.Report, error) {
 				}
 			}
 			if len(t.fatal) == 0 {
-				rep.Add(1, "ANNUAL_FATALITY_COUNT", "", "missing column (or the split *FATALITY*_COUNT columns)")
+				rep.Add(row, "ANNUAL_FATALITY_COUNT", "", "missing column (or the split *FATALITY*_COUNT columns)")
 			}
 		}
 	}
 	for _, c := range required {
 		if _, ok := t.col[c]; !ok {
-			rep.Add(1, c, "", "missing column")
+			rep.Add(row, c, "", "missing column")
 		}
 	}
 	return t, rep, nil
@@ -147,17 +146,17 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// read builds the snapshots of a table. serialDates says whether a number
-// in a date column is a spreadsheet serial date (XLSX).
-func read(src rowSource, opt Options, serialDates bool) (Result, error) {
-	header, ok, err := src()
-	if err != nil {
-		return Result{}, err
-	}
-	if !ok {
+// read builds the snapshots of the rows of src. serialDates says whether
+// a number in a date column is a spreadsheet serial date (XLSX).
+func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
+	header, hrow, err := src.Next()
+	if err == io.EOF {
 		return Result{}, ErrNoHeader
 	}
-	t, rep, err := recognize(header)
+	if err != nil {
+		return Result{}, invalid(src.Format(), err)
+	}
+	t, rep, err := recognize(header, hrow)
 	if err != nil {
 		return Result{}, err
 	}
@@ -167,19 +166,13 @@ func read(src rowSource, opt Options, serialDates bool) (Result, error) {
 	}
 	var nums []int
 	failed := map[[2]any]bool{} // (row, column) that did not parse
-	for n := 2; ; n++ {
-		cells, ok, err := src()
-		if err != nil {
-			return res, err
-		}
-		if !ok {
+	for {
+		cells, n, err := src.Next() // blank rows skipped
+		if err == io.EOF {
 			break
 		}
-		if empty(cells) {
-			continue
-		}
-		if len(res.Rows)+res.Skipped >= MaxRows {
-			return res, fmt.Errorf("more than %d rows: split the file: %w", MaxRows, registry.ErrInvalid)
+		if err != nil {
+			return res, invalid(src.Format(), err)
 		}
 		rep.Rows++
 		p := parser{t: t, cells: cells, row: n, rep: rep, failed: failed, serial: serialDates}
@@ -245,15 +238,6 @@ var albertaName = map[string]string{"employer_bn": "EMP_KEY", "wcb_account": "EM
 	"as_of": "YEAR_NO", "industry_code": "WCB_INDUSTRY_CODE", "person_years": "PERSON_YEARS_COUNT",
 	"lost_time_claims": "LOST_TIME_CLAIM_COUNT", "disabling_injury_claims": "ANNUAL_DISABLING_INJURIES_COUNT",
 	"fatalities": "ANNUAL_FATALITY_COUNT", "claim_costs": "claim_costs"}
-
-func empty(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
 
 // parser reads the cells of one row, reporting what does not parse.
 type parser struct {
@@ -358,37 +342,67 @@ func (p *parser) date(col string) registry.Date {
 	return d
 }
 
-// ReadCSV reads a CSV file (comma-separated, RFC 4180 quoting, UTF-8 with
-// or without a byte-order mark).
+// ReadCSV reads a CSV file (RFC 4180 quoting, UTF-8 with or without a
+// byte-order mark, ',' or, in a French locale's files, ';' between cells).
 func ReadCSV(r io.Reader, opt Options) (Result, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	return read(func() ([]string, bool, error) {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("csv: %v: %w", err, registry.ErrInvalid)
-		}
-		return rec, true, nil
-	}, opt, false)
+	return readSheet(r, sheet.CSV, opt)
+}
+
+// ReadXLSX reads one sheet of an XLSX workbook: opt.Sheet, or the first
+// sheet whose first row is a recognized header. Cell values are read raw
+// (not as displayed), so "1,234" formatting does not reach the parser; a
+// date cell arrives as YYYY-MM-DD.
+func ReadXLSX(r io.Reader, opt Options) (Result, error) {
+	return readSheet(io.LimitReader(r, MaxXLSXBytes), sheet.XLSX, opt)
+}
+
+// MaxXLSXBytes bounds the size of an XLSX file read (and, four times
+// over, what it unzips to).
+const MaxXLSXBytes = 512 << 20
+
+// readSheet reads r with the spreadsheet reader that bulk import uses too
+// (registry/sheet), with this package's bounds. Cells that are not UTF-8
+// are let through: the columns kept are checked one by one, and Alberta's
+// files carry names this package ignores.
+func readSheet(r io.Reader, format string, opt Options) (Result, error) {
+	src, err := sheet.NewReader(r, format, sheet.Options{
+		Sheet: opt.Sheet,
+		Pick: func(header []string) bool {
+			_, _, err := recognize(header, 1)
+			return err == nil
+		},
+		MaxRows: MaxRows, MaxColumns: MaxColumns, MaxCellBytes: 64 << 10, MaxUnzipBytes: 4 * MaxXLSXBytes, AnyBytes: true})
+	if errors.Is(err, sheet.ErrNoSheet) && opt.Sheet == "" {
+		return Result{}, fmt.Errorf("xlsx: no sheet has a header row naming employer_bn or EMP_KEY (%v): %w", err, registry.ErrInvalid)
+	}
+	if err != nil {
+		return Result{}, invalid(format, err)
+	}
+	defer src.Close()
+	return read(src, opt, format == sheet.XLSX)
+}
+
+// invalid makes the reader's error about a file's content an
+// ErrInvalid.
+func invalid(format string, err error) error {
+	return fmt.Errorf("%s: %v: %w", format, err, registry.ErrInvalid)
 }
 
 // ReadMapping reads an EMP_KEY mapping file: a CSV with the header
 // emp_key,employer_bn,wcb_account (wcb_account may be empty). Every BN is
 // checked; a key given twice is a problem.
 func ReadMapping(r io.Reader) (map[string]Account, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	src, err := sheet.NewReader(r, sheet.CSV, sheet.Options{MaxRows: MaxRows, MaxColumns: MaxColumns, AnyBytes: true})
+	if err != nil {
+		return nil, invalid("mapping", err)
+	}
+	header, _, err := src.Next()
 	if err != nil {
 		return nil, fmt.Errorf("mapping: no header row (emp_key,employer_bn,wcb_account): %w", registry.ErrInvalid)
 	}
 	idx := map[string]int{}
 	for i, h := range header {
-		idx[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		idx[strings.ToLower(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
 	ik, okk := idx["emp_key"]
 	ib, okb := idx["employer_bn"]
@@ -398,22 +412,19 @@ func ReadMapping(r io.Reader) (map[string]Account, error) {
 	iw, okw := idx["wcb_account"]
 	rep := &measure.Report{}
 	m := map[string]Account{}
-	for n := 2; ; n++ {
-		rec, err := cr.Read()
+	for {
+		rec, n, err := src.Next() // blank rows skipped
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("mapping: %v: %w", err, registry.ErrInvalid)
+			return nil, invalid("mapping", err)
 		}
 		get := func(i int) string {
 			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
+				return rec[i]
 			}
 			return ""
-		}
-		if empty(rec) {
-			continue
 		}
 		rep.Rows++
 		key, b := get(ik), get(ib)
@@ -443,3 +454,22 @@ func ReadMapping(r io.Reader) (map[string]Account, error) {
 func sortProblems(ps []measure.Problem) {
 	slices.SortStableFunc(ps, func(a, b measure.Problem) int { return cmp.Compare(a.Row, b.Row) })
 }
+
+// ReadFile reads path as CSV or XLSX, by its extension.
+func ReadFile(path string, opt Options) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return ReadCSV(f, opt)
+	case ".xlsx":
+		return ReadXLSX(f, opt)
+	}
+	return Result{}, fmt.Errorf("%s: %w", path, ErrFormat)
+}
+
+// ErrFormat is returned for a file that is neither .csv nor .xlsx.
+var ErrFormat = fmt.Errorf("not a .csv or .xlsx file: %w", registry.ErrInvalid)

@@ -70,6 +70,24 @@ func TestReadCSVBadRows(t *testing.T) {
 	}
 }
 
+// The reader is registry/sheet's: a French locale's ';' file, and rows
+// numbered as in the file when blank rows come before the header.
+func TestReadCSVAsSpreadsheetsWriteIt(t *testing.T) {
+	semi := strings.ReplaceAll(goodCSV, ",", ";")
+	res, err := ReadCSV(strings.NewReader(semi), Options{})
+	if err != nil || res.Err() != nil || len(res.Rows) != 2 {
+		t.Fatalf("';' file: %v %+v", err, res)
+	}
+	bad := ",,\n" + strings.Replace(goodCSV, "723456786", "123456789", 1)
+	res, err = ReadCSV(strings.NewReader(bad), Options{})
+	if err != nil || len(res.Report.Problems) != 1 || res.Report.Problems[0].Row != 3 {
+		t.Errorf("row numbers: %v %+v", err, res.Report)
+	}
+	if _, err := ReadCSV(strings.NewReader(goodCSV+"\"open"), Options{}); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("a bad file: %v", err)
+	}
+}
+
 func TestReadCSVHeaderProblems(t *testing.T) {
 	for _, tc := range []struct{ name, csv, want string }{
 		{"no header", "a,b,c\n1,2,3\n", "no header row"},
@@ -175,6 +193,20 @@ func TestReadXLSX(t *testing.T) {
 	res, err = ReadXLSX(bytes.NewReader(bad), Options{})
 	if err != nil || len(res.Report.Problems) != 2 || res.Report.Problems[0].Row != 2 || res.Report.Problems[1].Column != "disabling_injury_claims" {
 		t.Errorf("bad rows: %v %+v", err, res.Report)
+	}
+	// A date cell (number format 14) reads as its date; so does a serial
+	// number in a date column without one (above).
+	dated := xlsxOf(t, "injury", [][]any{header, {"723456786", "1", 2024, 45747, "42100", 10, 1, 1, 0, ""}})
+	x, err := excelize.OpenReader(bytes.NewReader(dated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	style, _ := x.NewStyle(&excelize.Style{NumFmt: 14})
+	_ = x.SetCellStyle("injury", "D2", "D2", style)
+	buf, _ := x.WriteToBuffer()
+	res, err = ReadXLSX(bytes.NewReader(buf.Bytes()), Options{})
+	if err != nil || res.Err() != nil || res.Rows[0].AsOf != registry.MustDate("2025-03-31") {
+		t.Errorf("date cell: %v %v %+v", err, res.Err(), res.Rows)
 	}
 	if _, err := ReadXLSX(bytes.NewReader(b), Options{Sheet: "nope"}); err == nil || !errors.Is(err, registry.ErrInvalid) {
 		t.Errorf("a missing sheet: %v", err)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/corfed/corfed/registry"
-	"go.etcd.io/bbolt"
 )
 
 // IndexKey is registry.IndexKey, the secondary index key of a record
@@ -40,26 +39,6 @@ func indexKey(k IndexKey, rk []byte) []byte {
 	b = append(b, k.Value...)
 	b = append(b, 0)
 	return append(b, rk...)
-}
-
-// dropKeys removes from the index the keys of the record's newest
-// version, the entry prevSeq (they are stored in its value).
-func (l *Log) dropKeys(b, entries *bbolt.Bucket, rk []byte, prevSeq uint64) error {
-	v := entries.Get(u64(prevSeq))
-	if v == nil {
-		return l.errorf("record %q: newest entry %d: %w", rk, prevSeq, errCorrupt)
-	}
-	old, err := entryKeys(v)
-	if err != nil {
-		return l.errorf("record %q: index keys: %w", rk, err)
-	}
-	index := b.Bucket(bucketIndex)
-	for _, k := range old {
-		if err := index.Delete(indexKey(k, rk)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Keys returns the current index keys of the record (those given to the

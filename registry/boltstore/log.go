@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -161,98 +163,255 @@ func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error)
 // transaction holds a partial write and must be rolled back: return the
 // error from the transaction function.
 func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
+	_, err := l.AppendBatch([]registry.Entry{e}, [][]IndexKey{keys})
+	return err
+}
+
+// AppendBatch appends es in order, es[i] with keys[i] (keys may be shorter
+// than es: the rest have no keys), as that many Appends would, with the
+// same checks and errors. It checks every entry before it writes anything:
+// an entry refused by the checks leaves the log unchanged. On an error it
+// also returns the index in es of the entry to blame. If it fails after the
+// checks (a bbolt error), the transaction holds a partial write and must be
+// rolled back.
+//
+// It writes each bucket's keys in key order (two writes of one key in the
+// order the appends make them), so that bbolt's cursor walks each bucket
+// forward instead of seeking at random: a batch of ids, names and index
+// values in no particular order costs less than the same Appends one by
+// one. What it stores is the same.
+func (l *Log) AppendBatch(es []registry.Entry, keys [][]IndexKey) (int, error) {
 	if l.err != nil {
-		return l.err
+		return 0, l.err
+	}
+	if len(es) == 0 {
+		return 0, nil
 	}
 	l.tx.appending(l.name)
-	if err := l.checkRecordKey(e.Kind, e.ID); err != nil {
-		return err
-	}
-	keys, err := l.checkKeys(e.Kind, e.ID, keys)
+	plan, i, err := l.planAppends(es, keys)
 	if err != nil {
-		return err
+		return i, err
 	}
-	size := l.Size()
-	if e.Seq != size+1 {
-		return l.errorf("entry %s/%s seq %d: log size is %d, next seq is %d: %w",
-			e.Kind, e.ID, e.Seq, size, size+1, registry.ErrConflict)
-	}
-	last, prevSeq, err := l.latest(e.Kind, e.ID)
-	if err != nil {
-		return err
-	}
-	if e.Ver != last+1 {
-		return l.errorf("entry %s/%s ver %d: newest stored version is %d, next is %d: %w",
-			e.Kind, e.ID, e.Ver, last, last+1, registry.ErrConflict)
-	}
-	if e.JWS == "" {
-		return l.errorf("entry %s/%s seq %d: empty JWS: %w", e.Kind, e.ID, e.Seq, registry.ErrConflict)
-	}
+	return l.applyAppends(es, plan)
+}
 
+// planned is one checked entry of a batch.
+type planned struct {
+	rk      []byte
+	keys    []IndexKey // checked, without empties and duplicates
+	last    uint64     // the record's newest version before this entry (0: new)
+	prevSeq uint64     // the seq of that version
+	prev    int        // its index in the batch, or -1 if stored before it
+}
+
+// planAppends checks es as consecutive Appends, reading the records the
+// batch itself writes from the batch, and writes nothing.
+func (l *Log) planAppends(es []registry.Entry, keys [][]IndexKey) ([]planned, int, error) {
+	size := l.Size()
+	plan := make([]planned, len(es))
+	var inBatch map[string]int // record key -> index of its newest entry in es
+	if len(es) > 1 {
+		inBatch = make(map[string]int, len(es))
+	}
+	for i, e := range es {
+		if err := l.checkRecordKey(e.Kind, e.ID); err != nil {
+			return nil, i, err
+		}
+		var ks []IndexKey
+		if i < len(keys) {
+			ks = keys[i]
+		}
+		ks, err := l.checkKeys(e.Kind, e.ID, ks)
+		if err != nil {
+			return nil, i, err
+		}
+		next := size + uint64(i) + 1
+		if e.Seq != next {
+			return nil, i, l.errorf("entry %s/%s seq %d: log size is %d, next seq is %d: %w",
+				e.Kind, e.ID, e.Seq, next-1, next, registry.ErrConflict)
+		}
+		p := planned{rk: recordKey(e.Kind, e.ID), keys: ks, prev: -1}
+		if j, ok := inBatch[string(p.rk)]; ok {
+			p.last, p.prevSeq, p.prev = es[j].Ver, es[j].Seq, j
+		} else if p.last, p.prevSeq, err = l.latest(e.Kind, e.ID); err != nil {
+			return nil, i, err
+		}
+		if e.Ver != p.last+1 {
+			return nil, i, l.errorf("entry %s/%s ver %d: newest stored version is %d, next is %d: %w",
+				e.Kind, e.ID, e.Ver, p.last, p.last+1, registry.ErrConflict)
+		}
+		if e.JWS == "" {
+			return nil, i, l.errorf("entry %s/%s seq %d: empty JWS: %w", e.Kind, e.ID, e.Seq, registry.ErrConflict)
+		}
+		if inBatch != nil {
+			inBatch[string(p.rk)] = i
+		}
+		plan[i] = p
+	}
+	return plan, 0, nil
+}
+
+// keyOp is one write to a keyed bucket: a put of value, or a delete. by is
+// the index of the entry that makes it.
+type keyOp struct {
+	key, value []byte
+	del        bool
+	by         int
+	ord        int // position before sorting
+}
+
+// applyOps writes ops to b in key order. Of the ops on one key only the
+// last counts, so it is the only one written, and none is when the first
+// deletes the key and the last puts it back without a value: a delete
+// removes a key of the record's previous version, so when it comes first
+// that version was stored before the batch, and the key is there. (A new
+// version with an unchanged index key leaves that key's page alone.) It
+// returns the index of the entry to blame for an error.
+func applyOps(b *bbolt.Bucket, ops []keyOp) (int, error) {
+	for i := range ops {
+		ops[i].ord = i
+	}
+	slices.SortFunc(ops, func(a, b keyOp) int {
+		if c := bytes.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.ord - b.ord
+	})
+	for i := 0; i < len(ops); {
+		j := i + 1
+		for j < len(ops) && bytes.Equal(ops[j].key, ops[i].key) {
+			j++
+		}
+		first, last := ops[i], ops[j-1]
+		i = j
+		var err error
+		switch {
+		case first.del && !last.del && last.value == nil:
+			// deleted, then put back as it was
+		case last.del:
+			err = b.Delete(last.key)
+		default:
+			err = b.Put(last.key, last.value)
+		}
+		if err != nil {
+			return last.by, err
+		}
+	}
+	return 0, nil
+}
+
+// applyAppends writes the checked entries of es.
+func (l *Log) applyAppends(es []registry.Entry, plan []planned) (int, error) {
 	b, err := l.bucket(true)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	wrap := func(err error) error {
-		if err == nil {
-			return nil
-		}
-		return l.errorf("append seq %d: %w", e.Seq, err)
+	wrap := func(i int, err error) (int, error) {
+		return i, l.errorf("append seq %d: %w", es[i].Seq, err)
 	}
 	entries := b.Bucket(bucketEntries)
 	entries.FillPercent = 1 // keys only ever grow: pack pages full
-	rk := recordKey(e.Kind, e.ID)
-	// The previous version's keys leave the index (they are kept in its
-	// entry value), before the new entry is written.
-	if last > 0 {
-		if err := l.dropKeys(b, entries, rk, prevSeq); err != nil {
-			return wrap(err)
-		}
+
+	// The index: the previous version's keys leave it (they are kept in
+	// its entry value), then the new version's keys enter it. The keys
+	// share one buffer (bbolt copies the keys it stores).
+	var index []keyOp
+	var buf []byte
+	key := func(k IndexKey, rk []byte) []byte {
+		start := len(buf)
+		buf = append(buf, k.Name...)
+		buf = append(buf, 0)
+		buf = append(buf, k.Value...)
+		buf = append(buf, 0)
+		buf = append(buf, rk...)
+		return buf[start:len(buf):len(buf)]
 	}
-	seqKey := u64(e.Seq)
-	if err := entries.Put(seqKey, encodeEntry(e, keys)); err != nil {
-		return wrap(err)
+	n := 0
+	for _, p := range plan {
+		n += 2 * len(p.keys)
 	}
-	records := b.Bucket(bucketRecords)
-	records.FillPercent = keyedFill
-	if err := records.Put(rk, binary.BigEndian.AppendUint64(u64(e.Ver), e.Seq)); err != nil {
-		return wrap(err)
-	}
-	// The versions bucket lists the versions of records that have more
-	// than one: a record's only version is found from its records value.
-	if e.Ver > 1 {
-		versions := b.Bucket(bucketVersions)
-		versions.FillPercent = keyedFill
-		if e.Ver == 2 {
-			if err := versions.Put(versionKey(e.Kind, e.ID, 1), u64(prevSeq)); err != nil {
-				return wrap(err)
+	index = make([]keyOp, 0, n)
+	buf = make([]byte, 0, 64*n)
+	for i, p := range plan {
+		if p.last > 0 {
+			var old []IndexKey
+			if p.prev >= 0 {
+				old = plan[p.prev].keys
+			} else {
+				v := entries.Get(u64(p.prevSeq))
+				if v == nil {
+					return i, l.errorf("record %q: newest entry %d: %w", p.rk, p.prevSeq, errCorrupt)
+				}
+				if old, err = entryKeys(v); err != nil {
+					return i, l.errorf("record %q: index keys: %w", p.rk, err)
+				}
+			}
+			for _, k := range old {
+				index = append(index, keyOp{key: key(k, p.rk), del: true, by: i})
 			}
 		}
-		if err := versions.Put(versionKey(e.Kind, e.ID, e.Ver), seqKey); err != nil {
-			return wrap(err)
+		for _, k := range p.keys {
+			index = append(index, keyOp{key: key(k, p.rk), by: i})
 		}
 	}
-	if e.Ver == 1 {
-		counts := b.Bucket(bucketCounts)
-		var n uint64
-		if v := counts.Get([]byte(e.Kind)); len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
+
+	var records, versions []keyOp
+	counts := map[registry.Kind]uint64{}
+	for i, e := range es {
+		p := plan[i]
+		seqKey := u64(e.Seq)
+		if err := entries.Put(seqKey, encodeEntry(e, p.keys)); err != nil {
+			return wrap(i, err)
 		}
-		if err := counts.Put([]byte(e.Kind), u64(n+1)); err != nil {
-			return wrap(err)
+		records = append(records, keyOp{key: p.rk, value: binary.BigEndian.AppendUint64(u64(e.Ver), e.Seq), by: i})
+		// The versions bucket lists the versions of records that have more
+		// than one: a record's only version is found from its records value.
+		if e.Ver == 2 {
+			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, 1), value: u64(p.prevSeq), by: i})
+		}
+		if e.Ver > 1 {
+			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, e.Ver), value: seqKey, by: i})
+		}
+		if e.Ver == 1 {
+			counts[e.Kind]++
 		}
 	}
-	index := b.Bucket(bucketIndex)
-	index.FillPercent = keyedFill
-	for _, k := range keys {
-		if err := index.Put(indexKey(k, rk), nil); err != nil {
-			return wrap(err)
+	for _, w := range []struct {
+		name []byte
+		ops  []keyOp
+	}{{bucketRecords, records}, {bucketVersions, versions}, {bucketIndex, index}} {
+		if len(w.ops) == 0 {
+			continue
+		}
+		sb := b.Bucket(w.name)
+		sb.FillPercent = keyedFill
+		if i, err := applyOps(sb, w.ops); err != nil {
+			return wrap(i, err)
+		}
+	}
+	if len(counts) > 0 {
+		cb := b.Bucket(bucketCounts)
+		for _, kind := range slices.Sorted(maps.Keys(counts)) {
+			var c uint64
+			if v := cb.Get([]byte(kind)); len(v) == 8 {
+				c = binary.BigEndian.Uint64(v)
+			}
+			if err := cb.Put([]byte(kind), u64(c+counts[kind])); err != nil {
+				return wrap(len(es)-1, err)
+			}
 		}
 	}
 	if withoutMerkleLog {
-		return nil
+		return 0, nil
 	}
-	return wrap(l.appendHashes(b.Bucket(bucketHashes), int64(size), []byte(e.JWS)))
+	hashes := b.Bucket(bucketHashes)
+	size := es[0].Seq - 1
+	for i, e := range es {
+		if err := l.appendHashes(hashes, int64(size)+int64(i), []byte(e.JWS)); err != nil {
+			return wrap(i, err)
+		}
+	}
+	return 0, nil
 }
 
 // Entry returns the entry with sequence number seq, or an error wrapping

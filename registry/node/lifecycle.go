@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -28,7 +29,8 @@ const MaxLifecycleBatch = 5000
 type LifecycleChange struct {
 	Certificate string        `json:"certificate"`
 	EmployerBN  string        `json:"employer_bn"`
-	Action      string        `json:"action"` // cancel, expire or propose_removal
+	Action      string        `json:"action"`       // cancel, expire, propose_removal or propose_cp_suspension
+	CP          string        `json:"cp,omitempty"` // the certifying partner a propose_cp_suspension is about
 	Rule        string        `json:"rule"`
 	EffectiveOn registry.Date `json:"effective_on"`
 	Reason      string        `json:"reason"`
@@ -247,6 +249,7 @@ func eachLive(l registry.Log, fn func(registry.Certificate) error) error {
 // plan computes the changes the rules require on today.
 func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, error) {
 	rep := LifecycleReport{RunOn: today, Changes: []LifecycleChange{}}
+	var scanErr error
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		if err := eachLive(l, func(c registry.Certificate) error {
@@ -282,9 +285,120 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 		}); err != nil {
 			return err
 		}
-		return n.planRemovals(l, today, &rep)
+		if err := n.planRemovals(l, today, &rep); err != nil {
+			return err
+		}
+		return l.Scan(registry.KindCP, func(e registry.Entry) bool {
+			cp, err := decode[registry.CertifyingPartner](e)
+			if err == nil {
+				rep.Checked++
+				var ch LifecycleChange
+				var ok bool
+				if ch, ok, err = cpSuspensionFor(l, cp, today); ok {
+					rep.Changes = append(rep.Changes, ch)
+				}
+			}
+			scanErr = err
+			return err == nil
+		})
 	})
+	if err == nil {
+		err = scanErr
+	}
 	return rep, err
+}
+
+// ActionProposeCPSuspension is the lifecycle action of a proposal to
+// suspend a certifying partner under the CP QA rule.
+const ActionProposeCPSuspension = "propose_cp_suspension"
+
+// cpSuspensionFor applies the node's CP QA rule (the CPQA of its COR
+// program) to active certifying partner cp on today, with the CP QA
+// reviews and OSARs recorded on this node. ok is false when the rule is
+// off or not met, a proposal for the QA review that met it exists, or
+// another proposal to suspend cp awaits the administrator.
+func cpSuspensionFor(l registry.Log, cp registry.CertifyingPartner, today registry.Date) (LifecycleChange, bool, error) {
+	if cp.Status != registry.CPActive {
+		return LifecycleChange{}, false, nil
+	}
+	prog, err := programIn(l, registry.ProgramCOR)
+	if err != nil || prog.CPQA == (registry.CPQARule{}) {
+		return LifecycleChange{}, false, err
+	}
+	refs, err := l.Lookup("cp_qa", cp.ID, false, maxAuditorRefs)
+	if err != nil {
+		return LifecycleChange{}, false, err
+	}
+	var qs []registry.QAReview
+	for _, r := range refs {
+		if r.Kind != registry.KindQAReview {
+			continue
+		}
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		q, err := decode[registry.QAReview](e)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		if q.CP == cp.ID {
+			qs = append(qs, q)
+		}
+	}
+	f, ok := prog.CPQA.Check(qs, today)
+	if !ok {
+		return LifecycleChange{}, false, nil
+	}
+	id := RemovalID(f.Evidence[len(f.Evidence)-1].ID)
+	if _, ok, err := exists(l, registry.KindRemoval, id); err != nil || ok {
+		return LifecycleChange{}, false, err
+	}
+	pending, err := l.Lookup("cp_removal", cp.ID, false, maxReviewRefs)
+	if err != nil {
+		return LifecycleChange{}, false, err
+	}
+	for _, r := range pending {
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		if rm, err := decode[registry.Removal](e); err != nil || rm.Status == registry.RemovalProposed {
+			return LifecycleChange{}, false, err
+		}
+	}
+	prop := registry.Removal{ID: id, CP: cp.ID, Rule: f.Rule, ProposedOn: today, Status: registry.RemovalProposed,
+		Reason:   fmt.Sprintf("suspend certifying partner %s: %s", cp.ID, f.Reason),
+		ReasonFR: fmt.Sprintf("suspendre le partenaire de certification %s : %s", cp.ID, f.ReasonFR)}
+	for _, q := range f.Evidence {
+		what, whatFR := "CP QA review", "examen d'assurance de la qualité du partenaire"
+		if q.Kind == registry.QAOSAR {
+			what, whatFR = "On-Site Audit Review of audit "+q.Audit+" by "+q.Auditor, "examen d'audit sur place (OSAR) de l'audit "+q.Audit+" de "+q.Auditor
+		}
+		prop.Evidence = append(prop.Evidence, registry.RemovalEvidence{Kind: registry.KindQAReview, ID: q.ID,
+			Detail:   fmt.Sprintf("%s on %s: %s", what, q.On, strings.ReplaceAll(q.Outcome, "_", " ")),
+			DetailFR: fmt.Sprintf("%s le %s : %s", whatFR, q.On, registry.QAOutcomeFR(q.Outcome))})
+	}
+	return LifecycleChange{CP: cp.ID, Action: ActionProposeCPSuspension, Rule: f.Rule, EffectiveOn: today,
+		Reason: prop.Reason, ReasonFR: prop.ReasonFR, Record: id, proposal: &prop}, true, nil
+}
+
+// proposeCPSuspension applies the CP QA rule to certifying partner cp
+// right after a QA review of it is recorded, and writes the proposal when
+// the rule is met (idempotent like the lifecycle job). It returns the
+// change written, or nil.
+func (n *Node) proposeCPSuspension(ctx context.Context, cp string) (*LifecycleChange, error) {
+	return n.proposeNow(ctx, func(l registry.Log, today registry.Date) (LifecycleChange, bool, error) {
+		e, found, err := exists(l, registry.KindCP, cp)
+		if err != nil || !found {
+			return LifecycleChange{}, false, err
+		}
+		c, err := decode[registry.CertifyingPartner](e)
+		if err != nil {
+			return LifecycleChange{}, false, err
+		}
+		return cpSuspensionFor(l, c, today)
+	})
 }
 
 // planRemovals applies the removal rule to every open review.
@@ -424,20 +538,30 @@ func pendingRemoval(l registry.Log, cert string) (string, error) {
 // and the write is re-checked against the feed. It returns the change
 // written, or nil.
 func (n *Node) proposeRemoval(ctx context.Context, id string) (*LifecycleChange, error) {
+	return n.proposeNow(ctx, func(l registry.Log, today registry.Date) (LifecycleChange, bool, error) {
+		e, found, err := exists(l, registry.KindReview, id)
+		if err != nil || !found {
+			return LifecycleChange{}, false, err
+		}
+		r, err := decode[registry.Review](e)
+		if err != nil || !r.ClosedOn.IsZero() {
+			return LifecycleChange{}, false, err
+		}
+		return removalFor(l, r, today)
+	})
+}
+
+// proposeNow applies a proposal rule to this node's feed on today and
+// writes the proposal it makes, if any: the id follows from the evidence
+// and the write is re-checked against the feed, so it is idempotent like
+// the lifecycle job. It returns the change written, or nil.
+func (n *Node) proposeNow(ctx context.Context, rule func(l registry.Log, today registry.Date) (LifecycleChange, bool, error)) (*LifecycleChange, error) {
 	today := n.Today()
 	var ch LifecycleChange
 	var ok bool
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		l := tx.Log(SelfLog)
-		e, found, err := exists(l, registry.KindReview, id)
-		if err != nil || !found {
-			return err
-		}
-		r, err := decode[registry.Review](e)
-		if err != nil || !r.ClosedOn.IsZero() {
-			return err
-		}
-		ch, ok, err = removalFor(l, r, today)
+		var err error
+		ch, ok, err = rule(tx.Log(SelfLog), today)
 		return err
 	})
 	if err != nil || !ok {

@@ -449,9 +449,21 @@ func (b *staged) wait() (failed *write, err error) {
 	return failed, err
 }
 
+// batchAppender is a log that appends many entries at once (boltstore's:
+// it writes each bucket in key order).
+type batchAppender interface {
+	AppendBatch(es []registry.Entry, keys [][]registry.IndexKey) (int, error)
+}
+
 // append appends the signed entries to l, in order. On an error, the
 // transaction must be rolled back; failed is the write to blame.
 func (b *staged) append(l registry.LogWriter) (failed *write, err error) {
+	if ba, ok := l.(batchAppender); ok {
+		if i, err := ba.AppendBatch(b.entries, b.keys); err != nil {
+			return b.owners[i], err
+		}
+		return nil, nil
+	}
 	for i, e := range b.entries {
 		if err := l.Append(e, b.keys[i]...); err != nil {
 			return b.owners[i], err

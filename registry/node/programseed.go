@@ -34,7 +34,7 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+	e, err := n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("QA review %s already exists", q.ID)}
 		}
@@ -61,6 +61,11 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 		}
 		return q, qaKeys(q), nil
 	})
+	if err != nil {
+		return e, err
+	}
+	_, err = n.proposeCPSuspension(ctx, q.CP) // lifecycle.go: the CP QA rule
+	return e, err
 }
 
 // QAReviews returns the QA reviews of certifying partner cp recorded on

@@ -18,6 +18,9 @@ func reviewKeys(r registry.Review) []registry.IndexKey {
 }
 
 func removalKeys(r registry.Removal) []registry.IndexKey {
+	if r.CP != "" { // a proposal to suspend a CP (lifecycle.go)
+		return []registry.IndexKey{{Name: "cp_removal", Value: r.CP}, {Name: "removal", Value: r.Status}}
+	}
 	return []registry.IndexKey{{Name: "cert", Value: r.Certificate}, {Name: "removal", Value: r.Status}}
 }
 
@@ -538,7 +541,11 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	if cur.Status != registry.RemovalProposed {
 		return registry.Removal{}, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, cur.Status)}
 	}
-	if rq.Decision == "confirm" {
+	if rq.Decision == "confirm" && cur.CP != "" {
+		if err := n.suspendCP(ctx, p, cur.CP); err != nil {
+			return registry.Removal{}, err
+		}
+	} else if rq.Decision == "confirm" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
 		reason := fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): %s", id, cur.Rule, rq.Reason)
 		reasonFR := fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : %s", id, cur.Rule, rq.Reason)
@@ -565,4 +572,23 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		return registry.Removal{}, err
 	}
 	return decode[registry.Removal](e)
+}
+
+// suspendCP suspends certifying partner id on the administrator's
+// confirmation of a proposal to suspend it (a new version of its record).
+func (n *Node) suspendCP(ctx context.Context, p Principal, id string) error {
+	e, err := n.Record(ctx, registry.KindCP, id)
+	if err != nil {
+		return err
+	}
+	cp, err := decode[registry.CertifyingPartner](e)
+	if err != nil {
+		return err
+	}
+	if cp.Status == registry.CPSuspended {
+		return nil
+	}
+	cp.Status = registry.CPSuspended
+	_, err = n.PutCP(ctx, Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCPs}}, cp, false)
+	return err
 }

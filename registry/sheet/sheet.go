@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -14,11 +15,13 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Bounds of what Read accepts.
+// Default bounds of what a Reader accepts (Options overrides them).
 const (
 	MaxRows      = 200_000
 	MaxColumns   = 64
 	MaxCellBytes = 1024
+	// MaxUnzipBytes bounds what an XLSX workbook unzips to.
+	MaxUnzipBytes = 64 << 20
 )
 
 // Formats.
@@ -38,6 +41,42 @@ type Table struct {
 // ErrFormat wraps every error about the file's content.
 var ErrFormat = errors.New("malformed spreadsheet")
 
+// ErrNoSheet wraps the error for an XLSX workbook without the worksheet
+// asked for (Options.Sheet, Options.Pick). It wraps ErrFormat.
+var ErrNoSheet = fmt.Errorf("no such worksheet: %w", ErrFormat)
+
+// Options steer a Reader. Zero values take the defaults.
+type Options struct {
+	// Sheet is the XLSX worksheet to read. Default: the first one Pick
+	// accepts, or the first one.
+	Sheet string
+	// Pick, with no Sheet, chooses the first XLSX worksheet whose first
+	// non-blank row (its header) Pick accepts.
+	Pick func(header []string) bool
+	// Bounds: at most MaxRows rows after the header, MaxColumns cells a
+	// row, MaxCellBytes bytes a cell, MaxUnzipBytes unzipped.
+	MaxRows, MaxColumns, MaxCellBytes int
+	MaxUnzipBytes                     int64
+	// AnyBytes accepts cells that are not UTF-8 (by default an error): for
+	// a caller that checks every cell it keeps and ignores the others.
+	AnyBytes bool
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxRows, MaxRows)
+	def(&o.MaxColumns, MaxColumns)
+	def(&o.MaxCellBytes, MaxCellBytes)
+	if o.MaxUnzipBytes <= 0 {
+		o.MaxUnzipBytes = MaxUnzipBytes
+	}
+	return o
+}
+
 // FormatOf guesses a file's format from its name or content type, and
 // then from its first bytes (an XLSX file is a ZIP archive).
 func FormatOf(name string, head []byte) string {
@@ -53,52 +92,123 @@ func FormatOf(name string, head []byte) string {
 	return CSV
 }
 
-// Read reads a table in format (CSV or XLSX) from b. Blank rows are
-// skipped; the first non-blank row is the header.
-func Read(b []byte, format string) (*Table, error) {
-	var rows [][]string
+// Reader reads the rows of a CSV file or of one XLSX worksheet, one at a
+// time: the one spreadsheet reader of corfed (bulk import, performance
+// snapshots).
+type Reader struct {
+	o      Options
+	format string
+	sheet  string
+	next   func() ([]string, error) // the file's next row, io.EOF at the end
+	close  func() error
+	line   int // rows of the file read so far, blank ones included
+	rows   int // non-blank rows returned
+}
+
+// NewReader opens r as format (CSV or XLSX). An XLSX workbook is read
+// whole; a CSV file is read as Next asks.
+func NewReader(r io.Reader, format string, o Options) (*Reader, error) {
+	rd := &Reader{o: o.withDefaults(), format: format, close: func() error { return nil }}
 	var err error
 	switch format {
 	case CSV:
-		rows, err = readCSV(b)
+		rd.next = csvRows(r)
 	case XLSX:
-		rows, err = readXLSX(b)
+		err = rd.openXLSX(r)
 	default:
-		return nil, fmt.Errorf("format %q: want csv or xlsx: %w", format, ErrFormat)
+		err = fmt.Errorf("format %q: want csv or xlsx: %w", format, ErrFormat)
 	}
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{}
-	for i, r := range rows {
-		if len(r) > MaxColumns {
-			return nil, fmt.Errorf("line %d has %d columns, at most %d: %w", i+1, len(r), MaxColumns, ErrFormat)
+	return rd, nil
+}
+
+// Format is the reader's format (CSV or XLSX).
+func (r *Reader) Format() string { return r.format }
+
+// Sheet is the XLSX worksheet being read ("" for CSV).
+func (r *Reader) Sheet() string { return r.sheet }
+
+// Close releases the workbook.
+func (r *Reader) Close() error { return r.close() }
+
+// Next returns the next row that has a non-blank cell, its cells trimmed
+// of surrounding space, and its number in the file as a spreadsheet
+// numbers it (1 = the first row, blank rows counted; for CSV, the
+// record's number, an empty line being no record). At the end it returns io.EOF; for a bad file, an error wrapping
+// ErrFormat that names the row.
+func (r *Reader) Next() (cells []string, row int, err error) {
+	for {
+		cells, err := r.next()
+		if err != nil {
+			if err == io.EOF {
+				return nil, 0, io.EOF
+			}
+			return nil, 0, fmt.Errorf("row %d: %w", r.line+1, err)
 		}
-		blank := true
-		for j := range r {
-			r[j] = strings.TrimSpace(r[j])
-			if len(r[j]) > MaxCellBytes {
-				return nil, fmt.Errorf("line %d column %d: a cell holds at most %d bytes: %w", i+1, j+1, MaxCellBytes, ErrFormat)
-			}
-			if !utf8.ValidString(r[j]) {
-				return nil, fmt.Errorf("line %d column %d: not UTF-8: %w", i+1, j+1, ErrFormat)
-			}
-			if r[j] != "" {
-				blank = false
-			}
+		r.line++
+		if cells, err = r.check(cells); err != nil {
+			return nil, 0, err
 		}
-		if blank {
+		if cells == nil {
 			continue
+		}
+		if r.rows++; r.rows > r.o.MaxRows+1 {
+			return nil, 0, fmt.Errorf("more than %d rows: %w", r.o.MaxRows, ErrFormat)
+		}
+		return cells, r.line, nil
+	}
+}
+
+// check trims a row's cells and checks them; a blank row is nil.
+func (r *Reader) check(cells []string) ([]string, error) {
+	if len(cells) > r.o.MaxColumns {
+		return nil, fmt.Errorf("row %d has %d columns, at most %d: %w", r.line, len(cells), r.o.MaxColumns, ErrFormat)
+	}
+	blank := true
+	for j := range cells {
+		cells[j] = strings.TrimSpace(cells[j])
+		if len(cells[j]) > r.o.MaxCellBytes {
+			return nil, fmt.Errorf("row %d column %d: a cell holds at most %d bytes: %w", r.line, j+1, r.o.MaxCellBytes, ErrFormat)
+		}
+		if !r.o.AnyBytes && !utf8.ValidString(cells[j]) {
+			return nil, fmt.Errorf("row %d column %d: not UTF-8: %w", r.line, j+1, ErrFormat)
+		}
+		if cells[j] != "" {
+			blank = false
+		}
+	}
+	if blank {
+		return nil, nil
+	}
+	return cells, nil
+}
+
+// Read reads a whole table in format (CSV or XLSX; the first worksheet)
+// from b, with the default bounds. Blank rows are skipped; the first
+// non-blank row is the header.
+func Read(b []byte, format string) (*Table, error) {
+	r, err := NewReader(bytes.NewReader(b), format, Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	t := &Table{}
+	for {
+		cells, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
 		}
 		if t.Header == nil {
-			t.Header = r
+			t.Header = cells
 			continue
 		}
-		if len(t.Rows) >= MaxRows {
-			return nil, fmt.Errorf("more than %d rows: %w", MaxRows, ErrFormat)
-		}
 		row := make([]string, len(t.Header))
-		copy(row, r)
+		copy(row, cells)
 		t.Rows = append(t.Rows, row)
 	}
 	if t.Header == nil {
@@ -107,109 +217,158 @@ func Read(b []byte, format string) (*Table, error) {
 	return t, nil
 }
 
-func readCSV(b []byte) ([][]string, error) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a BOM, as spreadsheet programs write
-	r := csv.NewReader(bytes.NewReader(b))
-	// Spreadsheets in a French locale write ";" between cells.
-	first, _, _ := bytes.Cut(b, []byte("\n"))
-	if bytes.IndexByte(first, ',') < 0 && bytes.IndexByte(first, ';') >= 0 {
-		r.Comma = ';'
+// csvRows reads CSV: RFC 4180 quoting, UTF-8 with or without a byte-order
+// mark, cells separated by ',' or, when the first line has ';' and no
+// ',' (spreadsheets in a French locale write that), by ';'.
+func csvRows(r io.Reader) func() ([]string, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(3); bytes.Equal(head, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
 	}
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = false
-	r.ReuseRecord = false
-	var rows [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
+	head, _ := br.Peek(br.Size())
+	first, _, _ := bytes.Cut(head, []byte("\n"))
+	cr := csv.NewReader(br)
+	if bytes.IndexByte(first, ',') < 0 && bytes.IndexByte(first, ';') >= 0 {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	return func() ([]string, error) {
+		rec, err := cr.Read()
+		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("%v: %w", err, ErrFormat)
 		}
-		if len(rows) > MaxRows+1 {
-			return nil, fmt.Errorf("more than %d rows: %w", MaxRows, ErrFormat)
-		}
-		rows = append(rows, rec)
+		return rec, err
 	}
 }
 
-// readXLSX reads the first worksheet. Cells are read raw (numbers as
-// written, not as displayed), and a date cell becomes YYYY-MM-DD.
-func readXLSX(b []byte) (rows [][]string, err error) {
+// openXLSX opens the workbook and chooses its worksheet. Cells are read
+// raw (numbers as written, not as displayed), and a date cell (a date
+// number format) becomes YYYY-MM-DD.
+func (r *Reader) openXLSX(in io.Reader) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			rows, err = nil, fmt.Errorf("unreadable workbook: %v: %w", v, ErrFormat)
+			err = fmt.Errorf("unreadable workbook: %v: %w", v, ErrFormat)
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
+	f, err := excelize.OpenReader(in, excelize.Options{UnzipSizeLimit: r.o.MaxUnzipBytes, UnzipXMLSizeLimit: min(r.o.MaxUnzipBytes, 32<<20)})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+		return fmt.Errorf("%v: %w", err, ErrFormat)
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, fmt.Errorf("no worksheet: %w", ErrFormat)
+	list := f.GetSheetList()
+	switch {
+	case r.o.Sheet != "":
+		if idx, err := f.GetSheetIndex(r.o.Sheet); err == nil && idx >= 0 {
+			r.sheet = r.o.Sheet
+		}
+	case r.o.Pick != nil:
+		for _, name := range list {
+			if r.picks(f, name) {
+				r.sheet = name
+				break
+			}
+		}
+	case len(list) > 0:
+		r.sheet = list[0]
 	}
-	name := sheets[0]
+	if r.sheet == "" {
+		f.Close()
+		want := "worksheet with a header row the reader accepts"
+		if r.o.Sheet != "" {
+			want = fmt.Sprintf("worksheet %q", r.o.Sheet)
+		}
+		return fmt.Errorf("no %s (worksheets: %s): %w", want, strings.Join(list, ", "), ErrNoSheet)
+	}
+	next, closeRows, err := r.xlsxRows(f, r.sheet)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	r.next = next
+	r.close = func() error { closeRows(); return f.Close() }
+	return nil
+}
+
+// picks reports whether Pick accepts the worksheet's first non-blank row.
+func (r *Reader) picks(f *excelize.File, name string) bool {
+	next, closeRows, err := r.xlsxRows(f, name)
+	if err != nil {
+		return false
+	}
+	defer closeRows()
+	probe := &Reader{o: r.o, next: next}
+	cells, _, err := probe.Next()
+	return err == nil && r.o.Pick(cells)
+}
+
+// xlsxRows iterates over a worksheet's rows.
+func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, error), func(), error) {
 	it, err := f.Rows(name)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+		return nil, nil, fmt.Errorf("worksheet %q: %v: %w", name, err, ErrFormat)
 	}
-	defer it.Close()
-	for line := 1; it.Next(); line++ {
-		if len(rows) > MaxRows+1 {
-			return nil, fmt.Errorf("more than %d rows: %w", MaxRows, ErrFormat)
+	dates := map[int]bool{} // style id -> a date format
+	line := 0
+	next := func() (cells []string, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				cells, err = nil, fmt.Errorf("unreadable worksheet: %v: %w", v, ErrFormat)
+			}
+		}()
+		if !it.Next() {
+			if err := it.Error(); err != nil {
+				return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+			}
+			return nil, io.EOF
 		}
+		line++
 		cols, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %v: %w", line, err, ErrFormat)
+			return nil, fmt.Errorf("%v: %w", err, ErrFormat)
 		}
-		if len(cols) > MaxColumns {
-			return nil, fmt.Errorf("line %d has %d columns, at most %d: %w", line, len(cols), MaxColumns, ErrFormat)
+		if len(cols) > r.o.MaxColumns {
+			return cols, nil // check refuses it, naming the row
 		}
 		for j, v := range cols {
-			if v == "" {
-				continue
+			if _, err := strconv.ParseFloat(v, 64); v == "" || err != nil {
+				continue // only a number can be a date cell
 			}
 			cell, err := excelize.CoordinatesToCellName(j+1, line)
 			if err != nil {
 				continue
 			}
-			if isDateCell(f, name, cell) {
+			if isDateCell(f, name, cell, dates) {
 				if d, ok := serialDate(v); ok {
 					cols[j] = d
 				}
 			}
 		}
-		rows = append(rows, cols)
+		return cols, nil
 	}
-	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrFormat)
-	}
-	return rows, nil
+	return next, func() { _ = it.Close() }, nil
 }
 
 // isDateCell reports whether the cell's number format shows a date.
-func isDateCell(f *excelize.File, sheet, cell string) bool {
+// dates caches the answer by style.
+func isDateCell(f *excelize.File, sheet, cell string, dates map[int]bool) bool {
 	id, err := f.GetCellStyle(sheet, cell)
 	if err != nil || id == 0 {
 		return false
 	}
-	st, err := f.GetStyle(id)
-	if err != nil || st == nil {
-		return false
+	if d, ok := dates[id]; ok {
+		return d
 	}
-	// Built-in date formats 14-22 and 45-47; custom formats naming
-	// days, months or years.
-	if (st.NumFmt >= 14 && st.NumFmt <= 22) || (st.NumFmt >= 45 && st.NumFmt <= 47) {
-		return true
+	d := false
+	if st, err := f.GetStyle(id); err == nil && st != nil {
+		// Built-in date formats 14-22 and 45-47; custom formats naming
+		// days, months or years.
+		d = (st.NumFmt >= 14 && st.NumFmt <= 22) || (st.NumFmt >= 45 && st.NumFmt <= 47)
+		if st.CustomNumFmt != nil {
+			s := strings.ToLower(*st.CustomNumFmt)
+			d = strings.Contains(s, "yy") || strings.Contains(s, "dd") || strings.Contains(s, "mm")
+		}
 	}
-	if st.CustomNumFmt != nil {
-		s := strings.ToLower(*st.CustomNumFmt)
-		return strings.Contains(s, "yy") || strings.Contains(s, "dd") || strings.Contains(s, "mm")
-	}
-	return false
+	dates[id] = d
+	return d
 }
 
 // serialDate converts an Excel serial day number to YYYY-MM-DD.
