@@ -58,7 +58,7 @@ type server struct {
 	metrics   *Metrics
 	ready     []ReadyCheck
 	extraJWKs []json.RawMessage
-	rules     map[string]bodyRule // by body schema ref (rules.go)
+	rules     map[string]ruleCheck // by body schema ref (rules.go)
 }
 
 // Helpers gives extra operation sets the edge's shared pieces.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -35,6 +36,13 @@ import (
 
 // bodyRule checks a decoded body: the record rules' errors, or nil.
 type bodyRule func(s *server, body []byte) error
+
+// ruleCheck is an operation body's rule and its schema's top-level
+// properties (what a client can send).
+type ruleCheck struct {
+	check bodyRule
+	props map[string]bool
+}
 
 func rule[T any](check func(s *server, v T) error) (reflect.Type, bodyRule) {
 	return reflect.TypeFor[T](), func(s *server, body []byte) error {
@@ -95,12 +103,20 @@ func ruleSet() map[reflect.Type]bodyRule {
 // once every operation is registered.
 func (s *server) indexRules(api huma.API) {
 	byType := ruleSet()
-	s.rules = map[string]bodyRule{}
+	s.rules = map[string]ruleCheck{}
 	reg := api.OpenAPI().Components.Schemas
 	for t, r := range byType {
-		if sc := reg.Schema(t, true, ""); sc != nil && sc.Ref != "" {
-			s.rules[sc.Ref] = r
+		sc := reg.Schema(t, true, "")
+		if sc == nil || sc.Ref == "" {
+			continue
 		}
+		rc := ruleCheck{check: r, props: map[string]bool{}}
+		if full := reg.SchemaFromRef(sc.Ref); full != nil {
+			for name := range full.Properties {
+				rc.props[name] = true
+			}
+		}
+		s.rules[sc.Ref] = rc
 	}
 }
 
@@ -118,11 +134,13 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	if mt == nil || mt.Schema == nil {
 		return
 	}
-	r := s.rules[mt.Schema.Ref]
-	if r == nil {
+	r, ok := s.rules[mt.Schema.Ref]
+	if !ok {
 		return
 	}
-	err := r(s, body)
+	var sent map[string]json.RawMessage
+	_ = json.Unmarshal(body, &sent)
+	err := r.check(s, body)
 	var ves registry.ValidationErrors
 	var ve *registry.ValidationError
 	switch {
@@ -134,8 +152,34 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return d.Location == ve.Field }) {
 			continue
 		}
+		if !r.derivable(ve, sent) {
+			continue
+		}
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
 	}
+}
+
+// derivable reports whether a rule error can be said of the body as sent.
+// The rules see a member the schema refused as absent, so they also speak
+// of what the node derives from it: a field the client cannot send (a
+// certificate's history, made from its issue date), or a bare "required"
+// for an optional member the client left out (the expiry, computed from
+// the refused issue date). Those follow from an error already listed;
+// rules that truly need an unsent member say why (basis_ref for an ISO
+// equivalency, the auditor an OSAR reviews) and are kept.
+func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]json.RawMessage) bool {
+	name, ok := strings.CutPrefix(ve.Field, "body.")
+	if !ok {
+		return true
+	}
+	if i := strings.IndexAny(name, ".["); i >= 0 {
+		name = name[:i]
+	}
+	if !r.props[name] {
+		return false
+	}
+	_, given := sent[name]
+	return given || ve.Reason != "required"
 }
 
 // isSchema422 reports whether p is huma's own answer to a body that fails

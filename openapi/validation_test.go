@@ -29,6 +29,11 @@ func TestEveryValidationErrorAtOnce(t *testing.T) {
 			`{"issuer":"ACSA","number":"bad number!","program":"COR","employer_bn":"123456789","issued_on":"2026-01-10",` +
 				`"status":"weird","basis":"iso_equivalency","wcb_accounts":["!"],"industry_scope":["not a code!"]}`,
 			[]string{"body.number", "body.status", "body.employer_bn", "body.basis_ref", "body.wcb_accounts[0]", "body.industry_scope[0]"}},
+		// The refused issue date is not also reported as a missing expiry
+		// or history date (both derived from it); the BN's check digit is.
+		{"certificate with a refused issue date", "POST", "/v1/certificates",
+			`{"issuer":"ACSA","number":"X-1","program":"COR","employer_bn":"123456789","issued_on":"2026-01-40","term_months":7}`,
+			[]string{"body.issued_on", "body.term_months", "body.employer_bn"}},
 		{"equivalency rules", "POST", "/v1/equivalencies",
 			`{"employer_bn":"123456789","standard":"ISO 45001:2018","external_number":"X1","certification_body":"B",` +
 				`"valid_from":"2026-01-01","valid_to":"2025-01-01","industry_codes":["not a code!"],"provinces":["CA-XX"]}`,
