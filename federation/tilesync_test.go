@@ -243,6 +243,7 @@ func TestSyncFromTilesPipelineStopsAtTamperedBundle(t *testing.T) {
 	var mu sync.Mutex
 	inFlight, most := 0, 0
 	second := make(chan struct{})
+	closeSecond := sync.OnceFunc(func() { close(second) })
 	files := http.FileServer(http.Dir(tampered))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/tile/entries/") {
@@ -250,7 +251,7 @@ func TestSyncFromTilesPipelineStopsAtTamperedBundle(t *testing.T) {
 			inFlight++
 			most = max(most, inFlight)
 			if inFlight == 2 {
-				close(second)
+				closeSecond() // once: inFlight comes back to 2 as bundles finish
 			}
 			mu.Unlock()
 			select {
