@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/corfed/corfed/federation"
@@ -28,6 +27,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/procstat"
 )
 
 // corfed bench: a real node (the serve code path: openNode and handler, on
@@ -290,9 +290,9 @@ func (b *bench) Load(job benchJob) (benchResult, float64, error) {
 	if job.Clients == 0 {
 		job.Clients = b.Clients
 	}
-	t0, cpu0 := time.Now(), cpuTime()
+	t0, cpu0 := time.Now(), procstat.CPU()
 	res, err := b.client.run(job)
-	wall, cpu := time.Since(t0), cpuTime()-cpu0
+	wall, cpu := time.Since(t0), procstat.CPU()-cpu0
 	if err == nil && res.Err != "" {
 		err = fmt.Errorf("%d of %d requests failed; first: %s", res.Failed, res.N, res.Err)
 	}
@@ -394,32 +394,6 @@ func rssAnon() (int64, error) {
 		}
 	}
 	return 0, errors.New("no RssAnon in /proc/self/status")
-}
-
-// writeBytes is what the process has sent to storage so far (write_bytes
-// of /proc/self/io: page writes and their writeback, not the page cache);
-// 0 where the kernel does not say.
-func writeBytes() int64 {
-	data, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "write_bytes:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func pct(lat []time.Duration, p int) time.Duration {

@@ -20,6 +20,7 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/procstat"
 )
 
 // The built-in scenarios of corfed bench (see bench.go). Each measures
@@ -94,7 +95,7 @@ func benchIdle(_ context.Context, b *bench) error {
 // envelopes.
 func benchCreate(_ context.Context, b *bench) error {
 	tx0, n0 := b.opts.Metrics.CommitStats()
-	w0 := writeBytes()
+	w0 := procstat.WriteBytes()
 	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/employers"}, N: b.Creates,
 		Header: b.auth(), Gen: "employer"})
 	if err != nil {
@@ -113,7 +114,7 @@ func benchCreate(_ context.Context, b *bench) error {
 	if tx, n := b.opts.Metrics.CommitStats(); tx > tx0 {
 		b.Row("  entries per commit (one fsync each)", float64(n-n0)/float64(tx-tx0), 0, "", 0, 0)
 	}
-	if w := writeBytes(); w > w0 && res.N > 0 {
+	if w := procstat.WriteBytes(); w > w0 && res.N > 0 {
 		b.Row("  bytes written to disk per create", float64(w-w0)/float64(res.N), 0, "B", 0, 0)
 	}
 	b.Limit("anonymous memory peak so far (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)

@@ -20,6 +20,7 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/procstat"
 )
 
 // The follow scenario of corfed bench: a follower node, in a process of
@@ -77,9 +78,9 @@ func benchFollow(ctx context.Context, b *bench) error {
 	cmd.Env = append(os.Environ(), "CORFED_BENCH_CLIENT=1") // under go test: the test binary runs Main
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cpu0 := cpuTime()
+	cpu0 := procstat.CPU()
 	out, err := cmd.Output()
-	peerCPU := cpuTime() - cpu0
+	peerCPU := procstat.CPU() - cpu0
 	if err != nil {
 		return fmt.Errorf("follower: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
@@ -159,7 +160,7 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 	if err != nil {
 		return err
 	}
-	t0, cpu0 := time.Now(), cpuTime()
+	t0, cpu0 := time.Now(), procstat.CPU()
 	var st federation.PeerStatus
 	for st.Seq < *size {
 		prev := st.Seq
@@ -170,6 +171,6 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 			return errors.New("the sync made no progress")
 		}
 	}
-	r := followResult{Entries: st.Seq, Seconds: time.Since(t0).Seconds(), CPUSeconds: (cpuTime() - cpu0).Seconds()}
+	r := followResult{Entries: st.Seq, Seconds: time.Since(t0).Seconds(), CPUSeconds: (procstat.CPU() - cpu0).Seconds()}
 	return json.NewEncoder(stdout).Encode(r)
 }

@@ -4,17 +4,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/registry/procstat"
 	"github.com/corfed/corfed/registry/sheet"
 )
 
@@ -53,17 +51,17 @@ func BenchmarkImport(b *testing.B) {
 	_, base, _ := n.Feed(ctx, 0, 1)
 	b.ResetTimer()
 	committing.Store(0)
-	disk0 := diskWritten()
-	start, cpu0 := time.Now(), cpuTime()
+	disk0 := procstat.WriteBytes()
+	start, cpu0 := time.Now(), procstat.CPU()
 	tab, err := sheet.Read([]byte(csv.String()), sheet.CSV)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rows, problems, _ := node.ParseImport(tab, 1)
 	rep, err := n.Import(ctx, admin, rows, problems, node.ImportOptions{})
-	ours, oursCPU := time.Since(start), cpuTime()-cpu0
+	ours, oursCPU := time.Since(start), procstat.CPU()-cpu0
 	b.StopTimer()
-	disk := diskWritten() - disk0
+	disk := procstat.WriteBytes() - disk0
 	if err != nil || len(rep.Problems) > 0 || rep.Certificates.Created != b.N {
 		b.Fatalf("import: %v %+v", err, rep)
 	}
@@ -87,40 +85,15 @@ func BenchmarkImport(b *testing.B) {
 		after = es[len(es)-1].Seq
 	}
 	priv, _ := n.ActiveKey().RawEd25519()
-	start, cpu0 = time.Now(), cpuTime()
+	start, cpu0 = time.Now(), procstat.CPU()
 	for _, p := range payloads {
 		_ = ed25519.Sign(priv, p)
 	}
-	raw, rawCPU := time.Since(start), cpuTime()-cpu0
+	raw, rawCPU := time.Since(start), procstat.CPU()-cpu0
 	b.ReportMetric(float64(len(payloads))/ours.Seconds(), "entries/s")
 	b.ReportMetric(float64(len(payloads))/raw.Seconds(), "raw-signs/s")
 	b.ReportMetric(raw.Seconds()/ours.Seconds(), "x-of-raw-sign")
 	b.ReportMetric(rawCPU.Seconds()/oursCPU.Seconds(), "cpu-x-of-raw-sign")
 	b.ReportMetric(time.Duration(committing.Load()).Seconds()/ours.Seconds(), "commit-busy")
 	b.ReportMetric(float64(disk)/float64(len(payloads)), "disk-B/entry")
-}
-
-// diskWritten is what the process has written to disk (write_bytes of
-// /proc/self/io), or 0 where that is not available.
-func diskWritten() int64 {
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
