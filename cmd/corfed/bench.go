@@ -551,9 +551,13 @@ func clientLoad(hc *http.Client, job benchJob) benchResult {
 				resp, err := hc.Do(req)
 				if err == nil {
 					var n int64
+					var head []byte // the start of a failed answer, for the error
 					for {
 						m, rerr := resp.Body.Read(buf)
 						n += int64(m)
+						if resp.StatusCode/100 != 2 && len(head) < 400 {
+							head = append(head, buf[:min(m, 400-len(head))]...)
+						}
 						if rerr != nil {
 							break
 						}
@@ -561,7 +565,7 @@ func clientLoad(hc *http.Client, job benchJob) benchResult {
 					resp.Body.Close()
 					lastBytes.Store(n)
 					if resp.StatusCode/100 != 2 {
-						err = fmt.Errorf("%s %s: %s", req.Method, url, resp.Status)
+						err = fmt.Errorf("%s %s: %s: %s", req.Method, url, resp.Status, head)
 					}
 				}
 				lat[i] = time.Since(t0)
