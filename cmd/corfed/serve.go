@@ -436,9 +436,10 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.
 // The Go GC setting of a node. A node's live heap is small (tens of MB:
 // the records are bbolt's memory-mapped file pages, not heap), and every
 // request allocates, so with Go's default (GOGC=100) the collector runs
-// every few MB of requests and costs a create over HTTP about 30 to 40 us
-// of its ~220 us of CPU (corfed bench, "of which the Go GC"). A node
-// therefore lets its heap grow to 5x the live heap between collections
+// every few MB of requests: with 64 clients creating, a cycle every ~450
+// creates, its mark workers ~7% of the server's CPU (corfed bench
+// --cpuprofile; 1.3% at 400). A node therefore lets its heap grow to 5x
+// the live heap between collections
 // (--gc-percent 400) under a soft limit on all of the runtime's memory
 // (--memory-limit 512MiB), beyond which the collector runs as often as it
 // must: memory stays bounded whatever the live heap does.
