@@ -193,7 +193,8 @@ func (b *bench) createInProcess(ctx context.Context, n int) (perCore, perCommit 
 
 // bareCreates POSTs the create scenario's bodies (the same numbers again)
 // to a bare net/http handler that reads each body and answers answer
-// bytes (200: status codes are openapi's), and returns its requests per CPU second of this process.
+// bytes (200: status codes are openapi's), and returns its requests per
+// CPU second of this process.
 func (b *bench) bareCreates(answer int64) (float64, error) {
 	body := bytes.Repeat([]byte{' '}, int(max(answer, 1)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
