@@ -78,6 +78,8 @@ type bench struct {
 	Size    int    // --size: entries to grow the node to
 	Clients int    // concurrent HTTP clients
 	Creates int    // HTTP creates to run
+	// ScaleFrom is the size the scale scenario compares Size with.
+	ScaleFrom int
 
 	Node  *node.Node
 	DB    *boltstore.DB
@@ -100,6 +102,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	clients := fl.Int("clients", 64, "concurrent HTTP clients")
 	creates := fl.Int("creates", 20000, "durable creates over HTTP in the create scenario")
 	only := fl.String("only", "", "comma-separated scenario names to run (default: all)")
+	scaleFrom := fl.Int("scale-from", 10000, "the size the scale scenario compares --size with")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/ (the node is seeded from it when it exists)")
 	cpuprofile := fl.String("cpuprofile", "", "write the server process's CPU profile (the client runs apart) to this file")
 	if err := parse(fl, args); err != nil {
@@ -142,7 +145,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates}
+	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom}
 	_, err := os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
@@ -182,19 +185,25 @@ func (b *bench) start(ctx context.Context) error {
 	return nil
 }
 
-func (b *bench) serve() error {
-	fed, err := federation.New(federation.Config{Node: b.Node})
+func (b *bench) serve() (err error) {
+	b.srv, b.Base, err = serveNode(b.Node, b.opts)
+	return err
+}
+
+// serveNode serves n on a loopback port, as corfed serve would: the server
+// and its base URL.
+func serveNode(n *node.Node, o nodeOptions) (*http.Server, string, error) {
+	fed, err := federation.New(federation.Config{Node: n})
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	b.srv = &http.Server{Handler: handler(b.Node, fed, b.opts.Logger, edgeOptions{Metrics: b.opts.Metrics, AccessLogLevel: slog.LevelDebug})}
-	go b.srv.Serve(ln)
-	b.Base = "http://" + ln.Addr().String()
-	return nil
+	srv := &http.Server{Handler: handler(n, fed, o.Logger, edgeOptions{Metrics: o.Metrics, AccessLogLevel: slog.LevelDebug})}
+	go srv.Serve(ln)
+	return srv, "http://" + ln.Addr().String(), nil
 }
 
 func (b *bench) stop() {
@@ -212,10 +221,20 @@ func (b *bench) stop() {
 // Reopen closes the node and opens it again from its directory, as a
 // restart does, and returns how long opening took until the node answered
 // a checkpoint (open-to-ready).
-func (b *bench) Reopen(ctx context.Context) (time.Duration, error) {
+func (b *bench) Reopen(ctx context.Context) (time.Duration, error) { return b.reopen(ctx, nil) }
+
+// reopen is Reopen, calling whileClosed (unless nil) while the node's
+// files are closed.
+func (b *bench) reopen(ctx context.Context, whileClosed func() error) (time.Duration, error) {
 	b.srv.Close()
 	if err := b.DB.Close(); err != nil {
 		return 0, err
+	}
+	if whileClosed != nil {
+		if err := whileClosed(); err != nil {
+			b.DB = nil
+			return 0, err
+		}
 	}
 	o := b.opts
 	o.Seed = false

@@ -34,7 +34,6 @@ func init() {
 	registerBench(benchScenario{Name: "recognition", Order: 30, Run: benchRecognition})
 	registerBench(benchScenario{Name: "reads", Order: 40, Run: benchReads})
 	registerBench(benchScenario{Name: "sync", Order: 60, Run: benchSync})
-	registerBench(benchScenario{Name: "scale", Order: 70, Run: benchScale})
 	registerBench(benchScenario{Name: "disk", Order: 90, Run: benchDisk})
 }
 
@@ -273,26 +272,6 @@ func (b *bench) readPaths(size int) map[string][]string {
 
 var readNames = []string{"lookup employer", "get certificate", "search name", "search status", "checkpoint", "inclusion proof", "recognition"}
 
-// p99s times each read from one client: p99 in ms.
-func (b *bench) p99s(ctx context.Context) (map[string]float64, error) {
-	size, err := b.Node.Size(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for name, urls := range b.readPaths(int(size)) {
-		for i := range urls {
-			urls[i] = b.Base + urls[i]
-		}
-		res, _, err := b.Load(benchJob{URLs: urls, N: 1000, Clients: 1})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		out[name] = float64(res.P99) / 1e6
-	}
-	return out, nil
-}
-
 // benchReads: throughput of the other reads (search, checkpoint, proof),
 // 64 clients, per server core.
 func benchReads(ctx context.Context, b *bench) error {
@@ -314,52 +293,6 @@ func benchReads(ctx context.Context, b *bench) error {
 		}
 		b.Row(fmt.Sprintf("%s, %d clients, per server core (/s)", name, b.Clients), res.Rate()/cores, 0, "/s", 0, 0)
 		b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
-	}
-	return nil
-}
-
-// benchScale grows the node to 10,000 entries and to --size, and compares
-// the p99 of each read at both sizes (target: within 1.5x).
-func benchScale(ctx context.Context, b *bench) error {
-	small := min(10000, b.Size)
-	if err := b.Grow(ctx, small); err != nil {
-		return err
-	}
-	at10k, err := b.p99s(ctx)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	before, err := b.Node.Size(ctx)
-	if err != nil {
-		return err
-	}
-	if err := b.Grow(ctx, b.Size); err != nil {
-		return err
-	}
-	after, err := b.Node.Size(ctx)
-	if err != nil {
-		return err
-	}
-	if after > before {
-		b.Row(fmt.Sprintf("grow %d -> %d entries through import (/s)", before, after), float64(after-before)/time.Since(t0).Seconds(), 0, "/s", 0, 0)
-	}
-	if b.Size <= small {
-		for _, name := range readNames {
-			if v, ok := at10k[name]; ok {
-				b.Row(fmt.Sprintf("p99 %s at %d (ms)", name, after), v, 0, "ms", 0, 0)
-			}
-		}
-		return nil
-	}
-	atN, err := b.p99s(ctx)
-	if err != nil {
-		return err
-	}
-	for _, name := range readNames {
-		if v, ok := atN[name]; ok {
-			b.Row(fmt.Sprintf("p99 %s at %d vs at %d (ms)", name, after, small), v, at10k[name], "ms", 0, 1.5)
-		}
 	}
 	return nil
 }

@@ -39,3 +39,26 @@ func TestBenchSmall(t *testing.T) {
 		t.Errorf("a scenario was skipped:\n%s", out.String())
 	}
 }
+
+// TestBenchScale runs the scale scenario with a node at 200 entries and
+// its copy grown to 500: both sizes are served at once and every read is
+// compared between them.
+func TestBenchScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bench")
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"bench", "--only", "scale", "--size", "500", "--scale-from", "200", "--clients", "2", "--dir", dir, "--testdata", "../../testdata"}
+	if code := Main(context.Background(), args, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
+	}
+	for _, name := range readNames {
+		if want := "p99 " + name + " at 5"; !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), " vs at 2") {
+		t.Errorf("no comparison with the node at 200 entries:\n%s", out.String())
+	}
+}

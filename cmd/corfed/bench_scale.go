@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corfed/corfed/openapi"
+)
+
+func init() {
+	registerBench(benchScenario{Name: "scale", Order: 70, Run: benchScale})
+}
+
+// scaleRounds is how many times the scale scenario alternates between the
+// node at 10,000 entries and the node at --size; each round times
+// scaleRequests of each read on each side.
+const (
+	scaleRounds   = 5
+	scaleRequests = 400
+)
+
+// scaleSide is what the scale scenario measured of one read at one size.
+type scaleSide struct {
+	lat []time.Duration
+	cpu float64 // server CPU seconds
+}
+
+// benchScale compares the p99 of each read at --scale-from (10,000) entries
+// and at --size (target: within 1.5x). It grows the node to --scale-from, copies it
+// (closed, so the copy is a consistent bbolt file) and serves the copy as a
+// second node; then it grows the first to --size and times the reads on
+// both in alternating rounds, one client, pooling each side's latencies.
+// Timing one size after the other, minutes apart, compared two different
+// machines whenever the load on this one changed in between.
+func benchScale(ctx context.Context, b *bench) error {
+	small := min(b.ScaleFrom, b.Size)
+	if err := b.Grow(ctx, small); err != nil {
+		return err
+	}
+	before, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	smallPaths := b.readPaths(int(before))
+	if b.Size <= small {
+		p, err := b.pooledP99s(smallPaths, b.Base)
+		if err != nil {
+			return err
+		}
+		for _, name := range readNames {
+			if v, ok := p[name]; ok {
+				b.Row(fmt.Sprintf("p99 %s at %d (ms)", name, before), v, 0, "ms", 0, 0)
+			}
+		}
+		return nil
+	}
+	copyDir := filepath.Join(b.Dir, fmt.Sprintf("node-at-%d", before))
+	if _, err := b.reopen(ctx, func() error { return copyFiles(b.opts.Data, copyDir) }); err != nil {
+		return err
+	}
+	o := b.opts
+	o.Data, o.Seed, o.Metrics = copyDir, false, openapi.NewMetrics()
+	sn, sdb, err := openNode(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	ssrv, sbase, err := serveNode(sn, o)
+	if err != nil {
+		return err
+	}
+	defer ssrv.Close()
+
+	t0 := time.Now()
+	if err := b.Grow(ctx, b.Size); err != nil {
+		return err
+	}
+	after, err := b.Node.Size(ctx)
+	if err != nil {
+		return err
+	}
+	if after > before {
+		b.Row(fmt.Sprintf("grow %d -> %d entries through import (/s)", before, after), float64(after-before)/time.Since(t0).Seconds(), 0, "/s", 0, 0)
+	}
+	bigPaths := b.readPaths(int(after))
+	lat := map[string]*[2]scaleSide{}
+	for round := range scaleRounds {
+		for _, name := range readNames {
+			sides := [2]struct {
+				base  string
+				paths []string
+			}{{sbase, smallPaths[name]}, {b.Base, bigPaths[name]}}
+			// Alternate which side goes first, so that neither is always
+			// the one timed right after the other warmed the machine.
+			order := []int{0, 1}
+			if round%2 == 1 {
+				order = []int{1, 0}
+			}
+			if lat[name] == nil {
+				lat[name] = new([2]scaleSide)
+			}
+			for _, i := range order {
+				if len(sides[i].paths) == 0 {
+					continue
+				}
+				d, cpu, err := b.latencies(sides[i].base, sides[i].paths, scaleRequests)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				lat[name][i].lat = append(lat[name][i].lat, d...)
+				lat[name][i].cpu += cpu
+			}
+		}
+	}
+	for _, name := range readNames {
+		l, ok := lat[name]
+		if !ok || len(l[0].lat) == 0 || len(l[1].lat) == 0 {
+			continue
+		}
+		b.Row(fmt.Sprintf("p99 %s at %d vs at %d (ms)", name, after, before), ms(pct(l[1].lat, 99)), ms(pct(l[0].lat, 99)), "ms", 0, 1.5)
+		// Server CPU per request does not move with the other processes'
+		// load as a one-client p99 does: it shows whether the work grew.
+		b.Row("  server CPU per request (us)", l[1].cpu/float64(len(l[1].lat))*1e6, l[0].cpu/float64(len(l[0].lat))*1e6, "us", 0, 0)
+	}
+	return nil
+}
+
+// pooledP99s times each read scaleRounds times, scaleRequests each, one
+// client: the p99 in ms over all of them.
+func (b *bench) pooledP99s(paths map[string][]string, base string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for name, ps := range paths {
+		var all []time.Duration
+		for range scaleRounds {
+			d, _, err := b.latencies(base, ps, scaleRequests)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			all = append(all, d...)
+		}
+		out[name] = ms(pct(all, 99))
+	}
+	return out, nil
+}
+
+// latencies runs n requests over paths (relative to base) from one client
+// and returns each one's latency and the server CPU seconds they took.
+func (b *bench) latencies(base string, paths []string, n int) ([]time.Duration, float64, error) {
+	urls := make([]string, len(paths))
+	for i, p := range paths {
+		urls[i] = base + p
+	}
+	res, cores, err := b.Load(benchJob{URLs: urls, N: n, Clients: 1, Latencies: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]time.Duration, len(res.Lat))
+	for i, v := range res.Lat {
+		out[i] = time.Duration(v)
+	}
+	return out, cores * res.Seconds, nil
+}
+
+// copyFiles copies the regular files of dir src (a closed node's data
+// directory: its bbolt file, keys and node information) into dst.
+func copyFiles(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
+	des, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if !de.Type().IsRegular() {
+			continue
+		}
+		if err := copyFile(filepath.Join(src, de.Name()), filepath.Join(dst, de.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
