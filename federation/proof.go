@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,14 +62,75 @@ func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Tim
 	return end
 }
 
-func (l *Lookups) signProof(a Answer, now time.Time) (string, error) {
+// answerCore is the part of an answer that its proof carries too, in the
+// members' order of both Answer and ProofClaims: it is encoded once and
+// spliced into both (see signAndEncode).
+type answerCore struct {
+	Question QuestionJSON         `json:"question"`
+	Decision equivalence.Decision `json:"decision"`
+	Evidence []Evidence           `json:"evidence"`
+	Parties  []PartySignature     `json:"party_signatures,omitempty"`
+}
+
+// signAndEncode signs a's proof and encodes a for the wire, encoding each
+// part once: the question, decision, evidence and party signatures are
+// the same bytes in the proof's claims and beside them in the answer. The
+// claims are exactly json.Marshal(ProofClaims{...}) and the answer
+// exactly what json.Encoder (HTML left unescaped) writes of it, but for
+// strings with <, > or &, which both carry escaped as json.Marshal does
+// (the same JSON value). The proof, a compact JWS (base64url and dots),
+// needs no escaping.
+func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	n := l.fed.Node()
+	core, err := json.Marshal(answerCore{Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties})
+	if err != nil {
+		return err
+	}
+	core = core[1 : len(core)-1] // the members, without the braces
+	var hist []byte
+	if len(a.History) > 0 {
+		if hist, err = json.Marshal(a.History); err != nil {
+			return err
+		}
+	}
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
-	c := ProofClaims{Iss: n.Jurisdiction(), Sub: a.Question.BN, Aud: ProofAudience, Iat: now.Unix(), Nbf: now.Unix(),
-		Exp: proofExpiry(a.Question, a.Decision, now).Unix(), JTI: hex.EncodeToString(jti[:]),
-		Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties, History: a.History}
-	return n.ActiveKey().SignJWT(c)
+	iss, err := json.Marshal(n.Jurisdiction())
+	if err != nil {
+		return err
+	}
+	sub, err := json.Marshal(a.Question.BN)
+	if err != nil {
+		return err
+	}
+	c := make([]byte, 0, len(core)+len(hist)+256)
+	c = append(append(append(c, `{"iss":`...), iss...), `,"sub":`...)
+	c = append(append(c, sub...), `,"aud":"`+ProofAudience+`","iat":`...)
+	c = strconv.AppendInt(c, now.Unix(), 10)
+	c = strconv.AppendInt(append(c, `,"nbf":`...), now.Unix(), 10)
+	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now).Unix(), 10)
+	c = hex.AppendEncode(append(c, `,"jti":"`...), jti[:])
+	c = append(append(c, `",`...), core...)
+	if hist != nil {
+		c = append(append(c, `,"history":`...), hist...)
+	}
+	c = append(c, '}')
+	if a.Proof, err = n.ActiveKey().Sign(c, "JWT"); err != nil {
+		return err
+	}
+	fresh, err := json.Marshal(a.Freshness)
+	if err != nil {
+		return err
+	}
+	w := make([]byte, 0, len(core)+len(fresh)+len(hist)+len(a.Proof)+48)
+	w = append(append(append(w, '{'), core...), `,"freshness":`...)
+	w = append(w, fresh...)
+	if hist != nil {
+		w = append(append(w, `,"history":`...), hist...)
+	}
+	w = append(append(append(w, `,"proof":"`...), a.Proof...), "\"}\n"...)
+	a.wire = w
+	return nil
 }
 
 // KeysFunc returns the pinned keys of a jurisdiction.

@@ -276,7 +276,14 @@ type Answer struct {
 	Freshness []Freshness          `json:"freshness"`
 	History   []Evidence           `json:"history,omitempty" doc:"For a question about a past date: every version of each employer record the answer cites (employer, certificate, equivalency) signed by the end of that date in the host's time zone, latest first, each with its inclusion proof."`
 	Proof     string               `json:"proof" doc:"A JWT signed by the answering node holding the question, decision, evidence and history; check it offline with corfed verify."`
+
+	wire []byte // the answer's JSON, made with its proof (signAndEncode)
 }
+
+// JSON returns the answer as it goes on the wire: the JSON of its members,
+// encoded once with its proof, ending in a newline. Only answers made by
+// Recognize have one; else nil.
+func (a *Answer) JSON() []byte { return a.wire }
 
 // QuestionJSON is a question as answers and proofs carry it.
 type QuestionJSON struct {
@@ -381,7 +388,7 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 	if a.Freshness, err = l.freshness(ctx, sn.Self().Size()); err != nil {
 		return Answer{}, err
 	}
-	if a.Proof, err = l.signProof(a, now); err != nil {
+	if err := l.signAndEncode(&a, now); err != nil {
 		return Answer{}, err
 	}
 	return a, nil

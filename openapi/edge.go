@@ -177,15 +177,21 @@ func cors(origins []string) func(http.Handler) http.Handler {
 // hash of its bytes) unless the handler set one, and answers 304 with no
 // body when the request's If-None-Match names it. Answers without a
 // Cache-Control of their own get "no-cache": a client may keep them but
-// revalidates each time, which costs it only a 304.
+// revalidates each time, which costs it only a 304. An answer its handler
+// marks "Cache-Control: no-store" (made afresh for each request, such as a
+// recognition answer with its own signed proof) has nothing to revalidate:
+// it is written through, neither buffered nor hashed.
 func etagged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.Path == "/metrics" || strings.HasPrefix(r.URL.Path, "/docs") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		b := &buffered{header: http.Header{}}
+		b := &buffered{header: http.Header{}, through: w}
 		next.ServeHTTP(b, r)
+		if b.passing {
+			return
+		}
 		h, status := b.headerInto(w)
 		if status == http.StatusOK {
 			tag := h.Get("ETag")
@@ -226,20 +232,29 @@ func matchETag(header, tag string) bool {
 	return false
 }
 
-// buffered is a ResponseWriter that keeps the answer in memory.
+// buffered is a ResponseWriter that keeps the answer in memory. With
+// through set, an answer of 200 whose header says Cache-Control: no-store
+// is written to through instead (passing).
 type buffered struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	through http.ResponseWriter
+	passing bool
 }
 
 func (b *buffered) Header() http.Header { return b.header }
 
 // headerInto copies b's header into w's and returns w's header and b's
-// status (200 if none was written).
+// status (200 if none was written). Vary adds to what the edge said (cors
+// sets Vary: Origin on every answer).
 func (b *buffered) headerInto(w http.ResponseWriter) (http.Header, int) {
 	h := w.Header()
 	for k, v := range b.header {
+		if k == "Vary" && len(h[k]) > 0 {
+			h[k] = append(slices.Clip(h[k]), v...)
+			continue
+		}
 		h[k] = v
 	}
 	if b.status == 0 {
@@ -248,13 +263,22 @@ func (b *buffered) headerInto(w http.ResponseWriter) (http.Header, int) {
 	return h, b.status
 }
 func (b *buffered) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
+	if b.status != 0 {
+		return
+	}
+	b.status = code
+	if b.through != nil && code == http.StatusOK && b.header.Get("Cache-Control") == "no-store" {
+		b.passing = true
+		b.headerInto(b.through)
+		b.through.WriteHeader(code)
 	}
 }
 func (b *buffered) Write(p []byte) (int, error) {
 	if b.status == 0 {
-		b.status = http.StatusOK
+		b.WriteHeader(http.StatusOK)
+	}
+	if b.passing {
+		return b.through.Write(p)
 	}
 	return b.body.Write(p)
 }

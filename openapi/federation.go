@@ -2,7 +2,10 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -33,8 +36,13 @@ type VerifyOut struct {
 // its proof, the rules in force, federation-wide search, and proof checks.
 func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
-		huma.Register(api, h.Op("recognition", http.MethodGet, "/v1/recognition",
-			"Is this employer's certification recognized in the host, for this use, on this date, and why? With a signed proof.", "recognition"),
+		recognition := h.Op("recognition", http.MethodGet, "/v1/recognition",
+			"Is this employer's certification recognized in the host, for this use, on this date, and why? With a signed proof.", "recognition")
+		// The answer is written as Recognize encoded it (answerOut.Body), so
+		// its schema is given here rather than read from the output type.
+		recognition.Responses = map[string]*huma.Response{"200": {Content: map[string]*huma.MediaType{
+			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[federation.Answer](), true, "")}}}}
+		huma.Register(api, recognition,
 			func(ctx context.Context, in *struct {
 				BN     string `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
 				Host   string `query:"host" required:"true" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"Where the employer wants to bid or work."`
@@ -60,7 +68,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if err != nil {
 					return nil, h.Problem(ctx, queryField(err))
 				}
-				return &answerOut{ContentLanguage: string(q.Lang), Vary: "Accept-Language", Body: a}, nil
+				return &answerOut{ContentLanguage: string(q.Lang), Vary: "Accept-Language", CacheControl: "no-store", Body: writeAnswer(a)}, nil
 			})
 
 		huma.Register(api, h.Op("rules", http.MethodGet, "/v1/rules", "The host rules and reciprocity agreements in force on a date, with who signed them", "recognition"),
@@ -120,11 +128,31 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 	}
 }
 
-// answerOut is a recognition answer in the language asked for.
+// answerOut is a recognition answer in the language asked for. Each
+// answer carries a proof made for this request (its own jti and iat):
+// there is nothing to keep or revalidate, so it is "no-store", and the
+// edge neither buffers nor hashes it for an ETag (see etagged).
 type answerOut struct {
 	ContentLanguage string `header:"Content-Language"`
 	Vary            string `header:"Vary"`
-	Body            federation.Answer
+	CacheControl    string `header:"Cache-Control" doc:"no-store: every answer carries a proof signed for this request."`
+	Body            func(huma.Context)
+}
+
+// writeAnswer writes a's JSON, encoded once with its proof by Recognize
+// (federation.Answer.JSON), instead of encoding it again.
+func writeAnswer(a federation.Answer) func(huma.Context) {
+	return func(hc huma.Context) {
+		b := a.JSON()
+		if b == nil {
+			b, _ = json.Marshal(a)
+			b = append(b, '\n')
+		}
+		hc.SetHeader("Content-Type", "application/json")
+		hc.SetHeader("Content-Length", strconv.Itoa(len(b)))
+		hc.SetStatus(http.StatusOK)
+		_, _ = hc.BodyWriter().Write(b)
+	}
 }
 
 // RequestLang is the language of a request: an explicit lang parameter
