@@ -701,10 +701,8 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 	}
 	var anchor *storedCheckpoint
 	err := f.cfg.Node.AppendReplica(ctx, p.j, func(l node.ReplicaWriter) error {
-		for _, v := range res.entries {
-			if err := l.Append(v); err != nil {
-				return err
-			}
+		if err := l.AppendAll(res.entries); err != nil {
+			return err
 		}
 		if keysJWKS != nil {
 			if err := l.SetMeta(metaKeys, keysJWKS); err != nil {

@@ -108,17 +108,11 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := parse(fl, args); err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *size < 100 {
 		return usagef("--size %d: at least 100", *size)
 	}
@@ -146,7 +140,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return strings.Compare(a.Name, b.Name)
 	})
 	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom}
-	_, err := os.Stat(filepath.Join(*testdata, "rules"))
+	_, err = os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
 	fmt.Fprintf(stdout, "corfed bench: grow to %d entries, %d clients in a separate process, GOMAXPROCS %d, scratch %s\n",
@@ -162,6 +156,26 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 	}
 	return nil
+}
+
+// startCPUProfile writes the process's CPU profile to path until stop is
+// called; with an empty path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // start opens the node, serves it on loopback and starts the client process

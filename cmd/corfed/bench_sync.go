@@ -39,6 +39,10 @@ func init() {
 // benchFollowCommand is the hidden command the follower runs as.
 const benchFollowCommand = "bench-follow"
 
+// followProfileEnv names a file for the follower's CPU profile (the
+// bench's own --cpuprofile covers the peer's process only).
+const followProfileEnv = "CORFED_BENCH_FOLLOW_CPUPROFILE"
+
 // followResult is what the follower process reports.
 type followResult struct {
 	Entries    uint64  `json:"entries"`
@@ -74,6 +78,9 @@ func benchFollow(ctx context.Context, b *bench) error {
 	}
 	args := []string{benchFollowCommand, "--peer", b.Base, "--peer-jurisdiction", string(b.Node.Jurisdiction()),
 		"--keys", keys, "--data", data, "--size", fmt.Sprint(size)}
+	if prof := os.Getenv(followProfileEnv); prof != "" {
+		args = append(args, "--cpuprofile", prof)
+	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Env = append(os.Environ(), "CORFED_BENCH_CLIENT=1") // under go test: the test binary runs Main
 	var stderr bytes.Buffer
@@ -130,6 +137,7 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 	keysFile := fl.String("keys", "", "the peer's public keys (JWKS)")
 	data := fl.String("data", "", "the follower's data directory")
 	size := fl.Uint64("size", 0, "entries to sync")
+	cpuprofile := fl.String("cpuprofile", "", "write the follower's CPU profile of the sync to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +168,11 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	t0, cpu0 := time.Now(), procstat.CPU()
 	var st federation.PeerStatus
 	for st.Seq < *size {

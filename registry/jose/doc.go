@@ -15,8 +15,8 @@
 //
 // # Verification is strict
 //
-// Every byte handed to [KeySet.Verify] is treated as hostile. Before jwx
-// sees a token, this package checks it, in this order:
+// Every byte handed to [KeySet.Verify] is treated as hostile. Before any
+// signature is checked, this package checks the token, in this order:
 //
 //   - at most [MaxJWSSize] bytes, exactly three canonical base64url
 //     segments (no padding, no standard alphabet, no line breaks, no stray
@@ -31,8 +31,11 @@
 //     for that signer, and that key pinned for the header's alg; else
 //     registry.ErrUnverified.
 //
-// Only then does jwx verify the signature against that one pinned key (a
-// failure wraps registry.ErrUnverified). Keys are never taken from a token,
+// Only then is the signature verified against that one pinned key (a
+// failure wraps registry.ErrUnverified): EdDSA with crypto/ed25519 over the
+// token's first two segments, which the checks above found canonical, so
+// they are the bytes jwx would verify (tests hold the two to the same
+// answers); ES256 by jwx. Keys are never taken from a token,
 // and unprotected headers cannot be expressed in compact form. A success
 // is a [Verified], which only this package builds.
 //

@@ -38,7 +38,12 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte(good + "." + good))
 	f.Add([]byte("a.b"))
 	f.Add([]byte(""))
+	for _, tc := range hostileTokens(f, ed, fixedKey(f, EdDSA, 5), ec) {
+		f.Add([]byte(tc.token))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The EdDSA fast path and jwx agree (see checkAgreesWithJWX).
+		checkAgreesWithJWX(t, set, string(data))
 		v, err := set.Verify(data)
 		if err != nil {
 			checkFuzzErr(t, err, registry.ErrInvalid, registry.ErrUnverified)

@@ -65,7 +65,7 @@ func (v Entry) Entry() registry.Entry { return v.entry }
 // signature, header, algorithm, kid, typ or issuer is wrong, and
 // registry.ErrInvalid when the token or its payload is malformed.
 func Check(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (Entry, error) {
-	v, err := keys.Verify([]byte(jws))
+	v, err := keys.VerifyString(jws)
 	if err != nil {
 		return Entry{}, fmt.Errorf("entry of %s: %w", iss, err)
 	}
