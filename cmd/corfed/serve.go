@@ -441,11 +441,13 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.
 // --cpuprofile; 1.3% at 400). A node therefore lets its heap grow to 5x
 // the live heap between collections
 // (--gc-percent 400) under a soft limit on all of the runtime's memory
-// (--memory-limit 512MiB), beyond which the collector runs as often as it
-// must: memory stays bounded whatever the live heap does.
+// (--memory-limit 256MiB), beyond which the collector runs as often as it
+// must: memory stays bounded whatever the live heap does, and a node idle
+// after a burst holds at most about the limit (the idle target is
+// 300 MB of anonymous memory; 5x a live heap of 36 MB is already 180 MB).
 const (
 	defaultGCPercent   = 400
-	defaultMemoryLimit = "512MiB"
+	defaultMemoryLimit = "256MiB"
 )
 
 // gcOptions are the flags of the GC setting. GOGC and GOMEMLIMIT in the
