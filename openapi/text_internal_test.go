@@ -15,11 +15,14 @@ import (
 // NFC-normalized; a body holding invalid UTF-8 always has an issue.
 func FuzzScanText(f *testing.F) {
 	for _, s := range []string{`{"a":"b"}`, `{"legal_name":"Be\u0301ton","x":[1,"\ud800",{"y":"\udc00z"}]}`,
-		"{\"a\":\"\xff\"}", `["\ud83d\ude00","\\u0041"]`, `"é"`, `{"a":{"b":[[],{}]},"c":null}`, `{`, `{"a":"\u`} {
+		"{\"a\":\"\xff\"}", `["\ud83d\ude00","\\u0041"]`, `{"a":"b\\"}`, `{"a":"\\\\u"}`, `"é"`, `{"a":{"b":[[],{}]},"c":null}`, `{`, `{"a":"\u`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		out, issues := scanText(body)
+		if full, fullIssues := scanTextTokens(body); string(full) != string(out) || !reflect.DeepEqual(fullIssues, issues) {
+			t.Fatalf("scanText(%q) = %q, %v; reading every token: %q, %v", body, out, issues, full, fullIssues)
+		}
 		if !utf8.Valid(body) && json.Valid(body) && len(issues) == 0 {
 			// Invalid bytes outside strings make the JSON invalid, so
 			// they are in a string.

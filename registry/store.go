@@ -173,3 +173,33 @@ type StoreWriteTx interface {
 	// created on its first write.
 	Log(name string) LogWriter
 }
+
+// PreparedAppend is an entry with its index keys made ready for an
+// append by a PreparingStore, outside any transaction.
+type PreparedAppend interface {
+	// Entry returns the entry it was prepared from.
+	Entry() Entry
+}
+
+// PreparingStore is optionally implemented by a Store (registry/boltstore)
+// whose appends have work that reads nothing of the log: encoding the
+// entry and its keys, hashing its Merkle leaf. A writer may then do that
+// work in parallel, before the write transaction, and append with
+// PreparedAppender; the result is the same as LogWriter.Append's.
+type PreparingStore interface {
+	// PrepareAppend prepares e with keys (as LogWriter.Append takes them).
+	// It is safe for concurrent use and checks nothing that needs the
+	// log: the append does, as Append would.
+	PrepareAppend(e Entry, keys []IndexKey) PreparedAppend
+}
+
+// PreparedAppender is implemented by the LogWriters of a PreparingStore.
+type PreparedAppender interface {
+	// AppendPrepared appends the prepared entries in order, as that many
+	// Appends would, checking them all before it writes anything (a
+	// refused entry leaves the log unchanged). On an error it also returns
+	// the index of the entry to blame; after a storage error (not a
+	// refusal) the transaction must be rolled back. A PreparedAppend from
+	// another store wraps ErrInvalid.
+	AppendPrepared(ps []PreparedAppend) (int, error)
+}

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -105,7 +107,13 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	scaleFrom := fl.Int("scale-from", 10000, "the size the scale scenario compares --size with")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/ (the node is seeded from it when it exists)")
 	cpuprofile := fl.String("cpuprofile", "", "write the server process's CPU profile (the client runs apart) to this file")
+	var gc gcOptions // the server's GC setting, as serve's (serve.go)
+	gc.flags(fl)
+	memprofile := fl.String("memprofile", "", "write the server process's allocation profile, at the end, to this file")
 	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if err := gc.apply(); err != nil {
 		return err
 	}
 	stop, err := startCPUProfile(*cpuprofile)
@@ -113,6 +121,14 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer stop()
+	if *memprofile != "" {
+		defer func() {
+			if f, err := os.Create(*memprofile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *size < 100 {
 		return usagef("--size %d: at least 100", *size)
 	}
@@ -143,8 +159,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	_, err = os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
-	fmt.Fprintf(stdout, "corfed bench: grow to %d entries, %d clients in a separate process, GOMAXPROCS %d, scratch %s\n",
-		*size, *clients, runtime.GOMAXPROCS(0), *dir)
+	fmt.Fprintf(stdout, "corfed bench: grow to %d entries, %d clients in a separate process, GOMAXPROCS %d, %s, scratch %s\n",
+		*size, *clients, runtime.GOMAXPROCS(0), gcSetting(), *dir)
 	fmt.Fprintf(stdout, "%-56s %14s %14s %9s  %-12s %s\n", "figure", "measured", "baseline", "ratio", "target", "met")
 	if err := b.start(ctx); err != nil {
 		return err
@@ -156,6 +172,25 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 	}
 	return nil
+}
+
+// gcSetting describes the running GC setting (GOGC and the memory limit).
+func gcSetting() string {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(s)
+	gogc, limit := "GOGC ?", "memory limit ?"
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		gogc = fmt.Sprintf("GOGC %d", s[0].Value.Uint64())
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		switch v := s[1].Value.Uint64(); {
+		case v >= math.MaxInt64:
+			limit = "no memory limit"
+		default:
+			limit = fmt.Sprintf("memory limit %d MiB", v>>20)
+		}
+	}
+	return gogc + ", " + limit
 }
 
 // startCPUProfile writes the process's CPU profile to path until stop is

@@ -6,20 +6,25 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/procstat"
 )
 
@@ -91,15 +96,25 @@ func benchIdle(_ context.Context, b *bench) error {
 
 // benchCreate: durable creates over HTTP from b.Clients clients, per core
 // the server used, against raw single-core Ed25519 signing of the same
-// envelopes.
-func benchCreate(_ context.Context, b *bench) error {
+// envelopes. Then where a create's CPU goes: the server's allocations and
+// GC cycles per create, the same creates made in process (the node's
+// write path with no HTTP: staging, signing, the fsync'd group commit),
+// and a bare net/http handler taking the same POSTs and answering as many
+// bytes. The last row is the ratio a create would reach if the HTTP side
+// cost no more than the bare handler: the write path's floor on this
+// machine.
+func benchCreate(ctx context.Context, b *bench) error {
 	tx0, n0 := b.opts.Metrics.CommitStats()
 	w0 := procstat.WriteBytes()
+	rt0 := readRuntimeStats()
 	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{b.Base + "/v1/employers"}, N: b.Creates,
 		Header: b.auth(), Gen: "employer"})
 	if err != nil {
 		return err
 	}
+	rt := readRuntimeStats().sub(rt0)
+	tx, n := b.opts.Metrics.CommitStats()
+	w := procstat.WriteBytes()
 	payloads := make([][]byte, 500)
 	for i := range payloads {
 		_, body := employerBody(i)
@@ -107,17 +122,124 @@ func benchCreate(_ context.Context, b *bench) error {
 			ID: benchBN(5, i), Ver: 1, Iat: time.Now().Unix(), By: &registry.Author{Role: "admin", Token: "x"}, Record: body})
 	}
 	raw := rawSignRate(b.priv(), payloads)
+	perCore := res.Rate() / cores
 	b.Row(fmt.Sprintf("durable creates over HTTP, %d clients (/s)", b.Clients), res.Rate(), raw, "/s", 0, 0)
-	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign, 1 core", cores), res.Rate()/cores, raw, "/s", 0.25, 0)
+	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign, 1 core", cores), perCore, raw, "/s", 0.25, 0)
 	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
-	if tx, n := b.opts.Metrics.CommitStats(); tx > tx0 {
+	if tx > tx0 {
 		b.Row("  entries per commit (one fsync each)", float64(n-n0)/float64(tx-tx0), 0, "", 0, 0)
 	}
-	if w := procstat.WriteBytes(); w > w0 && res.N > 0 {
+	if w > w0 && res.N > 0 {
 		b.Row("  bytes written to disk per create", float64(w-w0)/float64(res.N), 0, "B", 0, 0)
 	}
+	if res.N > 0 {
+		b.Row("  server CPU per create (us)", 1e6/perCore, 1e6/raw, "us", 0, 0)
+		b.Row("  allocated per create (KB)", rt.alloc/float64(res.N)/1024, 0, "KB", 0, 0)
+		b.Row("  GC cycles per 1000 creates", rt.cycles/float64(res.N)*1000, 0, "", 0, 0)
+	}
 	b.Limit("anonymous memory peak so far (MB)", float64(b.PeakRSS())/(1<<20), "MB", 600)
+
+	inproc, perCommit, err := b.createInProcess(ctx, b.Creates/2)
+	if err != nil {
+		return err
+	}
+	b.Row("  the same creates in process, no HTTP, per core", inproc, raw, "/s", 0, 0)
+	if perCommit > 0 {
+		b.Row("    entries per commit (one fsync each)", perCommit, 0, "", 0, 0)
+	}
+	bare, err := b.bareCreates(res.Bytes)
+	if err != nil {
+		return err
+	}
+	b.Row("  bare net/http taking the same POSTs, per server core", bare, raw, "/s", 0, 0)
+	b.Row("  floor: in process + bare net/http, per core", 1/(1/inproc+1/bare), raw, "/s", 0, 0)
 	return nil
+}
+
+// createInProcess makes n employers (BNs 4xxxxxxxx) through the node's
+// write path from b.Clients goroutines, with no HTTP, and returns them per
+// CPU second of this process and the entries per commit.
+func (b *bench) createInProcess(ctx context.Context, n int) (perCore, perCommit float64, err error) {
+	p := node.Principal{Role: node.RoleAdmin, Scopes: []string{node.ScopeEmployers}}
+	var next atomic.Int64
+	var first atomic.Value
+	tx0, n0 := b.opts.Metrics.CommitStats()
+	t0 := procstat.CPU()
+	var wg sync.WaitGroup
+	for range b.Clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				e := registry.Employer{BN: benchBN(4, i), LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", i)}
+				if _, err := b.Node.PutEmployer(ctx, p, e, true); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	cpu := procstat.CPU() - t0
+	if err, ok := first.Load().(error); ok {
+		return 0, 0, fmt.Errorf("creating in process: %w", err)
+	}
+	if tx, m := b.opts.Metrics.CommitStats(); tx > tx0 {
+		perCommit = float64(m-n0) / float64(tx-tx0)
+	}
+	return float64(n) / max(cpu.Seconds(), 1e-9), perCommit, nil
+}
+
+// bareCreates POSTs the create scenario's bodies (the same numbers again)
+// to a bare net/http handler that reads each body and answers answer
+// bytes (200: status codes are openapi's), and returns its requests per
+// CPU second of this process.
+func (b *bench) bareCreates(answer int64) (float64, error) {
+	body := bytes.Repeat([]byte{' '}, int(max(answer, 1)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			panic(http.ErrAbortHandler) // the client counts the failed request
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Location", "/v1/employers/000000000")
+		w.Write(body)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	res, cores, err := b.Load(benchJob{Method: http.MethodPost, URLs: []string{"http://" + ln.Addr().String() + "/v1/employers"}, N: b.Creates,
+		Header: b.auth(), Gen: "employer"})
+	if err != nil {
+		return 0, err
+	}
+	return res.Rate() / cores, nil
+}
+
+// runtimeStats are the Go runtime's counters that explain a scenario's
+// CPU: bytes allocated and GC cycles (a cycle costs about the live heap's
+// marking; the runtime's own estimate of the GC's CPU time counts wall
+// time, which other load on the machine inflates).
+type runtimeStats struct{ alloc, cycles float64 }
+
+func readRuntimeStats() runtimeStats {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	var r runtimeStats
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		r.alloc = float64(s[0].Value.Uint64())
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		r.cycles = float64(s[1].Value.Uint64())
+	}
+	return r
+}
+
+func (r runtimeStats) sub(o runtimeStats) runtimeStats {
+	return runtimeStats{alloc: r.alloc - o.alloc, cycles: r.cycles - o.cycles}
 }
 
 // bareServer serves body on loopback with a bare net/http handler: the

@@ -29,6 +29,8 @@ func TestCommandLineConventions(t *testing.T) {
 		{args: []string{"serve"}, code: 2, stderr: "corfed serve: --jurisdiction is required", stdoutEmpty: true},
 		{args: []string{"serve", "--jurisdiction", "CA-XX"}, code: 2, stderr: "corfed serve: --jurisdiction \"CA-XX\" is not an ISO 3166-2:CA code", stdoutEmpty: true},
 		{args: []string{"serve", "--jurisdiction", "CA-AB", "--log-level", "loud"}, code: 2, stderr: "corfed serve: --log-level \"loud\"", stdoutEmpty: true},
+		{args: []string{"serve", "--jurisdiction", "CA-AB", "--memory-limit", "lots"}, code: 2, stderr: "corfed serve: --memory-limit \"lots\"", stdoutEmpty: true},
+		{args: []string{"serve", "--jurisdiction", "CA-AB", "--gc-percent", "-2"}, code: 2, stderr: "corfed serve: --gc-percent -2", stdoutEmpty: true},
 		{args: []string{"serve", "--bogus"}, code: 2, stderr: "corfed serve: flag provided but not defined: -bogus", stdoutEmpty: true},
 		{args: []string{"keygen", "extra"}, code: 2, stderr: "corfed keygen: unexpected argument \"extra\""},
 		{args: []string{"verify"}, code: 2, stderr: "corfed verify: PROOF is required"},

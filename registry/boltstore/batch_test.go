@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -79,7 +80,7 @@ func TestAppendBatch(t *testing.T) {
 		{key("name", "eps")},
 		{key("name", "eps"), key("st", "x")},
 	}
-	write := func(t *testing.T, batched bool) *DB {
+	write := func(t *testing.T, how string) *DB {
 		db := openTest(t, "")
 		err := db.Update(bg, func(tx *Tx) error {
 			for i, e := range stored {
@@ -94,8 +95,12 @@ func TestAppendBatch(t *testing.T) {
 		}
 		err = db.Update(bg, func(tx *Tx) error {
 			l := tx.Log("self")
-			if batched {
+			switch how {
+			case "batch":
 				_, err := l.AppendBatch(batch, batchKeys)
+				return err
+			case "prepared":
+				_, err := l.AppendPrepared(prepareAll(db, batch, batchKeys))
 				return err
 			}
 			for i, e := range batch {
@@ -110,19 +115,22 @@ func TestAppendBatch(t *testing.T) {
 		}
 		return db
 	}
-	one, many := dump(t, write(t, false)), dump(t, write(t, true))
-	for _, k := range slices.Sorted(maps.Keys(one)) {
-		if many[k] != one[k] {
-			t.Errorf("%s: batch stored %q, appends %q", k, many[k], one[k])
+	one := dump(t, write(t, "appends"))
+	for _, how := range []string{"batch", "prepared"} {
+		many := dump(t, write(t, how))
+		for _, k := range slices.Sorted(maps.Keys(one)) {
+			if many[k] != one[k] {
+				t.Errorf("%s: %s stored %q, appends %q", k, how, many[k], one[k])
+			}
 		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(many)) {
-		if _, ok := one[k]; !ok {
-			t.Errorf("%s: batch stored %q, appends nothing", k, many[k])
+		for _, k := range slices.Sorted(maps.Keys(many)) {
+			if _, ok := one[k]; !ok {
+				t.Errorf("%s: %s stored %q, appends nothing", k, how, many[k])
+			}
 		}
 	}
 
-	db := write(t, true)
+	db := write(t, "prepared")
 	cert := func(id string) RecordRef { return RecordRef{Kind: "certificate", ID: id} }
 	for _, c := range []struct {
 		name, value string
@@ -171,7 +179,11 @@ func TestAppendBatchRefused(t *testing.T) {
 				if !errors.Is(err, c.want) || i != c.blame {
 					t.Errorf("AppendBatch = %d, %v; want %d, %v", i, err, c.blame, c.want)
 				}
-				return nil // commit: whatever it wrote would stay
+				i, err = tx.Log("self").AppendPrepared(prepareAll(db, c.batch, c.keys))
+				if !errors.Is(err, c.want) || i != c.blame {
+					t.Errorf("AppendPrepared = %d, %v; want %d, %v", i, err, c.blame, c.want)
+				}
+				return nil // commit: whatever they wrote would stay
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -180,5 +192,50 @@ func TestAppendBatchRefused(t *testing.T) {
 				t.Errorf("the refused batch changed the file")
 			}
 		})
+	}
+}
+
+// prepareAll prepares es (es[i] with keys[i]) as a writer does: each in a
+// goroutine of its own, through the registry.Store of db.
+func prepareAll(db *DB, es []registry.Entry, keys [][]IndexKey) []registry.PreparedAppend {
+	ps := make([]registry.PreparedAppend, len(es))
+	prep := db.Store().(registry.PreparingStore)
+	var wg sync.WaitGroup
+	for i, e := range es {
+		var ks []IndexKey
+		if i < len(keys) {
+			ks = keys[i]
+		}
+		wg.Go(func() { ps[i] = prep.PrepareAppend(e, ks) })
+	}
+	wg.Wait()
+	return ps
+}
+
+// notPrepared is a registry.PreparedAppend that boltstore did not make.
+type notPrepared struct{ e registry.Entry }
+
+func (p notPrepared) Entry() registry.Entry { return p.e }
+
+// TestAppendPreparedForeign checks that AppendPrepared refuses, writing
+// nothing, a prepared entry that another store (or none) made.
+func TestAppendPreparedForeign(t *testing.T) {
+	db := openTest(t, "")
+	appendAll(t, db, "self", entry(1, "c", "s", 1))
+	before := dump(t, db)
+	ps := prepareAll(db, []registry.Entry{entry(2, "c", "x", 1)}, nil)
+	ps = append(ps, notPrepared{entry(3, "c", "y", 1)})
+	err := db.Update(bg, func(tx *Tx) error {
+		i, err := tx.Log("self").AppendPrepared(ps)
+		if !errors.Is(err, registry.ErrInvalid) || i != 1 {
+			t.Errorf("AppendPrepared = %d, %v; want 1, ErrInvalid", i, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := dump(t, db); !maps.Equal(before, after) {
+		t.Errorf("the refused batch changed the file")
 	}
 }

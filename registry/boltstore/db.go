@@ -61,6 +61,8 @@ type DB struct {
 	// appends counts, per log name, the write transactions that appended
 	// to the log (LogVersion).
 	appends sync.Map // string -> *atomic.Uint64
+	// hashes caches the upper Merkle hashes read-only transactions read.
+	hashes *hashCache
 }
 
 // LogVersion returns a number that changes, once a write transaction
@@ -126,7 +128,7 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &DB{bolt: b, path: path}, nil
+	return &DB{bolt: b, path: path, hashes: newHashCache(hashCacheBits)}, nil
 }
 
 // formatOf returns the format version stored in b ("" if none).
@@ -224,7 +226,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return boltErr(db.bolt.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx}) }))
+	return boltErr(db.bolt.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx, hashes: db.hashes}) }))
 }
 
 // boltErr maps bbolt's own closed-database error to ErrClosed and returns
@@ -241,6 +243,9 @@ func boltErr(err error) error {
 type Tx struct {
 	tx   *bbolt.Tx
 	logs []string // the logs Append was called on (LogVersion)
+	// hashes is the DB's Merkle hash cache in a read-only transaction, nil
+	// in a write transaction.
+	hashes *hashCache
 }
 
 // appending notes that the transaction appends to the log called name.

@@ -181,48 +181,120 @@ func (l *Log) Append(e registry.Entry, keys ...IndexKey) error {
 // values in no particular order costs less than the same Appends one by
 // one. What it stores is the same.
 func (l *Log) AppendBatch(es []registry.Entry, keys [][]IndexKey) (int, error) {
-	if l.err != nil {
-		return 0, l.err
-	}
-	if len(es) == 0 {
-		return 0, nil
-	}
-	l.tx.appending(l.name)
-	plan, i, err := l.planAppends(es, keys)
-	if err != nil {
-		return i, err
-	}
-	return l.applyAppends(es, plan)
-}
-
-// planned is one checked entry of a batch.
-type planned struct {
-	rk      []byte
-	keys    []IndexKey // checked, without empties and duplicates
-	last    uint64     // the record's newest version before this entry (0: new)
-	prevSeq uint64     // the seq of that version
-	prev    int        // its index in the batch, or -1 if stored before it
-}
-
-// planAppends checks es as consecutive Appends, reading the records the
-// batch itself writes from the batch, and writes nothing.
-func (l *Log) planAppends(es []registry.Entry, keys [][]IndexKey) ([]planned, int, error) {
-	size := l.Size()
-	plan := make([]planned, len(es))
-	var inBatch map[string]int // record key -> index of its newest entry in es
-	if len(es) > 1 {
-		inBatch = make(map[string]int, len(es))
-	}
+	ps := make([]*Prepared, len(es))
 	for i, e := range es {
-		if err := l.checkRecordKey(e.Kind, e.ID); err != nil {
-			return nil, i, err
-		}
 		var ks []IndexKey
 		if i < len(keys) {
 			ks = keys[i]
 		}
-		ks, err := l.checkKeys(e.Kind, e.ID, ks)
-		if err != nil {
+		ps[i] = PrepareAppend(e, ks)
+	}
+	return l.appendPrepared(ps)
+}
+
+// Prepared is an entry and its index keys made ready for AppendPrepared
+// ahead of the transaction that appends it (PrepareAppend).
+type Prepared struct {
+	e     registry.Entry
+	keys  []IndexKey // checked, without empties and duplicates
+	bad   bool       // the kind, id or a key is invalid: AppendPrepared refuses it
+	rk    []byte     // kind 0x00 id
+	value []byte     // the entries value
+	ikeys [][]byte   // the index keys of keys, in one buffer
+	leaf  tlog.Hash  // the Merkle leaf hash of the JWS
+}
+
+// Entry returns the entry p was prepared from.
+func (p *Prepared) Entry() registry.Entry { return p.e }
+
+// PrepareAppend does the part of appending e with keys that reads nothing
+// of the log: it checks and encodes the keys, encodes the entry value and
+// hashes its Merkle leaf. It is safe for concurrent use and needs no
+// transaction, so a writer can prepare entries in parallel (as it signs
+// them) and leave the transaction only the reads, the sorting and the
+// puts. The checks that read the log (seq, version) are AppendPrepared's.
+func PrepareAppend(e registry.Entry, keys []IndexKey) *Prepared {
+	p := &Prepared{e: e}
+	var nop Log
+	ks, err := nop.checkKeys(e.Kind, e.ID, keys)
+	if err != nil || nop.checkRecordKey(e.Kind, e.ID) != nil {
+		p.bad, p.keys = true, keys // AppendPrepared reports it, naming the log
+		return p
+	}
+	p.keys, p.rk = ks, recordKey(e.Kind, e.ID)
+	p.value = encodeEntry(e, ks)
+	p.leaf = tlog.RecordHash([]byte(e.JWS))
+	n := 0
+	for _, k := range ks {
+		n += len(k.Name) + len(k.Value) + 2 + len(p.rk)
+	}
+	buf := make([]byte, 0, n)
+	p.ikeys = make([][]byte, len(ks))
+	for i, k := range ks {
+		start := len(buf)
+		buf = append(buf, k.Name...)
+		buf = append(buf, 0)
+		buf = append(buf, k.Value...)
+		buf = append(buf, 0)
+		buf = append(buf, p.rk...)
+		p.ikeys[i] = buf[start:len(buf):len(buf)]
+	}
+	return p
+}
+
+// AppendPrepared is AppendBatch of the entries ps were prepared from
+// (by PrepareAppend, or DB.Store's PrepareAppend), with their keys: the
+// same checks, errors and result (registry.PreparedAppender).
+func (l *Log) AppendPrepared(rs []registry.PreparedAppend) (int, error) {
+	ps := make([]*Prepared, len(rs))
+	for i, r := range rs {
+		p, ok := r.(*Prepared)
+		if !ok || p == nil {
+			return i, l.errorf("append prepared %T: not prepared by boltstore: %w", r, registry.ErrInvalid)
+		}
+		ps[i] = p
+	}
+	return l.appendPrepared(ps)
+}
+
+func (l *Log) appendPrepared(ps []*Prepared) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	l.tx.appending(l.name)
+	plan, i, err := l.planAppends(ps)
+	if err != nil {
+		return i, err
+	}
+	return l.applyAppends(ps, plan)
+}
+
+// planned is one checked entry of a batch.
+type planned struct {
+	last    uint64 // the record's newest version before this entry (0: new)
+	prevSeq uint64 // the seq of that version
+	prev    int    // its index in the batch, or -1 if stored before it
+}
+
+// planAppends checks ps as consecutive Appends, reading the records the
+// batch itself writes from the batch, and writes nothing.
+func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
+	size := l.Size()
+	plan := make([]planned, len(ps))
+	var inBatch map[string]int // record key -> index of its newest entry in ps
+	if len(ps) > 1 {
+		inBatch = make(map[string]int, len(ps))
+	}
+	for i, p := range ps {
+		e := p.e
+		if p.bad {
+			if err := l.checkRecordKey(e.Kind, e.ID); err != nil {
+				return nil, i, err
+			}
+			_, err := l.checkKeys(e.Kind, e.ID, p.keys)
 			return nil, i, err
 		}
 		next := size + uint64(i) + 1
@@ -230,15 +302,16 @@ func (l *Log) planAppends(es []registry.Entry, keys [][]IndexKey) ([]planned, in
 			return nil, i, l.errorf("entry %s/%s seq %d: log size is %d, next seq is %d: %w",
 				e.Kind, e.ID, e.Seq, next-1, next, registry.ErrConflict)
 		}
-		p := planned{rk: recordKey(e.Kind, e.ID), keys: ks, prev: -1}
+		pl := planned{prev: -1}
+		var err error
 		if j, ok := inBatch[string(p.rk)]; ok {
-			p.last, p.prevSeq, p.prev = es[j].Ver, es[j].Seq, j
-		} else if p.last, p.prevSeq, err = l.latest(e.Kind, e.ID); err != nil {
+			pl.last, pl.prevSeq, pl.prev = ps[j].e.Ver, ps[j].e.Seq, j
+		} else if pl.last, pl.prevSeq, err = l.latest(e.Kind, e.ID); err != nil {
 			return nil, i, err
 		}
-		if e.Ver != p.last+1 {
+		if e.Ver != pl.last+1 {
 			return nil, i, l.errorf("entry %s/%s ver %d: newest stored version is %d, next is %d: %w",
-				e.Kind, e.ID, e.Ver, p.last, p.last+1, registry.ErrConflict)
+				e.Kind, e.ID, e.Ver, pl.last, pl.last+1, registry.ErrConflict)
 		}
 		if e.JWS == "" {
 			return nil, i, l.errorf("entry %s/%s seq %d: empty JWS: %w", e.Kind, e.ID, e.Seq, registry.ErrConflict)
@@ -246,7 +319,7 @@ func (l *Log) planAppends(es []registry.Entry, keys [][]IndexKey) ([]planned, in
 		if inBatch != nil {
 			inBatch[string(p.rk)] = i
 		}
-		plan[i] = p
+		plan[i] = pl
 	}
 	return plan, 0, nil
 }
@@ -300,74 +373,74 @@ func applyOps(b *bbolt.Bucket, ops []keyOp) (int, error) {
 	return 0, nil
 }
 
-// applyAppends writes the checked entries of es.
-func (l *Log) applyAppends(es []registry.Entry, plan []planned) (int, error) {
+// applyAppends writes the checked entries of ps.
+func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 	b, err := l.bucket(true)
 	if err != nil {
 		return 0, err
 	}
 	wrap := func(i int, err error) (int, error) {
-		return i, l.errorf("append seq %d: %w", es[i].Seq, err)
+		return i, l.errorf("append seq %d: %w", ps[i].e.Seq, err)
 	}
 	entries := b.Bucket(bucketEntries)
 	entries.FillPercent = 1 // keys only ever grow: pack pages full
 
 	// The index: the previous version's keys leave it (they are kept in
-	// its entry value), then the new version's keys enter it. The keys
-	// share one buffer (bbolt copies the keys it stores).
-	var index []keyOp
-	var buf []byte
-	key := func(k IndexKey, rk []byte) []byte {
-		start := len(buf)
-		buf = append(buf, k.Name...)
-		buf = append(buf, 0)
-		buf = append(buf, k.Value...)
-		buf = append(buf, 0)
-		buf = append(buf, rk...)
-		return buf[start:len(buf):len(buf)]
-	}
+	// its entry value), then the new version's keys enter it.
 	n := 0
-	for _, p := range plan {
-		n += 2 * len(p.keys)
+	for i, p := range ps {
+		n += len(p.keys)
+		if plan[i].last > 0 {
+			n += len(p.keys) + 2 // about as many old keys
+		}
 	}
-	index = make([]keyOp, 0, n)
-	buf = make([]byte, 0, 64*n)
-	for i, p := range plan {
-		if p.last > 0 {
-			var old []IndexKey
-			if p.prev >= 0 {
-				old = plan[p.prev].keys
-			} else {
-				v := entries.Get(u64(p.prevSeq))
-				if v == nil {
-					return i, l.errorf("record %q: newest entry %d: %w", p.rk, p.prevSeq, errCorrupt)
+	index := make([]keyOp, 0, n)
+	for i, p := range ps {
+		pl := plan[i]
+		if pl.last > 0 {
+			if pl.prev >= 0 {
+				for _, k := range ps[pl.prev].ikeys {
+					index = append(index, keyOp{key: k, del: true, by: i})
 				}
-				if old, err = entryKeys(v); err != nil {
+			} else {
+				v := entries.Get(u64(pl.prevSeq))
+				if v == nil {
+					return i, l.errorf("record %q: newest entry %d: %w", p.rk, pl.prevSeq, errCorrupt)
+				}
+				old, err := entryKeys(v)
+				if err != nil {
 					return i, l.errorf("record %q: index keys: %w", p.rk, err)
 				}
-			}
-			for _, k := range old {
-				index = append(index, keyOp{key: key(k, p.rk), del: true, by: i})
+				for _, k := range old {
+					index = append(index, keyOp{key: indexKey(k, p.rk), del: true, by: i})
+				}
 			}
 		}
-		for _, k := range p.keys {
-			index = append(index, keyOp{key: key(k, p.rk), by: i})
+		for _, k := range p.ikeys {
+			index = append(index, keyOp{key: k, by: i})
 		}
 	}
 
-	var records, versions []keyOp
+	records := make([]keyOp, 0, len(ps))
+	var versions []keyOp
 	counts := map[registry.Kind]uint64{}
-	for i, e := range es {
-		p := plan[i]
-		seqKey := u64(e.Seq)
-		if err := entries.Put(seqKey, encodeEntry(e, p.keys)); err != nil {
+	// One buffer for the records values and the seq keys (bbolt keeps
+	// the values it is given until the commit, so none is reused).
+	vals := make([]byte, 0, 24*len(ps))
+	for i, p := range ps {
+		e := p.e
+		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
+		seqKey := vals[len(vals)-8:]
+		if err := entries.Put(seqKey, p.value); err != nil {
 			return wrap(i, err)
 		}
-		records = append(records, keyOp{key: p.rk, value: binary.BigEndian.AppendUint64(u64(e.Ver), e.Seq), by: i})
+		vals = binary.BigEndian.AppendUint64(vals, e.Ver)
+		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
+		records = append(records, keyOp{key: p.rk, value: vals[len(vals)-16:], by: i})
 		// The versions bucket lists the versions of records that have more
 		// than one: a record's only version is found from its records value.
 		if e.Ver == 2 {
-			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, 1), value: u64(p.prevSeq), by: i})
+			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, 1), value: u64(plan[i].prevSeq), by: i})
 		}
 		if e.Ver > 1 {
 			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, e.Ver), value: seqKey, by: i})
@@ -397,7 +470,7 @@ func (l *Log) applyAppends(es []registry.Entry, plan []planned) (int, error) {
 				c = binary.BigEndian.Uint64(v)
 			}
 			if err := cb.Put([]byte(kind), u64(c+counts[kind])); err != nil {
-				return wrap(len(es)-1, err)
+				return wrap(len(ps)-1, err)
 			}
 		}
 	}
@@ -405,9 +478,9 @@ func (l *Log) applyAppends(es []registry.Entry, plan []planned) (int, error) {
 		return 0, nil
 	}
 	hashes := b.Bucket(bucketHashes)
-	size := es[0].Seq - 1
-	for i, e := range es {
-		if err := l.appendHashes(hashes, int64(size)+int64(i), []byte(e.JWS)); err != nil {
+	size := ps[0].e.Seq - 1
+	for i, p := range ps {
+		if err := l.appendLeaf(hashes, int64(size)+int64(i), p.leaf); err != nil {
 			return wrap(i, err)
 		}
 	}
@@ -589,7 +662,12 @@ var withoutMerkleLog = false
 // with the given data, is in the tree: all of them in one value keyed by n
 // (level 0 first), so that an append costs one bbolt put, not one per hash.
 func (l *Log) appendHashes(hashes *bbolt.Bucket, n int64, data []byte) error {
-	hs, err := tlog.StoredHashes(n, data, l.bucketHashReader(hashes))
+	return l.appendLeaf(hashes, n, tlog.RecordHash(data))
+}
+
+// appendLeaf is appendHashes for the record whose leaf hash is leaf.
+func (l *Log) appendLeaf(hashes *bbolt.Bucket, n int64, leaf tlog.Hash) error {
+	hs, err := tlog.StoredHashesForRecordHash(n, leaf, l.bucketHashReader(hashes))
 	if err != nil {
 		return err
 	}
@@ -606,5 +684,10 @@ func (l *Log) appendHashes(hashes *bbolt.Bucket, n int64, data []byte) error {
 	return hashes.Put(u64(uint64(n)), v)
 }
 
-// A *Log is the registry's Log contract, readable and writable.
-var _ registry.LogWriter = (*Log)(nil)
+// A *Log is the registry's Log contract, readable and writable, and it
+// appends prepared entries.
+var (
+	_ registry.LogWriter        = (*Log)(nil)
+	_ registry.PreparedAppender = (*Log)(nil)
+	_ registry.PreparedAppend   = (*Prepared)(nil)
+)

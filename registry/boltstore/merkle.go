@@ -85,10 +85,21 @@ func (l *Log) bucketHashReader(b *bbolt.Bucket) tlog.HashReader {
 	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(indexes))
 		var k [8]byte
+		cache := l.tx.hashes
+		var seed uint64
+		if cache != nil {
+			seed = cache.logSeed(l.name)
+		}
 		for i, idx := range indexes {
 			if h, ok := l.written[idx]; ok {
 				out[i] = h
 				continue
+			}
+			if cache != nil {
+				if h, ok := cache.get(seed, l.name, idx); ok {
+					out[i] = h
+					continue
+				}
 			}
 			var v []byte
 			level, pos := 0, int64(0)
@@ -109,6 +120,9 @@ func (l *Log) bucketHashReader(b *bbolt.Bucket) tlog.HashReader {
 				return nil, l.errorf("stored hash %d: %w", idx, registry.ErrNotFound)
 			}
 			copy(out[i][:], v[off:off+tlog.HashSize])
+			if cache != nil {
+				cache.put(seed, l.name, idx, out[i])
+			}
 		}
 		return out, nil
 	})

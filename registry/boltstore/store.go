@@ -33,5 +33,12 @@ func (s store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) e
 
 func (s store) Close() error { return s.db.Close() }
 
+// PrepareAppend is PrepareAppend (registry.PreparingStore).
+func (s store) PrepareAppend(e registry.Entry, keys []registry.IndexKey) registry.PreparedAppend {
+	return PrepareAppend(e, keys)
+}
+
+var _ registry.PreparingStore = store{}
+
 // LogVersion is DB.LogVersion.
 func (s store) LogVersion(name string) uint64 { return s.db.LogVersion(name) }

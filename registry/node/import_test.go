@@ -280,3 +280,26 @@ func TestImportChecksAuditBasis(t *testing.T) {
 		t.Errorf("again: %+v, want unchanged", rep)
 	}
 }
+
+// TestImportBulkBatches imports enough rows for the pipeline to commit
+// bulk batches (4,000 writes), and checks that every row is written once
+// and a second run writes nothing.
+func TestImportBulkBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,600 rows")
+	}
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	const rows = 2600 // 5,200 writes: a bulk batch of 4,000, then 1,200
+	before := feedSize(t, n)
+	rep := importCSV(t, n, goodHeader+goodRows(0, rows), false)
+	if len(rep.Problems) > 0 || rep.Employers.Created != rows || rep.Certificates.Created != rows {
+		t.Fatalf("import: %+v", rep)
+	}
+	if got := feedSize(t, n) - before; got != 2*rows {
+		t.Fatalf("the feed grew by %d entries, want %d", got, 2*rows)
+	}
+	rep = importCSV(t, n, goodHeader+goodRows(0, rows), false)
+	if rep.Employers.Unchanged != rows || rep.Certificates.Unchanged != rows || feedSize(t, n)-before != 2*rows {
+		t.Fatalf("second import: %+v, feed %d", rep, feedSize(t, n))
+	}
+}
