@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corfed/corfed/equivalence"
@@ -82,30 +83,37 @@ type answerCore struct {
 // needs no escaping.
 func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	n := l.fed.Node()
-	core, err := json.Marshal(answerCore{Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties})
+	sc := encodePool.Get().(*encodeScratch)
+	defer sc.release()
+	// The parts, one after another in sc.buf: core members, history, freshness.
+	core, err := sc.encode(answerCore{Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties})
 	if err != nil {
 		return err
 	}
 	core = core[1 : len(core)-1] // the members, without the braces
 	var hist []byte
 	if len(a.History) > 0 {
-		if hist, err = json.Marshal(a.History); err != nil {
+		if hist, err = sc.encode(a.History); err != nil {
 			return err
 		}
 	}
+	fresh, err := sc.encode(a.Freshness)
+	if err != nil {
+		return err
+	}
+	iss, err := sc.encode(n.Jurisdiction())
+	if err != nil {
+		return err
+	}
+	sub, err := sc.encode(a.Question.BN)
+	if err != nil {
+		return err
+	}
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
-	iss, err := json.Marshal(n.Jurisdiction())
-	if err != nil {
-		return err
-	}
-	sub, err := json.Marshal(a.Question.BN)
-	if err != nil {
-		return err
-	}
-	c := make([]byte, 0, len(core)+len(hist)+256)
-	c = append(append(append(c, `{"iss":`...), iss...), `,"sub":`...)
-	c = append(append(c, sub...), `,"aud":"`+ProofAudience+`","iat":`...)
+	c := append(sc.claims[:0], `{"iss":`...)
+	c = append(append(append(c, iss...), `,"sub":`...), sub...)
+	c = append(c, `,"aud":"`+ProofAudience+`","iat":`...)
 	c = strconv.AppendInt(c, now.Unix(), 10)
 	c = strconv.AppendInt(append(c, `,"nbf":`...), now.Unix(), 10)
 	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now).Unix(), 10)
@@ -115,11 +123,8 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 		c = append(append(c, `,"history":`...), hist...)
 	}
 	c = append(c, '}')
+	sc.claims = c
 	if a.Proof, err = n.ActiveKey().Sign(c, "JWT"); err != nil {
-		return err
-	}
-	fresh, err := json.Marshal(a.Freshness)
-	if err != nil {
 		return err
 	}
 	w := make([]byte, 0, len(core)+len(fresh)+len(hist)+len(a.Proof)+48)
@@ -131,6 +136,44 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	w = append(append(append(w, `,"proof":"`...), a.Proof...), "\"}\n"...)
 	a.wire = w
 	return nil
+}
+
+// encodeScratch holds the buffers one signAndEncode works in, reused
+// through encodePool: the answer's parts (buf) and the proof's claims.
+type encodeScratch struct {
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	claims []byte
+}
+
+// maxPooledScratch bounds the buffers kept for reuse: an answer with a
+// long history is encoded in buffers of its own.
+const maxPooledScratch = 64 << 10
+
+var encodePool = sync.Pool{New: func() any {
+	sc := &encodeScratch{}
+	sc.enc = json.NewEncoder(&sc.buf) // escapes HTML, as json.Marshal does
+	return sc
+}}
+
+// encode appends v's JSON to sc.buf and returns it (valid until the next
+// encode or release).
+func (sc *encodeScratch) encode(v any) ([]byte, error) {
+	start := sc.buf.Len()
+	if err := sc.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := sc.buf.Bytes()
+	return b[start : len(b)-1 : len(b)-1], nil // without Encode's newline
+}
+
+func (sc *encodeScratch) release() {
+	if sc.buf.Cap() > maxPooledScratch || cap(sc.claims) > maxPooledScratch {
+		return
+	}
+	sc.buf.Reset()
+	sc.claims = sc.claims[:0]
+	encodePool.Put(sc)
 }
 
 // KeysFunc returns the pinned keys of a jurisdiction.

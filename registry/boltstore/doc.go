@@ -44,14 +44,14 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 3 (FormatVersion)
+// # On-disk format, version 4 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "3"
+//	    "format"                  format version, ASCII decimal: "4"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
@@ -77,9 +77,20 @@
 // An empty Record reads back as nil. Only the newest version's index keys
 // matter: Append takes them out of the index when the next version comes.
 //
+// With flag 0x08 (format 4), each index key is its name, a uvarint
+// reference r and a value (length-prefixed): for r > 0 the key's value is
+// that value followed by the value of key r (1 = the entry's first key;
+// r is less than the key's own position). A key whose value ends with an
+// earlier key's value (4 bytes or more) is stored this way: a
+// certificate's "stp" key is its program, a slash and its "st" key. An
+// entry without such keys is stored without the flag, as in format 3.
+//
 // The append-only buckets (entries, hashes) are filled to 100% (keys
 // arrive in order); the others too (see keyedFill).
 //
+// Format 3 had no flag 0x08; format 4 reads its values as they are, so
+// Open turns a format-3 file into format 4 by writing the version only
+// (a format-3 build then refuses the file, which may hold flagged entries).
 // Format 2 (before) kept the Record beside the JWS text in each entry, the
 // current index keys in a "keys" bucket, and every version in "versions".
 // Open migrates a format-2 file in place (see migrate.go): a new file is

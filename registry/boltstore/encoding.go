@@ -24,6 +24,7 @@ const (
 	flagAuthor    = 1 << iota // the author trailer follows the flags
 	flagSplitJWS              // the JWS is stored as its three decoded parts
 	flagRecordJWS             // Record is the envelope's "record" member, read from the JWS payload
+	flagKeyRefs               // format 4: a key's value may end with an earlier key's value (keyRefs)
 )
 
 var errCorrupt = errors.New("boltstore: corrupt value")
@@ -117,8 +118,12 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 	if flags&flagRecordJWS == 0 {
 		size += len(e.Record)
 	}
+	refs := keyRefs(keys)
+	if refs != nil {
+		flags |= flagKeyRefs
+	}
 	for _, k := range keys {
-		size += len(k.Name) + len(k.Value) + 2*binary.MaxVarintLen64
+		size += len(k.Name) + len(k.Value) + 3*binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, size)
 	b = append(b, entryEncodingV3, flags)
@@ -133,9 +138,19 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 		b = appendBytes(b, e.By.Token)
 	}
 	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
+	for i, k := range keys {
 		b = appendBytes(b, k.Name)
-		b = appendBytes(b, k.Value)
+		if refs == nil {
+			b = appendBytes(b, k.Value)
+			continue
+		}
+		r := refs[i]
+		b = binary.AppendUvarint(b, uint64(r))
+		if r > 0 {
+			b = appendBytes(b, k.Value[:len(k.Value)-len(keys[r-1].Value)])
+		} else {
+			b = appendBytes(b, k.Value)
+		}
 	}
 	if split {
 		b = appendRaw(b, parts[0])
@@ -148,6 +163,30 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 		b = appendBytes(b, string(e.Record))
 	}
 	return b
+}
+
+// keyRefs returns, for each key, 1 + the index of the earlier key whose
+// value is the longest proper suffix of its value (at least 4 bytes), or 0;
+// nil if no key has one. A certificate's "stp" key is its program, a
+// slash and its "st" key, so stored this way it costs its program.
+func keyRefs(keys []IndexKey) []int {
+	var refs []int
+	for i, k := range keys {
+		best := 0
+		for j := range i {
+			v := keys[j].Value
+			if len(v) >= 4 && len(v) < len(k.Value) && (best == 0 || len(v) > len(keys[best-1].Value)) && strings.HasSuffix(k.Value, v) {
+				best = j + 1
+			}
+		}
+		if best > 0 {
+			if refs == nil {
+				refs = make([]int, len(keys))
+			}
+			refs[i] = best
+		}
+	}
+	return refs
 }
 
 // entryAuthor marks the optional author trailer of a format-2 entry value.
@@ -224,13 +263,25 @@ func entryHead(v []byte, withKeys bool) (e registry.Entry, keys []IndexKey, flag
 	if withKeys && n > 0 && d.err == nil {
 		keys = make([]IndexKey, 0, n)
 	}
-	for range n {
+	for i := range n {
 		if d.err != nil {
 			break
 		}
-		name, value := d.bytes(), d.bytes()
+		name := d.bytes()
+		var ref uint64
+		if flags&flagKeyRefs != 0 {
+			if ref = d.uvarint(); ref > i {
+				d.err = errCorrupt // a key refers only to an earlier one
+				break
+			}
+		}
+		value := d.bytes()
 		if withKeys {
-			keys = append(keys, IndexKey{Name: string(name), Value: string(value)})
+			k := IndexKey{Name: string(name), Value: string(value)}
+			if ref > 0 {
+				k.Value += keys[ref-1].Value
+			}
+			keys = append(keys, k)
 		}
 	}
 	return e, keys, flags, d, d.err

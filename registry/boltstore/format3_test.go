@@ -106,6 +106,7 @@ func FuzzDecodeEntry(f *testing.F) {
 		f.Add(encodeEntry(e, keys[i]))
 	}
 	f.Add(encodeEntry(entry(1, "certificate", "X", 1), nil))
+	f.Add(encodeEntry(entry(2, "certificate", "Y", 1), statusLikeKeys))
 	f.Add([]byte{entryEncodingV3, 0xff})
 	f.Fuzz(func(t *testing.T, v []byte) {
 		e, err := decodeEntry(7, v)
@@ -119,6 +120,9 @@ func FuzzDecodeEntry(f *testing.F) {
 		again, err := decodeEntry(7, encodeEntry(e, ks))
 		if err != nil || !reflect.DeepEqual(again, e) {
 			t.Fatalf("re-encoding: %v\n got %+v\nwant %+v", err, again, e)
+		}
+		if ks2, err := entryKeys(encodeEntry(e, ks)); err != nil || len(ks2) != len(ks) || (len(ks) > 0 && !reflect.DeepEqual(ks2, ks)) {
+			t.Fatalf("re-encoding the keys: %v\n got %q\nwant %q", err, ks2, ks)
 		}
 	})
 }
@@ -243,8 +247,8 @@ func TestMigrateFormat2(t *testing.T) {
 		t.Errorf("the migration's temporary file is left: %v", err)
 	}
 	err = db.View(bg, func(tx *Tx) error {
-		if v := string(tx.tx.Bucket(bucketStore).Get(keyFormat)); v != "3" {
-			t.Errorf("format %q after migration, want 3", v)
+		if v := string(tx.tx.Bucket(bucketStore).Get(keyFormat)); v != fmt.Sprint(FormatVersion) {
+			t.Errorf("format %q after migration, want %d", v, FormatVersion)
 		}
 		for name, es := range logs {
 			l := tx.Log(name)

@@ -11,7 +11,7 @@ import (
 
 // Migration from format 2. Open migrates a format-2 file in place: it
 // copies every log into a new file next to it (path + ".format3") in the
-// format-3 layout, checks that every log has the same size and tree hash
+// current layout (format 4), checks that every log has the same size and tree hash
 // in both, fsyncs the new file and renames it over the old one. Until the
 // rename the old file is untouched, so a crash during migration leaves it
 // as it was (and a leftover .format3 file is replaced by the next try).
@@ -26,7 +26,7 @@ import (
 const migrateChunk = 20000
 
 // migrateV2 migrates the format-2 file at path (open as old, which it
-// closes) to format 3.
+// closes) to the current format.
 func migrateV2(path string, old *bbolt.DB, opt *bbolt.Options) error {
 	tmp := path + ".format3"
 	os.Remove(tmp)
@@ -78,7 +78,7 @@ func dirOf(path string) string {
 	return "."
 }
 
-// copyV2 copies old (format 2) into nw (empty) as format 3.
+// copyV2 copies old (format 2) into nw (empty) in the current format.
 func copyV2(old, nw *bbolt.DB) error {
 	return old.View(func(otx *bbolt.Tx) error {
 		ologs := otx.Bucket(bucketLogs)

@@ -1,8 +1,15 @@
 package node
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/memstore"
 )
 
 // TestTakeBatchSizes checks the batch sizes the drain takes: bulkBatch
@@ -42,5 +49,72 @@ func TestTakeBatchSizes(t *testing.T) {
 		if cm.running || len(cm.queue) != 0 {
 			t.Errorf("%d queued: after the last batch, running %v and %d queued", c.queued, cm.running, len(cm.queue))
 		}
+	}
+}
+
+// TestImportBulkFailedCommit: the first bulk batch of an import fails to
+// commit (a failed fsync). Nothing of it is kept; its writes run again,
+// and every row is written exactly once.
+func TestImportBulkFailedCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,600 rows")
+	}
+	n, st := newMemNode(t)
+	var failed atomic.Bool
+	var appended atomic.Int64 // in the transaction committing
+	st.SetFaults(memstore.Faults{
+		Append: func(string, registry.Entry) error { appended.Add(1); return nil },
+		Commit: func(logs []string) error {
+			if appended.Swap(0) >= bulkBatch && failed.CompareAndSwap(false, true) {
+				return errors.New("fsync failed")
+			}
+			return nil
+		},
+	})
+	ctx := context.Background()
+	_, before, err := n.Feed(ctx, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const count = 2600 // 5,200 writes: a bulk batch of 4,000, then 1,200
+	rows := make([]ImportRow, count)
+	for i := range rows {
+		p := fmt.Sprintf("4%07d", i)
+		c, _ := registry.BNCheckDigit(p)
+		rows[i] = ImportRow{Row: i + 1, EmployerBN: p + string(c), LegalName: fmt.Sprintf("Bulk %d Ltd.", i), CP: "ACSA",
+			Number: fmt.Sprintf("BULK-%d", i), Program: registry.ProgramCOR, IssuedOn: registry.NewDate(2026, 1, 5),
+			TermMonths: 36, Status: registry.StatusActive, Has: map[string]bool{}}
+	}
+	rep, err := n.Import(ctx, testAdmin, rows, nil, ImportOptions{})
+	if err != nil || len(rep.Problems) > 0 || rep.Employers.Created != count || rep.Certificates.Created != count {
+		t.Fatalf("import: %v %+v", err, rep)
+	}
+	if !failed.Load() {
+		t.Fatal("no bulk commit failed: the fault was not exercised")
+	}
+	seen := map[string]bool{}
+	after := before
+	for {
+		es, _, err := n.Feed(ctx, after, registry.MaxScan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			if e.Seq != after+1 {
+				t.Fatalf("seq %d after %d", e.Seq, after)
+			}
+			k := string(e.Kind) + "/" + e.ID
+			if seen[k] {
+				t.Fatalf("%s stored twice", k)
+			}
+			seen[k] = true
+			after = e.Seq
+		}
+	}
+	if got := after - before; got != 2*count {
+		t.Errorf("the feed grew by %d entries, want %d", got, 2*count)
 	}
 }
