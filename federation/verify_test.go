@@ -64,6 +64,9 @@ func TestVerifyEntry(t *testing.T) {
 		{"author of an unknown role", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "root"} }), registry.ErrInvalid, "by"},
 		{"CP author without id", with(func(e *registry.Envelope) { e.By = &registry.Author{Role: "cp"} }), registry.ErrInvalid, "by"},
 		{"unknown member in by", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":{"role":"admin","sudo":true},"record":{}}`), registry.ErrInvalid, "sudo"},
+		{"author null", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":null,"record":{}}`), nil, ""},
+		{"author not an object", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":"admin","record":{}}`), registry.ErrInvalid, "by"},
+		{"member twice in by", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":{"role":"cp","cp":"A","cp":"B"},"record":{}}`), registry.ErrInvalid, "twice"},
 		{"by twice", raw(`{"iss":"CA-BC","seq":7,"kind":"employer","id":"123456782","ver":2,"iat":0,"by":{"role":"admin"},"by":{"role":"cp","cp":"X"},"record":{}}`), registry.ErrInvalid, "by"},
 		{"not a JWS", "hello", registry.ErrInvalid, "segments"},
 		{"empty", "", registry.ErrInvalid, "segments"},
@@ -135,15 +138,18 @@ func TestVerifyEntry(t *testing.T) {
 
 func TestVerifiedFieldsComeFromThePayload(t *testing.T) {
 	k := newKey(t, jose.EdDSA)
-	want := envelope()
-	v, err := VerifyEntry(jose.NewKeySet(k.Public()), "CA-BC", signEnvelope(t, k, want))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := v.Entry()
-	if got.Envelope().Iss != want.Iss || got.Seq != want.Seq || got.Kind != want.Kind || got.ID != want.ID ||
-		got.Ver != want.Ver || got.Iat != want.Iat || !bytes.Equal(got.Record, want.Record) {
-		t.Errorf("entry: got %+v, want the fields of %+v", got, want)
+	withBy := envelope()
+	withBy.By = &registry.Author{Role: "cp", CP: "ACSA", Token: "a720"}
+	for _, want := range []registry.Envelope{envelope(), withBy} {
+		v, err := VerifyEntry(jose.NewKeySet(k.Public()), "CA-BC", signEnvelope(t, k, want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := v.Entry()
+		if got.Envelope().Iss != want.Iss || got.Seq != want.Seq || got.Kind != want.Kind || got.ID != want.ID ||
+			got.Ver != want.Ver || got.Iat != want.Iat || !bytes.Equal(got.Record, want.Record) || !reflect.DeepEqual(got.By, want.By) {
+			t.Errorf("entry: got %+v, want the fields of %+v", got, want)
+		}
 	}
 }
 

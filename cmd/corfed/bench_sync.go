@@ -138,7 +138,12 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 	data := fl.String("data", "", "the follower's data directory")
 	size := fl.Uint64("size", 0, "entries to sync")
 	cpuprofile := fl.String("cpuprofile", "", "write the follower's CPU profile of the sync to this file")
+	var gc gcOptions // a follower is a node: serve's GC setting (serve.go)
+	gc.flags(fl)
 	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if err := gc.apply(); err != nil {
 		return err
 	}
 

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -72,7 +73,9 @@ func DecodeExact(data []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("data after the JSON value")
 	}
-	s := dupScanner{b: data, exact: true}
+	s := newScanner(data)
+	defer s.release()
+	s.exact = true
 	s.space()
 	return s.value(0)
 }
@@ -103,7 +106,9 @@ func DecodeSchema(data []byte, v any, schema [][]string) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return err
 	}
-	s := dupScanner{b: data, schema: schema}
+	s := newScanner(data)
+	defer s.release()
+	s.schema = schema
 	s.space()
 	return s.value(0)
 }
@@ -113,7 +118,8 @@ func DecodeSchema(data []byte, v any, schema [][]string) error {
 // encoding/json matches them to struct fields: after unescaping, ignoring
 // case (so "ver" and "VER" are the same member).
 func CheckNames(data []byte) error {
-	s := dupScanner{b: data}
+	s := newScanner(data)
+	defer s.release()
 	s.space()
 	if err := s.value(0); err != nil {
 		return err
@@ -134,11 +140,32 @@ type dupScanner struct {
 	// have (the outermost value is at depth 0; an object's members and an
 	// array's elements are one deeper than it).
 	schema [][]string
-	names  [][]byte // the member names seen, of every object being scanned
-	exact  bool     // compare names exactly, not ignoring case
+	names  [][]byte  // the member names seen, of every object being scanned
+	exact  bool      // compare names exactly, not ignoring case
+	stack  *[][]byte // where names came from (nameStacks)
 }
 
 var errMalformed = errors.New("malformed JSON")
+
+// nameStacks holds the name stacks of finished scans, so that a scan
+// allocates none (a document decoded often, such as a peer's entry, would
+// otherwise grow a new stack every time).
+var nameStacks = sync.Pool{New: func() any { return new([][]byte) }}
+
+// newScanner returns a scanner of data; release it when the scan is done.
+func newScanner(data []byte) dupScanner {
+	stack := nameStacks.Get().(*[][]byte)
+	return dupScanner{b: data, names: (*stack)[:0], stack: stack}
+}
+
+// release returns the scanner's name stack to nameStacks, without the
+// names (they point into the scanned data).
+func (s *dupScanner) release() {
+	clear(s.names[:cap(s.names)])
+	*s.stack = s.names[:0] // with the capacity the scan grew it to
+	nameStacks.Put(s.stack)
+	s.names, s.stack = nil, nil
+}
 
 func (s *dupScanner) space() {
 	for s.i < len(s.b) {

@@ -173,3 +173,15 @@ func TestDecodeExact(t *testing.T) {
 		}
 	}
 }
+
+// TestScanReusesNameStacks checks that a scan takes its name stack from
+// the pool: checking a document with nested objects allocates nothing.
+func TestScanReusesNameStacks(t *testing.T) {
+	doc := []byte(`{"iss":"CA-AB","seq":1,"record":{"a":1,"b":{"c":[{"d":1,"e":2,"f":3,"g":4,"h":5}]},"i":"j","k":"l","m":"n"}}`)
+	if err := CheckNames(doc); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { CheckNames(doc) }); n != 0 {
+		t.Errorf("CheckNames allocates %v times per call, want 0", n)
+	}
+}

@@ -120,28 +120,29 @@ func validAuthor(a registry.Author) bool {
 var envelopeSchema = [][]string{{"iss", "seq", "kind", "id", "ver", "iat", "by", "record"}}
 
 // decodeEnvelope decodes a payload: one JSON object, decoded as
-// strictjson.DecodeSchema does with envelopeSchema.
+// strictjson.DecodeSchema does with envelopeSchema, its author ("by", when
+// present and not null) as strictly as strictjson.Decode does.
 func decodeEnvelope(data []byte) (registry.Envelope, error) {
-	var env registry.Envelope
 	if len(data) == 0 || data[0] != '{' {
-		return env, errors.New("not a JSON object")
+		return registry.Envelope{}, errors.New("not a JSON object")
 	}
-	if err := strictjson.DecodeSchema(data, &env, envelopeSchema); err != nil {
+	// The envelope, with its author left undecoded (the outer "by" hides
+	// the envelope's): the schema names the envelope's members only, and
+	// the author's are checked here, in one more pass over the author.
+	var w struct {
+		registry.Envelope
+		By json.RawMessage `json:"by"`
+	}
+	if err := strictjson.DecodeSchema(data, &w, envelopeSchema); err != nil {
 		return registry.Envelope{}, err
 	}
-	if env.By != nil {
-		// The schema names the envelope's members only: the author's are
-		// checked here, as strictly.
-		var raw struct {
-			By json.RawMessage `json:"by"`
-		}
-		if err := json.Unmarshal(data, &raw); err != nil {
-			return registry.Envelope{}, err
-		}
+	env := w.Envelope
+	if w.By != nil && string(w.By) != "null" { // null: no author, as for a *Author
 		var a registry.Author
-		if err := strictjson.Decode(raw.By, &a); err != nil {
+		if err := strictjson.Decode(w.By, &a); err != nil {
 			return registry.Envelope{}, fmt.Errorf("by: %w", err)
 		}
+		env.By = &a
 	}
 	return env, nil
 }
