@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -301,5 +302,57 @@ func TestImportBulkBatches(t *testing.T) {
 	rep = importCSV(t, n, goodHeader+goodRows(0, rows), false)
 	if rep.Employers.Unchanged != rows || rep.Certificates.Unchanged != rows || feedSize(t, n)-before != 2*rows {
 		t.Fatalf("second import: %+v, feed %d", rep, feedSize(t, n))
+	}
+}
+
+// TestImportWindows: an import larger than its window of queued rows
+// writes every row once, in row order (each row's employer, then its
+// certificate), reports progress up to the last row, and a rerun with rows
+// changed across a window's edge updates exactly those.
+func TestImportWindows(t *testing.T) {
+	defer node.SetImportWindow(300)()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	const rows = 1000 // windows of 300: 0-299, 300-599, 600-899, 900-999
+	before := feedSize(t, n)
+	tab, err := sheet.Read([]byte(goodHeader+goodRows(0, rows)), sheet.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, problems, _ := node.ParseImport(tab, 1)
+	var progress []int
+	rep, err := n.Import(context.Background(), nodetest.Admin(), parsed, problems, node.ImportOptions{
+		Progress: func(done, total int) {
+			if total != rows {
+				t.Errorf("progress total %d, want %d", total, rows)
+			}
+			progress = append(progress, done)
+		}})
+	if err != nil || len(rep.Problems) > 0 || rep.Employers.Created != rows || rep.Certificates.Created != rows {
+		t.Fatalf("import: %v %+v", err, rep)
+	}
+	if len(progress) == 0 || progress[len(progress)-1] != rows || !slices.IsSorted(progress) {
+		t.Errorf("progress %v: want increasing to %d", progress, rows)
+	}
+	es, _, err := n.Feed(context.Background(), before, 2*rows)
+	if err != nil || len(es) != 2*rows {
+		t.Fatalf("feed after the import: %d entries, %v", len(es), err)
+	}
+	for i, e := range es {
+		wantKind, wantID := registry.KindEmployer, bn(i/2)
+		if i%2 == 1 {
+			wantKind, wantID = registry.KindCertificate, registry.CertificateID("ACSA", fmt.Sprintf("IMP-%d", i/2))
+		}
+		if e.Kind != wantKind || e.ID != wantID {
+			t.Fatalf("entry %d is %s %s, want %s %s (row order)", i, e.Kind, e.ID, wantKind, wantID)
+		}
+	}
+
+	changed := goodRows(0, 550) + strings.ReplaceAll(goodRows(550, 651), " Ltd.", " Limited") + goodRows(651, rows)
+	rep = importCSV(t, n, goodHeader+changed, false)
+	if len(rep.Problems) > 0 || rep.Employers.Updated != 101 || rep.Employers.Unchanged != rows-101 || rep.Certificates.Unchanged != rows {
+		t.Fatalf("rerun with rows 550-650 renamed: %+v", rep)
+	}
+	if got := feedSize(t, n) - before; got != 2*rows+101 {
+		t.Fatalf("the feed grew by %d entries, want %d", got, 2*rows+101)
 	}
 }
