@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -495,6 +496,8 @@ type benchJob struct {
 	// Latencies asks for every request's latency in the result (to pool
 	// percentiles over several jobs).
 	Latencies bool `json:"latencies,omitempty"`
+	// Rows is the rows of each part with Gen "import" (0: importChunk).
+	Rows int `json:"rows,omitempty"`
 }
 
 // benchResult is what the client process measured.
@@ -609,7 +612,7 @@ func clientLoad(hc *http.Client, job benchJob) benchResult {
 					_, b := employerBody(job.From + i)
 					body = strings.NewReader(string(b))
 				case "import":
-					body = strings.NewReader(importBody(job.From + i)) // bench_import.go
+					body = strings.NewReader(importBody(job.From+i, cmp.Or(job.Rows, importChunk))) // bench_import.go
 				}
 				req, _ := http.NewRequest(cmpOr(job.Method, http.MethodGet), url, body)
 				for k, v := range job.Header {

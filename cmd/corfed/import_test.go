@@ -87,8 +87,10 @@ func TestImportCommandURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 1,100 rows: three parts; two bad rows in different parts, and a
-	// certificate repeated across parts.
+	// 1,100 rows in 500-row parts: three parts; two bad rows in different
+	// parts, and a certificate repeated across parts.
+	defer func(old int) { importChunk = old }(importChunk)
+	importChunk = 500
 	file := importFile(t, t.TempDir(), 1100,
 		"123456789,Bad BN Ltd.,ACSA,X-1,COR,2026-02-01,36,,,",
 		"512345674,Late Ltd.,ACSA,IMP-3,COR,2026-02-04,36,,,")
