@@ -26,6 +26,13 @@ const (
 	DefaultMaxBatchSize  = 1000
 	DefaultTimeout       = time.Second
 	DefaultAllocSize     = 4 << 20
+	// initialMmapSize is the address space the file is mapped with at
+	// first (the mapping grows past it as bbolt's does). Growing the map
+	// copies every node a write transaction holds out of the old map
+	// (bbolt's dereference: 66 MB allocated per 40,000 imported entries)
+	// and waits for every read transaction to end; mapped address space
+	// past the file's end costs no memory.
+	initialMmapSize = 1 << 30
 )
 
 // ErrClosed is returned by transactions on a closed DB. It wraps
@@ -114,7 +121,7 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync}
+	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}
 	b, err := bbolt.Open(path, 0o600, bopt)
 	if err == nil && formatOf(b) == "3" {
 		// Format 4 reads every format-3 value as it is (it only adds an
