@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corfed/corfed/registry"
 	"go.etcd.io/bbolt"
+
+	"github.com/corfed/corfed/registry"
 )
 
 var bg = context.Background()
@@ -144,6 +145,8 @@ func TestAppendReadRoundTrip(t *testing.T) {
 			}
 			if _, err := l.Latest(registry.KindCertificate, "E1"); !errors.Is(err, registry.ErrNotFound) {
 				t.Errorf("Latest of another kind: got %v, want ErrNotFound", err)
+			} else if want := fmt.Sprintf("log %q: certificate E1: not found", l.Name()); err.Error() != want {
+				t.Errorf("Latest of another kind: error %q, want %q", err, want)
 			}
 		})
 		t.Run("Version", func(t *testing.T) {
