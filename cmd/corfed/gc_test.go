@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"github.com/corfed/corfed/registry/node"
 )
 
 func TestParseByteSize(t *testing.T) {
@@ -65,5 +67,14 @@ func TestGCOptionsApply(t *testing.T) {
 	}
 	if err := (gcOptions{percent: 400, limit: "1.5GiB"}).apply(); err == nil {
 		t.Error("--memory-limit 1.5GiB: no error")
+	}
+}
+
+// TestServeGCDefaults: serve's default memory limit is the one the node's
+// write benchmarks run with (node.DefaultMemoryLimit).
+func TestServeGCDefaults(t *testing.T) {
+	limit, err := parseByteSize(defaultMemoryLimit)
+	if err != nil || limit != node.DefaultMemoryLimit {
+		t.Errorf("--memory-limit default %q = %d, %v; want node.DefaultMemoryLimit %d", defaultMemoryLimit, limit, err, node.DefaultMemoryLimit)
 	}
 }

@@ -446,8 +446,8 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.
 // after a burst holds at most about the limit (the idle target is
 // 300 MB of anonymous memory; 5x a live heap of 36 MB is already 180 MB).
 const (
-	defaultGCPercent   = 400
-	defaultMemoryLimit = "256MiB"
+	defaultGCPercent   = node.DefaultGCPercent
+	defaultMemoryLimit = "256MiB" // node.DefaultMemoryLimit (TestServeGCDefaults)
 )
 
 // gcOptions are the flags of the GC setting. GOGC and GOMEMLIMIT in the
