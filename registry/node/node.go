@@ -60,6 +60,7 @@ type Node struct {
 	committer committer // the write pipeline (pipeline.go)
 
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
+	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens
 
 	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)

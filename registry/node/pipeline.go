@@ -389,8 +389,13 @@ type staged struct {
 	latest  map[recordRef]int // index into entries of each record's newest version
 	parent  *staged           // the batch committing before this one, while staging
 	l       registry.Log      // the store, while staging
-	jobs    []*signJob        // jobs[i] signs entries[i]
-	signing sync.WaitGroup    // the jobs not done
+	// read remembers the store's answers while staging: the store does not
+	// change under the read transaction, and a record the batch writes is
+	// found in latest first. An import's certificates all read their CP
+	// (checkCertificateRefs), 4,000 times a bulk batch.
+	read    map[recordRef]storeRead
+	jobs    []*signJob     // jobs[i] signs entries[i]
+	signing sync.WaitGroup // the jobs not done
 }
 
 type recordRef struct {
@@ -455,7 +460,7 @@ func (n *Node) prepareBatch(l registry.Log, base uint64, parent *staged, ws []*w
 			j.sign()
 		}
 	}
-	b.l = nil
+	b.l, b.read = nil, nil
 	return b
 }
 
@@ -604,5 +609,19 @@ func (b *staged) Latest(kind registry.Kind, id string) (registry.Entry, error) {
 			return s.entries[i], nil
 		}
 	}
-	return b.l.Latest(kind, id)
+	if m, ok := b.read[k]; ok {
+		return m.e, m.err
+	}
+	e, err := b.l.Latest(kind, id)
+	if b.read == nil {
+		b.read = make(map[recordRef]storeRead)
+	}
+	b.read[k] = storeRead{e, err}
+	return e, err
+}
+
+// storeRead is what the store answered a staged batch's Latest.
+type storeRead struct {
+	e   registry.Entry
+	err error
 }

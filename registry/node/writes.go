@@ -205,7 +205,7 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 	if !ok {
 		return registry.Invalid("body.issuer", "%s is not a certifying partner of %s", c.Issuer, n.cfg.Jurisdiction)
 	}
-	cp, err := decode[registry.CertifyingPartner](ce)
+	cp, err := n.decodeCP(ce)
 	if err != nil {
 		return err
 	}
@@ -229,6 +229,27 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 		}
 	}
 	return nil
+}
+
+// decodedCP is a CP record's JSON and its decoding.
+type decodedCP struct {
+	raw string
+	cp  registry.CertifyingPartner
+}
+
+// decodeCP decodes a CP record, remembering the last one of each CP by its
+// bytes: every certificate written reads its CP (an import: one CP for
+// thousands of rows), and a record's bytes say all its decoding does,
+// whether or not its entry is committed yet.
+func (n *Node) decodeCP(e registry.Entry) (registry.CertifyingPartner, error) {
+	if m, ok := n.cps.get(e.ID); ok && m.raw == string(e.Record) {
+		return m.cp, nil
+	}
+	cp, err := decode[registry.CertifyingPartner](e)
+	if err == nil {
+		n.cps.put(e.ID, decodedCP{raw: string(e.Record), cp: cp})
+	}
+	return cp, err
 }
 
 // CertificateUpdate changes the descriptive fields of a certificate; status
