@@ -7,3 +7,11 @@ func SetImportWindow(rows int) (restore func()) {
 	importWindowRows = rows
 	return func() { importWindowRows = old }
 }
+
+// SetImportCheckParts has Import check a file in up to parts goroutines of
+// at least rows rows each until the returned function restores it.
+func SetImportCheckParts(rows, parts int) (restore func()) {
+	oldRows, oldParts := checkPartRows, checkMaxParts
+	checkPartRows, checkMaxParts = rows, parts
+	return func() { checkPartRows, checkMaxParts = oldRows, oldParts }
+}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/sheet"
@@ -408,11 +410,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		return ImportReport{}, err
 	}
 	rep := ImportReport{Rows: len(rows), DryRun: o.DryRun, Problems: slices.Clone(problems)}
-	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		rep.Problems = append(rep.Problems, n.checkImport(tx.Log(SelfLog), p, rows, &rep)...)
-		return nil
-	})
-	if err != nil {
+	if err := n.checkAll(ctx, p, rows, &rep); err != nil {
 		return rep, err
 	}
 	if rep.Problems == nil {
@@ -503,16 +501,80 @@ func (n *Node) enqueue(ws []*write) {
 	c.mu.Unlock()
 }
 
-// checkImport checks every row against the file's other rows and the
-// store, and counts what the import would do (into rep).
-func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, rep *ImportReport) []ImportProblem {
+// checkPartRows is the fewest rows per goroutine checkAll checks with,
+// and checkMaxParts the most goroutines (0: GOMAXPROCS). Variables for the
+// tests.
+var checkPartRows, checkMaxParts = 2000, 0
+
+// checkAll checks every row against the file's other rows and the store
+// (checkImport), adds the problems to rep's and counts what the import
+// would do into rep. A big file is checked by GOMAXPROCS goroutines, each
+// in its own read transaction, each taking the rows of some employers (a
+// hash of the BN), in row order: a row is checked against its employer as
+// the file's earlier rows leave it, so those rows must be in its part. The
+// check is the part of an import no write overlaps: on one goroutine it
+// took a fifth of BenchmarkImport's wall time, with a core idle.
+func (n *Node) checkAll(ctx context.Context, p Principal, rows []ImportRow, rep *ImportReport) error {
+	parts := 1
+	if len(rows) >= 2*checkPartRows {
+		most := checkMaxParts
+		if most <= 0 {
+			most = min(runtime.GOMAXPROCS(0), 8)
+		}
+		parts = max(1, min(most, len(rows)/checkPartRows))
+	}
+	idx := make([][]int, parts)
+	for i, r := range rows {
+		k := 0
+		if parts > 1 {
+			h := uint32(2166136261) // FNV-1a
+			for j := 0; j < len(r.EmployerBN); j++ {
+				h = (h ^ uint32(r.EmployerBN[j])) * 16777619
+			}
+			k = int(h % uint32(parts))
+		}
+		idx[k] = append(idx[k], i)
+	}
+	reps := make([]ImportReport, parts)
+	probs := make([][]ImportProblem, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			errs[k] = n.db.View(ctx, func(tx registry.StoreTx) error {
+				probs[k] = n.checkImport(tx.Log(SelfLog), p, rows, idx[k], &reps[k])
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k := range parts {
+		rep.Problems = append(rep.Problems, probs[k]...)
+		rep.Employers = rep.Employers.add(reps[k].Employers)
+		rep.Certificates = rep.Certificates.add(reps[k].Certificates)
+	}
+	return nil
+}
+
+func (c ImportCounts) add(o ImportCounts) ImportCounts {
+	return ImportCounts{Created: c.Created + o.Created, Updated: c.Updated + o.Updated, Unchanged: c.Unchanged + o.Unchanged}
+}
+
+// checkImport checks the rows of rows that only lists (in row order)
+// against the file's other rows and the store, and counts what the import
+// would do (into rep). Every row of an employer must be listed.
+func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only []int, rep *ImportReport) []ImportProblem {
 	var ps []ImportProblem
 	bad := func(r ImportRow, col, val, format string, args ...any) {
 		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
 	}
 	cps := map[string]string{}             // CP id -> "" if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
-	for _, r := range rows {
+	for _, i := range only {
+		r := rows[i]
 		if r.Jurisdiction != "" && r.Jurisdiction != n.cfg.Jurisdiction {
 			bad(r, "jurisdiction", string(r.Jurisdiction), "this node registers %s's certificates only", n.cfg.Jurisdiction)
 		}

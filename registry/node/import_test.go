@@ -356,3 +356,55 @@ func TestImportWindows(t *testing.T) {
 		t.Fatalf("the feed grew by %d entries, want %d", got, 2*rows+101)
 	}
 }
+
+// TestImportCheckParts: a file checked in several goroutines (each taking
+// some employers' rows) gets the very report one goroutine gives: the
+// problems of every kind, by row, in order, and the counts, with
+// employers named by several rows (the later rows checked against the
+// employer as the earlier ones leave it) and rows already stored.
+func TestImportCheckParts(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	importCSV(t, n, goodHeader+goodRows(0, 40), false) // stored before: unchanged or contradicted below
+	var b strings.Builder
+	b.WriteString(goodHeader)
+	for i := range 400 {
+		switch i % 10 {
+		case 0:
+			if i < 200 { // a second certificate of stored employer i/10, renamed: an update
+				fmt.Fprintf(&b, "IMP2-%d,%s,Employer %d Limited,ACSA,COR,2026-02-01,36,construction,%d,236220\n", i, bn(i/10), i/10, 7000000+i/10)
+				continue
+			}
+			// A second certificate of employer i/2, which row i/2 creates
+			// as this row gives it: unchanged by this row.
+			fmt.Fprintf(&b, "IMP2-%d,%s,Employer %d Ltd.,ACSA,COR,2026-02-01,36,construction,%d,236220\n", i, bn(i/2), i/2, 7000000+i/2)
+		case 3:
+			fmt.Fprintf(&b, "IMP-%d,12345678,Employer %d Ltd.,ACSA,COR,2026-01-01,36,construction,,\n", i, i) // bad BN
+		case 5:
+			fmt.Fprintf(&b, "IMP-%d,%s,Employer %d Ltd.,NOPE,COR,2026-01-01,36,construction,,\n", i, bn(i), i) // unknown CP
+		case 7:
+			if i < 40 { // stored with another issue date: cannot change
+				fmt.Fprintf(&b, "IMP-%d,%s,Employer %d Ltd.,ACSA,COR,2025-12-31,36,construction,%d,236220\n", i, bn(i), i, 7000000+i)
+				continue
+			}
+			fallthrough
+		default:
+			b.WriteString(goodRows(i, i+1))
+		}
+	}
+	csv := b.String()
+	one := func() node.ImportReport {
+		defer node.SetImportCheckParts(1<<30, 1)()
+		return importCSV(t, n, csv, true)
+	}()
+	if len(one.Problems) < 100 || one.Employers.Updated == 0 || one.Employers.Unchanged == 0 || one.Certificates.Unchanged == 0 {
+		t.Fatalf("the file does not test what it should: %+v", one)
+	}
+	for _, parts := range []int{2, 3, 7} {
+		restore := node.SetImportCheckParts(20, parts)
+		got := importCSV(t, n, csv, true)
+		restore()
+		if !reflect.DeepEqual(got, one) {
+			t.Errorf("checked in %d parts:\n%+v\nin one:\n%+v", parts, got, one)
+		}
+	}
+}
