@@ -154,11 +154,29 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 			problems = append(problems, ImportProblem{Row: 0, Column: c.Name, Message: "required column missing" + aliasNote(c)})
 		}
 	}
-	for i, cells := range t.Rows {
-		r, ps := parseRow(cells, idx, firstRow+i)
-		r.Has = has
-		rows = append(rows, r)
+	// Rows parse apart from each other: a big table is parsed in
+	// contiguous parts by GOMAXPROCS goroutines (the part of an import
+	// before its check, with nothing else to overlap).
+	rows = make([]ImportRow, len(t.Rows))
+	parts := partsFor(len(t.Rows))
+	rowProblems := make([][]ImportProblem, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			for i := k * len(rows) / parts; i < (k+1)*len(rows)/parts; i++ {
+				r, ps := parseRow(t.Rows[i], idx, firstRow+i)
+				r.Has = has
+				rows[i] = r
+				rowProblems[k] = append(rowProblems[k], ps...)
+			}
+		})
+	}
+	wg.Wait()
+	for _, ps := range rowProblems {
 		problems = append(problems, ps...)
+	}
+	if len(rows) == 0 {
+		rows = nil
 	}
 	problems = append(problems, CrossCheck(rows, nil)...)
 	slices.SortStableFunc(problems, func(a, b ImportProblem) int { return a.Row - b.Row })
@@ -501,9 +519,9 @@ func (n *Node) enqueue(ws []*write) {
 	c.mu.Unlock()
 }
 
-// checkPartRows is the fewest rows per goroutine checkAll checks with,
-// and checkMaxParts the most goroutines (0: GOMAXPROCS). Variables for the
-// tests.
+// checkPartRows is the fewest rows per goroutine ParseImport and checkAll
+// take, and checkMaxParts the most goroutines (0: GOMAXPROCS). Variables
+// for the tests.
 var checkPartRows, checkMaxParts = 2000, 0
 
 // checkAll checks every row against the file's other rows and the store
@@ -515,14 +533,7 @@ var checkPartRows, checkMaxParts = 2000, 0
 // check is the part of an import no write overlaps: on one goroutine it
 // took a fifth of BenchmarkImport's wall time, with a core idle.
 func (n *Node) checkAll(ctx context.Context, p Principal, rows []ImportRow, rep *ImportReport) error {
-	parts := 1
-	if len(rows) >= 2*checkPartRows {
-		most := checkMaxParts
-		if most <= 0 {
-			most = min(runtime.GOMAXPROCS(0), 8)
-		}
-		parts = max(1, min(most, len(rows)/checkPartRows))
-	}
+	parts := partsFor(len(rows))
 	idx := make([][]int, parts)
 	for i, r := range rows {
 		k := 0
@@ -557,6 +568,18 @@ func (n *Node) checkAll(ctx context.Context, p Principal, rows []ImportRow, rep 
 		rep.Certificates = rep.Certificates.add(reps[k].Certificates)
 	}
 	return nil
+}
+
+// partsFor is how many goroutines parse or check rows rows.
+func partsFor(rows int) int {
+	if rows < 2*checkPartRows {
+		return 1
+	}
+	most := checkMaxParts
+	if most <= 0 {
+		most = min(runtime.GOMAXPROCS(0), 8)
+	}
+	return max(1, min(most, rows/checkPartRows))
 }
 
 func (c ImportCounts) add(o ImportCounts) ImportCounts {
