@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -92,3 +93,66 @@ func (w *jsonBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); ret
 
 // EntryType is the typ header of every entry JWS.
 const EntryType = "corfed-entry+jws"
+
+// EncodeCanonicalEnvelope is EncodeEnvelope for an envelope whose Record
+// is the output of Canonical (compact JSON: encoding/json leaves it as it
+// is). It writes the envelope's bytes directly when every string member
+// is printable ASCII without a quote or backslash (encoding/json writes
+// such a string as it is), and calls EncodeEnvelope otherwise: the same
+// bytes either way (TestEncodeCanonicalEnvelope, FuzzEncodeCanonicalEnvelope).
+// Every write encodes its envelope on the node's one staging goroutine,
+// and encoding/json's reflection and re-compaction of the record cost
+// about 3 us of it.
+func EncodeCanonicalEnvelope(env Envelope) ([]byte, error) {
+	if !plainJSON(string(env.Iss)) || !plainJSON(string(env.Kind)) || !plainJSON(env.ID) || len(env.Record) == 0 ||
+		(env.By != nil && (!plainJSON(env.By.Role) || !plainJSON(env.By.CP) || !plainJSON(env.By.Token))) {
+		return EncodeEnvelope(env)
+	}
+	n := 96 + len(env.Iss) + len(env.Kind) + len(env.ID) + len(env.Record)
+	if env.By != nil {
+		n += 32 + len(env.By.Role) + len(env.By.CP) + len(env.By.Token)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"iss":"`...)
+	b = append(b, env.Iss...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, env.Seq, 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, env.Kind...)
+	b = append(b, `","id":"`...)
+	b = append(b, env.ID...)
+	b = append(b, `","ver":`...)
+	b = strconv.AppendUint(b, env.Ver, 10)
+	b = append(b, `,"iat":`...)
+	b = strconv.AppendInt(b, env.Iat, 10)
+	if env.By != nil {
+		b = append(b, `,"by":{"role":"`...)
+		b = append(b, env.By.Role...)
+		b = append(b, '"')
+		if env.By.CP != "" {
+			b = append(b, `,"cp":"`...)
+			b = append(b, env.By.CP...)
+			b = append(b, '"')
+		}
+		if env.By.Token != "" {
+			b = append(b, `,"jti":"`...)
+			b = append(b, env.By.Token...)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"record":`...)
+	b = append(b, env.Record...)
+	return append(b, '}'), nil
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it
+// is: printable ASCII, no quote, no backslash (with HTML escaping off).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -569,7 +569,7 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 	if prev != nil {
 		e.Ver = prev.Ver + 1
 	}
-	payload, err = registry.EncodeEnvelope(e.Envelope())
+	payload, err = registry.EncodeCanonicalEnvelope(e.Envelope()) // e.Record is Canonical's
 	if err != nil {
 		return e, nil, nil, err
 	}
