@@ -88,10 +88,12 @@ type collect struct {
 }
 
 func (c *collect) add(err error) {
+	if err == nil {
+		return // before ve and ves, which escape: Validate adds a nil per field
+	}
 	var ve *ValidationError
 	var ves ValidationErrors
 	switch {
-	case err == nil:
 	case errors.As(err, &ves):
 		c.errs = append(c.errs, ves...)
 	case errors.As(err, &ve):

@@ -48,12 +48,14 @@ func checkName(field, s string, min, max int) error {
 	if err := checkText(field, s, min, max); err != nil {
 		return err
 	}
+	ascii := true
 	for _, r := range s {
 		if r == '\t' || isZeroWidth(r) {
 			return Invalid(field, "invisible characters are not allowed in a name (U+%04X)", r)
 		}
+		ascii = ascii && r < utf8.RuneSelf
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !ascii && !norm.NFC.IsNormalString(s) { // ASCII is NFC; IsNormalString allocates
 		return Invalid(field, "not in Unicode normalization form C")
 	}
 	return nil
