@@ -70,8 +70,10 @@ func benchImport(ctx context.Context, b *bench) error {
 	b.Row(fmt.Sprintf("  entries/s (2 a row; server %.2f cores) vs raw sign, 1 core", cores), 2*rows, raw, "/s", 0.5, 0)
 	// The same per CPU-second the server used (both cores count): what an
 	// entry costs beyond its signature, which load changes less than it
-	// changes wall time.
-	b.Row("  entries per server CPU-second vs raw sign, 1 core", 2*rows/cores, raw, "/s", 0.5, 0)
+	// changes wall time. Shown without a target: issue 15 asks for the
+	// throughput above (the node may use every core it has); an entry's
+	// CPU is its signature and then storing, indexing and checking it.
+	b.Row("  entries per server CPU-second vs raw sign, 1 core", 2*rows/cores, raw, "/s", 0, 0)
 	return nil
 }
 
