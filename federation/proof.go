@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
@@ -63,14 +64,13 @@ func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Tim
 	return end
 }
 
-// answerCore is the part of an answer that its proof carries too, in the
-// members' order of both Answer and ProofClaims: it is encoded once and
-// spliced into both (see signAndEncode).
-type answerCore struct {
+// answerHead is the first part of an answer that its proof carries too,
+// in the members' order of both Answer and ProofClaims: the question and
+// the decision. The evidence and party signatures follow it in both (see
+// signAndEncode).
+type answerHead struct {
 	Question QuestionJSON         `json:"question"`
 	Decision equivalence.Decision `json:"decision"`
-	Evidence []Evidence           `json:"evidence"`
-	Parties  []PartySignature     `json:"party_signatures,omitempty"`
 }
 
 // signAndEncode signs a's proof and encodes a for the wire, encoding each
@@ -79,21 +79,24 @@ type answerCore struct {
 // claims are exactly json.Marshal(ProofClaims{...}) and the answer
 // exactly what json.Encoder (HTML left unescaped) writes of it, but for
 // strings with <, > or &, which both carry escaped as json.Marshal does
-// (the same JSON value). The proof, a compact JWS (base64url and dots),
-// needs no escaping.
+// (the same JSON value). The evidence, most of an answer's bytes, is
+// written by appendEvidence rather than by reflection; the proof, a
+// compact JWS (base64url and dots), needs no escaping and is signed
+// straight into the answer's bytes.
 func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	n := l.fed.Node()
 	sc := encodePool.Get().(*encodeScratch)
 	defer sc.release()
-	// The parts, one after another in sc.buf: core members, history, freshness.
-	core, err := sc.encode(answerCore{Question: a.Question, Decision: a.Decision, Evidence: a.Evidence, Parties: a.Parties})
+	// The parts, one after another in sc.buf: question and decision, party
+	// signatures, freshness, iss, sub; evidence and history in sc.ev.
+	head, err := sc.encode(answerHead{Question: a.Question, Decision: a.Decision})
 	if err != nil {
 		return err
 	}
-	core = core[1 : len(core)-1] // the members, without the braces
-	var hist []byte
-	if len(a.History) > 0 {
-		if hist, err = sc.encode(a.History); err != nil {
+	head = head[1 : len(head)-1] // the members, without the braces
+	var parties []byte
+	if len(a.Parties) > 0 {
+		if parties, err = sc.encode(a.Parties); err != nil {
 			return err
 		}
 	}
@@ -109,6 +112,21 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	sc.ev = appendEvidence(sc.ev[:0], a.Evidence)
+	evEnd := len(sc.ev)
+	var hist []byte
+	if len(a.History) > 0 {
+		sc.ev = appendEvidence(sc.ev, a.History)
+		hist = sc.ev[evEnd:]
+	}
+	ev := sc.ev[:evEnd]
+	appendCore := func(b []byte) []byte {
+		b = append(append(append(b, head...), `,"evidence":`...), ev...)
+		if parties != nil {
+			b = append(append(b, `,"party_signatures":`...), parties...)
+		}
+		return b
+	}
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
 	c := append(sc.claims[:0], `{"iss":`...)
@@ -118,31 +136,115 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	c = strconv.AppendInt(append(c, `,"nbf":`...), now.Unix(), 10)
 	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now).Unix(), 10)
 	c = hex.AppendEncode(append(c, `,"jti":"`...), jti[:])
-	c = append(append(c, `",`...), core...)
+	c = appendCore(append(c, `",`...))
 	if hist != nil {
 		c = append(append(c, `,"history":`...), hist...)
 	}
 	c = append(c, '}')
 	sc.claims = c
-	if a.Proof, err = n.ActiveKey().Sign(c, "JWT"); err != nil {
-		return err
-	}
-	w := make([]byte, 0, len(core)+len(fresh)+len(hist)+len(a.Proof)+48)
-	w = append(append(append(w, '{'), core...), `,"freshness":`...)
-	w = append(w, fresh...)
+	// The answer: its members (fewer bytes than the claims but for the
+	// freshness), then the proof signed in place, whose protected header
+	// and signature take under 300 bytes.
+	w := make([]byte, 0, len(c)+len(fresh)+base64.RawURLEncoding.EncodedLen(len(c))+300)
+	w = appendCore(append(w, '{'))
+	w = append(append(w, `,"freshness":`...), fresh...)
 	if hist != nil {
 		w = append(append(w, `,"history":`...), hist...)
 	}
-	w = append(append(append(w, `,"proof":"`...), a.Proof...), "\"}\n"...)
-	a.wire = w
+	w = append(w, `,"proof":"`...)
+	start := len(w)
+	if w, err = n.ActiveKey().AppendSign(w, c, "JWT"); err != nil {
+		return err
+	}
+	// The proof aliases the answer's bytes, which are never written again
+	// (what is appended below goes after it).
+	a.Proof = unsafe.String(&w[start], len(w)-start)
+	a.wire = append(w, "\"}\n"...)
 	return nil
 }
 
+// appendEvidence appends the JSON of evs, byte for byte what json.Marshal
+// writes of it (members in declaration order, strings HTML-escaped, a nil
+// slice as null), without reflection.
+func appendEvidence(b []byte, evs []Evidence) []byte {
+	if evs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range evs {
+		ev := &evs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"iss":`...), string(ev.Iss))
+		b = appendJSONString(append(b, `,"kind":`...), string(ev.Kind))
+		b = appendJSONString(append(b, `,"id":`...), ev.ID)
+		b = strconv.AppendUint(append(b, `,"ver":`...), ev.Ver, 10)
+		b = strconv.AppendUint(append(b, `,"seq":`...), ev.Seq, 10)
+		b = appendJSONString(append(b, `,"jws":`...), ev.JWS)
+		if lg := ev.Log; lg != nil {
+			b = appendJSONString(append(b, `,"log":{"checkpoint":`...), lg.Checkpoint)
+			if lg.Witness != "" {
+				b = appendJSONString(append(b, `,"witness":`...), string(lg.Witness))
+			}
+			if lg.Cosignature != "" {
+				b = appendJSONString(append(b, `,"cosignature":`...), lg.Cosignature)
+			}
+			p := &lg.Inclusion
+			b = strconv.AppendUint(append(b, `,"inclusion":{"seq":`...), p.Seq, 10)
+			b = strconv.AppendUint(append(b, `,"leaf_index":`...), p.LeafIndex, 10)
+			b = strconv.AppendUint(append(b, `,"tree_size":`...), p.TreeSize, 10)
+			b = appendJSONString(append(b, `,"leaf_hash":`...), p.LeafHash)
+			b = append(b, `,"hashes":`...)
+			if p.Hashes == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for j, h := range p.Hashes {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(b, h)
+				}
+				b = append(b, ']')
+			}
+			b = append(b, "}}"...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// plainJSON[c] says that byte c stands for itself inside a JSON string as
+// json.Marshal writes it: printable ASCII but the quote, the backslash and
+// the HTML characters <, > and &.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendJSONString appends s as json.Marshal writes it. Base64 and
+// identifiers, nearly all an answer holds, are copied as they are; any
+// other string is left to encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
 // encodeScratch holds the buffers one signAndEncode works in, reused
-// through encodePool: the answer's parts (buf) and the proof's claims.
+// through encodePool: the answer's parts (buf), the evidence and history
+// (ev) and the proof's claims.
 type encodeScratch struct {
 	buf    bytes.Buffer
 	enc    *json.Encoder
+	ev     []byte
 	claims []byte
 }
 
@@ -168,10 +270,11 @@ func (sc *encodeScratch) encode(v any) ([]byte, error) {
 }
 
 func (sc *encodeScratch) release() {
-	if sc.buf.Cap() > maxPooledScratch || cap(sc.claims) > maxPooledScratch {
+	if sc.buf.Cap() > maxPooledScratch || cap(sc.claims) > maxPooledScratch || cap(sc.ev) > maxPooledScratch {
 		return
 	}
 	sc.buf.Reset()
+	sc.ev = sc.ev[:0]
 	sc.claims = sc.claims[:0]
 	encodePool.Put(sc)
 }

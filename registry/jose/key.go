@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,19 +129,42 @@ func (k *Key) Sign(payload []byte, typ string) (string, error) {
 // over the two first segments, as ASCII). The encoded header is cached per
 // (kid, typ).
 func (k *Key) signEdDSA(priv ed25519.PrivateKey, payload []byte, typ string) (string, error) {
+	buf, err := k.appendEdDSA(nil, priv, payload, typ)
+	if err != nil {
+		return "", err
+	}
+	return string(buf), nil
+}
+
+// appendEdDSA appends the compact JWS signEdDSA makes to dst, growing it
+// once.
+func (k *Key) appendEdDSA(dst []byte, priv ed25519.PrivateKey, payload []byte, typ string) ([]byte, error) {
 	hdr, err := k.hdrs.get(k.KID, typ)
 	if err != nil {
-		return "", fmt.Errorf("jws: sign with key %s: %v", k.KID, err)
+		return dst, fmt.Errorf("jws: sign with key %s: %v", k.KID, err)
 	}
-	n := len(hdr) + 1 + b64.EncodedLen(len(payload))
-	buf := make([]byte, n, n+1+b64.EncodedLen(ed25519.SignatureSize))
-	copy(buf, hdr)
-	buf[len(hdr)] = '.'
-	b64.Encode(buf[len(hdr)+1:], payload)
-	sig := ed25519.Sign(priv, buf)
-	buf = append(buf, '.')
-	buf = b64.AppendEncode(buf, sig)
-	return string(buf), nil
+	start := len(dst)
+	dst = slices.Grow(dst, len(hdr)+2+b64.EncodedLen(len(payload))+b64.EncodedLen(ed25519.SignatureSize))
+	dst = append(append(dst, hdr...), '.')
+	dst = b64.AppendEncode(dst, payload)
+	sig := ed25519.Sign(priv, dst[start:])
+	return b64.AppendEncode(append(dst, '.'), sig), nil
+}
+
+// AppendSign appends to dst the compact JWS that Sign returns and returns
+// the extended slice: for a caller that writes the JWS inside a larger
+// buffer (a recognition answer carries its proof), without Sign's copies.
+func (k *Key) AppendSign(dst, payload []byte, typ string) ([]byte, error) {
+	if k != nil && len(payload) > 0 && k.Alg == EdDSA {
+		if priv, ok := k.signer.(ed25519.PrivateKey); ok {
+			return k.appendEdDSA(dst, priv, payload, typ)
+		}
+	}
+	s, err := k.Sign(payload, typ)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, s...), nil
 }
 
 // edDSAHeader returns the base64url protected header of an EdDSA JWS, the

@@ -137,3 +137,39 @@ func TestHeaderCacheBounded(t *testing.T) {
 		t.Fatalf("%d cached headers, at most %d", n, maxCachedHeaders)
 	}
 }
+
+// TestAppendSign checks that AppendSign appends exactly what Sign returns
+// (Ed25519 is deterministic) after what dst held, leaving that intact; and
+// that an ES256 key, which has no fast path, appends a token that verifies.
+func TestAppendSign(t *testing.T) {
+	payload := []byte(`{"iss":"CA-AB","sub":"123456782","record":{"x":"<&>"}}`)
+	ed := newTestKey(t, EdDSA)
+	for _, typ := range []string{"", "JWT"} {
+		want, err := ed.Sign(payload, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ed.AppendSign([]byte(`{"proof":"`), payload, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != `{"proof":"`+want {
+			t.Fatalf("typ %q: AppendSign wrote %q, Sign %q", typ, got, want)
+		}
+	}
+	es := newTestKey(t, ES256)
+	got, err := es.AppendSign([]byte("x"), payload, "JWT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 'x' {
+		t.Fatalf("AppendSign overwrote dst: %q", got)
+	}
+	v, err := NewKeySet(es.Public()).Verify(got[1:])
+	if err != nil || !bytes.Equal(v.Payload, payload) {
+		t.Fatalf("ES256 AppendSign token: %v", err)
+	}
+	if _, err := ed.AppendSign(nil, nil, "JWT"); err == nil {
+		t.Fatal("AppendSign signed an empty payload")
+	}
+}
