@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"testing"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/logproof"
 )
 
 // wireEvidence is an evidence list with every member set, and strings
@@ -51,4 +54,25 @@ func FuzzAppendEvidence(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkEvidenceWire(t, wireEvidence(s))
 	})
+}
+
+// TestInclusionWireHashes checks that the hashes inclusionWire encodes
+// together are each tlog's own encoding of the hash, for proofs of no,
+// one and many hashes.
+func TestInclusionWireHashes(t *testing.T) {
+	for n := range 4 {
+		p := logproof.InclusionProof{Seq: 3, LeafIndex: 2, TreeSize: 9, LeafHash: tlog.Hash{0xff, 1}}
+		for i := range n * 7 {
+			p.Hashes = append(p.Hashes, tlog.Hash{byte(i), 0xfb, byte(n)})
+		}
+		w := inclusionWire(p)
+		if w.Seq != 3 || w.LeafIndex != 2 || w.TreeSize != 9 || w.LeafHash != p.LeafHash.String() || len(w.Hashes) != len(p.Hashes) {
+			t.Fatalf("%d hashes: got %+v", len(p.Hashes), w)
+		}
+		for i, h := range p.Hashes {
+			if w.Hashes[i] != h.String() {
+				t.Fatalf("hash %d: %q, want %q", i, w.Hashes[i], h.String())
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -39,12 +40,22 @@ type InclusionProof struct {
 	Hashes    []string `json:"hashes" nullable:"false"`
 }
 
+// inclusionWire returns p in wire form. Its hashes are encoded into one
+// string, which each of them slices: one allocation for the lot.
 func inclusionWire(p logproof.InclusionProof) InclusionProof {
-	hs := make([]string, len(p.Hashes))
-	for i, h := range p.Hashes {
-		hs[i] = h.String()
+	enc := base64.StdEncoding
+	n := enc.EncodedLen(tlog.HashSize)
+	b := make([]byte, 0, n*(len(p.Hashes)+1))
+	b = enc.AppendEncode(b, p.LeafHash[:])
+	for _, h := range p.Hashes {
+		b = enc.AppendEncode(b, h[:])
 	}
-	return InclusionProof{Seq: p.Seq, LeafIndex: p.LeafIndex, TreeSize: p.TreeSize, LeafHash: p.LeafHash.String(), Hashes: hs}
+	all := string(b)
+	hs := make([]string, len(p.Hashes))
+	for i := range hs {
+		hs[i] = all[n*(i+1) : n*(i+2)]
+	}
+	return InclusionProof{Seq: p.Seq, LeafIndex: p.LeafIndex, TreeSize: p.TreeSize, LeafHash: all[:n], Hashes: hs}
 }
 
 // parse returns the proof, decoded as strictly as logproof decodes it

@@ -101,11 +101,13 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 	c := index.Cursor()
 	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
 		// k is name 0 value 0 kind 0 id; name, value and kind contain no NUL.
-		parts := bytes.SplitN(k[len(name)+1:], []byte{0}, 3)
-		if len(parts) != 3 {
+		// Cut rather than SplitN: no slice of parts per key.
+		_, rest, ok1 := bytes.Cut(k[len(name)+1:], []byte{0})
+		kind, id, ok2 := bytes.Cut(rest, []byte{0})
+		if !ok1 || !ok2 {
 			return nil, l.errorf("index key %q: %w", k, errCorrupt)
 		}
-		ref := RecordRef{Kind: registry.Kind(parts[1]), ID: string(parts[2])}
+		ref := RecordRef{Kind: registry.Kind(kind), ID: string(id)}
 		if prefix {
 			if seen[ref] {
 				continue
