@@ -542,39 +542,78 @@ func (f *Federation) syncPage(ctx context.Context, p *peer, page fetched, cp *lo
 // feedPage is a peer's answer to GET /v1/feed. Only each entry's JWS is
 // read: everything else about an entry comes from its signed payload.
 type feedPage struct {
-	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
-	Size         uint64                `json:"size"`
-	Entries      []feedEntry           `json:"entries"`
-	Next         uint64                `json:"next"`
+	Jurisdiction registry.Jurisdiction
+	Size         uint64
+	Entries      []feedEntry
+	Next         uint64
 }
 
-// feedEntry is one entry of a page. The unsigned copies of the envelope's
-// fields are declared only so that they are allowed (unknown members are
-// refused); they are skipped unread.
+// feedEntry is one entry of a page: its JWS.
 type feedEntry struct {
-	Iss    skip   `json:"iss"`
-	Seq    skip   `json:"seq"`
-	Kind   skip   `json:"kind"`
-	ID     skip   `json:"id"`
-	Ver    skip   `json:"ver"`
-	Iat    skip   `json:"iat"`
-	By     skip   `json:"by"`
-	Record skip   `json:"record"`
-	JWS    string `json:"jws"`
+	JWS string
 }
 
-// feedSchema lists the members of a page (depth 0) and of its entries
-// (depth 2, in the array at depth 1), for strictjson.DecodeSchema.
-var feedSchema = [][]string{
-	{"jurisdiction", "size", "entries", "next"},
-	nil,
-	{"iss", "seq", "kind", "id", "ver", "iat", "by", "record", "jws"},
+// The members of a page, and of its entries. The unsigned copies of the
+// envelope's fields beside an entry's JWS are allowed (unknown members are
+// refused), checked as JSON and skipped unread.
+var (
+	feedPageMembers  = []string{"jurisdiction", "size", "entries", "next"}
+	feedEntryMembers = []string{"iss", "seq", "kind", "id", "ver", "iat", "by", "record", "jws"}
+)
+
+// decodeFeedPage decodes a page as strictly as strictjson.DecodeSchema
+// would decode it into a struct of these members (the fuzz test
+// FuzzDecodeFeedPage holds it to that), in one pass with a
+// strictjson.Scanner: a follower decodes every page it syncs, and the
+// four passes of DecodeSchema over the skipped members cost about a
+// tenth of its time outside signature checks.
+func decodeFeedPage(data []byte) (*feedPage, error) {
+	sc, err := strictjson.NewScanner(data)
+	if err != nil {
+		return nil, err
+	}
+	defer sc.Release()
+	var pg feedPage
+	err = sc.Object(feedPageMembers, func(name []byte) error {
+		var err error
+		switch string(name) {
+		case "jurisdiction":
+			var j string
+			j, err = sc.String()
+			pg.Jurisdiction = registry.Jurisdiction(j)
+		case "size":
+			pg.Size, err = sc.Uint64()
+		case "next":
+			pg.Next, err = sc.Uint64()
+		case "entries":
+			pg.Entries = make([]feedEntry, 0, 64)
+			err = sc.Array(func() error {
+				var e feedEntry
+				err := sc.Object(feedEntryMembers, func(name []byte) error {
+					if string(name) == "jws" {
+						var err error
+						e.JWS, err = sc.String()
+						return err
+					}
+					return sc.Skip()
+				})
+				pg.Entries = append(pg.Entries, e)
+				return err
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.End(); err != nil {
+		return nil, err
+	}
+	return &pg, nil
 }
-
-// skip is a JSON value that is checked for syntax and then dropped.
-type skip struct{}
-
-func (*skip) UnmarshalJSON([]byte) error { return nil }
 
 // fetchPage asks peer p for up to limit entries after seq after. It reads
 // the answer into buf, which it may reuse once fetchPage returns.
@@ -587,8 +626,8 @@ func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit
 	if err != nil {
 		return nil, err
 	}
-	var pg feedPage
-	if err := strictjson.DecodeSchema(buf.Bytes(), &pg, feedSchema); err != nil {
+	pg, err := decodeFeedPage(buf.Bytes())
+	if err != nil {
 		return nil, fmt.Errorf("GET %s: malformed feed page: %v: %w", u, err, registry.ErrInvalid)
 	}
 	if pg.Jurisdiction != p.j {
@@ -597,7 +636,7 @@ func (f *Federation) fetchPage(ctx context.Context, p *peer, after uint64, limit
 	if len(pg.Entries) > limit {
 		return nil, fmt.Errorf("GET %s: %d entries, asked for at most %d: %w", u, len(pg.Entries), limit, registry.ErrInvalid)
 	}
-	return &pg, nil
+	return pg, nil
 }
 
 // verifiedPage is the outcome of checking a page: the entries that passed,

@@ -140,9 +140,12 @@ type dupScanner struct {
 	// have (the outermost value is at depth 0; an object's members and an
 	// array's elements are one deeper than it).
 	schema [][]string
-	names  [][]byte  // the member names seen, of every object being scanned
-	exact  bool      // compare names exactly, not ignoring case
-	stack  *[][]byte // where names came from (nameStacks)
+	names  [][]byte // the member names seen, of every object being scanned
+	exact  bool     // compare names exactly, not ignoring case
+	// validate: refuse invalid JSON too (Scanner), rather than rely on
+	// encoding/json having checked it.
+	validate bool
+	stack    *[][]byte // where names came from (nameStacks)
 }
 
 var errMalformed = errors.New("malformed JSON")
@@ -200,23 +203,17 @@ func (s *dupScanner) value(depth int) error {
 			if err := s.value(depth + 1); err != nil {
 				return err
 			}
-			s.space()
-			if s.i >= len(s.b) {
-				return errMalformed
+			if end, err := s.next(']'); end || err != nil {
+				return err
 			}
-			if s.b[s.i] == ']' {
-				s.i++
-				return nil
-			}
-			if s.b[s.i] != ',' {
-				return errMalformed
-			}
-			s.i++
 		}
 	case '"':
 		_, _, err := s.str()
 		return err
 	default: // number, true, false, null
+		if s.validate {
+			return s.literal()
+		}
 		for s.i < len(s.b) {
 			switch s.b[s.i] {
 			case ',', ']', '}', ' ', '\t', '\r', '\n':
@@ -230,10 +227,6 @@ func (s *dupScanner) value(depth int) error {
 
 func (s *dupScanner) object(depth int) error {
 	s.i++ // the brace
-	// The names of the objects being scanned are on a stack, s.names,
-	// unescaped (escapes are rare; other names are slices of the input, so
-	// nothing is allocated), and compared with bytes.EqualFold. An object
-	// with many members switches to a map of folded names.
 	base := len(s.names)
 	defer func() { s.names = s.names[:base] }()
 	var many map[string]bool
@@ -242,71 +235,99 @@ func (s *dupScanner) object(depth int) error {
 		s.i++
 		return nil
 	}
+	var allowed []string
+	if depth < len(s.schema) {
+		allowed = s.schema[depth]
+	}
 	for {
 		s.space()
-		raw, escaped, err := s.str()
-		if err != nil {
+		if _, err := s.name(allowed, base, &many); err != nil {
 			return err
 		}
-		name := raw[1 : len(raw)-1]
-		if escaped {
-			var u string
-			if err := json.Unmarshal(raw, &u); err != nil {
-				return errMalformed
-			}
-			name = []byte(u)
-		}
-		if depth < len(s.schema) && s.schema[depth] != nil && !allowedName(s.schema[depth], name) {
-			return fmt.Errorf("json: unknown field %q", Clip(string(name)))
-		}
-		dup := false
-		switch {
-		case many != nil:
-			k := s.key(name)
-			dup = many[k]
-			many[k] = true
-		case len(s.names)-base < 16:
-			for _, n := range s.names[base:] {
-				if bytes.EqualFold(n, name) && (!s.exact || bytes.Equal(n, name)) {
-					dup = true
-					break
-				}
-			}
-			s.names = append(s.names, name)
-		default:
-			many = make(map[string]bool, 2*(len(s.names)-base))
-			for _, n := range s.names[base:] {
-				many[s.key(n)] = true
-			}
-			k := s.key(name)
-			dup = many[k]
-			many[k] = true
-		}
-		if dup {
-			return fmt.Errorf("member %q appears twice", Clip(string(name)))
-		}
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return errMalformed
-		}
-		s.i++
-		s.space()
 		if err := s.value(depth + 1); err != nil {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.b) {
-			return errMalformed
+		if end, err := s.next('}'); end || err != nil {
+			return err
 		}
-		if s.b[s.i] == '}' {
-			s.i++
-			return nil
-		}
-		if s.b[s.i] != ',' {
-			return errMalformed
-		}
-		s.i++
 	}
+}
+
+// name reads a member name and the colon after it, and checks it: one of
+// allowed, spelled exactly (if allowed is not nil), and not a name of the
+// object (whose names are s.names[base:], or many) seen before.
+//
+// The names of the objects being scanned are on a stack, s.names,
+// unescaped (escapes are rare; other names are slices of the input, so
+// nothing is allocated), and compared with bytes.EqualFold. An object with
+// many members switches to a map of folded names.
+func (s *dupScanner) name(allowed []string, base int, many *map[string]bool) ([]byte, error) {
+	raw, escaped, err := s.str()
+	if err != nil {
+		return nil, err
+	}
+	name := raw[1 : len(raw)-1]
+	if escaped {
+		var u string
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, errMalformed
+		}
+		name = []byte(u)
+	}
+	if allowed != nil && !allowedName(allowed, name) {
+		return nil, fmt.Errorf("json: unknown field %q", Clip(string(name)))
+	}
+	dup := false
+	switch {
+	case *many != nil:
+		k := s.key(name)
+		dup = (*many)[k]
+		(*many)[k] = true
+	case len(s.names)-base < 16:
+		for _, n := range s.names[base:] {
+			if bytes.EqualFold(n, name) && (!s.exact || bytes.Equal(n, name)) {
+				dup = true
+				break
+			}
+		}
+		s.names = append(s.names, name)
+	default:
+		*many = make(map[string]bool, 2*(len(s.names)-base))
+		for _, n := range s.names[base:] {
+			(*many)[s.key(n)] = true
+		}
+		k := s.key(name)
+		dup = (*many)[k]
+		(*many)[k] = true
+	}
+	if dup {
+		return nil, fmt.Errorf("member %q appears twice", Clip(string(name)))
+	}
+	s.space()
+	if s.i >= len(s.b) || s.b[s.i] != ':' {
+		return nil, errMalformed
+	}
+	s.i++
+	s.space()
+	return name, nil
+}
+
+// next reads what follows a member or an element: end (a closing brace or
+// bracket), then true, or a comma.
+func (s *dupScanner) next(end byte) (bool, error) {
+	s.space()
+	if s.i >= len(s.b) {
+		return false, errMalformed
+	}
+	if s.b[s.i] == end {
+		s.i++
+		return true, nil
+	}
+	if s.b[s.i] != ',' {
+		return false, errMalformed
+	}
+	s.i++
+	return false, nil
 }
 
 // key is the map key of a member name: folded, unless exact.
@@ -355,7 +376,9 @@ func foldName(name string) string {
 }
 
 // str scans a string and returns it with its quotes, and whether it holds
-// an escape.
+// an escape. With s.validate, it also refuses what encoding/json refuses
+// in a string: a control character, or an escape other than \" \\ \/ \b
+// \f \n \r \t and \u with four hex digits.
 func (s *dupScanner) str() (raw []byte, escaped bool, err error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false, errMalformed
@@ -363,18 +386,108 @@ func (s *dupScanner) str() (raw []byte, escaped bool, err error) {
 	start := s.i
 	s.i++
 	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '\\':
+		b, i := s.b, s.i
+		for i < len(b) && plain[b[i]] { // most bytes of most strings
+			i++
+		}
+		s.i = i
+		if s.i >= len(s.b) {
+			break
+		}
+		switch c := s.b[s.i]; {
+		case c == '\\':
 			escaped = true
-			s.i += 2
+			if s.validate && !validEscape(s.b[s.i:]) {
+				return nil, false, errMalformed
+			}
+			s.i += 2 // the four hex digits of a \u are read as plain bytes
 			continue
-		case '"':
+		case c == '"':
 			s.i++
 			return s.b[start:s.i], escaped, nil
+		case c < 0x20 && s.validate:
+			return nil, false, errMalformed
 		}
 		s.i++
 	}
 	return nil, false, errMalformed
+}
+
+// plain marks the bytes that a string holds as they are: not a quote, a
+// backslash or a control character.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// validEscape reports whether b starts with a JSON escape.
+func validEscape(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	switch b[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return true
+	case 'u':
+		if len(b) < 6 {
+			return false
+		}
+		for _, c := range b[2:6] {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// literal reads a number, true, false or null, as JSON spells them (RFC
+// 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), and returns it.
+func (s *dupScanner) literal() error {
+	b := s.b[s.i:]
+	for _, w := range [...]string{"true", "false", "null"} {
+		if len(b) >= len(w) && string(b[:len(w)]) == w {
+			s.i += len(w)
+			return nil
+		}
+	}
+	i := 0
+	digits := func() bool {
+		n := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return errMalformed
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return errMalformed
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return errMalformed
+		}
+	}
+	s.i += i
+	return nil
 }
 
 // Clip shortens a hostile string before it is quoted in an error message:

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -187,4 +188,28 @@ func TestScanReusesNameStacks(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { CheckNames(doc) }); n != 0 {
 		t.Errorf("CheckNames allocates %v times per call, want 0", n)
 	}
+}
+
+// FuzzScannerSkip: a Scanner that skips one value accepts exactly the
+// documents that encoding/json finds valid and CheckNames accepts, in
+// valid UTF-8.
+func FuzzScannerSkip(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `[[[]]]`, "{\"a\":\"\xff\"}", `{"b":{"c":"x"}}`, ` [1, -0.5e+7, "\u00e9\n", true, false, null] `,
+		`01`, `[1,]`, `{"a" 1}`, `"\x"`, "\"\t\"", `tru`, `1.`, `-`, `1e`, `{"K":1,"\u212a":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := utf8.Valid(data) && json.Valid(data) && CheckNames(data) == nil
+		sc, err := NewScanner(data)
+		if err == nil {
+			err = sc.Skip()
+			if err == nil {
+				err = sc.End()
+			}
+			sc.Release()
+		}
+		if got := err == nil; got != want {
+			t.Fatalf("Scanner on %q: error %v, want ok: %v", data, err, want)
+		}
+	})
 }
