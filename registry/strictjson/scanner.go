@@ -119,20 +119,13 @@ func (sc *Scanner) String() (string, error) {
 // without fraction or exponent (as encoding/json accepts for a uint64),
 // or null as 0.
 func (sc *Scanner) Uint64() (uint64, error) {
-	if sc.Null() {
-		return 0, nil
-	}
-	s := &sc.s
-	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
-		return 0, fmt.Errorf("%s where a number belongs", sc.kind())
-	}
-	start := s.i
-	if err := s.literal(); err != nil {
+	lit, err := sc.number()
+	if lit == "" || err != nil {
 		return 0, err
 	}
-	v, err := strconv.ParseUint(string(s.b[start:s.i]), 10, 64)
+	v, err := strconv.ParseUint(lit, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("number %s: not an unsigned 64-bit integer", Clip(string(s.b[start:s.i])))
+		return 0, fmt.Errorf("number %s: not an unsigned 64-bit integer", Clip(lit))
 	}
 	return v, nil
 }
@@ -141,22 +134,32 @@ func (sc *Scanner) Uint64() (uint64, error) {
 // fraction or exponent (as encoding/json accepts for an int64), or null
 // as 0.
 func (sc *Scanner) Int64() (int64, error) {
+	lit, err := sc.number()
+	if lit == "" || err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("number %s: not a signed 64-bit integer", Clip(lit))
+	}
+	return v, nil
+}
+
+// number reads a number, checked as Skip checks it, and returns its
+// text; "" for null.
+func (sc *Scanner) number() (string, error) {
 	if sc.Null() {
-		return 0, nil
+		return "", nil
 	}
 	s := &sc.s
 	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
-		return 0, fmt.Errorf("%s where a number belongs", sc.kind())
+		return "", fmt.Errorf("%s where a number belongs", sc.kind())
 	}
 	start := s.i
 	if err := s.literal(); err != nil {
-		return 0, err
+		return "", err
 	}
-	v, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("number %s: not a signed 64-bit integer", Clip(string(s.b[start:s.i])))
-	}
-	return v, nil
+	return string(s.b[start:s.i]), nil
 }
 
 // Raw reads the next value, of any type, checked as Skip checks it, and
