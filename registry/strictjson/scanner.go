@@ -179,25 +179,13 @@ func (sc *Scanner) Raw() ([]byte, error) {
 // fn with it; fn must read the member's value, with the scanner's
 // methods, and nothing else.
 func (sc *Scanner) Object(allowed []string, fn func(name []byte) error) error {
-	if sc.Null() {
-		return nil
+	if empty, err := sc.open('{', '}', "an object"); empty || err != nil {
+		return err
 	}
 	s := &sc.s
-	if s.peek() != '{' {
-		return fmt.Errorf("%s where an object belongs", sc.kind())
-	}
-	if sc.depth >= MaxDepth {
-		return fmt.Errorf("JSON nested more than %d levels deep", MaxDepth)
-	}
-	s.i++
 	base := len(s.names)
 	defer func() { s.names = s.names[:base] }()
 	var many map[string]bool
-	s.space()
-	if s.peek() == '}' {
-		s.i++
-		return nil
-	}
 	sc.depth++
 	defer func() { sc.depth-- }()
 	for {
@@ -219,22 +207,10 @@ func (sc *Scanner) Object(allowed []string, fn func(name []byte) error) error {
 // element; fn must read the element, with the scanner's methods, and
 // nothing else.
 func (sc *Scanner) Array(fn func() error) error {
-	if sc.Null() {
-		return nil
+	if empty, err := sc.open('[', ']', "an array"); empty || err != nil {
+		return err
 	}
 	s := &sc.s
-	if s.peek() != '[' {
-		return fmt.Errorf("%s where an array belongs", sc.kind())
-	}
-	if sc.depth >= MaxDepth {
-		return fmt.Errorf("JSON nested more than %d levels deep", MaxDepth)
-	}
-	s.i++
-	s.space()
-	if s.peek() == ']' {
-		s.i++
-		return nil
-	}
 	sc.depth++
 	defer func() { sc.depth-- }()
 	for {
@@ -246,6 +222,29 @@ func (sc *Scanner) Array(fn func() error) error {
 			return err
 		}
 	}
+}
+
+// open reads the opening bracket of an object or array (what names it
+// for errors) and, if close follows it, the closing one: empty reports
+// that there is nothing more of the value to read (so for null too).
+func (sc *Scanner) open(open, close byte, what string) (empty bool, err error) {
+	if sc.Null() {
+		return true, nil
+	}
+	s := &sc.s
+	if s.peek() != open {
+		return true, fmt.Errorf("%s where %s belongs", sc.kind(), what)
+	}
+	if sc.depth >= MaxDepth {
+		return true, fmt.Errorf("JSON nested more than %d levels deep", MaxDepth)
+	}
+	s.i++
+	s.space()
+	if s.peek() == close {
+		s.i++
+		return true, nil
+	}
+	return false, nil
 }
 
 // peek returns the next byte, or 0 at the end.
