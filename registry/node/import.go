@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strconv"
@@ -174,9 +175,6 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 	wg.Wait()
 	for _, ps := range rowProblems {
 		problems = append(problems, ps...)
-	}
-	if len(rows) == 0 {
-		rows = nil
 	}
 	problems = append(problems, CrossCheck(rows, nil)...)
 	slices.SortStableFunc(problems, func(a, b ImportProblem) int { return a.Row - b.Row })
@@ -531,19 +529,14 @@ var checkPartRows, checkMaxParts = 2000, 0
 // hash of the BN), in row order: a row is checked against its employer as
 // the file's earlier rows leave it, so those rows must be in its part. The
 // check is the part of an import no write overlaps: on one goroutine it
-// took a fifth of BenchmarkImport's wall time, with a core idle.
+// took about a tenth of BenchmarkImport's wall time at 40,000 rows (0.42
+// s of 3.7 s, the parse before it another 0.31 s), with a core idle.
 func (n *Node) checkAll(ctx context.Context, p Principal, rows []ImportRow, rep *ImportReport) error {
 	parts := partsFor(len(rows))
 	idx := make([][]int, parts)
+	seed := maphash.MakeSeed()
 	for i, r := range rows {
-		k := 0
-		if parts > 1 {
-			h := uint32(2166136261) // FNV-1a
-			for j := 0; j < len(r.EmployerBN); j++ {
-				h = (h ^ uint32(r.EmployerBN[j])) * 16777619
-			}
-			k = int(h % uint32(parts))
-		}
+		k := int(maphash.String(seed, r.EmployerBN) % uint64(parts))
 		idx[k] = append(idx[k], i)
 	}
 	reps := make([]ImportReport, parts)
