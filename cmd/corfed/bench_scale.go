@@ -15,27 +15,33 @@ func init() {
 	registerBench(benchScenario{Name: "scale", Order: 70, Run: benchScale})
 }
 
-// scaleRounds is how many times the scale scenario alternates between the
-// node at 10,000 entries and the node at --size; each round times
-// scaleRequests of each read on each side.
+// scaleRounds is how many rounds of paired requests the scale scenario
+// times for each read; each round asks scaleRequests of it on each side,
+// alternating between the node at 10,000 entries and the node at --size.
 const (
 	scaleRounds   = 5
 	scaleRequests = 400
+	// scaleCPURequests is how many requests of each read a round times on
+	// each side alone, for the server CPU per request.
+	scaleCPURequests = 100
 )
 
 // scaleSide is what the scale scenario measured of one read at one size.
 type scaleSide struct {
 	lat []time.Duration
-	cpu float64 // server CPU seconds
+	cpu float64 // server CPU seconds of n requests
+	n   int
 }
 
 // benchScale compares the p99 of each read at --scale-from (10,000) entries
 // and at --size (target: within 1.5x). It grows the node to --scale-from, copies it
 // (closed, so the copy is a consistent bbolt file) and serves the copy as a
-// second node; then it grows the first to --size and times the reads on
-// both in alternating rounds, one client, pooling each side's latencies.
-// Timing one size after the other, minutes apart, compared two different
-// machines whenever the load on this one changed in between.
+// second node; then it grows the first to --size and times each read on
+// both from one client that alternates between them request by request,
+// pooling each side's latencies over scaleRounds rounds. Timing one size
+// after the other, minutes apart, compared two different machines whenever
+// the load on this one changed in between; so, on a shared machine, did
+// batches of 400 requests a side.
 func benchScale(ctx context.Context, b *bench) error {
 	small := min(b.ScaleFrom, b.Size)
 	if err := b.Grow(ctx, small); err != nil {
@@ -88,43 +94,62 @@ func benchScale(ctx context.Context, b *bench) error {
 	}
 	bigPaths := b.readPaths(int(after))
 	lat := map[string]*[2]scaleSide{}
-	for round := range scaleRounds {
-		for _, name := range readNames {
-			sides := [2]struct {
-				base  string
-				paths []string
-			}{{sbase, smallPaths[name]}, {b.Base, bigPaths[name]}}
-			// Alternate which side goes first, so that neither is always
-			// the one timed right after the other warmed the machine.
-			order := []int{0, 1}
-			if round%2 == 1 {
-				order = []int{1, 0}
+	for _, name := range readNames {
+		small, big := smallPaths[name], bigPaths[name]
+		if len(small) == 0 || len(big) == 0 {
+			continue
+		}
+		l := new([2]scaleSide)
+		lat[name] = l
+		sides := [2]struct {
+			base  string
+			paths []string
+		}{{sbase, small}, {b.Base, big}}
+		// A first pass over every path on both sides maps the pages the
+		// reads touch: the first touch of a page written since the file
+		// was mapped is a page fault, once.
+		for _, side := range sides {
+			if _, _, err := b.latencies(side.base, side.paths, len(side.paths)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
-			if lat[name] == nil {
-				lat[name] = new([2]scaleSide)
-			}
-			for _, i := range order {
-				if len(sides[i].paths) == 0 {
-					continue
-				}
-				d, cpu, err := b.latencies(sides[i].base, sides[i].paths, scaleRequests)
+		}
+		for round := range scaleRounds {
+			// Odd rounds start with the big node, so that neither side
+			// is always the one asked right after the other.
+			first := round % 2
+			// Server CPU per request: each side alone (the two nodes
+			// share this process, so only a side's own job tells its CPU
+			// apart), a short job a round.
+			for k := range 2 {
+				i := (first + k) % 2
+				_, cpu, err := b.latencies(sides[i].base, sides[i].paths, scaleCPURequests)
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
-				lat[name][i].lat = append(lat[name][i].lat, d...)
-				lat[name][i].cpu += cpu
+				l[i].cpu += cpu
+				l[i].n += scaleCPURequests
 			}
+			// The p99s: one client alternating request by request
+			// between the two nodes, so that whatever else the machine
+			// does falls on both sides alike.
+			a, o := sides[first], sides[1-first]
+			d, err := b.pairedLatencies(a.base, a.paths, o.base, o.paths, scaleRequests)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			l[first].lat = append(l[first].lat, d[0]...)
+			l[1-first].lat = append(l[1-first].lat, d[1]...)
 		}
 	}
 	for _, name := range readNames {
 		l, ok := lat[name]
-		if !ok || len(l[0].lat) == 0 || len(l[1].lat) == 0 {
+		if !ok {
 			continue
 		}
 		b.Row(fmt.Sprintf("p99 %s at %d vs at %d (ms)", name, after, before), ms(pct(l[1].lat, 99)), ms(pct(l[0].lat, 99)), "ms", 0, 1.5)
 		// Server CPU per request does not move with the other processes'
 		// load as a one-client p99 does: it shows whether the work grew.
-		b.Row("  server CPU per request (us)", l[1].cpu/float64(len(l[1].lat))*1e6, l[0].cpu/float64(len(l[0].lat))*1e6, "us", 0, 0)
+		b.Row("  server CPU per request (us)", l[1].cpu/float64(l[1].n)*1e6, l[0].cpu/float64(l[0].n)*1e6, "us", 0, 0)
 	}
 	return nil
 }
@@ -163,6 +188,28 @@ func (b *bench) latencies(base string, paths []string, n int) ([]time.Duration, 
 		out[i] = time.Duration(v)
 	}
 	return out, cores * res.Seconds, nil
+}
+
+// pairedLatencies runs n requests on each of two nodes from one client,
+// alternating between them request by request (a on even turns, b on odd),
+// and returns each side's latencies. Pairing the two sides in time is what
+// makes their percentiles comparable on a shared machine: timed one batch
+// after the other, a burst of other load fell on one side's batch only and
+// moved a p99 of sub-millisecond requests by 2x between runs.
+func (b *bench) pairedLatencies(aBase string, aPaths []string, bBase string, bPaths []string, n int) ([2][]time.Duration, error) {
+	urls := make([]string, 0, 2*max(len(aPaths), len(bPaths)))
+	for i := range max(len(aPaths), len(bPaths)) {
+		urls = append(urls, aBase+aPaths[i%len(aPaths)], bBase+bPaths[i%len(bPaths)])
+	}
+	res, _, err := b.Load(benchJob{URLs: urls, N: 2 * n, Clients: 1, Latencies: true})
+	if err != nil {
+		return [2][]time.Duration{}, err
+	}
+	var out [2][]time.Duration
+	for i, v := range res.Lat {
+		out[i%2] = append(out[i%2], time.Duration(v))
+	}
+	return out, nil
 }
 
 // copyFiles copies the regular files of dir src (a closed node's data
