@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -45,33 +46,52 @@ func appendRaw(b []byte, s []byte) []byte {
 // JWS, and ok only if encoding them again gives jws back byte for byte
 // (unpadded, canonical base64url): only then is it stored split.
 func splitJWS(jws string) (parts [3][]byte, ok bool) {
-	rest := jws
+	_, parts, ok = appendSplitJWS(nil, jws)
+	return parts, ok
+}
+
+// appendSplitJWS is splitJWS that appends each decoded part to b as a
+// length-prefixed field (appendRaw), in place: an entry value holds the
+// parts, and decoding them straight into it saves a copy and three
+// allocations per append. parts alias the result. If !ok the result is b
+// as it was (its spare capacity may have been written).
+func appendSplitJWS(b []byte, jws string) (out []byte, parts [3][]byte, ok bool) {
+	start, rest := len(b), jws
 	for i := range parts {
 		seg := rest
 		if i < 2 {
 			dot := strings.IndexByte(rest, '.')
 			if dot < 0 {
-				return parts, false
+				return b[:start], parts, false
 			}
 			seg, rest = rest[:dot], rest[dot+1:]
 		} else if strings.IndexByte(rest, '.') >= 0 {
-			return parts, false
+			return b[:start], parts, false
 		}
 		// Strict decoding refuses padding and non-zero trailing bits, so a
 		// segment it decodes encodes back to itself, unless it skipped a
 		// line break, which it does in any mode (FuzzSplitJWS checks this
 		// against encoding again, which cost a 1 KB string per append).
 		if strings.ContainsAny(seg, "\r\n") {
-			return parts, false
+			return b[:start], parts, false
 		}
-		d, err := base64.RawURLEncoding.Strict().DecodeString(seg)
-		if err != nil {
-			return parts, false
+		n := jwsEncoding.DecodedLen(len(seg))
+		b = binary.AppendUvarint(b, uint64(n))
+		b = slices.Grow(b, n)
+		// Decode only reads its source: seg's bytes are never written.
+		m, err := jwsEncoding.Decode(b[len(b):len(b)+n], unsafe.Slice(unsafe.StringData(seg), len(seg)))
+		if err != nil || m != n {
+			return b[:start], parts, false
 		}
-		parts[i] = d
+		parts[i] = b[len(b) : len(b)+n : len(b)+n]
+		b = b[:len(b)+n]
 	}
-	return parts, true
+	return b, parts, true
 }
+
+// jwsEncoding is strict unpadded base64url, as a split JWS's parts are
+// stored only when they encode back to the token byte for byte.
+var jwsEncoding = base64.RawURLEncoding.Strict()
 
 // joinJWS is the compact JWS of its decoded parts.
 func joinJWS(parts [3][]byte) string {
@@ -107,24 +127,13 @@ func payloadRecord(payload []byte) []byte {
 // once, decoded (its payload is the envelope, which holds the record), and
 // Record beside it only when it is not the payload's record member.
 func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
-	parts, split := splitJWS(e.JWS)
 	flags := byte(0)
 	if e.By != nil {
 		flags |= flagAuthor
 	}
-	size := len(e.Iss) + len(e.Kind) + len(e.ID) + 8*binary.MaxVarintLen64
-	if split {
-		flags |= flagSplitJWS
-		size += len(parts[0]) + len(parts[1]) + len(parts[2])
-		if len(e.Record) > 0 && bytes.Equal(payloadRecord(parts[1]), e.Record) {
-			flags |= flagRecordJWS
-		}
-	} else {
-		size += len(e.JWS)
-	}
-	if flags&flagRecordJWS == 0 {
-		size += len(e.Record)
-	}
+	// Room for the JWS decoded (its parts decode to at most this), not for
+	// a record beside it: a record is nearly always the payload's.
+	size := len(e.Iss) + len(e.Kind) + len(e.ID) + base64.RawURLEncoding.DecodedLen(len(e.JWS)) + 10*binary.MaxVarintLen64
 	refs := keyRefs(keys)
 	if refs != nil {
 		flags |= flagKeyRefs
@@ -159,14 +168,16 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 			b = appendBytes(b, k.Value)
 		}
 	}
+	b, parts, split := appendSplitJWS(b, e.JWS)
 	if split {
-		b = appendRaw(b, parts[0])
-		b = appendRaw(b, parts[1])
-		b = appendRaw(b, parts[2])
+		b[1] |= flagSplitJWS
+		if len(e.Record) > 0 && bytes.Equal(payloadRecord(parts[1]), e.Record) {
+			b[1] |= flagRecordJWS
+		}
 	} else {
 		b = appendBytes(b, e.JWS)
 	}
-	if flags&flagRecordJWS == 0 {
+	if b[1]&flagRecordJWS == 0 {
 		b = appendBytes(b, string(e.Record))
 	}
 	return b

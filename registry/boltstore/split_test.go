@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -26,6 +27,22 @@ func FuzzSplitJWS(f *testing.F) {
 		}
 		if ok && joinJWS(parts) != jws {
 			t.Fatalf("joinJWS(splitJWS(%q)) = %q", jws, joinJWS(parts))
+		}
+		// Appended in place after a prefix: the prefix kept, then the
+		// parts as appendRaw writes them, or nothing if not ok.
+		prefix := []byte("prefix")
+		out, inPlace, ok2 := appendSplitJWS(prefix[:len(prefix):len(prefix)], jws)
+		want2 := []byte("prefix")
+		if ok {
+			for _, p := range parts {
+				want2 = appendRaw(want2, p)
+			}
+		}
+		if ok2 != ok || !bytes.Equal(out, want2) {
+			t.Fatalf("appendSplitJWS(%q) = %q, %v; want %q, %v", jws, out, ok2, want2, ok)
+		}
+		if ok && joinJWS(inPlace) != jws {
+			t.Fatalf("joinJWS of appendSplitJWS(%q)'s parts = %q", jws, joinJWS(inPlace))
 		}
 	})
 }
