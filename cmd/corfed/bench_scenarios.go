@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -384,7 +385,45 @@ func benchRecognition(ctx context.Context, b *bench) error {
 	b.Row(fmt.Sprintf("recognition with proof (%d B), %d employers, %d clients (/s)", len(body), len(urls), b.Clients), res.Rate(), raw, "/s", 0, 0)
 	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign of the proof", cores), res.Rate()/cores, raw, "/s", 0.3, 0)
 	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
+	floor, err := b.bareRecognition(urls, body, input)
+	if err != nil {
+		return err
+	}
+	b.Row("  floor: bare net/http, same bytes + one sign, per core", floor, raw, "/s", 0, 0)
 	return nil
+}
+
+// bareRecognition serves body, an answer fetched once, from a bare
+// net/http handler that also signs input (the answer's proof signing
+// input) with the node's key on every request, under the same load as the
+// recognition row (the same paths, clients and count), and returns its
+// requests per CPU second of this process: what HTTP and the signature
+// alone allow, with nothing of the lookups, the edge or huma. A diagnostic
+// with no target.
+func (b *bench) bareRecognition(urls []string, body, input []byte) (float64, error) {
+	priv := b.priv()
+	length := strconv.Itoa(len(body))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = ed25519.Sign(priv, input)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length)
+		w.Write(body)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	bare := make([]string, len(urls))
+	for i, u := range urls {
+		bare[i] = "http://" + ln.Addr().String() + strings.TrimPrefix(u, b.Base)
+	}
+	res, cores, err := b.Load(benchJob{URLs: bare, N: 10000})
+	if err != nil {
+		return 0, err
+	}
+	return res.Rate() / cores, nil
 }
 
 // readPaths are the reads timed for p99 at 10,000 entries and at --size.
