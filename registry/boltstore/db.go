@@ -273,6 +273,8 @@ type Tx struct {
 	// hashes is the DB's Merkle hash cache in a read-only transaction, nil
 	// in a write transaction.
 	hashes *hashCache
+	// opened holds the logs readLog returned (read-only transactions).
+	opened []*Log
 }
 
 // appending notes that the transaction appends to the log called name.

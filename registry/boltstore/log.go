@@ -38,6 +38,10 @@ type Log struct {
 	name string
 	err  error         // set when the name is invalid
 	b    *bbolt.Bucket // the log's bucket, once found or created
+	// subs holds the sub-buckets of subBuckets (same order) once opened:
+	// in a read-only transaction bbolt opens a nested bucket anew (a
+	// cursor search and an allocation) on every Bucket call.
+	subs [7]*bbolt.Bucket // len(subBuckets)
 	// written holds the Merkle hashes appended through this handle in this
 	// transaction: the next appends read their left siblings from here
 	// instead of walking bbolt's dirty pages.
@@ -78,6 +82,11 @@ func (l *Log) bucket(create bool) (*bbolt.Bucket, error) {
 
 // sub returns the named sub-bucket, or nil if the log does not exist.
 func (l *Log) sub(name []byte) (*bbolt.Bucket, error) {
+	i := slices.IndexFunc(subBuckets, func(n []byte) bool { return bytes.Equal(n, name) })
+	cache := i >= 0 && i < len(l.subs)
+	if cache && l.subs[i] != nil {
+		return l.subs[i], nil
+	}
 	b, err := l.bucket(false)
 	if b == nil || err != nil {
 		return nil, err
@@ -86,7 +95,27 @@ func (l *Log) sub(name []byte) (*bbolt.Bucket, error) {
 	if s == nil {
 		return nil, fmt.Errorf("boltstore: log %q: no %q bucket", l.name, name)
 	}
+	if cache {
+		l.subs[i] = s
+	}
 	return s, nil
+}
+
+// readLog returns the log called name for a read-only transaction: the
+// same Log for the same name through the transaction's life, so that its
+// buckets are opened once per snapshot rather than once per call (a
+// recognition asks for the own log and each replica several times). A
+// Tx, like the bbolt transaction under it, is used by one goroutine at a
+// time.
+func (tx *Tx) readLog(name string) *Log {
+	for _, l := range tx.opened {
+		if l.name == name {
+			return l
+		}
+	}
+	l := tx.Log(name)
+	tx.opened = append(tx.opened, l)
+	return l
 }
 
 // errorf returns an error prefixed with the log name.

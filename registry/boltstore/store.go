@@ -13,7 +13,7 @@ type store struct{ db *DB }
 
 type readTx struct{ tx *Tx }
 
-func (t readTx) Log(name string) registry.Log { return t.tx.Log(name) }
+func (t readTx) Log(name string) registry.Log { return t.tx.readLog(name) }
 
 type writeTx struct{ tx *Tx }
 
