@@ -89,21 +89,24 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	defer sc.release()
 	// The parts, one after another in sc.buf: question and decision, party
 	// signatures, freshness, iss, sub; evidence and history in sc.ev.
-	head, err := sc.encode(answerHead{Question: a.Question, Decision: a.Decision})
+	head, err := appendHead(sc.buf.AvailableBuffer(), &a.Question, &a.Decision)
 	if err != nil {
 		return err
 	}
-	head = head[1 : len(head)-1] // the members, without the braces
+	sc.buf.Write(head)
+	head = head[1 : len(head)-1 : len(head)-1] // the members, without the braces
 	var parties []byte
 	if len(a.Parties) > 0 {
 		if parties, err = sc.encode(a.Parties); err != nil {
 			return err
 		}
 	}
-	fresh, err := sc.encode(a.Freshness)
+	fresh, err := appendFreshness(sc.buf.AvailableBuffer(), a.Freshness)
 	if err != nil {
 		return err
 	}
+	sc.buf.Write(fresh)
+	fresh = fresh[:len(fresh):len(fresh)]
 	iss, err := sc.encode(n.Jurisdiction())
 	if err != nil {
 		return err
@@ -213,6 +216,142 @@ func appendEvidence(b []byte, evs []Evidence) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// appendHead appends the JSON of answerHead{q, d}, byte for byte what
+// json.Marshal writes of it, without reflection: with the evidence, the
+// parts of an answer encoded on every request.
+func appendHead(b []byte, q *QuestionJSON, d *equivalence.Decision) ([]byte, error) {
+	b = appendJSONString(append(b, `{"question":{"bn":`...), q.BN)
+	b = appendJSONString(append(b, `,"host":`...), string(q.Host))
+	if q.Sector != "" {
+		b = appendJSONString(append(b, `,"sector":`...), q.Sector)
+	}
+	b, err := appendMarshaler(append(b, `,"on":`...), q.On)
+	if err != nil {
+		return nil, err
+	}
+	b = appendJSONString(append(b, `,"use":`...), q.Use)
+	if q.Lang != "" {
+		b = appendJSONString(append(b, `,"lang":`...), string(q.Lang))
+	}
+	b = appendJSONString(append(b, `},"decision":{"outcome":`...), d.Outcome)
+	if d.Basis != "" {
+		b = appendJSONString(append(b, `,"basis":`...), d.Basis)
+	}
+	if !d.ValidFrom.IsZero() {
+		if b, err = appendMarshaler(append(b, `,"valid_from":`...), d.ValidFrom); err != nil {
+			return nil, err
+		}
+	}
+	if !d.ValidUntil.IsZero() {
+		if b, err = appendMarshaler(append(b, `,"valid_until":`...), d.ValidUntil); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Conditions) > 0 {
+		b = append(b, `,"conditions":[`...)
+		for i, c := range d.Conditions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(append(b, `{"code":`...), c.Code)
+			b = appendJSONString(append(b, `,"text":`...), c.Text)
+			b = strconv.AppendBool(append(b, `,"met":`...), c.Met)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"reasons":`...)
+	if d.Reasons == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, r := range d.Reasons {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(append(b, `{"code":`...), r.Code)
+			b = appendJSONString(append(b, `,"text":`...), r.Text)
+			if len(r.Refs) > 0 {
+				b = appendRefs(append(b, `,"refs":`...), r.Refs)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(d.Evidence) > 0 {
+		b = appendRefs(append(b, `,"evidence":`...), d.Evidence)
+	}
+	return append(b, "}}"...), nil
+}
+
+// appendRefs appends the JSON array of refs as json.Marshal writes it.
+func appendRefs(b []byte, refs []registry.Ref) []byte {
+	b = append(b, '[')
+	for i := range refs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendRef(append(b, '{'), &refs[i])
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendRef appends the members of r, without braces, as json.Marshal
+// writes them.
+func appendRef(b []byte, r *registry.Ref) []byte {
+	b = appendJSONString(append(b, `"iss":`...), string(r.Iss))
+	b = appendJSONString(append(b, `,"kind":`...), string(r.Kind))
+	b = appendJSONString(append(b, `,"id":`...), r.ID)
+	b = strconv.AppendUint(append(b, `,"ver":`...), r.Ver, 10)
+	return strconv.AppendUint(append(b, `,"seq":`...), r.Seq, 10)
+}
+
+// appendFreshness appends the JSON of fs, byte for byte what json.Marshal
+// writes of it, without reflection.
+func appendFreshness(b []byte, fs []Freshness) ([]byte, error) {
+	if fs == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i := range fs {
+		f := &fs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"jurisdiction":`...), string(f.Jurisdiction))
+		if f.Self {
+			b = append(b, `,"self":true`...)
+		}
+		b = strconv.AppendUint(append(b, `,"seq":`...), f.Seq, 10)
+		if f.PeerSize != 0 {
+			b = strconv.AppendUint(append(b, `,"peer_size":`...), f.PeerSize, 10)
+		}
+		if !f.LastSuccess.IsZero() {
+			var err error
+			if b, err = appendMarshaler(append(b, `,"last_success":`...), f.LastSuccess); err != nil {
+				return nil, err
+			}
+		}
+		b = strconv.AppendInt(append(b, `,"age_seconds":`...), f.AgeSeconds, 10)
+		if f.LastError != "" {
+			b = appendJSONString(append(b, `,"last_error":`...), f.LastError)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// appendMarshaler appends v's MarshalJSON, which json.Marshal would call:
+// a date's or a time's, a JSON string that needs no escaping.
+func appendMarshaler(b []byte, v json.Marshaler) ([]byte, error) {
+	j, err := v.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("json: error calling MarshalJSON for type %T: %w", v, err)
+	}
+	return append(b, j...), nil
 }
 
 // plainJSON[c] says that byte c stands for itself inside a JSON string as
