@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/procstat"
 )
 
 func init() {
@@ -82,7 +83,8 @@ func benchScale(ctx context.Context, b *bench) error {
 	defer ssrv.Close()
 
 	t0 := time.Now()
-	if err := b.Grow(ctx, b.Size); err != nil {
+	first, last, err := b.growWindows(ctx, int(before), b.Size)
+	if err != nil {
 		return err
 	}
 	after, err := b.Node.Size(ctx)
@@ -91,6 +93,10 @@ func benchScale(ctx context.Context, b *bench) error {
 	}
 	if after > before {
 		b.Row(fmt.Sprintf("grow %d -> %d entries through import (/s)", before, after), float64(after-before)/time.Since(t0).Seconds(), 0, "/s", 0, 0)
+	}
+	if first.entries > 0 && last.entries > 0 {
+		b.Row(fmt.Sprintf("ingest, entries %d-%d vs %d-%d (/s)", last.from, last.to, first.from, first.to), last.rate(), first.rate(), "/s", 0.8, 0)
+		b.Row("  process CPU per entry (us)", last.cpuPerEntry(), first.cpuPerEntry(), "us", 0, 0)
 	}
 	bigPaths := b.readPaths(int(after))
 	lat := map[string]*[2]scaleSide{}
@@ -152,6 +158,58 @@ func benchScale(ctx context.Context, b *bench) error {
 		b.Row("  server CPU per request (us)", l[1].cpu/float64(l[1].n)*1e6, l[0].cpu/float64(l[0].n)*1e6, "us", 0, 0)
 	}
 	return nil
+}
+
+// ingestWindow is the growth of the node over a range of its entries.
+type ingestWindow struct {
+	from, to, entries int
+	wall, cpu         time.Duration
+}
+
+func (w ingestWindow) rate() float64 { return float64(w.entries) / max(w.wall.Seconds(), 1e-9) }
+
+func (w ingestWindow) cpuPerEntry() float64 {
+	return float64(w.cpu.Microseconds()) / float64(max(w.entries, 1))
+}
+
+// ingestWindowSize is how many entries the scale scenario's growth times
+// at its start and at its end: the target compares the rate at
+// the millionth entry with the rate over the first 100,000.
+const ingestWindowSize = 100_000
+
+// growWindows grows the node from have to size entries, timing the first
+// and the last window of it (ingestWindowSize entries, or a third of the
+// growth when that is less; none when a window would be under two import
+// chunks, whose rate one fsync moves).
+func (b *bench) growWindows(ctx context.Context, have, size int) (first, last ingestWindow, err error) {
+	w := min(ingestWindowSize, (size-have)/3)
+	if w < 2*5000 {
+		return first, last, b.Grow(ctx, size)
+	}
+	timed := func(to int) (ingestWindow, error) {
+		from, err := b.Node.Size(ctx)
+		if err != nil {
+			return ingestWindow{}, err
+		}
+		t0, c0 := time.Now(), procstat.CPU()
+		if err := b.Grow(ctx, to); err != nil {
+			return ingestWindow{}, err
+		}
+		wall, cpu := time.Since(t0), procstat.CPU()-c0
+		now, err := b.Node.Size(ctx)
+		if err != nil {
+			return ingestWindow{}, err
+		}
+		return ingestWindow{from: int(from), to: int(now), entries: int(now - from), wall: wall, cpu: cpu}, nil
+	}
+	if first, err = timed(max(w, have+w/2)); err != nil {
+		return first, last, err
+	}
+	if err = b.Grow(ctx, size-w); err != nil {
+		return first, last, err
+	}
+	last, err = timed(size)
+	return first, last, err
 }
 
 // pooledP99s times each read scaleRounds times, scaleRequests each, one
