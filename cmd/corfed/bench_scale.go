@@ -177,13 +177,17 @@ func (w ingestWindow) cpuPerEntry() float64 {
 // the millionth entry with the rate over the first 100,000.
 const ingestWindowSize = 100_000
 
+// ingestWindowMin is the smallest window timed: two import chunks (a
+// variable so that a test can time small ones).
+var ingestWindowMin = 2 * 5000
+
 // growWindows grows the node from have to size entries, timing the first
 // and the last window of it (ingestWindowSize entries, or a third of the
-// growth when that is less; none when a window would be under two import
-// chunks, whose rate one fsync moves).
+// growth when that is less; none when a window would be under
+// ingestWindowMin, whose rate one fsync moves).
 func (b *bench) growWindows(ctx context.Context, have, size int) (first, last ingestWindow, err error) {
 	w := min(ingestWindowSize, (size-have)/3)
-	if w < 2*5000 {
+	if w < ingestWindowMin {
 		return first, last, b.Grow(ctx, size)
 	}
 	timed := func(to int) (ingestWindow, error) {

@@ -42,11 +42,14 @@ func TestBenchSmall(t *testing.T) {
 
 // TestBenchScale runs the scale scenario with a node at 200 entries and
 // its copy grown to 500: both sizes are served at once and every read is
-// compared between them.
+// compared between them; and the ingest rate of the growth's last entries
+// is compared with its first's.
 func TestBenchScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bench")
 	}
+	defer func(m int) { ingestWindowMin = m }(ingestWindowMin)
+	ingestWindowMin = 50
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	args := []string{"bench", "--only", "scale", "--size", "500", "--scale-from", "200", "--clients", "2", "--dir", dir, "--testdata", "../../testdata"}
@@ -57,6 +60,9 @@ func TestBenchScale(t *testing.T) {
 		if want := "p99 " + name + " at 5"; !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if !strings.Contains(out.String(), "ingest, entries ") || !strings.Contains(out.String(), "process CPU per entry") {
+		t.Errorf("no ingest rate of the growth's last entries against its first's:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), " vs at 2") {
 		t.Errorf("no comparison with the node at 200 entries:\n%s", out.String())
