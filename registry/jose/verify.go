@@ -252,13 +252,15 @@ func (s *KeySet) verify(token string, c parsedJWS) (Verified, error) {
 // checkSignature reports whether c, parsed from token by splitCompact, is
 // signed by key, which verify found pinned for c's kid and alg.
 //
-// EdDSA (RFC 8037 §3.1) is checked here: ed25519.Verify over the signing
+// EdDSA (RFC 8037 §3.1) is checked here: verifyEd25519 (ed25519.Verify's
+// answer, with the key's point decoded once) over the signing
 // input as it stands in the token, its first two segments with the dot
 // between them. splitCompact accepted only canonical base64url, so these
 // are exactly the bytes jwx signs and verifies (it re-encodes the decoded
 // header and payload), and the answer is the one jwx's eddsa verifier
-// gives, which calls the same ed25519.Verify (TestEdDSAFastPathAgreesWithJWX
-// and FuzzVerify hold the two to it). Parsing the token a second time in
+// gives, which calls ed25519.Verify (TestEdDSAFastPathAgreesWithJWX and
+// FuzzVerify hold the two to it; FuzzVerifyEd25519 holds verifyEd25519 to
+// ed25519.Verify). Parsing the token a second time in
 // jwx cost more than a third of the verification. Other algs go through
 // checkSignatureJWX.
 func checkSignature(key PublicKey, token string, c parsedJWS) bool {
@@ -270,7 +272,7 @@ func checkSignature(key PublicKey, token string, c parsedJWS) bool {
 		// The signing input as bytes without a copy (Verify only reads
 		// it): a follower verifies every entry it syncs, and copying the
 		// segments was an allocation of the token's size each time.
-		return ed25519.Verify(pub, unsafe.Slice(unsafe.StringData(input), len(input)), c.sig)
+		return verifyEd25519(pub, unsafe.Slice(unsafe.StringData(input), len(input)), c.sig)
 	}
 	return checkSignatureJWX(key, token, c)
 }
