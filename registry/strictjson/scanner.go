@@ -27,7 +27,8 @@ import (
 // calls End; it releases the scanner with Release.
 type Scanner struct {
 	s     dupScanner
-	depth int // of the value to read next
+	depth int    // of the value to read next
+	text  string // the document, once SliceStrings made it
 }
 
 // NewScanner returns a scanner of data, or an error if data is not valid
@@ -41,6 +42,12 @@ func NewScanner(data []byte) (*Scanner, error) {
 	sc.s.space()
 	return sc, nil
 }
+
+// SliceStrings makes the strings read after it slices of one copy of the
+// document (those with no escape), rather than a copy each: one
+// allocation for a record of many short strings, which then keeps the
+// whole copy alive while any of them lives.
+func (sc *Scanner) SliceStrings() { sc.text = string(sc.s.b) }
 
 // Release returns the scanner's buffers; it must not be used after.
 func (sc *Scanner) Release() { sc.s.release() }
@@ -101,11 +108,15 @@ func (sc *Scanner) String() (string, error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return "", fmt.Errorf("%s where a string belongs", sc.kind())
 	}
+	start := s.i
 	raw, escaped, err := s.str()
 	if err != nil {
 		return "", err
 	}
 	if !escaped {
+		if sc.text != "" {
+			return sc.text[start+1 : s.i-1], nil
+		}
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var v string
@@ -175,7 +186,8 @@ func (sc *Scanner) Raw() ([]byte, error) {
 
 // Object reads an object (null reads as no members): for each member it
 // checks the name, which must be one of allowed spelled exactly (any name
-// if allowed is nil) and must not repeat one of the object's, then calls
+// if allowed is nil; the allowed names must differ even ignoring case) and
+// must not repeat one of the object's, then calls
 // fn with it; fn must read the member's value, with the scanner's
 // methods, and nothing else.
 func (sc *Scanner) Object(allowed []string, fn func(name []byte) error) error {
@@ -185,12 +197,12 @@ func (sc *Scanner) Object(allowed []string, fn func(name []byte) error) error {
 	s := &sc.s
 	base := len(s.names)
 	defer func() { s.names = s.names[:base] }()
-	var many map[string]bool
+	var seen seenNames
 	sc.depth++
 	defer func() { sc.depth-- }()
 	for {
 		s.space()
-		name, err := s.name(allowed, base, &many)
+		name, err := s.name(allowed, base, &seen)
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -229,7 +230,7 @@ func (s *dupScanner) object(depth int) error {
 	s.i++ // the brace
 	base := len(s.names)
 	defer func() { s.names = s.names[:base] }()
-	var many map[string]bool
+	var seen seenNames
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
@@ -241,7 +242,7 @@ func (s *dupScanner) object(depth int) error {
 	}
 	for {
 		s.space()
-		if _, err := s.name(allowed, base, &many); err != nil {
+		if _, err := s.name(allowed, base, &seen); err != nil {
 			return err
 		}
 		if err := s.value(depth + 1); err != nil {
@@ -253,15 +254,26 @@ func (s *dupScanner) object(depth int) error {
 	}
 }
 
+// seenNames is what an object's name checks remember besides s.names: the
+// allowed names met (a bit for each of the first 64), or the map of
+// folded names an object with many members switches to.
+type seenNames struct {
+	allowed uint64
+	many    map[string]bool
+}
+
 // name reads a member name and the colon after it, and checks it: one of
 // allowed, spelled exactly (if allowed is not nil), and not a name of the
-// object (whose names are s.names[base:], or many) seen before.
+// object (whose names are s.names[base:], or seen) seen before.
 //
-// The names of the objects being scanned are on a stack, s.names,
-// unescaped (escapes are rare; other names are slices of the input, so
-// nothing is allocated), and compared with bytes.EqualFold. An object with
-// many members switches to a map of folded names.
-func (s *dupScanner) name(allowed []string, base int, many *map[string]bool) ([]byte, error) {
+// A name of an allowed list is one of its first 64 in practice, and is
+// remembered as a bit: allowed names are distinct even ignoring case, so
+// two members share a name exactly when they share the bit. Other names
+// are on a stack, s.names, unescaped (escapes are rare; other names are
+// slices of the input, so nothing is allocated), and compared with
+// bytes.EqualFold; an object with many members switches to a map of
+// folded names.
+func (s *dupScanner) name(allowed []string, base int, seen *seenNames) ([]byte, error) {
 	raw, escaped, err := s.str()
 	if err != nil {
 		return nil, err
@@ -274,15 +286,22 @@ func (s *dupScanner) name(allowed []string, base int, many *map[string]bool) ([]
 		}
 		name = []byte(u)
 	}
-	if allowed != nil && !allowedName(allowed, name) {
-		return nil, fmt.Errorf("json: unknown field %q", Clip(string(name)))
+	at := -1
+	if allowed != nil {
+		if at = slices.Index(allowed, string(name)); at < 0 {
+			return nil, fmt.Errorf("json: unknown field %q", Clip(string(name)))
+		}
 	}
 	dup := false
 	switch {
-	case *many != nil:
+	case 0 <= at && at < 64:
+		bit := uint64(1) << at
+		dup = seen.allowed&bit != 0
+		seen.allowed |= bit
+	case seen.many != nil:
 		k := s.key(name)
-		dup = (*many)[k]
-		(*many)[k] = true
+		dup = seen.many[k]
+		seen.many[k] = true
 	case len(s.names)-base < 16:
 		for _, n := range s.names[base:] {
 			if bytes.EqualFold(n, name) && (!s.exact || bytes.Equal(n, name)) {
@@ -292,13 +311,13 @@ func (s *dupScanner) name(allowed []string, base int, many *map[string]bool) ([]
 		}
 		s.names = append(s.names, name)
 	default:
-		*many = make(map[string]bool, 2*(len(s.names)-base))
+		seen.many = make(map[string]bool, 2*(len(s.names)-base))
 		for _, n := range s.names[base:] {
-			(*many)[s.key(n)] = true
+			seen.many[s.key(n)] = true
 		}
 		k := s.key(name)
-		dup = (*many)[k]
-		(*many)[k] = true
+		dup = seen.many[k]
+		seen.many[k] = true
 	}
 	if dup {
 		return nil, fmt.Errorf("member %q appears twice", Clip(string(name)))
@@ -336,16 +355,6 @@ func (s *dupScanner) key(name []byte) string {
 		return string(name)
 	}
 	return foldName(string(name))
-}
-
-// allowedName reports whether name is one of allowed, spelled exactly.
-func allowedName(allowed []string, name []byte) bool {
-	for _, a := range allowed {
-		if a == string(name) {
-			return true
-		}
-	}
-	return false
 }
 
 // foldName maps name to a key that two names share exactly when
