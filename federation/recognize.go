@@ -413,13 +413,13 @@ func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalen
 		switch r.Kind {
 		case registry.KindEmployer:
 			var v registry.Employer
-			if err := decodeEmployer(e.Record, &v); err != nil {
+			if err := registry.DecodeRecord(e.Record, &v); err != nil {
 				return err
 			}
 			f.Employers = append(f.Employers, equivalence.EmployerFact{Employer: v, Ref: e.Ref()})
 		case registry.KindCertificate:
 			var v registry.Certificate
-			if err := decodeCertificate(e.Record, &v); err != nil {
+			if err := registry.DecodeRecord(e.Record, &v); err != nil {
 				return err
 			}
 			if v.Jurisdiction != iss {
@@ -428,13 +428,13 @@ func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalen
 			f.Certificates = append(f.Certificates, equivalence.CertificateFact{Certificate: v, Ref: e.Ref()})
 		case registry.KindEquivalency:
 			var v registry.Equivalency
-			if err := decodeEquivalency(e.Record, &v); err != nil {
+			if err := registry.DecodeRecord(e.Record, &v); err != nil {
 				return err
 			}
 			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
 		case registry.KindLetter:
 			var v registry.Letter
-			if err := decodeLetter(e.Record, &v); err != nil {
+			if err := registry.DecodeRecord(e.Record, &v); err != nil {
 				return err
 			}
 			if v.Host != iss {

@@ -314,7 +314,7 @@ func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry
 // decode unmarshals an entry's record into v.
 func decode[T any](e registry.Entry) (T, error) {
 	var v T
-	if err := json.Unmarshal(e.Record, &v); err != nil {
+	if err := registry.DecodeRecord(e.Record, &v); err != nil {
 		return v, fmt.Errorf("stored %s %s v%d: %w", e.Kind, e.ID, e.Ver, err)
 	}
 	return v, nil

@@ -154,12 +154,9 @@ const maxIndexValue = 512
 // or holds a NUL. A record that does not decode gets no keys: it is
 // stored, as signed, but not indexed.
 func replicaKeys(e registry.Entry) []registry.IndexKey {
-	keys, ok := scanKeys(e) // the same keys, sooner (replicakeys.go)
-	if !ok {
-		var err error
-		if keys, err = IndexKeys(e); err != nil {
-			return nil
-		}
+	keys, err := IndexKeys(e)
+	if err != nil {
+		return nil
 	}
 	out := keys[:0]
 	for _, k := range keys {
