@@ -39,8 +39,8 @@ import (
 // bench-client), each figure against a baseline measured in the same run.
 //
 // The scenarios are a registry: each one is a benchScenario given to
-// registerBench from its own file's init (see bench_scenarios.go and
-// /work/notes/i14a-bench-howto.md). They run in ascending Order.
+// registerBench from its own file's init (see bench_scenarios.go). They
+// run in ascending Order.
 
 func init() {
 	extraCommands["bench"] = runBench

@@ -35,6 +35,7 @@ import (
 
 func init() {
 	registerBench(benchScenario{Name: "idle", Order: 0, Run: benchIdle})
+	registerBench(benchScenario{Name: "host", Order: 5, Run: benchHost})
 	registerBench(benchScenario{Name: "create", Order: 10, Run: benchCreate})
 	registerBench(benchScenario{Name: "get", Order: 20, Run: benchGet})
 	registerBench(benchScenario{Name: "recognition", Order: 30, Run: benchRecognition})
@@ -92,6 +93,35 @@ func benchIdle(_ context.Context, b *bench) error {
 		return nil
 	}
 	b.Limit("anonymous memory, idle, empty node (MB)", float64(v)/(1<<20), "MB", 300)
+	return nil
+}
+
+// benchHost: what one HTTP request costs on this machine, in signatures:
+// a bare net/http handler answering a 2-byte GET, per server core, against
+// raw single-core Ed25519 signing of a 64-byte message. The targets of the
+// create and recognition figures are ratios to a signature, and what they
+// leave for corfed's own work depends on this ratio, which differs between
+// machines (a virtual machine whose every system call and context switch
+// traps to its hypervisor pays more per request) more than signing does.
+func benchHost(_ context.Context, b *bench) error {
+	url, stop, err := bareServer([]byte("ok"), "text/plain")
+	if err != nil {
+		return err
+	}
+	defer stop()
+	job := benchJob{Method: http.MethodGet, URLs: []string{url + "/"}, N: b.Creates / 10}
+	if _, _, err := b.Load(job); err != nil { // warm up: connections, both processes' heaps
+		return err
+	}
+	job.N = b.Creates
+	res, cores, err := b.Load(job)
+	if err != nil {
+		return err
+	}
+	msg := make([][]byte, 1)
+	msg[0] = bytes.Repeat([]byte{'m'}, 64)
+	raw := rawSignRate(b.priv(), msg)
+	b.Row("this machine: bare net/http, 2-byte GET, per server core", res.Rate()/cores, raw, "/s", 0, 0)
 	return nil
 }
 
