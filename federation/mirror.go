@@ -39,6 +39,10 @@ type Mirror struct {
 	vs     note.Verifiers
 	chain  *Chain
 	have   tiles.Checkpoint // verified and in cfg.To
+	// vkeys are the pinned keys' vkeys by note key hash, and noteKey the
+	// one last written to cfg.To's note-key.
+	vkeys   map[uint32]string
+	noteKey string
 }
 
 // MirrorResult is what one round did.
@@ -56,7 +60,16 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mirror{cfg: cfg, origin: origin, vs: vs, chain: NewChain(cfg.Iss, cfg.Keys)}
+	m := &Mirror{cfg: cfg, origin: origin, vs: vs, chain: NewChain(cfg.Iss, cfg.Keys), vkeys: map[uint32]string{}}
+	for _, k := range cfg.Keys.Keys() {
+		if vkey, err := tiles.VerifierKey(origin, k); err == nil {
+			v, err := note.NewVerifier(vkey)
+			if err != nil {
+				return nil, err
+			}
+			m.vkeys[v.KeyHash()] = vkey
+		}
+	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
@@ -92,7 +105,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
 	}
 	if c.Size == m.have.Size && m.have.Note != nil {
-		return res, nil
+		return res, m.putNoteKey(ctx, n)
 	}
 	put := func(t tlog.Tile, es [][]byte) error {
 		var b []byte
@@ -125,6 +138,10 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
+	if err := m.putNoteKey(ctx, n); err != nil {
+		m.chain.Abort()
+		return MirrorResult{}, err
+	}
 	if err := m.cfg.To.PutCheckpoint(ctx, msg); err != nil {
 		m.chain.Abort()
 		return MirrorResult{}, err
@@ -133,6 +150,27 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	c.Note = msg
 	m.have = c
 	return res, nil
+}
+
+// putNoteKey writes to the copy's note-key the vkey of the pinned key
+// that signed n (a verified checkpoint), unless it is the one written
+// last: a mirror of the copy may start from it, and it is this mirror's
+// pin when it is run again with no key given.
+func (m *Mirror) putNoteKey(ctx context.Context, n *note.Note) error {
+	for _, sig := range n.Sigs {
+		vkey, ok := m.vkeys[sig.Hash]
+		if !ok || sig.Name != m.origin {
+			continue
+		}
+		if vkey != m.noteKey {
+			if err := m.cfg.To.PutNoteKey(ctx, vkey); err != nil {
+				return err
+			}
+			m.noteKey = vkey
+		}
+		return nil
+	}
+	return nil
 }
 
 // entries checks the entries from (a tree size) to to of vt's tree,

@@ -135,6 +135,12 @@ func TestMirrorCopiesVerifiesAndCosigns(t *testing.T) {
 		t.Fatalf("first round: %+v, %v; want 0 to 300", res, err)
 	}
 	sameTiles(t, f.src, dst)
+	// The copy's note-key is the key that signed what it verified: a
+	// mirror of the copy may start from it.
+	vkey, _ := tiles.NoteKey(f.n)
+	if got, err := os.ReadFile(filepath.Join(dst, tiles.NoteKeyPath)); err != nil || string(got) != vkey+"\n" {
+		t.Fatalf("mirror's note-key: %q, %v; want %q", got, err, vkey+"\n")
+	}
 
 	growNamed(t, f.n, "Mirror Builders", 600)
 	publish(t, f.n, f.src)

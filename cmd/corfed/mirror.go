@@ -27,7 +27,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	to := fl.String("to", "", "directory or gocloud.dev/blob URL to copy the verified log to (required)")
 	fedFile := fl.String("federation", "", "federation file: pins the member's keys (with --jurisdiction)")
 	jur := fl.String("jurisdiction", "", "whose log, e.g. CA-AB (with --federation, or --vkey)")
-	vkey := fl.String("vkey", "", "the log's note verifier key (GET /v1/log/note-key), instead of --federation")
+	vkey := fl.String("vkey", "", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; with neither, the key pinned in --to's note-key by an earlier run, else (first use) the one --from publishes at note-key")
 	keyDir := fl.String("key", "./corfed-mirror", "directory of the mirror's cosigning key (created if missing)")
 	name := fl.String("name", "corfed-mirror", "the mirror's cosigner name (no spaces or +)")
 	watch := fl.Bool("watch", false, "keep mirroring, every --interval, until interrupted")
@@ -39,6 +39,17 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if *from == "" || (*to == "") == (*check == "") {
 		fmt.Fprintln(stderr, "corfed mirror: --from and --to are required (or --from and --check FILE, to check a snapshot or delta)")
 		return errUsage
+	}
+	src, err := tiles.NewHTTPSource(*from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	var dst *tiles.Store
+	if *to != "" {
+		if dst, err = tiles.OpenStore(ctx, *to); err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		defer dst.Close()
 	}
 	iss := registry.Jurisdiction(*jur)
 	var keys *jose.KeySet
@@ -53,34 +64,36 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return fmt.Errorf("--jurisdiction %q is not a member of %s", *jur, *fedFile)
 		}
 		keys = m.Keys
-	case *vkey != "" && *fedFile == "":
+	case *fedFile != "" && *vkey != "":
+		fmt.Fprintln(stderr, "corfed mirror: give --federation FILE --jurisdiction CA-XX or --vkey, not both")
+		return errUsage
+	case *vkey == "" && dst == nil:
+		fmt.Fprintln(stderr, "corfed mirror: --check needs the log's keys: give --federation FILE --jurisdiction CA-XX, or --vkey")
+		return errUsage
+	case *vkey == "":
+		if *vkey, err = firstUseKey(ctx, src, dst, *from, *to, stderr); err != nil {
+			return err
+		}
+		fallthrough
+	default:
 		v, pub, err := tiles.VerifierFromKey(*vkey)
 		if err != nil {
 			return fmt.Errorf("--vkey: %w", err)
 		}
+		name := registry.Jurisdiction(strings.TrimPrefix(v.Name(), logproof.OriginPrefix))
 		if iss == "" {
-			iss = registry.Jurisdiction(strings.TrimPrefix(v.Name(), logproof.OriginPrefix))
+			iss = name
+		} else if iss != name {
+			return fmt.Errorf("--jurisdiction %s, but the key is %s's (%s)", iss, name, v.Name())
 		}
 		keys = jose.NewKeySet(pub)
-	default:
-		fmt.Fprintln(stderr, "corfed mirror: give --federation FILE --jurisdiction CA-XX, or --vkey")
-		return errUsage
 	}
 	if !iss.Valid() {
-		return fmt.Errorf("--jurisdiction %q is not an ISO 3166-2:CA code", *jur)
-	}
-	src, err := tiles.NewHTTPSource(*from)
-	if err != nil {
-		return fmt.Errorf("--from: %w", err)
+		return fmt.Errorf("--jurisdiction %q is not an ISO 3166-2:CA code", iss)
 	}
 	if *check != "" {
 		return checkBulkFile(ctx, *check, iss, keys, src, stdout)
 	}
-	dst, err := tiles.OpenStore(ctx, *to)
-	if err != nil {
-		return fmt.Errorf("--to: %w", err)
-	}
-	defer dst.Close()
 	ring, _, err := loadOrCreateKeys(*keyDir, jose.EdDSA, time.Now())
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
@@ -125,6 +138,37 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// firstUseKey is the log key a mirror given neither --vkey nor
+// --federation verifies with: the one its copy's note-key holds (written
+// by an earlier run, after it verified; the pin), else, on first use, the
+// one the source publishes at note-key, trusted then and said so on
+// stderr. With a pin, a source that now publishes another key is
+// reported: its checkpoints will not verify.
+func firstUseKey(ctx context.Context, src tiles.Source, dst *tiles.Store, from, to string, stderr io.Writer) (string, error) {
+	theirs, srcErr := tiles.ReadNoteKey(ctx, src)
+	if srcErr != nil && !errors.Is(srcErr, registry.ErrNotFound) {
+		srcErr = fmt.Errorf("--from %s: %w", from, srcErr)
+	}
+	pinned, err := tiles.ReadNoteKey(ctx, dst)
+	switch {
+	case err == nil:
+		if srcErr == nil && theirs != pinned {
+			fmt.Fprintf(stderr, "corfed mirror: %s now publishes the key %s, not the %s pinned in %s/%s: its checkpoints verify only if the pinned key signs them too (to follow a key rotation, give --vkey or --federation)\n",
+				from, theirs, pinned, to, tiles.NoteKeyPath)
+		}
+		return pinned, nil
+	case !errors.Is(err, registry.ErrNotFound):
+		return "", fmt.Errorf("--to %s: %w", to, err)
+	case srcErr != nil && errors.Is(srcErr, registry.ErrNotFound):
+		return "", fmt.Errorf("no key to verify with: give --vkey or --federation FILE --jurisdiction CA-XX (neither %s nor %s holds a %s)", from, to, tiles.NoteKeyPath)
+	case srcErr != nil:
+		return "", srcErr
+	}
+	fmt.Fprintf(stderr, "corfed mirror: no --vkey or --federation: trusting, on first use, the key %s publishes: %s; it is kept in %s/%s once verified, and later runs verify against it\n",
+		from, theirs, to, tiles.NoteKeyPath)
+	return theirs, nil
 }
 
 // checkBulkFile checks a snapshot or delta file against the log at src

@@ -79,6 +79,69 @@ func TestMirrorCommand(t *testing.T) {
 	}
 }
 
+// TestMirrorFirstUse runs `corfed mirror --from URL --to DIR` with no key:
+// the first run trusts the key the source publishes at note-key (and says
+// so), the copy keeps it, and later runs verify against it, so that a
+// source that turns to another key is refused. A tampered source is
+// refused on first use too, and pins nothing; a source with no note-key
+// and a copy with none give a usage problem naming the flags.
+func TestMirrorFirstUse(t *testing.T) {
+	ctx := context.Background()
+	src, srvURL, vkey, published := servedLog(t, 20, "First Use Co", tiles.SnapshotPolicy{})
+	run := func(from, to string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(ctx, []string{"mirror", "--from", from, "--to", to, "--key", filepath.Join(t.TempDir(), "mk")}, nil, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	dst := t.TempDir()
+	code, out, stderr := run(srvURL, dst)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("verified and copied entries 1 to %d", published)) || !strings.Contains(stderr, "on first use") || !strings.Contains(stderr, vkey) {
+		t.Fatalf("first use: exit %d, stdout %q, stderr %q; want 0, the copied range, and the key trusted named", code, out, stderr)
+	}
+	if got, err := os.ReadFile(filepath.Join(dst, tiles.NoteKeyPath)); err != nil || string(got) != vkey+"\n" {
+		t.Fatalf("pinned note-key %q, %v; want %q", got, err, vkey)
+	}
+	code, out, stderr = run(srvURL, dst)
+	if code != 0 || !strings.Contains(out, "nothing new, verified") || stderr != "" {
+		t.Fatalf("second run: exit %d, stdout %q, stderr %q; want 0, nothing new, and no first-use warning", code, out, stderr)
+	}
+
+	// Another log (another node's key) now served where the first was.
+	_, otherURL, otherKey, _ := servedLog(t, 25, "Impostor Co", tiles.SnapshotPolicy{})
+	code, _, stderr = run(otherURL, dst)
+	if code != 1 || !strings.Contains(stderr, "now publishes the key "+otherKey) || !strings.Contains(stderr, "mirror: checkpoint") || !strings.Contains(stderr, "unverified") {
+		t.Fatalf("another key at the source: exit %d, stderr %q; want 1, the key change and the refusal", code, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dst, tiles.NoteKeyPath)); string(got) != vkey+"\n" {
+		t.Fatalf("the pin changed to %q", got)
+	}
+
+	// A tampered tile on first use: refused, nothing pinned.
+	tile := filepath.Join(src, "tile", "0", fmt.Sprintf("000.p/%d", published))
+	b := must(os.ReadFile(tile))
+	b[7] ^= 0x80
+	if err := os.WriteFile(tile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := t.TempDir()
+	code, _, stderr = run(srvURL, fresh)
+	if code != 1 || !strings.Contains(stderr, "tampered") {
+		t.Fatalf("tampered tile on first use: exit %d, stderr %q; want 1 naming the tampering", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, tiles.NoteKeyPath)); !os.IsNotExist(err) {
+		t.Fatalf("a refused first run pinned a key: %v", err)
+	}
+
+	// No note-key anywhere.
+	if err := os.Remove(filepath.Join(src, tiles.NoteKeyPath)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(srvURL, t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "--vkey") || !strings.Contains(stderr, "--federation") {
+		t.Fatalf("no key anywhere: exit %d, stderr %q; want 1 naming --vkey and --federation", code, stderr)
+	}
+}
+
 // TestMirrorCheckCommand runs `corfed mirror --check` on a snapshot the
 // publisher wrote: exit 0, and 1 with the reason once an entry is altered.
 func TestMirrorCheckCommand(t *testing.T) {

@@ -3,11 +3,15 @@ package tiles_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/tiles"
 )
 
@@ -129,4 +133,43 @@ func gzipped(s string) []byte {
 	zw.Write([]byte(s))
 	zw.Close()
 	return buf.Bytes()
+}
+
+// bytesSource serves one object, at NoteKeyPath.
+type bytesSource []byte
+
+func (b bytesSource) Get(_ context.Context, path string, max int64) ([]byte, error) {
+	if path != tiles.NoteKeyPath {
+		return nil, registry.ErrNotFound
+	}
+	if int64(len(b)) > max {
+		return nil, registry.ErrInvalid
+	}
+	return b, nil
+}
+
+// FuzzReadNoteKey: a note-key from a source never panics the reader, and
+// what it accepts is an Ed25519 note verifier key named by a corfed
+// origin, which reads back the same once written as a mirror writes it.
+func FuzzReadNoteKey(f *testing.F) {
+	f.Add([]byte("corfed/CA-AB+0bff5243+AYcPRBbBFYsyqKEGFrmExP1IDCsk02ncIMpSxDNOwbC5\n"))
+	f.Add([]byte("corfed/CA-AB+0bff5243+AYcPRBbBFYsyqKEGFrmExP1IDCsk02ncIMpSxDNOwbC5"))
+	f.Add([]byte("other+0bff5243+AYcPRBbBFYsyqKEGFrmExP1IDCsk02ncIMpSxDNOwbC5\n"))
+	f.Add([]byte("corfed/CA-AB+00000000+AYcPRBbBFYsyqKEGFrmExP1IDCsk02ncIMpSxDNOwbC5\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		vkey, err := tiles.ReadNoteKey(context.Background(), bytesSource(data))
+		if err != nil {
+			return
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			t.Fatalf("accepted %q: %v", vkey, err)
+		}
+		if !strings.HasPrefix(v.Name(), "corfed/") {
+			t.Fatalf("accepted a key named %q", v.Name())
+		}
+		if again, err := tiles.ReadNoteKey(context.Background(), bytesSource(vkey+"\n")); err != nil || again != vkey {
+			t.Fatalf("written back, %q reads as %q, %v", vkey, again, err)
+		}
+	})
 }

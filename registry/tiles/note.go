@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -27,6 +28,28 @@ var ErrNotEd25519 = errors.New("signed notes need an Ed25519 (EdDSA) key")
 // MaxCheckpointSize bounds a checkpoint note read from a source: its body
 // and a few dozen signature lines.
 const MaxCheckpointSize = 16 << 10
+
+// MaxNoteKeySize bounds a note-key object read from a source.
+const MaxNoteKeySize = 1 << 10
+
+// ReadNoteKey reads the vkey at NoteKeyPath from src and checks that it
+// is an Ed25519 note verifier key whose name is a checkpoint origin. Errors
+// wrap registry.ErrNotFound (no note-key) or registry.ErrInvalid.
+func ReadNoteKey(ctx context.Context, src Source) (string, error) {
+	b, err := src.Get(ctx, NoteKeyPath, MaxNoteKeySize)
+	if err != nil {
+		return "", err
+	}
+	vkey := strings.TrimSuffix(string(b), "\n")
+	v, _, err := VerifierFromKey(vkey)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", NoteKeyPath, err)
+	}
+	if !strings.HasPrefix(v.Name(), logproof.OriginPrefix) {
+		return "", fmt.Errorf("%s: key name %q is not a corfed log's origin: %w", NoteKeyPath, clip(v.Name()), registry.ErrInvalid)
+	}
+	return vkey, nil
+}
 
 // algEd25519 is the signed-note signature type of an Ed25519 key.
 const algEd25519 = 1

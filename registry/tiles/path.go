@@ -16,6 +16,13 @@ const TileWidth = 1 << Height
 // CheckpointPath is the path of the signed checkpoint.
 const CheckpointPath = "checkpoint"
 
+// NoteKeyPath is the path of the note verifier key (vkey) of the key that
+// signed the checkpoint, one line. It is not part of C2SP: it lets a
+// mirror given no key start by trusting it on first use (see ReadNoteKey),
+// and a mirror writes the key it verified with beside its copy, which is
+// then that mirror's pin.
+const NoteKeyPath = "note-key"
+
 // Path returns the C2SP tlog-tiles path of t: "tile/<L>/<N>[.p/<W>]" for a
 // hash tile, "tile/entries/<N>[.p/<W>]" for an entry bundle (t.L == -1).
 // N is written in groups of three digits, "x" before all but the last

@@ -56,6 +56,10 @@ type Publisher struct {
 
 	mu     sync.Mutex
 	status PublishStatus
+	// noteKey is the vkey last written to NoteKeyPath by this publisher
+	// (a key rotation writes the new one before the first checkpoint it
+	// signs).
+	noteKey string
 }
 
 // PublishStatus is where a publisher stands.
@@ -184,7 +188,7 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	if err != nil || size == *published && *published > 0 {
 		return err
 	}
-	signer, _, err := NoteSigner(l.Origin(), l.ActiveKey())
+	signer, vkey, err := NoteSigner(l.Origin(), l.ActiveKey())
 	if err != nil {
 		return fmt.Errorf("tiles: %w", err)
 	}
@@ -198,6 +202,17 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	c, err := SignCheckpoint(signer, size, root)
 	if err != nil {
 		return err
+	}
+	p.mu.Lock()
+	wrote := p.noteKey
+	p.mu.Unlock()
+	if wrote != vkey {
+		if err := p.cfg.Store.PutNoteKey(ctx, vkey); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.noteKey = vkey
+		p.mu.Unlock()
 	}
 	if err := p.cfg.Store.PutCheckpoint(ctx, c.Note); err != nil {
 		return err

@@ -40,7 +40,7 @@ func TestPublishDirectoryIndependentReader(t *testing.T) {
 	ctx := context.Background()
 	n := nodetest.New(t, "CA-AB", nodetest.Options{})
 	dir := t.TempDir()
-	p, _ := newPublisher(t, n, dir)
+	p, store := newPublisher(t, n, dir)
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer srv.Close()
 	vkey, err := tiles.NoteKey(n)
@@ -69,6 +69,10 @@ func TestPublishDirectoryIndependentReader(t *testing.T) {
 				t.Fatalf("entry %d in the bundle differs from the feed's seq %d", i, e.Seq)
 			}
 		}
+	}
+	// The note-key beside the checkpoint: the vkey of its signer.
+	if got, err := tiles.ReadNoteKey(ctx, store); err != nil || got != vkey {
+		t.Fatalf("note-key: %q, %v; want %q", got, err, vkey)
 	}
 	// Full tiles: 8,192 bytes; their partial forerunners deleted.
 	var partialsOfFull []string

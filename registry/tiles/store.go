@@ -126,6 +126,12 @@ func (s *Store) PutCheckpoint(ctx context.Context, msg []byte) error {
 	return s.put(ctx, CheckpointPath, msg, "text/plain; charset=utf-8", false)
 }
 
+// PutNoteKey writes the note verifier key (NoteKeyPath), replacing the
+// one there.
+func (s *Store) PutNoteKey(ctx context.Context, vkey string) error {
+	return s.put(ctx, NoteKeyPath, []byte(vkey+"\n"), "text/plain; charset=utf-8", false)
+}
+
 // PutFile writes any other object (snapshots).
 func (s *Store) PutFile(ctx context.Context, path string, data []byte, contentType string) error {
 	return s.put(ctx, path, data, contentType, true)
