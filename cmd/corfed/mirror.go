@@ -32,8 +32,13 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	name := fl.String("name", "corfed-mirror", "the mirror's cosigner name (no spaces or +)")
 	watch := fl.Bool("watch", false, "keep mirroring, every --interval, until interrupted")
 	interval := fl.Duration("interval", 30*time.Second, "with --watch: how often to read the source's checkpoint")
+	var gc gcOptions // serve's GC setting: a mirror holds every record's version (federation.Chain), ~200 MB of heap at 1,000,000 entries
+	gc.flags(fl)
 	check := fl.String("check", "", "instead of mirroring: check a snapshot or delta file (NAME is <size>.jsonl.gz or <from>-<to>.jsonl.gz) against the log at --from")
 	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if err := gc.apply(); err != nil {
 		return err
 	}
 	if *from == "" || (*to == "") == (*check == "") {
