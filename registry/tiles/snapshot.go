@@ -176,13 +176,18 @@ func ReadBulk(r io.Reader, from uint64, fn func(seq uint64, jws []byte) error) (
 }
 
 // BulkName is what a bulk file's name says it holds: entries From+1 to To.
-// A snapshot has From 0.
-type BulkName struct{ From, To uint64 }
+// A snapshot has From 0. Delta marks a file named as a delta: the first
+// delta a publisher writes starts at 0 (delta/0-<to>.jsonl.gz) and holds
+// what a snapshot of its size holds, and is checked as one.
+type BulkName struct {
+	From, To uint64
+	Delta    bool
+}
 
 // Path returns the file's path under a log's prefix:
 // snapshot/<To>.jsonl.gz, or delta/<From>-<To>.jsonl.gz.
 func (b BulkName) Path() string {
-	if b.From == 0 {
+	if b.From == 0 && !b.Delta {
 		return fmt.Sprintf("snapshot/%d.jsonl.gz", b.To)
 	}
 	return fmt.Sprintf("delta/%d-%d.jsonl.gz", b.From, b.To)
@@ -203,7 +208,7 @@ func ParseBulkName(name string) (BulkName, error) {
 			from, ok1 := num(a)
 			to, ok2 := num(b)
 			if ok1 && ok2 && from < to {
-				return BulkName{From: from, To: to}, nil
+				return BulkName{From: from, To: to, Delta: true}, nil
 			}
 		} else if to, ok := num(stem); ok && to > 0 {
 			return BulkName{To: to}, nil
