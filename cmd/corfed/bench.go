@@ -117,6 +117,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := gc.apply(); err != nil {
 		return err
 	}
+	ensureProcs() // as serve does: a node with one P batches few creates (serve.go)
 	stop, err := startCPUProfile(*cpuprofile)
 	if err != nil {
 		return err

@@ -237,6 +237,7 @@ func runBenchFollow(ctx context.Context, args []string, _ io.Reader, stdout, _ i
 	if err := gc.apply(); err != nil {
 		return err
 	}
+	ensureProcs() // as serve does: a node with one P batches few creates (serve.go)
 
 	peer := registry.Jurisdiction(*peerJ)
 	jwks, err := os.ReadFile(*keysFile)

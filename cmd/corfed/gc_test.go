@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 
@@ -76,5 +77,29 @@ func TestServeGCDefaults(t *testing.T) {
 	limit, err := parseByteSize(defaultMemoryLimit)
 	if err != nil || limit != node.DefaultMemoryLimit {
 		t.Errorf("--memory-limit default %q = %d, %v; want node.DefaultMemoryLimit %d", defaultMemoryLimit, limit, err, node.DefaultMemoryLimit)
+	}
+}
+
+// TestEnsureProcs: a node gets at least two Ps unless the environment
+// says otherwise, and nothing is set above the floor.
+func TestEnsureProcs(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	tests := []struct {
+		env       string
+		start     int
+		want, was int
+	}{
+		{"", 1, minNodeProcs, 1},
+		{"", 3, 3, 3},
+		{"1", 1, 1, 1}, // the environment wins
+	}
+	for _, tc := range tests {
+		t.Setenv("GOMAXPROCS", tc.env)
+		runtime.GOMAXPROCS(tc.start)
+		if was := ensureProcs(); was != tc.was || runtime.GOMAXPROCS(0) != tc.want {
+			t.Errorf("GOMAXPROCS env %q, %d before: ensureProcs() = %d, now %d; want %d, now %d",
+				tc.env, tc.start, was, runtime.GOMAXPROCS(0), tc.was, tc.want)
+		}
 	}
 }
