@@ -69,6 +69,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := parse(fl, args); err != nil {
 		return err
 	}
+	ensureProcs() // its nodes group-commit as serve's do (serve.go)
 	log, err := newLogger(stderr, *level)
 	if err != nil {
 		return err
