@@ -56,21 +56,22 @@ type MirrorResult struct {
 // checked again (Chain) to rebuild the state the next round extends.
 func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	origin := logproof.Origin(cfg.Iss)
-	vs, err := tiles.Verifiers(origin, cfg.Keys)
+	vkeys, err := tiles.VerifierKeys(origin, cfg.Keys)
 	if err != nil {
 		return nil, err
 	}
-	m := &Mirror{cfg: cfg, origin: origin, vs: vs, chain: NewChain(cfg.Iss, cfg.Keys), vkeys: map[uint32]string{}}
-	for _, k := range cfg.Keys.Keys() {
-		if vkey, err := tiles.VerifierKey(origin, k); err == nil {
-			v, err := note.NewVerifier(vkey)
-			if err != nil {
-				return nil, err
-			}
-			m.vkeys[v.KeyHash()] = vkey
+	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys), vkeys: make(map[uint32]string, len(vkeys))}
+	var vs []note.Verifier
+	for _, vkey := range vkeys {
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			return nil, err
 		}
+		vs = append(vs, v)
+		m.vkeys[v.KeyHash()] = vkey
 	}
-	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: vs}
+	m.vs = note.VerifierList(vs...)
+	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
 		return m, nil

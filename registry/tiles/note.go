@@ -98,7 +98,23 @@ func VerifierKey(name string, p jose.PublicKey) (string, error) {
 // name (the keys a federation file pins for a member, active and
 // retired). It fails if keys holds no Ed25519 key.
 func Verifiers(name string, keys *jose.KeySet) (note.Verifiers, error) {
-	var vs []note.Verifier
+	vkeys, err := VerifierKeys(name, keys)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]note.Verifier, len(vkeys))
+	for i, vkey := range vkeys {
+		if vs[i], err = note.NewVerifier(vkey); err != nil {
+			return nil, err
+		}
+	}
+	return note.VerifierList(vs...), nil
+}
+
+// VerifierKeys returns the vkeys of every Ed25519 key of keys under name,
+// in the key set's order. It fails if keys holds no Ed25519 key.
+func VerifierKeys(name string, keys *jose.KeySet) ([]string, error) {
+	var vkeys []string
 	for _, k := range keys.Keys() {
 		vkey, err := VerifierKey(name, k)
 		if errors.Is(err, ErrNotEd25519) {
@@ -107,16 +123,12 @@ func Verifiers(name string, keys *jose.KeySet) (note.Verifiers, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := note.NewVerifier(vkey)
-		if err != nil {
-			return nil, err
-		}
-		vs = append(vs, v)
+		vkeys = append(vkeys, vkey)
 	}
-	if len(vs) == 0 {
+	if len(vkeys) == 0 {
 		return nil, fmt.Errorf("no key of %s: %w", name, ErrNotEd25519)
 	}
-	return note.VerifierList(vs...), nil
+	return vkeys, nil
 }
 
 // VerifierFromKey returns the verifier of vkey and the jose public key of
