@@ -170,15 +170,7 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 // writes of it (members in declaration order, strings HTML-escaped, a nil
 // slice as null), without reflection.
 func appendEvidence(b []byte, evs []Evidence) []byte {
-	if evs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i := range evs {
-		ev := &evs[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
+	return appendArray(b, evs, func(b []byte, ev *Evidence) []byte {
 		b = appendJSONString(append(b, `{"iss":`...), string(ev.Iss))
 		b = appendJSONString(append(b, `,"kind":`...), string(ev.Kind))
 		b = appendJSONString(append(b, `,"id":`...), ev.ID)
@@ -198,22 +190,25 @@ func appendEvidence(b []byte, evs []Evidence) []byte {
 			b = strconv.AppendUint(append(b, `,"leaf_index":`...), p.LeafIndex, 10)
 			b = strconv.AppendUint(append(b, `,"tree_size":`...), p.TreeSize, 10)
 			b = appendJSONString(append(b, `,"leaf_hash":`...), p.LeafHash)
-			b = append(b, `,"hashes":`...)
-			if p.Hashes == nil {
-				b = append(b, "null"...)
-			} else {
-				b = append(b, '[')
-				for j, h := range p.Hashes {
-					if j > 0 {
-						b = append(b, ',')
-					}
-					b = appendJSONString(b, h)
-				}
-				b = append(b, ']')
-			}
+			b = appendArray(append(b, `,"hashes":`...), p.Hashes, func(b []byte, h *string) []byte { return appendJSONString(b, *h) })
 			b = append(b, "}}"...)
 		}
-		b = append(b, '}')
+		return append(b, '}')
+	})
+}
+
+// appendArray appends xs as json.Marshal writes a slice: null when nil,
+// else a JSON array of its elements, each appended by elem.
+func appendArray[T any](b []byte, xs []T, elem func([]byte, *T) []byte) []byte {
+	if xs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, &xs[i])
 	}
 	return append(b, ']')
 }
@@ -250,36 +245,21 @@ func appendHead(b []byte, q *QuestionJSON, d *equivalence.Decision) ([]byte, err
 		}
 	}
 	if len(d.Conditions) > 0 {
-		b = append(b, `,"conditions":[`...)
-		for i, c := range d.Conditions {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		b = appendArray(append(b, `,"conditions":`...), d.Conditions, func(b []byte, c *equivalence.Condition) []byte {
 			b = appendJSONString(append(b, `{"code":`...), c.Code)
 			b = appendJSONString(append(b, `,"text":`...), c.Text)
 			b = strconv.AppendBool(append(b, `,"met":`...), c.Met)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+			return append(b, '}')
+		})
 	}
-	b = append(b, `,"reasons":`...)
-	if d.Reasons == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, r := range d.Reasons {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(append(b, `{"code":`...), r.Code)
-			b = appendJSONString(append(b, `,"text":`...), r.Text)
-			if len(r.Refs) > 0 {
-				b = appendRefs(append(b, `,"refs":`...), r.Refs)
-			}
-			b = append(b, '}')
+	b = appendArray(append(b, `,"reasons":`...), d.Reasons, func(b []byte, r *equivalence.Reason) []byte {
+		b = appendJSONString(append(b, `{"code":`...), r.Code)
+		b = appendJSONString(append(b, `,"text":`...), r.Text)
+		if len(r.Refs) > 0 {
+			b = appendRefs(append(b, `,"refs":`...), r.Refs)
 		}
-		b = append(b, ']')
-	}
+		return append(b, '}')
+	})
 	if len(d.Evidence) > 0 {
 		b = appendRefs(append(b, `,"evidence":`...), d.Evidence)
 	}
@@ -288,15 +268,9 @@ func appendHead(b []byte, q *QuestionJSON, d *equivalence.Decision) ([]byte, err
 
 // appendRefs appends the JSON array of refs as json.Marshal writes it.
 func appendRefs(b []byte, refs []registry.Ref) []byte {
-	b = append(b, '[')
-	for i := range refs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendRef(append(b, '{'), &refs[i])
-		b = append(b, '}')
-	}
-	return append(b, ']')
+	return appendArray(b, refs, func(b []byte, r *registry.Ref) []byte {
+		return append(appendRef(append(b, '{'), r), '}')
+	})
 }
 
 // appendRef appends the members of r, without braces, as json.Marshal
