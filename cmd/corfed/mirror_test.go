@@ -182,3 +182,54 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestMirrorKeyFlags: the ways of naming a log's key that cannot work are
+// refused with the reason, before anything is copied.
+func TestMirrorKeyFlags(t *testing.T) {
+	ctx := context.Background()
+	src, srvURL, vkey, _ := servedLog(t, 3, "Flags Co", tiles.SnapshotPolicy{})
+	fed := filepath.Join(t.TempDir(), "federation.json")
+	if err := os.WriteFile(fed, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		setup func()
+		code  int
+		says  []string
+	}{
+		{"both --vkey and --federation", []string{"--to", "DST", "--vkey", vkey, "--federation", fed, "--jurisdiction", "CA-AB"}, nil, 2, []string{"not both"}},
+		{"--check with no key", []string{"--check", "x/10.jsonl.gz"}, nil, 2, []string{"--check needs", "--vkey"}},
+		{"--vkey of another jurisdiction", []string{"--to", "DST", "--vkey", vkey, "--jurisdiction", "CA-BC"}, nil, 1, []string{"--jurisdiction CA-BC", "CA-AB"}},
+		{"a note-key that is not a key", []string{"--to", "DST"}, func() {
+			if err := os.WriteFile(filepath.Join(src, tiles.NoteKeyPath), []byte("not a key\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []string{"--from", "note-key"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.setup != nil {
+				tc.setup()
+			}
+			dst := t.TempDir()
+			args := []string{"mirror", "--from", srvURL, "--key", filepath.Join(t.TempDir(), "mk")}
+			for _, a := range tc.args {
+				args = append(args, strings.ReplaceAll(a, "DST", dst))
+			}
+			var out, errb bytes.Buffer
+			code := Main(ctx, args, nil, &out, &errb)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errb.String())
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(errb.String(), s) {
+					t.Errorf("stderr %q does not say %q", errb.String(), s)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dst, "checkpoint")); !os.IsNotExist(err) {
+				t.Errorf("something was copied: %v", err)
+			}
+		})
+	}
+}
