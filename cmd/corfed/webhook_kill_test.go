@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -9,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,33 +80,8 @@ func (rc *killReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // directory, and checks that the receiver gets every event (in log order,
 // each verified, duplicates only by webhook-id).
 func TestWebhooksSurviveKill9(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "corfed")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	dir := t.TempDir()
-	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, "serve", "--jurisdiction", "CA-AB", "--addr", "127.0.0.1:0", "--data", dir, "--seed", "--webhook-allow-private",
-			"--testdata", testdata, "--log-level", "error")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		line, err := bufio.NewReader(out).ReadString('\n')
-		m := regexp.MustCompile(`^node CA-AB (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
-		if err != nil || m == nil {
-			t.Fatalf("serve printed %q (%v)", line, err)
-		}
-		go io.Copy(io.Discard, out)
-		return cmd, m[1]
-	}
+	start := func() (*exec.Cmd, string) { return serveProcess(t, dir, "--webhook-allow-private") }
 	cmd, url := start()
 	code, tok, stderr := run(t, "token", "--data", dir)
 	if code != 0 {
