@@ -183,11 +183,7 @@ func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			d, err := r.src.Get(r.ctx, Path(t), int64(t.W)*tlog.HashSize)
-			if err == nil && len(d) != t.W*tlog.HashSize {
-				err = misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(t), len(d), t.W*tlog.HashSize)
-			}
-			out[i], errs[i] = d, err
+			out[i], errs[i] = r.fetch(t)
 		}()
 	}
 	wg.Wait()
@@ -202,6 +198,31 @@ func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// fetch reads tile t from the source. A partial tile that is gone is read
+// from the full tile, whose first t.W hashes are the partial's: the log
+// grew past it between the checkpoint and this read, and the publisher
+// pruned the partial (C2SP allows it; a slow source or a CDN makes the
+// window wide). tlog checks the hashes against the tree either way.
+func (r *tileReader) fetch(t tlog.Tile) ([]byte, error) {
+	want := t.W * tlog.HashSize
+	d, err := r.src.Get(r.ctx, Path(t), int64(want))
+	if errors.Is(err, registry.ErrNotFound) && t.W < TileWidth {
+		full := t
+		full.W = TileWidth
+		if d, err = r.src.Get(r.ctx, Path(full), TileWidth*tlog.HashSize); err == nil {
+			if len(d) != TileWidth*tlog.HashSize {
+				return nil, misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(full), len(d), TileWidth*tlog.HashSize)
+			}
+			return d[:want:want], nil
+		}
+		return nil, fmt.Errorf("partial %s is gone: %w", Path(t), err)
+	}
+	if err == nil && len(d) != want {
+		err = misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(t), len(d), want)
+	}
+	return d, err
 }
 
 // SaveTiles is called by tlog with the tiles it verified: keep them.
