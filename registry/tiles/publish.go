@@ -44,6 +44,23 @@ type PublisherConfig struct {
 	Snapshots SnapshotPolicy
 	// OnError is told of each failed publication (it is retried); optional.
 	OnError func(error)
+	// PartialGrace is how long the partial tiles a full tile replaced stay
+	// after that full tile's checkpoint is written (default 1 min;
+	// negative: none), so that a reader who fetched the checkpoint before
+	// finds the partials it names: readers that do not fall back to the
+	// full tile (C2SP says they should) fail otherwise. They go in a later
+	// round once the grace is over (or, on an idle log, at its next
+	// commit); a restart forgets them, leaving at most one round's.
+	PartialGrace time.Duration
+	// Now is the clock PartialGrace is measured with (default time.Now).
+	Now func() time.Time
+}
+
+// superseded is a range of tree sizes whose tiles that became full in it
+// have partials still to delete, from the time their checkpoint went out.
+type superseded struct {
+	from, to uint64
+	at       time.Time
 }
 
 // Publisher writes a log's checkpoint, hash tiles and entry bundles to a
@@ -60,6 +77,8 @@ type Publisher struct {
 	// (a key rotation writes the new one before the first checkpoint it
 	// signs).
 	noteKey string
+	// pending are the ranges whose partial tiles wait for PartialGrace.
+	pending []superseded
 }
 
 // PublishStatus is where a publisher stands.
@@ -76,6 +95,12 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
+	}
+	if cfg.PartialGrace == 0 {
+		cfg.PartialGrace = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if _, _, err := NoteSigner(cfg.Log.Origin(), cfg.Log.ActiveKey()); err != nil {
 		return nil, fmt.Errorf("tiles: %w", err)
@@ -217,7 +242,7 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	if err := p.cfg.Store.PutCheckpoint(ctx, c.Note); err != nil {
 		return err
 	}
-	if err := prunePartials(ctx, p.cfg.Store, *published, size); err != nil {
+	if err := p.prune(ctx, superseded{from: *published, to: size, at: p.cfg.Now()}); err != nil {
 		return err
 	}
 	if err := p.cfg.Snapshots.write(ctx, p.cfg.Store, l, size); err != nil {
@@ -276,6 +301,32 @@ func bundle(ctx context.Context, l Log, t tlog.Tile) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// prune adds r to the ranges waiting for PartialGrace, then deletes the
+// partials of those whose grace is over. A range it fails to prune stays
+// for the next round.
+func (p *Publisher) prune(ctx context.Context, r superseded) error {
+	p.mu.Lock()
+	if r.to > r.from {
+		p.pending = append(p.pending, r)
+	}
+	var due []superseded
+	now := p.cfg.Now()
+	for len(p.pending) > 0 && now.Sub(p.pending[0].at) >= p.cfg.PartialGrace {
+		due = append(due, p.pending[0])
+		p.pending = p.pending[1:]
+	}
+	p.mu.Unlock()
+	for i, d := range due {
+		if err := prunePartials(ctx, p.cfg.Store, d.from, d.to); err != nil {
+			p.mu.Lock()
+			p.pending = append(due[i:len(due):len(due)], p.pending...)
+			p.mu.Unlock()
+			return err
+		}
+	}
+	return nil
 }
 
 // prunePartials deletes the partial tiles and bundles of every tile that

@@ -25,11 +25,62 @@ func newPublisher(t *testing.T, n *nodetest.Node, dest string) (*tiles.Publisher
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: store, Interval: time.Millisecond})
+	// Partials go with the round that replaced them (TestPartialGrace
+	// checks the grace).
+	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: store, Interval: time.Millisecond, PartialGrace: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p, store
+}
+
+// TestPartialGrace: the partial tiles a full tile replaced stay for
+// PartialGrace after the checkpoint that replaced them, so a reader with
+// the checkpoint before finds them, and go in the first round after.
+func TestPartialGrace(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	dir := t.TempDir()
+	store, err := tiles.OpenStore(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: store, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exists := func(path string) bool {
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path)))
+		return err == nil
+	}
+	var published uint64
+	for _, step := range []struct {
+		size    uint64
+		advance time.Duration
+		kept    bool // the partials of size 200
+	}{
+		{200, 0, true},
+		{300, 0, true},                // tile 0 full: its partials wait
+		{301, 59 * time.Second, true}, // still within the minute
+		{302, 2 * time.Second, false}, // a minute after 300's checkpoint
+		{303, time.Hour, false},
+	} {
+		now = now.Add(step.advance)
+		grow(t, n, step.size)
+		if err := p.Publish(ctx, &published); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"tile/0/000.p/200", "tile/entries/000.p/200"} {
+			if exists(path) != step.kept {
+				t.Errorf("at %d: %s exists %v, want %v", step.size, path, !step.kept, step.kept)
+			}
+		}
+		if step.size >= 256 && !exists("tile/0/000") {
+			t.Errorf("at %d: full tile 0/000 missing", step.size)
+		}
+	}
 }
 
 // TestPublishDirectoryIndependentReader publishes a node's feed to a plain
