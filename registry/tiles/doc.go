@@ -22,7 +22,10 @@
 // bytes, each after its length as a big-endian uint16; every entry a node
 // signs fits (node.MaxEntrySize). Full tiles and bundles never change and
 // are written once; partial ones are replaced by wider ones, and deleted
-// once the full one is written (C2SP allows it). The checkpoint is written
+// (C2SP allows it) PublisherConfig.PartialGrace after the checkpoint of
+// the full one, so that a reader holding the checkpoint before still
+// finds them; Reader falls back to the full tile when a partial is gone
+// all the same. The checkpoint is written
 // last, so that it never names a tile not yet written.
 //
 // # Checkpoint

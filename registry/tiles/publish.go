@@ -206,7 +206,8 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 // Publish writes what the log holds beyond *published: the new and grown
 // hash tiles and entry bundles, then the checkpoint (last, so that a
 // checkpoint never names a tile not yet written), then deletes the partial
-// tiles that full ones replaced. On success *published is the new size.
+// tiles that full ones replaced PartialGrace ago or more. On success
+// *published is the new size.
 func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	l := p.cfg.Log
 	size, err := l.Size(ctx)
