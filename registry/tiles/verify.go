@@ -117,26 +117,15 @@ func (v *VerifiedTree) TileData(t tlog.Tile) ([]byte, error) {
 // one if the partial is gone (the log grew). A bundle that does not parse
 // or whose entries do not hash to the tree's leaves is ErrTampered.
 func (v *VerifiedTree) Bundle(ctx context.Context, t tlog.Tile) ([][]byte, error) {
-	data, err := v.tr.src.Get(ctx, Path(Bundle(t)), MaxBundleSize)
-	var es [][]byte
-	if errors.Is(err, registry.ErrNotFound) && t.W < TileWidth {
-		full := t
-		full.W = TileWidth
-		data, err = v.tr.src.Get(ctx, Path(Bundle(full)), MaxBundleSize)
-		if err == nil {
-			if es, err = ParseBundle(data, TileWidth); err != nil {
-				return nil, misbehaved(ErrTampered, "bundle %s: %v", Path(Bundle(full)), err)
-			}
-			es = es[:t.W]
-		}
-	} else if err == nil {
-		if es, err = ParseBundle(data, t.W); err != nil {
-			return nil, misbehaved(ErrTampered, "bundle %s: %v", Path(Bundle(t)), err)
-		}
-	}
+	data, read, err := getTile(ctx, v.tr.src, Bundle(t), func(int) int64 { return MaxBundleSize })
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", Path(Bundle(t)), err)
 	}
+	es, err := ParseBundle(data, read.W)
+	if err != nil {
+		return nil, misbehaved(ErrTampered, "bundle %s: %v", Path(read), err)
+	}
+	es = es[:t.W]
 	start := t.N * TileWidth
 	idx := make([]int64, len(es))
 	for i := range es {
@@ -200,29 +189,37 @@ func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	return out, nil
 }
 
-// fetch reads tile t from the source. A partial tile that is gone is read
-// from the full tile, whose first t.W hashes are the partial's: the log
-// grew past it between the checkpoint and this read, and the publisher
-// pruned the partial (C2SP allows it; a slow source or a CDN makes the
-// window wide). tlog checks the hashes against the tree either way.
+// fetch reads hash tile t from the source (getTile), its first t.W
+// hashes.
 func (r *tileReader) fetch(t tlog.Tile) ([]byte, error) {
+	d, read, err := getTile(r.ctx, r.src, t, func(w int) int64 { return int64(w) * tlog.HashSize })
+	if err != nil {
+		return nil, err
+	}
+	if len(d) != read.W*tlog.HashSize {
+		return nil, misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(read), len(d), read.W*tlog.HashSize)
+	}
 	want := t.W * tlog.HashSize
-	d, err := r.src.Get(r.ctx, Path(t), int64(want))
+	return d[:want:want], nil
+}
+
+// getTile reads tile t (a hash tile or a bundle) from src, at most max(W)
+// bytes for a tile of width W, and returns it with the tile it read: t, or, when t is partial and
+// gone, the full tile of which t is the first t.W hashes or entries. The
+// log grew past t between the checkpoint and this read, and the publisher
+// pruned the partial (C2SP allows it; a slow source or a CDN makes the
+// window wide). The caller checks the data against the tree either way.
+func getTile(ctx context.Context, src Source, t tlog.Tile, max func(w int) int64) ([]byte, tlog.Tile, error) {
+	d, err := src.Get(ctx, Path(t), max(t.W))
 	if errors.Is(err, registry.ErrNotFound) && t.W < TileWidth {
 		full := t
 		full.W = TileWidth
-		if d, err = r.src.Get(r.ctx, Path(full), TileWidth*tlog.HashSize); err == nil {
-			if len(d) != TileWidth*tlog.HashSize {
-				return nil, misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(full), len(d), TileWidth*tlog.HashSize)
-			}
-			return d[:want:want], nil
+		if d, err = src.Get(ctx, Path(full), max(TileWidth)); err != nil {
+			return nil, t, fmt.Errorf("partial %s is gone: %w", Path(t), err)
 		}
-		return nil, fmt.Errorf("partial %s is gone: %w", Path(t), err)
+		return d, full, nil
 	}
-	if err == nil && len(d) != want {
-		err = misbehaved(ErrTampered, "tile %s is %d bytes, want %d", Path(t), len(d), want)
-	}
-	return d, err
+	return d, t, err
 }
 
 // SaveTiles is called by tlog with the tiles it verified: keep them.
