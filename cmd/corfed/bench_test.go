@@ -4,17 +4,23 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestMain lets the test binary serve as corfed bench's client process,
-// which bench starts by re-executing its own binary.
+// which bench starts by re-executing its own binary, and removes the
+// corfed binary the tests built (corfedBinary).
 func TestMain(m *testing.M) {
 	if os.Getenv("CORFED_BENCH_CLIENT") == "1" {
 		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 // TestBenchSmall runs `corfed bench` at its smallest size: every scenario
