@@ -252,3 +252,31 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Errorf("problems = %v, want %d", got, len(want))
 	}
 }
+
+// TestValidateNamesTheDuplicate: a second snapshot of the same account and
+// year names the account's column and its whole value, a BN or a WCB
+// account, or none (a row with neither; this once sliced past the end).
+func TestValidateNamesTheDuplicate(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		row        Snapshot
+		col, value string
+	}{
+		{"bn", Snapshot{EmployerBN: bn(4), Year: 2024, PersonYears: 1}, "employer_bn", bn(4)},
+		{"wcb account", Snapshot{EmployerBN: bn(4), WCBAccount: "4512876", Year: 2024, PersonYears: 1}, "wcb_account", "4512876"},
+		{"neither", Snapshot{Year: 2024, PersonYears: 1}, "employer_bn", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ValidateAll([]Snapshot{tc.row, tc.row}, 2)
+			var dup []Problem
+			for _, p := range r.Problems {
+				if p.Row == 3 && strings.Contains(p.Message, "a second snapshot") {
+					dup = append(dup, p)
+				}
+			}
+			if len(dup) != 1 || dup[0].Column != tc.col || dup[0].Value != tc.value {
+				t.Fatalf("problems %v; want one for row 3, column %s, value %q", r.Problems, tc.col, tc.value)
+			}
+		})
+	}
+}

@@ -177,11 +177,11 @@ func ValidateRows(rows []Snapshot, nums []int) *Report {
 		s.Validate(r, n)
 		k := fmt.Sprintf("%d/%s", s.Year, s.Key())
 		if prev, ok := seen[k]; ok {
-			col := "wcb_account"
-			if s.WCBAccount == "" {
-				col = "employer_bn"
+			col, v := "wcb_account", s.WCBAccount
+			if v == "" {
+				col, v = "employer_bn", s.EmployerBN
 			}
-			r.Add(n, col, s.Key()[4:], "a second snapshot of the same account for %d (the first is row %d)", s.Year, prev)
+			r.Add(n, col, v, "a second snapshot of the same account for %d (the first is row %d)", s.Year, prev)
 			continue
 		}
 		seen[k] = n
