@@ -85,16 +85,7 @@ func newMirrorFixture(t *testing.T, size uint64) *mirrorFixture {
 
 func (f *mirrorFixture) mirror(t *testing.T, from, to string) (*federation.Mirror, error) {
 	t.Helper()
-	src, err := tiles.NewHTTPSource(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := tiles.OpenStore(context.Background(), to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dst.Close() })
-	return federation.NewMirror(context.Background(), federation.MirrorConfig{Iss: "CA-AB", Keys: f.n.PublicKeys(), From: src, To: dst, Cosigner: f.cosigner})
+	return f.mirrorWithStore(t, from, to, nil, f.n.PublicKeys(), false)
 }
 
 // sameTiles reports each file under a that b lacks or holds otherwise

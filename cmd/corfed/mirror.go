@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/tiles"
@@ -29,6 +31,8 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	jur := fl.String("jurisdiction", "", "whose log, e.g. CA-AB (with --federation, or --vkey)")
 	vkey := fl.String("vkey", "", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; with neither, the key pinned in --to's note-key by an earlier run, else (first use) the one --from publishes at note-key")
 	keyDir := fl.String("key", "./corfed-mirror", "directory of the mirror's cosigning key (created if missing)")
+	stateFile := fl.String("state", "", "bbolt file keeping what the mirror verified (tree size and root, each record's version), so that a restart checks only what the copy gained (default: under --key's directory, one per log and --to)")
+	recheck := fl.Bool("recheck", false, "check the whole copy in --to again instead of trusting the saved state (an audit of the copy)")
 	name := fl.String("name", "corfed-mirror", "the mirror's cosigner name (no spaces or +)")
 	watch := fl.Bool("watch", false, "keep mirroring, every --interval, until interrupted")
 	interval := fl.Duration("interval", 30*time.Second, "with --watch: how often to read the source's checkpoint")
@@ -111,7 +115,19 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
-	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner})
+	if *stateFile == "" {
+		*stateFile = defaultMirrorState(*keyDir, iss, *to)
+	}
+	if err := os.MkdirAll(filepath.Dir(*stateFile), 0o700); err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	state, err := boltstore.Open(*stateFile, boltstore.Options{})
+	if err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	defer state.Close()
+	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner,
+		State: state.Store(), Recheck: *recheck})
 	if err != nil {
 		return err
 	}
@@ -143,6 +159,19 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// defaultMirrorState is the state file of a mirror of iss's log to `to`:
+// under keyDir/state, named after iss and a hash of to (a directory made
+// absolute), so that mirrors sharing a key keep their states apart.
+func defaultMirrorState(keyDir string, iss registry.Jurisdiction, to string) string {
+	if !strings.Contains(to, "://") {
+		if abs, err := filepath.Abs(to); err == nil {
+			to = abs
+		}
+	}
+	sum := sha256.Sum256([]byte(to))
+	return filepath.Join(keyDir, "state", fmt.Sprintf("%s-%x.db", iss, sum[:8]))
 }
 
 // firstUseKey is the log key a mirror given neither --vkey nor

@@ -79,6 +79,42 @@ func TestMirrorCommand(t *testing.T) {
 	}
 }
 
+// TestMirrorCommandState: a mirror run again with the same --key keeps its
+// state there (one file per log and --to) and checks only what is new, so
+// a byte flipped in an old bundle of the copy goes unread; --recheck reads
+// the whole copy again and refuses it.
+func TestMirrorCommandState(t *testing.T) {
+	ctx := context.Background()
+	_, srvURL, vkey, published := servedLog(t, 300, "State Co", tiles.SnapshotPolicy{})
+	to, keyDir := t.TempDir(), filepath.Join(t.TempDir(), "mk")
+	run := func(extra ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(ctx, append([]string{"mirror", "--from", srvURL, "--to", to, "--vkey", vkey, "--key", keyDir}, extra...), nil, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, stderr := run(); code != 0 || !strings.Contains(out, fmt.Sprintf("verified and copied entries 1 to %d", published)) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if _, err := os.Stat(defaultMirrorState(keyDir, "CA-AB", to)); err != nil {
+		t.Fatalf("no state file: %v", err)
+	}
+	bundle := filepath.Join(to, "tile", "entries", "000")
+	b, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[40] ^= 1
+	if err := os.WriteFile(bundle, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := run(); code != 0 || !strings.Contains(out, "nothing new, verified") {
+		t.Fatalf("run again: exit %d, stdout %q, stderr %q; want 0, nothing new", code, out, stderr)
+	}
+	if code, _, stderr := run("--recheck"); code != 1 || !strings.Contains(stderr, "tampered") {
+		t.Fatalf("--recheck over a tampered copy: exit %d, stderr %q; want 1 naming the tampering", code, stderr)
+	}
+}
+
 // TestMirrorFirstUse runs `corfed mirror --from URL --to DIR` with no key:
 // the first run trusts the key the source publishes at note-key (and says
 // so), the copy keeps it, and later runs verify against it, so that a

@@ -206,9 +206,10 @@ func (l *txLog) Walk(name, prefix string, after registry.IndexHit, fn func(regis
 func (l *txLog) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {
 	return l.read().Scan(kind, fn)
 }
-func (l *txLog) Count(kind registry.Kind) int            { return l.read().Count(kind) }
-func (l *txLog) Meta(key string) ([]byte, error)         { return l.read().Meta(key) }
-func (l *txLog) TreeHash(size uint64) (tlog.Hash, error) { return l.read().TreeHash(size) }
+func (l *txLog) Count(kind registry.Kind) int             { return l.read().Count(kind) }
+func (l *txLog) Meta(key string) ([]byte, error)          { return l.read().Meta(key) }
+func (l *txLog) MetaKeys(prefix string) ([]string, error) { return l.read().MetaKeys(prefix) }
+func (l *txLog) TreeHash(size uint64) (tlog.Hash, error)  { return l.read().TreeHash(size) }
 func (l *txLog) InclusionProof(seq, size uint64) (tlog.RecordProof, error) {
 	return l.read().InclusionProof(seq, size)
 }
@@ -445,6 +446,22 @@ func (m *memLog) Meta(key string) ([]byte, error) {
 		return nil, nil
 	}
 	return append([]byte{}, v...), nil
+}
+
+// MetaKeys returns the keys of the log's meta area that start with
+// prefix, in byte order, as boltstore's Log.MetaKeys does.
+func (m *memLog) MetaKeys(prefix string) ([]string, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	var keys []string
+	for k := range m.meta {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
 }
 
 func (m *memLog) HashReader() tlog.HashReader {

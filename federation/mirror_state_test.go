@@ -1,0 +1,238 @@
+package federation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/memstore"
+	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+// mirrorWithStore opens a mirror of f's log from `from` to `to` that keeps
+// its state in state (nil: none), pinning keys.
+func (f *mirrorFixture) mirrorWithStore(t *testing.T, from, to string, state registry.Store, keys *jose.KeySet, recheck bool) (*federation.Mirror, error) {
+	t.Helper()
+	src, err := tiles.NewHTTPSource(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := tiles.OpenStore(context.Background(), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dst.Close() })
+	return federation.NewMirror(context.Background(), federation.MirrorConfig{Iss: "CA-AB", Keys: keys, From: src, To: dst,
+		Cosigner: f.cosigner, State: state, Recheck: recheck})
+}
+
+// tamperFirstBundle flips a byte of the first entry bundle of the copy in
+// dir, and returns what restores it.
+func tamperFirstBundle(t *testing.T, dir string) (restore func()) {
+	t.Helper()
+	p := filepath.Join(dir, "tile", "entries", "000")
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := append([]byte{}, orig...)
+	b[40] ^= 1
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := os.WriteFile(p, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// stateGens counts the version records state holds by generation (the
+// prefix of their keys).
+func stateGens(t *testing.T, state *memstore.Store) map[string]int {
+	t.Helper()
+	gens := map[string]int{}
+	err := state.View(context.Background(), func(tx registry.StoreTx) error {
+		keys, err := tx.Log("mirror").(interface {
+			MetaKeys(string) ([]string, error)
+		}).MetaKeys("v")
+		for _, k := range keys {
+			gens[k[:2]]++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gens
+}
+
+// TestMirrorResumesFromState: a mirror restarted with its state checks
+// only what its copy gained, not the whole copy again (a byte flipped in
+// an old bundle of the copy goes unread, where a mirror without state, or
+// told to recheck, refuses it); the state carries each record's version
+// (new versions of a record first copied before a restart are accepted);
+// a state that does not match the copy is set aside.
+func TestMirrorResumesFromState(t *testing.T) {
+	ctx := context.Background()
+	federation.SetSaveChunk(t, 64) // the first save in ten transactions
+	f := newMirrorFixture(t, 600)
+	pinned := f.n.PublicKeys()
+	dst, state := t.TempDir(), memstore.New()
+
+	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := m.Once(ctx); err != nil || res.To != 600 {
+		t.Fatalf("first round: %+v, %v", res, err)
+	}
+	if g := stateGens(t, state); len(g) != 1 || g["v1"] != 600 {
+		t.Fatalf("state after the first copy: %v, want 600 versions of generation 1", g)
+	}
+
+	// An old bundle of the copy tampered with: a restart with the state
+	// does not read it; without the state, or with Recheck, it is refused.
+	restore := tamperFirstBundle(t, dst)
+	if _, err := f.mirror(t, f.srcURL, dst); !errors.Is(err, tiles.ErrTampered) {
+		t.Fatalf("mirror without state over a tampered copy: %v, want ErrTampered", err)
+	}
+	if _, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, true); !errors.Is(err, tiles.ErrTampered) {
+		t.Fatalf("mirror told to recheck a tampered copy: %v, want ErrTampered", err)
+	}
+	m, err = f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
+	if err != nil || m.Size() != 600 {
+		t.Fatalf("restart with state: size %d, %v; want 600 without reading the old bundles", m.Size(), err)
+	}
+	restore()
+
+	// New versions of a record copied before a restart, each mirrored by
+	// a mirror restarted from its state: the state's version of the
+	// record is the one the next must follow.
+	first := growBN(100) // copied in the first round
+	if _, err := f.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: first, LegalName: "Mirror Builders 100 (renamed) Ltd."}, false); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, f.n, f.src)
+	if res, err := m.Once(ctx); err != nil || res.From != 600 || res.To != 601 {
+		t.Fatalf("round after the restart: %+v, %v; want 600 to 601", res, err)
+	}
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: first, LegalName: "Mirror Builders 100 (renamed again) Ltd."}, false); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, f.n, f.src)
+	if res, err := m.Once(ctx); err != nil || res.From != 601 || res.To != 602 {
+		t.Fatalf("a third version, after another restart: %+v, %v; want 601 to 602", res, err)
+	}
+	sameTiles(t, f.src, dst)
+
+	// The copy removed: the state no longer matches. The next copy starts
+	// a new generation and the old one's records go.
+	dst2 := t.TempDir()
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if g := stateGens(t, state); len(g) != 1 || g["v2"] != 600 {
+		t.Fatalf("state after a copy elsewhere: %v, want 600 versions (one per record) of generation 2 only", g)
+	}
+	// Pinned keys other than the state's: the state is set aside too, and
+	// the whole copy checked (so a tampered bundle is found).
+	tamperFirstBundle(t, dst2)
+	other, err := jose.GenerateKey(jose.EdDSA, nodetest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.mirrorWithStore(t, f.srcURL, dst2, state, pinned.With(other.Public()), false); !errors.Is(err, tiles.ErrTampered) {
+		t.Fatalf("other pinned keys: %v, want the whole copy checked (ErrTampered)", err)
+	}
+}
+
+// growBN is the BN growNamed gives its i-th employer.
+func growBN(i int) string {
+	prefix := fmt.Sprintf("7%07d", i)
+	c, _ := registry.BNCheckDigit(prefix)
+	return prefix + string(c)
+}
+
+// TestMirrorStateSaveCutShort: a state save that fails leaves a state the
+// next start can trust: a full save cut short between its transactions
+// (the copy then checked whole again), and a round's save that failed
+// (written by the next round, even one with nothing new).
+func TestMirrorStateSaveCutShort(t *testing.T) {
+	ctx := context.Background()
+	federation.SetSaveChunk(t, 64)
+	f := newMirrorFixture(t, 600)
+	pinned := f.n.PublicKeys()
+	dst, state := t.TempDir(), memstore.New()
+	failAfter := func(n int) {
+		var commits atomic.Int64
+		state.SetFaults(memstore.Faults{Commit: func([]string) error {
+			if commits.Add(1) > int64(n) {
+				return errors.New("disk full")
+			}
+			return nil
+		}})
+	}
+	failAfter(3) // the fourth of ten transactions fails
+	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Once(ctx); err == nil || m.Size() != 600 {
+		t.Fatalf("first round with a save cut short: size %d, %v; want 600 copied and the save's error", m.Size(), err)
+	}
+	state.SetFaults(memstore.Faults{})
+	// No whole state was saved: the copy is checked whole (the tampered
+	// bundle is found), then, once restored, checked and saved.
+	restore := tamperFirstBundle(t, dst)
+	if _, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false); !errors.Is(err, tiles.ErrTampered) {
+		t.Fatalf("start after a save cut short: %v, want the whole copy checked (ErrTampered)", err)
+	}
+	restore()
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false); err != nil {
+		t.Fatal(err)
+	}
+
+	// A round whose save fails; the next round, with nothing new, saves.
+	first := growBN(100)
+	if _, err := f.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: first, LegalName: "Mirror Builders 100 (renamed) Ltd."}, false); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, f.n, f.src)
+	failAfter(0)
+	if res, err := m.Once(ctx); err == nil || res.To != 601 {
+		t.Fatalf("a round whose save fails: %+v, %v; want 601 and the error", res, err)
+	}
+	state.SetFaults(memstore.Faults{})
+	if res, err := m.Once(ctx); err != nil || res.From != 601 || res.To != 601 {
+		t.Fatalf("next round, nothing new: %+v, %v", res, err)
+	}
+	// A restart resumes from it: the old bundles go unread, and the
+	// record's next version follows the saved one.
+	restore = tamperFirstBundle(t, dst)
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false); err != nil || m.Size() != 601 {
+		t.Fatalf("restart: size %d, %v; want 601 from the state", m.Size(), err)
+	}
+	restore()
+	if _, err := f.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: first, LegalName: "Mirror Builders 100 (renamed again) Ltd."}, false); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, f.n, f.src)
+	if res, err := m.Once(ctx); err != nil || res.To != 602 {
+		t.Fatalf("the record's third version: %+v, %v", res, err)
+	}
+}
