@@ -419,19 +419,46 @@ func (m *Mirror) putNoteKey(ctx context.Context, n *note.Note) error {
 
 // entries checks the entries from (a tree size) to to of vt's tree,
 // bundle by bundle, and hands each bundle that passed to put (if not
-// nil) before reading the next. A bundle's signatures are verified on
-// every CPU (verifyAll), then checked in order (Chain).
+// nil) before checking the next. A bundle's signatures are verified on
+// every CPU (verifyAll), then checked in order (Chain), while the next
+// bundle is read: only that reader calls vt until entries returns.
 func (m *Mirror) entries(ctx context.Context, vt *tiles.VerifiedTree, from, to uint64, put func(tlog.Tile, [][]byte) error) error {
-	var fes []feedEntry
-	for k := from / tiles.TileWidth; k*tiles.TileWidth < to; k++ {
-		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, to-k*tiles.TileWidth))}
-		es, err := vt.Bundle(ctx, t)
-		if err != nil {
-			return err
+	type bundle struct {
+		t   tlog.Tile
+		es  [][]byte
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan bundle, 1)
+	go func() {
+		defer close(ch)
+		for k := from / tiles.TileWidth; k*tiles.TileWidth < to; k++ {
+			t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(min(tiles.TileWidth, to-k*tiles.TileWidth))}
+			es, err := vt.Bundle(ctx, t)
+			select {
+			case ch <- bundle{t, es, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		skip := int(max(from, k*tiles.TileWidth) - k*tiles.TileWidth)
+	}()
+	defer func() {
+		cancel()
+		for range ch { // the reader is done with vt
+		}
+	}()
+	var fes []feedEntry
+	for b := range ch {
+		if b.err != nil {
+			return b.err
+		}
+		start := uint64(b.t.N) * tiles.TileWidth
+		skip := int(max(from, start) - start)
 		fes = fes[:0]
-		for _, e := range es[min(skip, len(es)):] {
+		for _, e := range b.es[min(skip, len(b.es)):] {
 			fes = append(fes, feedEntry{JWS: string(e)})
 		}
 		ahead := m.chain.Keys()
@@ -441,15 +468,12 @@ func (m *Mirror) entries(ctx context.Context, vt *tiles.VerifiedTree, from, to u
 			}
 		}
 		if put != nil {
-			if err := put(t, es); err != nil {
+			if err := put(b.t, b.es); err != nil {
 				return err
 			}
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // CheckBulk checks a snapshot or delta of iss's log (see
