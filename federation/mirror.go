@@ -73,7 +73,17 @@ type Mirror struct {
 	saved     bool
 	savedSize uint64
 	unsaved   map[chainKey]uint64
+	start     MirrorStart
 }
+
+// MirrorStart is what NewMirror checked of the copy it found.
+type MirrorStart struct {
+	Checked  uint64 // entries of the copy checked again
+	SetAside string // why a saved state was set aside; "" when it was used, or there was none
+}
+
+// Start returns what NewMirror checked of the copy it found.
+func (m *Mirror) Start() MirrorStart { return m.start }
 
 // MirrorResult is what one round did.
 type MirrorResult struct {
@@ -110,6 +120,9 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
+		if st != nil {
+			m.start.SetAside = "the copy has no checkpoint"
+		}
 		m.setAside(st)
 		return m, nil
 	}
@@ -118,7 +131,7 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	}
 	vt := own.Tree(ctx, c.Tree())
 	from := uint64(0)
-	if m.resumable(st, c, vt) {
+	if m.start.SetAside = m.whyNotResume(st, c, vt); st != nil && m.start.SetAside == "" {
 		m.gen, m.saved, m.savedSize, from = st.Gen, true, st.Size, st.Size
 		// The pinned keys: a checkpoint verifies only against them, and
 		// a member's checkpoints and entries are signed by its active key.
@@ -131,6 +144,7 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	}
 	m.commit()
 	m.have = c
+	m.start.Checked = c.Size - from
 	if err := m.save(ctx); err != nil {
 		return nil, err
 	}
@@ -182,13 +196,28 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	return st, nil
 }
 
-// resumable reports whether st describes a prefix of the copy's tree vt
-// (c verified), saved for this log and these pinned keys.
-func (m *Mirror) resumable(st *mirrorState, c tiles.Checkpoint, vt *tiles.VerifiedTree) bool {
-	if st == nil || m.cfg.Recheck || st.Size == 0 || st.Size > c.Size || st.Origin != m.origin || !slices.Equal(st.Pinned, m.pinned()) {
-		return false
+// whyNotResume says why st may not be resumed from: "" when it describes
+// a prefix of the copy's tree vt (c verified), saved for this log and
+// these pinned keys, or when there is no state.
+func (m *Mirror) whyNotResume(st *mirrorState, c tiles.Checkpoint, vt *tiles.VerifiedTree) string {
+	switch {
+	case st == nil:
+		return ""
+	case m.cfg.Recheck:
+		return "asked to recheck"
+	case st.Origin != m.origin:
+		return fmt.Sprintf("it is %s's", st.Origin)
+	case !slices.Equal(st.Pinned, m.pinned()):
+		return "it was saved with other pinned keys"
+	case st.Size > c.Size:
+		return fmt.Sprintf("it holds %d entries, the copy %d: the copy was rolled back or replaced", st.Size, c.Size)
+	case st.Size == 0:
+		return "it is empty"
 	}
-	return vt.Consistent(tlog.Tree{N: int64(st.Size), Hash: st.Root}) == nil
+	if err := vt.Consistent(tlog.Tree{N: int64(st.Size), Hash: st.Root}); err != nil {
+		return fmt.Sprintf("the copy's tree does not extend it: %v", err)
+	}
+	return ""
 }
 
 // setAside starts a new generation of the state, replacing st's.

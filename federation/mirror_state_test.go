@@ -109,8 +109,8 @@ func TestMirrorResumesFromState(t *testing.T) {
 		t.Fatalf("mirror told to recheck a tampered copy: %v, want ErrTampered", err)
 	}
 	m, err = f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
-	if err != nil || m.Size() != 600 {
-		t.Fatalf("restart with state: size %d, %v; want 600 without reading the old bundles", m.Size(), err)
+	if err != nil || m.Size() != 600 || m.Start() != (federation.MirrorStart{}) {
+		t.Fatalf("restart with state: size %d, %+v, %v; want 600 without reading the old bundles", m.Size(), m.Start(), err)
 	}
 	restore()
 
@@ -140,8 +140,8 @@ func TestMirrorResumesFromState(t *testing.T) {
 	// The copy removed: the state no longer matches. The next copy starts
 	// a new generation and the old one's records go.
 	dst2 := t.TempDir()
-	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned, false); err != nil {
-		t.Fatal(err)
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned, false); err != nil || m.Start().SetAside != "the copy has no checkpoint" {
+		t.Fatalf("a copy elsewhere: %+v, %v", m.Start(), err)
 	}
 	if _, err := m.Once(ctx); err != nil {
 		t.Fatal(err)

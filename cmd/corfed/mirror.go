@@ -132,6 +132,9 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	fmt.Fprintf(stdout, "mirror of corfed/%s from %s to %s; cosigner key %s\n", iss, *from, *to, cosigner.VerifierKey())
+	if st := m.Start(); st.SetAside != "" {
+		fmt.Fprintf(stderr, "corfed mirror: state %s set aside (%s); checked the copy again: %d entries\n", *stateFile, st.SetAside, st.Checked)
+	}
 	for {
 		res, err := m.Once(ctx)
 		switch {

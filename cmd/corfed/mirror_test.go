@@ -98,6 +98,10 @@ func TestMirrorCommandState(t *testing.T) {
 	if _, err := os.Stat(defaultMirrorState(keyDir, "CA-AB", to)); err != nil {
 		t.Fatalf("no state file: %v", err)
 	}
+	want := fmt.Sprintf("set aside (asked to recheck); checked the copy again: %d entries", published)
+	if code, _, stderr := run("--recheck"); code != 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("--recheck: exit %d, stderr %q; want 0 and %q", code, stderr, want)
+	}
 	bundle := filepath.Join(to, "tile", "entries", "000")
 	b, err := os.ReadFile(bundle)
 	if err != nil {
