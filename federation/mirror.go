@@ -37,9 +37,10 @@ type MirrorConfig struct {
 	// the state is trusted as the mirror's own work, and whoever can write
 	// To must not be able to make the mirror skip a check. A state that
 	// does not match the copy (another tree, a copy that was rolled back
-	// or removed, other pinned keys) is set aside and the whole copy
-	// checked again (Start says why). nil: every start checks the whole
-	// copy.
+	// or removed, a key pinned then that no longer is) is set aside and
+	// the whole copy checked again (Start says why); a key pinned since
+	// does not matter (what was verified stays verified). nil: every
+	// start checks the whole copy.
 	State registry.Store
 	// Recheck sets the state aside: the whole copy is checked again (an
 	// audit of To), and the state saved anew.
@@ -159,7 +160,7 @@ type mirrorState struct {
 	Size   uint64    `json:"size"`
 	Root   tlog.Hash `json:"root"`
 	Gen    uint64    `json:"gen"`
-	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved
+	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved: its entries were verified with these or fewer
 }
 
 const (
@@ -208,8 +209,8 @@ func (m *Mirror) whyNotResume(st *mirrorState, c tiles.Checkpoint, vt *tiles.Ver
 		return "asked to recheck"
 	case st.Origin != m.origin:
 		return fmt.Sprintf("it is %s's", st.Origin)
-	case !slices.Equal(st.Pinned, m.pinned()):
-		return "it was saved with other pinned keys"
+	case !subset(st.Pinned, m.pinned()):
+		return "a key pinned when it was saved is no longer pinned"
 	case st.Size > c.Size:
 		return fmt.Sprintf("it holds %d entries, the copy %d: the copy was rolled back or replaced", st.Size, c.Size)
 	case st.Size == 0:
@@ -227,6 +228,16 @@ func (m *Mirror) setAside(st *mirrorState) {
 	if st != nil {
 		m.gen, m.old = st.Gen+1, &st.Gen
 	}
+}
+
+// subset reports whether every string of a is in b (both sorted).
+func subset(a, b []string) bool {
+	for _, s := range a {
+		if _, ok := slices.BinarySearch(b, s); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // pinned returns the kids of cfg.Keys, sorted.

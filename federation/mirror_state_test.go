@@ -149,15 +149,27 @@ func TestMirrorResumesFromState(t *testing.T) {
 	if g := stateGens(t, state); len(g) != 1 || g["v2"] != 600 {
 		t.Fatalf("state after a copy elsewhere: %v, want 600 versions (one per record) of generation 2 only", g)
 	}
-	// Pinned keys other than the state's: the state is set aside too, and
-	// the whole copy checked (so a tampered bundle is found).
-	tamperFirstBundle(t, dst2)
+	// A key pinned since the state was saved does not matter; a key
+	// pinned then and no longer does: the state is set aside and the whole
+	// copy checked (so a tampered bundle is found).
 	other, err := jose.GenerateKey(jose.EdDSA, nodetest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.mirrorWithStore(t, f.srcURL, dst2, state, pinned.With(other.Public()), false); !errors.Is(err, tiles.ErrTampered) {
-		t.Fatalf("other pinned keys: %v, want the whole copy checked (ErrTampered)", err)
+	tamperFirstBundle(t, dst2)
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned.With(other.Public()), false); err != nil || m.Start() != (federation.MirrorStart{}) {
+		t.Fatalf("a key pinned since: %+v, %v; want the state used", m.Start(), err)
+	}
+	dst3 := t.TempDir()
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst3, state, pinned.With(other.Public()), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tamperFirstBundle(t, dst3)
+	if _, err := f.mirrorWithStore(t, f.srcURL, dst3, state, pinned, false); !errors.Is(err, tiles.ErrTampered) {
+		t.Fatalf("a key no longer pinned: %v, want the whole copy checked (ErrTampered)", err)
 	}
 }
 
