@@ -161,6 +161,8 @@ type mirrorState struct {
 	Root   tlog.Hash `json:"root"`
 	Gen    uint64    `json:"gen"`
 	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved: its entries were verified with these or fewer
+
+	bad error // why it could not be read
 }
 
 const (
@@ -193,7 +195,7 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	}
 	st := new(mirrorState)
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("mirror: reading its state: %w", err)
+		return &mirrorState{bad: err}, nil // set aside, with the reason
 	}
 	return st, nil
 }
@@ -205,6 +207,8 @@ func (m *Mirror) whyNotResume(st *mirrorState, c tiles.Checkpoint, vt *tiles.Ver
 	switch {
 	case st == nil:
 		return ""
+	case st.bad != nil:
+		return fmt.Sprintf("it cannot be read: %v", st.bad)
 	case m.cfg.Recheck:
 		return "asked to recheck"
 	case st.Origin != m.origin:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -156,7 +157,7 @@ func TestMirrorResumesFromState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tamperFirstBundle(t, dst2)
+	restore = tamperFirstBundle(t, dst2)
 	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned.With(other.Public()), false); err != nil || m.Start() != (federation.MirrorStart{}) {
 		t.Fatalf("a key pinned since: %+v, %v; want the state used", m.Start(), err)
 	}
@@ -170,6 +171,21 @@ func TestMirrorResumesFromState(t *testing.T) {
 	tamperFirstBundle(t, dst3)
 	if _, err := f.mirrorWithStore(t, f.srcURL, dst3, state, pinned, false); !errors.Is(err, tiles.ErrTampered) {
 		t.Fatalf("a key no longer pinned: %v, want the whole copy checked (ErrTampered)", err)
+	}
+
+	// A state that cannot be read is set aside, with the reason.
+	restore()
+	err = state.Update(ctx, func(tx registry.StoreWriteTx) error {
+		return tx.Log("mirror").SetMeta("state", []byte("{not json"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = f.mirrorWithStore(t, f.srcURL, dst2, state, pinned, false); err != nil {
+		t.Fatal(err)
+	}
+	if st := m.Start(); !strings.HasPrefix(st.SetAside, "it cannot be read: ") || st.Checked != m.Size() || m.Size() != 602 {
+		t.Fatalf("an unreadable state: %+v; want it set aside and all 602 entries checked", st)
 	}
 }
 
