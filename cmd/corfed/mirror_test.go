@@ -50,6 +50,19 @@ func servedLog(t *testing.T, count int, name string, policy tiles.SnapshotPolicy
 	return src, srv.URL, vkey, published
 }
 
+// flipByte XORs the byte at i of the file at path with mask.
+func flipByte(t *testing.T, path string, i int, mask byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[i] ^= mask
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMirrorCommand runs `corfed mirror` against tiles served over HTTP:
 // exit 0 when everything verifies, 1 with the reason on a tampered tile.
 func TestMirrorCommand(t *testing.T) {
@@ -64,15 +77,7 @@ func TestMirrorCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("verified and copied entries 1 to %d", published)) {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and the copied range", code, out, stderr)
 	}
-	tile := filepath.Join(src, "tile", "0", fmt.Sprintf("000.p/%d", published))
-	b, err := os.ReadFile(tile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[7] ^= 0x80
-	if err := os.WriteFile(tile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipByte(t, filepath.Join(src, "tile", "0", fmt.Sprintf("000.p/%d", published)), 7, 0x80)
 	code, _, stderr = run(t.TempDir())
 	if code != 1 || !strings.Contains(stderr, "tampered") {
 		t.Fatalf("tampered tile: exit %d, stderr %q; want 1 naming the tampering", code, stderr)
@@ -102,15 +107,7 @@ func TestMirrorCommandState(t *testing.T) {
 	if code, _, stderr := run("--recheck"); code != 0 || !strings.Contains(stderr, want) {
 		t.Fatalf("--recheck: exit %d, stderr %q; want 0 and %q", code, stderr, want)
 	}
-	bundle := filepath.Join(to, "tile", "entries", "000")
-	b, err := os.ReadFile(bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[40] ^= 1
-	if err := os.WriteFile(bundle, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipByte(t, filepath.Join(to, "tile", "entries", "000"), 40, 1)
 	if code, out, stderr := run(); code != 0 || !strings.Contains(out, "nothing new, verified") {
 		t.Fatalf("run again: exit %d, stdout %q, stderr %q; want 0, nothing new", code, out, stderr)
 	}
@@ -157,12 +154,7 @@ func TestMirrorFirstUse(t *testing.T) {
 	}
 
 	// A tampered tile on first use: refused, nothing pinned.
-	tile := filepath.Join(src, "tile", "0", fmt.Sprintf("000.p/%d", published))
-	b := must(os.ReadFile(tile))
-	b[7] ^= 0x80
-	if err := os.WriteFile(tile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipByte(t, filepath.Join(src, "tile", "0", fmt.Sprintf("000.p/%d", published)), 7, 0x80)
 	fresh := t.TempDir()
 	code, _, stderr = run(srvURL, fresh)
 	if code != 1 || !strings.Contains(stderr, "tampered") {
