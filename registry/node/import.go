@@ -449,8 +449,8 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		to := min(len(rows), from+importWindowRows)
 		ws := make([]*write, 0, 2*(to-from))
 		for _, r := range rows[from:to] {
-			ws = append(ws, n.newWrite(registry.KindEmployer, r.EmployerBN, n.importEmployer(r)))
-			ws = append(ws, n.newWrite(registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(r)))
+			ws = append(ws, n.newWrite(p, registry.KindEmployer, r.EmployerBN, n.importEmployer(r)))
+			ws = append(ws, n.newWrite(p, registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(r)))
 		}
 		n.enqueue(ws)
 		return ws
@@ -463,6 +463,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		}
 		for j, w := range ws {
 			<-w.done
+			n.after(ctx, w)
 			c := &rep.Employers
 			if w.kind == registry.KindCertificate {
 				c = &rep.Certificates
@@ -499,9 +500,11 @@ const progressEvery = 250
 // A variable for the tests.
 var importWindowRows = 5000
 
-// newWrite is a write for commitAll (signed by the active key).
-func (n *Node) newWrite(kind registry.Kind, id string, m mutation) *write {
-	return &write{kind: kind, id: id, signer: n.ActiveKey(), m: m, iat: n.cfg.Now().Unix(), done: make(chan struct{})}
+// newWrite is a write for enqueue, asked for by p (recorded in the entry
+// it signs, as commit records the principal in its ctx), signed by the
+// active key.
+func (n *Node) newWrite(p Principal, kind registry.Kind, id string, m mutation) *write {
+	return &write{kind: kind, id: id, signer: n.ActiveKey(), m: m, iat: n.cfg.Now().Unix(), by: p.Author(), done: make(chan struct{})}
 }
 
 // enqueue queues ws together, in order, so that the pipeline batches them.

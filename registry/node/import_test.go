@@ -2,10 +2,13 @@ package node_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -406,5 +409,85 @@ func TestImportCheckParts(t *testing.T) {
 		if !reflect.DeepEqual(got, one) {
 			t.Errorf("checked in %d parts:\n%+v\nin one:\n%+v", parts, got, one)
 		}
+	}
+}
+
+// TestImportIsWatchedAuditedAndAttributed: an import's writes are the
+// node's writes like any other. They wake the feed's watchers (the tile
+// publisher follows Watch: an import used to publish nothing until the
+// next single write), reach Config.OnWrite (the audit log) one by one, and
+// record in what they sign the principal that asked (by), as a create does.
+func TestImportIsWatchedAuditedAndAttributed(t *testing.T) {
+	var mu sync.Mutex
+	var audited []registry.Entry
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, OnWrite: func(_ context.Context, e registry.Entry) {
+		mu.Lock()
+		audited = append(audited, e)
+		mu.Unlock()
+	}})
+	before := feedSize(t, n)
+	mu.Lock()
+	audited = nil
+	mu.Unlock()
+	wake, stop := n.Watch()
+	defer stop()
+
+	tab, err := sheet.Read([]byte(goodHeader+goodRows(0, 30)), sheet.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, problems, _ := node.ParseImport(tab, 1)
+	cp := node.Principal{Subject: "acsa-import", Role: node.RoleCP, CP: "ACSA", TokenID: "tok-acsa-1",
+		Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
+	rep, err := n.Import(context.Background(), cp, rows, problems, node.ImportOptions{})
+	if err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("import: %v %v", err, rep.Problems)
+	}
+	select {
+	case <-wake:
+	default:
+		t.Fatal("the import committed 60 entries and woke no watcher")
+	}
+
+	es, size, err := n.Feed(context.Background(), before, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != before+60 || len(es) != 60 {
+		t.Fatalf("feed: %d entries after %d (size %d), want 60", len(es), before, size)
+	}
+	want := registry.Author{Role: node.RoleCP, CP: "ACSA", Token: "tok-acsa-1"}
+	for _, e := range es {
+		if e.By == nil || *e.By != want {
+			t.Fatalf("%s %s v%d: by %+v, want %+v", e.Kind, e.ID, e.Ver, e.By, want)
+		}
+		parts := strings.Split(e.JWS, ".")
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env registry.Envelope
+		if err := json.Unmarshal(payload, &env); err != nil {
+			t.Fatal(err)
+		}
+		if env.By == nil || *env.By != want {
+			t.Fatalf("%s %s: the signed payload's by is %+v, want %+v", e.Kind, e.ID, env.By, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(audited) != 60 {
+		t.Fatalf("OnWrite heard %d of the import's 60 writes", len(audited))
+	}
+	seqs := func(es []registry.Entry) []uint64 {
+		var out []uint64
+		for _, e := range es {
+			out = append(out, e.Seq)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, want := seqs(audited), seqs(es); !slices.Equal(got, want) {
+		t.Fatalf("OnWrite heard seqs %v, want the import's %v", got, want)
 	}
 }

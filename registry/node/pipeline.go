@@ -141,14 +141,12 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	return w.out, w.err
 }
 
-// after wakes the feed's watchers (notify.go) once w has committed, and
-// tells Config.OnWrite (the audit log) of it.
+// after tells Config.OnWrite (the audit log) of w once it has committed.
+// (The feed's watchers are woken once per transaction, by observeCommit:
+// every write reaches the feed through one.)
 func (n *Node) after(ctx context.Context, w *write) {
-	if w.err == nil {
-		n.committed()
-		if n.cfg.OnWrite != nil {
-			n.cfg.OnWrite(ctx, w.out)
-		}
+	if w.err == nil && n.cfg.OnWrite != nil {
+		n.cfg.OnWrite(ctx, w.out)
 	}
 }
 
@@ -361,9 +359,16 @@ func (n *Node) runBatch(batch []*write) {
 	}
 }
 
-// observeCommit reports a committed transaction to Config.OnCommit.
+// observeCommit wakes the feed's watchers (publish.go) after a
+// transaction that appended entries has committed, whichever path queued
+// its writes (commit, or an import's enqueue), and reports it to
+// Config.OnCommit.
 func (n *Node) observeCommit(entries int, took time.Duration) {
-	if n.cfg.OnCommit != nil && entries > 0 {
+	if entries == 0 {
+		return
+	}
+	n.committed()
+	if n.cfg.OnCommit != nil {
 		n.cfg.OnCommit(entries, took)
 	}
 }
