@@ -86,7 +86,9 @@
 // entry without such keys is stored without the flag, as in format 3.
 //
 // The append-only buckets (entries, hashes) are filled to 100% (keys
-// arrive in order); the others too (see keyedFill).
+// arrive in order); the others to 100% when a transaction's keys come in
+// runs and to 70% when they fall all over the bucket (see keyedFill and
+// setFill).
 //
 // Format 3 had no flag 0x08; format 4 reads its values as they are, so
 // Open turns a format-3 file into format 4 by writing the version only
