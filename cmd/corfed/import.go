@@ -25,8 +25,8 @@ func init() { extraCommands["import"] = runImport }
 
 // importChunk is how many rows `corfed import --url` sends per request,
 // and importInFlight how many requests it has open at once. With 5,000-row
-// parts the node has enough writes queued for bulk batches (4,000 writes in
-// a commit); 500-row parts gave 0.36-0.39x raw signing in corfed bench, 5,000
+// parts the node always has whole batches queued (1,000 writes in a
+// commit); 500-row parts gave 0.36-0.39x raw signing in corfed bench, 5,000
 // 0.50-0.57x (quiet machine, same build otherwise). A variable for the tests.
 var importChunk = 5000
 

@@ -440,7 +440,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 	// The writes are queued a window of rows at a time, in row order (a
 	// row's employer before its certificate), and the next window is queued
 	// before this one's results are read: the pipeline always has the next
-	// batch to stage (and enough queued for bulk batches) while one syncs,
+	// batch to stage (and enough queued for whole batches) while one syncs,
 	// and what an import holds does not grow with its file. Queued all at
 	// once, an 80,000-row file held 160,000 writes, and under a node's
 	// memory limit the collector then ran flat out (BenchmarkImport at
@@ -496,7 +496,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 const progressEvery = 250
 
 // importWindowRows is how many rows' writes Import queues at a time; it
-// has two windows queued at most, so bulk batches (bulkBatch writes) apply.
+// has two windows queued at most, so the pipeline takes whole batches.
 // A variable for the tests.
 var importWindowRows = 5000
 

@@ -286,14 +286,14 @@ func TestImportChecksAuditBasis(t *testing.T) {
 }
 
 // TestImportBulkBatches imports enough rows for the pipeline to commit
-// bulk batches (4,000 writes), and checks that every row is written once
-// and a second run writes nothing.
+// several whole batches (maxBatch writes), and checks that every row is
+// written once and a second run writes nothing.
 func TestImportBulkBatches(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 2,600 rows")
 	}
 	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
-	const rows = 2600 // 5,200 writes: a bulk batch of 4,000, then 1,200
+	const rows = 2600 // 5,200 writes: five whole batches, then 200
 	before := feedSize(t, n)
 	rep := importCSV(t, n, goodHeader+goodRows(0, rows), false)
 	if len(rep.Problems) > 0 || rep.Employers.Created != rows || rep.Certificates.Created != rows {

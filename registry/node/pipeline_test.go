@@ -12,9 +12,8 @@ import (
 	"github.com/corfed/corfed/registry/memstore"
 )
 
-// TestTakeBatchSizes checks the batch sizes the drain takes: bulkBatch
-// while a bulk batch and a whole batch more are queued, else at most
-// maxBatch.
+// TestTakeBatchSizes checks the batch sizes the drain takes: at most
+// maxBatch, however many are queued.
 func TestTakeBatchSizes(t *testing.T) {
 	for _, c := range []struct {
 		queued int
@@ -23,8 +22,8 @@ func TestTakeBatchSizes(t *testing.T) {
 		{1, []int{1}},
 		{64, []int{64}},
 		{2 * maxBatch, []int{maxBatch, maxBatch}},
-		{bulkBatch + maxBatch - 1, []int{maxBatch, maxBatch, maxBatch, maxBatch, maxBatch - 1}},
-		{2*bulkBatch + maxBatch + 500, []int{bulkBatch, bulkBatch, maxBatch, 500}},
+		{5*maxBatch - 1, []int{maxBatch, maxBatch, maxBatch, maxBatch, maxBatch - 1}},
+		{9*maxBatch + 500, []int{maxBatch, maxBatch, maxBatch, maxBatch, maxBatch, maxBatch, maxBatch, maxBatch, maxBatch, 500}},
 	} {
 		var cm committer
 		for range c.queued {
@@ -52,7 +51,7 @@ func TestTakeBatchSizes(t *testing.T) {
 	}
 }
 
-// TestImportBulkFailedCommit: the first bulk batch of an import fails to
+// TestImportBulkFailedCommit: the first whole batch of an import fails to
 // commit (a failed fsync). Nothing of it is kept; its writes run again,
 // and every row is written exactly once.
 func TestImportBulkFailedCommit(t *testing.T) {
@@ -65,7 +64,7 @@ func TestImportBulkFailedCommit(t *testing.T) {
 	st.SetFaults(memstore.Faults{
 		Append: func(string, registry.Entry) error { appended.Add(1); return nil },
 		Commit: func(logs []string) error {
-			if appended.Swap(0) >= bulkBatch && failed.CompareAndSwap(false, true) {
+			if appended.Swap(0) >= maxBatch && failed.CompareAndSwap(false, true) {
 				return errors.New("fsync failed")
 			}
 			return nil
@@ -76,7 +75,7 @@ func TestImportBulkFailedCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const count = 2600 // 5,200 writes: a bulk batch of 4,000, then 1,200
+	const count = 2600 // 5,200 writes: five whole batches, then 200
 	rows := make([]ImportRow, count)
 	for i := range rows {
 		p := fmt.Sprintf("4%07d", i)
@@ -90,7 +89,7 @@ func TestImportBulkFailedCommit(t *testing.T) {
 		t.Fatalf("import: %v %+v", err, rep)
 	}
 	if !failed.Load() {
-		t.Fatal("no bulk commit failed: the fault was not exercised")
+		t.Fatal("no whole batch failed to commit: the fault was not exercised")
 	}
 	seen := map[string]bool{}
 	after := before
