@@ -79,6 +79,7 @@ type bench struct {
 	out     io.Writer
 	Dir     string // scratch directory (the node's data is Dir/node)
 	Size    int    // --size: entries to grow the node to
+	Ordered bool   // --keys ordered: growRow's keys ascend
 	Clients int    // concurrent HTTP clients
 	Creates int    // HTTP creates to run
 	// ScaleFrom is the size the scale scenario compares Size with.
@@ -106,6 +107,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	creates := fl.Int("creates", 20000, "durable creates over HTTP in the create scenario")
 	only := fl.String("only", "", "comma-separated scenario names to run (default: all)")
 	scaleFrom := fl.Int("scale-from", 10000, "the size the scale scenario compares --size with")
+	keys := fl.String("keys", "random", "order of the grown rows' business numbers, names and certificate numbers: random (as CPs send them) or ordered (every key ascending, as a sorted first load)")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/ (the node is seeded from it when it exists)")
 	cpuprofile := fl.String("cpuprofile", "", "write the server process's CPU profile (the client runs apart) to this file")
 	var gc gcOptions // the server's GC setting, as serve's (serve.go)
@@ -130,6 +132,9 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 				f.Close()
 			}
 		}()
+	}
+	if *keys != "random" && *keys != "ordered" {
+		return usagef("--keys %q: random or ordered", *keys)
 	}
 	if *size < 100 {
 		return usagef("--size %d: at least 100", *size)
@@ -157,12 +162,12 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom}
+	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom, Ordered: *keys == "ordered"}
 	_, err = os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
-	fmt.Fprintf(stdout, "corfed bench: grow to %d entries, %d clients in a separate process, GOMAXPROCS %d, %s, scratch %s\n",
-		*size, *clients, runtime.GOMAXPROCS(0), gcSetting(), *dir)
+	fmt.Fprintf(stdout, "corfed bench: grow to %d entries (keys %s), %d clients in a separate process, GOMAXPROCS %d, %s, scratch %s\n",
+		*size, *keys, *clients, runtime.GOMAXPROCS(0), gcSetting(), *dir)
 	fmt.Fprintf(stdout, "%-56s %14s %14s %9s  %-12s %s\n", "figure", "measured", "baseline", "ratio", "target", "met")
 	if err := b.start(ctx); err != nil {
 		return err
@@ -383,7 +388,7 @@ func (b *bench) Grow(ctx context.Context, size int) error {
 	for int(have) < size || b.grown < minGrown {
 		rows := make([]node.ImportRow, 0, chunk)
 		for len(rows) < chunk && (int(have)+2*len(rows) < size || b.grown+len(rows) < minGrown) {
-			rows = append(rows, growRow(b.grown+len(rows)))
+			rows = append(rows, b.growRow(b.grown+len(rows)))
 		}
 		rep, err := b.Node.Import(ctx, p, rows, nil, node.ImportOptions{})
 		if err != nil {
@@ -403,16 +408,34 @@ func (b *bench) Grow(ctx context.Context, size int) error {
 // minGrown is the fewest rows Grow imports: the read scenarios use them.
 const minGrown = 100
 
-// growRow is the i-th row Grow imports: BNs 6000000xx.., names
-// "Growth Builders <i> Ltd.", certificate GROW-<i>.
-func growRow(i int) node.ImportRow {
-	bn := benchBN(6, i)
-	return node.ImportRow{Row: i + 1, EmployerBN: bn, LegalName: growName(i), CP: "ACSA",
-		Number: fmt.Sprintf("GROW-%07d", i), Program: "COR", IssuedOn: registry.NewDate(2025, time.March, 1),
+// growRow is the i-th row Grow imports. Its business number, name and
+// certificate number come from j: i itself with --keys ordered (and every
+// certificate issued 30 days before the bench started), else i scattered
+// over 0..9,999,999 (a bijection), so that rows arrive in no order of any
+// key, as a CP's do (and issued on one of the 700 days before the bench
+// started). Either way every certificate is active, whatever the day.
+// Rows in order of every key flatter the store: their keys always go at
+// the end of a run of bbolt pages, which stay full (1,269 bytes of file
+// per entry at 1,000,000 entries, and the same ingest rate at the end as
+// at the start), where keys in random order dirty a page each and leave
+// pages partly used.
+func (b *bench) growRow(i int) node.ImportRow {
+	j, issued := i, benchDay.AddDays(-30)
+	if !b.Ordered {
+		j = scatter(i)
+		issued = benchDay.AddDays(-j % 700)
+	}
+	return node.ImportRow{Row: i + 1, EmployerBN: benchBN(6, j), LegalName: fmt.Sprintf("Growth Builders %d Ltd.", j), CP: "ACSA",
+		Number: fmt.Sprintf("GROW-%07d", j), Program: "COR", IssuedOn: issued,
 		TermMonths: 36, Sector: "construction", Status: "active", Has: map[string]bool{}}
 }
 
-func growName(i int) string { return fmt.Sprintf("Growth Builders %d Ltd.", i) }
+// scatter maps 0..9,999,999 onto itself in no order (7,919 is prime to
+// 10,000,000).
+func scatter(i int) int { return (i*7919 + 1_234_567) % 10_000_000 }
+
+// benchDay is the day the bench started, in UTC.
+var benchDay = registry.DateOf(time.Now().UTC())
 
 // benchBN is a valid BN9: the digit d, then i in seven digits, then the
 // check digit.
@@ -672,7 +695,8 @@ func cmpOr(s, def string) string {
 
 // employerBody is the i-th employer the create scenario POSTs.
 func employerBody(i int) (string, []byte) {
-	bn := benchBN(5, i)
-	body, _ := json.Marshal(registry.Employer{BN: bn, LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", i)})
+	j := scatter(i) // in no order, as a registry's creates come
+	bn := benchBN(5, j)
+	body, _ := json.Marshal(registry.Employer{BN: bn, LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", j)})
 	return bn, body
 }

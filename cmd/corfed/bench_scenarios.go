@@ -185,7 +185,7 @@ func benchCreate(ctx context.Context, b *bench) error {
 	return nil
 }
 
-// createInProcess makes n employers (BNs 4xxxxxxxx) through the node's
+// createInProcess makes n employers (BNs 4xxxxxxxx, in no order) through the node's
 // write path from b.Clients goroutines, with no HTTP, and returns them per
 // CPU second of this process and the entries per commit.
 func (b *bench) createInProcess(ctx context.Context, n int) (perCore, perCommit float64, err error) {
@@ -202,7 +202,8 @@ func (b *bench) createInProcess(ctx context.Context, n int) (perCore, perCommit 
 				if i >= n {
 					return
 				}
-				e := registry.Employer{BN: benchBN(4, i), LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", i)}
+				j := scatter(i)
+				e := registry.Employer{BN: benchBN(4, j), LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", j)}
 				if _, err := b.Node.PutEmployer(ctx, p, e, true); err != nil {
 					first.CompareAndSwap(nil, err)
 				}
@@ -354,7 +355,7 @@ func benchGet(ctx context.Context, b *bench) error {
 	if err := b.Grow(ctx, min(b.Size, 2000)); err != nil {
 		return err
 	}
-	id := registry.CertificateID("ACSA", growRow(7).Number)
+	id := registry.CertificateID("ACSA", b.growRow(7).Number)
 	if err := b.compare("GET a stored certificate", "/v1/certificates/"+id, 30000, 0.7, 2); err != nil {
 		return err
 	}
@@ -388,7 +389,7 @@ func benchRecognition(ctx context.Context, b *bench) error {
 	// answer (nor any record's evidence) is asked twice in a row.
 	urls := make([]string, b.grown)
 	for i := range urls {
-		urls[i] = b.Base + "/v1/recognition?host=CA-AB&sector=construction&bn=" + growRow(i).EmployerBN
+		urls[i] = b.Base + "/v1/recognition?host=CA-AB&sector=construction&bn=" + b.growRow(i).EmployerBN
 	}
 	path := strings.TrimPrefix(urls[7], b.Base)
 	body, err := b.get(path)
@@ -459,11 +460,11 @@ func (b *bench) readPaths(size int) map[string][]string {
 	grown := max(b.grown, 1)
 	out := map[string][]string{}
 	for i := range 50 {
-		r := growRow((i * 7919) % grown)
+		r := b.growRow((i * 7919) % grown)
 		seq := 1 + (i*7919)%(size-1)
 		out["lookup employer"] = append(out["lookup employer"], "/v1/employers/"+r.EmployerBN)
 		out["get certificate"] = append(out["get certificate"], "/v1/certificates/"+registry.CertificateID("ACSA", r.Number))
-		out["search name"] = append(out["search name"], "/v1/certificates?limit=10&name="+url.QueryEscape(growName((i*7919)%grown)))
+		out["search name"] = append(out["search name"], "/v1/certificates?limit=10&name="+url.QueryEscape(r.LegalName))
 		out["search status"] = append(out["search status"], "/v1/certificates?limit=10&status=active")
 		out["checkpoint"] = append(out["checkpoint"], "/v1/log/checkpoint")
 		out["inclusion proof"] = append(out["inclusion proof"], fmt.Sprintf("/v1/log/proof/inclusion?seq=%d&size=%d", seq, size))
