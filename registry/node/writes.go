@@ -468,9 +468,10 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	})
 }
 
-// IndexKeys returns the secondary index keys of an entry's record, the same
-// ones the node stores for its own feed: replicas of peers' feeds are
-// indexed alike so that cross-jurisdiction search reads them the same way.
+// IndexKeys returns the secondary index keys of an entry's record, the
+// ones the node stores for its own feed. Replicas of peers' feeds are
+// indexed alike, less the keys only the own feed is read by
+// (replicaKeys), so that cross-jurisdiction search reads them the same way.
 func IndexKeys(e registry.Entry) ([]registry.IndexKey, error) {
 	switch e.Kind {
 	case registry.KindEmployer:
