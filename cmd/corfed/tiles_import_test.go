@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -46,20 +43,6 @@ func TestTilesPublishAnImport(t *testing.T) {
 	if size != before+2*rows {
 		t.Fatalf("the log holds %d entries after the import, want %d", size, before+2*rows)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for publishedSize(t, pub) < size {
-		if time.Now().After(deadline) {
-			t.Fatalf("published checkpoint at %d a minute after an import grew the log to %d (before: %d)", publishedSize(t, pub), size, before)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp, err := http.Get(url + "/v1/log/note-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vkey, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if got := xmodCheckTiles(t, pub, strings.TrimSpace(string(vkey))); got != size {
-		t.Errorf("x/mod verified a tree of %d entries, want %d", got, size)
-	}
+	waitPublished(t, pub, size, fmt.Sprintf("an import grew it from %d", before))
+	xmodCheckServed(t, url, pub, size)
 }

@@ -206,13 +206,7 @@ func TestTilesSurviveKill9(t *testing.T) {
 		}
 	}
 	// The publisher catches up with what the node holds.
-	deadline := time.Now().Add(60 * time.Second)
-	for publishedSize(t, pub) < size {
-		if time.Now().After(deadline) {
-			t.Fatalf("checkpoint at %d, the node's log at %d, a minute after the restart", publishedSize(t, pub), size)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitPublished(t, pub, size, "the restart")
 	for path, before := range full {
 		after, err := os.ReadFile(path)
 		if err != nil || !bytes.Equal(before, after) {
@@ -226,6 +220,26 @@ func TestTilesSurviveKill9(t *testing.T) {
 	if out := mirror(); !strings.Contains(out, "verified and copied entries") {
 		t.Errorf("mirror after the restarts copied nothing: %q", out)
 	}
+	xmodCheckServed(t, url, pub, size)
+}
+
+// waitPublished waits up to a minute for the checkpoint published in pub
+// to reach size entries, after what (for the failure).
+func waitPublished(t *testing.T, pub string, size uint64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for publishedSize(t, pub) < size {
+		if time.Now().After(deadline) {
+			t.Fatalf("published checkpoint at %d, the node's log at %d, a minute after %s", publishedSize(t, pub), size, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// xmodCheckServed checks the tiles in pub with xmodCheckTiles under the
+// note key the node at url serves, and that they hold size entries.
+func xmodCheckServed(t *testing.T, url, pub string, size uint64) {
+	t.Helper()
 	resp, err := http.Get(url + "/v1/log/note-key")
 	if err != nil {
 		t.Fatal(err)
