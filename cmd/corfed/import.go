@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -59,6 +60,10 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	t, err := sheet.Read(b, sheet.FormatOf(file, b))
+	if errors.Is(err, sheet.ErrTooManyRows) {
+		return fmt.Errorf("%s: more than %d rows, the most one import reads: split it into files of at most %d rows and import each (an import is idempotent: a part imported twice writes nothing the second time)",
+			file, sheet.MaxRows, sheet.MaxRows)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}

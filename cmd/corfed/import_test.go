@@ -14,6 +14,7 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/sheet"
 )
 
 // importFile writes a CSV of n good rows (and extra raw lines) to dir.
@@ -122,5 +123,25 @@ func TestProgressLine(t *testing.T) {
 	want := "[#######.......................] 250/1000 rows  25 rows/s  ETA 30s "
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestImportTooManyRows: a file over the row limit is refused before
+// anything is opened, with the way out (split it; parts may be imported
+// in any order and again), not as a malformed spreadsheet.
+func TestImportTooManyRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("employer_bn,legal_name,cp,number,program,issued_on,term_months\n")
+	for i := range sheet.MaxRows + 1 {
+		fmt.Fprintf(&b, "812345676,Row %d Ltd.,ACSA,N%d,COR,2026-01-05,36\n", i, i)
+	}
+	file := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "import", file, "--data", t.TempDir())
+	want := fmt.Sprintf("more than %d rows, the most one import reads: split it into files of at most %d rows", sheet.MaxRows, sheet.MaxRows)
+	if code != 1 || !strings.Contains(stderr, want) || strings.Contains(stderr, "malformed") {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
 	}
 }

@@ -41,6 +41,10 @@ type Table struct {
 // ErrFormat wraps every error about the file's content.
 var ErrFormat = errors.New("malformed spreadsheet")
 
+// ErrTooManyRows wraps the error for a file with more rows than
+// Options.MaxRows allows. It wraps ErrFormat.
+var ErrTooManyRows = fmt.Errorf("too many rows: %w", ErrFormat)
+
 // ErrNoSheet wraps the error for an XLSX workbook without the worksheet
 // asked for (Options.Sheet, Options.Pick). It wraps ErrFormat.
 var ErrNoSheet = fmt.Errorf("no such worksheet: %w", ErrFormat)
@@ -155,7 +159,7 @@ func (r *Reader) Next() (cells []string, row int, err error) {
 			continue
 		}
 		if r.rows++; r.rows > r.o.MaxRows+1 {
-			return nil, 0, fmt.Errorf("more than %d rows: %w", r.o.MaxRows, ErrFormat)
+			return nil, 0, fmt.Errorf("more than %d rows: %w", r.o.MaxRows, ErrTooManyRows)
 		}
 		return cells, r.line, nil
 	}

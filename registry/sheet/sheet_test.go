@@ -74,7 +74,8 @@ func TestReaderCSV(t *testing.T) {
 	if got, err := readAll(t, []byte("a\n\xff\n"), CSV, Options{AnyBytes: true}); err != nil || len(got) != 2 {
 		t.Errorf("AnyBytes: %v %v", err, got)
 	}
-	if _, err := readAll(t, []byte("a\n1\n2\n3\n"), CSV, Options{MaxRows: 2}); err == nil || !strings.Contains(err.Error(), "more than 2 rows") {
+	if _, err := readAll(t, []byte("a\n1\n2\n3\n"), CSV, Options{MaxRows: 2}); err == nil || !strings.Contains(err.Error(), "more than 2 rows") ||
+		!errors.Is(err, ErrTooManyRows) || !errors.Is(err, ErrFormat) {
 		t.Errorf("MaxRows: %v", err)
 	}
 }
