@@ -722,9 +722,9 @@ const fillSamples = 16
 // full. Otherwise keyedFill: keys in random order each go in a place of
 // their own among b's, and a full fill would leave slivers there (a
 // transaction of certificates numbered in order and employers in random
-// business-number order, given full pages, left the employers' 31% used). bbolt splits pages at the commit, with the
-// bucket's fill percent then, so once a transaction's keys fall all over a
-// bucket it keeps keyedFill.
+// business-number order, given full pages, left the employers' 31% used).
+// bbolt splits pages at the commit, with the bucket's fill percent then,
+// so once a transaction's keys fall all over a bucket it keeps keyedFill.
 func setFill(b *bbolt.Bucket, ops []keyOp) {
 	if b.FillPercent == keyedFill {
 		return
