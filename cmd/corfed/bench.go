@@ -77,11 +77,12 @@ type benchRow struct {
 // bench is the state the scenarios share.
 type bench struct {
 	out     io.Writer
-	Dir     string // scratch directory (the node's data is Dir/node)
-	Size    int    // --size: entries to grow the node to
-	Ordered bool   // --keys ordered: growRow's keys ascend
-	Clients int    // concurrent HTTP clients
-	Creates int    // HTTP creates to run
+	Dir     string        // scratch directory (the node's data is Dir/node)
+	Size    int           // --size: entries to grow the node to
+	Ordered bool          // --keys ordered: growRow's keys ascend
+	Day     registry.Date // the day the bench started (UTC): growRow's issue dates count back from it
+	Clients int           // concurrent HTTP clients
+	Creates int           // HTTP creates to run
 	// ScaleFrom is the size the scale scenario compares Size with.
 	ScaleFrom int
 
@@ -162,7 +163,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom, Ordered: *keys == "ordered"}
+	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom, Ordered: *keys == "ordered",
+		Day: registry.DateOf(time.Now().UTC())}
 	_, err = os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: openapi.NewMetrics()}
@@ -420,10 +422,10 @@ const minGrown = 100
 // at the start), where keys in random order dirty a page each and leave
 // pages partly used.
 func (b *bench) growRow(i int) node.ImportRow {
-	j, issued := i, benchDay.AddDays(-30)
+	j, issued := i, b.Day.AddDays(-30)
 	if !b.Ordered {
 		j = scatter(i)
-		issued = benchDay.AddDays(-j % 700)
+		issued = b.Day.AddDays(-j % 700)
 	}
 	return node.ImportRow{Row: i + 1, EmployerBN: benchBN(6, j), LegalName: fmt.Sprintf("Growth Builders %d Ltd.", j), CP: "ACSA",
 		Number: fmt.Sprintf("GROW-%07d", j), Program: "COR", IssuedOn: issued,
@@ -433,9 +435,6 @@ func (b *bench) growRow(i int) node.ImportRow {
 // scatter maps 0..9,999,999 onto itself in no order (7,919 is prime to
 // 10,000,000).
 func scatter(i int) int { return (i*7919 + 1_234_567) % 10_000_000 }
-
-// benchDay is the day the bench started, in UTC.
-var benchDay = registry.DateOf(time.Now().UTC())
 
 // benchBN is a valid BN9: the digit d, then i in seven digits, then the
 // check digit.

@@ -74,3 +74,17 @@ func TestBenchScale(t *testing.T) {
 		t.Errorf("no comparison with the node at 200 entries:\n%s", out.String())
 	}
 }
+
+// TestBenchKeysFlag: --keys takes random or ordered; anything else is a
+// usage error (exit 2) naming the flag, before any scratch is made.
+func TestBenchKeysFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "scratch")
+	if code := Main(context.Background(), []string{"bench", "--keys", "sideways", "--dir", dir}, nil, &out, &errb); code != 2 ||
+		!strings.Contains(errb.String(), `--keys "sideways": random or ordered`) {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a refused bench made its scratch directory (%v)", err)
+	}
+}

@@ -202,8 +202,8 @@ func (n *Node) drain() {
 			// Take the next batch when the committing one starts to sync,
 			// not before: it then holds what arrived meanwhile, and its
 			// staging overlaps the sync rather than the appends. When a
-			// whole batch already waits (a bulk import queues every row at
-			// once), nothing is gained by waiting: stage it while the
+			// whole batch already waits (an import queues thousands of
+			// writes at once), nothing is gained by waiting: stage it while the
 			// committing batch appends, on the core the appends leave idle.
 			<-inflight.appended
 		}
