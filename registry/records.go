@@ -1,6 +1,9 @@
 package registry
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // Kind names a type of record. It is part of every signed entry.
 type Kind string
@@ -70,6 +73,14 @@ const (
 	ProgramCOR   = "COR"
 	ProgramSECOR = "SECOR"
 )
+
+// certificatePrograms are the values a Certificate's Program may take, in
+// byte order.
+var certificatePrograms = []string{ProgramCOR, ProgramSECOR}
+
+// CertificatePrograms returns the values a Certificate's Program may take,
+// in byte order.
+func CertificatePrograms() []string { return slices.Clone(certificatePrograms) }
 
 // Certificate bases.
 const (

@@ -166,10 +166,8 @@ func (c Certificate) Validate() error {
 	if idOK && c.ID != CertificateID(c.Issuer, c.Number) {
 		v.add(Invalid("body.id", "must be %q", CertificateID(c.Issuer, c.Number)))
 	}
-	switch c.Program {
-	case ProgramCOR, ProgramSECOR:
-	default:
-		v.add(Invalid("body.program", "one of COR, SECOR"))
+	if !slices.Contains(certificatePrograms, c.Program) {
+		v.add(Invalid("body.program", "one of %s", strings.Join(certificatePrograms, ", ")))
 	}
 	if c.ProgramDefinition != "" && !codeRE.MatchString(c.ProgramDefinition) {
 		v.add(Invalid("body.program_definition", "a program id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. ECOR)"))

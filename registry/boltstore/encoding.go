@@ -185,8 +185,9 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 
 // keyRefs returns, for each key, 1 + the index of the earlier key whose
 // value is the longest proper suffix of its value (at least 4 bytes), or 0;
-// nil if no key has one. A certificate's "stp" key is its program, a
-// slash and its "st" key, so stored this way it costs its program.
+// nil if no key has one. (A certificate's "stp" key was its program, a
+// slash and its "st" key, stored this way at the cost of its program,
+// until the node stopped writing "st" keys; the encoding stays.)
 func keyRefs(keys []IndexKey) []int {
 	var refs []int
 	for i, k := range keys {

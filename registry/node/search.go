@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"iter"
 	"slices"
 	"strings"
 
@@ -22,8 +23,9 @@ import (
 //     employer or number, in id order; total is exact;
 //   - name: the folded-name index from the prefix, each employer's
 //     certificates in id order; total is not known;
-//   - status (with or without program): the status timeline index (keys
-//     "st" and "stp" below), from the date asked; total is not known;
+//   - status (with or without program): the status timeline index (key
+//     "stp" below; every program's walk merged when none is asked), from
+//     the date asked; total is not known;
 //   - program only, or no filter: the program index ("p"); total is exact
 //     with no filter (the store's record count), not known for a program.
 //
@@ -33,17 +35,23 @@ import (
 // in bounded steps rather than scanning.
 
 // statusKeys indexes a certificate's status timeline: one key per span of
-// days with one status (StatusOnDate), "st" = status/until/from and "stp"
-// = program/status/until/from, dates YYYY-MM-DD (0000-01-01 and
-// 9999-12-31 for open ends). A search for status S on date d walks
-// S/d... onward: spans still running on d come first (ordered by their
-// end), and a span starting after d is skipped. "p" = program indexes
-// every certificate once.
+// days with one status (StatusOnDate), "stp" = program/status/until/from,
+// dates YYYY-MM-DD (0000-01-01 and 9999-12-31 for open ends). A search
+// for status S of program P on date d walks P/S/d... onward: spans still
+// running on d come first (ordered by their end), and a span starting
+// after d is skipped. A search for status S in every program merges the
+// walks of each program (registry.CertificatePrograms, two), in the order
+// one index of status/until/from would have: no key per span for it,
+// since each key is a random write into a large B+tree (a page written)
+// when business numbers and certificate numbers arrive in no order.
+// "p" = program indexes every certificate once. (A store written before
+// holds "st" = status/until/from keys too: nothing reads them, a
+// certificate's next version drops its own, and corfed reindex drops all.)
 func statusKeys(c registry.Certificate) []registry.IndexKey {
 	keys := []registry.IndexKey{{Name: "p", Value: c.Program}}
 	for _, s := range statusSpans(c) {
 		v := s.status + "/" + s.until + "/" + s.from
-		keys = append(keys, registry.IndexKey{Name: "st", Value: v}, registry.IndexKey{Name: "stp", Value: c.Program + "/" + v})
+		keys = append(keys, registry.IndexKey{Name: "stp", Value: c.Program + "/" + v})
 	}
 	return keys
 }
@@ -252,11 +260,7 @@ func (s *pager) run(cur cursor) error {
 	case q.Name != "":
 		return s.byName(cur)
 	case q.Status != "":
-		prefix, name := q.Status+"/", "st"
-		if q.Program != "" {
-			prefix, name = q.Program+"/"+prefix, "stp"
-		}
-		return s.byStatus(name, prefix, cur)
+		return s.byStatus(cur)
 	default:
 		return s.byProgram(cur)
 	}
@@ -403,18 +407,24 @@ func (s *pager) at(h registry.IndexHit) {
 	s.cur.V, s.cur.K, s.cur.I = h.Value, string(h.Ref.Kind), h.Ref.ID
 }
 
-// byStatus walks a status timeline index from the spans running on q.AsOf.
-func (s *pager) byStatus(name, prefix string, cur cursor) error {
+// byStatus walks the status timeline index from the spans running on
+// q.AsOf: q.Program's, or every program's merged. Its positions (cursor,
+// at) are status/until/from values, without the program.
+func (s *pager) byStatus(cur cursor) error {
 	from := cur.hit()
 	if cur.V == "" {
-		from = registry.IndexHit{Value: prefix + s.q.AsOf.String()} // before the first span ending on AsOf
+		from = registry.IndexHit{Value: s.q.Status + "/" + s.q.AsOf.String()} // before the first span ending on AsOf
+	}
+	programs := []string{s.q.Program}
+	if s.q.Program == "" {
+		programs = registry.CertificatePrograms()
 	}
 	day := s.q.AsOf.String()
-	return s.walk(name, prefix, from, func(h registry.IndexHit) (bool, error) {
+	return s.mergeWalks("stp", programs, s.q.Status+"/", from, func(h registry.IndexHit) (bool, error) {
 		if h.Ref.Kind != registry.KindCertificate {
 			return true, nil
 		}
-		// h.Value is prefix + until/from; until >= day by the walk's start.
+		// h.Value is status/until/from; until >= day by the walk's start.
 		start := h.Value[strings.LastIndexByte(h.Value, '/')+1:]
 		if start > day {
 			if s.budget == 0 {
@@ -431,6 +441,88 @@ func (s *pager) byStatus(name, prefix string, cur cursor) error {
 		}
 		return more, err
 	})
+}
+
+// mergeWalks walks index name once per group g (values g + "/" +
+// prefix...), after g + "/" + from.Value, and calls fn with every hit in
+// (value, kind, id) order of the values less their group's "g/", as one
+// walk of an index without the groups would: a merge of the groups' walks,
+// each read as the merge needs it. fn returns whether to go on.
+func (s *pager) mergeWalks(name string, groups []string, prefix string, from registry.IndexHit,
+	fn func(registry.IndexHit) (bool, error)) error {
+	type head struct {
+		cut  int // len(group) + 1
+		hit  registry.IndexHit
+		next func() (registry.IndexHit, bool)
+		stop func()
+		err  *error
+	}
+	var heads []*head
+	defer func() {
+		for _, h := range heads {
+			h.stop()
+		}
+	}()
+	for _, g := range groups {
+		h := &head{cut: len(g) + 1, err: new(error)}
+		after := from
+		after.Value = g + "/" + from.Value
+		h.next, h.stop = iter.Pull(func(yield func(registry.IndexHit) bool) {
+			*h.err = s.l.Walk(name, g+"/"+prefix, after, yield)
+		})
+		heads = append(heads, h)
+	}
+	// advance moves h to its next hit; false when its walk has ended.
+	advance := func(h *head) (bool, error) {
+		hit, ok := h.next()
+		if !ok {
+			return false, *h.err
+		}
+		hit.Value = hit.Value[h.cut:]
+		h.hit = hit
+		return true, nil
+	}
+	live := heads[:0:0]
+	for _, h := range heads {
+		ok, err := advance(h)
+		if err != nil {
+			return err
+		}
+		if ok {
+			live = append(live, h)
+		}
+	}
+	for len(live) > 0 {
+		i := 0
+		for j := 1; j < len(live); j++ {
+			if hitLess(live[j].hit, live[i].hit) {
+				i = j
+			}
+		}
+		more, err := fn(live[i].hit)
+		if err != nil || !more {
+			return err
+		}
+		ok, err := advance(live[i])
+		if err != nil {
+			return err
+		}
+		if !ok {
+			live = slices.Delete(live, i, i+1)
+		}
+	}
+	return nil
+}
+
+// hitLess orders index hits as an index does: by value, kind, id (bytes).
+func hitLess(a, b registry.IndexHit) bool {
+	if a.Value != b.Value {
+		return a.Value < b.Value
+	}
+	if a.Ref.Kind != b.Ref.Kind {
+		return a.Ref.Kind < b.Ref.Kind
+	}
+	return a.Ref.ID < b.Ref.ID
 }
 
 // byProgram walks the program index: one program's certificates, or every

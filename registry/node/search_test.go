@@ -259,3 +259,71 @@ func TestStatusSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeWalks: the merged walk of every program's status timeline gives
+// the hits of all programs, the program cut from each value, in index
+// order ((value, kind, id) in bytes), each once; started after any hit it
+// gives exactly the hits after it; and a stop ends it.
+func TestMergeWalks(t *testing.T) {
+	tn := searchFixture(t)
+	programs := registry.CertificatePrograms()
+	err := tn.View(context.Background(), func(sn Snapshot) error {
+		l := sn.Self()
+		s := &pager{l: l}
+		for _, status := range []string{"active", "pending", "suspended", "revoked", "expired", "a", ""} {
+			// Every program's hits read one by one, cut and sorted.
+			var want []registry.IndexHit
+			perProgram := map[string]int{}
+			for _, p := range programs {
+				if err := l.Walk("stp", p+"/"+status, registry.IndexHit{}, func(h registry.IndexHit) bool {
+					h.Value = strings.TrimPrefix(h.Value, p+"/")
+					want = append(want, h)
+					perProgram[p]++
+					return true
+				}); err != nil {
+					return err
+				}
+			}
+			slices.SortFunc(want, func(a, b registry.IndexHit) int {
+				switch {
+				case hitLess(a, b):
+					return -1
+				case hitLess(b, a):
+					return 1
+				}
+				return 0
+			})
+			if status == "active" && (perProgram["COR"] == 0 || perProgram["SECOR"] == 0) {
+				t.Fatalf("fixture: active hits per program %v; want both programs", perProgram)
+			}
+			merged := func(from registry.IndexHit, stopAfter int) []registry.IndexHit {
+				var got []registry.IndexHit
+				err := s.mergeWalks("stp", programs, status, from, func(h registry.IndexHit) (bool, error) {
+					got = append(got, h)
+					return len(got) < stopAfter, nil
+				})
+				if err != nil {
+					t.Fatalf("%q: %v", status, err)
+				}
+				return got
+			}
+			if got := merged(registry.IndexHit{}, len(want)+1); !slices.Equal(got, want) {
+				t.Errorf("status %q: merged walk\n%v\nwant\n%v", status, got, want)
+			}
+			for i, from := range want {
+				if got := merged(from, len(want)+1); !slices.Equal(got, want[i+1:]) {
+					t.Errorf("status %q after %v: merged walk\n%v\nwant\n%v", status, from, got, want[i+1:])
+				}
+			}
+			if len(want) > 2 {
+				if got := merged(registry.IndexHit{}, 2); !slices.Equal(got, want[:2]) {
+					t.Errorf("status %q, stopped after 2: %v, want %v", status, got, want[:2])
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -169,16 +169,17 @@ func replicaKeys(e registry.Entry) []registry.IndexKey {
 }
 
 // ownOnlyKeys are the certificate index keys that only the node's own
-// feed is read by: the status timeline and program ("st", "stp", "p":
-// GET /v1/certificates with status or program, search.go) and the issue
-// date (the lifecycle job, lifecycle.go). Federation reads a replica by
+// feed is read by: the status timeline and program ("stp", "p": GET
+// /v1/certificates with status or program, search.go) and the issue date
+// (the lifecycle job, lifecycle.go). Federation reads a replica by
 // business number, certificate number, name and WCB account only
 // (federation search takes exactly one of the first three). They are
-// eight of a certificate's ten keys (with three status spans), and with
+// five of a certificate's seven keys (with three status spans), and with
 // business numbers in random order each key costs a follower a page
 // write: a follower of 1,000,000 such entries verified 0.23x raw
-// verification per CPU-second with them.
-var ownOnlyKeys = map[string]bool{"st": true, "stp": true, "p": true, "live": true}
+// verification per CPU-second with them (and with "st" keys, since
+// dropped).
+var ownOnlyKeys = map[string]bool{"stp": true, "p": true, "live": true}
 
 // LogIndexKeys returns the index keys the node stores with entry e in the
 // log called log: IndexKeys for its own feed, the replica keys for a peer's
