@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -111,5 +112,106 @@ func TestReindexRefuses(t *testing.T) {
 		t.Error("reindex of a store in use: exit 0")
 	} else if _, err := os.Stat(filepath.Join(dir, dbFile+".reindex")); !os.IsNotExist(err) {
 		t.Errorf("refused (%s) but left its temporary file: %v", errs, err)
+	}
+}
+
+// A store written before the node stopped writing "st" keys (each a
+// certificate's "stp" key less its program) keeps them until reindex,
+// which drops them; the status searches answer the same before and after.
+func TestReindexDropsStatusKeysNoLongerWritten(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, Seed: true, TestData: testdata, NoSync: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []node.Query{{Status: registry.StatusActive}, {Status: registry.StatusExpired, AsOf: registry.MustDate("2040-01-01")},
+		{Status: registry.StatusPending, AsOf: registry.MustDate("2000-01-01")}, {Status: registry.StatusActive, Program: "COR"}}
+	found := func(n *node.Node) [][]string {
+		var out [][]string
+		for _, q := range queries {
+			q.Limit = node.MaxLimit
+			vs, err := n.SearchCertificates(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, v := range vs {
+				ids = append(ids, v.Entry.ID)
+			}
+			out = append(out, ids)
+		}
+		return out
+	}
+	want := found(n)
+	for i, ids := range want {
+		if len(ids) == 0 {
+			t.Fatalf("seeded node finds no certificates for %+v", queries[i])
+		}
+	}
+	db.Close()
+
+	path := filepath.Join(dir, dbFile)
+	src, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := func(_ string, e registry.Entry, l *boltstore.Log) ([]registry.IndexKey, error) {
+		if newest, err := l.Latest(e.Kind, e.ID); err != nil || newest.Seq != e.Seq {
+			return nil, err
+		}
+		keys, err := l.Keys(e.Kind, e.ID)
+		for _, k := range keys {
+			if k.Name == "stp" {
+				_, st, _ := strings.Cut(k.Value, "/")
+				keys = append(keys, registry.IndexKey{Name: "st", Value: st})
+			}
+		}
+		return keys, err
+	}
+	if _, err := rebuildStore(ctx, src, path+".old", old); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	if err := os.Rename(path+".old", path); err != nil {
+		t.Fatal(err)
+	}
+	stKeys := func() (hits int) {
+		db, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.View(ctx, func(tx *boltstore.Tx) error {
+			return tx.Log(node.SelfLog).Walk("st", "", registry.IndexHit{}, func(registry.IndexHit) bool { hits++; return true })
+		})
+		return hits
+	}
+	if stKeys() == 0 {
+		t.Fatal("the old-style store has no st keys (the test's store is not old-style)")
+	}
+	n, db, err = openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := found(n); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("old-style store finds %v; want %v", got, want)
+	}
+	db.Close()
+
+	if code, out, errs := run(t, "reindex", "--data", dir); code != 0 {
+		t.Fatalf("reindex: exit %d: %s%s", code, out, errs)
+	}
+	if got := stKeys(); got != 0 {
+		t.Errorf("after reindex: %d st keys; want none", got)
+	}
+	n, db, err = openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := found(n); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("after reindex: finds %v; want %v", got, want)
 	}
 }
