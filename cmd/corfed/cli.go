@@ -18,12 +18,21 @@ import (
 // synopses documents each command's arguments (flags are listed from the
 // flag set). A command not listed here takes flags only.
 var synopses = map[string]string{
-	"serve":   "corfed serve --jurisdiction CODE [flags]",
-	"keygen":  "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate]",
-	"token":   "corfed token [flags]\n       corfed token revoke JTI [--data DIR]",
-	"demo":    "corfed demo [flags]",
-	"verify":  "corfed verify PROOF|- --federation FILE\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer); - reads it from stdin",
-	"version": "corfed version",
+	"serve":              "corfed serve --jurisdiction CODE [flags]",
+	"keygen":             "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate]",
+	"token":              "corfed token [flags]\n       corfed token revoke JTI [--data DIR]",
+	"demo":               "corfed demo [flags]",
+	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",
+	"version":            "corfed version",
+	"token revoke":       "corfed token revoke JTI [--data DIR]",
+	"import":             "corfed import FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]",
+	"rules publish":      "corfed rules publish FILE [--url URL] [--token T] [--data DIR]",
+	"agreement":          "corfed agreement propose FILE | sign ID | withdraw ID | show ID  [--url URL] [--token T] [--data DIR]",
+	"agreement propose":  "corfed agreement propose FILE [--url URL] [--token T] [--data DIR]",
+	"agreement sign":     "corfed agreement sign ID [--url URL] [--token T] [--data DIR --file FILE]",
+	"agreement withdraw": "corfed agreement withdraw ID [--on YYYY-MM-DD] [--reason TEXT] [--url URL] [--token T] [--data DIR]",
+	"agreement show":     "corfed agreement show ID --url URL [--token T]",
+	"snapshots import":   "corfed snapshots import FILE.csv|FILE.xlsx [--data DIR] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]",
 }
 
 // helpRequest is returned by parse when the command line asks for help;

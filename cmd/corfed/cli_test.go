@@ -66,6 +66,69 @@ func TestCommandLineConventions(t *testing.T) {
 	}
 }
 
+// TestEveryCommandHelps: `corfed --help` lists every command there is, and
+// every command and subcommand answers --help with its synopsis on stdout
+// and exit 0; a bad flag or subcommand is a usage error naming the command.
+func TestEveryCommandHelps(t *testing.T) {
+	names := []string{"serve", "keygen", "token", "version"}
+	for name := range extraCommands {
+		if !hiddenCommands[name] {
+			names = append(names, name)
+		}
+	}
+	_, top, _ := run(t, "--help")
+	listed := map[string]bool{}
+	for _, line := range strings.Split(top, "\n") {
+		if f := strings.Fields(line); strings.HasPrefix(line, "  ") && len(f) > 1 {
+			listed[f[0]] = true
+		}
+	}
+	for _, name := range names {
+		if !listed[name] {
+			t.Errorf("corfed --help does not list %q:\n%s", name, top)
+		}
+		delete(listed, name)
+	}
+	for name := range listed {
+		t.Errorf("corfed --help lists %q, which is not a command", name)
+	}
+	subs := [][]string{{"token", "revoke"}, {"rules", "publish"}, {"agreement", "propose"}, {"agreement", "sign"},
+		{"agreement", "withdraw"}, {"agreement", "show"}, {"snapshots", "import"}}
+	cmds := [][]string{}
+	for _, name := range names {
+		cmds = append(cmds, []string{name})
+	}
+	for _, args := range append(cmds, subs...) {
+		for _, help := range []string{"--help", "-h"} {
+			code, out, errs := run(t, append(args, help)...)
+			want := "usage: corfed " + strings.Join(args, " ")
+			if len(args) == 1 && (args[0] == "rules" || args[0] == "snapshots") {
+				want = "usage: corfed " + args[0] + " " // the one subcommand's synopsis
+			}
+			if code != 0 || !strings.HasPrefix(out, want) || errs != "" {
+				t.Errorf("corfed %s %s: exit %d, stdout %q, stderr %q; want exit 0 and stdout starting %q",
+					strings.Join(args, " "), help, code, out, errs, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"import", "--bogus", "x.csv"}, "corfed import: flag provided but not defined: -bogus"},
+		{[]string{"rules", "publish", "--bogus"}, "corfed rules: flag provided but not defined: -bogus"},
+		{[]string{"agreement", "bogus"}, "corfed agreement: unknown subcommand \"bogus\""},
+		{[]string{"snapshots", "import", "--bogus"}, "corfed snapshots: flag provided but not defined: -bogus"},
+		{[]string{"snapshots", "import"}, "usage: corfed snapshots import FILE"},
+	} {
+		code, out, errs := run(t, tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.stderr) {
+			t.Errorf("corfed %s: exit %d, stdout %q, stderr %q; want exit 2 and stderr holding %q",
+				strings.Join(tc.args, " "), code, out, errs, tc.stderr)
+		}
+	}
+}
+
 // TestServeBindsBeforeTouchingData: a node that cannot listen leaves its
 // data directory alone.
 func TestServeBindsBeforeTouchingData(t *testing.T) {

@@ -51,7 +51,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	if len(pos) != 1 || (*url == "") == (*dir == "") {
-		fmt.Fprintln(stderr, "usage: corfed import FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]")
+		fmt.Fprintln(stderr, "usage: "+synopses["import"])
 		return errUsage
 	}
 	file := pos[0]

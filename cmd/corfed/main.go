@@ -6,6 +6,14 @@
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
 //	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]
+//	corfed import  FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]
+//	corfed rules publish FILE [--url URL] [--token T] [--data DIR]
+//	corfed agreement propose FILE | sign ID | withdraw ID | show ID [--url URL] [--token T] [--data DIR]
+//	corfed snapshots import FILE.csv|FILE.xlsx [--data DIR] [--mapping FILE.csv] [--dry-run]
+//	corfed report  --from DATE --to DATE [--data DIR]
+//	corfed synth   [--holders N] [--others N] [--out DIR]
+//	corfed mirror  --from URL --to DEST [--federation FILE --jurisdiction CA-XX] [--watch]
+//	corfed bench   [--size N] [--only LIST]
 //	corfed reindex [--data DIR]
 //	corfed version
 package main
@@ -39,10 +47,15 @@ commands:
   demo     run a federation of nodes on loopback with example data
   verify   check a recognition proof or a COR pass offline
   version  print the build's version
+  import   import employers and certificates from CSV or XLSX into a node
+  rules    publish the node's host recognition rules (and terms of agreement) from a file
+  agreement propose, sign, withdraw or show a reciprocity agreement
   snapshots import performance snapshots (claims data) from CSV or XLSX
+  report   print the program evaluation: COR holders vs others, CP cycle times, for a period
+  synth    write synthetic holders and snapshots to try import and report with
   mirror   copy a node's static tiles, verifying everything, and cosign them
   bench    measure a node end to end against raw-crypto and bare-HTTP baselines
-  reindex  rebuild a stopped node's search index after an upgrade that adds index keys
+  reindex  rebuild a stopped node's search index after an upgrade that changes its keys
 
 Run 'corfed COMMAND --help' for a command's arguments and flags.
 `
@@ -88,3 +101,7 @@ func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io
 
 // extraCommands are registered by other files of this package.
 var extraCommands = map[string]func(context.Context, []string, io.Reader, io.Writer, io.Writer) error{}
+
+// hiddenCommands are the extra commands the usage does not list: processes
+// corfed bench starts from its own binary, not for people.
+var hiddenCommands = map[string]bool{benchClientCommand: true, benchFollowCommand: true}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/ingest"
@@ -32,8 +31,7 @@ func measureOps(dir string, svcCfg service.Config, noSync bool) (openapi.Extensi
 	return openapi.MeasureOps(svc, string(svcCfg.Node.Jurisdiction())), svc, st.Close, nil
 }
 
-const snapshotsUsage = `usage: corfed snapshots import FILE.csv|FILE.xlsx [--data DIR] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]
-
+const snapshotsAbout = `
 Imports performance snapshots (claims data) into the node's snapshot file,
 DIR/snapshots.db, kept apart from the node's signed feed. Every problem of
 every row is printed (row, column, value, message) and nothing is stored
@@ -41,8 +39,13 @@ when there is one. The node must not be running (or use POST /v1/snapshots).
 `
 
 func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	usage := "usage: " + synopses["snapshots import"] + "\n" + snapshotsAbout
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprint(stderr, snapshotsUsage)
+		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
 	fl := newFlags("snapshots import", stderr)
@@ -51,20 +54,15 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	skip := fl.Bool("skip-unmapped", false, "skip Alberta rows whose EMP_KEY has no mapping, instead of reporting them")
 	sheet := fl.String("sheet", "", "XLSX sheet to read (default: the first with a recognized header)")
 	dry := fl.Bool("dry-run", false, "check the file and print the report; store nothing")
-	rest := args[1:]
-	var file string
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		file, rest = rest[0], rest[1:]
+	pos, err := parseArgs(fl, args[1:])
+	if err != nil {
+		return err
 	}
-	if err := fl.Parse(rest); err != nil {
+	if len(pos) != 1 {
+		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
-	if file == "" && fl.NArg() == 1 {
-		file = fl.Arg(0)
-	} else if fl.NArg() > 0 || file == "" {
-		fmt.Fprint(stderr, snapshotsUsage)
-		return errUsage
-	}
+	file := pos[0]
 	opt := ingest.Options{SkipUnmapped: *skip, Sheet: *sheet}
 	if *mapping != "" {
 		f, err := os.Open(*mapping)

@@ -53,11 +53,19 @@ func (t *target) flags(fl *flag.FlagSet) {
 }
 
 // parseArgs parses flags placed before or after the positional arguments.
+// Errors are parse's: -h/--help a *helpRequest, a bad flag a usage error.
 func parseArgs(fl *flag.FlagSet, args []string) ([]string, error) {
+	out := fl.Output()
+	fl.SetOutput(io.Discard) // Main prints the error and the usage
+	defer fl.SetOutput(out)
 	var pos []string
 	for {
-		if err := fl.Parse(args); err != nil {
-			return nil, errUsage
+		err := fl.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return nil, &helpRequest{fl}
+		case err != nil:
+			return nil, usagef("%v", err)
 		}
 		if fl.NArg() == 0 {
 			return pos, nil
@@ -65,6 +73,15 @@ func parseArgs(fl *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fl.Arg(0))
 		args = fl.Args()[1:]
 	}
+}
+
+// isHelp reports whether arg asks for a command's help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }
 
 func (t *target) check() error {
@@ -221,8 +238,12 @@ func printAnswer(w io.Writer, verb string, b []byte) {
 }
 
 func runRules(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, "usage: "+synopses["rules publish"])
+		return nil
+	}
 	if len(args) == 0 || args[0] != "publish" {
-		fmt.Fprintln(stderr, "usage: corfed rules publish FILE [--url URL] [--token T] [--data DIR]")
+		fmt.Fprintln(stderr, "usage: "+synopses["rules publish"])
 		return errUsage
 	}
 	return publishFile(ctx, "rules publish", args[1:], stdout, stderr)
@@ -237,7 +258,7 @@ func publishFile(ctx context.Context, name string, args []string, stdout, stderr
 		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "usage: corfed %s FILE [--url URL] [--token T] [--data DIR]\n", name)
+		fmt.Fprintf(stderr, "usage: %s\n", synopses[name])
 		return errUsage
 	}
 	if err := t.check(); err != nil {
@@ -284,13 +305,21 @@ func publishFile(ctx context.Context, name string, args []string, stdout, stderr
 }
 
 func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	usage := "usage: corfed agreement propose FILE | sign ID | withdraw ID | show ID  [--url URL] [--token T] [--data DIR]"
+	usage := "usage: " + synopses["agreement"]
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return errUsage
 	}
-	if args[0] == "propose" {
+	switch args[0] {
+	case "propose":
 		return publishFile(ctx, "agreement propose", args[1:], stdout, stderr)
+	case "sign", "withdraw", "show":
+	default:
+		return usagef("unknown subcommand %q: propose, sign, withdraw or show", args[0])
 	}
 	fl := newFlags("agreement "+args[0], stderr)
 	var t target
