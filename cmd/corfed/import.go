@@ -138,7 +138,7 @@ func problemCount(n int) string {
 func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problems []node.ImportProblem, o node.ImportOptions) (node.ImportReport, error) {
 	ni, err := readNodeInfo(dir)
 	if err != nil {
-		return node.ImportReport{}, fmt.Errorf("--data %s: not a node's data directory: %w", dir, err)
+		return node.ImportReport{}, fmt.Errorf("--data %s: not a node's data directory (start the node on it once: corfed serve --jurisdiction CODE --data DIR): %w", dir, err)
 	}
 	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
 	if err != nil {

@@ -149,7 +149,7 @@ func (t *target) do(ctx context.Context, method, path string, body any) ([]byte,
 func (t *target) local(ctx context.Context, fn func(n *node.Node, p node.Principal) error) error {
 	ni, err := readNodeInfo(t.data)
 	if err != nil {
-		return fmt.Errorf("%s is not a node's data directory (start it once first): %w", t.data, err)
+		return fmt.Errorf("%s is not a node's data directory (start the node on it once: corfed serve --jurisdiction CODE --data DIR): %w", t.data, err)
 	}
 	ring, err := jose.LoadKeyring(filepath.Join(t.data, keysFile))
 	if err != nil {

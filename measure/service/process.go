@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/corfed/corfed/measure"
@@ -25,64 +26,136 @@ var DefaultReportDays = map[string]int{"ESC": 21}
 // DefaultReportDeadline is Alberta's: 45 days to submit after the audit.
 const DefaultReportDeadline = 45
 
-// Process computes the process metrics of [from, to] for cp ("" for every CP).
+// Process computes the process metrics of [from, to] for cp ("" for every
+// CP). Its inputs, every certificate, audit, review and letter of the
+// node, are read once per state of the feed (a scan, shared by the callers
+// that arrive meanwhile) and its answers are kept until the feed grows, so
+// a repeated question costs a map lookup.
 func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date) (measure.ProcessReport, error) {
 	if to.Before(from) {
 		return measure.ProcessReport{}, registry.Invalid("query.to", "the period ends (%s) before it starts (%s)", to, from)
 	}
-	in := measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: func(cp string) int {
-		if d, ok := DefaultReportDays[cp]; ok {
-			return d
-		}
-		return DefaultReportDeadline
-	}}
-	n := s.cfg.Node
-	certs, err := n.All(ctx, registry.KindCertificate)
+	f, err := s.processFacts(ctx)
 	if err != nil {
 		return measure.ProcessReport{}, err
 	}
-	in.Kept = append(in.Kept, string(registry.KindCertificate))
-	for _, e := range certs {
+	key := fmt.Sprintf("%s|%s|%s|%d", cp, from, to, f.size)
+	s.mu.Lock()
+	r, ok := s.reports[key]
+	s.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r = measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays,
+		Certificates: f.certs, Audits: f.audits, Reviews: f.reviews, Letters: f.letters, Kept: f.kept})
+	s.mu.Lock()
+	if len(s.reports) >= maxCached {
+		clear(s.reports)
+	}
+	s.reports[key] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+func reportDays(cp string) int {
+	if d, ok := DefaultReportDays[cp]; ok {
+		return d
+	}
+	return DefaultReportDeadline
+}
+
+// processFacts are the process metrics' inputs at feed size size; shared
+// by every answer, never changed once built.
+type processFacts struct {
+	size    uint64
+	certs   []measure.CertFacts
+	audits  []measure.AuditFacts
+	reviews []measure.ReviewFacts
+	letters []measure.LetterFacts
+	kept    []string
+}
+
+// processFacts returns the process metrics' inputs, read again when the
+// feed has grown.
+func (s *Service) processFacts(ctx context.Context) (*processFacts, error) {
+	size, err := s.feedSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	held := func() *processFacts {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.facts != nil && s.facts.size == size {
+			return s.facts
+		}
+		return nil
+	}
+	if f := held(); f != nil {
+		return f, nil
+	}
+	s.rebuild.Lock()
+	defer s.rebuild.Unlock()
+	if f := held(); f != nil { // read while this call waited
+		return f, nil
+	}
+	f := &processFacts{size: size}
+	n := s.cfg.Node
+	err = n.Each(ctx, registry.KindCertificate, func(e registry.Entry) error {
 		c, err := node.Decode[registry.Certificate](e)
-		if err != nil {
-			return measure.ProcessReport{}, err
+		if err == nil {
+			f.certs = append(f.certs, measure.CertFacts{Certificate: c})
 		}
-		cf := measure.CertFacts{Certificate: c}
-		if c.BasisRef != "" {
-			if vs, err := n.Versions(ctx, registry.KindCertificate, c.ID); err == nil && len(vs) > 0 {
-				cf.RecordedOn = node.TodayIn(n.Jurisdiction(), time.Unix(vs[0].Iat, 0))
-			}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.kept = append(f.kept, string(registry.KindCertificate))
+	// When a certificate on an audit's basis was recorded: its first
+	// version's time (read after the scan: Each's fn starts no transaction).
+	for i := range f.certs {
+		cf := &f.certs[i]
+		if cf.BasisRef == "" {
+			continue
 		}
-		in.Certificates = append(in.Certificates, cf)
+		if vs, err := n.Versions(ctx, registry.KindCertificate, cf.ID); err == nil && len(vs) > 0 {
+			cf.RecordedOn = node.TodayIn(n.Jurisdiction(), time.Unix(vs[0].Iat, 0))
+		}
 	}
-	if in.Audits, err = facts[measure.AuditFacts](ctx, n, kindAudit, &in.Kept); err != nil {
-		return measure.ProcessReport{}, err
+	if f.audits, err = facts[measure.AuditFacts](ctx, n, kindAudit, &f.kept); err != nil {
+		return nil, err
 	}
-	if in.Reviews, err = facts[measure.ReviewFacts](ctx, n, kindReview, &in.Kept); err != nil {
-		return measure.ProcessReport{}, err
+	if f.reviews, err = facts[measure.ReviewFacts](ctx, n, kindReview, &f.kept); err != nil {
+		return nil, err
 	}
-	if in.Letters, err = facts[measure.LetterFacts](ctx, n, registry.KindLetter, &in.Kept); err != nil {
-		return measure.ProcessReport{}, err
+	if f.letters, err = facts[measure.LetterFacts](ctx, n, registry.KindLetter, &f.kept); err != nil {
+		return nil, err
 	}
-	return measure.ComputeProcess(in), nil
+	s.mu.Lock()
+	s.facts = f
+	clear(s.reports)
+	s.mu.Unlock()
+	return f, nil
 }
 
 // facts decodes the newest version of every record of kind into T (the
 // members the metrics use; others are ignored), noting the kind as kept
 // when there is any.
 func facts[T any](ctx context.Context, n *node.Node, kind registry.Kind, kept *[]string) ([]T, error) {
-	es, err := n.All(ctx, kind)
-	if err != nil || len(es) == 0 {
-		return nil, err
-	}
-	*kept = append(*kept, string(kind))
-	out := make([]T, 0, len(es))
-	for _, e := range es {
+	var out []T
+	err := n.Each(ctx, kind, func(e registry.Entry) error {
 		var v T
 		if err := json.Unmarshal(e.Record, &v); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		*kept = append(*kept, string(kind))
 	}
 	return out, nil
 }

@@ -37,10 +37,17 @@ type Config struct {
 type Service struct {
 	cfg Config
 
+	// rebuild is held while the holders or the process facts are rebuilt
+	// from the records (a scan of the registry), so that callers arriving
+	// meanwhile wait for that one rebuild and reuse it.
+	rebuild sync.Mutex
+
 	mu      sync.Mutex
 	holders *measure.Holders // certificates as of feed size holdersAt
 	heldAt  uint64
 	results map[string]measure.Result // OHS answers by query, generation and feed size
+	facts   *processFacts             // process metrics' inputs as of feed size facts.size
+	reports map[string]measure.ProcessReport
 }
 
 // New returns the service.
@@ -48,7 +55,7 @@ func New(cfg Config) *Service {
 	if cfg.Minimum == (measure.Minimum{}) {
 		cfg.Minimum = measure.DefaultMinimum
 	}
-	return &Service{cfg: cfg, results: map[string]measure.Result{}}
+	return &Service{cfg: cfg, results: map[string]measure.Result{}, reports: map[string]measure.ProcessReport{}}
 }
 
 // Minimum returns the suppression threshold in force.
@@ -109,30 +116,40 @@ func (s *Service) Holders(ctx context.Context) (*measure.Holders, uint64, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	s.mu.Lock()
-	if s.holders != nil && s.heldAt == size {
-		h := s.holders
-		s.mu.Unlock()
+	if h := s.heldHolders(size); h != nil {
 		return h, size, nil
 	}
-	s.mu.Unlock()
-	es, err := s.cfg.Node.All(ctx, registry.KindCertificate)
+	s.rebuild.Lock()
+	defer s.rebuild.Unlock()
+	if h := s.heldHolders(size); h != nil { // rebuilt while this call waited
+		return h, size, nil
+	}
+	var certs []registry.Certificate
+	err = s.cfg.Node.Each(ctx, registry.KindCertificate, func(e registry.Entry) error {
+		c, err := node.Decode[registry.Certificate](e)
+		if err == nil {
+			certs = append(certs, c)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
-	}
-	certs := make([]registry.Certificate, 0, len(es))
-	for _, e := range es {
-		c, err := node.Decode[registry.Certificate](e)
-		if err != nil {
-			return nil, 0, err
-		}
-		certs = append(certs, c)
 	}
 	h := measure.NewHolders(certs)
 	s.mu.Lock()
 	s.holders, s.heldAt = h, size
 	s.mu.Unlock()
 	return h, size, nil
+}
+
+// heldHolders returns the holders built at feed size size, or nil.
+func (s *Service) heldHolders(size uint64) *measure.Holders {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.heldAt != size {
+		return nil
+	}
+	return s.holders
 }
 
 // maxCached bounds the answers kept; the cache is emptied when full.

@@ -311,6 +311,33 @@ func (n *Node) All(ctx context.Context, kind registry.Kind) (es []registry.Entry
 	return es, err
 }
 
+// Each calls fn with the newest version of every record of kind, in id
+// order, in one read transaction (one consistent state of the feed), until
+// fn returns an error (Each returns it) or ctx ends. It is for the
+// computations over the whole registry that a caller keeps and reuses (the
+// measurement model's holders and process metrics), not for answering a
+// request: its cost is the number of records. fn must not start another
+// transaction of the node.
+func (n *Node) Each(ctx context.Context, kind registry.Kind, fn func(registry.Entry) error) error {
+	return n.db.View(ctx, func(tx registry.StoreTx) error {
+		var ferr error
+		i := 0
+		err := tx.Log(SelfLog).Scan(kind, func(e registry.Entry) bool {
+			if i++; i%1024 == 0 {
+				if ferr = ctx.Err(); ferr != nil {
+					return false
+				}
+			}
+			ferr = fn(e)
+			return ferr == nil
+		})
+		if err != nil {
+			return err
+		}
+		return ferr
+	})
+}
+
 // decode unmarshals an entry's record into v.
 func decode[T any](e registry.Entry) (T, error) {
 	var v T

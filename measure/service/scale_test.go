@@ -1,0 +1,95 @@
+package service_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+// The measurement model reads every certificate, however many: a node with
+// more certificates than a list returns (node.MaxLimit) answers the process
+// and OHS metrics over all of them (it refused with "more than the 500 a
+// list returns"), and a certificate created later is counted.
+func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
+	ms := cluster(t, "CA-AB")
+	m := ms["CA-AB"]
+	count := node.MaxLimit + 100
+	rows := make([]node.ImportRow, count)
+	for i := range rows {
+		rows[i] = node.ImportRow{Row: i + 1, EmployerBN: bnOf(i), LegalName: fmt.Sprintf("Scale %d Ltd", i), CP: "ACSA",
+			Number: fmt.Sprintf("SC%05d", i), Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2024-03-01"), TermMonths: 36, Status: registry.StatusActive}
+	}
+	if rep, err := m.n.Import(t.Context(), nodetest.Admin(), rows, nil, node.ImportOptions{}); err != nil || rep.Certificates.Created != count {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	issued := func() int {
+		st, b := call(t, m, "GET", "/v1/metrics/process?from=2024-03-01&to=2024-03-31&cp=ACSA", "")
+		if st != 200 {
+			t.Fatalf("process metrics: %d %s", st, b)
+		}
+		var r measure.ProcessReport
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.CPs) != 1 {
+			t.Fatalf("process metrics for ACSA: %s", b)
+		}
+		return r.CPs[0].Issued[registry.ProgramCOR]
+	}
+	if got := issued(); got != count {
+		t.Errorf("process metrics: ACSA issued %d CORs in March 2024, want %d", got, count)
+	}
+	if got := issued(); got != count { // the cached answer
+		t.Errorf("process metrics asked again: %d, want %d", got, count)
+	}
+
+	// Snapshots of 300 holders and 100 others, in parts under the body limit.
+	for part := range 4 {
+		var rs []string
+		for i := part * 100; i < part*100+100; i++ {
+			bn := bnOf(i)
+			if part == 3 {
+				bn = bnOf(10000 + i)
+			}
+			rs = append(rs, fmt.Sprintf(`{"employer_bn":%q,"year":2024,"person_years":12.5,"lost_time_claims":1,"disabling_injury_claims":1,"fatalities":0}`, bn))
+		}
+		if st, b := call(t, m, "POST", "/v1/snapshots", "["+strings.Join(rs, ",")+"]"); st != 200 {
+			t.Fatalf("snapshots: %d %s", st, b)
+		}
+	}
+	holders := func() (cor, non int) {
+		st, b := call(t, m, "GET", "/v1/metrics/ohs?year=2024", "")
+		if st != 200 {
+			t.Fatalf("OHS metrics: %d %s", st, b)
+		}
+		var r measure.Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Groups.COR.Figures == nil || r.Groups.NonCOR.Figures == nil {
+			t.Fatalf("OHS metrics: a group suppressed: %s", b)
+		}
+		return r.Groups.COR.Employers, r.Groups.NonCOR.Employers
+	}
+	if cor, non := holders(); cor != 300 || non != 100 {
+		t.Errorf("OHS metrics 2024: %d COR holders, %d others; want 300 and 100", cor, non)
+	}
+	// One of the others gets a COR: the next answer counts it.
+	late := []node.ImportRow{{Row: 1, EmployerBN: bnOf(10300), LegalName: "Late Ltd", CP: "ACSA", Number: "SCLATE",
+		Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2024-03-02"), TermMonths: 36, Status: registry.StatusActive}}
+	if _, err := m.n.Import(t.Context(), nodetest.Admin(), late, nil, node.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if cor, non := holders(); cor != 301 || non != 99 {
+		t.Errorf("OHS metrics 2024 after one more COR: %d COR holders, %d others; want 301 and 99", cor, non)
+	}
+	if got := issued(); got != count+1 {
+		t.Errorf("process metrics after one more COR: %d, want %d", got, count+1)
+	}
+}
