@@ -48,12 +48,7 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	}
 	r = measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays,
 		Certificates: f.certs, Audits: f.audits, Reviews: f.reviews, Letters: f.letters, Kept: f.kept})
-	s.mu.Lock()
-	if len(s.reports) >= maxCached {
-		clear(s.reports)
-	}
-	s.reports[key] = r
-	s.mu.Unlock()
+	keep(s, s.reports, key, r)
 	return r, nil
 }
 

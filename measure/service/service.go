@@ -155,6 +155,17 @@ func (s *Service) heldHolders(size uint64) *measure.Holders {
 // maxCached bounds the answers kept; the cache is emptied when full.
 const maxCached = 256
 
+// keep stores answer v under key in cache m (one of s's), emptying m first
+// when it is full.
+func keep[V any](s *Service, m map[string]V, key string, v V) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(m) >= maxCached {
+		clear(m)
+	}
+	m[key] = v
+}
+
 // OHS answers an OHS metrics query with the node's minimum. Answers are
 // cached until a snapshot import or a new entry of the feed changes them,
 // so a repeated question costs a map lookup.
@@ -186,12 +197,7 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if err != nil {
 		return measure.Result{}, registry.Invalid("query", "%v", err)
 	}
-	s.mu.Lock()
-	if len(s.results) >= maxCached {
-		clear(s.results)
-	}
-	s.results[key] = r
-	s.mu.Unlock()
+	keep(s, s.results, key, r)
 	return r, nil
 }
 
