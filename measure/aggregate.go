@@ -1,8 +1,6 @@
 package measure
 
 import (
-	"math/big"
-
 	"github.com/corfed/corfed/registry"
 )
 
@@ -10,7 +8,9 @@ import (
 // groups (suppressed under min): what a node signs and publishes.
 func Totals(rows []Snapshot, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, error) {
 	total := [2]*acc{newAcc(), newAcc()}
-	for _, s := range rows {
+	ids := employerIDs{}
+	for i := range rows {
+		s := &rows[i]
 		if s.Year != year {
 			continue
 		}
@@ -18,7 +18,7 @@ func Totals(rows []Snapshot, holders *Holders, year int, min Minimum) ([2]regist
 		if _, ok := holders.On(s.EmployerBN, s.EffectiveAsOf()); ok {
 			g = 0
 		}
-		total[g].add(s)
+		total[g].add(s, ids.of(s.EmployerBN))
 	}
 	var out [2]registry.AggregateGroup
 	for i, a := range total {
@@ -32,11 +32,11 @@ func (a *acc) aggregate() registry.AggregateGroup {
 	if a.suppressed != "" {
 		return registry.AggregateGroup{Suppressed: true}
 	}
-	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: f64(a.py), LostTimeClaims: a.ltc,
+	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: a.py.float64(), LostTimeClaims: a.ltc,
 		DisablingInjuryClaims: a.di, Fatalities: a.f}
 	if a.hasCosts {
-		c := f64(a.costs)
-		g.ClaimCosts, g.PersonYearsWithCosts = &c, f64(a.pyc)
+		c := a.costs.float64()
+		g.ClaimCosts, g.PersonYearsWithCosts = &c, a.pyc.float64()
 	}
 	return g
 }
@@ -48,13 +48,13 @@ func fromAggregate(g registry.AggregateGroup) *acc {
 		a.suppressed = "suppressed by the publishing node"
 		return a
 	}
-	a.py.SetFloat64(g.PersonYears)
+	a.py.set(g.PersonYears)
 	a.ltc, a.di, a.f = g.LostTimeClaims, g.DisablingInjuryClaims, g.Fatalities
 	a.snapshots = -1
 	if g.ClaimCosts != nil {
 		a.hasCosts = true
-		a.costs.SetFloat64(*g.ClaimCosts)
-		a.pyc.SetFloat64(g.PersonYearsWithCosts)
+		a.costs.set(*g.ClaimCosts)
+		a.pyc.set(g.PersonYearsWithCosts)
 	}
 	a.count = g.Employers
 	return a
@@ -75,8 +75,10 @@ func FromAggregate(g registry.AggregateGroup, alpha float64) Group {
 // AddAggregate sums two shown groups exactly.
 func AddAggregate(x, y registry.AggregateGroup) registry.AggregateGroup {
 	sum := func(a, b float64) float64 {
-		s := new(big.Float).SetPrec(exactPrec).SetFloat64(a)
-		return f64(s.Add(s, new(big.Float).SetPrec(exactPrec).SetFloat64(b)))
+		var s exactSum
+		s.add(a)
+		s.add(b)
+		return s.float64()
 	}
 	out := registry.AggregateGroup{Employers: x.Employers + y.Employers, PersonYears: sum(x.PersonYears, y.PersonYears),
 		LostTimeClaims: x.LostTimeClaims + y.LostTimeClaims, DisablingInjuryClaims: x.DisablingInjuryClaims + y.DisablingInjuryClaims,

@@ -3,7 +3,6 @@ package measure
 import (
 	"cmp"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,10 +148,10 @@ type Result struct {
 
 // acc accumulates one group exactly.
 type acc struct {
-	employers  map[string]struct{}
+	employers  map[int32]struct{} // distinct employers, by their employerIDs number
 	snapshots  int
-	py, pyc    *big.Float // person-years; of rows with costs
-	costs      *big.Float
+	py, pyc    exactSum // person-years; of rows with costs
+	costs      exactSum
 	hasCosts   bool
 	ltc, di, f int64
 	suppressed string // why, once decided
@@ -171,29 +170,40 @@ func (a *acc) employerCount() int {
 const exactPrec = 2200
 
 func newAcc() *acc {
-	z := func() *big.Float { return new(big.Float).SetPrec(exactPrec) }
-	return &acc{employers: map[string]struct{}{}, py: z(), pyc: z(), costs: z()}
+	return &acc{employers: map[int32]struct{}{}}
 }
 
-func (a *acc) add(s Snapshot) {
-	a.employers[s.EmployerBN] = struct{}{}
+// employerIDs numbers the employers (BNs) of one computation, so that a
+// group counts distinct employers in a map of small integers.
+type employerIDs map[string]int32
+
+func (ids employerIDs) of(bn string) int32 {
+	id, ok := ids[bn]
+	if !ok {
+		id = int32(len(ids))
+		ids[bn] = id
+	}
+	return id
+}
+
+// add adds snapshot s of employer emp (its employerIDs number).
+func (a *acc) add(s *Snapshot, emp int32) {
+	a.employers[emp] = struct{}{}
 	a.snapshots++
-	a.py.Add(a.py, big.NewFloat(s.PersonYears))
+	a.py.add(s.PersonYears)
 	if s.ClaimCosts != nil {
 		a.hasCosts = true
-		a.costs.Add(a.costs, big.NewFloat(*s.ClaimCosts))
-		a.pyc.Add(a.pyc, big.NewFloat(s.PersonYears))
+		a.costs.add(*s.ClaimCosts)
+		a.pyc.add(s.PersonYears)
 	}
 	a.ltc += s.LostTimeClaims
 	a.di += s.DisablingInjuryClaims
 	a.f += s.Fatalities
 }
 
-func f64(b *big.Float) float64 { v, _ := b.Float64(); return v }
-
 // decide sets a.suppressed from the minimum.
 func (a *acc) decide(m Minimum) {
-	py := f64(a.py)
+	py := a.py.float64()
 	switch {
 	case a.employerCount() < m.Employers:
 		a.suppressed = fmt.Sprintf("fewer than %d employers", m.Employers)
@@ -205,7 +215,7 @@ func (a *acc) decide(m Minimum) {
 }
 
 func (a *acc) figures(alpha float64) *Figures {
-	py := f64(a.py)
+	py := a.py.float64()
 	rate := func(k int64, unit float64) (float64, Interval) {
 		ci := PoissonCI(k, alpha)
 		return float64(k) / py * unit, Interval{Lower: ci.Lower / py * unit, Upper: ci.Upper / py * unit}
@@ -216,7 +226,7 @@ func (a *acc) figures(alpha float64) *Figures {
 	f.DIR, f.DIRCI = rate(a.di, 100)
 	f.FatalityRate, f.FatalityRateCI = rate(a.f, 1e6)
 	if a.hasCosts {
-		c, pyc := f64(a.costs), f64(a.pyc)
+		c, pyc := a.costs.float64(), a.pyc.float64()
 		f.ClaimCosts = &c
 		if pyc > 0 {
 			v := c / pyc
@@ -281,7 +291,11 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 	total := [2]*acc{newAcc(), newAcc()} // cor, non_cor
 	cells := map[string]*[2]*acc{}
 	keys := map[string]map[string]string{}
-	for _, s := range rows {
+	ids := employerIDs{}
+	vals := make([]string, len(q.GroupBy))
+	var kb []byte // the cell's key string (keyString), built without a map per row
+	for i := range rows {
+		s := &rows[i]
 		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
 			continue
 		}
@@ -290,12 +304,13 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 		if isCOR {
 			g = 0
 		}
-		total[g].add(s)
+		emp := ids.of(s.EmployerBN)
+		total[g].add(s, emp)
 		if len(q.GroupBy) == 0 {
 			continue
 		}
-		key := make(map[string]string, len(q.GroupBy))
-		for _, d := range q.GroupBy {
+		kb = kb[:0]
+		for j, d := range q.GroupBy {
 			var v string
 			switch d {
 			case DimYear:
@@ -312,11 +327,16 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 			if !isCOR && corOnly(d) {
 				v = "*" // non-COR rows are the baseline of every program and CP
 			}
-			key[d] = v
+			vals[j] = v
+			kb = append(append(kb, v...), 0)
 		}
-		ks := keyString(q.GroupBy, key)
-		c := cells[ks]
+		c := cells[string(kb)]
 		if c == nil {
+			key := make(map[string]string, len(q.GroupBy))
+			for j, d := range q.GroupBy {
+				key[d] = vals[j]
+			}
+			ks := string(kb)
 			c = &[2]*acc{}
 			cells[ks] = c
 			keys[ks] = key
@@ -324,7 +344,7 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 		if c[g] == nil {
 			c[g] = newAcc()
 		}
-		c[g].add(s)
+		c[g].add(s, emp)
 	}
 	for _, a := range total {
 		a.decide(q.Minimum)
@@ -405,7 +425,7 @@ func complement(cells []*acc, total *acc) {
 		return
 	}
 	smallest := slices.MinFunc(shown, func(a, b *acc) int {
-		return cmp.Or(a.py.Cmp(b.py), cmp.Compare(a.employerCount(), b.employerCount()))
+		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
 	})
 	smallest.suppressed = "suppressed with another cell, which the totals would otherwise reveal"
 }

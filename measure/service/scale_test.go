@@ -3,7 +3,9 @@ package service_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/corfed/corfed/measure"
@@ -91,5 +93,35 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	}
 	if got := issued(); got != count+1 {
 		t.Errorf("process metrics after one more COR: %d, want %d", got, count+1)
+	}
+	// More snapshots (a new generation): the next answer reads them.
+	var rs []string
+	for i := 400; i < 500; i++ {
+		rs = append(rs, fmt.Sprintf(`{"employer_bn":%q,"year":2024,"person_years":12.5,"lost_time_claims":1,"disabling_injury_claims":1,"fatalities":0}`, bnOf(i)))
+	}
+	if st, b := call(t, m, "POST", "/v1/snapshots", "["+strings.Join(rs, ",")+"]"); st != 200 {
+		t.Fatalf("snapshots: %d %s", st, b)
+	}
+	if cor, non := holders(); cor != 401 || non != 99 {
+		t.Errorf("OHS metrics 2024 after 100 more holders' snapshots: %d COR holders, %d others; want 401 and 99", cor, non)
+	}
+	// Questions asked at once, none cached (one computes at a time): each
+	// gets its own answer.
+	var wg sync.WaitGroup
+	codes := make([]int, 12)
+	for i := range codes {
+		wg.Go(func() { // not call: no t.Fatal off the test's goroutine
+			resp, err := http.Get(m.srv.URL + fmt.Sprintf("/v1/metrics/ohs?year=2024&industry=X%d&group_by=size_band", i))
+			if err == nil {
+				codes[i] = resp.StatusCode
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Errorf("concurrent question %d: %d", i, c)
+		}
 	}
 }
