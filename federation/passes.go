@@ -53,6 +53,9 @@ type statusCache struct {
 	today registry.Date
 	made  time.Time
 	token string
+	// list holds every certificate's status on today as of the log's first
+	// size entries; later entries update it (StatusList).
+	list *statuslist.List
 }
 
 type hashLoc struct {
@@ -80,46 +83,43 @@ func (p *Passes) StatusListURL() string { return p.cfg.BaseURL + StatusListPath 
 func (p *Passes) TTL() time.Duration { return p.cfg.TTL }
 
 // StatusList returns the node's signed status list: every certificate of
-// the node at its index, with its status today. It is rebuilt when the
-// node's log grows, the date changes, or half its ttl has passed (so its
-// iat stays recent); otherwise the signed token is served again. Building
-// it reads every certificate of the node once: the list itself holds one
-// status per certificate.
+// the node at its index, with its status today. It is signed again when
+// the node's log grows, the date changes, or half its ttl has passed (so
+// its iat stays recent); otherwise the signed token is served again. The
+// statuses are read from every certificate once a day (a certificate's
+// status today changes with the date); in between, only the entries the
+// log gained since the last list are read, so a list after a write costs
+// the write, not the registry (a 20,000-certificate node rebuilt in 180 ms
+// after every write before).
 func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, err error) {
 	n := p.l.fed.Node()
 	now, today := n.Now(), n.Today()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	c := p.list
+	if c != nil && c.today != today {
+		c = nil // every status is read again on a new day
+	}
 	var size uint64
-	cached := false
-	type certStatus struct{ id, status string }
 	var statuses []certStatus
 	err = n.View(ctx, func(s node.Snapshot) error {
 		lg := s.Self()
 		size = lg.Size()
-		if c := p.list; c != nil && c.size == size && c.today == today && now.Sub(c.made) < p.cfg.TTL/2 {
-			cached = true
+		switch {
+		case c != nil && c.size == size:
 			return nil
+		case c != nil && c.size < size:
+			statuses, err = changedStatuses(ctx, lg, c.size, today)
+			return err
 		}
-		var ferr error
-		err := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
-			var c registry.Certificate
-			if ferr = json.Unmarshal(e.Record, &c); ferr != nil {
-				return false
-			}
-			statuses = append(statuses, certStatus{c.ID, c.StatusOn(today)})
-			return true
-		})
-		if err == nil {
-			err = ferr
-		}
+		statuses, err = allStatuses(lg, today)
 		return err
 	})
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if cached {
-		return p.list.token, p.list.made, nil
+	if c != nil && c.size == size && now.Sub(c.made) < p.cfg.TTL/2 {
+		return c.token, c.made, nil
 	}
 	var unknown []string
 	for _, s := range statuses {
@@ -136,18 +136,74 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 			p.idx[id] = i
 		}
 	}
-	var l statuslist.List
+	// A list being updated is a copy until it is signed: a failure leaves
+	// the last one whole.
+	l := new(statuslist.List)
+	if c != nil {
+		*l = c.list.Clone()
+	}
 	for _, s := range statuses {
 		l.Set(int(p.idx[s.id]), statuslist.Of(s.status))
 	}
 	made = time.Unix(now.Unix(), 0).UTC()
 	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
-		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, List: &l})
+		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, List: l})
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	p.list = &statusCache{size: size, today: today, made: made, token: token}
+	p.list = &statusCache{size: size, today: today, made: made, token: token, list: l}
 	return token, made, nil
+}
+
+type certStatus struct{ id, status string }
+
+// allStatuses returns every certificate of log lg with its status today.
+func allStatuses(lg registry.Log, today registry.Date) ([]certStatus, error) {
+	var out []certStatus
+	var ferr error
+	err := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
+		var c registry.Certificate
+		if c, ferr = node.Decode[registry.Certificate](e); ferr != nil {
+			return false
+		}
+		out = append(out, certStatus{c.ID, c.StatusOn(today)})
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	return out, err
+}
+
+// changedStatuses returns the certificates that log lg's entries after
+// seq after changed, each with its status today, in log order (a later
+// version after an earlier one).
+func changedStatuses(ctx context.Context, lg registry.Log, after uint64, today registry.Date) ([]certStatus, error) {
+	var out []certStatus
+	for after < lg.Size() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		es, err := lg.Entries(after, registry.MaxScan)
+		if err != nil {
+			return nil, err
+		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			if e.Kind != registry.KindCertificate {
+				continue
+			}
+			c, err := node.Decode[registry.Certificate](e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, certStatus{c.ID, c.StatusOn(today)})
+		}
+		after = es[len(es)-1].Seq
+	}
+	return out, nil
 }
 
 // Issue signs a pass for certificate id of the node's own registry, with
