@@ -70,7 +70,7 @@ func TestStatusListFollowsTheLog(t *testing.T) {
 
 	var rows []node.ImportRow
 	for i := range 40 {
-		r := node.ImportRow{Row: i + 1, EmployerBN: bnOf(i), LegalName: fmt.Sprintf("List %d Ltd", i), CP: "ACSA",
+		r := node.ImportRow{Row: i + 1, EmployerBN: nodetest.BN(i), LegalName: fmt.Sprintf("List %d Ltd", i), CP: "ACSA",
 			Number: fmt.Sprintf("SL%03d", i), Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2025-01-15").AddDays(10 * i),
 			TermMonths: 36, Status: registry.StatusActive}
 		if i%5 == 4 {
@@ -114,20 +114,10 @@ func TestStatusListFollowsTheLog(t *testing.T) {
 	nodetest.Now = start.AddDate(3, 0, 0) // the first ones expire
 	check("three years on")
 	nodetest.Now = start.AddDate(3, 0, 0).Add(time.Hour)
-	late := []node.ImportRow{{Row: 1, EmployerBN: bnOf(100), LegalName: "Late Ltd", CP: "ACSA", Number: "SL100",
+	late := []node.ImportRow{{Row: 1, EmployerBN: nodetest.BN(100), LegalName: "Late Ltd", CP: "ACSA", Number: "SL100",
 		Program: registry.ProgramCOR, IssuedOn: n.Today(), TermMonths: 36, Status: registry.StatusActive}}
 	if rep, err := n.Import(ctx, nodetest.Admin(), late, nil, node.ImportOptions{}); err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("import: %v %+v", err, rep.Problems)
 	}
 	check("three years on, one more")
-}
-
-func bnOf(i int) string {
-	s := fmt.Sprintf("%08d", 70000000+i)
-	for c := 0; c <= 9; c++ {
-		if registry.CheckBN("bn", s+fmt.Sprint(c)) == nil {
-			return s + fmt.Sprint(c)
-		}
-	}
-	panic("unreachable")
 }

@@ -91,15 +91,7 @@ func call(t *testing.T, m *member, method, path, body string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func bnOf(i int) string {
-	s := fmt.Sprintf("%08d", 60000000+i)
-	for c := 0; c <= 9; c++ {
-		if registry.CheckBN("bn", s+fmt.Sprint(c)) == nil {
-			return s + fmt.Sprint(c)
-		}
-	}
-	panic("unreachable")
-}
+func bnOf(i int) string { return nodetest.BN(i) }
 
 // Each province publishes signed aggregates; any node assembles the
 // national comparison; every figure verifies against its province's key,

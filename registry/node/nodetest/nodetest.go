@@ -4,6 +4,7 @@ package nodetest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,6 +41,17 @@ type Node struct {
 	DB   *boltstore.DB
 	Dir  string
 	Keys *jose.Keyring
+}
+
+// BN returns the i-th (0 to 9,999,999) of the valid business numbers
+// 6xxxxxxx?, none of them the seed's: employers a test makes up.
+func BN(i int) string {
+	prefix := fmt.Sprintf("6%07d", i)
+	c, err := registry.BNCheckDigit(prefix)
+	if err != nil {
+		panic(err)
+	}
+	return prefix + string(c)
 }
 
 // Admin returns a principal with every scope.
