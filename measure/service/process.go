@@ -2,13 +2,10 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/node"
 )
 
 // Record kinds the process metrics read when the node keeps them. Audits
@@ -93,64 +90,23 @@ func (s *Service) processFacts(ctx context.Context) (*processFacts, error) {
 	if f := held(); f != nil { // read while this call waited
 		return f, nil
 	}
-	f := &processFacts{size: size}
-	n := s.cfg.Node
-	err = n.Each(ctx, registry.KindCertificate, func(e registry.Entry) error {
-		c, err := node.Decode[registry.Certificate](e)
-		if err == nil {
-			f.certs = append(f.certs, measure.CertFacts{Certificate: c})
-		}
-		return err
-	})
+	r, err := s.sync(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f.kept = append(f.kept, string(registry.KindCertificate))
-	// When a certificate on an audit's basis was recorded: its first
-	// version's time (read after the scan: Each's fn starts no transaction).
-	for i := range f.certs {
-		cf := &f.certs[i]
-		if cf.BasisRef == "" {
-			continue
+	f := &processFacts{size: r.size, certs: values(r.certs), audits: values(r.audits), reviews: values(r.reviews),
+		letters: values(r.letters), kept: []string{string(registry.KindCertificate)}}
+	for _, k := range []struct {
+		kind registry.Kind
+		n    int
+	}{{kindAudit, len(r.audits)}, {kindReview, len(r.reviews)}, {registry.KindLetter, len(r.letters)}} {
+		if k.n > 0 {
+			f.kept = append(f.kept, string(k.kind))
 		}
-		if vs, err := n.Versions(ctx, registry.KindCertificate, cf.ID); err == nil && len(vs) > 0 {
-			cf.RecordedOn = node.TodayIn(n.Jurisdiction(), time.Unix(vs[0].Iat, 0))
-		}
-	}
-	if f.audits, err = facts[measure.AuditFacts](ctx, n, kindAudit, &f.kept); err != nil {
-		return nil, err
-	}
-	if f.reviews, err = facts[measure.ReviewFacts](ctx, n, kindReview, &f.kept); err != nil {
-		return nil, err
-	}
-	if f.letters, err = facts[measure.LetterFacts](ctx, n, registry.KindLetter, &f.kept); err != nil {
-		return nil, err
 	}
 	s.mu.Lock()
 	s.facts = f
 	clear(s.reports)
 	s.mu.Unlock()
 	return f, nil
-}
-
-// facts decodes the newest version of every record of kind into T (the
-// members the metrics use; others are ignored), noting the kind as kept
-// when there is any.
-func facts[T any](ctx context.Context, n *node.Node, kind registry.Kind, kept *[]string) ([]T, error) {
-	var out []T
-	err := n.Each(ctx, kind, func(e registry.Entry) error {
-		var v T
-		if err := json.Unmarshal(e.Record, &v); err != nil {
-			return err
-		}
-		out = append(out, v)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > 0 {
-		*kept = append(*kept, string(kind))
-	}
-	return out, nil
 }

@@ -94,6 +94,24 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	if got := issued(); got != count+1 {
 		t.Errorf("process metrics after one more COR: %d, want %d", got, count+1)
 	}
+	// A status change after the metrics read the records: the next
+	// process answer counts it (read from the entries the feed gained).
+	suspended := func() int {
+		st, b := call(t, m, "GET", "/v1/metrics/process?from=2026-01-01&to=2026-12-31&cp=ACSA", "")
+		var r measure.ProcessReport
+		if st != 200 || json.Unmarshal(b, &r) != nil || len(r.CPs) != 1 {
+			t.Fatalf("process metrics: %d %s", st, b)
+		}
+		return r.CPs[0].StatusChange[registry.StatusSuspended]
+	}
+	before := suspended()
+	if _, err := m.n.ChangeStatus(t.Context(), nodetest.Admin(), registry.CertificateID("ACSA", "SC00007"),
+		node.StatusRequest{Action: "suspend", On: m.n.Today(), Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := suspended(); got != before+1 {
+		t.Errorf("process metrics after a suspension: %d suspensions in 2026, want %d", got, before+1)
+	}
 	// More snapshots (a new generation): the next answer reads them.
 	var rs []string
 	for i := 400; i < 500; i++ {

@@ -41,6 +41,7 @@ type Service struct {
 	// from the records (a scan of the registry), so that callers arriving
 	// meanwhile wait for that one rebuild and reuse it.
 	rebuild sync.Mutex
+	recs    *records // the records the metrics read; only rebuild's holder uses it
 
 	mu      sync.Mutex
 	holders *measure.Holders // certificates as of feed size holdersAt
@@ -94,12 +95,16 @@ func (s *Service) Snapshots(ctx context.Context, p node.Principal, year int, bn 
 	if limit <= 0 || limit > MaxSnapshots {
 		limit = MaxSnapshots
 	}
-	all, _, err := s.cfg.Snapshots.Rows(ctx, year)
+	gen, err := s.cfg.Snapshots.Generation(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	all, err := s.snapshotRows(ctx, gen) // in memory: no read of the file per request
 	if err != nil {
 		return nil, false, err
 	}
 	for _, r := range all {
-		if bn != "" && r.EmployerBN != bn {
+		if (year != 0 && r.Year != year) || (bn != "" && r.EmployerBN != bn) {
 			continue
 		}
 		if len(rows) == limit {
@@ -132,22 +137,15 @@ func (s *Service) Holders(ctx context.Context) (*measure.Holders, uint64, error)
 	if h := s.heldHolders(size); h != nil { // rebuilt while this call waited
 		return h, size, nil
 	}
-	var certs []registry.Certificate
-	err = s.cfg.Node.Each(ctx, registry.KindCertificate, func(e registry.Entry) error {
-		c, err := node.Decode[registry.Certificate](e)
-		if err == nil {
-			certs = append(certs, c)
-		}
-		return err
-	})
+	r, err := s.sync(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	h := measure.NewHolders(certs)
+	h := measure.NewHolders(r.certificates())
 	s.mu.Lock()
-	s.holders, s.heldAt = h, size
+	s.holders, s.heldAt = h, r.size
 	s.mu.Unlock()
-	return h, size, nil
+	return h, r.size, nil
 }
 
 // heldHolders returns the holders built at feed size size, or nil.
