@@ -3,9 +3,12 @@ package service
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/measure/snapstore"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -59,4 +62,45 @@ func TestRecordsCatchUpAsReadAgain(t *testing.T) {
 	}
 	same("status changes")
 	same("nothing new")
+}
+
+// Past MaxHeldSnapshotRows the rows are read for each computation, not
+// kept, and the answers are the same.
+func TestSnapshotRowsPastTheCap(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	snaps, err := snapstore.Open(filepath.Join(n.Dir, snapstore.File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snaps.Close() })
+	var rows []measure.Snapshot
+	for i := range 40 {
+		rows = append(rows, measure.Snapshot{EmployerBN: nodetest.BN(i), Year: 2024, PersonYears: 10.5, LostTimeClaims: int64(i % 3)})
+	}
+	if _, err := snaps.Put(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	answer := func(cap int) (measure.Result, bool) {
+		old := MaxHeldSnapshotRows
+		MaxHeldSnapshotRows = cap
+		defer func() { MaxHeldSnapshotRows = old }()
+		s := New(Config{Node: n.Node, Snapshots: snaps})
+		r, err := s.OHS(ctx, measure.Query{Year: 2024})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, s.rows != nil
+	}
+	held, kept := answer(1000)
+	read, keptPast := answer(39)
+	if !kept || keptPast {
+		t.Errorf("rows kept under the cap: %v, past it: %v; want true, false", kept, keptPast)
+	}
+	if !reflect.DeepEqual(held, read) {
+		t.Errorf("answers differ: kept rows %+v, rows read again %+v", held.Groups, read.Groups)
+	}
+	if f := held.Groups.NonCOR.Figures; f == nil || f.Employers != 40 {
+		t.Errorf("non-COR group: %+v; want 40 employers", held.Groups.NonCOR)
+	}
 }

@@ -219,10 +219,17 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	return r, nil
 }
 
+// MaxHeldSnapshotRows bounds the snapshot rows the service keeps in
+// memory (about 170 bytes each): past it, each computation reads the rows
+// from the file again, and the node's memory stays what its limit allows.
+// A variable for the tests.
+var MaxHeldSnapshotRows = 300_000
+
 // snapshotRows returns every snapshot row at generation gen, read from
 // the snapshot file (about 5 us a row) once per generation and shared,
 // read-only, by the computations, which skip the years they do not ask
-// for: one copy of the rows, whatever the questions.
+// for: one copy of the rows, whatever the questions. Past
+// MaxHeldSnapshotRows rows they are read for each computation.
 func (s *Service) snapshotRows(ctx context.Context, gen uint64) ([]measure.Snapshot, error) {
 	s.mu.Lock()
 	if s.rows != nil && s.rowsGen == gen {
@@ -239,7 +246,11 @@ func (s *Service) snapshotRows(ctx context.Context, gen uint64) ([]measure.Snaps
 		rows = []measure.Snapshot{}
 	}
 	s.mu.Lock()
-	s.rows, s.rowsGen = rows, got
+	if len(rows) <= MaxHeldSnapshotRows {
+		s.rows, s.rowsGen = rows, got
+	} else {
+		s.rows = nil
+	}
 	s.mu.Unlock()
 	return rows, nil
 }
