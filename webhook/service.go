@@ -550,15 +550,25 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 			e registry.Entry
 			c registry.Certificate
 		}
+		days := slices.Clone(sub.ExpiringDays)
+		slices.Sort(days)
+		if len(days) == 0 {
+			continue
+		}
+		// Only what may warn is kept: active today and expiring within the
+		// largest threshold (a subscription to a whole jurisdiction reads
+		// every certificate of it, and holds only these).
 		var certs []found
 		err := n.View(ctx, func(sn node.Snapshot) error {
 			for _, j := range s.cfg.Federation.Members() {
 				l := n.LogOf(sn, j)
 				add := func(e registry.Entry) {
 					var c registry.Certificate
-					if json.Unmarshal(e.Record, &c) == nil && c.Jurisdiction == j {
-						certs = append(certs, found{e, c})
+					if json.Unmarshal(e.Record, &c) != nil || c.Jurisdiction != j || c.StatusOn(today) != registry.StatusActive ||
+						daysLeft(c, today) > days[len(days)-1] {
+						return
 					}
+					certs = append(certs, found{e, c})
 				}
 				for _, w := range sub.Watch {
 					switch {
@@ -595,15 +605,10 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 		if err != nil {
 			return err
 		}
-		days := slices.Clone(sub.ExpiringDays)
-		slices.Sort(days)
 		err = s.ob.db.Update(func(tx *bbolt.Tx) error {
 			st := tx.Bucket(bucketState)
 			for _, f := range certs {
-				if f.c.StatusOn(today) != registry.StatusActive {
-					continue
-				}
-				left := int(f.c.ExpiresOn.Time().Sub(today.Time()) / (24 * time.Hour))
+				left := daysLeft(f.c, today)
 				// The smallest threshold crossed; the larger ones are
 				// then told too.
 				i := slices.IndexFunc(days, func(d int) bool { return left <= d })
@@ -632,6 +637,11 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 		}
 	}
 	return nil
+}
+
+// daysLeft is the days from today to c's expiry.
+func daysLeft(c registry.Certificate, today registry.Date) int {
+	return int(c.ExpiresOn.Time().Sub(today.Time()) / (24 * time.Hour))
 }
 
 // dispatch starts a delivery for each active subscription whose head is
