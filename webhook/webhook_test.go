@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -494,5 +495,81 @@ func TestWebhookKeyIsNeverAnEntryKey(t *testing.T) {
 	jws = signing + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, []byte(signing)))
 	if _, err := federation.VerifyEntry(set, "CA-AB", jws); err != nil {
 		t.Fatalf("control: an entry signed with the entry key: %v", err)
+	}
+}
+
+// TestExpiringWarnsOncePerThreshold: a subscription with expiry
+// thresholds [30, 7] is told once that a watched active certificate
+// expires within 30 days, and once more when within 7; a certificate
+// already within 7 days is told once (within 7); one far from expiry, or
+// past it, is not told. The check runs once a day.
+func TestExpiringWarnsOncePerThreshold(t *testing.T) {
+	start := nodetest.Now
+	t.Cleanup(func() { nodetest.Now = start })
+	ms := federate(t, "CA-AB")
+	ab := ms["CA-AB"]
+	t.Cleanup(func() { ab.wh.Close() })
+	ctx := context.Background()
+	today := ab.n.Today() // 2026-11-25
+	rows := []node.ImportRow{
+		{Row: 1, EmployerBN: nodetest.BN(1), LegalName: "Fifteen Days Ltd", CP: "ACSA", Number: "EXP15", Program: registry.ProgramCOR,
+			IssuedOn: today.AddDays(15).AddMonths(-36), TermMonths: 36, ExpiresOn: today.AddDays(15), Status: registry.StatusActive},
+		{Row: 2, EmployerBN: nodetest.BN(2), LegalName: "Five Days Ltd", CP: "ACSA", Number: "EXP5", Program: registry.ProgramCOR,
+			IssuedOn: today.AddDays(5).AddMonths(-36), TermMonths: 36, ExpiresOn: today.AddDays(5), Status: registry.StatusActive},
+		{Row: 3, EmployerBN: nodetest.BN(3), LegalName: "Far Off Ltd", CP: "ACSA", Number: "EXP400", Program: registry.ProgramCOR,
+			IssuedOn: today.AddDays(400).AddMonths(-36), TermMonths: 36, ExpiresOn: today.AddDays(400), Status: registry.StatusActive},
+	}
+	if rep, err := ab.n.Import(ctx, nodetest.Admin(), rows, nil, node.ImportOptions{}); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("import: %v %+v", err, rep.Problems)
+	}
+	rc := &receiver{t: t, pub: webhookKey(t, ab.srv.URL), seen: map[string]bool{}}
+	rsrv := httptest.NewServer(rc)
+	defer rsrv.Close()
+	admin := ab.n.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	if code, b := post(t, ab.srv.URL+"/v1/subscriptions", admin,
+		`{"url":"`+rsrv.URL+`","watch":[{"jurisdiction":"CA-AB"}],"expiring_days":[30,7]}`); code != 201 {
+		t.Fatalf("%d %s", code, b)
+	}
+	// run runs the outbox until the receiver has want expiry warnings.
+	run := func(want int) []received {
+		t.Helper()
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); ab.wh.Run(rctx) }()
+		var got []received
+		waitFor(t, fmt.Sprintf("%d expiry warnings", want), func() bool {
+			got = got[:0]
+			evs, _ := rc.snapshot()
+			for _, e := range evs {
+				if e.Type == webhook.EventExpiring {
+					got = append(got, e)
+				}
+			}
+			return len(got) >= want
+		})
+		// A little longer: nothing more may come.
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+		<-done // the clock changes only while nothing runs
+		return got
+	}
+	warned := func(evs []received) map[string]float64 {
+		out := map[string]float64{}
+		for _, e := range evs {
+			out[fmt.Sprint(e.Data["certificate"])] = e.Data["within"].(float64)
+		}
+		return out
+	}
+	first := run(2)
+	if got := warned(first); len(first) != 2 || got["ACSA-EXP15"] != 30 || got["ACSA-EXP5"] != 7 {
+		t.Fatalf("on %s: warnings %v (%d); want ACSA-EXP15 within 30 and ACSA-EXP5 within 7, once each", today, got, len(first))
+	}
+	nodetest.Now = start.AddDate(0, 0, 10) // EXP15 has 5 days left; EXP5 has expired
+	second := run(3)
+	if len(second) != 3 {
+		t.Fatalf("ten days on: %d warnings in all, want 3", len(second))
+	}
+	if e := second[2]; e.Data["certificate"] != "ACSA-EXP15" || e.Data["within"].(float64) != 7 || e.Data["days"].(float64) != 5 {
+		t.Errorf("ten days on: %v; want ACSA-EXP15 within 7, 5 days left", e.Data)
 	}
 }
