@@ -642,25 +642,52 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 		rep.DryRun = dryRun
 		return rep, err
 	}
+	// Each run of certificate changes between removal proposals is queued
+	// together, so that the pipeline commits it in group commits as it
+	// does an import's writes (one commit, one fsync, per change took 1.2
+	// ms: 5,000 expiries in 6 s); a proposal is written after the changes
+	// before it, in the plan's order.
 	done := rep.Changes[:0]
-	for _, ch := range rep.Changes {
-		var e registry.Entry
-		if ch.proposal != nil {
-			e, err = n.writeProposal(ctx, *ch.proposal)
-		} else {
-			e, err = n.commit(ctx, registry.KindCertificate, ch.Certificate, nil, lifecycleMutation(p, ch, today))
+	var failed error
+	// take reports what committed, and keeps the first failure: the
+	// changes queued with it still commit (and are reported); no later run
+	// of changes starts.
+	take := func(ch LifecycleChange, e registry.Entry, err error) {
+		switch {
+		case errors.Is(err, errDone):
+		case err != nil:
+			if failed == nil {
+				failed = fmt.Errorf("lifecycle %s %s: %w", ch.Action, ch.Record, err)
+			}
+		default:
+			ch.Version = e.Ver
+			done = append(done, ch)
 		}
-		if errors.Is(err, errDone) {
+	}
+	changes := rep.Changes
+	by := PrincipalFrom(ctx)
+	for i := 0; i < len(changes) && failed == nil; {
+		if ch := changes[i]; ch.proposal != nil {
+			e, err := n.writeProposal(ctx, *ch.proposal)
+			take(ch, e, err)
+			i++
 			continue
 		}
-		if err != nil {
-			return rep, fmt.Errorf("lifecycle %s %s: %w", ch.Action, ch.Record, err)
+		j := i
+		var ws []*write
+		for ; j < len(changes) && changes[j].proposal == nil; j++ {
+			ws = append(ws, n.newWrite(by, registry.KindCertificate, changes[j].Certificate, lifecycleMutation(p, changes[j], today)))
 		}
-		ch.Version = e.Ver
-		done = append(done, ch)
+		n.enqueue(ws)
+		for k, w := range ws { // every one waited for: none is cancelled
+			<-w.done
+			n.after(ctx, w)
+			take(changes[i+k], w.out, w.err)
+		}
+		i = j
 	}
 	rep.Changes = done
-	return rep, nil
+	return rep, failed
 }
 
 // lifecycleMutation appends ch's status change to the certificate, unless

@@ -529,3 +529,57 @@ func TestProgramDataEveryJurisdiction(t *testing.T) {
 		})
 	}
 }
+
+// TestLifecycleExpiresABacklog: a run with hundreds of changes (a backlog
+// of certificates past their term, as after a first import) writes them
+// all, queued together, reports each with its new version in the plan's
+// order, and leaves nothing for the next run.
+func TestLifecycleExpiresABacklog(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	var rows []node.ImportRow
+	for i := range 300 {
+		rows = append(rows, node.ImportRow{Row: i + 1, EmployerBN: nodetest.BN(i), LegalName: fmt.Sprintf("Backlog %d Ltd", i),
+			CP: "ACSA", Number: fmt.Sprintf("BL%03d", i), Program: registry.ProgramCOR,
+			IssuedOn: registry.MustDate("2021-01-04").AddDays(i), TermMonths: 36, Status: registry.StatusActive})
+	}
+	if rep, err := ab.Import(ctx, nodetest.Admin(), rows, nil, node.ImportOptions{}); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("import: %v %+v", err, rep.Problems)
+	}
+	plan, err := ab.RunLifecycle(ctx, nodetest.Admin(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := feedSize(t, ab)
+	rep, err := ab.RunLifecycle(ctx, nodetest.Admin(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := 0
+	for i, ch := range rep.Changes {
+		if i >= len(plan.Changes) || ch.Record != plan.Changes[i].Record || ch.Action != plan.Changes[i].Action {
+			t.Fatalf("change %d: %s %s, the plan's is %+v", i, ch.Action, ch.Record, plan.Changes[min(i, len(plan.Changes)-1)])
+		}
+		if ch.Version == 0 {
+			t.Errorf("change %d (%s %s) reports no version", i, ch.Action, ch.Record)
+		}
+		if ch.Action == "expire" && strings.HasPrefix(ch.Record, "ACSA-BL") {
+			expired++
+		}
+	}
+	if expired != 300 || len(rep.Changes) != len(plan.Changes) {
+		t.Errorf("run: %d changes (%d backlog expiries), the plan had %d; want every one and 300 expiries", len(rep.Changes), expired, len(plan.Changes))
+	}
+	if got := feedSize(t, ab) - before; got != uint64(len(rep.Changes)) {
+		t.Errorf("feed grew by %d for %d changes", got, len(rep.Changes))
+	}
+	for _, i := range []int{0, 150, 299} {
+		v, err := ab.Certificate(ctx, registry.CertificateID("ACSA", fmt.Sprintf("BL%03d", i)), registry.Date{})
+		if err != nil || v.Certificate.Status != registry.StatusExpired {
+			t.Errorf("BL%03d after the run: %v %v; want expired", i, v.Certificate.Status, err)
+		}
+	}
+	if again, err := ab.RunLifecycle(ctx, nodetest.Admin(), false); err != nil || len(again.Changes) != 0 {
+		t.Errorf("second run: %d changes (%v); want none", len(again.Changes), err)
+	}
+}
