@@ -38,6 +38,7 @@ func TestCommandLineConventions(t *testing.T) {
 		{args: []string{"token", "revoke"}, code: 2, stderr: "corfed token: JTI is required"},
 		{args: []string{"bench", "--help"}, code: 0, stdout: "-size"},
 		{args: []string{"mirror"}, code: 2, stderr: "--from and --to are required"},
+		{args: []string{"mirror", "--from", "http://127.0.0.1:1", "--to", "d", "--check", "f"}, code: 2, stderr: "give --to or --check, not both", stdoutEmpty: true},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -38,16 +38,18 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	interval := fl.Duration("interval", 30*time.Second, "with --watch: how often to read the source's checkpoint")
 	var gc gcOptions // serve's GC setting: a mirror holds every record's version (federation.Chain), ~200 MB of heap at 1,000,000 entries
 	gc.flags(fl)
-	check := fl.String("check", "", "instead of mirroring: check a snapshot or delta file (NAME is <size>.jsonl.gz or <from>-<to>.jsonl.gz) against the log at --from")
+	check := fl.String("check", "", "instead of mirroring: check a local snapshot or delta file (named <size>.jsonl.gz or <from>-<to>.jsonl.gz, as published under snapshot/ and delta/) against the log at --from")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
 	if err := gc.apply(); err != nil {
 		return err
 	}
-	if *from == "" || (*to == "") == (*check == "") {
-		fmt.Fprintln(stderr, "corfed mirror: --from and --to are required (or --from and --check FILE, to check a snapshot or delta)")
-		return errUsage
+	switch {
+	case *to != "" && *check != "":
+		return usagef("--check FILE checks a local snapshot or delta file against --from and copies nothing: give --to or --check, not both")
+	case *from == "" || (*to == "" && *check == ""):
+		return usagef("--from and --to are required (or --from and --check FILE, to check a snapshot or delta)")
 	}
 	src, err := tiles.NewHTTPSource(*from)
 	if err != nil {
