@@ -81,9 +81,10 @@
 // reference r and a value (length-prefixed): for r > 0 the key's value is
 // that value followed by the value of key r (1 = the entry's first key;
 // r is less than the key's own position). A key whose value ends with an
-// earlier key's value (4 bytes or more) is stored this way: a
-// certificate's "stp" key is its program, a slash and its "st" key. An
-// entry without such keys is stored without the flag, as in format 3.
+// earlier key's value (4 bytes or more) is stored this way (a
+// certificate's "stp" key was its program, a slash and its "st" key, until
+// the node stopped writing "st" keys). An entry without such keys is
+// stored without the flag, as in format 3.
 //
 // The append-only buckets (entries, hashes) are filled to 100% (keys
 // arrive in order); the others to 100% when a transaction's keys come in

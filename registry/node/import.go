@@ -752,6 +752,8 @@ func mergeEmployer(prev *registry.Employer, r ImportRow, j registry.Jurisdiction
 func (n *Node) planCertificate(l feedReader, prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
 	if prev == nil {
 		switch r.Status {
+		case "": // a row not from ParseImport, without a status: active, as ParseImport reads it
+			r.Status = registry.StatusActive
 		case registry.StatusActive, registry.StatusPending:
 		default:
 			return registry.Certificate{}, false, ImportProblem{Column: "status", Value: r.Status,

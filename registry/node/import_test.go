@@ -491,3 +491,24 @@ func TestImportIsWatchedAuditedAndAttributed(t *testing.T) {
 		t.Fatalf("OnWrite heard seqs %v, want the import's %v", got, want)
 	}
 }
+
+// A row built without a status (not through ParseImport, which reads a
+// missing status as active) creates an active certificate, in a dry run
+// and in the import, as the file's row would; it wrote the employer and
+// refused the certificate before.
+func TestImportRowWithoutStatus(t *testing.T) {
+	ctx := context.Background()
+	tn := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	rows := []node.ImportRow{{Row: 1, EmployerBN: nodetest.BN(7), LegalName: "No Status Ltd", CP: "ACSA", Number: "NS1",
+		Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2025-06-01"), TermMonths: 36}}
+	for _, dry := range []bool{true, false} {
+		rep, err := tn.Import(ctx, nodetest.Admin(), rows, nil, node.ImportOptions{DryRun: dry})
+		if err != nil || len(rep.Problems) > 0 || rep.Certificates.Created != 1 {
+			t.Fatalf("dry run %v: %+v, %v; want one certificate created, no problem", dry, rep, err)
+		}
+	}
+	v, err := tn.Certificate(ctx, registry.CertificateID("ACSA", "NS1"), registry.Date{})
+	if err != nil || v.Certificate.Status != registry.StatusActive {
+		t.Fatalf("the certificate: %v %v; want active", v.Certificate.Status, err)
+	}
+}
