@@ -136,11 +136,11 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 			p.idx[id] = i
 		}
 	}
-	// A list being updated is a copy until it is signed: a failure leaves
-	// the last one whole.
+	// The list is updated in place (p.mu is held); if it cannot be signed,
+	// the cache is dropped and the next call reads every status again.
 	l := new(statuslist.List)
 	if c != nil {
-		*l = c.list.Clone()
+		l = c.list
 	}
 	for _, s := range statuses {
 		l.Set(int(p.idx[s.id]), statuslist.Of(s.status))
@@ -149,6 +149,7 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
 		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, List: l})
 	if err != nil {
+		p.list = nil
 		return "", time.Time{}, err
 	}
 	p.list = &statusCache{size: size, today: today, made: made, token: token, list: l}

@@ -48,11 +48,12 @@ func (s *Service) sync(ctx context.Context) (*records, error) {
 		s.recs = r
 		return r, nil
 	}
-	// Catch up on a copy: a failure part way leaves the last state whole.
-	next := &records{size: r.size, certs: maps.Clone(r.certs), audits: maps.Clone(r.audits),
-		reviews: maps.Clone(r.reviews), letters: maps.Clone(r.letters)}
-	for next.size < size {
-		es, _, err := n.Feed(ctx, next.size, registry.MaxScan)
+	// Catch up in place, a page at a time: applying an entry twice is
+	// harmless, so a failure part way leaves r right as of r.size, and the
+	// next sync goes on from there. The holders and process inputs built
+	// from r are copies.
+	for r.size < size {
+		es, _, err := n.Feed(ctx, r.size, registry.MaxScan)
 		if err != nil {
 			return nil, err
 		}
@@ -60,14 +61,13 @@ func (s *Service) sync(ctx context.Context) (*records, error) {
 			break
 		}
 		for _, e := range es {
-			if err := next.apply(n, e); err != nil {
+			if err := r.apply(n, e); err != nil {
 				return nil, err
 			}
 		}
-		next.size = es[len(es)-1].Seq
+		r.size = es[len(es)-1].Seq
 	}
-	s.recs = next
-	return next, nil
+	return r, nil
 }
 
 // readRecords reads every record the metrics use, each kind in one read

@@ -35,7 +35,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -99,9 +98,6 @@ type List struct {
 	b []byte
 	n int
 }
-
-// Clone returns a copy of l that shares nothing with it.
-func (l *List) Clone() List { return List{b: slices.Clone(l.b), n: l.n} }
 
 // Len is the number of statuses in l.
 func (l *List) Len() int { return l.n }
