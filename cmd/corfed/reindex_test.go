@@ -46,24 +46,9 @@ func TestReindexFindsOldCertificatesByStatus(t *testing.T) {
 	// The old-style store: every record keeps its keys but the status
 	// timeline and program keys.
 	path := filepath.Join(dir, dbFile)
-	src, err := boltstore.Open(path, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := func(_ string, e registry.Entry, l *boltstore.Log) ([]registry.IndexKey, error) {
-		if newest, err := l.Latest(e.Kind, e.ID); err != nil || newest.Seq != e.Seq {
-			return nil, err
-		}
-		keys, err := l.Keys(e.Kind, e.ID)
-		return slices.DeleteFunc(keys, func(k registry.IndexKey) bool { return k.Name == "st" || k.Name == "stp" || k.Name == "p" }), err
-	}
-	if _, err := rebuildStore(ctx, src, path+".old", old); err != nil {
-		t.Fatal(err)
-	}
-	src.Close()
-	if err := os.Rename(path+".old", path); err != nil {
-		t.Fatal(err)
-	}
+	rewriteKeys(t, path, func(keys []registry.IndexKey) []registry.IndexKey {
+		return slices.DeleteFunc(keys, func(k registry.IndexKey) bool { return k.Name == "st" || k.Name == "stp" || k.Name == "p" })
+	})
 	n, db, err = openNode(ctx, nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -153,30 +138,15 @@ func TestReindexDropsStatusKeysNoLongerWritten(t *testing.T) {
 	db.Close()
 
 	path := filepath.Join(dir, dbFile)
-	src, err := boltstore.Open(path, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := func(_ string, e registry.Entry, l *boltstore.Log) ([]registry.IndexKey, error) {
-		if newest, err := l.Latest(e.Kind, e.ID); err != nil || newest.Seq != e.Seq {
-			return nil, err
-		}
-		keys, err := l.Keys(e.Kind, e.ID)
+	rewriteKeys(t, path, func(keys []registry.IndexKey) []registry.IndexKey {
 		for _, k := range keys {
 			if k.Name == "stp" {
 				_, st, _ := strings.Cut(k.Value, "/")
 				keys = append(keys, registry.IndexKey{Name: "st", Value: st})
 			}
 		}
-		return keys, err
-	}
-	if _, err := rebuildStore(ctx, src, path+".old", old); err != nil {
-		t.Fatal(err)
-	}
-	src.Close()
-	if err := os.Rename(path+".old", path); err != nil {
-		t.Fatal(err)
-	}
+		return keys
+	})
 	stKeys := func() (hits int) {
 		db, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
@@ -213,5 +183,30 @@ func TestReindexDropsStatusKeysNoLongerWritten(t *testing.T) {
 	defer db.Close()
 	if got := found(n); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("after reindex: finds %v; want %v", got, want)
+	}
+}
+
+// rewriteKeys rewrites the stopped node's store at path as an older build
+// would have left it: each record's newest version keeps the keys edit
+// makes of its current ones (older versions keep none).
+func rewriteKeys(t *testing.T, path string, edit func([]registry.IndexKey) []registry.IndexKey) {
+	t.Helper()
+	src, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := func(_ string, e registry.Entry, l *boltstore.Log) ([]registry.IndexKey, error) {
+		if newest, err := l.Latest(e.Kind, e.ID); err != nil || newest.Seq != e.Seq {
+			return nil, err
+		}
+		keys, err := l.Keys(e.Kind, e.ID)
+		return edit(keys), err
+	}
+	if _, err := rebuildStore(t.Context(), src, path+".old", old); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	if err := os.Rename(path+".old", path); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -30,20 +30,17 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	if rep, err := m.n.Import(t.Context(), nodetest.Admin(), rows, nil, node.ImportOptions{}); err != nil || rep.Certificates.Created != count {
 		t.Fatalf("import: %+v, %v", rep, err)
 	}
-	issued := func() int {
-		st, b := call(t, m, "GET", "/v1/metrics/process?from=2024-03-01&to=2024-03-31&cp=ACSA", "")
-		if st != 200 {
-			t.Fatalf("process metrics: %d %s", st, b)
-		}
+	// acsa is ACSA's process metrics for a period, over HTTP.
+	acsa := func(from, to string) measure.CPProcess {
+		t.Helper()
+		st, b := call(t, m, "GET", "/v1/metrics/process?from="+from+"&to="+to+"&cp=ACSA", "")
 		var r measure.ProcessReport
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
+		if st != 200 || json.Unmarshal(b, &r) != nil || len(r.CPs) != 1 {
+			t.Fatalf("process metrics for ACSA: %d %s", st, b)
 		}
-		if len(r.CPs) != 1 {
-			t.Fatalf("process metrics for ACSA: %s", b)
-		}
-		return r.CPs[0].Issued[registry.ProgramCOR]
+		return r.CPs[0]
 	}
+	issued := func() int { return acsa("2024-03-01", "2024-03-31").Issued[registry.ProgramCOR] }
 	if got := issued(); got != count {
 		t.Errorf("process metrics: ACSA issued %d CORs in March 2024, want %d", got, count)
 	}
@@ -96,14 +93,7 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	}
 	// A status change after the metrics read the records: the next
 	// process answer counts it (read from the entries the feed gained).
-	suspended := func() int {
-		st, b := call(t, m, "GET", "/v1/metrics/process?from=2026-01-01&to=2026-12-31&cp=ACSA", "")
-		var r measure.ProcessReport
-		if st != 200 || json.Unmarshal(b, &r) != nil || len(r.CPs) != 1 {
-			t.Fatalf("process metrics: %d %s", st, b)
-		}
-		return r.CPs[0].StatusChange[registry.StatusSuspended]
-	}
+	suspended := func() int { return acsa("2026-01-01", "2026-12-31").StatusChange[registry.StatusSuspended] }
 	before := suspended()
 	if _, err := m.n.ChangeStatus(t.Context(), nodetest.Admin(), registry.CertificateID("ACSA", "SC00007"),
 		node.StatusRequest{Action: "suspend", On: m.n.Today(), Reason: "test"}); err != nil {
