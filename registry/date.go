@@ -14,19 +14,20 @@ import (
 //
 // The zero Date means "unset".
 type Date struct {
-	y int
-	m time.Month
-	d int
+	// 8 bytes: a registry holds many (a certificate's history has two a
+	// step), and the measurement model keeps every certificate's.
+	y int32
+	m uint8
+	d uint8
 }
 
 // NewDate returns the date y-m-d. It does not normalise: use ParseDate for
 // input that may be impossible.
-func NewDate(y int, m time.Month, d int) Date { return Date{y, m, d} }
+func NewDate(y int, m time.Month, d int) Date { return Date{int32(y), uint8(m), uint8(d)} }
 
 // DateOf returns the calendar date of t in t's location.
 func DateOf(t time.Time) Date {
-	y, m, d := t.Date()
-	return Date{y, m, d}
+	return NewDate(t.Date())
 }
 
 // ParseDate parses YYYY-MM-DD and rejects impossible dates (2027-02-30).
@@ -55,12 +56,12 @@ func MustDate(s string) Date {
 
 func (d Date) IsZero() bool { return d.y == 0 }
 
-func (d Date) Year() int         { return d.y }
-func (d Date) Month() time.Month { return d.m }
-func (d Date) Day() int          { return d.d }
+func (d Date) Year() int         { return int(d.y) }
+func (d Date) Month() time.Month { return time.Month(d.m) }
+func (d Date) Day() int          { return int(d.d) }
 
 // Time returns midnight UTC at the start of d.
-func (d Date) Time() time.Time { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.UTC) }
+func (d Date) Time() time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC) }
 
 func (d Date) String() string {
 	if d.IsZero() {
@@ -71,9 +72,9 @@ func (d Date) String() string {
 
 // appendTo appends YYYY-MM-DD (years 0 to 9999, as ParseDate allows less).
 func (d Date) appendTo(b []byte) []byte {
-	y := d.y
+	y, m, day := d.Year(), int(d.m), int(d.d)
 	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+int(d.m)/10), byte('0'+int(d.m)%10), '-', byte('0'+d.d/10), byte('0'+d.d%10))
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
 	return b
 }
 
@@ -81,11 +82,11 @@ func (d Date) appendTo(b []byte) []byte {
 func (d Date) Compare(e Date) int {
 	switch {
 	case d.y != e.y:
-		return cmp3(d.y, e.y)
+		return cmp3(int(d.y), int(e.y))
 	case d.m != e.m:
 		return cmp3(int(d.m), int(e.m))
 	default:
-		return cmp3(d.d, e.d)
+		return cmp3(int(d.d), int(e.d))
 	}
 }
 
@@ -109,13 +110,9 @@ func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
 // target month (2026-01-31 + 1 month = 2026-02-28), the way terms and caps
 // are counted on paper.
 func (d Date) AddMonths(n int) Date {
-	first := time.Date(d.y, d.m, 1, 0, 0, 0, 0, time.UTC).AddDate(0, n, 0)
+	first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, n, 0)
 	last := first.AddDate(0, 1, -1).Day()
-	day := d.d
-	if day > last {
-		day = last
-	}
-	return Date{first.Year(), first.Month(), day}
+	return NewDate(first.Year(), first.Month(), min(d.Day(), last))
 }
 
 // Min returns the earlier of d and e, ignoring zero dates.
