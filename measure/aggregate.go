@@ -5,27 +5,33 @@ import (
 )
 
 // Totals returns the cor and non_cor totals of year's rows as aggregate
-// groups (suppressed under min): what a node signs and publishes.
-func Totals(rows []Snapshot, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, error) {
+// groups (suppressed under min), what a node signs and publishes, and the
+// number of rows of year. An error of src is returned as it is.
+func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, int, error) {
 	total := [2]*acc{newAcc(), newAcc()}
 	ids := employerIDs{}
-	for i := range rows {
-		s := &rows[i]
+	n := 0
+	err := src(func(s *Snapshot) bool {
 		if s.Year != year {
-			continue
+			return true
 		}
+		n++
 		g := 1
 		if _, ok := holders.On(s.EmployerBN, s.EffectiveAsOf()); ok {
 			g = 0
 		}
 		total[g].add(s, ids.of(s.EmployerBN))
+		return true
+	})
+	if err != nil {
+		return [2]registry.AggregateGroup{}, 0, err
 	}
 	var out [2]registry.AggregateGroup
 	for i, a := range total {
 		a.decide(min)
 		out[i] = a.aggregate()
 	}
-	return out, nil
+	return out, n, nil
 }
 
 func (a *acc) aggregate() registry.AggregateGroup {

@@ -18,12 +18,22 @@ type Holding struct {
 // from the certificates a node keeps (the newest version of each, which
 // carries the whole status history).
 type Holders struct {
-	byBN map[string][]registry.Certificate
+	byBN map[string][]*registry.Certificate
 }
 
 // NewHolders indexes certs by employer BN.
 func NewHolders(certs []registry.Certificate) *Holders {
-	h := &Holders{byBN: make(map[string][]registry.Certificate)}
+	ps := make([]*registry.Certificate, len(certs))
+	for i := range certs {
+		ps[i] = &certs[i]
+	}
+	return NewHoldersOf(ps)
+}
+
+// NewHoldersOf indexes certs by employer BN, keeping the pointers: the
+// certificates must not change after.
+func NewHoldersOf(certs []*registry.Certificate) *Holders {
+	h := &Holders{byBN: make(map[string][]*registry.Certificate)}
 	for _, c := range certs {
 		if c.Program != registry.ProgramCOR && c.Program != registry.ProgramSECOR {
 			continue
@@ -33,7 +43,7 @@ func NewHolders(certs []registry.Certificate) *Holders {
 	for _, cs := range h.byBN {
 		// COR before SECOR, then by id: the choice is the same whatever the
 		// order the certificates came in.
-		slices.SortFunc(cs, func(a, b registry.Certificate) int {
+		slices.SortFunc(cs, func(a, b *registry.Certificate) int {
 			return cmp.Or(cmp.Compare(a.Program, b.Program), cmp.Compare(a.ID, b.ID))
 		})
 	}

@@ -277,9 +277,34 @@ func zFor(alpha float64) float64 {
 	return sqrt(2 * GammaQuantile(1-alpha, 0.5))
 }
 
+// RowSource calls fn with snapshot rows, in order, until fn returns false
+// or the rows end, and returns the error that stopped the reading, if any.
+// The row is fn's only until fn returns: a source that reads a file may
+// decode every row into one Snapshot.
+type RowSource func(fn func(*Snapshot) bool) error
+
+// SliceRows is the RowSource of rows.
+func SliceRows(rows []Snapshot) RowSource {
+	return func(fn func(*Snapshot) bool) error {
+		for i := range rows {
+			if !fn(&rows[i]) {
+				break
+			}
+		}
+		return nil
+	}
+}
+
 // Compute answers q over rows; holders says which rows are in the cor
 // group.
 func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
+	return ComputeFrom(SliceRows(rows), holders, q)
+}
+
+// ComputeFrom is Compute over the rows src gives, read once, none kept:
+// its memory is the answer's cells and the distinct employers, whatever
+// the number of rows. An error of src is returned as it is.
+func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -294,10 +319,9 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 	ids := employerIDs{}
 	vals := make([]string, len(q.GroupBy))
 	var kb []byte // the cell's key string (keyString), built without a map per row
-	for i := range rows {
-		s := &rows[i]
+	err := src(func(s *Snapshot) bool {
 		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
-			continue
+			return true
 		}
 		h, isCOR := holders.On(s.EmployerBN, s.EffectiveAsOf())
 		g := 1
@@ -307,7 +331,7 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 		emp := ids.of(s.EmployerBN)
 		total[g].add(s, emp)
 		if len(q.GroupBy) == 0 {
-			continue
+			return true
 		}
 		kb = kb[:0]
 		for j, d := range q.GroupBy {
@@ -345,6 +369,10 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 			c[g] = newAcc()
 		}
 		c[g].add(s, emp)
+		return true
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	for _, a := range total {
 		a.decide(q.Minimum)

@@ -54,7 +54,7 @@ type CertFacts struct {
 type ProcessInput struct {
 	From, To     registry.Date
 	CP           string // "": every CP
-	Certificates []CertFacts
+	Certificates []*CertFacts
 	Audits       []AuditFacts
 	Reviews      []ReviewFacts
 	Letters      []LetterFacts
@@ -187,8 +187,8 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		}
 		return a
 	}
-	certByID := map[string]CertFacts{}
-	certByRef := map[string]CertFacts{}
+	certByID := map[string]*CertFacts{}
+	certByRef := map[string]*CertFacts{}
 	for _, c := range p.Certificates {
 		certByID[c.ID] = c
 		if c.BasisRef != "" {

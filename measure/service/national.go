@@ -26,19 +26,19 @@ func (s *Service) Aggregate(ctx context.Context, year int) (registry.AggregateMe
 	if err != nil {
 		return registry.AggregateMetrics{}, err
 	}
-	rows, gen, err := s.cfg.Snapshots.Rows(ctx, year)
+	var gen uint64
+	tot, n, err := measure.Totals(func(fn func(*measure.Snapshot) bool) (err error) {
+		gen, err = s.cfg.Snapshots.Each(ctx, year, fn) // the year's rows, read as they are added up
+		return err
+	}, h, year, s.cfg.Minimum)
 	if err != nil {
 		return registry.AggregateMetrics{}, err
 	}
-	if len(rows) == 0 {
+	if n == 0 {
 		return registry.AggregateMetrics{}, fmt.Errorf("no snapshots for %d on this node: %w", year, registry.ErrNotFound)
 	}
-	tot, err := measure.Totals(rows, h, year, s.cfg.Minimum)
-	if err != nil {
-		return registry.AggregateMetrics{}, err
-	}
 	return registry.AggregateMetrics{Jurisdiction: s.cfg.Node.Jurisdiction(), Year: year,
-		Snapshot:       registry.AggregateSource{Generation: gen, Rows: len(rows), ComputedOn: s.cfg.Node.Today()},
+		Snapshot:       registry.AggregateSource{Generation: gen, Rows: n, ComputedOn: s.cfg.Node.Today()},
 		MinPersonYears: s.cfg.Minimum.PersonYears, MinEmployers: max(1, s.cfg.Minimum.Employers),
 		COR: tot[0], NonCOR: tot[1]}, nil
 }

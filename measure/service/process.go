@@ -36,7 +36,7 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	if err != nil {
 		return measure.ProcessReport{}, err
 	}
-	key := fmt.Sprintf("%s|%s|%s|%d", cp, from, to, f.size)
+	key := fmt.Sprintf("%s|%s|%s|%d", cp, from, to, f.version)
 	s.mu.Lock()
 	r, ok := s.reports[key]
 	s.mu.Unlock()
@@ -59,8 +59,9 @@ func reportDays(cp string) int {
 // processFacts are the process metrics' inputs at feed size size; shared
 // by every answer, never changed once built.
 type processFacts struct {
-	size    uint64
-	certs   []measure.CertFacts
+	size    uint64 // the feed size they were last found current at
+	version uint64 // the records.version they were built from
+	certs   []*measure.CertFacts
 	audits  []measure.AuditFacts
 	reviews []measure.ReviewFacts
 	letters []measure.LetterFacts
@@ -94,7 +95,18 @@ func (s *Service) processFacts(ctx context.Context) (*processFacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &processFacts{size: r.size, certs: values(r.certs), audits: values(r.audits), reviews: values(r.reviews),
+	s.mu.Lock()
+	f := s.facts
+	s.mu.Unlock()
+	if f != nil && f.version == r.version {
+		g := *f // nothing they hold changed: current at the new size too
+		g.size = r.size
+		s.mu.Lock()
+		s.facts = &g
+		s.mu.Unlock()
+		return &g, nil
+	}
+	f = &processFacts{size: r.size, version: r.version, certs: values(r.certs), audits: values(r.audits), reviews: values(r.reviews),
 		letters: values(r.letters), kept: []string{string(registry.KindCertificate)}}
 	for _, k := range []struct {
 		kind registry.Kind

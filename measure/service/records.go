@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
+	"unique"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
@@ -19,8 +21,12 @@ import (
 // answer after a write costs the write, not the registry. Only the
 // service's rebuild lock holder reads or changes it.
 type records struct {
-	size    uint64
-	certs   map[string]measure.CertFacts
+	size uint64
+	// version changes whenever a record the metrics read does (an entry
+	// of another kind, an employer say, leaves it): what the holders,
+	// the process inputs and the answers cached from them are keyed by.
+	version uint64
+	certs   map[string]*measure.CertFacts // slimCert's: what the metrics read of each
 	audits  map[string]measure.AuditFacts
 	reviews map[string]measure.ReviewFacts
 	letters map[string]measure.LetterFacts
@@ -42,8 +48,12 @@ func (s *Service) sync(ctx context.Context) (*records, error) {
 		return r, nil
 	}
 	if r == nil || size < r.size || size-r.size > maxCatchUp {
+		old := r
 		if r, err = readRecords(ctx, n); err != nil {
 			return nil, err
+		}
+		if old != nil {
+			r.version += old.version + 1 // never a version seen before
 		}
 		s.recs = r
 		return r, nil
@@ -77,7 +87,7 @@ func readRecords(ctx context.Context, n *node.Node) (*records, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &records{size: size, certs: map[string]measure.CertFacts{}, audits: map[string]measure.AuditFacts{},
+	r := &records{size: size, certs: map[string]*measure.CertFacts{}, audits: map[string]measure.AuditFacts{},
 		reviews: map[string]measure.ReviewFacts{}, letters: map[string]measure.LetterFacts{}}
 	var later []string // certificates on an audit basis past version 1: when v1 was recorded
 	for _, kind := range []registry.Kind{registry.KindCertificate, kindAudit, kindReview, registry.KindLetter} {
@@ -97,9 +107,7 @@ func readRecords(ctx context.Context, n *node.Node) (*records, error) {
 	// Each's fn starts no transaction: the first versions are read after.
 	for _, id := range later {
 		if vs, err := n.Versions(ctx, registry.KindCertificate, id); err == nil && len(vs) > 0 {
-			c := r.certs[id]
-			c.RecordedOn = recordedOn(n, vs[0])
-			r.certs[id] = c
+			r.certs[id].RecordedOn = recordedOn(n, vs[0]) // not shared yet
 		}
 	}
 	// Entries past size, appended during the scans, are applied again on
@@ -114,20 +122,24 @@ func recordedOn(n *node.Node, e registry.Entry) registry.Date {
 // apply takes entry e, a record's newest version so far, into r.
 func (r *records) apply(n *node.Node, e registry.Entry) error {
 	switch e.Kind {
+	case registry.KindCertificate, kindAudit, kindReview, registry.KindLetter:
+		r.version++
+	}
+	switch e.Kind {
 	case registry.KindCertificate:
 		c, err := node.Decode[registry.Certificate](e)
 		if err != nil {
 			return err
 		}
-		cf := measure.CertFacts{Certificate: c}
+		cf := &measure.CertFacts{Certificate: slimCert(c)}
 		if c.BasisRef != "" {
 			if e.Ver == 1 {
 				cf.RecordedOn = recordedOn(n, e)
-			} else {
-				cf.RecordedOn = r.certs[e.ID].RecordedOn
+			} else if old := r.certs[e.ID]; old != nil {
+				cf.RecordedOn = old.RecordedOn
 			}
 		}
-		r.certs[e.ID] = cf
+		r.certs[cf.ID] = cf // a new value: holders and process facts built before keep the old one
 	case kindAudit:
 		return decodeInto(e, r.audits)
 	case kindReview:
@@ -143,7 +155,7 @@ func decodeInto[T any](e registry.Entry, m map[string]T) error {
 	if err := json.Unmarshal(e.Record, &v); err != nil {
 		return err
 	}
-	m[e.ID] = v
+	m[strings.Clone(e.ID)] = v // e's strings may share a buffer with the whole entry
 	return nil
 }
 
@@ -157,11 +169,41 @@ func values[T any](m map[string]T) []T {
 	return out
 }
 
-// certificates returns the certificates ordered by id.
-func (r *records) certificates() []registry.Certificate {
-	out := make([]registry.Certificate, 0, len(r.certs))
-	for _, c := range values(r.certs) {
-		out = append(out, c.Certificate)
+// certificates returns the certificates, in no order.
+func (r *records) certificates() []*registry.Certificate {
+	out := make([]*registry.Certificate, 0, len(r.certs))
+	for _, c := range r.certs {
+		out = append(out, &c.Certificate)
 	}
 	return out
 }
+
+// slimCert returns what the metrics read of c (measure.Holders, measure
+// ComputeProcess and Certificate.StatusOn): its id, issuer, program,
+// employer, basis reference, dates, status and each history step's status,
+// date and annulment, with the strings a registry repeats (issuers,
+// programs, statuses) shared. A registry's certificates are held this way
+// for as long as the node runs: about a third of the decoded record.
+func slimCert(c registry.Certificate) registry.Certificate {
+	// The decoder's strings share one buffer per record (strictjson):
+	// those kept are copied, or the whole record would stay.
+	s := registry.Certificate{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program),
+		EmployerBN: strings.Clone(c.EmployerBN), BasisRef: strings.Clone(c.BasisRef), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn,
+		Status: intern(c.Status)}
+	if len(c.History) > 0 {
+		s.History = make([]registry.StatusChange, len(c.History))
+		for i, h := range c.History {
+			s.History[i] = registry.StatusChange{Status: intern(h.Status), On: h.On}
+			if h.Annulled != nil {
+				s.History[i].Annulled = annulled
+			}
+		}
+	}
+	return s
+}
+
+// annulled marks an annulled history step in a slim certificate: only
+// whether it was annulled is read.
+var annulled = &registry.Annulment{}
+
+func intern(s string) string { return unique.Make(s).Value() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/corfed/corfed/measure"
@@ -34,7 +35,9 @@ func TestRecordsCatchUpAsReadAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
+		g, w := *got, *want
+		g.version, w.version = 0, 0 // a count of what was applied: read again, it starts over
+		if !reflect.DeepEqual(g, w) {
 			t.Errorf("%s: caught up to %d entries: %d certificates, %d audits, %d reviews, %d letters; read again: %d, %d, %d, %d (or a record differs)",
 				step, got.size, len(got.certs), len(got.audits), len(got.reviews), len(got.letters),
 				len(want.certs), len(want.audits), len(want.reviews), len(want.letters))
@@ -64,8 +67,10 @@ func TestRecordsCatchUpAsReadAgain(t *testing.T) {
 	same("nothing new")
 }
 
-// Past MaxHeldSnapshotRows the rows are read for each computation, not
-// kept, and the answers are the same.
+// Past MaxHeldSnapshotRows the service reads each answer's rows from the
+// file as it goes; the answers, the snapshot listing and the aggregate are
+// those of the rows held in memory (rows with and without claim costs,
+// two years, breakdowns).
 func TestSnapshotRowsPastTheCap(t *testing.T) {
 	ctx := context.Background()
 	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
@@ -76,31 +81,153 @@ func TestSnapshotRowsPastTheCap(t *testing.T) {
 	t.Cleanup(func() { snaps.Close() })
 	var rows []measure.Snapshot
 	for i := range 40 {
-		rows = append(rows, measure.Snapshot{EmployerBN: nodetest.BN(i), Year: 2024, PersonYears: 10.5, LostTimeClaims: int64(i % 3)})
+		for _, y := range []int{2023, 2024} {
+			r := measure.Snapshot{EmployerBN: nodetest.BN(i), Year: y, PersonYears: 10.5 + float64(y-2023),
+				LostTimeClaims: int64(i % 3), IndustryCode: fmt.Sprint(42000 + i%2*100)}
+			if i%2 == 0 {
+				c := float64(100 * i)
+				r.ClaimCosts = &c
+			}
+			rows = append(rows, r)
+		}
 	}
 	if _, err := snaps.Put(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
-	answer := func(cap int) (measure.Result, bool) {
+	type answers struct {
+		results  []measure.Result
+		listed   []measure.Snapshot
+		more     bool
+		totals   registry.AggregateMetrics
+		heldRows bool
+	}
+	answer := func(cap int) answers {
 		old := MaxHeldSnapshotRows
 		MaxHeldSnapshotRows = cap
 		defer func() { MaxHeldSnapshotRows = old }()
 		s := New(Config{Node: n.Node, Snapshots: snaps})
-		r, err := s.OHS(ctx, measure.Query{Year: 2024})
+		var a answers
+		for _, q := range []measure.Query{{Year: 2024}, {}, {Year: 2023, GroupBy: []string{measure.DimIndustry, measure.DimProgram}}} {
+			r, err := s.OHS(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.results = append(a.results, r)
+		}
+		if a.listed, a.more, err = s.Snapshots(ctx, node.Principal{Subject: "test", Role: node.RoleAdmin, Scopes: []string{node.ScopeSnapshotsRead}}, 2024, "", 7); err != nil {
+			t.Fatal(err)
+		}
+		if a.totals, err = s.Aggregate(ctx, 2024); err != nil {
+			t.Fatal(err)
+		}
+		a.heldRows = s.rows != nil
+		return a
+	}
+	held, read := answer(1000), answer(79)
+	if !held.heldRows || read.heldRows {
+		t.Errorf("rows kept under the cap: %v, past it: %v; want true, false", held.heldRows, read.heldRows)
+	}
+	if !reflect.DeepEqual(held, answers{results: read.results, listed: read.listed, more: read.more, totals: read.totals, heldRows: true}) {
+		t.Errorf("answers differ:\nkept rows   %+v\nrows read   %+v", held, read)
+	}
+	if f := held.results[0].Groups.NonCOR.Figures; f == nil || f.Employers != 40 || f.ClaimCosts == nil {
+		t.Errorf("non-COR group of 2024: %+v; want 40 employers, claim costs", held.results[0].Groups.NonCOR)
+	}
+	if len(held.listed) != 7 || !held.more || held.listed[0].Year != 2024 {
+		t.Errorf("listing: %d rows, more %v; want 7 of 2024, more", len(held.listed), held.more)
+	}
+}
+
+// A slim certificate (what the metrics keep) answers what the whole one
+// does: its status on every day, its holding, the process figures.
+func TestSlimCertificatesAnswerAsWhole(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	var whole, slim []*measure.CertFacts
+	err := n.Each(ctx, registry.KindCertificate, func(e registry.Entry) error {
+		c, err := node.Decode[registry.Certificate](e)
+		if err != nil {
+			return err
+		}
+		whole = append(whole, &measure.CertFacts{Certificate: c, RecordedOn: c.IssuedOn.AddDays(3)})
+		return nil
+	})
+	if err != nil || len(whole) < 5 {
+		t.Fatalf("%d certificates, %v", len(whole), err)
+	}
+	// One with an annulled step, which StatusOn skips.
+	a := *whole[0]
+	a.History = append(slices.Clone(a.History), registry.StatusChange{Status: registry.StatusSuspended, On: a.IssuedOn.AddDays(40),
+		Reason: "entered in error", Annulled: &registry.Annulment{On: a.IssuedOn.AddDays(50), Reason: "a mistake"}})
+	whole = append(whole, &a)
+	for _, c := range whole {
+		slim = append(slim, &measure.CertFacts{Certificate: slimCert(c.Certificate), RecordedOn: c.RecordedOn})
+	}
+	certs := func(fs []*measure.CertFacts) []*registry.Certificate {
+		var out []*registry.Certificate
+		for _, f := range fs {
+			out = append(out, &f.Certificate)
+		}
+		return out
+	}
+	hw, hs := measure.NewHoldersOf(certs(whole)), measure.NewHoldersOf(certs(slim))
+	first := registry.MustDate("2015-01-01")
+	for d := first; d.Before(registry.MustDate("2032-01-01")); d = d.AddDays(1) {
+		for i := range whole {
+			if w, s := whole[i].StatusOn(d), slim[i].StatusOn(d); w != s {
+				t.Fatalf("%s on %s: whole %q, slim %q", whole[i].ID, d, w, s)
+			}
+			bn := whole[i].EmployerBN
+			if w, s := fmt.Sprint(hw.On(bn, d)), fmt.Sprint(hs.On(bn, d)); w != s {
+				t.Fatalf("holding of %s on %s: whole %s, slim %s", bn, d, w, s)
+			}
+		}
+	}
+	for _, p := range [][2]string{{"2020-01-01", "2030-12-31"}, {"2025-01-01", "2025-12-31"}} {
+		in := measure.ProcessInput{From: registry.MustDate(p[0]), To: registry.MustDate(p[1]), ReportDays: reportDays}
+		in.Certificates = whole
+		w := measure.ComputeProcess(in)
+		in.Certificates = slim
+		if s := measure.ComputeProcess(in); !reflect.DeepEqual(w, s) {
+			t.Errorf("process %v: whole %+v, slim %+v", p, w, s)
+		}
+	}
+}
+
+// The holders and the process inputs are rebuilt when a record the
+// metrics read changes, not for every entry the feed gains: an employer
+// written leaves them (and the answers cached from them) as they were.
+func TestMetricsFollowRecordsNotTheFeed(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	s := New(Config{Node: n.Node})
+	state := func() (*measure.Holders, uint64, *processFacts) {
+		t.Helper()
+		h, v, err := s.Holders(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r, s.rows != nil
+		f, err := s.processFacts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, v, f
 	}
-	held, kept := answer(1000)
-	read, keptPast := answer(39)
-	if !kept || keptPast {
-		t.Errorf("rows kept under the cap: %v, past it: %v; want true, false", kept, keptPast)
+	h1, v1, f1 := state()
+	if _, err := n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: nodetest.BN(900), LegalName: "Feed Only Ltd"}, true); err != nil {
+		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(held, read) {
-		t.Errorf("answers differ: kept rows %+v, rows read again %+v", held.Groups, read.Groups)
+	h2, v2, f2 := state()
+	if h2 != h1 || v2 != v1 || f2.version != f1.version || &f2.certs[0] != &f1.certs[0] || f2.size != f1.size+1 {
+		t.Errorf("after an employer write: holders rebuilt %v (version %d -> %d), process inputs rebuilt %v, size %d -> %d",
+			h2 != h1, v1, v2, &f2.certs[0] != &f1.certs[0], f1.size, f2.size)
 	}
-	if f := held.Groups.NonCOR.Figures; f == nil || f.Employers != 40 {
-		t.Errorf("non-COR group: %+v; want 40 employers", held.Groups.NonCOR)
+	id := f1.certs[0].ID
+	if _, err := n.ChangeStatus(ctx, nodetest.Admin(), id, node.StatusRequest{Action: "suspend", On: n.Today(), Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	h3, v3, f3 := state()
+	if h3 == h2 || v3 == v2 || f3.version != v3 {
+		t.Errorf("after a status change of %s: holders rebuilt %v (version %d -> %d), process inputs at version %d", id, h3 != h2, v2, v3, f3.version)
 	}
 }

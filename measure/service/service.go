@@ -43,14 +43,16 @@ type Service struct {
 	rebuild sync.Mutex
 	recs    *records // the records the metrics read; only rebuild's holder uses it
 
-	mu      sync.Mutex
-	holders *measure.Holders // certificates as of feed size holdersAt
-	heldAt  uint64
-	results map[string]measure.Result // OHS answers by query, generation and feed size
-	facts   *processFacts             // process metrics' inputs as of feed size facts.size
-	reports map[string]measure.ProcessReport
-	rowsGen uint64             // the snapshot generation rows were read at
-	rows    []measure.Snapshot // every snapshot row, when rowsGen is current
+	mu         sync.Mutex
+	holders    *measure.Holders // built from records.version holdersVer
+	holdersVer uint64
+	heldAt     uint64                    // the feed size holders were last found current at
+	results    map[string]measure.Result // OHS answers by query, snapshot generation and records version
+	facts      *processFacts             // process metrics' inputs, current at feed size facts.size
+	reports    map[string]measure.ProcessReport
+	rowsRead   bool               // rows and rowsGen were read
+	rowsGen    uint64             // the snapshot generation rows were read at
+	rows       []measure.Snapshot // every snapshot row at rowsGen; nil when more than MaxHeldSnapshotRows
 
 	// computing admits one OHS computation at a time: an answer not in the
 	// cache reads every snapshot row of its years, and questions nobody
@@ -99,20 +101,25 @@ func (s *Service) Snapshots(ctx context.Context, p node.Principal, year int, bn 
 	if err != nil {
 		return nil, false, err
 	}
-	all, err := s.snapshotRows(ctx, gen) // in memory: no read of the file per request
+	src, err := s.rowSource(ctx, gen, year) // the held rows when few: no read of the file per request
 	if err != nil {
 		return nil, false, err
 	}
-	for _, r := range all {
+	err = src(func(r *measure.Snapshot) bool {
 		if (year != 0 && r.Year != year) || (bn != "" && r.EmployerBN != bn) {
-			continue
+			return true
 		}
 		if len(rows) == limit {
-			return rows, true, nil
+			truncated = true
+			return false
 		}
-		rows = append(rows, r)
+		rows = append(rows, *r)
+		return true
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	return rows, false, nil
+	return rows, truncated, nil
 }
 
 // feedSize returns the size of the node's own feed: certificates change
@@ -122,40 +129,48 @@ func (s *Service) feedSize(ctx context.Context) (uint64, error) {
 	return size, err
 }
 
-// Holders returns the index of the node's certificates, rebuilt when the
-// feed has grown.
+// Holders returns the index of the node's certificates and the version
+// of the records it was built from (records.version): it is rebuilt only
+// when a certificate, audit, review or letter changed since, not for
+// every entry the feed gains.
 func (s *Service) Holders(ctx context.Context) (*measure.Holders, uint64, error) {
 	size, err := s.feedSize(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	if h := s.heldHolders(size); h != nil {
-		return h, size, nil
+	if h, ver := s.heldHolders(size); h != nil {
+		return h, ver, nil
 	}
 	s.rebuild.Lock()
 	defer s.rebuild.Unlock()
-	if h := s.heldHolders(size); h != nil { // rebuilt while this call waited
-		return h, size, nil
+	if h, ver := s.heldHolders(size); h != nil { // rebuilt while this call waited
+		return h, ver, nil
 	}
 	r, err := s.sync(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	h := measure.NewHolders(r.certificates())
 	s.mu.Lock()
-	s.holders, s.heldAt = h, r.size
+	h, ver := s.holders, s.holdersVer
 	s.mu.Unlock()
-	return h, r.size, nil
+	if h == nil || ver != r.version {
+		h, ver = measure.NewHoldersOf(r.certificates()), r.version
+	}
+	s.mu.Lock()
+	s.holders, s.holdersVer, s.heldAt = h, ver, r.size
+	s.mu.Unlock()
+	return h, ver, nil
 }
 
-// heldHolders returns the holders built at feed size size, or nil.
-func (s *Service) heldHolders(size uint64) *measure.Holders {
+// heldHolders returns the holders current at feed size size and their
+// version, or nil.
+func (s *Service) heldHolders(size uint64) (*measure.Holders, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.heldAt != size {
-		return nil
+		return nil, 0
 	}
-	return s.holders
+	return s.holders, s.holdersVer
 }
 
 // maxCached bounds the answers kept; the cache is emptied when full.
@@ -173,14 +188,14 @@ func keep[V any](s *Service, m map[string]V, key string, v V) {
 }
 
 // OHS answers an OHS metrics query with the node's minimum. Answers are
-// cached until a snapshot import or a new entry of the feed changes them,
+// cached until a snapshot import or a changed certificate changes them,
 // so a repeated question costs a map lookup.
 func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, error) {
 	q.Minimum = s.cfg.Minimum
 	if err := q.Validate(); err != nil {
 		return measure.Result{}, registry.Invalid("query.group_by", "%v", err)
 	}
-	h, size, err := s.Holders(ctx)
+	h, ver, err := s.Holders(ctx)
 	if err != nil {
 		return measure.Result{}, err
 	}
@@ -188,7 +203,7 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if err != nil {
 		return measure.Result{}, err
 	}
-	key := fmt.Sprintf("%d|%s|%s|%d|%d", q.Year, q.Industry, strings.Join(q.GroupBy, ","), gen, size)
+	key := fmt.Sprintf("%d|%s|%s|%d|%d", q.Year, q.Industry, strings.Join(q.GroupBy, ","), gen, ver)
 	cached := func() (measure.Result, bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -207,12 +222,19 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
 	}
-	rows, err := s.snapshotRows(ctx, gen)
+	src, err := s.rowSource(ctx, gen, q.Year)
 	if err != nil {
 		return measure.Result{}, err
 	}
-	r, err := measure.Compute(rows, h, q)
-	if err != nil {
+	var readErr error
+	r, err := measure.ComputeFrom(func(fn func(*measure.Snapshot) bool) error {
+		readErr = src(fn)
+		return readErr
+	}, h, q)
+	switch {
+	case readErr != nil:
+		return measure.Result{}, readErr
+	case err != nil:
 		return measure.Result{}, registry.Invalid("query", "%v", err)
 	}
 	keep(s, s.results, key, r)
@@ -220,52 +242,68 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 }
 
 // MaxHeldSnapshotRows bounds the snapshot rows the service keeps in
-// memory (about 170 bytes each): past it, each computation reads the rows
-// from the file again, and the node's memory stays what its limit allows.
-// A variable for the tests.
+// memory (about 170 bytes each): past it, each computation reads its
+// year's rows from the file as it goes (about 5 us a row), none kept, and
+// the node's memory stays what its limit allows. A variable for the
+// tests.
 var MaxHeldSnapshotRows = 300_000
 
-// snapshotRows returns every snapshot row at generation gen, read from
-// the snapshot file (about 5 us a row) once per generation and shared,
-// read-only, by the computations, which skip the years they do not ask
-// for: one copy of the rows, whatever the questions. Past
-// MaxHeldSnapshotRows rows they are read for each computation.
-func (s *Service) snapshotRows(ctx context.Context, gen uint64) ([]measure.Snapshot, error) {
+// heldRows returns every snapshot row at generation gen when there are at
+// most MaxHeldSnapshotRows of them (nil when there are more), read from
+// the snapshot file once per generation and shared, read-only, by the
+// computations, which skip the years they do not ask for: one copy of the
+// rows, whatever the questions. Reading stops at the first row past the
+// bound, and a generation found too large is not read again.
+func (s *Service) heldRows(ctx context.Context, gen uint64) ([]measure.Snapshot, error) {
 	s.mu.Lock()
-	if s.rows != nil && s.rowsGen == gen {
+	if s.rowsRead && s.rowsGen == gen {
 		rows := s.rows
 		s.mu.Unlock()
 		return rows, nil
 	}
 	s.mu.Unlock()
-	rows, got, err := s.cfg.Snapshots.Rows(ctx, 0)
+	rows := []measure.Snapshot{}
+	got, err := s.cfg.Snapshots.Each(ctx, 0, func(r *measure.Snapshot) bool {
+		if len(rows) == MaxHeldSnapshotRows {
+			rows = nil
+			return false
+		}
+		rows = append(rows, *r)
+		return true
+	})
 	if err != nil {
 		return nil, err
 	}
-	if rows == nil {
-		rows = []measure.Snapshot{}
-	}
 	s.mu.Lock()
-	if len(rows) <= MaxHeldSnapshotRows {
-		s.rows, s.rowsGen = rows, got
-	} else {
-		s.rows = nil
-	}
+	s.rows, s.rowsGen, s.rowsRead = rows, got, true
 	s.mu.Unlock()
 	return rows, nil
 }
 
-// Years returns the years with snapshots, newest first.
-func (s *Service) Years(ctx context.Context) ([]int, error) {
-	m, err := s.cfg.Snapshots.Years(ctx)
+// rowSource returns the snapshot rows of year (every year when 0) at
+// generation gen: the held rows when there are few enough, else a read
+// of the file as the caller goes (a generation newer than gen, imported
+// meanwhile, is read as it is: the answer is as of when it was asked).
+func (s *Service) rowSource(ctx context.Context, gen uint64, year int) (measure.RowSource, error) {
+	rows, err := s.heldRows(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
-	var ys []int
-	for y := range m {
-		ys = append(ys, y)
+	if rows != nil {
+		return measure.SliceRows(rows), nil
 	}
-	slices.Sort(ys)
+	return func(fn func(*measure.Snapshot) bool) error {
+		_, err := s.cfg.Snapshots.Each(ctx, year, fn)
+		return err
+	}, nil
+}
+
+// Years returns the years with snapshots, newest first.
+func (s *Service) Years(ctx context.Context) ([]int, error) {
+	ys, err := s.cfg.Snapshots.YearList(ctx)
+	if err != nil {
+		return nil, err
+	}
 	slices.Reverse(ys)
 	return ys, nil
 }

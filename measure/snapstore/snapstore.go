@@ -158,8 +158,21 @@ func (s *Store) Generation(ctx context.Context) (uint64, error) {
 // Rows returns the snapshots of year (every year when year is 0), in key
 // order, with the generation they were read at.
 func (s *Store) Rows(ctx context.Context, year int) (rows []measure.Snapshot, gen uint64, err error) {
+	gen, err = s.Each(ctx, year, func(r *measure.Snapshot) bool {
+		rows = append(rows, *r)
+		return true
+	})
+	return rows, gen, err
+}
+
+// Each calls fn with the snapshots of year (every year when year is 0),
+// in key order, until fn returns false, all in one read transaction, and
+// returns the generation they were read at. Every row is decoded into the
+// same Snapshot: fn must copy what it keeps past its return (its strings
+// are its own). It stops with ctx's error when ctx ends.
+func (s *Store) Each(ctx context.Context, year int, fn func(*measure.Snapshot) bool) (gen uint64, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyGeneration); len(v) == 8 {
@@ -170,19 +183,31 @@ func (s *Store) Rows(ctx context.Context, year int) (rows []measure.Snapshot, ge
 		if year != 0 {
 			prefix = binary.BigEndian.AppendUint16(nil, uint16(year))
 		}
+		var r measure.Snapshot
+		n := 0
 		for k, v := c.Seek(prefix); k != nil && (prefix == nil || string(k[:2]) == string(prefix)); k, v = c.Next() {
-			var r measure.Snapshot
-			if err := json.Unmarshal(v, &r); err != nil { // Unmarshal copies: v is not kept
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			// A fresh value: Unmarshal would keep the fields a row lacks
+			// (claim_costs) from the row before. It copies: v is not kept.
+			r = measure.Snapshot{}
+			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
 			}
-			rows = append(rows, r)
+			if !fn(&r) {
+				break
+			}
 		}
 		return nil
 	})
-	return rows, gen, err
+	return gen, err
 }
 
 // Years returns the years that have snapshots, with their row counts.
+// It reads every key: the counts are what it is for.
 func (s *Store) Years(ctx context.Context) (map[int]int, error) {
 	out := map[int]int{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
@@ -190,6 +215,28 @@ func (s *Store) Years(ctx context.Context) (map[int]int, error) {
 			out[int(binary.BigEndian.Uint16(k[:2]))]++
 			return nil
 		})
+	})
+	return out, err
+}
+
+// YearList returns the years that have snapshots, oldest first: one seek
+// per year, not a read of every row.
+func (s *Store) YearList(ctx context.Context) ([]int, error) {
+	var out []int
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketSnapshots).Cursor()
+		for k, _ := c.First(); k != nil; {
+			if len(k) < 2 {
+				return fmt.Errorf("snapstore: stored snapshot key %x: too short", k)
+			}
+			y := binary.BigEndian.Uint16(k[:2])
+			out = append(out, int(y))
+			if y == 0xffff {
+				break
+			}
+			k, _ = c.Seek(binary.BigEndian.AppendUint16(nil, y+1))
+		}
+		return nil
 	})
 	return out, err
 }

@@ -3,6 +3,7 @@ package snapstore
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/corfed/corfed/measure"
@@ -46,5 +47,50 @@ func TestPutReplacesAndCounts(t *testing.T) {
 	years, _ := s.Years(ctx)
 	if len(all) != 3 || gen != 2 || years[2023] != 1 || years[2024] != 2 {
 		t.Errorf("after reopen: %d rows, gen %d, years %v", len(all), gen, years)
+	}
+}
+
+// Each decodes every row afresh: a row without claim costs read after one
+// with them has none (json.Unmarshal into a reused Snapshot would keep
+// them), and stopping early stops. YearList finds each year by a seek.
+func TestEachReadsEachRowAfresh(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	costs := 1234.5
+	rows := []measure.Snapshot{
+		{EmployerBN: "100000009", Year: 2022, PersonYears: 1},
+		{EmployerBN: "100000009", Year: 2024, PersonYears: 10, ClaimCosts: &costs, IndustryCode: "42100"},
+		{EmployerBN: "100000017", Year: 2024, PersonYears: 12},
+		{EmployerBN: "100000025", Year: 2024, PersonYears: 14},
+	}
+	if _, err := s.Put(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	var got []measure.Snapshot
+	gen, err := s.Each(ctx, 2024, func(r *measure.Snapshot) bool {
+		got = append(got, *r)
+		return true
+	})
+	if err != nil || gen != 1 || len(got) != 3 {
+		t.Fatalf("Each(2024): %d rows, gen %d, %v", len(got), gen, err)
+	}
+	if got[0].ClaimCosts == nil || *got[0].ClaimCosts != costs || got[1].ClaimCosts != nil || got[1].IndustryCode != "" {
+		t.Errorf("Each(2024) rows: %+v, %+v; want costs on the first only", got[0], got[1])
+	}
+	n := 0
+	if _, err := s.Each(ctx, 0, func(*measure.Snapshot) bool { n++; return n < 2 }); err != nil || n != 2 {
+		t.Errorf("Each stopped after %d rows (%v); want 2", n, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Each(cctx, 0, func(*measure.Snapshot) bool { return true }); err == nil {
+		t.Error("Each with an ended context: no error")
+	}
+	if ys, err := s.YearList(ctx); err != nil || !slices.Equal(ys, []int{2022, 2024}) {
+		t.Errorf("YearList = %v, %v; want [2022 2024]", ys, err)
 	}
 }
