@@ -95,12 +95,37 @@ type ImportColumnsOut struct {
 func PostImport(ctx context.Context, client *http.Client, base, token string, csvBody []byte, firstRow int, dry bool) (node.ImportReport, error) {
 	url := fmt.Sprintf("%s/v1/imports?first_row=%d&dry_run=%t", base, firstRow, dry)
 	var rep node.ImportReport
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(csvBody))
-		if err != nil {
-			return rep, err
+	status, b, err := postRetrying(ctx, client, url, token, "text/csv", csvBody)
+	if err != nil {
+		return rep, err
+	}
+	switch status {
+	case http.StatusOK:
+		return rep, json.Unmarshal(b, &rep)
+	case http.StatusUnprocessableEntity:
+		var p struct {
+			Report *node.ImportReport `json:"report"`
 		}
-		req.Header.Set("Content-Type", "text/csv")
+		if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
+			return *p.Report, nil
+		}
+	}
+	var p struct{ Title, Detail string }
+	_ = json.Unmarshal(b, &p)
+	return rep, fmt.Errorf("%s: %d %s: %s", url, status, p.Title, p.Detail)
+}
+
+// postRetrying POSTs body to url with the bearer token and returns the
+// answer's status and body (up to 64 MiB), trying again up to three times,
+// a second more each time, when the connection fails: for the bulk calls,
+// which are idempotent.
+func postRetrying(ctx context.Context, client *http.Client, url, token, contentType string, body []byte) (int, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -108,26 +133,10 @@ func PostImport(ctx context.Context, client *http.Client, base, token string, cs
 				time.Sleep(time.Duration(attempt+1) * time.Second)
 				continue
 			}
-			return rep, err
+			return 0, nil, err
 		}
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
-		if err != nil {
-			return rep, err
-		}
-		switch resp.StatusCode {
-		case http.StatusOK:
-			return rep, json.Unmarshal(b, &rep)
-		case http.StatusUnprocessableEntity:
-			var p struct {
-				Report *node.ImportReport `json:"report"`
-			}
-			if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
-				return *p.Report, nil
-			}
-		}
-		var p struct{ Title, Detail string }
-		_ = json.Unmarshal(b, &p)
-		return rep, fmt.Errorf("%s: %d %s: %s", url, resp.StatusCode, p.Title, p.Detail)
+		return resp.StatusCode, b, err
 	}
 }

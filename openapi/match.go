@@ -17,7 +17,7 @@ import (
 const BulkBodyBytes = 8 << 20
 
 // bulkPaths are the paths whose bodies may reach BulkBodyBytes.
-var bulkPaths = map[string]bool{"/v1/match": true, "/v1/imports": true}
+var bulkPaths = map[string]bool{"/v1/match": true, "/v1/imports": true, "/v1/snapshots": true}
 
 // MatchIn is a bulk match request.
 type MatchIn struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,8 +71,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		imp.Description = "A JSON array of snapshot rows, one per WCB account (or employer) and year; a row for an account and year " +
 			"already stored replaces it. Every row is checked and every problem is reported at once (location `body[i].column`); " +
 			"when any row is wrong nothing is stored. Snapshots are claims data: they stay on this node, outside its signed, " +
-			"replicated feed. Bodies are limited to 64 KiB (a few hundred rows): send larger sets in several calls, or use " +
-			"`corfed snapshots import`."
+			"replicated feed. A call takes at most 5,000 rows and 8 MiB: send larger sets in several calls, as " +
+			"`corfed snapshots import FILE --url URL --token TOKEN` does (each call is stored all or nothing; a row sent again " +
+			"comes back unchanged)."
+		imp.MaxBodyBytes = BulkBodyBytes
 		huma.Register(api, imp, func(ctx context.Context, in *struct {
 			Body []measure.Snapshot `maxItems:"5000"`
 		}) (*bodyOut[SnapshotsImported], error) {
@@ -336,4 +339,30 @@ func OHSCSV(r measure.Result) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
+}
+
+// PostSnapshots sends rows (at most 5,000) to POST /v1/snapshots of the
+// node at base, trying again up to three times when the connection fails.
+// A refusal is an error with the problem's detail and each of its errors.
+func PostSnapshots(ctx context.Context, client *http.Client, base, token string, rows []measure.Snapshot) (SnapshotsImported, error) {
+	var out SnapshotsImported
+	body, err := json.Marshal(rows)
+	if err != nil {
+		return out, err
+	}
+	url := base + "/v1/snapshots"
+	status, b, err := postRetrying(ctx, client, url, token, "application/json", body)
+	if err != nil {
+		return out, err
+	}
+	if status == http.StatusOK {
+		return out, json.Unmarshal(b, &out)
+	}
+	var p huma.ErrorModel
+	_ = json.Unmarshal(b, &p)
+	msg := fmt.Sprintf("%s: %d %s: %s", url, status, p.Title, p.Detail)
+	for _, e := range p.Errors {
+		msg += fmt.Sprintf("\n  %s: %s", e.Location, e.Message)
+	}
+	return out, errors.New(msg)
 }

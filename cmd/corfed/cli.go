@@ -32,7 +32,7 @@ var synopses = map[string]string{
 	"agreement sign":     "corfed agreement sign ID [--url URL] [--token T] [--data DIR --file FILE]",
 	"agreement withdraw": "corfed agreement withdraw ID [--on YYYY-MM-DD] [--reason TEXT] [--url URL] [--token T] [--data DIR]",
 	"agreement show":     "corfed agreement show ID --url URL [--token T]",
-	"snapshots import":   "corfed snapshots import FILE.csv|FILE.xlsx [--data DIR] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]",
+	"snapshots import":   "corfed snapshots import FILE.csv|FILE.xlsx [--data DIR | --url URL --token TOKEN] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]",
 }
 
 // helpRequest is returned by parse when the command line asks for help;

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/sheet"
@@ -71,23 +72,38 @@ func TestImportCommandData(t *testing.T) {
 	}
 }
 
-func TestImportCommandURL(t *testing.T) {
-	dir := seededDataDir(t)
+// servedNode serves a seeded CA-AB node in dir (seededDataDir when dir is
+// "") over loopback HTTP, with extra operations (extra(n), when not nil),
+// and returns it, its URL and an admin token; all closed with t.
+func servedNode(t *testing.T, dir string, extra func(*node.Node) []openapi.Extension) (*node.Node, string, string) {
+	t.Helper()
+	if dir == "" {
+		dir = seededDataDir(t)
+	}
 	n, db, err := openNode(context.Background(), nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	fed, err := federation.New(federation.Config{Node: n})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler(n, fed, slog.New(slog.DiscardHandler), edgeOptions{}))
-	defer srv.Close()
+	var o edgeOptions
+	if extra != nil {
+		o.Extra = extra(n)
+	}
+	srv := httptest.NewServer(handler(n, fed, slog.New(slog.DiscardHandler), o))
+	t.Cleanup(srv.Close)
 	tok, err := n.IssueToken(node.TokenRequest{Role: node.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n, srv.URL, tok
+}
+
+func TestImportCommandURL(t *testing.T) {
+	n, url, tok := servedNode(t, "", nil)
 	// 1,100 rows in 500-row parts: three parts; two bad rows in different
 	// parts, and a certificate repeated across parts.
 	defer func(old int) { importChunk = old }(importChunk)
@@ -96,7 +112,7 @@ func TestImportCommandURL(t *testing.T) {
 		"123456789,Bad BN Ltd.,ACSA,X-1,COR,2026-02-01,36,,,",
 		"512345674,Late Ltd.,ACSA,IMP-3,COR,2026-02-04,36,,,")
 	_, before, _ := n.Feed(context.Background(), 0, 1)
-	code, out, _ := run(t, "import", file, "--url", srv.URL, "--token", tok)
+	code, out, _ := run(t, "import", file, "--url", url, "--token", tok)
 	if code != 1 || !strings.Contains(out, "row 1101, column employer_bn: Business Number 123456789 fails its Luhn check digit") ||
 		!strings.Contains(out, "row 1102, column number: certificate ACSA-IMP-3 is also on row 4") {
 		t.Fatalf("bad file: exit %d\n%s", code, out)
@@ -105,15 +121,15 @@ func TestImportCommandURL(t *testing.T) {
 		t.Fatalf("bad file wrote: feed %d -> %d", before, after)
 	}
 	file = importFile(t, t.TempDir(), 1100)
-	code, out, stderr := run(t, "import", file, "--url", srv.URL, "--token", tok)
+	code, out, stderr := run(t, "import", file, "--url", url, "--token", tok)
 	if code != 0 || !strings.Contains(out, "certificates: 1100 created, 0 updated, 0 unchanged") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, stderr)
 	}
-	code, out, _ = run(t, "import", file, "--url", srv.URL, "--token", tok)
+	code, out, _ = run(t, "import", file, "--url", url, "--token", tok)
 	if code != 0 || !strings.Contains(out, "certificates: 0 created, 0 updated, 1100 unchanged") {
 		t.Fatalf("again: exit %d\n%s", code, out)
 	}
-	if code, _, _ := run(t, "import", file, "--url", srv.URL, "--token", "garbage"); code != 1 {
+	if code, _, _ := run(t, "import", file, "--url", url, "--token", "garbage"); code != 1 {
 		t.Errorf("bad token: exit %d, want 1", code)
 	}
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/ingest"
@@ -35,8 +38,16 @@ const snapshotsAbout = `
 Imports performance snapshots (claims data) into the node's snapshot file,
 DIR/snapshots.db, kept apart from the node's signed feed. Every problem of
 every row is printed (row, column, value, message) and nothing is stored
-when there is one. The node must not be running (or use POST /v1/snapshots).
+when there is one. With --data the node must not be running; with --url
+the file is read and checked here, then sent to the running node in parts
+of 5,000 rows (POST /v1/snapshots), each stored all or nothing: if a part
+fails, the parts before it stay stored, and running the command again sends
+them back unchanged.
 `
+
+// snapshotChunk is the rows of one POST /v1/snapshots (its maxItems); a
+// variable for the tests.
+var snapshotChunk = 5000
 
 func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	usage := "usage: " + synopses["snapshots import"] + "\n" + snapshotsAbout
@@ -54,6 +65,8 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	skip := fl.Bool("skip-unmapped", false, "skip Alberta rows whose EMP_KEY has no mapping, instead of reporting them")
 	sheet := fl.String("sheet", "", "XLSX sheet to read (default: the first with a recognized header)")
 	dry := fl.Bool("dry-run", false, "check the file and print the report; store nothing")
+	url := fl.String("url", "", "a running node's base URL (with --token) instead of --data")
+	token := fl.String("token", "", "a bearer token of that node (corfed token) with snapshots:write")
 	pos, err := parseArgs(fl, args[1:])
 	if err != nil {
 		return err
@@ -63,6 +76,12 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		return errUsage
 	}
 	file := pos[0]
+	dataSet := false
+	fl.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
+	if (*url == "") != (*token == "") || (*url != "" && dataSet) {
+		fmt.Fprintln(stderr, "corfed snapshots import: give --url and --token together, or --data, not both")
+		return errUsage
+	}
 	opt := ingest.Options{SkipUnmapped: *skip, Sheet: *sheet}
 	if *mapping != "" {
 		f, err := os.Open(*mapping)
@@ -90,6 +109,23 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	}
 	if *dry {
 		fmt.Fprintln(stdout, "; no problems (dry run: nothing stored)")
+		return nil
+	}
+	if *url != "" {
+		var sum snapstore.PutResult
+		parts := 0
+		for start := 0; start < len(res.Rows); start += snapshotChunk {
+			got, err := openapi.PostSnapshots(ctx, http.DefaultClient, strings.TrimRight(*url, "/"), *token,
+				res.Rows[start:min(start+snapshotChunk, len(res.Rows))])
+			if err != nil {
+				fmt.Fprintf(stdout, "; stored in %d part(s) before this one failed (rows 1-%d of the file's checked rows): %d added, %d replaced, %d unchanged\n",
+					parts, start, sum.Added, sum.Replaced, sum.Unchanged)
+				return fmt.Errorf("part %d (rows %d-%d): %w", parts+1, start+1, min(start+snapshotChunk, len(res.Rows)), err)
+			}
+			sum.Added, sum.Replaced, sum.Unchanged = sum.Added+got.Added, sum.Replaced+got.Replaced, sum.Unchanged+got.Unchanged
+			parts++
+		}
+		fmt.Fprintf(stdout, "; stored in %d part(s): %d added, %d replaced, %d unchanged\n", parts, sum.Added, sum.Replaced, sum.Unchanged)
 		return nil
 	}
 	st, err := snapstore.Open(filepath.Join(*dir, snapstore.File), false)

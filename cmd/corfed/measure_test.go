@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/corfed/corfed/measure/service"
 	"github.com/corfed/corfed/measure/snapstore"
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
 func TestSnapshotsImport(t *testing.T) {
@@ -89,5 +95,53 @@ func TestSynthAndReport(t *testing.T) {
 	}
 	if code, _, _ := run(t, "report", "--data", nodeDir, "--from", "2024-01-01", "--to", "2023-01-01"); code != 2 {
 		t.Errorf("a reversed period: exit %d, want 2", code)
+	}
+}
+
+// snapshots import --url sends the checked file to a running node in
+// parts; again, every row comes back unchanged; a bad token or a lone
+// --url is refused.
+func TestSnapshotsImportURL(t *testing.T) {
+	dir := seededDataDir(t)
+	var svc *service.Service
+	_, url, tok := servedNode(t, dir, func(n *node.Node) []openapi.Extension {
+		ops, s, closeSnaps, err := measureOps(dir, service.Config{Node: n}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeSnaps() })
+		svc = s
+		return []openapi.Extension{ops}
+	})
+	defer func(old int) { snapshotChunk = old }(snapshotChunk)
+	snapshotChunk = 5
+	var b strings.Builder
+	b.WriteString("employer_bn,wcb_account,year,person_years,lost_time_claims,disabling_injury_claims,fatalities,claim_costs\n")
+	for i := range 12 {
+		fmt.Fprintf(&b, "%s,,2024,%d.5,1,2,0,\n", nodetest.BN(i), 10+i)
+	}
+	file := filepath.Join(t.TempDir(), "snaps.csv")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	code, out, errs := run(t, "snapshots", "import", file, "--url", url, "--token", tok)
+	if code != 0 || !strings.Contains(out, "corfed layout, 12 rows; stored in 3 part(s): 12 added, 0 replaced, 0 unchanged") {
+		t.Fatalf("import: exit %d, %q %q", code, out, errs)
+	}
+	rows, _, err := svc.Snapshots(context.Background(), node.Principal{Scopes: []string{node.ScopeSnapshotsRead}}, 2024, "", 100)
+	if err != nil || len(rows) != 12 {
+		t.Fatalf("stored: %d rows, %v", len(rows), err)
+	}
+	code, out, _ = run(t, "snapshots", "import", file, "--url", url+"/", "--token", tok)
+	if code != 0 || !strings.Contains(out, "stored in 3 part(s): 0 added, 0 replaced, 12 unchanged") {
+		t.Errorf("again: exit %d, %q", code, out)
+	}
+	code, out, errs = run(t, "snapshots", "import", file, "--url", url, "--token", "garbage")
+	if code != 1 || !strings.Contains(out, "stored in 0 part(s) before this one failed") || !strings.Contains(errs, "part 1 (rows 1-5)") || !strings.Contains(errs, "401") {
+		t.Errorf("bad token: exit %d, %q %q", code, out, errs)
+	}
+	if code, _, _ := run(t, "snapshots", "import", file, "--url", url); code != 2 {
+		t.Errorf("--url without --token: exit %d, want 2", code)
+	}
+	if code, _, _ := run(t, "snapshots", "import", file, "--url", url, "--token", tok, "--data", dir); code != 2 {
+		t.Errorf("--url with --data: exit %d, want 2", code)
 	}
 }
