@@ -133,7 +133,7 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 			return "", time.Time{}, err
 		}
 		for id, i := range got {
-			p.idx[id] = i
+			p.idx[strings.Clone(id)] = i // id shares its decoded record's buffer: keep only the id
 		}
 	}
 	// The list is updated in place (p.mu is held); if it cannot be signed,
