@@ -18,22 +18,23 @@ type Holding struct {
 // from the certificates a node keeps (the newest version of each, which
 // carries the whole status history).
 type Holders struct {
-	byBN map[string][]*registry.Certificate
+	byBN map[string][]*CertFacts
 }
 
 // NewHolders indexes certs by employer BN.
 func NewHolders(certs []registry.Certificate) *Holders {
-	ps := make([]*registry.Certificate, len(certs))
-	for i := range certs {
-		ps[i] = &certs[i]
+	fs := make([]*CertFacts, len(certs))
+	for i, c := range certs {
+		f := FactsOf(c)
+		fs[i] = &f
 	}
-	return NewHoldersOf(ps)
+	return NewHoldersOf(fs)
 }
 
 // NewHoldersOf indexes certs by employer BN, keeping the pointers: the
 // certificates must not change after.
-func NewHoldersOf(certs []*registry.Certificate) *Holders {
-	h := &Holders{byBN: make(map[string][]*registry.Certificate)}
+func NewHoldersOf(certs []*CertFacts) *Holders {
+	h := &Holders{byBN: make(map[string][]*CertFacts)}
 	for _, c := range certs {
 		if c.Program != registry.ProgramCOR && c.Program != registry.ProgramSECOR {
 			continue
@@ -43,7 +44,7 @@ func NewHoldersOf(certs []*registry.Certificate) *Holders {
 	for _, cs := range h.byBN {
 		// COR before SECOR, then by id: the choice is the same whatever the
 		// order the certificates came in.
-		slices.SortFunc(cs, func(a, b *registry.Certificate) int {
+		slices.SortFunc(cs, func(a, b *CertFacts) int {
 			return cmp.Or(cmp.Compare(a.Program, b.Program), cmp.Compare(a.ID, b.ID))
 		})
 	}

@@ -19,7 +19,7 @@ func TestComputeProcess(t *testing.T) {
 	c1.BasisRef = "AUD-1"
 	c2 := cert("ESC-2", bn(2), registry.ProgramCOR, "ESC", "2023-01-01")
 	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"),
-		Certificates: []*CertFacts{{c1, d("2024-03-17")}, {c2, d("2023-02-01")}},
+		Certificates: []*CertFacts{recorded(c1, d("2024-03-17")), recorded(c2, d("2023-02-01"))},
 		Audits: []AuditFacts{
 			{ID: "AUD-1", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-02-01"), SubmittedOn: d("2024-03-12"), Passed: true}, // 40 days
 			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true},   // 10
@@ -73,4 +73,11 @@ func TestComputeProcess(t *testing.T) {
 	if r := ComputeProcess(in); len(r.CPs) != 1 || r.CPs[0].CP != "ESC" {
 		t.Errorf("cp filter: %+v", r.CPs)
 	}
+}
+
+// recorded is c's facts, its first version signed on day.
+func recorded(c registry.Certificate, day registry.Date) *CertFacts {
+	f := FactsOf(c)
+	f.RecordedOn = day
+	return &f
 }

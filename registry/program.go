@@ -111,15 +111,21 @@ func EquivalencyTransition(from, action string) (string, error) {
 // before d (the later one in h's order when two share a date), and whether
 // there is one. Annulled changes do not count. h need not be sorted.
 func statusAt(h []StatusChange, d Date) (string, bool) {
+	return lastStep(h, d, func(c *StatusChange) (Date, string, bool) { return c.On, c.Status, c.Annulled != nil })
+}
+
+// lastStep is statusAt over any kind of history step: step gives a step's
+// date, status and whether it was annulled.
+func lastStep[S any](h []S, d Date, step func(*S) (Date, string, bool)) (string, bool) {
 	var best Date
 	st, found := "", false
 	for i := range h {
-		c := &h[i]
-		if c.Annulled != nil || c.On.After(d) {
+		on, status, annulled := step(&h[i])
+		if annulled || on.After(d) {
 			continue
 		}
-		if !found || !c.On.Before(best) {
-			best, st, found = c.On, c.Status, true
+		if !found || !on.Before(best) {
+			best, st, found = on, status, true
 		}
 	}
 	return st, found

@@ -10,21 +10,41 @@ package registry
 // (cancelled, revoked, superseded). Reads and recognition decisions both
 // use this one definition.
 func (c Certificate) StatusOn(d Date) string {
-	if d.Before(c.IssuedOn) {
+	st, found := statusAt(c.History, d)
+	return statusOn(c.IssuedOn, c.ExpiresOn, c.Status, len(c.History) > 0, st, found, d)
+}
+
+// StatusStep is a history step as the status on a date reads it: what a
+// certificate held in memory by the thousand keeps of a StatusChange.
+type StatusStep struct {
+	On       Date
+	Status   string
+	Annulled bool
+}
+
+// StatusOnSteps is Certificate.StatusOn for a certificate held as its
+// issue and expiry dates, its status and its history's steps.
+func StatusOnSteps(issued, expires Date, status string, steps []StatusStep, d Date) string {
+	st, found := lastStep(steps, d, func(s *StatusStep) (Date, string, bool) { return s.On, s.Status, s.Annulled })
+	return statusOn(issued, expires, status, len(steps) > 0, st, found, d)
+}
+
+// statusOn is the status on d of a certificate issued on issued, expiring
+// on expires, with status status, and a history (hasHistory) whose last
+// effective step on or before d, if found, has status st.
+func statusOn(issued, expires Date, status string, hasHistory bool, st string, found bool, d Date) string {
+	if d.Before(issued) {
 		return ""
 	}
-	st := c.Status
-	if len(c.History) == 0 {
+	if !hasHistory {
+		st = status
 		if st == "" {
 			st = StatusActive
 		}
-	} else {
-		var found bool
-		if st, found = statusAt(c.History, d); !found {
-			return ""
-		}
+	} else if !found {
+		return ""
 	}
-	if !c.ExpiresOn.IsZero() && d.After(c.ExpiresOn) {
+	if !expires.IsZero() && d.After(expires) {
 		switch st {
 		case StatusCancelled, StatusRevoked, StatusSuperseded:
 			return st

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unique"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
@@ -26,7 +25,7 @@ type records struct {
 	// of another kind, an employer say, leaves it): what the holders,
 	// the process inputs and the answers cached from them are keyed by.
 	version uint64
-	certs   map[string]*measure.CertFacts // slimCert's: what the metrics read of each
+	certs   map[string]*measure.CertFacts // what the metrics read of each (measure.FactsOf)
 	audits  map[string]measure.AuditFacts
 	reviews map[string]measure.ReviewFacts
 	letters map[string]measure.LetterFacts
@@ -131,7 +130,8 @@ func (r *records) apply(n *node.Node, e registry.Entry) error {
 		if err != nil {
 			return err
 		}
-		cf := &measure.CertFacts{Certificate: slimCert(c)}
+		f := measure.FactsOf(c)
+		cf := &f
 		if c.BasisRef != "" {
 			if e.Ver == 1 {
 				cf.RecordedOn = recordedOn(n, e)
@@ -170,40 +170,6 @@ func values[T any](m map[string]T) []T {
 }
 
 // certificates returns the certificates, in no order.
-func (r *records) certificates() []*registry.Certificate {
-	out := make([]*registry.Certificate, 0, len(r.certs))
-	for _, c := range r.certs {
-		out = append(out, &c.Certificate)
-	}
-	return out
+func (r *records) certificates() []*measure.CertFacts {
+	return slices.Collect(maps.Values(r.certs))
 }
-
-// slimCert returns what the metrics read of c (measure.Holders, measure
-// ComputeProcess and Certificate.StatusOn): its id, issuer, program,
-// employer, basis reference, dates, status and each history step's status,
-// date and annulment, with the strings a registry repeats (issuers,
-// programs, statuses) shared. A registry's certificates are held this way
-// for as long as the node runs: about a third of the decoded record.
-func slimCert(c registry.Certificate) registry.Certificate {
-	// The decoder's strings share one buffer per record (strictjson):
-	// those kept are copied, or the whole record would stay.
-	s := registry.Certificate{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program),
-		EmployerBN: strings.Clone(c.EmployerBN), BasisRef: strings.Clone(c.BasisRef), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn,
-		Status: intern(c.Status)}
-	if len(c.History) > 0 {
-		s.History = make([]registry.StatusChange, len(c.History))
-		for i, h := range c.History {
-			s.History[i] = registry.StatusChange{Status: intern(h.Status), On: h.On}
-			if h.Annulled != nil {
-				s.History[i].Annulled = annulled
-			}
-		}
-	}
-	return s
-}
-
-// annulled marks an annulled history step in a slim certificate: only
-// whether it was annulled is read.
-var annulled = &registry.Annulment{}
-
-func intern(s string) string { return unique.Make(s).Value() }
