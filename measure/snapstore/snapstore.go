@@ -191,10 +191,10 @@ func (s *Store) Each(ctx context.Context, year int, fn func(*measure.Snapshot) b
 					return err
 				}
 			}
-			// A fresh value: Unmarshal would keep the fields a row lacks
-			// (claim_costs) from the row before. It copies: v is not kept.
-			r = measure.Snapshot{}
-			if err := json.Unmarshal(v, &r); err != nil {
+			// decodeSnapshot starts from a fresh value (decoding into the
+			// last row would keep the fields this one lacks) and copies:
+			// v is not kept.
+			if err := decodeSnapshot(v, &r); err != nil {
 				return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
 			}
 			if !fn(&r) {
