@@ -48,6 +48,14 @@ type Passes struct {
 	scanned map[string]uint64    // per log: leaves already indexed
 }
 
+// Asked reports whether the status list was ever made: whether keeping
+// it up to date ahead of requests is worth a read of every certificate.
+func (p *Passes) Asked() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.list != nil
+}
+
 type statusCache struct {
 	size  uint64
 	today registry.Date

@@ -28,6 +28,9 @@ func TestStatusListFollowsTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example"})
+	if ps.Asked() {
+		t.Error("Asked before any status list was made")
+	}
 	check := func(step string) {
 		t.Helper()
 		tok, _, err := ps.StatusList(ctx)
@@ -67,6 +70,9 @@ func TestStatusListFollowsTheLog(t *testing.T) {
 		t.Logf("%s: %d certificates, statuses %v", step, len(want), seen)
 	}
 	check("seeded")
+	if !ps.Asked() {
+		t.Error("not Asked after a status list was made")
+	}
 
 	var rows []node.ImportRow
 	for i := range 40 {
