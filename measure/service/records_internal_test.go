@@ -98,6 +98,7 @@ func TestSnapshotRowsPastTheCap(t *testing.T) {
 		results  []measure.Result
 		listed   []measure.Snapshot
 		more     bool
+		ofOne    []measure.Snapshot // one employer's
 		totals   registry.AggregateMetrics
 		heldRows bool
 	}
@@ -114,7 +115,11 @@ func TestSnapshotRowsPastTheCap(t *testing.T) {
 			}
 			a.results = append(a.results, r)
 		}
-		if a.listed, a.more, err = s.Snapshots(ctx, node.Principal{Subject: "test", Role: node.RoleAdmin, Scopes: []string{node.ScopeSnapshotsRead}}, 2024, "", 7); err != nil {
+		reader := node.Principal{Subject: "test", Role: node.RoleAdmin, Scopes: []string{node.ScopeSnapshotsRead}}
+		if a.listed, a.more, err = s.Snapshots(ctx, reader, 2024, "", 7); err != nil {
+			t.Fatal(err)
+		}
+		if a.ofOne, _, err = s.Snapshots(ctx, reader, 0, nodetest.BN(3), 10); err != nil {
 			t.Fatal(err)
 		}
 		if a.totals, err = s.Aggregate(ctx, 2024); err != nil {
@@ -127,7 +132,7 @@ func TestSnapshotRowsPastTheCap(t *testing.T) {
 	if !held.heldRows || read.heldRows {
 		t.Errorf("rows kept under the cap: %v, past it: %v; want true, false", held.heldRows, read.heldRows)
 	}
-	if !reflect.DeepEqual(held, answers{results: read.results, listed: read.listed, more: read.more, totals: read.totals, heldRows: true}) {
+	if !reflect.DeepEqual(held, answers{results: read.results, listed: read.listed, more: read.more, ofOne: read.ofOne, totals: read.totals, heldRows: true}) {
 		t.Errorf("answers differ:\nkept rows   %+v\nrows read   %+v", held, read)
 	}
 	if f := held.results[0].Groups.NonCOR.Figures; f == nil || f.Employers != 40 || f.ClaimCosts == nil {
@@ -135,6 +140,9 @@ func TestSnapshotRowsPastTheCap(t *testing.T) {
 	}
 	if len(held.listed) != 7 || !held.more || held.listed[0].Year != 2024 {
 		t.Errorf("listing: %d rows, more %v; want 7 of 2024, more", len(held.listed), held.more)
+	}
+	if len(held.ofOne) != 2 || held.ofOne[0].Year != 2023 || held.ofOne[1].EmployerBN != nodetest.BN(3) {
+		t.Errorf("one employer's rows: %+v; want its 2023 and 2024 rows", held.ofOne)
 	}
 }
 

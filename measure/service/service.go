@@ -101,9 +101,14 @@ func (s *Service) Snapshots(ctx context.Context, p node.Principal, year int, bn 
 	if err != nil {
 		return nil, false, err
 	}
-	src, err := s.rowSource(ctx, gen, year) // the held rows when few: no read of the file per request
-	if err != nil {
-		return nil, false, err
+	// An employer's rows are read through the file's index of them; other
+	// lists from the held rows when few, or from the file, as far as the
+	// limit.
+	src := func(fn func(*measure.Snapshot) bool) error { return s.cfg.Snapshots.EachOf(ctx, bn, year, fn) }
+	if bn == "" {
+		if src, err = s.rowSource(ctx, gen, year); err != nil {
+			return nil, false, err
+		}
 	}
 	err = src(func(r *measure.Snapshot) bool {
 		if (year != 0 && r.Year != year) || (bn != "" && r.EmployerBN != bn) {

@@ -4,18 +4,22 @@
 // replicated to peers, and a copy of the registry file carries no claims
 // data.
 //
-// # On-disk format, version 1
+// # On-disk format, version 2
 //
 //	"meta"
-//	    "format"        "1"
+//	    "format"        "2"
 //	    "generation"    8-byte big-endian count of committed imports
 //	"snapshots"         year (2 bytes, big-endian) || key (measure.Snapshot.Key) -> the snapshot's JSON
+//	"by_bn"             employer BN || 0x00 || the row's "snapshots" key -> empty
 //
-// A new import of an existing (year, key) replaces it. The file is created
-// with mode 0600. It imports only bbolt and package measure.
+// A new import of an existing (year, key) replaces it. "by_bn" finds an
+// employer's rows, whether keyed by its BN or by its WCB accounts, in
+// steps of its own rows rather than a read of every row. Version 1 had no
+// "by_bn"; Open adds it. The file is created with mode 0600.
 package snapstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -23,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -35,9 +40,13 @@ import (
 // File is the name of the snapshot file in a node's data directory.
 const File = "snapshots.db"
 
+// FormatVersion is the on-disk format this build writes.
+const FormatVersion = "2"
+
 var (
 	bucketMeta      = []byte("meta")
 	bucketSnapshots = []byte("snapshots")
+	bucketByBN      = []byte("by_bn")
 	keyFormat       = []byte("format")
 	keyGeneration   = []byte("generation")
 )
@@ -66,16 +75,37 @@ func Open(path string, noSync bool) (*Store, error) {
 		if err != nil {
 			return err
 		}
-		switch v := m.Get(keyFormat); {
-		case v == nil:
-			if err := m.Put(keyFormat, []byte("1")); err != nil {
+		v := m.Get(keyFormat)
+		if v != nil && string(v) != "1" && string(v) != FormatVersion {
+			return fmt.Errorf("snapstore: %s has format %q, this build reads 1 and %s: %w", path, v, FormatVersion, registry.ErrInvalid)
+		}
+		snaps, err := tx.CreateBucketIfNotExists(bucketSnapshots)
+		if err != nil {
+			return err
+		}
+		byBN, err := tx.CreateBucketIfNotExists(bucketByBN)
+		if err != nil {
+			return err
+		}
+		if string(v) == "1" { // index every row by its employer
+			var keys [][]byte
+			err := snaps.ForEach(func(k, v []byte) error {
+				var r measure.Snapshot
+				if err := decodeSnapshot(v, &r); err != nil {
+					return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
+				}
+				keys = append(keys, bnKey(r.EmployerBN, k))
+				return nil
+			})
+			if err != nil {
 				return err
 			}
-		case string(v) != "1":
-			return fmt.Errorf("snapstore: %s has format %q, this build reads 1: %w", path, v, registry.ErrInvalid)
+			byBN.FillPercent = 1 // an empty bucket filled in key order: pages full
+			if err := putSorted(byBN, keys); err != nil {
+				return err
+			}
 		}
-		_, err = tx.CreateBucketIfNotExists(bucketSnapshots)
-		return err
+		return m.Put(keyFormat, []byte(FormatVersion))
 	})
 	if err != nil {
 		db.Close()
@@ -90,6 +120,26 @@ func (s *Store) Close() error { return s.db.Close() }
 func snapKey(year int, key string) []byte {
 	b := binary.BigEndian.AppendUint16(nil, uint16(year))
 	return append(b, key...)
+}
+
+// putSorted puts keys (with empty values) into b in key order: bbolt
+// splits the nodes a transaction grew only when it commits, so keys in
+// random order cost a copy of the node per key (a file's rows indexed
+// in one transaction: minutes), and in order an append.
+func putSorted(b *bbolt.Bucket, keys [][]byte) error {
+	slices.SortFunc(keys, bytes.Compare)
+	for _, k := range keys {
+		if err := b.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bnKey is the "by_bn" key of the row stored under k for employer bn.
+func bnKey(bn string, k []byte) []byte {
+	b := make([]byte, 0, len(bn)+1+len(k))
+	return append(append(append(b, bn...), 0), k...)
 }
 
 // PutResult counts what an import changed.
@@ -109,7 +159,8 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 	var res PutResult
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		res = PutResult{}
-		b := tx.Bucket(bucketSnapshots)
+		b, byBN := tx.Bucket(bucketSnapshots), tx.Bucket(bucketByBN)
+		var index, unindex [][]byte
 		for _, r := range rows {
 			v, err := json.Marshal(r)
 			if err != nil {
@@ -124,10 +175,27 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 				continue
 			default:
 				res.Replaced++
+				var o measure.Snapshot
+				if err := decodeSnapshot(old, &o); err != nil {
+					return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
+				}
+				if o.EmployerBN != r.EmployerBN { // an account moved to another employer
+					unindex = append(unindex, bnKey(o.EmployerBN, k))
+				}
 			}
 			if err := b.Put(k, v); err != nil {
 				return err
 			}
+			index = append(index, bnKey(r.EmployerBN, k))
+		}
+		slices.SortFunc(unindex, bytes.Compare)
+		for _, k := range unindex {
+			if err := byBN.Delete(k); err != nil {
+				return err
+			}
+		}
+		if err := putSorted(byBN, index); err != nil {
+			return err
 		}
 		if res.Added+res.Replaced == 0 {
 			return nil
@@ -204,6 +272,38 @@ func (s *Store) Each(ctx context.Context, year int, fn func(*measure.Snapshot) b
 		return nil
 	})
 	return gen, err
+}
+
+// EachOf calls fn with employer bn's snapshots of year (every year when
+// year is 0), in key order, until fn returns false, as Each does: it
+// reads the employer's rows only.
+func (s *Store) EachOf(ctx context.Context, bn string, year int, fn func(*measure.Snapshot) bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bbolt.Tx) error {
+		snaps := tx.Bucket(bucketSnapshots)
+		prefix := bnKey(bn, nil)
+		if year != 0 {
+			prefix = binary.BigEndian.AppendUint16(prefix, uint16(year))
+		}
+		c := tx.Bucket(bucketByBN).Cursor()
+		var r measure.Snapshot
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			sk := k[len(bn)+1:]
+			v := snaps.Get(sk)
+			if v == nil {
+				return fmt.Errorf("snapstore: index entry %x names no row", k)
+			}
+			if err := decodeSnapshot(v, &r); err != nil {
+				return fmt.Errorf("snapstore: stored snapshot %x: %w", sk, err)
+			}
+			if !fn(&r) {
+				break
+			}
+		}
+		return nil
+	})
 }
 
 // Years returns the years that have snapshots, with their row counts.

@@ -2,9 +2,12 @@ package snapstore
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/corfed/corfed/measure"
 )
@@ -93,4 +96,97 @@ func TestEachReadsEachRowAfresh(t *testing.T) {
 	if ys, err := s.YearList(ctx); err != nil || !slices.Equal(ys, []int{2022, 2024}) {
 		t.Errorf("YearList = %v, %v; want [2022 2024]", ys, err)
 	}
+}
+
+// EachOf reads an employer's rows, keyed by its BN or by its WCB
+// accounts, and follows an account that moves to another employer.
+func TestEachOfReadsAnEmployersRows(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const a, b = "812345676", "723456786"
+	rows := []measure.Snapshot{
+		{EmployerBN: a, WCBAccount: "1", Year: 2023, PersonYears: 1},
+		{EmployerBN: a, WCBAccount: "2", Year: 2023, PersonYears: 2},
+		{EmployerBN: a, WCBAccount: "2", Year: 2024, PersonYears: 3},
+		{EmployerBN: b, Year: 2024, PersonYears: 4},
+		{EmployerBN: "100000009", Year: 2024, PersonYears: 5},
+	}
+	if _, err := s.Put(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	of := func(bn string, year int) (out []float64) {
+		t.Helper()
+		if err := s.EachOf(ctx, bn, year, func(r *measure.Snapshot) bool {
+			if r.EmployerBN != bn {
+				t.Errorf("EachOf(%s) gave a row of %s", bn, r.EmployerBN)
+			}
+			out = append(out, r.PersonYears)
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := of(a, 0); !slices.Equal(got, []float64{1, 2, 3}) {
+		t.Errorf("EachOf(a, every year) = %v; want [1 2 3]", got)
+	}
+	if got := of(a, 2024); !slices.Equal(got, []float64{3}) {
+		t.Errorf("EachOf(a, 2024) = %v; want [3]", got)
+	}
+	// Account 2's 2024 row now belongs to b.
+	if _, err := s.Put(ctx, []measure.Snapshot{{EmployerBN: b, WCBAccount: "2", Year: 2024, PersonYears: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, gotB := of(a, 0), of(b, 0); !slices.Equal(got, []float64{1, 2}) || !slices.Equal(gotB, []float64{4, 6}) {
+		t.Errorf("after the move: a %v, b %v; want [1 2], [4 6]", got, gotB)
+	}
+	if got := of("999999998", 0); len(got) != 0 {
+		t.Errorf("EachOf(unknown) = %v", got)
+	}
+}
+
+// A format-1 file (no index of rows by employer) is indexed when opened.
+func TestOpenIndexesAFormat1File(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []measure.Snapshot{{EmployerBN: "812345676", WCBAccount: "7", Year: 2024, PersonYears: 1},
+		{EmployerBN: "812345676", Year: 2023, PersonYears: 2}, {EmployerBN: "723456786", Year: 2024, PersonYears: 3}}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		m, _ := tx.CreateBucket(bucketMeta)
+		m.Put(keyFormat, []byte("1"))
+		b, _ := tx.CreateBucket(bucketSnapshots)
+		for _, r := range rows {
+			v, _ := json.Marshal(r)
+			if err := b.Put(snapKey(r.Year, r.Key()), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	if err := s.EachOf(context.Background(), "812345676", 0, func(*measure.Snapshot) bool { n++; return true }); err != nil || n != 2 {
+		t.Errorf("EachOf after opening a format-1 file: %d rows, %v; want 2", n, err)
+	}
+	s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyFormat); string(v) != FormatVersion {
+			t.Errorf("format %q after open; want %s", v, FormatVersion)
+		}
+		return nil
+	})
 }
