@@ -161,12 +161,23 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 		res = PutResult{}
 		b, byBN := tx.Bucket(bucketSnapshots), tx.Bucket(bucketByBN)
 		var index, unindex [][]byte
-		for _, r := range rows {
+		// In key order (putSorted says why; a file's 200,000 rows in random
+		// order took 22 s, in order 2.5 s), rows of one key in their order.
+		keys := make([][]byte, len(rows))
+		for i, r := range rows {
+			keys[i] = snapKey(r.Year, r.Key())
+		}
+		order := make([]int, len(rows))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(i, j int) int { return bytes.Compare(keys[i], keys[j]) })
+		for _, i := range order {
+			r, k := rows[i], keys[i]
 			v, err := json.Marshal(r)
 			if err != nil {
 				return err
 			}
-			k := snapKey(r.Year, r.Key())
 			switch old := b.Get(k); {
 			case old == nil:
 				res.Added++

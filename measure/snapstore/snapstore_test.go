@@ -190,3 +190,33 @@ func TestOpenIndexesAFormat1File(t *testing.T) {
 		return nil
 	})
 }
+
+// Rows are stored in key order, but a key given twice in one import keeps
+// the last of its rows, as in the order given.
+func TestPutKeepsTheLastRowOfAKey(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows := []measure.Snapshot{
+		{EmployerBN: "812345676", WCBAccount: "9", Year: 2024, PersonYears: 1},
+		{EmployerBN: "723456786", WCBAccount: "1", Year: 2024, PersonYears: 2},
+		{EmployerBN: "812345676", WCBAccount: "9", Year: 2024, PersonYears: 3},
+		{EmployerBN: "100000009", Year: 2023, PersonYears: 4},
+	}
+	res, err := s.Put(ctx, rows)
+	if err != nil || res != (PutResult{Added: 3, Replaced: 1}) {
+		t.Fatalf("Put = %+v, %v", res, err)
+	}
+	got, _, err := s.Rows(ctx, 0)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Rows = %+v, %v", got, err)
+	}
+	for _, r := range got {
+		if r.WCBAccount == "9" && r.PersonYears != 3 {
+			t.Errorf("account 9 stored with %v person-years; want the last row's 3", r.PersonYears)
+		}
+	}
+}
