@@ -48,6 +48,10 @@ const (
 // MaxMatchRows bounds a bulk match.
 const MaxMatchRows = 1000
 
+// MaxMatchesPerRow bounds the matches an answer lists for a row, the best
+// first; matches_total counts them all.
+const MaxMatchesPerRow = 10
+
 // Scores (see above).
 const (
 	scoreID         = 1.0
@@ -115,13 +119,17 @@ type Match struct {
 	Score        float64               `json:"score"`
 	Employer     *Evidence             `json:"employer,omitempty" doc:"The employer record as its issuer signed it."`
 	Certificates []MatchedCertificate  `json:"certificates"`
+
+	lg   registry.Log // the member's log it was found in, to fill it from
+	only []string     // the certificates it was found by (nil: all of its own)
 }
 
 // MatchResult answers one row.
 type MatchResult struct {
-	State      string  `json:"state" enum:"found,ambiguous,possible,not_found"`
-	Confidence float64 `json:"confidence"`
-	Matches    []Match `json:"matches"`
+	State        string  `json:"state" enum:"found,ambiguous,possible,not_found"`
+	Confidence   float64 `json:"confidence"`
+	Matches      []Match `json:"matches" doc:"The best matches, at most 10, best first."`
+	MatchesTotal int     `json:"matches_total" doc:"How many employers matched (score 0.55 or more): more than matches lists when over 10."`
 }
 
 // MatchAnswer answers a bulk match, row for row.
@@ -161,13 +169,23 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 				if r.Jurisdiction != "" && r.Jurisdiction != s.iss {
 					continue
 				}
-				m, err := matchLog(l.logOf(sn, s), s.iss, r, asOf)
+				m, err := matchLog(l.logOf(sn, s), s.iss, r)
 				if err != nil {
 					return fmt.Errorf("%s: %w", s.log, err)
 				}
 				ms = append(ms, m...)
 			}
-			ans.Results[i] = judge(ms)
+			res := judge(ms)
+			// Only the matches listed are read (a name like a few hundred
+			// others had each of them read, its certificates too).
+			res.Matches = res.Matches[:min(len(res.Matches), MaxMatchesPerRow)]
+			for j := range res.Matches {
+				m := &res.Matches[j]
+				if err := fillMatch(m.lg, m.Jurisdiction, m, m.only, asOf); err != nil {
+					return fmt.Errorf("%s: %w", m.Jurisdiction, err)
+				}
+			}
+			ans.Results[i] = res
 		}
 		return nil
 	})
@@ -201,7 +219,7 @@ func judge(ms []Match) MatchResult {
 			top[m.BN] = true
 		}
 	}
-	res := MatchResult{Matches: ms, Confidence: best}
+	res := MatchResult{Matches: ms, MatchesTotal: len(ms), Confidence: best}
 	switch {
 	case best < scoreStrong:
 		res.State = MatchPossible
@@ -219,8 +237,9 @@ func judge(ms []Match) MatchResult {
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
-// matchLog finds the employers of one log that match r.
-func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow, asOf registry.Date) ([]Match, error) {
+// matchLog finds the employers of one log that match r, scored; Match
+// fills the ones it lists.
+func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, error) {
 	byBN := map[string]*Match{}
 	var order []string
 	add := func(bn, on, name string, score float64) {
@@ -291,9 +310,7 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow, asOf regis
 	out := make([]Match, 0, len(order))
 	for _, bn := range order {
 		m := byBN[bn]
-		if err := fillMatch(lg, iss, m, certsOf[bn], asOf); err != nil {
-			return nil, err
-		}
+		m.lg, m.only = lg, certsOf[bn]
 		out = append(out, *m)
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -162,6 +163,40 @@ func TestNameScore(t *testing.T) {
 		on, score := federation.NameScore(registry.SplitName(tc.q), registry.SplitName(tc.c))
 		if on != tc.on || score != tc.score {
 			t.Errorf("NameScore(%q, %q): got %s %.2f, want %s %.2f", tc.q, tc.c, on, score, tc.on, tc.score)
+		}
+	}
+}
+
+// A row that many employers match lists the best MaxMatchesPerRow, each
+// with its signed record, and counts them all.
+func TestBulkMatchListsTheBest(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	for i := range 14 {
+		name := fmt.Sprintf("Similar Widgets %c Ltd", 'A'+i) // each a near miss
+		if i == 9 {
+			name = "Similar Widgets Ltd"
+		}
+		if _, err := n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: nodetest.BN(i), LegalName: name}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := federation.NewLookups(fed).Match(ctx, []federation.MatchRow{{Name: "Similar Widgets Limited"}}, registry.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.Results[0]
+	if r.MatchesTotal != 14 || len(r.Matches) != federation.MaxMatchesPerRow || r.Matches[0].BN != nodetest.BN(9) || r.State != "found" {
+		t.Fatalf("%s, %d listed of %d, first %s; want found, %d of 14, first %s", r.State, len(r.Matches), r.MatchesTotal,
+			r.Matches[0].BN, federation.MaxMatchesPerRow, nodetest.BN(9))
+	}
+	for i, m := range r.Matches {
+		if m.Employer == nil || m.Employer.JWS == "" || m.LegalName == "" || (i > 0 && m.Score > r.Matches[i-1].Score) {
+			t.Errorf("match %d: %+v; want its signed record, scores best first", i, m)
 		}
 	}
 }
