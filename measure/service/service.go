@@ -254,11 +254,10 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 var MaxHeldSnapshotRows = 300_000
 
 // heldRows returns every snapshot row at generation gen when there are at
-// most MaxHeldSnapshotRows of them (nil when there are more), read from
-// the snapshot file once per generation and shared, read-only, by the
-// computations, which skip the years they do not ask for: one copy of the
-// rows, whatever the questions. Reading stops at the first row past the
-// bound, and a generation found too large is not read again.
+// most MaxHeldSnapshotRows of them (nil when there are more: the file
+// counts them), read from the snapshot file once per generation and
+// shared, read-only, by the computations, which skip the years they do
+// not ask for: one copy of the rows, whatever the questions.
 func (s *Service) heldRows(ctx context.Context, gen uint64) ([]measure.Snapshot, error) {
 	s.mu.Lock()
 	if s.rowsRead && s.rowsGen == gen {
@@ -267,8 +266,18 @@ func (s *Service) heldRows(ctx context.Context, gen uint64) ([]measure.Snapshot,
 		return rows, nil
 	}
 	s.mu.Unlock()
+	got, n, err := s.cfg.Snapshots.Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(MaxHeldSnapshotRows) {
+		s.mu.Lock()
+		s.rows, s.rowsGen, s.rowsRead = nil, got, true
+		s.mu.Unlock()
+		return nil, nil
+	}
 	rows := []measure.Snapshot{}
-	got, err := s.cfg.Snapshots.Each(ctx, 0, func(r *measure.Snapshot) bool {
+	got, err = s.cfg.Snapshots.Each(ctx, 0, func(r *measure.Snapshot) bool {
 		if len(rows) == MaxHeldSnapshotRows {
 			rows = nil
 			return false

@@ -9,13 +9,15 @@
 //	"meta"
 //	    "format"        "2"
 //	    "generation"    8-byte big-endian count of committed imports
+//	    "rows"          8-byte big-endian count of the rows in "snapshots"
 //	"snapshots"         year (2 bytes, big-endian) || key (measure.Snapshot.Key) -> the snapshot's JSON
 //	"by_bn"             employer BN || 0x00 || the row's "snapshots" key -> empty
 //
 // A new import of an existing (year, key) replaces it. "by_bn" finds an
 // employer's rows, whether keyed by its BN or by its WCB accounts, in
 // steps of its own rows rather than a read of every row. Version 1 had no
-// "by_bn"; Open adds it. The file is created with mode 0600.
+// "by_bn" and no "rows"; Open adds them. The file is created with mode
+// 0600.
 package snapstore
 
 import (
@@ -49,6 +51,7 @@ var (
 	bucketByBN      = []byte("by_bn")
 	keyFormat       = []byte("format")
 	keyGeneration   = []byte("generation")
+	keyRows         = []byte("rows")
 )
 
 // Store is an open snapshot file. Safe for concurrent use.
@@ -102,6 +105,11 @@ func Open(path string, noSync bool) (*Store, error) {
 			}
 			byBN.FillPercent = 1 // an empty bucket filled in key order: pages full
 			if err := putSorted(byBN, keys); err != nil {
+				return err
+			}
+		}
+		if m.Get(keyRows) == nil {
+			if err := m.Put(keyRows, binary.BigEndian.AppendUint64(nil, uint64(snaps.Stats().KeyN))); err != nil {
 				return err
 			}
 		}
@@ -212,26 +220,38 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 			return nil
 		}
 		m := tx.Bucket(bucketMeta)
-		g := uint64(0)
-		if v := m.Get(keyGeneration); len(v) == 8 {
-			g = binary.BigEndian.Uint64(v)
+		if err := m.Put(keyRows, binary.BigEndian.AppendUint64(nil, counter(m, keyRows)+uint64(res.Added))); err != nil {
+			return err
 		}
-		return m.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, g+1))
+		return m.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, counter(m, keyGeneration)+1))
 	})
 	return res, err
+}
+
+// counter reads the 8-byte count under key k of meta bucket m (0 if none).
+func counter(m *bbolt.Bucket, k []byte) uint64 {
+	if v := m.Get(k); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
 }
 
 // Generation counts the imports that changed something: a cache of
 // figures computed from the snapshots is valid while it stays the same.
 func (s *Store) Generation(ctx context.Context) (uint64, error) {
-	var g uint64
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keyGeneration); len(v) == 8 {
-			g = binary.BigEndian.Uint64(v)
-		}
+	g, _, err := s.Count(ctx)
+	return g, err
+}
+
+// Count returns the generation and the number of rows stored, without
+// reading them.
+func (s *Store) Count(ctx context.Context) (gen, rows uint64, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		gen, rows = counter(m, keyGeneration), counter(m, keyRows)
 		return nil
 	})
-	return g, err
+	return gen, rows, err
 }
 
 // Rows returns the snapshots of year (every year when year is 0), in key
@@ -254,9 +274,7 @@ func (s *Store) Each(ctx context.Context, year int, fn func(*measure.Snapshot) b
 		return 0, err
 	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keyGeneration); len(v) == 8 {
-			gen = binary.BigEndian.Uint64(v)
-		}
+		gen = counter(tx.Bucket(bucketMeta), keyGeneration)
 		c := tx.Bucket(bucketSnapshots).Cursor()
 		var prefix []byte
 		if year != 0 {

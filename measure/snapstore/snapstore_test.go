@@ -37,6 +37,9 @@ func TestPutReplacesAndCounts(t *testing.T) {
 	if err != nil || len(got) != 2 || gen != 2 || got[0].LostTimeClaims != 1 {
 		t.Fatalf("Rows(2024) = %+v gen %d, %v", got, gen, err)
 	}
+	if g, n, err := s.Count(ctx); g != 2 || n != 3 || err != nil {
+		t.Errorf("Count = generation %d, %d rows, %v; want 2, 3", g, n, err)
+	}
 	if _, err := Open(path, true); err == nil {
 		t.Fatal("a second Open of a locked file succeeded")
 	}
@@ -182,6 +185,9 @@ func TestOpenIndexesAFormat1File(t *testing.T) {
 	n := 0
 	if err := s.EachOf(context.Background(), "812345676", 0, func(*measure.Snapshot) bool { n++; return true }); err != nil || n != 2 {
 		t.Errorf("EachOf after opening a format-1 file: %d rows, %v; want 2", n, err)
+	}
+	if _, rows, err := s.Count(context.Background()); rows != 3 || err != nil {
+		t.Errorf("Count after opening a format-1 file: %d rows, %v; want 3", rows, err)
 	}
 	s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyFormat); string(v) != FormatVersion {
