@@ -174,7 +174,9 @@ type LifecycleOut struct {
 	DryRun  bool                 `json:"dry_run"`
 	Checked int                  `json:"checked" doc:"Live certificates and open reviews read."`
 	Lang    string               `json:"lang" enum:"en,fr"`
-	Changes []LifecycleChangeOut `json:"changes" doc:"The changes made (or, in a dry run, that would be made)."`
+	Changes []LifecycleChangeOut `json:"changes" doc:"The changes made (or, in a dry run, that would be made), the first 10,000, oldest certificates first."`
+	// ChangesTotal counts them all.
+	ChangesTotal int `json:"changes_total" doc:"Every change made (or that would be made): more than changes lists past 10,000."`
 }
 
 // LifecycleChangeOut is one change, with its reason in the language asked for.
@@ -535,7 +537,8 @@ func (s *server) registerReviews(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			out := LifecycleOut{RunOn: rep.RunOn, DryRun: rep.DryRun, Checked: rep.Checked, Lang: langName(in.fr()), Changes: []LifecycleChangeOut{}}
+			out := LifecycleOut{RunOn: rep.RunOn, DryRun: rep.DryRun, Checked: rep.Checked, Lang: langName(in.fr()), Changes: []LifecycleChangeOut{},
+				ChangesTotal: rep.ChangesTotal}
 			for _, c := range rep.Changes {
 				t := c.Reason
 				if in.fr() {

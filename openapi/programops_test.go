@@ -217,7 +217,7 @@ func TestProgramOperationsHTTP(t *testing.T) {
 		t.Errorf("a CP runs the lifecycle: %d %v, want a 403 problem", st, m)
 	}
 	st, m = call(t, "POST", srv.URL+"/v1/lifecycle/run?dry_run=true", admin, "")
-	if st != 200 || m["dry_run"] != true || len(m["changes"].([]any)) != 2 {
+	if st != 200 || m["dry_run"] != true || len(m["changes"].([]any)) != 2 || m["changes_total"] != 2.0 {
 		t.Fatalf("dry run: %d %v", st, m)
 	}
 	st, m = call(t, "GET", srv.URL+"/v1/certificates/ACSA-20230616", "", "")

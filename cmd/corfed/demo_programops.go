@@ -27,13 +27,13 @@ func demoProgramOps(ctx context.Context, w io.Writer, byJ map[registry.Jurisdict
 		fmt.Fprintf(w, "lifecycle CA-AB: error: %v\n", err)
 		return
 	}
-	fmt.Fprintf(w, "lifecycle CA-AB on %s: %d checked, %d changes\n", rep.RunOn, rep.Checked, len(rep.Changes))
+	fmt.Fprintf(w, "lifecycle CA-AB on %s: %d checked, %d changes\n", rep.RunOn, rep.Checked, rep.ChangesTotal)
 	for _, c := range rep.Changes {
 		fmt.Fprintf(w, "  %s %s from %s [%s]: %s\n", c.Action, c.Record, c.EffectiveOn, c.Rule, c.Reason)
 	}
 	again, err := ab.n.RunLifecycle(ctx, admin, false)
 	if err == nil {
-		fmt.Fprintf(w, "lifecycle CA-AB again: %d changes\n", len(again.Changes))
+		fmt.Fprintf(w, "lifecycle CA-AB again: %d changes\n", again.ChangesTotal)
 	}
 	rs, err := ab.n.Removals(ctx, registry.RemovalProposed, 10)
 	if err != nil {

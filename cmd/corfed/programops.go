@@ -63,7 +63,7 @@ func runLifecycleEvery(ctx context.Context, n *node.Node, interval time.Duration
 			}
 			log.Error("lifecycle run", "err", err)
 		} else {
-			log.Info("lifecycle run", "on", rep.RunOn, "checked", rep.Checked, "changes", len(rep.Changes))
+			log.Info("lifecycle run", "on", rep.RunOn, "checked", rep.Checked, "changes", rep.ChangesTotal)
 		}
 	}
 }

@@ -20,10 +20,12 @@ func liveKey(c registry.Certificate) []registry.IndexKey {
 	return []registry.IndexKey{{Name: "live", Value: c.IssuedOn.String()}}
 }
 
-// MaxLifecycleBatch bounds the live certificates and open reviews one
-// lifecycle run (or one maintenance list) reads, oldest first; a run
-// that ends certificates makes room for the next ones.
-const MaxLifecycleBatch = 5000
+// LifecycleBatch is how many live certificates a lifecycle run reads and
+// writes the changes of at a time, oldest issue first, going through
+// every live certificate in such batches; it also bounds the open reviews
+// one run reads and the live certificates one maintenance list reads. A
+// variable for the tests.
+var LifecycleBatch = 5000
 
 // LifecycleChange is one signed change the lifecycle rules require.
 type LifecycleChange struct {
@@ -46,8 +48,15 @@ type LifecycleReport struct {
 	RunOn   registry.Date     `json:"run_on"`
 	DryRun  bool              `json:"dry_run"`
 	Checked int               `json:"checked"` // live certificates and open reviews read
-	Changes []LifecycleChange `json:"changes"`
+	Changes []LifecycleChange `json:"changes"` // the first MaxReportedChanges, in the order written
+	// ChangesTotal counts every change (written, or planned in a dry run).
+	ChangesTotal int `json:"changes_total"`
 }
+
+// MaxReportedChanges bounds the changes a lifecycle report lists (a
+// registry imported with its history may owe tens of thousands of
+// expiries on its first run). A variable for the tests.
+var MaxReportedChanges = 10_000
 
 // MaintenanceItem is a maintenance audit due (or overdue) for a live
 // certificate whose audits are recorded on this node.
@@ -222,37 +231,53 @@ func (n *Node) MaintenanceDue(ctx context.Context, before registry.Date, limit i
 	return p.Items, err
 }
 
-func eachLive(l registry.Log, fn func(registry.Certificate) error) error {
-	refs, err := l.Lookup("live", "", true, MaxLifecycleBatch)
+// eachLive calls fn with the live certificates after position after of
+// the live index (issue date, then id), at most LifecycleBatch of them,
+// and returns the position of the last one and whether more may follow.
+func eachLive(l registry.Log, after registry.IndexHit, fn func(registry.Certificate) error) (last registry.IndexHit, more bool, err error) {
+	var hits []registry.IndexHit
+	err = l.Walk("live", "", after, func(h registry.IndexHit) bool {
+		if len(hits) == LifecycleBatch {
+			more = true
+			return false
+		}
+		hits = append(hits, h)
+		return true
+	})
 	if err != nil {
-		return err
+		return last, false, err
 	}
-	for _, r := range refs {
-		if r.Kind != registry.KindCertificate {
+	for _, h := range hits {
+		last = h
+		if h.Ref.Kind != registry.KindCertificate {
 			continue
 		}
-		e, err := l.Latest(r.Kind, r.ID)
+		e, err := l.Latest(h.Ref.Kind, h.Ref.ID)
 		if err != nil {
-			return err
+			return last, false, err
 		}
 		c, err := decode[registry.Certificate](e)
 		if err != nil {
-			return err
+			return last, false, err
 		}
 		if err := fn(c); err != nil {
-			return err
+			return last, false, err
 		}
 	}
-	return nil
+	return last, more, nil
 }
 
-// plan computes the changes the rules require on today.
-func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, error) {
-	rep := LifecycleReport{RunOn: today, Changes: []LifecycleChange{}}
+// plan computes the changes the rules require on today of the batch of
+// live certificates after position after, and returns the batch's last
+// position and whether more may follow; the batch from the start also
+// takes the rules on open reviews and certifying partners.
+func (n *Node) plan(ctx context.Context, today registry.Date, after registry.IndexHit) (rep LifecycleReport, last registry.IndexHit, more bool, err error) {
+	rep = LifecycleReport{RunOn: today, Changes: []LifecycleChange{}}
 	var scanErr error
-	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
-		if err := eachLive(l, func(c registry.Certificate) error {
+		var err error
+		if last, more, err = eachLive(l, after, func(c registry.Certificate) error {
 			rep.Checked++
 			pl, err := planFor(l, c, today)
 			if err != nil {
@@ -285,6 +310,9 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 		}); err != nil {
 			return err
 		}
+		if after != (registry.IndexHit{}) {
+			return nil
+		}
 		if err := n.planRemovals(l, today, &rep); err != nil {
 			return err
 		}
@@ -305,7 +333,7 @@ func (n *Node) plan(ctx context.Context, today registry.Date) (LifecycleReport, 
 	if err == nil {
 		err = scanErr
 	}
-	return rep, err
+	return rep, last, more, err
 }
 
 // ActionProposeCPSuspension is the lifecycle action of a proposal to
@@ -403,7 +431,7 @@ func (n *Node) proposeCPSuspension(ctx context.Context, cp string) (*LifecycleCh
 
 // planRemovals applies the removal rule to every open review.
 func (n *Node) planRemovals(l registry.Log, today registry.Date, rep *LifecycleReport) error {
-	refs, err := l.Lookup("review_open", "", true, MaxLifecycleBatch)
+	refs, err := l.Lookup("review_open", "", true, LifecycleBatch)
 	if err != nil {
 		return err
 	}
@@ -637,17 +665,37 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 		return LifecycleReport{}, err
 	}
 	today := n.Today()
-	rep, err := n.plan(ctx, today)
-	if err != nil || dryRun {
-		rep.DryRun = dryRun
-		return rep, err
+	total := LifecycleReport{RunOn: today, DryRun: dryRun, Changes: []LifecycleChange{}}
+	// Batch by batch, oldest first: a batch's changes are written before
+	// the next is read, so a certificate they end leaves the live index
+	// behind the position the next batch starts after.
+	for after := (registry.IndexHit{}); ; {
+		rep, last, more, err := n.plan(ctx, today, after)
+		total.Checked += rep.Checked
+		if err != nil {
+			return total, err
+		}
+		if !dryRun {
+			rep.Changes, err = n.applyLifecycle(ctx, p, today, rep.Changes)
+		}
+		total.ChangesTotal += len(rep.Changes)
+		total.Changes = append(total.Changes, rep.Changes[:min(len(rep.Changes), MaxReportedChanges-len(total.Changes))]...)
+		if err != nil || !more {
+			return total, err
+		}
+		after = last
 	}
+}
+
+// applyLifecycle writes changes, a batch of a lifecycle run on today, and
+// returns those written.
+func (n *Node) applyLifecycle(ctx context.Context, p Principal, today registry.Date, changes []LifecycleChange) ([]LifecycleChange, error) {
 	// Each run of certificate changes between removal proposals is queued
 	// together, so that the pipeline commits it in group commits as it
 	// does an import's writes (one commit, one fsync, per change took 1.2
 	// ms: 5,000 expiries in 6 s); a proposal is written after the changes
 	// before it, in the plan's order.
-	done := rep.Changes[:0]
+	var done []LifecycleChange
 	var failed error
 	// take reports what committed, and keeps the first failure: the
 	// changes queued with it still commit (and are reported); no later run
@@ -664,7 +712,6 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 			done = append(done, ch)
 		}
 	}
-	changes := rep.Changes
 	by := PrincipalFrom(ctx)
 	for i := 0; i < len(changes) && failed == nil; {
 		if ch := changes[i]; ch.proposal != nil {
@@ -686,8 +733,7 @@ func (n *Node) RunLifecycle(ctx context.Context, p Principal, dryRun bool) (Life
 		}
 		i = j
 	}
-	rep.Changes = done
-	return rep, failed
+	return done, failed
 }
 
 // lifecycleMutation appends ch's status change to the certificate, unless

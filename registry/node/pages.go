@@ -137,7 +137,7 @@ func maintenanceKey(m MaintenanceItem) string {
 // MaintenancePage answers a page of the maintenance audits due on or
 // before a date, ordered by due date (then certificate and year). The
 // list is computed from the live certificates the lifecycle checks (at
-// most MaxLifecycleBatch), so its total is exact unless that batch was
+// most LifecycleBatch), so its total is exact unless that batch was
 // full.
 func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit int, cur string) (Page[MaintenanceItem], error) {
 	list := "maintenance/" + before.String()
@@ -148,11 +148,11 @@ func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit 
 	limit = listLimit(limit)
 	today := n.Today()
 	var all []MaintenanceItem
-	live := 0
+	more := false
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
-		return eachLive(l, func(c registry.Certificate) error {
-			live++
+		var err error
+		_, more, err = eachLive(l, registry.IndexHit{}, func(c registry.Certificate) error {
 			pl, err := planFor(l, c, today)
 			if err != nil {
 				return err
@@ -164,12 +164,13 @@ func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit 
 			}
 			return nil
 		})
+		return err
 	})
 	if err != nil {
 		return Page[MaintenanceItem]{}, err
 	}
 	slices.SortFunc(all, func(a, b MaintenanceItem) int { return cmp.Compare(maintenanceKey(a), maintenanceKey(b)) })
-	out := Page[MaintenanceItem]{Items: []MaintenanceItem{}, Total: len(all), TotalExact: live < MaxLifecycleBatch}
+	out := Page[MaintenanceItem]{Items: []MaintenanceItem{}, Total: len(all), TotalExact: !more}
 	i, _ := slices.BinarySearchFunc(all, after, func(m MaintenanceItem, k string) int { return cmp.Compare(maintenanceKey(m), k) })
 	if after != "" && i < len(all) && maintenanceKey(all[i]) == after {
 		i++

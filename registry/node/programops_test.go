@@ -583,3 +583,57 @@ func TestLifecycleExpiresABacklog(t *testing.T) {
 		t.Errorf("second run: %d changes (%v); want none", len(again.Changes), err)
 	}
 }
+
+// A run goes through every live certificate, LifecycleBatch at a time,
+// oldest first: certificates issued after the first batch's (12-month
+// terms that ended while older 36-month ones run on) are expired too, in
+// a dry run as in a real one.
+func TestLifecycleGoesThroughEveryLiveCertificate(t *testing.T) {
+	ctx := context.Background()
+	defer func(old int) { node.LifecycleBatch = old }(node.LifecycleBatch)
+	node.LifecycleBatch = 40
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	today := ab.Today()
+	var rows []node.ImportRow
+	for i := range 130 {
+		r := node.ImportRow{Row: i + 1, EmployerBN: nodetest.BN(i), LegalName: fmt.Sprintf("Batch %d Ltd", i), CP: "ACSA",
+			Number: fmt.Sprintf("LB%03d", i), Program: registry.ProgramCOR, IssuedOn: today.AddDays(-500 + i), TermMonths: 36,
+			Status: registry.StatusActive}
+		if i >= 100 { // issued after the first hundred, a 12-month term that has ended
+			r.IssuedOn, r.TermMonths, r.DocMonths = today.AddDays(-400+i-100), 12, 6
+		}
+		rows = append(rows, r)
+	}
+	if rep, err := ab.Import(ctx, nodetest.Admin(), rows, nil, node.ImportOptions{}); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("import: %v %+v", err, rep.Problems)
+	}
+	expiries := func(rep node.LifecycleReport) (n int) {
+		for _, ch := range rep.Changes {
+			if ch.Action == "expire" && strings.HasPrefix(ch.Record, "ACSA-LB") {
+				n++
+			}
+		}
+		return n
+	}
+	plan, err := ab.RunLifecycle(ctx, nodetest.Admin(), true)
+	if err != nil || expiries(plan) != 30 || plan.Checked < 130 || plan.ChangesTotal != len(plan.Changes) {
+		t.Fatalf("dry run: %d expiries of the 30, %d checked, %d changes listed of %d, %v", expiries(plan), plan.Checked,
+			len(plan.Changes), plan.ChangesTotal, err)
+	}
+	defer func(old int) { node.MaxReportedChanges = old }(node.MaxReportedChanges)
+	node.MaxReportedChanges = 7
+	if capped, err := ab.RunLifecycle(ctx, nodetest.Admin(), true); err != nil || len(capped.Changes) != 7 || capped.ChangesTotal != plan.ChangesTotal {
+		t.Fatalf("dry run listing 7: %d listed of %d, %v; want 7 of %d", len(capped.Changes), capped.ChangesTotal, err, plan.ChangesTotal)
+	}
+	rep, err := ab.RunLifecycle(ctx, nodetest.Admin(), false)
+	if err != nil || rep.ChangesTotal != plan.ChangesTotal || len(rep.Changes) != 7 {
+		t.Fatalf("run: %d changes (%d listed), %v; want the plan's %d", rep.ChangesTotal, len(rep.Changes), err, plan.ChangesTotal)
+	}
+	v, err := ab.Certificate(ctx, registry.CertificateID("ACSA", "LB129"), registry.Date{})
+	if err != nil || v.Certificate.Status != registry.StatusExpired {
+		t.Errorf("LB129 after the run: %v %v; want expired", v.Certificate.Status, err)
+	}
+	if again, err := ab.RunLifecycle(ctx, nodetest.Admin(), false); err != nil || expiries(again) != 0 {
+		t.Errorf("again: %d expiries, %v; want none", expiries(again), err)
+	}
+}
