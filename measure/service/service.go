@@ -248,7 +248,7 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 
 // MaxHeldSnapshotRows bounds the snapshot rows the service keeps in
 // memory (about 170 bytes each): past it, each computation reads its
-// year's rows from the file as it goes (about 5 us a row), none kept, and
+// year's rows from the file as it goes (about 2 us a row), none kept, and
 // the node's memory stays what its limit allows. A variable for the
 // tests.
 var MaxHeldSnapshotRows = 300_000

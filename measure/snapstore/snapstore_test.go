@@ -150,6 +150,16 @@ func TestEachOfReadsAnEmployersRows(t *testing.T) {
 	if got := of("999999998", 0); len(got) != 0 {
 		t.Errorf("EachOf(unknown) = %v", got)
 	}
+	// One import with two rows of account 2's 2024: to a, then to a third
+	// employer; the index follows the last.
+	const c = "100000017"
+	if _, err := s.Put(ctx, []measure.Snapshot{{EmployerBN: a, WCBAccount: "2", Year: 2024, PersonYears: 7},
+		{EmployerBN: c, WCBAccount: "2", Year: 2024, PersonYears: 8}}); err != nil {
+		t.Fatal(err)
+	}
+	if ga, gb, gc := of(a, 2024), of(b, 2024), of(c, 2024); len(ga) != 0 || !slices.Equal(gb, []float64{4}) || !slices.Equal(gc, []float64{8}) {
+		t.Errorf("after a key twice in one import: a %v, b %v, c %v; want [], [4], [8]", ga, gb, gc)
+	}
 }
 
 // A format-1 file (no index of rows by employer) is indexed when opened.
