@@ -447,20 +447,13 @@ func benchBN(d, i int) string {
 // sampleRSS records the peak anonymous memory of this (the server)
 // process every 100 ms.
 func (b *bench) sampleRSS(ctx context.Context) {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, 100*time.Millisecond, func() {
 		if v, err := rssAnon(); err == nil {
 			b.peakMu.Lock()
 			b.peakRSS = max(b.peakRSS, v)
 			b.peakMu.Unlock()
 		}
-	}
+	})
 }
 
 // PeakRSS returns the peak anonymous memory seen so far and resets it.

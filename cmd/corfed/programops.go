@@ -48,6 +48,20 @@ func runLifecycleEvery(ctx context.Context, n *node.Node, interval time.Duration
 	if interval <= 0 {
 		return
 	}
+	every(ctx, interval, func() {
+		rep, err := n.RunLifecycle(ctx, lifecyclePrincipal, false)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("lifecycle run", "err", err)
+		case err == nil:
+			log.Info("lifecycle run", "on", rep.RunOn, "checked", rep.Checked, "changes", rep.ChangesTotal)
+		}
+	})
+}
+
+// every calls fn each interval, the first time one interval from now,
+// until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -55,15 +69,7 @@ func runLifecycleEvery(ctx context.Context, n *node.Node, interval time.Duration
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		rep, err := n.RunLifecycle(ctx, lifecyclePrincipal, false)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("lifecycle run", "err", err)
-		} else {
-			log.Info("lifecycle run", "on", rep.RunOn, "checked", rep.Checked, "changes", rep.ChangesTotal)
+			fn()
 		}
 	}
 }

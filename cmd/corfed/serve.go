@@ -346,21 +346,14 @@ type edgeOptions struct {
 // before: at start it would take a core for seconds on a large registry
 // that may never be asked for its list.
 func warmStatusList(ctx context.Context, ps *federation.Passes, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Minute, func() {
 		if !ps.Asked() {
-			continue
+			return
 		}
 		if _, _, err := ps.StatusList(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("status list", "err", err)
 		}
-	}
+	})
 }
 
 func splitList(s string) []string {
