@@ -113,6 +113,9 @@ func Open(path string, noSync bool) (*Store, error) {
 				return err
 			}
 		}
+		if string(v) == FormatVersion {
+			return nil // nothing to write: an open commits no page
+		}
 		return m.Put(keyFormat, []byte(FormatVersion))
 	})
 	if err != nil {
