@@ -184,6 +184,7 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 				if err := fillMatch(m.lg, m.Jurisdiction, m, m.only, asOf); err != nil {
 					return fmt.Errorf("%s: %w", m.Jurisdiction, err)
 				}
+				m.lg, m.only = nil, nil // the log is the read transaction's
 			}
 			ans.Results[i] = res
 		}
