@@ -347,5 +347,9 @@ func decode[T any](e registry.Entry) (T, error) {
 	return v, nil
 }
 
-// Decode unmarshals an entry's record into a value of type T.
+// Decode unmarshals an entry's record into a value of type T. The
+// strings of a certificate, employer, equivalency or letter may share one
+// buffer (registry.DecodeRecord reads them as slices of one copy): a
+// value kept long (a cache, an index by id) keeps strings.Clone copies of
+// what it needs, or the whole record stays in memory.
 func Decode[T any](e registry.Entry) (T, error) { return decode[T](e) }
