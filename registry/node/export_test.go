@@ -15,3 +15,12 @@ func SetImportCheckParts(rows, parts int) (restore func()) {
 	checkPartRows, checkMaxParts = rows, parts
 	return func() { checkPartRows, checkMaxParts = oldRows, oldParts }
 }
+
+// SetMaintenanceTailMax sets how many feed entries the maintenance list
+// reads to follow the feed (past it, it is built again) until the
+// returned function restores it.
+func SetMaintenanceTailMax(entries int) (restore func()) {
+	old := maintenanceTailMax
+	maintenanceTailMax = entries
+	return func() { maintenanceTailMax = old }
+}

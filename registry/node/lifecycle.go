@@ -22,9 +22,9 @@ func liveKey(c registry.Certificate) []registry.IndexKey {
 
 // LifecycleBatch is how many live certificates a lifecycle run reads and
 // writes the changes of at a time, oldest issue first, going through
-// every live certificate in such batches; it also bounds the open reviews
-// one run reads and the live certificates one maintenance list reads. A
-// variable for the tests.
+// every live certificate in such batches (as the maintenance list does
+// when it is built, maintenance.go); it also bounds the open reviews one
+// run reads. A variable for the tests.
 var LifecycleBatch = 5000
 
 // LifecycleChange is one signed change the lifecycle rules require.
@@ -102,8 +102,10 @@ type certPlan struct {
 	expireOn registry.Date
 }
 
-// planFor derives the maintenance slots of certificate c on today.
-func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
+// planFor derives the maintenance slots of certificate c on today. progs
+// reads the programs: nil reads each from l, a programMemo of the read
+// transaction decodes each once for the certificates it plans.
+func planFor(l registry.Log, c registry.Certificate, today registry.Date, progs *programMemo) (certPlan, error) {
 	pl := certPlan{cert: c}
 	progID := cmpOr(c.ProgramDefinition, c.Program)
 	if c.Basis == registry.BasisAudit && c.BasisRef != "" {
@@ -124,9 +126,9 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			pl.tracked, pl.iso = true, true
 		}
 	}
-	prog, err := programIn(l, progID)
+	prog, err := progs.get(l, progID)
 	if err != nil {
-		if prog, err = programIn(l, registry.ProgramCOR); err != nil {
+		if prog, err = progs.get(l, registry.ProgramCOR); err != nil {
 			return pl, err
 		}
 	}
@@ -210,7 +212,7 @@ func (n *Node) CertificateProgram(ctx context.Context, c registry.Certificate, a
 		name = ReplicaLog(c.Jurisdiction)
 	}
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		pl, err := planFor(tx.Log(name), c, asOf)
+		pl, err := planFor(tx.Log(name), c, asOf, nil)
 		if err != nil {
 			return err
 		}
@@ -276,10 +278,11 @@ func (n *Node) plan(ctx context.Context, today registry.Date, after registry.Ind
 	var scanErr error
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
+		progs := &programMemo{}
 		var err error
 		if last, more, err = eachLive(l, after, func(c registry.Certificate) error {
 			rep.Checked++
-			pl, err := planFor(l, c, today)
+			pl, err := planFor(l, c, today, progs)
 			if err != nil {
 				return err
 			}

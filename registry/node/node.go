@@ -63,8 +63,9 @@ type Node struct {
 	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens
 
-	checkpoint checkpointCache // the last signed checkpoint (checkpoint.go)
-	watchers   watchers        // woken after commits (notify.go)
+	checkpoint  checkpointCache // the last signed checkpoint (checkpoint.go)
+	maintenance maintenanceList // the maintenance audits due (maintenance.go)
+	watchers    watchers        // woken after commits (notify.go)
 }
 
 // boundedCache is a small concurrency-safe map that forgets everything

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -135,10 +134,11 @@ func maintenanceKey(m MaintenanceItem) string {
 }
 
 // MaintenancePage answers a page of the maintenance audits due on or
-// before a date, ordered by due date (then certificate and year). The
-// list is computed from the live certificates the lifecycle checks (at
-// most LifecycleBatch), so its total is exact unless that batch was
-// full.
+// before a date, ordered by due date (then certificate and year), with
+// their exact total. It reads the node's maintenance list
+// (maintenance.go), brought up to date with the feed first: a page costs
+// a binary search and the entries written since the last page, not a
+// read of every live certificate.
 func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit int, cur string) (Page[MaintenanceItem], error) {
 	list := "maintenance/" + before.String()
 	after, err := ParseListCursor(list, cur)
@@ -147,38 +147,21 @@ func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit 
 	}
 	limit = listLimit(limit)
 	today := n.Today()
-	var all []MaintenanceItem
-	more := false
-	err = n.db.View(ctx, func(tx registry.StoreTx) error {
-		l := tx.Log(SelfLog)
-		var err error
-		_, more, err = eachLive(l, registry.IndexHit{}, func(c registry.Certificate) error {
-			pl, err := planFor(l, c, today)
-			if err != nil {
-				return err
-			}
-			for _, m := range pl.missing {
-				if !m.DueOn.After(before) {
-					all = append(all, m)
-				}
-			}
-			return nil
-		})
-		return err
-	})
-	if err != nil {
+	m := &n.maintenance
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.current(ctx, n); err != nil {
 		return Page[MaintenanceItem]{}, err
 	}
-	slices.SortFunc(all, func(a, b MaintenanceItem) int { return cmp.Compare(maintenanceKey(a), maintenanceKey(b)) })
-	out := Page[MaintenanceItem]{Items: []MaintenanceItem{}, Total: len(all), TotalExact: !more}
-	i, _ := slices.BinarySearchFunc(all, after, func(m MaintenanceItem, k string) int { return cmp.Compare(maintenanceKey(m), k) })
-	if after != "" && i < len(all) && maintenanceKey(all[i]) == after {
-		i++
+	items, more, total := m.page(before, after, limit)
+	out := Page[MaintenanceItem]{Items: make([]MaintenanceItem, 0, len(items)), Total: total, TotalExact: true}
+	for _, it := range items {
+		mi := it.item
+		mi.Overdue = today.After(mi.DueOn)
+		out.Items = append(out.Items, mi)
 	}
-	end := min(i+limit, len(all))
-	out.Items = append(out.Items, all[i:end]...)
-	if end < len(all) {
-		out.Next = ListCursor(list, maintenanceKey(all[end-1]))
+	if more {
+		out.Next = ListCursor(list, items[len(items)-1].key)
 	}
 	return out, nil
 }
