@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -39,11 +40,35 @@ type maintenanceList struct {
 	perDay map[registry.Date]int     // how many items are due each day (a page's total)
 }
 
-// maintItem is one missing maintenance year and its list key
-// (maintenanceKey).
-type maintItem struct {
-	key  string
-	item MaintenanceItem // Overdue is set when a page is answered
+// maintItem is one missing maintenance year (Overdue is set when a page
+// is answered).
+type maintItem = MaintenanceItem
+
+// maintLess orders the list: due date, certificate, year (a cursor names
+// an item by maintenanceKey).
+func maintLess(a, b *maintItem) bool {
+	if c := a.DueOn.Compare(b.DueOn); c != 0 {
+		return c < 0
+	}
+	if a.Certificate != b.Certificate {
+		return a.Certificate < b.Certificate
+	}
+	return a.Year < b.Year
+}
+
+// parseMaintenanceKey reads a cursor's key (maintenanceKey) back.
+func parseMaintenanceKey(k string) (*maintItem, error) {
+	due, rest, ok1 := strings.Cut(k, "/")
+	i := strings.LastIndexByte(rest, '/')
+	d, err := registry.ParseDate(due)
+	if !ok1 || i < 0 || err != nil {
+		return nil, badCursor("not a maintenance list cursor; start again without a cursor")
+	}
+	y, err := strconv.Atoi(rest[i+1:])
+	if err != nil {
+		return nil, badCursor("not a maintenance list cursor; start again without a cursor")
+	}
+	return &maintItem{DueOn: d, Certificate: rest[:i], Year: y}, nil
 }
 
 // maintenanceTailMax is the most feed entries the list reads to follow
@@ -158,7 +183,7 @@ func (m *maintenanceList) affected(l registry.Log, e registry.Entry, changed map
 // size size.
 func (m *maintenanceList) build(l registry.Log, size uint64, progs *programMemo) error {
 	m.built = false
-	m.items = btree.NewG(32, func(a, b *maintItem) bool { return a.key < b.key })
+	m.items = btree.NewG(32, maintLess)
 	m.byCert, m.perDay = map[string][]*maintItem{}, map[registry.Date]int{}
 	after := registry.IndexHit{}
 	for more := true; more; {
@@ -181,10 +206,10 @@ func (m *maintenanceList) add(its []*maintItem) {
 	if len(its) == 0 {
 		return
 	}
-	m.byCert[its[0].item.Certificate] = its
+	m.byCert[its[0].Certificate] = its
 	for _, it := range its {
 		m.items.ReplaceOrInsert(it)
-		m.perDay[it.item.DueOn]++
+		m.perDay[it.DueOn]++
 	}
 }
 
@@ -192,28 +217,33 @@ func (m *maintenanceList) add(its []*maintItem) {
 func (m *maintenanceList) remove(id string) {
 	for _, it := range m.byCert[id] {
 		m.items.Delete(it)
-		if m.perDay[it.item.DueOn]--; m.perDay[it.item.DueOn] <= 0 {
-			delete(m.perDay, it.item.DueOn)
+		if m.perDay[it.DueOn]--; m.perDay[it.DueOn] <= 0 {
+			delete(m.perDay, it.DueOn)
 		}
 	}
 	delete(m.byCert, id)
 }
 
-// page returns up to limit items due on or before before whose keys
-// follow after, whether more follow them, and the total due on or before
-// before.
-func (m *maintenanceList) page(before registry.Date, after string, limit int) (items []*maintItem, more bool, total int) {
+// page returns up to limit items due on or before before that follow
+// the item after (a cursor's key; "" for the first page), whether more
+// follow them, and the total due on or before before.
+func (m *maintenanceList) page(before registry.Date, after string, limit int) (items []*maintItem, more bool, total int, err error) {
+	pivot := &maintItem{}
+	if after != "" {
+		if pivot, err = parseMaintenanceKey(after); err != nil {
+			return nil, false, 0, err
+		}
+	}
 	for d, k := range m.perDay {
 		if !d.After(before) {
 			total += k
 		}
 	}
-	end := before.AddDays(1).String() // keys start with the due date
-	m.items.AscendGreaterOrEqual(&maintItem{key: after}, func(it *maintItem) bool {
+	m.items.AscendGreaterOrEqual(pivot, func(it *maintItem) bool {
 		switch {
-		case it.key == after:
+		case after != "" && !maintLess(pivot, it): // the cursor's own item
 			return true
-		case it.key >= end:
+		case it.DueOn.After(before):
 			return false
 		case len(items) == limit:
 			more = true
@@ -222,7 +252,7 @@ func (m *maintenanceList) page(before registry.Date, after string, limit int) (i
 		items = append(items, it)
 		return true
 	})
-	return items, more, total
+	return items, more, total, nil
 }
 
 // missingOf returns certificate c's missing maintenance years as list
@@ -235,11 +265,11 @@ func missingOf(l registry.Log, c registry.Certificate, progs *programMemo) ([]*m
 	}
 	out := make([]*maintItem, len(pl.missing))
 	cert, bn, issuer := strings.Clone(c.ID), strings.Clone(c.EmployerBN), strings.Clone(c.Issuer)
+	prog, basis := strings.Clone(pl.missing[0].Program), strings.Clone(pl.missing[0].Basis)
 	for i, mi := range pl.missing {
-		mi.Certificate, mi.EmployerBN, mi.Issuer = cert, bn, issuer
-		mi.Program, mi.Basis = strings.Clone(mi.Program), strings.Clone(mi.Basis)
+		mi.Certificate, mi.EmployerBN, mi.Issuer, mi.Program, mi.Basis = cert, bn, issuer, prog, basis
 		mi.Overdue = false
-		out[i] = &maintItem{key: maintenanceKey(mi), item: mi}
+		out[i] = &mi
 	}
 	return out, nil
 }

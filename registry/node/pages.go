@@ -153,15 +153,18 @@ func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit 
 	if err := m.current(ctx, n); err != nil {
 		return Page[MaintenanceItem]{}, err
 	}
-	items, more, total := m.page(before, after, limit)
+	items, more, total, err := m.page(before, after, limit)
+	if err != nil {
+		return Page[MaintenanceItem]{}, err
+	}
 	out := Page[MaintenanceItem]{Items: make([]MaintenanceItem, 0, len(items)), Total: total, TotalExact: true}
 	for _, it := range items {
-		mi := it.item
+		mi := *it
 		mi.Overdue = today.After(mi.DueOn)
 		out.Items = append(out.Items, mi)
 	}
 	if more {
-		out.Next = ListCursor(list, items[len(items)-1].key)
+		out.Next = ListCursor(list, maintenanceKey(*items[len(items)-1]))
 	}
 	return out, nil
 }
