@@ -403,8 +403,9 @@ func (s *server) cpOut(ctx context.Context, in *CPIn) (*bodyOut[CPOut], error) {
 
 // QAList lists QA reviews.
 type QAList struct {
-	Reviews []registry.QAReview `json:"reviews"`
+	Reviews []registry.QAReview `json:"reviews" doc:"The newest 1,000, oldest first."`
 	Count   int                 `json:"count"`
+	Total   int                 `json:"total" doc:"Every QA review of the CP or auditor; reviews lists the newest 1,000."`
 }
 
 func (s *server) registerQA(api huma.API) {
@@ -424,7 +425,8 @@ func (s *server) registerQA(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &bodyOut[QAList]{QAList{Reviews: qs, Count: len(qs)}}, nil
+			listed := node.NewestQA(qs)
+			return &bodyOut[QAList]{QAList{Reviews: listed, Count: len(listed), Total: len(qs)}}, nil
 		})
 }
 

@@ -143,16 +143,20 @@ func nationalLatest(tx registry.StoreTx, kind registry.Kind, id string) ([]regis
 	return out, nil
 }
 
-// maxAuditorRefs bounds how many audits and QA reviews of one auditor are
-// read, per log, to derive its status.
+// maxAuditorRefs bounds how many audits of one certificate are read (its
+// maintenance years, an Employer Review's required action).
 const maxAuditorRefs = 500
 
 // nationalByIndex returns the newest version of every record of kind whose
-// index key name has value, in every log (at most maxAuditorRefs per log).
+// index key name has value, in every log: all of them, since standings
+// and counts are derived from them (an auditor's audits, a CP's or an
+// auditor's QA reviews). A cap would keep the first in id order, which
+// for audits and OSARs is the employer's order, not the date's. The cost
+// is the number of such records: an auditor's or a CP's history.
 func nationalByIndex(tx registry.StoreTx, kind registry.Kind, name, value string) ([]registry.Entry, error) {
 	var out []registry.Entry
 	for _, l := range nationalLogs(tx) {
-		refs, err := l.Lookup(name, value, false, maxAuditorRefs)
+		refs, err := allRefs(l, name, value)
 		if err != nil {
 			return nil, err
 		}

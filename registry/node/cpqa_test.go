@@ -3,6 +3,8 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -112,4 +114,90 @@ func cpStatus(t *testing.T, n *nodetest.Node) string {
 		t.Fatal(err)
 	}
 	return cp.Status
+}
+
+// The CP QA rule sees every QA review of the CP, not the first 500 in id
+// order: with 501 satisfactory OSARs whose ids sort first, two recent
+// unsatisfactory ones (ids sorting last) still meet a rule of two
+// unsatisfactory OSARs in 12 months.
+func TestCPQARuleReadsEveryOSAR(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	qs, err := ab.QAReviews(ctx, "ACSA", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var osar registry.QAReview
+	for _, q := range qs {
+		if q.Kind == registry.QAOSAR {
+			osar = q
+		}
+	}
+	if osar.Audit == "" {
+		t.Fatal("fixture: no OSAR in the seed")
+	}
+	record := func(id, on, outcome string) {
+		t.Helper()
+		if _, err := ab.RecordQAReview(ctx, admin, registry.QAReview{ID: id, Kind: registry.QAOSAR, Auditor: osar.Auditor, Audit: osar.Audit,
+			CP: "ACSA", On: registry.MustDate(on), Outcome: outcome}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 501 {
+		record(fmt.Sprintf("QA-A-%03d", i), registry.MustDate("2020-01-01").AddDays(i).String(), registry.QASatisfactory)
+	}
+	p, err := ab.Program(ctx, registry.ProgramCOR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.CPQA = registry.CPQARule{UnsatisfactoryOSARs: 2, WindowMonths: 12, Code: "cp_qa.suspend"}
+	if _, err := ab.PublishProgram(ctx, admin, p); err != nil {
+		t.Fatal(err)
+	}
+	today := ab.Today()
+	record("QA-Z-1", today.AddDays(-60).String(), registry.QAUnsatisfactory)
+	record("QA-Z-2", today.AddDays(-30).String(), registry.QAUnsatisfactory)
+	rs, err := ab.Removals(ctx, registry.RemovalProposed, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rs {
+		if r.CP == "ACSA" {
+			got = append(got, r.Rule)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "cp_qa.suspend.") {
+		t.Errorf("CP suspension proposals %q, want one under cp_qa.suspend", got)
+	}
+	// The CP's QA record counts them all too.
+	seeded := 0
+	for _, q := range qs {
+		if q.Kind == registry.QAOSAR {
+			seeded++
+		}
+	}
+	rec, err := ab.CPQARecord(ctx, "ACSA", registry.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := seeded + 503; rec.Standing.OSARs != want || rec.Total != len(qs)+503 || len(rec.Reviews) != rec.Total {
+		t.Errorf("QA record: %d OSARs, total %d, %d listed; want %d OSARs, total %d, all listed", rec.Standing.OSARs, rec.Total, len(rec.Reviews),
+			want, len(qs)+503)
+	}
+}
+
+// NewestQA lists the newest MaxQAListed of a list sorted oldest first.
+func TestNewestQA(t *testing.T) {
+	for _, n := range []int{0, 3, node.MaxQAListed, node.MaxQAListed + 5} {
+		qs := make([]registry.QAReview, n)
+		for i := range qs {
+			qs[i].ID = fmt.Sprint(i)
+		}
+		got := node.NewestQA(qs)
+		if want := min(n, node.MaxQAListed); len(got) != want || (want > 0 && got[want-1].ID != fmt.Sprint(n-1)) {
+			t.Errorf("%d reviews: %d listed, last %v; want the newest %d", n, len(got), got[len(got)-1:], want)
+		}
+	}
 }

@@ -356,7 +356,11 @@ func cpSuspensionFor(l registry.Log, cp registry.CertifyingPartner, today regist
 	if err != nil || prog.CPQA == (registry.CPQARule{}) {
 		return LifecycleChange{}, false, err
 	}
-	refs, err := l.Lookup("cp_qa", cp.ID, false, maxAuditorRefs)
+	// Every QA review of the CP, not the first maxAuditorRefs: they come
+	// in id order, which for OSARs is the audit's (employer) order, not
+	// their date's, so a cap would drop recent unsatisfactory OSARs of a
+	// CP with many.
+	refs, err := allRefs(l, "cp_qa", cp.ID)
 	if err != nil {
 		return LifecycleChange{}, false, err
 	}
@@ -430,6 +434,22 @@ func (n *Node) proposeCPSuspension(ctx context.Context, cp string) (*LifecycleCh
 		}
 		return cpSuspensionFor(l, c, today)
 	})
+}
+
+// allRefs returns every record whose index key name has exactly value,
+// in (kind, id) order: Lookup without its limit, for a rule that must
+// see every record of its subject however many there are. Its cost is
+// the number of records.
+func allRefs(l registry.Log, name, value string) ([]registry.RecordRef, error) {
+	var refs []registry.RecordRef
+	err := l.Walk(name, value, registry.IndexHit{}, func(h registry.IndexHit) bool {
+		if h.Value != value { // a longer value with this prefix: past the run
+			return false
+		}
+		refs = append(refs, h.Ref)
+		return true
+	})
+	return refs, err
 }
 
 // planRemovals applies the removal rule to every open review.

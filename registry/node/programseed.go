@@ -110,7 +110,20 @@ func (n *Node) QAReviews(ctx context.Context, cp, auditor string) ([]registry.QA
 type CPQA struct {
 	AsOf     registry.Date       `json:"as_of"`
 	Standing registry.QAStanding `json:"standing"`
-	Reviews  []registry.QAReview `json:"reviews"`
+	// Reviews are the newest MaxQAListed QA reviews, oldest first; the
+	// standing is derived from all of them (Total).
+	Reviews []registry.QAReview `json:"reviews"`
+	Total   int                 `json:"total" doc:"QA reviews of the CP recorded here; reviews lists the newest 1,000."`
+}
+
+// MaxQAListed bounds the QA reviews a CP's record or a QA list answers
+// (the newest); standings and rules read all of them.
+const MaxQAListed = 1000
+
+// NewestQA returns the newest MaxQAListed of qs (oldest first, as
+// QAReviews returns them).
+func NewestQA(qs []registry.QAReview) []registry.QAReview {
+	return qs[max(0, len(qs)-MaxQAListed):]
 }
 
 // CPQARecord returns certifying partner cp's QA record on asOf (zero:
@@ -123,7 +136,7 @@ func (n *Node) CPQARecord(ctx context.Context, cp string, asOf registry.Date) (C
 	if err != nil {
 		return CPQA{}, err
 	}
-	return CPQA{AsOf: asOf, Standing: registry.CPQAStanding(qs, asOf), Reviews: qs}, nil
+	return CPQA{AsOf: asOf, Standing: registry.CPQAStanding(qs, asOf), Reviews: NewestQA(qs), Total: len(qs)}, nil
 }
 
 func containsString(xs []string, s string) bool {
