@@ -1,5 +1,11 @@
 package node
 
+import (
+	"context"
+
+	"github.com/corfed/corfed/registry"
+)
+
 // SetImportWindow sets how many rows Import queues at a time until the
 // returned function restores it.
 func SetImportWindow(rows int) (restore func()) {
@@ -23,4 +29,14 @@ func SetMaintenanceTailMax(entries int) (restore func()) {
 	old := maintenanceTailMax
 	maintenanceTailMax = entries
 	return func() { maintenanceTailMax = old }
+}
+
+// StopWorkOrdersOf returns employer bn's stop-work orders as the review
+// rule reads them.
+func StopWorkOrdersOf(ctx context.Context, n *Node, bn string) (orders []registry.StopWorkOrder, err error) {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		orders, _, _, err = stopWorkOrders(tx.Log(SelfLog), bn, "")
+		return err
+	})
+	return orders, err
 }

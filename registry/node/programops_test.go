@@ -637,3 +637,28 @@ func TestLifecycleGoesThroughEveryLiveCertificate(t *testing.T) {
 		t.Errorf("again: %d expiries, %v; want none", expiries(again), err)
 	}
 }
+
+// An employer's stop-work orders are all read, not the first 200 records
+// under its business number (kind then id order: orders come last, the
+// oldest first, so a cap dropped the newest).
+func TestStopWorkOrdersReadPastManyRecords(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	before, err := node.StopWorkOrdersOf(ctx, ab.Node, "812345676")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 201 {
+		if _, err := ab.RecordStopWorkOrder(ctx, nodetest.Admin(), registry.StopWorkOrder{EmployerBN: "812345676", Certificate: "ACSA-20250417",
+			Number: fmt.Sprintf("OLD%03d", i), IssuedOn: registry.MustDate("2020-01-01").AddDays(i), IssuedBy: "Alberta OHS"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := node.StopWorkOrdersOf(ctx, ab.Node, "812345676")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+201 {
+		t.Errorf("%d orders read after 201 more, %d before", len(after), len(before))
+	}
+}

@@ -28,7 +28,11 @@ func qaKeys(q registry.QAReview) []registry.IndexKey {
 	return []registry.IndexKey{{Name: "auditor", Value: q.Auditor}, {Name: "cp_qa", Value: q.CP}}
 }
 
-// maxReviewRefs bounds how many reviews of one employer are read.
+// maxReviewRefs bounds the removal proposals of one CP or certificate
+// read to find one awaiting a decision. (An employer's reviews,
+// stop-work orders and certificates are all read, allRefs: under its
+// business number they come in kind and id order, stop-work orders last
+// and oldest first, so a cap dropped the newest.)
 const maxReviewRefs = 200
 
 // NewReview is what the administrator gives to open an Employer Review.
@@ -58,7 +62,7 @@ func (n *Node) requireAdmin(p Principal, scope, what string) error {
 
 // reviewsOf returns the reviews of employer bn in the node's feed.
 func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
-	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	refs, err := allRefs(l, "bn", bn)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +165,7 @@ func StopWorkID(o registry.StopWorkOrder) string {
 // stopWorkOrders returns employer bn's recorded stop-work orders, and the
 // ids the stop_work_orders reviews of certificate cert counted.
 func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
-	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	refs, err := allRefs(l, "bn", bn)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -202,7 +206,7 @@ func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWork
 // liveCertificateOf returns the id of a certificate of employer bn on this
 // node that is not in a final status (the newest issued), or "".
 func liveCertificateOf(l registry.Log, bn string) (string, error) {
-	refs, err := l.Lookup("bn", bn, false, maxReviewRefs)
+	refs, err := allRefs(l, "bn", bn)
 	if err != nil {
 		return "", err
 	}
