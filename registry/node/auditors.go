@@ -37,42 +37,6 @@ func programIn(l feedReader, id string) (registry.Program, error) {
 	return registry.Program{}, fmt.Errorf("program %q: %w", id, registry.ErrNotFound)
 }
 
-// programMemo reads each program once in a read transaction (a lifecycle
-// batch or the maintenance list plans thousands of certificates, most of
-// one program, whose definition is the largest record they read). A nil
-// memo reads the program every time.
-type programMemo struct {
-	progs map[string]registry.Program
-	errs  map[string]error
-}
-
-// get returns program id as programIn(l, id) does; l must be the log of
-// the transaction the memo was made for.
-func (pm *programMemo) get(l feedReader, id string) (registry.Program, error) {
-	if pm == nil {
-		return programIn(l, id)
-	}
-	if p, ok := pm.progs[id]; ok {
-		return p, nil
-	}
-	if err, ok := pm.errs[id]; ok {
-		return registry.Program{}, err
-	}
-	p, err := programIn(l, id)
-	if err != nil {
-		if pm.errs == nil {
-			pm.errs = map[string]error{}
-		}
-		pm.errs[id] = err
-		return p, err
-	}
-	if pm.progs == nil {
-		pm.progs = map[string]registry.Program{}
-	}
-	pm.progs[id] = p
-	return p, nil
-}
-
 // Programs returns every program the node knows: its published ones, and
 // the defaults it has not replaced.
 func (n *Node) Programs(ctx context.Context) ([]registry.Program, error) {

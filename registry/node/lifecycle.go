@@ -102,10 +102,8 @@ type certPlan struct {
 	expireOn registry.Date
 }
 
-// planFor derives the maintenance slots of certificate c on today. progs
-// reads the programs: nil reads each from l, a programMemo of the read
-// transaction decodes each once for the certificates it plans.
-func planFor(l registry.Log, c registry.Certificate, today registry.Date, progs *programMemo) (certPlan, error) {
+// planFor derives the maintenance slots of certificate c on today.
+func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certPlan, error) {
 	pl := certPlan{cert: c}
 	progID := cmpOr(c.ProgramDefinition, c.Program)
 	if c.Basis == registry.BasisAudit && c.BasisRef != "" {
@@ -126,9 +124,9 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date, progs 
 			pl.tracked, pl.iso = true, true
 		}
 	}
-	prog, err := progs.get(l, progID)
+	prog, err := programIn(l, progID)
 	if err != nil {
-		if prog, err = progs.get(l, registry.ProgramCOR); err != nil {
+		if prog, err = programIn(l, registry.ProgramCOR); err != nil {
 			return pl, err
 		}
 	}
@@ -212,7 +210,7 @@ func (n *Node) CertificateProgram(ctx context.Context, c registry.Certificate, a
 		name = ReplicaLog(c.Jurisdiction)
 	}
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
-		pl, err := planFor(tx.Log(name), c, asOf, nil)
+		pl, err := planFor(tx.Log(name), c, asOf)
 		if err != nil {
 			return err
 		}
@@ -278,11 +276,10 @@ func (n *Node) plan(ctx context.Context, today registry.Date, after registry.Ind
 	var scanErr error
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
-		progs := &programMemo{}
 		var err error
 		if last, more, err = eachLive(l, after, func(c registry.Certificate) error {
 			rep.Checked++
-			pl, err := planFor(l, c, today, progs)
+			pl, err := planFor(l, c, today)
 			if err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ func (m *maintenanceList) current(ctx context.Context, n *Node) error {
 			}
 			for _, e := range es {
 				after = e.Seq
-				if rebuild, err = m.affected(l, e, changed); err != nil {
+				if rebuild, err = affected(l, e, changed); err != nil {
 					return err
 				}
 				if rebuild {
@@ -104,9 +104,8 @@ func (m *maintenanceList) current(ctx context.Context, n *Node) error {
 				}
 			}
 		}
-		progs := &programMemo{}
 		if rebuild {
-			return m.build(l, size, progs)
+			return m.build(l, size)
 		}
 		m.built = false // until every certificate changed is listed again
 		for id := range changed {
@@ -125,7 +124,7 @@ func (m *maintenanceList) current(ctx context.Context, n *Node) error {
 			if registry.Terminal(c.Status) { // not live: liveKey
 				continue
 			}
-			its, err := missingOf(l, c, progs)
+			its, err := missingOf(l, c)
 			if err != nil {
 				return err
 			}
@@ -138,7 +137,7 @@ func (m *maintenanceList) current(ctx context.Context, n *Node) error {
 
 // affected adds to changed the certificates entry e may change, and
 // reports whether the list must be built again instead.
-func (m *maintenanceList) affected(l registry.Log, e registry.Entry, changed map[string]bool) (rebuild bool, err error) {
+func affected(l registry.Log, e registry.Entry, changed map[string]bool) (rebuild bool, err error) {
 	var bn string
 	switch e.Kind {
 	case registry.KindProgram:
@@ -181,7 +180,7 @@ func (m *maintenanceList) affected(l registry.Log, e registry.Entry, changed map
 
 // build makes the list again from every live certificate, as of feed
 // size size.
-func (m *maintenanceList) build(l registry.Log, size uint64, progs *programMemo) error {
+func (m *maintenanceList) build(l registry.Log, size uint64) error {
 	m.built = false
 	m.items = btree.NewG(32, maintLess)
 	m.byCert, m.perDay = map[string][]*maintItem{}, map[registry.Date]int{}
@@ -189,7 +188,7 @@ func (m *maintenanceList) build(l registry.Log, size uint64, progs *programMemo)
 	for more := true; more; {
 		var err error
 		after, more, err = eachLive(l, after, func(c registry.Certificate) error {
-			its, err := missingOf(l, c, progs)
+			its, err := missingOf(l, c)
 			m.add(its)
 			return err
 		})
@@ -258,8 +257,8 @@ func (m *maintenanceList) page(before registry.Date, after string, limit int) (i
 // missingOf returns certificate c's missing maintenance years as list
 // items. Their strings are copies: a decoded record's strings share its
 // buffer, which the list would otherwise keep whole.
-func missingOf(l registry.Log, c registry.Certificate, progs *programMemo) ([]*maintItem, error) {
-	pl, err := planFor(l, c, registry.Date{}, progs)
+func missingOf(l registry.Log, c registry.Certificate) ([]*maintItem, error) {
+	pl, err := planFor(l, c, registry.Date{})
 	if err != nil || len(pl.missing) == 0 {
 		return nil, err
 	}
