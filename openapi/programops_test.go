@@ -284,7 +284,7 @@ func TestQARecords(t *testing.T) {
 	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
 	t.Cleanup(srv.Close)
 	st, m := call(t, "GET", srv.URL+"/v1/qa-reviews?auditor=AUD-0002", "", "")
-	if st != 200 || m["count"].(float64) != 1 {
+	if st != 200 || m["count"].(float64) != 1 || m["total"].(float64) != 1 {
 		t.Fatalf("OSARs of AUD-0002: %d %v", st, m)
 	}
 	id := m["reviews"].([]any)[0].(map[string]any)["id"].(string)
@@ -297,7 +297,7 @@ func TestQARecords(t *testing.T) {
 	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA", "", "")
 	qa, _ := m["qa"].(map[string]any)
 	standing, _ := qa["standing"].(map[string]any)
-	if st != 200 || standing["status"] != "improvement_required" || standing["cp_reviews"].(float64) != 1 || standing["osars_unsatisfactory"].(float64) != 1 || len(qa["reviews"].([]any)) != 2 {
+	if st != 200 || standing["status"] != "improvement_required" || standing["cp_reviews"].(float64) != 1 || standing["osars_unsatisfactory"].(float64) != 1 || len(qa["reviews"].([]any)) != 2 || qa["total"] != 2.0 {
 		t.Errorf("CP ACSA's QA record: %d %v", st, qa)
 	}
 	st, m = call(t, "GET", srv.URL+"/v1/cps/ACSA?qa_as_of=2026-01-01", "", "")
