@@ -18,7 +18,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 4
+const FormatVersion = 5
 
 // Default option values.
 const (
@@ -123,18 +123,24 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}
 	b, err := bbolt.Open(path, 0o600, bopt)
-	if err == nil && formatOf(b) == "3" {
-		// Format 4 reads every format-3 value as it is (it only adds an
-		// entry flag): the version is all that changes.
+	var from string // the file's format version before Open
+	if err == nil {
+		from = formatOf(b)
+	}
+	if from == "3" || from == "4" {
+		// Format 5 reads every format-3 and format-4 value as it is (4
+		// added an entry flag, 5 the index's runs, lsm.go, whose absence
+		// means the "index" bucket alone): the version is all that
+		// changes.
 		err = b.Update(func(tx *bbolt.Tx) error {
 			return tx.Bucket(bucketStore).Put(keyFormat, fmt.Appendf(nil, "%d", FormatVersion))
 		})
 		if err != nil {
 			b.Close()
-			return nil, fmt.Errorf("boltstore: open %s: migrating format 3 to %d: %w", path, FormatVersion, err)
+			return nil, fmt.Errorf("boltstore: open %s: migrating format %s to %d: %w", path, from, FormatVersion, err)
 		}
 	}
-	if err == nil && formatOf(b) == "2" {
+	if err == nil && from == "2" {
 		// An older file: migrate it in place, then open the result.
 		if err := migrateV2(path, b, bopt); err != nil {
 			return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
@@ -189,7 +195,7 @@ func initFormat(tx *bbolt.Tx) error {
 		}
 	}
 	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2 and 3 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
+		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2, 3 and 4 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
 	}
 	_, err := tx.CreateBucketIfNotExists(bucketLogs)
 	return err

@@ -44,14 +44,14 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 4 (FormatVersion)
+// # On-disk format, version 5 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "4"
+//	    "format"                  format version, ASCII decimal: "5"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
@@ -60,7 +60,9 @@
 //	                              more than one version (a record's only version is
 //	                              found from "records")
 //	        "counts"              kind -> number of records of that kind
-//	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty
+//	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty, or 0x01 (removed):
+//	                              the index's first run (see below)
+//	        "lsm"                 the index's other runs (lsm.go), absent until the first is sealed
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
 //	        "meta"                caller key -> caller value
 //
@@ -86,14 +88,23 @@
 // the node stopped writing "st" keys). An entry without such keys is
 // stored without the flag, as in format 3.
 //
+// The secondary index is a log-structured merge of sorted runs (lsm.go):
+// appends write into the newest run, which is sealed after 65,536 writes;
+// runs of about the same size are merged four at a time into one written
+// in key order, a little in each append transaction; a key removed is
+// written as a tombstone (0x01) while an older run may hold it. A lookup
+// reads every run, the newest holding a key deciding. The "index" bucket
+// is run 0: a new log's first run, and all of a format-4 file's index.
+//
 // The append-only buckets (entries, hashes) are filled to 100% (keys
 // arrive in order); the others to 100% when a transaction's keys come in
 // runs and to 70% when they fall all over the bucket (see keyedFill and
 // setFill).
 //
-// Format 3 had no flag 0x08; format 4 reads its values as they are, so
-// Open turns a format-3 file into format 4 by writing the version only
-// (a format-3 build then refuses the file, which may hold flagged entries).
+// Format 4 had the index in the "index" bucket alone, and format 3 no
+// flag 0x08; format 5 reads their values as they are, so Open turns a
+// format-3 or format-4 file into format 5 by writing the version only (an
+// older build then refuses the file, which may hold runs and tombstones).
 // Format 2 (before) kept the Record beside the JWS text in each entry, the
 // current index keys in a "keys" bucket, and every version in "versions".
 // Open migrates a format-2 file in place (see migrate.go): a new file is

@@ -85,8 +85,8 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 		return nil, l.errorf("lookup %q=%q: name must be non-empty, name and value must contain no NUL: %w",
 			name, value, registry.ErrInvalid)
 	}
-	index, err := l.sub(bucketIndex)
-	if index == nil || err != nil {
+	runs, err := l.indexRuns()
+	if runs == nil || err != nil {
 		return nil, err
 	}
 	p := make([]byte, 0, len(name)+len(value)+2)
@@ -98,8 +98,8 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 	}
 	var out []RecordRef
 	var seen map[RecordRef]bool
-	c := index.Cursor()
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+	it := newMergedIter(runs, p, p)
+	for k := it.nextLive(); k != nil; k = it.nextLive() {
 		// k is name 0 value 0 kind 0 id; name, value and kind contain no NUL.
 		// Cut rather than SplitN: no slice of parts per key.
 		_, rest, ok1 := bytes.Cut(k[len(name)+1:], []byte{0})
@@ -137,8 +137,8 @@ func (l *Log) Walk(name, prefix string, after registry.IndexHit, fn func(registr
 	if err := registry.CheckWalk(name, prefix, after); err != nil {
 		return l.errorf("%w", err)
 	}
-	index, err := l.sub(bucketIndex)
-	if index == nil || err != nil {
+	runs, err := l.indexRuns()
+	if runs == nil || err != nil {
 		return err
 	}
 	p := make([]byte, 0, len(name)+len(prefix)+1)
@@ -153,12 +153,12 @@ func (l *Log) Walk(name, prefix string, after registry.IndexHit, fn func(registr
 			start = from
 		}
 	}
-	c := index.Cursor()
-	k, _ := c.Seek(start)
+	it := newMergedIter(runs, p, start)
+	k := it.nextLive()
 	if k != nil && from != nil && bytes.Equal(k, from) {
-		k, _ = c.Next()
+		k = it.nextLive()
 	}
-	for ; k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+	for ; k != nil; k = it.nextLive() {
 		parts := bytes.SplitN(k[len(name)+1:], []byte{0}, 3)
 		if len(parts) != 3 {
 			return l.errorf("index key %q: %w", k, errCorrupt)

@@ -46,6 +46,8 @@ type Log struct {
 	// transaction: the next appends read their left siblings from here
 	// instead of walking bbolt's dirty pages.
 	written map[int64]tlog.Hash
+	// runs holds the index's runs, newest first, once read (indexRuns).
+	runs []*bbolt.Bucket
 }
 
 // Name returns the name of the log.
@@ -372,8 +374,10 @@ type keyOp struct {
 // removes a key of the record's previous version, so when it comes first
 // that version was stored before the batch, and the key is there. (A new
 // version with an unchanged index key leaves that key's page alone.) It
-// returns the index of the entry to blame for an error.
-func applyOps(b *bbolt.Bucket, ops []keyOp) (int, error) {
+// returns the index of the entry to blame for an error. With tomb, a
+// delete writes a tombstone (the key may be in an older run of the index,
+// see lsm.go).
+func applyOps(b *bbolt.Bucket, ops []keyOp, tomb bool) (int, error) {
 	for i := range ops {
 		ops[i].ord = i
 	}
@@ -395,6 +399,8 @@ func applyOps(b *bbolt.Bucket, ops []keyOp) (int, error) {
 		switch {
 		case first.del && !last.del && last.value == nil:
 			// deleted, then put back as it was
+		case last.del && tomb:
+			err = b.Put(last.key, tombstoneValue)
 		case last.del:
 			err = b.Delete(last.key)
 		default:
@@ -486,12 +492,24 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 	for _, w := range []struct {
 		name []byte
 		ops  []keyOp
-	}{{bucketRecords, records}, {bucketVersions, versions}, {bucketIndex, index}} {
+	}{{bucketRecords, records}, {bucketVersions, versions}} {
 		if len(w.ops) == 0 {
 			continue
 		}
-		if i, err := applyOps(b.Bucket(w.name), w.ops); err != nil {
+		if i, err := applyOps(b.Bucket(w.name), w.ops, false); err != nil {
 			return wrap(i, err)
+		}
+	}
+	if len(index) > 0 {
+		l0, older, err := l.indexForWrite(b)
+		if err != nil {
+			return wrap(len(ps)-1, err)
+		}
+		if i, err := applyOps(l0, index, older); err != nil {
+			return wrap(i, err)
+		}
+		if err := l.afterIndexWrite(b, len(index)); err != nil {
+			return wrap(len(ps)-1, err)
 		}
 	}
 	if len(counts) > 0 {

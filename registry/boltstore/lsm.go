@@ -1,0 +1,533 @@
+package boltstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"go.etcd.io/bbolt"
+)
+
+// The secondary index of a log is a log-structured merge of sorted runs
+// (format 5), so that an index write costs about the same at a million
+// records as at ten thousand.
+//
+// In format 4 the index was one bbolt bucket. Its keys (business numbers,
+// names, certificate numbers) arrive in no order, so at a million records
+// each key of a transaction lands on a leaf page of its own, and the
+// commit rewrites one 4 KB page per key: the ingest rate at the millionth
+// entry was 0.41 of the rate at the first 100,000, and a follower stored a
+// peer's entries at a third of the speed it verified them.
+//
+// Now appends write their index keys into a small run (L0). Once it has
+// taken sealOps writes it is sealed and a new L0 begins; sealed runs never
+// change again. Runs of about the same size (a tier) are merged, mergeFanIn
+// at a time, into one run written in key order, so its pages are written
+// once and full. The merge proceeds a little in each append transaction
+// (mergeWork keys per index write) and is invisible to readers until its
+// last step swaps it in, so no transaction is large. A key goes through
+// about log4(n / sealOps) merges; a read seeks each run (a few at ten
+// thousand records, about a dozen at a million).
+//
+// A run's values are empty for a key present and tombstone for a key
+// removed: a removal shadows the key in the older runs, and disappears
+// when a merge writes the oldest run. The newest run holding a key says
+// whether it is in the index.
+//
+// The layout inside the log's bucket:
+//
+//	"index"           run 0: the format-4 index, and a new log's first L0
+//	"lsm"
+//	    "manifest"    the live runs' ids, oldest first, 8 bytes each; the
+//	                  last is L0. Absent: run 0 alone.
+//	    "l0ops"       index writes into L0 since it began
+//	    "next"        the id the next run gets (ids from 1)
+//	    "merge"       the merge under way, if any (mergeState)
+//	    "runs"        run id -> the run's bucket (run 0 is "index")
+//	    "sizes"       run id -> keys in the sealed run
+var (
+	bucketLSM   = []byte("lsm")
+	bucketRuns  = []byte("runs")
+	bucketSizes = []byte("sizes")
+	lsmManifest = []byte("manifest")
+	lsmL0Ops    = []byte("l0ops")
+	lsmNext     = []byte("next")
+	lsmMerge    = []byte("merge")
+)
+
+// The shape of the merge (variables for tests).
+var (
+	// sealOps is how many index writes L0 takes before it is sealed:
+	// 65,536 keys are about 1,500 pages, so an append's random key
+	// rewrites a page of a small run, not of the whole index.
+	sealOps = 1 << 16
+	// mergeFanIn is how many runs of a tier are merged into one.
+	mergeFanIn = 4
+	// mergeWork is how many keys a merge moves per index write of the
+	// transaction: a key is merged about log4(n/sealOps) times (four at a
+	// million certificates), so merges keep up with twice that.
+	mergeWork = 8
+)
+
+// tombstone is the value of a removed key.
+const tombstone = 1
+
+func isTombstone(v []byte) bool { return len(v) > 0 && v[0] == tombstone }
+
+var tombstoneValue = []byte{tombstone}
+
+// lsmState is a log's run structure as read from its "lsm" bucket.
+type lsmState struct {
+	lsm      *bbolt.Bucket // nil: the log has run 0 only
+	manifest []uint64      // oldest first; the last is L0
+}
+
+func (l *Log) lsmState(b *bbolt.Bucket) (lsmState, error) {
+	st := lsmState{lsm: b.Bucket(bucketLSM), manifest: []uint64{0}}
+	if st.lsm == nil {
+		return st, nil
+	}
+	m := st.lsm.Get(lsmManifest)
+	if m == nil {
+		return st, nil
+	}
+	if len(m) == 0 || len(m)%8 != 0 {
+		return st, l.errorf("index manifest %x: %w", m, errCorrupt)
+	}
+	st.manifest = make([]uint64, len(m)/8)
+	for i := range st.manifest {
+		st.manifest[i] = binary.BigEndian.Uint64(m[8*i:])
+	}
+	return st, nil
+}
+
+// run returns the bucket of run id.
+func (l *Log) run(b *bbolt.Bucket, st lsmState, id uint64) (*bbolt.Bucket, error) {
+	var r *bbolt.Bucket
+	if id == 0 {
+		r = b.Bucket(bucketIndex)
+	} else if st.lsm != nil {
+		if runs := st.lsm.Bucket(bucketRuns); runs != nil {
+			r = runs.Bucket(u64(id))
+		}
+	}
+	if r == nil {
+		return nil, l.errorf("index run %d: %w", id, errCorrupt)
+	}
+	return r, nil
+}
+
+// indexRuns returns the buckets of the index's live runs, newest (L0)
+// first, or nil if the log does not exist. A Log of a read-only
+// transaction keeps them for the transaction.
+func (l *Log) indexRuns() ([]*bbolt.Bucket, error) {
+	if l.runs != nil {
+		return l.runs, nil
+	}
+	b, err := l.bucket(false)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	st, err := l.lsmState(b)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*bbolt.Bucket, len(st.manifest))
+	for i, id := range st.manifest {
+		r, err := l.run(b, st, id)
+		if err != nil {
+			return nil, err
+		}
+		runs[len(runs)-1-i] = r
+	}
+	if !l.tx.tx.Writable() {
+		// A write may seal or merge runs: a writer reads the manifest each
+		// time (another Log of its transaction may have changed it).
+		l.runs = runs
+	}
+	return runs, nil
+}
+
+// runCursor is one run's cursor in a merged walk, at key k (nil: past the
+// prefix or the end).
+type runCursor struct {
+	c    *bbolt.Cursor
+	k, v []byte
+}
+
+// mergedIter walks the keys with a prefix of several runs in key order,
+// each key once, with the value of the newest run that holds it.
+type mergedIter struct {
+	cs     []runCursor // newest run first
+	prefix []byte
+}
+
+// newMergedIter positions a walk of runs (newest first) over the keys
+// with prefix at the first key at or after start.
+func newMergedIter(runs []*bbolt.Bucket, prefix, start []byte) *mergedIter {
+	it := &mergedIter{cs: make([]runCursor, len(runs)), prefix: prefix}
+	for i, r := range runs {
+		c := r.Cursor()
+		k, v := c.Seek(start)
+		it.cs[i] = runCursor{c: c}
+		it.cs[i].set(k, v, prefix)
+	}
+	return it
+}
+
+func (rc *runCursor) set(k, v, prefix []byte) {
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		rc.k, rc.v = nil, nil
+		return
+	}
+	rc.k, rc.v = k, v
+}
+
+// next returns the next key and the newest run's value for it, tombstones
+// included; k is nil at the end.
+func (it *mergedIter) next() (k, v []byte) {
+	win := -1
+	for i := range it.cs {
+		if ck := it.cs[i].k; ck != nil && (win < 0 || bytes.Compare(ck, k) < 0) {
+			win, k = i, ck
+		}
+	}
+	if win < 0 {
+		return nil, nil
+	}
+	v = it.cs[win].v
+	for i := range it.cs {
+		rc := &it.cs[i]
+		if rc.k != nil && (i == win || bytes.Equal(rc.k, k)) {
+			nk, nv := rc.c.Next()
+			rc.set(nk, nv, it.prefix)
+		}
+	}
+	return k, v
+}
+
+// nextLive returns the next key present in the index (skipping tombstones),
+// or nil at the end.
+func (it *mergedIter) nextLive() []byte {
+	for {
+		k, v := it.next()
+		if k == nil || !isTombstone(v) {
+			return k
+		}
+	}
+}
+
+// indexForWrite returns the run appends write index keys to (L0), and
+// whether older runs exist (a removed key is then written as a tombstone;
+// with L0 alone it is deleted).
+func (l *Log) indexForWrite(b *bbolt.Bucket) (l0 *bbolt.Bucket, older bool, err error) {
+	st, err := l.lsmState(b)
+	if err != nil {
+		return nil, false, err
+	}
+	l0, err = l.run(b, st, st.manifest[len(st.manifest)-1])
+	return l0, len(st.manifest) > 1, err
+}
+
+// afterIndexWrite counts n index writes into L0, seals L0 once it has
+// taken sealOps, and moves the merge under way on by n*mergeWork keys.
+func (l *Log) afterIndexWrite(b *bbolt.Bucket, n int) error {
+	lsm, err := b.CreateBucketIfNotExists(bucketLSM)
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bucketRuns, bucketSizes} {
+		if _, err := lsm.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	ops := getU64(lsm.Get(lsmL0Ops)) + uint64(n)
+	if ops >= uint64(sealOps) {
+		if err := l.seal(b); err != nil {
+			return err
+		}
+		ops = 0
+	}
+	if err := lsm.Put(lsmL0Ops, u64(ops)); err != nil {
+		return err
+	}
+	budget := n * mergeWork
+	for budget > 0 {
+		left, err := l.mergeStep(b, budget)
+		if err != nil || left == budget {
+			return err
+		}
+		budget = left
+	}
+	return nil
+}
+
+func getU64(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putManifest(lsm *bbolt.Bucket, ids []uint64) error {
+	m := make([]byte, 0, 8*len(ids))
+	for _, id := range ids {
+		m = binary.BigEndian.AppendUint64(m, id)
+	}
+	return lsm.Put(lsmManifest, m)
+}
+
+// newRunID returns a fresh run id and creates its bucket.
+func newRunID(lsm *bbolt.Bucket) (uint64, *bbolt.Bucket, error) {
+	id := max(getU64(lsm.Get(lsmNext)), 1)
+	if err := lsm.Put(lsmNext, u64(id+1)); err != nil {
+		return 0, nil, err
+	}
+	r, err := lsm.Bucket(bucketRuns).CreateBucket(u64(id))
+	return id, r, err
+}
+
+// seal closes L0 (it keeps its keys, and is never written again) and
+// begins a new one.
+func (l *Log) seal(b *bbolt.Bucket) error {
+	st, err := l.lsmState(b)
+	if err != nil {
+		return err
+	}
+	id := st.manifest[len(st.manifest)-1]
+	r, err := l.run(b, st, id)
+	if err != nil {
+		return err
+	}
+	var n uint64
+	c := r.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	if err := st.lsm.Bucket(bucketSizes).Put(u64(id), u64(n)); err != nil {
+		return err
+	}
+	next, _, err := newRunID(st.lsm)
+	if err != nil {
+		return err
+	}
+	return putManifest(st.lsm, append(st.manifest, next))
+}
+
+// chooseMerge returns the sealed runs to merge next (a slice of the
+// manifest, oldest first), or nil. Of the windows of mergeFanIn
+// consecutive runs whose largest is at most mergeFanIn times their
+// smallest (a tier), it takes the one with the fewest keys, so each key is
+// merged about log(n/sealOps)/log(mergeFanIn) times. Sealed sizes vary
+// (an L0 sealed past sealOps by a big transaction, a merge that drops
+// tombstones and duplicates), so no such window may exist: past
+// maxSealed runs it then takes the window with the fewest keys anyway,
+// which bounds the runs a read seeks.
+func chooseMerge(sealed []uint64, sizes *bbolt.Bucket) []uint64 {
+	if len(sealed) < mergeFanIn {
+		return nil
+	}
+	n := make([]uint64, len(sealed))
+	for i, id := range sealed {
+		n[i] = max(getU64(sizes.Get(u64(id))), 1)
+	}
+	best, bestAny := -1, -1
+	var bestSum, bestAnySum uint64
+	for i := 0; i+mergeFanIn <= len(n); i++ {
+		w := n[i : i+mergeFanIn]
+		var sum uint64
+		for _, x := range w {
+			sum += x
+		}
+		if bestAny < 0 || sum < bestAnySum {
+			bestAny, bestAnySum = i, sum
+		}
+		if slices.Max(w) <= uint64(mergeFanIn)*slices.Min(w) && (best < 0 || sum < bestSum) {
+			best, bestSum = i, sum
+		}
+	}
+	if best < 0 && len(sealed) > maxSealed() {
+		best = bestAny
+	}
+	if best < 0 {
+		return nil
+	}
+	return sealed[best : best+mergeFanIn]
+}
+
+// maxSealed is the most sealed runs the index keeps when no tier has
+// mergeFanIn runs: three tiers' worth.
+func maxSealed() int { return 3 * mergeFanIn }
+
+// mergeState is the merge under way: its inputs (consecutive sealed runs,
+// oldest first), the run it writes, whether it drops tombstones (its
+// oldest input is the index's oldest run), the keys written so far and
+// the last of them.
+type mergeState struct {
+	out     uint64
+	drop    bool
+	inputs  []uint64
+	written uint64
+	last    []byte
+}
+
+func (m mergeState) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, m.out)
+	if m.drop {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = append(b, byte(len(m.inputs)))
+	for _, id := range m.inputs {
+		b = binary.BigEndian.AppendUint64(b, id)
+	}
+	b = binary.BigEndian.AppendUint64(b, m.written)
+	return append(b, m.last...)
+}
+
+func decodeMergeState(b []byte) (mergeState, bool) {
+	if len(b) < 10 {
+		return mergeState{}, false
+	}
+	m := mergeState{out: binary.BigEndian.Uint64(b), drop: b[8] == 1}
+	n := int(b[9])
+	b = b[10:]
+	if len(b) < 8*n+8 {
+		return mergeState{}, false
+	}
+	for range n {
+		m.inputs = append(m.inputs, binary.BigEndian.Uint64(b))
+		b = b[8:]
+	}
+	m.written = binary.BigEndian.Uint64(b)
+	m.last = bytes.Clone(b[8:])
+	return m, true
+}
+
+// mergeStep moves the merge under way on by up to budget keys (starting
+// one if the runs call for it), and swaps its output in for its inputs
+// once they are all written. It returns the budget left: more than 0 when
+// the merge ended (another may start) or none was called for (the budget
+// is returned whole).
+func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
+	st, err := l.lsmState(b)
+	if err != nil || st.lsm == nil {
+		return budget, err
+	}
+	sizes, runs := st.lsm.Bucket(bucketSizes), st.lsm.Bucket(bucketRuns)
+	raw := st.lsm.Get(lsmMerge)
+	var m mergeState
+	if raw == nil {
+		inputs := chooseMerge(st.manifest[:len(st.manifest)-1], sizes)
+		if inputs == nil {
+			return budget, nil
+		}
+		out, _, err := newRunID(st.lsm)
+		if err != nil {
+			return 0, err
+		}
+		m = mergeState{out: out, drop: inputs[0] == st.manifest[0], inputs: inputs}
+	} else {
+		var ok bool
+		if m, ok = decodeMergeState(raw); !ok {
+			return 0, l.errorf("index merge state %x: %w", raw, errCorrupt)
+		}
+	}
+	in := make([]*bbolt.Bucket, len(m.inputs))
+	for i, id := range m.inputs {
+		r, err := l.run(b, st, id)
+		if err != nil {
+			return 0, err
+		}
+		in[len(in)-1-i] = r // newest first
+	}
+	// A tombstone whose key no run older than the inputs holds shadows
+	// nothing: it is dropped too.
+	i := slices.Index(st.manifest, m.inputs[0])
+	if i < 0 {
+		return 0, l.errorf("index merge inputs %v not in manifest %v: %w", m.inputs, st.manifest, errCorrupt)
+	}
+	older := make([]*bbolt.Bucket, i)
+	for j, id := range st.manifest[:i] {
+		if older[j], err = l.run(b, st, id); err != nil {
+			return 0, err
+		}
+	}
+	shadows := func(k []byte) bool {
+		for _, r := range older {
+			// Not Get: a key put in this transaction with no value reads
+			// back as nil.
+			if found, _ := r.Cursor().Seek(k); bytes.Equal(found, k) {
+				return true
+			}
+		}
+		return false
+	}
+	out := runs.Bucket(u64(m.out))
+	if out == nil {
+		return 0, l.errorf("index merge output %d: %w", m.out, errCorrupt)
+	}
+	out.FillPercent = 1 // keys come in order: full pages
+	it := newMergedIter(in, nil, m.last)
+	var k, v []byte
+	for k, v = it.next(); k != nil && m.last != nil && bytes.Equal(k, m.last); k, v = it.next() {
+	}
+	for ; k != nil; k, v = it.next() {
+		if budget <= 0 {
+			break
+		}
+		budget--
+		if isTombstone(v) && (m.drop || !shadows(k)) {
+			m.last = append(m.last[:0], k...)
+			continue
+		}
+		// bbolt keeps the slices it is given until the commit, and k and v
+		// point into the inputs' pages, which this transaction does not
+		// change.
+		if err := out.Put(k, v); err != nil {
+			return 0, err
+		}
+		m.written++
+		m.last = append(m.last[:0], k...)
+	}
+	if k != nil {
+		return 0, st.lsm.Put(lsmMerge, m.encode())
+	}
+	// The budget left, less one for the swap, so that a step that only
+	// swaps still spends some (the caller loops while budget is spent).
+	return max(budget-1, 0), l.finishMerge(b, st, m)
+}
+
+// finishMerge puts the merge's output in its inputs' place in the
+// manifest and deletes the inputs.
+func (l *Log) finishMerge(b *bbolt.Bucket, st lsmState, m mergeState) error {
+	i := slices.Index(st.manifest, m.inputs[0])
+	if i < 0 || len(st.manifest) < i+len(m.inputs) || !slices.Equal(st.manifest[i:i+len(m.inputs)], m.inputs) {
+		return l.errorf("index merge inputs %v not in manifest %v: %w", m.inputs, st.manifest, errCorrupt)
+	}
+	ids := slices.Concat(st.manifest[:i], []uint64{m.out}, st.manifest[i+len(m.inputs):])
+	sizes, runs := st.lsm.Bucket(bucketSizes), st.lsm.Bucket(bucketRuns)
+	for _, id := range m.inputs {
+		var err error
+		if id == 0 {
+			err = b.DeleteBucket(bucketIndex)
+		} else {
+			err = runs.DeleteBucket(u64(id))
+		}
+		if err != nil {
+			return fmt.Errorf("delete index run %d: %w", id, err)
+		}
+		if err := sizes.Delete(u64(id)); err != nil {
+			return err
+		}
+	}
+	if err := sizes.Put(u64(m.out), u64(m.written)); err != nil {
+		return err
+	}
+	if err := st.lsm.Delete(lsmMerge); err != nil {
+		return err
+	}
+	return putManifest(st.lsm, ids)
+}

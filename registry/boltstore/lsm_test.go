@@ -1,0 +1,304 @@
+package boltstore
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/storetest"
+	"go.etcd.io/bbolt"
+)
+
+// smallRuns makes the index seal and merge runs after a few writes, for
+// the length of the test.
+func smallRuns(t testing.TB, seal, fanIn, work int) {
+	t.Helper()
+	s, f, w := sealOps, mergeFanIn, mergeWork
+	sealOps, mergeFanIn, mergeWork = seal, fanIn, work
+	t.Cleanup(func() { sealOps, mergeFanIn, mergeWork = s, f, w })
+}
+
+// TestConformanceSmallRuns runs the Store contract's tests with an index
+// that seals a run every five writes and merges pairs of runs a key at a
+// time, so that lookups and walks read many runs, tombstones and merges
+// under way.
+func TestConformanceSmallRuns(t *testing.T) {
+	smallRuns(t, 5, 2, 1)
+	storetest.Run(t, func(t *testing.T) registry.Store {
+		db, err := Open(filepath.Join(t.TempDir(), "corfed.db"), Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db.Store()
+	})
+}
+
+// TestIndexRunsMatchModel appends random versions of records, whose index
+// keys change, come back and are removed, and after every transaction
+// compares every walk and lookup of the index with a map of each record's
+// current keys, for several shapes of runs.
+func TestIndexRunsMatchModel(t *testing.T) {
+	for _, c := range []struct{ seal, fanIn, work int }{
+		{3, 2, 1}, {7, 2, 100}, {10, 4, 2}, {50, 3, 8}, {1 << 16, 4, 8},
+	} {
+		t.Run(fmt.Sprintf("seal%d-fan%d-work%d", c.seal, c.fanIn, c.work), func(t *testing.T) {
+			smallRuns(t, c.seal, c.fanIn, c.work)
+			db := openTest(t, "")
+			rng := rand.New(rand.NewPCG(1, uint64(c.seal)))
+			type ref = RecordRef
+			cur := map[ref][]IndexKey{} // the model: each record's current keys
+			vers := map[ref]uint64{}
+			var seq uint64
+			names := []string{"bn", "name", "st"}
+			randKeys := func() []IndexKey {
+				var ks []IndexKey
+				for _, n := range names {
+					if rng.IntN(4) == 0 {
+						continue // this version has no key of that name
+					}
+					ks = append(ks, IndexKey{Name: n, Value: fmt.Sprintf("%s%d", n[:1], rng.IntN(12))})
+				}
+				return ks
+			}
+			maxRuns := 0
+			for round := range 120 {
+				n := 1 + rng.IntN(6)
+				var es []registry.Entry
+				var keys [][]IndexKey
+				for range n {
+					r := ref{Kind: registry.Kind([]string{"certificate", "employer"}[rng.IntN(2)]), ID: fmt.Sprintf("id%02d", rng.IntN(25))}
+					seq++
+					vers[r]++
+					ks := randKeys()
+					es = append(es, entry(seq, r.Kind, r.ID, vers[r]))
+					keys = append(keys, ks)
+					cur[r] = ks
+				}
+				err := db.Update(bg, func(tx *Tx) error {
+					_, err := tx.Log("self").AppendBatch(es, keys)
+					return err
+				})
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				view(t, db, func(tx *Tx) error {
+					l := tx.Log("self")
+					runs, err := l.indexRuns()
+					if err != nil {
+						return err
+					}
+					maxRuns = max(maxRuns, len(runs))
+					for _, name := range names {
+						var want []registry.IndexHit
+						for r, ks := range cur {
+							for _, k := range ks {
+								if k.Name == name {
+									want = append(want, registry.IndexHit{Value: k.Value, Ref: r})
+								}
+							}
+						}
+						slices.SortFunc(want, func(a, b registry.IndexHit) int {
+							if c := strings.Compare(a.Value, b.Value); c != 0 {
+								return c
+							}
+							if c := strings.Compare(string(a.Ref.Kind), string(b.Ref.Kind)); c != 0 {
+								return c
+							}
+							return strings.Compare(a.Ref.ID, b.Ref.ID)
+						})
+						var got []registry.IndexHit
+						if err := l.Walk(name, "", registry.IndexHit{}, func(h registry.IndexHit) bool {
+							got = append(got, h)
+							return true
+						}); err != nil {
+							return err
+						}
+						if !slices.Equal(got, want) {
+							t.Fatalf("round %d: walk %s:\n got %v\nwant %v", round, name, got, want)
+						}
+						// Resume a walk after each hit, and look each value up.
+						if len(want) > 2 {
+							i := rng.IntN(len(want) - 1)
+							var rest []registry.IndexHit
+							l.Walk(name, "", want[i], func(h registry.IndexHit) bool { rest = append(rest, h); return true })
+							if !slices.Equal(rest, want[i+1:]) {
+								t.Fatalf("round %d: walk %s after %v: got %v, want %v", round, name, want[i], rest, want[i+1:])
+							}
+						}
+						for v := range 12 {
+							value := fmt.Sprintf("%s%d", name[:1], v)
+							var wantRefs []RecordRef
+							for _, h := range want {
+								if h.Value == value {
+									wantRefs = append(wantRefs, h.Ref)
+								}
+							}
+							got, err := l.Lookup(name, value, false, registry.MaxScan)
+							if err != nil {
+								return err
+							}
+							if !slices.Equal(got, wantRefs) {
+								t.Fatalf("round %d: lookup %s=%s: got %v, want %v", round, name, value, got, wantRefs)
+							}
+						}
+					}
+					return nil
+				})
+			}
+			if c.seal < 100 && maxRuns < 3 {
+				t.Errorf("at most %d runs: the test did not exercise merges", maxRuns)
+			}
+			// Merges keep the runs few: about fanIn-1 per tier.
+			view(t, db, func(tx *Tx) error {
+				runs, err := tx.Log("self").indexRuns()
+				if err != nil {
+					return err
+				}
+				t.Logf("%d index writes at most, %d runs now, %d at most", seq*3, len(runs), maxRuns)
+				lsm := tx.tx.Bucket(bucketLogs).Bucket([]byte("self")).Bucket(bucketLSM)
+				m := lsm.Get(lsmManifest)
+				var s []string
+				for j := 0; j+8 <= len(m); j += 8 {
+					id := getU64(m[j : j+8])
+					s = append(s, fmt.Sprintf("%d:%d", id, getU64(lsm.Bucket(bucketSizes).Get(u64(id)))))
+				}
+				t.Logf("%v merge=%x", s, lsm.Get(lsmMerge))
+				return nil
+			})
+		})
+	}
+}
+
+// TestMergeDropsTombstones checks that once every run is merged into one,
+// keys removed before leave no tombstone behind.
+func TestMergeDropsTombstones(t *testing.T) {
+	smallRuns(t, 4, 2, 1000)
+	db := openTest(t, "")
+	var seq uint64
+	for v := uint64(1); v <= 40; v++ {
+		seq++
+		appendBatch(t, db, []registry.Entry{entry(seq, "certificate", "c1", v)}, [][]IndexKey{{key("name", fmt.Sprint("n", v))}})
+	}
+	view(t, db, func(tx *Tx) error {
+		l := tx.Log("self")
+		runs, err := l.indexRuns()
+		if err != nil {
+			return err
+		}
+		tombs, keys := 0, 0
+		for _, r := range runs {
+			c := r.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				keys++
+				if isTombstone(v) {
+					tombs++
+				}
+			}
+		}
+		// 40 writes and 39 removals of one record's name: what is left is
+		// the current name, what the runs not yet merged hold, and their
+		// tombstones, far fewer than 79.
+		if keys > 20 {
+			t.Errorf("%d keys (%d tombstones) in %d runs after 40 versions of one key", keys, tombs, len(runs))
+		}
+		got, err := l.Lookup("name", "n", true, 100)
+		if err != nil {
+			return err
+		}
+		if want := []RecordRef{{Kind: "certificate", ID: "c1"}}; !slices.Equal(got, want) {
+			t.Errorf("lookup: got %v, want %v", got, want)
+		}
+		return nil
+	})
+}
+
+func appendBatch(t *testing.T, db *DB, es []registry.Entry, keys [][]IndexKey) {
+	t.Helper()
+	err := db.Update(bg, func(tx *Tx) error {
+		_, err := tx.Log("self").AppendBatch(es, keys)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFormat4IndexBecomesRunZero: a format-4 file's index (one bucket)
+// opens as format 5 with that bucket as the index's only run; appends
+// seal it, merges take it in and delete it, and every key written before
+// and after reads the same, also after a reopen.
+func TestFormat4IndexBecomesRunZero(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	db := openTest(t, path)
+	var seq uint64
+	want := map[string]RecordRef{}
+	add := func(n int) {
+		for range n {
+			seq++
+			id := fmt.Sprintf("c%03d", seq)
+			bn := fmt.Sprintf("%09d", (seq*7919)%1000)
+			appendBatch(t, db, []registry.Entry{entry(seq, "certificate", id, 1)}, [][]IndexKey{{key("bn", bn)}})
+			want[bn] = RecordRef{Kind: "certificate", ID: id}
+		}
+	}
+	add(30)
+	db.Close()
+	b, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a format-4 build leaves: the index bucket alone (no "lsm",
+	// which a log under the sealing size holds only its write count in),
+	// version 4.
+	err = b.Update(func(tx *bbolt.Tx) error {
+		self := tx.Bucket(bucketLogs).Bucket([]byte("self"))
+		if m := self.Bucket(bucketLSM).Get(lsmManifest); m != nil {
+			t.Fatalf("a log under the sealing size has runs: %x", m)
+		}
+		if err := self.DeleteBucket(bucketLSM); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketStore).Put(keyFormat, []byte("4"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+
+	smallRuns(t, 4, 2, 50)
+	db = openTest(t, path)
+	check := func(what string) {
+		t.Helper()
+		view(t, db, func(tx *Tx) error {
+			l := tx.Log("self")
+			for bn, ref := range want {
+				got, err := l.Lookup("bn", bn, false, 10)
+				if err != nil || !slices.Equal(got, []RecordRef{ref}) {
+					t.Fatalf("%s: lookup bn=%s: %v, %v; want %v", what, bn, got, err, ref)
+				}
+			}
+			n := 0
+			l.Walk("bn", "", registry.IndexHit{}, func(registry.IndexHit) bool { n++; return true })
+			if n != len(want) {
+				t.Fatalf("%s: walk finds %d keys, want %d", what, n, len(want))
+			}
+			return nil
+		})
+	}
+	check("after the upgrade")
+	add(40)
+	check("after the appends")
+	db.bolt.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketLogs).Bucket([]byte("self")).Bucket(bucketIndex) != nil {
+			t.Error("run 0 (the format-4 index) was never merged away")
+		}
+		return nil
+	})
+	db.Close()
+	db = openTest(t, path)
+	check("after a reopen")
+}
