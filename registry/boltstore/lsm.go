@@ -325,12 +325,25 @@ func (l *Log) seal(b *bbolt.Bucket) error {
 // maxSealed runs it then takes the window with the fewest keys anyway,
 // which bounds the runs a read seeks.
 func chooseMerge(sealed []uint64, sizes *bbolt.Bucket) []uint64 {
-	if len(sealed) < mergeFanIn {
-		return nil
-	}
 	n := make([]uint64, len(sealed))
 	for i, id := range sealed {
-		n[i] = max(getU64(sizes.Get(u64(id))), 1)
+		n[i] = getU64(sizes.Get(u64(id)))
+	}
+	if i := mergeWindow(n); i >= 0 {
+		return sealed[i : i+mergeFanIn]
+	}
+	return nil
+}
+
+// mergeWindow is chooseMerge over the sealed runs' sizes: the index of
+// the first run of the window to merge, or -1.
+func mergeWindow(sizes []uint64) int {
+	if len(sizes) < mergeFanIn {
+		return -1
+	}
+	n := make([]uint64, len(sizes))
+	for i, x := range sizes {
+		n[i] = max(x, 1)
 	}
 	best, bestAny := -1, -1
 	var bestSum, bestAnySum uint64
@@ -347,13 +360,10 @@ func chooseMerge(sealed []uint64, sizes *bbolt.Bucket) []uint64 {
 			best, bestSum = i, sum
 		}
 	}
-	if best < 0 && len(sealed) > maxSealed() {
+	if best < 0 && len(n) > maxSealed() {
 		best = bestAny
 	}
-	if best < 0 {
-		return nil
-	}
-	return sealed[best : best+mergeFanIn]
+	return best
 }
 
 // maxSealed is the most sealed runs the index keeps when no tier has

@@ -302,3 +302,28 @@ func TestFormat4IndexBecomesRunZero(t *testing.T) {
 	db = openTest(t, path)
 	check("after a reopen")
 }
+
+// TestMergeWindow: which sealed runs (by size, oldest first) are merged
+// next, with four to a merge and at most twelve sealed runs.
+func TestMergeWindow(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		sizes []uint64
+		want  int
+	}{
+		{"too few", []uint64{9, 9, 9}, -1},
+		{"four alike", []uint64{64, 64, 64, 64}, 0},
+		{"the newest four alike", []uint64{1000, 64, 64, 64, 64}, 1},
+		{"geometric: nothing alike", []uint64{4096, 1024, 256, 64, 16}, -1},
+		{"the cheapest of two tiers", []uint64{256, 256, 256, 256, 64, 64, 64, 64}, 4},
+		{"within 4x is a tier", []uint64{256, 100, 64, 70}, 0},
+		{"5x apart is not", []uint64{320, 64, 64, 64}, -1},
+		{"an empty run counts as one key", []uint64{0, 1, 2, 4}, 0},
+		{"past twelve, the cheapest window anyway", []uint64{1 << 20, 1 << 16, 1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1, 1 << 9, 1 << 3, 1 << 7}, 6},
+		{"twelve: not yet", []uint64{1 << 20, 1 << 16, 1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1, 1 << 9, 1 << 3}, -1},
+	} {
+		if got := mergeWindow(c.sizes); got != c.want {
+			t.Errorf("%s: mergeWindow(%v) = %d, want %d", c.name, c.sizes, got, c.want)
+		}
+	}
+}
