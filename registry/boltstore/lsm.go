@@ -157,52 +157,99 @@ type runCursor struct {
 }
 
 // mergedIter walks the keys with a prefix of several runs in key order,
-// each key once, with the value of the newest run that holds it.
+// each key once, with the value of the newest run that holds it. The
+// runs' cursors that have keys left sit in a binary heap ordered by key,
+// then by run (newest first), so a step costs about log2(runs)
+// comparisons.
 type mergedIter struct {
 	cs     []runCursor // newest run first
+	heap   []int       // indexes into cs of the cursors with keys left
 	prefix []byte
 }
 
 // newMergedIter positions a walk of runs (newest first) over the keys
 // with prefix at the first key at or after start.
 func newMergedIter(runs []*bbolt.Bucket, prefix, start []byte) *mergedIter {
-	it := &mergedIter{cs: make([]runCursor, len(runs)), prefix: prefix}
+	it := &mergedIter{cs: make([]runCursor, len(runs)), heap: make([]int, 0, len(runs)), prefix: prefix}
 	for i, r := range runs {
 		c := r.Cursor()
 		k, v := c.Seek(start)
 		it.cs[i] = runCursor{c: c}
-		it.cs[i].set(k, v, prefix)
+		if it.cs[i].set(k, v, prefix) {
+			it.heap = append(it.heap, i)
+		}
+	}
+	for i := len(it.heap)/2 - 1; i >= 0; i-- {
+		it.down(i)
 	}
 	return it
 }
 
-func (rc *runCursor) set(k, v, prefix []byte) {
+// set puts the cursor at k and v, or at its end when k is past the prefix
+// or nil, and reports whether it has a key.
+func (rc *runCursor) set(k, v, prefix []byte) bool {
 	if k == nil || !bytes.HasPrefix(k, prefix) {
 		rc.k, rc.v = nil, nil
-		return
+		return false
 	}
 	rc.k, rc.v = k, v
+	return true
+}
+
+// less orders cursors a and b by key, then newest run first.
+func (it *mergedIter) less(a, b int) bool {
+	if c := bytes.Compare(it.cs[a].k, it.cs[b].k); c != 0 {
+		return c < 0
+	}
+	return a < b
+}
+
+func (it *mergedIter) down(i int) {
+	h := it.heap
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && it.less(h[r], h[l]) {
+			m = r
+		}
+		if !it.less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// advance moves the cursor at the top of the heap to its next key.
+func (it *mergedIter) advance() {
+	rc := &it.cs[it.heap[0]]
+	nk, nv := rc.c.Next()
+	if !rc.set(nk, nv, it.prefix) {
+		last := len(it.heap) - 1
+		it.heap[0] = it.heap[last]
+		it.heap = it.heap[:last]
+	}
+	if len(it.heap) > 0 {
+		it.down(0)
+	}
 }
 
 // next returns the next key and the newest run's value for it, tombstones
 // included; k is nil at the end.
 func (it *mergedIter) next() (k, v []byte) {
-	win := -1
-	for i := range it.cs {
-		if ck := it.cs[i].k; ck != nil && (win < 0 || bytes.Compare(ck, k) < 0) {
-			win, k = i, ck
-		}
-	}
-	if win < 0 {
+	if len(it.heap) == 0 {
 		return nil, nil
 	}
-	v = it.cs[win].v
-	for i := range it.cs {
-		rc := &it.cs[i]
-		if rc.k != nil && (i == win || bytes.Equal(rc.k, k)) {
-			nk, nv := rc.c.Next()
-			rc.set(nk, nv, it.prefix)
-		}
+	top := &it.cs[it.heap[0]]
+	k, v = top.k, top.v // the newest run's: equal keys pop newest first
+	it.advance()
+	// The same key in older runs: skip it. (k still points into its
+	// page: a cursor's move does not change what it returned before.)
+	for len(it.heap) > 0 && bytes.Equal(it.cs[it.heap[0]].k, k) {
+		it.advance()
 	}
 	return k, v
 }

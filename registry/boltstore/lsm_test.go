@@ -327,3 +327,55 @@ func TestMergeWindow(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWalkRuns walks 1,000 keys of an index of 200,000 keys in
+// random order spread over runs (sealed every 16,384 writes: 7 runs, as a
+// node of 1,000,000 entries has), against the same keys in one run.
+func BenchmarkWalkRuns(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		seal int
+	}{{"one-run", 1 << 30}, {"runs", 1 << 14}} {
+		b.Run(c.name, func(b *testing.B) {
+			smallRuns(b, c.seal, 4, 8)
+			db := openTest(b, "")
+			rng := rand.New(rand.NewPCG(3, 4))
+			const n, batch = 200000, 2000
+			for from := 0; from < n; from += batch {
+				var es []registry.Entry
+				var keys [][]IndexKey
+				for i := from; i < from+batch; i++ {
+					id := fmt.Sprintf("%09d-%d", rng.IntN(1e9), i)
+					es = append(es, entry(uint64(i+1), "employer", id, 1))
+					keys = append(keys, []IndexKey{key("name", "builders "+id)})
+				}
+				if err := db.UpdateAlone(bg, func(tx *Tx) error {
+					_, err := tx.Log("self").AppendBatch(es, keys)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var runs int
+			view(b, db, func(tx *Tx) error {
+				r, err := tx.Log("self").indexRuns()
+				runs = len(r)
+				return err
+			})
+			for i := 0; b.Loop(); i++ {
+				view(b, db, func(tx *Tx) error {
+					got := 0
+					err := tx.Log("self").Walk("name", fmt.Sprintf("builders %d", i%10), registry.IndexHit{}, func(registry.IndexHit) bool {
+						got++
+						return got < 1000
+					})
+					if got != 1000 {
+						b.Fatalf("walked %d keys", got)
+					}
+					return err
+				})
+			}
+			b.ReportMetric(float64(runs), "runs")
+		})
+	}
+}
