@@ -451,7 +451,7 @@ func decodeMergeState(b []byte) (mergeState, bool) {
 	m := mergeState{out: binary.BigEndian.Uint64(b), drop: b[8] == 1}
 	n := int(b[9])
 	b = b[10:]
-	if len(b) < 8*n+8 {
+	if n < 2 || len(b) < 8*n+8 { // a merge has two inputs or more
 		return mergeState{}, false
 	}
 	for range n {
