@@ -397,3 +397,82 @@ func FuzzMergeState(f *testing.F) {
 		}
 	})
 }
+
+// TestReadersDuringMerges: readers running beside appends that seal and
+// merge runs see, in each snapshot, every record's current keys in the
+// index and no key of a record's older version.
+func TestReadersDuringMerges(t *testing.T) {
+	smallRuns(t, 6, 2, 3)
+	db := openTest(t, "")
+	const records = 20
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 3 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				err := db.View(bg, func(tx *Tx) error {
+					l := tx.Log("self")
+					for r := range records {
+						id := fmt.Sprintf("r%02d", r)
+						keys, err := l.Keys("employer", id)
+						if err != nil {
+							continue // not written yet
+						}
+						// Every current key finds the record; the value it
+						// had one version before does not.
+						for _, k := range keys {
+							got, err := l.Lookup(k.Name, k.Value, false, 10)
+							if err != nil {
+								return err
+							}
+							if !slices.Contains(got, RecordRef{Kind: "employer", ID: id}) {
+								return fmt.Errorf("size %d: %s=%s does not find %s", l.Size(), k.Name, k.Value, id)
+							}
+						}
+						e, err := l.Latest("employer", id)
+						if err != nil {
+							return err
+						}
+						if e.Ver > 1 {
+							old := fmt.Sprintf("%s-v%d", id, e.Ver-1)
+							if got, _ := l.Lookup("name", old, false, 10); len(got) != 0 {
+								return fmt.Errorf("size %d: name=%s (version %d) still finds %v", l.Size(), old, e.Ver-1, got)
+							}
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var seq uint64
+	ver := map[string]uint64{}
+	for round := range 150 {
+		var es []registry.Entry
+		var keys [][]IndexKey
+		for i := range 3 {
+			id := fmt.Sprintf("r%02d", (round*3+i)%records)
+			seq++
+			ver[id]++
+			es = append(es, entry(seq, "employer", id, ver[id]))
+			keys = append(keys, []IndexKey{key("name", fmt.Sprintf("%s-v%d", id, ver[id])), key("bn", id)})
+		}
+		appendBatch(t, db, es, keys)
+	}
+	close(done)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
