@@ -65,8 +65,8 @@ var (
 	// mergeFanIn is how many runs of a tier are merged into one.
 	mergeFanIn = 4
 	// mergeWork is how many keys a merge moves per index write of the
-	// transaction: a key is merged about log4(n/sealOps) times (four at a
-	// million certificates), so merges keep up with twice that.
+	// transaction: a key is merged about log4(n/sealOps) times for n keys
+	// (three at a million entries), so merges keep up with twice that.
 	mergeWork = 8
 )
 
@@ -506,17 +506,19 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	if i < 0 {
 		return 0, l.errorf("index merge inputs %v not in manifest %v: %w", m.inputs, st.manifest, errCorrupt)
 	}
-	older := make([]*bbolt.Bucket, i)
+	older := make([]*bbolt.Cursor, i)
 	for j, id := range st.manifest[:i] {
-		if older[j], err = l.run(b, st, id); err != nil {
+		r, err := l.run(b, st, id)
+		if err != nil {
 			return 0, err
 		}
+		older[j] = r.Cursor()
 	}
 	shadows := func(k []byte) bool {
-		for _, r := range older {
+		for _, c := range older {
 			// Not Get: a key put in this transaction with no value reads
 			// back as nil.
-			if found, _ := r.Cursor().Seek(k); bytes.Equal(found, k) {
+			if found, _ := c.Seek(k); bytes.Equal(found, k) {
 				return true
 			}
 		}

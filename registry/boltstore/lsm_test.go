@@ -153,21 +153,19 @@ func TestIndexRunsMatchModel(t *testing.T) {
 			if c.seal < 100 && maxRuns < 3 {
 				t.Errorf("at most %d runs: the test did not exercise merges", maxRuns)
 			}
-			// Merges keep the runs few: about fanIn-1 per tier.
+			// With a merge budget of 8 keys a write or more, merges keep
+			// up: past maxSealed sealed runs the next one is merged anyway,
+			// so the runs stay at most maxSealed and L0. (With less, as in
+			// the shapes that move a key or two a write, runs pile up while
+			// merges lag; reads stay right, which is what those test.)
 			view(t, db, func(tx *Tx) error {
 				runs, err := tx.Log("self").indexRuns()
 				if err != nil {
 					return err
 				}
-				t.Logf("%d index writes at most, %d runs now, %d at most", seq*3, len(runs), maxRuns)
-				lsm := tx.tx.Bucket(bucketLogs).Bucket([]byte("self")).Bucket(bucketLSM)
-				m := lsm.Get(lsmManifest)
-				var s []string
-				for j := 0; j+8 <= len(m); j += 8 {
-					id := getU64(m[j : j+8])
-					s = append(s, fmt.Sprintf("%d:%d", id, getU64(lsm.Bucket(bucketSizes).Get(u64(id)))))
+				if c.work >= 8 && len(runs) > maxSealed()+1 {
+					t.Errorf("%d runs after %d appends, want at most %d", len(runs), seq, maxSealed()+1)
 				}
-				t.Logf("%v merge=%x", s, lsm.Get(lsmMerge))
 				return nil
 			})
 		})
@@ -330,8 +328,9 @@ func TestMergeWindow(t *testing.T) {
 }
 
 // BenchmarkWalkRuns walks 1,000 keys of an index of 200,000 keys in
-// random order spread over runs (sealed every 16,384 writes: 7 runs, as a
-// node of 1,000,000 entries has), against the same keys in one run.
+// random order spread over runs (sealed every 16,384 writes: 6 runs; the
+// bench's node of 1,000,000 entries had 7), against the same keys in one
+// run.
 func BenchmarkWalkRuns(b *testing.B) {
 	for _, c := range []struct {
 		name string
