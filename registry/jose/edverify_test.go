@@ -1,10 +1,14 @@
 package jose
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/sha512"
 	"encoding/hex"
 	"math/big"
 	"testing"
+
+	"filippo.io/edwards25519"
 )
 
 // edEncode is the 32-byte little-endian encoding of y with the sign bit
@@ -84,12 +88,14 @@ func TestVerifyEd25519Vectors(t *testing.T) {
 	cases = append(cases, tc{"key not a point", edEncode(big.NewInt(2), false), msg, sig, 0})
 	for _, c := range cases {
 		want := ed25519.Verify(c.pub, c.msg, c.sig)
-		got := verifyEd25519(c.pub, c.msg, c.sig)
-		if got != want {
-			t.Errorf("%s: verifyEd25519 %v, ed25519.Verify %v", c.name, got, want)
-		}
-		if c.want >= 0 && got != (c.want == 1) {
-			t.Errorf("%s: verifyEd25519 %v, want %v", c.name, got, c.want == 1)
+		for _, tables := range []bool{false, true} {
+			got := edVerify(c.pub, c.msg, c.sig, tables)
+			if got != want {
+				t.Errorf("%s (tables %v): verifyEd25519 %v, ed25519.Verify %v", c.name, tables, got, want)
+			}
+			if c.want >= 0 && got != (c.want == 1) {
+				t.Errorf("%s (tables %v): verifyEd25519 %v, want %v", c.name, tables, got, c.want == 1)
+			}
 		}
 	}
 }
@@ -102,9 +108,10 @@ func reverse(b []byte) []byte {
 	return r
 }
 
-// FuzzVerifyEd25519 holds verifyEd25519 to ed25519.Verify: a key from a
-// seed or as given, a message, and a signature that is the real one with
-// bytes flipped, or as given.
+// FuzzVerifyEd25519 holds verifyEd25519, both ways (with the key's table
+// and without), to ed25519.Verify: a key from a seed or as given, a
+// message, and a signature that is the real one with bytes flipped, or as
+// given.
 func FuzzVerifyEd25519(f *testing.F) {
 	f.Add([]byte("seed"), []byte("message"), []byte{}, []byte{}, uint8(0))
 	f.Add([]byte("seed"), []byte("message"), []byte{}, []byte{0, 1}, uint8(1))
@@ -128,8 +135,126 @@ func FuzzVerifyEd25519(f *testing.F) {
 		case 3: // the real key, the signature as given
 			sig = rawSig
 		}
-		if got, want := verifyEd25519(pub, msg, sig), ed25519.Verify(pub, msg, sig); got != want {
-			t.Fatalf("pub %x sig %x msg %q: verifyEd25519 %v, ed25519.Verify %v", pub, sig, msg, got, want)
+		want := ed25519.Verify(pub, msg, sig)
+		for _, tables := range []bool{false, true} {
+			if got := edVerify(pub, msg, sig, tables); got != want {
+				t.Fatalf("pub %x sig %x msg %q (tables %v): verifyEd25519 %v, ed25519.Verify %v", pub, sig, msg, tables, got, want)
+			}
+		}
+	})
+}
+
+// TestEdTableMul holds a table's multiplication to ScalarMult, for the
+// scalars whose base-16 digits carry the most (every nibble 8 or 15), the
+// ends of the range (0, 1, l-1) and random ones, on the base point, a
+// random point and a small-order one.
+func TestEdTableMul(t *testing.T) {
+	random := func(i int) *edwards25519.Scalar {
+		var b [64]byte
+		b[0], b[1] = byte(i), byte(i>>8)
+		h := sha512.Sum512(b[:])
+		s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	scalar := func(fill byte) *edwards25519.Scalar {
+		b := bytes.Repeat([]byte{fill}, 32)
+		b[31] &= 0x0f // below 2^252 < l
+		s, err := new(edwards25519.Scalar).SetCanonicalBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	one, _ := new(edwards25519.Scalar).SetCanonicalBytes(append([]byte{1}, make([]byte, 31)...))
+	minusOne := new(edwards25519.Scalar).Negate(one) // l-1
+	scalars := []*edwards25519.Scalar{edwards25519.NewScalar(), one, minusOne, scalar(0x88), scalar(0xff), scalar(0x78), scalar(0x87)}
+	for i := range 200 {
+		scalars = append(scalars, random(i))
+	}
+	small, err := new(edwards25519.Point).SetBytes(edEncode(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(20)), false)) // y = -1: order 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := map[string]*edwards25519.Point{
+		"base":    edwards25519.NewGeneratorPoint(),
+		"random":  new(edwards25519.Point).ScalarBaseMult(random(1000)),
+		"order 2": small,
+	}
+	for name, p := range points {
+		tab := newEdTable(p)
+		for i, k := range scalars {
+			var got, want edwards25519.Point
+			tab.mul(&got, k)
+			want.ScalarMult(k, p)
+			if got.Equal(&want) != 1 {
+				t.Errorf("%s, scalar %d (%x): table %x, ScalarMult %x", name, i, k.Bytes(), got.Bytes(), want.Bytes())
+			}
+		}
+	}
+	if got, want := baseTable().mul(new(edwards25519.Point), minusOne), new(edwards25519.Point).ScalarBaseMult(minusOne); got.Equal(want) != 1 {
+		t.Errorf("baseTable: [l-1]B %x, want %x", got.Bytes(), want.Bytes())
+	}
+}
+
+// TestEdKeyTable: a key gets its table on its edTableAfter-th signature
+// and verifies the same after.
+func TestEdKeyTable(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("an entry")
+	sig := ed25519.Sign(priv, msg)
+	bad := bytes.Clone(sig)
+	bad[5] ^= 1
+	for i := range edTableAfter + 2 {
+		if !verifyEd25519(pub, msg, sig) || verifyEd25519(pub, msg, bad) {
+			t.Fatalf("signature %d: the valid one refused or the altered one taken", i)
+		}
+	}
+	st, ok := edKey(pub)
+	if !ok || st.tab.Load() == nil {
+		t.Fatalf("no table after %d signatures", edTableAfter+2)
+	}
+}
+
+// BenchmarkVerifyEd25519: ed25519.Verify, and verifyEd25519 both ways, on
+// a 700-byte message (about an entry's signing input).
+func BenchmarkVerifyEd25519(b *testing.B) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := bytes.Repeat([]byte{'e'}, 700)
+	sig := ed25519.Sign(priv, msg)
+	b.Run("ed25519.Verify", func(b *testing.B) {
+		for b.Loop() {
+			ed25519.Verify(pub, msg, sig)
+		}
+	})
+	// A second key that never gets a table: its point decoded once, the
+	// double-scalar multiplication of each call.
+	pub2, priv2, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sig2 := ed25519.Sign(priv2, msg)
+	st, _ := edKey(pub2)
+	st.building.Store(true)
+	b.Run("no table", func(b *testing.B) {
+		for b.Loop() {
+			verifyEd25519(pub2, msg, sig2)
+		}
+	})
+	for range edTableAfter {
+		verifyEd25519(pub, msg, sig)
+	}
+	b.Run("table", func(b *testing.B) {
+		for b.Loop() {
+			verifyEd25519(pub, msg, sig)
 		}
 	})
 }
