@@ -34,12 +34,21 @@ import (
 // TestVerifyEd25519Vectors and FuzzVerifyEd25519 hold both ways to
 // ed25519.Verify, non-canonical and small-order encodings included.
 func verifyEd25519(pub ed25519.PublicKey, msg, sig []byte) bool {
-	return edVerify(pub, msg, sig, false)
+	return edVerify(pub, msg, sig, tableAuto)
 }
 
-// edVerify is verifyEd25519; with tables, the table way is taken from the
-// first call (tests hold both ways to ed25519.Verify).
-func edVerify(pub ed25519.PublicKey, msg, sig []byte, tables bool) bool {
+// tableUse says when edVerify takes the table way: as verifyEd25519 does,
+// or (for tests, which hold both ways to ed25519.Verify) never or always.
+type tableUse int
+
+const (
+	tableAuto tableUse = iota
+	tableNever
+	tableAlways
+)
+
+// edVerify is verifyEd25519, taking the table way as use says.
+func edVerify(pub ed25519.PublicKey, msg, sig []byte, use tableUse) bool {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize || sig[63]&224 != 0 {
 		return false
 	}
@@ -65,7 +74,7 @@ func edVerify(pub ed25519.PublicKey, msg, sig []byte, tables bool) bool {
 	}
 	// [S]B = R + [k]A  <=>  [k](-A) + [S]B = R
 	var r edwards25519.Point
-	if t := key.table(tables); t != nil {
+	if t := key.table(use); t != nil {
 		var sb edwards25519.Point
 		t.mul(&r, k)
 		baseTable().mul(&sb, s)
@@ -107,13 +116,17 @@ type edKeyState struct {
 
 // table returns the key's table, building it on the edTableAfter-th use
 // while fewer than maxEdTables keys have one; nil until then. One caller
-// builds it; the others go on without. With now (tests), a table is built
-// for this call alone when the key has none.
-func (st *edKeyState) table(now bool) *edTable {
+// builds it; the others go on without. With tableNever it returns nil;
+// with tableAlways, a table built for this call alone when the key has
+// none.
+func (st *edKeyState) table(use tableUse) *edTable {
+	if use == tableNever {
+		return nil
+	}
 	if t := st.tab.Load(); t != nil {
 		return t
 	}
-	if now {
+	if use == tableAlways {
 		return newEdTable(&st.minusA)
 	}
 	if st.uses.Add(1) < edTableAfter || !st.building.CompareAndSwap(false, true) {

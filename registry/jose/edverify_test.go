@@ -88,13 +88,13 @@ func TestVerifyEd25519Vectors(t *testing.T) {
 	cases = append(cases, tc{"key not a point", edEncode(big.NewInt(2), false), msg, sig, 0})
 	for _, c := range cases {
 		want := ed25519.Verify(c.pub, c.msg, c.sig)
-		for _, tables := range []bool{false, true} {
-			got := edVerify(c.pub, c.msg, c.sig, tables)
+		for _, use := range []tableUse{tableNever, tableAlways, tableAuto} {
+			got := edVerify(c.pub, c.msg, c.sig, use)
 			if got != want {
-				t.Errorf("%s (tables %v): verifyEd25519 %v, ed25519.Verify %v", c.name, tables, got, want)
+				t.Errorf("%s (table use %d): verifyEd25519 %v, ed25519.Verify %v", c.name, use, got, want)
 			}
 			if c.want >= 0 && got != (c.want == 1) {
-				t.Errorf("%s (tables %v): verifyEd25519 %v, want %v", c.name, tables, got, c.want == 1)
+				t.Errorf("%s (table use %d): verifyEd25519 %v, want %v", c.name, use, got, c.want == 1)
 			}
 		}
 	}
@@ -136,9 +136,9 @@ func FuzzVerifyEd25519(f *testing.F) {
 			sig = rawSig
 		}
 		want := ed25519.Verify(pub, msg, sig)
-		for _, tables := range []bool{false, true} {
-			if got := edVerify(pub, msg, sig, tables); got != want {
-				t.Fatalf("pub %x sig %x msg %q (tables %v): verifyEd25519 %v, ed25519.Verify %v", pub, sig, msg, tables, got, want)
+		for _, use := range []tableUse{tableNever, tableAlways, tableAuto} {
+			if got := edVerify(pub, msg, sig, use); got != want {
+				t.Fatalf("pub %x sig %x msg %q (table use %d): verifyEd25519 %v, ed25519.Verify %v", pub, sig, msg, use, got, want)
 			}
 		}
 	})
