@@ -253,7 +253,8 @@ func (s *KeySet) verify(token string, c parsedJWS) (Verified, error) {
 // signed by key, which verify found pinned for c's kid and alg.
 //
 // EdDSA (RFC 8037 §3.1) is checked here: verifyEd25519 (ed25519.Verify's
-// answer, with the key's point decoded once) over the signing
+// answer, with the key's point decoded once and, for a key used often, a
+// table of its multiples) over the signing
 // input as it stands in the token, its first two segments with the dot
 // between them. splitCompact accepted only canonical base64url, so these
 // are exactly the bytes jwx signs and verifies (it re-encodes the decoded
