@@ -167,6 +167,46 @@ func (k *Key) AppendSign(dst, payload []byte, typ string) ([]byte, error) {
 	return append(dst, s...), nil
 }
 
+// SignMany returns what Sign returns for each of payloads, in order, or
+// the first error. An EdDSA key signs them as one batch (edSignMany: a
+// field inversion for the batch where Sign takes one per signature), so a
+// caller with several payloads to sign at once (the write pipeline's
+// signing workers) spends less per signature.
+func (k *Key) SignMany(payloads [][]byte, typ string) ([]string, error) {
+	out := make([]string, len(payloads))
+	var priv ed25519.PrivateKey
+	ok := false
+	if k != nil {
+		priv, ok = k.RawEd25519()
+	}
+	if !ok || len(payloads) < 2 {
+		for i, p := range payloads {
+			var err error
+			if out[i], err = k.Sign(p, typ); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	hdr, err := k.hdrs.get(k.KID, typ)
+	if err != nil {
+		return nil, fmt.Errorf("jws: sign with key %s: %v", k.KID, err)
+	}
+	sigB64 := b64.EncodedLen(ed25519.SignatureSize)
+	inputs := make([][]byte, len(payloads))
+	for i, p := range payloads {
+		if len(p) == 0 {
+			return nil, invalidf("jws: sign: empty payload")
+		}
+		b := make([]byte, 0, len(hdr)+2+b64.EncodedLen(len(p))+sigB64)
+		inputs[i] = b64.AppendEncode(append(append(b, hdr...), '.'), p)
+	}
+	for i, sig := range edSignMany(priv, inputs) {
+		out[i] = string(b64.AppendEncode(append(inputs[i], '.'), sig[:]))
+	}
+	return out, nil
+}
+
 // edDSAHeader returns the base64url protected header of an EdDSA JWS, the
 // bytes jwx wrote: members in this order, values as encoding/json writes
 // strings (HTML characters escaped, as jwx does), typ omitted when empty.

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/memstore"
 )
 
@@ -115,5 +118,57 @@ func TestImportBulkFailedCommit(t *testing.T) {
 	}
 	if got := after - before; got != 2*count {
 		t.Errorf("the feed grew by %d entries, want %d", got, 2*count)
+	}
+}
+
+// TestSignJobs: a signing worker's batch, jobs of several signers in
+// runs, gets for each job the JWS its own signer's Sign gives (EdDSA is
+// deterministic; ES256 is checked by verifying), and a signer that cannot
+// sign fails its own jobs only.
+func TestSignJobs(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	k1, err := jose.GenerateKey(jose.EdDSA, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := jose.GenerateKey(jose.EdDSA, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec, err := jose.GenerateKey(jose.ES256, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := &jose.Key{KID: "no-private-key", Alg: jose.EdDSA}
+	signers := []*jose.Key{k1, k1, k2, k1, k1, k1, ec, ec, broken, broken, k2, k2}
+	var wg sync.WaitGroup
+	jobs := make([]*signJob, len(signers))
+	for i, k := range signers {
+		jobs[i] = &signJob{signer: k, payload: fmt.Appendf(nil, `{"n":%d}`, i%5), wg: &wg}
+		wg.Add(1)
+	}
+	signJobs(jobs)
+	wg.Wait()
+	set := jose.NewKeySet(k1.Public(), k2.Public(), ec.Public())
+	for i, j := range jobs {
+		if j.signer == broken {
+			if j.err == nil || j.jws != "" {
+				t.Errorf("job %d: a key without private material signed: %q, %v", i, j.jws, j.err)
+			}
+			continue
+		}
+		if j.err != nil {
+			t.Errorf("job %d: %v", i, j.err)
+			continue
+		}
+		v, err := set.Verify([]byte(j.jws))
+		if err != nil || string(v.Payload) != string(j.payload) || v.KID != j.signer.KID {
+			t.Errorf("job %d: %v, payload %q, kid %q (want %q)", i, err, v.Payload, v.KID, j.signer.KID)
+		}
+		if j.signer.Alg == jose.EdDSA {
+			if want, _ := j.signer.Sign(j.payload, EntryType); j.jws != want {
+				t.Errorf("job %d: %q, Sign gives %q", i, j.jws, want)
+			}
+		}
 	}
 }
