@@ -201,12 +201,17 @@ func (f *Federation) checkCheckpoint(ctx context.Context, p *peer, c logproof.Si
 		}
 	}
 	var size uint64
-	var root tlog.Hash
+	var root, lastRoot tlog.Hash // lastRoot: of the replica at the last checkpoint's size, if it holds that many
 	err := f.cfg.Node.View(ctx, func(s node.Snapshot) error {
 		lg := s.Replica(p.j)
 		size = lg.Size()
 		var err error
-		root, err = lg.TreeHash(min(size, c.Size))
+		if root, err = lg.TreeHash(min(size, c.Size)); err != nil {
+			return err
+		}
+		if last != nil && c.Size < last.Signed.Size && last.Signed.Size <= size {
+			lastRoot, err = lg.TreeHash(last.Signed.Size)
+		}
 		return err
 	})
 	if err != nil {
@@ -233,7 +238,35 @@ func (f *Federation) checkCheckpoint(ctx context.Context, p *peer, c logproof.Si
 		}
 	}
 	if last != nil && c.Size < last.Signed.Size {
-		// An older checkpoint, consistent with what we hold: keep the newer one.
+		// An older checkpoint (a cache, a lagging copy of the peer),
+		// consistent with what we hold. It must also be a prefix of the
+		// one verified earlier, or the peer signed two histories: a peer
+		// that cannot prove it is refused, and the newer one kept.
+		l := last.Signed
+		switch {
+		case c.Size == 0:
+		case l.Size <= size:
+			// Both are trees the replica holds, and c's root is the
+			// replica's (checked above): so is the last one's, or the
+			// peer signed a tree of size l.Size that is not its history.
+			if lastRoot != l.Root {
+				return conflict(fmt.Sprintf("%s signed a tree of size %d with root %s, but the %d entries it signed and this node verified have root %s: it rewrote its history",
+					p.j, l.Size, l.Root, l.Size, lastRoot), []SignedCheckpoint{last.wire(f.cfg.Node.Jurisdiction())},
+					&ComputedRoot{Log: ReplicaLog(p.j), Size: l.Size, RootHash: lastRoot.String()})
+			}
+		default:
+			proof, err := f.fetchConsistency(ctx, p.url, c.Size, l.Size)
+			if err != nil {
+				return fmt.Errorf("checkpoint of size %d, older than the one of size %d verified earlier: %w", c.Size, l.Size, err)
+			}
+			if err := logproof.VerifyAppendOnly(c.Checkpoint, l.Checkpoint, proof); err != nil {
+				if !errors.Is(err, registry.ErrUnverified) {
+					return err
+				}
+				return conflict(fmt.Sprintf("%s's checkpoint of size %d is not a prefix of the one of size %d verified earlier: %v", p.j, c.Size, l.Size, err),
+					[]SignedCheckpoint{cur, last.wire(f.cfg.Node.Jurisdiction())}, nil)
+			}
+		}
 		return nil
 	}
 	_, err = f.recordCheckpoint(ctx, p, c, c.Size <= size, nil)
@@ -250,6 +283,13 @@ func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.S
 	if last != nil && last.Signed.JWS == c.JWS && (!anchor || anc != nil && anc.Signed.JWS == c.JWS) {
 		return nil, nil
 	}
+	// The last checkpoint is the largest verified: an older one, checked
+	// a prefix of it, becomes the anchor only, and the evidence of the
+	// larger tree is kept.
+	setLast := last == nil || c.Size >= last.Signed.Size
+	if !setLast && !anchor {
+		return nil, nil
+	}
 	s := &storedCheckpoint{Signed: c}
 	if last != nil && last.Signed.JWS == c.JWS {
 		s.Cosignature = last.Cosignature
@@ -264,8 +304,10 @@ func (f *Federation) recordCheckpoint(ctx context.Context, p *peer, c logproof.S
 		return nil, err
 	}
 	write := func(l node.ReplicaWriter) error {
-		if err := l.SetMeta(metaCheckpoint, raw); err != nil {
-			return err
+		if setLast {
+			if err := l.SetMeta(metaCheckpoint, raw); err != nil {
+				return err
+			}
 		}
 		if anchor {
 			return l.SetMeta(metaAnchor, raw)

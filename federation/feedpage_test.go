@@ -42,6 +42,13 @@ func checkFeedPageAgrees(t *testing.T, data []byte) {
 	got, err := decodeFeedPage(data)
 	var want refFeedPage
 	wantErr := strictjson.DecodeSchema(data, &want, refFeedSchema)
+	if wantErr == nil && len(want.Entries) > MaxPageSize {
+		// More entries than a node serves: refused while decoding.
+		if err == nil {
+			t.Fatalf("decodeFeedPage: a page of %d entries decoded, want refused (at most %d)", len(want.Entries), MaxPageSize)
+		}
+		return
+	}
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("decodeFeedPage(%q): error %v; DecodeSchema: error %v", data, err, wantErr)
 	}
@@ -124,4 +131,29 @@ func FuzzDecodeFeedPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFeedPageAgrees(t, data)
 	})
+}
+
+// TestDecodeFeedPageBoundsEntries: a page of MaxPageSize entries decodes,
+// one of MaxPageSize+1 is refused (a hostile page of empty objects would
+// otherwise hold millions of entries before the limit is checked).
+func TestDecodeFeedPageBoundsEntries(t *testing.T) {
+	page := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString(`{"jurisdiction":"CA-BC","size":1,"next":0,"entries":[`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`{"jws":"x"}`)
+		}
+		b.WriteString("]}")
+		return []byte(b.String())
+	}
+	if pg, err := decodeFeedPage(page(MaxPageSize)); err != nil || len(pg.Entries) != MaxPageSize {
+		t.Fatalf("%d entries: %v", MaxPageSize, err)
+	}
+	if _, err := decodeFeedPage(page(MaxPageSize + 1)); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("%d entries: got %v, want refused", MaxPageSize+1, err)
+	}
+	checkFeedPageAgrees(t, page(MaxPageSize+1))
 }

@@ -589,3 +589,106 @@ func TestCancelledSyncLeavesTheStatus(t *testing.T) {
 		t.Errorf("status after a cancelled sync: got state %q error %q, want never and no error", st.State, st.LastError)
 	}
 }
+
+// TestPeerForkingUnderAnOlderCheckpointIsRefused: a peer whose checkpoint
+// A(4) was verified (its feed then served 2 entries) switches to a fork B
+// that agrees on the 2 entries stored. Its checkpoint B(3) is consistent
+// with the replica but cannot be shown a prefix of A(4): the sync is
+// refused and B's third entry is not stored, and A(4) stays the last
+// checkpoint. B(5) then fails to extend A(4): the peer is marked
+// misbehaving. (Before, the older checkpoint was checked against the
+// replica only, B's entries were stored and A(4) was forgotten.)
+func TestPeerForkingUnderAnOlderCheckpointIsRefused(t *testing.T) {
+	s := newHostile(t, federation.Config{PageSize: 2})
+	f := s.f
+	a := []string{f.good(1, 1, "111111118"), f.good(2, 1, "222222226"), f.good(3, 1, "333333334"), f.good(4, 1, "444444442")}
+	s.peer.set(a, 2) // its checkpoint covers all 4; its feed says 2
+	st, err := s.fed.Sync(t.Context(), "CA-BC")
+	if err != nil || st.Seq != 2 || st.Checkpoint == nil || st.Checkpoint.Size != 4 {
+		t.Fatalf("first sync: %v, seq %d, checkpoint %+v; want 2 entries under the checkpoint of size 4", err, st.Seq, st.Checkpoint)
+	}
+	b := []string{a[0], a[1], f.good(3, 1, "999999998")}
+	s.peer.set(b, -1)
+	st, err = s.fed.Sync(t.Context(), "CA-BC")
+	if err == nil {
+		t.Fatal("a checkpoint of size 3 that is not shown a prefix of the verified one of size 4 was taken")
+	}
+	if got := s.stored(t); !slicesEqual(got, a[:2]) || st.Checkpoint == nil || st.Checkpoint.Size != 4 {
+		t.Fatalf("after the fork's checkpoint of size 3: replica %d entries (want a's 2), checkpoint %+v (want size 4)", len(got), st.Checkpoint)
+	}
+	b = append(b, f.good(4, 1, "888888880"), f.good(5, 1, "777777772"))
+	s.peer.set(b, -1)
+	st, err = s.fed.Sync(t.Context(), "CA-BC")
+	if err == nil || !st.Misbehaving {
+		t.Fatalf("fork of size 5 over a verified checkpoint of size 4: %v, misbehaving %v; want refused and marked", err, st.Misbehaving)
+	}
+	if got := s.stored(t); !slicesEqual(got, a[:2]) {
+		t.Errorf("replica: %d entries, want a's 2", len(got))
+	}
+}
+
+// TestPeerStaleCheckpointFailsTheSync: a peer whose feed serves 3 entries
+// while its checkpoint stays at size 1 leaves entries that no checkpoint
+// covers: the sync reports it (ErrUnverified) rather than success.
+func TestPeerStaleCheckpointFailsTheSync(t *testing.T) {
+	s := newHostile(t, federation.Config{})
+	f := s.f
+	a := []string{f.good(1, 1, "111111118"), f.good(2, 1, "222222226"), f.good(3, 1, "333333334")}
+	inner := &hostilePeer{j: "CA-BC", key: s.peer.key, size: -1, jwss: a}
+	s.peer.mu.Lock()
+	s.peer.handler = func(w http.ResponseWriter, r *http.Request) {
+		if serveLog(w, r, s.peer.key, "CA-BC", a[:1]) {
+			return
+		}
+		inner.ServeHTTP(w, r)
+	}
+	s.peer.mu.Unlock()
+	if _, err := s.fed.Sync(t.Context(), "CA-BC"); !errors.Is(err, registry.ErrUnverified) || !strings.Contains(err.Error(), "does not cover") {
+		t.Fatalf("checkpoint of size 1 after a feed of 3: got %v, want ErrUnverified (does not cover)", err)
+	}
+}
+
+// TestPeerCheckpointByAKnownKeyMustVerify: a checkpoint whose signature
+// fails under a pinned key (not an unknown kid, which a later page may
+// announce) ends the sync before any page is stored.
+func TestPeerCheckpointByAKnownKeyMustVerify(t *testing.T) {
+	s := newHostile(t, federation.Config{})
+	f := s.f
+	a := []string{f.good(1, 1, "111111118"), f.good(2, 1, "222222226")}
+	inner := &hostilePeer{j: "CA-BC", key: s.peer.key, size: -1, jwss: a}
+	s.peer.mu.Lock()
+	s.peer.handler = func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/log/checkpoint" {
+			rec := httptest.NewRecorder()
+			inner.ServeHTTP(rec, r)
+			var c map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
+				t.Error(err)
+				return
+			}
+			jws, _ := c["jws"].(string)
+			i := strings.LastIndexByte(jws, '.')
+			if i < 0 || i+4 > len(jws) {
+				t.Errorf("checkpoint answer without a JWS: %s", rec.Body.Bytes())
+				return
+			}
+			// Another signature of the same length: the first characters
+			// of the signature segment changed.
+			sig := []byte(jws[i+1:])
+			sig[0], sig[1] = sig[1], sig[0]^1
+			c["jws"] = jws[:i+1] + string(sig)
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(c)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	}
+	s.peer.mu.Unlock()
+	_, err := s.fed.Sync(t.Context(), "CA-BC")
+	if err == nil || errors.Is(err, jose.ErrUnknownKey) {
+		t.Fatalf("checkpoint with a bad signature by the pinned key: got %v, want an error other than an unknown kid", err)
+	}
+	if got := s.stored(t); len(got) != 0 {
+		t.Errorf("replica: %d entries stored under a checkpoint that does not verify", len(got))
+	}
+}

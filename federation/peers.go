@@ -99,7 +99,9 @@ func (p *peer) checkpoints() (last, anchor *storedCheckpoint) {
 func (p *peer) setCheckpoint(s *storedCheckpoint, anchor bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last = s
+	if p.last == nil || s.Signed.Size >= p.last.Signed.Size { // see recordCheckpoint
+		p.last = s
+	}
 	if anchor {
 		p.anchor = s
 	}

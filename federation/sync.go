@@ -370,15 +370,18 @@ func (f *Federation) syncPages(ctx context.Context, p *peer) (refused bool, err 
 	// A checkpoint signed by a key that the pages are about to rotate in
 	// cannot be verified yet: it is then checked after the pages, against
 	// everything they stored (without the per-page rollback).
+	// Any other failure to verify it (a bad signature, another origin)
+	// ends the sync before a page is stored.
 	var cp *logproof.Signed
 	if c, err := verifyCheckpoint(keys, p.j, cpJWS); err == nil {
 		if err := f.checkCheckpoint(ctx, p, c); err != nil {
 			return false, err
 		}
 		cp = &c
-	} else if !errors.Is(err, registry.ErrUnverified) {
+	} else if !errors.Is(err, jose.ErrUnknownKey) {
 		return false, feedFirst(err)
 	}
+	stored := false
 	for page := range pages {
 		if page.err != nil {
 			return false, page.err
@@ -386,9 +389,24 @@ func (f *Federation) syncPages(ctx context.Context, p *peer) (refused bool, err 
 		if _, seq := p.snapshot(); page.after != seq { // cannot happen: a page stores all its entries or fails
 			return false, fmt.Errorf("page after seq %d, but the replica holds %d entries", page.after, seq)
 		}
+		if cp == nil && stored {
+			// The pages stored so far may have rotated the key in: from
+			// the page where the checkpoint verifies, pages are checked
+			// against it again.
+			now, _ := p.snapshot()
+			if c, err := verifyCheckpoint(now, p.j, cpJWS); err == nil {
+				if err := f.checkCheckpoint(ctx, p, c); err != nil {
+					return false, err
+				}
+				cp = &c
+			} else if !errors.Is(err, jose.ErrUnknownKey) {
+				return false, err
+			}
+		}
 		if refused, err := f.syncPage(ctx, p, page, cp); err != nil {
 			return refused, err
 		}
+		stored = true
 	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
@@ -417,6 +435,12 @@ func (f *Federation) syncPages(ctx context.Context, p *peer) (refused bool, err 
 		}
 		if err := f.checkCheckpoint(ctx, p, c); err != nil {
 			return false, err
+		}
+		if c.Size < seq {
+			// A node signs its checkpoint at its current size: an older
+			// one leaves entries unchecked against any tree the peer
+			// signed. The next sync checks them against its checkpoint.
+			return false, fmt.Errorf("the peer's checkpoint of size %d, fetched after its feed served %d entries, does not cover them: %w", c.Size, seq, registry.ErrUnverified)
 		}
 	}
 	return false, nil
@@ -588,6 +612,11 @@ func decodeFeedPage(data []byte) (*feedPage, error) {
 		case "entries":
 			pg.Entries = make([]feedEntry, 0, 64)
 			err = sc.Array(func() error {
+				if len(pg.Entries) == MaxPageSize {
+					// No node serves more: refuse before a hostile page of
+					// empty objects makes us hold millions of entries.
+					return fmt.Errorf("more than %d entries", MaxPageSize)
+				}
 				var e feedEntry
 				err := sc.Object(feedEntryMembers, func(name []byte) error {
 					if string(name) == "jws" {

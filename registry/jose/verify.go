@@ -201,6 +201,11 @@ func (c *headerMemo) put(raw string, h header) {
 	c.m.Store(strings.Clone(raw), h) // not a slice of the token: that would keep it alive
 }
 
+// ErrUnknownKey is wrapped, beside registry.ErrUnverified, by a
+// verification that fails because no pinned key has the token's kid: a
+// key the signer may not have announced yet.
+var ErrUnknownKey = errors.New("unknown kid")
+
 // Verify checks a compact JWS against the pinned keys in s and returns its
 // payload. See the package documentation for the rules. Malformed input
 // wraps registry.ErrInvalid; a header member or alg we do not allow, an
@@ -231,7 +236,7 @@ func (s *KeySet) verify(token string, c parsedJWS) (Verified, error) {
 	h := c.header
 	key, ok := s.Lookup(h.kid)
 	if !ok {
-		return Verified{}, unverifiedf("jws: unknown kid %q", clip(h.kid))
+		return Verified{}, fmt.Errorf("jws: %w %q: %w", ErrUnknownKey, clip(h.kid), registry.ErrUnverified)
 	}
 	if key.Alg != h.alg {
 		return Verified{}, unverifiedf("jws: alg %s, but key %s is pinned for %s", h.alg, key.KID, key.Alg)
