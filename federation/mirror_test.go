@@ -326,3 +326,47 @@ func TestMirrorRefusesTampering(t *testing.T) {
 		}
 	})
 }
+
+// TestMirrorReplacesPlantedFullTiles: full tiles already in the
+// destination (planted there, or left by another history) are compared
+// with what the mirror verified, and replaced when they differ, before it
+// writes and cosigns a checkpoint over them. (Before, an existing full
+// tile was kept unread: the mirror cosigned a copy it had not verified.)
+func TestMirrorReplacesPlantedFullTiles(t *testing.T) {
+	ctx := context.Background()
+	f := newMirrorFixture(t, 600)
+	dst := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(f.src, "tile", "entries", "001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good)
+	bad[40] ^= 1
+	plant := func(rel string, data []byte) {
+		p := filepath.Join(dst, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plant("tile/entries/001", bad)
+	plant("tile/0/000", make([]byte, 8192))
+	m, err := f.mirror(t, f.srcURL, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := m.Once(ctx); err != nil || res.To != 600 {
+		t.Fatalf("mirror over planted tiles: %+v, %v", res, err)
+	}
+	sameTiles(t, f.src, dst)
+	// A restart without state verifies its own copy from scratch.
+	m, err = f.mirror(t, f.srcURL, dst)
+	if err != nil {
+		t.Fatalf("restart over the repaired copy: %v", err)
+	}
+	if _, err := m.Once(ctx); err != nil {
+		t.Fatalf("second round: %v", err)
+	}
+}

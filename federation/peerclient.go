@@ -13,14 +13,16 @@ import (
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/strictjson"
+	"github.com/corfed/corfed/registry/tiles"
 )
 
 // peerClient is the one way this node fetches from another: sync (feed
 // pages, checkpoints, consistency proofs), the witness check, and live
 // search all call get. It owns the limits (a timeout per request, body
 // included; a bound on every body), the redirect policy (defaultClient's
-// sameHostRedirect) and the mapping of a peer's HTTP status to an error
-// kind, so that no other code of this package reads a status:
+// tiles.SameHostRedirect: a peer cannot send the node elsewhere) and the
+// mapping of a peer's HTTP status to an error kind, so that no other code
+// of this package reads a status:
 //
 //	200               the answer
 //	404               errPeerNotFound, wrapping registry.ErrUnavailable
@@ -107,19 +109,7 @@ func defaultClient(timeout time.Duration) *http.Client {
 	tr.TLSHandshakeTimeout = timeout
 	tr.ResponseHeaderTimeout = timeout
 	tr.MaxIdleConnsPerHost = 4
-	return &http.Client{Transport: tr, CheckRedirect: sameHostRedirect}
-}
-
-// sameHostRedirect follows at most 3 redirects, and only to the scheme and
-// host of the original request: a peer cannot send the node elsewhere.
-func sameHostRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 3 {
-		return errors.New("more than 3 redirects")
-	}
-	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-		return fmt.Errorf("redirect to another host (%s://%s) refused", req.URL.Scheme, req.URL.Host)
-	}
-	return nil
+	return &http.Client{Transport: tr, CheckRedirect: tiles.SameHostRedirect}
 }
 
 // timeoutErr names a request timeout plainly.

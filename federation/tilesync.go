@@ -170,8 +170,11 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 	p.mu.Lock()
 	p.state.PeerSize = c.Size
 	p.mu.Unlock()
+	if c.Size == after {
+		return false, nil // nothing new: no bundle to fetch
+	}
 	bctx, cancel := context.WithCancel(ctx)
-	bundles, wait := f.fetchBundles(bctx, p, vt, after/tiles.TileWidth, c.Size)
+	bundles, wait := f.fetchBundles(bctx, p, vt, after, c.Size)
 	defer func() { cancel(); wait() }()
 	for b := range bundles {
 		r := <-b
@@ -211,18 +214,20 @@ type fetchedBundle struct {
 	err      error
 }
 
-// fetchBundles fetches the entry bundles of vt from bundle first up to
-// size entries, up to tileFetchAhead at once, each checked against the
-// tree's leaves (vt.Bundle) and its signatures checked ahead (verifyAll).
-// It sends one channel per bundle, in order, on which that bundle's
-// outcome arrives: the caller stores them in order and stops at the first
-// error, then cancels ctx. wait returns once every fetch has ended.
-func (f *Federation) fetchBundles(ctx context.Context, p *peer, vt *tiles.VerifiedTree, first, size uint64) (<-chan chan fetchedBundle, func()) {
+// fetchBundles fetches the entry bundles of vt that hold entries after
+// the first after, up to size entries, up to tileFetchAhead at once, each
+// checked against the tree's leaves (vt.Bundle) and the signatures of its
+// entries past after checked ahead (verifyAll; fetchedBundle.spec of an
+// entry the replica holds already is left zero). It sends one channel per
+// bundle, in order, on which that bundle's outcome arrives: the caller
+// stores them in order and stops at the first error, then cancels ctx.
+// wait returns once every fetch has ended.
+func (f *Federation) fetchBundles(ctx context.Context, p *peer, vt *tiles.VerifiedTree, after, size uint64) (<-chan chan fetchedBundle, func()) {
 	out := make(chan chan fetchedBundle, tileFetchAhead-1)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(out)
-		for k := first; k*tiles.TileWidth < size; k++ {
+		for k := after / tiles.TileWidth; k*tiles.TileWidth < size; k++ {
 			b := make(chan fetchedBundle, 1)
 			select {
 			case out <- b:
@@ -241,7 +246,8 @@ func (f *Federation) fetchBundles(ctx context.Context, p *peer, vt *tiles.Verifi
 					r.entries[i].JWS = string(e)
 				}
 				r.specKeys, _ = p.snapshot()
-				r.spec = verifyAll(r.specKeys, p.j, r.entries)
+				held := min(len(r.entries), int(max(after, k*tiles.TileWidth)-k*tiles.TileWidth))
+				r.spec = append(make([]verifyResult, held, len(r.entries)), verifyAll(r.specKeys, p.j, r.entries[held:])...)
 				b <- r
 			})
 		}

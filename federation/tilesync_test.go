@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,5 +284,38 @@ func TestSyncFromTilesPipelineStopsAtTamperedBundle(t *testing.T) {
 	defer mu.Unlock()
 	if most < 2 {
 		t.Errorf("at most %d bundle request in flight: bundles are not fetched ahead", most)
+	}
+}
+
+// TestTileSyncIdleFetchesNoBundle: a sync from tiles that finds nothing
+// new fetches the checkpoint and no entry bundle (before, it fetched and
+// re-verified the last partial bundle on every sync).
+func TestTileSyncIdleFetchesNoBundle(t *testing.T) {
+	ctx := context.Background()
+	ab, dir := publishedLog(t, 300)
+	var bundles atomic.Int64
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/tile/entries/") {
+			bundles.Add(1)
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	f := newTileFollower(t, ab, nil, downURL(t), srv.URL)
+	if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 300 {
+		t.Fatalf("first sync: seq %d, %v", st.Seq, err)
+	}
+	if bundles.Load() != 2 {
+		t.Errorf("first sync fetched %d bundles, want 2", bundles.Load())
+	}
+	bundles.Store(0)
+	for range 2 {
+		if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 300 {
+			t.Fatalf("idle sync: seq %d, %v", st.Seq, err)
+		}
+	}
+	if n := bundles.Load(); n != 0 {
+		t.Errorf("two idle syncs fetched %d bundles, want none", n)
 	}
 }

@@ -45,7 +45,9 @@ func ReadNoteKey(ctx context.Context, src Source) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", NoteKeyPath, err)
 	}
-	if !strings.HasPrefix(v.Name(), logproof.OriginPrefix) {
+	if !strings.HasPrefix(v.Name(), logproof.OriginPrefix) || strings.ContainsFunc(v.Name(), func(r rune) bool { return r <= ' ' || r > '~' }) {
+		// Printable ASCII only: the key is shown to an operator (a
+		// terminal) before anything it signed is verified.
 		return "", fmt.Errorf("%s: key name %q is not a corfed log's origin: %w", NoteKeyPath, clip(v.Name()), registry.ErrInvalid)
 	}
 	return vkey, nil

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,11 +97,14 @@ const (
 	cacheMutable   = "no-cache, max-age=5"
 )
 
-// put writes data at path. Immutable objects (full tiles) are written only
-// once: an existing one is kept.
+// put writes data at path. Immutable objects (full tiles) are written
+// once: an existing one that holds data already is kept, and one that
+// does not (planted or left by another history: whoever can write the
+// destination must not make a mirror republish or cosign what it did not
+// verify) is replaced.
 func (s *Store) put(ctx context.Context, path string, data []byte, contentType string, immutable bool) error {
 	if immutable {
-		if ok, err := s.b.Exists(ctx, path); err == nil && ok {
+		if old, err := s.Get(ctx, path, int64(len(data))); err == nil && bytes.Equal(old, data) {
 			return nil
 		}
 	}

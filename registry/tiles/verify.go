@@ -92,11 +92,8 @@ func (v *VerifiedTree) tileErr(err error) error {
 	if errors.Is(err, ErrTampered) {
 		return err
 	}
-	v.tr.mu.Lock()
-	fe := v.tr.fetchErr
-	v.tr.mu.Unlock()
-	if fe != nil && errors.Is(err, fe) {
-		return fmt.Errorf("tiles of the tree of size %d: %w", v.tree.N, err)
+	if fe := (*fetchError)(nil); errors.As(err, &fe) {
+		return fmt.Errorf("tiles of the tree of size %d: %w", v.tree.N, fe.err)
 	}
 	return misbehaved(ErrTampered, "tiles of the tree of size %d: %v", v.tree.N, err)
 }
@@ -117,7 +114,7 @@ func (v *VerifiedTree) TileData(t tlog.Tile) ([]byte, error) {
 // one if the partial is gone (the log grew). A bundle that does not parse
 // or whose entries do not hash to the tree's leaves is ErrTampered.
 func (v *VerifiedTree) Bundle(ctx context.Context, t tlog.Tile) ([][]byte, error) {
-	data, read, err := getTile(ctx, v.tr.src, Bundle(t), func(int) int64 { return MaxBundleSize })
+	data, read, err := getTile(ctx, v.tr.src, Bundle(t), func(w int) int64 { return int64(w) * (2 + MaxEntrySize) })
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", Path(Bundle(t)), err)
 	}
@@ -146,12 +143,20 @@ func (v *VerifiedTree) Bundle(ctx context.Context, t tlog.Tile) ([][]byte, error
 // tileReader fetches tiles for tlog.TileHashReader. It keeps what it
 // fetched for the life of one VerifiedTree.
 type tileReader struct {
-	ctx      context.Context
-	src      Source
-	mu       sync.Mutex
-	raw      map[tlog.Tile][]byte
-	fetchErr error // the last fetch failure (not a verification failure)
+	ctx context.Context
+	src Source
+	mu  sync.Mutex
+	raw map[tlog.Tile][]byte
 }
+
+// fetchError is a failure to fetch a tile, not to verify one, as
+// ReadTiles returns it through tlog's reader: each error carries its own
+// kind, so that concurrent readers of one tree cannot mistake one
+// another's outage for tampering.
+type fetchError struct{ err error }
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
 
 func (r *tileReader) Height() int { return Height }
 
@@ -179,9 +184,7 @@ func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	for _, err := range errs {
 		if err != nil {
 			if !errors.Is(err, ErrTampered) {
-				r.mu.Lock()
-				r.fetchErr = err
-				r.mu.Unlock()
+				return nil, &fetchError{err}
 			}
 			return nil, err
 		}
