@@ -70,13 +70,13 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		b.WriteString("body")
 		for _, f := range stack {
 			if f.obj {
-				b.WriteString("." + f.key)
+				b.WriteString("." + clipKey(f.key))
 			} else {
 				b.WriteString("[" + strconv.Itoa(f.idx) + "]")
 			}
 		}
 		if extra != "" {
-			b.WriteString("." + extra)
+			b.WriteString("." + clipKey(extra))
 		}
 		return b.String()
 	}
@@ -109,10 +109,14 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		switch v := tok.(type) {
 		case json.Delim:
 			switch v {
-			case '{':
-				stack = append(stack, frame{obj: true, wantKey: true})
-			case '[':
-				stack = append(stack, frame{})
+			case '{', '[':
+				if len(stack) == maxTextDepth {
+					// Deeper than any body of ours, and each issue's
+					// location costs its depth (a body of brackets had
+					// made 61 KB take 265 MB): refused here.
+					return body, append(issues, textIssue{Location: path(""), Reason: reasonTooDeep})
+				}
+				stack = append(stack, frame{obj: v == '{', wantKey: v == '{'})
 			default:
 				stack = stack[:len(stack)-1]
 				afterValue()
@@ -126,6 +130,9 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 					loc = path(v)
 				}
 				issues = append(issues, textIssue{Location: loc, Reason: reason})
+				if len(issues) == maxTextIssues {
+					return body, issues // refused anyway: enough to name
+				}
 			} else if !isKey && !norm.NFC.IsNormalString(v) {
 				enc, err := marshalString(norm.NFC.String(v))
 				if err == nil {
@@ -147,6 +154,30 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		return body, issues
 	}
 	return append(out, body[copied:]...), issues
+}
+
+// The bounds of scanTextTokens: the nesting it follows, the issues it
+// names, and the length of a member name in a location.
+const (
+	maxTextDepth  = 64
+	maxTextIssues = 100
+	maxKeyInPath  = 64
+)
+
+// reasonTooDeep is the issue of a body nested deeper than maxTextDepth.
+var reasonTooDeep = "nested more than " + strconv.Itoa(maxTextDepth) + " levels deep"
+
+// clipKey is a member name as a location shows it: at most maxKeyInPath
+// bytes, cut at a rune boundary, with "…" when cut.
+func clipKey(k string) string {
+	if len(k) <= maxKeyInPath {
+		return k
+	}
+	i := maxKeyInPath
+	for i > 0 && !utf8.RuneStart(k[i]) {
+		i--
+	}
+	return k[:i] + "…"
 }
 
 func marshalString(s string) ([]byte, error) {
