@@ -43,6 +43,12 @@ func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
 	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, pass.Prefix) {
 		return t, ""
 	}
+	select {
+	case decodeSlots <- struct{}{}:
+		defer func() { <-decodeSlots }()
+	case <-r.Context().Done():
+		return "", "verify.noqr"
+	}
 	t, err := DecodeQR(b)
 	if err != nil {
 		return "", "verify.noqr"
@@ -50,14 +56,33 @@ func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
 	return t, ""
 }
 
-// DecodeQR reads the QR code in a PNG or JPEG image.
+// decodeSlots bounds the images decoded at once: each may take ~200 MB
+// (maxQRPixels of 16-bit RGBA and the reader's luminance copy).
+var decodeSlots = make(chan struct{}, 2)
+
+// maxQRPixels bounds an uploaded image's size, checked from its header
+// before it is decoded: a decoder allocates the whole image as soon as it
+// has read the header, and a PNG of a few hundred bytes may declare 60,000
+// pixels a side. 20 million pixels is a 16-megapixel phone photo with room
+// to spare.
+const (
+	maxQRPixels = 20_000_000
+	maxQRSide   = 10_000
+)
+
+// DecodeQR reads the QR code in a PNG or JPEG image. An image larger than
+// maxQRPixels (or maxQRSide on a side) is refused before it is decoded.
 func DecodeQR(img []byte) (string, error) {
-	m, _, err := image.Decode(bytes.NewReader(img))
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(img))
 	if err != nil {
 		return "", err
 	}
-	if b := m.Bounds(); b.Dx()*b.Dy() > 40_000_000 {
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxQRSide || cfg.Height > maxQRSide || cfg.Width*cfg.Height > maxQRPixels {
 		return "", errors.New("image too large")
+	}
+	m, _, err := image.Decode(bytes.NewReader(img))
+	if err != nil {
+		return "", err
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(m)
 	if err != nil {
