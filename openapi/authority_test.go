@@ -33,6 +33,7 @@ func TestAuthorityMatrix(t *testing.T) {
 		{"change a CP", "PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","status":"suspended"}`, all(200, 403, 403, 403)},
 		{"issue an ACSA certificate", "POST", "/v1/certificates", `{"issuer":"ACSA","number":"M1","program":"COR","employer_bn":"812345676","issued_on":"2026-01-10","sector":"construction"}`, all(201, 201, 403, 403)},
 		{"correct an ACSA certificate", "PUT", "/v1/certificates/ACSA-20250417", `{"industry_scope":["236220"],"sector":"construction"}`, all(200, 200, 403, 403)},
+		{"correct the certificate the administrator suspended", "PUT", "/v1/certificates/ACSA-20240988", `{"industry_scope":["236220"],"sector":"roofing"}`, all(200, 403, 403, 403)},
 		{"lift the administrator's suspension", "PATCH", "/v1/certificates/ACSA-20240988", `{"action":"reinstate","reason":"action plan accepted","on":"2026-11-25"}`, all(200, 403, 403, 403)},
 		{"suspend an ACSA certificate", "POST", "/v1/certificates/ACSA-20250417/status", `{"action":"suspend","reason":"Employer Review opened","on":"2026-11-25"}`, all(200, 200, 403, 403)},
 		{"record an equivalency", "POST", "/v1/equivalencies", `{"employer_bn":"812345676","standard":"ISO 45001:2018","external_number":"X1","certification_body":"B","valid_from":"2025-01-01","valid_to":"2028-01-01","iaf_accredited":true,"scope_aligned":true,"decision":"accepted","status":"active"}`, all(201, 403, 403, 403)},
@@ -122,4 +123,20 @@ func feedSize(t *testing.T, f *fixture) uint64 {
 		t.Fatal(err)
 	}
 	return size
+}
+
+// TestImportChecksScopesBeforeReadingTheFile: a token that may not import
+// is refused (403) before its file is read: a workbook of a few KB can
+// expand to hundreds of MB in the reader, which only a caller who may
+// import should be able to spend. Before, the file was read first, and a
+// token without the scopes got the file's problem (here: not a workbook).
+func TestImportChecksScopesBeforeReadingTheFile(t *testing.T) {
+	f := newFixture(t)
+	f.tok["employers-only"] = f.n.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeEmployers}})
+	for caller, want := range map[string]int{"": 401, "employers-only": 403, "acsa": 422} {
+		code, _, b := f.do(t, "POST", "/v1/imports?format=xlsx&dry_run=true", caller, "not a workbook")
+		if code != want {
+			t.Errorf("caller %q: got %d, want %d: %s", caller, code, want, b)
+		}
+	}
 }

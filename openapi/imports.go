@@ -54,6 +54,11 @@ func (s *server) registerImports(api huma.API) {
 		ContentType string `header:"Content-Type"`
 		RawBody     []byte `contentType:"text/csv"`
 	}) (*bodyOut[node.ImportReport], error) {
+		// The scopes first: reading a workbook costs far more than its
+		// bytes, which only a caller who may import should spend.
+		if err := principalOf(ctx).CanImport(); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		format := in.Format
 		if format == "" {
 			format = sheet.FormatOf(in.ContentType, in.RawBody)

@@ -66,6 +66,16 @@ func (p Principal) Author() *registry.Author {
 // Can reports whether p holds scope.
 func (p Principal) Can(scope string) bool { return slices.Contains(p.Scopes, scope) }
 
+// CanImport is nil if p may import (Import needs both scopes), else the
+// error Import would return: for a caller to refuse before it parses a
+// file.
+func (p Principal) CanImport() error {
+	if err := p.require(ScopeEmployers); err != nil {
+		return err
+	}
+	return p.require(ScopeCertificates)
+}
+
 func (p Principal) require(scope string) error {
 	if !p.Can(scope) {
 		return fmt.Errorf("token lacks scope %s: %w", scope, registry.ErrForbidden)

@@ -419,10 +419,7 @@ func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, proble
 }
 
 func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
-	if err := p.require(ScopeEmployers); err != nil {
-		return ImportReport{}, err
-	}
-	if err := p.require(ScopeCertificates); err != nil {
+	if err := p.CanImport(); err != nil {
 		return ImportReport{}, err
 	}
 	rep := ImportReport{Rows: len(rows), DryRun: o.DryRun, Problems: slices.Clone(problems)}
@@ -450,7 +447,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		ws := make([]*write, 0, 2*(to-from))
 		for _, r := range rows[from:to] {
 			ws = append(ws, n.newWrite(p, registry.KindEmployer, r.EmployerBN, n.importEmployer(r)))
-			ws = append(ws, n.newWrite(p, registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(r)))
+			ws = append(ws, n.newWrite(p, registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(p, r)))
 		}
 		n.enqueue(ws)
 		return ws
@@ -645,7 +642,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				prevC = &v
 			}
 		}
-		_, changed, err := n.planCertificate(l, prevC, r)
+		_, changed, err := n.planCertificate(l, p, prevC, r)
 		if err != nil {
 			var ip ImportProblem
 			if errors.As(err, &ip) {
@@ -745,11 +742,13 @@ func mergeEmployer(prev *registry.Employer, r ImportRow, j registry.Jurisdiction
 	return e, errA != nil || errB != nil || !bytes.Equal(a, b)
 }
 
-// planCertificate returns the certificate as row r leaves prev (nil: a
-// new one, checked against the audit it names, as the API does), and
-// whether it changed. A row that contradicts what cannot change is an
-// *ImportProblem.
-func (n *Node) planCertificate(l feedReader, prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
+// planCertificate returns the certificate as row r of principal p leaves
+// prev (nil: a new one, checked against the audit it names, as the API
+// does), and whether it changed. A row that contradicts what cannot
+// change is an *ImportProblem, and so is a CP's change to a certificate
+// the administrator suspended, revoked or cancelled (cpMayLift), as
+// PUT /v1/certificates/{id} refuses it.
+func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certificate, r ImportRow) (registry.Certificate, bool, error) {
 	if prev == nil {
 		switch r.Status {
 		case "": // a row not from ParseImport, without a status: active, as ParseImport reads it
@@ -798,6 +797,9 @@ func (n *Node) planCertificate(l feedReader, prev *registry.Certificate, r Impor
 		c.Sector, changed = r.Sector, true
 	}
 	if changed {
+		if err := cpMayLift(p, c); err != nil {
+			return c, false, ImportProblem{Column: "status", Value: string(c.Status), Message: reasonOf(err)}
+		}
 		if err := c.Validate(); err != nil {
 			return c, false, err
 		}
@@ -828,7 +830,7 @@ func (n *Node) importEmployer(r ImportRow) mutation {
 }
 
 // importCertificate is the mutation of a row's certificate.
-func (n *Node) importCertificate(r ImportRow) mutation {
+func (n *Node) importCertificate(p Principal, r ImportRow) mutation {
 	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		var pc *registry.Certificate
 		if prev != nil {
@@ -838,7 +840,7 @@ func (n *Node) importCertificate(r ImportRow) mutation {
 			}
 			pc = &v
 		}
-		c, changed, err := n.planCertificate(l, pc, r)
+		c, changed, err := n.planCertificate(l, p, pc, r)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -270,6 +270,9 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := cpMayLift(p, c); err != nil {
+			return nil, nil, err
+		}
 		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
@@ -278,10 +281,11 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	})
 }
 
-// cpMayLift refuses a certifying partner any change to a certificate
-// that is suspended, revoked or cancelled unless the CP itself made that
-// change: a CP cannot undo the administrator (or a status of unknown
-// origin, such as a seeded one).
+// cpMayLift refuses a certifying partner any change (its status, its
+// accounts, scope or sector) to a certificate that is suspended, revoked
+// or cancelled unless the CP itself made that change: a CP cannot undo
+// or work around the administrator (or a status of unknown origin, such
+// as a seeded one).
 func cpMayLift(p Principal, c registry.Certificate) error {
 	if p.Role != RoleCP {
 		return nil
