@@ -65,12 +65,16 @@ var refused = []struct {
 	{netip.MustParsePrefix("fc00::/7"), "a private address (IPv6 unique local)"},
 	{netip.MustParsePrefix("fe80::/10"), "a link-local address"},
 	{netip.MustParsePrefix("ff00::/8"), "a multicast address"},
+	// A local NAT64 prefix (RFC 8215) may be /48 to /96, and the IPv4
+	// address it embeds sits at a place that depends on its length (RFC
+	// 6052), which the node cannot know: refused whole.
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "a local NAT64 address (RFC 8215)"},
 }
 
 // embedded are IPv6 prefixes whose last 32 bits (or, for 6to4, bits 16 to
 // 48) are an IPv4 address a gateway forwards to.
 var (
-	nat64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48")}
+	nat64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96")}
 	sixTo = netip.MustParsePrefix("2002::/16")
 )
 

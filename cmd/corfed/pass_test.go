@@ -182,3 +182,18 @@ func TestPassLifecycle(t *testing.T) {
 		t.Errorf("offline with no cache: got %v", err)
 	}
 }
+
+// TestStatusListNotOlder: a status list fetched that was made before the
+// one cached is refused (the cached one answers, as when a fetch fails);
+// one made at the same time or later replaces it.
+func TestStatusListNotOlder(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		fetched time.Time
+		ok      bool
+	}{{t0.Add(-time.Second), false}, {t0.Add(-7 * 24 * time.Hour), false}, {t0, true}, {t0.Add(time.Minute), true}} {
+		if err := notOlder(c.fetched, t0); (err == nil) != c.ok {
+			t.Errorf("fetched %s, cached %s: %v, want ok %v", c.fetched, t0, err, c.ok)
+		}
+	}
+}

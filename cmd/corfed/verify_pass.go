@@ -61,9 +61,12 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 			}
 		}
 		ks, _ := keys(iss)
+		var cachedIat time.Time
 		if cached != "" {
-			if _, err := statuslist.Verify(ks, cached, iss, uri); err != nil {
+			if c, err := statuslist.Verify(ks, cached, iss, uri); err != nil {
 				cached = "" // a corrupt or foreign cache file is not used
+			} else {
+				cachedIat = c.Iat
 			}
 		}
 		if *o.offline {
@@ -74,8 +77,10 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		}
 		tok, err := federation.FetchStatusList(ctx, uri, 10*time.Second)
 		if err == nil {
-			if _, verr := statuslist.Verify(ks, tok, iss, uri); verr != nil {
+			if fresh, verr := statuslist.Verify(ks, tok, iss, uri); verr != nil {
 				err = verr
+			} else if cached != "" {
+				err = notOlder(fresh.Iat, cachedIat)
 			}
 		}
 		if err != nil {
@@ -108,5 +113,15 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 	}
 	fmt.Fprintf(stdout, "pass holds: %s; scope %s; issued %s, expires %s; signature verified against %s's pinned keys; valid in %s%s; log entry seq %d, proof at /v1/proofs/%x\n",
 		what, p.Scope, p.IssuedOn, p.ExpiresOn, p.Iss, list, stale, p.Seq, p.LeafHash)
+	return nil
+}
+
+// notOlder refuses a fetched status list made before the one cached: a
+// replayed older list (from before a revocation, say) must not replace
+// the newer one kept, which then answers, as when a fetch fails.
+func notOlder(fetched, cached time.Time) error {
+	if fetched.Before(cached) {
+		return fmt.Errorf("the list fetched was made %s, before the one cached (%s)", fetched.UTC().Format(time.RFC3339), cached.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
