@@ -12,6 +12,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Text hygiene of JSON bodies. encoding/json (and so huma) silently
@@ -70,13 +72,13 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		b.WriteString("body")
 		for _, f := range stack {
 			if f.obj {
-				b.WriteString("." + clipKey(f.key))
+				b.WriteString("." + strictjson.Clip(f.key))
 			} else {
 				b.WriteString("[" + strconv.Itoa(f.idx) + "]")
 			}
 		}
 		if extra != "" {
-			b.WriteString("." + clipKey(extra))
+			b.WriteString("." + strictjson.Clip(extra))
 		}
 		return b.String()
 	}
@@ -156,29 +158,15 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 	return append(out, body[copied:]...), issues
 }
 
-// The bounds of scanTextTokens: the nesting it follows, the issues it
-// names, and the length of a member name in a location.
+// The bounds of scanTextTokens: the nesting it follows and the issues it
+// names. (A member name in a location is clipped by strictjson.Clip.)
 const (
 	maxTextDepth  = 64
 	maxTextIssues = 100
-	maxKeyInPath  = 64
 )
 
 // reasonTooDeep is the issue of a body nested deeper than maxTextDepth.
 var reasonTooDeep = "nested more than " + strconv.Itoa(maxTextDepth) + " levels deep"
-
-// clipKey is a member name as a location shows it: at most maxKeyInPath
-// bytes, cut at a rune boundary, with "…" when cut.
-func clipKey(k string) string {
-	if len(k) <= maxKeyInPath {
-		return k
-	}
-	i := maxKeyInPath
-	for i > 0 && !utf8.RuneStart(k[i]) {
-		i--
-	}
-	return k[:i] + "…"
-}
 
 func marshalString(s string) ([]byte, error) {
 	var b bytes.Buffer
