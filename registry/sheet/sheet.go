@@ -116,7 +116,7 @@ func NewReader(r io.Reader, format string, o Options) (*Reader, error) {
 	var err error
 	switch format {
 	case CSV:
-		rd.next = csvRows(r)
+		rd.next = csvRows(r, rd.o)
 	case XLSX:
 		err = rd.openXLSX(r)
 	default:
@@ -224,16 +224,17 @@ func Read(b []byte, format string) (*Table, error) {
 // csvRows reads CSV: RFC 4180 quoting, UTF-8 with or without a byte-order
 // mark, cells separated by ',' or, when the first line has ';' and no
 // ',' (spreadsheets in a French locale write that), by ';'.
-func csvRows(r io.Reader) func() ([]string, error) {
+func csvRows(r io.Reader, o Options) func() ([]string, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, _ := br.Peek(3); bytes.Equal(head, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
 	head, _ := br.Peek(br.Size())
 	first, _, _ := bytes.Cut(head, []byte("\n"))
-	cr := csv.NewReader(br)
+	g := &recordGuard{r: br, comma: ',', maxSeps: 4 * o.MaxColumns, maxBytes: 4 * o.MaxColumns * (2*o.MaxCellBytes + 3)}
+	cr := csv.NewReader(g)
 	if bytes.IndexByte(first, ',') < 0 && bytes.IndexByte(first, ';') >= 0 {
-		cr.Comma = ';'
+		cr.Comma, g.comma = ';', ';'
 	}
 	cr.FieldsPerRecord = -1
 	return func() ([]string, error) {
@@ -243,6 +244,40 @@ func csvRows(r io.Reader) func() ([]string, error) {
 		}
 		return rec, err
 	}
+}
+
+// recordGuard passes a CSV file to encoding/csv, counting the separators
+// and bytes of the record being read (outside quotes): a record of more
+// than maxSeps separators or maxBytes bytes is an error before
+// encoding/csv has built it (8 MB of commas had made 8 million fields,
+// 505 MB). Its bounds are four times what check allows, so that a row a
+// little too wide gets check's message, naming its columns.
+type recordGuard struct {
+	r                 io.Reader
+	comma             byte
+	maxSeps, maxBytes int
+	inQuote           bool
+	seps, n           int // of the record being read
+}
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, c := range p[:n] {
+		g.n++
+		switch {
+		case c == '"':
+			g.inQuote = !g.inQuote
+		case g.inQuote:
+		case c == g.comma:
+			g.seps++
+		case c == '\n':
+			g.seps, g.n = 0, 0
+		}
+		if g.seps > g.maxSeps || g.n > g.maxBytes {
+			return 0, fmt.Errorf("a row of more than %d columns or %d bytes", g.maxSeps, g.maxBytes)
+		}
+	}
+	return n, err
 }
 
 // openXLSX opens the workbook and chooses its worksheet. Cells are read
