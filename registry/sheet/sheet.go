@@ -105,8 +105,9 @@ type Reader struct {
 	sheet  string
 	next   func() ([]string, error) // the file's next row, io.EOF at the end
 	close  func() error
-	line   int // rows of the file read so far, blank ones included
-	rows   int // non-blank rows returned
+	line   int    // rows of the file read so far, blank ones included
+	rows   int    // non-blank rows returned
+	zip    []byte // an XLSX workbook's bytes (dateCells reads its worksheet)
 }
 
 // NewReader opens r as format (CSV or XLSX). An XLSX workbook is read
@@ -289,7 +290,10 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 			err = fmt.Errorf("unreadable workbook: %v: %w", v, ErrFormat)
 		}
 	}()
-	f, err := excelize.OpenReader(in, excelize.Options{UnzipSizeLimit: r.o.MaxUnzipBytes, UnzipXMLSizeLimit: min(r.o.MaxUnzipBytes, 32<<20)})
+	if r.zip, err = io.ReadAll(in); err != nil {
+		return fmt.Errorf("%v: %w", err, ErrFormat)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(r.zip), excelize.Options{UnzipSizeLimit: r.o.MaxUnzipBytes, UnzipXMLSizeLimit: min(r.o.MaxUnzipBytes, 32<<20)})
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, ErrFormat)
 	}
@@ -341,11 +345,15 @@ func (r *Reader) picks(f *excelize.File, name string) bool {
 
 // xlsxRows iterates over a worksheet's rows.
 func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, error), func(), error) {
+	styles := map[int]bool{} // style id -> a date format
+	dates, err := dateCells(r.zip, name, r.o.MaxColumns, r.o.MaxUnzipBytes, func(id int) bool { return isDateStyle(f, id, styles) })
+	if err != nil {
+		return nil, nil, fmt.Errorf("%v: %w", err, ErrFormat)
+	}
 	it, err := f.Rows(name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("worksheet %q: %v: %w", name, err, ErrFormat)
 	}
-	dates := map[int]bool{} // style id -> a date format
 	line := 0
 	next := func() (cells []string, err error) {
 		defer func() {
@@ -371,11 +379,7 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 			if _, err := strconv.ParseFloat(v, 64); v == "" || err != nil {
 				continue // only a number can be a date cell
 			}
-			cell, err := excelize.CoordinatesToCellName(j+1, line)
-			if err != nil {
-				continue
-			}
-			if isDateCell(f, name, cell, dates) {
+			if dates[cellAt{line, j + 1}] {
 				if d, ok := serialDate(v); ok {
 					cols[j] = d
 				}
@@ -386,11 +390,10 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 	return next, func() { _ = it.Close() }, nil
 }
 
-// isDateCell reports whether the cell's number format shows a date.
+// isDateStyle reports whether style id's number format shows a date.
 // dates caches the answer by style.
-func isDateCell(f *excelize.File, sheet, cell string, dates map[int]bool) bool {
-	id, err := f.GetCellStyle(sheet, cell)
-	if err != nil || id == 0 {
+func isDateStyle(f *excelize.File, id int, dates map[int]bool) bool {
+	if id == 0 {
 		return false
 	}
 	if d, ok := dates[id]; ok {

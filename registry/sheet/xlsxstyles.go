@@ -1,0 +1,167 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/corfed/corfed/registry/strictjson"
+)
+
+// cellAt is a cell's place: row and column from 1.
+type cellAt struct{ row, col int }
+
+// dateCells reads worksheet name of the workbook zb as a stream and
+// returns the cells that hold a value and whose style isDate says shows
+// a date, without excelize loading the worksheet: excelize.GetCellStyle
+// does, and fills every row with cells up to its last one, so a few KB
+// naming the last column (XFD) on each row had taken 3 MB a row (473 MB
+// for 150 rows). A cell past maxCols (an empty styled one included) is
+// an error, and the worksheet is read up to maxBytes unzipped.
+func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(style int) bool) (map[cellAt]bool, error) {
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		return nil, err
+	}
+	part, err := sheetPart(zr, name, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	f, err := zr.Open(part)
+	if err != nil {
+		return nil, fmt.Errorf("worksheet %q (%s): %v", name, part, err)
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(io.LimitReader(f, maxBytes))
+	dates := map[cellAt]bool{}
+	row, col, style := 0, 0, 0 // style: of the cell being read, while in it
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return dates, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("worksheet %q: %v", name, err)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			switch el.Name.Local {
+			case "row":
+				row, col = row+1, 0
+				if v := attr(el, "r"); v != "" {
+					if row, err = strconv.Atoi(v); err != nil || row < 1 {
+						return nil, fmt.Errorf("worksheet %q: row %q", name, strictjson.Clip(v))
+					}
+				}
+			case "c":
+				col, style = col+1, 0
+				if v := attr(el, "r"); v != "" {
+					c, r, err := excelize.CellNameToCoordinates(v)
+					if err != nil || r != row {
+						return nil, fmt.Errorf("worksheet %q: cell %q in row %d", name, strictjson.Clip(v), row)
+					}
+					col = c
+				}
+				if col > maxCols {
+					return nil, fmt.Errorf("row %d has a cell in column %d, at most %d", row, col, maxCols)
+				}
+				if v := attr(el, "s"); v != "" {
+					if style, err = strconv.Atoi(v); err != nil || style < 0 {
+						return nil, fmt.Errorf("worksheet %q: style %q", name, strictjson.Clip(v))
+					}
+				}
+			case "v":
+				if style > 0 && isDate(style) {
+					dates[cellAt{row, col}] = true
+				}
+			}
+		case xml.EndElement:
+			if el.Name.Local == "c" {
+				style = 0
+			}
+		}
+	}
+}
+
+// sheetPart is the zip path of worksheet name: the workbook names its
+// sheets with relationship ids, which its relationships part maps to
+// paths (relative to xl/, or absolute).
+func sheetPart(zr *zip.Reader, name string, maxBytes int64) (string, error) {
+	var wb struct {
+		Sheets []struct {
+			Name string     `xml:"name,attr"`
+			Attr []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := readXMLPart(zr, "xl/workbook.xml", maxBytes, &wb); err != nil {
+		return "", err
+	}
+	id := ""
+	for _, s := range wb.Sheets {
+		if s.Name != name {
+			continue
+		}
+		for _, a := range s.Attr {
+			if a.Name.Local == "id" && strings.HasSuffix(a.Name.Space, "relationships") {
+				id = a.Value
+			}
+		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("worksheet %q not in the workbook", name)
+	}
+	var rels struct {
+		Rel []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if err := readXMLPart(zr, "xl/_rels/workbook.xml.rels", maxBytes, &rels); err != nil {
+		return "", err
+	}
+	for _, r := range rels.Rel {
+		if r.ID != id {
+			continue
+		}
+		if t, ok := strings.CutPrefix(r.Target, "/"); ok {
+			return path.Clean(t), nil
+		}
+		return path.Clean("xl/" + r.Target), nil
+	}
+	return "", fmt.Errorf("worksheet %q: relationship %q not found", name, strictjson.Clip(id))
+}
+
+func readXMLPart(zr *zip.Reader, name string, maxBytes int64, v any) error {
+	f, err := zr.Open(name)
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	if int64(len(b)) > maxBytes {
+		return fmt.Errorf("%s: more than %d bytes unzipped", name, maxBytes)
+	}
+	if err := xml.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	return nil
+}
+
+func attr(el xml.StartElement, local string) string {
+	for _, a := range el.Attr {
+		if a.Name.Local == local && a.Name.Space == "" {
+			return a.Value
+		}
+	}
+	return ""
+}
