@@ -23,8 +23,9 @@ type cellAt struct{ row, col int }
 // a date, without excelize loading the worksheet: excelize.GetCellStyle
 // does, and fills every row with cells up to its last one, so a few KB
 // naming the last column (XFD) on each row had taken 3 MB a row (473 MB
-// for 150 rows). A cell past maxCols (an empty styled one included) is
-// an error, and the worksheet is read up to maxBytes unzipped.
+// for 150 rows). Cells past maxCols are not looked at (a value there is
+// refused by check, naming its row; an empty styled one is nothing), and
+// the worksheet is read up to maxBytes unzipped.
 func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(style int) bool) (map[cellAt]bool, error) {
 	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	if err != nil {
@@ -69,16 +70,13 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(
 					}
 					col = c
 				}
-				if col > maxCols {
-					return nil, fmt.Errorf("row %d has a cell in column %d, at most %d", row, col, maxCols)
-				}
 				if v := attr(el, "s"); v != "" {
 					if style, err = strconv.Atoi(v); err != nil || style < 0 {
 						return nil, fmt.Errorf("worksheet %q: style %q", name, strictjson.Clip(v))
 					}
 				}
 			case "v":
-				if style > 0 && isDate(style) {
+				if style > 0 && col <= maxCols && isDate(style) {
 					dates[cellAt{row, col}] = true
 				}
 			}
