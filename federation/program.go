@@ -160,9 +160,11 @@ type AgreementState struct {
 // ErrAmbiguousTerms: several different terms were published under one id.
 var errAmbiguous = errors.New("ambiguous")
 
-// agreement returns the group of agreement id (one terms text); when
-// parties published different terms under the id, the one this node's
-// jurisdiction published, else an error.
+// agreement returns the group of agreement id (one terms text) that a
+// party to it published; when parties published different terms under
+// the id, the one this node's jurisdiction published, else an error.
+// Terms published under the id by none of their parties are set aside: a
+// member cannot squat another's id, nor make it ambiguous.
 func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreementGroup, error) {
 	var found []*agreementGroup
 	for i := range rc.agreements {
@@ -171,7 +173,9 @@ func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreemen
 			if _, ok := g.party[self]; ok {
 				return g, nil
 			}
-			found = append(found, g)
+			if len(g.party) > 0 {
+				found = append(found, g)
+			}
 		}
 	}
 	switch len(found) {

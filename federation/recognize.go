@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -44,9 +45,13 @@ type Lookups struct {
 	caughtUp   time.Time
 }
 
+// sigKey is what a party-signature check depends on: the party (its
+// keys), the signature, and the terms it must cover. A signature valid
+// over one agreement's terms must not count for another's that copies it.
 type sigKey struct {
-	party registry.Jurisdiction
-	jws   string
+	party   registry.Jurisdiction
+	jws     string
+	payload [sha256.Size]byte
 }
 
 // NewLookups returns the lookups over f.
@@ -203,7 +208,7 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 // against that party's pinned keys (the node's own for itself). Results are
 // memoised: the same signature is checked once. Caller holds l.mu.
 func (l *Lookups) partySigned(party registry.Jurisdiction, jws string, payload []byte) bool {
-	k := sigKey{party, jws}
+	k := sigKey{party, jws, sha256.Sum256(payload)}
 	if ok, seen := l.sigOK[k]; seen {
 		return ok
 	}
