@@ -44,7 +44,7 @@ func TestDecodeQRRefusesHugeImagesBeforeDecoding(t *testing.T) {
 		if err == nil {
 			t.Errorf("%d×%d: decoded", c.w, c.h)
 		}
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 { // the whole process counts: room for other goroutines, far under the 200 MB a 5000×5000 decode takes
 			t.Errorf("%d×%d: %d bytes allocated to refuse a %d-byte image", c.w, c.h, grew, len(img))
 		}
 	}
