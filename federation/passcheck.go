@@ -25,10 +25,17 @@ type PassCheck struct {
 	// could not be had); StaleWhy says why no fresh one was used.
 	Stale    bool
 	StaleWhy string
+
+	// checked is set by CheckPass when every check passed: a zero
+	// PassCheck, or one returned with an error, does not hold even though
+	// its Status reads as statuslist.Valid (0).
+	checked bool
 }
 
-// Holds reports whether the pass holds: verified and valid in the list.
-func (c PassCheck) Holds() bool { return c.Status == statuslist.Valid }
+// Holds reports whether the pass holds: verified, its status read from a
+// verified list, and valid there. Only a PassCheck that CheckPass returned
+// without an error can hold.
+func (c PassCheck) Holds() bool { return c.checked && c.Status == statuslist.Valid }
 
 // StatusSource gives the status list token of a jurisdiction: fresh when it
 // can (fetched now, or served by the node itself), else a cached one with
@@ -72,6 +79,7 @@ func CheckPass(ctx context.Context, text string, keys KeysFunc, src StatusSource
 			c.StaleWhy = "it is the freshest one available"
 		}
 	}
+	c.checked = true
 	return c, nil
 }
 
@@ -112,9 +120,127 @@ func (p *Passes) StatusSource() StatusSource {
 		if !ok || uri != StatusListURLOf(base) {
 			return "", "", fmt.Errorf("the pass names status list %q, not the one of %s's pinned URL: %w", uri, iss, registry.ErrUnverified)
 		}
-		tok, err := fetchStatusList(ctx, p.l.fed.client, uri)
-		return tok, "", err
+		return p.peerStatus(ctx, iss, uri)
 	}
+}
+
+// How long a peer's verified status list is used before it is fetched
+// again (or less: its own ttl), and how long a failed fetch is not tried
+// again. Every pass a node checks for a peer's certificate would otherwise
+// fetch the peer's whole list: anyone asking the node to check passes
+// would make it ask the peer as often.
+const (
+	peerListReuse = time.Minute
+	peerListRetry = 5 * time.Second
+)
+
+// peerList is a peer's status list as this node last fetched it.
+type peerList struct {
+	uri   string
+	tok   string // verified against the peer's pinned keys when fetched
+	iat   time.Time
+	until time.Time // fetched again from then: min(fetch + peerListReuse, iat + ttl)
+
+	fetching chan struct{} // closed when the fetch in flight ends; nil when none
+	err      error         // the last fetch's failure, kept until errUntil
+	errUntil time.Time
+}
+
+// peerStatus gives the status list of peer iss at uri: the one held while
+// it is recent, else one fetched now. At most one fetch per peer runs at a
+// time (concurrent checks wait for it). A fetched list is verified against
+// the peer's pinned keys before it is kept, and one made before the list
+// held is refused (nothing between the node and the peer can roll a status
+// back to an earlier list). When the fetch fails, the list held (if any)
+// answers, with why it is not fresh; CheckPass says whether it is past its
+// ttl.
+func (p *Passes) peerStatus(ctx context.Context, iss registry.Jurisdiction, uri string) (string, string, error) {
+	for {
+		now := p.l.fed.Node().Now()
+		p.pmu.Lock()
+		if p.peers == nil {
+			p.peers = map[registry.Jurisdiction]*peerList{}
+		}
+		pl := p.peers[iss]
+		if pl == nil || pl.uri != uri {
+			pl = &peerList{uri: uri}
+			p.peers[iss] = pl
+		}
+		switch {
+		case pl.tok != "" && now.Before(pl.until):
+			tok := pl.tok
+			p.pmu.Unlock()
+			return tok, "", nil
+		case pl.err != nil && now.Before(pl.errUntil):
+			tok, err := pl.tok, pl.err
+			p.pmu.Unlock()
+			if tok == "" {
+				return "", "", err
+			}
+			return tok, fmt.Sprintf("a fresh list could not be fetched: %v", err), nil
+		case pl.fetching != nil:
+			wait := pl.fetching
+			p.pmu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return "", "", ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		pl.fetching = done
+		held, heldIat := pl.tok, pl.iat
+		p.pmu.Unlock()
+
+		tok, t, err := p.fetchPeerList(ctx, iss, uri, heldIat)
+		p.pmu.Lock()
+		pl.fetching = nil
+		close(done)
+		switch {
+		case err == nil:
+			pl.tok, pl.iat, pl.err = tok, t.Iat, nil
+			pl.until = now.Add(peerListReuse)
+			if end := t.Iat.Add(t.TTL); end.Before(pl.until) {
+				pl.until = end
+			}
+		case ctx.Err() == nil:
+			// A failure of this caller's own (it went away) says nothing of
+			// the peer: only the peer's are remembered.
+			pl.err, pl.errUntil = err, now.Add(peerListRetry)
+		}
+		p.pmu.Unlock()
+		switch {
+		case err == nil:
+			return tok, "", nil
+		case held != "":
+			return held, fmt.Sprintf("a fresh list could not be fetched: %v", err), nil
+		}
+		return "", "", err
+	}
+}
+
+// fetchPeerList fetches peer iss's status list from uri and verifies it
+// against the peer's pinned keys; a list made before notBefore (the one
+// held) is refused.
+func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, uri string, notBefore time.Time) (string, statuslist.Token, error) {
+	tok, err := fetchStatusList(ctx, p.l.fed.client, uri)
+	if err != nil {
+		return "", statuslist.Token{}, err
+	}
+	ks, ok := p.l.fed.KeySet(iss)
+	if !ok {
+		return "", statuslist.Token{}, fmt.Errorf("%s has no pinned keys: %w", iss, registry.ErrUnverified)
+	}
+	t, err := statuslist.Verify(ks, tok, iss, uri)
+	if err != nil {
+		return "", statuslist.Token{}, err
+	}
+	if t.Iat.Before(notBefore) {
+		return "", statuslist.Token{}, fmt.Errorf("%s served a status list made %s, before the one already verified (made %s): %w",
+			iss, t.Iat.Format(time.RFC3339), notBefore.Format(time.RFC3339), registry.ErrUnverified)
+	}
+	return tok, t, nil
 }
 
 // CheckPass checks a pass as the node sees it now (see CheckPass).

@@ -43,6 +43,9 @@ type Passes struct {
 	idx  map[string]uint64 // certificate id -> status index (node.StatusIndexes), as learnt
 	list *statusCache
 
+	pmu   sync.Mutex
+	peers map[registry.Jurisdiction]*peerList // peers' status lists, for their passes (peerStatus)
+
 	hmu     sync.Mutex
 	hashes  map[[16]byte]hashLoc // leaf hash prefix -> entry
 	scanned map[string]uint64    // per log: leaves already indexed
