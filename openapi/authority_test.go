@@ -140,3 +140,20 @@ func TestImportChecksScopesBeforeReadingTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestImportFirstRowIsBounded: first_row numbers the rows of a file sent
+// in parts; one past 1,000,000,000 (where the row numbers of problems
+// would overflow) is refused naming the field, and nothing is imported.
+func TestImportFirstRowIsBounded(t *testing.T) {
+	f := newFixture(t)
+	body := "employer_bn,legal_name,cp,number,program,issued_on,expires_on\n"
+	for _, c := range []struct {
+		first string
+		want  int
+	}{{"9223372036854775807", 422}, {"1000000001", 422}, {"0", 422}, {"1000000000", 200}} {
+		code, _, b := f.do(t, "POST", "/v1/imports?format=csv&dry_run=true&first_row="+c.first, "acsa", body)
+		if code != c.want || (c.want == 422 && !strings.Contains(string(b), "query.first_row")) {
+			t.Errorf("first_row=%s: got %d, want %d naming query.first_row: %s", c.first, code, c.want, b)
+		}
+	}
+}

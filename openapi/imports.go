@@ -49,7 +49,7 @@ func (s *server) registerImports(api huma.API) {
 		"writes a new version."
 	huma.Register(api, o, func(ctx context.Context, in *struct {
 		DryRun      bool   `query:"dry_run" doc:"Check and count, write nothing."`
-		FirstRow    int    `query:"first_row" minimum:"1" default:"1" doc:"The number of the body's first data row in the whole file, when a client sends a file in parts."`
+		FirstRow    int    `query:"first_row" minimum:"1" maximum:"1000000000" default:"1" doc:"The number of the body's first data row in the whole file, when a client sends a file in parts."`
 		Format      string `query:"format" enum:"csv,xlsx" doc:"Default: from Content-Type, else from the body."`
 		ContentType string `header:"Content-Type"`
 		RawBody     []byte `contentType:"text/csv"`
