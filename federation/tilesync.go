@@ -29,7 +29,10 @@ import (
 //     note key is the same key that signs its entries.
 //  2. It must not be smaller than the replica nor than the last
 //     checkpoint verified from the member (an older checkpoint is a
-//     rollback: a stale or lying mirror, skipped).
+//     rollback: a stale or lying mirror, skipped). One smaller than the
+//     replica whose root is not the replica's root at its size is a fork:
+//     the member signed a tree other than the one its verified entries
+//     make, and it is marked misbehaving as in step 3.
 //  3. Its tree must extend the replica's (the root computed here over the
 //     entries the member signed) and the last verified checkpoint's, by a
 //     consistency proof built from the source's hash tiles, each checked
@@ -132,11 +135,16 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 	if err != nil {
 		return false, fmt.Errorf("checkpoint: %w", err)
 	}
-	var root tlog.Hash
+	var root, then tlog.Hash // the replica's root, and at the note's size when that is smaller
 	err = f.cfg.Node.View(ctx, func(s node.Snapshot) error {
 		l := s.Replica(p.j)
 		if l.Size() != after {
 			return fmt.Errorf("replica of %s holds %d entries, want %d", p.j, l.Size(), after)
+		}
+		if c.Size < after {
+			if then, err = l.TreeHash(c.Size); err != nil {
+				return err
+			}
 		}
 		root, err = l.TreeHash(after)
 		return err
@@ -145,6 +153,18 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 		return false, err
 	}
 	note := string(c.Note)
+	if c.Size < after {
+		// A source behind the replica: a stale copy when its tree is the
+		// one the replica held at that size, else the member signed two
+		// trees of one size (the entries it signed fix the replica's).
+		if then != c.Root {
+			m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles) other than the one its entries make at that size (root %s), which this node verified",
+				p.j, c.Size, c.Root, then), []SignedCheckpoint{}, &ComputedRoot{Log: ReplicaLog(p.j), Size: c.Size, RootHash: then.String()})
+			m.m.Notes = []string{note}
+			return true, m
+		}
+		return false, fmt.Errorf("the source is behind: its checkpoint is of size %d, the replica holds %d entries: %w", c.Size, after, tiles.ErrRollback)
+	}
 	vt := rd.Tree(ctx, c.Tree())
 	if err := vt.Consistent(tlog.Tree{N: int64(after), Hash: root}); err != nil {
 		if errors.Is(err, tiles.ErrFork) {

@@ -229,6 +229,47 @@ func TestSyncFromTilesFork(t *testing.T) {
 	}
 }
 
+// TestSyncFromTilesSmallerFork: tiles whose checkpoint, signed by the
+// member's key, is smaller than the replica are a stale copy when their
+// root is the replica's at that size, and a fork when it is not: the
+// member signed a tree other than the one its entries make. Before, both
+// were skipped as a rollback and the fork went unreported.
+func TestSyncFromTilesSmallerFork(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 200)
+	stale := copyDir(t, good)
+	growNamed(t, ab, "Tile Sync Builders", 260)
+	publish(t, ab, good)
+	f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, good))
+	if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 260 {
+		t.Fatalf("sync: seq %d, %v", st.Seq, err)
+	}
+	f1 := newTileFollower(t, ab, f.n, downURL(t), serveDir(t, stale), serveDir(t, good))
+	if st, err := f1.fed.Sync(ctx, "CA-AB"); err != nil || st.Misbehaving || st.Seq != 260 {
+		t.Fatalf("sync with a stale copy first: seq %d misbehaving %v, %v", st.Seq, st.Misbehaving, err)
+	}
+	if sk := f1.skipped(); len(sk) != 1 || !strings.Contains(sk[0], "behind") {
+		t.Fatalf("skipped sources: %q; want the stale copy, behind", sk)
+	}
+
+	fork := sameKeyNode(t, ab)
+	growNamed(t, fork, "Forked Builders", 200)
+	forkTiles := t.TempDir()
+	publish(t, fork, forkTiles)
+	f2 := newTileFollower(t, ab, f.n, downURL(t), serveDir(t, forkTiles), serveDir(t, good))
+	st, err := f2.fed.Sync(ctx, "CA-AB")
+	if !errors.Is(err, registry.ErrUnverified) || !st.Misbehaving || st.Evidence == nil || len(st.Evidence.Notes) != 1 ||
+		st.Evidence.Computed == nil || st.Evidence.Computed.Size != 200 {
+		t.Fatalf("smaller fork: status %+v, error %v; want misbehaving with the note and the root computed at 200 as evidence", st, err)
+	}
+	if !strings.Contains(st.Evidence.Notes[0], "corfed/CA-AB\n200\n") {
+		t.Fatalf("evidence note %q is not the fork's checkpoint", st.Evidence.Notes[0])
+	}
+	if n := len(replicaOf(t, f.n.Node, "CA-AB")); n != 260 {
+		t.Fatalf("replica holds %d entries after the fork, want 260", n)
+	}
+}
+
 // TestSyncFromTilesPipelineStopsAtTamperedBundle: the bundles of a tile
 // sync are fetched several at a time, and one tampered in the middle of
 // the log (bundle 2 of 5) still fails the sync: the replica holds exactly
