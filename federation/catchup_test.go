@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,4 +89,45 @@ func TestQuestionsSkipARecentlyFailedPeer(t *testing.T) {
 	if got := hits.Load(); got != before {
 		t.Errorf("a question asked a peer whose last sync just failed (%d requests)", got-before)
 	}
+}
+
+// A flood of questions (anyone may ask) syncs with a peer at most once per
+// 25 ms, whatever the rate of questions: 64 askers for 300 ms ask the peer
+// for its checkpoint about 12 times, not as often as it answers. Each
+// question is still answered after a sync that began after it was asked.
+func TestQuestionFloodSyncsSpaced(t *testing.T) {
+	s := newHostile(t, federation.Config{PeerTimeout: time.Hour})
+	var checkpoints atomic.Int64
+	honest := &hostilePeer{j: "CA-BC", key: s.peer.key, size: -1}
+	s.peer.mu.Lock()
+	s.peer.handler = func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/log/checkpoint" {
+			checkpoints.Add(1)
+		}
+		honest.ServeHTTP(w, r)
+	}
+	s.peer.mu.Unlock()
+	l := federation.NewLookups(s.fed)
+	q := equivalence.Question{BN: "111111118", Host: "CA-BC", Use: equivalence.UseWork}
+	start := time.Now()
+	var asked atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for time.Since(start) < 300*time.Millisecond {
+				if _, err := l.RecognizeFresh(t.Context(), q); err != nil {
+					t.Error(err)
+					return
+				}
+				asked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	limit := int64(took/(25*time.Millisecond)) + 2
+	if n := checkpoints.Load(); n == 0 || n > limit {
+		t.Errorf("%d questions in %v asked the peer for its checkpoint %d times; want 1 to %d", asked.Load(), took, n, limit)
+	}
+	t.Logf("%d questions in %v: %d checkpoint requests", asked.Load(), took, checkpoints.Load())
 }

@@ -80,9 +80,10 @@ func (l *Lookups) ruleBook(ctx context.Context) (*ruleCache, error) {
 // background sync would refuse them for up to its interval. On-demand
 // syncs run one at a time: callers that arrive while one runs share the
 // next, so a flood of questions costs one sync after another, never more
-// at once (each sync asks each peer for its checkpoint, and for the feed
-// only when it grew). A caller waits no longer than its ctx, and peers
-// whose last sync failed recently are skipped (catchUpSkipFailed).
+// at once nor more than one per catchUpSpacing (each sync asks each peer
+// for its checkpoint, and for the feed only when it grew). A caller waits
+// no longer than its ctx, and peers whose last sync failed recently are
+// skipped (catchUpSkipFailed).
 func (l *Lookups) catchUp(ctx context.Context) bool {
 	if len(l.fed.Members()) <= 1 {
 		return false
@@ -97,6 +98,18 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 	if !l.caughtUp.Before(start) {
 		return true // a sync that began after this call has ended
 	}
+	// Syncs on demand begin catchUpSpacing apart at least: a flood of
+	// questions (anyone may ask) asks each peer for its checkpoint at most
+	// 1/catchUpSpacing times a second, not as fast as the peers answer.
+	if wait := catchUpSpacing - time.Since(l.caughtUp); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+	}
 	began := time.Now()
 	l.fed.syncPeers(ctx, catchUpSkipFailed)
 	l.caughtUp = began
@@ -108,6 +121,10 @@ func (l *Lookups) catchUp(ctx context.Context) bool {
 // catchUpWait to every question; the background sync keeps trying it, and
 // answers say how fresh its records are.
 const catchUpSkipFailed = 30 * time.Second
+
+// catchUpSpacing is the least time between the beginnings of two syncs
+// on demand (catchUp): what a question may wait beyond its sync.
+const catchUpSpacing = 25 * time.Millisecond
 
 // catchUpWait bounds how long a question waits for its on-demand sync; a
 // peer that does not answer by then is read as last synced (the answer's
