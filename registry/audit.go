@@ -153,6 +153,12 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 				DetailFR: fmt.Sprintf("l'élément « %s » a obtenu %v %%, sous %v %%", e.Element, e.Score, min)})
 		}
 	}
+	if (r.ElementMin > 0 || len(r.ElementMins) > 0) && len(a.Elements) == 0 {
+		// "Every element at or above N%" is not shown by an audit that
+		// scores none.
+		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("no element was scored: the rule needs every element at or above %v%%", r.ElementMin),
+			DetailFR: fmt.Sprintf("aucun élément n'a été noté : la règle exige que chaque élément atteigne au moins %v %%", r.ElementMin)})
+	}
 	for el := range r.ElementMins {
 		if !slices.ContainsFunc(a.Elements, func(e ElementScore) bool { return e.Element == el }) {
 			reasons = append(reasons, Finding{Rule: r.Code, Element: el, Detail: fmt.Sprintf("element %q is required and was not scored", el),
@@ -169,7 +175,7 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 			DetailFR: fmt.Sprintf("soumis le %s, après l'échéance du %s (%d jours après le dernier jour sur place)", a.SubmittedOn, due, d.SubmitDays)})
 	}
 	if slices.Contains(CertifyingTypes, a.Type) {
-		term = p.TermFor(a.DocMonths)
+		term = p.termForAudit(a.DocMonths)
 		if term == 0 {
 			reasons = append(reasons, Finding{Rule: "term.documentation", Detail: fmt.Sprintf("%d months of documentation, at least %d needed", a.DocMonths, p.Term.MinDocMonths),
 				DetailFR: fmt.Sprintf("%d mois de documentation, au moins %d requis", a.DocMonths, p.Term.MinDocMonths)})

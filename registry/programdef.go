@@ -288,9 +288,14 @@ func (p Program) Validate() error {
 			return err
 		}
 	}
+	// The term is what a certificate may carry (Certificate.validateTerm):
+	// 36 months, or 12 with 3 to 11 months of documentation. A program
+	// giving its audits another term would pass audits no certificate can
+	// be issued on.
 	t := p.Term
-	if t.Months < 1 || t.Months > 120 || t.ShortMonths < 1 || t.ShortMonths > t.Months || t.MinDocMonths < 0 || t.FullDocMonths < t.MinDocMonths {
-		return Invalid("body.term", "months 1 to 120, short_months 1 to months, 0 <= min_doc_months <= full_doc_months")
+	if t != (TermRule{Months: 36, ShortMonths: 12, FullDocMonths: 12, MinDocMonths: 3}) {
+		return Invalid("body.term", "a COR is issued for 36 months, or 12 with 3 to 11 months of documentation: months 36, short_months 12, full_doc_months 12, min_doc_months 3 (got %d, %d, %d, %d)",
+			t.Months, t.ShortMonths, t.FullDocMonths, t.MinDocMonths)
 	}
 	last := 0
 	for i, m := range p.MaintenanceDueMonths {
@@ -392,6 +397,19 @@ func (p Program) PassRuleFor(t string) (PassRule, bool) {
 func (p Program) TermFor(docMonths int) int {
 	switch {
 	case docMonths == 0 || docMonths >= p.Term.FullDocMonths:
+		return p.Term.Months
+	case docMonths >= p.Term.MinDocMonths:
+		return p.Term.ShortMonths
+	}
+	return 0
+}
+
+// termForAudit is TermFor for an audit, whose documentation_months is
+// always stated: 0 is no documentation (below any minimum), not "not
+// stated".
+func (p Program) termForAudit(docMonths int) int {
+	switch {
+	case docMonths >= p.Term.FullDocMonths:
 		return p.Term.Months
 	case docMonths >= p.Term.MinDocMonths:
 		return p.Term.ShortMonths

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,11 @@ func baseAudit(typ string, overall float64, elements ...float64) registry.Audit 
 	for i, s := range elements {
 		a.Elements = append(a.Elements, registry.ElementScore{Element: string(rune('a' + i)), Score: s})
 	}
+	return a
+}
+
+func docMonths(a registry.Audit, n int) registry.Audit {
+	a.DocMonths = n
 	return a
 }
 
@@ -90,16 +96,22 @@ func TestEvaluatePassRules(t *testing.T) {
 		{"recertification uses 80/50", cor, baseAudit("recertification", 80, 50), true, nil, 36},
 		{"6 months of documentation: 1-year term", cor, short, true, nil, 12},
 		{"2 months of documentation: no term", cor, tooShort, false, []string{"term.documentation/"}, 0},
-		{"AB report submitted on day 45 passes", cor, late(baseAudit("certification", 90), "ACSA", "", "2026-04-20"), true, nil, 36},
-		{"AB report submitted on day 46 is late", cor, late(baseAudit("certification", 90), "ACSA", "", "2026-04-21"), false, []string{"deadline.report/"}, 36},
-		{"AB on-site part of 45 days passes", cor, late(baseAudit("certification", 90), "ACSA", "2026-04-15", "2026-04-15"), true, nil, 36},
-		{"AB on-site part of 46 days is late", cor, late(baseAudit("certification", 90), "ACSA", "2026-04-16", "2026-04-16"), false, []string{"deadline.report/"}, 36},
-		{"ESC report on day 21 passes", cor, late(baseAudit("certification", 90), "ESC", "", "2026-03-27"), true, nil, 36},
-		{"ESC report on day 22 is late", cor, late(baseAudit("certification", 90), "ESC", "", "2026-03-28"), false, []string{"deadline.report.esc/"}, 36},
+		{"AB report submitted on day 45 passes", cor, late(baseAudit("certification", 90, 90), "ACSA", "", "2026-04-20"), true, nil, 36},
+		{"AB report submitted on day 46 is late", cor, late(baseAudit("certification", 90, 90), "ACSA", "", "2026-04-21"), false, []string{"deadline.report/"}, 36},
+		{"AB on-site part of 45 days passes", cor, late(baseAudit("certification", 90, 90), "ACSA", "2026-04-15", "2026-04-15"), true, nil, 36},
+		{"AB on-site part of 46 days is late", cor, late(baseAudit("certification", 90, 90), "ACSA", "2026-04-16", "2026-04-16"), false, []string{"deadline.report/"}, 36},
+		{"ESC report on day 21 passes", cor, late(baseAudit("certification", 90, 90), "ESC", "", "2026-03-27"), true, nil, 36},
+		{"ESC report on day 22 is late", cor, late(baseAudit("certification", 90, 90), "ESC", "", "2026-03-28"), false, []string{"deadline.report.esc/"}, 36},
 		{"Ontario: 65 everywhere and 100 on legislation pass", on, withLegislation(baseAudit("certification", 80, 65), 100), true, nil, 36},
 		{"Ontario: an element at 64.99 fails", on, withLegislation(baseAudit("certification", 80, 64.99), 100), false, []string{"pass.certification.on/a"}, 36},
 		{"Ontario: legislation at 99 fails", on, withLegislation(baseAudit("certification", 90, 90), 99), false, []string{"pass.certification.on/legislation"}, 36},
 		{"Ontario: legislation not scored fails", on, baseAudit("certification", 90, 90), false, []string{"pass.certification.on/legislation"}, 36},
+		{"no element scored fails the element rule", cor, baseAudit("certification", 90), false, []string{"pass.certification/"}, 36},
+		{"maintenance with no element rule needs no elements", cor, baseAudit("maintenance", 70), true, nil, 0},
+		{"Ontario maintenance with no element scored fails", on, baseAudit("maintenance", 90), false, []string{"pass.maintenance.on/"}, 0},
+		{"0 months of documentation: no term", cor, docMonths(baseAudit("certification", 90, 90), 0), false, []string{"term.documentation/"}, 0},
+		{"3 months of documentation: 1-year term", cor, docMonths(baseAudit("certification", 90, 90), 3), true, nil, 12},
+		{"12 months of documentation: full term", cor, docMonths(baseAudit("certification", 90, 90), 12), true, nil, 36},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			passed, reasons, term, err := tc.p.Evaluate(tc.a)
@@ -219,4 +231,23 @@ func FuzzProgramEvaluate(f *testing.F) {
 func mustProgramF(id string) registry.Program {
 	p, _ := registry.DefaultProgram(id)
 	return p
+}
+
+// TestProgramTermIsACertificatesTerm: a program may not give its audits a
+// term no certificate can carry (36 months, or 12 with 3 to 11 months of
+// documentation): a 24-month term is refused naming body.term.
+func TestProgramTermIsACertificatesTerm(t *testing.T) {
+	p := mustProgram(t, "COR")
+	if err := p.Validate(); err != nil {
+		t.Fatalf("default COR: %v", err)
+	}
+	for _, term := range []registry.TermRule{{Months: 24, ShortMonths: 12, FullDocMonths: 12, MinDocMonths: 3}, {Months: 36, ShortMonths: 6, FullDocMonths: 12, MinDocMonths: 3},
+		{Months: 36, ShortMonths: 12, FullDocMonths: 12, MinDocMonths: 0}} {
+		q := p
+		q.Term = term
+		var ve *registry.ValidationError
+		if err := q.Validate(); !errors.As(err, &ve) || ve.Field != "body.term" {
+			t.Errorf("term %+v: got %v, want a problem naming body.term", term, err)
+		}
+	}
 }

@@ -156,6 +156,12 @@ func (n *Node) checkAuditRefs(l feedReader, prog registry.Program, a registry.Au
 		if c.EmployerBN != a.EmployerBN || c.Issuer != a.CP {
 			return registry.Invalid("body.certificate", "certificate %s is %s's, issued by %s, not %s's by %s", c.ID, c.EmployerBN, c.Issuer, a.EmployerBN, a.CP)
 		}
+		// An audit of a certificate is judged by the certificate's own
+		// program: a COR maintenance audit (60%) must not maintain an
+		// ECOR certificate (80%).
+		if want := cmpOr(c.ProgramDefinition, c.Program); a.Program != want {
+			return registry.Invalid("body.program", "certificate %s is under program %s; an audit of it is too, not %s", c.ID, want, a.Program)
+		}
 	}
 	return nil
 }

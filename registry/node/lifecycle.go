@@ -153,13 +153,16 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 			if err != nil {
 				return pl, err
 			}
-			if slices.Contains(types, a.Type) && a.Passed {
+			if slices.Contains(types, a.Type) && a.Passed && a.Program == prog.ID {
 				done = append(done, a)
 			}
 		}
 		slices.SortFunc(done, func(a, b registry.Audit) int { return a.OnsiteEnd.Compare(b.OnsiteEnd) })
 		from := c.IssuedOn
 		for i, m := range prog.MaintenanceDueMonths {
+			if c.TermMonths > 0 && m >= c.TermMonths {
+				break // a 1-year certificate has no years 2 and 3: it expires
+			}
 			due := c.IssuedOn.AddMonths(m)
 			s := MaintenanceSlot{Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, State: MaintenanceDueSoon}
 			if k := slices.IndexFunc(done, func(a registry.Audit) bool { return !a.OnsiteEnd.Before(s.WindowFrom) && !a.OnsiteEnd.After(due) }); k >= 0 {
@@ -515,10 +518,11 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 		if err != nil {
 			return LifecycleChange{}, false, err
 		}
-		from := r.OpenedOn.AddMonths(-rule.WindowMonths)
 		var ev []registry.RemovalEvidence
 		for _, o := range rs {
-			if !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
+			// Within WindowMonths as for stop-work orders: a review opened
+			// exactly WindowMonths before does not count.
+			if r.OpenedOn.Before(o.OpenedOn.AddMonths(rule.WindowMonths)) && !o.OpenedOn.After(r.OpenedOn) {
 				ev = append(ev, registry.RemovalEvidence{Kind: registry.KindReview, ID: o.ID,
 					Detail:   fmt.Sprintf("%s on %s, review opened %s (%s)", o.Trigger, o.OccurredOn, o.OpenedOn, o.Status),
 					DetailFR: fmt.Sprintf("%s le %s, examen ouvert le %s (%s)", registry.TriggerFR[o.Trigger], o.OccurredOn, o.OpenedOn, registry.ReviewStatusFR[o.Status])})

@@ -440,7 +440,8 @@ func TestISOEquivalencyMaintenance(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := registry.Audit{EmployerBN: "888990017", CP: "IHSA", Type: "maintenance", Program: "COR", Auditors: []string{"ON-AUD-1"}, Certificate: "IHSA-ISO-1",
-				OnsiteStart: registry.MustDate("2026-01-20"), OnsiteEnd: registry.MustDate("2026-01-20"), SubmittedOn: registry.MustDate("2026-01-22"), Overall: 100}
+				OnsiteStart: registry.MustDate("2026-01-20"), OnsiteEnd: registry.MustDate("2026-01-20"), SubmittedOn: registry.MustDate("2026-01-22"), Overall: 100,
+				Elements: []registry.ElementScore{{Element: "management commitment", Score: 100}}}
 			if _, err := on.RecordAudit(ctx, admin, a); err != nil {
 				t.Fatal(err)
 			}

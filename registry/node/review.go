@@ -362,10 +362,11 @@ func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int
 		if err != nil {
 			return err
 		}
-		from := r.OpenedOn.AddMonths(-months)
+		// Within months, as for stop-work orders (registry.StopWorkWindow):
+		// a review opened exactly months before does not count.
 		slices.SortFunc(rs, func(a, b registry.Review) int { return a.OpenedOn.Compare(b.OpenedOn) })
 		for _, o := range rs {
-			if o.ID != r.ID && !o.OpenedOn.Before(from) && !o.OpenedOn.After(r.OpenedOn) {
+			if o.ID != r.ID && r.OpenedOn.Before(o.OpenedOn.AddMonths(months)) && !o.OpenedOn.After(r.OpenedOn) {
 				out = append(out, o.ID)
 			}
 		}
@@ -438,9 +439,15 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if !cur.ClosedOn.IsZero() {
 		return registry.Review{}, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", id, cur.Status, cur.ClosedOn)}
 	}
-	// A suspension or revocation changes the certificate first: if that
-	// is refused (the certificate is already revoked, say), the review is
-	// left as it was.
+	// The step is checked against the review as it stands before anything
+	// is written: a step the review would refuse (dated before its last
+	// step, say) must not suspend or revoke the certificate. Then a
+	// suspension or revocation changes the certificate first: if that is
+	// refused (the certificate is already revoked, say), the review is left
+	// as it was.
+	if _, err := withStep(cur, rq, p); err != nil {
+		return registry.Review{}, err
+	}
 	certAction := map[string]string{registry.ReviewSuspend: registry.ActionSuspend, registry.ReviewRevoke: registry.ActionRevoke}[rq.Action]
 	if certAction != "" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
@@ -458,28 +465,7 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 		if err != nil {
 			return nil, nil, err
 		}
-		if !r.ClosedOn.IsZero() {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", id, r.Status, r.ClosedOn)}
-		}
-		if rq.Action == registry.ReviewRequireActionPlan && r.FullAuditRequired {
-			return nil, nil, registry.Invalid("body.action", "rule %s requires a full external audit for review %s, not an action plan", r.Rule, id)
-		}
-		step := registry.ReviewStep{Action: rq.Action, Reason: rq.Reason, On: rq.On, DueOn: rq.DueOn, By: p.Subject}
-		r.History = append(slices.Clip(r.History), step)
-		switch rq.Action {
-		case registry.ReviewRequireActionPlan:
-			r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredActionPlan, rq.DueOn, rq.On, registry.ReviewActionRequired
-		case registry.ReviewRequireFullAudit:
-			r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredFullAudit, rq.DueOn, rq.On, registry.ReviewActionRequired
-		case registry.ReviewClose:
-			r.Status, r.Outcome, r.ClosedOn = registry.ReviewClosed, registry.ReviewClosed, rq.On
-		case registry.ReviewSuspend:
-			r.Status, r.Outcome, r.ClosedOn = registry.ReviewSuspended, registry.ReviewSuspended, rq.On
-		case registry.ReviewRevoke:
-			r.Status, r.Outcome, r.ClosedOn = registry.ReviewRevoked, registry.ReviewRevoked, rq.On
-		}
-		r.RefundWithheld = r.ClosedOn.IsZero()
-		if err := r.Validate(); err != nil {
+		if r, err = withStep(r, rq, p); err != nil {
 			return nil, nil, err
 		}
 		return r, reviewKeys(r), nil
@@ -493,6 +479,34 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	}
 	_, err = n.proposeRemoval(ctx, id)
 	return r, err
+}
+
+// withStep returns review r with step rq by p applied, or why r refuses
+// it (r is closed, the step is dated before its last one, an action plan
+// where a full audit is required).
+func withStep(r registry.Review, rq ReviewRequest, p Principal) (registry.Review, error) {
+	if !r.ClosedOn.IsZero() {
+		return r, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", r.ID, r.Status, r.ClosedOn)}
+	}
+	if rq.Action == registry.ReviewRequireActionPlan && r.FullAuditRequired {
+		return r, registry.Invalid("body.action", "rule %s requires a full external audit for review %s, not an action plan", r.Rule, r.ID)
+	}
+	step := registry.ReviewStep{Action: rq.Action, Reason: rq.Reason, On: rq.On, DueOn: rq.DueOn, By: p.Subject}
+	r.History = append(slices.Clip(r.History), step)
+	switch rq.Action {
+	case registry.ReviewRequireActionPlan:
+		r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredActionPlan, rq.DueOn, rq.On, registry.ReviewActionRequired
+	case registry.ReviewRequireFullAudit:
+		r.RequiredAction, r.DueOn, r.ActionFrom, r.Status = registry.RequiredFullAudit, rq.DueOn, rq.On, registry.ReviewActionRequired
+	case registry.ReviewClose:
+		r.Status, r.Outcome, r.ClosedOn = registry.ReviewClosed, registry.ReviewClosed, rq.On
+	case registry.ReviewSuspend:
+		r.Status, r.Outcome, r.ClosedOn = registry.ReviewSuspended, registry.ReviewSuspended, rq.On
+	case registry.ReviewRevoke:
+		r.Status, r.Outcome, r.ClosedOn = registry.ReviewRevoked, registry.ReviewRevoked, rq.On
+	}
+	r.RefundWithheld = r.ClosedOn.IsZero()
+	return r, r.Validate()
 }
 
 // Review returns review id.
