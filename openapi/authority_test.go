@@ -157,3 +157,58 @@ func TestImportFirstRowIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestCPCannotLiftABackdatedAdminSuspension: the administrator's
+// suspension recorded late (back-dated before the CP's own suspension)
+// still binds the CP: its reinstatement is refused (403) and the
+// certificate stays suspended. Before, only the last history entry (the
+// CP's own) was looked at.
+func TestCPCannotLiftABackdatedAdminSuspension(t *testing.T) {
+	f := newFixture(t)
+	const c = "/v1/certificates/ACSA-20250417"
+	for i, s := range []struct {
+		who, body string
+		want      int
+	}{
+		{"acsa", `{"action":"suspend","reason":"CP internal hold","on":"2026-11-24"}`, 200},
+		{"admin", `{"action":"suspend","reason":"Employer Review: fatality (recorded late)","on":"2026-11-20"}`, 200},
+		{"acsa", `{"action":"reinstate","reason":"we lift it ourselves","on":"2026-11-25"}`, 403},
+	} {
+		if code, _, b := f.do(t, "PATCH", c, s.who, s.body); code != s.want {
+			t.Errorf("step %d (%s): got %d, want %d: %s", i, s.who, code, s.want, b)
+		}
+	}
+	if _, _, b := f.do(t, "GET", c, "", ""); !strings.Contains(string(b), `"status_as_of":"suspended"`) {
+		t.Errorf("certificate after the refused reinstatement: %.300s", b)
+	}
+}
+
+// TestCPCannotTakeOverAnotherPartysEmployer: a CP that issues itself a
+// pending certificate for an employer another party registered, or holds
+// only a cancelled one, may not rewrite that employer (403); before, any
+// certificate of the CP, in any status, counted.
+func TestCPCannotTakeOverAnotherPartysEmployer(t *testing.T) {
+	f := newFixture(t)
+	const emp = "/v1/employers/791352461"
+	hijack := `{"bn":"791352461","legal_name":"Hijacked Name Ltd"}`
+	steps := []struct{ method, path, body string }{
+		{"PUT", emp, hijack},
+		{"POST", "/v1/certificates", `{"issuer":"ACSA","number":"X1","program":"COR","employer_bn":"791352461","issued_on":"2026-11-01","status":"pending","sector":"construction"}`},
+		{"PUT", emp, hijack},
+		{"PATCH", "/v1/certificates/ACSA-X1", `{"action":"cancel","reason":"not needed"}`},
+		{"PUT", emp, hijack},
+	}
+	for i, s := range steps {
+		code, _, b := f.do(t, s.method, s.path, "acsa", s.body)
+		want := 403
+		if s.method != "PUT" {
+			want = map[string]int{"POST": 201, "PATCH": 200}[s.method]
+		}
+		if code != want {
+			t.Errorf("step %d %s %s: got %d, want %d: %.200s", i, s.method, s.path, code, want, b)
+		}
+	}
+	if _, _, b := f.do(t, "GET", emp, "", ""); strings.Contains(string(b), "Hijacked") {
+		t.Errorf("employer rewritten: %.300s", b)
+	}
+}

@@ -195,7 +195,15 @@ func (n *Node) Authenticate(token string) (Principal, error) {
 			return Principal{}, fmt.Errorf("bearer token: unknown role %q: %w", c.Role, registry.ErrUnauthenticated)
 		}
 		ct = cachedToken{p: p, exp: c.Exp, nbf: c.Nbf}
-		n.tokens.put(token, ct)
+		// Kept only while the keys it was verified with are the token
+		// keys: a verification that began before SetKeys and ends after it
+		// must not put a token of the retired key back into the cache that
+		// SetKeys cleared (under n.mu, as here).
+		n.mu.RLock()
+		if n.tokenKeys == keys {
+			n.tokens.put(token, ct)
+		}
+		n.mu.RUnlock()
 	}
 	if now.Unix() >= ct.exp || now.Add(jose.JWTSkew).Unix() < ct.nbf {
 		return Principal{}, fmt.Errorf("bearer token expired or not yet valid: %w", registry.ErrUnauthenticated)
@@ -237,7 +245,7 @@ func (n *Node) SetKeys(ctx context.Context, ring *jose.Keyring) error {
 	}
 	n.keys = ring
 	n.tokenKeys = jose.NewKeySet(ring.Active().Public())
-	n.mu.Unlock()
 	n.tokens.clear()
+	n.mu.Unlock()
 	return n.announceKeys(ctx)
 }

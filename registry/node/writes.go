@@ -295,24 +295,35 @@ func cpMayLift(p Principal, c registry.Certificate) error {
 	default:
 		return nil
 	}
+	// Every change of the current run of suspensions, revocations and
+	// cancellations must be the CP's own, not only the last: a change the
+	// administrator recorded late (back-dated) sits before the CP's later
+	// one in the history, and still binds the CP.
 	for i := len(c.History) - 1; i >= 0; i-- {
-		if h := c.History[i]; h.Annulled == nil {
-			if h.By == p.Subject && h.By != "" {
-				return nil
-			}
-			who := h.By
-			if who == "" {
-				who = "someone other than " + p.CP
-			}
-			return fmt.Errorf("certificate %s was made %s by %s; only the program administrator can change it now: %w", c.ID, c.Status, who, registry.ErrForbidden)
+		h := c.History[i]
+		if h.Annulled != nil {
+			continue
 		}
+		switch h.Status {
+		case registry.StatusSuspended, registry.StatusRevoked, registry.StatusCancelled:
+		default:
+			return nil
+		}
+		if h.By == p.Subject && h.By != "" {
+			continue
+		}
+		who := h.By
+		if who == "" {
+			who = "someone other than " + p.CP
+		}
+		return fmt.Errorf("certificate %s was made %s on %s by %s; only the program administrator can change it now: %w", c.ID, h.Status, h.On, who, registry.ErrForbidden)
 	}
 	return nil
 }
 
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
 // it neither registered (the author of its first version) nor holds a
-// certificate for. It reports whether the employer exists, so that the
+// certificate in force for (active or suspended today). It reports whether the employer exists, so that the
 // write can refuse an employer registered meanwhile by someone else.
 func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (existed bool, err error) {
 	if p.Role != RoleCP {
@@ -332,12 +343,21 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 	if err != nil {
 		return true, err
 	}
+	// Only a certificate in force today counts (active, or suspended and
+	// so still the CP's to maintain): one the CP issued itself pending, or
+	// has since cancelled, must not let it rewrite an employer another
+	// party registered.
+	today := n.Today()
 	for _, c := range certs {
-		if c.Certificate.Issuer == p.CP {
+		if c.Certificate.Issuer != p.CP {
+			continue
+		}
+		switch c.Certificate.StatusOn(today) {
+		case registry.StatusActive, registry.StatusSuspended:
 			return true, nil
 		}
 	}
-	return true, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate for it: %w", bn, p.CP, registry.ErrForbidden)
+	return true, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
 }
 
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
