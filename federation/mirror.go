@@ -76,6 +76,11 @@ type Mirror struct {
 	savedSize uint64
 	unsaved   map[chainKey]uint64
 	start     MirrorStart
+	// floor is the largest tree this mirror verified and published (and
+	// cosigned, with a Cosigner), as its saved state says: every tree it
+	// publishes after must extend it, whatever the copy in cfg.To holds
+	// (whoever can write there must not make it forget what it signed).
+	floor tlog.Tree
 }
 
 // MirrorStart is what NewMirror checked of the copy it found.
@@ -119,6 +124,9 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st != nil && st.bad == nil && st.Origin == origin {
+		m.floor = st.published()
+	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
@@ -132,6 +140,11 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
 	}
 	vt := own.Tree(ctx, c.Tree())
+	if c.Size >= uint64(m.floor.N) {
+		if err := vt.Consistent(m.floor); err != nil {
+			return nil, fmt.Errorf("mirror: the copy in %s does not extend the tree of size %d (root %s) this mirror published before: %w", cfg.To, m.floor.N, m.floor.Hash, err)
+		}
+	}
 	from := uint64(0)
 	if m.start.SetAside = m.whyNotResume(st, c, vt); st != nil && m.start.SetAside == "" {
 		m.gen, m.saved, m.savedSize, from = st.Gen, true, st.Size, st.Size
@@ -161,8 +174,25 @@ type mirrorState struct {
 	Root   tlog.Hash `json:"root"`
 	Gen    uint64    `json:"gen"`
 	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved: its entries were verified with these or fewer
+	// Published is the largest tree this mirror verified and published
+	// (Mirror.floor); kept across generations. Absent in states saved
+	// before it was: Size and Root then.
+	Published *publishedTree `json:"published,omitempty"`
 
 	bad error // why it could not be read
+}
+
+type publishedTree struct {
+	Size uint64    `json:"size"`
+	Root tlog.Hash `json:"root"`
+}
+
+// published is the largest tree the mirror that saved st published.
+func (st *mirrorState) published() tlog.Tree {
+	if p := st.Published; p != nil && p.Size >= st.Size {
+		return tlog.Tree{N: int64(p.Size), Hash: p.Root}
+	}
+	return tlog.Tree{N: int64(st.Size), Hash: st.Root}
 }
 
 const (
@@ -293,7 +323,11 @@ func (m *Mirror) save(ctx context.Context) error {
 	if m.cfg.State == nil || (m.saved && m.savedSize == m.have.Size && len(m.unsaved) == 0) {
 		return nil
 	}
-	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned()})
+	if m.have.Size >= uint64(m.floor.N) {
+		m.floor = m.have.Tree() // it extends the floor: NewMirror and Once checked
+	}
+	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned(),
+		Published: &publishedTree{Size: uint64(m.floor.N), Root: m.floor.Hash}})
 	if err != nil {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
@@ -389,6 +423,9 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	vt := src.Tree(ctx, c.Tree())
 	if err := vt.Consistent(m.have.Tree()); err != nil {
 		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+	}
+	if err := vt.Consistent(m.floor); err != nil {
+		return MirrorResult{}, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err)
 	}
 	if c.Size == m.have.Size && m.have.Note != nil {
 		if err := m.putNoteKey(ctx, n); err != nil {

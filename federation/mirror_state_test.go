@@ -264,3 +264,71 @@ func TestMirrorStateSaveCutShort(t *testing.T) {
 		t.Fatalf("the record's third version: %+v, %v", res, err)
 	}
 }
+
+// TestMirrorNeverForgetsWhatItPublished: the tree a mirror published (and
+// cosigned) stays in its state whatever happens to the copy: with the
+// copy's checkpoint removed, a fork of the same size is refused and
+// nothing is published; a copy replaced by the fork is refused at start;
+// a smaller tree is a rollback; the honest log growing goes on. Before,
+// a copy without its checkpoint set the state aside and the mirror
+// cosigned the fork: two trees of one size under one key.
+func TestMirrorNeverForgetsWhatItPublished(t *testing.T) {
+	ctx := context.Background()
+	f := newMirrorFixture(t, 300)
+	pinned := f.n.PublicKeys()
+	dst, state := t.TempDir(), memstore.New()
+	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fork := sameKeyNode(t, f.n)
+	growNamed(t, fork, "Forked Builders", 300)
+	forkTiles := t.TempDir()
+	publish(t, fork, forkTiles)
+	forkURL := serveDir(t, forkTiles)
+	small := sameKeyNode(t, f.n)
+	growNamed(t, small, "Forked Builders", 200)
+	smallTiles := t.TempDir()
+	publish(t, small, smallTiles)
+
+	// The copy's checkpoint removed, the fork served.
+	if err := os.Remove(filepath.Join(dst, "checkpoint")); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := f.mirrorWithStore(t, forkURL, dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m2.Once(ctx); !errors.Is(err, tiles.ErrFork) {
+		t.Errorf("fork of the published tree, copy without checkpoint: got %v, want ErrFork", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "checkpoint")); !os.IsNotExist(err) {
+		t.Errorf("a checkpoint was published after the refusal: %v", err)
+	}
+	// A smaller tree of another history: a rollback.
+	m3, err := f.mirrorWithStore(t, serveDir(t, smallTiles), dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m3.Once(ctx); !errors.Is(err, tiles.ErrRollback) {
+		t.Errorf("a smaller tree after publishing 300: got %v, want ErrRollback", err)
+	}
+	// The copy replaced by the fork, checkpoint and all: refused at start.
+	replaced := copyDir(t, forkTiles)
+	if _, err := f.mirrorWithStore(t, f.srcURL, replaced, state, pinned, false); !errors.Is(err, tiles.ErrFork) {
+		t.Errorf("a copy replaced by the fork: got %v, want ErrFork at start", err)
+	}
+	// The honest log grows: the mirror goes on from its copy.
+	growNamed(t, f.n, "Mirror Builders", 420)
+	publish(t, f.n, f.src)
+	m4, err := f.mirrorWithStore(t, f.srcURL, dst, state, pinned, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := m4.Once(ctx); err != nil || res.To != 420 {
+		t.Fatalf("honest growth after the refusals: %+v, %v", res, err)
+	}
+}

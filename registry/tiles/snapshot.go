@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -101,11 +102,19 @@ type bulkLine struct {
 
 // writeBulk streams entries from+1 to to into path.
 func writeBulk(ctx context.Context, s *Store, l Log, path string, from, to uint64) (err error) {
-	w, err := s.b.NewWriter(ctx, path, &blob.WriterOptions{ContentType: "application/gzip", CacheControl: cacheImmutable})
+	// A write that fails part way must publish nothing: gocloud's Close
+	// completes the upload unless the writer's context was cancelled, and
+	// a cut-off file under an immutable name would never be replaced.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.b.NewWriter(wctx, path, &blob.WriterOptions{ContentType: "application/gzip", CacheControl: cacheImmutable})
 	if err != nil {
 		return fmt.Errorf("tiles: %s: %w", path, err)
 	}
 	defer func() {
+		if err != nil {
+			cancel()
+		}
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("tiles: %s: %w", path, cerr)
 		}
@@ -153,6 +162,7 @@ func ReadBulk(r io.Reader, from uint64, fn func(seq uint64, jws []byte) error) (
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxBulkLine+1)
+	sc.Split(splitLF)
 	next := from + 1
 	for sc.Scan() {
 		var l bulkLine
@@ -173,6 +183,22 @@ func ReadBulk(r io.Reader, from uint64, fn func(seq uint64, jws []byte) error) (
 		return next - 1, fmt.Errorf("bulk: %v: %w", err, registry.ErrInvalid)
 	}
 	return next - 1, nil
+}
+
+// errNoLF: the last line of a bulk file has no line feed.
+var errNoLF = errors.New("the last line has no line feed")
+
+// splitLF splits lines at a line feed only, as they are written: unlike
+// bufio.ScanLines it keeps a carriage return (the line then fails the
+// comparison with its encoding) and refuses a last line with no line feed.
+func splitLF(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return 0, nil, errNoLF
+	}
+	return 0, nil, nil
 }
 
 // BulkName is what a bulk file's name says it holds: entries From+1 to To.
