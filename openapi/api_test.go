@@ -176,6 +176,7 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 		{"search no criterion", "GET", "/v1/federation/search", "", "", 422, "query"},
 		{"peers sync without token", "POST", "/v1/peers/sync", "", "", 401, ""},
 		{"peers sync as a CP", "POST", "/v1/peers/sync", "acsa", "", 403, ""},
+		{"peers sync without rules:write", "POST", "/v1/peers/sync", "readonly", "", 403, ""},
 	}
 	before := f.feedSize(t)
 	for _, tc := range tests {

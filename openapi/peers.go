@@ -48,15 +48,17 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 		})
 
 		sync := h.WriteOp("sync-peers", http.MethodPost, "/v1/peers/sync",
-			"Sync the peers now (program administrator)", http.StatusOK, "federation")
+			"Sync the peers now (program administrator, scope rules:write)", http.StatusOK, "federation")
 		sync.Description = "Fetches, verifies and stores the peers' new entries now, instead of waiting for the next " +
 			"background sync, and returns the statuses. A peer that fails is reported in its status; the call still succeeds."
 		sync.Errors = append(sync.Errors, http.StatusNotFound)
 		huma.Register(api, sync, func(ctx context.Context, in *struct {
 			Peer string `query:"peer" pattern:"^CA-[A-Z]{2}$" doc:"Sync only this peer (e.g. CA-BC); default every peer."`
 		}) (*bodyOut[Peers], error) {
-			if p := PrincipalOf(ctx); p.Role != node.RoleAdmin {
-				return nil, h.Problem(ctx, fmt.Errorf("only the program administrator may start a sync: %w", registry.ErrForbidden))
+			// A sync stores the peers' rules and agreements that answers rest
+			// on: the administrator with rules:write, as for the node's own.
+			if p := PrincipalOf(ctx); p.Role != node.RoleAdmin || !p.Can(node.ScopeRules) {
+				return nil, h.Problem(ctx, fmt.Errorf("only the program administrator with scope %s may start a sync: %w", node.ScopeRules, registry.ErrForbidden))
 			}
 			out := Peers{Self: f.Node().Jurisdiction()}
 			if in.Peer == "" {
