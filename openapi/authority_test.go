@@ -212,3 +212,24 @@ func TestCPCannotTakeOverAnotherPartysEmployer(t *testing.T) {
 		t.Errorf("employer rewritten: %.300s", b)
 	}
 }
+
+// TestAdminSuspendsOverACPSuspension: the administrator may suspend a
+// certificate its CP suspended first (an Employer Review's suspension
+// must not be refused as a conflict), and the CP then cannot lift it.
+func TestAdminSuspendsOverACPSuspension(t *testing.T) {
+	f := newFixture(t)
+	const c = "/v1/certificates/ACSA-20250417"
+	for i, s := range []struct {
+		who, body string
+		want      int
+	}{
+		{"acsa", `{"action":"suspend","reason":"CP internal hold","on":"2026-11-24"}`, 200},
+		{"acsa", `{"action":"suspend","reason":"again","on":"2026-11-24"}`, 409},
+		{"admin", `{"action":"suspend","reason":"Employer Review: fatality","on":"2026-11-25"}`, 200},
+		{"acsa", `{"action":"reinstate","reason":"we lift it ourselves","on":"2026-11-25"}`, 403},
+	} {
+		if code, _, b := f.do(t, "PATCH", c, s.who, s.body); code != s.want {
+			t.Errorf("step %d (%s): got %d, want %d: %.300s", i, s.who, code, s.want, b)
+		}
+	}
+}

@@ -321,6 +321,32 @@ func cpMayLift(p Principal, c registry.Certificate) error {
 	return nil
 }
 
+// suspendedByAnother reports whether c is suspended by a change p did not
+// make (the last effective one).
+func suspendedByAnother(c registry.Certificate, p Principal) bool {
+	if c.Status != registry.StatusSuspended {
+		return false
+	}
+	for i := len(c.History) - 1; i >= 0; i-- {
+		if h := c.History[i]; h.Annulled == nil {
+			return h.By != p.Subject
+		}
+	}
+	return false
+}
+
+// adminTransition is registry.Transition for the program administrator
+// on a certificate someone else suspended: it may suspend it again, so
+// that a CP's own suspension does not stand in the way of the
+// administrator's (an Employer Review's), which the CP then cannot lift
+// (cpMayLift). Suspending its own suspension again stays a conflict.
+func adminTransition(from, action string) (string, error) {
+	if from == registry.StatusSuspended && action == registry.ActionSuspend {
+		return registry.StatusSuspended, nil
+	}
+	return registry.Transition(from, action)
+}
+
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
 // it neither registered (the author of its first version) nor holds a
 // certificate in force for (active or suspended today). It reports whether the employer exists, so that the
@@ -405,7 +431,11 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		if err := cpMayLift(p, c); err != nil {
 			return nil, nil, err
 		}
-		h, err := applyChange(c.History, c.Status, r, p, today, registry.Transition)
+		transition := registry.Transition
+		if p.Role == RoleAdmin && suspendedByAnother(c, p) {
+			transition = adminTransition
+		}
+		h, err := applyChange(c.History, c.Status, r, p, today, transition)
 		if err != nil {
 			return nil, nil, err
 		}
