@@ -88,11 +88,11 @@ type National struct {
 	Year      int                   `json:"year"`
 	AskedOf   registry.Jurisdiction `json:"asked_of"`
 	Provinces []ProvinceFigures     `json:"provinces"`
-	// Canada sums the verified members' shown groups (a member's
-	// suppressed group counts nowhere; see Included).
+	// Canada sums the verified members whose two groups are both shown
+	// (a member with a suppressed group counts in neither; see Included).
 	Canada   measure.Pair            `json:"canada"`
 	Ratios   *measure.Ratios         `json:"rate_ratios,omitempty"`
-	Included []registry.Jurisdiction `json:"included" doc:"Members whose verified figures are in the Canada totals."`
+	Included []registry.Jurisdiction `json:"included" doc:"Members whose verified figures are in the Canada totals: those with both groups shown."`
 }
 
 // National assembles the comparison by province from the node's own
@@ -148,14 +148,12 @@ func (s *Service) National(ctx context.Context, year int) (National, error) {
 		p := measure.Pair{COR: measure.FromAggregate(a.COR, alpha), NonCOR: measure.FromAggregate(a.NonCOR, alpha)}
 		pf.Groups, pf.Ratios = &p, measure.CompareGroups(p, measure.Z95)
 		out.Provinces = append(out.Provinces, pf)
-		included := false
-		for i, g := range []registry.AggregateGroup{a.COR, a.NonCOR} {
-			if !g.Suppressed {
-				sums[i] = measure.AddAggregate(sums[i], g)
-				included = true
-			}
-		}
-		if included {
+		// Both groups or neither: the Canada groups must cover the same
+		// members, or the ratio compares one province's holders with
+		// another's non-holders.
+		if !a.COR.Suppressed && !a.NonCOR.Suppressed {
+			sums[0] = measure.AddAggregate(sums[0], a.COR)
+			sums[1] = measure.AddAggregate(sums[1], a.NonCOR)
 			out.Included = append(out.Included, j)
 		}
 	}
