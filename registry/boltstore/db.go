@@ -75,6 +75,49 @@ type DB struct {
 	appends sync.Map // string -> *atomic.Uint64
 	// hashes caches the upper Merkle hashes read-only transactions read.
 	hashes *hashCache
+	// failed holds why a commit failed after its transaction had become
+	// visible: the store then refuses every write until it is reopened
+	// (failStop).
+	failed atomic.Pointer[error]
+}
+
+// commitFault, when set (by tests), turns a commit that succeeded into
+// one reported failed, as a failed fsync of bbolt's meta page does: the
+// transaction is visible to every later one, but its durability unknown.
+var commitFault func() error
+
+// check refuses a write once a commit failed after its transaction became
+// visible.
+func (db *DB) check() error {
+	if p := db.failed.Load(); p != nil {
+		return fmt.Errorf("boltstore: a commit failed after its transaction became visible (%v), so what the file holds is unknown; close and reopen the store: %w",
+			*p, registry.ErrUnavailable)
+	}
+	return nil
+}
+
+// failStop judges a write transaction that fn (its function, which
+// returned fnErr in write transaction wid) and bbolt ended with err. An
+// error of fn's, or a commit that failed before its transaction became
+// visible (bbolt rolled it back: nothing was kept, a retry is safe), is
+// returned as it is. A commit that failed after (bbolt writes the meta
+// page, then fsyncs it; when the fsync fails, Commit reports an error but
+// every later transaction reads the new meta) must not be retried as if
+// nothing was stored: the store stops taking writes (fail-stop), and the
+// caller is told the outcome is unknown.
+func (db *DB) failStop(err, fnErr error, wid int) error {
+	if err == nil || fnErr != nil || wid == 0 || err == berrors.ErrDatabaseNotOpen {
+		return boltErr(err)
+	}
+	visible := true
+	if verr := db.bolt.View(func(btx *bbolt.Tx) error { visible = btx.ID() >= wid; return nil }); verr != nil {
+		visible = true // cannot tell: assume the worst
+	}
+	if !visible {
+		return err
+	}
+	db.failed.CompareAndSwap(nil, &err)
+	return db.check()
 }
 
 // LogVersion returns a number that changes, once a write transaction
@@ -230,13 +273,24 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := db.check(); err != nil {
+		return err
+	}
 	var logs []string // appended to, by every run of fn
 	defer func() { db.appended(logs) }()
-	return boltErr(db.bolt.Batch(func(btx *bbolt.Tx) error {
+	var fnErr error // of the last run of fn, in write transaction wid
+	var wid int
+	err := db.bolt.Batch(func(btx *bbolt.Tx) error {
 		tx := &Tx{tx: btx}
 		defer func() { logs = append(logs, tx.logs...) }()
-		return fn(tx)
-	}))
+		wid = btx.ID()
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err == nil && commitFault != nil {
+		err = commitFault()
+	}
+	return db.failStop(err, fnErr, wid)
 }
 
 // UpdateAlone is Update without batching: fn runs once, in a transaction of
@@ -245,12 +299,22 @@ func (db *DB) UpdateAlone(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := db.check(); err != nil {
+		return err
+	}
 	tx := &Tx{}
 	defer func() { db.appended(tx.logs) }()
-	return boltErr(db.bolt.Update(func(btx *bbolt.Tx) error {
-		tx.tx = btx
-		return fn(tx)
-	}))
+	var fnErr error
+	var wid int
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		tx.tx, wid = btx, btx.ID()
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err == nil && commitFault != nil {
+		err = commitFault()
+	}
+	return db.failStop(err, fnErr, wid)
 }
 
 // View runs fn in a read-only transaction, which sees a consistent snapshot

@@ -40,6 +40,13 @@ type Faults struct {
 	// (nothing of the transaction is kept) and is returned by Update, as a
 	// failed fsync would be.
 	Commit func(logs []string) error
+	// AfterCommit, if set, is called after a write transaction committed
+	// (it is kept, and visible to every later one) with the names of the
+	// logs it wrote; a non-nil error is returned by Update, as bbolt's
+	// Commit does when the fsync of its meta page fails, and the store
+	// then refuses every write (fail-stop, as boltstore does) until
+	// Reopen.
+	AfterCommit func(logs []string) error
 	// Append, if set, is called before each Append with the log's name
 	// and the entry; a non-nil error is returned by that Append (the
 	// transaction function then fails and its earlier appends are rolled
@@ -53,7 +60,12 @@ type Store struct {
 	writer sync.Mutex // one write transaction at a time
 	closed atomic.Bool
 	faults atomic.Pointer[Faults]
+	failed atomic.Pointer[error] // see Faults.AfterCommit
 }
+
+// Reopen clears a fail-stop (Faults.AfterCommit), as reopening a file
+// store does.
+func (s *Store) Reopen() { s.failed.Store(nil) }
 
 // New returns an empty store.
 func New() *Store {
@@ -96,6 +108,9 @@ func (s *Store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) 
 	if s.closed.Load() {
 		return errClosed
 	}
+	if p := s.failed.Load(); p != nil {
+		return fmt.Errorf("memstore: a commit failed after its transaction became visible (%v): reopen the store: %w", *p, registry.ErrUnavailable)
+	}
 	tx := &writeTx{base: *s.state.Load(), touched: map[string]*memLog{}, faults: s.faults.Load()}
 	if err := fn(tx); err != nil {
 		return err
@@ -112,6 +127,12 @@ func (s *Store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) 
 	next := maps.Clone(tx.base)
 	maps.Copy(next, tx.touched)
 	s.state.Store(&next)
+	if f := tx.faults.AfterCommit; f != nil {
+		if err := f(names); err != nil {
+			s.failed.Store(&err)
+			return fmt.Errorf("memstore: a commit failed after its transaction became visible (%v): reopen the store: %w", err, registry.ErrUnavailable)
+		}
+	}
 	return nil
 }
 
