@@ -236,16 +236,26 @@ func (n *Node) SetKeys(ctx context.Context, ring *jose.Keyring) error {
 	if ring == nil || ring.Active() == nil {
 		return fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
 	}
-	n.mu.Lock()
+	n.mu.RLock()
 	for _, k := range n.keys.Keys {
 		if _, ok := ring.PublicSet().Lookup(k.KID); !ok {
-			n.mu.Unlock()
+			n.mu.RUnlock()
 			return fmt.Errorf("node: the new keyring lacks key %s, which signed entries of the feed: %w", k.KID, registry.ErrInvalid)
 		}
 	}
+	n.mu.RUnlock()
+	// Announce first, then sign with the new key: a write signed by a key
+	// before the entry announcing it is refused by every follower that
+	// pins the old key, and the feed cannot change, so their syncs would
+	// stop there for good. Writes in between are signed by the old key,
+	// which followers still trust.
+	if err := n.announceRing(ctx, ring.Keys); err != nil {
+		return err
+	}
+	n.mu.Lock()
 	n.keys = ring
 	n.tokenKeys = jose.NewKeySet(ring.Active().Public())
 	n.tokens.clear()
 	n.mu.Unlock()
-	return n.announceKeys(ctx)
+	return nil
 }

@@ -179,6 +179,15 @@ type mutation func(l feedReader, prev *registry.Entry) (record any, keys []regis
 // announceKeys publishes a KindKey record for every key of the ring the feed
 // has not announced.
 func (n *Node) announceKeys(ctx context.Context) error {
+	n.mu.RLock()
+	ring := append([]*jose.Key(nil), n.keys.Keys...)
+	n.mu.RUnlock()
+	return n.announceRing(ctx, ring)
+}
+
+// announceRing announces the keys of ring the feed has not announced (see
+// announceKeys), each signed by the newest key announced before it.
+func (n *Node) announceRing(ctx context.Context, ring []*jose.Key) error {
 	announced := map[string]bool{}
 	var last string
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
@@ -190,9 +199,6 @@ func (n *Node) announceKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.mu.RLock()
-	ring := append([]*jose.Key(nil), n.keys.Keys...)
-	n.mu.RUnlock()
 	// The newest announced key signs the next announcement.
 	var signer *jose.Key
 	for _, k := range ring {
