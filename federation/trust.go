@@ -157,6 +157,7 @@ func parsePinned(doc trustJSON) (*Trust, error) {
 		return fail("no members")
 	}
 	t := &Trust{Name: doc.Name}
+	pinnedFor := map[string]registry.Jurisdiction{} // kid -> the member that pins it
 	for i, m := range doc.Members {
 		if !m.Jurisdiction.Valid() {
 			return fail("member %d: jurisdiction %q is not an ISO 3166-2:CA code (CA-AB, CA-BC, ...)", i, strictjson.Clip(string(m.Jurisdiction)))
@@ -187,6 +188,14 @@ func parsePinned(doc trustJSON) (*Trust, error) {
 		}
 		if keys.Len() == 0 {
 			return fail("member %s: no keys", m.Jurisdiction)
+		}
+		// One key, one member: a key pinned for two would let either sign
+		// as the other (entries, checkpoints, agreement signatures).
+		for _, k := range keys.Keys() {
+			if other, ok := pinnedFor[k.KID]; ok {
+				return fail("member %s: key %s is pinned for %s too; each key belongs to one member", m.Jurisdiction, k.KID, other)
+			}
+			pinnedFor[k.KID] = m.Jurisdiction
 		}
 		t.Members = append(t.Members, Member{Jurisdiction: m.Jurisdiction, URL: m.URL, Keys: keys, Tiles: m.Tiles})
 	}

@@ -192,6 +192,7 @@ func TestParseTrustRefuses(t *testing.T) {
 		{"lower-case jurisdiction", edit(t, ms, func(m map[string]any) { member(m, 1)["jurisdiction"] = "ca-bc" }), registry.ErrInvalid, "ISO 3166-2:CA"},
 		{"jurisdiction twice", edit(t, ms, func(m map[string]any) { member(m, 1)["jurisdiction"] = "CA-AB" }), registry.ErrInvalid, "twice"},
 		{"no keys", edit(t, ms, func(m map[string]any) { delete(member(m, 0), "keys") }), registry.ErrInvalid, "no keys"},
+		{"one key pinned for two members", edit(t, ms, func(m map[string]any) { member(m, 1)["keys"] = member(m, 0)["keys"] }), registry.ErrInvalid, "pinned for CA-AB too"},
 		{"empty key set", edit(t, ms, func(m map[string]any) { member(m, 0)["keys"] = map[string]any{"keys": []any{}} }), registry.ErrInvalid, "no keys"},
 		{"keys not a JWKS", edit(t, ms, func(m map[string]any) { member(m, 0)["keys"] = []any{} }), registry.ErrInvalid, "keys"},
 		{"private key published", edit(t, ms, func(m map[string]any) {
