@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,7 +123,40 @@ func (k *Key) Sign(payload []byte, typ string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jws: sign with key %s: %v", k.KID, err)
 	}
+	if k.Alg == ES256 {
+		return lowS(string(out))
+	}
 	return string(out), nil
+}
+
+// p256HalfN is half the order of P-256's group.
+var p256HalfN = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
+
+// lowS returns compact ES256 JWS token with its signature's s in the lower
+// half of the group order (s, or n - s: both verify). An ECDSA signature
+// is malleable: anyone can turn (r, s) into (r, n - s), which still
+// verifies, and in a log whose leaves are the JWS bytes that is another
+// leaf. Signing low-S, and refusing high-S (highS), leaves one form.
+func lowS(token string) (string, error) {
+	i := strings.LastIndexByte(token, '.')
+	sig, err := b64.DecodeString(token[i+1:])
+	if err != nil || len(sig) != 64 {
+		return "", fmt.Errorf("jws: sign: ES256 signature of %d bytes", len(sig))
+	}
+	s := new(big.Int).SetBytes(sig[32:])
+	if s.Cmp(p256HalfN) <= 0 {
+		return token, nil
+	}
+	s.Sub(elliptic.P256().Params().N, s)
+	s.FillBytes(sig[32:])
+	return token[:i+1] + b64.EncodeToString(sig), nil
+}
+
+// highS reports whether an ES256 signature (r || s, 64 bytes) has s in
+// the upper half of the group order: the malleated form of a signature
+// Sign makes, refused by verification.
+func highS(sig []byte) bool {
+	return len(sig) != 64 || new(big.Int).SetBytes(sig[32:]).Cmp(p256HalfN) > 0
 }
 
 // signEdDSA builds the compact JWS by hand (RFC 7515 §7.1, RFC 8037 §3.1):

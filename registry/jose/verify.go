@@ -286,6 +286,9 @@ func checkSignature(key PublicKey, token string, c parsedJWS) bool {
 // checkSignatureJWX is checkSignature by jwx: jws.Verify of the whole
 // token with the one pinned raw key and the header's alg.
 func checkSignatureJWX(key PublicKey, token string, c parsedJWS) bool {
+	if c.header.alg == ES256 && highS(c.sig) {
+		return false // the malleated form: Sign makes low-S signatures only
+	}
 	payload, err := jws.Verify([]byte(token), jws.WithKey(jwa.SignatureAlgorithm(c.header.alg), key.key))
 	// Belt and braces: jwx decoded the same canonical segment we did.
 	return err == nil && bytes.Equal(payload, c.payload)
