@@ -511,6 +511,13 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			d.fail(x)
 			continue
 		}
+		if c.Basis == registry.BasisEquivalency && d.rules >= 0 {
+			if r := pickRule(d.f.HostRules[d.rules].Rules.Equivalency, d.q.Sector); r == nil || !r.Accepted {
+				x.code, x.rules = ReasonISONotAccepted, d.rules
+				d.fail(x)
+				continue
+			}
+		}
 		if len(ht.Uses) > 0 && !has(ht.Uses, d.q.Use) {
 			x.code = ReasonUseNotAllowed
 			if d.q.Use == UseWork && has(ht.Conditions, registry.CondVoidOnceWorkStarts) {

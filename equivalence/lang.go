@@ -96,6 +96,8 @@ func StatusWord(status string, lang Lang) string {
 		return "expiré"
 	case "superseded":
 		return "remplacé"
+	case "withdrawn":
+		return "retiré"
 	case "not_issued":
 		return "non délivré"
 	case "accepted":

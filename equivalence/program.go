@@ -163,16 +163,23 @@ func (d *decider) applyLetter(cand *candidate, x finding, ht *registry.HostTerms
 	}
 	if li < 0 {
 		if ht.CapMonths > 0 {
-			cand.until, cand.why = tighten(cand.until, cand.why, on.AddMonths(ht.CapMonths), limitCapMonths)
+			cand.until, cand.why = tighten(cand.until, cand.why, on.AddMonths(ht.CapMonths).AddDays(-1), limitCapMonths)
 		}
 		if ht.CapDays > 0 {
-			cand.until, cand.why = tighten(cand.until, cand.why, on.AddDays(ht.CapDays), limitCapDays)
+			cand.until, cand.why = tighten(cand.until, cand.why, on.AddDays(ht.CapDays-1), limitCapDays)
 		}
 		return true
 	}
+	voids := has(ht.Conditions, registry.CondVoidOnceWorkStarts)
+	for i := range d.f.Letters { // work started under any letter voids reciprocity
+		o := &d.f.Letters[i]
+		if voids && i != li && o.Ref.Iss == o.Letter.Host && o.Letter.Host == d.q.Host && o.Letter.Certificate == c.ID &&
+			!o.Letter.WorkStartedOn.IsZero() && !on.Before(o.Letter.WorkStartedOn) {
+			li = i
+		}
+	}
 	l := &d.f.Letters[li].Letter
 	x.letter = li
-	voids := has(ht.Conditions, registry.CondVoidOnceWorkStarts)
 	switch {
 	case on.After(l.ExpiresOn):
 		x.code = ReasonLetterExpired
@@ -306,11 +313,11 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 		c, _ := registry.Corrected(hist, d.q.On)
 		when := date(c.CorrectedOn())
 		what := pick(d.fr, "a "+c.Status+" status from "+date(c.On)+" was recorded late",
-			"un statut « "+c.Status+" » à compter du "+date(c.On)+" a été enregistré tardivement")
+			"un statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été enregistré tardivement")
 		why, by := c.Reason, c.By
 		if c.Annulled != nil {
 			what = pick(d.fr, "the "+c.Status+" status from "+date(c.On)+" was annulled as a mistake",
-				"le statut « "+c.Status+" » à compter du "+date(c.On)+" a été annulé comme erroné")
+				"le statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été annulé comme erroné")
 			why, by = c.Annulled.Reason, c.Annulled.By
 		}
 		r.Text = pick(d.fr, "The status history of "+name+" for "+on+" was corrected on "+when+": "+what,

@@ -72,7 +72,7 @@ func TestProgramFacts(t *testing.T) {
 		code    string // a reason code the decision must carry
 		cites   registry.Kind
 	}{
-		{"no letter: the cap counts from the date asked", bc("2026-11-25"), nil, "recognized", "2027-05-25", "home_cor_recognized", ""},
+		{"no letter: the cap counts from the date asked", bc("2026-11-25"), nil, "recognized", "2027-05-24", "home_cor_recognized", ""},
 		{"a letter: the cap counts from its issue date", bc("2026-11-25"), func(f *equivalence.Facts) {
 			f.Letters = append(f.Letters, letter("CA-BC", "2026-10-01", "2027-04-01", ""))
 		}, "recognized", "2027-04-01", "home_cor_recognized", registry.KindLetter},
@@ -86,7 +86,7 @@ func TestProgramFacts(t *testing.T) {
 			l := letter("CA-BC", "2026-10-01", "2027-04-01", "")
 			l.Ref.Iss = "CA-AB"
 			f.Letters = append(f.Letters, l)
-		}, "recognized", "2027-10-02", "home_cor_recognized", ""},
+		}, "recognized", "2027-10-01", "home_cor_recognized", ""},
 		{"MB: before work starts, up to the day before", mb("2026-11-25"), func(f *equivalence.Facts) {
 			f.Letters = append(f.Letters, letter("CA-MB", "2026-11-01", "2027-11-01", "2026-12-10"))
 		}, "recognized", "2026-12-09", "home_cor_recognized", registry.KindLetter},
@@ -100,7 +100,7 @@ func TestProgramFacts(t *testing.T) {
 		{"BC: the account closed before the date", bc("2026-07-01"), func(f *equivalence.Facts) {
 			f.Employers[0].Employer.WCBAccounts = append(f.Employers[0].Employer.WCBAccounts,
 				registry.WCBAccount{Jurisdiction: "CA-BC", Number: "812345678", OpenedOn: registry.MustDate("2025-01-01"), ClosedOn: registry.MustDate("2026-06-30")})
-		}, "recognized", "2027-01-01", "home_cor_recognized", ""},
+		}, "recognized", "2026-12-31", "home_cor_recognized", ""},
 		{"BC: the account not yet opened", bc("2024-12-31"), func(f *equivalence.Facts) {
 			f.Employers[0].Employer.WCBAccounts = append(f.Employers[0].Employer.WCBAccounts,
 				registry.WCBAccount{Jurisdiction: "CA-BC", Number: "812345678", OpenedOn: registry.MustDate("2025-01-01")})
@@ -110,7 +110,7 @@ func TestProgramFacts(t *testing.T) {
 		}, "not_recognized", "", "operating_in_host", ""},
 		{"BC: operating there only later", bc("2026-08-01"), func(f *equivalence.Facts) {
 			f.Employers[0].Employer.Presence = []registry.Presence{{Jurisdiction: "CA-BC", OperatingSince: registry.MustDate("2026-09-01")}}
-		}, "recognized", "2027-02-01", "home_cor_recognized", ""},
+		}, "recognized", "2027-01-31", "home_cor_recognized", ""},
 		{"a letter stops counting when the home certificate is suspended", bc("2026-11-25"), func(f *equivalence.Facts) {
 			f.Letters = append(f.Letters, letter("CA-BC", "2026-10-01", "2027-04-01", ""))
 			c := &f.Certificates[0].Certificate
@@ -129,7 +129,7 @@ func TestProgramFacts(t *testing.T) {
 			func(f *equivalence.Facts) {
 				f.Employers[0].Employer.Presence = []registry.Presence{{Jurisdiction: "CA-AB", PermanentOffice: true, OperatingSince: registry.MustDate("2000-01-01")}}
 				f.Certificates[0].Certificate.WCBAccounts = []string{"1234567"}
-			}, "recognized", "2027-05-25", "home_cor_recognized", registry.KindEmployer},
+			}, "recognized", "2027-05-24", "home_cor_recognized", registry.KindEmployer},
 		{"SK: a permanent office there refuses", equivalence.Question{BN: "123456782", Host: "CA-SK", Sector: "construction", On: registry.MustDate("2026-11-25"), Use: "work"},
 			func(f *equivalence.Facts) {
 				f.Employers[0].Employer.Presence = []registry.Presence{{Jurisdiction: "CA-SK", PermanentOffice: true, OperatingSince: registry.MustDate("2026-01-01")}}
@@ -157,7 +157,7 @@ func TestProgramFacts(t *testing.T) {
 				}
 			}
 		}, "recognized", "2020-12-31", "home_cor_recognized", ""},
-		{"a revision carrying the terms on runs through, citing both", bc("2020-10-15"), issued2019, "recognized", "2021-04-15", "home_cor_recognized", registry.KindAgreement},
+		{"a revision carrying the terms on runs through, citing both", bc("2020-10-15"), issued2019, "recognized", "2021-04-14", "home_cor_recognized", registry.KindAgreement},
 		{"withdrawn: refused from the date", bc("2027-01-05"), func(f *equivalence.Facts) {
 			for i := range f.Agreements {
 				f.Agreements[i].WithdrawnOn, f.Agreements[i].WithdrawnBy = registry.MustDate("2027-01-01"), "CA-BC"
@@ -178,7 +178,7 @@ func TestProgramFacts(t *testing.T) {
 			c := &f.Certificates[0].Certificate
 			c.History = append(c.History, registry.StatusChange{Status: "suspended", On: registry.MustDate("2026-10-01"), Reason: "mistake",
 				Annulled: &registry.Annulment{On: registry.MustDate("2026-11-25"), Reason: "wrong certificate", By: "admin"}})
-		}, "recognized", "2027-04-15", "history_corrected", ""},
+		}, "recognized", "2027-04-14", "history_corrected", ""},
 		{"a correction after the date is not said", bc("2026-09-15"), func(f *equivalence.Facts) {
 			c := &f.Certificates[0].Certificate
 			c.History = append(c.History, registry.StatusChange{Status: "suspended", On: registry.MustDate("2026-10-01"), Reason: "found late",

@@ -365,6 +365,11 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 				return err
 			}
 			facts.Employers = append(facts.Employers, all.Employers...)
+			for _, lf := range all.Letters {
+				if !lf.Letter.WorkStartedOn.IsZero() { // a void letter stays void for a new one
+					facts.Letters = append(facts.Letters, lf)
+				}
+			}
 			for i := range all.Certificates {
 				if all.Certificates[i].Certificate.ID == r.Certificate {
 					c := all.Certificates[i]

@@ -177,8 +177,8 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	}
 	syncAll(t, ms)
 	a := ask(t, bc, q)
-	if a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2027-05-25") {
-		t.Fatalf("after every party signed: got %s until %s %v, want recognized until 2027-05-25", a.Decision.Outcome, a.Decision.ValidUntil, codes(a.Decision))
+	if a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2027-05-24") {
+		t.Fatalf("after every party signed: got %s until %s %v, want recognized until 2027-05-24", a.Decision.Outcome, a.Decision.ValidUntil, codes(a.Decision))
 	}
 	if bc.call(t, "GET", "/v1/agreements/prairie-west-2025", nil, &state); !state.Counts || len(state.Unsigned) != 0 {
 		t.Errorf("after every party signed: counts %v, unsigned %v", state.Counts, state.Unsigned)
@@ -231,8 +231,8 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	if st := bc.call(t, "POST", "/v1/letters", body, &letter); st != http.StatusCreated {
 		t.Fatalf("letter: status %d", st)
 	}
-	if letter.Record.ExpiresOn != registry.MustDate("2027-05-01") || letter.Record.Agreement != "prairie-west-2025" {
-		t.Errorf("letter: expires %s under %s, want 2027-05-01 under prairie-west-2025", letter.Record.ExpiresOn, letter.Record.Agreement)
+	if letter.Record.ExpiresOn != registry.MustDate("2027-04-30") || letter.Record.Agreement != "prairie-west-2025" {
+		t.Errorf("letter: expires %s under %s, want 2027-04-30 under prairie-west-2025", letter.Record.ExpiresOn, letter.Record.Agreement)
 	}
 	if letter.Record.Request != req.ID || letter.Record.RequestedOn != registry.MustDate("2026-10-27") {
 		t.Errorf("letter: answers request %q of %s, want %s of 2026-10-27", letter.Record.Request, letter.Record.RequestedOn, req.ID)
@@ -257,8 +257,8 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	syncAll(t, ms)
 	for _, m := range []*member{bc, ab} {
 		a = ask(t, m, q)
-		if a.Decision.ValidUntil != registry.MustDate("2027-05-01") || !slices.ContainsFunc(a.Decision.Evidence, func(r registry.Ref) bool { return r.Kind == registry.KindLetter }) {
-			t.Errorf("asked of %s with the letter: until %s, evidence %v; want 2027-05-01 citing the letter", m.n.Jurisdiction(), a.Decision.ValidUntil, a.Decision.Evidence)
+		if a.Decision.ValidUntil != registry.MustDate("2027-04-30") || !slices.ContainsFunc(a.Decision.Evidence, func(r registry.Ref) bool { return r.Kind == registry.KindLetter }) {
+			t.Errorf("asked of %s with the letter: until %s, evidence %v; want 2027-04-30 citing the letter", m.n.Jurisdiction(), a.Decision.ValidUntil, a.Decision.Evidence)
 		}
 		if _, err := federation.VerifyProof(a.Proof, federation.TrustKeys(trust), nodetest.Now); err != nil {
 			t.Errorf("proof citing a letter: %v", err)
@@ -368,8 +368,8 @@ func TestLetterExamples(t *testing.T) {
 		t.Fatalf("no examples: %v", err)
 	}
 	want := map[string]string{
-		"bc-bid-red-river.json":             "2027-05-15",
-		"mb-bid-prairie-steel.json":         "2027-11-20",
+		"bc-bid-red-river.json":             "2027-05-14",
+		"mb-bid-prairie-steel.json":         "2027-11-19",
 		"mb-bid-chinook-secor-refused.json": "",
 	}
 	for _, p := range files {
@@ -453,8 +453,8 @@ func TestNoWaitingForTheBackgroundSync(t *testing.T) {
 	cites := func(id string) bool {
 		return slices.ContainsFunc(a.Decision.Evidence, func(r registry.Ref) bool { return r.Kind == registry.KindAgreement && r.ID == id })
 	}
-	if a.Decision.ValidUntil != registry.MustDate("2027-05-25") || !cites("prairie-west-2026") || !cites("prairie-west-2027") {
-		t.Errorf("right after the revision was signed: until %s citing %v, want 2027-05-25 citing both agreements", a.Decision.ValidUntil, a.Decision.Evidence)
+	if a.Decision.ValidUntil != registry.MustDate("2027-05-24") || !cites("prairie-west-2026") || !cites("prairie-west-2027") {
+		t.Errorf("right after the revision was signed: until %s citing %v, want 2027-05-24 citing both agreements", a.Decision.ValidUntil, a.Decision.Evidence)
 	}
 
 	// A suspension recorded late at home changes the very next answer

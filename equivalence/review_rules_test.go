@@ -1,0 +1,64 @@
+package equivalence_test
+
+import (
+	"testing"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+)
+
+func askOf(host registry.Jurisdiction, sector, on, use string) equivalence.Question {
+	return equivalence.Question{BN: "123456782", Host: host, Sector: sector, On: registry.MustDate(on), Use: use}
+}
+
+// TestISOBasedHomeCORWhereISOIsNotAccepted: DOMAIN.md, "BC does not accept
+// ISO equivalency". An Alberta COR granted on an ISO 45001 equivalency is
+// not recognized in BC through the agreement either (the reason names the
+// ISO rule); the same COR granted on an audit is.
+func TestISOBasedHomeCORWhereISOIsNotAccepted(t *testing.T) {
+	f := programFacts(t)
+	if d := equivalence.Decide(askOf("CA-BC", "construction", "2026-11-25", "bid"), f); d.Outcome != equivalence.Recognized {
+		t.Fatalf("audit-based AB COR in BC: %s %v", d.Outcome, reasonCodes(d))
+	}
+	c := &f.Certificates[0].Certificate
+	c.Basis, c.BasisRef = registry.BasisEquivalency, "EQ-1"
+	d := equivalence.Decide(askOf("CA-BC", "construction", "2026-11-25", "bid"), f)
+	if d.Outcome != equivalence.NotRecognized || !hasCode(d, equivalence.ReasonISONotAccepted) {
+		t.Fatalf("ISO-based AB COR in BC: got %s basis %s until %s %v, want not_recognized naming %s",
+			d.Outcome, d.Basis, d.ValidUntil, reasonCodes(d), equivalence.ReasonISONotAccepted)
+	}
+}
+
+// TestCapsCountBothDays: DOMAIN.md, "temporary letter (AB) up to 180
+// days": recognition from 2026-01-01 runs 180 days counting both ends
+// (through 2026-06-29), not 181.
+func TestCapsCountBothDays(t *testing.T) {
+	f := programFacts(t)
+	f.Certificates[0].Certificate.Jurisdiction = "CA-SK"
+	f.Certificates[0].Ref.Iss = "CA-SK"
+	d := equivalence.Decide(askOf("CA-AB", "construction", "2026-01-01", "work"), f)
+	days := int(d.ValidUntil.Time().Sub(d.ValidFrom.Time()).Hours()/24) + 1
+	if d.Outcome != equivalence.Recognized || days != 180 {
+		t.Fatalf("AB recognition from %s through %s: %s, %d days counting both; want 180", d.ValidFrom, d.ValidUntil, d.Outcome, days)
+	}
+}
+
+func hasCode(d equivalence.Decision, code string) bool {
+	for _, r := range d.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryStatusHasAFrenchWord: a French reason never shows an English
+// status word (an equivalency "withdrawn" read "est withdrawn le …").
+func TestEveryStatusHasAFrenchWord(t *testing.T) {
+	for _, s := range []string{registry.StatusActive, registry.StatusPending, registry.StatusSuspended, registry.StatusCancelled,
+		registry.StatusRevoked, registry.StatusExpired, registry.StatusSuperseded, registry.EqvWithdrawn} {
+		if w := equivalence.StatusWord(s, equivalence.French); w == s || w == "" {
+			t.Errorf("StatusWord(%q, fr) = %q", s, w)
+		}
+	}
+}
