@@ -64,20 +64,47 @@ func (p Problem) String() string {
 type Report struct {
 	Rows     int       `json:"rows"` // data rows read
 	Problems []Problem `json:"problems"`
+	// Truncated: the report holds MaxProblems problems and stopped there
+	// (a reader stops reading the file then): the file is refused, and a
+	// file of millions of bad rows does not cost gigabytes of problems.
+	Truncated bool `json:"truncated,omitempty"`
 }
+
+// MaxProblems is the most problems a Report keeps.
+const MaxProblems = 1000
 
 func (r *Report) Error() string {
 	if len(r.Problems) == 0 {
 		return "no problems"
 	}
-	s := fmt.Sprintf("%d problem(s) in %d row(s); first: %s", len(r.Problems), r.Rows, r.Problems[0])
+	more := ""
+	if r.Truncated {
+		more = fmt.Sprintf(" (the first %d; the file was not read further)", MaxProblems)
+	}
+	s := fmt.Sprintf("%d problem(s)%s in %d row(s); first: %s", len(r.Problems), more, r.Rows, r.Problems[0])
 	return s
+}
+
+// Full reports whether r holds MaxProblems problems: no more are kept.
+func (r *Report) Full() bool { return len(r.Problems) >= MaxProblems }
+
+// Keep records problem p unless r is full.
+func (r *Report) Keep(p Problem) {
+	if r.Full() {
+		r.Truncated = true
+		return
+	}
+	r.Problems = append(r.Problems, p)
 }
 
 func (r *Report) Unwrap() error { return registry.ErrInvalid }
 
 // Add records a problem.
 func (r *Report) Add(row int, column, value, format string, args ...any) {
+	if r.Full() {
+		r.Truncated = true
+		return
+	}
 	r.Problems = append(r.Problems, Problem{Row: row, Column: column, Value: clip(value), Message: fmt.Sprintf(format, args...)})
 }
 

@@ -215,6 +215,10 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 		}
 		res.Rows = append(res.Rows, s)
 		nums = append(nums, n)
+		if rep.Full() {
+			rep.Truncated = true // refused already: the rest is not read
+			break
+		}
 	}
 	check := measure.ValidateRows(res.Rows, nums)
 	for _, pr := range check.Problems {
@@ -226,8 +230,9 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 			continue // already reported as unreadable
 		}
 		pr.Column = col
-		rep.Problems = append(rep.Problems, pr)
+		rep.Keep(pr)
 	}
+	rep.Truncated = rep.Truncated || check.Truncated
 	sortProblems(rep.Problems)
 	return res, nil
 }
