@@ -239,6 +239,9 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			if i == 0 && h.On == c.IssuedOn {
 				continue // the issue itself
 			}
+			if h.Annulled {
+				continue // annulled as wrong: it did not happen
+			}
 			if in(h.On, p.From, p.To) {
 				a.r.StatusChange[h.Status]++
 			}
@@ -262,18 +265,38 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		} else {
 			a.r.AuditsFailed++
 		}
+	}
+	// Cycles count in the period they end in; open ones are those started
+	// in it and not ended by its last day.
+	for _, au := range p.Audits {
+		a := get(au.CP)
+		if a == nil {
+			continue
+		}
 		deadline := 0
 		if p.ReportDays != nil {
 			deadline = p.ReportDays(au.CP)
 		}
-		if au.SubmittedOn.IsZero() {
+		// Report: from the last on-site day to the submission.
+		submitted := !au.SubmittedOn.IsZero()
+		switch {
+		case submitted && in(au.SubmittedOn, p.From, p.To):
+			a.report.add(days(au.OnsiteEnd, au.SubmittedOn), deadline)
+		case in(au.OnsiteEnd, p.From, p.To) && (!submitted || au.SubmittedOn.After(p.To)):
 			a.report.open++
+		}
+		// Issue: from a passed certifying audit's submission to the
+		// recording of the certificate based on it (maintenance and action
+		// plan audits issue none).
+		if !submitted || !au.Passed || !slices.Contains(registry.CertifyingTypes, au.Type) {
 			continue
 		}
-		a.report.add(days(au.OnsiteEnd, au.SubmittedOn), deadline)
-		if c, ok := certByRef[au.ID]; ok && !c.RecordedOn.IsZero() {
+		c, ok := certByRef[au.ID]
+		recorded := ok && !c.RecordedOn.IsZero()
+		switch {
+		case recorded && in(c.RecordedOn, p.From, p.To):
 			a.issue.add(days(au.SubmittedOn, c.RecordedOn), 0)
-		} else if au.Passed {
+		case in(au.SubmittedOn, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):
 			a.issue.open++
 		}
 	}

@@ -57,8 +57,8 @@ func TestComputeProcess(t *testing.T) {
 		rc.Open != 1 || *rc.DeadlineDays != 45 || *rc.MeanDays != 100.0/3 {
 		t.Errorf("ACSA report cycle: %+v", rc)
 	}
-	if ic := a.IssueCycle; ic.Count != 1 || *ic.MaxDays != 5 || ic.Open != 1 {
-		t.Errorf("ACSA issue cycle: %+v (AUD-2 passed with no certificate: open)", ic)
+	if ic := a.IssueCycle; ic.Count != 1 || *ic.MaxDays != 5 || ic.Open != 0 {
+		t.Errorf("ACSA issue cycle: %+v (AUD-2 is a maintenance audit: no certificate to issue; AUD-5 is not submitted)", ic)
 	}
 	if rv := a.ReviewCycle; rv.Count != 1 || *rv.MaxDays != 40 || rv.OnTime != 1 || *rv.DeadlineDays != 60 {
 		t.Errorf("ACSA review cycle: %+v", rv)
@@ -80,4 +80,48 @@ func recorded(c registry.Certificate, day registry.Date) *CertFacts {
 	f := FactsOf(c)
 	f.RecordedOn = day
 	return &f
+}
+
+// TestProcessCyclesEndInTheirPeriod: a cycle counts in the period it ends
+// in, and is open in the one it started in when it has not ended by that
+// period's last day: a report submitted in January for an audit on site in
+// December is open at the end of December; an issue cycle counts in the
+// period its certificate was recorded in; a maintenance audit starts no
+// issue cycle (it issues no certificate); an annulled status change is no
+// change. Before, the report cycle was dropped, the issue cycle counted in
+// the report's period, every passed maintenance audit was open for ever,
+// and annulled corrections counted.
+func TestProcessCyclesEndInTheirPeriod(t *testing.T) {
+	c := cert("ACSA-9", bn(9), registry.ProgramCOR, "ACSA", "2025-02-15",
+		registry.StatusChange{Status: registry.StatusSuspended, On: d("2025-05-01"), Annulled: &registry.Annulment{}})
+	c.BasisRef = "AUD-9"
+	in := ProcessInput{Certificates: []*CertFacts{recorded(c, d("2025-02-15"))},
+		Audits: []AuditFacts{
+			{ID: "AUD-8", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20"), SubmittedOn: d("2025-01-10"), Passed: true},
+			{ID: "AUD-9", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-01"), SubmittedOn: d("2024-12-30"), Passed: true},
+			{ID: "AUD-7", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-03-01"), SubmittedOn: d("2024-03-20"), Passed: true},
+		},
+		ReportDays: func(string) int { return 45 }}
+	in.From, in.To = d("2024-01-01"), d("2024-12-31")
+	r24 := ComputeProcess(in).CPs[0]
+	in.From, in.To = d("2025-01-01"), d("2025-12-31")
+	r25 := ComputeProcess(in).CPs[0]
+	if rc := r24.ReportCycle; rc.Open != 1 || rc.Count != 2 {
+		t.Errorf("2024 report cycle: %d ended, %d open; want 2 (AUD-9, AUD-7) and 1 (AUD-8, submitted 2025-01-10)", rc.Count, rc.Open)
+	}
+	if rc := r25.ReportCycle; rc.Count != 1 || rc.Open != 0 {
+		t.Errorf("2025 report cycle: %d ended, %d open; want 1 (AUD-8) and 0", rc.Count, rc.Open)
+	}
+	if r24.IssueCycle.Count != 0 || r25.IssueCycle.Count != 1 {
+		t.Errorf("issue cycle ending 2025-02-15 counted in 2024: %d, in 2025: %d; want 0 and 1", r24.IssueCycle.Count, r25.IssueCycle.Count)
+	}
+	if r24.IssueCycle.Open != 1 {
+		t.Errorf("2024 issue cycles open: %d, want 1 (AUD-9's certificate recorded in 2025; AUD-7 is maintenance)", r24.IssueCycle.Open)
+	}
+	if r25.IssueCycle.Open != 1 {
+		t.Errorf("2025 issue cycles open: %d, want 1 (AUD-8, submitted 2025-01-10, no certificate)", r25.IssueCycle.Open)
+	}
+	if n := r25.StatusChange["suspended"]; n != 0 {
+		t.Errorf("an annulled suspension counted in status changes: %v", r25.StatusChange)
+	}
 }

@@ -198,7 +198,7 @@ func TestFactsAnswerAsTheCertificate(t *testing.T) {
 				w[1]++
 			}
 			for i, h := range c.History {
-				if !(i == 0 && h.On == c.IssuedOn) && !h.On.Before(from) && !h.On.After(to) {
+				if !(i == 0 && h.On == c.IssuedOn) && h.Annulled == nil && !h.On.Before(from) && !h.On.After(to) {
 					w[2]++
 				}
 			}
