@@ -3,7 +3,6 @@ package openapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -204,14 +203,11 @@ func (s *server) register(api huma.API) {
 			IDPath
 			Ver uint64 `path:"ver" minimum:"1" doc:"The version, from 1."`
 		}) (*versionOut, error) {
-			es, err := s.node.Versions(ctx, registry.KindCertificate, in.ID)
+			e, err := s.node.Version(ctx, registry.KindCertificate, in.ID, in.Ver)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			if in.Ver > uint64(len(es)) {
-				return nil, s.problem(ctx, fmt.Errorf("certificate %q has %d versions, not %d: %w", in.ID, len(es), in.Ver, registry.ErrNotFound))
-			}
-			r, err := record[registry.Certificate](es[in.Ver-1])
+			r, err := record[registry.Certificate](e)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

@@ -288,6 +288,19 @@ func (n *Node) Record(ctx context.Context, kind registry.Kind, id string) (e reg
 	return e, err
 }
 
+// Version returns version ver of (kind, id): one read, however many
+// versions the record has.
+func (n *Node) Version(ctx context.Context, kind registry.Kind, id string, ver uint64) (e registry.Entry, err error) {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
+		e, err = tx.Log(SelfLog).Version(kind, id, ver)
+		return err
+	})
+	if errors.Is(err, registry.ErrNotFound) {
+		err = fmt.Errorf("%s %q has no version %d: %w", kind, id, ver, registry.ErrNotFound)
+	}
+	return e, err
+}
+
 // Versions returns every version of (kind, id), oldest first.
 func (n *Node) Versions(ctx context.Context, kind registry.Kind, id string) (es []registry.Entry, err error) {
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {

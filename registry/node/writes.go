@@ -355,14 +355,14 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 	if p.Role != RoleCP {
 		return false, nil
 	}
-	vs, err := n.Versions(ctx, registry.KindEmployer, bn)
+	first, err := n.Version(ctx, registry.KindEmployer, bn, 1)
 	if errors.Is(err, registry.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if by := vs[0].By; by != nil && by.Role == RoleCP && by.CP == p.CP {
+	if by := first.By; by != nil && by.Role == RoleCP && by.CP == p.CP {
 		return true, nil
 	}
 	certs, err := n.SearchCertificates(ctx, Query{BN: bn, Limit: MaxLimit})
