@@ -199,9 +199,30 @@ func ValidateAll(rows []Snapshot, first int) *Report {
 func ValidateRows(rows []Snapshot, nums []int) *Report {
 	r := &Report{Rows: len(rows)}
 	seen := make(map[string]int, len(rows))
+	// An employer's year is one row without an account or rows per
+	// account, never both: both would count it twice.
+	type byEmployer struct{ whole, accounts int } // the first row of each kind
+	kinds := map[string]*byEmployer{}
 	for i, s := range rows {
 		n := nums[i]
 		s.Validate(r, n)
+		ek := fmt.Sprintf("%d/%s", s.Year, s.EmployerBN)
+		e := kinds[ek]
+		if e == nil {
+			e = &byEmployer{}
+			kinds[ek] = e
+		}
+		if s.WCBAccount == "" {
+			if e.whole == 0 {
+				e.whole = n
+			}
+		} else if e.accounts == 0 {
+			e.accounts = n
+		}
+		if e.whole != 0 && e.accounts != 0 && (n == e.whole || n == e.accounts) {
+			first := min(e.whole, e.accounts)
+			r.Add(n, "wcb_account", s.WCBAccount, "employer %s has, for %d, a row without an account and rows per account (the first is row %d): give one or the other, or it counts twice", s.EmployerBN, s.Year, first)
+		}
 		k := fmt.Sprintf("%d/%s", s.Year, s.Key())
 		if prev, ok := seen[k]; ok {
 			col, v := "wcb_account", s.WCBAccount

@@ -186,6 +186,12 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 			order[i] = i
 		}
 		slices.SortStableFunc(order, func(i, j int) int { return bytes.Compare(keys[i], keys[j]) })
+		// An employer's year is one row without an account or rows per
+		// account, never both (measure.ValidateRows checks an import;
+		// here, against what is stored).
+		if err := mixedKinds(b, byBN, rows); err != nil {
+			return err
+		}
 		for _, i := range order {
 			r, k := rows[i], keys[i]
 			v, err := json.Marshal(r)
@@ -245,6 +251,27 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 		return m.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, counter(m, keyGeneration)+1))
 	})
 	return res, err
+}
+
+// mixedKinds refuses rows that would give an employer's year both a row
+// without an account and rows per account, with what b (by_bn: byBN)
+// holds: the employer would count twice.
+func mixedKinds(b, byBN *bbolt.Bucket, rows []measure.Snapshot) error {
+	for _, r := range rows {
+		if r.WCBAccount != "" {
+			if b.Get(snapKey(r.Year, "bn:"+r.EmployerBN)) != nil {
+				return fmt.Errorf("employer %s has a stored %d row without an account; rows per account (here %s) would count it twice: %w",
+					r.EmployerBN, r.Year, r.WCBAccount, registry.ErrInvalid)
+			}
+			continue
+		}
+		prefix := bnKey(r.EmployerBN, snapKey(r.Year, "wcb:"))
+		if k, _ := byBN.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+			return fmt.Errorf("employer %s has stored %d rows per account; a row without an account would count it twice: %w",
+				r.EmployerBN, r.Year, registry.ErrInvalid)
+		}
+	}
+	return nil
 }
 
 // counter reads the 8-byte count under key k of meta bucket m (0 if none).

@@ -3,6 +3,7 @@ package snapstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/corfed/corfed/measure"
+	"github.com/corfed/corfed/registry"
 )
 
 func TestPutReplacesAndCounts(t *testing.T) {
@@ -115,7 +117,7 @@ func TestEachOfReadsAnEmployersRows(t *testing.T) {
 		{EmployerBN: a, WCBAccount: "1", Year: 2023, PersonYears: 1},
 		{EmployerBN: a, WCBAccount: "2", Year: 2023, PersonYears: 2},
 		{EmployerBN: a, WCBAccount: "2", Year: 2024, PersonYears: 3},
-		{EmployerBN: b, Year: 2024, PersonYears: 4},
+		{EmployerBN: b, WCBAccount: "1", Year: 2024, PersonYears: 4}, // rows per account: account 2 may join
 		{EmployerBN: "100000009", Year: 2024, PersonYears: 5},
 	}
 	if _, err := s.Put(ctx, rows); err != nil {
@@ -234,5 +236,46 @@ func TestPutKeepsTheLastRowOfAKey(t *testing.T) {
 		if r.WCBAccount == "9" && r.PersonYears != 3 {
 			t.Errorf("account 9 stored with %v person-years; want the last row's 3", r.PersonYears)
 		}
+	}
+}
+
+// TestEmployerYearIsWholeOrPerAccount: an employer's year is one row
+// without an account or rows per account, never both, within one import
+// (measure.ValidateRows) and against what is stored (Put): both would
+// count the employer twice. Other years and employers are unaffected.
+func TestEmployerYearIsWholeOrPerAccount(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), File), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const bn = "723456786"
+	mixed := []measure.Snapshot{
+		{EmployerBN: bn, Year: 2024, PersonYears: 100, LostTimeClaims: 4, DisablingInjuryClaims: 4},
+		{EmployerBN: bn, WCBAccount: "111", Year: 2024, PersonYears: 60, LostTimeClaims: 3, DisablingInjuryClaims: 3},
+		{EmployerBN: bn, WCBAccount: "222", Year: 2024, PersonYears: 40, LostTimeClaims: 1, DisablingInjuryClaims: 1},
+	}
+	if rep := measure.ValidateRows(mixed, []int{2, 3, 4}); len(rep.Problems) != 1 || rep.Problems[0].Row != 3 {
+		t.Errorf("one import with both kinds: %+v, want one problem at row 3", rep.Problems)
+	}
+	if _, err := s.Put(ctx, mixed[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, mixed[:1]); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("a row without an account over stored rows per account: %v, want invalid", err)
+	}
+	whole := []measure.Snapshot{{EmployerBN: "811111118", Year: 2024, PersonYears: 5}}
+	if _, err := s.Put(ctx, whole); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, []measure.Snapshot{{EmployerBN: "811111118", WCBAccount: "9", Year: 2024, PersonYears: 5}}); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("a row per account over a stored row without one: %v, want invalid", err)
+	}
+	if _, err := s.Put(ctx, []measure.Snapshot{{EmployerBN: bn, Year: 2023, PersonYears: 100}, {EmployerBN: "811111118", Year: 2024, PersonYears: 6}}); err != nil {
+		t.Errorf("another year, and the same kind again: %v", err)
+	}
+	if _, n, _ := s.Count(ctx); n != 4 {
+		t.Errorf("%d rows stored, want 4", n)
 	}
 }
