@@ -468,7 +468,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		case agrUnsigned:
 			x.code = ReasonAgreementUnsigned
 		}
-		if x.code == "" && !af.WithdrawnOn.IsZero() && !on.Before(af.WithdrawnOn) {
+		if w, _ := af.WithdrawnFor(c.Jurisdiction, host); x.code == "" && !w.IsZero() && !on.Before(w) {
 			x.code = ReasonAgreementWithdrawn
 		}
 		if x.code != "" {
@@ -578,7 +578,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		if failed {
 			continue
 		}
-		if end := d.agreementEnd(j); !end.IsZero() {
+		if end := d.agreementEnd(j, c.Jurisdiction); !end.IsZero() {
 			if end.Before(cand.until) {
 				end, cand.succ = d.succession(j, c, end)
 			}

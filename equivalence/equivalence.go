@@ -73,9 +73,36 @@ type AgreementFact struct {
 	SignedBy  []registry.Jurisdiction
 	Ref       registry.Ref
 	// WithdrawnOn, when set, is the earliest date a party withdrew from the
-	// agreement (registry.Withdrawal): it counts through the day before.
+	// agreement (registry.Withdrawal), and WithdrawnBy that party.
 	WithdrawnOn registry.Date
 	WithdrawnBy registry.Jurisdiction
+	// Withdrawals are each party's withdrawal (its earliest date). A
+	// party's withdrawal ends its part: the agreement counts, for a pair
+	// of jurisdictions, through the day before the first of the two
+	// withdrew; the other parties' pairs are unchanged. When empty,
+	// WithdrawnOn and WithdrawnBy say it (one party).
+	Withdrawals []registry.Withdrawal
+}
+
+// WithdrawnFor returns the date from which the agreement no longer counts
+// between jurisdictions a and b (the earlier of their withdrawals) and who
+// withdrew; zero when neither did.
+func (af *AgreementFact) WithdrawnFor(a, b registry.Jurisdiction) (registry.Date, registry.Jurisdiction) {
+	ws := af.Withdrawals
+	if len(ws) == 0 && !af.WithdrawnOn.IsZero() {
+		ws = []registry.Withdrawal{{Party: af.WithdrawnBy, On: af.WithdrawnOn}}
+	}
+	var on registry.Date
+	var by registry.Jurisdiction
+	for _, w := range ws {
+		if w.Party != a && w.Party != b && w.Party != "" {
+			continue
+		}
+		if on.IsZero() || w.On.Before(on) {
+			on, by = w.On, w.Party
+		}
+	}
+	return on, by
 }
 
 // HostRulesFact is one version of a jurisdiction's rules and the entry that

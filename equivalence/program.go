@@ -68,12 +68,13 @@ func (d *decider) operatingInHost() (int, bool) {
 	return -1, false
 }
 
-// agreementEnd is the last day agreement j counts: its effective_to, or the
-// day before a party withdrew; zero when open-ended.
-func (d *decider) agreementEnd(j int) registry.Date {
+// agreementEnd is the last day agreement j counts between home and the
+// host: its effective_to, or the day before either withdrew; zero when
+// open-ended.
+func (d *decider) agreementEnd(j int, home registry.Jurisdiction) registry.Date {
 	af := &d.f.Agreements[j]
 	end := af.Agreement.Terms.EffectiveTo
-	if w := af.WithdrawnOn; !w.IsZero() && (end.IsZero() || w.AddDays(-1).Before(end)) {
+	if w, _ := af.WithdrawnFor(home, d.q.Host); !w.IsZero() && (end.IsZero() || w.AddDays(-1).Before(end)) {
 		end = w.AddDays(-1)
 	}
 	return end
@@ -103,7 +104,7 @@ func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) 
 				!namesProgram(t.Programs, c) || t.Sector != prev.Sector {
 				continue
 			}
-			if w := d.f.Agreements[k].WithdrawnOn; !w.IsZero() && !day.Before(w) {
+			if w, _ := d.f.Agreements[k].WithdrawnFor(c.Jurisdiction, d.q.Host); !w.IsZero() && !day.Before(w) {
 				continue
 			}
 			ht, _ := t.Host(d.q.Host)
@@ -119,7 +120,7 @@ func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) 
 		}
 		used = append(used, next)
 		cur = next
-		end = d.agreementEnd(next)
+		end = d.agreementEnd(next, c.Jurisdiction)
 		if end.IsZero() {
 			break
 		}
@@ -277,7 +278,12 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 	switch x.code {
 	case ReasonAgreementWithdrawn:
 		af := &d.f.Agreements[x.agr]
-		id, w, by := af.Agreement.Terms.ID, date(af.WithdrawnOn), string(af.WithdrawnBy)
+		var home registry.Jurisdiction
+		if x.cert >= 0 {
+			home = d.f.Certificates[x.cert].Certificate.Jurisdiction
+		}
+		on, who := af.WithdrawnFor(home, d.q.Host)
+		id, w, by := af.Agreement.Terms.ID, date(on), string(who)
 		r.Text = pick(d.fr, "Agreement "+id+" no longer counts from "+w+": "+by+" withdrew from it.",
 			"L'entente "+id+" ne compte plus à partir du "+w+" : "+by+" s'en est retiré.")
 	case ReasonPermanentOfficeInHost:

@@ -62,3 +62,34 @@ func TestEveryStatusHasAFrenchWord(t *testing.T) {
 		}
 	}
 }
+
+// TestWithdrawalEndsThePartysPart: README, a withdrawal "ends this party's
+// part". NT leaving the 11-party memorandum leaves AB's COR recognized in
+// BC; BC (the host) or AB (the home) leaving ends it from that date, the
+// reason naming who withdrew.
+func TestWithdrawalEndsThePartysPart(t *testing.T) {
+	for _, c := range []struct {
+		by         registry.Jurisdiction
+		recognized bool
+	}{{"CA-NT", true}, {"CA-BC", false}, {"CA-AB", false}} {
+		f := programFacts(t)
+		found := false
+		for i := range f.Agreements {
+			if f.Agreements[i].Agreement.Terms.HasParty(c.by) {
+				f.Agreements[i].Withdrawals = []registry.Withdrawal{{Party: c.by, On: registry.MustDate("2026-01-01")}}
+				f.Agreements[i].WithdrawnOn, f.Agreements[i].WithdrawnBy = registry.MustDate("2026-01-01"), c.by
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("no agreement has %s as a party", c.by)
+		}
+		d := equivalence.Decide(askOf("CA-BC", "construction", "2026-11-25", "bid"), f)
+		if (d.Outcome == equivalence.Recognized) != c.recognized {
+			t.Errorf("%s withdrew: AB COR in BC %s %v; want recognized %v", c.by, d.Outcome, reasonCodes(d), c.recognized)
+		}
+		if !c.recognized && !hasCode(d, equivalence.ReasonAgreementWithdrawn) {
+			t.Errorf("%s withdrew: reasons %v lack %s", c.by, reasonCodes(d), equivalence.ReasonAgreementWithdrawn)
+		}
+	}
+}

@@ -40,6 +40,18 @@ func (g *agreementGroup) noteCopy(e registry.Entry, a registry.Agreement) {
 
 // withdrawal returns the earliest date a party withdrew (its own copy says
 // so), and that party.
+// withdrawals returns each party's own withdrawal, in party order.
+func (g *agreementGroup) withdrawals() []registry.Withdrawal {
+	var out []registry.Withdrawal
+	for p, c := range g.party {
+		if w := c.withdrawn; w != nil && w.Party == p {
+			out = append(out, registry.Withdrawal{Party: p, On: w.On})
+		}
+	}
+	slices.SortFunc(out, func(a, b registry.Withdrawal) int { return strings.Compare(string(a.Party), string(b.Party)) })
+	return out
+}
+
 func (g *agreementGroup) withdrawal() (registry.Date, registry.Jurisdiction) {
 	var on registry.Date
 	var by registry.Jurisdiction
@@ -168,7 +180,7 @@ type AgreementState struct {
 	Parties  []PartyState            `json:"parties"`
 	SignedBy []registry.Jurisdiction `json:"signed_by"`
 	Unsigned []registry.Jurisdiction `json:"unsigned_by"`
-	Counts   bool                    `json:"counts" doc:"Every party's signature verified and no party withdrew: recognition may rest on it (within its effective dates)."`
+	Counts   bool                    `json:"counts" doc:"Every party's signature verified and no party withdrew: recognition may rest on it between any two parties (within its effective dates). After a withdrawal (parties[].withdrawn) it still counts between the parties that did not withdraw."`
 	// WithdrawnOn is the earliest date a party withdrew.
 	WithdrawnOn registry.Date `json:"withdrawn_on,omitzero"`
 	Evidence

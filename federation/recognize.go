@@ -197,6 +197,7 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 		}
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
 		g.fact.WithdrawnOn, g.fact.WithdrawnBy = g.withdrawal()
+		g.fact.Withdrawals = g.withdrawals()
 		g.jws = pick.e.JWS
 		rc.agreements = append(rc.agreements, g)
 	}
@@ -517,8 +518,8 @@ type RuleInForce struct {
 	Agreement *registry.AgreementTerms `json:"agreement,omitempty"`
 	SignedBy  []registry.Jurisdiction  `json:"signed_by,omitempty"`
 	Unsigned  []registry.Jurisdiction  `json:"unsigned_by,omitempty" doc:"Parties whose signature is missing or does not verify: the agreement does not count until every party signed."`
-	// WithdrawnOn: a party withdrew from the agreement from this date.
-	WithdrawnOn registry.Date         `json:"withdrawn_on,omitzero" doc:"A party withdrew from the agreement from this date: it does not count from then."`
+	// WithdrawnOn: the first party to withdraw did from this date.
+	WithdrawnOn registry.Date         `json:"withdrawn_on,omitzero" doc:"The first party to withdraw (withdrawn_by) did from this date: from then the agreement no longer counts between it and the other parties; between the others it goes on."`
 	WithdrawnBy registry.Jurisdiction `json:"withdrawn_by,omitempty"`
 }
 
