@@ -280,3 +280,28 @@ func TestValidateNamesTheDuplicate(t *testing.T) {
 		})
 	}
 }
+
+// TestCertificationPerAccount: DOMAIN.md, "Certification is per WCB
+// account in SK and ON". A Saskatchewan certificate naming account 111
+// makes that account's snapshot COR, not the same employer's account 222;
+// an Alberta certificate naming 111 covers the employer, both accounts.
+func TestCertificationPerAccount(t *testing.T) {
+	for _, c := range []struct {
+		j       registry.Jurisdiction
+		want222 bool
+	}{{"CA-SK", false}, {"CA-ON", false}, {"CA-AB", true}} {
+		cr := cert("C1", bn(1), registry.ProgramCOR, "ACSA", "2023-01-01")
+		cr.Jurisdiction, cr.WCBAccounts = c.j, []string{"111"}
+		h := NewHolders([]registry.Certificate{cr})
+		on := registry.MustDate("2024-06-30")
+		if _, ok := h.OnAccount(bn(1), "111", on); !ok {
+			t.Errorf("%s: account 111, named on the certificate, is not COR", c.j)
+		}
+		if _, ok := h.OnAccount(bn(1), "222", on); ok != c.want222 {
+			t.Errorf("%s: account 222 (not on the certificate) COR %v, want %v", c.j, ok, c.want222)
+		}
+		if _, ok := h.OnAccount(bn(1), "", on); !ok {
+			t.Errorf("%s: the employer's row without an account is not COR", c.j)
+		}
+	}
+}

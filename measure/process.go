@@ -55,7 +55,15 @@ type CertFacts struct {
 	Status                                    string
 	History                                   []registry.StatusStep
 	RecordedOn                                registry.Date
+	// WCBAccounts are the accounts the certificate names when its
+	// jurisdiction certifies per account (SK, ON: PerAccount); it covers
+	// those only. Elsewhere it covers the employer (nil).
+	WCBAccounts []string
 }
+
+// PerAccount lists the jurisdictions where certification is per WCB
+// account (DOMAIN.md: "Certification is per WCB account in SK and ON").
+var PerAccount = []registry.Jurisdiction{"CA-SK", "CA-ON"}
 
 // FactsOf returns what the metrics read of c, its RecordedOn unset. The
 // strings a registry repeats (CPs, programs, statuses) are shared, and
@@ -65,6 +73,11 @@ func FactsOf(c registry.Certificate) CertFacts {
 	f := CertFacts{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program),
 		EmployerBN: strings.Clone(c.EmployerBN), BasisRef: strings.Clone(c.BasisRef), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn,
 		Status: intern(c.Status)}
+	if slices.Contains(PerAccount, c.Jurisdiction) {
+		for _, a := range c.WCBAccounts {
+			f.WCBAccounts = append(f.WCBAccounts, strings.Clone(a))
+		}
+	}
 	if len(c.History) > 0 {
 		f.History = make([]registry.StatusStep, len(c.History))
 		for i, h := range c.History {
