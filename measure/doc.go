@@ -60,5 +60,9 @@
 // 40 person-years is shown). In a breakdown, when exactly one cell of a
 // column (cor or non_cor) is suppressed, the next smallest cell of that
 // column is suppressed as well, so the hidden one cannot be recovered by
-// subtracting the shown cells from the total.
+// subtracting the shown cells from the total; in a table of several
+// dimensions the same holds within the cells of each value of each
+// dimension (a line, whose total that dimension's breakdown publishes).
+// A filtered query (Industry, Year) hides what the breakdown by that
+// dimension hides (ComputeFrom).
 package measure

@@ -301,10 +301,74 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 	return ComputeFrom(SliceRows(rows), holders, q)
 }
 
-// ComputeFrom is Compute over the rows src gives, read once, none kept:
-// its memory is the answer's cells and the distinct employers, whatever
-// the number of rows. An error of src is returned as it is.
+// ComputeFrom is Compute over the rows src gives, none kept: its memory
+// is the answer's cells and the distinct employers, whatever the number of
+// rows. An error of src is returned as it is.
+//
+// A filter (industry, year) picks one cell of the breakdown by its
+// dimension, which that breakdown may hide (too small, or with another
+// cell so the totals do not give one away): the filtered answer then
+// hides the same group, its cells and ratios, or it would publish what the
+// breakdown hid. So a filtered query reads src once more per filter.
 func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
+	res, err := computeFrom(src, holders, q)
+	if err != nil || (q.Industry == "" && q.Year == 0) {
+		return res, err
+	}
+	for _, f := range []struct {
+		dim, val string
+		clear    func(*Query)
+	}{
+		{DimIndustry, q.Industry, func(q *Query) { q.Industry = "" }},
+		{DimYear, strconv.Itoa(q.Year), func(q *Query) { q.Year = 0 }},
+	} {
+		if f.val == "" || f.val == "0" {
+			continue
+		}
+		bq := q
+		f.clear(&bq)
+		bq.GroupBy = []string{f.dim}
+		br, err := computeFrom(src, holders, bq)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, c := range br.Cells {
+			if c.Key[f.dim] == f.val {
+				hideAs(&res, c.Groups, f.dim)
+			}
+		}
+	}
+	return res, nil
+}
+
+// hideAs hides in res each group that the cell p of the breakdown by dim
+// hides, with the cells of that group and every ratio touching it.
+func hideAs(res *Result, p Pair, dim string) {
+	hide := func(g *Group, by Group) bool {
+		if !by.Suppressed || g.Suppressed {
+			return false
+		}
+		*g = Group{Suppressed: true, Reason: "hidden in the breakdown by " + dim + ": " + by.Reason}
+		return true
+	}
+	cor, non := hide(&res.Groups.COR, p.COR), hide(&res.Groups.NonCOR, p.NonCOR)
+	if !cor && !non {
+		return
+	}
+	res.Ratios = nil
+	for i := range res.Cells {
+		c := &res.Cells[i]
+		if cor {
+			hide(&c.Groups.COR, p.COR)
+		}
+		if non {
+			hide(&c.Groups.NonCOR, p.NonCOR)
+		}
+		c.Ratios = nil
+	}
+}
+
+func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -424,6 +488,39 @@ func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	}
 	complement(corAccs, total[0])
 	complement(nonAccs, total[1])
+	if len(q.GroupBy) >= 2 {
+		// Each dimension's own breakdown (group_by=year, say) publishes the
+		// total of every line of this table (the cells of one year): a
+		// line with one hidden cell would give it away too.
+		lineOf := make(map[*acc]map[string]string, len(order))
+		for i, ks := range order {
+			for g := range 2 {
+				if a := pairs[i][g]; a != nil && lineOf[a] == nil {
+					lineOf[a] = keys[ks]
+				}
+			}
+		}
+		for changed := true; changed; {
+			changed = false
+			for _, accs := range [][]*acc{corAccs, nonAccs} {
+				for _, d := range q.GroupBy {
+					lines := map[string][]*acc{}
+					for _, a := range accs {
+						v := lineOf[a][d]
+						lines[v] = append(lines[v], a)
+					}
+					vs := make([]string, 0, len(lines))
+					for v := range lines {
+						vs = append(vs, v)
+					}
+					slices.Sort(vs) // the same answer every time
+					for _, v := range vs {
+						changed = complementLine(lines[v], q.Minimum) || changed
+					}
+				}
+			}
+		}
+	}
 	for i, ks := range order {
 		p := Pair{COR: pairs[i][0].group(q.Alpha), NonCOR: pairs[i][1].group(q.Alpha)}
 		key := keys[ks]
@@ -456,6 +553,43 @@ func complement(cells []*acc, total *acc) {
 		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
 	})
 	smallest.suppressed = "suppressed with another cell, which the totals would otherwise reveal"
+}
+
+// complementLine is complement for the cells of one line of a table
+// whose total another query publishes (that line's cells alone, decided
+// by m): it reports whether it suppressed a cell.
+func complementLine(cells []*acc, m Minimum) bool {
+	if len(cells) < 2 {
+		return false
+	}
+	emps := map[int32]struct{}{}
+	py := 0.0
+	for _, a := range cells {
+		for e := range a.employers {
+			emps[e] = struct{}{}
+		}
+		py += a.py.float64()
+	}
+	if len(emps) < m.Employers || py < m.PersonYears || py == 0 {
+		return false // the line's total is itself hidden
+	}
+	var hidden int
+	var shown []*acc
+	for _, a := range cells {
+		if a.suppressed != "" {
+			hidden++
+		} else {
+			shown = append(shown, a)
+		}
+	}
+	if hidden != 1 || len(shown) == 0 {
+		return false
+	}
+	smallest := slices.MinFunc(shown, func(a, b *acc) int {
+		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
+	})
+	smallest.suppressed = "suppressed with another cell, which a line's total would otherwise reveal"
+	return true
 }
 
 func keyString(dims []string, key map[string]string) string {

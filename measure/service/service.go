@@ -227,7 +227,10 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
 	}
-	src, err := s.rowSource(ctx, gen, q.Year)
+	// Every year's rows, even for a question about one: its answer keeps
+	// what the breakdown by year hides (measure.ComputeFrom), and that
+	// breakdown is over every year.
+	src, err := s.rowSource(ctx, gen, 0)
 	if err != nil {
 		return measure.Result{}, err
 	}
