@@ -90,6 +90,9 @@ type National struct {
 	Provinces []ProvinceFigures     `json:"provinces"`
 	// Canada sums the verified members whose two groups are both shown
 	// (a member with a suppressed group counts in neither; see Included).
+	// Its employers are the sum of the members' counts: an employer
+	// present in two provinces counts in each (members publish counts,
+	// not employers).
 	Canada   measure.Pair            `json:"canada"`
 	Ratios   *measure.Ratios         `json:"rate_ratios,omitempty"`
 	Included []registry.Jurisdiction `json:"included" doc:"Members whose verified figures are in the Canada totals: those with both groups shown."`
