@@ -415,7 +415,16 @@ func (d *decider) certificates() int {
 			until, why = tighten(until, why, next.AddDays(-1), limitStatus)
 		}
 		if c.Jurisdiction == d.q.Host {
-			if !certCovers(d.q.Sector, c, nil) {
+			// A question by industry code of a certificate named by sector:
+			// the sector's codes are those its agreements give it, as for a
+			// certificate from another province.
+			covers := certCovers(d.q.Sector, c, nil)
+			for k := 0; !covers && k < len(d.f.Agreements); k++ {
+				if t := &d.f.Agreements[k].Agreement.Terms; d.agreementState(k) == agrOK && strings.EqualFold(t.Sector, c.Sector) {
+					covers = certCovers(d.q.Sector, c, t)
+				}
+			}
+			if !covers {
 				x.code, x.detail = ReasonSectorMismatch, sectorCertVsQuestion
 				d.fail(x)
 				continue

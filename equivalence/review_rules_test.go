@@ -93,3 +93,20 @@ func TestWithdrawalEndsThePartysPart(t *testing.T) {
 		}
 	}
 }
+
+// TestHostsOwnCORByIndustryCode: a certificate named by sector
+// (construction, no industry scope) asked about by an industry code of
+// that sector (236220) is recognized in its own province as it is in
+// another; before, it was refused at home (sector_mismatch).
+func TestHostsOwnCORByIndustryCode(t *testing.T) {
+	f := programFacts(t)
+	abroad := equivalence.Decide(askOf("CA-NB", "236220", "2026-11-25", "bid"), f)
+	home := equivalence.Decide(askOf("CA-AB", "236220", "2026-11-25", "bid"), f)
+	if abroad.Outcome != equivalence.Recognized || home.Outcome != equivalence.Recognized || home.Basis != equivalence.BasisHostCOR {
+		t.Errorf("by 236220: in CA-NB %s %v; in CA-AB (its own) %s %s %v; want both recognized, at home as host_cor",
+			abroad.Outcome, reasonCodes(abroad), home.Outcome, home.Basis, reasonCodes(home))
+	}
+	if d := equivalence.Decide(askOf("CA-AB", "311111", "2026-11-25", "bid"), f); d.Outcome == equivalence.Recognized {
+		t.Errorf("by 311111 (not construction): %s at home", d.Outcome)
+	}
+}
