@@ -67,15 +67,17 @@
 // equivalency letters the work too) replaces the caps counted from On: the
 // recognition runs to the letter's expires_on (the earlier of the home
 // certificate's expiry and the cap counted from the letter's issue date),
-// and the letter is cited as evidence. The latest such letter decides: past
+// and the letter is cited as evidence. The latest such letter decides
+// (but where the host's terms say void_once_work_starts, a letter under
+// which work started decides over any later one): past
 // its expiry the recognition fails (letter_expired); where the host's terms
 // say void_once_work_starts, it fails from the letter's work_started_on
 // (letter_void_work_started) and runs at most to the day before. With no
 // letter, the caps count from On. The letter also stops counting when the
 // home certificate stops being active (that is the certificate's status).
 //
-// When the agreement's end (effective_to, or the day before a party
-// withdrew: AgreementFact.WithdrawnOn) bounds the recognition, a revision
+// When the agreement's end (effective_to, or the day before the home or
+// the host withdrew: AgreementFact.Withdrawals) bounds the recognition, a revision
 // that names it in supersedes, counts (valid, published by a party, signed
 // by every party, not withdrawn), is in force the next day, has both
 // parties, lists the program, has the same sector and carries the host's

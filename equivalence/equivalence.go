@@ -72,15 +72,10 @@ type AgreementFact struct {
 	Agreement registry.Agreement
 	SignedBy  []registry.Jurisdiction
 	Ref       registry.Ref
-	// WithdrawnOn, when set, is the earliest date a party withdrew from the
-	// agreement (registry.Withdrawal), and WithdrawnBy that party.
-	WithdrawnOn registry.Date
-	WithdrawnBy registry.Jurisdiction
-	// Withdrawals are each party's withdrawal (its earliest date). A
-	// party's withdrawal ends its part: the agreement counts, for a pair
-	// of jurisdictions, through the day before the first of the two
-	// withdrew; the other parties' pairs are unchanged. When empty,
-	// WithdrawnOn and WithdrawnBy say it (one party).
+	// Withdrawals are each party's withdrawal (registry.Withdrawal, its
+	// earliest date). A party's withdrawal ends its part: the agreement
+	// counts, between two jurisdictions, through the day before the first
+	// of the two withdrew; between the other parties it goes on.
 	Withdrawals []registry.Withdrawal
 }
 
@@ -88,17 +83,18 @@ type AgreementFact struct {
 // between jurisdictions a and b (the earlier of their withdrawals) and who
 // withdrew; zero when neither did.
 func (af *AgreementFact) WithdrawnFor(a, b registry.Jurisdiction) (registry.Date, registry.Jurisdiction) {
-	ws := af.Withdrawals
-	if len(ws) == 0 && !af.WithdrawnOn.IsZero() {
-		ws = []registry.Withdrawal{{Party: af.WithdrawnBy, On: af.WithdrawnOn}}
-	}
-	var on registry.Date
-	var by registry.Jurisdiction
-	for _, w := range ws {
-		if w.Party != a && w.Party != b && w.Party != "" {
-			continue
-		}
-		if on.IsZero() || w.On.Before(on) {
+	return af.firstWithdrawal(func(p registry.Jurisdiction) bool { return p == a || p == b })
+}
+
+// FirstWithdrawal returns the earliest withdrawal of any party, and that
+// party; zero when none withdrew.
+func (af *AgreementFact) FirstWithdrawal() (registry.Date, registry.Jurisdiction) {
+	return af.firstWithdrawal(func(registry.Jurisdiction) bool { return true })
+}
+
+func (af *AgreementFact) firstWithdrawal(of func(registry.Jurisdiction) bool) (on registry.Date, by registry.Jurisdiction) {
+	for _, w := range af.Withdrawals {
+		if of(w.Party) && (on.IsZero() || w.On.Before(on)) {
 			on, by = w.On, w.Party
 		}
 	}

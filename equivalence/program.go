@@ -145,13 +145,17 @@ func sameHostTerms(a, b *registry.HostTerms) bool {
 func (d *decider) applyLetter(cand *candidate, x finding, ht *registry.HostTerms) bool {
 	c := &d.f.Certificates[cand.cert].Certificate
 	on := d.q.On
-	li := -1
+	voids := has(ht.Conditions, registry.CondVoidOnceWorkStarts)
+	li, void := -1, -1 // the latest letter; one under which work started, where that voids reciprocity
 	for i := range d.f.Letters {
 		lf := &d.f.Letters[i]
 		l := &lf.Letter
 		if l.Certificate != c.ID || l.Home != c.Jurisdiction || l.Host != d.q.Host || lf.Ref.Iss != l.Host ||
 			l.EmployerBN != d.q.BN || on.Before(l.IssuedOn) || !l.Covers(d.q.Use) {
 			continue
+		}
+		if voids && !l.WorkStartedOn.IsZero() && !on.Before(l.WorkStartedOn) {
+			void = i
 		}
 		if li < 0 {
 			li = i
@@ -171,13 +175,8 @@ func (d *decider) applyLetter(cand *candidate, x finding, ht *registry.HostTerms
 		}
 		return true
 	}
-	voids := has(ht.Conditions, registry.CondVoidOnceWorkStarts)
-	for i := range d.f.Letters { // work started under any letter voids reciprocity
-		o := &d.f.Letters[i]
-		if voids && i != li && o.Ref.Iss == o.Letter.Host && o.Letter.Host == d.q.Host && o.Letter.Certificate == c.ID &&
-			!o.Letter.WorkStartedOn.IsZero() && !on.Before(o.Letter.WorkStartedOn) {
-			li = i
-		}
+	if void >= 0 {
+		li = void // work started under one letter: a later one does not bring reciprocity back
 	}
 	l := &d.f.Letters[li].Letter
 	x.letter = li

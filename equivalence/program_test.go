@@ -160,12 +160,12 @@ func TestProgramFacts(t *testing.T) {
 		{"a revision carrying the terms on runs through, citing both", bc("2020-10-15"), issued2019, "recognized", "2021-04-14", "home_cor_recognized", registry.KindAgreement},
 		{"withdrawn: refused from the date", bc("2027-01-05"), func(f *equivalence.Facts) {
 			for i := range f.Agreements {
-				f.Agreements[i].WithdrawnOn, f.Agreements[i].WithdrawnBy = registry.MustDate("2027-01-01"), "CA-BC"
+				f.Agreements[i].Withdrawals = []registry.Withdrawal{{Party: "CA-BC", On: registry.MustDate("2027-01-01")}}
 			}
 		}, "not_recognized", "", "agreement_withdrawn", ""},
 		{"withdrawn: valid through the day before", bc("2026-11-25"), func(f *equivalence.Facts) {
 			for i := range f.Agreements {
-				f.Agreements[i].WithdrawnOn, f.Agreements[i].WithdrawnBy = registry.MustDate("2027-01-01"), "CA-BC"
+				f.Agreements[i].Withdrawals = []registry.Withdrawal{{Party: "CA-BC", On: registry.MustDate("2027-01-01")}}
 			}
 		}, "recognized", "2026-12-31", "home_cor_recognized", ""},
 		{"a late suspension: refused and said to be corrected", bc("2026-10-15"), func(f *equivalence.Facts) {

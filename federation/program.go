@@ -38,9 +38,8 @@ func (g *agreementGroup) noteCopy(e registry.Entry, a registry.Agreement) {
 	g.party[e.Iss] = partyCopy{ref: e.Ref(), iat: e.Iat, withdrawn: a.Withdrawn}
 }
 
-// withdrawal returns the earliest date a party withdrew (its own copy says
-// so), and that party.
-// withdrawals returns each party's own withdrawal, in party order.
+// withdrawals returns each party's own withdrawal (its own copy says so),
+// in party order.
 func (g *agreementGroup) withdrawals() []registry.Withdrawal {
 	var out []registry.Withdrawal
 	for p, c := range g.party {
@@ -50,21 +49,6 @@ func (g *agreementGroup) withdrawals() []registry.Withdrawal {
 	}
 	slices.SortFunc(out, func(a, b registry.Withdrawal) int { return strings.Compare(string(a.Party), string(b.Party)) })
 	return out
-}
-
-func (g *agreementGroup) withdrawal() (registry.Date, registry.Jurisdiction) {
-	var on registry.Date
-	var by registry.Jurisdiction
-	for p, c := range g.party {
-		w := c.withdrawn
-		if w == nil || w.Party != p {
-			continue
-		}
-		if on.IsZero() || w.On.Before(on) || w.On == on && p < by {
-			on, by = w.On, p
-		}
-	}
-	return on, by
 }
 
 // viewLogs runs fn over the node's own feed and the verified replicas.
@@ -238,7 +222,8 @@ func (l *Lookups) agreementState(ctx context.Context, id string) (AgreementState
 	}
 	t := g.fact.Agreement.Terms
 	st := AgreementState{ID: id, Terms: t, SignedBy: g.fact.SignedBy, Unsigned: []registry.Jurisdiction{},
-		WithdrawnOn: g.fact.WithdrawnOn, Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}}
+		Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}}
+	st.WithdrawnOn, _ = g.fact.FirstWithdrawal()
 	if st.SignedBy == nil {
 		st.SignedBy = []registry.Jurisdiction{}
 	}

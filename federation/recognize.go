@@ -196,7 +196,6 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 			}
 		}
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
-		g.fact.WithdrawnOn, g.fact.WithdrawnBy = g.withdrawal()
 		g.fact.Withdrawals = g.withdrawals()
 		g.jws = pick.e.JWS
 		rc.agreements = append(rc.agreements, g)
@@ -549,8 +548,8 @@ func (l *Lookups) RulesOn(ctx context.Context, d registry.Date) ([]RuleInForce, 
 		if !t.InForce(d) {
 			continue
 		}
-		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy,
-			WithdrawnOn: g.fact.WithdrawnOn, WithdrawnBy: g.fact.WithdrawnBy}
+		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy}
+		ri.WithdrawnOn, ri.WithdrawnBy = g.fact.FirstWithdrawal()
 		for _, p := range t.Parties {
 			if !slices.Contains(g.fact.SignedBy, p) {
 				ri.Unsigned = append(ri.Unsigned, p)
