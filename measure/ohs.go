@@ -3,6 +3,7 @@ package measure
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -451,7 +452,7 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	// every key with non-COR rows. A COR cell's non_cor group is the
 	// baseline cell whose COR-only dimensions are "*".
 	baselineOf := func(ks string) string {
-		key := maps(keys[ks])
+		key := maps.Clone(keys[ks])
 		for _, d := range q.GroupBy {
 			if corOnly(d) {
 				key[d] = "*"
@@ -492,12 +493,13 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 		// Each dimension's own breakdown (group_by=year, say) publishes the
 		// total of every line of this table (the cells of one year): a
 		// line with one hidden cell would give it away too.
-		lineOf := make(map[*acc]map[string]string, len(order))
+		lineOf := make(map[*acc]map[string]string, len(order)) // a cell's key
 		for i, ks := range order {
-			for g := range 2 {
-				if a := pairs[i][g]; a != nil && lineOf[a] == nil {
-					lineOf[a] = keys[ks]
-				}
+			if a := pairs[i][0]; a != nil {
+				lineOf[a] = keys[ks]
+			}
+			if a := pairs[i][1]; a != nil {
+				lineOf[a] = keys[baselineOf(ks)] // the baseline's: "*" for program and cp
 			}
 		}
 		for changed := true; changed; {
@@ -509,12 +511,7 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 						v := lineOf[a][d]
 						lines[v] = append(lines[v], a)
 					}
-					vs := make([]string, 0, len(lines))
-					for v := range lines {
-						vs = append(vs, v)
-					}
-					slices.Sort(vs) // the same answer every time
-					for _, v := range vs {
+					for _, v := range slices.Sorted(maps.Keys(lines)) { // the same answer every time
 						changed = complementLine(lines[v], q.Minimum) || changed
 					}
 				}
@@ -534,45 +531,33 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 // the smallest shown cell is suppressed too, so the hidden cell is not
 // the total minus the shown ones.
 func complement(cells []*acc, total *acc) {
-	if total.suppressed != "" {
-		return
+	if total.suppressed == "" {
+		hideAnother(cells, "suppressed with another cell, which the totals would otherwise reveal")
 	}
-	var hidden int
-	var shown []*acc
-	for _, a := range cells {
-		if a.suppressed != "" {
-			hidden++
-		} else {
-			shown = append(shown, a)
-		}
-	}
-	if hidden != 1 || len(shown) == 0 {
-		return
-	}
-	smallest := slices.MinFunc(shown, func(a, b *acc) int {
-		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
-	})
-	smallest.suppressed = "suppressed with another cell, which the totals would otherwise reveal"
 }
 
-// complementLine is complement for the cells of one line of a table
-// whose total another query publishes (that line's cells alone, decided
-// by m): it reports whether it suppressed a cell.
+// complementLine is complement for the cells of one line of a table,
+// whose total another query publishes (that line's cells together, shown
+// when they meet m): it reports whether it suppressed a cell.
 func complementLine(cells []*acc, m Minimum) bool {
 	if len(cells) < 2 {
 		return false
 	}
-	emps := map[int32]struct{}{}
-	py := 0.0
+	line := newAcc()
 	for _, a := range cells {
-		for e := range a.employers {
-			emps[e] = struct{}{}
-		}
-		py += a.py.float64()
+		maps.Copy(line.employers, a.employers)
+		line.py.add(a.py.float64())
 	}
-	if len(emps) < m.Employers || py < m.PersonYears || py == 0 {
+	if line.decide(m); line.suppressed != "" {
 		return false // the line's total is itself hidden
 	}
+	return hideAnother(cells, "suppressed with another cell, which a line's total would otherwise reveal")
+}
+
+// hideAnother suppresses, for why, the smallest shown cell of cells when
+// exactly one is suppressed (and some are shown); it reports whether it
+// did.
+func hideAnother(cells []*acc, why string) bool {
 	var hidden int
 	var shown []*acc
 	for _, a := range cells {
@@ -588,7 +573,7 @@ func complementLine(cells []*acc, m Minimum) bool {
 	smallest := slices.MinFunc(shown, func(a, b *acc) int {
 		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
 	})
-	smallest.suppressed = "suppressed with another cell, which a line's total would otherwise reveal"
+	smallest.suppressed = why
 	return true
 }
 
@@ -599,12 +584,4 @@ func keyString(dims []string, key map[string]string) string {
 		b.WriteByte(0)
 	}
 	return b.String()
-}
-
-func maps(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
