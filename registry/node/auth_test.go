@@ -2,14 +2,11 @@ package node_test
 
 import (
 	"errors"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
-	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -19,19 +16,7 @@ func TestCachedTokenStillExpires(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).Unix())
 	now := func() time.Time { return time.Unix(clock.Load(), 0).UTC() }
-	ring := &jose.Keyring{}
-	if _, err := ring.Rotate(jose.EdDSA, now()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := boltstore.Open(filepath.Join(t.TempDir(), "corfed.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now}, db.Store(), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, _ := boltNode(t, node.Config{Now: now})
 	tok, err := n.IssueToken(node.TokenRequest{Role: node.RoleCP, CP: "ACSA", TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)

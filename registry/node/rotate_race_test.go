@@ -3,14 +3,12 @@ package node_test
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -24,20 +22,8 @@ import (
 // there for good.
 func TestRotationUnderWritesAnnouncesFirst(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	ring := &jose.Keyring{}
-	if _, err := ring.Rotate(jose.EdDSA, now()); err != nil {
-		t.Fatal(err)
-	}
+	n, ring := boltNode(t, node.Config{Now: now})
 	pinned := ring.PublicSet()
-	db, err := boltstore.Open(filepath.Join(t.TempDir(), "corfed.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now}, db.Store(), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin := node.Principal{Subject: "a", Role: node.RoleAdmin, Scopes: node.AllScopes}
 	var stop atomic.Bool
 	var i atomic.Int64
@@ -53,14 +39,7 @@ func TestRotationUnderWritesAnnouncesFirst(t *testing.T) {
 	}
 	for range 20 {
 		time.Sleep(time.Millisecond)
-		next := &jose.Keyring{}
-		for _, k := range ring.Keys { // a fresh copy, as a reload from keys.json gives
-			c := *k
-			next.Keys = append(next.Keys, &c)
-		}
-		if _, err := next.Rotate(jose.EdDSA, now()); err != nil {
-			t.Fatal(err)
-		}
+		next := rotated(t, ring, now())
 		if err := n.SetKeys(t.Context(), next); err != nil {
 			t.Fatal(err)
 		}

@@ -1,14 +1,11 @@
 package node_test
 
 import (
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/corfed/corfed/registry/boltstore"
-	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 )
 
@@ -19,19 +16,7 @@ import (
 // in, and it then authenticated until its exp.
 func TestRetiredKeyTokenDoesNotSurviveRotation(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	ring := &jose.Keyring{}
-	if _, err := ring.Rotate(jose.EdDSA, now()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := boltstore.Open(filepath.Join(t.TempDir(), "corfed.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now}, db.Store(), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, ring := boltNode(t, node.Config{Now: now})
 	for round := 0; round < 50; round++ {
 		leaked := n.ActiveKey() // the key about to be retired
 		var stop atomic.Bool
@@ -50,10 +35,7 @@ func TestRetiredKeyTokenDoesNotSurviveRotation(t *testing.T) {
 			})
 		}
 		time.Sleep(2 * time.Millisecond)
-		next := &jose.Keyring{Keys: append([]*jose.Key(nil), ring.Keys...)}
-		if _, err := next.Rotate(jose.EdDSA, now()); err != nil {
-			t.Fatal(err)
-		}
+		next := rotated(t, ring, now())
 		if err := n.SetKeys(t.Context(), next); err != nil {
 			t.Fatal(err)
 		}

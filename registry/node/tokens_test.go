@@ -2,13 +2,11 @@ package node_test
 
 import (
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/corfed/corfed/registry"
-	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -20,22 +18,10 @@ import (
 // the lifetime cap are refused.
 func TestTokensAfterRotation(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	ring := &jose.Keyring{}
-	if _, err := ring.Rotate(jose.EdDSA, now()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := boltstore.Open(filepath.Join(t.TempDir(), "corfed.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var mu sync.Mutex
 	revoked := map[string]bool{}
-	n, err := node.New(t.Context(), node.Config{Jurisdiction: "CA-AB", Now: now, MaxTokenTTL: 30 * 24 * time.Hour,
-		Revoked: func(jti string) bool { mu.Lock(); defer mu.Unlock(); return revoked[jti] }}, db.Store(), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, ring := boltNode(t, node.Config{Now: now, MaxTokenTTL: 30 * 24 * time.Hour,
+		Revoked: func(jti string) bool { mu.Lock(); defer mu.Unlock(); return revoked[jti] }})
 	old := ring.Active()
 	oldTok, err := n.IssueToken(node.TokenRequest{Role: node.RoleAdmin})
 	if err != nil {
@@ -54,10 +40,7 @@ func TestTokensAfterRotation(t *testing.T) {
 	}
 
 	// Rotate, as `corfed keygen --rotate` then SIGHUP do.
-	next := &jose.Keyring{Keys: append([]*jose.Key(nil), ring.Keys...)}
-	if _, err := next.Rotate(jose.EdDSA, now()); err != nil {
-		t.Fatal(err)
-	}
+	next := rotated(t, ring, now())
 	if err := n.SetKeys(t.Context(), next); err != nil {
 		t.Fatal(err)
 	}
