@@ -166,18 +166,11 @@ func TestImportFirstRowIsBounded(t *testing.T) {
 func TestCPCannotLiftABackdatedAdminSuspension(t *testing.T) {
 	f := newFixture(t)
 	const c = "/v1/certificates/ACSA-20250417"
-	for i, s := range []struct {
-		who, body string
-		want      int
-	}{
+	f.statusSteps(t, c, []statusStep{
 		{"acsa", `{"action":"suspend","reason":"CP internal hold","on":"2026-11-24"}`, 200},
 		{"admin", `{"action":"suspend","reason":"Employer Review: fatality (recorded late)","on":"2026-11-20"}`, 200},
 		{"acsa", `{"action":"reinstate","reason":"we lift it ourselves","on":"2026-11-25"}`, 403},
-	} {
-		if code, _, b := f.do(t, "PATCH", c, s.who, s.body); code != s.want {
-			t.Errorf("step %d (%s): got %d, want %d: %s", i, s.who, code, s.want, b)
-		}
-	}
+	})
 	if _, _, b := f.do(t, "GET", c, "", ""); !strings.Contains(string(b), `"status_as_of":"suspended"`) {
 		t.Errorf("certificate after the refused reinstatement: %.300s", b)
 	}
@@ -218,16 +211,25 @@ func TestCPCannotTakeOverAnotherPartysEmployer(t *testing.T) {
 // must not be refused as a conflict), and the CP then cannot lift it.
 func TestAdminSuspendsOverACPSuspension(t *testing.T) {
 	f := newFixture(t)
-	const c = "/v1/certificates/ACSA-20250417"
-	for i, s := range []struct {
-		who, body string
-		want      int
-	}{
+	f.statusSteps(t, "/v1/certificates/ACSA-20250417", []statusStep{
 		{"acsa", `{"action":"suspend","reason":"CP internal hold","on":"2026-11-24"}`, 200},
 		{"acsa", `{"action":"suspend","reason":"again","on":"2026-11-24"}`, 409},
 		{"admin", `{"action":"suspend","reason":"Employer Review: fatality","on":"2026-11-25"}`, 200},
 		{"acsa", `{"action":"reinstate","reason":"we lift it ourselves","on":"2026-11-25"}`, 403},
-	} {
+	})
+}
+
+// statusStep is a status change PATCHed by caller who, and the status
+// code it must get.
+type statusStep struct {
+	who, body string
+	want      int
+}
+
+// statusSteps PATCHes each step to certificate path c, in order.
+func (f *fixture) statusSteps(t *testing.T, c string, steps []statusStep) {
+	t.Helper()
+	for i, s := range steps {
 		if code, _, b := f.do(t, "PATCH", c, s.who, s.body); code != s.want {
 			t.Errorf("step %d (%s): got %d, want %d: %.300s", i, s.who, code, s.want, b)
 		}
