@@ -109,10 +109,8 @@ func (db *DB) failStop(err, fnErr error, wid int) error {
 	if err == nil || fnErr != nil || wid == 0 || err == berrors.ErrDatabaseNotOpen {
 		return boltErr(err)
 	}
-	visible := true
-	if verr := db.bolt.View(func(btx *bbolt.Tx) error { visible = btx.ID() >= wid; return nil }); verr != nil {
-		visible = true // cannot tell: assume the worst
-	}
+	visible := true // when a read cannot tell, assume the worst
+	_ = db.bolt.View(func(btx *bbolt.Tx) error { visible = btx.ID() >= wid; return nil })
 	if !visible {
 		return err
 	}
@@ -273,24 +271,13 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := db.check(); err != nil {
-		return err
-	}
 	var logs []string // appended to, by every run of fn
 	defer func() { db.appended(logs) }()
-	var fnErr error // of the last run of fn, in write transaction wid
-	var wid int
-	err := db.bolt.Batch(func(btx *bbolt.Tx) error {
+	return db.write(db.bolt.Batch, func(btx *bbolt.Tx) error {
 		tx := &Tx{tx: btx}
 		defer func() { logs = append(logs, tx.logs...) }()
-		wid = btx.ID()
-		fnErr = fn(tx)
-		return fnErr
+		return fn(tx)
 	})
-	if err == nil && commitFault != nil {
-		err = commitFault()
-	}
-	return db.failStop(err, fnErr, wid)
 }
 
 // UpdateAlone is Update without batching: fn runs once, in a transaction of
@@ -299,16 +286,26 @@ func (db *DB) UpdateAlone(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	tx := &Tx{}
+	defer func() { db.appended(tx.logs) }()
+	return db.write(db.bolt.Update, func(btx *bbolt.Tx) error {
+		tx.tx = btx
+		return fn(tx)
+	})
+}
+
+// write runs fn in a write transaction through run (bbolt's Batch or
+// Update), unless the store stopped taking writes, and judges how it
+// ended (failStop) by what the last run of fn returned.
+func (db *DB) write(run func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	tx := &Tx{}
-	defer func() { db.appended(tx.logs) }()
-	var fnErr error
+	var fnErr error // of the last run of fn, in write transaction wid
 	var wid int
-	err := db.bolt.Update(func(btx *bbolt.Tx) error {
-		tx.tx, wid = btx, btx.ID()
-		fnErr = fn(tx)
+	err := run(func(btx *bbolt.Tx) error {
+		wid = btx.ID()
+		fnErr = fn(btx)
 		return fnErr
 	})
 	if err == nil && commitFault != nil {
