@@ -17,7 +17,7 @@ func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry
 		}
 		n++
 		g := 1
-		if _, ok := holders.OnAccount(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf()); ok {
+		if _, ok := holders.On(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf()); ok {
 			g = 0
 		}
 		total[g].add(s, ids.of(s.EmployerBN))

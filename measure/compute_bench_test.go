@@ -50,7 +50,7 @@ func BenchmarkCompute(b *testing.B) {
 			var ltc [2]int64
 			for i := range rows {
 				g := 1
-				if _, ok := h.On(rows[i].EmployerBN, rows[i].EffectiveAsOf()); ok {
+				if _, ok := h.On(rows[i].EmployerBN, rows[i].WCBAccount, rows[i].EffectiveAsOf()); ok {
 					g = 0
 				}
 				py[g] += rows[i].PersonYears

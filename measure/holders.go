@@ -52,16 +52,11 @@ func NewHoldersOf(certs []*CertFacts) *Holders {
 }
 
 // On returns the certificate employer bn held with status active on d
-// (registry.Certificate.StatusOn), preferring a COR to a SECOR.
-func (h *Holders) On(bn string, d registry.Date) (Holding, bool) {
-	return h.OnAccount(bn, "", d)
-}
-
-// OnAccount is On for the snapshot of WCB account account of employer bn
-// ("": the whole employer): a certificate of a jurisdiction that certifies
-// per account (PerAccount: SK, ON) naming accounts covers those only;
-// any other, the whole employer.
-func (h *Holders) OnAccount(bn, account string, d registry.Date) (Holding, bool) {
+// (registry.Certificate.StatusOn) covering its WCB account account (""
+// for the whole employer), preferring a COR to a SECOR. A certificate of
+// a jurisdiction that certifies per account (PerAccount: SK, ON) naming
+// accounts covers those only; any other, the whole employer.
+func (h *Holders) On(bn, account string, d registry.Date) (Holding, bool) {
 	for _, c := range h.byBN[bn] {
 		if account != "" && len(c.WCBAccounts) > 0 && !slices.Contains(c.WCBAccounts, account) {
 			continue

@@ -388,7 +388,7 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
 			return true
 		}
-		h, isCOR := holders.OnAccount(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf())
+		h, isCOR := holders.On(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf())
 		g := 1
 		if isCOR {
 			g = 0

@@ -294,13 +294,13 @@ func TestCertificationPerAccount(t *testing.T) {
 		cr.Jurisdiction, cr.WCBAccounts = c.j, []string{"111"}
 		h := NewHolders([]registry.Certificate{cr})
 		on := registry.MustDate("2024-06-30")
-		if _, ok := h.OnAccount(bn(1), "111", on); !ok {
+		if _, ok := h.On(bn(1), "111", on); !ok {
 			t.Errorf("%s: account 111, named on the certificate, is not COR", c.j)
 		}
-		if _, ok := h.OnAccount(bn(1), "222", on); ok != c.want222 {
+		if _, ok := h.On(bn(1), "222", on); ok != c.want222 {
 			t.Errorf("%s: account 222 (not on the certificate) COR %v, want %v", c.j, ok, c.want222)
 		}
-		if _, ok := h.OnAccount(bn(1), "", on); !ok {
+		if _, ok := h.On(bn(1), "", on); !ok {
 			t.Errorf("%s: the employer's row without an account is not COR", c.j)
 		}
 	}

@@ -178,7 +178,7 @@ func TestFactsAnswerAsTheCertificate(t *testing.T) {
 			if w, s := c.StatusOn(d), facts[i].StatusOn(d); w != s {
 				t.Fatalf("%s on %s: certificate %q, facts %q", c.ID, d, w, s)
 			}
-			if w, s := fmt.Sprint(hc.On(c.EmployerBN, d)), fmt.Sprint(hf.On(c.EmployerBN, d)); w != s {
+			if w, s := fmt.Sprint(hc.On(c.EmployerBN, "", d)), fmt.Sprint(hf.On(c.EmployerBN, "", d)); w != s {
 				t.Fatalf("holding of %s on %s: certificates %s, facts %s", c.EmployerBN, d, w, s)
 			}
 		}
