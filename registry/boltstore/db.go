@@ -18,7 +18,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 5
+const FormatVersion = 6
 
 // Default option values.
 const (
@@ -168,11 +168,12 @@ func Open(path string, opt Options) (*DB, error) {
 	if err == nil {
 		from = formatOf(b)
 	}
-	if from == "3" || from == "4" {
-		// Format 5 reads every format-3 and format-4 value as it is (4
+	if from == "3" || from == "4" || from == "5" {
+		// Format 6 reads every format-3, -4 and -5 value as it is (4
 		// added an entry flag, 5 the index's runs, lsm.go, whose absence
-		// means the "index" bucket alone): the version is all that
-		// changes.
+		// means the "index" bucket alone, 6 the records' pointers in the
+		// runs, whose absence means the "records" bucket): the version is
+		// all that changes.
 		err = b.Update(func(tx *bbolt.Tx) error {
 			return tx.Bucket(bucketStore).Put(keyFormat, fmt.Appendf(nil, "%d", FormatVersion))
 		})
@@ -236,7 +237,7 @@ func initFormat(tx *bbolt.Tx) error {
 		}
 	}
 	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2, 3 and 4 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
+		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2, 3, 4 and 5 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
 	}
 	_, err := tx.CreateBucketIfNotExists(bucketLogs)
 	return err

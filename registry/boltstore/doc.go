@@ -44,24 +44,28 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 5 (FormatVersion)
+// # On-disk format, version 6 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "5"
+//	    "format"                  format version, ASCII decimal: "6"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
-//	        "records"             kind 0x00 id -> newest ver || its seq (16 bytes)
+//	        "records"             kind 0x00 id -> newest ver || its seq (16 bytes): the
+//	                              pointers formats 3 to 5 wrote; format 6 writes them
+//	                              into the index runs (below) and reads here only
+//	                              for a record no run holds
 //	        "versions"            kind 0x00 id 0x00 ver -> seq, only for records with
 //	                              more than one version (a record's only version is
-//	                              found from "records")
+//	                              found from its pointer)
 //	        "counts"              kind -> number of records of that kind
-//	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty, or 0x01 (removed):
-//	                              the index's first run (see below)
+//	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty, or 0x01 (removed),
+//	                              and 0x00 kind 0x00 id -> newest ver || its seq (16 bytes, a
+//	                              record's pointer): the index's first run (see below)
 //	        "lsm"                 the index's other runs (lsm.go), absent until the first is sealed
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
 //	        "meta"                caller key -> caller value
@@ -95,16 +99,23 @@
 // written as a tombstone (0x01) while an older run may hold it. A lookup
 // reads every run, the newest holding a key deciding. The "index" bucket
 // is run 0: a new log's first run, and all of a format-4 file's index.
+// The runs also hold each record's pointer (its newest version and that
+// version's seq) under 0x00 kind 0x00 id, which no index key begins
+// with: L0 takes a transaction's pointers with its index keys, where a
+// bucket keyed by id took a page write per record at a million records.
+// A record's pointer is never removed, only shadowed by a newer one.
 //
 // The append-only buckets (entries, hashes) are filled to 100% (keys
 // arrive in order); the others to 100% when a transaction's keys come in
 // runs and to 70% when they fall all over the bucket (see keyedFill and
 // setFill).
 //
-// Format 4 had the index in the "index" bucket alone, and format 3 no
-// flag 0x08; format 5 reads their values as they are, so Open turns a
-// format-3 or format-4 file into format 5 by writing the version only (an
-// older build then refuses the file, which may hold runs and tombstones).
+// Format 5 had the records' pointers in the "records" bucket alone,
+// format 4 also the index in the "index" bucket alone, and format 3 no
+// flag 0x08; format 6 reads their values as they are (a pointer no run
+// holds is looked up in "records"), so Open turns a format-3, -4 or -5
+// file into format 6 by writing the version only (an older build then
+// refuses the file, whose newer pointers are in the runs).
 // Format 2 (before) kept the Record beside the JWS text in each entry, the
 // current index keys in a "keys" bucket, and every version in "versions".
 // Open migrates a format-2 file in place (see migrate.go): a new file is

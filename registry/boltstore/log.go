@@ -132,6 +132,17 @@ func recordKey(kind registry.Kind, id string) []byte {
 	return append(k, id...)
 }
 
+// pointerKey is the key of the record's pointer (its newest version and
+// that version's seq) in the index runs: 0x00, then recordKey. No index
+// key begins with 0x00 (a key's name is not empty).
+func pointerKey(kind registry.Kind, id string) []byte {
+	k := make([]byte, 0, 2+len(kind)+len(id))
+	k = append(k, 0)
+	k = append(k, kind...)
+	k = append(k, 0)
+	return append(k, id...)
+}
+
 func versionKey(kind registry.Kind, id string, ver uint64) []byte {
 	k := recordKey(kind, id)
 	k = append(k, 0)
@@ -166,16 +177,39 @@ func (l *Log) Size() uint64 {
 // latest returns the newest version of (kind, id) and the seq of its entry;
 // ver is 0 when the record does not exist.
 func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error) {
-	records, err := l.sub(bucketRecords)
-	if records == nil || err != nil {
+	runs, err := l.indexRuns()
+	if err != nil {
 		return 0, 0, err
 	}
-	v := records.Get(recordKey(kind, id))
+	return l.latestIn(runs, recordKey(kind, id))
+}
+
+// latestIn is latest of the record rk (kind 0x00 id) given the index's
+// runs, newest first: the newest run holding the record's pointer
+// decides, and a record no run holds was written before format 6, in the
+// records bucket.
+func (l *Log) latestIn(runs []*bbolt.Bucket, rk []byte) (ver, seq uint64, err error) {
+	var v []byte
+	if len(runs) > 0 {
+		k := make([]byte, 0, 64)
+		k = append(append(k, 0), rk...)
+		for _, r := range runs {
+			if v = r.Get(k); v != nil {
+				break
+			}
+		}
+	}
 	if v == nil {
-		return 0, 0, nil
+		records, err := l.sub(bucketRecords)
+		if records == nil || err != nil {
+			return 0, 0, err
+		}
+		if v = records.Get(rk); v == nil {
+			return 0, 0, nil
+		}
 	}
 	if len(v) != 16 {
-		return 0, 0, l.errorf("record %s/%s: %w", kind, id, errCorrupt)
+		return 0, 0, l.errorf("record %q: %w", rk, errCorrupt)
 	}
 	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), nil
 }
@@ -232,6 +266,7 @@ type Prepared struct {
 	keys  []IndexKey // checked, without empties and duplicates
 	bad   bool       // the kind, id or a key is invalid: AppendPrepared refuses it
 	rk    []byte     // kind 0x00 id
+	prk   []byte     // 0x00 kind 0x00 id: the record's pointer in the index runs
 	value []byte     // the entries value
 	ikeys [][]byte   // the index keys of keys, in one buffer
 	leaf  tlog.Hash  // the Merkle leaf hash of the JWS
@@ -254,7 +289,8 @@ func PrepareAppend(e registry.Entry, keys []IndexKey) *Prepared {
 		p.bad, p.keys = true, keys // AppendPrepared reports it, naming the log
 		return p
 	}
-	p.keys, p.rk = ks, recordKey(e.Kind, e.ID)
+	p.prk = pointerKey(e.Kind, e.ID)
+	p.keys, p.rk = ks, p.prk[1:]
 	p.value = encodeEntry(e, ks)
 	// RecordHash only reads its argument: hash the JWS where it is rather
 	// than copy a token of a kilobyte or more per append.
@@ -318,6 +354,10 @@ type planned struct {
 // batch itself writes from the batch, and writes nothing.
 func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
 	size := l.Size()
+	runs, err := l.indexRuns()
+	if err != nil {
+		return nil, 0, err
+	}
 	plan := make([]planned, len(ps))
 	var inBatch map[string]int // record key -> index of its newest entry in ps
 	if len(ps) > 1 {
@@ -338,10 +378,9 @@ func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
 				e.Kind, e.ID, e.Seq, next-1, next, registry.ErrConflict)
 		}
 		pl := planned{prev: -1}
-		var err error
 		if j, ok := inBatch[string(p.rk)]; ok {
 			pl.last, pl.prevSeq, pl.prev = ps[j].e.Ver, ps[j].e.Seq, j
-		} else if pl.last, pl.prevSeq, err = l.latest(e.Kind, e.ID); err != nil {
+		} else if pl.last, pl.prevSeq, err = l.latestIn(runs, p.rk); err != nil {
 			return nil, i, err
 		}
 		if e.Ver != pl.last+1 {
@@ -434,7 +473,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 			n += len(p.keys) + 2 // about as many old keys
 		}
 	}
-	index := make([]keyOp, 0, n)
+	index := make([]keyOp, 0, n+len(ps))
 	for i, p := range ps {
 		pl := plan[i]
 		if pl.last > 0 {
@@ -461,7 +500,6 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		}
 	}
 
-	records := make([]keyOp, 0, len(ps))
 	var versions []keyOp
 	counts := map[registry.Kind]uint64{}
 	// One buffer for the records values and the seq keys (bbolt keeps
@@ -476,7 +514,9 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		}
 		vals = binary.BigEndian.AppendUint64(vals, e.Ver)
 		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
-		records = append(records, keyOp{key: p.rk, value: vals[len(vals)-16:], by: i})
+		// The record's pointer goes into the index's runs, as 0x00 kind
+		// 0x00 id (lsm.go).
+		index = append(index, keyOp{key: p.prk, value: vals[len(vals)-16:], by: i})
 		// The versions bucket lists the versions of records that have more
 		// than one: a record's only version is found from its records value.
 		if e.Ver == 2 {
@@ -489,28 +529,25 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 			counts[e.Kind]++
 		}
 	}
-	for _, w := range []struct {
-		name []byte
-		ops  []keyOp
-	}{{bucketRecords, records}, {bucketVersions, versions}} {
-		if len(w.ops) == 0 {
-			continue
-		}
-		if i, err := applyOps(b.Bucket(w.name), w.ops, false); err != nil {
+	if len(versions) > 0 {
+		if i, err := applyOps(b.Bucket(bucketVersions), versions, false); err != nil {
 			return wrap(i, err)
 		}
 	}
-	if len(index) > 0 {
-		l0, older, err := l.indexForWrite(b)
-		if err != nil {
-			return wrap(len(ps)-1, err)
-		}
-		if i, err := applyOps(l0, index, older); err != nil {
-			return wrap(i, err)
-		}
-		if err := l.afterIndexWrite(b, len(index)); err != nil {
-			return wrap(len(ps)-1, err)
-		}
+	// The index keys and the records' pointers go into L0 together: its
+	// pages, small and written over by every transaction anyway, take the
+	// pointers for little more, where a records bucket keyed by id took a
+	// page per record at a million entries (each id lands on a page of its
+	// own), the page writes of which were half of the commit.
+	l0, older, err := l.indexForWrite(b)
+	if err != nil {
+		return wrap(len(ps)-1, err)
+	}
+	if i, err := applyOps(l0, index, older); err != nil {
+		return wrap(i, err)
+	}
+	if err := l.afterIndexWrite(b, len(index)); err != nil {
+		return wrap(len(ps)-1, err)
 	}
 	if len(counts) > 0 {
 		cb := b.Bucket(bucketCounts)
@@ -679,13 +716,47 @@ func (l *Log) Versions(kind registry.Kind, id string) ([]registry.Entry, error) 
 // order (byte order), until fn returns false. fn runs inside the
 // transaction and must not write to this log.
 func (l *Log) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {
-	records, err := l.sub(bucketRecords)
-	if records == nil || err != nil {
+	runs, err := l.indexRuns()
+	if err != nil {
 		return err
 	}
-	prefix := append([]byte(kind), 0)
-	c := records.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	records, err := l.sub(bucketRecords)
+	if err != nil {
+		return err
+	}
+	// The pointers in the runs (format 6), merged with those in the
+	// records bucket (written before): a record in both was written
+	// again since, and the runs' pointer is its newest.
+	pp := pointerKey(kind, "")
+	it := newMergedIter(runs, pp, pp)
+	pk, pv := it.next()
+	prefix := pp[1:]
+	var c *bbolt.Cursor
+	var rk, rv []byte
+	if records != nil {
+		c = records.Cursor()
+		if rk, rv = c.Seek(prefix); !bytes.HasPrefix(rk, prefix) {
+			rk = nil
+		}
+	}
+	for pk != nil || rk != nil {
+		var k, v []byte
+		switch cmp := compareWalks(pk, rk); {
+		case cmp < 0:
+			k, v = pk, pv
+			pk, pv = it.next()
+		case cmp > 0:
+			k, v = rk, rv
+			if rk, rv = c.Next(); !bytes.HasPrefix(rk, prefix) {
+				rk = nil
+			}
+		default:
+			k, v = pk, pv
+			pk, pv = it.next()
+			if rk, rv = c.Next(); !bytes.HasPrefix(rk, prefix) {
+				rk = nil
+			}
+		}
 		if len(v) != 16 {
 			return l.errorf("record %q: %w", k, errCorrupt)
 		}
@@ -698,6 +769,19 @@ func (l *Log) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {
 		}
 	}
 	return nil
+}
+
+// compareWalks orders the pointer key p (0x00 kind 0x00 id, from the
+// index runs) and the records key r (kind 0x00 id) by record key; nil
+// (the end of its walk) comes after every key.
+func compareWalks(p, r []byte) int {
+	switch {
+	case p == nil:
+		return 1
+	case r == nil:
+		return -1
+	}
+	return bytes.Compare(p[1:], r)
 }
 
 // Count returns the number of records (not versions) of kind in the log.

@@ -11,7 +11,9 @@ import (
 
 // The secondary index of a log is a log-structured merge of sorted runs
 // (format 5), so that an index write costs about the same at a million
-// records as at ten thousand.
+// records as at ten thousand. Since format 6 the runs also hold each
+// record's pointer (0x00 kind 0x00 id -> newest ver || seq), for the same
+// reason: see the package doc.
 //
 // In format 4 the index was one bbolt bucket. Its keys (business numbers,
 // names, certificate numbers) arrive in no order, so at a million records
@@ -73,7 +75,9 @@ var (
 // tombstone is the value of a removed key.
 const tombstone = 1
 
-func isTombstone(v []byte) bool { return len(v) > 0 && v[0] == tombstone }
+// isTombstone reports whether v removes its key. A record's pointer is a
+// 16-byte value, never a tombstone.
+func isTombstone(v []byte) bool { return len(v) == 1 && v[0] == tombstone }
 
 var tombstoneValue = []byte{tombstone}
 

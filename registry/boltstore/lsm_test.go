@@ -41,7 +41,9 @@ func TestConformanceSmallRuns(t *testing.T) {
 // TestIndexRunsMatchModel appends random versions of records, whose index
 // keys change, come back and are removed, and after every transaction
 // compares every walk and lookup of the index with a map of each record's
-// current keys, for several shapes of runs.
+// current keys, and each record's newest version (its pointer, in the same
+// runs) and the scan of each kind with a map of each record's last seq,
+// for several shapes of runs.
 func TestIndexRunsMatchModel(t *testing.T) {
 	for _, c := range []struct{ seal, fanIn, work int }{
 		{3, 2, 1}, {7, 2, 100}, {10, 4, 2}, {50, 3, 8}, {1 << 16, 4, 8},
@@ -53,6 +55,7 @@ func TestIndexRunsMatchModel(t *testing.T) {
 			type ref = RecordRef
 			cur := map[ref][]IndexKey{} // the model: each record's current keys
 			vers := map[ref]uint64{}
+			last := map[ref]uint64{} // the seq of each record's newest version
 			var seq uint64
 			names := []string{"bn", "name", "st"}
 			randKeys := func() []IndexKey {
@@ -74,6 +77,7 @@ func TestIndexRunsMatchModel(t *testing.T) {
 					r := ref{Kind: registry.Kind([]string{"certificate", "employer"}[rng.IntN(2)]), ID: fmt.Sprintf("id%02d", rng.IntN(25))}
 					seq++
 					vers[r]++
+					last[r] = seq
 					ks := randKeys()
 					es = append(es, entry(seq, r.Kind, r.ID, vers[r]))
 					keys = append(keys, ks)
@@ -93,6 +97,7 @@ func TestIndexRunsMatchModel(t *testing.T) {
 						return err
 					}
 					maxRuns = max(maxRuns, len(runs))
+					checkRecords(t, l, vers, last)
 					for _, name := range names {
 						var want []registry.IndexHit
 						for r, ks := range cur {
@@ -169,6 +174,43 @@ func TestIndexRunsMatchModel(t *testing.T) {
 				return nil
 			})
 		})
+	}
+}
+
+// checkRecords checks Latest, Versions' length, Scan and Count of l
+// against the model: each record's number of versions and the seq of its
+// newest.
+func checkRecords(t *testing.T, l *Log, vers, last map[RecordRef]uint64) {
+	t.Helper()
+	byKind := map[registry.Kind][]RecordRef{}
+	for r := range vers {
+		byKind[r.Kind] = append(byKind[r.Kind], r)
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil || e.Seq != last[r] || e.Ver != vers[r] {
+			t.Fatalf("Latest %v: got seq %d ver %d, %v; want seq %d ver %d", r, e.Seq, e.Ver, err, last[r], vers[r])
+		}
+		if vs, err := l.Versions(r.Kind, r.ID); err != nil || uint64(len(vs)) != vers[r] {
+			t.Fatalf("Versions %v: got %d, %v; want %d", r, len(vs), err, vers[r])
+		}
+	}
+	for _, kind := range []registry.Kind{"certificate", "employer"} {
+		want := byKind[kind]
+		slices.SortFunc(want, func(a, b RecordRef) int { return strings.Compare(a.ID, b.ID) })
+		var got []RecordRef
+		err := l.Scan(kind, func(e registry.Entry) bool {
+			r := RecordRef{Kind: e.Kind, ID: e.ID}
+			if e.Seq != last[r] {
+				t.Errorf("Scan %s: %v at seq %d, want %d", kind, r, e.Seq, last[r])
+			}
+			got = append(got, r)
+			return true
+		})
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("Scan %s: got %v, %v; want %v", kind, got, err, want)
+		}
+		if n := l.Count(kind); n != len(want) {
+			t.Fatalf("Count %s: got %d, want %d", kind, n, len(want))
+		}
 	}
 }
 
