@@ -75,6 +75,8 @@ type DB struct {
 	appends sync.Map // string -> *atomic.Uint64
 	// hashes caches the upper Merkle hashes read-only transactions read.
 	hashes *hashCache
+	// filters holds the filters of the index runs' record pointers.
+	filters *runFilters
 	// failed holds why a commit failed after its transaction had become
 	// visible: the store then refuses every write until it is reopened
 	// (failStop).
@@ -203,7 +205,7 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &DB{bolt: b, path: path, hashes: newHashCache(hashCacheBits)}, nil
+	return &DB{bolt: b, path: path, hashes: newHashCache(hashCacheBits), filters: newRunFilters()}, nil
 }
 
 // formatOf returns the format version stored in b ("" if none).
@@ -275,7 +277,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	var logs []string // appended to, by every run of fn
 	defer func() { db.appended(logs) }()
 	return db.write(db.bolt.Batch, func(btx *bbolt.Tx) error {
-		tx := &Tx{tx: btx}
+		tx := &Tx{tx: btx, filters: db.filters}
 		defer func() { logs = append(logs, tx.logs...) }()
 		return fn(tx)
 	})
@@ -287,7 +289,7 @@ func (db *DB) UpdateAlone(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tx := &Tx{}
+	tx := &Tx{filters: db.filters}
 	defer func() { db.appended(tx.logs) }()
 	return db.write(db.bolt.Update, func(btx *bbolt.Tx) error {
 		tx.tx = btx
@@ -321,7 +323,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return boltErr(db.bolt.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx, hashes: db.hashes}) }))
+	return boltErr(db.bolt.View(func(btx *bbolt.Tx) error { return fn(&Tx{tx: btx, hashes: db.hashes, filters: db.filters}) }))
 }
 
 // boltErr maps bbolt's own closed-database error to ErrClosed and returns
@@ -341,6 +343,9 @@ type Tx struct {
 	// hashes is the DB's Merkle hash cache in a read-only transaction, nil
 	// in a write transaction.
 	hashes *hashCache
+	// filters is the DB's filters of the index runs' pointers (filter.go),
+	// or nil.
+	filters *runFilters
 	// opened holds the logs readLog returned (read-only transactions).
 	opened []*Log
 }

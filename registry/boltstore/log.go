@@ -46,8 +46,12 @@ type Log struct {
 	// transaction: the next appends read their left siblings from here
 	// instead of walking bbolt's dirty pages.
 	written map[int64]tlog.Hash
-	// runs holds the index's runs, newest first, once read (indexRuns).
-	runs []*bbolt.Bucket
+	// runs holds the index's runs, newest first, and runIDs their ids,
+	// once read (indexRuns); pruns the runs with their pointer filters
+	// (pointerRuns). Read-only transactions only.
+	runs   []*bbolt.Bucket
+	runIDs []uint64
+	pruns  []pointerRun
 }
 
 // Name returns the name of the log.
@@ -177,7 +181,7 @@ func (l *Log) Size() uint64 {
 // latest returns the newest version of (kind, id) and the seq of its entry;
 // ver is 0 when the record does not exist.
 func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error) {
-	runs, err := l.indexRuns()
+	runs, err := l.pointerRuns()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -185,16 +189,26 @@ func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error)
 }
 
 // latestIn is latest of the record rk (kind 0x00 id) given the index's
-// runs, newest first: the newest run holding the record's pointer
+// runs (pointerRuns): the newest run holding the record's pointer
 // decides, and a record no run holds was written before format 6, in the
 // records bucket.
-func (l *Log) latestIn(runs []*bbolt.Bucket, rk []byte) (ver, seq uint64, err error) {
+func (l *Log) latestIn(runs []pointerRun, rk []byte) (ver, seq uint64, err error) {
 	var v []byte
 	if len(runs) > 0 {
 		k := make([]byte, 0, 64)
 		k = append(append(k, 0), rk...)
+		var h uint64
+		hashed := false
 		for _, r := range runs {
-			if v = r.Get(k); v != nil {
+			if r.f != nil {
+				if !hashed {
+					h, hashed = l.tx.filters.hash(rk), true
+				}
+				if !r.f.mayHold(h) {
+					continue
+				}
+			}
+			if v = r.b.Get(k); v != nil {
 				break
 			}
 		}
@@ -354,7 +368,7 @@ type planned struct {
 // batch itself writes from the batch, and writes nothing.
 func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
 	size := l.Size()
-	runs, err := l.indexRuns()
+	runs, err := l.pointerRuns()
 	if err != nil {
 		return nil, 0, err
 	}

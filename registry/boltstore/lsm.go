@@ -126,31 +126,74 @@ func (l *Log) run(b *bbolt.Bucket, st lsmState, id uint64) (*bbolt.Bucket, error
 // first, or nil if the log does not exist. A Log of a read-only
 // transaction keeps them for the transaction.
 func (l *Log) indexRuns() ([]*bbolt.Bucket, error) {
+	runs, _, err := l.indexRunIDs()
+	return runs, err
+}
+
+// indexRunIDs is indexRuns with the runs' ids (in the same order).
+func (l *Log) indexRunIDs() ([]*bbolt.Bucket, []uint64, error) {
 	if l.runs != nil {
-		return l.runs, nil
+		return l.runs, l.runIDs, nil
 	}
 	b, err := l.bucket(false)
 	if b == nil || err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := l.lsmState(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	runs := make([]*bbolt.Bucket, len(st.manifest))
+	ids := make([]uint64, len(st.manifest))
 	for i, id := range st.manifest {
 		r, err := l.run(b, st, id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		runs[len(runs)-1-i] = r
+		runs[len(runs)-1-i], ids[len(ids)-1-i] = r, id
 	}
 	if !l.tx.tx.Writable() {
 		// A write may seal or merge runs: a writer reads the manifest each
 		// time (another Log of its transaction may have changed it).
-		l.runs = runs
+		l.runs, l.runIDs = runs, ids
 	}
-	return runs, nil
+	return runs, ids, nil
+}
+
+// pointerRun is a run to seek for a record's pointer, with the filter of
+// the pointers it holds (nil: no filter, seek it).
+type pointerRun struct {
+	b *bbolt.Bucket
+	f *pointerFilter
+}
+
+// pointerRuns returns the runs to seek for a record's pointer, newest
+// first, with the filters of the sealed ones (filter.go). A Log of a
+// read-only transaction keeps them for the transaction, and builds the
+// filters not built yet; a write transaction uses those built.
+func (l *Log) pointerRuns() ([]pointerRun, error) {
+	if l.pruns != nil {
+		return l.pruns, nil
+	}
+	runs, ids, err := l.indexRunIDs()
+	if err != nil {
+		return nil, err
+	}
+	prs := make([]pointerRun, len(runs))
+	fs, build := l.tx.filters, !l.tx.tx.Writable()
+	for i, r := range runs {
+		prs[i].b = r
+		if i == 0 || fs == nil {
+			continue // L0 takes writes: no filter
+		}
+		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f == nil && build {
+			prs[i].f = fs.build(l.name, ids[i], r, ids)
+		}
+	}
+	if build {
+		l.pruns = prs
+	}
+	return prs, nil
 }
 
 // runCursor is one run's cursor in a merged walk, at key k (nil: past the

@@ -1,0 +1,132 @@
+package boltstore
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+
+	"go.etcd.io/bbolt"
+)
+
+// The runs' pointer filters.
+//
+// A record's pointer is in one of the index's runs (format 6), so finding
+// it seeks each run, newest first, until one holds it, and a record that
+// does not exist yet (every create asks) seeks them all: about a dozen
+// B-tree seeks at a million records, on the commit's own goroutine for
+// every entry appended, and in every read of a record. So the DB keeps, in
+// memory, a Bloom filter of the pointers of each sealed run that read-only
+// transactions looked in: a run whose filter says no is not sought. A
+// filter answers "maybe" for every pointer the run holds, so a pointer is
+// never missed; it answers "maybe" for about 1% of the others.
+//
+// A sealed run never changes: it is read until a merge replaces it, and
+// its id is not used again (the log's run counter only grows, and logs are
+// never deleted). A filter is built by a read-only transaction, from a run
+// sealed in what was committed; a write transaction uses the filters built
+// but builds none, since a run it sealed or merged itself could be rolled
+// back and its id then given to another run.
+
+// filterBits is the filter's size per pointer: with filterHashes probes
+// in one block of 512 bits (a cache line: a probe of a run costs one
+// memory access, not seven), about 1% false positives.
+const (
+	filterBits   = 10
+	filterHashes = 7
+	blockWords   = 8 // 512 bits
+)
+
+// runFilters holds the DB's filters, by log and run id.
+type runFilters struct {
+	seed maphash.Seed
+	mu   sync.RWMutex
+	m    map[runRef]*pointerFilter
+}
+
+type runRef struct {
+	log string
+	id  uint64
+}
+
+func newRunFilters() *runFilters {
+	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*pointerFilter{}}
+}
+
+// pointerFilter is a blocked Bloom filter of a run's pointers (their
+// record keys, kind 0x00 id): a key's probes all fall in the block its
+// hash picks.
+type pointerFilter struct {
+	words []uint64 // blocks of blockWords
+}
+
+func newPointerFilter(n int) *pointerFilter {
+	blocks := (n*filterBits + 64*blockWords - 1) / (64 * blockWords)
+	return &pointerFilter{words: make([]uint64, blocks*blockWords)}
+}
+
+// probes returns the block of the key whose hash is h, and the bits its
+// probes set: filterHashes 9-bit offsets into the block, from h remixed.
+func (f *pointerFilter) probes(h uint64) (block []uint64, bits uint64) {
+	blocks := uint64(len(f.words) / blockWords)
+	b := (h >> 32) % blocks
+	return f.words[b*blockWords : (b+1)*blockWords], h * 0x9e3779b97f4a7c15
+}
+
+// mayHold reports whether the run may hold the pointer whose record key
+// hashes to h.
+func (f *pointerFilter) mayHold(h uint64) bool {
+	if len(f.words) == 0 {
+		return false
+	}
+	block, bits := f.probes(h)
+	for range filterHashes {
+		o := bits & 511
+		if block[o/64]&(1<<(o%64)) == 0 {
+			return false
+		}
+		bits >>= 9
+	}
+	return true
+}
+
+func (f *pointerFilter) add(h uint64) {
+	block, bits := f.probes(h)
+	for range filterHashes {
+		o := bits & 511
+		block[o/64] |= 1 << (o % 64)
+		bits >>= 9
+	}
+}
+
+func (fs *runFilters) hash(rk []byte) uint64 { return maphash.Bytes(fs.seed, rk) }
+
+// get returns the filter of run id of log, if one was built.
+func (fs *runFilters) get(log string, id uint64) *pointerFilter {
+	fs.mu.RLock()
+	defer fs.mu.RUnlock()
+	return fs.m[runRef{log, id}]
+}
+
+// build makes the filter of the sealed run r (id of log) and keeps it,
+// forgetting the filters of log's runs that are not in live (the runs,
+// as the building transaction sees them) any more.
+func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint64) *pointerFilter {
+	var hs []uint64
+	c := r.Cursor()
+	for k, _ := c.Seek([]byte{0}); len(k) > 0 && k[0] == 0; k, _ = c.Next() {
+		hs = append(hs, fs.hash(k[1:]))
+	}
+	f := newPointerFilter(len(hs))
+	for _, h := range hs {
+		f.add(h)
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for ref := range fs.m {
+		if ref.log == log && !slices.Contains(live, ref.id) {
+			delete(fs.m, ref)
+		}
+	}
+	fs.m[runRef{log, id}] = f
+	return f
+}

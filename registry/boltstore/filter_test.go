@@ -1,0 +1,143 @@
+package boltstore
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+)
+
+// TestPointerFilter: a filter answers "maybe" for every key added, and
+// "no" for most others (about 1% false positives at 10 bits a key).
+func TestPointerFilter(t *testing.T) {
+	fs := newRunFilters()
+	for _, n := range []int{0, 1, 7, 1000, 20000} {
+		f := newPointerFilter(n)
+		for i := range n {
+			f.add(fs.hash(fmt.Appendf(nil, "employer\x00in%d", i)))
+		}
+		for i := range n {
+			if !f.mayHold(fs.hash(fmt.Appendf(nil, "employer\x00in%d", i))) {
+				t.Fatalf("n=%d: key %d added, filter says no", n, i)
+			}
+		}
+		fp := 0
+		for i := range 10000 {
+			if f.mayHold(fs.hash(fmt.Appendf(nil, "employer\x00out%d", i))) {
+				fp++
+			}
+		}
+		if n == 0 && fp > 0 || n >= 1000 && fp > 300 {
+			t.Errorf("n=%d: %d of 10,000 keys not added pass the filter", n, fp)
+		}
+	}
+}
+
+// TestFiltersFollowRuns: read-only transactions build the filters of the
+// sealed runs they look in, a write transaction builds none, and once a
+// merge replaces runs their filters go.
+func TestFiltersFollowRuns(t *testing.T) {
+	smallRuns(t, 4, 2, 100)
+	db := openTest(t, "")
+	var seq uint64
+	for i := range 40 {
+		seq++
+		if err := db.Update(bg, func(tx *Tx) error {
+			l := tx.Log("self")
+			if _, err := l.Latest("employer", "nobody"); !errors.Is(err, registry.ErrNotFound) {
+				return fmt.Errorf("Latest of a record that does not exist: %v", err)
+			}
+			return l.Append(entry(seq, "employer", fmt.Sprintf("E%02d", i), 1), IndexKey{Name: "bn", Value: fmt.Sprint(i)})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(db.filters.m); n != 0 {
+		t.Fatalf("write transactions built %d filters", n)
+	}
+	sealed := readSealed(t, db, "E07")
+	if len(sealed) < 2 {
+		t.Fatalf("sealed runs %v: the test did not seal enough", sealed)
+	}
+	var got []uint64
+	for ref := range db.filters.m {
+		got = append(got, ref.id)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, slices.Sorted(slices.Values(sealed))) {
+		t.Errorf("filters of runs %v, want the sealed runs %v", got, sealed)
+	}
+	for i := range 40 {
+		seq++
+		appendAll(t, db, "self", entry(seq, "employer", fmt.Sprintf("F%02d", i), 1))
+	}
+	sealed = readSealed(t, db, "E07")
+	for ref := range db.filters.m {
+		if !slices.Contains(sealed, ref.id) {
+			t.Errorf("the filter of run %d stays; the sealed runs are %v", ref.id, sealed)
+		}
+	}
+}
+
+// readSealed reads the employer id in a read-only transaction, which
+// builds the filters of the runs it seeks, and returns the ids of the
+// sealed runs (every run but L0).
+func readSealed(t *testing.T, db *DB, id string) []uint64 {
+	t.Helper()
+	var sealed []uint64
+	view(t, db, func(tx *Tx) error {
+		l := tx.Log("self")
+		if _, err := l.Latest("employer", id); err != nil {
+			return err
+		}
+		_, ids, err := l.indexRunIDs()
+		sealed = ids[1:]
+		return err
+	})
+	return sealed
+}
+
+// TestRolledBackSealLeavesNoFilter: a write transaction that seals L0,
+// reads, and rolls back leaves no filter of the run it sealed, which the
+// file still has as L0 and which takes more pointers before it is sealed.
+func TestRolledBackSealLeavesNoFilter(t *testing.T) {
+	smallRuns(t, 6, 8, 0)
+	db := openTest(t, "")
+	var seq uint64
+	add := func(id string) registry.Entry {
+		seq++
+		return entry(seq, "employer", id, 1)
+	}
+	appendAll(t, db, "self", add("A1"), add("A2"), add("A3"), add("A4"), add("A5"), add("A6")) // sealed: run 0
+	appendAll(t, db, "self", add("B1"), add("B2"))                                             // L0: run 1
+	view(t, db, func(tx *Tx) error { _, err := tx.Log("self").Latest("employer", "A1"); return err })
+
+	errBack := errors.New("roll back")
+	err := db.Update(bg, func(tx *Tx) error {
+		l := tx.Log("self")
+		for _, id := range []string{"C1", "C2", "C3", "C4"} { // seals run 1
+			if err := l.Append(entry(l.Size()+1, "employer", id, 1)); err != nil {
+				return err
+			}
+		}
+		for _, id := range []string{"A1", "B1", "C1", "D1"} {
+			l.Latest("employer", id)
+		}
+		return errBack
+	})
+	if !errors.Is(err, errBack) {
+		t.Fatalf("Update: %v", err)
+	}
+	appendAll(t, db, "self", add("D1"), add("D2"), add("D3"), add("D4")) // run 1 sealed with D1-D4
+	view(t, db, func(tx *Tx) error {
+		l := tx.Log("self")
+		for _, id := range []string{"A1", "A6", "B1", "B2", "D1", "D4"} {
+			if _, err := l.Latest("employer", id); err != nil {
+				t.Errorf("Latest %s: %v", id, err)
+			}
+		}
+		return nil
+	})
+}
