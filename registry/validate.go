@@ -17,6 +17,11 @@ const (
 	MaxListLen   = 50
 )
 
+// CheckText checks free text a person wrote (a reason, a note) of at most
+// max characters, required if min > 0: valid UTF-8, no control,
+// bidirectional formatting or replacement character.
+func CheckText(field, s string, min, max int) error { return checkText(field, s, min, max) }
+
 func checkText(field, s string, min, max int) error {
 	n := utf8.RuneCountInString(s)
 	if !utf8.ValidString(s) {

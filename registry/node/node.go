@@ -59,6 +59,14 @@ type Node struct {
 
 	committer committer // the write pipeline (pipeline.go)
 
+	// decisions serializes the administrator's decisions that write two
+	// records (a review step or a removal decision, and the certificate or
+	// CP it suspends or revokes): each checks the record it decides on,
+	// changes the other record, then commits the decision, and two
+	// decisions interleaving there would both pass the check and leave a
+	// certificate revoked by a decision that was refused (review.go).
+	decisions sync.Mutex
+
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
 	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -168,5 +169,123 @@ func TestMaintenanceAuditUnderAnotherProgram(t *testing.T) {
 	}
 	if cp, err = ab.CertificateProgram(ctx, c, registry.Date{}); err != nil || cp.Maintenance[0].State != node.MaintenanceDone {
 		t.Errorf("after an ECOR maintenance audit at 85%%: %v, maintenance %+v; want year 2 done", err, cp.Maintenance)
+	}
+}
+
+// TestConcurrentDecisionsAgree: decisions racing on one removal proposal
+// or one review serialize: one wins, the others are refused as conflicts,
+// and the certificate's status is the winner's (a refused confirmation or
+// suspension changes nothing).
+func TestConcurrentDecisionsAgree(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	race := func(n int, decide func(i int) error) (won int) {
+		t.Helper()
+		start, errs := make(chan struct{}), make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = decide(i)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won = -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Errorf("decisions %d and %d both succeeded", won, i)
+			case err == nil:
+				won = i
+			case !errors.Is(err, registry.ErrConflict):
+				t.Errorf("decision %d: %v, want success or a conflict", i, err)
+			}
+		}
+		if won < 0 {
+			t.Fatal("no decision succeeded")
+		}
+		return won
+	}
+	for round := range 3 {
+		ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+		rs, err := ab.Removals(ctx, "proposed", 10)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("removals: %+v %v", rs, err)
+		}
+		decisions := []string{"confirm", "reject"}
+		won := race(8, func(i int) error {
+			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: decisions[i%2], Reason: "decided"})
+			return err
+		})
+		v, _ := ab.Certificate(ctx, rs[0].Certificate, registry.Date{})
+		if revoked := v.Certificate.Status == registry.StatusRevoked; revoked != (decisions[won%2] == "confirm") {
+			t.Errorf("round %d: the removal was decided %s, and the certificate is %s", round, decisions[won%2], v.Certificate.Status)
+		}
+
+		r, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "fatality",
+			OccurredOn: registry.MustDate("2026-06-01"), OpenedOn: registry.MustDate("2026-06-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := []string{"suspend", "close"}
+		won = race(8, func(i int) error {
+			_, err := ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: actions[i%2], Reason: "decided", On: registry.MustDate("2026-07-01")})
+			return err
+		})
+		v, _ = ab.Certificate(ctx, "ACSA-20250417", registry.Date{})
+		if suspended := v.Certificate.Status == registry.StatusSuspended; suspended != (actions[won%2] == "suspend") {
+			t.Errorf("round %d: the review was %s, and the certificate is %s", round, actions[won%2], v.Certificate.Status)
+		}
+	}
+}
+
+// TestDecisionReasons: a decision's reason obeys the rules of free text,
+// and one the certificate's status change would quote past the length of
+// a reason is refused at body.reason before anything is written.
+func TestDecisionReasons(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	rs, err := ab.Removals(ctx, "proposed", 10)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("removals: %+v %v", rs, err)
+	}
+	r, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "fatality",
+		OccurredOn: registry.MustDate("2026-06-01"), OpenedOn: registry.MustDate("2026-06-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, _ := ab.Size(ctx)
+	long := strings.Repeat("x", 480) // a valid reason on its own
+	for _, c := range []struct {
+		name   string
+		decide func() error
+	}{
+		{"removal, control character", func() error {
+			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "reject", Reason: "no\x1b[31m"})
+			return err
+		}},
+		{"removal, bidi override", func() error {
+			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "reject", Reason: "ok \u202e"})
+			return err
+		}},
+		{"removal confirmed, long reason", func() error {
+			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "confirm", Reason: long})
+			return err
+		}},
+		{"review suspended, long reason", func() error {
+			_, err := ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: "suspend", Reason: long})
+			return err
+		}},
+	} {
+		if got := fieldOf(c.decide()); got != "body.reason" {
+			t.Errorf("%s: refused at %q, want body.reason", c.name, got)
+		}
+	}
+	if after, _ := ab.Size(ctx); after != size {
+		t.Errorf("refused decisions wrote %d entries", after-size)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -432,6 +433,8 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	case !requires && !rq.DueOn.IsZero():
 		return registry.Review{}, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit")
 	}
+	n.decisions.Lock()
+	defer n.decisions.Unlock()
 	cur, err := n.Review(ctx, id)
 	if err != nil {
 		return registry.Review{}, err
@@ -451,11 +454,16 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	certAction := map[string]string{registry.ReviewSuspend: registry.ActionSuspend, registry.ReviewRevoke: registry.ActionRevoke}[rq.Action]
 	if certAction != "" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
-		reason := fmt.Sprintf("Employer Review %s: %s", id, rq.Reason)
-		reasonFR := fmt.Sprintf("Examen de l'employeur %s : %s", id, rq.Reason)
+		reason, reasonFR, err := quoteReason(rq.Reason, fmt.Sprintf("Employer Review %s: ", id), fmt.Sprintf("Examen de l'employeur %s : ", id))
+		if err != nil {
+			return registry.Review{}, err
+		}
 		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: certAction, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
 			return registry.Review{}, err
 		}
+		// The certificate changed: the step that changed it is recorded
+		// even if the client has gone.
+		ctx = context.WithoutCancel(ctx)
 	}
 	e, err := n.commit(ctx, registry.KindReview, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
@@ -545,9 +553,14 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	if strings.TrimSpace(rq.Reason) == "" {
 		return registry.Removal{}, registry.Invalid("body.reason", "a decision needs a reason")
 	}
+	if err := registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen); err != nil {
+		return registry.Removal{}, err
+	}
 	if rq.On.IsZero() {
 		rq.On = n.Today()
 	}
+	n.decisions.Lock()
+	defer n.decisions.Unlock()
 	e, err := n.Record(ctx, registry.KindRemoval, id)
 	if err != nil {
 		return registry.Removal{}, err
@@ -563,13 +576,19 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		if err := n.suspendCP(ctx, p, cur.CP); err != nil {
 			return registry.Removal{}, err
 		}
+		ctx = context.WithoutCancel(ctx) // the CP changed: record the decision that changed it
 	} else if rq.Decision == "confirm" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
-		reason := fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): %s", id, cur.Rule, rq.Reason)
-		reasonFR := fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : %s", id, cur.Rule, rq.Reason)
+		reason, reasonFR, err := quoteReason(rq.Reason,
+			fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): ", id, cur.Rule),
+			fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : ", id, cur.Rule))
+		if err != nil {
+			return registry.Removal{}, err
+		}
 		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: registry.ActionRevoke, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
 			return registry.Removal{}, err
 		}
+		ctx = context.WithoutCancel(ctx) // the certificate changed: record the decision that changed it
 	}
 	e, err = n.commit(ctx, registry.KindRemoval, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		r, err := decode[registry.Removal](*prev)
@@ -590,6 +609,17 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		return registry.Removal{}, err
 	}
 	return decode[registry.Removal](e)
+}
+
+// quoteReason returns reason quoted after prefix and prefixFR, the
+// reasons of the certificate's status change that a decision makes, or an
+// error at body.reason if either would be longer than a reason may be.
+func quoteReason(reason, prefix, prefixFR string) (en, fr string, err error) {
+	room := registry.MaxReasonLen - max(utf8.RuneCountInString(prefix), utf8.RuneCountInString(prefixFR))
+	if n := utf8.RuneCountInString(reason); n > room {
+		return "", "", registry.Invalid("body.reason", "at most %d characters here, got %d: the certificate's status change quotes it after %q", room, n, prefixFR)
+	}
+	return prefix + reason, prefixFR + reason, nil
 }
 
 // suspendCP suspends certifying partner id on the administrator's
