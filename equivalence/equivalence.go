@@ -174,10 +174,17 @@ func (q Question) Validate() error {
 	if !q.Lang.Valid() {
 		return registry.Invalid("lang", "want %q (English) or %q (French)", English, French)
 	}
-	if q.Sector != "" && !registry.IsIndustryCode(q.Sector) && !sectorName(q.Sector) {
+	if !ValidSector(q.Sector) {
 		return registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits")
 	}
 	return nil
+}
+
+// ValidSector reports whether s may name a sector in a question: empty
+// (any sector), a sector name such as "construction", or an industry code
+// of 2 to 10 digits.
+func ValidSector(s string) bool {
+	return s == "" || registry.IsIndustryCode(s) || sectorName(s)
 }
 
 // sectorName accepts words of letters, spaces, '-' and '_', any case.

@@ -13,6 +13,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 )
 
@@ -57,10 +58,14 @@ func (w Watch) Validate(field string) error {
 		if !w.Host.Valid() {
 			return registry.Invalid(field+".host", "an ISO 3166-2:CA code")
 		}
+		var errs []error
 		if w.Use != "" && w.Use != "bid" && w.Use != "work" {
-			return registry.Invalid(field+".use", "bid or work")
+			errs = append(errs, registry.Invalid(field+".use", "bid or work"))
 		}
-		return nil
+		if !equivalence.ValidSector(w.Sector) {
+			errs = append(errs, registry.Invalid(field+".sector", "a sector name such as \"construction\" or an industry code of 2 to 10 digits"))
+		}
+		return registry.JoinInvalid(errs...)
 	case w.Certificate != "":
 		if w.BN != "" {
 			return registry.Invalid(field, "give one of certificate, bn, jurisdiction, or employer with host")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -88,6 +89,7 @@ type Service struct {
 	subs     map[string]Subscription // active and disabled, without Pending
 	inflight map[string]bool
 	day      registry.Date // the last expiring scan
+	pairsDue bool          // a recognition pair's answer could not be had: check the pairs at the next step
 }
 
 // Open opens (creating) the outbox in cfg.Dir.
@@ -185,13 +187,16 @@ func (s *Service) Step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if grew {
-		if err := s.checkPairs(ctx); err != nil {
-			return err
-		}
+	s.mu.Lock()
+	pairs := grew || s.pairsDue
+	s.pairsDue = false
+	s.mu.Unlock()
+	var pairErr error
+	if pairs {
+		pairErr = s.checkPairs(ctx) // the peers and expiring certificates are checked all the same
 	}
 	if err := s.checkPeers(ctx); err != nil {
-		return err
+		return errors.Join(pairErr, err)
 	}
 	today := s.cfg.Node.Today()
 	s.mu.Lock()
@@ -199,13 +204,13 @@ func (s *Service) Step(ctx context.Context) error {
 	s.mu.Unlock()
 	if due {
 		if err := s.checkExpiring(ctx, today); err != nil {
-			return err
+			return errors.Join(pairErr, err)
 		}
 		s.mu.Lock()
 		s.day = today
 		s.mu.Unlock()
 	}
-	return nil
+	return pairErr
 }
 
 // activeSubs returns the active subscriptions, sorted by id.
@@ -424,10 +429,21 @@ type Recognition struct {
 // checkPairs decides every watched recognition pair again and queues
 // recognition.changed where the outcome or its basis changed.
 func (s *Service) checkPairs(ctx context.Context) error {
-	for _, sub := range s.activeSubs() {
+	return s.checkPairsOf(ctx, s.activeSubs())
+}
+
+// checkPairsOf does checkPairs for subs. A pair whose answer cannot be had
+// does not keep the others from theirs: every pair is checked, and the
+// errors are returned together.
+func (s *Service) checkPairsOf(ctx context.Context, subs []Subscription) error {
+	var errs []error
+	for _, sub := range subs {
 		for _, w := range sub.Watch {
 			if !w.pair() {
 				continue
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			use := w.Use
 			if use == "" {
@@ -435,7 +451,11 @@ func (s *Service) checkPairs(ctx context.Context) error {
 			}
 			a, err := s.cfg.Lookups.Recognize(ctx, equivalence.Question{BN: w.Employer, Host: w.Host, Sector: w.Sector, Use: use})
 			if err != nil {
-				return fmt.Errorf("recognition %s in %s: %w", w.Employer, w.Host, err)
+				errs = append(errs, fmt.Errorf("subscription %s, recognition %s in %s: %w", sub.ID, w.Employer, w.Host, err))
+				s.mu.Lock()
+				s.pairsDue = true
+				s.mu.Unlock()
+				continue
 			}
 			now := a.Decision.Outcome + "/" + a.Decision.Basis
 			key := []byte(fmt.Sprintf("pair/%s/%s/%s/%s/%s", sub.ID, w.Employer, w.Host, w.Sector, use))
@@ -478,7 +498,7 @@ func (s *Service) checkPairs(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func cut2(s string) (a, b string, ok bool) {
@@ -691,23 +711,23 @@ type NewSubscription struct {
 // Validate checks a new subscription.
 func (ns NewSubscription) Validate() error {
 	u, err := url.Parse(ns.URL)
+	var errs []error
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return registry.Invalid("body.url", "an absolute http or https URL without credentials")
+		errs = append(errs, registry.Invalid("body.url", "an absolute http or https URL without credentials"))
 	}
 	if len(ns.Watch) == 0 || len(ns.Watch) > MaxWatches {
-		return registry.Invalid("body.watch", "1 to %d watches", MaxWatches)
-	}
-	for i, w := range ns.Watch {
-		if err := w.Validate(fmt.Sprintf("body.watch[%d]", i)); err != nil {
-			return err
+		errs = append(errs, registry.Invalid("body.watch", "1 to %d watches", MaxWatches))
+	} else {
+		for i, w := range ns.Watch {
+			errs = append(errs, w.Validate(fmt.Sprintf("body.watch[%d]", i)))
 		}
 	}
 	for i, d := range ns.ExpiringDays {
 		if d < 0 || d > 366 {
-			return registry.Invalid(fmt.Sprintf("body.expiring_days[%d]", i), "0 to 366 days")
+			errs = append(errs, registry.Invalid(fmt.Sprintf("body.expiring_days[%d]", i), "0 to 366 days"))
 		}
 	}
-	return nil
+	return registry.JoinInvalid(errs...)
 }
 
 // Create stores a new subscription. Only the program administrator with
@@ -746,9 +766,11 @@ func (s *Service) Create(ctx context.Context, p node.Principal, ns NewSubscripti
 	s.subs[sub.ID] = sub
 	s.day = registry.Date{} // check its expiring certificates now
 	s.mu.Unlock()
-	// Its recognition pairs get their first answer (no event) now.
-	if err := s.checkPairs(ctx); err != nil {
-		return sub, err
+	// Its recognition pairs get their first answer (no event) now. The
+	// subscription is stored: a lookup that fails here is retried by the
+	// next step, which then records the first answer.
+	if err := s.checkPairsOf(ctx, []Subscription{sub}); err != nil && s.cfg.OnError != nil {
+		s.cfg.OnError(fmt.Errorf("subscription %s: %w", sub.ID, err))
 	}
 	s.Wake()
 	return sub, nil
