@@ -258,9 +258,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	waker.Set(wh)
+	// The outbox runs until serve returns, whether it was told to stop or
+	// failed to start after this (a --tiles destination that cannot be
+	// opened, an address in use): the deferred wait must not wait for a
+	// signal that never comes.
+	whCtx, stopWebhooks := context.WithCancel(ctx)
 	whDone := make(chan struct{})
-	go func() { defer close(whDone); wh.Run(ctx) }()
-	defer func() { <-whDone; wh.Close() }()
+	go func() { defer close(whDone); wh.Run(whCtx) }()
+	defer func() { stopWebhooks(); <-whDone; wh.Close() }()
 	stopTiles, err := startTiles(ctx, n, to, log)
 	if err != nil {
 		return err
