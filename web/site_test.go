@@ -99,7 +99,7 @@ func TestPagesBothLanguages(t *testing.T) {
 		{"verify form", "/verify", "", 200, "en", []string{`enctype="multipart/form-data"`, "/assets/scan.js"}},
 		{"unknown certificate", "/certificates/NOPE-1", "", 404, "en", []string{"Not found"}},
 		{"unknown employer fr", "/employers/123456782?lang=fr", "", 404, "fr", []string{"Introuvable"}},
-		{"bad BN employer", "/employers/12", "", 400, "en", []string{"bn"}},
+		{"bad BN employer", "/employers/12", "", 400, "en", []string{"a Business Number (BN9) has 9 digits"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hdr := []string{}

@@ -150,6 +150,37 @@ func (p *page) T(key string) string { return msg(p.Lang, key) }
 // F is a catalog entry with fmt arguments.
 func (p *page) F(key string, args ...any) string { return fmt.Sprintf(msg(p.Lang, key), args...) }
 
+// Invalid is what the page says of err, a refused value: on an English
+// page the validator's own reason, on a French one the catalog's message
+// for its field (the validators speak English only).
+func (p *page) Invalid(err error) string {
+	var ve *registry.ValidationError
+	if !errors.As(err, &ve) {
+		if p.Lang == equivalence.English {
+			return err.Error()
+		}
+		if errors.Is(err, registry.ErrConflict) {
+			return p.T("err.conflict")
+		}
+		return p.T("invalid")
+	}
+	if p.Lang == equivalence.English {
+		return ve.Reason
+	}
+	field := ve.Field
+	for _, prefix := range []string{"query.", "path.", "body."} {
+		field = strings.TrimPrefix(field, prefix)
+	}
+	if key, ok := invalidKeys[field]; ok {
+		return p.T(key)
+	}
+	return p.T("invalid")
+}
+
+// invalidKeys are the catalog's messages for refused values, by field.
+var invalidKeys = map[string]string{"bn": "invalid.bn", "employer": "invalid.bn", "on": "invalid.on", "sector": "invalid.sector",
+	"use": "invalid.use", "host": "invalid.host", "name": "invalid.name", "number": "invalid.number", "wcb": "invalid.wcb"}
+
 // lang picks the language of a request (see the package doc) and keeps an
 // explicit choice in a cookie.
 func lang(w http.ResponseWriter, r *http.Request) equivalence.Lang {
@@ -217,7 +248,7 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, registry.ErrNotFound):
 		status, d.Heading, d.Text = http.StatusNotFound, p.T("err.notfound"), p.T("err.notfound.text")
 	case errors.As(err, &ve), errors.Is(err, registry.ErrInvalid), errors.Is(err, registry.ErrConflict):
-		status, d.Detail = http.StatusBadRequest, err.Error()
+		status, d.Detail = http.StatusBadRequest, p.Invalid(err)
 		d.Text = ""
 	default:
 		s.cfg.Logger.ErrorContext(r.Context(), "page", "path", r.URL.Path, "err", err)
@@ -263,7 +294,7 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
-			d.Err = err.Error()
+			d.Err = p.Invalid(err)
 		}
 		d.Result = res
 		d.AgeNote = map[registry.Jurisdiction]string{}
@@ -355,6 +386,9 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 		Own: rec.Iss == s.cfg.Node.Jurisdiction(), Letter: "/letters/" + url.PathEscape(rec.Certificate.ID)}
 	if rec.Verified != nil {
 		d.Why = rec.Verified.Error()
+		if p.Lang != equivalence.English {
+			d.Why = p.T("cert.unverified")
+		}
 	}
 	if lg := rec.Evidence.Log; lg != nil {
 		d.Seq, d.LogSize = lg.Inclusion.Seq, lg.Inclusion.TreeSize
@@ -453,7 +487,7 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 		if d.On != "" {
 			on, err := registry.ParseDate(d.On)
 			if err != nil {
-				d.Errors["on"] = err.Error()
+				d.Errors["on"] = p.Invalid(registry.Invalid("on", "%s", err))
 			}
 			question.On = on
 		}
@@ -462,7 +496,7 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 			var ve *registry.ValidationError
 			switch {
 			case errors.As(err, &ve):
-				d.Errors[strings.TrimPrefix(ve.Field, "query.")] = ve.Reason
+				d.Errors[strings.TrimPrefix(ve.Field, "query.")] = p.Invalid(ve)
 			case err != nil:
 				s.fail(w, r, err)
 				return
