@@ -66,7 +66,8 @@
 //	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty, or 0x01 (removed),
 //	                              and 0x00 kind 0x00 id -> newest ver || its seq (16 bytes, a
 //	                              record's pointer): the index's first run (see below)
-//	        "lsm"                 the index's other runs (lsm.go), absent until the first is sealed
+//	        "lsm"                 the index's other runs and their state (lsm.go); its manifest
+//	                              is absent until the first run is sealed
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
 //	        "meta"                caller key -> caller value
 //

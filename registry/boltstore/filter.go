@@ -41,6 +41,11 @@ type runFilters struct {
 	seed maphash.Seed
 	mu   sync.RWMutex
 	m    map[runRef]*pointerFilter
+	// newest is, by log, the highest run id a builder's snapshot held. Ids
+	// only grow, so a builder whose runs' highest id is lower reads an
+	// older snapshot: its runs are not the current ones, and it neither
+	// keeps its filter nor forgets the filters of runs it does not see.
+	newest map[string]uint64
 }
 
 type runRef struct {
@@ -49,7 +54,7 @@ type runRef struct {
 }
 
 func newRunFilters() *runFilters {
-	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*pointerFilter{}}
+	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*pointerFilter{}, newest: map[string]uint64{}}
 }
 
 // pointerFilter is a blocked Bloom filter of a run's pointers (their
@@ -109,7 +114,8 @@ func (fs *runFilters) get(log string, id uint64) *pointerFilter {
 
 // build makes the filter of the sealed run r (id of log) and keeps it,
 // forgetting the filters of log's runs that are not in live (the runs,
-// as the building transaction sees them) any more.
+// as the building transaction sees them) any more; unless live is older
+// than the runs another builder saw, when the filter is only returned.
 func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint64) *pointerFilter {
 	var hs []uint64
 	c := r.Cursor()
@@ -120,8 +126,13 @@ func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint6
 	for _, h := range hs {
 		f.add(h)
 	}
+	top := slices.Max(live)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if top < fs.newest[log] {
+		return f
+	}
+	fs.newest[log] = top
 	for ref := range fs.m {
 		if ref.log == log && !slices.Contains(live, ref.id) {
 			delete(fs.m, ref)

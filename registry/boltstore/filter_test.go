@@ -141,3 +141,59 @@ func TestRolledBackSealLeavesNoFilter(t *testing.T) {
 		return nil
 	})
 }
+
+// TestOldReaderKeepsNewFilters: a read-only transaction on an older
+// snapshot (its runs since merged away) builds filters for its own runs
+// without forgetting those newer readers built for the current runs, and
+// without keeping its own, which no newer reader will ask for.
+func TestOldReaderKeepsNewFilters(t *testing.T) {
+	smallRuns(t, 4, 2, 100)
+	db := openTest(t, "")
+	var seq uint64
+	add := func(n int) {
+		for range n {
+			seq++
+			appendAll(t, db, "self", entry(seq, "employer", fmt.Sprintf("E%03d", seq), 1))
+		}
+	}
+	add(20)
+	oldIn, oldGo, oldDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var oldErr error
+	go func() {
+		defer close(oldDone)
+		oldErr = db.View(bg, func(tx *Tx) error {
+			close(oldIn)
+			<-oldGo
+			_, err := tx.Log("self").Latest("employer", "E001")
+			return err
+		})
+	}()
+	<-oldIn
+	add(40)
+	view(t, db, func(tx *Tx) error {
+		_, err := tx.Log("self").Latest("employer", "E001")
+		return err
+	})
+	current := map[runRef]bool{}
+	for r := range db.filters.m {
+		current[r] = true
+	}
+	if len(current) == 0 {
+		t.Fatal("the current reader built no filter: the test tests nothing")
+	}
+	close(oldGo)
+	<-oldDone
+	if oldErr != nil {
+		t.Fatalf("the old reader: %v", oldErr)
+	}
+	for r := range current {
+		if db.filters.m[r] == nil {
+			t.Errorf("the old reader dropped the filter of current run %d", r.id)
+		}
+	}
+	for r := range db.filters.m {
+		if !current[r] {
+			t.Errorf("the old reader kept a filter of run %d, merged away since", r.id)
+		}
+	}
+}

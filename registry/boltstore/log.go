@@ -516,7 +516,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 
 	var versions []keyOp
 	counts := map[registry.Kind]uint64{}
-	// One buffer for the records values and the seq keys (bbolt keeps
+	// One buffer for the seq keys and the records' pointers (bbolt keeps
 	// the values it is given until the commit, so none is reused).
 	vals := make([]byte, 0, 24*len(ps))
 	for i, p := range ps {
@@ -532,7 +532,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		// 0x00 id (lsm.go).
 		index = append(index, keyOp{key: p.prk, value: vals[len(vals)-16:], by: i})
 		// The versions bucket lists the versions of records that have more
-		// than one: a record's only version is found from its records value.
+		// than one: a record's only version is found from its pointer.
 		if e.Ver == 2 {
 			versions = append(versions, keyOp{key: versionKey(e.Kind, e.ID, 1), value: u64(plan[i].prevSeq), by: i})
 		}

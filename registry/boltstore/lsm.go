@@ -32,10 +32,12 @@ import (
 // about log4(n / sealOps) merges; a read seeks each run (a few at ten
 // thousand records, about a dozen at a million).
 //
-// A run's values are empty for a key present and tombstone for a key
-// removed: a removal shadows the key in the older runs, and disappears
-// when a merge writes the oldest run. The newest run holding a key says
-// whether it is in the index.
+// A run's values are empty for an index key present, tombstone (one
+// byte) for a key removed, and 16 bytes (ver || seq) for a record's
+// pointer: a removal shadows the key in the older runs, and disappears
+// when a merge writes the oldest run; a newer pointer shadows the older
+// ones. The newest run holding a key says whether it is in the index,
+// and where the record's newest version is.
 //
 // The layout inside the log's bucket:
 //
