@@ -21,9 +21,11 @@ import (
 // request forgery): loopback, private (RFC 1918, IPv6 ULA), link-local
 // (169.254.0.0/16 with the cloud metadata address, fe80::/10),
 // unspecified and "this network" (0.0.0.0/8), multicast, carrier-grade NAT
-// (100.64.0.0/10), the IETF and benchmarking ranges, the reserved
-// 240.0.0.0/4 (and broadcast), and IPv6 prefixes that embed an IPv4
-// address (IPv4-mapped, NAT64, 6to4), which are checked as that address.
+// (100.64.0.0/10), the IETF, documentation and benchmarking ranges, the
+// reserved 240.0.0.0/4 (and broadcast), the deprecated IPv6 site-local
+// and IPv4-compatible ranges, Teredo, and IPv6 prefixes that embed an
+// IPv4 address (IPv4-mapped, NAT64, 6to4), which are checked as that
+// address.
 //
 // The check runs twice: when a subscription is created (a literal address,
 // "localhost", or a name resolving to a refused address is a 422 naming
@@ -56,6 +58,9 @@ var refused = []struct {
 	{netip.MustParsePrefix("169.254.0.0/16"), "a link-local address (cloud metadata among them)"},
 	{netip.MustParsePrefix("172.16.0.0/12"), "a private address (RFC 1918)"},
 	{netip.MustParsePrefix("192.0.0.0/24"), "an IETF protocol address (RFC 6890)"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "a documentation address (RFC 5737)"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "a documentation address (RFC 5737)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "a documentation address (RFC 5737)"},
 	{netip.MustParsePrefix("192.168.0.0/16"), "a private address (RFC 1918)"},
 	{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking address (RFC 2544)"},
 	{netip.MustParsePrefix("224.0.0.0/4"), "a multicast address"},
@@ -63,7 +68,14 @@ var refused = []struct {
 	{netip.MustParsePrefix("::/128"), "an unspecified address"},
 	{netip.MustParsePrefix("::1/128"), "a loopback address"},
 	{netip.MustParsePrefix("fc00::/7"), "a private address (IPv6 unique local)"},
+	{netip.MustParsePrefix("::/96"), "an IPv4-compatible address (deprecated, RFC 4291)"},
+	{netip.MustParsePrefix("100::/64"), "a discard-only address (RFC 6666)"},
 	{netip.MustParsePrefix("fe80::/10"), "a link-local address"},
+	{netip.MustParsePrefix("fec0::/10"), "a site-local address (deprecated, RFC 3879)"},
+	// Teredo (RFC 4380) tunnels to an IPv4 server and client it embeds
+	// obfuscated; nothing public needs it: refused whole.
+	{netip.MustParsePrefix("2001::/32"), "a Teredo tunnel address (RFC 4380)"},
+	{netip.MustParsePrefix("2001:db8::/32"), "a documentation address (RFC 3849)"},
 	{netip.MustParsePrefix("ff00::/8"), "a multicast address"},
 	// A local NAT64 prefix (RFC 8215) may be /48 to /96, and the IPv4
 	// address it embeds sits at a place that depends on its length (RFC

@@ -19,7 +19,9 @@ func TestEgressRefusesWhatIsNotPublic(t *testing.T) {
 		"169.254.169.254", "100.64.0.1", "100.127.255.254", "0.0.0.0", "0.1.2.3", "224.0.0.1", "239.255.255.250",
 		"255.255.255.255", "240.0.0.1", "198.18.0.1", "192.0.0.8", "::", "::1", "fc00::1", "fd12:3456::1", "fe80::1",
 		"fe80::1%eth0", "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "64:ff9b::7f00:1", "2002:7f00:1::1",
-		"64:ff9b:1:a9fe:a9:fe00:808:808", "64:ff9b:1::808:808"} // a local NAT64 prefix: where its IPv4 address sits depends on its length
+		"64:ff9b:1:a9fe:a9:fe00:808:808", "64:ff9b:1::808:808", // a local NAT64 prefix: where its IPv4 address sits depends on its length
+		"fec0::1", "::7f00:1", "::a9fe:a9fe", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:db8::1", "100::1",
+		"192.0.2.1", "198.51.100.7", "203.0.113.9"}
 	allowed := []string{"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "192.169.0.1", "2606:4700:4700::1111", "64:ff9b::808:808", "2002:808:808::1"}
 	var e webhook.Egress
 	for _, s := range refused {
@@ -61,7 +63,7 @@ func TestSubscriptionURLsArePublic(t *testing.T) {
 			t.Errorf("%s: got %v, want a problem naming body.url", u, err)
 		}
 	}
-	for _, u := range []string{"https://203.0.113.7:8443/hook", "https://cafe.example.com/hook", "http://hooks.example.invalid/"} {
+	for _, u := range []string{"https://8.8.4.4:8443/hook", "https://cafe.example.com/hook", "http://hooks.example.invalid/"} {
 		if err := (webhook.Egress{}).CheckURL(ctx, u); err != nil {
 			t.Errorf("%s: %v, want accepted", u, err)
 		}

@@ -248,6 +248,20 @@ func head(tx *bbolt.Tx, sub string) (key []byte, m message, ok bool, err error) 
 	return bytes.Clone(k), m, true, nil
 }
 
+// retryNow makes sub's first message due now, as if it was not tried yet.
+func retryNow(tx *bbolt.Tx, sub string) error {
+	k, m, ok, err := head(tx, sub)
+	if err != nil || !ok {
+		return err
+	}
+	m.Attempts, m.NextAt = 0, time.Time{}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketQueues).Bucket([]byte(sub)).Put(k, b)
+}
+
 // logDelivery appends d to sub's delivery log and drops the oldest beyond
 // maxDeliveryLog.
 func logDelivery(tx *bbolt.Tx, sub string, d Delivery) error {

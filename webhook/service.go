@@ -873,6 +873,15 @@ func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, ac
 			return err
 		}
 		if active {
+			if sub.Status != SubActive {
+				// Re-enabled, presumably once the endpoint is fixed: its
+				// first message goes now, and a failure backs off from the
+				// start again, rather than after the hours the disabled
+				// run's backoff had reached.
+				if err := retryNow(tx, id); err != nil {
+					return err
+				}
+			}
 			sub.Status, sub.DisabledReason, sub.FailingSince = SubActive, "", nil
 		} else {
 			sub.Status, sub.DisabledReason = SubDisabled, "disabled by "+p.Subject
