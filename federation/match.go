@@ -75,26 +75,28 @@ type MatchRow struct {
 	Jurisdiction      registry.Jurisdiction `json:"jurisdiction,omitempty" doc:"Only this member's records (ISO 3166-2:CA)."`
 }
 
-// Validate checks the row; field is its location ("body.rows[3]").
+// Validate checks the row; field is its location ("body.rows[3]"). It
+// reports every problem found at once (registry.ValidationErrors).
 func (r MatchRow) Validate(field string) error {
+	var errs []error
 	if r.BN == "" && strings.TrimSpace(r.Name) == "" && r.WCBAccount == "" && r.CertificateNumber == "" {
-		return registry.Invalid(field, "give one of bn, name, wcb_account or certificate_number")
+		errs = append(errs, registry.Invalid(field, "give one of bn, name, wcb_account or certificate_number"))
 	}
 	if r.BN != "" {
 		if err := registry.CheckBN(field+".bn", r.BN); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
 	if r.Name != "" && registry.FoldName(r.Name) == "" {
-		return registry.Invalid(field+".name", "the name has no letters or digits to match")
+		errs = append(errs, registry.Invalid(field+".name", "the name has no letters or digits to match"))
 	}
 	if r.WCBAccount != "" && registry.FoldWCB(r.WCBAccount) == "" {
-		return registry.Invalid(field+".wcb_account", "the WCB account has no letters or digits")
+		errs = append(errs, registry.Invalid(field+".wcb_account", "the WCB account has no letters or digits"))
 	}
 	if r.Jurisdiction != "" && !r.Jurisdiction.Valid() {
-		return registry.Invalid(field+".jurisdiction", "%q is not an ISO 3166-2:CA code", r.Jurisdiction)
+		errs = append(errs, registry.Invalid(field+".jurisdiction", "%q is not an ISO 3166-2:CA code", r.Jurisdiction))
 	}
-	return nil
+	return registry.JoinInvalid(errs...)
 }
 
 // MatchedCertificate is a certificate of a matched employer with its
@@ -146,10 +148,14 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 	if len(rows) > MaxMatchRows {
 		return MatchAnswer{}, registry.Invalid("body.rows", "at most %d rows per request, got %d", MaxMatchRows, len(rows))
 	}
+	var errs []error // every bad row at once
 	for i, r := range rows {
 		if err := r.Validate(fmt.Sprintf("body.rows[%d]", i)); err != nil {
-			return MatchAnswer{}, err
+			errs = append(errs, err)
 		}
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return MatchAnswer{}, err
 	}
 	n := l.fed.Node()
 	if asOf.IsZero() {

@@ -2,6 +2,7 @@ package measure
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -66,23 +67,28 @@ type Query struct {
 	Alpha    float64 // 1 - confidence level; 0 means 0.05
 }
 
-// Validate checks the query's dimensions.
+// Validate checks the query's dimensions, its minimum and alpha. It
+// reports every problem found at once, in one error.
 func (q Query) Validate() error {
+	var problems []string
 	seen := map[string]bool{}
 	for _, d := range q.GroupBy {
-		if !slices.Contains(Dimensions, d) {
-			return fmt.Errorf("unknown dimension %q (one of %s)", d, strings.Join(Dimensions, ", "))
-		}
-		if seen[d] {
-			return fmt.Errorf("dimension %q given twice", d)
+		switch {
+		case !slices.Contains(Dimensions, d):
+			problems = append(problems, fmt.Sprintf("unknown dimension %q (one of %s)", d, strings.Join(Dimensions, ", ")))
+		case seen[d]:
+			problems = append(problems, fmt.Sprintf("dimension %q given twice", d))
 		}
 		seen[d] = true
 	}
 	if q.Minimum.PersonYears < 0 || q.Minimum.Employers < 0 {
-		return fmt.Errorf("the minimum cannot be negative")
+		problems = append(problems, "the minimum cannot be negative")
 	}
 	if q.Alpha < 0 || q.Alpha >= 1 {
-		return fmt.Errorf("alpha must be in (0, 1)")
+		problems = append(problems, "alpha must be in (0, 1)")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }

@@ -88,14 +88,33 @@ type LettersOut struct {
 	Requests []federation.RequestView `json:"requests"`
 }
 
-// bodyField puts a rule record's validation error under "body." (pre
-// strips the path of the record inside a file, e.g. "terms.").
+// bodyField puts a rule record's validation errors under "body." (pre
+// strips the path of the record inside a file, e.g. "terms."): every one of
+// a registry.ValidationErrors, which it returns as ValidationErrors. Other
+// errors are returned as they are.
 func bodyField(err error, pre string) error {
+	var ves registry.ValidationErrors
+	if errors.As(err, &ves) {
+		out := make(registry.ValidationErrors, len(ves))
+		for i, ve := range ves {
+			out[i] = underBody(ve, pre)
+		}
+		return out
+	}
 	var ve *registry.ValidationError
 	if errors.As(err, &ve) && !strings.HasPrefix(ve.Field, "body.") {
-		return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value}
+		return underBody(ve, pre)
 	}
 	return err
+}
+
+// underBody returns ve with its field under "body." (pre stripped), or ve
+// itself when it is there already.
+func underBody(ve *registry.ValidationError, pre string) *registry.ValidationError {
+	if strings.HasPrefix(ve.Field, "body.") {
+		return ve
+	}
+	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value}
 }
 
 // letterProblem renders a refused letter as a 422 listing the recognition

@@ -45,14 +45,13 @@ func TestEveryValidationErrorAtOnce(t *testing.T) {
 		{"employer shapes and rules", "POST", "/v1/employers",
 			`{"bn":"123456789","legal_name":"Acme","size_band":"huge","employee_count":-3}`,
 			[]string{"body.size_band", "body.employee_count", "body.bn"}},
-		// registry.Audit.Validate stops at its first rule error.
 		{"audit shapes and rules", "POST", "/v1/audits",
 			`{"employer_bn":"123456789","cp":"ACSA","type":"certification","program":"COR","auditors":["A1"],` +
 				`"onsite_start":"2026-02-10","onsite_end":"2026-02-01","submitted_on":"2026-02-20","documentation_months":700,"overall":80}`,
-			[]string{"body.documentation_months", "body.employer_bn"}},
+			[]string{"body.documentation_months", "body.employer_bn", "body.onsite_end"}},
 		{"QA review shapes and rules", "POST", "/v1/qa-reviews",
 			`{"kind":"osar","cp":"acsa","on":"2026-02-01","outcome":"satisfactory"}`,
-			[]string{"body.cp", "body.auditor"}},
+			[]string{"body.cp", "body.auditor", "body.audit"}},
 		{"stop-work order shapes and rules", "POST", "/v1/stop-work-orders",
 			`{"employer_bn":"123456789","number":"bad number!","issued_on":"2026-02-01"}`,
 			[]string{"body.number", "body.employer_bn"}},

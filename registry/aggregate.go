@@ -53,34 +53,43 @@ type AggregateSource struct {
 }
 
 // Validate checks an aggregate's shape: a suppressed group carries no
-// figures, and a shown one meets the minimum it states.
+// figures, and a shown one meets the minimum it states. It reports every
+// problem found at once (ValidationErrors).
 func (a AggregateMetrics) Validate() error {
+	var v collect
 	if !a.Jurisdiction.Valid() {
-		return Invalid("jurisdiction", "unknown jurisdiction %q", a.Jurisdiction)
+		v.add(Invalid("jurisdiction", "unknown jurisdiction %q", a.Jurisdiction))
 	}
 	if a.Year < 1950 || a.Year > 2100 {
-		return Invalid("year", "year must be from 1950 to 2100")
+		v.add(Invalid("year", "year must be from 1950 to 2100"))
 	}
 	if a.MinPersonYears < 0 || a.MinEmployers < 1 {
-		return Invalid("min_employers", "an aggregate states a minimum of at least one employer")
+		v.add(Invalid("min_employers", "an aggregate states a minimum of at least one employer"))
 	}
-	for name, g := range map[string]AggregateGroup{"cor": a.COR, "non_cor": a.NonCOR} {
-		if g.Suppressed {
-			if g != (AggregateGroup{Suppressed: true}) {
-				return Invalid(name, "a suppressed group carries no figures")
-			}
-			continue
+	v.add(a.validateGroup("cor", a.COR))
+	v.add(a.validateGroup("non_cor", a.NonCOR))
+	return v.err()
+}
+
+// validateGroup checks group g of a, named name.
+func (a AggregateMetrics) validateGroup(name string, g AggregateGroup) error {
+	if g.Suppressed {
+		if g != (AggregateGroup{Suppressed: true}) {
+			return Invalid(name, "a suppressed group carries no figures")
 		}
-		switch {
-		case g.Employers < a.MinEmployers || g.PersonYears < a.MinPersonYears || g.PersonYears <= 0 || math.IsInf(g.PersonYears, 0):
-			return Invalid(name, "a shown group meets the minimum (%d employers, %g person-years)", a.MinEmployers, a.MinPersonYears)
-		case g.LostTimeClaims < 0 || g.DisablingInjuryClaims < g.LostTimeClaims || g.Fatalities < 0:
-			return Invalid(name, "counts are not negative and disabling-injury claims include the lost-time ones")
-		case g.PersonYearsWithCosts < 0 || g.PersonYearsWithCosts > g.PersonYears:
-			return Invalid(name, "person_years_with_costs is between 0 and person_years")
-		}
+		return nil
 	}
-	return nil
+	var v collect
+	if g.Employers < a.MinEmployers || g.PersonYears < a.MinPersonYears || g.PersonYears <= 0 || math.IsInf(g.PersonYears, 0) {
+		v.add(Invalid(name, "a shown group meets the minimum (%d employers, %g person-years)", a.MinEmployers, a.MinPersonYears))
+	}
+	if g.LostTimeClaims < 0 || g.DisablingInjuryClaims < g.LostTimeClaims || g.Fatalities < 0 {
+		v.add(Invalid(name, "counts are not negative and disabling-injury claims include the lost-time ones"))
+	}
+	if g.PersonYearsWithCosts < 0 || g.PersonYearsWithCosts > g.PersonYears {
+		v.add(Invalid(name, "person_years_with_costs is between 0 and person_years"))
+	}
+	return v.err()
 }
 
 func (a AggregateMetrics) String() string {

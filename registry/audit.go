@@ -55,75 +55,77 @@ type Audit struct {
 // CertifyingTypes are the audit types a certificate may be based on.
 var CertifyingTypes = []string{AuditCertification, AuditRecertification, AuditSelfAssessment, AuditISOEquivalency}
 
-// Validate checks an audit's shape; the verdict is Evaluate's.
+// Validate checks an audit's shape; the verdict is Evaluate's. It reports
+// every problem found at once (ValidationErrors).
 func (a Audit) Validate() error {
+	var v collect
 	if a.ID != "" && !ValidID(a.ID) {
-		return Invalid("body.id", "an audit id is 1 to 64 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.id", "an audit id is 1 to 64 letters, digits, '.', '_' or '-'"))
 	}
-	if err := CheckBN("body.employer_bn", a.EmployerBN); err != nil {
-		return err
-	}
+	v.add(CheckBN("body.employer_bn", a.EmployerBN))
 	if !codeRE.MatchString(a.CP) {
-		return Invalid("body.cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+		v.add(Invalid("body.cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter"))
 	}
 	if !slices.Contains(AuditTypes, a.Type) {
-		return Invalid("body.type", "one of %s", strings.Join(AuditTypes, ", "))
+		v.add(Invalid("body.type", "one of %s", strings.Join(AuditTypes, ", ")))
 	}
 	if !codeRE.MatchString(a.Program) {
-		return Invalid("body.program", "a program id such as COR, SECOR")
+		v.add(Invalid("body.program", "a program id such as COR, SECOR"))
 	}
-	if err := checkText("body.instrument", a.Instrument, 0, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkText("body.instrument_version", a.InstrumentVersion, 0, 64); err != nil {
-		return err
-	}
+	v.add(checkText("body.instrument", a.Instrument, 0, MaxNameLen))
+	v.add(checkText("body.instrument_version", a.InstrumentVersion, 0, 64))
 	if len(a.Auditors) == 0 || len(a.Auditors) > 10 {
-		return Invalid("body.auditors", "1 to 10 auditor ids")
-	}
-	for i, id := range a.Auditors {
-		if !ValidID(id) {
-			return Invalid(fmt.Sprintf("body.auditors[%d]", i), "an auditor id is 1 to 64 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.auditors", "1 to 10 auditor ids"))
+	} else {
+		for i, id := range a.Auditors {
+			switch {
+			case !ValidID(id):
+				v.add(Invalid(fmt.Sprintf("body.auditors[%d]", i), "an auditor id is 1 to 64 letters, digits, '.', '_' or '-'"))
+			case slices.Index(a.Auditors, id) != i:
+				v.add(Invalid(fmt.Sprintf("body.auditors[%d]", i), "auditor %s is listed twice", id))
+			}
 		}
-		if slices.Index(a.Auditors, id) != i {
-			return Invalid(fmt.Sprintf("body.auditors[%d]", i), "auditor %s is listed twice", id)
-		}
-	}
-	if a.Certificate != "" && !ValidID(a.Certificate) {
-		return Invalid("body.certificate", "a certificate id")
-	}
-	if (a.Type == AuditMaintenance || a.Type == AuditActionPlan) && a.Certificate == "" {
-		return Invalid("body.certificate", "a %s audit names the certificate it maintains", a.Type)
 	}
 	switch {
-	case a.OnsiteStart.IsZero():
-		return Invalid("body.onsite_start", "required, as YYYY-MM-DD")
-	case a.OnsiteEnd.IsZero():
-		return Invalid("body.onsite_end", "required, as YYYY-MM-DD")
-	case a.SubmittedOn.IsZero():
-		return Invalid("body.submitted_on", "required, as YYYY-MM-DD")
-	case a.OnsiteEnd.Before(a.OnsiteStart):
-		return Invalid("body.onsite_end", "the last on-site day %s is before the first (%s)", a.OnsiteEnd, a.OnsiteStart)
-	case a.SubmittedOn.Before(a.OnsiteEnd):
-		return Invalid("body.submitted_on", "the report is submitted on %s, before the last on-site day (%s)", a.SubmittedOn, a.OnsiteEnd)
+	case a.Certificate != "" && !ValidID(a.Certificate):
+		v.add(Invalid("body.certificate", "a certificate id"))
+	case (a.Type == AuditMaintenance || a.Type == AuditActionPlan) && a.Certificate == "":
+		v.add(Invalid("body.certificate", "a %s audit names the certificate it maintains", a.Type))
+	}
+	// Each date is required; their order is checked between the dates
+	// given.
+	if a.OnsiteStart.IsZero() {
+		v.add(Invalid("body.onsite_start", "required, as YYYY-MM-DD"))
+	}
+	if a.OnsiteEnd.IsZero() {
+		v.add(Invalid("body.onsite_end", "required, as YYYY-MM-DD"))
+	}
+	if a.SubmittedOn.IsZero() {
+		v.add(Invalid("body.submitted_on", "required, as YYYY-MM-DD"))
+	}
+	if !a.OnsiteStart.IsZero() && !a.OnsiteEnd.IsZero() && a.OnsiteEnd.Before(a.OnsiteStart) {
+		v.add(Invalid("body.onsite_end", "the last on-site day %s is before the first (%s)", a.OnsiteEnd, a.OnsiteStart))
+	}
+	if !a.OnsiteEnd.IsZero() && !a.SubmittedOn.IsZero() && a.SubmittedOn.Before(a.OnsiteEnd) {
+		v.add(Invalid("body.submitted_on", "the report is submitted on %s, before the last on-site day (%s)", a.SubmittedOn, a.OnsiteEnd))
 	}
 	if a.DocMonths < 0 || a.DocMonths > 600 {
-		return Invalid("body.documentation_months", "between 0 and 600")
+		v.add(Invalid("body.documentation_months", "between 0 and 600"))
 	}
-	if err := checkPercent("body.overall", a.Overall); err != nil {
-		return err
-	}
+	v.add(checkPercent("body.overall", a.Overall))
 	seen := make(map[string]bool, len(a.Elements))
-	return checkList("body.elements", a.Elements, func(f string, e ElementScore) error {
+	v.add(checkList("body.elements", a.Elements, func(f string, e ElementScore) error {
+		var c collect
 		if err := checkText(f+".element", e.Element, 1, 64); err != nil {
-			return err
-		}
-		if seen[e.Element] {
-			return Invalid(f+".element", "element %q is scored twice", e.Element)
+			c.add(err)
+		} else if seen[e.Element] {
+			c.add(Invalid(f+".element", "element %q is scored twice", e.Element))
 		}
 		seen[e.Element] = true
-		return checkPercent(f+".score", e.Score)
-	})
+		c.add(checkPercent(f+".score", e.Score))
+		return c.err()
+	}))
+	return v.err()
 }
 
 // daysBetween returns the number of days from a to b.

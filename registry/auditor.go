@@ -77,69 +77,65 @@ type Discipline struct {
 	Actions []DisciplineAction `json:"actions"`
 }
 
-// Validate checks an auditor record on its own.
+// Validate checks an auditor record on its own. It reports every problem
+// found at once (ValidationErrors).
 func (a Auditor) Validate() error {
+	var v collect
 	if !ValidID(a.ID) {
-		return Invalid("body.id", "an auditor id is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		v.add(Invalid("body.id", "an auditor id is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
 	}
-	if err := checkText("body.name", a.Name, 1, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkJurisdiction("body.home", a.Home); err != nil {
-		return err
-	}
+	v.add(checkText("body.name", a.Name, 1, MaxNameLen))
+	v.add(checkJurisdiction("body.home", a.Home))
 	if a.EmployerBN != "" {
-		if err := CheckBN("body.employer_bn", a.EmployerBN); err != nil {
-			return err
-		}
+		v.add(CheckBN("body.employer_bn", a.EmployerBN))
 	}
 	if len(a.Credentials) == 0 {
-		return Invalid("body.credentials", "at least one credential")
+		v.add(Invalid("body.credentials", "at least one credential"))
 	}
-	return checkList("body.credentials", a.Credentials, func(f string, c Credential) error {
+	v.add(checkList("body.credentials", a.Credentials, func(f string, c Credential) error {
+		var e collect
 		if !codeRE.MatchString(c.CP) {
-			return Invalid(f+".cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter")
+			e.add(Invalid(f+".cp", "a CP id is 2 to 16 upper-case letters or digits, starting with a letter"))
 		}
 		if !slices.Contains(CredentialKinds, c.Kind) {
-			return Invalid(f+".kind", "one of external, peer, internal, candidate")
+			e.add(Invalid(f+".kind", "one of external, peer, internal, candidate"))
 		}
 		if c.CertifiedOn.IsZero() {
-			return Invalid(f+".certified_on", "required, as YYYY-MM-DD")
+			e.add(Invalid(f+".certified_on", "required, as YYYY-MM-DD"))
+		} else if !c.ExpiresOn.IsZero() && !c.ExpiresOn.After(c.CertifiedOn) {
+			e.add(Invalid(f+".expires_on", "after certified_on (%s)", c.CertifiedOn))
 		}
-		if !c.ExpiresOn.IsZero() && !c.ExpiresOn.After(c.CertifiedOn) {
-			return Invalid(f+".expires_on", "after certified_on (%s)", c.CertifiedOn)
-		}
-		return nil
-	})
+		return e.err()
+	}))
+	return v.err()
 }
 
-// Validate checks a discipline record on its own.
+// Validate checks a discipline record on its own. It reports every
+// problem found at once (ValidationErrors).
 func (d Discipline) Validate() error {
+	var v collect
 	if !ValidID(d.Auditor) {
-		return Invalid("body.auditor", "an auditor id")
+		v.add(Invalid("body.auditor", "an auditor id"))
 	}
-	if err := checkJurisdiction("body.body", d.Body); err != nil {
-		return err
-	}
+	v.add(checkJurisdiction("body.body", d.Body))
 	if len(d.Actions) == 0 || len(d.Actions) > 200 {
-		return Invalid("body.actions", "1 to 200 actions")
+		v.add(Invalid("body.actions", "1 to 200 actions"))
+		return v.err()
 	}
 	for i, a := range d.Actions {
 		f := fmt.Sprintf("body.actions[%d]", i)
 		if !slices.Contains(DisciplineActions, a.Action) {
-			return Invalid(f+".action", "one of reprimand, suspend, revoke, reinstate")
+			v.add(Invalid(f+".action", "one of reprimand, suspend, revoke, reinstate"))
 		}
-		if err := checkText(f+".reason", a.Reason, 1, MaxReasonLen); err != nil {
-			return err
-		}
-		if a.On.IsZero() {
-			return Invalid(f+".on", "required, as YYYY-MM-DD")
-		}
-		if i > 0 && a.On.Before(d.Actions[i-1].On) {
-			return Invalid(f+".on", "actions are in date order: %s is before %s", a.On, d.Actions[i-1].On)
+		v.add(checkText(f+".reason", a.Reason, 1, MaxReasonLen))
+		switch {
+		case a.On.IsZero():
+			v.add(Invalid(f+".on", "required, as YYYY-MM-DD"))
+		case i > 0 && a.On.Before(d.Actions[i-1].On):
+			v.add(Invalid(f+".on", "actions are in date order: %s is before %s", a.On, d.Actions[i-1].On))
 		}
 	}
-	return nil
+	return v.err()
 }
 
 // CredentialStanding is a credential with its status on a date.

@@ -69,6 +69,24 @@ func (es ValidationErrors) Unwrap() []error {
 	return out
 }
 
+// Fields returns the field of every validation error err holds, in
+// order (nil when it holds none).
+func Fields(err error) []string {
+	var ves ValidationErrors
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ves):
+		fs := make([]string, len(ves))
+		for i, e := range ves {
+			fs[i] = e.Field
+		}
+		return fs
+	case errors.As(err, &ve):
+		return []string{ve.Field}
+	}
+	return nil
+}
+
 // JoinInvalid returns every validation error of errs at once (nil, the one
 // error, or ValidationErrors); the first error of another kind wins.
 func JoinInvalid(errs ...error) error {

@@ -79,69 +79,64 @@ func LetterUse(k string) string {
 // letter for work also covers bidding.
 func (l Letter) Covers(u string) bool { return LetterUse(l.Kind) == UseWork || u == UseBid }
 
-// checkLetterFor checks what a letter and a request for one share: the
-// employer, the home certificate, its jurisdiction and the host (another
-// one), and the kind.
-func checkLetterFor(bn, cert string, home, host Jurisdiction, kind string) error {
-	if err := CheckBN("body.employer_bn", bn); err != nil {
-		return err
+// checkLetterFor adds to v the problems of what a letter and a request for
+// one share: the employer, the home certificate, its jurisdiction and the
+// host (another one), and the kind. It reports whether the certificate and
+// the host are valid, which the record's id is made of.
+func checkLetterFor(v *collect, bn, cert string, home, host Jurisdiction, kind string) (idOK bool) {
+	v.add(CheckBN("body.employer_bn", bn))
+	certOK := validID(cert)
+	if !certOK {
+		v.add(Invalid("body.certificate", "want a certificate id such as ACSA-20250417"))
 	}
-	if !validID(cert) {
-		return Invalid("body.certificate", "want a certificate id such as ACSA-20250417")
-	}
-	if err := checkJurisdiction("body.host", host); err != nil {
-		return err
-	}
-	if err := checkJurisdiction("body.home", home); err != nil {
-		return err
-	}
-	if home == host {
-		return Invalid("body.host", "a letter is for a host other than the certificate's jurisdiction (%s)", home)
+	hostErr, homeErr := checkJurisdiction("body.host", host), checkJurisdiction("body.home", home)
+	v.add(hostErr)
+	v.add(homeErr)
+	if hostErr == nil && homeErr == nil && home == host {
+		v.add(Invalid("body.host", "a letter is for a host other than the certificate's jurisdiction (%s)", home))
 	}
 	if !slices.Contains(LetterKinds, kind) {
-		return Invalid("body.kind", "one of bid, temporary, equivalency")
+		v.add(Invalid("body.kind", "one of bid, temporary, equivalency"))
 	}
-	return nil
+	return certOK && hostErr == nil
 }
 
-// Validate checks a letter on its own.
+// Validate checks a letter on its own. It reports every problem found at
+// once (ValidationErrors); the id and the dates compared with the issue
+// date are checked only when what they follow from is valid.
 func (l Letter) Validate() error {
-	if err := checkLetterFor(l.EmployerBN, l.Certificate, l.Home, l.Host, l.Kind); err != nil {
-		return err
+	var v collect
+	idOK := checkLetterFor(&v, l.EmployerBN, l.Certificate, l.Home, l.Host, l.Kind)
+	issued := !l.IssuedOn.IsZero()
+	if !issued {
+		v.add(Invalid("body.issued_on", "required, as YYYY-MM-DD"))
 	}
-	if l.IssuedOn.IsZero() {
-		return Invalid("body.issued_on", "required, as YYYY-MM-DD")
+	if issued && l.ExpiresOn.Before(l.IssuedOn) {
+		v.add(Invalid("body.expires_on", "expires_on %s is before issued_on %s", l.ExpiresOn, l.IssuedOn))
 	}
-	if l.ExpiresOn.Before(l.IssuedOn) {
-		return Invalid("body.expires_on", "expires_on %s is before issued_on %s", l.ExpiresOn, l.IssuedOn)
-	}
-	if l.ID != LetterID(l.Host, l.Certificate, l.IssuedOn) {
-		return Invalid("body.id", "must be %q", LetterID(l.Host, l.Certificate, l.IssuedOn))
+	if idOK && issued && l.ID != LetterID(l.Host, l.Certificate, l.IssuedOn) {
+		v.add(Invalid("body.id", "must be %q", LetterID(l.Host, l.Certificate, l.IssuedOn)))
 	}
 	if !validID(l.Agreement) {
-		return Invalid("body.agreement", "want the id of the agreement the letter is issued under")
+		v.add(Invalid("body.agreement", "want the id of the agreement the letter is issued under"))
 	}
-	if err := checkText("body.requested_by", l.RequestedBy, 0, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkText("body.issued_by", l.IssuedBy, 0, MaxNameLen); err != nil {
-		return err
-	}
+	v.add(checkText("body.requested_by", l.RequestedBy, 0, MaxNameLen))
+	v.add(checkText("body.issued_by", l.IssuedBy, 0, MaxNameLen))
 	if l.Request != "" && !ValidEntryID(l.Request) {
-		return Invalid("body.request", "want the id of a letter request")
+		v.add(Invalid("body.request", "want the id of a letter request"))
 	}
-	if l.RequestedOn.After(l.IssuedOn) {
-		return Invalid("body.requested_on", "the letter cannot be issued (%s) before it was requested (%s)", l.IssuedOn, l.RequestedOn)
+	if issued && l.RequestedOn.After(l.IssuedOn) {
+		v.add(Invalid("body.requested_on", "the letter cannot be issued (%s) before it was requested (%s)", l.IssuedOn, l.RequestedOn))
 	}
-	if !l.WorkStartedOn.IsZero() && l.WorkStartedOn.Before(l.IssuedOn) {
-		return Invalid("body.on", "work cannot start (%s) before the letter was issued (%s)", l.WorkStartedOn, l.IssuedOn)
+	if issued && !l.WorkStartedOn.IsZero() && l.WorkStartedOn.Before(l.IssuedOn) {
+		v.add(Invalid("body.on", "work cannot start (%s) before the letter was issued (%s)", l.WorkStartedOn, l.IssuedOn))
 	}
 	for i, t := range l.InvalidatedBy {
 		if t != TriggerHomeInactive && t != TriggerWorkStarted {
-			return Invalid(idx("body.invalidated_by", i), "unknown trigger %q", t)
+			v.add(Invalid(idx("body.invalidated_by", i), "unknown trigger %q", t))
 		}
 	}
-	return nil
+	return v.err()
 }
 
 // LetterRequest is the home association's request for a host's letter: a
@@ -170,19 +165,21 @@ func LetterRequestID(host Jurisdiction, cert string, requestedOn Date) string {
 	return "REQ-" + LetterID(host, cert, requestedOn)
 }
 
-// Validate checks a letter request on its own.
+// Validate checks a letter request on its own. It reports every problem
+// found at once (ValidationErrors); the id is checked only when what it is
+// made of is valid.
 func (r LetterRequest) Validate() error {
-	if err := checkLetterFor(r.EmployerBN, r.Certificate, r.Home, r.Host, r.Kind); err != nil {
-		return err
-	}
+	var v collect
+	idOK := checkLetterFor(&v, r.EmployerBN, r.Certificate, r.Home, r.Host, r.Kind)
 	if r.RequestedOn.IsZero() {
-		return Invalid("body.requested_on", "required, as YYYY-MM-DD")
+		v.add(Invalid("body.requested_on", "required, as YYYY-MM-DD"))
+		idOK = false
+	} else if !r.IssueOn.IsZero() && r.IssueOn.Before(r.RequestedOn) {
+		v.add(Invalid("body.issued_on", "the letter cannot be issued (%s) before it is requested (%s)", r.IssueOn, r.RequestedOn))
 	}
-	if !r.IssueOn.IsZero() && r.IssueOn.Before(r.RequestedOn) {
-		return Invalid("body.issued_on", "the letter cannot be issued (%s) before it is requested (%s)", r.IssueOn, r.RequestedOn)
+	if idOK && (r.ID != LetterRequestID(r.Host, r.Certificate, r.RequestedOn) || !ValidEntryID(r.ID)) {
+		v.add(Invalid("body.id", "must be %q", LetterRequestID(r.Host, r.Certificate, r.RequestedOn)))
 	}
-	if r.ID != LetterRequestID(r.Host, r.Certificate, r.RequestedOn) || !ValidEntryID(r.ID) {
-		return Invalid("body.id", "must be %q", LetterRequestID(r.Host, r.Certificate, r.RequestedOn))
-	}
-	return checkText("body.requested_by", r.RequestedBy, 1, MaxNameLen)
+	v.add(checkText("body.requested_by", r.RequestedBy, 1, MaxNameLen))
+	return v.err()
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -216,156 +217,134 @@ func checkPercent(field string, v float64) error {
 	return nil
 }
 
-// Validate checks a program definition on its own.
+// certificateTerm is the only term a program may give (see Validate).
+var certificateTerm = TermRule{Months: 36, ShortMonths: 12, FullDocMonths: 12, MinDocMonths: 3}
+
+// Validate checks a program definition on its own. It reports every
+// problem found at once (ValidationErrors).
 func (p Program) Validate() error {
+	var v collect
 	if !codeRE.MatchString(p.ID) {
-		return Invalid("body.id", "a program id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. COR)")
+		v.add(Invalid("body.id", "a program id is 2 to 16 upper-case letters or digits, starting with a letter (e.g. COR)"))
 	}
-	if err := checkText("body.name", p.Name, 1, MaxNameLen); err != nil {
-		return err
-	}
+	v.add(checkText("body.name", p.Name, 1, MaxNameLen))
 	if p.Certifies != ProgramCOR && p.Certifies != ProgramSECOR {
-		return Invalid("body.certifies", "one of COR, SECOR")
+		v.add(Invalid("body.certifies", "one of COR, SECOR"))
 	}
-	if err := checkList("body.size_bands", p.SizeBands, func(f, s string) error {
+	v.add(checkList("body.size_bands", p.SizeBands, func(f, s string) error {
 		if s != "small" && s != "standard" {
 			return Invalid(f, "one of small, standard")
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
+	}))
 	if p.MaxEmployees < 0 {
-		return Invalid("body.max_employees", "not negative")
+		v.add(Invalid("body.max_employees", "not negative"))
 	}
-	if err := checkText("body.instrument", p.Instrument, 0, MaxNameLen); err != nil {
-		return err
-	}
+	v.add(checkText("body.instrument", p.Instrument, 0, MaxNameLen))
 	if len(p.PassRules) == 0 {
-		return Invalid("body.pass_rules", "at least one pass rule")
+		v.add(Invalid("body.pass_rules", "at least one pass rule"))
 	}
-	if err := checkList("body.pass_rules", p.PassRules, func(f string, r PassRule) error {
+	v.add(checkList("body.pass_rules", p.PassRules, func(f string, r PassRule) error {
+		var c collect
 		if len(r.Types) == 0 {
-			return Invalid(f+".types", "at least one audit type")
+			c.add(Invalid(f+".types", "at least one audit type"))
 		}
 		for i, t := range r.Types {
 			if !slices.Contains(AuditTypes, t) {
-				return Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", "))
+				c.add(Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", ")))
 			}
 		}
-		if err := checkPercent(f+".overall_min", r.OverallMin); err != nil {
-			return err
-		}
-		if err := checkPercent(f+".element_min", r.ElementMin); err != nil {
-			return err
-		}
+		c.add(checkPercent(f+".overall_min", r.OverallMin))
+		c.add(checkPercent(f+".element_min", r.ElementMin))
 		if len(r.ElementMins) > MaxListLen {
-			return Invalid(f+".element_mins", "at most %d elements", MaxListLen)
-		}
-		for el, v := range r.ElementMins {
-			if err := checkText(f+".element_mins", el, 1, 64); err != nil {
-				return err
-			}
-			if err := checkPercent(f+".element_mins."+el, v); err != nil {
-				return err
+			c.add(Invalid(f+".element_mins", "at most %d elements", MaxListLen))
+		} else {
+			for _, el := range slices.Sorted(maps.Keys(r.ElementMins)) {
+				c.add(checkText(f+".element_mins", el, 1, 64))
+				c.add(checkPercent(f+".element_mins."+el, r.ElementMins[el]))
 			}
 		}
-		return checkCode(f+".code", r.Code)
-	}); err != nil {
-		return err
-	}
-	if err := p.ReportDeadline.validate("body.report_deadline"); err != nil {
-		return err
-	}
+		c.add(checkCode(f+".code", r.Code))
+		return c.err()
+	}))
+	v.add(p.ReportDeadline.validate("body.report_deadline"))
 	if len(p.CPDeadlines) > MaxListLen {
-		return Invalid("body.cp_deadlines", "at most %d CPs", MaxListLen)
-	}
-	for cp, d := range p.CPDeadlines {
-		if !codeRE.MatchString(cp) {
-			return Invalid("body.cp_deadlines", "%q is not a CP id", cp)
-		}
-		if err := d.validate("body.cp_deadlines." + cp); err != nil {
-			return err
+		v.add(Invalid("body.cp_deadlines", "at most %d CPs", MaxListLen))
+	} else {
+		for _, cp := range slices.Sorted(maps.Keys(p.CPDeadlines)) {
+			if !codeRE.MatchString(cp) {
+				v.add(Invalid("body.cp_deadlines", "%q is not a CP id", cp))
+			}
+			v.add(p.CPDeadlines[cp].validate("body.cp_deadlines." + cp))
 		}
 	}
 	// The term is what a certificate may carry (Certificate.validateTerm):
 	// 36 months, or 12 with 3 to 11 months of documentation. A program
 	// giving its audits another term would pass audits no certificate can
 	// be issued on.
-	t := p.Term
-	if t != (TermRule{Months: 36, ShortMonths: 12, FullDocMonths: 12, MinDocMonths: 3}) {
-		return Invalid("body.term", "a COR is issued for 36 months, or 12 with 3 to 11 months of documentation: months 36, short_months 12, full_doc_months 12, min_doc_months 3 (got %d, %d, %d, %d)",
-			t.Months, t.ShortMonths, t.FullDocMonths, t.MinDocMonths)
+	if t := p.Term; t != certificateTerm {
+		v.add(Invalid("body.term", "a COR is issued for 36 months, or 12 with 3 to 11 months of documentation: months 36, short_months 12, full_doc_months 12, min_doc_months 3 (got %d, %d, %d, %d)",
+			t.Months, t.ShortMonths, t.FullDocMonths, t.MinDocMonths))
 	}
+	// Maintenance falls within the term a valid program has, whatever the
+	// term given (a wrong one is reported above).
 	last := 0
 	for i, m := range p.MaintenanceDueMonths {
-		if m <= last || m >= t.Months {
-			return Invalid(fmt.Sprintf("body.maintenance_due_months[%d]", i), "increasing, and before the end of the term (%d months)", t.Months)
+		if m <= last || m >= certificateTerm.Months {
+			v.add(Invalid(fmt.Sprintf("body.maintenance_due_months[%d]", i), "increasing, and before the end of the term (%d months)", certificateTerm.Months))
+			continue
 		}
 		last = m
 	}
 	for i, t := range p.ISOMaintenanceTypes {
 		if t != AuditMaintenance && t != AuditISOEquivalency {
-			return Invalid(fmt.Sprintf("body.iso_maintenance_types[%d]", i), "one of maintenance, iso_equivalency")
+			v.add(Invalid(fmt.Sprintf("body.iso_maintenance_types[%d]", i), "one of maintenance, iso_equivalency"))
 		}
 	}
 	if p.ISOMaintenanceCode != "" {
-		if err := checkCode("body.iso_maintenance_code", p.ISOMaintenanceCode); err != nil {
-			return err
-		}
+		v.add(checkCode("body.iso_maintenance_code", p.ISOMaintenanceCode))
 	}
-	for f, c := range map[string]string{"body.maintenance_code": p.MaintenanceCode, "body.expiry_code": p.ExpiryCode} {
-		if err := checkCode(f, c); err != nil {
-			return err
-		}
-	}
+	v.add(checkCode("body.maintenance_code", p.MaintenanceCode))
+	v.add(checkCode("body.expiry_code", p.ExpiryCode))
 	a := p.Auditors
 	if a.PeriodMonths < 1 || a.AuditsToRecertify < 0 || a.QualificationDays < 0 || a.UnsatisfactoryOSAR < 0 {
-		return Invalid("body.auditors", "period_months at least 1; counts not negative")
+		v.add(Invalid("body.auditors", "period_months at least 1; counts not negative"))
 	}
-	if err := checkList("body.independence", p.Independence, func(f string, r IndependenceRule) error {
+	v.add(checkList("body.independence", p.Independence, func(f string, r IndependenceRule) error {
+		var c collect
 		if r.Relation != "employee" && r.Relation != "internal" {
-			return Invalid(f+".relation", "one of employee, internal")
+			c.add(Invalid(f+".relation", "one of employee, internal"))
 		}
 		for i, t := range r.Types {
 			if !slices.Contains(AuditTypes, t) {
-				return Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", "))
+				c.add(Invalid(fmt.Sprintf("%s.types[%d]", f, i), "one of %s", strings.Join(AuditTypes, ", ")))
 			}
 		}
-		return checkCode(f+".code", r.Code)
-	}); err != nil {
-		return err
-	}
+		c.add(checkCode(f+".code", r.Code))
+		return c.err()
+	}))
 	if p.Review.RepeatMonths < 0 {
-		return Invalid("body.review.repeat_months", "not negative")
+		v.add(Invalid("body.review.repeat_months", "not negative"))
 	}
-	if err := checkCode("body.review.repeat_code", p.Review.RepeatCode); err != nil {
-		return err
-	}
+	v.add(checkCode("body.review.repeat_code", p.Review.RepeatCode))
 	if p.Review.StopWorkOrders < 1 || p.Review.StopWorkMonths < 1 || p.Review.StopWorkMonths > 120 {
-		return Invalid("body.review", "stop_work_orders at least 1; stop_work_months 1 to 120")
+		v.add(Invalid("body.review", "stop_work_orders at least 1; stop_work_months 1 to 120"))
 	}
-	if err := checkCode("body.review.stop_work_code", p.Review.StopWorkCode); err != nil {
-		return err
-	}
+	v.add(checkCode("body.review.stop_work_code", p.Review.StopWorkCode))
 	if p.Removal.Reviews < 0 || p.Removal.WindowMonths < 0 {
-		return Invalid("body.removal", "counts not negative")
+		v.add(Invalid("body.removal", "counts not negative"))
 	}
-	if err := checkCode("body.removal.code", p.Removal.Code); err != nil {
-		return err
-	}
-	if err := p.CPQA.validate("body.cp_qa"); err != nil {
-		return err
-	}
+	v.add(checkCode("body.removal.code", p.Removal.Code))
+	v.add(p.CPQA.validate("body.cp_qa"))
 	if len(p.Assumptions) > MaxListLen {
-		return Invalid("body.assumptions", "at most %d", MaxListLen)
-	}
-	for i, a := range p.Assumptions {
-		if err := checkText(fmt.Sprintf("body.assumptions[%d]", i), a, 1, MaxTextLen); err != nil {
-			return err
+		v.add(Invalid("body.assumptions", "at most %d", MaxListLen))
+	} else {
+		for i, a := range p.Assumptions {
+			v.add(checkText(fmt.Sprintf("body.assumptions[%d]", i), a, 1, MaxTextLen))
 		}
 	}
-	return checkText("body.source", p.Source, 0, MaxTextLen)
+	v.add(checkText("body.source", p.Source, 0, MaxTextLen))
+	return v.err()
 }
 
 // ISOMaintenance returns the audit types that prove an equivalency-based
@@ -418,10 +397,12 @@ func (p Program) termForAudit(docMonths int) int {
 }
 
 func (d Deadline) validate(field string) error {
+	var v collect
 	if d.OnsiteDays < 0 || d.SubmitDays < 0 || d.OnsiteDays > 366 || d.SubmitDays > 366 {
-		return Invalid(field, "days between 0 and 366")
+		v.add(Invalid(field, "days between 0 and 366"))
 	}
-	return checkCode(field+".code", d.Code)
+	v.add(checkCode(field+".code", d.Code))
+	return v.err()
 }
 
 // DeadlineFor returns the report deadline for audits of CP cp.

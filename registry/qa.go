@@ -32,33 +32,36 @@ type QAReview struct {
 	By       string `json:"by,omitempty"`
 }
 
-// Validate checks a QA review on its own.
+// Validate checks a QA review on its own. It reports every problem found
+// at once (ValidationErrors).
 func (q QAReview) Validate() error {
+	var v collect
 	if !ValidID(q.ID) {
-		return Invalid("body.id", "a QA review id is 1 to 64 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.id", "a QA review id is 1 to 64 letters, digits, '.', '_' or '-'"))
 	}
 	switch q.Kind {
 	case QAOSAR:
 		if !ValidID(q.Auditor) {
-			return Invalid("body.auditor", "an OSAR names the auditor reviewed")
+			v.add(Invalid("body.auditor", "an OSAR names the auditor reviewed"))
 		}
 		if !ValidID(q.Audit) {
-			return Invalid("body.audit", "an OSAR names the audit reviewed")
+			v.add(Invalid("body.audit", "an OSAR names the audit reviewed"))
 		}
 	case QACP:
 	default:
-		return Invalid("body.kind", "one of osar, cp_qa")
+		v.add(Invalid("body.kind", "one of osar, cp_qa"))
 	}
 	if !codeRE.MatchString(q.CP) {
-		return Invalid("body.cp", "a CP id")
+		v.add(Invalid("body.cp", "a CP id"))
 	}
 	if q.On.IsZero() {
-		return Invalid("body.on", "required, as YYYY-MM-DD")
+		v.add(Invalid("body.on", "required, as YYYY-MM-DD"))
 	}
 	if !slices.Contains([]string{QASatisfactory, QANeedsImprovement, QAUnsatisfactory}, q.Outcome) {
-		return Invalid("body.outcome", "one of satisfactory, needs_improvement, unsatisfactory")
+		v.add(Invalid("body.outcome", "one of satisfactory, needs_improvement, unsatisfactory"))
 	}
-	return checkText("body.findings", q.Findings, 0, MaxTextLen)
+	v.add(checkText("body.findings", q.Findings, 0, MaxTextLen))
+	return v.err()
 }
 
 // OSARSuspension returns why the auditor is suspended by QA on d, in
@@ -180,14 +183,16 @@ func (r CPQARule) validate(field string) error {
 	if r == (CPQARule{}) {
 		return nil
 	}
-	if r.UnsatisfactoryOSARs < 0 || r.UnsatisfactoryOSARs > 100 || r.WindowMonths < 0 || r.WindowMonths > 120 ||
-		(r.UnsatisfactoryOSARs > 0) != (r.WindowMonths > 0) {
-		return Invalid(field, "unsatisfactory_osars 1 to 100 with window_months 1 to 120, or neither")
+	var v collect
+	switch {
+	case r.UnsatisfactoryOSARs < 0 || r.UnsatisfactoryOSARs > 100 || r.WindowMonths < 0 || r.WindowMonths > 120 ||
+		(r.UnsatisfactoryOSARs > 0) != (r.WindowMonths > 0):
+		v.add(Invalid(field, "unsatisfactory_osars 1 to 100 with window_months 1 to 120, or neither"))
+	case !r.AtRisk && r.UnsatisfactoryOSARs == 0:
+		v.add(Invalid(field, "at_risk or unsatisfactory_osars: a rule that can be met"))
 	}
-	if !r.AtRisk && r.UnsatisfactoryOSARs == 0 {
-		return Invalid(field, "at_risk or unsatisfactory_osars: a rule that can be met")
-	}
-	return checkCode(field+".code", r.Code)
+	v.add(checkCode(field+".code", r.Code))
+	return v.err()
 }
 
 // CPQAFinding is a CP QA rule met on a date: which part (Rule), why in

@@ -83,42 +83,47 @@ type Review struct {
 	History  []ReviewStep `json:"history"`
 }
 
-// Validate checks a review on its own.
+// Validate checks a review on its own. It reports every problem found at
+// once (ValidationErrors). A history step's reason and date are the
+// request's: their errors name "body.reason" and "body.on", each once.
 func (r Review) Validate() error {
+	var v collect
 	if !ValidID(r.ID) {
-		return Invalid("body.id", "a review id")
+		v.add(Invalid("body.id", "a review id"))
 	}
-	if err := CheckBN("body.employer_bn", r.EmployerBN); err != nil {
-		return err
-	}
+	v.add(CheckBN("body.employer_bn", r.EmployerBN))
 	if !ValidID(r.Certificate) {
-		return Invalid("body.certificate", "the id of the certificate under review")
+		v.add(Invalid("body.certificate", "the id of the certificate under review"))
 	}
 	if !slices.Contains(ReviewTriggers, r.Trigger) {
-		return Invalid("body.trigger", "one of fatality, serious_injury, stop_work_orders, misreported_injuries")
+		v.add(Invalid("body.trigger", "one of fatality, serious_injury, stop_work_orders, misreported_injuries"))
 	}
 	if r.OccurredOn.IsZero() {
-		return Invalid("body.occurred_on", "required, as YYYY-MM-DD")
+		v.add(Invalid("body.occurred_on", "required, as YYYY-MM-DD"))
 	}
-	if r.OpenedOn.IsZero() {
-		return Invalid("body.opened_on", "required, as YYYY-MM-DD")
-	}
-	if r.OpenedOn.Before(r.OccurredOn) {
-		return Invalid("body.opened_on", "the review opens on %s, before the trigger occurred (%s)", r.OpenedOn, r.OccurredOn)
+	switch {
+	case r.OpenedOn.IsZero():
+		v.add(Invalid("body.opened_on", "required, as YYYY-MM-DD"))
+	case !r.OccurredOn.IsZero() && r.OpenedOn.Before(r.OccurredOn):
+		v.add(Invalid("body.opened_on", "the review opens on %s, before the trigger occurred (%s)", r.OpenedOn, r.OccurredOn))
 	}
 	if len(r.History) == 0 || len(r.History) > 100 {
-		return Invalid("body.history", "1 to 100 steps")
+		v.add(Invalid("body.history", "1 to 100 steps"))
+		return v.err()
 	}
+	var reason, order bool // "body.reason" and "body.on" already reported
 	for i, h := range r.History {
 		f := fmt.Sprintf("body.history[%d]", i)
-		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil {
-			return Invalid("body.reason", "%s", err.(*ValidationError).Reason)
+		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil && !reason {
+			v.add(Invalid("body.reason", "%s", err.(*ValidationError).Reason))
+			reason = true
 		}
-		if i > 0 && h.On.Before(r.History[i-1].On) {
-			return Invalid("body.on", "%s is before the review's last step (%s)", h.On, r.History[i-1].On)
+		if i > 0 && h.On.Before(r.History[i-1].On) && !order {
+			v.add(Invalid("body.on", "%s is before the review's last step (%s)", h.On, r.History[i-1].On))
+			order = true
 		}
 	}
-	return nil
+	return v.err()
 }
 
 // Removal proposal statuses and decisions.
@@ -178,24 +183,23 @@ type StopWorkOrder struct {
 	Reason      string `json:"reason,omitempty"`
 }
 
-// Validate checks a stop-work order on its own.
+// Validate checks a stop-work order on its own. It reports every problem
+// found at once (ValidationErrors).
 func (o StopWorkOrder) Validate() error {
-	if err := CheckBN("body.employer_bn", o.EmployerBN); err != nil {
-		return err
-	}
+	var v collect
+	v.add(CheckBN("body.employer_bn", o.EmployerBN))
 	if o.Certificate != "" && !ValidID(o.Certificate) {
-		return Invalid("body.certificate", "a certificate id")
+		v.add(Invalid("body.certificate", "a certificate id"))
 	}
 	if !ValidID(o.Number) {
-		return Invalid("body.number", "the order's number: 1 to 64 letters, digits, '.', '_' or '-'")
+		v.add(Invalid("body.number", "the order's number: 1 to 64 letters, digits, '.', '_' or '-'"))
 	}
 	if o.IssuedOn.IsZero() {
-		return Invalid("body.issued_on", "required, as YYYY-MM-DD")
+		v.add(Invalid("body.issued_on", "required, as YYYY-MM-DD"))
 	}
-	if err := checkText("body.issued_by", o.IssuedBy, 0, MaxNameLen); err != nil {
-		return err
-	}
-	return checkText("body.reason", o.Reason, 0, MaxReasonLen)
+	v.add(checkText("body.issued_by", o.IssuedBy, 0, MaxNameLen))
+	v.add(checkText("body.reason", o.Reason, 0, MaxReasonLen))
+	return v.err()
 }
 
 // StopWorkWindow looks for n or more orders within months: orders on

@@ -230,201 +230,196 @@ func inForce(from, to, d Date) bool {
 }
 
 // Validate checks t. Errors are *ValidationError with a JSON path under
-// "terms" ("terms.parties[1]"). It does not allocate when t is valid.
+// "terms" ("terms.parties[1]"), every problem at once (ValidationErrors).
+// It does not allocate when t is valid.
 func (t AgreementTerms) Validate() error {
+	var v collect
 	if !validID(t.ID) {
-		return Invalid("terms.id", "want a record id matching %s", IDPattern)
+		v.add(Invalid("terms.id", "want a record id matching %s", IDPattern))
 	}
 	if strings.TrimSpace(t.Title) == "" {
-		return Invalid("terms.title", "want a title")
+		v.add(Invalid("terms.title", "want a title"))
 	}
 	if len(t.Parties) < 2 {
-		return Invalid("terms.parties", "an agreement has at least two parties")
+		v.add(Invalid("terms.parties", "an agreement has at least two parties"))
 	}
 	for i, p := range t.Parties {
-		if !p.Valid() {
-			return Invalid(idx("terms.parties", i), "%q is not a jurisdiction code", p)
-		}
-		for _, q := range t.Parties[:i] {
-			if p == q {
-				return Invalid(idx("terms.parties", i), "%s is listed twice", p)
-			}
+		switch {
+		case !p.Valid():
+			v.add(Invalid(idx("terms.parties", i), "%q is not a jurisdiction code", p))
+		case contains(t.Parties[:i], p):
+			v.add(Invalid(idx("terms.parties", i), "%s is listed twice", p))
 		}
 	}
 	if !validSectorName(t.Sector) {
-		return Invalid("terms.sector", "want a sector name such as \"construction\"")
+		v.add(Invalid("terms.sector", "want a sector name such as \"construction\""))
 	}
-	if k := badCode(t.IndustryCodes); k >= 0 {
-		return Invalid(idx("terms.industry_codes", k), "want an industry code of 2 to 10 digits")
-	}
+	checkCodes(&v, "terms.industry_codes", t.IndustryCodes)
 	if len(t.Programs) == 0 {
-		return Invalid("terms.programs", "an agreement recognizes at least one program")
+		v.add(Invalid("terms.programs", "an agreement recognizes at least one program"))
 	}
-	if k, err := checkPrograms(t.Programs); err != "" {
-		return Invalid(idx("terms.programs", k), "%s", err)
-	}
+	checkPrograms(&v, "terms.programs", t.Programs)
 	for i := range t.Hosts {
 		h := &t.Hosts[i]
-		if !t.HasParty(h.Host) {
-			return Invalid(idx("terms.hosts", i)+".host", "%q is not a party", h.Host)
+		switch {
+		case !t.HasParty(h.Host):
+			v.add(Invalid(idx("terms.hosts", i)+".host", "%q is not a party", h.Host))
+		case hostTwice(t.Hosts[:i], h.Host):
+			v.add(Invalid(idx("terms.hosts", i)+".host", "%s has terms twice", h.Host))
 		}
-		for j := range t.Hosts[:i] {
-			if t.Hosts[j].Host == h.Host {
-				return Invalid(idx("terms.hosts", i)+".host", "%s has terms twice", h.Host)
-			}
-		}
-		if err := h.validate(i); err != nil {
-			return err
-		}
+		h.validate(&v, i)
 	}
 	if len(t.Hosts) != len(t.Parties) { // every host is a distinct party
 		for i, p := range t.Parties {
-			if _, ok := t.Host(p); !ok {
-				return Invalid(idx("terms.parties", i), "party %s has no host terms", p)
+			if _, ok := t.Host(p); !ok && p.Valid() && !contains(t.Parties[:i], p) { // a refused party is reported above
+				v.add(Invalid(idx("terms.parties", i), "party %s has no host terms", p))
 			}
 		}
 	}
-	if err := validPeriod("terms.effective_from", "terms.effective_to", t.EffectiveFrom, t.EffectiveTo); err != nil {
-		return err
-	}
-	if err := validTexts("terms.sources", t.Sources, true); err != nil {
-		return err
-	}
+	v.add(validPeriod("terms.effective_from", "terms.effective_to", t.EffectiveFrom, t.EffectiveTo))
+	validTexts(&v, "terms.sources", t.Sources, true)
 	if t.Supersedes != "" && (!validID(t.Supersedes) || t.Supersedes == t.ID) {
-		return Invalid("terms.supersedes", "want the id of another agreement (%s)", IDPattern)
+		v.add(Invalid("terms.supersedes", "want the id of another agreement (%s)", IDPattern))
 	}
-	return validTexts("terms.assumptions", t.Assumptions, false)
+	validTexts(&v, "terms.assumptions", t.Assumptions, false)
+	return v.err()
 }
 
-func (h *HostTerms) validate(i int) error {
+// hostTwice reports whether hs has terms for host h.
+func hostTwice(hs []HostTerms, h Jurisdiction) bool {
+	for j := range hs {
+		if hs[j].Host == h {
+			return true
+		}
+	}
+	return false
+}
+
+// validate adds every problem of the terms of host i to v.
+func (h *HostTerms) validate(v *collect, i int) {
 	f := func(sub string) string { return idx("terms.hosts", i) + "." + sub }
 	if h.CapMonths < 0 || h.CapMonths > 120 {
-		return Invalid(f("cap_months"), "want 0 (no cap) to 120 months")
+		v.add(Invalid(f("cap_months"), "want 0 (no cap) to 120 months"))
 	}
 	if h.CapDays < 0 || h.CapDays > 3660 {
-		return Invalid(f("cap_days"), "want 0 (no cap) to 3660 days")
+		v.add(Invalid(f("cap_days"), "want 0 (no cap) to 3660 days"))
 	}
 	for k, u := range h.Uses {
-		if u != UseBid && u != UseWork {
-			return Invalid(idx(f("uses"), k), "want %q or %q", UseBid, UseWork)
-		}
-		if contains(h.Uses[:k], u) {
-			return Invalid(idx(f("uses"), k), "%q is listed twice", u)
+		switch {
+		case u != UseBid && u != UseWork:
+			v.add(Invalid(idx(f("uses"), k), "want %q or %q", UseBid, UseWork))
+		case contains(h.Uses[:k], u):
+			v.add(Invalid(idx(f("uses"), k), "%q is listed twice", u))
 		}
 	}
 	bidOnly := false
 	for k, c := range h.Conditions {
-		if !contains(AgreementConditions, c) {
-			return Invalid(idx(f("conditions"), k), "unknown condition code %q", c)
-		}
-		if contains(h.Conditions[:k], c) {
-			return Invalid(idx(f("conditions"), k), "%q is listed twice", c)
-		}
-		if c == CondBidUseOnly || c == CondVoidOnceWorkStarts {
+		switch {
+		case !contains(AgreementConditions, c):
+			v.add(Invalid(idx(f("conditions"), k), "unknown condition code %q", c))
+		case contains(h.Conditions[:k], c):
+			v.add(Invalid(idx(f("conditions"), k), "%q is listed twice", c))
+		case c == CondBidUseOnly || c == CondVoidOnceWorkStarts:
 			bidOnly = true
 		}
 	}
 	if bidOnly && !(len(h.Uses) == 1 && h.Uses[0] == UseBid) {
-		return Invalid(f("uses"), "conditions %s and %s allow only use %q", CondBidUseOnly, CondVoidOnceWorkStarts, UseBid)
+		v.add(Invalid(f("uses"), "conditions %s and %s allow only use %q", CondBidUseOnly, CondVoidOnceWorkStarts, UseBid))
 	}
-	if k, err := checkPrograms(h.ExcludedPrograms); err != "" {
-		return Invalid(idx(f("excluded_programs"), k), "%s", err)
+	checkPrograms(v, f("excluded_programs"), h.ExcludedPrograms)
+	for k, s := range h.Sources {
+		if strings.TrimSpace(s) == "" {
+			v.add(Invalid(idx(f("sources"), k), "empty entry"))
+		}
 	}
-	if k := emptyText(h.Sources); k >= 0 {
-		return Invalid(idx(f("sources"), k), "empty entry")
-	}
-	return nil
 }
 
 // Validate checks r. Errors are *ValidationError with a JSON path relative
-// to r ("equivalency[0].standards[1]"). It does not allocate when r is valid.
+// to r ("equivalency[0].standards[1]"), every problem at once
+// (ValidationErrors). It does not allocate when r is valid.
 func (r HostRules) Validate() error {
+	var v collect
 	if !validID(r.ID) {
-		return Invalid("id", "want a record id matching %s", IDPattern)
+		v.add(Invalid("id", "want a record id matching %s", IDPattern))
 	}
 	if !r.Jurisdiction.Valid() {
-		return Invalid("jurisdiction", "%q is not a jurisdiction code", r.Jurisdiction)
+		v.add(Invalid("jurisdiction", "%q is not a jurisdiction code", r.Jurisdiction))
 	}
-	if err := validPeriod("effective_from", "effective_to", r.EffectiveFrom, r.EffectiveTo); err != nil {
-		return err
-	}
-	if k, err := checkPrograms(r.Programs); err != "" {
-		return Invalid(idx("programs", k), "%s", err)
-	}
+	v.add(validPeriod("effective_from", "effective_to", r.EffectiveFrom, r.EffectiveTo))
+	checkPrograms(&v, "programs", r.Programs)
 	for i := range r.Equivalency {
 		e := &r.Equivalency[i]
-		if err := e.validate(i); err != nil {
-			return err
-		}
+		e.validate(&v, i)
 		for j := range r.Equivalency[:i] {
 			if strings.EqualFold(r.Equivalency[j].Sector, e.Sector) {
-				return Invalid(idx("equivalency", i)+".sector", "two rules for sector %q", e.Sector)
+				v.add(Invalid(idx("equivalency", i)+".sector", "two rules for sector %q", e.Sector))
+				break
 			}
 		}
 	}
-	if err := validTexts("sources", r.Sources, true); err != nil {
-		return err
-	}
-	return validTexts("assumptions", r.Assumptions, false)
+	validTexts(&v, "sources", r.Sources, true)
+	validTexts(&v, "assumptions", r.Assumptions, false)
+	return v.err()
 }
 
-func (e *EquivalencyRule) validate(i int) error {
+// validate adds every problem of equivalency rule i to v.
+func (e *EquivalencyRule) validate(v *collect, i int) {
 	f := func(sub string) string { return idx("equivalency", i) + "." + sub }
 	if e.Sector != "" && !validSectorName(e.Sector) {
-		return Invalid(f("sector"), "want a sector name such as \"energy\", or empty for every sector")
+		v.add(Invalid(f("sector"), "want a sector name such as \"energy\", or empty for every sector"))
 	}
 	if e.Sector == "" && len(e.IndustryCodes) > 0 {
-		return Invalid(f("industry_codes"), "industry codes narrow a named sector; set sector")
+		v.add(Invalid(f("industry_codes"), "industry codes narrow a named sector; set sector"))
 	}
-	if k := badCode(e.IndustryCodes); k >= 0 {
-		return Invalid(idx(f("industry_codes"), k), "want an industry code of 2 to 10 digits")
-	}
+	checkCodes(v, f("industry_codes"), e.IndustryCodes)
 	if !e.Accepted {
+		// The requirements below are an accepting rule's.
 		if len(e.Standards) > 0 || e.DesignatedBodyRequired || len(e.DesignatedBodies) > 0 ||
 			e.IAFMarkRequired || e.ScopeMustCoverOperations || e.TermMonths != 0 || len(e.Conditions) > 0 {
-			return Invalid(f("accepted"), "a rule that does not accept equivalency has no requirements")
+			v.add(Invalid(f("accepted"), "a rule that does not accept equivalency has no requirements"))
 		}
-		return nil
+		return
 	}
 	if len(e.Standards) == 0 {
-		return Invalid(f("standards"), "an accepting rule names at least one standard")
+		v.add(Invalid(f("standards"), "an accepting rule names at least one standard"))
 	}
 	for k, s := range e.Standards {
-		if !contains(Standards, s) {
-			return Invalid(idx(f("standards"), k), "unknown standard %q (want one of %s)", s, strings.Join(Standards, ", "))
-		}
-		if contains(e.Standards[:k], s) {
-			return Invalid(idx(f("standards"), k), "%q is listed twice", s)
+		switch {
+		case !contains(Standards, s):
+			v.add(Invalid(idx(f("standards"), k), "unknown standard %q (want one of %s)", s, strings.Join(Standards, ", ")))
+		case contains(e.Standards[:k], s):
+			v.add(Invalid(idx(f("standards"), k), "%q is listed twice", s))
 		}
 	}
 	if len(e.DesignatedBodies) > 0 && !e.DesignatedBodyRequired {
-		return Invalid(f("designated_bodies"), "a list of designated bodies needs designated_body_required")
+		v.add(Invalid(f("designated_bodies"), "a list of designated bodies needs designated_body_required"))
 	}
-	if k := emptyText(e.DesignatedBodies); k >= 0 {
-		return Invalid(idx(f("designated_bodies"), k), "empty entry")
+	for k, b := range e.DesignatedBodies {
+		if strings.TrimSpace(b) == "" {
+			v.add(Invalid(idx(f("designated_bodies"), k), "empty entry"))
+		}
 	}
-	if e.TermMonths < 0 || e.TermMonths > 120 {
-		return Invalid(f("term_months"), "want 0 (no term) to 120 months")
+	termOK := e.TermMonths >= 0 && e.TermMonths <= 120
+	if !termOK {
+		v.add(Invalid(f("term_months"), "want 0 (no term) to 120 months"))
 	}
 	for k, c := range e.Conditions {
-		if !contains(EquivalencyConditions, c) {
-			return Invalid(idx(f("conditions"), k), "unknown condition code %q", c)
-		}
-		if contains(e.Conditions[:k], c) {
-			return Invalid(idx(f("conditions"), k), "%q is listed twice", c)
-		}
-		if c == CondYearlyReapplication && (e.TermMonths == 0 || e.TermMonths > 12) {
-			return Invalid(f("term_months"), "yearly re-application needs a term of at most 12 months")
+		switch {
+		case !contains(EquivalencyConditions, c):
+			v.add(Invalid(idx(f("conditions"), k), "unknown condition code %q", c))
+		case contains(e.Conditions[:k], c):
+			v.add(Invalid(idx(f("conditions"), k), "%q is listed twice", c))
+		case c == CondYearlyReapplication && termOK && (e.TermMonths == 0 || e.TermMonths > 12):
+			v.add(Invalid(f("term_months"), "yearly re-application needs a term of at most 12 months"))
 		}
 	}
-	return nil
 }
 
 // idx returns f[i]. It allocates only when called, which Validate does only
 // on the way to an error.
 func idx(f string, i int) string { return f + "[" + strconv.Itoa(i) + "]" }
 
-func contains(list []string, s string) bool {
+func contains[T comparable](list []T, s T) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -472,29 +467,27 @@ func IsIndustryCode(s string) bool {
 	return true
 }
 
-// badCode returns the index of the first entry of codes that is not an
-// industry code, or -1.
-func badCode(codes []string) int {
+// checkCodes adds to v a problem for each entry of codes (list f) that is
+// not an industry code.
+func checkCodes(v *collect, f string, codes []string) {
 	for i, c := range codes {
 		if !IsIndustryCode(c) {
-			return i
+			v.add(Invalid(idx(f, i), "want an industry code of 2 to 10 digits"))
 		}
 	}
-	return -1
 }
 
-// checkPrograms returns the index of the first bad program code and why,
-// or "" when all are good.
-func checkPrograms(ps []string) (int, string) {
+// checkPrograms adds to v a problem for each bad or repeated program code
+// of ps (list f).
+func checkPrograms(v *collect, f string, ps []string) {
 	for i, p := range ps {
-		if !validCode(p) {
-			return i, "want a program code such as \"COR\" (" + CodePattern + ")"
-		}
-		if contains(ps[:i], p) {
-			return i, "listed twice"
+		switch {
+		case !validCode(p):
+			v.add(Invalid(idx(f, i), "%s", "want a program code such as \"COR\" ("+CodePattern+")"))
+		case contains(ps[:i], p):
+			v.add(Invalid(idx(f, i), "listed twice"))
 		}
 	}
-	return 0, ""
 }
 
 // validCode matches CodePattern without a regular expression (Validate is
@@ -526,24 +519,17 @@ func validID(s string) bool {
 
 func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 
-// emptyText returns the index of the first blank entry of ss, or -1.
-func emptyText(ss []string) int {
+// validTexts adds to v a problem for each blank entry of ss (list f), and
+// for an empty list when one is required.
+func validTexts(v *collect, f string, ss []string, required bool) {
+	if required && len(ss) == 0 {
+		v.add(Invalid(f, "want at least one entry"))
+	}
 	for i, s := range ss {
 		if strings.TrimSpace(s) == "" {
-			return i
+			v.add(Invalid(idx(f, i), "empty entry"))
 		}
 	}
-	return -1
-}
-
-func validTexts(f string, ss []string, required bool) error {
-	if required && len(ss) == 0 {
-		return Invalid(f, "want at least one entry")
-	}
-	if k := emptyText(ss); k >= 0 {
-		return Invalid(idx(f, k), "empty entry")
-	}
-	return nil
 }
 
 // HostRulesFile is the shape of a host rules file: the issuing node and the
@@ -624,7 +610,17 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
+// prefixed puts every validation error of err under p; other errors are
+// returned as they are.
 func prefixed(p string, err error) error {
+	var ves ValidationErrors
+	if errors.As(err, &ves) {
+		out := make(ValidationErrors, len(ves))
+		for i, ve := range ves {
+			out[i] = &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value}
+		}
+		return out
+	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		return &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value}

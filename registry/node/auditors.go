@@ -378,11 +378,33 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 		}
 		d.Actions = append(d.Actions[:len(d.Actions):len(d.Actions)], registry.DisciplineAction{Action: r.Action, Reason: r.Reason, On: r.On, By: p.Subject})
 		if err := d.Validate(); err != nil {
-			if ve := (*registry.ValidationError)(nil); errors.As(err, &ve) && strings.HasSuffix(ve.Field, ".on") {
-				return nil, nil, registry.Invalid("body.on", "%s", ve.Reason)
-			}
-			return nil, nil, err
+			// The new action's problems are the request's fields.
+			return nil, nil, requestFields(err, fmt.Sprintf("body.actions[%d].", len(d.Actions)-1), "body.")
 		}
 		return d, nil, nil
 	})
+}
+
+// requestFields returns err with the fields of its validation errors that
+// begin with from moved under to (the record's fields of what the request
+// gave, as the request names them); any other error unchanged.
+func requestFields(err error, from, to string) error {
+	move := func(ve *registry.ValidationError) *registry.ValidationError {
+		if rest, ok := strings.CutPrefix(ve.Field, from); ok {
+			return &registry.ValidationError{Field: to + rest, Reason: ve.Reason, Value: ve.Value}
+		}
+		return ve
+	}
+	var ves registry.ValidationErrors
+	if errors.As(err, &ves) {
+		out := make(registry.ValidationErrors, len(ves))
+		for i, ve := range ves {
+			out[i] = move(ve)
+		}
+		return out
+	}
+	if ve := (*registry.ValidationError)(nil); errors.As(err, &ve) {
+		return move(ve)
+	}
+	return err
 }

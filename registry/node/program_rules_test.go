@@ -289,3 +289,30 @@ func TestDecisionReasons(t *testing.T) {
 		t.Errorf("refused decisions wrote %d entries", after-size)
 	}
 }
+
+// TestDisciplineRequestFields: a discipline action's problems are named
+// as the request names its fields (body.reason, body.on), every one at
+// once, not as the record's body.actions[N].
+func TestDisciplineRequestFields(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	if _, err := ab.DisciplineAuditor(ctx, admin, "AUD-0001", node.DisciplineRequest{Action: "reprimand", Reason: "late reports", On: registry.MustDate("2026-06-01")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ab.DisciplineAuditor(ctx, admin, "AUD-0001", node.DisciplineRequest{Action: "suspend", Reason: "again\x07", On: registry.MustDate("2026-05-01")})
+	got := map[string]bool{}
+	var ves registry.ValidationErrors
+	var ve *registry.ValidationError
+	switch {
+	case errors.As(err, &ves):
+		for _, e := range ves {
+			got[e.Field] = true
+		}
+	case errors.As(err, &ve):
+		got[ve.Field] = true
+	}
+	if !got["body.reason"] || !got["body.on"] || len(got) != 2 {
+		t.Errorf("got %v, want problems at body.reason and body.on", err)
+	}
+}
