@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -95,6 +97,14 @@ func (h *Helpers) isAdmin(authorization string) bool {
 // PrincipalOf returns the authenticated caller of a write operation.
 func PrincipalOf(ctx context.Context) node.Principal { return principalOf(ctx) }
 
+// huma matches a body's member names to the schema's ignoring case (as
+// encoding/json matches them to fields), so {"Reason":"x"} passed as
+// "reason". Member names are case-sensitive on corfed's wire: a name
+// spelled otherwise is an unknown member, refused at its location
+// (body.Reason). huma has this as a package setting; only this package
+// uses huma in corfed's binaries.
+func init() { huma.ValidateStrictCasing = true }
+
 // NewConfig returns the huma configuration corfed serves: OpenAPI 3.1 at
 // /openapi.json, no $schema links in bodies, unknown query parameters
 // refused, bearer security documented.
@@ -146,7 +156,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	r := chi.NewMux()
 	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
 	api := humachi.New(r, hc)
@@ -175,10 +185,56 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 }
 
 func writeProblem(w http.ResponseWriter, status int, title, detail string) {
+	writeProblemErrors(w, status, title, detail, nil)
+}
+
+// writeProblemErrors is writeProblem with errors[].
+func writeProblemErrors(w http.ResponseWriter, status int, title, detail string, errs []*huma.ErrorDetail) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail})
+	b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail, Errors: errs})
 	_, _ = w.Write(b)
+}
+
+// checkQuery refuses a query string that does not decode (a malformed
+// percent-encoding, a semicolon separator) with a 400 problem naming the
+// parameter: url.Query, which huma reads, silently drops such a pair, so
+// a filter the caller sent would be ignored.
+func checkQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_, qerr := url.ParseQuery(r.URL.RawQuery)
+		if qerr == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var errs []*huma.ErrorDetail
+		for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+			if len(errs) == 10 {
+				break
+			}
+			if strings.Contains(pair, ";") {
+				errs = append(errs, &huma.ErrorDetail{Location: "query", Message: "a semicolon is not a separator: use &"})
+				continue
+			}
+			name, value, _ := strings.Cut(pair, "=")
+			key, err := url.QueryUnescape(name)
+			if err != nil {
+				errs = append(errs, &huma.ErrorDetail{Location: "query", Message: "a parameter name has a malformed percent-encoding (% and two hex digits)"})
+				continue
+			}
+			if _, err := url.QueryUnescape(value); err != nil {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + strictjson.Clip(key), Message: "malformed percent-encoding (% and two hex digits)"})
+			}
+		}
+		if len(errs) == 0 {
+			errs = []*huma.ErrorDetail{{Location: "query", Message: qerr.Error()}}
+		}
+		writeProblemErrors(w, http.StatusBadRequest, "Bad Request", detailMalformed, errs)
+	})
 }
 
 // limitBody refuses bodies over max with a 413 problem before huma reads
@@ -270,7 +326,8 @@ var public = []map[string][]string{}
 func op(id, method, path, summary string, tags ...string) huma.Operation {
 	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
 		MaxBodyBytes: MaxBodyBytes, BodyReadTimeout: 10 * time.Second, Security: public,
-		Errors: []int{http.StatusUnprocessableEntity}}
+		Errors:      []int{http.StatusUnprocessableEntity},
+		Middlewares: huma.Middlewares{checkTextIssues}} // a public POST's body is checked as a write's
 	if strings.Contains(path, "{") {
 		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
 	}

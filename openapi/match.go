@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,6 +26,35 @@ type MatchIn struct {
 	AsOf string                `json:"as_of,omitempty" format:"date" doc:"The date statuses answer for; default today in the node's jurisdiction."`
 }
 
+// check returns the date as_of names (zero for today) and every problem
+// of the request: as_of's and each row's. A schema failure gets the same
+// list (rules.go), so a bad as_of never hides the rows' problems.
+func (m MatchIn) check() (registry.Date, registry.ValidationErrors) {
+	var asOf registry.Date
+	var bad registry.ValidationErrors
+	if m.AsOf != "" {
+		d, err := registry.ParseDate(m.AsOf)
+		if err != nil {
+			bad = append(bad, &registry.ValidationError{Field: "body.as_of", Reason: err.Error()})
+		}
+		asOf = d
+	}
+	for i, r := range m.Rows {
+		err := r.Validate(fmt.Sprintf("body.rows[%d]", i))
+		var ves registry.ValidationErrors
+		var ve *registry.ValidationError
+		switch {
+		case errors.As(err, &ves):
+			bad = append(bad, ves...)
+		case errors.As(err, &ve):
+			bad = append(bad, ve)
+		case err != nil:
+			bad = append(bad, &registry.ValidationError{Field: fmt.Sprintf("body.rows[%d]", i), Reason: "invalid row"})
+		}
+	}
+	return asOf, bad
+}
+
 func bulkOp(o huma.Operation) huma.Operation {
 	o.MaxBodyBytes = BulkBodyBytes
 	o.BodyReadTimeout = time.Minute
@@ -35,27 +65,14 @@ func registerMatch(api huma.API, h *Helpers, l *federation.Lookups) {
 	huma.Register(api, bulkOp(h.Op("match", http.MethodPost, "/v1/match",
 		"Match up to 1,000 employers across the federation by BN, name, WCB account or certificate number", "federation")),
 		func(ctx context.Context, in *struct{ Body MatchIn }) (*bodyOut[federation.MatchAnswer], error) {
-			var asOf registry.Date
-			if in.Body.AsOf != "" {
-				d, err := registry.ParseDate(in.Body.AsOf)
-				if err != nil {
-					return nil, fieldProblem("body.as_of", "%v", err)
-				}
-				asOf = d
-			}
-			// Every bad row at once.
-			var bad []*huma.ErrorDetail
-			for i, r := range in.Body.Rows {
-				if err := r.Validate(fmt.Sprintf("body.rows[%d]", i)); err != nil {
-					if ve, ok := err.(*registry.ValidationError); ok {
-						bad = append(bad, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field})
-					}
-				}
-			}
+			// Every problem at once: as_of's and each bad row's.
+			asOf, bad := in.Body.check()
 			if len(bad) > 0 {
-				return nil, &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input",
-					Detail: fmt.Sprintf("%d of %d rows are invalid; the first: %s: %s", len(bad), len(in.Body.Rows), bad[0].Location, bad[0].Message),
-					Errors: bad}
+				p := &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: detailInvalid}
+				for _, ve := range bad {
+					p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field})
+				}
+				return nil, p
 			}
 			a, err := l.Match(ctx, in.Body.Rows, asOf)
 			if err != nil {

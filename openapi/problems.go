@@ -104,6 +104,9 @@ func detailFor(status int, title string) string {
 
 const titleUnverified = "Signature not verified"
 
+// humaNoBody is huma's detail for a write sent without its body.
+const humaNoBody = "request body is required"
+
 // publicProblems is the huma transformer that gives every problem huma
 // writes (the node's, huma's own validation and parsing errors, those of
 // extensions) its fixed detail; a detail it replaces is logged with the
@@ -112,6 +115,9 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	p, ok := v.(*huma.ErrorModel)
 	if ok && isSchema422(p) {
 		s.withRuleErrors(ctx, p) // rules.go
+	}
+	if ok && p.Status == http.StatusBadRequest && len(p.Errors) == 0 && p.Detail == humaNoBody {
+		p.Errors = []*huma.ErrorDetail{{Location: "body", Message: "required: this operation takes a JSON body"}}
 	}
 	if !ok || publicDetails[p.Detail] {
 		return v, nil

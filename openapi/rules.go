@@ -26,9 +26,10 @@ import (
 // the body as textHygiene kept it is decoded into the body's type (a
 // member of the wrong type stays zero) and checked as the node would
 // check it before reading the store. A rule error at a location the schema
-// already named is left out. The rules run only on this failure path:
-// a body whose schema passes is checked by the node alone, as before (so
-// the order of 401/403/422 answers does not change).
+// already named (or one holding it, or held in it) is left out; rule
+// errors are located under body, as the schema's are. The rules run only
+// on this failure path: a body whose schema passes is checked by the node
+// alone, as before (so the order of 401/403/422 answers does not change).
 //
 // Not covered: bodies whose rules need stored records (a status change,
 // a review step, a certificate correction), and the CSV/XLSX import,
@@ -93,8 +94,15 @@ func ruleSet() map[reflect.Type]bodyRule {
 			IssuedOn: v.IssuedOn, IssuedBy: v.IssuedBy, Reason: v.Reason}.Validate()
 	}))
 	add(rule(func(_ *server, v registry.Program) error { return v.Validate() }))
-	add(rule(func(_ *server, v registry.HostRules) error { return v.Validate() }))
-	add(rule(func(_ *server, v registry.AgreementTerms) error { return v.Validate() }))
+	add(rule(func(_ *server, v registry.HostRules) error { return inBody(v.Validate(), "") }))
+	add(rule(func(_ *server, v registry.AgreementTerms) error { return inBody(v.Validate(), "terms.") }))
+	add(rule(func(_ *server, v MatchIn) error { // registerMatch
+		_, errs := v.check()
+		if len(errs) == 0 {
+			return nil
+		}
+		return errs
+	}))
 	add(rule(func(_ *server, v webhook.NewSubscription) error { return v.Validate() }))
 	return out
 }
@@ -121,6 +129,32 @@ func (s *server) indexRules(api huma.API) {
 }
 
 type bodyKey struct{}
+
+// inBody puts a rule error's fields under body, where the schema's are:
+// some records' Validate names fields from the record ("id", or
+// "terms.parties" with pre "terms."), not from the request.
+func inBody(err error, pre string) error {
+	var ves registry.ValidationErrors
+	var ve *registry.ValidationError
+	switch {
+	case errors.As(err, &ves):
+		out := make(registry.ValidationErrors, len(ves))
+		for i, ve := range ves {
+			out[i] = bodyLocated(ve, pre)
+		}
+		return out
+	case errors.As(err, &ve):
+		return bodyLocated(ve, pre)
+	}
+	return err
+}
+
+func bodyLocated(ve *registry.ValidationError, pre string) *registry.ValidationError {
+	if ve.Field == "body" || strings.HasPrefix(ve.Field, "body.") || strings.HasPrefix(ve.Field, "body[") {
+		return ve
+	}
+	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value}
+}
 
 // withRuleErrors adds to p, huma's 422 for a body that fails its schema,
 // the record rules' errors of the same body.
@@ -149,7 +183,8 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		ves = registry.ValidationErrors{ve}
 	}
 	for _, ve := range ves {
-		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return d.Location == ve.Field }) {
+		ve = bodyLocated(ve, "")
+		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return related(d.Location, ve.Field) }) {
 			continue
 		}
 		if !r.derivable(ve, sent) {
@@ -157,6 +192,24 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		}
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
 	}
+}
+
+// related reports whether a schema error at location a speaks of the
+// member at b: the same member, or one holds the other (a row whose bn
+// the schema refused is not also "a row with no bn"). Every member is in
+// "body", where the schema names a missing required member: that one
+// relates only to itself.
+func related(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if a == "body" || b == "body" {
+		return false
+	}
+	within := func(inner, outer string) bool {
+		return strings.HasPrefix(inner, outer) && len(inner) > len(outer) && (inner[len(outer)] == '.' || inner[len(outer)] == '[')
+	}
+	return within(a, b) || within(b, a)
 }
 
 // derivable reports whether a rule error can be said of the body as sent.

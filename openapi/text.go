@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,30 +24,68 @@ import (
 // a JSON body, checkText scans it: every string with invalid UTF-8 or a
 // lone surrogate is noted with its location (body.legal_name,
 // body.operating_names[1]), and every string is NFC-normalized (names
-// compare and index as one form). The write's middleware (after
-// authentication, so an anonymous caller still gets 401) turns the notes
-// into one 422 problem listing every bad string.
+// compare and index as one form). The same scan notes what encoding/json
+// would read otherwise than huma's schema check saw it: a member name
+// given twice (also in another case) and a number out of float64's
+// range. The operation's middleware (after authentication on a write, so
+// an anonymous caller still gets 401) turns the notes into one 422
+// problem listing each of them.
 
-// textIssue is a string of a body that cannot be taken as text.
+// textIssue is a string of a body that cannot be taken as text, or (with
+// Shape) a member or number of a body that encoding/json would take
+// otherwise than the schema checked it: a member name given twice
+// (encoding/json keeps the last, matching names ignoring case, so
+// {"reason":"x","Reason":""} would pass the schema with "x" and be read
+// as ""), or a number out of float64's range (encoding/json fails on it,
+// and huma would answer 400 at "body").
 type textIssue struct {
 	Location string
 	Reason   string
+	Shape    bool
 }
+
+// reasonRange is the issue of a number encoding/json cannot read.
+const reasonRange = "number out of range (at most about 1.8e308 either way)"
 
 // scanText scans a JSON body. It returns the body with every string value
 // NFC-normalized (body itself when nothing changes) and the strings that
 // are not valid text. A body that is not valid JSON is returned unchanged
 // with no issues: huma reports the syntax error.
 //
-// A body of ASCII bytes with no \u escape (most bodies) has nothing to
-// find: ASCII is valid UTF-8 and NFC, and a lone surrogate can only be
-// written as an escape. It is returned as it is without being tokenized
-// (a tenth of the edge's CPU on a create).
+// A body of ASCII bytes with no \u escape (most bodies) has no text to
+// fix: ASCII is valid UTF-8 and NFC, and a lone surrogate can only be
+// written as an escape. Unless it may hold a number out of range (one
+// with an exponent, or of more than 308 digits) or strictjson.CheckNames
+// finds a member name twice or nesting too deep, it is returned as it is
+// without being tokenized (a tenth of the edge's CPU on a create).
 func scanText(body []byte) ([]byte, []textIssue) {
-	if plainASCII(body) {
+	if plainASCII(body) && plainNumbers(body) && strictjson.CheckNames(body) == nil {
 		return body, nil
 	}
 	return scanTextTokens(body)
+}
+
+// plainNumbers reports whether body holds no digit followed by an
+// exponent and no run of more than 308 digits: then every number in it
+// is within float64's range. (A string may make it say false: the body
+// is then only read more closely.)
+func plainNumbers(body []byte) bool {
+	run := 0
+	for _, c := range body {
+		switch {
+		case c >= '0' && c <= '9':
+			if run++; run > 308 {
+				return false
+			}
+			continue
+		case (c == 'e' || c == 'E') && run > 0:
+			return false
+		}
+		if c != '.' {
+			run = 0
+		}
+	}
+	return true
 }
 
 // plainASCII reports whether body is all ASCII and holds no `\u`.
@@ -65,7 +105,11 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		wantKey bool
 		key     string
 		idx     int
+		names   map[string]bool // the object's member names, folded (only when dups)
 	}
+	// Member names are remembered only when strictjson's scanner, which
+	// is cheap, finds something wrong (most bodies have nothing).
+	dups := strictjson.CheckNames(body) != nil
 	var stack []frame
 	path := func(extra string) string {
 		var b strings.Builder
@@ -118,7 +162,11 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 					// made 61 KB take 265 MB): refused here.
 					return body, append(issues, textIssue{Location: path(""), Reason: reasonTooDeep})
 				}
-				stack = append(stack, frame{obj: v == '{', wantKey: v == '{'})
+				fr := frame{obj: v == '{', wantKey: v == '{'}
+				if fr.obj && dups {
+					fr.names = map[string]bool{}
+				}
+				stack = append(stack, fr)
 			default:
 				stack = stack[:len(stack)-1]
 				afterValue()
@@ -145,9 +193,28 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 			if isKey {
 				top := &stack[len(stack)-1]
 				top.key, top.wantKey = v, false
+				if top.names != nil {
+					if k := strictjson.FoldName(v); top.names[k] {
+						issues = append(issues, textIssue{Location: path(""), Shape: true,
+							Reason: "member " + strconv.Quote(strictjson.Clip(v)) + " appears twice (names are compared ignoring case): send it once"})
+						if len(issues) == maxTextIssues {
+							return body, issues
+						}
+					} else {
+						top.names[k] = true
+					}
+				}
 			} else {
 				afterValue()
 			}
+		case json.Number:
+			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+				issues = append(issues, textIssue{Location: path(""), Reason: reasonRange, Shape: true})
+				if len(issues) == maxTextIssues {
+					return body, issues
+				}
+			}
+			afterValue()
 		default:
 			afterValue()
 		}
@@ -236,8 +303,7 @@ func textHygiene(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ct := r.Header.Get("Content-Type")
-		if r.Body == nil || (ct != "" && !strings.Contains(ct, "json")) {
+		if r.Body == nil || !jsonBody(r.Header) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -265,6 +331,32 @@ func textHygiene(next http.Handler) http.Handler {
 	})
 }
 
+// jsonBody reports whether a request with header h has a body huma reads
+// as JSON, and gives a JSON media type its canonical spelling, so that
+// huma (which looks the media type up as spelled) reads
+// "application/JSON" too: media types ignore case (RFC 9110, 8.3.1). A
+// body with no Content-Type is JSON to huma. A Content-Type that does not
+// parse is taken as JSON when it says json anywhere, as huma may take it.
+func jsonBody(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return strings.Contains(strings.ToLower(ct), "json")
+	}
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return false
+	}
+	if ct != mt {
+		// Parameters say nothing huma uses: JSON is UTF-8, and the body's
+		// text is checked here.
+		h.Set("Content-Type", mt)
+	}
+	return true
+}
+
 // checkTextIssues is a write operation's middleware, after authenticate:
 // a body with strings that are not valid text gets one 422 problem naming
 // each of them.
@@ -278,6 +370,9 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 		Detail: detailBadText}
 	for _, is := range issues {
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: is.Reason})
+		if is.Shape {
+			p.Detail = detailInvalid // not (only) text
+		}
 	}
 	b, _ := json.Marshal(p)
 	ctx.SetHeader("Content-Type", "application/problem+json")

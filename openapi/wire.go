@@ -10,12 +10,21 @@ import (
 )
 
 // dateSchema documents registry.Date on the wire: a calendar date,
-// YYYY-MM-DD. huma checks the format before the handler runs.
+// YYYY-MM-DD, in the years registry.ParseDate accepts (1900 to 2999).
+// huma checks the format and the years before the handler runs, so a date
+// out of range is refused at its own field (body.issued_on): a date that
+// passed the schema and failed to decode would be refused at "body", and
+// the record rules would then call the member missing.
 type dateSchema string
 
+// datePattern is the years registry.ParseDate accepts; the format checks
+// the month and day.
+const datePattern = `^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$`
+
 func (dateSchema) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, Format: "date", Examples: []any{"2026-11-25"},
-		Description: "A calendar date, YYYY-MM-DD (no time, no zone)."}
+	return &huma.Schema{Type: huma.TypeString, Format: "date", Pattern: datePattern,
+		PatternDescription: "a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)", Examples: []any{"2026-11-25"},
+		Description: "A calendar date, YYYY-MM-DD (no time, no zone), from 1900 to 2999."}
 }
 
 // Record is one signed record version as every read returns it: the
@@ -104,6 +113,20 @@ type StatusIn struct {
 	Reason       string        `json:"reason" minLength:"1" maxLength:"500" doc:"Why: recorded in the signed history."`
 	On           registry.Date `json:"on,omitzero" doc:"When the change takes effect (default: today in the node's jurisdiction). A date before the last recorded change is a correction: the program administrator records it, marked, with who and when."`
 	SupersededBy string        `json:"superseded_by,omitempty" maxLength:"64"`
+}
+
+// check is what the node checks of a status change from the body alone,
+// done before it reads the certificate: a 409 for the certificate's state
+// (reinstate an active certificate) no longer hides a body that would be
+// refused whatever the state.
+func (q StatusIn) check(id string) error {
+	switch {
+	case q.Action == registry.ActionSupersede && (q.SupersededBy == "" || q.SupersededBy == id):
+		return fieldProblem("body.superseded_by", "name the certificate that supersedes %s", id)
+	case q.Action != registry.ActionSupersede && q.SupersededBy != "":
+		return fieldProblem("body.superseded_by", "only with action supersede")
+	}
+	return nil
 }
 
 // EquivalencyIn records an employer's ISO/CSA 45001 certification.

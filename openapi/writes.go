@@ -110,6 +110,11 @@ func (s *server) registerWrites(api huma.API) {
 		Body StatusIn
 	}) (*bodyOut[Record[registry.Certificate]], error) {
 		p := principalOf(ctx)
+		if p.Can(node.ScopeCertificates) { // else the node's 403 comes first
+			if err := in.Body.check(in.ID); err != nil {
+				return nil, err
+			}
+		}
 		e, err := s.node.ChangeStatus(ctx, p, in.ID, node.StatusRequest{Action: in.Body.Action, Reason: in.Body.Reason, On: in.Body.On, SupersededBy: in.Body.SupersededBy})
 		r, err := writeResult[registry.Certificate](ctx, s, e, err)
 		return &bodyOut[Record[registry.Certificate]]{r}, err

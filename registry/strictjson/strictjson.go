@@ -512,3 +512,9 @@ func Clip(s string) string {
 	}
 	return s[:i] + "..."
 }
+
+// FoldName returns the key two member names share exactly when
+// encoding/json would take them for the same member (strings.EqualFold),
+// as CheckNames compares them: for a caller that finds where a name
+// CheckNames refused is repeated.
+func FoldName(name string) string { return foldName(name) }
