@@ -34,6 +34,7 @@ func TestProgramBadInput(t *testing.T) {
 		{"agreement without this node", "POST", "/v1/agreements", "admin", `{"id":"x","title":"t","parties":["CA-BC","CA-MB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-BC"},{"host":"CA-MB"}],"effective_from":"2026-01-01","sources":["s"]}`, 422, "body.terms.parties"},
 		{"agreement superseding itself", "POST", "/v1/agreements", "admin", `{"id":"x","title":"t","parties":["CA-AB","CA-MB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB"},{"host":"CA-MB"}],"effective_from":"2026-01-01","sources":["s"],"supersedes":"x"}`, 422, "body.supersedes"},
 		{"an agreement's terms never change", "POST", "/v1/agreements", "admin", `{"id":"cfcsa-construction-2021","title":"t","parties":["CA-AB","CA-MB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB"},{"host":"CA-MB"}],"effective_from":"2026-01-01","sources":["s"]}`, 409, ""},
+		{"an agreement's id taken and its terms wrong", "POST", "/v1/agreements", "admin", `{"id":"cfcsa-construction-2021","title":"t","parties":["CA-AB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB"}],"effective_from":"2026-01-01","sources":["s"]}`, 422, "body.parties"},
 		{"sign an unknown agreement", "POST", "/v1/agreements/nope/sign", "admin", "", 404, ""},
 		{"sign again", "POST", "/v1/agreements/cfcsa-construction-2021/sign", "admin", "", 409, ""},
 		{"sign as a CP", "POST", "/v1/agreements/cfcsa-construction-2021/sign", "acsa", "", 403, ""},

@@ -24,6 +24,9 @@ func (n *Node) ProposeAgreement(ctx context.Context, p Principal, t registry.Agr
 	if err := n.mayRunProgram(p, "proposes agreements"); err != nil {
 		return registry.Entry{}, err
 	}
+	if err := t.Validate(); err != nil {
+		return registry.Entry{}, err // what is wrong with the terms comes before whether they are new
+	}
 	if _, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
 		return registry.Entry{}, err
 	} else if ok {
@@ -39,6 +42,9 @@ func (n *Node) ProposeAgreement(ctx context.Context, p Principal, t registry.Agr
 func (n *Node) CountersignAgreement(ctx context.Context, p Principal, t registry.AgreementTerms, others []registry.PartySignature,
 	partyKeys func(registry.Jurisdiction) (*jose.KeySet, bool)) (registry.Entry, error) {
 	if err := n.mayRunProgram(p, "signs agreements"); err != nil {
+		return registry.Entry{}, err
+	}
+	if err := t.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
 	if e, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
