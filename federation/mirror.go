@@ -43,9 +43,67 @@ type MirrorConfig struct {
 	// start checks the whole copy.
 	State registry.Store
 	// Recheck sets the state aside: the whole copy is checked again (an
-	// audit of To), and the state saved anew.
+	// audit of To), and the state saved anew. A copy that fails the check
+	// (a file damaged or altered since it was verified) is repaired: the
+	// next round copies the whole log again from From, verified, over it
+	// (MirrorStart.Damaged says why).
 	Recheck bool
+	// Ledger, with a Cosigner, is the cosigning key's record of the
+	// largest tree it cosigned for each log, shared by every mirror that
+	// uses the key (State is one mirror's, of one copy): the key cosigns
+	// no tree that does not extend it, so it never vouches for two trees
+	// of one size, whichever copies the log's operator shows it. nil: only
+	// State's record of this mirror's own trees holds it back.
+	Ledger CosignLedger
 }
+
+// CosignLedger keeps, for one cosigning key, the largest tree it cosigned
+// for each log (by origin).
+type CosignLedger interface {
+	// Record calls check with the largest tree recorded for origin (a
+	// zero Tree when none) and, if check accepts, records t in its place
+	// when t is larger. No other Record for the key runs between the
+	// check and the record.
+	Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error
+}
+
+// StoreLedger is a CosignLedger kept in a store's meta (log "cosigned").
+// Its Records are serialized by the store's write transactions.
+type StoreLedger struct{ Store registry.Store }
+
+// Record implements CosignLedger.
+func (l StoreLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+	return l.Store.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
+		lg := tx.Log("cosigned")
+		b, err := lg.Meta(origin)
+		if err != nil {
+			return err
+		}
+		var prev publishedTree
+		if b != nil {
+			if err := json.Unmarshal(b, &prev); err != nil {
+				return fmt.Errorf("the cosigning key's ledger for %s: %w", origin, err)
+			}
+		}
+		if err := check(tlog.Tree{N: int64(prev.Size), Hash: prev.Root}); err != nil {
+			return err
+		}
+		if uint64(t.N) <= prev.Size {
+			return nil
+		}
+		nb, err := json.Marshal(publishedTree{Size: uint64(t.N), Root: t.Hash})
+		if err != nil {
+			return err
+		}
+		return lg.SetMeta(origin, nb)
+	})
+}
+
+// errLedgerAhead is a ledger's record of a larger tree than the one to
+// cosign: the tree may be its prefix, but the mirror cannot tell from the
+// smaller tree's tiles, so it publishes the log's checkpoint without its
+// cosignature.
+var errLedgerAhead = errors.New("the cosigning key cosigned a larger tree of this log")
 
 // Mirror copies a member's tiles from a source it does not trust to a
 // store, republishing only what it verified: the checkpoint's signature
@@ -87,6 +145,7 @@ type Mirror struct {
 type MirrorStart struct {
 	Checked  uint64 // entries of the copy checked again
 	SetAside string // why a saved state was set aside; "" when it was used, or there was none
+	Damaged  string // with Recheck: why the copy failed its check and is copied again; "" when it passed
 }
 
 // Start returns what NewMirror checked of the copy it found.
@@ -96,6 +155,10 @@ func (m *Mirror) Start() MirrorStart { return m.start }
 type MirrorResult struct {
 	From, To uint64 // the tree sizes before and after; equal when there was nothing new
 	Root     tlog.Hash
+	// Cosigned reports whether the checkpoint published was cosigned: not
+	// without a Cosigner, nor when the key's Ledger holds a larger tree of
+	// the log (another mirror with the key is ahead of this one's source).
+	Cosigned bool
 }
 
 // NewMirror opens a mirror. When the store already holds a checkpoint, it
@@ -155,7 +218,17 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		m.setAside(st)
 	}
 	if err := m.entries(ctx, vt, from, c.Size, nil); err != nil {
-		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		if !cfg.Recheck || ctx.Err() != nil {
+			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		}
+		// Asked to audit the copy, and it is damaged: nothing of it is
+		// taken as verified; the next round copies the log again, over it.
+		// The floor still holds: the log must extend what was published.
+		m.start.Damaged = err.Error()
+		// (Recheck set the state aside above: the next save writes a new
+		// generation.)
+		m.chain = NewChain(cfg.Iss, cfg.Keys)
+		return m, nil
 	}
 	m.commit()
 	m.have = c
@@ -455,8 +528,29 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
-	msg := c.Note
-	if m.cfg.Cosigner != nil {
+	msg, cosign := c.Note, m.cfg.Cosigner != nil
+	if cosign && m.cfg.Ledger != nil {
+		err := m.cfg.Ledger.Record(ctx, m.origin, c.Tree(), func(prev tlog.Tree) error {
+			switch {
+			case prev.N == 0:
+				return nil
+			case prev.N > int64(c.Size):
+				return errLedgerAhead
+			}
+			if err := vt.Consistent(prev); err != nil {
+				return fmt.Errorf("the cosigning key cosigned the tree of size %d (root %s), which this one does not extend: %w", prev.N, prev.Hash, err)
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errLedgerAhead):
+			cosign = false
+		case err != nil:
+			m.chain.Abort()
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+	}
+	if cosign {
 		// n.Sigs holds only the signatures that verified: the mirror
 		// passes on the log's, and adds its own.
 		if msg, err = note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, m.cfg.Cosigner); err != nil {
@@ -464,6 +558,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
+	res.Cosigned = cosign
 	if err := m.putNoteKey(ctx, n); err != nil {
 		m.chain.Abort()
 		return MirrorResult{}, err

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
@@ -129,12 +131,14 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	defer state.Close()
 	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner,
-		State: state.Store(), Recheck: *recheck})
+		State: state.Store(), Recheck: *recheck, Ledger: fileLedger(filepath.Join(*keyDir, "state", "cosigned.db"))})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "mirror of corfed/%s from %s to %s; cosigner key %s\n", iss, *from, *to, cosigner.VerifierKey())
-	if st := m.Start(); st.SetAside != "" {
+	if st := m.Start(); st.Damaged != "" {
+		fmt.Fprintf(stderr, "corfed mirror: the copy in %s failed its check (%s); copying the whole log again from %s, verified, over it\n", *to, st.Damaged, *from)
+	} else if st.SetAside != "" {
 		fmt.Fprintf(stderr, "corfed mirror: state %s set aside (%s); checked the copy again: %d entries\n", *stateFile, st.SetAside, st.Checked)
 	}
 	for {
@@ -146,6 +150,8 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			fmt.Fprintf(stderr, "corfed mirror: %v\n", err)
 		case res.To == res.From:
 			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new, verified\n", res.To, res.Root)
+		case !res.Cosigned:
+			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (this key cosigned a larger tree of the log)\n", res.From+1, res.To, res.To, res.Root)
 		default:
 			fmt.Fprintf(stdout, "verified and copied entries %d to %d; cosigned checkpoint size %d root %s\n", res.From+1, res.To, res.To, res.Root)
 		}
@@ -164,6 +170,23 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// fileLedger is the cosigning key's ledger (federation.CosignLedger) in
+// a store file beside the key, opened for each record so that mirrors in
+// other processes sharing the key take turns (bbolt's file lock).
+type fileLedger string
+
+func (f fileLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+	if err := os.MkdirAll(filepath.Dir(string(f)), 0o700); err != nil {
+		return fmt.Errorf("the cosigning key's ledger: %w", err)
+	}
+	db, err := boltstore.Open(string(f), boltstore.Options{Timeout: time.Minute})
+	if err != nil {
+		return fmt.Errorf("the cosigning key's ledger: %w", err)
+	}
+	defer db.Close()
+	return federation.StoreLedger{Store: db.Store()}.Record(ctx, origin, t, check)
 }
 
 // defaultMirrorState is the state file of a mirror of iss's log to `to`:

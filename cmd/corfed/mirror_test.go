@@ -87,7 +87,7 @@ func TestMirrorCommand(t *testing.T) {
 // TestMirrorCommandState: a mirror run again with the same --key keeps its
 // state there (one file per log and --to) and checks only what is new, so
 // a byte flipped in an old bundle of the copy goes unread; --recheck reads
-// the whole copy again and refuses it.
+// the whole copy again, names the damage and copies the log again over it.
 func TestMirrorCommandState(t *testing.T) {
 	ctx := context.Background()
 	_, srvURL, vkey, published := servedLog(t, 300, "State Co", tiles.SnapshotPolicy{})
@@ -111,8 +111,13 @@ func TestMirrorCommandState(t *testing.T) {
 	if code, out, stderr := run(); code != 0 || !strings.Contains(out, "nothing new, verified") {
 		t.Fatalf("run again: exit %d, stdout %q, stderr %q; want 0, nothing new", code, out, stderr)
 	}
-	if code, _, stderr := run("--recheck"); code != 1 || !strings.Contains(stderr, "tampered") {
-		t.Fatalf("--recheck over a tampered copy: exit %d, stderr %q; want 1 naming the tampering", code, stderr)
+	code, out, stderr := run("--recheck")
+	if code != 0 || !strings.Contains(stderr, "tampered") || !strings.Contains(stderr, "copying the whole log again") ||
+		!strings.Contains(out, fmt.Sprintf("verified and copied entries 1 to %d", published)) {
+		t.Fatalf("--recheck over a tampered copy: exit %d, stdout %q, stderr %q; want 0, the tampering named and the copy repaired", code, out, stderr)
+	}
+	if code, _, stderr := run("--recheck"); code != 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("--recheck after the repair: exit %d, stderr %q; want 0 and %q", code, stderr, want)
 	}
 }
 
