@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -75,4 +78,67 @@ func TestRotatedKeyFileIsPickedUpWithoutSignal(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve: exit %d", code)
 	}
+}
+
+// TestFreshNodeReportsNoKeyChange: a node started on an empty directory
+// creates keys.json and loads it; its key watch then reports a reload only
+// for a real rotation, not for the file the node itself created.
+func TestFreshNodeReportsNoKeyChange(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var logs lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--jurisdiction", "CA-MB", "--addr", "127.0.0.1:0", "--data", dir, "--seed", "--testdata", testdata,
+			"--key-watch", "20ms"}, nil, pw, &logs)
+		pw.Close()
+	}()
+	if line, _ := bufio.NewReader(pr).ReadString('\n'); !strings.HasPrefix(line, "node CA-MB http://") {
+		t.Fatalf("serve printed %q", line)
+	}
+	go io.Copy(io.Discard, pr)
+	time.Sleep(200 * time.Millisecond) // ten looks at keys.json, unchanged since the node wrote it
+	if code, _, errs := run(t, "keygen", "--data", dir, "--rotate"); code != 0 {
+		t.Fatalf("rotate: %s", errs)
+	}
+	created := regexp.MustCompile(`msg="created signing key" kid=(\S+)`).FindStringSubmatch(logs.String())
+	if created == nil {
+		t.Fatalf("no key created:\n%s", logs.String())
+	}
+	rotated := regexp.MustCompile(`keys reloaded" active_kid=(\S+)`)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if m := rotated.FindAllStringSubmatch(logs.String(), -1); len(m) > 0 && m[len(m)-1][1] != created[1] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after keygen --rotate, no reload of the new key was logged:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := strings.Count(logs.String(), "keys reloaded"); n != 1 {
+		t.Errorf("%d reloads logged for one rotation:\n%s", n, logs.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

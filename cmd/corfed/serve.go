@@ -250,6 +250,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
+	if keysAtLoad == (fileStat{}) {
+		// There was no keys.json: the node created it, and what it wrote
+		// is what it loaded (else the first look would report a change).
+		keysAtLoad = statOf(filepath.Join(*dir, keysFile))
+	}
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
