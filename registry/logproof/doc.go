@@ -33,7 +33,7 @@
 //   - origin: "corfed/" and the node's jurisdiction ([Origin]); 1 to 255
 //     bytes of printable ASCII without space or "+";
 //   - tree size: decimal, no sign, no leading zero (except "0" itself), at
-//     most [MaxTreeSize] (2^62, where tlog's arithmetic ends);
+//     most [MaxTreeSize] (2^62-1: from 2^62 on, tlog's arithmetic does not end);
 //   - root hash: the tree's root, standard base64 with padding (44
 //     characters), canonical; a size of 0 must carry SHA-256("");
 //   - time: when the node signed, RFC 3339 in UTC to the second

@@ -11,10 +11,11 @@ import (
 )
 
 // MaxTreeSize is the largest tree size a checkpoint or proof may state,
-// 2^62. tlog computes in int64 and loops forever on sizes above 2^62
-// (maxpow2 overflows), so larger sizes are refused before tlog sees them;
-// a corfed feed will never come near.
-const MaxTreeSize = 1 << 62
+// 2^62-1. tlog computes in int64, and its subtree arithmetic loops
+// forever from 2^62 on (subTreeIndex asks maxpow2 for a power of two
+// above 2^62, which int64 does not hold), so larger sizes are refused
+// before tlog sees them; a corfed feed will never come near.
+const MaxTreeSize = 1<<62 - 1
 
 // MaxProofHashes bounds the hashes of a proof. A tree of at most
 // MaxTreeSize leaves has audit paths of at most 62 hashes and consistency
