@@ -65,6 +65,7 @@ const (
 	metaCheckpoint   = "federation/checkpoint"   // storedCheckpoint: the last checkpoint verified from the peer
 	metaAnchor       = "federation/anchor"       // storedCheckpoint: the last verified checkpoint no larger than the replica
 	metaMisbehaviour = "federation/misbehaviour" // Misbehaviour as JSON; never deleted by the node
+	metaTilesNote    = "federation/tiles-note"   // storedNote: the largest checkpoint note verified from the peer's tiles sources
 )
 
 // SignedCheckpoint is a signed checkpoint as federation answers carry it:

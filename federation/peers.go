@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
@@ -84,7 +86,24 @@ type peer struct {
 	// last is the last checkpoint verified from the peer; anchor the last
 	// one whose size is within the replica (recognition proofs use it).
 	last, anchor *storedCheckpoint
-	misbehaving  *Misbehaviour // set once, never cleared
+	// note is the largest checkpoint note verified from the peer's tiles
+	// sources (tilesync.go), or nil.
+	note        *storedNote
+	misbehaving *Misbehaviour // set once, never cleared
+}
+
+// storedNote is a checkpoint note verified from a peer's tiles.
+type storedNote struct {
+	Size uint64    `json:"size"`
+	Root tlog.Hash `json:"root"`
+	Note string    `json:"note"`
+}
+
+// tilesNote returns the largest checkpoint note verified from p's tiles.
+func (p *peer) tilesNote() *storedNote {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.note
 }
 
 // checkpoints returns the peer's last verified checkpoint and anchor.
@@ -197,6 +216,16 @@ func (p *peer) load(l registry.Log) error {
 			}
 			*m.dst = &s
 		}
+	}
+	if raw, err = l.Meta(metaTilesNote); err != nil {
+		return err
+	}
+	if raw != nil {
+		var n storedNote
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return fmt.Errorf("replica of %s: stored %s: %w", p.j, metaTilesNote, err)
+		}
+		p.note = &n
 	}
 	if raw, err = l.Meta(metaMisbehaviour); err != nil {
 		return err

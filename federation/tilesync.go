@@ -2,9 +2,12 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -19,10 +22,16 @@ import (
 // # Sync from static tiles
 //
 // A member that lists tiles URLs in the federation file (Member.Tiles: its
-// bucket or CDN, and mirrors) is synced from them first, in the order
-// listed, and from its node (Member.URL, the pages of GET /v1/feed) last.
-// A source is used only if everything it serves verifies; otherwise the
-// sync reports it (an EventSourceSkipped event) and tries the next one:
+// bucket or CDN, and mirrors) is synced from them first, and from its
+// node (Member.URL, the pages of GET /v1/feed) last. Every source's
+// checkpoint note is read first (tileOrder): those that verify are tried
+// largest tree first, so a stale mirror listed first does not hold the
+// replica back, and two notes of one size with different roots (from two
+// sources, or from one and the largest note verified from the member's
+// tiles before, kept with the replica) mark the member misbehaving with
+// both notes as evidence. A source is used only if everything it serves
+// verifies; otherwise the sync reports it (an EventSourceSkipped event)
+// and tries the next one:
 //
 //  1. The checkpoint note is verified against the keys trusted for the
 //     member (its pinned Ed25519 keys and those its feed rotated in): the
@@ -40,6 +49,10 @@ import (
 //     a fork: the member signed two histories, and it is marked
 //     misbehaving with the note and the computed root (or the checkpoint)
 //     as evidence, as a fork found through its node is.
+//     The note is then checked against the largest note verified from
+//     the member's tiles before (checkNote: one of the same size with
+//     another root, or a larger one that does not extend it, is a fork)
+//     and kept in its place, before any entry is stored.
 //  4. Each entry bundle after the replica's size is checked against the
 //     tree's leaves (tiles.VerifiedTree.Bundle: a tampered bundle or tile
 //     is refused), then its entries as peer sync checks every page
@@ -65,10 +78,15 @@ import (
 // next source.
 const EventSourceSkipped = "source_skipped"
 
-// syncSources syncs p from its tiles sources in order, then from its node.
+// syncSources syncs p from its tiles sources, largest verified checkpoint
+// first (tileOrder), then from its node.
 func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, err error) {
-	var skipped []error
-	for _, u := range p.tiles {
+	order, skipped, err := f.tileOrder(ctx, p)
+	if err != nil {
+		var me *misbehaviourError
+		return errors.As(err, &me), err
+	}
+	for _, u := range order {
 		refused, err := f.syncTiles(ctx, p, u)
 		if err == nil {
 			return false, f.afterTiles(ctx, p)
@@ -94,6 +112,90 @@ func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, er
 		}
 	}
 	return refused, err
+}
+
+// tileOrder reads the checkpoint note of each of p's tiles sources and
+// returns those to sync from, largest verified tree first (in the order
+// listed among equals), so that a stale mirror listed first does not hold
+// the replica back. A source whose note does not verify, or that is
+// behind the replica, is skipped here (an EventSourceSkipped event, and
+// in skipped); one behind the replica whose root is not the replica's at
+// its size is a fork. Two verified notes of one size with different
+// roots, from two sources or from one and the note verified from tiles
+// before, are the member signing two histories. Either is a
+// *misbehaviourError with the notes as evidence.
+func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, skipped []error, err error) {
+	if len(p.tiles) < 2 && p.tilesNote() == nil {
+		return p.tiles, nil, nil
+	}
+	keys, after := p.snapshot()
+	origin := logproof.Origin(p.j)
+	vs, err := tiles.Verifiers(origin, keys)
+	if err != nil {
+		return p.tiles, nil, nil // syncTiles says why
+	}
+	skip := func(u string, err error) {
+		err = fmt.Errorf("tiles %s: %w", u, err)
+		if f.cfg.OnEvent != nil {
+			f.cfg.OnEvent(Event{Peer: p.j, Kind: EventSourceSkipped, Code: ErrorCode(err), Err: err})
+		}
+		skipped = append(skipped, err)
+	}
+	type seen struct {
+		u string
+		c tiles.Checkpoint
+	}
+	var ok []seen
+	notes := make([]storedNote, 0, len(p.tiles)+1)
+	if sn := p.tilesNote(); sn != nil {
+		notes = append(notes, *sn)
+	}
+	for _, u := range p.tiles {
+		rd := &tiles.Reader{Src: &peerSource{c: f.client, base: u}, Origin: origin, Verifiers: vs}
+		c, _, err := rd.Checkpoint(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, skipped, fmt.Errorf("%w: %w", registry.ErrUnavailable, ctx.Err())
+			}
+			skip(u, fmt.Errorf("checkpoint: %w", err))
+			continue
+		}
+		notes = append(notes, storedNote{Size: c.Size, Root: c.Root, Note: string(c.Note)})
+		if c.Size < after {
+			var then tlog.Hash
+			err := f.cfg.Node.View(ctx, func(s node.Snapshot) (err error) {
+				then, err = s.Replica(p.j).TreeHash(c.Size)
+				return err
+			})
+			if err != nil {
+				return nil, skipped, err
+			}
+			if then != c.Root {
+				m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles) other than the one its entries make at that size (root %s), which this node verified",
+					p.j, c.Size, c.Root, then), []SignedCheckpoint{}, &ComputedRoot{Log: ReplicaLog(p.j), Size: c.Size, RootHash: then.String()})
+				m.m.Notes = []string{string(c.Note)}
+				return nil, skipped, m
+			}
+			skip(u, fmt.Errorf("the source is behind: its checkpoint is of size %d, the replica holds %d entries: %w", c.Size, after, tiles.ErrRollback))
+			continue
+		}
+		ok = append(ok, seen{u, c})
+	}
+	for i, a := range notes {
+		for _, b := range notes[i+1:] {
+			if a.Size == b.Size && a.Root != b.Root {
+				m := conflict(fmt.Sprintf("%s signed two trees of size %d (roots %s and %s, in the checkpoint notes of its tiles)", p.j, a.Size, a.Root, b.Root),
+					[]SignedCheckpoint{}, nil)
+				m.m.Notes = []string{a.Note, b.Note}
+				return nil, skipped, m
+			}
+		}
+	}
+	slices.SortStableFunc(ok, func(a, b seen) int { return cmp.Compare(b.c.Size, a.c.Size) })
+	for _, s := range ok {
+		order = append(order, s.u)
+	}
+	return order, skipped, nil
 }
 
 // afterTiles checks the node's own checkpoint and witnessed checkpoints
@@ -187,6 +289,10 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 			return false, err
 		}
 	}
+	if err := f.checkNote(ctx, p, vt, c); err != nil {
+		var me *misbehaviourError
+		return errors.As(err, &me), err
+	}
 	p.mu.Lock()
 	p.state.PeerSize = c.Size
 	p.mu.Unlock()
@@ -217,6 +323,54 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
 	}
 	return false, nil
+}
+
+// checkNote checks c, a checkpoint note just verified from p's tiles
+// (vt its tree), against the largest note verified from p's tiles before,
+// and records c in its place, before any entry of it is stored, when it is
+// larger: a note of the same size with another root, or a larger one that
+// does not extend it, is the member signing two histories, even when the
+// entries of the first never all arrived. A smaller one is a source behind
+// the other (its entries are checked against the replica as any).
+func (f *Federation) checkNote(ctx context.Context, p *peer, vt *tiles.VerifiedTree, c tiles.Checkpoint) error {
+	sn := p.tilesNote()
+	cur := string(c.Note)
+	if sn != nil {
+		switch {
+		case c.Size < sn.Size:
+			return nil
+		case c.Size == sn.Size && c.Root != sn.Root:
+			m := conflict(fmt.Sprintf("%s signed two trees of size %d (roots %s and %s, in the checkpoint notes of its tiles)", p.j, c.Size, sn.Root, c.Root),
+				[]SignedCheckpoint{}, nil)
+			m.m.Notes = []string{sn.Note, cur}
+			return m
+		case c.Size == sn.Size:
+			return nil
+		}
+		if err := vt.Consistent(tlog.Tree{N: int64(sn.Size), Hash: sn.Root}); err != nil {
+			if errors.Is(err, tiles.ErrFork) {
+				m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s) that does not extend its tree of size %d (root %s) verified earlier from its tiles",
+					p.j, c.Size, c.Root, sn.Size, sn.Root), []SignedCheckpoint{}, nil)
+				m.m.Notes = []string{sn.Note, cur}
+				return m
+			}
+			return err
+		}
+	}
+	n := &storedNote{Size: c.Size, Root: c.Root, Note: cur}
+	raw, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	if err := f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), p.j, func(l node.ReplicaWriter) error { return l.SetMeta(metaTilesNote, raw) }); err != nil {
+		return fmt.Errorf("store the tiles checkpoint of %s: %w", p.j, err)
+	}
+	p.mu.Lock()
+	if p.note == nil || n.Size > p.note.Size {
+		p.note = n
+	}
+	p.mu.Unlock()
+	return nil
 }
 
 // tileFetchAhead bounds the entry bundles a tile sync fetches and checks
