@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -107,6 +108,10 @@ const titleUnverified = "Signature not verified"
 // humaNoBody is huma's detail for a write sent without its body.
 const humaNoBody = "request body is required"
 
+// datePatternMessage is what a problem says of a date the schema's
+// pattern refused, instead of huma's "expected string to match pattern".
+const datePatternMessage = "expected a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)"
+
 // publicProblems is the huma transformer that gives every problem huma
 // writes (the node's, huma's own validation and parsing errors, those of
 // extensions) its fixed detail; a detail it replaces is logged with the
@@ -114,6 +119,11 @@ const humaNoBody = "request body is required"
 func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) {
 	p, ok := v.(*huma.ErrorModel)
 	if ok && isSchema422(p) {
+		for _, e := range p.Errors {
+			if strings.Contains(e.Message, datePattern) {
+				e.Message = datePatternMessage
+			}
+		}
 		s.withRuleErrors(ctx, p) // rules.go
 	}
 	if ok && p.Status == http.StatusBadRequest && len(p.Errors) == 0 && p.Detail == humaNoBody {

@@ -22,8 +22,10 @@ type dateSchema string
 const datePattern = `^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$`
 
 func (dateSchema) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, Format: "date", Pattern: datePattern,
-		PatternDescription: "a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)", Examples: []any{"2026-11-25"},
+	// No PatternDescription: huma writes it into the document, where
+	// OpenAPI has no such keyword (redocly refuses it); the problems say
+	// it instead (datePatternMessage).
+	return &huma.Schema{Type: huma.TypeString, Format: "date", Pattern: datePattern, Examples: []any{"2026-11-25"},
 		Description: "A calendar date, YYYY-MM-DD (no time, no zone), from 1900 to 2999."}
 }
 
