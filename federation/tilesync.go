@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/registry"
@@ -35,7 +36,11 @@ import (
 //
 //  1. The checkpoint note is verified against the keys trusted for the
 //     member (its pinned Ed25519 keys and those its feed rotated in): the
-//     note key is the same key that signs its entries.
+//     note key is the same key that signs its entries. A note signed by
+//     no key known yet may be signed by one the entries past the replica
+//     rotate in: those are read and stored, each checked as in step 4,
+//     until the note verifies (acrossRotation), as the sync over the API
+//     does with a checkpoint of a key not known yet.
 //  2. It must not be smaller than the replica nor than the last
 //     checkpoint verified from the member (an older checkpoint is a
 //     rollback: a stale or lying mirror, skipped). One smaller than the
@@ -232,8 +237,20 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 	if err != nil {
 		return false, fmt.Errorf("%w: %w", err, registry.ErrUnverified)
 	}
-	rd := &tiles.Reader{Src: &peerSource{c: f.client, base: base}, Origin: origin, Verifiers: vs}
+	src := &peerSource{c: f.client, base: base}
+	rd := &tiles.Reader{Src: src, Origin: origin, Verifiers: vs}
 	c, _, err := rd.Checkpoint(ctx)
+	if errors.Is(err, registry.ErrUnverified) {
+		if refused, err := f.acrossRotation(ctx, p, src, origin); err != nil {
+			return refused, err
+		}
+		if keys, after = p.snapshot(); true {
+			if rd.Verifiers, err = tiles.Verifiers(origin, keys); err != nil {
+				return false, fmt.Errorf("%w: %w", err, registry.ErrUnverified)
+			}
+		}
+		c, _, err = rd.Checkpoint(ctx)
+	}
 	if err != nil {
 		return false, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -323,6 +340,77 @@ func (f *Federation) syncTiles(ctx context.Context, p *peer, base string) (refus
 		return false, fmt.Errorf("%w: %w", registry.ErrUnavailable, err)
 	}
 	return false, nil
+}
+
+// acrossRotation handles a checkpoint note that no key trusted for p
+// verifies: it may be signed by a key that the member's entries past the
+// replica rotate in (announced by an entry its old key signs), which a
+// follower learns only from those entries. As the sync over the API does
+// with a checkpoint of an unknown key, the entry bundles after the replica
+// are read (the note's unverified size bounding them) and stored once
+// each entry passes verifyPage (its JWS by the keys as they stand, seq,
+// versions, rotations), until the note verifies with the keys learned;
+// the caller then checks the note's tree against everything stored (a
+// fork is found there). A note whose signatures are bad, or that no
+// learned key verifies, stores nothing more than entries the member
+// signed, and the caller refuses the note.
+func (f *Federation) acrossRotation(ctx context.Context, p *peer, src *peerSource, origin string) (refused bool, err error) {
+	msg, err := src.Get(ctx, tiles.CheckpointPath, tiles.MaxCheckpointSize)
+	if err != nil {
+		return false, nil // the caller's read says why
+	}
+	// pending reports whether the note is signed by no key known yet:
+	// false once it verifies, and for a bad signature of a known key or
+	// no note at all (the caller refuses those).
+	pending := func() bool {
+		keys, _ := p.snapshot()
+		vs, err := tiles.Verifiers(origin, keys)
+		if err != nil {
+			return false
+		}
+		_, err = note.Open(msg, vs)
+		var une *note.UnverifiedNoteError
+		return errors.As(err, &une)
+	}
+	if !pending() {
+		return false, nil
+	}
+	i := bytes.Index(msg, []byte("\n\n"))
+	if i < 0 {
+		return false, nil
+	}
+	c, err := tiles.ParseCheckpointText(string(msg[:i+1]))
+	if err != nil || c.Origin != origin {
+		return false, nil
+	}
+	for {
+		keys, cur := p.snapshot()
+		if cur >= c.Size {
+			return false, nil
+		}
+		k := cur / tiles.TileWidth
+		w := min(tiles.TileWidth, c.Size-k*tiles.TileWidth)
+		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(w)}
+		data, err := src.Get(ctx, tiles.Path(tiles.Bundle(t)), tiles.MaxBundleSize)
+		if err != nil {
+			return false, fmt.Errorf("checkpoint of a key not known yet: %s: %w", tiles.Path(tiles.Bundle(t)), err)
+		}
+		es, err := tiles.ParseBundle(data, int(w))
+		if err != nil {
+			return false, fmt.Errorf("checkpoint of a key not known yet: %s: %w", tiles.Path(tiles.Bundle(t)), err)
+		}
+		fes := make([]feedEntry, 0, len(es))
+		for _, e := range es[cur-k*tiles.TileWidth:] {
+			fes = append(fes, feedEntry{JWS: string(e)})
+		}
+		page := fetched{after: cur, pg: &feedPage{Jurisdiction: p.j, Size: c.Size, Entries: fes}, spec: verifyAll(keys, p.j, fes), specKeys: keys}
+		if refused, err := f.syncPage(ctx, p, page, nil); err != nil {
+			return refused, err
+		}
+		if !pending() {
+			return false, nil
+		}
+	}
 }
 
 // checkNote checks c, a checkpoint note just verified from p's tiles

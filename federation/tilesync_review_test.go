@@ -177,3 +177,62 @@ func TestTilesCheckpointOf2To62(t *testing.T) {
 		t.Fatalf("a tiles checkpoint of size 2^62 signed by the member: Sync has not returned 20 s after start (SyncTimeout 5 s, ctx cancelled at 5 s); tlog.subTreeIndex spins (maxpow2(2^62+1) never ends)")
 	}
 }
+
+// TestTilesAcrossKeyRotation: the member rotates its key (announced by an
+// entry its old key signs) and publishes a note signed by the new key
+// only; a follower pinned on the old key, with the member's node down,
+// reads the entries past its replica, learns the new key from them, then
+// verifies the note and its tree, as a sync over the API does. Before, the
+// note never verified and every tiles source was skipped.
+func TestTilesAcrossKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 100)
+	pinned := ab.PublicKeys()
+	if _, err := ab.Keys.Rotate(jose.EdDSA, nodetest.Now); err != nil {
+		t.Fatal(err)
+	}
+	if err := ab.Keys.Save(filepath.Join(ab.Dir, "keys.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ab.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ab2 := nodetest.New(t, "CA-AB", nodetest.Options{Dir: ab.Dir})
+	growNamed(t, ab2, "Tile Sync Builders", 200)
+	publish(t, ab2, good)
+	f := followerPinning(t, pinned, nil, downURL(t), serveDir(t, good))
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err != nil || st.Seq != 200 || st.Misbehaving {
+		t.Fatalf("tiles-only follower across a key rotation: seq %d, misbehaving %v, err %v; want 200", st.Seq, st.Misbehaving, err)
+	}
+	want, got := feedOf(t, ab2.Node), replicaOf(t, f.n.Node, "CA-AB")
+	if len(got) != len(want) || got[199].JWS != want[199].JWS {
+		t.Fatalf("replica holds %d entries, want the member's %d", len(got), len(want))
+	}
+	if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 200 {
+		t.Errorf("the next sync: seq %d, %v", st.Seq, err)
+	}
+}
+
+// TestTilesNoteOfAStrangersKey: a source whose note is signed by a key
+// that nothing the member signed announces is refused: the follower may
+// have stored entries the member signed on the way (as over the API), but
+// nothing else, and the member is not blamed.
+func TestTilesNoteOfAStrangersKey(t *testing.T) {
+	ctx := context.Background()
+	ab, good := publishedLog(t, 300)
+	stranger := nodetest.New(t, "CA-AB", nodetest.Options{})
+	forged := copyDir(t, good)
+	signNote(t, forged, stranger.ActiveKey(), 300, [32]byte{7})
+	f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, forged))
+	st, err := f.fed.Sync(ctx, "CA-AB")
+	if err == nil || st.Misbehaving {
+		t.Fatalf("a note of a stranger's key: seq %d misbehaving %v err %v; want refused, nobody blamed", st.Seq, st.Misbehaving, err)
+	}
+	want, got := feedOf(t, ab.Node), replicaOf(t, f.n.Node, "CA-AB")
+	for i := range got {
+		if got[i].JWS != want[i].JWS {
+			t.Fatalf("replica entry %d is not the member's", i+1)
+		}
+	}
+}

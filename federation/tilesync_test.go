@@ -15,6 +15,7 @@ import (
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
@@ -85,12 +86,18 @@ type tileFollower struct {
 
 func newTileFollower(t *testing.T, ab *nodetest.Node, n *nodetest.Node, api string, sources ...string) *tileFollower {
 	t.Helper()
+	return followerPinning(t, ab.PublicKeys(), n, api, sources...)
+}
+
+// followerPinning is newTileFollower pinning keys for CA-AB.
+func followerPinning(t *testing.T, keys *jose.KeySet, n *nodetest.Node, api string, sources ...string) *tileFollower {
+	t.Helper()
 	if n == nil {
 		n = nodetest.New(t, "CA-BC", nodetest.Options{})
 	}
 	f := &tileFollower{n: n}
 	trust := &federation.Trust{Name: "tiles", Members: []federation.Member{
-		{Jurisdiction: "CA-AB", URL: api, Keys: ab.PublicKeys(), Tiles: sources},
+		{Jurisdiction: "CA-AB", URL: api, Keys: keys, Tiles: sources},
 		{Jurisdiction: "CA-BC", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()},
 	}}
 	var err error
