@@ -130,7 +130,10 @@ func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, er
 // before, are the member signing two histories. Either is a
 // *misbehaviourError with the notes as evidence.
 func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, skipped []error, err error) {
-	if len(p.tiles) < 2 && p.tilesNote() == nil {
+	if len(p.tiles) < 2 {
+		// Nothing to order, and syncTiles checks a lone source's note
+		// against the replica and the stored note itself: its
+		// checkpoint is read once.
 		return p.tiles, nil, nil
 	}
 	keys, after := p.snapshot()
