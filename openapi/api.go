@@ -156,7 +156,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	r := chi.NewMux()
 	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, s.preconditions, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
 	api := humachi.New(r, hc)
@@ -345,6 +345,10 @@ func (s *server) writeOp(id, method, path, summary string, status int, tags ...s
 	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
 	if strings.Contains(path, "{") {
 		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
+	}
+	if conditionalPattern(method, path) {
+		o.Errors = append(o.Errors, http.StatusPreconditionFailed)
+		o.Parameters = append(o.Parameters, conditionParams...)
 	}
 	return o
 }

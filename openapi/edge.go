@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -175,7 +176,8 @@ func cors(origins []string) func(http.Handler) http.Handler {
 
 // etagged buffers a GET or HEAD answer of 200, gives it a strong ETag (a
 // hash of its bytes) unless the handler set one, and answers 304 with no
-// body when the request's If-None-Match names it. Answers without a
+// body when the request's If-None-Match names it (412 when its If-Match
+// does not). Answers without a
 // Cache-Control of their own get "no-cache": a client may keep them but
 // revalidates each time, which costs it only a 304. An answer its handler
 // marks "Cache-Control: no-store" (made afresh for each request, such as a
@@ -202,6 +204,12 @@ func etagged(next http.Handler) http.Handler {
 			}
 			if h.Get("Cache-Control") == "" {
 				h.Set("Cache-Control", "no-cache")
+			}
+			if im := r.Header.Values("If-Match"); len(im) > 0 && !matchStrong(im, tag, true) {
+				h.Del("Content-Length")
+				writeProblemErrors(w, http.StatusPreconditionFailed, "Precondition failed", detailPrecondition,
+					[]*huma.ErrorDetail{{Location: "header.If-Match", Message: "the answer has changed since the ETag given (it is now " + tag + ")"}})
+				return
 			}
 			if matchETag(r.Header.Get("If-None-Match"), tag) {
 				h.Del("Content-Length")

@@ -25,6 +25,7 @@ var kinds = []struct {
 	{registry.ErrForbidden, http.StatusForbidden, "Forbidden"},
 	{registry.ErrUnverified, http.StatusUnprocessableEntity, titleUnverified},
 	{registry.ErrUnavailable, http.StatusServiceUnavailable, "Unavailable"},
+	{registry.ErrPrecondition, http.StatusPreconditionFailed, "Precondition failed"},
 }
 
 // Public problem messages. A problem's detail is one fixed, user-facing
@@ -55,6 +56,7 @@ const (
 	detailExpired      = "The bearer token has expired or is not yet valid."
 	detailLifetime     = "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
 	detailBadText      = "The body holds strings that are not valid text; errors names each of them."
+	detailPrecondition = "The record is not as the request's If-Match or If-None-Match says; GET it again for its current ETag."
 )
 
 // publicDetails is every detail a problem may carry.
@@ -63,7 +65,8 @@ var publicDetails = map[string]bool{}
 func init() {
 	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
 		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
-		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText} {
+		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText,
+		detailPrecondition} {
 		publicDetails[d] = true
 	}
 }
@@ -94,6 +97,8 @@ func detailFor(status int, title string) string {
 		return detailInvalid
 	case http.StatusTooManyRequests:
 		return detailTooMany
+	case http.StatusPreconditionFailed:
+		return detailPrecondition
 	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway:
 		return detailUnavailable
 	}
@@ -172,7 +177,11 @@ func (s *server) problem(ctx context.Context, err error) error {
 		var ves registry.ValidationErrors
 		var ve *registry.ValidationError
 		var ce *registry.ConflictError
+		var pe *registry.PreconditionError
 		switch {
+		case errors.As(err, &pe):
+			header, _ := ctx.Value(conditionKey{}).(string)
+			p.Errors = []*huma.ErrorDetail{{Message: pe.Reason + "; GET it again", Location: "header." + header}}
 		case errors.As(err, &ves):
 			for _, ve := range ves {
 				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})

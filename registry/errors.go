@@ -27,7 +27,17 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrUnavailable: a dependency (a peer, the disk) cannot answer now.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrPrecondition: the write named the version of the record it was
+	// made from (an HTTP If-Match) and the record has moved on since.
+	ErrPrecondition = errors.New("precondition failed")
 )
+
+// PreconditionError says how the record differs from the version a write
+// named (see ErrPrecondition). It wraps ErrPrecondition.
+type PreconditionError struct{ Reason string }
+
+func (e *PreconditionError) Error() string { return e.Reason }
+func (e *PreconditionError) Unwrap() error { return ErrPrecondition }
 
 // ValidationError says which field of an input is wrong and why. It wraps
 // ErrInvalid, so errors.Is(err, ErrInvalid) holds.

@@ -83,6 +83,7 @@ type write struct {
 	m      mutation
 	iat    int64
 	by     *registry.Author // who asked for the write (the principal in ctx), or nil
+	expect *Expectation     // the version the write was made from (WithExpectation), or nil
 
 	taken bool // guarded by committer.mu: a batch has it; it can no longer be withdrawn
 
@@ -109,7 +110,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	if signer == nil {
 		signer = n.ActiveKey()
 	}
-	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), done: make(chan struct{})}
+	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), expect: expectationFrom(ctx), done: make(chan struct{})}
 	c := &n.committer
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
@@ -635,6 +636,9 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 		return e, nil, nil, err
 	}
 	if err := authorize(b, w.by); err != nil {
+		return e, nil, nil, err
+	}
+	if err := w.expect.check(w.kind, w.id, prev); err != nil {
 		return e, nil, nil, err
 	}
 	rec, keys, err := w.m(b, prev)
