@@ -25,6 +25,8 @@ func TestProgramBadInput(t *testing.T) {
 		field                           string
 	}{
 		{"rules without token", "POST", "/v1/rules", "", rules(""), 401, ""},
+		{"an auditor credential past its 3-year period", "POST", "/v1/auditors", "admin",
+			`{"id":"AUD-LONG","name":"Long","credentials":[{"cp":"ACSA","kind":"external","certified_on":"2020-01-01","expires_on":"2035-01-01"}]}`, 422, "body.credentials[0].expires_on"},
 		{"rules as a CP", "POST", "/v1/rules", "acsa", rules(""), 403, ""},
 		{"rules of another jurisdiction", "POST", "/v1/rules", "admin", strings.Replace(rules(""), `"jurisdiction":"CA-AB"`, `"jurisdiction":"CA-BC"`, 1), 422, "body.jurisdiction"},
 		{"rules ending before they start", "POST", "/v1/rules", "admin", rules(`,"effective_to":"2026-01-01"`), 422, "body.effective_to"},

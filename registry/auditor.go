@@ -155,12 +155,36 @@ type AuditorStanding struct {
 	Credentials []CredentialStanding `json:"credentials"`
 }
 
-// ExpiryOf returns the end of credential c's period under rules r.
+// ExpiryOf returns the end of credential c's period under rules r: its
+// expires_on, which may end it early, but never later than the rules'
+// period (a record stored before PutAuditor checked it, or a peer's, does
+// not keep an auditor certified past the period).
 func (r AuditorRules) ExpiryOf(c Credential) Date {
-	if !c.ExpiresOn.IsZero() {
+	end := r.periodEnd(c)
+	if !c.ExpiresOn.IsZero() && c.ExpiresOn.Before(end) {
 		return c.ExpiresOn
 	}
+	return end
+}
+
+// periodEnd is the last day of c's period: PeriodMonths from certified_on.
+func (r AuditorRules) periodEnd(c Credential) Date {
 	return c.CertifiedOn.AddMonths(r.PeriodMonths).AddDays(-1)
+}
+
+// CheckPeriods refuses a credential whose expires_on is later than its
+// period allows (a certification lasts PeriodMonths; staying certified
+// after it takes the audits the rules require and a new credential),
+// naming every such credential at once.
+func (r AuditorRules) CheckPeriods(a Auditor) error {
+	var v collect
+	for i, c := range a.Credentials {
+		if end := r.periodEnd(c); !c.CertifiedOn.IsZero() && c.ExpiresOn.After(end) {
+			v.add(Invalid(fmt.Sprintf("body.credentials[%d].expires_on", i), "at most %s: a credential lasts %d months from certified_on (%s); recertifying takes %d audits in the period and a new credential (rule auditor.period)",
+				end, r.PeriodMonths, c.CertifiedOn, r.AuditsToRecertify))
+		}
+	}
+	return v.err()
 }
 
 // countIn counts the dates in [from, to].

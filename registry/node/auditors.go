@@ -270,6 +270,9 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	if err != nil {
 		return registry.Entry{}, err
 	}
+	if err := rules.CheckPeriods(a); err != nil {
+		return registry.Entry{}, err
+	}
 	var view *AuditorView
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		es, err := nationalLatest(tx, registry.KindAuditor, a.ID)
