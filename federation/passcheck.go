@@ -72,11 +72,14 @@ func CheckPass(ctx context.Context, text string, keys KeysFunc, src StatusSource
 		return c, fmt.Errorf("index %d is outside %s's status list (%d entries): %w", p.StatusIdx, p.Iss, t.List.Len(), registry.ErrUnverified)
 	}
 	c.Status, c.List = v, t
+	if t.FromFuture(now) {
+		return c, fmt.Errorf("the status list of %s says it was made %s, in the future: %w", p.Iss, t.Iat.Format(time.RFC3339), registry.ErrUnverified)
+	}
 	if t.Stale(now) {
 		c.Stale = true
 		c.StaleWhy = why
 		if c.StaleWhy == "" {
-			c.StaleWhy = "it is the freshest one available"
+			c.StaleWhy = "no fresher one was given"
 		}
 	}
 	c.checked = true
@@ -139,6 +142,7 @@ type peerList struct {
 	uri   string
 	tok   string // verified against the peer's pinned keys when fetched
 	iat   time.Time
+	size  uint64    // the log size tok reflects (statuslist.Token.LogSize)
 	until time.Time // fetched again from then: min(fetch + peerListReuse, iat + ttl)
 
 	fetching chan struct{} // closed when the fetch in flight ends; nil when none
@@ -190,16 +194,16 @@ func (p *Passes) peerStatus(ctx context.Context, iss registry.Jurisdiction, uri 
 		}
 		done := make(chan struct{})
 		pl.fetching = done
-		held, heldIat := pl.tok, pl.iat
+		held, heldList := pl.tok, statuslist.Token{Iat: pl.iat, LogSize: pl.size}
 		p.pmu.Unlock()
 
-		tok, t, err := p.fetchPeerList(ctx, iss, uri, heldIat)
+		tok, t, err := p.fetchPeerList(ctx, iss, uri, held, heldList, now)
 		p.pmu.Lock()
 		pl.fetching = nil
 		close(done)
 		switch {
 		case err == nil:
-			pl.tok, pl.iat, pl.err = tok, t.Iat, nil
+			pl.tok, pl.iat, pl.size, pl.err = tok, t.Iat, t.LogSize, nil
 			pl.until = now.Add(peerListReuse)
 			if end := t.Iat.Add(t.TTL); end.Before(pl.until) {
 				pl.until = end
@@ -221,9 +225,11 @@ func (p *Passes) peerStatus(ctx context.Context, iss registry.Jurisdiction, uri 
 }
 
 // fetchPeerList fetches peer iss's status list from uri and verifies it
-// against the peer's pinned keys; a list made before notBefore (the one
-// held) is refused.
-func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, uri string, notBefore time.Time) (string, statuslist.Token, error) {
+// against the peer's pinned keys; one that cannot replace the list held
+// (held, whose claims are heldList) is refused: made before it, or another
+// of the same second and log size, or dated in the future, or already
+// stale when served (statuslist.CheckFetched, CheckReplaces).
+func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, uri, held string, heldList statuslist.Token, now time.Time) (string, statuslist.Token, error) {
 	tok, err := fetchStatusList(ctx, p.l.fed.client, uri)
 	if err != nil {
 		return "", statuslist.Token{}, err
@@ -236,9 +242,11 @@ func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, u
 	if err != nil {
 		return "", statuslist.Token{}, err
 	}
-	if t.Iat.Before(notBefore) {
-		return "", statuslist.Token{}, fmt.Errorf("%s served a status list made %s, before the one already verified (made %s): %w",
-			iss, t.Iat.Format(time.RFC3339), notBefore.Format(time.RFC3339), registry.ErrUnverified)
+	if err := statuslist.CheckFetched(t, now); err != nil {
+		return "", statuslist.Token{}, fmt.Errorf("%s: %w", iss, err)
+	}
+	if err := statuslist.CheckReplaces(t, tok, heldList, held); err != nil {
+		return "", statuslist.Token{}, fmt.Errorf("%s: %w", iss, err)
 	}
 	return tok, t, nil
 }

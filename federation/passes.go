@@ -158,7 +158,7 @@ func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, 
 	}
 	made = time.Unix(now.Unix(), 0).UTC()
 	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
-		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, List: l})
+		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, LogSize: size, List: l})
 	if err != nil {
 		p.list = nil
 		return "", time.Time{}, err

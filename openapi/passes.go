@@ -83,18 +83,21 @@ func PassOps(p *federation.Passes) func(huma.API, *Helpers) {
 		so := h.Op("status-list", http.MethodGet, federation.StatusListPath,
 			"This node's IETF Token Status List (statuslist+jwt): 2 bits per certificate", "passes")
 		so.Description = "A compact JWS of typ statuslist+jwt (draft-ietf-oauth-status-list): claims iss, sub (this URL), iat, exp, " +
-			"ttl and status_list {bits: 2, lst: base64url(zlib(statuses))}; 0 valid, 1 invalid, 2 suspended, 3 pending. " +
-			"Cacheable for ttl seconds."
+			"ttl, log_size (the log size it reflects: lists of one second are ordered by it) and status_list {bits: 2, lst: base64url(zlib(statuses))}; " +
+			"0 valid, 1 invalid, 2 suspended, 3 pending (also the unused slots of the last byte). Cacheable until ttl seconds after iat."
 		so.Responses = map[string]*huma.Response{"200": {Description: "The status list token", Content: map[string]*huma.MediaType{
 			statuslist.MediaType: {Schema: &huma.Schema{Type: "string", Description: "A compact JWS"}},
 		}}}
 		huma.Register(api, so, func(ctx context.Context, _ *struct{}) (*rawOut, error) {
-			tok, _, err := p.StatusList(ctx)
+			tok, made, err := p.StatusList(ctx)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
+			// A cache keeps the list no later than its ttl from when it was
+			// made (a verifier refuses a list already stale when served).
+			left := max(0, int((p.TTL()-h.s.node.Now().Sub(made))/time.Second))
 			return &rawOut{ContentType: statuslist.MediaType,
-				CacheControl: "public, max-age=" + strconv.Itoa(int(p.TTL()/time.Second)), Body: []byte(tok)}, nil
+				CacheControl: "public, max-age=" + strconv.Itoa(left), Body: []byte(tok)}, nil
 		})
 
 		huma.Register(api, h.Op("proof-by-hash", http.MethodGet, "/v1/proofs/{hash}",

@@ -128,7 +128,7 @@ var messages = map[string][2]string{
 	"why.expired":       {"The pass has expired.", "Le laissez-passer est expiré."},
 	"why.malformed":     {"This is not a well-formed COR pass.", "Ce n'est pas un laissez-passer COR bien formé."},
 	"why.list":          {"Its registry's status list could not be obtained or checked, so nothing can be said about its status.", "La liste de statuts de son registre n'a pu être obtenue ou vérifiée; on ne peut donc rien dire de son statut."},
-	"why.detail":        {"Technical detail", "Détail technique"},
+	"why.detail":        {"Technical detail", "Détail technique (en anglais)"},
 	"err.notfound":      {"Not found", "Introuvable"},
 	"err.notfound.text": {"Nothing here matches what you asked for.", "Rien ici ne correspond à votre demande."},
 	"err.bad":           {"That request cannot be answered", "Cette demande ne peut pas recevoir de réponse"},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +147,10 @@ func TestPassLifecycle(t *testing.T) {
 	}
 	pr.Body.Close()
 	resp, body = httpGet(t, url+"/v1/status-list")
-	if resp.Header.Get("Content-Type") != statuslist.MediaType || resp.Header.Get("Cache-Control") != "public, max-age=300" {
+	// Cacheable until ttl after the list was made (made is whole seconds,
+	// and the list may have been signed a moment before).
+	age, ok := strings.CutPrefix(resp.Header.Get("Cache-Control"), "public, max-age=")
+	if n, err := strconv.Atoi(age); resp.Header.Get("Content-Type") != statuslist.MediaType || !ok || err != nil || n < 240 || n > 300 {
 		t.Errorf("status list headers: %v", resp.Header)
 	}
 	sl, err := statuslist.Verify(ring.PublicSet(), string(body), "CA-AB", p.StatusURI)
@@ -180,20 +184,5 @@ func TestPassLifecycle(t *testing.T) {
 	gone := &passOptions{cache: new(string), offline: &offline, now: time.Now}
 	if err := verifyPass(t.Context(), text, trust, gone, io.Discard); err == nil || !strings.Contains(err.Error(), "no cached status list") {
 		t.Errorf("offline with no cache: got %v", err)
-	}
-}
-
-// TestStatusListNotOlder: a status list fetched that was made before the
-// one cached is refused (the cached one answers, as when a fetch fails);
-// one made at the same time or later replaces it.
-func TestStatusListNotOlder(t *testing.T) {
-	t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		fetched time.Time
-		ok      bool
-	}{{t0.Add(-time.Second), false}, {t0.Add(-7 * 24 * time.Hour), false}, {t0, true}, {t0.Add(time.Minute), true}} {
-		if err := notOlder(c.fetched, t0); (err == nil) != c.ok {
-			t.Errorf("fetched %s, cached %s: %v, want ok %v", c.fetched, t0, err, c.ok)
-		}
 	}
 }

@@ -43,7 +43,10 @@ func isPass(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), pass
 // is fetched from the URL the federation file pins for the issuer (it must
 // be the one the pass names), verified and cached; when that fails, or
 // with --offline, the cached list is used, and the answer says when it is
-// past its ttl (stale). An expired list (exp) is not used at all.
+// past its ttl (stale). A list fetched that is already stale, dated in the
+// future, or older than the one cached counts as a failed fetch (see
+// statuslist.CheckFetched and CheckReplaces). An expired list (exp) is not
+// used at all.
 func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *passOptions, stdout io.Writer) error {
 	now := o.now()
 	keys := federation.TrustKeys(trust)
@@ -61,12 +64,12 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 			}
 		}
 		ks, _ := keys(iss)
-		var cachedIat time.Time
+		var held statuslist.Token
 		if cached != "" {
-			if c, err := statuslist.Verify(ks, cached, iss, uri); err != nil {
-				cached = "" // a corrupt or foreign cache file is not used
+			if c, err := statuslist.Verify(ks, cached, iss, uri); err != nil || c.FromFuture(now) {
+				cached = "" // a corrupt or foreign cache file, or one dated ahead, is not used
 			} else {
-				cachedIat = c.Iat
+				held = c
 			}
 		}
 		if *o.offline {
@@ -79,8 +82,8 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		if err == nil {
 			if fresh, verr := statuslist.Verify(ks, tok, iss, uri); verr != nil {
 				err = verr
-			} else if cached != "" {
-				err = notOlder(fresh.Iat, cachedIat)
+			} else if err = statuslist.CheckFetched(fresh, now); err == nil {
+				err = statuslist.CheckReplaces(fresh, tok, held, cached)
 			}
 		}
 		if err != nil {
@@ -113,15 +116,5 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 	}
 	fmt.Fprintf(stdout, "pass holds: %s; scope %s; issued %s, expires %s; signature verified against %s's pinned keys; valid in %s%s; log entry seq %d, proof at /v1/proofs/%x\n",
 		what, p.Scope, p.IssuedOn, p.ExpiresOn, p.Iss, list, stale, p.Seq, p.LeafHash)
-	return nil
-}
-
-// notOlder refuses a fetched status list made before the one cached: a
-// replayed older list (from before a revocation, say) must not replace
-// the newer one kept, which then answers, as when a fetch fails.
-func notOlder(fetched, cached time.Time) error {
-	if fetched.Before(cached) {
-		return fmt.Errorf("the list fetched was made %s, before the one cached (%s)", fetched.UTC().Format(time.RFC3339), cached.UTC().Format(time.RFC3339))
-	}
 	return nil
 }

@@ -35,6 +35,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -125,11 +126,22 @@ func (l *List) Get(i uint64) (byte, bool) {
 	return l.b[i/4] >> (uint(i%4) * 2) & 3, true
 }
 
-// Encode returns base64url(zlib(bytes)), the draft's lst.
+// Encode returns base64url(zlib(bytes)), the draft's lst. The slots past
+// the list's last status in its last byte, which a reader cannot tell from
+// statuses (the list has no length), are written Pending: a certificate
+// given one of those indexes after the list was made does not read as
+// valid in it.
 func (l *List) Encode() string {
+	b := l.b
+	if l.n < len(b)*4 {
+		b = slices.Clone(b)
+		for i := l.n; i < len(b)*4; i++ {
+			b[i/4] |= Pending << (uint(i%4) * 2)
+		}
+	}
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	_, _ = zw.Write(l.b)
+	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return base64.RawURLEncoding.EncodeToString(z.Bytes())
 }
@@ -159,12 +171,15 @@ func Decode(bits int, lst string) (*List, error) {
 
 // Token is a status list token's claims.
 type Token struct {
-	Iss  registry.Jurisdiction
-	Sub  string    // the list's URL
-	Iat  time.Time // when it was made
-	Exp  time.Time // when it must no longer be used
-	TTL  time.Duration
-	List *List
+	Iss registry.Jurisdiction
+	Sub string    // the list's URL
+	Iat time.Time // when it was made
+	Exp time.Time // when it must no longer be used
+	TTL time.Duration
+	// LogSize is the size of the issuer's log the list reflects: two
+	// lists made in the same second are ordered by it (CheckReplaces).
+	LogSize uint64
+	List    *List
 }
 
 type claims struct {
@@ -173,6 +188,7 @@ type claims struct {
 	Iat        int64                 `json:"iat"`
 	Exp        int64                 `json:"exp"`
 	TTL        int64                 `json:"ttl"`
+	LogSize    uint64                `json:"log_size,omitempty"`
 	StatusList struct {
 		Bits int    `json:"bits"`
 		Lst  string `json:"lst"`
@@ -182,7 +198,7 @@ type claims struct {
 // Sign returns t as a compact JWS of typ statuslist+jwt signed by k.
 func Sign(k *jose.Key, t Token) (string, error) {
 	var c claims
-	c.Iss, c.Sub, c.Iat, c.Exp, c.TTL = t.Iss, t.Sub, t.Iat.Unix(), t.Exp.Unix(), int64(t.TTL/time.Second)
+	c.Iss, c.Sub, c.Iat, c.Exp, c.TTL, c.LogSize = t.Iss, t.Sub, t.Iat.Unix(), t.Exp.Unix(), int64(t.TTL/time.Second), t.LogSize
 	c.StatusList.Bits, c.StatusList.Lst = Bits, t.List.Encode()
 	payload, err := json.Marshal(c)
 	if err != nil {
@@ -205,6 +221,11 @@ func Verify(ks *jose.KeySet, token string, wantIss registry.Jurisdiction, wantSu
 	if err != nil {
 		return t, fmt.Errorf("statuslist: %w", err)
 	}
+	if k, _ := ks.Lookup(v.KID); k.Status == jose.StatusRetired {
+		// A list is signed again every few minutes: one signed by a key
+		// its issuer has retired is not current, and may be a leaked key's.
+		return t, fmt.Errorf("statuslist: signed by key %s, which %s has retired: %w", v.KID, wantIss, registry.ErrUnverified)
+	}
 	if v.Typ != Type {
 		return t, fmt.Errorf("statuslist: typ %q, want %q: %w", v.Typ, Type, registry.ErrUnverified)
 	}
@@ -226,7 +247,45 @@ func Verify(ks *jose.KeySet, token string, wantIss registry.Jurisdiction, wantSu
 		return t, err
 	}
 	return Token{Iss: c.Iss, Sub: c.Sub, Iat: time.Unix(c.Iat, 0).UTC(), Exp: time.Unix(c.Exp, 0).UTC(),
-		TTL: time.Duration(c.TTL) * time.Second, List: l}, nil
+		TTL: time.Duration(c.TTL) * time.Second, LogSize: c.LogSize, List: l}, nil
+}
+
+// FromFuture reports whether the list says it was made after now (beyond
+// jose.JWTSkew): its issuer's clock was ahead, and a verifier that kept it
+// would refuse every correct list after it as older.
+func (t Token) FromFuture(now time.Time) bool { return t.Iat.After(now.Add(jose.JWTSkew)) }
+
+// CheckReplaces returns nil when fetched (token raw) may replace held
+// (token heldRaw; "" when none): made later, or in the same second from a
+// larger log, or the very same token. A list made before the one held, or
+// another list of the same second and log size, is refused, so that
+// nothing between a verifier and the issuer can roll a status back.
+func CheckReplaces(fetched Token, raw string, held Token, heldRaw string) error {
+	switch {
+	case heldRaw == "" || raw == heldRaw || fetched.Iat.After(held.Iat):
+		return nil
+	case fetched.Iat.Equal(held.Iat) && fetched.LogSize > held.LogSize:
+		return nil
+	case fetched.Iat.Equal(held.Iat):
+		return fmt.Errorf("the list fetched was made %s from a log of %d entries, not after the one held (%d): %w",
+			fetched.Iat.Format(time.RFC3339), fetched.LogSize, held.LogSize, registry.ErrUnverified)
+	}
+	return fmt.Errorf("the list fetched was made %s, before the one held (%s): %w", fetched.Iat.Format(time.RFC3339), held.Iat.Format(time.RFC3339), registry.ErrUnverified)
+}
+
+// CheckFetched returns nil when a list just fetched may be used as fresh:
+// not made in the future, and not already past its ttl (allowing
+// jose.JWTSkew), which an issuer that re-signs its list every half ttl
+// never serves: a stale list fetched is a replay, or a cache that holds it
+// too long, and is treated as a failed fetch.
+func CheckFetched(t Token, now time.Time) error {
+	switch {
+	case t.FromFuture(now):
+		return fmt.Errorf("the list fetched says it was made %s, in the future: %w", t.Iat.Format(time.RFC3339), registry.ErrUnverified)
+	case t.Stale(now.Add(-jose.JWTSkew)):
+		return fmt.Errorf("the list fetched was made %s with a ttl of %s: it was already stale when served: %w", t.Iat.Format(time.RFC3339), t.TTL, registry.ErrUnverified)
+	}
+	return nil
 }
 
 // Stale reports whether a verifier should have fetched the list again by

@@ -1,0 +1,31 @@
+package federation_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+)
+
+// FuzzVerifyProofClaims: a member node (or its stolen key) signs
+// arbitrary claims; VerifyProof must neither panic nor hang on them.
+func FuzzVerifyProofClaims(f *testing.F) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	k, err := jose.GenerateKey(jose.EdDSA, now)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ks := jose.NewKeySet(k.Public())
+	keys := func(j registry.Jurisdiction) (*jose.KeySet, bool) { return ks, j == "CA-AB" }
+	f.Add([]byte(`{"iss":"CA-AB","sub":"812345676","aud":"corfed-proof","iat":1795000000,"nbf":1795000000,"exp":1895000000,"jti":"a","question":{"bn":"812345676","host":"CA-AB","on":"2026-11-25","use":"work"},"decision":{"outcome":"recognized","reasons":[],"evidence":[{"iss":"CA-AB","kind":"certificate","id":"X","ver":1,"seq":1}]},"evidence":[{"iss":"CA-AB","kind":"certificate","id":"X","ver":1,"seq":1,"jws":"a.b.c","log":{"checkpoint":"x.y.z","witness":"CA-AB","inclusion":{"seq":1,"leaf_index":0,"tree_size":1,"leaf_hash":"AAAA","hashes":["AAAA"]}}}],"party_signatures":[{"agreement":"a","party":"CA-AB","jws":"a..b"}],"history":[]}`))
+	f.Add([]byte(`{"iss":"CA-AB","sub":"","aud":"corfed-proof","exp":1895000000,"question":{"on":"2026-11-25"},"decision":{"outcome":"not_recognized"},"evidence":null}`))
+	f.Fuzz(func(t *testing.T, claims []byte) {
+		tok, err := k.Sign(claims, "JWT")
+		if err != nil {
+			return
+		}
+		_, _ = federation.VerifyProof(tok, keys, now)
+	})
+}
