@@ -379,7 +379,12 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 			text = h + " excludes " + c.Program + " from the recognition it grants under " + agreementName(t) + "."
 		}
 	case ReasonUseNotAllowed:
-		text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for bidding only, not for " + useText(q.Use) + "."
+		var allowed []string
+		for _, u := range hostUses(t, q.Host) {
+			allowed = append(allowed, useText(u))
+		}
+		text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for " + strings.Join(allowed, " and ") +
+			" only, not for " + useText(q.Use) + "."
 	case ReasonWorkVoidsReciprocity:
 		text = "Under " + agreementName(t) + ", " + h + "'s recognition is void once work starts in " + h +
 			"; working there needs " + h + "'s own COR equivalency (with its supplement), issued as a certificate of " + h + "."
@@ -461,6 +466,16 @@ func capAgreementName(t *registry.AgreementTerms) string { return "Agreement " +
 
 func equivalencyName(e *registry.Equivalency) string {
 	return e.Standard + " certificate " + e.ExternalNumber + " (" + e.CertificationBody + ")"
+}
+
+// hostUses are the uses host's terms in t allow (registry.HostTerms.Uses).
+func hostUses(t *registry.AgreementTerms, host registry.Jurisdiction) []string {
+	for _, ht := range t.Hosts {
+		if ht.Host == host {
+			return ht.Uses
+		}
+	}
+	return nil
 }
 
 func useText(u string) string {

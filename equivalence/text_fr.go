@@ -171,8 +171,16 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 		}
 		return h + " exclut " + c.Program + " de la reconnaissance qu'il accorde en vertu de l'entente " + t.ID + "."
 	case ReasonUseNotAllowed:
-		return "En vertu de l'entente " + t.ID + ", " + h + " reconnaît le certificat d'une autre autorité pour les soumissions seulement, et non " +
-			useTextFR(q.Use) + "."
+		var allowed []string
+		for _, u := range hostUses(t, q.Host) {
+			if u == UseWork {
+				allowed = append(allowed, "pour l'exécution de travaux")
+			} else {
+				allowed = append(allowed, "pour les soumissions")
+			}
+		}
+		return "En vertu de l'entente " + t.ID + ", " + h + " reconnaît le certificat d'une autre autorité " + strings.Join(allowed, " et ") +
+			" seulement, et non " + useTextFR(q.Use) + "."
 	case ReasonWorkVoidsReciprocity:
 		return "En vertu de l'entente " + t.ID + ", la reconnaissance de " + h + " devient nulle dès que les travaux commencent dans " + h +
 			" ; y travailler exige l'équivalence COR de " + h + " (avec son supplément), délivrée comme certificat de " + h + "."
