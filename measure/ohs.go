@@ -493,8 +493,8 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 			nonAccs = append(nonAccs, non)
 		}
 	}
-	complement(corAccs, total[0])
-	complement(nonAccs, total[1])
+	complement(corAccs, total[0], q.Minimum)
+	complement(nonAccs, total[1], q.Minimum)
 	if len(q.GroupBy) >= 2 {
 		// Each dimension's own breakdown (group_by=year, say) publishes the
 		// total of every line of this table (the cells of one year): a
@@ -533,12 +533,12 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 }
 
 // complement applies secondary suppression to the cells of one column that
-// partition total: when exactly one is suppressed and the total is shown,
-// the smallest shown cell is suppressed too, so the hidden cell is not
-// the total minus the shown ones.
-func complement(cells []*acc, total *acc) {
+// partition total, when the total is shown: the hidden cells together are
+// the total minus the shown ones, so they must be at least two and
+// together meet m (see hideAnother).
+func complement(cells []*acc, total *acc, m Minimum) {
 	if total.suppressed == "" {
-		hideAnother(cells, "suppressed with another cell, which the totals would otherwise reveal")
+		hideAnother(cells, m, "suppressed with another cell, which the totals would otherwise reveal")
 	}
 }
 
@@ -549,38 +549,55 @@ func complementLine(cells []*acc, m Minimum) bool {
 	if len(cells) < 2 {
 		return false
 	}
-	line := newAcc()
-	for _, a := range cells {
-		maps.Copy(line.employers, a.employers)
-		line.py.add(a.py.float64())
-	}
+	line := merged(cells)
 	if line.decide(m); line.suppressed != "" {
 		return false // the line's total is itself hidden
 	}
-	return hideAnother(cells, "suppressed with another cell, which a line's total would otherwise reveal")
+	return hideAnother(cells, m, "suppressed with another cell, which a line's total would otherwise reveal")
 }
 
-// hideAnother suppresses, for why, the smallest shown cell of cells when
-// exactly one is suppressed (and some are shown); it reports whether it
-// did.
-func hideAnother(cells []*acc, why string) bool {
-	var hidden int
-	var shown []*acc
+// merged is the group of cells together: their employers and person-years.
+func merged(cells []*acc) *acc {
+	g := newAcc()
 	for _, a := range cells {
-		if a.suppressed != "" {
-			hidden++
-		} else {
-			shown = append(shown, a)
+		maps.Copy(g.employers, a.employers)
+		g.py.add(a.py.float64())
+	}
+	return g
+}
+
+// hideAnother suppresses, for why, the smallest shown cells of cells until
+// what the shown ones leave (the hidden ones together, which the total
+// minus the shown cells gives) is not one cell and meets m, or no cell is
+// shown; it reports whether it suppressed any. With one hidden cell, the
+// difference would be that cell; with two small ones, the two together
+// (3 and 1 employers shown as 4 by difference, under a minimum of 5).
+func hideAnother(cells []*acc, m Minimum, why string) bool {
+	changed := false
+	for {
+		var hidden, shown []*acc
+		for _, a := range cells {
+			if a.suppressed != "" {
+				hidden = append(hidden, a)
+			} else {
+				shown = append(shown, a)
+			}
 		}
+		if len(hidden) == 0 || len(shown) == 0 {
+			return changed
+		}
+		if len(hidden) >= 2 {
+			g := merged(hidden)
+			if g.decide(m); g.suppressed == "" {
+				return changed
+			}
+		}
+		smallest := slices.MinFunc(shown, func(a, b *acc) int {
+			return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
+		})
+		smallest.suppressed = why
+		changed = true
 	}
-	if hidden != 1 || len(shown) == 0 {
-		return false
-	}
-	smallest := slices.MinFunc(shown, func(a, b *acc) int {
-		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
-	})
-	smallest.suppressed = why
-	return true
 }
 
 func keyString(dims []string, key map[string]string) string {

@@ -133,3 +133,38 @@ func TestLinesOfATableKeepTheirHiddenCell(t *testing.T) {
 		t.Error("every cell hidden: the table says nothing")
 	}
 }
+
+// TestHiddenCellsTogetherMeetTheMinimum: two hidden cells of one column are
+// the total minus the shown cells, together. Industries A (3 employers)
+// and B (1) were both hidden and C shown with the total, so total - C
+// gave A and B together: 4 employers, under the minimum of 5. More cells
+// are hidden until what the shown ones leave meets the minimum.
+func TestHiddenCellsTogetherMeetTheMinimum(t *testing.T) {
+	var rows []Snapshot
+	rows = append(rows, rowsFor(0, 3, "A", 30, 7)...)   // 3 employers, 90 person-years
+	rows = append(rows, rowsFor(10, 1, "B", 60, 5)...)  // 1 employer, 60 person-years
+	rows = append(rows, rowsFor(20, 10, "C", 50, 2)...) // 10 employers, 500 person-years
+	rows = append(rows, rowsFor(40, 8, "D", 50, 2)...)  // 8 employers, 400 person-years
+	res, err := Compute(rows, NewHolders(nil), Query{Minimum: DefaultMinimum, GroupBy: []string{DimIndustry}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := res.Groups.NonCOR
+	if tot.Suppressed {
+		t.Fatal("the total is hidden")
+	}
+	leftEmployers, leftPY, hidden := tot.Figures.Employers, tot.Figures.PersonYears, 0
+	for _, cell := range res.Cells {
+		g := cell.Groups.NonCOR
+		if g.Suppressed {
+			hidden++
+			continue
+		}
+		leftEmployers -= g.Figures.Employers
+		leftPY -= g.Figures.PersonYears
+	}
+	if hidden < 2 || leftEmployers < DefaultMinimum.Employers || leftPY < DefaultMinimum.PersonYears {
+		t.Errorf("%d cells hidden; total minus the shown cells gives %d employers and %.0f person-years, under the minimum (%d, %.0f)",
+			hidden, leftEmployers, leftPY, DefaultMinimum.Employers, DefaultMinimum.PersonYears)
+	}
+}
