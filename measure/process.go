@@ -21,6 +21,7 @@ type AuditFacts struct {
 	CP          string        `json:"cp"`
 	EmployerBN  string        `json:"employer_bn"`
 	Type        string        `json:"type"`
+	Program     string        `json:"program"` // the program whose deadline the audit was judged by
 	OnsiteEnd   registry.Date `json:"onsite_end"`
 	SubmittedOn registry.Date `json:"submitted_on,omitzero"`
 	Passed      bool          `json:"passed"`
@@ -103,8 +104,10 @@ type ProcessInput struct {
 	Reviews      []ReviewFacts
 	Letters      []LetterFacts
 	// ReportDays is the number of days after the last on-site day within
-	// which a CP's audit report is due (AB: 45; Energy Safety Canada: 21).
-	ReportDays func(cp string) int
+	// which an audit report of a CP under a program is due (AB: 45;
+	// Energy Safety Canada: 21): the program's published deadline, the
+	// one the audit's verdict applied.
+	ReportDays func(program, cp string) int
 	// Kept says which kinds of record the node keeps at all.
 	Kept []string
 }
@@ -288,7 +291,7 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		}
 		deadline := 0
 		if p.ReportDays != nil {
-			deadline = p.ReportDays(au.CP)
+			deadline = p.ReportDays(au.Program, au.CP)
 		}
 		// Report: from the last on-site day to the submission.
 		submitted := !au.SubmittedOn.IsZero()

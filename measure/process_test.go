@@ -33,7 +33,7 @@ func TestComputeProcess(t *testing.T) {
 			{ID: "R2", Certificate: "ESC-2", OpenedOn: d("2024-11-01")},
 		},
 		Letters: []LetterFacts{{ID: "L1", Host: "CA-BC", IssuedOn: d("2024-03-01"), RequestedOn: d("2024-02-25")}, {ID: "L2", Host: "CA-BC", IssuedOn: d("2025-01-02")}},
-		ReportDays: func(cp string) int {
+		ReportDays: func(_, cp string) int {
 			if cp == "ESC" {
 				return 21
 			}
@@ -101,7 +101,7 @@ func TestProcessCyclesEndInTheirPeriod(t *testing.T) {
 			{ID: "AUD-9", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-01"), SubmittedOn: d("2024-12-30"), Passed: true},
 			{ID: "AUD-7", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-03-01"), SubmittedOn: d("2024-03-20"), Passed: true},
 		},
-		ReportDays: func(string) int { return 45 }}
+		ReportDays: func(string, string) int { return 45 }}
 	in.From, in.To = d("2024-01-01"), d("2024-12-31")
 	r24 := ComputeProcess(in).CPs[0]
 	in.From, in.To = d("2025-01-01"), d("2025-12-31")

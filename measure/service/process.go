@@ -17,7 +17,11 @@ const (
 )
 
 // DefaultReportDays is the report deadline, in days after the last on-site
-// day, per CP; others get DefaultReportDeadline (Alberta's 45 days).
+// day, per CP, for an audit whose program the node does not know (or
+// which sets no submission deadline); others get DefaultReportDeadline
+// (Alberta's 45 days). An audit of a program the node knows is held to
+// that program's deadline (registry.Program.DeadlineFor), as its verdict
+// was.
 var DefaultReportDays = map[string]int{"ESC": 21}
 
 // DefaultReportDeadline is Alberta's: 45 days to submit after the audit.
@@ -36,12 +40,29 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	if err != nil {
 		return measure.ProcessReport{}, err
 	}
-	key := fmt.Sprintf("%s|%s|%s|%d", cp, from, to, f.version)
+	programs, err := s.cfg.Node.Programs(ctx)
+	if err != nil {
+		return measure.ProcessReport{}, err
+	}
+	deadlines := reportDeadlines(programs)
+	key := fmt.Sprintf("%s|%s|%s|%d|%v", cp, from, to, f.version, deadlines) // fmt prints maps sorted
 	s.mu.Lock()
 	r, ok := s.reports[key]
 	s.mu.Unlock()
 	if ok {
 		return r, nil
+	}
+	reportDays := func(program, cp string) int {
+		if d, ok := deadlines[[2]string{program, cp}]; ok {
+			return d
+		}
+		if d, ok := deadlines[[2]string{program, ""}]; ok {
+			return d
+		}
+		if d, ok := DefaultReportDays[cp]; ok {
+			return d
+		}
+		return DefaultReportDeadline
 	}
 	r = measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays,
 		Certificates: f.certs, Audits: f.audits, Reviews: f.reviews, Letters: f.letters, Kept: f.kept})
@@ -49,11 +70,21 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	return r, nil
 }
 
-func reportDays(cp string) int {
-	if d, ok := DefaultReportDays[cp]; ok {
-		return d
+// reportDeadlines are the submission deadlines the programs set, in days:
+// by (program, cp) for a CP's own, (program, "") for the program's.
+func reportDeadlines(programs []registry.Program) map[[2]string]int {
+	m := map[[2]string]int{}
+	for _, p := range programs {
+		if d := p.ReportDeadline.SubmitDays; d > 0 {
+			m[[2]string{p.ID, ""}] = d
+		}
+		for cp, d := range p.CPDeadlines {
+			if d.SubmitDays > 0 {
+				m[[2]string{p.ID, cp}] = d.SubmitDays
+			}
+		}
 	}
-	return DefaultReportDeadline
+	return m
 }
 
 // processFacts are the process metrics' inputs at feed size size; shared

@@ -187,7 +187,7 @@ func TestFactsAnswerAsTheCertificate(t *testing.T) {
 	// their facts: issued, active at the end, status changes per CP.
 	for _, p := range [][2]string{{"2020-01-01", "2030-12-31"}, {"2025-01-01", "2025-12-31"}} {
 		from, to := registry.MustDate(p[0]), registry.MustDate(p[1])
-		got := measure.ComputeProcess(measure.ProcessInput{From: from, To: to, ReportDays: reportDays, Certificates: facts})
+		got := measure.ComputeProcess(measure.ProcessInput{From: from, To: to, Certificates: facts})
 		want := map[string][3]int{}
 		for _, c := range certs {
 			w := want[c.Issuer]
