@@ -589,6 +589,9 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	}
 	cps := map[string]string{}             // CP id -> "" if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
+	stored := map[string]bool{}            // BN -> the store holds the employer
+	cpMay := map[string]string{}           // BN -> "" if a CP token may change it, else why not
+	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
 		if r.Jurisdiction != "" && r.Jurisdiction != n.cfg.Jurisdiction {
@@ -616,6 +619,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		if havePrev {
 			prevE = &prevEmp
 		} else if e, err := l.Latest(registry.KindEmployer, r.EmployerBN); err == nil {
+			stored[r.EmployerBN] = true
 			if v, err := decode[registry.Employer](e); err == nil {
 				prevE = &v
 			}
@@ -624,6 +628,21 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		if err := emp.Validate(); err != nil {
 			bad(r, columnOfField(err), "", "%s", reasonOf(err))
 			continue
+		}
+		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
+			// A CP changes a stored employer on the terms PUT
+			// /v1/employers/{bn} sets (cpMayChangeEmployer).
+			why, ok := cpMay[r.EmployerBN]
+			if !ok {
+				if _, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today); err != nil {
+					why = reasonOf(err)
+				}
+				cpMay[r.EmployerBN] = why
+			}
+			if why != "" {
+				bad(r, "employer_bn", r.EmployerBN, "%s", why)
+				continue
+			}
 		}
 		// Counted per row, as the writes will be: a second row of the
 		// same employer updates it or leaves it unchanged.

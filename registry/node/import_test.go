@@ -512,3 +512,54 @@ func TestImportRowWithoutStatus(t *testing.T) {
 		t.Fatalf("the certificate: %v %v; want active", v.Certificate.Status, err)
 	}
 }
+
+// TestImportKeepsTheEmployerRule: a CP token changes, through an import,
+// only the employers PUT /v1/employers/{bn} lets it change: ESC renaming
+// Prairie Steel (registered by the node, certified by ACSA) with a row of
+// its own new certificate is refused at employer_bn and nothing is written;
+// the same row that leaves the employer as it is imports its certificate;
+// ACSA, which holds a certificate in force for it, may rename it. ESC's
+// import renamed it, signed as ESC, before.
+func TestImportKeepsTheEmployerRule(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	esc := node.Principal{Subject: "cp:ESC", Role: node.RoleCP, CP: "ESC", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
+	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
+	run := func(p node.Principal, csv string) node.ImportReport {
+		t.Helper()
+		tab, err := sheet.Read([]byte(csv), sheet.CSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, problems, _ := node.ParseImport(tab, 1)
+		rep, err := n.Import(ctx, p, rows, problems, node.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	const header = "employer_bn,legal_name,cp,number,program,issued_on,status\n"
+	before := feedSize(t, n)
+	rep := run(esc, header+"812345676,Hijacked Holdings Ltd.,ESC,ESC-X1,COR,2026-11-01,pending\n")
+	if len(rep.Problems) != 1 || rep.Problems[0].Column != "employer_bn" {
+		t.Fatalf("ESC renaming ACSA's holder: problems %+v, want one at employer_bn", rep.Problems)
+	}
+	if got := feedSize(t, n); got != before {
+		t.Fatalf("a refused import wrote %d entries", got-before)
+	}
+	rep = run(esc, header+"812345676,Prairie Steel Erectors Ltd.,ESC,ESC-X1,COR,2026-11-01,pending\n")
+	if len(rep.Problems) != 0 || rep.Certificates.Created != 1 || rep.Employers.Unchanged != 1 {
+		t.Fatalf("ESC's certificate for the employer as it is: %+v", rep)
+	}
+	rep = run(acsa, header+"812345676,Prairie Steel Erectors Limited,ACSA,ACSA-X2,COR,2026-11-01,pending\n")
+	if len(rep.Problems) != 0 || rep.Employers.Updated != 1 {
+		t.Fatalf("ACSA, which certifies it, renaming it: %+v", rep)
+	}
+	e, err := n.Record(ctx, registry.KindEmployer, "812345676")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.By == nil || e.By.CP != "ACSA" {
+		t.Errorf("the employer's newest version is by %+v, want ACSA", e.By)
+	}
+}

@@ -355,7 +355,22 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 	if p.Role != RoleCP {
 		return false, nil
 	}
-	first, err := n.Version(ctx, registry.KindEmployer, bn, 1)
+	today := n.Today()
+	err = n.View(ctx, func(s Snapshot) error {
+		existed, err = n.cpMayChangeEmployerIn(s.Self(), p, bn, today)
+		return err
+	})
+	return existed, err
+}
+
+// cpMayChangeEmployerIn is cpMayChangeEmployer's rule over the node's own
+// log l as of one snapshot (PutEmployer, and an import's check of every
+// row that would change a stored employer).
+func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, today registry.Date) (existed bool, err error) {
+	if p.Role != RoleCP {
+		return false, nil
+	}
+	first, err := l.Version(registry.KindEmployer, bn, 1)
 	if errors.Is(err, registry.ErrNotFound) {
 		return false, nil
 	}
@@ -365,7 +380,7 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 	if by := first.By; by != nil && by.Role == RoleCP && by.CP == p.CP {
 		return true, nil
 	}
-	certs, err := n.SearchCertificates(ctx, Query{BN: bn, Limit: MaxLimit})
+	r, err := n.searchPage(l, n.cfg.Jurisdiction, Query{BN: bn, Limit: MaxLimit}, false)
 	if err != nil {
 		return true, err
 	}
@@ -373,8 +388,7 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 	// so still the CP's to maintain): one the CP issued itself pending, or
 	// has since cancelled, must not let it rewrite an employer another
 	// party registered.
-	today := n.Today()
-	for _, c := range certs {
+	for _, c := range r.Certificates {
 		if c.Certificate.Issuer != p.CP {
 			continue
 		}
