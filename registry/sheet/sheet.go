@@ -293,6 +293,9 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 	if r.zip, err = io.ReadAll(in); err != nil {
 		return fmt.Errorf("%v: %w", err, ErrFormat)
 	}
+	if err := guardParts(r.zip, r.o.MaxUnzipBytes); err != nil {
+		return fmt.Errorf("%v: %w", err, ErrFormat)
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(r.zip), excelize.Options{UnzipSizeLimit: r.o.MaxUnzipBytes, UnzipXMLSizeLimit: min(r.o.MaxUnzipBytes, 32<<20)})
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, ErrFormat)
