@@ -72,9 +72,6 @@ func CheckPass(ctx context.Context, text string, keys KeysFunc, src StatusSource
 		return c, fmt.Errorf("index %d is outside %s's status list (%d entries): %w", p.StatusIdx, p.Iss, t.List.Len(), registry.ErrUnverified)
 	}
 	c.Status, c.List = v, t
-	if t.FromFuture(now) {
-		return c, fmt.Errorf("the status list of %s says it was made %s, in the future: %w", p.Iss, t.Iat.Format(time.RFC3339), registry.ErrUnverified)
-	}
 	if t.Stale(now) {
 		c.Stale = true
 		c.StaleWhy = why
@@ -227,8 +224,9 @@ func (p *Passes) peerStatus(ctx context.Context, iss registry.Jurisdiction, uri 
 // fetchPeerList fetches peer iss's status list from uri and verifies it
 // against the peer's pinned keys; one that cannot replace the list held
 // (held, whose claims are heldList) is refused: made before it, or another
-// of the same second and log size, or dated in the future, or already
-// stale when served (statuslist.CheckFetched, CheckReplaces).
+// of the same second and log size (unless the one held is dated in the
+// future), or already stale when served (statuslist.CheckFetched,
+// CheckReplaces).
 func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, uri, held string, heldList statuslist.Token, now time.Time) (string, statuslist.Token, error) {
 	tok, err := fetchStatusList(ctx, p.l.fed.client, uri)
 	if err != nil {
@@ -245,7 +243,7 @@ func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, u
 	if err := statuslist.CheckFetched(t, now); err != nil {
 		return "", statuslist.Token{}, fmt.Errorf("%s: %w", iss, err)
 	}
-	if err := statuslist.CheckReplaces(t, tok, heldList, held); err != nil {
+	if err := statuslist.CheckReplaces(t, tok, heldList, held, now); err != nil {
 		return "", statuslist.Token{}, fmt.Errorf("%s: %w", iss, err)
 	}
 	return tok, t, nil

@@ -36,10 +36,10 @@ func TestListsOfOneSecondAreOrdered(t *testing.T) {
 	if !ta.Iat.Equal(tb.Iat) || va == vb {
 		t.Fatalf("want two lists of one second that disagree (the test clock is fixed)")
 	}
-	if err := statuslist.CheckReplaces(tb, b, ta, a); err != nil {
+	if err := statuslist.CheckReplaces(tb, b, ta, a, nodetest.Now); err != nil {
 		t.Errorf("the later list (log size %d) cannot replace the earlier (%d): %v", tb.LogSize, ta.LogSize, err)
 	}
-	if err := statuslist.CheckReplaces(ta, a, tb, b); err == nil {
+	if err := statuslist.CheckReplaces(ta, a, tb, b, nodetest.Now); err == nil {
 		t.Errorf("the earlier list (log size %d, %s) replaces the later (%d, %s)", ta.LogSize, statuslist.Name(va), tb.LogSize, statuslist.Name(vb))
 	}
 }

@@ -43,10 +43,9 @@ func isPass(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), pass
 // is fetched from the URL the federation file pins for the issuer (it must
 // be the one the pass names), verified and cached; when that fails, or
 // with --offline, the cached list is used, and the answer says when it is
-// past its ttl (stale). A list fetched that is already stale, dated in the
-// future, or older than the one cached counts as a failed fetch (see
-// statuslist.CheckFetched and CheckReplaces). An expired list (exp) is not
-// used at all.
+// past its ttl (stale). A list fetched that is already stale, or older
+// than the one cached, counts as a failed fetch (see statuslist.CheckFetched
+// and CheckReplaces). An expired list (exp) is not used at all.
 func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *passOptions, stdout io.Writer) error {
 	now := o.now()
 	keys := federation.TrustKeys(trust)
@@ -66,8 +65,8 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		ks, _ := keys(iss)
 		var held statuslist.Token
 		if cached != "" {
-			if c, err := statuslist.Verify(ks, cached, iss, uri); err != nil || c.FromFuture(now) {
-				cached = "" // a corrupt or foreign cache file, or one dated ahead, is not used
+			if c, err := statuslist.Verify(ks, cached, iss, uri); err != nil {
+				cached = "" // a corrupt or foreign cache file is not used
 			} else {
 				held = c
 			}
@@ -83,7 +82,7 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 			if fresh, verr := statuslist.Verify(ks, tok, iss, uri); verr != nil {
 				err = verr
 			} else if err = statuslist.CheckFetched(fresh, now); err == nil {
-				err = statuslist.CheckReplaces(fresh, tok, held, cached)
+				err = statuslist.CheckReplaces(fresh, tok, held, cached, now)
 			}
 		}
 		if err != nil {

@@ -26,13 +26,14 @@ func TestCheckFetchedAndReplaces(t *testing.T) {
 		{"same second, same log, another token", tok(t0, 9), "b", tok(t0, 9), "a", false, true},
 		{"same second, smaller log", tok(t0, 8), "b", tok(t0, 9), "a", false, true},
 		{"the very token held", tok(t0, 9), "a", tok(t0, 9), "a", true, true},
-		{"within the skew ahead", tok(t0.Add(30*time.Second), 1), "a", Token{}, "", true, true},
-		{"ahead beyond the skew", tok(t0.Add(31*time.Second), 1), "a", Token{}, "", true, false},
-		{"at its ttl plus the skew", tok(t0.Add(-5*time.Minute-30*time.Second), 1), "a", Token{}, "", true, true},
-		{"stale when served", tok(t0.Add(-5*time.Minute-31*time.Second), 1), "a", Token{}, "", true, false},
+		{"earlier than a held one dated within the skew", tok(t0, 1), "b", tok(t0.Add(30*time.Second), 1), "a", false, true},
+		{"earlier than a held one dated in the future", tok(t0, 1), "b", tok(t0.Add(31*time.Second), 1), "a", true, true},
+		{"dated in the future itself", tok(t0.Add(time.Hour), 1), "a", Token{}, "", true, true},
+		{"at a ttl and a half plus the skew", tok(t0.Add(-7*time.Minute-30*time.Second-30*time.Second), 1), "a", Token{}, "", true, true},
+		{"stale when served", tok(t0.Add(-8*time.Minute-time.Second), 1), "a", Token{}, "", true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if err := CheckReplaces(c.fetched, c.raw, c.held, c.heldRaw); (err == nil) != c.replaces {
+			if err := CheckReplaces(c.fetched, c.raw, c.held, c.heldRaw, t0); (err == nil) != c.replaces {
 				t.Errorf("CheckReplaces: %v, want it to replace: %v", err, c.replaces)
 			}
 			if err := CheckFetched(c.fetched, t0); (err == nil) != c.fetchedFresh {

@@ -251,18 +251,23 @@ func Verify(ks *jose.KeySet, token string, wantIss registry.Jurisdiction, wantSu
 }
 
 // FromFuture reports whether the list says it was made after now (beyond
-// jose.JWTSkew): its issuer's clock was ahead, and a verifier that kept it
-// would refuse every correct list after it as older.
+// jose.JWTSkew): its issuer's clock is ahead of the verifier's, or the
+// verifier's behind. Such a list cannot order the lists after it (see
+// CheckReplaces).
 func (t Token) FromFuture(now time.Time) bool { return t.Iat.After(now.Add(jose.JWTSkew)) }
 
 // CheckReplaces returns nil when fetched (token raw) may replace held
 // (token heldRaw; "" when none): made later, or in the same second from a
-// larger log, or the very same token. A list made before the one held, or
+// larger log, or the very same token; or held says it was made in the
+// future by now's clock, so that one list signed while the issuer's clock
+// was ahead (or read by a verifier whose clock is behind) cannot make every
+// correct list after it look older. A list made before the one held, or
 // another list of the same second and log size, is refused, so that
-// nothing between a verifier and the issuer can roll a status back.
-func CheckReplaces(fetched Token, raw string, held Token, heldRaw string) error {
+// nothing between a verifier and the issuer can roll a status back (beyond
+// what CheckFetched lets through: a list not yet stale).
+func CheckReplaces(fetched Token, raw string, held Token, heldRaw string, now time.Time) error {
 	switch {
-	case heldRaw == "" || raw == heldRaw || fetched.Iat.After(held.Iat):
+	case heldRaw == "" || raw == heldRaw || fetched.Iat.After(held.Iat) || held.FromFuture(now):
 		return nil
 	case fetched.Iat.Equal(held.Iat) && fetched.LogSize > held.LogSize:
 		return nil
@@ -274,15 +279,16 @@ func CheckReplaces(fetched Token, raw string, held Token, heldRaw string) error 
 }
 
 // CheckFetched returns nil when a list just fetched may be used as fresh:
-// not made in the future, and not already past its ttl (allowing
-// jose.JWTSkew), which an issuer that re-signs its list every half ttl
-// never serves: a stale list fetched is a replay, or a cache that holds it
-// too long, and is treated as a failed fetch.
+// not already past its ttl when served, allowing half a ttl (and
+// jose.JWTSkew) for the verifier's clock to run ahead of the issuer's. An
+// issuer re-signs its list every half ttl and tells caches to keep it no
+// longer than its ttl, so a list older than that is a replay (from before
+// a revocation, say), or a cache that holds it too long, and is treated
+// as a failed fetch. A list dated in the future is used: the issuer's clock
+// or the verifier's is off, and refusing it would keep the verifier on an
+// older list.
 func CheckFetched(t Token, now time.Time) error {
-	switch {
-	case t.FromFuture(now):
-		return fmt.Errorf("the list fetched says it was made %s, in the future: %w", t.Iat.Format(time.RFC3339), registry.ErrUnverified)
-	case t.Stale(now.Add(-jose.JWTSkew)):
+	if now.After(t.Iat.Add(t.TTL + t.TTL/2 + jose.JWTSkew)) {
 		return fmt.Errorf("the list fetched was made %s with a ttl of %s: it was already stale when served: %w", t.Iat.Format(time.RFC3339), t.TTL, registry.ErrUnverified)
 	}
 	return nil
