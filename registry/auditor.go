@@ -156,15 +156,14 @@ type AuditorStanding struct {
 }
 
 // ExpiryOf returns the end of credential c's period under rules r: its
-// expires_on, which may end it early, but never later than the rules'
-// period (a record stored before PutAuditor checked it, or a peer's, does
-// not keep an auditor certified past the period).
+// expires_on when it has one (its home node checked it against its own
+// rules when it stored it: see CheckPeriods), else PeriodMonths from
+// certified_on.
 func (r AuditorRules) ExpiryOf(c Credential) Date {
-	end := r.periodEnd(c)
-	if !c.ExpiresOn.IsZero() && c.ExpiresOn.Before(end) {
+	if !c.ExpiresOn.IsZero() {
 		return c.ExpiresOn
 	}
-	return end
+	return r.periodEnd(c)
 }
 
 // periodEnd is the last day of c's period: PeriodMonths from certified_on.
