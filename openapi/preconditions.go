@@ -159,18 +159,22 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 			header = "If-None-Match"
 			why = "the record exists and If-None-Match asks that it not"
 		}
-		if why != "" {
-			if exists {
-				w.Header().Set("ETag", cur.etag)
-			}
-			writeProblemErrors(w, http.StatusPreconditionFailed, "Precondition failed", detailPrecondition,
-				[]*huma.ErrorDetail{{Location: "header." + header, Message: why}})
-			return
+		// A condition that failed here is not answered here: the write
+		// runs, and is refused with 412 when it reaches the record, after
+		// the checks that come first (the token's scope and authority,
+		// the body), as RFC 9110 section 13.2.1 orders them.
+		c := condition{header: header}
+		if exists {
+			c.etag = cur.etag
 		}
-		ctx = node.WithExpectation(context.WithValue(ctx, conditionKey{}, header), node.Expectation{Kind: kind, ID: id, Ver: after})
+		ctx = node.WithExpectation(context.WithValue(ctx, conditionKey{}, c), node.Expectation{Kind: kind, ID: id, Ver: after, Refuse: why})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// condition is what a 412 says of the request's condition: the header it
+// came in, and the record's ETag as compared ("" when it does not exist).
+type condition struct{ header, etag string }
 
 // versionOf is the newest version of the node's own record, 0 if none.
 func (s *server) versionOf(ctx context.Context, kind registry.Kind, id string) (uint64, error) {

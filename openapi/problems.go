@@ -180,8 +180,15 @@ func (s *server) problem(ctx context.Context, err error) error {
 		var pe *registry.PreconditionError
 		switch {
 		case errors.As(err, &pe):
-			header, _ := ctx.Value(conditionKey{}).(string)
-			p.Errors = []*huma.ErrorDetail{{Message: pe.Reason + "; GET it again", Location: "header." + header}}
+			c, _ := ctx.Value(conditionKey{}).(condition)
+			msg := pe.Reason
+			if !strings.Contains(msg, "GET it again") {
+				msg += "; GET it again"
+			}
+			p.Errors = []*huma.ErrorDetail{{Message: msg, Location: "header." + c.header}}
+			if c.etag != "" {
+				return huma.ErrorWithHeaders(p, http.Header{"ETag": {c.etag}})
+			}
 		case errors.As(err, &ves):
 			for _, ve := range ves {
 				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})

@@ -23,8 +23,8 @@ import (
 // the feed's version (node.FeedVersion, which costs no transaction) and
 // the date it was made for, and is used only while both are the same. So
 // a write, whatever it is, or midnight retires every cached answer.
-// Requests with credentials, conditional requests (If-None-Match: etagged
-// answers them) and any other path go through. A cached answer still
+// Requests with credentials, conditional requests (If-None-Match and
+// If-Match: etagged answers them) and any other path go through. A cached answer still
 // passes through the edge (request id, security headers, access log and
 // metrics under its route, CORS), which sits in front of the cache.
 type readCache struct {
@@ -69,7 +69,7 @@ func cacheable(r *http.Request) bool {
 		}
 	}
 	h := r.Header
-	return h["Authorization"] == nil && h["If-None-Match"] == nil && h["Cookie"] == nil
+	return h["Authorization"] == nil && h["If-None-Match"] == nil && h["If-Match"] == nil && h["Cookie"] == nil
 }
 
 // version returns what a cached answer must have been made at.

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/corfed/corfed/registry"
@@ -19,6 +20,11 @@ type Expectation struct {
 	Kind registry.Kind
 	ID   string
 	Ver  uint64
+	// Refuse, when set, is why the condition already failed where it was
+	// compared (the edge): the write is refused with it (ErrPrecondition)
+	// when it reaches the record, after every check that comes first (the
+	// caller's authority, the input), as RFC 9110 orders them.
+	Refuse string
 }
 
 type expectKey struct{}
@@ -40,6 +46,9 @@ func (x *Expectation) check(kind registry.Kind, id string, prev *registry.Entry)
 	if x == nil || x.Kind != kind || x.ID != id {
 		return nil
 	}
+	if x.Refuse != "" {
+		return &registry.PreconditionError{Reason: x.Refuse}
+	}
 	var ver uint64
 	if prev != nil {
 		ver = prev.Ver
@@ -53,4 +62,24 @@ func (x *Expectation) check(kind registry.Kind, id string, prev *registry.Entry)
 		return &registry.PreconditionError{Reason: fmt.Sprintf("%s %s does not exist", kind, id)}
 	}
 	return &registry.PreconditionError{Reason: fmt.Sprintf("%s %s is at version %d, not %d: it changed since", kind, id, ver, x.Ver)}
+}
+
+// checkExpectation checks ctx's expectation, if it names (kind, id),
+// against the record's newest committed version, for a write that changes
+// other records before that one (an Employer Review step that suspends the
+// certificate first): it must not change them when its own record's
+// condition fails. The pipeline checks it again where writes are ordered.
+func (n *Node) checkExpectation(ctx context.Context, kind registry.Kind, id string) error {
+	x := expectationFrom(ctx)
+	if x == nil || x.Kind != kind || x.ID != id {
+		return nil
+	}
+	var prev *registry.Entry
+	switch e, err := n.Record(ctx, kind, id); {
+	case err == nil:
+		prev = &e
+	case !errors.Is(err, registry.ErrNotFound):
+		return err
+	}
+	return x.check(kind, id, prev)
 }

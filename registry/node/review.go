@@ -451,6 +451,9 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if _, err := withStep(cur, rq, p); err != nil {
 		return registry.Review{}, err
 	}
+	if err := n.checkExpectation(ctx, registry.KindReview, id); err != nil {
+		return registry.Review{}, err // before the certificate changes (an If-Match on the review)
+	}
 	certAction := map[string]string{registry.ReviewSuspend: registry.ActionSuspend, registry.ReviewRevoke: registry.ActionRevoke}[rq.Action]
 	if certAction != "" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
