@@ -70,18 +70,17 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	return r, nil
 }
 
-// reportDeadlines are the submission deadlines the programs set, in days:
-// by (program, cp) for a CP's own, (program, "") for the program's.
+// reportDeadlines are the submission deadlines the programs set, in days,
+// resolved as an audit's verdict resolves them (registry.Program.
+// DeadlineFor): by (program, cp) for a CP with a deadline of its own, by
+// (program, "") for the program's; 0 is no deadline (the audit is counted,
+// not judged on time or late).
 func reportDeadlines(programs []registry.Program) map[[2]string]int {
 	m := map[[2]string]int{}
 	for _, p := range programs {
-		if d := p.ReportDeadline.SubmitDays; d > 0 {
-			m[[2]string{p.ID, ""}] = d
-		}
+		m[[2]string{p.ID, ""}] = p.ReportDeadline.SubmitDays
 		for cp, d := range p.CPDeadlines {
-			if d.SubmitDays > 0 {
-				m[[2]string{p.ID, cp}] = d.SubmitDays
-			}
+			m[[2]string{p.ID, cp}] = d.SubmitDays
 		}
 	}
 	return m
