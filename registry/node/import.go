@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -175,6 +176,15 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 	wg.Wait()
 	for _, ps := range rowProblems {
 		problems = append(problems, ps...)
+	}
+	for _, i := range slices.Sorted(maps.Keys(t.Overflow)) {
+		last := t.Header[len(t.Header)-1]
+		col := last
+		if c, ok := columnOf[normHeader(last)]; ok {
+			col = c
+		}
+		problems = append(problems, ImportProblem{Row: firstRow + i, Column: col,
+			Message: fmt.Sprintf("the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i])})
 	}
 	problems = append(problems, CrossCheck(rows, nil)...)
 	slices.SortStableFunc(problems, func(a, b ImportProblem) int { return a.Row - b.Row })

@@ -563,3 +563,22 @@ func TestImportKeepsTheEmployerRule(t *testing.T) {
 		t.Errorf("the employer's newest version is by %+v, want ACSA", e.By)
 	}
 }
+
+// TestImportRowWiderThanItsHeader: a row with more cells than the header
+// (an unquoted comma in the last column's name) is a problem of that row,
+// named, and nothing is written; the import stored "Acme Framing" for
+// "Acme Framing, Inc." and said it succeeded. Empty cells past the header
+// (which spreadsheets write) are nothing.
+func TestImportRowWiderThanItsHeader(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	before := feedSize(t, n)
+	rep := importCSV(t, n, "employer_bn,cp,number,program,issued_on,legal_name\n"+
+		"870012341,ACSA,TR-1,COR,2026-11-02,Acme Framing, Inc.\n"+
+		"870012358,ACSA,TR-2,COR,2026-11-02,Beta Ltd.,,\n", false)
+	if len(rep.Problems) != 1 || rep.Problems[0].Row != 1 || rep.Problems[0].Column != "legal_name" {
+		t.Fatalf("problems %+v, want one on the first row at legal_name", rep.Problems)
+	}
+	if got := feedSize(t, n); got != before {
+		t.Fatalf("%d entries written", got-before)
+	}
+}

@@ -36,6 +36,10 @@ const (
 type Table struct {
 	Header []string
 	Rows   [][]string
+	// Overflow counts, by row (an index of Rows), the non-empty cells past
+	// the header's last column, which Rows leaves out: most often a cell
+	// holding an unquoted comma. A reader of the table reports them.
+	Overflow map[int]int
 }
 
 // ErrFormat wraps every error about the file's content.
@@ -214,12 +218,28 @@ func Read(b []byte, format string) (*Table, error) {
 		}
 		row := make([]string, len(t.Header))
 		copy(row, cells)
+		if extra := nonEmpty(cells[min(len(cells), len(row)):]); extra > 0 {
+			if t.Overflow == nil {
+				t.Overflow = map[int]int{}
+			}
+			t.Overflow[len(t.Rows)] = extra
+		}
 		t.Rows = append(t.Rows, row)
 	}
 	if t.Header == nil {
 		return nil, fmt.Errorf("no header row: %w", ErrFormat)
 	}
 	return t, nil
+}
+
+func nonEmpty(cells []string) int {
+	n := 0
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // csvRows reads CSV: RFC 4180 quoting, UTF-8 with or without a byte-order
