@@ -245,6 +245,22 @@ func aliasNote(c ImportColumn) string {
 	return " (or one of " + strings.Join(c.Aliases, ", ") + ")"
 }
 
+// isBN15 reports whether v is a BN15 program account: a BN9, two letters
+// (the program: RP, RT, RC...) and a four-digit reference number.
+func isBN15(v string) bool {
+	if len(v) != 15 {
+		return false
+	}
+	for i := range 15 {
+		c := v[i]
+		letter := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
+		if (i == 9 || i == 10) != letter || !letter && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
 func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportProblem) {
 	r := ImportRow{Row: n}
 	var ps []ImportProblem
@@ -266,8 +282,8 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 	}
 	if v, ok := required("employer_bn"); ok {
 		v = strings.ReplaceAll(strings.ReplaceAll(v, " ", ""), "-", "")
-		if len(v) > 9 && len(v) == 15 {
-			v = v[:9] // a BN15 program account names its BN9
+		if isBN15(v) {
+			v = v[:9] // a BN15 program account (123456789RP0001) names its BN9
 		}
 		if err := registry.CheckBN("employer_bn", v); err != nil {
 			bad("employer_bn", get("employer_bn"), "%s", reasonOf(err))

@@ -582,3 +582,23 @@ func TestImportRowWiderThanItsHeader(t *testing.T) {
 		t.Fatalf("%d entries written", got-before)
 	}
 }
+
+// TestImportBN15: a BN15 program account (BN9, two letters, four digits)
+// names its BN9; fifteen characters of another shape are refused at
+// employer_bn (any fifteen starting with a valid BN9 were taken as it).
+func TestImportBN15(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	rep := importCSV(t, n, "employer_bn,cp,number,program,issued_on,legal_name\n"+
+		"870012341RP0001,ACSA,TR-1,COR,2026-11-02,Acme Framing\n"+
+		"870012341999999,ACSA,TR-2,COR,2026-11-02,Acme Framing\n"+
+		"870012341-zz!!?%,ACSA,TR-3,COR,2026-11-02,Acme Framing\n", true)
+	var rows []int
+	for _, p := range rep.Problems {
+		if p.Column == "employer_bn" {
+			rows = append(rows, p.Row)
+		}
+	}
+	if !slices.Equal(rows, []int{2, 3}) {
+		t.Errorf("employer_bn problems on rows %v, want [2 3]: %+v", rows, rep.Problems)
+	}
+}
