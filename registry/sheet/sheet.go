@@ -368,8 +368,8 @@ func (r *Reader) picks(f *excelize.File, name string) bool {
 
 // xlsxRows iterates over a worksheet's rows.
 func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, error), func(), error) {
-	styles := map[int]bool{} // style id -> a date format
-	dates, err := dateCells(r.zip, name, r.o.MaxColumns, r.o.MaxUnzipBytes, func(id int) bool { return isDateStyle(f, id, styles) })
+	styles := map[int]cellFormat{} // style id -> what its number format does
+	dates, err := dateCells(r.zip, name, r.o.MaxColumns, r.o.MaxUnzipBytes, func(id int) cellFormat { return styleFormat(f, id, styles) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("%v: %w", err, ErrFormat)
 	}
@@ -402,10 +402,16 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 			if _, err := strconv.ParseFloat(v, 64); v == "" || err != nil {
 				continue // only a number can be a date cell
 			}
-			if dates[cellAt{line, j + 1}] {
+			switch fm := dates[cellAt{line, j + 1}]; {
+			case fm == fmtDate:
 				if d, ok := serialDate(v); ok {
 					cols[j] = d
 				}
+			case fm > 0 && len(v) < int(fm) && strings.Trim(v, "0123456789") == "":
+				// A whole number shown zero-padded (format 000000: a
+				// certificate number 000266, a WCB account 0123456) is
+				// read as the sheet shows it.
+				cols[j] = strings.Repeat("0", int(fm)-len(v)) + v
 			}
 		}
 		return cols, nil
@@ -413,26 +419,44 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 	return next, func() { _ = it.Close() }, nil
 }
 
-// isDateStyle reports whether style id's number format shows a date.
-// dates caches the answer by style.
-func isDateStyle(f *excelize.File, id int, dates map[int]bool) bool {
+// cellFormat is what a cell's number format does to the raw value read:
+// fmtPlain nothing, fmtDate show a date, n > 0 pad a whole number with
+// zeros to n digits.
+type cellFormat int
+
+const (
+	fmtPlain cellFormat = 0
+	fmtDate  cellFormat = -1
+)
+
+// styleFormat returns style id's cellFormat; formats caches it by style.
+func styleFormat(f *excelize.File, id int, formats map[int]cellFormat) cellFormat {
 	if id == 0 {
-		return false
+		return fmtPlain
 	}
-	if d, ok := dates[id]; ok {
+	if d, ok := formats[id]; ok {
 		return d
 	}
-	d := false
+	d := fmtPlain
 	if st, err := f.GetStyle(id); err == nil && st != nil {
 		// Built-in date formats 14-22 and 45-47; custom formats naming
-		// days, months or years.
-		d = (st.NumFmt >= 14 && st.NumFmt <= 22) || (st.NumFmt >= 45 && st.NumFmt <= 47)
+		// days, months or years; custom formats of zeros only.
+		if (st.NumFmt >= 14 && st.NumFmt <= 22) || (st.NumFmt >= 45 && st.NumFmt <= 47) {
+			d = fmtDate
+		}
 		if st.CustomNumFmt != nil {
 			s := strings.ToLower(*st.CustomNumFmt)
-			d = strings.Contains(s, "yy") || strings.Contains(s, "dd") || strings.Contains(s, "mm")
+			switch {
+			case strings.Contains(s, "yy") || strings.Contains(s, "dd") || strings.Contains(s, "mm"):
+				d = fmtDate
+			case s != "" && len(s) <= 32 && strings.Trim(s, "0") == "":
+				d = cellFormat(len(s))
+			default:
+				d = fmtPlain
+			}
 		}
 	}
-	dates[id] = d
+	formats[id] = d
 	return d
 }
 

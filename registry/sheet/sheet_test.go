@@ -225,3 +225,51 @@ func zipOf(t testing.TB, files map[string]string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestXLSXZeroPaddedNumbers: a whole number shown zero-padded (custom
+// format 000000: IHSA's certificate 000266, a 7-digit WCB account) is read
+// as the sheet shows it; it was read as 266, and a match for 000266 found
+// nothing. A date cell and a plain number read as before.
+func TestXLSXZeroPaddedNumbers(t *testing.T) {
+	f := excelize.NewFile()
+	sh := f.GetSheetName(0)
+	six, seven := "000000", "0000000"
+	s6, err := f.NewStyle(&excelize.Style{CustomNumFmt: &six})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s7, err := f.NewStyle(&excelize.Style{CustomNumFmt: &seven})
+	if err != nil {
+		t.Fatal(err)
+	}
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow(sh, "A1", &[]any{"number", "wcb_account", "issued_on", "n", "big"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow(sh, "A2", &[]any{266, 123456, 45000, 266, 12345678}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cell  string
+		style int
+	}{{"A2", s6}, {"B2", s7}, {"C2", date}, {"E2", s6}} {
+		if err := f.SetCellStyle(sh, c.cell, c.cell, c.style); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	if _, err := f.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := Read(b.Bytes(), XLSX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"000266", "0123456", "2023-03-15", "266", "12345678"}
+	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
+		t.Errorf("got %q, want %q", tab.Rows, want)
+	}
+}

@@ -20,14 +20,14 @@ import (
 type cellAt struct{ row, col int }
 
 // dateCells reads worksheet name of the workbook zb as a stream and
-// returns the cells that hold a value and whose style isDate says shows
-// a date, without excelize loading the worksheet: excelize.GetCellStyle
+// returns the cells that hold a value and whose style formatOf says shows
+// a date (or pads a number with zeros), without excelize loading the worksheet: excelize.GetCellStyle
 // does, and fills every row with cells up to its last one, so a few KB
 // naming the last column (XFD) on each row had taken 3 MB a row (473 MB
 // for 150 rows). Cells past maxCols are not looked at (a value there is
 // refused by check, naming its row; an empty styled one is nothing), and
 // the worksheet is read up to maxBytes unzipped.
-func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(style int) bool) (map[cellAt]bool, error) {
+func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf func(style int) cellFormat) (map[cellAt]cellFormat, error) {
 	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(
 	}
 	defer f.Close()
 	dec := xml.NewDecoder(io.LimitReader(f, maxBytes))
-	dates := map[cellAt]bool{}
+	dates := map[cellAt]cellFormat{}
 	row, col, style := 0, 0, 0 // style: of the cell being read, while in it
 	for {
 		tok, err := dec.Token()
@@ -77,8 +77,10 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, isDate func(
 					}
 				}
 			case "v":
-				if style > 0 && col <= maxCols && isDate(style) {
-					dates[cellAt{row, col}] = true
+				if style > 0 && col <= maxCols {
+					if f := formatOf(style); f != fmtPlain {
+						dates[cellAt{row, col}] = f
+					}
 				}
 			}
 		case xml.EndElement:
