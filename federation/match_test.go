@@ -158,6 +158,11 @@ func TestNameScore(t *testing.T) {
 		{"Acme Steel Fabricators", "Acme Steel Fabricator", "name_similar", 0.67},
 		{"Acme", "Apex", "", 0},
 		{"Acme Steel", "Acme Steel Works", "", 0},
+		// A form written with dots is that form (it folded to single
+		// letters, which matched nothing).
+		{"Tremblay Avocats SENC", "Tremblay Avocats S.E.N.C.", "name", 0.95},
+		{"Gagnon Comptables SENCRL", "Gagnon Comptables S.E.N.C.R.L.", "name", 0.95},
+		{"Prairie Steel LLP", "Prairie Steel L.L.P.", "name", 0.95},
 	}
 	for _, tc := range tests {
 		on, score := federation.NameScore(registry.SplitName(tc.q), registry.SplitName(tc.c))

@@ -51,13 +51,37 @@ func SplitName(s string) NameForm {
 	i := len(words)
 	for i > 1 {
 		f, ok := legalForms[words[i-1]]
+		k := 1
+		if !ok {
+			// A form written with dots folds to single letters
+			// ("S.E.N.C." to "s e n c", "L.L.P." to "l l p"): the
+			// longest run of them that spells a form is that form.
+			f, k = dottedForm(words[1:i])
+			ok = k > 0
+		}
 		if !ok {
 			break
 		}
 		forms = append([]string{f}, forms...)
-		i--
+		i -= k
 	}
 	return NameForm{Core: strings.Join(words[:i], " "), Form: strings.Join(forms, " ")}
+}
+
+// dottedForm returns the legal form that the longest run (of two or more)
+// of single-letter words at the end of words spells, and the run's length;
+// 0 when none does.
+func dottedForm(words []string) (form string, n int) {
+	run := 0
+	for run < len(words) && len(words[len(words)-1-run]) == 1 {
+		run++
+	}
+	for k := run; k >= 2; k-- {
+		if f, ok := legalForms[strings.Join(words[len(words)-k:], "")]; ok {
+			return f, k
+		}
+	}
+	return "", 0
 }
 
 // FoldWCB returns the form of a WCB account number used to index and match
