@@ -12,6 +12,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -79,7 +80,23 @@ func (s *Service) Import(ctx context.Context, p node.Principal, rows []measure.S
 	if !p.Can(node.ScopeSnapshotsWrite) {
 		return snapstore.PutResult{}, fmt.Errorf("token lacks scope %s: %w", node.ScopeSnapshotsWrite, registry.ErrForbidden)
 	}
-	if err := measure.ValidateAll(rows, first).Err(); err != nil {
+	rep := measure.ValidateAll(rows, first)
+	conflicts, err := s.cfg.Snapshots.Conflicts(ctx, rows)
+	if err != nil {
+		return snapstore.PutResult{}, err
+	}
+	for _, i := range slices.Sorted(maps.Keys(conflicts)) {
+		if len(rep.Problems) >= measure.MaxProblems {
+			rep.Truncated = true
+			break
+		}
+		col := "wcb_account"
+		if rows[i].WCBAccount == "" {
+			col = "employer_bn"
+		}
+		rep.Problems = append(rep.Problems, measure.Problem{Row: first + i, Column: col, Message: conflicts[i]})
+	}
+	if err := rep.Err(); err != nil {
 		return snapstore.PutResult{}, err
 	}
 	return s.cfg.Snapshots.Put(ctx, rows)

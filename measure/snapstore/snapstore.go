@@ -37,6 +37,7 @@ import (
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // File is the name of the snapshot file in a node's data directory.
@@ -258,20 +259,53 @@ func (s *Store) Put(ctx context.Context, rows []measure.Snapshot) (PutResult, er
 // holds: the employer would count twice.
 func mixedKinds(b, byBN *bbolt.Bucket, rows []measure.Snapshot) error {
 	for _, r := range rows {
-		if r.WCBAccount != "" {
-			if b.Get(snapKey(r.Year, "bn:"+r.EmployerBN)) != nil {
-				return fmt.Errorf("employer %s has a stored %d row without an account; rows per account (here %s) would count it twice: %w",
-					r.EmployerBN, r.Year, r.WCBAccount, registry.ErrInvalid)
-			}
-			continue
-		}
-		prefix := bnKey(r.EmployerBN, snapKey(r.Year, "wcb:"))
-		if k, _ := byBN.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-			return fmt.Errorf("employer %s has stored %d rows per account; a row without an account would count it twice: %w",
-				r.EmployerBN, r.Year, registry.ErrInvalid)
+		if why := mixedKind(b, byBN, r); why != "" {
+			return fmt.Errorf("%s: %w", why, registry.ErrInvalid)
 		}
 	}
 	return nil
+}
+
+// mixedKind says why row r would mix, for its employer's year, a row
+// without an account with rows per account already stored ("" when it
+// would not).
+func mixedKind(b, byBN *bbolt.Bucket, r measure.Snapshot) string {
+	if r.WCBAccount != "" {
+		if b.Get(snapKey(r.Year, "bn:"+r.EmployerBN)) != nil {
+			return fmt.Sprintf("employer %s has a stored %d row without an account; rows per account (here %s) would count it twice",
+				r.EmployerBN, r.Year, strictjson.Clip(r.WCBAccount))
+		}
+		return ""
+	}
+	prefix := bnKey(r.EmployerBN, snapKey(r.Year, "wcb:"))
+	if k, _ := byBN.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+		return fmt.Sprintf("employer %s has stored %d rows per account; a row without an account would count it twice", r.EmployerBN, r.Year)
+	}
+	return ""
+}
+
+// Conflicts returns, by index in rows, why each row would mix rows with
+// and without an account for its employer's year with what is stored:
+// the check Put makes, made first so that an import reports every such
+// row with its other problems.
+func (s *Store) Conflicts(ctx context.Context, rows []measure.Snapshot) (map[int]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out map[int]string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b, byBN := tx.Bucket(bucketSnapshots), tx.Bucket(bucketByBN)
+		for i, r := range rows {
+			if why := mixedKind(b, byBN, r); why != "" {
+				if out == nil {
+					out = map[int]string{}
+				}
+				out[i] = why
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // counter reads the 8-byte count under key k of meta bucket m (0 if none).
