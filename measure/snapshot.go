@@ -120,10 +120,13 @@ func (r *Report) Err() error {
 var clip = strictjson.Clip
 
 // Key identifies a snapshot: one per WCB account (or employer, without an
-// account) and year. A later import of the same key replaces it.
+// account) and year. A later import of the same key replaces it. The
+// account is folded as everywhere else (registry.FoldWCB: 45-99001 is
+// 4599001), so one account written two ways is one row, not two counted
+// twice.
 func (s Snapshot) Key() string {
 	if s.WCBAccount != "" {
-		return "wcb:" + s.WCBAccount
+		return "wcb:" + registry.FoldWCB(s.WCBAccount)
 	}
 	return "bn:" + s.EmployerBN
 }

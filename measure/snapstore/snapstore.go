@@ -4,10 +4,10 @@
 // replicated to peers, and a copy of the registry file carries no claims
 // data.
 //
-// # On-disk format, version 2
+// # On-disk format, version 3
 //
 //	"meta"
-//	    "format"        "2"
+//	    "format"        "3"
 //	    "generation"    8-byte big-endian count of committed imports
 //	    "rows"          8-byte big-endian count of the rows in "snapshots"
 //	"snapshots"         year (2 bytes, big-endian) || key (measure.Snapshot.Key) -> the snapshot's JSON
@@ -16,8 +16,10 @@
 // A new import of an existing (year, key) replaces it. "by_bn" finds an
 // employer's rows, whether keyed by its BN or by its WCB accounts, in
 // steps of its own rows rather than a read of every row. Version 1 had no
-// "by_bn" and no "rows"; Open adds them. The file is created with mode
-// 0600.
+// "by_bn" and no "rows"; Open adds them. Versions 1 and 2 keyed a row by
+// its WCB account as written; Open re-keys the rows whose account folds
+// otherwise (registry.FoldWCB), keeping one row where two spellings of one
+// account collided. The file is created with mode 0600.
 package snapstore
 
 import (
@@ -44,7 +46,7 @@ import (
 const File = "snapshots.db"
 
 // FormatVersion is the on-disk format this build writes.
-const FormatVersion = "2"
+const FormatVersion = "3"
 
 var (
 	bucketMeta      = []byte("meta")
@@ -80,8 +82,8 @@ func Open(path string, noSync bool) (*Store, error) {
 			return err
 		}
 		v := m.Get(keyFormat)
-		if v != nil && string(v) != "1" && string(v) != FormatVersion {
-			return fmt.Errorf("snapstore: %s has format %q, this build reads 1 and %s: %w", path, v, FormatVersion, registry.ErrInvalid)
+		if v != nil && string(v) != "1" && string(v) != "2" && string(v) != FormatVersion {
+			return fmt.Errorf("snapstore: %s has format %q, this build reads 1 to %s: %w", path, v, FormatVersion, registry.ErrInvalid)
 		}
 		snaps, err := tx.CreateBucketIfNotExists(bucketSnapshots)
 		if err != nil {
@@ -109,6 +111,11 @@ func Open(path string, noSync bool) (*Store, error) {
 				return err
 			}
 		}
+		if v != nil && string(v) != FormatVersion {
+			if err := foldKeys(m, snaps, byBN); err != nil {
+				return err
+			}
+		}
 		if m.Get(keyRows) == nil {
 			if err := m.Put(keyRows, binary.BigEndian.AppendUint64(nil, uint64(snaps.Stats().KeyN))); err != nil {
 				return err
@@ -132,6 +139,58 @@ func (s *Store) Close() error { return s.db.Close() }
 func snapKey(year int, key string) []byte {
 	b := binary.BigEndian.AppendUint16(nil, uint16(year))
 	return append(b, key...)
+}
+
+// foldKeys re-keys the rows of a file of format 1 or 2 whose key changed
+// with the folding of WCB accounts (measure.Snapshot.Key), in its
+// employer's index too. Where two spellings of one account collide in one
+// year, the row already under the folded key (or the first moved there)
+// stays, and the rows count drops by one. Only the rows that move are held.
+func foldKeys(m, snaps, byBN *bbolt.Bucket) error {
+	type move struct {
+		from, to []byte
+		row      measure.Snapshot
+		raw      []byte
+	}
+	var moves []move
+	err := snaps.ForEach(func(k, v []byte) error {
+		var r measure.Snapshot
+		if err := decodeSnapshot(v, &r); err != nil {
+			return fmt.Errorf("snapstore: stored snapshot %x: %w", k, err)
+		}
+		if to := snapKey(r.Year, r.Key()); !bytes.Equal(to, k) {
+			moves = append(moves, move{from: bytes.Clone(k), to: to, row: r, raw: bytes.Clone(v)})
+		}
+		return nil
+	})
+	if err != nil || len(moves) == 0 {
+		return err
+	}
+	dropped := uint64(0)
+	for _, mv := range moves {
+		if err := snaps.Delete(mv.from); err != nil {
+			return err
+		}
+		if err := byBN.Delete(bnKey(mv.row.EmployerBN, mv.from)); err != nil {
+			return err
+		}
+		if snaps.Get(mv.to) != nil {
+			dropped++
+			continue
+		}
+		if err := snaps.Put(mv.to, mv.raw); err != nil {
+			return err
+		}
+		if err := byBN.Put(bnKey(mv.row.EmployerBN, mv.to), nil); err != nil {
+			return err
+		}
+	}
+	if n := counter(m, keyRows); n > 0 && dropped > 0 {
+		if err := m.Put(keyRows, binary.BigEndian.AppendUint64(nil, n-min(n, dropped))); err != nil {
+			return err
+		}
+	}
+	return m.Put(keyGeneration, binary.BigEndian.AppendUint64(nil, counter(m, keyGeneration)+1))
 }
 
 // putSorted puts keys (with empty values) into b in key order: bbolt

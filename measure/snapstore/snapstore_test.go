@@ -2,6 +2,7 @@ package snapstore
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -277,5 +278,74 @@ func TestEmployerYearIsWholeOrPerAccount(t *testing.T) {
 	}
 	if _, n, _ := s.Count(ctx); n != 4 {
 		t.Errorf("%d rows stored, want 4", n)
+	}
+}
+
+// TestOpenFoldsTheKeysOfAFormat2File: a format-2 file keyed accounts as
+// written, so 45-99001 and 4599001 of one year were two rows (the
+// employer-year counted twice). Opened, its rows are keyed by the folded
+// account: the two become one, an account written with a dash alone moves
+// under its folded key, the count follows, and an import in another
+// spelling replaces the row instead of adding one.
+func TestOpenFoldsTheKeysOfAFormat2File(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bn, other = "812345676", "723456786"
+	rows := []measure.Snapshot{
+		{EmployerBN: bn, WCBAccount: "45-99001", Year: 2024, PersonYears: 100},
+		{EmployerBN: bn, WCBAccount: "4599001", Year: 2024, PersonYears: 100},
+		{EmployerBN: other, WCBAccount: "12-345", Year: 2024, PersonYears: 3},
+		{EmployerBN: other, Year: 2023, PersonYears: 2},
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		m, _ := tx.CreateBucket(bucketMeta)
+		m.Put(keyFormat, []byte("2"))
+		m.Put(keyRows, binary.BigEndian.AppendUint64(nil, uint64(len(rows))))
+		b, _ := tx.CreateBucket(bucketSnapshots)
+		byBN, _ := tx.CreateBucket(bucketByBN)
+		for _, r := range rows {
+			v, _ := json.Marshal(r)
+			k := snapKey(r.Year, "wcb:"+r.WCBAccount) // as format 2 keyed it
+			if r.WCBAccount == "" {
+				k = snapKey(r.Year, "bn:"+r.EmployerBN)
+			}
+			if err := b.Put(k, v); err != nil {
+				return err
+			}
+			if err := byBN.Put(bnKey(r.EmployerBN, k), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	count := func(bn string) int {
+		n := 0
+		if err := s.EachOf(ctx, bn, 0, func(*measure.Snapshot) bool { n++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, b := count(bn), count(other); a != 1 || b != 2 {
+		t.Errorf("rows after open: %d of %s and %d of %s, want 1 and 2", a, bn, b, other)
+	}
+	if _, n, _ := s.Count(ctx); n != 3 {
+		t.Errorf("Count after open: %d, want 3", n)
+	}
+	res, err := s.Put(ctx, []measure.Snapshot{{EmployerBN: other, WCBAccount: "12345", Year: 2024, PersonYears: 4}})
+	if err != nil || res.Added != 0 || count(other) != 2 {
+		t.Errorf("an import of 12345 over 12-345: %+v %v, %d rows; want it replaced", res, err, count(other))
 	}
 }
