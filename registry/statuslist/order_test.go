@@ -28,6 +28,7 @@ func TestCheckFetchedAndReplaces(t *testing.T) {
 		{"the very token held", tok(t0, 9), "a", tok(t0, 9), "a", true, true},
 		{"earlier than a held one dated within the skew", tok(t0, 1), "b", tok(t0.Add(30*time.Second), 1), "a", false, true},
 		{"earlier than a held one dated in the future", tok(t0, 1), "b", tok(t0.Add(31*time.Second), 1), "a", true, true},
+		{"earlier than a held one dated in the future, from a smaller log", tok(t0, 1), "b", tok(t0.Add(31*time.Second), 2), "a", false, true},
 		{"dated in the future itself", tok(t0.Add(time.Hour), 1), "a", Token{}, "", true, true},
 		{"at a ttl and a half plus the skew", tok(t0.Add(-7*time.Minute-30*time.Second-30*time.Second), 1), "a", Token{}, "", true, true},
 		{"stale when served", tok(t0.Add(-8*time.Minute-time.Second), 1), "a", Token{}, "", true, false},

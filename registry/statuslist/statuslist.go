@@ -259,16 +259,20 @@ func (t Token) FromFuture(now time.Time) bool { return t.Iat.After(now.Add(jose.
 // CheckReplaces returns nil when fetched (token raw) may replace held
 // (token heldRaw; "" when none): made later, or in the same second from a
 // larger log, or the very same token; or held says it was made in the
-// future by now's clock, so that one list signed while the issuer's clock
-// was ahead (or read by a verifier whose clock is behind) cannot make every
-// correct list after it look older. A list made before the one held, or
+// future by now's clock and fetched reflects a log no smaller, so that one
+// list signed while the issuer's clock was ahead (or read by a verifier
+// whose clock is behind) cannot make every correct list after it look
+// older, while a replay from before a revocation (a smaller log) still
+// cannot replace it. A list made before the one held, or
 // another list of the same second and log size, is refused, so that
 // nothing between a verifier and the issuer can roll a status back (beyond
 // what CheckFetched lets through: a list not yet stale).
 func CheckReplaces(fetched Token, raw string, held Token, heldRaw string, now time.Time) error {
 	switch {
-	case heldRaw == "" || raw == heldRaw || fetched.Iat.After(held.Iat) || held.FromFuture(now):
+	case heldRaw == "" || raw == heldRaw || fetched.Iat.After(held.Iat):
 		return nil
+	case held.FromFuture(now) && fetched.LogSize >= held.LogSize:
+		return nil // made from a log no smaller: not a replay from before
 	case fetched.Iat.Equal(held.Iat) && fetched.LogSize > held.LogSize:
 		return nil
 	case fetched.Iat.Equal(held.Iat):
