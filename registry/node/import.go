@@ -68,7 +68,12 @@ var ImportColumns = []ImportColumn{
 
 // ImportRow is one row of an import file, parsed.
 type ImportRow struct {
-	Row           int // 1 = the first data row of the file
+	Row int // 1 = the first data row of the file
+	// KeepEmployer: the importer (a CP token) may not change the stored
+	// employer (PUT /v1/employers/{bn}'s rule), so the row's employer
+	// columns change nothing and only its certificate is imported. Set by
+	// the import's check.
+	KeepEmployer  bool
 	EmployerBN    string
 	LegalName     string
 	OperatingName string
@@ -616,7 +621,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	cps := map[string]string{}             // CP id -> "" if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
 	stored := map[string]bool{}            // BN -> the store holds the employer
-	cpMay := map[string]string{}           // BN -> "" if a CP token may change it, else why not
+	cpMay := map[string]string{}           // BN -> "" if a CP token may change it, else "no"
 	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
@@ -657,17 +662,26 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		}
 		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
 			// A CP changes a stored employer on the terms PUT
-			// /v1/employers/{bn} sets (cpMayChangeEmployer).
-			why, ok := cpMay[r.EmployerBN]
+			// /v1/employers/{bn} sets (cpMayChangeEmployer); where it may
+			// not, the row's employer columns change nothing (the
+			// certificate is imported, as POST /v1/certificates takes it).
+			may, ok := cpMay[r.EmployerBN]
 			if !ok {
-				if _, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today); err != nil {
-					why = reasonOf(err)
+				_, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today)
+				switch {
+				case err == nil:
+					may = ""
+				case errors.Is(err, registry.ErrForbidden):
+					may = "no"
+				default:
+					bad(r, "employer_bn", r.EmployerBN, "%s", reasonOf(err))
+					continue
 				}
-				cpMay[r.EmployerBN] = why
+				cpMay[r.EmployerBN] = may
 			}
-			if why != "" {
-				bad(r, "employer_bn", r.EmployerBN, "%s", why)
-				continue
+			if may != "" {
+				rows[i].KeepEmployer = true
+				emp, changed = *prevE, false
 			}
 		}
 		// Counted per row, as the writes will be: a second row of the
@@ -855,6 +869,9 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 // importEmployer is the mutation of a row's employer.
 func (n *Node) importEmployer(r ImportRow) mutation {
 	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if r.KeepEmployer && prev != nil {
+			return nil, nil, errUnchanged
+		}
 		var pe *registry.Employer
 		if prev != nil {
 			v, err := decode[registry.Employer](*prev)
