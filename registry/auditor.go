@@ -171,6 +171,19 @@ func (r AuditorRules) periodEnd(c Credential) Date {
 	return c.CertifiedOn.AddMonths(r.PeriodMonths).AddDays(-1)
 }
 
+// WithinPeriods returns a with every credential's expires_on at most its
+// period's end (a copy: a's credentials are not changed).
+func (r AuditorRules) WithinPeriods(a Auditor) Auditor {
+	cs := slices.Clone(a.Credentials)
+	for i, c := range cs {
+		if end := r.periodEnd(c); !c.CertifiedOn.IsZero() && c.ExpiresOn.After(end) {
+			cs[i].ExpiresOn = end
+		}
+	}
+	a.Credentials = cs
+	return a
+}
+
 // CheckPeriods refuses a credential whose expires_on is later than its
 // period allows (a certification lasts PeriodMonths; staying certified
 // after it takes the audits the rules require and a new credential),

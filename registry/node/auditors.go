@@ -180,7 +180,7 @@ func (n *Node) Auditor(ctx context.Context, id string, asOf registry.Date) (Audi
 	var v AuditorView
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		var err error
-		v, err = auditorIn(tx, rules, id, asOf)
+		v, err = auditorIn(tx, rules, n.cfg.Jurisdiction, id, asOf)
 		return err
 	})
 	return v, err
@@ -194,7 +194,7 @@ func (n *Node) auditorRules(ctx context.Context) (registry.AuditorRules, error) 
 	return p.Auditors, nil
 }
 
-func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, id string, asOf registry.Date) (AuditorView, error) {
+func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.Jurisdiction, id string, asOf registry.Date) (AuditorView, error) {
 	es, err := nationalLatest(tx, registry.KindAuditor, id)
 	if err != nil {
 		return AuditorView{}, err
@@ -246,7 +246,14 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, id string, asOf
 		}
 		v.QA = append(v.QA, q)
 	}
-	v.Standing = rules.StandingOn(a, v.Discipline, dates, registry.OSARSuspension(v.QA, rules, asOf), asOf)
+	judged := a
+	if home.Iss == self {
+		// This node's own record, under its own rules: one stored before
+		// PutAuditor refused an expires_on past the period ends with it.
+		// A peer's is read as its home node, under its rules, stored it.
+		judged = rules.WithinPeriods(a)
+	}
+	v.Standing = rules.StandingOn(judged, v.Discipline, dates, registry.OSARSuspension(v.QA, rules, asOf), asOf)
 	return v, nil
 }
 
@@ -285,7 +292,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 			}
 		}
 		if len(es) > 0 {
-			v, err := auditorIn(tx, rules, a.ID, n.Today())
+			v, err := auditorIn(tx, rules, n.cfg.Jurisdiction, a.ID, n.Today())
 			if err != nil {
 				return err
 			}
