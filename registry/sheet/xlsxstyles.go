@@ -173,51 +173,79 @@ func attr(el xml.StartElement, local string) string {
 // heap and 38 s, one whose shared strings held 1.9 million unused <si>
 // 723 MB.
 const (
-	// maxStyleElements bounds the elements of xl/styles.xml: Excel itself
-	// allows 64,000 cell formats (each an <xf> of cellXfs, with its own
-	// font, fill and border at most).
-	maxStyleElements = 400_000
+	// maxStyleLists bounds each list of xl/styles.xml that excelize
+	// decodes into a struct per element (cell formats, fonts, fills,
+	// borders, number formats, differential formats, named styles,
+	// colors): Excel itself allows 64,000 cell formats, each with at most
+	// its own font, fill and border.
+	maxStyleLists = 2 * 64_000
+	// maxStyleElements bounds every element of xl/styles.xml together
+	// (the lists' children too).
+	maxStyleElements = 4_000_000
 	// freeSharedStrings shared strings are taken without counting the text
 	// cells that use them.
 	freeSharedStrings = 50_000
 )
 
-// guardParts refuses a workbook whose styles part has more elements than
-// maxStyleElements, or whose shared strings (past freeSharedStrings)
-// outnumber the text cells of its worksheets, before excelize decodes
+// styleLists are the styles part's elements excelize decodes into a
+// struct each.
+var styleLists = []string{"xf", "font", "fill", "border", "numFmt", "dxf", "cellStyle", "color", "rgbColor", "tableStyle", "tableStyleElement"}
+
+// guardParts refuses a workbook whose styles part has more than
+// maxStyleLists of one of styleLists (or more than maxStyleElements
+// elements in all), or whose shared strings (past freeSharedStrings)
+// outnumber the text cells of its other parts, before excelize decodes
 // them. Every part is read at most maxBytes unzipped.
 func guardParts(zb []byte, maxBytes int64) error {
 	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	if err != nil {
 		return err
 	}
-	var sheets []string
+	var others []string
 	shared := 0
 	for _, f := range zr.File {
 		switch name := f.Name; {
 		case path.Base(name) == "styles.xml":
-			n, err := countTags(zr, name, maxBytes, maxStyleElements+1, "")
+			counts := map[string]int{}
+			total, err := countTags(zr, name, maxBytes, maxStyleElements+1, func(tag []byte) bool {
+				for _, l := range styleLists {
+					if string(tag) == l {
+						counts[l]++
+						return counts[l] > maxStyleLists
+					}
+				}
+				return false
+			})
 			if err != nil {
 				return err
 			}
-			if n > maxStyleElements {
-				return fmt.Errorf("the styles part %s has more than %d elements (Excel allows 64,000 cell formats)", name, maxStyleElements)
+			for _, l := range styleLists {
+				if counts[l] > maxStyleLists {
+					return fmt.Errorf("the styles part %s has more than %d %s elements (Excel allows 64,000 cell formats)", name, maxStyleLists, l)
+				}
+			}
+			if total > maxStyleElements {
+				return fmt.Errorf("the styles part %s has more than %d elements", name, maxStyleElements)
 			}
 		case strings.HasPrefix(path.Base(name), "sharedStrings") && strings.HasSuffix(name, ".xml"):
-			n, err := countTags(zr, name, maxBytes, -1, "si")
+			_, err := countTags(zr, name, maxBytes, -1, func(tag []byte) bool {
+				if string(tag) == "si" {
+					shared++
+				}
+				return false
+			})
 			if err != nil {
 				return err
 			}
-			shared += n
-		case strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml"):
-			sheets = append(sheets, name)
+		case strings.HasSuffix(name, ".xml"):
+			others = append(others, name) // a worksheet's text cells may be in any of them
 		}
 	}
 	if shared <= freeSharedStrings {
 		return nil
 	}
 	cells := 0
-	for _, name := range sheets {
+	for _, name := range others {
 		n, err := countElements(zr, name, maxBytes, shared-cells, func(el xml.StartElement) bool {
 			return el.Name.Local == "c" && attr(el, "t") == "s"
 		})
@@ -256,10 +284,11 @@ func countElements(zr *zip.Reader, name string, maxBytes int64, stop int, count 
 	return n, nil
 }
 
-// countTags counts the start tags of part name whose local name is local
-// (every start tag for ""), stopping at stop (when stop > 0): a byte scan,
-// allocating nothing per tag, for parts whose size is what is in question.
-func countTags(zr *zip.Reader, name string, maxBytes int64, stop int, local string) (int, error) {
+// countTags counts the start tags of part name, giving each tag's local
+// name to visit, and stops at stop tags (when stop > 0) or when visit says
+// to: a byte scan, allocating nothing per tag, for parts whose size is
+// what is in question.
+func countTags(zr *zip.Reader, name string, maxBytes int64, stop int, visit func(local []byte) bool) (int, error) {
 	f, err := zr.Open(name)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %v", name, err)
@@ -290,12 +319,13 @@ func countTags(zr *zip.Reader, name string, maxBytes int64, stop int, local stri
 		if k == 0 || k > len(tag) || tag[0] == '/' || tag[0] == '?' || tag[0] == '!' {
 			continue
 		}
-		name := tag[:k]
-		if i := bytes.IndexByte(name, ':'); i >= 0 {
-			name = name[i+1:]
+		local := tag[:k]
+		if i := bytes.IndexByte(local, ':'); i >= 0 {
+			local = local[i+1:]
 		}
-		if local == "" || string(name) == local {
-			n++
+		n++
+		if visit(local) {
+			return n, nil
 		}
 	}
 	return n, nil
