@@ -92,8 +92,8 @@ var conditionParams = []*huma.Param{
 		Description: "* : the write is made only if the record does not exist yet (a PUT that creates, never replaces), else 412."},
 }
 
-// conditionKey is the context key of the header whose condition a write
-// carries: problem names it in a 412.
+// conditionKey is the context key of the condition (a condition) a write
+// carries: problem names its header in a 412, with the record's ETag.
 type conditionKey struct{}
 
 // preconditions evaluates If-Match and If-None-Match on writes; next is the
@@ -148,10 +148,10 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 		var why string
 		switch {
 		case before != after:
-			why = "the record changed while the condition was checked; GET it again"
+			why = "the record changed while the condition was checked"
 		case len(ifMatch) > 0 && !matchStrong(ifMatch, cur.etag, exists):
 			if exists {
-				why = "the record has changed since the ETag given was read (it is now " + cur.etag + "); GET it again"
+				why = "the record has changed since the ETag given was read (it is now " + cur.etag + ")"
 			} else {
 				why = "there is no such record to match"
 			}

@@ -181,11 +181,7 @@ func (s *server) problem(ctx context.Context, err error) error {
 		switch {
 		case errors.As(err, &pe):
 			c, _ := ctx.Value(conditionKey{}).(condition)
-			msg := pe.Reason
-			if !strings.Contains(msg, "GET it again") {
-				msg += "; GET it again"
-			}
-			p.Errors = []*huma.ErrorDetail{{Message: msg, Location: "header." + c.header}}
+			p.Errors = []*huma.ErrorDetail{{Message: pe.Reason + "; GET it again", Location: "header." + c.header}}
 			if c.etag != "" {
 				return huma.ErrorWithHeaders(p, http.Header{"ETag": {c.etag}})
 			}

@@ -621,7 +621,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	cps := map[string]string{}             // CP id -> "" if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
 	stored := map[string]bool{}            // BN -> the store holds the employer
-	cpMay := map[string]string{}           // BN -> "" if a CP token may change it, else "no"
+	cpMay := map[string]bool{}             // BN -> a CP token may change the stored employer
 	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
@@ -668,18 +668,14 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			may, ok := cpMay[r.EmployerBN]
 			if !ok {
 				_, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today)
-				switch {
-				case err == nil:
-					may = ""
-				case errors.Is(err, registry.ErrForbidden):
-					may = "no"
-				default:
+				if err != nil && !errors.Is(err, registry.ErrForbidden) {
 					bad(r, "employer_bn", r.EmployerBN, "%s", reasonOf(err))
 					continue
 				}
+				may = err == nil
 				cpMay[r.EmployerBN] = may
 			}
-			if may != "" {
+			if !may {
 				rows[i].KeepEmployer = true
 				emp, changed = *prevE, false
 			}

@@ -35,7 +35,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -132,16 +131,19 @@ func (l *List) Get(i uint64) (byte, bool) {
 // given one of those indexes after the list was made does not read as
 // valid in it.
 func (l *List) Encode() string {
-	b := l.b
-	if l.n < len(b)*4 {
-		b = slices.Clone(b)
-		for i := l.n; i < len(b)*4; i++ {
-			b[i/4] |= Pending << (uint(i%4) * 2)
-		}
-	}
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	_, _ = zw.Write(b)
+	if k := len(l.b); l.n < k*4 {
+		// Only the last byte has unused slots: the list is not copied.
+		last := l.b[k-1]
+		for i := l.n; i < k*4; i++ {
+			last |= Pending << (uint(i%4) * 2)
+		}
+		_, _ = zw.Write(l.b[:k-1])
+		_, _ = zw.Write([]byte{last})
+	} else {
+		_, _ = zw.Write(l.b)
+	}
 	_ = zw.Close()
 	return base64.RawURLEncoding.EncodeToString(z.Bytes())
 }
