@@ -187,6 +187,8 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 		col := last
 		if c, ok := columnOf[normHeader(last)]; ok {
 			col = c
+		} else if strings.TrimSpace(col) == "" {
+			col = fmt.Sprintf("column %d", len(t.Header)) // a header cell left empty
 		}
 		problems = append(problems, ImportProblem{Row: firstRow + i, Column: col,
 			Message: fmt.Sprintf("the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i])})
