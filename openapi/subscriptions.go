@@ -58,6 +58,26 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				}
 				return &createdOut[webhook.Subscription]{Location: "/v1/subscriptions/" + sub.ID, Body: sub}, nil
 			})
+		huma.Register(api, h.WriteOp("list-subscriptions", http.MethodGet, "/v1/subscriptions",
+			"The subscriptions, by id, with their state and how many messages wait (program administrator)", http.StatusOK, "webhooks"),
+			func(ctx context.Context, in *struct {
+				Limit int `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+				CursorIn
+			}) (*bodyOut[SubscriptionsOut], error) {
+				pg, err := svc.List(ctx, PrincipalOf(ctx), in.Limit, in.Cursor)
+				if err != nil {
+					return nil, h.Problem(ctx, err)
+				}
+				return &bodyOut[SubscriptionsOut]{SubscriptionsOut{Subscriptions: pg.Items, Count: len(pg.Items), ListPage: listPage(pg)}}, nil
+			})
+		huma.Register(api, h.WriteOp("delete-subscription", http.MethodDelete, "/v1/subscriptions/{id}",
+			"Delete a subscription: messages not yet delivered are dropped, with its delivery log", http.StatusNoContent, "webhooks"),
+			func(ctx context.Context, in *SubscriptionPath) (*struct{}, error) {
+				if err := svc.Delete(ctx, PrincipalOf(ctx), in.ID); err != nil {
+					return nil, h.Problem(ctx, err)
+				}
+				return nil, nil
+			})
 		huma.Register(api, h.WriteOp("get-subscription", http.MethodGet, "/v1/subscriptions/{id}",
 			"A subscription, its state and how many messages wait", http.StatusOK, "webhooks"),
 			func(ctx context.Context, in *SubscriptionPath) (*bodyOut[webhook.Subscription], error) {
@@ -107,6 +127,13 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				return &bodyOut[webhook.Subscription]{sub}, nil
 			})
 	}
+}
+
+// SubscriptionsOut is a page of subscriptions.
+type SubscriptionsOut struct {
+	Subscriptions []webhook.Subscription `json:"subscriptions"`
+	Count         int                    `json:"count" doc:"Subscriptions on this page."`
+	ListPage
 }
 
 // DeliveriesOut is a delivery log.

@@ -285,3 +285,22 @@ func logDelivery(tx *bbolt.Tx, sub string, d Delivery) error {
 	}
 	return nil
 }
+
+// subStatePrefixes are the state keys that belong to one subscription
+// (followed by its id and '/').
+var subStatePrefixes = []string{"pair/", "expiring/"}
+
+// deleteSubState removes what the outbox recorded telling subscription id.
+func deleteSubState(tx *bbolt.Tx, id string) error {
+	st := tx.Bucket(bucketState)
+	for _, pre := range subStatePrefixes {
+		prefix := []byte(pre + id + "/")
+		c := st.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -266,6 +266,9 @@ func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
 }
 
 func (s *Service) queueOne(tx *bbolt.Tx, sub string, ev event) error {
+	if tx.Bucket(bucketSubs).Get([]byte(sub)) == nil {
+		return nil // deleted since the caller listed it: no queue comes back
+	}
 	body, err := json.Marshal(payload{Type: ev.typ, Timestamp: s.cfg.Now().UTC(), Data: ev.data})
 	if err != nil {
 		return err
@@ -460,6 +463,9 @@ func (s *Service) checkPairsOf(ctx context.Context, subs []Subscription) error {
 			now := a.Decision.Outcome + "/" + a.Decision.Basis
 			key := []byte(fmt.Sprintf("pair/%s/%s/%s/%s/%s", sub.ID, w.Employer, w.Host, w.Sector, use))
 			err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+				if tx.Bucket(bucketSubs).Get([]byte(sub.ID)) == nil {
+					return nil // deleted meanwhile
+				}
 				st := tx.Bucket(bucketState)
 				prev := st.Get(key)
 				var was string
@@ -626,6 +632,9 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 			return err
 		}
 		err = s.ob.db.Update(func(tx *bbolt.Tx) error {
+			if tx.Bucket(bucketSubs).Get([]byte(sub.ID)) == nil {
+				return nil // deleted meanwhile
+			}
 			st := tx.Bucket(bucketState)
 			for _, f := range certs {
 				left := daysLeft(f.c, today)
@@ -798,6 +807,77 @@ func (s *Service) Get(ctx context.Context, p node.Principal, id string) (sub Sub
 	return sub, err
 }
 
+// List returns a page of the subscriptions, by id, at most limit (default
+// 100, at most 1,000), after the cursor of the previous page.
+func (s *Service) List(ctx context.Context, p node.Principal, limit int, cur string) (node.Page[Subscription], error) {
+	if err := requireAdmin(p); err != nil {
+		return node.Page[Subscription]{}, err
+	}
+	const list = "subscriptions"
+	after, err := node.ParseListCursor(list, cur)
+	if err != nil {
+		return node.Page[Subscription]{}, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	out := node.Page[Subscription]{Items: []Subscription{}, TotalExact: true}
+	err = s.ob.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		out.Total = b.Stats().KeyN
+		c := b.Cursor()
+		k, _ := c.Seek([]byte(after))
+		if k != nil && after != "" && string(k) == after {
+			k, _ = c.Next()
+		}
+		for ; k != nil; k, _ = c.Next() {
+			if len(out.Items) == limit {
+				out.Next = node.ListCursor(list, out.Items[limit-1].ID)
+				break
+			}
+			sub, err := getSub(tx, string(k))
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, sub)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Delete removes a subscription with its queue (messages not yet
+// delivered are dropped), its delivery log and what the outbox recorded
+// telling it. A delivery in flight finishes but is not logged.
+func (s *Service) Delete(ctx context.Context, p node.Principal, id string) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	err := s.ob.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getSub(tx, id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketSubs).Delete([]byte(id)); err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketQueues, bucketLogs} {
+			if tx.Bucket(b).Bucket([]byte(id)) != nil {
+				if err := tx.Bucket(b).DeleteBucket([]byte(id)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := deleteSubState(tx, id); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		delete(s.subs, id)
+		s.mu.Unlock()
+		return nil
+	})
+	return err
+}
+
 // Deliveries returns up to limit attempts of the subscription's delivery
 // log, newest first, before the log position before (0: from the newest).
 func (s *Service) Deliveries(ctx context.Context, p node.Principal, id string, limit int) ([]Delivery, error) {
@@ -886,14 +966,19 @@ func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, ac
 		} else {
 			sub.Status, sub.DisabledReason = SubDisabled, "disabled by "+p.Subject
 		}
-		return putSub(tx, sub)
+		if err := putSub(tx, sub); err != nil {
+			return err
+		}
+		// The map follows the file in the order of its transactions (a
+		// Delete after this one must not be undone by this write).
+		s.mu.Lock()
+		s.subs[id] = sub
+		s.mu.Unlock()
+		return nil
 	})
 	if err != nil {
 		return sub, err
 	}
-	s.mu.Lock()
-	s.subs[id] = sub
-	s.mu.Unlock()
 	s.Wake()
 	return sub, nil
 }

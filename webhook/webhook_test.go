@@ -217,8 +217,17 @@ func syncAll(t *testing.T, ms map[registry.Jurisdiction]*member) {
 
 func post(t *testing.T, url, token, body string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	return call(t, http.MethodPost, url, token, body)
+}
+
+// call sends a request with a bearer token and, when body is not empty, a
+// JSON body.
+func call(t *testing.T, method, url, token, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
