@@ -123,18 +123,16 @@ func (c *Chain) accept(v Verified, err error) (Verified, error) {
 			e.Seq, e.Kind, e.ID, e.Ver, last, registry.ErrConflict)
 	}
 	if e.Kind == registry.KindKey {
-		key, err := keyFromAnnouncement(e)
+		key, replaces, err := keyFromAnnouncement(e)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
-		keys, added, err := learn(c.keys, key)
+		keys, changed, err := learn(c.keys, key, replaces)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
 		c.keys = keys
-		if added {
-			c.learned = append(c.learned, key)
-		}
+		c.learned = append(c.learned, changed...)
 	}
 	c.pending[k] = e.Ver
 	c.next++
