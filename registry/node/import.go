@@ -73,7 +73,10 @@ type ImportRow struct {
 	// employer (PUT /v1/employers/{bn}'s rule), so the row's employer
 	// columns change nothing and only its certificate is imported. Set by
 	// the import's check.
-	KeepEmployer  bool
+	KeepEmployer bool
+	// grant: why the importer (a CP token) may change the employer, as
+	// the import's check saw it; the write checks it again.
+	grant         employerGrant
 	EmployerBN    string
 	LegalName     string
 	OperatingName string
@@ -467,6 +470,9 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		return rep, nil
 	}
 	rep.Employers, rep.Certificates = ImportCounts{}, ImportCounts{}
+	if testHookAuthorityChecked != nil {
+		testHookAuthorityChecked()
+	}
 	// The writes are queued a window of rows at a time, in row order (a
 	// row's employer before its certificate), and the next window is queued
 	// before this one's results are read: the pipeline always has the next
@@ -475,11 +481,12 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 	// once, an 80,000-row file held 160,000 writes, and under a node's
 	// memory limit the collector then ran flat out (BenchmarkImport at
 	// 100,000 rows with GOMEMLIMIT=256MiB: 0.08x raw signing).
+	today := n.Today()
 	queue := func(from int) []*write {
 		to := min(len(rows), from+importWindowRows)
 		ws := make([]*write, 0, 2*(to-from))
 		for _, r := range rows[from:to] {
-			ws = append(ws, n.newWrite(p, registry.KindEmployer, r.EmployerBN, n.importEmployer(r)))
+			ws = append(ws, n.newWrite(p, registry.KindEmployer, r.EmployerBN, n.importEmployer(p, r, today)))
 			ws = append(ws, n.newWrite(p, registry.KindCertificate, registry.CertificateID(r.CP, r.Number), n.importCertificate(p, r)))
 		}
 		n.enqueue(ws)
@@ -623,7 +630,11 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	cps := map[string]string{}             // CP id -> "" if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
 	stored := map[string]bool{}            // BN -> the store holds the employer
-	cpMay := map[string]bool{}             // BN -> a CP token may change the stored employer
+	type cpGrant struct {
+		g   employerGrant
+		may bool
+	}
+	cpMay := map[string]cpGrant{} // BN -> whether, and why, a CP token may change the stored employer
 	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
@@ -669,15 +680,16 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			// certificate is imported, as POST /v1/certificates takes it).
 			may, ok := cpMay[r.EmployerBN]
 			if !ok {
-				_, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today)
+				g, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today)
 				if err != nil && !errors.Is(err, registry.ErrForbidden) {
 					bad(r, "employer_bn", r.EmployerBN, "%s", reasonOf(err))
 					continue
 				}
-				may = err == nil
+				may = cpGrant{g, err == nil}
 				cpMay[r.EmployerBN] = may
 			}
-			if !may {
+			rows[i].grant = may.g
+			if !may.may {
 				rows[i].KeepEmployer = true
 				emp, changed = *prevE, false
 			}
@@ -864,11 +876,19 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 	return c, changed, nil
 }
 
-// importEmployer is the mutation of a row's employer.
-func (n *Node) importEmployer(r ImportRow) mutation {
+// importEmployer is the mutation of a row's employer. Where a CP's grant
+// to change it no longer holds (registered meanwhile by another party, or
+// its certificate ended meanwhile), the row's employer columns change
+// nothing, as when the import's check found so.
+func (n *Node) importEmployer(p Principal, r ImportRow, today registry.Date) mutation {
 	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if r.KeepEmployer && prev != nil {
 			return nil, nil, errUnchanged
+		}
+		if err := r.grant.holds(l, p, r.EmployerBN, prev, today); errors.Is(err, registry.ErrForbidden) {
+			return nil, nil, errUnchanged
+		} else if err != nil {
+			return nil, nil, err
 		}
 		var pe *registry.Employer
 		if prev != nil {

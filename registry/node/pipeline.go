@@ -73,6 +73,9 @@ type feedReader interface {
 	// Latest returns the newest version of the record, or an error wrapping
 	// registry.ErrNotFound.
 	Latest(kind registry.Kind, id string) (registry.Entry, error)
+	// Version returns version ver of the record, or an error wrapping
+	// registry.ErrNotFound.
+	Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error)
 }
 
 // write is one queued commit.
@@ -705,6 +708,25 @@ func (b *staged) Latest(kind registry.Kind, id string) (registry.Entry, error) {
 	}
 	b.read[k] = storeRead{e, err}
 	return e, err
+}
+
+// Version implements feedReader while b is staged: a version written by
+// b or a batch before it that is not stored yet, else the store's. It
+// scans those batches' entries (at most a few thousand) only for a record
+// they wrote.
+func (b *staged) Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error) {
+	k := recordRef{kind, id}
+	for s := b; s != nil; s = s.parent {
+		if _, ok := s.latest[k]; !ok {
+			continue
+		}
+		for _, e := range s.entries {
+			if e.Ver == ver && e.Kind == kind && e.ID == id {
+				return e, nil
+			}
+		}
+	}
+	return b.l.Version(kind, id, ver)
 }
 
 // storeRead is what the store answered a staged batch's Latest.

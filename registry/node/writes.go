@@ -41,16 +41,19 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 		return registry.Entry{}, err
 	}
 	today := n.Today()
-	existed, err := n.cpMayChangeEmployer(ctx, p, e.BN)
+	grant, err := n.cpMayChangeEmployer(ctx, p, e.BN)
 	if err != nil {
 		return registry.Entry{}, err
+	}
+	if testHookAuthorityChecked != nil {
+		testHookAuthorityChecked()
 	}
 	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
 		}
-		if p.Role == RoleCP && prev != nil && !existed {
-			return nil, nil, fmt.Errorf("employer %s was registered meanwhile by another party: %w", e.BN, registry.ErrForbidden)
+		if err := grant.holds(l, p, e.BN, prev, today); err != nil {
+			return nil, nil, err
 		}
 		e := e
 		if prev != nil {
@@ -347,57 +350,122 @@ func adminTransition(from, action string) (string, error) {
 	return registry.Transition(from, action)
 }
 
+// testHookAuthorityChecked, when a test sets it, runs after a CP's
+// authority over an employer was checked in a snapshot and before the
+// write is queued: where another write may land first.
+var testHookAuthorityChecked func()
+
+// employerGrant is why a certifying partner may change an employer, as
+// one snapshot showed it: the employer did not exist, the CP registered it
+// (the author of its first version, which never changes), or the CP holds
+// a certificate in force for it. Writes are ordered after the snapshot, so
+// the write checks again that the grant holds (holds).
+type employerGrant struct {
+	existed bool
+	cert    string // the certificate in force that grants it; "" when the CP registered the employer
+}
+
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
 // it neither registered (the author of its first version) nor holds a
-// certificate in force for (active or suspended today). It reports whether the employer exists, so that the
-// write can refuse an employer registered meanwhile by someone else.
-func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (existed bool, err error) {
+// certificate in force for (active or suspended today), and returns the
+// grant its write checks again.
+func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (g employerGrant, err error) {
 	if p.Role != RoleCP {
-		return false, nil
+		return g, nil
 	}
 	today := n.Today()
 	err = n.View(ctx, func(s Snapshot) error {
-		existed, err = n.cpMayChangeEmployerIn(s.Self(), p, bn, today)
+		g, err = n.cpMayChangeEmployerIn(s.Self(), p, bn, today)
 		return err
 	})
-	return existed, err
+	return g, err
 }
 
 // cpMayChangeEmployerIn is cpMayChangeEmployer's rule over the node's own
 // log l as of one snapshot (PutEmployer, and an import's check of every
 // row that would change a stored employer).
-func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, today registry.Date) (existed bool, err error) {
+func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, today registry.Date) (employerGrant, error) {
 	if p.Role != RoleCP {
-		return false, nil
+		return employerGrant{}, nil
 	}
 	first, err := l.Version(registry.KindEmployer, bn, 1)
 	if errors.Is(err, registry.ErrNotFound) {
-		return false, nil
+		return employerGrant{}, nil
 	}
 	if err != nil {
-		return false, err
+		return employerGrant{}, err
 	}
-	if by := first.By; by != nil && by.Role == RoleCP && by.CP == p.CP {
-		return true, nil
+	if registeredBy(first, p) {
+		return employerGrant{existed: true}, nil
 	}
 	r, err := n.searchPage(l, n.cfg.Jurisdiction, Query{BN: bn, Limit: MaxLimit}, false)
 	if err != nil {
-		return true, err
+		return employerGrant{existed: true}, err
 	}
 	// Only a certificate in force today counts (active, or suspended and
 	// so still the CP's to maintain): one the CP issued itself pending, or
 	// has since cancelled, must not let it rewrite an employer another
 	// party registered.
 	for _, c := range r.Certificates {
-		if c.Certificate.Issuer != p.CP {
-			continue
-		}
-		switch c.Certificate.StatusOn(today) {
-		case registry.StatusActive, registry.StatusSuspended:
-			return true, nil
+		if inForceFor(c.Certificate, p, bn, today) {
+			return employerGrant{existed: true, cert: c.Certificate.ID}, nil
 		}
 	}
-	return true, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
+	return employerGrant{existed: true}, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
+}
+
+// registeredBy reports whether p, a CP, registered the employer whose
+// first version is first.
+func registeredBy(first registry.Entry, p Principal) bool {
+	by := first.By
+	return by != nil && by.Role == RoleCP && by.CP == p.CP
+}
+
+// inForceFor reports whether c lets CP p change employer bn today.
+func inForceFor(c registry.Certificate, p Principal, bn string, today registry.Date) bool {
+	if c.Issuer != p.CP || c.EmployerBN != bn {
+		return false
+	}
+	switch c.StatusOn(today) {
+	case registry.StatusActive, registry.StatusSuspended:
+		return true
+	}
+	return false
+}
+
+// holds checks, where the write is ordered (l, with prev the employer's
+// newest version), that g still lets p change employer bn: an employer
+// that did not exist was since registered by p alone (an earlier row of
+// the same import), and the certificate that granted it is still in force.
+func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registry.Entry, today registry.Date) error {
+	if p.Role != RoleCP || prev == nil {
+		return nil
+	}
+	if !g.existed {
+		first, err := l.Version(registry.KindEmployer, bn, 1)
+		if err != nil {
+			return err
+		}
+		if !registeredBy(first, p) {
+			return fmt.Errorf("employer %s was registered meanwhile by another party: %w", bn, registry.ErrForbidden)
+		}
+		return nil
+	}
+	if g.cert == "" {
+		return nil
+	}
+	e, err := l.Latest(registry.KindCertificate, g.cert)
+	if err != nil {
+		return err
+	}
+	c, err := decode[registry.Certificate](e)
+	if err != nil {
+		return err
+	}
+	if !inForceFor(c, p, bn, today) {
+		return fmt.Errorf("certificate %s, which let CP %s change employer %s, ended meanwhile (%s): %w", c.ID, p.CP, bn, c.StatusOn(today), registry.ErrForbidden)
+	}
+	return nil
 }
 
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
