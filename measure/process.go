@@ -25,6 +25,10 @@ type AuditFacts struct {
 	OnsiteEnd   registry.Date `json:"onsite_end"`
 	SubmittedOn registry.Date `json:"submitted_on,omitzero"`
 	Passed      bool          `json:"passed"`
+	// ReportDays is the deadline the audit's verdict applied, when its
+	// record says (report_deadline_days); else ProcessInput.ReportDays
+	// resolves it.
+	ReportDays *int `json:"report_deadline_days,omitempty"`
 }
 
 // ReviewFacts are the members of an Employer Review record the metrics use.
@@ -105,8 +109,9 @@ type ProcessInput struct {
 	Letters      []LetterFacts
 	// ReportDays is the number of days after the last on-site day within
 	// which an audit report of a CP under a program is due (AB: 45;
-	// Energy Safety Canada: 21): the program's published deadline, the
-	// one the audit's verdict applied.
+	// Energy Safety Canada: 21), for an audit whose record does not say
+	// which deadline its verdict applied (AuditFacts.ReportDays): the
+	// program's deadline as published now.
 	ReportDays func(program, cp string) int
 	// Kept says which kinds of record the node keeps at all.
 	Kept []string
@@ -290,7 +295,10 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			continue
 		}
 		deadline := 0
-		if p.ReportDays != nil {
+		switch {
+		case au.ReportDays != nil:
+			deadline = *au.ReportDays
+		case p.ReportDays != nil:
 			deadline = p.ReportDays(au.Program, au.CP)
 		}
 		// Report: from the last on-site day to the submission.

@@ -48,8 +48,13 @@ type Audit struct {
 	// TermMonths is the term of a certificate based on this audit (0 for
 	// a maintenance or action plan audit, or below the documentation
 	// minimum).
-	TermMonths int    `json:"term_months,omitempty"`
-	RecordedBy string `json:"recorded_by,omitempty"` // the principal that recorded it
+	TermMonths int `json:"term_months,omitempty"`
+	// ReportDeadlineDays is the submission deadline the verdict applied,
+	// in days after the last on-site day (0: the program set none), so
+	// that a program republished with another deadline does not re-judge
+	// the report. Absent in audits recorded before it was kept.
+	ReportDeadlineDays *int   `json:"report_deadline_days,omitempty" doc:"The submission deadline the verdict applied, in days after the last on-site day (0: none). Absent in audits recorded before it was kept."`
+	RecordedBy         string `json:"recorded_by,omitempty"` // the principal that recorded it
 }
 
 // CertifyingTypes are the audit types a certificate may be based on.

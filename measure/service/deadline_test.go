@@ -91,3 +91,33 @@ func TestProcessDeadlineCPEntryWithoutSubmitDays(t *testing.T) {
 		t.Errorf("the verdict found no deadline breach, the metrics count the report late: %+v", rc)
 	}
 }
+
+// TestProcessDeadlineIsTheOneTheVerdictApplied: SK republishes SECOR with
+// a 21-day deadline after an ESC report submitted 30 days after its audit
+// passed under the 45 days then in force. The metrics keep judging that
+// report by the 45 days its verdict applied (they re-judged it late by
+// the program as republished).
+func TestProcessDeadlineIsTheOneTheVerdictApplied(t *testing.T) {
+	ctx := t.Context()
+	n := nodetest.New(t, "CA-SK", nodetest.Options{Seed: true, Program: true})
+	passed, _ := escReport(t, n, "2026-04-02")
+	if !passed {
+		t.Fatal("the first report did not pass under 45 days")
+	}
+	p, err := n.Program(ctx, "SECOR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ReportDeadline.SubmitDays = 21
+	p.CPDeadlines = nil
+	if _, err := n.PublishProgram(ctx, nodetest.Admin(), p); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := service.New(service.Config{Node: n.Node}).Process(ctx, "ESC", registry.MustDate("2026-01-01"), registry.MustDate("2026-12-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := rep.CPs[0].ReportCycle; rc.OnTime != 1 || rc.Late != 0 || rc.DeadlineDays == nil || *rc.DeadlineDays != 45 {
+		t.Fatalf("after the program was republished with 21 days, the report that met its 45: %+v", rc)
+	}
+}

@@ -99,6 +99,8 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
 		return registry.Entry{}, err
 	}
+	days := prog.DeadlineFor(a.CP).SubmitDays
+	a.ReportDeadlineDays = &days
 	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("audit %s is already recorded", a.ID)}
