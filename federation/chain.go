@@ -123,16 +123,18 @@ func (c *Chain) accept(v Verified, err error) (Verified, error) {
 			e.Seq, e.Kind, e.ID, e.Ver, last, registry.ErrConflict)
 	}
 	if e.Kind == registry.KindKey {
-		key, replaces, err := keyFromAnnouncement(e)
+		key, err := keyFromAnnouncement(e)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
-		keys, changed, err := learn(c.keys, key, replaces)
+		keys, added, err := learn(c.keys, key)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
 		c.keys = keys
-		c.learned = append(c.learned, changed...)
+		if added {
+			c.learned = append(c.learned, key)
+		}
 	}
 	c.pending[k] = e.Ver
 	c.next++

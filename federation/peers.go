@@ -79,7 +79,7 @@ type peer struct {
 
 	mu       sync.Mutex // guards the fields below
 	keys     *jose.KeySet
-	learned  []jose.PublicKey // rotated in, and retirements learned, in order; persisted under metaKeys
+	learned  []jose.PublicKey // rotated in, in order; persisted under metaKeys
 	seq      uint64
 	verified uint64
 	state    peerState
@@ -291,51 +291,40 @@ func (f *Federation) Peers(ctx context.Context) ([]PeerStatus, error) {
 	return out, nil
 }
 
-// keyFromAnnouncement returns the key a verified KindKey entry announces
-// and the kid of the key it replaces ("" for the first). The record must
-// be a strict registry.KeyAnnouncement whose kid is the entry's id and
-// equals the kid of its JWK, with the same alg.
-func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, string, error) {
+// keyFromAnnouncement returns the key a verified KindKey entry announces.
+// The record must be a strict registry.KeyAnnouncement whose kid is the
+// entry's id and equals the kid of its JWK, with the same alg.
+func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, error) {
 	var a registry.KeyAnnouncement
 	if err := strictjson.Decode(e.Record, &a); err != nil {
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s: %v: %w", e.ID, err, registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: %v: %w", e.ID, err, registry.ErrInvalid)
 	}
 	k, err := jose.ParsePublicJWK(a.JWK)
 	if err != nil {
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s: jwk: %w", e.ID, err)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: jwk: %w", e.ID, err)
 	}
 	switch {
 	case a.KID != e.ID:
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s announces kid %q: %w", e.ID, strictjson.Clip(a.KID), registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s announces kid %q: %w", e.ID, strictjson.Clip(a.KID), registry.ErrInvalid)
 	case k.KID != a.KID:
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s: its jwk has kid %q: %w", e.ID, strictjson.Clip(k.KID), registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: its jwk has kid %q: %w", e.ID, strictjson.Clip(k.KID), registry.ErrInvalid)
 	case k.Alg != a.Alg:
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s: alg %q, but its jwk is %s: %w", e.ID, strictjson.Clip(a.Alg), k.Alg, registry.ErrInvalid)
-	case a.Replaces == a.KID:
-		return jose.PublicKey{}, "", fmt.Errorf("key announcement %s replaces itself: %w", e.ID, registry.ErrInvalid)
+		return jose.PublicKey{}, fmt.Errorf("key announcement %s: alg %q, but its jwk is %s: %w", e.ID, strictjson.Clip(a.Alg), k.Alg, registry.ErrInvalid)
 	}
-	return k, a.Replaces, nil
+	return k, nil
 }
 
 // learn returns keys with k added, refusing to trust more keys than a JWKS
-// may hold, and the keys whose entries changed (k when it is new, and the
-// key k replaces when k says when it was made: that key was retired then).
-func learn(keys *jose.KeySet, k jose.PublicKey, replaces string) (*jose.KeySet, []jose.PublicKey, error) {
-	var changed []jose.PublicKey
-	if _, ok := keys.Lookup(k.KID); !ok {
-		if keys.Len() >= jose.MaxJWKSKeys {
-			return nil, nil, fmt.Errorf("key announcement %s: the peer already has %d trusted keys, the most allowed: %w",
-				k.KID, keys.Len(), registry.ErrInvalid)
-		}
-		changed = append(changed, k)
+// may hold.
+func learn(keys *jose.KeySet, k jose.PublicKey) (*jose.KeySet, bool, error) {
+	if _, ok := keys.Lookup(k.KID); ok {
+		return keys.With(k), false, nil // a status update of a known key
 	}
-	keys = keys.With(k) // new, or a status update of a known key
-	if old, ok := keys.Lookup(replaces); ok && !k.Created.IsZero() {
-		old = old.RetiredAt(k.Created)
-		keys = keys.With(old)
-		changed = append(changed, old)
+	if keys.Len() >= jose.MaxJWKSKeys {
+		return nil, false, fmt.Errorf("key announcement %s: the peer already has %d trusted keys, the most allowed: %w",
+			k.KID, keys.Len(), registry.ErrInvalid)
 	}
-	return keys, changed, nil
+	return keys.With(k), true, nil
 }
 
 // sortedPeers returns peers sorted by jurisdiction.

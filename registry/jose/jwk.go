@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // Signature algorithms. No other value of "alg" is ever accepted.
@@ -19,10 +18,8 @@ const (
 )
 
 // Key status values, published in a JWKS as the extra member "status".
-// A retired key still verifies the signatures it made before rotation;
-// when the JWK says when it was retired ("exp", as OpenID Federation's
-// historical keys do), a token it signed after that is refused (see
-// [PublicKey.SignedAfterRetirement]).
+// Status is informational for verifiers: a retired key still verifies the
+// signatures it made before rotation.
 const (
 	StatusActive  = "active"
 	StatusRetired = "retired"
@@ -36,7 +33,7 @@ const (
 
 // The JWK members a public key may carry. Anything else, private members
 // included, is rejected.
-var publicMembers = []string{"kty", "crv", "x", "y", "kid", "alg", "use", "status", "iat", "exp"}
+var publicMembers = []string{"kty", "crv", "x", "y", "kid", "alg", "use", "status", "iat"}
 
 // privateMembers are named in errors so that an operator who publishes a
 // private key by mistake is told so plainly.
@@ -49,33 +46,8 @@ type PublicKey struct {
 	KID    string // RFC 7638 JWK thumbprint (SHA-256, base64url)
 	Alg    string // EdDSA or ES256
 	Status string // StatusActive, StatusRetired, or "" when the JWKS did not say
-	// Created is when the key was made (JWK "iat"), whole seconds; zero
-	// when the JWK did not say.
-	Created time.Time
-	// Retired is when the key stopped signing (JWK "exp"): the moment the
-	// key that replaced it was made. Zero unless the key is retired and
-	// its JWK said when.
-	Retired time.Time
 
 	key crypto.PublicKey // ed25519.PublicKey or *ecdsa.PublicKey
-}
-
-// SignedAfterRetirement reports whether something signed by p at signedAt
-// (whole seconds, as "iat" carries it) was signed after p was retired: a
-// key that stopped signing then may only have signed it if it leaked.
-// It is false when p's retirement time is unknown.
-func (p PublicKey) SignedAfterRetirement(signedAt time.Time) bool {
-	return !p.Retired.IsZero() && signedAt.Unix() > p.Retired.Unix()
-}
-
-// RetiredAt returns p retired at t (whole seconds), unless it already
-// says it was retired earlier.
-func (p PublicKey) RetiredAt(t time.Time) PublicKey {
-	p.Status = StatusRetired
-	if t = time.Unix(t.Unix(), 0).UTC(); p.Retired.IsZero() || t.Before(p.Retired) {
-		p.Retired = t
-	}
-	return p
 }
 
 // jwkJSON is the JSON shape of a JWK, public or private, in the member
@@ -91,7 +63,6 @@ type jwkJSON struct {
 	Use    string `json:"use"`
 	Status string `json:"status,omitempty"`
 	IAT    *int64 `json:"iat,omitempty"`
-	EXP    *int64 `json:"exp,omitempty"`
 }
 
 // jwk returns the public members of p's JWK.
@@ -110,19 +81,11 @@ func (p PublicKey) jwk() (jwkJSON, error) {
 		return jwkJSON{}, fmt.Errorf("jwk %q: no key material", clip(p.KID))
 	}
 	j.KID, j.Alg, j.Use, j.Status = p.KID, p.Alg, "sig", p.Status
-	if !p.Created.IsZero() {
-		iat := p.Created.Unix()
-		j.IAT = &iat
-	}
-	if !p.Retired.IsZero() {
-		exp := p.Retired.Unix()
-		j.EXP = &exp
-	}
 	return j, nil
 }
 
 // JWK returns p as a public JWK: kty, crv, x, (y), kid, alg, use "sig" and,
-// when set, status, iat (Created) and exp (Retired).
+// when set, status.
 func (p PublicKey) JWK() ([]byte, error) {
 	j, err := p.jwk()
 	if err != nil {
@@ -200,10 +163,6 @@ func parseJWK(data []byte, private bool) (p PublicKey, d []byte, iat int64, err 
 	if err != nil {
 		return fail("%v", err)
 	}
-	exp, hasEXP, err := intMember(m, "exp")
-	if err != nil {
-		return fail("%v", err)
-	}
 	if j.KID == "" {
 		return fail("missing kid")
 	}
@@ -256,23 +215,6 @@ func parseJWK(data []byte, private bool) (p PublicKey, d []byte, iat int64, err 
 	p = PublicKey{KID: j.KID, Alg: j.Alg, Status: j.Status, key: pub}
 	if want := thumbprint(p); j.KID != want {
 		return fail("key %q: kid is not the key's RFC 7638 thumbprint %q", kid, want)
-	}
-	const maxTime = 1 << 40 // seconds: far past any real date, within time.Time
-	switch {
-	case hasIAT && (iat < 0 || iat > maxTime):
-		return fail("key %q: iat %d is not a time", kid, iat)
-	case hasEXP && (exp < 0 || exp > maxTime):
-		return fail("key %q: exp %d is not a time", kid, exp)
-	case hasEXP && j.Status != StatusRetired:
-		return fail("key %q: exp (when it was retired) on a key whose status is not retired", kid)
-	case hasEXP && hasIAT && exp < iat:
-		return fail("key %q: retired (exp %d) before it was made (iat %d)", kid, exp, iat)
-	}
-	if hasIAT {
-		p.Created = time.Unix(iat, 0).UTC()
-	}
-	if hasEXP {
-		p.Retired = time.Unix(exp, 0).UTC()
 	}
 	if !private {
 		return p, nil, iat, nil
@@ -340,7 +282,7 @@ func (s *KeySet) With(keys ...PublicKey) *KeySet {
 		}
 		if i, ok := n.byKID[k.KID]; ok {
 			if n.keys[i].Equal(k) {
-				n.keys[i] = merge(n.keys[i], k)
+				n.keys[i] = k
 			}
 			continue
 		}
@@ -348,24 +290,6 @@ func (s *KeySet) With(keys ...PublicKey) *KeySet {
 		n.keys = append(n.keys, k)
 	}
 	return n
-}
-
-// merge returns what old and k (the same key) say together. Retirement
-// only moves one way: a key either says is retired stays retired, at the
-// earliest time either gives, since an announcement made while the key
-// was active does not undo a retirement known since. Otherwise k's
-// status (the newer word) holds.
-func merge(old, k PublicKey) PublicKey {
-	if k.Created.IsZero() {
-		k.Created = old.Created
-	}
-	if old.Status == StatusRetired {
-		k.Status = StatusRetired
-	}
-	if !old.Retired.IsZero() {
-		k = k.RetiredAt(old.Retired)
-	}
-	return k
 }
 
 // Lookup returns the key with the given kid.

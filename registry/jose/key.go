@@ -32,9 +32,6 @@ type Key struct {
 	Alg     string    // EdDSA or ES256
 	Status  string    // StatusActive or StatusRetired
 	Created time.Time // whole seconds, UTC (it is stored as "iat")
-	// Retired is when the key stopped signing: the Created of the key that
-	// replaced it (stored as "exp"). Zero while the key is active.
-	Retired time.Time
 
 	signer crypto.Signer // ed25519.PrivateKey or *ecdsa.PrivateKey
 	hdrs   *headerCache  // encoded EdDSA protected headers; nil in a Key literal (no caching)
@@ -82,7 +79,7 @@ func publicOf(signer crypto.Signer) crypto.PublicKey {
 
 // Public returns the verification half of k, with k's kid, alg and status.
 func (k *Key) Public() PublicKey {
-	return PublicKey{KID: k.KID, Alg: k.Alg, Status: k.Status, Created: k.Created, Retired: k.Retired, key: publicOf(k.signer)}
+	return PublicKey{KID: k.KID, Alg: k.Alg, Status: k.Status, key: publicOf(k.signer)}
 }
 
 // RawEd25519 returns k's Ed25519 private key, for benchmarks and checkpoint
@@ -364,20 +361,11 @@ func LoadKeyring(path string) (*Keyring, error) {
 			}
 			signer = priv
 		}
-		k := newKey(p.Alg, signer, p.Status, time.Unix(iat, 0).UTC())
-		k.Retired = p.Retired
-		r.Keys = append(r.Keys, k)
+		r.Keys = append(r.Keys, newKey(p.Alg, signer, p.Status, time.Unix(iat, 0).UTC()))
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keyring %s: %w", path, err)
-	}
-	// A keyring saved before keys carried "exp": a retired key stopped
-	// signing when the next key in the file was made.
-	for i, k := range r.Keys {
-		if k.Status == StatusRetired && k.Retired.IsZero() && i+1 < len(r.Keys) {
-			k.Retired = r.Keys[i+1].Created
-		}
 	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("keyring %s: %w", path, err)
@@ -400,9 +388,6 @@ func (r *Keyring) check() error {
 		seen[k.KID] = true
 		switch k.Status {
 		case StatusActive:
-			if !k.Retired.IsZero() {
-				return invalidf("key %s: active, with a retirement time", k.KID)
-			}
 			active++
 		case StatusRetired:
 		default:
@@ -441,7 +426,9 @@ func (r *Keyring) Save(path string) (err error) {
 			}
 			j.D = b64.EncodeToString(d)
 		}
-		set.Keys = append(set.Keys, j) // iat from k.Created, exp from k.Retired
+		iat := k.Created.Unix()
+		j.IAT = &iat
+		set.Keys = append(set.Keys, j)
 	}
 	data, err := json.MarshalIndent(set, "", "  ")
 	if err != nil {
@@ -497,7 +484,7 @@ func (r *Keyring) Rotate(alg string, now time.Time) (*Key, error) {
 	}
 	for _, old := range r.Keys {
 		if old.Status == StatusActive {
-			old.Status, old.Retired = StatusRetired, k.Created
+			old.Status = StatusRetired
 		}
 	}
 	r.Keys = append(r.Keys, k)

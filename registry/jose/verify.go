@@ -347,17 +347,6 @@ func (s *KeySet) VerifyJWT(token string, now time.Time, wantIss, wantAud string,
 	if err := jwt.Validate(tok, opts...); err != nil {
 		return fmt.Errorf("jwt: %v: %w", err, registry.ErrUnauthenticated)
 	}
-	if key, _ := s.Lookup(v.KID); !key.Retired.IsZero() {
-		// A key retired at a known time signs nothing after it: what says
-		// it was signed later, or does not say when, may be a leaked key's.
-		iat := tok.IssuedAt()
-		if iat.IsZero() {
-			return unverifiedf("jwt: signed by key %s, retired at %s, and without iat", key.KID, key.Retired.Format(time.RFC3339))
-		}
-		if key.SignedAfterRetirement(iat) {
-			return unverifiedf("jwt: signed at %s by key %s, which was retired at %s", iat.UTC().Format(time.RFC3339), key.KID, key.Retired.Format(time.RFC3339))
-		}
-	}
 	// jwx applies the skew to exp as well, and ignores exp == 0. We do not.
 	if exp := tok.Expiration(); !now.Before(exp) {
 		return fmt.Errorf("jwt: expired at %s: %w", exp.UTC().Format(time.RFC3339), registry.ErrUnauthenticated)

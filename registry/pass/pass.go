@@ -323,8 +323,7 @@ type KeysFunc func(registry.Jurisdiction) (*jose.KeySet, bool)
 
 // Verify parses a pass and checks it: its format (see Decode), that its
 // issuer's pinned keys hold an EdDSA key whose thumbprint starts with the
-// pass's kid and whose signature verifies, was not signed after that key
-// was retired (when the key says when), and that now is within
+// pass's kid and whose signature verifies, and that now is within
 // [iat - skew, exp). A bad signature or unknown key wraps
 // registry.ErrUnverified; an expired pass wraps registry.ErrUnauthenticated.
 // It does not look at the status list: see package statuslist.
@@ -338,7 +337,6 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 		return p, fmt.Errorf("pass: issued by %s, which the federation file does not list: %w", p.Iss, registry.ErrUnverified)
 	}
 	verified := false
-	var key jose.PublicKey
 	for _, k := range ks.Keys() {
 		if !bytes.Equal(jose.ShortKID(k.KID, KIDSize), p.KID) {
 			continue
@@ -349,16 +347,12 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 		}
 		v, err := cose.NewVerifier(cose.AlgorithmEdDSA, pub)
 		if err == nil && msg.Verify(nil, v) == nil {
-			verified, key = true, k
+			verified = true
 			break
 		}
 	}
 	if !verified {
 		return p, fmt.Errorf("pass: the signature does not verify with any key pinned for %s (kid %x): %w", p.Iss, p.KID, registry.ErrUnverified)
-	}
-	if key.SignedAfterRetirement(p.IssuedAt) {
-		return p, fmt.Errorf("pass: signed at %s by key %s, which %s retired at %s: %w", p.IssuedAt.Format(time.RFC3339), key.KID, p.Iss,
-			key.Retired.Format(time.RFC3339), registry.ErrUnverified)
 	}
 	if now.Add(jose.JWTSkew).Before(p.IssuedAt) {
 		return p, fmt.Errorf("pass: issued in the future (%s): %w", p.IssuedAt.Format(time.RFC3339), registry.ErrUnverified)
