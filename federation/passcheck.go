@@ -3,11 +3,15 @@ package federation
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
 )
@@ -25,6 +29,11 @@ type PassCheck struct {
 	// could not be had); StaleWhy says why no fresh one was used.
 	Stale    bool
 	StaleWhy string
+	// LogStatus is the certificate's status today in its issuer's log as
+	// the checking node holds it (Passes.CheckPass); "" when not checked.
+	// ListStatus is then what the status list said: Status is the worse.
+	LogStatus  string
+	ListStatus byte
 
 	// checked is set by CheckPass when every check passed: a zero
 	// PassCheck, or one returned with an error, does not hold even though
@@ -249,7 +258,123 @@ func (p *Passes) fetchPeerList(ctx context.Context, iss registry.Jurisdiction, u
 	return tok, t, nil
 }
 
-// CheckPass checks a pass as the node sees it now (see CheckPass).
+// ErrPassNotInLog is wrapped, beside registry.ErrUnverified, when a pass
+// whose signature verifies says something its issuer's log does not: a
+// pass made with a key that leaked (a retired one, say) for a certificate
+// that does not exist, or for another employer or status slot than the
+// log's. Only a node holding the issuer's log can tell.
+var ErrPassNotInLog = errors.New("the pass does not match its issuer's log")
+
+// ErrNotReplicated is wrapped, beside registry.ErrUnavailable, when the
+// entry a pass rests on is not in the checking node's copy of its
+// issuer's log yet.
+var ErrNotReplicated = errors.New("not replicated yet")
+
+// CheckPass checks a pass as the node sees it now (see CheckPass), then
+// against the issuer's log as the node holds it (its own, or its verified
+// replica of a member's): the entry at the pass's seq must be the
+// certificate version the pass names, with that leaf hash, number,
+// program, employer, dates and scope; the employer's name must be one its
+// record has had; and the certificate's status in the log counts beside
+// the status list's, the worse of the two holding (a forged pass may point
+// at another certificate's slot). A pass whose entry the node has not
+// replicated yet does not hold (ErrUnavailable: try again after a sync).
 func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) {
-	return CheckPass(ctx, text, p.l.fed.KeySet, p.StatusSource(), p.l.fed.Node().Now())
+	n := p.l.fed.Node()
+	c, err := CheckPass(ctx, text, p.l.fed.KeySet, p.StatusSource(), n.Now())
+	if err != nil {
+		return c, err
+	}
+	c.checked = false
+	ps := c.Pass
+	var logStatus string
+	err = n.View(ctx, func(s node.Snapshot) error {
+		l := n.LogOf(s, ps.Iss)
+		if size := l.Size(); ps.Seq == 0 || ps.Seq > size {
+			return fmt.Errorf("%w: entry %d of %s's log is not in this node's copy (%d entries); try again after its next sync: %w",
+				ErrNotReplicated, ps.Seq, ps.Iss, size, registry.ErrUnavailable)
+		}
+		e, err := l.Entry(ps.Seq)
+		if err != nil {
+			return err
+		}
+		if h := tlog.RecordHash([]byte(e.JWS)); !bytes.Equal(h[:len(ps.LeafHash)], ps.LeafHash) || len(ps.LeafHash) == 0 {
+			return notInLog("entry %d of %s's log has another leaf hash", ps.Seq, ps.Iss)
+		}
+		if e.Kind != registry.KindCertificate || e.ID != ps.CertificateID {
+			return notInLog("entry %d of %s's log is %s %s, not certificate %s", ps.Seq, ps.Iss, e.Kind, e.ID, ps.CertificateID)
+		}
+		cert, err := node.Decode[registry.Certificate](e)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cert.Number != ps.Number, cert.Program != ps.Program, cert.EmployerBN != ps.EmployerBN,
+			cert.IssuedOn != ps.IssuedOn, cert.ExpiresOn != ps.ExpiresOn, pass.Scope(cert) != ps.Scope:
+			return notInLog("certificate %s v%d in %s's log is %s %s of BN %s, %s to %s, scope %q: not what the pass says",
+				cert.ID, e.Ver, ps.Iss, cert.Program, cert.Number, cert.EmployerBN, cert.IssuedOn, cert.ExpiresOn, pass.Scope(cert))
+		}
+		if err := employerNamed(l, ps.EmployerBN, ps.EmployerName); err != nil {
+			return err
+		}
+		latest, err := l.Latest(registry.KindCertificate, ps.CertificateID)
+		if err != nil {
+			return err
+		}
+		lc, err := node.Decode[registry.Certificate](latest)
+		if err != nil {
+			return err
+		}
+		logStatus = lc.StatusOn(node.TodayIn(ps.Iss, n.Now()))
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	c.LogStatus, c.ListStatus = logStatus, c.Status
+	if v := statuslist.Of(logStatus); c.Status == statuslist.Valid && v != statuslist.Valid {
+		c.Status = v
+	}
+	c.checked = true
+	return c, nil
+}
+
+func notInLog(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %w", ErrPassNotInLog, fmt.Sprintf(format, args...), registry.ErrUnverified)
+}
+
+// maxNameVersions bounds the employer versions a pass's name is looked for
+// in (newest first).
+const maxNameVersions = 64
+
+// employerNamed checks that name, as a pass carries it (shortened to
+// pass.MaxNameBytes, ending in "…"), is the legal name of one of the
+// employer's versions in l, or its BN where l has no employer record.
+func employerNamed(l registry.Log, bn, name string) error {
+	latest, err := l.Latest(registry.KindEmployer, bn)
+	if errors.Is(err, registry.ErrNotFound) {
+		if name == bn {
+			return nil
+		}
+		return notInLog("employer %s is not in the log, and the pass names it %q", bn, name)
+	}
+	if err != nil {
+		return err
+	}
+	for v := latest.Ver; v >= 1 && latest.Ver-v < maxNameVersions; v-- {
+		e := latest
+		if v != latest.Ver {
+			if e, err = l.Version(registry.KindEmployer, bn, v); err != nil {
+				return err
+			}
+		}
+		emp, err := node.Decode[registry.Employer](e)
+		if err != nil {
+			return err
+		}
+		if short, ok := strings.CutSuffix(name, "…"); (ok && strings.HasPrefix(emp.LegalName, short)) || emp.LegalName == name {
+			return nil
+		}
+	}
+	return notInLog("employer %s has never been named %q in the log", bn, name)
 }

@@ -601,6 +601,10 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		switch {
 		case errors.Is(err, registry.ErrUnauthenticated):
 			d.Why = p.T("why.expired")
+		case errors.Is(err, federation.ErrPassNotInLog):
+			d.Why = p.T("why.log")
+		case errors.Is(err, federation.ErrNotReplicated):
+			d.Why = p.T("why.behind")
 		case c.Pass.CertificateID != "":
 			d.Why = p.T("why.list") // the pass verified; its status could not be had
 		case errors.Is(err, registry.ErrUnverified):
@@ -618,7 +622,11 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 	d.Status = statusText(p, c.Status)
 	d.ListAt = c.List.Iat.Format(time.RFC3339)
 	d.Holds = c.Holds()
-	if !d.Holds {
+	switch {
+	case d.Holds:
+	case c.LogStatus != "" && c.ListStatus != c.Status:
+		d.Why = p.F("why.logstatus", d.Status)
+	default:
 		d.Why = p.F("why.status", d.Status)
 	}
 }
