@@ -818,9 +818,10 @@ func (s *Service) List(ctx context.Context, p node.Principal, limit int, cur str
 	if err != nil {
 		return node.Page[Subscription]{}, err
 	}
-	if limit <= 0 || limit > 1000 {
+	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, 1000)
 	out := node.Page[Subscription]{Items: []Subscription{}, TotalExact: true}
 	err = s.ob.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSubs)
@@ -875,6 +876,9 @@ func (s *Service) Delete(ctx context.Context, p node.Principal, id string) error
 		s.mu.Unlock()
 		return nil
 	})
+	if err != nil {
+		s.reload(id)
+	}
 	return err
 }
 
@@ -977,10 +981,29 @@ func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, ac
 		return nil
 	})
 	if err != nil {
+		s.reload(id)
 		return sub, err
 	}
 	s.Wake()
 	return sub, nil
+}
+
+// reload sets the map's entry for id from the file, after a write that
+// changed the map inside its transaction failed to commit.
+func (s *Service) reload(id string) {
+	_ = s.ob.db.View(func(tx *bbolt.Tx) error {
+		sub, err := getSub(tx, id)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		switch {
+		case err == nil:
+			sub.Pending = 0
+			s.subs[id] = sub
+		case errors.Is(err, registry.ErrNotFound):
+			delete(s.subs, id)
+		}
+		return nil
+	})
 }
 
 // ReplayResult says what a replay queued.

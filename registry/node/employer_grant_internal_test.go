@@ -99,4 +99,28 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 			t.Fatalf("the employer ACSA registered and named twice: version %d (%v), want 3", e.Ver, err)
 		}
 	})
+	t.Run("another certificate still in force", func(t *testing.T) {
+		tn := newTestNode(t, true)
+		ctx := context.Background()
+		if _, err := tn.CreateCertificate(ctx, testAdmin, NewCertificate{Issuer: "ACSA", Number: "X77", Program: registry.ProgramCOR,
+			EmployerBN: bn, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36}); err != nil {
+			t.Fatal(err)
+		}
+		testHookAuthorityChecked = func() {
+			testHookAuthorityChecked = nil
+			if _, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-20250417", StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
+				t.Error(err)
+			}
+		}
+		defer func() { testHookAuthorityChecked = nil }()
+		before, err := tn.Record(ctx, registry.KindEmployer, bn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := decode[registry.Employer](before)
+		e.LegalName = name
+		if _, err := tn.PutEmployer(ctx, acsa, e, false); err != nil {
+			t.Fatalf("ACSA still certifies it (ACSA-X77): %v", err)
+		}
+	})
 }

@@ -362,7 +362,7 @@ var testHookAuthorityChecked func()
 // the write checks again that the grant holds (holds).
 type employerGrant struct {
 	existed bool
-	cert    string // the certificate in force that grants it; "" when the CP registered the employer
+	certs   []string // the certificates in force that grant it; none when the CP registered the employer
 }
 
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
@@ -406,12 +406,16 @@ func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, tod
 	// so still the CP's to maintain): one the CP issued itself pending, or
 	// has since cancelled, must not let it rewrite an employer another
 	// party registered.
+	g := employerGrant{existed: true}
 	for _, c := range r.Certificates {
 		if inForceFor(c.Certificate, p, bn, today) {
-			return employerGrant{existed: true, cert: c.Certificate.ID}, nil
+			g.certs = append(g.certs, c.Certificate.ID)
 		}
 	}
-	return employerGrant{existed: true}, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
+	if len(g.certs) > 0 {
+		return g, nil
+	}
+	return g, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
 }
 
 // registeredBy reports whether p, a CP, registered the employer whose
@@ -451,21 +455,23 @@ func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registr
 		}
 		return nil
 	}
-	if g.cert == "" {
+	if len(g.certs) == 0 {
 		return nil
 	}
-	e, err := l.Latest(registry.KindCertificate, g.cert)
-	if err != nil {
-		return err
+	for _, id := range g.certs {
+		e, err := l.Latest(registry.KindCertificate, id)
+		if err != nil {
+			return err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return err
+		}
+		if inForceFor(c, p, bn, today) {
+			return nil
+		}
 	}
-	c, err := decode[registry.Certificate](e)
-	if err != nil {
-		return err
-	}
-	if !inForceFor(c, p, bn, today) {
-		return fmt.Errorf("certificate %s, which let CP %s change employer %s, ended meanwhile (%s): %w", c.ID, p.CP, bn, c.StatusOn(today), registry.ErrForbidden)
-	}
-	return nil
+	return fmt.Errorf("the certificates that let CP %s change employer %s (%s) ended meanwhile: %w", p.CP, bn, strings.Join(g.certs, ", "), registry.ErrForbidden)
 }
 
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
