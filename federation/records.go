@@ -31,11 +31,21 @@ type CertificateRecord struct {
 // verified replica, and checks its newest version as described on
 // CertificateRecord. Unknown: ErrNotFound.
 func (l *Lookups) Certificate(ctx context.Context, id string) (CertificateRecord, error) {
+	return l.CertificateOf(ctx, id, "")
+}
+
+// CertificateOf is Certificate of jurisdiction iss's log alone ("": the
+// first that holds it). A certificate id is unique only within its
+// jurisdiction: two members' CPs may number alike.
+func (l *Lookups) CertificateOf(ctx context.Context, id string, iss registry.Jurisdiction) (CertificateRecord, error) {
 	var r CertificateRecord
 	found := false
 	n := l.fed.Node()
 	err := n.View(ctx, func(sn node.Snapshot) error {
 		for _, s := range l.sources() {
+			if iss != "" && s.iss != iss {
+				continue
+			}
 			lg := n.LogOf(sn, s.iss)
 			vs, err := lg.Versions(registry.KindCertificate, id)
 			if errors.Is(err, registry.ErrNotFound) {

@@ -196,7 +196,7 @@ func TestBrowserWalk(t *testing.T) {
 			checkAxe(t, ctx, axe, step("search"))
 
 			// The certificate page.
-			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/certificates/ACSA-20250417"]`)), chromedp.WaitVisible(chromedp.ID("proof"))); err != nil {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/certificates/ACSA-20250417?iss=CA-AB"]`)), chromedp.WaitVisible(chromedp.ID("proof"))); err != nil {
 				t.Fatalf("certificate: %v", err)
 			}
 			wantIn(t, "certificate", text(t, ctx, "main"), tc.verified, "20250417")

@@ -137,6 +137,8 @@ var messages = map[string][2]string{
 	"err.bad":           {"That request cannot be answered", "Cette demande ne peut pas recevoir de réponse"},
 	"err.server":        {"Something went wrong on this node; the error is logged.", "Une erreur s'est produite sur ce nœud; elle est consignée."},
 	"err.conflict":      {"That cannot be done to the record as it stands.", "Cela ne peut pas se faire sur l'enregistrement dans son état actuel."},
+	"cert.notverified":  {"Not verified: do not rely on this record", "Non vérifié : ne vous fiez pas à cet enregistrement"},
+	"colon":             {":", " :"},
 	"cert.unverified":   {"Its signature or its log proof does not verify: do not rely on it.", "Sa signature ou sa preuve de journal ne se vérifie pas : ne vous y fiez pas."},
 	// What the pages say of a value that is refused, by field. An English
 	// page shows the validator's own reason; a French page, these.
@@ -149,7 +151,7 @@ var messages = map[string][2]string{
 	"invalid.name":          {"The name has no letters or digits to search for.", "Le nom ne contient aucune lettre ni aucun chiffre à chercher."},
 	"invalid.number":        {"A certificate number: letters, digits, '.', '_' or '-'.", "Un numéro de certificat : lettres, chiffres, « . », « _ » ou « - »."},
 	"invalid.wcb":           {"A WCB account: 3 to 20 letters, digits or '-'.", "Un compte auprès de la commission : 3 à 20 lettres, chiffres ou « - »."},
-	"status.invalid":        {"no longer valid (cancelled, revoked, expired or superseded)", "plus valide (annulé, révoqué, expiré ou remplacé)"},
+	"status.invalid":        {"no longer valid (cancelled, revoked, expired or superseded)", "invalide (annulé, révoqué, expiré ou remplacé)"},
 	"cert.under":            {"issued under program", "délivré en vertu du programme"},
 	"basis.title":           {"Audit basis and maintenance", "Fondement de l'audit et maintien"},
 	"basis.kind":            {"Issued on the basis of", "Délivré sur le fondement de"},

@@ -376,12 +376,14 @@ type versionRow struct {
 
 func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "cert.title")
-	rec, err := s.cfg.Lookups.Certificate(r.Context(), r.PathValue("id"))
+	rec, err := s.certificateAsked(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	today := s.cfg.Node.Today()
+	// Its status today where it was issued: a peer's certificate expires
+	// at the end of its day in its own province, as its pass does.
+	today := node.TodayIn(rec.Iss, s.cfg.Node.Now())
 	d := certData{Rec: rec, Today: today, Status: rec.Certificate.StatusOn(today), KID: kidOf(rec.Evidence.JWS), OK: rec.Verified == nil,
 		Own: rec.Iss == s.cfg.Node.Jurisdiction(), Letter: "/letters/" + url.PathEscape(rec.Certificate.ID)}
 	if rec.Verified != nil {
@@ -408,6 +410,17 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 	p.Title = p.T("cert.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
 	p.Data = d
 	s.render(w, r, http.StatusOK, "certificate", p)
+}
+
+// certificateAsked finds the certificate a page's path names, in the
+// jurisdiction its iss parameter names when there is one (links carry it:
+// ids are unique only within a jurisdiction).
+func (s *Site) certificateAsked(r *http.Request) (federation.CertificateRecord, error) {
+	iss := registry.Jurisdiction(r.URL.Query().Get("iss"))
+	if iss != "" && !iss.Valid() {
+		return federation.CertificateRecord{}, fmt.Errorf("iss %q: %w", iss, registry.ErrNotFound)
+	}
+	return s.cfg.Lookups.CertificateOf(r.Context(), r.PathValue("id"), iss)
 }
 
 // kidOf reads the kid of a compact JWS's protected header (for display:
@@ -528,12 +541,12 @@ type letterData struct {
 func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "letter.title")
 	id := r.PathValue("id")
-	rec, err := s.cfg.Lookups.Certificate(r.Context(), id)
+	rec, err := s.certificateAsked(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	today := s.cfg.Node.Today()
+	today := node.TodayIn(rec.Iss, s.cfg.Node.Now())
 	d := letterData{Rec: rec, Today: today, Status: rec.Certificate.StatusOn(today)}
 	if rec.Iss != s.cfg.Node.Jurisdiction() {
 		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {

@@ -1,0 +1,149 @@
+package web_test
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/web"
+)
+
+type fedNode struct {
+	n   *nodetest.Node
+	url string
+	fed *federation.Federation
+	srv *httptest.Server
+}
+
+// fedSites starts seeded nodes for js, each serving the API and the site,
+// pinned in one federation file, and syncs them once.
+func fedSites(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdiction]*fedNode {
+	t.Helper()
+	out := map[registry.Jurisdiction]*fedNode{}
+	lns := map[registry.Jurisdiction]net.Listener{}
+	var ms []federation.Member
+	for _, j := range js {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := nodetest.New(t, j, nodetest.Options{Seed: true, Rules: true})
+		out[j] = &fedNode{n: n, url: "http://" + ln.Addr().String()}
+		lns[j] = ln
+		ms = append(ms, federation.Member{Jurisdiction: j, URL: out[j].url, Keys: n.PublicKeys()})
+	}
+	file, err := federation.MarshalTrust("test", ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, err := federation.ParseTrust(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	for _, j := range js {
+		m := out[j]
+		fed, err := federation.New(federation.Config{Node: m.n.Node, Trust: trust})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.fed = fed
+		l := federation.NewLookups(fed)
+		ps := federation.NewPasses(l, federation.PassConfig{BaseURL: m.url})
+		api := openapi.New(openapi.Config{Node: m.n.Node, Logger: log,
+			Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}})
+		m.srv = &httptest.Server{Listener: lns[j], Config: &http.Server{Handler: web.New(web.Config{Node: m.n.Node, Lookups: l, Passes: ps, Logger: log}).Handler(api)}}
+		m.srv.Start()
+		t.Cleanup(m.srv.Close)
+	}
+	for _, j := range js {
+		for _, st := range out[j].fed.SyncAll(t.Context()) {
+			if st.LastError != "" {
+				t.Fatalf("%s sync %s: %s", j, st.Jurisdiction, st.LastError)
+			}
+		}
+	}
+	return out
+}
+
+func fedGet(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+var statusLine = regexp.MustCompile(`<p class="status-line">.*?</p>`)
+
+// TestPeerCertificateStatusInItsZone: an Ontario certificate seen from
+// British Columbia's site at 05:30 UTC the day after it expired: 01:30 in
+// Toronto, where it has expired (and so has its pass), 22:30 the day
+// before in Vancouver. BC's page said it was active.
+func TestPeerCertificateStatusInItsZone(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	nodetest.Now = time.Date(2028, 6, 12, 12, 0, 0, 0, time.UTC)
+	c := fedSites(t, "CA-ON", "CA-BC")
+	nodetest.Now = time.Date(2028, 6, 13, 5, 30, 0, 0, time.UTC)
+	if line := statusLine.FindString(fedGet(t, c["CA-BC"].url+"/certificates/IHSA-000266")); !strings.Contains(line, "(2028-06-13)") || !strings.Contains(line, "expired") {
+		t.Errorf("BC's page of Ontario's certificate: %s; want expired on 2028-06-13, Ontario's date", line)
+	}
+}
+
+// TestCertificateLinksNameTheJurisdiction: BC's ACSA numbered a
+// certificate 20250417 too, for another employer, and revoked it. On
+// Alberta's site each search row links to its own jurisdiction's record;
+// the links carried only the id, and BC's revoked row opened Alberta's
+// active certificate.
+func TestCertificateLinksNameTheJurisdiction(t *testing.T) {
+	c := fedSites(t, "CA-AB", "CA-BC")
+	ab, bc := c["CA-AB"], c["CA-BC"]
+	ctx, adm := t.Context(), nodetest.Admin()
+	if _, err := bc.n.PutCP(ctx, adm, registry.CertifyingPartner{ID: "ACSA", Name: "BC ACSA", Status: registry.CPActive}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.n.PutEmployer(ctx, adm, registry.Employer{BN: "833445562", LegalName: "Granite Peak Builders Inc."}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.n.CreateCertificate(ctx, adm, node.NewCertificate{Issuer: "ACSA", Number: "20250417", Program: registry.ProgramCOR,
+		EmployerBN: "833445562", IssuedOn: registry.MustDate("2026-01-05"), TermMonths: 36}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.n.ChangeStatus(ctx, adm, "ACSA-20250417", node.StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range ab.fed.SyncAll(ctx) {
+		if st.LastError != "" {
+			t.Fatal(st.LastError)
+		}
+	}
+	home := fedGet(t, ab.url+"/?q=833445562")
+	if !strings.Contains(home, `href="/certificates/ACSA-20250417?iss=CA-BC"`) {
+		t.Fatalf("the search row of BC's certificate does not link to it: %s", excerpt(home))
+	}
+	for iss, want := range map[string]string{"CA-BC": "revoked", "CA-AB": "active"} {
+		page := fedGet(t, ab.url+"/certificates/ACSA-20250417?iss="+iss)
+		if line := statusLine.FindString(page); !strings.Contains(line, want) {
+			t.Errorf("%s's ACSA-20250417 on AB's site: %s; want %s", iss, line, want)
+		}
+	}
+	if page := fedGet(t, ab.url+"/certificates/ACSA-20250417?iss=XX"); !strings.Contains(page, "Not found") {
+		t.Errorf("an unknown iss: %s", excerpt(page))
+	}
+}
