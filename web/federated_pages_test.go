@@ -3,6 +3,7 @@ package web_test
 import (
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -145,5 +146,59 @@ func TestCertificateLinksNameTheJurisdiction(t *testing.T) {
 	}
 	if page := fedGet(t, ab.url+"/certificates/ACSA-20250417?iss=XX"); !strings.Contains(page, "Not found") {
 		t.Errorf("an unknown iss: %s", excerpt(page))
+	}
+}
+
+// TestVerifyVerdicts: the verify page says "does not hold" only of a pass
+// it judged. A pass read with a stale status list (its registry down) is
+// "status not confirmed", not a green "holds"; an empty form, "could not
+// be checked", not "does not hold"; a text file that starts with a byte
+// order mark is read.
+func TestVerifyVerdicts(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	c := fedSites(t, "CA-AB", "CA-BC")
+	ab, bc := c["CA-AB"], c["CA-BC"]
+	text := fedGet(t, ab.url+"/v1/certificates/ACSA-20250417/pass")
+	verdict := func(body string) string {
+		m := regexp.MustCompile(`(?s)<h2 id="result">(.*?)</h2>`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	post := func(u string, form map[string]string, file []byte) string {
+		var buf strings.Builder
+		mw := multipart.NewWriter(&buf)
+		for k, v := range form {
+			_ = mw.WriteField(k, v)
+		}
+		if file != nil {
+			fw, _ := mw.CreateFormFile("file", "pass.txt")
+			_, _ = fw.Write(file)
+		}
+		_ = mw.Close()
+		resp, err := http.Post(u, mw.FormDataContentType(), strings.NewReader(buf.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if v := verdict(post(bc.url+"/verify", map[string]string{"pass": text}, nil)); !strings.Contains(v, "The pass holds") {
+		t.Fatalf("BC, AB up: %s", v)
+	}
+	if v := verdict(post(bc.url+"/verify?lang=en", nil, append([]byte("\ufeff"), text+"\r\n"...))); !strings.Contains(v, "The pass holds") {
+		t.Errorf("a text file with a BOM: %s", v)
+	}
+	if v := verdict(post(bc.url+"/verify", map[string]string{"pass": ""}, nil)); !strings.Contains(v, "could not be checked") {
+		t.Errorf("an empty form: %s", v)
+	}
+	ab.srv.Close()
+	nodetest.Now = nodetest.Now.Add(2 * time.Hour) // past the list's ttl, before its exp
+	for lang, want := range map[string]string{"en": "Signature valid, status not confirmed", "fr": "Signature valide, statut non confirmé"} {
+		if v := verdict(post(bc.url+"/verify?lang="+lang, map[string]string{"pass": text}, nil)); !strings.Contains(v, want) {
+			t.Errorf("%s, AB down, the list stale: %s", lang, v)
+		}
 	}
 }

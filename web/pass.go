@@ -28,7 +28,7 @@ func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
 	if err := r.ParseMultipartForm(maxUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		return "", "verify.empty"
 	}
-	if t := strings.TrimSpace(r.FormValue("pass")); t != "" {
+	if t := strings.TrimSpace(strings.TrimPrefix(r.FormValue("pass"), bom)); t != "" {
 		return t, ""
 	}
 	f, _, err := r.FormFile("file")
@@ -40,7 +40,7 @@ func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
 	if err != nil || len(b) == 0 {
 		return "", "verify.empty"
 	}
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, pass.Prefix) {
+	if t := strings.TrimSpace(strings.TrimPrefix(string(b), bom)); strings.HasPrefix(t, pass.Prefix) {
 		return t, ""
 	}
 	select {
@@ -55,6 +55,9 @@ func readPass(w http.ResponseWriter, r *http.Request) (string, string) {
 	}
 	return t, ""
 }
+
+// bom is the byte order mark some editors put at the start of a text file.
+const bom = "\ufeff"
 
 // decodeSlots bounds the images decoded at once: each may take ~200 MB
 // (maxQRPixels of 16-bit RGBA and the reader's luminance copy).

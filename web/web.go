@@ -22,6 +22,7 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
 )
 
@@ -575,15 +576,20 @@ func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 // ---- verify ----
 
 type verifyData struct {
-	Text    string
-	Done    bool
-	Check   federation.PassCheck
-	Holds   bool
-	Why     string
-	Detail  string
-	Claimed bool // Check.Pass holds only what the pass claims
-	Status  string
-	ListAt  string
+	Text  string
+	Done  bool
+	Check federation.PassCheck
+	Holds bool
+	// Unsure: the pass holds on a stale status list only; Unchecked:
+	// nothing could be judged (no pass read, or its status or log could
+	// not be had). Neither says the pass fails.
+	Unsure    bool
+	Unchecked bool
+	Why       string
+	Detail    string
+	Claimed   bool // Check.Pass holds only what the pass claims
+	Status    string
+	ListAt    string
 }
 
 func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
@@ -594,7 +600,7 @@ func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
 		text, errKey := readPass(w, r)
 		d.Text, d.Done = text, true
 		if errKey != "" {
-			d.Why = p.T(errKey)
+			d.Why, d.Unchecked = p.T(errKey), true
 		} else {
 			s.checkPass(r.Context(), p, &d)
 		}
@@ -617,9 +623,11 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		case errors.Is(err, federation.ErrPassNotInLog):
 			d.Why = p.T("why.log")
 		case errors.Is(err, federation.ErrNotReplicated):
-			d.Why = p.T("why.behind")
+			d.Why, d.Unchecked = p.T("why.behind"), true
+		case errors.Is(err, pass.ErrFuture):
+			d.Why = p.T("why.future")
 		case c.Pass.CertificateID != "":
-			d.Why = p.T("why.list") // the pass verified; its status could not be had
+			d.Why, d.Unchecked = p.T("why.list"), true // the pass verified; its status could not be had
 		case errors.Is(err, registry.ErrUnverified):
 			d.Why = p.T("why.signature")
 		default:
@@ -636,6 +644,9 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 	d.ListAt = c.List.Iat.Format(time.RFC3339)
 	d.Holds = c.Holds()
 	switch {
+	case d.Holds && c.Stale:
+		d.Holds, d.Unsure = false, true
+		d.Why, d.Detail = p.T("why.stale"), c.StaleWhy
 	case d.Holds:
 	case c.LogStatus != "" && c.ListStatus != c.Status:
 		d.Why = p.F("why.logstatus", d.Status)

@@ -22,7 +22,7 @@ var synopses = map[string]string{
 	"keygen":             "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate]",
 	"token":              "corfed token [flags]\n       corfed token revoke JTI [--data DIR]",
 	"demo":               "corfed demo [flags]",
-	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",
+	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline] [--accept-stale]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",
 	"version":            "corfed version",
 	"token revoke":       "corfed token revoke JTI [--data DIR]",
 	"import":             "corfed import FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]",
@@ -99,9 +99,23 @@ func reportError(cmd string, err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2 // already explained
 	}
+	var x *exitError
+	if errors.As(err, &x) {
+		fmt.Fprintf(stderr, "corfed %s: %v\n", cmd, err)
+		return x.code
+	}
 	fmt.Fprintf(stderr, "corfed %s: %v\n", cmd, err)
 	return 1
 }
+
+// exitError is an error with an exit status of its own (not 1).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // version describes this build: the module version (or "devel"), the VCS
 // revision when the binary was built from a checkout, and the Go version.

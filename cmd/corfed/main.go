@@ -5,7 +5,7 @@
 //	corfed keygen  [--data DIR] [--alg EdDSA|ES256] [--rotate]
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
-//	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline]
+//	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline] [--accept-stale]
 //	corfed import  FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]
 //	corfed rules publish FILE [--url URL] [--token T] [--data DIR]
 //	corfed agreement propose FILE | sign ID | withdraw ID | show ID [--url URL] [--token T] [--data DIR]

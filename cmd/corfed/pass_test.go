@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -115,6 +116,26 @@ func TestPassLifecycle(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cache, "CA-AB.jwt")); err != nil {
 		t.Errorf("the status list was not cached: %v", err)
+	}
+	// Offline past the cached list's ttl, the pass is not said to hold: its
+	// status is not confirmed (exit 3), unless the stale list is accepted.
+	{
+		trust, err := federation.LoadTrust(fedFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offline, accept := true, false
+		later := &passOptions{cache: &cache, offline: &offline, acceptStale: &accept, now: func() time.Time { return time.Now().Add(10 * time.Minute) }}
+		var out strings.Builder
+		err = verifyPass(t.Context(), text, trust, later, &out)
+		var x *exitError
+		if !errors.As(err, &x) || x.code != 3 || !strings.Contains(err.Error(), "STALE") || out.Len() != 0 {
+			t.Errorf("offline, stale list, valid certificate: %v, printed %q; want exit 3 saying STALE", err, out.String())
+		}
+		accept = true
+		if err := verifyPass(t.Context(), text, trust, later, &out); err != nil || !strings.Contains(out.String(), "pass holds") || !strings.Contains(out.String(), "STALE") {
+			t.Errorf("the same with --accept-stale: %v %q", err, out.String())
+		}
 	}
 
 	// The proof the pass points to, by leaf hash, verifies.

@@ -19,9 +19,10 @@ import (
 
 // passOptions are corfed verify's flags for passes.
 type passOptions struct {
-	cache   *string
-	offline *bool
-	now     func() time.Time // tests
+	cache       *string
+	offline     *bool
+	acceptStale *bool
+	now         func() time.Time // tests
 }
 
 func passFlags(fl *flag.FlagSet) *passOptions {
@@ -30,9 +31,10 @@ func passFlags(fl *flag.FlagSet) *passOptions {
 		def = filepath.Join(d, "corfed", "status-lists")
 	}
 	return &passOptions{
-		cache:   fl.String("status-cache", def, "for a pass: where status lists are cached, one file per jurisdiction"),
-		offline: fl.Bool("offline", false, "for a pass: never fetch a status list; use the cached one, saying when it is stale"),
-		now:     time.Now,
+		cache:       fl.String("status-cache", def, "for a pass: where status lists are cached, one file per jurisdiction"),
+		offline:     fl.Bool("offline", false, "for a pass: never fetch a status list; use the cached one, saying when it is stale"),
+		acceptStale: fl.Bool("accept-stale", false, "for a pass: exit 0 when it holds on a stale status list (else exit 3: its status is not confirmed)"),
+		now:         time.Now,
 	}
 }
 
@@ -112,6 +114,10 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 	}
 	if !c.Holds() {
 		return fmt.Errorf("pass does not hold: %s is %s in %s%s", what, statuslist.Name(c.Status), list, stale)
+	}
+	if c.Stale && (o.acceptStale == nil || !*o.acceptStale) {
+		return &exitError{code: 3, err: fmt.Errorf("pass STALE, its status not confirmed: the signature verifies and %s is valid in %s%s; a recent suspension or revocation may not show (--accept-stale takes it)",
+			what, list, stale)}
 	}
 	fmt.Fprintf(stdout, "pass holds: %s; scope %s; issued %s, expires %s; signature verified against %s's pinned keys; valid in %s%s; log entry seq %d, proof at /v1/proofs/%x\n",
 		what, p.Scope, p.IssuedOn, p.ExpiresOn, p.Iss, list, stale, p.Seq, p.LeafHash)

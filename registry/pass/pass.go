@@ -318,6 +318,11 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("pass: "+format+": %w", append(args, registry.ErrInvalid)...)
 }
 
+// ErrFuture is wrapped, beside registry.ErrUnverified, by Verify of a pass
+// whose signature verifies but that is dated after now (beyond the skew):
+// a clock is wrong somewhere.
+var ErrFuture = errors.New("issued in the future")
+
 // KeysFunc returns the keys pinned for a jurisdiction.
 type KeysFunc func(registry.Jurisdiction) (*jose.KeySet, bool)
 
@@ -355,7 +360,7 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 		return p, fmt.Errorf("pass: the signature does not verify with any key pinned for %s (kid %x): %w", p.Iss, p.KID, registry.ErrUnverified)
 	}
 	if now.Add(jose.JWTSkew).Before(p.IssuedAt) {
-		return p, fmt.Errorf("pass: issued in the future (%s): %w", p.IssuedAt.Format(time.RFC3339), registry.ErrUnverified)
+		return p, fmt.Errorf("pass: %w (%s): %w", ErrFuture, p.IssuedAt.Format(time.RFC3339), registry.ErrUnverified)
 	}
 	if !now.Before(p.Expires) {
 		return p, fmt.Errorf("pass: expired at %s: %w", p.Expires.Format(time.RFC3339), registry.ErrUnauthenticated)
