@@ -470,6 +470,11 @@ func (l *Lookups) freshness(ctx context.Context, selfSize uint64) ([]Freshness, 
 	return out, nil
 }
 
+// Freshness reports how fresh the node's copy of each member's log is
+// (the node itself first), as recognition answers carry it; rebuilt at
+// most once per freshnessTTL.
+func (l *Lookups) Freshness(ctx context.Context) ([]Freshness, error) { return l.peerFreshness(ctx) }
+
 // peerFreshness is the freshness report, rebuilt at most once per
 // freshnessTTL; its first element is the node itself.
 func (l *Lookups) peerFreshness(ctx context.Context) ([]Freshness, error) {

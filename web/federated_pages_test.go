@@ -202,3 +202,48 @@ func TestVerifyVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerCertificateFromAStaleCopy: Ontario suspends a certificate and
+// then cannot be reached. Three days on, British Columbia's page of it
+// still showed a green "active", with nothing saying how old its copy was.
+// It now says the status is not confirmed, with the copy's sync time; a
+// fresh copy says its source.
+func TestPeerCertificateFromAStaleCopy(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	c := fedSites(t, "CA-ON", "CA-BC")
+	on, bc := c["CA-ON"], c["CA-BC"]
+	page := fedGet(t, bc.url+"/certificates/IHSA-000266?iss=CA-ON")
+	if !strings.Contains(page, "through this node&#39;s copy of its registry, last synced") || strings.Contains(page, "Not confirmed") {
+		t.Errorf("a fresh copy: %s", excerpt(page))
+	}
+	if _, err := on.n.ChangeStatus(t.Context(), nodetest.Admin(), "IHSA-000266", node.StatusRequest{Action: "suspend", Reason: "Employer Review opened after a fatality"}); err != nil {
+		t.Fatal(err)
+	}
+	on.srv.Close()
+	nodetest.Now = nodetest.Now.Add(72 * time.Hour)
+	for lang, want := range map[string]string{"en": "Not confirmed: this node", "fr": "Non confirmé : la copie"} {
+		page := fedGet(t, bc.url+"/certificates/IHSA-000266?iss=CA-ON&lang="+lang)
+		if strings.Contains(page, `badge big ok"`) || !strings.Contains(page, want) {
+			t.Errorf("%s, three days after Ontario went away: %s", lang, statusLine.FindString(page)+" "+excerpt(page))
+		}
+	}
+}
+
+// TestCheckFromAStaleCopy: a recognition answered from the copy of a
+// member that has not been reached for a day says it is not confirmed
+// and names that member, and its outcome is not shown green.
+func TestCheckFromAStaleCopy(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	c := fedSites(t, "CA-AB", "CA-BC")
+	ab, bc := c["CA-AB"], c["CA-BC"]
+	q := "/check?bn=812345676&host=CA-BC&use=bid&sector=construction&on=2026-11-25"
+	if page := fedGet(t, bc.url+q); strings.Contains(page, "Not confirmed") {
+		t.Fatalf("fresh: %s", excerpt(page))
+	}
+	ab.srv.Close()
+	nodetest.Now = nodetest.Now.Add(24 * time.Hour)
+	page := fedGet(t, bc.url+q)
+	if !strings.Contains(page, "Not confirmed: this answer reads copies") || !strings.Contains(page, "Alberta: last synced") || strings.Contains(page, `<p class="outcome"><span class="badge big ok"`) {
+		t.Errorf("a day after Alberta went away: %s", excerpt(page))
+	}
+}

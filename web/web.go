@@ -354,17 +354,21 @@ func (s *Site) search(ctx context.Context, q, by string) (federation.SearchResul
 // ---- certificate ----
 
 type certData struct {
-	Rec      federation.CertificateRecord
-	Status   string
-	Today    registry.Date
-	KID      string
-	OK       bool
-	Why      string
-	Seq      uint64
-	LogSize  uint64
-	Own      bool
-	Letter   string
-	Versions []versionRow
+	Rec     federation.CertificateRecord
+	Status  string
+	Today   registry.Date
+	KID     string
+	OK      bool
+	Why     string
+	Seq     uint64
+	LogSize uint64
+	Own     bool
+	// Synced is when this node last synced the peer's log (a peer's
+	// certificate); StaleCopy, that the sync since failed or is late.
+	Synced    string
+	StaleCopy bool
+	Letter    string
+	Versions  []versionRow
 	// Prog is the audit the certificate rests on and its maintenance, as
 	// its node recorded them (programops.go).
 	Prog node.CertificateProgram
@@ -400,6 +404,7 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {
 			d.Letter = strings.TrimRight(base, "/") + d.Letter
 		}
+		d.Synced, d.StaleCopy = s.copyAge(r.Context(), rec.Iss)
 	}
 	for _, v := range rec.Versions {
 		d.Versions = append(d.Versions, versionRow{Ver: v.Ver, Seq: v.Seq, At: time.Unix(v.Iat, 0).UTC().Format("2006-01-02 15:04:05")})
@@ -411,6 +416,31 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 	p.Title = p.T("cert.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
 	p.Data = d
 	s.render(w, r, http.StatusOK, "certificate", p)
+}
+
+// staleCopy is how old a copy of a peer's log may be before a page says
+// that what it shows is not confirmed: ten sync intervals at the default.
+const staleCopy = 5 * time.Minute
+
+// copyAge says when this node last synced peer iss's log (in the node's
+// zone; "never" if it never did) and whether that copy is stale: its last
+// sync failed, or is older than staleCopy.
+func (s *Site) copyAge(ctx context.Context, iss registry.Jurisdiction) (string, bool) {
+	frs, err := s.cfg.Lookups.Freshness(ctx)
+	if err != nil {
+		return "", true
+	}
+	for _, fr := range frs {
+		if fr.Jurisdiction != iss {
+			continue
+		}
+		if fr.LastSuccess.IsZero() {
+			return "—", true
+		}
+		at := fr.LastSuccess.In(node.Zone(s.cfg.Node.Jurisdiction())).Format("2006-01-02 15:04 MST")
+		return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > staleCopy
+	}
+	return "—", true
 }
 
 // certificateAsked finds the certificate a page's path names, in the
@@ -483,6 +513,14 @@ type checkData struct {
 	Hosts                     []registry.Jurisdiction
 	Errors                    map[string]string
 	Answer                    *federation.Answer
+	// Stale are the members whose copy the answer read is stale (see
+	// copyAge): the answer may have changed since.
+	Stale []staleRow
+}
+
+type staleRow struct {
+	Jurisdiction registry.Jurisdiction
+	Synced       string
 }
 
 func (s *Site) check(w http.ResponseWriter, r *http.Request) {
@@ -516,6 +554,14 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 				return
 			default:
 				d.Answer = &a
+				for _, fr := range a.Freshness {
+					if fr.Self {
+						continue
+					}
+					if synced, stale := s.copyAge(r.Context(), fr.Jurisdiction); stale {
+						d.Stale = append(d.Stale, staleRow{fr.Jurisdiction, synced})
+					}
+				}
 			}
 		}
 	}
