@@ -242,7 +242,7 @@ func (d *decider) programSummary() string {
 	if b.letter >= 0 {
 		l := &d.f.Letters[b.letter].Letter
 		s += pick(d.fr, ", by "+string(l.Host)+"'s "+l.Kind+" letter "+l.ID+" issued on "+date(l.IssuedOn),
-			", par la lettre ("+l.Kind+") "+l.ID+" de "+string(l.Host)+" délivrée le "+date(l.IssuedOn))
+			", par la lettre "+letterKindFR(l.Kind)+" "+l.ID+" de "+string(l.Host)+" délivrée le "+date(l.IssuedOn))
 	}
 	return s
 }
@@ -336,4 +336,17 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 		return false
 	}
 	return true
+}
+
+// letterKindFR is a letter kind as a French complement of "lettre".
+func letterKindFR(kind string) string {
+	switch kind {
+	case registry.LetterBid:
+		return "de soumission"
+	case registry.LetterTemporary:
+		return "temporaire"
+	case registry.LetterEquivalency:
+		return "d'équivalence"
+	}
+	return "(" + kind + ")"
 }

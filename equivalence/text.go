@@ -203,8 +203,8 @@ func nextInactiveStatus(h []registry.StatusChange, on registry.Date, fr bool) st
 			if fr {
 				st = StatusWord(h[i].Status, French) + " le " + date(next)
 			}
-			if h[i].Reason != "" {
-				st += " (" + h[i].Reason + ")"
+			if r := reasonIn(h[i], fr); r != "" {
+				st += " (" + r + ")"
 			}
 			return st
 		}
@@ -450,10 +450,19 @@ func statusSince(c *registry.Certificate, on registry.Date, fr bool) string {
 	if fr {
 		s, sep = " (depuis le "+date(best.On), " : "
 	}
-	if best.Reason != "" {
-		s += sep + best.Reason
+	if r := reasonIn(*best, fr); r != "" {
+		s += sep + r
 	}
 	return s + ")"
+}
+
+// reasonIn is a status change's reason in French when fr and corfed wrote
+// one (reason_fr), else as recorded.
+func reasonIn(c registry.StatusChange, fr bool) string {
+	if fr && c.ReasonFR != "" {
+		return c.ReasonFR
+	}
+	return c.Reason
 }
 
 func certName(c *registry.Certificate) string {

@@ -33,7 +33,7 @@ func (d *decider) summaryFR() string {
 		head = string(q.Host) + " accepte le certificat " + e.Standard + " " + e.ExternalNumber + " de " + e.CertificationBody +
 			" comme équivalent à son COR en vertu de ses règles " + d.f.HostRules[b.rules].Rules.ID + ", en vigueur le " + date(q.On)
 	}
-	return head + " ; valide jusqu'au " + date(b.until) + " inclusivement, " + d.limitTextFR() + "."
+	return head + " ; valide jusqu'au " + date(b.until) + " inclusivement, " + d.limitText() + "."
 }
 
 func (d *decider) limitTextFR() string {

@@ -15,7 +15,7 @@ var messages = map[string][2]string{
 	"nav.check":         {"Recognition check", "Vérifier la reconnaissance"},
 	"nav.verify":        {"Verify a pass", "Vérifier un laissez-passer"},
 	"switch":            {"Français", "English"},
-	"node":              {"Served by the registry node of", "Servi par le nœud du registre de"},
+	"node":              {"Served by the registry node of", "Servi par le nœud du registre"},
 	"api":               {"API reference", "Référence de l'API"},
 	"search.title":      {"Find a certificate", "Trouver un certificat"},
 	"search.intro":      {"Search every province's and territory's registry at once.", "Cherchez dans les registres de toutes les provinces et de tous les territoires à la fois."},
@@ -64,7 +64,7 @@ var messages = map[string][2]string{
 	"cert.seq":          {"Log entry", "Entrée du journal"},
 	"cert.signedat":     {"Signed at (UTC)", "Signée le (UTC)"},
 	"cert.proof":        {"Who signed it, and what this node checked", "Qui l'a signé, et ce que ce nœud a vérifié"},
-	"cert.signedby":     {"Signed by the registry node of", "Signé par le nœud du registre de"},
+	"cert.signedby":     {"Signed by the registry node of", "Signé par le nœud du registre"},
 	"cert.key":          {"with key", "avec la clé"},
 	"cert.ok":           {"Verified now: the signature matches the key pinned for this registry, and the record is in its tamper-evident log", "Vérifié à l'instant : la signature correspond à la clé épinglée pour ce registre, et l'enregistrement figure dans son journal inviolable"},
 	"cert.logpos":       {"entry %d of a log of %d entries, checked against the checkpoint it signed", "entrée %d d'un journal de %d entrées, vérifiée par rapport au point de contrôle qu'il a signé"},
@@ -101,12 +101,12 @@ var messages = map[string][2]string{
 	"letter.title":      {"Verification letter", "Lettre de vérification"},
 	"letter.date":       {"Date", "Date"},
 	"letter.to":         {"To whom it may concern,", "À qui de droit,"},
-	"letter.body":       {"The registry of %s certifies that the following Certificate of Recognition is recorded in its signed, tamper-evident registry, with the status shown on the date of this letter.", "Le registre de %s atteste que le certificat de reconnaissance suivant est inscrit dans son registre signé et inviolable, avec le statut indiqué à la date de la présente lettre."},
+	"letter.body":       {"The registry of %s certifies that the following Certificate of Recognition is recorded in its signed, tamper-evident registry, with the status shown on the date of this letter.", "Le registre %s atteste que le certificat de reconnaissance suivant est inscrit dans son registre signé et inviolable, avec le statut indiqué à la date de la présente lettre."},
 	"letter.qr":         {"Scan this code, or paste the text below at /verify on any registry node, to check the certificate and its status now.", "Balayez ce code, ou collez le texte ci-dessous à /verify sur n'importe quel nœud du registre, pour vérifier le certificat et son statut maintenant."},
 	"letter.passtext":   {"The pass in text form", "Le laissez-passer en format texte"},
 	"letter.print":      {"Print this page or save it as a PDF with your browser's Print command.", "Imprimez cette page ou enregistrez-la en PDF avec la commande Imprimer de votre navigateur."},
 	"letter.elsewhere":  {"This certificate was issued by another registry; its letter and pass come from that registry's node:", "Ce certificat a été délivré par un autre registre; sa lettre et son laissez-passer viennent du nœud de ce registre :"},
-	"letter.signoff":    {"Registry node of %s", "Nœud du registre de %s"},
+	"letter.signoff":    {"Registry node of %s", "Nœud du registre %s"},
 	"verify.title":      {"Verify a COR pass", "Vérifier un laissez-passer COR"},
 	"verify.intro":      {"Paste the pass (it starts with COR1:), upload a picture of its QR code or a text file, or scan it with your camera.", "Collez le laissez-passer (il commence par COR1:), téléversez une image de son code QR ou un fichier texte, ou balayez-le avec votre caméra."},
 	"verify.text":       {"Pass text", "Texte du laissez-passer"},
@@ -122,7 +122,7 @@ var messages = map[string][2]string{
 	"verify.fails":      {"The pass does not hold", "Le laissez-passer n'est pas valide"},
 	"verify.claims":     {"What the pass says", "Ce que dit le laissez-passer"},
 	"verify.unverified": {"(as the pass claims; not verified)", "(selon le laissez-passer; non vérifié)"},
-	"verify.list":       {"Status list of %s made %s, index %d", "Liste de statuts de %s produite le %s, index %d"},
+	"verify.list":       {"Status list of %s made %s, index %d", "Liste de statuts %s produite le %s, index %d"},
 	"verify.stale":      {"This status list is stale (older than its time to live).", "Cette liste de statuts est périmée (plus ancienne que sa durée de vie)."},
 	"verify.proof":      {"The signed record behind it", "L'enregistrement signé sur lequel il repose"},
 	"verify.empty":      {"Give a pass: paste its text, or upload an image or a file.", "Fournissez un laissez-passer : collez son texte, ou téléversez une image ou un fichier."},
@@ -142,7 +142,7 @@ var messages = map[string][2]string{
 	"err.server":        {"Something went wrong on this node; the error is logged.", "Une erreur s'est produite sur ce nœud; elle est consignée."},
 	"err.conflict":      {"That cannot be done to the record as it stands.", "Cela ne peut pas se faire sur l'enregistrement dans son état actuel."},
 	"cert.copy":         {"Source: %s, through this node's copy of its registry, last synced %s.", "Source : %s, par la copie que ce nœud tient de son registre, synchronisée le %s."},
-	"cert.stalecopy":    {"Not confirmed: this node's copy of the registry of %s was last synced %s, and its sync has failed or is late since; the status may have changed.", "Non confirmé : la copie que ce nœud tient du registre (%s) a été synchronisée pour la dernière fois le %s, et sa synchronisation a depuis échoué ou tarde; le statut a pu changer."},
+	"cert.stalecopy":    {"Not confirmed: this node's copy of the registry of %s was last synced %s, and its sync has failed or is late since; the status may have changed.", "Non confirmé : la copie que ce nœud tient du registre %s a été synchronisée pour la dernière fois le %s, et sa synchronisation a depuis échoué ou tarde; le statut a pu changer."},
 	"check.stale":       {"Not confirmed: this answer reads copies of registries this node has not synced lately, and may have changed since.", "Non confirmé : cette réponse lit des copies de registres que ce nœud n'a pas synchronisées récemment; elle a pu changer depuis."},
 	"check.staleone":    {"%s: last synced %s", "%s : synchronisé pour la dernière fois le %s"},
 	"letter.nopass":     {"No pass is issued: the certificate is %s, and a pass is issued only for a certificate that may still hold.", "Aucun laissez-passer n'est délivré : le certificat est %s, et un laissez-passer n'est délivré que pour un certificat qui peut encore être valide."},
@@ -254,6 +254,28 @@ func msg(l equivalence.Lang, key string) string {
 		return m[idx(l)]
 	}
 	return key
+}
+
+// frOf is each jurisdiction's name after "de" in French, article and
+// contraction included: "le registre de l'Alberta", "du Manitoba".
+var frOf = map[registry.Jurisdiction]string{
+	"CA-AB": "de l'Alberta", "CA-BC": "de la Colombie-Britannique", "CA-MB": "du Manitoba",
+	"CA-NB": "du Nouveau-Brunswick", "CA-NL": "de Terre-Neuve-et-Labrador", "CA-NS": "de la Nouvelle-Écosse",
+	"CA-NT": "des Territoires du Nord-Ouest", "CA-NU": "du Nunavut", "CA-ON": "de l'Ontario",
+	"CA-PE": "de l'Île-du-Prince-Édouard", "CA-QC": "du Québec", "CA-SK": "de la Saskatchewan", "CA-YT": "du Yukon",
+}
+
+// jurOf is a jurisdiction's name as the complement of a noun ("the
+// registry of Alberta"): the name in English, "de l'Alberta" in French,
+// where the catalog's text leaves out the "de".
+func jurOf(l equivalence.Lang, j registry.Jurisdiction) string {
+	if l == equivalence.French {
+		if s, ok := frOf[j]; ok {
+			return s
+		}
+		return "de " + string(j)
+	}
+	return jurName(l, j)
 }
 
 func jurName(l equivalence.Lang, j registry.Jurisdiction) string {

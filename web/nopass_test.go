@@ -27,3 +27,29 @@ func TestRevokedCertificateHasNoPass(t *testing.T) {
 		t.Errorf("the pass of a revoked certificate: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestFrenchProvinceNames: French pages name a province with its article
+// ("le registre de l'Alberta", not "de Alberta") and put a space before a
+// colon.
+func TestFrenchProvinceNames(t *testing.T) {
+	s := newSite(t)
+	_, letter := s.get(t, "/letters/ACSA-20250417?lang=fr")
+	_, cert := s.get(t, "/certificates/ACSA-20250417?lang=fr")
+	for _, c := range []struct{ page, body, want string }{
+		{"letter", letter, "Le registre de l&#39;Alberta atteste"},
+		{"letter", letter, "Nœud du registre de l&#39;Alberta"},
+		{"letter", letter, "Date :"},
+		{"certificate", cert, "Servi par le nœud du registre de l&#39;Alberta"},
+		{"certificate", cert, "Signé par le nœud du registre de l&#39;Alberta"},
+		{"certificate", cert, ") :"},
+	} {
+		if !strings.Contains(c.body, c.want) {
+			t.Errorf("%s: no %q", c.page, c.want)
+		}
+	}
+	for _, bad := range []string{"de Alberta", "):"} {
+		if strings.Contains(letter+cert, bad) {
+			t.Errorf("French pages say %q", bad)
+		}
+	}
+}
