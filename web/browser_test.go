@@ -172,8 +172,8 @@ func TestBrowserWalk(t *testing.T) {
 		lang                                        string
 		search, verified, recognized, letter, holds string
 	}{
-		{"en", "certificates found", "Verified now", "Recognized", "Verification letter", "The pass holds"},
-		{"fr", "certificats trouvés", "Vérifié à l'instant", "Reconnu", "Lettre de vérification", "Le laissez-passer est valide"},
+		{"en", "certificate found", "Verified now", "Recognized", "Verification letter", "The pass holds"},
+		{"fr", "certificat trouvé", "Vérifié à l'instant", "Reconnu", "Lettre de vérification", "Le laissez-passer est valide"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			step := func(name string) string { return tc.lang + "-" + name }

@@ -53,3 +53,16 @@ func TestFrenchProvinceNames(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedQueryIsRefused: a page whose query string does not decode
+// says so (400) instead of answering another question: /check with
+// on=2026-06-01% answered for today.
+func TestMalformedQueryIsRefused(t *testing.T) {
+	s := newSite(t)
+	for _, path := range []string{"/check?bn=812345676&host=CA-AB&use=work&on=2026-06-01%", "/?q=%", "/verify?pass=%zz"} {
+		resp, body := s.get(t, path)
+		if resp.StatusCode != 400 || strings.Contains(body, `id="answer"`) {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, excerpt(body))
+		}
+	}
+}

@@ -116,14 +116,26 @@ func bake(l equivalence.Lang, file string) string {
 // Handler serves the pages and passes every other request to api.
 func (s *Site) Handler(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /certificates/{id}", s.certificate)
-	mux.HandleFunc("GET /employers/{bn}", s.employer)
-	mux.HandleFunc("GET /auditors/{id}", s.auditor) // programops.go
-	mux.HandleFunc("GET /check", s.check)
-	mux.HandleFunc("GET /letters/{id}", s.letter)
-	mux.HandleFunc("GET /verify", s.verify)
-	mux.HandleFunc("POST /verify", s.verify)
+	page := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			// r.URL.Query() drops a pair it cannot decode: the page would
+			// answer another question than the one asked (/check with
+			// on=2026-06-01% answered for today).
+			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+				s.fail(w, r, registry.Invalid("query", "the address's query string is malformed (%v); correct it or start again from the form", err))
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("GET /{$}", page(s.home))
+	mux.HandleFunc("GET /certificates/{id}", page(s.certificate))
+	mux.HandleFunc("GET /employers/{bn}", page(s.employer))
+	mux.HandleFunc("GET /auditors/{id}", page(s.auditor)) // programops.go
+	mux.HandleFunc("GET /check", page(s.check))
+	mux.HandleFunc("GET /letters/{id}", page(s.letter))
+	mux.HandleFunc("GET /verify", page(s.verify))
+	mux.HandleFunc("POST /verify", page(s.verify))
 	assets, _ := fs.Sub(assetFS, "assets")
 	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -403,7 +415,7 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 	}
 	if !d.Own {
 		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {
-			d.Letter = strings.TrimRight(base, "/") + d.Letter
+			d.Letter = strings.TrimRight(base, "/") + d.Letter + "?lang=" + string(p.Lang) // the cookie does not go to another host
 		}
 		d.Synced, d.StaleCopy = s.copyAge(r.Context(), rec.Iss)
 	}
@@ -598,7 +610,7 @@ func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 	d := letterData{Rec: rec, Today: today, Status: rec.Certificate.StatusOn(today)}
 	if rec.Iss != s.cfg.Node.Jurisdiction() {
 		if base, ok := s.cfg.Lookups.Federation().PeerURL(rec.Iss); ok {
-			d.Elsewhen = strings.TrimRight(base, "/") + "/letters/" + url.PathEscape(id)
+			d.Elsewhen = strings.TrimRight(base, "/") + "/letters/" + url.PathEscape(id) + "?lang=" + string(p.Lang)
 		}
 	} else {
 		text, _, err := s.cfg.Passes.Issue(r.Context(), id)
