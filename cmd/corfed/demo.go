@@ -303,7 +303,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		switch {
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			if proofArg != "" {
-				return usagef("give one proof")
+				return usagef("give one proof or pass: quote a pass (COR1:..., it holds spaces), or give - and pipe it in")
 			}
 			proofArg = a
 		default:
@@ -329,7 +329,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		token = string(b)
+		token = strings.TrimPrefix(string(b), "\ufeff") // a byte order mark some editors write
 	}
 	trust, err := federation.LoadTrust(*fedFile)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -116,6 +117,17 @@ func TestPassLifecycle(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cache, "CA-AB.jwt")); err != nil {
 		t.Errorf("the status list was not cached: %v", err)
+	}
+	// A pass piped in with a byte order mark is read; an unquoted one (it
+	// holds spaces) is told to be quoted.
+	{
+		var out, errb bytes.Buffer
+		if code := Main(t.Context(), []string{"verify", "-", "--federation", fedFile, "--status-cache", cache}, strings.NewReader("\ufeff"+text+"\r\n"), &out, &errb); code != 0 || !strings.Contains(out.String(), "pass holds") {
+			t.Errorf("a pass with a BOM on stdin: exit %d %s%s", code, out.String(), errb.String())
+		}
+		if code, _, stderr := run(t, append([]string{"verify"}, append(strings.Fields(text), "--federation", fedFile)...)...); code != 2 || !strings.Contains(stderr, "quote a pass") {
+			t.Errorf("an unquoted pass: exit %d %s", code, stderr)
+		}
 	}
 	// Offline past the cached list's ttl, the pass is not said to hold: its
 	// status is not confirmed (exit 3), unless the stale list is accepted.
