@@ -270,35 +270,48 @@ var ErrPassNotInLog = errors.New("the pass does not match its issuer's log")
 // issuer's log yet.
 var ErrNotReplicated = errors.New("not replicated yet")
 
+// ErrPassSuperseded is wrapped, beside registry.ErrConflict, when a pass
+// rests on a version of its certificate the issuer has since corrected
+// (scope, accounts): it shows what the registry no longer says.
+var ErrPassSuperseded = errors.New("the certificate changed since the pass was issued")
+
 // CheckPass checks a pass as the node sees it now (see CheckPass), then
 // against the issuer's log as the node holds it (its own, or its verified
 // replica of a member's): the entry at the pass's seq must be the
 // certificate version the pass names, with that leaf hash, number,
-// program, employer, dates and scope; the employer's name must be one its
-// record has had; and the certificate's status in the log counts beside
-// the status list's, the worse of the two holding (a forged pass may point
-// at another certificate's slot). A pass whose entry the node has not
-// replicated yet does not hold (ErrUnavailable: try again after a sync).
+// program, employer, dates and scope, and the newest version must still
+// say the same (else ErrPassSuperseded: ask for a new pass); the
+// employer's name must be the one its record had when the pass was
+// issued (or just after); the node's own passes must name the status
+// slot the node gave the certificate; and the certificate's status in the
+// log counts beside the status list's, the worse of the two holding (a
+// forged pass may point at another certificate's slot). Where the copy
+// of the log is behind the list and the two disagree, or the pass's entry
+// is not replicated yet, it does not hold (ErrNotReplicated: try again
+// after a sync). A pass the log contradicts is ErrPassNotInLog even when
+// its status list could not be read.
 func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) {
 	n := p.l.fed.Node()
-	c, err := CheckPass(ctx, text, p.l.fed.KeySet, p.StatusSource(), n.Now())
-	if err != nil {
-		return c, err
+	c, listErr := CheckPass(ctx, text, p.l.fed.KeySet, p.StatusSource(), n.Now())
+	if c.Pass.CertificateID == "" {
+		return c, listErr // the signature did not verify: nothing to look up
 	}
 	c.checked = false
 	ps := c.Pass
 	var logStatus string
-	err = n.View(ctx, func(s node.Snapshot) error {
+	var logSize uint64
+	err := n.View(ctx, func(s node.Snapshot) error {
 		l := n.LogOf(s, ps.Iss)
-		if size := l.Size(); ps.Seq == 0 || ps.Seq > size {
+		logSize = l.Size()
+		if ps.Seq == 0 || ps.Seq > logSize {
 			return fmt.Errorf("%w: entry %d of %s's log is not in this node's copy (%d entries); try again after its next sync: %w",
-				ErrNotReplicated, ps.Seq, ps.Iss, size, registry.ErrUnavailable)
+				ErrNotReplicated, ps.Seq, ps.Iss, logSize, registry.ErrUnavailable)
 		}
 		e, err := l.Entry(ps.Seq)
 		if err != nil {
 			return err
 		}
-		if h := tlog.RecordHash([]byte(e.JWS)); !bytes.Equal(h[:len(ps.LeafHash)], ps.LeafHash) || len(ps.LeafHash) == 0 {
+		if h := tlog.RecordHash([]byte(e.JWS)); len(ps.LeafHash) == 0 || !bytes.Equal(h[:len(ps.LeafHash)], ps.LeafHash) {
 			return notInLog("entry %d of %s's log has another leaf hash", ps.Seq, ps.Iss)
 		}
 		if e.Kind != registry.KindCertificate || e.ID != ps.CertificateID {
@@ -308,13 +321,11 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 		if err != nil {
 			return err
 		}
-		switch {
-		case cert.Number != ps.Number, cert.Program != ps.Program, cert.EmployerBN != ps.EmployerBN,
-			cert.IssuedOn != ps.IssuedOn, cert.ExpiresOn != ps.ExpiresOn, pass.Scope(cert) != ps.Scope:
+		if !passSays(ps, cert) {
 			return notInLog("certificate %s v%d in %s's log is %s %s of BN %s, %s to %s, scope %q: not what the pass says",
 				cert.ID, e.Ver, ps.Iss, cert.Program, cert.Number, cert.EmployerBN, cert.IssuedOn, cert.ExpiresOn, pass.Scope(cert))
 		}
-		if err := employerNamed(l, ps.EmployerBN, ps.EmployerName); err != nil {
+		if err := employerNamed(l, ps); err != nil {
 			return err
 		}
 		latest, err := l.Latest(registry.KindCertificate, ps.CertificateID)
@@ -325,32 +336,79 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 		if err != nil {
 			return err
 		}
+		if !passSays(ps, lc) {
+			return fmt.Errorf("%w: certificate %s is at version %d, with scope %q; the pass rests on version %d: ask its registry for a new pass: %w",
+				ErrPassSuperseded, lc.ID, latest.Ver, pass.Scope(lc), e.Ver, registry.ErrConflict)
+		}
 		logStatus = lc.StatusOn(node.TodayIn(ps.Iss, n.Now()))
 		return nil
 	})
 	if err != nil {
 		return c, err
 	}
+	if listErr != nil {
+		return c, listErr
+	}
+	if ps.Iss == n.Jurisdiction() {
+		idx, err := n.StatusIndexes(ctx, []string{ps.CertificateID})
+		if err != nil {
+			return c, err
+		}
+		if got, ok := idx[ps.CertificateID]; !ok || got != ps.StatusIdx {
+			return c, notInLog("certificate %s has status slot %d, not %d", ps.CertificateID, got, ps.StatusIdx)
+		}
+	}
 	c.LogStatus, c.ListStatus = logStatus, c.Status
-	if v := statuslist.Of(logStatus); c.Status == statuslist.Valid && v != statuslist.Valid {
-		c.Status = v
+	logValue := statuslist.Of(logStatus)
+	if c.List.LogSize > logSize && logValue != statuslist.Invalid && severity(logValue) > severity(c.Status) {
+		// The list reflects entries this copy does not hold and says
+		// better than the log: a lifted suspension, or a forged pass at
+		// another certificate's slot, cannot be told apart until the next
+		// sync. (Invalid is final: nothing lifts it.)
+		return c, fmt.Errorf("%w: %s's status list (log size %d) says %s, this node's copy of its log (%d entries) says %s; try again after its next sync: %w",
+			ErrNotReplicated, ps.Iss, c.List.LogSize, statuslist.Name(c.Status), logSize, logStatus, registry.ErrUnavailable)
+	}
+	if severity(logValue) > severity(c.Status) {
+		c.Status = logValue
 	}
 	c.checked = true
 	return c, nil
+}
+
+// passSays reports whether certificate version c says what pass ps does.
+func passSays(ps pass.Pass, c registry.Certificate) bool {
+	return c.Number == ps.Number && c.Program == ps.Program && c.EmployerBN == ps.EmployerBN &&
+		c.IssuedOn == ps.IssuedOn && c.ExpiresOn == ps.ExpiresOn && pass.Scope(c) == ps.Scope
+}
+
+// severity orders status list values from valid to invalid.
+func severity(v byte) int {
+	switch v {
+	case statuslist.Valid:
+		return 0
+	case statuslist.Pending:
+		return 1
+	case statuslist.Suspended:
+		return 2
+	}
+	return 3
 }
 
 func notInLog(format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %w", ErrPassNotInLog, fmt.Sprintf(format, args...), registry.ErrUnverified)
 }
 
-// maxNameVersions bounds the employer versions a pass's name is looked for
-// in (newest first).
-const maxNameVersions = 64
+// maxNameVersions bounds the employer versions of one second a pass's
+// name is looked for in.
+const maxNameVersions = 256
 
-// employerNamed checks that name, as a pass carries it (shortened to
-// pass.MaxNameBytes, ending in "…"), is the legal name of one of the
-// employer's versions in l, or its BN where l has no employer record.
-func employerNamed(l registry.Log, bn, name string) error {
+// employerNamed checks that the employer's name in pass ps is its legal
+// name, as Encode shortens it, in the employer's version in force when ps
+// was issued (the newest made no later: versions are in log order, so a
+// binary search finds it) or the one after it (a rename in the same
+// moment), or its BN where the log has no employer record.
+func employerNamed(l registry.Log, ps pass.Pass) error {
+	bn, name := ps.EmployerBN, ps.EmployerName
 	latest, err := l.Latest(registry.KindEmployer, bn)
 	if errors.Is(err, registry.ErrNotFound) {
 		if name == bn {
@@ -361,20 +419,56 @@ func employerNamed(l registry.Log, bn, name string) error {
 	if err != nil {
 		return err
 	}
-	for v := latest.Ver; v >= 1 && latest.Ver-v < maxNameVersions; v-- {
-		e := latest
-		if v != latest.Ver {
-			if e, err = l.Version(registry.KindEmployer, bn, v); err != nil {
-				return err
+	version := func(v uint64) (registry.Entry, error) {
+		if v == latest.Ver {
+			return latest, nil
+		}
+		return l.Version(registry.KindEmployer, bn, v)
+	}
+	// The versions made in the pass's second (iat has whole seconds) and
+	// the ones just before and after it: binary searches for the first
+	// version made no earlier and the last made no later.
+	at := ps.IssuedAt.Unix()
+	search := func(after func(e registry.Entry) bool) (uint64, error) { // the first v with after(v), or latest.Ver+1
+		lo, hi := uint64(1), latest.Ver+1
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			e, err := version(mid)
+			if err != nil {
+				return 0, err
 			}
+			if after(e) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		return lo, nil
+	}
+	first, err := search(func(e registry.Entry) bool { return e.Iat >= at })
+	if err != nil {
+		return err
+	}
+	last, err := search(func(e registry.Entry) bool { return e.Iat > at })
+	if err != nil {
+		return err
+	}
+	from, to := max(first, 2)-1, min(last, latest.Ver)
+	if to-from >= maxNameVersions {
+		from = to - maxNameVersions + 1 // a second with more versions than that: the newest of them
+	}
+	for v := from; v <= to; v++ {
+		e, err := version(v)
+		if err != nil {
+			return err
 		}
 		emp, err := node.Decode[registry.Employer](e)
 		if err != nil {
 			return err
 		}
-		if short, ok := strings.CutSuffix(name, "…"); (ok && strings.HasPrefix(emp.LegalName, short)) || emp.LegalName == name {
+		if pass.ShortName(emp.LegalName) == name {
 			return nil
 		}
 	}
-	return notInLog("employer %s has never been named %q in the log", bn, name)
+	return notInLog("employer %s was not named %q when the pass was issued", bn, name)
 }

@@ -270,6 +270,9 @@ func (f *Federation) KeySet(j registry.Jurisdiction) (*jose.KeySet, bool) {
 	return keys, true
 }
 
+// Interval is how often the federation syncs each peer (Config.Interval).
+func (f *Federation) Interval() time.Duration { return f.cfg.Interval }
+
 // PeerURL returns the base URL of peer j's node.
 func (f *Federation) PeerURL(j registry.Jurisdiction) (string, bool) {
 	p, ok := f.peers[j]

@@ -119,6 +119,7 @@ var messages = map[string][2]string{
 	"verify.unsure":     {"Signature valid, status not confirmed", "Signature valide, statut non confirmé"},
 	"verify.unchecked":  {"The pass could not be checked", "Le laissez-passer n'a pas pu être vérifié"},
 	"why.stale":         {"A current status list could not be had from its registry: the one used is older than its time to live, so a recent suspension or revocation may not show. Do not rely on it without a current check.", "Une liste de statuts à jour n'a pu être obtenue de son registre : celle utilisée a dépassé sa durée de vie, si bien qu'une suspension ou une révocation récente peut ne pas y paraître. Ne vous y fiez pas sans une vérification à jour."},
+	"why.superseded":    {"The certificate has been corrected since this pass was issued (its scope or accounts): ask its holder for a new pass.", "Le certificat a été corrigé depuis la délivrance de ce laissez-passer (sa portée ou ses comptes) : demandez-en un nouveau à son titulaire."},
 	"why.future":        {"The pass is dated in the future: the clock of this node or of its registry is wrong. Try again later.", "Le laissez-passer est daté dans le futur : l'horloge de ce nœud ou de son registre est fausse. Réessayez plus tard."},
 	"verify.fails":      {"The pass does not hold", "Le laissez-passer n'est pas valide"},
 	"verify.claims":     {"What the pass says", "Ce que dit le laissez-passer"},

@@ -432,8 +432,11 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 }
 
 // staleCopy is how old a copy of a peer's log may be before a page says
-// that what it shows is not confirmed: ten sync intervals at the default.
-const staleCopy = 5 * time.Minute
+// that what it shows is not confirmed: ten sync intervals, at least five
+// minutes.
+func (s *Site) staleCopy() time.Duration {
+	return max(5*time.Minute, 10*s.cfg.Lookups.Federation().Interval())
+}
 
 // copyAge says when this node last synced peer iss's log (in the node's
 // zone; "never" if it never did) and whether that copy is stale: its last
@@ -451,7 +454,7 @@ func (s *Site) copyAge(ctx context.Context, iss registry.Jurisdiction) (string, 
 			return "—", true
 		}
 		at := fr.LastSuccess.In(node.Zone(s.cfg.Node.Jurisdiction())).Format("2006-01-02 15:04 MST")
-		return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > staleCopy
+		return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > s.staleCopy()
 	}
 	return "—", true
 }
@@ -684,7 +687,9 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		case errors.Is(err, federation.ErrNotReplicated):
 			d.Why, d.Unchecked = p.T("why.behind"), true
 		case errors.Is(err, pass.ErrFuture):
-			d.Why = p.T("why.future")
+			d.Why, d.Unchecked = p.T("why.future"), true
+		case errors.Is(err, federation.ErrPassSuperseded):
+			d.Why, d.Unchecked = p.T("why.superseded"), true
 		case c.Pass.CertificateID != "":
 			d.Why, d.Unchecked = p.T("why.list"), true // the pass verified; its status could not be had
 		case errors.Is(err, registry.ErrUnverified):
@@ -692,9 +697,11 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		default:
 			d.Why = p.T("why.malformed")
 		}
+		// Whatever the pass says is only its claim when the check failed.
+		d.Claimed = true
 		if c.Pass.CertificateID == "" {
 			if claimed, ierr := inspect(d.Text); ierr == nil {
-				d.Check.Pass, d.Claimed = claimed, true
+				d.Check.Pass = claimed
 			}
 		}
 		return

@@ -82,8 +82,8 @@ func printUsage(w io.Writer, fl *flag.FlagSet) {
 }
 
 // reportError prints err for command cmd as Main does and returns the exit
-// status: 0 for a help request (usage on stdout), 2 for a usage error, 1
-// otherwise.
+// status: 0 for a help request (usage on stdout), 2 for a usage error, an
+// exitError's own status (corfed verify's 3), 1 otherwise.
 func reportError(cmd string, err error, stdout, stderr io.Writer) int {
 	var h *helpRequest
 	var u *usageError

@@ -148,6 +148,10 @@ func Scope(c registry.Certificate) string {
 }
 
 // shorten cuts s to at most n bytes at a character boundary, ending in "…".
+// ShortName is an employer's name as Encode puts it in a pass: at most
+// MaxNameBytes, cut at a character boundary and ending in "…" when longer.
+func ShortName(name string) string { return shorten(name, MaxNameBytes) }
+
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
