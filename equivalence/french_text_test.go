@@ -40,3 +40,27 @@ func TestFrenchLetterAndReasonText(t *testing.T) {
 		t.Errorf("French refusal of a cancelled certificate: %s", text)
 	}
 }
+
+// TestFrenchCorrectionReason: the French "history corrected" reason quotes
+// the correction's French reason where corfed wrote one.
+func TestFrenchCorrectionReason(t *testing.T) {
+	f := programFacts(t)
+	c := &f.Certificates[0].Certificate
+	c.History = append(c.History, registry.StatusChange{Status: registry.StatusSuspended, On: registry.MustDate("2026-11-01"),
+		Reason: "Employer Review opened", ReasonFR: "examen de l'employeur ouvert", Correction: true,
+		RecordedOn: registry.MustDate("2026-11-20"), By: "admin"})
+	c.Status = registry.StatusSuspended
+	q := equivalence.Question{BN: "123456782", Host: "CA-AB", Sector: "construction", On: registry.MustDate("2026-11-25"), Use: "bid", Lang: equivalence.French}
+	found := false
+	for _, r := range equivalence.Decide(q, f).Reasons {
+		if r.Code == equivalence.ReasonHistoryCorrected {
+			found = true
+			if !strings.Contains(r.Text, "examen de l'employeur ouvert") {
+				t.Errorf("French history_corrected reason: %s", r.Text)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no history_corrected reason")
+	}
+}

@@ -319,7 +319,7 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 		when := date(c.CorrectedOn())
 		what := pick(d.fr, "a "+c.Status+" status from "+date(c.On)+" was recorded late",
 			"un statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été enregistré tardivement")
-		why, by := c.Reason, c.By
+		why, by := reasonIn(c, d.fr), c.By
 		if c.Annulled != nil {
 			what = pick(d.fr, "the "+c.Status+" status from "+date(c.On)+" was annulled as a mistake",
 				"le statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été annulé comme erroné")

@@ -66,3 +66,16 @@ func TestMalformedQueryIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultReasonInFrench: the reason corfed writes on a new certificate
+// reads in French on a French page (it showed in English).
+func TestDefaultReasonInFrench(t *testing.T) {
+	s := newSite(t)
+	if _, err := s.n.CreateCertificate(t.Context(), nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "20261202", Program: registry.ProgramCOR,
+		EmployerBN: "812345676", IssuedOn: registry.MustDate("2026-11-20"), TermMonths: 36}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := s.get(t, "/certificates/ACSA-20261202?lang=fr"); !strings.Contains(body, "audit de certification réussi") {
+		t.Errorf("French history: %s", excerpt(body))
+	}
+}

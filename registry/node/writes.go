@@ -183,14 +183,14 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 		statusErr = registry.Invalid("body.status", "a new certificate is active or pending, not %q", in.Status)
 		c.Status = registry.StatusActive // so that the history checks below report their own errors only
 	}
-	reason := in.Reason
+	reason, reasonFR := in.Reason, ""
 	if reason == "" {
-		reason = "certification audit passed"
+		reason, reasonFR = "certification audit passed", "audit de certification réussi"
 		if c.Basis == registry.BasisEquivalency {
-			reason = "ISO/CSA 45001 equivalency accepted"
+			reason, reasonFR = "ISO/CSA 45001 equivalency accepted", "équivalence ISO/CSA 45001 acceptée"
 		}
 	}
-	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason}}
+	c.History = []registry.StatusChange{{Status: c.Status, On: c.IssuedOn, Reason: reason, ReasonFR: reasonFR}}
 	c.StatusReason = reason
 	return c, registry.JoinInvalid(statusErr, c.Validate())
 }
