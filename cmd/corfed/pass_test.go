@@ -215,7 +215,8 @@ func TestPassLifecycle(t *testing.T) {
 		t.Errorf("verify past the ttl: got %v, want suspended and STALE", err)
 	}
 	gone := &passOptions{cache: new(string), offline: &offline, now: time.Now}
-	if err := verifyPass(t.Context(), text, trust, gone, io.Discard); err == nil || !strings.Contains(err.Error(), "no cached status list") {
-		t.Errorf("offline with no cache: got %v", err)
+	var x *exitError
+	if err := verifyPass(t.Context(), text, trust, gone, io.Discard); !errors.As(err, &x) || x.code != 4 || !strings.Contains(err.Error(), "no cached status list") {
+		t.Errorf("offline with no cache: got %v, want exit 4, could not be checked", err)
 	}
 }

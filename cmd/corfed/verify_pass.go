@@ -17,6 +17,9 @@ import (
 	"github.com/corfed/corfed/registry/statuslist"
 )
 
+// errNoStatus: no status list could be had, fetched or cached.
+var errNoStatus = errors.New("no status list")
+
 // passOptions are corfed verify's flags for passes.
 type passOptions struct {
 	cache       *string
@@ -75,7 +78,7 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		}
 		if *o.offline {
 			if cached == "" {
-				return "", "", errors.New("--offline and no cached status list")
+				return "", "", fmt.Errorf("%w: --offline and no cached status list", errNoStatus)
 			}
 			return cached, "--offline", nil
 		}
@@ -89,7 +92,7 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		}
 		if err != nil {
 			if cached == "" {
-				return "", "", err
+				return "", "", fmt.Errorf("%w: %w", errNoStatus, err)
 			}
 			return cached, "fetching a fresh one failed: " + err.Error(), nil
 		}
@@ -101,6 +104,9 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		return tok, "", nil
 	}
 	c, err := federation.CheckPass(ctx, text, keys, src, now)
+	if errors.Is(err, errNoStatus) {
+		return &exitError{code: 4, err: fmt.Errorf("pass could not be checked: its signature verifies, but no status list of %s could be had: %w", c.Pass.Iss, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("pass does not hold: %w", err)
 	}
