@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/corfed/corfed/registry"
 )
 
 // deliver makes one attempt at the head message m of sub and records it.
@@ -30,7 +33,7 @@ func (s *Service) deliver(ctx context.Context, sub Subscription, key []byte, m m
 	} else if !d.Delivered {
 		d.Error = fmt.Sprintf("HTTP %d", code)
 	}
-	_ = s.ob.db.Update(func(tx *bbolt.Tx) error {
+	err = s.ob.db.Update(func(tx *bbolt.Tx) error {
 		cur, err := getSub(tx, sub.ID)
 		if err != nil {
 			return err
@@ -74,6 +77,9 @@ func (s *Service) deliver(ctx context.Context, sub Subscription, key []byte, m m
 		s.mu.Unlock()
 		return nil
 	})
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		s.reload(sub.ID) // the map may hold what did not commit
+	}
 }
 
 // post sends m to u, signed at ts.

@@ -989,9 +989,11 @@ func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, ac
 }
 
 // reload sets the map's entry for id from the file, after a write that
-// changed the map inside its transaction failed to commit.
+// changed the map inside its transaction failed to commit. It reads in a
+// write transaction, as every change of the map is made: a write that
+// commits meanwhile is ordered before or after it, never undone by it.
 func (s *Service) reload(id string) {
-	_ = s.ob.db.View(func(tx *bbolt.Tx) error {
+	_ = s.ob.db.Update(func(tx *bbolt.Tx) error {
 		sub, err := getSub(tx, id)
 		s.mu.Lock()
 		defer s.mu.Unlock()
