@@ -340,7 +340,7 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 			return fmt.Errorf("%w: certificate %s is at version %d, with scope %q; the pass rests on version %d: ask its registry for a new pass: %w",
 				ErrPassSuperseded, lc.ID, latest.Ver, pass.Scope(lc), e.Ver, registry.ErrConflict)
 		}
-		logStatus = lc.StatusOn(node.TodayIn(ps.Iss, n.Now()))
+		logStatus = node.StatusOnDate(lc, node.TodayIn(ps.Iss, n.Now()))
 		return nil
 	})
 	if err != nil {

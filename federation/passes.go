@@ -178,7 +178,7 @@ func allStatuses(lg registry.Log, today registry.Date) ([]certStatus, error) {
 		if c, ferr = node.Decode[registry.Certificate](e); ferr != nil {
 			return false
 		}
-		out = append(out, certStatus{c.ID, c.StatusOn(today)})
+		out = append(out, certStatus{c.ID, node.StatusOnDate(c, today)})
 		return true
 	})
 	if err == nil {
@@ -211,7 +211,7 @@ func changedStatuses(ctx context.Context, lg registry.Log, after uint64, today r
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, certStatus{c.ID, c.StatusOn(today)})
+			out = append(out, certStatus{c.ID, node.StatusOnDate(c, today)})
 		}
 		after = es[len(es)-1].Seq
 	}

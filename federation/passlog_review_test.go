@@ -239,3 +239,27 @@ func TestPassLogGenuineEdgeCasesHold(t *testing.T) {
 		}
 	}
 }
+
+// a certificate recorded ahead of its issue date gets a pass (Issue judges
+// it pending), but the list and the log check read its status before the
+// issue date as invalid: the genuine pass read "no longer valid".
+func TestPassLogPendingCertificatePass(t *testing.T) {
+	ctx := context.Background()
+	_, ab, _, abPasses, _ := passPair(t)
+	issued := ab.n.Today().AddDays(10)
+	if _, err := ab.n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "20270101", Program: registry.ProgramCOR,
+		EmployerBN: "812345676", IssuedOn: issued, TermMonths: 36}); err != nil {
+		t.Fatal(err)
+	}
+	text, _, err := abPasses.Issue(ctx, "ACSA-20270101")
+	if err != nil {
+		t.Fatalf("no pass for a certificate issued in 10 days: %v", err)
+	}
+	got, err := abPasses.CheckPass(ctx, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != statuslist.Pending || got.LogStatus != registry.StatusPending {
+		t.Errorf("pass of a certificate issued on %s: status %s, log status %q; want pending", issued, statuslist.Name(got.Status), got.LogStatus)
+	}
+}
