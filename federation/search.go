@@ -19,7 +19,7 @@ type SearchQuery struct {
 	BN     string
 	Number string
 	Name   string
-	AsOf   registry.Date // zero: today in the answering node's jurisdiction
+	AsOf   registry.Date // zero: today, each certificate's in its own jurisdiction
 	Live   bool          // ask the peers now instead of reading the replicas
 	Limit  int           // per member; default 50
 }
@@ -76,8 +76,19 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 		return SearchResult{}, err
 	}
 	n := l.fed.Node()
-	if q.AsOf.IsZero() {
+	// Without as_of, each certificate's status is today's where it was
+	// issued (the day its pass expires on), not the answering node's.
+	asOfGiven := !q.AsOf.IsZero()
+	if !asOfGiven {
 		q.AsOf = n.Today()
+	}
+	now := n.Now()
+	in := func(j registry.Jurisdiction) SearchQuery {
+		qj := q
+		if !asOfGiven {
+			qj.AsOf = node.TodayIn(j, now)
+		}
+		return qj
 	}
 	if q.Limit <= 0 || q.Limit > node.MaxLimit {
 		q.Limit = 50
@@ -93,7 +104,7 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 			if q.Live && i > 0 {
 				break // the peers are asked below
 			}
-			found, err := l.searchLog(l.logOf(sn, s), s.iss, q)
+			found, err := l.searchLog(l.logOf(sn, s), s.iss, in(s.iss))
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.log, err)
 			}
@@ -142,7 +153,7 @@ func (l *Lookups) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	}
 	var wg sync.WaitGroup
 	for i, s := range srcs[1:] {
-		wg.Go(func() { founds[i+1], results[i+1] = l.searchPeer(ctx, s.iss, q) })
+		wg.Go(func() { founds[i+1], results[i+1] = l.searchPeer(ctx, s.iss, in(s.iss)) })
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil && errors.Is(context.Cause(ctx), context.Canceled) {

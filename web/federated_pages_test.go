@@ -247,3 +247,18 @@ func TestCheckFromAStaleCopy(t *testing.T) {
 		t.Errorf("a day after Alberta went away: %s", excerpt(page))
 	}
 }
+
+// TestSearchRowOnItsOwnDate: British Columbia's search row of an Ontario
+// certificate that expired yesterday in Toronto said "active" (BC's date)
+// while its page, one click away, said "expired".
+func TestSearchRowOnItsOwnDate(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	nodetest.Now = time.Date(2028, 6, 12, 12, 0, 0, 0, time.UTC)
+	c := fedSites(t, "CA-ON", "CA-BC")
+	nodetest.Now = time.Date(2028, 6, 13, 5, 30, 0, 0, time.UTC)
+	home := fedGet(t, c["CA-BC"].url+"/?q=877889907")
+	row := regexp.MustCompile(`(?s)<tr>\s*<td><a href="/certificates/IHSA-000266\?iss=CA-ON">.*?</tr>`).FindString(home)
+	if row == "" || !strings.Contains(row, "expired") {
+		t.Errorf("the search row: %q", row)
+	}
+}
