@@ -262,3 +262,28 @@ func TestSearchRowOnItsOwnDate(t *testing.T) {
 		t.Errorf("the search row: %q", row)
 	}
 }
+
+// TestVerifyBehindAStaleCopy: a member's pass whose entry this node has
+// not replicated, while that member cannot be reached, is not "try again
+// in a minute": the page says to check it on the member's own site.
+func TestVerifyBehindAStaleCopy(t *testing.T) {
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	c := fedSites(t, "CA-AB", "CA-BC")
+	ab, bc := c["CA-AB"], c["CA-BC"]
+	if _, err := ab.n.CreateCertificate(t.Context(), nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "20261203", Program: registry.ProgramCOR,
+		EmployerBN: "812345676", IssuedOn: registry.MustDate("2026-11-20"), TermMonths: 36}); err != nil {
+		t.Fatal(err)
+	}
+	text := fedGet(t, ab.url+"/v1/certificates/ACSA-20261203/pass")
+	nodetest.Now = nodetest.Now.Add(time.Hour)
+	ab.srv.Close()
+	resp, err := http.PostForm(bc.url+"/verify?lang=en", map[string][]string{"pass": {text}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), "check it on its registry&#39;s own site") {
+		t.Errorf("%s", excerpt(string(b)))
+	}
+}

@@ -686,6 +686,9 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 			d.Why = p.T("why.log")
 		case errors.Is(err, federation.ErrNotReplicated):
 			d.Why, d.Unchecked = p.T("why.behind"), true
+			if _, stale := s.copyAge(ctx, c.Pass.Iss); stale {
+				d.Why = p.T("why.behindstale") // waiting a minute will not help
+			}
 		case errors.Is(err, pass.ErrFuture):
 			d.Why, d.Unchecked = p.T("why.future"), true
 		case errors.Is(err, federation.ErrPassSuperseded):
