@@ -341,6 +341,15 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 				ErrPassSuperseded, lc.ID, latest.Ver, pass.Scope(lc), e.Ver, registry.ErrConflict)
 		}
 		logStatus = node.StatusOnDate(lc, node.TodayIn(ps.Iss, n.Now()))
+		if ps.Iss == n.Jurisdiction() { // the node gave the slots: read, never assign, one here
+			idx, ok, err := node.StatusIndexIn(s.Self(), ps.CertificateID)
+			if err != nil {
+				return err
+			}
+			if !ok || idx != ps.StatusIdx {
+				return notInLog("certificate %s has no status slot %d", ps.CertificateID, ps.StatusIdx)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -348,15 +357,6 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 	}
 	if listErr != nil {
 		return c, listErr
-	}
-	if ps.Iss == n.Jurisdiction() {
-		idx, err := n.StatusIndexes(ctx, []string{ps.CertificateID})
-		if err != nil {
-			return c, err
-		}
-		if got, ok := idx[ps.CertificateID]; !ok || got != ps.StatusIdx {
-			return c, notInLog("certificate %s has status slot %d, not %d", ps.CertificateID, got, ps.StatusIdx)
-		}
 	}
 	c.LogStatus, c.ListStatus = logStatus, c.Status
 	logValue := statuslist.Of(logStatus)
@@ -403,10 +403,11 @@ func notInLog(format string, args ...any) error {
 const maxNameVersions = 256
 
 // employerNamed checks that the employer's name in pass ps is its legal
-// name, as Encode shortens it, in the employer's version in force when ps
-// was issued (the newest made no later: versions are in log order, so a
-// binary search finds it) or the one after it (a rename in the same
-// moment), or its BN where the log has no employer record.
+// name, as Encode shortens it, in one of the employer's versions around
+// the pass's issue: the one in force before its second, those made in it
+// (iat has whole seconds) and the next (versions are in log order, so
+// binary searches find them); or its BN where the log has no employer
+// record.
 func employerNamed(l registry.Log, ps pass.Pass) error {
 	bn, name := ps.EmployerBN, ps.EmployerName
 	latest, err := l.Latest(registry.KindEmployer, bn)
@@ -425,9 +426,6 @@ func employerNamed(l registry.Log, ps pass.Pass) error {
 		}
 		return l.Version(registry.KindEmployer, bn, v)
 	}
-	// The versions made in the pass's second (iat has whole seconds) and
-	// the ones just before and after it: binary searches for the first
-	// version made no earlier and the last made no later.
 	at := ps.IssuedAt.Unix()
 	search := func(after func(e registry.Entry) bool) (uint64, error) { // the first v with after(v), or latest.Ver+1
 		lo, hi := uint64(1), latest.Ver+1

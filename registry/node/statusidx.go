@@ -19,6 +19,17 @@ const (
 	MaxStatusIndexes = 1 << 24
 )
 
+// StatusIndexIn returns the status list index of certificate id as the
+// node's own log l (a snapshot's Self) holds it, without assigning one: ok
+// is false when it has none.
+func StatusIndexIn(l registry.Log, id string) (idx uint64, ok bool, err error) {
+	v, err := l.Meta(metaStatusIdx + id)
+	if err != nil || len(v) != 8 {
+		return 0, false, err
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
 // StatusIndexes returns the status list index of each certificate id,
 // assigning the next free ones, in the order given, to ids that have none.
 // Assignments are durable before it returns. It reads one meta value per
@@ -29,12 +40,12 @@ func (n *Node) StatusIndexes(ctx context.Context, ids []string) (map[string]uint
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
 		lg := tx.Log(SelfLog)
 		for _, id := range ids {
-			v, err := lg.Meta(metaStatusIdx + id)
+			idx, ok, err := StatusIndexIn(lg, id)
 			if err != nil {
 				return err
 			}
-			if len(v) == 8 {
-				out[id] = binary.BigEndian.Uint64(v)
+			if ok {
+				out[id] = idx
 			} else {
 				missing = append(missing, id)
 			}
