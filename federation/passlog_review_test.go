@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/corfed/corfed/federation"
-	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -19,25 +16,11 @@ import (
 	"github.com/corfed/corfed/registry/statuslist"
 )
 
-// passPair is AB and BC, AB serving its passes, synced once.
-func passPair(t *testing.T) (*syncCluster, *syncNode, *syncNode, *federation.Passes, func() *federation.Passes) {
-	t.Helper()
-	c := newSyncCluster(t, federation.Config{}, "CA-AB", "CA-BC")
-	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
-	abPasses := federation.NewPasses(federation.NewLookups(ab.fed), federation.PassConfig{BaseURL: ab.srv.URL})
-	ab.h.set(openapi.New(openapi.Config{Node: ab.n.Node,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(ab.fed), openapi.PassOps(abPasses)}}))
-	newBC := func() *federation.Passes {
-		return federation.NewPasses(federation.NewLookups(bc.fed), federation.PassConfig{BaseURL: bc.srv.URL})
-	}
-	return c, ab, bc, abPasses, newBC
-}
-
-// a pass signed with a pinned key whose employer name is any
-// prefix of the real one followed by "…" holds, though Encode only ever
-// shortens names longer than pass.MaxNameBytes (80), and then to exactly
-// shorten(name, 80).
-func TestPassLogTruncatedNameForgeryHolds(t *testing.T) {
+// A pass signed with a pinned key whose employer name is a prefix of
+// the real one followed by "…" is refused: Encode shortens only names
+// longer than pass.MaxNameBytes (80), and then to exactly
+// pass.ShortName. (Any such prefix held.)
+func TestPassLogNameIsExactlyAsShortened(t *testing.T) {
 	ctx := context.Background()
 	c, ab, _, abPasses, newBC := passPair(t)
 	_, valid, err := abPasses.Issue(ctx, "ACSA-20250417") // Prairie Steel Erectors Ltd.
@@ -62,9 +45,10 @@ func TestPassLogTruncatedNameForgeryHolds(t *testing.T) {
 	}
 }
 
-// a genuine pass is refused as forged once its employer has had
-// more than maxNameVersions (64) versions since the name the pass carries.
-func TestPassLogRenamedEmployerWithManyVersionsRefused(t *testing.T) {
+// A genuine pass holds after its employer was renamed and updated 63
+// times more. (Looking back over at most 64 versions, it was called
+// forged.)
+func TestPassLogNameAfterManyEmployerVersions(t *testing.T) {
 	ctx := context.Background()
 	_, ab, _, abPasses, _ := passPair(t)
 	genuine, _, err := abPasses.Issue(ctx, "ACSA-20250417")
@@ -84,11 +68,10 @@ func TestPassLogRenamedEmployerWithManyVersionsRefused(t *testing.T) {
 	}
 }
 
-// a forged pass (pinned key) for a certificate that does not exist
-// is not called forged when its status index is outside the list: the list
-// check fails first and the log is never read, so the error is not
-// ErrPassNotInLog (the /verify page says "could not be checked", amber).
-func TestPassLogForgeryWithOutOfRangeIndexNotCalledForged(t *testing.T) {
+// A forged pass (pinned key) for a certificate that does not exist, at a
+// status index outside the list, is called forged: the log is read even
+// when the list check fails. (It was "could not be checked".)
+func TestPassLogForgeryOutsideTheListIsForged(t *testing.T) {
 	ctx := context.Background()
 	_, ab, _, abPasses, _ := passPair(t)
 	_, valid, err := abPasses.Issue(ctx, "ACSA-20250417")
@@ -111,7 +94,7 @@ func TestPassLogForgeryWithOutOfRangeIndexNotCalledForged(t *testing.T) {
 // certificate's pass pointed at a suspended certificate's slot read
 // "suspended" at BC, though the log says revoked. AB, which gave the
 // slots, refuses it outright.
-func TestPassLogWorseOfKeepsSuspendedOverRevoked(t *testing.T) {
+func TestPassLogWorseStatusIsRanked(t *testing.T) {
 	ctx := context.Background()
 	c, ab, _, abPasses, newBC := passPair(t)
 	_, susp, err := abPasses.Issue(ctx, "ACSA-20250417")
@@ -152,7 +135,7 @@ func TestPassLogWorseOfKeepsSuspendedOverRevoked(t *testing.T) {
 // log_size past BC's copy) but has not synced yet, and the genuine pass
 // read "does not hold: suspended". Which is right cannot be told before
 // BC syncs: it is "not replicated yet" (try again), and holds after.
-func TestPassLogLaggingReplicaOverridesFresherList(t *testing.T) {
+func TestPassLogLaggingReplicaWaitsForSync(t *testing.T) {
 	ctx := context.Background()
 	c, ab, _, abPasses, newBC := passPair(t)
 	genuine, p, err := abPasses.Issue(ctx, "ACSA-20250417")
@@ -176,11 +159,11 @@ func TestPassLogLaggingReplicaOverridesFresherList(t *testing.T) {
 	}
 }
 
-// the pass is compared with the certificate version at its seq
-// only. After the issuer corrects the certificate's scope (a new version),
-// a pass resting on the old version (one issued before, or one a leaked key
-// signs now) still holds and shows the scope the registry withdrew.
-func TestPassLogPassOnSupersededVersionHolds(t *testing.T) {
+// After the issuer corrects a certificate's scope (a new version), a pass
+// resting on the old version (one issued before, or one a leaked key signs
+// now) does not hold: it shows a scope the registry withdrew. (It held:
+// only the version at its seq was compared.)
+func TestPassLogSupersededVersion(t *testing.T) {
 	ctx := context.Background()
 	c, ab, _, abPasses, newBC := passPair(t)
 	old, p, err := abPasses.Issue(ctx, "ACSA-20250417")
@@ -203,7 +186,7 @@ func TestPassLogPassOnSupersededVersionHolds(t *testing.T) {
 	}
 }
 
-// Fine: long multi-byte names (shortened with "…"), a rename, a later
+// Long multi-byte names (shortened with "…"), a rename, a later
 // certificate version, a long industry scope: the genuine pass holds at
 // the issuer and at a peer.
 func TestPassLogGenuineEdgeCasesHold(t *testing.T) {

@@ -25,12 +25,8 @@ import (
 // entry BC has not replicated yet does not hold until BC syncs.
 func TestPassMustMatchTheLog(t *testing.T) {
 	ctx := context.Background()
-	c := newSyncCluster(t, federation.Config{}, "CA-AB", "CA-BC")
-	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
-	abPasses := federation.NewPasses(federation.NewLookups(ab.fed), federation.PassConfig{BaseURL: ab.srv.URL})
-	ab.h.set(openapi.New(openapi.Config{Node: ab.n.Node,
-		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(ab.fed), openapi.PassOps(abPasses)}}))
-	bcPasses := federation.NewPasses(federation.NewLookups(bc.fed), federation.PassConfig{BaseURL: bc.srv.URL})
+	c, ab, _, abPasses, newBC := passPair(t)
+	bcPasses := newBC()
 
 	genuine, valid, err := abPasses.Issue(ctx, "ACSA-20250417")
 	if err != nil {
@@ -106,8 +102,23 @@ func TestPassMustMatchTheLog(t *testing.T) {
 	c.syncAll()
 	// A checker whose copy of AB's status list is not from before the
 	// certificate (a list is reused for a minute).
-	bcPasses = federation.NewPasses(federation.NewLookups(bc.fed), federation.PassConfig{BaseURL: bc.srv.URL})
+	bcPasses = newBC()
 	if got, err := bcPasses.CheckPass(ctx, fresh); err != nil || !got.Holds() {
 		t.Fatalf("after BC syncs: %v (holds %v)", err, got.Holds())
 	}
+}
+
+// passPair is AB and BC, AB serving its passes, not synced yet; newBC
+// gives a BC checker that holds no status list yet.
+func passPair(t *testing.T) (*syncCluster, *syncNode, *syncNode, *federation.Passes, func() *federation.Passes) {
+	t.Helper()
+	c := newSyncCluster(t, federation.Config{}, "CA-AB", "CA-BC")
+	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
+	abPasses := federation.NewPasses(federation.NewLookups(ab.fed), federation.PassConfig{BaseURL: ab.srv.URL})
+	ab.h.set(openapi.New(openapi.Config{Node: ab.n.Node,
+		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(ab.fed), openapi.PassOps(abPasses)}}))
+	newBC := func() *federation.Passes {
+		return federation.NewPasses(federation.NewLookups(bc.fed), federation.PassConfig{BaseURL: bc.srv.URL})
+	}
+	return c, ab, bc, abPasses, newBC
 }

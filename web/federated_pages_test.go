@@ -33,6 +33,13 @@ type fedNode struct {
 // pinned in one federation file, and syncs them once.
 func fedSites(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdiction]*fedNode {
 	t.Helper()
+	return fedSitesWith(t, 0, js...)
+}
+
+// fedSitesWith is fedSites with each node syncing every interval (0: the
+// default).
+func fedSitesWith(t *testing.T, interval time.Duration, js ...registry.Jurisdiction) map[registry.Jurisdiction]*fedNode {
+	t.Helper()
 	out := map[registry.Jurisdiction]*fedNode{}
 	lns := map[registry.Jurisdiction]net.Listener{}
 	var ms []federation.Member
@@ -57,7 +64,7 @@ func fedSites(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdicti
 	log := slog.New(slog.DiscardHandler)
 	for _, j := range js {
 		m := out[j]
-		fed, err := federation.New(federation.Config{Node: m.n.Node, Trust: trust})
+		fed, err := federation.New(federation.Config{Node: m.n.Node, Trust: trust, Interval: interval})
 		if err != nil {
 			t.Fatal(err)
 		}

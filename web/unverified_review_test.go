@@ -14,10 +14,10 @@ import (
 	"github.com/corfed/corfed/web"
 )
 
-// a record that fails verification (here: the federation file
-// now pins another key for Alberta, as when a leaked key is removed) gets
-// the red "Not verified" line, but its history table still shows green
-// "active" badges.
+// A record that fails verification (here: the federation file now pins
+// another key for Alberta, as when a leaked key is removed) gets the red
+// "Not verified" line and no green badge in its history table either (its
+// history showed green "active" badges).
 func TestVerdictUnverifiedRecordHistoryBadges(t *testing.T) {
 	c := fedSites(t, "CA-AB", "CA-BC")
 	bc := c["CA-BC"]

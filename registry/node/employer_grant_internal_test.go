@@ -27,13 +27,11 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			testHookAuthorityChecked = func() {
-				testHookAuthorityChecked = nil
+			afterAuthorityCheck(t, func() {
 				if _, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-20250417", StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
 					t.Error(err)
 				}
-			}
-			defer func() { testHookAuthorityChecked = nil }()
+			})
 			switch via {
 			case "put":
 				e, _ := decode[registry.Employer](before)
@@ -62,13 +60,11 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 		tn := newTestNode(t, true)
 		ctx := context.Background()
 		const fresh = "870012341"
-		testHookAuthorityChecked = func() {
-			testHookAuthorityChecked = nil
+		afterAuthorityCheck(t, func() {
 			if _, err := tn.PutEmployer(ctx, testAdmin, registry.Employer{BN: fresh, LegalName: "Registered By The Board Ltd"}, true); err != nil {
 				t.Error(err)
 			}
-		}
-		defer func() { testHookAuthorityChecked = nil }()
+		})
 		rows := []ImportRow{
 			{Row: 1, EmployerBN: fresh, LegalName: "Taken By ACSA Ltd", CP: "ACSA", Number: "X10", Program: registry.ProgramCOR,
 				IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36, Status: registry.StatusPending},
@@ -106,13 +102,11 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 			EmployerBN: bn, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36}); err != nil {
 			t.Fatal(err)
 		}
-		testHookAuthorityChecked = func() {
-			testHookAuthorityChecked = nil
+		afterAuthorityCheck(t, func() {
 			if _, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-20250417", StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
 				t.Error(err)
 			}
-		}
-		defer func() { testHookAuthorityChecked = nil }()
+		})
 		before, err := tn.Record(ctx, registry.KindEmployer, bn)
 		if err != nil {
 			t.Fatal(err)
@@ -123,4 +117,14 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 			t.Fatalf("ACSA still certifies it (ACSA-X77): %v", err)
 		}
 	})
+}
+
+// afterAuthorityCheck sets the hook between a CP's authority check and its write to run
+// f the first time, and clears it when t ends.
+func afterAuthorityCheck(t *testing.T, f func()) {
+	testHookAuthorityChecked = func() {
+		testHookAuthorityChecked = nil
+		f()
+	}
+	t.Cleanup(func() { testHookAuthorityChecked = nil })
 }
