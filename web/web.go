@@ -438,25 +438,30 @@ func (s *Site) staleCopy() time.Duration {
 	return max(5*time.Minute, 10*s.cfg.Lookups.Federation().Interval())
 }
 
-// copyAge says when this node last synced peer iss's log (in the node's
-// zone; "never" if it never did) and whether that copy is stale: its last
-// sync failed, or is older than staleCopy.
+// copyAge says when this node last synced peer iss's log and whether
+// that copy is stale (see staleness).
 func (s *Site) copyAge(ctx context.Context, iss registry.Jurisdiction) (string, bool) {
 	frs, err := s.cfg.Lookups.Freshness(ctx)
 	if err != nil {
-		return "", true
+		return "—", true
 	}
 	for _, fr := range frs {
-		if fr.Jurisdiction != iss {
-			continue
+		if fr.Jurisdiction == iss {
+			return s.staleness(fr)
 		}
-		if fr.LastSuccess.IsZero() {
-			return "—", true
-		}
-		at := fr.LastSuccess.In(node.Zone(s.cfg.Node.Jurisdiction())).Format("2006-01-02 15:04 MST")
-		return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > s.staleCopy()
 	}
 	return "—", true
+}
+
+// staleness says when a member's copy was last synced (in the node's
+// zone; "—" if never) and whether it is stale: its last sync failed, or is
+// older than staleCopy.
+func (s *Site) staleness(fr federation.Freshness) (synced string, stale bool) {
+	if fr.LastSuccess.IsZero() {
+		return "—", true
+	}
+	at := fr.LastSuccess.In(node.Zone(s.cfg.Node.Jurisdiction())).Format("2006-01-02 15:04 MST")
+	return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > s.staleCopy()
 }
 
 // certificateAsked finds the certificate a page's path names, in the
@@ -574,7 +579,7 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 					if fr.Self {
 						continue
 					}
-					if synced, stale := s.copyAge(r.Context(), fr.Jurisdiction); stale {
+					if synced, stale := s.staleness(fr); stale {
 						d.Stale = append(d.Stale, staleRow{fr.Jurisdiction, synced})
 					}
 				}
