@@ -44,6 +44,9 @@ func need(t *testing.T, what, hint string) {
 
 func browser(t *testing.T) (context.Context, []byte) {
 	t.Helper()
+	if raceEnabled {
+		t.Skip("browser tests run without -race (see race_test.go)")
+	}
 	bin := os.Getenv("CORFED_CHROMIUM")
 	if bin == "" {
 		var err error
@@ -162,9 +165,6 @@ func clip(s string) string {
 // English and in French, with axe-core on every page; then suspends the
 // certificate and checks that the same pass no longer holds.
 func TestBrowserWalk(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the browser walk runs without -race (see race_test.go)")
-	}
 	ctx, axe := browser(t)
 	s := newSite(t)
 	dir := artifacts(t)

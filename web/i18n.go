@@ -76,7 +76,7 @@ var messages = map[string][2]string{
 	"emp.title":         {"Employer", "Employeur"},
 	"emp.names":         {"Operating names", "Noms commerciaux"},
 	"emp.accounts":      {"WCB accounts", "Comptes auprès de la commission"},
-	"emp.recordby":      {"Record published by", "Dossier publié par"},
+	"emp.recordby":      {"Record published by %s", "Dossier publié par le registre %s"},
 	"emp.certs":         {"Certificates", "Certificats"},
 	"emp.unknown":       {"No registry has an employer record for this Business Number.", "Aucun registre n'a de dossier d'employeur pour ce numéro d'entreprise."},
 	"check.title":       {"Recognition check", "Vérification de la reconnaissance"},

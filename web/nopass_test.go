@@ -35,7 +35,9 @@ func TestFrenchProvinceNames(t *testing.T) {
 	s := newSite(t)
 	_, letter := s.get(t, "/letters/ACSA-20250417?lang=fr")
 	_, cert := s.get(t, "/certificates/ACSA-20250417?lang=fr")
+	_, emp := s.get(t, "/employers/812345676?lang=fr")
 	for _, c := range []struct{ page, body, want string }{
+		{"employer", emp, "Dossier publié par le registre de l&#39;Alberta"},
 		{"letter", letter, "Le registre de l&#39;Alberta atteste"},
 		{"letter", letter, "Nœud du registre de l&#39;Alberta"},
 		{"letter", letter, "Date :"},
@@ -47,8 +49,8 @@ func TestFrenchProvinceNames(t *testing.T) {
 			t.Errorf("%s: no %q", c.page, c.want)
 		}
 	}
-	for _, bad := range []string{"de Alberta", "):"} {
-		if strings.Contains(letter+cert, bad) {
+	for _, bad := range []string{"de Alberta", "par Alberta", "):"} {
+		if strings.Contains(letter+cert+emp, bad) {
 			t.Errorf("French pages say %q", bad)
 		}
 	}

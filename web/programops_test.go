@@ -62,9 +62,6 @@ func TestProgramPages(t *testing.T) {
 // TestBrowserProgramPages follows a certificate's auditor link in
 // chromium, in both languages, with axe-core on both pages.
 func TestBrowserProgramPages(t *testing.T) {
-	if raceEnabled {
-		t.Skip("browser tests run without -race (see race_test.go)")
-	}
 	ctx, axe := browser(t)
 	s := newSiteWith(t, nodetest.Options{Seed: true, Rules: true, Program: true})
 	dir := artifacts(t)
