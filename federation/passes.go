@@ -87,6 +87,9 @@ func NewPasses(l *Lookups, cfg PassConfig) *Passes {
 	return &Passes{l: l, cfg: cfg, idx: map[string]uint64{}, hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
 }
 
+// BaseURL is the node's public URL, without a trailing slash.
+func (p *Passes) BaseURL() string { return p.cfg.BaseURL }
+
 // StatusListURL is the URL of the node's status list (the uri in passes).
 func (p *Passes) StatusListURL() string { return p.cfg.BaseURL + StatusListPath }
 

@@ -243,6 +243,24 @@ func TestBrowserWalk(t *testing.T) {
 			}
 			passText = got
 
+			// The second code: the certificate's page on this node's site, for
+			// a phone's camera app; it opens the page in the letter's language.
+			lq, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS("figure.qr.link svg"), 3))
+			if err != nil {
+				t.Fatalf("letter: link QR screenshot: %v", err)
+			}
+			link, err := web.DecodeQR(lq)
+			if err != nil {
+				t.Fatalf("no QR code read from the letter's link code: %v", err)
+			}
+			if want := s.url + "/certificates/ACSA-20250417?iss=CA-AB&lang=" + tc.lang; link != want || strings.TrimSpace(text(t, ctx, "#link")) != want {
+				t.Fatalf("the link code holds %q, the letter shows %q; want %q", link, text(t, ctx, "#link"), want)
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("proof"))); err != nil {
+				t.Fatalf("opening the link code: %v", err)
+			}
+			wantIn(t, "certificate from the link code", text(t, ctx, "main"), tc.verified, "20250417")
+
 			// Verify the pass read from the QR code, pasted into /verify.
 			if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/verify"), chromedp.WaitVisible(chromedp.ID("pass-text")),
 				chromedp.SetValue(chromedp.ID("pass-text"), got), chromedp.Submit(chromedp.ID("pass-text")),

@@ -604,6 +604,11 @@ type letterData struct {
 	QR       template.HTML
 	Size     int
 	Elsewhen string
+	// Link is the certificate's page on this node's public site, and
+	// LinkQR its QR code: what a phone's camera app opens (it shows the
+	// pass's code only as text).
+	Link   string
+	LinkQR template.HTML
 }
 
 func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
@@ -633,6 +638,11 @@ func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			d.Pass, d.QR, d.Size = text, svg, len(text)
+			d.Link = s.cfg.Passes.BaseURL() + "/certificates/" + url.PathEscape(id) + "?iss=" + url.QueryEscape(string(rec.Iss)) + "&lang=" + string(p.Lang)
+			if d.LinkQR, err = qrSVG(d.Link, p.T("letter.linktitle")+" "+id); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 	}
 	p.Title = p.T("letter.title") + " " + rec.Certificate.Program + " " + rec.Certificate.Number
