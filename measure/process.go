@@ -24,11 +24,23 @@ type AuditFacts struct {
 	Program     string        `json:"program"` // the program whose deadline the audit was judged by
 	OnsiteEnd   registry.Date `json:"onsite_end"`
 	SubmittedOn registry.Date `json:"submitted_on,omitzero"`
-	Passed      bool          `json:"passed"`
+	// ReceivedOn is the day the node recorded a CP's report: the report
+	// counts as submitted on the later of the two (registry.Audit).
+	ReceivedOn registry.Date `json:"received_on,omitzero"`
+	Passed     bool          `json:"passed"`
 	// ReportDays is the deadline the audit's verdict applied, when its
 	// record says (report_deadline_days); else ProcessInput.ReportDays
 	// resolves it.
 	ReportDays *int `json:"report_deadline_days,omitempty"`
+}
+
+// submitted is the day the report counts as submitted: the later of
+// SubmittedOn and ReceivedOn (zero when the record has neither).
+func (au AuditFacts) submitted() registry.Date {
+	if au.ReceivedOn.After(au.SubmittedOn) {
+		return au.ReceivedOn
+	}
+	return au.SubmittedOn
 }
 
 // ReviewFacts are the members of an Employer Review record the metrics use.
@@ -273,7 +285,7 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		if a == nil {
 			continue
 		}
-		end := au.SubmittedOn
+		end := au.submitted()
 		if end.IsZero() {
 			end = au.OnsiteEnd
 		}
@@ -302,11 +314,12 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			deadline = p.ReportDays(au.Program, au.CP)
 		}
 		// Report: from the last on-site day to the submission.
-		submitted := !au.SubmittedOn.IsZero()
+		on := au.submitted()
+		submitted := !on.IsZero()
 		switch {
-		case submitted && in(au.SubmittedOn, p.From, p.To):
-			a.report.add(days(au.OnsiteEnd, au.SubmittedOn), deadline)
-		case in(au.OnsiteEnd, p.From, p.To) && (!submitted || au.SubmittedOn.After(p.To)):
+		case submitted && in(on, p.From, p.To):
+			a.report.add(days(au.OnsiteEnd, on), deadline)
+		case in(au.OnsiteEnd, p.From, p.To) && (!submitted || on.After(p.To)):
 			a.report.open++
 		}
 		// Issue: from a passed certifying audit's submission to the
@@ -319,8 +332,8 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		recorded := ok && !c.RecordedOn.IsZero()
 		switch {
 		case recorded && in(c.RecordedOn, p.From, p.To):
-			a.issue.add(days(au.SubmittedOn, c.RecordedOn), 0)
-		case in(au.SubmittedOn, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):
+			a.issue.add(days(on, c.RecordedOn), 0)
+		case in(on, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):
 			a.issue.open++
 		}
 	}

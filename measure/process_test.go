@@ -75,6 +75,22 @@ func TestComputeProcess(t *testing.T) {
 	}
 }
 
+// TestReportCycleCountsFromReceipt: a CP's report recorded 50 days after
+// the audit counts 50 days, whatever earlier date it bears (received_on
+// is what the node saw; a report the administrator recorded has none).
+func TestReportCycleCountsFromReceipt(t *testing.T) {
+	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"), ReportDays: func(_, _ string) int { return 45 },
+		Certificates: []*CertFacts{recorded(cert("ACSA-1", bn(1), registry.ProgramCOR, "ACSA", "2023-02-01"), d("2023-02-01"))},
+		Audits: []AuditFacts{
+			{ID: "AUD-1", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), ReceivedOn: d("2024-05-21")},
+			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-06-01"), SubmittedOn: d("2024-06-11")},
+		}}
+	rc := ComputeProcess(in).CPs[0].ReportCycle
+	if rc.Count != 2 || *rc.MaxDays != 50 || rc.Late != 1 || rc.OnTime != 1 {
+		t.Errorf("report cycle %+v: want 10 and 50 days, one late", rc)
+	}
+}
+
 // recorded is c's facts, its first version signed on day.
 func recorded(c registry.Certificate, day registry.Date) *CertFacts {
 	f := FactsOf(c)

@@ -112,32 +112,32 @@ func TestAuditorDisciplinedInOneProvinceRefusedInAnother(t *testing.T) {
 	if st != 200 || m["status"] != "certified" || m["iss"] != "CA-AB" {
 		t.Fatalf("CA-BC reads AUD-0001: %d status=%v iss=%v, want 200 certified from CA-AB", st, m["status"], m["iss"])
 	}
-	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-05", "2026-10-09", "2026-10-20"))
+	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-13", "2026-10-17", "2026-10-30"))
 	if st != 201 || m["passed"] != true {
 		t.Fatalf("audit before the suspension: %d %v, want 201 passed", st, m)
 	}
-	st, m = call(t, "POST", abSrv.URL+"/v1/auditors/AUD-0001/discipline", abAdmin, `{"action":"suspend","reason":"conflict of interest not declared","on":"2026-10-10"}`)
+	st, m = call(t, "POST", abSrv.URL+"/v1/auditors/AUD-0001/discipline", abAdmin, `{"action":"suspend","reason":"conflict of interest not declared","on":"2026-10-20"}`)
 	if st != 200 {
 		t.Fatalf("discipline on CA-AB: %d %v", st, m)
 	}
 	sync()
-	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-12", "2026-10-16", "2026-10-30"))
+	st, m = call(t, "POST", bcSrv.URL+"/v1/audits", bccsa, fill(bcAudit, "2026-10-22", "2026-10-26", "2026-11-09"))
 	if st != 422 || problemLocation(m) != "body.auditors[0]" || !strings.Contains(problemMessage(m), "suspended by CA-AB") {
 		t.Fatalf("audit after the suspension on CA-BC: %d %v, want 422 at body.auditors[0] naming CA-AB's suspension", st, m)
 	}
-	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-11", "", "")
+	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-21", "", "")
 	if st != 200 || m["status"] != "suspended" {
-		t.Errorf("CA-BC's view on 2026-10-11: %d %v, want suspended", st, m["status"])
+		t.Errorf("CA-BC's view on 2026-10-21: %d %v, want suspended", st, m["status"])
 	}
 	st, m = call(t, "POST", bcSrv.URL+"/v1/auditors", bcAdmin, `{"id":"AUD-0001","name":"Someone Else","credentials":[{"cp":"BCCSA","kind":"external","certified_on":"2026-01-01"}]}`)
 	if st != 409 {
 		t.Errorf("CA-BC registers CA-AB's auditor: %d %v, want 409", st, m)
 	}
-	st, m = call(t, "POST", bcSrv.URL+"/v1/auditors/AUD-0001/discipline", bcAdmin, `{"action":"reinstate","reason":"no finding in BC","on":"2026-10-20"}`)
+	st, m = call(t, "POST", bcSrv.URL+"/v1/auditors/AUD-0001/discipline", bcAdmin, `{"action":"reinstate","reason":"no finding in BC","on":"2026-10-30"}`)
 	if st != 200 {
 		t.Fatalf("CA-BC reinstates: %d %v", st, m)
 	}
-	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-21", "", "")
+	st, m = call(t, "GET", bcSrv.URL+"/v1/auditors/AUD-0001?status_as_of=2026-10-31", "", "")
 	if st != 200 || m["status"] != "suspended" {
 		t.Errorf("after CA-BC's reinstatement: %v, want still suspended (only CA-AB lifts its own suspension)", m["status"])
 	}
@@ -156,7 +156,7 @@ func TestProgramOperationsHTTP(t *testing.T) {
 	esc := ab.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "ESC"})
 	audit := func(overall, element string) string {
 		return `{"employer_bn":"812345676","cp":"ACSA","type":"certification","program":"COR","auditors":["AUD-0001"],
- "onsite_start":"2026-03-02","onsite_end":"2026-03-06","submitted_on":"2026-04-01","documentation_months":14,"overall":` + overall + `,
+ "onsite_start":"2026-11-02","onsite_end":"2026-11-06","submitted_on":"2026-11-20","documentation_months":14,"overall":` + overall + `,
  "elements":[{"element":"hazard assessment","score":` + element + `}]}`
 	}
 	st, m := call(t, "POST", srv.URL+"/v1/audits", acsa, audit("80", "50"))
@@ -168,7 +168,7 @@ func TestProgramOperationsHTTP(t *testing.T) {
 	if st != 200 || m["passed"] != true {
 		t.Errorf("GET audit: %d %v", st, m)
 	}
-	st, m = call(t, "POST", srv.URL+"/v1/audits", acsa, strings.Replace(audit("80", "49.9"), "2026-03-06", "2026-03-05", 1))
+	st, m = call(t, "POST", srv.URL+"/v1/audits", acsa, strings.Replace(audit("80", "49.9"), "2026-11-06", "2026-11-05", 1))
 	if st != 201 || m["passed"] != false {
 		t.Fatalf("element at 49.9: %d %v, want 201 failed", st, m)
 	}
@@ -177,16 +177,16 @@ func TestProgramOperationsHTTP(t *testing.T) {
 	if reason["rule"] != "pass.certification" || reason["element"] != "hazard assessment" {
 		t.Errorf("reason: got %v", reason)
 	}
-	body := `{"issuer":"ACSA","number":"H1","program":"COR","employer_bn":"812345676","basis":"audit","basis_ref":"` + failedID + `","issued_on":"2026-03-05"}`
+	body := `{"issuer":"ACSA","number":"H1","program":"COR","employer_bn":"812345676","basis":"audit","basis_ref":"` + failedID + `","issued_on":"2026-11-05"}`
 	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, body)
 	if st != 422 || problemLocation(m) != "body.basis_ref" || !strings.Contains(problemMessage(m), failedID) {
 		t.Errorf("certificate on the failed audit: %d %v, want 422 at body.basis_ref naming %s", st, m, failedID)
 	}
-	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H2","program":"COR","program_definition":"SMALL","employer_bn":"812345676","issued_on":"2026-03-05"}`)
+	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H2","program":"COR","program_definition":"SMALL","employer_bn":"812345676","issued_on":"2026-11-05"}`)
 	if st != 422 || problemLocation(m) != "body.program_definition" {
 		t.Errorf("certificate under SMALL (leads to SECOR) as a COR: %d %v, want 422 at body.program_definition", st, m)
 	}
-	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H3","program":"COR","program_definition":"ECOR","employer_bn":"812345676","issued_on":"2026-03-05"}`)
+	st, m = call(t, "POST", srv.URL+"/v1/certificates", acsa, `{"issuer":"ACSA","number":"H3","program":"COR","program_definition":"ECOR","employer_bn":"812345676","issued_on":"2026-11-05"}`)
 	if rec, _ := m["record"].(map[string]any); st != 201 || rec["program_definition"] != "ECOR" {
 		t.Errorf("certificate issued under ECOR: %d %v, want 201 with program_definition ECOR", st, m)
 	}
@@ -199,7 +199,7 @@ func TestProgramOperationsHTTP(t *testing.T) {
 		{"another CP's audit", esc, audit("90", "90"), 403, ""},
 		{"no token", "", audit("90", "90"), 401, ""},
 		{"bad type", acsa, strings.Replace(audit("90", "90"), `"certification"`, `"inspection"`, 1), 422, "body.type"},
-		{"submitted before the last on-site day", acsa, strings.Replace(audit("90", "90"), "2026-04-01", "2026-03-01", 1), 422, "body.submitted_on"},
+		{"submitted before the last on-site day", acsa, strings.Replace(audit("90", "90"), "2026-11-20", "2026-11-01", 1), 422, "body.submitted_on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, m := call(t, "POST", srv.URL+"/v1/audits", tc.token, tc.body)

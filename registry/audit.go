@@ -27,24 +27,31 @@ type Finding struct {
 // scores, and the node's verdict under the program's rules (Passed,
 // Reasons, TermMonths), which is part of the signed record.
 type Audit struct {
-	ID                string         `json:"id"`
-	Jurisdiction      Jurisdiction   `json:"jurisdiction"`
-	EmployerBN        string         `json:"employer_bn"`
-	CP                string         `json:"cp"`
-	Type              string         `json:"type"`
-	Program           string         `json:"program"`
-	Instrument        string         `json:"instrument,omitempty"`
-	InstrumentVersion string         `json:"instrument_version,omitempty"`
-	Auditors          []string       `json:"auditors"`
-	Certificate       string         `json:"certificate,omitempty"` // the certificate a maintenance, recertification or action plan audit is about
-	OnsiteStart       Date           `json:"onsite_start"`
-	OnsiteEnd         Date           `json:"onsite_end"`
-	SubmittedOn       Date           `json:"submitted_on"`
-	DocMonths         int            `json:"documentation_months"`
-	Overall           float64        `json:"overall"`
-	Elements          []ElementScore `json:"elements,omitempty"`
-	Passed            bool           `json:"passed"`
-	Reasons           []Finding      `json:"reasons,omitempty"`
+	ID                string       `json:"id"`
+	Jurisdiction      Jurisdiction `json:"jurisdiction"`
+	EmployerBN        string       `json:"employer_bn"`
+	CP                string       `json:"cp"`
+	Type              string       `json:"type"`
+	Program           string       `json:"program"`
+	Instrument        string       `json:"instrument,omitempty"`
+	InstrumentVersion string       `json:"instrument_version,omitempty"`
+	Auditors          []string     `json:"auditors"`
+	Certificate       string       `json:"certificate,omitempty"` // the certificate a maintenance, recertification or action plan audit is about
+	OnsiteStart       Date         `json:"onsite_start"`
+	OnsiteEnd         Date         `json:"onsite_end"`
+	SubmittedOn       Date         `json:"submitted_on"`
+	// ReceivedOn is the day the node recorded a report a CP sent (the
+	// node's date in its jurisdiction): the report deadline is judged on
+	// the later of it and SubmittedOn, so a CP cannot backdate a late
+	// report. Absent when the administrator records a report the program
+	// received earlier (SubmittedOn is then the program's own date), and
+	// in audits recorded before it was kept.
+	ReceivedOn Date           `json:"received_on,omitzero" doc:"The day the node recorded the report a CP sent; the report deadline is judged on the later of it and submitted_on. Absent when the administrator recorded a report the program received earlier."`
+	DocMonths  int            `json:"documentation_months"`
+	Overall    float64        `json:"overall"`
+	Elements   []ElementScore `json:"elements,omitempty"`
+	Passed     bool           `json:"passed"`
+	Reasons    []Finding      `json:"reasons,omitempty"`
 	// TermMonths is the term of a certificate based on this audit (0 for
 	// a maintenance or action plan audit, or below the documentation
 	// minimum).
@@ -55,6 +62,15 @@ type Audit struct {
 	// the report. Absent in audits recorded before it was kept.
 	ReportDeadlineDays *int   `json:"report_deadline_days,omitempty" doc:"The submission deadline the verdict applied, in days after the last on-site day (0: none). Absent in audits recorded before it was kept."`
 	RecordedBy         string `json:"recorded_by,omitempty"` // the principal that recorded it
+}
+
+// Received is the day the report counts as submitted: the later of
+// SubmittedOn and ReceivedOn.
+func (a Audit) Received() Date {
+	if a.ReceivedOn.After(a.SubmittedOn) {
+		return a.ReceivedOn
+	}
+	return a.SubmittedOn
 }
 
 // CertifyingTypes are the audit types a certificate may be based on.
@@ -180,6 +196,9 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 	if due := a.OnsiteEnd.AddDays(d.SubmitDays); d.SubmitDays > 0 && a.SubmittedOn.After(due) {
 		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("submitted on %s, after the deadline %s (%d days after the last on-site day)", a.SubmittedOn, due, d.SubmitDays),
 			DetailFR: fmt.Sprintf("soumis le %s, après l'échéance du %s (%d jours après le dernier jour sur place)", a.SubmittedOn, due, d.SubmitDays)})
+	} else if d.SubmitDays > 0 && a.ReceivedOn.After(due) {
+		reasons = append(reasons, Finding{Rule: d.Code, Detail: fmt.Sprintf("dated %s but received by the registry on %s, after the deadline %s (%d days after the last on-site day)", a.SubmittedOn, a.ReceivedOn, due, d.SubmitDays),
+			DetailFR: fmt.Sprintf("daté du %s mais reçu par le registre le %s, après l'échéance du %s (%d jours après le dernier jour sur place)", a.SubmittedOn, a.ReceivedOn, due, d.SubmitDays)})
 	}
 	if slices.Contains(CertifyingTypes, a.Type) {
 		term = p.termForAudit(a.DocMonths)

@@ -79,8 +79,14 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 		return registry.Entry{}, fmt.Errorf("CP %s may not record audits for %s: %w", p.CP, a.CP, registry.ErrForbidden)
 	}
 	a.Jurisdiction, a.RecordedBy = n.cfg.Jurisdiction, p.Subject
-	a.Passed, a.Reasons, a.TermMonths = false, nil, 0
-	if err := a.Validate(); err != nil {
+	a.Passed, a.Reasons, a.TermMonths, a.ReceivedOn = false, nil, 0, registry.Date{}
+	today := n.Today()
+	if p.Role != RoleAdmin {
+		// A CP's report reaches the program when the node records it,
+		// whatever date it bears (Audit.ReceivedOn).
+		a.ReceivedOn = today
+	}
+	if err := registry.JoinInvalid(a.Validate(), auditTiming(p, a, today)); err != nil {
 		return registry.Entry{}, err
 	}
 	if a.ID == "" {
@@ -93,55 +99,79 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	if a.Instrument == "" {
 		a.Instrument = prog.Instrument
 	}
-	if err := n.checkAuditors(ctx, prog, a); err != nil {
-		return registry.Entry{}, err
-	}
+	auditorsErr := n.checkAuditors(ctx, prog, a)
 	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
-		return registry.Entry{}, err
+		auditorsErr = registry.JoinInvalid(auditorsErr, err)
 	}
 	days := prog.DeadlineFor(a.CP).SubmitDays
 	a.ReportDeadlineDays = &days
 	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		// Every problem with the records the audit names at once, with
+		// its auditors' and its type's; then whether it is a duplicate.
+		if err := registry.JoinInvalid(auditorsErr, n.checkAuditRefs(l, prog, a)); err != nil {
+			return nil, nil, err
+		}
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("audit %s is already recorded", a.ID)}
-		}
-		if err := n.checkAuditRefs(l, prog, a); err != nil {
-			return nil, nil, err
 		}
 		return a, auditKeys(a), nil
 	})
 }
 
-// checkAuditRefs checks the records an audit names, in the node's feed.
+// auditTiming refuses an audit dated after today (the node's date in its
+// jurisdiction): an audit is recorded once it took place and its report
+// was written, so a "passed" maintenance audit cannot keep a certificate
+// alive on a promise. A CP's own id for an audit must also be its own:
+// AUD-<its CP>-… or <its CP>-…, so that it cannot take the id the node
+// would derive for another CP's audit and block it.
+func auditTiming(p Principal, a registry.Audit, today registry.Date) error {
+	var errs []error
+	for _, d := range []struct {
+		field string
+		on    registry.Date
+	}{{"body.onsite_start", a.OnsiteStart}, {"body.onsite_end", a.OnsiteEnd}, {"body.submitted_on", a.SubmittedOn}} {
+		if d.on.After(today) {
+			errs = append(errs, registry.Invalid(d.field, "%s is after today (%s): an audit is recorded once it has taken place and its report is written", d.on, today))
+		}
+	}
+	if p.Role != RoleAdmin && a.ID != "" && registry.ValidID(a.ID) && !strings.HasPrefix(a.ID, "AUD-"+a.CP+"-") && !strings.HasPrefix(a.ID, a.CP+"-") {
+		errs = append(errs, registry.Invalid("body.id", "a CP's audit id starts with AUD-%s- or %s- (or leave it out: the node gives %s)", a.CP, a.CP, AuditID(a)))
+	}
+	return registry.JoinInvalid(errs...)
+}
+
+// checkAuditRefs checks the records an audit names, in the node's feed,
+// and reports every problem at once.
 func (n *Node) checkAuditRefs(l feedReader, prog registry.Program, a registry.Audit) error {
+	var errs []error
 	ee, ok, err := exists(l, registry.KindEmployer, a.EmployerBN)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return registry.Invalid("body.employer_bn", "employer %s is not registered on this node (%s)", a.EmployerBN, n.cfg.Jurisdiction)
-	}
-	emp, err := decode[registry.Employer](ee)
-	if err != nil {
-		return err
-	}
-	if len(prog.SizeBands) > 0 && !slices.Contains(prog.SizeBands, emp.SizeBand) {
-		return registry.Invalid("body.program", "employer %s (size band %q) is not eligible for %s (size bands %s)", a.EmployerBN, emp.SizeBand, prog.ID, strings.Join(prog.SizeBands, ", "))
-	}
-	if prog.MaxEmployees > 0 && emp.EmployeeCount > prog.MaxEmployees {
-		return registry.Invalid("body.program", "employer %s has %d employees; %s is for at most %d", a.EmployerBN, emp.EmployeeCount, prog.ID, prog.MaxEmployees)
+		errs = append(errs, registry.Invalid("body.employer_bn", "employer %s is not registered on this node (%s)", a.EmployerBN, n.cfg.Jurisdiction))
+	} else {
+		emp, err := decode[registry.Employer](ee)
+		if err != nil {
+			return err
+		}
+		if len(prog.SizeBands) > 0 && !slices.Contains(prog.SizeBands, emp.SizeBand) {
+			errs = append(errs, registry.Invalid("body.program", "employer %s (size band %q) is not eligible for %s (size bands %s)", a.EmployerBN, emp.SizeBand, prog.ID, strings.Join(prog.SizeBands, ", ")))
+		}
+		if prog.MaxEmployees > 0 && emp.EmployeeCount > prog.MaxEmployees {
+			errs = append(errs, registry.Invalid("body.program", "employer %s has %d employees; %s is for at most %d", a.EmployerBN, emp.EmployeeCount, prog.ID, prog.MaxEmployees))
+		}
 	}
 	ce, ok, err := exists(l, registry.KindCP, a.CP)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return registry.Invalid("body.cp", "%s is not a certifying partner of %s", a.CP, n.cfg.Jurisdiction)
-	}
-	if cp, err := decode[registry.CertifyingPartner](ce); err != nil {
+		errs = append(errs, registry.Invalid("body.cp", "%s is not a certifying partner of %s", a.CP, n.cfg.Jurisdiction))
+	} else if cp, err := decode[registry.CertifyingPartner](ce); err != nil {
 		return err
 	} else if cp.Status != registry.CPActive {
-		return registry.Invalid("body.cp", "certifying partner %s is %s, not active", a.CP, cp.Status)
+		errs = append(errs, registry.Invalid("body.cp", "certifying partner %s is %s, not active", a.CP, cp.Status))
 	}
 	if a.Certificate != "" {
 		ce, ok, err := exists(l, registry.KindCertificate, a.Certificate)
@@ -149,85 +179,137 @@ func (n *Node) checkAuditRefs(l feedReader, prog registry.Program, a registry.Au
 			return err
 		}
 		if !ok {
-			return registry.Invalid("body.certificate", "no certificate %q on this node", a.Certificate)
+			return registry.JoinInvalid(append(errs, registry.Invalid("body.certificate", "no certificate %q on this node", a.Certificate))...)
 		}
 		c, err := decode[registry.Certificate](ce)
 		if err != nil {
 			return err
 		}
 		if c.EmployerBN != a.EmployerBN || c.Issuer != a.CP {
-			return registry.Invalid("body.certificate", "certificate %s is %s's, issued by %s, not %s's by %s", c.ID, c.EmployerBN, c.Issuer, a.EmployerBN, a.CP)
+			errs = append(errs, registry.Invalid("body.certificate", "certificate %s is %s's, issued by %s, not %s's by %s", c.ID, c.EmployerBN, c.Issuer, a.EmployerBN, a.CP))
 		}
 		// An audit of a certificate is judged by the certificate's own
 		// program: a COR maintenance audit (60%) must not maintain an
 		// ECOR certificate (80%).
 		if want := cmpOr(c.ProgramDefinition, c.Program); a.Program != want {
-			return registry.Invalid("body.program", "certificate %s is under program %s; an audit of it is too, not %s", c.ID, want, a.Program)
+			errs = append(errs, registry.Invalid("body.program", "certificate %s is under program %s; an audit of it is too, not %s", c.ID, want, a.Program))
 		}
 	}
-	return nil
+	return registry.JoinInvalid(errs...)
 }
 
 // checkAuditors refuses an audit by an auditor who is not certified (or a
-// candidate) on its first and last on-site days with a credential usable
-// for its CP, or who breaks one of the program's independence rules. At
-// least one auditor must be certified.
+// candidate) on every on-site day with a credential usable for its CP, or
+// who breaks one of the program's independence rules. At least one
+// auditor must be certified. It reports one problem per auditor, for
+// every auditor at once.
+//
+// Credentials run in one period each, so the first and last days judge
+// them; a suspension can start and end inside the audit, so the days any
+// body's discipline or an On-Site Audit Review changed the auditor's
+// standing inside the audit are judged too (no more lookups than those
+// records hold, however long the audit claims to be).
 func (n *Node) checkAuditors(ctx context.Context, prog registry.Program, a registry.Audit) error {
 	certified := false
+	var errs []error
 	for i, id := range a.Auditors {
 		f := fmt.Sprintf("body.auditors[%d]", i)
-		for _, day := range []registry.Date{a.OnsiteStart, a.OnsiteEnd} {
-			v, err := n.Auditor(ctx, id, day)
-			if err != nil {
-				return registry.Invalid(f, "auditor %s is not in the national registry", id)
-			}
-			st := v.Standing
-			usable := ""
-			for _, c := range st.Credentials {
-				if c.UsableFor(a.CP) && (c.Status == registry.AuditorCertified || c.Status == registry.AuditorCandidate) && (usable == "" || c.Status == registry.AuditorCertified) {
-					usable = c.Status
-				}
-			}
-			switch {
-			case st.Status == registry.AuditorSuspended || st.Status == registry.AuditorRevoked:
-				return registry.Invalid(f, "auditor %s is %s on %s (rule %s): %s", id, st.Status, day, st.Rule, st.Reason)
-			case usable == "":
-				why := st.Reason
-				if st.Status == registry.AuditorCertified || st.Status == registry.AuditorCandidate {
-					why = "no credential usable for " + a.CP + " (external credentials are national; peer, internal and candidate ones are their CP's own)"
-				}
-				return registry.Invalid(f, "auditor %s is not certified for %s on %s (rule %s): %s", id, a.CP, day, cmpOr(st.Rule, "auditor.certified"), why)
-			}
-			if usable == registry.AuditorCertified && day == a.OnsiteEnd {
-				certified = true
-			}
-			if day != a.OnsiteEnd {
-				continue
-			}
-			for _, r := range prog.Independence {
-				if len(r.Types) > 0 && !slices.Contains(r.Types, a.Type) {
-					continue
-				}
-				switch r.Relation {
-				case "employee":
-					if v.Auditor.EmployerBN == a.EmployerBN {
-						return registry.Invalid(f, "auditor %s is employed by employer %s and may not do its %s audit (rule %s)", id, a.EmployerBN, a.Type, r.Code)
-					}
-				case "internal":
-					ext := slices.ContainsFunc(st.Credentials, func(c registry.CredentialStanding) bool {
-						return c.Kind == registry.CredExternal && c.Status == registry.AuditorCertified
-					})
-					if !ext && usable == registry.AuditorCertified {
-						return registry.Invalid(f, "a %s audit needs external auditors; %s holds no external credential in force (rule %s)", a.Type, id, r.Code)
-					}
-				}
-			}
+		last, err := n.Auditor(ctx, id, a.OnsiteEnd)
+		if err != nil {
+			errs = append(errs, registry.Invalid(f, "auditor %s is not in the national registry", id))
+			continue
 		}
+		for _, day := range onsiteDays(a, last) {
+			v := last
+			if day != a.OnsiteEnd {
+				if v, err = n.Auditor(ctx, id, day); err != nil {
+					return err
+				}
+			}
+			ok, err := checkAuditorOn(prog, a, f, v, day)
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			certified = certified || ok
+		}
+	}
+	if len(errs) > 0 {
+		return registry.JoinInvalid(errs...)
 	}
 	if !certified {
 		return registry.Invalid("body.auditors", "at least one auditor must be certified on the audit's dates (rule auditor.certified); candidates only assist")
 	}
 	return nil
+}
+
+// onsiteDays are the days an auditor's standing is judged on for audit
+// a: its first on-site day, each day inside it on which a body's
+// discipline action or an On-Site Audit Review of the auditor (v, read on
+// the last day) took effect, and the last day, in order, each once.
+func onsiteDays(a registry.Audit, v AuditorView) []registry.Date {
+	days := []registry.Date{a.OnsiteStart}
+	inside := func(d registry.Date) bool { return d.After(a.OnsiteStart) && d.Before(a.OnsiteEnd) }
+	for _, d := range v.Discipline {
+		for _, act := range d.Actions {
+			if inside(act.On) {
+				days = append(days, act.On)
+			}
+		}
+	}
+	for _, q := range v.QA {
+		if inside(q.On) {
+			days = append(days, q.On)
+		}
+	}
+	days = append(days, a.OnsiteEnd)
+	slices.SortFunc(days, registry.Date.Compare)
+	return slices.Compact(days)
+}
+
+// checkAuditorOn judges auditor v (its standing on day) for audit a:
+// whether it was certified that day (a candidate only assists), or the
+// error at field f. The independence rules are judged on the last day.
+func checkAuditorOn(prog registry.Program, a registry.Audit, f string, v AuditorView, day registry.Date) (bool, error) {
+	id, st := v.Auditor.ID, v.Standing
+	usable := ""
+	for _, c := range st.Credentials {
+		if c.UsableFor(a.CP) && (c.Status == registry.AuditorCertified || c.Status == registry.AuditorCandidate) && (usable == "" || c.Status == registry.AuditorCertified) {
+			usable = c.Status
+		}
+	}
+	switch {
+	case st.Status == registry.AuditorSuspended || st.Status == registry.AuditorRevoked:
+		return false, registry.Invalid(f, "auditor %s is %s on %s (rule %s): %s", id, st.Status, day, st.Rule, st.Reason)
+	case usable == "":
+		why := st.Reason
+		if st.Status == registry.AuditorCertified || st.Status == registry.AuditorCandidate {
+			why = "no credential usable for " + a.CP + " (external credentials are national; peer, internal and candidate ones are their CP's own)"
+		}
+		return false, registry.Invalid(f, "auditor %s is not certified for %s on %s (rule %s): %s", id, a.CP, day, cmpOr(st.Rule, "auditor.certified"), why)
+	}
+	if day != a.OnsiteEnd {
+		return false, nil
+	}
+	for _, r := range prog.Independence {
+		if len(r.Types) > 0 && !slices.Contains(r.Types, a.Type) {
+			continue
+		}
+		switch r.Relation {
+		case "employee":
+			if v.Auditor.EmployerBN == a.EmployerBN {
+				return false, registry.Invalid(f, "auditor %s is employed by employer %s and may not do its %s audit (rule %s)", id, a.EmployerBN, a.Type, r.Code)
+			}
+		case "internal":
+			ext := slices.ContainsFunc(st.Credentials, func(c registry.CredentialStanding) bool {
+				return c.Kind == registry.CredExternal && c.Status == registry.AuditorCertified
+			})
+			if !ext && usable == registry.AuditorCertified {
+				return false, registry.Invalid(f, "a %s audit needs external auditors; %s holds no external credential in force (rule %s)", a.Type, id, r.Code)
+			}
+		}
+	}
+	return usable == registry.AuditorCertified, nil
 }
 
 func cmpOr(a, b string) string {

@@ -244,14 +244,15 @@ func TestImportXLSX(t *testing.T) {
 func TestImportChecksAuditBasis(t *testing.T) {
 	ctx := context.Background()
 	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
-	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeAudits, node.ScopeCertificates}}
-	failed, err := ab.RecordAudit(ctx, acsa, testAudit("certification", 79.99, "AUD-0001"))
+	// Reports the program received in March (recorded by its administrator:
+	// a CP's report counts as received the day it is recorded).
+	failed, err := ab.RecordAudit(ctx, nodetest.Admin(), testAudit("certification", 79.99, "AUD-0001"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ok := testAudit("recertification", 80, "AUD-0001")
 	ok.OnsiteEnd = registry.MustDate("2026-03-05")
-	passed, err := ab.RecordAudit(ctx, acsa, ok)
+	passed, err := ab.RecordAudit(ctx, nodetest.Admin(), ok)
 	if err != nil {
 		t.Fatal(err)
 	}
