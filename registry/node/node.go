@@ -67,6 +67,11 @@ type Node struct {
 	// certificate revoked by a decision that was refused (review.go).
 	decisions sync.Mutex
 
+	// reviews serializes opening Employer Reviews: the repeat rule reads
+	// the employer's earlier reviews before the new one is committed
+	// (review.go).
+	reviews sync.Mutex
+
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
 	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens

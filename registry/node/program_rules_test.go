@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -102,10 +103,14 @@ func TestRefusedReviewStepChangesNothing(t *testing.T) {
 // removal is proposed; a day less and they are.
 func TestReviewsExactlyTheWindowApart(t *testing.T) {
 	ctx := context.Background()
+	// Two reviews of ACSA-20250417 (issued 2025-03-14) 24 months apart:
+	// the second is in April 2027.
+	defer func(old time.Time) { nodetest.Now = old }(nodetest.Now)
+	nodetest.Now = time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		first string
 		count bool
-	}{{"2023-01-10", false}, {"2023-01-11", true}} {
+	}{{"2025-04-10", false}, {"2025-04-11", true}} {
 		ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
 		admin := nodetest.Admin()
 		open := func(on string) registry.Review {
@@ -117,10 +122,10 @@ func TestReviewsExactlyTheWindowApart(t *testing.T) {
 			return r
 		}
 		open(c.first)
-		r := open("2025-01-10")
+		r := open("2027-04-10")
 		_, perr := ab.Record(ctx, registry.KindRemoval, node.RemovalID(r.ID))
 		if r.FullAuditRequired != c.count || (perr == nil) != c.count {
-			t.Errorf("reviews opened %s and 2025-01-10: full_audit_required %v (related %v), removal proposed %v; want %v",
+			t.Errorf("reviews opened %s and 2027-04-10: full_audit_required %v (related %v), removal proposed %v; want %v",
 				c.first, r.FullAuditRequired, r.Related, perr == nil, c.count)
 		}
 	}

@@ -300,14 +300,14 @@ func TestRemovalProposedOnWrite(t *testing.T) {
 		}
 		return r
 	}
-	first := open("2023-01-10") // alone in its 24 months: no proposal
+	first := open("2025-04-10") // alone in its 24 months: no proposal
 	if got := count("proposed"); got != 1 {
 		t.Fatalf("one review: %d proposals, want still 1", got)
 	}
-	// An action plan required on 2023-02-01, due 2023-03-01, with no action
+	// An action plan required on 2025-05-01, due 2025-06-01, with no action
 	// plan audit: overdue at once.
 	if _, err := ab.ActOnReview(ctx, admin, first.ID, node.ReviewRequest{Action: "require_action_plan", Reason: "fall protection",
-		On: registry.MustDate("2023-02-01"), DueOn: registry.MustDate("2023-03-01")}); err != nil {
+		On: registry.MustDate("2025-05-01"), DueOn: registry.MustDate("2025-06-01")}); err != nil {
 		t.Fatal(err)
 	}
 	rm, err := ab.Record(ctx, registry.KindRemoval, node.RemovalID(first.ID))
@@ -320,7 +320,7 @@ func TestRemovalProposedOnWrite(t *testing.T) {
 	}
 	// A second review within 24 months while that proposal is pending: no
 	// second proposal for the same certificate.
-	second := open("2023-06-05")
+	second := open("2025-09-05")
 	if _, err := ab.Record(ctx, registry.KindRemoval, node.RemovalID(second.ID)); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("a second proposal was written while %s is pending: %v", prop.ID, err)
 	}

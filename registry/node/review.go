@@ -111,21 +111,44 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err := r.Validate(); err != nil {
 		return r, registry.Entry{}, err
 	}
+	today := n.Today()
+	var errs []error
+	if r.OpenedOn.After(today) {
+		errs = append(errs, registry.Invalid("body.opened_on", "%s is after today (%s)", r.OpenedOn, today))
+	}
+	if r.OccurredOn.After(today) {
+		errs = append(errs, registry.Invalid("body.occurred_on", "%s is after today (%s): a review is opened on a trigger that occurred", r.OccurredOn, today))
+	}
 	ce, err := n.Record(ctx, registry.KindCertificate, r.Certificate)
 	if err != nil {
-		return r, registry.Entry{}, registry.Invalid("body.certificate", "no certificate %q on this node", r.Certificate)
+		return r, registry.Entry{}, registry.JoinInvalid(append(errs, registry.Invalid("body.certificate", "no certificate %q on this node", r.Certificate))...)
 	}
 	c, err := decode[registry.Certificate](ce)
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
-	if c.EmployerBN != r.EmployerBN {
-		return r, registry.Entry{}, registry.Invalid("body.certificate", "certificate %s is employer %s's, not %s's", c.ID, c.EmployerBN, r.EmployerBN)
+	switch st := c.StatusOn(r.OpenedOn); {
+	case c.EmployerBN != r.EmployerBN:
+		errs = append(errs, registry.Invalid("body.certificate", "certificate %s is employer %s's, not %s's", c.ID, c.EmployerBN, r.EmployerBN))
+	case r.OpenedOn.Before(c.IssuedOn):
+		errs = append(errs, registry.Invalid("body.opened_on", "%s is before certificate %s was issued (%s)", r.OpenedOn, c.ID, c.IssuedOn))
+	case registry.Terminal(st):
+		// A review withholds a refund and counts toward the repeat and
+		// removal rules: of a certificate that is over, it means nothing.
+		errs = append(errs, registry.Invalid("body.certificate", "certificate %s is %s on %s; a review is of a certificate that may still hold", c.ID, st, r.OpenedOn))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return r, registry.Entry{}, err
 	}
 	prog, err := n.Program(ctx, c.Program)
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
+	// The repeat rule reads the employer's earlier reviews and the commit
+	// adds this one: two reviews opened at once would each miss the
+	// other, so openings are one at a time (an administrator's act, rare).
+	n.reviews.Lock()
+	defer n.reviews.Unlock()
 	if r.Trigger == registry.TriggerStopWorkOrders {
 		if err := n.countStopWork(ctx, &r, prog.Review); err != nil {
 			return r, registry.Entry{}, err
@@ -256,7 +279,11 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 	if err := n.requireAdmin(p, ScopeReviews, "records stop-work orders"); err != nil {
 		return StopWorkResult{}, err
 	}
-	if err := o.Validate(); err != nil {
+	var future error
+	if today := n.Today(); o.IssuedOn.After(today) {
+		future = registry.Invalid("body.issued_on", "%s is after today (%s): an order is recorded once it was issued", o.IssuedOn, today)
+	}
+	if err := registry.JoinInvalid(o.Validate(), future); err != nil {
 		return StopWorkResult{}, err
 	}
 	o.ID = StopWorkID(o)
