@@ -247,7 +247,7 @@ func TestConcurrentDecisionsAgree(t *testing.T) {
 	}
 }
 
-// TestDecisionReasons: a decision's reason obeys the rules of free text,
+// TestDecisionReasons: a decision's (or a status change's) reason obeys the rules of free text,
 // and one the certificate's status change would quote past the length of
 // a reason is refused at body.reason before anything is written.
 func TestDecisionReasons(t *testing.T) {
@@ -275,6 +275,10 @@ func TestDecisionReasons(t *testing.T) {
 		}},
 		{"removal, bidi override", func() error {
 			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "reject", Reason: "ok \u202e"})
+			return err
+		}},
+		{"status change, bidi override", func() error {
+			_, err := ab.ChangeStatus(ctx, admin, "ACSA-20250417", node.StatusRequest{Action: "suspend", Reason: "ok \u202e"})
 			return err
 		}},
 		{"removal confirmed, long reason", func() error {

@@ -507,6 +507,11 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if strings.TrimSpace(r.Reason) == "" {
 		return registry.Entry{}, registry.Invalid("body.reason", "a status change needs a reason")
 	}
+	// The reason becomes the new history step's: checked here, a bad one
+	// is named as the request sent it, not as body.history[n].reason.
+	if err := registry.CheckText("body.reason", r.Reason, 1, registry.MaxReasonLen); err != nil {
+		return registry.Entry{}, err
+	}
 	if r.On.IsZero() {
 		r.On = n.Today()
 	}
