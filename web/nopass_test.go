@@ -36,8 +36,10 @@ func TestFrenchProvinceNames(t *testing.T) {
 	_, letter := s.get(t, "/letters/ACSA-20250417?lang=fr")
 	_, cert := s.get(t, "/certificates/ACSA-20250417?lang=fr")
 	_, emp := s.get(t, "/employers/812345676?lang=fr")
+	_, aud := newSiteWith(t, nodetest.Options{Seed: true, Rules: true, Program: true}).get(t, "/auditors/AUD-0001?lang=fr")
 	for _, c := range []struct{ page, body, want string }{
 		{"employer", emp, "Dossier publié par le registre de l&#39;Alberta"},
+		{"auditor", aud, "Statut aujourd&#39;hui (2026-11-25) :"},
 		{"letter", letter, "Le registre de l&#39;Alberta atteste"},
 		{"letter", letter, "Nœud du registre de l&#39;Alberta"},
 		{"letter", letter, "Date :"},
@@ -50,7 +52,7 @@ func TestFrenchProvinceNames(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"de Alberta", "par Alberta", "):"} {
-		if strings.Contains(letter+cert+emp, bad) {
+		if strings.Contains(letter+cert+emp+aud, bad) {
 			t.Errorf("French pages say %q", bad)
 		}
 	}

@@ -62,7 +62,7 @@ func demoExamples(today registry.Date) []example {
 func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("demo", stderr)
 	dir := fl.String("data", "./corfed-demo", "directory for the nodes' data (one sub-directory per jurisdiction) and the federation file")
-	list := fl.String("jurisdictions", strings.Join(jurisdictionStrings(registry.Jurisdictions), ","), "comma-separated members (at least CA-AB,CA-BC,CA-MB,CA-ON for the example lookups)")
+	list := fl.String("jurisdictions", strings.Join(jurisdictionStrings(registry.Jurisdictions), ","), "comma-separated members (the example lookups need every party of the CFCSA agreement: the default list)")
 	testdata := fl.String("testdata", "testdata", "directory with seed/ and rules/")
 	level := fl.String("log-level", "warn", "debug, info, warn or error")
 	once := fl.Bool("once", false, "print the nodes and lookups, then exit instead of serving")
