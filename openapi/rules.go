@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -23,8 +22,9 @@ import (
 // the node, in the handler. So that one 422 lists both, the problem
 // transformer (publicProblems) adds to huma's schema 422 what the record
 // rules say of the same body (bodyRules, by the operation's body schema):
-// the body as textHygiene kept it is decoded into the body's type (a
-// member of the wrong type stays zero) and checked as the node would
+// the body as textHygiene kept it is decoded into the body's type member
+// by member (decodeMembers: a member that does not decode, or that the
+// schema refused, stays zero, and only it) and checked as the node would
 // check it before reading the store. A rule error at a location the schema
 // already named (or one holding it, or held in it) is left out; rule
 // errors are located under body, as the schema's are. The rules run only
@@ -35,8 +35,11 @@ import (
 // a review step, a certificate correction), and the CSV/XLSX import,
 // whose report already names every row's problems.
 
-// bodyRule checks a decoded body: the record rules' errors, or nil.
-type bodyRule func(s *server, body []byte) error
+// bodyRule checks a body, decoded member by member (decodeMembers) with
+// the members at the locations of skip (those the schema refused) left
+// zero: the names of the body's members as sent, and the record rules'
+// errors or nil.
+type bodyRule func(s *server, body []byte, skip []string) (map[string]bool, error)
 
 // ruleCheck is an operation body's rule and its schema's top-level
 // properties (what a client can send).
@@ -46,10 +49,10 @@ type ruleCheck struct {
 }
 
 func rule[T any](check func(s *server, v T) error) (reflect.Type, bodyRule) {
-	return reflect.TypeFor[T](), func(s *server, body []byte) error {
+	return reflect.TypeFor[T](), func(s *server, body []byte, skip []string) (map[string]bool, error) {
 		var v T
-		_ = json.Unmarshal(body, &v) // a schema error is already reported; check what decodes
-		return check(s, v)
+		sent := decodeMembers(body, reflect.ValueOf(&v).Elem(), "body", skip)
+		return sent, check(s, v)
 	}
 }
 
@@ -172,9 +175,11 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	if !ok {
 		return
 	}
-	var sent map[string]json.RawMessage
-	_ = json.Unmarshal(body, &sent)
-	err := r.check(s, body)
+	skip := make([]string, 0, len(p.Errors))
+	for _, d := range p.Errors {
+		skip = append(skip, d.Location)
+	}
+	sent, err := r.check(s, body, skip)
 	var ves registry.ValidationErrors
 	var ve *registry.ValidationError
 	switch {
@@ -220,7 +225,7 @@ func related(a, b string) bool {
 // the refused issue date). Those follow from an error already listed;
 // rules that truly need an unsent member say why (basis_ref for an ISO
 // equivalency, the auditor an OSAR reviews) and are kept.
-func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]json.RawMessage) bool {
+func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]bool) bool {
 	name, ok := strings.CutPrefix(ve.Field, "body.")
 	if !ok {
 		return true
@@ -231,8 +236,7 @@ func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]json.
 	if !r.props[name] {
 		return false
 	}
-	_, given := sent[name]
-	return given || ve.Reason != "required"
+	return sent[name] || ve.Reason != "required"
 }
 
 // isSchema422 reports whether p is huma's own answer to a body that fails
