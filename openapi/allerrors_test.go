@@ -81,6 +81,14 @@ func TestARefusedMemberDoesNotInventOtherErrors(t *testing.T) {
 		{"match row after a bad as_of", "admin", "/v1/match",
 			`{"as_of":"3001-01-01","rows":[{"bn":"812345676"},{"bn":"12345678x"},{}]}`,
 			[]string{"body.as_of", "body.rows[1].bn", "body.rows[2]"}},
+		{"agreement whose parties the schema refuses", "admin", "/v1/agreements",
+			`{"id":"a1","title":"t","parties":"CA-AB","sector":"construction","programs":["COR"],` +
+				`"hosts":[{"host":"CA-AB","cap_days":180},{"host":"CA-BC","cap_months":6}],"effective_from":"2027-01-01","sources":["s"]}`,
+			[]string{"body.parties"}},
+		{"agreement with a host the schema refuses", "admin", "/v1/agreements",
+			`{"id":"a1","title":"t","parties":["CA-AB","CA-BC"],"sector":"construction","programs":["COR"],` +
+				`"hosts":[{"host":"CA-AB","cap_days":180},{"host":1,"cap_months":6}],"effective_from":"2027-01-01","sources":["s"]}`,
+			[]string{"body.hosts[1].host"}},
 	}
 	f.refusedAt(t, tests)
 }
