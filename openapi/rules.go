@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -23,8 +22,9 @@ import (
 // the node, in the handler. So that one 422 lists both, the problem
 // transformer (publicProblems) adds to huma's schema 422 what the record
 // rules say of the same body (bodyRules, by the operation's body schema):
-// the body as textHygiene kept it is decoded into the body's type (a
-// member of the wrong type stays zero) and checked as the node would
+// the body as textHygiene kept it is decoded into the body's type member
+// by member (decodeMembers: a member that does not decode, or that the
+// schema refused, stays zero, and only it) and checked as the node would
 // check it before reading the store. A rule error at a location the schema
 // already named (or one holding it, or held in it) is left out; rule
 // errors are located under body, as the schema's are. The rules run only
@@ -35,29 +35,44 @@ import (
 // a review step, a certificate correction), and the CSV/XLSX import,
 // whose report already names every row's problems.
 
-// bodyRule checks a decoded body: the record rules' errors, or nil.
-type bodyRule func(s *server, body []byte) error
+// bodyRule checks a body, decoded member by member (decodeMembers) with
+// the members at the locations of skip (those the schema refused) left
+// zero: the names of the body's members as sent, and the record rules'
+// errors or nil.
+type bodyRule func(s *server, body []byte, skip []string) (map[string]bool, error)
 
-// ruleCheck is an operation body's rule and its schema's top-level
-// properties (what a client can send).
+// ruleCheck is an operation body's rule, its schema's top-level
+// properties (what a client can send) and the rule errors that compare
+// two members (crossRefs).
 type ruleCheck struct {
-	check bodyRule
-	props map[string]bool
+	check   bodyRule
+	props   map[string]bool
+	crossed []crossRef
 }
 
-func rule[T any](check func(s *server, v T) error) (reflect.Type, bodyRule) {
-	return reflect.TypeFor[T](), func(s *server, body []byte) error {
+// crossRef is a rule error that compares a member with another: at is its
+// location under body, any index written [] ("hosts[].host"), and with
+// the member it compares with ("parties"). When the schema refused with
+// (or something in it), the rules saw it as absent: the comparison was
+// made with nothing, and its error is left out (a host is "not a party"
+// of an agreement whose parties the schema refused).
+type crossRef struct{ at, with string }
+
+// rule is the check of body type T, with the rule errors that compare two
+// of its members.
+func rule[T any](check func(s *server, v T) error, crossed ...crossRef) (reflect.Type, ruleCheck) {
+	return reflect.TypeFor[T](), ruleCheck{crossed: crossed, check: func(s *server, body []byte, skip []string) (map[string]bool, error) {
 		var v T
-		_ = json.Unmarshal(body, &v) // a schema error is already reported; check what decodes
-		return check(s, v)
-	}
+		sent := decodeMembers(body, reflect.ValueOf(&v).Elem(), "body", skip)
+		return sent, check(s, v)
+	}}
 }
 
 // ruleSet lists the body types of writes whose rules the edge can run on
 // the body alone; each check mirrors the first checks of the node's write.
-func ruleSet() map[reflect.Type]bodyRule {
-	out := map[reflect.Type]bodyRule{}
-	add := func(t reflect.Type, r bodyRule) { out[t] = r }
+func ruleSet() map[reflect.Type]ruleCheck {
+	out := map[reflect.Type]ruleCheck{}
+	add := func(t reflect.Type, r ruleCheck) { out[t] = r }
 	add(rule(func(_ *server, v registry.Employer) error { return v.Validate() }))
 	add(rule(func(_ *server, v registry.CertifyingPartner) error { return v.Validate() }))
 	add(rule(func(s *server, v CertificateIn) error { return s.node.CheckNewCertificate(node.NewCertificate(v)) }))
@@ -95,7 +110,8 @@ func ruleSet() map[reflect.Type]bodyRule {
 	}))
 	add(rule(func(_ *server, v registry.Program) error { return v.Validate() }))
 	add(rule(func(_ *server, v registry.HostRules) error { return inBody(v.Validate(), "") }))
-	add(rule(func(_ *server, v registry.AgreementTerms) error { return inBody(v.Validate(), "terms.") }))
+	add(rule(func(_ *server, v registry.AgreementTerms) error { return inBody(v.Validate(), "terms.") },
+		crossRef{"hosts[].host", "parties"}, crossRef{"parties[]", "hosts"})) // "not a party", "has no host terms"
 	add(rule(func(_ *server, v MatchIn) error { // registerMatch
 		_, errs := v.check()
 		if len(errs) == 0 {
@@ -113,12 +129,12 @@ func (s *server) indexRules(api huma.API) {
 	byType := ruleSet()
 	s.rules = map[string]ruleCheck{}
 	reg := api.OpenAPI().Components.Schemas
-	for t, r := range byType {
+	for t, rc := range byType {
 		sc := reg.Schema(t, true, "")
 		if sc == nil || sc.Ref == "" {
 			continue
 		}
-		rc := ruleCheck{check: r, props: map[string]bool{}}
+		rc.props = map[string]bool{}
 		if full := reg.SchemaFromRef(sc.Ref); full != nil {
 			for name := range full.Properties {
 				rc.props[name] = true
@@ -172,9 +188,11 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	if !ok {
 		return
 	}
-	var sent map[string]json.RawMessage
-	_ = json.Unmarshal(body, &sent)
-	err := r.check(s, body)
+	skip := make([]string, 0, len(p.Errors))
+	for _, d := range p.Errors {
+		skip = append(skip, d.Location)
+	}
+	sent, err := r.check(s, body, skip)
 	var ves registry.ValidationErrors
 	var ve *registry.ValidationError
 	switch {
@@ -187,7 +205,7 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return related(d.Location, ve.Field) }) {
 			continue
 		}
-		if !r.derivable(ve, sent) {
+		if !r.derivable(ve, sent) || r.comparedWithRefused(ve.Field, skip) {
 			continue
 		}
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
@@ -220,7 +238,7 @@ func related(a, b string) bool {
 // the refused issue date). Those follow from an error already listed;
 // rules that truly need an unsent member say why (basis_ref for an ISO
 // equivalency, the auditor an OSAR reviews) and are kept.
-func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]json.RawMessage) bool {
+func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]bool) bool {
 	name, ok := strings.CutPrefix(ve.Field, "body.")
 	if !ok {
 		return true
@@ -231,8 +249,44 @@ func (r ruleCheck) derivable(ve *registry.ValidationError, sent map[string]json.
 	if !r.props[name] {
 		return false
 	}
-	_, given := sent[name]
-	return given || ve.Reason != "required"
+	return sent[name] || ve.Reason != "required"
+}
+
+// comparedWithRefused reports whether the rule error at location loc
+// compares with a member the schema refused (at a location of refused,
+// or under it).
+func (r ruleCheck) comparedWithRefused(loc string, refused []string) bool {
+	if len(r.crossed) == 0 {
+		return false
+	}
+	loc = anyIndex(strings.TrimPrefix(loc, "body."))
+	for _, c := range r.crossed {
+		if c.at != loc {
+			continue
+		}
+		if slices.ContainsFunc(refused, func(l string) bool { return related(l, "body."+c.with) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyIndex writes every index of a location as [] ("hosts[2].host" is
+// "hosts[].host").
+func anyIndex(loc string) string {
+	if !strings.Contains(loc, "[") {
+		return loc
+	}
+	var b strings.Builder
+	for i := 0; i < len(loc); i++ {
+		b.WriteByte(loc[i])
+		if loc[i] == '[' {
+			for i+1 < len(loc) && loc[i+1] >= '0' && loc[i+1] <= '9' {
+				i++
+			}
+		}
+	}
+	return b.String()
 }
 
 // isSchema422 reports whether p is huma's own answer to a body that fails
