@@ -104,6 +104,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			a.Elements = append(a.Elements, registry.ElementScore{Element: "a", Score: 101})
 			return a.Validate()
 		}, audit().Validate, []string{"body.cp", "body.auditors[1]", "body.submitted_on", "body.elements[1].element", "body.elements[1].score"}},
+		{"audit element names", func() error {
+			a := audit()
+			a.Elements = append(a.Elements, registry.ElementScore{Element: "hazard ", Score: 90}, registry.ElementScore{Element: " b", Score: 90})
+			return a.Validate()
+		}, audit().Validate, []string{"body.elements[1].element", "body.elements[2].element"}},
 		{"audit dates", func() error {
 			a := audit()
 			a.OnsiteStart, a.Type = registry.Date{}, registry.AuditMaintenance

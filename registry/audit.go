@@ -139,6 +139,9 @@ func (a Audit) Validate() error {
 		var c collect
 		if err := checkText(f+".element", e.Element, 1, 64); err != nil {
 			c.add(err)
+		} else if strings.TrimSpace(e.Element) != e.Element {
+			// "hazard" and "hazard " would be two elements in reports.
+			c.add(Invalid(f+".element", "an element's name has no space at its start or end"))
 		} else if seen[e.Element] {
 			c.add(Invalid(f+".element", "element %q is scored twice", e.Element))
 		}
