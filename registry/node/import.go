@@ -121,6 +121,10 @@ type ImportReport struct {
 	Certificates   ImportCounts    `json:"certificates"`
 	Problems       []ImportProblem `json:"problems"`
 	IgnoredColumns []string        `json:"ignored_columns,omitempty"`
+	// EmployersKept are the rows whose employer columns changed nothing:
+	// the importing CP may not change that stored employer (the rule of
+	// PUT /v1/employers/{bn}); their certificates are imported.
+	EmployersKept []int `json:"employers_kept,omitempty" doc:"Rows (1 = the first data row) whose employer columns were not applied because the importing CP may not change that stored employer (the rule of PUT /v1/employers/{bn}); their certificates were imported. Their employers count as unchanged."`
 }
 
 // columnOf maps every accepted header to its column.
@@ -466,6 +470,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		rep.Problems = []ImportProblem{}
 	}
 	slices.SortStableFunc(rep.Problems, func(a, b ImportProblem) int { return a.Row - b.Row })
+	slices.Sort(rep.EmployersKept)
 	if len(rep.Problems) > 0 || o.DryRun {
 		return rep, nil
 	}
@@ -599,6 +604,7 @@ func (n *Node) checkAll(ctx context.Context, p Principal, rows []ImportRow, rep 
 		rep.Problems = append(rep.Problems, probs[k]...)
 		rep.Employers = rep.Employers.add(reps[k].Employers)
 		rep.Certificates = rep.Certificates.add(reps[k].Certificates)
+		rep.EmployersKept = append(rep.EmployersKept, reps[k].EmployersKept...)
 	}
 	return nil
 }
@@ -692,6 +698,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			if !may.may {
 				rows[i].KeepEmployer = true
 				emp, changed = *prevE, false
+				rep.EmployersKept = append(rep.EmployersKept, r.Row)
 			}
 		}
 		// Counted per row, as the writes will be: a second row of the

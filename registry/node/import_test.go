@@ -546,8 +546,8 @@ func TestImportKeepsTheEmployerRule(t *testing.T) {
 	}
 	for i, name := range []string{"Hijacked Holdings Ltd.", "PRAIRIE STEEL ERECTORS LTD"} {
 		rep := run(esc, header+fmt.Sprintf("812345676,%s,ESC,ESC-X%d,COR,2026-11-01,pending\n", name, i))
-		if len(rep.Problems) != 0 || rep.Certificates.Created != 1 || rep.Employers.Updated != 0 {
-			t.Fatalf("ESC's certificate for ACSA's holder, as %q: %+v", name, rep)
+		if len(rep.Problems) != 0 || rep.Certificates.Created != 1 || rep.Employers.Updated != 0 || !slices.Equal(rep.EmployersKept, []int{1}) {
+			t.Fatalf("ESC's certificate for ACSA's holder, as %q: %+v (want row 1 in employers_kept)", name, rep)
 		}
 	}
 	if e, err := n.Record(ctx, registry.KindEmployer, "812345676"); err != nil || e.Ver != before.Ver {
