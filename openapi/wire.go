@@ -91,7 +91,7 @@ type CertificateIn struct {
 	IndustryScope []string      `json:"industry_scope,omitempty" maxItems:"50" doc:"Industry codes (2 to 6 digits)."`
 	Sector        string        `json:"sector,omitempty" maxLength:"64" example:"construction"`
 	Basis         string        `json:"basis,omitempty" enum:"audit,iso_equivalency" doc:"Default: audit."`
-	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id."`
+	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id. An audit recorded on this node backs one certificate: one that another certificate, not superseded, already names is refused."`
 	IssuedOn      registry.Date `json:"issued_on,omitzero" doc:"The last on-site day of the audit. Optional when basis_ref names an audit recorded on this node: the certificate then takes that audit's last on-site day (and its term from the documentation months)."`
 	TermMonths    int           `json:"term_months,omitempty" enum:"12,36" doc:"36, or 12 when the employer has 3 to 11 months of documentation. Default: 36."`
 	DocMonths     int           `json:"documentation_months,omitempty" minimum:"0" maximum:"600"`

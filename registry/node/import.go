@@ -61,7 +61,7 @@ var ImportColumns = []ImportColumn{
 	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters."},
 	{"wcb_account", false, []string{"wcb_account_number", "wcb"}, "The employer's WCB account(s) in this jurisdiction, separated by ';'."},
 	{"industry_code", false, []string{"industry_codes", "naics"}, "Industry code(s) of the certificate's scope and the WCB account, separated by ';'."},
-	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. Required when the program says require_audit_basis."},
+	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. An audit recorded on this node backs one certificate: one another certificate already rests on, or that another row of the file names, is a problem. Required when the program says require_audit_basis."},
 	{"status", false, []string{"certification_status"}, "For a new certificate: active (default) or pending (IAF draft). Ignored for one already stored."},
 	{"jurisdiction", false, []string{"country_subdivision"}, "Optional: must be this node's jurisdiction."},
 }
@@ -635,6 +635,11 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		may bool
 	}
 	cpMay := map[string]cpGrant{} // BN -> whether, and why, a CP token may change the stored employer
+	// basisRow is the row of each audit recorded here that a new
+	// certificate of the file names: a second such row is a problem
+	// (checkAuditFree). Rows naming one audit are of one employer (else
+	// CheckAuditBasis refuses them), so they are in one part.
+	basisRow := map[string]int{}
 	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
@@ -711,7 +716,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				prevC = &v
 			}
 		}
-		_, changed, err := n.planCertificate(l, p, prevC, r)
+		c, changed, err := n.planCertificate(l, p, prevC, r)
 		if err != nil {
 			var ip ImportProblem
 			if errors.As(err, &ip) {
@@ -721,6 +726,15 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				bad(r, columnOfField(err), "", "%s", reasonOf(err))
 			}
 			continue
+		}
+		if prevC == nil && basisKey(c) != nil {
+			if first, ok := basisRow[c.BasisRef]; ok {
+				bad(r, "basis_ref", c.BasisRef, "row %d's certificate is issued on audit %s: an audit issues one certificate", first, c.BasisRef)
+				continue
+			}
+			if _, ok, _ := exists(l, registry.KindAudit, c.BasisRef); ok {
+				basisRow[c.BasisRef] = r.Row
+			}
 		}
 		switch {
 		case prevC == nil:
@@ -835,7 +849,10 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 			return registry.Certificate{}, false, err
 		}
 		c, err := n.newCertificate(in)
-		return c, true, err
+		if err != nil {
+			return c, false, err
+		}
+		return c, true, checkAuditFree(l, c)
 	}
 	c := *prev
 	fixed := func(col, have, want string) error {

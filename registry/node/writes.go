@@ -116,7 +116,49 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
 	}
 	keys = append(keys, statusKeys(c)...) // search.go
-	return append(keys, liveKey(c)...)    // lifecycle.go
+	keys = append(keys, liveKey(c)...)    // lifecycle.go
+	return append(keys, basisKey(c)...)
+}
+
+// basisKey indexes a certificate based on an audit by the audit it names
+// ("basis"), unless it is superseded: the certificate that holds the
+// audit (checkAuditFree).
+func basisKey(c registry.Certificate) []registry.IndexKey {
+	if c.Basis != registry.BasisAudit || c.BasisRef == "" || c.Status == registry.StatusSuperseded {
+		return nil
+	}
+	return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+}
+
+// checkAuditFree refuses c, a new certificate, when the audit it names in
+// basis_ref is recorded on this node and another certificate already
+// rests on it, in whatever status but superseded: one certifying audit
+// issues one certificate. A renewal needs a new certifying audit, and a
+// certificate cancelled, revoked or expired must not come back as another
+// on the same audit. (A certificate's own later versions keep their
+// basis: they are not new certificates.) A basis_ref that names no audit
+// here is the CP's own reference, which the node cannot vouch for. It
+// reads where the write is ordered (l is the mutation's feed), so two
+// certificates issued at once on one audit cannot both pass; the lookup is
+// one index read.
+func checkAuditFree(l feedReader, c registry.Certificate) error {
+	if c.Basis != registry.BasisAudit || c.BasisRef == "" {
+		return nil
+	}
+	refs, err := l.Lookup("basis", c.BasisRef, false, 2)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if r.Kind != registry.KindCertificate || r.ID == c.ID {
+			continue
+		}
+		if _, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil || !ok {
+			return err
+		}
+		return registry.Invalid("body.basis_ref", "audit %s is already the basis of certificate %s: an audit issues one certificate (a renewal needs a new certifying audit)", c.BasisRef, r.ID)
+	}
+	return nil
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -140,7 +182,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
-		if err := n.checkCertificateRefs(l, c); err != nil {
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), checkAuditFree(l, c)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
