@@ -2,8 +2,10 @@ package openapi_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
@@ -85,4 +87,39 @@ func TestOneAuditBacksOneCertificate(t *testing.T) {
 		{"the one on the other audit superseded", "PATCH", "/v1/certificates/ACSA-Z4", "admin", js, `{"action":"supersede","reason":"reissued","superseded_by":"ACSA-Z7","on":"2026-11-21"}`, 200, ""},
 		{"a certificate on the superseded one's audit", "POST", "/v1/certificates", "acsa", js, cert("Z8", fresh), 201, ""},
 	})
+}
+
+// TestCPIssuesOnlyInItsSectors: a certifying partner writes a
+// certificate's sector only from the sectors it is registered for: a
+// sector outside them is refused at sector on create, on PUT and on an
+// import row, and nothing is stored. The administrator may write any
+// sector (its authority is the entry's "by"); a CP may keep a sector the
+// administrator gave; a CP registered with no sectors is unrestricted.
+// Found by review s22-e (finding 5): ESC (energy) issued a construction
+// COR.
+func TestCPIssuesOnlyInItsSectors(t *testing.T) {
+	f := newFixture(t)
+	const (
+		js   = "application/json"
+		head = "employer_bn,legal_name,cp,number,program,issued_on,sector\n"
+	)
+	cert := func(n, sector string) string {
+		return `{"issuer":"ESC","number":"` + n + `","program":"COR","employer_bn":"791352461","issued_on":"2026-01-10","sector":"` + sector + `"}`
+	}
+	f.steps(t, []step{
+		{"ESC issues outside its sectors", "POST", "/v1/certificates", "esc", js, cert("SEC1", "construction"), 422, "body.sector"},
+		{"ESC issues in its sector", "POST", "/v1/certificates", "esc", js, cert("SEC1", "Energy"), 201, ""},
+		{"ESC issues without a sector", "POST", "/v1/certificates", "esc", js, cert("SEC2", ""), 201, ""},
+		{"ESC moves its certificate out of its sectors", "PUT", "/v1/certificates/ESC-ESC-33871", "esc", js, `{"sector":"construction","wcb_accounts":["3987120"]}`, 422, "body.sector"},
+		{"ESC imports outside its sectors", "POST", "/v1/imports?dry_run=true", "esc", "text/csv", head + "791352461,Foothills Well Services Corp.,ESC,SEC3,COR,2026-01-10,construction\n", 422, "rows[1].sector"},
+		{"ESC changes a sector by import", "POST", "/v1/imports?dry_run=true", "esc", "text/csv", head + "791352461,Foothills Well Services Corp.,ESC,SEC1,COR,2026-01-10,construction\n", 422, "rows[1].sector"},
+		{"the administrator issues for ESC outside its sectors", "POST", "/v1/certificates", "admin", js, cert("SEC4", "construction"), 201, ""},
+		{"ESC keeps the administrator's sector", "PUT", "/v1/certificates/ESC-SEC4", "esc", js, `{"sector":"construction","wcb_accounts":["3987120"]}`, 200, ""},
+		{"ESC registered with no sectors", "PUT", "/v1/cps/ESC", "admin", js, `{"id":"ESC","name":"Energy Safety Canada","status":"active"}`, 200, ""},
+		{"ESC, unrestricted, issues a construction COR", "POST", "/v1/certificates", "esc", js, cert("SEC5", "construction"), 201, ""},
+	})
+	_, _, b := f.do(t, "GET", "/v1/certificates/ESC-SEC4/versions/1", "", "")
+	if !strings.Contains(string(b), `"role":"`+node.RoleAdmin+`"`) {
+		t.Errorf("ESC-SEC4's version 1 does not record the administrator as its author: %.400s", b)
+	}
 }

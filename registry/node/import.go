@@ -58,7 +58,7 @@ var ImportColumns = []ImportColumn{
 	{"term_months", false, []string{"term"}, "36 (default), or 12 with 3 to 11 months of documentation."},
 	{"expires_on", false, []string{"expiry_date", "expiration_date"}, "Optional: must agree with issued_on and the term."},
 	{"documentation_months", false, nil, "Months of documentation (3 to 11 for a 12-month term)."},
-	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters."},
+	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters. A CP's import gives only a sector the CP is registered for (any, when it lists none)."},
 	{"wcb_account", false, []string{"wcb_account_number", "wcb"}, "The employer's WCB account(s) in this jurisdiction, separated by ';'."},
 	{"industry_code", false, []string{"industry_codes", "naics"}, "Industry code(s) of the certificate's scope and the WCB account, separated by ';'."},
 	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. An audit recorded on this node backs one certificate: one another certificate already rests on, or that another row of the file names, is a problem. Required when the program says require_audit_basis."},
@@ -848,6 +848,9 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 		if err := n.CheckAuditBasis(l, &in); err != nil { // audits.go
 			return registry.Certificate{}, false, err
 		}
+		if err := n.checkCPSector(l, p, r.CP, r.Sector, "body.sector"); err != nil {
+			return registry.Certificate{}, false, err
+		}
 		c, err := n.newCertificate(in)
 		if err != nil {
 			return c, false, err
@@ -880,6 +883,9 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 		c.IndustryScope, changed = slices.Clone(r.IndustryCodes), true
 	}
 	if r.Has["sector"] && c.Sector != r.Sector {
+		if err := n.checkCPSector(l, p, c.Issuer, r.Sector, "body.sector"); err != nil {
+			return c, false, err
+		}
 		c.Sector, changed = r.Sector, true
 	}
 	if changed {

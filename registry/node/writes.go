@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -161,6 +162,33 @@ func checkAuditFree(l feedReader, c registry.Certificate) error {
 	return nil
 }
 
+// checkCPSector refuses a certifying partner a certificate sector outside
+// the sectors the CP is registered for (field names the sector's field).
+// A CP registered with no sectors is not restricted: its scope was not
+// recorded, and refusing it every sector would stop it issuing. The
+// program administrator may record any sector (the entry's by says who
+// did). A sector matches one of the CP's by name, ignoring case, or, as
+// an industry code, by falling under one of the CP's codes.
+func (n *Node) checkCPSector(l feedReader, p Principal, issuer, sector, field string) error {
+	if p.Role != RoleCP || sector == "" {
+		return nil
+	}
+	ce, ok, err := exists(l, registry.KindCP, issuer)
+	if err != nil || !ok {
+		return err // an unknown issuer is checkCertificateRefs's problem
+	}
+	cp, err := n.decodeCP(ce)
+	if err != nil {
+		return err
+	}
+	if len(cp.Sectors) == 0 || slices.ContainsFunc(cp.Sectors, func(s string) bool {
+		return strings.EqualFold(s, sector) || registry.IsIndustryCode(s) && registry.IsIndustryCode(sector) && strings.HasPrefix(sector, s)
+	}) {
+		return nil
+	}
+	return registry.Invalid(field, "certifying partner %s certifies %s, not %q; only the program administrator may record another sector", cp.ID, strings.Join(cp.Sectors, ", "), sector)
+}
+
 // CreateCertificate issues a certificate. The employer must be known to this
 // node and the issuer must be an active CP of this node; a CP may issue only
 // its own certificates.
@@ -182,7 +210,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
-		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), checkAuditFree(l, c)); err != nil {
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
@@ -317,6 +345,11 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 		}
 		if err := cpMayLift(p, c); err != nil {
 			return nil, nil, err
+		}
+		if u.Sector != c.Sector {
+			if err := n.checkCPSector(l, p, c.Issuer, u.Sector, "body.sector"); err != nil {
+				return nil, nil, err
+			}
 		}
 		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
 		if err := c.Validate(); err != nil {
