@@ -38,7 +38,14 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	return newFixtureWith(t, nodetest.Options{Seed: true, Rules: true})
+}
+
+// newFixtureWith is newFixture over a node made with o (Program: true for
+// the program cycle's auditors and audits).
+func newFixtureWith(t *testing.T, o nodetest.Options) *fixture {
+	t.Helper()
+	n := nodetest.New(t, "CA-AB", o)
 	srv := httptest.NewServer(fullHandler(t, n))
 	t.Cleanup(srv.Close)
 	expired, err := node.IssueToken(n.ActiveKey(), "CA-AB", nodetest.Now.Add(-48*time.Hour), node.TokenRequest{Role: node.RoleAdmin, TTL: time.Hour})

@@ -89,9 +89,9 @@ type CertificateIn struct {
 	EmployerBN    string        `json:"employer_bn" pattern:"^[0-9]{9}$" doc:"BN9 of an employer registered on this node."`
 	WCBAccounts   []string      `json:"wcb_accounts,omitempty" maxItems:"50"`
 	IndustryScope []string      `json:"industry_scope,omitempty" maxItems:"50" doc:"Industry codes (2 to 6 digits)."`
-	Sector        string        `json:"sector,omitempty" maxLength:"64" example:"construction"`
+	Sector        string        `json:"sector,omitempty" maxLength:"64" example:"construction" doc:"A CP token may give only a sector its CP is registered for (by name, or an industry code under one of its codes; any sector when the CP lists none); the program administrator any."`
 	Basis         string        `json:"basis,omitempty" enum:"audit,iso_equivalency" doc:"Default: audit."`
-	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id."`
+	BasisRef      string        `json:"basis_ref,omitempty" maxLength:"64" doc:"The audit id, or for iso_equivalency the equivalency record id. An audit recorded on this node backs one certificate: one that another certificate, not superseded, already names is refused."`
 	IssuedOn      registry.Date `json:"issued_on,omitzero" doc:"The last on-site day of the audit. Optional when basis_ref names an audit recorded on this node: the certificate then takes that audit's last on-site day (and its term from the documentation months)."`
 	TermMonths    int           `json:"term_months,omitempty" enum:"12,36" doc:"36, or 12 when the employer has 3 to 11 months of documentation. Default: 36."`
 	DocMonths     int           `json:"documentation_months,omitempty" minimum:"0" maximum:"600"`
@@ -106,7 +106,7 @@ type CertificateIn struct {
 type CertificateUpdateIn struct {
 	WCBAccounts   []string `json:"wcb_accounts,omitempty" maxItems:"50"`
 	IndustryScope []string `json:"industry_scope,omitempty" maxItems:"50"`
-	Sector        string   `json:"sector,omitempty" maxLength:"64"`
+	Sector        string   `json:"sector,omitempty" maxLength:"64" doc:"A CP token may change it only to a sector its CP is registered for (as on create); it may keep the one stored."`
 }
 
 // StatusIn asks for a status change.

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,17 +27,7 @@ func newMemNode(t *testing.T) (*Node, *memstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "seed", "CA-AB.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := ParseSeed(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Seed(context.Background(), f); err != nil {
-		t.Fatal(err)
-	}
+	loadTestdata(t, "seed", ParseSeed, n.Seed)
 	return n, st
 }
 

@@ -58,10 +58,10 @@ var ImportColumns = []ImportColumn{
 	{"term_months", false, []string{"term"}, "36 (default), or 12 with 3 to 11 months of documentation."},
 	{"expires_on", false, []string{"expiry_date", "expiration_date"}, "Optional: must agree with issued_on and the term."},
 	{"documentation_months", false, nil, "Months of documentation (3 to 11 for a 12-month term)."},
-	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters."},
+	{"sector", false, []string{"certification_scope"}, "Sector (e.g. construction), at most 64 characters. A CP's import gives only a sector the CP is registered for (any, when it lists none)."},
 	{"wcb_account", false, []string{"wcb_account_number", "wcb"}, "The employer's WCB account(s) in this jurisdiction, separated by ';'."},
 	{"industry_code", false, []string{"industry_codes", "naics"}, "Industry code(s) of the certificate's scope and the WCB account, separated by ';'."},
-	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. Required when the program says require_audit_basis."},
+	{"basis_ref", false, []string{"audit_id", "audit"}, "The certifying audit the certificate rests on (its id on this node, e.g. AUD-…): it must be a passing certifying audit of the same employer, CP and program, and issued_on, term_months and documentation_months must agree with it, as POST /v1/certificates checks. An audit recorded on this node backs one certificate: one another certificate already rests on, or that another row of the file names, is a problem. Required when the program says require_audit_basis."},
 	{"status", false, []string{"certification_status"}, "For a new certificate: active (default) or pending (IAF draft). Ignored for one already stored."},
 	{"jurisdiction", false, []string{"country_subdivision"}, "Optional: must be this node's jurisdiction."},
 }
@@ -641,6 +641,11 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		may bool
 	}
 	cpMay := map[string]cpGrant{} // BN -> whether, and why, a CP token may change the stored employer
+	// basisRow is the row of each audit recorded here that a new
+	// certificate of the file names: a second such row is a problem
+	// (checkAuditFree). Rows naming one audit are of one employer (else
+	// CheckAuditBasis refuses them), so they are in one part.
+	basisRow := map[string]int{}
 	today := n.Today()
 	for _, i := range only {
 		r := rows[i]
@@ -718,7 +723,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				prevC = &v
 			}
 		}
-		_, changed, err := n.planCertificate(l, p, prevC, r)
+		c, changed, err := n.planCertificate(l, p, prevC, r)
 		if err != nil {
 			var ip ImportProblem
 			if errors.As(err, &ip) {
@@ -728,6 +733,15 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				bad(r, columnOfField(err), "", "%s", reasonOf(err))
 			}
 			continue
+		}
+		if prevC == nil && basisKey(c) != nil {
+			if first, ok := basisRow[c.BasisRef]; ok {
+				bad(r, "basis_ref", c.BasisRef, "row %d's certificate is issued on audit %s: an audit issues one certificate", first, c.BasisRef)
+				continue
+			}
+			if _, ok, _ := exists(l, registry.KindAudit, c.BasisRef); ok {
+				basisRow[c.BasisRef] = r.Row
+			}
 		}
 		switch {
 		case prevC == nil:
@@ -841,8 +855,14 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 		if err := n.CheckAuditBasis(l, &in); err != nil { // audits.go
 			return registry.Certificate{}, false, err
 		}
+		if err := n.checkCPSector(l, p, r.CP, r.Sector, "body.sector"); err != nil {
+			return registry.Certificate{}, false, err
+		}
 		c, err := n.newCertificate(in)
-		return c, true, err
+		if err != nil {
+			return c, false, err
+		}
+		return c, true, checkAuditFree(l, c)
 	}
 	c := *prev
 	fixed := func(col, have, want string) error {
@@ -870,6 +890,9 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 		c.IndustryScope, changed = slices.Clone(r.IndustryCodes), true
 	}
 	if r.Has["sector"] && c.Sector != r.Sector {
+		if err := n.checkCPSector(l, p, c.Issuer, r.Sector, "body.sector"); err != nil {
+			return c, false, err
+		}
 		c.Sector, changed = r.Sector, true
 	}
 	if changed {

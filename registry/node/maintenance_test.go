@@ -108,11 +108,11 @@ func TestMaintenanceListFollowsTheFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := v.Certificate
-	// Thirty certificates on the same audit (issued on its last on-site
-	// day): more than four batches.
+	// Thirty certificates on copies of its audit (issued on its last
+	// on-site day): more than four batches.
 	for i := range 30 {
 		if _, err := n.CreateCertificate(ctx, admin, node.NewCertificate{Issuer: c.Issuer, Number: fmt.Sprintf("MT-%02d", i), Program: c.Program,
-			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: c.BasisRef, IssuedOn: c.IssuedOn, DocMonths: c.DocMonths}); err != nil {
+			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: auditCopy(t, n, c.BasisRef, fmt.Sprintf("MT-%02d", i)), IssuedOn: c.IssuedOn, DocMonths: c.DocMonths}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,7 +147,7 @@ func TestMaintenanceListFollowsTheFeed(t *testing.T) {
 	restore := node.SetMaintenanceTailMax(1)
 	for i := range 3 {
 		if _, err := n.CreateCertificate(ctx, admin, node.NewCertificate{Issuer: c.Issuer, Number: fmt.Sprintf("MT-N%d", i), Program: c.Program,
-			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: c.BasisRef, IssuedOn: c.IssuedOn, DocMonths: c.DocMonths}); err != nil {
+			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: auditCopy(t, n, c.BasisRef, fmt.Sprintf("MT-N%d", i)), IssuedOn: c.IssuedOn, DocMonths: c.DocMonths}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -255,4 +255,21 @@ func BenchmarkMaintenancePage(b *testing.B) {
 			b.ReportMetric(float64(build.Microseconds())/1000, "build-ms")
 		})
 	}
+}
+
+// auditCopy records, as the administrator, a copy of audit ref under the
+// id ref-suffix and returns that id: a certificate's twin with the same
+// dates needs an audit of its own, as an audit backs one certificate.
+func auditCopy(t *testing.T, n *nodetest.Node, ref, suffix string) string {
+	t.Helper()
+	a, _, err := n.Audit(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.ID = ref + "-" + suffix
+	e, err := n.RecordAudit(context.Background(), nodetest.Admin(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
 }

@@ -43,19 +43,26 @@ func newTestNode(t *testing.T, seed bool) *testNode {
 	tn := &testNode{dir: t.TempDir(), ring: ring}
 	tn.open(t)
 	if seed {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "seed", "CA-AB.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := ParseSeed(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tn.Seed(context.Background(), f); err != nil {
-			t.Fatal(err)
-		}
+		loadTestdata(t, "seed", ParseSeed, tn.Seed)
 	}
 	return tn
+}
+
+// loadTestdata loads testdata/<dir>/CA-AB.json, parsed by parse, with
+// load (a node's Seed or SeedProgram).
+func loadTestdata[F any](t *testing.T, dir string, parse func([]byte) (F, error), load func(context.Context, F) (int, error)) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", dir, "CA-AB.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // open opens the store file (again) and starts a node over it.

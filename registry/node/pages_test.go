@@ -30,7 +30,7 @@ func listFixture(t *testing.T) *nodetest.Node {
 	c := v.Certificate
 	for i := range 5 {
 		e, err := n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: c.Issuer, Number: fmt.Sprintf("PG-%d", i), Program: c.Program,
-			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: c.BasisRef, IssuedOn: c.IssuedOn, DocMonths: c.DocMonths})
+			EmployerBN: c.EmployerBN, Basis: c.Basis, BasisRef: auditCopy(t, n, c.BasisRef, fmt.Sprintf("PG-%d", i)), IssuedOn: c.IssuedOn, DocMonths: c.DocMonths})
 		if err != nil {
 			t.Fatal(err)
 		}

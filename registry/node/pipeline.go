@@ -1,10 +1,12 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +78,11 @@ type feedReader interface {
 	// Version returns version ver of the record, or an error wrapping
 	// registry.ErrNotFound.
 	Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error)
+	// Lookup returns the records whose current index key called name has
+	// the value value, as registry.Log's Lookup does. While a batch is
+	// staged it looks up exact values only: a prefix wraps
+	// registry.ErrInvalid.
+	Lookup(name, value string, prefix bool, limit int) ([]registry.RecordRef, error)
 }
 
 // write is one queued commit.
@@ -400,7 +407,11 @@ type staged struct {
 	// change under the read transaction, and a record the batch writes is
 	// found in latest first. An import's certificates all read their CP
 	// (checkCertificateRefs), 1,000 times a batch.
-	read    map[recordRef]storeRead
+	read map[recordRef]storeRead
+	// byKey indexes the first indexed entries by their index keys, for
+	// Lookup; it is built as Lookup needs it (most batches never do).
+	byKey   map[registry.IndexKey][]int
+	indexed int
 	jobs    []*signJob     // jobs[i] signs entries[i]
 	signing sync.WaitGroup // the jobs not done
 }
@@ -733,4 +744,72 @@ func (b *staged) Version(kind registry.Kind, id string, ver uint64) (registry.En
 type storeRead struct {
 	e   registry.Entry
 	err error
+}
+
+// Lookup implements feedReader while b is staged, for exact values: the
+// records b and the batches before it wrote whose newest version has the
+// key, and the store's others (a record those batches rewrote is theirs
+// to answer for). Its cost is the store's lookup, O(log n), plus the
+// batches' entries with the key; each batch indexes its entries once.
+func (b *staged) Lookup(name, value string, prefix bool, limit int) ([]registry.RecordRef, error) {
+	if prefix {
+		return nil, fmt.Errorf("index %s: a lookup by prefix while a batch is staged: %w", name, registry.ErrInvalid)
+	}
+	if limit < 1 || limit > registry.MaxScan {
+		return nil, fmt.Errorf("index %s: limit %d not in 1..%d: %w", name, limit, registry.MaxScan, registry.ErrInvalid)
+	}
+	// rewritten reports whether a batch staged after s (nearer b) wrote ref.
+	rewritten := func(s *staged, ref recordRef) bool {
+		for t := b; t != s; t = t.parent {
+			if _, ok := t.latest[ref]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	var out []registry.RecordRef
+	k := registry.IndexKey{Name: name, Value: value}
+	for s := b; s != nil; s = s.parent {
+		for _, i := range s.withKey(k) {
+			e := s.entries[i]
+			ref := recordRef{e.Kind, e.ID}
+			if s.latest[ref] == i && !rewritten(s, ref) {
+				out = append(out, registry.RecordRef{Kind: e.Kind, ID: e.ID})
+			}
+		}
+	}
+	stored := 0
+	err := b.l.Walk(name, value, registry.IndexHit{}, func(h registry.IndexHit) bool {
+		if h.Value != value { // past the exact value: values with it as a prefix
+			return false
+		}
+		if !rewritten(nil, recordRef{h.Ref.Kind, h.Ref.ID}) {
+			out = append(out, h.Ref)
+			stored++
+		}
+		return stored < limit
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(x, y registry.RecordRef) int {
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
+	})
+	return out[:min(len(out), limit)], nil
+}
+
+// withKey returns the indexes of s's entries stored with key k, indexing
+// the entries staged since the last call.
+func (s *staged) withKey(k registry.IndexKey) []int {
+	if s.byKey == nil {
+		s.byKey = make(map[registry.IndexKey][]int)
+	}
+	for ; s.indexed < len(s.entries); s.indexed++ {
+		for _, key := range s.keys[s.indexed] {
+			if key.Value != "" {
+				s.byKey[key] = append(s.byKey[key], s.indexed)
+			}
+		}
+	}
+	return s.byKey[k]
 }

@@ -33,7 +33,8 @@ func TestCertificateProgramDefinition(t *testing.T) {
 		}
 		return e.ID
 	}
-	ecor, cor := audit("ECOR", "2026-03-06"), audit("COR", "2026-03-05")
+	// An audit backs one certificate: each case issuing one has its own.
+	ecor, ecor2, cor, cor2 := audit("ECOR", "2026-03-06"), audit("ECOR", "2026-03-04"), audit("COR", "2026-03-05"), audit("COR", "2026-03-03")
 	for _, tc := range []struct {
 		name, number, basis, def string
 		program                  string
@@ -41,9 +42,9 @@ func TestCertificateProgramDefinition(t *testing.T) {
 		mention                  string
 	}{
 		{"from an ECOR audit", "E1", ecor, "", "COR", "ECOR", ""},
-		{"ECOR audit, ECOR given", "E2", ecor, "ECOR", "COR", "ECOR", ""},
+		{"ECOR audit, ECOR given", "E2", ecor2, "ECOR", "COR", "ECOR", ""},
 		{"from a COR audit: none", "E3", cor, "", "COR", "", ""},
-		{"COR audit, COR given: stored as none", "E4", cor, "COR", "COR", "", ""},
+		{"COR audit, COR given: stored as none", "E4", cor2, "COR", "COR", "", ""},
 		{"given without a recorded audit", "E5", "", "ECOR", "COR", "ECOR", ""},
 		{"ECOR audit, another definition given", "E6", ecor, "SMALL", "COR", "body.program_definition", "under program ECOR"},
 		{"unknown program", "E7", "", "NOPE", "COR", "body.program_definition", `no program "NOPE"`},

@@ -179,7 +179,10 @@ func replicaKeys(e registry.Entry) []registry.IndexKey {
 // write: a follower of 1,000,000 such entries verified 0.23x raw
 // verification per CPU-second with them (and with "st" keys, since
 // dropped).
-var ownOnlyKeys = map[string]bool{"stp": true, "p": true, "live": true}
+//
+// "basis" (the audit a certificate rests on, checkAuditFree) is read by
+// the node's own writes only.
+var ownOnlyKeys = map[string]bool{"stp": true, "p": true, "live": true, "basis": true}
 
 // LogIndexKeys returns the index keys the node stores with entry e in the
 // log called log: IndexKeys for its own feed, the replica keys for a peer's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -116,7 +117,76 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a)})
 	}
 	keys = append(keys, statusKeys(c)...) // search.go
-	return append(keys, liveKey(c)...)    // lifecycle.go
+	keys = append(keys, liveKey(c)...)    // lifecycle.go
+	return append(keys, basisKey(c)...)
+}
+
+// basisKey indexes a certificate based on an audit by the audit it names
+// ("basis"), unless it is superseded: the certificate that holds the
+// audit (checkAuditFree).
+func basisKey(c registry.Certificate) []registry.IndexKey {
+	if c.Basis != registry.BasisAudit || c.BasisRef == "" || c.Status == registry.StatusSuperseded {
+		return nil
+	}
+	return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+}
+
+// checkAuditFree refuses c, a new certificate, when the audit it names in
+// basis_ref is recorded on this node and another certificate already
+// rests on it, in whatever status but superseded: one certifying audit
+// issues one certificate. A renewal needs a new certifying audit, and a
+// certificate cancelled, revoked or expired must not come back as another
+// on the same audit. (A certificate's own later versions keep their
+// basis: they are not new certificates.) A basis_ref that names no audit
+// here is the CP's own reference, which the node cannot vouch for. It
+// reads where the write is ordered (l is the mutation's feed), so two
+// certificates issued at once on one audit cannot both pass; the lookup is
+// one index read.
+func checkAuditFree(l feedReader, c registry.Certificate) error {
+	if c.Basis != registry.BasisAudit || c.BasisRef == "" {
+		return nil
+	}
+	refs, err := l.Lookup("basis", c.BasisRef, false, 2)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if r.Kind != registry.KindCertificate || r.ID == c.ID {
+			continue
+		}
+		if _, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil || !ok {
+			return err
+		}
+		return registry.Invalid("body.basis_ref", "audit %s is already the basis of certificate %s: an audit issues one certificate (a renewal needs a new certifying audit)", c.BasisRef, r.ID)
+	}
+	return nil
+}
+
+// checkCPSector refuses a certifying partner a certificate sector outside
+// the sectors the CP is registered for (field names the sector's field).
+// A CP registered with no sectors is not restricted: its scope was not
+// recorded, and refusing it every sector would stop it issuing. The
+// program administrator may record any sector (the entry's by says who
+// did). A sector matches one of the CP's by name, ignoring case, or, as
+// an industry code, by falling under one of the CP's codes.
+func (n *Node) checkCPSector(l feedReader, p Principal, issuer, sector, field string) error {
+	if p.Role != RoleCP || sector == "" {
+		return nil
+	}
+	ce, ok, err := exists(l, registry.KindCP, issuer)
+	if err != nil || !ok {
+		return err // an unknown issuer is checkCertificateRefs's problem
+	}
+	cp, err := n.decodeCP(ce)
+	if err != nil {
+		return err
+	}
+	if len(cp.Sectors) == 0 || slices.ContainsFunc(cp.Sectors, func(s string) bool {
+		return strings.EqualFold(s, sector) || registry.IsIndustryCode(s) && registry.IsIndustryCode(sector) && strings.HasPrefix(sector, s)
+	}) {
+		return nil
+	}
+	return registry.Invalid(field, "certifying partner %s certifies %s, not %q; only the program administrator may record another sector", cp.ID, strings.Join(cp.Sectors, ", "), sector)
 }
 
 // CreateCertificate issues a certificate. The employer must be known to this
@@ -140,7 +210,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
-		if err := n.checkCertificateRefs(l, c); err != nil {
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
@@ -275,6 +345,11 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 		}
 		if err := cpMayLift(p, c); err != nil {
 			return nil, nil, err
+		}
+		if u.Sector != c.Sector {
+			if err := n.checkCPSector(l, p, c.Issuer, u.Sector, "body.sector"); err != nil {
+				return nil, nil, err
+			}
 		}
 		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
 		if err := c.Validate(); err != nil {
