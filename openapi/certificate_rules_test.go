@@ -58,8 +58,8 @@ func auditOf(start, end, submitted string) string {
 func TestOneAuditBacksOneCertificate(t *testing.T) {
 	f := newFixtureWith(t, nodetest.Options{Seed: true, Program: true, Rules: true})
 	const (
-		ref   = "AUD-ACSA-812345676-20260903-certification"
-		fresh = "AUD-ACSA-812345676-20260910-certification"
+		ref   = "AUD-ACSA-812345676-20261103-certification"
+		fresh = "AUD-ACSA-812345676-20261110-certification"
 		js    = "application/json"
 		csv   = "text/csv"
 		head  = "employer_bn,legal_name,cp,number,program,issued_on,basis_ref\n"
@@ -71,19 +71,19 @@ func TestOneAuditBacksOneCertificate(t *testing.T) {
 		return "812345676,Prairie Steel Erectors Ltd.,ACSA," + n + ",COR," + day + "," + basis + "\n"
 	}
 	f.steps(t, []step{
-		{"the audit", "POST", "/v1/audits", "acsa", js, auditOf("2026-09-01", "2026-09-03", "2026-09-10"), 201, ""},
-		{"another audit", "POST", "/v1/audits", "acsa", js, auditOf("2026-09-08", "2026-09-10", "2026-09-15"), 201, ""},
+		{"the audit", "POST", "/v1/audits", "acsa", js, auditOf("2026-11-01", "2026-11-03", "2026-11-10"), 201, ""},
+		{"another audit", "POST", "/v1/audits", "acsa", js, auditOf("2026-11-08", "2026-11-10", "2026-11-15"), 201, ""},
 		{"the first certificate on it", "POST", "/v1/certificates", "acsa", js, cert("Z1", ref), 201, ""},
 		{"a second certificate on it", "POST", "/v1/certificates", "acsa", js, cert("Z2", ref), 422, "body.basis_ref"},
 		{"the administrator's second certificate on it", "POST", "/v1/certificates", "admin", js, cert("Z2", ref), 422, "body.basis_ref"},
-		{"an import row on it", "POST", "/v1/imports?dry_run=true", "acsa", csv, head + row("Z3", "2026-09-03", ref), 422, "rows[1].basis_ref"},
-		{"two rows of one file on another audit", "POST", "/v1/imports", "acsa", csv, head + row("Z4", "2026-09-10", fresh) + row("Z5", "2026-09-10", fresh), 422, "rows[2].basis_ref"},
-		{"one row on the other audit", "POST", "/v1/imports", "acsa", csv, head + row("Z4", "2026-09-10", fresh), 200, ""},
+		{"an import row on it", "POST", "/v1/imports?dry_run=true", "acsa", csv, head + row("Z3", "2026-11-03", ref), 422, "rows[1].basis_ref"},
+		{"two rows of one file on another audit", "POST", "/v1/imports", "acsa", csv, head + row("Z4", "2026-11-10", fresh) + row("Z5", "2026-11-10", fresh), 422, "rows[2].basis_ref"},
+		{"one row on the other audit", "POST", "/v1/imports", "acsa", csv, head + row("Z4", "2026-11-10", fresh), 200, ""},
 		{"the first certificate corrected", "PUT", "/v1/certificates/ACSA-Z1", "acsa", js, `{"sector":"construction","industry_scope":["238120"]}`, 200, ""},
-		{"the first certificate re-imported", "POST", "/v1/imports", "acsa", csv, head + row("Z1", "2026-09-03", ref), 200, ""},
+		{"the first certificate re-imported", "POST", "/v1/imports", "acsa", csv, head + row("Z1", "2026-11-03", ref), 200, ""},
 		{"the first certificate revoked", "PATCH", "/v1/certificates/ACSA-Z1", "admin", js, `{"action":"revoke","reason":"falsified records","on":"2026-11-20"}`, 200, ""},
 		{"a new certificate on the revoked one's audit", "POST", "/v1/certificates", "acsa", js, cert("Z6", ref), 422, "body.basis_ref"},
-		{"a certificate without a recorded audit", "POST", "/v1/certificates", "acsa", js, `{"issuer":"ACSA","number":"Z7","program":"COR","employer_bn":"812345676","issued_on":"2026-09-10"}`, 201, ""},
+		{"a certificate without a recorded audit", "POST", "/v1/certificates", "acsa", js, `{"issuer":"ACSA","number":"Z7","program":"COR","employer_bn":"812345676","issued_on":"2026-11-10"}`, 201, ""},
 		{"the one on the other audit superseded", "PATCH", "/v1/certificates/ACSA-Z4", "admin", js, `{"action":"supersede","reason":"reissued","superseded_by":"ACSA-Z7","on":"2026-11-21"}`, 200, ""},
 		{"a certificate on the superseded one's audit", "POST", "/v1/certificates", "acsa", js, cert("Z8", fresh), 201, ""},
 	})

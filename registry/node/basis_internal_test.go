@@ -19,7 +19,7 @@ func newProgramTestNode(t *testing.T) (*testNode, string) {
 	ctx := context.Background()
 	loadTestdata(t, "program", ParseProgramSeed, tn.SeedProgram)
 	a := registry.Audit{EmployerBN: "812345676", CP: "ACSA", Type: registry.AuditCertification, Program: registry.ProgramCOR, Auditors: []string{"AUD-0001"},
-		OnsiteStart: registry.MustDate("2026-09-01"), OnsiteEnd: registry.MustDate("2026-09-03"), SubmittedOn: registry.MustDate("2026-09-10"),
+		OnsiteStart: registry.MustDate("2026-11-01"), OnsiteEnd: registry.MustDate("2026-11-03"), SubmittedOn: registry.MustDate("2026-11-10"),
 		DocMonths: 14, Overall: 90, Elements: []registry.ElementScore{{Element: "hazard assessment", Score: 90}}}
 	e, err := tn.RecordAudit(ctx, testACSA, a)
 	if err != nil {
@@ -80,7 +80,7 @@ func TestConcurrentCertificatesOnOneAudit(t *testing.T) {
 			} else {
 				var rep ImportReport
 				rep, err = tn.Import(ctx, testACSA, []ImportRow{{Row: 1, EmployerBN: "812345676", LegalName: "Prairie Steel Erectors Ltd.", CP: "ACSA", Number: number,
-					Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-09-03"), BasisRef: ref}}, nil, ImportOptions{})
+					Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-11-03"), BasisRef: ref}}, nil, ImportOptions{})
 				switch {
 				case err != nil:
 				case len(rep.Problems) == 1 && rep.Problems[0].Column == "basis_ref" && rep.Certificates.Created == 0:
@@ -125,7 +125,7 @@ func TestAuditFreeOverTheStagedBatches(t *testing.T) {
 			tn, ref := newProgramTestNode(t)
 			row := func(number, basis string) ImportRow {
 				return ImportRow{Row: 1, EmployerBN: "812345676", LegalName: "Prairie Steel Erectors Ltd.", CP: "ACSA", Number: number,
-					Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-09-03"), BasisRef: basis}
+					Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-11-03"), BasisRef: basis}
 			}
 			cert := func(r ImportRow) *write {
 				return tn.newWrite(testACSA, registry.KindCertificate, registry.CertificateID(r.CP, r.Number), tn.importCertificate(testACSA, r))
