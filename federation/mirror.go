@@ -528,7 +528,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
-	msg, cosign := c.Note, m.cfg.Cosigner != nil
+	cosign := m.cfg.Cosigner != nil
 	if cosign && m.cfg.Ledger != nil {
 		err := m.cfg.Ledger.Record(ctx, m.origin, c.Tree(), func(prev tlog.Tree) error {
 			switch {
@@ -550,13 +550,18 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
+	// n.Sigs holds only the signatures that verified: the mirror passes on
+	// the log's, and adds its own when it cosigns. Never the source's
+	// bytes as read: a line it did not verify (under the mirror's own name,
+	// or a witness's) would be published as if it had.
+	var signers []note.Signer
 	if cosign {
-		// n.Sigs holds only the signatures that verified: the mirror
-		// passes on the log's, and adds its own.
-		if msg, err = note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, m.cfg.Cosigner); err != nil {
-			m.chain.Abort()
-			return MirrorResult{}, err
-		}
+		signers = append(signers, m.cfg.Cosigner)
+	}
+	msg, err := note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, signers...)
+	if err != nil {
+		m.chain.Abort()
+		return MirrorResult{}, err
 	}
 	res.Cosigned = cosign
 	if err := m.putNoteKey(ctx, n); err != nil {
