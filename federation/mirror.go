@@ -187,9 +187,6 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st != nil && st.bad == nil && st.Origin == origin {
-		m.floor = st.published()
-	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
@@ -248,8 +245,8 @@ type mirrorState struct {
 	Gen    uint64    `json:"gen"`
 	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved: its entries were verified with these or fewer
 	// Published is the largest tree this mirror verified and published
-	// (Mirror.floor); kept across generations. Absent in states saved
-	// before it was: Size and Root then.
+	// (Mirror.floor), as in floorKey; kept across generations. Read only
+	// from states saved before floorKey was (Size and Root when absent).
 	Published *publishedTree `json:"published,omitempty"`
 
 	bad error // why it could not be read
@@ -259,6 +256,20 @@ type publishedTree struct {
 	Size uint64    `json:"size"`
 	Root tlog.Hash `json:"root"`
 }
+
+// mirrorFloor is what cfg.State holds under floorKey: Mirror.floor, for
+// the log origin. It is a record of its own, written in the same
+// transaction as stateKey's, so that a state record that cannot be read
+// (set aside) does not take the floor with it.
+type mirrorFloor struct {
+	Origin string `json:"origin"`
+	publishedTree
+}
+
+// ErrMirrorFloor is a mirror's state whose record of the largest tree the
+// mirror published cannot be read: the mirror does not start, as it could
+// not tell a rollback from the log's growth.
+var ErrMirrorFloor = errors.New("the record of the largest tree this mirror published cannot be read")
 
 // published is the largest tree the mirror that saved st published.
 func (st *mirrorState) published() tlog.Tree {
@@ -271,6 +282,7 @@ func (st *mirrorState) published() tlog.Tree {
 const (
 	stateLog = "mirror"
 	stateKey = "state"
+	floorKey = "floor"
 )
 
 func verKey(gen uint64, kind registry.Kind, id string) string {
@@ -280,25 +292,50 @@ func verKey(gen uint64, kind registry.Kind, id string) string {
 // genPrefix is the start of every verKey of generation gen.
 func genPrefix(gen uint64) string { return "v" + strconv.FormatUint(gen, 10) + "\x00" }
 
-// loadState reads the saved state; nil if there is none (or no cfg.State).
+// loadState reads the saved state, nil if there is none (or no
+// cfg.State), and sets m.floor from it. A state that cannot be read is
+// returned to be set aside, with the reason; a floor that cannot be read
+// (or, in a state saved before floorKey was, a state that cannot be) is
+// ErrMirrorFloor.
 func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	if m.cfg.State == nil {
 		return nil, nil
 	}
-	var b []byte
+	var b, fb []byte
 	err := m.cfg.State.View(ctx, func(tx registry.StoreTx) (err error) {
-		b, err = tx.Log(stateLog).Meta(stateKey)
+		l := tx.Log(stateLog)
+		if b, err = l.Meta(stateKey); err != nil {
+			return err
+		}
+		fb, err = l.Meta(floorKey)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mirror: reading its state: %w", err)
+	}
+	if fb != nil {
+		var fl mirrorFloor
+		if err := json.Unmarshal(fb, &fl); err != nil {
+			return nil, fmt.Errorf("mirror: %w (%q in its state: %v); it will not publish until it can tell a rollback", ErrMirrorFloor, floorKey, err)
+		}
+		if fl.Origin == m.origin {
+			m.floor = tlog.Tree{N: int64(fl.Size), Hash: fl.Root}
+		}
 	}
 	if b == nil {
 		return nil, nil
 	}
 	st := new(mirrorState)
 	if err := json.Unmarshal(b, st); err != nil {
+		if fb == nil {
+			// Saved before the floor had a record of its own: it was in
+			// this one.
+			return nil, fmt.Errorf("mirror: %w (%q in its state, which holds it: %v); it will not publish until it can tell a rollback", ErrMirrorFloor, stateKey, err)
+		}
 		return &mirrorState{bad: err}, nil // set aside, with the reason
+	}
+	if fb == nil && st.Origin == m.origin {
+		m.floor = st.published()
 	}
 	return st, nil
 }
@@ -399,8 +436,12 @@ func (m *Mirror) save(ctx context.Context) error {
 	if m.have.Size >= uint64(m.floor.N) {
 		m.floor = m.have.Tree() // it extends the floor: NewMirror and Once checked
 	}
-	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned(),
-		Published: &publishedTree{Size: uint64(m.floor.N), Root: m.floor.Hash}})
+	floor := publishedTree{Size: uint64(m.floor.N), Root: m.floor.Hash}
+	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned(), Published: &floor})
+	if err != nil {
+		return fmt.Errorf("mirror: saving its state: %w", err)
+	}
+	fb, err := json.Marshal(mirrorFloor{Origin: m.origin, publishedTree: floor})
 	if err != nil {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
@@ -441,6 +482,9 @@ func (m *Mirror) save(ctx context.Context) error {
 			}
 			if len(kvs) > 0 {
 				return nil
+			}
+			if err := l.SetMeta(floorKey, fb); err != nil {
+				return err
 			}
 			return l.SetMeta(stateKey, b)
 		})
