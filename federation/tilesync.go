@@ -57,7 +57,12 @@ import (
 //     The note is then checked against the largest note verified from
 //     the member's tiles before (checkNote: one of the same size with
 //     another root, or a larger one that does not extend it, is a fork)
-//     and kept in its place, before any entry is stored.
+//     and kept in its place, before any entry is stored. Every page that
+//     later brings the replica to the note's size, from tiles or from the
+//     node, must give the note's root there (checkTilesNote, in the
+//     page's transaction), and a checkpoint of the node of that size the
+//     note's root (checkCheckpoint): the note is evidence as any signed
+//     checkpoint is.
 //  4. Each entry bundle after the replica's size is checked against the
 //     tree's leaves (tiles.VerifiedTree.Bundle: a tampered bundle or tile
 //     is refused), then its entries as peer sync checks every page
