@@ -300,3 +300,47 @@ func TestTilesNoteCheckedAgainstEntriesFromTheNode(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncFromTilesGoesOnPastACopyAtTheReplicasSize: the largest tiles
+// source (a note of 420) serves a tampered bundle and is skipped; the next
+// is a copy at the replica's size (300), which has nothing new. The sync
+// goes on to the member's node: with the node up it ends at 420; with the
+// node down it fails (the replica is behind a tree the member signed)
+// rather than report success at 300. Before, the copy at the replica's
+// size ended the failover "successfully" and the node was never read.
+func TestSyncFromTilesGoesOnPastACopyAtTheReplicasSize(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		nodeUp bool
+	}{
+		{"the node up", true},
+		{"the node down", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab, good := publishedLog(t, 300)
+			stale := copyDir(t, good)
+			f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, stale))
+			if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 300 {
+				t.Fatalf("set-up: seq %d, %v", st.Seq, err)
+			}
+			growNamed(t, ab, "Tile Sync Builders", 420)
+			publish(t, ab, good)
+			flipByte(t, filepath.Join(good, "tile", "entries", "001.p", "164"), 50)
+			api := downURL(t)
+			if tc.nodeUp {
+				srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+				defer srv.Close()
+				api = srv.URL
+			}
+			f2 := newTileFollower(t, ab, f.n, api, serveDir(t, good), serveDir(t, stale))
+			st, err := f2.fed.Sync(ctx, "CA-AB")
+			switch {
+			case tc.nodeUp && (err != nil || st.Seq != 420):
+				t.Errorf("seq %d, %v; want 420 from the node", st.Seq, err)
+			case !tc.nodeUp && (err == nil || st.Seq != 300):
+				t.Errorf("seq %d, %v; want a failure at 300 (a note of 420 verified, no source served it)", st.Seq, err)
+			}
+		})
+	}
+}
