@@ -44,9 +44,10 @@ type MirrorConfig struct {
 	State registry.Store
 	// Recheck sets the state aside: the whole copy is checked again (an
 	// audit of To), and the state saved anew. A copy that fails the check
-	// (a file damaged or altered since it was verified) is repaired: the
-	// next round copies the whole log again from From, verified, over it
-	// (MirrorStart.Damaged says why).
+	// (a file damaged or altered since it was verified, its checkpoint
+	// included) is repaired: the next round copies the whole log again
+	// from From, verified, over it (MirrorStart.Damaged says why). Without
+	// Recheck, such a copy is an error wrapping ErrCopyDamaged.
 	Recheck bool
 	// Ledger, with a Cosigner, is the cosigning key's record of the
 	// largest tree it cosigned for each log, shared by every mirror that
@@ -197,7 +198,12 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return m, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		if ctx.Err() != nil || !errors.Is(err, registry.ErrUnverified) && !errors.Is(err, registry.ErrInvalid) {
+			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		}
+		// A checkpoint that no longer verifies against the pinned keys.
+		m.setAside(st)
+		return m.damaged(err)
 	}
 	vt := own.Tree(ctx, c.Tree())
 	if c.Size >= uint64(m.floor.N) {
@@ -215,17 +221,12 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		m.setAside(st)
 	}
 	if err := m.entries(ctx, vt, from, c.Size, nil); err != nil {
-		if !cfg.Recheck || ctx.Err() != nil {
+		if ctx.Err() != nil || !cfg.Recheck && !errors.Is(err, tiles.ErrTampered) {
 			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
 		}
-		// Asked to audit the copy, and it is damaged: nothing of it is
-		// taken as verified; the next round copies the log again, over it.
-		// The floor still holds: the log must extend what was published.
-		m.start.Damaged = err.Error()
 		// (Recheck set the state aside above: the next save writes a new
 		// generation.)
-		m.chain = NewChain(cfg.Iss, cfg.Keys)
-		return m, nil
+		return m.damaged(err)
 	}
 	m.commit()
 	m.have = c
@@ -233,6 +234,19 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err := m.save(ctx); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// damaged is NewMirror's answer for a copy that failed its check (err):
+// without Recheck, an error wrapping ErrCopyDamaged; with it, nothing of
+// the copy is taken as verified, and the next round copies the log again,
+// over it. The floor still holds: the log must extend what was published.
+func (m *Mirror) damaged(err error) (*Mirror, error) {
+	if !m.cfg.Recheck {
+		return nil, fmt.Errorf("mirror: the copy in %s fails its check (%w): %w", m.cfg.To, ErrCopyDamaged, err)
+	}
+	m.start.Damaged = err.Error()
+	m.chain = NewChain(m.cfg.Iss, m.cfg.Keys)
 	return m, nil
 }
 
@@ -265,6 +279,12 @@ type mirrorFloor struct {
 	Origin string `json:"origin"`
 	publishedTree
 }
+
+// ErrCopyDamaged is a copy in MirrorConfig.To that fails its check (a
+// checkpoint that no longer verifies, a tile or entry that does not match
+// it): damaged or altered since the mirror verified it. A mirror opened
+// with Recheck copies it again from the source instead.
+var ErrCopyDamaged = errors.New("damaged or altered since it was verified")
 
 // ErrMirrorFloor is a mirror's state whose record of the largest tree the
 // mirror published cannot be read: the mirror does not start, as it could

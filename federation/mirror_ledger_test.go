@@ -74,49 +74,73 @@ func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	}
 }
 
-// TestRecheckRepairsADamagedCopy: a copy damaged after it was verified (a
-// byte of an entry bundle and of a hash tile) fails --recheck's audit,
-// and the mirror copies the log again over it: every file is the log's
-// again, and the next audit passes. Before, the audit only failed, and
-// nothing repaired the copy.
+// TestRecheckRepairsADamagedCopy: a copy damaged after it was verified
+// fails --recheck's audit, and the mirror copies the log again over it:
+// every file is the log's again, and the next audit passes. The damage: a
+// byte of an entry bundle and of a hash tile (a start from the state does
+// not read them), or the checkpoint file (a byte of its size line, so its
+// signature no longer verifies, or cut short), which a start without
+// Recheck refuses as ErrCopyDamaged. Before, the audit only failed, and
+// nothing repaired the copy; a damaged checkpoint was a hard error even
+// with Recheck.
 func TestRecheckRepairsADamagedCopy(t *testing.T) {
 	ctx := context.Background()
-	f := newMirrorFixture(t, 300)
-	dst, state := t.TempDir(), memstore.New()
-	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tamperFirstBundle(t, dst)
-	tile := filepath.Join(dst, "tile", "0", "000")
-	b, err := os.ReadFile(tile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[7] ^= 1
-	if err := os.WriteFile(tile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	growNamed(t, f.n, "Mirror Builders", 420)
-	publish(t, f.n, f.src)
+	for _, tc := range []struct {
+		name    string
+		damage  func(t *testing.T, dst string)
+		refused bool // whether a start without Recheck refuses the copy
+	}{
+		{"an entry bundle and a hash tile", func(t *testing.T, dst string) {
+			tamperFirstBundle(t, dst)
+			flipByte(t, filepath.Join(dst, "tile", "0", "000"), 7)
+		}, false},
+		{"a byte of the checkpoint's size line", func(t *testing.T, dst string) {
+			flipByte(t, filepath.Join(dst, "checkpoint"), len("corfed/CA-AB\n3"))
+		}, true},
+		{"the checkpoint cut short", func(t *testing.T, dst string) {
+			p := filepath.Join(dst, "checkpoint")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newMirrorFixture(t, 300)
+			dst, state := t.TempDir(), memstore.New()
+			m, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Once(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(t, dst)
+			growNamed(t, f.n, "Mirror Builders", 420)
+			publish(t, f.n, f.src)
 
-	m2, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
-	if err != nil {
-		t.Fatalf("recheck of a damaged copy: %v, want it repaired", err)
-	}
-	if m2.Start().Damaged == "" {
-		t.Error("recheck of a damaged copy: nothing said it was damaged")
-	}
-	if res, err := m2.Once(ctx); err != nil || res.To != 420 {
-		t.Fatalf("the repairing round: %+v, %v", res, err)
-	}
-	sameTiles(t, f.src, dst)
-	m3, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
-	if err != nil || m3.Start().Damaged != "" || m3.Start().Checked != 420 {
-		t.Errorf("the audit after the repair: %+v, %v", m3.Start(), err)
+			if _, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false); tc.refused != errors.Is(err, federation.ErrCopyDamaged) {
+				t.Fatalf("a start without recheck: %v; want ErrCopyDamaged %v", err, tc.refused)
+			}
+			m2, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
+			if err != nil {
+				t.Fatalf("recheck of a damaged copy: %v, want it repaired", err)
+			}
+			if m2.Start().Damaged == "" {
+				t.Error("recheck of a damaged copy: nothing said it was damaged")
+			}
+			if res, err := m2.Once(ctx); err != nil || res.To != 420 {
+				t.Fatalf("the repairing round: %+v, %v", res, err)
+			}
+			sameTiles(t, f.src, dst)
+			m3, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
+			if err != nil || m3.Start().Damaged != "" || m3.Start().Checked != 420 {
+				t.Errorf("the audit after the repair: %+v, %v", m3.Start(), err)
+			}
+		})
 	}
 }
 

@@ -135,6 +135,9 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if errors.Is(err, federation.ErrMirrorFloor) {
 		return fmt.Errorf("--state %s: %w", *stateFile, err)
 	}
+	if errors.Is(err, federation.ErrCopyDamaged) {
+		return fmt.Errorf("%w (--recheck copies it again from %s, verified, over it)", err, *from)
+	}
 	if err != nil {
 		return err
 	}
