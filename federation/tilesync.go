@@ -545,10 +545,13 @@ type peerSource struct {
 	base string
 }
 
+// Get reads path as tiles.HTTPSource does: a 404 or 410, or a 403 for a
+// partial tile (tiles.Partial), is registry.ErrNotFound, on which a reader
+// falls back from a pruned partial to the full tile.
 func (s *peerSource) Get(ctx context.Context, path string, max int64) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := s.c.get(ctx, s.base, path, nil, max, &buf)
-	if errors.Is(err, errPeerNotFound) {
+	if errors.Is(err, errPeerNotFound) || errors.Is(err, errPeerForbidden) && tiles.Partial(path) {
 		return nil, fmt.Errorf("%w (%w)", err, registry.ErrNotFound)
 	}
 	if err != nil {
