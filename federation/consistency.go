@@ -180,6 +180,10 @@ func (f *Federation) fetchConsistency(ctx context.Context, base string, from, to
 func (f *Federation) checkCheckpoint(ctx context.Context, p *peer, c logproof.Signed) error {
 	last, _ := p.checkpoints()
 	cur := signedCheckpoint(c.Checkpoint, c.JWS)
+	if sn := p.tilesNote(); sn != nil && sn.Size == c.Size && sn.Root != c.Root {
+		return noteConflict(fmt.Sprintf("%s signed two trees of size %d: root %s in the checkpoint note of its tiles verified earlier, root %s in the checkpoint it serves now",
+			p.j, c.Size, sn.Root, c.Root), []SignedCheckpoint{cur}, nil, sn.Note)
+	}
 	if last != nil {
 		l := last.Signed
 		prev := last.wire(f.cfg.Node.Jurisdiction())
@@ -389,6 +393,36 @@ func (pc *pageCheck) check(l registry.Log, j registry.Jurisdiction, after uint64
 			[]SignedCheckpoint{cur}, &ComputedRoot{Log: l.Name(), Size: end, RootHash: root.String()})
 	}
 	return false, nil
+}
+
+// checkTilesNote checks the replica l, just extended from after to its
+// size, against sn, the largest checkpoint note verified from the peer's
+// tiles (nil: none), which may have been kept before any entry of it was
+// stored: once the replica holds the note's size, its root there must be
+// the note's, whatever source the entries came from, or the peer signed
+// two trees of that size. One tree hash, in the page that reaches the
+// note's size.
+func checkTilesNote(l registry.Log, j registry.Jurisdiction, after uint64, sn *storedNote) error {
+	if sn == nil || sn.Size <= after || sn.Size > l.Size() {
+		return nil
+	}
+	root, err := l.TreeHash(sn.Size)
+	if err != nil {
+		return err
+	}
+	if root != sn.Root {
+		return noteConflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles verified earlier), but the entries it serves give root %s: it serves another history than it signs",
+			j, sn.Size, sn.Root, root), []SignedCheckpoint{}, &ComputedRoot{Log: l.Name(), Size: sn.Size, RootHash: root.String()}, sn.Note)
+	}
+	return nil
+}
+
+// noteConflict is conflict with checkpoint notes of the peer's tiles as
+// evidence too.
+func noteConflict(reason string, cps []SignedCheckpoint, computed *ComputedRoot, notes ...string) *misbehaviourError {
+	m := conflict(reason, cps, computed)
+	m.m.Notes = notes
+	return m
 }
 
 // markMisbehaving records m as the evidence against peer p, unless p is

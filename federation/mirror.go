@@ -44,9 +44,10 @@ type MirrorConfig struct {
 	State registry.Store
 	// Recheck sets the state aside: the whole copy is checked again (an
 	// audit of To), and the state saved anew. A copy that fails the check
-	// (a file damaged or altered since it was verified) is repaired: the
-	// next round copies the whole log again from From, verified, over it
-	// (MirrorStart.Damaged says why).
+	// (a file damaged or altered since it was verified, its checkpoint
+	// included) is repaired: the next round copies the whole log again
+	// from From, verified, over it (MirrorStart.Damaged says why). Without
+	// Recheck, such a copy is an error wrapping ErrCopyDamaged.
 	Recheck bool
 	// Ledger, with a Cosigner, is the cosigning key's record of the
 	// largest tree it cosigned for each log, shared by every mirror that
@@ -187,9 +188,6 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st != nil && st.bad == nil && st.Origin == origin {
-		m.floor = st.published()
-	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrNotFound) {
@@ -200,7 +198,12 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return m, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		if ctx.Err() != nil || !errors.Is(err, registry.ErrUnverified) && !errors.Is(err, registry.ErrInvalid) {
+			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
+		}
+		// A checkpoint that no longer verifies against the pinned keys.
+		m.setAside(st)
+		return m.damaged(err)
 	}
 	vt := own.Tree(ctx, c.Tree())
 	if c.Size >= uint64(m.floor.N) {
@@ -218,17 +221,12 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		m.setAside(st)
 	}
 	if err := m.entries(ctx, vt, from, c.Size, nil); err != nil {
-		if !cfg.Recheck || ctx.Err() != nil {
+		if ctx.Err() != nil || !cfg.Recheck && !errors.Is(err, tiles.ErrTampered) {
 			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
 		}
-		// Asked to audit the copy, and it is damaged: nothing of it is
-		// taken as verified; the next round copies the log again, over it.
-		// The floor still holds: the log must extend what was published.
-		m.start.Damaged = err.Error()
 		// (Recheck set the state aside above: the next save writes a new
 		// generation.)
-		m.chain = NewChain(cfg.Iss, cfg.Keys)
-		return m, nil
+		return m.damaged(err)
 	}
 	m.commit()
 	m.have = c
@@ -236,6 +234,19 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err := m.save(ctx); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// damaged is NewMirror's answer for a copy that failed its check (err):
+// without Recheck, an error wrapping ErrCopyDamaged; with it, nothing of
+// the copy is taken as verified, and the next round copies the log again,
+// over it. The floor still holds: the log must extend what was published.
+func (m *Mirror) damaged(err error) (*Mirror, error) {
+	if !m.cfg.Recheck {
+		return nil, fmt.Errorf("mirror: the copy in %s fails its check (%w): %w", m.cfg.To, ErrCopyDamaged, err)
+	}
+	m.start.Damaged = err.Error()
+	m.chain = NewChain(m.cfg.Iss, m.cfg.Keys)
 	return m, nil
 }
 
@@ -248,8 +259,8 @@ type mirrorState struct {
 	Gen    uint64    `json:"gen"`
 	Pinned []string  `json:"pinned"` // the kids of the keys pinned when it was saved: its entries were verified with these or fewer
 	// Published is the largest tree this mirror verified and published
-	// (Mirror.floor); kept across generations. Absent in states saved
-	// before it was: Size and Root then.
+	// (Mirror.floor), as in floorKey; kept across generations. Read only
+	// from states saved before floorKey was (Size and Root when absent).
 	Published *publishedTree `json:"published,omitempty"`
 
 	bad error // why it could not be read
@@ -259,6 +270,26 @@ type publishedTree struct {
 	Size uint64    `json:"size"`
 	Root tlog.Hash `json:"root"`
 }
+
+// mirrorFloor is what cfg.State holds under floorKey: Mirror.floor, for
+// the log origin. It is a record of its own, written in the same
+// transaction as stateKey's, so that a state record that cannot be read
+// (set aside) does not take the floor with it.
+type mirrorFloor struct {
+	Origin string `json:"origin"`
+	publishedTree
+}
+
+// ErrCopyDamaged is a copy in MirrorConfig.To that fails its check (a
+// checkpoint that no longer verifies, a tile or entry that does not match
+// it): damaged or altered since the mirror verified it. A mirror opened
+// with Recheck copies it again from the source instead.
+var ErrCopyDamaged = errors.New("damaged or altered since it was verified")
+
+// ErrMirrorFloor is a mirror's state whose record of the largest tree the
+// mirror published cannot be read: the mirror does not start, as it could
+// not tell a rollback from the log's growth.
+var ErrMirrorFloor = errors.New("the record of the largest tree this mirror published cannot be read")
 
 // published is the largest tree the mirror that saved st published.
 func (st *mirrorState) published() tlog.Tree {
@@ -271,6 +302,7 @@ func (st *mirrorState) published() tlog.Tree {
 const (
 	stateLog = "mirror"
 	stateKey = "state"
+	floorKey = "floor"
 )
 
 func verKey(gen uint64, kind registry.Kind, id string) string {
@@ -280,25 +312,50 @@ func verKey(gen uint64, kind registry.Kind, id string) string {
 // genPrefix is the start of every verKey of generation gen.
 func genPrefix(gen uint64) string { return "v" + strconv.FormatUint(gen, 10) + "\x00" }
 
-// loadState reads the saved state; nil if there is none (or no cfg.State).
+// loadState reads the saved state, nil if there is none (or no
+// cfg.State), and sets m.floor from it. A state that cannot be read is
+// returned to be set aside, with the reason; a floor that cannot be read
+// (or, in a state saved before floorKey was, a state that cannot be) is
+// ErrMirrorFloor.
 func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	if m.cfg.State == nil {
 		return nil, nil
 	}
-	var b []byte
+	var b, fb []byte
 	err := m.cfg.State.View(ctx, func(tx registry.StoreTx) (err error) {
-		b, err = tx.Log(stateLog).Meta(stateKey)
+		l := tx.Log(stateLog)
+		if b, err = l.Meta(stateKey); err != nil {
+			return err
+		}
+		fb, err = l.Meta(floorKey)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mirror: reading its state: %w", err)
+	}
+	if fb != nil {
+		var fl mirrorFloor
+		if err := json.Unmarshal(fb, &fl); err != nil {
+			return nil, fmt.Errorf("mirror: %w (%q in its state: %v); it will not publish until it can tell a rollback", ErrMirrorFloor, floorKey, err)
+		}
+		if fl.Origin == m.origin {
+			m.floor = tlog.Tree{N: int64(fl.Size), Hash: fl.Root}
+		}
 	}
 	if b == nil {
 		return nil, nil
 	}
 	st := new(mirrorState)
 	if err := json.Unmarshal(b, st); err != nil {
+		if fb == nil {
+			// Saved before the floor had a record of its own: it was in
+			// this one.
+			return nil, fmt.Errorf("mirror: %w (%q in its state, which holds it: %v); it will not publish until it can tell a rollback", ErrMirrorFloor, stateKey, err)
+		}
 		return &mirrorState{bad: err}, nil // set aside, with the reason
+	}
+	if fb == nil && st.Origin == m.origin {
+		m.floor = st.published()
 	}
 	return st, nil
 }
@@ -399,8 +456,12 @@ func (m *Mirror) save(ctx context.Context) error {
 	if m.have.Size >= uint64(m.floor.N) {
 		m.floor = m.have.Tree() // it extends the floor: NewMirror and Once checked
 	}
-	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned(),
-		Published: &publishedTree{Size: uint64(m.floor.N), Root: m.floor.Hash}})
+	floor := publishedTree{Size: uint64(m.floor.N), Root: m.floor.Hash}
+	b, err := json.Marshal(mirrorState{Origin: m.origin, Size: m.have.Size, Root: m.have.Root, Gen: m.gen, Pinned: m.pinned(), Published: &floor})
+	if err != nil {
+		return fmt.Errorf("mirror: saving its state: %w", err)
+	}
+	fb, err := json.Marshal(mirrorFloor{Origin: m.origin, publishedTree: floor})
 	if err != nil {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
@@ -441,6 +502,9 @@ func (m *Mirror) save(ctx context.Context) error {
 			}
 			if len(kvs) > 0 {
 				return nil
+			}
+			if err := l.SetMeta(floorKey, fb); err != nil {
+				return err
 			}
 			return l.SetMeta(stateKey, b)
 		})
@@ -528,7 +592,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
-	msg, cosign := c.Note, m.cfg.Cosigner != nil
+	cosign := m.cfg.Cosigner != nil
 	if cosign && m.cfg.Ledger != nil {
 		err := m.cfg.Ledger.Record(ctx, m.origin, c.Tree(), func(prev tlog.Tree) error {
 			switch {
@@ -550,13 +614,18 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
 		}
 	}
+	// n.Sigs holds only the signatures that verified: the mirror passes on
+	// the log's, and adds its own when it cosigns. Never the source's
+	// bytes as read: a line it did not verify (under the mirror's own name,
+	// or a witness's) would be published as if it had.
+	var signers []note.Signer
 	if cosign {
-		// n.Sigs holds only the signatures that verified: the mirror
-		// passes on the log's, and adds its own.
-		if msg, err = note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, m.cfg.Cosigner); err != nil {
-			m.chain.Abort()
-			return MirrorResult{}, err
-		}
+		signers = append(signers, m.cfg.Cosigner)
+	}
+	msg, err := note.Sign(&note.Note{Text: n.Text, Sigs: n.Sigs}, signers...)
+	if err != nil {
+		m.chain.Abort()
+		return MirrorResult{}, err
 	}
 	res.Cosigned = cosign
 	if err := m.putNoteKey(ctx, n); err != nil {

@@ -1,12 +1,18 @@
 package federation_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry/memstore"
@@ -68,48 +74,160 @@ func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	}
 }
 
-// TestRecheckRepairsADamagedCopy: a copy damaged after it was verified (a
-// byte of an entry bundle and of a hash tile) fails --recheck's audit,
-// and the mirror copies the log again over it: every file is the log's
-// again, and the next audit passes. Before, the audit only failed, and
-// nothing repaired the copy.
+// TestRecheckRepairsADamagedCopy: a copy damaged after it was verified
+// fails --recheck's audit, and the mirror copies the log again over it:
+// every file is the log's again, and the next audit passes. The damage: a
+// byte of an entry bundle and of a hash tile (a start from the state does
+// not read them), or the checkpoint file (a byte of its size line, so its
+// signature no longer verifies, or cut short), which a start without
+// Recheck refuses as ErrCopyDamaged. Before, the audit only failed, and
+// nothing repaired the copy; a damaged checkpoint was a hard error even
+// with Recheck.
 func TestRecheckRepairsADamagedCopy(t *testing.T) {
 	ctx := context.Background()
-	f := newMirrorFixture(t, 300)
-	dst, state := t.TempDir(), memstore.New()
-	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tamperFirstBundle(t, dst)
-	tile := filepath.Join(dst, "tile", "0", "000")
-	b, err := os.ReadFile(tile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[7] ^= 1
-	if err := os.WriteFile(tile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	growNamed(t, f.n, "Mirror Builders", 420)
-	publish(t, f.n, f.src)
+	for _, tc := range []struct {
+		name    string
+		damage  func(t *testing.T, dst string)
+		refused bool // whether a start without Recheck refuses the copy
+	}{
+		{"an entry bundle and a hash tile", func(t *testing.T, dst string) {
+			tamperFirstBundle(t, dst)
+			flipByte(t, filepath.Join(dst, "tile", "0", "000"), 7)
+		}, false},
+		{"a byte of the checkpoint's size line", func(t *testing.T, dst string) {
+			flipByte(t, filepath.Join(dst, "checkpoint"), len("corfed/CA-AB\n3"))
+		}, true},
+		{"the checkpoint cut short", func(t *testing.T, dst string) {
+			p := filepath.Join(dst, "checkpoint")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newMirrorFixture(t, 300)
+			dst, state := t.TempDir(), memstore.New()
+			m, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Once(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(t, dst)
+			growNamed(t, f.n, "Mirror Builders", 420)
+			publish(t, f.n, f.src)
 
-	m2, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
+			if _, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false); tc.refused != errors.Is(err, federation.ErrCopyDamaged) {
+				t.Fatalf("a start without recheck: %v; want ErrCopyDamaged %v", err, tc.refused)
+			}
+			m2, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
+			if err != nil {
+				t.Fatalf("recheck of a damaged copy: %v, want it repaired", err)
+			}
+			if m2.Start().Damaged == "" {
+				t.Error("recheck of a damaged copy: nothing said it was damaged")
+			}
+			if res, err := m2.Once(ctx); err != nil || res.To != 420 {
+				t.Fatalf("the repairing round: %+v, %v", res, err)
+			}
+			sameTiles(t, f.src, dst)
+			m3, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
+			if err != nil || m3.Start().Damaged != "" || m3.Start().Checked != 420 {
+				t.Errorf("the audit after the repair: %+v, %v", m3.Start(), err)
+			}
+		})
+	}
+}
+
+// aheadLedger is a cosigning key's ledger that holds a larger tree of the
+// log than any offered (another mirror with the key is ahead).
+type aheadLedger struct{}
+
+func (aheadLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+	return check(tlog.Tree{N: t.N + 1000})
+}
+
+// appendSigLine appends to dir's checkpoint a signature line under name
+// and key hash whose signature is garbage, as anyone serving the log's
+// checkpoint can, and returns the line.
+func appendSigLine(t *testing.T, dir, name string, hash uint32) []byte {
+	t.Helper()
+	p := filepath.Join(dir, "checkpoint")
+	b, err := os.ReadFile(p)
 	if err != nil {
-		t.Fatalf("recheck of a damaged copy: %v, want it repaired", err)
+		t.Fatal(err)
 	}
-	if m2.Start().Damaged == "" {
-		t.Error("recheck of a damaged copy: nothing said it was damaged")
+	sig := append(binary.BigEndian.AppendUint32(nil, hash), bytes.Repeat([]byte{0xAA}, 8+64)...)
+	line := []byte("— " + name + " " + base64.StdEncoding.EncodeToString(sig) + "\n")
+	if err := os.WriteFile(p, append(b, line...), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if res, err := m2.Once(ctx); err != nil || res.To != 420 {
-		t.Fatalf("the repairing round: %+v, %v", res, err)
+	return line
+}
+
+// TestMirrorPublishesOnlyVerifiedSignatures: a source's checkpoint
+// carries, besides the log's signature, lines the mirror cannot verify: a
+// garbage "cosignature" under the mirror's own name and key hash, and one
+// under a witness the mirror does not know. Whether the mirror cosigns or
+// not (no cosigner; its key's ledger ahead), its copy's checkpoint holds
+// the log's signature (and its own cosignature) only, and opens with
+// x/mod's note.Open under the log's and the mirror's keys. Before, a
+// mirror that did not cosign published the source's bytes as read, and
+// readers that trust the mirror's key refused its copy (an invalid
+// signature by that key).
+func TestMirrorPublishesOnlyVerifiedSignatures(t *testing.T) {
+	ctx := context.Background()
+	f := newMirrorFixture(t, 300)
+	forged := [][]byte{
+		appendSigLine(t, f.src, f.cosigner.Name(), f.cosigner.KeyHash()),
+		appendSigLine(t, f.src, "witness.example.org", 0x01020304),
 	}
-	sameTiles(t, f.src, dst)
-	m3, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), true)
-	if err != nil || m3.Start().Damaged != "" || m3.Start().Checked != 420 {
-		t.Errorf("the audit after the repair: %+v, %v", m3.Start(), err)
+	cv, err := tiles.NewCosignatureVerifier(f.cosigner.VerifierKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		cosigner *tiles.Cosigner
+		ledger   federation.CosignLedger
+		cosigned bool
+	}{
+		{"no cosigner", nil, nil, false},
+		{"the key's ledger ahead", f.cosigner, aheadLedger{}, false},
+		{"cosigning", f.cosigner, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := *f
+			g.cosigner = tc.cosigner
+			dst := t.TempDir()
+			m, err := g.mirrorWithLedger(t, f.srcURL, dst, memstore.New(), f.n.PublicKeys(), false, tc.ledger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := m.Once(ctx); err != nil || res.To != 300 || res.Cosigned != tc.cosigned {
+				t.Fatalf("%+v, %v; want 300, cosigned %v", res, err, tc.cosigned)
+			}
+			got, err := os.ReadFile(filepath.Join(dst, "checkpoint"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range forged {
+				if bytes.Contains(got, line) {
+					t.Errorf("the copy's checkpoint holds a signature line the mirror did not verify: %q", line)
+				}
+			}
+			n, err := note.Open(got, note.VerifierList(append(verifiersOf(t, f), cv)...))
+			if err != nil {
+				t.Fatalf("note.Open of the copy's checkpoint with the log's and the mirror's keys: %v", err)
+			}
+			if want := map[bool]int{false: 1, true: 2}[tc.cosigned]; len(n.Sigs) != want || len(n.UnverifiedSigs) != 0 {
+				t.Errorf("the copy's checkpoint: %d signatures verified, %d not; want %d and 0", len(n.Sigs), len(n.UnverifiedSigs), want)
+			}
+		})
 	}
 }

@@ -339,3 +339,88 @@ func TestMirrorNeverForgetsWhatItPublished(t *testing.T) {
 		t.Fatalf("honest growth after the refusals: %+v, %v", res, err)
 	}
 }
+
+// TestMirrorFloorSurvivesADamagedState: the largest tree a mirror
+// published is kept apart from the rest of its state, so that a state
+// record that cannot be read (a torn write, a version skew, a disk error)
+// is set aside without it: with the copy's checkpoint gone and a smaller
+// tree of the log served, the mirror refuses the rollback (ErrRollback,
+// nothing published), with or without the cosigning key's ledger. A floor
+// that cannot itself be read, or a state from before it was kept apart
+// that cannot be read, stops the mirror at start (it could not tell a
+// rollback). Before, an unreadable state dropped the floor with it and
+// the mirror published (and, without a ledger, cosigned) 200 entries
+// after 300.
+func TestMirrorFloorSurvivesADamagedState(t *testing.T) {
+	ctx := context.Background()
+	f := newMirrorFixture(t, 300)
+	pinned := f.n.PublicKeys()
+	small := sameKeyNode(t, f.n)
+	growNamed(t, small, "Mirror Builders", 200) // a prefix of the log: a lagging copy
+	smallTiles := t.TempDir()
+	publish(t, small, smallTiles)
+	smallURL := serveDir(t, smallTiles)
+	damaged := []byte(`{"origin":"corfed/CA-AB","size":`)
+	for _, tc := range []struct {
+		name   string
+		ledger bool
+		damage map[string][]byte // meta keys of the log "mirror" set (nil: deleted)
+		start  bool              // whether NewMirror starts
+	}{
+		{"unreadable state", false, map[string][]byte{"state": damaged}, true},
+		{"unreadable state, with the key's ledger", true, map[string][]byte{"state": damaged}, true},
+		{"unreadable floor", false, map[string][]byte{"floor": damaged}, false},
+		{"a state saved before the floor was kept apart", false, map[string][]byte{"floor": nil}, true},
+		{"an unreadable state saved before the floor was kept apart", false, map[string][]byte{"floor": nil, "state": damaged}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ledger federation.CosignLedger
+			if tc.ledger {
+				ledger = federation.StoreLedger{Store: memstore.New()}
+			}
+			dst, state := t.TempDir(), memstore.New()
+			m, err := f.mirrorWithLedger(t, f.srcURL, dst, state, pinned, false, ledger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Once(ctx); err != nil {
+				t.Fatal(err)
+			}
+			err = state.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
+				l := tx.Log("mirror")
+				for k, v := range tc.damage {
+					if v == nil {
+						if err := l.DeleteMeta(k); err != nil {
+							return err
+						}
+					} else if err := l.SetMeta(k, v); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(dst, "checkpoint")); err != nil {
+				t.Fatal(err)
+			}
+			m2, err := f.mirrorWithLedger(t, smallURL, dst, state, pinned, false, ledger)
+			if !tc.start {
+				if !errors.Is(err, federation.ErrMirrorFloor) {
+					t.Fatalf("start: %v; want ErrMirrorFloor, the tree it published unknown", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := m2.Once(ctx); !errors.Is(err, tiles.ErrRollback) {
+				t.Errorf("a smaller tree after publishing 300: %+v, %v; want ErrRollback", res, err)
+			}
+			if _, err := os.Stat(filepath.Join(dst, "checkpoint")); !os.IsNotExist(err) {
+				t.Errorf("a checkpoint was published after the refusal: %v", err)
+			}
+		})
+	}
+}

@@ -25,7 +25,8 @@ import (
 // of this package reads a status:
 //
 //	200               the answer
-//	404               errPeerNotFound, wrapping registry.ErrUnavailable
+//	404, 410          errPeerNotFound, wrapping registry.ErrUnavailable
+//	403               errPeerForbidden, wrapping registry.ErrUnavailable
 //	anything else     registry.ErrUnavailable
 //
 // A network error or timeout wraps registry.ErrUnavailable; a body over
@@ -36,9 +37,13 @@ type peerClient struct {
 	timeout time.Duration
 }
 
-// errPeerNotFound is a peer's 404: it has no such resource (for example, it
-// witnesses nothing).
-var errPeerNotFound = errors.New("the peer has no such resource (HTTP 404)")
+// errPeerNotFound is a peer's 404 or 410: it has no such resource (for
+// example, it witnesses nothing, or a tile was pruned).
+var errPeerNotFound = errors.New("the peer has no such resource")
+
+// errPeerForbidden is a peer's 403. A bucket opened by a GetObject-only
+// policy answers it for a key it does not hold (see peerSource).
+var errPeerForbidden = errors.New("the peer refused access (HTTP 403)")
 
 var errOversized = errors.New("oversized response")
 
@@ -68,8 +73,10 @@ func (c *peerClient) get(ctx context.Context, base, path string, query url.Value
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-	case http.StatusNotFound:
-		return u, fmt.Errorf("GET %s: %w: %w", u, errPeerNotFound, registry.ErrUnavailable)
+	case http.StatusNotFound, http.StatusGone:
+		return u, fmt.Errorf("GET %s: %w (HTTP %d): %w", u, errPeerNotFound, resp.StatusCode, registry.ErrUnavailable)
+	case http.StatusForbidden:
+		return u, fmt.Errorf("GET %s: %w: %w", u, errPeerForbidden, registry.ErrUnavailable)
 	default:
 		return u, fmt.Errorf("GET %s: the peer answered HTTP %d: %w", u, resp.StatusCode, registry.ErrUnavailable)
 	}

@@ -750,9 +750,10 @@ func verifyAll(keys *jose.KeySet, iss registry.Jurisdiction, es []feedEntry) []v
 
 // storePage appends the verified entries of a page to the replica, with the
 // rotated-in keys, and checks the replica's tree against the sync's
-// checkpoint (pc), in one transaction, then updates the peer's state. A
-// page whose tree contradicts the checkpoint is rolled back whole, and the
-// error is a *misbehaviourError.
+// checkpoint (pc) and the note kept from the peer's tiles (checkTilesNote),
+// in one transaction, then updates the peer's state. A page whose tree
+// contradicts either is rolled back whole, and the error is a
+// *misbehaviourError.
 func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, pc *pageCheck, after uint64) error {
 	if len(res.entries) == 0 {
 		return nil
@@ -768,6 +769,7 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 		}
 	}
 	var anchor *storedCheckpoint
+	sn := p.tilesNote()
 	err := f.cfg.Node.AppendReplica(ctx, p.j, func(l node.ReplicaWriter) error {
 		if err := l.AppendAll(res.entries); err != nil {
 			return err
@@ -776,6 +778,9 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 			if err := l.SetMeta(metaKeys, keysJWKS); err != nil {
 				return err
 			}
+		}
+		if err := checkTilesNote(l.Log(), p.j, after, sn); err != nil {
+			return err
 		}
 		isAnchor, err := pc.check(l.Log(), p.j, after)
 		if err != nil || !isAnchor {

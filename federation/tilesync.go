@@ -57,7 +57,12 @@ import (
 //     The note is then checked against the largest note verified from
 //     the member's tiles before (checkNote: one of the same size with
 //     another root, or a larger one that does not extend it, is a fork)
-//     and kept in its place, before any entry is stored.
+//     and kept in its place, before any entry is stored. Every page that
+//     later brings the replica to the note's size, from tiles or from the
+//     node, must give the note's root there (checkTilesNote, in the
+//     page's transaction), and a checkpoint of the node of that size the
+//     note's root (checkCheckpoint): the note is evidence as any signed
+//     checkpoint is.
 //  4. Each entry bundle after the replica's size is checked against the
 //     tree's leaves (tiles.VerifiedTree.Bundle: a tampered bundle or tile
 //     is refused), then its entries as peer sync checks every page
@@ -84,9 +89,13 @@ import (
 const EventSourceSkipped = "source_skipped"
 
 // syncSources syncs p from its tiles sources, largest verified checkpoint
-// first (tileOrder), then from its node.
+// first (tileOrder), then from its node. A tiles source ends the sync only
+// if it brings the replica to the largest tree verified from p's tiles (in
+// this sync, or kept from one before): a copy that serves all it has but
+// less (one at the replica's size, after a larger source failed) leaves
+// the rest to the next source, and to the node.
 func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, err error) {
-	order, skipped, err := f.tileOrder(ctx, p)
+	order, largest, skipped, err := f.tileOrder(ctx, p)
 	if err != nil {
 		var me *misbehaviourError
 		return errors.As(err, &me), err
@@ -94,7 +103,13 @@ func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, er
 	for _, u := range order {
 		refused, err := f.syncTiles(ctx, p, u)
 		if err == nil {
-			return false, f.afterTiles(ctx, p)
+			if sn := p.tilesNote(); sn != nil {
+				largest = max(largest, sn.Size)
+			}
+			if _, cur := p.snapshot(); cur >= largest {
+				return false, f.afterTiles(ctx, p)
+			}
+			continue
 		}
 		err = fmt.Errorf("tiles %s: %w", u, err)
 		var me *misbehaviourError
@@ -122,25 +137,25 @@ func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, er
 // tileOrder reads the checkpoint note of each of p's tiles sources and
 // returns those to sync from, largest verified tree first (in the order
 // listed among equals), so that a stale mirror listed first does not hold
-// the replica back. A source whose note does not verify, or that is
+// the replica back, and the size of the largest (0 when it read none). A source whose note does not verify, or that is
 // behind the replica, is skipped here (an EventSourceSkipped event, and
 // in skipped); one behind the replica whose root is not the replica's at
 // its size is a fork. Two verified notes of one size with different
 // roots, from two sources or from one and the note verified from tiles
 // before, are the member signing two histories. Either is a
 // *misbehaviourError with the notes as evidence.
-func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, skipped []error, err error) {
+func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, largest uint64, skipped []error, err error) {
 	if len(p.tiles) < 2 {
 		// Nothing to order, and syncTiles checks a lone source's note
 		// against the replica and the stored note itself: its
 		// checkpoint is read once.
-		return p.tiles, nil, nil
+		return p.tiles, 0, nil, nil
 	}
 	keys, after := p.snapshot()
 	origin := logproof.Origin(p.j)
 	vs, err := tiles.Verifiers(origin, keys)
 	if err != nil {
-		return p.tiles, nil, nil // syncTiles says why
+		return p.tiles, 0, nil, nil // syncTiles says why
 	}
 	skip := func(u string, err error) {
 		err = fmt.Errorf("tiles %s: %w", u, err)
@@ -163,7 +178,7 @@ func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, sk
 		c, _, err := rd.Checkpoint(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, skipped, fmt.Errorf("%w: %w", registry.ErrUnavailable, ctx.Err())
+				return nil, 0, skipped, fmt.Errorf("%w: %w", registry.ErrUnavailable, ctx.Err())
 			}
 			skip(u, fmt.Errorf("checkpoint: %w", err))
 			continue
@@ -176,13 +191,13 @@ func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, sk
 				return err
 			})
 			if err != nil {
-				return nil, skipped, err
+				return nil, 0, skipped, err
 			}
 			if then != c.Root {
 				m := conflict(fmt.Sprintf("%s signed a tree of size %d (root %s, in the checkpoint note of its tiles) other than the one its entries make at that size (root %s), which this node verified",
 					p.j, c.Size, c.Root, then), []SignedCheckpoint{}, &ComputedRoot{Log: ReplicaLog(p.j), Size: c.Size, RootHash: then.String()})
 				m.m.Notes = []string{string(c.Note)}
-				return nil, skipped, m
+				return nil, 0, skipped, m
 			}
 			skip(u, fmt.Errorf("the source is behind: its checkpoint is of size %d, the replica holds %d entries: %w", c.Size, after, tiles.ErrRollback))
 			continue
@@ -195,7 +210,7 @@ func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, sk
 				m := conflict(fmt.Sprintf("%s signed two trees of size %d (roots %s and %s, in the checkpoint notes of its tiles)", p.j, a.Size, a.Root, b.Root),
 					[]SignedCheckpoint{}, nil)
 				m.m.Notes = []string{a.Note, b.Note}
-				return nil, skipped, m
+				return nil, 0, skipped, m
 			}
 		}
 	}
@@ -203,7 +218,10 @@ func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, sk
 	for _, s := range ok {
 		order = append(order, s.u)
 	}
-	return order, skipped, nil
+	if len(ok) > 0 {
+		largest = ok[0].c.Size
+	}
+	return order, largest, skipped, nil
 }
 
 // afterTiles checks the node's own checkpoint and witnessed checkpoints
@@ -527,10 +545,13 @@ type peerSource struct {
 	base string
 }
 
+// Get reads path as tiles.HTTPSource does: a 404 or 410, or a 403 for a
+// partial tile (tiles.Partial), is registry.ErrNotFound, on which a reader
+// falls back from a pruned partial to the full tile.
 func (s *peerSource) Get(ctx context.Context, path string, max int64) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := s.c.get(ctx, s.base, path, nil, max, &buf)
-	if errors.Is(err, errPeerNotFound) {
+	if errors.Is(err, errPeerNotFound) || errors.Is(err, errPeerForbidden) && tiles.Partial(path) {
 		return nil, fmt.Errorf("%w (%w)", err, registry.ErrNotFound)
 	}
 	if err != nil {

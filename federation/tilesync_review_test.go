@@ -5,6 +5,8 @@ package federation_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -234,5 +237,110 @@ func TestTilesNoteOfAStrangersKey(t *testing.T) {
 		if got[i].JWS != want[i].JWS {
 			t.Fatalf("replica entry %d is not the member's", i+1)
 		}
+	}
+}
+
+// TestTilesNoteCheckedAgainstEntriesFromTheNode: sync 1 verifies the
+// member's note of size 310 from its tiles and keeps it (checkNote), but
+// stores no entry of it (its bundles are gone). The member's node then
+// serves another history at that size: entries past it whose tree at 310
+// is not the note's, or a checkpoint of 310 with another root. Either is
+// the member signing two trees of one size: it is marked misbehaving with
+// the note (and the computed root, or the node's checkpoint) as evidence,
+// and nothing of the page that contradicts the note is stored. Before,
+// the note kept was compared only with later notes from tiles: the
+// replica grew past it over the API unchecked.
+func TestTilesNoteCheckedAgainstEntriesFromTheNode(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		grow     uint64 // the member's node's entries
+		feedDown bool   // its feed fails: only its checkpoint is read
+	}{
+		{"entries past the note", 330, false},
+		{"a checkpoint of the note's size", 310, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab, _ := publishedLog(t, 300)
+			fork := sameKeyNode(t, ab)
+			growNamed(t, fork, "Forked Builders", 310)
+			forkTiles := t.TempDir()
+			publish(t, fork, forkTiles)
+			if err := os.RemoveAll(filepath.Join(forkTiles, "tile", "entries")); err != nil {
+				t.Fatal(err)
+			}
+			f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, forkTiles))
+			if st, err := f.fed.Sync(ctx, "CA-AB"); err == nil || st.Misbehaving || st.Seq != 0 {
+				t.Fatalf("sync 1 (the note verified, no bundle): seq %d misbehaving %v err %v", st.Seq, st.Misbehaving, err)
+			}
+
+			growNamed(t, ab, "Tile Sync Builders", tc.grow)
+			h := openapi.New(openapi.Config{Node: ab.Node})
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.feedDown && strings.HasPrefix(r.URL.Path, "/v1/feed") {
+					http.Error(w, "down", http.StatusServiceUnavailable)
+					return
+				}
+				h.ServeHTTP(w, r)
+			}))
+			defer api.Close()
+			for i := range 2 { // and stays so
+				st, err := newTileFollower(t, ab, f.n, api.URL).fed.Sync(ctx, "CA-AB")
+				if !errors.Is(err, registry.ErrUnverified) || !st.Misbehaving || st.Evidence == nil {
+					t.Fatalf("sync %d over the node's API: seq %d misbehaving %v err %v; want misbehaving, with evidence", i+2, st.Seq, st.Misbehaving, err)
+				}
+				if ev := st.Evidence; len(ev.Notes) != 1 || !strings.Contains(ev.Notes[0], "corfed/CA-AB\n310\n") ||
+					(ev.Computed == nil || ev.Computed.Size != 310) == (len(ev.Checkpoints) != 1 || ev.Checkpoints[0].Size != 310) {
+					t.Fatalf("evidence %+v; want the note of 310, and the root computed at 310 or the node's checkpoint of 310", ev)
+				}
+			}
+			if n := len(replicaOf(t, f.n.Node, "CA-AB")); n >= 310 {
+				t.Errorf("the replica holds %d entries; want none past the note of the history that contradicts it", n)
+			}
+		})
+	}
+}
+
+// TestSyncFromTilesGoesOnPastACopyAtTheReplicasSize: the largest tiles
+// source (a note of 420) serves a tampered bundle and is skipped; the next
+// is a copy at the replica's size (300), which has nothing new. The sync
+// goes on to the member's node: with the node up it ends at 420; with the
+// node down it fails (the replica is behind a tree the member signed)
+// rather than report success at 300. Before, the copy at the replica's
+// size ended the failover "successfully" and the node was never read.
+func TestSyncFromTilesGoesOnPastACopyAtTheReplicasSize(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		nodeUp bool
+	}{
+		{"the node up", true},
+		{"the node down", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab, good := publishedLog(t, 300)
+			stale := copyDir(t, good)
+			f := newTileFollower(t, ab, nil, downURL(t), serveDir(t, stale))
+			if st, err := f.fed.Sync(ctx, "CA-AB"); err != nil || st.Seq != 300 {
+				t.Fatalf("set-up: seq %d, %v", st.Seq, err)
+			}
+			growNamed(t, ab, "Tile Sync Builders", 420)
+			publish(t, ab, good)
+			flipByte(t, filepath.Join(good, "tile", "entries", "001.p", "164"), 50)
+			api := downURL(t)
+			if tc.nodeUp {
+				srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+				defer srv.Close()
+				api = srv.URL
+			}
+			f2 := newTileFollower(t, ab, f.n, api, serveDir(t, good), serveDir(t, stale))
+			st, err := f2.fed.Sync(ctx, "CA-AB")
+			switch {
+			case tc.nodeUp && (err != nil || st.Seq != 420):
+				t.Errorf("seq %d, %v; want 420 from the node", st.Seq, err)
+			case !tc.nodeUp && (err == nil || st.Seq != 300):
+				t.Errorf("seq %d, %v; want a failure at 300 (a note of 420 verified, no source served it)", st.Seq, err)
+			}
+		})
 	}
 }

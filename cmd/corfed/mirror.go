@@ -132,6 +132,12 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	defer state.Close()
 	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner,
 		State: state.Store(), Recheck: *recheck, Ledger: fileLedger(filepath.Join(*keyDir, "state", "cosigned.db"))})
+	if errors.Is(err, federation.ErrMirrorFloor) {
+		return fmt.Errorf("--state %s: %w", *stateFile, err)
+	}
+	if errors.Is(err, federation.ErrCopyDamaged) {
+		return fmt.Errorf("%w (--recheck copies it again from %s, verified, over it)", err, *from)
+	}
 	if err != nil {
 		return err
 	}

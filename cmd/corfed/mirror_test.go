@@ -87,7 +87,9 @@ func TestMirrorCommand(t *testing.T) {
 // TestMirrorCommandState: a mirror run again with the same --key keeps its
 // state there (one file per log and --to) and checks only what is new, so
 // a byte flipped in an old bundle of the copy goes unread; --recheck reads
-// the whole copy again, names the damage and copies the log again over it.
+// the whole copy again, names the damage and copies the log again over it,
+// as it does over a damaged checkpoint (which a run without it refuses,
+// naming --recheck).
 func TestMirrorCommandState(t *testing.T) {
 	ctx := context.Background()
 	_, srvURL, vkey, published := servedLog(t, 300, "State Co", tiles.SnapshotPolicy{})
@@ -118,6 +120,17 @@ func TestMirrorCommandState(t *testing.T) {
 	}
 	if code, _, stderr := run("--recheck"); code != 0 || !strings.Contains(stderr, want) {
 		t.Fatalf("--recheck after the repair: exit %d, stderr %q; want 0 and %q", code, stderr, want)
+	}
+	// The copy's checkpoint damaged: refused, pointing at --recheck,
+	// which repairs it.
+	flipByte(t, filepath.Join(to, "checkpoint"), len("corfed/CA-AB\n"), 1)
+	if code, _, stderr := run(); code != 1 || !strings.Contains(stderr, "--recheck copies it again") {
+		t.Fatalf("a damaged checkpoint: exit %d, stderr %q; want 1 and --recheck named", code, stderr)
+	}
+	code, out, stderr = run("--recheck")
+	if code != 0 || !strings.Contains(stderr, "copying the whole log again") ||
+		!strings.Contains(out, fmt.Sprintf("verified and copied entries 1 to %d", published)) {
+		t.Fatalf("--recheck over a damaged checkpoint: exit %d, stdout %q, stderr %q; want 0 and the copy repaired", code, out, stderr)
 	}
 }
 

@@ -47,7 +47,8 @@ func NewHTTPSource(base string) (*HTTPSource, error) {
 }
 
 // Get fetches Base/path; see Source. Any status but 200 is an error; 404
-// and 410 wrap registry.ErrNotFound.
+// and 410, and 403 for a partial tile (see Partial), wrap
+// registry.ErrNotFound.
 func (s *HTTPSource) Get(ctx context.Context, path string, max int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Base+"/"+path, nil)
 	if err != nil {
@@ -66,6 +67,11 @@ func (s *HTTPSource) Get(ctx context.Context, path string, max int64) ([]byte, e
 	case http.StatusOK:
 	case http.StatusNotFound, http.StatusGone:
 		return nil, fmt.Errorf("%s/%s: %s: %w", s.Base, path, resp.Status, registry.ErrNotFound)
+	case http.StatusForbidden:
+		if Partial(path) {
+			return nil, fmt.Errorf("%s/%s: %s: %w", s.Base, path, resp.Status, registry.ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s/%s: %s", s.Base, path, resp.Status)
 	default:
 		return nil, fmt.Errorf("%s/%s: %s", s.Base, path, resp.Status)
 	}

@@ -38,5 +38,15 @@ func Path(t tlog.Tile) string {
 	return "tile/" + p
 }
 
+// Partial reports whether path names a partial tile or entry bundle
+// ("<tile path>.p/<W>"), one the publisher prunes once the full tile has
+// been served PartialGrace. A bucket opened by a GetObject-only policy
+// answers 403, not 404, for a key it does not hold: a reader takes that
+// for a pruned partial too, and falls back to the full tile (which it
+// checks against the tree as any).
+func Partial(path string) bool {
+	return strings.HasPrefix(path, "tile/") && strings.Contains(path, ".p/")
+}
+
 // Bundle returns the coordinates of the entry bundle beside level-0 tile t.
 func Bundle(t tlog.Tile) tlog.Tile { return tlog.Tile{H: t.H, L: -1, N: t.N, W: t.W} }

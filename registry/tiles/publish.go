@@ -304,11 +304,15 @@ func bundle(ctx context.Context, l Log, t tlog.Tile) ([]byte, error) {
 	return b, nil
 }
 
-// prune adds r to the ranges waiting for PartialGrace, then deletes the
-// partials of those whose grace is over. A range it fails to prune stays
-// for the next round.
+// prune adds r to the ranges waiting for PartialGrace, less what a range
+// waiting already covers (a round retried over the same tree adds
+// nothing), then deletes the partials of those whose grace is over. A
+// range it fails to prune stays for the next round.
 func (p *Publisher) prune(ctx context.Context, r superseded) error {
 	p.mu.Lock()
+	for _, q := range p.pending {
+		r.from = max(r.from, q.to)
+	}
 	if r.to > r.from {
 		p.pending = append(p.pending, r)
 	}

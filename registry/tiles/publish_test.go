@@ -86,7 +86,9 @@ func TestPartialGrace(t *testing.T) {
 // TestPublishDirectoryIndependentReader publishes a node's feed to a plain
 // directory as it grows across full tiles and a second level, serves the
 // directory with net/http's file server, and checks it each time as an
-// outside reader would: x/mod's note and tlog only.
+// outside reader would: x/mod's note and tlog only. The sizes straddle
+// tile boundaries: up to 256*3+7 entries, a level-0 partial of width 7
+// beside a level-1 partial of width 3 (tile/1/000.p/3).
 func TestPublishDirectoryIndependentReader(t *testing.T) {
 	ctx := context.Background()
 	n := nodetest.New(t, "CA-AB", nodetest.Options{})
@@ -99,7 +101,7 @@ func TestPublishDirectoryIndependentReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var published uint64
-	for _, size := range []uint64{1, 5, 255, 256, 300, 513, 600} {
+	for _, size := range []uint64{1, 5, 255, 256, 300, 513, 600, 767, 768, 769, 775} {
 		grow(t, n, size)
 		if err := p.Publish(ctx, &published); err != nil {
 			t.Fatalf("publish at %d: %v", size, err)
@@ -146,8 +148,10 @@ func TestPublishDirectoryIndependentReader(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "tile", "0", "001")); err != nil || fi.Size() != 8192 {
 		t.Errorf("full tile 0/001: %v, %v; want 8192 bytes", fi, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "tile", "0", "002.p", "88")); err != nil {
-		t.Errorf("partial tile 0/002.p/88 of the last checkpoint: %v", err)
+	for _, p := range []string{"tile/0/003.p/7", "tile/entries/003.p/7", "tile/1/000.p/3"} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+			t.Errorf("partial %s of the last checkpoint: %v", p, err)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node/nodetest"
@@ -87,5 +88,38 @@ func TestReadBulkTakesLinesAsWritten(t *testing.T) {
 		if (err == nil) != c.ok || (c.ok && last != 2) || (!c.ok && !errors.Is(err, registry.ErrInvalid)) {
 			t.Errorf("%q: last %d, %v; want ok %v", c.text, last, err, c.ok)
 		}
+	}
+}
+
+// TestRetriedRoundsQueueOnePrune: a round that fails after its checkpoint
+// (here its snapshot) is retried over the same tree, and queues the
+// partials that tree superseded once, not once per retry. Before, the
+// ranges waiting for PartialGrace grew by one each failed round.
+func TestRetriedRoundsQueueOnePrune(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	grow(t, n, 1100)
+	l := &flakyFeed{Node: n, fail: true}
+	store, err := tiles.OpenStore(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: l, Store: store, PartialGrace: time.Hour, Snapshots: tiles.SnapshotPolicy{Every: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published uint64
+	for i := range 3 {
+		if err := p.Publish(ctx, &published); err == nil {
+			t.Fatalf("round %d with a failing snapshot: no error", i)
+		}
+	}
+	l.fail = false
+	if err := p.Publish(ctx, &published); err != nil {
+		t.Fatal(err)
+	}
+	if got := tiles.PendingPrunes(p); got != 1 {
+		t.Errorf("%d ranges wait for PartialGrace after three failed rounds and one that succeeded, all of one tree; want 1", got)
 	}
 }
