@@ -118,6 +118,16 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	})
 }
 
+// ownAuditID reports whether id is in CP cp's space: AUD-<cp>-…, or
+// <cp>-… when it is not an AUD- id (a CP called AUD would otherwise own
+// every id the node derives).
+func ownAuditID(id, cp string) bool {
+	if strings.HasPrefix(id, "AUD-") {
+		return strings.HasPrefix(id, "AUD-"+cp+"-")
+	}
+	return strings.HasPrefix(id, cp+"-")
+}
+
 // auditTiming refuses an audit dated after today (the node's date in its
 // jurisdiction): an audit is recorded once it took place and its report
 // was written, so a "passed" maintenance audit cannot keep a certificate
@@ -134,7 +144,7 @@ func auditTiming(p Principal, a registry.Audit, today registry.Date) error {
 			errs = append(errs, registry.Invalid(d.field, "%s is after today (%s): an audit is recorded once it has taken place and its report is written", d.on, today))
 		}
 	}
-	if p.Role != RoleAdmin && a.ID != "" && registry.ValidID(a.ID) && !strings.HasPrefix(a.ID, "AUD-"+a.CP+"-") && !strings.HasPrefix(a.ID, a.CP+"-") {
+	if p.Role != RoleAdmin && a.ID != "" && registry.ValidID(a.ID) && !ownAuditID(a.ID, a.CP) {
 		errs = append(errs, registry.Invalid("body.id", "a CP's audit id starts with AUD-%s- or %s- (or leave it out: the node gives %s)", a.CP, a.CP, AuditID(a)))
 	}
 	return registry.JoinInvalid(errs...)

@@ -149,3 +149,45 @@ func TestAuditFreeOverTheStagedBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestAnnulledSupersedeDoesNotTakeATakenAudit: superseding the holder of
+// an audit frees it, and another certificate may rest on it; annulling
+// that supersede then must not bring the first back in force beside it
+// (two live certificates on one audit, both in the basis index).
+func TestAnnulledSupersedeDoesNotTakeATakenAudit(t *testing.T) {
+	tn, ref := newProgramTestNode(t)
+	ctx := context.Background()
+	mk := func(number, basis string) {
+		t.Helper()
+		in := NewCertificate{Issuer: "ACSA", Number: number, Program: registry.ProgramCOR, EmployerBN: "812345676", BasisRef: basis}
+		if basis == "" {
+			in.IssuedOn = registry.MustDate("2026-11-03")
+		}
+		if _, err := tn.CreateCertificate(ctx, testACSA, in); err != nil {
+			t.Fatalf("certificate %s: %v", number, err)
+		}
+	}
+	mk("A", ref)
+	mk("B", "")
+	if _, err := tn.ChangeStatus(ctx, testACSA, "ACSA-A", StatusRequest{Action: registry.ActionSupersede, Reason: "replaced", SupersededBy: "ACSA-B"}); err != nil {
+		t.Fatal(err)
+	}
+	mk("C", ref) // the audit is free again: A is superseded
+	_, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-A", StatusRequest{Action: registry.ActionAnnul, Reason: "supersede recorded by mistake", On: tn.Today()})
+	got := holders(t, tn, ref)
+	if !errors.Is(err, registry.ErrConflict) || len(got) != 1 {
+		t.Fatalf("annulling A's supersede: %v, and audit %s backs %v; want a conflict and C alone", err, ref, got)
+	}
+}
+
+// TestCPNamedAUDOwnsOnlyItsAuditIDs: a CP's audit ids are AUD-<cp>-… or
+// <cp>-…; for a CP whose id is AUD the second form must not cover every
+// AUD-… id, ACSA's derived ones included.
+func TestCPNamedAUDOwnsOnlyItsAuditIDs(t *testing.T) {
+	cp := Principal{Subject: "cp:AUD", Role: RoleCP, CP: "AUD", Scopes: []string{ScopeAudits}}
+	acsa := registry.Audit{CP: "ACSA", EmployerBN: "812345676", Type: registry.AuditCertification, OnsiteEnd: registry.MustDate("2026-11-03")}
+	a := registry.Audit{CP: "AUD", ID: AuditID(acsa), OnsiteStart: registry.MustDate("2026-11-01"), OnsiteEnd: registry.MustDate("2026-11-03"), SubmittedOn: registry.MustDate("2026-11-10")}
+	if err := auditTiming(cp, a, registry.MustDate("2026-12-01")); err == nil {
+		t.Fatalf("CP AUD may record audit id %s, the id the node derives for ACSA's audit", a.ID)
+	}
+}

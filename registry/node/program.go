@@ -281,8 +281,8 @@ func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id stri
 	if err := p.require(ScopeEquivalencies); err != nil {
 		return registry.Entry{}, err
 	}
-	if strings.TrimSpace(r.Reason) == "" {
-		return registry.Entry{}, registry.Invalid("body.reason", "a status change needs a reason")
+	if err := r.checkReason(); err != nil {
+		return registry.Entry{}, err
 	}
 	if r.SupersededBy != "" {
 		return registry.Entry{}, registry.Invalid("body.superseded_by", "an equivalency is not superseded")

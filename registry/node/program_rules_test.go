@@ -281,6 +281,11 @@ func TestDecisionReasons(t *testing.T) {
 			_, err := ab.ChangeStatus(ctx, admin, "ACSA-20250417", node.StatusRequest{Action: "suspend", Reason: "ok \u202e"})
 			return err
 		}},
+		{"equivalency status change, bidi override", func() error {
+			// Checked as the request names it, before the record is read.
+			_, err := ab.ChangeEquivalencyStatus(ctx, admin, "EQ-ANY", node.StatusRequest{Action: "suspend", Reason: "ok \u202e"})
+			return err
+		}},
 		{"removal confirmed, long reason", func() error {
 			_, err := ab.DecideRemoval(ctx, admin, rs[0].ID, node.RemovalRequest{Decision: "confirm", Reason: long})
 			return err

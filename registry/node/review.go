@@ -93,6 +93,16 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err := n.requireAdmin(p, ScopeReviews, "opens Employer Reviews"); err != nil {
 		return registry.Review{}, registry.Entry{}, err
 	}
+	// The repeat rule reads the employer's earlier reviews and the commit
+	// adds this one: two reviews opened at once would each miss the
+	// other, so openings are one at a time (an administrator's act, rare).
+	n.reviews.Lock()
+	defer n.reviews.Unlock()
+	return n.openReview(ctx, p, in)
+}
+
+// openReview is OpenReview, n.reviews held.
+func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
 	if in.OpenedOn.IsZero() {
 		in.OpenedOn = n.Today()
 	}
@@ -144,11 +154,6 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
-	// The repeat rule reads the employer's earlier reviews and the commit
-	// adds this one: two reviews opened at once would each miss the
-	// other, so openings are one at a time (an administrator's act, rare).
-	n.reviews.Lock()
-	defer n.reviews.Unlock()
 	if r.Trigger == registry.TriggerStopWorkOrders {
 		if err := n.countStopWork(ctx, &r, prog.Review); err != nil {
 			return r, registry.Entry{}, err
@@ -254,6 +259,10 @@ func liveCertificateOf(l registry.Log, bn string) (string, error) {
 	return best, nil
 }
 
+// finalFR names the final statuses in French, for notes.
+var finalFR = map[string]string{registry.StatusCancelled: "annulé", registry.StatusRevoked: "révoqué",
+	registry.StatusExpired: "expiré", registry.StatusSuperseded: "remplacé"}
+
 // StopWorkResult is what recording a stop-work order did.
 type StopWorkResult struct {
 	Order   registry.StopWorkOrder `json:"order"`
@@ -317,8 +326,14 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 	}
 	res := StopWorkResult{Order: o, Entry: e}
 	var window []registry.StopWorkOrder
-	var cert, open string
+	var cert, open, final string
 	var rules registry.ReviewRules
+	// The count and the review it opens, one order at a time: two orders
+	// recorded at once would each count the other and open one review
+	// twice (the order itself is stored either way).
+	n.reviews.Lock()
+	defer n.reviews.Unlock()
+	today := n.Today()
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		cert = o.Certificate
@@ -334,6 +349,9 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 		} else if ok {
 			if c, err := decode[registry.Certificate](ce); err == nil {
 				progID = c.Program
+				if st := c.StatusOn(today); registry.Terminal(st) {
+					final = st
+				}
 			}
 		}
 		prog, err := programIn(l, progID)
@@ -359,17 +377,20 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 		res.Note = "no live certificate of employer " + o.EmployerBN + " on this node to review"
 		res.NoteFR = "aucun certificat en vigueur de l'employeur " + o.EmployerBN + " sur ce nœud à examiner"
 		return res, nil
+	case final != "":
+		res.Note = "certificate " + cert + " is " + final + ": no review opens"
+		res.NoteFR = "le certificat " + cert + " est " + finalFR[final] + " : aucun examen n'est ouvert"
+		return res, nil
 	case open != "":
 		res.Note = "review " + open + " of the orders is open"
 		res.NoteFR = "l'examen " + open + " des ordres est ouvert"
 		return res, nil
 	}
 	last := window[len(window)-1]
-	today := n.Today()
 	if today.Before(last.IssuedOn) {
 		today = last.IssuedOn
 	}
-	r, _, err := n.OpenReview(ctx, p, NewReview{EmployerBN: o.EmployerBN, Certificate: cert, Trigger: registry.TriggerStopWorkOrders,
+	r, _, err := n.openReview(ctx, p, NewReview{EmployerBN: o.EmployerBN, Certificate: cert, Trigger: registry.TriggerStopWorkOrders,
 		OccurredOn: last.IssuedOn, OpenedOn: today})
 	if err != nil {
 		return res, err

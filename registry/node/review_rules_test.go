@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -105,5 +106,59 @@ func TestReviewOfWhatCannotBeReviewed(t *testing.T) {
 	_, err := ab.RecordStopWorkOrder(ctx, admin, registry.StopWorkOrder{EmployerBN: "812345676", Number: "F1", IssuedOn: registry.MustDate("2028-01-01"), IssuedBy: "Alberta OHS"})
 	if fieldOf(err) != "body.issued_on" || feedSize(t, ab) != before {
 		t.Errorf("a stop-work order dated 2028: %v, want refused at body.issued_on", err)
+	}
+}
+
+// TestStopWorkOnAFinalCertificate: a stop-work order naming a certificate
+// that is over (here cancelled) is recorded with a note and no review, as
+// when the employer has no live certificate; it answered an error after
+// the order was written, and a retry was a conflict.
+func TestStopWorkOnAFinalCertificate(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	if _, err := ab.ChangeStatus(ctx, admin, "ACSA-20250417", node.StatusRequest{Action: registry.ActionCancel, Reason: "cancelled"}); err != nil {
+		t.Fatal(err)
+	}
+	order := func(num, on string) registry.StopWorkOrder {
+		return registry.StopWorkOrder{EmployerBN: "812345676", Certificate: "ACSA-20250417", Number: num, IssuedOn: registry.MustDate(on), IssuedBy: "Alberta OHS"}
+	}
+	if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW1", "2026-11-01")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ab.RecordStopWorkOrder(ctx, admin, order("SW2", "2026-11-02"))
+	if err != nil || res.Review != "" || !strings.Contains(res.Note, "cancelled") || !strings.Contains(res.NoteFR, "annulé") {
+		t.Errorf("second order: %+v, %v; want it recorded, with a note that the certificate is cancelled and no review", res, err)
+	}
+}
+
+// TestConcurrentStopWorkOrders: two stop-work orders recorded at once,
+// each reaching the count: both are written, one opens the review and the
+// other is answered as recorded, not with the error of opening the same
+// review twice.
+func TestConcurrentStopWorkOrders(t *testing.T) {
+	ctx := context.Background()
+	admin := nodetest.Admin()
+	for round := range 10 {
+		ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+		order := func(num, on string) registry.StopWorkOrder {
+			return registry.StopWorkOrder{EmployerBN: "812345676", Number: num, IssuedOn: registry.MustDate(on), IssuedBy: "Alberta OHS"}
+		}
+		if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW1", "2026-11-01")); err != nil {
+			t.Fatal(err)
+		}
+		errs := make([]error, 2)
+		done := make(chan int)
+		for i := range 2 {
+			go func() {
+				_, errs[i] = ab.RecordStopWorkOrder(ctx, admin, order(fmt.Sprint("SWX", i), "2026-11-0"+fmt.Sprint(2+i)))
+				done <- i
+			}()
+		}
+		<-done
+		<-done
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("round %d: orders recorded at once: %v", round, err)
+		}
 	}
 }

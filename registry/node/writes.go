@@ -572,6 +572,16 @@ type StatusRequest struct {
 	SupersededBy string
 }
 
+// checkReason checks a status change's reason. It becomes the new
+// history step's: checked here, a bad one is named as the request sent
+// it, not as body.history[n].reason.
+func (r StatusRequest) checkReason() error {
+	if strings.TrimSpace(r.Reason) == "" {
+		return registry.Invalid("body.reason", "a status change needs a reason")
+	}
+	return registry.CheckText("body.reason", r.Reason, 1, registry.MaxReasonLen)
+}
+
 // ChangeStatus records a status change (suspend, cancel, revoke, reinstate,
 // expire, supersede, activate) as a new version of the certificate. Nothing
 // is edited in place: the new version carries the whole history.
@@ -579,12 +589,7 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	if strings.TrimSpace(r.Reason) == "" {
-		return registry.Entry{}, registry.Invalid("body.reason", "a status change needs a reason")
-	}
-	// The reason becomes the new history step's: checked here, a bad one
-	// is named as the request sent it, not as body.history[n].reason.
-	if err := registry.CheckText("body.reason", r.Reason, 1, registry.MaxReasonLen); err != nil {
+	if err := r.checkReason(); err != nil {
 		return registry.Entry{}, err
 	}
 	if r.On.IsZero() {
@@ -619,6 +624,7 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
 		}
+		was := c.Status
 		c.History, c.Status = h, registry.LastEffective(h)
 		for i := len(h) - 1; i >= 0; i-- {
 			if h[i].Annulled == nil {
@@ -628,6 +634,14 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 		}
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
+		}
+		if was == registry.StatusSuperseded && c.Status != registry.StatusSuperseded {
+			// Superseded, it gave its audit up (basisKey); back in force
+			// (a supersede annulled), it takes it again only if no other
+			// certificate took it since.
+			if err := checkAuditFree(l, c); err != nil {
+				return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("%s; %s cannot come back while that certificate holds it", reasonOf(err), id)}
+			}
 		}
 		return c, certKeys(c), nil
 	})
