@@ -29,7 +29,11 @@ import (
 // Member names are matched as the schema matches them: exactly as the
 // field's json tag spells them (huma.ValidateStrictCasing; a name in
 // another case is an unknown member, which the schema refused), with
-// encoding/json's rules for untagged and embedded fields.
+// encoding/json's rules for untagged and embedded fields. Not read as
+// encoding/json reads them, because no rule body uses them (and
+// TestRuleBodiesUseOnlyWhatDecodeMembersReads fails when one does): the
+// ",string" tag option, maps keyed by a type that unmarshals from text,
+// and a struct embedded twice at one depth.
 
 // decodeMembers decodes the JSON value raw into v (settable, zero), at
 // location at ("body"), leaving zero every value that does not decode and
