@@ -101,6 +101,11 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 	return n.openReview(ctx, p, in)
 }
 
+// testHookReviewChecked, when a test sets it, runs after a review's
+// certificate was checked in a snapshot and before the review is queued:
+// where another write may land first.
+var testHookReviewChecked func()
+
 // openReview is OpenReview, n.reviews held.
 func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
 	if in.OpenedOn.IsZero() {
@@ -170,9 +175,25 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 			Reason:   fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1]),
 			ReasonFR: fmt.Sprintf("un deuxième déclencheur dans les %d mois suivant l'examen %s exige un audit externe complet", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
 	}
+	if testHookReviewChecked != nil {
+		testHookReviewChecked()
+	}
 	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s already exists", r.ID)}
+		}
+		// The certificate as writes are ordered: one cancelled or revoked
+		// since the check above is not reviewed.
+		ce, err := l.Latest(registry.KindCertificate, r.Certificate)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := decode[registry.Certificate](ce)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st := c.StatusOn(r.OpenedOn); registry.Terminal(st) {
+			return nil, nil, registry.Invalid("body.certificate", "certificate %s is %s on %s; a review is of a certificate that may still hold", c.ID, st, r.OpenedOn)
 		}
 		return r, reviewKeys(r), nil
 	})
