@@ -141,8 +141,10 @@ func ValidEntryID(id string) bool {
 func CertificateID(cp, number string) string { return cp + "-" + number }
 
 // FoldName returns the form of a name used for case- and accent-insensitive
-// prefix search: accents removed, lower case, runs of space and punctuation
-// folded to one space, trimmed. "Béton  Québec Ltée." -> "beton quebec ltee".
+// prefix search: accents removed, the ligatures œ, æ and ß written out
+// (oe, ae, ss), lower case, runs of space and punctuation folded to one
+// space, trimmed. "Béton  Québec Ltée." -> "beton quebec ltee",
+// "Main-d'Œuvre" -> "main d oeuvre".
 func FoldName(s string) string {
 	// Invalid UTF-8 would make the transform fail half way: such bytes
 	// are separators, like punctuation.
@@ -163,13 +165,21 @@ func FoldName(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			b.WriteRune(r)
+			if l, ok := ligatures[r]; ok {
+				b.WriteString(l)
+			} else {
+				b.WriteRune(r)
+			}
 			continue
 		}
 		space = true
 	}
 	return b.String()
 }
+
+// ligatures are the letters FoldName writes out: no decomposition removes
+// them, and a French name is written with œ or with oe alike.
+var ligatures = map[rune]string{'œ': "oe", 'æ': "ae", 'ß': "ss"}
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

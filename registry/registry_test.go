@@ -148,6 +148,9 @@ func TestFoldName(t *testing.T) {
 		{"Béton  Boréal Ltée.", "beton boreal ltee"},
 		{"ÎLE-VERTE & Fils", "ile verte fils"},
 		{"Qu'Appelle Civil", "qu appelle civil"},
+		{"Main-d'Œuvre Québec", "main d oeuvre quebec"},
+		{"Main-d'oeuvre Quebec", "main d oeuvre quebec"},
+		{"Cæsar Straße", "caesar strasse"},
 		{"   ", ""},
 	}
 	for _, tc := range tests {
