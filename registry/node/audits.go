@@ -99,16 +99,17 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	if a.Instrument == "" {
 		a.Instrument = prog.Instrument
 	}
-	auditorsErr := n.checkAuditors(ctx, prog, a)
+	// The auditors' and the type's problems, reported with those of the
+	// records the audit names, which are read where the write is ordered.
+	rulesErr := n.checkAuditors(ctx, prog, a)
 	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
-		auditorsErr = registry.JoinInvalid(auditorsErr, err)
+		rulesErr = registry.JoinInvalid(rulesErr, err)
 	}
 	days := prog.DeadlineFor(a.CP).SubmitDays
 	a.ReportDeadlineDays = &days
 	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
-		// Every problem with the records the audit names at once, with
-		// its auditors' and its type's; then whether it is a duplicate.
-		if err := registry.JoinInvalid(auditorsErr, n.checkAuditRefs(l, prog, a)); err != nil {
+		// Every problem at once; then whether it is a duplicate.
+		if err := registry.JoinInvalid(rulesErr, n.checkAuditRefs(l, prog, a)); err != nil {
 			return nil, nil, err
 		}
 		if prev != nil {
@@ -131,9 +132,9 @@ func ownAuditID(id, cp string) bool {
 // auditTiming refuses an audit dated after today (the node's date in its
 // jurisdiction): an audit is recorded once it took place and its report
 // was written, so a "passed" maintenance audit cannot keep a certificate
-// alive on a promise. A CP's own id for an audit must also be its own:
-// AUD-<its CP>-… or <its CP>-…, so that it cannot take the id the node
-// would derive for another CP's audit and block it.
+// alive on a promise. A CP's own id for an audit must also be in its
+// space (ownAuditID), so that it cannot take the id the node would derive
+// for another CP's audit and block it.
 func auditTiming(p Principal, a registry.Audit, today registry.Date) error {
 	var errs []error
 	for _, d := range []struct {

@@ -106,6 +106,16 @@ func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (regis
 // where another write may land first.
 var testHookReviewChecked func()
 
+// reviewable refuses a review of certificate c opened on day on when c is
+// over then: a review withholds a refund and counts toward the repeat and
+// removal rules, which mean nothing for a certificate that cannot hold.
+func reviewable(c registry.Certificate, on registry.Date) error {
+	if st := c.StatusOn(on); registry.Terminal(st) {
+		return registry.Invalid("body.certificate", "certificate %s is %s on %s; a review is of a certificate that may still hold", c.ID, st, on)
+	}
+	return nil
+}
+
 // openReview is OpenReview, n.reviews held.
 func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
 	if in.OpenedOn.IsZero() {
@@ -142,15 +152,13 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
-	switch st := c.StatusOn(r.OpenedOn); {
+	switch {
 	case c.EmployerBN != r.EmployerBN:
 		errs = append(errs, registry.Invalid("body.certificate", "certificate %s is employer %s's, not %s's", c.ID, c.EmployerBN, r.EmployerBN))
 	case r.OpenedOn.Before(c.IssuedOn):
 		errs = append(errs, registry.Invalid("body.opened_on", "%s is before certificate %s was issued (%s)", r.OpenedOn, c.ID, c.IssuedOn))
-	case registry.Terminal(st):
-		// A review withholds a refund and counts toward the repeat and
-		// removal rules: of a certificate that is over, it means nothing.
-		errs = append(errs, registry.Invalid("body.certificate", "certificate %s is %s on %s; a review is of a certificate that may still hold", c.ID, st, r.OpenedOn))
+	default:
+		errs = append(errs, reviewable(c, r.OpenedOn))
 	}
 	if err := registry.JoinInvalid(errs...); err != nil {
 		return r, registry.Entry{}, err
@@ -192,8 +200,8 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 		if err != nil {
 			return nil, nil, err
 		}
-		if st := c.StatusOn(r.OpenedOn); registry.Terminal(st) {
-			return nil, nil, registry.Invalid("body.certificate", "certificate %s is %s on %s; a review is of a certificate that may still hold", c.ID, st, r.OpenedOn)
+		if err := reviewable(c, r.OpenedOn); err != nil {
+			return nil, nil, err
 		}
 		return r, reviewKeys(r), nil
 	})
@@ -407,10 +415,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 		res.NoteFR = "l'examen " + open + " des ordres est ouvert"
 		return res, nil
 	}
-	last := window[len(window)-1]
-	if today.Before(last.IssuedOn) {
-		today = last.IssuedOn
-	}
+	last := window[len(window)-1] // not after today: orders dated later are refused
 	r, _, err := n.openReview(ctx, p, NewReview{EmployerBN: o.EmployerBN, Certificate: cert, Trigger: registry.TriggerStopWorkOrders,
 		OccurredOn: last.IssuedOn, OpenedOn: today})
 	if err != nil {
