@@ -183,6 +183,10 @@ func (n *Node) checkAuditRefs(l feedReader, prog registry.Program, a registry.Au
 		return err
 	} else if cp.Status != registry.CPActive {
 		errs = append(errs, registry.Invalid("body.cp", "certifying partner %s is %s, not active", a.CP, cp.Status))
+	} else if err := n.cpLapse(l, ce, cp, a.OnsiteStart, a.OnsiteEnd, "body.cp", "the audit's on-site day"); errors.Is(err, registry.ErrInvalid) {
+		errs = append(errs, err)
+	} else if err != nil {
+		return err
 	}
 	if a.Certificate != "" {
 		ce, ok, err := exists(l, registry.KindCertificate, a.Certificate)

@@ -285,6 +285,9 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 	if cp.Status != registry.CPActive {
 		return registry.Invalid("body.issuer", "certifying partner %s is %s, not active", c.Issuer, cp.Status)
 	}
+	if err := n.cpLapse(l, ce, cp, c.IssuedOn, c.IssuedOn, "body.issuer", "the certificate's issue date"); err != nil {
+		return err
+	}
 	if c.Basis == registry.BasisEquivalency {
 		qe, ok, err := exists(l, registry.KindEquivalency, c.BasisRef)
 		if err != nil {

@@ -33,6 +33,8 @@ type Options struct {
 	// memstore with injected faults) instead of a bbolt file in Dir; DB
 	// is then nil.
 	Store registry.Store
+	// Clock, if set, is the node's clock instead of the fixed Now.
+	Clock func() time.Time
 }
 
 // Node is a running test node.
@@ -90,7 +92,11 @@ func New(t testing.TB, j registry.Jurisdiction, o Options) *Node {
 		st = db.Store()
 	}
 	t.Cleanup(func() { st.Close() })
-	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: func() time.Time { return Now }, PartyKeys: o.PartyKeys, OnWrite: o.OnWrite}, st, ring)
+	clock := o.Clock
+	if clock == nil {
+		clock = func() time.Time { return Now }
+	}
+	n, err := node.New(context.Background(), node.Config{Jurisdiction: j, Now: clock, PartyKeys: o.PartyKeys, OnWrite: o.OnWrite}, st, ring)
 	if err != nil {
 		t.Fatal(err)
 	}
