@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -167,7 +168,7 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 	}
 	if a.Overall < r.OverallMin {
 		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("overall score %v%% is below %v%%", a.Overall, r.OverallMin),
-			DetailFR: fmt.Sprintf("le score global de %v %% est inférieur à %v %%", a.Overall, r.OverallMin)})
+			DetailFR: fmt.Sprintf("le score global de %s %% est inférieur à %s %%", numFR(a.Overall), numFR(r.OverallMin))})
 	}
 	for _, e := range a.Elements {
 		min := r.ElementMin
@@ -176,14 +177,14 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 		}
 		if min > 0 && e.Score < min {
 			reasons = append(reasons, Finding{Rule: r.Code, Element: e.Element, Detail: fmt.Sprintf("element %q scored %v%%, below %v%%", e.Element, e.Score, min),
-				DetailFR: fmt.Sprintf("l'élément « %s » a obtenu %v %%, sous %v %%", e.Element, e.Score, min)})
+				DetailFR: fmt.Sprintf("l'élément « %s » a obtenu %s %%, sous %s %%", e.Element, numFR(e.Score), numFR(min))})
 		}
 	}
 	if (r.ElementMin > 0 || len(r.ElementMins) > 0) && len(a.Elements) == 0 {
 		// "Every element at or above N%" is not shown by an audit that
 		// scores none.
 		reasons = append(reasons, Finding{Rule: r.Code, Detail: fmt.Sprintf("no element was scored: the rule needs every element at or above %v%%", r.ElementMin),
-			DetailFR: fmt.Sprintf("aucun élément n'a été noté : la règle exige que chaque élément atteigne au moins %v %%", r.ElementMin)})
+			DetailFR: fmt.Sprintf("aucun élément n'a été noté : la règle exige que chaque élément atteigne au moins %s %%", numFR(r.ElementMin))})
 	}
 	for el := range r.ElementMins {
 		if !slices.ContainsFunc(a.Elements, func(e ElementScore) bool { return e.Element == el }) {
@@ -217,4 +218,9 @@ func (p Program) Evaluate(a Audit) (passed bool, reasons []Finding, term int, er
 		return strings.Compare(x.Element, y.Element)
 	})
 	return len(reasons) == 0, reasons, term, nil
+}
+
+// numFR writes a score as French does, with a decimal comma: 49,5.
+func numFR(v float64) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', -1, 64), ".", ",", 1)
 }

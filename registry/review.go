@@ -243,4 +243,6 @@ var (
 	ReviewStatusFR = map[string]string{ReviewOpen: "ouvert", ReviewActionRequired: "mesure requise", ReviewClosed: "fermé",
 		ReviewSuspended: "suspendu", ReviewRevoked: "révoqué"}
 	RequiredActionFR = map[string]string{RequiredActionPlan: "plan d'action", RequiredFullAudit: "audit externe complet"}
+	// RequiredActionEN names required actions in English sentences.
+	RequiredActionEN = map[string]string{RequiredActionPlan: "action plan", RequiredFullAudit: "full external audit"}
 )

@@ -3,9 +3,7 @@ package node_test
 import (
 	"context"
 	"slices"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -19,23 +17,17 @@ import (
 // the CP's, and so is every day outside.
 func TestCPSuspensionBarsItsDays(t *testing.T) {
 	ctx := context.Background()
-	var now atomic.Pointer[time.Time]
-	set := func(s string) {
-		tm := registry.MustDate(s).Time().Add(15 * time.Hour) // 08:00 or 09:00 in Alberta
-		now.Store(&tm)
-	}
-	set("2026-11-25")
-	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true, Clock: func() time.Time { return *now.Load() }})
+	ab, clock := clockedNode(t)
 	admin := nodetest.Admin()
 	acsa := registry.CertifyingPartner{ID: "ACSA", Name: "Alberta Construction Safety Association", Sectors: []string{"construction"}}
 	for _, step := range []struct{ on, status string }{{"2026-12-01", registry.CPSuspended}, {"2026-12-10", registry.CPActive}} {
-		set(step.on)
+		clock.set(step.on)
 		acsa.Status = step.status
 		if _, err := ab.PutCP(ctx, admin, acsa, false); err != nil {
 			t.Fatal(err)
 		}
 	}
-	set("2026-12-12")
+	clock.set("2026-12-12")
 
 	for _, tc := range []struct {
 		start, end string

@@ -69,7 +69,11 @@ type MaintenanceItem struct {
 	Year        int           `json:"year"`  // the certificate year the audit maintains (2, 3)
 	WindowFrom  registry.Date `json:"window_from"`
 	DueOn       registry.Date `json:"due_on"`
-	Overdue     bool          `json:"overdue"`
+	// ReportBy is the last day the report of an audit on site by DueOn
+	// may reach the registry (the issuer's report deadline); the
+	// lifecycle cancels the certificate only after it.
+	ReportBy registry.Date `json:"report_by"`
+	Overdue  bool          `json:"overdue"` // DueOn has passed
 }
 
 // Maintenance states of a certificate year (MaintenanceSlot.State).
@@ -85,6 +89,7 @@ type MaintenanceSlot struct {
 	Year       int           `json:"year"` // the certificate year the audit maintains (2, 3)
 	WindowFrom registry.Date `json:"window_from"`
 	DueOn      registry.Date `json:"due_on"`
+	ReportBy   registry.Date `json:"report_by"`        // see MaintenanceItem.ReportBy
 	State      string        `json:"state"`            // done, due or overdue
 	DoneOn     registry.Date `json:"done_on,omitzero"` // the passing audit's last on-site day
 	Audit      string        `json:"audit,omitempty"`  // that audit's id
@@ -159,12 +164,13 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 		}
 		slices.SortFunc(done, func(a, b registry.Audit) int { return a.OnsiteEnd.Compare(b.OnsiteEnd) })
 		from := c.IssuedOn
+		grace := prog.DeadlineFor(c.Issuer).SubmitDays
 		for i, m := range prog.MaintenanceDueMonths {
 			if c.TermMonths > 0 && m >= c.TermMonths {
 				break // a 1-year certificate has no years 2 and 3: it expires
 			}
 			due := c.IssuedOn.AddMonths(m)
-			s := MaintenanceSlot{Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, State: MaintenanceDueSoon}
+			s := MaintenanceSlot{Year: i + 2, WindowFrom: from.AddDays(1), DueOn: due, ReportBy: due.AddDays(grace), State: MaintenanceDueSoon}
 			if k := slices.IndexFunc(done, func(a registry.Audit) bool { return !a.OnsiteEnd.Before(s.WindowFrom) && !a.OnsiteEnd.After(due) }); k >= 0 {
 				s.State, s.DoneOn, s.Audit = MaintenanceDone, done[k].OnsiteEnd, done[k].ID
 			} else {
@@ -172,7 +178,7 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 					s.State = MaintenanceOverdue
 				}
 				pl.missing = append(pl.missing, MaintenanceItem{Certificate: c.ID, EmployerBN: c.EmployerBN, Issuer: c.Issuer, Program: prog.ID,
-					Basis: c.Basis, Year: s.Year, WindowFrom: s.WindowFrom, DueOn: due, Overdue: s.State == MaintenanceOverdue})
+					Basis: c.Basis, Year: s.Year, WindowFrom: s.WindowFrom, DueOn: due, ReportBy: s.ReportBy, Overdue: s.State == MaintenanceOverdue})
 			}
 			pl.slots = append(pl.slots, s)
 			from = due
@@ -287,19 +293,22 @@ func (n *Node) plan(ctx context.Context, today registry.Date, after registry.Ind
 				return err
 			}
 			for _, m := range pl.missing {
-				if m.Overdue && !m.DueOn.After(c.ExpiresOn) {
+				// A year is missed once no report of an audit on site in
+				// its window can still arrive: an audit on site on the due
+				// date is reported up to the issuer's deadline after it.
+				if today.After(m.ReportBy) && !m.DueOn.After(c.ExpiresOn) {
 					if pl.iso {
 						_, code := pl.prog.ISOMaintenance()
 						rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
 							Rule: code, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
-							Reason:   fmt.Sprintf("no proof that the ISO/CSA certification of equivalency %s is maintained (a passing maintenance or ISO equivalency audit) for year %d, from %s to %s (program %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
-							ReasonFR: fmt.Sprintf("aucune preuve du maintien de la certification ISO/CSA de l'équivalence %s (un audit de maintenance ou d'équivalence ISO réussi) pour l'année %d, du %s au %s (programme %s)", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+							Reason:   fmt.Sprintf("no proof that the ISO/CSA certification of equivalency %s is maintained (a passing maintenance or ISO equivalency audit) for year %d, from %s to %s (program %s), reported by %s", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID, m.ReportBy),
+							ReasonFR: fmt.Sprintf("aucune preuve du maintien de la certification ISO/CSA de l'équivalence %s (un audit de maintenance ou d'équivalence ISO réussi) pour l'année %d, du %s au %s (programme %s), reçue au plus tard le %s", c.BasisRef, m.Year, m.WindowFrom, m.DueOn, pl.prog.ID, m.ReportBy)})
 						return nil
 					}
 					rep.Changes = append(rep.Changes, LifecycleChange{Certificate: c.ID, EmployerBN: c.EmployerBN, Action: registry.ActionCancel,
 						Rule: pl.prog.MaintenanceCode, EffectiveOn: m.DueOn.AddDays(1), Record: c.ID,
-						Reason:   fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID),
-						ReasonFR: fmt.Sprintf("aucun audit de maintenance de l'année %d réussi du %s au %s (programme %s)", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID)})
+						Reason:   fmt.Sprintf("no passing year-%d maintenance audit from %s to %s (program %s), reported by %s", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID, m.ReportBy),
+						ReasonFR: fmt.Sprintf("aucun audit de maintenance de l'année %d réussi du %s au %s (programme %s), reçu au plus tard le %s", m.Year, m.WindowFrom, m.DueOn, pl.prog.ID, m.ReportBy)})
 					return nil
 				}
 			}
@@ -534,18 +543,22 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 			whyFR = fmt.Sprintf("%d examens de l'employeur en %d mois (règle : %d)", len(ev), rule.WindowMonths, rule.Reviews)
 		}
 	}
-	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(r.DueOn) {
+	// The action is overdue once no report of an audit on site by its due
+	// date can still arrive (the issuer's report deadline after it).
+	reportBy := r.DueOn.AddDays(prog.DeadlineFor(c.Issuer).SubmitDays)
+	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(reportBy) {
 		done, err := actionDone(l, r)
 		if err != nil {
 			return LifecycleChange{}, false, err
 		}
 		if !done {
+			action, actionFR := registry.RequiredActionEN[r.RequiredAction], registry.RequiredActionFR[r.RequiredAction]
 			prop.Rule = rule.Code + ".overdue_action"
 			prop.Evidence = []registry.RemovalEvidence{{Kind: registry.KindReview, ID: r.ID,
-				Detail:   fmt.Sprintf("required %s due %s, no passing audit of it recorded from %s", r.RequiredAction, r.DueOn, r.ActionFrom),
-				DetailFR: fmt.Sprintf("%s exigé pour le %s, aucun audit réussi de celui-ci enregistré depuis le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn, r.ActionFrom)}}
-			why = fmt.Sprintf("the required %s was not completed by %s", r.RequiredAction, r.DueOn)
-			whyFR = fmt.Sprintf("le %s exigé n'a pas été réalisé au plus tard le %s", registry.RequiredActionFR[r.RequiredAction], r.DueOn)
+				Detail:   fmt.Sprintf("required %s due %s, no passing audit of it from %s reported by %s", action, r.DueOn, r.ActionFrom, reportBy),
+				DetailFR: fmt.Sprintf("%s exigé pour le %s, aucun audit réussi de celui-ci depuis le %s reçu au plus tard le %s", actionFR, r.DueOn, r.ActionFrom, reportBy)}}
+			why = fmt.Sprintf("the required %s was not completed by %s", action, r.DueOn)
+			whyFR = fmt.Sprintf("l'action exigée (%s) n'a pas été réalisée au plus tard le %s", actionFR, r.DueOn)
 		}
 	}
 	if prop.Rule == "" {
