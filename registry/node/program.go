@@ -278,7 +278,7 @@ func reachable(from, to string, transition func(from, action string) (string, er
 // carrying the whole history, like a certificate's: answers about dates
 // before the change are unchanged.
 func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id string, r StatusRequest) (registry.Entry, error) {
-	if err := p.require(ScopeEquivalencies); err != nil {
+	if err := n.requireAdmin(p, ScopeEquivalencies, "changes an equivalency's status"); err != nil {
 		return registry.Entry{}, err
 	}
 	if err := r.checkReason(); err != nil {

@@ -619,10 +619,24 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 			if r.SupersededBy == "" || r.SupersededBy == id {
 				return nil, nil, registry.Invalid("body.superseded_by", "name the certificate that supersedes %s", id)
 			}
-			if _, ok, err := exists(l, registry.KindCertificate, r.SupersededBy); err != nil {
+			se, ok, err := exists(l, registry.KindCertificate, r.SupersededBy)
+			if err != nil {
 				return nil, nil, err
 			} else if !ok {
 				return nil, nil, registry.Invalid("body.superseded_by", "no certificate %q on this node", r.SupersededBy)
+			}
+			// The successor is the same employer's, and a CP names one of
+			// its own: a supersede frees the audit this certificate rests
+			// on and its history names the successor.
+			succ, err := decode[registry.Certificate](se)
+			if err != nil {
+				return nil, nil, err
+			}
+			if succ.EmployerBN != c.EmployerBN {
+				return nil, nil, registry.Invalid("body.superseded_by", "certificate %s is employer %s's, not %s's", succ.ID, succ.EmployerBN, c.EmployerBN)
+			}
+			if p.Role == RoleCP && succ.Issuer != p.CP {
+				return nil, nil, registry.Invalid("body.superseded_by", "certificate %s was issued by %s; a CP names one of its own (the program administrator may name another CP's)", succ.ID, succ.Issuer)
 			}
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
@@ -657,7 +671,7 @@ func EquivalencyID(bn, externalNumber string) string { return "EQ-" + bn + "-" +
 // PutEquivalency creates (create=true) or updates an equivalency record. The
 // employer must be known to this node.
 func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equivalency, create bool) (registry.Entry, error) {
-	if err := p.require(ScopeEquivalencies); err != nil {
+	if err := n.requireAdmin(p, ScopeEquivalencies, "records equivalencies"); err != nil {
 		return registry.Entry{}, err
 	}
 	if q.Decision == "" {
