@@ -115,6 +115,45 @@ func TestLiveSearchNeverReturnsAnOlderVersion(t *testing.T) {
 	}
 }
 
+// TestLiveSearchKeepsOnlyWhatWasAsked: BC answers a live search for its
+// certificate BC-118204, by number and by its employer's BN, with another
+// of its genuine certificates, BC-109876. The answer is BC's signature
+// over the wrong thing: BC's part is unverified and the answer partial,
+// with none of it listed.
+func TestLiveSearchKeepsOnlyWhatWasAsked(t *testing.T) {
+	c := newSyncCluster(t, federation.Config{}, "CA-AB", "CA-BC")
+	c.syncAll()
+	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
+	asked, err := bc.n.SearchCertificates(t.Context(), node.Query{Number: "BC-118204"})
+	if err != nil || len(asked) != 1 {
+		t.Fatalf("BC-118204: got %d, %v", len(asked), err)
+	}
+	other, err := bc.n.SearchCertificates(t.Context(), node.Query{Number: "BC-109876"})
+	if err != nil || len(other) != 1 || other[0].Certificate.EmployerBN == asked[0].Certificate.EmployerBN {
+		t.Fatalf("set-up: BC-109876 of another employer: got %+v, %v", other, err)
+	}
+	bc.h.set(servesCertificates(other[0].Entry.JWS))
+	for _, q := range []federation.SearchQuery{{Number: "bc-118204", Live: true}, {BN: asked[0].Certificate.EmployerBN, Live: true}} {
+		r, err := federation.NewLookups(ab.fed).Search(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range r.Members {
+			if m.Jurisdiction == "CA-BC" && (m.Status != "unverified" || !strings.Contains(m.Error, "does not match the search")) {
+				t.Errorf("%+v: BC's part is %q (%s), want unverified", q, m.Status, m.Error)
+			}
+		}
+		for _, f := range r.Certificates {
+			if f.ID == other[0].Entry.ID {
+				t.Errorf("%+v: BC's answer BC-109876 is listed (partial %v)", q, r.Partial)
+			}
+		}
+		if !r.Partial {
+			t.Errorf("%+v: the answer is not partial", q)
+		}
+	}
+}
+
 // TestLiveSearchBudget: with a budget of one live search at a time, a
 // second live search that cannot get a slot before its deadline fails
 // with ErrUnavailable (a 503 at the edge) instead of piling up work, and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/corfed/corfed/registry"
@@ -281,6 +282,14 @@ func (l *Lookups) searchPeer(ctx context.Context, j registry.Jurisdiction, q Sea
 		var cert registry.Certificate
 		if e.Kind != registry.KindCertificate || strictjson.DecodeOpen(e.Record, &cert) != nil || cert.Jurisdiction != j {
 			mr.Status, mr.Error = "unverified", "a signed record is not a certificate of "+string(j)
+			return nil, mr
+		}
+		// The question asked is checked too: a peer must not pad an
+		// answer with other employers' certificates. A name cannot be
+		// checked from the certificate alone (the name is the
+		// employer's record's).
+		if q.BN != "" && cert.EmployerBN != q.BN || q.BN == "" && q.Number != "" && !strings.EqualFold(cert.Number, q.Number) {
+			mr.Status, mr.Error = "unverified", fmt.Sprintf("certificate %s (employer %s, number %s) does not match the search", cert.ID, cert.EmployerBN, cert.Number)
 			return nil, mr
 		}
 		out = append(out, Found{Evidence: Evidence{Ref: e.Ref(), JWS: e.JWS}, Certificate: cert, StatusAsOf: cert.StatusOn(q.AsOf)})
