@@ -34,7 +34,7 @@ type PeerStatus struct {
 	URL             string                `json:"url,omitempty" doc:"Shown to the program administrator only."`
 	Seq             uint64                `json:"seq" doc:"The last verified and stored sequence number: the replica's size."`
 	EntriesVerified uint64                `json:"entries_verified" doc:"Entries verified and stored since this node started."`
-	PeerSize        uint64                `json:"peer_size" doc:"The feed size the peer last reported (unsigned, informational)."`
+	PeerSize        uint64                `json:"peer_size" doc:"The feed size the peer last reported (unsigned, informational), or the larger tree the peer signed in a checkpoint another member witnessed."`
 	LastAttempt     time.Time             `json:"last_attempt,omitzero"`
 	LastSuccess     time.Time             `json:"last_success,omitzero"`
 	LastError       string                `json:"last_error,omitempty" doc:"Why the last sync failed; empty after a success. Shown to the program administrator only."`
@@ -62,6 +62,11 @@ type peerState struct {
 	ErrorCode   string    `json:"error_code,omitempty"`
 	Refused     uint64    `json:"refused,omitempty"`
 	PeerSize    uint64    `json:"peer_size,omitempty"`
+	// SignedSize is the largest tree of the peer's log seen signed by the
+	// peer in a checkpoint another member witnessed and relayed, when it
+	// is larger than the replica was then; SignedBy is that witness.
+	SignedSize uint64                `json:"signed_size,omitempty"`
+	SignedBy   registry.Jurisdiction `json:"signed_by,omitempty"`
 }
 
 // peer is one member other than the node itself.
@@ -144,7 +149,7 @@ func (p *peer) status() PeerStatus {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := PeerStatus{Jurisdiction: p.j, URL: p.url, Seq: p.seq, EntriesVerified: p.verified,
-		PeerSize: p.state.PeerSize, LastAttempt: p.state.LastAttempt, LastSuccess: p.state.LastSuccess,
+		PeerSize: max(p.state.PeerSize, p.state.SignedSize), LastAttempt: p.state.LastAttempt, LastSuccess: p.state.LastSuccess,
 		LastError: p.state.LastError, ErrorCode: p.state.ErrorCode, Refused: p.state.Refused, Keys: []string{}}
 	for _, k := range p.keys.Keys() {
 		st.Keys = append(st.Keys, k.KID)

@@ -270,9 +270,18 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	}
 	defer func() { <-p.syncing }()
 	start := f.cfg.Node.Now()
+	p.mu.Lock()
+	signed, signedBy := p.state.SignedSize, p.state.SignedBy
+	p.mu.Unlock()
 	sctx, cancel := context.WithTimeout(ctx, f.cfg.SyncTimeout)
 	defer cancel()
 	refused, err := f.syncPeer(sctx, p)
+	if _, seq := p.snapshot(); err == nil && seq < signed {
+		// The peer signed a larger tree before this sync began (a witness
+		// relayed it), yet what this node was served ends short of it.
+		err = fmt.Errorf("%s signed a tree of %d entries (relayed by %s), but the sources this node reads serve %d: entries are withheld from this node: %w",
+			j, signed, signedBy, seq, registry.ErrConflict)
+	}
 	if err != nil {
 		err = fmt.Errorf("sync %s: %w", j, err)
 	}

@@ -134,6 +134,9 @@ func (f *Federation) checkWitnessed(ctx context.Context, w *peer) error {
 		if err != nil {
 			return err
 		}
+		if m == nil {
+			x.noteSigned(c.Size, w.j)
+		}
 		if m != nil {
 			if err := f.markMisbehaving(ctx, x, *m, "witness"); err != nil {
 				return err
@@ -174,4 +177,17 @@ func (f *Federation) compareView(ctx context.Context, x *peer, c logproof.Checkp
 	return &Misbehaviour{Reason: fmt.Sprintf("split view: %s showed %s a tree of size %d with root %s, but the first %d entries it signed for this node have root %s",
 		x.j, theirs.Witness, c.Size, c.Root, c.Size, root), Checkpoints: append(ours, theirs),
 		Computed: &ComputedRoot{Log: ReplicaLog(x.j), Size: c.Size, RootHash: root.String()}}, nil
+}
+
+// noteSigned records that peer p signed a tree of size, as witness w
+// relayed, if that is more than the replica holds and than any such tree
+// noted before. A peer's own later checkpoints cannot then go below it
+// unnoticed: Sync reports a sync that ends short of it (withholding), and
+// the status counts the replica behind until it reaches it.
+func (p *peer) noteSigned(size uint64, w registry.Jurisdiction) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if size > p.seq && size > p.state.SignedSize {
+		p.state.SignedSize, p.state.SignedBy = size, w
+	}
 }
