@@ -736,6 +736,7 @@ func (ns NewSubscription) Validate() error {
 			errs = append(errs, registry.Invalid(fmt.Sprintf("body.expiring_days[%d]", i), "0 to 366 days"))
 		}
 	}
+	errs = append(errs, registry.CheckText("body.description", ns.Description, 0, 200))
 	return registry.JoinInvalid(errs...)
 }
 
@@ -746,10 +747,17 @@ func (s *Service) Create(ctx context.Context, p node.Principal, ns NewSubscripti
 	if err := requireAdmin(p); err != nil {
 		return Subscription{}, err
 	}
-	if err := ns.Validate(); err != nil {
-		return Subscription{}, err
+	// The URL's egress problem is reported with the body's others, once
+	// the URL is well formed.
+	err := ns.Validate()
+	if !slices.Contains(registry.Fields(err), "body.url") {
+		if uerr := s.cfg.Egress.CheckURL(ctx, ns.URL); errors.Is(uerr, registry.ErrInvalid) {
+			err = registry.JoinInvalid(err, uerr)
+		} else if uerr != nil {
+			return Subscription{}, uerr
+		}
 	}
-	if err := s.cfg.Egress.CheckURL(ctx, ns.URL); err != nil {
+	if err != nil {
 		return Subscription{}, err
 	}
 	days := ns.ExpiringDays
@@ -759,7 +767,7 @@ func (s *Service) Create(ctx context.Context, p node.Principal, ns NewSubscripti
 	sub := Subscription{ID: newID(), URL: ns.URL, Watch: ns.Watch, ExpiringDays: slices.Clone(days), Description: ns.Description,
 		CreatedAt: s.cfg.Now().UTC(), CreatedBy: p.Subject, Status: SubActive, StartSeq: map[registry.Jurisdiction]uint64{}}
 	n := s.cfg.Node
-	err := n.View(ctx, func(sn node.Snapshot) error {
+	err = n.View(ctx, func(sn node.Snapshot) error {
 		for _, j := range s.cfg.Federation.Members() {
 			sub.StartSeq[j] = n.LogOf(sn, j).Size()
 		}
