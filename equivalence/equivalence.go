@@ -156,28 +156,33 @@ type Decision struct {
 	Evidence []registry.Ref `json:"evidence,omitempty"`
 }
 
-// Validate checks q. Errors are *registry.ValidationError on field "bn",
-// "host", "use", "on", "lang" or "sector".
+// Validate checks q and reports every problem at once, each a
+// *registry.ValidationError on field "bn", "host", "use", "on", "lang" or
+// "sector".
 func (q Question) Validate() error {
+	var errs []error
 	if err := registry.CheckBN("bn", q.BN); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	if !q.Host.Valid() {
-		return registry.Invalid("host", "%q is not an ISO 3166-2:CA code (one of CA-AB, CA-BC, ... CA-YT)", q.Host)
+		errs = append(errs, registry.Invalid("host", "%q is not an ISO 3166-2:CA code (one of CA-AB, CA-BC, ... CA-YT)", q.Host))
 	}
 	if q.Use != UseBid && q.Use != UseWork {
-		return registry.Invalid("use", "want %q (bidding only) or %q (working in the host)", UseBid, UseWork)
+		errs = append(errs, registry.Invalid("use", "want %q (bidding only) or %q (working in the host)", UseBid, UseWork))
 	}
 	if q.On.IsZero() {
-		return registry.Invalid("on", "want the date asked about (YYYY-MM-DD)")
+		errs = append(errs, registry.Invalid("on", "want the date asked about (YYYY-MM-DD)"))
 	}
 	if !q.Lang.Valid() {
-		return registry.Invalid("lang", "want %q (English) or %q (French)", English, French)
+		errs = append(errs, registry.Invalid("lang", "want %q (English) or %q (French)", English, French))
 	}
 	if !ValidSector(q.Sector) {
-		return registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits")
+		errs = append(errs, registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits"))
 	}
-	return nil
+	if errs == nil {
+		return nil
+	}
+	return registry.JoinInvalid(errs...)
 }
 
 // ValidSector reports whether s may name a sector in a question: empty

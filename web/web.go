@@ -557,19 +557,24 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 	}
 	if q.Has("bn") {
 		question := equivalence.Question{BN: d.BN, Host: registry.Jurisdiction(d.Host), Use: d.Use, Sector: d.Sector, Lang: p.Lang}
+		// Every field's problem at once: the date's, then the question's
+		// own (with today standing in for a date left out or unreadable).
+		check := question
+		check.On = registry.DateOf(s.cfg.Node.Now())
 		if d.On != "" {
 			on, err := registry.ParseDate(d.On)
 			if err != nil {
 				d.Errors["on"] = p.Invalid(registry.Invalid("on", "%s", err))
+			} else {
+				question.On, check.On = on, on
 			}
-			question.On = on
 		}
+		s.fieldErrors(p, d.Errors, check.Validate())
 		if len(d.Errors) == 0 {
 			a, err := s.cfg.Lookups.Recognize(r.Context(), question)
-			var ve *registry.ValidationError
 			switch {
-			case errors.As(err, &ve):
-				d.Errors[strings.TrimPrefix(ve.Field, "query.")] = p.Invalid(ve)
+			case errors.Is(err, registry.ErrInvalid):
+				s.fieldErrors(p, d.Errors, err)
 			case err != nil:
 				s.fail(w, r, err)
 				return
@@ -592,6 +597,23 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "check", p)
+}
+
+// fieldErrors puts each validation problem of err in errs, by field
+// (without a "query." prefix), the first for a field kept.
+func (s *Site) fieldErrors(p *page, errs map[string]string, err error) {
+	var ves registry.ValidationErrors
+	var ve *registry.ValidationError
+	switch {
+	case errors.As(err, &ves):
+	case errors.As(err, &ve):
+		ves = registry.ValidationErrors{ve}
+	}
+	for _, v := range ves {
+		if f := strings.TrimPrefix(v.Field, "query."); errs[f] == "" {
+			errs[f] = p.Invalid(v)
+		}
+	}
 }
 
 // ---- letter ----
