@@ -168,7 +168,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"active at the period's end and status changes; audits by type, passed and failed; cycle times in days with mean, " +
 			"median, nearest-rank 90th percentile and maximum: `report_cycle` (last on-site day -> report submitted, against the " +
 			"CP's report deadline: 45 days in Alberta, 21 for Energy Safety Canada), `issue_cycle` (report submitted -> " +
-			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, against its due date); and " +
+			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, a plain duration: on_time and late are 0), " +
+			"`required_action_cycle` (a review's required action plan or full audit, from when it was required to the last on-site day of the " +
+			"passing audit that completes it, against its due date; an action never done in a review closed without it counts late, with no " +
+			"duration, in the period of its due date); and " +
 			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started and not ended."
 		proc.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, proc, func(ctx context.Context, in *struct {
