@@ -11,16 +11,25 @@ func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry
 	total := [2]*acc{newAcc(), newAcc()}
 	ids := employerIDs{}
 	n := 0
+	var parts []Part
+	yd := DaysIn(year)
 	err := src(func(s *Snapshot) bool {
 		if s.Year != year {
 			return true
 		}
 		n++
-		g := 1
-		if _, ok := holders.On(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf()); ok {
-			g = 0
+		emp := ids.of(s.EmployerBN)
+		parts = holders.Year(s.EmployerBN, s.WCBAccount, year, parts)
+		for _, p := range parts {
+			if p.Days == 0 {
+				continue
+			}
+			g := 1
+			if p.Held {
+				g = 0
+			}
+			total[g].add(s, emp, p.Days, yd)
 		}
-		total[g].add(s, ids.of(s.EmployerBN))
 		return true
 	})
 	if err != nil {
@@ -38,8 +47,8 @@ func (a *acc) aggregate() registry.AggregateGroup {
 	if a.suppressed != "" {
 		return registry.AggregateGroup{Suppressed: true}
 	}
-	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: a.py.float64(), LostTimeClaims: a.ltc,
-		DisablingInjuryClaims: a.di, Fatalities: a.f}
+	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: a.py.float64(), LostTimeClaims: a.ltc.float64(),
+		DisablingInjuryClaims: a.di.float64(), Fatalities: a.f.float64()}
 	if a.hasCosts {
 		c := a.costs.float64()
 		g.ClaimCosts, g.PersonYearsWithCosts = &c, a.pyc.float64()
@@ -55,7 +64,9 @@ func fromAggregate(g registry.AggregateGroup) *acc {
 		return a
 	}
 	a.py.set(g.PersonYears)
-	a.ltc, a.di, a.f = g.LostTimeClaims, g.DisablingInjuryClaims, g.Fatalities
+	a.ltc.set(g.LostTimeClaims)
+	a.di.set(g.DisablingInjuryClaims)
+	a.f.set(g.Fatalities)
 	a.snapshots = -1
 	if g.ClaimCosts != nil {
 		a.hasCosts = true
@@ -87,8 +98,8 @@ func AddAggregate(x, y registry.AggregateGroup) registry.AggregateGroup {
 		return s.float64()
 	}
 	out := registry.AggregateGroup{Employers: x.Employers + y.Employers, PersonYears: sum(x.PersonYears, y.PersonYears),
-		LostTimeClaims: x.LostTimeClaims + y.LostTimeClaims, DisablingInjuryClaims: x.DisablingInjuryClaims + y.DisablingInjuryClaims,
-		Fatalities: x.Fatalities + y.Fatalities, PersonYearsWithCosts: sum(x.PersonYearsWithCosts, y.PersonYearsWithCosts)}
+		LostTimeClaims: sum(x.LostTimeClaims, y.LostTimeClaims), DisablingInjuryClaims: sum(x.DisablingInjuryClaims, y.DisablingInjuryClaims),
+		Fatalities: sum(x.Fatalities, y.Fatalities), PersonYearsWithCosts: sum(x.PersonYearsWithCosts, y.PersonYearsWithCosts)}
 	if x.ClaimCosts != nil || y.ClaimCosts != nil {
 		var a, b float64
 		if x.ClaimCosts != nil {

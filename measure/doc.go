@@ -29,9 +29,12 @@
 //
 // where PY_c is the person-years of the rows that report claim costs (all
 // rows, unless a file layout carries none, like Alberta's open data).
-// Counts are summed as integers; person-years and claim costs are summed
-// exactly (in arbitrary precision) and rounded once to the nearest IEEE 754
-// double; each rate is then computed in double precision in exactly the
+// A row's figures go to a group in proportion to the days of its year in
+// that group (see Groups): each share (figure × days / days in the year)
+// is rounded once to the nearest IEEE 754 double, and is the figure itself
+// for a whole year. Counts, person-years and claim costs are summed
+// exactly (in arbitrary precision) and the sum rounded once to the nearest
+// double, so a count may be fractional; each rate is then computed in double precision in exactly the
 // order written above (count / PY, then times the unit). Nothing is
 // rounded in JSON: a figure is the shortest decimal that reads back as the
 // same double.
@@ -47,11 +50,25 @@
 //     absent when either count is 0 (the ratio or its interval is
 //     undefined).
 //
+// A fractional (exposure-weighted) count k is used as it is in both
+// formulas: the Gamma quantiles take any shape above 0, so the interval is
+// Garwood's at a whole count and moves continuously between two.
+//
 // # Groups and suppression
 //
-// A snapshot is in the cor group when its employer (by BN) held a
-// certificate (COR or SECOR) whose status on the snapshot's AsOf was
-// active, by registry.Certificate.StatusOn; otherwise it is in non_cor.
+// Membership is judged over the calendar year a snapshot describes, not on
+// its AsOf (when the WCB took the figures, which may be months after the
+// year). Each day of the year is a cor day when the employer (by BN) held
+// a certificate (COR or SECOR) covering the row's account whose status
+// that day, by registry.Certificate.StatusOn, was active or suspended (a
+// suspended employer is under review, not uncertified); otherwise a
+// non_cor day. The row's person-years, counts and claim costs are split
+// between the groups by their share of the year's days (exposure
+// weighting, Holders.Year), and within cor by the certificate held (for
+// the program and cp dimensions). A row counts as a snapshot, and its
+// employer as an employer, in every group where it has at least one day,
+// so an employer whose status changed in the year is in both, and the
+// two groups' employers may add up to more than the distinct employers.
 // Cells can be broken down by year, industry, size band (of the row's
 // person-years, see SizeBand), program and CP (of the certificate held).
 // A group is suppressed, and none of its figures is shown, when it has

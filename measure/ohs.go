@@ -96,12 +96,12 @@ func (q Query) Validate() error {
 // Figures are one group's totals and rates (see the package documentation
 // for the definitions).
 type Figures struct {
-	Employers             int      `json:"employers" doc:"distinct employers (BN)"`
-	Snapshots             int      `json:"snapshots" doc:"account-years"`
+	Employers             int      `json:"employers" doc:"distinct employers (BN) with at least one day of the year in this group"`
+	Snapshots             int      `json:"snapshots" doc:"account-years with at least one day of the year in this group"`
 	PersonYears           float64  `json:"person_years"`
-	LostTimeClaims        int64    `json:"lost_time_claims"`
-	DisablingInjuryClaims int64    `json:"disabling_injury_claims"`
-	Fatalities            int64    `json:"fatalities"`
+	LostTimeClaims        float64  `json:"lost_time_claims" doc:"exposure-weighted: a row counts in this group for the share of its year's days the group describes, so a count may be fractional"`
+	DisablingInjuryClaims float64  `json:"disabling_injury_claims"`
+	Fatalities            float64  `json:"fatalities"`
 	ClaimCosts            *float64 `json:"claim_costs" doc:"dollars; null when no row reports claim costs"`
 	LTCRate               float64  `json:"ltc_rate" doc:"lost_time_claims / person_years * 100"`
 	LTCRateCI             Interval `json:"ltc_rate_ci" doc:"exact Poisson (Garwood) interval of the count, per 100 person-years"`
@@ -160,9 +160,9 @@ type acc struct {
 	py, pyc    exactSum // person-years; of rows with costs
 	costs      exactSum
 	hasCosts   bool
-	ltc, di, f int64
-	suppressed string // why, once decided
-	count      int    // employers of a published aggregate (employers is empty then)
+	ltc, di, f exactSum // counts, exposure-weighted (so fractional)
+	suppressed string   // why, once decided
+	count      int      // employers of a published aggregate (employers is empty then)
 }
 
 func (a *acc) employerCount() int {
@@ -193,19 +193,29 @@ func (ids employerIDs) of(bn string) int32 {
 	return id
 }
 
-// add adds snapshot s of employer emp (its employerIDs number).
-func (a *acc) add(s *Snapshot, emp int32) {
+// add adds the share days/yearDays of snapshot s of employer emp (its
+// employerIDs number): each of its figures times days / yearDays, rounded
+// once to the nearest double (the figures themselves when days is the
+// whole year).
+func (a *acc) add(s *Snapshot, emp int32, days, yearDays int) {
+	share := func(x float64) float64 {
+		if days == yearDays {
+			return x
+		}
+		return x * float64(days) / float64(yearDays)
+	}
 	a.employers[emp] = struct{}{}
 	a.snapshots++
-	a.py.add(s.PersonYears)
+	py := share(s.PersonYears)
+	a.py.add(py)
 	if s.ClaimCosts != nil {
 		a.hasCosts = true
-		a.costs.add(*s.ClaimCosts)
-		a.pyc.add(s.PersonYears)
+		a.costs.add(share(*s.ClaimCosts))
+		a.pyc.add(py)
 	}
-	a.ltc += s.LostTimeClaims
-	a.di += s.DisablingInjuryClaims
-	a.f += s.Fatalities
+	a.ltc.add(share(float64(s.LostTimeClaims)))
+	a.di.add(share(float64(s.DisablingInjuryClaims)))
+	a.f.add(share(float64(s.Fatalities)))
 }
 
 // decide sets a.suppressed from the minimum.
@@ -223,15 +233,15 @@ func (a *acc) decide(m Minimum) {
 
 func (a *acc) figures(alpha float64) *Figures {
 	py := a.py.float64()
-	rate := func(k int64, unit float64) (float64, Interval) {
+	rate := func(k float64, unit float64) (float64, Interval) {
 		ci := PoissonCI(k, alpha)
-		return float64(k) / py * unit, Interval{Lower: ci.Lower / py * unit, Upper: ci.Upper / py * unit}
+		return k / py * unit, Interval{Lower: ci.Lower / py * unit, Upper: ci.Upper / py * unit}
 	}
 	f := &Figures{Employers: a.employerCount(), Snapshots: a.snapshots, PersonYears: py,
-		LostTimeClaims: a.ltc, DisablingInjuryClaims: a.di, Fatalities: a.f}
-	f.LTCRate, f.LTCRateCI = rate(a.ltc, 100)
-	f.DIR, f.DIRCI = rate(a.di, 100)
-	f.FatalityRate, f.FatalityRateCI = rate(a.f, 1e6)
+		LostTimeClaims: a.ltc.float64(), DisablingInjuryClaims: a.di.float64(), Fatalities: a.f.float64()}
+	f.LTCRate, f.LTCRateCI = rate(f.LostTimeClaims, 100)
+	f.DIR, f.DIRCI = rate(f.DisablingInjuryClaims, 100)
+	f.FatalityRate, f.FatalityRateCI = rate(f.Fatalities, 1e6)
 	if a.hasCosts {
 		c, pyc := a.costs.float64(), a.pyc.float64()
 		f.ClaimCosts = &c
@@ -390,56 +400,64 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	ids := employerIDs{}
 	vals := make([]string, len(q.GroupBy))
 	var kb []byte // the cell's key string (keyString), built without a map per row
+	var parts []Part
 	err := src(func(s *Snapshot) bool {
 		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
 			return true
 		}
-		h, isCOR := holders.On(s.EmployerBN, s.WCBAccount, s.EffectiveAsOf())
-		g := 1
-		if isCOR {
-			g = 0
-		}
+		parts = holders.Year(s.EmployerBN, s.WCBAccount, s.Year, parts)
+		yd := DaysIn(s.Year)
 		emp := ids.of(s.EmployerBN)
-		total[g].add(s, emp)
-		if len(q.GroupBy) == 0 {
-			return true
-		}
-		kb = kb[:0]
-		for j, d := range q.GroupBy {
-			var v string
-			switch d {
-			case DimYear:
-				v = strconv.Itoa(s.Year)
-			case DimIndustry:
-				v = s.IndustryCode
-			case DimSizeBand:
-				v = SizeBand(s.PersonYears)
-			case DimProgram:
-				v = h.Program
-			case DimCP:
-				v = h.CP
+		for _, p := range parts {
+			if p.Days == 0 {
+				continue
 			}
-			if !isCOR && corOnly(d) {
-				v = "*" // non-COR rows are the baseline of every program and CP
+			h, isCOR := p.Holding, p.Held
+			g := 1
+			if isCOR {
+				g = 0
 			}
-			vals[j] = v
-			kb = append(append(kb, v...), 0)
-		}
-		c := cells[string(kb)]
-		if c == nil {
-			key := make(map[string]string, len(q.GroupBy))
+			total[g].add(s, emp, p.Days, yd)
+			if len(q.GroupBy) == 0 {
+				continue
+			}
+			kb = kb[:0]
 			for j, d := range q.GroupBy {
-				key[d] = vals[j]
+				var v string
+				switch d {
+				case DimYear:
+					v = strconv.Itoa(s.Year)
+				case DimIndustry:
+					v = s.IndustryCode
+				case DimSizeBand:
+					v = SizeBand(s.PersonYears)
+				case DimProgram:
+					v = h.Program
+				case DimCP:
+					v = h.CP
+				}
+				if !isCOR && corOnly(d) {
+					v = "*" // non-COR rows are the baseline of every program and CP
+				}
+				vals[j] = v
+				kb = append(append(kb, v...), 0)
 			}
-			ks := string(kb)
-			c = &[2]*acc{}
-			cells[ks] = c
-			keys[ks] = key
+			c := cells[string(kb)]
+			if c == nil {
+				key := make(map[string]string, len(q.GroupBy))
+				for j, d := range q.GroupBy {
+					key[d] = vals[j]
+				}
+				ks := string(kb)
+				c = &[2]*acc{}
+				cells[ks] = c
+				keys[ks] = key
+			}
+			if c[g] == nil {
+				c[g] = newAcc()
+			}
+			c[g].add(s, emp, p.Days, yd)
 		}
-		if c[g] == nil {
-			c[g] = newAcc()
-		}
-		c[g].add(s, emp)
 		return true
 	})
 	if err != nil {

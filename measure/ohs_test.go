@@ -31,8 +31,9 @@ func cert(id, b, program, cp, issued string, history ...registry.StatusChange) r
 func money(v float64) *float64 { return &v }
 
 // fixture: five COR employers (20 person-years each) and six non-COR
-// employers (50 each), plus employer 6, whose COR was suspended over the
-// end of 2024 (so its 2024 row is non-COR) but active on 1 March 2024.
+// employers (50 each), among them employer 10, whose COR was revoked on
+// 1 January 2024 (so it held none in 2024) and employer 11, first
+// certified in 2025.
 func fixture() ([]Snapshot, *Holders) {
 	var rows []Snapshot
 	corLTC := []int64{1, 0, 2, 0, 1}
@@ -53,10 +54,9 @@ func fixture() ([]Snapshot, *Holders) {
 		rows = append(rows, Snapshot{EmployerBN: bn(i), WCBAccount: fmt.Sprint(1000 + i), Year: 2024, IndustryCode: "42100",
 			PersonYears: 50, LostTimeClaims: 3, DisablingInjuryClaims: 5, ClaimCosts: money(3000)})
 	}
-	// Employer 10's COR was suspended on 2024-06-01 and reinstated in 2025.
 	certs = append(certs, cert("C10", bn(10), registry.ProgramCOR, "ACSA", "2023-01-01",
-		registry.StatusChange{Status: registry.StatusSuspended, On: registry.MustDate("2024-06-01")},
-		registry.StatusChange{Status: registry.StatusActive, On: registry.MustDate("2025-02-01")}))
+		registry.StatusChange{Status: registry.StatusRevoked, On: registry.MustDate("2024-01-01")}),
+		cert("C11", bn(11), registry.ProgramCOR, "ACSA", "2025-01-01"))
 	return rows, NewHolders(certs)
 }
 
@@ -116,24 +116,28 @@ func TestComputeGolden(t *testing.T) {
 	close(t, "claim cost ratio", *res.Ratios.ClaimCostPerPY, 80.005/60)
 }
 
-// A row's as_of decides its group: employer 10 was certified on 1 March
-// 2024 but suspended on 31 December.
-func TestComputeAsOf(t *testing.T) {
+// A row's as_of is when the figures were taken, not what decides its
+// group: employer 10's COR was active on 31 December 2023 and employer
+// 11's on 31 March 2025, but neither held one in 2024.
+func TestComputeAsOfDoesNotDecide(t *testing.T) {
 	rows, holders := fixture()
 	for i := range rows {
-		if rows[i].EmployerBN == bn(10) {
-			rows[i].AsOf = registry.MustDate("2024-03-01")
+		switch rows[i].EmployerBN {
+		case bn(10):
+			rows[i].AsOf = registry.MustDate("2024-01-01")
+		case bn(11):
+			rows[i].AsOf = registry.MustDate("2025-03-31")
 		}
 	}
 	res, err := Compute(rows, holders, Query{Year: 2024, Minimum: DefaultMinimum})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Groups.COR.Employers; got != 6 {
-		t.Errorf("cor employers = %d, want 6", got)
+	if got := res.Groups.COR.Employers; got != 5 {
+		t.Errorf("cor employers = %d, want 5", got)
 	}
-	if got := res.Groups.NonCOR.PersonYears; got != 250 {
-		t.Errorf("non_cor person_years = %g, want 250", got)
+	if got := res.Groups.NonCOR.PersonYears; got != 300 {
+		t.Errorf("non_cor person_years = %g, want 300", got)
 	}
 }
 

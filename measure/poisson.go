@@ -88,13 +88,16 @@ type Interval struct {
 
 // PoissonCI returns the exact (Garwood) interval for a Poisson count k at
 // confidence level 1-alpha: [Q(α/2; k), Q(1-α/2; k+1)], with lower 0 for
-// k = 0.
-func PoissonCI(k int64, alpha float64) Interval {
+// k = 0. An exposure-weighted count may be fractional: the same formula
+// is used with the count as it is (the Gamma quantiles take any shape
+// above 0), which is the Garwood interval at a whole k and moves
+// continuously between two whole counts.
+func PoissonCI(k float64, alpha float64) Interval {
 	var lo float64
 	if k > 0 {
-		lo = GammaQuantile(alpha/2, float64(k))
+		lo = GammaQuantile(alpha/2, k)
 	}
-	return Interval{Lower: lo, Upper: GammaQuantile(1-alpha/2, float64(k+1))}
+	return Interval{Lower: lo, Upper: GammaQuantile(1-alpha/2, k+1)}
 }
 
 // RateRatio is a ratio of two rates with its interval.
@@ -105,12 +108,13 @@ type RateRatio struct {
 
 // RatioCI returns (k1/py1)/(k0/py0) with the log-normal interval
 // exp(ln RR ± z·√(1/k1 + 1/k0)); ok is false when a count or a
-// person-years figure is 0.
-func RatioCI(k1 int64, py1 float64, k0 int64, py0 float64, z float64) (RateRatio, bool) {
+// person-years figure is 0. The counts may be fractional
+// (exposure-weighted) and are used as they are.
+func RatioCI(k1 float64, py1 float64, k0 float64, py0 float64, z float64) (RateRatio, bool) {
 	if k1 <= 0 || k0 <= 0 || py1 <= 0 || py0 <= 0 {
 		return RateRatio{}, false
 	}
-	rr := (float64(k1) / py1) / (float64(k0) / py0)
-	se := math.Sqrt(1/float64(k1) + 1/float64(k0))
+	rr := (k1 / py1) / (k0 / py0)
+	se := math.Sqrt(1/k1 + 1/k0)
 	return RateRatio{Ratio: rr, Interval: Interval{Lower: rr * math.Exp(-z*se), Upper: rr * math.Exp(z*se)}}, true
 }

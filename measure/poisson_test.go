@@ -20,7 +20,7 @@ func TestPoissonCIKnownValues(t *testing.T) {
 		{20, 12.2165, 30.8884},
 		{100, 81.3640, 121.6268},
 	} {
-		got := PoissonCI(tc.k, 0.05)
+		got := PoissonCI(float64(tc.k), 0.05)
 		if math.Abs(got.Lower-tc.lo) > 5e-5 || math.Abs(got.Upper-tc.hi) > 5e-5 {
 			t.Errorf("PoissonCI(%d) = [%.5f, %.5f], want [%.4f, %.4f]", tc.k, got.Lower, got.Upper, tc.lo, tc.hi)
 		}
@@ -70,7 +70,7 @@ func poissonCDF(k int64, mu float64) float64 {
 // P(X >= k; lower) = 0.025 and P(X <= k; upper) = 0.025.
 func TestPoissonCIMatchesTails(t *testing.T) {
 	for k := int64(0); k <= 300; k += 7 {
-		ci := PoissonCI(k, 0.05)
+		ci := PoissonCI(float64(k), 0.05)
 		if got := poissonCDF(k, ci.Upper); math.Abs(got-0.025) > 1e-9 {
 			t.Errorf("k=%d: P(X<=k; %.8g) = %.12f, want 0.025", k, ci.Upper, got)
 		}

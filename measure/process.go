@@ -20,6 +20,7 @@ type AuditFacts struct {
 	ID          string        `json:"id"`
 	CP          string        `json:"cp"`
 	EmployerBN  string        `json:"employer_bn"`
+	Certificate string        `json:"certificate,omitempty"` // the certificate a maintenance, recertification or action plan audit is about
 	Type        string        `json:"type"`
 	Program     string        `json:"program"` // the program whose deadline the audit was judged by
 	OnsiteEnd   registry.Date `json:"onsite_end"`
@@ -48,9 +49,36 @@ type ReviewFacts struct {
 	ID          string        `json:"id"`
 	Certificate string        `json:"certificate"`
 	OpenedOn    registry.Date `json:"opened_on"`
-	DueOn       registry.Date `json:"due_on,omitzero"`
-	ClosedOn    registry.Date `json:"closed_on,omitzero"`
-	Outcome     string        `json:"outcome,omitempty"`
+	// RequiredAction is the employer's required action (action_plan or
+	// full_audit), required from ActionFrom and due by DueOn.
+	RequiredAction string        `json:"required_action,omitempty"`
+	ActionFrom     registry.Date `json:"action_from,omitzero"`
+	DueOn          registry.Date `json:"due_on,omitzero"`
+	ClosedOn       registry.Date `json:"closed_on,omitzero"`
+	Outcome        string        `json:"outcome,omitempty"`
+}
+
+// actionDoneOn returns the day review rv's required action was completed:
+// the last on-site day of the first passing audit of the certificate of
+// the type that action calls for (an action plan audit; a certification or
+// recertification audit for a full audit) whose last on-site day is on or
+// after ActionFrom, as the node's lifecycle (actionDone) judges it. ok is
+// false when no such audit is recorded.
+func actionDoneOn(rv ReviewFacts, audits []AuditFacts) (registry.Date, bool) {
+	types := []string{registry.AuditActionPlan}
+	if rv.RequiredAction == registry.RequiredFullAudit {
+		types = []string{registry.AuditCertification, registry.AuditRecertification}
+	}
+	var done registry.Date
+	for _, au := range audits {
+		if au.Certificate != rv.Certificate || !au.Passed || !slices.Contains(types, au.Type) || au.OnsiteEnd.Before(rv.ActionFrom) {
+			continue
+		}
+		if done.IsZero() || au.OnsiteEnd.Before(done) {
+			done = au.OnsiteEnd
+		}
+	}
+	return done, !done.IsZero()
 }
 
 // LetterFacts are the members of a letter record the metrics use.
@@ -206,8 +234,17 @@ type CPProcess struct {
 	ReportCycle Cycle `json:"report_cycle"`
 	// IssueCycle: report submitted -> certificate recorded in the registry.
 	IssueCycle Cycle `json:"issue_cycle"`
-	// ReviewCycle: Employer Review opened -> closed, against its due date.
+	// ReviewCycle: Employer Review opened -> closed, a plain duration: no
+	// deadline applies to it (the due date is the employer's, for its
+	// required action), so on_time and late are 0.
 	ReviewCycle Cycle `json:"review_cycle"`
+	// ActionCycle: an Employer Review's required action (action plan or
+	// full audit) from the day it was required to the last on-site day of
+	// the passing audit that completes it, on time when that day is on or
+	// before the due date. An action never completed, in a review closed
+	// without it, counts as late (with no duration) in the period of its
+	// due date; one still awaited is open in the period it was required in.
+	ActionCycle Cycle `json:"required_action_cycle"`
 }
 
 // LetterProcess summarizes letters issued in the period.
@@ -236,8 +273,8 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 	out := ProcessReport{From: p.From, To: p.To, CP: p.CP, CPs: []CPProcess{}, Kept: p.Kept,
 		Letters: LetterProcess{Issued: map[string]int{}}}
 	type accs struct {
-		r                    *CPProcess
-		report, issue, revew cycleAcc
+		r                            *CPProcess
+		report, issue, revew, action cycleAcc
 	}
 	cps := map[string]*accs{}
 	get := func(cp string) *accs {
@@ -348,15 +385,24 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		}
 		switch {
 		case in(rv.ClosedOn, p.From, p.To):
-			due := 0
-			if !rv.DueOn.IsZero() {
-				due = max(1, days(rv.OpenedOn, rv.DueOn))
-			}
-			a.revew.add(days(rv.OpenedOn, rv.ClosedOn), due)
+			a.revew.add(days(rv.OpenedOn, rv.ClosedOn), 0)
 		case rv.ClosedOn.IsZero() || rv.ClosedOn.After(p.To):
 			if in(rv.OpenedOn, p.From, p.To) {
 				a.revew.open++
 			}
+		}
+		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() || rv.DueOn.IsZero() {
+			continue
+		}
+		done, ok := actionDoneOn(rv, p.Audits)
+		missed := !ok && !rv.ClosedOn.IsZero() // the review ended without it
+		switch {
+		case ok && in(done, p.From, p.To):
+			a.action.add(days(rv.ActionFrom, done), max(1, days(rv.ActionFrom, rv.DueOn)))
+		case missed && in(rv.DueOn, p.From, p.To):
+			a.action.late++ // never completed: late, with no duration
+		case !missed && in(rv.ActionFrom, p.From, p.To) && (!ok || done.After(p.To)):
+			a.action.open++
 		}
 	}
 	var lc cycleAcc
@@ -371,7 +417,7 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 	}
 	out.Letters.Cycle = lc.cycle()
 	for _, a := range cps {
-		a.r.ReportCycle, a.r.IssueCycle, a.r.ReviewCycle = a.report.cycle(), a.issue.cycle(), a.revew.cycle()
+		a.r.ReportCycle, a.r.IssueCycle, a.r.ReviewCycle, a.r.ActionCycle = a.report.cycle(), a.issue.cycle(), a.revew.cycle(), a.action.cycle()
 		out.CPs = append(out.CPs, *a.r)
 	}
 	slices.SortFunc(out.CPs, func(x, y CPProcess) int { return cmp.Compare(x.CP, y.CP) })

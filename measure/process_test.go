@@ -11,7 +11,9 @@ func d(s string) registry.Date { return registry.MustDate(s) }
 // A hand-worked period: three ACSA audits (reports after 10, 30 and 50
 // days against a 45-day deadline), one ESC audit (25 days against 21),
 // one certificate recorded 5 days after its report, a review closed after
-// 40 days (due in 60), and one still open.
+// 40 days whose action plan (due 60 days after it was required) was
+// audited on site after 35, one still open, and one closed (revoked)
+// without the full audit it required.
 func TestComputeProcess(t *testing.T) {
 	c1 := cert("ACSA-1", bn(1), registry.ProgramCOR, "ACSA", "2024-02-01",
 		registry.StatusChange{Status: registry.StatusSuspended, On: d("2024-05-01")},
@@ -21,16 +23,19 @@ func TestComputeProcess(t *testing.T) {
 	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"),
 		Certificates: []*CertFacts{recorded(c1, d("2024-03-17")), recorded(c2, d("2023-02-01"))},
 		Audits: []AuditFacts{
-			{ID: "AUD-1", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-02-01"), SubmittedOn: d("2024-03-12"), Passed: true}, // 40 days
-			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true},   // 10
-			{ID: "AUD-3", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-05-01"), SubmittedOn: d("2024-06-20")},                 // 50, failed
-			{ID: "AUD-4", CP: "ESC", Type: "maintenance", OnsiteEnd: d("2024-07-01"), SubmittedOn: d("2024-07-26"), Passed: true},    // 25
-			{ID: "AUD-5", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20")},                                             // not submitted
-			{ID: "AUD-0", CP: "ACSA", Type: "certification", OnsiteEnd: d("2023-10-01"), SubmittedOn: d("2023-11-01")},               // before the period
+			{ID: "AUD-1", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-02-01"), SubmittedOn: d("2024-03-12"), Passed: true},                      // 40 days
+			{ID: "AUD-2", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-04-01"), SubmittedOn: d("2024-04-11"), Passed: true},                        // 10
+			{ID: "AUD-3", CP: "ACSA", Type: "maintenance", OnsiteEnd: d("2024-05-01"), SubmittedOn: d("2024-06-20")},                                      // 50, failed
+			{ID: "AUD-4", CP: "ESC", Type: "maintenance", OnsiteEnd: d("2024-07-01"), SubmittedOn: d("2024-07-26"), Passed: true},                         // 25
+			{ID: "AUD-5", CP: "ACSA", Type: "certification", OnsiteEnd: d("2024-12-20")},                                                                  // not submitted
+			{ID: "AUD-0", CP: "ACSA", Type: "certification", OnsiteEnd: d("2023-10-01"), SubmittedOn: d("2023-11-01")},                                    // before the period
+			{ID: "AUD-6", CP: "ACSA", Certificate: "ACSA-1", Type: "action_plan", OnsiteEnd: d("2024-06-05"), SubmittedOn: d("2024-06-15"), Passed: true}, // 10
 		},
 		Reviews: []ReviewFacts{
-			{ID: "R1", Certificate: "ACSA-1", OpenedOn: d("2024-05-01"), DueOn: d("2024-06-30"), ClosedOn: d("2024-06-10")},
+			{ID: "R1", Certificate: "ACSA-1", OpenedOn: d("2024-05-01"), RequiredAction: "action_plan", ActionFrom: d("2024-05-01"), DueOn: d("2024-06-30"), ClosedOn: d("2024-06-10")},
 			{ID: "R2", Certificate: "ESC-2", OpenedOn: d("2024-11-01")},
+			{ID: "R3", Certificate: "ESC-2", OpenedOn: d("2024-02-01"), RequiredAction: "full_audit", ActionFrom: d("2024-02-01"), DueOn: d("2024-05-01"),
+				ClosedOn: d("2024-06-01"), Outcome: "revoked"},
 		},
 		Letters: []LetterFacts{{ID: "L1", Host: "CA-BC", IssuedOn: d("2024-03-01"), RequestedOn: d("2024-02-25")}, {ID: "L2", Host: "CA-BC", IssuedOn: d("2025-01-02")}},
 		ReportDays: func(_, cp string) int {
@@ -48,23 +53,33 @@ func TestComputeProcess(t *testing.T) {
 	if a.Issued["COR"] != 1 || a.ActiveAtEnd != 1 || a.StatusChange["suspended"] != 1 || a.StatusChange["active"] != 1 {
 		t.Errorf("ACSA certificates: %+v", a)
 	}
-	if a.Audits["certification"] != 2 || a.Audits["maintenance"] != 2 || a.AuditsPassed != 2 || a.AuditsFailed != 2 {
+	if a.Audits["certification"] != 2 || a.Audits["maintenance"] != 2 || a.Audits["action_plan"] != 1 || a.AuditsPassed != 3 || a.AuditsFailed != 2 {
 		t.Errorf("ACSA audits: %+v passed %d failed %d", a.Audits, a.AuditsPassed, a.AuditsFailed)
 	}
 	rc := a.ReportCycle
-	// 10, 40, 50: mean 33.33, median 40, p90 (nearest rank 3 of 3) 50.
-	if rc.Count != 3 || *rc.MedianDays != 40 || *rc.P90Days != 50 || *rc.MaxDays != 50 || rc.OnTime != 2 || rc.Late != 1 ||
-		rc.Open != 1 || *rc.DeadlineDays != 45 || *rc.MeanDays != 100.0/3 {
+	// 10, 10, 40, 50: mean 27.5, median 25, p90 (nearest rank 4 of 4) 50.
+	if rc.Count != 4 || *rc.MedianDays != 25 || *rc.P90Days != 50 || *rc.MaxDays != 50 || rc.OnTime != 3 || rc.Late != 1 ||
+		rc.Open != 1 || *rc.DeadlineDays != 45 || *rc.MeanDays != 27.5 {
 		t.Errorf("ACSA report cycle: %+v", rc)
 	}
 	if ic := a.IssueCycle; ic.Count != 1 || *ic.MaxDays != 5 || ic.Open != 0 {
 		t.Errorf("ACSA issue cycle: %+v (AUD-2 is a maintenance audit: no certificate to issue; AUD-5 is not submitted)", ic)
 	}
-	if rv := a.ReviewCycle; rv.Count != 1 || *rv.MaxDays != 40 || rv.OnTime != 1 || *rv.DeadlineDays != 60 {
+	// Opened -> closed is a plain duration; the due date is the
+	// required action's, judged on the action plan audit's last on-site
+	// day (35 days after it was required, due in 60).
+	if rv := a.ReviewCycle; rv.Count != 1 || *rv.MaxDays != 40 || rv.OnTime != 0 || rv.Late != 0 || rv.DeadlineDays != nil {
 		t.Errorf("ACSA review cycle: %+v", rv)
 	}
-	if e.ReportCycle.Late != 1 || *e.ReportCycle.DeadlineDays != 21 || e.ReviewCycle.Open != 1 || e.ActiveAtEnd != 1 {
+	if ac := a.ActionCycle; ac.Count != 1 || *ac.MaxDays != 35 || ac.OnTime != 1 || ac.Late != 0 || *ac.DeadlineDays != 60 || ac.Open != 0 {
+		t.Errorf("ACSA required action cycle: %+v", ac)
+	}
+	if e.ReportCycle.Late != 1 || *e.ReportCycle.DeadlineDays != 21 || e.ReviewCycle.Open != 1 || e.ReviewCycle.Count != 1 || e.ActiveAtEnd != 1 {
 		t.Errorf("ESC: %+v", e)
+	}
+	// R3's full audit was never done: late, with no duration.
+	if ac := e.ActionCycle; ac.Count != 0 || ac.Late != 1 || ac.OnTime != 0 || ac.Open != 0 {
+		t.Errorf("ESC required action cycle: %+v", ac)
 	}
 	if r.Letters.Issued["CA-BC"] != 1 || r.Letters.Cycle.Count != 1 || *r.Letters.Cycle.MaxDays != 5 {
 		t.Errorf("letters: %+v", r.Letters)

@@ -16,7 +16,7 @@ type Snapshot struct {
 	EmployerBN   string        `json:"employer_bn" pattern:"^[0-9]{9}$" doc:"The employer's BN9 (Luhn-checked)."`
 	WCBAccount   string        `json:"wcb_account,omitempty" required:"false" maxLength:"32" doc:"The WCB account; a snapshot is per account and year (per employer and year without one)."`
 	Year         int           `json:"year" minimum:"1950" maximum:"2100"`
-	AsOf         registry.Date `json:"as_of,omitzero" required:"false" doc:"The date the figures were taken; default 31 December of year. The cor group is decided on this date."`
+	AsOf         registry.Date `json:"as_of,omitzero" required:"false" doc:"The date the figures were taken; default 31 December of year. It does not decide the cor group, which is judged day by day over the calendar year."`
 	IndustryCode string        `json:"industry_code,omitempty" required:"false" maxLength:"32"`
 	PersonYears  float64       `json:"person_years" minimum:"0" maximum:"10000000" doc:"Person-years worked (one is 2,000 hours)."`
 	// LostTimeClaims counts accepted lost-time claims.

@@ -45,11 +45,11 @@ var Definitions = map[string]string{
 	"dir":                        "disabling_injury_claims / person_years * 100, where disabling-injury claims are lost-time plus modified-work claims",
 	"fatality_rate":              "fatalities / person_years * 1,000,000 (per million person-years, the unit Alberta publishes)",
 	"claim_cost_per_person_year": "claim_costs / person-years of the rows that report claim costs (dollars per person-year)",
-	"cor":                        "snapshots whose employer (BN) held a COR or SECOR with status active on the snapshot's as_of (default 31 December of its year)",
-	"*_ci":                       "95% exact Poisson (Garwood) interval of the count, on the rate's scale",
+	"cor":                        "exposure-weighted over the calendar year a snapshot describes (not its as_of, which is when the figures were taken): each row's person-years, counts and claim costs go to cor for the share of the year's days on which its employer (BN) held a COR or SECOR covering the account with status active or suspended (a suspension is a review, not the loss of the COR), and to non_cor for the other days; counts may therefore be fractional. A row counts as a snapshot, and its employer as an employer, in each group where it has at least one day",
+	"*_ci":                       "95% exact Poisson (Garwood) interval of the count, on the rate's scale; a fractional count is used as it is (Gamma quantiles of shape k and k+1)",
 	"rate_ratios":                "COR rate / non-COR rate, with the log-normal 95% interval exp(ln RR ± 1.959964·√(1/k₁+1/k₀)); absent when a count is 0 or a group is suppressed",
 	"suppressed":                 "a group with fewer than minimum.employers employers or fewer than minimum.person_years person-years shows no figures; when one cell of a breakdown is hidden, the next smallest is hidden too",
-	"rounding":                   "none: sums are exact, rates are IEEE 754 double precision, printed as the shortest decimal that reads back exactly",
+	"rounding":                   "each row's share of a group (figure × days / days in the year) is rounded once to a double; sums are exact, rates are IEEE 754 double precision, printed as the shortest decimal that reads back exactly",
 }
 
 // snapshotReportProblem turns an import's validation report into one
@@ -168,7 +168,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"active at the period's end and status changes; audits by type, passed and failed; cycle times in days with mean, " +
 			"median, nearest-rank 90th percentile and maximum: `report_cycle` (last on-site day -> report submitted, against the " +
 			"CP's report deadline: 45 days in Alberta, 21 for Energy Safety Canada), `issue_cycle` (report submitted -> " +
-			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, against its due date); and " +
+			"certificate recorded in the registry), `review_cycle` (Employer Review opened -> closed, a plain duration: on_time and late are 0), " +
+			"`required_action_cycle` (a review's required action plan or full audit, from when it was required to the last on-site day of the " +
+			"passing audit that completes it, against its due date; an action never done in a review closed without it counts late, with no " +
+			"duration, in the period of its due date); and " +
 			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started and not ended."
 		proc.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, proc, func(ctx context.Context, in *struct {
@@ -322,7 +325,7 @@ func OHSCSV(r measure.Result) ([]byte, error) {
 		rec = append(rec, name, strconv.FormatBool(g.Suppressed))
 		if x := g.Figures; x != nil {
 			rec = append(rec, strconv.Itoa(x.Employers), strconv.Itoa(x.Snapshots), f(x.PersonYears),
-				strconv.FormatInt(x.LostTimeClaims, 10), strconv.FormatInt(x.DisablingInjuryClaims, 10), strconv.FormatInt(x.Fatalities, 10),
+				f(x.LostTimeClaims), f(x.DisablingInjuryClaims), f(x.Fatalities),
 				fp(x.ClaimCosts), f(x.LTCRate), f(x.LTCRateCI.Lower), f(x.LTCRateCI.Upper), f(x.DIR), f(x.DIRCI.Lower), f(x.DIRCI.Upper),
 				f(x.FatalityRate), f(x.FatalityRateCI.Lower), f(x.FatalityRateCI.Upper), fp(x.ClaimCostPerPY))
 		}

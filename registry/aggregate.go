@@ -18,12 +18,14 @@ func AggregateID(year int) string { return "ohs-" + strconv.Itoa(year) }
 // AggregateGroup is one group's totals, or Suppressed (under the
 // publishing node's minimum) with no figures at all.
 type AggregateGroup struct {
-	Suppressed            bool     `json:"suppressed"`
-	Employers             int      `json:"employers,omitempty"`
-	PersonYears           float64  `json:"person_years,omitempty"`
-	LostTimeClaims        int64    `json:"lost_time_claims,omitempty"`
-	DisablingInjuryClaims int64    `json:"disabling_injury_claims,omitempty"`
-	Fatalities            int64    `json:"fatalities,omitempty"`
+	Suppressed  bool    `json:"suppressed"`
+	Employers   int     `json:"employers,omitempty"`
+	PersonYears float64 `json:"person_years,omitempty"`
+	// The counts are exposure-weighted (a row counts in a group for the
+	// share of its year's days the group describes), so may be fractional.
+	LostTimeClaims        float64  `json:"lost_time_claims,omitempty"`
+	DisablingInjuryClaims float64  `json:"disabling_injury_claims,omitempty"`
+	Fatalities            float64  `json:"fatalities,omitempty"`
 	ClaimCosts            *float64 `json:"claim_costs,omitempty"`
 	// PersonYearsWithCosts is the person-years of the rows that report
 	// claim costs (the denominator of claim costs per person-year).

@@ -191,7 +191,7 @@ func TestNationalComparison(t *testing.T) {
 		json.Unmarshal(v.Payload, &env)
 		w := want[p.Jurisdiction]
 		if env.Iss != p.Jurisdiction || env.Kind != registry.KindAggregate || env.Record.NonCOR.PersonYears != w.py ||
-			env.Record.NonCOR.LostTimeClaims != w.ltc || int64(env.Record.NonCOR.Employers) != w.emp {
+			env.Record.NonCOR.LostTimeClaims != float64(w.ltc) || int64(env.Record.NonCOR.Employers) != w.emp {
 			t.Errorf("%s signed %+v, want %+v", p.Jurisdiction, env, w)
 		}
 		// Another province's key does not verify it.
