@@ -146,6 +146,12 @@ type cursor struct {
 	X bool `json:"x,omitempty"`
 }
 
+// cursorKey keys the cursors' checksum. It is public (in the source), so
+// the sum catches a cursor mangled in transit or edited by hand, not a
+// forged one: nothing rests on a cursor's authenticity. Every list is
+// public, each page has a budget whatever the cursor says, the filters are
+// fingerprinted again on each page, and a forged total (T) changes only
+// the total echoed back to the one who forged it.
 var cursorKey = sha256.Sum256([]byte("corfed search cursor v1"))
 
 func cursorSum(b []byte) []byte {
