@@ -34,7 +34,7 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 			"bearer token also shows the peer's URL and the failure's detail (last_error)."
 		huma.Register(api, list, func(ctx context.Context, in *struct {
 			Authorization string `header:"Authorization" doc:"Optional: an administrator's bearer token shows url and last_error."`
-		}) (*bodyOut[Peers], error) {
+		}) (*peersOut, error) {
 			ps, err := f.Peers(ctx)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
@@ -44,7 +44,7 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 					ps[i].URL, ps[i].LastError = "", ""
 				}
 			}
-			return &bodyOut[Peers]{Peers{Self: f.Node().Jurisdiction(), Peers: ps}}, nil
+			return &peersOut{Vary: "Authorization", Body: Peers{Self: f.Node().Jurisdiction(), Peers: ps}}, nil
 		})
 
 		sync := h.WriteOp("sync-peers", http.MethodPost, "/v1/peers/sync",
@@ -74,4 +74,11 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 			return &bodyOut[Peers]{out}, nil
 		})
 	}
+}
+
+// peersOut is the peer list, which depends on the caller's token: an
+// administrator's shows more.
+type peersOut struct {
+	Vary string `header:"Vary" doc:"Authorization: an administrator's answer shows more."`
+	Body Peers
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,5 +184,20 @@ func TestWitnessedCheckpoints(t *testing.T) {
 	}
 	if err := logproof.VerifyCosignature(f.ab.PublicKeys(), c, w.Checkpoints[0].Cosignature); err != nil {
 		t.Errorf("cosignature: %v", err)
+	}
+}
+
+// TestPeerListVariesByToken: the administrator's list shows URLs and
+// errors an anonymous one does not, so the answer says it varies with
+// Authorization (and Origin, as every answer does).
+func TestPeerListVariesByToken(t *testing.T) {
+	f := newPeersFixture(t)
+	resp, err := http.Get(f.srv.URL + "/v1/peers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if v := resp.Header.Values("Vary"); !slices.Contains(v, "Authorization") || !slices.Contains(v, "Origin") {
+		t.Errorf("GET /v1/peers: Vary %q, want Authorization and Origin", v)
 	}
 }
