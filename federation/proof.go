@@ -44,18 +44,30 @@ type ProofClaims struct {
 	Evidence []Evidence            `json:"evidence"`
 	Parties  []PartySignature      `json:"party_signatures,omitempty"`
 	History  []Evidence            `json:"history,omitempty"`
+	// Freshness is what the answering node knew, when it signed, of its
+	// copy of each member's log the answer read: the entries it held, its
+	// last successful sync and the last sync's error (see Stale). Proofs
+	// made before it was signed in have none.
+	Freshness []Freshness `json:"freshness,omitempty"`
 }
 
 // proofExpiry is the end of the decision's last valid day in the host's
 // zone. A decision with no future validity (not recognized, or about a past
 // date) is a statement about that date; its proof expires 24 hours after it
-// was made, so a stale answer is re-asked rather than trusted forever.
-func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Time {
+// was made, so a stale answer is re-asked rather than trusted forever. So
+// does the proof of a decision about a date after today in the host's zone
+// (a projection from today's records, which cannot show a revocation
+// between now and then), and of one whose evidence comes from a member
+// whose copy was stale when it was signed (stale: see Freshness.Stale).
+func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time, stale bool) time.Time {
 	fallback := now.Add(24 * time.Hour)
-	if d.ValidUntil.IsZero() {
+	if d.ValidUntil.IsZero() || stale {
 		return fallback
 	}
 	loc := node.Zone(q.Host) // cached: LoadLocation reads the zone database each call
+	if q.On.After(node.TodayIn(q.Host, now)) {
+		return fallback
+	}
 	next := d.ValidUntil.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
 	if !end.After(now) {
@@ -137,11 +149,15 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	c = append(c, `,"aud":"`+ProofAudience+`","iat":`...)
 	c = strconv.AppendInt(c, now.Unix(), 10)
 	c = strconv.AppendInt(append(c, `,"nbf":`...), now.Unix(), 10)
-	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now).Unix(), 10)
+	stale := l.restsOnStale(&a.Decision, a.Freshness)
+	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now, stale).Unix(), 10)
 	c = hex.AppendEncode(append(c, `,"jti":"`...), jti[:])
 	c = appendCore(append(c, `",`...))
 	if hist != nil {
 		c = append(append(c, `,"history":`...), hist...)
+	}
+	if a.Freshness != nil {
+		c = append(append(c, `,"freshness":`...), fresh...)
 	}
 	c = append(c, '}')
 	sc.claims = c

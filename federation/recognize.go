@@ -342,6 +342,12 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 		facts.Agreements[i] = rc.agreements[i].fact
 	}
 	d := equivalence.Decide(q, facts)
+	today := node.TodayIn(q.Host, now)
+	if q.On.After(today) {
+		// Decided from today's records: a projection, whose proof expires
+		// within a day (proofExpiry).
+		d.Reasons = append(d.Reasons, equivalence.Projection(q, today))
+	}
 	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, Decision: d}
 	if q.Lang == equivalence.English {
 		a.Question.Lang = "" // the default, as before languages existed
@@ -382,7 +388,7 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 		}
 		a.Evidence = append(a.Evidence, Evidence{Ref: ref, JWS: jws})
 	}
-	if q.On.Before(node.TodayIn(q.Host, now)) {
+	if q.On.Before(today) {
 		if a.History, err = l.history(sn, q, a.Evidence); err != nil {
 			return Answer{}, err
 		}
@@ -452,6 +458,37 @@ func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalen
 		ev[e.Ref()] = e.JWS
 	}
 	return nil
+}
+
+// Stale reports whether what an answer read of this member's log may be
+// out of date: never synced, the last sync failed, or the last successful
+// one is older than after (Federation.StaleAfter). The node's own log is
+// never stale.
+func (f Freshness) Stale(after time.Duration) bool {
+	if f.Self {
+		return false
+	}
+	return f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 || time.Duration(f.AgeSeconds)*time.Second > after
+}
+
+// StaleAfter is how old a copy of a member's log may be before what rests
+// on it is not confirmed: ten sync intervals, at least five minutes. A
+// recognition whose evidence comes from a member whose copy is stale is
+// signed with a refusal's expiry (24 h), and the site says "not confirmed".
+func (f *Federation) StaleAfter() time.Duration { return max(5*time.Minute, 10*f.cfg.Interval) }
+
+// restsOnStale reports whether a record d rests on comes from a member
+// whose copy fs (the answer's freshness) says is stale.
+func (l *Lookups) restsOnStale(d *equivalence.Decision, fs []Freshness) bool {
+	after := l.fed.StaleAfter()
+	for _, ref := range d.Evidence {
+		for i := range fs {
+			if fs[i].Jurisdiction == ref.Iss && fs[i].Stale(after) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // freshnessTTL bounds how long a freshness report is reused: ages are
