@@ -76,7 +76,7 @@ var ReasonCodes = []string{
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
 	ReasonScopeExcludesHost,
 	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
-	ReasonOperatingInHost,
+	ReasonOperatingInHost, ReasonProjection,
 }
 
 // StatusNotIssued is the pseudo-status of a certificate on a date before it was

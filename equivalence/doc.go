@@ -222,6 +222,11 @@
 // of a certificate or equivalency the decision read was corrected in a way
 // that bears on the date (the text says when, by whom and why).
 //
+// A recognition answer about a date later than the day it is made ends
+// with projection_from_today (Projection), added by the answering node,
+// not by Decide, which reads no clock: the decision is a projection from
+// that day's records.
+//
 // Codes are stable; texts are for people and may change.
 //
 // # Languages

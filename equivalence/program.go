@@ -350,3 +350,21 @@ func letterKindFR(kind string) string {
 	}
 	return "(" + kind + ")"
 }
+
+// ReasonProjection is added by the answering node, not by Decide (which
+// reads no clock), after the other reasons of a decision about a date
+// later than the day it was made: the decision is a projection from the
+// records of that day (see Projection).
+const ReasonProjection = "projection_from_today"
+
+// Projection is the reason an answering node adds to a decision about
+// q.On when q.On is after today, the day it decides in the host's zone:
+// the records say nothing yet of what happens between today and q.On (a
+// suspension, a revocation, a withdrawal), so the decision is what today's
+// records project for that date, and its proof expires as a refusal's
+// does, within a day.
+func Projection(q Question, today registry.Date) Reason {
+	return Reason{Code: ReasonProjection, Text: pick(q.Lang == French,
+		date(q.On)+" is after today ("+date(today)+" in "+string(q.Host)+"): this is a projection from today's records, which cannot show what changes before then (a suspension, a revocation, a withdrawal). Ask again on or near "+date(q.On)+".",
+		"Le "+date(q.On)+" est postérieur à aujourd'hui (le "+date(today)+" dans "+string(q.Host)+") : ceci est une projection à partir des registres d'aujourd'hui, qui ne peuvent montrer ce qui change d'ici là (une suspension, une révocation, un retrait). Posez la question de nouveau le "+date(q.On)+" ou peu avant.")}
+}

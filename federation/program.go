@@ -25,6 +25,7 @@ type partyCopy struct {
 	ref       registry.Ref
 	iat       int64
 	withdrawn *registry.Withdrawal
+	jws       string // the copy's entry: a proof that cites the agreement carries the copies that withdraw
 }
 
 // noteCopy records copy (e, a) when it is a party's own.
@@ -35,7 +36,19 @@ func (g *agreementGroup) noteCopy(e registry.Entry, a registry.Agreement) {
 	if g.party == nil {
 		g.party = map[registry.Jurisdiction]partyCopy{}
 	}
-	g.party[e.Iss] = partyCopy{ref: e.Ref(), iat: e.Iat, withdrawn: a.Withdrawn}
+	g.party[e.Iss] = partyCopy{ref: e.Ref(), iat: e.Iat, withdrawn: a.Withdrawn, jws: e.JWS}
+}
+
+// withdrawingCopies returns the party copies whose withdrawal counts
+// (see withdrawals) but for the evidence copy, as evidence, in party order.
+func (g *agreementGroup) withdrawingCopies() []Evidence {
+	var out []Evidence
+	for _, w := range g.withdrawals() {
+		if c := g.party[w.Party]; c.ref != g.fact.Ref {
+			out = append(out, Evidence{Ref: c.ref, JWS: c.jws})
+		}
+	}
+	return out
 }
 
 // withdrawals returns each party's own withdrawal (its own copy says so),

@@ -93,11 +93,17 @@ func threeParty(t *testing.T, id string) registry.AgreementTerms {
 	return terms
 }
 
+// ask asks m q and checks that the answer's proof holds offline: the
+// decision re-derived from the records it carries (letters, withdrawals,
+// corrections, WCB accounts) is the one signed.
 func ask(t *testing.T, m *member, q equivalence.Question) federation.Answer {
 	t.Helper()
 	a, err := m.lk.Recognize(t.Context(), q)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := m.lk.VerifyProof(a.Proof); err != nil {
+		t.Errorf("%s's proof of %s %v for %+v does not hold: %v", m.n.Jurisdiction(), a.Decision.Outcome, codes(a.Decision), q, err)
 	}
 	return a
 }
@@ -356,6 +362,19 @@ func TestProgramThroughTheAPI(t *testing.T) {
 	qx.On = registry.MustDate("2026-11-25")
 	if a = ask(t, bc, qx); a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2026-12-31") {
 		t.Errorf("before the withdrawal: %s until %s, want recognized until 2026-12-31", a.Decision.Outcome, a.Decision.ValidUntil)
+	}
+	// Asked of another party, whose own copy of the agreement is the
+	// evidence copy: the proof also carries CA-BC's copy, which withdraws,
+	// so that the bound it sets is re-derived offline (ask checks).
+	if a = ask(t, ab, qx); a.Decision.Outcome != equivalence.Recognized || a.Decision.ValidUntil != registry.MustDate("2026-12-31") {
+		t.Errorf("before the withdrawal, asked of CA-AB: %s until %s, want recognized until 2026-12-31", a.Decision.Outcome, a.Decision.ValidUntil)
+	}
+	if !slices.ContainsFunc(a.Evidence, func(e federation.Evidence) bool { return e.Kind == registry.KindAgreement && e.Iss == "CA-BC" }) {
+		t.Errorf("asked of CA-AB, the proof does not carry CA-BC's withdrawing copy: %v", a.Evidence)
+	}
+	qx.On = registry.MustDate("2027-01-05")
+	if a = ask(t, ab, qx); !slices.Contains(codes(a.Decision), equivalence.ReasonAgreementWithdrawn) {
+		t.Errorf("after the withdrawal, asked of CA-AB: %v, want agreement_withdrawn", codes(a.Decision))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,18 +45,30 @@ type ProofClaims struct {
 	Evidence []Evidence            `json:"evidence"`
 	Parties  []PartySignature      `json:"party_signatures,omitempty"`
 	History  []Evidence            `json:"history,omitempty"`
+	// Freshness is what the answering node knew, when it signed, of its
+	// copy of each member's log the answer read: the entries it held, its
+	// last successful sync and the last sync's error (see Stale). Proofs
+	// made before it was signed in have none.
+	Freshness []Freshness `json:"freshness,omitempty"`
 }
 
 // proofExpiry is the end of the decision's last valid day in the host's
 // zone. A decision with no future validity (not recognized, or about a past
 // date) is a statement about that date; its proof expires 24 hours after it
-// was made, so a stale answer is re-asked rather than trusted forever.
-func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time) time.Time {
+// was made, so a stale answer is re-asked rather than trusted forever. So
+// does the proof of a decision about a date after today in the host's zone
+// (a projection from today's records, which cannot show a revocation
+// between now and then), and of one whose evidence comes from a member
+// whose copy was stale when it was signed (stale: see Freshness.Stale).
+func proofExpiry(q QuestionJSON, d equivalence.Decision, now time.Time, stale bool) time.Time {
 	fallback := now.Add(24 * time.Hour)
-	if d.ValidUntil.IsZero() {
+	if d.ValidUntil.IsZero() || stale {
 		return fallback
 	}
 	loc := node.Zone(q.Host) // cached: LoadLocation reads the zone database each call
+	if q.On.After(node.TodayIn(q.Host, now)) {
+		return fallback
+	}
 	next := d.ValidUntil.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
 	if !end.After(now) {
@@ -137,11 +150,15 @@ func (l *Lookups) signAndEncode(a *Answer, now time.Time) error {
 	c = append(c, `,"aud":"`+ProofAudience+`","iat":`...)
 	c = strconv.AppendInt(c, now.Unix(), 10)
 	c = strconv.AppendInt(append(c, `,"nbf":`...), now.Unix(), 10)
-	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now).Unix(), 10)
+	stale := l.restsOnStale(&a.Decision, a.Freshness)
+	c = strconv.AppendInt(append(c, `,"exp":`...), proofExpiry(a.Question, a.Decision, now, stale).Unix(), 10)
 	c = hex.AppendEncode(append(c, `,"jti":"`...), jti[:])
 	c = appendCore(append(c, `",`...))
 	if hist != nil {
 		c = append(append(c, `,"history":`...), hist...)
+	}
+	if a.Freshness != nil {
+		c = append(append(c, `,"freshness":`...), fresh...)
 	}
 	c = append(c, '}')
 	sc.claims = c
@@ -428,7 +445,9 @@ func proofErr(kind error, format string, args ...any) error {
 // issuer is another member, and the inclusion proof of exactly that JWS at
 // the seq it signs (logproof.VerifyEntry), a missing one failing; the
 // same for every version in the history; the signature of every party on
-// each agreement used. It returns the claims when everything holds.
+// each agreement used; and that the signed decision is what
+// equivalence.Decide gives over the records it carries (rederive). It
+// returns the claims when everything holds.
 func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error) {
 	var c ProofClaims
 	token = strings.TrimSpace(token)
@@ -450,12 +469,14 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 		return c, proofErr(registry.ErrUnverified, "iss/sub do not match the question")
 	}
 	held := map[registry.Ref]registry.Entry{}
+	entries := make([]registry.Entry, 0, len(c.Evidence))
 	for i, ev := range c.Evidence {
 		e, err := verifyEvidence(ev, keys, c)
 		if err != nil {
 			return c, proofErr(registry.ErrUnverified, "evidence %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
 		}
 		held[e.Ref()] = e
+		entries = append(entries, e)
 	}
 	for i, ev := range c.History {
 		if _, err := verifyEvidence(ev, keys, c); err != nil {
@@ -476,7 +497,131 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 	if (c.Decision.Outcome == equivalence.Recognized || c.Decision.Outcome == equivalence.Conditional) && len(c.Decision.Evidence) == 0 {
 		return c, proofErr(registry.ErrUnverified, "a %s decision with no evidence", c.Decision.Outcome)
 	}
+	if err := rederive(c, entries, keys); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// rederive decides c's question again, with equivalence.Decide, over the
+// records c carries (entries, verified), and checks the signed decision
+// against it. The facts are built as the answering node builds them
+// (addFact, groupAgreements): a certificate counts only from its
+// jurisdiction, a letter only from its host, host rules only from the host
+// (Decide), an agreement only when every party's signature verifies (from
+// the copies carried and the proof's party signatures) and a party's
+// withdrawal only from its own copy. Of several versions of one record it
+// keeps the newest carried.
+//
+// A recognized or conditional decision must be what the carried records
+// give: the same outcome, basis, valid_from and valid_until, the same
+// conditions (codes, met) and the same evidence. A refusal must be one:
+// the carried records must not give a recognition, and it names no basis,
+// dates or evidence. A refusal may rest on what is absent (no certificate
+// at all), which no proof can carry; so it is checked only against what it
+// carries. Neither check can see a record the proof does not carry: a later
+// version of a cited record (a revocation after the checkpoint it cites)
+// or another record of the employer's. Those are what the signed freshness
+// (how current the answering node's copies were) and the expiry bound.
+func rederive(c ProofClaims, entries []registry.Entry, keys KeysFunc) error {
+	newest := map[registry.Ref]int{} // (iss, kind, id) -> index in entries
+	kept := entries[:0:0]
+	for _, e := range entries {
+		k := registry.Ref{Iss: e.Iss, Kind: e.Kind, ID: e.ID}
+		if i, ok := newest[k]; ok {
+			if e.Ver > kept[i].Ver {
+				kept[i] = e
+			}
+			continue
+		}
+		newest[k] = len(kept)
+		kept = append(kept, e)
+	}
+	var f equivalence.Facts
+	var copies []agreementCopy
+	for _, e := range kept {
+		if e.Kind == registry.KindAgreement {
+			ac, err := decodeAgreement(e)
+			if err != nil {
+				return proofErr(registry.ErrInvalid, "agreement %s: %v", e.ID, err)
+			}
+			copies = append(copies, ac)
+			continue
+		}
+		if _, err := addFact(&f, e); err != nil {
+			return proofErr(registry.ErrInvalid, "%s %s: %v", e.Kind, e.ID, err)
+		}
+	}
+	signed := func(party registry.Jurisdiction, jws string, payload []byte) bool {
+		ks, ok := keys(party)
+		return ok && partySignatureOK(ks, jws, payload)
+	}
+	for _, g := range groupAgreements(copies, signed, c.Parties) {
+		f.Agreements = append(f.Agreements, g.fact)
+	}
+	q := c.Question
+	got := equivalence.Decide(equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, f)
+	want := c.Decision
+	switch want.Outcome {
+	case equivalence.Recognized, equivalence.Conditional:
+		if got.Outcome != want.Outcome || got.Basis != want.Basis || got.ValidFrom != want.ValidFrom || got.ValidUntil != want.ValidUntil {
+			return proofErr(registry.ErrUnverified, "the decision does not follow from the evidence it carries: it says %s, which gives %s", decisionLine(want), decisionLine(got))
+		}
+		if !sameConditions(got.Conditions, want.Conditions) {
+			return proofErr(registry.ErrUnverified, "the decision's conditions do not follow from the evidence it carries: it says %s, which gives %s", conditionsLine(want.Conditions), conditionsLine(got.Conditions))
+		}
+		if !sameRefs(got.Evidence, want.Evidence) {
+			return proofErr(registry.ErrUnverified, "the decision rests on %v, but the evidence it carries gives %v", want.Evidence, got.Evidence)
+		}
+	case equivalence.NotRecognized:
+		if want.Basis != "" || !want.ValidFrom.IsZero() || !want.ValidUntil.IsZero() || len(want.Evidence) > 0 {
+			return proofErr(registry.ErrUnverified, "a refusal with a basis, dates or evidence")
+		}
+		if got.Outcome != equivalence.NotRecognized {
+			return proofErr(registry.ErrUnverified, "a refusal, but the evidence it carries gives %s", decisionLine(got))
+		}
+	default:
+		return proofErr(registry.ErrInvalid, "unknown outcome %q", strictjson.Clip(want.Outcome))
+	}
+	return nil
+}
+
+// decisionLine is a decision in a few words, with its reason codes.
+func decisionLine(d equivalence.Decision) string {
+	s := d.Outcome
+	if d.Basis != "" {
+		s += " via " + d.Basis + ", valid " + d.ValidFrom.String() + " to " + d.ValidUntil.String()
+	}
+	codes := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		codes[i] = r.Code
+	}
+	return s + " [" + strings.Join(codes, " ") + "]"
+}
+
+func conditionsLine(cs []equivalence.Condition) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Code + "=" + strconv.FormatBool(c.Met)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func sameConditions(a, b []equivalence.Condition) bool {
+	return slices.EqualFunc(a, b, func(x, y equivalence.Condition) bool { return x.Code == y.Code && x.Met == y.Met })
+}
+
+// sameRefs: the same records, in any order.
+func sameRefs(a, b []registry.Ref) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, r := range a {
+		if !slices.Contains(b, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // verifyEvidence checks one evidence entry of proof claims c: its

@@ -15,6 +15,7 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -116,22 +117,19 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 		return l.rules, nil
 	}
 	rc := &ruleCache{sizes: sizes, hostJWS: map[registry.Ref]string{}}
-	type copyOf struct {
-		e registry.Entry
-		a registry.Agreement
-	}
-	groups := map[string][]copyOf{} // by terms id + canonical payload
-	var order []string
+	var hosts equivalence.Facts
+	var copies []agreementCopy
 	for _, s := range srcs {
 		lg := l.logOf(sn, s)
 		var ferr error
 		err := lg.Scan(registry.KindHostRules, func(e registry.Entry) bool {
-			var r registry.HostRules
-			if ferr = json.Unmarshal(e.Record, &r); ferr != nil {
+			var added bool
+			if added, ferr = addFact(&hosts, e); ferr != nil {
 				return false
 			}
-			rc.hostRules = append(rc.hostRules, equivalence.HostRulesFact{Rules: r, Ref: e.Ref()})
-			rc.hostJWS[e.Ref()] = e.JWS
+			if added {
+				rc.hostJWS[e.Ref()] = e.JWS
+			}
 			return true
 		})
 		if err == nil {
@@ -141,20 +139,11 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 			return nil, fmt.Errorf("%s host rules: %w", s.log, err)
 		}
 		err = lg.Scan(registry.KindAgreement, func(e registry.Entry) bool {
-			var a registry.Agreement
-			if ferr = json.Unmarshal(e.Record, &a); ferr != nil {
+			var c agreementCopy
+			if c, ferr = decodeAgreement(e); ferr != nil {
 				return false
 			}
-			p, err := a.Terms.SigningPayload()
-			if err != nil {
-				ferr = err
-				return false
-			}
-			k := a.Terms.ID + "\x00" + string(p)
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], copyOf{e, a})
+			copies = append(copies, c)
 			return true
 		})
 		if err == nil {
@@ -164,6 +153,118 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 			return nil, fmt.Errorf("%s agreements: %w", s.log, err)
 		}
 	}
+	rc.hostRules = hosts.HostRules
+	rc.agreements = groupAgreements(copies, l.partySigned, nil)
+	l.rules = rc
+	return rc, nil
+}
+
+// partySigned verifies one party's signature over an agreement's terms
+// against that party's pinned keys (the node's own for itself). Results are
+// memoised: the same signature is checked once. Caller holds l.mu.
+func (l *Lookups) partySigned(party registry.Jurisdiction, jws string, payload []byte) bool {
+	k := sigKey{party, jws, sha256.Sum256(payload)}
+	if ok, seen := l.sigOK[k]; seen {
+		return ok
+	}
+	keys, ok := l.fed.KeySet(party)
+	good := ok && partySignatureOK(keys, jws, payload)
+	l.sigOK[k] = good
+	return good
+}
+
+// partySignatureOK reports whether jws (attached) is a party's signature,
+// under its keys ks, over an agreement's canonical terms payload.
+func partySignatureOK(ks *jose.KeySet, jws string, payload []byte) bool {
+	v, err := ks.Verify([]byte(jws))
+	return err == nil && v.Typ == node.AgreementType && bytes.Equal(v.Payload, payload)
+}
+
+// addFact adds the record of the verified entry e (its signature checked
+// against its issuer e.Iss) to f, and reports whether it did: an
+// employer, an equivalency, host rules, a certificate only when its
+// jurisdiction is e.Iss, a letter only when its host is e.Iss; other
+// kinds (and agreements: see groupAgreements) are not added. It is the
+// one way from entries to facts, for the answering node (collect,
+// ruleSet) and for whoever checks a proof offline (rederive), so that the
+// two cannot read the same records differently.
+func addFact(f *equivalence.Facts, e registry.Entry) (bool, error) {
+	switch e.Kind {
+	case registry.KindEmployer:
+		var v registry.Employer
+		if err := registry.DecodeRecord(e.Record, &v); err != nil {
+			return false, err
+		}
+		f.Employers = append(f.Employers, equivalence.EmployerFact{Employer: v, Ref: e.Ref()})
+	case registry.KindCertificate:
+		var v registry.Certificate
+		if err := registry.DecodeRecord(e.Record, &v); err != nil {
+			return false, err
+		}
+		if v.Jurisdiction != e.Iss {
+			return false, nil
+		}
+		f.Certificates = append(f.Certificates, equivalence.CertificateFact{Certificate: v, Ref: e.Ref()})
+	case registry.KindEquivalency:
+		var v registry.Equivalency
+		if err := registry.DecodeRecord(e.Record, &v); err != nil {
+			return false, err
+		}
+		f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
+	case registry.KindLetter:
+		var v registry.Letter
+		if err := registry.DecodeRecord(e.Record, &v); err != nil {
+			return false, err
+		}
+		if v.Host != e.Iss {
+			return false, nil
+		}
+		f.Letters = append(f.Letters, equivalence.LetterFact{Letter: v, Ref: e.Ref()})
+	case registry.KindHostRules:
+		var v registry.HostRules
+		if err := registry.DecodeRecord(e.Record, &v); err != nil {
+			return false, err
+		}
+		f.HostRules = append(f.HostRules, equivalence.HostRulesFact{Rules: v, Ref: e.Ref()})
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// agreementCopy is one published copy of an agreement, decoded.
+type agreementCopy struct {
+	e registry.Entry
+	a registry.Agreement
+}
+
+func decodeAgreement(e registry.Entry) (agreementCopy, error) {
+	c := agreementCopy{e: e}
+	return c, json.Unmarshal(e.Record, &c.a)
+}
+
+// groupAgreements groups copies (in the order given) by terms, identical
+// byte for byte, into the agreement facts the answering node decides
+// with and an offline check of a proof re-derives with: the union of the
+// party signatures that signed (party, attached jws, canonical terms)
+// says verify, from every copy and from extra (a proof's detached
+// signatures), the withdrawals each party's own copy says, and the
+// evidence copy, the first one a party published.
+func groupAgreements(copies []agreementCopy, signed func(registry.Jurisdiction, string, []byte) bool, extra []PartySignature) []agreementGroup {
+	groups := map[string][]agreementCopy{} // by terms id + canonical payload
+	var order []string
+	for _, c := range copies {
+		p, err := c.a.Terms.SigningPayload()
+		if err != nil {
+			continue // ruleSet's decode accepted it; SigningPayload of decoded terms does not fail
+		}
+		k := c.a.Terms.ID + "\x00" + string(p)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	out := make([]agreementGroup, 0, len(order))
 	for _, k := range order {
 		copies := groups[k]
 		terms := copies[0].a.Terms
@@ -176,9 +277,17 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 				if _, done := g.partySig[party]; done || !terms.HasParty(party) {
 					continue
 				}
-				if l.partySigned(party, s.JWS, payload) {
+				if signed(party, s.JWS, payload) {
 					g.partySig[party] = s.JWS
 				}
+			}
+		}
+		for _, s := range extra {
+			if _, done := g.partySig[s.Party]; done || s.Agreement != terms.ID || !terms.HasParty(s.Party) {
+				continue
+			}
+			if jws := attach(s.JWS, payload); signed(s.Party, jws, payload) {
+				g.partySig[s.Party] = jws
 			}
 		}
 		// The evidence copy: the first one published by a party.
@@ -198,28 +307,9 @@ func (l *Lookups) ruleSet(sn node.Snapshot, srcs []source) (*ruleCache, error) {
 		g.fact = equivalence.AgreementFact{Agreement: registry.Agreement{Terms: terms, Signatures: pick.a.Signatures}, SignedBy: signedBy, Ref: pick.e.Ref()}
 		g.fact.Withdrawals = g.withdrawals()
 		g.jws = pick.e.JWS
-		rc.agreements = append(rc.agreements, g)
+		out = append(out, g)
 	}
-	l.rules = rc
-	return rc, nil
-}
-
-// partySigned verifies one party's signature over an agreement's terms
-// against that party's pinned keys (the node's own for itself). Results are
-// memoised: the same signature is checked once. Caller holds l.mu.
-func (l *Lookups) partySigned(party registry.Jurisdiction, jws string, payload []byte) bool {
-	k := sigKey{party, jws, sha256.Sum256(payload)}
-	if ok, seen := l.sigOK[k]; seen {
-		return ok
-	}
-	keys, ok := l.fed.KeySet(party)
-	good := false
-	if ok {
-		v, err := keys.Verify([]byte(jws))
-		good = err == nil && v.Typ == node.AgreementType && bytes.Equal(v.Payload, payload)
-	}
-	l.sigOK[k] = good
-	return good
+	return out
 }
 
 // Evidence is one signed record a decision rests on, with its entry JWS
@@ -342,6 +432,12 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 		facts.Agreements[i] = rc.agreements[i].fact
 	}
 	d := equivalence.Decide(q, facts)
+	today := node.TodayIn(q.Host, now)
+	if q.On.After(today) {
+		// Decided from today's records: a projection, whose proof expires
+		// within a day (proofExpiry).
+		d.Reasons = append(d.Reasons, equivalence.Projection(q, today))
+	}
 	a := Answer{Question: QuestionJSON{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, Decision: d}
 	if q.Lang == equivalence.English {
 		a.Question.Lang = "" // the default, as before languages existed
@@ -356,6 +452,7 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 			}
 		}
 	}
+	var withdrawals []Evidence
 	for _, ref := range cited {
 		jws, ok := evidence[ref]
 		if !ok {
@@ -370,6 +467,7 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 							a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: detach(g.partySig[p])})
 						}
 					}
+					withdrawals = append(withdrawals, g.withdrawingCopies()...)
 					break
 				}
 			}
@@ -382,7 +480,15 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 		}
 		a.Evidence = append(a.Evidence, Evidence{Ref: ref, JWS: jws})
 	}
-	if q.On.Before(node.TodayIn(q.Host, now)) {
+	// A party's withdrawal is read from its own copy of the agreement: the
+	// proof carries the copies that withdraw from an agreement it cites, so
+	// that the decision can be re-derived from it (VerifyProof).
+	for _, w := range withdrawals {
+		if !slices.ContainsFunc(a.Evidence, func(e Evidence) bool { return e.Ref == w.Ref }) {
+			a.Evidence = append(a.Evidence, w)
+		}
+	}
+	if q.On.Before(today) {
 		if a.History, err = l.history(sn, q, a.Evidence); err != nil {
 			return Answer{}, err
 		}
@@ -399,9 +505,9 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 	return a, nil
 }
 
-// collect adds the records of employer bn held in one log to facts. A
-// replica's certificate counts only when its jurisdiction is the replica's
-// issuer (the verifier already checked every entry's iss).
+// collect adds the records of employer bn held in log lg of issuer iss to
+// f (addFact: a certificate counts only when its jurisdiction is iss, a
+// letter when its host is), and their JWS to ev.
 func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalence.Facts, ev map[registry.Ref]string) error {
 	refs, err := lg.Lookup("bn", bn, false, 10*node.MaxLimit)
 	if err != nil {
@@ -415,43 +521,49 @@ func collect(lg registry.Log, iss registry.Jurisdiction, bn string, f *equivalen
 		if err != nil {
 			return err
 		}
-		switch r.Kind {
-		case registry.KindEmployer:
-			var v registry.Employer
-			if err := registry.DecodeRecord(e.Record, &v); err != nil {
-				return err
-			}
-			f.Employers = append(f.Employers, equivalence.EmployerFact{Employer: v, Ref: e.Ref()})
-		case registry.KindCertificate:
-			var v registry.Certificate
-			if err := registry.DecodeRecord(e.Record, &v); err != nil {
-				return err
-			}
-			if v.Jurisdiction != iss {
-				continue
-			}
-			f.Certificates = append(f.Certificates, equivalence.CertificateFact{Certificate: v, Ref: e.Ref()})
-		case registry.KindEquivalency:
-			var v registry.Equivalency
-			if err := registry.DecodeRecord(e.Record, &v); err != nil {
-				return err
-			}
-			f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: v, Ref: e.Ref()})
-		case registry.KindLetter:
-			var v registry.Letter
-			if err := registry.DecodeRecord(e.Record, &v); err != nil {
-				return err
-			}
-			if v.Host != iss {
-				continue
-			}
-			f.Letters = append(f.Letters, equivalence.LetterFact{Letter: v, Ref: e.Ref()})
-		default:
-			continue
+		if e.Iss != iss || e.Kind != registry.KindEmployer && e.Kind != registry.KindCertificate && e.Kind != registry.KindEquivalency && e.Kind != registry.KindLetter {
+			continue // every entry of a log is its issuer's (the node's, or verified as the peer's)
 		}
-		ev[e.Ref()] = e.JWS
+		added, err := addFact(f, e)
+		if err != nil {
+			return err
+		}
+		if added {
+			ev[e.Ref()] = e.JWS
+		}
 	}
 	return nil
+}
+
+// Stale reports whether what an answer read of this member's log may be
+// out of date: never synced, the last sync failed, or the last successful
+// one is older than after (Federation.StaleAfter). The node's own log is
+// never stale.
+func (f Freshness) Stale(after time.Duration) bool {
+	if f.Self {
+		return false
+	}
+	return f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 || time.Duration(f.AgeSeconds)*time.Second > after
+}
+
+// StaleAfter is how old a copy of a member's log may be before what rests
+// on it is not confirmed: ten sync intervals, at least five minutes. A
+// recognition whose evidence comes from a member whose copy is stale is
+// signed with a refusal's expiry (24 h), and the site says "not confirmed".
+func (f *Federation) StaleAfter() time.Duration { return max(5*time.Minute, 10*f.cfg.Interval) }
+
+// restsOnStale reports whether a record d rests on comes from a member
+// whose copy fs (the answer's freshness) says is stale.
+func (l *Lookups) restsOnStale(d *equivalence.Decision, fs []Freshness) bool {
+	after := l.fed.StaleAfter()
+	for _, ref := range d.Evidence {
+		for i := range fs {
+			if fs[i].Jurisdiction == ref.Iss && fs[i].Stale(after) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // freshnessTTL bounds how long a freshness report is reused: ages are

@@ -432,10 +432,10 @@ func (s *Site) certificate(w http.ResponseWriter, r *http.Request) {
 }
 
 // staleCopy is how old a copy of a peer's log may be before a page says
-// that what it shows is not confirmed: ten sync intervals, at least five
-// minutes.
+// that what it shows is not confirmed (Federation.StaleAfter: the bound
+// past which recognition proofs resting on it expire within a day).
 func (s *Site) staleCopy() time.Duration {
-	return max(5*time.Minute, 10*s.cfg.Lookups.Federation().Interval())
+	return s.cfg.Lookups.Federation().StaleAfter()
 }
 
 // copyAge says when this node last synced peer iss's log and whether
@@ -461,7 +461,7 @@ func (s *Site) staleness(fr federation.Freshness) (synced string, stale bool) {
 		return "—", true
 	}
 	at := fr.LastSuccess.In(node.Zone(s.cfg.Node.Jurisdiction())).Format("2006-01-02 15:04 MST")
-	return at, fr.LastError != "" || fr.AgeSeconds < 0 || time.Duration(fr.AgeSeconds)*time.Second > s.staleCopy()
+	return at, fr.Stale(s.staleCopy())
 }
 
 // certificateAsked finds the certificate a page's path names, in the

@@ -346,11 +346,66 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return fmt.Errorf("proof does not hold: %w", err)
 	}
-	d := c.Decision
-	fmt.Fprintf(stdout, "proof holds: signed by %s; employer %s in %s for %s on %s: %s", c.Iss, c.Question.BN, c.Question.Host, c.Question.Use, c.Question.On, d.Outcome)
-	if d.Basis != "" {
-		fmt.Fprintf(stdout, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
-	}
-	fmt.Fprintf(stdout, "; %d evidence records verified against pinned keys; expires %s\n", len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	printProof(stdout, c)
 	return nil
+}
+
+// printProof writes what a proof that holds says: who signed it and when,
+// the question (sector included: recognition is sector-specific), the
+// decision and the conditions left to confirm, a projection when the date
+// asked is after the day it was signed, and, for each member whose records
+// it cites, how old the answering node's copy was when it signed.
+func printProof(w io.Writer, c federation.ProofClaims) {
+	d, q := c.Decision, c.Question
+	iat := time.Unix(c.Iat, 0).UTC()
+	sector := "any sector"
+	if q.Sector != "" {
+		sector = "sector " + q.Sector
+	}
+	fmt.Fprintf(w, "proof holds: signed by %s at %s; employer %s in %s, %s, for %s on %s: %s", c.Iss, iat.Format(time.RFC3339), q.BN, q.Host, sector, q.Use, q.On, d.Outcome)
+	if d.Basis != "" {
+		fmt.Fprintf(w, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
+	}
+	fmt.Fprintf(w, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n", len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	for _, cd := range d.Conditions {
+		if !cd.Met {
+			fmt.Fprintf(w, "  condition to confirm: %s: %s\n", cd.Code, cd.Text)
+		}
+	}
+	if signed := node.TodayIn(q.Host, iat); q.On.After(signed) {
+		fmt.Fprintf(w, "  projection: %s is after the day it was signed (%s in %s); decided from that day's records, which cannot show a later suspension or revocation\n", q.On, signed, q.Host)
+	}
+	seen := map[registry.Jurisdiction]bool{}
+	for _, ref := range d.Evidence {
+		if seen[ref.Iss] {
+			continue
+		}
+		seen[ref.Iss] = true
+		fmt.Fprintf(w, "  data of %s: %s\n", ref.Iss, dataAge(c, ref.Iss))
+	}
+}
+
+// dataAge says how old the answering node's copy of member j's log was
+// when it signed proof c, from the freshness it signed.
+func dataAge(c federation.ProofClaims, j registry.Jurisdiction) string {
+	if c.Freshness == nil {
+		return "age not signed (a proof made before freshness was signed in)"
+	}
+	for _, f := range c.Freshness {
+		if f.Jurisdiction != j {
+			continue
+		}
+		if f.Self {
+			return fmt.Sprintf("the answering node's own log (%d entries)", f.Seq)
+		}
+		if f.LastSuccess.IsZero() {
+			return fmt.Sprintf("never synced (%d entries held); NOT CONFIRMED", f.Seq)
+		}
+		s := fmt.Sprintf("synced %s before signing (%d entries held, last sync %s)", time.Duration(f.AgeSeconds)*time.Second, f.Seq, f.LastSuccess.UTC().Format(time.RFC3339))
+		if f.LastError != "" {
+			s += "; the last sync FAILED: " + f.LastError
+		}
+		return s
+	}
+	return "not in the signed freshness"
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node/nodetest"
+)
+
+// corfed verify prints what the proof is about: employer, host, use and
+// date, but not the sector (or industry code) the decision was made for.
+// Recognition is sector-specific (an agreement covers one sector, a host
+// certificate its industry scope), so a "proof holds ... recognized" for
+// construction reads the same as one for any other sector.
+func TestVerifyPrintsTheSector(t *testing.T) {
+	dir := t.TempDir()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedPath := filepath.Join(dir, "federation.json")
+	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := federation.ParseTrust(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := federation.NewLookups(fed).Recognize(t.Context(), equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")})
+	if err != nil || a.Decision.Outcome != equivalence.Recognized {
+		t.Fatalf("%+v %v", a.Decision, err)
+	}
+	code, out, stderr := run(t, "verify", a.Proof, "--federation", fedPath)
+	if code != 0 {
+		t.Fatalf("verify: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "sector construction") {
+		t.Fatalf("the proof is about sector construction, but corfed verify does not say so: %s", out)
+	}
+	for _, want := range []string{"signed by CA-AB at 2026-11-25T12:00:00Z", "data of CA-AB: the answering node's own log"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("corfed verify does not say %q: %s", want, out)
+		}
+	}
+	if strings.Contains(out, "projection") {
+		t.Fatalf("a proof about the day it was signed is called a projection: %s", out)
+	}
+}
+
+// corfed verify prints "any sector" for a question that names none, the
+// conditions a conditional decision leaves to confirm, when it was
+// signed, the projection of a date after that day, and per member whose
+// records the decision cites how old the answering node's copy was.
+func TestVerifyPrintsConditionsProjectionAndDataAge(t *testing.T) {
+	iat := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
+	c := federation.ProofClaims{Iss: "CA-BC", Iat: iat.Unix(), Exp: iat.Add(24 * time.Hour).Unix(),
+		Question: federation.QuestionJSON{BN: "812345676", Host: "CA-SK", Use: "work", On: registry.MustDate("2027-02-01")},
+		Decision: equivalence.Decision{Outcome: equivalence.Conditional, Basis: equivalence.BasisAgreement,
+			ValidFrom: registry.MustDate("2027-02-01"), ValidUntil: registry.MustDate("2027-07-31"),
+			Conditions: []equivalence.Condition{{Code: "bid_use_only", Text: "bids only", Met: true}, {Code: "no_permanent_office_in_host", Text: "The employer has no permanent office in CA-SK.", Met: false}},
+			Evidence:   []registry.Ref{{Iss: "CA-AB", Kind: registry.KindCertificate, ID: "C1", Ver: 1, Seq: 3}, {Iss: "CA-BC", Kind: registry.KindAgreement, ID: "A1", Ver: 1, Seq: 4}}},
+		Freshness: []federation.Freshness{{Jurisdiction: "CA-BC", Self: true, Seq: 40}, {Jurisdiction: "CA-AB", Seq: 22, LastSuccess: iat.Add(-3 * time.Hour), AgeSeconds: 3 * 3600, LastError: "sync CA-AB: connection refused"}},
+	}
+	var b strings.Builder
+	printProof(&b, c)
+	out := b.String()
+	for _, want := range []string{
+		"signed by CA-BC at 2026-11-25T18:00:00Z", "any sector", "conditional via home_cor_agreement",
+		"condition to confirm: no_permanent_office_in_host: The employer has no permanent office in CA-SK.",
+		"projection: 2027-02-01 is after the day it was signed (2026-11-25 in CA-SK)",
+		"data of CA-AB: synced 3h0m0s before signing (22 entries held", "the last sync FAILED: sync CA-AB: connection refused",
+		"data of CA-BC: the answering node's own log (40 entries)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "bid_use_only") {
+		t.Errorf("a met condition is listed as one to confirm:\n%s", out)
+	}
+	c.Freshness = nil
+	b.Reset()
+	printProof(&b, c)
+	if !strings.Contains(b.String(), "data of CA-AB: age not signed") {
+		t.Errorf("a proof without signed freshness:\n%s", b.String())
+	}
+}
