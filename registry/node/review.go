@@ -168,7 +168,7 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 		return r, registry.Entry{}, err
 	}
 	if r.Trigger == registry.TriggerStopWorkOrders {
-		if err := n.countStopWork(ctx, &r, prog.Review); err != nil {
+		if err := n.countStopWork(ctx, &r, c, prog.Review); err != nil {
 			return r, registry.Entry{}, err
 		}
 	}
@@ -220,9 +220,13 @@ func StopWorkID(o registry.StopWorkOrder) string {
 	return "SWO-" + o.EmployerBN + "-" + strings.ReplaceAll(o.IssuedOn.String(), "-", "") + "-" + o.Number
 }
 
-// stopWorkOrders returns employer bn's recorded stop-work orders, and the
-// ids the stop_work_orders reviews of certificate cert counted.
-func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
+// stopWorkOrders returns employer bn's recorded stop-work orders issued
+// on or after since (the issue date of the certificate under review: an
+// order from before it is not of that certificate's time), the ids every
+// stop_work_orders review of the employer counted, whatever its
+// certificate (the count is the employer's, and an order counts once),
+// and the open stop_work_orders review of certificate cert, if any.
+func stopWorkOrders(l registry.Log, bn, cert string, since registry.Date) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
 	refs, err := allRefs(l, "bn", bn)
 	if err != nil {
 		return nil, nil, "", err
@@ -241,20 +245,22 @@ func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWork
 			if err != nil {
 				return nil, nil, "", err
 			}
-			orders = append(orders, o)
+			if !o.IssuedOn.Before(since) {
+				orders = append(orders, o)
+			}
 			continue
 		}
 		r, err := decode[registry.Review](e)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		if r.Trigger != registry.TriggerStopWorkOrders || r.Certificate != cert {
+		if r.Trigger != registry.TriggerStopWorkOrders {
 			continue
 		}
 		for _, id := range r.Orders {
 			counted[id] = true
 		}
-		if r.ClosedOn.IsZero() {
+		if r.Certificate == cert && r.ClosedOn.IsZero() {
 			openReview = r.ID
 		}
 	}
@@ -300,7 +306,7 @@ type StopWorkResult struct {
 	Rule    string                 `json:"rule"`
 	// Review is the review the orders opened, if this order made the count
 	// reach the rule (and no stop_work_orders review of the certificate was
-	// open or had counted them).
+	// open, and none of the employer had counted them).
 	Review string `json:"review,omitempty"`
 	Note   string `json:"note,omitempty"` // why no review opened although the count was reached
 	NoteFR string `json:"note_fr,omitempty"`
@@ -308,9 +314,10 @@ type StopWorkResult struct {
 
 // RecordStopWorkOrder records a stop-work order issued to an employer of
 // this node, then applies the program's count (ReviewRules.StopWorkOrders
-// within StopWorkMonths): when the recorded orders reach it in a window no
-// review counted yet, a review with trigger stop_work_orders opens on the
-// order's certificate (default: the employer's live certificate), dated
+// within StopWorkMonths): when the orders recorded since the certificate
+// was issued reach it in a window no review of the employer counted yet, a
+// review with trigger stop_work_orders opens on the order's certificate
+// (default: the employer's live certificate), dated
 // the order that reached the count and opened today. Only the
 // administrator may.
 func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.StopWorkOrder) (StopWorkResult, error) {
@@ -373,11 +380,12 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			}
 		}
 		progID := registry.ProgramCOR
+		var since registry.Date
 		if ce, ok, err := exists(l, registry.KindCertificate, cert); err != nil {
 			return err
 		} else if ok {
 			if c, err := decode[registry.Certificate](ce); err == nil {
-				progID = c.Program
+				progID, since = c.Program, c.IssuedOn
 				if st := c.StatusOn(today); registry.Terminal(st) {
 					final = st
 				}
@@ -388,7 +396,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			return err
 		}
 		rules = prog.Review
-		orders, counted, openID, err := stopWorkOrders(l, o.EmployerBN, cert)
+		orders, counted, openID, err := stopWorkOrders(l, o.EmployerBN, cert, since)
 		if err != nil {
 			return err
 		}
@@ -450,20 +458,20 @@ func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int
 	return out, err
 }
 
-// countStopWork checks that employer r.EmployerBN's recorded stop-work
-// orders reach the program's count in a window ending on or before
-// r.OccurredOn that no stop_work_orders review of the certificate counted,
-// and records them in r.Orders.
-func (n *Node) countStopWork(ctx context.Context, r *registry.Review, rules registry.ReviewRules) error {
+// countStopWork checks that employer r.EmployerBN's stop-work orders
+// recorded since certificate c was issued reach the program's count in a
+// window ending on or before r.OccurredOn that no stop_work_orders review
+// of the employer counted, and records them in r.Orders.
+func (n *Node) countStopWork(ctx context.Context, r *registry.Review, c registry.Certificate, rules registry.ReviewRules) error {
 	return n.db.View(ctx, func(tx registry.StoreTx) error {
-		orders, counted, _, err := stopWorkOrders(tx.Log(SelfLog), r.EmployerBN, r.Certificate)
+		orders, counted, _, err := stopWorkOrders(tx.Log(SelfLog), r.EmployerBN, r.Certificate, c.IssuedOn)
 		if err != nil {
 			return err
 		}
 		w := registry.StopWorkWindow(orders, rules.StopWorkOrders, rules.StopWorkMonths, r.OccurredOn, func(id string) bool { return counted[id] })
 		if len(w) == 0 {
-			return registry.Invalid("body.trigger", "rule %s: a stop_work_orders review needs %d stop-work orders of employer %s within %d months, on or before %s, not counted by an earlier review; %d recorded in all (record them with POST /v1/stop-work-orders)",
-				rules.StopWorkCode, rules.StopWorkOrders, r.EmployerBN, rules.StopWorkMonths, r.OccurredOn, len(orders))
+			return registry.Invalid("body.trigger", "rule %s: a stop_work_orders review needs %d stop-work orders of employer %s within %d months, on or before %s and not before certificate %s was issued (%s), not counted by an earlier review; %d such recorded (record them with POST /v1/stop-work-orders)",
+				rules.StopWorkCode, rules.StopWorkOrders, r.EmployerBN, rules.StopWorkMonths, r.OccurredOn, c.ID, c.IssuedOn, len(orders))
 		}
 		r.Rule = rules.StopWorkCode
 		for _, o := range w {
