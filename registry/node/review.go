@@ -497,23 +497,33 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if err := n.requireAdmin(p, ScopeReviews, "acts on Employer Reviews"); err != nil {
 		return registry.Review{}, err
 	}
+	var errs []error
 	if !slices.Contains(registry.ReviewActions, rq.Action) {
-		return registry.Review{}, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", "))
+		errs = append(errs, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", ")))
 	}
 	if strings.TrimSpace(rq.Reason) == "" {
-		return registry.Review{}, registry.Invalid("body.reason", "a review step needs a reason")
+		errs = append(errs, registry.Invalid("body.reason", "a review step needs a reason"))
 	}
+	today := n.Today()
 	if rq.On.IsZero() {
-		rq.On = n.Today()
+		rq.On = today
+	}
+	if rq.On.After(today) {
+		// A step takes effect when it is recorded: a close dated ahead
+		// would release the withheld refund today on a promise.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a step is recorded once it is taken", rq.On, today))
 	}
 	requires := rq.Action == registry.ReviewRequireActionPlan || rq.Action == registry.ReviewRequireFullAudit
 	switch {
 	case requires && rq.DueOn.IsZero():
-		return registry.Review{}, registry.Invalid("body.due_on", "a required action has a due date")
+		errs = append(errs, registry.Invalid("body.due_on", "a required action has a due date"))
 	case requires && !rq.DueOn.After(rq.On):
-		return registry.Review{}, registry.Invalid("body.due_on", "the due date %s is not after %s", rq.DueOn, rq.On)
+		errs = append(errs, registry.Invalid("body.due_on", "the due date %s is not after %s", rq.DueOn, rq.On))
 	case !requires && !rq.DueOn.IsZero():
-		return registry.Review{}, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit")
+		errs = append(errs, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit"))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return registry.Review{}, err
 	}
 	n.decisions.Lock()
 	defer n.decisions.Unlock()
@@ -632,17 +642,24 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	if err := n.requireAdmin(p, ScopeReviews, "decides removals"); err != nil {
 		return registry.Removal{}, err
 	}
+	var errs []error
 	if rq.Decision != "confirm" && rq.Decision != "reject" {
-		return registry.Removal{}, registry.Invalid("body.decision", "confirm or reject")
+		errs = append(errs, registry.Invalid("body.decision", "confirm or reject"))
 	}
 	if strings.TrimSpace(rq.Reason) == "" {
-		return registry.Removal{}, registry.Invalid("body.reason", "a decision needs a reason")
+		errs = append(errs, registry.Invalid("body.reason", "a decision needs a reason"))
+	} else {
+		errs = append(errs, registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen))
 	}
-	if err := registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen); err != nil {
-		return registry.Removal{}, err
-	}
+	today := n.Today()
 	if rq.On.IsZero() {
-		rq.On = n.Today()
+		rq.On = today
+	}
+	if rq.On.After(today) {
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a decision is recorded once it is made", rq.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return registry.Removal{}, err
 	}
 	n.decisions.Lock()
 	defer n.decisions.Unlock()
@@ -656,6 +673,12 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	}
 	if cur.Status != registry.RemovalProposed {
 		return registry.Removal{}, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, cur.Status)}
+	}
+	if rq.On.Before(cur.ProposedOn) {
+		// A confirmation revokes the certificate from its date: one
+		// before the proposal would revoke it before the evidence the
+		// decision rests on was in.
+		return registry.Removal{}, registry.Invalid("body.on", "%s is before the proposal %s was made (%s): a decision is dated no earlier than its proposal", rq.On, id, cur.ProposedOn)
 	}
 	if rq.Decision == "confirm" && cur.CP != "" {
 		if err := n.suspendCP(ctx, p, cur.CP); err != nil {
