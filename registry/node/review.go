@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -88,7 +89,9 @@ func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
 // OpenReview opens an Employer Review of a certificate of this node. The
 // PIR refund is withheld while it is open. A trigger within the program's
 // repeat window of an earlier review of the same employer requires a full
-// external audit (rule review.repeat). Only the administrator may.
+// external audit (rule review.repeat), whichever was recorded first: an
+// open review opened within the window after this one is given that
+// requirement too (repeatOnLater). Only the administrator may.
 func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
 	if err := n.requireAdmin(p, ScopeReviews, "opens Employer Reviews"); err != nil {
 		return registry.Review{}, registry.Entry{}, err
@@ -211,8 +214,119 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	if r, err = decode[registry.Review](e); err != nil {
 		return r, e, err
 	}
+	// The review is stored: the rules' consequences for the others are
+	// recorded even if the client has gone.
+	ctx = context.WithoutCancel(ctx)
+	if err := n.repeatOnLater(ctx, p, r); err != nil {
+		return r, e, err
+	}
 	_, err = n.proposeRemoval(ctx, r.ID) // lifecycle.go
 	return r, e, err
+}
+
+// repeatOnLater applies the repeat rule to the reviews opened after r, n.reviews
+// held. The rule judges a review by those opened before it, so a review
+// recorded late (a fatality reported to the program late, say) is one of
+// them for a review already on file: each open review of r's employer
+// opened after r, within its program's repeat window, that does not yet
+// require a full audit by the rule gets a require_full_audit step under
+// the rule naming r, dated today (the day the rule learnt of r), as
+// openReview gives a review opened second. An action plan it required is
+// replaced: the administrator sets the full audit's due date with
+// require_full_audit. Each step is its own signed version of that review,
+// and the removal rule is applied to it as on any write on a review.
+func (n *Node) repeatOnLater(ctx context.Context, p Principal, r registry.Review) error {
+	type later struct {
+		id, code string
+		months   int
+	}
+	var todo []later
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		rs, err := reviewsOf(l, r.EmployerBN)
+		if err != nil {
+			return err
+		}
+		for _, o := range rs {
+			if o.ID == r.ID || !o.ClosedOn.IsZero() || o.FullAuditRequired || !o.OpenedOn.After(r.OpenedOn) {
+				continue
+			}
+			ce, err := l.Latest(registry.KindCertificate, o.Certificate)
+			if err != nil {
+				return err
+			}
+			c, err := decode[registry.Certificate](ce)
+			if err != nil {
+				return err
+			}
+			prog, err := programIn(l, c.Program)
+			if err != nil {
+				return err
+			}
+			// Within months, as earlierReviews counts: a review opened
+			// exactly months after r is not.
+			if m := prog.Review.RepeatMonths; m > 0 && o.OpenedOn.Before(r.OpenedOn.AddMonths(m)) {
+				todo = append(todo, later{o.ID, prog.Review.RepeatCode, m})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	today := n.Today()
+	for _, lt := range todo {
+		_, err := n.commit(ctx, registry.KindReview, lt.id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+			if prev == nil {
+				return nil, nil, errDone
+			}
+			o, err := decode[registry.Review](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !o.ClosedOn.IsZero() || o.FullAuditRequired {
+				return nil, nil, errDone // closed or judged since the read above
+			}
+			o = withRepeat(o, r, lt.code, lt.months, today, p)
+			if err := o.Validate(); err != nil {
+				return nil, nil, err
+			}
+			return o, reviewKeys(o), nil
+		})
+		if errors.Is(err, errDone) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := n.proposeRemoval(ctx, lt.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withRepeat returns review o, opened after earlier and within months of
+// it, requiring a full external audit under rule code from on (or from its
+// last step, if that is later) by p.
+func withRepeat(o, earlier registry.Review, code string, months int, on registry.Date, p Principal) registry.Review {
+	if last := o.History[len(o.History)-1].On; last.After(on) {
+		on = last // a step recorded ahead of today before such steps were refused
+	}
+	step := registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: on, By: p.Subject, Rule: code,
+		Reason: fmt.Sprintf("review %s of the same employer, opened on %s and recorded since, is within %d months before this one: a second trigger requires a full external audit",
+			earlier.ID, earlier.OpenedOn, months),
+		ReasonFR: fmt.Sprintf("l'examen %s du même employeur, ouvert le %s et enregistré depuis, précède celui-ci de moins de %d mois : un deuxième déclencheur exige un audit externe complet",
+			earlier.ID, earlier.OpenedOn, months)}
+	if o.RequiredAction == registry.RequiredFullAudit {
+		step.DueOn = o.DueOn // the full audit already required stands, with its due date
+	} else {
+		o.RequiredAction, o.DueOn, o.ActionFrom = registry.RequiredFullAudit, registry.Date{}, on
+	}
+	o.FullAuditRequired, o.Rule, o.Status = true, code, registry.ReviewActionRequired
+	o.Related = append(slices.Clip(o.Related), earlier.ID)
+	o.History = append(slices.Clip(o.History), step)
+	return o
 }
 
 // StopWorkID is the id of a recorded stop-work order.
