@@ -239,12 +239,14 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 	if err != nil {
 		return AuditorView{}, err
 	}
+	recordedBy := map[string][]registry.Jurisdiction{} // QA review id: the nodes that signed it
 	for _, e := range qa {
 		q, err := decode[registry.QAReview](e)
 		if err != nil {
 			return AuditorView{}, err
 		}
 		v.QA = append(v.QA, q)
+		recordedBy[q.ID] = append(recordedBy[q.ID], e.Iss)
 	}
 	judged := a
 	if home.Iss == self {
@@ -253,7 +255,13 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 		// A peer's is read as its home node, under its rules, stored it.
 		judged = rules.WithinPeriods(a)
 	}
-	v.Standing = rules.StandingOn(judged, v.Discipline, dates, registry.OSARSuspension(v.QA, rules, asOf), asOf)
+	// The OSAR suspension is lifted by a reinstatement of the body that
+	// recorded the OSAR that made it (the node of the audit's CP, whose
+	// program applied the rule), as a reinstatement lifts only the same
+	// body's discipline action.
+	hold := registry.OSARSuspension(v.QA, rules, asOf)
+	hold.Bodies = recordedBy[hold.Last]
+	v.Standing = rules.StandingOn(judged, v.Discipline, dates, hold, asOf)
 	return v, nil
 }
 
