@@ -281,10 +281,11 @@ func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
 }
 
 // StandingOn derives auditor a's status on d: discipline by any body
-// first (revoked, suspended), then QA suspension (qaReason non-empty), then
+// first (revoked, suspended), then QA suspension (qa, unless a
+// reinstatement by a body that recorded its last OSAR lifted it), then
 // the best of its credentials (certified, candidate, lapsed), else
 // uncertified. audits are the last on-site days of its audits.
-func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa [2]string, d Date) AuditorStanding {
+func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa OSARHold, d Date) AuditorStanding {
 	s := AuditorStanding{Credentials: make([]CredentialStanding, 0, len(a.Credentials))}
 	rank := map[string]int{AuditorCertified: 3, AuditorCandidate: 2, AuditorLapsed: 1}
 	best := 0
@@ -305,8 +306,8 @@ func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa [
 	}
 	if st, why, whyFR := disciplineOn(ds, d); st != "" {
 		s.Status, s.Reason, s.ReasonFR, s.Rule = st, why, whyFR, "auditor.discipline"
-	} else if qa[0] != "" && s.Status == AuditorCertified {
-		s.Status, s.Reason, s.ReasonFR, s.Rule = AuditorSuspended, qa[0], qa[1], "auditor.osar"
+	} else if qa.Reason != "" && s.Status == AuditorCertified && !qa.liftedBy(ds, d) {
+		s.Status, s.Reason, s.ReasonFR, s.Rule = AuditorSuspended, qa.Reason, qa.ReasonFR, "auditor.osar"
 	}
 	sort.SliceStable(s.Credentials, func(i, j int) bool { return s.Credentials[i].CertifiedOn.Before(s.Credentials[j].CertifiedOn) })
 	return s

@@ -192,7 +192,7 @@ func TestAuditorStanding(t *testing.T) {
 		{"a short expires_on ends it early", short, nil, nil, "2024-01-10", "lapsed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := r.StandingOn(tc.a, tc.ds, tc.audits, [2]string{}, d(tc.on))
+			got := r.StandingOn(tc.a, tc.ds, tc.audits, registry.OSARHold{}, d(tc.on))
 			if got.Status != tc.want {
 				t.Errorf("got %s (%s), want %s", got.Status, got.Reason, tc.want)
 			}

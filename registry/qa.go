@@ -64,13 +64,25 @@ func (q QAReview) Validate() error {
 	return v.err()
 }
 
-// OSARSuspension returns why the auditor is suspended by QA on d, in
-// English and French, or "":
-// its last r.UnsatisfactoryOSAR OSARs on or before d were all
-// unsatisfactory (0 disables the rule).
-func OSARSuspension(qs []QAReview, r AuditorRules, d Date) [2]string {
+// OSARHold is a suspension by QA (rule auditor.osar): why, in English and
+// French, the last unsatisfactory OSAR that made it (its id and date), and
+// the bodies whose reinstatement lifts it. Reason is "" when there is none.
+type OSARHold struct {
+	Reason, ReasonFR string
+	Last             string // the id of the last unsatisfactory OSAR
+	LastOn           Date
+	// Bodies are the nodes that recorded OSAR Last (the caller knows who
+	// signed it): a reinstatement by one of them dated on or after LastOn
+	// lifts the suspension.
+	Bodies []Jurisdiction
+}
+
+// OSARSuspension returns the auditor's suspension by QA on d, or a zero
+// OSARHold: its last r.UnsatisfactoryOSAR OSARs on or before d were all
+// unsatisfactory (0 disables the rule). The caller fills in Bodies.
+func OSARSuspension(qs []QAReview, r AuditorRules, d Date) OSARHold {
 	if r.UnsatisfactoryOSAR <= 0 {
-		return [2]string{}
+		return OSARHold{}
 	}
 	var osars []QAReview
 	for _, q := range qs {
@@ -80,16 +92,35 @@ func OSARSuspension(qs []QAReview, r AuditorRules, d Date) [2]string {
 	}
 	slices.SortStableFunc(osars, func(a, b QAReview) int { return a.On.Compare(b.On) })
 	if len(osars) < r.UnsatisfactoryOSAR {
-		return [2]string{}
+		return OSARHold{}
 	}
 	for _, q := range osars[len(osars)-r.UnsatisfactoryOSAR:] {
 		if q.Outcome != QAUnsatisfactory {
-			return [2]string{}
+			return OSARHold{}
 		}
 	}
 	last := osars[len(osars)-1]
-	return [2]string{fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID),
-		fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)}
+	return OSARHold{Last: last.ID, LastOn: last.On,
+		Reason:   fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID),
+		ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)}
+}
+
+// liftedBy reports whether a reinstatement in ds on or before d, by one of
+// h's bodies, is dated on or after h's last unsatisfactory OSAR: the body
+// that applied the rule decided the auditor may audit again. (A later
+// unsatisfactory OSAR makes a new suspension, with a later LastOn.)
+func (h OSARHold) liftedBy(ds []Discipline, d Date) bool {
+	for _, disc := range ds {
+		if !slices.Contains(h.Bodies, disc.Body) {
+			continue
+		}
+		for _, a := range disc.Actions {
+			if a.Action == DisciplineReinstate && !a.On.After(d) && !a.On.Before(h.LastOn) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // QA standings of a certifying partner.

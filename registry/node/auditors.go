@@ -239,12 +239,14 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 	if err != nil {
 		return AuditorView{}, err
 	}
+	recordedBy := map[string][]registry.Jurisdiction{} // QA review id: the nodes that signed it
 	for _, e := range qa {
 		q, err := decode[registry.QAReview](e)
 		if err != nil {
 			return AuditorView{}, err
 		}
 		v.QA = append(v.QA, q)
+		recordedBy[q.ID] = append(recordedBy[q.ID], e.Iss)
 	}
 	judged := a
 	if home.Iss == self {
@@ -253,7 +255,13 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 		// A peer's is read as its home node, under its rules, stored it.
 		judged = rules.WithinPeriods(a)
 	}
-	v.Standing = rules.StandingOn(judged, v.Discipline, dates, registry.OSARSuspension(v.QA, rules, asOf), asOf)
+	// The OSAR suspension is lifted by a reinstatement of the body that
+	// recorded the OSAR that made it (the node of the audit's CP, whose
+	// program applied the rule), as a reinstatement lifts only the same
+	// body's discipline action.
+	hold := registry.OSARSuspension(v.QA, rules, asOf)
+	hold.Bodies = recordedBy[hold.Last]
+	v.Standing = rules.StandingOn(judged, v.Discipline, dates, hold, asOf)
 	return v, nil
 }
 
@@ -261,7 +269,9 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 // or stores a new version of its credentials. The node that registers an
 // auditor is its home: another node refuses the same id, and only the home
 // node changes it. A new credential that renews an earlier one of the same
-// CP needs the audits the rules require in the earlier period.
+// CP needs the audits the rules require in the earlier period; a first
+// one after a candidate's course of the CP needs the qualification audit
+// (checkRecertification).
 func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, create bool) (registry.Entry, error) {
 	if err := p.require(ScopeAuditors); err != nil {
 		return registry.Entry{}, err
@@ -303,10 +313,11 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	if err != nil {
 		return registry.Entry{}, err
 	}
-	if view != nil {
-		if err := checkRecertification(rules, view, a); err != nil {
-			return registry.Entry{}, err
-		}
+	if view == nil {
+		view = &AuditorView{} // a new auditor: no credentials or audits yet
+	}
+	if err := checkRecertification(rules, view, a); err != nil {
+		return registry.Entry{}, err
 	}
 	return n.commit(ctx, registry.KindAuditor, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
@@ -319,33 +330,77 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	})
 }
 
-// checkRecertification refuses a new credential that follows an earlier
-// one of the same CP and kind when the auditor did fewer audits in the
-// earlier period than the rules require.
+// checkRecertification refuses, at body.credentials[i], a new credential
+// other than a candidate's (naming every such problem at once):
+//   - that follows an earlier one of the same CP when the auditor did
+//     fewer audits in the earlier period than the rules require (rule
+//     auditor.recertification). Any earlier credential of the CP counts,
+//     whatever its kind: a lapsed auditor does not escape the renewal
+//     rule by taking another kind of credential;
+//   - that, with no such earlier credential, follows a candidate's course
+//     for the same CP when the auditor took part in no audit within the
+//     rules' qualification window of that course, and by the new
+//     credential's date (rule auditor.qualification: the candidate lapsed
+//     without the qualification audit).
+//
+// v is the auditor as stored (its credentials and audits); a new auditor
+// has none.
 func checkRecertification(rules registry.AuditorRules, v *AuditorView, a registry.Auditor) error {
 	old := v.Auditor.Credentials
+	var errs []error
 	for i, c := range a.Credentials {
 		if slices.Contains(old, c) || c.Kind == registry.CredCandidate {
 			continue
 		}
+		f := fmt.Sprintf("body.credentials[%d]", i)
+		renewal := false
 		for _, o := range old {
 			if o.CP != c.CP || o.Kind == registry.CredCandidate || !c.CertifiedOn.After(o.CertifiedOn) {
 				continue
 			}
 			// A renewal of o: count the auditor's audits in o's period.
+			renewal = true
 			from, to := o.CertifiedOn, rules.ExpiryOf(o)
-			done := 0
-			for _, d := range v.dates {
-				if !d.Before(from) && !d.After(to) {
-					done++
-				}
-			}
-			if done < rules.AuditsToRecertify {
-				return registry.Invalid(fmt.Sprintf("body.credentials[%d]", i), "recertification with %s needs %d audits in the previous period (%s to %s); %d recorded (rule auditor.recertification)", c.CP, rules.AuditsToRecertify, from, to, done)
+			if done := countDates(v.dates, from, to); done < rules.AuditsToRecertify {
+				errs = append(errs, registry.Invalid(f, "recertification with %s needs %d audits in the previous period (%s to %s); %d recorded (rule auditor.recertification)", c.CP, rules.AuditsToRecertify, from, to, done))
+				break
 			}
 		}
+		if renewal {
+			continue
+		}
+		var course registry.Credential // the latest course of c's CP before c
+		qualified := false
+		for _, o := range append(slices.Clip(old), a.Credentials...) {
+			if o.Kind != registry.CredCandidate || o.CP != c.CP || o.CertifiedOn.After(c.CertifiedOn) {
+				continue
+			}
+			if o.CertifiedOn.After(course.CertifiedOn) {
+				course = o
+			}
+			to := o.CertifiedOn.AddDays(rules.QualificationDays)
+			if c.CertifiedOn.Before(to) {
+				to = c.CertifiedOn
+			}
+			qualified = qualified || countDates(v.dates, o.CertifiedOn, to) > 0
+		}
+		if !course.CertifiedOn.IsZero() && !qualified {
+			errs = append(errs, registry.Invalid(f, "certification with %s follows the candidate's course of %s: it needs a qualification audit within %d days of the course (by %s); none recorded (rule auditor.qualification)",
+				c.CP, course.CertifiedOn, rules.QualificationDays, course.CertifiedOn.AddDays(rules.QualificationDays)))
+		}
 	}
-	return nil
+	return registry.JoinInvalid(errs...)
+}
+
+// countDates counts the dates in [from, to].
+func countDates(dates []registry.Date, from, to registry.Date) int {
+	n := 0
+	for _, d := range dates {
+		if !d.Before(from) && !d.After(to) {
+			n++
+		}
+	}
+	return n
 }
 
 // DisciplineRequest is a discipline action asked for.

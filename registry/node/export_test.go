@@ -35,7 +35,7 @@ func SetMaintenanceTailMax(entries int) (restore func()) {
 // rule reads them.
 func StopWorkOrdersOf(ctx context.Context, n *Node, bn string) (orders []registry.StopWorkOrder, err error) {
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
-		orders, _, _, err = stopWorkOrders(tx.Log(SelfLog), bn, "")
+		orders, _, _, err = stopWorkOrders(tx.Log(SelfLog), bn, "", registry.Date{})
 		return err
 	})
 	return orders, err

@@ -361,7 +361,8 @@ func TestRemovalProposedOnWrite(t *testing.T) {
 
 // TestStopWorkOrdersCount: the stop_work_orders trigger is counted from
 // recorded orders: one order opens nothing, nor do two exactly 12 months
-// apart; two a day less than 12 months apart open a review counting them;
+// apart, nor an order from before the certificate was issued and one
+// after; two a day less than 12 months apart open a review counting them;
 // a review asked for with that trigger without the orders is refused.
 func TestStopWorkOrdersCount(t *testing.T) {
 	ctx := context.Background()
@@ -374,15 +375,18 @@ func TestStopWorkOrdersCount(t *testing.T) {
 		orders []registry.StopWorkOrder
 		review bool
 	}{
-		{"one order", []registry.StopWorkOrder{order("SW1", "2026-01-10")}, false},
-		{"two exactly 12 months apart", []registry.StopWorkOrder{order("SW1", "2025-01-10"), order("SW2", "2026-01-10")}, false},
-		{"two 12 months less a day apart", []registry.StopWorkOrder{order("SW1", "2025-01-11"), order("SW2", "2026-01-10")}, true},
-		{"recorded out of order", []registry.StopWorkOrder{order("SW2", "2026-01-10"), order("SW1", "2025-01-11")}, true},
+		// ACSA-20250417 was issued on 2025-03-14.
+		{"one order", []registry.StopWorkOrder{order("SW1", "2026-04-10")}, false},
+		{"two exactly 12 months apart", []registry.StopWorkOrder{order("SW1", "2025-04-10"), order("SW2", "2026-04-10")}, false},
+		{"two 12 months less a day apart", []registry.StopWorkOrder{order("SW1", "2025-04-11"), order("SW2", "2026-04-10")}, true},
+		{"recorded out of order", []registry.StopWorkOrder{order("SW2", "2026-04-10"), order("SW1", "2025-04-11")}, true},
+		{"one before the certificate was issued", []registry.StopWorkOrder{order("SW1", "2025-03-13"), order("SW2", "2025-06-01")}, false},
+		{"one on the day it was issued", []registry.StopWorkOrder{order("SW1", "2025-03-14"), order("SW2", "2025-06-01")}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
 			_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
-				OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+				OccurredOn: registry.MustDate("2026-06-10"), OpenedOn: registry.MustDate("2026-06-12")})
 			if fieldOf(err) != "body.trigger" || !strings.Contains(err.Error(), "review.stop_work_orders") {
 				t.Errorf("review without recorded orders: got %v, want body.trigger naming the rule", err)
 			}
@@ -397,7 +401,7 @@ func TestStopWorkOrdersCount(t *testing.T) {
 			}
 			if !tc.review {
 				_, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: "812345676", Certificate: "ACSA-20250417", Trigger: "stop_work_orders",
-					OccurredOn: registry.MustDate("2026-01-10"), OpenedOn: registry.MustDate("2026-01-12")})
+					OccurredOn: registry.MustDate("2026-06-10"), OpenedOn: registry.MustDate("2026-06-12")})
 				if fieldOf(err) != "body.trigger" {
 					t.Errorf("review on too few orders: got %v, want body.trigger", err)
 				}
@@ -407,15 +411,22 @@ func TestStopWorkOrdersCount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Trigger != "stop_work_orders" || len(r.Orders) != 2 || r.OccurredOn != registry.MustDate("2026-01-10") || r.Certificate != "ACSA-20250417" {
+			latest := tc.orders[0].IssuedOn
+			for _, o := range tc.orders {
+				if o.IssuedOn.After(latest) {
+					latest = o.IssuedOn
+				}
+			}
+			if r.Trigger != "stop_work_orders" || len(r.Orders) != 2 || r.OccurredOn != latest || r.Certificate != "ACSA-20250417" {
 				t.Errorf("review: %+v", r)
 			}
 			// A third order while the review is open opens no other one.
-			res, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01"))
+			third := order("SW3", latest.AddDays(20).String())
+			res, err := ab.RecordStopWorkOrder(ctx, admin, third)
 			if err != nil || res.Review != "" || res.Note == "" {
 				t.Errorf("third order: %+v %v, want no new review, with a note", res, err)
 			}
-			if _, err := ab.RecordStopWorkOrder(ctx, admin, order("SW3", "2026-02-01")); !errors.Is(err, registry.ErrConflict) {
+			if _, err := ab.RecordStopWorkOrder(ctx, admin, third); !errors.Is(err, registry.ErrConflict) {
 				t.Errorf("same order twice: %v, want ErrConflict", err)
 			}
 		})

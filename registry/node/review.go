@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -88,7 +89,9 @@ func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
 // OpenReview opens an Employer Review of a certificate of this node. The
 // PIR refund is withheld while it is open. A trigger within the program's
 // repeat window of an earlier review of the same employer requires a full
-// external audit (rule review.repeat). Only the administrator may.
+// external audit (rule review.repeat), whichever was recorded first: an
+// open review opened within the window after this one is given that
+// requirement too (repeatOnLater). Only the administrator may.
 func (n *Node) OpenReview(ctx context.Context, p Principal, in NewReview) (registry.Review, registry.Entry, error) {
 	if err := n.requireAdmin(p, ScopeReviews, "opens Employer Reviews"); err != nil {
 		return registry.Review{}, registry.Entry{}, err
@@ -168,7 +171,7 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 		return r, registry.Entry{}, err
 	}
 	if r.Trigger == registry.TriggerStopWorkOrders {
-		if err := n.countStopWork(ctx, &r, prog.Review); err != nil {
+		if err := n.countStopWork(ctx, &r, c, prog.Review); err != nil {
 			return r, registry.Entry{}, err
 		}
 	}
@@ -211,8 +214,119 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	if r, err = decode[registry.Review](e); err != nil {
 		return r, e, err
 	}
+	// The review is stored: the rules' consequences for the others are
+	// recorded even if the client has gone.
+	ctx = context.WithoutCancel(ctx)
+	if err := n.repeatOnLater(ctx, p, r); err != nil {
+		return r, e, err
+	}
 	_, err = n.proposeRemoval(ctx, r.ID) // lifecycle.go
 	return r, e, err
+}
+
+// repeatOnLater applies the repeat rule to the reviews opened after r, n.reviews
+// held. The rule judges a review by those opened before it, so a review
+// recorded late (a fatality reported to the program late, say) is one of
+// them for a review already on file: each open review of r's employer
+// opened after r, within its program's repeat window, that does not yet
+// require a full audit by the rule gets a require_full_audit step under
+// the rule naming r, dated today (the day the rule learnt of r), as
+// openReview gives a review opened second. An action plan it required is
+// replaced: the administrator sets the full audit's due date with
+// require_full_audit. Each step is its own signed version of that review,
+// and the removal rule is applied to it as on any write on a review.
+func (n *Node) repeatOnLater(ctx context.Context, p Principal, r registry.Review) error {
+	type later struct {
+		id, code string
+		months   int
+	}
+	var todo []later
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		rs, err := reviewsOf(l, r.EmployerBN)
+		if err != nil {
+			return err
+		}
+		for _, o := range rs {
+			if o.ID == r.ID || !o.ClosedOn.IsZero() || o.FullAuditRequired || !o.OpenedOn.After(r.OpenedOn) {
+				continue
+			}
+			ce, err := l.Latest(registry.KindCertificate, o.Certificate)
+			if err != nil {
+				return err
+			}
+			c, err := decode[registry.Certificate](ce)
+			if err != nil {
+				return err
+			}
+			prog, err := programIn(l, c.Program)
+			if err != nil {
+				return err
+			}
+			// Within months, as earlierReviews counts: a review opened
+			// exactly months after r is not.
+			if m := prog.Review.RepeatMonths; m > 0 && o.OpenedOn.Before(r.OpenedOn.AddMonths(m)) {
+				todo = append(todo, later{o.ID, prog.Review.RepeatCode, m})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	today := n.Today()
+	for _, lt := range todo {
+		_, err := n.commit(ctx, registry.KindReview, lt.id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+			if prev == nil {
+				return nil, nil, errDone
+			}
+			o, err := decode[registry.Review](*prev)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !o.ClosedOn.IsZero() || o.FullAuditRequired {
+				return nil, nil, errDone // closed or judged since the read above
+			}
+			o = withRepeat(o, r, lt.code, lt.months, today, p)
+			if err := o.Validate(); err != nil {
+				return nil, nil, err
+			}
+			return o, reviewKeys(o), nil
+		})
+		if errors.Is(err, errDone) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := n.proposeRemoval(ctx, lt.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withRepeat returns review o, opened after earlier and within months of
+// it, requiring a full external audit under rule code from on (or from its
+// last step, if that is later) by p.
+func withRepeat(o, earlier registry.Review, code string, months int, on registry.Date, p Principal) registry.Review {
+	if last := o.History[len(o.History)-1].On; last.After(on) {
+		on = last // a step recorded ahead of today before such steps were refused
+	}
+	step := registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: on, By: p.Subject, Rule: code,
+		Reason: fmt.Sprintf("review %s of the same employer, opened on %s and recorded since, is within %d months before this one: a second trigger requires a full external audit",
+			earlier.ID, earlier.OpenedOn, months),
+		ReasonFR: fmt.Sprintf("l'examen %s du même employeur, ouvert le %s et enregistré depuis, précède celui-ci de moins de %d mois : un deuxième déclencheur exige un audit externe complet",
+			earlier.ID, earlier.OpenedOn, months)}
+	if o.RequiredAction == registry.RequiredFullAudit {
+		step.DueOn = o.DueOn // the full audit already required stands, with its due date
+	} else {
+		o.RequiredAction, o.DueOn, o.ActionFrom = registry.RequiredFullAudit, registry.Date{}, on
+	}
+	o.FullAuditRequired, o.Rule, o.Status = true, code, registry.ReviewActionRequired
+	o.Related = append(slices.Clip(o.Related), earlier.ID)
+	o.History = append(slices.Clip(o.History), step)
+	return o
 }
 
 // StopWorkID is the id of a recorded stop-work order.
@@ -220,9 +334,13 @@ func StopWorkID(o registry.StopWorkOrder) string {
 	return "SWO-" + o.EmployerBN + "-" + strings.ReplaceAll(o.IssuedOn.String(), "-", "") + "-" + o.Number
 }
 
-// stopWorkOrders returns employer bn's recorded stop-work orders, and the
-// ids the stop_work_orders reviews of certificate cert counted.
-func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
+// stopWorkOrders returns employer bn's recorded stop-work orders issued
+// on or after since (the issue date of the certificate under review: an
+// order from before it is not of that certificate's time), the ids every
+// stop_work_orders review of the employer counted, whatever its
+// certificate (the count is the employer's, and an order counts once),
+// and the open stop_work_orders review of certificate cert, if any.
+func stopWorkOrders(l registry.Log, bn, cert string, since registry.Date) (orders []registry.StopWorkOrder, counted map[string]bool, openReview string, err error) {
 	refs, err := allRefs(l, "bn", bn)
 	if err != nil {
 		return nil, nil, "", err
@@ -241,20 +359,22 @@ func stopWorkOrders(l registry.Log, bn, cert string) (orders []registry.StopWork
 			if err != nil {
 				return nil, nil, "", err
 			}
-			orders = append(orders, o)
+			if !o.IssuedOn.Before(since) {
+				orders = append(orders, o)
+			}
 			continue
 		}
 		r, err := decode[registry.Review](e)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		if r.Trigger != registry.TriggerStopWorkOrders || r.Certificate != cert {
+		if r.Trigger != registry.TriggerStopWorkOrders {
 			continue
 		}
 		for _, id := range r.Orders {
 			counted[id] = true
 		}
-		if r.ClosedOn.IsZero() {
+		if r.Certificate == cert && r.ClosedOn.IsZero() {
 			openReview = r.ID
 		}
 	}
@@ -300,7 +420,7 @@ type StopWorkResult struct {
 	Rule    string                 `json:"rule"`
 	// Review is the review the orders opened, if this order made the count
 	// reach the rule (and no stop_work_orders review of the certificate was
-	// open or had counted them).
+	// open, and none of the employer had counted them).
 	Review string `json:"review,omitempty"`
 	Note   string `json:"note,omitempty"` // why no review opened although the count was reached
 	NoteFR string `json:"note_fr,omitempty"`
@@ -308,9 +428,10 @@ type StopWorkResult struct {
 
 // RecordStopWorkOrder records a stop-work order issued to an employer of
 // this node, then applies the program's count (ReviewRules.StopWorkOrders
-// within StopWorkMonths): when the recorded orders reach it in a window no
-// review counted yet, a review with trigger stop_work_orders opens on the
-// order's certificate (default: the employer's live certificate), dated
+// within StopWorkMonths): when the orders recorded since the certificate
+// was issued reach it in a window no review of the employer counted yet, a
+// review with trigger stop_work_orders opens on the order's certificate
+// (default: the employer's live certificate), dated
 // the order that reached the count and opened today. Only the
 // administrator may.
 func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.StopWorkOrder) (StopWorkResult, error) {
@@ -373,11 +494,12 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			}
 		}
 		progID := registry.ProgramCOR
+		var since registry.Date
 		if ce, ok, err := exists(l, registry.KindCertificate, cert); err != nil {
 			return err
 		} else if ok {
 			if c, err := decode[registry.Certificate](ce); err == nil {
-				progID = c.Program
+				progID, since = c.Program, c.IssuedOn
 				if st := c.StatusOn(today); registry.Terminal(st) {
 					final = st
 				}
@@ -388,7 +510,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			return err
 		}
 		rules = prog.Review
-		orders, counted, openID, err := stopWorkOrders(l, o.EmployerBN, cert)
+		orders, counted, openID, err := stopWorkOrders(l, o.EmployerBN, cert, since)
 		if err != nil {
 			return err
 		}
@@ -450,20 +572,20 @@ func (n *Node) earlierReviews(ctx context.Context, r registry.Review, months int
 	return out, err
 }
 
-// countStopWork checks that employer r.EmployerBN's recorded stop-work
-// orders reach the program's count in a window ending on or before
-// r.OccurredOn that no stop_work_orders review of the certificate counted,
-// and records them in r.Orders.
-func (n *Node) countStopWork(ctx context.Context, r *registry.Review, rules registry.ReviewRules) error {
+// countStopWork checks that employer r.EmployerBN's stop-work orders
+// recorded since certificate c was issued reach the program's count in a
+// window ending on or before r.OccurredOn that no stop_work_orders review
+// of the employer counted, and records them in r.Orders.
+func (n *Node) countStopWork(ctx context.Context, r *registry.Review, c registry.Certificate, rules registry.ReviewRules) error {
 	return n.db.View(ctx, func(tx registry.StoreTx) error {
-		orders, counted, _, err := stopWorkOrders(tx.Log(SelfLog), r.EmployerBN, r.Certificate)
+		orders, counted, _, err := stopWorkOrders(tx.Log(SelfLog), r.EmployerBN, r.Certificate, c.IssuedOn)
 		if err != nil {
 			return err
 		}
 		w := registry.StopWorkWindow(orders, rules.StopWorkOrders, rules.StopWorkMonths, r.OccurredOn, func(id string) bool { return counted[id] })
 		if len(w) == 0 {
-			return registry.Invalid("body.trigger", "rule %s: a stop_work_orders review needs %d stop-work orders of employer %s within %d months, on or before %s, not counted by an earlier review; %d recorded in all (record them with POST /v1/stop-work-orders)",
-				rules.StopWorkCode, rules.StopWorkOrders, r.EmployerBN, rules.StopWorkMonths, r.OccurredOn, len(orders))
+			return registry.Invalid("body.trigger", "rule %s: a stop_work_orders review needs %d stop-work orders of employer %s within %d months, on or before %s and not before certificate %s was issued (%s), not counted by an earlier review; %d such recorded (record them with POST /v1/stop-work-orders)",
+				rules.StopWorkCode, rules.StopWorkOrders, r.EmployerBN, rules.StopWorkMonths, r.OccurredOn, c.ID, c.IssuedOn, len(orders))
 		}
 		r.Rule = rules.StopWorkCode
 		for _, o := range w {
@@ -489,23 +611,33 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if err := n.requireAdmin(p, ScopeReviews, "acts on Employer Reviews"); err != nil {
 		return registry.Review{}, err
 	}
+	var errs []error
 	if !slices.Contains(registry.ReviewActions, rq.Action) {
-		return registry.Review{}, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", "))
+		errs = append(errs, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", ")))
 	}
 	if strings.TrimSpace(rq.Reason) == "" {
-		return registry.Review{}, registry.Invalid("body.reason", "a review step needs a reason")
+		errs = append(errs, registry.Invalid("body.reason", "a review step needs a reason"))
 	}
+	today := n.Today()
 	if rq.On.IsZero() {
-		rq.On = n.Today()
+		rq.On = today
+	}
+	if rq.On.After(today) {
+		// A step takes effect when it is recorded: a close dated ahead
+		// would release the withheld refund today on a promise.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a step is recorded once it is taken", rq.On, today))
 	}
 	requires := rq.Action == registry.ReviewRequireActionPlan || rq.Action == registry.ReviewRequireFullAudit
 	switch {
 	case requires && rq.DueOn.IsZero():
-		return registry.Review{}, registry.Invalid("body.due_on", "a required action has a due date")
+		errs = append(errs, registry.Invalid("body.due_on", "a required action has a due date"))
 	case requires && !rq.DueOn.After(rq.On):
-		return registry.Review{}, registry.Invalid("body.due_on", "the due date %s is not after %s", rq.DueOn, rq.On)
+		errs = append(errs, registry.Invalid("body.due_on", "the due date %s is not after %s", rq.DueOn, rq.On))
 	case !requires && !rq.DueOn.IsZero():
-		return registry.Review{}, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit")
+		errs = append(errs, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit"))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return registry.Review{}, err
 	}
 	n.decisions.Lock()
 	defer n.decisions.Unlock()
@@ -624,17 +756,24 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	if err := n.requireAdmin(p, ScopeReviews, "decides removals"); err != nil {
 		return registry.Removal{}, err
 	}
+	var errs []error
 	if rq.Decision != "confirm" && rq.Decision != "reject" {
-		return registry.Removal{}, registry.Invalid("body.decision", "confirm or reject")
+		errs = append(errs, registry.Invalid("body.decision", "confirm or reject"))
 	}
 	if strings.TrimSpace(rq.Reason) == "" {
-		return registry.Removal{}, registry.Invalid("body.reason", "a decision needs a reason")
+		errs = append(errs, registry.Invalid("body.reason", "a decision needs a reason"))
+	} else {
+		errs = append(errs, registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen))
 	}
-	if err := registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen); err != nil {
-		return registry.Removal{}, err
-	}
+	today := n.Today()
 	if rq.On.IsZero() {
-		rq.On = n.Today()
+		rq.On = today
+	}
+	if rq.On.After(today) {
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a decision is recorded once it is made", rq.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return registry.Removal{}, err
 	}
 	n.decisions.Lock()
 	defer n.decisions.Unlock()
@@ -648,6 +787,12 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 	}
 	if cur.Status != registry.RemovalProposed {
 		return registry.Removal{}, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, cur.Status)}
+	}
+	if rq.On.Before(cur.ProposedOn) {
+		// A confirmation revokes the certificate from its date: one
+		// before the proposal would revoke it before the evidence the
+		// decision rests on was in.
+		return registry.Removal{}, registry.Invalid("body.on", "%s is before the proposal %s was made (%s): a decision is dated no earlier than its proposal", rq.On, id, cur.ProposedOn)
 	}
 	if rq.Decision == "confirm" && cur.CP != "" {
 		if err := n.suspendCP(ctx, p, cur.CP); err != nil {
