@@ -105,7 +105,11 @@ func (s *server) register(api huma.API) {
 		CacheControl string `header:"Cache-Control"`
 		Body         []byte
 	}
-	huma.Register(api, op("jwks", http.MethodGet, "/.well-known/jwks.json", "The node's public signing keys (JWKS), active and retired", "node"),
+	jwks := op("jwks", http.MethodGet, "/.well-known/jwks.json", "The node's public signing keys (JWKS), active and retired", "node")
+	jwks.Responses = rawContent("A JWK Set (RFC 7517): the node's entry keys, then any other key it publishes (the webhook key).",
+		"application/jwk-set+json", &huma.Schema{Type: "object", Required: []string{"keys"}, Properties: map[string]*huma.Schema{
+			"keys": {Type: "array", Items: &huma.Schema{Type: "object", Description: "A JWK (RFC 7517 section 4)."}}}})
+	huma.Register(api, jwks,
 		func(ctx context.Context, _ *struct{}) (*jwksOut, error) {
 			b, err := s.node.PublicKeys().MarshalJWKS()
 			if err != nil {
