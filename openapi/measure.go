@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -63,9 +64,26 @@ func snapshotReportProblem(rep *measure.Report) error {
 	return p
 }
 
+// documentGroup registers the schema of measure.Group as it is served: a
+// suppressed group is {"suppressed": true, "reason": ...} with no
+// figures, so only suppressed is required (huma would require every
+// figure of the embedded Figures, which carry no omitempty).
+func documentGroup(reg huma.Registry) {
+	ref := reg.Schema(reflect.TypeFor[measure.Group](), true, "")
+	s := reg.SchemaFromRef(ref.Ref)
+	if s == nil {
+		return
+	}
+	s.Description = "One group of a cell: its figures, or, when suppressed is true, only suppressed and reason " +
+		"(why it is not published: under the minimum employers or person-years, or suppressed by the publishing node)."
+	s.Required = []string{"suppressed"}
+	s.PrecomputeMessages()
+}
+
 // MeasureOps returns the measurement model's operations, for Config.Extra.
 func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
+		documentGroup(api.OpenAPI().Components.Schemas)
 		imp := h.WriteOp("import-snapshots", http.MethodPost, "/v1/snapshots",
 			"Import performance snapshots (scope snapshots:write)", http.StatusOK, "metrics")
 		imp.Description = "A JSON array of snapshot rows, one per WCB account (or employer) and year; a row for an account and year " +

@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/corfed/corfed/openapi"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
 // raw sends a request with a given content type and one extra header, and
@@ -134,4 +139,149 @@ func TestServedMediaTypesAreDocumented(t *testing.T) {
 			t.Errorf("GET %s answers %s, its operation documents %v", tc.path, ct, keys)
 		}
 	}
+}
+
+// TestServedAnswersMatchTheirSchemas: the answers of the reads, with and
+// without a token, validate against the schemas the node serves for them
+// (huma's validator, over the same registry as /openapi.json): a member
+// the schema does not list where it allows no other, or a required member
+// the answer lacks, fails. Every GET that needs no parameter is asked, and
+// those below with their parameters filled in.
+func TestServedAnswersMatchTheirSchemas(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	h, api := fullAPI(t, n)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	admin := n.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	oapi := api.OpenAPI()
+	type read struct{ url, pattern string }
+	var reads []read
+	for pattern, item := range oapi.Paths {
+		if item.Get == nil || strings.Contains(pattern, "{") {
+			continue
+		}
+		needs := slices.ContainsFunc(item.Get.Parameters, func(p *huma.Param) bool { return p.Required && p.In == "query" })
+		if !needs {
+			reads = append(reads, read{pattern, pattern})
+		}
+	}
+	reads = append(reads,
+		read{"/v1/rules?on=2026-11-25", "/v1/rules"},
+		read{"/v1/certificates/ACSA-20250417", "/v1/certificates/{id}"},
+		read{"/v1/certificates/ACSA-20250417/versions", "/v1/certificates/{id}/versions"},
+		read{"/v1/certificates/ACSA-20250417/versions/1", "/v1/certificates/{id}/versions/{ver}"},
+		read{"/v1/certificates/ACSA-20250417/pass?format=json", "/v1/certificates/{id}/pass"},
+		read{"/v1/certificates?bn=" + bnPrairie, "/v1/certificates"},
+		read{"/v1/employers/" + bnPrairie, "/v1/employers/{bn}"},
+		read{"/v1/cps/ACSA", "/v1/cps/{id}"},
+		read{"/v1/recognition?bn=" + bnPrairie + "&host=CA-BC&sector=construction&on=2026-11-25", "/v1/recognition"},
+		read{"/v1/recognition?bn=" + bnPrairie + "&host=CA-AB&use=bid", "/v1/recognition"},
+		read{"/v1/letters?bn=" + bnPrairie, "/v1/letters"},
+		read{"/v1/federation/search?bn=" + bnPrairie, "/v1/federation/search"},
+		read{"/v1/federation/search?name=prairie", "/v1/federation/search"},
+		read{"/v1/feed?limit=1000", "/v1/feed"},
+		read{"/v1/log/proof/inclusion?seq=1", "/v1/log/proof/inclusion"},
+		read{"/v1/log/proof/consistency?from=1&to=3", "/v1/log/proof/consistency"},
+		read{"/v1/maintenance?due_before=2027-12-31", "/v1/maintenance"},
+		read{"/v1/metrics/ohs?year=2025", "/v1/metrics/ohs"},
+		read{"/v1/metrics/ohs?year=2025&group_by=sector", "/v1/metrics/ohs"},
+		read{"/v1/federation/metrics?year=2025", "/v1/federation/metrics"},
+		read{"/v1/metrics/process?from=2025-01-01&to=2026-12-31", "/v1/metrics/process"},
+		read{"/v1/snapshots?year=2025", "/v1/snapshots"},
+	)
+	checked := 0
+	for _, r := range reads {
+		for _, token := range []string{"", admin} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+r.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ct, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+			if resp.StatusCode != http.StatusOK || ct != "application/json" {
+				continue
+			}
+			res := oapi.Paths[r.pattern].Get.Responses["200"]
+			if res == nil || res.Content["application/json"] == nil {
+				t.Errorf("GET %s answers 200 application/json, which its operation does not document", r.url)
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Errorf("GET %s: %v", r.url, err)
+				continue
+			}
+			vr := &huma.ValidateResult{}
+			huma.Validate(oapi.Components.Schemas, res.Content["application/json"].Schema, huma.NewPathBuffer(nil, 0), huma.ModeReadFromServer, v, vr)
+			for _, e := range vr.Errors {
+				t.Errorf("GET %s (token %v): %v", r.url, token != "", e)
+			}
+			checked++
+		}
+	}
+	if checked < 50 {
+		t.Errorf("validated %d answers, want at least 50: the reads above no longer answer", checked)
+	}
+}
+
+// TestRulesAndSuppressedGroupsMatchTheirSchemas: the two answers review
+// s23-i found failing their schemas: the "kind" of each rule in force
+// (the evidence's, beside rule_kind), and a suppressed OHS group, which
+// has no figures.
+func TestRulesAndSuppressedGroupsMatchTheirSchemas(t *testing.T) {
+	f := newFixture(t)
+	_, _, js := f.do(t, "GET", "/openapi.json", "", "")
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties           map[string]json.RawMessage
+				Required             []string
+				AdditionalProperties *bool
+			}
+		}
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what, schema string, obj map[string]json.RawMessage) {
+		s, ok := doc.Components.Schemas[schema]
+		if !ok {
+			t.Fatalf("no schema %s", schema)
+		}
+		for k := range obj {
+			if _, ok := s.Properties[k]; !ok && s.AdditionalProperties != nil && !*s.AdditionalProperties {
+				t.Errorf("%s: member %q is not in schema %s, which allows no other", what, k, schema)
+			}
+		}
+		for _, r := range s.Required {
+			if _, ok := obj[r]; !ok {
+				t.Errorf("%s: schema %s requires %q, the answer has none", what, schema, r)
+			}
+		}
+	}
+	_, _, b := f.do(t, "GET", "/v1/rules", "", "")
+	var rules struct{ Rules []map[string]json.RawMessage }
+	if err := json.Unmarshal(b, &rules); err != nil || len(rules.Rules) == 0 {
+		t.Fatalf("rules: %v %s", err, b)
+	}
+	check("GET /v1/rules rules[0]", "RuleInForce", rules.Rules[0])
+	_, _, b = f.do(t, "GET", "/v1/metrics/ohs?year=2025", "", "")
+	var ohs struct {
+		Groups map[string]map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(b, &ohs); err != nil || ohs.Groups["cor"] == nil {
+		t.Fatalf("ohs: %v %s", err, b)
+	}
+	if string(ohs.Groups["cor"]["suppressed"]) != "true" {
+		t.Fatalf("the case is moot: the cor group is not suppressed: %s", b)
+	}
+	check("GET /v1/metrics/ohs groups.cor", "Group", ohs.Groups["cor"])
 }
