@@ -337,22 +337,34 @@ func (l *Lookups) IssueLetter(ctx context.Context, p node.Principal, r LetterReq
 	return l.issueLetter(ctx, p, r)
 }
 
+// CheckLetterToIssue checks what of letter request r a host's node
+// (jurisdiction host) can check before reading any record, every problem
+// at once: the issue date, the BN's check digit, the kind, the host, and a
+// request dated after the issue.
+func CheckLetterToIssue(r LetterRequest, host registry.Jurisdiction) error {
+	var errs []error
+	if r.IssuedOn.IsZero() {
+		errs = append(errs, registry.Invalid("body.issued_on", "required: the day the letter is issued (YYYY-MM-DD)"))
+	} else if r.RequestedOn.After(r.IssuedOn) {
+		errs = append(errs, registry.Invalid("body.requested_on", "the letter cannot be issued (%s) before it was requested (%s)", r.IssuedOn, r.RequestedOn))
+	}
+	errs = append(errs, registry.CheckBN("body.employer_bn", r.EmployerBN))
+	if !slices.Contains(registry.LetterKinds, r.Kind) {
+		errs = append(errs, registry.Invalid("body.kind", "one of bid, temporary, equivalency"))
+	}
+	if r.Host != host {
+		errs = append(errs, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", host, r.Host, r.Host))
+	}
+	return registry.JoinInvalid(errs...)
+}
+
 func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterRequest) (registry.Entry, error) {
 	n := l.fed.Node()
 	if err := n.MayRunProgram(p, "issues reciprocity letters"); err != nil {
 		return registry.Entry{}, err
 	}
-	if r.IssuedOn.IsZero() {
-		return registry.Entry{}, registry.Invalid("body.issued_on", "required: the day the letter is issued (YYYY-MM-DD)")
-	}
-	if err := registry.CheckBN("body.employer_bn", r.EmployerBN); err != nil {
+	if err := CheckLetterToIssue(r, n.Jurisdiction()); err != nil {
 		return registry.Entry{}, err
-	}
-	if !slices.Contains(registry.LetterKinds, r.Kind) {
-		return registry.Entry{}, registry.Invalid("body.kind", "one of bid, temporary, equivalency")
-	}
-	if r.Host != n.Jurisdiction() {
-		return registry.Entry{}, registry.Invalid("body.host", "this node issues letters only as host %s, not %s (ask %s's node)", n.Jurisdiction(), r.Host, r.Host)
 	}
 	var (
 		facts    equivalence.Facts

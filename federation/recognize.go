@@ -626,10 +626,14 @@ func (l *Lookups) buildFreshness(ctx context.Context) ([]Freshness, error) {
 	return out, nil
 }
 
-// RuleInForce is a rule record in force on a date, with its evidence.
+// RuleInForce is a rule record in force on a date, with its evidence. Its
+// wire carries both "kind" (of the evidence's Ref) and "rule_kind", the
+// same value: RuleKind is not named Kind, which would shadow Ref.Kind for
+// the schema (huma drops a shadowed embedded field, encoding/json does
+// not, as their JSON names differ).
 type RuleInForce struct {
 	Evidence
-	Kind      registry.Kind            `json:"rule_kind"`
+	RuleKind  registry.Kind            `json:"rule_kind" doc:"host_rules or agreement: the same value as kind."`
 	HostRules *registry.HostRules      `json:"host_rules,omitempty"`
 	Agreement *registry.AgreementTerms `json:"agreement,omitempty"`
 	SignedBy  []registry.Jurisdiction  `json:"signed_by,omitempty"`
@@ -658,14 +662,14 @@ func (l *Lookups) RulesOn(ctx context.Context, d registry.Date) ([]RuleInForce, 
 			continue
 		}
 		r := h.Rules
-		out = append(out, RuleInForce{Evidence: Evidence{Ref: h.Ref, JWS: rc.hostJWS[h.Ref]}, Kind: registry.KindHostRules, HostRules: &r})
+		out = append(out, RuleInForce{Evidence: Evidence{Ref: h.Ref, JWS: rc.hostJWS[h.Ref]}, RuleKind: registry.KindHostRules, HostRules: &r})
 	}
 	for _, g := range rc.agreements {
 		t := g.fact.Agreement.Terms
 		if !t.InForce(d) {
 			continue
 		}
-		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, Kind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy}
+		ri := RuleInForce{Evidence: Evidence{Ref: g.fact.Ref, JWS: g.jws}, RuleKind: registry.KindAgreement, Agreement: &t, SignedBy: g.fact.SignedBy}
 		ri.WithdrawnOn, ri.WithdrawnBy = g.fact.FirstWithdrawal()
 		for _, p := range t.Parties {
 			if !slices.Contains(g.fact.SignedBy, p) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +166,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		f(api, &Helpers{s})
 	}
 	s.indexRules(api)
+	documentBodyStatuses(api.OpenAPI())
 	for path, item := range api.OpenAPI().Paths {
 		for method, o := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
 			http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete} {
@@ -324,12 +326,16 @@ var bearer = []map[string][]string{{"bearer": {}}}
 var public = []map[string][]string{}
 
 // op is a public operation. Every operation documents the 4xx it may
-// answer: 422 (a parameter of the wrong shape, or an unknown one), and 404
-// when its path names a resource.
+// answer: 400 (a query whose percent-encoding does not decode, checkQuery;
+// on a body operation also a body that is not JSON, and on a write a
+// condition it does not take), 422 (a parameter of the wrong shape, or an
+// unknown one), and 404 when its path names a resource. An operation with
+// a body also documents 413 and 415 (documentBodyStatuses, once huma knows
+// which operations take one).
 func op(id, method, path, summary string, tags ...string) huma.Operation {
 	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
 		MaxBodyBytes: MaxBodyBytes, BodyReadTimeout: 10 * time.Second, Security: public,
-		Errors:      []int{http.StatusUnprocessableEntity},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
 		Middlewares: huma.Middlewares{checkTextIssues}} // a public POST's body is checked as a write's
 	if strings.Contains(path, "{") {
 		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
@@ -337,12 +343,43 @@ func op(id, method, path, summary string, tags ...string) huma.Operation {
 	return o
 }
 
+// rawContent is the 200 of an operation that answers raw bytes of media
+// type ctype (a []byte body, which huma would document as a base64 JSON
+// string), whose body schema is schema.
+func rawContent(description, ctype string, schema *huma.Schema) map[string]*huma.Response {
+	return map[string]*huma.Response{"200": {Description: description, Content: map[string]*huma.MediaType{ctype: {Schema: schema}}}}
+}
+
+// documentBodyStatuses documents, on every operation that reads a body,
+// the two answers the edge gives before its schema is read: 413 (over the
+// body limit, limitBody or huma's MaxBodyBytes) and 415 (a Content-Type
+// other than JSON). op and writeOp cannot: huma learns from the handler's
+// input type, at registration, which operations take a body.
+func documentBodyStatuses(oapi *huma.OpenAPI) {
+	for _, item := range oapi.Paths {
+		for _, o := range []*huma.Operation{item.Post, item.Put, item.Patch, item.Delete, item.Get} {
+			if o == nil || o.RequestBody == nil {
+				continue
+			}
+			problem := o.Responses[strconv.Itoa(http.StatusUnprocessableEntity)]
+			if problem == nil {
+				continue
+			}
+			for _, code := range []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType} {
+				if _, ok := o.Responses[strconv.Itoa(code)]; !ok {
+					o.Responses[strconv.Itoa(code)] = &huma.Response{Description: http.StatusText(code), Content: problem.Content}
+				}
+			}
+		}
+	}
+}
+
 func (s *server) writeOp(id, method, path, summary string, status int, tags ...string) huma.Operation {
 	o := op(id, method, path, summary, tags...)
 	o.Security = bearer
 	o.Middlewares = huma.Middlewares{s.authenticate, checkTextIssues}
 	o.DefaultStatus = status
-	o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
+	o.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
 	if strings.Contains(path, "{") {
 		o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
 	}

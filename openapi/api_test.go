@@ -68,6 +68,13 @@ func newFixtureWith(t *testing.T, o nodetest.Options) *fixture {
 // records, peers and cross-jurisdiction lookups (a lone node here).
 func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	t.Helper()
+	h, _ := fullAPI(t, n)
+	return h
+}
+
+// fullAPI is fullHandler with its huma API (the schemas it serves).
+func fullAPI(t testing.TB, n *nodetest.Node) (http.Handler, huma.API) {
+	t.Helper()
 	fed, err := federation.New(federation.Config{Node: n.Node})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +96,7 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 	svc := service.New(service.Config{Node: n.Node, Snapshots: snaps, Federation: fed})
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
-	return openapi.New(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
+	return openapi.NewAPI(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps),
 			openapi.MeasureOps(svc, string(n.Jurisdiction())), openapi.SubscriptionOps(wh)}})
 }

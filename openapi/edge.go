@@ -153,8 +153,15 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 			if preflight {
 				m := r.Header.Get("Access-Control-Request-Method")
-				if !allowed || (m != http.MethodGet && m != http.MethodHead) {
-					w.WriteHeader(http.StatusForbidden)
+				// Refused: an RFC 9457 problem as every other 4xx, with no
+				// Access-Control-Allow-* header (the browser refuses the
+				// request on its own), saying why in the network panel.
+				switch {
+				case !allowed:
+					writeProblem(w, http.StatusForbidden, "Cross-origin request refused", detailCORSOrigin)
+					return
+				case m != http.MethodGet && m != http.MethodHead:
+					writeProblem(w, http.StatusForbidden, "Cross-origin request refused", detailCORSMethod)
 					return
 				}
 				h := w.Header()

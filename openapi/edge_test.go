@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -160,4 +161,32 @@ func TestOperatorConventions(t *testing.T) {
 		}
 	})
 	_ = node.RoleAdmin
+}
+
+// TestRefusedPreflightIsAProblem: a CORS preflight the node refuses (a
+// write, or an origin not allowed) is an RFC 9457 problem saying why, as
+// every other 4xx of an API path, and grants nothing.
+func TestRefusedPreflightIsAProblem(t *testing.T) {
+	f := newFixture(t) // no origin allowed
+	for _, m := range []string{"POST", "GET"} {
+		req, _ := http.NewRequest(http.MethodOptions, f.srv.URL+"/v1/employers", nil)
+		req.Header.Set("Origin", "https://bids.example.ca")
+		req.Header.Set("Access-Control-Request-Method", m)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Status int
+			Detail string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || err != nil || p.Status != 403 || p.Detail == "" {
+			t.Errorf("refused %s preflight: %d %q %+v (%v), want a 403 problem", m, resp.StatusCode, resp.Header.Get("Content-Type"), p, err)
+		}
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("refused %s preflight grants origin %q", m, got)
+		}
+	}
 }

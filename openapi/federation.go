@@ -44,15 +44,15 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[federation.Answer](), true, "")}}}}
 		huma.Register(api, recognition,
 			func(ctx context.Context, in *struct {
-				BN     string `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
-				Host   string `query:"host" required:"true" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"Where the employer wants to bid or work."`
-				Sector string `query:"sector" maxLength:"64" doc:"Sector name (construction) or industry code (236220); empty: any."`
-				On     string `query:"on" format:"date" doc:"The date asked about; default today in the host's time zone."`
-				Use    string `query:"use" enum:"bid,work" default:"work" doc:"bid: bidding only; work: working in the host."`
-				Lang   string `query:"lang" enum:"en,fr" doc:"Language of the reasons' and conditions' text; default from Accept-Language, else English."`
-				Accept string `header:"Accept-Language" doc:"en or fr (the best q-value wins); the texts follow, codes do not change."`
+				BN     BNParam `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
+				Host   string  `query:"host" required:"true" enum:"CA-AB,CA-BC,CA-MB,CA-NB,CA-NL,CA-NS,CA-ON,CA-PE,CA-QC,CA-SK,CA-NT,CA-NU,CA-YT" doc:"Where the employer wants to bid or work."`
+				Sector string  `query:"sector" maxLength:"64" doc:"Sector name (construction) or industry code (236220); empty: any."`
+				On     string  `query:"on" format:"date" doc:"The date asked about; default today in the host's time zone."`
+				Use    string  `query:"use" enum:"bid,work" default:"work" doc:"bid: bidding only; work: working in the host."`
+				Lang   string  `query:"lang" enum:"en,fr" doc:"Language of the reasons' and conditions' text; default from Accept-Language, else English."`
+				Accept string  `header:"Accept-Language" doc:"en or fr (the best q-value wins); the texts follow, codes do not change."`
 			}) (*answerOut, error) {
-				q := equivalence.Question{BN: in.BN, Host: registry.Jurisdiction(in.Host), Sector: in.Sector, Use: in.Use,
+				q := equivalence.Question{BN: string(in.BN), Host: registry.Jurisdiction(in.Host), Sector: in.Sector, Use: in.Use,
 					Lang: RequestLang(in.Lang, in.Accept)}
 				if in.On != "" {
 					d, err := registry.ParseDate(in.On)
@@ -61,7 +61,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 					}
 					q.On = d
 				}
-				if err := registry.CheckBN("query.bn", in.BN); err != nil {
+				if err := registry.CheckBN("query.bn", string(in.BN)); err != nil {
 					return nil, h.Problem(ctx, err)
 				}
 				a, err := l.RecognizeFresh(ctx, q)
@@ -92,14 +92,14 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 		huma.Register(api, h.Op("federation-search", http.MethodGet, "/v1/federation/search",
 			"Search certificates across every member by BN, certificate number or employer name", "federation"),
 			func(ctx context.Context, in *struct {
-				BN     string `query:"bn" pattern:"^[0-9]{9}$"`
-				Number string `query:"number" maxLength:"32"`
-				Name   string `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
-				AsOf   string `query:"as_of" format:"date" doc:"The date statuses answer for; default today, each certificate's in its own jurisdiction (the day its pass expires on)."`
-				Live   bool   `query:"live" doc:"Ask every peer now (in parallel, each with a timeout) instead of reading the verified replicas."`
-				Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Per member."`
+				BN     BNParam `query:"bn" pattern:"^[0-9]{9}$"`
+				Number string  `query:"number" maxLength:"32"`
+				Name   string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+				AsOf   string  `query:"as_of" format:"date" doc:"The date statuses answer for; default today, each certificate's in its own jurisdiction (the day its pass expires on)."`
+				Live   bool    `query:"live" doc:"Ask every peer now (in parallel, each with a timeout) instead of reading the verified replicas."`
+				Limit  int     `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Per member."`
 			}) (*bodyOut[federation.SearchResult], error) {
-				q := federation.SearchQuery{BN: in.BN, Number: in.Number, Name: in.Name, Live: in.Live, Limit: in.Limit}
+				q := federation.SearchQuery{BN: string(in.BN), Number: in.Number, Name: in.Name, Live: in.Live, Limit: in.Limit}
 				if in.AsOf != "" {
 					d, err := registry.ParseDate(in.AsOf)
 					if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -63,9 +64,26 @@ func snapshotReportProblem(rep *measure.Report) error {
 	return p
 }
 
+// documentGroup registers the schema of measure.Group as it is served: a
+// suppressed group is {"suppressed": true, "reason": ...} with no
+// figures, so only suppressed is required (huma would require every
+// figure of the embedded Figures, which carry no omitempty).
+func documentGroup(reg huma.Registry) {
+	ref := reg.Schema(reflect.TypeFor[measure.Group](), true, "")
+	s := reg.SchemaFromRef(ref.Ref)
+	if s == nil {
+		return
+	}
+	s.Description = "One group of a cell: its figures, or, when suppressed is true, only suppressed and reason " +
+		"(why it is not published: under the minimum employers or person-years, or suppressed by the publishing node)."
+	s.Required = []string{"suppressed"}
+	s.PrecomputeMessages()
+}
+
 // MeasureOps returns the measurement model's operations, for Config.Extra.
 func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
+		documentGroup(api.OpenAPI().Components.Schemas)
 		imp := h.WriteOp("import-snapshots", http.MethodPost, "/v1/snapshots",
 			"Import performance snapshots (scope snapshots:write)", http.StatusOK, "metrics")
 		imp.Description = "A JSON array of snapshot rows, one per WCB account (or employer) and year; a row for an account and year " +
@@ -91,7 +109,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 
 		list := h.WriteOp("list-snapshots", http.MethodGet, "/v1/snapshots",
 			"Read performance snapshots (claims data; scope snapshots:read)", http.StatusOK, "metrics")
-		list.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
+		list.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
 		huma.Register(api, list, func(ctx context.Context, in *struct {
 			Year  int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
 			BN    string `query:"bn" pattern:"^[0-9]{9}$" doc:"Only this employer's rows."`
@@ -115,7 +133,6 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"or minimum.person_years person-years. `rate_ratios` compare COR with non-COR. `group_by` (comma-separated: year, " +
 			"industry, size_band, program, cp) adds `cells`, one per value; for program and cp, each cell's non_cor group is the " +
 			"non-COR baseline. Definitions are in the answer. CSV: /v1/metrics/ohs.csv; chart: /v1/metrics/ohs.svg."
-		ohs.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, ohs, func(ctx context.Context, in *ohsQuery) (*bodyOut[OHSMetrics], error) {
 			r, err := svc.OHS(ctx, in.query())
 			if err != nil {
@@ -151,7 +168,6 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"signature checks against the member's pinned key), with provenance (`signed`: issuer, seq, kid and the compact JWS to " +
 			"check yourself against the member's JWKS; `snapshot`: which snapshot data it computed them from), or `missing`. " +
 			"`canada` sums the verified members' shown groups; rates use the definitions of /v1/metrics/ohs."
-		nat.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, nat, func(ctx context.Context, in *struct {
 			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
 		}) (*bodyOut[service.National], error) {
@@ -173,7 +189,6 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"passing audit that completes it, against its due date; an action never done in a review closed without it counts late, with no " +
 			"duration, in the period of its due date); and " +
 			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started and not ended."
-		proc.Errors = []int{http.StatusUnprocessableEntity}
 		huma.Register(api, proc, func(ctx context.Context, in *struct {
 			CP   string        `query:"cp" maxLength:"32" doc:"Only this certifying partner."`
 			From registry.Date `query:"from" required:"true"`
@@ -190,7 +205,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		svg.Description = "The figures of /v1/metrics/ohs as paired bars (COR holders, others) with 95% interval whiskers, " +
 			"one pair per cell of `group_by` (or the totals): a self-contained SVG drawn by the node (no script, no external " +
 			"resource), with a title and a text description for screen readers. `measure` picks the figure."
-		svg.Errors = []int{http.StatusUnprocessableEntity}
+		svg.Responses = rawContent("The chart, an SVG document.", "image/svg+xml", &huma.Schema{Type: "string"})
 		huma.Register(api, svg, func(ctx context.Context, in *ohsChartQuery) (*rawOut, error) {
 			r, err := svc.OHS(ctx, in.query())
 			if err != nil {
@@ -217,7 +232,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		natSVG := h.Op("federation-metrics-svg", http.MethodGet, "/v1/federation/metrics.svg",
 			"A chart of the national comparison by province (SVG)", "metrics", "federation")
 		natSVG.Description = "The verified figures of /v1/federation/metrics, one pair of bars per province that published, then Canada."
-		natSVG.Errors = []int{http.StatusUnprocessableEntity}
+		natSVG.Responses = rawContent("The chart, an SVG document.", "image/svg+xml", &huma.Schema{Type: "string"})
 		huma.Register(api, natSVG, func(ctx context.Context, in *struct {
 			Year    int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
 			Measure string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
@@ -240,7 +255,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		ohsCSV := h.Op("ohs-metrics-csv", http.MethodGet, "/v1/metrics/ohs.csv", "The OHS metrics as CSV", "metrics")
 		ohsCSV.Description = "The same figures as /v1/metrics/ohs, one line per cell and group (the totals first, cell \"all\"); " +
 			"a suppressed group has empty figures and suppressed=true."
-		ohsCSV.Errors = []int{http.StatusUnprocessableEntity}
+		ohsCSV.Responses = rawContent("CSV (RFC 4180) with a header line.", "text/csv", &huma.Schema{Type: "string"})
 		huma.Register(api, ohsCSV, func(ctx context.Context, in *ohsQuery) (*rawOut, error) {
 			r, err := svc.OHS(ctx, in.query())
 			if err != nil {

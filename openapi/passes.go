@@ -47,6 +47,7 @@ func PassOps(p *federation.Passes) func(huma.API, *Helpers) {
 			"image/svg+xml":    {Schema: &huma.Schema{Type: "string"}},
 			"application/json": {Schema: huma.SchemaFromType(api.OpenAPI().Components.Schemas, reflect.TypeFor[PassOut]())},
 		}}}
+		o.Errors = append(o.Errors, http.StatusConflict) // a certificate not in force has no pass
 		huma.Register(api, o, func(ctx context.Context, in *struct {
 			ID     string `path:"id" maxLength:"64" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]*$"`
 			Format string `query:"format" enum:"text,png,svg,json" default:"text"`

@@ -57,6 +57,8 @@ const (
 	detailLifetime     = "The bearer token's lifetime exceeds this node's limit; ask for a shorter-lived token."
 	detailBadText      = "The body holds strings that are not valid text; errors names each of them."
 	detailPrecondition = "The record is not as the request's If-Match or If-None-Match says; GET it again for its current ETag."
+	detailCORSOrigin   = "This node does not let pages of this origin read its API (corfed serve --cors-origins lists those it does)."
+	detailCORSMethod   = "Browsers may only read this node's API (GET, HEAD) from another origin; writes are not allowed from one."
 )
 
 // publicDetails is every detail a problem may carry.
@@ -66,7 +68,7 @@ func init() {
 	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
 		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
 		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText,
-		detailPrecondition} {
+		detailPrecondition, detailCORSOrigin, detailCORSMethod} {
 		publicDetails[d] = true
 	}
 }

@@ -239,8 +239,8 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 	huma.Register(api, h.Op("list-letters", http.MethodGet, "/v1/letters",
 		"An employer's reciprocity letters from every host, with what each is on a date, and its letter requests from home nodes", "letters"),
 		func(ctx context.Context, in *struct {
-			BN   string `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
-			AsOf string `query:"as_of" format:"date" doc:"Default: today in each host's time zone."`
+			BN   BNParam `query:"bn" required:"true" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
+			AsOf string  `query:"as_of" format:"date" doc:"Default: today in each host's time zone."`
 		}) (*bodyOut[LettersOut], error) {
 			var asOf registry.Date
 			if in.AsOf != "" {
@@ -250,11 +250,11 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 				}
 				asOf = d
 			}
-			ls, err := l.Letters(ctx, in.BN, asOf)
+			ls, err := l.Letters(ctx, string(in.BN), asOf)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
-			rs, err := l.LetterRequests(ctx, in.BN)
+			rs, err := l.LetterRequests(ctx, string(in.BN))
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}

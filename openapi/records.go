@@ -105,7 +105,11 @@ func (s *server) register(api huma.API) {
 		CacheControl string `header:"Cache-Control"`
 		Body         []byte
 	}
-	huma.Register(api, op("jwks", http.MethodGet, "/.well-known/jwks.json", "The node's public signing keys (JWKS), active and retired", "node"),
+	jwks := op("jwks", http.MethodGet, "/.well-known/jwks.json", "The node's public signing keys (JWKS), active and retired", "node")
+	jwks.Responses = rawContent("A JWK Set (RFC 7517): the node's entry keys, then any other key it publishes (the webhook key).",
+		"application/jwk-set+json", &huma.Schema{Type: "object", Required: []string{"keys"}, Properties: map[string]*huma.Schema{
+			"keys": {Type: "array", Items: &huma.Schema{Type: "object", Description: "A JWK (RFC 7517 section 4)."}}}})
+	huma.Register(api, jwks,
 		func(ctx context.Context, _ *struct{}) (*jwksOut, error) {
 			b, err := s.node.PublicKeys().MarshalJWKS()
 			if err != nil {
@@ -139,17 +143,17 @@ func (s *server) register(api huma.API) {
 
 	huma.Register(api, op("search-certificates", http.MethodGet, "/v1/certificates", "Search this node's certificates", "certificates"),
 		func(ctx context.Context, in *struct {
-			BN      string `query:"bn" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
-			Number  string `query:"number" maxLength:"32" doc:"Certificate number (case-insensitive)."`
-			Name    string `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
-			Status  string `query:"status" enum:"pending,active,suspended,cancelled,revoked,expired,superseded" doc:"Status on as_of."`
-			Program string `query:"program" enum:"COR,SECOR"`
+			BN      BNParam `query:"bn" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
+			Number  string  `query:"number" maxLength:"32" doc:"Certificate number (case-insensitive)."`
+			Name    string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+			Status  string  `query:"status" enum:"pending,active,suspended,cancelled,revoked,expired,superseded" doc:"Status on as_of."`
+			Program string  `query:"program" enum:"COR,SECOR"`
 			AsOfQuery
 			Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 			Cursor string `query:"cursor" maxLength:"1024" doc:"The cursor of the previous page (same filters); refused (422) if altered or made for other filters."`
 		}) (*bodyOut[CertificateList], error) {
 			if in.BN != "" {
-				if err := registry.CheckBN("query.bn", in.BN); err != nil {
+				if err := registry.CheckBN("query.bn", string(in.BN)); err != nil {
 					return nil, s.problem(ctx, err)
 				}
 			}
@@ -160,7 +164,7 @@ func (s *server) register(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			r, err := s.node.SearchCertificatesPage(ctx, node.Query{BN: in.BN, Number: in.Number, Name: in.Name,
+			r, err := s.node.SearchCertificatesPage(ctx, node.Query{BN: string(in.BN), Number: in.Number, Name: in.Name,
 				Status: in.Status, Program: in.Program, AsOf: asOf, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, s.problem(ctx, err)

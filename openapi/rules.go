@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/webhook"
@@ -35,11 +36,11 @@ import (
 // a review step, a certificate correction), and the CSV/XLSX import,
 // whose report already names every row's problems.
 
-// bodyRule checks a body, decoded member by member (decodeMembers) with
-// the members at the locations of skip (those the schema refused) left
-// zero: the names of the body's members as sent, and the record rules'
-// errors or nil.
-type bodyRule func(s *server, body []byte, skip []string) (map[string]bool, error)
+// bodyRule checks a body sent by p, decoded member by member
+// (decodeMembers) with the members at the locations of skip (those the
+// schema refused) left zero: the names of the body's members as sent, and
+// the record rules' errors or nil.
+type bodyRule func(s *server, p node.Principal, body []byte, skip []string) (map[string]bool, error)
 
 // ruleCheck is an operation body's rule, its schema's top-level
 // properties (what a client can send) and the rule errors that compare
@@ -61,10 +62,16 @@ type crossRef struct{ at, with string }
 // rule is the check of body type T, with the rule errors that compare two
 // of its members.
 func rule[T any](check func(s *server, v T) error, crossed ...crossRef) (reflect.Type, ruleCheck) {
-	return reflect.TypeFor[T](), ruleCheck{crossed: crossed, check: func(s *server, body []byte, skip []string) (map[string]bool, error) {
+	return ruleBy(func(s *server, _ node.Principal, v T) error { return check(s, v) }, crossed...)
+}
+
+// ruleBy is rule for a write whose checks depend on who sends it (a
+// letter is issued by the host's administrator, requested by anyone else).
+func ruleBy[T any](check func(s *server, p node.Principal, v T) error, crossed ...crossRef) (reflect.Type, ruleCheck) {
+	return reflect.TypeFor[T](), ruleCheck{crossed: crossed, check: func(s *server, p node.Principal, body []byte, skip []string) (map[string]bool, error) {
 		var v T
 		sent := decodeMembers(body, reflect.ValueOf(&v).Elem(), "body", skip)
-		return sent, check(s, v)
+		return sent, check(s, p, v)
 	}}
 }
 
@@ -120,7 +127,60 @@ func ruleSet() map[reflect.Type]ruleCheck {
 		return errs
 	}))
 	add(rule(func(_ *server, v webhook.NewSubscription) error { return v.Validate() }))
+	add(ruleBy(letterRule))
+	add(rule(reviewRule))
 	return out
+}
+
+// letterRule mirrors the first checks of POST /v1/letters: on the host's
+// node its administrator issues the letter (federation.CheckLetterToIssue,
+// before Lookups.IssueLetter reads any record); anyone else, or a letter
+// of another host, is a request (node.RequestLetter's defaults, then
+// registry.LetterRequest.Validate).
+func letterRule(s *server, p node.Principal, v LetterIn) error {
+	host := registry.Jurisdiction(v.Host)
+	if p.Role != node.RoleCP && host == s.node.Jurisdiction() {
+		return federation.CheckLetterToIssue(federation.LetterRequest{EmployerBN: v.EmployerBN, Certificate: v.Certificate,
+			Host: host, Kind: v.Kind, IssuedOn: v.IssuedOn, RequestedOn: v.RequestedOn}, host)
+	}
+	r := registry.LetterRequest{EmployerBN: v.EmployerBN, Certificate: v.Certificate, Home: s.node.Jurisdiction(), Host: host,
+		Kind: v.Kind, IssueOn: v.IssuedOn, RequestedOn: v.RequestedOn, RequestedBy: v.RequestedBy}
+	if r.RequestedBy == "" {
+		r.RequestedBy = "edge"
+	}
+	if r.RequestedOn.IsZero() {
+		r.RequestedOn = s.node.Today()
+		if !r.IssueOn.IsZero() && r.IssueOn.Before(r.RequestedOn) {
+			r.RequestedOn = r.IssueOn
+		}
+	}
+	r.ID = registry.LetterRequestID(r.Host, r.Certificate, r.RequestedOn)
+	return r.Validate()
+}
+
+// reviewRule mirrors node.OpenReview's checks before it reads the
+// certificate: the review record (BN, trigger, opened on or after the
+// trigger occurred) and neither date after today.
+func reviewRule(s *server, v ReviewIn) error {
+	today := s.node.Today()
+	if v.OpenedOn.IsZero() {
+		v.OpenedOn = today
+	}
+	reason := v.Reason
+	if reason == "" {
+		reason = "review opened on trigger " + v.Trigger
+	}
+	r := registry.Review{ID: node.ReviewID(v.Certificate, v.OpenedOn), Jurisdiction: s.node.Jurisdiction(), EmployerBN: v.EmployerBN,
+		Certificate: v.Certificate, Trigger: v.Trigger, OccurredOn: v.OccurredOn, OpenedOn: v.OpenedOn, Status: registry.ReviewOpen,
+		History: []registry.ReviewStep{{Action: "open", Reason: reason, On: v.OpenedOn, By: "edge"}}}
+	errs := []error{r.Validate()}
+	if r.OpenedOn.After(today) {
+		errs = append(errs, registry.Invalid("body.opened_on", "%s is after today (%s)", r.OpenedOn, today))
+	}
+	if r.OccurredOn.After(today) {
+		errs = append(errs, registry.Invalid("body.occurred_on", "%s is after today (%s): a review is opened on a trigger that occurred", r.OccurredOn, today))
+	}
+	return registry.JoinInvalid(errs...)
 }
 
 // indexRules maps each operation's JSON body schema reference to its rule,
@@ -192,7 +252,7 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	for _, d := range p.Errors {
 		skip = append(skip, d.Location)
 	}
-	sent, err := r.check(s, body, skip)
+	sent, err := r.check(s, principalOf(ctx.Context()), body, skip)
 	var ves registry.ValidationErrors
 	var ve *registry.ValidationError
 	switch {

@@ -25,6 +25,8 @@ func (s *server) registerTiles(api huma.API) {
 		"as golang.org/x/mod/sumdb/note.NewVerifier reads it: `<origin>+<key hash>+<base64 of 0x01 and the Ed25519 key>`, " +
 		"plain text with no line feed. It is the node's active EdDSA key (also in /.well-known/jwks.json). " +
 		"A node whose active key is ES256 cannot sign notes: 404."
+	o.Responses = rawContent("The verifier key, plain text.", "text/plain", &huma.Schema{Type: "string"})
+	o.Errors = append([]int{http.StatusNotFound}, o.Errors...)
 	huma.Register(api, o, func(ctx context.Context, _ *struct{}) (*noteKeyOut, error) {
 		vkey, err := tiles.NoteKey(s.node)
 		if err != nil {

@@ -52,6 +52,19 @@ func TestEveryValidationErrorAtOnce(t *testing.T) {
 		{"QA review shapes and rules", "POST", "/v1/qa-reviews",
 			`{"kind":"osar","cp":"acsa","on":"2026-02-01","outcome":"satisfactory"}`,
 			[]string{"body.cp", "body.auditor", "body.audit"}},
+		// A letter or review body the schema refuses still names the
+		// rules that need no stored record: the BN's check digit, a
+		// letter issued before it was requested, a review opened before
+		// its trigger occurred.
+		{"letter shapes and rules", "POST", "/v1/letters",
+			`{"employer_bn":"123456789","certificate":"ACSA-20250417","host":"CA-AB","kind":"forever","requested_on":"2026-05-01","issued_on":"2026-01-01"}`,
+			[]string{"body.kind", "body.employer_bn", "body.requested_on"}},
+		{"letter request shapes and rules", "POST", "/v1/letters",
+			`{"employer_bn":"123456789","certificate":"ACSA-20250417","host":"CA-BC","kind":"forever","requested_on":"2026-05-01","issued_on":"2026-01-01"}`,
+			[]string{"body.kind", "body.employer_bn", "body.issued_on"}},
+		{"review shapes and rules", "POST", "/v1/reviews",
+			`{"employer_bn":"123456789","certificate":"ACSA-20250417","trigger":"gossip","occurred_on":"2026-10-01","opened_on":"2026-09-01"}`,
+			[]string{"body.trigger", "body.employer_bn", "body.opened_on"}},
 		{"stop-work order shapes and rules", "POST", "/v1/stop-work-orders",
 			`{"employer_bn":"123456789","number":"bad number!","issued_on":"2026-02-01"}`,
 			[]string{"body.number", "body.employer_bn"}},

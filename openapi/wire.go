@@ -2,6 +2,8 @@ package openapi
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -156,4 +158,24 @@ func (q EquivalencyIn) record(id string) registry.Equivalency {
 		ValidFrom: q.ValidFrom, ValidTo: q.ValidTo, ScopeText: q.ScopeText, IndustryCodes: q.IndustryCodes,
 		Provinces: q.Provinces, ScopeAligned: q.ScopeAligned, Decision: q.Decision,
 		ResultingCertificate: q.ResultingCertificate, Status: q.Status}
+}
+
+// BNParam is a query parameter naming an employer by BN9 (always "bn").
+// Its check digit is checked as a huma resolver, whose errors huma merges
+// with the schema's: a request whose other parameters the schema refuses
+// still hears that the BN fails its check digit, in the same 422.
+type BNParam string
+
+// Resolve checks the BN's check digit when it has the schema's shape (nine
+// digits; otherwise the schema has said so).
+func (b *BNParam) Resolve(huma.Context) []error {
+	s := string(*b)
+	if s == "" || len(s) != 9 || strings.Trim(s, "0123456789") != "" {
+		return nil
+	}
+	var ve *registry.ValidationError
+	if err := registry.CheckBN("query.bn", s); errors.As(err, &ve) {
+		return []error{&huma.ErrorDetail{Location: ve.Field, Message: ve.Reason, Value: s}}
+	}
+	return nil
 }
