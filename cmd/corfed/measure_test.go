@@ -93,8 +93,14 @@ func TestSynthAndReport(t *testing.T) {
 		// The holders were certified in the first half of 2022: each
 		// counts in 2022's non_cor group for its days before that.
 		!strings.Contains(o, "2022   non_cor        300") ||
-		!strings.Contains(o, "COR/non-COR rate ratios: LTC") || !strings.Contains(o, "Process metrics by certifying partner") {
+		!strings.Contains(o, "COR/non-COR rate ratios: LTC") || !strings.Contains(o, "Process metrics by certifying partner") ||
+		!strings.Contains(o, "action days (on time/late)") || strings.Contains(o, "Injury figures are by calendar year") {
 		t.Errorf("report: %d\n%s\n%s", code, o, e)
+	}
+	// A period of part-years says its injury figures are the whole years.
+	code, o, e = run(t, "report", "--data", nodeDir, "--from", "2022-07-01", "--to", "2023-06-30")
+	if code != 0 || !strings.Contains(o, "Injury figures are by calendar year: 2022 to 2023, each year the period touches, whole.") {
+		t.Errorf("report of a part-year period: %d\n%s\n%s", code, o, e)
 	}
 	if code, _, _ := run(t, "report", "--data", nodeDir, "--from", "2024-01-01", "--to", "2023-01-01"); code != 2 {
 		t.Errorf("a reversed period: exit %d, want 2", code)

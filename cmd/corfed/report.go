@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/measure/service"
@@ -60,7 +61,13 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	w := func(format string, a ...any) { fmt.Fprintf(stdout, format, a...) }
 	w("COR program evaluation, %s, %s to %s\n", n.Jurisdiction(), from, to)
 	w("Rates per 100 person-years (LTC, DIR), per 1,000,000 person-years (fatalities); 95%% Poisson intervals;\n")
-	w("groups under %g person-years or %d employers suppressed.\n\n", *minPY, *minEmp)
+	w("groups under %g person-years or %d employers suppressed.\n", *minPY, *minEmp)
+	if from.Month() != time.January || from.Day() != 1 || to.Month() != time.December || to.Day() != 31 {
+		// Claims snapshots are by calendar year: the period's years are
+		// shown whole.
+		w("Injury figures are by calendar year: %d to %d, each year the period touches, whole.\n", from.Year(), to.Year())
+	}
+	w("\n")
 	w("%-6s %-8s %9s %12s %18s %18s %22s %10s\n", "year", "group", "employers", "person-yrs", "LTC rate", "DIR", "fatality rate", "cost/py")
 	for y := from.Year(); y <= to.Year(); y++ {
 		r, err := svc.OHS(ctx, measure.Query{Year: y})
@@ -104,10 +111,10 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	w("\nProcess metrics by certifying partner, %s to %s (records kept: %s)\n", from, to, strings.Join(p.Kept, ", "))
-	w("%-8s %7s %7s %9s %7s %-26s %-22s\n", "cp", "COR", "SECOR", "active@end", "audits", "report days (on time/late)", "review days (open)")
+	w("%-8s %7s %7s %9s %7s %-26s %-22s %s\n", "cp", "COR", "SECOR", "active@end", "audits", "report days (on time/late)", "review days (open)", "action days (on time/late)")
 	for _, c := range p.CPs {
-		w("%-8s %7d %7d %9d %7d %-26s %-22s\n", c.CP, c.Issued[registry.ProgramCOR], c.Issued[registry.ProgramSECOR], c.ActiveAtEnd,
-			c.AuditsPassed+c.AuditsFailed, cycle(c.ReportCycle, true), cycle(c.ReviewCycle, false))
+		w("%-8s %7d %7d %9d %7d %-26s %-22s %s\n", c.CP, c.Issued[registry.ProgramCOR], c.Issued[registry.ProgramSECOR], c.ActiveAtEnd,
+			c.AuditsPassed+c.AuditsFailed, cycle(c.ReportCycle, true), cycle(c.ReviewCycle, false), cycle(c.ActionCycle, true))
 	}
 	if len(p.Letters.Issued) > 0 {
 		w("letters issued by host: %v\n", p.Letters.Issued)
@@ -120,7 +127,10 @@ func ci(v float64, i measure.Interval, prec int) string {
 }
 
 func cycle(c measure.Cycle, deadline bool) string {
-	if c.Count == 0 {
+	if c.Count == 0 || c.MedianDays == nil {
+		if deadline && c.Late > 0 { // an action never done is late with no duration
+			return fmt.Sprintf("- (%d/%d)", c.OnTime, c.Late)
+		}
 		if c.Open > 0 {
 			return fmt.Sprintf("- (%d open)", c.Open)
 		}
