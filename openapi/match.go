@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -41,13 +40,9 @@ func (m MatchIn) check() (registry.Date, registry.ValidationErrors) {
 	}
 	for i, r := range m.Rows {
 		err := r.Validate(fmt.Sprintf("body.rows[%d]", i))
-		var ves registry.ValidationErrors
-		var ve *registry.ValidationError
-		switch {
-		case errors.As(err, &ves):
+		switch ves := registry.Problems(err); {
+		case ves != nil:
 			bad = append(bad, ves...)
-		case errors.As(err, &ve):
-			bad = append(bad, ve)
 		case err != nil:
 			bad = append(bad, &registry.ValidationError{Field: fmt.Sprintf("body.rows[%d]", i), Reason: "invalid row"})
 		}

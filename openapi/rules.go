@@ -253,14 +253,7 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		skip = append(skip, d.Location)
 	}
 	sent, err := r.check(s, principalOf(ctx.Context()), body, skip)
-	var ves registry.ValidationErrors
-	var ve *registry.ValidationError
-	switch {
-	case errors.As(err, &ves):
-	case errors.As(err, &ve):
-		ves = registry.ValidationErrors{ve}
-	}
-	for _, ve := range ves {
+	for _, ve := range registry.Problems(err) {
 		ve = bodyLocated(ve, "")
 		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return related(d.Location, ve.Field) }) {
 			continue

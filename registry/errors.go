@@ -79,22 +79,28 @@ func (es ValidationErrors) Unwrap() []error {
 	return out
 }
 
-// Fields returns the field of every validation error err holds, in
-// order (nil when it holds none).
-func Fields(err error) []string {
+// Problems returns every validation error err holds, in order (nil when
+// it holds none).
+func Problems(err error) ValidationErrors {
 	var ves ValidationErrors
 	var ve *ValidationError
 	switch {
 	case errors.As(err, &ves):
-		fs := make([]string, len(ves))
-		for i, e := range ves {
-			fs[i] = e.Field
-		}
-		return fs
+		return ves
 	case errors.As(err, &ve):
-		return []string{ve.Field}
+		return ValidationErrors{ve}
 	}
 	return nil
+}
+
+// Fields returns the field of every validation error err holds, in
+// order (nil when it holds none).
+func Fields(err error) []string {
+	var fs []string
+	for _, e := range Problems(err) {
+		fs = append(fs, e.Field)
+	}
+	return fs
 }
 
 // JoinInvalid returns every validation error of errs at once (nil, the one

@@ -602,14 +602,7 @@ func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 // fieldErrors puts each validation problem of err in errs, by field
 // (without a "query." prefix), the first for a field kept.
 func (s *Site) fieldErrors(p *page, errs map[string]string, err error) {
-	var ves registry.ValidationErrors
-	var ve *registry.ValidationError
-	switch {
-	case errors.As(err, &ves):
-	case errors.As(err, &ve):
-		ves = registry.ValidationErrors{ve}
-	}
-	for _, v := range ves {
+	for _, v := range registry.Problems(err) {
 		if f := strings.TrimPrefix(v.Field, "query."); errs[f] == "" {
 			errs[f] = p.Invalid(v)
 		}
