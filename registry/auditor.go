@@ -281,8 +281,8 @@ func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
 }
 
 // StandingOn derives auditor a's status on d: discipline by any body
-// first (revoked, suspended), then QA suspension (qa, unless a
-// reinstatement by a body that recorded its last OSAR lifted it), then
+// first (revoked, suspended), then QA suspension (qa, from
+// OSARSuspension, which has left out one a reinstatement lifted), then
 // the best of its credentials (certified, candidate, lapsed), else
 // uncertified. audits are the last on-site days of its audits.
 func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa OSARHold, d Date) AuditorStanding {
@@ -306,7 +306,7 @@ func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa O
 	}
 	if st, why, whyFR := disciplineOn(ds, d); st != "" {
 		s.Status, s.Reason, s.ReasonFR, s.Rule = st, why, whyFR, "auditor.discipline"
-	} else if qa.Reason != "" && s.Status == AuditorCertified && !qa.liftedBy(ds, d) {
+	} else if qa.Reason != "" && s.Status == AuditorCertified {
 		s.Status, s.Reason, s.ReasonFR, s.Rule = AuditorSuspended, qa.Reason, qa.ReasonFR, "auditor.osar"
 	}
 	sort.SliceStable(s.Credentials, func(i, j int) bool { return s.Credentials[i].CertifiedOn.Before(s.Credentials[j].CertifiedOn) })

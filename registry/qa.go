@@ -78,9 +78,13 @@ type OSARHold struct {
 }
 
 // OSARSuspension returns the auditor's suspension by QA on d, or a zero
-// OSARHold: its last r.UnsatisfactoryOSAR OSARs on or before d were all
-// unsatisfactory (0 disables the rule). The caller fills in Bodies.
-func OSARSuspension(qs []QAReview, r AuditorRules, d Date) OSARHold {
+// OSARHold: r.UnsatisfactoryOSAR unsatisfactory OSARs in a row on or
+// before d (0 disables the rule), not lifted. A reinstatement in ds by a
+// body that recorded the last OSAR of a run, dated on or after it, lifts
+// that suspension and ends the run: the body decided the auditor may audit
+// again, so only OSARs dated after the reinstatement count towards another.
+// recordedBy gives the nodes that signed each OSAR (by id).
+func OSARSuspension(qs []QAReview, recordedBy map[string][]Jurisdiction, ds []Discipline, r AuditorRules, d Date) OSARHold {
 	if r.UnsatisfactoryOSAR <= 0 {
 		return OSARHold{}
 	}
@@ -91,36 +95,47 @@ func OSARSuspension(qs []QAReview, r AuditorRules, d Date) OSARHold {
 		}
 	}
 	slices.SortStableFunc(osars, func(a, b QAReview) int { return a.On.Compare(b.On) })
-	if len(osars) < r.UnsatisfactoryOSAR {
-		return OSARHold{}
-	}
-	for _, q := range osars[len(osars)-r.UnsatisfactoryOSAR:] {
+	var hold OSARHold
+	run := 0
+	for _, q := range osars {
+		if hold.Reason != "" {
+			if lifted, ok := hold.liftedBy(ds, d); ok && !lifted.After(q.On) {
+				hold, run = OSARHold{}, 0
+			}
+		}
 		if q.Outcome != QAUnsatisfactory {
-			return OSARHold{}
+			hold, run = OSARHold{}, 0
+			continue
+		}
+		if run++; run >= r.UnsatisfactoryOSAR {
+			hold = OSARHold{Last: q.ID, LastOn: q.On, Bodies: recordedBy[q.ID],
+				Reason:   fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, q.On, q.ID),
+				ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, q.On, q.ID)}
 		}
 	}
-	last := osars[len(osars)-1]
-	return OSARHold{Last: last.ID, LastOn: last.On,
-		Reason:   fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID),
-		ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, last.On, last.ID)}
+	if _, ok := hold.liftedBy(ds, d); ok {
+		return OSARHold{}
+	}
+	return hold
 }
 
-// liftedBy reports whether a reinstatement in ds on or before d, by one of
-// h's bodies, is dated on or after h's last unsatisfactory OSAR: the body
-// that applied the rule decided the auditor may audit again. (A later
-// unsatisfactory OSAR makes a new suspension, with a later LastOn.)
-func (h OSARHold) liftedBy(ds []Discipline, d Date) bool {
+// liftedBy returns the first reinstatement in ds on or before d, by one of
+// h's bodies, dated on or after h's last unsatisfactory OSAR: the body
+// that applied the rule decided the auditor may audit again.
+func (h OSARHold) liftedBy(ds []Discipline, d Date) (Date, bool) {
+	var first Date
+	found := false
 	for _, disc := range ds {
 		if !slices.Contains(h.Bodies, disc.Body) {
 			continue
 		}
 		for _, a := range disc.Actions {
-			if a.Action == DisciplineReinstate && !a.On.After(d) && !a.On.Before(h.LastOn) {
-				return true
+			if a.Action == DisciplineReinstate && !a.On.After(d) && !a.On.Before(h.LastOn) && (!found || a.On.Before(first)) {
+				first, found = a.On, true
 			}
 		}
 	}
-	return false
+	return first, found
 }
 
 // QA standings of a certifying partner.

@@ -15,8 +15,9 @@ import (
 // suspension, not a revocation: the reinstatement by the administrator of
 // the node that recorded the OSARs lifts it from its date (the auditor
 // could otherwise do no audit that a satisfactory OSAR could review). A
-// reinstatement by another body does not, and an unsatisfactory OSAR after
-// the reinstatement suspends again.
+// reinstatement by another body does not. The reinstatement starts the
+// count again: one unsatisfactory OSAR after it leaves the auditor
+// certified, a second in a row suspends again.
 func TestOSARSuspensionLiftedByReinstatement(t *testing.T) {
 	ctx := context.Background()
 	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
@@ -47,6 +48,19 @@ func TestOSARSuspensionLiftedByReinstatement(t *testing.T) {
 	for on, want := range map[string]string{"2026-08-31": registry.AuditorSuspended, "2026-09-01": registry.AuditorCertified, "2026-10-01": registry.AuditorCertified} {
 		if s := status(on); s.Status != want {
 			t.Errorf("reinstated on 2026-09-01: AUD-0001 is %s on %s (rule %s: %s), want %s", s.Status, on, s.Rule, s.Reason, want)
+		}
+	}
+	for _, q := range []registry.QAReview{
+		{Kind: registry.QAOSAR, Auditor: "AUD-0001", Audit: "AUD-ACSA-731551222-20230616-certification", CP: "ACSA", On: registry.MustDate("2026-09-15"), Outcome: registry.QAUnsatisfactory, Findings: "sampling still thin"},
+		{Kind: registry.QAOSAR, Auditor: "AUD-0001", Audit: "AUD-ACSA-742662331-20250314-certification", CP: "ACSA", On: registry.MustDate("2026-10-15"), Outcome: registry.QAUnsatisfactory, Findings: "interviews not documented again"},
+	} {
+		if _, err := ab.RecordQAReview(ctx, admin, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for on, want := range map[string]string{"2026-10-01": registry.AuditorCertified, "2026-10-15": registry.AuditorSuspended} {
+		if s := status(on); s.Status != want {
+			t.Errorf("unsatisfactory OSARs on 2026-09-15 and 2026-10-15 after the reinstatement: AUD-0001 is %s on %s (rule %s: %s), want %s", s.Status, on, s.Rule, s.Reason, want)
 		}
 	}
 }

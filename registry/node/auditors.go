@@ -259,8 +259,7 @@ func auditorIn(tx registry.StoreTx, rules registry.AuditorRules, self registry.J
 	// recorded the OSAR that made it (the node of the audit's CP, whose
 	// program applied the rule), as a reinstatement lifts only the same
 	// body's discipline action.
-	hold := registry.OSARSuspension(v.QA, rules, asOf)
-	hold.Bodies = recordedBy[hold.Last]
+	hold := registry.OSARSuspension(v.QA, recordedBy, v.Discipline, rules, asOf)
 	v.Standing = rules.StandingOn(judged, v.Discipline, dates, hold, asOf)
 	return v, nil
 }
