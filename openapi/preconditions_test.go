@@ -53,6 +53,7 @@ func TestConditionalWrites(t *testing.T) {
 	const js = "application/json"
 	const cert = "/v1/certificates/ACSA-20250417"
 	const scope = `{"industry_scope":["236220"],"sector":"construction"}`
+	const scope2 = `{"industry_scope":["236220","238120"],"sector":"construction"}`
 	suspend := `{"action":"suspend","reason":"missed its maintenance audit"}`
 
 	tag := f.etagOf(t, cert)
@@ -71,7 +72,8 @@ func TestConditionalWrites(t *testing.T) {
 		{"the same tag, now stale", "PUT", cert, "admin", scope, []string{"If-Match", tag}, 412, "header.If-Match", false},
 		{"a stale tag on a status change", "PATCH", cert, "admin", suspend, []string{"If-Match", tag}, 412, "header.If-Match", false},
 		{"a stale tag on POST .../status", "POST", cert + "/status", "admin", suspend, []string{"If-Match", tag}, 412, "header.If-Match", false},
-		{"* on a record that exists", "PUT", cert, "admin", scope, []string{"If-Match", "*"}, 200, "", true},
+		{"* with the fields it has: no new version", "PUT", cert, "admin", scope, []string{"If-Match", "*"}, 200, "", false},
+		{"* on a record that exists", "PUT", cert, "admin", scope2, []string{"If-Match", "*"}, 200, "", true},
 		{"* on a record that does not", "PUT", "/v1/certificates/ACSA-NONE", "admin", scope, []string{"If-Match", "*"}, 412, "header.If-Match", false},
 		{"If-None-Match: * on an employer that exists", "PUT", "/v1/employers/" + bnPrairie, "admin",
 			`{"bn":"` + bnPrairie + `","legal_name":"Prairie Steel Erectors Ltd."}`, []string{"If-None-Match", "*"}, 412, "header.If-None-Match", false},

@@ -318,7 +318,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	if err := checkRecertification(rules, view, a); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindAuditor, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+	return n.commitChange(ctx, registry.KindAuditor, a.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)}
 		}

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -151,6 +153,34 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	<-w.done
 	n.after(ctx, w)
 	return w.out, w.err
+}
+
+// commitChange is commit for a write that states a whole record (a PUT):
+// when the record m returns is byte for byte the current version's, no
+// version is written and the current one is returned, as PUT is idempotent
+// and an import row that changes nothing takes no seq.
+func (n *Node) commitChange(ctx context.Context, kind registry.Kind, id string, m mutation) (registry.Entry, error) {
+	var same registry.Entry
+	e, err := n.commit(ctx, kind, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		rec, keys, err := m(l, prev)
+		if err != nil || prev == nil {
+			return rec, keys, err
+		}
+		raw, err := registry.Canonical(rec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode %s %s: %w", kind, id, err)
+		}
+		if bytes.Equal(raw, prev.Record) {
+			same = *prev // prev may be the store's memory: copy what it holds
+			same.Record, same.JWS = bytes.Clone(prev.Record), strings.Clone(prev.JWS)
+			return nil, nil, errUnchanged
+		}
+		return json.RawMessage(raw), keys, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return same, nil
+	}
+	return e, err
 }
 
 // after tells Config.OnWrite (the audit log) of w once it has committed.

@@ -49,7 +49,7 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 	if testHookAuthorityChecked != nil {
 		testHookAuthorityChecked()
 	}
-	return n.commit(ctx, registry.KindEmployer, e.BN, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+	return n.commitChange(ctx, registry.KindEmployer, e.BN, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
 		}
@@ -80,7 +80,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 	if err := cp.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCP, cp.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+	return n.commitChange(ctx, registry.KindCP, cp.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
 		}
@@ -341,7 +341,7 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+	return n.commitChange(ctx, registry.KindCertificate, id, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
 			return nil, nil, err
