@@ -180,6 +180,7 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 		{"unknown path", "GET", "/v2/nothing", "", "", 404, ""},
 		{"recognition without bn", "GET", "/v1/recognition?host=CA-BC", "", "", 422, "query.bn"},
 		{"recognition bn check digit", "GET", "/v1/recognition?bn=123456789&host=CA-BC", "", "", 422, "query.bn"},
+		{"snapshots bn check digit", "GET", "/v1/snapshots?year=2024&bn=123456789", "admin", "", 422, "query.bn"},
 		{"recognition without host", "GET", "/v1/recognition?bn=" + bnPrairie, "", "", 422, "query.host"},
 		{"recognition unknown host", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-XX", "", "", 422, "query.host"},
 		{"recognition unknown use", "GET", "/v1/recognition?bn=" + bnPrairie + "&host=CA-BC&use=sleep", "", "", 422, "query.use"},

@@ -112,10 +112,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		list.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
 		huma.Register(api, list, func(ctx context.Context, in *struct {
 			Year  int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
-			BN    string `query:"bn" pattern:"^[0-9]{9}$" doc:"Only this employer's rows."`
+			BN    BNParam `query:"bn" pattern:"^[0-9]{9}$" doc:"Only this employer's rows."`
 			Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 		}) (*bodyOut[SnapshotList], error) {
-			rows, more, err := svc.Snapshots(ctx, PrincipalOf(ctx), in.Year, in.BN, in.Limit)
+			rows, more, err := svc.Snapshots(ctx, PrincipalOf(ctx), in.Year, string(in.BN), in.Limit)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
