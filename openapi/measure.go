@@ -111,9 +111,9 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"Read performance snapshots (claims data; scope snapshots:read)", http.StatusOK, "metrics")
 		list.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
 		huma.Register(api, list, func(ctx context.Context, in *struct {
-			Year  int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+			Year  int     `query:"year" minimum:"1950" maximum:"2100" required:"true"`
 			BN    BNParam `query:"bn" pattern:"^[0-9]{9}$" doc:"Only this employer's rows."`
-			Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+			Limit int     `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 		}) (*bodyOut[SnapshotList], error) {
 			rows, more, err := svc.Snapshots(ctx, PrincipalOf(ctx), in.Year, string(in.BN), in.Limit)
 			if err != nil {
