@@ -32,6 +32,21 @@ type Chain struct {
 	pending    map[chainKey]uint64
 	prior      func(registry.Kind, string) (uint64, error) // versions before the chain's start; nil: none
 	learned    []jose.PublicKey                            // keys added since the last Commit
+	owner      KeyOwner                                    // nil: no other member's keys are known
+}
+
+// KeyOwner returns the member that holds key kid (pinned, or learned from
+// its verified announcements), if any.
+type KeyOwner func(kid string) (registry.Jurisdiction, bool)
+
+// RefuseKeysOf makes c refuse an announcement of a key that owner says
+// another member holds, and returns c. One key, one member, as the
+// federation file's pins are (Trust): a key trusted for two members would
+// let either sign as the other (entries, checkpoints, agreement
+// signatures), and a reader could no longer tell who signed.
+func (c *Chain) RefuseKeysOf(owner KeyOwner) *Chain {
+	c.owner = owner
+	return c
 }
 
 type chainKey struct {
@@ -126,6 +141,12 @@ func (c *Chain) accept(v Verified, err error) (Verified, error) {
 		key, err := keyFromAnnouncement(e)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
+		}
+		if c.owner != nil {
+			if j, ok := c.owner(key.KID); ok && j != c.iss {
+				return Verified{}, fmt.Errorf("refused entry seq %d: key announcement %s: the key is %s's; each key belongs to one member: %w",
+					e.Seq, key.KID, j, registry.ErrUnverified)
+			}
 		}
 		keys, added, err := learn(c.keys, key)
 		if err != nil {

@@ -23,8 +23,12 @@ import (
 type MirrorConfig struct {
 	Iss  registry.Jurisdiction // whose log
 	Keys *jose.KeySet          // the keys pinned for Iss (a federation file's, or one from a vkey)
-	From tiles.Source          // where the log is read (its bucket, a CDN, another mirror)
-	To   *tiles.Store          // where the verified copy goes
+	// KeyOwner, when set, names the member each other pinned key belongs
+	// to (Trust.KeyOwner): the log's announcement of a key pinned for
+	// another member is refused, as peer sync refuses it.
+	KeyOwner KeyOwner
+	From     tiles.Source // where the log is read (its bucket, a CDN, another mirror)
+	To       *tiles.Store // where the verified copy goes
 	// Cosigner, when set, adds a C2SP tlog-cosignature to each checkpoint
 	// the mirror verified and republishes.
 	Cosigner *tiles.Cosigner
@@ -173,7 +177,7 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys), vkeys: make(map[uint32]string, len(vkeys))}
+	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys))}
 	var vs []note.Verifier
 	for _, vkey := range vkeys {
 		v, err := note.NewVerifier(vkey)
@@ -216,7 +220,7 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		m.gen, m.saved, m.savedSize, from = st.Gen, true, st.Size, st.Size
 		// The pinned keys: a checkpoint verifies only against them, and
 		// a member's checkpoints and entries are signed by its active key.
-		m.chain = ResumeChain(cfg.Iss, cfg.Keys, st.Size, m.prior)
+		m.chain = ResumeChain(cfg.Iss, cfg.Keys, st.Size, m.prior).RefuseKeysOf(cfg.KeyOwner)
 	} else {
 		m.setAside(st)
 	}
@@ -246,7 +250,7 @@ func (m *Mirror) damaged(err error) (*Mirror, error) {
 		return nil, fmt.Errorf("mirror: the copy in %s fails its check (%w): %w", m.cfg.To, ErrCopyDamaged, err)
 	}
 	m.start.Damaged = err.Error()
-	m.chain = NewChain(m.cfg.Iss, m.cfg.Keys)
+	m.chain = NewChain(m.cfg.Iss, m.cfg.Keys).RefuseKeysOf(m.cfg.KeyOwner)
 	return m, nil
 }
 

@@ -709,7 +709,7 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 				return 0, nil
 			}
 			return prev.Ver, err
-		})
+		}).RefuseKeysOf(f.keyOwner)
 		defer func() { res.keys, res.learned = ch.Keys(), ch.Learned() }()
 		for i, fe := range pg.Entries {
 			v, err := ch.checkAhead(fe.JWS, page.spec[i], page.specKeys)
@@ -726,6 +726,23 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 		return nil
 	})
 	return res, err
+}
+
+// keyOwner returns the member that holds key kid: this node (any of its
+// keys, retired ones included) or a peer (pinned or learned). It is asked
+// only when a peer announces a key.
+func (f *Federation) keyOwner(kid string) (registry.Jurisdiction, bool) {
+	if _, ok := f.cfg.Node.PublicKeys().Lookup(kid); ok {
+		return f.cfg.Node.Jurisdiction(), true
+	}
+	for _, p := range f.order {
+		if keys, _ := p.snapshot(); keys != nil {
+			if _, ok := keys.Lookup(kid); ok {
+				return p.j, true
+			}
+		}
+	}
+	return "", false
 }
 
 // verifyResult is VerifyEntry's answer for one entry.

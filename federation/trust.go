@@ -254,6 +254,21 @@ func (t *Trust) Member(j registry.Jurisdiction) (Member, bool) {
 	return t.Members[i], true
 }
 
+// KeyOwner returns the member a key is pinned for, for Chain.RefuseKeysOf.
+func (t *Trust) KeyOwner() KeyOwner {
+	return func(kid string) (registry.Jurisdiction, bool) {
+		if t == nil {
+			return "", false
+		}
+		for _, m := range t.Members {
+			if _, ok := m.Keys.Lookup(kid); ok {
+				return m.Jurisdiction, true
+			}
+		}
+		return "", false
+	}
+}
+
 // MarshalTrust returns a federation file in the pinned-keys form, indented,
 // with members in the order given. It refuses what ParseTrust would refuse.
 func MarshalTrust(name string, members []Member) ([]byte, error) {

@@ -66,6 +66,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	iss := registry.Jurisdiction(*jur)
 	var keys *jose.KeySet
+	var owner federation.KeyOwner
 	switch {
 	case *fedFile != "" && *vkey == "":
 		trust, err := federation.LoadTrust(*fedFile)
@@ -76,7 +77,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if !ok {
 			return fmt.Errorf("--jurisdiction %q is not a member of %s", *jur, *fedFile)
 		}
-		keys = m.Keys
+		keys, owner = m.Keys, trust.KeyOwner()
 	case *fedFile != "" && *vkey != "":
 		fmt.Fprintln(stderr, "corfed mirror: give --federation FILE --jurisdiction CA-XX or --vkey, not both")
 		return errUsage
@@ -130,7 +131,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return fmt.Errorf("--state: %w", err)
 	}
 	defer state.Close()
-	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, From: src, To: dst, Cosigner: cosigner,
+	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, KeyOwner: owner, From: src, To: dst, Cosigner: cosigner,
 		State: state.Store(), Recheck: *recheck, Ledger: fileLedger(filepath.Join(*keyDir, "state", "cosigned.db"))})
 	if errors.Is(err, federation.ErrMirrorFloor) {
 		return fmt.Errorf("--state %s: %w", *stateFile, err)
