@@ -2,6 +2,7 @@ package openapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -143,9 +144,11 @@ func TestConcurrentConditionalWrites(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range clerks {
 			wg.Go(func() {
+				// Every clerk's change differs from the record as it stands
+				// (a PUT of the record as it stands writes nothing).
 				sector := []string{"construction", "roofing", "manufacturing"}[i%3]
 				codes[i], _, _ = f.rawDo(t, http.MethodPut, cert, "application/json", "admin",
-					`{"industry_scope":["236220"],"sector":"`+sector+`"}`, "If-Match", tag)
+					fmt.Sprintf(`{"industry_scope":["2362%02d"],"sector":"%s"}`, round*clerks+i, sector), "If-Match", tag)
 			})
 		}
 		wg.Wait()
