@@ -188,7 +188,8 @@ type LifecycleChangeOut struct {
 // ReviewOut is an Employer Review with the removal proposal it led to.
 type ReviewOut struct {
 	Record[registry.Review]
-	RemovalProposal string `json:"removal_proposal,omitempty" doc:"The removal proposal the removal rule wrote for this review (on this write or an earlier one), if any: see GET /v1/removals."`
+	RemovalProposal string   `json:"removal_proposal,omitempty" doc:"The removal proposal the removal rule wrote for this review (on this write or an earlier one), if any: see GET /v1/removals."`
+	LaterReviews    []string `json:"later_reviews,omitempty" doc:"The reviews of the same employer, opened after this one, that the repeat rule made require a full external audit because of it (each lists it in related). Opening a review recorded late names the open reviews it changed here."`
 }
 
 func (s *server) reviewOut(ctx context.Context, r Record[registry.Review]) ReviewOut {
@@ -196,6 +197,7 @@ func (s *server) reviewOut(ctx context.Context, r Record[registry.Review]) Revie
 	if _, err := s.node.Record(ctx, registry.KindRemoval, node.RemovalID(r.ID)); err == nil {
 		out.RemovalProposal = node.RemovalID(r.ID)
 	}
+	out.LaterReviews, _ = s.node.LaterReviews(ctx, r.Record) // an extra: a failed read leaves it out
 	return out
 }
 

@@ -349,3 +349,39 @@ func TestProgramOpsFrench(t *testing.T) {
 		t.Errorf("removal proposal without French: %v", rec)
 	}
 }
+
+// TestOpeningALateReviewNamesTheReviewsItChanged: a review recorded late
+// (opened 2026-09-01, recorded after the review of 2026-11-03) makes the
+// open later review require a full external audit under the repeat rule;
+// the answer to opening it, and a GET of it, name that review in
+// later_reviews, so the administrator sees what the write changed.
+func TestOpeningALateReviewNamesTheReviewsItChanged(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	srv := httptest.NewServer(openapi.New(openapi.Config{Node: ab.Node}))
+	t.Cleanup(srv.Close)
+	admin := ab.Token(t, node.TokenRequest{Role: node.RoleAdmin})
+	st, m := call(t, "POST", srv.URL+"/v1/reviews", admin, `{"employer_bn":"812345676","certificate":"ACSA-20250417","trigger":"fatality","occurred_on":"2026-11-01","opened_on":"2026-11-03"}`)
+	if st != 201 {
+		t.Fatalf("open review: %d %v", st, m)
+	}
+	first := m["id"].(string)
+	if _, ok := m["later_reviews"]; ok {
+		t.Errorf("the first review names later reviews: %v", m["later_reviews"])
+	}
+	st, m = call(t, "POST", srv.URL+"/v1/reviews", admin, `{"employer_bn":"812345676","certificate":"ACSA-20250417","trigger":"serious_injury","occurred_on":"2026-08-28","opened_on":"2026-09-01"}`)
+	if st != 201 {
+		t.Fatalf("open the late review: %d %v", st, m)
+	}
+	late := m["id"].(string)
+	if got, _ := m["later_reviews"].([]any); len(got) != 1 || got[0] != first {
+		t.Errorf("opening the late review: later_reviews %v, want [%s]", m["later_reviews"], first)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/reviews/"+late, "", "")
+	if got, _ := m["later_reviews"].([]any); st != 200 || len(got) != 1 || got[0] != first {
+		t.Errorf("GET the late review: %d, later_reviews %v, want [%s]", st, m["later_reviews"], first)
+	}
+	st, m = call(t, "GET", srv.URL+"/v1/reviews/"+first, "", "")
+	if rec, _ := m["record"].(map[string]any); st != 200 || rec["full_audit_required"] != true {
+		t.Errorf("GET the first review: %d %v, want it to require a full audit now", st, m)
+	}
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,6 +85,34 @@ func reviewsOf(l registry.Log, bn string) ([]registry.Review, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// LaterReviews returns the ids of the reviews of r's employer, opened
+// after r, that list r among their related reviews: those the repeat rule
+// made require a full external audit because of r, whether r was on file
+// first or recorded late (repeatOnLater). Sorted by opening date, then id.
+func (n *Node) LaterReviews(ctx context.Context, r registry.Review) ([]string, error) {
+	var later []registry.Review
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		rs, err := reviewsOf(tx.Log(SelfLog), r.EmployerBN)
+		for _, o := range rs {
+			if o.ID != r.ID && o.OpenedOn.After(r.OpenedOn) && slices.Contains(o.Related, r.ID) {
+				later = append(later, o)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(later, func(a, b registry.Review) int {
+		return cmp.Or(a.OpenedOn.Compare(b.OpenedOn), cmp.Compare(a.ID, b.ID))
+	})
+	ids := make([]string, len(later))
+	for i, o := range later {
+		ids[i] = o.ID
+	}
+	return ids, nil
 }
 
 // OpenReview opens an Employer Review of a certificate of this node. The

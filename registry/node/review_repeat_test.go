@@ -40,6 +40,12 @@ func TestRepeatRuleWhateverTheRecordingOrder(t *testing.T) {
 	if earlier.FullAuditRequired {
 		t.Errorf("the earlier review requires a full audit (%v): no review of the employer was opened within 24 months before it", earlier.Related)
 	}
+	if ids, err := ab.LaterReviews(ctx, earlier); err != nil || !slices.Equal(ids, []string{later.ID}) {
+		t.Errorf("the reviews the late one changed: %v (%v), want [%s]", ids, err, later.ID)
+	}
+	if ids, err := ab.LaterReviews(ctx, later); err != nil || len(ids) != 0 {
+		t.Errorf("the reviews the later one changed: %v (%v), want none", ids, err)
+	}
 	r, err := ab.Review(ctx, later.ID)
 	if err != nil {
 		t.Fatal(err)
