@@ -290,3 +290,190 @@ func TestForgedProofEmployerWithTwoRecords(t *testing.T) {
 		t.Errorf("a forged recognition over a record showing the employer in the host: %v (%s %v), want a decision that does not follow", err, c.Decision.Outcome, c.Decision.Evidence)
 	}
 }
+
+// proposeSigned has AB propose terms and every other party sign them,
+// syncing after each step.
+func proposeSigned(t *testing.T, ms map[registry.Jurisdiction]*member, terms registry.AgreementTerms) {
+	t.Helper()
+	if st := ms["CA-AB"].call(t, "POST", "/v1/agreements", terms, nil); st != http.StatusCreated {
+		t.Fatalf("propose %s: status %d", terms.ID, st)
+	}
+	syncAll(t, ms)
+	for _, j := range terms.Parties {
+		if j == "CA-AB" {
+			continue
+		}
+		if st := ms[j].call(t, "POST", "/v1/agreements/"+terms.ID+"/sign", nil, nil); st != http.StatusCreated {
+			t.Fatalf("%s signs %s: status %d", j, terms.ID, st)
+		}
+		syncAll(t, ms)
+	}
+}
+
+// Every honest proof holds offline over shapes the seed data lacks: host
+// certificates named by sector only or by industry codes only, asked by
+// code and by name (bridged by an agreement); employers known to two
+// members whose records split what the host's conditions need; an
+// agreement that ends and a revision (of fewer parties) that carries it
+// on; an expired agreement; letters, one under which work started; a
+// suspension recorded ahead; in English and French, on past, present and
+// later dates, asked of the host and of a node that is neither.
+func TestEveryHonestProofOfUnseededShapesIsReDerived(t *testing.T) {
+	js := []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"}
+	ms, trust := startFederation(t, js)
+	keys := federation.TrustKeys(trust)
+	ctx := t.Context()
+	adm := nodetest.Admin()
+
+	// Agreements: one ending 2026-12-31 whose MB terms hold both employer
+	// conditions; its revision between AB and BC only from 2027-01-01;
+	// one that expired in 2024.
+	cur := threeParty(t, "shapes-2026")
+	cur.EffectiveTo = registry.MustDate("2026-12-31")
+	for i := range cur.Hosts {
+		if cur.Hosts[i].Host == "CA-MB" {
+			cur.Hosts[i].Conditions = []string{registry.CondNoPermanentOfficeInHost, registry.CondNoActiveHostWCBAccount}
+			cur.Hosts[i].Uses = []string{equivalence.UseBid}
+		}
+	}
+	proposeSigned(t, ms, cur)
+	rev := threeParty(t, "shapes-2027")
+	rev.Supersedes, rev.EffectiveFrom = "shapes-2026", registry.MustDate("2027-01-01")
+	rev.Parties = []registry.Jurisdiction{"CA-AB", "CA-BC"}
+	rev.Hosts = slices.DeleteFunc(rev.Hosts, func(h registry.HostTerms) bool { return h.Host == "CA-MB" })
+	proposeSigned(t, ms, rev)
+	old := threeParty(t, "shapes-2023")
+	old.EffectiveFrom, old.EffectiveTo = registry.MustDate("2023-01-01"), registry.MustDate("2024-12-31")
+	proposeSigned(t, ms, old)
+
+	var bns []string
+	employer := func(m *member, bn string, e registry.Employer) {
+		t.Helper()
+		e.BN, e.LegalName = bn, "Shape "+bn+" Ltd."
+		if _, err := m.n.PutEmployer(ctx, adm, e, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cert := func(m *member, issuer, number string, c node.NewCertificate) {
+		t.Helper()
+		c.Issuer, c.Number = issuer, number
+		if c.Program == "" {
+			c.Program = registry.ProgramCOR
+		}
+		if c.IssuedOn.IsZero() {
+			c.IssuedOn = registry.MustDate("2026-02-01")
+		}
+		c.TermMonths = 36
+		if _, err := m.n.CreateCertificate(ctx, adm, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab, bc, mb := ms["CA-AB"], ms["CA-BC"], ms["CA-MB"]
+	// A BC COR named by sector only; a BC COR named by codes only.
+	for i, c := range []node.NewCertificate{{Sector: "construction"}, {IndustryScope: []string{"2382"}}} {
+		bn := nodetest.BN(7200 + i)
+		bns = append(bns, bn)
+		employer(bc, bn, registry.Employer{})
+		c.EmployerBN = bn
+		cert(bc, "BCCSA", "2026020"+string(rune('1'+i)), c)
+	}
+	// An MB COR named by sector only, asked about elsewhere.
+	bnMB := nodetest.BN(7202)
+	bns = append(bns, bnMB)
+	employer(mb, bnMB, registry.Employer{})
+	cert(mb, "CSAM", "20260203", node.NewCertificate{EmployerBN: bnMB, Sector: "construction"})
+	// Employers with two records: the AB one holds the COR and no
+	// presence; the other member's lists presence (a permanent office in
+	// ON; or operating in MB; or a WCB account in BC closed in 2025, and
+	// one open from 2027).
+	others := []struct {
+		m *member
+		e registry.Employer
+	}{
+		{mb, registry.Employer{Presence: []registry.Presence{{Jurisdiction: "CA-ON", PermanentOffice: true, OperatingSince: registry.MustDate("2020-01-01")}}}},
+		{bc, registry.Employer{Presence: []registry.Presence{{Jurisdiction: "CA-MB", OperatingSince: registry.MustDate("2026-06-01")}}}},
+		{bc, registry.Employer{WCBAccounts: []registry.WCBAccount{
+			{Jurisdiction: "CA-BC", Number: "BC-1001", ClosedOn: registry.MustDate("2025-12-31")},
+			{Jurisdiction: "CA-BC", Number: "BC-1002", OpenedOn: registry.MustDate("2027-01-15")}}}},
+		{mb, registry.Employer{Presence: []registry.Presence{{Jurisdiction: "CA-MB", PermanentOffice: true, OperatingSince: registry.MustDate("2027-03-01")}}}},
+	}
+	for i, o := range others {
+		bn := nodetest.BN(7210 + i)
+		bns = append(bns, bn)
+		employer(ab, bn, registry.Employer{WCBAccounts: []registry.WCBAccount{{Jurisdiction: "CA-AB", Number: "AB-20" + string(rune('0'+i))}}})
+		cert(ab, "ACSA", "2026021"+string(rune('0'+i)), node.NewCertificate{EmployerBN: bn, Sector: "construction", IndustryScope: []string{"238120"}})
+		employer(o.m, bn, o.e)
+	}
+	// An AB COR with a suspension recorded ahead (2027-02-01) and one
+	// suspended then reinstated; an AB SECOR named by sector only.
+	bnSusp := nodetest.BN(7220)
+	bns = append(bns, bnSusp)
+	employer(ab, bnSusp, registry.Employer{})
+	cert(ab, "ACSA", "20260220", node.NewCertificate{EmployerBN: bnSusp, Sector: "construction", IndustryScope: []string{"2382"}})
+	for _, s := range []node.StatusRequest{
+		{Action: registry.ActionSuspend, Reason: "Employer Review", On: registry.MustDate("2026-05-01")},
+		{Action: registry.ActionReinstate, Reason: "action plan accepted", On: registry.MustDate("2026-06-01")},
+		{Action: registry.ActionSuspend, Reason: "Employer Review scheduled", On: registry.MustDate("2027-02-01")},
+	} {
+		if _, err := ab.n.ChangeStatus(ctx, adm, "ACSA-20260220", s); err != nil {
+			t.Logf("status %s on %s: %v (left out)", s.Action, s.On, err)
+		}
+	}
+	bnSECOR := nodetest.BN(7221)
+	bns = append(bns, bnSECOR)
+	employer(ab, bnSECOR, registry.Employer{SizeBand: "small"})
+	cert(ab, "ACSA", "20260221", node.NewCertificate{EmployerBN: bnSECOR, Program: registry.ProgramSECOR, Sector: "construction"})
+	syncAll(t, ms)
+	// Letters of MB: a bid letter for a two-record employer; one under
+	// which work started, for the seeded 812345676.
+	for _, l := range []map[string]any{
+		{"employer_bn": nodetest.BN(7210), "certificate": "ACSA-20260210", "host": "CA-MB", "kind": "bid", "issued_on": "2026-11-20"},
+		{"employer_bn": "812345676", "certificate": "ACSA-20250417", "host": "CA-MB", "kind": "bid", "issued_on": "2026-11-01"},
+	} {
+		if st := mb.call(t, "POST", "/v1/letters", l, nil); st != http.StatusCreated {
+			t.Fatalf("letter %v: %d", l, st)
+		}
+	}
+	if st := mb.call(t, "POST", "/v1/letters/MB-ACSA-20250417-20261101/work-started", map[string]any{"on": "2026-11-22"}, nil); st >= 300 {
+		t.Fatalf("work started: %d", st)
+	}
+	syncAll(t, ms)
+	bns = append(bns, "812345676", "864201355", "855667788")
+
+	seen := map[string]int{}
+	for _, bn := range bns {
+		for _, host := range js {
+			for _, use := range []string{equivalence.UseBid, equivalence.UseWork} {
+				for _, sector := range []string{"", "construction", "23", "2382", "238120", "3118"} {
+					for i, on := range []string{"2024-06-01", "2026-05-15", "2026-11-25", "2027-02-15", "2027-06-01"} {
+						lang := equivalence.English
+						if i%2 == 1 {
+							lang = equivalence.French
+						}
+						q := equivalence.Question{BN: bn, Host: host, Sector: sector, Use: use, On: registry.MustDate(on), Lang: lang}
+						other := registry.Jurisdiction("CA-AB")
+						if host == "CA-AB" {
+							other = "CA-BC"
+						}
+						for _, asked := range []registry.Jurisdiction{host, other} {
+							a, err := ms[asked].lk.Recognize(ctx, q)
+							if err != nil {
+								t.Fatal(err)
+							}
+							seen[a.Decision.Outcome+" "+a.Decision.Basis]++
+							if _, err := federation.VerifyProof(a.Proof, keys, nodetest.Now); err != nil {
+								t.Errorf("%s's honest proof of %s %s %v for %+v does not hold: %v", asked, a.Decision.Outcome, a.Decision.Basis, codes(a.Decision), q, err)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("outcomes: %v", seen)
+	for _, o := range []string{"recognized host_cor", "recognized home_cor_agreement", "conditional home_cor_agreement", "not_recognized "} {
+		if seen[o] == 0 {
+			t.Errorf("the sweep misses %q: %v", o, seen)
+		}
+	}
+}
