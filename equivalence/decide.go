@@ -432,9 +432,10 @@ func (d *decider) certificates() int {
 
 // hostCertCovers reports whether the host's own certificate c covers the
 // question's sector, and the agreement that bridges them (-1: none was
-// needed). A question by industry code of a certificate named by sector:
-// the sector's codes are those an agreement that counts gives it, as for a
-// certificate from another province. Of several such agreements, the one
+// needed). A question by industry code of a certificate named by sector,
+// or by a sector's name of a certificate named by codes: the sector's
+// codes are those an agreement that counts gives it, as for a certificate
+// from another province (certCovers). Of several such agreements, the one
 // with the smallest reference, so that the choice does not depend on the
 // order of the facts. The bridge is evidence: the recognition rests on it.
 func (d *decider) hostCertCovers(c *registry.Certificate) (bool, int) {
@@ -445,7 +446,7 @@ func (d *decider) hostCertCovers(c *registry.Certificate) (bool, int) {
 	for k := range d.f.Agreements {
 		af := &d.f.Agreements[k]
 		t := &af.Agreement.Terms
-		if d.agreementState(k) != agrOK || !strings.EqualFold(t.Sector, c.Sector) || !certCovers(d.q.Sector, c, t) {
+		if d.agreementState(k) != agrOK || !certCovers(d.q.Sector, c, t) {
 			continue
 		}
 		if bridge < 0 || compareRef(af.Ref, d.f.Agreements[bridge].Ref) < 0 {

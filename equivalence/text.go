@@ -117,11 +117,17 @@ func (d *decider) summary() string {
 		s.WriteString(date(q.On))
 		if b.agr >= 0 {
 			t := &d.f.Agreements[b.agr].Agreement.Terms
-			s.WriteString(", in the sector ")
-			s.WriteString(c.Sector)
-			s.WriteString(", whose industry codes (")
-			s.WriteString(strings.Join(t.IndustryCodes, ", "))
-			s.WriteString(") cover ")
+			if c.Sector != "" {
+				s.WriteString(", in the sector ")
+				s.WriteString(c.Sector)
+				s.WriteString(", whose industry codes (")
+				s.WriteString(strings.Join(t.IndustryCodes, ", "))
+				s.WriteString(") cover ")
+			} else {
+				s.WriteString(", for the industry codes ")
+				s.WriteString(strings.Join(c.IndustryScope, ", "))
+				s.WriteString(", which are in the sector ")
+			}
 			s.WriteString(q.Sector)
 			s.WriteString(" under ")
 			s.WriteString(agreementName(t))

@@ -477,3 +477,59 @@ func TestEveryHonestProofOfUnseededShapesIsReDerived(t *testing.T) {
 		}
 	}
 }
+
+// A host's own COR named by industry codes only, asked about by the
+// sector's name: the agreement that gives construction its codes bridges
+// them, as it does for the same certificate in another province (where
+// home_cor_agreement recognizes it) and for a COR named by sector asked
+// about by code. The host's own COR was refused (sector_mismatch) where
+// another province recognized it. The proof holds offline, and a forged
+// variant naming a sector the agreement does not cover does not.
+func TestHostCORByCodesAskedBySectorName(t *testing.T) {
+	ms, trust := startFederation(t, []registry.Jurisdiction{"CA-AB", "CA-BC", "CA-MB"})
+	keys := federation.TrustKeys(trust)
+	signedAgreement(t, ms, threeParty(t, "bridge-2025"))
+	bc := ms["CA-BC"]
+	bn := nodetest.BN(7103)
+	ctx := t.Context()
+	if _, err := bc.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: bn, LegalName: "Codes Only Framing Ltd."}, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "BCCSA", Number: "20260303", Program: registry.ProgramCOR,
+		EmployerBN: bn, IndustryScope: []string{"2382"}, IssuedOn: registry.MustDate("2026-03-03"), TermMonths: 36}); err != nil {
+		t.Fatal(err)
+	}
+	syncAll(t, ms)
+	var hostAnswer federation.Answer
+	for _, host := range []registry.Jurisdiction{"CA-AB", "CA-BC"} {
+		q := equivalence.Question{BN: bn, Host: host, Sector: "construction", Use: equivalence.UseBid, On: registry.MustDate("2026-11-25")}
+		a, err := bc.lk.Recognize(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Decision.Outcome != equivalence.Recognized {
+			t.Errorf("in %s, a BC COR for 2382 asked about construction: %s %v", host, a.Decision.Outcome, codes(a.Decision))
+			continue
+		}
+		if _, err := federation.VerifyProof(a.Proof, keys, nodetest.Now); err != nil {
+			t.Errorf("in %s: honest proof does not hold: %v", host, err)
+		}
+		if host == "CA-BC" {
+			hostAnswer = a
+			if txt := a.Decision.Reasons[0].Text; !strings.Contains(txt, "industry codes 2382, which are in the sector construction under agreement bridge-2025") {
+				t.Errorf("the summary does not say what bridges the codes and the sector: %s", txt)
+			}
+		}
+	}
+	if hostAnswer.Proof == "" {
+		return
+	}
+	forged := reSign(t, bc, hostAnswer.Proof, func(c map[string]json.RawMessage) {
+		qj := hostAnswer.Question
+		qj.Sector = "manufacturing"
+		setJSON(t, c, "question", qj)
+	})
+	if c, err := federation.VerifyProof(forged, keys, nodetest.Now); err == nil || !strings.Contains(err.Error(), "does not follow from the evidence") {
+		t.Errorf("a forged proof for manufacturing: %v (%s)", err, c.Decision.Outcome)
+	}
+}
