@@ -415,27 +415,45 @@ func (d *decider) certificates() int {
 			until, why = tighten(until, why, next.AddDays(-1), limitStatus)
 		}
 		if c.Jurisdiction == d.q.Host {
-			// A question by industry code of a certificate named by sector:
-			// the sector's codes are those its agreements give it, as for a
-			// certificate from another province.
-			covers := certCovers(d.q.Sector, c, nil)
-			for k := 0; !covers && k < len(d.f.Agreements); k++ {
-				if t := &d.f.Agreements[k].Agreement.Terms; d.agreementState(k) == agrOK && strings.EqualFold(t.Sector, c.Sector) {
-					covers = certCovers(d.q.Sector, c, t)
-				}
-			}
+			covers, bridge := d.hostCertCovers(c)
 			if !covers {
 				x.code, x.detail = ReasonSectorMismatch, sectorCertVsQuestion
 				d.fail(x)
 				continue
 			}
 			d.consider(candidate{rank: rankRecognized, basis: BasisHostCOR, until: until, why: why,
-				cert: i, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1})
+				cert: i, agr: bridge, eqv: -1, rules: -1, emp: -1, letter: -1})
 			continue
 		}
 		d.agreements(i, until, why)
 	}
 	return n
+}
+
+// hostCertCovers reports whether the host's own certificate c covers the
+// question's sector, and the agreement that bridges them (-1: none was
+// needed). A question by industry code of a certificate named by sector,
+// or by a sector's name of a certificate named by codes: the sector's
+// codes are those an agreement that counts gives it, as for a certificate
+// from another province (certCovers). Of several such agreements, the one
+// with the smallest reference, so that the choice does not depend on the
+// order of the facts. The bridge is evidence: the recognition rests on it.
+func (d *decider) hostCertCovers(c *registry.Certificate) (bool, int) {
+	if certCovers(d.q.Sector, c, nil) {
+		return true, -1
+	}
+	bridge := -1
+	for k := range d.f.Agreements {
+		af := &d.f.Agreements[k]
+		t := &af.Agreement.Terms
+		if d.agreementState(k) != agrOK || !certCovers(d.q.Sector, c, t) {
+			continue
+		}
+		if bridge < 0 || compareRef(af.Ref, d.f.Agreements[bridge].Ref) < 0 {
+			bridge = k
+		}
+	}
+	return bridge >= 0, bridge
 }
 
 // tighten returns the earlier of (u, w) and (v, x); on a tie the existing
@@ -555,7 +573,10 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 					failed = true
 				case emp < 0:
 					met = false
-				default:
+				case cand.emp < 0:
+					// Any employer record shows it; a record already cited
+					// for the office condition (one listing the employer's
+					// presence) does too.
 					cand.emp = emp
 				}
 			case registry.CondNoPermanentOfficeInHost:
@@ -567,7 +588,11 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 					failed = true
 				case !known:
 					met = false // no employer record says where it has offices
-				case cand.emp < 0:
+				default:
+					// Only a record listing the employer's presence shows
+					// it; cited in place of one the WCB condition chose,
+					// which any record shows, so that the one record the
+					// evidence carries shows every condition met.
 					cand.emp = emp
 				}
 			case registry.CondPerWCBAccount:

@@ -114,8 +114,12 @@
 //
 // A recognized or conditional decision has a Basis, ValidFrom = On <=
 // ValidUntil, and Evidence: the signed records it rests on (certificate,
-// agreement and the employer record the WCB condition was checked on; or
-// equivalency and host rules).
+// agreement and the employer record the host's employer conditions were
+// shown by: one that lists the employer's presence when
+// no_permanent_office_in_host is among them, else the one with the smallest
+// reference; or equivalency and host rules). A host's own certificate named
+// by sector, asked about by an industry code, rests on the agreement that
+// gives the sector its codes too: host_cor cites it beside the certificate.
 //
 // # Condition codes
 //

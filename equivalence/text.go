@@ -41,6 +41,9 @@ func (d *decider) decision() Decision {
 	switch b.basis {
 	case BasisHostCOR:
 		ev = append(ev, d.f.Certificates[b.cert].Ref)
+		if b.agr >= 0 {
+			ev = append(ev, d.f.Agreements[b.agr].Ref) // the sector's codes
+		}
 	case BasisAgreement:
 		ev = append(ev, d.f.Certificates[b.cert].Ref, d.f.Agreements[b.agr].Ref)
 		if b.emp >= 0 {
@@ -112,6 +115,23 @@ func (d *decider) summary() string {
 		s.WriteString(string(q.Host))
 		s.WriteString(" itself and is active on ")
 		s.WriteString(date(q.On))
+		if b.agr >= 0 {
+			t := &d.f.Agreements[b.agr].Agreement.Terms
+			if c.Sector != "" {
+				s.WriteString(", in the sector ")
+				s.WriteString(c.Sector)
+				s.WriteString(", whose industry codes (")
+				s.WriteString(strings.Join(t.IndustryCodes, ", "))
+				s.WriteString(") cover ")
+			} else {
+				s.WriteString(", for the industry codes ")
+				s.WriteString(strings.Join(c.IndustryScope, ", "))
+				s.WriteString(", which are in the sector ")
+			}
+			s.WriteString(q.Sector)
+			s.WriteString(" under ")
+			s.WriteString(agreementName(t))
+		}
 	case BasisAgreement:
 		c := &d.f.Certificates[b.cert].Certificate
 		t := &d.f.Agreements[b.agr].Agreement.Terms

@@ -19,6 +19,16 @@ func (d *decider) summaryFR() string {
 	case BasisHostCOR:
 		c := &d.f.Certificates[b.cert].Certificate
 		head = "Le certificat " + certName(c) + " a été délivré dans " + string(q.Host) + " même et il est actif le " + date(q.On)
+		if b.agr >= 0 {
+			t := &d.f.Agreements[b.agr].Agreement.Terms
+			if c.Sector != "" {
+				head += ", dans le secteur " + c.Sector + ", dont les codes d'industrie (" + strings.Join(t.IndustryCodes, ", ") +
+					") couvrent " + q.Sector + " selon l'entente " + t.ID
+			} else {
+				head += ", pour les codes d'industrie " + strings.Join(c.IndustryScope, ", ") + ", qui relèvent du secteur " + q.Sector +
+					" selon l'entente " + t.ID
+			}
+		}
 	case BasisAgreement:
 		c := &d.f.Certificates[b.cert].Certificate
 		how := " reconnaît le certificat "
