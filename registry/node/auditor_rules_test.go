@@ -114,3 +114,59 @@ func TestCertifiedWithoutQualificationAudit(t *testing.T) {
 		t.Errorf("new auditor with a candidate course and a certified credential, no audits: got %v, want body.credentials[1]", err)
 	}
 }
+
+// TestRenewalOfANationalCredential: an external credential is national
+// (usable for any CP), so a new external credential after one that
+// lapsed is its renewal whichever CP's id it is recorded under: it needs
+// the audits of the earlier period (auditor.recertification). Before,
+// renewal was matched by CP only, so a lapsed external auditor with no
+// audits was recertified under another CP's id. Whatever the new
+// credential's kind: an internal credential of another CP renews it too,
+// since the external one let the auditor audit for that CP. A lapsed
+// internal credential of one CP is not renewed by another CP's.
+func TestRenewalOfANationalCredential(t *testing.T) {
+	ctx := context.Background()
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Program: true})
+	admin := nodetest.Admin()
+	lapsed := registry.Auditor{ID: "AUD-R-0200", Name: "Lee Lapsed", Credentials: []registry.Credential{
+		{CP: "ACSA", Kind: registry.CredExternal, CertifiedOn: registry.MustDate("2022-01-10")}}}
+	if _, err := ab.PutAuditor(ctx, admin, lapsed, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		add     registry.Credential
+		refused bool
+	}{
+		{"external under another CP's id", registry.Credential{CP: "ESC", Kind: registry.CredExternal, CertifiedOn: registry.MustDate("2026-06-01")}, true},
+		{"external under the same CP", registry.Credential{CP: "ACSA", Kind: registry.CredExternal, CertifiedOn: registry.MustDate("2026-06-01")}, true},
+		{"internal of another CP", registry.Credential{CP: "ESC", Kind: registry.CredInternal, CertifiedOn: registry.MustDate("2026-06-01")}, true},
+	} {
+		a := lapsed
+		a.Credentials = append(lapsed.Credentials[:1:1], tc.add)
+		before := feedSize(t, ab)
+		_, err := ab.PutAuditor(ctx, admin, a, false)
+		switch {
+		case tc.refused && (fieldOf(err) != "body.credentials[1]" || !strings.Contains(err.Error(), "auditor.recertification")):
+			t.Errorf("%s: got %v, want a problem at body.credentials[1] naming auditor.recertification", tc.name, err)
+		case tc.refused && feedSize(t, ab) != before:
+			t.Errorf("%s: a refused renewal wrote an entry", tc.name)
+		case !tc.refused && err != nil:
+			t.Errorf("%s: %v, want it recorded", tc.name, err)
+		}
+		if err == nil {
+			if _, err := ab.PutAuditor(ctx, admin, lapsed, false); err != nil { // back to the one credential
+				t.Fatal(err)
+			}
+		}
+	}
+	internal := registry.Auditor{ID: "AUD-R-0201", Name: "Ira Internal", Credentials: []registry.Credential{
+		{CP: "ACSA", Kind: registry.CredInternal, CertifiedOn: registry.MustDate("2022-01-10")}}}
+	if _, err := ab.PutAuditor(ctx, admin, internal, true); err != nil {
+		t.Fatal(err)
+	}
+	internal.Credentials = append(internal.Credentials, registry.Credential{CP: "ESC", Kind: registry.CredInternal, CertifiedOn: registry.MustDate("2026-06-01")})
+	if _, err := ab.PutAuditor(ctx, admin, internal, false); err != nil {
+		t.Errorf("an internal credential of ESC after a lapsed internal one of ACSA: %v, want it recorded (not a renewal)", err)
+	}
+}

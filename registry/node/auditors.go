@@ -333,9 +333,11 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 // other than a candidate's (naming every such problem at once):
 //   - that follows an earlier one of the same CP when the auditor did
 //     fewer audits in the earlier period than the rules require (rule
-//     auditor.recertification). Any earlier credential of the CP counts,
-//     whatever its kind: a lapsed auditor does not escape the renewal
-//     rule by taking another kind of credential;
+//     auditor.recertification). Any earlier credential that let the
+//     auditor audit for the CP counts, whatever its kind: the CP's own, or
+//     an external one under any CP's id (external credentials are
+//     national). A lapsed auditor does not escape the renewal rule by
+//     taking another kind of credential or another CP's id;
 //   - that, with no such earlier credential, follows a candidate's course
 //     for the same CP when the auditor took part in no audit within the
 //     rules' qualification window of that course, and by the new
@@ -354,7 +356,10 @@ func checkRecertification(rules registry.AuditorRules, v *AuditorView, a registr
 		f := fmt.Sprintf("body.credentials[%d]", i)
 		renewal := false
 		for _, o := range old {
-			if o.CP != c.CP || o.Kind == registry.CredCandidate || !c.CertifiedOn.After(o.CertifiedOn) {
+			// An earlier credential that let the auditor audit for c's CP:
+			// one of the CP, or an external one, which is national
+			// (UsableFor), whatever the CP it was recorded under.
+			if o.Kind == registry.CredCandidate || (o.CP != c.CP && o.Kind != registry.CredExternal) || !c.CertifiedOn.After(o.CertifiedOn) {
 				continue
 			}
 			// A renewal of o: count the auditor's audits in o's period.
