@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -32,8 +33,11 @@ func TestExpectationHoldsWhereWritesAreOrdered(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range writers {
 			wg.Go(func() {
+				// Each writer's change differs from the record as it stands
+				// (an update to what it already says writes nothing).
 				sector := []string{"construction", "roofing"}[i%2]
-				_, errs[i] = tn.UpdateCertificate(x, testAdmin, c.ID, CertificateUpdate{Sector: sector})
+				scope := []string{fmt.Sprintf("2362%02d", round*writers+i)}
+				_, errs[i] = tn.UpdateCertificate(x, testAdmin, c.ID, CertificateUpdate{Sector: sector, IndustryScope: scope})
 			})
 		}
 		wg.Wait()
