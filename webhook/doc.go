@@ -35,8 +35,16 @@
 // a time: at least once (a message leaves its queue only after a 2xx),
 // with exponential backoff and jitter between attempts (Config.Backoff),
 // and the subscription disabled once it has failed for
-// Config.DisableAfter (or at once on 410 Gone). Every attempt goes to the
-// subscription's delivery log. A message's webhook-id is derived from the
+// Config.DisableAfter (or at once on 410 Gone). A disabled subscription
+// is only not delivered to: its events are still queued, so that re-enabled
+// it hears everything that happened meanwhile. Each queue is bounded
+// (Config.MaxPending, 10,000): a status change that finds it full is not
+// dropped; the subscription records, per log, the seq it stopped at
+// (replay_from) and the outbox queues that log from there, in order and
+// with the same ids, as the queue drains. A recognition change or an
+// expiry warning that finds it full is not recorded as told, so a later
+// check tells the answer then. Every attempt goes to the subscription's
+// delivery log. A message's webhook-id is derived from the
 // subscription and the event (the log, the entry's seq, the type), so a
 // retry, a replay or a redelivery after a crash carries the same id and
 // receivers de-duplicate by it. Deliveries go only where Config.Egress

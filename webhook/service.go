@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -41,6 +42,9 @@ const (
 	MaxWatches          = 1000
 	maxPage             = 500
 	maxReplay           = 10_000
+	// DefaultMaxPending is the default bound of a subscription's queue
+	// (Config.MaxPending).
+	DefaultMaxPending = 10_000
 )
 
 // DefaultExpiringDays are the expiry warnings of a subscription that names
@@ -71,6 +75,11 @@ type Config struct {
 	// Poll is how often the outbox looks for work without being woken;
 	// default 2 s.
 	Poll time.Duration
+	// MaxPending bounds each subscription's queue; default
+	// DefaultMaxPending. A status change that finds the queue full is not
+	// lost: the subscription records the seq it stopped at (ReplayFrom)
+	// and the outbox queues the log from there as the queue drains.
+	MaxPending int
 	// OnError, if set, hears errors of the background work (cmd logs them).
 	OnError func(error)
 	// Now is the clock of deliveries (timestamps, backoff, disabling);
@@ -111,6 +120,9 @@ func Open(cfg Config) (*Service, error) {
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = DefaultMaxPending
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -187,6 +199,9 @@ func (s *Service) Step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	pairs := grew || s.pairsDue
 	s.pairsDue = false
@@ -213,13 +228,22 @@ func (s *Service) Step(ctx context.Context) error {
 	return pairErr
 }
 
-// activeSubs returns the active subscriptions, sorted by id.
-func (s *Service) activeSubs() []Subscription {
+// activeSubs returns the active subscriptions, sorted by id: those the
+// outbox delivers to.
+func (s *Service) activeSubs() []Subscription { return s.subsWhere(true) }
+
+// allSubs returns every subscription, active or disabled, sorted by id:
+// those the outbox queues events for. A disabled subscription is only not
+// delivered to; what happens meanwhile waits in its queue, so that
+// re-enabled it hears all of it (at least once).
+func (s *Service) allSubs() []Subscription { return s.subsWhere(false) }
+
+func (s *Service) subsWhere(activeOnly bool) []Subscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Subscription, 0, len(s.subs))
 	for _, sub := range s.subs {
-		if sub.Status == SubActive {
+		if !activeOnly || sub.Status == SubActive {
 			out = append(out, sub)
 		}
 	}
@@ -243,6 +267,10 @@ type event struct {
 	// matches says which subscriptions get it; replay, which get it again
 	// on a replay.
 	matches, replay func(Subscription) bool
+	// log and seq name the entry of an event raised by a log entry (seq 0
+	// otherwise): the one a full queue records in ReplayFrom.
+	log registry.Jurisdiction
+	seq uint64
 }
 
 // payload is the webhook body (Standard Webhooks' recommended shape).
@@ -252,16 +280,52 @@ type payload struct {
 	Data      any       `json:"data"`
 }
 
-// queue puts ev into the queue of each subscription it matches.
+// queue puts ev into the queue of each subscription it matches. A log
+// entry's event is not queued for a subscription that is behind on that
+// log (ReplayFrom: catchUp queues it in log order) nor into a full queue:
+// the subscription then records the entry's seq as the one to go on from.
 func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
-	for _, sub := range subs {
-		if ev.matches != nil && !ev.matches(sub) {
-			continue
+	for _, listed := range subs {
+		sub, ok, err := loadSub(tx, listed.ID)
+		if err != nil {
+			return err
+		}
+		if !ok || (ev.matches != nil && !ev.matches(sub)) {
+			continue // deleted since listed, or not its event
+		}
+		if ev.seq != 0 {
+			if sub.ReplayFrom[ev.log] != 0 {
+				continue
+			}
+			if queueLen(tx, sub.ID) >= s.cfg.MaxPending {
+				if sub.ReplayFrom == nil {
+					sub.ReplayFrom = map[registry.Jurisdiction]uint64{}
+				}
+				sub.ReplayFrom[ev.log] = ev.seq
+				if err := s.storeSub(tx, sub); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		if err := s.queueOne(tx, sub.ID, ev); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// storeSub writes sub and makes the map follow, inside tx (the map then
+// follows the file in the order of its transactions; a write that fails
+// to commit is undone by reload).
+func (s *Service) storeSub(tx *bbolt.Tx, sub Subscription) error {
+	if err := putSub(tx, sub); err != nil {
+		return err
+	}
+	sub.Pending = 0
+	s.mu.Lock()
+	s.subs[sub.ID] = sub
+	s.mu.Unlock()
 	return nil
 }
 
@@ -333,6 +397,8 @@ func entryEvent(l registry.Log, e registry.Entry) (*event, error) {
 	}
 	iss, id, bn, seq := e.Iss, c.ID, c.EmployerBN, e.Seq
 	return &event{
+		log:  e.Iss,
+		seq:  e.Seq,
 		key:  fmt.Sprintf("entry/%s/%d", e.Iss, e.Seq),
 		typ:  EventStatusChanged,
 		data: StatusChange{Jurisdiction: e.Iss, Seq: e.Seq, Certificate: c.ID, Ver: e.Ver, EmployerBN: c.EmployerBN, Status: c.Status, PreviousStatus: prevStatus},
@@ -388,7 +454,7 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 				break
 			}
 			grew = true
-			subs := s.activeSubs()
+			subs := s.allSubs()
 			if len(subs) == 0 {
 				// Nobody to tell: skip to the end.
 				evs, last = nil, size
@@ -406,6 +472,9 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 				return tx.Bucket(bucketCursors).Put([]byte(j), u64(last))
 			})
 			if err != nil {
+				for _, sub := range subs {
+					s.reload(sub.ID) // the map may hold a ReplayFrom that did not commit
+				}
 				return grew, err
 			}
 			if last >= size {
@@ -414,6 +483,83 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 		}
 	}
 	return grew, nil
+}
+
+// catchUp queues, for each subscription behind on a log (its queue was
+// full when the log grew: ReplayFrom), that log's events from where it
+// stopped, as far as its queue has room and at most a page per log and
+// step, in log order and with the ids they would have had. Once it reaches
+// the outbox's cursor the subscription is no longer behind, and the log's
+// next events are queued for it as for the others.
+func (s *Service) catchUp(ctx context.Context) error {
+	n := s.cfg.Node
+	for _, sub := range s.allSubs() {
+		for _, j := range slices.Sorted(maps.Keys(sub.ReplayFrom)) {
+			from := sub.ReplayFrom[j]
+			var cursor uint64
+			room := 0
+			if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+				cursor = getU64(tx.Bucket(bucketCursors).Get([]byte(j)))
+				room = s.cfg.MaxPending - queueLen(tx, sub.ID)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if room <= 0 && from <= cursor {
+				continue // still full: it waits for deliveries
+			}
+			var evs []event
+			last := from - 1 // the last seq read
+			if from <= cursor {
+				err := n.View(ctx, func(sn node.Snapshot) error {
+					l := n.LogOf(sn, j)
+					es, err := l.Entries(from-1, int(min(uint64(maxPage), cursor-(from-1))))
+					if err != nil {
+						return err
+					}
+					for _, e := range es {
+						ev, err := entryEvent(l, e)
+						if err != nil {
+							return err
+						}
+						if ev != nil && ev.matches(sub) {
+							if len(evs) == room {
+								break // the rest when there is room
+							}
+							evs = append(evs, *ev)
+						}
+						last = e.Seq
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			err := s.ob.db.Update(func(tx *bbolt.Tx) error {
+				cur, ok, err := loadSub(tx, sub.ID)
+				if err != nil || !ok || cur.ReplayFrom[j] != from {
+					return err // deleted, or moved by another step
+				}
+				for _, ev := range evs {
+					if err := s.queueOne(tx, cur.ID, ev); err != nil {
+						return err
+					}
+				}
+				if last >= getU64(tx.Bucket(bucketCursors).Get([]byte(j))) {
+					delete(cur.ReplayFrom, j) // caught up: scanLogs queues what comes next
+				} else {
+					cur.ReplayFrom[j] = last + 1
+				}
+				return s.storeSub(tx, cur)
+			})
+			if err != nil {
+				s.reload(sub.ID)
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Recognition is the data of recognition.changed.
@@ -432,7 +578,7 @@ type Recognition struct {
 // checkPairs decides every watched recognition pair again and queues
 // recognition.changed where the outcome or its basis changed.
 func (s *Service) checkPairs(ctx context.Context) error {
-	return s.checkPairsOf(ctx, s.activeSubs())
+	return s.checkPairsOf(ctx, s.allSubs())
 }
 
 // checkPairsOf does checkPairs for subs. A pair whose answer cannot be had
@@ -482,6 +628,12 @@ func (s *Service) checkPairsOf(ctx context.Context, subs []Subscription) error {
 				if prev != nil && was == now {
 					return nil
 				}
+				if prev != nil && queueLen(tx, sub.ID) >= s.cfg.MaxPending {
+					// Full: the answer is not recorded as told, so the next
+					// check after a log grows tells it (from the last answer
+					// told to the one then).
+					return nil
+				}
 				if prev != nil {
 					count++
 					r := Recognition{Employer: w.Employer, Host: w.Host, Sector: w.Sector, Use: use, Outcome: a.Decision.Outcome, Basis: a.Decision.Basis}
@@ -522,8 +674,9 @@ type PeerMisbehaving struct {
 	DetectedAt   time.Time             `json:"detected_at,omitzero"`
 }
 
-// checkPeers queues peer.misbehaving, once per peer, to every active
-// subscription.
+// checkPeers queues peer.misbehaving, once per peer, to every
+// subscription (active or disabled; at most one per peer, whatever the
+// queue's bound).
 func (s *Service) checkPeers(ctx context.Context) error {
 	peers, err := s.cfg.Federation.Peers(ctx)
 	if err != nil {
@@ -534,7 +687,7 @@ func (s *Service) checkPeers(ctx context.Context) error {
 			continue
 		}
 		key := []byte("misbehaving/" + string(p.Jurisdiction))
-		subs := s.activeSubs()
+		subs := s.allSubs()
 		err := s.ob.db.Update(func(tx *bbolt.Tx) error {
 			st := tx.Bucket(bucketState)
 			if st.Get(key) != nil {
@@ -571,7 +724,7 @@ type Expiring struct {
 // watched active certificate expiring within it.
 func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error {
 	n := s.cfg.Node
-	for _, sub := range s.activeSubs() {
+	for _, sub := range s.allSubs() {
 		type found struct {
 			e registry.Entry
 			c registry.Certificate
@@ -636,7 +789,14 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 				return nil // deleted meanwhile
 			}
 			st := tx.Bucket(bucketState)
+			room := s.cfg.MaxPending - queueLen(tx, sub.ID)
 			for _, f := range certs {
+				if room <= 0 {
+					// Full: what is not queued is not recorded as told,
+					// so a later day's check tells the threshold then
+					// crossed.
+					break
+				}
 				left := daysLeft(f.c, today)
 				// The smallest threshold crossed; the larger ones are
 				// then told too.
@@ -653,6 +813,7 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 				if err := s.queueOne(tx, sub.ID, ev); err != nil {
 					return err
 				}
+				room--
 				for _, d := range days[i:] {
 					if err := st.Put([]byte(fmt.Sprintf("expiring/%s/%s/%s/%s/%d", sub.ID, f.e.Iss, f.c.ID, f.c.ExpiresOn, d)), []byte{1}); err != nil {
 						return err
@@ -954,6 +1115,8 @@ func (s *Service) DeliveriesPage(ctx context.Context, p node.Principal, id strin
 }
 
 // SetActive enables (clearing its failure run) or disables a subscription.
+// A disabled subscription's events keep being queued (see allSubs), so
+// enabling it again delivers what happened meanwhile.
 func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, active bool) (Subscription, error) {
 	if err := requireAdmin(p); err != nil {
 		return Subscription{}, err
