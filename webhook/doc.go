@@ -54,9 +54,16 @@
 // # Signatures
 //
 // webhook-signature is "v1a," and the standard base64 Ed25519 signature
-// of "{webhook-id}.{webhook-timestamp}.{body}". The key is the node's
-// webhook key, DATA/webhook-key.json, made on first start and never used
-// for entries; its public half is in /.well-known/jwks.json with "use":
-// "corfed-webhook" (and at GET /v1/webhooks/key, also as "whpk_…"), which
-// registry/jose refuses to load as an entry key: a peer can never pin it.
+// of "{webhook-id}.{webhook-timestamp}.{body}". The keys are the node's
+// webhook keys, DATA/webhook-key.json, made on first start and never used
+// for entries; their public halves are in /.well-known/jwks.json with
+// "use": "corfed-webhook" and a "status" (and at GET /v1/webhooks/key,
+// also as "whpk_…"), which registry/jose refuses to load as entry keys: a
+// peer can never pin one. `corfed webhook-key rotate` (RotateKeys) makes a
+// new key active at once; the key it replaces is "retiring": for the
+// overlap (default 7 days, until its "retire_at") it signs too, after the
+// active key ("v1a,<new> v1a,<old>", Standard Webhooks' several
+// signatures), so a receiver pinned to either verifies; then it neither
+// signs nor is published. The file is replaced atomically, and a running
+// node rereads it (SetKeys).
 package webhook

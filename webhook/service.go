@@ -56,7 +56,9 @@ type Config struct {
 	Node       *node.Node
 	Federation *federation.Federation
 	Lookups    *federation.Lookups
-	Key        *Key
+	// Keys sign the webhooks (LoadKeys); SetKeys replaces them after a
+	// rotation.
+	Keys *Keys
 	// Dir is the data directory: the outbox is Dir/outbox.db.
 	Dir string
 	// Egress says which addresses subscriptions may name and deliveries
@@ -93,6 +95,7 @@ type Service struct {
 	cfg  Config
 	ob   *outbox
 	wake chan struct{}
+	keys atomic.Pointer[Keys]
 
 	mu       sync.Mutex
 	subs     map[string]Subscription // active and disabled, without Pending
@@ -103,8 +106,8 @@ type Service struct {
 
 // Open opens (creating) the outbox in cfg.Dir.
 func Open(cfg Config) (*Service, error) {
-	if cfg.Node == nil || cfg.Federation == nil || cfg.Key == nil {
-		return nil, fmt.Errorf("webhook: node, federation and key are required: %w", registry.ErrInvalid)
+	if cfg.Node == nil || cfg.Federation == nil || cfg.Keys == nil {
+		return nil, fmt.Errorf("webhook: node, federation and keys are required: %w", registry.ErrInvalid)
 	}
 	if cfg.Lookups == nil {
 		cfg.Lookups = federation.NewLookups(cfg.Federation)
@@ -132,6 +135,7 @@ func Open(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ob: ob, wake: make(chan struct{}, 1), subs: map[string]Subscription{}, inflight: map[string]bool{}}
+	s.keys.Store(cfg.Keys)
 	err = ob.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSubs).ForEach(func(k, v []byte) error {
 			var sub Subscription
@@ -159,8 +163,34 @@ func DefaultBackoff(n int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// Key returns the webhook signing key.
-func (s *Service) Key() *Key { return s.cfg.Key }
+// Keys returns the webhook signing keys.
+func (s *Service) Keys() *Keys { return s.keys.Load() }
+
+// SetKeys replaces the signing keys (after `corfed webhook-key rotate`
+// rewrote the key file): the next attempt is signed with them.
+func (s *Service) SetKeys(ks *Keys) {
+	if ks != nil {
+		s.keys.Store(ks)
+	}
+}
+
+// SigningKeys returns the keys that sign now: the active key and, during
+// a rotation's overlap, the key it replaced.
+func (s *Service) SigningKeys() []*Key { return s.Keys().Signing(s.cfg.Now()) }
+
+// JWKs returns the webhook keys published now, as JSON JWKs for the
+// node's JWKS: the active key and, during a rotation's overlap, the key
+// it replaced.
+func (s *Service) JWKs() []json.RawMessage {
+	var out []json.RawMessage
+	for _, k := range s.Keys().JWKs(s.cfg.Now()) {
+		b, err := json.Marshal(k)
+		if err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
 
 // Wake makes the outbox look for work now (new entries, due messages).
 func (s *Service) Wake() {
