@@ -310,18 +310,32 @@ type payload struct {
 	Data      any       `json:"data"`
 }
 
-// queue puts ev into the queue of each subscription it matches. A log
-// entry's event is not queued for a subscription that is behind on that
-// log (ReplayFrom: catchUp queues it in log order) nor into a full queue:
-// the subscription then records the entry's seq as the one to go on from.
-func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
-	for _, listed := range subs {
-		sub, ok, err := loadSub(tx, listed.ID)
+// freshSubs returns the listed subscriptions as tx holds them, without
+// those deleted since they were listed: queue's argument.
+func freshSubs(tx *bbolt.Tx, listed []Subscription) ([]Subscription, error) {
+	out := make([]Subscription, 0, len(listed))
+	for _, l := range listed {
+		sub, ok, err := loadSub(tx, l.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !ok || (ev.matches != nil && !ev.matches(sub)) {
-			continue // deleted since listed, or not its event
+		if ok {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
+}
+
+// queue puts ev into the queue of each subscription of subs (as tx holds
+// them: freshSubs) it matches. A log entry's event is not queued for a
+// subscription that is behind on that log (ReplayFrom: catchUp queues it
+// in log order) nor into a full queue: the subscription then records the
+// entry's seq as the one to go on from (in subs too).
+func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
+	for i := range subs {
+		sub := &subs[i]
+		if ev.matches != nil && !ev.matches(*sub) {
+			continue
 		}
 		if ev.seq != 0 {
 			if sub.ReplayFrom[ev.log] != 0 {
@@ -332,7 +346,7 @@ func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
 					sub.ReplayFrom = map[registry.Jurisdiction]uint64{}
 				}
 				sub.ReplayFrom[ev.log] = ev.seq
-				if err := s.storeSub(tx, sub); err != nil {
+				if err := s.storeSub(tx, *sub); err != nil {
 					return err
 				}
 				continue
@@ -494,8 +508,12 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 				if getU64(tx.Bucket(bucketCursors).Get([]byte(j))) != cursor {
 					return nil
 				}
+				fresh, err := freshSubs(tx, subs)
+				if err != nil {
+					return err
+				}
 				for _, ev := range evs {
-					if err := s.queue(tx, subs, ev); err != nil {
+					if err := s.queue(tx, fresh, ev); err != nil {
 						return err
 					}
 				}
@@ -727,7 +745,11 @@ func (s *Service) checkPeers(ctx context.Context) error {
 			if p.Evidence != nil {
 				d.Reason, d.DetectedAt = p.Evidence.Reason, p.Evidence.DetectedAt
 			}
-			if err := s.queue(tx, subs, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
+			fresh, err := freshSubs(tx, subs)
+			if err != nil {
+				return err
+			}
+			if err := s.queue(tx, fresh, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
 				return err
 			}
 			return st.Put(key, []byte{1})
