@@ -161,8 +161,8 @@ func RotateKeys(dir string, overlap time.Duration, force bool, now time.Time) (*
 	}
 	for _, k := range old.keys[1:] {
 		if k.RetireAt.After(now) && !force {
-			return nil, fmt.Errorf("webhook key %s still signs until %s (the overlap of the last rotation): rotate after it, or force it to stop now: %w",
-				k.KID, k.RetireAt.UTC().Format(time.RFC3339), registry.ErrConflict)
+			return nil, fmt.Errorf("webhook key %s still signs until %s (the overlap of the last rotation, for receivers still pinned to it): rotate after then, or force the rotation (corfed webhook-key rotate --force) to stop it now",
+				k.KID, k.RetireAt.UTC().Format(time.RFC3339))
 		}
 	}
 	k, err := generateKey(now)
@@ -172,7 +172,7 @@ func RotateKeys(dir string, overlap time.Duration, force bool, now time.Time) (*
 	ks := &Keys{keys: []*Key{k}}
 	if overlap > 0 {
 		prev := *old.keys[0]
-		prev.Status, prev.RetireAt = KeyRetiring, now.Add(overlap).UTC()
+		prev.Status, prev.RetireAt = KeyRetiring, now.Add(overlap).UTC().Truncate(time.Second)
 		ks.keys = append(ks.keys, &prev)
 	}
 	if err := ks.save(dir); err != nil {
