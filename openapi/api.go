@@ -38,10 +38,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Extra registers more operations (the federation's) on the same API.
 	Extra []Extension
-	// ExtraJWKs are public JWKs published in /.well-known/jwks.json after
-	// the node's entry keys: the webhook key, whose "use" is
-	// jose.WebhookKeyUse so that no peer loads it as an entry key.
-	ExtraJWKs []json.RawMessage
+	// ExtraJWKs, if set, returns public JWKs published in
+	// /.well-known/jwks.json after the node's entry keys, asked at each
+	// request: the webhook keys (two during a rotation's overlap), whose
+	// "use" is jose.WebhookKeyUse so that no peer loads them as entry keys.
+	ExtraJWKs func() []json.RawMessage
 	// Metrics are served at /metrics; default a fresh set (NewMetrics).
 	Metrics *Metrics
 	// AccessLogLevel is the level of the access log's lines (default
@@ -60,7 +61,7 @@ type server struct {
 	log       *slog.Logger
 	metrics   *Metrics
 	ready     []ReadyCheck
-	extraJWKs []json.RawMessage
+	extraJWKs func() []json.RawMessage
 	rules     map[string]ruleCheck // by body schema ref (rules.go)
 }
 

@@ -79,11 +79,11 @@ func fullAPI(t testing.TB, n *nodetest.Node) (http.Handler, huma.API) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := webhook.LoadOrCreateKey(n.Dir)
+	keys, err := webhook.LoadKeys(n.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wh, err := webhook.Open(webhook.Config{Node: n.Node, Federation: fed, Key: key, Dir: n.Dir})
+	wh, err := webhook.Open(webhook.Config{Node: n.Node, Federation: fed, Keys: keys, Dir: n.Dir})
 	if err != nil {
 		t.Fatal(err)
 	}

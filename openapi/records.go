@@ -115,7 +115,11 @@ func (s *server) register(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			if b, err = withJWKs(b, s.extraJWKs); err != nil {
+			var extra []json.RawMessage
+			if s.extraJWKs != nil {
+				extra = s.extraJWKs()
+			}
+			if b, err = withJWKs(b, extra); err != nil {
 				return nil, s.problem(ctx, err)
 			}
 			return &jwksOut{ContentType: "application/jwk-set+json", CacheControl: "max-age=300", Body: b}, nil

@@ -26,11 +26,18 @@ func withJWKs(jwks []byte, extra []json.RawMessage) ([]byte, error) {
 	return json.Marshal(set)
 }
 
-// WebhookKeyOut is the webhook signing key.
+// WebhookKeyOut is the webhook signing key, and every key that signs.
 type WebhookKeyOut struct {
-	JWK  webhook.JWK `json:"jwk" doc:"Also in /.well-known/jwks.json, with use corfed-webhook."`
-	WHPK string      `json:"whpk" doc:"The public key in Standard Webhooks' form: whpk_ and the standard base64 of the 32 bytes."`
-	Alg  string      `json:"alg" doc:"Signatures are v1a: Ed25519 over {webhook-id}.{webhook-timestamp}.{body}."`
+	JWK  webhook.JWK  `json:"jwk" doc:"The active key. Also in /.well-known/jwks.json, with use corfed-webhook."`
+	WHPK string       `json:"whpk" doc:"The active key in Standard Webhooks' form: whpk_ and the standard base64 of the 32 bytes."`
+	Alg  string       `json:"alg" doc:"Signatures are v1a: Ed25519 over {webhook-id}.{webhook-timestamp}.{body}."`
+	Keys []WebhookKey `json:"keys" nullable:"false" doc:"Every key that signs now: the active key and, during a rotation's overlap, the key it replaced (status retiring, until retire_at). Each webhook carries one v1a signature per key, the active key's first."`
+}
+
+// WebhookKey is one webhook key in both forms.
+type WebhookKey struct {
+	JWK  webhook.JWK `json:"jwk"`
+	WHPK string      `json:"whpk"`
 }
 
 // ReplayIn asks to queue a subscription's events again.
@@ -46,8 +53,12 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 		huma.Register(api, h.Op("webhook-key", http.MethodGet, "/v1/webhooks/key",
 			"The Ed25519 public key that signs this node's webhooks (never entries)", "webhooks"),
 			func(ctx context.Context, _ *struct{}) (*bodyOut[WebhookKeyOut], error) {
-				k := svc.Key()
-				return &bodyOut[WebhookKeyOut]{WebhookKeyOut{JWK: k.JWK(), WHPK: k.WHPK(), Alg: "v1a (Ed25519)"}}, nil
+				k := svc.Keys().Active()
+				out := WebhookKeyOut{JWK: k.JWK(), WHPK: k.WHPK(), Alg: "v1a (Ed25519)", Keys: []WebhookKey{}}
+				for _, k := range svc.SigningKeys() {
+					out.Keys = append(out.Keys, WebhookKey{JWK: k.JWK(), WHPK: k.WHPK()})
+				}
+				return &bodyOut[WebhookKeyOut]{out}, nil
 			})
 		huma.Register(api, h.WriteOp("create-subscription", http.MethodPost, "/v1/subscriptions",
 			"Subscribe a webhook endpoint to certificates, BNs, jurisdictions or recognition pairs (program administrator)", http.StatusCreated, "webhooks"),

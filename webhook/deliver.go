@@ -92,7 +92,7 @@ func (s *Service) post(ctx context.Context, u string, m message, ts int64) (int,
 	req.Header.Set("User-Agent", "corfed-webhook/1")
 	req.Header.Set("webhook-id", m.ID)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", s.cfg.Key.Sign(m.ID, ts, m.Body))
+	req.Header.Set("webhook-signature", s.Keys().Sign(time.Unix(ts, 0), m.ID, ts, m.Body))
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		return 0, err

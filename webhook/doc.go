@@ -35,8 +35,16 @@
 // a time: at least once (a message leaves its queue only after a 2xx),
 // with exponential backoff and jitter between attempts (Config.Backoff),
 // and the subscription disabled once it has failed for
-// Config.DisableAfter (or at once on 410 Gone). Every attempt goes to the
-// subscription's delivery log. A message's webhook-id is derived from the
+// Config.DisableAfter (or at once on 410 Gone). A disabled subscription
+// is only not delivered to: its events are still queued, so that re-enabled
+// it hears everything that happened meanwhile. Each queue is bounded
+// (Config.MaxPending, 10,000): a status change that finds it full is not
+// dropped; the subscription records, per log, the seq it stopped at
+// (replay_from) and the outbox queues that log from there, in order and
+// with the same ids, as the queue drains. A recognition change or an
+// expiry warning that finds it full is not recorded as told, so a later
+// check tells the answer then. Every attempt goes to the subscription's
+// delivery log. A message's webhook-id is derived from the
 // subscription and the event (the log, the entry's seq, the type), so a
 // retry, a replay or a redelivery after a crash carries the same id and
 // receivers de-duplicate by it. Deliveries go only where Config.Egress
@@ -46,9 +54,16 @@
 // # Signatures
 //
 // webhook-signature is "v1a," and the standard base64 Ed25519 signature
-// of "{webhook-id}.{webhook-timestamp}.{body}". The key is the node's
-// webhook key, DATA/webhook-key.json, made on first start and never used
-// for entries; its public half is in /.well-known/jwks.json with "use":
-// "corfed-webhook" (and at GET /v1/webhooks/key, also as "whpk_…"), which
-// registry/jose refuses to load as an entry key: a peer can never pin it.
+// of "{webhook-id}.{webhook-timestamp}.{body}". The keys are the node's
+// webhook keys, DATA/webhook-key.json, made on first start and never used
+// for entries; their public halves are in /.well-known/jwks.json with
+// "use": "corfed-webhook" and a "status" (and at GET /v1/webhooks/key,
+// also as "whpk_…"), which registry/jose refuses to load as entry keys: a
+// peer can never pin one. `corfed webhook-key rotate` (RotateKeys) makes a
+// new key active at once; the key it replaces is "retiring": for the
+// overlap (default 7 days, until its "retire_at") it signs too, after the
+// active key ("v1a,<new> v1a,<old>", Standard Webhooks' several
+// signatures), so a receiver pinned to either verifies; then it neither
+// signs nor is published. The file is replaced atomically, and a running
+// node rereads it (SetKeys).
 package webhook

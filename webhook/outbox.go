@@ -118,6 +118,11 @@ type Subscription struct {
 	// StartSeq is each member's log size when the subscription was made:
 	// it hears of the entries after (replay reaches back).
 	StartSeq map[registry.Jurisdiction]uint64 `json:"start_seq"`
+	// ReplayFrom is, per log, the first seq whose events are not yet in
+	// the queue because the queue was full (Config.MaxPending): the
+	// outbox queues them from there itself as the queue drains. Nothing
+	// is dropped; empty when the subscription is not behind.
+	ReplayFrom map[registry.Jurisdiction]uint64 `json:"replay_from,omitempty" doc:"Per log, the first seq whose events wait to be queued because the queue reached its bound (10,000 messages, e.g. while disabled): the outbox queues them from there, in order and with their ids, as the queue drains. Nothing is dropped. Absent when the subscription is not behind."`
 }
 
 // message is one queued webhook.
@@ -198,6 +203,34 @@ func putSub(tx *bbolt.Tx, s Subscription) error {
 		return err
 	}
 	return tx.Bucket(bucketSubs).Put([]byte(s.ID), b)
+}
+
+// loadSub reads subscription id as stored (Pending not counted).
+func loadSub(tx *bbolt.Tx, id string) (Subscription, bool, error) {
+	v := tx.Bucket(bucketSubs).Get([]byte(id))
+	if v == nil {
+		return Subscription{}, false, nil
+	}
+	var s Subscription
+	err := json.Unmarshal(v, &s)
+	return s, err == nil, err
+}
+
+// queueLen is how many messages wait in sub's queue, read from its first
+// and last keys: messages are appended with increasing keys and leave
+// only from the head, so there are no holes.
+func queueLen(tx *bbolt.Tx, sub string) int {
+	q := tx.Bucket(bucketQueues).Bucket([]byte(sub))
+	if q == nil {
+		return 0
+	}
+	c := q.Cursor()
+	first, _ := c.First()
+	last, _ := c.Last()
+	if first == nil {
+		return 0
+	}
+	return int(getU64(last)-getU64(first)) + 1
 }
 
 func getSub(tx *bbolt.Tx, id string) (Subscription, error) {

@@ -23,11 +23,11 @@ func TestReenabledSubscriptionDeliversNow(t *testing.T) {
 	if err := ab.wh.Close(); err != nil {
 		t.Fatal(err)
 	}
-	key, err := webhook.LoadOrCreateKey(ab.n.Dir)
+	keys, err := webhook.LoadKeys(ab.n.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wh, err := webhook.Open(webhook.Config{Node: ab.n.Node, Federation: ab.fed, Key: key, Dir: ab.n.Dir,
+	wh, err := webhook.Open(webhook.Config{Node: ab.n.Node, Federation: ab.fed, Keys: keys, Dir: ab.n.Dir,
 		Egress: webhook.Egress{AllowPrivate: true}, Poll: 50 * time.Millisecond,
 		Backoff: func(int) time.Duration { return time.Hour }, OnError: func(err error) { t.Logf("outbox: %v", err) }})
 	if err != nil {
@@ -38,7 +38,7 @@ func TestReenabledSubscriptionDeliversNow(t *testing.T) {
 	go func() { defer close(done); wh.Run(ctx) }()
 	defer func() { cancel(); <-done; wh.Close() }()
 
-	rc := &receiver{t: t, pub: key.Public(), seen: map[string]bool{}}
+	rc := &receiver{t: t, pub: keys.Active().Public(), seen: map[string]bool{}}
 	rc.status.Store(http.StatusGone)
 	rsrv := httptest.NewServer(rc)
 	defer rsrv.Close()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -41,6 +42,9 @@ const (
 	MaxWatches          = 1000
 	maxPage             = 500
 	maxReplay           = 10_000
+	// DefaultMaxPending is the default bound of a subscription's queue
+	// (Config.MaxPending).
+	DefaultMaxPending = 10_000
 )
 
 // DefaultExpiringDays are the expiry warnings of a subscription that names
@@ -52,7 +56,9 @@ type Config struct {
 	Node       *node.Node
 	Federation *federation.Federation
 	Lookups    *federation.Lookups
-	Key        *Key
+	// Keys sign the webhooks (LoadKeys); SetKeys replaces them after a
+	// rotation.
+	Keys *Keys
 	// Dir is the data directory: the outbox is Dir/outbox.db.
 	Dir string
 	// Egress says which addresses subscriptions may name and deliveries
@@ -71,6 +77,11 @@ type Config struct {
 	// Poll is how often the outbox looks for work without being woken;
 	// default 2 s.
 	Poll time.Duration
+	// MaxPending bounds each subscription's queue; default
+	// DefaultMaxPending. A status change that finds the queue full is not
+	// lost: the subscription records the seq it stopped at (ReplayFrom)
+	// and the outbox queues the log from there as the queue drains.
+	MaxPending int
 	// OnError, if set, hears errors of the background work (cmd logs them).
 	OnError func(error)
 	// Now is the clock of deliveries (timestamps, backoff, disabling);
@@ -84,6 +95,7 @@ type Service struct {
 	cfg  Config
 	ob   *outbox
 	wake chan struct{}
+	keys atomic.Pointer[Keys]
 
 	mu       sync.Mutex
 	subs     map[string]Subscription // active and disabled, without Pending
@@ -94,8 +106,8 @@ type Service struct {
 
 // Open opens (creating) the outbox in cfg.Dir.
 func Open(cfg Config) (*Service, error) {
-	if cfg.Node == nil || cfg.Federation == nil || cfg.Key == nil {
-		return nil, fmt.Errorf("webhook: node, federation and key are required: %w", registry.ErrInvalid)
+	if cfg.Node == nil || cfg.Federation == nil || cfg.Keys == nil {
+		return nil, fmt.Errorf("webhook: node, federation and keys are required: %w", registry.ErrInvalid)
 	}
 	if cfg.Lookups == nil {
 		cfg.Lookups = federation.NewLookups(cfg.Federation)
@@ -112,6 +124,9 @@ func Open(cfg Config) (*Service, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
 	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -120,6 +135,7 @@ func Open(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ob: ob, wake: make(chan struct{}, 1), subs: map[string]Subscription{}, inflight: map[string]bool{}}
+	s.keys.Store(cfg.Keys)
 	err = ob.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSubs).ForEach(func(k, v []byte) error {
 			var sub Subscription
@@ -147,8 +163,34 @@ func DefaultBackoff(n int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// Key returns the webhook signing key.
-func (s *Service) Key() *Key { return s.cfg.Key }
+// Keys returns the webhook signing keys.
+func (s *Service) Keys() *Keys { return s.keys.Load() }
+
+// SetKeys replaces the signing keys (after `corfed webhook-key rotate`
+// rewrote the key file): the next attempt is signed with them.
+func (s *Service) SetKeys(ks *Keys) {
+	if ks != nil {
+		s.keys.Store(ks)
+	}
+}
+
+// SigningKeys returns the keys that sign now: the active key and, during
+// a rotation's overlap, the key it replaced.
+func (s *Service) SigningKeys() []*Key { return s.Keys().Signing(s.cfg.Now()) }
+
+// JWKs returns the webhook keys published now, as JSON JWKs for the
+// node's JWKS: the active key and, during a rotation's overlap, the key
+// it replaced.
+func (s *Service) JWKs() []json.RawMessage {
+	var out []json.RawMessage
+	for _, k := range s.Keys().JWKs(s.cfg.Now()) {
+		b, err := json.Marshal(k)
+		if err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
 
 // Wake makes the outbox look for work now (new entries, due messages).
 func (s *Service) Wake() {
@@ -187,6 +229,9 @@ func (s *Service) Step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	pairs := grew || s.pairsDue
 	s.pairsDue = false
@@ -213,13 +258,22 @@ func (s *Service) Step(ctx context.Context) error {
 	return pairErr
 }
 
-// activeSubs returns the active subscriptions, sorted by id.
-func (s *Service) activeSubs() []Subscription {
+// activeSubs returns the active subscriptions, sorted by id: those the
+// outbox delivers to.
+func (s *Service) activeSubs() []Subscription { return s.subsWhere(true) }
+
+// allSubs returns every subscription, active or disabled, sorted by id:
+// those the outbox queues events for. A disabled subscription is only not
+// delivered to; what happens meanwhile waits in its queue, so that
+// re-enabled it hears all of it (at least once).
+func (s *Service) allSubs() []Subscription { return s.subsWhere(false) }
+
+func (s *Service) subsWhere(activeOnly bool) []Subscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Subscription, 0, len(s.subs))
 	for _, sub := range s.subs {
-		if sub.Status == SubActive {
+		if !activeOnly || sub.Status == SubActive {
 			out = append(out, sub)
 		}
 	}
@@ -243,6 +297,10 @@ type event struct {
 	// matches says which subscriptions get it; replay, which get it again
 	// on a replay.
 	matches, replay func(Subscription) bool
+	// log and seq name the entry of an event raised by a log entry (seq 0
+	// otherwise): the one a full queue records in ReplayFrom.
+	log registry.Jurisdiction
+	seq uint64
 }
 
 // payload is the webhook body (Standard Webhooks' recommended shape).
@@ -252,16 +310,66 @@ type payload struct {
 	Data      any       `json:"data"`
 }
 
-// queue puts ev into the queue of each subscription it matches.
+// freshSubs returns the listed subscriptions as tx holds them, without
+// those deleted since they were listed: queue's argument.
+func freshSubs(tx *bbolt.Tx, listed []Subscription) ([]Subscription, error) {
+	out := make([]Subscription, 0, len(listed))
+	for _, l := range listed {
+		sub, ok, err := loadSub(tx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
+}
+
+// queue puts ev into the queue of each subscription of subs (as tx holds
+// them: freshSubs) it matches. A log entry's event is not queued for a
+// subscription that is behind on that log (ReplayFrom: catchUp queues it
+// in log order) nor into a full queue: the subscription then records the
+// entry's seq as the one to go on from (in subs too).
 func (s *Service) queue(tx *bbolt.Tx, subs []Subscription, ev event) error {
-	for _, sub := range subs {
-		if ev.matches != nil && !ev.matches(sub) {
+	for i := range subs {
+		sub := &subs[i]
+		if ev.matches != nil && !ev.matches(*sub) {
 			continue
+		}
+		if ev.seq != 0 {
+			if sub.ReplayFrom[ev.log] != 0 {
+				continue
+			}
+			if queueLen(tx, sub.ID) >= s.cfg.MaxPending {
+				if sub.ReplayFrom == nil {
+					sub.ReplayFrom = map[registry.Jurisdiction]uint64{}
+				}
+				sub.ReplayFrom[ev.log] = ev.seq
+				if err := s.storeSub(tx, *sub); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		if err := s.queueOne(tx, sub.ID, ev); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// storeSub writes sub and makes the map follow, inside tx (the map then
+// follows the file in the order of its transactions; a write that fails
+// to commit is undone by reload).
+func (s *Service) storeSub(tx *bbolt.Tx, sub Subscription) error {
+	if err := putSub(tx, sub); err != nil {
+		return err
+	}
+	sub.Pending = 0
+	s.mu.Lock()
+	s.subs[sub.ID] = sub
+	s.mu.Unlock()
 	return nil
 }
 
@@ -333,6 +441,8 @@ func entryEvent(l registry.Log, e registry.Entry) (*event, error) {
 	}
 	iss, id, bn, seq := e.Iss, c.ID, c.EmployerBN, e.Seq
 	return &event{
+		log:  e.Iss,
+		seq:  e.Seq,
 		key:  fmt.Sprintf("entry/%s/%d", e.Iss, e.Seq),
 		typ:  EventStatusChanged,
 		data: StatusChange{Jurisdiction: e.Iss, Seq: e.Seq, Certificate: c.ID, Ver: e.Ver, EmployerBN: c.EmployerBN, Status: c.Status, PreviousStatus: prevStatus},
@@ -388,7 +498,7 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 				break
 			}
 			grew = true
-			subs := s.activeSubs()
+			subs := s.allSubs()
 			if len(subs) == 0 {
 				// Nobody to tell: skip to the end.
 				evs, last = nil, size
@@ -398,14 +508,21 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 				if getU64(tx.Bucket(bucketCursors).Get([]byte(j))) != cursor {
 					return nil
 				}
+				fresh, err := freshSubs(tx, subs)
+				if err != nil {
+					return err
+				}
 				for _, ev := range evs {
-					if err := s.queue(tx, subs, ev); err != nil {
+					if err := s.queue(tx, fresh, ev); err != nil {
 						return err
 					}
 				}
 				return tx.Bucket(bucketCursors).Put([]byte(j), u64(last))
 			})
 			if err != nil {
+				for _, sub := range subs {
+					s.reload(sub.ID) // the map may hold a ReplayFrom that did not commit
+				}
 				return grew, err
 			}
 			if last >= size {
@@ -414,6 +531,83 @@ func (s *Service) scanLogs(ctx context.Context) (grew bool, err error) {
 		}
 	}
 	return grew, nil
+}
+
+// catchUp queues, for each subscription behind on a log (its queue was
+// full when the log grew: ReplayFrom), that log's events from where it
+// stopped, as far as its queue has room and at most a page per log and
+// step, in log order and with the ids they would have had. Once it reaches
+// the outbox's cursor the subscription is no longer behind, and the log's
+// next events are queued for it as for the others.
+func (s *Service) catchUp(ctx context.Context) error {
+	n := s.cfg.Node
+	for _, sub := range s.allSubs() {
+		for _, j := range slices.Sorted(maps.Keys(sub.ReplayFrom)) {
+			from := sub.ReplayFrom[j]
+			var cursor uint64
+			room := 0
+			if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+				cursor = getU64(tx.Bucket(bucketCursors).Get([]byte(j)))
+				room = s.cfg.MaxPending - queueLen(tx, sub.ID)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if room <= 0 && from <= cursor {
+				continue // still full: it waits for deliveries
+			}
+			var evs []event
+			last := from - 1 // the last seq read
+			if from <= cursor {
+				err := n.View(ctx, func(sn node.Snapshot) error {
+					l := n.LogOf(sn, j)
+					es, err := l.Entries(from-1, int(min(uint64(maxPage), cursor-(from-1))))
+					if err != nil {
+						return err
+					}
+					for _, e := range es {
+						ev, err := entryEvent(l, e)
+						if err != nil {
+							return err
+						}
+						if ev != nil && ev.matches(sub) {
+							if len(evs) == room {
+								break // the rest when there is room
+							}
+							evs = append(evs, *ev)
+						}
+						last = e.Seq
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			err := s.ob.db.Update(func(tx *bbolt.Tx) error {
+				cur, ok, err := loadSub(tx, sub.ID)
+				if err != nil || !ok || cur.ReplayFrom[j] != from {
+					return err // deleted, or moved by another step
+				}
+				for _, ev := range evs {
+					if err := s.queueOne(tx, cur.ID, ev); err != nil {
+						return err
+					}
+				}
+				if last >= getU64(tx.Bucket(bucketCursors).Get([]byte(j))) {
+					delete(cur.ReplayFrom, j) // caught up: scanLogs queues what comes next
+				} else {
+					cur.ReplayFrom[j] = last + 1
+				}
+				return s.storeSub(tx, cur)
+			})
+			if err != nil {
+				s.reload(sub.ID)
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Recognition is the data of recognition.changed.
@@ -432,7 +626,7 @@ type Recognition struct {
 // checkPairs decides every watched recognition pair again and queues
 // recognition.changed where the outcome or its basis changed.
 func (s *Service) checkPairs(ctx context.Context) error {
-	return s.checkPairsOf(ctx, s.activeSubs())
+	return s.checkPairsOf(ctx, s.allSubs())
 }
 
 // checkPairsOf does checkPairs for subs. A pair whose answer cannot be had
@@ -482,6 +676,12 @@ func (s *Service) checkPairsOf(ctx context.Context, subs []Subscription) error {
 				if prev != nil && was == now {
 					return nil
 				}
+				if prev != nil && queueLen(tx, sub.ID) >= s.cfg.MaxPending {
+					// Full: the answer is not recorded as told, so the next
+					// check after a log grows tells it (from the last answer
+					// told to the one then).
+					return nil
+				}
 				if prev != nil {
 					count++
 					r := Recognition{Employer: w.Employer, Host: w.Host, Sector: w.Sector, Use: use, Outcome: a.Decision.Outcome, Basis: a.Decision.Basis}
@@ -522,8 +722,9 @@ type PeerMisbehaving struct {
 	DetectedAt   time.Time             `json:"detected_at,omitzero"`
 }
 
-// checkPeers queues peer.misbehaving, once per peer, to every active
-// subscription.
+// checkPeers queues peer.misbehaving, once per peer, to every
+// subscription (active or disabled; at most one per peer, whatever the
+// queue's bound).
 func (s *Service) checkPeers(ctx context.Context) error {
 	peers, err := s.cfg.Federation.Peers(ctx)
 	if err != nil {
@@ -534,7 +735,7 @@ func (s *Service) checkPeers(ctx context.Context) error {
 			continue
 		}
 		key := []byte("misbehaving/" + string(p.Jurisdiction))
-		subs := s.activeSubs()
+		subs := s.allSubs()
 		err := s.ob.db.Update(func(tx *bbolt.Tx) error {
 			st := tx.Bucket(bucketState)
 			if st.Get(key) != nil {
@@ -544,7 +745,11 @@ func (s *Service) checkPeers(ctx context.Context) error {
 			if p.Evidence != nil {
 				d.Reason, d.DetectedAt = p.Evidence.Reason, p.Evidence.DetectedAt
 			}
-			if err := s.queue(tx, subs, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
+			fresh, err := freshSubs(tx, subs)
+			if err != nil {
+				return err
+			}
+			if err := s.queue(tx, fresh, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
 				return err
 			}
 			return st.Put(key, []byte{1})
@@ -571,7 +776,7 @@ type Expiring struct {
 // watched active certificate expiring within it.
 func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error {
 	n := s.cfg.Node
-	for _, sub := range s.activeSubs() {
+	for _, sub := range s.allSubs() {
 		type found struct {
 			e registry.Entry
 			c registry.Certificate
@@ -636,7 +841,14 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 				return nil // deleted meanwhile
 			}
 			st := tx.Bucket(bucketState)
+			room := s.cfg.MaxPending - queueLen(tx, sub.ID)
 			for _, f := range certs {
+				if room <= 0 {
+					// Full: what is not queued is not recorded as told,
+					// so a later day's check tells the threshold then
+					// crossed.
+					break
+				}
 				left := daysLeft(f.c, today)
 				// The smallest threshold crossed; the larger ones are
 				// then told too.
@@ -653,6 +865,7 @@ func (s *Service) checkExpiring(ctx context.Context, today registry.Date) error 
 				if err := s.queueOne(tx, sub.ID, ev); err != nil {
 					return err
 				}
+				room--
 				for _, d := range days[i:] {
 					if err := st.Put([]byte(fmt.Sprintf("expiring/%s/%s/%s/%s/%d", sub.ID, f.e.Iss, f.c.ID, f.c.ExpiresOn, d)), []byte{1}); err != nil {
 						return err
@@ -954,6 +1167,8 @@ func (s *Service) DeliveriesPage(ctx context.Context, p node.Principal, id strin
 }
 
 // SetActive enables (clearing its failure run) or disables a subscription.
+// A disabled subscription's events keep being queued (see allSubs), so
+// enabling it again delivers what happened meanwhile.
 func (s *Service) SetActive(ctx context.Context, p node.Principal, id string, active bool) (Subscription, error) {
 	if err := requireAdmin(p); err != nil {
 		return Subscription{}, err

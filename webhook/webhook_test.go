@@ -39,7 +39,17 @@ type receiver struct {
 	events   []received // first delivery of each id, in arrival order
 	requests int
 	bad      int
-	status   atomic.Int32 // answer; 0: 204
+	status   atomic.Int32     // answer; 0: 204
+	now      func() time.Time // the clock of the timestamp check; nil: time.Now
+	lastSigs []string         // the v1a signatures of the last request
+}
+
+// lastSignatures returns the signatures of the last request's
+// webhook-signature header.
+func (rc *receiver) lastSignatures() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]string(nil), rc.lastSigs...)
 }
 
 type received struct {
@@ -82,11 +92,16 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.requests++
+	rc.lastSigs = strings.Fields(sigs)
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	ok := err == nil && id != "" && !strings.Contains(id, ".")
 	if ok {
+		now := time.Now()
+		if rc.now != nil {
+			now = rc.now()
+		}
 		// Five minutes of tolerance, as the spec's libraries use.
-		if d := time.Since(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		if d := now.Sub(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
 			ok = false
 		}
 	}
@@ -185,18 +200,17 @@ func federate(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdicti
 		if m.fed, err = federation.New(federation.Config{Node: m.n.Node, Trust: trust}); err != nil {
 			t.Fatal(err)
 		}
-		key, err := webhook.LoadOrCreateKey(m.n.Dir)
+		keys, err := webhook.LoadKeys(m.n.Dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.wh, err = webhook.Open(webhook.Config{Node: m.n.Node, Federation: m.fed, Key: key, Dir: m.n.Dir,
+		m.wh, err = webhook.Open(webhook.Config{Node: m.n.Node, Federation: m.fed, Keys: keys, Dir: m.n.Dir,
 			Egress: webhook.Egress{AllowPrivate: true}, // the receivers are on loopback
 			Poll:   50 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, OnError: func(err error) { t.Logf("outbox: %v", err) }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		jwk, _ := json.Marshal(key.JWK())
-		h := openapi.New(openapi.Config{Node: m.n.Node, ExtraJWKs: []json.RawMessage{jwk},
+		h := openapi.New(openapi.Config{Node: m.n.Node, ExtraJWKs: m.wh.JWKs,
 			Extra: []openapi.Extension{openapi.PeerOps(m.fed), openapi.LookupOps(federation.NewLookups(m.fed)), openapi.SubscriptionOps(m.wh)}})
 		swaps[j].h.Store(&h)
 	}

@@ -32,6 +32,8 @@ var synopses = map[string]string{
 	"agreement sign":     "corfed agreement sign ID [--url URL] [--token T] [--data DIR --file FILE]",
 	"agreement withdraw": "corfed agreement withdraw ID [--on YYYY-MM-DD] [--reason TEXT] [--url URL] [--token T] [--data DIR]",
 	"agreement show":     "corfed agreement show ID --url URL [--token T]",
+	"webhook-key":        "corfed webhook-key rotate [--data DIR] [--overlap 168h] [--force]",
+	"webhook-key rotate": "corfed webhook-key rotate [--data DIR] [--overlap 168h] [--force]",
 	"snapshots import":   "corfed snapshots import FILE.csv|FILE.xlsx [--data DIR | --url URL --token TOKEN] [--mapping FILE.csv] [--skip-unmapped] [--sheet NAME] [--dry-run]",
 }
 

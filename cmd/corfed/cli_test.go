@@ -94,7 +94,7 @@ func TestEveryCommandHelps(t *testing.T) {
 		t.Errorf("corfed --help lists %q, which is not a command", name)
 	}
 	subs := [][]string{{"token", "revoke"}, {"rules", "publish"}, {"agreement", "propose"}, {"agreement", "sign"},
-		{"agreement", "withdraw"}, {"agreement", "show"}, {"snapshots", "import"}}
+		{"agreement", "withdraw"}, {"agreement", "show"}, {"snapshots", "import"}, {"webhook-key", "rotate"}}
 	cmds := [][]string{}
 	for _, name := range names {
 		cmds = append(cmds, []string{name})

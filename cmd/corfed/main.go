@@ -3,6 +3,7 @@
 //
 //	corfed serve   --jurisdiction CA-AB [--addr 127.0.0.1:8080] [--data ./corfed-data] [--seed] [--federation FILE]
 //	corfed keygen  [--data DIR] [--alg EdDSA|ES256] [--rotate]
+//	corfed webhook-key rotate [--data DIR] [--overlap 168h] [--force]
 //	corfed token   [--data DIR] [--role admin|cp] [--cp ID] [--scope a,b] [--ttl 24h]
 //	corfed demo    [--data DIR]
 //	corfed verify  PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline] [--accept-stale]
@@ -43,6 +44,7 @@ const usage = `corfed: a provincial Certificate of Recognition registry node
 commands:
   serve    run a registry node
   keygen   create or rotate the node's signing key
+  webhook-key rotate the node's webhook signing key (the old one signs too for an overlap)
   token    print a bearer token for the program administrator or a CP
   demo     run a federation of nodes on loopback with example data
   verify   check a recognition proof or a COR pass offline

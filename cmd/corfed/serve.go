@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -244,6 +243,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// loaded it: a rotation between the load and the watch's first look is
 	// then seen (a change before the load only costs one needless reload).
 	keysAtLoad := statOf(filepath.Join(*dir, keysFile))
+	webhookKeysAtLoad := statOf(filepath.Join(*dir, webhook.KeyFile))
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
 		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker})
 	if err != nil {
@@ -261,6 +261,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	wh, err := openWebhooks(n, fed, *dir, *disableAfter, egress, log)
 	if err != nil {
 		return err
+	}
+	if webhookKeysAtLoad == (fileStat{}) {
+		webhookKeysAtLoad = statOf(filepath.Join(*dir, webhook.KeyFile)) // made by openWebhooks
 	}
 	waker.Set(wh)
 	// The outbox runs until serve returns, whether it was told to stop or
@@ -295,7 +298,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
-	go reloadOnHangup(ctx, n, *dir, revoked, log, *keyWatch, keysAtLoad)
+	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return serveUntil(ctx, ln, h, log)
@@ -315,20 +318,20 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)}
 	if o.Webhooks != nil {
 		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(o.Webhooks))
-		jwk, _ := json.Marshal(o.Webhooks.Key().JWK())
-		cfg.ExtraJWKs = []json.RawMessage{jwk}
+		cfg.ExtraJWKs = o.Webhooks.JWKs
 	}
 	return web.New(web.Config{Node: n, Lookups: l, Passes: ps, Logger: log}).Handler(openapi.New(cfg))
 }
 
 // openWebhooks opens the node's outbox (DATA/outbox.db) with its webhook
-// key (DATA/webhook-key.json, made on first start).
+// keys (DATA/webhook-key.json, made on first start; `corfed webhook-key
+// rotate` replaces them).
 func openWebhooks(n *node.Node, fed *federation.Federation, dir string, disableAfter time.Duration, egress webhook.Egress, log *slog.Logger) (*webhook.Service, error) {
-	key, err := webhook.LoadOrCreateKey(dir)
+	keys, err := webhook.LoadKeys(dir)
 	if err != nil {
 		return nil, err
 	}
-	return webhook.Open(webhook.Config{Node: n, Federation: fed, Key: key, Dir: dir, DisableAfter: disableAfter, Egress: egress,
+	return webhook.Open(webhook.Config{Node: n, Federation: fed, Keys: keys, Dir: dir, DisableAfter: disableAfter, Egress: egress,
 		OnError: func(err error) { log.Warn("webhooks", "err", err) }})
 }
 
@@ -385,12 +388,33 @@ func splitList(s string) []string {
 // tool) is logged and tried again at the next look; the node keeps its
 // keys meanwhile.
 //
-// loaded is keys.json as it was just before the node loaded it.
-func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revocations, log *slog.Logger, watch time.Duration, loaded fileStat) {
+// The webhook keys (webhook-key.json) are reread the same way, after
+// `corfed webhook-key rotate`: the outbox then signs with the new key (and
+// the old one for the overlap) and the JWKS publishes both.
+//
+// loaded is keys.json as it was just before the node loaded it;
+// whLoaded, webhook-key.json.
+func reloadOnHangup(ctx context.Context, n *node.Node, wh *webhook.Service, dir string, revoked *revocations, log *slog.Logger, watch time.Duration, loaded, whLoaded fileStat) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	path := filepath.Join(dir, keysFile)
+	whPath := filepath.Join(dir, webhook.KeyFile)
+	reloadWebhookKeys := func(why string) {
+		now := statOf(whPath)
+		ks, err := webhook.ReadKeys(dir)
+		if err != nil {
+			log.Error(why+": webhook keys not reloaded", "err", err)
+			return
+		}
+		wh.SetKeys(ks)
+		whLoaded = now
+		var signing []string
+		for _, k := range wh.SigningKeys() {
+			signing = append(signing, k.KID)
+		}
+		log.Info(why+": webhook keys reloaded", "active_kid", ks.Active().KID, "signing", strings.Join(signing, " "))
+	}
 	var tick <-chan time.Time
 	if watch > 0 {
 		t := time.NewTicker(watch)
@@ -403,7 +427,13 @@ func reloadOnHangup(ctx context.Context, n *node.Node, dir string, revoked *revo
 		case <-ctx.Done():
 			return
 		case <-hup:
+			if wh != nil {
+				reloadWebhookKeys(why)
+			}
 		case <-tick:
+			if wh != nil && !statOf(whPath).same(whLoaded) {
+				reloadWebhookKeys(webhook.KeyFile + " changed")
+			}
 			if statOf(path).same(loaded) {
 				continue
 			}
