@@ -1,6 +1,7 @@
 package equivalence
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/corfed/corfed/registry"
@@ -58,6 +59,10 @@ const (
 	ReasonIAFMarkMissing          = "iaf_mark_missing"
 	ReasonScopeNotAligned         = "scope_not_aligned"
 	ReasonScopeExcludesHost       = "scope_excludes_host"
+	// ReasonEquivalencyIssuerNotCovered: the equivalency record was
+	// published by a node that is neither the host's nor one of a
+	// jurisdiction its provinces name (EquivalencyCounts); ignored.
+	ReasonEquivalencyIssuerNotCovered = "equivalency_issuer_not_covered"
 )
 
 // ReasonCodes lists every reason code Decide may return.
@@ -74,7 +79,7 @@ var ReasonCodes = []string{
 	ReasonEquivalencyNotAccepted, ReasonEquivalencyNotYetValid, ReasonEquivalencyExpired, ReasonEquivalencyNotActive,
 	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
-	ReasonScopeExcludesHost,
+	ReasonScopeExcludesHost, ReasonEquivalencyIssuerNotCovered,
 	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
 	ReasonOperatingInHost, ReasonProjection,
 }
@@ -102,6 +107,7 @@ const (
 	limitAgreement         // the agreement's effective_to
 	limitEqvValidTo        // the equivalency's valid_to
 	limitRulesEnd          // the host rules' effective_to
+	limitRulesNext         // the day before the host's next rules take effect
 	limitTerm              // the equivalency rule's term
 	limitLetter            // the expiry of the host's letter
 	limitWorkStarted       // the day before work started (a letter void once work starts)
@@ -116,7 +122,7 @@ type candidate struct {
 	cert  int // index in Facts.Certificates, or -1
 	agr   int // index in Facts.Agreements, or -1
 	eqv   int // index in Facts.Equivalencies, or -1
-	rules int // index in Facts.HostRules, or -1
+	rules int // index in Facts.HostRules of the rules the decision read, or -1
 	emp   int // index in Facts.Employers the WCB condition rests on, or -1
 	terms *registry.HostTerms
 	rule  *registry.EquivalencyRule
@@ -153,8 +159,12 @@ const (
 type decider struct {
 	q     Question
 	f     *Facts
-	rules int  // index of the host rules in force on q.On, or -1
-	fr    bool // write the sentences in French (q.Lang)
+	rules int // index of the host rules in force on q.On, or -1
+	// rulesNext is the index of the host's next rules: the counted version
+	// that takes effect first after q.On, or -1. A recognition that rests
+	// on the host's rules ends the day before it (rulesBound).
+	rulesNext int
+	fr        bool // write the sentences in French (q.Lang)
 	// rulesNote is a finding about host rules that did not count (issuer
 	// mismatch, invalid), reported if the ISO basis needed them.
 	rulesNote finding
@@ -215,10 +225,10 @@ func Decide(q Question, f Facts) Decision {
 	if err := q.Validate(); err != nil {
 		return Decision{
 			Outcome: NotRecognized,
-			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: pick(q.Lang == French, "The question is invalid: ", "La question est invalide : ") + err.Error() + "."}},
+			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: invalidQuestionText(q, err)}},
 		}
 	}
-	d := decider{q: q, f: &f, rules: -1, fr: q.Lang == French}
+	d := decider{q: q, f: &f, rules: -1, rulesNext: -1, fr: q.Lang == French}
 	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 	d.pickHostRules()
 	nCert := d.certificates()
@@ -347,36 +357,102 @@ func compareRef(a, b registry.Ref) int {
 }
 
 // pickHostRules selects the host's rules in force on q.On: the version with
-// the latest effective_from, then the newest entry. Versions published by
-// another node or invalid are set aside with a note.
+// the latest effective_from, then the newest entry (newerEntry). Versions
+// published by another node or invalid are set aside with a note. It also
+// finds the host's next rules: of the counted versions that take effect
+// after q.On, the first (and of those with that effective_from, the
+// newest entry).
 func (d *decider) pickHostRules() {
+	on := d.q.On
 	for i := range d.f.HostRules {
 		hf := &d.f.HostRules[i]
 		r := &hf.Rules
-		if r.Jurisdiction != d.q.Host || !r.InForce(d.q.On) {
+		if r.Jurisdiction != d.q.Host {
+			continue
+		}
+		inForce, later := r.InForce(on), r.EffectiveFrom.After(on)
+		if !inForce && !later {
 			continue
 		}
 		if hf.Ref.Iss != r.Jurisdiction {
-			n := noFinding(ReasonHostRulesIssuerMismatch)
-			n.rules = i
-			d.rulesNote = n
+			if inForce {
+				n := noFinding(ReasonHostRulesIssuerMismatch)
+				n.rules = i
+				d.rulesNote = n
+			}
 			continue
 		}
 		if r.Validate() != nil {
-			n := noFinding(ReasonHostRulesInvalid)
-			n.rules = i
-			d.rulesNote = n
+			if inForce {
+				n := noFinding(ReasonHostRulesInvalid)
+				n.rules = i
+				d.rulesNote = n
+			}
+			continue
+		}
+		if later {
+			if d.rulesNext >= 0 {
+				cur := &d.f.HostRules[d.rulesNext]
+				k := r.EffectiveFrom.Compare(cur.Rules.EffectiveFrom)
+				if k > 0 || k == 0 && !newerEntry(hf, cur) {
+					continue
+				}
+			}
+			d.rulesNext = i
 			continue
 		}
 		if d.rules >= 0 {
 			cur := &d.f.HostRules[d.rules]
 			k := r.EffectiveFrom.Compare(cur.Rules.EffectiveFrom)
-			if k < 0 || k == 0 && compareRef(hf.Ref, cur.Ref) >= 0 {
+			if k < 0 || k == 0 && !newerEntry(hf, cur) {
 				continue
 			}
 		}
 		d.rules = i
 	}
+}
+
+// newerEntry reports whether host rules a are a newer entry than b, both
+// published by the host's node: the larger seq in its log, then the
+// larger version; the references decide only between copies of one entry.
+func newerEntry(a, b *HostRulesFact) bool {
+	switch {
+	case a.Ref.Seq != b.Ref.Seq:
+		return a.Ref.Seq > b.Ref.Seq
+	case a.Ref.Ver != b.Ref.Ver:
+		return a.Ref.Ver > b.Ref.Ver
+	}
+	return compareRef(a.Ref, b.Ref) < 0
+}
+
+// rulesBound tightens (until, why), a recognition that rests on the host's
+// rules in force (d.rules), by their end: their effective_to, and the day
+// before the host's next rules take effect.
+func (d *decider) rulesBound(until registry.Date, why limit) (registry.Date, limit) {
+	if r := &d.f.HostRules[d.rules].Rules; !r.EffectiveTo.IsZero() {
+		until, why = tighten(until, why, r.EffectiveTo, limitRulesEnd)
+	}
+	if d.rulesNext >= 0 {
+		until, why = tighten(until, why, d.f.HostRules[d.rulesNext].Rules.EffectiveFrom.AddDays(-1), limitRulesNext)
+	}
+	return until, why
+}
+
+// rulesEvidence adds to ev the host's rules a recognition's validity ends
+// with (limitRulesEnd, limitRulesNext): the version in force, unless ev
+// holds it, and the next one. A proof then carries what bounds it.
+func (d *decider) rulesEvidence(ev []registry.Ref) []registry.Ref {
+	b := &d.best
+	if b.rules < 0 || b.why != limitRulesEnd && b.why != limitRulesNext {
+		return ev
+	}
+	if r := d.f.HostRules[b.rules].Ref; !slices.Contains(ev, r) {
+		ev = append(ev, r)
+	}
+	if b.why == limitRulesNext {
+		ev = append(ev, d.f.HostRules[d.rulesNext].Ref)
+	}
+	return ev
 }
 
 // certificates evaluates the host_cor and home_cor_agreement bases for
@@ -533,6 +609,10 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			d.fail(x)
 			continue
 		}
+		// readRules: the host's rules decide whether this certificate
+		// counts (a foreign SECOR, an ISO-based COR), so the recognition
+		// ends with them.
+		readRules := d.rules >= 0 && (c.Program == registry.ProgramSECOR || c.Basis == registry.BasisEquivalency)
 		if c.Program == registry.ProgramSECOR && d.rules >= 0 && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
 			x.code, x.rules = ReasonProgramExcludedByHost, d.rules
 			d.fail(x)
@@ -611,6 +691,10 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		}
 		if failed {
 			continue
+		}
+		if readRules {
+			cand.rules = d.rules
+			cand.until, cand.why = d.rulesBound(cand.until, cand.why)
 		}
 		if end := d.agreementEnd(j, c.Jurisdiction); !end.IsZero() {
 			if end.Before(cand.until) {
@@ -693,6 +777,11 @@ func (d *decider) equivalencies() int {
 		n++
 		x := noFinding("")
 		x.eqv = i
+		if !EquivalencyCounts(&d.f.Equivalencies[i], d.q.Host) {
+			x.code = ReasonEquivalencyIssuerNotCovered
+			d.fail(x)
+			continue
+		}
 		if e.Decision != registry.DecisionAccepted {
 			x.code, x.status = ReasonEquivalencyNotAccepted, e.Decision
 			d.fail(x)
@@ -731,7 +820,7 @@ func (d *decider) equivalencies() int {
 			continue
 		}
 		switch {
-		case d.q.Sector != "" && registry.IsIndustryCode(d.q.Sector) && len(e.IndustryCodes) > 0 && !hasPrefix(d.q.Sector, e.IndustryCodes):
+		case d.q.Sector != "" && len(e.IndustryCodes) > 0 && !d.equivalencyCovers(e, rule):
 			x.code, x.detail = ReasonSectorMismatch, sectorEquivalencyVsQuestion
 		case !has(rule.Standards, e.Standard):
 			x.code = ReasonStandardNotAccepted
@@ -753,9 +842,7 @@ func (d *decider) equivalencies() int {
 		if next := nextInactive(e.History, on); !next.IsZero() {
 			until, why = tighten(until, why, next.AddDays(-1), limitStatus)
 		}
-		if !r.EffectiveTo.IsZero() {
-			until, why = tighten(until, why, r.EffectiveTo, limitRulesEnd)
-		}
+		until, why = d.rulesBound(until, why)
 		if rule.TermMonths > 0 {
 			until, why = tighten(until, why, on.AddMonths(rule.TermMonths), limitTerm)
 		}
@@ -763,6 +850,62 @@ func (d *decider) equivalencies() int {
 			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule, letter: -1})
 	}
 	return n
+}
+
+// EquivalencyCounts reports whether equivalency record ef counts for a
+// question about host: when the host's node published it, or the node of a
+// jurisdiction its provinces name (where the certified operations are,
+// which has standing to attest them). A record another member published
+// about operations elsewhere creates no recognition in the host. Decide
+// applies it, so the answering node and whoever re-derives a proof
+// (federation's VerifyProof) read the same records the same way.
+func EquivalencyCounts(ef *EquivalencyFact, host registry.Jurisdiction) bool {
+	return ef.Ref.Iss == host || hasJ(ef.Equivalency.Provinces, ef.Ref.Iss)
+}
+
+// equivalencyCovers reports whether equivalency e, which lists industry
+// codes, covers the question's sector under the host's rule: an industry
+// code must be under one of them; a sector name is bridged to codes as
+// certCovers bridges them, by the rule for that sector (AB's energy: 211,
+// 2131, 486), else by a counted agreement for it (construction: 23), and
+// one of e's codes must overlap one of those (be under it, or above it).
+// A name no rule or agreement gives codes to is not checked.
+func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.EquivalencyRule) bool {
+	s := d.q.Sector
+	if registry.IsIndustryCode(s) {
+		return hasPrefix(s, e.IndustryCodes)
+	}
+	known := false
+	if len(rule.IndustryCodes) > 0 && strings.EqualFold(rule.Sector, s) {
+		if overlaps(e.IndustryCodes, rule.IndustryCodes) {
+			return true
+		}
+		known = true
+	}
+	for k := range d.f.Agreements {
+		t := &d.f.Agreements[k].Agreement.Terms
+		if len(t.IndustryCodes) == 0 || !strings.EqualFold(t.Sector, s) || d.agreementState(k) != agrOK {
+			continue
+		}
+		if overlaps(e.IndustryCodes, t.IndustryCodes) {
+			return true
+		}
+		known = true
+	}
+	return !known
+}
+
+// overlaps reports whether one of codes is under one of prefixes or above
+// it (the one a prefix of the other).
+func overlaps(codes, prefixes []string) bool {
+	for _, c := range codes {
+		for _, p := range prefixes {
+			if strings.HasPrefix(c, p) || strings.HasPrefix(p, c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pickRule returns the equivalency rule for sector: the rule named for it

@@ -92,16 +92,31 @@
 // recorded_on and by) and annulled changes, which count for nothing; when
 // one bears on the status on On, the decision says so (history_corrected),
 // whatever its outcome.
-//   - iso_equivalency: an equivalency record of the employer (published by
-//     any node: its decision accepted attests the external certification)
-//     valid and active on On, and the host's rules in force on On (published
-//     by the host's node)
-//     having an accepting rule for the question's sector whose requirements
-//     the record meets (standard, designated/accredited body, IAF mark,
-//     scope covering all operations, provinces including the host, industry
-//     codes covering the question's code). Valid until the earliest of the
-//     record's valid_to, the day before its next recorded non-active status,
-//     the rules' effective_to and On plus the rule's term_months.
+//   - iso_equivalency: an equivalency record of the employer that counts
+//     for the host (EquivalencyCounts: published by the host's node, or by
+//     the node of a jurisdiction its provinces name, where the certified
+//     operations are; its decision accepted attests the external
+//     certification), valid and active on On, and the host's rules in force
+//     on On (published by the host's node) having an accepting rule for the
+//     question's sector whose requirements the record meets (standard,
+//     designated/accredited body, IAF mark, scope covering all operations,
+//     provinces including the host, industry codes covering the question's
+//     code, or the sector it names: a name's codes are those of the host's
+//     rule for it, else of a counted agreement for it, and one of the
+//     record's codes must be under or above one of them). Valid until the
+//     earliest of the record's valid_to, the day before its next recorded
+//     non-active status, the rules' end (below) and On plus the rule's
+//     term_months.
+//
+// The host's rules in force on On are the counted version (published by
+// the host's node, valid) with the latest effective_from on or before On;
+// of versions with the same effective_from, the newest entry (the larger
+// seq in the host's log, then the larger version) decides, whatever their
+// ids. A recognition that rests on them (iso_equivalency; and
+// home_cor_agreement for a SECOR certificate or an ISO-based COR, whose
+// counting the rules decide) ends on their effective_to and the day before
+// the host's next counted version takes effect, which is then cited as
+// evidence.
 //
 // # Outcomes
 //
@@ -180,7 +195,8 @@
 //     certificate's status on the date.
 //   - sector_mismatch: the certificate does not cover the question's sector
 //     or code, or is outside the agreement's sector, or the question is, or
-//     the equivalency's industry codes do not cover the question's code.
+//     the equivalency's industry codes do not cover the question's code or
+//     the sector it names.
 //   - no_agreement: no agreement has both the home and the host as parties.
 //   - agreement_not_in_force: agreements between them exist, none in force
 //     on the date.
@@ -200,6 +216,9 @@
 //     starts (MB).
 //   - host_wcb_account_active: the employer has a WCB account in a host that
 //     grants reciprocity only to employers with none (BC).
+//   - equivalency_issuer_not_covered: the equivalency record was published
+//     by a node that is neither the host's nor that of a jurisdiction its
+//     provinces name (EquivalencyCounts); ignored.
 //   - equivalency_not_accepted: the equivalency's decision is not accepted.
 //   - equivalency_not_yet_valid, equivalency_expired: the date is outside
 //     its valid_from..valid_to.

@@ -124,6 +124,9 @@ func checkInvariants(t tb, q equivalence.Question, f equivalence.Facts, d equiva
 		}
 	case equivalence.BasisISO:
 		e := findEqv(t, f, d.Evidence[0])
+		if iss := d.Evidence[0].Iss; iss != q.Host && !slices.Contains(e.Provinces, iss) {
+			t.Errorf("equivalency published by %s (provinces %v) used in %s", iss, e.Provinces, q.Host)
+		}
 		if d.ValidUntil.After(e.ValidTo) {
 			t.Errorf("valid_until %s past the equivalency's valid_to %s", d.ValidUntil, e.ValidTo)
 		}
@@ -352,7 +355,13 @@ func (g *gen) facts(bn string) equivalence.Facts {
 	}
 	for n := g.pick(3); n > 0; n-- {
 		e := g.equivalency(bn)
-		f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: e, Ref: g.ref(g.jur(), registry.KindEquivalency, e.ID)})
+		// Mostly a host with an ISO route, or a jurisdiction the record's
+		// provinces name; else any member (whose record may not count).
+		iss := []registry.Jurisdiction{"CA-AB", "CA-ON", g.jur()}[g.pick(3)]
+		if len(e.Provinces) > 0 && g.pick(2) == 0 {
+			iss = e.Provinces[0]
+		}
+		f.Equivalencies = append(f.Equivalencies, equivalence.EquivalencyFact{Equivalency: e, Ref: g.ref(iss, registry.KindEquivalency, e.ID)})
 	}
 	for n := g.pick(3); n > 0; n-- {
 		e := registry.Employer{BN: bn, LegalName: "E"}
@@ -425,9 +434,9 @@ func TestDecideProperties(t *testing.T) {
 			}
 		case 3: // a date when some equivalency is valid, in a host with rules for it
 			if len(f.Equivalencies) > 0 {
-				e := f.Equivalencies[g.pick(len(f.Equivalencies))].Equivalency
-				q.On = e.ValidFrom.AddDays(g.pick(36 * 30))
-				q.Host = []registry.Jurisdiction{"CA-AB", "CA-ON", "CA-ON", "CA-BC"}[g.pick(4)]
+				ef := f.Equivalencies[g.pick(len(f.Equivalencies))]
+				q.On = ef.Equivalency.ValidFrom.AddDays(g.pick(36 * 30))
+				q.Host = []registry.Jurisdiction{"CA-AB", "CA-ON", "CA-ON", "CA-BC", ef.Ref.Iss}[g.pick(5)]
 			}
 		}
 		d := equivalence.Decide(q, f)

@@ -53,6 +53,7 @@ func (d *decider) decision() Decision {
 	case BasisISO:
 		ev = append(ev, d.f.Equivalencies[b.eqv].Ref, d.f.HostRules[b.rules].Ref)
 	}
+	ev = d.rulesEvidence(ev)
 	dec.Evidence = ev
 	dec.Conditions = d.conditions()
 
@@ -206,6 +207,9 @@ func (d *decider) limitText() string {
 		return "the certification's own expiry"
 	case limitRulesEnd:
 		return "the end of the rules in force on the date asked"
+	case limitRulesNext:
+		next := &d.f.HostRules[d.rulesNext].Rules
+		return "the day before " + string(d.q.Host) + "'s next rules " + next.ID + " take effect on " + date(next.EffectiveFrom)
 	case limitTerm:
 		return "the rule's term of " + strconv.Itoa(b.rule.TermMonths) + " months, counted from " + date(d.q.On) +
 			" (the certification expires " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
@@ -443,6 +447,10 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 		text = h + " requires the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
 	case ReasonScopeExcludesHost:
 		text = equivalencyName(e) + " covers operations in " + joinJ(e.Provinces) + ", not in " + h + "."
+	case ReasonEquivalencyIssuerNotCovered:
+		text = equivalencyName(e) + " was published by " + string(d.f.Equivalencies[x.eqv].Ref.Iss) + "'s node, which is neither " + h +
+			"'s nor that of a jurisdiction where the certified operations are (provinces: " + orNone(joinJ(e.Provinces)) +
+			"), so it does not count in " + h + "."
 	default:
 		text = "Code " + x.code + "."
 	}

@@ -71,6 +71,9 @@ func (d *decider) limitTextFR() string {
 		return "date d'expiration de la certification elle-même"
 	case limitRulesEnd:
 		return "fin des règles en vigueur à la date demandée"
+	case limitRulesNext:
+		next := &d.f.HostRules[d.rulesNext].Rules
+		return "veille de l'entrée en vigueur, le " + date(next.EffectiveFrom) + ", des règles suivantes " + next.ID + " de " + h
 	case limitTerm:
 		return "durée de " + strconv.Itoa(b.rule.TermMonths) + " mois prévue par la règle, comptée à partir du " + date(d.q.On) +
 			" (la certification expire le " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
@@ -232,6 +235,10 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 			equivalencyName(e) + " ne les couvre pas."
 	case ReasonScopeExcludesHost:
 		return "Le certificat " + equivalencyName(e) + " couvre des activités dans " + joinJ(e.Provinces) + ", et non dans " + h + "."
+	case ReasonEquivalencyIssuerNotCovered:
+		return "Le certificat " + equivalencyName(e) + " a été publié par le nœud de " + string(d.f.Equivalencies[x.eqv].Ref.Iss) +
+			", qui n'est ni celui de " + h + " ni celui d'une province ou d'un territoire où se trouvent les activités certifiées (provinces : " +
+			orNoneFR(joinJ(e.Provinces)) + ") ; il ne compte donc pas dans " + h + "."
 	}
 	return "Code " + x.code + "."
 }
@@ -256,4 +263,39 @@ func orNoneFR(s string) string {
 		return "aucun"
 	}
 	return s
+}
+
+// invalidQuestionText is the invalid_question sentence for q, which failed
+// Question.Validate with err: in English, the validation messages; in
+// French, a French sentence for each field at fault (the messages
+// Validate writes are English).
+func invalidQuestionText(q Question, err error) string {
+	if q.Lang != French {
+		return "The question is invalid: " + err.Error() + "."
+	}
+	var parts []string
+	for _, ve := range registry.Problems(err) {
+		var s string
+		switch ve.Field {
+		case "bn":
+			s = "le numéro d'entreprise (NE9) doit compter 9 chiffres, dont le dernier est la clé de contrôle de Luhn"
+		case "host":
+			s = "« " + string(q.Host) + " » n'est pas un code ISO 3166-2:CA (l'un de CA-AB, CA-BC, ... CA-YT)"
+		case "use":
+			s = "on attend « " + UseBid + " » (soumissions seulement) ou « " + UseWork + " » (travaux dans l'hôte)"
+		case "on":
+			s = "on attend la date visée par la question (AAAA-MM-JJ)"
+		case "lang":
+			s = "on attend « " + string(English) + " » (anglais) ou « " + string(French) + " » (français)"
+		case "sector":
+			s = "on attend un nom de secteur comme « construction » ou un code SCIAN de 2 à 10 chiffres"
+		default:
+			s = "valeur refusée"
+		}
+		parts = append(parts, ve.Field+" : "+s)
+	}
+	if len(parts) == 0 {
+		return "La question est invalide."
+	}
+	return "La question est invalide : " + strings.Join(parts, " ; ") + "."
 }

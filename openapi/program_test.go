@@ -32,6 +32,8 @@ func TestProgramBadInput(t *testing.T) {
 		{"rules ending before they start", "POST", "/v1/rules", "admin", rules(`,"effective_to":"2026-01-01"`), 422, "body.effective_to"},
 		{"rules with an unknown standard", "POST", "/v1/rules", "admin", strings.Replace(rules(""), `"equivalency":[]`, `"equivalency":[{"accepted":true,"standards":["ISO 9001"]}]`, 1), 422, "body.equivalency[0].standards[0]"},
 		{"rules unknown field", "POST", "/v1/rules", "admin", rules(`,"evil":1`), 422, "body.evil"},
+		{"rules overlapping the version in force", "POST", "/v1/rules", "admin", rules(""), 422, "body.effective_from"},
+		{"rules reaching into the version in force", "POST", "/v1/rules", "admin", strings.Replace(rules(""), "2027-01-01", "2009-01-01", 1), 422, "body.effective_to"},
 		{"agreement with one party", "POST", "/v1/agreements", "admin", `{"id":"x","title":"t","parties":["CA-AB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB"}],"effective_from":"2026-01-01","sources":["s"]}`, 422, "body.parties"},
 		{"agreement without this node", "POST", "/v1/agreements", "admin", `{"id":"x","title":"t","parties":["CA-BC","CA-MB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-BC"},{"host":"CA-MB"}],"effective_from":"2026-01-01","sources":["s"]}`, 422, "body.terms.parties"},
 		{"agreement superseding itself", "POST", "/v1/agreements", "admin", `{"id":"x","title":"t","parties":["CA-AB","CA-MB"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB"},{"host":"CA-MB"}],"effective_from":"2026-01-01","sources":["s"],"supersedes":"x"}`, 422, "body.supersedes"},

@@ -25,7 +25,7 @@ var oneBadMemberBases = []struct{ method, path, body string }{
 	{"POST", "/v1/auditors", `{"id":"AUD-FZ","name":"Fuzz Auditor","credentials":[{"cp":"ACSA","kind":"external","certified_on":"2026-01-01"}]}`},
 	{"POST", "/v1/qa-reviews", `{"kind":"cp_qa","cp":"ACSA","on":"2026-01-01","outcome":"satisfactory","findings":"f"}`},
 	{"POST", "/v1/stop-work-orders", `{"employer_bn":"812345676","number":"SWO-FZ","issued_on":"2026-01-05","issued_by":"OHS","reason":"r"}`},
-	{"POST", "/v1/rules", `{"id":"fz","jurisdiction":"CA-AB","effective_from":"2027-01-01","programs":["COR"],"recognizes_foreign_secor":false,"equivalency":[{"accepted":true,"standards":["ISO 45001:2018"]}],"sources":["s"]}`},
+	{"POST", "/v1/rules", `{"id":"fz","jurisdiction":"CA-AB","effective_from":"2009-01-01","effective_to":"2009-12-31","programs":["COR"],"recognizes_foreign_secor":false,"equivalency":[{"accepted":true,"standards":["ISO 45001:2018"]}],"sources":["s"]}`},
 	{"POST", "/v1/agreements", `{"id":"fz","title":"t","parties":["CA-AB","CA-BC"],"sector":"construction","programs":["COR"],"hosts":[{"host":"CA-AB","cap_days":180},{"host":"CA-BC","cap_months":6}],"effective_from":"2027-01-01","sources":["s"]}`},
 	{"POST", "/v1/match", `{"as_of":"2026-01-01","rows":[{"bn":"812345676"},{"name":"Acme"}]}`},
 	{"POST", "/v1/subscriptions", `{"url":"https://hooks.example/fz","watch":[{"jurisdiction":"CA-AB"}],"expiring_days":[30],"description":"d"}`},

@@ -603,11 +603,20 @@ func ParseAgreementFile(b []byte) (AgreementTerms, Jurisdiction, error) {
 	return f.Terms, f.Issuer, nil
 }
 
+// decodeStrict decodes a rule file strictly (strictjson.DecodePath): an
+// error is a *ValidationError at the JSON path of the member at fault, or,
+// when the file is not a JSON document at all, an error wrapping
+// ErrInvalid that names no field.
 func decodeStrict(b []byte, v any) error {
-	if err := strictjson.Decode(b, v); err != nil {
-		return fmt.Errorf("rule file: %w: %v", ErrInvalid, err)
+	err := strictjson.DecodePath(b, v)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var pe *strictjson.PathError
+	if errors.As(err, &pe) && pe.Path != "" {
+		return Invalid(pe.Path, "%v", pe.Err)
+	}
+	return fmt.Errorf("rule file: %w: %v", ErrInvalid, err)
 }
 
 // prefixed puts every validation error of err under p; other errors are

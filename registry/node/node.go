@@ -72,6 +72,10 @@ type Node struct {
 	// (review.go).
 	reviews sync.Mutex
 
+	// rules serializes publishing host rules: the overlap check reads the
+	// versions stored before the new one is committed (rules.go).
+	rules sync.Mutex
+
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
 	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens

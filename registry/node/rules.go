@@ -15,7 +15,14 @@ import (
 const AgreementType = "corfed-agreement+jws"
 
 // PublishHostRules stores a version of this jurisdiction's own recognition
-// rules. A node publishes only its own jurisdiction's rules.
+// rules. A node publishes only its own jurisdiction's rules, and no two of
+// its versions (under different ids) may be in force on one day, as in a
+// rules file (registry.ParseHostRulesFile): a version whose period overlaps
+// another's is refused with a problem at body.effective_from (it starts
+// inside the other) or body.effective_to (it reaches into the other),
+// naming the other. Publishing an id again is a new version of that
+// record, which replaces it: amending rules is closing the version in force
+// (the same id with an effective_to) and then publishing the next.
 func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.HostRules) (registry.Entry, error) {
 	if err := p.require(ScopeRules); err != nil {
 		return registry.Entry{}, err
@@ -29,9 +36,63 @@ func (n *Node) PublishHostRules(ctx context.Context, p Principal, r registry.Hos
 	if r.Jurisdiction != n.cfg.Jurisdiction {
 		return registry.Entry{}, registry.Invalid("body.jurisdiction", "this node publishes only %s's rules, not %s's", n.cfg.Jurisdiction, r.Jurisdiction)
 	}
+	// The check reads the versions stored and the commit adds this one: two
+	// publications at once would each miss the other, so they are one at a
+	// time (an administrator's act, rare).
+	n.rules.Lock()
+	defer n.rules.Unlock()
+	var others []registry.HostRules
+	var decErr error
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		return tx.Log(SelfLog).Scan(registry.KindHostRules, func(e registry.Entry) bool {
+			if e.ID == r.ID {
+				return true // the version this one replaces
+			}
+			var v registry.HostRules
+			if v, decErr = decode[registry.HostRules](e); decErr != nil {
+				return false
+			}
+			others = append(others, v)
+			return true
+		})
+	})
+	if err == nil {
+		err = decErr
+	}
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	if err := rulesOverlap(r, others); err != nil {
+		return registry.Entry{}, err
+	}
 	return n.commit(ctx, registry.KindHostRules, r.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return r, nil, nil
 	})
+}
+
+// rulesOverlap refuses r when its period overlaps one of others'.
+func rulesOverlap(r registry.HostRules, others []registry.HostRules) error {
+	var errs []error
+	for _, o := range others {
+		if !o.EffectiveTo.IsZero() && o.EffectiveTo.Before(r.EffectiveFrom) || !r.EffectiveTo.IsZero() && r.EffectiveTo.Before(o.EffectiveFrom) {
+			continue
+		}
+		if !r.EffectiveFrom.Before(o.EffectiveFrom) {
+			errs = append(errs, registry.Invalid("body.effective_from", "overlaps version %s of these rules, in force %s; close it first (publish %s again with an effective_to before %s)",
+				o.ID, rulesPeriod(o), o.ID, r.EffectiveFrom))
+		} else {
+			errs = append(errs, registry.Invalid("body.effective_to", "reaches into version %s of these rules, in force %s; end this version before %s",
+				o.ID, rulesPeriod(o), o.EffectiveFrom))
+		}
+	}
+	return registry.JoinInvalid(errs...)
+}
+
+func rulesPeriod(r registry.HostRules) string {
+	if r.EffectiveTo.IsZero() {
+		return "from " + r.EffectiveFrom.String() + " with no end"
+	}
+	return "from " + r.EffectiveFrom.String() + " to " + r.EffectiveTo.String()
 }
 
 // SignAgreement returns this node's party signature over the terms.

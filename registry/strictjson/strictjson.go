@@ -320,7 +320,7 @@ func (s *dupScanner) name(allowed []string, base int, seen *seenNames) ([]byte, 
 		seen.many[k] = true
 	}
 	if dup {
-		return nil, fmt.Errorf("member %q appears twice", Clip(string(name)))
+		return nil, &dupNameError{name: string(name)}
 	}
 	s.space()
 	if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -330,6 +330,12 @@ func (s *dupScanner) name(allowed []string, base int, seen *seenNames) ([]byte, 
 	s.space()
 	return name, nil
 }
+
+// dupNameError is the error of a member name that appears twice in an
+// object; DecodePath names the member by it.
+type dupNameError struct{ name string }
+
+func (e *dupNameError) Error() string { return fmt.Sprintf("member %q appears twice", Clip(e.name)) }
 
 // next reads what follows a member or an element: end (a closing brace or
 // bracket), then true, or a comma.
