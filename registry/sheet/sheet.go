@@ -112,6 +112,9 @@ type Reader struct {
 	line   int    // rows of the file read so far, blank ones included
 	rows   int    // non-blank rows returned
 	zip    []byte // an XLSX workbook's bytes (dateCells reads its worksheet)
+	// date1904: the workbook counts days in the 1904 date system (its
+	// <workbookPr date1904="1"/>: Excel for Mac's default up to 2011).
+	date1904 bool
 }
 
 // NewReader opens r as format (CSV or XLSX). An XLSX workbook is read
@@ -138,6 +141,12 @@ func (r *Reader) Format() string { return r.format }
 
 // Sheet is the XLSX worksheet being read ("" for CSV).
 func (r *Reader) Sheet() string { return r.sheet }
+
+// Date1904 reports whether an XLSX workbook counts its serial day numbers
+// in the 1904 date system (day 0 is 1904-01-01) rather than the 1900 one.
+// A date cell is converted already; a caller reading a number as a date
+// itself (a column of serials without a date format) needs it.
+func (r *Reader) Date1904() bool { return r.date1904 }
 
 // Close releases the workbook.
 func (r *Reader) Close() error { return r.close() }
@@ -320,6 +329,9 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, ErrFormat)
 	}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
+	}
 	list := f.GetSheetList()
 	switch {
 	case r.o.Sheet != "":
@@ -404,7 +416,7 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 			}
 			switch fm := dates[cellAt{line, j + 1}]; {
 			case fm == fmtDate:
-				if d, ok := serialDate(v); ok {
+				if d, ok := serialDate(v, r.date1904); ok {
 					cols[j] = d
 				}
 			case fm > 0 && len(v) < int(fm) && strings.Trim(v, "0123456789") == "":
@@ -460,13 +472,19 @@ func styleFormat(f *excelize.File, id int, formats map[int]cellFormat) cellForma
 	return d
 }
 
-// serialDate converts an Excel serial day number to YYYY-MM-DD.
-func serialDate(v string) (string, bool) {
+// serialDate converts an Excel serial day number to YYYY-MM-DD, in the
+// 1904 date system (day 0 is 1904-01-01) or the 1900 one (day 1 is
+// 1900-01-01).
+func serialDate(v string, date1904 bool) (string, bool) {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 1 || f > 2958465 { // 9999-12-31
+	lo, hi := 1.0, 2958465.0 // 9999-12-31
+	if date1904 {
+		lo, hi = 0, hi-1462
+	}
+	if err != nil || f < lo || f > hi {
 		return "", false
 	}
-	t, err := excelize.ExcelDateToTime(f, false)
+	t, err := excelize.ExcelDateToTime(f, date1904)
 	if err != nil {
 		return "", false
 	}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -271,5 +272,59 @@ func TestXLSXZeroPaddedNumbers(t *testing.T) {
 	want := []string{"000266", "0123456", "2023-03-15", "266", "12345678"}
 	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
 		t.Errorf("got %q, want %q", tab.Rows, want)
+	}
+}
+
+// TestXLSXDateSystems: a date cell reads as the date the workbook shows,
+// in the 1900 date system (Excel's default) and in the 1904 one (Excel
+// for Mac's default up to 2011, kept by every workbook made then), where
+// the same day is a serial 1,462 lower. The 1904 flag was ignored: a
+// certificate issued 2026-11-02 was read as issued 2022-11-01.
+func TestXLSXDateSystems(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		date1904 bool
+		day      time.Time
+		want     string
+	}{
+		{"1900", false, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), "2026-11-02"},
+		{"1904", true, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), "2026-11-02"},
+		{"1904, early", true, time.Date(1904, 1, 2, 0, 0, 0, 0, time.UTC), "1904-01-02"},
+		{"1904, leap day", true, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "2024-02-29"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := excelize.NewFile()
+			if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &tc.date1904}); err != nil {
+				t.Fatal(err)
+			}
+			sh := f.GetSheetName(0)
+			if err := f.SetSheetRow(sh, "A1", &[]any{"employer_bn", "issued_on"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellValue(sh, "A2", "870013000"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellValue(sh, "B2", tc.day); err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellStyle(sh, "B2", "B2", st); err != nil {
+				t.Fatal(err)
+			}
+			b, err := f.WriteToBuffer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab, err := Read(b.Bytes(), XLSX)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tab.Rows[0][1]; got != tc.want {
+				t.Errorf("issued_on read as %q, want %s", got, tc.want)
+			}
+		})
 	}
 }
