@@ -415,6 +415,32 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 	return r, ps
 }
 
+// value is the row's parsed value of an import column, for a problem's
+// value ("" for a column it does not keep as text).
+func (r ImportRow) value(col string) string {
+	switch col {
+	case "employer_bn":
+		return r.EmployerBN
+	case "legal_name":
+		return r.LegalName
+	case "operating_name":
+		return r.OperatingName
+	case "cp":
+		return r.CP
+	case "number":
+		return r.Number
+	case "sector":
+		return r.Sector
+	case "basis_ref":
+		return r.BasisRef
+	case "wcb_account":
+		return strings.Join(r.WCBAccounts, ";")
+	case "industry_code":
+		return strings.Join(r.IndustryCodes, ";")
+	}
+	return ""
+}
+
 // list splits a cell holding several values.
 func list(s string) []string {
 	var out []string
@@ -681,7 +707,8 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		}
 		emp, changed := mergeEmployer(prevE, r, n.cfg.Jurisdiction)
 		if err := emp.Validate(); err != nil {
-			bad(r, columnOfField(err), "", "%s", reasonOf(err))
+			col := columnOfField(err)
+			bad(r, col, r.value(col), "%s", reasonOf(err))
 			continue
 		}
 		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
@@ -730,7 +757,8 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				ip.Row = r.Row
 				ps = append(ps, ip)
 			} else {
-				bad(r, columnOfField(err), "", "%s", reasonOf(err))
+				col := columnOfField(err)
+				bad(r, col, r.value(col), "%s", reasonOf(err))
 			}
 			continue
 		}

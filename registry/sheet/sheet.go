@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Default bounds of what a Reader accepts (Options overrides them).
@@ -32,7 +33,7 @@ const (
 
 // Table is a spreadsheet: its header and its data rows. Every row has
 // exactly len(Header) cells (missing trailing cells are ""); cells are
-// trimmed of surrounding space.
+// trimmed of surrounding space and in Unicode NFC.
 type Table struct {
 	Header []string
 	Rows   [][]string
@@ -152,7 +153,7 @@ func (r *Reader) Date1904() bool { return r.date1904 }
 func (r *Reader) Close() error { return r.close() }
 
 // Next returns the next row that has a non-blank cell, its cells trimmed
-// of surrounding space, and its number in the file as a spreadsheet
+// of surrounding space and in Unicode NFC, and its number in the file as a spreadsheet
 // numbers it (1 = the first row, blank rows counted; for CSV, the
 // record's number, an empty line being no record). At the end it returns io.EOF; for a bad file, an error wrapping
 // ErrFormat that names the row.
@@ -192,6 +193,12 @@ func (r *Reader) check(cells []string) ([]string, error) {
 		}
 		if !r.o.AnyBytes && !utf8.ValidString(cells[j]) {
 			return nil, fmt.Errorf("row %d column %d: not UTF-8: %w", r.line, j+1, ErrFormat)
+		}
+		if !norm.NFC.IsNormalString(cells[j]) && utf8.ValidString(cells[j]) {
+			// Text as the JSON API stores it (openapi normalizes every
+			// string): a name written decomposed (NFD, as macOS tools
+			// write it) is the same name.
+			cells[j] = norm.NFC.String(cells[j])
 		}
 		if cells[j] != "" {
 			blank = false

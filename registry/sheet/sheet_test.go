@@ -58,6 +58,9 @@ func TestReaderCSV(t *testing.T) {
 		{"ragged rows", "a,b,c\n1\n", []row{{1, []string{"a", "b", "c"}}, {2, []string{"1"}}}, ""},
 		{"a quote left open", "a,b\n\"1,2\n", []row{{1, []string{"a", "b"}}}, "row 2: parse error"},
 		{"not UTF-8", "a\n\xff\n", []row{{1, []string{"a"}}}, "row 2 column 1: not UTF-8"},
+		// A name written decomposed (as macOS tools write it) reads in NFC,
+		// as the JSON API stores it.
+		{"NFD to NFC", "a\nB\u0065\u0301ton Qu\u0065\u0301bec\n", []row{{1, []string{"a"}}, {2, []string{"B\u00e9ton Qu\u00e9bec"}}}, ""},
 		{"too many columns", strings.Repeat("a,", 64) + "a\n", nil, "row 1 has 65 columns, at most 64"},
 		{"a cell too long", "a\n" + strings.Repeat("x", 1025) + "\n", []row{{1, []string{"a"}}}, "row 2 column 1: a cell holds at most 1024 bytes"},
 	} {
