@@ -113,7 +113,8 @@ type ImportCounts struct {
 	Unchanged int `json:"unchanged"`
 }
 
-// ImportReport is an import's outcome. With problems nothing was written.
+// ImportReport is an import's outcome. With problems nothing was written,
+// unless Partial.
 type ImportReport struct {
 	Rows           int             `json:"rows"`
 	DryRun         bool            `json:"dry_run"`
@@ -124,6 +125,10 @@ type ImportReport struct {
 	// EmployersKept are the rows whose employer columns changed nothing:
 	// the importing CP may not change that stored employer (the rule of
 	// PUT /v1/employers/{bn}); their certificates are imported.
+	// Partial: problems found while writing (a record changed under the
+	// import since its check, by another writer); the rows without a
+	// problem were written, and the counts say what was.
+	Partial       bool  `json:"partial,omitempty" doc:"The problems were found while writing (a record changed under the import since its check, by another writer): the rows without a problem were written, and the counts say what was. Importing the file again once fixed resumes it. Absent: with problems, nothing was written."`
 	EmployersKept []int `json:"employers_kept,omitempty" doc:"Rows (1 = the first data row) whose employer columns were not applied because the importing CP may not change that stored employer (the rule of PUT /v1/employers/{bn}); their certificates were imported. Their employers count as unchanged."`
 }
 
@@ -206,15 +211,21 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 }
 
 // CrossCheck finds the problems between rows of one file: a certificate
-// given twice, an employer given two legal names. seen carries what
-// earlier parts of the file gave (nil: rows are the whole file); it is
-// updated.
+// given twice, an employer given two legal names, and, where
+// seen.Recorded says which basis_refs name audits recorded on the node,
+// an audit named for two certificates (an audit issues one; the node
+// checks it per request, so a client sending a file in parts checks it
+// across the parts here). seen carries what earlier parts of the file gave
+// (nil: rows are the whole file); it is updated.
 func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 	if seen == nil {
 		seen = &ImportSeen{}
 	}
 	if seen.Certs == nil {
 		seen.Certs, seen.Employers = map[string]int{}, map[string]ImportSeenName{}
+	}
+	if seen.Basis == nil {
+		seen.Basis = map[string]ImportSeenName{}
 	}
 	var ps []ImportProblem
 	for _, r := range rows {
@@ -236,17 +247,38 @@ func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 			continue
 		}
 		seen.Certs[id] = r.Row
+		if r.BasisRef == "" || seen.Recorded == nil || !seen.Recorded(r.BasisRef) {
+			continue
+		}
+		if first, ok := seen.Basis[r.BasisRef]; ok && first.Name != id {
+			// The node's own message for two rows of one request.
+			ps = append(ps, ImportProblem{Row: r.Row, Column: "basis_ref", Value: r.BasisRef,
+				Message: fmt.Sprintf(basisTwiceMessage, first.Row, r.BasisRef)})
+		} else if !ok {
+			seen.Basis[r.BasisRef] = ImportSeenName{Row: r.Row, Name: id}
+		}
 	}
 	return ps
 }
+
+// basisTwiceMessage is the problem of a row naming an audit another row
+// names for a new certificate: the first row, the audit.
+const basisTwiceMessage = "row %d's certificate is issued on audit %s: an audit issues one certificate"
 
 // ImportSeen is what CrossCheck remembers of a file's earlier rows.
 type ImportSeen struct {
 	Certs     map[string]int // certificate id -> row
 	Employers map[string]ImportSeenName
+	// Basis: audit id -> the first row naming it and its certificate id
+	// (in Name).
+	Basis map[string]ImportSeenName
+	// Recorded, if set, reports whether a basis_ref names an audit
+	// recorded on the node (only those issue one certificate: a CP's own
+	// reference is not checked). Nil: no basis check.
+	Recorded func(ref string) bool
 }
 
-// ImportSeenName is the first row naming an employer.
+// ImportSeenName is the first row naming an employer (or an audit).
 type ImportSeenName struct {
 	Row  int
 	Name string
@@ -547,6 +579,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 				errors.As(w.err, &ip)
 				ip.Row = row.Row
 				rep.Problems = append(rep.Problems, ip)
+				rep.Partial = true
 			case w.out.Ver == 1:
 				c.Created++
 			default:
@@ -764,7 +797,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		}
 		if prevC == nil && basisKey(c) != nil {
 			if first, ok := basisRow[c.BasisRef]; ok {
-				bad(r, "basis_ref", c.BasisRef, "row %d's certificate is issued on audit %s: an audit issues one certificate", first, c.BasisRef)
+				bad(r, "basis_ref", c.BasisRef, basisTwiceMessage, first, c.BasisRef)
 				continue
 			}
 			if _, ok, _ := exists(l, registry.KindAudit, c.BasisRef); ok {

@@ -667,3 +667,38 @@ func TestImportRecordProblemNamesItsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossCheckAuditAcrossParts: CrossCheck, told which basis_refs name
+// audits recorded on the node, finds a recorded audit named for two
+// certificates across the parts of a file (the node checks each part
+// alone); a CP's own reference, or one certificate named again, is not
+// that problem; without Recorded (a node's parse of one part) it checks
+// no basis.
+func TestCrossCheckAuditAcrossParts(t *testing.T) {
+	row := func(i int, number, ref string) node.ImportRow {
+		return node.ImportRow{Row: i, EmployerBN: "812345676", LegalName: "Prairie Steel Erectors Ltd.", CP: "ACSA", Number: number, BasisRef: ref}
+	}
+	recorded := func(ref string) bool { return strings.HasPrefix(ref, "AUD-") }
+	for _, tc := range []struct {
+		name     string
+		parts    [][]node.ImportRow
+		recorded func(string) bool
+		want     []string
+	}{
+		{"recorded, two parts", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B2", "AUD-1")}}, recorded, []string{"2/basis_ref"}},
+		{"CP's own reference", [][]node.ImportRow{{row(1, "B1", "ACSA-R")}, {row(2, "B2", "ACSA-R")}}, recorded, nil},
+		{"the same certificate", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B1", "AUD-1")}}, recorded, []string{"2/number"}},
+		{"no Recorded", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B2", "AUD-1")}}, nil, nil},
+	} {
+		seen := &node.ImportSeen{Recorded: tc.recorded}
+		var got []string
+		for _, part := range tc.parts {
+			for _, p := range node.CrossCheck(part, seen) {
+				got = append(got, fmt.Sprintf("%d/%s", p.Row, p.Column))
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: problems %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
