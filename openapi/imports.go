@@ -72,6 +72,18 @@ func (s *server) registerImports(api huma.API) {
 			format = sheet.FormatOf(in.ContentType, in.RawBody)
 		}
 		t, err := sheet.Read(in.RawBody, format)
+		if re := (*sheet.RowError)(nil); errors.As(err, &re) {
+			// Where a row's format stopped the reading, numbered as the
+			// report numbers rows.
+			loc := fmt.Sprintf("rows[%d]", max(in.FirstRow, 1)+re.Row-1)
+			if re.Row == 0 {
+				loc = "header"
+			}
+			if re.Column != "" {
+				loc += "." + re.Column
+			}
+			return nil, fieldProblem(loc, "%v", re.Err)
+		}
 		if err != nil {
 			if errors.Is(err, sheet.ErrFormat) {
 				return nil, fieldProblem("body", "%v", err)
@@ -79,7 +91,7 @@ func (s *server) registerImports(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
-		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored})
+		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored, Encoding: t.Encoding})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

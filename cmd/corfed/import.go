@@ -74,7 +74,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var rep node.ImportReport
 	var written []rowSpan // rows committed although the import has problems
 	if *dir != "" {
-		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Progress: bar.update})
+		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Encoding: t.Encoding, Progress: bar.update})
 		if err == nil && rep.Partial {
 			// Refused while written (another writer changed a record
 			// since the check): the other rows were written.
@@ -185,6 +185,9 @@ func printReport(w io.Writer, file string, rep node.ImportReport, written []rowS
 		if len(rep.IgnoredColumns) > 0 {
 			fmt.Fprintf(w, "  ignored columns (not import columns): %s\n", strings.Join(rep.IgnoredColumns, ", "))
 		}
+		if rep.Encoding == sheet.Windows1252 {
+			fmt.Fprintln(w, `  read as Windows-1252: the file is not UTF-8 (Excel's "CSV" on Windows); saving it as "CSV UTF-8" avoids the guess`)
+		}
 	}
 	if len(rep.Problems) > 0 {
 		outcome := "nothing was written"
@@ -259,14 +262,26 @@ func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problem
 // pass fails after parts were committed (another writer changed a record
 // since the dry run), written says which rows were.
 func importRemote(ctx context.Context, base, token string, t *sheet.Table, rows []node.ImportRow, problems []node.ImportProblem, dry bool, bar *progress) (total node.ImportReport, written []rowSpan, err error) {
-	total = node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}}
+	total = node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}, Encoding: t.Encoding}
 	seen := map[node.ImportProblem]bool{}
+	// The cells the local read could not take (t.Bad, in problems) are
+	// sent empty: the node's "required" for one of them is not news.
+	type at struct {
+		row int
+		col string
+	}
+	badAt := map[at]bool{}
+	for _, b := range t.Bad {
+		p := node.CellProblem(t, b, 1)
+		badAt[at{p.Row, p.Column}] = true
+	}
 	addProblems := func(ps []node.ImportProblem) {
 		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				total.Problems = append(total.Problems, p)
+			if seen[p] || badAt[at{p.Row, p.Column}] && p.Message == "required" {
+				continue
 			}
+			seen[p] = true
+			total.Problems = append(total.Problems, p)
 		}
 	}
 	addProblems(problems)

@@ -314,3 +314,37 @@ func TestImportShowsEmployersKept(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s%s", code, out, stderr)
 	}
 }
+
+// TestImportCommandEncodings: a CSV file Excel on Windows saved as "CSV"
+// (Windows-1252) is read as such, and the CLI says so; one that declares
+// UTF-8 (a byte-order mark) but holds other bytes gets every such cell as
+// a problem of its row and column, numbered as the report numbers rows,
+// with the advice to save as CSV UTF-8. It got one "row 2 column 2: not
+// UTF-8: malformed spreadsheet" (the file's line) and stopped there.
+func TestImportCommandEncodings(t *testing.T) {
+	n, url, tok := servedNode(t, "", nil)
+	dir := t.TempDir()
+	const head = "employer_bn,legal_name,cp,number,program,issued_on\r\n"
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	file := write("bom.csv", "\xef\xbb\xbf"+head+"870013018,B\xe9ton Qu\xe9bec Lt\xe9e,ACSA,L1-1,COR,2026-11-02\r\n870013026,Good Ltd.,ACSA,L1-2,COR,2026-11-02\r\n870013034,Caf\xe9,ACSA,L1-3,COR,2026-11-02\r\n")
+	code, out, stderr := run(t, "import", file, "--url", url, "--token", tok, "--dry-run")
+	if code != 1 || !strings.Contains(out, `row 1, column legal_name: not UTF-8 text: save the file as "CSV UTF-8"`) ||
+		!strings.Contains(out, "row 3, column legal_name: not UTF-8 text") || !strings.Contains(out, "3 rows, 2 problems") {
+		t.Fatalf("a BOM and other bytes: exit %d\n%s%s", code, out, stderr)
+	}
+	file = write("latin1.csv", head+"870013018,B\xe9ton Qu\xe9bec Lt\xe9e,ACSA,L1-1,COR,2026-11-02\r\n")
+	code, out, stderr = run(t, "import", file, "--url", url, "--token", tok)
+	if code != 0 || !strings.Contains(out, "read as Windows-1252: the file is not UTF-8") {
+		t.Fatalf("Windows-1252: exit %d\n%s%s", code, out, stderr)
+	}
+	e, err := n.Record(context.Background(), registry.KindEmployer, "870013018")
+	if err != nil || !strings.Contains(string(e.Record), `"legal_name":"Béton Québec Ltée"`) {
+		t.Errorf("stored: %v %s", err, e.Record)
+	}
+}

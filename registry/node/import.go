@@ -125,6 +125,9 @@ type ImportReport struct {
 	// EmployersKept are the rows whose employer columns changed nothing:
 	// the importing CP may not change that stored employer (the rule of
 	// PUT /v1/employers/{bn}); their certificates are imported.
+	// Encoding is "" for a UTF-8 file, or sheet.Windows1252 for a CSV file
+	// read as Windows-1252 (not UTF-8: Excel's "CSV" on Windows).
+	Encoding string `json:"encoding,omitempty" doc:"Absent for a UTF-8 file; windows-1252 when the CSV file was not UTF-8 and was read as Windows-1252 (Excel's \"CSV\" on Windows writes that). Saving it as \"CSV UTF-8\" avoids the guess."`
 	// Partial: problems found while writing (a record changed under the
 	// import since its check, by another writer); the rows without a
 	// problem were written, and the counts say what was.
@@ -191,17 +194,33 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 		})
 	}
 	wg.Wait()
+	// A cell the reader could not take (not UTF-8, too long) is a problem
+	// of its row and column, and the only one: it reads as "", which is
+	// not also "required". In a column the import ignores, it is nothing.
+	type at struct {
+		row int
+		col string
+	}
+	badAt := map[at]bool{}
+	for _, b := range t.Bad {
+		if b.Row >= 0 && b.Column > 0 && b.Column <= len(t.Header) {
+			if _, ok := columnOf[normHeader(t.Header[b.Column-1])]; !ok {
+				continue // an ignored column's cell (listed in ignored)
+			}
+		}
+		p := CellProblem(t, b, firstRow)
+		badAt[at{p.Row, p.Column}] = true
+		problems = append(problems, p)
+	}
 	for _, ps := range rowProblems {
-		problems = append(problems, ps...)
+		for _, p := range ps {
+			if !badAt[at{p.Row, p.Column}] {
+				problems = append(problems, p)
+			}
+		}
 	}
 	for _, i := range slices.Sorted(maps.Keys(t.Overflow)) {
-		last := t.Header[len(t.Header)-1]
-		col := last
-		if c, ok := columnOf[normHeader(last)]; ok {
-			col = c
-		} else if strings.TrimSpace(col) == "" {
-			col = fmt.Sprintf("column %d", len(t.Header)) // a header cell left empty
-		}
+		col := headerColumn(t.Header, 0)
 		problems = append(problems, ImportProblem{Row: firstRow + i, Column: col,
 			Message: fmt.Sprintf("the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i])})
 	}
@@ -282,6 +301,36 @@ type ImportSeen struct {
 type ImportSeenName struct {
 	Row  int
 	Name string
+}
+
+// CellProblem is the problem of a cell the reader could not take (t.Bad),
+// for a table whose first data row is firstRow of the file.
+func CellProblem(t *sheet.Table, b sheet.BadCell, firstRow int) ImportProblem {
+	p := ImportProblem{Row: 0, Column: headerColumn(t.Header, b.Column), Value: b.Value, Message: b.Reason}
+	if b.Row >= 0 {
+		p.Row = firstRow + b.Row
+	}
+	return p
+}
+
+// headerColumn names column j (1-based; 0: the last, for a problem of a
+// whole row) of a file with header: its import column, else its header,
+// else "column j".
+func headerColumn(header []string, j int) string {
+	if j <= 0 || j > len(header) {
+		j = len(header)
+	}
+	if j == 0 {
+		return "column 1"
+	}
+	h := header[j-1]
+	if c, ok := columnOf[normHeader(h)]; ok {
+		return c
+	}
+	if strings.TrimSpace(h) == "" {
+		return fmt.Sprintf("column %d", j) // a header cell left empty
+	}
+	return h
 }
 
 func aliasNote(c ImportColumn) string {
@@ -504,6 +553,8 @@ type ImportOptions struct {
 	Progress func(done, total int)
 	// IgnoredColumns (from ParseImport) go into the report.
 	IgnoredColumns []string
+	// Encoding (sheet.Table's) goes into the report.
+	Encoding string
 }
 
 // Import checks rows (from ParseImport, with its problems) and, if none
@@ -512,7 +563,7 @@ type ImportOptions struct {
 // certificates (any other row is a problem).
 func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
 	rep, err := n.importRows(ctx, p, rows, problems, o)
-	rep.IgnoredColumns = o.IgnoredColumns
+	rep.IgnoredColumns, rep.Encoding = o.IgnoredColumns, o.Encoding
 	return rep, err
 }
 

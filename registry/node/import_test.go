@@ -702,3 +702,26 @@ func TestCrossCheckAuditAcrossParts(t *testing.T) {
 		}
 	}
 }
+
+// TestImportBadCellsAreRowProblems: cells the reader could not take (not
+// UTF-8, too long; a row too wide) are problems of their rows and columns
+// among the file's other problems, numbered from the first data row, the
+// column named by its import column; a required cell that is bad is not
+// also "required"; a bad cell in a column the import ignores is nothing.
+func TestImportBadCellsAreRowProblems(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	long := strings.Repeat("x", sheet.MaxCellBytes+1)
+	rep := importCSV(t, n, "\ufeffemployer_bn,legal_name,cp,number,program,issued_on,Notes\n"+
+		"870013018,B\xe9ton,ACSA,L1-1,COR,2026-11-02,\n"+
+		"870013026,Good Ltd.,ACSA,L1-2,COR,2026-02-30,"+long+"\n"+
+		"870013042,Long Notes Ltd.,ACSA,L1-4,COR,2026-11-02,"+long+",\xff\n"+
+		"870013059,"+long+",ACSA,L1-5,COR,2026-11-02,\n"+
+		"870013034,Caf\xe9,ACSA,L1-3,COR,2026-11-02,\n", true)
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, fmt.Sprintf("%d/%s", p.Row, p.Column))
+	}
+	if want := []string{"1/legal_name", "2/issued_on", "3/Notes", "4/legal_name", "5/legal_name"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("problems %v, want %v: %+v", got, want, rep.Problems)
+	}
+}

@@ -331,3 +331,73 @@ func TestXLSXDateSystems(t *testing.T) {
 		})
 	}
 }
+
+// TestReadBadCellsGoOn: Read lists a cell that is not UTF-8 or too long,
+// and a row of too many columns, in Bad (numbered by data row, the cell
+// left ""), and reads on; it stopped at the first, numbered by file line
+// (the header being 1). A format error that stops it is numbered as an
+// import report numbers rows (1 = the first data row).
+func TestReadBadCellsGoOn(t *testing.T) {
+	long := strings.Repeat("x", MaxCellBytes+1)
+	tab, err := Read([]byte("\ufeffa,b\n1,B\xe9ton\n\n2,"+long+"\n3,caf\xc3\xa9\n4,\xff\n"+strings.Repeat("z,", 70)+"z\n"), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cell struct {
+		Row, Column int
+		Value       string
+	}
+	var got []cell
+	for _, b := range tab.Bad {
+		got = append(got, cell{b.Row, b.Column, b.Value})
+	}
+	want := []cell{{0, 2, "B\ufffdton"}, {1, 2, strings.Repeat("x", 64) + "…"}, {3, 2, "\ufffd"}, {4, 0, ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bad cells %+v, want %+v", got, want)
+	}
+	if tab.Rows[0][1] != "" || tab.Rows[2][1] != "café" || len(tab.Rows) != 5 || tab.Encoding != "" {
+		t.Errorf("rows %q (encoding %q): want the bad cells \"\", the others read", tab.Rows, tab.Encoding)
+	}
+	if !strings.Contains(tab.Bad[0].Reason, "CSV UTF-8") {
+		t.Errorf("reason %q: want the advice to save as CSV UTF-8", tab.Bad[0].Reason)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"a,b\n1,2\n\n3,\"4\n", "row 2: "},
+		{"a,\"b\n", "header: "},
+	} {
+		_, err := Read([]byte(tc.in), CSV)
+		var re *RowError
+		if !errors.As(err, &re) || !errors.Is(err, ErrFormat) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want a RowError starting %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestReadWindows1252: a CSV file that is not UTF-8 as a whole (Excel's
+// "CSV" on Windows, in a French locale with ';') is read as Windows-1252,
+// and Encoding says so; a file mixing UTF-8 and other bytes, one with a
+// UTF-8 byte-order mark, and one with the bytes of Mac Roman's accented
+// letters are not (their bad cells are listed, with the advice).
+func TestReadWindows1252(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		enc      string
+		want     string // the second cell of the first data row
+		bad      int
+	}{
+		{"Windows-1252", "bn;name\r\n870013018;B\xe9ton Qu\xe9bec Lt\xe9e \x96 \x80 \x92 \x9c\r\n", Windows1252, "Béton Québec Ltée – € ’ œ", 0},
+		{"UTF-8", "bn,name\n870013018,Béton Québec Ltée\n", "", "Béton Québec Ltée", 0},
+		{"mixed", "bn,name\n870013018,Béton Qu\xe9bec\n", "", "", 1},
+		{"BOM", "\xef\xbb\xbfbn,name\n870013018,B\xe9ton\n", "", "", 1},
+		{"Mac Roman", "bn,name\n870013018,B\x8eton Qu\x8ebec\n", "", "", 1},
+	} {
+		tab, err := Read([]byte(tc.in), CSV)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if tab.Encoding != tc.enc || tab.Rows[0][1] != tc.want || len(tab.Bad) != tc.bad {
+			t.Errorf("%s: encoding %q, cell %q, %d bad; want %q, %q, %d", tc.name, tab.Encoding, tab.Rows[0][1], len(tab.Bad), tc.enc, tc.want, tc.bad)
+		}
+	}
+}
