@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -20,7 +21,9 @@ import (
 // ImportProblemsError is the 422 answer to an import file with problems:
 // an RFC 9457 problem whose errors name each row and column
 // ("rows[3].employer_bn", row 1 being the first data row), with the whole
-// report in its "report" member. Nothing was written.
+// report in its "report" member. Nothing was written, unless a record
+// changed under the import after its check: then the rows without a
+// problem were (the report's counts say what).
 type ImportProblemsError struct {
 	huma.ErrorModel
 	Report node.ImportReport `json:"report"`
@@ -30,6 +33,11 @@ func importProblems(rep node.ImportReport) error {
 	e := &ImportProblemsError{Report: rep}
 	e.Status, e.Title = http.StatusUnprocessableEntity, "Invalid import file"
 	e.Detail = fmt.Sprintf("%d problems in %d rows; nothing was written", len(rep.Problems), rep.Rows)
+	if rep.Partial {
+		// Refused while written: a record changed under the import since
+		// its check (another writer); what committed stays.
+		e.Detail = fmt.Sprintf("%d problems in %d rows; the rows without a problem were written (importing the file again once fixed resumes it)", len(rep.Problems), rep.Rows)
+	}
 	for _, p := range rep.Problems {
 		loc := fmt.Sprintf("rows[%d].%s", p.Row, p.Column)
 		if p.Row == 0 {
@@ -64,6 +72,18 @@ func (s *server) registerImports(api huma.API) {
 			format = sheet.FormatOf(in.ContentType, in.RawBody)
 		}
 		t, err := sheet.Read(in.RawBody, format)
+		if re := (*sheet.RowError)(nil); errors.As(err, &re) {
+			// Where a row's format stopped the reading, numbered as the
+			// report numbers rows.
+			loc := fmt.Sprintf("rows[%d]", max(in.FirstRow, 1)+re.Row-1)
+			if re.Row == 0 {
+				loc = "header"
+			}
+			if re.Column != "" {
+				loc += "." + re.Column
+			}
+			return nil, fieldProblem(loc, "%v", re.Err)
+		}
 		if err != nil {
 			if errors.Is(err, sheet.ErrFormat) {
 				return nil, fieldProblem("body", "%v", err)
@@ -71,7 +91,7 @@ func (s *server) registerImports(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
-		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored})
+		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored, Encoding: t.Encoding})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -144,4 +164,30 @@ func postRetrying(ctx context.Context, client *http.Client, url, token, contentT
 		resp.Body.Close()
 		return resp.StatusCode, b, err
 	}
+}
+
+// AuditRecorded reports whether id names an audit recorded on the node at
+// base (GET /v1/audits/{id}: 200), for a client that checks an import's
+// basis_ref column across the parts it sends (node.ImportSeen.Recorded).
+// An id the node does not hold, or could not hold (404, 400, 422), is not
+// recorded; any other answer is an error.
+func AuditRecorded(ctx context.Context, client *http.Client, base, id string) (bool, error) {
+	u := base + "/v1/audits/" + url.PathEscape(id)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: %s", u, resp.Status)
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,13 +72,22 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	rows, problems, ignored := node.ParseImport(t, 1)
 	bar := newProgress(stderr, len(rows))
 	var rep node.ImportReport
+	var written []rowSpan // rows committed although the import has problems
 	if *dir != "" {
-		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Progress: bar.update})
+		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Encoding: t.Encoding, Progress: bar.update})
+		if err == nil && rep.Partial {
+			// Refused while written (another writer changed a record
+			// since the check): the other rows were written.
+			written = []rowSpan{{1, len(rows), true}}
+		}
 	} else {
-		rep, err = importRemote(ctx, strings.TrimRight(*url, "/"), *token, t, problems, *dry, bar)
+		rep, written, err = importRemote(ctx, strings.TrimRight(*url, "/"), *token, t, rows, problems, *dry, bar)
 	}
 	bar.done()
 	if err != nil {
+		if len(written) > 0 {
+			return fmt.Errorf("%w; %s", err, writtenNote(written))
+		}
 		return err
 	}
 	if *asJSON {
@@ -86,15 +97,86 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return err
 		}
 	} else {
-		printReport(stdout, file, rep)
+		printReport(stdout, file, rep, written)
 	}
 	if len(rep.Problems) > 0 {
+		if len(written) > 0 {
+			return fmt.Errorf("%s; %s", problemCount(len(rep.Problems)), writtenNote(written))
+		}
 		return fmt.Errorf("%s; nothing was written", problemCount(len(rep.Problems)))
 	}
 	return nil
 }
 
-func printReport(w io.Writer, file string, rep node.ImportReport) {
+// rowSpan is rows From to To (1 = the first data row) of a file, all
+// written, or (Partly) written but for the rows with a problem.
+type rowSpan struct {
+	From, To int
+	Partly   bool
+}
+
+// writtenNote says which rows an import with problems wrote, and how to
+// finish it.
+func writtenNote(spans []rowSpan) string {
+	var whole, partly []string
+	for _, s := range spans {
+		r := fmt.Sprintf("%d-%d", s.From, s.To)
+		if s.From == s.To {
+			r = strconv.Itoa(s.From)
+		}
+		if s.Partly {
+			partly = append(partly, r)
+		} else {
+			whole = append(whole, r)
+		}
+	}
+	var note string
+	switch {
+	case len(whole) == 1 && len(partly) == 0 && !strings.Contains(whole[0], "-"):
+		note = "row " + whole[0] + " was written"
+	case len(partly) == 0:
+		note = "rows " + strings.Join(whole, ", ") + " were written"
+	case len(whole) == 0:
+		note = "rows " + strings.Join(partly, ", ") + " were written but for those with a problem"
+	default:
+		note = "rows " + strings.Join(whole, ", ") + " were written (and rows " + strings.Join(partly, ", ") + " but for those with a problem)"
+	}
+	return note + "; nothing else was: fix the problems and run the import again (it resumes: what was written counts as unchanged)"
+}
+
+// spansOf merges adjacent whole spans (sorted by From).
+func spansOf(spans []rowSpan) []rowSpan {
+	slices.SortFunc(spans, func(a, b rowSpan) int { return a.From - b.From })
+	var out []rowSpan
+	for _, s := range spans {
+		if k := len(out) - 1; k >= 0 && !out[k].Partly && !s.Partly && out[k].To+1 == s.From {
+			out[k].To = s.To
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// rowList writes sorted row numbers compactly: "1-3, 7, 9-10".
+func rowList(rows []int) string {
+	var parts []string
+	for i := 0; i < len(rows); {
+		j := i
+		for j+1 < len(rows) && rows[j+1] == rows[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(rows[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", rows[i], rows[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printReport(w io.Writer, file string, rep node.ImportReport, written []rowSpan) {
 	verb := "imported"
 	if rep.DryRun {
 		verb = "checked (dry run)"
@@ -103,9 +185,16 @@ func printReport(w io.Writer, file string, rep node.ImportReport) {
 		if len(rep.IgnoredColumns) > 0 {
 			fmt.Fprintf(w, "  ignored columns (not import columns): %s\n", strings.Join(rep.IgnoredColumns, ", "))
 		}
+		if rep.Encoding == sheet.Windows1252 {
+			fmt.Fprintln(w, `  read as Windows-1252: the file is not UTF-8 (Excel's "CSV" on Windows); saving it as "CSV UTF-8" avoids the guess`)
+		}
 	}
 	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "%s: %d rows, %s; nothing was written\n", file, rep.Rows, problemCount(len(rep.Problems)))
+		outcome := "nothing was written"
+		if len(written) > 0 {
+			outcome = writtenNote(written)
+		}
+		fmt.Fprintf(w, "%s: %d rows, %s; %s\n", file, rep.Rows, problemCount(len(rep.Problems)), outcome)
 		defer ignored()
 		for _, p := range rep.Problems {
 			v := ""
@@ -123,6 +212,13 @@ func printReport(w io.Writer, file string, rep node.ImportReport) {
 	fmt.Fprintf(w, "%s: %s %d rows\n", file, verb, rep.Rows)
 	fmt.Fprintf(w, "  employers:    %d created, %d updated, %d unchanged\n", rep.Employers.Created, rep.Employers.Updated, rep.Employers.Unchanged)
 	fmt.Fprintf(w, "  certificates: %d created, %d updated, %d unchanged\n", rep.Certificates.Created, rep.Certificates.Updated, rep.Certificates.Unchanged)
+	if len(rep.EmployersKept) > 0 {
+		// The importing CP may not change those stored employers (PUT
+		// /v1/employers/{bn}'s rule): their names and WCB accounts in
+		// the file were not applied, although each row's certificate was.
+		fmt.Fprintf(w, "  employer columns not applied (another party's employer; its certificate was %s): rows %s\n",
+			map[bool]string{true: "checked", false: "imported"}[rep.DryRun], rowList(rep.EmployersKept))
+	}
 	ignored()
 }
 
@@ -160,21 +256,39 @@ func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problem
 // importRemote sends the file in parts of importChunk rows, as CSV: first
 // all of them as a dry run (so that every problem of the file is known
 // before anything is written), then, unless dry, for real. Problems found
-// between rows of different parts come from the local parse (problems).
-// importInFlight parts are sent at once: the node checks one part while
-// it commits the one before.
-func importRemote(ctx context.Context, base, token string, t *sheet.Table, problems []node.ImportProblem, dry bool, bar *progress) (node.ImportReport, error) {
-	total := node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}}
+// between rows of different parts come from the local parse (problems)
+// and from crossPartBasis. importInFlight parts are sent at once: the
+// node checks one part while it commits the one before. When the real
+// pass fails after parts were committed (another writer changed a record
+// since the dry run), written says which rows were.
+func importRemote(ctx context.Context, base, token string, t *sheet.Table, rows []node.ImportRow, problems []node.ImportProblem, dry bool, bar *progress) (total node.ImportReport, written []rowSpan, err error) {
+	total = node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}, Encoding: t.Encoding}
 	seen := map[node.ImportProblem]bool{}
+	// The cells the local read could not take (t.Bad, in problems) are
+	// sent empty: the node's "required" for one of them is not news.
+	type at struct {
+		row int
+		col string
+	}
+	badAt := map[at]bool{}
+	for _, b := range t.Bad {
+		p := node.CellProblem(t, b, 1)
+		badAt[at{p.Row, p.Column}] = true
+	}
 	addProblems := func(ps []node.ImportProblem) {
 		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				total.Problems = append(total.Problems, p)
+			if seen[p] || badAt[at{p.Row, p.Column}] && p.Message == "required" {
+				continue
 			}
+			seen[p] = true
+			total.Problems = append(total.Problems, p)
 		}
 	}
 	addProblems(problems)
+	basis, err := crossPartBasis(ctx, base, rows, importChunk)
+	if err != nil {
+		return total, nil, err
+	}
 	passes := []bool{true}
 	if !dry {
 		passes = append(passes, false)
@@ -206,31 +320,127 @@ func importRemote(ctx context.Context, base, token string, t *sheet.Table, probl
 				reps[i], errs[i] = postImport(ctx, base, token, t.Header, part, start+1, checking)
 				mu.Lock()
 				defer mu.Unlock()
-				failed = failed || errs[i] != nil
-				if !checking && errs[i] == nil {
+				failed = failed || errs[i] != nil || len(reps[i].Problems) > 0
+				if !checking && errs[i] == nil && len(reps[i].Problems) == 0 {
 					done += len(part)
 					bar.update(done, len(t.Rows))
 				}
 			}()
 		}
 		wg.Wait()
+		if !checking {
+			// What the real pass wrote: every part the node took (200),
+			// and a part refused while written, but for its problem rows.
+			for i, start := range starts {
+				end := min(start+importChunk, len(t.Rows))
+				r := reps[i]
+				switch {
+				case end == start:
+				case errs[i] == nil && len(r.Problems) == 0 && r.Rows > 0:
+					written = append(written, rowSpan{start + 1, end, false})
+				case r.Partial:
+					written = append(written, rowSpan{start + 1, end, true})
+				}
+			}
+			written = spansOf(written)
+		}
 		var sum node.ImportReport
+		var firstErr error
 		for i, rep := range reps {
-			if errs[i] != nil {
-				return total, errs[i]
+			if errs[i] != nil && firstErr == nil {
+				firstErr = errs[i]
 			}
 			addProblems(rep.Problems)
-			total.IgnoredColumns = rep.IgnoredColumns
+			if rep.IgnoredColumns != nil {
+				total.IgnoredColumns = rep.IgnoredColumns
+			}
 			add(&sum.Employers, rep.Employers)
 			add(&sum.Certificates, rep.Certificates)
+			sum.EmployersKept = append(sum.EmployersKept, rep.EmployersKept...)
+		}
+		if firstErr != nil {
+			return total, written, firstErr
+		}
+		if checking {
+			addProblems(withoutNodeBasis(basis, total.Problems))
 		}
 		total.Employers, total.Certificates = sum.Employers, sum.Certificates
+		slices.Sort(sum.EmployersKept)
+		total.EmployersKept = sum.EmployersKept
 		if len(total.Problems) > 0 {
 			sortProblems(total.Problems)
-			return total, nil
+			return total, written, nil
+		}
+		written = nil // all of it: no problem
+	}
+	return total, nil, nil
+}
+
+// crossPartBasis finds the rows that name, for a new certificate, an
+// audit recorded on the node that a row in another part of the file names
+// for another certificate: the node checks one audit, one certificate
+// within each part it is sent, and the rest here (node.CrossCheck, asking
+// the node about each audit named in two parts: as many requests as such
+// audits, none for a file without them).
+func crossPartBasis(ctx context.Context, base string, rows []node.ImportRow, chunk int) ([]node.ImportProblem, error) {
+	type use struct {
+		part int
+		cert string
+	}
+	first := map[string]use{}
+	var shared []string
+	sharedSet := map[string]bool{}
+	for i, r := range rows {
+		if r.BasisRef == "" || r.CP == "" || r.Number == "" {
+			continue
+		}
+		u := use{i / chunk, r.CP + "-" + r.Number}
+		f, ok := first[r.BasisRef]
+		switch {
+		case !ok:
+			first[r.BasisRef] = u
+		case f.part != u.part && f.cert != u.cert && !sharedSet[r.BasisRef]:
+			sharedSet[r.BasisRef] = true
+			shared = append(shared, r.BasisRef)
 		}
 	}
-	return total, nil
+	if len(shared) == 0 {
+		return nil, nil
+	}
+	recorded := map[string]bool{}
+	for _, ref := range shared {
+		ok, err := openapi.AuditRecorded(ctx, http.DefaultClient, base, ref)
+		if err != nil {
+			return nil, err
+		}
+		recorded[ref] = ok
+	}
+	var ps []node.ImportProblem
+	for _, p := range node.CrossCheck(rows, &node.ImportSeen{Recorded: func(ref string) bool { return recorded[ref] }}) {
+		if p.Column == "basis_ref" {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
+}
+
+// withoutNodeBasis drops the problems of ps on a row the node already
+// found a basis_ref problem on (its own words are more precise: the
+// certificate the audit already backs).
+func withoutNodeBasis(ps, fromNode []node.ImportProblem) []node.ImportProblem {
+	have := map[int]bool{}
+	for _, p := range fromNode {
+		if p.Column == "basis_ref" {
+			have[p.Row] = true
+		}
+	}
+	var out []node.ImportProblem
+	for _, p := range ps {
+		if !have[p.Row] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func add(c *node.ImportCounts, d node.ImportCounts) {

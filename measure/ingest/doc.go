@@ -31,8 +31,8 @@
 // Numbers are plain decimals with a point ("12.5"); thousands separators
 // and decimal commas are refused rather than guessed. Counts are whole
 // numbers ("3" or "3.0"). Dates are YYYY-MM-DD, or in XLSX a date cell, or
-// a serial day number (1900 date system) in a date column. Rows are
-// numbered as a spreadsheet numbers them (the first row is 1; blank rows
+// a serial day number (in the workbook's date system, 1900 or 1904) in a
+// date column. Rows are numbered as a spreadsheet numbers them (the first row is 1; blank rows
 // count but are skipped).
 //
 // Files are read by registry/sheet, the spreadsheet reader bulk import

@@ -175,7 +175,7 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 			return res, invalid(src.Format(), err)
 		}
 		rep.Rows++
-		p := parser{t: t, cells: cells, row: n, rep: rep, failed: failed, serial: serialDates}
+		p := parser{t: t, cells: cells, row: n, rep: rep, failed: failed, serial: serialDates, date1904: src.Date1904()}
 		var s measure.Snapshot
 		if t.layout == LayoutAlberta {
 			key := p.cell("EMP_KEY")
@@ -252,6 +252,8 @@ type parser struct {
 	rep    *measure.Report
 	failed map[[2]any]bool
 	serial bool
+	// date1904: the workbook's serials count from 1904-01-01 (day 0).
+	date1904 bool
 }
 
 func (p *parser) fail(col, val, format string, args ...any) {
@@ -329,13 +331,19 @@ func (p *parser) countOf(col, c string) int64 {
 // serial n is 1899-12-30 + n days).
 var excelEpoch = registry.NewDate(1899, 12, 30)
 
+// excelEpoch1904 is day 0 of the 1904 date system (Excel for Mac's
+// default up to 2011, kept by every workbook made then).
+var excelEpoch1904 = registry.NewDate(1904, 1, 1)
+
 func (p *parser) date(col string) registry.Date {
 	c := p.cell(col)
 	if c == "" {
 		return registry.Date{}
 	}
 	if p.serial {
-		if n, err := strconv.ParseFloat(c, 64); err == nil && n >= 61 && n < 2958466 && n == math.Trunc(n) {
+		if n, err := strconv.ParseFloat(c, 64); err == nil && p.date1904 && n >= 0 && n < 2958466-1462 && n == math.Trunc(n) {
+			return excelEpoch1904.AddDays(int(n))
+		} else if err == nil && !p.date1904 && n >= 61 && n < 2958466 && n == math.Trunc(n) {
 			return excelEpoch.AddDays(int(n))
 		}
 	}

@@ -230,3 +230,30 @@ func checkRow(r measure.Snapshot) string {
 	}
 	return ""
 }
+
+// TestReadXLSXDate1904: in a workbook of the 1904 date system, a serial
+// number in a date column (no date format) counts from 1904-01-01, as the
+// workbook shows it: 44285 is 2025-03-31 there, not 2021-03-30.
+func TestReadXLSXDate1904(t *testing.T) {
+	header := []any{"employer_bn", "wcb_account", "year", "as_of", "industry_code", "person_years", "lost_time_claims", "disabling_injury_claims", "fatalities", "claim_costs"}
+	x, err := excelize.OpenReader(bytes.NewReader(xlsxOf(t, "injury", [][]any{header,
+		{"723456786", "1234567", 2024, 45747 - 1462, "42100", 10, 1, 1, 0, ""}})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if err := x.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := x.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadXLSX(bytes.NewReader(buf.Bytes()), Options{})
+	if err != nil || res.Err() != nil {
+		t.Fatalf("ReadXLSX: %v %v", err, res.Err())
+	}
+	if got := res.Rows[0].AsOf; got != registry.MustDate("2025-03-31") {
+		t.Errorf("as_of = %s, want 2025-03-31 (1904 date system)", got)
+	}
+}

@@ -113,7 +113,8 @@ type ImportCounts struct {
 	Unchanged int `json:"unchanged"`
 }
 
-// ImportReport is an import's outcome. With problems nothing was written.
+// ImportReport is an import's outcome. With problems nothing was written,
+// unless Partial.
 type ImportReport struct {
 	Rows           int             `json:"rows"`
 	DryRun         bool            `json:"dry_run"`
@@ -124,6 +125,13 @@ type ImportReport struct {
 	// EmployersKept are the rows whose employer columns changed nothing:
 	// the importing CP may not change that stored employer (the rule of
 	// PUT /v1/employers/{bn}); their certificates are imported.
+	// Encoding is "" for a UTF-8 file, or sheet.Windows1252 for a CSV file
+	// read as Windows-1252 (not UTF-8: Excel's "CSV" on Windows).
+	Encoding string `json:"encoding,omitempty" doc:"Absent for a UTF-8 file; windows-1252 when the CSV file was not UTF-8 and was read as Windows-1252 (Excel's \"CSV\" on Windows writes that). Saving it as \"CSV UTF-8\" avoids the guess."`
+	// Partial: problems found while writing (a record changed under the
+	// import since its check, by another writer); the rows without a
+	// problem were written, and the counts say what was.
+	Partial       bool  `json:"partial,omitempty" doc:"The problems were found while writing (a record changed under the import since its check, by another writer): the rows without a problem were written, and the counts say what was. Importing the file again once fixed resumes it. Absent: with problems, nothing was written."`
 	EmployersKept []int `json:"employers_kept,omitempty" doc:"Rows (1 = the first data row) whose employer columns were not applied because the importing CP may not change that stored employer (the rule of PUT /v1/employers/{bn}); their certificates were imported. Their employers count as unchanged."`
 }
 
@@ -186,17 +194,33 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 		})
 	}
 	wg.Wait()
+	// A cell the reader could not take (not UTF-8, too long) is a problem
+	// of its row and column, and the only one: it reads as "", which is
+	// not also "required". In a column the import ignores, it is nothing.
+	type at struct {
+		row int
+		col string
+	}
+	badAt := map[at]bool{}
+	for _, b := range t.Bad {
+		if b.Row >= 0 && b.Column > 0 && b.Column <= len(t.Header) {
+			if _, ok := columnOf[normHeader(t.Header[b.Column-1])]; !ok {
+				continue // an ignored column's cell (listed in ignored)
+			}
+		}
+		p := CellProblem(t, b, firstRow)
+		badAt[at{p.Row, p.Column}] = true
+		problems = append(problems, p)
+	}
 	for _, ps := range rowProblems {
-		problems = append(problems, ps...)
+		for _, p := range ps {
+			if !badAt[at{p.Row, p.Column}] {
+				problems = append(problems, p)
+			}
+		}
 	}
 	for _, i := range slices.Sorted(maps.Keys(t.Overflow)) {
-		last := t.Header[len(t.Header)-1]
-		col := last
-		if c, ok := columnOf[normHeader(last)]; ok {
-			col = c
-		} else if strings.TrimSpace(col) == "" {
-			col = fmt.Sprintf("column %d", len(t.Header)) // a header cell left empty
-		}
+		col := headerColumn(t.Header, 0)
 		problems = append(problems, ImportProblem{Row: firstRow + i, Column: col,
 			Message: fmt.Sprintf("the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i])})
 	}
@@ -206,15 +230,21 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 }
 
 // CrossCheck finds the problems between rows of one file: a certificate
-// given twice, an employer given two legal names. seen carries what
-// earlier parts of the file gave (nil: rows are the whole file); it is
-// updated.
+// given twice, an employer given two legal names, and, where
+// seen.Recorded says which basis_refs name audits recorded on the node,
+// an audit named for two certificates (an audit issues one; the node
+// checks it per request, so a client sending a file in parts checks it
+// across the parts here). seen carries what earlier parts of the file gave
+// (nil: rows are the whole file); it is updated.
 func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 	if seen == nil {
 		seen = &ImportSeen{}
 	}
 	if seen.Certs == nil {
 		seen.Certs, seen.Employers = map[string]int{}, map[string]ImportSeenName{}
+	}
+	if seen.Basis == nil {
+		seen.Basis = map[string]ImportSeenName{}
 	}
 	var ps []ImportProblem
 	for _, r := range rows {
@@ -236,20 +266,71 @@ func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 			continue
 		}
 		seen.Certs[id] = r.Row
+		if r.BasisRef == "" || seen.Recorded == nil || !seen.Recorded(r.BasisRef) {
+			continue
+		}
+		if first, ok := seen.Basis[r.BasisRef]; ok && first.Name != id {
+			// The node's own message for two rows of one request.
+			ps = append(ps, ImportProblem{Row: r.Row, Column: "basis_ref", Value: r.BasisRef,
+				Message: fmt.Sprintf(basisTwiceMessage, first.Row, r.BasisRef)})
+		} else if !ok {
+			seen.Basis[r.BasisRef] = ImportSeenName{Row: r.Row, Name: id}
+		}
 	}
 	return ps
 }
+
+// basisTwiceMessage is the problem of a row naming an audit another row
+// names for a new certificate: the first row, the audit.
+const basisTwiceMessage = "row %d's certificate is issued on audit %s: an audit issues one certificate"
 
 // ImportSeen is what CrossCheck remembers of a file's earlier rows.
 type ImportSeen struct {
 	Certs     map[string]int // certificate id -> row
 	Employers map[string]ImportSeenName
+	// Basis: audit id -> the first row naming it and its certificate id
+	// (in Name).
+	Basis map[string]ImportSeenName
+	// Recorded, if set, reports whether a basis_ref names an audit
+	// recorded on the node (only those issue one certificate: a CP's own
+	// reference is not checked). Nil: no basis check.
+	Recorded func(ref string) bool
 }
 
-// ImportSeenName is the first row naming an employer.
+// ImportSeenName is the first row naming an employer (or an audit).
 type ImportSeenName struct {
 	Row  int
 	Name string
+}
+
+// CellProblem is the problem of a cell the reader could not take (t.Bad),
+// for a table whose first data row is firstRow of the file.
+func CellProblem(t *sheet.Table, b sheet.BadCell, firstRow int) ImportProblem {
+	p := ImportProblem{Row: 0, Column: headerColumn(t.Header, b.Column), Value: b.Value, Message: b.Reason}
+	if b.Row >= 0 {
+		p.Row = firstRow + b.Row
+	}
+	return p
+}
+
+// headerColumn names column j (1-based; 0: the last, for a problem of a
+// whole row) of a file with header: its import column, else its header,
+// else "column j".
+func headerColumn(header []string, j int) string {
+	if j <= 0 || j > len(header) {
+		j = len(header)
+	}
+	if j == 0 {
+		return "column 1"
+	}
+	h := header[j-1]
+	if c, ok := columnOf[normHeader(h)]; ok {
+		return c
+	}
+	if strings.TrimSpace(h) == "" {
+		return fmt.Sprintf("column %d", j) // a header cell left empty
+	}
+	return h
 }
 
 func aliasNote(c ImportColumn) string {
@@ -415,6 +496,32 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 	return r, ps
 }
 
+// value is the row's parsed value of an import column, for a problem's
+// value ("" for a column it does not keep as text).
+func (r ImportRow) value(col string) string {
+	switch col {
+	case "employer_bn":
+		return r.EmployerBN
+	case "legal_name":
+		return r.LegalName
+	case "operating_name":
+		return r.OperatingName
+	case "cp":
+		return r.CP
+	case "number":
+		return r.Number
+	case "sector":
+		return r.Sector
+	case "basis_ref":
+		return r.BasisRef
+	case "wcb_account":
+		return strings.Join(r.WCBAccounts, ";")
+	case "industry_code":
+		return strings.Join(r.IndustryCodes, ";")
+	}
+	return ""
+}
+
 // list splits a cell holding several values.
 func list(s string) []string {
 	var out []string
@@ -446,6 +553,8 @@ type ImportOptions struct {
 	Progress func(done, total int)
 	// IgnoredColumns (from ParseImport) go into the report.
 	IgnoredColumns []string
+	// Encoding (sheet.Table's) goes into the report.
+	Encoding string
 }
 
 // Import checks rows (from ParseImport, with its problems) and, if none
@@ -454,7 +563,7 @@ type ImportOptions struct {
 // certificates (any other row is a problem).
 func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
 	rep, err := n.importRows(ctx, p, rows, problems, o)
-	rep.IgnoredColumns = o.IgnoredColumns
+	rep.IgnoredColumns, rep.Encoding = o.IgnoredColumns, o.Encoding
 	return rep, err
 }
 
@@ -521,6 +630,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 				errors.As(w.err, &ip)
 				ip.Row = row.Row
 				rep.Problems = append(rep.Problems, ip)
+				rep.Partial = true
 			case w.out.Ver == 1:
 				c.Created++
 			default:
@@ -681,7 +791,8 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		}
 		emp, changed := mergeEmployer(prevE, r, n.cfg.Jurisdiction)
 		if err := emp.Validate(); err != nil {
-			bad(r, columnOfField(err), "", "%s", reasonOf(err))
+			col := columnOfField(err)
+			bad(r, col, r.value(col), "%s", reasonOf(err))
 			continue
 		}
 		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
@@ -730,13 +841,14 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				ip.Row = r.Row
 				ps = append(ps, ip)
 			} else {
-				bad(r, columnOfField(err), "", "%s", reasonOf(err))
+				col := columnOfField(err)
+				bad(r, col, r.value(col), "%s", reasonOf(err))
 			}
 			continue
 		}
 		if prevC == nil && basisKey(c) != nil {
 			if first, ok := basisRow[c.BasisRef]; ok {
-				bad(r, "basis_ref", c.BasisRef, "row %d's certificate is issued on audit %s: an audit issues one certificate", first, c.BasisRef)
+				bad(r, "basis_ref", c.BasisRef, basisTwiceMessage, first, c.BasisRef)
 				continue
 			}
 			if _, ok, _ := exists(l, registry.KindAudit, c.BasisRef); ok {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
@@ -602,5 +603,125 @@ func TestImportBN15(t *testing.T) {
 	}
 	if !slices.Equal(rows, []int{2, 3}) {
 		t.Errorf("employer_bn problems on rows %v, want [2 3]: %+v", rows, rep.Problems)
+	}
+}
+
+// TestImportNormalizesNamesToNFC: a name written decomposed (NFD: "e" and
+// U+0301, as macOS tools and some exports write it) is stored in NFC, as
+// the JSON API stores it; it was refused ("not in Unicode normalization
+// form C"). The NFC and the NFD spelling of one sheet are the same
+// import: the second writes nothing.
+func TestImportNormalizesNamesToNFC(t *testing.T) {
+	const legal, operating = "Béton Québec Ltée", "Bétonnière Gérard"
+	const header = "employer_bn,legal_name,operating_name,cp,number,program,issued_on\r\n"
+	row := func(form norm.Form) string {
+		return header + "870013000," + form.String(legal) + "," + form.String(operating) + ",ACSA,NFD-1,COR,2026-11-02\r\n"
+	}
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	for _, tc := range []struct {
+		name                      string
+		csv                       string
+		created, unchanged, wrote int
+	}{
+		{"NFD, first", row(norm.NFD), 1, 0, 2},
+		{"NFC, again", row(norm.NFC), 0, 1, 0},
+		{"NFD, again", row(norm.NFD), 0, 1, 0},
+	} {
+		before := feedSize(t, n)
+		rep := importCSV(t, n, tc.csv, false)
+		if len(rep.Problems) > 0 || rep.Employers.Created != tc.created || rep.Employers.Unchanged != tc.unchanged {
+			t.Fatalf("%s: %+v; want employers %d created, %d unchanged, no problem", tc.name, rep, tc.created, tc.unchanged)
+		}
+		if got := int(feedSize(t, n) - before); got != tc.wrote {
+			t.Errorf("%s: %d entries written, want %d", tc.name, got, tc.wrote)
+		}
+	}
+	rec, err := n.Record(t.Context(), registry.KindEmployer, "870013000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e registry.Employer
+	if err := json.Unmarshal(rec.Record, &e); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.LegalName; got != legal || !norm.NFC.IsNormalString(got) {
+		t.Errorf("legal name stored as %q (% x), want NFC %q", got, got, legal)
+	}
+	if got := e.OperatingNames; !slices.Equal(got, []string{operating}) {
+		t.Errorf("operating names stored as %q, want NFC [%q]", got, operating)
+	}
+}
+
+// TestImportRecordProblemNamesItsValue: a name the record's check refuses
+// (here, a zero-width space in it) is reported with the cell's value, so
+// that the report shows which name; the value was empty.
+func TestImportRecordProblemNamesItsValue(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	for _, tc := range []struct{ col, csv, value string }{
+		{"legal_name", "employer_bn,legal_name,cp,number,program,issued_on\n870013000,Zero\u200bWidth Ltd.,ACSA,ZW-1,COR,2026-11-02\n", "Zero\u200bWidth Ltd."},
+		{"operating_name", "employer_bn,legal_name,operating_name,cp,number,program,issued_on\n870013000,Plain Ltd.,Zero\u200bWidth,ACSA,ZW-1,COR,2026-11-02\n", "Zero\u200bWidth"},
+	} {
+		rep := importCSV(t, n, tc.csv, true)
+		if len(rep.Problems) != 1 || rep.Problems[0].Column != tc.col || rep.Problems[0].Value != tc.value {
+			t.Errorf("%s: problems %+v, want one at %s with value %q", tc.col, rep.Problems, tc.col, tc.value)
+		}
+	}
+}
+
+// TestCrossCheckAuditAcrossParts: CrossCheck, told which basis_refs name
+// audits recorded on the node, finds a recorded audit named for two
+// certificates across the parts of a file (the node checks each part
+// alone); a CP's own reference, or one certificate named again, is not
+// that problem; without Recorded (a node's parse of one part) it checks
+// no basis.
+func TestCrossCheckAuditAcrossParts(t *testing.T) {
+	row := func(i int, number, ref string) node.ImportRow {
+		return node.ImportRow{Row: i, EmployerBN: "812345676", LegalName: "Prairie Steel Erectors Ltd.", CP: "ACSA", Number: number, BasisRef: ref}
+	}
+	recorded := func(ref string) bool { return strings.HasPrefix(ref, "AUD-") }
+	for _, tc := range []struct {
+		name     string
+		parts    [][]node.ImportRow
+		recorded func(string) bool
+		want     []string
+	}{
+		{"recorded, two parts", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B2", "AUD-1")}}, recorded, []string{"2/basis_ref"}},
+		{"CP's own reference", [][]node.ImportRow{{row(1, "B1", "ACSA-R")}, {row(2, "B2", "ACSA-R")}}, recorded, nil},
+		{"the same certificate", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B1", "AUD-1")}}, recorded, []string{"2/number"}},
+		{"no Recorded", [][]node.ImportRow{{row(1, "B1", "AUD-1")}, {row(2, "B2", "AUD-1")}}, nil, nil},
+	} {
+		seen := &node.ImportSeen{Recorded: tc.recorded}
+		var got []string
+		for _, part := range tc.parts {
+			for _, p := range node.CrossCheck(part, seen) {
+				got = append(got, fmt.Sprintf("%d/%s", p.Row, p.Column))
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: problems %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestImportBadCellsAreRowProblems: cells the reader could not take (not
+// UTF-8, too long; a row too wide) are problems of their rows and columns
+// among the file's other problems, numbered from the first data row, the
+// column named by its import column; a required cell that is bad is not
+// also "required"; a bad cell in a column the import ignores is nothing.
+func TestImportBadCellsAreRowProblems(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	long := strings.Repeat("x", sheet.MaxCellBytes+1)
+	rep := importCSV(t, n, "\ufeffemployer_bn,legal_name,cp,number,program,issued_on,Notes\n"+
+		"870013018,B\xe9ton,ACSA,L1-1,COR,2026-11-02,\n"+
+		"870013026,Good Ltd.,ACSA,L1-2,COR,2026-02-30,"+long+"\n"+
+		"870013042,Long Notes Ltd.,ACSA,L1-4,COR,2026-11-02,"+long+",\xff\n"+
+		"870013059,"+long+",ACSA,L1-5,COR,2026-11-02,\n"+
+		"870013034,Caf\xe9,ACSA,L1-3,COR,2026-11-02,\n", true)
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, fmt.Sprintf("%d/%s", p.Row, p.Column))
+	}
+	if want := []string{"1/legal_name", "2/issued_on", "3/Notes", "4/legal_name", "5/legal_name"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("problems %v, want %v: %+v", got, want, rep.Problems)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Default bounds of what a Reader accepts (Options overrides them).
@@ -32,7 +33,7 @@ const (
 
 // Table is a spreadsheet: its header and its data rows. Every row has
 // exactly len(Header) cells (missing trailing cells are ""); cells are
-// trimmed of surrounding space.
+// trimmed of surrounding space and in Unicode NFC.
 type Table struct {
 	Header []string
 	Rows   [][]string
@@ -40,7 +41,65 @@ type Table struct {
 	// the header's last column, which Rows leaves out: most often a cell
 	// holding an unquoted comma. A reader of the table reports them.
 	Overflow map[int]int
+	// Bad lists the cells Read could not take (not UTF-8, too long; a row
+	// of too many columns), each left "" in Rows (or Header): the reader of
+	// the table reports them as problems of their rows. Read goes on
+	// reading after one.
+	Bad []BadCell
+	// Encoding is "" for UTF-8, or Windows1252 when Read decoded a CSV file
+	// that is not UTF-8 (see Read).
+	Encoding string
 }
+
+// BadCell is a cell Read could not take.
+type BadCell struct {
+	Row    int    // an index of Table.Rows; -1: the header
+	Column int    // 1 = the first; 0 = the whole row
+	Value  string // what it held, as far as it is text (invalid bytes shown as U+FFFD), at most 64 bytes
+	Reason string
+}
+
+// Windows1252 is Table.Encoding for a CSV file Read decoded as Windows-1252
+// (the "ANSI" code page Excel on Windows writes a "CSV" file in).
+const Windows1252 = "windows-1252"
+
+// RowError is a format error that stopped Read, numbered as an import
+// report numbers rows: Row 1 is the first data row (after the header), 0
+// the header; Column is the header of the cell concerned, if one is.
+type RowError struct {
+	Row    int
+	Column string
+	Err    error
+}
+
+func (e *RowError) Error() string {
+	where := fmt.Sprintf("row %d", e.Row)
+	if e.Row == 0 {
+		where = "header"
+	}
+	if e.Column != "" {
+		where += ", column " + e.Column
+	}
+	return where + ": " + e.Err.Error()
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// lineError is an error of the file's line Line (a spreadsheet's row
+// number, blank rows counted), Column (1-based; 0: the row) if one.
+type lineError struct {
+	Line, Column int
+	Err          error
+}
+
+func (e *lineError) Error() string {
+	if e.Column > 0 {
+		return fmt.Sprintf("row %d column %d: %v", e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("row %d: %v", e.Line, e.Err)
+}
+
+func (e *lineError) Unwrap() error { return e.Err }
 
 // ErrFormat wraps every error about the file's content.
 var ErrFormat = errors.New("malformed spreadsheet")
@@ -68,6 +127,10 @@ type Options struct {
 	// AnyBytes accepts cells that are not UTF-8 (by default an error): for
 	// a caller that checks every cell it keeps and ignores the others.
 	AnyBytes bool
+	// CellErrors: a cell that is not UTF-8 or too long, and a row of too
+	// many columns, are not errors: the cell is left "" (the row cut to
+	// MaxColumns) and listed by Reader.CellErrors, and reading goes on.
+	CellErrors bool
 }
 
 func (o Options) withDefaults() Options {
@@ -109,9 +172,13 @@ type Reader struct {
 	sheet  string
 	next   func() ([]string, error) // the file's next row, io.EOF at the end
 	close  func() error
-	line   int    // rows of the file read so far, blank ones included
-	rows   int    // non-blank rows returned
-	zip    []byte // an XLSX workbook's bytes (dateCells reads its worksheet)
+	line   int       // rows of the file read so far, blank ones included
+	rows   int       // non-blank rows returned
+	zip    []byte    // an XLSX workbook's bytes (dateCells reads its worksheet)
+	bad    []BadCell // the cells of the row last returned that check left "" (CellErrors)
+	// date1904: the workbook counts days in the 1904 date system (its
+	// <workbookPr date1904="1"/>: Excel for Mac's default up to 2011).
+	date1904 bool
 }
 
 // NewReader opens r as format (CSV or XLSX). An XLSX workbook is read
@@ -139,11 +206,21 @@ func (r *Reader) Format() string { return r.format }
 // Sheet is the XLSX worksheet being read ("" for CSV).
 func (r *Reader) Sheet() string { return r.sheet }
 
+// Date1904 reports whether an XLSX workbook counts its serial day numbers
+// in the 1904 date system (day 0 is 1904-01-01) rather than the 1900 one.
+// A date cell is converted already; a caller reading a number as a date
+// itself (a column of serials without a date format) needs it.
+func (r *Reader) Date1904() bool { return r.date1904 }
+
+// CellErrors lists the cells of the row Next returned last that it left ""
+// (Options.CellErrors); their Row is that row's number in the file.
+func (r *Reader) CellErrors() []BadCell { return r.bad }
+
 // Close releases the workbook.
 func (r *Reader) Close() error { return r.close() }
 
 // Next returns the next row that has a non-blank cell, its cells trimmed
-// of surrounding space, and its number in the file as a spreadsheet
+// of surrounding space and in Unicode NFC, and its number in the file as a spreadsheet
 // numbers it (1 = the first row, blank rows counted; for CSV, the
 // record's number, an empty line being no record). At the end it returns io.EOF; for a bad file, an error wrapping
 // ErrFormat that names the row.
@@ -154,7 +231,7 @@ func (r *Reader) Next() (cells []string, row int, err error) {
 			if err == io.EOF {
 				return nil, 0, io.EOF
 			}
-			return nil, 0, fmt.Errorf("row %d: %w", r.line+1, err)
+			return nil, 0, &lineError{Line: r.line + 1, Err: err}
 		}
 		r.line++
 		if cells, err = r.check(cells); err != nil {
@@ -172,20 +249,49 @@ func (r *Reader) Next() (cells []string, row int, err error) {
 
 // check trims a row's cells and checks them; a blank row is nil.
 func (r *Reader) check(cells []string) ([]string, error) {
-	if len(cells) > r.o.MaxColumns {
-		return nil, fmt.Errorf("row %d has %d columns, at most %d: %w", r.line, len(cells), r.o.MaxColumns, ErrFormat)
+	r.bad = r.bad[:0]
+	bad := func(j int, reason string) error {
+		if !r.o.CellErrors {
+			return &lineError{Line: r.line, Column: j + 1, Err: fmt.Errorf("%s: %w", reason, ErrFormat)}
+		}
+		v := strings.ToValidUTF8(cells[j], "\uFFFD")
+		if len(v) > 64 {
+			v = strings.ToValidUTF8(v[:64], "") + "…"
+		}
+		r.bad = append(r.bad, BadCell{Row: r.line, Column: j + 1, Value: v, Reason: reason})
+		cells[j] = ""
+		return nil
 	}
-	blank := true
+	if len(cells) > r.o.MaxColumns {
+		if !r.o.CellErrors {
+			return nil, fmt.Errorf("row %d has %d columns, at most %d: %w", r.line, len(cells), r.o.MaxColumns, ErrFormat)
+		}
+		r.bad = append(r.bad, BadCell{Row: r.line, Reason: fmt.Sprintf("the row has %d columns, at most %d", len(cells), r.o.MaxColumns)})
+		cells = cells[:r.o.MaxColumns]
+	}
+	blank := len(r.bad) == 0
 	for j := range cells {
 		cells[j] = strings.TrimSpace(cells[j])
-		if len(cells[j]) > r.o.MaxCellBytes {
-			return nil, fmt.Errorf("row %d column %d: a cell holds at most %d bytes: %w", r.line, j+1, r.o.MaxCellBytes, ErrFormat)
-		}
-		if !r.o.AnyBytes && !utf8.ValidString(cells[j]) {
-			return nil, fmt.Errorf("row %d column %d: not UTF-8: %w", r.line, j+1, ErrFormat)
-		}
 		if cells[j] != "" {
 			blank = false
+		}
+		if len(cells[j]) > r.o.MaxCellBytes {
+			if err := bad(j, fmt.Sprintf("a cell holds at most %d bytes", r.o.MaxCellBytes)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !r.o.AnyBytes && !utf8.ValidString(cells[j]) {
+			if err := bad(j, notUTF8); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !norm.NFC.IsNormalString(cells[j]) && utf8.ValidString(cells[j]) {
+			// Text as the JSON API stores it (openapi normalizes every
+			// string): a name written decomposed (NFD, as macOS tools
+			// write it) is the same name.
+			cells[j] = norm.NFC.String(cells[j])
 		}
 	}
 	if blank {
@@ -194,26 +300,57 @@ func (r *Reader) check(cells []string) ([]string, error) {
 	return cells, nil
 }
 
+// notUTF8 is the reason for a cell that is not UTF-8 text.
+const notUTF8 = `not UTF-8 text: save the file as "CSV UTF-8" (Excel: File > Save As > CSV UTF-8 (Comma delimited))`
+
 // Read reads a whole table in format (CSV or XLSX; the first worksheet)
 // from b, with the default bounds. Blank rows are skipped; the first
-// non-blank row is the header.
+// non-blank row is the header. A cell that is not UTF-8 or too long, or a
+// row of too many columns, is listed in Bad and reading goes on; any
+// other format error stops it, as a *RowError numbering rows as an import
+// report does (1 = the first data row).
+//
+// A CSV file that is not UTF-8 as a whole (no UTF-8 byte-order mark, no
+// UTF-8 sequence of two or more bytes, an invalid byte) is decoded as
+// Windows-1252, what Excel on Windows writes for "CSV", and Encoding says
+// so; unless it has a byte that Windows-1252 leaves unassigned or that
+// would be a letter where another 8-bit encoding (Mac Roman) has its
+// accented letters (é, è, à, ç): then its cells that are not UTF-8 are in
+// Bad, with the advice to save the file as CSV UTF-8.
 func Read(b []byte, format string) (*Table, error) {
-	r, err := NewReader(bytes.NewReader(b), format, Options{})
+	t := &Table{}
+	if format == CSV && windows1252(b) {
+		b, t.Encoding = decode1252(b), Windows1252
+	}
+	r, err := NewReader(bytes.NewReader(b), format, Options{CellErrors: true})
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	t := &Table{}
 	for {
 		cells, _, err := r.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			re := &RowError{Row: len(t.Rows) + 1, Err: err}
+			var le *lineError
+			if errors.As(err, &le) {
+				re.Err = le.Err
+			}
+			if t.Header == nil {
+				re.Row = 0
+			} else if le != nil && le.Column > 0 && le.Column <= len(t.Header) {
+				re.Column = t.Header[le.Column-1]
+			}
+			return nil, re
 		}
 		if t.Header == nil {
 			t.Header = cells
+			for _, c := range r.CellErrors() {
+				c.Row = -1
+				t.Bad = append(t.Bad, c)
+			}
 			continue
 		}
 		row := make([]string, len(t.Header))
@@ -224,12 +361,69 @@ func Read(b []byte, format string) (*Table, error) {
 			}
 			t.Overflow[len(t.Rows)] = extra
 		}
+		for _, c := range r.CellErrors() {
+			c.Row = len(t.Rows)
+			t.Bad = append(t.Bad, c)
+		}
 		t.Rows = append(t.Rows, row)
 	}
 	if t.Header == nil {
 		return nil, fmt.Errorf("no header row: %w", ErrFormat)
 	}
 	return t, nil
+}
+
+// windows1252 reports whether CSV file b is to be read as Windows-1252:
+// not UTF-8 (no BOM, an invalid byte, no valid sequence of two or more
+// bytes: a file mixing UTF-8 and another encoding is neither), and none
+// of the bytes that Windows-1252 leaves unassigned or that are Mac Roman's
+// accented letters of French (é 0x8E, è 0x8F, ê 0x90, à 0x88, ç 0x8D, É
+// 0x83, ù 0x9D, û 0x9E, ü 0x9F), which in Windows-1252 would read as Ž,
+// ˆ, ƒ and the like: read as Windows-1252, such a file would sign wrong
+// names without a word.
+func windows1252(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) || utf8.Valid(b) {
+		return false
+	}
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if r, n := utf8.DecodeRune(b[i:]); r != utf8.RuneError && n > 1 {
+			return false // a UTF-8 sequence: a mixed file
+		}
+		switch c {
+		case 0x81, 0x83, 0x88, 0x8A, 0x8D, 0x8E, 0x8F, 0x90, 0x98, 0x9A, 0x9D, 0x9E, 0x9F:
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// cp1252 maps the bytes 0x80-0x9F of Windows-1252 (0xA0-0xFF are
+// Latin-1's, which are Unicode's); windows1252 refuses the others.
+var cp1252 = [32]rune{
+	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+	0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+}
+
+// decode1252 decodes Windows-1252 text to UTF-8.
+func decode1252(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for _, c := range b {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xA0:
+			out = utf8.AppendRune(out, cp1252[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return out
 }
 
 func nonEmpty(cells []string) int {
@@ -320,6 +514,9 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, ErrFormat)
 	}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
+	}
 	list := f.GetSheetList()
 	switch {
 	case r.o.Sheet != "":
@@ -404,7 +601,7 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 			}
 			switch fm := dates[cellAt{line, j + 1}]; {
 			case fm == fmtDate:
-				if d, ok := serialDate(v); ok {
+				if d, ok := serialDate(v, r.date1904); ok {
 					cols[j] = d
 				}
 			case fm > 0 && len(v) < int(fm) && strings.Trim(v, "0123456789") == "":
@@ -460,13 +657,19 @@ func styleFormat(f *excelize.File, id int, formats map[int]cellFormat) cellForma
 	return d
 }
 
-// serialDate converts an Excel serial day number to YYYY-MM-DD.
-func serialDate(v string) (string, bool) {
+// serialDate converts an Excel serial day number to YYYY-MM-DD, in the
+// 1904 date system (day 0 is 1904-01-01) or the 1900 one (day 1 is
+// 1900-01-01).
+func serialDate(v string, date1904 bool) (string, bool) {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 1 || f > 2958465 { // 9999-12-31
+	lo, hi := 1.0, 2958465.0 // 9999-12-31
+	if date1904 {
+		lo, hi = 0, hi-1462
+	}
+	if err != nil || f < lo || f > hi {
 		return "", false
 	}
-	t, err := excelize.ExcelDateToTime(f, false)
+	t, err := excelize.ExcelDateToTime(f, date1904)
 	if err != nil {
 		return "", false
 	}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -57,6 +58,9 @@ func TestReaderCSV(t *testing.T) {
 		{"ragged rows", "a,b,c\n1\n", []row{{1, []string{"a", "b", "c"}}, {2, []string{"1"}}}, ""},
 		{"a quote left open", "a,b\n\"1,2\n", []row{{1, []string{"a", "b"}}}, "row 2: parse error"},
 		{"not UTF-8", "a\n\xff\n", []row{{1, []string{"a"}}}, "row 2 column 1: not UTF-8"},
+		// A name written decomposed (as macOS tools write it) reads in NFC,
+		// as the JSON API stores it.
+		{"NFD to NFC", "a\nB\u0065\u0301ton Qu\u0065\u0301bec\n", []row{{1, []string{"a"}}, {2, []string{"B\u00e9ton Qu\u00e9bec"}}}, ""},
 		{"too many columns", strings.Repeat("a,", 64) + "a\n", nil, "row 1 has 65 columns, at most 64"},
 		{"a cell too long", "a\n" + strings.Repeat("x", 1025) + "\n", []row{{1, []string{"a"}}}, "row 2 column 1: a cell holds at most 1024 bytes"},
 	} {
@@ -271,5 +275,129 @@ func TestXLSXZeroPaddedNumbers(t *testing.T) {
 	want := []string{"000266", "0123456", "2023-03-15", "266", "12345678"}
 	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
 		t.Errorf("got %q, want %q", tab.Rows, want)
+	}
+}
+
+// TestXLSXDateSystems: a date cell reads as the date the workbook shows,
+// in the 1900 date system (Excel's default) and in the 1904 one (Excel
+// for Mac's default up to 2011, kept by every workbook made then), where
+// the same day is a serial 1,462 lower. The 1904 flag was ignored: a
+// certificate issued 2026-11-02 was read as issued 2022-11-01.
+func TestXLSXDateSystems(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		date1904 bool
+		day      time.Time
+		want     string
+	}{
+		{"1900", false, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), "2026-11-02"},
+		{"1904", true, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), "2026-11-02"},
+		{"1904, early", true, time.Date(1904, 1, 2, 0, 0, 0, 0, time.UTC), "1904-01-02"},
+		{"1904, leap day", true, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "2024-02-29"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := excelize.NewFile()
+			if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &tc.date1904}); err != nil {
+				t.Fatal(err)
+			}
+			sh := f.GetSheetName(0)
+			if err := f.SetSheetRow(sh, "A1", &[]any{"employer_bn", "issued_on"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellValue(sh, "A2", "870013000"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellValue(sh, "B2", tc.day); err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellStyle(sh, "B2", "B2", st); err != nil {
+				t.Fatal(err)
+			}
+			b, err := f.WriteToBuffer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab, err := Read(b.Bytes(), XLSX)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tab.Rows[0][1]; got != tc.want {
+				t.Errorf("issued_on read as %q, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadBadCellsGoOn: Read lists a cell that is not UTF-8 or too long,
+// and a row of too many columns, in Bad (numbered by data row, the cell
+// left ""), and reads on; it stopped at the first, numbered by file line
+// (the header being 1). A format error that stops it is numbered as an
+// import report numbers rows (1 = the first data row).
+func TestReadBadCellsGoOn(t *testing.T) {
+	long := strings.Repeat("x", MaxCellBytes+1)
+	tab, err := Read([]byte("\ufeffa,b\n1,B\xe9ton\n\n2,"+long+"\n3,caf\xc3\xa9\n4,\xff\n"+strings.Repeat("z,", 70)+"z\n"), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cell struct {
+		Row, Column int
+		Value       string
+	}
+	var got []cell
+	for _, b := range tab.Bad {
+		got = append(got, cell{b.Row, b.Column, b.Value})
+	}
+	want := []cell{{0, 2, "B\ufffdton"}, {1, 2, strings.Repeat("x", 64) + "…"}, {3, 2, "\ufffd"}, {4, 0, ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bad cells %+v, want %+v", got, want)
+	}
+	if tab.Rows[0][1] != "" || tab.Rows[2][1] != "café" || len(tab.Rows) != 5 || tab.Encoding != "" {
+		t.Errorf("rows %q (encoding %q): want the bad cells \"\", the others read", tab.Rows, tab.Encoding)
+	}
+	if !strings.Contains(tab.Bad[0].Reason, "CSV UTF-8") {
+		t.Errorf("reason %q: want the advice to save as CSV UTF-8", tab.Bad[0].Reason)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"a,b\n1,2\n\n3,\"4\n", "row 2: "},
+		{"a,\"b\n", "header: "},
+	} {
+		_, err := Read([]byte(tc.in), CSV)
+		var re *RowError
+		if !errors.As(err, &re) || !errors.Is(err, ErrFormat) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want a RowError starting %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestReadWindows1252: a CSV file that is not UTF-8 as a whole (Excel's
+// "CSV" on Windows, in a French locale with ';') is read as Windows-1252,
+// and Encoding says so; a file mixing UTF-8 and other bytes, one with a
+// UTF-8 byte-order mark, and one with the bytes of Mac Roman's accented
+// letters are not (their bad cells are listed, with the advice).
+func TestReadWindows1252(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		enc      string
+		want     string // the second cell of the first data row
+		bad      int
+	}{
+		{"Windows-1252", "bn;name\r\n870013018;B\xe9ton Qu\xe9bec Lt\xe9e \x96 \x80 \x92 \x9c\r\n", Windows1252, "Béton Québec Ltée – € ’ œ", 0},
+		{"UTF-8", "bn,name\n870013018,Béton Québec Ltée\n", "", "Béton Québec Ltée", 0},
+		{"mixed", "bn,name\n870013018,Béton Qu\xe9bec\n", "", "", 1},
+		{"BOM", "\xef\xbb\xbfbn,name\n870013018,B\xe9ton\n", "", "", 1},
+		{"Mac Roman", "bn,name\n870013018,B\x8eton Qu\x8ebec\n", "", "", 1},
+	} {
+		tab, err := Read([]byte(tc.in), CSV)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if tab.Encoding != tc.enc || tab.Rows[0][1] != tc.want || len(tab.Bad) != tc.bad {
+			t.Errorf("%s: encoding %q, cell %q, %d bad; want %q, %q, %d", tc.name, tab.Encoding, tab.Rows[0][1], len(tab.Bad), tc.enc, tc.want, tc.bad)
+		}
 	}
 }
