@@ -210,11 +210,64 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
-		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c)); err != nil {
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c),
+			checkCertAccounts(l, c, nil)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
 	})
+}
+
+// checkCertAccounts refuses c's WCB accounts that its employer's record
+// (as l holds it) does not list in c's province, at body.wcb_accounts[i],
+// every one at once; accounts in kept (the certificate's stored version's)
+// are not checked again. Bulk match and the WCB search find an employer
+// by a certificate's accounts: one the employer does not hold (a CP's
+// certificate of another party's employer, a typo) would make its holder
+// of any number. An employer that is not stored is checkCertificateRefs's
+// problem.
+func checkCertAccounts(l feedReader, c registry.Certificate, kept []string) error {
+	if len(c.WCBAccounts) == 0 {
+		return nil
+	}
+	e, ok, err := exists(l, registry.KindEmployer, c.EmployerBN)
+	if err != nil || !ok {
+		return err
+	}
+	emp, err := decode[registry.Employer](e)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, i := range unlistedAccounts(c, kept, emp) {
+		errs = append(errs, registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", i), "%s", unlistedAccountReason(c, i)))
+	}
+	return registry.JoinInvalid(errs...)
+}
+
+// unlistedAccounts returns the indexes of c's WCB accounts that emp does
+// not list in c's province (compared folded, registry.FoldWCB), leaving
+// out those in kept and those malformed (Validate's problem).
+func unlistedAccounts(c registry.Certificate, kept []string, emp registry.Employer) []int {
+	var out []int
+	for i, a := range c.WCBAccounts {
+		k := registry.FoldWCB(a)
+		if !registry.ValidWCBNumber(a) || slices.ContainsFunc(kept, func(b string) bool { return registry.FoldWCB(b) == k }) {
+			continue
+		}
+		if !slices.ContainsFunc(emp.WCBAccounts, func(w registry.WCBAccount) bool {
+			return w.Jurisdiction == c.Jurisdiction && registry.FoldWCB(w.Number) == k
+		}) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// unlistedAccountReason says why c's i-th WCB account is refused.
+func unlistedAccountReason(c registry.Certificate, i int) string {
+	return fmt.Sprintf("employer %s's record lists no %s WCB account %s: a certificate names only its employer's accounts in its province (add the account to the employer first)",
+		c.EmployerBN, c.Jurisdiction, c.WCBAccounts[i])
 }
 
 // newCertificate builds and validates the first version of a certificate.
@@ -354,8 +407,9 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 				return nil, nil, err
 			}
 		}
+		kept := c.WCBAccounts
 		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
-		if err := c.Validate(); err != nil {
+		if err := registry.JoinInvalid(c.Validate(), checkCertAccounts(l, c, kept)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
