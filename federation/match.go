@@ -379,19 +379,29 @@ func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) 
 	return "", false, nil
 }
 
-// matchName scores the employers whose names start like name: the whole
-// core name (a name with another legal form or a longer name), and the
-// first three letters of its first word (near misses), each read with a
-// bound.
+// matchName scores the employers whose names match name: by its core and
+// legal form exactly, by its core with any legal form (both from the
+// "namecore" index, node.NameCoreKey, which no longer name crowds), then
+// the names that start with the core as folded (a longer name) and with
+// the first three letters of its first word (near misses), each read with
+// a bound.
 func matchName(lg registry.Log, name string, add func(bn, on, name string, score float64)) error {
 	q := registry.SplitName(name)
-	prefixes := []string{q.Core}
+	type lookup struct {
+		index, value string
+		prefix       bool
+	}
+	lookups := []lookup{
+		{"namecore", node.NameCoreKey(q), false},
+		{"namecore", q.Core + "/", true},
+		{"name", q.Core, true},
+	}
 	if p := firstLetters(q.Core, 3); p != q.Core {
-		prefixes = append(prefixes, p)
+		lookups = append(lookups, lookup{"name", p, true})
 	}
 	seen := map[string]bool{}
-	for _, p := range prefixes {
-		refs, err := lg.Lookup("name", p, true, nameCandidates)
+	for _, lu := range lookups {
+		refs, err := lg.Lookup(lu.index, lu.value, lu.prefix, nameCandidates)
 		if err != nil {
 			return err
 		}

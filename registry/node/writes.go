@@ -21,16 +21,37 @@ func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, 
 	return registry.Entry{}, false, err
 }
 
+// employerKeys indexes an employer by its BN, each of its names folded
+// ("name": what searches read by prefix), each name's core and legal form
+// ("namecore", NameCoreKey: what bulk match reads a name by, exactly and
+// by core), and its WCB accounts folded ("wcb").
 func employerKeys(e registry.Employer) []registry.IndexKey {
 	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
 	for _, o := range e.OperatingNames {
 		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
+	}
+	var cores []string
+	for _, n := range append([]string{e.LegalName}, e.OperatingNames...) {
+		if k := NameCoreKey(registry.SplitName(n)); !slices.Contains(cores, k) {
+			cores = append(cores, k)
+			keys = append(keys, registry.IndexKey{Name: "namecore", Value: k})
+		}
 	}
 	for _, a := range e.WCBAccounts {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
 	}
 	return keys
 }
+
+// NameCoreKey is the "namecore" index value of a name split for matching:
+// its core, a slash, its legal form ("paving grading/ltd" for "Paving and
+// Grading Limited": the words "and" and "et" dropped, the form canonical).
+// A name's exact form is one key; the names of one core, whatever their
+// form, are the keys that start with core + "/" (folded names hold no
+// slash), so neither lookup reads a longer name that shares the core's
+// first letters. The "name" keys keep "and" and "et" (a search by prefix
+// reads the words as typed).
+func NameCoreKey(f registry.NameForm) string { return f.Core + "/" + f.Form }
 
 // PutEmployer creates the employer (create=true: fails with ErrConflict if
 // it exists) or stores a new version of it.
