@@ -73,6 +73,7 @@ type MatchRow struct {
 	WCBAccount        string                `json:"wcb_account,omitempty" maxLength:"32" doc:"A WCB account number (dashes and spaces ignored)."`
 	CertificateNumber string                `json:"certificate_number,omitempty" maxLength:"32" doc:"A certificate number as its issuer wrote it (case-insensitive)."`
 	Jurisdiction      registry.Jurisdiction `json:"jurisdiction,omitempty" doc:"Only this member's records (ISO 3166-2:CA)."`
+	WCBJurisdiction   registry.Jurisdiction `json:"wcb_jurisdiction,omitempty" doc:"With wcb_account: the province whose board holds the account (ISO 3166-2:CA); only an account an employer's record lists in that province matches. A number means nothing without its board: two provinces' boards may use one number."`
 }
 
 // Validate checks the row; field is its location ("body.rows[3]"). It
@@ -96,6 +97,13 @@ func (r MatchRow) Validate(field string) error {
 	if r.Jurisdiction != "" && !r.Jurisdiction.Valid() {
 		errs = append(errs, registry.Invalid(field+".jurisdiction", "%q is not an ISO 3166-2:CA code", r.Jurisdiction))
 	}
+	switch {
+	case r.WCBJurisdiction == "":
+	case !r.WCBJurisdiction.Valid():
+		errs = append(errs, registry.Invalid(field+".wcb_jurisdiction", "%q is not an ISO 3166-2:CA code", r.WCBJurisdiction))
+	case r.WCBAccount == "":
+		errs = append(errs, registry.Invalid(field+".wcb_jurisdiction", "goes with wcb_account: the province whose board holds the account"))
+	}
 	return registry.JoinInvalid(errs...)
 }
 
@@ -113,14 +121,15 @@ type MatchedCertificate struct {
 
 // Match is one employer of one member that matches a row.
 type Match struct {
-	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
-	BN           string                `json:"bn"`
-	LegalName    string                `json:"legal_name,omitempty"`
-	MatchedOn    string                `json:"matched_on" enum:"certificate_number,bn,wcb_account,name,name_other_form,name_similar"`
-	MatchedName  string                `json:"matched_name,omitempty" doc:"The name of the employer that matched, for name matches."`
-	Score        float64               `json:"score"`
-	Employer     *Evidence             `json:"employer,omitempty" doc:"The employer record as its issuer signed it."`
-	Certificates []MatchedCertificate  `json:"certificates"`
+	Jurisdiction    registry.Jurisdiction `json:"jurisdiction"`
+	BN              string                `json:"bn"`
+	LegalName       string                `json:"legal_name,omitempty"`
+	MatchedOn       string                `json:"matched_on" enum:"certificate_number,bn,wcb_account,name,name_other_form,name_similar"`
+	MatchedName     string                `json:"matched_name,omitempty" doc:"The name of the employer that matched, for name matches."`
+	WCBJurisdiction registry.Jurisdiction `json:"wcb_jurisdiction,omitempty" doc:"For a match by WCB account: the province the employer's record lists the account in."`
+	Score           float64               `json:"score"`
+	Employer        *Evidence             `json:"employer,omitempty" doc:"The employer record as its issuer signed it."`
+	Certificates    []MatchedCertificate  `json:"certificates"`
 
 	lg   registry.Log // the member's log it was found in, to fill it from
 	only []string     // the certificates it was found by (nil: all of its own)
@@ -290,14 +299,22 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 			add(r.BN, "bn", "", scoreID)
 		}
 	case r.WCBAccount != "":
-		refs, err := lg.Lookup("wcb", registry.FoldWCB(r.WCBAccount), false, node.MaxLimit)
+		key := registry.FoldWCB(r.WCBAccount)
+		refs, err := lg.Lookup("wcb", key, false, node.MaxLimit)
 		if err != nil {
 			return nil, err
 		}
 		for _, ref := range refs {
+			// An employer matches by an account its latest record
+			// lists (in the province asked, if one is); a certificate
+			// naming the account counts only as its employer's
+			// account in the certificate's province, which it names
+			// when written, so one stored before that check (or a
+			// peer's) with an account the employer does not hold
+			// makes no holder.
+			bn, in := ref.ID, r.WCBJurisdiction
 			switch ref.Kind {
 			case registry.KindEmployer:
-				add(ref.ID, "wcb_account", "", scoreID)
 			case registry.KindCertificate:
 				c, _, err := latestCert(lg, ref.ID)
 				if err != nil {
@@ -306,7 +323,23 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 					}
 					return nil, err
 				}
-				add(c.EmployerBN, "wcb_account", "", scoreID)
+				if c.Jurisdiction != iss || in != "" && in != c.Jurisdiction {
+					continue
+				}
+				bn, in = c.EmployerBN, c.Jurisdiction
+			default:
+				continue
+			}
+			if _, ok := byBN[bn]; ok {
+				continue
+			}
+			j, ok, err := employerAccount(lg, bn, key, in)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				add(bn, "wcb_account", "", scoreID)
+				byBN[bn].WCBJurisdiction = j
 			}
 		}
 	default:
@@ -323,19 +356,52 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 	return out, nil
 }
 
-// matchName scores the employers whose names start like name: the whole
-// core name (a name with another legal form or a longer name), and the
-// first three letters of its first word (near misses), each read with a
-// bound.
+// employerAccount returns the province in which employer bn's latest
+// record in lg lists the WCB account whose folded form is key (in, if not
+// empty: only there), and whether it lists it.
+func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) (registry.Jurisdiction, bool, error) {
+	e, err := lg.Latest(registry.KindEmployer, bn)
+	if errors.Is(err, registry.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var emp registry.Employer
+	if json.Unmarshal(e.Record, &emp) != nil {
+		return "", false, nil
+	}
+	for _, a := range emp.WCBAccounts {
+		if registry.FoldWCB(a.Number) == key && (in == "" || a.Jurisdiction == in) {
+			return a.Jurisdiction, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// matchName scores the employers whose names match name: by its core and
+// legal form exactly, by its core with any legal form (both from the
+// "namecore" index, node.NameCoreKey, which no longer name crowds), then
+// the names that start with the core as folded (a longer name) and with
+// the first three letters of its first word (near misses), each read with
+// a bound.
 func matchName(lg registry.Log, name string, add func(bn, on, name string, score float64)) error {
 	q := registry.SplitName(name)
-	prefixes := []string{q.Core}
+	type lookup struct {
+		index, value string
+		prefix       bool
+	}
+	lookups := []lookup{
+		{"namecore", node.NameCoreKey(q), false},
+		{"namecore", q.Core + "/", true},
+		{"name", q.Core, true},
+	}
 	if p := firstLetters(q.Core, 3); p != q.Core {
-		prefixes = append(prefixes, p)
+		lookups = append(lookups, lookup{"name", p, true})
 	}
 	seen := map[string]bool{}
-	for _, p := range prefixes {
-		refs, err := lg.Lookup("name", p, true, nameCandidates)
+	for _, lu := range lookups {
+		refs, err := lg.Lookup(lu.index, lu.value, lu.prefix, nameCandidates)
 		if err != nil {
 			return err
 		}

@@ -36,6 +36,10 @@ func TestMatchRowReportsEveryProblem(t *testing.T) {
 			[]string{"body.rows[0].wcb_account", "body.rows[0].jurisdiction"}},
 		{"nothing to match, in a bad jurisdiction", federation.MatchRow{Jurisdiction: "AB"},
 			[]string{"body.rows[0]", "body.rows[0].jurisdiction"}},
+		{"wcb account in a bad province", federation.MatchRow{WCBAccount: "--", WCBJurisdiction: "AB"},
+			[]string{"body.rows[0].wcb_account", "body.rows[0].wcb_jurisdiction"}},
+		{"a province of no wcb account", federation.MatchRow{BN: "123456789", WCBJurisdiction: "CA-AB"},
+			[]string{"body.rows[0].bn", "body.rows[0].wcb_jurisdiction"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

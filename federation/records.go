@@ -85,8 +85,9 @@ func (l *Lookups) CertificateOf(ctx context.Context, id string, iss registry.Jur
 }
 
 // SearchWCB finds certificates across the node's own records and verified
-// replicas by WCB account number: certificates that name the account, and
-// the certificates of employers whose record lists it. The answer has the
+// replicas by WCB account number: the certificates of employers whose
+// record lists it, and certificates that name it as their employer's
+// account in their province. The answer has the
 // shape of Search's, with each member's freshness.
 func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.Date) (SearchResult, error) {
 	key := registry.FoldWCB(account)
@@ -111,7 +112,21 @@ func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.D
 			for _, r := range refs {
 				switch r.Kind {
 				case registry.KindCertificate:
-					ids = append(ids, r.ID)
+					// Only as its employer's account in its province
+					// (see matchLog): a certificate stored with
+					// another makes no holder.
+					c, _, err := latestCert(lg, r.ID)
+					if errors.Is(err, registry.ErrNotFound) || err == nil && c.Jurisdiction != s.iss {
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					if _, ok, err := employerAccount(lg, c.EmployerBN, key, c.Jurisdiction); err != nil {
+						return err
+					} else if ok {
+						ids = append(ids, r.ID)
+					}
 				case registry.KindEmployer:
 					crefs, err := lg.Lookup("bn", r.ID, false, node.MaxLimit)
 					if err != nil {

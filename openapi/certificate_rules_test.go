@@ -123,3 +123,27 @@ func TestCPIssuesOnlyInItsSectors(t *testing.T) {
 		t.Errorf("ESC-SEC4's version 1 does not record the administrator as its author: %.400s", b)
 	}
 }
+
+// TestCertificateAccountsAreTheEmployers: a certificate's WCB accounts
+// must be among its employer's, in the certificate's province: bulk match
+// by a WCB account answers found, confidence 1, for the certificate's
+// employer. Another CP's certificate (ESC's of ACSA's holder, which ESC
+// may not change) naming an account the employer's record does not hold
+// (a typo does it as well) is refused at body.wcb_accounts[i], on POST and
+// on PUT, and so is an account the employer holds in another province.
+// An account of the employer, however written, is taken. Found by review
+// s24-l (finding 2).
+func TestCertificateAccountsAreTheEmployers(t *testing.T) {
+	f := newFixture(t)
+	const js = "application/json"
+	cert := func(issuer, n, bn, accounts string) string {
+		return `{"issuer":"` + issuer + `","number":"` + n + `","program":"COR","employer_bn":"` + bn + `","issued_on":"2026-11-01","status":"pending","wcb_accounts":[` + accounts + `]}`
+	}
+	f.steps(t, []step{
+		{"ESC names an account the employer does not hold", "POST", "/v1/certificates", "esc", js, cert("ESC", "W1", "812345676", `"45-12876","45-99999"`), 422, "body.wcb_accounts[1]"},
+		{"ESC names the employer's account", "POST", "/v1/certificates", "esc", js, cert("ESC", "W1", "812345676", `"45-12876"`), 201, ""},
+		{"ESC adds an account the employer does not hold", "PUT", "/v1/certificates/ESC-W1", "esc", js, `{"wcb_accounts":["4512876","45-99999"]}`, 422, "body.wcb_accounts[1]"},
+		{"the administrator names the employer's BC account on an Alberta COR", "POST", "/v1/certificates", "admin", js, cert("ACSA", "W2", "723456786", `"812345678"`), 422, "body.wcb_accounts[0]"},
+		{"the administrator names its Alberta account", "POST", "/v1/certificates", "admin", js, cert("ACSA", "W2", "723456786", `"50-23341"`), 201, ""},
+	})
+}

@@ -47,6 +47,9 @@ func runReindex(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		err = cerr
 	}
 	if err == nil {
+		err = stampIndexKeys(ctx, tmp)
+	}
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
@@ -55,6 +58,21 @@ func runReindex(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	fmt.Fprintf(stdout, "reindexed %s: %d entries in %d logs\n", path, n.entries, n.logs)
 	return nil
+}
+
+// stampIndexKeys records in the rebuilt store at path that its records
+// have this build's index keys (node.IndexKeysVersion), so that the node
+// no longer warns that they predate them.
+func stampIndexKeys(ctx context.Context, path string) error {
+	db, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return err
+	}
+	err = db.UpdateAlone(ctx, func(tx *boltstore.Tx) error { return node.StampIndexKeys(tx.Log(node.SelfLog)) })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // reindexKeys gives the newest version of a record the keys the node

@@ -210,3 +210,74 @@ func rewriteKeys(t *testing.T, path string, edit func([]registry.IndexKey) []reg
 		t.Fatal(err)
 	}
 }
+
+// A store written before employers were indexed by name core and legal
+// form ("namecore", index keys version 1: no stamp) opens with a warning
+// to run corfed reindex, and after it bulk match's key finds its
+// employers, the store is stamped with this build's version and the
+// warning is gone. A new store is stamped when it is created.
+func TestReindexIndexesNamesByCore(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	var logs strings.Builder
+	opts := nodeOptions{Jurisdiction: "CA-AB", Data: dir, NoSync: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	seeded := opts
+	seeded.Seed, seeded.TestData = true, testdata
+	n, db, err := openNode(ctx, seeded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := node.NameCoreKey(registry.SplitName("Prairie Steel Erectors Limited"))
+	state := func(n *node.Node) (version, found int) {
+		t.Helper()
+		v, err := n.StoreIndexKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.View(ctx, func(s node.Snapshot) error {
+			refs, err := s.Self().Lookup("namecore", key, false, 10)
+			found = len(refs)
+			return err
+		})
+		return v, found
+	}
+	if v, found := state(n); v != node.IndexKeysVersion || found != 1 {
+		t.Fatalf("a new store: index keys %d, %d employers by %q; want %d, 1", v, found, key, node.IndexKeysVersion)
+	}
+	db.Close()
+
+	path := filepath.Join(dir, dbFile)
+	rewriteKeys(t, path, func(keys []registry.IndexKey) []registry.IndexKey {
+		return slices.DeleteFunc(keys, func(k registry.IndexKey) bool { return k.Name == "namecore" })
+	})
+	old, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.UpdateAlone(ctx, func(tx *boltstore.Tx) error { return tx.Log(node.SelfLog).DeleteMeta("index-keys") }); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	logs.Reset()
+	n, db, err = openNode(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, found := state(n); v != 1 || found != 0 || !strings.Contains(logs.String(), "corfed reindex") {
+		t.Fatalf("an old store: index keys %d, %d employers by %q, warned %q; want 1, none, a warning to reindex", v, found, key, logs.String())
+	}
+	db.Close()
+
+	if code, out, errs := run(t, "reindex", "--data", dir); code != 0 {
+		t.Fatalf("reindex: exit %d: %s%s", code, out, errs)
+	}
+	logs.Reset()
+	n, db, err = openNode(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, found := state(n); v != node.IndexKeysVersion || found != 1 || strings.Contains(logs.String(), "reindex") {
+		t.Errorf("after reindex: index keys %d, %d employers by %q, logged %q; want %d, 1, no warning", v, found, key, logs.String(), node.IndexKeysVersion)
+	}
+}

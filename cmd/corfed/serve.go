@@ -99,6 +99,14 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 		db.Close()
 		return nil, nil, err
 	}
+	if v, err := n.StoreIndexKeys(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	} else if v < node.IndexKeysVersion {
+		o.Logger.Warn("the store's index keys predate this build's: records written before are not found by the newer keys "+
+			"(bulk match misses names holding and/et among many alike) until corfed reindex has run (stop the node first)",
+			"store", v, "build", node.IndexKeysVersion, "data", o.Data)
+	}
 	if o.Seed {
 		if err := seedNode(ctx, n, o); err != nil {
 			db.Close()

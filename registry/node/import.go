@@ -846,6 +846,16 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			}
 			continue
 		}
+		var kept []string // the stored certificate's accounts, not checked again
+		if prevC != nil {
+			kept = prevC.WCBAccounts
+		}
+		if un := unlistedAccounts(c, kept, emp); len(un) > 0 { // writes.go: the employer as the row leaves it
+			for _, k := range un {
+				bad(r, "wcb_account", c.WCBAccounts[k], "%s", unlistedAccountReason(c, k))
+			}
+			continue
+		}
 		if prevC == nil && basisKey(c) != nil {
 			if first, ok := basisRow[c.BasisRef]; ok {
 				bad(r, "basis_ref", c.BasisRef, basisTwiceMessage, first, c.BasisRef)
@@ -1069,10 +1079,16 @@ func (n *Node) importCertificate(p Principal, r ImportRow) mutation {
 		if !changed {
 			return nil, nil, errUnchanged
 		}
+		var kept []string
 		if pc == nil {
 			if err := n.checkCertificateRefs(l, c); err != nil {
 				return nil, nil, err
 			}
+		} else {
+			kept = pc.WCBAccounts
+		}
+		if err := checkCertAccounts(l, c, kept); err != nil {
+			return nil, nil, err
 		}
 		return c, certKeys(c), nil
 	}

@@ -132,6 +132,9 @@ func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring)
 		return nil, fmt.Errorf("node: no active signing key: %w", registry.ErrInvalid)
 	}
 	n := &Node{cfg: cfg, db: db, keys: keys, tokenKeys: jose.NewKeySet(keys.Active().Public())}
+	if err := n.stampNewStore(ctx); err != nil { // indexkeys.go
+		return nil, err
+	}
 	if err := n.announceKeys(ctx); err != nil {
 		return nil, err
 	}

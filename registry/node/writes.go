@@ -21,16 +21,37 @@ func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, 
 	return registry.Entry{}, false, err
 }
 
+// employerKeys indexes an employer by its BN, each of its names folded
+// ("name": what searches read by prefix), each name's core and legal form
+// ("namecore", NameCoreKey: what bulk match reads a name by, exactly and
+// by core), and its WCB accounts folded ("wcb").
 func employerKeys(e registry.Employer) []registry.IndexKey {
 	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
 	for _, o := range e.OperatingNames {
 		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
+	}
+	var cores []string
+	for _, n := range append([]string{e.LegalName}, e.OperatingNames...) {
+		if k := NameCoreKey(registry.SplitName(n)); !slices.Contains(cores, k) {
+			cores = append(cores, k)
+			keys = append(keys, registry.IndexKey{Name: "namecore", Value: k})
+		}
 	}
 	for _, a := range e.WCBAccounts {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
 	}
 	return keys
 }
+
+// NameCoreKey is the "namecore" index value of a name split for matching:
+// its core, a slash, its legal form ("paving grading/ltd" for "Paving and
+// Grading Limited": the words "and" and "et" dropped, the form canonical).
+// A name's exact form is one key; the names of one core, whatever their
+// form, are the keys that start with core + "/" (folded names hold no
+// slash), so neither lookup reads a longer name that shares the core's
+// first letters. The "name" keys keep "and" and "et" (a search by prefix
+// reads the words as typed).
+func NameCoreKey(f registry.NameForm) string { return f.Core + "/" + f.Form }
 
 // PutEmployer creates the employer (create=true: fails with ErrConflict if
 // it exists) or stores a new version of it.
@@ -210,11 +231,64 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 		if prev != nil {
 			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
 		}
-		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c)); err != nil {
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c),
+			checkCertAccounts(l, c, nil)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
 	})
+}
+
+// checkCertAccounts refuses c's WCB accounts that its employer's record
+// (as l holds it) does not list in c's province, at body.wcb_accounts[i],
+// every one at once; accounts in kept (the certificate's stored version's)
+// are not checked again. Bulk match and the WCB search find an employer
+// by a certificate's accounts: one the employer does not hold (a CP's
+// certificate of another party's employer, a typo) would make its holder
+// of any number. An employer that is not stored is checkCertificateRefs's
+// problem.
+func checkCertAccounts(l feedReader, c registry.Certificate, kept []string) error {
+	if len(c.WCBAccounts) == 0 {
+		return nil
+	}
+	e, ok, err := exists(l, registry.KindEmployer, c.EmployerBN)
+	if err != nil || !ok {
+		return err
+	}
+	emp, err := decode[registry.Employer](e)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, i := range unlistedAccounts(c, kept, emp) {
+		errs = append(errs, registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", i), "%s", unlistedAccountReason(c, i)))
+	}
+	return registry.JoinInvalid(errs...)
+}
+
+// unlistedAccounts returns the indexes of c's WCB accounts that emp does
+// not list in c's province (compared folded, registry.FoldWCB), leaving
+// out those in kept and those malformed (Validate's problem).
+func unlistedAccounts(c registry.Certificate, kept []string, emp registry.Employer) []int {
+	var out []int
+	for i, a := range c.WCBAccounts {
+		k := registry.FoldWCB(a)
+		if !registry.ValidWCBNumber(a) || slices.ContainsFunc(kept, func(b string) bool { return registry.FoldWCB(b) == k }) {
+			continue
+		}
+		if !slices.ContainsFunc(emp.WCBAccounts, func(w registry.WCBAccount) bool {
+			return w.Jurisdiction == c.Jurisdiction && registry.FoldWCB(w.Number) == k
+		}) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// unlistedAccountReason says why c's i-th WCB account is refused.
+func unlistedAccountReason(c registry.Certificate, i int) string {
+	return fmt.Sprintf("employer %s's record lists no %s WCB account %s: a certificate names only its employer's accounts in its province (add the account to the employer first)",
+		c.EmployerBN, c.Jurisdiction, c.WCBAccounts[i])
 }
 
 // newCertificate builds and validates the first version of a certificate.
@@ -354,8 +428,9 @@ func (n *Node) UpdateCertificate(ctx context.Context, p Principal, id string, u 
 				return nil, nil, err
 			}
 		}
+		kept := c.WCBAccounts
 		c.WCBAccounts, c.IndustryScope, c.Sector = u.WCBAccounts, u.IndustryScope, u.Sector
-		if err := c.Validate(); err != nil {
+		if err := registry.JoinInvalid(c.Validate(), checkCertAccounts(l, c, kept)); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
