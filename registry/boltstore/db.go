@@ -146,8 +146,10 @@ func (db *DB) appended(names []string) {
 // Open opens the store at path, creating the file (mode 0600) and its parent
 // directory (mode 0700) if needed. It fails if another process holds the file
 // for longer than opt.Timeout (an error wrapping registry.ErrUnavailable), or
-// if the file is not a corfed store or has a format version this build does
-// not know (an error wrapping registry.ErrInvalid).
+// if the file is not a corfed store, has a format version this build does
+// not know, or is shorter than the pages its meta page says are in use (a
+// partial copy, which bbolt would map and then die of SIGBUS reading) (an
+// error wrapping registry.ErrInvalid).
 func Open(path string, opt Options) (*DB, error) {
 	if opt.MaxBatchDelay <= 0 {
 		opt.MaxBatchDelay = DefaultMaxBatchDelay
@@ -162,6 +164,9 @@ func Open(path string, opt Options) (*DB, error) {
 		opt.AllocSize = DefaultAllocSize
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	if err := checkNotTruncated(path); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}
