@@ -166,7 +166,7 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	if err := checkNotTruncated(path); err != nil {
+	if err := CheckNotTruncated(path); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}

@@ -29,8 +29,10 @@ const (
 	metaReadBytes = metaHeader + metaSize
 )
 
-// checkNotTruncated refuses a file shorter than the pages its meta page
-// says are in use, before bbolt maps it: bbolt does not compare the two,
+// CheckNotTruncated refuses a bbolt file (an error wrapping
+// registry.ErrInvalid) shorter than the pages its meta page says are in
+// use, before bbolt maps it; Open calls it, and any other bbolt file
+// should be checked with it before bbolt.Open: bbolt does not compare the two,
 // and a read of a page past the file's end is a SIGBUS that kills the
 // process (in Open when the freelist is past the end, else at the first
 // read that touches a missing page). The meta page is the one bbolt would
@@ -40,7 +42,7 @@ const (
 //
 // The check is made once, at Open: a file that another process cuts
 // while it is open is not guarded against (a file's owner can do worse).
-func checkNotTruncated(path string) error {
+func CheckNotTruncated(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
