@@ -322,7 +322,12 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 		go warmStatusList(o.Warm, ps, log)
 	}
 	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
-		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
+		Ready: append([]openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error {
+			if _, err := fed.Peers(ctx); err != nil {
+				return &openapi.NotReady{Err: err, Reason: "the federation is not loaded", ReasonFR: "la fédération n'est pas chargée"}
+			}
+			return nil
+		}}}, o.Ready...),
 		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)}
 	if o.Webhooks != nil {
 		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(o.Webhooks))
@@ -348,6 +353,8 @@ type edgeOptions struct {
 	Metrics        *openapi.Metrics
 	AccessLogLevel slog.Level
 	AllowedOrigins []string
+	// Ready lists more conditions of GET /readyz (the tiles publisher's).
+	Ready []openapi.ReadyCheck
 	// BaseURL is the node's public URL; passes carry its status list URL.
 	BaseURL string
 	// Extra are more operations (the measurement model's).

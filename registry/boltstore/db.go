@@ -98,6 +98,10 @@ func (db *DB) check() error {
 	return nil
 }
 
+// Failed returns why the store refuses every write (a commit failed
+// after its transaction became visible; reopen the file), or nil.
+func (db *DB) Failed() error { return db.check() }
+
 // failStop judges a write transaction that fn (its function, which
 // returned fnErr in write transaction wid) and bbolt ended with err. An
 // error of fn's, or a commit that failed before its transaction became
