@@ -282,7 +282,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	whDone := make(chan struct{})
 	go func() { defer close(whDone); wh.Run(whCtx) }()
 	defer func() { stopWebhooks(); <-whDone; wh.Close() }()
-	stopTiles, err := startTiles(ctx, n, to, log)
+	stopTiles, tilesReady, err := startTiles(ctx, n, to, log)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer closeSnapshots()
 	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
-		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx})
+		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx, Ready: tilesReady})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
