@@ -283,3 +283,78 @@ func TestServeRefusesATruncatedStore(t *testing.T) {
 		})
 	}
 }
+
+// TestServeRefusesAStoreOfAnotherKey: corfed.db is kept but keys.json is
+// lost, or is another node's. serve made a new key, announced it in an
+// entry signed by itself naming no key it replaces (peers refuse it), and
+// served the old entries, whose kid is not in its JWKS. It exits non-zero
+// before it listens, saying the store was signed by keys the keyring does
+// not hold, and neither serve nor keygen leaves a new keys.json beside
+// the store.
+func TestServeRefusesAStoreOfAnotherKey(t *testing.T) {
+	data, other := t.TempDir(), t.TempDir()
+	for _, d := range []string{data, other} {
+		cmd, url, stderr := tryServe(t, d)
+		if url == "" {
+			t.Fatalf("serve did not start: %s", stderr)
+		}
+		stopServe(t, cmd)
+	}
+	store, err := os.ReadFile(filepath.Join(data, "corfed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKeys, err := os.ReadFile(filepath.Join(other, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		keys []byte // keys.json beside the store; nil: none
+		args []string
+		says []string
+	}{
+		{"serve, keys.json lost", nil, []string{"serve"}, []string{"keys.json beside it: the keys that signed them are missing", "put back the keys.json"}},
+		{"serve, another node's keys.json", otherKeys, []string{"serve"}, []string{"signed by keys this keyring does not hold", "another node"}},
+		{"keygen, keys.json lost", nil, []string{"keygen"}, []string{"keys.json beside it: the keys that signed them are missing"}},
+		{"keygen --rotate, keys.json lost", nil, []string{"keygen", "--rotate"}, []string{"keys.json beside it: the keys that signed them are missing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "corfed.db"), store, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.keys != nil {
+				if err := os.WriteFile(filepath.Join(dir, "keys.json"), tc.keys, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var code int
+			var msg string
+			if tc.args[0] == "serve" {
+				cmd, url, stderr := tryServe(t, dir)
+				if url != "" {
+					stopServe(t, cmd)
+					t.Fatalf("serve started over a store signed by keys it does not hold: %s", stderr)
+				}
+				code, msg = cmd.ProcessState.ExitCode(), stderr.String()
+			} else {
+				code, _, msg = run(t, append(tc.args, "--data", dir)...)
+			}
+			if code == 0 {
+				t.Errorf("exit 0: %s", msg)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(msg, s) {
+					t.Errorf("the refusal does not say %q: %s", s, msg)
+				}
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "keys.json"))
+			if tc.keys == nil && err == nil {
+				t.Errorf("a keys.json was made beside the store")
+			} else if tc.keys != nil && !bytes.Equal(b, tc.keys) {
+				t.Errorf("keys.json was changed")
+			}
+		})
+	}
+}
