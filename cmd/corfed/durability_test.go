@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -354,6 +355,76 @@ func TestServeRefusesAStoreOfAnotherKey(t *testing.T) {
 				t.Errorf("a keys.json was made beside the store")
 			} else if tc.keys != nil && !bytes.Equal(b, tc.keys) {
 				t.Errorf("keys.json was changed")
+			}
+		})
+	}
+}
+
+// noteKey is GET /v1/log/note-key of the node at url.
+func noteKey(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/v1/log/note-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("note-key: %d %s", resp.StatusCode, b)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TestFreshMirrorAfterRotation: a new mirror of a log that rotated its key
+// once needs both keys: its first entries are signed by the retired one.
+// Given each with --vkey it copies and verifies the whole log; given only
+// the note key (the active one), it refuses, saying to give the retired
+// keys too (it does not take the retired keys the log merely announces: a
+// key's announcement is trusted only forward from a pinned key).
+func TestFreshMirrorAfterRotation(t *testing.T) {
+	data, pub := t.TempDir(), t.TempDir()
+	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
+	if url == "" {
+		t.Fatalf("serve did not start: %s", stderr)
+	}
+	defer stopServe(t, cmd)
+	retired := noteKey(t, url)
+	if code, _, stderr := run(t, "keygen", "--data", data, "--rotate"); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := logSize(t, url)
+	deadline := time.Now().Add(30 * time.Second)
+	for logSize(t, url) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the rotation was not announced")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitPublished(t, pub, logSize(t, url), "the rotation")
+	active := noteKey(t, url)
+	if active == retired {
+		t.Fatal("the note key did not change")
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(pub)))
+	defer files.Close()
+	for _, tc := range []struct {
+		name  string
+		vkeys []string
+		ok    bool
+		says  string
+	}{
+		{"both keys", []string{retired, active}, true, "cosigned checkpoint size"},
+		{"both keys, the active first", []string{active, retired}, true, "cosigned checkpoint size"},
+		{"the note key alone", []string{active}, false, "give each of its keys, active and retired, with --vkey"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"mirror", "--from", files.URL, "--to", t.TempDir(), "--key", t.TempDir()}
+			for _, k := range tc.vkeys {
+				args = append(args, "--vkey", k)
+			}
+			code, out, stderr := run(t, args...)
+			if (code == 0) != tc.ok || !strings.Contains(out+stderr, tc.says) {
+				t.Errorf("mirror with %d keys: exit %d: %s%s; want ok %v saying %q", len(tc.vkeys), code, out, stderr, tc.ok, tc.says)
 			}
 		})
 	}
