@@ -2,10 +2,10 @@ package federation_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -397,17 +397,38 @@ func TestUnannouncedKeyIsRefused(t *testing.T) {
 	c.syncAll()
 	ab, bc := c.members["CA-AB"], c.members["CA-BC"]
 	size := uint64(len(feedOf(t, bc.n.Node)))
-	// Someone replaces BC's key file: the old key is gone, so the new key
-	// can only introduce itself, signed by itself.
+	// Someone replaces BC's key file: the old key is gone, so a new key
+	// could only introduce itself, signed by itself. The node refuses to
+	// start so (TestNewRefusesAStoreOfOtherKeys); a member that did it
+	// anyway (an older build, or on purpose) is written here by hand: the
+	// self-introduction appended to its store, and the node reopened with
+	// its own keys.
 	ring := &jose.Keyring{}
 	if _, err := ring.Rotate(jose.EdDSA, nodetest.Now); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(bc.n.Dir, "keys.json")
-	if err := os.Remove(path); err != nil {
+	k := ring.Active()
+	jwk, err := k.Public().JWK()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ring.Save(path); err != nil {
+	rec, err := json.Marshal(registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := registry.Envelope{Iss: "CA-BC", Seq: size + 1, Kind: registry.KindKey, ID: k.KID, Ver: 1, Iat: nodetest.Now.Unix(), Record: rec}
+	payload, err := registry.EncodeEnvelope(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := k.Sign(payload, node.EntryType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bc.n.DB.Store().Update(t.Context(), func(tx registry.StoreWriteTx) error {
+		return tx.Log(node.SelfLog).Append(registry.Entry{Iss: env.Iss, Seq: env.Seq, Kind: env.Kind, ID: env.ID, Ver: env.Ver, Iat: env.Iat, Record: env.Record, JWS: jws})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := bc.n.DB.Close(); err != nil {
@@ -415,9 +436,6 @@ func TestUnannouncedKeyIsRefused(t *testing.T) {
 	}
 	bc.n = nodetest.New(t, "CA-BC", nodetest.Options{Dir: bc.n.Dir})
 	bc.h.set(openapi.New(openapi.Config{Node: bc.n.Node}))
-	if _, err := bc.n.PutEmployer(t.Context(), nodetest.Admin(), registry.Employer{BN: "123456782", LegalName: "Coastal Rigging"}, true); err != nil {
-		t.Fatal(err)
-	}
 	st, err := ab.fed.Sync(t.Context(), "CA-BC")
 	if !errors.Is(err, registry.ErrUnverified) {
 		t.Fatalf("sync of a feed whose new key was never announced by a trusted key: got %v, want ErrUnverified", err)

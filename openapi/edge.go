@@ -298,8 +298,27 @@ func (b *buffered) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
-// ReadyCheck is one condition of GET /readyz.
+// ReadyCheck is one condition of GET /readyz. Check returns nil when it
+// holds; a *NotReady error gives the reason /readyz shows, any other
+// error a generic one (its text goes to the node's log only).
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
 }
+
+// NotReady is a failing readiness check's error with the reason GET
+// /readyz shows, in English and French: words for an operator, without
+// the file names or addresses Err may hold (Err goes to the log).
+type NotReady struct {
+	Reason, ReasonFR string
+	Err              error
+}
+
+func (e *NotReady) Error() string {
+	if e.Err == nil {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Err.Error()
+}
+
+func (e *NotReady) Unwrap() error { return e.Err }

@@ -157,6 +157,11 @@ type Store interface {
 	UpdateAlone(ctx context.Context, fn func(tx StoreWriteTx) error) error
 	// Close releases the store; later transactions wrap ErrUnavailable.
 	Close() error
+	// Failed returns why the store refuses every write until it is
+	// reopened (fail-stop: a commit failed after its transaction had
+	// become visible, so what it holds is unknown), or nil. O(1); a
+	// readiness check asks it, since reads still succeed.
+	Failed() error
 }
 
 // StoreTx is a read-only transaction of a Store.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -52,7 +53,8 @@ func parse(fl *flag.FlagSet, args []string) error {
 }
 
 // loadOrCreateKeys returns the keyring in dir, creating one with a fresh
-// key of alg when there is none.
+// key of alg when there is none (and no signed store beside it: see
+// refuseNewKeyBesideStore).
 func loadOrCreateKeys(dir, alg string, now time.Time) (*jose.Keyring, bool, error) {
 	path := filepath.Join(dir, keysFile)
 	ring, err := jose.LoadKeyring(path)
@@ -60,6 +62,9 @@ func loadOrCreateKeys(dir, alg string, now time.Time) (*jose.Keyring, bool, erro
 		return ring, false, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, registry.ErrNotFound) {
+		return nil, false, err
+	}
+	if err := refuseNewKeyBesideStore(dir); err != nil {
 		return nil, false, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -73,6 +78,34 @@ func loadOrCreateKeys(dir, alg string, now time.Time) (*jose.Keyring, bool, erro
 		return nil, false, err
 	}
 	return ring, true, nil
+}
+
+// refuseNewKeyBesideStore refuses to make a first key in dir when dir's
+// store already holds a feed: its entries were signed by keys that are
+// not there (keys.json lost, or the store copied from another node), and
+// a new key would introduce itself in the middle of the feed, with no
+// chain to the key peers pin (the node refuses such a store; this keeps
+// a stray keys.json from being left beside it).
+func refuseNewKeyBesideStore(dir string) error {
+	path := filepath.Join(dir, dbFile)
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // no store, or an empty file bbolt will initialize
+	}
+	db, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var size uint64
+	if err := db.Store().View(context.Background(), func(tx registry.StoreTx) error { size = tx.Log(node.SelfLog).Size(); return nil }); err != nil {
+		return err
+	}
+	if size == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s holds a feed of %d signed entries but there is no %s beside it: the keys that signed them are missing (lost, or the store was copied from another node); "+
+		"put back the %s that goes with this store; a new key would sign entries that chain to nothing peers trust: %w",
+		path, size, filepath.Join(dir, keysFile), keysFile, registry.ErrConflict)
 }
 
 func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -90,6 +123,9 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return fmt.Errorf("%s already holds a key (active kid %s); use --rotate to replace it", path, ring.Active().KID)
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, registry.ErrNotFound):
+		if err := refuseNewKeyBesideStore(*dir); err != nil {
+			return err
+		}
 		ring = &jose.Keyring{}
 		if err := os.MkdirAll(*dir, 0o700); err != nil {
 			return err

@@ -31,7 +31,8 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	to := fl.String("to", "", "directory or gocloud.dev/blob URL to copy the verified log to (required)")
 	fedFile := fl.String("federation", "", "federation file: pins the member's keys (with --jurisdiction)")
 	jur := fl.String("jurisdiction", "", "whose log, e.g. CA-AB (with --federation, or --vkey)")
-	vkey := fl.String("vkey", "", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; with neither, the key pinned in --to's note-key by an earlier run, else (first use) the one --from publishes at note-key")
+	var vkeys listFlag
+	fl.Var(&vkeys, "vkey", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; once per key, active and retired, for a log that ever rotated its key (its first entries are signed by its first key); with neither, the key pinned in --to's note-key by an earlier run, else (first use) the one --from publishes at note-key")
 	keyDir := fl.String("key", "./corfed-mirror", "directory of the mirror's cosigning key (created if missing)")
 	stateFile := fl.String("state", "", "bbolt file keeping what the mirror verified (tree size and root, each record's version), so that a restart checks only what the copy gained (default: under --key's directory, one per log and --to)")
 	recheck := fl.Bool("recheck", false, "check the whole copy in --to again instead of trusting the saved state (an audit of the copy)")
@@ -68,7 +69,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var keys *jose.KeySet
 	var owner federation.KeyOwner
 	switch {
-	case *fedFile != "" && *vkey == "":
+	case *fedFile != "" && len(vkeys) == 0:
 		trust, err := federation.LoadTrust(*fedFile)
 		if err != nil {
 			return fmt.Errorf("--federation: %w", err)
@@ -78,29 +79,38 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return fmt.Errorf("--jurisdiction %q is not a member of %s", *jur, *fedFile)
 		}
 		keys, owner = m.Keys, trust.KeyOwner()
-	case *fedFile != "" && *vkey != "":
+	case *fedFile != "" && len(vkeys) > 0:
 		fmt.Fprintln(stderr, "corfed mirror: give --federation FILE --jurisdiction CA-XX or --vkey, not both")
 		return errUsage
-	case *vkey == "" && dst == nil:
+	case len(vkeys) == 0 && dst == nil:
 		fmt.Fprintln(stderr, "corfed mirror: --check needs the log's keys: give --federation FILE --jurisdiction CA-XX, or --vkey")
 		return errUsage
-	case *vkey == "":
-		if *vkey, err = firstUseKey(ctx, src, dst, *from, *to, stderr); err != nil {
+	case len(vkeys) == 0:
+		k, err := firstUseKey(ctx, src, dst, *from, *to, stderr)
+		if err != nil {
 			return err
 		}
+		vkeys = listFlag{k}
 		fallthrough
 	default:
-		v, pub, err := tiles.VerifierFromKey(*vkey)
-		if err != nil {
-			return fmt.Errorf("--vkey: %w", err)
+		// Each key is pinned as given: the log's own announcements are
+		// trusted only forward from a pinned key (federation.Chain), so
+		// its retired keys, which signed its first entries, are given too.
+		var pubs []jose.PublicKey
+		for _, vk := range vkeys {
+			v, pub, err := tiles.VerifierFromKey(vk)
+			if err != nil {
+				return fmt.Errorf("--vkey: %w", err)
+			}
+			name := registry.Jurisdiction(strings.TrimPrefix(v.Name(), logproof.OriginPrefix))
+			if iss == "" {
+				iss = name
+			} else if iss != name {
+				return fmt.Errorf("--jurisdiction %s, but the key %s is %s's (%s)", iss, clipArg(vk), name, v.Name())
+			}
+			pubs = append(pubs, pub)
 		}
-		name := registry.Jurisdiction(strings.TrimPrefix(v.Name(), logproof.OriginPrefix))
-		if iss == "" {
-			iss = name
-		} else if iss != name {
-			return fmt.Errorf("--jurisdiction %s, but the key is %s's (%s)", iss, name, v.Name())
-		}
-		keys = jose.NewKeySet(pub)
+		keys = jose.NewKeySet(pubs...)
 	}
 	if !iss.Valid() {
 		return fmt.Errorf("--jurisdiction %q is not an ISO 3166-2:CA code", iss)
@@ -150,6 +160,9 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	for {
 		res, err := m.Once(ctx)
+		if errors.Is(err, jose.ErrUnknownKey) && *fedFile == "" {
+			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned: the first entries of a log that rotated its key are signed by its retired keys, so give each of its keys, active and retired, with --vkey (or --federation FILE --jurisdiction %s, which pins them all)", err, iss)
+		}
 		switch {
 		case err != nil && !*watch:
 			return err
@@ -177,6 +190,24 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// listFlag is a flag given any number of times.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// clipArg shortens a command-line value quoted in an error.
+func clipArg(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // fileLedger is the cosigning key's ledger (federation.CosignLedger) in

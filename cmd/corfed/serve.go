@@ -282,7 +282,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	whDone := make(chan struct{})
 	go func() { defer close(whDone); wh.Run(whCtx) }()
 	defer func() { stopWebhooks(); <-whDone; wh.Close() }()
-	stopTiles, err := startTiles(ctx, n, to, log)
+	stopTiles, tilesReady, err := startTiles(ctx, n, to, log)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer closeSnapshots()
 	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
-		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx})
+		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx, Ready: tilesReady})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
@@ -322,7 +322,12 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 		go warmStatusList(o.Warm, ps, log)
 	}
 	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
-		Ready: []openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error { _, err := fed.Peers(ctx); return err }}},
+		Ready: append([]openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error {
+			if _, err := fed.Peers(ctx); err != nil {
+				return &openapi.NotReady{Err: err, Reason: "the federation is not loaded", ReasonFR: "la fédération n'est pas chargée"}
+			}
+			return nil
+		}}}, o.Ready...),
 		Extra: append([]openapi.Extension{openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}, o.Extra...)}
 	if o.Webhooks != nil {
 		cfg.Extra = append(cfg.Extra, openapi.SubscriptionOps(o.Webhooks))
@@ -348,6 +353,8 @@ type edgeOptions struct {
 	Metrics        *openapi.Metrics
 	AccessLogLevel slog.Level
 	AllowedOrigins []string
+	// Ready lists more conditions of GET /readyz (the tiles publisher's).
+	Ready []openapi.ReadyCheck
 	// BaseURL is the node's public URL; passes carry its status list URL.
 	BaseURL string
 	// Extra are more operations (the measurement model's).

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/tiles"
 )
@@ -17,24 +18,35 @@ type tileOptions struct {
 	DeltaEvery    uint64 // --delta-every
 }
 
+// tilesFailing is how many publication rounds in a row must fail before
+// /readyz says the tiles are failing: a round is retried after 2 s, then
+// 4 s, ..., so three is about 6 s of a destination that cannot be written
+// (a read-only directory, a bucket without access), not one lost request.
+const tilesFailing = 3
+
 // startTiles starts publishing n's feed to o.Dest in the background and
-// returns a function that stops it and waits. It fails at once when the
-// destination cannot be opened, holds another log, or the node's key
-// cannot sign notes (ES256).
-func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logger) (stop func(), err error) {
+// returns a function that stops it and waits, and the readiness check of
+// the publication. It fails at once when the destination cannot be
+// opened, holds another log or a checkpoint the log cannot have signed
+// (its store restored from an older copy, a fork: Publisher.Resume), or
+// the node's key cannot sign notes (ES256).
+func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logger) (stop func(), ready []openapi.ReadyCheck, err error) {
 	if o.Dest == "" {
-		return func() {}, nil
+		return func() {}, nil, nil
 	}
 	store, err := tiles.OpenStore(ctx, o.Dest)
 	if err != nil {
-		return nil, fmt.Errorf("--tiles: %w", err)
+		return nil, nil, fmt.Errorf("--tiles: %w", err)
 	}
 	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: store,
 		Snapshots: tiles.SnapshotPolicy{Every: o.SnapshotEvery, DeltaEvery: o.DeltaEvery},
 		OnError:   func(err error) { log.Warn("publishing tiles failed; retrying", "dest", o.Dest, "err", err) }})
+	if err == nil {
+		_, err = p.Resume(ctx)
+	}
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("--tiles: %w", err)
+		return nil, nil, fmt.Errorf("--tiles: %w", err)
 	}
 	vkey, _ := tiles.NoteKey(n)
 	log.Info("publishing static tiles", "dest", o.Dest, "note_key", vkey)
@@ -46,5 +58,18 @@ func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logg
 			log.Error("publishing tiles stopped", "dest", o.Dest, "err", err)
 		}
 	})
-	return func() { cancel(); wg.Wait() }, nil
+	check := openapi.ReadyCheck{Name: "tiles", Check: func(context.Context) error {
+		switch st := p.Status(); {
+		case st.Stopped:
+			return &openapi.NotReady{Err: st.Err,
+				Reason:   "publishing the static tiles (--tiles) stopped; the node's log says why",
+				ReasonFR: "la publication des tuiles statiques (--tiles) s'est arrêtée; le journal du nœud en donne la raison"}
+		case st.Failures >= tilesFailing:
+			return &openapi.NotReady{Err: st.Err,
+				Reason:   fmt.Sprintf("publishing the static tiles (--tiles) failed %d times in a row (a destination that cannot be written?); the node's log says why", st.Failures),
+				ReasonFR: fmt.Sprintf("la publication des tuiles statiques (--tiles) a échoué %d fois de suite (une destination où l'on ne peut écrire?); le journal du nœud en donne la raison", st.Failures)}
+		}
+		return nil
+	}}
+	return func() { cancel(); wg.Wait() }, []openapi.ReadyCheck{check}, nil
 }

@@ -39,6 +39,7 @@ import (
 
 	"github.com/corfed/corfed/measure"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/strictjson"
 )
 
@@ -68,6 +69,9 @@ type Store struct {
 func Open(path string, noSync bool) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
+	}
+	if err := boltstore.CheckNotTruncated(path); err != nil {
+		return nil, fmt.Errorf("snapstore: %w", err)
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: noSync})
 	if errors.Is(err, berrors.ErrTimeout) {

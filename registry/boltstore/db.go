@@ -98,6 +98,10 @@ func (db *DB) check() error {
 	return nil
 }
 
+// Failed returns why the store refuses every write (a commit failed
+// after its transaction became visible; reopen the file), or nil.
+func (db *DB) Failed() error { return db.check() }
+
 // failStop judges a write transaction that fn (its function, which
 // returned fnErr in write transaction wid) and bbolt ended with err. An
 // error of fn's, or a commit that failed before its transaction became
@@ -146,8 +150,10 @@ func (db *DB) appended(names []string) {
 // Open opens the store at path, creating the file (mode 0600) and its parent
 // directory (mode 0700) if needed. It fails if another process holds the file
 // for longer than opt.Timeout (an error wrapping registry.ErrUnavailable), or
-// if the file is not a corfed store or has a format version this build does
-// not know (an error wrapping registry.ErrInvalid).
+// if the file is not a corfed store, has a format version this build does
+// not know, or is shorter than the pages its meta page says are in use (a
+// partial copy, which bbolt would map and then die of SIGBUS reading) (an
+// error wrapping registry.ErrInvalid).
 func Open(path string, opt Options) (*DB, error) {
 	if opt.MaxBatchDelay <= 0 {
 		opt.MaxBatchDelay = DefaultMaxBatchDelay
@@ -162,6 +168,9 @@ func Open(path string, opt Options) (*DB, error) {
 		opt.AllocSize = DefaultAllocSize
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	if err := CheckNotTruncated(path); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}

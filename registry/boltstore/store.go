@@ -33,6 +33,8 @@ func (s store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) e
 
 func (s store) Close() error { return s.db.Close() }
 
+func (s store) Failed() error { return s.db.Failed() }
+
 // PrepareAppend is PrepareAppend (registry.PreparingStore).
 func (s store) PrepareAppend(e registry.Entry, keys []registry.IndexKey) registry.PreparedAppend {
 	return PrepareAppend(e, keys)

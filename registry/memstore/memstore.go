@@ -108,8 +108,8 @@ func (s *Store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) 
 	if s.closed.Load() {
 		return errClosed
 	}
-	if p := s.failed.Load(); p != nil {
-		return fmt.Errorf("memstore: a commit failed after its transaction became visible (%v): reopen the store: %w", *p, registry.ErrUnavailable)
+	if err := s.Failed(); err != nil {
+		return err
 	}
 	tx := &writeTx{base: *s.state.Load(), touched: map[string]*memLog{}, faults: s.faults.Load()}
 	if err := fn(tx); err != nil {
@@ -132,6 +132,14 @@ func (s *Store) UpdateAlone(ctx context.Context, fn func(registry.StoreWriteTx) 
 			s.failed.Store(&err)
 			return fmt.Errorf("memstore: a commit failed after its transaction became visible (%v): reopen the store: %w", err, registry.ErrUnavailable)
 		}
+	}
+	return nil
+}
+
+// Failed implements registry.Store.
+func (s *Store) Failed() error {
+	if p := s.failed.Load(); p != nil {
+		return fmt.Errorf("memstore: a commit failed after its transaction became visible (%v): reopen the store: %w", *p, registry.ErrUnavailable)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,13 +207,22 @@ func (n *Node) announceKeys(ctx context.Context) error {
 }
 
 // announceRing announces the keys of ring the feed has not announced (see
-// announceKeys), each signed by the newest key announced before it.
+// announceKeys), each signed by the newest key announced before it. A
+// feed that holds entries and announces none of ring's keys is refused
+// (ErrConflict): it was signed by keys the ring does not hold (keys.json
+// lost or replaced, or another node's store), and a key introducing itself
+// there would have no chain to the one peers pin, while every entry
+// before it fails against the node's JWKS.
 func (n *Node) announceRing(ctx context.Context, ring []*jose.Key) error {
 	announced := map[string]bool{}
+	var kids []string // announced, in id order
 	var last string
+	var size uint64
 	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		size = tx.Log(SelfLog).Size()
 		return tx.Log(SelfLog).Scan(registry.KindKey, func(e registry.Entry) bool {
 			announced[e.ID] = true
+			kids = append(kids, e.ID)
 			return true
 		})
 	})
@@ -226,6 +236,15 @@ func (n *Node) announceRing(ctx context.Context, ring []*jose.Key) error {
 			signer = k
 			last = k.KID
 		}
+	}
+	if signer == nil && size > 0 {
+		held := make([]string, len(ring))
+		for i, k := range ring {
+			held[i] = k.KID
+		}
+		return fmt.Errorf("node: the store's feed holds %d entries signed by keys this keyring does not hold (the feed announces %s; the keyring holds %s): "+
+			"keys.json was lost or replaced, or the store is another node's; put back the keys.json that goes with this store (or the store that goes with this keys.json): %w",
+			size, strings.Join(kids, ", "), strings.Join(held, ", "), registry.ErrConflict)
 	}
 	for _, k := range ring {
 		if announced[k.KID] {

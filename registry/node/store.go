@@ -51,6 +51,10 @@ func (n *Node) LogOf(s Snapshot, j registry.Jurisdiction) registry.Log {
 // registry.ErrUnavailable.
 func (n *Node) Close() error { return n.db.Close() }
 
+// StoreFailed returns why the node's store refuses every write until the
+// node is restarted (registry.Store.Failed), or nil. O(1).
+func (n *Node) StoreFailed() error { return n.db.Failed() }
+
 // ReplicaLog returns the name of the log that holds peer j's verified
 // entries in the node's store: "peer/" + j.
 func ReplicaLog(j registry.Jurisdiction) string { return "peer/" + string(j) }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,51 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 			t.Errorf("Update after Close: got %v, want ErrUnavailable", err)
 		}
 	})
+}
+
+// RunFailStop checks Failed (the fail-stop a readiness check reports):
+// nil on a fresh store, and after a write whose fn failed (nothing was
+// kept, nothing is unknown); once failNext has made the next commit fail
+// after its transaction became visible, that write and every later one
+// wrap ErrUnavailable, Failed wraps ErrUnavailable and says why, and reads
+// go on.
+func RunFailStop(t *testing.T, open func(t *testing.T) registry.Store, failNext func(t *testing.T, s registry.Store)) {
+	ctx := context.Background()
+	s := open(t)
+	defer s.Close()
+	if err := s.Failed(); err != nil {
+		t.Fatalf("Failed of a fresh store: %v", err)
+	}
+	appendOne := func(seq uint64) error {
+		return s.Update(ctx, func(tx registry.StoreWriteTx) error {
+			return tx.Log("self").Append(entry(seq, "certificate", "C1", seq))
+		})
+	}
+	if err := appendOne(1); err != nil {
+		t.Fatal(err)
+	}
+	mine := errors.New("refused by fn")
+	if err := s.Update(ctx, func(registry.StoreWriteTx) error { return mine }); err != mine {
+		t.Fatalf("a write whose fn failed: %v", err)
+	}
+	if err := s.Failed(); err != nil {
+		t.Fatalf("Failed after a write whose fn failed: %v", err)
+	}
+	failNext(t, s)
+	if err := appendOne(2); !errors.Is(err, registry.ErrUnavailable) {
+		t.Fatalf("the write whose commit failed after it was visible: %v, want ErrUnavailable", err)
+	}
+	err := s.Failed()
+	if !errors.Is(err, registry.ErrUnavailable) || !strings.Contains(err.Error(), "visible") {
+		t.Errorf("Failed after the fail-stop: %v, want ErrUnavailable saying why", err)
+	}
+	if err := appendOne(3); !errors.Is(err, registry.ErrUnavailable) {
+		t.Errorf("a write after the fail-stop: %v, want ErrUnavailable", err)
+	}
+	var size uint64
+	if err := s.View(ctx, func(tx registry.StoreTx) error { size = tx.Log("self").Size(); return nil }); err != nil || size != 2 {
+		t.Errorf("read after the fail-stop: size %d, %v; want 2 (the failed commit is visible)", size, err)
+	}
 }
 
 // entry returns a test entry; its JWS is unique per (seq, kind, id, ver).

@@ -79,6 +79,9 @@ type Publisher struct {
 	noteKey string
 	// pending are the ranges whose partial tiles wait for PartialGrace.
 	pending []superseded
+	// resumed is set by Resume, from the size it checked.
+	resumed bool
+	from    uint64
 }
 
 // PublishStatus is where a publisher stands.
@@ -86,6 +89,12 @@ type PublishStatus struct {
 	Size uint64    // the tree size of the last checkpoint written
 	At   time.Time // when it was written
 	Err  error     // the last round's error, nil once a round succeeds
+	// Failures counts the rounds that failed in a row (0 once one
+	// succeeds).
+	Failures int
+	// Stopped is set when Run returned for another reason than its
+	// context (Err says why): nothing is published any more.
+	Stopped bool
 }
 
 // NewPublisher returns a publisher; Run starts it.
@@ -117,16 +126,25 @@ func (p *Publisher) Status() PublishStatus {
 
 // Run publishes until ctx is done: now, then after each commit, at most
 // once per Interval; a failed round is retried after Interval (up to a
-// minute apart while it keeps failing). It returns ctx's error, or an
-// error if the Store holds another log's checkpoint (nothing is written
-// over it).
+// minute apart while it keeps failing). It starts from the size Resume
+// checked, calling it first if it was not; it returns ctx's error, or
+// Resume's (nothing is written over the Store's checkpoint then).
 func (p *Publisher) Run(ctx context.Context) error {
 	wake, stop := p.cfg.Log.Watch()
 	defer stop()
-	published, err := p.resume(ctx)
-	if err != nil {
-		p.setErr(err)
-		return err
+	p.mu.Lock()
+	published, resumed := p.from, p.resumed
+	p.mu.Unlock()
+	if !resumed {
+		var err error
+		if published, err = p.Resume(ctx); err != nil {
+			if ctx.Err() == nil {
+				p.mu.Lock()
+				p.status.Stopped = true
+				p.mu.Unlock()
+			}
+			return err
+		}
 	}
 	backoff := p.cfg.Interval
 	for {
@@ -138,6 +156,11 @@ func (p *Publisher) Run(ctx context.Context) error {
 			}
 			backoff = min(2*backoff, time.Minute)
 		} else {
+			if err == nil {
+				p.mu.Lock()
+				p.status.Err, p.status.Failures = nil, 0
+				p.mu.Unlock()
+			}
 			backoff = p.cfg.Interval
 		}
 		select {
@@ -158,12 +181,33 @@ func (p *Publisher) Run(ctx context.Context) error {
 func (p *Publisher) setErr(err error) {
 	p.mu.Lock()
 	p.status.Err = err
+	p.status.Failures++
 	p.mu.Unlock()
 }
 
-// resume returns the size of the checkpoint already in the store (0 if
+// Resume returns the size of the checkpoint already in the store (0 if
 // none), after checking that it is this log's: signed by one of its keys,
-// no larger than the log, with the log's root at that size.
+// no larger than the log, with the log's root at that size; Run then
+// starts from it. A store whose checkpoint is larger than the log, or has
+// another root, wraps registry.ErrConflict: the log was restored from an
+// older copy of its store, or forked, and publishing (or signing any
+// checkpoint of that size) would sign a second tree of the size the
+// store's checkpoint has under the same key. A checkpoint the log did not
+// sign wraps registry.ErrUnverified. Call it before the node serves, so
+// that it refuses to start (cmd/corfed serve does).
+func (p *Publisher) Resume(ctx context.Context) (uint64, error) {
+	size, err := p.resume(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.status.Err = err
+		return 0, err
+	}
+	p.resumed, p.from = true, size
+	p.status.Size = size
+	return size, nil
+}
+
 func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 	l := p.cfg.Log
 	msg, err := p.cfg.Store.Get(ctx, CheckpointPath, MaxCheckpointSize)
@@ -186,20 +230,21 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	if c.Size > size {
-		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d, but the log has %d entries (a log restored from an older copy?): %w",
-			p.cfg.Store, c.Size, size, registry.ErrConflict)
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d, signed by one of this log's keys, but the log has %d entries: "+
+			"its store was restored from a copy older than what it published, and new entries would make it sign a second tree of size %d, a fork every reader of the tiles would see; "+
+			"restore a copy of the store that holds at least %d entries (the latest backup, or the file before the restore): %w",
+			p.cfg.Store, c.Size, size, c.Size, c.Size, registry.ErrConflict)
 	}
 	root, err := l.TreeHash(ctx, c.Size)
 	if err != nil {
 		return 0, err
 	}
 	if root != c.Root {
-		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d with root %s, but the log's root at that size is %s: %w",
-			p.cfg.Store, c.Size, c.Root, root, registry.ErrConflict)
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d with root %s, signed by one of this log's keys, but the log's root at that size is %s: "+
+			"the log has forked from what it published (a store restored from an older copy that then took other writes?), and readers of the tiles hold the other history; "+
+			"restore the store that published %s (or a later copy of it): %w",
+			p.cfg.Store, c.Size, c.Root, root, p.cfg.Store, registry.ErrConflict)
 	}
-	p.mu.Lock()
-	p.status.Size = c.Size
-	p.mu.Unlock()
 	return c.Size, nil
 }
 

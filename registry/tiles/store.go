@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// destinations
@@ -33,6 +35,13 @@ type Source interface {
 type Store struct {
 	b    *blob.Bucket
 	name string
+	// dir is the directory of a local store (a path or a file:// URL),
+	// "" for a bucket: each object written there is fsynced, with its
+	// directory, before the write returns (fileblob does neither).
+	dir string
+	// known are the directories below dir whose own entry is known to be
+	// durable (fsynced in its parent by this store).
+	known sync.Map
 }
 
 // OpenStore opens dest: a gocloud.dev/blob URL (file:///dir, s3://bucket
@@ -41,24 +50,87 @@ type Store struct {
 // else a plain directory path, created if missing. A directory store
 // writes only the objects themselves (no metadata side files), so that any
 // static file server can serve it.
+//
+// A directory (or file:// URL) writes each object to a temporary file
+// beside it and renames it into place (fileblob's no_tmp_dir: through
+// $TMPDIR, on another file system, the rename fails), then fsyncs the
+// object and its directory: objects reach the disk in the order they are
+// written, so that after a power loss a checkpoint never names a tile
+// that was lost. A crash can leave a "*.tmp" file beside an object.
 func OpenStore(ctx context.Context, dest string) (*Store, error) {
 	if dest == "" {
 		return nil, fmt.Errorf("tiles: no destination: %w", registry.ErrInvalid)
 	}
 	var b *blob.Bucket
+	var dir string
 	var err error
 	if u, perr := url.Parse(dest); perr == nil && u.Scheme != "" && strings.Contains(dest, "://") {
-		b, err = blob.OpenBucket(ctx, dest)
+		if u.Scheme == fileblob.Scheme {
+			dir = filepath.FromSlash(u.Path)
+			if u.Host == "." {
+				dir = strings.TrimPrefix(dir, string(filepath.Separator))
+			}
+			q := u.Query()
+			if q.Get("no_tmp_dir") == "" {
+				q.Set("no_tmp_dir", "true")
+				u.RawQuery = q.Encode()
+			}
+			b, err = blob.OpenBucket(ctx, u.String())
+		} else {
+			b, err = blob.OpenBucket(ctx, dest)
+		}
 	} else {
 		if err = os.MkdirAll(dest, 0o755); err != nil {
 			return nil, fmt.Errorf("tiles: %w", err)
 		}
-		b, err = fileblob.OpenBucket(dest, &fileblob.Options{Metadata: fileblob.MetadataDontWrite})
+		dir = dest
+		b, err = fileblob.OpenBucket(dest, &fileblob.Options{Metadata: fileblob.MetadataDontWrite, NoTempDir: true})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tiles: open %s: %w", dest, err)
 	}
-	return &Store{b: b, name: dest}, nil
+	if dir != "" {
+		dir = filepath.Clean(dir)
+	}
+	return &Store{b: b, name: dest, dir: dir}, nil
+}
+
+// sync makes the object at path durable, with its entry in its directory
+// and the entries of the directories above it that fileblob may have
+// created (each once per Store) (a local store only).
+func (s *Store) sync(path string) error {
+	if s.dir == "" {
+		return nil
+	}
+	p := filepath.Join(s.dir, filepath.FromSlash(path))
+	if err := fsync(p); err != nil {
+		return err
+	}
+	if err := fsync(filepath.Dir(p)); err != nil {
+		return err
+	}
+	for d := filepath.Dir(p); d != s.dir && filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if _, ok := s.known.Load(d); ok {
+			break
+		}
+		if err := fsync(filepath.Dir(d)); err != nil {
+			return err
+		}
+		s.known.Store(d, true)
+	}
+	return nil
+}
+
+func fsync(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // String returns the destination the store was opened with.
@@ -113,6 +185,9 @@ func (s *Store) put(ctx context.Context, path string, data []byte, contentType s
 		cc = cacheImmutable
 	}
 	err := s.b.WriteAll(ctx, path, data, &blob.WriterOptions{ContentType: contentType, CacheControl: cc})
+	if err == nil {
+		err = s.sync(path)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: write %s: %w", s.name, path, err)
 	}
