@@ -15,6 +15,7 @@ import (
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/boltstore"
 )
 
 // OutboxFile is the outbox's bbolt file in the node's data directory.
@@ -152,6 +153,9 @@ type Delivery struct {
 type outbox struct{ db *bbolt.DB }
 
 func openOutbox(path string) (*outbox, error) {
+	if err := boltstore.CheckNotTruncated(path); err != nil {
+		return nil, fmt.Errorf("outbox %s: %w", path, err)
+	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("outbox %s: %w", path, err)
