@@ -150,6 +150,7 @@ var messages = map[string][2]string{
 	"cert.copy":         {"Source: %s, through this node's copy of its registry, last synced %s.", "Source : %s, par la copie que ce nœud tient de son registre, synchronisée le %s."},
 	"cert.stalecopy":    {"Not confirmed: this node's copy of the registry of %s was last synced %s, and its sync has failed or is late since; the status may have changed.", "Non confirmé : la copie que ce nœud tient du registre %s a été synchronisée pour la dernière fois le %s, et sa synchronisation a depuis échoué ou tarde; le statut a pu changer."},
 	"check.stale":       {"Not confirmed: this answer reads copies of registries this node has not synced lately, and may have changed since.", "Non confirmé : cette réponse lit des copies de registres que ce nœud n'a pas synchronisées récemment; elle a pu changer depuis."},
+	"list.stale":        {"Not confirmed: last synced %s", "Non confirmé : synchronisé pour la dernière fois le %s"},
 	"check.staleone":    {"%s: last synced %s", "%s : synchronisé pour la dernière fois le %s"},
 	"letter.nopass":     {"No pass is issued: the certificate is %s, and a pass is issued only for a certificate that may still hold.", "Aucun laissez-passer n'est délivré : le certificat est %s, et un laissez-passer n'est délivré que pour un certificat qui peut encore être valide."},
 	"table.scroll":      {"(table, scrolls sideways)", "(tableau, défile horizontalement)"},

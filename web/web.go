@@ -290,6 +290,9 @@ type searchData struct {
 	Result  federation.SearchResult
 	Err     string
 	AgeNote map[registry.Jurisdiction]string
+	// Stale maps each peer whose copy is stale (see copyAge) to when it
+	// was last synced: its rows are not confirmed.
+	Stale map[registry.Jurisdiction]string
 }
 
 func (s *Site) home(w http.ResponseWriter, r *http.Request) {
@@ -311,6 +314,10 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 			d.Err = p.Invalid(err)
 		}
 		d.Result = res
+		if d.Stale, err = s.staleMembers(r.Context(), res); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		d.AgeNote = map[registry.Jurisdiction]string{}
 		for _, m := range res.Members {
 			d.AgeNote[m.Jurisdiction] = freshText(p, m.Freshness)
@@ -453,6 +460,29 @@ func (s *Site) copyAge(ctx context.Context, iss registry.Jurisdiction) (string, 
 	return "—", true
 }
 
+// staleMembers maps each peer that issued one of res's certificates and
+// whose copy is stale (by the rule of copyAge, which the certificate page
+// and /check use) to when it was last synced, so that lists do not show a
+// stale copy's status as confirmed. A member that answered live is not
+// read from its copy.
+func (s *Site) staleMembers(ctx context.Context, res federation.SearchResult) (map[registry.Jurisdiction]string, error) {
+	out := map[registry.Jurisdiction]string{}
+	live := map[registry.Jurisdiction]bool{}
+	for _, m := range res.Members {
+		live[m.Jurisdiction] = m.Source == "live"
+	}
+	for _, f := range res.Certificates {
+		iss := f.Certificate.Jurisdiction
+		if _, done := out[iss]; done || live[iss] || iss == s.cfg.Node.Jurisdiction() {
+			continue
+		}
+		if synced, stale := s.copyAge(ctx, iss); stale {
+			out[iss] = synced
+		}
+	}
+	return out, nil
+}
+
 // staleness says when a member's copy was last synced (in the node's
 // zone; "—" if never) and whether it is stale: its last sync failed, or is
 // older than staleCopy.
@@ -499,6 +529,8 @@ type employerData struct {
 	Result    federation.SearchResult
 	Hosts     []registry.Jurisdiction
 	DefaultOn registry.Date
+	// Stale: as in searchData.
+	Stale map[registry.Jurisdiction]string
 }
 
 func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
@@ -519,6 +551,10 @@ func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := employerData{BN: bn, Records: recs, Result: res, Hosts: registry.Jurisdictions}
+	if d.Stale, err = s.staleMembers(r.Context(), res); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if len(recs) > 0 {
 		d.Name = recs[0].Employer.LegalName
 		p.Title = d.Name
