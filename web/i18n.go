@@ -119,6 +119,10 @@ var messages = map[string][2]string{
 	"verify.stop":       {"Stop the camera", "Arrêter la caméra"},
 	"verify.go":         {"Verify", "Vérifier"},
 	"verify.holds":      {"The pass holds: the certificate is valid", "Le laissez-passer est valide : le certificat est valide"},
+	"verify.holdsin":    {"The pass holds: the certificate is valid %s", "Le laissez-passer est valide : le certificat est valide %s"},
+	"verify.elsewhere":  {"Valid %s does not mean recognized %s: whether this certificate counts here for bidding or for work is a separate question, which the recognition check answers.", "Être valide %s ne veut pas dire être reconnu %s : savoir si ce certificat compte ici pour soumissionner ou pour exécuter des travaux est une autre question, à laquelle répond la vérification de la reconnaissance."},
+	"verify.checkwork":  {"Check recognition %s for doing the work", "Vérifier la reconnaissance %s pour exécuter les travaux"},
+	"verify.checkbid":   {"Check recognition %s for bidding", "Vérifier la reconnaissance %s pour soumissionner"},
 	"verify.unsure":     {"Signature valid, status not confirmed", "Signature valide, statut non confirmé"},
 	"verify.unchecked":  {"The pass could not be checked", "Le laissez-passer n'a pas pu être vérifié"},
 	"why.stale":         {"A current status list could not be had from its registry: the one used is older than its time to live, so a recent suspension or revocation may not show. Do not rely on it without a current check.", "Une liste de statuts à jour n'a pu être obtenue de son registre : celle utilisée a dépassé sa durée de vie, si bien qu'une suspension ou une révocation récente peut ne pas y paraître. Ne vous y fiez pas sans une vérification à jour."},
@@ -271,6 +275,28 @@ var frOf = map[registry.Jurisdiction]string{
 	"CA-NB": "du Nouveau-Brunswick", "CA-NL": "de Terre-Neuve-et-Labrador", "CA-NS": "de la Nouvelle-Écosse",
 	"CA-NT": "des Territoires du Nord-Ouest", "CA-NU": "du Nunavut", "CA-ON": "de l'Ontario",
 	"CA-PE": "de l'Île-du-Prince-Édouard", "CA-QC": "du Québec", "CA-SK": "de la Saskatchewan", "CA-YT": "du Yukon",
+}
+
+// frIn is each jurisdiction's name after "in" in French, with the
+// preposition its gender and form take: "en Alberta", "au Manitoba",
+// "aux Territoires du Nord-Ouest", "à l'Île-du-Prince-Édouard".
+var frIn = map[registry.Jurisdiction]string{
+	"CA-AB": "en Alberta", "CA-BC": "en Colombie-Britannique", "CA-MB": "au Manitoba",
+	"CA-NB": "au Nouveau-Brunswick", "CA-NL": "à Terre-Neuve-et-Labrador", "CA-NS": "en Nouvelle-Écosse",
+	"CA-NT": "aux Territoires du Nord-Ouest", "CA-NU": "au Nunavut", "CA-ON": "en Ontario",
+	"CA-PE": "à l'Île-du-Prince-Édouard", "CA-QC": "au Québec", "CA-SK": "en Saskatchewan", "CA-YT": "au Yukon",
+}
+
+// jurIn is a jurisdiction's name as a complement of place: "in Alberta",
+// "en Alberta", "au Manitoba".
+func jurIn(l equivalence.Lang, j registry.Jurisdiction) string {
+	if l == equivalence.French {
+		if s, ok := frIn[j]; ok {
+			return s
+		}
+		return "dans " + string(j)
+	}
+	return "in " + jurName(l, j)
 }
 
 // jurOf is a jurisdiction's name as the complement of a noun ("the

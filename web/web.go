@@ -63,6 +63,7 @@ func New(cfg Config) *Site {
 		"status":  func(l equivalence.Lang, st string) string { return equivalence.StatusWord(st, l) },
 		"jur":     jurName,
 		"jurOf":   jurOf,
+		"jurIn":   jurIn,
 		"badge":   badgeClass,
 		"outcome": func(l equivalence.Lang, o string) string { return equivalence.OutcomeText(o, l) },
 		"basis":   func(l equivalence.Lang, b string) string { return equivalence.BasisText(b, l) },
