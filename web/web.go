@@ -21,6 +21,7 @@ import (
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
@@ -755,6 +756,15 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 			d.Why, d.Unchecked = p.T("why.behind"), true
 			if _, stale := s.copyAge(ctx, c.Pass.Iss); stale {
 				d.Why = p.T("why.behindstale") // waiting a minute will not help
+			}
+		case errors.Is(err, jose.ErrUnknownKey):
+			// Not "forged": the issuer may have rotated its key since this
+			// node's last sync of its announcements.
+			d.Why, d.Unchecked = p.F("why.newkey", jurOf(p.Lang, c.Pass.Iss)), true
+			if c.Pass.Iss == "" {
+				if claimed, ierr := inspect(d.Text); ierr == nil {
+					d.Why = p.F("why.newkey", jurOf(p.Lang, claimed.Iss))
+				}
 			}
 		case errors.Is(err, pass.ErrFuture):
 			d.Why, d.Unchecked = p.T("why.future"), true

@@ -334,7 +334,9 @@ type KeysFunc func(registry.Jurisdiction) (*jose.KeySet, bool)
 // issuer's pinned keys hold an EdDSA key whose thumbprint starts with the
 // pass's kid and whose signature verifies, and that now is within
 // [iat - skew, exp). A bad signature or unknown key wraps
-// registry.ErrUnverified; an expired pass wraps registry.ErrUnauthenticated.
+// registry.ErrUnverified; when no key held for the issuer has the pass's
+// kid, the error also wraps jose.ErrUnknownKey (the key may be newer than
+// the keys held); an expired pass wraps registry.ErrUnauthenticated.
 // It does not look at the status list: see package statuslist.
 func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 	p, msg, err := decode(text)
@@ -345,11 +347,12 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 	if !ok {
 		return p, fmt.Errorf("pass: issued by %s, which the federation file does not list: %w", p.Iss, registry.ErrUnverified)
 	}
-	verified := false
+	verified, known := false, false
 	for _, k := range ks.Keys() {
 		if !bytes.Equal(jose.ShortKID(k.KID, KIDSize), p.KID) {
 			continue
 		}
+		known = true
 		pub, ok := k.RawEd25519()
 		if !ok {
 			continue
@@ -359,6 +362,12 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 			verified = true
 			break
 		}
+	}
+	if !known {
+		// Not a bad signature: a key the checker does not hold yet (its
+		// issuer may have just rotated) or a made-up kid. The checker
+		// cannot tell which, so it cannot say the pass is forged.
+		return p, fmt.Errorf("pass: signed by key %x, which is not among the keys of %s held here (it may be a new key, not yet known here): %w: %w", p.KID, p.Iss, jose.ErrUnknownKey, registry.ErrUnverified)
 	}
 	if !verified {
 		return p, fmt.Errorf("pass: the signature does not verify with any key pinned for %s (kid %x): %w", p.Iss, p.KID, registry.ErrUnverified)
