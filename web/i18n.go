@@ -157,6 +157,8 @@ var messages = map[string][2]string{
 	"check.stale":       {"Not confirmed: this answer reads copies of registries this node has not synced lately, and may have changed since.", "Non confirmé : cette réponse lit des copies de registres que ce nœud n'a pas synchronisées récemment; elle a pu changer depuis."},
 	"list.stale":        {"Not confirmed: last synced %s", "Non confirmé : synchronisé pour la dernière fois le %s"},
 	"check.staleone":    {"%s: last synced %s", "%s : synchronisé pour la dernière fois le %s"},
+	"letter.nofit":      {"No pass can be issued for this certificate: with its identifiers and this registry's address, it would not fit in a QR code of the size passes use. The certificate's page and this letter show its record; check its status on the registry's site.", "Aucun laissez-passer ne peut être délivré pour ce certificat : avec ses identifiants et l'adresse de ce registre, il ne tiendrait pas dans un code QR de la taille des laissez-passer. La page du certificat et la présente lettre en montrent l'enregistrement; vérifiez son statut sur le site du registre."},
+	"letter.size":       {"%d characters", "%d caractères"},
 	"letter.nopass":     {"No pass is issued: the certificate is %s, and a pass is issued only for a certificate that may still hold.", "Aucun laissez-passer n'est délivré : le certificat est %s, et un laissez-passer n'est délivré que pour un certificat qui peut encore être valide."},
 	"table.scroll":      {"(table, scrolls sideways)", "(tableau, défile horizontalement)"},
 	"cert.notverified":  {"Not verified: do not rely on this record", "Non vérifié : ne vous fiez pas à cet enregistrement"},

@@ -662,6 +662,9 @@ type letterData struct {
 	// pass's code only as text).
 	Link   string
 	LinkQR template.HTML
+	// NoFit: the certificate may hold, but its pass would not fit
+	// pass.MaxSize (a very long public URL).
+	NoFit bool
 }
 
 func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
@@ -680,7 +683,12 @@ func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		text, _, err := s.cfg.Passes.Issue(r.Context(), id)
-		if err != nil && !errors.Is(err, registry.ErrConflict) {
+		switch {
+		case errors.Is(err, registry.ErrInvalid):
+			// A pass that cannot fit its size bound: the letter stands
+			// without it, and says so.
+			d.NoFit = true
+		case err != nil && !errors.Is(err, registry.ErrConflict):
 			s.fail(w, r, err)
 			return
 		}

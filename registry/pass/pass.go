@@ -3,6 +3,7 @@ package pass
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -136,7 +137,10 @@ func init() {
 
 // Scope formats a certificate's scope for a pass: its sector, then its
 // industry codes, shortened to MaxScopeBytes.
-func Scope(c registry.Certificate) string {
+func Scope(c registry.Certificate) string { return shorten(scopeText(c), MaxScopeBytes) }
+
+// scopeText is a certificate's sector, then its industry codes, in full.
+func scopeText(c registry.Certificate) string {
 	s := c.Sector
 	if len(c.IndustryScope) > 0 {
 		if s != "" {
@@ -144,7 +148,7 @@ func Scope(c registry.Certificate) string {
 		}
 		s += strings.Join(c.IndustryScope, " ")
 	}
-	return shorten(s, MaxScopeBytes)
+	return s
 }
 
 // shorten cuts s to at most n bytes at a character boundary, ending in "…".
@@ -173,10 +177,62 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	if err := p.check(); err != nil {
 		return "", err
 	}
+	// An honest pass must fit: long names in syllabics (3 bytes a
+	// character), long ids and a status URL with a path can take it past
+	// MaxSize. The name, then the scope, are shortened further (ending in
+	// "…", as NameFits and ScopeFits accept) until it fits.
+	nameMax, scopeMax := MaxNameBytes, MaxScopeBytes
+	for {
+		text, err := encode(p, priv, k.KID, shorten(p.EmployerName, nameMax), shorten(p.Scope, scopeMax))
+		if err != nil || len(text) <= MaxSize {
+			return text, err
+		}
+		switch {
+		case nameMax > minNameBytes && len(shorten(p.EmployerName, nameMax)) > minNameBytes:
+			nameMax = max(nameMax-shrinkStep, minNameBytes)
+		case scopeMax > minScopeBytes && len(shorten(p.Scope, scopeMax)) > minScopeBytes:
+			scopeMax = max(scopeMax-shrinkStep, minScopeBytes)
+		default:
+			return "", registry.Invalid("certificate_id", "the pass would be %d characters, more than %d, even with the employer's name and the scope shortened: its identifiers or status URL are too long", len(text), MaxSize)
+		}
+	}
+}
+
+// How far Encode shortens the name and the scope to fit MaxSize.
+const (
+	minNameBytes  = 24
+	minScopeBytes = 12
+	shrinkStep    = 8
+)
+
+// NameFits reports whether name is what a pass may say of an employer
+// whose legal name is legal: the name itself, or the name shortened (at a
+// character boundary, ending in "…") to at most MaxNameBytes and at least
+// minNameBytes, as Encode does to fit MaxSize.
+func NameFits(legal, name string) bool {
+	return name == ShortName(legal) || shortenedFrom(legal, name, minNameBytes)
+}
+
+// ScopeFits reports whether scope is what a pass may say of certificate
+// c's scope: Scope(c), or its full text shortened further by Encode.
+func ScopeFits(c registry.Certificate, scope string) bool {
+	return scope == Scope(c) || shortenedFrom(scopeText(c), scope, minScopeBytes)
+}
+
+// shortenedFrom reports whether got is full cut at a character boundary
+// and ended in "…", as shorten does to at least floor bytes (a cut backs
+// off by up to utf8.UTFMax-1 bytes to a boundary).
+func shortenedFrom(full, got string, floor int) bool {
+	head, ok := strings.CutSuffix(got, "…")
+	return ok && len(head) < len(full) && strings.HasPrefix(full, head) && utf8.RuneStart(full[len(head)]) &&
+		len(got) >= floor-(utf8.UTFMax-1)
+}
+
+func encode(p Pass, priv ed25519.PrivateKey, kid, name, scope string) (string, error) {
 	c := claims{Iss: string(p.Iss), Exp: p.Expires.Unix(), Iat: p.IssuedAt.Unix(),
 		Status: statusRef{statusList{Idx: p.StatusIdx, URI: p.StatusURI}},
 		COR: corClaim{ID: p.CertificateID, Number: p.Number, Program: p.Program,
-			Name: shorten(p.EmployerName, MaxNameBytes), BN: p.EmployerBN, Scope: shorten(p.Scope, MaxScopeBytes),
+			Name: name, BN: p.EmployerBN, Scope: scope,
 			IssuedOn: epochDays(p.IssuedOn), ExpiresOn: epochDays(p.ExpiresOn), Seq: p.Seq, LeafHash: p.LeafHash}}
 	payload, err := encMode.Marshal(c)
 	if err != nil {
@@ -189,7 +245,7 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	msg := cose.Sign1Message{
 		Headers: cose.Headers{Protected: cose.ProtectedHeader{
 			cose.HeaderLabelAlgorithm: cose.AlgorithmEdDSA,
-			cose.HeaderLabelKeyID:     jose.ShortKID(k.KID, KIDSize),
+			cose.HeaderLabelKeyID:     jose.ShortKID(kid, KIDSize),
 		}},
 		Payload: payload,
 	}
@@ -206,11 +262,7 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	if err := zw.Close(); err != nil {
 		return "", fmt.Errorf("pass: %v", err)
 	}
-	text := Prefix + Base45Encode(z.Bytes())
-	if len(text) > MaxSize {
-		return "", fmt.Errorf("pass: %d characters, more than %d: %w", len(text), MaxSize, registry.ErrInvalid)
-	}
-	return text, nil
+	return Prefix + Base45Encode(z.Bytes()), nil
 }
 
 func (p *Pass) check() error {
