@@ -48,7 +48,7 @@ var messages = map[string][2]string{
 	"cert.status":       {"Status today", "Statut aujourd'hui"},
 	"cert.employer":     {"Employer", "Employeur"},
 	"cert.bn":           {"Business Number", "Numéro d'entreprise"},
-	"cert.jurisdiction": {"Issued in", "Délivré dans"},
+	"cert.jurisdiction": {"Issued in", "Délivré"},
 	"cert.issuer":       {"Certifying partner", "Partenaire de certification"},
 	"cert.program":      {"Program", "Programme"},
 	"cert.number":       {"Certificate number", "Numéro de certificat"},
@@ -178,9 +178,9 @@ var messages = map[string][2]string{
 	"status.invalid":        {"no longer valid (cancelled, revoked, expired or superseded)", "invalide (annulé, révoqué, expiré ou remplacé)"},
 	"cert.under":            {"issued under program", "délivré en vertu du programme"},
 	"basis.title":           {"Audit basis and maintenance", "Fondement de l'audit et maintien"},
-	"basis.kind":            {"Issued on the basis of", "Délivré sur le fondement de"},
-	"basis.audit":           {"an audit", "un audit"},
-	"basis.iso_equivalency": {"an ISO/CSA 45001 equivalency", "une équivalence ISO/CSA 45001"},
+	"basis.kind":            {"Issued on the basis of", "Délivré sur le fondement"},
+	"basis.audit":           {"an audit", "d'un audit"},
+	"basis.iso_equivalency": {"an ISO/CSA 45001 equivalency", "d'une équivalence ISO/CSA 45001"},
 	"audit.type":            {"Audit", "Audit"},
 	"audit.program":         {"program", "programme"},
 	"audit.cp":              {"Recorded by (certifying partner)", "Enregistré par (partenaire de certification)"},
@@ -300,6 +300,15 @@ func jurIn(l equivalence.Lang, j registry.Jurisdiction) string {
 		return "dans " + string(j)
 	}
 	return "in " + jurName(l, j)
+}
+
+// jurIssued is a jurisdiction's name after the label "Issued in" /
+// "Délivré": the name in English, "en Alberta", "au Manitoba" in French.
+func jurIssued(l equivalence.Lang, j registry.Jurisdiction) string {
+	if l == equivalence.French {
+		return jurIn(l, j)
+	}
+	return jurName(l, j)
 }
 
 // jurOf is a jurisdiction's name as the complement of a noun ("the

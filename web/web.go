@@ -65,6 +65,7 @@ func New(cfg Config) *Site {
 		"jur":     jurName,
 		"jurOf":   jurOf,
 		"jurIn":   jurIn,
+		"jurIss":  jurIssued,
 		"badge":   badgeClass,
 		"outcome": func(l equivalence.Lang, o string) string { return equivalence.OutcomeText(o, l) },
 		"basis":   func(l equivalence.Lang, b string) string { return equivalence.BasisText(b, l) },

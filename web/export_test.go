@@ -1,0 +1,4 @@
+package web
+
+// JurIn is jurIn, for the external tests.
+var JurIn = jurIn
