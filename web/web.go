@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +80,9 @@ func New(cfg Config) *Site {
 			}
 			return en
 		},
-		"pct":    func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+		"pct":    pct,
+		"num":    num,
+		"date":   longDate,
 		"abadge": auditorBadge,
 		"mbadge": maintenanceBadge,
 	}
@@ -165,7 +166,10 @@ type page struct {
 func (p *page) T(key string) string { return msg(p.Lang, key) }
 
 // F is a catalog entry with fmt arguments.
-func (p *page) F(key string, args ...any) string { return fmt.Sprintf(msg(p.Lang, key), args...) }
+// Integers (%d) take the language's thousands separator (see num).
+func (p *page) F(key string, args ...any) string {
+	return fmt.Sprintf(msg(p.Lang, key), localArgs(p.Lang, args)...)
+}
 
 // Invalid is what the page says of err, a refused value: on an English
 // page the validator's own reason, on a French one the catalog's message
