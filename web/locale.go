@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"io"
 	"strconv"
 	"strings"
@@ -96,4 +97,26 @@ func longDate(l equivalence.Lang, d registry.Date) string {
 		return day + " " + monthsFR[t.Month()-1] + " " + strconv.Itoa(t.Year())
 	}
 	return t.Format("January 2, 2006")
+}
+
+// when is a date for a person, in a <time> element whose datetime keeps
+// ISO 8601 for machines: <time datetime="2026-12-05">5 décembre 2026</time>.
+// A value that is not a registry.Date (or its pointer) shows as it is.
+func when(l equivalence.Lang, v any) template.HTML {
+	var d registry.Date
+	switch x := v.(type) {
+	case registry.Date:
+		d = x
+	case *registry.Date:
+		if x == nil {
+			return ""
+		}
+		d = *x
+	default:
+		return template.HTML(template.HTMLEscapeString(fmt.Sprint(v)))
+	}
+	if d.IsZero() {
+		return "—"
+	}
+	return template.HTML(`<time datetime="` + d.String() + `">` + template.HTMLEscapeString(longDate(l, d)) + `</time>`)
 }

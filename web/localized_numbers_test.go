@@ -3,10 +3,13 @@ package web_test
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/web"
 )
 
 // TestLocalizedNumbers: French pages wrote numbers the English way. The
@@ -40,5 +43,26 @@ func TestLocalizedNumbers(t *testing.T) {
 	}
 	if score := regexp.MustCompile(`[0-9.,]+(\s|\x{a0})?%`).FindString(body); score != "86.5%" {
 		t.Errorf("English page: score %q; want 86.5%%", score)
+	}
+}
+
+// TestLongDates: the letter and the certificate page wrote dates as ISO
+// (a formal French letter says "le 25 novembre 2026"); they now write
+// them in words, with ISO kept in <time datetime>.
+func TestLongDates(t *testing.T) {
+	s := newSite(t)
+	for lang, want := range map[string][]string{
+		"en": {`Date: <time datetime="2026-11-25">November 25, 2026</time>`, `<time datetime="2028-03-14">March 14, 2028</time>`},
+		"fr": {`Date : <time datetime="2026-11-25">25 novembre 2026</time>`, `<time datetime="2028-03-14">14 mars 2028</time>`},
+	} {
+		_, body := s.get(t, "/letters/ACSA-20250417?lang="+lang)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s letter lacks %q", lang, w)
+			}
+		}
+	}
+	if got := web.LongDate(equivalence.French, registry.MustDate("2026-12-01")); got != "1er décembre 2026" {
+		t.Errorf("French first of the month: %q", got)
 	}
 }

@@ -83,6 +83,7 @@ func New(cfg Config) *Site {
 		"pct":    pct,
 		"num":    num,
 		"date":   longDate,
+		"when":   when,
 		"abadge": auditorBadge,
 		"mbadge": maintenanceBadge,
 	}
