@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -119,4 +120,14 @@ func when(l equivalence.Lang, v any) template.HTML {
 		return "—"
 	}
 	return template.HTML(`<time datetime="` + d.String() + `">` + template.HTMLEscapeString(longDate(l, d)) + `</time>`)
+}
+
+// longTime is an instant for a person, in the zone t is in: "December 4,
+// 2026, 20:00 MST", "4 décembre 2026 à 20 h 00 (MST)".
+func longTime(l equivalence.Lang, t time.Time) string {
+	d := registry.DateOf(t)
+	if l == equivalence.French {
+		return longDate(l, d) + " à " + t.Format("15") + " h " + t.Format("04") + " (" + t.Format("MST") + ")"
+	}
+	return longDate(l, d) + ", " + t.Format("15:04 MST")
 }

@@ -146,6 +146,10 @@ func (s *Site) Handler(api http.Handler) http.Handler {
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
 		files.ServeHTTP(w, r)
 	}))
 	mux.Handle("/", api)
@@ -306,7 +310,7 @@ type searchData struct {
 func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "search.title")
 	q := r.URL.Query()
-	d := searchData{Q: strings.TrimSpace(q.Get("q")), By: q.Get("by")}
+	d := searchData{Q: echo(q.Get("q")), By: echo(q.Get("by"))}
 	if d.By == "" {
 		d.By = "auto"
 	}
@@ -571,6 +575,10 @@ func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "employer", p)
 }
 
+// echo is a query value as a page may show it back: trimmed, and valid
+// UTF-8 (a page is served as charset=utf-8; invalid bytes become U+FFFD).
+func echo(v string) string { return strings.ToValidUTF8(strings.TrimSpace(v), "\uFFFD") }
+
 // ---- recognition check ----
 
 type checkData struct {
@@ -591,8 +599,8 @@ type staleRow struct {
 func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "check.title")
 	q := r.URL.Query()
-	d := checkData{BN: strings.TrimSpace(q.Get("bn")), Host: q.Get("host"), Use: q.Get("use"), On: strings.TrimSpace(q.Get("on")),
-		Sector: strings.TrimSpace(q.Get("sector")), Hosts: registry.Jurisdictions, Errors: map[string]string{}}
+	d := checkData{BN: echo(q.Get("bn")), Host: echo(q.Get("host")), Use: echo(q.Get("use")), On: echo(q.Get("on")),
+		Sector: echo(q.Get("sector")), Hosts: registry.Jurisdictions, Errors: map[string]string{}}
 	if d.Use == "" {
 		d.Use = equivalence.UseBid
 	}
@@ -748,9 +756,13 @@ func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.checkPass(r.Context(), p, &d)
 		}
-	} else if t := r.URL.Query().Get("pass"); t != "" && len(t) <= 4096 {
+	} else if t := echo(r.URL.Query().Get("pass")); t != "" && len(t) <= 4096 {
 		d.Text, d.Done = t, true
 		s.checkPass(r.Context(), p, &d)
+	}
+	if r.Method == http.MethodPost && d.Text != "" && len(d.Text) <= 4096 {
+		// The switch shows the same result in the other language.
+		p.Other = "/verify?" + url.Values{"lang": {string(p.OtherL)}, "pass": {d.Text}}.Encode() + "#result"
 	}
 	p.Data = d
 	s.render(w, r, http.StatusOK, "verify", p)
@@ -801,7 +813,7 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		return
 	}
 	d.Status = statusText(p, c.Status)
-	d.ListAt = c.List.Iat.Format(time.RFC3339)
+	d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
 	d.Holds = c.Holds()
 	switch {
 	case d.Holds && c.Stale:
