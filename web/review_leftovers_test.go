@@ -67,3 +67,19 @@ func TestPeerLetterPointerHeadedByThisNode(t *testing.T) {
 		t.Errorf("MB's pointer letter: %s", excerpt(page))
 	}
 }
+
+// TestOverlongQuerySaysSo: a search over 200 characters and a pass in the
+// URL over 4,096 gave the empty form with no word (review s24-o 9).
+func TestOverlongQuerySaysSo(t *testing.T) {
+	s := newSite(t)
+	for _, tc := range []struct{ path, en, fr string }{
+		{"/?q=" + strings.Repeat("a", 201), "That search is too long", "Cette recherche est trop longue"},
+		{"/verify?pass=COR1:" + strings.Repeat("A", 4100), "That is too long to be a pass", "trop long pour être un laissez-passer"},
+	} {
+		for lang, want := range map[string]string{"en": tc.en, "fr": tc.fr} {
+			if _, body := s.get(t, tc.path+"&lang="+lang); !strings.Contains(body, want) {
+				t.Errorf("%s %s: no %q: %s", tc.path[:12], lang, want, excerpt(body))
+			}
+		}
+	}
+}

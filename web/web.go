@@ -307,6 +307,13 @@ type searchData struct {
 	Stale map[registry.Jurisdiction]string
 }
 
+// Bounds on what a page reads from its query: a search, and a pass given
+// in the URL (a pass is at most 600 characters; a QR code holds 4,296).
+const (
+	maxQuery     = 200
+	maxPassQuery = 4096
+)
+
 func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "search.title")
 	q := r.URL.Query()
@@ -314,7 +321,10 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 	if d.By == "" {
 		d.By = "auto"
 	}
-	if d.Q != "" && len(d.Q) <= 200 {
+	if len(d.Q) > maxQuery {
+		d.Q, d.Err = "", p.F("search.toolong", maxQuery) // said, not dropped
+	}
+	if d.Q != "" {
 		d.Asked = true
 		res, err := s.search(r.Context(), d.Q, d.By)
 		if err != nil {
@@ -756,11 +766,13 @@ func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.checkPass(r.Context(), p, &d)
 		}
-	} else if t := echo(r.URL.Query().Get("pass")); t != "" && len(t) <= 4096 {
+	} else if t := echo(r.URL.Query().Get("pass")); len(t) > maxPassQuery {
+		d.Done, d.Unchecked, d.Why = true, true, p.F("verify.toolong", maxPassQuery)
+	} else if t != "" {
 		d.Text, d.Done = t, true
 		s.checkPass(r.Context(), p, &d)
 	}
-	if r.Method == http.MethodPost && d.Text != "" && len(d.Text) <= 4096 {
+	if r.Method == http.MethodPost && d.Text != "" && len(d.Text) <= maxPassQuery {
 		// The switch shows the same result in the other language.
 		p.Other = "/verify?" + url.Values{"lang": {string(p.OtherL)}, "pass": {d.Text}}.Encode() + "#result"
 	}
