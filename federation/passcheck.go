@@ -378,7 +378,7 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 // passSays reports whether certificate version c says what pass ps does.
 func passSays(ps pass.Pass, c registry.Certificate) bool {
 	return c.Number == ps.Number && c.Program == ps.Program && c.EmployerBN == ps.EmployerBN &&
-		c.IssuedOn == ps.IssuedOn && c.ExpiresOn == ps.ExpiresOn && pass.Scope(c) == ps.Scope
+		c.IssuedOn == ps.IssuedOn && c.ExpiresOn == ps.ExpiresOn && pass.ScopeFits(c, ps.Scope)
 }
 
 // severity orders status list values from valid to invalid.
@@ -464,7 +464,7 @@ func employerNamed(l registry.Log, ps pass.Pass) error {
 		if err != nil {
 			return err
 		}
-		if pass.ShortName(emp.LegalName) == name {
+		if pass.NameFits(emp.LegalName, name) {
 			return nil
 		}
 	}

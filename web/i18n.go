@@ -26,6 +26,7 @@ var messages = map[string][2]string{
 	"by.name":           {"Employer name", "Nom de l'employeur"},
 	"by.number":         {"Certificate number", "Numéro de certificat"},
 	"by.wcb":            {"WCB account", "Compte de la commission"},
+	"search.toolong":    {"That search is too long: at most %d characters.", "Cette recherche est trop longue : au plus %d caractères."},
 	"search.go":         {"Search", "Chercher"},
 	"search.results":    {"Results", "Résultats"},
 	"search.none":       {"No certificate found.", "Aucun certificat trouvé."},
@@ -48,7 +49,7 @@ var messages = map[string][2]string{
 	"cert.status":       {"Status today", "Statut aujourd'hui"},
 	"cert.employer":     {"Employer", "Employeur"},
 	"cert.bn":           {"Business Number", "Numéro d'entreprise"},
-	"cert.jurisdiction": {"Issued in", "Délivré dans"},
+	"cert.jurisdiction": {"Issued in", "Délivré"},
 	"cert.issuer":       {"Certifying partner", "Partenaire de certification"},
 	"cert.program":      {"Program", "Programme"},
 	"cert.number":       {"Certificate number", "Numéro de certificat"},
@@ -119,11 +120,16 @@ var messages = map[string][2]string{
 	"verify.stop":       {"Stop the camera", "Arrêter la caméra"},
 	"verify.go":         {"Verify", "Vérifier"},
 	"verify.holds":      {"The pass holds: the certificate is valid", "Le laissez-passer est valide : le certificat est valide"},
+	"verify.holdsin":    {"The pass holds: the certificate is valid %s", "Le laissez-passer est valide : le certificat est valide %s"},
+	"verify.elsewhere":  {"Valid %s does not mean recognized %s: whether this certificate counts here for bidding or for work is a separate question, which the recognition check answers.", "Être valide %s ne veut pas dire être reconnu %s : savoir si ce certificat compte ici pour soumissionner ou pour exécuter des travaux est une autre question, à laquelle répond la vérification de la reconnaissance."},
+	"verify.checkwork":  {"Check recognition %s for doing the work", "Vérifier la reconnaissance %s pour exécuter les travaux"},
+	"verify.checkbid":   {"Check recognition %s for bidding", "Vérifier la reconnaissance %s pour soumissionner"},
 	"verify.unsure":     {"Signature valid, status not confirmed", "Signature valide, statut non confirmé"},
 	"verify.unchecked":  {"The pass could not be checked", "Le laissez-passer n'a pas pu être vérifié"},
 	"why.stale":         {"A current status list could not be had from its registry: the one used is older than its time to live, so a recent suspension or revocation may not show. Do not rely on it without a current check.", "Une liste de statuts à jour n'a pu être obtenue de son registre : celle utilisée a dépassé sa durée de vie, si bien qu'une suspension ou une révocation récente peut ne pas y paraître. Ne vous y fiez pas sans une vérification à jour."},
 	"why.superseded":    {"The certificate has been corrected since this pass was issued (its scope or accounts): ask its holder for a new pass.", "Le certificat a été corrigé depuis la délivrance de ce laissez-passer (sa portée ou ses comptes) : demandez-en un nouveau à son titulaire."},
 	"why.behindstale":   {"This node's copy of its registry is not current (its last sync failed or is late), so the pass cannot be checked here now: check it on its registry's own site.", "La copie que ce nœud tient de son registre n'est pas à jour (sa dernière synchronisation a échoué ou tarde); le laissez-passer ne peut donc pas être vérifié ici pour l'instant : vérifiez-le sur le site de son propre registre."},
+	"why.newkey":        {"It is signed by a key of the registry of %s that this node does not know yet (the registry may have just changed keys): it cannot be checked here now. Try again after this node's next sync, or check it on that registry's own site; until then, do not rely on it.", "Il est signé par une clé du registre %s que ce nœud ne connaît pas encore (le registre vient peut-être de changer de clé) : il ne peut pas être vérifié ici pour l'instant. Réessayez après la prochaine synchronisation de ce nœud, ou vérifiez-le sur le site de ce registre; d'ici là, ne vous y fiez pas."},
 	"why.future":        {"The pass is dated in the future: the clock of this node or of its registry is wrong. Try again later.", "Le laissez-passer est daté dans le futur : l'horloge de ce nœud ou de son registre est fausse. Réessayez plus tard."},
 	"verify.fails":      {"The pass does not hold", "Le laissez-passer n'est pas valide"},
 	"verify.claims":     {"What the pass says", "Ce que dit le laissez-passer"},
@@ -131,6 +137,7 @@ var messages = map[string][2]string{
 	"verify.list":       {"Status list of %s made %s, index %d", "Liste de statuts %s produite le %s, index %d"},
 	"verify.stale":      {"This status list is stale (older than its time to live).", "Cette liste de statuts est périmée (plus ancienne que sa durée de vie)."},
 	"verify.proof":      {"The signed record behind it", "L'enregistrement signé sur lequel il repose"},
+	"verify.toolong":    {"That is too long to be a pass (at most %d characters here): paste only the pass, which starts with COR1:.", "C'est trop long pour être un laissez-passer (au plus %d caractères ici) : collez seulement le laissez-passer, qui commence par COR1:."},
 	"verify.empty":      {"Give a pass: paste its text, or upload an image or a file.", "Fournissez un laissez-passer : collez son texte, ou téléversez une image ou un fichier."},
 	"verify.noqr":       {"No QR code could be read in the image.", "Aucun code QR n'a pu être lu dans l'image."},
 	"why.status":        {"The certificate is %s in its registry's status list.", "Le certificat est %s dans la liste de statuts de son registre."},
@@ -150,7 +157,10 @@ var messages = map[string][2]string{
 	"cert.copy":         {"Source: %s, through this node's copy of its registry, last synced %s.", "Source : %s, par la copie que ce nœud tient de son registre, synchronisée le %s."},
 	"cert.stalecopy":    {"Not confirmed: this node's copy of the registry of %s was last synced %s, and its sync has failed or is late since; the status may have changed.", "Non confirmé : la copie que ce nœud tient du registre %s a été synchronisée pour la dernière fois le %s, et sa synchronisation a depuis échoué ou tarde; le statut a pu changer."},
 	"check.stale":       {"Not confirmed: this answer reads copies of registries this node has not synced lately, and may have changed since.", "Non confirmé : cette réponse lit des copies de registres que ce nœud n'a pas synchronisées récemment; elle a pu changer depuis."},
+	"list.stale":        {"Not confirmed: last synced %s", "Non confirmé : synchronisé pour la dernière fois le %s"},
 	"check.staleone":    {"%s: last synced %s", "%s : synchronisé pour la dernière fois le %s"},
+	"letter.nofit":      {"No pass can be issued for this certificate: with its identifiers and this registry's address, it would not fit in a QR code of the size passes use. The certificate's page and this letter show its record; check its status on the registry's site.", "Aucun laissez-passer ne peut être délivré pour ce certificat : avec ses identifiants et l'adresse de ce registre, il ne tiendrait pas dans un code QR de la taille des laissez-passer. La page du certificat et la présente lettre en montrent l'enregistrement; vérifiez son statut sur le site du registre."},
+	"letter.size":       {"%d characters", "%d caractères"},
 	"letter.nopass":     {"No pass is issued: the certificate is %s, and a pass is issued only for a certificate that may still hold.", "Aucun laissez-passer n'est délivré : le certificat est %s, et un laissez-passer n'est délivré que pour un certificat qui peut encore être valide."},
 	"table.scroll":      {"(table, scrolls sideways)", "(tableau, défile horizontalement)"},
 	"cert.notverified":  {"Not verified: do not rely on this record", "Non vérifié : ne vous fiez pas à cet enregistrement"},
@@ -170,9 +180,9 @@ var messages = map[string][2]string{
 	"status.invalid":        {"no longer valid (cancelled, revoked, expired or superseded)", "invalide (annulé, révoqué, expiré ou remplacé)"},
 	"cert.under":            {"issued under program", "délivré en vertu du programme"},
 	"basis.title":           {"Audit basis and maintenance", "Fondement de l'audit et maintien"},
-	"basis.kind":            {"Issued on the basis of", "Délivré sur le fondement de"},
-	"basis.audit":           {"an audit", "un audit"},
-	"basis.iso_equivalency": {"an ISO/CSA 45001 equivalency", "une équivalence ISO/CSA 45001"},
+	"basis.kind":            {"Issued on the basis of", "Délivré sur le fondement"},
+	"basis.audit":           {"an audit", "d'un audit"},
+	"basis.iso_equivalency": {"an ISO/CSA 45001 equivalency", "d'une équivalence ISO/CSA 45001"},
 	"audit.type":            {"Audit", "Audit"},
 	"audit.program":         {"program", "programme"},
 	"audit.cp":              {"Recorded by (certifying partner)", "Enregistré par (partenaire de certification)"},
@@ -270,6 +280,37 @@ var frOf = map[registry.Jurisdiction]string{
 	"CA-NB": "du Nouveau-Brunswick", "CA-NL": "de Terre-Neuve-et-Labrador", "CA-NS": "de la Nouvelle-Écosse",
 	"CA-NT": "des Territoires du Nord-Ouest", "CA-NU": "du Nunavut", "CA-ON": "de l'Ontario",
 	"CA-PE": "de l'Île-du-Prince-Édouard", "CA-QC": "du Québec", "CA-SK": "de la Saskatchewan", "CA-YT": "du Yukon",
+}
+
+// frIn is each jurisdiction's name after "in" in French, with the
+// preposition its gender and form take: "en Alberta", "au Manitoba",
+// "aux Territoires du Nord-Ouest", "à l'Île-du-Prince-Édouard".
+var frIn = map[registry.Jurisdiction]string{
+	"CA-AB": "en Alberta", "CA-BC": "en Colombie-Britannique", "CA-MB": "au Manitoba",
+	"CA-NB": "au Nouveau-Brunswick", "CA-NL": "à Terre-Neuve-et-Labrador", "CA-NS": "en Nouvelle-Écosse",
+	"CA-NT": "aux Territoires du Nord-Ouest", "CA-NU": "au Nunavut", "CA-ON": "en Ontario",
+	"CA-PE": "à l'Île-du-Prince-Édouard", "CA-QC": "au Québec", "CA-SK": "en Saskatchewan", "CA-YT": "au Yukon",
+}
+
+// jurIn is a jurisdiction's name as a complement of place: "in Alberta",
+// "en Alberta", "au Manitoba".
+func jurIn(l equivalence.Lang, j registry.Jurisdiction) string {
+	if l == equivalence.French {
+		if s, ok := frIn[j]; ok {
+			return s
+		}
+		return "dans " + string(j)
+	}
+	return "in " + jurName(l, j)
+}
+
+// jurIssued is a jurisdiction's name after the label "Issued in" /
+// "Délivré": the name in English, "en Alberta", "au Manitoba" in French.
+func jurIssued(l equivalence.Lang, j registry.Jurisdiction) string {
+	if l == equivalence.French {
+		return jurIn(l, j)
+	}
+	return jurName(l, j)
 }
 
 // jurOf is a jurisdiction's name as the complement of a noun ("the

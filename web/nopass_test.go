@@ -39,7 +39,7 @@ func TestFrenchProvinceNames(t *testing.T) {
 	_, aud := newSiteWith(t, nodetest.Options{Seed: true, Rules: true, Program: true}).get(t, "/auditors/AUD-0001?lang=fr")
 	for _, c := range []struct{ page, body, want string }{
 		{"employer", emp, "Dossier publié par le registre de l&#39;Alberta"},
-		{"auditor", aud, "Statut aujourd&#39;hui (2026-11-25) :"},
+		{"auditor", aud, "Statut aujourd&#39;hui (<time datetime=\"2026-11-25\">25 novembre 2026</time>) :"},
 		{"letter", letter, "Le registre de l&#39;Alberta atteste"},
 		{"letter", letter, "Nœud du registre de l&#39;Alberta"},
 		{"letter", letter, "Date :"},

@@ -22,7 +22,7 @@ func TestProgramPages(t *testing.T) {
 	}{
 		{"missed maintenance", "/certificates/ACSA-20230616", 200, []string{
 			"Audit basis and maintenance", "certification audit", "AUD-ACSA-731551222-20230616-certification",
-			"2023-06-12 – 2023-06-16", "86.5 %", `href="/auditors/AUD-0001"`,
+			"2023-06-12 – 2023-06-16", "86.5%", `href="/auditors/AUD-0001"`,
 			"2023-06-17 – 2024-06-16", `<span class="badge ok">done</span>`, "2024-05-10 (AUD-ACSA-731551222-20240510-maintenance)",
 			"2024-06-17 – 2025-06-16", `<span class="badge bad">overdue</span>`}, nil},
 		{"missed maintenance fr", "/certificates/ACSA-20230616?lang=fr", 200, []string{

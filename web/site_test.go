@@ -38,6 +38,13 @@ func newSite(t testing.TB) *site {
 // newSiteWith is newSite over a node made with opts.
 func newSiteWith(t testing.TB, opts nodetest.Options) *site {
 	t.Helper()
+	return newSitePublic(t, opts, "")
+}
+
+// newSitePublic is newSiteWith whose passes name a public URL with path
+// appended to the site's address (a node behind a proxy at a path).
+func newSitePublic(t testing.TB, opts nodetest.Options, path string) *site {
+	t.Helper()
 	n := nodetest.New(t, "CA-AB", opts)
 	fed, err := federation.New(federation.Config{Node: n.Node})
 	if err != nil {
@@ -49,7 +56,7 @@ func newSiteWith(t testing.TB, opts nodetest.Options) *site {
 	}
 	base := "http://" + ln.Addr().String()
 	l := federation.NewLookups(fed)
-	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: base})
+	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: base + path})
 	log := slog.New(slog.DiscardHandler)
 	api := openapi.New(openapi.Config{Node: n.Node, Logger: log,
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps)}})

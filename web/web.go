@@ -14,13 +14,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
@@ -63,6 +63,8 @@ func New(cfg Config) *Site {
 		"status":  func(l equivalence.Lang, st string) string { return equivalence.StatusWord(st, l) },
 		"jur":     jurName,
 		"jurOf":   jurOf,
+		"jurIn":   jurIn,
+		"jurIss":  jurIssued,
 		"badge":   badgeClass,
 		"outcome": func(l equivalence.Lang, o string) string { return equivalence.OutcomeText(o, l) },
 		"basis":   func(l equivalence.Lang, b string) string { return equivalence.BasisText(b, l) },
@@ -78,7 +80,10 @@ func New(cfg Config) *Site {
 			}
 			return en
 		},
-		"pct":    func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+		"pct":    pct,
+		"num":    num,
+		"date":   longDate,
+		"when":   when,
 		"abadge": auditorBadge,
 		"mbadge": maintenanceBadge,
 	}
@@ -141,6 +146,10 @@ func (s *Site) Handler(api http.Handler) http.Handler {
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
 		files.ServeHTTP(w, r)
 	}))
 	mux.Handle("/", api)
@@ -162,7 +171,10 @@ type page struct {
 func (p *page) T(key string) string { return msg(p.Lang, key) }
 
 // F is a catalog entry with fmt arguments.
-func (p *page) F(key string, args ...any) string { return fmt.Sprintf(msg(p.Lang, key), args...) }
+// Integers (%d) take the language's thousands separator (see num).
+func (p *page) F(key string, args ...any) string {
+	return fmt.Sprintf(msg(p.Lang, key), localArgs(p.Lang, args)...)
+}
 
 // Invalid is what the page says of err, a refused value: on an English
 // page the validator's own reason, on a French one the catalog's message
@@ -290,16 +302,29 @@ type searchData struct {
 	Result  federation.SearchResult
 	Err     string
 	AgeNote map[registry.Jurisdiction]string
+	// Stale maps each peer whose copy is stale (see copyAge) to when it
+	// was last synced: its rows are not confirmed.
+	Stale map[registry.Jurisdiction]string
 }
+
+// Bounds on what a page reads from its query: a search, and a pass given
+// in the URL (a pass is at most 600 characters; a QR code holds 4,296).
+const (
+	maxQuery     = 200
+	maxPassQuery = 4096
+)
 
 func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "search.title")
 	q := r.URL.Query()
-	d := searchData{Q: strings.TrimSpace(q.Get("q")), By: q.Get("by")}
+	d := searchData{Q: echo(q.Get("q")), By: echo(q.Get("by"))}
 	if d.By == "" {
 		d.By = "auto"
 	}
-	if d.Q != "" && len(d.Q) <= 200 {
+	if len(d.Q) > maxQuery {
+		d.Q, d.Err = "", p.F("search.toolong", maxQuery) // said, not dropped
+	}
+	if d.Q != "" {
 		d.Asked = true
 		res, err := s.search(r.Context(), d.Q, d.By)
 		if err != nil {
@@ -311,6 +336,10 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 			d.Err = p.Invalid(err)
 		}
 		d.Result = res
+		if d.Stale, err = s.staleMembers(r.Context(), res); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		d.AgeNote = map[registry.Jurisdiction]string{}
 		for _, m := range res.Members {
 			d.AgeNote[m.Jurisdiction] = freshText(p, m.Freshness)
@@ -453,6 +482,29 @@ func (s *Site) copyAge(ctx context.Context, iss registry.Jurisdiction) (string, 
 	return "—", true
 }
 
+// staleMembers maps each peer that issued one of res's certificates and
+// whose copy is stale (by the rule of copyAge, which the certificate page
+// and /check use) to when it was last synced, so that lists do not show a
+// stale copy's status as confirmed. A member that answered live is not
+// read from its copy.
+func (s *Site) staleMembers(ctx context.Context, res federation.SearchResult) (map[registry.Jurisdiction]string, error) {
+	out := map[registry.Jurisdiction]string{}
+	live := map[registry.Jurisdiction]bool{}
+	for _, m := range res.Members {
+		live[m.Jurisdiction] = m.Source == "live"
+	}
+	for _, f := range res.Certificates {
+		iss := f.Certificate.Jurisdiction
+		if _, done := out[iss]; done || live[iss] || iss == s.cfg.Node.Jurisdiction() {
+			continue
+		}
+		if synced, stale := s.copyAge(ctx, iss); stale {
+			out[iss] = synced
+		}
+	}
+	return out, nil
+}
+
 // staleness says when a member's copy was last synced (in the node's
 // zone; "—" if never) and whether it is stale: its last sync failed, or is
 // older than staleCopy.
@@ -499,6 +551,8 @@ type employerData struct {
 	Result    federation.SearchResult
 	Hosts     []registry.Jurisdiction
 	DefaultOn registry.Date
+	// Stale: as in searchData.
+	Stale map[registry.Jurisdiction]string
 }
 
 func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
@@ -519,6 +573,10 @@ func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := employerData{BN: bn, Records: recs, Result: res, Hosts: registry.Jurisdictions}
+	if d.Stale, err = s.staleMembers(r.Context(), res); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if len(recs) > 0 {
 		d.Name = recs[0].Employer.LegalName
 		p.Title = d.Name
@@ -526,6 +584,10 @@ func (s *Site) employer(w http.ResponseWriter, r *http.Request) {
 	p.Data = d
 	s.render(w, r, http.StatusOK, "employer", p)
 }
+
+// echo is a query value as a page may show it back: trimmed, and valid
+// UTF-8 (a page is served as charset=utf-8; invalid bytes become U+FFFD).
+func echo(v string) string { return strings.ToValidUTF8(strings.TrimSpace(v), "\uFFFD") }
 
 // ---- recognition check ----
 
@@ -547,8 +609,8 @@ type staleRow struct {
 func (s *Site) check(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "check.title")
 	q := r.URL.Query()
-	d := checkData{BN: strings.TrimSpace(q.Get("bn")), Host: q.Get("host"), Use: q.Get("use"), On: strings.TrimSpace(q.Get("on")),
-		Sector: strings.TrimSpace(q.Get("sector")), Hosts: registry.Jurisdictions, Errors: map[string]string{}}
+	d := checkData{BN: echo(q.Get("bn")), Host: echo(q.Get("host")), Use: echo(q.Get("use")), On: echo(q.Get("on")),
+		Sector: echo(q.Get("sector")), Hosts: registry.Jurisdictions, Errors: map[string]string{}}
 	if d.Use == "" {
 		d.Use = equivalence.UseBid
 	}
@@ -624,6 +686,9 @@ type letterData struct {
 	// pass's code only as text).
 	Link   string
 	LinkQR template.HTML
+	// NoFit: the certificate may hold, but its pass would not fit
+	// pass.MaxSize (a very long public URL).
+	NoFit bool
 }
 
 func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
@@ -642,7 +707,12 @@ func (s *Site) letter(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		text, _, err := s.cfg.Passes.Issue(r.Context(), id)
-		if err != nil && !errors.Is(err, registry.ErrConflict) {
+		switch {
+		case errors.Is(err, registry.ErrInvalid):
+			// A pass that cannot fit its size bound: the letter stands
+			// without it, and says so.
+			d.NoFit = true
+		case err != nil && !errors.Is(err, registry.ErrConflict):
 			s.fail(w, r, err)
 			return
 		}
@@ -696,9 +766,15 @@ func (s *Site) verify(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.checkPass(r.Context(), p, &d)
 		}
-	} else if t := r.URL.Query().Get("pass"); t != "" && len(t) <= 4096 {
+	} else if t := echo(r.URL.Query().Get("pass")); len(t) > maxPassQuery {
+		d.Done, d.Unchecked, d.Why = true, true, p.F("verify.toolong", maxPassQuery)
+	} else if t != "" {
 		d.Text, d.Done = t, true
 		s.checkPass(r.Context(), p, &d)
+	}
+	if r.Method == http.MethodPost && d.Text != "" && len(d.Text) <= maxPassQuery {
+		// The switch shows the same result in the other language.
+		p.Other = "/verify?" + url.Values{"lang": {string(p.OtherL)}, "pass": {d.Text}}.Encode() + "#result"
 	}
 	p.Data = d
 	s.render(w, r, http.StatusOK, "verify", p)
@@ -718,6 +794,15 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 			d.Why, d.Unchecked = p.T("why.behind"), true
 			if _, stale := s.copyAge(ctx, c.Pass.Iss); stale {
 				d.Why = p.T("why.behindstale") // waiting a minute will not help
+			}
+		case errors.Is(err, jose.ErrUnknownKey):
+			// Not "forged": the issuer may have rotated its key since this
+			// node's last sync of its announcements.
+			d.Why, d.Unchecked = p.F("why.newkey", jurOf(p.Lang, c.Pass.Iss)), true
+			if c.Pass.Iss == "" {
+				if claimed, ierr := inspect(d.Text); ierr == nil {
+					d.Why = p.F("why.newkey", jurOf(p.Lang, claimed.Iss))
+				}
 			}
 		case errors.Is(err, pass.ErrFuture):
 			d.Why, d.Unchecked = p.T("why.future"), true
@@ -740,7 +825,7 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		return
 	}
 	d.Status = statusText(p, c.Status)
-	d.ListAt = c.List.Iat.Format(time.RFC3339)
+	d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
 	d.Holds = c.Holds()
 	switch {
 	case d.Holds && c.Stale:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/pass"
 	"github.com/corfed/corfed/registry/statuslist"
 )
@@ -104,6 +105,18 @@ func verifyPass(ctx context.Context, text string, trust *federation.Trust, o *pa
 		return tok, "", nil
 	}
 	c, err := federation.CheckPass(ctx, text, keys, src, now)
+	if errors.Is(err, jose.ErrUnknownKey) {
+		// A key the federation file does not pin, of a member it lists:
+		// most likely a key the member rotated to after the file was
+		// issued. That is not a forgery the file can tell, so: exit 4.
+		claimed, _ := pass.Inspect(text)
+		what := "the key that signed its status list"
+		if c.Pass.CertificateID == "" {
+			what = fmt.Sprintf("key %x (short kid)", claimed.KID)
+		}
+		return &exitError{code: 4, err: fmt.Errorf("pass could not be checked: your federation file does not hold %s of %s (the member may have rotated its keys since the file was issued); get the current federation file: %w",
+			what, claimed.Iss, err)}
+	}
 	if errors.Is(err, errNoStatus) {
 		return &exitError{code: 4, err: fmt.Errorf("pass could not be checked: its signature verifies, but no status list of %s could be had: %w", c.Pass.Iss, err)}
 	}

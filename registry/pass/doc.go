@@ -39,15 +39,26 @@
 //	    1: "ACSA-20250417",         ; certificate id
 //	    2: "20250417",              ; certificate number
 //	    3: "COR",                   ; program: COR or SECOR
-//	    5: "Prairie Steel Ltd.",    ; employer's legal name, at most 80 bytes (shortened with "…")
+//	    5: "Prairie Steel Ltd.",    ; employer's legal name, at most 80 bytes (shortened with "…"; see Size)
 //	    6: "812345676",             ; employer's BN9
-//	    7: "construction 2382",     ; scope: sector then industry codes, at most 40 bytes
+//	    7: "construction 2382",     ; scope: sector then industry codes, at most 40 bytes (see Size)
 //	    8: 20161,                   ; issued on: days since 1970-01-01 (RFC 8943 "days", untagged)
 //	    9: 21257,                   ; expires on, the same way (valid through that whole day)
 //	    10: 15,                     ; log index: the seq of the certificate version in iss's log (leaf seq-1)
 //	    11: h'…16 bytes…'           ; the first 16 bytes of that entry's RFC 6962 leaf hash
 //	  }
 //	}
+//
+// # Size
+//
+// A pass is at most 600 characters. When an honest one would be longer
+// (a name in syllabics, 3 bytes a character; ids at their longest; a
+// status URL with a path), Encode shortens the name, 8 bytes at a time
+// down to 24, then the scope down to 12, each at a character boundary
+// and ending in "…". A verifier checking the pass against the issuer's
+// log accepts the name or scope so shortened: a prefix of the record's
+// at a character boundary, followed by "…" (NameFits, ScopeFits). A pass
+// that still does not fit is not made (a validation problem).
 //
 // Unknown claims and map keys are refused (key 4 of cor is not used: the
 // certifying partner is the prefix of the id). Duplicate keys, indefinite

@@ -3,6 +3,7 @@ package pass
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -136,7 +137,10 @@ func init() {
 
 // Scope formats a certificate's scope for a pass: its sector, then its
 // industry codes, shortened to MaxScopeBytes.
-func Scope(c registry.Certificate) string {
+func Scope(c registry.Certificate) string { return shorten(scopeText(c), MaxScopeBytes) }
+
+// scopeText is a certificate's sector, then its industry codes, in full.
+func scopeText(c registry.Certificate) string {
 	s := c.Sector
 	if len(c.IndustryScope) > 0 {
 		if s != "" {
@@ -144,7 +148,7 @@ func Scope(c registry.Certificate) string {
 		}
 		s += strings.Join(c.IndustryScope, " ")
 	}
-	return shorten(s, MaxScopeBytes)
+	return s
 }
 
 // shorten cuts s to at most n bytes at a character boundary, ending in "…".
@@ -173,10 +177,62 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	if err := p.check(); err != nil {
 		return "", err
 	}
+	// An honest pass must fit: long names in syllabics (3 bytes a
+	// character), long ids and a status URL with a path can take it past
+	// MaxSize. The name, then the scope, are shortened further (ending in
+	// "…", as NameFits and ScopeFits accept) until it fits.
+	nameMax, scopeMax := MaxNameBytes, MaxScopeBytes
+	for {
+		text, err := encode(p, priv, k.KID, shorten(p.EmployerName, nameMax), shorten(p.Scope, scopeMax))
+		if err != nil || len(text) <= MaxSize {
+			return text, err
+		}
+		switch {
+		case nameMax > minNameBytes && len(shorten(p.EmployerName, nameMax)) > minNameBytes:
+			nameMax = max(nameMax-shrinkStep, minNameBytes)
+		case scopeMax > minScopeBytes && len(shorten(p.Scope, scopeMax)) > minScopeBytes:
+			scopeMax = max(scopeMax-shrinkStep, minScopeBytes)
+		default:
+			return "", registry.Invalid("certificate_id", "the pass would be %d characters, more than %d, even with the employer's name and the scope shortened: its identifiers or status URL are too long", len(text), MaxSize)
+		}
+	}
+}
+
+// How far Encode shortens the name and the scope to fit MaxSize.
+const (
+	minNameBytes  = 24
+	minScopeBytes = 12
+	shrinkStep    = 8
+)
+
+// NameFits reports whether name is what a pass may say of an employer
+// whose legal name is legal: the name itself, or the name shortened (at a
+// character boundary, ending in "…") to at most MaxNameBytes and at least
+// minNameBytes, as Encode does to fit MaxSize.
+func NameFits(legal, name string) bool {
+	return name == ShortName(legal) || shortenedFrom(legal, name, minNameBytes)
+}
+
+// ScopeFits reports whether scope is what a pass may say of certificate
+// c's scope: Scope(c), or its full text shortened further by Encode.
+func ScopeFits(c registry.Certificate, scope string) bool {
+	return scope == Scope(c) || shortenedFrom(scopeText(c), scope, minScopeBytes)
+}
+
+// shortenedFrom reports whether got is full cut at a character boundary
+// and ended in "…", as shorten does to at least floor bytes (a cut backs
+// off by up to utf8.UTFMax-1 bytes to a boundary).
+func shortenedFrom(full, got string, floor int) bool {
+	head, ok := strings.CutSuffix(got, "…")
+	return ok && len(head) < len(full) && strings.HasPrefix(full, head) && utf8.RuneStart(full[len(head)]) &&
+		len(got) >= floor-(utf8.UTFMax-1)
+}
+
+func encode(p Pass, priv ed25519.PrivateKey, kid, name, scope string) (string, error) {
 	c := claims{Iss: string(p.Iss), Exp: p.Expires.Unix(), Iat: p.IssuedAt.Unix(),
 		Status: statusRef{statusList{Idx: p.StatusIdx, URI: p.StatusURI}},
 		COR: corClaim{ID: p.CertificateID, Number: p.Number, Program: p.Program,
-			Name: shorten(p.EmployerName, MaxNameBytes), BN: p.EmployerBN, Scope: shorten(p.Scope, MaxScopeBytes),
+			Name: name, BN: p.EmployerBN, Scope: scope,
 			IssuedOn: epochDays(p.IssuedOn), ExpiresOn: epochDays(p.ExpiresOn), Seq: p.Seq, LeafHash: p.LeafHash}}
 	payload, err := encMode.Marshal(c)
 	if err != nil {
@@ -189,7 +245,7 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	msg := cose.Sign1Message{
 		Headers: cose.Headers{Protected: cose.ProtectedHeader{
 			cose.HeaderLabelAlgorithm: cose.AlgorithmEdDSA,
-			cose.HeaderLabelKeyID:     jose.ShortKID(k.KID, KIDSize),
+			cose.HeaderLabelKeyID:     jose.ShortKID(kid, KIDSize),
 		}},
 		Payload: payload,
 	}
@@ -206,11 +262,7 @@ func Encode(p Pass, k *jose.Key) (string, error) {
 	if err := zw.Close(); err != nil {
 		return "", fmt.Errorf("pass: %v", err)
 	}
-	text := Prefix + Base45Encode(z.Bytes())
-	if len(text) > MaxSize {
-		return "", fmt.Errorf("pass: %d characters, more than %d: %w", len(text), MaxSize, registry.ErrInvalid)
-	}
-	return text, nil
+	return Prefix + Base45Encode(z.Bytes()), nil
 }
 
 func (p *Pass) check() error {
@@ -334,7 +386,9 @@ type KeysFunc func(registry.Jurisdiction) (*jose.KeySet, bool)
 // issuer's pinned keys hold an EdDSA key whose thumbprint starts with the
 // pass's kid and whose signature verifies, and that now is within
 // [iat - skew, exp). A bad signature or unknown key wraps
-// registry.ErrUnverified; an expired pass wraps registry.ErrUnauthenticated.
+// registry.ErrUnverified; when no key held for the issuer has the pass's
+// kid, the error also wraps jose.ErrUnknownKey (the key may be newer than
+// the keys held); an expired pass wraps registry.ErrUnauthenticated.
 // It does not look at the status list: see package statuslist.
 func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 	p, msg, err := decode(text)
@@ -345,11 +399,12 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 	if !ok {
 		return p, fmt.Errorf("pass: issued by %s, which the federation file does not list: %w", p.Iss, registry.ErrUnverified)
 	}
-	verified := false
+	verified, known := false, false
 	for _, k := range ks.Keys() {
 		if !bytes.Equal(jose.ShortKID(k.KID, KIDSize), p.KID) {
 			continue
 		}
+		known = true
 		pub, ok := k.RawEd25519()
 		if !ok {
 			continue
@@ -359,6 +414,12 @@ func Verify(text string, keys KeysFunc, now time.Time) (Pass, error) {
 			verified = true
 			break
 		}
+	}
+	if !known {
+		// Not a bad signature: a key the checker does not hold yet (its
+		// issuer may have just rotated) or a made-up kid. The checker
+		// cannot tell which, so it cannot say the pass is forged.
+		return p, fmt.Errorf("pass: signed by key %x, which is not among the keys of %s held here (it may be a new key, not yet known here): %w: %w", p.KID, p.Iss, jose.ErrUnknownKey, registry.ErrUnverified)
 	}
 	if !verified {
 		return p, fmt.Errorf("pass: the signature does not verify with any key pinned for %s (kid %x): %w", p.Iss, p.KID, registry.ErrUnverified)

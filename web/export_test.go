@@ -1,0 +1,7 @@
+package web
+
+// JurIn is jurIn, for the external tests.
+var JurIn = jurIn
+
+// LongDate is longDate, for the external tests.
+var LongDate = longDate
