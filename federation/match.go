@@ -380,11 +380,12 @@ func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) 
 }
 
 // matchName scores the employers whose names match name: by its core and
-// legal form exactly, by its core with any legal form (both from the
-// "namecore" index, node.NameCoreKey, which no longer name crowds), then
-// the names that start with the core as folded (a longer name) and with
-// the first three letters of its first word (near misses), each read with
-// a bound.
+// legal form exactly and by its core with any legal form (both from the
+// "namecore" index, node.NameCoreKey, which holds the names with "and" or
+// "et" between their core's words: no other name crowds them), then the
+// name as folded exactly, the names that start with the core (a longer
+// name, or another legal form) and those that start with the first three
+// letters of its first word (near misses), each read with a bound.
 func matchName(lg registry.Log, name string, add func(bn, on, name string, score float64)) error {
 	q := registry.SplitName(name)
 	type lookup struct {
@@ -394,6 +395,7 @@ func matchName(lg registry.Log, name string, add func(bn, on, name string, score
 	lookups := []lookup{
 		{"namecore", node.NameCoreKey(q), false},
 		{"namecore", q.Core + "/", true},
+		{"name", registry.FoldName(name), false},
 		{"name", q.Core, true},
 	}
 	if p := firstLetters(q.Core, 3); p != q.Core {

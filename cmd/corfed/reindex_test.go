@@ -227,7 +227,12 @@ func TestReindexIndexesNamesByCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := node.NameCoreKey(registry.SplitName("Prairie Steel Erectors Limited"))
+	// Only a name with "and" or "et" between its core's words has one.
+	if _, err := n.PutEmployer(ctx, node.Principal{Subject: "test", Role: node.RoleAdmin, Scopes: node.AllScopes},
+		registry.Employer{BN: "870013018", LegalName: "Paving and Grading Ltd."}, true); err != nil {
+		t.Fatal(err)
+	}
+	key := node.NameCoreKey(registry.SplitName("Paving & Grading Limited"))
 	state := func(n *node.Node) (version, found int) {
 		t.Helper()
 		v, err := n.StoreIndexKeys(ctx)
