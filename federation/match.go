@@ -371,12 +371,8 @@ func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) 
 	if json.Unmarshal(e.Record, &emp) != nil {
 		return "", false, nil
 	}
-	for _, a := range emp.WCBAccounts {
-		if registry.FoldWCB(a.Number) == key && (in == "" || a.Jurisdiction == in) {
-			return a.Jurisdiction, true, nil
-		}
-	}
-	return "", false, nil
+	j, ok := emp.AccountIn(key, in)
+	return j, ok, nil
 }
 
 // matchName scores the employers whose names match name: by its core and

@@ -52,6 +52,19 @@ type Employer struct {
 	Presence []Presence `json:"presence,omitempty"`
 }
 
+// AccountIn returns the province in which e lists the WCB account whose
+// folded form (FoldWCB) is key, only in province in when in is not empty,
+// and whether e lists it: bulk match, the WCB search and the certificate
+// write check all ask a record this.
+func (e Employer) AccountIn(key string, in Jurisdiction) (Jurisdiction, bool) {
+	for _, a := range e.WCBAccounts {
+		if FoldWCB(a.Number) == key && (in == "" || a.Jurisdiction == in) {
+			return a.Jurisdiction, true
+		}
+	}
+	return "", false
+}
+
 // CP statuses.
 const (
 	CPActive     = "active"

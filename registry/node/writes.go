@@ -293,9 +293,7 @@ func unlistedAccounts(c registry.Certificate, kept []string, emp registry.Employ
 		if !registry.ValidWCBNumber(a) || slices.ContainsFunc(kept, func(b string) bool { return registry.FoldWCB(b) == k }) {
 			continue
 		}
-		if !slices.ContainsFunc(emp.WCBAccounts, func(w registry.WCBAccount) bool {
-			return w.Jurisdiction == c.Jurisdiction && registry.FoldWCB(w.Number) == k
-		}) {
+		if _, ok := emp.AccountIn(k, c.Jurisdiction); !ok {
 			out = append(out, i)
 		}
 	}
