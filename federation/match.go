@@ -375,13 +375,12 @@ func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) 
 	return j, ok, nil
 }
 
-// matchName scores the employers whose names match name: by its core and
-// legal form exactly and by its core with any legal form (both from the
-// "namecore" index, node.NameCoreKey, which holds the names with "and" or
-// "et" between their core's words: no other name crowds them), then the
-// name as folded exactly, the names that start with the core (a longer
-// name, or another legal form) and those that start with the first three
-// letters of its first word (near misses), each read with a bound.
+// matchName scores the employers whose names match name: the name as a
+// search reads it (registry.NameKey: folded, without "and" and "et"),
+// exactly, so a name typed as registered is found however many longer
+// names share its core; the names that start with its core (a longer name,
+// or another legal form) and those that start with the first three letters
+// of its first word (near misses), each read with a bound.
 func matchName(lg registry.Log, name string, add func(bn, on, name string, score float64)) error {
 	q := registry.SplitName(name)
 	type lookup struct {
@@ -389,9 +388,7 @@ func matchName(lg registry.Log, name string, add func(bn, on, name string, score
 		prefix       bool
 	}
 	lookups := []lookup{
-		{"namecore", node.NameCoreKey(q), false},
-		{"namecore", q.Core + "/", true},
-		{"name", registry.FoldName(name), false},
+		{"name", registry.NameKey(name), false},
 		{"name", q.Core, true},
 	}
 	if p := firstLetters(q.Core, 3); p != q.Core {

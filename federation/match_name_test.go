@@ -73,20 +73,22 @@ func TestMatchFindsANameWithAndInACrowdedPrefix(t *testing.T) {
 	}
 }
 
-// TestMatchFindsAnExactNameInACrowdedCore: only names with "and" or "et"
-// between their core's words get a "namecore" key (a key for every name
-// cost a random index write per name: 1.23x the CPU per entry at the end
-// of an ingest of 1,000,000 entries). Any other name is read from the
-// "name" index: its folded form exactly, then by its core as a prefix, so
-// "Canadian Ltd." typed as registered is found although 210 longer names
-// start with "canadian" and sort before it.
+// TestMatchFindsAnExactNameInACrowdedCore: a name is read from the "name"
+// index as a search reads it (registry.NameKey) exactly, then by its core
+// as a prefix, so "Canadian Ltd." typed as registered, and "Paving &
+// Grading Ltd." registered with "and", are found although 210 longer
+// names start with their cores and sort before them. (Session 24 gave
+// names with "and" or "et" a second key, "namecore", for this; the name
+// key without those words makes it unneeded: one index write per name.)
 func TestMatchFindsAnExactNameInACrowdedCore(t *testing.T) {
 	ms, _ := startFederation(t, []registry.Jurisdiction{"CA-AB"})
 	ab := ms["CA-AB"]
 	ctx := context.Background()
 	for i := range 210 {
-		if _, err := ab.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: nodetest.BN(6000 + i), LegalName: fmt.Sprintf("Canadian %03d Builders Ltd.", i)}, true); err != nil {
-			t.Fatal(err)
+		for j, format := range []string{"Canadian %03d Builders Ltd.", "Paving Grading %03d Ltd."} {
+			if _, err := ab.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: nodetest.BN(6000 + 1000*j + i), LegalName: fmt.Sprintf(format, i)}, true); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	canadian, paving := nodetest.BN(4601), nodetest.BN(4602)
@@ -95,24 +97,67 @@ func TestMatchFindsAnExactNameInACrowdedCore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for name, want := range map[string]int{"Canadian Ltd.": 0, "Canadian 001 Builders Ltd.": 0, "Paving and Grading Ltd.": 1} {
-		var got int
-		if err := ab.n.View(ctx, func(s node.Snapshot) error {
-			refs, err := s.Self().Lookup("namecore", node.NameCoreKey(registry.SplitName(name)), false, 10)
-			got = len(refs)
-			return err
-		}); err != nil {
+	for name, want := range map[string]string{"Canadian Ltd.": canadian, "Paving & Grading Ltd.": paving, "Paving and Grading Ltd.": paving} {
+		ans, err := federation.NewLookups(ab.fed).Match(ctx, []federation.MatchRow{{Name: name}}, registry.Date{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if got != want {
-			t.Errorf("%q: %d namecore keys, want %d", name, got, want)
+		if r := ans.Results[0]; r.State != federation.MatchFound || len(r.Matches) == 0 || r.Matches[0].BN != want {
+			t.Errorf("%q among 210 longer names: state %s, %d matches; want found %s", name, r.State, len(r.Matches), want)
 		}
 	}
-	ans, err := federation.NewLookups(ab.fed).Match(ctx, []federation.MatchRow{{Name: "Canadian Ltd."}}, registry.Date{})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestSearchReadsAndAsAmpersand: the certificate search (GET
+// /v1/certificates?name=, the federation's search, the site) finds a name
+// written with "and", "et", "&" or no word there from any of those forms
+// of it. The name index keeps "and" and "et" out of its keys, as bulk
+// match's core does; before, a search was a prefix of the name as folded,
+// so "Paving & Grading" did not find "Paving and Grading Ltd.".
+func TestSearchReadsAndAsAmpersand(t *testing.T) {
+	ms, _ := startFederation(t, []registry.Jurisdiction{"CA-AB"})
+	ab := ms["CA-AB"]
+	ctx := context.Background()
+	names := map[string]string{
+		nodetest.BN(4701): "Paving and Grading Ltd.",
+		nodetest.BN(4702): "Drywall & Taping Inc.",
+		nodetest.BN(4703): "Pavage Tremblay et Fils Ltée",
+		nodetest.BN(4704): "Andover Roofing Ltd.",
 	}
-	if r := ans.Results[0]; r.State != federation.MatchFound || len(r.Matches) == 0 || r.Matches[0].BN != canadian {
-		t.Errorf("\"Canadian Ltd.\" among 210 longer names: state %s, %d matches; want found %s", r.State, len(r.Matches), canadian)
+	for i, bn := range []string{nodetest.BN(4701), nodetest.BN(4702), nodetest.BN(4703), nodetest.BN(4704)} {
+		if _, err := ab.n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: bn, LegalName: names[bn]}, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ab.n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: fmt.Sprintf("AMP-%d", i),
+			Program: "COR", EmployerBN: bn, IssuedOn: registry.MustDate("2026-11-02")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"Paving & Grading", []string{"ACSA-AMP-0"}},
+		{"paving and grading ltd", []string{"ACSA-AMP-0"}},
+		{"Paving Grading", []string{"ACSA-AMP-0"}},
+		{"Paving et Grading", []string{"ACSA-AMP-0"}},
+		{"Drywall and Taping", []string{"ACSA-AMP-1"}},
+		{"Drywall & T", []string{"ACSA-AMP-1"}},
+		{"Pavage Tremblay & Fils", []string{"ACSA-AMP-2"}},
+		{"Pavage Tremblay and Fils Ltee", []string{"ACSA-AMP-2"}},
+		{"Andover", []string{"ACSA-AMP-3"}},           // a word starting with "and" stays
+		{"Pav", []string{"ACSA-AMP-2", "ACSA-AMP-0"}}, // in name order: pavage, paving
+	} {
+		res, err := federation.NewLookups(ab.fed).Search(ctx, federation.SearchQuery{Name: c.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, crt := range res.Certificates {
+			got = append(got, crt.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("search by name %q: %v; want %v", c.name, got, c.want)
+		}
 	}
 }

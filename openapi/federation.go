@@ -94,7 +94,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 			func(ctx context.Context, in *struct {
 				BN     BNParam `query:"bn" pattern:"^[0-9]{9}$"`
 				Number string  `query:"number" maxLength:"32"`
-				Name   string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+				Name   string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive; &, \"and\" and \"et\" are alike."`
 				AsOf   string  `query:"as_of" format:"date" doc:"The date statuses answer for; default today, each certificate's in its own jurisdiction (the day its pass expires on)."`
 				Live   bool    `query:"live" doc:"Ask every peer now (in parallel, each with a timeout) instead of reading the verified replicas."`
 				Limit  int     `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Per member."`

@@ -149,7 +149,7 @@ func (s *server) register(api huma.API) {
 		func(ctx context.Context, in *struct {
 			BN      BNParam `query:"bn" pattern:"^[0-9]{9}$" doc:"Employer BN9."`
 			Number  string  `query:"number" maxLength:"32" doc:"Certificate number (case-insensitive)."`
-			Name    string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive."`
+			Name    string  `query:"name" maxLength:"200" doc:"Employer name prefix, case- and accent-insensitive; &, \"and\" and \"et\" are alike."`
 			Status  string  `query:"status" enum:"pending,active,suspended,cancelled,revoked,expired,superseded" doc:"Status on as_of."`
 			Program string  `query:"program" enum:"COR,SECOR"`
 			AsOfQuery

@@ -37,6 +37,23 @@ func (f NameForm) Canonical() string {
 	return f.Core + " " + f.Form
 }
 
+// NameKey is the form of a name that name searches read by prefix: folded
+// (FoldName), without the words "and" and "et", so that "Paving & Grading",
+// "Paving and Grading" and "Paving Grading" are one name, as they are to
+// SplitName ("&" folds away). A name made only of those words keeps them.
+func NameKey(s string) string {
+	f := FoldName(s)
+	if !strings.Contains(f, "and") && !strings.Contains(f, "et") {
+		return f // most names: no word to drop, nothing to allocate
+	}
+	words := strings.Fields(f)
+	kept := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == "and" || w == "et" })
+	if len(kept) == 0 || len(kept) == len(words) {
+		return f
+	}
+	return strings.Join(kept, " ")
+}
+
 // SplitName folds s (FoldName) and splits off its trailing legal-form
 // words: "Béton Boréal Ltée" -> {"beton boreal", "ltd"}; "Acme Co. Ltd" ->
 // {"acme", "co ltd"}. The words "and" and "et" are dropped (FoldName drops

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -230,6 +231,11 @@ func FuzzFoldName(f *testing.F) {
 		out := registry.FoldName(s)
 		if !utf8.ValidString(out) || registry.FoldName(out) != out {
 			t.Fatalf("FoldName(%q) = %q: not valid UTF-8 or not idempotent", s, out)
+		}
+		// A search reads a name by its NameKey and bulk match by its core
+		// as a prefix of the same keys.
+		if k, core := registry.NameKey(s), registry.SplitName(s).Core; registry.NameKey(k) != k || !strings.HasPrefix(k, core) {
+			t.Fatalf("NameKey(%q) = %q: not idempotent, or does not start with the core %q", s, k, core)
 		}
 	})
 }

@@ -211,12 +211,12 @@ func rewriteKeys(t *testing.T, path string, edit func([]registry.IndexKey) []reg
 	}
 }
 
-// A store written before employers were indexed by name core and legal
-// form ("namecore", index keys version 1: no stamp) opens with a warning
-// to run corfed reindex, and after it bulk match's key finds its
+// A store written before the name keys dropped "and" and "et" (index keys
+// version 2; before, "namecore" keys; version 1 had no stamp) opens with
+// a warning to run corfed reindex, and after it a search's key finds its
 // employers, the store is stamped with this build's version and the
 // warning is gone. A new store is stamped when it is created.
-func TestReindexIndexesNamesByCore(t *testing.T) {
+func TestReindexIndexesNamesWithoutAnd(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	var logs strings.Builder
@@ -232,7 +232,7 @@ func TestReindexIndexesNamesByCore(t *testing.T) {
 		registry.Employer{BN: "870013018", LegalName: "Paving and Grading Ltd."}, true); err != nil {
 		t.Fatal(err)
 	}
-	key := node.NameCoreKey(registry.SplitName("Paving & Grading Limited"))
+	key := registry.NameKey("Paving & Grading Ltd.")
 	state := func(n *node.Node) (version, found int) {
 		t.Helper()
 		v, err := n.StoreIndexKeys(ctx)
@@ -240,7 +240,7 @@ func TestReindexIndexesNamesByCore(t *testing.T) {
 			t.Fatal(err)
 		}
 		n.View(ctx, func(s node.Snapshot) error {
-			refs, err := s.Self().Lookup("namecore", key, false, 10)
+			refs, err := s.Self().Lookup("name", key, false, 10)
 			found = len(refs)
 			return err
 		})
@@ -253,13 +253,18 @@ func TestReindexIndexesNamesByCore(t *testing.T) {
 
 	path := filepath.Join(dir, dbFile)
 	rewriteKeys(t, path, func(keys []registry.IndexKey) []registry.IndexKey {
-		return slices.DeleteFunc(keys, func(k registry.IndexKey) bool { return k.Name == "namecore" })
+		for i, k := range keys {
+			if k.Name == "name" && k.Value == key {
+				keys[i].Value = "paving and grading ltd" // as version 2 keyed it
+			}
+		}
+		return keys
 	})
 	old, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := old.UpdateAlone(ctx, func(tx *boltstore.Tx) error { return tx.Log(node.SelfLog).DeleteMeta("index-keys") }); err != nil {
+	if err := old.UpdateAlone(ctx, func(tx *boltstore.Tx) error { return tx.Log(node.SelfLog).SetMeta("index-keys", []byte("2")) }); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
@@ -268,8 +273,8 @@ func TestReindexIndexesNamesByCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, found := state(n); v != 1 || found != 0 || !strings.Contains(logs.String(), "corfed reindex") {
-		t.Fatalf("an old store: index keys %d, %d employers by %q, warned %q; want 1, none, a warning to reindex", v, found, key, logs.String())
+	if v, found := state(n); v != 2 || found != 0 || !strings.Contains(logs.String(), "corfed reindex") {
+		t.Fatalf("an old store: index keys %d, %d employers by %q, warned %q; want 2, none, a warning to reindex", v, found, key, logs.String())
 	}
 	db.Close()
 

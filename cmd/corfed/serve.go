@@ -104,7 +104,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 		return nil, nil, err
 	} else if v < node.IndexKeysVersion {
 		o.Logger.Warn("the store's index keys predate this build's: records written before are not found by the newer keys "+
-			"(bulk match misses names holding and/et among many alike) until corfed reindex has run (stop the node first)",
+			"(searches and bulk match miss names holding \"and\" or \"et\") until corfed reindex has run (stop the node first)",
 			"store", v, "build", node.IndexKeysVersion, "data", o.Data)
 	}
 	if o.Seed {

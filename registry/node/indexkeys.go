@@ -18,8 +18,11 @@ import (
 //
 //  1. Every build before the stamp.
 //  2. Employers are also indexed by each name's core and legal form
-//     ("namecore", NameCoreKey), which bulk match reads names by.
-const IndexKeysVersion = 2
+//     ("namecore"), which bulk match read names by.
+//  3. An employer's "name" keys are registry.NameKey (without "and" and
+//     "et", so a search finds "Paving and Grading" from "Paving &
+//     Grading"); no "namecore" keys (a name's key now starts with its core).
+const IndexKeysVersion = 3
 
 // metaIndexKeys is the own feed's meta key of the stamp (decimal ASCII).
 const metaIndexKeys = "index-keys"

@@ -201,7 +201,7 @@ func fingerprint(q Query, asOfGiven bool) string {
 	if asOfGiven {
 		as = q.AsOf.String()
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{q.BN, strings.ToLower(q.Number), registry.FoldName(q.Name), q.Status, q.Program, as}, "\x00")))
+	h := sha256.Sum256([]byte(strings.Join([]string{q.BN, strings.ToLower(q.Number), registry.NameKey(q.Name), q.Status, q.Program, as}, "\x00")))
 	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
@@ -350,7 +350,7 @@ func (s *pager) byKeys(cur cursor) error {
 	if err != nil {
 		return err
 	}
-	name := registry.FoldName(s.q.Name)
+	name := registry.NameKey(s.q.Name)
 	s.out.Total = 0
 	for _, id := range ids {
 		e, err := s.l.Latest(registry.KindCertificate, id)
@@ -549,11 +549,11 @@ func (s *pager) byProgram(cur cursor) error {
 	})
 }
 
-// byName walks the folded-name index from the prefix: each employer once
+// byName walks the name index (registry.NameKey) from the prefix: each employer once
 // (at its first matching name), its certificates in id order. A page that
 // fills inside an employer resumes inside it (cursor.In, after cursor.C).
 func (s *pager) byName(cur cursor) error {
-	prefix := registry.FoldName(s.q.Name)
+	prefix := registry.NameKey(s.q.Name)
 	from := cur.hit()
 	if cur.In {
 		from.Ref.ID = "" // just before the employer's own hit

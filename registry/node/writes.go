@@ -21,53 +21,19 @@ func exists(l feedReader, kind registry.Kind, id string) (registry.Entry, bool, 
 	return registry.Entry{}, false, err
 }
 
-// employerKeys indexes an employer by its BN, each of its names folded
-// ("name": what searches read by prefix), the core and legal form of each
-// name holding "and" or "et" between its core's words ("namecore",
-// NameCoreKey, needsCoreKey: what bulk match reads such a name by, exactly
-// and by core), and its WCB accounts folded ("wcb").
+// employerKeys indexes an employer by its BN, each of its names as a
+// search reads them ("name", registry.NameKey: folded, without "and" and
+// "et"; searches read them by prefix, bulk match exactly and by core) and
+// its WCB accounts folded ("wcb").
 func employerKeys(e registry.Employer) []registry.IndexKey {
-	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.FoldName(e.LegalName)}}
+	keys := []registry.IndexKey{{Name: "bn", Value: e.BN}, {Name: "name", Value: registry.NameKey(e.LegalName)}}
 	for _, o := range e.OperatingNames {
-		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.FoldName(o)})
-	}
-	var cores []string
-	for _, n := range append([]string{e.LegalName}, e.OperatingNames...) {
-		f := registry.SplitName(n)
-		if !needsCoreKey(n, f) {
-			continue
-		}
-		if k := NameCoreKey(f); !slices.Contains(cores, k) {
-			cores = append(cores, k)
-			keys = append(keys, registry.IndexKey{Name: "namecore", Value: k})
-		}
+		keys = append(keys, registry.IndexKey{Name: "name", Value: registry.NameKey(o)})
 	}
 	for _, a := range e.WCBAccounts {
 		keys = append(keys, registry.IndexKey{Name: "wcb", Value: registry.FoldWCB(a.Number)})
 	}
 	return keys
-}
-
-// NameCoreKey is the "namecore" index value of a name split for matching:
-// its core, a slash, its legal form ("paving grading/ltd" for "Paving and
-// Grading Limited": the words "and" and "et" dropped, the form canonical).
-// A name's exact form is one key; the names of one core, whatever their
-// form, are the keys that start with core + "/" (folded names hold no
-// slash), so neither lookup reads a longer name that shares the core's
-// first letters. The "name" keys keep "and" and "et" (a search by prefix
-// reads the words as typed).
-func NameCoreKey(f registry.NameForm) string { return f.Core + "/" + f.Form }
-
-// needsCoreKey reports whether name n, split as f, needs a "namecore" key:
-// only when its folded form does not start with its core, which is when
-// "and" or "et" stands between the core's words ("Paving and Grading
-// Ltd."). Any other name is found by its core as a prefix of the "name"
-// keys. A key for every name cost a random index write per name: at
-// 1,000,000 entries 1,330 B of file per record version against 1,167 B,
-// and 1.23x the CPU per entry at the end of an ingest against the start
-// (corfed bench --size 1000000 --only scale,disk).
-func needsCoreKey(n string, f registry.NameForm) bool {
-	return !strings.HasPrefix(registry.FoldName(n), f.Core)
 }
 
 // PutEmployer creates the employer (create=true: fails with ErrConflict if
