@@ -37,6 +37,10 @@ func TestCommandLineConventions(t *testing.T) {
 		{args: []string{"verify", "x"}, code: 2, stderr: "corfed verify: --federation is required"},
 		{args: []string{"token", "revoke"}, code: 2, stderr: "corfed token: JTI is required"},
 		{args: []string{"bench", "--help"}, code: 0, stdout: "-size"},
+		{args: []string{"help", "serve"}, code: 0, stdout: "usage: corfed serve --jurisdiction CODE"},
+		{args: []string{"help", "bogus"}, code: 2, stderr: "corfed: unknown command \"bogus\""},
+		{args: []string{"token", "--jurisdiction", "CA-ZZ"}, code: 2, stderr: "corfed token: --jurisdiction: \"CA-ZZ\" is not an ISO 3166-2:CA code", stdoutEmpty: true},
+		{args: []string{"agreement", "withdraw", "X", "--on", "2026-13-01", "--data", "d"}, code: 2, stderr: "corfed agreement: --on: ", stdoutEmpty: true},
 		{args: []string{"mirror"}, code: 2, stderr: "--from and --to are required"},
 		{args: []string{"mirror", "--from", "http://127.0.0.1:1", "--to", "d", "--check", "f"}, code: 2, stderr: "give --to or --check, not both", stdoutEmpty: true},
 	}
@@ -63,6 +67,37 @@ func TestCommandLineConventions(t *testing.T) {
 	if _, out, _ := run(t, "--help"); strings.Contains(out, "bench") {
 		if _, ok := extraCommands["bench"]; !ok {
 			t.Errorf("usage lists bench, which does not exist:\n%s", out)
+		}
+	}
+}
+
+// TestFlagValuesAreUsageErrors: a flag's value the command refuses is a
+// usage error (exit 2, the flag named, the hint to --help), as an unknown
+// flag is, and keygen refuses a bad --alg before it creates the data
+// directory. Found by review s25-q (finding 2).
+func TestFlagValuesAreUsageErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "n")
+	if code, _, errs := run(t, "keygen", "--alg", "RS256", "--data", dir); code != 2 || !strings.Contains(errs, "--alg: \"RS256\"") || !strings.Contains(errs, "--help") {
+		t.Errorf("keygen --alg RS256: exit %d, stderr %q; want exit 2 naming --alg, with the hint", code, errs)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("keygen --alg RS256 left %s behind (%v)", dir, err)
+	}
+	if code, _, errs := run(t, "keygen", "--data", dir); code != 0 {
+		t.Fatalf("keygen: exit %d: %s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--role", "foo"}, "--role: admin or cp"},
+		{[]string{"--scope", "bogus:write"}, "--scope: unknown scope \"bogus:write\""},
+		{[]string{"--ttl", "9999h"}, "--ttl: between 1s and 90 days"},
+		{[]string{"--role", "cp", "--cp", "x"}, "--cp: a CP id is"},
+	} {
+		code, out, errs := run(t, append([]string{"token", "--jurisdiction", "CA-AB", "--data", dir}, tc.args...)...)
+		if code != 2 || out != "" || !strings.Contains(errs, "corfed token: "+tc.want) || !strings.Contains(errs, "corfed token --help") {
+			t.Errorf("token %v: exit %d, stdout %q, stderr %q; want exit 2, %q and the hint", tc.args, code, out, errs, tc.want)
 		}
 	}
 }

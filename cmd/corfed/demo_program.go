@@ -88,6 +88,14 @@ func demoProgram(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction
 	// A correction: Coulee Paving's COR (revoked 2026-04-08) was in fact
 	// suspended from 2026-02-16, which AB learns only now.
 	q := equivalence.Question{BN: "711223347", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-03-01")}
+	if corrected(ctx, ab, q) {
+		// A run over a data directory the demo ran on before: there is
+		// no "before" left to show.
+		fmt.Fprintf(w, "correction of ACSA-20231105 was recorded on an earlier run (the lookup before it is shown on a first run)\n")
+		show("Coulee Paving in Alberta on 2026-03-01, after the correction", ab, q)
+		fmt.Fprintf(w, "  curl '%s/v1/certificates/ACSA-20231105/versions'\n", ab.url)
+		return
+	}
 	before, ok := show("Coulee Paving in Alberta on 2026-03-01, before the correction", ab, q)
 	if !ok {
 		return
@@ -112,6 +120,21 @@ func demoProgram(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction
 	}
 	fmt.Fprintf(w, "  the proof made before the correction: %s\n", verify(before))
 	fmt.Fprintf(w, "  curl '%s/v1/certificates/ACSA-20231105/versions'\n", ab.url)
+}
+
+// corrected reports whether d's answer to q already cites a corrected
+// status history.
+func corrected(ctx context.Context, d *demoNode, q equivalence.Question) bool {
+	a, err := federation.NewLookups(d.fed).Recognize(ctx, q)
+	if err != nil {
+		return false
+	}
+	for _, r := range a.Decision.Reasons {
+		if r.Code == equivalence.ReasonHistoryCorrected {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeRecord(e registry.Entry, v any) error { return json.Unmarshal(e.Record, v) }

@@ -116,6 +116,9 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err := parse(fl, args); err != nil {
 		return err
 	}
+	if *alg != jose.EdDSA && *alg != jose.ES256 {
+		return usagef("--alg: %q is not EdDSA or ES256", *alg)
+	}
 	path := filepath.Join(*dir, keysFile)
 	ring, err := jose.LoadKeyring(path)
 	switch {
@@ -188,7 +191,7 @@ func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		j = ni.Jurisdiction
 	}
 	if !j.Valid() {
-		return fmt.Errorf("jurisdiction %q is not an ISO 3166-2:CA code", j)
+		return usagef("--jurisdiction: %q is not an ISO 3166-2:CA code", j)
 	}
 	if *role == node.RoleCP && *cp == "" {
 		return usagef("--cp is required with --role cp: the certifying partner's id")
@@ -202,6 +205,14 @@ func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		scopes = strings.Split(*scope, ",")
 	}
 	tok, err := node.IssueToken(ring.Active(), j, time.Now(), node.TokenRequest{Role: *role, CP: *cp, Scopes: scopes, TTL: *ttl})
+	if ve := registry.Problems(err); ve != nil {
+		// A flag's value the node refuses is a usage error: name the flag.
+		msgs := make([]string, len(ve))
+		for i, e := range ve {
+			msgs[i] = "--" + e.Field + ": " + e.Reason
+		}
+		return usagef("%s", strings.Join(msgs, "; "))
+	}
 	if err != nil {
 		return err
 	}

@@ -42,24 +42,24 @@ var errUsage = errors.New("usage")
 const usage = `corfed: a provincial Certificate of Recognition registry node
 
 commands:
-  serve    run a registry node
-  keygen   create or rotate the node's signing key
-  webhook-key rotate the node's webhook signing key (the old one signs too for an overlap)
-  token    print a bearer token for the program administrator or a CP
-  demo     run a federation of nodes on loopback with example data
-  verify   check a recognition proof or a COR pass offline
-  version  print the build's version
-  import   import employers and certificates from CSV or XLSX into a node
-  rules    publish the node's host recognition rules (and terms of agreement) from a file
-  agreement propose, sign, withdraw or show a reciprocity agreement
-  snapshots import performance snapshots (claims data) from CSV or XLSX
-  report   print the program evaluation: COR holders vs others, CP cycle times, for a period
-  synth    write synthetic holders and snapshots to try import and report with
-  mirror   copy a node's static tiles, verifying everything, and cosign them
-  bench    measure a node end to end against raw-crypto and bare-HTTP baselines
-  reindex  rebuild a stopped node's search index after an upgrade that changes its keys
+  serve        run a registry node
+  keygen       create or rotate the node's signing key
+  webhook-key  rotate the node's webhook signing key (the old one signs too for an overlap)
+  token        print a bearer token for the program administrator or a CP
+  demo         run a federation of nodes on loopback with example data
+  verify       check a recognition proof or a COR pass offline
+  version      print the build's version
+  import       import employers and certificates from CSV or XLSX into a node
+  rules        publish the node's host recognition rules (and terms of agreement) from a file
+  agreement    propose, sign, withdraw or show a reciprocity agreement
+  snapshots    import performance snapshots (claims data) from CSV or XLSX
+  report       print the program evaluation: COR holders vs others, CP cycle times, for a period
+  synth        write synthetic holders and snapshots to try import and report with
+  mirror       copy a node's static tiles, verifying everything, and cosign them
+  bench        measure a node end to end against raw-crypto and bare-HTTP baselines
+  reindex      rebuild a stopped node's search index after an upgrade that changes its keys
 
-Run 'corfed COMMAND --help' for a command's arguments and flags.
+Run 'corfed COMMAND --help' (or 'corfed help COMMAND') for a command's arguments and flags.
 `
 
 // Main runs the command line args and returns the exit status.
@@ -77,6 +77,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		cmds[name] = f
 	}
 	cmds["version"] = runVersion
+	if args[0] == "help" && len(args) > 1 {
+		// "corfed help serve" is "corfed serve --help".
+		args = append([]string{args[1], "--help"}, args[2:]...)
+	}
 	f, ok := cmds[args[0]]
 	if !ok {
 		switch args[0] {

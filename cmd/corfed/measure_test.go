@@ -105,6 +105,16 @@ func TestSynthAndReport(t *testing.T) {
 	if code, _, _ := run(t, "report", "--data", nodeDir, "--from", "2024-01-01", "--to", "2023-01-01"); code != 2 {
 		t.Errorf("a reversed period: exit %d, want 2", code)
 	}
+	// A running node holds the store: the error says so and where a
+	// running node's figures are (review s25-q).
+	_, held, err := openNode(t.Context(), nodeOptions{Jurisdiction: "CA-AB", Data: nodeDir, NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if code, _, e := run(t, "report", "--data", nodeDir, "--from", "2022-01-01", "--to", "2023-12-31"); code != 1 || !strings.Contains(e, "is the node running?") || !strings.Contains(e, "/v1/metrics/ohs") {
+		t.Errorf("report on a store in use: exit %d, stderr %q; want 1 and the hint", code, e)
+	}
 }
 
 // snapshots import --url sends the checked file to a running node in

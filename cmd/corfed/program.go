@@ -342,7 +342,7 @@ func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	var date registry.Date
 	if *on != "" {
 		if date, err = registry.ParseDate(*on); err != nil {
-			return fmt.Errorf("--on: %w", err)
+			return usagef("--on: %v", err)
 		}
 	}
 	switch args[0] {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,6 +49,9 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return fmt.Errorf("--data %s: no node there: %w", *dir, err)
 	}
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: ni.Jurisdiction, Data: *dir, Logger: slog.New(slog.DiscardHandler)})
+	if errors.Is(err, registry.ErrUnavailable) {
+		return fmt.Errorf("%w (is the node running? corfed report reads a stopped node's store; a running node answers GET /v1/metrics/ohs and /v1/metrics/process)", err)
+	}
 	if err != nil {
 		return err
 	}
