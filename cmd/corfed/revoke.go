@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -60,10 +59,11 @@ func (r *revocations) load() error {
 	if err != nil {
 		return err
 	}
+	// Lines of any length (a bufio.Scanner would stop at a 64 KiB one,
+	// and every id after it would be forgotten).
 	ids := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if id, _, _ := strings.Cut(strings.TrimSpace(sc.Text()), " "); id != "" && !strings.HasPrefix(id, "#") {
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if id, _, _ := strings.Cut(strings.TrimSpace(string(line)), " "); id != "" && !strings.HasPrefix(id, "#") {
 			ids[id] = true
 		}
 	}
@@ -125,9 +125,21 @@ func runRevoke(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if _, err := os.Stat(*dir); err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(*dir, revokedFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(filepath.Join(*dir, revokedFile), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
+	}
+	// A file edited by hand may end without a newline: an id appended to
+	// its last line would make one unknown id of two, and revoke neither.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err != nil {
+			f.Close()
+			return err
+		}
+		if last[0] != '\n' {
+			fmt.Fprintln(f)
+		}
 	}
 	for _, id := range ids {
 		fmt.Fprintf(f, "%s %s\n", id, time.Now().UTC().Format(time.RFC3339))
