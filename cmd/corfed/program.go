@@ -146,7 +146,7 @@ func (t *target) do(ctx context.Context, method, path string, body any) ([]byte,
 
 // local opens the stopped node in t.data and runs fn with an admin
 // principal.
-func (t *target) local(ctx context.Context, fn func(n *node.Node, p node.Principal) error) error {
+func (t *target) local(ctx context.Context, fn func(ctx context.Context, n *node.Node, p node.Principal) error) error {
 	ni, err := readNodeInfo(t.data)
 	if err != nil {
 		return fmt.Errorf("%s is not a node's data directory (start the node on it once: corfed serve --jurisdiction CODE --data DIR): %w", t.data, err)
@@ -164,7 +164,11 @@ func (t *target) local(ctx context.Context, fn func(n *node.Node, p node.Princip
 	if err != nil {
 		return err
 	}
-	return fn(n, node.Principal{Subject: "cli:" + os.Getenv("USER"), Role: node.RoleAdmin, Scopes: node.AllScopes})
+	// The administrator acts: the entries signed say so (by: role admin,
+	// no token), as corfed import --data's do, not as the node's own
+	// (seeds, key announcements) do.
+	p := node.Principal{Subject: "cli:" + os.Getenv("USER"), Role: node.RoleAdmin, Scopes: node.AllScopes}
+	return fn(node.WithPrincipal(ctx, p), n, p)
 }
 
 // ruleFile is what a FILE holds.
@@ -285,7 +289,7 @@ func publishFile(ctx context.Context, name string, args []string, stdout, stderr
 		}
 		return nil
 	}
-	return t.local(ctx, func(n *node.Node, p node.Principal) error {
+	return t.local(ctx, func(ctx context.Context, n *node.Node, p node.Principal) error {
 		for _, r := range rf.hosts {
 			e, err := n.PublishHostRules(ctx, p, r)
 			if err != nil {
@@ -364,7 +368,7 @@ func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		if rf.terms == nil || rf.terms.ID != id {
 			return fmt.Errorf("%s holds no terms of agreement %s", *file, id)
 		}
-		return t.local(ctx, func(n *node.Node, p node.Principal) error {
+		return t.local(ctx, func(ctx context.Context, n *node.Node, p node.Principal) error {
 			e, err := n.CountersignAgreement(ctx, p, *rf.terms, nil, nil)
 			if err == nil {
 				printEntry(stdout, "signed", e)
@@ -386,7 +390,7 @@ func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stder
 			}
 			return err
 		}
-		return t.local(ctx, func(n *node.Node, p node.Principal) error {
+		return t.local(ctx, func(ctx context.Context, n *node.Node, p node.Principal) error {
 			e, err := n.WithdrawAgreement(ctx, p, id, date, *reason)
 			if err == nil {
 				printEntry(stdout, "withdrew from", e)

@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
 )
 
 // TestProgramCommands configures a node started without --seed entirely
@@ -51,6 +55,24 @@ func TestProgramCommands(t *testing.T) {
 	code, out, stderr := run(t, "rules", "publish", bcRules, "--data", dir)
 	if code != 0 || !strings.HasPrefix(out, "published host_rules CA-BC-recognition-2010 v1") {
 		t.Fatalf("rules publish --data: exit %d, out %q, err %q", code, out, stderr)
+	}
+	// The version is signed as the administrator's act, not as the
+	// node's own (review s25-r, finding 9).
+	if n, db, err := openNode(t.Context(), nodeOptions{Jurisdiction: "CA-BC", Data: dir, NoSync: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	} else {
+		var by *registry.Author
+		if err := n.View(t.Context(), func(s node.Snapshot) error {
+			e, err := s.Self().Latest(registry.KindHostRules, "CA-BC-recognition-2010")
+			by = e.By
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if by == nil || by.Role != node.RoleAdmin {
+			t.Errorf("rules publish --data signed by %+v; want the administrator (role admin)", by)
+		}
 	}
 	if code, _, stderr := run(t, "rules", "publish", abRules, "--data", dir); code == 0 || !strings.Contains(stderr, "only CA-BC's rules") {
 		t.Errorf("publishing AB's rules on BC's node: exit %d (%s), want a refusal", code, stderr)
