@@ -2,12 +2,16 @@ package openapi_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
 // validBN returns a BN9 with a correct Luhn digit, built from i.
@@ -263,4 +267,50 @@ func TestChartsAreSelfContainedSVG(t *testing.T) {
 	if st, h, b := f.do(t, "GET", "/v1/federation/metrics.svg?year=2024", "", ""); st != 200 || h.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(b), "Canada") {
 		t.Errorf("national svg: %d %s", st, b)
 	}
+}
+
+// TestClaimsDataIsTheAdministrators: a CP's token, even one that carries
+// the snapshots scopes (signed before corfed token refused them), of a CP
+// the node does not know, neither writes nor reads claims rows; corfed
+// token refuses a CP such a scope. Before, the scope alone let it in:
+// claims rows are not feed records, which the CP checks guard. Found by
+// review s25-r (finding 5).
+func TestClaimsDataIsTheAdministrators(t *testing.T) {
+	f := newFixture(t)
+	now := nodetest.Now
+	scopes := node.ScopeSnapshotsWrite + " " + node.ScopeSnapshotsRead
+	tokens := map[string]string{}
+	for _, cp := range []string{"ACSA", "NOSUCH"} {
+		tokens[cp] = cpTokenWithScopes(t, f, cp, node.ScopeSnapshotsWrite, node.ScopeSnapshotsRead)
+	}
+	row := fmt.Sprintf(`[{"employer_bn":%q,"wcb_account":"4630112","year":2025,"person_years":50,"lost_time_claims":0,"disabling_injury_claims":0,"fatalities":0}]`, validBN(1))
+	for cp, tok := range tokens {
+		f.tok["x"] = tok
+		if st, _, b := f.do(t, "POST", "/v1/snapshots", "x", row); st != 403 {
+			t.Errorf("CP %s's token with %s posts claims rows: %d %s", cp, scopes, st, b)
+		}
+		if st, _, b := f.do(t, "GET", "/v1/snapshots?year=2025", "x", ""); st != 403 {
+			t.Errorf("CP %s's token with %s reads claims rows: %d %s", cp, scopes, st, b)
+		}
+	}
+	if _, err := node.IssueToken(f.n.ActiveKey(), "CA-AB", now, node.TokenRequest{Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeSnapshotsWrite}}); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("a CP token with snapshots:write issued (%v); want it refused", err)
+	}
+	if st, _, b := f.do(t, "POST", "/v1/snapshots", "admin", row); st != 200 {
+		t.Errorf("the administrator posts claims rows: %d %s", st, b)
+	}
+}
+
+// cpTokenWithScopes is a token of CP cp with scopes, signed by the node's
+// key as corfed token signed them before it refused a CP the
+// administrator's scopes: the role checks must hold against such tokens.
+func cpTokenWithScopes(t *testing.T, f *fixture, cp string, scopes ...string) string {
+	t.Helper()
+	now := nodetest.Now
+	tok, err := f.n.ActiveKey().SignJWT(node.TokenClaims{Iss: "CA-AB", Aud: node.Audience, Role: node.RoleCP, CP: cp, Sub: "cp:" + cp,
+		Scope: strings.Join(scopes, " "), JTI: "t-" + cp, Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

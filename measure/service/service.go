@@ -77,8 +77,8 @@ func (s *Service) Minimum() measure.Minimum { return s.cfg.Minimum }
 // as a *measure.Report (wrapping registry.ErrInvalid), rows numbered from
 // first.
 func (s *Service) Import(ctx context.Context, p node.Principal, rows []measure.Snapshot, first int) (snapstore.PutResult, error) {
-	if !p.Can(node.ScopeSnapshotsWrite) {
-		return snapstore.PutResult{}, fmt.Errorf("token lacks scope %s: %w", node.ScopeSnapshotsWrite, registry.ErrForbidden)
+	if err := claimsAccess(p, node.ScopeSnapshotsWrite); err != nil {
+		return snapstore.PutResult{}, err
 	}
 	rep := measure.ValidateAll(rows, first)
 	conflicts, err := s.cfg.Snapshots.Conflicts(ctx, rows)
@@ -102,14 +102,29 @@ func (s *Service) Import(ctx context.Context, p node.Principal, rows []measure.S
 	return s.cfg.Snapshots.Put(ctx, rows)
 }
 
+// claimsAccess is nil when p may read or write claims data (scope): the
+// program administrator's, with the scope. Claims rows are not records of
+// the feed, so no CP check of the feed's writes guards them: a CP token,
+// even one given the scope, of a CP suspended or unknown, reads and
+// writes none (review s25-r, finding 5).
+func claimsAccess(p node.Principal, scope string) error {
+	if p.Role != node.RoleAdmin {
+		return fmt.Errorf("claims data is the program administrator's, not a %s's: %w", p.Role, registry.ErrForbidden)
+	}
+	if !p.Can(scope) {
+		return fmt.Errorf("token lacks scope %s: %w", scope, registry.ErrForbidden)
+	}
+	return nil
+}
+
 // MaxSnapshots bounds one read of snapshot rows.
 const MaxSnapshots = 1000
 
 // Snapshots returns up to limit rows of year, for employer bn when bn is
 // not empty; truncated says more rows match.
 func (s *Service) Snapshots(ctx context.Context, p node.Principal, year int, bn string, limit int) (rows []measure.Snapshot, truncated bool, err error) {
-	if !p.Can(node.ScopeSnapshotsRead) {
-		return nil, false, fmt.Errorf("token lacks scope %s: %w", node.ScopeSnapshotsRead, registry.ErrForbidden)
+	if err := claimsAccess(p, node.ScopeSnapshotsRead); err != nil {
+		return nil, false, err
 	}
 	if limit <= 0 || limit > MaxSnapshots {
 		limit = MaxSnapshots

@@ -37,6 +37,13 @@ const (
 var AllScopes = []string{ScopeEmployers, ScopeCPs, ScopeCertificates, ScopeEquivalencies, ScopeRules,
 	ScopeSnapshotsRead, ScopeSnapshotsWrite, ScopeMetrics, ScopeAudits, ScopeAuditors, ScopeReviews, ScopeSubscriptions}
 
+// CPScopes are the scopes a CP's token may hold: its own employers,
+// certificates and audits. Every other write is the program
+// administrator's (a CP's token with another scope could only be refused
+// by the role checks, or, for claims data, which the feed's CP checks do
+// not guard, get past them).
+var CPScopes = []string{ScopeCertificates, ScopeEmployers, ScopeAudits}
+
 // Roles.
 const (
 	RoleAdmin = "admin" // the program administrator of the node's jurisdiction
@@ -137,7 +144,7 @@ func IssueToken(key *jose.Key, j registry.Jurisdiction, now time.Time, req Token
 		c.CP = req.CP
 		c.Sub = "cp:" + req.CP
 		if req.Scopes == nil {
-			req.Scopes = []string{ScopeCertificates, ScopeEmployers, ScopeAudits}
+			req.Scopes = CPScopes
 		}
 	default:
 		return "", registry.Invalid("role", "admin or cp")
@@ -145,6 +152,9 @@ func IssueToken(key *jose.Key, j registry.Jurisdiction, now time.Time, req Token
 	for _, s := range req.Scopes {
 		if !slices.Contains(AllScopes, s) {
 			return "", registry.Invalid("scope", "unknown scope %q (one of %s)", s, strings.Join(AllScopes, ", "))
+		}
+		if req.Role == RoleCP && !slices.Contains(CPScopes, s) {
+			return "", registry.Invalid("scope", "scope %q is the program administrator's; a CP's token holds only %s", s, strings.Join(CPScopes, ", "))
 		}
 	}
 	c.Scope = strings.Join(req.Scopes, " ")
