@@ -145,7 +145,7 @@ func TestSnapshotsImportURL(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "corfed layout, 12 rows; stored in 3 part(s): 12 added, 0 replaced, 0 unchanged") {
 		t.Fatalf("import: exit %d, %q %q", code, out, errs)
 	}
-	rows, _, err := svc.Snapshots(context.Background(), node.Principal{Scopes: []string{node.ScopeSnapshotsRead}}, 2024, "", 100)
+	rows, _, err := svc.Snapshots(context.Background(), node.Principal{Role: node.RoleAdmin, Scopes: []string{node.ScopeSnapshotsRead}}, 2024, "", 100)
 	if err != nil || len(rows) != 12 {
 		t.Fatalf("stored: %d rows, %v", len(rows), err)
 	}
