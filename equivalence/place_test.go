@@ -1,6 +1,8 @@
 package equivalence_test
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -220,4 +222,44 @@ func reasonTexts(d equivalence.Decision) string {
 		s = append(s, r.Text)
 	}
 	return strings.Join(s, "\n")
+}
+
+// A French reason that quotes a status reason as a person typed it (no
+// reason_fr) lists it in Quoted, in English, so that a page can mark its
+// language; one corfed wrote in French, or any English reason, quotes
+// nothing. Quoted is not part of the JSON.
+func TestReasonQuotesTypedText(t *testing.T) {
+	d := registry.MustDate
+	for _, c := range []struct {
+		lang     equivalence.Lang
+		reasonFR string
+		want     []equivalence.Quote
+	}{
+		{equivalence.French, "", []equivalence.Quote{{Text: "Employer Review", Lang: equivalence.English}}},
+		{equivalence.French, "Examen de l'employeur", nil},
+		{equivalence.English, "", nil},
+	} {
+		f := reciprocityFacts(t, "CA-AB", "CA-BC")
+		c0 := &f.Certificates[0].Certificate
+		c0.History = append(c0.History, registry.StatusChange{Status: "suspended", On: d("2026-02-01"), Reason: "Employer Review", ReasonFR: c.reasonFR})
+		dec := equivalence.Decide(equivalence.Question{BN: "123456782", Host: "CA-BC", Sector: "construction", On: d("2026-03-01"), Use: "bid", Lang: c.lang}, f)
+		var got []equivalence.Quote
+		for _, r := range dec.Reasons {
+			got = append(got, r.Quoted...)
+			if r.Code == equivalence.ReasonCertificateSuspended {
+				for _, q := range r.Quoted {
+					if !strings.Contains(r.Text, q.Text) {
+						t.Errorf("%s: quote %q not in %q", c.lang, q.Text, r.Text)
+					}
+				}
+				b, _ := json.Marshal(r)
+				if strings.Contains(string(b), "uoted") {
+					t.Errorf("Quoted in the JSON: %s", b)
+				}
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s, reason_fr %q: quoted %v, want %v (%s)", c.lang, c.reasonFR, got, c.want, reasonTexts(dec))
+		}
+	}
 }
