@@ -178,6 +178,9 @@ type decider struct {
 	// notes are findings reported whatever the outcome (a corrected
 	// status history).
 	notes []finding
+	// quoted collects, while a French sentence is written, the text it
+	// quotes as a person typed it (see Reason.Quoted).
+	quoted []Quote
 }
 
 // Whether an agreement counts.
@@ -754,11 +757,11 @@ func signedByAll(af *AgreementFact) bool {
 }
 
 // missingSignatures lists the parties not in af.SignedBy.
-func missingSignatures(af *AgreementFact) []string {
-	var m []string
+func missingSignatures(af *AgreementFact) []registry.Jurisdiction {
+	var m []registry.Jurisdiction
 	for _, p := range af.Agreement.Terms.Parties {
 		if !hasJ(af.SignedBy, p) {
-			m = append(m, string(p))
+			m = append(m, p)
 		}
 	}
 	return m

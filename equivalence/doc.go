@@ -266,6 +266,18 @@
 // StatusWord, OutcomeText and BasisText give the words pages show around a
 // decision.
 //
+// The sentences name provinces and territories, never by code: "British
+// Columbia recognizes Alberta's COR ...", "La Colombie-Britannique reconnaît
+// le certificat ... délivré en Alberta", with the article, preposition,
+// elision and verb agreement each name takes (place.go, the one table of
+// names: JurisdictionName, JurisdictionIn and JurisdictionOf give them to
+// the pages). A code not in the table is named by the code. A proof's
+// re-derivation compares codes, dates, conditions and evidence, never the
+// sentences, so proofs signed with an earlier wording still hold. The text
+// a French sentence quotes as a person typed it (a status reason without
+// reason_fr) is listed in Reason.Quoted, outside the JSON, so that a page
+// marks it lang="en".
+//
 // Adding a reason or condition code: add its constant and document it
 // above; write its English sentence in text.go (textEN or conditionText)
 // and its French one in text_fr.go (textFR or conditionTextFR), the same

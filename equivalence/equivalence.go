@@ -126,6 +126,18 @@ type Reason struct {
 	Code string         `json:"code"`
 	Text string         `json:"text"`
 	Refs []registry.Ref `json:"refs,omitempty"`
+	// Quoted are the parts of Text, in the order they appear, that quote
+	// what a person typed in a record (the reason of a status change with
+	// no reason_fr) in a language other than the sentence's: a French
+	// reason quoting a reason typed in English. A page marks them with
+	// their language (lang="en"). They are not part of the JSON.
+	Quoted []Quote `json:"-"`
+}
+
+// Quote is text of a Reason in a language other than the sentence's.
+type Quote struct {
+	Text string
+	Lang Lang
 }
 
 // Condition is a term that comes with a recognition. Met is true when the

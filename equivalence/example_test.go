@@ -57,6 +57,6 @@ func ExampleDecide() {
 	// recognized home_cor_agreement 2026-01-15 2026-07-14
 	// condition: no_active_host_wcb_account true
 	// condition: bid_use_only true
-	// home_cor_recognized: CA-BC recognizes CA-AB's COR 100234 (ACSA), active on 2026-01-15, for bidding under agreement cfcsa-construction-2021, signed by every party; valid through 2026-07-14, CA-BC's cap of 6 months, counted from 2026-01-15 (the certificate expires 2027-03-15).
+	// home_cor_recognized: British Columbia recognizes Alberta's COR 100234 (ACSA), active on 2026-01-15, for bidding under agreement cfcsa-construction-2021, signed by every party; valid through 2026-07-14, British Columbia's cap of 6 months, counted from 2026-01-15 (the certificate expires 2027-03-15).
 	// not_recognized use_not_allowed
 }

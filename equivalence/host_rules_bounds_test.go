@@ -305,7 +305,7 @@ func TestEquivalencyCountsFromHostOrCoveredIssuer(t *testing.T) {
 					t.Fatalf("%s: published by %s, provinces %v: %s via %s %v; want %s %s", lang, c.iss, c.provinces, d.Outcome, d.Basis, reasonCodes(d), c.want, c.code)
 				}
 				for _, r := range d.Reasons {
-					if r.Code == equivalence.ReasonEquivalencyIssuerNotCovered && (!strings.Contains(r.Text, string(c.iss)) || strings.HasPrefix(r.Text, "Code ")) {
+					if r.Code == equivalence.ReasonEquivalencyIssuerNotCovered && (!strings.Contains(r.Text, equivalence.JurisdictionName(c.iss, lang)) || strings.HasPrefix(r.Text, "Code ")) {
 						t.Errorf("%s: %s", lang, r.Text)
 					}
 				}

@@ -231,7 +231,7 @@ func (d *decider) programEvidence(ev []registry.Ref) []registry.Ref {
 func (d *decider) programSummary() string {
 	b := &d.best
 	s := ""
-	h := string(d.q.Host)
+	h := theName(d.q.Host, d.fr)
 	for _, k := range b.succ {
 		t := &d.f.Agreements[k].Agreement.Terms
 		s += pick(d.fr, ", carried on without a break from "+date(t.EffectiveFrom)+" by its revision "+t.ID+
@@ -241,8 +241,8 @@ func (d *decider) programSummary() string {
 	}
 	if b.letter >= 0 {
 		l := &d.f.Letters[b.letter].Letter
-		s += pick(d.fr, ", by "+string(l.Host)+"'s "+l.Kind+" letter "+l.ID+" issued on "+date(l.IssuedOn),
-			", par la lettre "+letterKindFR(l.Kind)+" "+l.ID+" de "+string(l.Host)+" délivrée le "+date(l.IssuedOn))
+		s += pick(d.fr, ", by "+possEN(l.Host)+" "+l.Kind+" letter "+l.ID+" issued on "+date(l.IssuedOn),
+			", par la lettre "+letterKindFR(l.Kind)+" "+l.ID+" "+ofFR(l.Host)+" délivrée le "+date(l.IssuedOn))
 	}
 	return s
 }
@@ -253,21 +253,22 @@ func (d *decider) programLimitText(w limit) (string, bool) {
 	switch w {
 	case limitLetter:
 		l := &d.f.Letters[b.letter].Letter
-		return pick(d.fr, "the expiry of letter "+l.ID+" (the earlier of the certificate's expiry and "+string(l.Host)+
-			"'s cap counted from the letter's issue date, "+date(l.IssuedOn)+")",
-			"date d'expiration de la lettre "+l.ID+" (la plus proche de l'expiration du certificat et du plafond de "+string(l.Host)+
+		return pick(d.fr, "the expiry of letter "+l.ID+" (the earlier of the certificate's expiry and "+possEN(l.Host)+
+			" cap counted from the letter's issue date, "+date(l.IssuedOn)+")",
+			"date d'expiration de la lettre "+l.ID+" (la plus proche de l'expiration du certificat et du plafond "+ofFR(l.Host)+
 				", compté à partir de la date de délivrance de la lettre, le "+date(l.IssuedOn)+")"), true
 	case limitWorkStarted:
 		l := &d.f.Letters[b.letter].Letter
-		return pick(d.fr, "the day before work started in "+string(l.Host)+" ("+date(l.WorkStartedOn)+"), which voids letter "+l.ID,
-			"veille du début des travaux dans "+string(l.Host)+" ("+date(l.WorkStartedOn)+"), qui annule la lettre "+l.ID), true
+		return pick(d.fr, "the day before work started "+JurisdictionIn(l.Host, English)+" ("+date(l.WorkStartedOn)+"), which voids letter "+l.ID,
+			"veille du début des travaux "+JurisdictionIn(l.Host, French)+" ("+date(l.WorkStartedOn)+"), qui annule la lettre "+l.ID), true
 	}
 	return "", false
 }
 
 // renderProgram writes the text of the findings of this file.
 func (d *decider) renderProgram(x finding, r *Reason) bool {
-	h := string(d.q.Host)
+	hj := d.q.Host
+	h, in := theName(hj, d.fr), JurisdictionIn(hj, langOf(d.fr))
 	on := date(d.q.On)
 	var l *registry.Letter
 	if x.letter >= 0 {
@@ -282,29 +283,30 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 			home = d.f.Certificates[x.cert].Certificate.Jurisdiction
 		}
 		on, who := af.WithdrawnFor(home, d.q.Host)
-		id, w, by := af.Agreement.Terms.ID, date(on), string(who)
-		r.Text = pick(d.fr, "Agreement "+id+" no longer counts from "+w+": "+by+" withdrew from it.",
-			"L'entente "+id+" ne compte plus à partir du "+w+" : "+by+" s'en est retiré.")
+		id, w := af.Agreement.Terms.ID, date(on)
+		r.Text = pick(d.fr, "Agreement "+id+" no longer counts from "+w+": "+theName(who, false)+" withdrew from it.",
+			"L'entente "+id+" ne compte plus à partir du "+w+" : "+theName(who, true)+
+				agreeFR(who, " s'en est retiré.", " s'en est retirée.", " s'en sont retirés."))
 	case ReasonPermanentOfficeInHost:
-		r.Text = pick(d.fr, "The employer's records show a permanent office in "+h+" on "+on+", and "+h+
-			" grants reciprocity only to employers with none.",
-			"Les dossiers de l'employeur indiquent un établissement permanent dans "+h+" le "+on+", et "+h+
-				" n'accorde la réciprocité qu'aux employeurs qui n'en ont aucun.")
+		r.Text = pick(d.fr, "The employer's records show a permanent office "+in+" on "+on+", and "+h+
+			verb(hj, " grants", " grant")+" reciprocity only to employers with none.",
+			"Les dossiers de l'employeur indiquent un établissement permanent "+in+" le "+on+", et "+h+
+				verb(hj, " n'accorde", " n'accordent")+" la réciprocité qu'aux employeurs qui n'en ont aucun.")
 	case ReasonOperatingInHost:
-		r.Text = pick(d.fr, "The employer's records show it operating in "+h+" on "+on+", and "+h+
-			" grants reciprocity only to employers not operating there.",
-			"Les dossiers de l'employeur indiquent qu'il exerce ses activités dans "+h+" le "+on+", et "+h+
-				" n'accorde la réciprocité qu'aux employeurs qui n'y exercent pas d'activités.")
+		r.Text = pick(d.fr, "The employer's records show it operating "+in+" on "+on+", and "+h+
+			verb(hj, " grants", " grant")+" reciprocity only to employers not operating there.",
+			"Les dossiers de l'employeur indiquent qu'il exerce ses activités "+in+" le "+on+", et "+h+
+				verb(hj, " n'accorde", " n'accordent")+" la réciprocité qu'aux employeurs qui n'y exercent pas d'activités.")
 	case ReasonLetterExpired:
-		r.Text = pick(d.fr, h+"'s letter "+l.ID+" for this certificate, issued on "+date(l.IssuedOn)+", was valid through "+
+		r.Text = pick(d.fr, capFirst(possEN(hj))+" letter "+l.ID+" for this certificate, issued on "+date(l.IssuedOn)+", was valid through "+
 			date(l.ExpiresOn)+", before "+on+"; a new letter is needed.",
-			"La lettre "+l.ID+" de "+h+" pour ce certificat, délivrée le "+date(l.IssuedOn)+", était valide jusqu'au "+
+			"La lettre "+l.ID+" "+ofFR(hj)+" pour ce certificat, délivrée le "+date(l.IssuedOn)+", était valide jusqu'au "+
 				date(l.ExpiresOn)+", avant le "+on+" ; une nouvelle lettre est nécessaire.")
 	case ReasonLetterVoid:
-		r.Text = pick(d.fr, h+"'s letter "+l.ID+" is void since work started in "+h+" on "+date(l.WorkStartedOn)+
-			"; the work needs "+h+"'s own COR equivalency.",
-			"La lettre "+l.ID+" de "+h+" est nulle depuis le début des travaux dans "+h+" le "+date(l.WorkStartedOn)+
-				" ; les travaux exigent l'équivalence COR de "+h+".")
+		r.Text = pick(d.fr, capFirst(possEN(hj))+" letter "+l.ID+" is void since work started "+in+" on "+date(l.WorkStartedOn)+
+			"; the work needs "+possEN(hj)+" own COR equivalency.",
+			"La lettre "+l.ID+" "+ofFR(hj)+" est nulle depuis le début des travaux "+in+" le "+date(l.WorkStartedOn)+
+				" ; les travaux exigent l'équivalence COR "+ofFR(hj)+".")
 	case ReasonHistoryCorrected:
 		var hist []registry.StatusChange
 		name := ""
@@ -319,11 +321,14 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 		when := date(c.CorrectedOn())
 		what := pick(d.fr, "a "+c.Status+" status from "+date(c.On)+" was recorded late",
 			"un statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été enregistré tardivement")
-		why, by := reasonIn(c, d.fr), c.By
+		var why string
+		by := c.By
 		if c.Annulled != nil {
 			what = pick(d.fr, "the "+c.Status+" status from "+date(c.On)+" was annulled as a mistake",
 				"le statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été annulé comme erroné")
-			why, by = c.Annulled.Reason, c.Annulled.By
+			why, by = d.quote(c.Annulled.Reason), c.Annulled.By
+		} else {
+			why = d.reasonIn(c)
 		}
 		r.Text = pick(d.fr, "The status history of "+name+" for "+on+" was corrected on "+when+": "+what,
 			"L'historique des statuts de "+name+" pour le "+on+" a été corrigé le "+when+" : "+what)
@@ -365,6 +370,6 @@ const ReasonProjection = "projection_from_today"
 // does, within a day.
 func Projection(q Question, today registry.Date) Reason {
 	return Reason{Code: ReasonProjection, Text: pick(q.Lang == French,
-		date(q.On)+" is after today ("+date(today)+" in "+string(q.Host)+"): this is a projection from today's records, which cannot show what changes before then (a suspension, a revocation, a withdrawal). Ask again on or near "+date(q.On)+".",
-		"Le "+date(q.On)+" est postérieur à aujourd'hui (le "+date(today)+" dans "+string(q.Host)+") : ceci est une projection à partir des registres d'aujourd'hui, qui ne peuvent montrer ce qui change d'ici là (une suspension, une révocation, un retrait). Posez la question de nouveau le "+date(q.On)+" ou peu avant.")}
+		date(q.On)+" is after today ("+date(today)+" "+JurisdictionIn(q.Host, English)+"): this is a projection from today's records, which cannot show what changes before then (a suspension, a revocation, a withdrawal). Ask again on or near "+date(q.On)+".",
+		"Le "+date(q.On)+" est postérieur à aujourd'hui (le "+date(today)+" "+JurisdictionIn(q.Host, French)+") : ceci est une projection à partir des registres d'aujourd'hui, qui ne peuvent montrer ce qui change d'ici là (une suspension, une révocation, un retrait). Posez la question de nouveau le "+date(q.On)+" ou peu avant.")}
 }

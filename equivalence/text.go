@@ -18,10 +18,10 @@ func (d *decider) decision() Decision {
 	q := &d.q
 	if b.rank == rankNone {
 		rs := make([]Reason, 0, 1+len(d.fails))
-		text := "Employer " + q.BN + " is not recognized in " + string(q.Host) +
+		text := "Employer " + q.BN + " is not recognized " + JurisdictionIn(q.Host, English) +
 			" for " + useText(q.Use) + " on " + date(q.On) + ": no certificate, agreement or equivalency gives a basis (see the reasons that follow)."
 		if d.fr {
-			text = "L'employeur " + q.BN + " n'est pas reconnu dans " + string(q.Host) + " " + useTextFR(q.Use) + " le " + date(q.On) +
+			text = "L'employeur " + q.BN + " n'est pas reconnu " + JurisdictionIn(q.Host, French) + " " + useTextFR(q.Use) + " le " + date(q.On) +
 				" : aucun certificat, aucune entente ni aucune équivalence n'en donne le fondement (voir les motifs qui suivent)."
 		}
 		rs = append(rs, Reason{Code: ReasonNoBasis, Text: text})
@@ -62,7 +62,8 @@ func (d *decider) decision() Decision {
 		n += 1 + len(d.fails)
 	}
 	rs := make([]Reason, 0, n)
-	rs = append(rs, Reason{Code: d.summaryCode(), Text: d.summary(), Refs: ev})
+	sum := d.summary()
+	rs = append(rs, Reason{Code: d.summaryCode(), Text: sum, Refs: ev, Quoted: d.takeQuoted()})
 	if b.rank == rankConditional {
 		var open []string
 		for _, c := range dec.Conditions {
@@ -112,8 +113,8 @@ func (d *decider) summary() string {
 	case BasisHostCOR:
 		c := &d.f.Certificates[b.cert].Certificate
 		s.WriteString(certName(c))
-		s.WriteString(" was issued in ")
-		s.WriteString(string(q.Host))
+		s.WriteString(" was issued ")
+		s.WriteString(JurisdictionIn(q.Host, English))
 		s.WriteString(" itself and is active on ")
 		s.WriteString(date(q.On))
 		if b.agr >= 0 {
@@ -136,14 +137,15 @@ func (d *decider) summary() string {
 	case BasisAgreement:
 		c := &d.f.Certificates[b.cert].Certificate
 		t := &d.f.Agreements[b.agr].Agreement.Terms
-		s.WriteString(string(q.Host))
+		s.WriteString(subject(q.Host, false))
+		s.WriteString(verb(q.Host, " recognizes", " recognize"))
 		if b.rank == rankConditional {
-			s.WriteString(" recognizes, on conditions, ")
+			s.WriteString(", on conditions, ")
 		} else {
-			s.WriteString(" recognizes ")
+			s.WriteString(" ")
 		}
-		s.WriteString(string(c.Jurisdiction))
-		s.WriteString("'s ")
+		s.WriteString(possEN(c.Jurisdiction))
+		s.WriteString(" ")
 		s.WriteString(certName(c))
 		s.WriteString(", active on ")
 		s.WriteString(date(q.On))
@@ -156,14 +158,14 @@ func (d *decider) summary() string {
 	case BasisISO:
 		e := &d.f.Equivalencies[b.eqv].Equivalency
 		r := &d.f.HostRules[b.rules].Rules
-		s.WriteString(string(q.Host))
-		s.WriteString(" accepts ")
+		s.WriteString(subject(q.Host, false))
+		s.WriteString(verb(q.Host, " accepts ", " accept "))
 		s.WriteString(e.Standard)
 		s.WriteString(" certificate ")
 		s.WriteString(e.ExternalNumber)
 		s.WriteString(" from ")
 		s.WriteString(e.CertificationBody)
-		s.WriteString(" as equivalent to its COR under its rules ")
+		s.WriteString(" as equivalent to " + its(q.Host, false, false) + " COR under " + its(q.Host, false, true) + " rules ")
 		s.WriteString(r.ID)
 		s.WriteString(", in force on ")
 		s.WriteString(date(q.On))
@@ -191,15 +193,15 @@ func (d *decider) limitText() string {
 	case limitStatus:
 		if b.cert >= 0 {
 			c := &d.f.Certificates[b.cert].Certificate
-			return "the day before its recorded change to " + nextInactiveStatus(c.History, d.q.On, false)
+			return "the day before its recorded change to " + d.nextInactiveStatus(c.History)
 		}
 		e := &d.f.Equivalencies[b.eqv].Equivalency
-		return "the day before its recorded change to " + nextInactiveStatus(e.History, d.q.On, false)
+		return "the day before its recorded change to " + d.nextInactiveStatus(e.History)
 	case limitCapMonths:
-		return string(d.q.Host) + "'s cap of " + strconv.Itoa(b.terms.CapMonths) + " months, counted from " + date(d.q.On) +
+		return possEN(d.q.Host) + " cap of " + strconv.Itoa(b.terms.CapMonths) + " months, counted from " + date(d.q.On) +
 			" (the certificate expires " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
 	case limitCapDays:
-		return string(d.q.Host) + "'s cap of " + strconv.Itoa(b.terms.CapDays) + " days, counted from " + date(d.q.On) +
+		return possEN(d.q.Host) + " cap of " + strconv.Itoa(b.terms.CapDays) + " days, counted from " + date(d.q.On) +
 			" (the certificate expires " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
 	case limitAgreement:
 		return "the end of the agreement"
@@ -209,7 +211,7 @@ func (d *decider) limitText() string {
 		return "the end of the rules in force on the date asked"
 	case limitRulesNext:
 		next := &d.f.HostRules[d.rulesNext].Rules
-		return "the day before " + string(d.q.Host) + "'s next rules " + next.ID + " take effect on " + date(next.EffectiveFrom)
+		return "the day before " + possEN(d.q.Host) + " next rules " + next.ID + " take effect on " + date(next.EffectiveFrom)
 	case limitTerm:
 		return "the rule's term of " + strconv.Itoa(b.rule.TermMonths) + " months, counted from " + date(d.q.On) +
 			" (the certification expires " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
@@ -217,17 +219,18 @@ func (d *decider) limitText() string {
 	return "its bounds"
 }
 
-// nextInactiveStatus names the next recorded non-active status after on:
-// "suspended on 2026-04-01 (reason)", in French when fr.
-func nextInactiveStatus(h []registry.StatusChange, on registry.Date, fr bool) string {
-	next := nextInactive(h, on)
+// nextInactiveStatus names the next recorded non-active status after the
+// date asked: "suspended on 2026-04-01 (reason)", in French when d.fr.
+func (d *decider) nextInactiveStatus(h []registry.StatusChange) string {
+	fr := d.fr
+	next := nextInactive(h, d.q.On)
 	for i := range h {
 		if h[i].On == next && h[i].Status != registry.StatusActive {
 			st := h[i].Status + " on " + date(next)
 			if fr {
 				st = StatusWord(h[i].Status, French) + " le " + date(next)
 			}
-			if r := reasonIn(h[i], fr); r != "" {
+			if r := d.reasonIn(h[i]); r != "" {
 				st += " (" + r + ")"
 			}
 			return st
@@ -262,22 +265,23 @@ func (d *decider) conditionText(code string, met bool, c *registry.Certificate) 
 	if d.fr {
 		return d.conditionTextFR(code, met, c)
 	}
-	h := string(d.q.Host)
+	in := JurisdictionIn(d.q.Host, English)
 	switch code {
 	case registry.CondNoActiveHostWCBAccount:
 		if met {
-			return "Only for employers with no active WCB account in " + h + ": the employer's records list none."
+			return "Only for employers with no active WCB account " + in + ": the employer's records list none."
 		}
-		return "Only for employers with no active WCB account in " + h + ": no employer record is available to show it; confirm it before relying on this."
+		return "Only for employers with no active WCB account " + in + ": no employer record is available to show it; confirm it before relying on this."
 	case registry.CondBidUseOnly:
-		return "For bidding only: not valid for doing the work in " + h + "."
+		return "For bidding only: not valid for doing the work " + in + "."
 	case registry.CondVoidOnceWorkStarts:
-		return "Void once work starts in " + h + "; the work then needs " + h + "'s own COR equivalency, issued as a certificate of " + h + "."
+		return "Void once work starts " + in + "; the work then needs " + possEN(d.q.Host) + " own COR equivalency, issued as a certificate of " +
+			theName(d.q.Host, false) + "."
 	case registry.CondNoPermanentOfficeInHost:
 		if met {
-			return "Only for employers with no permanent office in " + h + ": the employer's records of its presence show none."
+			return "Only for employers with no permanent office " + in + ": the employer's records of its presence show none."
 		}
-		return "Only for employers with no permanent office in " + h + "; no employer record lists where it has offices, so confirm it."
+		return "Only for employers with no permanent office " + in + "; no employer record lists where it has offices, so confirm it."
 	case registry.CondPerWCBAccount:
 		if met {
 			return "Each WCB account qualifies on its own: this covers the accounts the certificate names (" + strings.Join(c.WCBAccounts, ", ") + ")."
@@ -319,29 +323,30 @@ func (d *decider) render(x finding) Reason {
 	if x.emp >= 0 {
 		r.Refs = append(r.Refs, d.f.Employers[x.emp].Ref)
 	}
-	if d.renderProgram(x, &r) {
-		return r
-	}
-	if d.fr {
+	switch {
+	case d.renderProgram(x, &r):
+	case d.fr:
 		r.Text = d.textFR(x, c, t, af, e, hr)
-	} else {
+	default:
 		r.Text = d.textEN(x, c, t, af, e, hr)
 	}
+	r.Quoted = d.takeQuoted()
 	return r
 }
 
 // textEN is the English sentence of finding x.
 func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.AgreementTerms, af *AgreementFact, e *registry.Equivalency, hr *registry.HostRules) string {
 	q := &d.q
-	h := string(q.Host)
+	hj := q.Host
+	h, in := theName(hj, false), JurisdictionIn(hj, English)
 	var text string
 	on := date(q.On)
 	switch x.code {
 	case ReasonNoCertificate:
 		text = "No certificate or equivalency record of employer " + q.BN + " is among the facts."
 	case ReasonCertificateIssuerMismatch:
-		text = certName(c) + " of " + string(c.Jurisdiction) + " was published by " + string(d.f.Certificates[x.cert].Ref.Iss) +
-			"'s node; a node may publish only its own jurisdiction's certificates, so it is ignored."
+		text = certName(c) + " of " + theName(c.Jurisdiction, false) + " was published by " + possEN(d.f.Certificates[x.cert].Ref.Iss) +
+			" node; a node may publish only its own jurisdiction's certificates, so it is ignored."
 	case ReasonCertificateInvalid:
 		text = certName(c) + " lacks a valid jurisdiction, issue date or expiry date, so it is ignored."
 	case ReasonCertificateNotYetIssued:
@@ -358,7 +363,7 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 		}
 	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
 		ReasonCertificateSuperseded, ReasonCertificateNotActive:
-		text = certName(c) + " is " + x.status + " on " + on + statusSince(c, q.On, false) + ", not active."
+		text = certName(c) + " is " + x.status + " on " + on + d.statusSince(c) + ", not active."
 	case ReasonSectorMismatch:
 		switch x.detail {
 		case sectorCertVsQuestion:
@@ -373,19 +378,19 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 			text = equivalencyName(e) + " covers industry codes " + strings.Join(e.IndustryCodes, " ") + ", not " + q.Sector + "."
 		}
 	case ReasonNoAgreement:
-		text = "No agreement among the facts has both " + string(c.Jurisdiction) + " and " + h + " as parties, so " +
-			certName(c) + " of " + string(c.Jurisdiction) + " is not recognized in " + h + " by reciprocity."
+		text = "No agreement among the facts has both " + theName(c.Jurisdiction, false) + " and " + h + " as parties, so " +
+			certName(c) + " of " + theName(c.Jurisdiction, false) + " is not recognized " + in + " by reciprocity."
 	case ReasonAgreementNotInForce:
-		text = capAgreementName(t) + " between " + string(c.Jurisdiction) + " and " + h + " is in force " + period(t.EffectiveFrom, t.EffectiveTo) +
+		text = capAgreementName(t) + " between " + theName(c.Jurisdiction, false) + " and " + h + " is in force " + period(t.EffectiveFrom, t.EffectiveTo) +
 			", not on " + on + "."
 	case ReasonAgreementInvalid:
 		err := t.Validate()
 		text = capAgreementName(t) + " is not a valid agreement (" + errText(err) + "), so it is ignored."
 	case ReasonAgreementIssuerNotParty:
-		text = capAgreementName(t) + " was published by " + string(af.Ref.Iss) + "'s node, which is not a party, so it is ignored."
+		text = capAgreementName(t) + " was published by " + possEN(af.Ref.Iss) + " node, which is not a party, so it is ignored."
 	case ReasonAgreementUnsigned:
 		miss := missingSignatures(af)
-		text = capAgreementName(t) + " lacks a verified signature of " + strings.Join(miss, ", ") +
+		text = capAgreementName(t) + " lacks a verified signature of " + namesOf(miss, false) +
 			"; an agreement counts only when every party has signed it, so it is ignored."
 	case ReasonProgramNotInAgreement:
 		text = capAgreementName(t) + " recognizes " + strings.Join(t.Programs, ", ") + " only, not " + c.Program + "."
@@ -394,26 +399,28 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 				" issued under program " + c.ProgramDefinition + "."
 		}
 	case ReasonProgramDefinitionExcluded:
-		text = h + " excludes program " + c.ProgramDefinition + ", under which " + certName(c) + " was issued, from the recognition it grants under " +
-			agreementName(t) + "."
+		text = subject(hj, false) + verb(hj, " excludes", " exclude") + " program " + c.ProgramDefinition + ", under which " + certName(c) +
+			" was issued, from the recognition " + verb(hj, "it grants", "they grant") + " under " + agreementName(t) + "."
 	case ReasonProgramExcludedByHost:
 		if hr != nil {
-			text = h + " recognizes no other jurisdiction's " + c.Program + " under its rules " + hr.ID + "."
+			text = subject(hj, false) + verb(hj, " recognizes", " recognize") + " no other jurisdiction's " + c.Program + " under " +
+				its(hj, false, true) + " rules " + hr.ID + "."
 		} else {
-			text = h + " excludes " + c.Program + " from the recognition it grants under " + agreementName(t) + "."
+			text = subject(hj, false) + verb(hj, " excludes ", " exclude ") + c.Program + " from the recognition " +
+				verb(hj, "it grants", "they grant") + " under " + agreementName(t) + "."
 		}
 	case ReasonUseNotAllowed:
 		var allowed []string
 		for _, u := range hostUses(t, q.Host) {
 			allowed = append(allowed, useText(u))
 		}
-		text = "Under " + agreementName(t) + ", " + h + " recognizes another jurisdiction's certificate for " + strings.Join(allowed, " and ") +
+		text = "Under " + agreementName(t) + ", " + h + verb(hj, " recognizes", " recognize") + " another jurisdiction's certificate for " + strings.Join(allowed, " and ") +
 			" only, not for " + useText(q.Use) + "."
 	case ReasonWorkVoidsReciprocity:
-		text = "Under " + agreementName(t) + ", " + h + "'s recognition is void once work starts in " + h +
-			"; working there needs " + h + "'s own COR equivalency (with its supplement), issued as a certificate of " + h + "."
+		text = "Under " + agreementName(t) + ", " + possEN(hj) + " recognition is void once work starts " + in +
+			"; working there needs " + possEN(hj) + " own COR equivalency (with its supplement), issued as a certificate of " + h + "."
 	case ReasonHostWCBAccountActive:
-		text = "The employer has an active WCB account in " + h + ", and " + h + " grants reciprocity only to employers with none."
+		text = "The employer has an active WCB account " + in + ", and " + h + verb(hj, " grants", " grant") + " reciprocity only to employers with none."
 	case ReasonEquivalencyNotAccepted:
 		text = equivalencyName(e) + " has decision " + orNone(x.status) + ", not accepted."
 	case ReasonEquivalencyNotYetValid:
@@ -423,43 +430,45 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 	case ReasonEquivalencyNotActive:
 		text = equivalencyName(e) + " is " + x.status + " on " + on + ", not active."
 	case ReasonHostRulesUnknown:
-		text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + " accepts " + e.Standard + " is unknown."
+		text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + verb(hj, " accepts ", " accept ") +
+			e.Standard + " is unknown."
 	case ReasonHostRulesIssuerMismatch:
-		text = h + "'s rules " + hr.ID + " were published by " + string(d.f.HostRules[x.rules].Ref.Iss) +
-			"'s node; only " + h + " may publish its rules, so they are ignored."
+		text = capFirst(possEN(hj)) + " rules " + hr.ID + " were published by " + possEN(d.f.HostRules[x.rules].Ref.Iss) +
+			" node; only " + h + " may publish " + its(hj, false, true) + " rules, so they are ignored."
 	case ReasonHostRulesInvalid:
-		text = h + "'s rules " + hr.ID + " are not valid (" + errText(hr.Validate()) + "), so they are ignored."
+		text = capFirst(possEN(hj)) + " rules " + hr.ID + " are not valid (" + errText(hr.Validate()) + "), so they are ignored."
 	case ReasonISONotAccepted:
-		text = h + " does not accept ISO/CSA certification as equivalent to COR"
+		text = subject(hj, false) + verb(hj, " does", " do") + " not accept ISO/CSA certification as equivalent to COR"
 		if q.Sector != "" {
 			text += " for " + q.Sector
 		}
-		text += " under its rules " + hr.ID + "."
+		text += " under " + its(hj, false, true) + " rules " + hr.ID + "."
 	case ReasonStandardNotAccepted:
 		rule := pickRule(hr.Equivalency, q.Sector)
-		text = h + " accepts " + strings.Join(rule.Standards, ", ") + ", not " + orNone(e.Standard) + "."
+		text = subject(hj, false) + verb(hj, " accepts ", " accept ") + strings.Join(rule.Standards, ", ") + ", not " + orNone(e.Standard) + "."
 	case ReasonBodyNotDesignated:
-		text = h + " requires a designated, accredited certification body; " + equivalencyName(e) + " names body " +
+		text = subject(hj, false) + verb(hj, " requires", " require") + " a designated, accredited certification body; " + equivalencyName(e) + " names body " +
 			orNone(e.CertificationBody) + " and accreditation body " + orNone(e.AccreditationBody) + "."
 	case ReasonIAFMarkMissing:
-		text = h + " requires an IAF-recognized accreditation body's mark, which " + equivalencyName(e) + " does not carry."
+		text = subject(hj, false) + verb(hj, " requires", " require") + " an IAF-recognized accreditation body's mark, which " + equivalencyName(e) + " does not carry."
 	case ReasonScopeNotAligned:
-		text = h + " requires the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
+		text = subject(hj, false) + verb(hj, " requires", " require") + " the certification's scope to cover all the employer's operations; " + equivalencyName(e) + "'s does not."
 	case ReasonScopeExcludesHost:
-		text = equivalencyName(e) + " covers operations in " + joinJ(e.Provinces) + ", not in " + h + "."
+		text = equivalencyName(e) + " covers operations " + inEach(e.Provinces, false) + ", not " + in + "."
 	case ReasonEquivalencyIssuerNotCovered:
-		text = equivalencyName(e) + " was published by " + string(d.f.Equivalencies[x.eqv].Ref.Iss) + "'s node, which is neither " + h +
-			"'s nor that of a jurisdiction where the certified operations are (provinces: " + orNone(joinJ(e.Provinces)) +
-			"), so it does not count in " + h + "."
+		text = equivalencyName(e) + " was published by " + possEN(d.f.Equivalencies[x.eqv].Ref.Iss) + " node, which is neither " + possEN(hj) +
+			" nor that of a jurisdiction where the certified operations are (provinces: " + orNone(namesOf(e.Provinces, false)) +
+			"), so it does not count " + in + "."
 	default:
 		text = "Code " + x.code + "."
 	}
 	return text
 }
 
-// statusSince is " (since DATE: reason)" for the status c has on on, in
-// French when fr.
-func statusSince(c *registry.Certificate, on registry.Date, fr bool) string {
+// statusSince is " (since DATE: reason)" for the status c has on the date
+// asked, in French when d.fr.
+func (d *decider) statusSince(c *registry.Certificate) string {
+	on, fr := d.q.On, d.fr
 	var best *registry.StatusChange
 	for i := range c.History {
 		h := &c.History[i]
@@ -478,19 +487,38 @@ func statusSince(c *registry.Certificate, on registry.Date, fr bool) string {
 	if fr {
 		s, sep = " (depuis le "+date(best.On), " : "
 	}
-	if r := reasonIn(*best, fr); r != "" {
+	if r := d.reasonIn(*best); r != "" {
 		s += sep + r
 	}
 	return s + ")"
 }
 
-// reasonIn is a status change's reason in French when fr and corfed wrote
-// one (reason_fr), else as recorded.
-func reasonIn(c registry.StatusChange, fr bool) string {
-	if fr && c.ReasonFR != "" {
+// reasonIn is a status change's reason in French when d.fr and corfed
+// wrote one (reason_fr), else as recorded; quoted in a French sentence, a
+// reason as recorded is what a person typed (in English, as the site
+// takes it), which d.quote notes for Reason.Quoted.
+func (d *decider) reasonIn(c registry.StatusChange) string {
+	if d.fr && c.ReasonFR != "" {
 		return c.ReasonFR
 	}
-	return c.Reason
+	return d.quote(c.Reason)
+}
+
+// quote notes s, typed by a person, as quoted in the sentence being
+// written when that sentence is French, and returns it.
+func (d *decider) quote(s string) string {
+	if d.fr && strings.TrimSpace(s) != "" {
+		d.quoted = append(d.quoted, Quote{Text: s, Lang: English})
+	}
+	return s
+}
+
+// takeQuoted returns the quotes noted for the sentence just written and
+// starts afresh.
+func (d *decider) takeQuoted() []Quote {
+	q := d.quoted
+	d.quoted = nil
+	return q
 }
 
 func certName(c *registry.Certificate) string {
@@ -548,17 +576,6 @@ func errText(err error) string {
 		return "no error"
 	}
 	return err.Error()
-}
-
-func joinJ(js []registry.Jurisdiction) string {
-	var s strings.Builder
-	for i, j := range js {
-		if i > 0 {
-			s.WriteString(", ")
-		}
-		s.WriteString(string(j))
-	}
-	return s.String()
 }
 
 // date formats d as YYYY-MM-DD without fmt ("" for the zero date).

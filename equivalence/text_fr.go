@@ -18,7 +18,7 @@ func (d *decider) summaryFR() string {
 	switch b.basis {
 	case BasisHostCOR:
 		c := &d.f.Certificates[b.cert].Certificate
-		head = "Le certificat " + certName(c) + " a été délivré dans " + string(q.Host) + " même et il est actif le " + date(q.On)
+		head = "Le certificat " + certName(c) + " a été délivré " + JurisdictionIn(q.Host, French) + " même et il est actif le " + date(q.On)
 		if b.agr >= 0 {
 			t := &d.f.Agreements[b.agr].Agreement.Terms
 			if c.Sector != "" {
@@ -31,39 +31,40 @@ func (d *decider) summaryFR() string {
 		}
 	case BasisAgreement:
 		c := &d.f.Certificates[b.cert].Certificate
-		how := " reconnaît le certificat "
+		how := verb(q.Host, " reconnaît", " reconnaissent") + " le certificat "
 		if b.rank == rankConditional {
-			how = " reconnaît, sous conditions, le certificat "
+			how = verb(q.Host, " reconnaît", " reconnaissent") + ", sous conditions, le certificat "
 		}
-		head = string(q.Host) + how + certName(c) + " de " + string(c.Jurisdiction) + ", actif le " + date(q.On) + ", " +
+		head = subject(q.Host, true) + how + certName(c) + " délivré " + JurisdictionIn(c.Jurisdiction, French) + ", actif le " + date(q.On) + ", " +
 			useTextFR(q.Use) + " en vertu de l'entente " + d.f.Agreements[b.agr].Agreement.Terms.ID + ", signée par toutes les parties" +
 			d.programSummary()
 	case BasisISO:
 		e := &d.f.Equivalencies[b.eqv].Equivalency
-		head = string(q.Host) + " accepte le certificat " + e.Standard + " " + e.ExternalNumber + " de " + e.CertificationBody +
-			" comme équivalent à son COR en vertu de ses règles " + d.f.HostRules[b.rules].Rules.ID + ", en vigueur le " + date(q.On)
+		head = subject(q.Host, true) + verb(q.Host, " accepte", " acceptent") + " le certificat " + e.Standard + " " + e.ExternalNumber + " de " + e.CertificationBody +
+			" comme équivalent à " + its(q.Host, true, false) + " COR en vertu de " + its(q.Host, true, true) + " règles " + d.f.HostRules[b.rules].Rules.ID +
+			", en vigueur le " + date(q.On)
 	}
 	return head + " ; valide jusqu'au " + date(b.until) + " inclusivement, " + d.limitText() + "."
 }
 
 func (d *decider) limitTextFR() string {
 	b := &d.best
-	h := string(d.q.Host)
+	hj := d.q.Host
 	switch b.why {
 	case limitExpiry:
 		return "date d'expiration du certificat"
 	case limitStatus:
 		if b.cert >= 0 {
 			c := &d.f.Certificates[b.cert].Certificate
-			return "veille du changement de statut enregistré : " + nextInactiveStatus(c.History, d.q.On, true)
+			return "veille du changement de statut enregistré : " + d.nextInactiveStatus(c.History)
 		}
 		e := &d.f.Equivalencies[b.eqv].Equivalency
-		return "veille du changement de statut enregistré : " + nextInactiveStatus(e.History, d.q.On, true)
+		return "veille du changement de statut enregistré : " + d.nextInactiveStatus(e.History)
 	case limitCapMonths:
-		return "plafond de " + strconv.Itoa(b.terms.CapMonths) + " mois fixé par " + h + ", compté à partir du " + date(d.q.On) +
+		return "plafond de " + strconv.Itoa(b.terms.CapMonths) + " mois fixé par " + theName(hj, true) + ", compté à partir du " + date(d.q.On) +
 			" (le certificat expire le " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
 	case limitCapDays:
-		return "plafond de " + strconv.Itoa(b.terms.CapDays) + " jours fixé par " + h + ", compté à partir du " + date(d.q.On) +
+		return "plafond de " + strconv.Itoa(b.terms.CapDays) + " jours fixé par " + theName(hj, true) + ", compté à partir du " + date(d.q.On) +
 			" (le certificat expire le " + date(d.f.Certificates[b.cert].Certificate.ExpiresOn) + ")"
 	case limitAgreement:
 		return "fin de l'entente"
@@ -73,7 +74,7 @@ func (d *decider) limitTextFR() string {
 		return "fin des règles en vigueur à la date demandée"
 	case limitRulesNext:
 		next := &d.f.HostRules[d.rulesNext].Rules
-		return "veille de l'entrée en vigueur, le " + date(next.EffectiveFrom) + ", des règles suivantes " + next.ID + " de " + h
+		return "veille de l'entrée en vigueur, le " + date(next.EffectiveFrom) + ", des règles suivantes " + next.ID + " " + ofFR(hj)
 	case limitTerm:
 		return "durée de " + strconv.Itoa(b.rule.TermMonths) + " mois prévue par la règle, comptée à partir du " + date(d.q.On) +
 			" (la certification expire le " + date(d.f.Equivalencies[b.eqv].Equivalency.ValidTo) + ")"
@@ -82,26 +83,26 @@ func (d *decider) limitTextFR() string {
 }
 
 func (d *decider) conditionTextFR(code string, met bool, c *registry.Certificate) string {
-	h := string(d.q.Host)
+	of, in := ofFR(d.q.Host), JurisdictionIn(d.q.Host, French)
 	switch code {
 	case registry.CondNoActiveHostWCBAccount:
 		if met {
-			return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail de " + h +
+			return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail " + of +
 				" : les dossiers de l'employeur n'en indiquent aucun."
 		}
-		return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail de " + h +
+		return "Seulement pour les employeurs sans compte actif auprès de la commission des accidents du travail " + of +
 			" : aucun dossier d'employeur ne permet de le montrer ; confirmez-le avant de vous y fier."
 	case registry.CondBidUseOnly:
-		return "Pour les soumissions seulement : ne vaut pas pour exécuter les travaux dans " + h + "."
+		return "Pour les soumissions seulement : ne vaut pas pour exécuter les travaux " + in + "."
 	case registry.CondVoidOnceWorkStarts:
-		return "Nulle dès que les travaux commencent dans " + h + " ; les travaux exigent alors l'équivalence COR de " + h +
-			", délivrée comme certificat de " + h + "."
+		return "Nulle dès que les travaux commencent " + in + " ; les travaux exigent alors l'équivalence COR " + of +
+			", délivrée comme certificat " + of + "."
 	case registry.CondNoPermanentOfficeInHost:
 		if met {
-			return "Seulement pour les employeurs sans établissement permanent dans " + h +
+			return "Seulement pour les employeurs sans établissement permanent " + in +
 				" : les dossiers de présence de l'employeur n'en indiquent aucun."
 		}
-		return "Seulement pour les employeurs sans établissement permanent dans " + h +
+		return "Seulement pour les employeurs sans établissement permanent " + in +
 			" ; aucun dossier d'employeur n'indique où il a ses bureaux, confirmez-le donc."
 	case registry.CondPerWCBAccount:
 		if met {
@@ -120,13 +121,14 @@ func (d *decider) conditionTextFR(code string, met bool, c *registry.Certificate
 // textFR is the French sentence of finding x.
 func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.AgreementTerms, af *AgreementFact, e *registry.Equivalency, hr *registry.HostRules) string {
 	q := &d.q
-	h := string(q.Host)
+	hj := q.Host
+	h, of, in := theName(hj, true), ofFR(hj), JurisdictionIn(hj, French)
 	on := date(q.On)
 	switch x.code {
 	case ReasonNoCertificate:
 		return "Aucun certificat ni aucune équivalence de l'employeur " + q.BN + " ne figure parmi les faits."
 	case ReasonCertificateIssuerMismatch:
-		return "Le certificat " + certName(c) + " de " + string(c.Jurisdiction) + " a été publié par le nœud de " + string(d.f.Certificates[x.cert].Ref.Iss) +
+		return "Le certificat " + certName(c) + " " + ofFR(c.Jurisdiction) + " a été publié par le nœud " + ofFR(d.f.Certificates[x.cert].Ref.Iss) +
 			" ; un nœud ne peut publier que les certificats de sa propre autorité, il est donc ignoré."
 	case ReasonCertificateInvalid:
 		return "Le certificat " + certName(c) + " n'a pas d'autorité, de date de délivrance ou de date d'expiration valide ; il est donc ignoré."
@@ -142,7 +144,7 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 		return "Le certificat " + certName(c) + " est enregistré comme expiré le " + on + "."
 	case ReasonCertificatePending, ReasonCertificateSuspended, ReasonCertificateCancelled, ReasonCertificateRevoked,
 		ReasonCertificateSuperseded, ReasonCertificateNotActive:
-		return "Le certificat " + certName(c) + " est " + StatusWord(x.status, French) + " le " + on + statusSince(c, q.On, true) + ", et non actif."
+		return "Le certificat " + certName(c) + " est " + StatusWord(x.status, French) + " le " + on + d.statusSince(c) + ", et non actif."
 	case ReasonSectorMismatch:
 		switch x.detail {
 		case sectorCertVsQuestion:
@@ -157,17 +159,17 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 			return "Le certificat " + equivalencyName(e) + " couvre les codes d'industrie " + strings.Join(e.IndustryCodes, " ") + ", et non " + q.Sector + "."
 		}
 	case ReasonNoAgreement:
-		return "Aucune entente parmi les faits n'a à la fois " + string(c.Jurisdiction) + " et " + h + " pour parties ; le certificat " +
-			certName(c) + " de " + string(c.Jurisdiction) + " n'est donc pas reconnu dans " + h + " par réciprocité."
+		return "Aucune entente parmi les faits n'a à la fois " + theName(c.Jurisdiction, true) + " et " + h + " pour parties ; le certificat " +
+			certName(c) + " " + ofFR(c.Jurisdiction) + " n'est donc pas reconnu " + in + " par réciprocité."
 	case ReasonAgreementNotInForce:
-		return "L'entente " + t.ID + " entre " + string(c.Jurisdiction) + " et " + h + " est en vigueur " + periodFR(t.EffectiveFrom, t.EffectiveTo) +
+		return "L'entente " + t.ID + " entre " + theName(c.Jurisdiction, true) + " et " + h + " est en vigueur " + periodFR(t.EffectiveFrom, t.EffectiveTo) +
 			", et non le " + on + "."
 	case ReasonAgreementInvalid:
 		return "L'entente " + t.ID + " n'est pas valide (" + errText(t.Validate()) + ") ; elle est donc ignorée."
 	case ReasonAgreementIssuerNotParty:
-		return "L'entente " + t.ID + " a été publiée par le nœud de " + string(af.Ref.Iss) + ", qui n'y est pas partie ; elle est donc ignorée."
+		return "L'entente " + t.ID + " a été publiée par le nœud " + ofFR(af.Ref.Iss) + ", qui n'y est pas partie ; elle est donc ignorée."
 	case ReasonAgreementUnsigned:
-		return "Il manque à l'entente " + t.ID + " une signature vérifiée de " + strings.Join(missingSignatures(af), ", ") +
+		return "Il manque à l'entente " + t.ID + " une signature vérifiée " + ofEach(missingSignatures(af)) +
 			" ; une entente ne compte que si toutes les parties l'ont signée, elle est donc ignorée."
 	case ReasonProgramNotInAgreement:
 		if c.ProgramDefinition != "" {
@@ -176,13 +178,15 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 		}
 		return "L'entente " + t.ID + " reconnaît seulement " + strings.Join(t.Programs, ", ") + ", et non " + c.Program + "."
 	case ReasonProgramDefinitionExcluded:
-		return h + " exclut le programme " + c.ProgramDefinition + ", en vertu duquel le certificat " + certName(c) +
-			" a été délivré, de la reconnaissance qu'il accorde en vertu de l'entente " + t.ID + "."
+		return subject(hj, true) + verb(hj, " exclut", " excluent") + " le programme " + c.ProgramDefinition + ", en vertu duquel le certificat " + certName(c) +
+			" a été délivré, de la reconnaissance qu'" + agreeFR(hj, "il accorde", "elle accorde", "ils accordent") + " en vertu de l'entente " + t.ID + "."
 	case ReasonProgramExcludedByHost:
 		if hr != nil {
-			return h + " ne reconnaît le " + c.Program + " d'aucune autre autorité en vertu de ses règles " + hr.ID + "."
+			return subject(hj, true) + verb(hj, " ne reconnaît", " ne reconnaissent") + " le " + c.Program + " d'aucune autre autorité en vertu de " +
+				its(hj, true, true) + " règles " + hr.ID + "."
 		}
-		return h + " exclut " + c.Program + " de la reconnaissance qu'il accorde en vertu de l'entente " + t.ID + "."
+		return subject(hj, true) + verb(hj, " exclut ", " excluent ") + c.Program + " de la reconnaissance qu'" +
+			agreeFR(hj, "il accorde", "elle accorde", "ils accordent") + " en vertu de l'entente " + t.ID + "."
 	case ReasonUseNotAllowed:
 		var allowed []string
 		for _, u := range hostUses(t, q.Host) {
@@ -192,14 +196,14 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 				allowed = append(allowed, "pour les soumissions")
 			}
 		}
-		return "En vertu de l'entente " + t.ID + ", " + h + " reconnaît le certificat d'une autre autorité " + strings.Join(allowed, " et ") +
+		return "En vertu de l'entente " + t.ID + ", " + h + verb(hj, " reconnaît", " reconnaissent") + " le certificat d'une autre autorité " + strings.Join(allowed, " et ") +
 			" seulement, et non " + useTextFR(q.Use) + "."
 	case ReasonWorkVoidsReciprocity:
-		return "En vertu de l'entente " + t.ID + ", la reconnaissance de " + h + " devient nulle dès que les travaux commencent dans " + h +
-			" ; y travailler exige l'équivalence COR de " + h + " (avec son supplément), délivrée comme certificat de " + h + "."
+		return "En vertu de l'entente " + t.ID + ", la reconnaissance " + of + " devient nulle dès que les travaux commencent " + in +
+			" ; y travailler exige l'équivalence COR " + of + " (avec son supplément), délivrée comme certificat " + of + "."
 	case ReasonHostWCBAccountActive:
-		return "L'employeur a un compte actif auprès de la commission des accidents du travail de " + h + ", et " + h +
-			" n'accorde la réciprocité qu'aux employeurs qui n'en ont pas."
+		return "L'employeur a un compte actif auprès de la commission des accidents du travail " + of + ", et " + h +
+			verb(hj, " n'accorde", " n'accordent") + " la réciprocité qu'aux employeurs qui n'en ont pas."
 	case ReasonEquivalencyNotAccepted:
 		return "Le certificat " + equivalencyName(e) + " a pour décision " + orNoneFR(StatusWord(x.status, French)) + ", et non accepté."
 	case ReasonEquivalencyNotYetValid:
@@ -209,36 +213,37 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 	case ReasonEquivalencyNotActive:
 		return "Le certificat " + equivalencyName(e) + " est " + StatusWord(x.status, French) + " le " + on + ", et non actif."
 	case ReasonHostRulesUnknown:
-		return "Aucune règle de " + h + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
-			" accepte " + e.Standard + "."
+		return "Aucune règle " + of + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
+			verb(hj, " accepte ", " acceptent ") + e.Standard + "."
 	case ReasonHostRulesIssuerMismatch:
-		return "Les règles " + hr.ID + " de " + h + " ont été publiées par le nœud de " + string(d.f.HostRules[x.rules].Ref.Iss) +
-			" ; seul " + h + " peut publier ses règles, elles sont donc ignorées."
+		return "Les règles " + hr.ID + " " + of + " ont été publiées par le nœud " + ofFR(d.f.HostRules[x.rules].Ref.Iss) +
+			" ; " + agreeFR(hj, "seul ", "seule ", "seuls ") + h + verb(hj, " peut", " peuvent") + " publier " + its(hj, true, true) +
+			" règles, elles sont donc ignorées."
 	case ReasonHostRulesInvalid:
-		return "Les règles " + hr.ID + " de " + h + " ne sont pas valides (" + errText(hr.Validate()) + ") ; elles sont donc ignorées."
+		return "Les règles " + hr.ID + " " + of + " ne sont pas valides (" + errText(hr.Validate()) + ") ; elles sont donc ignorées."
 	case ReasonISONotAccepted:
-		text := h + " n'accepte pas la certification ISO/CSA comme équivalente au COR"
+		text := subject(hj, true) + verb(hj, " n'accepte", " n'acceptent") + " pas la certification ISO/CSA comme équivalente au COR"
 		if q.Sector != "" {
 			text += " pour " + q.Sector
 		}
-		return text + " en vertu de ses règles " + hr.ID + "."
+		return text + " en vertu de " + its(hj, true, true) + " règles " + hr.ID + "."
 	case ReasonStandardNotAccepted:
 		rule := pickRule(hr.Equivalency, q.Sector)
-		return h + " accepte " + strings.Join(rule.Standards, ", ") + ", et non " + orNoneFR(e.Standard) + "."
+		return subject(hj, true) + verb(hj, " accepte ", " acceptent ") + strings.Join(rule.Standards, ", ") + ", et non " + orNoneFR(e.Standard) + "."
 	case ReasonBodyNotDesignated:
-		return h + " exige un organisme de certification désigné et accrédité ; le certificat " + equivalencyName(e) + " nomme l'organisme " +
+		return subject(hj, true) + verb(hj, " exige", " exigent") + " un organisme de certification désigné et accrédité ; le certificat " + equivalencyName(e) + " nomme l'organisme " +
 			orNoneFR(e.CertificationBody) + " et l'organisme d'accréditation " + orNoneFR(e.AccreditationBody) + "."
 	case ReasonIAFMarkMissing:
-		return h + " exige la marque d'un organisme d'accréditation reconnu par l'IAF, que le certificat " + equivalencyName(e) + " ne porte pas."
+		return subject(hj, true) + verb(hj, " exige", " exigent") + " la marque d'un organisme d'accréditation reconnu par l'IAF, que le certificat " + equivalencyName(e) + " ne porte pas."
 	case ReasonScopeNotAligned:
-		return h + " exige que la portée de la certification couvre toutes les activités de l'employeur ; celle du certificat " +
+		return subject(hj, true) + verb(hj, " exige", " exigent") + " que la portée de la certification couvre toutes les activités de l'employeur ; celle du certificat " +
 			equivalencyName(e) + " ne les couvre pas."
 	case ReasonScopeExcludesHost:
-		return "Le certificat " + equivalencyName(e) + " couvre des activités dans " + joinJ(e.Provinces) + ", et non dans " + h + "."
+		return "Le certificat " + equivalencyName(e) + " couvre des activités " + inEach(e.Provinces, true) + ", et non " + in + "."
 	case ReasonEquivalencyIssuerNotCovered:
-		return "Le certificat " + equivalencyName(e) + " a été publié par le nœud de " + string(d.f.Equivalencies[x.eqv].Ref.Iss) +
-			", qui n'est ni celui de " + h + " ni celui d'une province ou d'un territoire où se trouvent les activités certifiées (provinces : " +
-			orNoneFR(joinJ(e.Provinces)) + ") ; il ne compte donc pas dans " + h + "."
+		return "Le certificat " + equivalencyName(e) + " a été publié par le nœud " + ofFR(d.f.Equivalencies[x.eqv].Ref.Iss) +
+			", qui n'est ni celui " + of + " ni celui d'une province ou d'un territoire où se trouvent les activités certifiées (provinces : " +
+			orNoneFem(namesOf(e.Provinces, true)) + ") ; il ne compte donc pas " + in + "."
 	}
 	return "Code " + x.code + "."
 }
@@ -256,6 +261,14 @@ func periodFR(from, to registry.Date) string {
 		return "à partir du " + date(from)
 	}
 	return "du " + date(from) + " au " + date(to)
+}
+
+// orNoneFem is orNoneFR after a feminine noun ("provinces : aucune").
+func orNoneFem(s string) string {
+	if s == "" {
+		return "aucune"
+	}
+	return s
 }
 
 func orNoneFR(s string) string {

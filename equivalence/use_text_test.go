@@ -29,8 +29,8 @@ func TestUseNotAllowedNamesTheHostsUses(t *testing.T) {
 			Ref: registry.Ref{Iss: "CA-NS", Kind: registry.KindAgreement, ID: terms.ID, Ver: 1, Seq: 2}, SignedBy: terms.Parties}},
 	}
 	want := map[equivalence.Lang]string{
-		equivalence.English: "Under agreement ab-ns-work, CA-NS recognizes another jurisdiction's certificate for work only, not for bidding.",
-		equivalence.French:  "En vertu de l'entente ab-ns-work, CA-NS reconnaît le certificat d'une autre autorité pour l'exécution de travaux seulement, et non pour soumissionner.",
+		equivalence.English: "Under agreement ab-ns-work, Nova Scotia recognizes another jurisdiction's certificate for work only, not for bidding.",
+		equivalence.French:  "En vertu de l'entente ab-ns-work, la Nouvelle-Écosse reconnaît le certificat d'une autre autorité pour l'exécution de travaux seulement, et non pour soumissionner.",
 	}
 	for lang, text := range want {
 		dec := equivalence.Decide(equivalence.Question{BN: bn, Host: "CA-NS", Sector: "construction", On: d("2026-03-01"), Use: "bid", Lang: lang}, f)

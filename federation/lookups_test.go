@@ -236,8 +236,8 @@ func TestAgreementNeedsEveryParty(t *testing.T) {
 	}
 	d := a.Decision
 	i := slices.IndexFunc(d.Reasons, func(r equivalence.Reason) bool { return r.Code == "agreement_unsigned" })
-	if d.Outcome != "not_recognized" || i < 0 || !strings.Contains(d.Reasons[i].Text, "CA-NU") {
-		t.Fatalf("got %s %+v, want not_recognized with agreement_unsigned naming CA-NU", d.Outcome, d.Reasons)
+	if d.Outcome != "not_recognized" || i < 0 || !strings.Contains(d.Reasons[i].Text, "Nunavut") {
+		t.Fatalf("got %s %+v, want not_recognized with agreement_unsigned naming Nunavut", d.Outcome, d.Reasons)
 	}
 	rules, err := ms["CA-BC"].lk.RulesOn(t.Context(), registry.MustDate("2026-11-25"))
 	if err != nil {

@@ -5,3 +5,6 @@ var JurIn = jurIn
 
 // LongDate is longDate, for the external tests.
 var LongDate = longDate
+
+// ReasonHTML is reasonHTML, for the external tests.
+var ReasonHTML = reasonHTML

@@ -241,23 +241,6 @@ var messages = map[string][2]string{
 	"no":                    {"no", "non"},
 }
 
-// jurisdictionNames are the provinces' and territories' names.
-var jurisdictionNames = map[registry.Jurisdiction][2]string{
-	"CA-AB": {"Alberta", "Alberta"},
-	"CA-BC": {"British Columbia", "Colombie-Britannique"},
-	"CA-MB": {"Manitoba", "Manitoba"},
-	"CA-NB": {"New Brunswick", "Nouveau-Brunswick"},
-	"CA-NL": {"Newfoundland and Labrador", "Terre-Neuve-et-Labrador"},
-	"CA-NS": {"Nova Scotia", "Nouvelle-Écosse"},
-	"CA-ON": {"Ontario", "Ontario"},
-	"CA-PE": {"Prince Edward Island", "Île-du-Prince-Édouard"},
-	"CA-QC": {"Quebec", "Québec"},
-	"CA-SK": {"Saskatchewan", "Saskatchewan"},
-	"CA-NT": {"Northwest Territories", "Territoires du Nord-Ouest"},
-	"CA-NU": {"Nunavut", "Nunavut"},
-	"CA-YT": {"Yukon", "Yukon"},
-}
-
 func idx(l equivalence.Lang) int {
 	if l == equivalence.French {
 		return 1
@@ -273,35 +256,15 @@ func msg(l equivalence.Lang, key string) string {
 	return key
 }
 
-// frOf is each jurisdiction's name after "de" in French, article and
-// contraction included: "le registre de l'Alberta", "du Manitoba".
-var frOf = map[registry.Jurisdiction]string{
-	"CA-AB": "de l'Alberta", "CA-BC": "de la Colombie-Britannique", "CA-MB": "du Manitoba",
-	"CA-NB": "du Nouveau-Brunswick", "CA-NL": "de Terre-Neuve-et-Labrador", "CA-NS": "de la Nouvelle-Écosse",
-	"CA-NT": "des Territoires du Nord-Ouest", "CA-NU": "du Nunavut", "CA-ON": "de l'Ontario",
-	"CA-PE": "de l'Île-du-Prince-Édouard", "CA-QC": "du Québec", "CA-SK": "de la Saskatchewan", "CA-YT": "du Yukon",
-}
-
-// frIn is each jurisdiction's name after "in" in French, with the
-// preposition its gender and form take: "en Alberta", "au Manitoba",
-// "aux Territoires du Nord-Ouest", "à l'Île-du-Prince-Édouard".
-var frIn = map[registry.Jurisdiction]string{
-	"CA-AB": "en Alberta", "CA-BC": "en Colombie-Britannique", "CA-MB": "au Manitoba",
-	"CA-NB": "au Nouveau-Brunswick", "CA-NL": "à Terre-Neuve-et-Labrador", "CA-NS": "en Nouvelle-Écosse",
-	"CA-NT": "aux Territoires du Nord-Ouest", "CA-NU": "au Nunavut", "CA-ON": "en Ontario",
-	"CA-PE": "à l'Île-du-Prince-Édouard", "CA-QC": "au Québec", "CA-SK": "en Saskatchewan", "CA-YT": "au Yukon",
-}
+// The names of the provinces and territories, with their articles and
+// prepositions, are equivalence's (JurisdictionName, JurisdictionIn,
+// JurisdictionOf): the reasons of a decision and the pages name them the
+// same way.
 
 // jurIn is a jurisdiction's name as a complement of place: "in Alberta",
 // "en Alberta", "au Manitoba".
 func jurIn(l equivalence.Lang, j registry.Jurisdiction) string {
-	if l == equivalence.French {
-		if s, ok := frIn[j]; ok {
-			return s
-		}
-		return "dans " + string(j)
-	}
-	return "in " + jurName(l, j)
+	return equivalence.JurisdictionIn(j, l)
 }
 
 // jurIssued is a jurisdiction's name after the label "Issued in" /
@@ -317,18 +280,9 @@ func jurIssued(l equivalence.Lang, j registry.Jurisdiction) string {
 // registry of Alberta"): the name in English, "de l'Alberta" in French,
 // where the catalog's text leaves out the "de".
 func jurOf(l equivalence.Lang, j registry.Jurisdiction) string {
-	if l == equivalence.French {
-		if s, ok := frOf[j]; ok {
-			return s
-		}
-		return "de " + string(j)
-	}
-	return jurName(l, j)
+	return equivalence.JurisdictionOf(j, l)
 }
 
 func jurName(l equivalence.Lang, j registry.Jurisdiction) string {
-	if n, ok := jurisdictionNames[j]; ok {
-		return n[idx(l)]
-	}
-	return string(j)
+	return equivalence.JurisdictionName(j, l)
 }

@@ -49,8 +49,8 @@ func TestCatalog(t *testing.T) {
 			t.Errorf("by.%s missing", k)
 		}
 	}
-	for j := range jurisdictionNames {
-		if jurName("fr", j) == "" || jurName("en", j) == "" {
+	for _, j := range registry.Jurisdictions {
+		if jurName("fr", j) == string(j) || jurName("en", j) == string(j) {
 			t.Errorf("%s has no name", j)
 		}
 	}

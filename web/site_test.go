@@ -98,7 +98,7 @@ func TestPagesBothLanguages(t *testing.T) {
 		{"certificate", "/certificates/ACSA-20250417", "", 200, "en", []string{"Verified now", "entry ", "Prairie Steel", "Status history"}},
 		{"certificate fr", "/certificates/ACSA-20250417?lang=fr", "", 200, "fr", []string{"Vérifié à l&#39;instant", "Historique des statuts"}},
 		{"employer", "/employers/812345676?lang=fr", "", 200, "fr", []string{"Certificats", "ACSA-20250417"}},
-		{"check", "/check?bn=812345676&host=CA-AB&use=work&on=2026-11-25", "", 200, "en", []string{"Recognized", "was issued in CA-AB itself"}},
+		{"check", "/check?bn=812345676&host=CA-AB&use=work&on=2026-11-25", "", 200, "en", []string{"Recognized", "was issued in Alberta itself"}},
 		{"check fr", "/check?bn=812345676&host=CA-BC&use=work&on=2026-11-25&lang=fr", "", 200, "fr", []string{"Non reconnu", "n&#39;est pas reconnu"}},
 		{"check bad BN", "/check?bn=123456789&host=CA-AB", "", 422, "en", []string{`aria-invalid="true"`, "Luhn"}},
 		{"check bad date", "/check?bn=812345676&host=CA-AB&on=2026-02-30", "", 422, "en", []string{`id="e-on"`}},
