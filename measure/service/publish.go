@@ -47,7 +47,7 @@ const RowsGranularity = 10
 type smallChange struct {
 	group     string
 	ver       uint64
-	signed    time.Time
+	signed    registry.Date // in the jurisdiction's zone, as computed_on
 	employers int
 	py        float64
 	minE      int
@@ -79,7 +79,7 @@ func smallChanges(a registry.AggregateMetrics, earlier []registry.Entry) ([]smal
 			if g.now.Suppressed || g.was.Suppressed || sameFigures(g.now, g.was) {
 				continue
 			}
-			c := smallChange{group: g.name, ver: e.Ver, signed: time.Unix(e.Iat, 0).UTC(),
+			c := smallChange{group: g.name, ver: e.Ver, signed: node.TodayIn(a.Jurisdiction, time.Unix(e.Iat, 0)),
 				employers: abs(g.now.Employers - g.was.Employers), py: math.Abs(g.now.PersonYears - g.was.PersonYears),
 				minE: max(a.MinEmployers, old.MinEmployers), minPY: max(a.MinPersonYears, old.MinPersonYears)}
 			if c.employers < c.minE || c.py < c.minPY {
@@ -136,7 +136,7 @@ func checkChanges(mode string) func(registry.AggregateMetrics, []registry.Entry)
 			"the two versions would publish the figures of the employers that changed (group/version under the minimum: %s); publish again with "+
 			"small_changes=suppress to publish the group suppressed (the earlier versions' figures stand), with "+
 			"small_changes=publish to publish the difference knowingly, or wait until more has changed",
-			c.group, c.ver, c.signed.Format(time.DateOnly), c.employers, num(c.py), c.minE, num(c.minPY), strings.Join(all, ", "))
+			c.group, c.ver, c.signed, c.employers, num(c.py), c.minE, num(c.minPY), strings.Join(all, ", "))
 	}
 }
 
