@@ -167,12 +167,14 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 		if res.Sheet != "" {
 			// Which sheet was read, and how to read another: a workbook's
 			// sheets may all name EMP_KEY (Alberta's eight do).
-			how := "the first whose header names EMP_KEY or employer_bn, as none has every column"
 			if opt.Sheet != "" {
-				how = "as --sheet asked"
+				rep.Add(hrow, "sheet", res.Sheet, "worksheet %q was read, as --sheet asked; the workbook's worksheets are %s",
+					res.Sheet, strings.Join(src.Sheets(), ", "))
+			} else {
+				rep.Add(hrow, "sheet", res.Sheet, "worksheet %q was read, the first whose header names EMP_KEY or employer_bn, "+
+					"as none has every column; the workbook's worksheets are %s: name the one with the figures with --sheet",
+					res.Sheet, strings.Join(src.Sheets(), ", "))
 			}
-			rep.Add(hrow, "sheet", res.Sheet, "worksheet %q was read (%s); the workbook's worksheets are %s: name the one with the figures with --sheet",
-				res.Sheet, how, strings.Join(src.Sheets(), ", "))
 		}
 		return res, nil
 	}
