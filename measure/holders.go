@@ -64,8 +64,10 @@ func NewHoldersOf(certs []*CertFacts) *Holders {
 // (registry.Certificate.StatusOn) covering its WCB account account (""
 // for the whole employer), preferring a COR to a SECOR. A certificate of
 // a jurisdiction that certifies per account (PerAccount: SK, ON) naming
-// accounts covers those only; any other, the whole employer.
+// accounts covers those only, however each is written (registry.FoldWCB);
+// any other, the whole employer.
 func (h *Holders) On(bn, account string, d registry.Date) (Holding, bool) {
+	account = foldAccount(account)
 	for _, c := range h.byBN[bn] {
 		if !covers(c, account) {
 			continue
@@ -146,7 +148,7 @@ func DaysIn(year int) int {
 	return 365
 }
 
-// Year splits the calendar year of employer bn's account (""for the whole
+// Year splits the calendar year of employer bn's account ("" for the whole
 // employer) by the certificate it held, as On chooses it, except that a
 // suspended certificate still holds (the employer is under review, not
 // uncertified): the parts, in the order they first occur, with the days
@@ -155,6 +157,9 @@ func DaysIn(year int) int {
 func (h *Holders) Year(bn, account string, year int, buf []Part) []Part {
 	buf = buf[:0]
 	cs, ss := h.byBN[bn], h.spans[bn]
+	if len(cs) > 0 {
+		account = foldAccount(account)
+	}
 	first, end := registry.NewDate(year, 1, 1), registry.NewDate(year+1, 1, 1)
 	// The dates in the year on which some certificate's holding changes.
 	var bounds [16]registry.Date
@@ -195,9 +200,22 @@ func (h *Holders) Year(bn, account string, year int, buf []Part) []Part {
 	return buf
 }
 
-// covers reports whether c covers account ("" for the whole employer).
+// covers reports whether c covers account ("" for the whole employer),
+// folded (foldAccount) as c's accounts are: one account written two ways
+// (45-99001, 4599001) is one account, as in Snapshot.Key.
 func covers(c *CertFacts, account string) bool {
 	return account == "" || len(c.WCBAccounts) == 0 || slices.Contains(c.WCBAccounts, account)
+}
+
+// foldAccount is registry.FoldWCB(a), without allocating when a is
+// folded already (the common case: digits only).
+func foldAccount(a string) string {
+	for i := 0; i < len(a); i++ {
+		if b := a[i]; b == '-' || b == ' ' || b >= 'A' && b <= 'Z' || b >= 0x80 {
+			return registry.FoldWCB(a)
+		}
+	}
+	return a
 }
 
 // daysBetween is the number of days from d to e.

@@ -101,8 +101,9 @@ type CertFacts struct {
 	History                                   []registry.StatusStep
 	RecordedOn                                registry.Date
 	// WCBAccounts are the accounts the certificate names when its
-	// jurisdiction certifies per account (SK, ON: PerAccount); it covers
-	// those only. Elsewhere it covers the employer (nil).
+	// jurisdiction certifies per account (SK, ON: PerAccount), folded
+	// (registry.FoldWCB: 45-99001 is 4599001); it covers those only.
+	// Elsewhere it covers the employer (nil).
 	WCBAccounts []string
 }
 
@@ -120,7 +121,7 @@ func FactsOf(c registry.Certificate) CertFacts {
 		Status: intern(c.Status)}
 	if slices.Contains(PerAccount, c.Jurisdiction) {
 		for _, a := range c.WCBAccounts {
-			f.WCBAccounts = append(f.WCBAccounts, strings.Clone(a))
+			f.WCBAccounts = append(f.WCBAccounts, registry.FoldWCB(a))
 		}
 	}
 	if len(c.History) > 0 {

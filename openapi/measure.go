@@ -146,12 +146,17 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 		pub.Description = "Computes the year's COR and non-COR totals from the node's snapshots (suppressed under the node's minimum: " +
 			"never an employer's figures) and signs them into the node's feed as an `aggregate_metrics` record with id `ohs-YEAR`, " +
 			"with its provenance (snapshot generation, rows, date computed). Peers replicate it; any node assembles the national " +
-			"comparison at /v1/federation/metrics. Publishing again makes a new version."
-		pub.Errors = append(pub.Errors, http.StatusNotFound)
+			"comparison at /v1/federation/metrics. Publishing again makes a new version, and every version stays in the feed: " +
+			"when a group shown in an earlier version would differ from it by fewer than the minimum's employers or person-years " +
+			"(but differ), their difference would give those employers' figures, so the publication is refused (409) unless " +
+			"`small_changes` is `suppress` (that group is published suppressed; the earlier figures stand) or `publish` " +
+			"(the difference is published knowingly). `snapshot.rows` is rounded down to a multiple of 10."
+		pub.Errors = append(pub.Errors, http.StatusNotFound, http.StatusConflict)
 		huma.Register(api, pub, func(ctx context.Context, in *struct {
-			Year int `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+			Year         int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
+			SmallChanges string `query:"small_changes" enum:"refuse,suppress,publish" default:"refuse" doc:"When a group would differ from an earlier version by less than the minimum: refuse (409), publish it suppressed, or publish the difference."`
 		}) (*bodyOut[Record[registry.AggregateMetrics]], error) {
-			e, err := svc.Publish(ctx, PrincipalOf(ctx), in.Year)
+			e, err := svc.Publish(ctx, PrincipalOf(ctx), in.Year, service.PublishOptions{SmallChanges: in.SmallChanges})
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}

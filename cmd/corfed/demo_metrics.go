@@ -96,7 +96,7 @@ func demoMetrics(ctx context.Context, w io.Writer, byJ map[registry.Jurisdiction
 		fmt.Fprintf(w, "  LTC rate ratio COR/non-COR %.2f (95%% CI %.2f-%.2f)\n", rr.LTCRate.Ratio, rr.LTCRate.Interval.Lower, rr.LTCRate.Interval.Upper)
 	}
 	fmt.Fprintf(w, "  curl '%s/v1/metrics/ohs?year=%d&group_by=program'   chart: %s/v1/metrics/ohs.svg?year=%d&group_by=industry\n", ab.url, demoYear, ab.url, demoYear)
-	if _, err := ab.svc.Publish(ctx, admin, demoYear); err != nil {
+	if _, err := ab.svc.Publish(ctx, admin, demoYear, service.PublishOptions{}); err != nil {
 		fail(err)
 		return
 	}

@@ -63,7 +63,7 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	dir := fl.String("data", "./corfed-data", "the node's data directory")
 	mapping := fl.String("mapping", "", "CSV mapping Alberta EMP_KEY to employer_bn and wcb_account (header emp_key,employer_bn,wcb_account)")
 	skip := fl.Bool("skip-unmapped", false, "skip Alberta rows whose EMP_KEY has no mapping, instead of reporting them")
-	sheet := fl.String("sheet", "", "XLSX sheet to read (default: the first with a recognized header)")
+	sheet := fl.String("sheet", "", "XLSX sheet to read (default: the first whose header has every column, or else the first naming EMP_KEY or employer_bn)")
 	dry := fl.Bool("dry-run", false, "check the file and print the report; store nothing")
 	url := fl.String("url", "", "a running node's base URL (with --token) instead of --data")
 	token := fl.String("token", "", "a bearer token of that node (corfed token) with snapshots:write")
@@ -103,7 +103,11 @@ func runSnapshots(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		printSnapshotReport(stderr, file, err)
 		return fmt.Errorf("%s: %d problem(s) in %d row(s); nothing stored", file, len(res.Report.Problems), res.Report.Rows)
 	}
-	fmt.Fprintf(stdout, "%s: %s layout, %d rows", file, res.Layout, len(res.Rows))
+	fmt.Fprintf(stdout, "%s: %s layout", file, res.Layout)
+	if res.Sheet != "" {
+		fmt.Fprintf(stdout, " (worksheet %q)", res.Sheet)
+	}
+	fmt.Fprintf(stdout, ", %d rows", len(res.Rows))
 	if res.Skipped > 0 {
 		fmt.Fprintf(stdout, ", %d unmapped rows skipped", res.Skipped)
 	}

@@ -38,13 +38,15 @@ type Options struct {
 	// (counted in Result.Skipped) instead of reporting them.
 	SkipUnmapped bool
 	// Sheet is the XLSX sheet to read; default the first sheet whose
-	// header is recognized.
+	// header has every column needed, or else the first whose header is
+	// recognized (naming EMP_KEY or employer_bn).
 	Sheet string
 }
 
 // Result is what a read produced.
 type Result struct {
-	Layout  string             `json:"layout"` // corfed or alberta
+	Layout  string             `json:"layout"`          // corfed or alberta
+	Sheet   string             `json:"sheet,omitempty"` // the XLSX worksheet read
 	Rows    []measure.Snapshot `json:"-"`
 	Skipped int                `json:"skipped"` // unmapped Alberta rows, with SkipUnmapped
 	Report  *measure.Report    `json:"report"`
@@ -160,8 +162,20 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Layout: t.layout, Report: rep}
+	res := Result{Layout: t.layout, Sheet: src.Sheet(), Report: rep}
 	if len(rep.Problems) > 0 {
+		if res.Sheet != "" {
+			// Which sheet was read, and how to read another: a workbook's
+			// sheets may all name EMP_KEY (Alberta's eight do).
+			if opt.Sheet != "" {
+				rep.Add(hrow, "sheet", res.Sheet, "worksheet %q was read, as --sheet asked; the workbook's worksheets are %s",
+					res.Sheet, strings.Join(src.Sheets(), ", "))
+			} else {
+				rep.Add(hrow, "sheet", res.Sheet, "worksheet %q was read, the first whose header names EMP_KEY or employer_bn, "+
+					"as none has every column; the workbook's worksheets are %s: name the one with the figures with --sheet",
+					res.Sheet, strings.Join(src.Sheets(), ", "))
+			}
+		}
 		return res, nil
 	}
 	var nums []int
@@ -362,7 +376,8 @@ func ReadCSV(r io.Reader, opt Options) (Result, error) {
 }
 
 // ReadXLSX reads one sheet of an XLSX workbook: opt.Sheet, or the first
-// sheet whose first row is a recognized header. Cell values are read raw
+// sheet whose first row is a header with every column needed, or else
+// the first whose first row is a recognized header (Result.Sheet). Cell values are read raw
 // (not as displayed), so "1,234" formatting does not reach the parser; a
 // date cell arrives as YYYY-MM-DD.
 func ReadXLSX(r io.Reader, opt Options) (Result, error) {
@@ -380,9 +395,16 @@ const MaxXLSXBytes = 512 << 20
 func readSheet(r io.Reader, format string, opt Options) (Result, error) {
 	src, err := sheet.NewReader(r, format, sheet.Options{
 		Sheet: opt.Sheet,
+		// The first sheet whose header has every column, or else the first
+		// recognized (its problems are reported): all of Alberta's sheets
+		// name EMP_KEY, and only the injury sheet has the figures.
 		Pick: func(header []string) bool {
 			_, _, err := recognize(header, 1)
 			return err == nil
+		},
+		Prefer: func(header []string) bool {
+			_, rep, err := recognize(header, 1)
+			return err == nil && len(rep.Problems) == 0
 		},
 		MaxRows: MaxRows, MaxColumns: MaxColumns, MaxCellBytes: 64 << 10, MaxUnzipBytes: 4 * MaxXLSXBytes, AnyBytes: true})
 	if errors.Is(err, sheet.ErrNoSheet) && opt.Sheet == "" {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -43,16 +44,25 @@ func (s *Service) Aggregate(ctx context.Context, year int) (registry.AggregateMe
 		COR: tot[0], NonCOR: tot[1]}, nil
 }
 
-// Publish signs the node's aggregate for year into its feed.
-func (s *Service) Publish(ctx context.Context, p node.Principal, year int) (registry.Entry, error) {
+// Publish signs the node's aggregate for year into its feed, with its row
+// count rounded down to a multiple of RowsGranularity. A group that would
+// differ from the same group of an earlier version by less than the
+// minimum is refused, suppressed or published as opt.SmallChanges says
+// (smallChanges).
+func (s *Service) Publish(ctx context.Context, p node.Principal, year int, opt PublishOptions) (registry.Entry, error) {
 	if !p.Can(node.ScopeMetrics) {
 		return registry.Entry{}, fmt.Errorf("token lacks scope %s: %w", node.ScopeMetrics, registry.ErrForbidden)
+	}
+	mode := cmp.Or(opt.SmallChanges, SmallChangesRefuse)
+	if !slices.Contains(SmallChanges, mode) {
+		return registry.Entry{}, registry.Invalid("query.small_changes", "small_changes is one of %s", strings.Join(SmallChanges, ", "))
 	}
 	a, err := s.Aggregate(ctx, year)
 	if err != nil {
 		return registry.Entry{}, err
 	}
-	return s.cfg.Node.PublishAggregate(ctx, p, a)
+	a.Snapshot.Rows -= a.Snapshot.Rows % RowsGranularity
+	return s.cfg.Node.PublishAggregateChecked(ctx, p, a, checkChanges(mode))
 }
 
 // ProvinceFigures is one member's figures in the national comparison,

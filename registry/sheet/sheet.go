@@ -120,6 +120,11 @@ type Options struct {
 	// Pick, with no Sheet, chooses the first XLSX worksheet whose first
 	// non-blank row (its header) Pick accepts.
 	Pick func(header []string) bool
+	// Prefer, with Pick, chooses among the worksheets Pick accepts the
+	// first whose header Prefer accepts too, or else the first Pick
+	// accepts: a workbook of several sheets of one layout (Alberta's:
+	// each names EMP_KEY) is read from the sheet that has every column.
+	Prefer func(header []string) bool
 	// Bounds: at most MaxRows rows after the header, MaxColumns cells a
 	// row, MaxCellBytes bytes a cell, MaxUnzipBytes unzipped.
 	MaxRows, MaxColumns, MaxCellBytes int
@@ -170,6 +175,7 @@ type Reader struct {
 	o      Options
 	format string
 	sheet  string
+	sheets []string                 // an XLSX workbook's worksheets
 	next   func() ([]string, error) // the file's next row, io.EOF at the end
 	close  func() error
 	line   int       // rows of the file read so far, blank ones included
@@ -205,6 +211,9 @@ func (r *Reader) Format() string { return r.format }
 
 // Sheet is the XLSX worksheet being read ("" for CSV).
 func (r *Reader) Sheet() string { return r.sheet }
+
+// Sheets lists the XLSX workbook's worksheets, in order (nil for CSV).
+func (r *Reader) Sheets() []string { return r.sheets }
 
 // Date1904 reports whether an XLSX workbook counts its serial day numbers
 // in the 1904 date system (day 0 is 1904-01-01) rather than the 1900 one.
@@ -518,6 +527,7 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 		r.date1904 = *props.Date1904
 	}
 	list := f.GetSheetList()
+	r.sheets = list
 	switch {
 	case r.o.Sheet != "":
 		if idx, err := f.GetSheetIndex(r.o.Sheet); err == nil && idx >= 0 {
@@ -525,7 +535,11 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 		}
 	case r.o.Pick != nil:
 		for _, name := range list {
-			if r.picks(f, name) {
+			pick, prefer := r.picks(f, name)
+			if pick && r.sheet == "" {
+				r.sheet = name
+			}
+			if pick && (prefer || r.o.Prefer == nil) {
 				r.sheet = name
 				break
 			}
@@ -551,16 +565,20 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 	return nil
 }
 
-// picks reports whether Pick accepts the worksheet's first non-blank row.
-func (r *Reader) picks(f *excelize.File, name string) bool {
+// picks reports whether Pick, and Prefer, accept the worksheet's first
+// non-blank row.
+func (r *Reader) picks(f *excelize.File, name string) (pick, prefer bool) {
 	next, closeRows, err := r.xlsxRows(f, name)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer closeRows()
 	probe := &Reader{o: r.o, next: next}
 	cells, _, err := probe.Next()
-	return err == nil && r.o.Pick(cells)
+	if err != nil || !r.o.Pick(cells) {
+		return false, false
+	}
+	return true, r.o.Prefer != nil && r.o.Prefer(cells)
 }
 
 // xlsxRows iterates over a worksheet's rows.

@@ -157,6 +157,8 @@ func TestReaderXLSXSheets(t *testing.T) {
 		{"by header", Options{Pick: pickBN}, "data", []string{"bn", "when"}, nil},
 		{"no such name", Options{Sheet: "nope"}, "", nil, ErrNoSheet},
 		{"no header picked", Options{Pick: func([]string) bool { return false }}, "", nil, ErrNoSheet},
+		{"preferred header", Options{Pick: func([]string) bool { return true }, Prefer: pickBN}, "data", []string{"bn", "when"}, nil},
+		{"none preferred: the first picked", Options{Pick: func([]string) bool { return true }, Prefer: func([]string) bool { return false }}, "Sheet1", []string{"About this file"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := NewReader(bytes.NewReader(b), XLSX, tc.o)
