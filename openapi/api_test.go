@@ -75,6 +75,12 @@ func fullHandler(t testing.TB, n *nodetest.Node) http.Handler {
 // fullAPI is fullHandler with its huma API (the schemas it serves).
 func fullAPI(t testing.TB, n *nodetest.Node) (http.Handler, huma.API) {
 	t.Helper()
+	return fullAPILog(t, n, slog.New(slog.DiscardHandler))
+}
+
+// fullAPILog is fullAPI logging to log.
+func fullAPILog(t testing.TB, n *nodetest.Node, log *slog.Logger) (http.Handler, huma.API) {
+	t.Helper()
 	fed, err := federation.New(federation.Config{Node: n.Node})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +102,7 @@ func fullAPI(t testing.TB, n *nodetest.Node) (http.Handler, huma.API) {
 	svc := service.New(service.Config{Node: n.Node, Snapshots: snaps, Federation: fed})
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: "http://cor.example"})
-	return openapi.NewAPI(openapi.Config{Node: n.Node, Logger: slog.New(slog.DiscardHandler),
+	return openapi.NewAPI(openapi.Config{Node: n.Node, Logger: log,
 		Extra: []func(huma.API, *openapi.Helpers){openapi.PeerOps(fed), openapi.LookupOps(l), openapi.PassOps(ps),
 			openapi.MeasureOps(svc, string(n.Jurisdiction())), openapi.SubscriptionOps(wh)}})
 }

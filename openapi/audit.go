@@ -112,6 +112,20 @@ func AuditWrite(log *slog.Logger) func(ctx context.Context, e registry.Entry) {
 	}
 }
 
+// AuditWrite logs a write that is not an entry of the feed (a webhook
+// subscription, claims rows), as AuditWrite's hook logs the feed's: what,
+// which, by whom (role, CP, token id), from where. Those stores keep no
+// signed author, so this line is how a leaked token's writes are found.
+func (h *Helpers) AuditWrite(ctx context.Context, kind, id string, attrs ...slog.Attr) {
+	p := PrincipalOf(ctx)
+	a := append([]slog.Attr{slog.String("event", "write"), slog.String("kind", kind), slog.String("id", id)}, attrs...)
+	a = append(a, slog.String("role", p.Role), slog.String("cp", p.CP), slog.String("jti", p.TokenID))
+	if r := remoteOf(ctx); r != "" {
+		a = append(a, slog.String("remote", r))
+	}
+	h.s.log.LogAttrs(ctx, slog.LevelInfo, "audit", a...)
+}
+
 // AuditFederation returns the federation.Config.OnEvent hook that logs
 // each failed sync, refused entry and misbehaviour verdict.
 func AuditFederation(log *slog.Logger) func(federation.Event) {

@@ -99,3 +99,47 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("%d access log lines, want one per request", access)
 	}
 }
+
+// TestAuditLogsWritesOutsideTheFeed: webhook subscriptions and claims rows
+// live outside the signed feed, so nothing records who wrote them but the
+// audit log: each create, status change, replay, delete and snapshot
+// import is an "audit" write event with the caller's role and token id.
+// Found by review s25-r (finding 11).
+func TestAuditLogsWritesOutsideTheFeed(t *testing.T) {
+	var buf syncBuffer
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	h, _ := fullAPILog(t, n, slog.New(slog.NewJSONHandler(&buf, nil)))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	f := &fixture{n: n, srv: srv, tok: map[string]string{"admin": n.Token(t, node.TokenRequest{Role: node.RoleAdmin})}}
+	admin, _ := n.Authenticate(f.tok["admin"])
+	code, _, b := f.do(t, "POST", "/v1/subscriptions", "admin", `{"url":"https://example.org/hook","watch":[{"bn":"812345676"}]}`)
+	if code != 201 {
+		t.Fatalf("subscribe: %d %s", code, b)
+	}
+	var sub struct{ ID string }
+	json.Unmarshal(b, &sub)
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/v1/subscriptions/" + sub.ID + "/status", `{"status":"disabled"}`},
+		{"DELETE", "/v1/subscriptions/" + sub.ID, ""},
+		{"POST", "/v1/snapshots", `[{"employer_bn":"812345676","wcb_account":"4512876","year":2025,"person_years":50,"lost_time_claims":0,"disabling_injury_claims":0,"fatalities":0}]`},
+	} {
+		if code, _, b := f.do(t, c.method, c.path, "admin", c.body); code >= 300 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, code, b)
+		}
+	}
+	want := map[string]bool{"subscription create": true, "subscription status": true, "subscription delete": true, "snapshots ": true}
+	for _, m := range buf.lines() {
+		if m["msg"] != "audit" || m["event"] != "write" || m["role"] != "admin" || m["jti"] != admin.TokenID {
+			continue
+		}
+		action, _ := m["action"].(string)
+		if m["kind"] == "snapshots" && m["rows"] != 1.0 {
+			continue
+		}
+		delete(want, m["kind"].(string)+" "+action)
+	}
+	for w := range want {
+		t.Errorf("no audit write event %q with the caller's role and token id in:\n%s", w, buf.b.String())
+	}
+}

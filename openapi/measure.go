@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -104,6 +105,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
+			h.AuditWrite(ctx, "snapshots", "", slog.Int("rows", len(in.Body)), slog.Int("added", res.Added), slog.Int("replaced", res.Replaced))
 			return &bodyOut[SnapshotsImported]{SnapshotsImported{Rows: len(in.Body), PutResult: res}}, nil
 		})
 

@@ -3,6 +3,7 @@ package openapi
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -67,6 +68,7 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				if err != nil {
 					return nil, h.Problem(ctx, err)
 				}
+				h.AuditWrite(ctx, "subscription", sub.ID, slog.String("action", "create"), slog.String("url", sub.URL))
 				return &createdOut[webhook.Subscription]{Location: "/v1/subscriptions/" + sub.ID, Body: sub}, nil
 			})
 		huma.Register(api, h.WriteOp("list-subscriptions", http.MethodGet, "/v1/subscriptions",
@@ -87,6 +89,7 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				if err := svc.Delete(ctx, PrincipalOf(ctx), in.ID); err != nil {
 					return nil, h.Problem(ctx, err)
 				}
+				h.AuditWrite(ctx, "subscription", in.ID, slog.String("action", "delete"))
 				return nil, nil
 			})
 		huma.Register(api, h.WriteOp("get-subscription", http.MethodGet, "/v1/subscriptions/{id}",
@@ -121,6 +124,7 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				if err != nil {
 					return nil, h.Problem(ctx, err)
 				}
+				h.AuditWrite(ctx, "subscription", in.ID, slog.String("action", "replay"), slog.String("jurisdiction", string(in.Body.Jurisdiction)), slog.Uint64("from_seq", uint64(in.Body.FromSeq)))
 				return &bodyOut[webhook.ReplayResult]{r}, nil
 			})
 		huma.Register(api, h.WriteOp("set-subscription-status", http.MethodPost, "/v1/subscriptions/{id}/status",
@@ -135,6 +139,7 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				if err != nil {
 					return nil, h.Problem(ctx, err)
 				}
+				h.AuditWrite(ctx, "subscription", in.ID, slog.String("action", "status"), slog.String("status", in.Body.Status))
 				return &bodyOut[webhook.Subscription]{sub}, nil
 			})
 	}
