@@ -72,6 +72,24 @@ func TestOmittedMembersAreCheckedAgainstTheVersionReplaced(t *testing.T) {
 		t.Fatalf("a CP with no name that leaves its sectors out: %v; want body.name and body.sectors", err)
 	}
 
+	// A write the node would find unchanged (an employer's accounts left
+	// out are kept, closed) is still refused for what it left out.
+	emp := registry.Employer{BN: "812345676", LegalName: "Prairie Steel Erectors Ltd.", OperatingNames: []string{"Prairie Steel"}, SizeBand: "standard", EmployeeCount: 140}
+	if _, err := ab.PutEmployer(t.Context(), admin, emp, false); err != nil { // closes its account
+		t.Fatal(err)
+	}
+	ev, err := ab.Record(t.Context(), registry.KindEmployer, emp.BN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftOut := node.WithOmitted(t.Context(), node.Omitted{Kind: registry.KindEmployer, ID: emp.BN, Paths: []string{"wcb_accounts"}})
+	if _, err := ab.PutEmployer(leftOut, admin, emp, false); !slices.Equal(registry.Fields(err), []string{"body.wcb_accounts"}) {
+		t.Fatalf("an unchanged employer PUT that leaves its (closed) accounts out: %v; want invalid at body.wcb_accounts", err)
+	}
+	if ev2, _ := ab.Record(t.Context(), registry.KindEmployer, emp.BN); ev2.Ver != ev.Ver {
+		t.Fatalf("refused, yet version %d -> %d", ev.Ver, ev2.Ver)
+	}
+
 	// No Omitted: the write states the whole record (internal callers).
 	e, err := ab.UpdateCertificate(t.Context(), admin, id, node.CertificateUpdate{Sector: "construction"})
 	if err != nil {
