@@ -388,5 +388,16 @@ func (s *server) writeOp(id, method, path, summary string, status int, tags ...s
 		o.Errors = append(o.Errors, http.StatusPreconditionFailed)
 		o.Parameters = append(o.Parameters, conditionParams...)
 	}
+	if method == http.MethodPut {
+		o.Description = putDescription
+	}
 	return o
 }
+
+// putDescription is every PUT's: what a member left out means (omitted.go).
+const putDescription = "The body is the whole new record (of the members this body has). " +
+	"A member the body leaves out that the stored record holds with a value is refused, with 422 and one error at `body.<member>` for each " +
+	"(also a member of an object the body sends, e.g. `body.report_deadline.submit_days`), and nothing is stored: " +
+	"send the stored value to keep it, or the member empty (`[]`, `\"\"`, `{}`, `0`, `false`) to clear it. " +
+	"Read the record first (GET, with its ETag for `If-Match`) and send it back changed. " +
+	"A list is one value: its elements are not compared one by one with the stored ones. A PUT that creates the record is not concerned."

@@ -27,13 +27,13 @@ func TestAuthorityMatrix(t *testing.T) {
 	}
 	rows := []row{
 		{"register an employer", "POST", "/v1/employers", `{"bn":"123456782","legal_name":"Matrix Builders Ltd"}`, all(201, 201, 201, 403)},
-		{"change an employer ACSA certifies", "PUT", "/v1/employers/812345676", `{"bn":"812345676","legal_name":"Prairie Steel Erectors Ltd."}`, all(200, 200, 403, 403)},
-		{"change an employer ESC certifies", "PUT", "/v1/employers/791352461", `{"bn":"791352461","legal_name":"Wildrose Pipeline Services"}`, all(200, 403, 200, 403)},
+		{"change an employer ACSA certifies", "PUT", "/v1/employers/812345676", `{"bn":"812345676","legal_name":"Prairie Steel Erectors Ltd.","operating_names":["Prairie Steel"],"wcb_accounts":[{"jurisdiction":"CA-AB","number":"4512876","industry_codes":["238120"]}],"size_band":"standard","employee_count":141}`, all(200, 200, 403, 403)},
+		{"change an employer ESC certifies", "PUT", "/v1/employers/791352461", `{"bn":"791352461","legal_name":"Wildrose Pipeline Services","wcb_accounts":[{"jurisdiction":"CA-AB","number":"3987120","industry_codes":["213111"]}],"size_band":"standard","employee_count":220}`, all(200, 403, 200, 403)},
 		{"register a CP", "POST", "/v1/cps", `{"id":"NEWCP","name":"New Safety Association","status":"active"}`, all(201, 403, 403, 403)},
-		{"change a CP", "PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","status":"suspended"}`, all(200, 403, 403, 403)},
+		{"change a CP", "PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","sectors":["municipal"],"status":"suspended"}`, all(200, 403, 403, 403)},
 		{"issue an ACSA certificate", "POST", "/v1/certificates", `{"issuer":"ACSA","number":"M1","program":"COR","employer_bn":"812345676","issued_on":"2026-01-10","sector":"construction"}`, all(201, 201, 403, 403)},
-		{"correct an ACSA certificate", "PUT", "/v1/certificates/ACSA-20250417", `{"industry_scope":["236220"],"sector":"construction"}`, all(200, 200, 403, 403)},
-		{"correct the certificate the administrator suspended", "PUT", "/v1/certificates/ACSA-20240988", `{"industry_scope":["236220"],"sector":"roofing"}`, all(200, 403, 403, 403)},
+		{"correct an ACSA certificate", "PUT", "/v1/certificates/ACSA-20250417", `{"wcb_accounts":["4512876"],"industry_scope":["236220"],"sector":"construction"}`, all(200, 200, 403, 403)},
+		{"correct the certificate the administrator suspended", "PUT", "/v1/certificates/ACSA-20240988", `{"wcb_accounts":["5023341"],"industry_scope":["236220"],"sector":"roofing"}`, all(200, 403, 403, 403)},
 		{"lift the administrator's suspension", "PATCH", "/v1/certificates/ACSA-20240988", `{"action":"reinstate","reason":"action plan accepted","on":"2026-11-25"}`, all(200, 403, 403, 403)},
 		{"suspend an ACSA certificate", "POST", "/v1/certificates/ACSA-20250417/status", `{"action":"suspend","reason":"Employer Review opened","on":"2026-11-25"}`, all(200, 200, 403, 403)},
 		{"record an equivalency", "POST", "/v1/equivalencies", `{"employer_bn":"812345676","standard":"ISO 45001:2018","external_number":"X1","certification_body":"B","valid_from":"2025-01-01","valid_to":"2028-01-01","iaf_accredited":true,"scope_aligned":true,"decision":"accepted","status":"active"}`, all(201, 403, 403, 403)},
@@ -44,7 +44,7 @@ func TestAuthorityMatrix(t *testing.T) {
 			f := newFixture(t)
 			f.tok["amhsa"] = f.n.Token(t, node.TokenRequest{Role: node.RoleCP, CP: "AMHSA"})
 			for _, setup := range [][3]string{
-				{"PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","status":"suspended"}`},
+				{"PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","sectors":["municipal"],"status":"suspended"}`},
 				{"PATCH", "/v1/certificates/ACSA-20240988", `{"action":"suspend","reason":"Employer Review: fatality","on":"2026-11-20"}`},
 			} {
 				if code, _, b := f.do(t, setup[0], setup[1], "admin", setup[2]); code != 200 {

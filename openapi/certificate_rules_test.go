@@ -110,12 +110,12 @@ func TestCPIssuesOnlyInItsSectors(t *testing.T) {
 		{"ESC issues outside its sectors", "POST", "/v1/certificates", "esc", js, cert("SEC1", "construction"), 422, "body.sector"},
 		{"ESC issues in its sector", "POST", "/v1/certificates", "esc", js, cert("SEC1", "Energy"), 201, ""},
 		{"ESC issues without a sector", "POST", "/v1/certificates", "esc", js, cert("SEC2", ""), 201, ""},
-		{"ESC moves its certificate out of its sectors", "PUT", "/v1/certificates/ESC-ESC-33871", "esc", js, `{"sector":"construction","wcb_accounts":["3987120"]}`, 422, "body.sector"},
+		{"ESC moves its certificate out of its sectors", "PUT", "/v1/certificates/ESC-ESC-33871", "esc", js, `{"sector":"construction","wcb_accounts":["3987120"],"industry_scope":["213111"]}`, 422, "body.sector"},
 		{"ESC imports outside its sectors", "POST", "/v1/imports?dry_run=true", "esc", "text/csv", head + "791352461,Foothills Well Services Corp.,ESC,SEC3,COR,2026-01-10,construction\n", 422, "rows[1].sector"},
 		{"ESC changes a sector by import", "POST", "/v1/imports?dry_run=true", "esc", "text/csv", head + "791352461,Foothills Well Services Corp.,ESC,SEC1,COR,2026-01-10,construction\n", 422, "rows[1].sector"},
 		{"the administrator issues for ESC outside its sectors", "POST", "/v1/certificates", "admin", js, cert("SEC4", "construction"), 201, ""},
 		{"ESC keeps the administrator's sector", "PUT", "/v1/certificates/ESC-SEC4", "esc", js, `{"sector":"construction","wcb_accounts":["3987120"]}`, 200, ""},
-		{"ESC registered with no sectors", "PUT", "/v1/cps/ESC", "admin", js, `{"id":"ESC","name":"Energy Safety Canada","status":"active"}`, 200, ""},
+		{"ESC registered with no sectors", "PUT", "/v1/cps/ESC", "admin", js, `{"id":"ESC","name":"Energy Safety Canada","sectors":[],"status":"active"}`, 200, ""},
 		{"ESC, unrestricted, issues a construction COR", "POST", "/v1/certificates", "esc", js, cert("SEC5", "construction"), 201, ""},
 	})
 	_, _, b := f.do(t, "GET", "/v1/certificates/ESC-SEC4/versions/1", "", "")

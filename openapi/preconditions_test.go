@@ -53,8 +53,8 @@ func TestConditionalWrites(t *testing.T) {
 	f := newFixture(t)
 	const js = "application/json"
 	const cert = "/v1/certificates/ACSA-20250417"
-	const scope = `{"industry_scope":["236220"],"sector":"construction"}`
-	const scope2 = `{"industry_scope":["236220","238120"],"sector":"construction"}`
+	const scope = `{"wcb_accounts":["4512876"],"industry_scope":["236220"],"sector":"construction"}`
+	const scope2 = `{"wcb_accounts":["4512876"],"industry_scope":["236220","238120"],"sector":"construction"}`
 	suspend := `{"action":"suspend","reason":"missed its maintenance audit"}`
 
 	tag := f.etagOf(t, cert)
@@ -148,7 +148,7 @@ func TestConcurrentConditionalWrites(t *testing.T) {
 				// (a PUT of the record as it stands writes nothing).
 				sector := []string{"construction", "roofing", "manufacturing"}[i%3]
 				codes[i], _, _ = f.rawDo(t, http.MethodPut, cert, "application/json", "admin",
-					fmt.Sprintf(`{"industry_scope":["2362%02d"],"sector":"%s"}`, round*clerks+i, sector), "If-Match", tag)
+					fmt.Sprintf(`{"wcb_accounts":["4512876"],"industry_scope":["2362%02d"],"sector":"%s"}`, round*clerks+i, sector), "If-Match", tag)
 			})
 		}
 		wg.Wait()

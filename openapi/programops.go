@@ -100,7 +100,7 @@ type CredentialIn struct {
 type AuditorIn struct {
 	ID          string         `json:"id" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"`
 	Name        string         `json:"name" minLength:"1" maxLength:"200"`
-	EmployerBN  string         `json:"employer_bn,omitempty" pattern:"^[0-9]{9}$" doc:"The employer that employs the auditor (independence rules)."`
+	EmployerBN  string         `json:"employer_bn,omitempty" pattern:"^([0-9]{9})?$" doc:"The employer that employs the auditor (independence rules); empty: none."`
 	Credentials []CredentialIn `json:"credentials" minItems:"1" maxItems:"50"`
 }
 
@@ -259,6 +259,7 @@ func (s *server) registerAudits(api huma.API) {
 			if in.Body.ID != in.ID {
 				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
 			}
+			ctx = withOmitted[registry.Program](ctx, registry.KindProgram, in.ID)
 			e, err := s.node.PublishProgram(ctx, principalOf(ctx), in.Body)
 			r, err := writeResult[registry.Program](ctx, s, e, err)
 			return &bodyOut[Record[registry.Program]]{r}, err
@@ -314,6 +315,7 @@ func (s *server) registerAudits(api huma.API) {
 			if in.Body.ID != in.ID {
 				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
 			}
+			ctx = withOmitted[AuditorIn](ctx, registry.KindAuditor, in.ID)
 			e, err := s.node.PutAuditor(ctx, principalOf(ctx), in.Body.record(), false)
 			r, err := writeResult[registry.Auditor](ctx, s, e, err)
 			return &bodyOut[Record[registry.Auditor]]{r}, err

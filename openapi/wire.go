@@ -147,9 +147,9 @@ type EquivalencyIn struct {
 	IndustryCodes        []string                `json:"industry_codes,omitempty" maxItems:"50"`
 	Provinces            []registry.Jurisdiction `json:"provinces,omitempty" maxItems:"13"`
 	ScopeAligned         bool                    `json:"scope_aligned,omitempty" doc:"The audit scope covers all of the employer's operations."`
-	Decision             string                  `json:"decision,omitempty" enum:"pending,accepted,rejected" doc:"Default: pending."`
+	Decision             string                  `json:"decision,omitempty" enum:"pending,accepted,rejected," doc:"Default (or empty): pending."`
 	ResultingCertificate string                  `json:"resulting_certificate,omitempty" maxLength:"64"`
-	Status               string                  `json:"status,omitempty" enum:"active,suspended,withdrawn,expired" doc:"Default: active."`
+	Status               string                  `json:"status,omitempty" enum:"active,suspended,withdrawn,expired," doc:"Default (or empty): active."`
 }
 
 func (q EquivalencyIn) record(id string) registry.Equivalency {

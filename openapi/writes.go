@@ -50,6 +50,7 @@ func (s *server) registerWrites(api huma.API) {
 			if in.Body.BN != in.BN {
 				return nil, fieldProblem("body.bn", "must equal the BN in the path (%s)", in.BN)
 			}
+			ctx = withOmitted[registry.Employer](ctx, registry.KindEmployer, in.BN)
 			e, err := s.node.PutEmployer(ctx, p, in.Body, false)
 			r, err := writeResult[registry.Employer](ctx, s, e, err)
 			return &bodyOut[Record[registry.Employer]]{r}, err
@@ -77,6 +78,7 @@ func (s *server) registerWrites(api huma.API) {
 			if in.Body.ID != in.ID {
 				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
 			}
+			ctx = withOmitted[registry.CertifyingPartner](ctx, registry.KindCP, in.ID)
 			e, err := s.node.PutCP(ctx, p, in.Body, false)
 			r, err := writeResult[registry.CertifyingPartner](ctx, s, e, err)
 			return &bodyOut[Record[registry.CertifyingPartner]]{r}, err
@@ -101,6 +103,7 @@ func (s *server) registerWrites(api huma.API) {
 			Body CertificateUpdateIn
 		}) (*bodyOut[Record[registry.Certificate]], error) {
 			p := principalOf(ctx)
+			ctx = withOmitted[CertificateUpdateIn](ctx, registry.KindCertificate, in.ID)
 			e, err := s.node.UpdateCertificate(ctx, p, in.ID, node.CertificateUpdate(in.Body))
 			r, err := writeResult[registry.Certificate](ctx, s, e, err)
 			return &bodyOut[Record[registry.Certificate]]{r}, err
@@ -141,6 +144,7 @@ func (s *server) registerWrites(api huma.API) {
 			Body EquivalencyIn
 		}) (*bodyOut[Record[registry.Equivalency]], error) {
 			p := principalOf(ctx)
+			ctx = withOmitted[EquivalencyIn](ctx, registry.KindEquivalency, in.ID)
 			e, err := s.node.PutEquivalency(ctx, p, in.Body.record(in.ID), false)
 			r, err := writeResult[registry.Equivalency](ctx, s, e, err)
 			return &bodyOut[Record[registry.Equivalency]]{r}, err

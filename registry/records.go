@@ -45,7 +45,7 @@ type Employer struct {
 	LegalName      string       `json:"legal_name" minLength:"1" maxLength:"200"`
 	OperatingNames []string     `json:"operating_names,omitempty" maxItems:"50"`
 	WCBAccounts    []WCBAccount `json:"wcb_accounts,omitempty" maxItems:"50"`
-	SizeBand       string       `json:"size_band,omitempty" enum:"small,standard" doc:"small (SECOR-eligible) or standard."` // "small" (SECOR-eligible) or "standard"
+	SizeBand       string       `json:"size_band,omitempty" enum:"small,standard," doc:"small (SECOR-eligible) or standard; empty: not told."` // "small" (SECOR-eligible) or "standard"
 	EmployeeCount  int          `json:"employee_count,omitempty" minimum:"0" maximum:"1000000"`
 	// Presence lists where the employer operates, per province, with the
 	// dates (see Presence). Empty: corfed was not told.

@@ -73,7 +73,7 @@ func (n *Node) PublishProgram(ctx context.Context, p Principal, prog registry.Pr
 		return registry.Entry{}, fmt.Errorf("only the program administrator defines programs: %w", registry.ErrForbidden)
 	}
 	if err := prog.Validate(); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindProgram, prog.ID, err)
 	}
 	return n.commit(ctx, registry.KindProgram, prog.ID, nil, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 		return prog, nil, nil
@@ -280,14 +280,14 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	}
 	a.Home = n.cfg.Jurisdiction
 	if err := a.Validate(); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindAuditor, a.ID, err)
 	}
 	rules, err := n.auditorRules(ctx)
 	if err != nil {
 		return registry.Entry{}, err
 	}
 	if err := rules.CheckPeriods(a); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindAuditor, a.ID, err)
 	}
 	var view *AuditorView
 	err = n.db.View(ctx, func(tx registry.StoreTx) error {
@@ -316,7 +316,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 		view = &AuditorView{} // a new auditor: no credentials or audits yet
 	}
 	if err := checkRecertification(rules, view, a); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindAuditor, a.ID, err)
 	}
 	return n.commitChange(ctx, registry.KindAuditor, a.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {

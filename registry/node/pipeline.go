@@ -96,6 +96,7 @@ type write struct {
 	iat    int64
 	by     *registry.Author // who asked for the write (the principal in ctx), or nil
 	expect *Expectation     // the version the write was made from (WithExpectation), or nil
+	omit   *Omitted         // the members a whole-record write left out (WithOmitted), or nil
 
 	taken bool // guarded by committer.mu: a batch has it; it can no longer be withdrawn
 
@@ -122,7 +123,7 @@ func (n *Node) commit(ctx context.Context, kind registry.Kind, id string, signer
 	if signer == nil {
 		signer = n.ActiveKey()
 	}
-	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), expect: expectationFrom(ctx), done: make(chan struct{})}
+	w := &write{kind: kind, id: id, signer: signer, m: m, iat: n.cfg.Now().Unix(), by: PrincipalFrom(ctx).Author(), expect: expectationFrom(ctx), omit: omittedFrom(ctx), done: make(chan struct{})}
 	c := &n.committer
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
@@ -685,9 +686,20 @@ func (n *Node) prepare(b *staged, w *write) (e registry.Entry, keys []registry.I
 	if err := w.expect.check(w.kind, w.id, prev); err != nil {
 		return e, nil, nil, err
 	}
+	omitErr := w.omit.check(w.kind, w.id, prev)
 	rec, keys, err := w.m(b, prev)
 	if err != nil {
+		switch {
+		case omitErr == nil:
+		case errors.Is(err, registry.ErrInvalid):
+			err = registry.JoinInvalid(omitErr, err) // every problem at once
+		case errors.Is(err, errUnchanged): // the node keeps what was left out, yet the request still omits a stored member
+			err = omitErr
+		}
 		return e, nil, nil, err
+	}
+	if omitErr != nil {
+		return e, nil, nil, omitErr
 	}
 	raw, err := registry.Canonical(rec)
 	if err != nil {

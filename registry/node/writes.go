@@ -43,7 +43,7 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 		return registry.Entry{}, err
 	}
 	if err := e.Validate(); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindEmployer, e.BN, err)
 	}
 	today := n.Today()
 	grant, err := n.cpMayChangeEmployer(ctx, p, e.BN)
@@ -82,7 +82,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 		return registry.Entry{}, fmt.Errorf("only the program administrator registers certifying partners: %w", registry.ErrForbidden)
 	}
 	if err := cp.Validate(); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindCP, cp.ID, err)
 	}
 	return n.commitChange(ctx, registry.KindCP, cp.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
@@ -737,7 +737,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 		q.Status = "active"
 	}
 	if err := q.Validate(); err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, n.omittedToo(ctx, registry.KindEquivalency, q.ID, err)
 	}
 	today := n.Today()
 	want := EquivalencyID(q.EmployerBN, q.ExternalNumber)
