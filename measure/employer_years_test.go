@@ -8,7 +8,8 @@ import (
 	"github.com/corfed/corfed/registry"
 )
 
-// Employer 0 is the only full-year COR holder of 2024 (100 PY, 7 LTC).
+// TestOneDayHoldersDoNotMakeUpTheMinimum (review s25-p, finding 5):
+// employer 0 is the only full-year COR holder of 2024 (100 PY, 7 LTC).
 // Four others were first certified on 2024-12-31: one day each. The cor
 // group counts five employers, passes the minimum of 5 and shows, and its
 // figures are employer 0's to within 4/366 of four small rows. Issue dates

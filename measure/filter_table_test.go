@@ -2,10 +2,12 @@ package measure
 
 import "testing"
 
-// The year x industry table hides (2023, A), one employer, and (2024, A)
-// with it on industry A's line (group_by=industry publishes A's total).
-// ?year=2024&group_by=industry shows (2024, A): within 2024 nothing needs
-// hiding. Then (2023, A) = industry A (group_by=industry) - (2024, A).
+// TestFilteredBreakdownHidesWhatTheTableHid: the year x industry table
+// hides (2023, A), one employer, and (2024, A) with it on industry A's
+// line (group_by=industry publishes A's total). ?year=2024&group_by=
+// industry is 2024's cells of that table, and hides (2024, A) too:
+// before, it decided within 2024 alone and showed it, and (2023, A) =
+// industry A - (2024, A) (review s25-p, finding 3).
 func TestFilteredBreakdownHidesWhatTheTableHid(t *testing.T) {
 	var rows []Snapshot
 	rows = append(rows, rowsIn(0, 1, 2023, "A", 30, 5)...)  // secret
@@ -44,9 +46,11 @@ func TestFilteredBreakdownHidesWhatTheTableHid(t *testing.T) {
 	}
 }
 
-// The same table through a cell filter: ?year=2024&industry=B shows
-// (2024, B), which the table hid on 2024's line; then 2024 - (2024, B) -
-// (2024, C) = (2024, A), and industry A - (2024, A) = (2023, A).
+// TestFilteredCellHidesWhatTheTableHid: the same table through a cell
+// filter. ?year=2024&industry=B is the (2024, B) cell of the year x
+// industry table, hidden as there; before, it showed (2024, B), which the
+// table hid on 2024's line, and 2024 - (2024, B) - (2024, C) = (2024, A),
+// and industry A - (2024, A) = (2023, A).
 func TestFilteredCellHidesWhatTheTableHid(t *testing.T) {
 	var rows []Snapshot
 	rows = append(rows, rowsIn(0, 1, 2023, "A", 30, 5)...)

@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
-// group_by=year,industry and group_by=industry,year are the same table.
-// If they hide different cells, the two answers together show every cell
-// either one hides only on its own.
+// TestGroupByOrderHidesTheSameCells: group_by=year,industry and
+// group_by=industry,year are the same table and hide the same cells; when
+// they differed, the two answers together showed every cell either one
+// hid on its own (review s25-p, finding 4).
 func TestGroupByOrderHidesTheSameCells(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	inds := []string{"A", "B", "C", "D"}

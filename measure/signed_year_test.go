@@ -2,10 +2,12 @@ package measure
 
 import "testing"
 
-// The breakdown by year hides 2021 (one employer) and, as its complement,
-// 2022 (the smallest shown year). The signed aggregate for 2022 (Totals,
-// what POST /v1/metrics/publish signs into the public feed) publishes
-// 2022 anyway, so 2021 = all years - 2022 - 2023.
+// TestSignedYearAggregateKeepsTheYearComplement: the breakdown by year
+// hides 2021 (one employer) and, as its complement, 2022 (the smallest
+// shown year). The signed aggregate for 2022 (Totals, what POST
+// /v1/metrics/publish signs into the public feed) is suppressed too:
+// before, it published 2022, and 2021 = all years - 2022 - 2023 (review
+// s25-p, finding 1).
 func TestSignedYearAggregateKeepsTheYearComplement(t *testing.T) {
 	var rows []Snapshot
 	rows = append(rows, rowsIn(0, 1, 2021, "A", 30, 4)...)   // secret

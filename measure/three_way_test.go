@@ -10,11 +10,13 @@ func rowsIn(first, n int, year int, ind string, py float64, ltc int64) []Snapsho
 	return rs
 }
 
-// A year x industry x size_band table hides (2023, A, under_10), one
-// employer, with (2023, B, under_10) on the year line, (2024, A, under_10)
-// on the industry line. But the (2023, A) subtotal is published by
-// group_by=year,industry (and by ?year=2023&industry=A), and within it
-// only one cell is hidden: subtotal - (2023, A, 10_to_49) = the employer.
+// TestThreeWayTableKeepsItsTwoWayMargins (review s25-p, the documented
+// limitation): a year x industry x size_band table hides (2023, A,
+// under_10), one employer. The (2023, A) subtotal is published by
+// group_by=year,industry (and by ?year=2023&industry=A), so the table
+// also hides a second cell inside it: lines are taken over every proper
+// subset of the dimensions, not each dimension alone. Before, only one
+// cell was hidden there: subtotal - (2023, A, 10_to_49) = the employer.
 func TestThreeWayTableKeepsItsTwoWayMargins(t *testing.T) {
 	var rows []Snapshot
 	rows = append(rows, rowsIn(0, 1, 2023, "A", 9, 3)...)   // secret: 1 employer, 3 LTC
