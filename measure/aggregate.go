@@ -1,44 +1,42 @@
 package measure
 
 import (
+	"strconv"
+
 	"github.com/corfed/corfed/registry"
 )
 
-// Totals returns the cor and non_cor totals of year's rows as aggregate
-// groups (suppressed under min), what a node signs and publishes, and the
-// number of rows of year. An error of src is returned as it is.
+// Totals returns the cor and non_cor totals of year as aggregate groups,
+// what a node signs and publishes, and the number of rows of year. src
+// gives every year's rows: the totals are year's cell of the breakdown
+// by year (ComputeFrom), suppressed as it hides them, also when it hides
+// year only with another year (else the total of every year, less the
+// signed years and the shown ones, would give the hidden one). An error
+// of src is returned as it is.
 func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, int, error) {
-	total := [2]*acc{newAcc(), newAcc()}
-	ids := employerIDs{}
 	n := 0
-	var parts []Part
-	yd := DaysIn(year)
-	err := src(func(s *Snapshot) bool {
-		if s.Year != year {
-			return true
-		}
-		n++
-		emp := ids.of(s.EmployerBN)
-		parts = holders.Year(s.EmployerBN, s.WCBAccount, year, parts)
-		for _, p := range parts {
-			if p.Days == 0 {
-				continue
+	b, err := tabulate(func(fn func(*Snapshot) bool) error {
+		return src(func(s *Snapshot) bool {
+			if s.Year == year {
+				n++
 			}
-			g := 1
-			if p.Held {
-				g = 0
-			}
-			total[g].add(s, emp, p.Days, yd)
-		}
-		return true
-	})
+			return fn(s)
+		})
+	}, holders, []string{DimYear})
 	if err != nil {
 		return [2]registry.AggregateGroup{}, 0, err
 	}
+	b.suppress(min, 1)
 	var out [2]registry.AggregateGroup
-	for i, a := range total {
-		a.decide(min)
-		out[i] = a.aggregate()
+	key := b.keyOf(nil, []string{strconv.Itoa(year)}, 1)
+	for g := range out {
+		c := b.tables[g][1][string(key)]
+		if c == nil {
+			a := newAcc()
+			a.decide(min)
+			c = &tcell{a: a}
+		}
+		out[g] = c.a.aggregate()
 	}
 	return out, n, nil
 }
@@ -47,7 +45,7 @@ func (a *acc) aggregate() registry.AggregateGroup {
 	if a.suppressed != "" {
 		return registry.AggregateGroup{Suppressed: true}
 	}
-	g := registry.AggregateGroup{Employers: len(a.employers), PersonYears: a.py.float64(), LostTimeClaims: a.ltc.float64(),
+	g := registry.AggregateGroup{Employers: a.employerCount(), PersonYears: a.py.float64(), LostTimeClaims: a.ltc.float64(),
 		DisablingInjuryClaims: a.di.float64(), Fatalities: a.f.float64()}
 	if a.hasCosts {
 		c := a.costs.float64()

@@ -31,13 +31,14 @@
 // rows, unless a file layout carries none, like Alberta's open data).
 // A row's figures go to a group in proportion to the days of its year in
 // that group (see Groups): each share (figure × days / days in the year)
-// is rounded once to the nearest IEEE 754 double, and is the figure itself
-// for a whole year. Counts, person-years and claim costs are summed
-// exactly (in arbitrary precision) and the sum rounded once to the nearest
-// double, so a count may be fractional; each rate is then computed in double precision in exactly the
-// order written above (count / PY, then times the unit). Nothing is
-// rounded in JSON: a figure is the shortest decimal that reads back as the
-// same double.
+// is the exact product divided once, rounded to the nearest IEEE 754
+// double (ties to even), and is the figure itself for a whole year.
+// Counts, person-years and claim costs are summed exactly (in arbitrary
+// precision) and the sum rounded once to the nearest double, so a count
+// may be fractional; each rate is then computed in double precision in
+// exactly the order written above (count / PY, then times the unit).
+// Nothing is rounded in JSON: a figure is the shortest decimal that reads
+// back as the same double.
 //
 // Confidence intervals (95% by default) treat each count as Poisson:
 //
@@ -66,20 +67,46 @@
 // between the groups by their share of the year's days (exposure
 // weighting, Holders.Year), and within cor by the certificate held (for
 // the program and cp dimensions). A row counts as a snapshot, and its
-// employer as an employer, in every group where it has at least one day,
-// so an employer whose status changed in the year is in both, and the
-// two groups' employers may add up to more than the distinct employers.
-// Cells can be broken down by year, industry, size band (of the row's
-// person-years, see SizeBand), program and CP (of the certificate held).
-// A group is suppressed, and none of its figures is shown, when it has
-// fewer than MinEmployers distinct employers or fewer than MinPersonYears
-// person-years (defaults 5 and 40: a group with exactly 5 employers and
-// 40 person-years is shown). In a breakdown, when exactly one cell of a
-// column (cor or non_cor) is suppressed, the next smallest cell of that
-// column is suppressed as well, so the hidden one cannot be recovered by
-// subtracting the shown cells from the total; in a table of several
-// dimensions the same holds within the cells of each value of each
-// dimension (a line, whose total that dimension's breakdown publishes).
-// A filtered query (Industry, Year) hides what the breakdown by that
-// dimension hides (ComputeFrom).
+// employer as an employer (the published employers), in every group where
+// it has at least one day, so an employer whose status changed in the
+// year is in both, and the two groups' employers may add up to more than
+// the distinct employers. Cells can be broken down by year, industry, size
+// band (of the row's person-years, see SizeBand), program and CP (of the
+// certificate held).
+//
+// A group is suppressed (primary suppression), and none of its figures is
+// shown, when it has fewer than MinPersonYears person-years or fewer than
+// MinEmployers employer-years: each employer counts for its share of a
+// year in the group (its days there over the days of the year, summed
+// over its rows), at most one, so an employer in the group for one day
+// adds 1/366 of an employer and four employers certified on 31 December
+// do not make up a group of one (defaults 5 and 40: a group of exactly 5
+// whole-year employers and 40 person-years is shown). The published
+// employers stays the count of distinct employers, at least the
+// employer-years.
+//
+// Every answer is read from one family of tables: the table of a set of
+// dimensions, over every row, decided in Dimensions order whatever the
+// order asked. A breakdown is its table, a filter (Industry, Year) picks
+// cells of the table of the breakdown's dimensions and the filter's, its
+// totals are the cell of the filter's table, and a signed aggregate
+// (Totals) is a cell of the breakdown by year. A table hides more cells
+// (secondary suppression) until, for each of its lines (its cells inside
+// one cell of the table of a proper subset of its dimensions, which that
+// table publishes), the hidden cells of the line are none, or at least
+// two that together meet the minimum, and a line whose coarser cell is
+// hidden has a hidden cell. What a table hides depends only on its cells
+// and on the tables of its subsets, so no answer shows a group another
+// hides, and the shown cells of a table subtracted from a published total
+// never leave one hidden cell, nor hidden cells below the minimum
+// together (TestNoPublishedAnswersGiveAHiddenCellAway).
+//
+// Two limits remain, as in any table-by-table suppression. A hidden cell
+// can be the one unknown of a system of several lines (a chain of hidden
+// cells that meets each line twice, solved by adding and subtracting
+// lines), which one subtraction does not find. And a cell of one table
+// can be the same group as a cell of another (industry D has rows in 2024
+// only: D is 2024's cell of industry D); when every other cell of a line
+// is such a cell, the line cannot hide a second cell that another table
+// does not publish, and its hidden cell is the line's total minus them.
 package measure

@@ -57,6 +57,22 @@ func (s *exactSum) add(x float64) {
 	s.big.Add(s.big, new(big.Float).SetPrec(exactPrec).SetFloat64(x))
 }
 
+// addSum adds the exact sum t to s.
+func (s *exactSum) addSum(t *exactSum) {
+	if s.big == nil && t.big == nil {
+		l, c := bits.Add64(s.lo, t.lo, 0)
+		h, over := bits.Add64(s.hi, t.hi, c)
+		if over == 0 {
+			s.hi, s.lo = h, l
+			return
+		}
+	}
+	if s.big == nil {
+		s.big = s.toBig()
+	}
+	s.big.Add(s.big, t.toBig())
+}
+
 // set makes s hold x.
 func (s *exactSum) set(x float64) {
 	*s = exactSum{}

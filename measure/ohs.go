@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
+	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,7 +158,7 @@ type Result struct {
 
 // acc accumulates one group exactly.
 type acc struct {
-	employers  map[int32]struct{} // distinct employers, by their employerIDs number
+	employers  map[int32]int64 // each employer's days in the group, in yearUnits, by its employerIDs number
 	snapshots  int
 	py, pyc    exactSum // person-years; of rows with costs
 	costs      exactSum
@@ -163,13 +166,56 @@ type acc struct {
 	ltc, di, f exactSum // counts, exposure-weighted (so fractional)
 	suppressed string   // why, once decided
 	count      int      // employers of a published aggregate (employers is empty then)
+	pinned     bool     // the same group as a cell a coarser table publishes
+	ey         int64    // employerYears, once known (eyKnown)
+	eyKnown    bool
+	distinct   int // len(employers) once released
 }
 
+// release drops a decided group's employers, keeping their count and
+// employer-years: a table that only decides others needs no more.
+func (a *acc) release() {
+	a.employerYears()
+	a.distinct, a.employers = len(a.employers), nil
+}
+
+// employerCount is the number of distinct employers in the group (with at
+// least one day in it), the published employers.
 func (a *acc) employerCount() int {
 	if a.count > 0 {
 		return a.count
 	}
+	if a.employers == nil {
+		return a.distinct
+	}
 	return len(a.employers)
+}
+
+// unitsPerYear is one employer-year in yearUnits: days of a year of 365
+// days count 366 units each, of a year of 366 days 365 each, so that
+// shares of either kind of year add up exactly.
+const unitsPerYear = 365 * 366
+
+// yearUnits is days of a year of yearDays days, in units of 1/unitsPerYear
+// of a year.
+func yearUnits(days, yearDays int) int64 { return int64(days) * (unitsPerYear / int64(yearDays)) }
+
+// employerYears is what the employer minimum counts, in yearUnits: each
+// employer's share of a year in the group (its days there over the days
+// of the year, summed over its rows), at most one year per employer. An
+// employer in the group for one day adds 1/366 of an employer, not one,
+// and an employer in it for three whole years still one.
+func (a *acc) employerYears() int64 {
+	if a.count > 0 {
+		return int64(a.count) * unitsPerYear
+	}
+	if !a.eyKnown {
+		a.ey, a.eyKnown = 0, true
+		for _, u := range a.employers {
+			a.ey += min(u, unitsPerYear)
+		}
+	}
+	return a.ey
 }
 
 // exactPrec holds any sum of doubles exactly (they are multiples of
@@ -177,7 +223,7 @@ func (a *acc) employerCount() int {
 const exactPrec = 2200
 
 func newAcc() *acc {
-	return &acc{employers: map[int32]struct{}{}}
+	return &acc{employers: map[int32]int64{}}
 }
 
 // employerIDs numbers the employers (BNs) of one computation, so that a
@@ -193,42 +239,74 @@ func (ids employerIDs) of(bn string) int32 {
 	return id
 }
 
+// share is x times days / yearDays rounded once to the nearest double
+// (ties to even): x itself for the whole year.
+func share(x float64, days, yearDays int) float64 {
+	if days == yearDays || x == 0 {
+		return x
+	}
+	d := float64(days)
+	if p := x * d; math.FMA(x, d, -p) == 0 {
+		return p / float64(yearDays) // x·days exact: one correctly rounded division
+	}
+	r := new(big.Rat).SetFloat64(x)
+	r.Mul(r, big.NewRat(int64(days), int64(yearDays)))
+	v, _ := r.Float64() // the nearest double, subnormals included
+	return v
+}
+
 // add adds the share days/yearDays of snapshot s of employer emp (its
 // employerIDs number): each of its figures times days / yearDays, rounded
 // once to the nearest double (the figures themselves when days is the
 // whole year).
 func (a *acc) add(s *Snapshot, emp int32, days, yearDays int) {
-	share := func(x float64) float64 {
-		if days == yearDays {
-			return x
-		}
-		return x * float64(days) / float64(yearDays)
-	}
-	a.employers[emp] = struct{}{}
+	a.employers[emp] += yearUnits(days, yearDays)
+	a.eyKnown = false
 	a.snapshots++
-	py := share(s.PersonYears)
+	py := share(s.PersonYears, days, yearDays)
 	a.py.add(py)
 	if s.ClaimCosts != nil {
 		a.hasCosts = true
-		a.costs.add(share(*s.ClaimCosts))
+		a.costs.add(share(*s.ClaimCosts, days, yearDays))
 		a.pyc.add(py)
 	}
-	a.ltc.add(share(float64(s.LostTimeClaims)))
-	a.di.add(share(float64(s.DisablingInjuryClaims)))
-	a.f.add(share(float64(s.Fatalities)))
+	a.ltc.add(share(float64(s.LostTimeClaims), days, yearDays))
+	a.di.add(share(float64(s.DisablingInjuryClaims), days, yearDays))
+	a.f.add(share(float64(s.Fatalities), days, yearDays))
 }
 
-// decide sets a.suppressed from the minimum.
-func (a *acc) decide(m Minimum) {
+// merge adds group b to a exactly: a is then the group of both (disjoint)
+// groups' rows.
+func (a *acc) merge(b *acc) {
+	for e, u := range b.employers {
+		a.employers[e] += u
+	}
+	a.eyKnown = false
+	a.snapshots += b.snapshots
+	a.py.addSum(&b.py)
+	a.pyc.addSum(&b.pyc)
+	a.costs.addSum(&b.costs)
+	a.hasCosts = a.hasCosts || b.hasCosts
+	a.ltc.addSum(&b.ltc)
+	a.di.addSum(&b.di)
+	a.f.addSum(&b.f)
+}
+
+// decide sets a.suppressed from the minimum (primary suppression).
+func (a *acc) decide(m Minimum) { a.suppressed = a.below(m) }
+
+// below returns why a is below the minimum m, or "" when it meets it.
+func (a *acc) below(m Minimum) string {
 	py := a.py.float64()
 	switch {
-	case a.employerCount() < m.Employers:
-		a.suppressed = fmt.Sprintf("fewer than %d employers", m.Employers)
+	case a.employerYears() < int64(m.Employers)*unitsPerYear:
+		return fmt.Sprintf("fewer than %d employers (each counted for its share of the year in the group)", m.Employers)
 	case py < m.PersonYears:
-		a.suppressed = fmt.Sprintf("fewer than %s person-years", strconv.FormatFloat(m.PersonYears, 'f', -1, 64))
+		return fmt.Sprintf("fewer than %s person-years", strconv.FormatFloat(m.PersonYears, 'f', -1, 64))
 	case py == 0:
-		a.suppressed = "no person-years"
+		return "no person-years"
 	}
+	return ""
 }
 
 func (a *acc) figures(alpha float64) *Figures {
@@ -319,92 +397,196 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 }
 
 // ComputeFrom is Compute over the rows src gives, none kept: its memory
-// is the answer's cells and the distinct employers, whatever the number of
-// rows. An error of src is returned as it is.
+// is the cells of the tables below and their distinct employers, whatever
+// the number of rows. An error of src is returned as it is. It reads src
+// once, every year and industry of it.
 //
-// A filter (industry, year) picks one cell of the breakdown by its
-// dimension, which that breakdown may hide (too small, or with another
-// cell so the totals do not give one away): the filtered answer then
-// hides the same group, its cells and ratios, or it would publish what the
-// breakdown hid. So a filtered query reads src once more per filter.
+// Every answer is read from one family of tables, decided the same way
+// whoever asks: the table of a set of dimensions (taken in Dimensions
+// order, whatever the order asked) over every row, with what it hides
+// decided from its cells and the tables of its proper subsets only (see
+// suppress). A breakdown is its table; a filter (industry, year) picks
+// cells of the table of the breakdown's dimensions and the filter's, and
+// its totals are the cell of the table of the filter's dimensions
+// (group_by=year's cell for ?year=). So two answers never show the same
+// group one way and hide it another, and no answer shows what another
+// hides.
 func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
-	res, err := computeFrom(src, holders, q)
-	if err != nil || (q.Industry == "" && q.Year == 0) {
-		return res, err
-	}
-	for _, f := range []struct {
-		dim, val string
-		clear    func(*Query)
-	}{
-		{DimIndustry, q.Industry, func(q *Query) { q.Industry = "" }},
-		{DimYear, strconv.Itoa(q.Year), func(q *Query) { q.Year = 0 }},
-	} {
-		if f.val == "" || f.val == "0" {
-			continue
-		}
-		bq := q
-		f.clear(&bq)
-		bq.GroupBy = []string{f.dim}
-		br, err := computeFrom(src, holders, bq)
-		if err != nil {
-			return Result{}, err
-		}
-		for _, c := range br.Cells {
-			if c.Key[f.dim] == f.val {
-				hideAs(&res, c.Groups, f.dim)
-			}
-		}
-	}
-	return res, nil
-}
-
-// hideAs hides in res each group that the cell p of the breakdown by dim
-// hides, with the cells of that group and every ratio touching it.
-func hideAs(res *Result, p Pair, dim string) {
-	hide := func(g *Group, by Group) bool {
-		if !by.Suppressed || g.Suppressed {
-			return false
-		}
-		*g = Group{Suppressed: true, Reason: "hidden in the breakdown by " + dim + ": " + by.Reason}
-		return true
-	}
-	cor, non := hide(&res.Groups.COR, p.COR), hide(&res.Groups.NonCOR, p.NonCOR)
-	if !cor && !non {
-		return
-	}
-	res.Ratios = nil
-	for i := range res.Cells {
-		c := &res.Cells[i]
-		if cor {
-			hide(&c.Groups.COR, p.COR)
-		}
-		if non {
-			hide(&c.Groups.NonCOR, p.NonCOR)
-		}
-		c.Ratios = nil
-	}
-}
-
-func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
 	if q.Alpha == 0 {
 		q.Alpha = 0.05
 	}
+	filter := map[string]string{}
+	if q.Year != 0 {
+		filter[DimYear] = strconv.Itoa(q.Year)
+	}
+	if q.Industry != "" {
+		filter[DimIndustry] = q.Industry
+	}
+	b, err := tabulate(src, holders, canonical(q.GroupBy, slices.Collect(maps.Keys(filter))))
+	if err != nil {
+		return Result{}, err
+	}
+	fm := b.mask(slices.Collect(maps.Keys(filter)))
+	b.suppress(q.Minimum, fm)
 	res := Result{Year: q.Year, Industry: q.Industry, GroupBy: append([]string{}, q.GroupBy...), Minimum: q.Minimum,
 		Confidence: 1 - q.Alpha, Cells: []Cell{}}
-	total := [2]*acc{newAcc(), newAcc()} // cor, non_cor
-	cells := map[string]*[2]*acc{}
-	keys := map[string]map[string]string{}
+	z := zFor(q.Alpha)
+	fvals := make([]string, len(b.dims))
+	for i, d := range b.dims {
+		fvals[i] = filter[d]
+	}
+	fkey := string(b.keyOf(nil, fvals, fm))
+	res.Groups = Pair{COR: b.group(0, fm, fkey, q), NonCOR: b.group(1, fm, fkey, q)}
+	res.Ratios = ratios(res.Groups, z)
+	if len(q.GroupBy) == 0 {
+		return res, nil
+	}
+	// Cells: every key with COR rows, plus (when no dimension is COR-only)
+	// every key with non-COR rows. A COR cell's non_cor group is the
+	// baseline cell whose COR-only dimensions are "*".
+	full := len(b.tables[0]) - 1
+	hasCOROnly := slices.ContainsFunc(q.GroupBy, corOnly)
+	seen := map[string]bool{}
+	base := make([]string, len(b.dims))
+	for g := range 2 {
+		if g == 1 && hasCOROnly {
+			break
+		}
+		for ks, c := range b.tables[g][full] {
+			if seen[ks] || !matches(b.dims, c.vals, filter) {
+				continue
+			}
+			seen[ks] = true
+			copy(base, c.vals)
+			for i, d := range b.dims {
+				if corOnly(d) {
+					base[i] = "*"
+				}
+			}
+			bk := string(b.keyOf(nil, base, full))
+			p := Pair{COR: b.group(0, full, ks, q), NonCOR: b.group(1, full, bk, q)}
+			if g == 0 || b.tables[0][full][ks] == nil {
+				key := make(map[string]string, len(q.GroupBy))
+				for i, d := range b.dims {
+					if slices.Contains(q.GroupBy, d) {
+						key[d] = c.vals[i]
+					}
+				}
+				res.Cells = append(res.Cells, Cell{Key: key, Groups: p, Ratios: ratios(p, z)})
+			}
+		}
+	}
+	sortCells(res.Cells, q.GroupBy)
+	return res, nil
+}
+
+// InOrder returns r as asked with its dimensions in the order groupBy
+// names them (the same set as r's): the same cells, listed in that order.
+// A cached answer serves every order this way.
+func (r Result) InOrder(groupBy []string) Result {
+	r.GroupBy = append([]string{}, groupBy...)
+	r.Cells = slices.Clone(r.Cells)
+	sortCells(r.Cells, groupBy)
+	return r
+}
+
+// CanonicalDims returns dims in Dimensions order: the order in which a
+// breakdown is decided, so the key under which its answer may be kept.
+func CanonicalDims(dims []string) []string { return canonical(dims, nil) }
+
+func canonical(dims, more []string) []string {
+	var out []string
+	for _, d := range Dimensions {
+		if slices.Contains(dims, d) || slices.Contains(more, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func sortCells(cells []Cell, dims []string) {
+	slices.SortFunc(cells, func(a, b Cell) int {
+		return strings.Compare(keyString(dims, a.Key), keyString(dims, b.Key))
+	})
+}
+
+func matches(dims, vals []string, filter map[string]string) bool {
+	for i, d := range dims {
+		if v, ok := filter[d]; ok && vals[i] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// tcell is one cell of a table: its values of the breakdown's dimensions
+// (those of its table's mask only mean anything) and its group.
+type tcell struct {
+	vals []string
+	a    *acc
+}
+
+// table is one column's cells of the table of a mask of dimensions, by
+// key (the mask's values, each followed by a 0 byte).
+type table map[string]*tcell
+
+// breakdown is the tables of every subset (mask, bit i for dims[i]) of a
+// list of dimensions, in canonical order, for each column (cor,
+// non_cor); the full mask's are read from the rows, the others are sums
+// of its cells.
+type breakdown struct {
+	dims   []string
+	tables [2][]table
+}
+
+func (b *breakdown) mask(dims []string) int {
+	m := 0
+	for i, d := range b.dims {
+		if slices.Contains(dims, d) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// keyOf appends to kb the key of vals in the table of mask m.
+func (b *breakdown) keyOf(kb []byte, vals []string, m int) []byte {
+	for i := range b.dims {
+		if m&(1<<i) != 0 {
+			kb = append(append(kb, vals[i]...), 0)
+		}
+	}
+	return kb
+}
+
+// group is the group of column g's cell key of the table of mask m, as
+// decided; a cell with no rows is an empty group, decided.
+func (b *breakdown) group(g, m int, key string, q Query) Group {
+	if c := b.tables[g][m][key]; c != nil {
+		return c.a.group(q.Alpha)
+	}
+	a := newAcc()
+	a.decide(q.Minimum)
+	return a.group(q.Alpha)
+}
+
+// tabulate reads src into the cells of the table of dims (canonical
+// order), for each column.
+func tabulate(src RowSource, holders *Holders, dims []string) (*breakdown, error) {
+	b := &breakdown{dims: dims}
+	full := 1<<len(dims) - 1
+	for g := range b.tables {
+		b.tables[g] = make([]table, full+1)
+		b.tables[g][full] = table{}
+	}
 	ids := employerIDs{}
-	vals := make([]string, len(q.GroupBy))
-	var kb []byte // the cell's key string (keyString), built without a map per row
+	vals := make([]string, len(dims))
+	var kb []byte // the cell's key, built without a map per row
 	var parts []Part
 	err := src(func(s *Snapshot) bool {
-		if (q.Year != 0 && s.Year != q.Year) || (q.Industry != "" && s.IndustryCode != q.Industry) {
-			return true
-		}
 		parts = holders.Year(s.EmployerBN, s.WCBAccount, s.Year, parts)
 		yd := DaysIn(s.Year)
 		emp := ids.of(s.EmployerBN)
@@ -417,12 +599,8 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 			if isCOR {
 				g = 0
 			}
-			total[g].add(s, emp, p.Days, yd)
-			if len(q.GroupBy) == 0 {
-				continue
-			}
 			kb = kb[:0]
-			for j, d := range q.GroupBy {
+			for j, d := range dims {
 				var v string
 				switch d {
 				case DimYear:
@@ -442,146 +620,189 @@ func computeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 				vals[j] = v
 				kb = append(append(kb, v...), 0)
 			}
-			c := cells[string(kb)]
+			t := b.tables[g][full]
+			c := t[string(kb)]
 			if c == nil {
-				key := make(map[string]string, len(q.GroupBy))
-				for j, d := range q.GroupBy {
-					key[d] = vals[j]
-				}
-				ks := string(kb)
-				c = &[2]*acc{}
-				cells[ks] = c
-				keys[ks] = key
+				c = &tcell{vals: slices.Clone(vals), a: newAcc()}
+				t[string(kb)] = c
 			}
-			if c[g] == nil {
-				c[g] = newAcc()
-			}
-			c[g].add(s, emp, p.Days, yd)
+			c.a.add(s, emp, p.Days, yd)
 		}
 		return true
 	})
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	for _, a := range total {
-		a.decide(q.Minimum)
+	return b, nil
+}
+
+// suppress decides what every table of b hides under m, column by
+// column, from the coarsest table (the totals) to the full one. A table's
+// cell is hidden when it is below m (primary), and more are hidden until,
+// for every line of it (its cells that sum to one cell of the table of a
+// proper subset of its dimensions, which that table publishes when it
+// meets m):
+//
+//   - the hidden cells of the line are none, or at least two that
+//     together meet m, so that the line's total minus its shown cells
+//     does not give a hidden cell, nor hidden cells too small together;
+//   - when the coarser table hides the line's total, at least one cell
+//     of the line is hidden, so that its shown cells do not add up to it.
+//
+// A table's decision depends only on its own cells and on the tables of
+// its subsets, so every query that publishes it publishes the same
+// cells. The cost is 3^k line groupings of the cells per pass, for a
+// table of k dimensions (k <= 5); its memory, beside the full table's
+// cells, is one other table's employers at a time (and keep's, whose
+// figures are asked for).
+func (b *breakdown) suppress(m Minimum, keep int) {
+	n := len(b.tables[0])
+	masks := make([]int, n)
+	for i := range masks {
+		masks[i] = i
 	}
-	z := zFor(q.Alpha)
-	res.Groups = Pair{COR: total[0].group(q.Alpha), NonCOR: total[1].group(q.Alpha)}
-	res.Ratios = ratios(res.Groups, z)
-	if len(q.GroupBy) == 0 {
-		return res, nil
-	}
-	// Cells: every key with COR rows, plus (when no dimension is COR-only)
-	// every key with non-COR rows. A COR cell's non_cor group is the
-	// baseline cell whose COR-only dimensions are "*".
-	baselineOf := func(ks string) string {
-		key := maps.Clone(keys[ks])
-		for _, d := range q.GroupBy {
-			if corOnly(d) {
-				key[d] = "*"
-			}
-		}
-		return keyString(q.GroupBy, key)
-	}
-	hasCOROnly := slices.ContainsFunc(q.GroupBy, corOnly)
-	var order []string
-	for ks, c := range cells {
-		if c[0] != nil || !hasCOROnly {
-			order = append(order, ks)
-		}
-	}
-	slices.Sort(order)
-	var corAccs, nonAccs []*acc
-	seenNon := map[*acc]bool{}
-	pairs := make([][2]*acc, len(order))
-	for i, ks := range order {
-		var non *acc
-		if b := cells[baselineOf(ks)]; b != nil {
-			non = b[1]
-		}
-		pairs[i] = [2]*acc{cells[ks][0], non}
-		if a := cells[ks][0]; a != nil {
-			a.decide(q.Minimum)
-			corAccs = append(corAccs, a)
-		}
-		if non != nil && !seenNon[non] {
-			seenNon[non] = true
-			non.decide(q.Minimum)
-			nonAccs = append(nonAccs, non)
-		}
-	}
-	complement(corAccs, total[0], q.Minimum)
-	complement(nonAccs, total[1], q.Minimum)
-	if len(q.GroupBy) >= 2 {
-		// Each dimension's own breakdown (group_by=year, say) publishes the
-		// total of every line of this table (the cells of one year): a
-		// line with one hidden cell would give it away too.
-		lineOf := make(map[*acc]map[string]string, len(order)) // a cell's key
-		for i, ks := range order {
-			if a := pairs[i][0]; a != nil {
-				lineOf[a] = keys[ks]
-			}
-			if a := pairs[i][1]; a != nil {
-				lineOf[a] = keys[baselineOf(ks)] // the baseline's: "*" for program and cp
-			}
-		}
-		for changed := true; changed; {
-			changed = false
-			for _, accs := range [][]*acc{corAccs, nonAccs} {
-				for _, d := range q.GroupBy {
-					lines := map[string][]*acc{}
-					for _, a := range accs {
-						v := lineOf[a][d]
-						lines[v] = append(lines[v], a)
-					}
-					for _, v := range slices.Sorted(maps.Keys(lines)) { // the same answer every time
-						changed = complementLine(lines[v], q.Minimum) || changed
-					}
+	slices.SortStableFunc(masks, func(x, y int) int { return cmp.Compare(bits.OnesCount(uint(x)), bits.OnesCount(uint(y))) })
+	for g := range b.tables {
+		for _, t := range masks {
+			b.suppressTable(g, t, m)
+			if t != keep && t != n-1 {
+				for _, c := range b.tables[g][t] {
+					c.a.release()
 				}
 			}
 		}
 	}
-	for i, ks := range order {
-		p := Pair{COR: pairs[i][0].group(q.Alpha), NonCOR: pairs[i][1].group(q.Alpha)}
-		key := keys[ks]
-		res.Cells = append(res.Cells, Cell{Key: key, Groups: p, Ratios: ratios(p, z)})
-	}
-	return res, nil
 }
 
-// complement applies secondary suppression to the cells of one column that
-// partition total, when the total is shown: the hidden cells together are
-// the total minus the shown ones, so they must be at least two and
-// together meet m (see hideAnother).
-func complement(cells []*acc, total *acc, m Minimum) {
-	if total.suppressed == "" {
-		hideAnother(cells, m, "suppressed with another cell, which the totals would otherwise reveal")
+func (b *breakdown) build(g, t int) table {
+	full := len(b.tables[g]) - 1
+	if b.tables[g][t] != nil {
+		return b.tables[g][t]
+	}
+	tab := table{}
+	var kb []byte
+	type part struct{ to, from *acc }
+	var parts []part
+	size := map[*acc]int{}
+	for _, c := range b.tables[g][full] {
+		kb = b.keyOf(kb[:0], c.vals, t)
+		tc := tab[string(kb)]
+		if tc == nil {
+			tc = &tcell{vals: c.vals, a: newAcc()}
+			tab[string(kb)] = tc
+		}
+		parts = append(parts, part{tc.a, c.a})
+		size[tc.a] += len(c.a.employers)
+	}
+	for a, n := range size {
+		a.employers = make(map[int32]int64, n) // at most n: grown once
+	}
+	for _, p := range parts {
+		p.to.merge(p.from)
+	}
+	if t == 0 && len(tab) == 0 {
+		tab[""] = &tcell{vals: make([]string, len(b.dims)), a: newAcc()} // no rows: the totals are empty groups
+	}
+	b.tables[g][t] = tab
+	return tab
+}
+
+const (
+	whyLine  = "suppressed with another cell, which a line's total would otherwise reveal"
+	whyTotal = "suppressed with another cell, which the totals would otherwise reveal"
+	whySum   = "suppressed with another cell, whose shown cells would otherwise add up to a hidden total"
+)
+
+func (b *breakdown) suppressTable(g, t int, m Minimum) {
+	tab := b.build(g, t)
+	order := slices.Sorted(maps.Keys(tab)) // the same answer every time
+	for _, k := range order {
+		tab[k].a.decide(m)
+	}
+	type line struct {
+		total *acc
+		cells []*acc
+		sub   int
+	}
+	var lines []line
+	var kb []byte
+	for u := 0; u < t; u++ {
+		if u&t != u {
+			continue
+		}
+		byKey := map[string]*line{}
+		var keys []string
+		for _, k := range order {
+			c := tab[k]
+			kb = b.keyOf(kb[:0], c.vals, u)
+			l := byKey[string(kb)]
+			if l == nil {
+				l = &line{total: b.tables[g][u][string(kb)].a, sub: u}
+				byKey[string(kb)] = l
+				keys = append(keys, string(kb))
+			}
+			l.cells = append(l.cells, c.a)
+		}
+		for _, k := range keys {
+			l := byKey[k]
+			if len(l.cells) == 1 && l.total.suppressed == "" {
+				l.cells[0].pinned = true // the same group as a published cell: hiding it hides nothing
+			}
+			lines = append(lines, *l)
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, l := range lines {
+			why := whyLine
+			if l.sub == 0 {
+				why = whyTotal
+			}
+			changed = complementLine(l.cells, l.total, m, why) || changed
+		}
 	}
 }
 
-// complementLine is complement for the cells of one line of a table,
-// whose total another query publishes (that line's cells together, shown
-// when they meet m): it reports whether it suppressed a cell.
-func complementLine(cells []*acc, m Minimum) bool {
-	if len(cells) < 2 {
+// complementLine applies secondary suppression to the cells of one line
+// of a table, whose total is total, a cell of a coarser table: it reports
+// whether it suppressed a cell.
+func complementLine(cells []*acc, total *acc, m Minimum, why string) bool {
+	changed := false
+	if total.suppressed != "" {
+		if total.below(m) != "" {
+			return false // so is every cell of the line
+		}
+		if !slices.ContainsFunc(cells, func(a *acc) bool { return a.suppressed != "" }) {
+			if !hideSmallest(cells, whySum) {
+				return false
+			}
+			changed = true
+		}
+	} else if total.below(m) != "" {
 		return false
 	}
-	line := merged(cells)
-	if line.decide(m); line.suppressed != "" {
-		return false // the line's total is itself hidden
-	}
-	return hideAnother(cells, m, "suppressed with another cell, which a line's total would otherwise reveal")
+	return hideAnother(cells, m, why) || changed
 }
 
-// merged is the group of cells together: their employers and person-years.
-func merged(cells []*acc) *acc {
-	g := newAcc()
+// unionBelow is cells together's below(m): the union meets the employer
+// minimum when one of them does (employer-years only grow with the
+// group), else their employers are merged.
+func unionBelow(cells []*acc, m Minimum) string {
+	var g acc
 	for _, a := range cells {
-		maps.Copy(g.employers, a.employers)
-		g.py.add(a.py.float64())
+		g.py.addSum(&a.py)
 	}
-	return g
+	py := g.py.float64()
+	if py >= m.PersonYears && py > 0 && slices.ContainsFunc(cells, func(a *acc) bool {
+		return a.employerYears() >= int64(m.Employers)*unitsPerYear
+	}) {
+		return ""
+	}
+	u := newAcc()
+	for _, a := range cells {
+		u.merge(a)
+	}
+	return u.below(m)
 }
 
 // hideAnother suppresses, for why, the smallest shown cells of cells until
@@ -593,29 +814,43 @@ func merged(cells []*acc) *acc {
 func hideAnother(cells []*acc, m Minimum, why string) bool {
 	changed := false
 	for {
-		var hidden, shown []*acc
+		var hidden []*acc
 		for _, a := range cells {
 			if a.suppressed != "" {
 				hidden = append(hidden, a)
-			} else {
-				shown = append(shown, a)
 			}
 		}
-		if len(hidden) == 0 || len(shown) == 0 {
+		if len(hidden) == 0 || len(hidden) == len(cells) {
 			return changed
 		}
-		if len(hidden) >= 2 {
-			g := merged(hidden)
-			if g.decide(m); g.suppressed == "" {
-				return changed
-			}
+		if len(hidden) >= 2 && unionBelow(hidden, m) == "" {
+			return changed
 		}
-		smallest := slices.MinFunc(shown, func(a, b *acc) int {
-			return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerCount(), b.employerCount()))
-		})
-		smallest.suppressed = why
+		if !hideSmallest(cells, why) {
+			return changed
+		}
 		changed = true
 	}
+}
+
+// hideSmallest suppresses, for why, the smallest shown cell of cells that
+// another table does not publish as it is (pinned): it reports whether
+// there was one.
+func hideSmallest(cells []*acc, why string) bool {
+	var shown []*acc
+	for _, a := range cells {
+		if a.suppressed == "" && !a.pinned {
+			shown = append(shown, a)
+		}
+	}
+	if len(shown) == 0 {
+		return false
+	}
+	smallest := slices.MinFunc(shown, func(a, b *acc) int {
+		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerYears(), b.employerYears()))
+	})
+	smallest.suppressed = why
+	return true
 }
 
 func keyString(dims []string, key map[string]string) string {

@@ -18,7 +18,10 @@ import (
 )
 
 // Aggregate computes the node's aggregate for year from its snapshots
-// (group totals, suppressed under the node's minimum), unsigned.
+// (group totals, suppressed under the node's minimum), unsigned. It reads
+// every year's rows: a year's totals are its cell of the breakdown by
+// year, and are signed suppressed when that breakdown hides them, also
+// with another year (measure.Totals).
 func (s *Service) Aggregate(ctx context.Context, year int) (registry.AggregateMetrics, error) {
 	if year < measure.MinYear || year > measure.MaxYear {
 		return registry.AggregateMetrics{}, registry.Invalid("query.year", "year must be from %d to %d", measure.MinYear, measure.MaxYear)
@@ -27,11 +30,15 @@ func (s *Service) Aggregate(ctx context.Context, year int) (registry.AggregateMe
 	if err != nil {
 		return registry.AggregateMetrics{}, err
 	}
-	var gen uint64
-	tot, n, err := measure.Totals(func(fn func(*measure.Snapshot) bool) (err error) {
-		gen, err = s.cfg.Snapshots.Each(ctx, year, fn) // the year's rows, read as they are added up
-		return err
-	}, h, year, s.cfg.Minimum)
+	gen, err := s.cfg.Snapshots.Generation(ctx)
+	if err != nil {
+		return registry.AggregateMetrics{}, err
+	}
+	src, err := s.rowSource(ctx, gen, 0)
+	if err != nil {
+		return registry.AggregateMetrics{}, err
+	}
+	tot, n, err := measure.Totals(src, h, year, s.cfg.Minimum)
 	if err != nil {
 		return registry.AggregateMetrics{}, err
 	}

@@ -240,12 +240,17 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if err != nil {
 		return measure.Result{}, err
 	}
+	// One answer per set of dimensions, whatever their order: it is
+	// decided over them in measure.Dimensions order, and listed in the
+	// order asked.
+	asked := q.GroupBy
+	q.GroupBy = measure.CanonicalDims(asked)
 	key := fmt.Sprintf("%d|%s|%s|%d|%d", q.Year, q.Industry, strings.Join(q.GroupBy, ","), gen, ver)
 	cached := func() (measure.Result, bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		r, ok := s.results[key]
-		return r, ok
+		return r.InOrder(asked), ok
 	}
 	if r, ok := cached(); ok {
 		return r, nil
@@ -259,9 +264,9 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
 	}
-	// Every year's rows, even for a question about one: its answer keeps
-	// what the breakdown by year hides (measure.ComputeFrom), and that
-	// breakdown is over every year.
+	// Every row, even for a question about one year or industry: its
+	// answer is read from the tables over every row, so that it hides
+	// what they hide (measure.ComputeFrom).
 	src, err := s.rowSource(ctx, gen, 0)
 	if err != nil {
 		return measure.Result{}, err
@@ -278,7 +283,7 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 		return measure.Result{}, registry.Invalid("query", "%v", err)
 	}
 	keep(s, s.results, key, r)
-	return r, nil
+	return r.InOrder(asked), nil
 }
 
 // MaxHeldSnapshotRows bounds the snapshot rows the service keeps in
