@@ -374,6 +374,11 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 			p.Detail = detailInvalid // not (only) text
 		}
 	}
+	french := preferFrench(ctx.Header("Accept-Language"))
+	if french {
+		inFrench(p)
+	}
+	humaLanguageHeaders(ctx, french)
 	b, _ := json.Marshal(p)
 	ctx.SetHeader("Content-Type", "application/problem+json")
 	ctx.SetStatus(http.StatusUnprocessableEntity)
