@@ -20,6 +20,10 @@ func TestEveryFixedProblemTextHasFrench(t *testing.T) {
 	texts = append(texts, datePatternMessage, humaNoBody, "Request cancelled", "Internal Server Error", "Not found", "Method not allowed",
 		"Bad Request", "Request body too large", "Cross-origin request refused", "Invalid import file", "Unauthenticated",
 		"required: this operation takes a JSON body", "; GET it again")
+	for _, raw := range []string{"\xff", `\uZZ`, `\udc00`} { // badString's formats
+		f, _ := badString([]byte(raw))
+		texts = append(texts, f)
+	}
 	for _, s := range texts {
 		if !msgfr.Has(s) {
 			t.Errorf("no French for %q", s)

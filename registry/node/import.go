@@ -775,7 +775,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	badRow := func(r ImportRow, col, val, format string, args ...any) {
 		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 	}
-	cps := map[string]string{}             // CP id -> "" if active, else why not
+	cps := map[string]error{}              // CP id -> nil if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
 	stored := map[string]bool{}            // BN -> the store holds the employer
 	type cpGrant struct {
@@ -800,8 +800,8 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				why = cpProblem(l, r.CP, n.cfg.Jurisdiction)
 				cps[r.CP] = why
 			}
-			if why != "" {
-				badRow(r, "cp", r.CP, "%s", why)
+			if why != nil {
+				badRow(r, "cp", r.CP, "%v", why)
 			} else if p.Role == RoleCP && r.CP != p.CP {
 				badRow(r, "cp", r.CP, "a token of CP %s imports only CP %s's certificates", p.CP, p.CP)
 			}
@@ -912,19 +912,20 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 // Error makes a problem an error, for the mutations that find one.
 func (p ImportProblem) Error() string { return p.Column + ": " + p.Message }
 
-func cpProblem(l registry.Log, id string, j registry.Jurisdiction) string {
+// cpProblem is why CP id may not certify here (nil when it may).
+func cpProblem(l registry.Log, id string, j registry.Jurisdiction) error {
 	e, err := l.Latest(registry.KindCP, id)
 	if err != nil {
-		return fmt.Sprintf("%s is not a certifying partner of %s", id, j)
+		return registry.Textf("%s is not a certifying partner of %s", id, j)
 	}
 	cp, err := decode[registry.CertifyingPartner](e)
 	if err != nil {
-		return err.Error()
+		return err
 	}
 	if cp.Status != registry.CPActive {
-		return fmt.Sprintf("certifying partner %s is %s, not active", id, cp.Status)
+		return registry.Textf("certifying partner %s is %s, not active", id, cp.Status)
 	}
-	return ""
+	return nil
 }
 
 // columnOfField maps a validation error's field to an import column.
