@@ -130,6 +130,7 @@ func TestProblemsInFrench(t *testing.T) {
 		{"401 with a token of another key", "POST", "/v1/employers", "foreign", js, `{}`, nil, 401, []string{"Non authentifié"}},
 		{"403 for a read-only token", "POST", "/v1/employers", "readonly", js, `{"bn":"` + newBN + `","legal_name":"Acme"}`, nil, 403, []string{"Interdit"}},
 		{"404 for no such path", "GET", "/v1/nowhere", "", "", "", nil, 404, []string{"Introuvable", "chemin"}},
+		{"405 for a method the path does not take", "DELETE", "/v1/certificates", "admin", "", "", nil, 405, []string{"Méthode non permise"}},
 		{"404 for no such record", "GET", "/v1/certificates/ACSA-99999999", "", "", "", nil, 404, []string{"Introuvable"}},
 		{"409 for a status change the status forbids", "PATCH", "/v1/certificates/ACSA-20250417", "admin", js,
 			`{"action":"reinstate","reason":"nothing to lift"}`, nil, 409, []string{"Conflit", "action reinstate impossible"}},
