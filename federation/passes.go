@@ -236,8 +236,8 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 	}
 	c := cv.Certificate
 	if statuslist.Of(cv.StatusAsOf) == statuslist.Invalid {
-		return "", pass.Pass{}, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s is %s on %s; a pass is issued only for a certificate that may still hold",
-			id, cv.StatusAsOf, today)}
+		return "", pass.Pass{}, registry.Conflict("certificate %s is %s on %s; a pass is issued only for a certificate that may still hold",
+			id, cv.StatusAsOf, today)
 	}
 	name := c.EmployerBN
 	if ev, err := n.Employer(ctx, c.EmployerBN, today); err == nil {
@@ -266,7 +266,7 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 		CertificateID: c.ID, Number: c.Number, Program: c.Program, EmployerName: name, EmployerBN: c.EmployerBN,
 		Scope: pass.Scope(c), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn, Seq: cv.Entry.Seq, LeafHash: leaf[:16]}
 	if !ps.Expires.After(now) {
-		return "", pass.Pass{}, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s expired on %s; a pass is issued only for a certificate that may still hold", id, c.ExpiresOn)}
+		return "", pass.Pass{}, registry.Conflict("certificate %s expired on %s; a pass is issued only for a certificate that may still hold", id, c.ExpiresOn)
 	}
 	text, err := pass.Encode(ps, n.ActiveKey())
 	if err != nil {

@@ -210,7 +210,7 @@ func (rc *ruleCache) agreement(id string, self registry.Jurisdiction) (*agreemen
 	case 1:
 		return found[0], nil
 	}
-	return nil, &registry.ConflictError{Reason: fmt.Sprintf("parties published %d different terms under agreement id %q: %v", len(found), id, errAmbiguous)}
+	return nil, registry.Conflict("parties published %d different terms under agreement id %q: %v", len(found), id, errAmbiguous)
 }
 
 // Agreement returns who signed agreement id, syncing with the peers first
@@ -513,7 +513,7 @@ func matchRequest(r LetterRequest, home registry.Jurisdiction, requests []regist
 				return nil, registry.Invalid("body.request", "request %s asks for a %s letter of %s for %s from %s: it does not match this letter (or was made after %s)", q.ID, q.Kind, q.Host, q.Certificate, q.RequestedOn, r.IssuedOn)
 			}
 			if id, ok := answered[q.ID]; ok {
-				return nil, &registry.ConflictError{Reason: fmt.Sprintf("request %s is already answered by letter %s", q.ID, id)}
+				return nil, registry.Conflict("request %s is already answered by letter %s", q.ID, id)
 			}
 			return &q, nil
 		}

@@ -50,6 +50,10 @@ type Problem struct {
 	Column  string `json:"column"` // the column or JSON member
 	Value   string `json:"value,omitempty"`
 	Message string `json:"message"`
+	// Format and Args are what Message was printed from: the English
+	// format is the key of its French entry in registry/msgfr.
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
 }
 
 func (p Problem) String() string {
@@ -105,7 +109,7 @@ func (r *Report) Add(row int, column, value, format string, args ...any) {
 		r.Truncated = true
 		return
 	}
-	r.Problems = append(r.Problems, Problem{Row: row, Column: column, Value: clip(value), Message: fmt.Sprintf(format, args...)})
+	r.Problems = append(r.Problems, Problem{Row: row, Column: column, Value: clip(value), Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 }
 
 // Err returns r when it holds problems, nil otherwise.
@@ -142,11 +146,11 @@ func (s Snapshot) EffectiveAsOf() registry.Date {
 // Validate adds every problem of s to r, as row row.
 func (s Snapshot) Validate(r *Report, row int) {
 	if err := registry.CheckBN("employer_bn", s.EmployerBN); err != nil {
-		reason := err.Error()
-		if ve, ok := err.(*registry.ValidationError); ok {
-			reason = ve.Reason
+		if ve, ok := err.(*registry.ValidationError); ok && ve.Format != "" {
+			r.Add(row, "employer_bn", s.EmployerBN, ve.Format, ve.Args...)
+		} else {
+			r.Add(row, "employer_bn", s.EmployerBN, "%s", err.Error())
 		}
-		r.Add(row, "employer_bn", s.EmployerBN, "%s", reason)
 	}
 	if s.WCBAccount != "" && !reAccount.MatchString(s.WCBAccount) {
 		r.Add(row, "wcb_account", s.WCBAccount, "a WCB account is 1 to 32 letters, digits or hyphens")

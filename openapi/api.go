@@ -117,7 +117,9 @@ func NewConfig() huma.Config {
 	cfg.RejectUnknownQueryParameters = true
 	cfg.Info.Description = "A provincial Certificate of Recognition (COR) registry node. Every record version is signed " +
 		"(compact JWS, keys at /.well-known/jwks.json) and placed in the node's feed (/v1/feed). " +
-		"Errors are RFC 9457 problems (application/problem+json)."
+		"Errors are RFC 9457 problems (application/problem+json), in French when the request's Accept-Language prefers it " +
+		"(title, detail and each errors[].message; locations, values and codes do not change): Content-Language says which, " +
+		"with Vary: Accept-Language."
 	cfg.Info.License = &huma.License{Name: "Open Government Licence - Canada", URL: "https://open.canada.ca/en/open-government-licence-canada"}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "The node that serves this document."}}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
@@ -179,23 +181,32 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	registerDocs(r)
 	r.Method(http.MethodGet, "/metrics", cfg.Metrics.handler())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, "Not found", detailNoRoute)
+		writeProblem(w, r, http.StatusNotFound, "Not found", detailNoRoute)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
+		writeProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
 	})
 	return r, api
 }
 
-func writeProblem(w http.ResponseWriter, status int, title, detail string) {
-	writeProblemErrors(w, status, title, detail, nil)
+// writeProblem writes a problem outside huma, in the language r prefers.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
+	writeProblemErrors(w, r, status, title, detail, nil)
 }
 
-// writeProblemErrors is writeProblem with errors[].
-func writeProblemErrors(w http.ResponseWriter, status int, title, detail string, errs []*huma.ErrorDetail) {
+// writeProblemErrors is writeProblem with errors[] (their messages in
+// English: fixed sentences of the catalogue, said in French here when r
+// prefers it).
+func writeProblemErrors(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs []*huma.ErrorDetail) {
+	p := huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail, Errors: errs}
+	french := preferFrench(r.Header.Get("Accept-Language"))
+	if french {
+		inFrench(&p)
+	}
+	languageHeaders(w.Header(), french)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail, Errors: errs})
+	b, _ := jsonMarshal(p)
 	_, _ = w.Write(b)
 }
 
@@ -239,7 +250,7 @@ func checkQuery(next http.Handler) http.Handler {
 		if len(errs) == 0 {
 			errs = []*huma.ErrorDetail{{Location: "query", Message: qerr.Error()}}
 		}
-		writeProblemErrors(w, http.StatusBadRequest, "Bad Request", detailMalformed, errs)
+		writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, errs)
 	})
 }
 
@@ -257,7 +268,7 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 				limit = BulkBodyBytes
 			}
 			if r.ContentLength > limit {
-				writeProblem(w, http.StatusRequestEntityTooLarge, "Request body too large", detailTooLarge)
+				writeProblem(w, r, http.StatusRequestEntityTooLarge, "Request body too large", detailTooLarge)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -274,8 +285,14 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		s.auditRefusal(ctx.Context(), http.StatusUnauthorized, err)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="corfed"`)
 		ctx.SetHeader("Content-Type", "application/problem+json")
+		pr := huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)}
+		french := preferFrench(ctx.Header("Accept-Language"))
+		if french {
+			inFrench(&pr)
+		}
+		humaLanguageHeaders(ctx, french)
 		ctx.SetStatus(http.StatusUnauthorized)
-		b, _ := jsonMarshal(huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)})
+		b, _ := jsonMarshal(pr)
 		_, _ = ctx.BodyWriter().Write(b)
 		return
 	}

@@ -37,7 +37,7 @@ func withRequestInfo(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header()["X-Request-Id"] = []string{id}
-		next.ServeHTTP(w, r.WithContext(&edgeContext{Context: r.Context(), remote: r.RemoteAddr, id: id}))
+		next.ServeHTTP(w, r.WithContext(&edgeContext{Context: r.Context(), remote: r.RemoteAddr, id: id, acceptLanguage: r.Header.Get("Accept-Language")}))
 	})
 }
 
@@ -46,6 +46,9 @@ func withRequestInfo(next http.Handler) http.Handler {
 type edgeContext struct {
 	context.Context
 	remote, id string
+	// acceptLanguage is the request's Accept-Language: a problem written
+	// deep in a handler says it in the language asked for (frenchOf).
+	acceptLanguage string
 }
 
 func (c *edgeContext) Value(key any) any {
@@ -54,6 +57,8 @@ func (c *edgeContext) Value(key any) any {
 		return c.remote
 	case requestIDKey:
 		return c.id
+	case acceptLanguageKey:
+		return c.acceptLanguage
 	}
 	return c.Context.Value(key)
 }

@@ -34,7 +34,7 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 					}
 					log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("method", r.Method),
 						slog.String("path", r.URL.Path), slog.String("stack", string(debug.Stack())))
-					writeProblem(w, http.StatusInternalServerError, "Internal Server Error", "The node could not answer; the error is logged.")
+					writeProblem(w, r, http.StatusInternalServerError, "Internal Server Error", "The node could not answer; the error is logged.")
 				}
 			}()
 			next.ServeHTTP(w, r)
@@ -158,10 +158,10 @@ func cors(origins []string) func(http.Handler) http.Handler {
 				// request on its own), saying why in the network panel.
 				switch {
 				case !allowed:
-					writeProblem(w, http.StatusForbidden, "Cross-origin request refused", detailCORSOrigin)
+					writeProblem(w, r, http.StatusForbidden, "Cross-origin request refused", detailCORSOrigin)
 					return
 				case m != http.MethodGet && m != http.MethodHead:
-					writeProblem(w, http.StatusForbidden, "Cross-origin request refused", detailCORSMethod)
+					writeProblem(w, r, http.StatusForbidden, "Cross-origin request refused", detailCORSMethod)
 					return
 				}
 				h := w.Header()
@@ -214,8 +214,8 @@ func etagged(next http.Handler) http.Handler {
 			}
 			if im := r.Header.Values("If-Match"); len(im) > 0 && !matchStrong(im, tag, true) {
 				h.Del("Content-Length")
-				writeProblemErrors(w, http.StatusPreconditionFailed, "Precondition failed", detailPrecondition,
-					[]*huma.ErrorDetail{{Location: "header.If-Match", Message: "the answer has changed since the ETag given (it is now " + tag + ")"}})
+				writeProblemErrors(w, r, http.StatusPreconditionFailed, "Precondition failed", detailPrecondition,
+					[]*huma.ErrorDetail{{Location: "header.If-Match", Message: sayf(preferFrench(r.Header.Get("Accept-Language")), "the answer has changed since the ETag given (it is now %s)", tag)}})
 				return
 			}
 			if matchETag(r.Header.Get("If-None-Match"), tag) {

@@ -57,7 +57,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if in.On != "" {
 					d, err := registry.ParseDate(in.On)
 					if err != nil {
-						return nil, fieldProblem("query.on", "%v", err)
+						return nil, fieldProblem(ctx, "query.on", "%v", err)
 					}
 					q.On = d
 				}
@@ -79,7 +79,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if in.On != "" {
 					var err error
 					if d, err = registry.ParseDate(in.On); err != nil {
-						return nil, fieldProblem("query.on", "%v", err)
+						return nil, fieldProblem(ctx, "query.on", "%v", err)
 					}
 				}
 				rs, err := l.RulesOn(ctx, d)
@@ -103,7 +103,7 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				if in.AsOf != "" {
 					d, err := registry.ParseDate(in.AsOf)
 					if err != nil {
-						return nil, fieldProblem("query.as_of", "%v", err)
+						return nil, fieldProblem(ctx, "query.as_of", "%v", err)
 					}
 					q.AsOf = d
 				}
@@ -168,7 +168,7 @@ func RequestLang(param, acceptLanguage string) equivalence.Lang {
 // queryField prefixes a question's validation error with "query.".
 func queryField(err error) error {
 	if ve, ok := err.(*registry.ValidationError); ok {
-		return &registry.ValidationError{Field: "query." + ve.Field, Reason: ve.Reason, Value: ve.Value}
+		return &registry.ValidationError{Field: "query." + ve.Field, Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 	}
 	return err
 }

@@ -29,21 +29,26 @@ type ImportProblemsError struct {
 	Report node.ImportReport `json:"report"`
 }
 
-func importProblems(rep node.ImportReport) error {
+func importProblems(ctx context.Context, rep node.ImportReport) error {
+	french := frenchOf(ctx)
 	e := &ImportProblemsError{Report: rep}
 	e.Status, e.Title = http.StatusUnprocessableEntity, "Invalid import file"
-	e.Detail = fmt.Sprintf("%d problems in %d rows; nothing was written", len(rep.Problems), rep.Rows)
+	e.Detail = sayf(french, "%d problems in %d rows; nothing was written", len(rep.Problems), rep.Rows)
 	if rep.Partial {
 		// Refused while written: a record changed under the import since
 		// its check (another writer); what committed stays.
-		e.Detail = fmt.Sprintf("%d problems in %d rows; the rows without a problem were written (importing the file again once fixed resumes it)", len(rep.Problems), rep.Rows)
+		e.Detail = sayf(french, "%d problems in %d rows; the rows without a problem were written (importing the file again once fixed resumes it)", len(rep.Problems), rep.Rows)
 	}
 	for _, p := range rep.Problems {
 		loc := fmt.Sprintf("rows[%d].%s", p.Row, p.Column)
 		if p.Row == 0 {
 			loc = "header." + p.Column
 		}
-		e.Errors = append(e.Errors, &huma.ErrorDetail{Message: p.Message, Location: loc, Value: p.Value})
+		msg := p.Message
+		if french {
+			msg = frenchMessageOf(p.Message, p.Format, p.Args)
+		}
+		e.Errors = append(e.Errors, &huma.ErrorDetail{Message: msg, Location: loc, Value: p.Value})
 	}
 	return e
 }
@@ -82,11 +87,11 @@ func (s *server) registerImports(api huma.API) {
 			if re.Column != "" {
 				loc += "." + re.Column
 			}
-			return nil, fieldProblem(loc, "%v", re.Err)
+			return nil, fieldProblem(ctx, loc, "%v", re.Err)
 		}
 		if err != nil {
 			if errors.Is(err, sheet.ErrFormat) {
-				return nil, fieldProblem("body", "%v", err)
+				return nil, fieldProblem(ctx, "body", "%v", err)
 			}
 			return nil, s.problem(ctx, err)
 		}
@@ -96,7 +101,7 @@ func (s *server) registerImports(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		if len(rep.Problems) > 0 {
-			return nil, importProblems(rep)
+			return nil, importProblems(ctx, rep)
 		}
 		return &bodyOut[node.ImportReport]{rep}, nil
 	})

@@ -34,7 +34,7 @@ func (m MatchIn) check() (registry.Date, registry.ValidationErrors) {
 	if m.AsOf != "" {
 		d, err := registry.ParseDate(m.AsOf)
 		if err != nil {
-			bad = append(bad, &registry.ValidationError{Field: "body.as_of", Reason: err.Error()})
+			bad = append(bad, registry.Invalid("body.as_of", "%v", err).(*registry.ValidationError))
 		}
 		asOf = d
 	}
@@ -44,7 +44,7 @@ func (m MatchIn) check() (registry.Date, registry.ValidationErrors) {
 		case ves != nil:
 			bad = append(bad, ves...)
 		case err != nil:
-			bad = append(bad, &registry.ValidationError{Field: fmt.Sprintf("body.rows[%d]", i), Reason: "invalid row"})
+			bad = append(bad, registry.Invalid(fmt.Sprintf("body.rows[%d]", i), "invalid row").(*registry.ValidationError))
 		}
 	}
 	return asOf, bad
@@ -65,7 +65,7 @@ func registerMatch(api huma.API, h *Helpers, l *federation.Lookups) {
 			if len(bad) > 0 {
 				p := &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: detailInvalid}
 				for _, ve := range bad {
-					p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field})
+					p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(frenchOf(ctx), ve), Location: ve.Field})
 				}
 				return nil, p
 			}

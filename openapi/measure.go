@@ -56,11 +56,16 @@ var Definitions = map[string]string{
 
 // snapshotReportProblem turns an import's validation report into one
 // problem listing every row's problems (location body[i].column).
-func snapshotReportProblem(rep *measure.Report) error {
+func snapshotReportProblem(ctx context.Context, rep *measure.Report) error {
+	french := frenchOf(ctx)
 	p := &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input",
 		Detail: fmt.Sprintf("%d problem(s); nothing was stored", len(rep.Problems))}
 	for _, pr := range rep.Problems {
-		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: pr.Message, Location: fmt.Sprintf("body[%d].%s", pr.Row, pr.Column), Value: pr.Value})
+		msg := pr.Message
+		if french {
+			msg = frenchMessageOf(pr.Message, pr.Format, pr.Args)
+		}
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: msg, Location: fmt.Sprintf("body[%d].%s", pr.Row, pr.Column), Value: pr.Value})
 	}
 	return p
 }
@@ -100,7 +105,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			res, err := svc.Import(ctx, PrincipalOf(ctx), in.Body, 0)
 			var rep *measure.Report
 			if errors.As(err, &rep) {
-				return nil, snapshotReportProblem(rep)
+				return nil, snapshotReportProblem(ctx, rep)
 			}
 			if err != nil {
 				return nil, h.Problem(ctx, err)

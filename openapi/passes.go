@@ -108,7 +108,7 @@ func PassOps(p *federation.Passes) func(huma.API, *Helpers) {
 			}) (*bodyOut[federation.Evidence], error) {
 				b, err := hex.DecodeString(in.Hash)
 				if err != nil {
-					return nil, fieldProblem("path.hash", "%v", err)
+					return nil, fieldProblem(ctx, "path.hash", "%v", err)
 				}
 				ev, err := p.EntryByHash(ctx, b)
 				if err != nil {

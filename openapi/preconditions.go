@@ -122,14 +122,14 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 		}
 		kind, id, get, ok := conditionalTarget(r)
 		if !ok {
-			writeProblemErrors(w, http.StatusBadRequest, "Bad Request", detailMalformed, []*huma.ErrorDetail{{Location: "header." + header,
+			writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, []*huma.ErrorDetail{{Location: "header." + header,
 				Message: "this operation does not take conditions; If-Match and If-None-Match are taken by the PUT and PATCH of one record (and POST /v1/certificates/{id}/status)"}})
 			return
 		}
 		ctx := r.Context()
 		before, err := s.versionOf(ctx, kind, id)
 		if err != nil {
-			writeProblem(w, http.StatusServiceUnavailable, "Unavailable", detailUnavailable)
+			writeProblem(w, r, http.StatusServiceUnavailable, "Unavailable", detailUnavailable)
 			return
 		}
 		cur := s.current(next, r, get)
@@ -141,17 +141,18 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 		}
 		after, err := s.versionOf(ctx, kind, id)
 		if err != nil {
-			writeProblem(w, http.StatusServiceUnavailable, "Unavailable", detailUnavailable)
+			writeProblem(w, r, http.StatusServiceUnavailable, "Unavailable", detailUnavailable)
 			return
 		}
 		exists := cur.status == http.StatusOK
 		var why string
+		var whyArgs []any
 		switch {
 		case before != after:
 			why = "the record changed while the condition was checked"
 		case len(ifMatch) > 0 && !matchStrong(ifMatch, cur.etag, exists):
 			if exists {
-				why = "the record has changed since the ETag given was read (it is now " + cur.etag + ")"
+				why, whyArgs = "the record has changed since the ETag given was read (it is now %s)", []any{cur.etag}
 			} else {
 				why = "there is no such record to match"
 			}
@@ -167,7 +168,7 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 		if exists {
 			c.etag = cur.etag
 		}
-		ctx = node.WithExpectation(context.WithValue(ctx, conditionKey{}, c), node.Expectation{Kind: kind, ID: id, Ver: after, Refuse: why})
+		ctx = node.WithExpectation(context.WithValue(ctx, conditionKey{}, c), node.Expectation{Kind: kind, ID: id, Ver: after, Refuse: why, RefuseArgs: whyArgs})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/msgfr"
 )
 
 // kinds maps each error kind to its status and title. A table test pins it.
@@ -136,12 +137,29 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	if ok && p.Status == http.StatusBadRequest && len(p.Errors) == 0 && p.Detail == humaNoBody {
 		p.Errors = []*huma.ErrorDetail{{Location: "body", Message: "required: this operation takes a JSON body"}}
 	}
-	if !ok || publicDetails[p.Detail] {
+	if ip, isImport := v.(*ImportProblemsError); isImport {
+		// Its detail and messages are in the request's language already
+		// (importProblems); the title is fixed.
+		french := preferFrench(ctx.Header("Accept-Language"))
+		if french {
+			ip.Title = msgfr.String(ip.Title)
+		}
+		humaLanguageHeaders(ctx, french)
 		return v, nil
 	}
-	s.log.LogAttrs(ctx.Context(), slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx.Context())),
-		slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
-	p.Detail = detailFor(p.Status, p.Title)
+	if !ok {
+		return v, nil
+	}
+	if !publicDetails[p.Detail] {
+		s.log.LogAttrs(ctx.Context(), slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx.Context())),
+			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
+		p.Detail = detailFor(p.Status, p.Title)
+	}
+	french := preferFrench(ctx.Header("Accept-Language"))
+	if french {
+		inFrench(p)
+	}
+	humaLanguageHeaders(ctx, french)
 	return p, nil
 }
 
@@ -180,21 +198,30 @@ func (s *server) problem(ctx context.Context, err error) error {
 		var ve *registry.ValidationError
 		var ce *registry.ConflictError
 		var pe *registry.PreconditionError
+		french := frenchOf(ctx)
 		switch {
 		case errors.As(err, &pe):
 			c, _ := ctx.Value(conditionKey{}).(condition)
-			p.Errors = []*huma.ErrorDetail{{Message: pe.Reason + "; GET it again", Location: "header." + c.header}}
+			msg := pe.Reason + "; GET it again"
+			if french && pe.Format != "" {
+				msg = frenchf(pe.Format, pe.Args...) + msgfr.String("; GET it again")
+			}
+			p.Errors = []*huma.ErrorDetail{{Message: msg, Location: "header." + c.header}}
 			if c.etag != "" {
 				return huma.ErrorWithHeaders(p, http.Header{"ETag": {c.etag}})
 			}
 		case errors.As(err, &ves):
 			for _, ve := range ves {
-				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
+				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(french, ve), Location: ve.Field, Value: ve.Value})
 			}
 		case errors.As(err, &ve):
-			p.Errors = []*huma.ErrorDetail{{Message: ve.Reason, Location: ve.Field, Value: ve.Value}}
+			p.Errors = []*huma.ErrorDetail{{Message: reasonIn(french, ve), Location: ve.Field, Value: ve.Value}}
 		case errors.As(err, &ce):
-			p.Errors = []*huma.ErrorDetail{{Message: ce.Reason}}
+			msg := ce.Reason
+			if french && ce.Format != "" {
+				msg = frenchf(ce.Format, ce.Args...)
+			}
+			p.Errors = []*huma.ErrorDetail{{Message: msg}}
 		}
 		return p
 	}
@@ -202,9 +229,10 @@ func (s *server) problem(ctx context.Context, err error) error {
 	return &huma.ErrorModel{Status: http.StatusInternalServerError, Title: "Internal Server Error", Detail: detailInternal}
 }
 
-// fieldProblem is a 422 naming one field of the request.
-func fieldProblem(field, format string, args ...any) error {
+// fieldProblem is a 422 naming one field of the request, its message in
+// the request's language.
+func fieldProblem(ctx context.Context, field, format string, args ...any) error {
 	ve := registry.Invalid(field, format, args...).(*registry.ValidationError)
 	return &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: detailInvalid,
-		Errors: []*huma.ErrorDetail{{Message: ve.Reason, Location: ve.Field}}}
+		Errors: []*huma.ErrorDetail{{Message: reasonIn(frenchOf(ctx), ve), Location: ve.Field}}}
 }

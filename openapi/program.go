@@ -114,7 +114,7 @@ func underBody(ve *registry.ValidationError, pre string) *registry.ValidationErr
 	if strings.HasPrefix(ve.Field, "body.") {
 		return ve
 	}
-	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value}
+	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 }
 
 // letterProblem renders a refused letter as a 422 listing the recognition
@@ -246,7 +246,7 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			if in.AsOf != "" {
 				d, err := registry.ParseDate(in.AsOf)
 				if err != nil {
-					return nil, fieldProblem("query.as_of", "%v", err)
+					return nil, fieldProblem(ctx, "query.as_of", "%v", err)
 				}
 				asOf = d
 			}

@@ -257,7 +257,7 @@ func (s *server) registerAudits(api huma.API) {
 			Body registry.Program
 		}) (*bodyOut[Record[registry.Program]], error) {
 			if in.Body.ID != in.ID {
-				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
+				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
 			}
 			ctx = withOmitted[registry.Program](ctx, registry.KindProgram, in.ID)
 			e, err := s.node.PublishProgram(ctx, principalOf(ctx), in.Body)
@@ -313,7 +313,7 @@ func (s *server) registerAudits(api huma.API) {
 			Body AuditorIn
 		}) (*bodyOut[Record[registry.Auditor]], error) {
 			if in.Body.ID != in.ID {
-				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
+				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
 			}
 			ctx = withOmitted[AuditorIn](ctx, registry.KindAuditor, in.ID)
 			e, err := s.node.PutAuditor(ctx, principalOf(ctx), in.Body.record(), false)
@@ -329,7 +329,7 @@ func (s *server) registerAudits(api huma.API) {
 			if in.StatusAsOf != "" {
 				var err error
 				if d, err = registry.ParseDate(in.StatusAsOf); err != nil {
-					return nil, fieldProblem("query.status_as_of", "%v", err)
+					return nil, fieldProblem(ctx, "query.status_as_of", "%v", err)
 				}
 			}
 			v, err := s.node.Auditor(ctx, in.ID, d)
@@ -387,7 +387,7 @@ func (s *server) cpOut(ctx context.Context, in *CPIn) (*bodyOut[CPOut], error) {
 	if in.QAAsOf != "" {
 		var err error
 		if d, err = registry.ParseDate(in.QAAsOf); err != nil {
-			return nil, fieldProblem("query.qa_as_of", "%v", err)
+			return nil, fieldProblem(ctx, "query.qa_as_of", "%v", err)
 		}
 	}
 	e, err := s.record(ctx, registry.KindCP, in.ID)
@@ -423,7 +423,7 @@ func (s *server) registerQA(api huma.API) {
 			Auditor string `query:"auditor" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" doc:"An auditor of the national registry: its OSARs, from every node."`
 		}) (*bodyOut[QAList], error) {
 			if (in.CP == "") == (in.Auditor == "") {
-				return nil, fieldProblem("query.cp", "give exactly one of cp and auditor")
+				return nil, fieldProblem(ctx, "query.cp", "give exactly one of cp and auditor")
 			}
 			qs, err := s.node.QAReviews(ctx, in.CP, in.Auditor)
 			if err != nil {
@@ -526,7 +526,7 @@ func (s *server) registerReviews(api huma.API) {
 		}) (*bodyOut[MaintenanceList], error) {
 			d, err := registry.ParseDate(in.DueBefore)
 			if err != nil {
-				return nil, fieldProblem("query.due_before", "%v", err)
+				return nil, fieldProblem(ctx, "query.due_before", "%v", err)
 			}
 			pg, err := s.node.MaintenancePage(ctx, d, in.Limit, in.Cursor)
 			if err != nil {

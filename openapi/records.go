@@ -23,13 +23,13 @@ type AsOfQuery struct {
 	AsOf string `query:"as_of" format:"date" doc:"Answer with the status on this date (YYYY-MM-DD); default today in the node's jurisdiction."`
 }
 
-func (q AsOfQuery) date() (registry.Date, error) {
+func (q AsOfQuery) date(ctx context.Context) (registry.Date, error) {
 	if q.AsOf == "" {
 		return registry.Date{}, nil
 	}
 	d, err := registry.ParseDate(q.AsOf)
 	if err != nil {
-		return d, fieldProblem("query.as_of", "%v", err)
+		return d, fieldProblem(ctx, "query.as_of", "%v", err)
 	}
 	return d, nil
 }
@@ -162,9 +162,9 @@ func (s *server) register(api huma.API) {
 				}
 			}
 			if in.Name != "" && registry.FoldName(in.Name) == "" {
-				return nil, fieldProblem("query.name", "the name has no letters or digits to search for")
+				return nil, fieldProblem(ctx, "query.name", "the name has no letters or digits to search for")
 			}
-			asOf, err := in.date()
+			asOf, err := in.date(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -186,7 +186,7 @@ func (s *server) register(api huma.API) {
 			IDPath
 			AsOfQuery
 		}) (*bodyOut[CertificateRecord], error) {
-			asOf, err := in.date()
+			asOf, err := in.date(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -230,7 +230,7 @@ func (s *server) register(api huma.API) {
 			if err := registry.CheckBN("path.bn", in.BN); err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			asOf, err := in.date()
+			asOf, err := in.date(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -229,7 +229,7 @@ func bodyLocated(ve *registry.ValidationError, pre string) *registry.ValidationE
 	if ve.Field == "body" || strings.HasPrefix(ve.Field, "body.") || strings.HasPrefix(ve.Field, "body[") {
 		return ve
 	}
-	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value}
+	return &registry.ValidationError{Field: "body." + strings.TrimPrefix(ve.Field, pre), Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 }
 
 // withRuleErrors adds to p, huma's 422 for a body that fails its schema,
@@ -261,7 +261,7 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		if !r.derivable(ve, sent) || r.comparedWithRefused(ve.Field, skip) {
 			continue
 		}
-		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ve.Reason, Location: ve.Field, Value: ve.Value})
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(frenchOf(ctx.Context()), ve), Location: ve.Field, Value: ve.Value})
 	}
 }
 

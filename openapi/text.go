@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -42,6 +43,15 @@ type textIssue struct {
 	Location string
 	Reason   string
 	Shape    bool
+	// format and args are what Reason was printed from (issuef): its
+	// French is in registry/msgfr.
+	format string
+	args   []any
+}
+
+// issuef is the issue at loc printed from format.
+func issuef(loc string, shape bool, format string, args ...any) textIssue {
+	return textIssue{Location: loc, Reason: fmt.Sprintf(format, args...), Shape: shape, format: format, args: args}
 }
 
 // reasonRange is the issue of a number encoding/json cannot read.
@@ -160,7 +170,7 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 					// Deeper than any body of ours, and each issue's
 					// location costs its depth (a body of brackets had
 					// made 61 KB take 265 MB): refused here.
-					return body, append(issues, textIssue{Location: path(""), Reason: reasonTooDeep})
+					return body, append(issues, issuef(path(""), false, "nested more than %d levels deep", maxTextDepth))
 				}
 				fr := frame{obj: v == '{', wantKey: v == '{'}
 				if fr.obj && dups {
@@ -174,12 +184,12 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 		case string:
 			start := before + int64(bytes.IndexByte(body[before:end], '"'))
 			raw := body[start:end]
-			if reason := badString(raw); reason != "" {
+			if format, args := badString(raw); format != "" {
 				loc := path("")
 				if isKey {
 					loc = path(v)
 				}
-				issues = append(issues, textIssue{Location: loc, Reason: reason})
+				issues = append(issues, issuef(loc, false, format, args...))
 				if len(issues) == maxTextIssues {
 					return body, issues // refused anyway: enough to name
 				}
@@ -195,8 +205,8 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 				top.key, top.wantKey = v, false
 				if top.names != nil {
 					if k := strictjson.FoldName(v); top.names[k] {
-						issues = append(issues, textIssue{Location: path(""), Shape: true,
-							Reason: "member " + strconv.Quote(strictjson.Clip(v)) + " appears twice (names are compared ignoring case): send it once"})
+						issues = append(issues, issuef(path(""), true,
+							"member %s appears twice (names are compared ignoring case): send it once", strconv.Quote(strictjson.Clip(v))))
 						if len(issues) == maxTextIssues {
 							return body, issues
 						}
@@ -209,7 +219,7 @@ func scanTextTokens(body []byte) ([]byte, []textIssue) {
 			}
 		case json.Number:
 			if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-				issues = append(issues, textIssue{Location: path(""), Reason: reasonRange, Shape: true})
+				issues = append(issues, issuef(path(""), true, reasonRange))
 				if len(issues) == maxTextIssues {
 					return body, issues
 				}
@@ -247,9 +257,9 @@ func marshalString(s string) ([]byte, error) {
 
 // badString returns why the raw JSON string (quotes included) is not
 // valid text, or "".
-func badString(raw []byte) string {
+func badString(raw []byte) (string, []any) {
 	if !utf8.Valid(raw) {
-		return "not valid UTF-8"
+		return "not valid UTF-8", nil
 	}
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '\\' || i+1 >= len(raw) {
@@ -261,25 +271,25 @@ func badString(raw []byte) string {
 		}
 		r, ok := hex4(raw, i+2)
 		if !ok {
-			return "malformed \\u escape"
+			return "malformed \\u escape", nil
 		}
 		switch {
 		case r >= 0xDC00 && r <= 0xDFFF:
-			return "a lone UTF-16 surrogate (\\u" + strconv.FormatInt(int64(r), 16) + ")"
+			return "a lone UTF-16 surrogate (\\u%x)", []any{int64(r)}
 		case r >= 0xD800 && r <= 0xDBFF:
 			lo, ok := rune(0), false
 			if i+11 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
 				lo, ok = hex4(raw, i+8)
 			}
 			if !ok || lo < 0xDC00 || lo > 0xDFFF {
-				return "a lone UTF-16 surrogate (\\u" + strconv.FormatInt(int64(r), 16) + ")"
+				return "a lone UTF-16 surrogate (\\u%x)", []any{int64(r)}
 			}
 			i += 11
 		default:
 			i += 5
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func hex4(b []byte, at int) (rune, bool) {
@@ -369,11 +379,20 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 	p := &huma.ErrorModel{Type: "about:blank", Status: http.StatusUnprocessableEntity, Title: "Invalid input",
 		Detail: detailBadText}
 	for _, is := range issues {
-		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: is.Reason})
+		msg := is.Reason
+		if french := preferFrench(ctx.Header("Accept-Language")); french && is.format != "" {
+			msg = frenchf(is.format, is.args...)
+		}
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: msg})
 		if is.Shape {
 			p.Detail = detailInvalid // not (only) text
 		}
 	}
+	french := preferFrench(ctx.Header("Accept-Language"))
+	if french {
+		inFrench(p)
+	}
+	humaLanguageHeaders(ctx, french)
 	b, _ := json.Marshal(p)
 	ctx.SetHeader("Content-Type", "application/problem+json")
 	ctx.SetStatus(http.StatusUnprocessableEntity)

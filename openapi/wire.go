@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -123,12 +124,12 @@ type StatusIn struct {
 // done before it reads the certificate: a 409 for the certificate's state
 // (reinstate an active certificate) no longer hides a body that would be
 // refused whatever the state.
-func (q StatusIn) check(id string) error {
+func (q StatusIn) check(ctx context.Context, id string) error {
 	switch {
 	case q.Action == registry.ActionSupersede && (q.SupersededBy == "" || q.SupersededBy == id):
-		return fieldProblem("body.superseded_by", "name the certificate that supersedes %s", id)
+		return fieldProblem(ctx, "body.superseded_by", "name the certificate that supersedes %s", id)
 	case q.Action != registry.ActionSupersede && q.SupersededBy != "":
-		return fieldProblem("body.superseded_by", "only with action supersede")
+		return fieldProblem(ctx, "body.superseded_by", "only with action supersede")
 	}
 	return nil
 }
@@ -168,14 +169,14 @@ type BNParam string
 
 // Resolve checks the BN's check digit when it has the schema's shape (nine
 // digits; otherwise the schema has said so).
-func (b *BNParam) Resolve(huma.Context) []error {
+func (b *BNParam) Resolve(ctx huma.Context) []error {
 	s := string(*b)
 	if s == "" || len(s) != 9 || strings.Trim(s, "0123456789") != "" {
 		return nil
 	}
 	var ve *registry.ValidationError
 	if err := registry.CheckBN("query.bn", s); errors.As(err, &ve) {
-		return []error{&huma.ErrorDetail{Location: ve.Field, Message: ve.Reason, Value: s}}
+		return []error{&huma.ErrorDetail{Location: ve.Field, Message: reasonIn(preferFrench(ctx.Header("Accept-Language")), ve), Value: s}}
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func (s *server) registerWrites(api huma.API) {
 		}) (*bodyOut[Record[registry.Employer]], error) {
 			p := principalOf(ctx)
 			if in.Body.BN != in.BN {
-				return nil, fieldProblem("body.bn", "must equal the BN in the path (%s)", in.BN)
+				return nil, fieldProblem(ctx, "body.bn", "must equal the BN in the path (%s)", in.BN)
 			}
 			ctx = withOmitted[registry.Employer](ctx, registry.KindEmployer, in.BN)
 			e, err := s.node.PutEmployer(ctx, p, in.Body, false)
@@ -76,7 +76,7 @@ func (s *server) registerWrites(api huma.API) {
 		}) (*bodyOut[Record[registry.CertifyingPartner]], error) {
 			p := principalOf(ctx)
 			if in.Body.ID != in.ID {
-				return nil, fieldProblem("body.id", "must equal the id in the path (%s)", in.ID)
+				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
 			}
 			ctx = withOmitted[registry.CertifyingPartner](ctx, registry.KindCP, in.ID)
 			e, err := s.node.PutCP(ctx, p, in.Body, false)
@@ -114,7 +114,7 @@ func (s *server) registerWrites(api huma.API) {
 	}) (*bodyOut[Record[registry.Certificate]], error) {
 		p := principalOf(ctx)
 		if p.Can(node.ScopeCertificates) { // else the node's 403 comes first
-			if err := in.Body.check(in.ID); err != nil {
+			if err := in.Body.check(ctx, in.ID); err != nil {
 				return nil, err
 			}
 		}

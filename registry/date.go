@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -33,14 +32,14 @@ func DateOf(t time.Time) Date {
 // ParseDate parses YYYY-MM-DD and rejects impossible dates (2027-02-30).
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+		return Date{}, Textf("date %q: want YYYY-MM-DD", s)
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("date %q: want a real calendar date as YYYY-MM-DD", s)
+		return Date{}, Textf("date %q: want a real calendar date as YYYY-MM-DD", s)
 	}
 	if t.Year() < 1900 || t.Year() > 2999 {
-		return Date{}, fmt.Errorf("date %q: year out of range 1900-2999", s)
+		return Date{}, Textf("date %q: year out of range 1900-2999", s)
 	}
 	return DateOf(t), nil
 }

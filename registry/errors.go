@@ -33,8 +33,20 @@ var (
 )
 
 // PreconditionError says how the record differs from the version a write
-// named (see ErrPrecondition). It wraps ErrPrecondition.
-type PreconditionError struct{ Reason string }
+// named (see ErrPrecondition). It wraps ErrPrecondition. Format and Args,
+// when set (Precondition), are what Reason was printed from: the catalogue
+// of registry/msgfr prints Reason in French from them.
+type PreconditionError struct {
+	Reason string
+	Format string
+	Args   []any
+}
+
+// Precondition returns a *PreconditionError whose reason is printed from
+// format, an English sentence with a French entry in registry/msgfr.
+func Precondition(format string, args ...any) *PreconditionError {
+	return &PreconditionError{Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
 
 func (e *PreconditionError) Error() string { return e.Reason }
 func (e *PreconditionError) Unwrap() error { return ErrPrecondition }
@@ -45,6 +57,10 @@ type ValidationError struct {
 	Field  string // JSON path of the offending field, e.g. "body.employer_bn"
 	Reason string // a sentence for a person
 	Value  any    // the offending value, when it is safe to echo
+	// Format and Args are what Reason was printed from (Invalid): the
+	// English format is the key of its French entry in registry/msgfr.
+	Format string
+	Args   []any
 }
 
 func (e *ValidationError) Error() string {
@@ -55,8 +71,22 @@ func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
 // Invalid returns a *ValidationError for field.
 func Invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
+
+// TextError is an error whose text a person reads (a date or a code that
+// does not parse), kept with the English format it was printed from so
+// that a problem can say it in French (registry/msgfr).
+type TextError struct {
+	Format string
+	Args   []any
+}
+
+func (e *TextError) Error() string { return fmt.Sprintf(e.Format, e.Args...) }
+
+// Textf returns a *TextError: fmt.Errorf for a sentence with a French
+// entry in registry/msgfr (it wraps nothing).
+func Textf(format string, args ...any) error { return &TextError{Format: format, Args: args} }
 
 // ValidationErrors are every problem found in one input, reported at once.
 // It wraps each *ValidationError (so errors.As finds the first) and

@@ -34,7 +34,7 @@ func (j Jurisdiction) Valid() bool {
 func ParseJurisdiction(s string) (Jurisdiction, error) {
 	j := Jurisdiction(s)
 	if !j.Valid() {
-		return "", fmt.Errorf("%q is not an ISO 3166-2:CA code (one of CA-AB, CA-BC, ... CA-YT)", s)
+		return "", Textf("%q is not an ISO 3166-2:CA code (one of CA-AB, CA-BC, ... CA-YT)", s)
 	}
 	return j, nil
 }

@@ -104,7 +104,7 @@ func EquivalencyTransition(from, action string) (string, error) {
 			return t.to, nil
 		}
 	}
-	return "", &ConflictError{Reason: "cannot " + action + " an equivalency that is " + from}
+	return "", Conflict("cannot %s an equivalency that is %s", action, from)
 }
 
 // statusAt returns the status of the last effective change in h on or

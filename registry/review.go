@@ -115,7 +115,8 @@ func (r Review) Validate() error {
 	for i, h := range r.History {
 		f := fmt.Sprintf("body.history[%d]", i)
 		if err := checkText(f+".reason", h.Reason, 1, MaxReasonLen); err != nil && !reason {
-			v.add(Invalid("body.reason", "%s", err.(*ValidationError).Reason))
+			ve := err.(*ValidationError)
+			v.add(&ValidationError{Field: "body.reason", Reason: ve.Reason, Format: ve.Format, Args: ve.Args})
 			reason = true
 		}
 		if i > 0 && h.On.Before(r.History[i-1].On) && !order {

@@ -483,7 +483,7 @@ func checkPrograms(v *collect, f string, ps []string) {
 	for i, p := range ps {
 		switch {
 		case !validCode(p):
-			v.add(Invalid(idx(f, i), "%s", "want a program code such as \"COR\" ("+CodePattern+")"))
+			v.add(Invalid(idx(f, i), "want a program code such as \"COR\" (%s)", CodePattern))
 		case contains(ps[:i], p):
 			v.add(Invalid(idx(f, i), "listed twice"))
 		}
@@ -626,13 +626,13 @@ func prefixed(p string, err error) error {
 	if errors.As(err, &ves) {
 		out := make(ValidationErrors, len(ves))
 		for i, ve := range ves {
-			out[i] = &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value}
+			out[i] = &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 		}
 		return out
 	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value}
+		return &ValidationError{Field: p + "." + ve.Field, Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 	}
 	return err
 }

@@ -1,5 +1,7 @@
 package registry
 
+import "fmt"
+
 // StatusOn returns the certificate's status on calendar date d as this
 // version of the record knows it: "" before it was issued or before its
 // first recorded status; then the status of the last history step taking
@@ -94,11 +96,23 @@ func Transition(from, action string) (string, error) {
 			return t.to, nil
 		}
 	}
-	return "", &ConflictError{Reason: "cannot " + action + " a certificate that is " + from}
+	return "", Conflict("cannot %s a certificate that is %s", action, from)
 }
 
-// ConflictError explains a conflict; it wraps ErrConflict.
-type ConflictError struct{ Reason string }
+// ConflictError explains a conflict; it wraps ErrConflict. Format and
+// Args, when set (Conflict), are what Reason was printed from: the
+// catalogue of registry/msgfr prints Reason in French from them.
+type ConflictError struct {
+	Reason string
+	Format string
+	Args   []any
+}
+
+// Conflict returns a *ConflictError whose reason is printed from format,
+// an English sentence with a French entry in registry/msgfr.
+func Conflict(format string, args ...any) *ConflictError {
+	return &ConflictError{Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
 
 func (e *ConflictError) Error() string { return e.Reason }
 func (e *ConflictError) Unwrap() error { return ErrConflict }

@@ -263,7 +263,11 @@ func importLocal(ctx context.Context, dir string, rows []node.ImportRow, problem
 // since the dry run), written says which rows were.
 func importRemote(ctx context.Context, base, token string, t *sheet.Table, rows []node.ImportRow, problems []node.ImportProblem, dry bool, bar *progress) (total node.ImportReport, written []rowSpan, err error) {
 	total = node.ImportReport{Rows: len(t.Rows), DryRun: dry, Problems: []node.ImportProblem{}, Encoding: t.Encoding}
-	seen := map[node.ImportProblem]bool{}
+	type problemKey struct {
+		row                    int
+		column, value, message string
+	}
+	seen := map[problemKey]bool{}
 	// The cells the local read could not take (t.Bad, in problems) are
 	// sent empty: the node's "required" for one of them is not news.
 	type at struct {
@@ -277,10 +281,11 @@ func importRemote(ctx context.Context, base, token string, t *sheet.Table, rows 
 	}
 	addProblems := func(ps []node.ImportProblem) {
 		for _, p := range ps {
-			if seen[p] || badAt[at{p.Row, p.Column}] && p.Message == "required" {
+			k := problemKey{p.Row, p.Column, p.Value, p.Message}
+			if seen[k] || badAt[at{p.Row, p.Column}] && p.Message == "required" {
 				continue
 			}
-			seen[p] = true
+			seen[k] = true
 			total.Problems = append(total.Problems, p)
 		}
 	}

@@ -196,13 +196,13 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 			acct, mapped := opt.Mapping[key]
 			switch {
 			case key == "":
-				p.fail("EMP_KEY", "", "empty employer key")
+				p.bad("EMP_KEY", "", "empty employer key")
 			case !mapped && opt.SkipUnmapped:
 				res.Skipped++
 				rep.Rows--
 				continue
 			case !mapped:
-				p.fail("EMP_KEY", key, "no BN for this employer key in the mapping file")
+				p.bad("EMP_KEY", key, "no BN for this employer key in the mapping file")
 			}
 			s = measure.Snapshot{EmployerBN: acct.BN, WCBAccount: acct.WCBAccount, Year: p.int("YEAR_NO"),
 				IndustryCode: p.cell("WCB_INDUSTRY_CODE"), PersonYears: p.float("PERSON_YEARS_COUNT"),
@@ -270,7 +270,7 @@ type parser struct {
 	date1904 bool
 }
 
-func (p *parser) fail(col, val, format string, args ...any) {
+func (p *parser) bad(col, val, format string, args ...any) {
 	p.failed[[2]any{p.row, col}] = true
 	p.rep.Add(p.row, col, val, format, args...)
 }
@@ -286,7 +286,7 @@ func (p *parser) cell(col string) string {
 func (p *parser) at(i int, col string) string {
 	c := strings.TrimSpace(p.cells[i])
 	if len(c) > maxCell {
-		p.fail(col, c, "cell longer than %d bytes", maxCell)
+		p.bad(col, c, "cell longer than %d bytes", maxCell)
 		return ""
 	}
 	return c
@@ -294,16 +294,16 @@ func (p *parser) at(i int, col string) string {
 
 func (p *parser) number(col, c string) (float64, bool) {
 	if c == "" {
-		p.fail(col, "", "required")
+		p.bad(col, "", "required")
 		return 0, false
 	}
 	if strings.ContainsAny(c, ", _") {
-		p.fail(col, c, "write numbers without thousands separators and with a decimal point (12345.5)")
+		p.bad(col, c, "write numbers without thousands separators and with a decimal point (12345.5)")
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(c, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.ContainsAny(c, "xXpP") {
-		p.fail(col, c, "not a number")
+		p.bad(col, c, "not a number")
 		return 0, false
 	}
 	return v, true
@@ -334,7 +334,7 @@ func (p *parser) countOf(col, c string) int64 {
 		return 0
 	}
 	if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
-		p.fail(col, c, "not a whole number")
+		p.bad(col, c, "not a whole number")
 		return 0
 	}
 	return int64(v)
@@ -363,7 +363,7 @@ func (p *parser) date(col string) registry.Date {
 	}
 	d, err := registry.ParseDate(c)
 	if err != nil {
-		p.fail(col, c, "not a date (YYYY-MM-DD)")
+		p.bad(col, c, "not a date (YYYY-MM-DD)")
 		return registry.Date{}
 	}
 	return d

@@ -297,7 +297,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 		}
 		for _, e := range es {
 			if e.Iss != n.cfg.Jurisdiction {
-				return &registry.ConflictError{Reason: fmt.Sprintf("auditor %s is registered by %s; its home node keeps its credentials", a.ID, e.Iss)}
+				return registry.Conflict("auditor %s is registered by %s; its home node keeps its credentials", a.ID, e.Iss)
 			}
 		}
 		if len(es) > 0 {
@@ -320,7 +320,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	}
 	return n.commitChange(ctx, registry.KindAuditor, a.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)}
+			return nil, nil, registry.Conflict("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)
 		}
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("auditor %q: %w", a.ID, registry.ErrNotFound)
@@ -460,7 +460,7 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 func requestFields(err error, from, to string) error {
 	move := func(ve *registry.ValidationError) *registry.ValidationError {
 		if rest, ok := strings.CutPrefix(ve.Field, from); ok {
-			return &registry.ValidationError{Field: to + rest, Reason: ve.Reason, Value: ve.Value}
+			return &registry.ValidationError{Field: to + rest, Reason: ve.Reason, Value: ve.Value, Format: ve.Format, Args: ve.Args}
 		}
 		return ve
 	}

@@ -113,7 +113,7 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 			return nil, nil, err
 		}
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("audit %s is already recorded", a.ID)}
+			return nil, nil, registry.Conflict("audit %s is already recorded", a.ID)
 		}
 		return a, auditKeys(a), nil
 	})

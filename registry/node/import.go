@@ -104,6 +104,10 @@ type ImportProblem struct {
 	Column  string `json:"column"`
 	Value   string `json:"value,omitempty"`
 	Message string `json:"message"`
+	// Format and Args are what Message was printed from: the English
+	// format is the key of its French entry in registry/msgfr.
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
 }
 
 // ImportCounts counts what an import did (or, dry, would do) to one kind.
@@ -164,7 +168,7 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 		case !ok:
 			ignored = append(ignored, h)
 		case idx[c] != 0:
-			problems = append(problems, ImportProblem{Row: 0, Column: c, Value: h, Message: fmt.Sprintf("column %s appears twice (as %q and %q)", c, t.Header[idx[c]-1], h)})
+			problems = append(problems, problemf(0, c, h, "column %s appears twice (as %q and %q)", c, t.Header[idx[c]-1], h))
 		default:
 			idx[c] = i + 1
 		}
@@ -173,7 +177,7 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 	for _, c := range ImportColumns {
 		has[c.Name] = idx[c.Name] != 0
 		if c.Required && !has[c.Name] {
-			problems = append(problems, ImportProblem{Row: 0, Column: c.Name, Message: "required column missing" + aliasNote(c)})
+			problems = append(problems, missingColumn(c))
 		}
 	}
 	// Rows parse apart from each other: a big table is parsed in
@@ -221,8 +225,7 @@ func ParseImport(t *sheet.Table, firstRow int) (rows []ImportRow, problems []Imp
 	}
 	for _, i := range slices.Sorted(maps.Keys(t.Overflow)) {
 		col := headerColumn(t.Header, 0)
-		problems = append(problems, ImportProblem{Row: firstRow + i, Column: col,
-			Message: fmt.Sprintf("the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i])})
+		problems = append(problems, problemf(firstRow+i, col, "", "the row has cells past the header's last column (%d not empty): a cell holding a comma (or the separator) needs quotes", t.Overflow[i]))
 	}
 	problems = append(problems, CrossCheck(rows, nil)...)
 	slices.SortStableFunc(problems, func(a, b ImportProblem) int { return a.Row - b.Row })
@@ -250,8 +253,7 @@ func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 	for _, r := range rows {
 		if r.EmployerBN != "" && r.LegalName != "" {
 			if first, ok := seen.Employers[r.EmployerBN]; ok && first.Name != r.LegalName {
-				ps = append(ps, ImportProblem{Row: r.Row, Column: "legal_name", Value: r.LegalName,
-					Message: fmt.Sprintf("row %d names employer %s %q", first.Row, r.EmployerBN, first.Name)})
+				ps = append(ps, problemf(r.Row, "legal_name", r.LegalName, "row %d names employer %s %q", first.Row, r.EmployerBN, first.Name))
 			} else if !ok {
 				seen.Employers[r.EmployerBN] = ImportSeenName{Row: r.Row, Name: r.LegalName}
 			}
@@ -261,8 +263,7 @@ func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 		}
 		id := registry.CertificateID(r.CP, r.Number)
 		if first, ok := seen.Certs[id]; ok {
-			ps = append(ps, ImportProblem{Row: r.Row, Column: "number", Value: r.Number,
-				Message: fmt.Sprintf("certificate %s is also on row %d", id, first)})
+			ps = append(ps, problemf(r.Row, "number", r.Number, "certificate %s is also on row %d", id, first))
 			continue
 		}
 		seen.Certs[id] = r.Row
@@ -271,8 +272,7 @@ func CrossCheck(rows []ImportRow, seen *ImportSeen) []ImportProblem {
 		}
 		if first, ok := seen.Basis[r.BasisRef]; ok && first.Name != id {
 			// The node's own message for two rows of one request.
-			ps = append(ps, ImportProblem{Row: r.Row, Column: "basis_ref", Value: r.BasisRef,
-				Message: fmt.Sprintf(basisTwiceMessage, first.Row, r.BasisRef)})
+			ps = append(ps, problemf(r.Row, "basis_ref", r.BasisRef, basisTwiceMessage, first.Row, r.BasisRef))
 		} else if !ok {
 			seen.Basis[r.BasisRef] = ImportSeenName{Row: r.Row, Name: id}
 		}
@@ -333,11 +333,18 @@ func headerColumn(header []string, j int) string {
 	return h
 }
 
-func aliasNote(c ImportColumn) string {
+// problemf is an import problem whose message is printed from format (an
+// English sentence with a French entry in registry/msgfr).
+func problemf(row int, col, val, format string, args ...any) ImportProblem {
+	return ImportProblem{Row: row, Column: col, Value: val, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// missingColumn is the problem of a required column the header lacks.
+func missingColumn(c ImportColumn) ImportProblem {
 	if len(c.Aliases) == 0 {
-		return ""
+		return problemf(0, c.Name, "", "required column missing")
 	}
-	return " (or one of " + strings.Join(c.Aliases, ", ") + ")"
+	return problemf(0, c.Name, "", "required column missing (or one of %s)", strings.Join(c.Aliases, ", "))
 }
 
 // isBN15 reports whether v is a BN15 program account: a BN9, two letters
@@ -366,7 +373,7 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 		return ""
 	}
 	bad := func(col, val, format string, args ...any) {
-		ps = append(ps, ImportProblem{Row: n, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
+		ps = append(ps, ImportProblem{Row: n, Column: col, Value: val, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 	}
 	required := func(col string) (string, bool) {
 		v := get(col)
@@ -381,7 +388,7 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 			v = v[:9] // a BN15 program account (123456789RP0001) names its BN9
 		}
 		if err := registry.CheckBN("employer_bn", v); err != nil {
-			bad("employer_bn", get("employer_bn"), "%s", reasonOf(err))
+			bad("employer_bn", get("employer_bn"), "%v", reasonErr(err))
 		} else {
 			r.EmployerBN = v
 		}
@@ -472,7 +479,7 @@ func parseRow(cells []string, idx map[string]int, n int) (ImportRow, []ImportPro
 	}
 	for _, c := range list(get("industry_code")) {
 		if err := registry.CheckIndustryCode("industry_code", c); err != nil {
-			bad("industry_code", c, "%s", reasonOf(err))
+			bad("industry_code", c, "%v", reasonErr(err))
 			continue
 		}
 		r.IndustryCodes = append(r.IndustryCodes, c)
@@ -531,6 +538,30 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// textOf is the English format and args reasonOf was printed from, when
+// err keeps them (Invalid, Conflict): an import problem keeps them for
+// its French (registry/msgfr).
+func textOf(err error) (string, []any) {
+	var ve *registry.ValidationError
+	var ce *registry.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		return ve.Format, ve.Args
+	case errors.As(err, &ce):
+		return ce.Format, ce.Args
+	}
+	return "", nil
+}
+
+// reasonErr is reasonOf(err) as an error that keeps the English format
+// the reason was printed from (textOf), for an import problem's French.
+func reasonErr(err error) error {
+	if f, args := textOf(err); f != "" {
+		return &registry.TextError{Format: f, Args: args}
+	}
+	return errors.New(reasonOf(err))
 }
 
 func reasonOf(err error) string {
@@ -627,6 +658,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 				// Changed under the import since the check (another writer):
 				// report it; what committed stays, and a rerun resumes.
 				ip := ImportProblem{Column: columnOfField(w.err), Message: reasonOf(w.err)}
+				ip.Format, ip.Args = textOf(w.err)
 				errors.As(w.err, &ip)
 				ip.Row = row.Row
 				rep.Problems = append(rep.Problems, ip)
@@ -740,10 +772,10 @@ func (c ImportCounts) add(o ImportCounts) ImportCounts {
 // would do (into rep). Every row of an employer must be listed.
 func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only []int, rep *ImportReport) []ImportProblem {
 	var ps []ImportProblem
-	bad := func(r ImportRow, col, val, format string, args ...any) {
-		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
+	badRow := func(r ImportRow, col, val, format string, args ...any) {
+		ps = append(ps, ImportProblem{Row: r.Row, Column: col, Value: val, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 	}
-	cps := map[string]string{}             // CP id -> "" if active, else why not
+	cps := map[string]error{}              // CP id -> nil if active, else why not
 	emps := map[string]registry.Employer{} // as the file so far leaves them
 	stored := map[string]bool{}            // BN -> the store holds the employer
 	type cpGrant struct {
@@ -760,7 +792,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 	for _, i := range only {
 		r := rows[i]
 		if r.Jurisdiction != "" && r.Jurisdiction != n.cfg.Jurisdiction {
-			bad(r, "jurisdiction", string(r.Jurisdiction), "this node registers %s's certificates only", n.cfg.Jurisdiction)
+			badRow(r, "jurisdiction", string(r.Jurisdiction), "this node registers %s's certificates only", n.cfg.Jurisdiction)
 		}
 		if r.CP != "" {
 			why, ok := cps[r.CP]
@@ -768,10 +800,10 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				why = cpProblem(l, r.CP, n.cfg.Jurisdiction)
 				cps[r.CP] = why
 			}
-			if why != "" {
-				bad(r, "cp", r.CP, "%s", why)
+			if why != nil {
+				badRow(r, "cp", r.CP, "%v", why)
 			} else if p.Role == RoleCP && r.CP != p.CP {
-				bad(r, "cp", r.CP, "a token of CP %s imports only CP %s's certificates", p.CP, p.CP)
+				badRow(r, "cp", r.CP, "a token of CP %s imports only CP %s's certificates", p.CP, p.CP)
 			}
 		}
 		if r.CP == "" || r.Number == "" || r.EmployerBN == "" || r.LegalName == "" || r.Program == "" || r.IssuedOn.IsZero() {
@@ -792,7 +824,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		emp, changed := mergeEmployer(prevE, r, n.cfg.Jurisdiction)
 		if err := emp.Validate(); err != nil {
 			col := columnOfField(err)
-			bad(r, col, r.value(col), "%s", reasonOf(err))
+			badRow(r, col, r.value(col), "%v", reasonErr(err))
 			continue
 		}
 		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
@@ -804,7 +836,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			if !ok {
 				g, err := n.cpMayChangeEmployerIn(l, p, r.EmployerBN, today)
 				if err != nil && !errors.Is(err, registry.ErrForbidden) {
-					bad(r, "employer_bn", r.EmployerBN, "%s", reasonOf(err))
+					badRow(r, "employer_bn", r.EmployerBN, "%v", reasonErr(err))
 					continue
 				}
 				may = cpGrant{g, err == nil}
@@ -842,7 +874,7 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 				ps = append(ps, ip)
 			} else {
 				col := columnOfField(err)
-				bad(r, col, r.value(col), "%s", reasonOf(err))
+				badRow(r, col, r.value(col), "%v", reasonErr(err))
 			}
 			continue
 		}
@@ -852,13 +884,13 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 		}
 		if un := unlistedAccounts(c, kept, emp); len(un) > 0 { // writes.go: the employer as the row leaves it
 			for _, k := range un {
-				bad(r, "wcb_account", c.WCBAccounts[k], "%s", unlistedAccountReason(c, k))
+				badRow(r, "wcb_account", c.WCBAccounts[k], unlistedAccountFormat, c.EmployerBN, c.Jurisdiction, c.WCBAccounts[k])
 			}
 			continue
 		}
 		if prevC == nil && basisKey(c) != nil {
 			if first, ok := basisRow[c.BasisRef]; ok {
-				bad(r, "basis_ref", c.BasisRef, basisTwiceMessage, first, c.BasisRef)
+				badRow(r, "basis_ref", c.BasisRef, basisTwiceMessage, first, c.BasisRef)
 				continue
 			}
 			if _, ok, _ := exists(l, registry.KindAudit, c.BasisRef); ok {
@@ -880,19 +912,20 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 // Error makes a problem an error, for the mutations that find one.
 func (p ImportProblem) Error() string { return p.Column + ": " + p.Message }
 
-func cpProblem(l registry.Log, id string, j registry.Jurisdiction) string {
+// cpProblem is why CP id may not certify here (nil when it may).
+func cpProblem(l registry.Log, id string, j registry.Jurisdiction) error {
 	e, err := l.Latest(registry.KindCP, id)
 	if err != nil {
-		return fmt.Sprintf("%s is not a certifying partner of %s", id, j)
+		return registry.Textf("%s is not a certifying partner of %s", id, j)
 	}
 	cp, err := decode[registry.CertifyingPartner](e)
 	if err != nil {
-		return err.Error()
+		return err
 	}
 	if cp.Status != registry.CPActive {
-		return fmt.Sprintf("certifying partner %s is %s, not active", id, cp.Status)
+		return registry.Textf("certifying partner %s is %s, not active", id, cp.Status)
 	}
-	return ""
+	return nil
 }
 
 // columnOfField maps a validation error's field to an import column.
@@ -967,8 +1000,7 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 			r.Status = registry.StatusActive
 		case registry.StatusActive, registry.StatusPending:
 		default:
-			return registry.Certificate{}, false, ImportProblem{Column: "status", Value: r.Status,
-				Message: "a new certificate is active or pending (IAF: active or draft); change a status with PATCH /v1/certificates/{id}"}
+			return registry.Certificate{}, false, problemf(0, "status", r.Status, "a new certificate is active or pending (IAF: active or draft); change a status with PATCH /v1/certificates/{id}")
 		}
 		in := NewCertificate{Issuer: r.CP, Number: r.Number, Program: r.Program, EmployerBN: r.EmployerBN,
 			WCBAccounts: r.WCBAccounts, IndustryScope: r.IndustryCodes, Sector: r.Sector, IssuedOn: r.IssuedOn,
@@ -988,7 +1020,7 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 	}
 	c := *prev
 	fixed := func(col, have, want string) error {
-		return ImportProblem{Column: col, Value: want, Message: fmt.Sprintf("certificate %s is stored with %s %s; it cannot change (issue a new certificate)", c.ID, col, have)}
+		return problemf(0, col, want, "certificate %s is stored with %s %s; it cannot change (issue a new certificate)", c.ID, col, have)
 	}
 	switch {
 	case c.EmployerBN != r.EmployerBN:
@@ -1019,7 +1051,9 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 	}
 	if changed {
 		if err := cpMayLift(p, c); err != nil {
-			return c, false, ImportProblem{Column: "status", Value: string(c.Status), Message: reasonOf(err)}
+			ip := ImportProblem{Column: "status", Value: string(c.Status), Message: reasonOf(err)}
+			ip.Format, ip.Args = textOf(err)
+			return c, false, ip
 		}
 		if err := c.Validate(); err != nil {
 			return c, false, err

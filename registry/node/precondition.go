@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -23,8 +22,10 @@ type Expectation struct {
 	// Refuse, when set, is why the condition already failed where it was
 	// compared (the edge): the write is refused with it (ErrPrecondition)
 	// when it reaches the record, after every check that comes first (the
-	// caller's authority, the input), as RFC 9110 orders them.
-	Refuse string
+	// caller's authority, the input), as RFC 9110 orders them. Refuse is
+	// a format (with a French entry in registry/msgfr) of RefuseArgs.
+	Refuse     string
+	RefuseArgs []any
 }
 
 type expectKey struct{}
@@ -47,7 +48,7 @@ func (x *Expectation) check(kind registry.Kind, id string, prev *registry.Entry)
 		return nil
 	}
 	if x.Refuse != "" {
-		return &registry.PreconditionError{Reason: x.Refuse}
+		return registry.Precondition(x.Refuse, x.RefuseArgs...)
 	}
 	var ver uint64
 	if prev != nil {
@@ -57,11 +58,11 @@ func (x *Expectation) check(kind registry.Kind, id string, prev *registry.Entry)
 	case ver == x.Ver:
 		return nil
 	case x.Ver == 0:
-		return &registry.PreconditionError{Reason: fmt.Sprintf("%s %s exists (version %d)", kind, id, ver)}
+		return registry.Precondition("%s %s exists (version %d)", kind, id, ver)
 	case ver == 0:
-		return &registry.PreconditionError{Reason: fmt.Sprintf("%s %s does not exist", kind, id)}
+		return registry.Precondition("%s %s does not exist", kind, id)
 	}
-	return &registry.PreconditionError{Reason: fmt.Sprintf("%s %s is at version %d, not %d: it changed since", kind, id, ver, x.Ver)}
+	return registry.Precondition("%s %s is at version %d, not %d: it changed since", kind, id, ver, x.Ver)
 }
 
 // checkExpectation checks ctx's expectation, if it names (kind, id),

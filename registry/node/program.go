@@ -30,7 +30,7 @@ func (n *Node) ProposeAgreement(ctx context.Context, p Principal, t registry.Agr
 	if _, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
 		return registry.Entry{}, err
 	} else if ok {
-		return registry.Entry{}, &registry.ConflictError{Reason: fmt.Sprintf("agreement %s is already published by %s; its terms never change (publish a revision under a new id with supersedes %q)", t.ID, n.cfg.Jurisdiction, t.ID)}
+		return registry.Entry{}, registry.Conflict("agreement %s is already published by %s; its terms never change (publish a revision under a new id with supersedes %q)", t.ID, n.cfg.Jurisdiction, t.ID)
 	}
 	return n.PublishAgreement(ctx, p, t, nil)
 }
@@ -50,7 +50,7 @@ func (n *Node) CountersignAgreement(ctx context.Context, p Principal, t registry
 	if e, ok, err := n.latest(ctx, registry.KindAgreement, t.ID); err != nil {
 		return registry.Entry{}, err
 	} else if ok {
-		return registry.Entry{}, &registry.ConflictError{Reason: fmt.Sprintf("%s already signed agreement %s (version %d)", n.cfg.Jurisdiction, t.ID, e.Ver)}
+		return registry.Entry{}, registry.Conflict("%s already signed agreement %s (version %d)", n.cfg.Jurisdiction, t.ID, e.Ver)
 	}
 	return n.publishAgreement(ctx, p, t, others, partyKeys)
 }
@@ -81,7 +81,7 @@ func (n *Node) WithdrawAgreement(ctx context.Context, p Principal, id string, on
 			return nil, nil, err
 		}
 		if a.Withdrawn != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("%s already withdrew from agreement %s on %s", n.cfg.Jurisdiction, id, a.Withdrawn.On)}
+			return nil, nil, registry.Conflict("%s already withdrew from agreement %s on %s", n.cfg.Jurisdiction, id, a.Withdrawn.On)
 		}
 		if on.Before(a.Terms.EffectiveFrom) {
 			on = a.Terms.EffectiveFrom
@@ -136,7 +136,7 @@ func (n *Node) IssueLetter(ctx context.Context, p Principal, l registry.Letter) 
 	}
 	return n.commit(ctx, registry.KindLetter, l.ID, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("letter %s already exists", l.ID)}
+			return nil, nil, registry.Conflict("letter %s already exists", l.ID)
 		}
 		return l, letterKeys(l), nil
 	})
@@ -165,7 +165,7 @@ func (n *Node) LetterWorkStarted(ctx context.Context, p Principal, id string, on
 			return nil, nil, err
 		}
 		if !l.WorkStartedOn.IsZero() {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("work under letter %s is already recorded as started on %s", id, l.WorkStartedOn)}
+			return nil, nil, registry.Conflict("work under letter %s is already recorded as started on %s", id, l.WorkStartedOn)
 		}
 		l.WorkStartedOn = on
 		if err := l.Validate(); err != nil {
@@ -250,15 +250,15 @@ func checkSequence(h []registry.StatusChange, transition func(from, action strin
 			continue
 		}
 		if prev != "" && (registry.Terminal(prev) || prev == registry.EqvWithdrawn) {
-			return &registry.ConflictError{Reason: fmt.Sprintf("the corrected history would change status on %s after a final %s; annul one of them first", c.On, prev)}
+			return registry.Conflict("the corrected history would change status on %s after a final %s; annul one of them first", c.On, prev)
 		}
 		if prev != "" && prev != c.Status && !reachable(prev, c.Status, transition) {
-			return &registry.ConflictError{Reason: fmt.Sprintf("the corrected history would go from %s to %s on %s, which no action allows; annul the later change first", prev, c.Status, c.On)}
+			return registry.Conflict("the corrected history would go from %s to %s on %s, which no action allows; annul the later change first", prev, c.Status, c.On)
 		}
 		prev = c.Status
 	}
 	if prev == "" {
-		return &registry.ConflictError{Reason: "the history would have no effective status left"}
+		return registry.Conflict("the history would have no effective status left")
 	}
 	return nil
 }
@@ -378,7 +378,7 @@ func (n *Node) RequestLetter(ctx context.Context, p Principal, r registry.Letter
 	}
 	return n.commit(ctx, registry.KindLetterRequest, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("letter request %s already exists (one request per certificate, host and day)", r.ID)}
+			return nil, nil, registry.Conflict("letter request %s already exists (one request per certificate, host and day)", r.ID)
 		}
 		ce, ok, err := exists(l, registry.KindCertificate, r.Certificate)
 		if err != nil {

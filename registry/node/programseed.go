@@ -36,7 +36,7 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	}
 	e, err := n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("QA review %s already exists", q.ID)}
+			return nil, nil, registry.Conflict("QA review %s already exists", q.ID)
 		}
 		if _, ok, err := exists(l, registry.KindCP, q.CP); err != nil {
 			return nil, nil, err

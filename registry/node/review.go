@@ -220,7 +220,7 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	}
 	e, err := n.commit(ctx, registry.KindReview, r.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("review %s already exists", r.ID)}
+			return nil, nil, registry.Conflict("review %s already exists", r.ID)
 		}
 		// The certificate as writes are ordered: one cancelled or revoked
 		// since the check above is not reviewed.
@@ -477,7 +477,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 	o.ID = StopWorkID(o)
 	e, err := n.commit(ctx, registry.KindStopWork, o.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("stop-work order %s is already recorded", o.ID)}
+			return nil, nil, registry.Conflict("stop-work order %s is already recorded", o.ID)
 		}
 		if _, ok, err := exists(l, registry.KindEmployer, o.EmployerBN); err != nil {
 			return nil, nil, err
@@ -675,7 +675,7 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 		return registry.Review{}, err
 	}
 	if !cur.ClosedOn.IsZero() {
-		return registry.Review{}, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", id, cur.Status, cur.ClosedOn)}
+		return registry.Review{}, registry.Conflict("review %s is %s since %s", id, cur.Status, cur.ClosedOn)
 	}
 	// The step is checked against the review as it stands before anything
 	// is written: a step the review would refuse (dated before its last
@@ -732,7 +732,7 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 // where a full audit is required).
 func withStep(r registry.Review, rq ReviewRequest, p Principal) (registry.Review, error) {
 	if !r.ClosedOn.IsZero() {
-		return r, &registry.ConflictError{Reason: fmt.Sprintf("review %s is %s since %s", r.ID, r.Status, r.ClosedOn)}
+		return r, registry.Conflict("review %s is %s since %s", r.ID, r.Status, r.ClosedOn)
 	}
 	if rq.Action == registry.ReviewRequireActionPlan && r.FullAuditRequired {
 		return r, registry.Invalid("body.action", "rule %s requires a full external audit for review %s, not an action plan", r.Rule, r.ID)
@@ -815,7 +815,7 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		return registry.Removal{}, err
 	}
 	if cur.Status != registry.RemovalProposed {
-		return registry.Removal{}, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, cur.Status)}
+		return registry.Removal{}, registry.Conflict("removal proposal %s is already %s", id, cur.Status)
 	}
 	if rq.On.Before(cur.ProposedOn) {
 		// A confirmation revokes the certificate from its date: one
@@ -847,7 +847,7 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 			return nil, nil, err
 		}
 		if r.Status != registry.RemovalProposed {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("removal proposal %s is already %s", id, r.Status)}
+			return nil, nil, registry.Conflict("removal proposal %s is already %s", id, r.Status)
 		}
 		r.Status = registry.RemovalRejected
 		if rq.Decision == "confirm" {

@@ -55,7 +55,7 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 	}
 	return n.commitChange(ctx, registry.KindEmployer, e.BN, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)}
+			return nil, nil, registry.Conflict("employer %s already exists (version %d); use PUT to change it", e.BN, prev.Ver)
 		}
 		if err := grant.holds(l, p, e.BN, prev, today); err != nil {
 			return nil, nil, err
@@ -86,7 +86,7 @@ func (n *Node) PutCP(ctx context.Context, p Principal, cp registry.CertifyingPar
 	}
 	return n.commitChange(ctx, registry.KindCP, cp.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certifying partner %s already exists", cp.ID)}
+			return nil, nil, registry.Conflict("certifying partner %s already exists", cp.ID)
 		}
 		return cp, nil, nil
 	})
@@ -212,7 +212,7 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	}
 	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("certificate %s already exists", c.ID)}
+			return nil, nil, registry.Conflict("certificate %s already exists", c.ID)
 		}
 		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c),
 			checkCertAccounts(l, c, nil)); err != nil {
@@ -244,7 +244,7 @@ func checkCertAccounts(l feedReader, c registry.Certificate, kept []string) erro
 	}
 	var errs []error
 	for _, i := range unlistedAccounts(c, kept, emp) {
-		errs = append(errs, registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", i), "%s", unlistedAccountReason(c, i)))
+		errs = append(errs, registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", i), unlistedAccountFormat, c.EmployerBN, c.Jurisdiction, c.WCBAccounts[i]))
 	}
 	return registry.JoinInvalid(errs...)
 }
@@ -266,11 +266,10 @@ func unlistedAccounts(c registry.Certificate, kept []string, emp registry.Employ
 	return out
 }
 
-// unlistedAccountReason says why c's i-th WCB account is refused.
-func unlistedAccountReason(c registry.Certificate, i int) string {
-	return fmt.Sprintf("employer %s's record lists no %s WCB account %s: a certificate names only its employer's accounts in its province (add the account to the employer first)",
-		c.EmployerBN, c.Jurisdiction, c.WCBAccounts[i])
-}
+// unlistedAccountFormat says why c's i-th WCB account is refused.
+// (unlistedAccountFormat of its employer's BN, its jurisdiction and the
+// account).
+const unlistedAccountFormat = "employer %s's record lists no %s WCB account %s: a certificate names only its employer's accounts in its province (add the account to the employer first)"
 
 // newCertificate builds and validates the first version of a certificate.
 // CheckNewCertificate reports what the record rules say of in alone
@@ -713,7 +712,7 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 			// (a supersede annulled), it takes it again only if no other
 			// certificate took it since.
 			if err := checkAuditFree(l, c); err != nil {
-				return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("%s; %s cannot come back while that certificate holds it", reasonOf(err), id)}
+				return nil, nil, registry.Conflict("%s; %s cannot come back while that certificate holds it", reasonOf(err), id)
 			}
 		}
 		return c, certKeys(c), nil
@@ -748,7 +747,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	}
 	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
-			return nil, nil, &registry.ConflictError{Reason: fmt.Sprintf("equivalency %s already exists", q.ID)}
+			return nil, nil, registry.Conflict("equivalency %s already exists", q.ID)
 		}
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("equivalency %q: %w", q.ID, registry.ErrNotFound)
