@@ -497,7 +497,10 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 	if (c.Decision.Outcome == equivalence.Recognized || c.Decision.Outcome == equivalence.Conditional) && len(c.Decision.Evidence) == 0 {
 		return c, proofErr(registry.ErrUnverified, "a %s decision with no evidence", c.Decision.Outcome)
 	}
-	if err := rederive(c, entries, keys); err != nil {
+	if err := rederive(&c, entries, keys); err != nil {
+		return c, err
+	}
+	if err := checkExpiry(c); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -523,7 +526,10 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 // version of a cited record (a revocation after the checkpoint it cites)
 // or another record of the employer's. Those are what the signed freshness
 // (how current the answering node's copies were) and the expiry bound.
-func rederive(c ProofClaims, entries []registry.Entry, keys KeysFunc) error {
+//
+// Whatever the outcome, every signed reason and condition must be one the
+// carried records give, and c's are replaced by those (reDerivedTexts).
+func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 	newest := map[registry.Ref]int{} // (iss, kind, id) -> index in entries
 	kept := entries[:0:0]
 	for _, e := range entries {
@@ -583,7 +589,7 @@ func rederive(c ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 	default:
 		return proofErr(registry.ErrInvalid, "unknown outcome %q", strictjson.Clip(want.Outcome))
 	}
-	return nil
+	return reDerivedTexts(c, got, entries, func() (equivalence.Decision, map[registry.Ref]bool) { return decideAsSigned(q, f) })
 }
 
 // decisionLine is a decision in a few words, with its reason codes.
@@ -622,6 +628,232 @@ func sameRefs(a, b []registry.Ref) bool {
 		}
 	}
 	return true
+}
+
+// reDerivedTexts checks the reasons and conditions c signs against got,
+// the decision re-derived from the records c carries (entries), and puts
+// got's in their place. Each signed reason must be one got gives: the
+// same code citing the same records, each of them carried; each signed
+// condition one of got's, the same code and met. The projection reason
+// (added by the answering node, not by Decide) is allowed only when
+// question.on is after the day of iat in the host's zone, and is given
+// then even when the signer left it out (an earlier-version node did).
+// The texts are got's, in the question's language: the signed texts are
+// not compared, since they change between versions (codes are stable,
+// texts are for people) and a proof signed by an earlier version still
+// holds; and they are not returned, since a member could otherwise sign
+// "revoked for falsified audit records" beside a refusal's honest codes,
+// or "already confirmed" as a condition's text.
+//
+// A reason citing an agreement some party's signature on which the proof
+// does not carry (a proof of a refusal from a node of an earlier version,
+// which carried party signatures only for the agreement a recognition
+// rests on) may also be one the records give with that agreement signed
+// (asSigned, called only then): the verifier cannot tell whether it was.
+func reDerivedTexts(c *ProofClaims, got equivalence.Decision, entries []registry.Entry, asSigned func() (equivalence.Decision, map[registry.Ref]bool)) error {
+	carried := make(map[registry.Ref]bool, len(entries))
+	for _, e := range entries {
+		carried[e.Ref()] = true
+	}
+	q := c.Question
+	eq := equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}
+	signedOn := node.TodayIn(q.Host, time.Unix(c.Iat, 0))
+	projection := q.On.After(signedOn)
+	used := make([]bool, len(got.Reasons))
+	reasons := make([]equivalence.Reason, 0, len(c.Decision.Reasons)+1)
+	projected := false
+	var alt struct { // asSigned's decision, computed at most once
+		d        equivalence.Decision
+		unsigned map[registry.Ref]bool
+		used     []bool
+		done     bool
+	}
+	for _, r := range c.Decision.Reasons {
+		for _, ref := range r.Refs {
+			if !carried[ref] {
+				return proofErr(registry.ErrUnverified, "the reason %s cites %s %s v%d from %s, but the proof does not carry it", strictjson.Clip(r.Code), ref.Kind, strictjson.Clip(ref.ID), ref.Ver, ref.Iss)
+			}
+		}
+		if r.Code == equivalence.ReasonProjection {
+			if !projection || len(r.Refs) > 0 || projected {
+				return proofErr(registry.ErrUnverified, "the reason %s, but %s is not after the day the proof was signed (%s in %s)", r.Code, q.On, signedOn, q.Host)
+			}
+			reasons = append(reasons, equivalence.Projection(eq, signedOn))
+			projected = true
+			continue
+		}
+		if i := matchReason(got.Reasons, used, r); i >= 0 {
+			used[i] = true
+			reasons = append(reasons, got.Reasons[i])
+			continue
+		}
+		if !alt.done {
+			alt.d, alt.unsigned = asSigned()
+			alt.used, alt.done = make([]bool, len(alt.d.Reasons)), true
+		}
+		i := -1
+		if slices.ContainsFunc(r.Refs, func(ref registry.Ref) bool { return alt.unsigned[ref] }) {
+			i = matchReason(alt.d.Reasons, alt.used, r)
+		}
+		if i < 0 {
+			return proofErr(registry.ErrUnverified, "the decision's reason %s%s does not follow from the evidence it carries, which gives %s", strictjson.Clip(r.Code), refsLine(r.Refs), reasonsLine(got.Reasons))
+		}
+		alt.used[i] = true
+		reasons = append(reasons, alt.d.Reasons[i])
+	}
+	if projection && !projected {
+		reasons = append(reasons, equivalence.Projection(eq, signedOn))
+	}
+	var conds []equivalence.Condition
+	if len(c.Decision.Conditions) > 0 {
+		conds = make([]equivalence.Condition, 0, len(c.Decision.Conditions))
+		taken := make([]bool, len(got.Conditions))
+		for _, cd := range c.Decision.Conditions {
+			i := slices.IndexFunc(got.Conditions, func(g equivalence.Condition) bool { return g.Code == cd.Code && g.Met == cd.Met })
+			for j := i; j >= 0 && j < len(got.Conditions); j++ { // prefer one not yet given
+				if !taken[j] && got.Conditions[j].Code == cd.Code && got.Conditions[j].Met == cd.Met {
+					i = j
+					break
+				}
+			}
+			if i < 0 {
+				return proofErr(registry.ErrUnverified, "the decision's condition %s=%t does not follow from the evidence it carries, which gives %s", strictjson.Clip(cd.Code), cd.Met, conditionsLine(got.Conditions))
+			}
+			taken[i] = true
+			conds = append(conds, got.Conditions[i])
+		}
+	}
+	c.Decision.Reasons, c.Decision.Conditions = reasons, conds
+	return nil
+}
+
+// decideAsSigned decides q over f with every agreement taken as signed by
+// all its parties. It returns the decision and the agreements some party's
+// signature on which f lacks; none, and it decides nothing.
+func decideAsSigned(q QuestionJSON, f equivalence.Facts) (equivalence.Decision, map[registry.Ref]bool) {
+	unsigned := map[registry.Ref]bool{}
+	ags := slices.Clone(f.Agreements)
+	for i := range ags {
+		if parties := ags[i].Agreement.Terms.Parties; len(ags[i].SignedBy) < len(parties) {
+			unsigned[ags[i].Ref] = true
+			ags[i].SignedBy = slices.Clone(parties)
+		}
+	}
+	if len(unsigned) == 0 {
+		return equivalence.Decision{}, nil
+	}
+	f.Agreements = ags
+	return equivalence.Decide(equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, f), unsigned
+}
+
+// matchReason returns the index in got of a reason with r's code citing
+// the same records (in any order), one not yet used when there is one,
+// or -1.
+func matchReason(got []equivalence.Reason, used []bool, r equivalence.Reason) int {
+	found := -1
+	for i, g := range got {
+		if g.Code != r.Code || !sameRefs(g.Refs, r.Refs) {
+			continue
+		}
+		if !used[i] {
+			return i
+		}
+		if found < 0 {
+			found = i
+		}
+	}
+	return found
+}
+
+// reasonsLine is reasons' codes, each with the records it cites.
+func reasonsLine(rs []equivalence.Reason) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.Code + refsLine(r.Refs)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// refsLine is the records a reason cites, as " (certificate X v2 from
+// CA-AB, ...)", or "" for none.
+func refsLine(refs []registry.Ref) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	parts := make([]string, len(refs))
+	for i, r := range refs {
+		parts[i] = fmt.Sprintf("%s %s v%d from %s", r.Kind, strictjson.Clip(r.ID), r.Ver, r.Iss)
+	}
+	return " (citing " + strings.Join(parts, ", ") + ")"
+}
+
+// leastStaleAfter is the least StaleAfter of any node: a copy older than
+// this may have been stale to the node that signed, whose sync interval
+// a proof does not carry.
+const leastStaleAfter = 5 * time.Minute
+
+// checkExpiry checks that c expires no later than the rules give
+// (proofExpiry), from what c signs: iat, the question and the decision,
+// and the freshness of the members whose records the decision rests on.
+// A projection (question.on after the day of iat in the host's zone), and
+// a decision resting on a member's copy that the signed freshness says was
+// never synced or whose last sync failed, expire within 24 hours of iat; a
+// copy older than leastStaleAfter may have been stale to the signer, so
+// its proof may expire then too; any other no later than the end of the
+// decision's last valid day. Allowed beyond: the clock skew a JWT's iat
+// may have (jose.JWTSkew). A proof made before freshness was signed in
+// has none, and is held to the projection rule and the decision's last
+// day. A longer expiry is what a node of an earlier version, or a member
+// that leaves the rule out, signs: a projection, or an answer from a copy
+// that could not be brought up to date, that would hold for months after a
+// revocation it cannot show.
+func checkExpiry(c ProofClaims) error {
+	iat := time.Unix(c.Iat, 0)
+	stale, mayBeStale := signedStaleness(c)
+	limit := proofExpiry(c.Question, c.Decision, iat, stale)
+	day := iat.Add(24 * time.Hour)
+	if mayBeStale && day.After(limit) {
+		limit = day
+	}
+	if c.Exp <= limit.Add(jose.JWTSkew).Unix() {
+		return nil
+	}
+	q := c.Question
+	var rule string
+	switch signedOn := node.TodayIn(q.Host, iat); {
+	case q.On.After(signedOn):
+		rule = fmt.Sprintf("a projection (%s is after the day it was signed, %s in %s) expires within 24 hours of signing", q.On, signedOn, q.Host)
+	case stale:
+		rule = "an answer resting on a copy of a member's log that was never synced or whose last sync failed expires within 24 hours of signing"
+	case c.Decision.ValidUntil.IsZero():
+		rule = "a decision with no validity expires within 24 hours of signing"
+	default:
+		rule = fmt.Sprintf("a decision valid until %s expires at the end of that day in %s, or within 24 hours of signing", c.Decision.ValidUntil, q.Host)
+	}
+	return proofErr(registry.ErrUnverified, "the proof's expiry is longer than the rules allow: it was signed at %s and expires at %s, but %s (%s)",
+		iat.UTC().Format(time.RFC3339), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339), rule, limit.UTC().Format(time.RFC3339))
+}
+
+// signedStaleness reads c's freshness for the members whose records c's
+// decision rests on: stale when one's copy was never synced or its last
+// sync failed (or its age is negative), as Freshness.Stale says for any
+// StaleAfter; mayBeStale when one's copy was older than leastStaleAfter.
+// Only the answering node's own entry is never stale.
+func signedStaleness(c ProofClaims) (stale, mayBeStale bool) {
+	for _, ref := range c.Decision.Evidence {
+		for _, f := range c.Freshness {
+			if f.Jurisdiction != ref.Iss || f.Self && f.Jurisdiction == c.Iss {
+				continue
+			}
+			if f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 {
+				stale = true
+			}
+			if time.Duration(f.AgeSeconds)*time.Second > leastStaleAfter {
+				mayBeStale = true
+			}
+		}
+	}
+	return stale, mayBeStale
 }
 
 // verifyEvidence checks one evidence entry of proof claims c: its

@@ -462,10 +462,12 @@ func (l *Lookups) recognize(ctx context.Context, sn node.Snapshot, q equivalence
 			for _, g := range rc.agreements {
 				if g.fact.Ref == ref {
 					jws, ok = g.jws, true
-					if slices.Contains(d.Evidence, ref) {
-						for _, p := range g.fact.SignedBy {
-							a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: detach(g.partySig[p])})
-						}
+					// Every party signature the node holds, for an agreement
+					// a reason cites as for one the decision rests on: the
+					// verifier re-derives the reasons too (a refusal's
+					// program_not_in_agreement rather than agreement_unsigned).
+					for _, p := range g.fact.SignedBy {
+						a.Parties = append(a.Parties, PartySignature{Agreement: g.fact.Agreement.Terms.ID, Party: p, JWS: detach(g.partySig[p])})
 					}
 					withdrawals = append(withdrawals, g.withdrawingCopies()...)
 					break
@@ -550,7 +552,7 @@ func (f Freshness) Stale(after time.Duration) bool {
 // on it is not confirmed: ten sync intervals, at least five minutes. A
 // recognition whose evidence comes from a member whose copy is stale is
 // signed with a refusal's expiry (24 h), and the site says "not confirmed".
-func (f *Federation) StaleAfter() time.Duration { return max(5*time.Minute, 10*f.cfg.Interval) }
+func (f *Federation) StaleAfter() time.Duration { return max(leastStaleAfter, 10*f.cfg.Interval) }
 
 // restsOnStale reports whether a record d rests on comes from a member
 // whose copy fs (the answer's freshness) says is stale.

@@ -352,7 +352,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 // printProof writes what a proof that holds says: who signed it and when,
 // the question (sector included: recognition is sector-specific), the
-// decision and the conditions left to confirm, a projection when the date
+// decision, its reasons and the conditions left to confirm, a projection when the date
 // asked is after the day it was signed, and, for each member whose records
 // it cites, how old the answering node's copy was when it signed.
 func printProof(w io.Writer, c federation.ProofClaims) {
@@ -367,6 +367,13 @@ func printProof(w io.Writer, c federation.ProofClaims) {
 		fmt.Fprintf(w, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
 	}
 	fmt.Fprintf(w, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n", len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	// The reasons' and conditions' texts are the ones the decision
+	// re-derived from the evidence gives (VerifyProof), not the signed ones.
+	for _, r := range d.Reasons {
+		if r.Code != equivalence.ReasonProjection { // the projection line says it
+			fmt.Fprintf(w, "  reason: %s: %s\n", r.Code, r.Text)
+		}
+	}
 	for _, cd := range d.Conditions {
 		if !cd.Met {
 			fmt.Fprintf(w, "  condition to confirm: %s: %s\n", cd.Code, cd.Text)

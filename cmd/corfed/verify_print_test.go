@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +96,70 @@ func TestVerifyPrintsConditionsProjectionAndDataAge(t *testing.T) {
 	printProof(&b, c)
 	if !strings.Contains(b.String(), "data of CA-AB: age not signed") {
 		t.Errorf("a proof without signed freshness:\n%s", b.String())
+	}
+}
+
+// corfed verify prints the reasons and conditions of a proof that holds
+// with the texts the decision re-derived from its evidence gives, not the
+// ones the answering node signed: a recognition re-signed with its honest
+// codes but "revoked for falsified audit records" as their text prints
+// the honest reasons, and that text nowhere. (A recognition: corfed verify
+// reads the clock, and a refusal's proof made on the test's date has
+// expired.)
+func TestVerifyPrintsTheReDerivedReasons(t *testing.T) {
+	dir := t.TempDir()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedPath := filepath.Join(dir, "federation.json")
+	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := federation.ParseTrust(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := federation.NewLookups(fed).Recognize(t.Context(), equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")})
+	if err != nil || a.Decision.Outcome != equivalence.Recognized || len(a.Decision.Reasons) == 0 {
+		t.Fatalf("setup: %+v %v", a.Decision, err)
+	}
+	const defaming = "The employer's COR was revoked for falsified audit records."
+	parts := strings.Split(a.Proof, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range claims["decision"].(map[string]any)["reasons"].([]any) {
+		r.(map[string]any)["text"] = defaming
+	}
+	raw, err = json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := n.ActiveKey().Sign(raw, "JWT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "verify", forged, "--federation", fedPath)
+	if code != 0 {
+		t.Fatalf("verify: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, defaming) {
+		t.Errorf("corfed verify prints the signed text %q as verified:\n%s", defaming, out)
+	}
+	for _, r := range a.Decision.Reasons {
+		if want := "reason: " + r.Code + ": " + r.Text; !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
 	}
 }
