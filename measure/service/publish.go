@@ -131,18 +131,9 @@ func checkChanges(mode string) func(registry.AggregateMetrics, []registry.Entry)
 			all = append(all, fmt.Sprintf("%s/v%d", c.group, c.ver))
 		}
 		c := cs[len(cs)-1] // the latest version it differs from
-		return a, conflict("the %s group differs from version %d (signed %s) in its figures, yet its employers by only %d "+
-			"and its person-years by only %s, less than the minimum of %d employers and %s person-years: the difference of "+
-			"the two versions would publish the figures of the employers that changed (group/version under the minimum: %s); publish again with "+
-			"small_changes=suppress to publish the group suppressed (the earlier versions' figures stand), with "+
-			"small_changes=publish to publish the difference knowingly, or wait until more has changed",
+		return a, registry.Conflict("the %s group differs from version %d (signed %s) in its figures, yet its employers by only %d and its person-years by only %s, less than the minimum of %d employers and %s person-years: the difference of the two versions would publish the figures of the employers that changed (group/version under the minimum: %s); publish again with small_changes=suppress to publish the group suppressed (the earlier versions' figures stand), with small_changes=publish to publish the difference knowingly, or wait until more has changed",
 			c.group, c.ver, c.signed, c.employers, num(c.py), c.minE, num(c.minPY), strings.Join(all, ", "))
 	}
-}
-
-// conflict is a *registry.ConflictError printed from format.
-func conflict(format string, args ...any) error {
-	return &registry.ConflictError{Reason: fmt.Sprintf(format, args...)}
 }
 
 // num prints a figure as the JSON does (the shortest decimal that reads
