@@ -150,6 +150,11 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	if !ok {
 		return v, nil
 	}
+	if p.Status == http.StatusUnprocessableEntity && p.Title == http.StatusText(http.StatusUnprocessableEntity) {
+		// huma's own 422s (schema, query parameters) carry the node's
+		// title: one title for one kind of problem.
+		p.Title = "Invalid input"
+	}
 	if !publicDetails[p.Detail] {
 		s.log.LogAttrs(ctx.Context(), slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx.Context())),
 			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
