@@ -684,6 +684,7 @@ type verifiedPage struct {
 	entries []Verified
 	keys    *jose.KeySet
 	learned []jose.PublicKey
+	proven  []string // kids announced with proof of possession (Chain.Proven)
 	err     error
 }
 
@@ -710,7 +711,7 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 			}
 			return prev.Ver, err
 		}).RefuseKeysOf(f.keyOwner)
-		defer func() { res.keys, res.learned = ch.Keys(), ch.Learned() }()
+		defer func() { res.keys, res.learned, res.proven = ch.Keys(), ch.Learned(), ch.Proven() }()
 		for i, fe := range pg.Entries {
 			v, err := ch.checkAhead(fe.JWS, page.spec[i], page.specKeys)
 			var pe *PriorError
@@ -729,17 +730,16 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 }
 
 // keyOwner returns the member that holds key kid: this node (any of its
-// keys, retired ones included) or a peer (pinned or learned). It is asked
-// only when a peer announces a key.
+// keys, retired ones included) or a peer (pinned, or learned from its
+// announcement with proof of possession; see Chain.RefuseKeysOf). It is
+// asked only when a peer announces a key.
 func (f *Federation) keyOwner(kid string) (registry.Jurisdiction, bool) {
 	if _, ok := f.cfg.Node.PublicKeys().Lookup(kid); ok {
 		return f.cfg.Node.Jurisdiction(), true
 	}
 	for _, p := range f.order {
-		if keys, _ := p.snapshot(); keys != nil {
-			if _, ok := keys.Lookup(kid); ok {
-				return p.j, true
-			}
+		if p.holds(kid) {
+			return p.j, true
 		}
 	}
 	return "", false
@@ -829,6 +829,12 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 	p.seq = res.entries[len(res.entries)-1].Entry().Seq
 	p.verified += uint64(len(res.entries))
 	p.keys, p.learned = res.keys, learned
+	for _, kid := range res.proven {
+		if p.owned == nil {
+			p.owned = map[string]bool{}
+		}
+		p.owned[kid] = true
+	}
 	p.mu.Unlock()
 	return nil
 }
