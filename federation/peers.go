@@ -68,6 +68,11 @@ type peerState struct {
 	// is larger than the replica was then; SignedBy is that witness.
 	SignedSize uint64                `json:"signed_size,omitempty"`
 	SignedBy   registry.Jurisdiction `json:"signed_by,omitempty"`
+	// Witnessed is that checkpoint, as the peer signed it and the witness
+	// cosigned it, until the replica reaches its size and it is compared
+	// with the replica's tree (checkNotedWitnessed); nil then, or when
+	// none was noted (or noted before it was kept).
+	Witnessed *SignedCheckpoint `json:"witnessed,omitempty"`
 }
 
 // peer is one member other than the node itself.
@@ -82,6 +87,10 @@ type peer struct {
 	// when its context does (an on-demand sync must not queue behind a
 	// peer that hangs).
 	syncing chan struct{}
+
+	// saveMu orders writes of the status meta (saveState), so that an
+	// older snapshot of state never overwrites a newer one.
+	saveMu sync.Mutex
 
 	mu       sync.Mutex // guards the fields below
 	keys     *jose.KeySet

@@ -300,26 +300,36 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	if refused {
 		p.state.Refused++
 	}
-	state := p.state
+	code := p.state.ErrorCode
 	p.mu.Unlock()
 	if err != nil && f.cfg.OnEvent != nil {
 		kind := EventSyncFailed
 		if refused {
 			kind = EventEntryRefused
 		}
-		f.cfg.OnEvent(Event{Peer: j, Kind: kind, Code: state.ErrorCode, Err: err})
+		f.cfg.OnEvent(Event{Peer: j, Kind: kind, Code: code, Err: err})
 	}
 	// Persist even when ctx is done: the status says why the sync stopped.
-	raw, merr := json.Marshal(state)
-	if merr == nil {
-		merr = f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), j, func(w node.ReplicaWriter) error {
-			return w.SetMeta(metaStatus, raw)
-		})
-	}
-	if merr != nil && err == nil {
+	if merr := f.saveState(ctx, p); merr != nil && err == nil {
 		err = fmt.Errorf("sync %s: save status: %w", j, merr)
 	}
 	return p.status(), err
+}
+
+// saveState writes p's state to its replica's meta area, even when ctx
+// is done.
+func (f *Federation) saveState(ctx context.Context, p *peer) error {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	p.mu.Lock()
+	raw, err := json.Marshal(p.state)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), p.j, func(w node.ReplicaWriter) error {
+		return w.SetMeta(metaStatus, raw)
+	})
 }
 
 // syncPeer runs the pages of one sync. refused reports whether an entry
@@ -336,6 +346,13 @@ func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err e
 	}
 	refused, err = f.syncSources(ctx, p)
 	var me *misbehaviourError
+	if !errors.As(err, &me) {
+		// Entries stored before a failure count too: the replica may
+		// have reached a witnessed checkpoint noted while it was behind.
+		if werr := f.checkNotedWitnessed(ctx, p); werr != nil && (err == nil || errors.As(werr, &me)) {
+			err = werr
+		}
+	}
 	if errors.As(err, &me) {
 		if merr := f.markMisbehaving(ctx, p, me.m, "sync"); merr != nil {
 			return true, fmt.Errorf("%w (and recording it failed: %v)", err, merr)
