@@ -32,18 +32,23 @@ type Chain struct {
 	pending    map[chainKey]uint64
 	prior      func(registry.Kind, string) (uint64, error) // versions before the chain's start; nil: none
 	learned    []jose.PublicKey                            // keys added since the last Commit
+	proven     []string                                    // kids announced with proof of possession since the last Commit
 	owner      KeyOwner                                    // nil: no other member's keys are known
 }
 
 // KeyOwner returns the member that holds key kid (pinned, or learned from
-// its verified announcements), if any.
+// its verified announcements with proof of possession), if any.
 type KeyOwner func(kid string) (registry.Jurisdiction, bool)
 
 // RefuseKeysOf makes c refuse an announcement of a key that owner says
 // another member holds, and returns c. One key, one member, as the
 // federation file's pins are (Trust): a key trusted for two members would
 // let either sign as the other (entries, checkpoints, agreement
-// signatures), and a reader could no longer tell who signed.
+// signatures), and a reader could no longer tell who signed. Only keys a
+// member proved it holds count as its own (pinned keys, and announcements
+// with pop): were a key announced without pop its announcer's, a member
+// could copy another's newly announced public key into its own log and
+// have every node refuse that member's genuine announcement.
 func (c *Chain) RefuseKeysOf(owner KeyOwner) *Chain {
 	c.owner = owner
 	return c
@@ -89,6 +94,10 @@ func (c *Chain) Keys() *jose.KeySet { return c.keys }
 // Learned returns the keys that key announcements added since the last
 // Commit, in order.
 func (c *Chain) Learned() []jose.PublicKey { return c.learned }
+
+// Proven returns the kids of the keys announced since the last Commit
+// with proof that the issuer holds them (keyFromAnnouncement), in order.
+func (c *Chain) Proven() []string { return c.proven }
 
 // Check verifies jws as the next entry of the feed.
 func (c *Chain) Check(jws []byte) (Verified, error) {
@@ -138,7 +147,7 @@ func (c *Chain) accept(v Verified, err error) (Verified, error) {
 			e.Seq, e.Kind, e.ID, e.Ver, last, registry.ErrConflict)
 	}
 	if e.Kind == registry.KindKey {
-		key, err := keyFromAnnouncement(e)
+		key, proven, err := keyFromAnnouncement(e)
 		if err != nil {
 			return Verified{}, fmt.Errorf("refused entry seq %d: %w", e.Seq, err)
 		}
@@ -156,6 +165,9 @@ func (c *Chain) accept(v Verified, err error) (Verified, error) {
 		if added {
 			c.learned = append(c.learned, key)
 		}
+		if proven {
+			c.proven = append(c.proven, key.KID)
+		}
 	}
 	c.pending[k] = e.Ver
 	c.next++
@@ -168,11 +180,11 @@ func (c *Chain) Commit() {
 		c.vers[k] = v
 	}
 	clear(c.pending)
-	c.base, c.bnxt, c.learned = c.keys, c.next, nil
+	c.base, c.bnxt, c.learned, c.proven = c.keys, c.next, nil, nil
 }
 
 // Abort forgets every check made since the last Commit.
 func (c *Chain) Abort() {
 	clear(c.pending)
-	c.keys, c.next, c.learned = c.base, c.bnxt, nil
+	c.keys, c.next, c.learned, c.proven = c.base, c.bnxt, nil, nil
 }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -178,22 +179,28 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return nil, err
 	}
 	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys))}
-	var vs []note.Verifier
-	for _, vkey := range vkeys {
-		v, err := note.NewVerifier(vkey)
-		if err != nil {
-			return nil, err
-		}
-		vs = append(vs, v)
-		m.vkeys[v.KeyHash()] = vkey
+	if err := m.trust(cfg.Keys); err != nil {
+		return nil, err
 	}
-	m.vs = note.VerifierList(vs...)
 	st, err := m.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
+	learned := cfg.Keys
+	if errors.Is(err, registry.ErrUnverified) && ctx.Err() == nil {
+		// The copy's checkpoint may be signed by a key the log rotated
+		// in (announced in its entries, signed by a pinned key): learn
+		// it from the copy's entries, checked from the first (a damaged
+		// copy fails that check, or the tree's below).
+		if learned, err = m.keysAcross(ctx, cfg.To, NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner)); err != nil {
+			m.setAside(st)
+			return m.damaged(err)
+		}
+		own.Verifiers = m.vs
+		c, _, err = own.Checkpoint(ctx)
+	}
 	if errors.Is(err, registry.ErrNotFound) {
 		if st != nil {
 			m.start.SetAside = "the copy has no checkpoint"
@@ -220,7 +227,7 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		m.gen, m.saved, m.savedSize, from = st.Gen, true, st.Size, st.Size
 		// The pinned keys: a checkpoint verifies only against them, and
 		// a member's checkpoints and entries are signed by its active key.
-		m.chain = ResumeChain(cfg.Iss, cfg.Keys, st.Size, m.prior).RefuseKeysOf(cfg.KeyOwner)
+		m.chain = ResumeChain(cfg.Iss, learned, st.Size, m.prior).RefuseKeysOf(cfg.KeyOwner)
 	} else {
 		m.setAside(st)
 	}
@@ -239,6 +246,88 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// trust makes the mirror verify checkpoints with keys (the pinned keys,
+// and those the log rotated in).
+func (m *Mirror) trust(keys *jose.KeySet) error {
+	vkeys, err := tiles.VerifierKeys(m.origin, keys)
+	if err != nil {
+		return err
+	}
+	var vs []note.Verifier
+	for _, vkey := range vkeys {
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			return err
+		}
+		vs = append(vs, v)
+		m.vkeys[v.KeyHash()] = vkey
+	}
+	m.vs = note.VerifierList(vs...)
+	return nil
+}
+
+// keysAcross follows a key rotation to src's checkpoint note, as tiles
+// sync does (acrossRotation): when the note is signed by no key the
+// mirror trusts, it may be signed by a key that the log's entries past ch
+// announce (signed by a key trusted before). Those entries are read from
+// src's bundles, the note's unverified size bounding them, and checked in
+// order with ch (JWS, seq, versions, key owners) until the note verifies
+// with the keys ch learned; nothing is written, and ch's checks are
+// undone (the entries are checked again, against the verified tree, when
+// copied). It returns the keys to trust (ch's, with those learned) and
+// makes the mirror verify checkpoints with them. A note that verifies, has
+// a bad signature, or is missing is left to the caller's read.
+func (m *Mirror) keysAcross(ctx context.Context, src tiles.Source, ch *Chain) (*jose.KeySet, error) {
+	defer ch.Abort()
+	msg, err := src.Get(ctx, tiles.CheckpointPath, tiles.MaxCheckpointSize)
+	if err != nil {
+		return ch.Keys(), nil
+	}
+	pending := func() bool {
+		vs, err := tiles.Verifiers(m.origin, ch.Keys())
+		if err != nil {
+			return false
+		}
+		_, err = note.Open(msg, vs)
+		var une *note.UnverifiedNoteError
+		return errors.As(err, &une)
+	}
+	i := bytes.Index(msg, []byte("\n\n"))
+	if !pending() || i < 0 {
+		return ch.Keys(), nil
+	}
+	c, err := tiles.ParseCheckpointText(string(msg[:i+1]))
+	if err != nil || c.Origin != m.origin {
+		return ch.Keys(), nil
+	}
+	for cur := ch.Next() - 1; cur < c.Size && pending(); {
+		k := cur / tiles.TileWidth
+		w := min(tiles.TileWidth, c.Size-k*tiles.TileWidth)
+		t := tlog.Tile{H: tiles.Height, L: 0, N: int64(k), W: int(w)}
+		data, err := src.Get(ctx, tiles.Path(tiles.Bundle(t)), tiles.MaxBundleSize)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint of a key not known yet: %s: %w", tiles.Path(tiles.Bundle(t)), err)
+		}
+		es, err := tiles.ParseBundle(data, int(w))
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint of a key not known yet: %s: %w", tiles.Path(tiles.Bundle(t)), err)
+		}
+		for _, e := range es[cur-k*tiles.TileWidth:] {
+			if _, err := ch.Check(e); err != nil {
+				return nil, fmt.Errorf("checkpoint of a key not known yet: %w", err)
+			}
+		}
+		cur = k*tiles.TileWidth + w
+	}
+	keys := ch.Keys()
+	if !pending() {
+		if err := m.trust(m.cfg.Keys.With(keys.Keys()...)); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 // damaged is NewMirror's answer for a copy that failed its check (err):
@@ -557,6 +646,15 @@ func (m *Mirror) Size() uint64 { return m.have.Size }
 func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	src := &tiles.Reader{Src: m.cfg.From, Origin: m.origin, Verifiers: m.vs}
 	c, n, err := src.Checkpoint(ctx)
+	if errors.Is(err, registry.ErrUnverified) && ctx.Err() == nil {
+		// A checkpoint signed by a key the log rotated in since: learned
+		// from the entries that announce it (and checked again below).
+		if _, err := m.keysAcross(ctx, m.cfg.From, m.chain); err != nil {
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+		src.Verifiers = m.vs
+		c, n, err = src.Checkpoint(ctx)
+	}
 	if err != nil {
 		return MirrorResult{}, fmt.Errorf("mirror: checkpoint: %w", err)
 	}

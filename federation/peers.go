@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -67,6 +68,11 @@ type peerState struct {
 	// is larger than the replica was then; SignedBy is that witness.
 	SignedSize uint64                `json:"signed_size,omitempty"`
 	SignedBy   registry.Jurisdiction `json:"signed_by,omitempty"`
+	// Witnessed is that checkpoint, as the peer signed it and the witness
+	// cosigned it, until the replica reaches its size and it is compared
+	// with the replica's tree (checkNotedWitnessed); nil then, or when
+	// none was noted (or noted before it was kept).
+	Witnessed *SignedCheckpoint `json:"witnessed,omitempty"`
 }
 
 // peer is one member other than the node itself.
@@ -82,9 +88,14 @@ type peer struct {
 	// peer that hangs).
 	syncing chan struct{}
 
+	// saveMu orders writes of the status meta (saveState), so that an
+	// older snapshot of state never overwrites a newer one.
+	saveMu sync.Mutex
+
 	mu       sync.Mutex // guards the fields below
 	keys     *jose.KeySet
 	learned  []jose.PublicKey // rotated in, in order; persisted under metaKeys
+	owned    map[string]bool  // kids of learned keys announced with proof of possession (from the replica)
 	seq      uint64
 	verified uint64
 	state    peerState
@@ -136,6 +147,17 @@ func (p *peer) misbehaviour() *Misbehaviour {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.misbehaving
+}
+
+// holds reports whether the peer holds key kid: pinned for it, or
+// learned from its announcement with proof of possession.
+func (p *peer) holds(kid string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.pinned.Lookup(kid); ok {
+		return true
+	}
+	return p.owned[kid]
 }
 
 func (p *peer) snapshot() (keys *jose.KeySet, seq uint64) {
@@ -196,6 +218,21 @@ func (p *peer) load(l registry.Log) error {
 		}
 		p.learned = set.Keys()
 		p.keys = p.pinned.With(p.learned...)
+	}
+	// Which learned keys the peer proved it holds: its announcements say
+	// (at most jose.MaxJWKSKeys reads).
+	p.owned = make(map[string]bool, len(p.learned))
+	for _, k := range p.learned {
+		e, err := l.Latest(registry.KindKey, k.KID)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, proven, err := keyFromAnnouncement(e); err == nil && proven {
+			p.owned[k.KID] = true
+		}
 	}
 	raw, err = l.Meta(metaStatus)
 	if err != nil {
@@ -299,10 +336,46 @@ func (f *Federation) Peers(ctx context.Context) ([]PeerStatus, error) {
 	return out, nil
 }
 
-// keyFromAnnouncement returns the key a verified KindKey entry announces.
-// The record must be a strict registry.KeyAnnouncement whose kid is the
-// entry's id and equals the kid of its JWK, with the same alg.
-func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, error) {
+// keyFromAnnouncement returns the key a verified KindKey entry announces,
+// and whether the announcement proves that its issuer holds the key. The
+// record must be a strict registry.KeyAnnouncement whose kid is the
+// entry's id and equals the kid of its JWK, with the same alg. Its pop,
+// when present, must be a JWS of typ registry.KeyPossessionType signed by
+// the announced key over {iss: the entry's issuer, kid}: one copied from
+// another member's announcement names that member and is refused. An
+// announcement without pop (written before pop existed) is accepted, but
+// proves nothing: its issuer is then not the key's owner (Chain.RefuseKeysOf).
+func keyFromAnnouncement(e registry.Entry) (jose.PublicKey, bool, error) {
+	k, err := announcedKey(e)
+	if err != nil {
+		return jose.PublicKey{}, false, err
+	}
+	var a struct {
+		PoP string `json:"pop"`
+	}
+	if err := json.Unmarshal(e.Record, &a); err != nil || a.PoP == "" {
+		return k, false, nil // checked strictly by announcedKey
+	}
+	v, err := jose.NewKeySet(k).VerifyString(a.PoP)
+	if err != nil {
+		return jose.PublicKey{}, false, fmt.Errorf("key announcement %s: pop is not signed by the announced key: %v: %w", e.ID, err, registry.ErrUnverified)
+	}
+	var pop registry.KeyPossession
+	switch err := strictjson.Decode(v.Payload, &pop); {
+	case err != nil:
+		return jose.PublicKey{}, false, fmt.Errorf("key announcement %s: pop: %v: %w", e.ID, err, registry.ErrInvalid)
+	case v.Typ != registry.KeyPossessionType:
+		return jose.PublicKey{}, false, fmt.Errorf("key announcement %s: pop has typ %q, want %q: %w", e.ID, strictjson.Clip(v.Typ), registry.KeyPossessionType, registry.ErrUnverified)
+	case pop.Iss != e.Iss || pop.KID != k.KID:
+		return jose.PublicKey{}, false, fmt.Errorf("key announcement %s: pop is %s's proof for key %q, not %s's for this key (copied from another announcement?): %w",
+			e.ID, strictjson.Clip(string(pop.Iss)), strictjson.Clip(pop.KID), e.Iss, registry.ErrUnverified)
+	}
+	return k, true, nil
+}
+
+// announcedKey returns the key a verified KindKey entry announces, with
+// the record's shape checks of keyFromAnnouncement but not its pop.
+func announcedKey(e registry.Entry) (jose.PublicKey, error) {
 	var a registry.KeyAnnouncement
 	if err := strictjson.Decode(e.Record, &a); err != nil {
 		return jose.PublicKey{}, fmt.Errorf("key announcement %s: %v: %w", e.ID, err, registry.ErrInvalid)

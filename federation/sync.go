@@ -300,26 +300,36 @@ func (f *Federation) Sync(ctx context.Context, j registry.Jurisdiction) (PeerSta
 	if refused {
 		p.state.Refused++
 	}
-	state := p.state
+	code := p.state.ErrorCode
 	p.mu.Unlock()
 	if err != nil && f.cfg.OnEvent != nil {
 		kind := EventSyncFailed
 		if refused {
 			kind = EventEntryRefused
 		}
-		f.cfg.OnEvent(Event{Peer: j, Kind: kind, Code: state.ErrorCode, Err: err})
+		f.cfg.OnEvent(Event{Peer: j, Kind: kind, Code: code, Err: err})
 	}
 	// Persist even when ctx is done: the status says why the sync stopped.
-	raw, merr := json.Marshal(state)
-	if merr == nil {
-		merr = f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), j, func(w node.ReplicaWriter) error {
-			return w.SetMeta(metaStatus, raw)
-		})
-	}
-	if merr != nil && err == nil {
+	if merr := f.saveState(ctx, p); merr != nil && err == nil {
 		err = fmt.Errorf("sync %s: save status: %w", j, merr)
 	}
 	return p.status(), err
+}
+
+// saveState writes p's state to its replica's meta area, even when ctx
+// is done.
+func (f *Federation) saveState(ctx context.Context, p *peer) error {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	p.mu.Lock()
+	raw, err := json.Marshal(p.state)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return f.cfg.Node.UpdateReplica(context.WithoutCancel(ctx), p.j, func(w node.ReplicaWriter) error {
+		return w.SetMeta(metaStatus, raw)
+	})
 }
 
 // syncPeer runs the pages of one sync. refused reports whether an entry
@@ -336,6 +346,13 @@ func (f *Federation) syncPeer(ctx context.Context, p *peer) (refused bool, err e
 	}
 	refused, err = f.syncSources(ctx, p)
 	var me *misbehaviourError
+	if !errors.As(err, &me) {
+		// Entries stored before a failure count too: the replica may
+		// have reached a witnessed checkpoint noted while it was behind.
+		if werr := f.checkNotedWitnessed(ctx, p); werr != nil && (err == nil || errors.As(werr, &me)) {
+			err = werr
+		}
+	}
 	if errors.As(err, &me) {
 		if merr := f.markMisbehaving(ctx, p, me.m, "sync"); merr != nil {
 			return true, fmt.Errorf("%w (and recording it failed: %v)", err, merr)
@@ -684,6 +701,7 @@ type verifiedPage struct {
 	entries []Verified
 	keys    *jose.KeySet
 	learned []jose.PublicKey
+	proven  []string // kids announced with proof of possession (Chain.Proven)
 	err     error
 }
 
@@ -710,7 +728,7 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 			}
 			return prev.Ver, err
 		}).RefuseKeysOf(f.keyOwner)
-		defer func() { res.keys, res.learned = ch.Keys(), ch.Learned() }()
+		defer func() { res.keys, res.learned, res.proven = ch.Keys(), ch.Learned(), ch.Proven() }()
 		for i, fe := range pg.Entries {
 			v, err := ch.checkAhead(fe.JWS, page.spec[i], page.specKeys)
 			var pe *PriorError
@@ -729,17 +747,16 @@ func (f *Federation) verifyPage(ctx context.Context, p *peer, page fetched) (ver
 }
 
 // keyOwner returns the member that holds key kid: this node (any of its
-// keys, retired ones included) or a peer (pinned or learned). It is asked
-// only when a peer announces a key.
+// keys, retired ones included) or a peer (pinned, or learned from its
+// announcement with proof of possession; see Chain.RefuseKeysOf). It is
+// asked only when a peer announces a key.
 func (f *Federation) keyOwner(kid string) (registry.Jurisdiction, bool) {
 	if _, ok := f.cfg.Node.PublicKeys().Lookup(kid); ok {
 		return f.cfg.Node.Jurisdiction(), true
 	}
 	for _, p := range f.order {
-		if keys, _ := p.snapshot(); keys != nil {
-			if _, ok := keys.Lookup(kid); ok {
-				return p.j, true
-			}
+		if p.holds(kid) {
+			return p.j, true
 		}
 	}
 	return "", false
@@ -829,6 +846,12 @@ func (f *Federation) storePage(ctx context.Context, p *peer, res verifiedPage, p
 	p.seq = res.entries[len(res.entries)-1].Entry().Seq
 	p.verified += uint64(len(res.entries))
 	p.keys, p.learned = res.keys, learned
+	for _, kid := range res.proven {
+		if p.owned == nil {
+			p.owned = map[string]bool{}
+		}
+		p.owned[kid] = true
+	}
 	p.mu.Unlock()
 	return nil
 }

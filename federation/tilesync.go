@@ -93,7 +93,9 @@ const EventSourceSkipped = "source_skipped"
 // if it brings the replica to the largest tree verified from p's tiles (in
 // this sync, or kept from one before): a copy that serves all it has but
 // less (one at the replica's size, after a larger source failed) leaves
-// the rest to the next source, and to the node.
+// the rest to the next source, and to the node. Tiles that end below a
+// tree the member signed (its node's checkpoint, or one a witness
+// relayed) lag the node: the node serves the rest (afterTiles).
 func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, err error) {
 	order, largest, skipped, err := f.tileOrder(ctx, p)
 	if err != nil {
@@ -107,7 +109,21 @@ func (f *Federation) syncSources(ctx context.Context, p *peer) (refused bool, er
 				largest = max(largest, sn.Size)
 			}
 			if _, cur := p.snapshot(); cur >= largest {
-				return false, f.afterTiles(ctx, p)
+				behind, err := f.afterTiles(ctx, p)
+				if err != nil || !behind {
+					return false, err
+				}
+				// The tiles end below a tree the member signed: read the
+				// rest from its node. Only if the node too ends short are
+				// entries withheld (Sync).
+				refused, err := f.syncPages(ctx, p)
+				if err == nil {
+					err = f.checkWitnessed(ctx, p)
+				}
+				if err != nil {
+					err = fmt.Errorf("node %s, after tiles ending at %d: %w", p.url, cur, err)
+				}
+				return refused, err
 			}
 			continue
 		}
@@ -226,10 +242,14 @@ func (f *Federation) tileOrder(ctx context.Context, p *peer) (order []string, la
 
 // afterTiles checks the node's own checkpoint and witnessed checkpoints
 // after a sync from tiles, when the node answers: only misbehaviour found
-// there fails the sync.
-func (f *Federation) afterTiles(ctx context.Context, p *peer) error {
+// there fails the sync. behind is true when the replica ends below a tree
+// the peer signed (its node's checkpoint, or one a witness relayed, in
+// this sync or before): the tiles lag the node (a publisher batches, a
+// CDN or a mirror caches the checkpoint), and the node serves the rest.
+func (f *Federation) afterTiles(ctx context.Context, p *peer) (behind bool, err error) {
 	keys, _ := p.snapshot()
-	err := func() error {
+	var nodeSize uint64
+	err = func() error {
 		jws, err := f.fetchCheckpointJWS(ctx, p)
 		if err != nil {
 			return err
@@ -238,6 +258,7 @@ func (f *Federation) afterTiles(ctx context.Context, p *peer) error {
 		if err != nil {
 			return err
 		}
+		nodeSize = c.Size
 		if err := f.checkCheckpoint(ctx, p, c); err != nil {
 			return err
 		}
@@ -245,9 +266,13 @@ func (f *Federation) afterTiles(ctx context.Context, p *peer) error {
 	}()
 	var me *misbehaviourError
 	if errors.As(err, &me) {
-		return err
+		return false, err
 	}
-	return nil
+	_, cur := p.snapshot()
+	p.mu.Lock()
+	signed := p.state.SignedSize
+	p.mu.Unlock()
+	return cur < max(nodeSize, signed), nil
 }
 
 // syncTiles syncs p from the tiles at base (steps 1 to 4 above).

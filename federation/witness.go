@@ -135,7 +135,12 @@ func (f *Federation) checkWitnessed(ctx context.Context, w *peer) error {
 			return err
 		}
 		if m == nil {
-			x.noteSigned(c.Size, w.j)
+			var noted bool
+			if m, noted = x.noteSigned(c, theirs); noted {
+				if err := f.saveState(ctx, x); err != nil {
+					return err
+				}
+			}
 		}
 		if m != nil {
 			if err := f.markMisbehaving(ctx, x, *m, "witness"); err != nil {
@@ -179,15 +184,62 @@ func (f *Federation) compareView(ctx context.Context, x *peer, c logproof.Checkp
 		Computed: &ComputedRoot{Log: ReplicaLog(x.j), Size: c.Size, RootHash: root.String()}}, nil
 }
 
-// noteSigned records that peer p signed a tree of size, as witness w
-// relayed, if that is more than the replica holds and than any such tree
-// noted before. A peer's own later checkpoints cannot then go below it
-// unnoticed: Sync reports a sync that ends short of it (withholding), and
-// the status counts the replica behind until it reaches it.
-func (p *peer) noteSigned(size uint64, w registry.Jurisdiction) {
+// noteSigned records that peer p signed c, a tree larger than the replica
+// holds, as witness w relayed it (theirs: p's JWS and w's cosignature), if
+// it is larger than any such tree noted before; noted reports whether it
+// was. A peer's own later checkpoints cannot then go below it unnoticed:
+// Sync reports a sync that ends short of it (withholding), the status
+// counts the replica behind until it reaches it, and once the replica
+// does, its root is compared with the replica's (checkNotedWitnessed).
+// Another witnessed checkpoint of the noted size with another root is a
+// split view at once.
+func (p *peer) noteSigned(c logproof.Checkpoint, theirs SignedCheckpoint) (m *Misbehaviour, noted bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if size > p.seq && size > p.state.SignedSize {
-		p.state.SignedSize, p.state.SignedBy = size, w
+	if n := p.state.Witnessed; n != nil && n.Size == c.Size && n.RootHash != theirs.RootHash {
+		return &Misbehaviour{Reason: fmt.Sprintf("split view: %s signed two different trees of size %d, root %s shown to %s and root %s shown to %s",
+			p.j, c.Size, n.RootHash, n.Witness, theirs.RootHash, theirs.Witness), Checkpoints: []SignedCheckpoint{*n, theirs}}, false
 	}
+	if c.Size > p.seq && c.Size > p.state.SignedSize {
+		p.state.SignedSize, p.state.SignedBy = c.Size, theirs.Witness
+		p.state.Witnessed = &theirs
+		return nil, true
+	}
+	return nil, false
+}
+
+// checkNotedWitnessed compares the witnessed checkpoint of p noted while
+// the replica was smaller (noteSigned) with the replica, once the replica
+// holds its size: a different root is a split view (a *misbehaviourError,
+// with that checkpoint, p's last checkpoint to this node and the root
+// computed over the replica as evidence). A checkpoint that agrees is
+// dropped. Without that, a peer that grows each member's fork just before
+// it reads the other's witnessed list would never be caught.
+func (f *Federation) checkNotedWitnessed(ctx context.Context, p *peer) error {
+	p.mu.Lock()
+	n, seq := p.state.Witnessed, p.seq
+	p.mu.Unlock()
+	if n == nil || seq < n.Size {
+		return nil
+	}
+	keys, _ := p.snapshot()
+	c, err := logproof.Verify(keys, logproof.Origin(p.j), n.JWS)
+	if err == nil {
+		var m *Misbehaviour
+		if m, err = f.compareView(ctx, p, c, *n); err != nil {
+			return err
+		}
+		if m != nil {
+			return &misbehaviourError{*m}
+		}
+	}
+	// It agrees (or no longer verifies: it was checked when noted, and
+	// its keys are still trusted, so that cannot happen short of a
+	// damaged store): nothing more to compare.
+	p.mu.Lock()
+	if p.state.Witnessed == n {
+		p.state.Witnessed = nil
+	}
+	p.mu.Unlock()
+	return nil
 }

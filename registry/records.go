@@ -228,4 +228,20 @@ type KeyAnnouncement struct {
 	Status string          `json:"status"`
 	// Replaces is the kid of the key this one follows, "" for the first.
 	Replaces string `json:"replaces,omitempty"`
+	// PoP proves that the announcing node holds the announced key: a
+	// compact JWS of typ KeyPossessionType, signed by the announced key,
+	// over the KeyPossession {iss, kid} (iss the announcing node). A
+	// public key copied from another member's log cannot carry one.
+	// Announcements written before it existed have none.
+	PoP string `json:"pop,omitempty"`
+}
+
+// KeyPossessionType is the typ of KeyAnnouncement.PoP.
+const KeyPossessionType = "corfed-key-pop+jws"
+
+// KeyPossession is the payload of KeyAnnouncement.PoP: the member that
+// announces key KID, signed by that key.
+type KeyPossession struct {
+	Iss Jurisdiction `json:"iss"`
+	KID string       `json:"kid"`
 }

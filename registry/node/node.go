@@ -257,7 +257,15 @@ func (n *Node) announceRing(ctx context.Context, ring []*jose.Key) error {
 		if err != nil {
 			return err
 		}
-		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last}
+		pop, err := json.Marshal(registry.KeyPossession{Iss: n.cfg.Jurisdiction, KID: k.KID})
+		if err != nil {
+			return err
+		}
+		popJWS, err := k.Sign(pop, registry.KeyPossessionType)
+		if err != nil {
+			return fmt.Errorf("announce key %s: proof of possession: %w", k.KID, err)
+		}
+		rec := registry.KeyAnnouncement{KID: k.KID, Alg: k.Alg, JWK: json.RawMessage(jwk), Status: k.Status, Replaces: last, PoP: popJWS}
 		if _, err := n.commit(ctx, registry.KindKey, k.KID, signer, func(feedReader, *registry.Entry) (any, []registry.IndexKey, error) {
 			return rec, nil, nil
 		}); err != nil {
