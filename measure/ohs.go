@@ -99,7 +99,7 @@ func (q Query) Validate() error {
 // Figures are one group's totals and rates (see the package documentation
 // for the definitions).
 type Figures struct {
-	Employers             int      `json:"employers" doc:"distinct employers (BN) with at least one day of the year in this group"`
+	Employers             int      `json:"employers" doc:"distinct employers (BN) with at least one day of the year in this group (the suppression minimum counts each for its share of the year instead, at most 1)"`
 	Snapshots             int      `json:"snapshots" doc:"account-years with at least one day of the year in this group"`
 	PersonYears           float64  `json:"person_years"`
 	LostTimeClaims        float64  `json:"lost_time_claims" doc:"exposure-weighted: a row counts in this group for the share of its year's days the group describes, so a count may be fractional"`

@@ -65,7 +65,7 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	w := func(format string, a ...any) { fmt.Fprintf(stdout, format, a...) }
 	w("COR program evaluation, %s, %s to %s\n", n.Jurisdiction(), from, to)
 	w("Rates per 100 person-years (LTC, DIR), per 1,000,000 person-years (fatalities); 95%% Poisson intervals;\n")
-	w("groups under %g person-years or %d employers suppressed.\n", *minPY, *minEmp)
+	w("groups under %g person-years or %d employer-years (each employer counted for its share of the year) suppressed.\n", *minPY, *minEmp)
 	if from.Month() != time.January || from.Day() != 1 || to.Month() != time.December || to.Day() != 31 {
 		// Claims snapshots are by calendar year: the period's years are
 		// shown whole.
