@@ -554,6 +554,18 @@ func TestImportKeepsTheEmployerRule(t *testing.T) {
 	if e, err := n.Record(ctx, registry.KindEmployer, "812345676"); err != nil || e.Ver != before.Ver {
 		t.Fatalf("the employer went from version %d to %d (%v): ESC changed it", before.Ver, e.Ver, err)
 	}
+	// ACSA's certificate resting on a record of the node (an equivalency
+	// the administrator accepted) grants it the employer.
+	q, err := n.PutEquivalency(ctx, nodetest.Admin(), registry.Equivalency{EmployerBN: "812345676", Standard: "ISO 45001:2018", ExternalNumber: "ISO-1",
+		CertificationBody: "BSI", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
+		ScopeAligned: true, Decision: registry.DecisionAccepted}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "ACSA-EQ1", Program: registry.ProgramCOR,
+		EmployerBN: "812345676", Basis: registry.BasisEquivalency, BasisRef: q.ID, IssuedOn: registry.MustDate("2026-11-01")}); err != nil {
+		t.Fatal(err)
+	}
 	rep := run(acsa, header+"812345676,Prairie Steel Erectors Limited,ACSA,ACSA-X2,COR,2026-11-01,pending\n")
 	if len(rep.Problems) != 0 || rep.Employers.Updated != 1 {
 		t.Fatalf("ACSA, which certifies it, renaming it: %+v", rep)

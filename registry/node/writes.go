@@ -491,17 +491,19 @@ var testHookAuthorityChecked func()
 // employerGrant is why a certifying partner may change an employer, as
 // one snapshot showed it: the employer did not exist, the CP registered it
 // (the author of its first version, which never changes), or the CP holds
-// a certificate in force for it. Writes are ordered after the snapshot, so
-// the write checks again that the grant holds (holds).
+// a certificate in force for it that rests on an audit or equivalency
+// recorded on this node; and no other CP holds a certificate in force for
+// it. Writes are ordered after the snapshot, so the write checks again
+// that the grant holds (holds).
 type employerGrant struct {
-	existed bool
-	certs   []string // the certificates in force that grant it; none when the CP registered the employer
+	existed    bool
+	registered bool     // the CP registered the employer
+	certs      []string // the certificates in force that grant it; none when the CP registered the employer
 }
 
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
-// it neither registered (the author of its first version) nor holds a
-// certificate in force for (active or suspended today), and returns the
-// grant its write checks again.
+// it may not change (cpMayChangeEmployerIn), and returns the grant its
+// write checks again.
 func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (g employerGrant, err error) {
 	if p.Role != RoleCP {
 		return g, nil
@@ -516,7 +518,20 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 
 // cpMayChangeEmployerIn is cpMayChangeEmployer's rule over the node's own
 // log l as of one snapshot (PutEmployer, and an import's check of every
-// row that would change a stored employer).
+// row that would change a stored employer). A CP changes a stored
+// employer
+//   - that no other CP holds a certificate in force for (active or
+//     suspended today, in any basis): an employer two CPs certify is the
+//     program administrator's to change, since either CP's change (its
+//     name, its accounts) is the other's certificates' too; and
+//   - that it registered, or for which it holds a certificate in force
+//     that rests on an audit or an equivalency recorded on this node. A
+//     certificate with no such basis is one POST away for any active CP
+//     (where require_audit_basis is off) and grants nothing; one pending
+//     or cancelled grants nothing either.
+//
+// It reads the employer's certificates (one index lookup; an employer
+// holds a few).
 func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, today registry.Date) (employerGrant, error) {
 	if p.Role != RoleCP {
 		return employerGrant{}, nil
@@ -528,27 +543,61 @@ func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, tod
 	if err != nil {
 		return employerGrant{}, err
 	}
-	if registeredBy(first, p) {
-		return employerGrant{existed: true}, nil
-	}
-	r, err := n.searchPage(l, n.cfg.Jurisdiction, Query{BN: bn, Limit: MaxLimit}, false)
+	g := employerGrant{existed: true, registered: registeredBy(first, p)}
+	certs, err := g.judge(l, p, bn, today)
 	if err != nil {
-		return employerGrant{existed: true}, err
+		return g, err
 	}
-	// Only a certificate in force today counts (active, or suspended and
-	// so still the CP's to maintain): one the CP issued itself pending, or
-	// has since cancelled, must not let it rewrite an employer another
-	// party registered.
-	g := employerGrant{existed: true}
-	for _, c := range r.Certificates {
-		if inForceFor(c.Certificate, p, bn, today) {
-			g.certs = append(g.certs, c.Certificate.ID)
+	g.certs = certs
+	return g, nil
+}
+
+// judge reads employer bn's certificates in l and refuses p a change to
+// it that cpMayChangeEmployerIn's rule refuses; it returns the
+// certificates that grant it (none when p registered the employer).
+func (g employerGrant) judge(l feedReader, p Principal, bn string, today registry.Date) ([]string, error) {
+	refs, err := l.Lookup("bn", bn, false, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	var mine, others []string
+	for _, r := range refs {
+		if r.Kind != registry.KindCertificate {
+			continue
+		}
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return nil, err
+		}
+		if c.EmployerBN != bn || !inForce(c, today) {
+			continue
+		}
+		if c.Issuer != p.CP {
+			others = append(others, c.ID)
+			continue
+		}
+		if g.registered {
+			continue
+		}
+		if ok, err := restsOnRecord(l, c); err != nil {
+			return nil, err
+		} else if ok {
+			mine = append(mine, c.ID)
 		}
 	}
-	if len(g.certs) > 0 {
-		return g, nil
+	switch {
+	case len(others) > 0:
+		return nil, fmt.Errorf("employer %s is also certified by another CP (%s): an employer two CPs certify is the program administrator's to change: %w",
+			bn, strings.Join(others, ", "), registry.ErrForbidden)
+	case g.registered || len(mine) > 0:
+		return mine, nil
 	}
-	return g, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
+	return nil, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it that rests on an audit or equivalency recorded on this node: %w",
+		bn, p.CP, registry.ErrForbidden)
 }
 
 // registeredBy reports whether p, a CP, registered the employer whose
@@ -558,11 +607,9 @@ func registeredBy(first registry.Entry, p Principal) bool {
 	return by != nil && by.Role == RoleCP && by.CP == p.CP
 }
 
-// inForceFor reports whether c lets CP p change employer bn today.
-func inForceFor(c registry.Certificate, p Principal, bn string, today registry.Date) bool {
-	if c.Issuer != p.CP || c.EmployerBN != bn {
-		return false
-	}
+// inForce reports whether c is in force today (active, or suspended and
+// so still its CP's to maintain).
+func inForce(c registry.Certificate, today registry.Date) bool {
 	switch c.StatusOn(today) {
 	case registry.StatusActive, registry.StatusSuspended:
 		return true
@@ -570,10 +617,28 @@ func inForceFor(c registry.Certificate, p Principal, bn string, today registry.D
 	return false
 }
 
+// restsOnRecord reports whether c names, as its basis, an audit or an
+// equivalency recorded in l (the node checked it when c was issued:
+// CheckAuditBasis, checkCertificateRefs).
+func restsOnRecord(l feedReader, c registry.Certificate) (bool, error) {
+	if c.BasisRef == "" {
+		return false, nil
+	}
+	kind := registry.KindAudit
+	if c.Basis == registry.BasisEquivalency {
+		kind = registry.KindEquivalency
+	} else if c.Basis != registry.BasisAudit {
+		return false, nil
+	}
+	_, ok, err := exists(l, kind, c.BasisRef)
+	return ok, err
+}
+
 // holds checks, where the write is ordered (l, with prev the employer's
 // newest version), that g still lets p change employer bn: an employer
 // that did not exist was since registered by p alone (an earlier row of
-// the same import), and the certificate that granted it is still in force.
+// the same import), no other CP has since come to hold a certificate in
+// force for it, and a certificate that granted it is still in force.
 func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registry.Entry, today registry.Date) error {
 	if p.Role != RoleCP || prev == nil {
 		return nil
@@ -586,25 +651,15 @@ func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registr
 		if !registeredBy(first, p) {
 			return fmt.Errorf("employer %s was registered meanwhile by another party: %w", bn, registry.ErrForbidden)
 		}
-		return nil
+		g.registered = true
 	}
-	if len(g.certs) == 0 {
-		return nil
+	if _, err := g.judge(l, p, bn, today); err != nil {
+		if errors.Is(err, registry.ErrForbidden) && len(g.certs) > 0 {
+			return fmt.Errorf("the certificates that let CP %s change employer %s (%s) no longer do, as the write is ordered: %w", p.CP, bn, strings.Join(g.certs, ", "), err)
+		}
+		return err
 	}
-	for _, id := range g.certs {
-		e, err := l.Latest(registry.KindCertificate, id)
-		if err != nil {
-			return err
-		}
-		c, err := decode[registry.Certificate](e)
-		if err != nil {
-			return err
-		}
-		if inForceFor(c, p, bn, today) {
-			return nil
-		}
-	}
-	return fmt.Errorf("the certificates that let CP %s change employer %s (%s) ended meanwhile: %w", p.CP, bn, strings.Join(g.certs, ", "), registry.ErrForbidden)
+	return nil
 }
 
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
