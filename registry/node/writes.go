@@ -126,13 +126,20 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 }
 
 // basisKey indexes a certificate based on an audit by the audit it names
-// ("basis"), unless it is superseded: the certificate that holds the
-// audit (checkAuditFree).
+// ("basis"), and one based on an ISO/CSA equivalency by the equivalency
+// ("eqv"), unless it is superseded: the certificate that holds the audit
+// or equivalency (checkAuditFree).
 func basisKey(c registry.Certificate) []registry.IndexKey {
-	if c.Basis != registry.BasisAudit || c.BasisRef == "" || c.Status == registry.StatusSuperseded {
+	if c.BasisRef == "" || c.Status == registry.StatusSuperseded {
 		return nil
 	}
-	return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+	switch c.Basis {
+	case registry.BasisAudit:
+		return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+	case registry.BasisEquivalency:
+		return []registry.IndexKey{{Name: "eqv", Value: c.BasisRef}}
+	}
+	return nil
 }
 
 // checkAuditFree refuses c, a new certificate, when the audit it names in
@@ -142,21 +149,27 @@ func basisKey(c registry.Certificate) []registry.IndexKey {
 // certificate cancelled, revoked or expired must not come back as another
 // on the same audit. (A certificate's own later versions keep their
 // basis: they are not new certificates.) A basis_ref that names no audit
-// here is the CP's own reference, which the node cannot vouch for. It
-// reads where the write is ordered (l is the mutation's feed), so two
-// certificates issued at once on one audit cannot both pass; the lookup is
-// one index read.
+// here is the CP's own reference, which the node cannot vouch for. The
+// same holds of an equivalency (always recorded here:
+// checkCertificateRefs): the administrator's acceptance results in one
+// COR, not one per CP that asks. It reads where the write is ordered (l
+// is the mutation's feed), so two certificates issued at once on one
+// audit cannot both pass; the lookup is one index read.
 func checkAuditFree(l feedReader, c registry.Certificate) error {
-	if c.Basis != registry.BasisAudit || c.BasisRef == "" {
+	key := basisKey(registry.Certificate{Basis: c.Basis, BasisRef: c.BasisRef})
+	if len(key) == 0 {
 		return nil
 	}
-	refs, err := l.Lookup("basis", c.BasisRef, false, 2)
+	refs, err := l.Lookup(key[0].Name, c.BasisRef, false, 2)
 	if err != nil {
 		return err
 	}
 	for _, r := range refs {
 		if r.Kind != registry.KindCertificate || r.ID == c.ID {
 			continue
+		}
+		if c.Basis == registry.BasisEquivalency {
+			return registry.Invalid("body.basis_ref", "equivalency %s is already the basis of certificate %s: an accepted equivalency results in one certificate", c.BasisRef, r.ID)
 		}
 		if _, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil || !ok {
 			return err
@@ -357,8 +370,38 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 		if q.EmployerBN != c.EmployerBN || q.Decision != registry.DecisionAccepted {
 			return registry.Invalid("body.basis_ref", "equivalency %s is not an accepted equivalency of employer %s", c.BasisRef, c.EmployerBN)
 		}
+		// The certificate is issued on the equivalency as it stands on
+		// its issue date: the ISO/CSA certification in force then (not
+		// suspended, withdrawn or past valid_to). Once issued it is a
+		// normal COR, maintained by proof that the certification is
+		// maintained (lifecycle.go), not ended with the equivalency.
+		if st := equivalencyStatusOn(q, c.IssuedOn); st != registry.EqvActive {
+			return registry.Invalid("body.basis_ref", "equivalency %s is %s on %s, the certificate's issue date (valid %s to %s): a certificate rests on an equivalency in force",
+				c.BasisRef, st, c.IssuedOn, q.ValidFrom, q.ValidTo)
+		}
+		if q.ResultingCertificate != "" && q.ResultingCertificate != c.ID {
+			return registry.Invalid("body.basis_ref", "equivalency %s resulted in certificate %s, not %s", c.BasisRef, q.ResultingCertificate, c.ID)
+		}
 	}
 	return nil
+}
+
+// equivalencyStatusOn returns q's status on d: "not_issued" before
+// valid_from, "expired" after valid_to, else its history's (its status
+// when it has none), as equivalence.EquivalencyStatusOn reads it.
+func equivalencyStatusOn(q registry.Equivalency, d registry.Date) string {
+	switch {
+	case d.Before(q.ValidFrom):
+		return "not_issued"
+	case !q.ValidTo.IsZero() && d.After(q.ValidTo):
+		return registry.EqvExpired
+	case len(q.History) == 0:
+		return cmpOr(q.Status, registry.EqvActive)
+	}
+	if st, ok := registry.StatusAt(q.History, d); ok {
+		return st
+	}
+	return "not_issued"
 }
 
 // decodedCP is a CP record's JSON and its decoding.
