@@ -737,3 +737,25 @@ func TestImportBadCellsAreRowProblems(t *testing.T) {
 		t.Errorf("problems %v, want %v: %+v", got, want, rep.Problems)
 	}
 }
+
+// TestImportRefusesAnotherEmployersWCBAccount: a CP's import row that
+// lists on its employer another employer's open WCB account (Prairie
+// Steel's 4512876) is a problem at column wcb_account, as PUT
+// /v1/employers/{bn} refuses it; nothing of the row is written.
+func TestImportRefusesAnotherEmployersWCBAccount(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	esc := node.Principal{Subject: "cp:ESC", Role: node.RoleCP, CP: "ESC", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
+	rows := []node.ImportRow{{Row: 1, EmployerBN: "100000009", LegalName: "Nordic Drilling Ltd.", WCBAccounts: []string{"45-12876"}, CP: "ESC", Number: "ESC-N1",
+		Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36, Status: registry.StatusPending}}
+	rep, err := n.Import(ctx, esc, rows, nil, node.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Column != "wcb_account" || rep.Employers.Created != 0 {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := n.Record(ctx, registry.KindEmployer, "100000009"); err == nil {
+		t.Error("the employer was written")
+	}
+}

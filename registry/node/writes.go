@@ -61,12 +61,16 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 			return nil, nil, err
 		}
 		e := e
+		var stored *registry.Employer
 		if prev != nil {
 			old, err := decode[registry.Employer](*prev)
 			if err != nil {
 				return nil, nil, err
 			}
-			e = keepClosedAccounts(old, e, today)
+			e, stored = keepClosedAccounts(old, e, today), &old
+		}
+		if err := cpAccountsFree(l, p, stored, e, today); err != nil {
+			return nil, nil, err
 		}
 		return e, employerKeys(e), nil
 	})
