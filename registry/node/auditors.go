@@ -325,8 +325,33 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("auditor %q: %w", a.ID, registry.ErrNotFound)
 		}
+		if err := n.checkCredentialCPs(l, a); err != nil {
+			return nil, nil, err
+		}
 		return a, nil, nil
 	})
+}
+
+// checkCredentialCPs refuses, at body.credentials[i].cp, a peer, internal
+// or candidate credential whose CP is not one of this node's, every one at
+// once: such a credential is its CP's own, so the node of that CP decides
+// who holds one (another province's administrator does not decide who
+// audits for a CA-BC CP). An external credential is national: its cp
+// names the CP that sponsored it, checked nowhere. One lookup a
+// credential.
+func (n *Node) checkCredentialCPs(l feedReader, a registry.Auditor) error {
+	var errs []error
+	for i, c := range a.Credentials {
+		if c.Kind == registry.CredExternal {
+			continue
+		}
+		if _, ok, err := exists(l, registry.KindCP, c.CP); err != nil {
+			return err
+		} else if !ok {
+			errs = append(errs, registry.Invalid(fmt.Sprintf("body.credentials[%d].cp", i), "%s is not a certifying partner of %s: a %s credential is its CP's own and is registered by that CP's node", c.CP, n.cfg.Jurisdiction, c.Kind))
+		}
+	}
+	return registry.JoinInvalid(errs...)
 }
 
 // checkRecertification refuses, at body.credentials[i], a new credential

@@ -241,7 +241,7 @@ func (n *Node) checkAuditors(ctx context.Context, prog registry.Program, a regis
 					return err
 				}
 			}
-			ok, err := checkAuditorOn(prog, a, f, v, day)
+			ok, err := checkAuditorOn(prog, a, f, v, day, n.cfg.Jurisdiction)
 			if err != nil {
 				errs = append(errs, err)
 				break
@@ -282,13 +282,21 @@ func onsiteDays(a registry.Audit, v AuditorView) []registry.Date {
 	return slices.Compact(days)
 }
 
-// checkAuditorOn judges auditor v (its standing on day) for audit a:
-// whether it was certified that day (a candidate only assists), or the
-// error at field f. The independence rules are judged on the last day.
-func checkAuditorOn(prog registry.Program, a registry.Audit, f string, v AuditorView, day registry.Date) (bool, error) {
+// checkAuditorOn judges auditor v (its standing on day) for audit a, a
+// CP of node self: whether it was certified that day (a candidate only
+// assists), or the error at field f. The independence rules are judged on
+// the last day. A peer, internal or candidate credential counts only when
+// the auditor's home node (the signer of its record) is self: such a
+// credential is its CP's own, so only the CP's node grants it (a record
+// with another province's CP, stored before PutAuditor checked it or
+// signed by a peer, counts for nothing).
+func checkAuditorOn(prog registry.Program, a registry.Audit, f string, v AuditorView, day registry.Date, self registry.Jurisdiction) (bool, error) {
 	id, st := v.Auditor.ID, v.Standing
 	usable := ""
 	for _, c := range st.Credentials {
+		if c.Kind != registry.CredExternal && v.Entry.Iss != self {
+			continue
+		}
 		if c.UsableFor(a.CP) && (c.Status == registry.AuditorCertified || c.Status == registry.AuditorCandidate) && (usable == "" || c.Status == registry.AuditorCertified) {
 			usable = c.Status
 		}
