@@ -318,6 +318,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	if err := checkRecertification(rules, view, a); err != nil {
 		return registry.Entry{}, n.omittedToo(ctx, registry.KindAuditor, a.ID, err)
 	}
+	defer n.standing.begin()() // standing.go
 	return n.commitChange(ctx, registry.KindAuditor, a.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, registry.Conflict("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)
@@ -462,6 +463,7 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 	if _, err := n.Auditor(ctx, id, r.On); err != nil {
 		return registry.Entry{}, err
 	}
+	defer n.standing.begin()() // standing.go
 	return n.commit(ctx, registry.KindDiscipline, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		d := registry.Discipline{Auditor: id, Body: n.cfg.Jurisdiction}
 		if prev != nil {
