@@ -831,11 +831,11 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			// A CP lists no other employer's WCB account (PutEmployer).
 			taken, err := takenAccounts(l, prevE, emp, today)
 			if err != nil {
-				bad(r, "wcb_account", r.value("wcb_account"), "%s", reasonOf(err))
+				badRow(r, "wcb_account", r.value("wcb_account"), "%v", reasonErr(err))
 				continue
 			}
 			for _, t := range taken {
-				bad(r, "wcb_account", t.number, "%s", t.reason)
+				badRow(r, "wcb_account", t.number, "%v", reasonErr(t.err))
 			}
 			if len(taken) > 0 {
 				continue
@@ -1108,7 +1108,7 @@ func (n *Node) importEmployer(p Principal, r ImportRow, today registry.Date) mut
 				return nil, nil, err
 			}
 			if len(taken) > 0 {
-				return nil, nil, ImportProblem{Column: "wcb_account", Value: taken[0].number, Message: taken[0].reason}
+				return nil, nil, taken[0].err
 			}
 		}
 		if err := e.Validate(); err != nil {

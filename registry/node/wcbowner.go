@@ -11,7 +11,7 @@ import (
 type takenAccount struct {
 	i      int    // its index in the new version's WCBAccounts
 	number string // as the new version writes it
-	reason string
+	err    error  // why, at body.wcb_accounts[i]
 }
 
 // takenAccounts returns the WCB accounts e, an employer's new version,
@@ -55,7 +55,7 @@ func takenAccounts(l feedReader, prev *registry.Employer, e registry.Employer, t
 			}
 			for _, b := range other.WCBAccounts {
 				if b.Jurisdiction == a.Jurisdiction && registry.FoldWCB(b.Number) == k && openOn(b, today) {
-					out = append(out, takenAccount{i: i, number: a.Number, reason: fmt.Sprintf(
+					out = append(out, takenAccount{i: i, number: a.Number, err: registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", i),
 						"%s WCB account %s is employer %s's (%s): an account is one employer's; only the program administrator moves it to another",
 						a.Jurisdiction, a.Number, other.BN, other.LegalName)})
 					break
@@ -88,7 +88,7 @@ func cpAccountsFree(l feedReader, p Principal, prev *registry.Employer, e regist
 	}
 	var errs []error
 	for _, t := range taken {
-		errs = append(errs, registry.Invalid(fmt.Sprintf("body.wcb_accounts[%d]", t.i), "%s", t.reason))
+		errs = append(errs, t.err)
 	}
 	return registry.JoinInvalid(errs...)
 }
