@@ -27,8 +27,10 @@ func TestAuthorityMatrix(t *testing.T) {
 	}
 	rows := []row{
 		{"register an employer", "POST", "/v1/employers", `{"bn":"123456782","legal_name":"Matrix Builders Ltd"}`, all(201, 201, 201, 403)},
-		{"change an employer ACSA certifies", "PUT", "/v1/employers/812345676", `{"bn":"812345676","legal_name":"Prairie Steel Erectors Ltd.","operating_names":["Prairie Steel"],"wcb_accounts":[{"jurisdiction":"CA-AB","number":"4512876","industry_codes":["238120"]}],"size_band":"standard","employee_count":141}`, all(200, 200, 403, 403)},
-		{"change an employer ESC certifies", "PUT", "/v1/employers/791352461", `{"bn":"791352461","legal_name":"Wildrose Pipeline Services","wcb_accounts":[{"jurisdiction":"CA-AB","number":"3987120","industry_codes":["213111"]}],"size_band":"standard","employee_count":220}`, all(200, 403, 200, 403)},
+		// The seeded certificates rest on no audit recorded on the node:
+		// they grant their CP nothing (TestEmployerGrantNeedsAnAuditRecordedHere).
+		{"change an employer ACSA certifies with no audit here", "PUT", "/v1/employers/812345676", `{"bn":"812345676","legal_name":"Prairie Steel Erectors Ltd.","operating_names":["Prairie Steel"],"wcb_accounts":[{"jurisdiction":"CA-AB","number":"4512876","industry_codes":["238120"]}],"size_band":"standard","employee_count":141}`, all(200, 403, 403, 403)},
+		{"change an employer ESC certifies with no audit here", "PUT", "/v1/employers/791352461", `{"bn":"791352461","legal_name":"Wildrose Pipeline Services","wcb_accounts":[{"jurisdiction":"CA-AB","number":"3987120","industry_codes":["213111"]}],"size_band":"standard","employee_count":220}`, all(200, 403, 403, 403)},
 		{"register a CP", "POST", "/v1/cps", `{"id":"NEWCP","name":"New Safety Association","status":"active"}`, all(201, 403, 403, 403)},
 		{"change a CP", "PUT", "/v1/cps/AMHSA", `{"id":"AMHSA","name":"Alberta Municipal Health and Safety Association","sectors":["municipal"],"status":"suspended"}`, all(200, 403, 403, 403)},
 		{"issue an ACSA certificate", "POST", "/v1/certificates", `{"issuer":"ACSA","number":"M1","program":"COR","employer_bn":"812345676","issued_on":"2026-01-10","sector":"construction"}`, all(201, 201, 403, 403)},

@@ -318,6 +318,7 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 	if err := checkRecertification(rules, view, a); err != nil {
 		return registry.Entry{}, n.omittedToo(ctx, registry.KindAuditor, a.ID, err)
 	}
+	defer n.standing.begin()() // standing.go
 	return n.commitChange(ctx, registry.KindAuditor, a.ID, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, registry.Conflict("auditor %s already exists; use PUT /v1/auditors/%s to change it", a.ID, a.ID)
@@ -325,8 +326,33 @@ func (n *Node) PutAuditor(ctx context.Context, p Principal, a registry.Auditor, 
 		if !create && prev == nil {
 			return nil, nil, fmt.Errorf("auditor %q: %w", a.ID, registry.ErrNotFound)
 		}
+		if err := n.checkCredentialCPs(l, a); err != nil {
+			return nil, nil, err
+		}
 		return a, nil, nil
 	})
+}
+
+// checkCredentialCPs refuses, at body.credentials[i].cp, a peer, internal
+// or candidate credential whose CP is not one of this node's, every one at
+// once: such a credential is its CP's own, so the node of that CP decides
+// who holds one (another province's administrator does not decide who
+// audits for a CA-BC CP). An external credential is national: its cp
+// names the CP that sponsored it, checked nowhere. One lookup a
+// credential.
+func (n *Node) checkCredentialCPs(l feedReader, a registry.Auditor) error {
+	var errs []error
+	for i, c := range a.Credentials {
+		if c.Kind == registry.CredExternal {
+			continue
+		}
+		if _, ok, err := exists(l, registry.KindCP, c.CP); err != nil {
+			return err
+		} else if !ok {
+			errs = append(errs, registry.Invalid(fmt.Sprintf("body.credentials[%d].cp", i), "%s is not a certifying partner of %s: a %s credential is its CP's own and is registered by that CP's node", c.CP, n.cfg.Jurisdiction, c.Kind))
+		}
+	}
+	return registry.JoinInvalid(errs...)
 }
 
 // checkRecertification refuses, at body.credentials[i], a new credential
@@ -437,6 +463,7 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 	if _, err := n.Auditor(ctx, id, r.On); err != nil {
 		return registry.Entry{}, err
 	}
+	defer n.standing.begin()() // standing.go
 	return n.commit(ctx, registry.KindDiscipline, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		d := registry.Discipline{Auditor: id, Body: n.cfg.Jurisdiction}
 		if prev != nil {

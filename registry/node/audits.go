@@ -99,24 +99,38 @@ func (n *Node) RecordAudit(ctx context.Context, p Principal, a registry.Audit) (
 	if a.Instrument == "" {
 		a.Instrument = prog.Instrument
 	}
-	// The auditors' and the type's problems, reported with those of the
-	// records the audit names, which are read where the write is ordered.
-	rulesErr := n.checkAuditors(ctx, prog, a)
-	if a.Passed, a.Reasons, a.TermMonths, err = prog.Evaluate(a); err != nil {
-		rulesErr = registry.JoinInvalid(rulesErr, err)
-	}
+	var evalErr error
+	a.Passed, a.Reasons, a.TermMonths, evalErr = prog.Evaluate(a)
 	days := prog.DeadlineFor(a.CP).SubmitDays
 	a.ReportDeadlineDays = &days
-	return n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
-		// Every problem at once; then whether it is a duplicate.
-		if err := registry.JoinInvalid(rulesErr, n.checkAuditRefs(l, prog, a)); err != nil {
-			return nil, nil, err
+	for try := 1; ; try++ {
+		// The auditors' and the type's problems, reported with those of the
+		// records the audit names, which are read where the write is
+		// ordered. The auditors' standing is read outside it: the write
+		// checks that no standing write landed meanwhile (standingGuard),
+		// and else the audit is checked again.
+		mark := n.standing.mark()
+		rulesErr := registry.JoinInvalid(n.checkAuditors(ctx, prog, a), evalErr)
+		e, err := n.commit(ctx, registry.KindAudit, a.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+			if n.standing.moved(mark) {
+				return nil, nil, errStandingMoved
+			}
+			// Every problem at once; then whether it is a duplicate.
+			if err := registry.JoinInvalid(rulesErr, n.checkAuditRefs(l, prog, a)); err != nil {
+				return nil, nil, err
+			}
+			if prev != nil {
+				return nil, nil, registry.Conflict("audit %s is already recorded", a.ID)
+			}
+			return a, auditKeys(a), nil
+		})
+		if !errors.Is(err, errStandingMoved) {
+			return e, err
 		}
-		if prev != nil {
-			return nil, nil, registry.Conflict("audit %s is already recorded", a.ID)
+		if try == maxStandingTries {
+			return e, registry.Conflict("the auditor registry changed %d times while audit %s was checked; send it again", try, a.ID)
 		}
-		return a, auditKeys(a), nil
-	})
+	}
 }
 
 // ownAuditID reports whether id is in CP cp's space: AUD-<cp>-…, or
@@ -241,7 +255,7 @@ func (n *Node) checkAuditors(ctx context.Context, prog registry.Program, a regis
 					return err
 				}
 			}
-			ok, err := checkAuditorOn(prog, a, f, v, day)
+			ok, err := checkAuditorOn(prog, a, f, v, day, n.cfg.Jurisdiction)
 			if err != nil {
 				errs = append(errs, err)
 				break
@@ -282,13 +296,21 @@ func onsiteDays(a registry.Audit, v AuditorView) []registry.Date {
 	return slices.Compact(days)
 }
 
-// checkAuditorOn judges auditor v (its standing on day) for audit a:
-// whether it was certified that day (a candidate only assists), or the
-// error at field f. The independence rules are judged on the last day.
-func checkAuditorOn(prog registry.Program, a registry.Audit, f string, v AuditorView, day registry.Date) (bool, error) {
+// checkAuditorOn judges auditor v (its standing on day) for audit a, a
+// CP of node self: whether it was certified that day (a candidate only
+// assists), or the error at field f. The independence rules are judged on
+// the last day. A peer, internal or candidate credential counts only when
+// the auditor's home node (the signer of its record) is self: such a
+// credential is its CP's own, so only the CP's node grants it (a record
+// with another province's CP, stored before PutAuditor checked it or
+// signed by a peer, counts for nothing).
+func checkAuditorOn(prog registry.Program, a registry.Audit, f string, v AuditorView, day registry.Date, self registry.Jurisdiction) (bool, error) {
 	id, st := v.Auditor.ID, v.Standing
 	usable := ""
 	for _, c := range st.Credentials {
+		if c.Kind != registry.CredExternal && v.Entry.Iss != self {
+			continue
+		}
 		if c.UsableFor(a.CP) && (c.Status == registry.AuditorCertified || c.Status == registry.AuditorCandidate) && (usable == "" || c.Status == registry.AuditorCertified) {
 			usable = c.Status
 		}

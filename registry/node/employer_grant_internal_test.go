@@ -23,12 +23,13 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 		t.Run(via, func(t *testing.T) {
 			tn := newTestNode(t, true)
 			ctx := context.Background()
+			grant := grantByEquivalency(t, tn.Node, bn, "ACSA", "G1")
 			before, err := tn.Record(ctx, registry.KindEmployer, bn)
 			if err != nil {
 				t.Fatal(err)
 			}
 			afterAuthorityCheck(t, func() {
-				if _, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-20250417", StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
+				if _, err := tn.ChangeStatus(ctx, testAdmin, grant, StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
 					t.Error(err)
 				}
 			})
@@ -98,12 +99,10 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 	t.Run("another certificate still in force", func(t *testing.T) {
 		tn := newTestNode(t, true)
 		ctx := context.Background()
-		if _, err := tn.CreateCertificate(ctx, testAdmin, NewCertificate{Issuer: "ACSA", Number: "X77", Program: registry.ProgramCOR,
-			EmployerBN: bn, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36}); err != nil {
-			t.Fatal(err)
-		}
+		grant := grantByEquivalency(t, tn.Node, bn, "ACSA", "G1")
+		grantByEquivalency(t, tn.Node, bn, "ACSA", "X77")
 		afterAuthorityCheck(t, func() {
-			if _, err := tn.ChangeStatus(ctx, testAdmin, "ACSA-20250417", StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
+			if _, err := tn.ChangeStatus(ctx, testAdmin, grant, StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -117,6 +116,27 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 			t.Fatalf("ACSA still certifies it (ACSA-X77): %v", err)
 		}
 	})
+}
+
+// grantByEquivalency records, as the administrator, an equivalency of
+// employer bn in force and CP cp's certificate number on it (a certificate
+// that grants cp the employer: it rests on a record of the node), and
+// returns the certificate's id.
+func grantByEquivalency(t *testing.T, n *Node, bn, cp, number string) string {
+	t.Helper()
+	ctx := context.Background()
+	q, err := n.PutEquivalency(ctx, testAdmin, registry.Equivalency{EmployerBN: bn, Standard: "ISO 45001:2018", ExternalNumber: "ISO-" + number,
+		CertificationBody: "BSI", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
+		ScopeAligned: true, Decision: registry.DecisionAccepted}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := n.CreateCertificate(ctx, testAdmin, NewCertificate{Issuer: cp, Number: number, Program: registry.ProgramCOR, EmployerBN: bn,
+		Basis: registry.BasisEquivalency, BasisRef: q.ID, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }
 
 // afterAuthorityCheck sets the hook between a CP's authority check and its write to run

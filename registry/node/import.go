@@ -827,6 +827,20 @@ func (n *Node) checkImport(l registry.Log, p Principal, rows []ImportRow, only [
 			badRow(r, col, r.value(col), "%v", reasonErr(err))
 			continue
 		}
+		if changed && p.Role == RoleCP {
+			// A CP lists no other employer's WCB account (PutEmployer).
+			taken, err := takenAccounts(l, prevE, emp, today)
+			if err != nil {
+				badRow(r, "wcb_account", r.value("wcb_account"), "%v", reasonErr(err))
+				continue
+			}
+			for _, t := range taken {
+				badRow(r, "wcb_account", t.number, "%v", reasonErr(t.err))
+			}
+			if len(taken) > 0 {
+				continue
+			}
+		}
 		if changed && stored[r.EmployerBN] && p.Role == RoleCP {
 			// A CP changes a stored employer on the terms PUT
 			// /v1/employers/{bn} sets (cpMayChangeEmployer); where it may
@@ -1087,6 +1101,15 @@ func (n *Node) importEmployer(p Principal, r ImportRow, today registry.Date) mut
 		e, changed := mergeEmployer(pe, r, n.cfg.Jurisdiction)
 		if !changed {
 			return nil, nil, errUnchanged
+		}
+		if p.Role == RoleCP {
+			taken, err := takenAccounts(l, pe, e, today)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(taken) > 0 {
+				return nil, nil, taken[0].err
+			}
 		}
 		if err := e.Validate(); err != nil {
 			return nil, nil, err

@@ -554,6 +554,18 @@ func TestImportKeepsTheEmployerRule(t *testing.T) {
 	if e, err := n.Record(ctx, registry.KindEmployer, "812345676"); err != nil || e.Ver != before.Ver {
 		t.Fatalf("the employer went from version %d to %d (%v): ESC changed it", before.Ver, e.Ver, err)
 	}
+	// ACSA's certificate resting on a record of the node (an equivalency
+	// the administrator accepted) grants it the employer.
+	q, err := n.PutEquivalency(ctx, nodetest.Admin(), registry.Equivalency{EmployerBN: "812345676", Standard: "ISO 45001:2018", ExternalNumber: "ISO-1",
+		CertificationBody: "BSI", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
+		ScopeAligned: true, Decision: registry.DecisionAccepted}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.CreateCertificate(ctx, nodetest.Admin(), node.NewCertificate{Issuer: "ACSA", Number: "ACSA-EQ1", Program: registry.ProgramCOR,
+		EmployerBN: "812345676", Basis: registry.BasisEquivalency, BasisRef: q.ID, IssuedOn: registry.MustDate("2026-11-01")}); err != nil {
+		t.Fatal(err)
+	}
 	rep := run(acsa, header+"812345676,Prairie Steel Erectors Limited,ACSA,ACSA-X2,COR,2026-11-01,pending\n")
 	if len(rep.Problems) != 0 || rep.Employers.Updated != 1 {
 		t.Fatalf("ACSA, which certifies it, renaming it: %+v", rep)
@@ -723,5 +735,27 @@ func TestImportBadCellsAreRowProblems(t *testing.T) {
 	}
 	if want := []string{"1/legal_name", "2/issued_on", "3/Notes", "4/legal_name", "5/legal_name"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("problems %v, want %v: %+v", got, want, rep.Problems)
+	}
+}
+
+// TestImportRefusesAnotherEmployersWCBAccount: a CP's import row that
+// lists on its employer another employer's open WCB account (Prairie
+// Steel's 4512876) is a problem at column wcb_account, as PUT
+// /v1/employers/{bn} refuses it; nothing of the row is written.
+func TestImportRefusesAnotherEmployersWCBAccount(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	esc := node.Principal{Subject: "cp:ESC", Role: node.RoleCP, CP: "ESC", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
+	rows := []node.ImportRow{{Row: 1, EmployerBN: "100000009", LegalName: "Nordic Drilling Ltd.", WCBAccounts: []string{"45-12876"}, CP: "ESC", Number: "ESC-N1",
+		Program: registry.ProgramCOR, IssuedOn: registry.MustDate("2026-11-01"), TermMonths: 36, Status: registry.StatusPending}}
+	rep, err := n.Import(ctx, esc, rows, nil, node.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Column != "wcb_account" || rep.Employers.Created != 0 {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := n.Record(ctx, registry.KindEmployer, "100000009"); err == nil {
+		t.Error("the employer was written")
 	}
 }

@@ -22,7 +22,9 @@ import (
 //  3. An employer's "name" keys are registry.NameKey (without "and" and
 //     "et", so a search finds "Paving and Grading" from "Paving &
 //     Grading"); no "namecore" keys (a name's key now starts with its core).
-const IndexKeysVersion = 3
+//  4. A certificate based on an equivalency is indexed by it ("eqv"),
+//     which a new certificate on the same equivalency is checked against.
+const IndexKeysVersion = 4
 
 // metaIndexKeys is the own feed's meta key of the stamp (decimal ASCII).
 const metaIndexKeys = "index-keys"

@@ -77,6 +77,10 @@ type Node struct {
 	// versions stored before the new one is committed (rules.go).
 	rules sync.Mutex
 
+	// standing orders an audit's auditor check against the writes that
+	// change an auditor's standing (standing.go).
+	standing standingGuard
+
 	certs  boundedCache[certKey, registry.Certificate] // decoded certificates, by issuer and seq
 	cps    boundedCache[string, decodedCP]             // the last decoded version of each CP, by id
 	tokens boundedCache[string, cachedToken]           // verified bearer tokens

@@ -363,6 +363,12 @@ func (n *Node) RequestLetter(ctx context.Context, p Principal, r registry.Letter
 		return registry.Entry{}, fmt.Errorf("only the home association or the program administrator asks for a letter: %w", registry.ErrForbidden)
 	}
 	r.Home = n.cfg.Jurisdiction
+	// A CP's request is the CP's (its token's subject): the record
+	// replicates and the host's letter copies it, so a CP may not sign one
+	// that names another requester. The administrator may name who asked.
+	if p.Role == RoleCP && r.RequestedBy != "" && r.RequestedBy != p.Subject {
+		return registry.Entry{}, registry.Invalid("body.requested_by", "a certifying partner's request is requested by %s (its token); leave requested_by out", p.Subject)
+	}
 	if r.RequestedBy == "" {
 		r.RequestedBy = p.Subject
 	}

@@ -34,6 +34,7 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
+	defer n.standing.begin()() // an OSAR changes the auditor's standing (standing.go)
 	e, err := n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, registry.Conflict("QA review %s already exists", q.ID)

@@ -184,9 +184,9 @@ func replicaKeys(e registry.Entry) []registry.IndexKey {
 // verification per CPU-second with them (and with "st" keys, since
 // dropped).
 //
-// "basis" (the audit a certificate rests on, checkAuditFree) is read by
-// the node's own writes only.
-var ownOnlyKeys = map[string]bool{"stp": true, "p": true, "live": true, "basis": true}
+// "basis" and "eqv" (the audit or equivalency a certificate rests on,
+// checkAuditFree) are read by the node's own writes only.
+var ownOnlyKeys = map[string]bool{"stp": true, "p": true, "live": true, "basis": true, "eqv": true}
 
 // LogIndexKeys returns the index keys the node stores with entry e in the
 // log called log: IndexKeys for its own feed, the replica keys for a peer's

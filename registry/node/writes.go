@@ -61,12 +61,16 @@ func (n *Node) PutEmployer(ctx context.Context, p Principal, e registry.Employer
 			return nil, nil, err
 		}
 		e := e
+		var stored *registry.Employer
 		if prev != nil {
 			old, err := decode[registry.Employer](*prev)
 			if err != nil {
 				return nil, nil, err
 			}
-			e = keepClosedAccounts(old, e, today)
+			e, stored = keepClosedAccounts(old, e, today), &old
+		}
+		if err := cpAccountsFree(l, p, stored, e, today); err != nil {
+			return nil, nil, err
 		}
 		return e, employerKeys(e), nil
 	})
@@ -126,13 +130,20 @@ func certKeys(c registry.Certificate) []registry.IndexKey {
 }
 
 // basisKey indexes a certificate based on an audit by the audit it names
-// ("basis"), unless it is superseded: the certificate that holds the
-// audit (checkAuditFree).
+// ("basis"), and one based on an ISO/CSA equivalency by the equivalency
+// ("eqv"), unless it is superseded: the certificate that holds the audit
+// or equivalency (checkAuditFree).
 func basisKey(c registry.Certificate) []registry.IndexKey {
-	if c.Basis != registry.BasisAudit || c.BasisRef == "" || c.Status == registry.StatusSuperseded {
+	if c.BasisRef == "" || c.Status == registry.StatusSuperseded {
 		return nil
 	}
-	return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+	switch c.Basis {
+	case registry.BasisAudit:
+		return []registry.IndexKey{{Name: "basis", Value: c.BasisRef}}
+	case registry.BasisEquivalency:
+		return []registry.IndexKey{{Name: "eqv", Value: c.BasisRef}}
+	}
+	return nil
 }
 
 // checkAuditFree refuses c, a new certificate, when the audit it names in
@@ -142,21 +153,27 @@ func basisKey(c registry.Certificate) []registry.IndexKey {
 // certificate cancelled, revoked or expired must not come back as another
 // on the same audit. (A certificate's own later versions keep their
 // basis: they are not new certificates.) A basis_ref that names no audit
-// here is the CP's own reference, which the node cannot vouch for. It
-// reads where the write is ordered (l is the mutation's feed), so two
-// certificates issued at once on one audit cannot both pass; the lookup is
-// one index read.
+// here is the CP's own reference, which the node cannot vouch for. The
+// same holds of an equivalency (always recorded here:
+// checkCertificateRefs): the administrator's acceptance results in one
+// COR, not one per CP that asks. It reads where the write is ordered (l
+// is the mutation's feed), so two certificates issued at once on one
+// audit cannot both pass; the lookup is one index read.
 func checkAuditFree(l feedReader, c registry.Certificate) error {
-	if c.Basis != registry.BasisAudit || c.BasisRef == "" {
+	key := basisKey(registry.Certificate{Basis: c.Basis, BasisRef: c.BasisRef})
+	if len(key) == 0 {
 		return nil
 	}
-	refs, err := l.Lookup("basis", c.BasisRef, false, 2)
+	refs, err := l.Lookup(key[0].Name, c.BasisRef, false, 2)
 	if err != nil {
 		return err
 	}
 	for _, r := range refs {
 		if r.Kind != registry.KindCertificate || r.ID == c.ID {
 			continue
+		}
+		if c.Basis == registry.BasisEquivalency {
+			return registry.Invalid("body.basis_ref", "equivalency %s is already the basis of certificate %s: an accepted equivalency results in one certificate", c.BasisRef, r.ID)
 		}
 		if _, ok, err := exists(l, registry.KindAudit, c.BasisRef); err != nil || !ok {
 			return err
@@ -357,8 +374,38 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 		if q.EmployerBN != c.EmployerBN || q.Decision != registry.DecisionAccepted {
 			return registry.Invalid("body.basis_ref", "equivalency %s is not an accepted equivalency of employer %s", c.BasisRef, c.EmployerBN)
 		}
+		// The certificate is issued on the equivalency as it stands on
+		// its issue date: the ISO/CSA certification in force then (not
+		// suspended, withdrawn or past valid_to). Once issued it is a
+		// normal COR, maintained by proof that the certification is
+		// maintained (lifecycle.go), not ended with the equivalency.
+		if st := equivalencyStatusOn(q, c.IssuedOn); st != registry.EqvActive {
+			return registry.Invalid("body.basis_ref", "equivalency %s is %s on %s, the certificate's issue date (valid %s to %s): a certificate rests on an equivalency in force",
+				c.BasisRef, st, c.IssuedOn, q.ValidFrom, q.ValidTo)
+		}
+		if q.ResultingCertificate != "" && q.ResultingCertificate != c.ID {
+			return registry.Invalid("body.basis_ref", "equivalency %s resulted in certificate %s, not %s", c.BasisRef, q.ResultingCertificate, c.ID)
+		}
 	}
 	return nil
+}
+
+// equivalencyStatusOn returns q's status on d: "not_issued" before
+// valid_from, "expired" after valid_to, else its history's (its status
+// when it has none), as equivalence.EquivalencyStatusOn reads it.
+func equivalencyStatusOn(q registry.Equivalency, d registry.Date) string {
+	switch {
+	case d.Before(q.ValidFrom):
+		return "not_issued"
+	case !q.ValidTo.IsZero() && d.After(q.ValidTo):
+		return registry.EqvExpired
+	case len(q.History) == 0:
+		return cmpOr(q.Status, registry.EqvActive)
+	}
+	if st, ok := registry.StatusAt(q.History, d); ok {
+		return st
+	}
+	return "not_issued"
 }
 
 // decodedCP is a CP record's JSON and its decoding.
@@ -491,17 +538,19 @@ var testHookAuthorityChecked func()
 // employerGrant is why a certifying partner may change an employer, as
 // one snapshot showed it: the employer did not exist, the CP registered it
 // (the author of its first version, which never changes), or the CP holds
-// a certificate in force for it. Writes are ordered after the snapshot, so
-// the write checks again that the grant holds (holds).
+// a certificate in force for it that rests on an audit or equivalency
+// recorded on this node; and no other CP holds a certificate in force for
+// it. Writes are ordered after the snapshot, so the write checks again
+// that the grant holds (holds).
 type employerGrant struct {
-	existed bool
-	certs   []string // the certificates in force that grant it; none when the CP registered the employer
+	existed    bool
+	registered bool     // the CP registered the employer
+	certs      []string // the certificates in force that grant it; none when the CP registered the employer
 }
 
 // cpMayChangeEmployer refuses a certifying partner a change to an employer
-// it neither registered (the author of its first version) nor holds a
-// certificate in force for (active or suspended today), and returns the
-// grant its write checks again.
+// it may not change (cpMayChangeEmployerIn), and returns the grant its
+// write checks again.
 func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) (g employerGrant, err error) {
 	if p.Role != RoleCP {
 		return g, nil
@@ -516,7 +565,20 @@ func (n *Node) cpMayChangeEmployer(ctx context.Context, p Principal, bn string) 
 
 // cpMayChangeEmployerIn is cpMayChangeEmployer's rule over the node's own
 // log l as of one snapshot (PutEmployer, and an import's check of every
-// row that would change a stored employer).
+// row that would change a stored employer). A CP changes a stored
+// employer
+//   - that no other CP holds a certificate in force for (active or
+//     suspended today, in any basis): an employer two CPs certify is the
+//     program administrator's to change, since either CP's change (its
+//     name, its accounts) is the other's certificates' too; and
+//   - that it registered, or for which it holds a certificate in force
+//     that rests on an audit or an equivalency recorded on this node. A
+//     certificate with no such basis is one POST away for any active CP
+//     (where require_audit_basis is off) and grants nothing; one pending
+//     or cancelled grants nothing either.
+//
+// It reads the employer's certificates (one index lookup; an employer
+// holds a few).
 func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, today registry.Date) (employerGrant, error) {
 	if p.Role != RoleCP {
 		return employerGrant{}, nil
@@ -528,27 +590,61 @@ func (n *Node) cpMayChangeEmployerIn(l registry.Log, p Principal, bn string, tod
 	if err != nil {
 		return employerGrant{}, err
 	}
-	if registeredBy(first, p) {
-		return employerGrant{existed: true}, nil
-	}
-	r, err := n.searchPage(l, n.cfg.Jurisdiction, Query{BN: bn, Limit: MaxLimit}, false)
+	g := employerGrant{existed: true, registered: registeredBy(first, p)}
+	certs, err := g.judge(l, p, bn, today)
 	if err != nil {
-		return employerGrant{existed: true}, err
+		return g, err
 	}
-	// Only a certificate in force today counts (active, or suspended and
-	// so still the CP's to maintain): one the CP issued itself pending, or
-	// has since cancelled, must not let it rewrite an employer another
-	// party registered.
-	g := employerGrant{existed: true}
-	for _, c := range r.Certificates {
-		if inForceFor(c.Certificate, p, bn, today) {
-			g.certs = append(g.certs, c.Certificate.ID)
+	g.certs = certs
+	return g, nil
+}
+
+// judge reads employer bn's certificates in l and refuses p a change to
+// it that cpMayChangeEmployerIn's rule refuses; it returns the
+// certificates that grant it (none when p registered the employer).
+func (g employerGrant) judge(l feedReader, p Principal, bn string, today registry.Date) ([]string, error) {
+	refs, err := l.Lookup("bn", bn, false, MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	var mine, others []string
+	for _, r := range refs {
+		if r.Kind != registry.KindCertificate {
+			continue
+		}
+		e, err := l.Latest(r.Kind, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return nil, err
+		}
+		if c.EmployerBN != bn || !inForce(c, today) {
+			continue
+		}
+		if c.Issuer != p.CP {
+			others = append(others, c.ID)
+			continue
+		}
+		if g.registered {
+			continue
+		}
+		if ok, err := restsOnRecord(l, c); err != nil {
+			return nil, err
+		} else if ok {
+			mine = append(mine, c.ID)
 		}
 	}
-	if len(g.certs) > 0 {
-		return g, nil
+	switch {
+	case len(others) > 0:
+		return nil, fmt.Errorf("employer %s is also certified by another CP (%s): an employer two CPs certify is the program administrator's to change: %w",
+			bn, strings.Join(others, ", "), registry.ErrForbidden)
+	case g.registered || len(mine) > 0:
+		return mine, nil
 	}
-	return g, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it: %w", bn, p.CP, registry.ErrForbidden)
+	return nil, fmt.Errorf("employer %s was registered by another party and CP %s holds no certificate in force for it that rests on an audit or equivalency recorded on this node: %w",
+		bn, p.CP, registry.ErrForbidden)
 }
 
 // registeredBy reports whether p, a CP, registered the employer whose
@@ -558,11 +654,9 @@ func registeredBy(first registry.Entry, p Principal) bool {
 	return by != nil && by.Role == RoleCP && by.CP == p.CP
 }
 
-// inForceFor reports whether c lets CP p change employer bn today.
-func inForceFor(c registry.Certificate, p Principal, bn string, today registry.Date) bool {
-	if c.Issuer != p.CP || c.EmployerBN != bn {
-		return false
-	}
+// inForce reports whether c is in force today (active, or suspended and
+// so still its CP's to maintain).
+func inForce(c registry.Certificate, today registry.Date) bool {
 	switch c.StatusOn(today) {
 	case registry.StatusActive, registry.StatusSuspended:
 		return true
@@ -570,10 +664,28 @@ func inForceFor(c registry.Certificate, p Principal, bn string, today registry.D
 	return false
 }
 
+// restsOnRecord reports whether c names, as its basis, an audit or an
+// equivalency recorded in l (the node checked it when c was issued:
+// CheckAuditBasis, checkCertificateRefs).
+func restsOnRecord(l feedReader, c registry.Certificate) (bool, error) {
+	if c.BasisRef == "" {
+		return false, nil
+	}
+	kind := registry.KindAudit
+	if c.Basis == registry.BasisEquivalency {
+		kind = registry.KindEquivalency
+	} else if c.Basis != registry.BasisAudit {
+		return false, nil
+	}
+	_, ok, err := exists(l, kind, c.BasisRef)
+	return ok, err
+}
+
 // holds checks, where the write is ordered (l, with prev the employer's
 // newest version), that g still lets p change employer bn: an employer
 // that did not exist was since registered by p alone (an earlier row of
-// the same import), and the certificate that granted it is still in force.
+// the same import), no other CP has since come to hold a certificate in
+// force for it, and a certificate that granted it is still in force.
 func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registry.Entry, today registry.Date) error {
 	if p.Role != RoleCP || prev == nil {
 		return nil
@@ -586,25 +698,15 @@ func (g employerGrant) holds(l feedReader, p Principal, bn string, prev *registr
 		if !registeredBy(first, p) {
 			return fmt.Errorf("employer %s was registered meanwhile by another party: %w", bn, registry.ErrForbidden)
 		}
-		return nil
+		g.registered = true
 	}
-	if len(g.certs) == 0 {
-		return nil
+	if _, err := g.judge(l, p, bn, today); err != nil {
+		if errors.Is(err, registry.ErrForbidden) && len(g.certs) > 0 {
+			return fmt.Errorf("the certificates that let CP %s change employer %s (%s) no longer do, as the write is ordered: %w", p.CP, bn, strings.Join(g.certs, ", "), err)
+		}
+		return err
 	}
-	for _, id := range g.certs {
-		e, err := l.Latest(registry.KindCertificate, id)
-		if err != nil {
-			return err
-		}
-		c, err := decode[registry.Certificate](e)
-		if err != nil {
-			return err
-		}
-		if inForceFor(c, p, bn, today) {
-			return nil
-		}
-	}
-	return fmt.Errorf("the certificates that let CP %s change employer %s (%s) ended meanwhile: %w", p.CP, bn, strings.Join(g.certs, ", "), registry.ErrForbidden)
+	return nil
 }
 
 func (n *Node) ownCertificate(p Principal, id string, prev *registry.Entry) (registry.Certificate, error) {
