@@ -57,8 +57,12 @@ func (s *Service) Aggregate(ctx context.Context, year int) (registry.AggregateMe
 // minimum is refused, suppressed or published as opt.SmallChanges says
 // (smallChanges).
 func (s *Service) Publish(ctx context.Context, p node.Principal, year int, opt PublishOptions) (registry.Entry, error) {
-	if !p.Can(node.ScopeMetrics) {
-		return registry.Entry{}, fmt.Errorf("token lacks scope %s: %w", node.ScopeMetrics, registry.ErrForbidden)
+	// The aggregate is computed from claims data: refuse anyone but the
+	// program administrator before reading any (the node refuses the
+	// write too, but only after the aggregate's errors could have
+	// answered).
+	if err := claimsAccess(p, node.ScopeMetrics); err != nil {
+		return registry.Entry{}, err
 	}
 	mode := cmp.Or(opt.SmallChanges, SmallChangesRefuse)
 	if !slices.Contains(SmallChanges, mode) {
