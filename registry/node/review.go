@@ -875,19 +875,23 @@ func quoteReason(reason, prefix, prefixFR string) (en, fr string, err error) {
 
 // suspendCP suspends certifying partner id on the administrator's
 // confirmation of a proposal to suspend it (a new version of its record).
+// The record is read in the commit that writes it: a change made to the
+// CP between the read and the write (its sectors, say) is kept, not
+// overwritten by the version read before it.
 func (n *Node) suspendCP(ctx context.Context, p Principal, id string) error {
-	e, err := n.Record(ctx, registry.KindCP, id)
-	if err != nil {
+	if err := p.require(ScopeReviews); err != nil {
 		return err
 	}
-	cp, err := decode[registry.CertifyingPartner](e)
-	if err != nil {
-		return err
-	}
-	if cp.Status == registry.CPSuspended {
-		return nil
-	}
-	cp.Status = registry.CPSuspended
-	_, err = n.PutCP(ctx, Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCPs}}, cp, false)
+	_, err := n.commitChange(ctx, registry.KindCP, id, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
+		if prev == nil {
+			return nil, nil, fmt.Errorf("certifying partner %s: %w", id, registry.ErrNotFound)
+		}
+		cp, err := decode[registry.CertifyingPartner](*prev)
+		if err != nil {
+			return nil, nil, err
+		}
+		cp.Status = registry.CPSuspended // unchanged when it already was: no version is written
+		return cp, nil, nil
+	})
 	return err
 }
