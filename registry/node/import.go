@@ -598,6 +598,10 @@ func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, proble
 	return rep, err
 }
 
+// reasonImported is the initial status reason of an imported
+// certificate, in English and French.
+const reasonImported, reasonImportedFR = "imported", "importé"
+
 func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
 	if err := p.CanImport(); err != nil {
 		return ImportReport{}, err
@@ -1019,7 +1023,7 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 		in := NewCertificate{Issuer: r.CP, Number: r.Number, Program: r.Program, EmployerBN: r.EmployerBN,
 			WCBAccounts: r.WCBAccounts, IndustryScope: r.IndustryCodes, Sector: r.Sector, IssuedOn: r.IssuedOn,
 			TermMonths: r.TermMonths, DocMonths: r.DocMonths, ExpiresOn: r.ExpiresOn, Status: r.Status,
-			BasisRef: r.BasisRef, Reason: "imported"}
+			BasisRef: r.BasisRef, Reason: reasonImported}
 		if err := n.CheckAuditBasis(l, &in); err != nil { // audits.go
 			return registry.Certificate{}, false, err
 		}

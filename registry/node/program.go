@@ -301,7 +301,7 @@ func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id stri
 		}
 		h := q.History
 		if len(h) == 0 {
-			h = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded"}}
+			h = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded", ReasonFR: "enregistrée"}}
 		}
 		cur := registry.LastEffective(h)
 		if h, err = applyChange(h, cur, r, p, today, registry.EquivalencyTransition); err != nil {

@@ -751,7 +751,9 @@ func withStep(r registry.Review, rq ReviewRequest, p Principal) (registry.Review
 	case registry.ReviewRevoke:
 		r.Status, r.Outcome, r.ClosedOn = registry.ReviewRevoked, registry.ReviewRevoked, rq.On
 	}
-	r.RefundWithheld = r.ClosedOn.IsZero()
+	// The refund stays withheld unless the review closed with the COR
+	// kept: one that suspended or revoked it found the employer unfit.
+	r.RefundWithheld = r.Outcome != registry.ReviewClosed
 	return r, r.Validate()
 }
 

@@ -325,6 +325,9 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 		c.Status = registry.StatusActive // so that the history checks below report their own errors only
 	}
 	reason, reasonFR := in.Reason, ""
+	if in.Reason == reasonImported {
+		reasonFR = reasonImportedFR // corfed's words, not a person's
+	}
 	if reason == "" {
 		reason, reasonFR = "certification audit passed", "audit de certification réussi"
 		if c.Basis == registry.BasisEquivalency {
@@ -867,7 +870,7 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 				q.History = old.History
 			}
 		} else if q.Status != registry.EqvActive || len(q.History) == 0 {
-			q.History = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded", RecordedOn: today}}
+			q.History = []registry.StatusChange{{Status: q.Status, On: q.ValidFrom, Reason: "recorded", ReasonFR: "enregistrée", RecordedOn: today}}
 		}
 		if _, ok, err := exists(l, registry.KindEmployer, q.EmployerBN); err != nil {
 			return nil, nil, err
