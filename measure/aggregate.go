@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/corfed/corfed/registry"
@@ -9,9 +10,10 @@ import (
 // Totals returns the cor and non_cor totals of year as aggregate groups,
 // what a node signs and publishes, and the number of rows of year. src
 // gives every year's rows: the totals are year's cell of the breakdown
-// by year (ComputeFrom), suppressed as it hides them, also when it hides
-// year only with another year (else the total of every year, less the
-// signed years and the shown ones, would give the hidden one). An error
+// by year (ComputeFrom, decided with every other table), suppressed as it
+// hides them, also when it hides year only with another year (else the
+// total of every year, less the signed years and the shown ones, would
+// give the hidden one). An error
 // of src is returned as it is.
 func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry.AggregateGroup, int, error) {
 	n := 0
@@ -22,15 +24,18 @@ func Totals(src RowSource, holders *Holders, year int, min Minimum) ([2]registry
 			}
 			return fn(s)
 		})
-	}, holders, []string{DimYear})
+	}, holders, Dimensions)
 	if err != nil {
 		return [2]registry.AggregateGroup{}, 0, err
 	}
-	b.suppress(min, 1)
+	b.suppress(min)
 	var out [2]registry.AggregateGroup
-	key := b.keyOf(nil, []string{strconv.Itoa(year)}, 1)
+	ym := b.mask([]string{DimYear})
+	vals := make([]string, len(b.dims))
+	vals[slices.Index(b.dims, DimYear)] = strconv.Itoa(year)
+	key := b.keyOf(nil, vals, ym)
 	for g := range out {
-		c := b.tables[g][1][string(key)]
+		c := b.tables[g][ym][string(key)]
 		if c == nil {
 			a := newAcc()
 			a.decide(min)

@@ -86,8 +86,8 @@
 // employer-years.
 //
 // Every answer is read from one family of tables: the table of a set of
-// dimensions, over every row, decided in Dimensions order whatever the
-// order asked. A breakdown is its table, a filter (Industry, Year) picks
+// dimensions, over every row, all of them decided together whatever the
+// question. A breakdown is its table, a filter (Industry, Year) picks
 // cells of the table of the breakdown's dimensions and the filter's, its
 // totals are the cell of the filter's table, and a signed aggregate
 // (Totals) is a cell of the breakdown by year. A table hides more cells
@@ -95,18 +95,29 @@
 // one cell of the table of a proper subset of its dimensions, which that
 // table publishes), the hidden cells of the line are none, or at least
 // two that together meet the minimum, and a line whose coarser cell is
-// hidden has a hidden cell. What a table hides depends only on its cells
-// and on the tables of its subsets, so no answer shows a group another
-// hides, and the shown cells of a table subtracted from a published total
-// never leave one hidden cell, nor hidden cells below the minimum
-// together (TestNoPublishedAnswersGiveAHiddenCellAway).
+// hidden has a hidden cell.
 //
-// Two limits remain, as in any table-by-table suppression. A hidden cell
+// In a sparse table a cell can be the same group as a cell of a coarser
+// table (industry D has rows in 2024 only: D is the cell (2024, D)), which
+// publishes it whatever the finer table does. Such a cell is hidden only
+// when no other cell of a line can be (a line whose total is published
+// and whose other shown cells are all such cells, or a line whose hidden
+// total its shown cells would add up to); then every cell that is the same
+// group is hidden too, in every table, and the decision starts again from
+// the totals with those cells hidden, until no table needs more. So what a
+// coarse table hides depends on the finer tables as well, and every answer
+// (any order, filter or breakdown, and the signed aggregate) is read from
+// one decision of the tables of every set of the dimensions; it depends
+// only on the rows, not on the question. A group is then shown by every
+// table that has it or hidden by all, and the shown cells of a table
+// subtracted from a published total (or from a group known as the sum of
+// shown cells, or as a group with the same rows) never leave one hidden
+// cell, nor hidden cells below the minimum together
+// (TestNoPublishedAnswersGiveAHiddenCellAway,
+// TestSparseTablesGiveNoHiddenCellAway).
+//
+// One limit remains, as in any table-by-table suppression: a hidden cell
 // can be the one unknown of a system of several lines (a chain of hidden
 // cells that meets each line twice, solved by adding and subtracting
-// lines), which one subtraction does not find. And a cell of one table
-// can be the same group as a cell of another (industry D has rows in 2024
-// only: D is 2024's cell of industry D); when every other cell of a line
-// is such a cell, the line cannot hide a second cell that another table
-// does not publish, and its hidden cell is the line's total minus them.
+// lines), which one subtraction does not find.
 package measure

@@ -167,7 +167,11 @@ type acc struct {
 	suppressed string   // why, once decided
 	count      int      // employers of a published aggregate (employers is empty then)
 	pinned     bool     // the same group as a cell a coarser table publishes
+	same       []tkey   // those cells, when pinned
+	unpinned   bool     // pinned, yet hidden: no other cell of a line could be
 	ey         int64    // employerYears, once known (eyKnown)
+	pyf        float64  // py rounded, once known (pyKnown)
+	pyKnown    bool
 	eyKnown    bool
 	distinct   int // len(employers) once released
 }
@@ -175,6 +179,9 @@ type acc struct {
 // release drops a decided group's employers, keeping their count and
 // employer-years: a table that only decides others needs no more.
 func (a *acc) release() {
+	if a.employers == nil {
+		return // released already (a table shares its cells with another)
+	}
 	a.employerYears()
 	a.distinct, a.employers = len(a.employers), nil
 }
@@ -265,6 +272,7 @@ func (a *acc) add(s *Snapshot, emp int32, days, yearDays int) {
 	a.snapshots++
 	py := share(s.PersonYears, days, yearDays)
 	a.py.add(py)
+	a.pyKnown = false
 	if s.ClaimCosts != nil {
 		a.hasCosts = true
 		a.costs.add(share(*s.ClaimCosts, days, yearDays))
@@ -284,6 +292,7 @@ func (a *acc) merge(b *acc) {
 	a.eyKnown = false
 	a.snapshots += b.snapshots
 	a.py.addSum(&b.py)
+	a.pyKnown = false
 	a.pyc.addSum(&b.pyc)
 	a.costs.addSum(&b.costs)
 	a.hasCosts = a.hasCosts || b.hasCosts
@@ -295,9 +304,26 @@ func (a *acc) merge(b *acc) {
 // decide sets a.suppressed from the minimum (primary suppression).
 func (a *acc) decide(m Minimum) { a.suppressed = a.below(m) }
 
+// personYears is a's person-years rounded once to a double.
+func (a *acc) personYears() float64 {
+	if !a.pyKnown {
+		a.pyf, a.pyKnown = a.py.float64(), true
+	}
+	return a.pyf
+}
+
+// meets reports whether a meets the minimum m (below(m) is "").
+func (a *acc) meets(m Minimum) bool {
+	py := a.personYears()
+	return a.employerYears() >= int64(m.Employers)*unitsPerYear && py >= m.PersonYears && py != 0
+}
+
 // below returns why a is below the minimum m, or "" when it meets it.
 func (a *acc) below(m Minimum) string {
-	py := a.py.float64()
+	if a.meets(m) {
+		return ""
+	}
+	py := a.personYears()
 	switch {
 	case a.employerYears() < int64(m.Employers)*unitsPerYear:
 		return fmt.Sprintf("fewer than %d employers (each counted for its share of the year in the group)", m.Employers)
@@ -397,15 +423,17 @@ func Compute(rows []Snapshot, holders *Holders, q Query) (Result, error) {
 }
 
 // ComputeFrom is Compute over the rows src gives, none kept: its memory
-// is the cells of the tables below and their distinct employers, whatever
-// the number of rows. An error of src is returned as it is. It reads src
-// once, every year and industry of it.
+// is the cells of the tables of every set of dimensions and the full
+// table's distinct employers, whatever the number of rows. An error of
+// src is returned as it is. It reads src once, every year and industry of
+// it.
 //
 // Every answer is read from one family of tables, decided the same way
 // whoever asks: the table of a set of dimensions (taken in Dimensions
-// order, whatever the order asked) over every row, with what it hides
-// decided from its cells and the tables of its proper subsets only (see
-// suppress). A breakdown is its table; a filter (industry, year) picks
+// order, whatever the order asked) over every row, the tables of every
+// set of the dimensions decided together (see suppress: in a sparse table
+// a coarse table hides a cell that is the same group as a cell a finer
+// one must hide). A breakdown is its table; a filter (industry, year) picks
 // cells of the table of the breakdown's dimensions and the filter's, and
 // its totals are the cell of the table of the filter's dimensions
 // (group_by=year's cell for ?year=). So two answers never show the same
@@ -425,12 +453,13 @@ func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	if q.Industry != "" {
 		filter[DimIndustry] = q.Industry
 	}
-	b, err := tabulate(src, holders, canonical(q.GroupBy, slices.Collect(maps.Keys(filter))))
+	b, err := tabulate(src, holders, Dimensions)
 	if err != nil {
 		return Result{}, err
 	}
 	fm := b.mask(slices.Collect(maps.Keys(filter)))
-	b.suppress(q.Minimum, fm)
+	qm := b.mask(canonical(q.GroupBy, slices.Collect(maps.Keys(filter))))
+	b.suppress(q.Minimum)
 	res := Result{Year: q.Year, Industry: q.Industry, GroupBy: append([]string{}, q.GroupBy...), Minimum: q.Minimum,
 		Confidence: 1 - q.Alpha, Cells: []Cell{}}
 	z := zFor(q.Alpha)
@@ -447,7 +476,6 @@ func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 	// Cells: every key with COR rows, plus (when no dimension is COR-only)
 	// every key with non-COR rows. A COR cell's non_cor group is the
 	// baseline cell whose COR-only dimensions are "*".
-	full := len(b.tables[0]) - 1
 	hasCOROnly := slices.ContainsFunc(q.GroupBy, corOnly)
 	seen := map[string]bool{}
 	base := make([]string, len(b.dims))
@@ -455,7 +483,7 @@ func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 		if g == 1 && hasCOROnly {
 			break
 		}
-		for ks, c := range b.tables[g][full] {
+		for ks, c := range b.tables[g][qm] {
 			if seen[ks] || !matches(b.dims, c.vals, filter) {
 				continue
 			}
@@ -466,9 +494,9 @@ func ComputeFrom(src RowSource, holders *Holders, q Query) (Result, error) {
 					base[i] = "*"
 				}
 			}
-			bk := string(b.keyOf(nil, base, full))
-			p := Pair{COR: b.group(0, full, ks, q), NonCOR: b.group(1, full, bk, q)}
-			if g == 0 || b.tables[0][full][ks] == nil {
+			bk := string(b.keyOf(nil, base, qm))
+			p := Pair{COR: b.group(0, qm, ks, q), NonCOR: b.group(1, qm, bk, q)}
+			if g == 0 || b.tables[0][qm][ks] == nil {
 				key := make(map[string]string, len(q.GroupBy))
 				for i, d := range b.dims {
 					if slices.Contains(q.GroupBy, d) {
@@ -520,6 +548,12 @@ func matches(dims, vals []string, filter map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// tkey names a cell of one column's tables: its table's mask and its key.
+type tkey struct {
+	mask int
+	key  string
 }
 
 // tcell is one cell of a table: its values of the breakdown's dimensions
@@ -649,29 +683,71 @@ func tabulate(src RowSource, holders *Holders, dims []string) (*breakdown, error
 //   - when the coarser table hides the line's total, at least one cell
 //     of the line is hidden, so that its shown cells do not add up to it.
 //
-// A table's decision depends only on its own cells and on the tables of
-// its subsets, so every query that publishes it publishes the same
-// cells. The cost is 3^k line groupings of the cells per pass, for a
-// table of k dimensions (k <= 5); its memory, beside the full table's
-// cells, is one other table's employers at a time (and keep's, whose
-// figures are asked for).
-func (b *breakdown) suppress(m Minimum, keep int) {
+// A cell that is the same group as a cell of a coarser table (the only
+// cell of a line whose total is shown: industry D, whose rows are all in
+// 2024, is the cell (2024, D)) is published by that table whatever this
+// one does, so it is hidden only when no other cell of a line can be; and
+// then the coarser cells that are the same group are hidden too (forced):
+// the decision starts again from the totals, with them hidden as if below
+// m, until no table needs to hide such a cell. In a dense table none is
+// ever needed and one pass decides every table. Then every group is shown
+// by every table that has it, or hidden by all, and no line of any table
+// has one hidden cell, however sparse the rows.
+//
+// b must have every dimension (Dimensions): what a coarse table hides
+// depends on the finer tables, so every answer is read from the same
+// decision of the tables of every set of dimensions. The cost is 3^5 line
+// groupings of the cells per pass (and one pass more for each round of
+// forced cells, rare); its memory, beside the full table's cells, is one
+// other table's employers at a time.
+func (b *breakdown) suppress(m Minimum) {
 	n := len(b.tables[0])
 	masks := make([]int, n)
 	for i := range masks {
 		masks[i] = i
 	}
 	slices.SortStableFunc(masks, func(x, y int) int { return cmp.Compare(bits.OnesCount(uint(x)), bits.OnesCount(uint(y))) })
+	cob := b.mask([]string{DimProgram, DimCP})
 	for g := range b.tables {
-		for _, t := range masks {
-			b.suppressTable(g, t, m)
-			if t != keep && t != n-1 {
-				for _, c := range b.tables[g][t] {
-					c.a.release()
+		forced := map[tkey]bool{}
+		for pass := 0; ; pass++ {
+			if pass > 0 {
+				for _, t := range masks[:n-1] {
+					b.tables[g][t] = nil // rebuilt from the full table's cells
 				}
+			}
+			more := false
+			for _, t := range masks {
+				if g == 1 && t&cob != 0 && t != n-1 {
+					// Non-COR rows have "*" for program and cp: this table
+					// is the one without them, and decides the same.
+					b.tables[g][t] = b.alias(g, t, t&^cob)
+					continue
+				}
+				more = b.suppressTable(g, t, m, forced) || more
+				if t != n-1 {
+					for _, c := range b.tables[g][t] {
+						c.a.release()
+					}
+				}
+			}
+			if !more {
+				break
 			}
 		}
 	}
+}
+
+// alias returns column g's table t as the cells of its table u, which
+// has the same cells (the dimensions of t not in u have one value in g).
+func (b *breakdown) alias(g, t, u int) table {
+	tab := table{}
+	var kb []byte
+	for _, c := range b.tables[g][u] {
+		kb = b.keyOf(kb[:0], c.vals, t)
+		tab[string(kb)] = c
+	}
+	return tab
 }
 
 func (b *breakdown) build(g, t int) table {
@@ -711,13 +787,23 @@ const (
 	whyLine  = "suppressed with another cell, which a line's total would otherwise reveal"
 	whyTotal = "suppressed with another cell, which the totals would otherwise reveal"
 	whySum   = "suppressed with another cell, whose shown cells would otherwise add up to a hidden total"
+	whySame  = "suppressed with another cell: the same group as a cell of a finer table, hidden there so that a line's total does not reveal another"
 )
 
-func (b *breakdown) suppressTable(g, t int, m Minimum) {
+// suppressTable decides column g's table t, its coarser tables decided,
+// with the cells of forced hidden; it adds to forced the coarser cells
+// that are the same group as a cell it had to hide, and reports whether
+// it added any (then the decision must start again).
+func (b *breakdown) suppressTable(g, t int, m Minimum, forced map[tkey]bool) bool {
 	tab := b.build(g, t)
 	order := slices.Sorted(maps.Keys(tab)) // the same answer every time
 	for _, k := range order {
-		tab[k].a.decide(m)
+		a := tab[k].a
+		a.decide(m)
+		a.pinned, a.same, a.unpinned = false, nil, false
+		if a.suppressed == "" && forced[tkey{t, k}] {
+			a.suppressed = whySame
+		}
 	}
 	type line struct {
 		total *acc
@@ -746,7 +832,10 @@ func (b *breakdown) suppressTable(g, t int, m Minimum) {
 		for _, k := range keys {
 			l := byKey[k]
 			if len(l.cells) == 1 && l.total.suppressed == "" {
-				l.cells[0].pinned = true // the same group as a published cell: hiding it hides nothing
+				// The same group as a published cell: hiding it hides
+				// nothing, unless that cell is hidden too.
+				l.cells[0].pinned = true
+				l.cells[0].same = append(l.cells[0].same, tkey{u, k})
 			}
 			lines = append(lines, *l)
 		}
@@ -761,6 +850,17 @@ func (b *breakdown) suppressTable(g, t int, m Minimum) {
 			changed = complementLine(l.cells, l.total, m, why) || changed
 		}
 	}
+	more := false
+	for _, k := range order {
+		if a := tab[k].a; a.unpinned {
+			for _, c := range a.same {
+				if !forced[c] {
+					forced[c], more = true, true
+				}
+			}
+		}
+	}
+	return more
 }
 
 // complementLine applies secondary suppression to the cells of one line
@@ -769,19 +869,19 @@ func (b *breakdown) suppressTable(g, t int, m Minimum) {
 func complementLine(cells []*acc, total *acc, m Minimum, why string) bool {
 	changed := false
 	if total.suppressed != "" {
-		if total.below(m) != "" {
+		if !total.meets(m) {
 			return false // so is every cell of the line
 		}
 		if !slices.ContainsFunc(cells, func(a *acc) bool { return a.suppressed != "" }) {
-			if !hideSmallest(cells, whySum) {
+			if !hideSmallest(cells, whySum, true) {
 				return false
 			}
 			changed = true
 		}
-	} else if total.below(m) != "" {
+	} else if !total.meets(m) {
 		return false
 	}
-	return hideAnother(cells, m, why) || changed
+	return hideAnother(cells, m, why, total.suppressed == "") || changed
 }
 
 // unionBelow is cells together's below(m): the union meets the employer
@@ -811,7 +911,11 @@ func unionBelow(cells []*acc, m Minimum) string {
 // shown; it reports whether it suppressed any. With one hidden cell, the
 // difference would be that cell; with two small ones, the two together
 // (3 and 1 employers shown as 4 by difference, under a minimum of 5).
-func hideAnother(cells []*acc, m Minimum, why string) bool {
+// A cell another table publishes (pinned) is hidden only when unpin is
+// true (the line's total is published: else no subtraction reaches the
+// hidden cells, and hiding the same group in a coarser table would cost
+// more than it protects).
+func hideAnother(cells []*acc, m Minimum, why string, unpin bool) bool {
 	changed := false
 	for {
 		var hidden []*acc
@@ -826,7 +930,7 @@ func hideAnother(cells []*acc, m Minimum, why string) bool {
 		if len(hidden) >= 2 && unionBelow(hidden, m) == "" {
 			return changed
 		}
-		if !hideSmallest(cells, why) {
+		if !hideSmallest(cells, why, unpin) {
 			return changed
 		}
 		changed = true
@@ -834,22 +938,32 @@ func hideAnother(cells []*acc, m Minimum, why string) bool {
 }
 
 // hideSmallest suppresses, for why, the smallest shown cell of cells that
-// another table does not publish as it is (pinned): it reports whether
-// there was one.
-func hideSmallest(cells []*acc, why string) bool {
-	var shown []*acc
+// another table does not publish as it is (pinned), or, when every shown
+// cell is pinned and unpin is true, the smallest of them (unpinned: the
+// coarser cells that are the same group must then be hidden too): it
+// reports whether there was one.
+func hideSmallest(cells []*acc, why string, unpin bool) bool {
+	var shown, pinned []*acc
 	for _, a := range cells {
-		if a.suppressed == "" && !a.pinned {
+		switch {
+		case a.suppressed != "":
+		case a.pinned:
+			pinned = append(pinned, a)
+		default:
 			shown = append(shown, a)
 		}
 	}
 	if len(shown) == 0 {
-		return false
+		if !unpin || len(pinned) == 0 {
+			return false
+		}
+		shown = pinned
 	}
 	smallest := slices.MinFunc(shown, func(a, b *acc) int {
 		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerYears(), b.employerYears()))
 	})
 	smallest.suppressed = why
+	smallest.unpinned = smallest.pinned
 	return true
 }
 

@@ -8,9 +8,8 @@ import (
 // Reading both orders of the same table, a year line whose cells are
 // hidden by both in exactly one place gives that cell away: the year's
 // total (group_by=year) minus the cells either answer shows. Every cell
-// has an employer: in a sparse table one industry's rows can all fall in
-// one year, and then year minus industry is a cell no table can protect
-// (the second limit in doc.go).
+// has an employer (sparse tables, where one industry's rows all fall in
+// one year, are TestSparseTablesGiveNoHiddenCellAway's).
 func TestGroupByOrdersTogetherKeepTheHiddenCells(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	inds := []string{"A", "B", "C", "D"}
