@@ -112,7 +112,7 @@ func TestNoPublishedAnswersGiveAHiddenCellAway(t *testing.T) {
 		return out
 	}
 	trials := 20
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		trials = 8
 	}
 	for trial := range trials {

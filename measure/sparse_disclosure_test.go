@@ -89,7 +89,7 @@ func TestSparseTablesGiveNoHiddenCellAway(t *testing.T) {
 		subsets = append(subsets, s)
 	}
 	trials := 20 // 10 of the first 40 gave a cell away before the fix
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		trials = 6
 	}
 	leaks := 0
