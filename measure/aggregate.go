@@ -63,7 +63,7 @@ func (a *acc) aggregate() registry.AggregateGroup {
 func fromAggregate(g registry.AggregateGroup) *acc {
 	a := newAcc()
 	if g.Suppressed {
-		a.suppressed = "suppressed by the publishing node"
+		a.suppressed, a.suppressedFR = "suppressed by the publishing node", "supprimé par le nœud qui publie"
 		return a
 	}
 	a.py.set(g.PersonYears)
@@ -85,7 +85,7 @@ func fromAggregate(g registry.AggregateGroup) *acc {
 func FromAggregate(g registry.AggregateGroup, alpha float64) Group {
 	a := fromAggregate(g)
 	if a.suppressed != "" {
-		return Group{Suppressed: true, Reason: a.suppressed}
+		return Group{Suppressed: true, Reason: a.suppressed, ReasonFR: a.suppressedFR}
 	}
 	gr := a.group(alpha)
 	gr.Snapshots = 0

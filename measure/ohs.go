@@ -119,6 +119,7 @@ type Figures struct {
 type Group struct {
 	Suppressed bool   `json:"suppressed"`
 	Reason     string `json:"reason,omitempty"`
+	ReasonFR   string `json:"reason_fr,omitempty" doc:"The reason in French."`
 	*Figures
 }
 
@@ -158,22 +159,23 @@ type Result struct {
 
 // acc accumulates one group exactly.
 type acc struct {
-	employers  map[int32]int64 // each employer's days in the group, in yearUnits, by its employerIDs number
-	snapshots  int
-	py, pyc    exactSum // person-years; of rows with costs
-	costs      exactSum
-	hasCosts   bool
-	ltc, di, f exactSum // counts, exposure-weighted (so fractional)
-	suppressed string   // why, once decided
-	count      int      // employers of a published aggregate (employers is empty then)
-	pinned     bool     // the same group as a cell a coarser table publishes
-	same       []tkey   // those cells, when pinned
-	unpinned   bool     // pinned, yet hidden: no other cell of a line could be
-	ey         int64    // employerYears, once known (eyKnown)
-	pyf        float64  // py rounded, once known (pyKnown)
-	pyKnown    bool
-	eyKnown    bool
-	distinct   int // len(employers) once released
+	employers    map[int32]int64 // each employer's days in the group, in yearUnits, by its employerIDs number
+	snapshots    int
+	py, pyc      exactSum // person-years; of rows with costs
+	costs        exactSum
+	hasCosts     bool
+	ltc, di, f   exactSum // counts, exposure-weighted (so fractional)
+	suppressed   string   // why, once decided
+	suppressedFR string   // why, in French
+	count        int      // employers of a published aggregate (employers is empty then)
+	pinned       bool     // the same group as a cell a coarser table publishes
+	same         []tkey   // those cells, when pinned
+	unpinned     bool     // pinned, yet hidden: no other cell of a line could be
+	ey           int64    // employerYears, once known (eyKnown)
+	pyf          float64  // py rounded, once known (pyKnown)
+	pyKnown      bool
+	eyKnown      bool
+	distinct     int // len(employers) once released
 }
 
 // release drops a decided group's employers, keeping their count and
@@ -302,7 +304,13 @@ func (a *acc) merge(b *acc) {
 }
 
 // decide sets a.suppressed from the minimum (primary suppression).
-func (a *acc) decide(m Minimum) { a.suppressed = a.below(m) }
+func (a *acc) decide(m Minimum) {
+	a.suppressed = a.below(m)
+	a.suppressedFR = ""
+	if a.suppressed != "" {
+		a.suppressedFR = a.belowFR(m)
+	}
+}
 
 // personYears is a's person-years rounded once to a double.
 func (a *acc) personYears() float64 {
@@ -335,6 +343,20 @@ func (a *acc) below(m Minimum) string {
 	return ""
 }
 
+// belowFR is below's reason in French.
+func (a *acc) belowFR(m Minimum) string {
+	py := a.personYears()
+	switch {
+	case a.employerYears() < int64(m.Employers)*unitsPerYear:
+		return fmt.Sprintf("moins de %d employeurs (chacun compté pour sa part de l'année dans le groupe)", m.Employers)
+	case py < m.PersonYears:
+		return fmt.Sprintf("moins de %s années-personnes", strings.Replace(strconv.FormatFloat(m.PersonYears, 'f', -1, 64), ".", ",", 1))
+	case py == 0:
+		return "aucune année-personne"
+	}
+	return ""
+}
+
 func (a *acc) figures(alpha float64) *Figures {
 	py := a.py.float64()
 	rate := func(k float64, unit float64) (float64, Interval) {
@@ -359,10 +381,10 @@ func (a *acc) figures(alpha float64) *Figures {
 
 func (a *acc) group(alpha float64) Group {
 	if a == nil {
-		return Group{Suppressed: true, Reason: "no snapshots"}
+		return Group{Suppressed: true, Reason: "no snapshots", ReasonFR: "aucun instantané"}
 	}
 	if a.suppressed != "" {
-		return Group{Suppressed: true, Reason: a.suppressed}
+		return Group{Suppressed: true, Reason: a.suppressed, ReasonFR: a.suppressedFR}
 	}
 	return Group{Figures: a.figures(alpha)}
 }
@@ -790,6 +812,14 @@ const (
 	whySame  = "suppressed with another cell: the same group as a cell of a finer table, hidden there so that a line's total does not reveal another"
 )
 
+// whyFR are the complementary suppression reasons in French.
+var whyFR = map[string]string{
+	whyLine:  "supprimé avec une autre cellule, que le total d'une ligne révélerait autrement",
+	whyTotal: "supprimé avec une autre cellule, que les totaux révéleraient autrement",
+	whySum:   "supprimé avec une autre cellule, dont les cellules affichées donneraient autrement par addition un total masqué",
+	whySame:  "supprimé avec une autre cellule : le même groupe qu'une cellule d'un tableau plus fin, masquée là pour que le total d'une ligne n'en révèle pas une autre",
+}
+
 // suppressTable decides column g's table t, its coarser tables decided,
 // with the cells of forced hidden; it adds to forced the coarser cells
 // that are the same group as a cell it had to hide, and reports whether
@@ -802,7 +832,7 @@ func (b *breakdown) suppressTable(g, t int, m Minimum, forced map[tkey]bool) boo
 		a.decide(m)
 		a.pinned, a.same, a.unpinned = false, nil, false
 		if a.suppressed == "" && forced[tkey{t, k}] {
-			a.suppressed = whySame
+			a.suppressed, a.suppressedFR = whySame, whyFR[whySame]
 		}
 	}
 	type line struct {
@@ -962,7 +992,7 @@ func hideSmallest(cells []*acc, why string, unpin bool) bool {
 	smallest := slices.MinFunc(shown, func(a, b *acc) int {
 		return cmp.Or(a.py.cmp(&b.py), cmp.Compare(a.employerYears(), b.employerYears()))
 	})
-	smallest.suppressed = why
+	smallest.suppressed, smallest.suppressedFR = why, whyFR[why]
 	smallest.unpinned = smallest.pinned
 	return true
 }
