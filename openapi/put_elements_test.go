@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
 
@@ -111,6 +113,13 @@ func TestPutComparesListElementsWithTheStoredOnes(t *testing.T) {
 					t.Errorf("the closed account beside it: %v", a)
 				}
 			}},
+		{name: "null clears top-level optional members too", path: empPath,
+			body: strings.Replace(emp("["+acct+"]", "["+presence+"]", "operating_names"), `"size_band":"standard"`, `"size_band":null,"operating_names":null`, 1),
+			check: func(t *testing.T, rec map[string]json.RawMessage) {
+				if rec["size_band"] != nil || rec["operating_names"] != nil || string(rec["employee_count"]) != "140" {
+					t.Errorf("after size_band and operating_names null: %v", rec)
+				}
+			}},
 		{name: "expires_on null: the credential's default expiry", path: audPath,
 			body: aud(`[{"cp":"ACSA","kind":"external","certified_on":"2022-09-01","expires_on":null},{"cp":"ACSA","kind":"external","certified_on":"2025-09-01"}]`),
 			check: func(t *testing.T, rec map[string]json.RawMessage) {
@@ -175,4 +184,52 @@ func TestPutComparesListElementsWithTheStoredOnes(t *testing.T) {
 			t.Errorf("in French: %+v", fr)
 		}
 	})
+}
+
+// TestPutBodiesDocumentNullForElementMembers: since an element that
+// leaves out a member of the same stored element is refused, null is how
+// a client clears it (a date has no empty value); so the served schema
+// of every PUT body lets every optional member of an element of a list
+// whose elements have an identity (node's elementKeys) be null, and says
+// so (type [..., "null"]). (A program's lists have none: a whole value.)
+func TestPutBodiesDocumentNullForElementMembers(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	_, api := fullAPI(t, n)
+	oapi := api.OpenAPI()
+	reg := oapi.Components.Schemas
+	resolve := func(s *huma.Schema) *huma.Schema {
+		for s != nil && s.Ref != "" {
+			s = reg.SchemaFromRef(s.Ref)
+		}
+		return s
+	}
+	checked := 0
+	for path, item := range oapi.Paths {
+		if item.Put == nil || item.Put.RequestBody == nil {
+			continue
+		}
+		body := resolve(item.Put.RequestBody.Content["application/json"].Schema)
+		for name, p := range body.Properties {
+			ps := resolve(p)
+			if ps.Type != "array" || ps.Items == nil || !slices.Contains([]string{"wcb_accounts", "presence", "credentials"}, name) {
+				continue
+			}
+			el := resolve(ps.Items)
+			if el.Type != "object" {
+				continue
+			}
+			for m, ms := range el.Properties {
+				if slices.Contains(el.Required, m) {
+					continue
+				}
+				checked++
+				if !resolve(ms).Nullable {
+					t.Errorf("PUT %s: body.%s[].%s is optional but its schema does not allow null", path, name, m)
+				}
+			}
+		}
+	}
+	if checked < 4 { // wcb_accounts' industry_codes, opened_on, closed_on; presence's until; a credential's expires_on
+		t.Errorf("%d optional element members checked; want at least 4", checked)
+	}
 }
