@@ -415,6 +415,10 @@ func (s *server) writeOp(id, method, path, summary string, status int, tags ...s
 const putDescription = "The body is the whole new record (of the members this body has). " +
 	"A member the body leaves out that the stored record holds with a value is refused, with 422 and one error at `body.<member>` for each " +
 	"(also a member of an object the body sends, e.g. `body.report_deadline.submit_days`), and nothing is stored: " +
-	"send the stored value to keep it, or the member empty (`[]`, `\"\"`, `{}`, `0`, `false`) to clear it. " +
+	"send the stored value to keep it, or the member empty (`[]`, `\"\"`, `{}`, `0`, `false`) or `null` to clear it. " +
+	"An element of a list that is the same element as a stored one (an employer's WCB account: its jurisdiction and number; " +
+	"a presence: its jurisdiction and operating_since; an auditor's credential: its cp, kind and certified_on) is checked in the same way, " +
+	"with one error at `body.<list>[<i>].<member>` (e.g. `body.wcb_accounts[1].closed_on`): send `null` to clear such a member " +
+	"(a date cannot be sent empty). A new element, and a list whose elements have no identity, are not concerned. " +
 	"Read the record first (GET, with its ETag for `If-Match`) and send it back changed. " +
-	"A list is one value: its elements are not compared one by one with the stored ones. A PUT that creates the record is not concerned."
+	"A PUT that creates the record is not concerned."

@@ -93,7 +93,7 @@ type CredentialIn struct {
 	CP          string        `json:"cp" pattern:"^[A-Z][A-Z0-9]{1,15}$"`
 	Kind        string        `json:"kind" enum:"external,peer,internal,candidate"`
 	CertifiedOn registry.Date `json:"certified_on" doc:"For a candidate, the day of the course."`
-	ExpiresOn   registry.Date `json:"expires_on,omitzero" doc:"Default: the end of the program's period (36 months)."`
+	ExpiresOn   registry.Date `json:"expires_on,omitzero" nullable:"true" doc:"Default: the end of the program's period (36 months). null in a PUT: back to the default."`
 }
 
 // AuditorIn registers an auditor.

@@ -24,7 +24,10 @@ const abAudit = `{"employer_bn":"%s","cp":"ACSA","type":"certification","program
 func TestEmployerGrantNeedsAnAuditRecordedHere(t *testing.T) {
 	f := newFixtureWith(t, nodetest.Options{Seed: true, Program: true, Rules: true})
 	emp := func(bn, name, acct string) string {
-		return fmt.Sprintf(`{"bn":"%s","legal_name":"%s","size_band":"standard","employee_count":45,"wcb_accounts":[{"jurisdiction":"CA-AB","number":"%s"}]}`, bn, name, acct)
+		// The seeded accounts' industry codes, restated: an account sent
+		// without them would clear them (refused, put_elements_test.go).
+		codes := map[string]string{"4470019": "238160", "3987120": "213111", "9999999": "238160"}[acct]
+		return fmt.Sprintf(`{"bn":"%s","legal_name":"%s","size_band":"standard","employee_count":45,"wcb_accounts":[{"jurisdiction":"CA-AB","number":"%s","industry_codes":["%s"]}]}`, bn, name, acct, codes)
 	}
 	// ESC's client, seeded: ACSA issues itself an active COR with no audit.
 	if code, _, b := f.do(t, "POST", "/v1/certificates", "acsa",

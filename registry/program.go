@@ -18,7 +18,7 @@ type Presence struct {
 	Jurisdiction    Jurisdiction `json:"jurisdiction"`
 	PermanentOffice bool         `json:"permanent_office"`
 	OperatingSince  Date         `json:"operating_since"`
-	Until           Date         `json:"until,omitzero"`
+	Until           Date         `json:"until,omitzero" nullable:"true"`
 }
 
 // On reports whether the presence covers d.

@@ -34,9 +34,10 @@ type WCBAccount struct {
 	IndustryCodes []string     `json:"industry_codes,omitempty" maxItems:"50"`
 	// OpenedOn and ClosedOn bound the days the account is open (inclusive;
 	// zero: open since before corfed knew it, or still open). Decisions use
-	// the account's state on the date asked about (ActiveOn).
-	OpenedOn Date `json:"opened_on,omitzero"`
-	ClosedOn Date `json:"closed_on,omitzero"`
+	// the account's state on the date asked about (ActiveOn). A PUT
+	// clears one by sending it null (a date cannot be sent empty).
+	OpenedOn Date `json:"opened_on,omitzero" nullable:"true"`
+	ClosedOn Date `json:"closed_on,omitzero" nullable:"true"`
 }
 
 // Employer is an employer known to a node, keyed by its BN9.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,10 +31,73 @@ import (
 // context (every internal caller: corfed import, which keeps on purpose
 // what a row does not give; seeding; the command line) states every
 // member: the record it passes is the whole new record.
+//
+// A list is compared element by element where its elements have an
+// identity (elementKeys: an employer's WCB accounts and presences, an
+// auditor's credentials): an element the body sent that is the same
+// element as one of the replaced version's may not leave out a member
+// that stored element has (Elements), or a closed account sent without
+// its closed_on would be reopened without a word; a date cannot be sent
+// empty, so such a member is cleared by sending it null. An element that
+// is the same as none stored (a new account) is not concerned, nor is a
+// list whose elements have no identity (a whole value).
 type Omitted struct {
-	Kind  registry.Kind
-	ID    string
-	Paths []string
+	Kind     registry.Kind
+	ID       string
+	Paths    []string
+	Elements []OmittedInElement
+}
+
+// OmittedInElement is an element of a list member that a whole-record
+// write sent, with the members it left out.
+type OmittedInElement struct {
+	List    string          // the list's path, as in Paths ("wcb_accounts")
+	Index   int             // the element's index in the body's list
+	Element json.RawMessage // the element as sent (its identity is read from it)
+	Paths   []string        // its members it left out ("closed_on"), as in Paths
+}
+
+// elementKeys names, for each list of a record kind whose elements have
+// an identity, the members that make it: two elements with the same
+// values of them are the same element (a WCB account's number folded as
+// registry.FoldWCB: "4512-876" is account 4512876, as search and bulk
+// match read it).
+var elementKeys = map[registry.Kind]map[string][]string{
+	registry.KindEmployer: {
+		"wcb_accounts": {"jurisdiction", "number"},
+		"presence":     {"jurisdiction", "operating_since"},
+	},
+	registry.KindAuditor: {
+		"credentials": {"cp", "kind", "certified_on"},
+	},
+}
+
+// elementKey returns the identity of el, an element of list of a record
+// of kind (its key members' values, and the same as text for a reader:
+// "CA-AB 4512876"), or false when the list's elements have none or el
+// lacks one of them.
+func elementKey(kind registry.Kind, list string, el json.RawMessage) (key, label string, ok bool) {
+	names := elementKeys[kind][list]
+	if len(names) == 0 {
+		return "", "", false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(el, &m) != nil {
+		return "", "", false
+	}
+	var k, l []string
+	for _, name := range names {
+		var v string
+		if json.Unmarshal(m[name], &v) != nil || v == "" {
+			return "", "", false
+		}
+		l = append(l, v)
+		if name == "number" {
+			v = registry.FoldWCB(v)
+		}
+		k = append(k, v)
+	}
+	return strings.Join(k, "\x00"), strings.Join(l, " "), true
 }
 
 type omittedKey struct{}
@@ -52,7 +117,7 @@ func omittedFrom(ctx context.Context) *Omitted {
 // version the write replaces (nil: none, a create), holds a non-empty
 // value, or nil.
 func (o *Omitted) check(kind registry.Kind, id string, prev *registry.Entry) error {
-	if o == nil || o.Kind != kind || o.ID != id || prev == nil || len(o.Paths) == 0 {
+	if o == nil || o.Kind != kind || o.ID != id || prev == nil || len(o.Paths)+len(o.Elements) == 0 {
 		return nil
 	}
 	var errs []error
@@ -64,6 +129,41 @@ func (o *Omitted) check(kind registry.Kind, id string, prev *registry.Entry) err
 		errs = append(errs, registry.Invalid("body."+p,
 			"absent, but the stored record (version %d) has it: PUT replaces the whole record; send the stored value to keep it, or an empty value (%s) to clear it",
 			prev.Ver, emptyOf(v)))
+	}
+	type element struct {
+		key string
+		raw json.RawMessage
+	}
+	stored := map[string][]element{} // a list's stored elements, read once
+	for _, e := range o.Elements {
+		key, label, ok := elementKey(kind, e.List, e.Element)
+		if !ok {
+			continue
+		}
+		els, read := stored[e.List]
+		if !read {
+			var raws []json.RawMessage
+			if v, ok := memberAt(prev.Record, e.List); ok {
+				_ = json.Unmarshal(v, &raws)
+			}
+			for _, r := range raws {
+				k, _, _ := elementKey(kind, e.List, r)
+				els = append(els, element{k, r})
+			}
+			stored[e.List] = els
+		}
+		i := slices.IndexFunc(els, func(s element) bool { return s.key == key })
+		if i < 0 {
+			continue // a new element
+		}
+		for _, p := range e.Paths {
+			if v, ok := memberAt(els[i].raw, p); !ok || emptyJSON(v) {
+				continue
+			}
+			errs = append(errs, registry.Invalid(fmt.Sprintf("body.%s[%d].%s", e.List, e.Index, p),
+				"absent, but the stored record (version %d) has it in the same element (%s): PUT replaces the whole record, and each element as sent; send the stored value to keep it, or null to clear it",
+				prev.Ver, label))
+		}
 	}
 	return registry.JoinInvalid(errs...)
 }

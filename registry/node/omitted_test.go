@@ -3,6 +3,7 @@ package node_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -97,5 +98,86 @@ func TestOmittedMembersAreCheckedAgainstTheVersionReplaced(t *testing.T) {
 	}
 	if _, c := stored(); e.Ver != before+1 || len(c.WCBAccounts) != 0 {
 		t.Errorf("an internal whole-record write: ver %d accounts %v", e.Ver, c.WCBAccounts)
+	}
+}
+
+// TestOmittedElementsAreCheckedAgainstTheVersionReplaced: an element a
+// whole-record write sent (node.OmittedInElement) that is the same
+// element as one of the replaced version's (a WCB account: its
+// jurisdiction and number, folded) may not leave out a member that
+// stored element has: refused at body.<list>[i].<member>, nothing stored.
+// It is compared with the version the write replaces: the same Omitted
+// is accepted while the account is open and refused once another write
+// closed it. A write with no Omitted (import, seed, the command line)
+// states the whole record, as before: it reopens the account.
+func TestOmittedElementsAreCheckedAgainstTheVersionReplaced(t *testing.T) {
+	ab := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	admin := nodetest.Admin()
+	const bn = "812345676"
+	open := registry.WCBAccount{Jurisdiction: "CA-AB", Number: "4512876", IndustryCodes: []string{"238120"}}
+	closed := open
+	closed.ClosedOn = registry.MustDate("2026-06-30")
+	emp := func(name string, a registry.WCBAccount) registry.Employer {
+		return registry.Employer{BN: bn, LegalName: name, OperatingNames: []string{"Prairie Steel"}, SizeBand: "standard", EmployeeCount: 140,
+			WCBAccounts: []registry.WCBAccount{a}}
+	}
+	account := func() (uint64, registry.WCBAccount) {
+		e, err := ab.Record(t.Context(), registry.KindEmployer, bn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got registry.Employer
+		if err := json.Unmarshal(e.Record, &got); err != nil {
+			t.Fatal(err)
+		}
+		return e.Ver, got.WCBAccounts[0]
+	}
+	tests := []struct {
+		name    string
+		element string // the element as sent
+		stored  registry.WCBAccount
+		write   registry.WCBAccount
+		want    []string // the problems' fields; none: stored
+	}{
+		{"the stored account is open: nothing to lose", `{"jurisdiction":"CA-AB","number":"4512876","industry_codes":["238120"]}`, open, open, nil},
+		{"the stored account is closed: refused", `{"jurisdiction":"CA-AB","number":"4512876","industry_codes":["238120"]}`, closed, open,
+			[]string{"body.wcb_accounts[0].closed_on"}},
+		{"the same account spelled with a dash", `{"jurisdiction":"CA-AB","number":"4512-876"}`, closed, open, []string{"body.wcb_accounts[0].closed_on"}},
+		{"the same number in another province", `{"jurisdiction":"CA-BC","number":"4512876"}`, closed, open, nil},
+		{"another account: new", `{"jurisdiction":"CA-AB","number":"9990001"}`, closed, open, nil},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ab.PutEmployer(t.Context(), admin, emp("Prairie Steel Erectors Ltd.", tc.stored), false); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := account()
+			ctx := node.WithOmitted(t.Context(), node.Omitted{Kind: registry.KindEmployer, ID: bn,
+				Elements: []node.OmittedInElement{{List: "wcb_accounts", Index: 0, Element: json.RawMessage(tc.element), Paths: []string{"closed_on", "opened_on"}}}})
+			_, err := ab.PutEmployer(ctx, admin, emp(fmt.Sprintf("Prairie Steel Erectors %d Ltd.", i), tc.write), false)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("%v; want stored", err)
+				}
+				return
+			}
+			if !errors.Is(err, registry.ErrInvalid) || !slices.Equal(registry.Fields(err), tc.want) {
+				t.Fatalf("%v; want invalid at %v", err, tc.want)
+			}
+			if ver, a := account(); ver != before || a.ClosedOn != tc.stored.ClosedOn {
+				t.Errorf("the refused write stored version %d (was %d), account %+v", ver, before, a)
+			}
+		})
+	}
+
+	// No Omitted: the whole record as the caller states it.
+	if _, err := ab.PutEmployer(t.Context(), admin, emp("Prairie Steel Erectors Ltd.", closed), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ab.PutEmployer(t.Context(), admin, emp("Prairie Steel Erectors Ltd.", open), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, a := account(); !a.ClosedOn.IsZero() {
+		t.Errorf("an internal write of the open account: %+v", a)
 	}
 }
