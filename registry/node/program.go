@@ -323,7 +323,9 @@ func keepClosedAccounts(prev, next registry.Employer, today registry.Date) regis
 	for _, a := range prev.WCBAccounts {
 		found := false
 		for _, b := range next.WCBAccounts {
-			if a.Jurisdiction == b.Jurisdiction && a.Number == b.Number {
+			// The same account however its number is spelled
+			// (4512-876 is 4512876), as a PUT's elements are matched.
+			if a.Jurisdiction == b.Jurisdiction && registry.FoldWCB(a.Number) == registry.FoldWCB(b.Number) {
 				found = true
 				break
 			}

@@ -59,3 +59,36 @@ func TestRemovedAccountIsKeptClosed(t *testing.T) {
 		t.Error("an account closed before it opened was accepted")
 	}
 }
+
+// TestAccountRespelledIsTheSameAccount: an employer version that sends a
+// stored account with its number spelled another way (4512-876 for
+// 4512876) sends that account: the stored spelling is not also kept as a
+// closed account beside it, as a PUT's elements are matched.
+func TestAccountRespelledIsTheSameAccount(t *testing.T) {
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	ctx := t.Context()
+	e, err := n.Record(ctx, registry.KindEmployer, "723456786")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emp registry.Employer
+	if err := json.Unmarshal(e.Record, &emp); err != nil {
+		t.Fatal(err)
+	}
+	stored := emp.WCBAccounts[0].Number
+	if len(stored) < 4 {
+		t.Fatalf("seeded account number %q", stored)
+	}
+	emp.WCBAccounts[0].Number = stored[:3] + "-" + stored[3:]
+	out, err := n.PutEmployer(ctx, nodetest.Admin(), emp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got registry.Employer
+	if err := json.Unmarshal(out.Record, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.WCBAccounts) != len(emp.WCBAccounts) {
+		t.Fatalf("after respelling %s: %+v; want %d accounts, the stored spelling not kept beside it", stored, got.WCBAccounts, len(emp.WCBAccounts))
+	}
+}
