@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"golang.org/x/text/language"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/msgfr"
 )
@@ -51,6 +52,15 @@ func preferFrench(header string) bool {
 func frenchOf(ctx context.Context) bool {
 	h, _ := ctx.Value(acceptLanguageKey{}).(string)
 	return preferFrench(h)
+}
+
+// langOf is the language of the request of ctx, for texts made in it
+// (equivalence's reasons): French when its problems are in French.
+func langOf(ctx context.Context) equivalence.Lang {
+	if frenchOf(ctx) {
+		return equivalence.French
+	}
+	return equivalence.English
 }
 
 // sayf prints format with args in the request's language.
