@@ -111,7 +111,37 @@ func frenchErr(err error) string {
 	case errors.As(err, &ce) && err == error(ce) && ce.Format != "":
 		return frenchf(ce.Format, ce.Args...)
 	}
+	if m, ok := err.(interface{ Unwrap() []error }); ok {
+		if s, ok := frenchJoined(err.Error(), m.Unwrap()); ok {
+			return s
+		}
+	}
 	return msgfr.String(err.Error())
+}
+
+// frenchJoined is the French of msg, the text of an error that says the
+// errors of parts in order (measure.Query.Validate's "; " between them,
+// errors.Join's newlines): each part's English replaced by its French,
+// what joins them kept. ok is false when msg does not hold each part's
+// text in order.
+func frenchJoined(msg string, parts []error) (string, bool) {
+	var b strings.Builder
+	rest := msg
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		en := p.Error()
+		i := strings.Index(rest, en)
+		if i < 0 {
+			return "", false
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(frenchErr(p))
+		rest = rest[i+len(en):]
+	}
+	b.WriteString(rest)
+	return b.String(), true
 }
 
 // frenchMessageOf is the French of message, printed from format and args
