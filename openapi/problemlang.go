@@ -111,6 +111,11 @@ func frenchErr(err error) string {
 	case errors.As(err, &ce) && err == error(ce) && ce.Format != "":
 		return frenchf(ce.Format, ce.Args...)
 	}
+	if tf, ok := err.(interface{ TextFormat() (string, []any) }); ok {
+		// An error that keeps its English format (registry/sheet's).
+		f, args := tf.TextFormat()
+		return frenchf(f, args...)
+	}
 	if m, ok := err.(interface{ Unwrap() []error }); ok {
 		if s, ok := frenchJoined(err.Error(), m.Unwrap()); ok {
 			return s
