@@ -306,6 +306,10 @@ type LetterRequest struct {
 	// without it). RequestedOn dates a request made by other means.
 	Request     string
 	RequestedOn registry.Date
+	// Lang is the language of a refusal's reasons (LetterRefused), as a
+	// recognition answer's: the request's (Accept-Language); default
+	// English. The letter itself does not depend on it.
+	Lang equivalence.Lang
 }
 
 // LetterRefused says the rules do not allow a letter, with the reasons a
@@ -420,7 +424,7 @@ func (l *Lookups) issueLetter(ctx context.Context, p node.Principal, r LetterReq
 		facts.Agreements = append(facts.Agreements, rc.agreements[i].fact)
 	}
 	use := registry.LetterUse(r.Kind)
-	d := equivalence.Decide(equivalence.Question{BN: r.EmployerBN, Host: r.Host, On: r.IssuedOn, Use: use}, facts)
+	d := equivalence.Decide(equivalence.Question{BN: r.EmployerBN, Host: r.Host, On: r.IssuedOn, Use: use, Lang: r.Lang}, facts)
 	if d.Outcome == equivalence.NotRecognized || d.Basis != equivalence.BasisAgreement {
 		return registry.Entry{}, &LetterRefused{Reasons: d.Reasons}
 	}

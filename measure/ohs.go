@@ -2,7 +2,6 @@ package measure
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/corfed/corfed/registry"
 )
 
 // Dimensions a breakdown may use.
@@ -73,28 +74,43 @@ type Query struct {
 // Validate checks the query's dimensions, its minimum and alpha. It
 // reports every problem found at once, in one error.
 func (q Query) Validate() error {
-	var problems []string
+	var problems queryProblems
 	seen := map[string]bool{}
 	for _, d := range q.GroupBy {
 		switch {
 		case !slices.Contains(Dimensions, d):
-			problems = append(problems, fmt.Sprintf("unknown dimension %q (one of %s)", d, strings.Join(Dimensions, ", ")))
+			problems = append(problems, registry.Textf("unknown dimension %q (one of %s)", d, strings.Join(Dimensions, ", ")))
 		case seen[d]:
-			problems = append(problems, fmt.Sprintf("dimension %q given twice", d))
+			problems = append(problems, registry.Textf("dimension %q given twice", d))
 		}
 		seen[d] = true
 	}
 	if q.Minimum.PersonYears < 0 || q.Minimum.Employers < 0 {
-		problems = append(problems, "the minimum cannot be negative")
+		problems = append(problems, registry.Textf("the minimum cannot be negative"))
 	}
 	if q.Alpha < 0 || q.Alpha >= 1 {
-		problems = append(problems, "alpha must be in (0, 1)")
+		problems = append(problems, registry.Textf("alpha must be in (0, 1)"))
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
+		return problems
 	}
 	return nil
 }
+
+// queryProblems are every problem of a query, said at once ("; " between
+// them). Each keeps the English format it was printed from
+// (registry.Textf), so that a problem can say it in French.
+type queryProblems []error
+
+func (ps queryProblems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (ps queryProblems) Unwrap() []error { return ps }
 
 // Figures are one group's totals and rates (see the package documentation
 // for the definitions).

@@ -149,7 +149,7 @@ func (s Snapshot) Validate(r *Report, row int) {
 		if ve, ok := err.(*registry.ValidationError); ok && ve.Format != "" {
 			r.Add(row, "employer_bn", s.EmployerBN, ve.Format, ve.Args...)
 		} else {
-			r.Add(row, "employer_bn", s.EmployerBN, "%s", err.Error())
+			r.Add(row, "employer_bn", s.EmployerBN, "%v", err) // the error itself: a problem says it in French (openapi frenchErr)
 		}
 	}
 	if s.WCBAccount != "" && !reAccount.MatchString(s.WCBAccount) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -39,7 +40,12 @@ func importProblems(ctx context.Context, rep node.ImportReport) error {
 		// its check (another writer); what committed stays.
 		e.Detail = sayf(french, "%d problems in %d rows; the rows without a problem were written (importing the file again once fixed resumes it)", len(rep.Problems), rep.Rows)
 	}
-	for _, p := range rep.Problems {
+	if french {
+		// The report says its problems in the answer's language too (a
+		// copy: the caller's report stays as it is).
+		e.Report.Problems = slices.Clone(rep.Problems)
+	}
+	for i, p := range rep.Problems {
 		loc := fmt.Sprintf("rows[%d].%s", p.Row, p.Column)
 		if p.Row == 0 {
 			loc = "header." + p.Column
@@ -47,6 +53,7 @@ func importProblems(ctx context.Context, rep node.ImportReport) error {
 		msg := p.Message
 		if french {
 			msg = frenchMessageOf(p.Message, p.Format, p.Args)
+			e.Report.Problems[i].Message = msg
 		}
 		e.Errors = append(e.Errors, &huma.ErrorDetail{Message: msg, Location: loc, Value: p.Value})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"golang.org/x/text/language"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/msgfr"
 )
@@ -51,6 +52,15 @@ func preferFrench(header string) bool {
 func frenchOf(ctx context.Context) bool {
 	h, _ := ctx.Value(acceptLanguageKey{}).(string)
 	return preferFrench(h)
+}
+
+// langOf is the language of the request of ctx, for texts made in it
+// (equivalence's reasons): French when its problems are in French.
+func langOf(ctx context.Context) equivalence.Lang {
+	if frenchOf(ctx) {
+		return equivalence.French
+	}
+	return equivalence.English
 }
 
 // sayf prints format with args in the request's language.
@@ -101,7 +111,42 @@ func frenchErr(err error) string {
 	case errors.As(err, &ce) && err == error(ce) && ce.Format != "":
 		return frenchf(ce.Format, ce.Args...)
 	}
+	if tf, ok := err.(interface{ TextFormat() (string, []any) }); ok {
+		// An error that keeps its English format (registry/sheet's).
+		f, args := tf.TextFormat()
+		return frenchf(f, args...)
+	}
+	if m, ok := err.(interface{ Unwrap() []error }); ok {
+		if s, ok := frenchJoined(err.Error(), m.Unwrap()); ok {
+			return s
+		}
+	}
 	return msgfr.String(err.Error())
+}
+
+// frenchJoined is the French of msg, the text of an error that says the
+// errors of parts in order (measure.Query.Validate's "; " between them,
+// errors.Join's newlines): each part's English replaced by its French,
+// what joins them kept. ok is false when msg does not hold each part's
+// text in order.
+func frenchJoined(msg string, parts []error) (string, bool) {
+	var b strings.Builder
+	rest := msg
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		en := p.Error()
+		i := strings.Index(rest, en)
+		if i < 0 {
+			return "", false
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(frenchErr(p))
+		rest = rest[i+len(en):]
+	}
+	b.WriteString(rest)
+	return b.String(), true
 }
 
 // frenchMessageOf is the French of message, printed from format and args

@@ -212,7 +212,7 @@ func programOps(api huma.API, h *Helpers, l *federation.Lookups) {
 			}
 			e, err := l.IssueLetter(ctx, p, federation.LetterRequest{EmployerBN: b.EmployerBN, Certificate: b.Certificate,
 				Host: registry.Jurisdiction(b.Host), Kind: b.Kind, IssuedOn: b.IssuedOn, RequestedBy: b.RequestedBy,
-				Request: b.Request, RequestedOn: b.RequestedOn})
+				Request: b.Request, RequestedOn: b.RequestedOn, Lang: langOf(ctx)})
 			if err != nil {
 				return nil, letterProblem(h, ctx, err)
 			}

@@ -47,40 +47,42 @@ type Egress struct {
 }
 
 // refused are the ranges that are not public, with why (see Egress).
+// Each why keeps its English format (registry.Textf), so that a problem
+// can say it in French.
 var refused = []struct {
 	p   netip.Prefix
-	why string
+	why error
 }{
-	{netip.MustParsePrefix("0.0.0.0/8"), "an unspecified (this-network) address"},
-	{netip.MustParsePrefix("10.0.0.0/8"), "a private address (RFC 1918)"},
-	{netip.MustParsePrefix("100.64.0.0/10"), "a carrier-grade NAT address (RFC 6598)"},
-	{netip.MustParsePrefix("127.0.0.0/8"), "a loopback address"},
-	{netip.MustParsePrefix("169.254.0.0/16"), "a link-local address (cloud metadata among them)"},
-	{netip.MustParsePrefix("172.16.0.0/12"), "a private address (RFC 1918)"},
-	{netip.MustParsePrefix("192.0.0.0/24"), "an IETF protocol address (RFC 6890)"},
-	{netip.MustParsePrefix("192.0.2.0/24"), "a documentation address (RFC 5737)"},
-	{netip.MustParsePrefix("198.51.100.0/24"), "a documentation address (RFC 5737)"},
-	{netip.MustParsePrefix("203.0.113.0/24"), "a documentation address (RFC 5737)"},
-	{netip.MustParsePrefix("192.168.0.0/16"), "a private address (RFC 1918)"},
-	{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking address (RFC 2544)"},
-	{netip.MustParsePrefix("224.0.0.0/4"), "a multicast address"},
-	{netip.MustParsePrefix("240.0.0.0/4"), "a reserved or broadcast address"},
-	{netip.MustParsePrefix("::/128"), "an unspecified address"},
-	{netip.MustParsePrefix("::1/128"), "a loopback address"},
-	{netip.MustParsePrefix("fc00::/7"), "a private address (IPv6 unique local)"},
-	{netip.MustParsePrefix("::/96"), "an IPv4-compatible address (deprecated, RFC 4291)"},
-	{netip.MustParsePrefix("100::/64"), "a discard-only address (RFC 6666)"},
-	{netip.MustParsePrefix("fe80::/10"), "a link-local address"},
-	{netip.MustParsePrefix("fec0::/10"), "a site-local address (deprecated, RFC 3879)"},
+	{netip.MustParsePrefix("0.0.0.0/8"), registry.Textf("an unspecified (this-network) address")},
+	{netip.MustParsePrefix("10.0.0.0/8"), registry.Textf("a private address (RFC 1918)")},
+	{netip.MustParsePrefix("100.64.0.0/10"), registry.Textf("a carrier-grade NAT address (RFC 6598)")},
+	{netip.MustParsePrefix("127.0.0.0/8"), registry.Textf("a loopback address")},
+	{netip.MustParsePrefix("169.254.0.0/16"), registry.Textf("a link-local address (cloud metadata among them)")},
+	{netip.MustParsePrefix("172.16.0.0/12"), registry.Textf("a private address (RFC 1918)")},
+	{netip.MustParsePrefix("192.0.0.0/24"), registry.Textf("an IETF protocol address (RFC 6890)")},
+	{netip.MustParsePrefix("192.0.2.0/24"), registry.Textf("a documentation address (RFC 5737)")},
+	{netip.MustParsePrefix("198.51.100.0/24"), registry.Textf("a documentation address (RFC 5737)")},
+	{netip.MustParsePrefix("203.0.113.0/24"), registry.Textf("a documentation address (RFC 5737)")},
+	{netip.MustParsePrefix("192.168.0.0/16"), registry.Textf("a private address (RFC 1918)")},
+	{netip.MustParsePrefix("198.18.0.0/15"), registry.Textf("a benchmarking address (RFC 2544)")},
+	{netip.MustParsePrefix("224.0.0.0/4"), registry.Textf("a multicast address")},
+	{netip.MustParsePrefix("240.0.0.0/4"), registry.Textf("a reserved or broadcast address")},
+	{netip.MustParsePrefix("::/128"), registry.Textf("an unspecified address")},
+	{netip.MustParsePrefix("::1/128"), registry.Textf("a loopback address")},
+	{netip.MustParsePrefix("fc00::/7"), registry.Textf("a private address (IPv6 unique local)")},
+	{netip.MustParsePrefix("::/96"), registry.Textf("an IPv4-compatible address (deprecated, RFC 4291)")},
+	{netip.MustParsePrefix("100::/64"), registry.Textf("a discard-only address (RFC 6666)")},
+	{netip.MustParsePrefix("fe80::/10"), registry.Textf("a link-local address")},
+	{netip.MustParsePrefix("fec0::/10"), registry.Textf("a site-local address (deprecated, RFC 3879)")},
 	// Teredo (RFC 4380) tunnels to an IPv4 server and client it embeds
 	// obfuscated; nothing public needs it: refused whole.
-	{netip.MustParsePrefix("2001::/32"), "a Teredo tunnel address (RFC 4380)"},
-	{netip.MustParsePrefix("2001:db8::/32"), "a documentation address (RFC 3849)"},
-	{netip.MustParsePrefix("ff00::/8"), "a multicast address"},
+	{netip.MustParsePrefix("2001::/32"), registry.Textf("a Teredo tunnel address (RFC 4380)")},
+	{netip.MustParsePrefix("2001:db8::/32"), registry.Textf("a documentation address (RFC 3849)")},
+	{netip.MustParsePrefix("ff00::/8"), registry.Textf("a multicast address")},
 	// A local NAT64 prefix (RFC 8215) may be /48 to /96, and the IPv4
 	// address it embeds sits at a place that depends on its length (RFC
 	// 6052), which the node cannot know: refused whole.
-	{netip.MustParsePrefix("64:ff9b:1::/48"), "a local NAT64 address (RFC 8215)"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), registry.Textf("a local NAT64 address (RFC 8215)")},
 }
 
 // embedded are IPv6 prefixes whose last 32 bits (or, for 6to4, bits 16 to
@@ -94,7 +96,7 @@ var (
 func (e Egress) Check(ip netip.Addr) error {
 	ip = ip.Unmap().WithZone("")
 	if !ip.IsValid() {
-		return fmt.Errorf("not an IP address")
+		return registry.Textf("not an IP address")
 	}
 	if e.AllowPrivate {
 		return nil
@@ -109,19 +111,19 @@ func (e Egress) Check(ip netip.Addr) error {
 		for _, p := range nat64 {
 			if p.Contains(ip) {
 				if err := e.Check(netip.AddrFrom4([4]byte(b[12:16]))); err != nil {
-					return fmt.Errorf("%s embeds %s: %w", ip, netip.AddrFrom4([4]byte(b[12:16])), err)
+					return registry.Textf("%s embeds %s: %v", ip, netip.AddrFrom4([4]byte(b[12:16])), err)
 				}
 			}
 		}
 		if sixTo.Contains(ip) {
 			if err := e.Check(netip.AddrFrom4([4]byte(b[2:6]))); err != nil {
-				return fmt.Errorf("%s embeds %s: %w", ip, netip.AddrFrom4([4]byte(b[2:6])), err)
+				return registry.Textf("%s embeds %s: %v", ip, netip.AddrFrom4([4]byte(b[2:6])), err)
 			}
 		}
 	}
 	for _, r := range refused {
 		if r.p.Contains(ip) {
-			return fmt.Errorf("%s is %s; webhooks go to public addresses unless the operator allows it (--webhook-allow-private, --webhook-allow CIDR)", ip, r.why)
+			return registry.Textf("%s is %v; webhooks go to public addresses unless the operator allows it (--webhook-allow-private, --webhook-allow CIDR)", ip, r.why)
 		}
 	}
 	return nil

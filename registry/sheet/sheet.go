@@ -104,6 +104,30 @@ func (e *lineError) Unwrap() error { return e.Err }
 // ErrFormat wraps every error about the file's content.
 var ErrFormat = errors.New("malformed spreadsheet")
 
+// formatError is an error about the file a person reads, kept with the
+// English format it was printed from, so that a problem can say it in
+// French (registry/msgfr keys its French by that format; openapi asks for
+// it with TextFormat). It wraps kind (ErrFormat, or an error that wraps
+// it; nil for a part of another error).
+type formatError struct {
+	format string
+	args   []any
+	kind   error
+}
+
+// formatErr returns a *formatError; format is an English sentence with a
+// French entry in registry/msgfr (a test checks).
+func formatErr(kind error, format string, args ...any) error {
+	return &formatError{format: format, args: args, kind: kind}
+}
+
+func (e *formatError) Error() string { return fmt.Sprintf(e.format, e.args...) }
+func (e *formatError) Unwrap() error { return e.kind }
+
+// TextFormat is the English format of the error's text and its
+// arguments (an argument that is an error is said in French as its own).
+func (e *formatError) TextFormat() (string, []any) { return e.format, e.args }
+
 // ErrTooManyRows wraps the error for a file with more rows than
 // Options.MaxRows allows. It wraps ErrFormat.
 var ErrTooManyRows = fmt.Errorf("too many rows: %w", ErrFormat)
@@ -198,7 +222,7 @@ func NewReader(r io.Reader, format string, o Options) (*Reader, error) {
 	case XLSX:
 		err = rd.openXLSX(r)
 	default:
-		err = fmt.Errorf("format %q: want csv or xlsx: %w", format, ErrFormat)
+		err = formatErr(ErrFormat, "format %q: want csv or xlsx: malformed spreadsheet", format)
 	}
 	if err != nil {
 		return nil, err
@@ -250,7 +274,7 @@ func (r *Reader) Next() (cells []string, row int, err error) {
 			continue
 		}
 		if r.rows++; r.rows > r.o.MaxRows+1 {
-			return nil, 0, fmt.Errorf("more than %d rows: %w", r.o.MaxRows, ErrTooManyRows)
+			return nil, 0, formatErr(ErrTooManyRows, "more than %d rows: too many rows: malformed spreadsheet", r.o.MaxRows)
 		}
 		return cells, r.line, nil
 	}
@@ -377,7 +401,7 @@ func Read(b []byte, format string) (*Table, error) {
 		t.Rows = append(t.Rows, row)
 	}
 	if t.Header == nil {
-		return nil, fmt.Errorf("no header row: %w", ErrFormat)
+		return nil, formatErr(ErrFormat, "no header row: malformed spreadsheet")
 	}
 	return t, nil
 }
@@ -464,10 +488,26 @@ func csvRows(r io.Reader, o Options) func() ([]string, error) {
 	return func() ([]string, error) {
 		rec, err := cr.Read()
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+			return nil, csvError(err)
 		}
 		return rec, err
 	}
+}
+
+// csvError is an error of encoding/csv (or of recordGuard) as a format
+// error, with the text encoding/csv gives it (csv.ParseError.Error).
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Err == csv.ErrFieldCount:
+			return formatErr(ErrFormat, "record on line %d: %v: malformed spreadsheet", pe.Line, pe.Err)
+		case pe.StartLine != pe.Line:
+			return formatErr(ErrFormat, "record on line %d; parse error on line %d, column %d: %v: malformed spreadsheet", pe.StartLine, pe.Line, pe.Column, pe.Err)
+		}
+		return formatErr(ErrFormat, "parse error on line %d, column %d: %v: malformed spreadsheet", pe.Line, pe.Column, pe.Err)
+	}
+	return formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 }
 
 // recordGuard passes a CSV file to encoding/csv, counting the separators
@@ -498,7 +538,7 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 			g.seps, g.n = 0, 0
 		}
 		if g.seps > g.maxSeps || g.n > g.maxBytes {
-			return 0, fmt.Errorf("a row of more than %d columns or %d bytes", g.maxSeps, g.maxBytes)
+			return 0, formatErr(nil, "a row of more than %d columns or %d bytes", g.maxSeps, g.maxBytes)
 		}
 	}
 	return n, err
@@ -510,18 +550,18 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 func (r *Reader) openXLSX(in io.Reader) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("unreadable workbook: %v: %w", v, ErrFormat)
+			err = formatErr(ErrFormat, "unreadable workbook: %v: malformed spreadsheet", v)
 		}
 	}()
 	if r.zip, err = io.ReadAll(in); err != nil {
-		return fmt.Errorf("%v: %w", err, ErrFormat)
+		return formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 	}
 	if err := guardParts(r.zip, r.o.MaxUnzipBytes); err != nil {
-		return fmt.Errorf("%v: %w", err, ErrFormat)
+		return formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(r.zip), excelize.Options{UnzipSizeLimit: r.o.MaxUnzipBytes, UnzipXMLSizeLimit: min(r.o.MaxUnzipBytes, 32<<20)})
 	if err != nil {
-		return fmt.Errorf("%v: %w", err, ErrFormat)
+		return formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 	}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		r.date1904 = *props.Date1904
@@ -549,11 +589,10 @@ func (r *Reader) openXLSX(in io.Reader) (err error) {
 	}
 	if r.sheet == "" {
 		f.Close()
-		want := "worksheet with a header row the reader accepts"
 		if r.o.Sheet != "" {
-			want = fmt.Sprintf("worksheet %q", r.o.Sheet)
+			return formatErr(ErrNoSheet, "no worksheet %q (worksheets: %s): no such worksheet: malformed spreadsheet", r.o.Sheet, strings.Join(list, ", "))
 		}
-		return fmt.Errorf("no %s (worksheets: %s): %w", want, strings.Join(list, ", "), ErrNoSheet)
+		return formatErr(ErrNoSheet, "no worksheet with a header row the reader accepts (worksheets: %s): no such worksheet: malformed spreadsheet", strings.Join(list, ", "))
 	}
 	next, closeRows, err := r.xlsxRows(f, r.sheet)
 	if err != nil {
@@ -586,29 +625,29 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 	styles := map[int]cellFormat{} // style id -> what its number format does
 	dates, err := dateCells(r.zip, name, r.o.MaxColumns, r.o.MaxUnzipBytes, func(id int) cellFormat { return styleFormat(f, id, styles) })
 	if err != nil {
-		return nil, nil, fmt.Errorf("%v: %w", err, ErrFormat)
+		return nil, nil, formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 	}
 	it, err := f.Rows(name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("worksheet %q: %v: %w", name, err, ErrFormat)
+		return nil, nil, formatErr(ErrFormat, "worksheet %q: %v: malformed spreadsheet", name, err)
 	}
 	line := 0
 	next := func() (cells []string, err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				cells, err = nil, fmt.Errorf("unreadable worksheet: %v: %w", v, ErrFormat)
+				cells, err = nil, formatErr(ErrFormat, "unreadable worksheet: %v: malformed spreadsheet", v)
 			}
 		}()
 		if !it.Next() {
 			if err := it.Error(); err != nil {
-				return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+				return nil, formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 			}
 			return nil, io.EOF
 		}
 		line++
 		cols, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrFormat)
+			return nil, formatErr(ErrFormat, "%v: malformed spreadsheet", err)
 		}
 		if len(cols) > r.o.MaxColumns {
 			return cols, nil // check refuses it, naming the row

@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"path"
 	"strconv"
@@ -38,7 +37,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 	}
 	f, err := zr.Open(part)
 	if err != nil {
-		return nil, fmt.Errorf("worksheet %q (%s): %v", name, part, err)
+		return nil, formatErr(nil, "worksheet %q (%s): %v", name, part, err)
 	}
 	defer f.Close()
 	dec := xml.NewDecoder(io.LimitReader(f, maxBytes))
@@ -50,7 +49,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 			return dates, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("worksheet %q: %v", name, err)
+			return nil, formatErr(nil, "worksheet %q: %v", name, err)
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
@@ -59,7 +58,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 				row, col = row+1, 0
 				if v := attr(el, "r"); v != "" {
 					if row, err = strconv.Atoi(v); err != nil || row < 1 {
-						return nil, fmt.Errorf("worksheet %q: row %q", name, strictjson.Clip(v))
+						return nil, formatErr(nil, "worksheet %q: row %q", name, strictjson.Clip(v))
 					}
 				}
 			case "c":
@@ -67,13 +66,13 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 				if v := attr(el, "r"); v != "" {
 					c, r, err := excelize.CellNameToCoordinates(v)
 					if err != nil || r != row {
-						return nil, fmt.Errorf("worksheet %q: cell %q in row %d", name, strictjson.Clip(v), row)
+						return nil, formatErr(nil, "worksheet %q: cell %q in row %d", name, strictjson.Clip(v), row)
 					}
 					col = c
 				}
 				if v := attr(el, "s"); v != "" {
 					if style, err = strconv.Atoi(v); err != nil || style < 0 {
-						return nil, fmt.Errorf("worksheet %q: style %q", name, strictjson.Clip(v))
+						return nil, formatErr(nil, "worksheet %q: style %q", name, strictjson.Clip(v))
 					}
 				}
 			case "v":
@@ -116,7 +115,7 @@ func sheetPart(zr *zip.Reader, name string, maxBytes int64) (string, error) {
 		}
 	}
 	if id == "" {
-		return "", fmt.Errorf("worksheet %q not in the workbook", name)
+		return "", formatErr(nil, "worksheet %q not in the workbook", name)
 	}
 	var rels struct {
 		Rel []struct {
@@ -136,24 +135,24 @@ func sheetPart(zr *zip.Reader, name string, maxBytes int64) (string, error) {
 		}
 		return path.Clean("xl/" + r.Target), nil
 	}
-	return "", fmt.Errorf("worksheet %q: relationship %q not found", name, strictjson.Clip(id))
+	return "", formatErr(nil, "worksheet %q: relationship %q not found", name, strictjson.Clip(id))
 }
 
 func readXMLPart(zr *zip.Reader, name string, maxBytes int64, v any) error {
 	f, err := zr.Open(name)
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		return formatErr(nil, "%s: %v", name, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		return formatErr(nil, "%s: %v", name, err)
 	}
 	if int64(len(b)) > maxBytes {
-		return fmt.Errorf("%s: more than %d bytes unzipped", name, maxBytes)
+		return formatErr(nil, "%s: more than %d bytes unzipped", name, maxBytes)
 	}
 	if err := xml.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		return formatErr(nil, "%s: %v", name, err)
 	}
 	return nil
 }
@@ -221,11 +220,11 @@ func guardParts(zb []byte, maxBytes int64) error {
 			}
 			for _, l := range styleLists {
 				if counts[l] > maxStyleLists {
-					return fmt.Errorf("the styles part %s has more than %d %s elements (Excel allows 64,000 cell formats)", name, maxStyleLists, l)
+					return formatErr(nil, "the styles part %s has more than %d %s elements (Excel allows 64,000 cell formats)", name, maxStyleLists, l)
 				}
 			}
 			if total > maxStyleElements {
-				return fmt.Errorf("the styles part %s has more than %d elements", name, maxStyleElements)
+				return formatErr(nil, "the styles part %s has more than %d elements", name, maxStyleElements)
 			}
 		case strings.HasPrefix(path.Base(name), "sharedStrings") && strings.HasSuffix(name, ".xml"):
 			_, err := countTags(zr, name, maxBytes, -1, func(tag []byte) bool {
@@ -256,7 +255,7 @@ func guardParts(zb []byte, maxBytes int64) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("the workbook holds %d shared strings and only %d text cells to use them", shared, cells)
+	return formatErr(nil, "the workbook holds %d shared strings and only %d text cells to use them", shared, cells)
 }
 
 // countElements counts the start elements of part name that count says
@@ -264,7 +263,7 @@ func guardParts(zb []byte, maxBytes int64) error {
 func countElements(zr *zip.Reader, name string, maxBytes int64, stop int, count func(xml.StartElement) bool) (int, error) {
 	f, err := zr.Open(name)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %v", name, err)
+		return 0, formatErr(nil, "%s: %v", name, err)
 	}
 	defer f.Close()
 	dec := xml.NewDecoder(io.LimitReader(f, maxBytes))
@@ -275,7 +274,7 @@ func countElements(zr *zip.Reader, name string, maxBytes int64, stop int, count 
 			break
 		}
 		if err != nil {
-			return n, fmt.Errorf("%s: %v", name, err)
+			return n, formatErr(nil, "%s: %v", name, err)
 		}
 		if el, ok := tok.(xml.StartElement); ok && count(el) {
 			n++
@@ -291,7 +290,7 @@ func countElements(zr *zip.Reader, name string, maxBytes int64, stop int, count 
 func countTags(zr *zip.Reader, name string, maxBytes int64, stop int, visit func(local []byte) bool) (int, error) {
 	f, err := zr.Open(name)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %v", name, err)
+		return 0, formatErr(nil, "%s: %v", name, err)
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(io.LimitReader(f, maxBytes), 64<<10)
@@ -301,7 +300,7 @@ func countTags(zr *zip.Reader, name string, maxBytes int64, stop int, visit func
 		if _, err := br.ReadSlice('<'); err == io.EOF {
 			return n, nil
 		} else if err != nil && err != bufio.ErrBufferFull {
-			return n, fmt.Errorf("%s: %v", name, err)
+			return n, formatErr(nil, "%s: %v", name, err)
 		} else if err == bufio.ErrBufferFull {
 			continue
 		}
