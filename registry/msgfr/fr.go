@@ -364,6 +364,7 @@ var fr = map[string]string{
 	"rule %s requires a full external audit for review %s, not an action plan":                     "la règle %s exige une vérification externe complète pour l'examen %s, non un plan d'action",
 	"confirm or reject":                                                                            "confirm ou reject",
 	"a decision needs a reason":                                                                    "une décision exige un motif",
+	"%s is after today (%s): a status change is recorded once it takes effect":                     "%s est postérieur à aujourd'hui (%s) : un changement de statut s'enregistre une fois en vigueur",
 	"%s is after today (%s): a decision is recorded once it is made":                               "%s est postérieur à aujourd'hui (%s) : une décision s'enregistre une fois prise",
 	"removal proposal %s is already %s":                                                            "la proposition de retrait %s est déjà %s",
 	"%s is before the proposal %s was made (%s): a decision is dated no earlier than its proposal": "%s est antérieur à la proposition %s (%s) : une décision n'est pas datée avant sa proposition",

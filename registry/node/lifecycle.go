@@ -773,8 +773,16 @@ func (n *Node) applyLifecycle(ctx context.Context, p Principal, today registry.D
 	return done, failed
 }
 
-// lifecycleMutation appends ch's status change to the certificate, unless
-// it is no longer in a status the change applies to.
+// lifecycleMutation records ch's status change on the certificate, unless
+// it is no longer in a status the change applies to. The change takes
+// effect on its own date (a missed maintenance year cancels the day after
+// it was due, an expiry the day after the term): when a later step was
+// recorded meanwhile (the CP suspended the certificate during the report
+// grace, say), the change is inserted in date order as a correction, and
+// the effective steps after it are annulled, with a reason in both
+// languages, since a cancelled or expired certificate takes no further
+// step. The certificate then reads cancelled (or expired) from that date,
+// not from the later step's.
 func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mutation {
 	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
@@ -788,17 +796,65 @@ func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mut
 		if err != nil {
 			return nil, nil, errDone
 		}
-		on := ch.EffectiveOn
-		if last := c.History[len(c.History)-1]; on.Before(last.On) {
-			on = last.On
-		}
 		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
 		reasonFR := "cycle de vie (" + p.Subject + ") : " + ch.ReasonFR
-		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
-		c.Status, c.StatusReason = to, reason
+		step := registry.StatusChange{Status: to, On: ch.EffectiveOn, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject}
+		h, err := placeLifecycleStep(c.History, step, p, ch.Action, today)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.History, c.Status, c.StatusReason = h, to, reason
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
 	}
+}
+
+// placeLifecycleStep returns history h with the lifecycle's final step
+// (action, to step.Status) in it at its own date: appended when no
+// effective step is dated after it, else inserted after the steps on or
+// before its date as a correction, the effective steps after it annulled.
+// Should the status on its date not allow the action (a certificate still
+// pending on its expiry date, activated later), it is appended on the last
+// step's date, as before this rule.
+func placeLifecycleStep(h []registry.StatusChange, step registry.StatusChange, p Principal, action string, today registry.Date) ([]registry.StatusChange, error) {
+	last := h[len(h)-1].On
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Annulled == nil {
+			last = h[i].On
+			break
+		}
+	}
+	if !step.On.Before(last) {
+		return append(slices.Clip(h), step), nil
+	}
+	from, ok := registry.StatusAt(h, step.On)
+	if to, err := registry.Transition(from, action); !ok || err != nil || to != step.Status {
+		if lastOn := h[len(h)-1].On; step.On.Before(lastOn) {
+			step.On = lastOn
+		}
+		return append(slices.Clip(h), step), nil
+	}
+	at := len(h)
+	for i := range h {
+		if h[i].On.After(step.On) {
+			at = i
+			break
+		}
+	}
+	step.Correction = true
+	h = slices.Insert(slices.Clone(h), at, step)
+	fr := finalFR[step.Status]
+	for i := at + 1; i < len(h); i++ {
+		if h[i].Annulled != nil {
+			continue
+		}
+		h[i].Annulled = &registry.Annulment{On: today, By: p.Subject,
+			Reason: fmt.Sprintf("lifecycle (%s): the certificate is %s from %s (rule %s), before this step; a %s certificate takes no further step",
+				p.Subject, step.Status, step.On, step.Rule, step.Status),
+			ReasonFR: fmt.Sprintf("cycle de vie (%s) : le certificat est %s à compter du %s (règle %s), avant cette étape ; un certificat %s ne franchit plus aucune étape",
+				p.Subject, fr, step.On, step.Rule, fr)}
+	}
+	return h, checkSequence(h, registry.Transition)
 }

@@ -749,13 +749,21 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	if err := r.checkReason(); err != nil {
+	today := n.Today()
+	if r.On.IsZero() {
+		r.On = today
+	}
+	errs := []error{r.checkReason()}
+	if r.On.After(today) {
+		// A change takes effect when it is recorded, for a CP and the
+		// administrator alike, as a review step or a removal decision: one
+		// dated ahead would read as the certificate's status from then,
+		// and a lifecycle cancellation could not precede it.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a status change is recorded once it takes effect", r.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
 		return registry.Entry{}, err
 	}
-	if r.On.IsZero() {
-		r.On = n.Today()
-	}
-	today := n.Today()
 	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
