@@ -137,7 +137,13 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 	}
 	pl.prog = prog
 	if pl.tracked {
-		types := []string{registry.AuditMaintenance}
+		// A year is maintained by a passing maintenance audit, or by a
+		// passing full external audit naming the certificate (the
+		// certification or recertification audit an Employer Review
+		// requires, actionDone): it meets a stricter pass rule (80/50
+		// against 60) in the same window. An action plan audit is
+		// narrower and does not count.
+		types := []string{registry.AuditMaintenance, registry.AuditCertification, registry.AuditRecertification}
 		if pl.iso {
 			types, _ = prog.ISOMaintenance()
 		}
