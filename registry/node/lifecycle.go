@@ -578,7 +578,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 // pendingRemoval returns the id of a removal proposal of certificate cert
 // that awaits the administrator's decision, or "": while one does, the
 // rule writes no other (its evidence is already before the administrator).
-func pendingRemoval(l registry.Log, cert string) (string, error) {
+func pendingRemoval(l feedReader, cert string) (string, error) {
 	refs, err := l.Lookup("cert", cert, false, maxReviewRefs)
 	if err != nil {
 		return "", err
@@ -600,6 +600,31 @@ func pendingRemoval(l registry.Log, cert string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// openReview returns an open Employer Review of certificate cert, if any
+// (ok false when none is open).
+func openReview(l feedReader, cert string) (r registry.Review, ok bool, err error) {
+	refs, err := l.Lookup("cert", cert, false, maxReviewRefs)
+	if err != nil {
+		return r, false, err
+	}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindReview {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return r, false, err
+		}
+		if r, err = decode[registry.Review](e); err != nil {
+			return r, false, err
+		}
+		if r.Certificate == cert && r.ClosedOn.IsZero() {
+			return r, true, nil
+		}
+	}
+	return registry.Review{}, false, nil
 }
 
 // proposeRemoval applies the removal rule to review id right after a write

@@ -803,6 +803,22 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 			if p.Role == RoleCP && succ.Issuer != p.CP {
 				return nil, nil, registry.Invalid("body.superseded_by", "certificate %s was issued by %s; a CP names one of its own (the program administrator may name another CP's)", succ.ID, succ.Issuer)
 			}
+			// The CP, paid by the employer, does not decide that a removal
+			// awaiting the administrator, or a review under way, never
+			// takes effect: superseded, the certificate could no longer be
+			// suspended or revoked. The administrator may still.
+			if p.Role == RoleCP {
+				if rm, err := pendingRemoval(l, id); err != nil {
+					return nil, nil, err
+				} else if rm != "" {
+					return nil, nil, registry.Invalid("body.action", "certificate %s awaits the program administrator's decision on removal proposal %s; only the administrator may supersede it now", id, rm)
+				}
+				if rv, ok, err := openReview(l, id); err != nil {
+					return nil, nil, err
+				} else if ok {
+					return nil, nil, registry.Invalid("body.action", "certificate %s is under Employer Review %s, open since %s; only the program administrator may supersede it before the review closes", id, rv.ID, rv.OpenedOn)
+				}
+			}
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
 		}
