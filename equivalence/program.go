@@ -326,7 +326,12 @@ func (d *decider) renderProgram(x finding, r *Reason) bool {
 		if c.Annulled != nil {
 			what = pick(d.fr, "the "+c.Status+" status from "+date(c.On)+" was annulled as a mistake",
 				"le statut « "+StatusWord(c.Status, French)+" » à compter du "+date(c.On)+" a été annulé comme erroné")
-			why, by = d.quote(c.Annulled.Reason), c.Annulled.By
+			by = c.Annulled.By
+			if d.fr && c.Annulled.ReasonFR != "" {
+				why = c.Annulled.ReasonFR // an annulment corfed wrote (the lifecycle job)
+			} else {
+				why = d.quote(c.Annulled.Reason)
+			}
 		} else {
 			why = d.reasonIn(c)
 		}

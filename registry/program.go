@@ -51,7 +51,12 @@ func (a WCBAccount) validateDates(f string) error {
 type Annulment struct {
 	On     Date   `json:"on"`
 	Reason string `json:"reason"`
-	By     string `json:"by,omitempty"`
+	// ReasonFR is Reason in French, for the annulments corfed writes
+	// itself (the lifecycle job annulling the steps after a cancellation
+	// or expiry it dates before them); a reason a person typed is kept as
+	// typed, in Reason only.
+	ReasonFR string `json:"reason_fr,omitempty"`
+	By       string `json:"by,omitempty"`
 }
 
 // Withdrawal is a party's withdrawal from an agreement: from On (inclusive)
@@ -179,6 +184,9 @@ func checkHistoryText(f string, h StatusChange) error {
 			return Invalid(f+".annulled.on", "required")
 		}
 		if err := checkText(f+".annulled.reason", h.Annulled.Reason, 1, MaxReasonLen); err != nil {
+			return err
+		}
+		if err := checkText(f+".annulled.reason_fr", h.Annulled.ReasonFR, 0, MaxReasonLen); err != nil {
 			return err
 		}
 		return checkText(f+".annulled.by", h.Annulled.By, 0, MaxNameLen)

@@ -137,7 +137,13 @@ func planFor(l registry.Log, c registry.Certificate, today registry.Date) (certP
 	}
 	pl.prog = prog
 	if pl.tracked {
-		types := []string{registry.AuditMaintenance}
+		// A year is maintained by a passing maintenance audit, or by a
+		// passing full external audit naming the certificate (the
+		// certification or recertification audit an Employer Review
+		// requires, actionDone): it meets a stricter pass rule (80/50
+		// against 60) in the same window. An action plan audit is
+		// narrower and does not count.
+		types := []string{registry.AuditMaintenance, registry.AuditCertification, registry.AuditRecertification}
 		if pl.iso {
 			types, _ = prog.ISOMaintenance()
 		}
@@ -572,7 +578,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 // pendingRemoval returns the id of a removal proposal of certificate cert
 // that awaits the administrator's decision, or "": while one does, the
 // rule writes no other (its evidence is already before the administrator).
-func pendingRemoval(l registry.Log, cert string) (string, error) {
+func pendingRemoval(l feedReader, cert string) (string, error) {
 	refs, err := l.Lookup("cert", cert, false, maxReviewRefs)
 	if err != nil {
 		return "", err
@@ -594,6 +600,31 @@ func pendingRemoval(l registry.Log, cert string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// openReview returns an open Employer Review of certificate cert, if any
+// (ok false when none is open).
+func openReview(l feedReader, cert string) (r registry.Review, ok bool, err error) {
+	refs, err := l.Lookup("cert", cert, false, maxReviewRefs)
+	if err != nil {
+		return r, false, err
+	}
+	for _, ref := range refs {
+		if ref.Kind != registry.KindReview {
+			continue
+		}
+		e, err := l.Latest(ref.Kind, ref.ID)
+		if err != nil {
+			return r, false, err
+		}
+		if r, err = decode[registry.Review](e); err != nil {
+			return r, false, err
+		}
+		if r.Certificate == cert && r.ClosedOn.IsZero() {
+			return r, true, nil
+		}
+	}
+	return registry.Review{}, false, nil
 }
 
 // proposeRemoval applies the removal rule to review id right after a write
@@ -773,8 +804,16 @@ func (n *Node) applyLifecycle(ctx context.Context, p Principal, today registry.D
 	return done, failed
 }
 
-// lifecycleMutation appends ch's status change to the certificate, unless
-// it is no longer in a status the change applies to.
+// lifecycleMutation records ch's status change on the certificate, unless
+// it is no longer in a status the change applies to. The change takes
+// effect on its own date (a missed maintenance year cancels the day after
+// it was due, an expiry the day after the term): when a later step was
+// recorded meanwhile (the CP suspended the certificate during the report
+// grace, say), the change is inserted in date order as a correction, and
+// the effective steps after it are annulled, with a reason in both
+// languages, since a cancelled or expired certificate takes no further
+// step. The certificate then reads cancelled (or expired) from that date,
+// not from the later step's.
 func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mutation {
 	return func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
@@ -788,17 +827,65 @@ func lifecycleMutation(p Principal, ch LifecycleChange, today registry.Date) mut
 		if err != nil {
 			return nil, nil, errDone
 		}
-		on := ch.EffectiveOn
-		if last := c.History[len(c.History)-1]; on.Before(last.On) {
-			on = last.On
-		}
 		reason := "lifecycle (" + p.Subject + "): " + ch.Reason
 		reasonFR := "cycle de vie (" + p.Subject + ") : " + ch.ReasonFR
-		c.History = append(slices.Clip(c.History), registry.StatusChange{Status: to, On: on, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject})
-		c.Status, c.StatusReason = to, reason
+		step := registry.StatusChange{Status: to, On: ch.EffectiveOn, Reason: reason, ReasonFR: reasonFR, Rule: ch.Rule, RecordedOn: today, By: p.Subject}
+		h, err := placeLifecycleStep(c.History, step, p, ch.Action, today)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.History, c.Status, c.StatusReason = h, to, reason
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
 		}
 		return c, certKeys(c), nil
 	}
+}
+
+// placeLifecycleStep returns history h with the lifecycle's final step
+// (action, to step.Status) in it at its own date: appended when no
+// effective step is dated after it, else inserted after the steps on or
+// before its date as a correction, the effective steps after it annulled.
+// Should the status on its date not allow the action (a certificate still
+// pending on its expiry date, activated later), it is appended on the last
+// step's date, as before this rule.
+func placeLifecycleStep(h []registry.StatusChange, step registry.StatusChange, p Principal, action string, today registry.Date) ([]registry.StatusChange, error) {
+	last := h[len(h)-1].On
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Annulled == nil {
+			last = h[i].On
+			break
+		}
+	}
+	if !step.On.Before(last) {
+		return append(slices.Clip(h), step), nil
+	}
+	from, ok := registry.StatusAt(h, step.On)
+	if to, err := registry.Transition(from, action); !ok || err != nil || to != step.Status {
+		if lastOn := h[len(h)-1].On; step.On.Before(lastOn) {
+			step.On = lastOn
+		}
+		return append(slices.Clip(h), step), nil
+	}
+	at := len(h)
+	for i := range h {
+		if h[i].On.After(step.On) {
+			at = i
+			break
+		}
+	}
+	step.Correction = true
+	h = slices.Insert(slices.Clone(h), at, step)
+	fr := finalFR[step.Status]
+	for i := at + 1; i < len(h); i++ {
+		if h[i].Annulled != nil {
+			continue
+		}
+		h[i].Annulled = &registry.Annulment{On: today, By: p.Subject,
+			Reason: fmt.Sprintf("lifecycle (%s): the certificate is %s from %s (rule %s), before this step; a %s certificate takes no further step",
+				p.Subject, step.Status, step.On, step.Rule, step.Status),
+			ReasonFR: fmt.Sprintf("cycle de vie (%s) : le certificat est %s à compter du %s (règle %s), avant cette étape ; un certificat %s ne franchit plus aucune étape",
+				p.Subject, fr, step.On, step.Rule, fr)}
+	}
+	return h, checkSequence(h, registry.Transition)
 }

@@ -782,7 +782,8 @@ type RemovalRequest struct {
 
 // DecideRemoval records the administrator's decision on a proposal; a
 // confirmation revokes the certificate (a signed status change naming the
-// proposal). A proposal is decided once.
+// proposal), or, when the administrator superseded it meanwhile, its live
+// successor (removalTarget). A proposal is decided once.
 func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq RemovalRequest) (registry.Removal, error) {
 	if err := n.requireAdmin(p, ScopeReviews, "decides removals"); err != nil {
 		return registry.Removal{}, err
@@ -832,13 +833,21 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		ctx = context.WithoutCancel(ctx) // the CP changed: record the decision that changed it
 	} else if rq.Decision == "confirm" {
 		admin := Principal{Subject: p.Subject, Role: RoleAdmin, Scopes: []string{ScopeCertificates}}
-		reason, reasonFR, err := quoteReason(rq.Reason,
-			fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): ", id, cur.Rule),
-			fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : ", id, cur.Rule))
+		target, err := n.removalTarget(ctx, cur.Certificate)
 		if err != nil {
 			return registry.Removal{}, err
 		}
-		if _, err := n.ChangeStatus(ctx, admin, cur.Certificate, StatusRequest{Action: registry.ActionRevoke, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
+		prefix := fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s): ", id, cur.Rule)
+		prefixFR := fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s) : ", id, cur.Rule)
+		if target != cur.Certificate {
+			prefix = fmt.Sprintf("removal of a persistent non-performer confirmed (%s, rule %s, proposed on %s, which this certificate supersedes): ", id, cur.Rule, cur.Certificate)
+			prefixFR = fmt.Sprintf("retrait d'un employeur aux piètres résultats persistants confirmé (%s, règle %s, proposé pour %s, que ce certificat remplace) : ", id, cur.Rule, cur.Certificate)
+		}
+		reason, reasonFR, err := quoteReason(rq.Reason, prefix, prefixFR)
+		if err != nil {
+			return registry.Removal{}, err
+		}
+		if _, err := n.ChangeStatus(ctx, admin, target, StatusRequest{Action: registry.ActionRevoke, Reason: reason, ReasonFR: reasonFR, On: rq.On}); err != nil {
 			return registry.Removal{}, err
 		}
 		ctx = context.WithoutCancel(ctx) // the certificate changed: record the decision that changed it
@@ -862,6 +871,48 @@ func (n *Node) DecideRemoval(ctx context.Context, p Principal, id string, rq Rem
 		return registry.Removal{}, err
 	}
 	return decode[registry.Removal](e)
+}
+
+// maxSupersedeHops bounds the chain of successors removalTarget follows.
+const maxSupersedeHops = 16
+
+// removalTarget returns the certificate a confirmed removal proposed on
+// certificate id revokes: id itself, or, when id was superseded (the
+// administrator may supersede a certificate awaiting a decision; a CP may
+// not), the successor its superseded_by names, followed to the first one
+// not superseded. Revoking that one is the decision's effect: the
+// employer does not keep, under a new number, the COR the decision
+// removes. A successor itself ended otherwise (cancelled, say) is
+// returned as is: the revocation is then refused as for any ended
+// certificate, and the administrator may reject the proposal instead.
+func (n *Node) removalTarget(ctx context.Context, id string) (string, error) {
+	seen := map[string]bool{}
+	for range maxSupersedeHops {
+		seen[id] = true
+		e, err := n.Record(ctx, registry.KindCertificate, id)
+		if err != nil {
+			return "", err
+		}
+		c, err := decode[registry.Certificate](e)
+		if err != nil {
+			return "", err
+		}
+		if c.Status != registry.StatusSuperseded {
+			return id, nil
+		}
+		next := ""
+		for i := len(c.History) - 1; i >= 0; i-- {
+			if h := c.History[i]; h.Annulled == nil {
+				next = h.SupersededBy
+				break
+			}
+		}
+		if next == "" || seen[next] {
+			return id, nil
+		}
+		id = next
+	}
+	return id, nil
 }
 
 // quoteReason returns reason quoted after prefix and prefixFR, the

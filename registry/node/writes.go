@@ -752,13 +752,21 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 	if err := p.require(ScopeCertificates); err != nil {
 		return registry.Entry{}, err
 	}
-	if err := r.checkReason(); err != nil {
+	today := n.Today()
+	if r.On.IsZero() {
+		r.On = today
+	}
+	errs := []error{r.checkReason()}
+	if r.On.After(today) {
+		// A change takes effect when it is recorded, for a CP and the
+		// administrator alike, as a review step or a removal decision: one
+		// dated ahead would read as the certificate's status from then,
+		// and a lifecycle cancellation could not precede it.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a status change is recorded once it takes effect", r.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
 		return registry.Entry{}, err
 	}
-	if r.On.IsZero() {
-		r.On = n.Today()
-	}
-	today := n.Today()
 	return n.commit(ctx, registry.KindCertificate, id, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		c, err := n.ownCertificate(p, id, prev)
 		if err != nil {
@@ -797,6 +805,22 @@ func (n *Node) ChangeStatus(ctx context.Context, p Principal, id string, r Statu
 			}
 			if p.Role == RoleCP && succ.Issuer != p.CP {
 				return nil, nil, registry.Invalid("body.superseded_by", "certificate %s was issued by %s; a CP names one of its own (the program administrator may name another CP's)", succ.ID, succ.Issuer)
+			}
+			// The CP, paid by the employer, does not decide that a removal
+			// awaiting the administrator, or a review under way, never
+			// takes effect: superseded, the certificate could no longer be
+			// suspended or revoked. The administrator may still.
+			if p.Role == RoleCP {
+				if rm, err := pendingRemoval(l, id); err != nil {
+					return nil, nil, err
+				} else if rm != "" {
+					return nil, nil, registry.Invalid("body.action", "certificate %s awaits the program administrator's decision on removal proposal %s; only the administrator may supersede it now", id, rm)
+				}
+				if rv, ok, err := openReview(l, id); err != nil {
+					return nil, nil, err
+				} else if ok {
+					return nil, nil, registry.Invalid("body.action", "certificate %s is under Employer Review %s, open since %s; only the program administrator may supersede it before the review closes", id, rv.ID, rv.OpenedOn)
+				}
 			}
 		} else if r.SupersededBy != "" {
 			return nil, nil, registry.Invalid("body.superseded_by", "only with action supersede")
