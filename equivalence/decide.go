@@ -814,29 +814,8 @@ func (d *decider) equivalencies() int {
 			d.fail(x)
 			continue
 		}
-		r := &d.f.HostRules[d.rules].Rules
 		x.rules = d.rules
-		rule := pickRule(r.Equivalency, d.q.Sector)
-		if rule == nil || !rule.Accepted {
-			x.code = ReasonISONotAccepted
-			d.fail(x)
-			continue
-		}
-		switch {
-		case d.q.Sector != "" && len(e.IndustryCodes) > 0 && !d.equivalencyCovers(e, rule):
-			x.code, x.detail = ReasonSectorMismatch, sectorEquivalencyVsQuestion
-		case !has(rule.Standards, e.Standard):
-			x.code = ReasonStandardNotAccepted
-		case rule.DesignatedBodyRequired && (strings.TrimSpace(e.AccreditationBody) == "" ||
-			len(rule.DesignatedBodies) > 0 && !has(rule.DesignatedBodies, e.CertificationBody)):
-			x.code = ReasonBodyNotDesignated
-		case rule.IAFMarkRequired && !e.IAFAccredited:
-			x.code = ReasonIAFMarkMissing
-		case rule.ScopeMustCoverOperations && !e.ScopeAligned:
-			x.code = ReasonScopeNotAligned
-		case len(e.Provinces) > 0 && !hasJ(e.Provinces, d.q.Host):
-			x.code = ReasonScopeExcludesHost
-		}
+		rule := d.equivalencyRule(e, &x)
 		if x.code != "" {
 			d.fail(x)
 			continue
@@ -853,6 +832,37 @@ func (d *decider) equivalencies() int {
 			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule, letter: -1})
 	}
 	return n
+}
+
+// equivalencyRule judges equivalency e under the host's rules in force
+// (d.rules, which must be >= 0): it returns the rule for the question's
+// sector, or sets x's code (and detail) to why the rules do not accept e:
+// no rule accepting equivalency for the sector, a standard the rule does
+// not list, a body it does not designate, no IAF mark, a scope not
+// covering the operations, the sector or host outside the certification.
+func (d *decider) equivalencyRule(e *registry.Equivalency, x *finding) *registry.EquivalencyRule {
+	r := &d.f.HostRules[d.rules].Rules
+	rule := pickRule(r.Equivalency, d.q.Sector)
+	if rule == nil || !rule.Accepted {
+		x.code = ReasonISONotAccepted
+		return nil
+	}
+	switch {
+	case d.q.Sector != "" && len(e.IndustryCodes) > 0 && !d.equivalencyCovers(e, rule):
+		x.code, x.detail = ReasonSectorMismatch, sectorEquivalencyVsQuestion
+	case !has(rule.Standards, e.Standard):
+		x.code = ReasonStandardNotAccepted
+	case rule.DesignatedBodyRequired && (strings.TrimSpace(e.AccreditationBody) == "" ||
+		len(rule.DesignatedBodies) > 0 && !has(rule.DesignatedBodies, e.CertificationBody)):
+		x.code = ReasonBodyNotDesignated
+	case rule.IAFMarkRequired && !e.IAFAccredited:
+		x.code = ReasonIAFMarkMissing
+	case rule.ScopeMustCoverOperations && !e.ScopeAligned:
+		x.code = ReasonScopeNotAligned
+	case len(e.Provinces) > 0 && !hasJ(e.Provinces, d.q.Host):
+		x.code = ReasonScopeExcludesHost
+	}
+	return rule
 }
 
 // EquivalencyCounts reports whether equivalency record ef counts for a

@@ -103,7 +103,10 @@ func frenchErr(err error) string {
 	var ve *registry.ValidationError
 	var te *registry.TextError
 	var ce *registry.ConflictError
+	var bt *registry.BilingualText
 	switch {
+	case errors.As(err, &bt) && err == error(bt):
+		return bt.FR
 	case errors.As(err, &te) && err == error(te):
 		return frenchf(te.Format, te.Args...)
 	case errors.As(err, &ve) && err == error(ve) && ve.Format != "":

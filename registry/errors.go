@@ -88,6 +88,16 @@ func (e *TextError) Error() string { return fmt.Sprintf(e.Format, e.Args...) }
 // entry in registry/msgfr (it wraps nothing).
 func Textf(format string, args ...any) error { return &TextError{Format: format, Args: args} }
 
+// BilingualText is a sentence its writer said in both official languages
+// (the recognition engine's reasons), given as an argument of Invalid: it
+// prints its English, and a problem in French prints its French
+// (openapi's frenchErr).
+type BilingualText struct {
+	EN, FR string
+}
+
+func (b *BilingualText) Error() string { return b.EN }
+
 // ValidationErrors are every problem found in one input, reported at once.
 // It wraps each *ValidationError (so errors.As finds the first) and
 // ErrInvalid.

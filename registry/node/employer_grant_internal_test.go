@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -125,8 +127,9 @@ func TestEmployerGrantEndsBeforeTheWrite(t *testing.T) {
 func grantByEquivalency(t *testing.T, n *Node, bn, cp, number string) string {
 	t.Helper()
 	ctx := context.Background()
+	publishABRules(t, n)
 	q, err := n.PutEquivalency(ctx, testAdmin, registry.Equivalency{EmployerBN: bn, Standard: "ISO 45001:2018", ExternalNumber: "ISO-" + number,
-		CertificationBody: "BSI", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
+		CertificationBody: "BSI", AccreditationBody: "UKAS", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
 		ScopeAligned: true, Decision: registry.DecisionAccepted}, true)
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +140,25 @@ func grantByEquivalency(t *testing.T, n *Node, bn, cp, number string) string {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// publishABRules publishes Alberta's host rules (testdata/rules), which a
+// COR on an equivalency must meet (checkCertificateRefs).
+func publishABRules(t *testing.T, n *Node) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rules", "hosts", "CA-AB.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := registry.ParseHostRulesFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if _, err := n.PublishHostRules(context.Background(), testAdmin, r); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // afterAuthorityCheck sets the hook between a CP's authority check and its write to run

@@ -524,7 +524,7 @@ func TestImportRowWithoutStatus(t *testing.T) {
 // before.
 func TestImportKeepsTheEmployerRule(t *testing.T) {
 	ctx := context.Background()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
 	esc := node.Principal{Subject: "cp:ESC", Role: node.RoleCP, CP: "ESC", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
 	acsa := node.Principal{Subject: "cp:ACSA", Role: node.RoleCP, CP: "ACSA", Scopes: []string{node.ScopeEmployers, node.ScopeCertificates}}
 	run := func(p node.Principal, csv string) node.ImportReport {
@@ -557,7 +557,7 @@ func TestImportKeepsTheEmployerRule(t *testing.T) {
 	// ACSA's certificate resting on a record of the node (an equivalency
 	// the administrator accepted) grants it the employer.
 	q, err := n.PutEquivalency(ctx, nodetest.Admin(), registry.Equivalency{EmployerBN: "812345676", Standard: "ISO 45001:2018", ExternalNumber: "ISO-1",
-		CertificationBody: "BSI", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
+		CertificationBody: "BSI", AccreditationBody: "UKAS", IAFAccredited: true, ValidFrom: registry.MustDate("2026-01-01"), ValidTo: registry.MustDate("2029-01-01"),
 		ScopeAligned: true, Decision: registry.DecisionAccepted}, true)
 	if err != nil {
 		t.Fatal(err)

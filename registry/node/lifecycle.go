@@ -553,7 +553,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	// date can still arrive (the issuer's report deadline after it).
 	reportBy := r.DueOn.AddDays(prog.DeadlineFor(c.Issuer).SubmitDays)
 	if prop.Rule == "" && rule.OverdueAction && r.RequiredAction != "" && !r.DueOn.IsZero() && today.After(reportBy) {
-		done, err := actionDone(l, r)
+		done, err := actionDone(l, r, prog)
 		if err != nil {
 			return LifecycleChange{}, false, err
 		}
@@ -685,18 +685,15 @@ func (n *Node) writeProposal(ctx context.Context, prop registry.Removal) (regist
 }
 
 // actionDone reports whether a passing audit of the review's required
-// action (an action plan audit, or a certification or recertification
-// audit for a full audit) was done from the day it was required to its
-// due date.
-func actionDone(l registry.Log, r registry.Review) (bool, error) {
+// action (an action plan audit, or for a full audit one of the types that
+// certify under prog, the certificate's program: requiredActionTypes) was
+// done from the day it was required to its due date.
+func actionDone(l registry.Log, r registry.Review, prog registry.Program) (bool, error) {
 	refs, err := l.Lookup("cert", r.Certificate, false, maxAuditorRefs)
 	if err != nil {
 		return false, err
 	}
-	types := []string{registry.AuditActionPlan}
-	if r.RequiredAction == registry.RequiredFullAudit {
-		types = []string{registry.AuditCertification, registry.AuditRecertification}
-	}
+	types := requiredActionTypes(prog, r.RequiredAction)
 	for _, ref := range refs {
 		if ref.Kind != registry.KindAudit {
 			continue

@@ -442,7 +442,7 @@ func TestISOEquivalencyMaintenance(t *testing.T) {
 	ctx := context.Background()
 	admin := nodetest.Admin()
 	for _, proof := range []bool{false, true} {
-		on := nodetest.New(t, "CA-ON", nodetest.Options{Seed: true, Program: true})
+		on := nodetest.New(t, "CA-ON", nodetest.Options{Seed: true, Program: true, Rules: true})
 		eq := node.EquivalencyID("888990017", "OHS-552190")
 		if _, err := on.CreateCertificate(ctx, admin, node.NewCertificate{Issuer: "IHSA", Number: "ISO-1", Program: "COR", EmployerBN: "888990017",
 			Basis: registry.BasisEquivalency, BasisRef: eq, IssuedOn: registry.MustDate("2025-02-03")}); err != nil {

@@ -686,6 +686,9 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	if _, err := withStep(cur, rq, p); err != nil {
 		return registry.Review{}, err
 	}
+	if err := n.checkActionRecordable(ctx, cur, rq.Action); err != nil {
+		return registry.Review{}, err
+	}
 	if err := n.checkExpectation(ctx, registry.KindReview, id); err != nil {
 		return registry.Review{}, err // before the certificate changes (an If-Match on the review)
 	}
@@ -725,6 +728,68 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	}
 	_, err = n.proposeRemoval(ctx, id)
 	return r, err
+}
+
+// requiredActionTypes are the audit types that meet required action
+// (registry.RequiredActionPlan or RequiredFullAudit) of a certificate under
+// prog: an action_plan audit; for a full audit the program's certifying
+// audits, certification and recertification, or where it has no pass rule
+// for them its self-assessment (SECOR). Only types prog has a pass rule
+// for: an audit of another type is refused for the certificate's program
+// (RecordAudit), so none means the program cannot record the action.
+func requiredActionTypes(prog registry.Program, action string) []string {
+	want := []string{registry.AuditActionPlan}
+	if action == registry.RequiredFullAudit {
+		want = []string{registry.AuditCertification, registry.AuditRecertification}
+	}
+	var types []string
+	for _, t := range want {
+		if _, ok := prog.PassRuleFor(t); ok {
+			types = append(types, t)
+		}
+	}
+	if len(types) == 0 && action == registry.RequiredFullAudit {
+		if _, ok := prog.PassRuleFor(registry.AuditSelfAssessment); ok {
+			types = append(types, registry.AuditSelfAssessment)
+		}
+	}
+	return types
+}
+
+// checkActionRecordable refuses, at body.action, requiring of review cur's
+// certificate an action its program has no pass rule to record (a SECOR
+// program published without one for action_plan audits): the employer
+// could not meet it, and the lifecycle would then propose its removal for
+// not completing it.
+func (n *Node) checkActionRecordable(ctx context.Context, cur registry.Review, action string) error {
+	required := map[string]string{registry.ReviewRequireActionPlan: registry.RequiredActionPlan, registry.ReviewRequireFullAudit: registry.RequiredFullAudit}[action]
+	if required == "" {
+		return nil
+	}
+	var prog registry.Program
+	var progID string
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		l := tx.Log(SelfLog)
+		ce, err := l.Latest(registry.KindCertificate, cur.Certificate)
+		if err != nil {
+			return err
+		}
+		c, err := decode[registry.Certificate](ce)
+		if err != nil {
+			return err
+		}
+		progID = c.Program
+		prog, err = programIn(l, c.Program)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(requiredActionTypes(prog, required)) == 0 {
+		return registry.Invalid("body.action", "certificate %s is under program %s, which has no pass rule for the audit %s requires: its holder could not meet it; publish the program with one first",
+			cur.Certificate, progID, action)
+	}
+	return nil
 }
 
 // withStep returns review r with step rq by p applied, or why r refuses

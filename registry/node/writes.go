@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/corfed/corfed/equivalence"
 	"slices"
 	"strings"
 
@@ -227,11 +228,17 @@ func (n *Node) CreateCertificate(ctx context.Context, p Principal, in NewCertifi
 	if err != nil {
 		return registry.Entry{}, err
 	}
+	var rules []equivalence.HostRulesFact
+	if c.Basis == registry.BasisEquivalency {
+		if rules, err = n.ownHostRules(ctx); err != nil {
+			return registry.Entry{}, err
+		}
+	}
 	return n.commit(ctx, registry.KindCertificate, c.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
 			return nil, nil, registry.Conflict("certificate %s already exists", c.ID)
 		}
-		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c),
+		if err := registry.JoinInvalid(n.checkCertificateRefs(l, c, rules), n.checkCPSector(l, p, c.Issuer, c.Sector, "body.sector"), checkAuditFree(l, c),
 			checkCertAccounts(l, c, nil)); err != nil {
 			return nil, nil, err
 		}
@@ -339,7 +346,14 @@ func (n *Node) newCertificate(in NewCertificate) (registry.Certificate, error) {
 	return c, registry.JoinInvalid(statusErr, c.Validate())
 }
 
-func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error {
+// checkCertificateRefs checks the records certificate c names: its
+// employer, its issuer (an active CP, not lapsed on the issue date) and,
+// for a certificate on an ISO/CSA equivalency, the equivalency: accepted,
+// of the employer, in force on the issue date, accepted by this node's own
+// rules (rules: its host rules versions, ownHostRules) in force on the
+// issue date for the certificate's sector, as its recognition engine
+// judges an equivalency (equivalence.EquivalencyUnderHostRules).
+func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate, rules []equivalence.HostRulesFact) error {
 	if _, ok, err := exists(l, registry.KindEmployer, c.EmployerBN); err != nil {
 		return err
 	} else if !ok {
@@ -389,8 +403,41 @@ func (n *Node) checkCertificateRefs(l feedReader, c registry.Certificate) error 
 		if q.ResultingCertificate != "" && q.ResultingCertificate != c.ID {
 			return registry.Invalid("body.basis_ref", "equivalency %s resulted in certificate %s, not %s", c.BasisRef, q.ResultingCertificate, c.ID)
 		}
+		// A COR of this province rests only on an equivalency this
+		// province's own rules accept, for the certificate's sector, on
+		// its issue date: the judgement its recognition engine makes of
+		// the same record (BC accepts none; AB wants a designated body
+		// and a scope covering the operations; ON the IAF mark).
+		ef := equivalence.EquivalencyFact{Equivalency: q, Ref: qe.Ref()}
+		if en, fr, ok := equivalence.EquivalencyUnderHostRules(n.cfg.Jurisdiction, ef, rules, c.Sector, c.IssuedOn); !ok {
+			return registry.Invalid("body.basis_ref", "equivalency %s cannot be the basis of a COR of this province issued on %s (%s): %v",
+				c.BasisRef, c.IssuedOn, en.Code, &registry.BilingualText{EN: en.Text, FR: fr.Text})
+		}
 	}
 	return nil
+}
+
+// ownHostRules returns every version of this node's own host rules, for
+// checkCertificateRefs: read before a commit (the commit's reader looks
+// records up by id and key only). They are a few versions, whatever the
+// registry's size; publishing one meanwhile is an administrator's rare act.
+func (n *Node) ownHostRules(ctx context.Context) ([]equivalence.HostRulesFact, error) {
+	var out []equivalence.HostRulesFact
+	var decErr error
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		return tx.Log(SelfLog).Scan(registry.KindHostRules, func(e registry.Entry) bool {
+			var v registry.HostRules
+			if v, decErr = decode[registry.HostRules](e); decErr != nil {
+				return false
+			}
+			out = append(out, equivalence.HostRulesFact{Rules: v, Ref: e.Ref()})
+			return true
+		})
+	})
+	if err == nil {
+		err = decErr
+	}
+	return out, err
 }
 
 // equivalencyStatusOn returns q's status on d: "not_issued" before
@@ -874,6 +921,9 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 	} else if q.ID != want {
 		return registry.Entry{}, registry.Invalid("body.id", "must be %q", want)
 	}
+	if err := n.checkScopeAccepted(ctx, q, today); err != nil {
+		return registry.Entry{}, err
+	}
 	return n.commit(ctx, registry.KindEquivalency, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if create && prev != nil {
 			return nil, nil, registry.Conflict("equivalency %s already exists", q.ID)
@@ -903,6 +953,33 @@ func (n *Node) PutEquivalency(ctx context.Context, p Principal, q registry.Equiv
 		}
 		return q, []registry.IndexKey{{Name: "bn", Value: q.EmployerBN}}, nil
 	})
+}
+
+// checkScopeAccepted refuses, at body.scope_aligned, an equivalency
+// accepted although its certification's scope does not cover the
+// employer's operations, where this node's rules in force on today
+// require it (scope_must_cover_operations, AB) for its industry codes'
+// sector (every sector when it lists none): such a record can back
+// neither a recognition nor a COR here (checkCertificateRefs).
+func (n *Node) checkScopeAccepted(ctx context.Context, q registry.Equivalency, today registry.Date) error {
+	if q.Decision != registry.DecisionAccepted || q.ScopeAligned {
+		return nil
+	}
+	rules, err := n.ownHostRules(ctx)
+	if err != nil {
+		return err
+	}
+	sectors := q.IndustryCodes
+	if len(sectors) == 0 {
+		sectors = []string{""}
+	}
+	for _, s := range sectors {
+		if rule, id := equivalence.HostRuleFor(n.cfg.Jurisdiction, rules, s, today); rule != nil && rule.Accepted && rule.ScopeMustCoverOperations {
+			return registry.Invalid("body.scope_aligned", "%s's rules %s accept an ISO/CSA certification only when its scope covers all the employer's operations (scope_must_cover_operations): an equivalency with scope_aligned false cannot be accepted",
+				n.cfg.Jurisdiction, id)
+		}
+	}
+	return nil
 }
 
 // IndexKeys returns the secondary index keys of an entry's record, the
