@@ -559,6 +559,9 @@ var fr = map[string]string{
 	"%s's rules %s accept an ISO/CSA certification only when its scope covers all the employer's operations (scope_must_cover_operations): an equivalency with scope_aligned false cannot be accepted": "les règles %[2]s de %[1]s n'acceptent une certification ISO/CSA que si sa portée couvre toutes les activités de l'employeur (scope_must_cover_operations) : une équivalence dont scope_aligned est false ne peut être acceptée",
 	"certificate %s is under program %s, which has no pass rule for the audit %s requires: its holder could not meet it; publish the program with one first":                                           "le certificat %s relève du programme %s, qui n'a pas de règle de réussite pour l'audit qu'exige %s : son titulaire ne pourrait y satisfaire ; publiez d'abord le programme avec une telle règle",
 	"equivalency %s resulted in certificate %s, not %s":                                                                                                                                                "l'équivalence %s a donné le certificat %s, non %s",
+	// Session 26: QA reviews' dates.
+	"%s is after today (%s): a QA review is recorded once it is done":                       "%s est postérieur à aujourd'hui (%s) : un examen d'assurance qualité s'enregistre une fois fait",
+	"%s is before audit %s was on site (%s): an on-site audit review reviews an audit done": "%s est antérieur à la présence sur place de la vérification %s (%s) : un examen de vérification sur place porte sur une vérification faite",
 	// Session 26: the problems that passed an error's English text on.
 	// measure.Query.Validate (GET /v1/metrics/ohs).
 	"unknown dimension %q (one of %s)": "dimension %q inconnue (l'une de %s)",

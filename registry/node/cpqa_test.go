@@ -144,8 +144,12 @@ func TestCPQARuleReadsEveryOSAR(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	a, _, err := ab.Audit(ctx, osar.Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 501 {
-		record(fmt.Sprintf("QA-A-%03d", i), registry.MustDate("2020-01-01").AddDays(i).String(), registry.QASatisfactory)
+		record(fmt.Sprintf("QA-A-%03d", i), a.OnsiteStart.AddDays(i).String(), registry.QASatisfactory) // from the audit's first on-site day
 	}
 	p, err := ab.Program(ctx, registry.ProgramCOR)
 	if err != nil {

@@ -34,6 +34,11 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
 	}
+	if today := n.Today(); q.On.After(today) {
+		// An OSAR suspends an auditor from its date: one dated ahead
+		// would count now against work not yet reviewed.
+		return registry.Entry{}, registry.Invalid("body.on", "%s is after today (%s): a QA review is recorded once it is done", q.On, today)
+	}
 	defer n.standing.begin()() // an OSAR changes the auditor's standing (standing.go)
 	e, err := n.commit(ctx, registry.KindQAReview, q.ID, nil, func(l feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev != nil {
@@ -58,6 +63,9 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 			}
 			if a.CP != q.CP || !containsString(a.Auditors, q.Auditor) {
 				return nil, nil, registry.Invalid("body.auditor", "audit %s was done for %s by %s, not by %s for %s", a.ID, a.CP, strings.Join(a.Auditors, ", "), q.Auditor, q.CP)
+			}
+			if q.On.Before(a.OnsiteStart) {
+				return nil, nil, registry.Invalid("body.on", "%s is before audit %s was on site (%s): an on-site audit review reviews an audit done", q.On, a.ID, a.OnsiteStart)
 			}
 		}
 		return q, qaKeys(q), nil
