@@ -72,15 +72,15 @@ func TestDisabledSubscriptionGetsWhatHappenedMeanwhile(t *testing.T) {
 				}
 				return e
 			}
-			change(registry.ActionSuspend, "2026-11-25")
+			change(registry.ActionSuspend, "2026-11-22")
 			waitFor(t, "disabled by 410 Gone", func() bool {
 				s, _ := wh.Get(ctx, admin, sub.ID)
 				return s.Status == webhook.SubDisabled
 			})
 			// While it is disabled: reinstated, suspended again, revoked.
-			first := change(registry.ActionReinstate, "2026-11-26")
-			change(registry.ActionSuspend, "2026-11-27")
-			last := change(registry.ActionRevoke, "2026-11-28")
+			first := change(registry.ActionReinstate, "2026-11-23")
+			change(registry.ActionSuspend, "2026-11-24")
+			last := change(registry.ActionRevoke, "2026-11-25")
 			waitFor(t, "the outbox read the changes", func() bool {
 				s, _ := wh.Get(ctx, admin, sub.ID)
 				if tc.overflow {

@@ -173,7 +173,7 @@ func TestWebhookKeyRotationOverlap(t *testing.T) {
 		if pinnedNew != nil {
 			newSeen, _ = pinnedNew.snapshot()
 		}
-		if _, err := ab.n.ChangeStatus(ctx, admin, "ACSA-20250417", node.StatusRequest{Action: phase.action, Reason: "rotation test", On: registry.MustDate("2026-11-25").AddDays(i)}); err != nil {
+		if _, err := ab.n.ChangeStatus(ctx, admin, "ACSA-20250417", node.StatusRequest{Action: phase.action, Reason: "rotation test", On: registry.MustDate("2026-11-21").AddDays(i)}); err != nil {
 			t.Fatal(err)
 		}
 		got := func(rc *receiver, n int) bool { ev, _ := rc.snapshot(); return len(ev) > n }

@@ -469,7 +469,7 @@ func TestFailingEndpointRetriesInOrderThenIsDisabled(t *testing.T) {
 
 	rc.status.Store(http.StatusGone)
 	if _, err := ab.n.ChangeStatus(context.Background(), nodetest.Admin(), "ACSA-20250417",
-		node.StatusRequest{Action: registry.ActionReinstate, Reason: "closed", On: registry.MustDate("2026-11-26")}); err != nil {
+		node.StatusRequest{Action: registry.ActionReinstate, Reason: "closed", On: registry.MustDate("2026-11-25")}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "disabled", func() bool {
