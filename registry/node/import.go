@@ -94,7 +94,7 @@ type ImportRow struct {
 	Status        string
 	Jurisdiction  registry.Jurisdiction // "" when the file does not say
 	// Has says which optional columns the file has: a column the file
-	// lacks leaves the stored value alone.
+	// lacks, or a blank cell in it, leaves the stored value alone.
 	Has map[string]bool
 }
 
@@ -1054,14 +1054,18 @@ func (n *Node) planCertificate(l feedReader, p Principal, prev *registry.Certifi
 	case r.BasisRef != "" && c.BasisRef != r.BasisRef:
 		return c, false, fixed("basis_ref", c.BasisRef, r.BasisRef)
 	}
+	// A blank cell is "not given", as a column the file lacks is: the
+	// stored value stays. A sheet leaves cells blank for what it does not
+	// know, and clearing a certificate's sector and industry scope would
+	// widen it to every sector (clearing is a PUT with null).
 	changed := false
-	if r.Has["wcb_account"] && !slices.Equal(c.WCBAccounts, r.WCBAccounts) {
+	if r.Has["wcb_account"] && len(r.WCBAccounts) > 0 && !slices.Equal(c.WCBAccounts, r.WCBAccounts) {
 		c.WCBAccounts, changed = slices.Clone(r.WCBAccounts), true
 	}
-	if r.Has["industry_code"] && !slices.Equal(c.IndustryScope, r.IndustryCodes) {
+	if r.Has["industry_code"] && len(r.IndustryCodes) > 0 && !slices.Equal(c.IndustryScope, r.IndustryCodes) {
 		c.IndustryScope, changed = slices.Clone(r.IndustryCodes), true
 	}
-	if r.Has["sector"] && c.Sector != r.Sector {
+	if r.Has["sector"] && r.Sector != "" && c.Sector != r.Sector {
 		if err := n.checkCPSector(l, p, c.Issuer, r.Sector, "body.sector"); err != nil {
 			return c, false, err
 		}
