@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -214,17 +216,31 @@ func writeProblemErrors(w http.ResponseWriter, r *http.Request, status int, titl
 // percent-encoding, a semicolon separator) with a 400 problem naming the
 // parameter: url.Query, which huma reads, silently drops such a pair, so
 // a filter the caller sent would be ignored.
+//
+// It refuses a parameter given twice too: no parameter of the API is a
+// list, and huma reads the first value only, so dry_run=false&dry_run=true
+// would write (review s26-u).
 func checkQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.ContainsAny(r.URL.RawQuery, "%;") {
 			// Only an escape or a semicolon can fail to decode: most
 			// queries (a recognition question's) are not parsed here at
 			// all, so the check adds no allocation to them.
+			if name, twice := repeatedName(r.URL.RawQuery); twice {
+				writeRepeated(w, r, name)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		_, qerr := url.ParseQuery(r.URL.RawQuery)
+		q, qerr := url.ParseQuery(r.URL.RawQuery)
 		if qerr == nil {
+			for _, name := range slices.Sorted(maps.Keys(q)) {
+				if len(q[name]) > 1 {
+					writeRepeated(w, r, name)
+					return
+				}
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -252,6 +268,34 @@ func checkQuery(next http.Handler) http.Handler {
 		}
 		writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, errs)
 	})
+}
+
+// repeatedName reports the first parameter name that raw (a query with no
+// escape) gives twice, comparing names in place: a query has a few
+// parameters, so the pairs are compared with each other.
+func repeatedName(raw string) (string, bool) {
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		if name == "" {
+			continue
+		}
+		for later := rest; later != ""; {
+			var p string
+			p, later, _ = strings.Cut(later, "&")
+			if n, _, _ := strings.Cut(p, "="); n == name {
+				return strings.ReplaceAll(name, "+", " "), true
+			}
+		}
+	}
+	return "", false
+}
+
+func writeRepeated(w http.ResponseWriter, r *http.Request, name string) {
+	writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, []*huma.ErrorDetail{{
+		Location: "query." + strictjson.Clip(name),
+		Message:  "given more than once: every parameter is one value, give it once"}})
 }
 
 // limitBody refuses bodies over max with a 413 problem before huma reads

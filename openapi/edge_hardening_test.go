@@ -96,6 +96,9 @@ func TestEdgeHardening(t *testing.T) {
 		{"number out of range in a public operation", "POST", "/v1/match", js, "", `{"rows":[{"bn":` + strings.Repeat("9", 400) + `}]}`, 422, []string{"body.rows[0].bn"}, "range"},
 		{"malformed percent-encoding in a value", "GET", "/v1/certificates?name=%zz", "", "", "", 400, []string{"query.name"}, ""},
 		{"malformed percent-encoding in a name", "GET", "/v1/feed?limit=1&%zz=1", "", "", "", 400, []string{"query"}, ""},
+		{"a parameter given twice", "GET", "/v1/feed?limit=1&after=0&limit=2", "", "", "", 400, []string{"query.limit"}, "more than once"},
+		{"a parameter given twice, once escaped", "GET", "/v1/feed?limit=1&l%69mit=2", "", "", "", 400, []string{"query.limit"}, "more than once"},
+		{"dry_run given twice does not write", "POST", "/v1/lifecycle/run?dry_run=false&dry_run=true", "", "admin", "", 400, []string{"query.dry_run"}, "more than once"},
 		{"a status field the action does not take", "PATCH", "/v1/certificates/ACSA-20231105", js, "admin", `{"action":"reinstate","reason":"x","superseded_by":"ACSA-20231105"}`, 422, []string{"body.superseded_by"}, ""},
 		{"supersede without a successor", "PATCH", "/v1/certificates/ACSA-20231105", js, "admin", `{"action":"supersede","reason":"x"}`, 422, []string{"body.superseded_by"}, ""},
 	}

@@ -72,6 +72,7 @@ var fr = map[string]string{
 	// Fixed messages of errors[] written by the edge (openapi).
 	"required: this operation takes a JSON body":                               "obligatoire : cette opération prend un corps JSON",
 	"expected a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)":               "date attendue du 1900-01-01 au 2999-12-31 (AAAA-MM-JJ)",
+	"given more than once: every parameter is one value, give it once":         "donné plus d'une fois : chaque paramètre est une seule valeur, donnez-le une fois",
 	"a semicolon is not a separator: use &":                                    "le point-virgule n'est pas un séparateur : utilisez &",
 	"a parameter name has a malformed percent-encoding (% and two hex digits)": "un nom de paramètre a un encodage-pourcent mal formé (% et deux chiffres hexadécimaux)",
 	"malformed percent-encoding (% and two hex digits)":                        "encodage-pourcent mal formé (% et deux chiffres hexadécimaux)",
