@@ -19,7 +19,9 @@ import (
 // Match states and confidence:
 //
 //   - found: one employer (one BN) matches well: by certificate number,
-//     BN or WCB account (confidence 1), or by name with the same legal form
+//     BN or WCB account (confidence 1; an account its record lists open on
+//     the answer's as_of: a closed or moved account is not its former
+//     holder's), or by name with the same legal form
 //     (0.95: "Prairie Steel Limited" for "Prairie Steel Ltd.") or with no
 //     legal form asked (0.9: "prairie steel" for "Prairie Steel Ltd.").
 //   - ambiguous: several employers match equally well (a certificate
@@ -70,7 +72,7 @@ const (
 type MatchRow struct {
 	BN                string                `json:"bn,omitempty" maxLength:"9" doc:"Employer BN9."`
 	Name              string                `json:"name,omitempty" maxLength:"300" doc:"Legal or operating name; accents, case, punctuation and legal form (Ltd/Limited/Ltée, Inc, Corp, Co) do not matter."`
-	WCBAccount        string                `json:"wcb_account,omitempty" maxLength:"32" doc:"A WCB account number (dashes and spaces ignored)."`
+	WCBAccount        string                `json:"wcb_account,omitempty" maxLength:"32" doc:"A WCB account number (dashes and spaces ignored). It matches an employer whose record lists the account open on as_of: an account closed on an employer's record (or moved to another employer) does not match it after the day it was closed."`
 	CertificateNumber string                `json:"certificate_number,omitempty" maxLength:"32" doc:"A certificate number as its issuer wrote it (case-insensitive)."`
 	Jurisdiction      registry.Jurisdiction `json:"jurisdiction,omitempty" doc:"Only this member's records (ISO 3166-2:CA)."`
 	WCBJurisdiction   registry.Jurisdiction `json:"wcb_jurisdiction,omitempty" doc:"With wcb_account: the province whose board holds the account (ISO 3166-2:CA); only an account an employer's record lists in that province matches. A number means nothing without its board: two provinces' boards may use one number."`
@@ -184,7 +186,7 @@ func (l *Lookups) Match(ctx context.Context, rows []MatchRow, asOf registry.Date
 				if r.Jurisdiction != "" && r.Jurisdiction != s.iss {
 					continue
 				}
-				m, err := matchLog(l.logOf(sn, s), s.iss, r)
+				m, err := matchLog(l.logOf(sn, s), s.iss, r, asOf)
 				if err != nil {
 					return fmt.Errorf("%s: %w", s.log, err)
 				}
@@ -253,9 +255,9 @@ func judge(ms []Match) MatchResult {
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
-// matchLog finds the employers of one log that match r, scored; Match
-// fills the ones it lists.
-func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, error) {
+// matchLog finds the employers of one log that match r on asOf, scored;
+// Match fills the ones it lists.
+func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow, asOf registry.Date) ([]Match, error) {
 	byBN := map[string]*Match{}
 	var order []string
 	add := func(bn, on, name string, score float64) {
@@ -306,7 +308,11 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 		}
 		for _, ref := range refs {
 			// An employer matches by an account its latest record
-			// lists (in the province asked, if one is); a certificate
+			// lists open on asOf (in the province asked, if one is):
+			// an account closed on its record, or moved to another
+			// employer, is not its account after it was closed, and
+			// its former holder is not a hint worth giving (it would
+			// come with that holder's certificates). A certificate
 			// naming the account counts only as its employer's
 			// account in the certificate's province, which it names
 			// when written, so one stored before that check (or a
@@ -333,7 +339,7 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 			if _, ok := byBN[bn]; ok {
 				continue
 			}
-			j, ok, err := employerAccount(lg, bn, key, in)
+			j, ok, err := employerAccount(lg, bn, key, in, asOf)
 			if err != nil {
 				return nil, err
 			}
@@ -357,9 +363,9 @@ func matchLog(lg registry.Log, iss registry.Jurisdiction, r MatchRow) ([]Match, 
 }
 
 // employerAccount returns the province in which employer bn's latest
-// record in lg lists the WCB account whose folded form is key (in, if not
-// empty: only there), and whether it lists it.
-func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) (registry.Jurisdiction, bool, error) {
+// record in lg lists the WCB account whose folded form is key open on d
+// (in, if not empty: only there), and whether it lists it so.
+func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction, d registry.Date) (registry.Jurisdiction, bool, error) {
 	e, err := lg.Latest(registry.KindEmployer, bn)
 	if errors.Is(err, registry.ErrNotFound) {
 		return "", false, nil
@@ -371,7 +377,7 @@ func employerAccount(lg registry.Log, bn, key string, in registry.Jurisdiction) 
 	if json.Unmarshal(e.Record, &emp) != nil {
 		return "", false, nil
 	}
-	j, ok := emp.AccountIn(key, in)
+	j, ok := emp.AccountOpenIn(key, in, d)
 	return j, ok, nil
 }
 

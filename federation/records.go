@@ -86,9 +86,12 @@ func (l *Lookups) CertificateOf(ctx context.Context, id string, iss registry.Jur
 
 // SearchWCB finds certificates across the node's own records and verified
 // replicas by WCB account number: the certificates of employers whose
-// record lists it, and certificates that name it as their employer's
-// account in their province. The answer has the
-// shape of Search's, with each member's freshness.
+// record lists it open on asOf (zero: today in the node's province), and
+// certificates that name it as their employer's account in their province,
+// open on asOf. An account closed on an employer's record (or moved to
+// another employer) finds none of that employer's certificates after it
+// was closed. The answer has the shape of Search's, with each member's
+// freshness.
 func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.Date) (SearchResult, error) {
 	key := registry.FoldWCB(account)
 	if key == "" {
@@ -122,12 +125,19 @@ func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.D
 					if err != nil {
 						return err
 					}
-					if _, ok, err := employerAccount(lg, c.EmployerBN, key, c.Jurisdiction); err != nil {
+					if _, ok, err := employerAccount(lg, c.EmployerBN, key, c.Jurisdiction, asOf); err != nil {
 						return err
 					} else if ok {
 						ids = append(ids, r.ID)
 					}
 				case registry.KindEmployer:
+					// The index keeps every account the record
+					// ever listed: only one open on asOf counts.
+					if _, ok, err := employerAccount(lg, r.ID, key, "", asOf); err != nil {
+						return err
+					} else if !ok {
+						continue
+					}
 					crefs, err := lg.Lookup("bn", r.ID, false, node.MaxLimit)
 					if err != nil {
 						return err

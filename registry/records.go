@@ -55,11 +55,25 @@ type Employer struct {
 
 // AccountIn returns the province in which e lists the WCB account whose
 // folded form (FoldWCB) is key, only in province in when in is not empty,
-// and whether e lists it: bulk match, the WCB search and the certificate
-// write check all ask a record this.
+// and whether e lists it, open or closed: the certificate write check asks
+// a record this (a certificate may name an account its employer held
+// then). Who holds an account on a date is AccountOpenIn's.
 func (e Employer) AccountIn(key string, in Jurisdiction) (Jurisdiction, bool) {
 	for _, a := range e.WCBAccounts {
 		if FoldWCB(a.Number) == key && (in == "" || a.Jurisdiction == in) {
+			return a.Jurisdiction, true
+		}
+	}
+	return "", false
+}
+
+// AccountOpenIn is AccountIn for an account open on d (WCBAccount.ActiveOn):
+// an account closed on e's record, or moved to another employer, is not
+// e's after it was closed. Bulk match and the WCB search ask a record this
+// on their date.
+func (e Employer) AccountOpenIn(key string, in Jurisdiction, d Date) (Jurisdiction, bool) {
+	for _, a := range e.WCBAccounts {
+		if FoldWCB(a.Number) == key && (in == "" || a.Jurisdiction == in) && a.ActiveOn(d) {
 			return a.Jurisdiction, true
 		}
 	}

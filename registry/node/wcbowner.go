@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/corfed/corfed/registry"
 )
@@ -16,7 +17,8 @@ type takenAccount struct {
 
 // takenAccounts returns the WCB accounts e, an employer's new version,
 // lists open today that its stored version prev (nil: none) does not list
-// in that province, and that another employer's latest record lists open
+// open today in that province (reopening an account closed on prev, one
+// the administrator may have moved away, is listing it anew), and that another employer's latest record lists open
 // today in the same province. A WCB account is one employer's (the
 // board's number): listed on a second employer, bulk match and the WCB
 // search by it turn ambiguous, and a certificate of the second may name
@@ -32,10 +34,10 @@ func takenAccounts(l feedReader, prev *registry.Employer, e registry.Employer, t
 		if !openOn(a, today) || !registry.ValidWCBNumber(a.Number) {
 			continue
 		}
-		if prev != nil {
-			if _, ok := prev.AccountIn(k, a.Jurisdiction); ok {
-				continue
-			}
+		if prev != nil && slices.ContainsFunc(prev.WCBAccounts, func(b registry.WCBAccount) bool {
+			return b.Jurisdiction == a.Jurisdiction && registry.FoldWCB(b.Number) == k && openOn(b, today)
+		}) {
+			continue
 		}
 		refs, err := l.Lookup("wcb", k, false, MaxLimit)
 		if err != nil {
