@@ -98,14 +98,24 @@ func (l *Lookups) SearchWCB(ctx context.Context, account string, asOf registry.D
 		return SearchResult{}, registry.Invalid("query.wcb", "the WCB account has no letters or digits")
 	}
 	n := l.fed.Node()
-	if asOf.IsZero() {
+	// Without asOf, each member's accounts and certificates are read on
+	// today's date where they were issued, as Search reads them: an
+	// Ontario certificate that expired at midnight in Toronto is not
+	// active for hours on a site in British Columbia.
+	asOfGiven := !asOf.IsZero()
+	if !asOfGiven {
 		asOf = n.Today()
 	}
+	now := n.Now()
 	res := SearchResult{AsOf: asOf, Certificates: []Found{}}
 	var selfSize uint64
 	err := n.View(ctx, func(sn node.Snapshot) error {
 		selfSize = sn.Self().Size()
 		for i, s := range l.sources() {
+			asOf := asOf
+			if !asOfGiven {
+				asOf = node.TodayIn(s.iss, now)
+			}
 			lg := n.LogOf(sn, s.iss)
 			refs, err := lg.Lookup("wcb", key, false, node.MaxLimit)
 			if err != nil {
