@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/node"
 )
@@ -73,6 +75,26 @@ func TestProgramWords(t *testing.T) {
 			if m, ok := messages[g+"."+v]; !ok || m[0] == "" || m[1] == "" || m[0] == m[1] && g != "disc" {
 				t.Errorf("%s.%s: got %q, want an English and a French word", g, v, m)
 			}
+		}
+	}
+}
+
+// TestDatesInSentencesAreInWords: a date a catalogue sentence takes is
+// written as the pages write dates, in the page's language ("leur état le
+// 5 décembre 2026", "1er" on the first), not as ISO 8601 (review s26-v).
+func TestDatesInSentencesAreInWords(t *testing.T) {
+	for _, tc := range []struct {
+		lang equivalence.Lang
+		d    string
+		want string
+	}{
+		{equivalence.French, "2026-12-05", "leur état le 5 décembre 2026."},
+		{equivalence.French, "2026-10-01", "leur état le 1er octobre 2026."},
+		{equivalence.English, "2026-12-05", "their state on December 5, 2026."},
+	} {
+		p := &page{Lang: tc.lang}
+		if got := p.F("maint.intro", "COR", registry.MustDate(tc.d)); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("%s %s: %q; want it to end %q", tc.lang, tc.d, got, tc.want)
 		}
 	}
 }

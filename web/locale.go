@@ -61,9 +61,11 @@ func (n localInt) Format(f fmt.State, verb rune) {
 func localArgs(l equivalence.Lang, args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
-		switch a.(type) {
+		switch a := a.(type) {
 		case int, int64, uint64, int32, uint32, uint:
 			out[i] = localInt{l, a}
+		case registry.Date:
+			out[i] = longDate(l, a) // a date in a sentence is in words: "le 5 décembre 2026"
 		default:
 			out[i] = a
 		}
