@@ -148,6 +148,7 @@ var messages = map[string][2]string{
 	"why.log":           {"The pass is signed, but what it says is not in its registry's log: it is forged, do not rely on it.", "Le laissez-passer est signé, mais ce qu'il affirme ne figure pas au journal de son registre : il est contrefait, ne vous y fiez pas."},
 	"why.behind":        {"This node does not yet hold the part of its registry's log the pass rests on. Try again in a minute.", "Ce nœud ne détient pas encore la partie du journal de son registre sur laquelle repose le laissez-passer. Réessayez dans une minute."},
 	"why.logstatus":     {"The certificate is %s in its registry's log, whatever its status list says.", "Le certificat est %s au journal de son registre, quoi qu'en dise sa liste de statuts."},
+	"why.lognolist":     {"The certificate is %s in its registry's log as this node holds it (its status list could not be obtained).", "Le certificat est %s au journal de son registre, tel que ce nœud le détient (sa liste de statuts n'a pu être obtenue)."},
 	"why.detail":        {"Technical detail", "Détail technique (en anglais)"},
 	"err.notfound":      {"Not found", "Introuvable"},
 	"err.notfound.text": {"Nothing here matches what you asked for.", "Rien ici ne correspond à votre demande."},

@@ -866,9 +866,14 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		return
 	}
 	d.Status = statusText(p, c.Status)
-	d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
+	if c.NoList == "" {
+		d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
+	}
 	d.Holds = c.Holds()
 	switch {
+	case c.NoList != "":
+		// No list could be had; the log alone says the pass does not hold.
+		d.Why, d.Detail = p.F("why.lognolist", d.Status), c.NoList
 	case d.Holds && c.Stale:
 		d.Holds, d.Unsure = false, true
 		d.Why, d.Detail = p.T("why.stale"), c.StaleWhy
