@@ -149,6 +149,8 @@ var messages = map[string][2]string{
 	"why.behind":        {"This node does not yet hold the part of its registry's log the pass rests on. Try again in a minute.", "Ce nœud ne détient pas encore la partie du journal de son registre sur laquelle repose le laissez-passer. Réessayez dans une minute."},
 	"why.logstatus":     {"The certificate is %s in its registry's log, whatever its status list says.", "Le certificat est %s au journal de son registre, quoi qu'en dise sa liste de statuts."},
 	"why.lognolist":     {"The certificate is %s in its registry's log as this node holds it (its status list could not be obtained).", "Le certificat est %s au journal de son registre, tel que ce nœud le détient (sa liste de statuts n'a pu être obtenue)."},
+	"why.loglist":       {"The certificate is %s in its registry's log and status list.", "Le certificat est %s au journal et dans la liste de statuts de son registre."},
+	"why.successor":     {"Its holder has a newer certificate: ask the holder for the pass of its current certificate.", "Son titulaire a un certificat plus récent : demandez-lui le laissez-passer de son certificat en vigueur."},
 	"why.detail":        {"Technical detail", "Détail technique (en anglais)"},
 	"err.notfound":      {"Not found", "Introuvable"},
 	"err.notfound.text": {"Nothing here matches what you asked for.", "Rien ici ne correspond à votre demande."},

@@ -56,9 +56,9 @@ func TestPassOfInactiveCertificateWhenListUnreachable(t *testing.T) {
 		badge        string
 		want         []string // in English, then French
 	}{
-		{"revoked", registry.ActionRevoke, "bad", []string{"in its registry's log as this node holds it", "au journal de son registre, tel que ce nœud le détient"}},
+		{"revoked", registry.ActionRevoke, "bad", []string{"The certificate is revoked in its registry's log as this node holds it", "Le certificat est révoqué au journal de son registre, tel que ce nœud le détient"}},
 		{"suspended", registry.ActionSuspend, "bad", []string{"The certificate is suspended in its registry's log", "Le certificat est suspendu au journal de son registre"}},
-		{"cancelled", registry.ActionCancel, "bad", []string{"in its registry's log as this node holds it", "au journal de son registre, tel que ce nœud le détient"}},
+		{"cancelled", registry.ActionCancel, "bad", []string{"The certificate is cancelled in its registry's log as this node holds it", "Le certificat est annulé au journal de son registre, tel que ce nœud le détient"}},
 		{"active", "", "warn", []string{"nothing can be said about its status", "on ne peut donc rien dire de son statut"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestPassOfCorrectedCertificate(t *testing.T) {
 		want         []string
 	}{
 		{"active", "", "warn", []string{"ask its holder for a new pass", "demandez-en un nouveau à son titulaire"}},
-		{"revoked", registry.ActionRevoke, "bad", []string{"The certificate is no longer valid", "Le certificat est invalide"}},
+		{"revoked", registry.ActionRevoke, "bad", []string{"The certificate is revoked", "Le certificat est révoqué"}},
 		{"suspended", registry.ActionSuspend, "bad", []string{"The certificate is suspended", "Le certificat est suspendu"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,6 +117,51 @@ func TestPassOfCorrectedCertificate(t *testing.T) {
 				badge, words := verifyResult(t, ab.url, lang, text)
 				if badge != tc.badge || !strings.Contains(words, tc.want[i]) {
 					t.Errorf("%s: pass of the corrected certificate on its own node: badge %s, %.400s; want %s, %q", lang, badge, words, tc.badge, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestPassStatusInTheLogsWords: a pass of a certificate its registry has
+// revoked, cancelled or superseded, checked on the registry's own site
+// (status list and log at hand): the verdict and the Status row say which,
+// as the log does, not "no longer valid (cancelled, revoked, expired or
+// superseded)"; for a superseded one the gate is told to ask the holder
+// for the pass of its current certificate.
+func TestPassStatusInTheLogsWords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  node.StatusRequest
+		want []string // English, then French
+	}{
+		{"revoked", node.StatusRequest{Action: registry.ActionRevoke, Reason: "fraud"},
+			[]string{"The certificate is revoked in its registry's log and status list. ", "Le certificat est révoqué au journal et dans la liste de statuts de son registre. "}},
+		{"cancelled", node.StatusRequest{Action: registry.ActionCancel, Reason: "closed"},
+			[]string{"The certificate is cancelled in its registry's log and status list. ", "Le certificat est annulé au journal et dans la liste de statuts de son registre. "}},
+		{"superseded", node.StatusRequest{Action: registry.ActionSupersede, Reason: "renewed", SupersededBy: "ACSA-20261119"},
+			[]string{"The certificate is superseded in its registry's log and status list. Its holder has a newer certificate: ask the holder for the pass of its current certificate.",
+				"Le certificat est remplacé au journal et dans la liste de statuts de son registre. Son titulaire a un certificat plus récent : demandez-lui le laissez-passer de son certificat en vigueur."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ab := fedSites(t, "CA-AB")["CA-AB"]
+			text := passOf(t, ab.url, "ACSA-20250417")
+			ctx, adm := t.Context(), nodetest.Admin()
+			if tc.req.SupersededBy != "" {
+				if _, err := ab.n.CreateCertificate(ctx, adm, node.NewCertificate{Issuer: "ACSA", Number: "20261119", Program: "COR", EmployerBN: "812345676",
+					WCBAccounts: []string{"4512876"}, Sector: "construction", Basis: registry.BasisAudit,
+					IssuedOn: registry.MustDate("2026-11-20"), TermMonths: 36}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := ab.n.ChangeStatus(ctx, adm, "ACSA-20250417", tc.req); err != nil {
+				t.Fatal(err)
+			}
+			for i, lang := range []string{"en", "fr"} {
+				badge, words := verifyResult(t, ab.url, lang, text)
+				row := []string{"Status " + tc.name, "Statut " + map[string]string{"revoked": "révoqué", "cancelled": "annulé", "superseded": "remplacé"}[tc.name]}[i]
+				if badge != "bad" || !strings.Contains(words, tc.want[i]) || !strings.Contains(words, row) {
+					t.Errorf("%s: badge %s, %.600s; want bad, %q and %q", lang, badge, words, tc.want[i], row)
 				}
 			}
 		})

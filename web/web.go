@@ -865,7 +865,14 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		}
 		return
 	}
+	fromLog := c.LogStatus != "" && statuslist.Of(c.LogStatus) == c.Status &&
+		(c.Status == statuslist.Invalid || c.Status == statuslist.Suspended)
 	d.Status = statusText(p, c.Status)
+	if fromLog {
+		// The log says which of the list's "no longer valid" it is, and
+		// the gate acts on it: a superseded certificate has a successor.
+		d.Status = equivalence.StatusWord(c.LogStatus, p.Lang)
+	}
 	if c.NoList == "" {
 		d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
 	}
@@ -880,8 +887,13 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 	case d.Holds:
 	case c.LogStatus != "" && c.ListStatus != c.Status:
 		d.Why = p.F("why.logstatus", d.Status)
+	case fromLog:
+		d.Why = p.F("why.loglist", d.Status)
 	default:
 		d.Why = p.F("why.status", d.Status)
+	}
+	if fromLog && c.LogStatus == registry.StatusSuperseded && !d.Holds {
+		d.Why += " " + p.T("why.successor")
 	}
 }
 
