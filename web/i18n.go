@@ -212,6 +212,7 @@ var messages = map[string][2]string{
 	"maint.overdue":         {"overdue", "en retard"},
 	"maint.none":            {"The program requires no maintenance audit.", "Le programme n'exige aucun audit de maintien."},
 	"maint.untracked":       {"This node holds no audit or equivalency record behind this certificate (its certifying partner may keep its audits in its own system), so it shows no maintenance state.", "Ce nœud ne détient aucun enregistrement d'audit ou d'équivalence à l'origine de ce certificat (son partenaire de certification peut tenir ses audits dans son propre système); il n'indique donc aucun état de maintien."},
+	"aud.disciplined":       {"%s by %s on %s: %s", "%s par %s le %s : %s"},
 	"aud.title":             {"Auditor", "Auditeur"},
 	"aud.status":            {"Status today", "Statut aujourd'hui"},
 	"aud.id":                {"Registry id", "Identifiant au registre"},
