@@ -85,6 +85,12 @@ func JurisdictionOf(j registry.Jurisdiction, lang Lang) string {
 	return theName(j, false)
 }
 
+// JurisdictionThe is j's name as a sentence names it, article included:
+// "Alberta", "the Northwest Territories"; "l'Alberta", "le Manitoba", "la
+// Colombie-Britannique" (after a preposition that does not contract with
+// it: "par l'Alberta").
+func JurisdictionThe(j registry.Jurisdiction, lang Lang) string { return theName(j, lang == French) }
+
 // theName is j's name as a sentence names it, article included: "British
 // Columbia", "the Northwest Territories"; "la Colombie-Britannique",
 // "l'Alberta", "le Manitoba".

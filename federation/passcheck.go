@@ -34,6 +34,11 @@ type PassCheck struct {
 	// ListStatus is then what the status list said: Status is the worse.
 	LogStatus  string
 	ListStatus byte
+	// NoList says why no status list was read (it could not be had) when
+	// the log's status alone decided: one that bars the pass (suspended,
+	// revoked, cancelled, expired, superseded). List is then empty, and
+	// ListStatus is the log's.
+	NoList string
 
 	// checked is set by CheckPass when every check passed: a zero
 	// PassCheck, or one returned with an error, does not hold even though
@@ -280,7 +285,8 @@ var ErrPassSuperseded = errors.New("the certificate changed since the pass was i
 // replica of a member's): the entry at the pass's seq must be the
 // certificate version the pass names, with that leaf hash, number,
 // program, employer, dates and scope, and the newest version must still
-// say the same (else ErrPassSuperseded: ask for a new pass); the
+// say the same (else, while the certificate is active or pending,
+// ErrPassSuperseded: ask for a new pass); the
 // employer's name must be the one its record had when the pass was
 // issued (or just after); the node's own passes must name the status
 // slot the node gave the certificate; and the certificate's status in the
@@ -289,7 +295,12 @@ var ErrPassSuperseded = errors.New("the certificate changed since the pass was i
 // of the log is behind the list and the two disagree, or the pass's entry
 // is not replicated yet, it does not hold (ErrNotReplicated: try again
 // after a sync). A pass the log contradicts is ErrPassNotInLog even when
-// its status list could not be read.
+// its status list could not be read. When the list cannot be had, or the
+// pass rests on a corrected version, a log that says the certificate is
+// suspended or no longer valid is enough: the check holds that status
+// (NoList says why no list was read); only a log that says active or
+// pending leaves the list's error (nothing can be said) or
+// ErrPassSuperseded.
 func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) {
 	n := p.l.fed.Node()
 	c, listErr := CheckPass(ctx, text, p.l.fed.KeySet, p.StatusSource(), n.Now())
@@ -300,6 +311,7 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 	ps := c.Pass
 	var logStatus string
 	var logSize uint64
+	var superseded error
 	err := n.View(ctx, func(s node.Snapshot) error {
 		l := n.LogOf(s, ps.Iss)
 		logSize = l.Size()
@@ -336,11 +348,11 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 		if err != nil {
 			return err
 		}
+		logStatus = node.StatusOnDate(lc, node.TodayIn(ps.Iss, n.Now()))
 		if !passSays(ps, lc) {
-			return fmt.Errorf("%w: certificate %s is at version %d, with scope %q; the pass rests on version %d: ask its registry for a new pass: %w",
+			superseded = fmt.Errorf("%w: certificate %s is at version %d, with scope %q; the pass rests on version %d: ask its registry for a new pass: %w",
 				ErrPassSuperseded, lc.ID, latest.Ver, pass.Scope(lc), e.Ver, registry.ErrConflict)
 		}
-		logStatus = node.StatusOnDate(lc, node.TodayIn(ps.Iss, n.Now()))
 		if ps.Iss == n.Jurisdiction() { // the node gave the slots: read, never assign, one here
 			idx, ok, err := node.StatusIndexIn(s.Self(), ps.CertificateID)
 			if err != nil {
@@ -355,11 +367,25 @@ func (p *Passes) CheckPass(ctx context.Context, text string) (PassCheck, error) 
 	if err != nil {
 		return c, err
 	}
+	logValue := statuslist.Of(logStatus)
+	// A certificate its log says is suspended, revoked, cancelled, expired
+	// or superseded has no pass that holds, whatever the pass rests on and
+	// whether or not its status list can be had: the node's verified copy
+	// of the log says so. Only while the log says active (or pending) is a
+	// pass of a corrected version to be replaced by a new one, and a
+	// missing list leaves nothing to be said.
+	barred := severity(logValue) >= severity(statuslist.Suspended)
+	if superseded != nil && !barred {
+		return c, superseded
+	}
 	if listErr != nil {
-		return c, listErr
+		if !barred {
+			return c, listErr
+		}
+		return PassCheck{Pass: c.Pass, Status: logValue, LogStatus: logStatus, ListStatus: logValue,
+			NoList: listErr.Error(), checked: true}, nil
 	}
 	c.LogStatus, c.ListStatus = logStatus, c.Status
-	logValue := statuslist.Of(logStatus)
 	if c.List.LogSize > logSize && logValue != statuslist.Invalid && severity(logValue) > severity(c.Status) {
 		// The list reflects entries this copy does not hold and says
 		// better than the log: a lifted suspension, or a forged pass at

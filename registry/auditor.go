@@ -256,7 +256,20 @@ func DisciplineOn(ds []Discipline, d Date) (status, reason string) {
 
 var disciplineFR = map[string]string{AuditorSuspended: "suspendu", AuditorRevoked: "révoqué"}
 
-func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
+// DisciplineHold is the discipline action that decides an auditor's
+// status on a day: the status it gives (suspended, revoked), the body that
+// took it, its date and its reason (the body's own words). Pages build
+// their sentence from these parts, in their language.
+type DisciplineHold struct {
+	Status string
+	Body   Jurisdiction
+	On     Date
+	Reason string
+}
+
+// DisciplineHoldOn returns the discipline action deciding the status on d,
+// as DisciplineOn reads it; false when none does.
+func DisciplineHoldOn(ds []Discipline, d Date) (DisciplineHold, bool) {
 	for _, want := range []string{DisciplineRevoke, DisciplineSuspend} {
 		for _, disc := range ds {
 			var last *DisciplineAction
@@ -272,12 +285,20 @@ func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
 				if want == DisciplineRevoke {
 					st = AuditorRevoked
 				}
-				return st, fmt.Sprintf("%s by %s on %s: %s", st, disc.Body, last.On, last.Reason),
-					fmt.Sprintf("%s par %s le %s : %s", disciplineFR[st], disc.Body, last.On, last.Reason)
+				return DisciplineHold{Status: st, Body: disc.Body, On: last.On, Reason: last.Reason}, true
 			}
 		}
 	}
-	return "", "", ""
+	return DisciplineHold{}, false
+}
+
+func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
+	h, ok := DisciplineHoldOn(ds, d)
+	if !ok {
+		return "", "", ""
+	}
+	return h.Status, fmt.Sprintf("%s by %s on %s: %s", h.Status, h.Body, h.On, h.Reason),
+		fmt.Sprintf("%s par %s le %s : %s", disciplineFR[h.Status], h.Body, h.On, h.Reason)
 }
 
 // StandingOn derives auditor a's status on d: discipline by any body

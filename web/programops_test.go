@@ -35,8 +35,10 @@ func TestProgramPages(t *testing.T) {
 			"Auditor Dana Whitford", `<span class="badge big ok">certified</span>`, "external", "2025-09-01", "2028-08-31",
 			"No discipline action recorded"}, nil},
 		{"auditor suspended fr", "/auditors/AUD-0002?lang=fr", 200, []string{
-			"Auditeur Marc Tremblay", `<span class="badge big bad">suspendu</span>`, "suspendu par CA-AB le 2026-10-01",
-			"Mesures disciplinaires", "Alberta", "suspension", "interview records falsified"}, []string{"suspended by"}},
+			"Auditeur Marc Tremblay", `<span class="badge big bad">suspendu</span> — suspendu par l&#39;Alberta le <time datetime="2026-10-01">1er octobre 2026</time> : <span lang="en">interview records falsified on a certification audit (OSAR of 2025-05-06)</span></p>`,
+			"Mesures disciplinaires", "Alberta", "suspension", "interview records falsified"}, []string{"suspended by", "CA-AB le", "2026-10-01 :"}},
+		{"auditor suspended", "/auditors/AUD-0002", 200, []string{
+			`<span class="badge big bad">suspended</span> — <span>suspended by CA-AB on 2026-10-01: interview records falsified on a certification audit (OSAR of 2025-05-06)</span></p>`}, []string{`<span lang="en">suspended by`}},
 		{"auditor internal credential", "/auditors/AUD-0003", 200, []string{"internal"}, nil},
 		{"unknown auditor", "/auditors/NOBODY?lang=fr", 404, []string{"Introuvable"}, nil},
 	} {

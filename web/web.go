@@ -865,18 +865,35 @@ func (s *Site) checkPass(ctx context.Context, p *page, d *verifyData) {
 		}
 		return
 	}
+	fromLog := c.LogStatus != "" && statuslist.Of(c.LogStatus) == c.Status &&
+		(c.Status == statuslist.Invalid || c.Status == statuslist.Suspended)
 	d.Status = statusText(p, c.Status)
-	d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
+	if fromLog {
+		// The log says which of the list's "no longer valid" it is, and
+		// the gate acts on it: a superseded certificate has a successor.
+		d.Status = equivalence.StatusWord(c.LogStatus, p.Lang)
+	}
+	if c.NoList == "" {
+		d.ListAt = longTime(p.Lang, c.List.Iat.In(node.Zone(c.Pass.Iss)))
+	}
 	d.Holds = c.Holds()
 	switch {
+	case c.NoList != "":
+		// No list could be had; the log alone says the pass does not hold.
+		d.Why, d.Detail = p.F("why.lognolist", d.Status), c.NoList
 	case d.Holds && c.Stale:
 		d.Holds, d.Unsure = false, true
 		d.Why, d.Detail = p.T("why.stale"), c.StaleWhy
 	case d.Holds:
 	case c.LogStatus != "" && c.ListStatus != c.Status:
 		d.Why = p.F("why.logstatus", d.Status)
+	case fromLog:
+		d.Why = p.F("why.loglist", d.Status)
 	default:
 		d.Why = p.F("why.status", d.Status)
+	}
+	if fromLog && c.LogStatus == registry.StatusSuperseded && !d.Holds {
+		d.Why += " " + p.T("why.successor")
 	}
 }
 
