@@ -451,14 +451,26 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 	if p.Role != RoleAdmin {
 		return registry.Entry{}, fmt.Errorf("only the program administrator disciplines auditors: %w", registry.ErrForbidden)
 	}
+	today := n.Today()
+	if r.On.IsZero() {
+		r.On = today
+	}
+	var errs []error
 	if !slices.Contains(registry.DisciplineActions, r.Action) {
-		return registry.Entry{}, registry.Invalid("body.action", "one of reprimand, suspend, revoke, reinstate")
+		errs = append(errs, registry.Invalid("body.action", "one of reprimand, suspend, revoke, reinstate"))
 	}
 	if strings.TrimSpace(r.Reason) == "" {
-		return registry.Entry{}, registry.Invalid("body.reason", "a discipline action needs a reason")
+		errs = append(errs, registry.Invalid("body.reason", "a discipline action needs a reason"))
 	}
-	if r.On.IsZero() {
-		r.On = n.Today()
+	if r.On.After(today) {
+		// An action takes effect when it is recorded, as a certificate's
+		// status change: a suspension dated ahead would leave the auditor
+		// in good standing until then on a decision already taken, and
+		// audits checked meanwhile would be judged on a promise.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a status change is recorded once it takes effect", r.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
+		return registry.Entry{}, err
 	}
 	if _, err := n.Auditor(ctx, id, r.On); err != nil {
 		return registry.Entry{}, err
