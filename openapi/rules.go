@@ -129,6 +129,12 @@ func ruleSet() map[reflect.Type]ruleCheck {
 	add(rule(func(_ *server, v webhook.NewSubscription) error { return v.Validate() }))
 	add(ruleBy(letterRule))
 	add(rule(reviewRule))
+	add(rule(func(s *server, v ReviewPatch) error { // node.ActOnReview
+		return node.CheckReviewStep(node.ReviewRequest(v), s.node.Today())
+	}, crossRef{"due_on", "action"}, crossRef{"due_on", "on"})) // "only with ...", "not after"
+	add(rule(func(s *server, v DisciplineIn) error { // node.DisciplineAuditor
+		return node.CheckDiscipline(node.DisciplineRequest(v), s.node.Today())
+	}))
 	return out
 }
 
