@@ -256,8 +256,8 @@ func (s *server) registerAudits(api huma.API) {
 			IDPath
 			Body registry.Program
 		}) (*bodyOut[Record[registry.Program]], error) {
-			if in.Body.ID != in.ID {
-				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
+			if err := pathMismatch("id", in.Body.ID, in.ID); err != nil {
+				return nil, s.problem(ctx, withRules(err, in.Body.Validate()))
 			}
 			ctx = withOmitted[registry.Program](ctx, registry.KindProgram, in.ID)
 			e, err := s.node.PublishProgram(ctx, principalOf(ctx), in.Body)
@@ -312,8 +312,10 @@ func (s *server) registerAudits(api huma.API) {
 			IDPath
 			Body AuditorIn
 		}) (*bodyOut[Record[registry.Auditor]], error) {
-			if in.Body.ID != in.ID {
-				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
+			if err := pathMismatch("id", in.Body.ID, in.ID); err != nil {
+				a := in.Body.record() // as the rule set checks it (rules.go)
+				a.Home = s.node.Jurisdiction()
+				return nil, s.problem(ctx, withRules(err, a.Validate()))
 			}
 			ctx = withOmitted[AuditorIn](ctx, registry.KindAuditor, in.ID)
 			e, err := s.node.PutAuditor(ctx, principalOf(ctx), in.Body.record(), false)

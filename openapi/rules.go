@@ -129,6 +129,12 @@ func ruleSet() map[reflect.Type]ruleCheck {
 	add(rule(func(_ *server, v webhook.NewSubscription) error { return v.Validate() }))
 	add(ruleBy(letterRule))
 	add(rule(reviewRule))
+	add(rule(func(s *server, v ReviewPatch) error { // node.ActOnReview
+		return node.CheckReviewStep(node.ReviewRequest(v), s.node.Today())
+	}, crossRef{"due_on", "action"}, crossRef{"due_on", "on"})) // "only with ...", "not after"
+	add(rule(func(s *server, v DisciplineIn) error { // node.DisciplineAuditor
+		return node.CheckDiscipline(node.DisciplineRequest(v), s.node.Today())
+	}))
 	return out
 }
 
@@ -244,13 +250,17 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	if mt == nil || mt.Schema == nil {
 		return
 	}
-	r, ok := s.rules[mt.Schema.Ref]
-	if !ok {
-		return
-	}
 	skip := make([]string, 0, len(p.Errors))
 	for _, d := range p.Errors {
 		skip = append(skip, d.Location)
+	}
+	if ve, ok := pathMismatchOfBody(ctx, body, skip).(*registry.ValidationError); ok {
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(frenchOf(ctx.Context()), ve), Location: ve.Field})
+		skip = append(skip, ve.Field) // the rules' problems of the same member are left out
+	}
+	r, ok := s.rules[mt.Schema.Ref]
+	if !ok {
+		return
 	}
 	sent, err := r.check(s, principalOf(ctx.Context()), body, skip)
 	for _, ve := range registry.Problems(err) {

@@ -47,8 +47,8 @@ func (s *server) registerWrites(api huma.API) {
 			Body registry.Employer
 		}) (*bodyOut[Record[registry.Employer]], error) {
 			p := principalOf(ctx)
-			if in.Body.BN != in.BN {
-				return nil, fieldProblem(ctx, "body.bn", "must equal the BN in the path (%s)", in.BN)
+			if err := pathMismatch("bn", in.Body.BN, in.BN); err != nil {
+				return nil, s.problem(ctx, withRules(err, in.Body.Validate()))
 			}
 			ctx = withOmitted[registry.Employer](ctx, registry.KindEmployer, in.BN)
 			e, err := s.node.PutEmployer(ctx, p, in.Body, false)
@@ -75,8 +75,8 @@ func (s *server) registerWrites(api huma.API) {
 			Body registry.CertifyingPartner
 		}) (*bodyOut[Record[registry.CertifyingPartner]], error) {
 			p := principalOf(ctx)
-			if in.Body.ID != in.ID {
-				return nil, fieldProblem(ctx, "body.id", "must equal the id in the path (%s)", in.ID)
+			if err := pathMismatch("id", in.Body.ID, in.ID); err != nil {
+				return nil, s.problem(ctx, withRules(err, in.Body.Validate()))
 			}
 			ctx = withOmitted[registry.CertifyingPartner](ctx, registry.KindCP, in.ID)
 			e, err := s.node.PutCP(ctx, p, in.Body, false)

@@ -30,8 +30,10 @@ func init() { extraCommands["import"] = runImport }
 // and importInFlight how many requests it has open at once. With 5,000-row
 // parts the node always has whole batches queued (1,000 writes in a
 // commit); 500-row parts gave 0.36-0.39x raw signing in corfed bench, 5,000
-// 0.50-0.57x (quiet machine, same build otherwise). A variable for the tests.
-var importChunk = 5000
+// 0.50-0.57x (quiet machine, same build otherwise). It is the node's bound
+// on a call (openapi.ImportMaxRows): a larger file is always sent in parts.
+// A variable for the tests.
+var importChunk = openapi.ImportMaxRows
 
 const importInFlight = 2
 

@@ -440,6 +440,33 @@ type DisciplineRequest struct {
 	On     registry.Date // default today
 }
 
+// CheckDiscipline is DisciplineAuditor's check of an action before any
+// record is read (the action, the reason's text, the date), every problem
+// at once; the edge runs it too when the schema refuses the body
+// (openapi/rules.go).
+func CheckDiscipline(r DisciplineRequest, today registry.Date) error {
+	if r.On.IsZero() {
+		r.On = today
+	}
+	var errs []error
+	if !slices.Contains(registry.DisciplineActions, r.Action) {
+		errs = append(errs, registry.Invalid("body.action", "one of reprimand, suspend, revoke, reinstate"))
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		errs = append(errs, registry.Invalid("body.reason", "a discipline action needs a reason"))
+	} else {
+		errs = append(errs, registry.CheckText("body.reason", r.Reason, 1, registry.MaxReasonLen))
+	}
+	if r.On.After(today) {
+		// An action takes effect when it is recorded, as a certificate's
+		// status change: a suspension dated ahead would leave the auditor
+		// in good standing until then on a decision already taken, and
+		// audits checked meanwhile would be judged on a promise.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a status change is recorded once it takes effect", r.On, today))
+	}
+	return registry.JoinInvalid(errs...)
+}
+
 // DisciplineAuditor appends a discipline action to this node's discipline
 // record of the auditor (a signed, replicated record): any province's
 // administrator may discipline any auditor of the national registry, and
@@ -451,14 +478,12 @@ func (n *Node) DisciplineAuditor(ctx context.Context, p Principal, id string, r 
 	if p.Role != RoleAdmin {
 		return registry.Entry{}, fmt.Errorf("only the program administrator disciplines auditors: %w", registry.ErrForbidden)
 	}
-	if !slices.Contains(registry.DisciplineActions, r.Action) {
-		return registry.Entry{}, registry.Invalid("body.action", "one of reprimand, suspend, revoke, reinstate")
-	}
-	if strings.TrimSpace(r.Reason) == "" {
-		return registry.Entry{}, registry.Invalid("body.reason", "a discipline action needs a reason")
-	}
+	today := n.Today()
 	if r.On.IsZero() {
-		r.On = n.Today()
+		r.On = today
+	}
+	if err := CheckDiscipline(r, today); err != nil && !textOnly(err, r.Reason) {
+		return registry.Entry{}, err // else the record's validation names the reason with its other problems
 	}
 	if _, err := n.Auditor(ctx, id, r.On); err != nil {
 		return registry.Entry{}, err

@@ -281,16 +281,23 @@ func (n *Node) ChangeEquivalencyStatus(ctx context.Context, p Principal, id stri
 	if err := n.requireAdmin(p, ScopeEquivalencies, "changes an equivalency's status"); err != nil {
 		return registry.Entry{}, err
 	}
-	if err := r.checkReason(); err != nil {
+	today := n.Today()
+	if r.On.IsZero() {
+		r.On = today
+	}
+	errs := []error{r.checkReason()}
+	if r.SupersededBy != "" {
+		errs = append(errs, registry.Invalid("body.superseded_by", "an equivalency is not superseded"))
+	}
+	if r.On.After(today) {
+		// As a certificate's status change (ChangeStatus): one dated
+		// ahead would read as the equivalency's status from then, and
+		// certificates issued on it meanwhile would rest on a promise.
+		errs = append(errs, registry.Invalid("body.on", "%s is after today (%s): a status change is recorded once it takes effect", r.On, today))
+	}
+	if err := registry.JoinInvalid(errs...); err != nil {
 		return registry.Entry{}, err
 	}
-	if r.SupersededBy != "" {
-		return registry.Entry{}, registry.Invalid("body.superseded_by", "an equivalency is not superseded")
-	}
-	if r.On.IsZero() {
-		r.On = n.Today()
-	}
-	today := n.Today()
 	return n.commit(ctx, registry.KindEquivalency, id, nil, func(_ feedReader, prev *registry.Entry) (any, []registry.IndexKey, error) {
 		if prev == nil {
 			return nil, nil, fmt.Errorf("equivalency %q: %w", id, registry.ErrNotFound)

@@ -632,22 +632,19 @@ type ReviewRequest struct {
 	DueOn  registry.Date // for require_action_plan and require_full_audit
 }
 
-// ActOnReview applies an administrator's step to a review: require an
-// action plan or a full audit by a due date, or close it (closed,
-// suspended or revoked: the last two change the certificate's status too,
-// as signed status changes naming the review).
-func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq ReviewRequest) (registry.Review, error) {
-	if err := n.requireAdmin(p, ScopeReviews, "acts on Employer Reviews"); err != nil {
-		return registry.Review{}, err
-	}
+// CheckReviewStep is ActOnReview's check of a step before any record is
+// read (the action, the reason's text, the dates), every problem at once;
+// the edge runs it too when the schema refuses the body (openapi/rules.go).
+func CheckReviewStep(rq ReviewRequest, today registry.Date) error {
 	var errs []error
 	if !slices.Contains(registry.ReviewActions, rq.Action) {
 		errs = append(errs, registry.Invalid("body.action", "one of %s", strings.Join(registry.ReviewActions, ", ")))
 	}
 	if strings.TrimSpace(rq.Reason) == "" {
 		errs = append(errs, registry.Invalid("body.reason", "a review step needs a reason"))
+	} else {
+		errs = append(errs, registry.CheckText("body.reason", rq.Reason, 1, registry.MaxReasonLen))
 	}
-	today := n.Today()
 	if rq.On.IsZero() {
 		rq.On = today
 	}
@@ -665,8 +662,39 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	case !requires && !rq.DueOn.IsZero():
 		errs = append(errs, registry.Invalid("body.due_on", "only with require_action_plan or require_full_audit"))
 	}
-	if err := registry.JoinInvalid(errs...); err != nil {
+	return registry.JoinInvalid(errs...)
+}
+
+// textOnly reports whether err's only problems are the text of a
+// non-blank reason: those the record's validation names too, together with
+// the problems only the stored record shows (a date before its last
+// step), so the write goes on to name them all at once.
+func textOnly(err error, reason string) bool {
+	if strings.TrimSpace(reason) == "" {
+		return false
+	}
+	for _, f := range registry.Fields(err) {
+		if f != "body.reason" {
+			return false
+		}
+	}
+	return len(registry.Fields(err)) > 0
+}
+
+// ActOnReview applies an administrator's step to a review: require an
+// action plan or a full audit by a due date, or close it (closed,
+// suspended or revoked: the last two change the certificate's status too,
+// as signed status changes naming the review).
+func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq ReviewRequest) (registry.Review, error) {
+	if err := n.requireAdmin(p, ScopeReviews, "acts on Employer Reviews"); err != nil {
 		return registry.Review{}, err
+	}
+	today := n.Today()
+	if rq.On.IsZero() {
+		rq.On = today
+	}
+	if err := CheckReviewStep(rq, today); err != nil && !textOnly(err, rq.Reason) {
+		return registry.Review{}, err // else the step's validation names the reason with the review's problems
 	}
 	n.decisions.Lock()
 	defer n.decisions.Unlock()
