@@ -160,12 +160,14 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		}
 		return pattern
 	}
+	rc := newReadCache(cfg.Node)
 	r := chi.NewMux()
 	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), textHygiene, newReadCache(cfg.Node).middleware, s.preconditions, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), textHygiene, rc.middleware, s.preconditions, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
 	api := humachi.New(r, hc)
+	rc.api = api
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
