@@ -119,7 +119,8 @@ func NewConfig() huma.Config {
 	cfg.RejectUnknownQueryParameters = true
 	cfg.Info.Description = "A provincial Certificate of Recognition (COR) registry node. Every record version is signed " +
 		"(compact JWS, keys at /.well-known/jwks.json) and placed in the node's feed (/v1/feed). " +
-		"Errors are RFC 9457 problems (application/problem+json), in French when the request's Accept-Language prefers it " +
+		"Errors are RFC 9457 problems (application/problem+json), in French when the request's lang parameter is fr " +
+		"(on the operations that take one) or, without one, when its Accept-Language prefers French " +
 		"(title, detail and each errors[].message; locations, values and codes do not change): Content-Language says which, " +
 		"with Vary: Accept-Language."
 	cfg.Info.License = &huma.License{Name: "Open Government Licence - Canada", URL: "https://open.canada.ca/en/open-government-licence-canada"}
@@ -203,7 +204,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, det
 // prefers it).
 func writeProblemErrors(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs []*huma.ErrorDetail) {
 	p := huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail, Errors: errs}
-	french := preferFrench(r.Header.Get("Accept-Language"))
+	french := frenchOf(r.Context())
 	if french {
 		inFrench(&p)
 	}
@@ -332,7 +333,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="corfed"`)
 		ctx.SetHeader("Content-Type", "application/problem+json")
 		pr := huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)}
-		french := preferFrench(ctx.Header("Accept-Language"))
+		french := frenchOf(ctx.Context())
 		if french {
 			inFrench(&pr)
 		}

@@ -141,7 +141,7 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	if ip, isImport := v.(*ImportProblemsError); isImport {
 		// Its detail and messages are in the request's language already
 		// (importProblems); the title is fixed.
-		french := preferFrench(ctx.Header("Accept-Language"))
+		french := frenchOf(ctx.Context())
 		if french {
 			ip.Title = msgfr.String(ip.Title)
 		}
@@ -161,7 +161,7 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
 		p.Detail = detailFor(p.Status, p.Title)
 	}
-	french := preferFrench(ctx.Header("Accept-Language"))
+	french := frenchOf(ctx.Context())
 	if french {
 		inFrench(p)
 	}
