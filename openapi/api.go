@@ -188,10 +188,32 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "Not found", detailNoRoute)
 	})
+	mux := r
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		// RFC 9110 15.5.6: a 405 lists the methods the path takes.
+		w.Header().Set("Allow", allowedMethods(mux, r))
 		writeProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
 	})
 	return r, api
+}
+
+// allowedMethods is the Allow header of a 405 on r's path: the standard
+// methods mux routes for it (HEAD with GET: middleware.GetHead answers it).
+func allowedMethods(mux chi.Routes, r *http.Request) string {
+	path := r.URL.RawPath
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		path = rctx.RoutePath
+	}
+	if path == "" {
+		path = r.URL.Path
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if mux.Match(chi.NewRouteContext(), m, path) || m == http.MethodHead && slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // writeProblem writes a problem outside huma, in the language r prefers.
