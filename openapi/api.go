@@ -119,7 +119,8 @@ func NewConfig() huma.Config {
 	cfg.RejectUnknownQueryParameters = true
 	cfg.Info.Description = "A provincial Certificate of Recognition (COR) registry node. Every record version is signed " +
 		"(compact JWS, keys at /.well-known/jwks.json) and placed in the node's feed (/v1/feed). " +
-		"Errors are RFC 9457 problems (application/problem+json), in French when the request's Accept-Language prefers it " +
+		"Errors are RFC 9457 problems (application/problem+json), in French when the request's lang parameter is fr " +
+		"(on the operations that take one) or, without one, when its Accept-Language prefers French " +
 		"(title, detail and each errors[].message; locations, values and codes do not change): Content-Language says which, " +
 		"with Vary: Accept-Language."
 	cfg.Info.License = &huma.License{Name: "Open Government Licence - Canada", URL: "https://open.canada.ca/en/open-government-licence-canada"}
@@ -160,12 +161,14 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		}
 		return pattern
 	}
+	rc := newReadCache(cfg.Node)
 	r := chi.NewMux()
 	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
-		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), writeDeadlines, textHygiene, newReadCache(cfg.Node).middleware, s.preconditions, etagged)
+		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), writeDeadlines, textHygiene, rc.middleware, s.preconditions, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
 	api := humachi.New(r, hc)
+	rc.api = api
 	s.register(api)
 	for _, f := range cfg.Extra {
 		f(api, &Helpers{s})
@@ -185,10 +188,32 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "Not found", detailNoRoute)
 	})
+	mux := r
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		// RFC 9110 15.5.6: a 405 lists the methods the path takes.
+		w.Header().Set("Allow", allowedMethods(mux, r))
 		writeProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
 	})
 	return r, api
+}
+
+// allowedMethods is the Allow header of a 405 on r's path: the standard
+// methods mux routes for it (HEAD with GET: middleware.GetHead answers it).
+func allowedMethods(mux chi.Routes, r *http.Request) string {
+	path := r.URL.RawPath
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		path = rctx.RoutePath
+	}
+	if path == "" {
+		path = r.URL.Path
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if mux.Match(chi.NewRouteContext(), m, path) || m == http.MethodHead && slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // writeProblem writes a problem outside huma, in the language r prefers.
@@ -201,7 +226,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, det
 // prefers it).
 func writeProblemErrors(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs []*huma.ErrorDetail) {
 	p := huma.ErrorModel{Type: "about:blank", Status: status, Title: title, Detail: detail, Errors: errs}
-	french := preferFrench(r.Header.Get("Accept-Language"))
+	french := frenchOf(r.Context())
 	if french {
 		inFrench(&p)
 	}
@@ -330,7 +355,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="corfed"`)
 		ctx.SetHeader("Content-Type", "application/problem+json")
 		pr := huma.ErrorModel{Type: "about:blank", Title: "Unauthenticated", Status: http.StatusUnauthorized, Detail: publicAuthDetail(err)}
-		french := preferFrench(ctx.Header("Accept-Language"))
+		french := frenchOf(ctx.Context())
 		if french {
 			inFrench(&pr)
 		}

@@ -37,7 +37,8 @@ func withRequestInfo(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header()["X-Request-Id"] = []string{id}
-		next.ServeHTTP(w, r.WithContext(&edgeContext{Context: r.Context(), remote: r.RemoteAddr, id: id, acceptLanguage: r.Header.Get("Accept-Language")}))
+		next.ServeHTTP(w, r.WithContext(&edgeContext{Context: r.Context(), remote: r.RemoteAddr, id: id,
+			acceptLanguage: r.Header.Get("Accept-Language"), langParam: langParam(r.URL.RawQuery)}))
 	})
 }
 
@@ -49,6 +50,9 @@ type edgeContext struct {
 	// acceptLanguage is the request's Accept-Language: a problem written
 	// deep in a handler says it in the language asked for (frenchOf).
 	acceptLanguage string
+	// langParam is the query's lang (en or fr, else ""): an operation
+	// that takes it answers in it, and so are its problems.
+	langParam string
 }
 
 func (c *edgeContext) Value(key any) any {
@@ -59,6 +63,8 @@ func (c *edgeContext) Value(key any) any {
 		return c.id
 	case acceptLanguageKey:
 		return c.acceptLanguage
+	case langParamKey:
+		return c.langParam
 	}
 	return c.Context.Value(key)
 }

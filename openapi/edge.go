@@ -215,7 +215,7 @@ func etagged(next http.Handler) http.Handler {
 			if im := r.Header.Values("If-Match"); len(im) > 0 && !matchStrong(im, tag, true) {
 				h.Del("Content-Length")
 				writeProblemErrors(w, r, http.StatusPreconditionFailed, "Precondition failed", detailPrecondition,
-					[]*huma.ErrorDetail{{Location: "header.If-Match", Message: sayf(preferFrench(r.Header.Get("Accept-Language")), "the answer has changed since the ETag given (it is now %s)", tag)}})
+					[]*huma.ErrorDetail{{Location: "header.If-Match", Message: sayf(frenchOf(r.Context()), "the answer has changed since the ETag given (it is now %s)", tag)}})
 				return
 			}
 			if matchETag(r.Header.Get("If-None-Match"), tag) {

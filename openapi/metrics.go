@@ -85,8 +85,27 @@ type observers struct {
 	latency  prometheus.Observer
 }
 
-// observe records one answered request.
+// metricMethod is the method's label: one of the standard methods the
+// node serves, else "OTHER". A request's method is any token its client
+// makes up; labelled as sent, each new one would add series for the life
+// of the process (and to every scrape of the public /metrics).
+func metricMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "OTHER"
+}
+
+// observe records one answered request. Every label is bounded: the
+// operation is an operationId or a route pattern the node registered (or
+// "unmatched"), the method one of metricMethod's, and the status a code
+// the node wrote (100-599; anything else counts as 0).
 func (m *Metrics) observe(operation, method string, status int, took time.Duration) {
+	method = metricMethod(method)
+	if status < 100 || status > 599 {
+		status = 0
+	}
 	k := observerKey{operation, method, status}
 	o, ok := m.observers.Load(k)
 	if !ok {

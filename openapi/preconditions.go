@@ -122,7 +122,7 @@ func (s *server) preconditions(next http.Handler) http.Handler {
 		}
 		kind, id, get, ok := conditionalTarget(r)
 		if !ok {
-			writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, []*huma.ErrorDetail{{Location: "header." + header,
+			writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailConditions, []*huma.ErrorDetail{{Location: "header." + header,
 				Message: "this operation does not take conditions; If-Match and If-None-Match are taken by the PUT and PATCH of one record (and POST /v1/certificates/{id}/status)"}})
 			return
 		}

@@ -16,9 +16,9 @@ import (
 	"github.com/corfed/corfed/registry/msgfr"
 )
 
-// Problems in both official languages. A request whose Accept-Language
-// prefers French (the matcher below, over en and fr; English by default)
-// gets a problem's title, detail and every errors[].message in French,
+// Problems in both official languages. A request whose lang parameter is
+// fr, or without one whose Accept-Language prefers French (the matcher
+// below, over en and fr; English by default), gets a problem's title, detail and every errors[].message in French,
 // with Content-Language: fr (en otherwise) and Vary: Accept-Language.
 // Field names (location), values and codes do not change. The French is
 // printed from the catalogue of registry/msgfr, keyed by the English
@@ -48,8 +48,36 @@ func preferFrench(header string) bool {
 	return i == 1 && conf != language.No
 }
 
-// frenchOf reports whether the request of ctx prefers French.
+// langParamKey is the context key of the request's lang query parameter
+// when it is en or fr (edgeContext answers it).
+type langParamKey struct{}
+
+// langParam is the value of the lang parameter of a raw query when it is
+// en or fr, else "". The operations that take lang (recognition, audits,
+// the lifecycle run) answer in it; their problems are in it too.
+func langParam(rawQuery string) string {
+	if !strings.Contains(rawQuery, "lang=") {
+		return ""
+	}
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if v, ok := strings.CutPrefix(pair, "lang="); ok && (v == "en" || v == "fr") {
+			return v
+		}
+	}
+	return ""
+}
+
+// frenchOf reports whether the request of ctx prefers French: its lang
+// parameter when it is en or fr, else its Accept-Language.
 func frenchOf(ctx context.Context) bool {
+	switch l, _ := ctx.Value(langParamKey{}).(string); l {
+	case "fr":
+		return true
+	case "en":
+		return false
+	}
 	h, _ := ctx.Value(acceptLanguageKey{}).(string)
 	return preferFrench(h)
 }

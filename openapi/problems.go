@@ -60,6 +60,7 @@ const (
 	detailPrecondition = "The record is not as the request's If-Match or If-None-Match says; GET it again for its current ETag."
 	detailCORSOrigin   = "This node does not let pages of this origin read its API (corfed serve --cors-origins lists those it does)."
 	detailCORSMethod   = "Browsers may only read this node's API (GET, HEAD) from another origin; writes are not allowed from one."
+	detailConditions   = "This operation does not take the condition header the request sends; errors names it."
 )
 
 // publicDetails is every detail a problem may carry.
@@ -69,7 +70,7 @@ func init() {
 	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
 		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
 		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText,
-		detailPrecondition, detailCORSOrigin, detailCORSMethod} {
+		detailPrecondition, detailCORSOrigin, detailCORSMethod, detailConditions} {
 		publicDetails[d] = true
 	}
 }
@@ -140,7 +141,7 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	if ip, isImport := v.(*ImportProblemsError); isImport {
 		// Its detail and messages are in the request's language already
 		// (importProblems); the title is fixed.
-		french := preferFrench(ctx.Header("Accept-Language"))
+		french := frenchOf(ctx.Context())
 		if french {
 			ip.Title = msgfr.String(ip.Title)
 		}
@@ -160,7 +161,7 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
 		p.Detail = detailFor(p.Status, p.Title)
 	}
-	french := preferFrench(ctx.Header("Accept-Language"))
+	french := frenchOf(ctx.Context())
 	if french {
 		inFrench(p)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/corfed/corfed/registry"
@@ -27,14 +28,27 @@ import (
 // If-Match: etagged answers them) and any other path go through. A cached answer still
 // passes through the edge (request id, security headers, access log and
 // metrics under its route, CORS), which sits in front of the cache.
+//
+// A cached answer is keyed on what it depends on: the path and query as
+// sent (only an existing certificate's read is kept, and only a 200), the
+// media type huma negotiates from Accept (one of its few formats) and the
+// language negotiated from Accept-Language (en or fr), never on the raw
+// header text: a client varying its headers reuses the same entries, and
+// the cache holds at most readCacheMax answers and readCacheBytes bytes.
 type readCache struct {
 	node *node.Node
+	api  huma.API // negotiates the media type, as huma does for the answer
 	mu   sync.RWMutex
 	m    map[string]*cachedAnswer
+	size int // bytes held by m's keys and bodies
 }
 
-// readCacheMax is the most answers kept; when full, the cache starts over.
-const readCacheMax = 20000
+// readCacheMax is the most answers kept, and readCacheBytes the most bytes
+// of keys and bodies; when either is reached, the cache starts over.
+const (
+	readCacheMax   = 20000
+	readCacheBytes = 64 << 20
+)
 
 type cachedAnswer struct {
 	version  uint64 // the feed's version (node.FeedVersion), or its size
@@ -92,10 +106,23 @@ func (c *readCache) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		media := "application/json"
+		if c.api != nil {
+			m, err := c.api.Negotiate(r.Header.Get("Accept"))
+			if err != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			media = m
+		}
+		lang := byte('e')
+		if frenchOf(r.Context()) {
+			lang = 'f'
+		}
 		today := c.node.Today()
 		var buf [256]byte
-		key := append(append(append(append(append(buf[:0], r.URL.EscapedPath()...), '?'), r.URL.RawQuery...), 0), r.Header.Get("Accept")...)
-		key = append(append(key, 0), r.Header.Get("Accept-Language")...)
+		key := append(append(append(append(append(buf[:0], r.URL.EscapedPath()...), '?'), r.URL.RawQuery...), 0), media...)
+		key = append(key, 0, lang)
 		c.mu.RLock()
 		a := c.m[string(key)]
 		c.mu.RUnlock()
@@ -125,11 +152,20 @@ func (c *readCache) middleware(next http.Handler) http.Handler {
 		if rctx != nil {
 			a.patterns = slices.Clone(rctx.RoutePatterns)
 		}
+		cost := len(key) + len(a.body)
+		if cost > readCacheBytes/64 {
+			return // too large to keep
+		}
 		c.mu.Lock()
-		if len(c.m) >= readCacheMax {
+		if len(c.m) >= readCacheMax || c.size+cost > readCacheBytes {
 			clear(c.m)
+			c.size = 0
+		}
+		if old := c.m[string(key)]; old != nil {
+			c.size -= len(key) + len(old.body)
 		}
 		c.m[string(key)] = a
+		c.size += cost
 		c.mu.Unlock()
 	})
 }

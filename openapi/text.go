@@ -380,7 +380,7 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 		Detail: detailBadText}
 	for _, is := range issues {
 		msg := is.Reason
-		if french := preferFrench(ctx.Header("Accept-Language")); french && is.format != "" {
+		if french := frenchOf(ctx.Context()); french && is.format != "" {
 			msg = frenchf(is.format, is.args...)
 		}
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: is.Location, Message: msg})
@@ -388,7 +388,7 @@ func checkTextIssues(ctx huma.Context, next func(huma.Context)) {
 			p.Detail = detailInvalid // not (only) text
 		}
 	}
-	french := preferFrench(ctx.Header("Accept-Language"))
+	french := frenchOf(ctx.Context())
 	if french {
 		inFrench(p)
 	}

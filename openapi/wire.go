@@ -176,7 +176,7 @@ func (b *BNParam) Resolve(ctx huma.Context) []error {
 	}
 	var ve *registry.ValidationError
 	if err := registry.CheckBN("query.bn", s); errors.As(err, &ve) {
-		return []error{&huma.ErrorDetail{Location: ve.Field, Message: reasonIn(preferFrench(ctx.Header("Accept-Language")), ve), Value: s}}
+		return []error{&huma.ErrorDetail{Location: ve.Field, Message: reasonIn(frenchOf(ctx.Context()), ve), Value: s}}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package jose
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -94,6 +95,8 @@ func TestVerifyJWT(t *testing.T) {
 		{"claims with trailing data", handJWS(hdr("JWT"), []byte(`{"exp":9999999999}{}`), edSign), "", "", registry.ErrInvalid},
 		{"two parts", "a.b", "", "", registry.ErrInvalid},
 	}
+	outsideItsTime := map[string]bool{"expired": true, "expires now": true, "expired within jwx skew": true, "exp zero": true,
+		"nbf in the future": true, "iat in the future": true}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got struct {
@@ -102,6 +105,11 @@ func TestVerifyJWT(t *testing.T) {
 			}
 			err := set.VerifyJWT(tc.token, now, tc.wantIss, tc.wantAud, &got)
 			checkKind(t, err, tc.want)
+			// A token used outside its validity period is told so
+			// (ErrTokenTime), and only such a token.
+			if want := outsideItsTime[tc.name]; errors.Is(err, ErrTokenTime) != want {
+				t.Errorf("errors.Is(%v, ErrTokenTime) = %v, want %v", err, !want, want)
+			}
 			if tc.want == nil && (got.Sub != "node:CA-BC" || got.Scope != "replicate") {
 				t.Errorf("got claims %+v, want sub node:CA-BC, scope replicate", got)
 			}

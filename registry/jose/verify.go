@@ -206,6 +206,10 @@ func (c *headerMemo) put(raw string, h header) {
 // key the signer may not have announced yet.
 var ErrUnknownKey = errors.New("unknown kid")
 
+// ErrTokenTime is wrapped by VerifyJWT's error for a token used outside
+// its validity period: expired, or not yet valid.
+var ErrTokenTime = errors.New("expired or not yet valid")
+
 // Verify checks a compact JWS against the pinned keys in s and returns its
 // payload. See the package documentation for the rules. Malformed input
 // wraps registry.ErrInvalid; a header member or alg we do not allow, an
@@ -305,7 +309,9 @@ func checkSignatureJWX(key PublicKey, token string, c parsedJWS) bool {
 //
 // Errors: malformed token or claims wrap registry.ErrInvalid; unknown kid,
 // disallowed alg or typ, or bad signature wrap registry.ErrUnverified;
-// a claim that fails validation wraps registry.ErrUnauthenticated.
+// a claim that fails validation wraps registry.ErrUnauthenticated; a token
+// used outside its validity period ("exp" passed, "nbf" or "iat" ahead)
+// wraps ErrTokenTime too.
 //
 // The signature is verified once, by Verify; jwt.Validate then checks the
 // claims of the verified payload. (jwt.Parse with jwt.WithKey would verify
@@ -345,11 +351,14 @@ func (s *KeySet) VerifyJWT(token string, now time.Time, wantIss, wantAud string,
 		opts = append(opts, jwt.WithAudience(wantAud))
 	}
 	if err := jwt.Validate(tok, opts...); err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired()) || errors.Is(err, jwt.ErrTokenNotYetValid()) || errors.Is(err, jwt.ErrInvalidIssuedAt()) {
+			return fmt.Errorf("jwt: %v: %w: %w", err, ErrTokenTime, registry.ErrUnauthenticated)
+		}
 		return fmt.Errorf("jwt: %v: %w", err, registry.ErrUnauthenticated)
 	}
 	// jwx applies the skew to exp as well, and ignores exp == 0. We do not.
 	if exp := tok.Expiration(); !now.Before(exp) {
-		return fmt.Errorf("jwt: expired at %s: %w", exp.UTC().Format(time.RFC3339), registry.ErrUnauthenticated)
+		return fmt.Errorf("jwt: expired at %s: %w: %w", exp.UTC().Format(time.RFC3339), ErrTokenTime, registry.ErrUnauthenticated)
 	}
 	if into != nil {
 		if err := json.Unmarshal(v.Payload, into); err != nil {

@@ -38,7 +38,8 @@ type site struct {
 	expr   string
 }
 
-// sites walks the module's non-test Go files for calls of formatCalls.
+// sites walks the module's non-test Go files for calls of formatCalls and
+// for struct literals' Message: "…" members.
 func sites(t *testing.T) []site {
 	t.Helper()
 	root := filepath.Join("..", "..")
@@ -90,6 +91,18 @@ func sites(t *testing.T) []site {
 	var out []site
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
+			if kv, ok := n.(*ast.KeyValueExpr); ok {
+				// A fixed message in a struct literal (huma.ErrorDetail{Message: "…"}):
+				// the problem writer looks it up in the catalogue as it is.
+				if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Message" {
+					if lit, ok := kv.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s := site{pos: fset.Position(kv.Pos()).String()}
+						s.format, _ = strconv.Unquote(lit.Value)
+						out = append(out, s)
+					}
+				}
+				return true
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true

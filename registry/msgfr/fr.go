@@ -66,6 +66,7 @@ var fr = map[string]string{
 	"The record is not as the request's If-Match or If-None-Match says; GET it again for its current ETag.":                                 "L'enregistrement n'est pas tel que le disent les en-têtes If-Match ou If-None-Match de la requête; refaites un GET pour obtenir son ETag actuel.",
 	"This node does not let pages of this origin read its API (corfed serve --cors-origins lists those it does).":                           "Ce nœud ne permet pas aux pages de cette origine de lire son API (corfed serve --cors-origins énumère celles qu'il permet).",
 	"Browsers may only read this node's API (GET, HEAD) from another origin; writes are not allowed from one.":                              "Depuis une autre origine, les navigateurs peuvent seulement lire l'API de ce nœud (GET, HEAD); les écritures n'y sont pas permises.",
+	"This operation does not take the condition header the request sends; errors names it.":                                                 "Cette opération ne prend pas l'en-tête de condition que la requête envoie; errors le nomme.",
 	"%d problems in %d rows; nothing was written":                                                                                           "%d problèmes dans %d lignes; rien n'a été écrit",
 	"%d problems in %d rows; the rows without a problem were written (importing the file again once fixed resumes it)":                      "%d problèmes dans %d lignes; les lignes sans problème ont été écrites (importer de nouveau le fichier une fois corrigé reprend l'importation)",
 
@@ -76,6 +77,7 @@ var fr = map[string]string{
 	"a semicolon is not a separator: use &":                                    "le point-virgule n'est pas un séparateur : utilisez &",
 	"a parameter name has a malformed percent-encoding (% and two hex digits)": "un nom de paramètre a un encodage-pourcent mal formé (% et deux chiffres hexadécimaux)",
 	"malformed percent-encoding (% and two hex digits)":                        "encodage-pourcent mal formé (% et deux chiffres hexadécimaux)",
+	"this operation does not take conditions; If-Match and If-None-Match are taken by the PUT and PATCH of one record (and POST /v1/certificates/{id}/status)": "cette opération ne prend pas de conditions; If-Match et If-None-Match sont pris par le PUT et le PATCH d'un enregistrement (et POST /v1/certificates/{id}/status)",
 	"; GET it again": "; refaites un GET",
 	"the record changed while the condition was checked":                  "l'enregistrement a changé pendant la vérification de la condition",
 	"the record has changed since the ETag given was read (it is now %s)": "l'enregistrement a changé depuis la lecture de l'ETag donné (c'est maintenant %s)",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -189,6 +190,12 @@ func (n *Node) Authenticate(token string) (Principal, error) {
 		keys := n.tokenKeys
 		n.mu.RUnlock()
 		if err := keys.VerifyJWT(token, now, string(n.cfg.Jurisdiction), Audience, &c); err != nil {
+			if errors.Is(err, jose.ErrTokenTime) {
+				// Signed by the active key, used outside its validity
+				// period: said as the cached path says it, whether or not
+				// the node saw the token while it was valid.
+				return Principal{}, fmt.Errorf("bearer token expired or not yet valid (%v): %w", err, registry.ErrUnauthenticated)
+			}
 			return Principal{}, fmt.Errorf("bearer token: %v (only the node's active key authenticates): %w", err, registry.ErrUnauthenticated)
 		}
 		if max := n.maxTokenTTL(); c.Iat == 0 || c.Exp-c.Iat > int64(max/time.Second) {
