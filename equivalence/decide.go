@@ -614,14 +614,24 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		}
 		// readRules: the host's rules decide whether this certificate
 		// counts (a foreign SECOR, an ISO-based COR), so the recognition
-		// ends with them.
-		readRules := d.rules >= 0 && (c.Program == registry.ProgramSECOR || c.Basis == registry.BasisEquivalency)
-		if c.Program == registry.ProgramSECOR && d.rules >= 0 && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
+		// ends with them; with no version in force on the date asked,
+		// whether it counts is unknown, as for an equivalency asked about
+		// directly (equivalencies).
+		readRules := c.Program == registry.ProgramSECOR || c.Basis == registry.BasisEquivalency
+		if readRules && d.rules < 0 {
+			if d.rulesNote.code != "" {
+				d.fail(d.rulesNote)
+			}
+			x.code = ReasonHostRulesUnknown
+			d.fail(x)
+			continue
+		}
+		if c.Program == registry.ProgramSECOR && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
 			x.code, x.rules = ReasonProgramExcludedByHost, d.rules
 			d.fail(x)
 			continue
 		}
-		if c.Basis == registry.BasisEquivalency && d.rules >= 0 {
+		if c.Basis == registry.BasisEquivalency {
 			if r := pickRule(d.f.HostRules[d.rules].Rules.Equivalency, d.q.Sector); r == nil || !r.Accepted {
 				x.code, x.rules = ReasonISONotAccepted, d.rules
 				d.fail(x)
