@@ -441,12 +441,16 @@ func (d *decider) rulesBound(until registry.Date, why limit) (registry.Date, lim
 	return until, why
 }
 
-// rulesEvidence adds to ev the host's rules a recognition's validity ends
-// with (limitRulesEnd, limitRulesNext): the version in force, unless ev
-// holds it, and the next one. A proof then carries what bounds it.
+// rulesEvidence adds to ev the host's rules a recognition rests on: the
+// version in force, unless ev holds it, when it decided that the
+// certificate counts (home_cor_agreement for a foreign SECOR or an
+// ISO-based COR) or when the validity ends with it (limitRulesEnd,
+// limitRulesNext); and the next version when that bounds it. A proof then
+// carries what decides it and what bounds it, so that re-deciding its
+// evidence alone reaches the same answer.
 func (d *decider) rulesEvidence(ev []registry.Ref) []registry.Ref {
 	b := &d.best
-	if b.rules < 0 || b.why != limitRulesEnd && b.why != limitRulesNext {
+	if b.rules < 0 || b.basis != BasisAgreement && b.why != limitRulesEnd && b.why != limitRulesNext {
 		return ev
 	}
 	if r := d.f.HostRules[b.rules].Ref; !slices.Contains(ev, r) {

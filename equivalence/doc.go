@@ -116,9 +116,11 @@
 // seq in the host's log, then the larger version) decides, whatever their
 // ids. A recognition that rests on them (iso_equivalency; and
 // home_cor_agreement for a SECOR certificate or an ISO-based COR, whose
-// counting the rules decide) ends on their effective_to and the day before
-// the host's next counted version takes effect, which is then cited as
-// evidence.
+// counting the rules decide) cites them as evidence, so that re-deciding
+// its evidence alone (a proof's offline check) reaches the same answer and
+// a host whose rules refuse the certificate cannot be said to recognize it.
+// It ends on their effective_to and the day before the host's next counted
+// version takes effect, which is then cited as evidence too.
 //
 // # Outcomes
 //
@@ -134,7 +136,8 @@
 // agreement and the employer record the host's employer conditions were
 // shown by: one that lists the employer's presence when
 // no_permanent_office_in_host is among them, else the one with the smallest
-// reference; or equivalency and host rules). A host's own certificate named
+// reference; and the host's rules for a SECOR or an ISO-based COR; or
+// equivalency and host rules). A host's own certificate named
 // by sector, asked about by an industry code, rests on the agreement that
 // gives the sector its codes too: host_cor cites it beside the certificate.
 //
