@@ -441,12 +441,16 @@ func (d *decider) rulesBound(until registry.Date, why limit) (registry.Date, lim
 	return until, why
 }
 
-// rulesEvidence adds to ev the host's rules a recognition's validity ends
-// with (limitRulesEnd, limitRulesNext): the version in force, unless ev
-// holds it, and the next one. A proof then carries what bounds it.
+// rulesEvidence adds to ev the host's rules a recognition rests on: the
+// version in force, unless ev holds it, when it decided that the
+// certificate counts (home_cor_agreement for a foreign SECOR or an
+// ISO-based COR) or when the validity ends with it (limitRulesEnd,
+// limitRulesNext); and the next version when that bounds it. A proof then
+// carries what decides it and what bounds it, so that re-deciding its
+// evidence alone reaches the same answer.
 func (d *decider) rulesEvidence(ev []registry.Ref) []registry.Ref {
 	b := &d.best
-	if b.rules < 0 || b.why != limitRulesEnd && b.why != limitRulesNext {
+	if b.rules < 0 || b.basis != BasisAgreement && b.why != limitRulesEnd && b.why != limitRulesNext {
 		return ev
 	}
 	if r := d.f.HostRules[b.rules].Ref; !slices.Contains(ev, r) {
@@ -614,14 +618,24 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		}
 		// readRules: the host's rules decide whether this certificate
 		// counts (a foreign SECOR, an ISO-based COR), so the recognition
-		// ends with them.
-		readRules := d.rules >= 0 && (c.Program == registry.ProgramSECOR || c.Basis == registry.BasisEquivalency)
-		if c.Program == registry.ProgramSECOR && d.rules >= 0 && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
+		// ends with them; with no version in force on the date asked,
+		// whether it counts is unknown, as for an equivalency asked about
+		// directly (equivalencies).
+		readRules := c.Program == registry.ProgramSECOR || c.Basis == registry.BasisEquivalency
+		if readRules && d.rules < 0 {
+			if d.rulesNote.code != "" {
+				d.fail(d.rulesNote)
+			}
+			x.code = ReasonHostRulesUnknown
+			d.fail(x)
+			continue
+		}
+		if c.Program == registry.ProgramSECOR && !d.f.HostRules[d.rules].Rules.RecognizesForeignSECOR {
 			x.code, x.rules = ReasonProgramExcludedByHost, d.rules
 			d.fail(x)
 			continue
 		}
-		if c.Basis == registry.BasisEquivalency && d.rules >= 0 {
+		if c.Basis == registry.BasisEquivalency {
 			if r := pickRule(d.f.HostRules[d.rules].Rules.Equivalency, d.q.Sector); r == nil || !r.Accepted {
 				x.code, x.rules = ReasonISONotAccepted, d.rules
 				d.fail(x)

@@ -44,7 +44,9 @@
 //     party (else agreement_unsigned, and it is ignored); the certificate and
 //     the question are in the agreement's sector; the agreement lists the
 //     program and the host does not exclude it (nor, by its rules in force,
-//     refuse foreign SECOR); the use is one the host allows; and the host's
+//     refuse foreign SECOR or ISO-based CORs; a SECOR or a COR issued on an
+//     ISO/CSA equivalency needs the host's rules in force on On, else
+//     host_rules_unknown); the use is one the host allows; and the host's
 //     conditions hold. Valid until the earliest of the certificate's expiry,
 //     the day before its next recorded non-active status, the agreement's
 //     effective_to, On plus the host's cap_months (Date.AddMonths, clamped to
@@ -114,9 +116,11 @@
 // seq in the host's log, then the larger version) decides, whatever their
 // ids. A recognition that rests on them (iso_equivalency; and
 // home_cor_agreement for a SECOR certificate or an ISO-based COR, whose
-// counting the rules decide) ends on their effective_to and the day before
-// the host's next counted version takes effect, which is then cited as
-// evidence.
+// counting the rules decide) cites them as evidence, so that re-deciding
+// its evidence alone (a proof's offline check) reaches the same answer and
+// a host whose rules refuse the certificate cannot be said to recognize it.
+// It ends on their effective_to and the day before the host's next counted
+// version takes effect, which is then cited as evidence too.
 //
 // # Outcomes
 //
@@ -132,7 +136,8 @@
 // agreement and the employer record the host's employer conditions were
 // shown by: one that lists the employer's presence when
 // no_permanent_office_in_host is among them, else the one with the smallest
-// reference; or equivalency and host rules). A host's own certificate named
+// reference; and the host's rules for a SECOR or an ISO-based COR; or
+// equivalency and host rules). A host's own certificate named
 // by sector, asked about by an industry code, rests on the agreement that
 // gives the sector its codes too: host_cor cites it beside the certificate.
 //
@@ -224,7 +229,10 @@
 //     its valid_from..valid_to.
 //   - equivalency_not_active: its status on the date is not active.
 //   - host_rules_unknown: no rules of the host in force on the date are
-//     among the facts, so ISO acceptance cannot be judged.
+//     among the facts, so ISO acceptance cannot be judged: of an
+//     equivalency, and of another jurisdiction's SECOR or ISO-based COR
+//     under an agreement (a gap between two versions of the rules, or a
+//     date before the first).
 //   - host_rules_issuer_mismatch, host_rules_invalid: the host's rules in
 //     force were published by another node or fail validation; ignored.
 //   - iso_not_accepted: the host accepts no ISO/CSA equivalency for the

@@ -83,9 +83,10 @@ func (d *decider) agreementEnd(j int, home registry.Jurisdiction) registry.Date 
 // succession follows the revisions of agreement j that take over the day
 // after end without a break: each names the one before in its supersedes,
 // counts (valid, published by a party, signed by every party, not
-// withdrawn), is in force the next day, has both parties, covers the
-// certificate's program and sector, and carries the host's terms on
-// unchanged. It returns the last day the chain counts (zero: open-ended)
+// withdrawn), is in force the next day, has both parties, names the
+// certificate's program, has the same sector and covers the certificate
+// and the question as agreements() checks for the agreement in force
+// (industry codes included), and carries the host's terms on unchanged. It returns the last day the chain counts (zero: open-ended)
 // and the revisions used, in order.
 func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) (registry.Date, []int) {
 	var used []int
@@ -102,6 +103,12 @@ func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) 
 			day := end.AddDays(1)
 			if !t.InForce(day) || !t.HasParty(c.Jurisdiction) || !t.HasParty(d.q.Host) ||
 				!namesProgram(t.Programs, c) || t.Sector != prev.Sector {
+				continue
+			}
+			// The coverage agreements() asks of the agreement in force: a
+			// revision that narrows its industry codes may no longer cover
+			// the certificate or the question.
+			if !agreementCoversCert(t, c) || !agreementCoversQuestion(t, d.q.Sector) || !certCovers(d.q.Sector, c, t) {
 				continue
 			}
 			if w, _ := d.f.Agreements[k].WithdrawnFor(c.Jurisdiction, d.q.Host); !w.IsZero() && !day.Before(w) {

@@ -430,6 +430,13 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 	case ReasonEquivalencyNotActive:
 		text = equivalencyName(e) + " is " + x.status + " on " + on + ", not active."
 	case ReasonHostRulesUnknown:
+		if e == nil && c != nil {
+			// A foreign SECOR or a COR issued on an ISO/CSA equivalency:
+			// the host's rules say whether it counts (agreements).
+			text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + verb(hj, " recognizes ", " recognize ") +
+				certName(c) + " of " + theName(c.Jurisdiction, false) + ", " + certKindEN(c) + ", is unknown."
+			break
+		}
 		text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + verb(hj, " accepts ", " accept ") +
 			e.Standard + " is unknown."
 	case ReasonHostRulesIssuerMismatch:
@@ -523,6 +530,16 @@ func (d *decider) takeQuoted() []Quote {
 
 func certName(c *registry.Certificate) string {
 	return c.Program + " " + c.Number + " (" + c.Issuer + ")"
+}
+
+// certKindEN says why the host's rules decide whether certificate c of
+// another jurisdiction counts: it is a SECOR, or a COR issued on an
+// ISO/CSA equivalency.
+func certKindEN(c *registry.Certificate) string {
+	if c.Program == registry.ProgramSECOR {
+		return "another jurisdiction's SECOR"
+	}
+	return "a " + c.Program + " issued on an ISO/CSA equivalency"
 }
 
 func agreementName(t *registry.AgreementTerms) string { return "agreement " + t.ID }

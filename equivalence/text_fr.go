@@ -213,6 +213,10 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 	case ReasonEquivalencyNotActive:
 		return "Le certificat " + equivalencyName(e) + " est " + StatusWord(x.status, French) + " le " + on + ", et non actif."
 	case ReasonHostRulesUnknown:
+		if e == nil && c != nil {
+			return "Aucune règle " + of + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
+				verb(hj, " reconnaît", " reconnaissent") + " le certificat " + certName(c) + " " + ofFR(c.Jurisdiction) + ", " + certKindFR(c) + "."
+		}
 		return "Aucune règle " + of + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
 			verb(hj, " accepte ", " acceptent ") + e.Standard + "."
 	case ReasonHostRulesIssuerMismatch:
@@ -311,4 +315,12 @@ func invalidQuestionText(q Question, err error) string {
 		return "La question est invalide."
 	}
 	return "La question est invalide : " + strings.Join(parts, " ; ") + "."
+}
+
+// certKindFR: certKindEN in French.
+func certKindFR(c *registry.Certificate) string {
+	if c.Program == registry.ProgramSECOR {
+		return "un SECOR d'une autre administration"
+	}
+	return "un " + c.Program + " délivré sur la foi d'une équivalence ISO/CSA"
 }

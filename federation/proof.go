@@ -522,7 +522,10 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 // the carried records must not give a recognition, and it names no basis,
 // dates or evidence. A refusal may rest on what is absent (no certificate
 // at all), which no proof can carry; so it is checked only against what it
-// carries. Neither check can see a record the proof does not carry: a later
+// carries. A recognition of another province's SECOR or ISO-based COR
+// cites the host's rules that let it count, so a proof that leaves them out
+// re-derives to host_rules_unknown and is refused. Neither check can see a
+// record the proof does not carry: a later
 // version of a cited record (a revocation after the checkpoint it cites)
 // or another record of the employer's. Those are what the signed freshness
 // (how current the answering node's copies were) and the expiry bound.
@@ -570,6 +573,13 @@ func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 	want := c.Decision
 	switch want.Outcome {
 	case equivalence.Recognized, equivalence.Conditional:
+		if got.Outcome == equivalence.NotRecognized && want.Basis == equivalence.BasisAgreement && rulesUnknown(got) {
+			// Another province's SECOR or ISO-based COR counts only by the
+			// host's rules, which the decision must cite (proofs signed
+			// before corfed cited them carry none: they are asked again).
+			return proofErr(registry.ErrUnverified, "the decision recognizes another jurisdiction's SECOR or ISO-based COR, which counts in %s only by the host's rules in force on %s, and the proof does not carry those rules (a proof signed before recognitions cited them); ask the node again for a proof that cites them",
+				q.Host, q.On)
+		}
 		if got.Outcome != want.Outcome || got.Basis != want.Basis || got.ValidFrom != want.ValidFrom || got.ValidUntil != want.ValidUntil {
 			return proofErr(registry.ErrUnverified, "the decision does not follow from the evidence it carries: it says %s, which gives %s", decisionLine(want), decisionLine(got))
 		}
@@ -590,6 +600,11 @@ func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 		return proofErr(registry.ErrInvalid, "unknown outcome %q", strictjson.Clip(want.Outcome))
 	}
 	return reDerivedTexts(c, got, entries, func() (equivalence.Decision, map[registry.Ref]bool) { return decideAsSigned(q, f) })
+}
+
+// rulesUnknown: d refuses for want of the host's rules.
+func rulesUnknown(d equivalence.Decision) bool {
+	return slices.ContainsFunc(d.Reasons, func(r equivalence.Reason) bool { return r.Code == equivalence.ReasonHostRulesUnknown })
 }
 
 // decisionLine is a decision in a few words, with its reason codes.
