@@ -291,7 +291,7 @@ func checkQuery(next http.Handler) http.Handler {
 		if len(errs) == 0 {
 			errs = []*huma.ErrorDetail{{Location: "query", Message: qerr.Error()}}
 		}
-		writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, errs)
+		writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailQuery, errs)
 	})
 }
 
@@ -318,7 +318,7 @@ func repeatedName(raw string) (string, bool) {
 }
 
 func writeRepeated(w http.ResponseWriter, r *http.Request, name string) {
-	writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailMalformed, []*huma.ErrorDetail{{
+	writeProblemErrors(w, r, http.StatusBadRequest, "Bad Request", detailQuery, []*huma.ErrorDetail{{
 		Location: "query." + strictjson.Clip(name),
 		Message:  "given more than once: every parameter is one value, give it once"}})
 }

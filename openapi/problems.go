@@ -61,6 +61,7 @@ const (
 	detailCORSOrigin   = "This node does not let pages of this origin read its API (corfed serve --cors-origins lists those it does)."
 	detailCORSMethod   = "Browsers may only read this node's API (GET, HEAD) from another origin; writes are not allowed from one."
 	detailConditions   = "This operation does not take the condition header the request sends; errors names it."
+	detailQuery        = "The request's query could not be read; errors names the parameter."
 )
 
 // publicDetails is every detail a problem may carry.
@@ -70,7 +71,7 @@ func init() {
 	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
 		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
 		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText,
-		detailPrecondition, detailCORSOrigin, detailCORSMethod, detailConditions} {
+		detailPrecondition, detailCORSOrigin, detailCORSMethod, detailConditions, detailQuery} {
 		publicDetails[d] = true
 	}
 }

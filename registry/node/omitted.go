@@ -126,6 +126,14 @@ func (o *Omitted) check(kind registry.Kind, id string, prev *registry.Entry) err
 		if !ok || emptyJSON(v) {
 			continue
 		}
+		if kind == registry.KindEmployer && p == "wcb_accounts" {
+			// An employer's accounts are never removed (keepClosedAccounts):
+			// an empty list closes them all, it clears nothing.
+			errs = append(errs, registry.Invalid("body."+p,
+				"absent, but the stored record (version %d) has it: PUT replaces the whole record; send the stored accounts to keep them (an account the list leaves out is kept, closed the day before)",
+				prev.Ver))
+			continue
+		}
 		errs = append(errs, registry.Invalid("body."+p,
 			"absent, but the stored record (version %d) has it: PUT replaces the whole record; send the stored value to keep it, or an empty value (%s) to clear it",
 			prev.Ver, emptyOf(v)))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -84,8 +85,14 @@ func TestOmittedMembersAreCheckedAgainstTheVersionReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	leftOut := node.WithOmitted(t.Context(), node.Omitted{Kind: registry.KindEmployer, ID: emp.BN, Paths: []string{"wcb_accounts"}})
-	if _, err := ab.PutEmployer(leftOut, admin, emp, false); !slices.Equal(registry.Fields(err), []string{"body.wcb_accounts"}) {
+	_, err = ab.PutEmployer(leftOut, admin, emp, false)
+	if !slices.Equal(registry.Fields(err), []string{"body.wcb_accounts"}) {
 		t.Fatalf("an unchanged employer PUT that leaves its (closed) accounts out: %v; want invalid at body.wcb_accounts", err)
+	}
+	// An employer's accounts are never removed: the problem does not
+	// offer an empty list to clear them (review s26-x).
+	if msg := err.Error(); strings.Contains(msg, "to clear it") || !strings.Contains(msg, "closed the day before") {
+		t.Errorf("the problem says %q; want it to say an account left out is kept, closed", msg)
 	}
 	if ev2, _ := ab.Record(t.Context(), registry.KindEmployer, emp.BN); ev2.Ver != ev.Ver {
 		t.Fatalf("refused, yet version %d -> %d", ev.Ver, ev2.Ver)
