@@ -123,6 +123,9 @@ func (s *server) registerImports(api huma.API) {
 		if err := principalOf(ctx).CanImport(); err != nil {
 			return nil, s.problem(ctx, err)
 		}
+		// Reading a workbook can outlast the server's write deadline: the
+		// answer, a refusal included, must still be given.
+		extendWriteDeadline(ctx, time.Minute)
 		format := in.Format
 		if format == "" {
 			format = sheet.FormatOf(in.ContentType, in.RawBody)
