@@ -531,6 +531,10 @@ func benchSync(ctx context.Context, b *bench) error {
 	return nil
 }
 
+// diskTargetSize is the registry size at which the issue sets the disk
+// target.
+const diskTargetSize = 1_000_000
+
 // benchDisk: disk per record version, open-to-ready, memory.
 func benchDisk(ctx context.Context, b *bench) error {
 	if peak := b.PeakRSS(); peak > 0 {
@@ -548,7 +552,17 @@ func benchDisk(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	b.Limit(fmt.Sprintf("disk per record version, %d entries (B)", size), float64(fi.Size())/float64(size), "B", 1536)
+	perEntry := float64(fi.Size()) / float64(size)
+	if size >= diskTargetSize {
+		b.Limit(fmt.Sprintf("disk per record version, %d entries (B)", size), perEntry, "B", 1536)
+	} else {
+		// The issue sets the 1.5 KB target at 1,000,000 entries. A smaller
+		// file carries the same fixed costs (meta and freelist pages, the
+		// programs and rules the node seeds, up to AllocSize of grown but
+		// unused tail) over fewer entries, so the figure is context here.
+		b.print(benchRow{Figure: fmt.Sprintf("disk per record version, %d entries (B)", size), Measured: perEntry, Unit: "B",
+			Target: fmt.Sprintf("(<= 1536 B at %d)", diskTargetSize)})
+	}
 	b.Limit("open-to-ready: open the store, sign a checkpoint (ms)", ms(took), "ms", 2000)
 	time.Sleep(time.Second)
 	if v, err := rssAnon(); err == nil {
