@@ -63,6 +63,11 @@ const (
 	// published by a node that is neither the host's nor one of a
 	// jurisdiction its provinces name (EquivalencyCounts); ignored.
 	ReasonEquivalencyIssuerNotCovered = "equivalency_issuer_not_covered"
+	// ReasonBasisEquivalencyUnknown: a home COR issued on an ISO/CSA
+	// equivalency whose equivalency record (Certificate.BasisRef, published
+	// by the home jurisdiction's node) is not among the facts, so the
+	// host's ISO rule cannot judge it.
+	ReasonBasisEquivalencyUnknown = "basis_equivalency_unknown"
 )
 
 // ReasonCodes lists every reason code Decide may return.
@@ -79,7 +84,7 @@ var ReasonCodes = []string{
 	ReasonEquivalencyNotAccepted, ReasonEquivalencyNotYetValid, ReasonEquivalencyExpired, ReasonEquivalencyNotActive,
 	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
-	ReasonScopeExcludesHost, ReasonEquivalencyIssuerNotCovered,
+	ReasonScopeExcludesHost, ReasonEquivalencyIssuerNotCovered, ReasonBasisEquivalencyUnknown,
 	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
 	ReasonOperatingInHost, ReasonProjection,
 }
@@ -635,10 +640,27 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			d.fail(x)
 			continue
 		}
+		// A COR issued on an ISO/CSA equivalency gives the host no more
+		// than the ISO certificate it rests on would get if presented
+		// directly: the host's ISO rule judges that certificate
+		// (standard, designated body, IAF mark, scope), as
+		// EquivalencyUnderHostRules does; the refusal is the rule's.
+		basis := -1
 		if c.Basis == registry.BasisEquivalency {
 			if r := pickRule(d.f.HostRules[d.rules].Rules.Equivalency, d.q.Sector); r == nil || !r.Accepted {
 				x.code, x.rules = ReasonISONotAccepted, d.rules
 				d.fail(x)
+				continue
+			}
+			if basis = d.basisEquivalency(c); basis < 0 {
+				x.code, x.rules = ReasonBasisEquivalencyUnknown, d.rules
+				d.fail(x)
+				continue
+			}
+			y := x
+			y.eqv, y.rules = basis, d.rules
+			if d.equivalencyRule(&d.f.Equivalencies[basis].Equivalency, &y); y.code != "" {
+				d.fail(y)
 				continue
 			}
 		}
@@ -651,7 +673,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			continue
 		}
 		cand := candidate{rank: rankRecognized, basis: BasisAgreement, until: until, why: why,
-			cert: ci, agr: j, eqv: -1, rules: -1, emp: -1, terms: ht, letter: -1}
+			cert: ci, agr: j, eqv: basis, rules: -1, emp: -1, terms: ht, letter: -1}
 		failed := false
 		for k, code := range ht.Conditions {
 			met := true
@@ -759,6 +781,24 @@ func (d *decider) hostWCBAccount() (int, bool) {
 		}
 	}
 	return first, false
+}
+
+// basisEquivalency returns the index in Facts.Equivalencies of the
+// equivalency record certificate c was issued on (c.BasisRef, of c's
+// employer, published by c's jurisdiction's node; of several versions the
+// newest), or -1 when the facts hold none.
+func (d *decider) basisEquivalency(c *registry.Certificate) int {
+	found := -1
+	for i := range d.f.Equivalencies {
+		ef := &d.f.Equivalencies[i]
+		if ef.Equivalency.ID != c.BasisRef || ef.Equivalency.EmployerBN != c.EmployerBN || ef.Ref.Iss != c.Jurisdiction {
+			continue
+		}
+		if found < 0 || compareRef(ef.Ref, d.f.Equivalencies[found].Ref) < 0 {
+			found = i
+		}
+	}
+	return found
 }
 
 func signedByAll(af *AgreementFact) bool {

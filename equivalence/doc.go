@@ -46,8 +46,14 @@
 //     program and the host does not exclude it (nor, by its rules in force,
 //     refuse foreign SECOR or ISO-based CORs; a SECOR or a COR issued on an
 //     ISO/CSA equivalency needs the host's rules in force on On, else
-//     host_rules_unknown); the use is one the host allows; and the host's
-//     conditions hold. Valid until the earliest of the certificate's expiry,
+//     host_rules_unknown; a COR issued on an ISO/CSA equivalency gives the
+//     host no more than the ISO certificate it rests on would get if
+//     presented directly: the equivalency record it names (BasisRef,
+//     published by the home node) must be among the facts, else
+//     basis_equivalency_unknown, and meet the host's ISO rule for the
+//     sector, else that rule's reason, such as iaf_mark_missing or
+//     standard_not_accepted; the recognition cites it); the use is one the
+//     host allows; and the host's conditions hold. Valid until the earliest of the certificate's expiry,
 //     the day before its next recorded non-active status, the agreement's
 //     effective_to, On plus the host's cap_months (Date.AddMonths, clamped to
 //     the month's end) and On plus the host's cap_days. It is never valid
@@ -240,6 +246,10 @@
 //   - standard_not_accepted, certification_body_not_designated,
 //     iaf_mark_missing, scope_not_aligned, scope_excludes_host: a
 //     requirement of the host's equivalency rule is not met.
+//     Also of the equivalency an ISO-based home COR rests on.
+//   - basis_equivalency_unknown: a home COR issued on an ISO/CSA
+//     equivalency names an equivalency record (basis_ref) that is not
+//     among the facts, so the host's ISO rule cannot judge it.
 //   - agreement_withdrawn: a party withdrew from the agreement on or before
 //     the date.
 //   - permanent_office_in_host: the employer has a permanent office in a

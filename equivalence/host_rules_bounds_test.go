@@ -99,8 +99,7 @@ func TestLaterRulesVersionEndsRecognition(t *testing.T) {
 	}
 	isoHomeCOR := func(t *testing.T) equivalence.Facts {
 		f := programFacts(t)
-		c := &f.Certificates[0].Certificate
-		c.Basis, c.BasisRef = registry.BasisEquivalency, "EQ-1"
+		isoBasedCOR(&f, registry.StdISO45001, true, false) // with the ISO certificate it rests on
 		return f
 	}
 	isoHomeCOR2024 := func(t *testing.T) equivalence.Facts {
