@@ -896,10 +896,36 @@ func (d *decider) equivalencies() int {
 // covering the operations, the sector or host outside the certification.
 func (d *decider) equivalencyRule(e *registry.Equivalency, x *finding) *registry.EquivalencyRule {
 	r := &d.f.HostRules[d.rules].Rules
+	if d.q.Sector == "" && len(e.IndustryCodes) > 0 {
+		// No sector asked: the certification's own industry codes choose
+		// the rule; where they span several, every rule they fall under
+		// judges it and the shortest term bounds it, so that it never
+		// gets a longer term than its own sector would.
+		var rule *registry.EquivalencyRule
+		for _, cand := range rulesForCodes(r.Equivalency, e.IndustryCodes) {
+			if d.judgeEquivalency(e, cand, x); x.code != "" {
+				return nil
+			}
+			if rule == nil || shorterTerm(cand, rule) {
+				rule = cand
+			}
+		}
+		if rule == nil {
+			x.code = ReasonISONotAccepted
+		}
+		return rule
+	}
 	rule := pickRule(r.Equivalency, d.q.Sector)
+	d.judgeEquivalency(e, rule, x)
+	return rule
+}
+
+// judgeEquivalency sets x's code (and detail) to why rule (may be nil)
+// does not accept e; it leaves x alone when it does.
+func (d *decider) judgeEquivalency(e *registry.Equivalency, rule *registry.EquivalencyRule, x *finding) {
 	if rule == nil || !rule.Accepted {
 		x.code = ReasonISONotAccepted
-		return nil
+		return
 	}
 	switch {
 	case d.q.Sector != "" && len(e.IndustryCodes) > 0 && !d.equivalencyCovers(e, rule):
@@ -916,7 +942,53 @@ func (d *decider) equivalencyRule(e *registry.Equivalency, x *finding) *registry
 	case len(e.Provinces) > 0 && !hasJ(e.Provinces, d.q.Host):
 		x.code = ReasonScopeExcludesHost
 	}
-	return rule
+}
+
+// rulesForCodes returns the equivalency rules a certification with
+// industry codes codes falls under: each sector rule one of its codes is
+// under or above (an energy code under AB's energy rule), and the rule
+// for every sector when one of its codes is under no sector rule (or no
+// sector rule has codes). A sector rule without industry codes is never
+// chosen by codes. The general rule may be nil (the host has none).
+func rulesForCodes(rules []registry.EquivalencyRule, codes []string) []*registry.EquivalencyRule {
+	var out []*registry.EquivalencyRule
+	var general *registry.EquivalencyRule
+	for i := range rules {
+		r := &rules[i]
+		switch {
+		case r.Sector == "":
+			general = r
+		case len(r.IndustryCodes) > 0 && overlaps(codes, r.IndustryCodes):
+			out = append(out, r)
+		}
+	}
+	rest := false
+	for _, c := range codes {
+		under := false
+		for _, r := range out {
+			if hasPrefix(c, r.IndustryCodes) {
+				under = true
+			}
+		}
+		rest = rest || !under
+	}
+	if rest || len(out) == 0 {
+		out = append(out, general) // may be nil: no rule for every sector
+	}
+	return out
+}
+
+// shorterTerm reports whether rule a bounds a recognition more tightly
+// than b: a term where b has none (0, only the certification's validity),
+// or a shorter one.
+func shorterTerm(a, b *registry.EquivalencyRule) bool {
+	switch {
+	case a.TermMonths == 0:
+		return false
+	case b.TermMonths == 0:
+		return true
+	}
+	return a.TermMonths < b.TermMonths
 }
 
 // EquivalencyCounts reports whether equivalency record ef counts for a

@@ -114,7 +114,13 @@
 //     record's codes must be under or above one of them). Valid until the
 //     earliest of the record's valid_to, the day before its next recorded
 //     non-active status, the rules' end (below) and On plus the rule's
-//     term_months.
+//     term_months. With no sector asked, the record's own industry codes
+//     choose the rule: the sector rules one of them is under or above (AB's
+//     energy rule for an energy-only certification), and the rule for every
+//     sector when one of them is under none; each must accept the record,
+//     and the shortest term_months bounds it, so that a certification never
+//     gets a longer term than its own sector's rule gives. A record with no
+//     industry codes takes the rule for every sector.
 //
 // The host's rules in force on On are the counted version (published by
 // the host's node, valid) with the latest effective_from on or before On;
