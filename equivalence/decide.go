@@ -236,6 +236,7 @@ func Decide(q Question, f Facts) Decision {
 			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: invalidQuestionText(q, err)}},
 		}
 	}
+	q.Sector, _ = NormalizeSector(q.Sector) // one form of the sector, compared everywhere
 	d := decider{q: q, f: &f, rules: -1, rulesNext: -1, fr: q.Lang == French}
 	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 	d.pickHostRules()
@@ -1015,7 +1016,7 @@ func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.Equi
 		return hasPrefix(s, e.IndustryCodes)
 	}
 	known := false
-	if len(rule.IndustryCodes) > 0 && strings.EqualFold(rule.Sector, s) {
+	if len(rule.IndustryCodes) > 0 && sameSector(rule.Sector, s) {
 		if overlaps(e.IndustryCodes, rule.IndustryCodes) {
 			return true
 		}
@@ -1023,7 +1024,7 @@ func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.Equi
 	}
 	for k := range d.f.Agreements {
 		t := &d.f.Agreements[k].Agreement.Terms
-		if len(t.IndustryCodes) == 0 || !strings.EqualFold(t.Sector, s) || d.agreementState(k) != agrOK {
+		if len(t.IndustryCodes) == 0 || !sameSector(t.Sector, s) || d.agreementState(k) != agrOK {
 			continue
 		}
 		if overlaps(e.IndustryCodes, t.IndustryCodes) {
@@ -1060,7 +1061,7 @@ func pickRule(rules []registry.EquivalencyRule, sector string) *registry.Equival
 		case sector == "":
 		case code && hasPrefix(sector, r.IndustryCodes):
 			return r
-		case !code && strings.EqualFold(r.Sector, sector):
+		case !code && sameSector(r.Sector, sector):
 			return r
 		}
 	}
@@ -1161,19 +1162,19 @@ func certCovers(sector string, c *registry.Certificate, t *registry.AgreementTer
 		if len(c.IndustryScope) > 0 {
 			return hasPrefix(sector, c.IndustryScope)
 		}
-		return t != nil && strings.EqualFold(c.Sector, t.Sector) && hasPrefix(sector, t.IndustryCodes)
+		return t != nil && sameSector(c.Sector, t.Sector) && hasPrefix(sector, t.IndustryCodes)
 	}
 	if c.Sector != "" {
-		return strings.EqualFold(c.Sector, sector)
+		return sameSector(c.Sector, sector)
 	}
-	return t != nil && strings.EqualFold(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
+	return t != nil && sameSector(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
 }
 
 // agreementCoversCert: the certificate is in the agreement's sector, by
 // name or by all of its industry codes.
 func agreementCoversCert(t *registry.AgreementTerms, c *registry.Certificate) bool {
 	if c.Sector != "" {
-		return strings.EqualFold(c.Sector, t.Sector)
+		return sameSector(c.Sector, t.Sector)
 	}
 	return anyUnder(c.IndustryScope, t.IndustryCodes)
 }
@@ -1185,7 +1186,7 @@ func agreementCoversQuestion(t *registry.AgreementTerms, sector string) bool {
 	case registry.IsIndustryCode(sector):
 		return hasPrefix(sector, t.IndustryCodes)
 	}
-	return strings.EqualFold(sector, t.Sector)
+	return sameSector(sector, t.Sector)
 }
 
 // hasPrefix reports whether code starts with one of prefixes.

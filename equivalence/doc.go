@@ -26,6 +26,19 @@
 // certificate's Status, active when empty); after ExpiresOn, expired unless
 // it had already ended otherwise (cancelled, revoked, superseded).
 //
+// # Sectors
+//
+// A question's sector is compared in one form (NormalizeSector), wherever
+// Decide compares sectors (certificates, agreements, equivalency rules,
+// revisions): a known sector's word in English or French, in any case and
+// with or without accents (construction; energy, énergie), and a known
+// sector's NAICS 2-digit code (23: construction) name that sector, so
+// "construction", "Construction" and "23" get the same answer; a longer
+// code (236220) stays a code, under its sector's. Records' sector names
+// are folded the same way. A word that names no known sector fails
+// Question.Validate on "sector" (invalid_question), not a silent
+// sector_mismatch.
+//
 // # Bases
 //
 // Decide considers three bases and takes the best: recognized over

@@ -58,7 +58,6 @@ func TestISOScopeBySectorName(t *testing.T) {
 		{"oil and gas scope, energy by name", []string{"2111"}, "energy", equivalence.Recognized},
 		{"a scope wider than the sector's codes", []string{"21"}, "energy", equivalence.Recognized},
 		{"one of two codes in the sector", []string{"236", "486"}, "energy", equivalence.Recognized},
-		{"no codes known for the name", []string{"236"}, "forestry", equivalence.Recognized},
 		{"no industry codes on the record", nil, "energy", equivalence.Recognized},
 		{"any sector", []string{"236"}, "", equivalence.Recognized},
 	} {
