@@ -63,6 +63,11 @@ const (
 	// published by a node that is neither the host's nor one of a
 	// jurisdiction its provinces name (EquivalencyCounts); ignored.
 	ReasonEquivalencyIssuerNotCovered = "equivalency_issuer_not_covered"
+	// ReasonBasisEquivalencyUnknown: a home COR issued on an ISO/CSA
+	// equivalency whose equivalency record (Certificate.BasisRef, published
+	// by the home jurisdiction's node) is not among the facts, so the
+	// host's ISO rule cannot judge it.
+	ReasonBasisEquivalencyUnknown = "basis_equivalency_unknown"
 )
 
 // ReasonCodes lists every reason code Decide may return.
@@ -79,7 +84,7 @@ var ReasonCodes = []string{
 	ReasonEquivalencyNotAccepted, ReasonEquivalencyNotYetValid, ReasonEquivalencyExpired, ReasonEquivalencyNotActive,
 	ReasonHostRulesUnknown, ReasonHostRulesIssuerMismatch, ReasonHostRulesInvalid, ReasonISONotAccepted,
 	ReasonStandardNotAccepted, ReasonBodyNotDesignated, ReasonIAFMarkMissing, ReasonScopeNotAligned,
-	ReasonScopeExcludesHost, ReasonEquivalencyIssuerNotCovered,
+	ReasonScopeExcludesHost, ReasonEquivalencyIssuerNotCovered, ReasonBasisEquivalencyUnknown,
 	ReasonAgreementWithdrawn, ReasonPermanentOfficeInHost, ReasonLetterExpired, ReasonLetterVoid, ReasonHistoryCorrected,
 	ReasonOperatingInHost, ReasonProjection,
 }
@@ -231,6 +236,7 @@ func Decide(q Question, f Facts) Decision {
 			Reasons: []Reason{{Code: ReasonInvalidQuestion, Text: invalidQuestionText(q, err)}},
 		}
 	}
+	q.Sector, _ = NormalizeSector(q.Sector) // one form of the sector, compared everywhere
 	d := decider{q: q, f: &f, rules: -1, rulesNext: -1, fr: q.Lang == French}
 	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
 	d.pickHostRules()
@@ -635,10 +641,27 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			d.fail(x)
 			continue
 		}
+		// A COR issued on an ISO/CSA equivalency gives the host no more
+		// than the ISO certificate it rests on would get if presented
+		// directly: the host's ISO rule judges that certificate
+		// (standard, designated body, IAF mark, scope), as
+		// EquivalencyUnderHostRules does; the refusal is the rule's.
+		basis := -1
 		if c.Basis == registry.BasisEquivalency {
 			if r := pickRule(d.f.HostRules[d.rules].Rules.Equivalency, d.q.Sector); r == nil || !r.Accepted {
 				x.code, x.rules = ReasonISONotAccepted, d.rules
 				d.fail(x)
+				continue
+			}
+			if basis = d.basisEquivalency(c); basis < 0 {
+				x.code, x.rules = ReasonBasisEquivalencyUnknown, d.rules
+				d.fail(x)
+				continue
+			}
+			y := x
+			y.eqv, y.rules = basis, d.rules
+			if d.equivalencyRule(&d.f.Equivalencies[basis].Equivalency, &y); y.code != "" {
+				d.fail(y)
 				continue
 			}
 		}
@@ -651,7 +674,7 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			continue
 		}
 		cand := candidate{rank: rankRecognized, basis: BasisAgreement, until: until, why: why,
-			cert: ci, agr: j, eqv: -1, rules: -1, emp: -1, terms: ht, letter: -1}
+			cert: ci, agr: j, eqv: basis, rules: -1, emp: -1, terms: ht, letter: -1}
 		failed := false
 		for k, code := range ht.Conditions {
 			met := true
@@ -761,6 +784,24 @@ func (d *decider) hostWCBAccount() (int, bool) {
 	return first, false
 }
 
+// basisEquivalency returns the index in Facts.Equivalencies of the
+// equivalency record certificate c was issued on (c.BasisRef, of c's
+// employer, published by c's jurisdiction's node; of several versions the
+// newest), or -1 when the facts hold none.
+func (d *decider) basisEquivalency(c *registry.Certificate) int {
+	found := -1
+	for i := range d.f.Equivalencies {
+		ef := &d.f.Equivalencies[i]
+		if ef.Equivalency.ID != c.BasisRef || ef.Equivalency.EmployerBN != c.EmployerBN || ef.Ref.Iss != c.Jurisdiction {
+			continue
+		}
+		if found < 0 || compareRef(ef.Ref, d.f.Equivalencies[found].Ref) < 0 {
+			found = i
+		}
+	}
+	return found
+}
+
 func signedByAll(af *AgreementFact) bool {
 	for _, p := range af.Agreement.Terms.Parties {
 		if !hasJ(af.SignedBy, p) {
@@ -856,10 +897,36 @@ func (d *decider) equivalencies() int {
 // covering the operations, the sector or host outside the certification.
 func (d *decider) equivalencyRule(e *registry.Equivalency, x *finding) *registry.EquivalencyRule {
 	r := &d.f.HostRules[d.rules].Rules
+	if d.q.Sector == "" && len(e.IndustryCodes) > 0 {
+		// No sector asked: the certification's own industry codes choose
+		// the rule; where they span several, every rule they fall under
+		// judges it and the shortest term bounds it, so that it never
+		// gets a longer term than its own sector would.
+		var rule *registry.EquivalencyRule
+		for _, cand := range rulesForCodes(r.Equivalency, e.IndustryCodes) {
+			if d.judgeEquivalency(e, cand, x); x.code != "" {
+				return nil
+			}
+			if rule == nil || shorterTerm(cand, rule) {
+				rule = cand
+			}
+		}
+		if rule == nil {
+			x.code = ReasonISONotAccepted
+		}
+		return rule
+	}
 	rule := pickRule(r.Equivalency, d.q.Sector)
+	d.judgeEquivalency(e, rule, x)
+	return rule
+}
+
+// judgeEquivalency sets x's code (and detail) to why rule (may be nil)
+// does not accept e; it leaves x alone when it does.
+func (d *decider) judgeEquivalency(e *registry.Equivalency, rule *registry.EquivalencyRule, x *finding) {
 	if rule == nil || !rule.Accepted {
 		x.code = ReasonISONotAccepted
-		return nil
+		return
 	}
 	switch {
 	case d.q.Sector != "" && len(e.IndustryCodes) > 0 && !d.equivalencyCovers(e, rule):
@@ -876,7 +943,53 @@ func (d *decider) equivalencyRule(e *registry.Equivalency, x *finding) *registry
 	case len(e.Provinces) > 0 && !hasJ(e.Provinces, d.q.Host):
 		x.code = ReasonScopeExcludesHost
 	}
-	return rule
+}
+
+// rulesForCodes returns the equivalency rules a certification with
+// industry codes codes falls under: each sector rule one of its codes is
+// under or above (an energy code under AB's energy rule), and the rule
+// for every sector when one of its codes is under no sector rule (or no
+// sector rule has codes). A sector rule without industry codes is never
+// chosen by codes. The general rule may be nil (the host has none).
+func rulesForCodes(rules []registry.EquivalencyRule, codes []string) []*registry.EquivalencyRule {
+	var out []*registry.EquivalencyRule
+	var general *registry.EquivalencyRule
+	for i := range rules {
+		r := &rules[i]
+		switch {
+		case r.Sector == "":
+			general = r
+		case len(r.IndustryCodes) > 0 && overlaps(codes, r.IndustryCodes):
+			out = append(out, r)
+		}
+	}
+	rest := false
+	for _, c := range codes {
+		under := false
+		for _, r := range out {
+			if hasPrefix(c, r.IndustryCodes) {
+				under = true
+			}
+		}
+		rest = rest || !under
+	}
+	if rest || len(out) == 0 {
+		out = append(out, general) // may be nil: no rule for every sector
+	}
+	return out
+}
+
+// shorterTerm reports whether rule a bounds a recognition more tightly
+// than b: a term where b has none (0, only the certification's validity),
+// or a shorter one.
+func shorterTerm(a, b *registry.EquivalencyRule) bool {
+	switch {
+	case a.TermMonths == 0:
+		return false
+	case b.TermMonths == 0:
+		return true
+	}
+	return a.TermMonths < b.TermMonths
 }
 
 // EquivalencyCounts reports whether equivalency record ef counts for a
@@ -903,7 +1016,7 @@ func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.Equi
 		return hasPrefix(s, e.IndustryCodes)
 	}
 	known := false
-	if len(rule.IndustryCodes) > 0 && strings.EqualFold(rule.Sector, s) {
+	if len(rule.IndustryCodes) > 0 && sameSector(rule.Sector, s) {
 		if overlaps(e.IndustryCodes, rule.IndustryCodes) {
 			return true
 		}
@@ -911,7 +1024,7 @@ func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.Equi
 	}
 	for k := range d.f.Agreements {
 		t := &d.f.Agreements[k].Agreement.Terms
-		if len(t.IndustryCodes) == 0 || !strings.EqualFold(t.Sector, s) || d.agreementState(k) != agrOK {
+		if len(t.IndustryCodes) == 0 || !sameSector(t.Sector, s) || d.agreementState(k) != agrOK {
 			continue
 		}
 		if overlaps(e.IndustryCodes, t.IndustryCodes) {
@@ -948,7 +1061,7 @@ func pickRule(rules []registry.EquivalencyRule, sector string) *registry.Equival
 		case sector == "":
 		case code && hasPrefix(sector, r.IndustryCodes):
 			return r
-		case !code && strings.EqualFold(r.Sector, sector):
+		case !code && sameSector(r.Sector, sector):
 			return r
 		}
 	}
@@ -1049,19 +1162,19 @@ func certCovers(sector string, c *registry.Certificate, t *registry.AgreementTer
 		if len(c.IndustryScope) > 0 {
 			return hasPrefix(sector, c.IndustryScope)
 		}
-		return t != nil && strings.EqualFold(c.Sector, t.Sector) && hasPrefix(sector, t.IndustryCodes)
+		return t != nil && sameSector(c.Sector, t.Sector) && hasPrefix(sector, t.IndustryCodes)
 	}
 	if c.Sector != "" {
-		return strings.EqualFold(c.Sector, sector)
+		return sameSector(c.Sector, sector)
 	}
-	return t != nil && strings.EqualFold(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
+	return t != nil && sameSector(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
 }
 
 // agreementCoversCert: the certificate is in the agreement's sector, by
 // name or by all of its industry codes.
 func agreementCoversCert(t *registry.AgreementTerms, c *registry.Certificate) bool {
 	if c.Sector != "" {
-		return strings.EqualFold(c.Sector, t.Sector)
+		return sameSector(c.Sector, t.Sector)
 	}
 	return anyUnder(c.IndustryScope, t.IndustryCodes)
 }
@@ -1073,7 +1186,7 @@ func agreementCoversQuestion(t *registry.AgreementTerms, sector string) bool {
 	case registry.IsIndustryCode(sector):
 		return hasPrefix(sector, t.IndustryCodes)
 	}
-	return strings.EqualFold(sector, t.Sector)
+	return sameSector(sector, t.Sector)
 }
 
 // hasPrefix reports whether code starts with one of prefixes.

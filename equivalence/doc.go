@@ -26,6 +26,19 @@
 // certificate's Status, active when empty); after ExpiresOn, expired unless
 // it had already ended otherwise (cancelled, revoked, superseded).
 //
+// # Sectors
+//
+// A question's sector is compared in one form (NormalizeSector), wherever
+// Decide compares sectors (certificates, agreements, equivalency rules,
+// revisions): a known sector's word in English or French, in any case and
+// with or without accents (construction; energy, énergie), and a known
+// sector's NAICS 2-digit code (23: construction) name that sector, so
+// "construction", "Construction" and "23" get the same answer; a longer
+// code (236220) stays a code, under its sector's. Records' sector names
+// are folded the same way. A word that names no known sector fails
+// Question.Validate on "sector" (invalid_question), not a silent
+// sector_mismatch.
+//
 // # Bases
 //
 // Decide considers three bases and takes the best: recognized over
@@ -46,8 +59,14 @@
 //     program and the host does not exclude it (nor, by its rules in force,
 //     refuse foreign SECOR or ISO-based CORs; a SECOR or a COR issued on an
 //     ISO/CSA equivalency needs the host's rules in force on On, else
-//     host_rules_unknown); the use is one the host allows; and the host's
-//     conditions hold. Valid until the earliest of the certificate's expiry,
+//     host_rules_unknown; a COR issued on an ISO/CSA equivalency gives the
+//     host no more than the ISO certificate it rests on would get if
+//     presented directly: the equivalency record it names (BasisRef,
+//     published by the home node) must be among the facts, else
+//     basis_equivalency_unknown, and meet the host's ISO rule for the
+//     sector, else that rule's reason, such as iaf_mark_missing or
+//     standard_not_accepted; the recognition cites it); the use is one the
+//     host allows; and the host's conditions hold. Valid until the earliest of the certificate's expiry,
 //     the day before its next recorded non-active status, the agreement's
 //     effective_to, On plus the host's cap_months (Date.AddMonths, clamped to
 //     the month's end) and On plus the host's cap_days. It is never valid
@@ -108,7 +127,13 @@
 //     record's codes must be under or above one of them). Valid until the
 //     earliest of the record's valid_to, the day before its next recorded
 //     non-active status, the rules' end (below) and On plus the rule's
-//     term_months.
+//     term_months. With no sector asked, the record's own industry codes
+//     choose the rule: the sector rules one of them is under or above (AB's
+//     energy rule for an energy-only certification), and the rule for every
+//     sector when one of them is under none; each must accept the record,
+//     and the shortest term_months bounds it, so that a certification never
+//     gets a longer term than its own sector's rule gives. A record with no
+//     industry codes takes the rule for every sector.
 //
 // The host's rules in force on On are the counted version (published by
 // the host's node, valid) with the latest effective_from on or before On;
@@ -240,6 +265,10 @@
 //   - standard_not_accepted, certification_body_not_designated,
 //     iaf_mark_missing, scope_not_aligned, scope_excludes_host: a
 //     requirement of the host's equivalency rule is not met.
+//     Also of the equivalency an ISO-based home COR rests on.
+//   - basis_equivalency_unknown: a home COR issued on an ISO/CSA
+//     equivalency names an equivalency record (basis_ref) that is not
+//     among the facts, so the host's ISO rule cannot judge it.
 //   - agreement_withdrawn: a party withdrew from the agreement on or before
 //     the date.
 //   - permanent_office_in_host: the employer has a permanent office in a

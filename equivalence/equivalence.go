@@ -31,7 +31,11 @@ type Question struct {
 	// Host is the jurisdiction where the employer wants to bid or work.
 	Host registry.Jurisdiction
 	// Sector is a sector name ("construction") or an industry code
-	// ("236220"); "" asks about any sector.
+	// ("236220"); "" asks about any sector. Decide compares it in one
+	// form (NormalizeSector): a known sector's word in English or French,
+	// in any case and with or without accents ("Énergie" is energy), and
+	// its NAICS 2-digit code ("23" is construction) ask about the same
+	// sector; an unknown word fails Validate on "sector".
 	Sector string
 	// On is the date asked about. Decide never reads a clock: the API's
 	// default is today's date in the host's zone (Host.Zone()).
@@ -188,8 +192,12 @@ func (q Question) Validate() error {
 	if !q.Lang.Valid() {
 		errs = append(errs, registry.Invalid("lang", "want %q (English) or %q (French)", English, French))
 	}
-	if !ValidSector(q.Sector) {
+	switch {
+	case ValidSector(q.Sector):
+	case !sectorName(foldSector(q.Sector)):
 		errs = append(errs, registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits"))
+	default:
+		errs = append(errs, registry.Invalid("sector", "unknown sector %q: want construction or energy (in English or French: énergie), or an industry code of 2 to 10 digits such as 23", q.Sector))
 	}
 	if errs == nil {
 		return nil
@@ -198,10 +206,12 @@ func (q Question) Validate() error {
 }
 
 // ValidSector reports whether s may name a sector in a question: empty
-// (any sector), a sector name such as "construction", or an industry code
-// of 2 to 10 digits.
+// (any sector), a known sector's word in English or French such as
+// "construction" or "énergie" (NormalizeSector), or an industry code of 2
+// to 10 digits.
 func ValidSector(s string) bool {
-	return s == "" || registry.IsIndustryCode(s) || sectorName(s)
+	_, ok := NormalizeSector(s)
+	return ok
 }
 
 // sectorName accepts words of letters, spaces, '-' and '_', any case.

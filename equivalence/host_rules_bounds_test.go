@@ -58,7 +58,6 @@ func TestISOScopeBySectorName(t *testing.T) {
 		{"oil and gas scope, energy by name", []string{"2111"}, "energy", equivalence.Recognized},
 		{"a scope wider than the sector's codes", []string{"21"}, "energy", equivalence.Recognized},
 		{"one of two codes in the sector", []string{"236", "486"}, "energy", equivalence.Recognized},
-		{"no codes known for the name", []string{"236"}, "forestry", equivalence.Recognized},
 		{"no industry codes on the record", nil, "energy", equivalence.Recognized},
 		{"any sector", []string{"236"}, "", equivalence.Recognized},
 	} {
@@ -99,8 +98,7 @@ func TestLaterRulesVersionEndsRecognition(t *testing.T) {
 	}
 	isoHomeCOR := func(t *testing.T) equivalence.Facts {
 		f := programFacts(t)
-		c := &f.Certificates[0].Certificate
-		c.Basis, c.BasisRef = registry.BasisEquivalency, "EQ-1"
+		isoBasedCOR(&f, registry.StdISO45001, true, false) // with the ISO certificate it rests on
 		return f
 	}
 	isoHomeCOR2024 := func(t *testing.T) equivalence.Facts {

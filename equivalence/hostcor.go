@@ -17,6 +17,7 @@ import "github.com/corfed/corfed/registry"
 // gives (host_rules_unknown when no version is in force on on), in English
 // and in French.
 func EquivalencyUnderHostRules(host registry.Jurisdiction, e EquivalencyFact, rules []HostRulesFact, sector string, on registry.Date) (en, fr Reason, ok bool) {
+	sector = sectorKey(sector)
 	f := Facts{Equivalencies: []EquivalencyFact{e}, HostRules: rules}
 	d := decider{q: Question{Host: host, BN: e.Equivalency.EmployerBN, Sector: sector, On: on}, f: &f, rules: -1, rulesNext: -1}
 	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
@@ -44,6 +45,7 @@ func EquivalencyUnderHostRules(host registry.Jurisdiction, e EquivalencyFact, ru
 // version's id too; nil and "" when no version is in force, nil when the
 // version has no rule for sector.
 func HostRuleFor(host registry.Jurisdiction, rules []HostRulesFact, sector string, on registry.Date) (*registry.EquivalencyRule, string) {
+	sector = sectorKey(sector)
 	f := Facts{HostRules: rules}
 	d := decider{q: Question{Host: host, On: on}, f: &f, rules: -1, rulesNext: -1}
 	d.pickHostRules()

@@ -102,7 +102,7 @@ func (d *decider) succession(j int, c *registry.Certificate, end registry.Date) 
 			}
 			day := end.AddDays(1)
 			if !t.InForce(day) || !t.HasParty(c.Jurisdiction) || !t.HasParty(d.q.Host) ||
-				!namesProgram(t.Programs, c) || t.Sector != prev.Sector {
+				!namesProgram(t.Programs, c) || !sameSector(t.Sector, prev.Sector) {
 				continue
 			}
 			// The coverage agreements() asks of the agreement in force: a

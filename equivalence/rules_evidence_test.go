@@ -51,8 +51,7 @@ func onlyCited(f equivalence.Facts, ev []registry.Ref) equivalence.Facts {
 // none.
 func TestAgreementRecognitionCitesTheHostRulesItRestsOn(t *testing.T) {
 	isoBased := func(f *equivalence.Facts) {
-		c := &f.Certificates[0].Certificate
-		c.Basis, c.BasisRef = registry.BasisEquivalency, "EQ-1"
+		isoBasedCOR(f, registry.StdISO45001, true, false) // with the ISO certificate it rests on
 	}
 	// A SECOR agreement of AB, ON and MB, no host excluding SECOR by its
 	// terms; ON's rules are given recognizes_foreign_secor, MB's keep false.

@@ -59,8 +59,7 @@ func TestCertificateTheHostsRulesDecideWithNoRulesInForce(t *testing.T) {
 		f.Agreements = []equivalence.AgreementFact{a}
 	}
 	isoBased := func(f *equivalence.Facts) {
-		c := &f.Certificates[0].Certificate
-		c.Basis, c.BasisRef = registry.BasisEquivalency, "EQ-1"
+		isoBasedCOR(f, registry.StdISO45001, true, false) // with the ISO certificate it rests on
 	}
 	for _, tc := range []struct {
 		name       string

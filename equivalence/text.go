@@ -49,6 +49,9 @@ func (d *decider) decision() Decision {
 		if b.emp >= 0 {
 			ev = append(ev, d.f.Employers[b.emp].Ref)
 		}
+		if b.eqv >= 0 {
+			ev = append(ev, d.f.Equivalencies[b.eqv].Ref) // the ISO certificate an ISO-based COR rests on
+		}
 		ev = d.programEvidence(ev)
 	case BasisISO:
 		ev = append(ev, d.f.Equivalencies[b.eqv].Ref, d.f.HostRules[b.rules].Ref)
@@ -439,6 +442,9 @@ func (d *decider) textEN(x finding, c *registry.Certificate, t *registry.Agreeme
 		}
 		text = "No rules of " + h + " in force on " + on + " that count are among the facts, so whether " + h + verb(hj, " accepts ", " accept ") +
 			e.Standard + " is unknown."
+	case ReasonBasisEquivalencyUnknown:
+		text = certName(c) + " of " + theName(c.Jurisdiction, false) + " was issued on equivalency record " + c.BasisRef +
+			", which is not among the facts, so whether " + h + verb(hj, " accepts", " accept") + " the ISO/CSA certification it rests on is unknown."
 	case ReasonHostRulesIssuerMismatch:
 		text = capFirst(possEN(hj)) + " rules " + hr.ID + " were published by " + possEN(d.f.HostRules[x.rules].Ref.Iss) +
 			" node; only " + h + " may publish " + its(hj, false, true) + " rules, so they are ignored."

@@ -219,6 +219,10 @@ func (d *decider) textFR(x finding, c *registry.Certificate, t *registry.Agreeme
 		}
 		return "Aucune règle " + of + " en vigueur le " + on + " et qui compte ne figure parmi les faits ; on ne sait donc pas si " + h +
 			verb(hj, " accepte ", " acceptent ") + e.Standard + "."
+	case ReasonBasisEquivalencyUnknown:
+		return "Le certificat " + certName(c) + " " + ofFR(c.Jurisdiction) + " a été délivré sur la foi du dossier d'équivalence " + c.BasisRef +
+			", qui ne figure pas parmi les faits ; on ne sait donc pas si " + h + verb(hj, " accepte", " acceptent") +
+			" la certification ISO/CSA sur laquelle il repose."
 	case ReasonHostRulesIssuerMismatch:
 		return "Les règles " + hr.ID + " " + of + " ont été publiées par le nœud " + ofFR(d.f.HostRules[x.rules].Ref.Iss) +
 			" ; " + agreeFR(hj, "seul ", "seule ", "seuls ") + h + verb(hj, " peut", " peuvent") + " publier " + its(hj, true, true) +

@@ -113,7 +113,7 @@ func TestEveryHonestProofIsReDerived(t *testing.T) {
 	for _, bn := range bns {
 		for _, host := range js {
 			for _, use := range []string{equivalence.UseBid, equivalence.UseWork} {
-				for _, sector := range []string{"", "construction", "2382", "238120", "236220", "manufacturing"} {
+				for _, sector := range []string{"", "construction", "2382", "238120", "236220", "311111"} {
 					for _, on := range []string{"2026-03-15", "2026-11-25", "2027-06-01"} {
 						q := equivalence.Question{BN: bn, Host: host, Sector: sector, Use: use, On: registry.MustDate(on)}
 						for _, asked := range []registry.Jurisdiction{host, "CA-ON"} {
