@@ -527,6 +527,8 @@ func (d *decider) certificates() int {
 // from another province (certCovers). Of several such agreements, the one
 // with the smallest reference, so that the choice does not depend on the
 // order of the facts. The bridge is evidence: the recognition rests on it.
+// With no such agreement, a NAICS sector's own codes bridge them
+// (certCoversByNAICS; the standard, not a record, so nothing is cited).
 func (d *decider) hostCertCovers(c *registry.Certificate) (bool, int) {
 	if certCovers(d.q.Sector, c, nil) {
 		return true, -1
@@ -541,6 +543,9 @@ func (d *decider) hostCertCovers(c *registry.Certificate) (bool, int) {
 		if bridge < 0 || compareRef(af.Ref, d.f.Agreements[bridge].Ref) < 0 {
 			bridge = k
 		}
+	}
+	if bridge < 0 && certCoversByNAICS(d.q.Sector, c) {
+		return true, -1
 	}
 	return bridge >= 0, bridge
 }
@@ -1009,7 +1014,9 @@ func EquivalencyCounts(ef *EquivalencyFact, host registry.Jurisdiction) bool {
 // certCovers bridges them, by the rule for that sector (AB's energy: 211,
 // 2131, 486), else by a counted agreement for it (construction: 23), and
 // one of e's codes must overlap one of those (be under it, or above it).
-// A name no rule or agreement gives codes to is not checked.
+// A name no rule or agreement gives codes to is bridged by its NAICS codes
+// (sectorWords), and a name with none (energy without its rule) is not
+// checked.
 func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.EquivalencyRule) bool {
 	s := d.q.Sector
 	if registry.IsIndustryCode(s) {
@@ -1031,6 +1038,13 @@ func (d *decider) equivalencyCovers(e *registry.Equivalency, rule *registry.Equi
 			return true
 		}
 		known = true
+	}
+	if !known {
+		// A NAICS sector no rule or agreement names is bridged by its
+		// own codes (manufacturing: 31, 32, 33).
+		if codes := sectorCodes(s); len(codes) > 0 {
+			return overlaps(e.IndustryCodes, codes)
+		}
 	}
 	return !known
 }
@@ -1168,6 +1182,19 @@ func certCovers(sector string, c *registry.Certificate, t *registry.AgreementTer
 		return sameSector(c.Sector, sector)
 	}
 	return t != nil && sameSector(sector, t.Sector) && anyUnder(c.IndustryScope, t.IndustryCodes)
+}
+
+// certCoversByNAICS reports whether certificate c covers the question's
+// sector through a NAICS sector's own 2-digit codes (sectorWords), for a
+// sector no agreement bridges: a question by a NAICS sector's name of a
+// certificate named by codes under them (manufacturing: 31, 32, 33), or
+// by a code under them of a certificate named by that sector.
+func certCoversByNAICS(sector string, c *registry.Certificate) bool {
+	if registry.IsIndustryCode(sector) {
+		return len(c.IndustryScope) == 0 && hasPrefix(sector, sectorCodes(c.Sector))
+	}
+	codes := sectorCodes(sector)
+	return c.Sector == "" && len(codes) > 0 && anyUnder(c.IndustryScope, codes)
 }
 
 // agreementCoversCert: the certificate is in the agreement's sector, by

@@ -197,7 +197,7 @@ func (q Question) Validate() error {
 	case !sectorName(foldSector(q.Sector)):
 		errs = append(errs, registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits"))
 	default:
-		errs = append(errs, registry.Invalid("sector", "unknown sector %q: want construction or energy (in English or French: énergie), or an industry code of 2 to 10 digits such as 23", q.Sector))
+		errs = append(errs, registry.Invalid("sector", "unknown sector %q: want a sector in English or French (construction, energy, manufacturing, transportation, health care, énergie, fabrication, ...: the README lists them) or an industry code of 2 to 10 digits such as 23", q.Sector))
 	}
 	if errs == nil {
 		return nil

@@ -81,3 +81,45 @@ func TestSectorWordAndCodeAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestNAICSSectorWordsAndCodesAgree: every NAICS sector is a known sector
+// in English and French, and a certificate named only by industry codes
+// covers its sector asked by word or by 2-digit code alike, and not another.
+func TestNAICSSectorWordsAndCodesAgree(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		codes []string
+		name  string
+	}{
+		{[]string{"manufacturing", "Fabrication"}, []string{"31", "32", "33"}, "manufacturing"},
+		{[]string{"Transportation and warehousing", "transport et entreposage"}, []string{"48", "49"}, "transportation"},
+		{[]string{"health care", "Soins de santé"}, []string{"62"}, "health care"},
+		{[]string{"Services d'hébergement et de restauration", "accommodation and food services"}, []string{"72"}, "accommodation and food services"},
+		{[]string{"construction"}, []string{"23"}, "construction"},
+	} {
+		for _, in := range append(append([]string{}, tc.words...), tc.codes...) {
+			if got, ok := equivalence.NormalizeSector(in); !ok || got != tc.name {
+				t.Errorf("NormalizeSector(%q) = %q, %v; want %q", in, got, ok, tc.name)
+			}
+		}
+	}
+	if got, ok := equivalence.NormalizeSector("311"); !ok || got != "311" {
+		t.Errorf("NormalizeSector(311) = %q, %v; want the code kept", got, ok)
+	}
+	f := programFacts(t)
+	c := &f.Certificates[0].Certificate
+	c.Sector, c.IndustryScope = "", []string{"3118"}
+	atHome := registry.Jurisdiction("CA-AB")
+	word := equivalence.Decide(askOf(atHome, "manufacturing", "2026-11-25", "work"), f)
+	code := equivalence.Decide(askOf(atHome, "31", "2026-11-25", "work"), f)
+	if word.Outcome != code.Outcome || word.ValidUntil != code.ValidUntil {
+		t.Errorf("manufacturing: %s until %s %v; 31: %s until %s %v", word.Outcome, word.ValidUntil, reasonCodes(word), code.Outcome, code.ValidUntil, reasonCodes(code))
+	}
+	if word.Outcome == equivalence.NotRecognized {
+		t.Errorf("a certificate scoped 3118 at home, asked about manufacturing: %s %v", word.Outcome, reasonCodes(word))
+	}
+	other := equivalence.Decide(askOf(atHome, "health care", "2026-11-25", "work"), f)
+	if other.Outcome != equivalence.NotRecognized {
+		t.Errorf("a certificate scoped 3118, asked about health care: %s, want not recognized", other.Outcome)
+	}
+}
