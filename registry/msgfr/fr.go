@@ -662,4 +662,7 @@ var fr = map[string]string{
 	"not a compact JWT (want 3 dot-separated parts, got %d)":                                                "pas un JWT compact (3 parties séparées par des points attendues, %d reçues)",
 	"claims are not base64url":              "les revendications ne sont pas en base64url",
 	"claims have no valid iss jurisdiction": "les revendications n'ont aucune autorité iss valide",
+	// Employer Reviews of one certificate opened the same day (node.reviewIDFor).
+	"certificate %s has %d reviews opened on %s already":                   "le certificat %s a déjà %d examens ouverts le %s",
+	"the id of certificate %s is too long for another review opened on %s": "l'identifiant du certificat %s est trop long pour un autre examen ouvert le %s",
 }
