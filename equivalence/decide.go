@@ -721,7 +721,16 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 					cand.emp = emp
 				}
 			case registry.CondPerWCBAccount:
-				met = len(c.WCBAccounts) > 0
+				// Each account counts on the days it is open: one an
+				// employer record shows opened after On or closed before
+				// it is not covered (as a closed account no longer
+				// matches its former holder). With none covered the record
+				// showing it is cited, so that a proof re-derives it.
+				covered, _, emp := d.coveredAccounts(c)
+				met = len(covered) > 0
+				if !met && emp >= 0 && cand.emp < 0 {
+					cand.emp = emp
+				}
 			case registry.CondBidUseOnly, registry.CondVoidOnceWorkStarts:
 				// limits: the use check above let only bids through
 			}
@@ -764,6 +773,48 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		x.code, x.agr = ReasonAgreementNotInForce, firstOut
 		d.fail(x)
 	}
+}
+
+// coveredAccounts splits the WCB accounts certificate c names into those
+// covered on the date asked (no employer record of the employer shows the
+// account, in c's jurisdiction, other than open then: registry.WCBAccount
+// ActiveOn) and those not (every record listing it shows it opened after
+// the date or closed before it). emp is the employer record (smallest
+// reference) that shows an account not covered, -1 when none does. An
+// account no record lists keeps the certificate's word: its dates are not
+// known.
+func (d *decider) coveredAccounts(c *registry.Certificate) (covered, closed []string, emp int) {
+	emp = -1
+	for _, n := range c.WCBAccounts {
+		key := registry.FoldWCB(n)
+		listed, open, by := false, false, -1
+		for i := range d.f.Employers {
+			e := &d.f.Employers[i].Employer
+			if e.BN != d.q.BN {
+				continue
+			}
+			for _, a := range e.WCBAccounts {
+				if a.Jurisdiction != c.Jurisdiction || registry.FoldWCB(a.Number) != key {
+					continue
+				}
+				listed = true
+				if a.ActiveOn(d.q.On) {
+					open = true
+				} else if by < 0 || compareRef(d.f.Employers[i].Ref, d.f.Employers[by].Ref) < 0 {
+					by = i
+				}
+			}
+		}
+		if listed && !open {
+			closed = append(closed, n)
+			if emp < 0 || compareRef(d.f.Employers[by].Ref, d.f.Employers[emp].Ref) < 0 {
+				emp = by
+			}
+			continue
+		}
+		covered = append(covered, n)
+	}
+	return covered, closed, emp
 }
 
 // hostWCBAccount looks for a WCB account in the host among the employer's

@@ -190,8 +190,12 @@
 //     On; met when employer records list their presence and none does;
 //     not met (conditional) when no employer record lists any presence.
 //   - per_wcb_account: each WCB account qualifies on its own (SK, ON). Met
-//     when the home certificate names its WCB accounts (they are what the
-//     recognition covers); not met when it names none.
+//     when the home certificate names a WCB account covered on On (they
+//     are what the recognition covers): one the employer's records show
+//     open on On (WCBAccount ActiveOn), or that no record lists. Not met
+//     when it names none, or none covered (every record listing them
+//     shows them opened after On or closed before it; that record is
+//     cited).
 //   - yearly_reapplication: the equivalency is applied for again every year
 //     (Energy Safety Canada); the rule's 12-month term bounds validity. Met.
 //   - certification_maintained: the equivalency is maintained in years 2

@@ -286,8 +286,16 @@ func (d *decider) conditionText(code string, met bool, c *registry.Certificate) 
 		}
 		return "Only for employers with no permanent office " + in + "; no employer record lists where it has offices, so confirm it."
 	case registry.CondPerWCBAccount:
-		if met {
+		covered, closed, _ := d.coveredAccounts(c)
+		switch {
+		case met && len(closed) == 0:
 			return "Each WCB account qualifies on its own: this covers the accounts the certificate names (" + strings.Join(c.WCBAccounts, ", ") + ")."
+		case met:
+			return "Each WCB account qualifies on its own: this covers the accounts the certificate names that are open on " + date(d.q.On) + " (" + strings.Join(covered, ", ") +
+				"), not " + strings.Join(closed, ", ") + ", which the employer's records show not open then."
+		case len(closed) > 0:
+			return "Each WCB account qualifies on its own, and none of the accounts the certificate names (" + strings.Join(closed, ", ") + ") is open on " + date(d.q.On) +
+				" by the employer's records, so no account qualifies."
 		}
 		return "Each WCB account qualifies on its own, and the certificate names no WCB account, so which accounts qualify cannot be shown."
 	case registry.CondYearlyReapplication:

@@ -105,9 +105,17 @@ func (d *decider) conditionTextFR(code string, met bool, c *registry.Certificate
 		return "Seulement pour les employeurs sans établissement permanent " + in +
 			" ; aucun dossier d'employeur n'indique où il a ses bureaux, confirmez-le donc."
 	case registry.CondPerWCBAccount:
-		if met {
+		covered, closed, _ := d.coveredAccounts(c)
+		switch {
+		case met && len(closed) == 0:
 			return "Chaque compte auprès de la commission des accidents du travail est admissible séparément : la reconnaissance couvre les comptes que nomme le certificat (" +
 				strings.Join(c.WCBAccounts, ", ") + ")."
+		case met:
+			return "Chaque compte auprès de la commission des accidents du travail est admissible séparément : la reconnaissance couvre les comptes que nomme le certificat qui sont ouverts le " +
+				date(d.q.On) + " (" + strings.Join(covered, ", ") + "), et non " + strings.Join(closed, ", ") + ", que les dossiers de l'employeur ne montrent pas ouverts à cette date."
+		case len(closed) > 0:
+			return "Chaque compte auprès de la commission des accidents du travail est admissible séparément, et aucun des comptes que nomme le certificat (" +
+				strings.Join(closed, ", ") + ") n'est ouvert le " + date(d.q.On) + " selon les dossiers de l'employeur : aucun compte n'est donc admissible."
 		}
 		return "Chaque compte auprès de la commission des accidents du travail est admissible séparément, et le certificat n'en nomme aucun : on ne peut donc pas montrer quels comptes sont admissibles."
 	case registry.CondYearlyReapplication:

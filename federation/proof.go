@@ -19,6 +19,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/logproof"
+	"github.com/corfed/corfed/registry/msgfr"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/strictjson"
 )
@@ -428,13 +429,25 @@ func TrustKeys(t *Trust) KeysFunc {
 type ProofError struct {
 	Reason string
 	Err    error
+	format string // Reason's English format and its args, for Text
+	args   []any
 }
 
 func (e *ProofError) Error() string { return "proof: " + e.Reason }
 func (e *ProofError) Unwrap() error { return e.Err }
 
+// Text is Reason in lang: the French entry of its format in registry/msgfr
+// for French (what it quotes, codes, ids, dates and the errors of other
+// packages, stays as it is), Reason for English.
+func (e *ProofError) Text(lang equivalence.Lang) string {
+	if lang != equivalence.French || e.format == "" {
+		return e.Reason
+	}
+	return msgfr.Sprintf(e.format, e.args...)
+}
+
 func proofErr(kind error, format string, args ...any) error {
-	return &ProofError{Reason: fmt.Sprintf(format, args...), Err: kind}
+	return &ProofError{Reason: fmt.Sprintf(format, args...), Err: kind, format: format, args: args}
 }
 
 // VerifyProof checks a recognition proof with no network: the answering
@@ -449,6 +462,15 @@ func proofErr(kind error, format string, args ...any) error {
 // equivalence.Decide gives over the records it carries (rederive). It
 // returns the claims when everything holds.
 func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error) {
+	return VerifyProofIn(token, keys, now, "")
+}
+
+// VerifyProofIn is VerifyProof giving the reasons' and conditions' texts
+// in lang (the question's language when lang is ""): they are re-derived
+// from the evidence in any case (reDerivedTexts), and a reader may read
+// another language than the one the proof was asked in. The codes, and so
+// whether the proof holds, do not change with the language.
+func VerifyProofIn(token string, keys KeysFunc, now time.Time, lang equivalence.Lang) (ProofClaims, error) {
 	var c ProofClaims
 	token = strings.TrimSpace(token)
 	if len(token) > 1<<20 {
@@ -497,7 +519,7 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 	if (c.Decision.Outcome == equivalence.Recognized || c.Decision.Outcome == equivalence.Conditional) && len(c.Decision.Evidence) == 0 {
 		return c, proofErr(registry.ErrUnverified, "a %s decision with no evidence", c.Decision.Outcome)
 	}
-	if err := rederive(&c, entries, keys); err != nil {
+	if err := rederive(&c, entries, keys, lang); err != nil {
 		return c, err
 	}
 	if err := checkExpiry(c); err != nil {
@@ -531,8 +553,9 @@ func VerifyProof(token string, keys KeysFunc, now time.Time) (ProofClaims, error
 // (how current the answering node's copies were) and the expiry bound.
 //
 // Whatever the outcome, every signed reason and condition must be one the
-// carried records give, and c's are replaced by those (reDerivedTexts).
-func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
+// carried records give, and c's are replaced by those (reDerivedTexts),
+// in lang when it is not "" (else in the question's language).
+func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc, lang equivalence.Lang) error {
 	newest := map[registry.Ref]int{} // (iss, kind, id) -> index in entries
 	kept := entries[:0:0]
 	for _, e := range entries {
@@ -569,6 +592,9 @@ func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 		f.Agreements = append(f.Agreements, g.fact)
 	}
 	q := c.Question
+	if lang != "" {
+		q.Lang = lang
+	}
 	got := equivalence.Decide(equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}, f)
 	want := c.Decision
 	switch want.Outcome {
@@ -599,7 +625,7 @@ func rederive(c *ProofClaims, entries []registry.Entry, keys KeysFunc) error {
 	default:
 		return proofErr(registry.ErrInvalid, "unknown outcome %q", strictjson.Clip(want.Outcome))
 	}
-	return reDerivedTexts(c, got, entries, func() (equivalence.Decision, map[registry.Ref]bool) { return decideAsSigned(q, f) })
+	return reDerivedTexts(c, q, got, entries, func() (equivalence.Decision, map[registry.Ref]bool) { return decideAsSigned(q, f) })
 }
 
 // rulesUnknown: d refuses for want of the host's rules.
@@ -653,7 +679,8 @@ func sameRefs(a, b []registry.Ref) bool {
 // (added by the answering node, not by Decide) is allowed only when
 // question.on is after the day of iat in the host's zone, and is given
 // then even when the signer left it out (an earlier-version node did).
-// The texts are got's, in the question's language: the signed texts are
+// The texts are got's, in q's language (c's question, in the language
+// the reader asked for): the signed texts are
 // not compared, since they change between versions (codes are stable,
 // texts are for people) and a proof signed by an earlier version still
 // holds; and they are not returned, since a member could otherwise sign
@@ -665,12 +692,11 @@ func sameRefs(a, b []registry.Ref) bool {
 // which carried party signatures only for the agreement a recognition
 // rests on) may also be one the records give with that agreement signed
 // (asSigned, called only then): the verifier cannot tell whether it was.
-func reDerivedTexts(c *ProofClaims, got equivalence.Decision, entries []registry.Entry, asSigned func() (equivalence.Decision, map[registry.Ref]bool)) error {
+func reDerivedTexts(c *ProofClaims, q QuestionJSON, got equivalence.Decision, entries []registry.Entry, asSigned func() (equivalence.Decision, map[registry.Ref]bool)) error {
 	carried := make(map[registry.Ref]bool, len(entries))
 	for _, e := range entries {
 		carried[e.Ref()] = true
 	}
-	q := c.Question
 	eq := equivalence.Question{BN: q.BN, Host: q.Host, Sector: q.Sector, On: q.On, Use: q.Use, Lang: q.Lang}
 	signedOn := node.TodayIn(q.Host, time.Unix(c.Iat, 0))
 	projection := q.On.After(signedOn)

@@ -230,17 +230,17 @@ func (r AuditorRules) credentialOn(c Credential, audits []Date, d Date) (status,
 		qend := c.CertifiedOn.AddDays(r.QualificationDays)
 		if d.After(qend) && countIn(audits, c.CertifiedOn, qend) == 0 {
 			return AuditorLapsed, fmt.Sprintf("no qualification audit within %d days of the course (%s)", r.QualificationDays, c.CertifiedOn),
-				fmt.Sprintf("aucun audit de qualification dans les %d jours suivant le cours (%s)", r.QualificationDays, c.CertifiedOn), "auditor.qualification"
+				fmt.Sprintf("aucun audit de qualification dans les %d jours suivant le cours du %s", r.QualificationDays, c.CertifiedOn.Words(true)), "auditor.qualification"
 		}
 		if d.After(end) {
-			return AuditorLapsed, fmt.Sprintf("candidacy ended %s", end), fmt.Sprintf("candidature terminée le %s", end), "auditor.period"
+			return AuditorLapsed, fmt.Sprintf("candidacy ended %s", end), fmt.Sprintf("candidature terminée le %s", end.Words(true)), "auditor.period"
 		}
 		return AuditorCandidate, "", "", ""
 	}
 	if d.After(end) {
 		n := countIn(audits, c.CertifiedOn, end)
 		return AuditorLapsed, fmt.Sprintf("the %d-month period ended %s; %d audits in it, %d needed to recertify", r.PeriodMonths, end, n, r.AuditsToRecertify),
-			fmt.Sprintf("la période de %d mois a pris fin le %s ; %d audits pendant celle-ci, %d requis pour le renouvellement", r.PeriodMonths, end, n, r.AuditsToRecertify), "auditor.period"
+			fmt.Sprintf("la période de %d mois a pris fin le %s ; %d audits pendant celle-ci, %d requis pour le renouvellement", r.PeriodMonths, end.Words(true), n, r.AuditsToRecertify), "auditor.period"
 	}
 	return AuditorCertified, "", "", ""
 }
@@ -298,7 +298,7 @@ func disciplineOn(ds []Discipline, d Date) (status, reason, reasonFR string) {
 		return "", "", ""
 	}
 	return h.Status, fmt.Sprintf("%s by %s on %s: %s", h.Status, h.Body, h.On, h.Reason),
-		fmt.Sprintf("%s par %s le %s : %s", disciplineFR[h.Status], h.Body, h.On, h.Reason)
+		fmt.Sprintf("%s par %s le %s : %s", disciplineFR[h.Status], h.Body, h.On.Words(true), h.Reason)
 }
 
 // StandingOn derives auditor a's status on d: discipline by any body
@@ -323,7 +323,7 @@ func (r AuditorRules) StandingOn(a Auditor, ds []Discipline, audits []Date, qa O
 		}
 	}
 	if best == 0 {
-		s.Status, s.Reason, s.ReasonFR = AuditorUncertified, "no credential in force on "+d.String(), "aucun titre en vigueur le "+d.String()
+		s.Status, s.Reason, s.ReasonFR = AuditorUncertified, "no credential in force on "+d.String(), "aucun titre en vigueur le "+d.Words(true)
 	}
 	if st, why, whyFR := disciplineOn(ds, d); st != "" {
 		s.Status, s.Reason, s.ReasonFR, s.Rule = st, why, whyFR, "auditor.discipline"

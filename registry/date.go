@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -152,4 +153,25 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	b = append(b, '"')
 	b = d.appendTo(b)
 	return append(b, '"'), nil
+}
+
+var monthsFR = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// Words is d as a person reads it in a sentence: "December 5, 2026", or in
+// French (fr) "5 décembre 2026" ("1er décembre" on the first). The zero
+// date is "—". Machine-readable fields keep YYYY-MM-DD (String); this is
+// for the sentences of both languages, the site's and the API's reasons.
+func (d Date) Words(fr bool) string {
+	if d.IsZero() {
+		return "—"
+	}
+	t := d.Time()
+	if fr {
+		day := strconv.Itoa(t.Day())
+		if t.Day() == 1 {
+			day = "1er"
+		}
+		return day + " " + monthsFR[t.Month()-1] + " " + strconv.Itoa(t.Year())
+	}
+	return t.Format("January 2, 2006")
 }

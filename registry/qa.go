@@ -110,7 +110,7 @@ func OSARSuspension(qs []QAReview, recordedBy map[string][]Jurisdiction, ds []Di
 		if run++; run >= r.UnsatisfactoryOSAR {
 			hold = OSARHold{Last: q.ID, LastOn: q.On, Bodies: recordedBy[q.ID],
 				Reason:   fmt.Sprintf("%d unsatisfactory On-Site Audit Reviews in a row, the last on %s (%s)", r.UnsatisfactoryOSAR, q.On, q.ID),
-				ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, q.On, q.ID)}
+				ReasonFR: fmt.Sprintf("%d examens d'audit sur place (OSAR) insatisfaisants de suite, le dernier le %s (%s)", r.UnsatisfactoryOSAR, q.On.Words(true), q.ID)}
 		}
 	}
 	if _, ok := hold.liftedBy(ds, d); ok {

@@ -83,23 +83,11 @@ func pct(l equivalence.Lang, v float64) string {
 	return s + "%"
 }
 
-var monthsFR = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
 // longDate is a date in words: "December 5, 2026", "5 décembre 2026"
-// ("1er décembre" on the first). The zero date is "—".
+// ("1er décembre" on the first); registry.Date.Words, which the API's
+// reasons use too. The zero date is "—".
 func longDate(l equivalence.Lang, d registry.Date) string {
-	if d.IsZero() {
-		return "—"
-	}
-	t := d.Time()
-	if l == equivalence.French {
-		day := strconv.Itoa(t.Day())
-		if t.Day() == 1 {
-			day = "1er"
-		}
-		return day + " " + monthsFR[t.Month()-1] + " " + strconv.Itoa(t.Year())
-	}
-	return t.Format("January 2, 2006")
+	return d.Words(l == equivalence.French)
 }
 
 // when is a date for a person, in a <time> element whose datetime keeps

@@ -22,7 +22,7 @@ var synopses = map[string]string{
 	"keygen":             "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate]",
 	"token":              "corfed token [flags]\n       corfed token revoke JTI [--data DIR]",
 	"demo":               "corfed demo [flags]",
-	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--status-cache DIR] [--offline] [--accept-stale]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",
+	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--lang en|fr] [--status-cache DIR] [--offline] [--accept-stale]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",
 	"version":            "corfed version",
 	"token revoke":       "corfed token revoke JTI [--data DIR]",
 	"import":             "corfed import FILE.csv|FILE.xlsx (--url URL --token TOKEN | --data DIR) [--dry-run] [--json]",

@@ -294,6 +294,7 @@ func syncUntilDone(ctx context.Context, f *federation.Federation) {
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("verify", stderr)
 	fedFile := fl.String("federation", "", "the federation file whose pinned keys the proof must verify against (required)")
+	langFlag := fl.String("lang", "en", "the language of what a proof says: en or fr (its reasons and conditions are re-derived in it)")
 	pf := passFlags(fl)
 	// The proof may come before or after the flags.
 	var proofArg string
@@ -308,7 +309,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			proofArg = a
 		default:
 			rest = append(rest, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--federation" || a == "-federation" || a == "--status-cache" || a == "-status-cache" || a == "--lang" || a == "-lang") {
 				rest = append(rest, args[i+1])
 				i++
 			}
@@ -316,6 +317,10 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	if err := parse(fl, rest); err != nil {
 		return err
+	}
+	lang, ok := equivalence.ParseLang(*langFlag)
+	if !ok {
+		return usagef("--lang %q: want en or fr", *langFlag)
 	}
 	if proofArg == "" {
 		return usagef("PROOF is required: a recognition proof, a COR pass (COR1:...), or - to read it from stdin")
@@ -338,16 +343,25 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if isPass(token) {
 		return verifyPass(ctx, token, trust, pf, stdout)
 	}
-	c, err := federation.VerifyProof(token, federation.TrustKeys(trust), time.Now())
+	c, err := federation.VerifyProofIn(token, federation.TrustKeys(trust), time.Now(), lang)
 	if err != nil {
+		does := say(lang, "proof does not hold: ", "la preuve ne tient pas : ")
 		var pe *federation.ProofError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("proof does not hold: %s", pe.Reason)
+			return errors.New(does + pe.Text(lang))
 		}
-		return fmt.Errorf("proof does not hold: %w", err)
+		return fmt.Errorf("%s%w", does, err)
 	}
-	printProof(stdout, c)
+	printProof(stdout, c, lang)
 	return nil
+}
+
+// say is en, or fr when lang is French.
+func say(lang equivalence.Lang, en, fr string) string {
+	if lang == equivalence.French {
+		return fr
+	}
+	return en
 }
 
 // printProof writes what a proof that holds says: who signed it and when,
@@ -355,32 +369,50 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // decision, its reasons and the conditions left to confirm, a projection when the date
 // asked is after the day it was signed, and, for each member whose records
 // it cites, how old the answering node's copy was when it signed.
-func printProof(w io.Writer, c federation.ProofClaims) {
+//
+// In French (lang) the sentences around the codes, ids and dates are
+// French, and the reasons' and conditions' texts are the engine's French
+// ones (c's, as VerifyProofIn re-derived them in lang).
+func printProof(w io.Writer, c federation.ProofClaims, lang equivalence.Lang) {
 	d, q := c.Decision, c.Question
 	iat := time.Unix(c.Iat, 0).UTC()
-	sector := "any sector"
+	fr := lang == equivalence.French
+	sector := say(lang, "any sector", "tout secteur")
 	if q.Sector != "" {
-		sector = "sector " + q.Sector
+		sector = say(lang, "sector ", "secteur ") + q.Sector
 	}
-	fmt.Fprintf(w, "proof holds: signed by %s at %s; employer %s in %s, %s, for %s on %s: %s", c.Iss, iat.Format(time.RFC3339), q.BN, q.Host, sector, q.Use, q.On, d.Outcome)
+	if fr {
+		fmt.Fprintf(w, "la preuve tient : signée par %s le %s ; employeur %s %s (%s), %s, pour %s le %s : %s (%s)", c.Iss, iat.Format(time.RFC3339),
+			q.BN, equivalence.JurisdictionIn(q.Host, lang), q.Host, sector, q.Use, q.On, equivalence.OutcomeText(d.Outcome, lang), d.Outcome)
+	} else {
+		fmt.Fprintf(w, "proof holds: signed by %s at %s; employer %s in %s, %s, for %s on %s: %s", c.Iss, iat.Format(time.RFC3339), q.BN, q.Host, sector, q.Use, q.On, d.Outcome)
+	}
 	if d.Basis != "" {
-		fmt.Fprintf(w, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
+		if fr {
+			fmt.Fprintf(w, " par %s (%s), valide du %s au %s", equivalence.BasisText(d.Basis, lang), d.Basis, d.ValidFrom, d.ValidUntil)
+		} else {
+			fmt.Fprintf(w, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
+		}
 	}
-	fmt.Fprintf(w, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n", len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, say(lang, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n",
+		" ; %d pièces justificatives vérifiées avec les clés épinglées, la décision redérivée à partir d'elles ; expire le %s\n"),
+		len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
 	// The reasons' and conditions' texts are the ones the decision
 	// re-derived from the evidence gives (VerifyProof), not the signed ones.
 	for _, r := range d.Reasons {
 		if r.Code != equivalence.ReasonProjection { // the projection line says it
-			fmt.Fprintf(w, "  reason: %s: %s\n", r.Code, r.Text)
+			fmt.Fprintf(w, say(lang, "  reason: %s: %s\n", "  motif : %s : %s\n"), r.Code, r.Text)
 		}
 	}
 	for _, cd := range d.Conditions {
 		if !cd.Met {
-			fmt.Fprintf(w, "  condition to confirm: %s: %s\n", cd.Code, cd.Text)
+			fmt.Fprintf(w, say(lang, "  condition to confirm: %s: %s\n", "  condition à confirmer : %s : %s\n"), cd.Code, cd.Text)
 		}
 	}
 	if signed := node.TodayIn(q.Host, iat); q.On.After(signed) {
-		fmt.Fprintf(w, "  projection: %s is after the day it was signed (%s in %s); decided from that day's records, which cannot show a later suspension or revocation\n", q.On, signed, q.Host)
+		fmt.Fprintf(w, say(lang, "  projection: %s is after the day it was signed (%s in %s); decided from that day's records, which cannot show a later suspension or revocation\n",
+			"  projection : le %s est postérieur au jour de la signature (%s en %s) ; décidé d'après les dossiers de ce jour-là, qui ne peuvent montrer une suspension ou une révocation ultérieure\n"),
+			q.On, signed, q.Host)
 	}
 	seen := map[registry.Jurisdiction]bool{}
 	for _, ref := range d.Evidence {
@@ -388,31 +420,33 @@ func printProof(w io.Writer, c federation.ProofClaims) {
 			continue
 		}
 		seen[ref.Iss] = true
-		fmt.Fprintf(w, "  data of %s: %s\n", ref.Iss, dataAge(c, ref.Iss))
+		fmt.Fprintf(w, say(lang, "  data of %s: %s\n", "  données de %s : %s\n"), ref.Iss, dataAge(c, ref.Iss, lang))
 	}
 }
 
 // dataAge says how old the answering node's copy of member j's log was
 // when it signed proof c, from the freshness it signed.
-func dataAge(c federation.ProofClaims, j registry.Jurisdiction) string {
+func dataAge(c federation.ProofClaims, j registry.Jurisdiction, lang equivalence.Lang) string {
 	if c.Freshness == nil {
-		return "age not signed (a proof made before freshness was signed in)"
+		return say(lang, "age not signed (a proof made before freshness was signed in)",
+			"âge non signé (une preuve faite avant que la fraîcheur n'y soit signée)")
 	}
 	for _, f := range c.Freshness {
 		if f.Jurisdiction != j {
 			continue
 		}
 		if f.Self {
-			return fmt.Sprintf("the answering node's own log (%d entries)", f.Seq)
+			return fmt.Sprintf(say(lang, "the answering node's own log (%d entries)", "le journal du nœud qui répond lui-même (%d entrées)"), f.Seq)
 		}
 		if f.LastSuccess.IsZero() {
-			return fmt.Sprintf("never synced (%d entries held); NOT CONFIRMED", f.Seq)
+			return fmt.Sprintf(say(lang, "never synced (%d entries held); NOT CONFIRMED", "jamais synchronisé (%d entrées détenues) ; NON CONFIRMÉ"), f.Seq)
 		}
-		s := fmt.Sprintf("synced %s before signing (%d entries held, last sync %s)", time.Duration(f.AgeSeconds)*time.Second, f.Seq, f.LastSuccess.UTC().Format(time.RFC3339))
+		s := fmt.Sprintf(say(lang, "synced %s before signing (%d entries held, last sync %s)", "synchronisé %s avant la signature (%d entrées détenues, dernière synchronisation %s)"),
+			time.Duration(f.AgeSeconds)*time.Second, f.Seq, f.LastSuccess.UTC().Format(time.RFC3339))
 		if f.LastError != "" {
-			s += "; the last sync FAILED: " + f.LastError
+			s += say(lang, "; the last sync FAILED: ", " ; la dernière synchronisation a ÉCHOUÉ : ") + f.LastError
 		}
 		return s
 	}
-	return "not in the signed freshness"
+	return say(lang, "not in the signed freshness", "absent de la fraîcheur signée")
 }

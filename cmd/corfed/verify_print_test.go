@@ -75,7 +75,7 @@ func TestVerifyPrintsConditionsProjectionAndDataAge(t *testing.T) {
 		Freshness: []federation.Freshness{{Jurisdiction: "CA-BC", Self: true, Seq: 40}, {Jurisdiction: "CA-AB", Seq: 22, LastSuccess: iat.Add(-3 * time.Hour), AgeSeconds: 3 * 3600, LastError: "sync CA-AB: connection refused"}},
 	}
 	var b strings.Builder
-	printProof(&b, c)
+	printProof(&b, c, equivalence.English)
 	out := b.String()
 	for _, want := range []string{
 		"signed by CA-BC at 2026-11-25T18:00:00Z", "any sector", "conditional via home_cor_agreement",
@@ -93,7 +93,7 @@ func TestVerifyPrintsConditionsProjectionAndDataAge(t *testing.T) {
 	}
 	c.Freshness = nil
 	b.Reset()
-	printProof(&b, c)
+	printProof(&b, c, equivalence.English)
 	if !strings.Contains(b.String(), "data of CA-AB: age not signed") {
 		t.Errorf("a proof without signed freshness:\n%s", b.String())
 	}
@@ -162,4 +162,97 @@ func TestVerifyPrintsTheReDerivedReasons(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
+}
+
+// corfed verify --lang fr prints in French what a proof says: the
+// sentences around the codes, and the reasons the decision re-derived
+// from its evidence in the engine's French texts, whatever language the
+// proof was asked in; and, for a proof that does not hold, why in French.
+// Without --lang, or with --lang en, it prints English; another language
+// is a usage error.
+func TestVerifyLang(t *testing.T) {
+	dir := t.TempDir()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedPath := filepath.Join(dir, "federation.json")
+	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := federation.ParseTrust(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := federation.NewLookups(fed)
+	q := equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")}
+	en, err := l.Recognize(t.Context(), q)
+	if err != nil || en.Decision.Outcome != equivalence.Recognized || len(en.Decision.Reasons) == 0 {
+		t.Fatalf("setup: %+v %v", en.Decision, err)
+	}
+	q.Lang = equivalence.French
+	fr, err := l.Recognize(t.Context(), q)
+	if err != nil || len(fr.Decision.Reasons) != len(en.Decision.Reasons) {
+		t.Fatalf("setup: %+v %v", fr.Decision, err)
+	}
+	reasons := func(d equivalence.Decision, label string) []string {
+		var out []string
+		for _, r := range d.Reasons {
+			out = append(out, label+r.Code+sep(label)+r.Text)
+		}
+		return out
+	}
+	// A proof whose evidence was altered: its signature no longer holds.
+	tampered := en.Proof[:len(en.Proof)-2] + flip(en.Proof[len(en.Proof)-2]) + en.Proof[len(en.Proof)-1:]
+	for _, tc := range []struct {
+		name           string
+		proof          string
+		args           []string
+		code           int
+		want, wantNot  []string
+		stderr, errNot string
+	}{
+		{name: "default English", proof: en.Proof, want: append(reasons(en.Decision, "reason: "), "proof holds: ", "sector construction"), wantNot: []string{"motif"}},
+		{name: "en", proof: fr.Proof, args: []string{"--lang", "en"}, want: append(reasons(en.Decision, "reason: "), "proof holds: "), wantNot: []string{"motif"}},
+		{name: "fr of an English proof", proof: en.Proof, args: []string{"--lang", "fr"},
+			want:    append(reasons(fr.Decision, "motif : "), "la preuve tient : signée par CA-AB", "employeur 812345676 en Alberta", "secteur construction", "Reconnu (recognized)", "données de CA-AB : le journal du nœud qui répond"),
+			wantNot: []string{"reason:", "proof holds", "evidence records", "data of"}},
+		{name: "fr=", proof: fr.Proof, args: []string{"--lang=fr"}, want: reasons(fr.Decision, "motif : ")},
+		{name: "fr, does not hold", proof: tampered, args: []string{"--lang", "fr"}, code: 1, stderr: "la preuve ne tient pas : la signature ou la validité du nœud qui répond", errNot: "does not hold"},
+		{name: "en, does not hold", proof: tampered, code: 1, stderr: "proof does not hold: the answering node's signature or validity"},
+		{name: "de", proof: en.Proof, args: []string{"--lang", "de"}, code: 2, stderr: "--lang \"de\": want en or fr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := run(t, append([]string{"verify", tc.proof, "--federation", fedPath}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s%s", code, tc.code, out, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("no %q in:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("%q in:\n%s", w, out)
+				}
+			}
+			if !strings.Contains(stderr, tc.stderr) || (tc.errNot != "" && strings.Contains(stderr, tc.errNot)) {
+				t.Errorf("stderr %q, want %q (and not %q)", stderr, tc.stderr, tc.errNot)
+			}
+		})
+	}
+}
+
+// sep is the separator of a reason's code and text after label.
+func sep(label string) string {
+	if strings.HasSuffix(label, " : ") {
+		return " : "
+	}
+	return ": "
 }

@@ -30,6 +30,7 @@ var formatCalls = map[string]int{
 	"badRow":       3, // registry/node: badRow(row, col, val, format, args...)
 	"Add":          3, // measure: (*Report).Add(row, col, val, format, args...); only with 4 or more arguments
 	"formatErr":    1, // registry/sheet: formatErr(kind, format, args...)
+	"proofErr":     1, // federation: proofErr(kind, format, args...), a proof's failure (corfed verify --lang fr)
 }
 
 type site struct {

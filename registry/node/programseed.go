@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +21,40 @@ func QAID(q registry.QAReview) string {
 	return "QA-" + q.Kind + "-" + subject + "-" + strings.ReplaceAll(q.On.String(), "-", "")
 }
 
+// qaIDFor is the id of new QA review q when its sender gave none: QAID
+// for the first of its kind, subject and day (every id stored before keeps
+// its meaning), then that id with -2, -3, …: two OSARs of one auditor's
+// two audits reviewed the same day are both recorded. One on file that q
+// repeats (the same audit, CP, outcome and findings: the request sent
+// again) is a conflict, as before, so it does not count twice toward the
+// OSAR and CP QA rules.
+func (n *Node) qaIDFor(ctx context.Context, q registry.QAReview) (string, error) {
+	for k := 1; k <= maxReviewsADay; k++ {
+		id := q.ID
+		if k > 1 {
+			id = fmt.Sprintf("%s-%d", q.ID, k)
+			if !registry.ValidID(id) {
+				break
+			}
+		}
+		e, err := n.Record(ctx, registry.KindQAReview, id)
+		if errors.Is(err, registry.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		o, err := decode[registry.QAReview](e)
+		if err != nil {
+			return "", err
+		}
+		if o.Kind == q.Kind && o.Auditor == q.Auditor && o.Audit == q.Audit && o.CP == q.CP && o.Outcome == q.Outcome && o.Findings == q.Findings {
+			return "", registry.Conflict("QA review %s already exists", id)
+		}
+	}
+	return "", registry.Conflict("QA review %s already exists", q.ID)
+}
+
 // RecordQAReview records an On-Site Audit Review of an auditor's audit
 // recorded on this node, or a QA review of one of its CPs. Unsatisfactory
 // OSARs feed the auditor's national status. Only the administrator may.
@@ -28,11 +63,19 @@ func (n *Node) RecordQAReview(ctx context.Context, p Principal, q registry.QARev
 		return registry.Entry{}, err
 	}
 	q.By = p.Subject
-	if q.ID == "" {
+	generated := q.ID == ""
+	if generated {
 		q.ID = QAID(q)
 	}
 	if err := q.Validate(); err != nil {
 		return registry.Entry{}, err
+	}
+	if generated {
+		id, err := n.qaIDFor(ctx, q)
+		if err != nil {
+			return registry.Entry{}, err
+		}
+		q.ID = id
 	}
 	if today := n.Today(); q.On.After(today) {
 		// An OSAR suspends an auditor from its date: one dated ahead

@@ -48,9 +48,52 @@ type NewReview struct {
 	Reason      string
 }
 
-// ReviewID is the id of the review of certificate cert opened on d.
+// ReviewID is the id of the review of certificate cert opened on d (the
+// first of that day: see reviewIDFor).
 func ReviewID(cert string, d registry.Date) string {
 	return "ER-" + cert + "-" + strings.ReplaceAll(d.String(), "-", "")
+}
+
+// maxReviewsADay bounds the reviews of one certificate opened on one day.
+const maxReviewsADay = 20
+
+// reviewIDFor is the id of new review r: ReviewID of its certificate and
+// opening day for the first review of that day (so every id stored before
+// keeps its meaning), that id with -2, -3, … for the next ones: two
+// reviews of one certificate opened the same day (a fatality and a
+// serious injury, or one trigger's two occurrences) are both recorded. A
+// review on file that r repeats (the same employer, trigger, occurrence
+// and opening reason: the request sent again) is a conflict, as it was
+// before, so a request sent twice does not open two reviews (which would
+// count twice toward the repeat and removal rules). Reviews open one at a
+// time (n.reviews), and the commit refuses an id taken meanwhile.
+func (n *Node) reviewIDFor(ctx context.Context, r registry.Review) (string, error) {
+	base := ReviewID(r.Certificate, r.OpenedOn)
+	for k := 1; k <= maxReviewsADay; k++ {
+		id := base
+		if k > 1 {
+			id = fmt.Sprintf("%s-%d", base, k)
+			if !registry.ValidID(id) {
+				return "", registry.Invalid("body.certificate", "the id of certificate %s is too long for another review opened on %s", r.Certificate, r.OpenedOn)
+			}
+		}
+		e, err := n.Record(ctx, registry.KindReview, id)
+		if errors.Is(err, registry.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		o, err := decode[registry.Review](e)
+		if err != nil {
+			return "", err
+		}
+		if o.EmployerBN == r.EmployerBN && o.Trigger == r.Trigger && o.OccurredOn == r.OccurredOn &&
+			len(o.History) > 0 && o.History[0].Reason == r.History[0].Reason {
+			return "", registry.Conflict("review %s already exists", id)
+		}
+	}
+	return "", registry.Conflict("certificate %s has %d reviews opened on %s already", r.Certificate, maxReviewsADay, r.OpenedOn)
 }
 
 func (n *Node) requireAdmin(p Principal, scope, what string) error {
@@ -214,6 +257,9 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 		r.History = append(slices.Clip(r.History), registry.ReviewStep{Action: registry.ReviewRequireFullAudit, On: r.OpenedOn, By: p.Subject, Rule: prog.Review.RepeatCode,
 			Reason:   fmt.Sprintf("a second trigger within %d months of review %s requires a full external audit", prog.Review.RepeatMonths, earlier[len(earlier)-1]),
 			ReasonFR: fmt.Sprintf("un deuxième déclencheur dans les %d mois suivant l'examen %s exige un audit externe complet", prog.Review.RepeatMonths, earlier[len(earlier)-1])})
+	}
+	if r.ID, err = n.reviewIDFor(ctx, r); err != nil {
+		return r, registry.Entry{}, err
 	}
 	if testHookReviewChecked != nil {
 		testHookReviewChecked()

@@ -657,6 +657,13 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 				continue // only a number can be a date cell
 			}
 			switch fm := dates[cellAt{line, j + 1}]; {
+			case fm == fmtBool:
+				// A boolean's raw value is 1 or 0: read as the sheet shows
+				// it, it is no number (a count of TRUE is refused).
+				cols[j] = "FALSE"
+				if v != "0" {
+					cols[j] = "TRUE"
+				}
 			case fm == fmtDate:
 				if d, ok := serialDate(v, r.date1904); ok {
 					cols[j] = d
@@ -673,14 +680,16 @@ func (r *Reader) xlsxRows(f *excelize.File, name string) (func() ([]string, erro
 	return next, func() { _ = it.Close() }, nil
 }
 
-// cellFormat is what a cell's number format does to the raw value read:
-// fmtPlain nothing, fmtDate show a date, n > 0 pad a whole number with
-// zeros to n digits.
+// cellFormat is what a cell's number format (or type) does to the raw
+// value read: fmtPlain nothing, fmtDate show a date, fmtBool show TRUE or
+// FALSE (a boolean cell, t="b", whose raw value is 1 or 0), n > 0 pad a
+// whole number with zeros to n digits.
 type cellFormat int
 
 const (
 	fmtPlain cellFormat = 0
 	fmtDate  cellFormat = -1
+	fmtBool  cellFormat = -2
 )
 
 // styleFormat returns style id's cellFormat; formats caches it by style.

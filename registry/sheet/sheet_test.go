@@ -102,11 +102,12 @@ func TestReaderXLSXFiles(t *testing.T) {
 			{5, []string{"", "no r attributes", "45717.5"}},
 		}},
 		// Shared strings (rich text runs joined), a custom date format
-		// (yyyy-mm-dd), a boolean and a formula's cached value, on the
-		// second worksheet, chosen by Pick.
+		// (yyyy-mm-dd), a boolean (TRUE as the sheet shows it, not its
+		// raw 1, which a count would take for a number) and a formula's
+		// cached value, on the second worksheet, chosen by Pick.
 		{"shared.xlsx", Options{Pick: func(h []string) bool { return len(h) > 0 && h[0] == "employer_bn" }}, []row{
 			{1, []string{"employer_bn", "legal_name", "issued_on", "ok", "sum"}},
-			{2, []string{"812345676", "Bold and plain", "2025-06-01", "1", "3"}},
+			{2, []string{"812345676", "Bold and plain", "2025-06-01", "TRUE", "3"}},
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

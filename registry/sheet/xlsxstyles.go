@@ -20,7 +20,8 @@ type cellAt struct{ row, col int }
 
 // dateCells reads worksheet name of the workbook zb as a stream and
 // returns the cells that hold a value and whose style formatOf says shows
-// a date (or pads a number with zeros), without excelize loading the worksheet: excelize.GetCellStyle
+// a date (or pads a number with zeros), and the boolean cells (shown
+// TRUE or FALSE), without excelize loading the worksheet: excelize.GetCellStyle
 // does, and fills every row with cells up to its last one, so a few KB
 // naming the last column (XFD) on each row had taken 3 MB a row (473 MB
 // for 150 rows). Cells past maxCols are not looked at (a value there is
@@ -43,6 +44,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 	dec := xml.NewDecoder(io.LimitReader(f, maxBytes))
 	dates := map[cellAt]cellFormat{}
 	row, col, style := 0, 0, 0 // style: of the cell being read, while in it
+	boolean := false           // the cell being read is a boolean (t="b")
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -62,7 +64,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 					}
 				}
 			case "c":
-				col, style = col+1, 0
+				col, style, boolean = col+1, 0, attr(el, "t") == "b"
 				if v := attr(el, "r"); v != "" {
 					c, r, err := excelize.CellNameToCoordinates(v)
 					if err != nil || r != row {
@@ -76,7 +78,9 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 					}
 				}
 			case "v":
-				if style > 0 && col <= maxCols {
+				if boolean && col <= maxCols {
+					dates[cellAt{row, col}] = fmtBool
+				} else if style > 0 && col <= maxCols {
 					if f := formatOf(style); f != fmtPlain {
 						dates[cellAt{row, col}] = f
 					}
@@ -84,7 +88,7 @@ func dateCells(zb []byte, name string, maxCols int, maxBytes int64, formatOf fun
 			}
 		case xml.EndElement:
 			if el.Name.Local == "c" {
-				style = 0
+				style, boolean = 0, false
 			}
 		}
 	}

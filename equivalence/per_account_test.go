@@ -1,0 +1,74 @@
+package equivalence_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/equivalence"
+	"github.com/corfed/corfed/registry"
+)
+
+// TestPerAccountCoverageFollowsTheAccountsDates: under per_wcb_account
+// (SK, ON) an account the certificate names is covered on the date asked
+// only if it is open then (opened on or before it, not closed before it)
+// by the employer's records, as a closed WCB account no longer matches its
+// former holder. The condition's text, in both languages, names the
+// accounts covered and those not; with none covered it is not met.
+func TestPerAccountCoverageFollowsTheAccountsDates(t *testing.T) {
+	rs := loadRules(t)
+	var fx fixtures
+	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
+	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
+		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
+		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	emp := func(accounts string) json.RawMessage {
+		return json.RawMessage(`{"bn":"123456782","legal_name":"Acme Builders Ltd.","size_band":"standard","employee_count":84,"wcb_accounts":[` + accounts + `]}`)
+	}
+	const (
+		open     = `{"jurisdiction":"CA-AB","number":"1234567","industry_codes":["42100"],"opened_on":"2019-04-01"}`
+		closed   = `{"jurisdiction":"CA-AB","number":"7654321","industry_codes":["42100"],"opened_on":"2019-04-01","closed_on":"2025-12-31"}`
+		later    = `{"jurisdiction":"CA-AB","number":"7654321","industry_codes":["42100"],"opened_on":"2026-02-01"}`
+		closed1  = `{"jurisdiction":"CA-AB","number":"123-4567","industry_codes":["42100"],"closed_on":"2026-01-14"}`
+		otherJur = `{"jurisdiction":"CA-BC","number":"7654321","industry_codes":["42100"],"closed_on":"2020-01-01"}`
+	)
+	for _, tc := range []struct {
+		name     string
+		accounts string
+		met      bool
+		en, fr   string
+	}{
+		{"both open or unlisted", open, true, "covers the accounts the certificate names (1234567, 7654321)", "couvre les comptes que nomme le certificat (1234567, 7654321)"},
+		{"one closed before", open + "," + closed, true, "open on 2026-01-15 (1234567), not 7654321", "ouverts le 2026-01-15 (1234567), et non 7654321"},
+		{"one opened after", open + "," + later, true, "(1234567), not 7654321", "(1234567), et non 7654321"},
+		{"none open", closed1 + "," + closed, false, "none of the accounts the certificate names (1234567, 7654321) is open on 2026-01-15", "aucun des comptes que nomme le certificat (1234567, 7654321) n'est ouvert le 2026-01-15"},
+		{"closed in another province", open + "," + otherJur, true, "(1234567, 7654321)", "(1234567, 7654321)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := goldCase{Name: tc.name, Question: question{BN: "123456782", Host: "CA-SK", Sector: "construction", On: registry.MustDate("2026-01-15"), Use: "bid"},
+				Certificates: []json.RawMessage{json.RawMessage(cert)}, Employers: []json.RawMessage{emp(tc.accounts)}}
+			q, facts := c.build(t, rs, fx)
+			for _, lang := range equivalence.Langs {
+				q.Lang = lang
+				d := equivalence.Decide(q, facts)
+				var got *equivalence.Condition
+				for i := range d.Conditions {
+					if d.Conditions[i].Code == registry.CondPerWCBAccount {
+						got = &d.Conditions[i]
+					}
+				}
+				if got == nil {
+					t.Fatalf("%s: no per_wcb_account condition: %s", lang, explain(d))
+				}
+				want := tc.en
+				if lang == equivalence.French {
+					want = tc.fr
+				}
+				if got.Met != tc.met || !strings.Contains(got.Text, want) {
+					t.Errorf("%s: met %v %q, want met %v with %q", lang, got.Met, got.Text, tc.met, want)
+				}
+			}
+		})
+	}
+}
