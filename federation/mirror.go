@@ -128,6 +128,12 @@ type Mirror struct {
 	// one last written to cfg.To's note-key.
 	vkeys   map[uint32]string
 	noteKey string
+	// learned are the keys the log rotated in, from its announcements
+	// this mirror verified (its state's keysKey), beyond cfg.Keys.
+	learned []jose.PublicKey
+	// keysSaved reports whether the state holds a record of the pin
+	// (keysKey); one saved before the record was is given one at once.
+	keysSaved bool
 
 	// With cfg.State: gen numbers the state's version records (a state set
 	// aside is replaced by the next generation, and old is the one to
@@ -179,16 +185,21 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return nil, err
 	}
 	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys))}
-	if err := m.trust(cfg.Keys); err != nil {
-		return nil, err
-	}
 	st, err := m.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
+	// The pin: the keys given, and those the log's announcements rotated
+	// in since, as this mirror verified them (its state). Checkpoints
+	// verify against all of them; entries, checked from the first, only
+	// against the keys active at their place (Chain learns the rotations
+	// again, in order).
+	if err := m.trust(cfg.Keys.With(m.learned...)); err != nil {
+		return nil, err
+	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
-	learned := cfg.Keys
+	learned := cfg.Keys.With(m.learned...)
 	if errors.Is(err, registry.ErrUnverified) && ctx.Err() == nil {
 		// The copy's checkpoint may be signed by a key the log rotated
 		// in (announced in its entries, signed by a pinned key): learn
@@ -323,7 +334,7 @@ func (m *Mirror) keysAcross(ctx context.Context, src tiles.Source, ch *Chain) (*
 	}
 	keys := ch.Keys()
 	if !pending() {
-		if err := m.trust(m.cfg.Keys.With(keys.Keys()...)); err != nil {
+		if err := m.trust(m.cfg.Keys.With(m.learned...).With(keys.Keys()...)); err != nil {
 			return nil, err
 		}
 	}
@@ -396,7 +407,92 @@ const (
 	stateLog = "mirror"
 	stateKey = "state"
 	floorKey = "floor"
+	keysKey  = "keys"
 )
+
+// mirrorKeys is what cfg.State holds under keysKey: the mirror's pin for
+// the log origin, kept across generations. Pinned are the keys it was
+// given (or trusted on first use); Learned, those the log rotated in
+// since, each announced in an entry signed by a key trusted before it
+// and verified by this mirror. Both are JWKS.
+type mirrorKeys struct {
+	Origin  string          `json:"origin"`
+	Pinned  json.RawMessage `json:"pinned"`
+	Learned json.RawMessage `json:"learned,omitempty"`
+}
+
+// MirrorPin returns the pin a mirror of iss's log saved in state (see
+// MirrorConfig.State): the keys it was given, or trusted on first use,
+// and those the log rotated in since (announced in its entries, verified
+// by the mirror). nil keys when state holds none. A mirror run again
+// with no key given pins the first (NewMirror adds the others itself).
+func MirrorPin(ctx context.Context, state registry.Store, iss registry.Jurisdiction) (pinned, learned *jose.KeySet, err error) {
+	var b []byte
+	if err := state.View(ctx, func(tx registry.StoreTx) (err error) {
+		b, err = tx.Log(stateLog).Meta(keysKey)
+		return err
+	}); err != nil {
+		return nil, nil, fmt.Errorf("mirror: reading its pinned keys: %w", err)
+	}
+	if b == nil {
+		return nil, nil, nil
+	}
+	mk, err := parseMirrorKeys(b)
+	if err != nil || mk.origin != logproof.Origin(iss) {
+		return nil, nil, err
+	}
+	return mk.pinned, jose.NewKeySet(mk.learned...), nil
+}
+
+type parsedMirrorKeys struct {
+	origin  string
+	pinned  *jose.KeySet
+	learned []jose.PublicKey
+}
+
+func parseMirrorKeys(b []byte) (parsedMirrorKeys, error) {
+	var mk mirrorKeys
+	if err := json.Unmarshal(b, &mk); err != nil {
+		return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+	}
+	pinned, err := jose.ParseJWKS(mk.Pinned)
+	if err != nil {
+		return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+	}
+	p := parsedMirrorKeys{origin: mk.Origin, pinned: pinned}
+	if len(mk.Learned) > 0 {
+		learned, err := jose.ParseJWKS(mk.Learned)
+		if err != nil {
+			return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+		}
+		p.learned = learned.Keys()
+	}
+	return p, nil
+}
+
+// keysRecord returns the record of the mirror's pin to save under
+// keysKey: cfg.Keys, and every other key its chain trusts (rotated in)
+// or its state had learned.
+func (m *Mirror) keysRecord() ([]byte, error) {
+	pinned, err := m.cfg.Keys.MarshalJWKS()
+	if err != nil {
+		return nil, err
+	}
+	rec := mirrorKeys{Origin: m.origin, Pinned: pinned}
+	var learned []jose.PublicKey
+	for _, k := range append(m.learned[:len(m.learned):len(m.learned)], m.chain.Keys().Keys()...) {
+		if _, ok := m.cfg.Keys.Lookup(k.KID); ok || slices.ContainsFunc(learned, func(l jose.PublicKey) bool { return l.KID == k.KID }) {
+			continue
+		}
+		learned = append(learned, k)
+	}
+	if len(learned) > 0 {
+		if rec.Learned, err = jose.NewKeySet(learned...).MarshalJWKS(); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(rec)
+}
 
 func verKey(gen uint64, kind registry.Kind, id string) string {
 	return genPrefix(gen) + string(kind) + "\x00" + id
@@ -414,10 +510,13 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	if m.cfg.State == nil {
 		return nil, nil
 	}
-	var b, fb []byte
+	var b, fb, kb []byte
 	err := m.cfg.State.View(ctx, func(tx registry.StoreTx) (err error) {
 		l := tx.Log(stateLog)
 		if b, err = l.Meta(stateKey); err != nil {
+			return err
+		}
+		if kb, err = l.Meta(keysKey); err != nil {
 			return err
 		}
 		fb, err = l.Meta(floorKey)
@@ -425,6 +524,23 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mirror: reading its state: %w", err)
+	}
+	m.keysSaved = kb != nil
+	if kb != nil {
+		// The keys rotated in count only for the pin they were learned
+		// from: every key pinned then must be pinned now.
+		mk, err := parseMirrorKeys(kb)
+		if err != nil {
+			return nil, err
+		}
+		var was []string
+		for _, k := range mk.pinned.Keys() {
+			was = append(was, k.KID)
+		}
+		slices.Sort(was)
+		if mk.origin == m.origin && subset(was, m.pinned()) {
+			m.learned = mk.learned
+		}
 	}
 	if fb != nil {
 		var fl mirrorFloor
@@ -543,7 +659,7 @@ func (m *Mirror) commit() {
 // before (or none), and the next full save deletes what a save cut short
 // left of this one.
 func (m *Mirror) save(ctx context.Context) error {
-	if m.cfg.State == nil || (m.saved && m.savedSize == m.have.Size && len(m.unsaved) == 0) {
+	if m.cfg.State == nil || (m.saved && m.keysSaved && m.savedSize == m.have.Size && len(m.unsaved) == 0) {
 		return nil
 	}
 	if m.have.Size >= uint64(m.floor.N) {
@@ -555,6 +671,10 @@ func (m *Mirror) save(ctx context.Context) error {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
 	fb, err := json.Marshal(mirrorFloor{Origin: m.origin, publishedTree: floor})
+	if err != nil {
+		return fmt.Errorf("mirror: saving its state: %w", err)
+	}
+	kb, err := m.keysRecord()
 	if err != nil {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
@@ -599,13 +719,16 @@ func (m *Mirror) save(ctx context.Context) error {
 			if err := l.SetMeta(floorKey, fb); err != nil {
 				return err
 			}
+			if err := l.SetMeta(keysKey, kb); err != nil {
+				return err
+			}
 			return l.SetMeta(stateKey, b)
 		})
 		if err != nil {
 			return fmt.Errorf("mirror: saving its state (the copy is verified; the next start checks it again): %w", err)
 		}
 	}
-	m.old, m.saved, m.savedSize = nil, true, m.have.Size
+	m.old, m.saved, m.keysSaved, m.savedSize = nil, true, true, m.have.Size
 	clear(m.unsaved)
 	return nil
 }
