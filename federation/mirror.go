@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,45 +64,93 @@ type MirrorConfig struct {
 	Ledger CosignLedger
 }
 
+// LogID names one log in a cosigning key's ledger: its origin, and the
+// kid of the key that signed its first entry. Every node of a
+// jurisdiction signs under one origin (corfed/CA-AB, whichever federation
+// it serves: production, a test or training node, the demo), so the
+// origin alone does not tell two logs apart; their first keys do. A fork
+// of one log (the threat the ledger is for) keeps its first entry, so it
+// has the same LogID.
+type LogID struct {
+	Origin   string
+	FirstKey string // kid of the key that signed entry 1
+}
+
+// String is the ledger's key for id.
+func (id LogID) String() string { return id.Origin + " " + id.FirstKey }
+
 // CosignLedger keeps, for one cosigning key, the largest tree it cosigned
-// for each log (by origin).
+// for each log (LogID).
 type CosignLedger interface {
-	// Record calls check with the largest tree recorded for origin (a
-	// zero Tree when none) and, if check accepts, records t in its place
-	// when t is larger. No other Record for the key runs between the
-	// check and the record.
-	Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error
+	// Record calls check with the largest tree recorded for log (a zero
+	// Tree when none) and, if check accepts, records t in its place when
+	// t is larger. No other Record for the key runs between the check and
+	// the record. A zero t records nothing (a check alone).
+	Record(ctx context.Context, log LogID, t tlog.Tree, check func(prev tlog.Tree) error) error
 }
 
 // StoreLedger is a CosignLedger kept in a store's meta (log "cosigned").
 // Its Records are serialized by the store's write transactions.
+//
+// Ledgers written before the LogID (keyed by origin alone) are read
+// conservatively: a log with no record under its LogID is checked
+// against its origin's old record, which may be another log's. A tree
+// that extends it takes the record over (under its LogID; the old one is
+// deleted), one that does not is not cosigned (ErrLedgerUnsure), and the
+// old record stays.
 type StoreLedger struct{ Store registry.Store }
 
+// ErrLedgerUnsure is a tree that does not extend the record a cosigning
+// key's ledger kept for its origin before it kept one per log (LogID):
+// another log of the origin, or a fork; the key does not cosign it.
+var ErrLedgerUnsure = errors.New("the cosigning key's ledger, kept by origin alone before it was kept by log, holds a tree of this origin that this one does not extend (another log of the origin, or a fork of this one)")
+
 // Record implements CosignLedger.
-func (l StoreLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+func (l StoreLedger) Record(ctx context.Context, log LogID, t tlog.Tree, check func(prev tlog.Tree) error) error {
 	return l.Store.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
 		lg := tx.Log("cosigned")
-		b, err := lg.Meta(origin)
+		b, err := lg.Meta(log.String())
 		if err != nil {
 			return err
+		}
+		old := false
+		if b == nil {
+			if b, err = lg.Meta(log.Origin); err != nil {
+				return err
+			}
+			old = b != nil
 		}
 		var prev publishedTree
 		if b != nil {
 			if err := json.Unmarshal(b, &prev); err != nil {
-				return fmt.Errorf("the cosigning key's ledger for %s: %w", origin, err)
+				return fmt.Errorf("the cosigning key's ledger for %s: %w", log, err)
 			}
 		}
 		if err := check(tlog.Tree{N: int64(prev.Size), Hash: prev.Root}); err != nil {
+			if old && !errors.Is(err, errLedgerAhead) {
+				return fmt.Errorf("%w: %w", ErrLedgerUnsure, err)
+			}
 			return err
 		}
-		if uint64(t.N) <= prev.Size {
+		if t.N == 0 {
 			return nil
+		}
+		if old {
+			if err := lg.DeleteMeta(log.Origin); err != nil {
+				return err
+			}
+		}
+		if uint64(t.N) <= prev.Size {
+			if !old {
+				return nil
+			}
+			t = tlog.Tree{N: int64(prev.Size), Hash: prev.Root} // taken over
 		}
 		nb, err := json.Marshal(publishedTree{Size: uint64(t.N), Root: t.Hash})
 		if err != nil {
 			return err
 		}
-		return lg.SetMeta(origin, nb)
+		return lg.SetMeta(log.String(), nb)
 	})
 }
 
@@ -134,6 +183,9 @@ type Mirror struct {
 	// keysSaved reports whether the state holds a record of the pin
 	// (keysKey); one saved before the record was is given one at once.
 	keysSaved bool
+	// firstKey is the kid of the key that signed the log's first entry,
+	// once this mirror holds it (LogID).
+	firstKey string
 
 	// With cfg.State: gen numbers the state's version records (a state set
 	// aside is replaced by the next generation, and old is the one to
@@ -171,6 +223,9 @@ type MirrorResult struct {
 	// without a Cosigner, nor when the key's Ledger holds a larger tree of
 	// the log (another mirror with the key is ahead of this one's source).
 	Cosigned bool
+	// Uncosigned, with a Cosigner, says why the checkpoint was not
+	// cosigned.
+	Uncosigned string
 }
 
 // NewMirror opens a mirror. When the store already holds a checkpoint, it
@@ -818,8 +873,13 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 		}
 	}
 	cosign := m.cfg.Cosigner != nil
+	var id LogID
 	if cosign && m.cfg.Ledger != nil {
-		err := m.cfg.Ledger.Record(ctx, m.origin, c.Tree(), func(prev tlog.Tree) error {
+		if id, err = m.logID(ctx, vt, c.Size); err != nil {
+			m.chain.Abort()
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+		err = m.cfg.Ledger.Record(ctx, id, c.Tree(), func(prev tlog.Tree) error {
 			switch {
 			case prev.N == 0:
 				return nil
@@ -833,7 +893,9 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 		})
 		switch {
 		case errors.Is(err, errLedgerAhead):
-			cosign = false
+			cosign, res.Uncosigned = false, "this key cosigned a larger tree of the log"
+		case errors.Is(err, ErrLedgerUnsure):
+			cosign, res.Uncosigned = false, err.Error()
 		case err != nil:
 			m.chain.Abort()
 			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
@@ -864,7 +926,48 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	m.commit()
 	c.Note = msg
 	m.have = c
+	if id.FirstKey != "" {
+		m.firstKey = id.FirstKey
+	}
 	return res, m.save(ctx)
+}
+
+// logID returns the identity of the log whose tree (of size n > 0) vt
+// reads: the mirror's origin and the kid of the key that signed its first
+// entry (verified against the keys the mirror trusts).
+func (m *Mirror) logID(ctx context.Context, vt *tiles.VerifiedTree, n uint64) (LogID, error) {
+	if m.firstKey != "" {
+		return LogID{Origin: m.origin, FirstKey: m.firstKey}, nil
+	}
+	es, err := vt.Bundle(ctx, tlog.Tile{H: tiles.Height, L: 0, N: 0, W: int(min(tiles.TileWidth, n))})
+	if err != nil {
+		return LogID{}, err
+	}
+	kid, err := firstKID(m.cfg.Keys.With(m.learned...).With(m.chain.Keys().Keys()...), m.cfg.Iss, string(es[0]))
+	if err != nil {
+		return LogID{}, fmt.Errorf("the log's first entry: %w", err)
+	}
+	return LogID{Origin: m.origin, FirstKey: kid}, nil
+}
+
+// firstKID returns the kid of the key that signed jws, an entry of iss
+// that verifies against keys.
+func firstKID(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (string, error) {
+	if _, err := VerifyEntry(keys, iss, jws); err != nil {
+		return "", err
+	}
+	h, _, _ := strings.Cut(jws, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		return "", fmt.Errorf("entry header: %v: %w", err, registry.ErrInvalid)
+	}
+	var hdr struct {
+		KID string `json:"kid"`
+	}
+	if err := json.Unmarshal(raw, &hdr); err != nil || hdr.KID == "" {
+		return "", fmt.Errorf("entry header: no kid: %w", registry.ErrInvalid)
+	}
+	return hdr.KID, nil
 }
 
 // putNoteKey writes to the copy's note-key the vkey of the pinned key

@@ -191,7 +191,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case res.To == res.From:
 			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new, verified\n", res.To, res.Root)
 		case !res.Cosigned:
-			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (this key cosigned a larger tree of the log)\n", res.From+1, res.To, res.To, res.Root)
+			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (%s)\n", res.From+1, res.To, res.To, res.Root, res.Uncosigned)
 		default:
 			fmt.Fprintf(stdout, "verified and copied entries %d to %d; cosigned checkpoint size %d root %s\n", res.From+1, res.To, res.To, res.Root)
 		}
@@ -235,7 +235,7 @@ func clipArg(s string) string {
 // other processes sharing the key take turns (bbolt's file lock).
 type fileLedger string
 
-func (f fileLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+func (f fileLedger) Record(ctx context.Context, log federation.LogID, t tlog.Tree, check func(prev tlog.Tree) error) error {
 	if err := os.MkdirAll(filepath.Dir(string(f)), 0o700); err != nil {
 		return fmt.Errorf("the cosigning key's ledger: %w", err)
 	}
@@ -244,7 +244,7 @@ func (f fileLedger) Record(ctx context.Context, origin string, t tlog.Tree, chec
 		return fmt.Errorf("the cosigning key's ledger: %w", err)
 	}
 	defer db.Close()
-	return federation.StoreLedger{Store: db.Store()}.Record(ctx, origin, t, check)
+	return federation.StoreLedger{Store: db.Store()}.Record(ctx, log, t, check)
 }
 
 // defaultMirrorState is the state file of a mirror of iss's log to `to`:
