@@ -844,6 +844,31 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	if err := vt.Consistent(m.floor); err != nil {
 		return MirrorResult{}, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err)
 	}
+	cosign := m.cfg.Cosigner != nil
+	var id LogID
+	ledgerCheck := func(prev tlog.Tree) error {
+		switch {
+		case prev.N == 0:
+			return nil
+		case prev.N > int64(c.Size):
+			return errLedgerAhead
+		}
+		if err := vt.Consistent(prev); err != nil {
+			return fmt.Errorf("the cosigning key cosigned the tree of size %d (root %s), which this one does not extend: %w", prev.N, prev.Hash, err)
+		}
+		return nil
+	}
+	if cosign && m.cfg.Ledger != nil && c.Size > m.have.Size {
+		// A fork the key's ledger knows is refused from the checkpoint
+		// alone, before anything of it is written to the copy.
+		if id, err = m.logID(ctx, vt, c.Size); err != nil {
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+		err := m.cfg.Ledger.Record(ctx, id, tlog.Tree{}, ledgerCheck)
+		if err != nil && !errors.Is(err, errLedgerAhead) && !errors.Is(err, ErrLedgerUnsure) {
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+	}
 	if c.Size == m.have.Size && m.have.Note != nil {
 		if err := m.putNoteKey(ctx, n); err != nil {
 			return res, err
@@ -872,25 +897,14 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
-	cosign := m.cfg.Cosigner != nil
-	var id LogID
 	if cosign && m.cfg.Ledger != nil {
-		if id, err = m.logID(ctx, vt, c.Size); err != nil {
-			m.chain.Abort()
-			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		if id.FirstKey == "" {
+			if id, err = m.logID(ctx, vt, c.Size); err != nil {
+				m.chain.Abort()
+				return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+			}
 		}
-		err = m.cfg.Ledger.Record(ctx, id, c.Tree(), func(prev tlog.Tree) error {
-			switch {
-			case prev.N == 0:
-				return nil
-			case prev.N > int64(c.Size):
-				return errLedgerAhead
-			}
-			if err := vt.Consistent(prev); err != nil {
-				return fmt.Errorf("the cosigning key cosigned the tree of size %d (root %s), which this one does not extend: %w", prev.N, prev.Hash, err)
-			}
-			return nil
-		})
+		err = m.cfg.Ledger.Record(ctx, id, c.Tree(), ledgerCheck)
 		switch {
 		case errors.Is(err, errLedgerAhead):
 			cosign, res.Uncosigned = false, "this key cosigned a larger tree of the log"

@@ -30,7 +30,8 @@ import (
 // publishes nothing; a source behind it (200 entries, a prefix) is
 // published with the log's signature but not cosigned. Before, each
 // mirror's state held back only its own copy, and the key cosigned both
-// trees of size 300.
+// trees of size 300. The fork is refused before anything of it is written
+// (review s27-t #4).
 func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	ctx := context.Background()
 	f := newMirrorFixture(t, 200)
@@ -60,8 +61,10 @@ func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	if res, err := m2.Once(ctx); !errors.Is(err, tiles.ErrFork) {
 		t.Errorf("a fork of size 300 to another copy: %+v, %v; want ErrFork", res, err)
 	}
-	if _, err := os.Stat(filepath.Join(other, "checkpoint")); !os.IsNotExist(err) {
-		t.Errorf("a checkpoint was published after the refusal: %v", err)
+	// Refused from the checkpoint alone (same size, another root, a
+	// record of the key's ledger): nothing of the fork is written.
+	if files, err := os.ReadDir(other); err != nil || len(files) != 0 {
+		t.Errorf("the refused fork wrote to the copy: %v, %v", files, err)
 	}
 
 	behind := t.TempDir()
