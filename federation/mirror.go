@@ -839,10 +839,10 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	res := MirrorResult{From: m.have.Size, To: c.Size, Root: c.Root}
 	vt := src.Tree(ctx, c.Tree())
 	if err := vt.Consistent(m.have.Tree()); err != nil {
-		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
 	}
 	if err := vt.Consistent(m.floor); err != nil {
-		return MirrorResult{}, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err)
+		return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err))
 	}
 	cosign := m.cfg.Cosigner != nil
 	var id LogID
@@ -866,7 +866,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 		}
 		err := m.cfg.Ledger.Record(ctx, id, tlog.Tree{}, ledgerCheck)
 		if err != nil && !errors.Is(err, errLedgerAhead) && !errors.Is(err, ErrLedgerUnsure) {
-			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+			return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
 		}
 	}
 	if c.Size == m.have.Size && m.have.Note != nil {
@@ -912,7 +912,7 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			cosign, res.Uncosigned = false, err.Error()
 		case err != nil:
 			m.chain.Abort()
-			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+			return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
 		}
 	}
 	// n.Sigs holds only the signatures that verified: the mirror passes on
@@ -982,6 +982,29 @@ func firstKID(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (string,
 		return "", fmt.Errorf("entry header: no kid: %w", registry.ErrInvalid)
 	}
 	return hdr.KID, nil
+}
+
+// MisbehaviourError is a source's checkpoint, verified against the
+// pinned keys, that contradicts a tree the mirror verified before: a
+// fork or a rollback (Err wraps tiles.ErrFork or tiles.ErrRollback). The
+// two signed notes are the evidence: Verified, the checkpoint the mirror
+// holds (as it published it; nil when its copy holds none yet), and
+// Conflicting, the source's, as read.
+type MisbehaviourError struct {
+	Verified, Conflicting []byte
+	Err                   error
+}
+
+func (e *MisbehaviourError) Error() string { return e.Err.Error() }
+func (e *MisbehaviourError) Unwrap() error { return e.Err }
+
+// misbehaved wraps err in a *MisbehaviourError when it is a fork or a
+// rollback shown by c.
+func (m *Mirror) misbehaved(c tiles.Checkpoint, err error) error {
+	if !errors.Is(err, tiles.ErrFork) && !errors.Is(err, tiles.ErrRollback) {
+		return err
+	}
+	return &MisbehaviourError{Verified: m.have.Note, Conflicting: c.Note, Err: err}
 }
 
 // putNoteKey writes to the copy's note-key the vkey of the pinned key

@@ -183,6 +183,17 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if errors.Is(err, jose.ErrUnknownKey) && *fedFile == "" {
 			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned: the first entries of a log that rotated its key are signed by its retired keys, so give each of its keys, active and retired, with --vkey (or --federation FILE --jurisdiction %s, which pins them all)", err, iss)
 		}
+		var mis *federation.MisbehaviourError
+		if errors.As(err, &mis) {
+			// A fork or a rollback: the log misbehaved. Keep the two
+			// signed notes that prove it, and stop (a watch too): a
+			// supervisor must see it.
+			file, werr := writeEvidence(filepath.Join(filepath.Dir(state.Path()), "evidence"), *from, mis, time.Now())
+			if werr != nil {
+				return fmt.Errorf("%w (the evidence could not be kept: %v)", err, werr)
+			}
+			return fmt.Errorf("%w; the two signed checkpoints that show it are kept in %s", err, file)
+		}
 		switch {
 		case err != nil && !*watch:
 			return err
@@ -210,6 +221,36 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// writeEvidence writes the two signed checkpoints of a fork or rollback
+// (mis) read from `from` to a new file in dir, named after now, and
+// returns its path.
+func writeEvidence(dir, from string, mis *federation.MisbehaviourError, now time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	kind := "fork"
+	if errors.Is(mis, tiles.ErrRollback) {
+		kind = "rollback"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "corfed mirror: %s of the log read from %s, seen %s\n%v\n\n", kind, from, now.UTC().Format(time.RFC3339), mis.Err)
+	if mis.Verified != nil {
+		fmt.Fprintf(&b, "The checkpoint this mirror verified and published:\n\n%s\n", mis.Verified)
+	} else {
+		b.WriteString("This mirror's copy holds no checkpoint yet (the tree it contradicts is in the mirror's state or its key's ledger).\n\n")
+	}
+	fmt.Fprintf(&b, "The conflicting checkpoint, as read from %s:\n\n%s", from, mis.Conflicting)
+	f, err := os.CreateTemp(dir, now.UTC().Format("20060102T150405Z")+"-"+kind+"-*.txt")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // listFlag is a flag given any number of times.
