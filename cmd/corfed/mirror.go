@@ -199,8 +199,10 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return err
 		case err != nil:
 			fmt.Fprintf(stderr, "corfed mirror: %v\n", err)
+		case res.To == res.From && *recheck:
+			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new; verified the checkpoint (its signature, its consistency with the copy's) and every file of the copy against it\n", res.To, res.Root)
 		case res.To == res.From:
-			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new, verified\n", res.To, res.Root)
+			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new; verified the checkpoint (its signature, its consistency with the copy's), not the copy's files (--recheck audits them)\n", res.To, res.Root)
 		case !res.Cosigned:
 			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (%s)\n", res.From+1, res.To, res.To, res.Root, res.Uncosigned)
 		default:

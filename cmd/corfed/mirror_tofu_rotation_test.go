@@ -46,7 +46,7 @@ func TestMirrorTOFUAfterRotation(t *testing.T) {
 	for i, run1 := range []struct {
 		args []string
 		want string
-	}{{args, "cosigned checkpoint size"}, {args, "nothing new, verified"}, {recheck, "nothing new, verified"}, {args, "nothing new, verified"}} {
+	}{{args, "cosigned checkpoint size"}, {args, "not the copy's files"}, {recheck, "and every file of the copy"}, {args, "not the copy's files"}} {
 		code, out, errOut := run(t, run1.args...)
 		if code != 0 || !strings.Contains(out, run1.want) {
 			t.Errorf("run %d after the announced rotation, mirror with the key it pinned: exit %d\nstdout: %s\nstderr: %s", i+1, code, out, errOut)
