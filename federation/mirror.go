@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,45 +64,93 @@ type MirrorConfig struct {
 	Ledger CosignLedger
 }
 
+// LogID names one log in a cosigning key's ledger: its origin, and the
+// kid of the key that signed its first entry. Every node of a
+// jurisdiction signs under one origin (corfed/CA-AB, whichever federation
+// it serves: production, a test or training node, the demo), so the
+// origin alone does not tell two logs apart; their first keys do. A fork
+// of one log (the threat the ledger is for) keeps its first entry, so it
+// has the same LogID.
+type LogID struct {
+	Origin   string
+	FirstKey string // kid of the key that signed entry 1
+}
+
+// String is the ledger's key for id.
+func (id LogID) String() string { return id.Origin + " " + id.FirstKey }
+
 // CosignLedger keeps, for one cosigning key, the largest tree it cosigned
-// for each log (by origin).
+// for each log (LogID).
 type CosignLedger interface {
-	// Record calls check with the largest tree recorded for origin (a
-	// zero Tree when none) and, if check accepts, records t in its place
-	// when t is larger. No other Record for the key runs between the
-	// check and the record.
-	Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error
+	// Record calls check with the largest tree recorded for log (a zero
+	// Tree when none) and, if check accepts, records t in its place when
+	// t is larger. No other Record for the key runs between the check and
+	// the record. A zero t records nothing (a check alone).
+	Record(ctx context.Context, log LogID, t tlog.Tree, check func(prev tlog.Tree) error) error
 }
 
 // StoreLedger is a CosignLedger kept in a store's meta (log "cosigned").
 // Its Records are serialized by the store's write transactions.
+//
+// Ledgers written before the LogID (keyed by origin alone) are read
+// conservatively: a log with no record under its LogID is checked
+// against its origin's old record, which may be another log's. A tree
+// that extends it takes the record over (under its LogID; the old one is
+// deleted), one that does not is not cosigned (ErrLedgerUnsure), and the
+// old record stays.
 type StoreLedger struct{ Store registry.Store }
 
+// ErrLedgerUnsure is a tree that does not extend the record a cosigning
+// key's ledger kept for its origin before it kept one per log (LogID):
+// another log of the origin, or a fork; the key does not cosign it.
+var ErrLedgerUnsure = errors.New("the cosigning key's ledger, kept by origin alone before it was kept by log, holds a tree of this origin that this one does not extend (another log of the origin, or a fork of this one)")
+
 // Record implements CosignLedger.
-func (l StoreLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+func (l StoreLedger) Record(ctx context.Context, log LogID, t tlog.Tree, check func(prev tlog.Tree) error) error {
 	return l.Store.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
 		lg := tx.Log("cosigned")
-		b, err := lg.Meta(origin)
+		b, err := lg.Meta(log.String())
 		if err != nil {
 			return err
+		}
+		old := false
+		if b == nil {
+			if b, err = lg.Meta(log.Origin); err != nil {
+				return err
+			}
+			old = b != nil
 		}
 		var prev publishedTree
 		if b != nil {
 			if err := json.Unmarshal(b, &prev); err != nil {
-				return fmt.Errorf("the cosigning key's ledger for %s: %w", origin, err)
+				return fmt.Errorf("the cosigning key's ledger for %s: %w", log, err)
 			}
 		}
 		if err := check(tlog.Tree{N: int64(prev.Size), Hash: prev.Root}); err != nil {
+			if old && !errors.Is(err, errLedgerAhead) {
+				return fmt.Errorf("%w: %w", ErrLedgerUnsure, err)
+			}
 			return err
 		}
-		if uint64(t.N) <= prev.Size {
+		if t.N == 0 {
 			return nil
+		}
+		if old {
+			if err := lg.DeleteMeta(log.Origin); err != nil {
+				return err
+			}
+		}
+		if uint64(t.N) <= prev.Size {
+			if !old {
+				return nil
+			}
+			t = tlog.Tree{N: int64(prev.Size), Hash: prev.Root} // taken over
 		}
 		nb, err := json.Marshal(publishedTree{Size: uint64(t.N), Root: t.Hash})
 		if err != nil {
 			return err
 		}
-		return lg.SetMeta(origin, nb)
+		return lg.SetMeta(log.String(), nb)
 	})
 }
 
@@ -128,6 +177,15 @@ type Mirror struct {
 	// one last written to cfg.To's note-key.
 	vkeys   map[uint32]string
 	noteKey string
+	// learned are the keys the log rotated in, from its announcements
+	// this mirror verified (its state's keysKey), beyond cfg.Keys.
+	learned []jose.PublicKey
+	// keysSaved reports whether the state holds a record of the pin
+	// (keysKey); one saved before the record was is given one at once.
+	keysSaved bool
+	// firstKey is the kid of the key that signed the log's first entry,
+	// once this mirror holds it (LogID).
+	firstKey string
 
 	// With cfg.State: gen numbers the state's version records (a state set
 	// aside is replaced by the next generation, and old is the one to
@@ -165,6 +223,9 @@ type MirrorResult struct {
 	// without a Cosigner, nor when the key's Ledger holds a larger tree of
 	// the log (another mirror with the key is ahead of this one's source).
 	Cosigned bool
+	// Uncosigned, with a Cosigner, says why the checkpoint was not
+	// cosigned.
+	Uncosigned string
 }
 
 // NewMirror opens a mirror. When the store already holds a checkpoint, it
@@ -179,16 +240,21 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 		return nil, err
 	}
 	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys))}
-	if err := m.trust(cfg.Keys); err != nil {
-		return nil, err
-	}
 	st, err := m.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
+	// The pin: the keys given, and those the log's announcements rotated
+	// in since, as this mirror verified them (its state). Checkpoints
+	// verify against all of them; entries, checked from the first, only
+	// against the keys active at their place (Chain learns the rotations
+	// again, in order).
+	if err := m.trust(cfg.Keys.With(m.learned...)); err != nil {
+		return nil, err
+	}
 	own := &tiles.Reader{Src: cfg.To, Origin: origin, Verifiers: m.vs}
 	c, _, err := own.Checkpoint(ctx)
-	learned := cfg.Keys
+	learned := cfg.Keys.With(m.learned...)
 	if errors.Is(err, registry.ErrUnverified) && ctx.Err() == nil {
 		// The copy's checkpoint may be signed by a key the log rotated
 		// in (announced in its entries, signed by a pinned key): learn
@@ -323,7 +389,7 @@ func (m *Mirror) keysAcross(ctx context.Context, src tiles.Source, ch *Chain) (*
 	}
 	keys := ch.Keys()
 	if !pending() {
-		if err := m.trust(m.cfg.Keys.With(keys.Keys()...)); err != nil {
+		if err := m.trust(m.cfg.Keys.With(m.learned...).With(keys.Keys()...)); err != nil {
 			return nil, err
 		}
 	}
@@ -396,7 +462,92 @@ const (
 	stateLog = "mirror"
 	stateKey = "state"
 	floorKey = "floor"
+	keysKey  = "keys"
 )
+
+// mirrorKeys is what cfg.State holds under keysKey: the mirror's pin for
+// the log origin, kept across generations. Pinned are the keys it was
+// given (or trusted on first use); Learned, those the log rotated in
+// since, each announced in an entry signed by a key trusted before it
+// and verified by this mirror. Both are JWKS.
+type mirrorKeys struct {
+	Origin  string          `json:"origin"`
+	Pinned  json.RawMessage `json:"pinned"`
+	Learned json.RawMessage `json:"learned,omitempty"`
+}
+
+// MirrorPin returns the pin a mirror of iss's log saved in state (see
+// MirrorConfig.State): the keys it was given, or trusted on first use,
+// and those the log rotated in since (announced in its entries, verified
+// by the mirror). nil keys when state holds none. A mirror run again
+// with no key given pins the first (NewMirror adds the others itself).
+func MirrorPin(ctx context.Context, state registry.Store, iss registry.Jurisdiction) (pinned, learned *jose.KeySet, err error) {
+	var b []byte
+	if err := state.View(ctx, func(tx registry.StoreTx) (err error) {
+		b, err = tx.Log(stateLog).Meta(keysKey)
+		return err
+	}); err != nil {
+		return nil, nil, fmt.Errorf("mirror: reading its pinned keys: %w", err)
+	}
+	if b == nil {
+		return nil, nil, nil
+	}
+	mk, err := parseMirrorKeys(b)
+	if err != nil || mk.origin != logproof.Origin(iss) {
+		return nil, nil, err
+	}
+	return mk.pinned, jose.NewKeySet(mk.learned...), nil
+}
+
+type parsedMirrorKeys struct {
+	origin  string
+	pinned  *jose.KeySet
+	learned []jose.PublicKey
+}
+
+func parseMirrorKeys(b []byte) (parsedMirrorKeys, error) {
+	var mk mirrorKeys
+	if err := json.Unmarshal(b, &mk); err != nil {
+		return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+	}
+	pinned, err := jose.ParseJWKS(mk.Pinned)
+	if err != nil {
+		return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+	}
+	p := parsedMirrorKeys{origin: mk.Origin, pinned: pinned}
+	if len(mk.Learned) > 0 {
+		learned, err := jose.ParseJWKS(mk.Learned)
+		if err != nil {
+			return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
+		}
+		p.learned = learned.Keys()
+	}
+	return p, nil
+}
+
+// keysRecord returns the record of the mirror's pin to save under
+// keysKey: cfg.Keys, and every other key its chain trusts (rotated in)
+// or its state had learned.
+func (m *Mirror) keysRecord() ([]byte, error) {
+	pinned, err := m.cfg.Keys.MarshalJWKS()
+	if err != nil {
+		return nil, err
+	}
+	rec := mirrorKeys{Origin: m.origin, Pinned: pinned}
+	var learned []jose.PublicKey
+	for _, k := range append(m.learned[:len(m.learned):len(m.learned)], m.chain.Keys().Keys()...) {
+		if _, ok := m.cfg.Keys.Lookup(k.KID); ok || slices.ContainsFunc(learned, func(l jose.PublicKey) bool { return l.KID == k.KID }) {
+			continue
+		}
+		learned = append(learned, k)
+	}
+	if len(learned) > 0 {
+		if rec.Learned, err = jose.NewKeySet(learned...).MarshalJWKS(); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(rec)
+}
 
 func verKey(gen uint64, kind registry.Kind, id string) string {
 	return genPrefix(gen) + string(kind) + "\x00" + id
@@ -414,10 +565,13 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	if m.cfg.State == nil {
 		return nil, nil
 	}
-	var b, fb []byte
+	var b, fb, kb []byte
 	err := m.cfg.State.View(ctx, func(tx registry.StoreTx) (err error) {
 		l := tx.Log(stateLog)
 		if b, err = l.Meta(stateKey); err != nil {
+			return err
+		}
+		if kb, err = l.Meta(keysKey); err != nil {
 			return err
 		}
 		fb, err = l.Meta(floorKey)
@@ -425,6 +579,23 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mirror: reading its state: %w", err)
+	}
+	m.keysSaved = kb != nil
+	if kb != nil {
+		// The keys rotated in count only for the pin they were learned
+		// from: every key pinned then must be pinned now.
+		mk, err := parseMirrorKeys(kb)
+		if err != nil {
+			return nil, err
+		}
+		var was []string
+		for _, k := range mk.pinned.Keys() {
+			was = append(was, k.KID)
+		}
+		slices.Sort(was)
+		if mk.origin == m.origin && subset(was, m.pinned()) {
+			m.learned = mk.learned
+		}
 	}
 	if fb != nil {
 		var fl mirrorFloor
@@ -543,7 +714,7 @@ func (m *Mirror) commit() {
 // before (or none), and the next full save deletes what a save cut short
 // left of this one.
 func (m *Mirror) save(ctx context.Context) error {
-	if m.cfg.State == nil || (m.saved && m.savedSize == m.have.Size && len(m.unsaved) == 0) {
+	if m.cfg.State == nil || (m.saved && m.keysSaved && m.savedSize == m.have.Size && len(m.unsaved) == 0) {
 		return nil
 	}
 	if m.have.Size >= uint64(m.floor.N) {
@@ -555,6 +726,10 @@ func (m *Mirror) save(ctx context.Context) error {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
 	fb, err := json.Marshal(mirrorFloor{Origin: m.origin, publishedTree: floor})
+	if err != nil {
+		return fmt.Errorf("mirror: saving its state: %w", err)
+	}
+	kb, err := m.keysRecord()
 	if err != nil {
 		return fmt.Errorf("mirror: saving its state: %w", err)
 	}
@@ -599,13 +774,16 @@ func (m *Mirror) save(ctx context.Context) error {
 			if err := l.SetMeta(floorKey, fb); err != nil {
 				return err
 			}
+			if err := l.SetMeta(keysKey, kb); err != nil {
+				return err
+			}
 			return l.SetMeta(stateKey, b)
 		})
 		if err != nil {
 			return fmt.Errorf("mirror: saving its state (the copy is verified; the next start checks it again): %w", err)
 		}
 	}
-	m.old, m.saved, m.savedSize = nil, true, m.have.Size
+	m.old, m.saved, m.keysSaved, m.savedSize = nil, true, true, m.have.Size
 	clear(m.unsaved)
 	return nil
 }
@@ -661,10 +839,35 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	res := MirrorResult{From: m.have.Size, To: c.Size, Root: c.Root}
 	vt := src.Tree(ctx, c.Tree())
 	if err := vt.Consistent(m.have.Tree()); err != nil {
-		return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
 	}
 	if err := vt.Consistent(m.floor); err != nil {
-		return MirrorResult{}, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err)
+		return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: against the tree of size %d this mirror published before (its state): %w", m.floor.N, err))
+	}
+	cosign := m.cfg.Cosigner != nil
+	var id LogID
+	ledgerCheck := func(prev tlog.Tree) error {
+		switch {
+		case prev.N == 0:
+			return nil
+		case prev.N > int64(c.Size):
+			return errLedgerAhead
+		}
+		if err := vt.Consistent(prev); err != nil {
+			return fmt.Errorf("the cosigning key cosigned the tree of size %d (root %s), which this one does not extend: %w", prev.N, prev.Hash, err)
+		}
+		return nil
+	}
+	if cosign && m.cfg.Ledger != nil && c.Size > m.have.Size {
+		// A fork the key's ledger knows is refused from the checkpoint
+		// alone, before anything of it is written to the copy.
+		if id, err = m.logID(ctx, vt, c.Size); err != nil {
+			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+		}
+		err := m.cfg.Ledger.Record(ctx, id, tlog.Tree{}, ledgerCheck)
+		if err != nil && !errors.Is(err, errLedgerAhead) && !errors.Is(err, ErrLedgerUnsure) {
+			return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
+		}
 	}
 	if c.Size == m.have.Size && m.have.Note != nil {
 		if err := m.putNoteKey(ctx, n); err != nil {
@@ -694,26 +897,22 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 			return MirrorResult{}, err
 		}
 	}
-	cosign := m.cfg.Cosigner != nil
 	if cosign && m.cfg.Ledger != nil {
-		err := m.cfg.Ledger.Record(ctx, m.origin, c.Tree(), func(prev tlog.Tree) error {
-			switch {
-			case prev.N == 0:
-				return nil
-			case prev.N > int64(c.Size):
-				return errLedgerAhead
+		if id.FirstKey == "" {
+			if id, err = m.logID(ctx, vt, c.Size); err != nil {
+				m.chain.Abort()
+				return MirrorResult{}, fmt.Errorf("mirror: %w", err)
 			}
-			if err := vt.Consistent(prev); err != nil {
-				return fmt.Errorf("the cosigning key cosigned the tree of size %d (root %s), which this one does not extend: %w", prev.N, prev.Hash, err)
-			}
-			return nil
-		})
+		}
+		err = m.cfg.Ledger.Record(ctx, id, c.Tree(), ledgerCheck)
 		switch {
 		case errors.Is(err, errLedgerAhead):
-			cosign = false
+			cosign, res.Uncosigned = false, "this key cosigned a larger tree of the log"
+		case errors.Is(err, ErrLedgerUnsure):
+			cosign, res.Uncosigned = false, err.Error()
 		case err != nil:
 			m.chain.Abort()
-			return MirrorResult{}, fmt.Errorf("mirror: %w", err)
+			return MirrorResult{}, m.misbehaved(c, fmt.Errorf("mirror: %w", err))
 		}
 	}
 	// n.Sigs holds only the signatures that verified: the mirror passes on
@@ -741,7 +940,71 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	m.commit()
 	c.Note = msg
 	m.have = c
+	if id.FirstKey != "" {
+		m.firstKey = id.FirstKey
+	}
 	return res, m.save(ctx)
+}
+
+// logID returns the identity of the log whose tree (of size n > 0) vt
+// reads: the mirror's origin and the kid of the key that signed its first
+// entry (verified against the keys the mirror trusts).
+func (m *Mirror) logID(ctx context.Context, vt *tiles.VerifiedTree, n uint64) (LogID, error) {
+	if m.firstKey != "" {
+		return LogID{Origin: m.origin, FirstKey: m.firstKey}, nil
+	}
+	es, err := vt.Bundle(ctx, tlog.Tile{H: tiles.Height, L: 0, N: 0, W: int(min(tiles.TileWidth, n))})
+	if err != nil {
+		return LogID{}, err
+	}
+	kid, err := firstKID(m.cfg.Keys.With(m.learned...).With(m.chain.Keys().Keys()...), m.cfg.Iss, string(es[0]))
+	if err != nil {
+		return LogID{}, fmt.Errorf("the log's first entry: %w", err)
+	}
+	return LogID{Origin: m.origin, FirstKey: kid}, nil
+}
+
+// firstKID returns the kid of the key that signed jws, an entry of iss
+// that verifies against keys.
+func firstKID(keys *jose.KeySet, iss registry.Jurisdiction, jws string) (string, error) {
+	if _, err := VerifyEntry(keys, iss, jws); err != nil {
+		return "", err
+	}
+	h, _, _ := strings.Cut(jws, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		return "", fmt.Errorf("entry header: %v: %w", err, registry.ErrInvalid)
+	}
+	var hdr struct {
+		KID string `json:"kid"`
+	}
+	if err := json.Unmarshal(raw, &hdr); err != nil || hdr.KID == "" {
+		return "", fmt.Errorf("entry header: no kid: %w", registry.ErrInvalid)
+	}
+	return hdr.KID, nil
+}
+
+// MisbehaviourError is a source's checkpoint, verified against the
+// pinned keys, that contradicts a tree the mirror verified before: a
+// fork or a rollback (Err wraps tiles.ErrFork or tiles.ErrRollback). The
+// two signed notes are the evidence: Verified, the checkpoint the mirror
+// holds (as it published it; nil when its copy holds none yet), and
+// Conflicting, the source's, as read.
+type MisbehaviourError struct {
+	Verified, Conflicting []byte
+	Err                   error
+}
+
+func (e *MisbehaviourError) Error() string { return e.Err.Error() }
+func (e *MisbehaviourError) Unwrap() error { return e.Err }
+
+// misbehaved wraps err in a *MisbehaviourError when it is a fork or a
+// rollback shown by c.
+func (m *Mirror) misbehaved(c tiles.Checkpoint, err error) error {
+	if !errors.Is(err, tiles.ErrFork) && !errors.Is(err, tiles.ErrRollback) {
+		return err
+	}
+	return &MisbehaviourError{Verified: m.have.Note, Conflicting: c.Note, Err: err}
 }
 
 // putNoteKey writes to the copy's note-key the vkey of the pinned key

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/federation"
+	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/memstore"
 	"github.com/corfed/corfed/registry/tiles"
 )
@@ -26,7 +30,8 @@ import (
 // publishes nothing; a source behind it (200 entries, a prefix) is
 // published with the log's signature but not cosigned. Before, each
 // mirror's state held back only its own copy, and the key cosigned both
-// trees of size 300.
+// trees of size 300. The fork is refused before anything of it is written
+// (review s27-t #4).
 func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	ctx := context.Background()
 	f := newMirrorFixture(t, 200)
@@ -56,8 +61,10 @@ func TestOneKeyNeverCosignsTwoTrees(t *testing.T) {
 	if res, err := m2.Once(ctx); !errors.Is(err, tiles.ErrFork) {
 		t.Errorf("a fork of size 300 to another copy: %+v, %v; want ErrFork", res, err)
 	}
-	if _, err := os.Stat(filepath.Join(other, "checkpoint")); !os.IsNotExist(err) {
-		t.Errorf("a checkpoint was published after the refusal: %v", err)
+	// Refused from the checkpoint alone (same size, another root, a
+	// record of the key's ledger): nothing of the fork is written.
+	if files, err := os.ReadDir(other); err != nil || len(files) != 0 {
+		t.Errorf("the refused fork wrote to the copy: %v, %v", files, err)
 	}
 
 	behind := t.TempDir()
@@ -148,7 +155,7 @@ func TestRecheckRepairsADamagedCopy(t *testing.T) {
 // log than any offered (another mirror with the key is ahead).
 type aheadLedger struct{}
 
-func (aheadLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+func (aheadLedger) Record(ctx context.Context, log federation.LogID, t tlog.Tree, check func(prev tlog.Tree) error) error {
 	return check(tlog.Tree{N: t.N + 1000})
 }
 
@@ -230,4 +237,112 @@ func TestMirrorPublishesOnlyVerifiedSignatures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStoreLedgerKeysByLog (review s27-t #2): the cosigning key's ledger
+// keeps one record per log (origin and first key), so two logs of one
+// origin are not taken for forks of each other, while a fork of one log
+// (same first key) still meets its record. A record of the ledger's old
+// form (by origin alone) is taken over by the log that extends it, and a
+// tree that does not extend it is not cosigned, the old record kept.
+func TestStoreLedgerKeysByLog(t *testing.T) {
+	ctx := context.Background()
+	errFork := errors.New("fork")
+	a := federation.LogID{Origin: "corfed/CA-AB", FirstKey: "kidA"}
+	b := federation.LogID{Origin: "corfed/CA-AB", FirstKey: "kidB"}
+	tree := func(n int64, h byte) tlog.Tree { return tlog.Tree{N: n, Hash: tlog.Hash{h}} }
+	// extends accepts a prev of size 0, or one of t's prefixes given.
+	extends := func(prefixes ...tlog.Tree) func(prev tlog.Tree) error {
+		return func(prev tlog.Tree) error {
+			if prev.N == 0 || slices.Contains(prefixes, prev) {
+				return nil
+			}
+			return errFork
+		}
+	}
+	old := tree(44, 1)
+	type step struct {
+		id      federation.LogID
+		t       tlog.Tree
+		check   func(tlog.Tree) error
+		wantErr error
+	}
+	for _, tc := range []struct {
+		name   string
+		legacy bool
+		steps  []step
+		want   map[string]*tlog.Tree // ledger key -> record (nil: none)
+	}{
+		{"two logs of one origin", false, []step{
+			{a, tree(44, 1), extends(), nil},
+			{b, tree(44, 2), extends(), nil},
+			{a, tree(50, 3), extends(tree(44, 1)), nil},
+		}, map[string]*tlog.Tree{a.String(): ptr(tree(50, 3)), b.String(): ptr(tree(44, 2))}},
+		{"a fork of one log", false, []step{
+			{a, tree(44, 1), extends(), nil},
+			{a, tree(44, 9), extends(), errFork},
+		}, map[string]*tlog.Tree{a.String(): ptr(tree(44, 1))}},
+		{"an old record, another log first", true, []step{
+			{b, tree(44, 2), extends(), federation.ErrLedgerUnsure},
+			{a, tree(50, 3), extends(old), nil},
+			{b, tree(44, 2), extends(), nil},
+		}, map[string]*tlog.Tree{"corfed/CA-AB": nil, a.String(): ptr(tree(50, 3)), b.String(): ptr(tree(44, 2))}},
+		{"an old record, checked alone", true, []step{
+			{a, tlog.Tree{}, extends(old), nil},
+		}, map[string]*tlog.Tree{"corfed/CA-AB": &old, a.String(): nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := memstore.New()
+			if tc.legacy {
+				setLedger(t, st, "corfed/CA-AB", old)
+			}
+			l := federation.StoreLedger{Store: st}
+			for i, s := range tc.steps {
+				if err := l.Record(ctx, s.id, s.t, s.check); !errors.Is(err, s.wantErr) || (err == nil) != (s.wantErr == nil) {
+					t.Errorf("step %d: %v, want %v", i, err, s.wantErr)
+				}
+			}
+			for key, want := range tc.want {
+				if got := getLedger(t, st, key); !reflect.DeepEqual(got, want) {
+					t.Errorf("record %q: %v, want %v", key, got, want)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+type ledgerRecord struct {
+	Size uint64    `json:"size"`
+	Root tlog.Hash `json:"root"`
+}
+
+func setLedger(t *testing.T, st registry.Store, key string, tr tlog.Tree) {
+	t.Helper()
+	b, _ := json.Marshal(ledgerRecord{uint64(tr.N), tr.Hash})
+	if err := st.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
+		return tx.Log("cosigned").SetMeta(key, b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func getLedger(t *testing.T, st registry.Store, key string) *tlog.Tree {
+	t.Helper()
+	var b []byte
+	if err := st.View(context.Background(), func(tx registry.StoreTx) (err error) {
+		b, err = tx.Log("cosigned").Meta(key)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b == nil {
+		return nil
+	}
+	var r ledgerRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &tlog.Tree{N: int64(r.Size), Hash: r.Root}
 }

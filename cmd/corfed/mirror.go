@@ -66,6 +66,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		defer dst.Close()
 	}
 	iss := registry.Jurisdiction(*jur)
+	var state *boltstore.DB
 	var keys *jose.KeySet
 	var owner federation.KeyOwner
 	switch {
@@ -86,11 +87,35 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		fmt.Fprintln(stderr, "corfed mirror: --check needs the log's keys: give --federation FILE --jurisdiction CA-XX, or --vkey")
 		return errUsage
 	case len(vkeys) == 0:
+		// The pin this mirror saved with its state (the keys it was
+		// given or trusted on first use; it adds those the log rotated in
+		// since), else the key in --to's note-key (written by a run before
+		// the state kept the pin), else, on first use, the source's.
 		k, err := firstUseKey(ctx, src, dst, *from, *to, stderr)
 		if err != nil {
 			return err
 		}
-		vkeys = listFlag{k}
+		kname := registry.Jurisdiction(strings.TrimPrefix(strings.SplitN(k.key, "+", 2)[0], logproof.OriginPrefix))
+		if iss == "" {
+			iss = kname
+		}
+		if iss.Valid() {
+			if state, err = openMirrorState(*stateFile, *keyDir, iss, *to); err != nil {
+				return err
+			}
+			defer state.Close()
+			pinned, learned, err := federation.MirrorPin(ctx, state.Store(), iss)
+			if err != nil {
+				return fmt.Errorf("--state %s: %w", state.Path(), err)
+			}
+			if pinned != nil {
+				k.warnUnpinned(pinned.With(learned.Keys()...), stderr)
+				keys = pinned
+				break
+			}
+		}
+		k.warnUnpinned(nil, stderr)
+		vkeys = listFlag{k.key}
 		fallthrough
 	default:
 		// Each key is pinned as given: the log's own announcements are
@@ -130,21 +155,16 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
-	if *stateFile == "" {
-		*stateFile = defaultMirrorState(*keyDir, iss, *to)
+	if state == nil {
+		if state, err = openMirrorState(*stateFile, *keyDir, iss, *to); err != nil {
+			return err
+		}
+		defer state.Close()
 	}
-	if err := os.MkdirAll(filepath.Dir(*stateFile), 0o700); err != nil {
-		return fmt.Errorf("--state: %w", err)
-	}
-	state, err := boltstore.Open(*stateFile, boltstore.Options{})
-	if err != nil {
-		return fmt.Errorf("--state: %w", err)
-	}
-	defer state.Close()
 	m, err := federation.NewMirror(ctx, federation.MirrorConfig{Iss: iss, Keys: keys, KeyOwner: owner, From: src, To: dst, Cosigner: cosigner,
 		State: state.Store(), Recheck: *recheck, Ledger: fileLedger(filepath.Join(*keyDir, "state", "cosigned.db"))})
 	if errors.Is(err, federation.ErrMirrorFloor) {
-		return fmt.Errorf("--state %s: %w", *stateFile, err)
+		return fmt.Errorf("--state %s: %w", state.Path(), err)
 	}
 	if errors.Is(err, federation.ErrCopyDamaged) {
 		return fmt.Errorf("%w (--recheck copies it again from %s, verified, over it)", err, *from)
@@ -156,22 +176,35 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if st := m.Start(); st.Damaged != "" {
 		fmt.Fprintf(stderr, "corfed mirror: the copy in %s failed its check (%s); copying the whole log again from %s, verified, over it\n", *to, st.Damaged, *from)
 	} else if st.SetAside != "" {
-		fmt.Fprintf(stderr, "corfed mirror: state %s set aside (%s); checked the copy again: %d entries\n", *stateFile, st.SetAside, st.Checked)
+		fmt.Fprintf(stderr, "corfed mirror: state %s set aside (%s); checked the copy again: %d entries\n", state.Path(), st.SetAside, st.Checked)
 	}
 	for {
 		res, err := m.Once(ctx)
 		if errors.Is(err, jose.ErrUnknownKey) && *fedFile == "" {
 			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned: the first entries of a log that rotated its key are signed by its retired keys, so give each of its keys, active and retired, with --vkey (or --federation FILE --jurisdiction %s, which pins them all)", err, iss)
 		}
+		var mis *federation.MisbehaviourError
+		if errors.As(err, &mis) {
+			// A fork or a rollback: the log misbehaved. Keep the two
+			// signed notes that prove it, and stop (a watch too): a
+			// supervisor must see it.
+			file, werr := writeEvidence(filepath.Join(filepath.Dir(state.Path()), "evidence"), *from, mis, time.Now())
+			if werr != nil {
+				return fmt.Errorf("%w (the evidence could not be kept: %v)", err, werr)
+			}
+			return fmt.Errorf("%w; the two signed checkpoints that show it are kept in %s", err, file)
+		}
 		switch {
 		case err != nil && !*watch:
 			return err
 		case err != nil:
 			fmt.Fprintf(stderr, "corfed mirror: %v\n", err)
+		case res.To == res.From && *recheck:
+			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new; verified the checkpoint (its signature, its consistency with the copy's) and every file of the copy against it\n", res.To, res.Root)
 		case res.To == res.From:
-			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new, verified\n", res.To, res.Root)
+			fmt.Fprintf(stdout, "checkpoint size %d root %s: nothing new; verified the checkpoint (its signature, its consistency with the copy's), not the copy's files (--recheck audits them)\n", res.To, res.Root)
 		case !res.Cosigned:
-			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (this key cosigned a larger tree of the log)\n", res.From+1, res.To, res.To, res.Root)
+			fmt.Fprintf(stdout, "verified and copied entries %d to %d; published the log's checkpoint size %d root %s without cosigning it (%s)\n", res.From+1, res.To, res.To, res.Root, res.Uncosigned)
 		default:
 			fmt.Fprintf(stdout, "verified and copied entries %d to %d; cosigned checkpoint size %d root %s\n", res.From+1, res.To, res.To, res.Root)
 		}
@@ -190,6 +223,36 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// writeEvidence writes the two signed checkpoints of a fork or rollback
+// (mis) read from `from` to a new file in dir, named after now, and
+// returns its path.
+func writeEvidence(dir, from string, mis *federation.MisbehaviourError, now time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	kind := "fork"
+	if errors.Is(mis, tiles.ErrRollback) {
+		kind = "rollback"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "corfed mirror: %s of the log read from %s, seen %s\n%v\n\n", kind, from, now.UTC().Format(time.RFC3339), mis.Err)
+	if mis.Verified != nil {
+		fmt.Fprintf(&b, "The checkpoint this mirror verified and published:\n\n%s\n", mis.Verified)
+	} else {
+		b.WriteString("This mirror's copy holds no checkpoint yet (the tree it contradicts is in the mirror's state or its key's ledger).\n\n")
+	}
+	fmt.Fprintf(&b, "The conflicting checkpoint, as read from %s:\n\n%s", from, mis.Conflicting)
+	f, err := os.CreateTemp(dir, now.UTC().Format("20060102T150405Z")+"-"+kind+"-*.txt")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // listFlag is a flag given any number of times.
@@ -215,7 +278,7 @@ func clipArg(s string) string {
 // other processes sharing the key take turns (bbolt's file lock).
 type fileLedger string
 
-func (f fileLedger) Record(ctx context.Context, origin string, t tlog.Tree, check func(prev tlog.Tree) error) error {
+func (f fileLedger) Record(ctx context.Context, log federation.LogID, t tlog.Tree, check func(prev tlog.Tree) error) error {
 	if err := os.MkdirAll(filepath.Dir(string(f)), 0o700); err != nil {
 		return fmt.Errorf("the cosigning key's ledger: %w", err)
 	}
@@ -224,7 +287,7 @@ func (f fileLedger) Record(ctx context.Context, origin string, t tlog.Tree, chec
 		return fmt.Errorf("the cosigning key's ledger: %w", err)
 	}
 	defer db.Close()
-	return federation.StoreLedger{Store: db.Store()}.Record(ctx, origin, t, check)
+	return federation.StoreLedger{Store: db.Store()}.Record(ctx, log, t, check)
 }
 
 // defaultMirrorState is the state file of a mirror of iss's log to `to`:
@@ -240,35 +303,87 @@ func defaultMirrorState(keyDir string, iss registry.Jurisdiction, to string) str
 	return filepath.Join(keyDir, "state", fmt.Sprintf("%s-%x.db", iss, sum[:8]))
 }
 
+// openMirrorState opens the mirror's state file: path, or by default one
+// under keyDir named after iss and to (defaultMirrorState).
+func openMirrorState(path, keyDir string, iss registry.Jurisdiction, to string) (*boltstore.DB, error) {
+	if path == "" {
+		path = defaultMirrorState(keyDir, iss, to)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("--state: %w", err)
+	}
+	db, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("--state: %w", err)
+	}
+	return db, nil
+}
+
+// noteKeyPin is the log key a mirror given neither --vkey nor
+// --federation falls back to when its state holds no pin, and what the
+// source publishes now (theirs, "" if nothing).
+type noteKeyPin struct {
+	key, theirs  string
+	from, to     string
+	pinnedInCopy bool // key is the one --to's note-key holds (an earlier run's), not trusted on first use
+}
+
 // firstUseKey is the log key a mirror given neither --vkey nor
-// --federation verifies with: the one its copy's note-key holds (written
-// by an earlier run, after it verified; the pin), else, on first use, the
-// one the source publishes at note-key, trusted then and said so on
-// stderr. With a pin, a source that now publishes another key is
-// reported: its checkpoints will not verify.
-func firstUseKey(ctx context.Context, src tiles.Source, dst *tiles.Store, from, to string, stderr io.Writer) (string, error) {
+// --federation verifies with when its state holds no pin: the one its
+// copy's note-key holds (written by an earlier run, after it verified),
+// else, on first use, the one the source publishes at note-key, trusted
+// then and said so on stderr (warnUnpinned).
+func firstUseKey(ctx context.Context, src tiles.Source, dst *tiles.Store, from, to string, stderr io.Writer) (noteKeyPin, error) {
 	theirs, srcErr := tiles.ReadNoteKey(ctx, src)
 	if srcErr != nil && !errors.Is(srcErr, registry.ErrNotFound) {
 		srcErr = fmt.Errorf("--from %s: %w", from, srcErr)
 	}
+	pin := noteKeyPin{theirs: theirs, from: from, to: to}
+	if srcErr != nil {
+		pin.theirs = ""
+	}
 	pinned, err := tiles.ReadNoteKey(ctx, dst)
 	switch {
 	case err == nil:
-		if srcErr == nil && theirs != pinned {
-			fmt.Fprintf(stderr, "corfed mirror: %s now publishes the key %s, not the %s pinned in %s/%s: its checkpoints verify only if the pinned key signs them too (to follow a key rotation, give --vkey or --federation)\n",
-				from, theirs, pinned, to, tiles.NoteKeyPath)
-		}
-		return pinned, nil
+		pin.key, pin.pinnedInCopy = pinned, true
+		return pin, nil
 	case !errors.Is(err, registry.ErrNotFound):
-		return "", fmt.Errorf("--to %s: %w", to, err)
+		return pin, fmt.Errorf("--to %s: %w", to, err)
 	case srcErr != nil && errors.Is(srcErr, registry.ErrNotFound):
-		return "", fmt.Errorf("no key to verify with: give --vkey or --federation FILE --jurisdiction CA-XX (neither %s nor %s holds a %s)", from, to, tiles.NoteKeyPath)
+		return pin, fmt.Errorf("no key to verify with: give --vkey or --federation FILE --jurisdiction CA-XX (neither %s nor %s holds a %s)", from, to, tiles.NoteKeyPath)
 	case srcErr != nil:
-		return "", srcErr
+		return pin, srcErr
 	}
-	fmt.Fprintf(stderr, "corfed mirror: no --vkey or --federation: trusting, on first use, the key %s publishes: %s; it is kept in %s/%s once verified, and later runs verify against it\n",
-		from, theirs, to, tiles.NoteKeyPath)
-	return theirs, nil
+	pin.key = theirs
+	return pin, nil
+}
+
+// warnUnpinned says on stderr what the mirror trusts: on first use, the
+// source's key; else, when the source publishes a key that is not pinned
+// (in keys, the state's pin, or, when nil, p.key), what the run does with
+// it.
+func (p noteKeyPin) warnUnpinned(keys *jose.KeySet, stderr io.Writer) {
+	if keys == nil && !p.pinnedInCopy {
+		fmt.Fprintf(stderr, "corfed mirror: no --vkey or --federation: trusting, on first use, the key %s publishes: %s; it is pinned once verified (kept with the mirror's state, and in %s/%s), and later runs verify against it\n",
+			p.from, p.theirs, p.to, tiles.NoteKeyPath)
+		return
+	}
+	if p.theirs == "" {
+		return
+	}
+	pinned := keys != nil && func() bool {
+		_, pub, err := tiles.VerifierFromKey(p.theirs)
+		if err != nil {
+			return false
+		}
+		_, ok := keys.Lookup(pub.KID)
+		return ok
+	}()
+	if pinned || keys == nil && p.theirs == p.key {
+		return
+	}
+	fmt.Fprintf(stderr, "corfed mirror: %s now publishes the key %s, which this mirror has not pinned: its checkpoint is accepted only if a pinned key signs it, or if the log's entries announce the new key in an entry signed by a pinned key (a key rotation: the mirror then follows it and pins the new key too); a key the log did not announce is refused\n",
+		p.from, p.theirs)
 }
 
 // checkBulkFile checks a snapshot or delta file against the log at src

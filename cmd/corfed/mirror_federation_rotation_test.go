@@ -66,7 +66,7 @@ func TestMirrorWithFederationFollowsRotation(t *testing.T) {
 	// Once more: the copy's own checkpoint is now signed by the new key,
 	// which the federation file still does not pin.
 	code, out, errOut = run(t, args...)
-	if code != 0 || !strings.Contains(out, "nothing new, verified") {
+	if code != 0 || !strings.Contains(out, "nothing new; verified the checkpoint") {
 		t.Errorf("the --federation mirror, run again over its copy of the rotated log: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

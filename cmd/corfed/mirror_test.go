@@ -110,7 +110,7 @@ func TestMirrorCommandState(t *testing.T) {
 		t.Fatalf("--recheck: exit %d, stderr %q; want 0 and %q", code, stderr, want)
 	}
 	flipByte(t, filepath.Join(to, "tile", "entries", "000"), 40, 1)
-	if code, out, stderr := run(); code != 0 || !strings.Contains(out, "nothing new, verified") {
+	if code, out, stderr := run(); code != 0 || !strings.Contains(out, "nothing new; verified the checkpoint") {
 		t.Fatalf("run again: exit %d, stdout %q, stderr %q; want 0, nothing new", code, out, stderr)
 	}
 	code, out, stderr := run("--recheck")
@@ -157,7 +157,7 @@ func TestMirrorFirstUse(t *testing.T) {
 		t.Fatalf("pinned note-key %q, %v; want %q", got, err, vkey)
 	}
 	code, out, stderr = run(srvURL, dst)
-	if code != 0 || !strings.Contains(out, "nothing new, verified") || stderr != "" {
+	if code != 0 || !strings.Contains(out, "nothing new; verified the checkpoint") || stderr != "" {
 		t.Fatalf("second run: exit %d, stdout %q, stderr %q; want 0, nothing new, and no first-use warning", code, out, stderr)
 	}
 

@@ -36,7 +36,12 @@ func ParseBundle(data []byte, want int) ([][]byte, error) {
 	out := make([][]byte, 0, want)
 	for len(data) > 0 {
 		if len(out) == want {
-			return nil, fmt.Errorf("tiles: bundle holds more than %d entries: %w", want, registry.ErrInvalid)
+			if len(data) >= 2 {
+				if n := int(binary.BigEndian.Uint16(data)); n > 0 && n <= len(data)-2 {
+					return nil, fmt.Errorf("tiles: bundle holds more than %d entries: %w", want, registry.ErrInvalid)
+				}
+			}
+			return nil, fmt.Errorf("tiles: bundle has %d trailing bytes after its %d entries: %w", len(data), want, registry.ErrInvalid)
 		}
 		if len(data) < 2 {
 			return nil, fmt.Errorf("tiles: bundle ends inside the length of entry %d: %w", len(out), registry.ErrInvalid)
