@@ -195,7 +195,7 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err := registry.JoinInvalid(errs...); err != nil {
 		return r, registry.Entry{}, err
 	}
-	prog, err := n.Program(ctx, c.Program)
+	prog, err := n.Program(ctx, cmpOr(c.ProgramDefinition, c.Program))
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
@@ -288,7 +288,7 @@ func (n *Node) repeatOnLater(ctx context.Context, p Principal, r registry.Review
 			if err != nil {
 				return err
 			}
-			prog, err := programIn(l, c.Program)
+			prog, err := programIn(l, cmpOr(c.ProgramDefinition, c.Program))
 			if err != nil {
 				return err
 			}
@@ -528,7 +528,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			return err
 		} else if ok {
 			if c, err := decode[registry.Certificate](ce); err == nil {
-				progID, since = c.Program, c.IssuedOn
+				progID, since = cmpOr(c.ProgramDefinition, c.Program), c.IssuedOn
 				if st := c.StatusOn(today); registry.Terminal(st) {
 					final = st
 				}
@@ -806,8 +806,8 @@ func (n *Node) checkActionRecordable(ctx context.Context, cur registry.Review, a
 		if err != nil {
 			return err
 		}
-		progID = c.Program
-		prog, err = programIn(l, c.Program)
+		progID = cmpOr(c.ProgramDefinition, c.Program)
+		prog, err = programIn(l, progID)
 		return err
 	})
 	if err != nil {
