@@ -60,15 +60,13 @@ type ReviewFacts struct {
 
 // actionDoneOn returns the day review rv's required action was completed:
 // the last on-site day of the first passing audit of the certificate of
-// the type that action calls for (an action plan audit; a certification or
-// recertification audit for a full audit) whose last on-site day is on or
-// after ActionFrom, as the node's lifecycle (actionDone) judges it. ok is
-// false when no such audit is recorded.
-func actionDoneOn(rv ReviewFacts, audits []AuditFacts) (registry.Date, bool) {
-	types := []string{registry.AuditActionPlan}
-	if rv.RequiredAction == registry.RequiredFullAudit {
-		types = []string{registry.AuditCertification, registry.AuditRecertification}
-	}
+// one of types, the types that action calls for under the certificate's
+// program (registry.Program.RequiredActionTypes: an action plan audit; for
+// a full audit a certification or recertification audit, or a SECOR
+// program's self-assessment), whose last on-site day is on or after
+// ActionFrom, as the node's lifecycle (actionDone) judges it. ok is false
+// when no such audit is recorded.
+func actionDoneOn(rv ReviewFacts, types []string, audits []AuditFacts) (registry.Date, bool) {
 	var done registry.Date
 	for _, au := range audits {
 		if au.Certificate != rv.Certificate || !au.Passed || !slices.Contains(types, au.Type) || au.OnsiteEnd.Before(rv.ActionFrom) {
@@ -79,6 +77,16 @@ func actionDoneOn(rv ReviewFacts, audits []AuditFacts) (registry.Date, bool) {
 		}
 	}
 	return done, !done.IsZero()
+}
+
+// defaultActionTypes is ProcessInput.ActionTypes of the built-in
+// programs: those of COR for a program not built in.
+func defaultActionTypes(program, action string) []string {
+	prog, ok := registry.DefaultProgram(program)
+	if !ok {
+		prog, _ = registry.DefaultProgram(registry.ProgramCOR)
+	}
+	return prog.RequiredActionTypes(action)
 }
 
 // LetterFacts are the members of a letter record the metrics use.
@@ -96,10 +104,14 @@ type LetterFacts struct {
 // runs: about 200 bytes, against some 1,000 for the decoded record.
 type CertFacts struct {
 	ID, Issuer, Program, EmployerBN, BasisRef string
-	IssuedOn, ExpiresOn                       registry.Date
-	Status                                    string
-	History                                   []registry.StatusStep
-	RecordedOn                                registry.Date
+	// ProgramDefinition is the program definition the certificate is
+	// issued under, when it is not Program itself (SMALL, ECOR): its rules
+	// decide what its required actions are.
+	ProgramDefinition   string
+	IssuedOn, ExpiresOn registry.Date
+	Status              string
+	History             []registry.StatusStep
+	RecordedOn          registry.Date
 	// WCBAccounts are the accounts the certificate names when its
 	// jurisdiction certifies per account (SK, ON: PerAccount), folded
 	// (registry.FoldWCB: 45-99001 is 4599001); it covers those only.
@@ -116,7 +128,7 @@ var PerAccount = []registry.Jurisdiction{"CA-SK", "CA-ON"}
 // the others copied: a decoded record's strings may share one buffer,
 // which would stay whole.
 func FactsOf(c registry.Certificate) CertFacts {
-	f := CertFacts{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program),
+	f := CertFacts{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program), ProgramDefinition: intern(c.ProgramDefinition),
 		EmployerBN: strings.Clone(c.EmployerBN), BasisRef: strings.Clone(c.BasisRef), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn,
 		Status: intern(c.Status)}
 	if slices.Contains(PerAccount, c.Jurisdiction) {
@@ -154,6 +166,12 @@ type ProcessInput struct {
 	// which deadline its verdict applied (AuditFacts.ReportDays): the
 	// program's deadline as published now.
 	ReportDays func(program, cp string) int
+	// ActionTypes are the audit types that meet required action (action
+	// plan or full audit) of a certificate under program (its program
+	// definition, else its program), as the node's lifecycle judges it:
+	// the published program's RequiredActionTypes. Nil: the built-in
+	// programs' (registry.DefaultProgram), else those of COR.
+	ActionTypes func(program, action string) []string
 	// Kept says which kinds of record the node keeps at all.
 	Kept []string
 }
@@ -245,6 +263,9 @@ type CPProcess struct {
 	// before the due date. An action never completed, in a review closed
 	// without it, counts as late (with no duration) in the period of its
 	// due date; one still awaited is open in the period it was required in.
+	// One with no due date (the full audit the repeat rule requires) is
+	// open until done and never late: done, it counts with its duration,
+	// neither on time nor late; a review closed without it adds nothing.
 	ActionCycle Cycle `json:"required_action_cycle"`
 }
 
@@ -288,6 +309,10 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			cps[cp] = a
 		}
 		return a
+	}
+	actionTypes := p.ActionTypes
+	if actionTypes == nil {
+		actionTypes = defaultActionTypes
 	}
 	certByID := map[string]*CertFacts{}
 	certByRef := map[string]*CertFacts{}
@@ -392,15 +417,19 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 				a.revew.open++
 			}
 		}
-		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() || rv.DueOn.IsZero() {
+		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() {
 			continue
 		}
-		done, ok := actionDoneOn(rv, p.Audits)
+		done, ok := actionDoneOn(rv, actionTypes(cmp.Or(c.ProgramDefinition, c.Program), rv.RequiredAction), p.Audits)
 		missed := !ok && !rv.ClosedOn.IsZero() // the review ended without it
+		deadline := 0                          // a full audit the repeat rule requires has no due date: never late
+		if !rv.DueOn.IsZero() {
+			deadline = max(1, days(rv.ActionFrom, rv.DueOn))
+		}
 		switch {
 		case ok && in(done, p.From, p.To):
-			a.action.add(days(rv.ActionFrom, done), max(1, days(rv.ActionFrom, rv.DueOn)))
-		case missed && in(rv.DueOn, p.From, p.To):
+			a.action.add(days(rv.ActionFrom, done), deadline)
+		case missed && deadline > 0 && in(rv.DueOn, p.From, p.To):
 			a.action.late++ // never completed: late, with no duration
 		case !missed && in(rv.ActionFrom, p.From, p.To) && (!ok || done.After(p.To)):
 			a.action.open++

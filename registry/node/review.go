@@ -758,30 +758,11 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	return r, err
 }
 
-// requiredActionTypes are the audit types that meet required action
-// (registry.RequiredActionPlan or RequiredFullAudit) of a certificate under
-// prog: an action_plan audit; for a full audit the program's certifying
-// audits, certification and recertification, or where it has no pass rule
-// for them its self-assessment (SECOR). Only types prog has a pass rule
-// for: an audit of another type is refused for the certificate's program
-// (RecordAudit), so none means the program cannot record the action.
+// requiredActionTypes is prog.RequiredActionTypes(action): the audit
+// types that meet required action of a certificate under prog (the
+// process metrics judge the action by the same types).
 func requiredActionTypes(prog registry.Program, action string) []string {
-	want := []string{registry.AuditActionPlan}
-	if action == registry.RequiredFullAudit {
-		want = []string{registry.AuditCertification, registry.AuditRecertification}
-	}
-	var types []string
-	for _, t := range want {
-		if _, ok := prog.PassRuleFor(t); ok {
-			types = append(types, t)
-		}
-	}
-	if len(types) == 0 && action == registry.RequiredFullAudit {
-		if _, ok := prog.PassRuleFor(registry.AuditSelfAssessment); ok {
-			types = append(types, registry.AuditSelfAssessment)
-		}
-	}
-	return types
+	return prog.RequiredActionTypes(action)
 }
 
 // checkActionRecordable refuses, at body.action, requiring of review cur's
