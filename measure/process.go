@@ -65,8 +65,9 @@ type ReviewFacts struct {
 // a full audit a certification or recertification audit, or a SECOR
 // program's self-assessment), whose last on-site day is on or after
 // ActionFrom, as the node's lifecycle (actionDone) judges it. ok is false
-// when no such audit is recorded.
-func actionDoneOn(rv ReviewFacts, types []string, audits []AuditFacts) (registry.Date, bool) {
+// when no such audit is recorded. audits are the certificate's
+// (ComputeProcess indexes them once, so its cost is linear).
+func actionDoneOn(rv ReviewFacts, types []string, audits []*AuditFacts) (registry.Date, bool) {
 	var done registry.Date
 	for _, au := range audits {
 		if au.Certificate != rv.Certificate || !au.Passed || !slices.Contains(types, au.Type) || au.OnsiteEnd.Before(rv.ActionFrom) {
@@ -400,6 +401,19 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			a.issue.open++
 		}
 	}
+	// The audits of each certificate with a required action, read once:
+	// scanning every audit for every review would cost reviews × audits.
+	auditsOf := map[string][]*AuditFacts{}
+	for _, rv := range p.Reviews {
+		if rv.RequiredAction != "" {
+			auditsOf[rv.Certificate] = nil
+		}
+	}
+	for i := range p.Audits {
+		if as, ok := auditsOf[p.Audits[i].Certificate]; ok {
+			auditsOf[p.Audits[i].Certificate] = append(as, &p.Audits[i])
+		}
+	}
 	for _, rv := range p.Reviews {
 		c, ok := certByID[rv.Certificate]
 		if !ok {
@@ -420,7 +434,7 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() {
 			continue
 		}
-		done, ok := actionDoneOn(rv, actionTypes(cmp.Or(c.ProgramDefinition, c.Program), rv.RequiredAction), p.Audits)
+		done, ok := actionDoneOn(rv, actionTypes(cmp.Or(c.ProgramDefinition, c.Program), rv.RequiredAction), auditsOf[rv.Certificate])
 		missed := !ok && !rv.ClosedOn.IsZero() // the review ended without it
 		deadline := 0                          // a full audit the repeat rule requires has no due date: never late
 		if !rv.DueOn.IsZero() {

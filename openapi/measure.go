@@ -297,13 +297,13 @@ func svgOut(b []byte) *rawOut {
 
 type ohsQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
-	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code: one that no snapshot row has is refused (a problem at query.industry)."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
 }
 
 type ohsChartQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
-	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code: one that no snapshot row has is refused (a problem at query.industry)."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
 	Measure  string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
 }

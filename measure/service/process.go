@@ -47,10 +47,21 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 	deadlines := reportDeadlines(programs)
 	types := actionTypes(programs)
 	key := fmt.Sprintf("%s|%s|%s|%d|%v|%v", cp, from, to, f.version, deadlines, types) // fmt prints maps sorted
-	s.mu.Lock()
-	r, ok := s.reports[key]
-	s.mu.Unlock()
-	if ok {
+	cached := func() (measure.ProcessReport, bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.reports.get(key)
+	}
+	if r, ok := cached(); ok {
+		return r, nil
+	}
+	select {
+	case s.processing <- struct{}{}:
+		defer func() { <-s.processing }()
+	case <-ctx.Done():
+		return measure.ProcessReport{}, ctx.Err()
+	}
+	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
 	}
 	reportDays := func(program, cp string) int {
@@ -71,7 +82,7 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 		}
 		return types[[2]string{registry.ProgramCOR, action}] // a program the node does not know: COR's
 	}
-	r = measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays, ActionTypes: actionTypesOf,
+	r := measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays, ActionTypes: actionTypesOf,
 		Certificates: f.certs, Audits: f.audits, Reviews: f.reviews, Letters: f.letters, Kept: f.kept})
 	keep(s, s.reports, key, r)
 	return r, nil
@@ -168,7 +179,7 @@ func (s *Service) processFacts(ctx context.Context) (*processFacts, error) {
 	}
 	s.mu.Lock()
 	s.facts = f
-	clear(s.reports)
+	s.reports.clear()
 	s.mu.Unlock()
 	return f, nil
 }

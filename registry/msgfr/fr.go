@@ -210,6 +210,7 @@ var fr = map[string]string{
 	"claim costs must be a number of dollars from 0 to %g":                                                "les coûts des réclamations doivent être un nombre de dollars de 0 à %g",
 	"person-years must be 0 or at least %g (2 hours worked)":                                              "les années-personnes doivent être 0 ou au moins %g (2 heures travaillées)",
 	"every figure of a shown group is a finite number":                                                    "chaque chiffre d'un groupe affiché est un nombre fini",
+	"no performance snapshot has industry code %q":                                                        "aucun instantané de performance n'a le code d'industrie %q",
 	"claims reported with no person-years worked":                                                         "réclamations déclarées sans aucune année-personne travaillée",
 	"employer %s has, for %d, a row without an account and rows per account (the first is row %d): give one or the other, or it counts twice": "l'employeur %s a, pour %d, une ligne sans compte et des lignes par compte (la première est la ligne %d) : donnez l'une ou l'autre, sinon il compte deux fois",
 	"a second snapshot of the same account for %d (the first is row %d)":                                                                      "un deuxième instantané du même compte pour %d (le premier est la ligne %d)",
