@@ -253,7 +253,13 @@ type CPProcess struct {
 	// report deadline.
 	ReportCycle Cycle `json:"report_cycle"`
 	// IssueCycle: report submitted -> certificate recorded in the registry.
-	IssueCycle Cycle `json:"issue_cycle"`
+	// A certificate recorded before its audit's report counts as submitted
+	// (it named a basis audit the node received later) has no issue time:
+	// it is left out, and counted in IssueBeforeReport.
+	IssueCycle Cycle `json:"issue_cycle" doc:"report submitted (the later of its submitted_on and the day the node received it) -> certificate recorded in the registry; a certificate recorded before that day is left out (issue_cycle_recorded_before_report), never counted as a negative or zero time"`
+	// IssueBeforeReport counts the certificates recorded in the period
+	// before their basis audit's report counts as submitted.
+	IssueBeforeReport int `json:"issue_cycle_recorded_before_report" doc:"certificates recorded in the period before their basis audit's report counted as submitted (the node received the audit later): left out of issue_cycle"`
 	// ReviewCycle: Employer Review opened -> closed, a plain duration: no
 	// deadline applies to it (the due date is the employer's, for its
 	// required action), so on_time and late are 0.
@@ -395,6 +401,10 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		c, ok := certByRef[au.ID]
 		recorded := ok && !c.RecordedOn.IsZero()
 		switch {
+		case recorded && c.RecordedOn.Before(on):
+			if in(c.RecordedOn, p.From, p.To) {
+				a.r.IssueBeforeReport++ // no issue time: left out, not clamped to 0
+			}
 		case recorded && in(c.RecordedOn, p.From, p.To):
 			a.issue.add(days(on, c.RecordedOn), 0)
 		case in(on, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):

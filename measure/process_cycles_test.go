@@ -94,3 +94,30 @@ func TestActionCycleJudgedByTheProgramDefinition(t *testing.T) {
 		})
 	}
 }
+
+// Review s27-s (finding 6): a certificate may name a basis audit not yet recorded on
+// the node (node.CheckAuditBasis, when the program does not require an
+// audit basis); recorded later, the audit's report counts as submitted on
+// the day the node received it (AuditFacts.submitted), after the
+// certificate was recorded. The issue cycle (report submitted ->
+// certificate recorded) then adds a negative duration, pulling the mean
+// and median of a CP's issue times down.
+func TestIssueCycleIsNeverNegative(t *testing.T) {
+	c := cert("ACSA-9", bn(9), registry.ProgramCOR, "ACSA", "2024-03-01")
+	c.BasisRef = "AUD-9"
+	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"),
+		Certificates: []*CertFacts{recorded(c, d("2024-03-06"))},
+		Audits: []AuditFacts{{ID: "AUD-9", CP: "ACSA", Type: registry.AuditCertification, Program: registry.ProgramCOR,
+			OnsiteEnd: d("2024-03-01"), SubmittedOn: d("2024-03-05"), ReceivedOn: d("2024-03-20"), Passed: true}},
+	}
+	r := ComputeProcess(in)
+	if len(r.CPs) != 1 {
+		t.Fatalf("cps: %+v", r.CPs)
+	}
+	if ic := r.CPs[0].IssueCycle; ic.MedianDays != nil && *ic.MedianDays < 0 {
+		t.Errorf("issue cycle %+v: median %v days (certificate recorded 2024-03-06, its audit, reported 2024-03-05, received 2024-03-20: within the 45 days, it passes)", ic, *ic.MedianDays)
+	}
+	if cp := r.CPs[0]; cp.IssueCycle.Count != 0 || cp.IssueCycle.Open != 0 || cp.IssueBeforeReport != 1 {
+		t.Errorf("issue cycle %+v, recorded before report %d: want the pair left out (count 0) and counted apart (1)", cp.IssueCycle, cp.IssueBeforeReport)
+	}
+}
