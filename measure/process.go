@@ -93,6 +93,7 @@ func defaultActionTypes(program, action string) []string {
 // LetterFacts are the members of a letter record the metrics use.
 type LetterFacts struct {
 	ID          string                `json:"id"`
+	Certificate string                `json:"certificate"` // the home certificate: its issuer is the letter's CP
 	Host        registry.Jurisdiction `json:"host"`
 	Kind        string                `json:"kind"`
 	RequestedOn registry.Date         `json:"requested_on,omitzero"`
@@ -276,9 +277,10 @@ type CPProcess struct {
 	ActionCycle Cycle `json:"required_action_cycle"`
 }
 
-// LetterProcess summarizes letters issued in the period.
+// LetterProcess summarizes letters issued in the period: for one CP
+// (ProcessInput.CP), the letters of the certificates it issued.
 type LetterProcess struct {
-	Issued map[string]int `json:"issued" doc:"by host jurisdiction"`
+	Issued map[string]int `json:"issued" doc:"by host jurisdiction; with cp, only the letters of that CP's certificates"`
 	// Cycle: requested -> issued, for letters that record when they were requested.
 	Cycle Cycle `json:"cycle"`
 }
@@ -463,6 +465,13 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 	for _, l := range p.Letters {
 		if !in(l.IssuedOn, p.From, p.To) {
 			continue
+		}
+		if p.CP != "" {
+			// For one CP, the letters of its certificates only (a
+			// certificate this node does not keep has no known CP).
+			if c, ok := certByID[l.Certificate]; !ok || c.Issuer != p.CP {
+				continue
+			}
 		}
 		out.Letters.Issued[string(l.Host)]++
 		if !l.RequestedOn.IsZero() {

@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -119,5 +120,30 @@ func TestIssueCycleIsNeverNegative(t *testing.T) {
 	}
 	if cp := r.CPs[0]; cp.IssueCycle.Count != 0 || cp.IssueCycle.Open != 0 || cp.IssueBeforeReport != 1 {
 		t.Errorf("issue cycle %+v, recorded before report %d: want the pair left out (count 0) and counted apart (1)", cp.IssueCycle, cp.IssueBeforeReport)
+	}
+}
+
+// Review s27-s (finding 8): the letters of /v1/metrics/process ignored
+// cp: each CP's report counted every CP's letters.
+func TestLettersHonourTheCPFilter(t *testing.T) {
+	in := ProcessInput{From: d("2024-01-01"), To: d("2024-12-31"),
+		Certificates: []*CertFacts{recorded(cert("ACSA-1", bn(11), registry.ProgramCOR, "ACSA", "2023-03-01"), d("2023-03-10")),
+			recorded(cert("ESC-1", bn(12), registry.ProgramCOR, "ESC", "2023-03-01"), d("2023-03-10"))},
+		Letters: []LetterFacts{{ID: "L1", Certificate: "ACSA-1", Host: "CA-BC", IssuedOn: d("2024-05-01")},
+			{ID: "L2", Certificate: "ESC-1", Host: "CA-SK", IssuedOn: d("2024-05-02")},
+			{ID: "L3", Certificate: "elsewhere", Host: "CA-SK", IssuedOn: d("2024-05-03")}},
+	}
+	for _, tc := range []struct {
+		cp   string
+		want map[string]int
+	}{
+		{"", map[string]int{"CA-BC": 1, "CA-SK": 2}},
+		{"ACSA", map[string]int{"CA-BC": 1}},
+		{"ESC", map[string]int{"CA-SK": 1}},
+	} {
+		in.CP = tc.cp
+		if got := ComputeProcess(in).Letters.Issued; !maps.Equal(got, tc.want) {
+			t.Errorf("cp %q: letters issued %v, want %v", tc.cp, got, tc.want)
+		}
 	}
 }
