@@ -52,7 +52,7 @@ func (a *acc) aggregate() registry.AggregateGroup {
 	}
 	g := registry.AggregateGroup{Employers: a.employerCount(), PersonYears: a.py.float64(), LostTimeClaims: a.ltc.float64(),
 		DisablingInjuryClaims: a.di.float64(), Fatalities: a.f.float64()}
-	if a.hasCosts {
+	if a.hasCosts && a.costsHidden == "" { // costs hidden in the answer are not signed either
 		c := a.costs.float64()
 		g.ClaimCosts, g.PersonYearsWithCosts = &c, a.pyc.float64()
 	}

@@ -116,6 +116,17 @@
 // (TestNoPublishedAnswersGiveAHiddenCellAway,
 // TestSparseTablesGiveNoHiddenCellAway).
 //
+// Claim costs are decided on their own. A group's claim_costs and
+// claim_cost_per_person_year come from its rows that report claim costs
+// (which give away those rows' person-years too), so when some rows report
+// them and others do not, those rows are a group of their own, decided by
+// the same rules (the minimum, then the lines of every table) with every
+// hidden group hidden from the start: a shown group whose cost-reporting
+// rows are hidden shows null claim costs and says why
+// (claim_costs_suppressed), and the signed aggregate leaves them out too.
+// When every row reports claim costs, or none does, they are the group's
+// own rows and decided with it.
+//
 // One limit remains, as in any table-by-table suppression: a hidden cell
 // can be the one unknown of a system of several lines (a chain of hidden
 // cells that meets each line twice, solved by adding and subtracting

@@ -128,7 +128,13 @@ type Figures struct {
 	DIRCI                 Interval `json:"dir_ci"`
 	FatalityRate          float64  `json:"fatality_rate" doc:"fatalities / person_years * 1000000 (per million person-years)"`
 	FatalityRateCI        Interval `json:"fatality_rate_ci"`
-	ClaimCostPerPY        *float64 `json:"claim_cost_per_person_year" doc:"claim_costs / person-years of the rows reporting costs; null when none does"`
+	ClaimCostPerPY        *float64 `json:"claim_cost_per_person_year" doc:"claim_costs / person-years of the rows reporting costs; null when none does, or when they are hidden (claim_costs_suppressed)"`
+	// ClaimCostsSuppressed says why claim_costs and
+	// claim_cost_per_person_year are null although rows of the group
+	// report claim costs: those rows, on their own, are below the minimum,
+	// or are hidden with another cell's (the same rules as a group).
+	ClaimCostsSuppressed   string `json:"claim_costs_suppressed,omitempty" doc:"why claim_costs and claim_cost_per_person_year are null although rows of the group report claim costs: the rows reporting them are, on their own, below the minimum or hidden with another cell's"`
+	ClaimCostsSuppressedFR string `json:"claim_costs_suppressed_fr,omitempty" doc:"The same in French."`
 }
 
 // Group is one group of a cell: its figures, or suppressed with a reason.
@@ -180,6 +186,8 @@ type acc struct {
 	py, pyc      exactSum // person-years; of rows with costs
 	costs        exactSum
 	hasCosts     bool
+	costsHidden  string   // why its claim costs are hidden, when its rows reporting them are (see suppressCosts)
+	costsHidFR   string   // why, in French
 	ltc, di, f   exactSum // counts, exposure-weighted (so fractional)
 	suppressed   string   // why, once decided
 	suppressedFR string   // why, in French
@@ -384,11 +392,13 @@ func (a *acc) figures(alpha float64) *Figures {
 	f.LTCRate, f.LTCRateCI = rate(f.LostTimeClaims, 100)
 	f.DIR, f.DIRCI = rate(f.DisablingInjuryClaims, 100)
 	f.FatalityRate, f.FatalityRateCI = rate(f.Fatalities, 1e6)
-	if a.hasCosts {
+	switch {
+	case a.costsHidden != "":
+		f.ClaimCostsSuppressed, f.ClaimCostsSuppressedFR = a.costsHidden, a.costsHidFR
+	case a.hasCosts:
 		c, pyc := a.costs.float64(), a.pyc.float64()
 		f.ClaimCosts = &c
-		if pyc > 0 {
-			v := c / pyc
+		if v := c / pyc; pyc > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
 			f.ClaimCostPerPY = &v
 		}
 	}
@@ -599,6 +609,7 @@ type tkey struct {
 type tcell struct {
 	vals []string
 	a    *acc
+	ca   *acc // of its rows that report claim costs: a itself when all do, nil when none does
 }
 
 // table is one column's cells of the table of a mask of dimensions, by
@@ -612,6 +623,10 @@ type table map[string]*tcell
 type breakdown struct {
 	dims   []string
 	tables [2][]table
+	// withCosts and withoutCosts count the rows that report claim costs
+	// and those that do not: when both are rows, suppress decides the
+	// claim costs on their own (suppressCosts).
+	withCosts, withoutCosts int
 }
 
 func (b *breakdown) mask(dims []string) int {
@@ -698,7 +713,12 @@ func tabulate(src RowSource, holders *Holders, dims []string) (*breakdown, error
 				c = &tcell{vals: slices.Clone(vals), a: newAcc()}
 				t[string(kb)] = c
 			}
-			c.a.add(s, emp, p.Days, yd)
+			c.addRow(s, emp, p.Days, yd)
+		}
+		if s.ClaimCosts != nil {
+			b.withCosts++
+		} else {
+			b.withoutCosts++
 		}
 		return true
 	})
@@ -738,7 +758,19 @@ func tabulate(src RowSource, holders *Holders, dims []string) (*breakdown, error
 // groupings of the cells per pass (and one pass more for each round of
 // forced cells, rare); its memory, beside the full table's cells, is one
 // other table's employers at a time.
+//
+// Then, when some rows report claim costs and others do not, the claim
+// costs are decided on their own (suppressCosts).
 func (b *breakdown) suppress(m Minimum) {
+	b.decide(m, nil)
+	if b.withCosts > 0 && b.withoutCosts > 0 {
+		b.suppressCosts(m)
+	}
+}
+
+// decide is suppress without the claim costs, with the cells pre names
+// (column, table and key) hidden from the start, as if below m.
+func (b *breakdown) decide(m Minimum, pre func(g int, k tkey) bool) {
 	n := len(b.tables[0])
 	masks := make([]int, n)
 	for i := range masks {
@@ -762,7 +794,7 @@ func (b *breakdown) suppress(m Minimum) {
 					b.tables[g][t] = b.alias(g, t, t&^cob)
 					continue
 				}
-				more = b.suppressTable(g, t, m, forced) || more
+				more = b.suppressTable(g, t, m, forced, pre) || more
 				if t != n-1 {
 					for _, c := range b.tables[g][t] {
 						c.a.release()
@@ -826,6 +858,8 @@ const (
 	whyTotal = "suppressed with another cell, which the totals would otherwise reveal"
 	whySum   = "suppressed with another cell, whose shown cells would otherwise add up to a hidden total"
 	whySame  = "suppressed with another cell: the same group as a cell of a finer table, hidden there so that a line's total does not reveal another"
+	whyGroup = "the group is suppressed"
+	whyCosts = "claim costs hidden: the rows of the group that report them, on their own: "
 )
 
 // whyFR are the complementary suppression reasons in French.
@@ -834,19 +868,94 @@ var whyFR = map[string]string{
 	whyTotal: "supprimé avec une autre cellule, que les totaux révéleraient autrement",
 	whySum:   "supprimé avec une autre cellule, dont les cellules affichées donneraient autrement par addition un total masqué",
 	whySame:  "supprimé avec une autre cellule : le même groupe qu'une cellule d'un tableau plus fin, masquée là pour que le total d'une ligne n'en révèle pas une autre",
+	whyGroup: "le groupe est supprimé",
+	whyCosts: "coûts des réclamations masqués : les lignes du groupe qui les déclarent, à elles seules : ",
+}
+
+// suppressCosts decides, b decided, which shown groups show their claim
+// costs: the rows of a group that report them (claim_costs and their
+// person-years, which claim_cost_per_person_year gives away) are a group
+// of their own, decided by the same rules as every group (the minimum,
+// then the lines of every table), with every cell b hides hidden from the
+// start. A shown group whose rows reporting costs are hidden shows no
+// claim costs, and says why. When every row reports claim costs, or none
+// does, these groups are b's own, decided already.
+func (b *breakdown) suppressCosts(m Minimum) {
+	full := len(b.tables[0]) - 1
+	bc := &breakdown{dims: b.dims}
+	for g := range b.tables {
+		bc.tables[g] = make([]table, full+1)
+		t := table{}
+		for k, c := range b.tables[g][full] {
+			if c.ca == nil {
+				continue
+			}
+			ca := c.ca
+			if ca == c.a { // every row of the cell reports costs: the same rows, decided apart
+				ca = newAcc()
+				ca.merge(c.a)
+			}
+			t[k] = &tcell{vals: c.vals, a: ca}
+		}
+		bc.tables[g][full] = t
+	}
+	bc.decide(m, func(g int, k tkey) bool {
+		c := b.tables[g][k.mask][k.key]
+		return c != nil && c.a.suppressed != ""
+	})
+	for g := range b.tables {
+		for t, tab := range b.tables[g] {
+			for k, c := range tab {
+				a := c.a
+				if a.suppressed != "" || !a.hasCosts {
+					continue
+				}
+				if cc := bc.tables[g][t][k]; cc == nil || cc.a.suppressed != "" {
+					why, whyF := "hidden with the group", "masquées avec le groupe"
+					if cc != nil {
+						why, whyF = cc.a.suppressed, cc.a.suppressedFR
+					}
+					a.costsHidden, a.costsHidFR = whyCosts+why, whyFR[whyCosts]+whyF
+				}
+			}
+		}
+	}
+}
+
+// addRow adds the share days/yearDays of snapshot s of employer emp to
+// the cell, and to its rows that report claim costs when s does.
+func (c *tcell) addRow(s *Snapshot, emp int32, days, yearDays int) {
+	switch {
+	case s.ClaimCosts == nil:
+		if c.ca == c.a && c.ca != nil { // the first row without costs: the cost rows are no longer all
+			c.ca = newAcc()
+			c.ca.merge(c.a)
+		}
+	case c.ca == nil && c.a.snapshots == 0:
+		c.ca = c.a // so far every row reports costs
+	case c.ca == nil:
+		c.ca = newAcc()
+		c.ca.add(s, emp, days, yearDays)
+	case c.ca != c.a:
+		c.ca.add(s, emp, days, yearDays)
+	}
+	c.a.add(s, emp, days, yearDays)
 }
 
 // suppressTable decides column g's table t, its coarser tables decided,
 // with the cells of forced hidden; it adds to forced the coarser cells
 // that are the same group as a cell it had to hide, and reports whether
 // it added any (then the decision must start again).
-func (b *breakdown) suppressTable(g, t int, m Minimum, forced map[tkey]bool) bool {
+func (b *breakdown) suppressTable(g, t int, m Minimum, forced map[tkey]bool, pre func(g int, k tkey) bool) bool {
 	tab := b.build(g, t)
 	order := slices.Sorted(maps.Keys(tab)) // the same answer every time
 	for _, k := range order {
 		a := tab[k].a
 		a.decide(m)
 		a.pinned, a.same, a.unpinned = false, nil, false
+		if a.suppressed == "" && pre != nil && pre(g, tkey{t, k}) {
+			a.suppressed, a.suppressedFR = whyGroup, whyFR[whyGroup]
+		}
 		if a.suppressed == "" && forced[tkey{t, k}] {
 			a.suppressed, a.suppressedFR = whySame, whyFR[whySame]
 		}

@@ -60,15 +60,14 @@ type ReviewFacts struct {
 
 // actionDoneOn returns the day review rv's required action was completed:
 // the last on-site day of the first passing audit of the certificate of
-// the type that action calls for (an action plan audit; a certification or
-// recertification audit for a full audit) whose last on-site day is on or
-// after ActionFrom, as the node's lifecycle (actionDone) judges it. ok is
-// false when no such audit is recorded.
-func actionDoneOn(rv ReviewFacts, audits []AuditFacts) (registry.Date, bool) {
-	types := []string{registry.AuditActionPlan}
-	if rv.RequiredAction == registry.RequiredFullAudit {
-		types = []string{registry.AuditCertification, registry.AuditRecertification}
-	}
+// one of types, the types that action calls for under the certificate's
+// program (registry.Program.RequiredActionTypes: an action plan audit; for
+// a full audit a certification or recertification audit, or a SECOR
+// program's self-assessment), whose last on-site day is on or after
+// ActionFrom, as the node's lifecycle (actionDone) judges it. ok is false
+// when no such audit is recorded. audits are the certificate's
+// (ComputeProcess indexes them once, so its cost is linear).
+func actionDoneOn(rv ReviewFacts, types []string, audits []*AuditFacts) (registry.Date, bool) {
 	var done registry.Date
 	for _, au := range audits {
 		if au.Certificate != rv.Certificate || !au.Passed || !slices.Contains(types, au.Type) || au.OnsiteEnd.Before(rv.ActionFrom) {
@@ -81,9 +80,20 @@ func actionDoneOn(rv ReviewFacts, audits []AuditFacts) (registry.Date, bool) {
 	return done, !done.IsZero()
 }
 
+// defaultActionTypes is ProcessInput.ActionTypes of the built-in
+// programs: those of COR for a program not built in.
+func defaultActionTypes(program, action string) []string {
+	prog, ok := registry.DefaultProgram(program)
+	if !ok {
+		prog, _ = registry.DefaultProgram(registry.ProgramCOR)
+	}
+	return prog.RequiredActionTypes(action)
+}
+
 // LetterFacts are the members of a letter record the metrics use.
 type LetterFacts struct {
 	ID          string                `json:"id"`
+	Certificate string                `json:"certificate"` // the home certificate: its issuer is the letter's CP
 	Host        registry.Jurisdiction `json:"host"`
 	Kind        string                `json:"kind"`
 	RequestedOn registry.Date         `json:"requested_on,omitzero"`
@@ -96,10 +106,14 @@ type LetterFacts struct {
 // runs: about 200 bytes, against some 1,000 for the decoded record.
 type CertFacts struct {
 	ID, Issuer, Program, EmployerBN, BasisRef string
-	IssuedOn, ExpiresOn                       registry.Date
-	Status                                    string
-	History                                   []registry.StatusStep
-	RecordedOn                                registry.Date
+	// ProgramDefinition is the program definition the certificate is
+	// issued under, when it is not Program itself (SMALL, ECOR): its rules
+	// decide what its required actions are.
+	ProgramDefinition   string
+	IssuedOn, ExpiresOn registry.Date
+	Status              string
+	History             []registry.StatusStep
+	RecordedOn          registry.Date
 	// WCBAccounts are the accounts the certificate names when its
 	// jurisdiction certifies per account (SK, ON: PerAccount), folded
 	// (registry.FoldWCB: 45-99001 is 4599001); it covers those only.
@@ -116,7 +130,7 @@ var PerAccount = []registry.Jurisdiction{"CA-SK", "CA-ON"}
 // the others copied: a decoded record's strings may share one buffer,
 // which would stay whole.
 func FactsOf(c registry.Certificate) CertFacts {
-	f := CertFacts{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program),
+	f := CertFacts{ID: strings.Clone(c.ID), Issuer: intern(c.Issuer), Program: intern(c.Program), ProgramDefinition: intern(c.ProgramDefinition),
 		EmployerBN: strings.Clone(c.EmployerBN), BasisRef: strings.Clone(c.BasisRef), IssuedOn: c.IssuedOn, ExpiresOn: c.ExpiresOn,
 		Status: intern(c.Status)}
 	if slices.Contains(PerAccount, c.Jurisdiction) {
@@ -154,6 +168,12 @@ type ProcessInput struct {
 	// which deadline its verdict applied (AuditFacts.ReportDays): the
 	// program's deadline as published now.
 	ReportDays func(program, cp string) int
+	// ActionTypes are the audit types that meet required action (action
+	// plan or full audit) of a certificate under program (its program
+	// definition, else its program), as the node's lifecycle judges it:
+	// the published program's RequiredActionTypes. Nil: the built-in
+	// programs' (registry.DefaultProgram), else those of COR.
+	ActionTypes func(program, action string) []string
 	// Kept says which kinds of record the node keeps at all.
 	Kept []string
 }
@@ -234,7 +254,13 @@ type CPProcess struct {
 	// report deadline.
 	ReportCycle Cycle `json:"report_cycle"`
 	// IssueCycle: report submitted -> certificate recorded in the registry.
-	IssueCycle Cycle `json:"issue_cycle"`
+	// A certificate recorded before its audit's report counts as submitted
+	// (it named a basis audit the node received later) has no issue time:
+	// it is left out, and counted in IssueBeforeReport.
+	IssueCycle Cycle `json:"issue_cycle" doc:"report submitted (the later of its submitted_on and the day the node received it) -> certificate recorded in the registry; a certificate recorded before that day is left out (issue_cycle_recorded_before_report), never counted as a negative or zero time"`
+	// IssueBeforeReport counts the certificates recorded in the period
+	// before their basis audit's report counts as submitted.
+	IssueBeforeReport int `json:"issue_cycle_recorded_before_report" doc:"certificates recorded in the period before their basis audit's report counted as submitted (the node received the audit later): left out of issue_cycle"`
 	// ReviewCycle: Employer Review opened -> closed, a plain duration: no
 	// deadline applies to it (the due date is the employer's, for its
 	// required action), so on_time and late are 0.
@@ -245,12 +271,16 @@ type CPProcess struct {
 	// before the due date. An action never completed, in a review closed
 	// without it, counts as late (with no duration) in the period of its
 	// due date; one still awaited is open in the period it was required in.
+	// One with no due date (the full audit the repeat rule requires) is
+	// open until done and never late: done, it counts with its duration,
+	// neither on time nor late; a review closed without it adds nothing.
 	ActionCycle Cycle `json:"required_action_cycle"`
 }
 
-// LetterProcess summarizes letters issued in the period.
+// LetterProcess summarizes letters issued in the period: for one CP
+// (ProcessInput.CP), the letters of the certificates it issued.
 type LetterProcess struct {
-	Issued map[string]int `json:"issued" doc:"by host jurisdiction"`
+	Issued map[string]int `json:"issued" doc:"by host jurisdiction; with cp, only the letters of that CP's certificates"`
 	// Cycle: requested -> issued, for letters that record when they were requested.
 	Cycle Cycle `json:"cycle"`
 }
@@ -288,6 +318,10 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			cps[cp] = a
 		}
 		return a
+	}
+	actionTypes := p.ActionTypes
+	if actionTypes == nil {
+		actionTypes = defaultActionTypes
 	}
 	certByID := map[string]*CertFacts{}
 	certByRef := map[string]*CertFacts{}
@@ -369,10 +403,27 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		c, ok := certByRef[au.ID]
 		recorded := ok && !c.RecordedOn.IsZero()
 		switch {
+		case recorded && c.RecordedOn.Before(on):
+			if in(c.RecordedOn, p.From, p.To) {
+				a.r.IssueBeforeReport++ // no issue time: left out, not clamped to 0
+			}
 		case recorded && in(c.RecordedOn, p.From, p.To):
 			a.issue.add(days(on, c.RecordedOn), 0)
 		case in(on, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):
 			a.issue.open++
+		}
+	}
+	// The audits of each certificate with a required action, read once:
+	// scanning every audit for every review would cost reviews × audits.
+	auditsOf := map[string][]*AuditFacts{}
+	for _, rv := range p.Reviews {
+		if rv.RequiredAction != "" {
+			auditsOf[rv.Certificate] = nil
+		}
+	}
+	for i := range p.Audits {
+		if as, ok := auditsOf[p.Audits[i].Certificate]; ok {
+			auditsOf[p.Audits[i].Certificate] = append(as, &p.Audits[i])
 		}
 	}
 	for _, rv := range p.Reviews {
@@ -392,15 +443,19 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 				a.revew.open++
 			}
 		}
-		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() || rv.DueOn.IsZero() {
+		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() {
 			continue
 		}
-		done, ok := actionDoneOn(rv, p.Audits)
+		done, ok := actionDoneOn(rv, actionTypes(cmp.Or(c.ProgramDefinition, c.Program), rv.RequiredAction), auditsOf[rv.Certificate])
 		missed := !ok && !rv.ClosedOn.IsZero() // the review ended without it
+		deadline := 0                          // a full audit the repeat rule requires has no due date: never late
+		if !rv.DueOn.IsZero() {
+			deadline = max(1, days(rv.ActionFrom, rv.DueOn))
+		}
 		switch {
 		case ok && in(done, p.From, p.To):
-			a.action.add(days(rv.ActionFrom, done), max(1, days(rv.ActionFrom, rv.DueOn)))
-		case missed && in(rv.DueOn, p.From, p.To):
+			a.action.add(days(rv.ActionFrom, done), deadline)
+		case missed && deadline > 0 && in(rv.DueOn, p.From, p.To):
 			a.action.late++ // never completed: late, with no duration
 		case !missed && in(rv.ActionFrom, p.From, p.To) && (!ok || done.After(p.To)):
 			a.action.open++
@@ -410,6 +465,13 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 	for _, l := range p.Letters {
 		if !in(l.IssuedOn, p.From, p.To) {
 			continue
+		}
+		if p.CP != "" {
+			// For one CP, the letters of its certificates only (a
+			// certificate this node does not keep has no known CP).
+			if c, ok := certByID[l.Certificate]; !ok || c.Issuer != p.CP {
+				continue
+			}
 		}
 		out.Letters.Issued[string(l.Host)]++
 		if !l.RequestedOn.IsZero() {

@@ -36,7 +36,11 @@ const (
 	MaxPersonYears = 10_000_000
 	MaxCount       = 10_000_000
 	MaxClaimCosts  = 1e13
-	maxCodeLen     = 32
+	// MinRowPersonYears is the least non-zero person-years of a row: 0.001
+	// (2 hours worked). Below it a row's rates and claim costs per
+	// person-year are absurd, and can overflow to infinity.
+	MinRowPersonYears = 0.001
+	maxCodeLen        = 32
 )
 
 var (
@@ -165,6 +169,8 @@ func (s Snapshot) Validate(r *Report, row int) {
 	}
 	if math.IsNaN(s.PersonYears) || s.PersonYears < 0 || s.PersonYears > MaxPersonYears {
 		r.Add(row, "person_years", fmtFloat(s.PersonYears), "person-years must be a number from 0 to %d", MaxPersonYears)
+	} else if s.PersonYears > 0 && s.PersonYears < MinRowPersonYears {
+		r.Add(row, "person_years", fmtFloat(s.PersonYears), "person-years must be 0 or at least %g (2 hours worked)", MinRowPersonYears)
 	}
 	counts := []struct {
 		col string

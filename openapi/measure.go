@@ -38,7 +38,8 @@ type SnapshotList struct {
 type OHSMetrics struct {
 	Jurisdiction string `json:"jurisdiction"`
 	measure.Result
-	Definitions map[string]string `json:"definitions" doc:"What each figure means, in words."`
+	Definitions   map[string]string `json:"definitions" doc:"What each figure means, in words."`
+	DefinitionsFR map[string]string `json:"definitions_fr" doc:"The definitions in French, under the same keys."`
 }
 
 // Definitions are the figures' definitions as every answer states them.
@@ -46,12 +47,25 @@ var Definitions = map[string]string{
 	"ltc_rate":                   "lost_time_claims / person_years * 100 (lost-time claims per 100 person-years; one person-year = 2,000 hours)",
 	"dir":                        "disabling_injury_claims / person_years * 100, where disabling-injury claims are lost-time plus modified-work claims",
 	"fatality_rate":              "fatalities / person_years * 1,000,000 (per million person-years, the unit Alberta publishes)",
-	"claim_cost_per_person_year": "claim_costs / person-years of the rows that report claim costs (dollars per person-year)",
+	"claim_cost_per_person_year": "claim_costs / person-years of the rows that report claim costs (dollars per person-year); both are null when no row reports them, or when those rows, on their own, are below the minimum or hidden with another cell's (claim_costs_suppressed says why)",
 	"cor":                        "exposure-weighted over the calendar year a snapshot describes (not its as_of, which is when the figures were taken): each row's person-years, counts and claim costs go to cor for the share of the year's days on which its employer (BN) held a COR or SECOR covering the account with status active or suspended (a suspension is a review, not the loss of the COR), and to non_cor for the other days; counts may therefore be fractional. A row counts as a snapshot, and its employer as an employer, in each group where it has at least one day",
 	"*_ci":                       "95% exact Poisson (Garwood) interval of the count, on the rate's scale; a fractional count is used as it is (Gamma quantiles of shape k and k+1)",
 	"rate_ratios":                "COR rate / non-COR rate, with the log-normal 95% interval exp(ln RR ± 1.959964·√(1/k₁+1/k₀)); absent when a count is 0 or a group is suppressed",
-	"suppressed":                 "a group with fewer than minimum.employers employers or fewer than minimum.person_years person-years shows no figures; when one cell of a breakdown is hidden, the next smallest is hidden too",
+	"suppressed":                 "a group with fewer than minimum.employers employers (each counted for its share of the year in the group, at most one) or fewer than minimum.person_years person-years shows no figures. More cells are then hidden until, in every line of a table (its cells that add up to one published cell of a coarser table), the hidden cells are none, or at least two that together meet the minimum, and a line whose total is hidden has a hidden cell; a cell that is the same group as a cell a coarser table publishes is hidden only when no other cell of its line can be, and then in every table. Every answer is read from one decision over every row, so no answer shows what another hides",
 	"rounding":                   "each row's share of a group (figure × days / days in the year) is rounded once to a double; sums are exact, rates are IEEE 754 double precision, printed as the shortest decimal that reads back exactly",
+}
+
+// DefinitionsFR are Definitions in French, under the same keys.
+var DefinitionsFR = map[string]string{
+	"ltc_rate":                   "lost_time_claims / person_years * 100 (réclamations avec perte de temps par 100 années-personnes; une année-personne = 2 000 heures)",
+	"dir":                        "disabling_injury_claims / person_years * 100, où les réclamations pour blessure invalidante sont les réclamations avec perte de temps et celles avec travail modifié",
+	"fatality_rate":              "fatalities / person_years * 1 000 000 (par million d'années-personnes, l'unité que publie l'Alberta)",
+	"claim_cost_per_person_year": "claim_costs / années-personnes des lignes qui déclarent des coûts de réclamation (dollars par année-personne); les deux sont nuls (null) quand aucune ligne n'en déclare, ou quand ces lignes, à elles seules, sont sous le minimum ou masquées avec celles d'une autre cellule (claim_costs_suppressed_fr dit pourquoi)",
+	"cor":                        "pondéré par l'exposition sur l'année civile que décrit un instantané (pas son as_of, la date où les chiffres ont été pris) : les années-personnes, réclamations et coûts de chaque ligne vont à cor pour la part des jours de l'année où son employeur (NE) détenait un COR ou un SECOR couvrant le compte, au statut actif ou suspendu (une suspension est un examen, pas la perte du COR), et à non_cor pour les autres jours; les réclamations peuvent donc être fractionnaires. Une ligne compte comme instantané, et son employeur comme employeur, dans chaque groupe où elle a au moins un jour",
+	"*_ci":                       "intervalle de Poisson exact (Garwood) à 95 % du nombre, à l'échelle du taux; un nombre fractionnaire est pris tel quel (quantiles Gamma de forme k et k+1)",
+	"rate_ratios":                "taux COR / taux non COR, avec l'intervalle log-normal à 95 % exp(ln RR ± 1,959964·√(1/k₁+1/k₀)); absent quand un nombre est 0 ou qu'un groupe est supprimé",
+	"suppressed":                 "un groupe de moins de minimum.employers employeurs (chacun compté pour sa part de l'année dans le groupe, au plus un) ou de moins de minimum.person_years années-personnes n'affiche aucun chiffre. D'autres cellules sont ensuite masquées jusqu'à ce que, dans chaque ligne d'un tableau (ses cellules dont la somme est une cellule publiée d'un tableau plus grossier), les cellules masquées soient aucune, ou au moins deux qui ensemble atteignent le minimum, et qu'une ligne dont le total est masqué ait une cellule masquée; une cellule qui est le même groupe qu'une cellule publiée par un tableau plus grossier n'est masquée que si aucune autre cellule de sa ligne ne peut l'être, et alors dans tous les tableaux. Chaque réponse est lue d'une seule décision sur toutes les lignes : aucune réponse n'affiche ce qu'une autre masque",
+	"rounding":                   "la part de chaque ligne dans un groupe (chiffre × jours / jours de l'année) est arrondie une fois à un double; les sommes sont exactes, les taux en double précision IEEE 754, écrits comme le plus court décimal qui se relit exactement",
 }
 
 // snapshotReportProblem turns an import's validation report into one
@@ -145,7 +159,7 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
-			return &bodyOut[OHSMetrics]{OHSMetrics{Jurisdiction: jurisdiction, Result: r, Definitions: Definitions}}, nil
+			return &bodyOut[OHSMetrics]{OHSMetrics{Jurisdiction: jurisdiction, Result: r, Definitions: Definitions, DefinitionsFR: DefinitionsFR}}, nil
 		})
 
 		pub := h.WriteOp("publish-metrics", http.MethodPost, "/v1/metrics/publish",
@@ -297,13 +311,13 @@ func svgOut(b []byte) *rawOut {
 
 type ohsQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
-	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code: one that no snapshot row has is refused (a problem at query.industry)."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
 }
 
 type ohsChartQuery struct {
 	Year     int    `query:"year" minimum:"1950" maximum:"2100" doc:"Snapshot year; default every year."`
-	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code."`
+	Industry string `query:"industry" maxLength:"32" doc:"Only this industry code: one that no snapshot row has is refused (a problem at query.industry)."`
 	GroupBy  string `query:"group_by" maxLength:"64" doc:"Comma-separated dimensions: year, industry, size_band, program, cp."`
 	Measure  string `query:"measure" enum:"ltc_rate,dir,fatality_rate,claim_cost_per_person_year" default:"ltc_rate"`
 }

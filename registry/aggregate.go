@@ -88,6 +88,16 @@ func (a AggregateMetrics) validateGroup(name string, g AggregateGroup) error {
 	if g.LostTimeClaims < 0 || g.DisablingInjuryClaims < g.LostTimeClaims || g.Fatalities < 0 {
 		v.add(Invalid(name, "counts are not negative and disabling-injury claims include the lost-time ones"))
 	}
+	finite := []float64{g.PersonYears, g.LostTimeClaims, g.DisablingInjuryClaims, g.Fatalities, g.PersonYearsWithCosts}
+	if g.ClaimCosts != nil {
+		finite = append(finite, *g.ClaimCosts)
+	}
+	for _, f := range finite {
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			v.add(Invalid(name, "every figure of a shown group is a finite number"))
+			break
+		}
+	}
 	if g.PersonYearsWithCosts < 0 || g.PersonYearsWithCosts > g.PersonYears {
 		v.add(Invalid(name, "person_years_with_costs is between 0 and person_years"))
 	}

@@ -370,6 +370,32 @@ func (p Program) PassRuleFor(t string) (PassRule, bool) {
 	return PassRule{}, false
 }
 
+// RequiredActionTypes are the audit types that meet required action
+// (RequiredActionPlan or RequiredFullAudit) of a certificate under
+// p: an action_plan audit; for a full audit the program's certifying
+// audits, certification and recertification, or where it has no pass rule
+// for them its self-assessment (SECOR). Only types p has a pass rule
+// for: an audit of another type is refused for the certificate's program
+// (node.RecordAudit), so none means the program cannot record the action.
+func (p Program) RequiredActionTypes(action string) []string {
+	want := []string{AuditActionPlan}
+	if action == RequiredFullAudit {
+		want = []string{AuditCertification, AuditRecertification}
+	}
+	var types []string
+	for _, t := range want {
+		if _, ok := p.PassRuleFor(t); ok {
+			types = append(types, t)
+		}
+	}
+	if len(types) == 0 && action == RequiredFullAudit {
+		if _, ok := p.PassRuleFor(AuditSelfAssessment); ok {
+			types = append(types, AuditSelfAssessment)
+		}
+	}
+	return types
+}
+
 // TermFor returns the certificate term, in months, for docMonths months of
 // documentation; 0 when it is below the program's minimum. docMonths 0
 // means not stated: the full term.

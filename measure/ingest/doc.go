@@ -26,7 +26,9 @@
 // Options.SkipUnmapped). EMPLOYER_NAME, TRADE_NAME, CITY_NAME,
 // WCB_INDUSTRY_NAME, COR_YEAR and the published rates are not kept (corfed
 // computes rates itself, and keeps no names with claims). The layout has
-// no claim costs and no snapshot date (as_of defaults to 31 December).
+// no claim costs and no snapshot date: as_of is 31 March of the next year,
+// the day Alberta takes its snapshot (DOMAIN.md; informational only: it
+// decides nothing).
 //
 // Numbers are plain decimals with a point ("12.5"); thousands separators
 // and decimal commas are refused rather than guessed. Counts are whole

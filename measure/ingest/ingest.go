@@ -207,6 +207,11 @@ func read(src *sheet.Reader, opt Options, serialDates bool) (Result, error) {
 			s = measure.Snapshot{EmployerBN: acct.BN, WCBAccount: acct.WCBAccount, Year: p.int("YEAR_NO"),
 				IndustryCode: p.cell("WCB_INDUSTRY_CODE"), PersonYears: p.float("PERSON_YEARS_COUNT"),
 				LostTimeClaims: p.count("LOST_TIME_CLAIM_COUNT"), DisablingInjuryClaims: p.count("ANNUAL_DISABLING_INJURIES_COUNT")}
+			if s.Year > 0 {
+				// Alberta takes its snapshot on 31 March of the next year
+				// (DOMAIN.md): the figures of 2024 are as of 2025-03-31.
+				s.AsOf = registry.NewDate(s.Year+1, 3, 31)
+			}
 			if !mapped {
 				failed[[2]any{n, "employer_bn"}] = true
 			}

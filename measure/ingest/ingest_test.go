@@ -128,7 +128,8 @@ func TestReadAlberta(t *testing.T) {
 	if err != nil || res.Err() != nil || res.Skipped != 1 || len(res.Rows) != 1 {
 		t.Fatalf("skip unmapped: %v %v skipped %d rows %d", err, res.Err(), res.Skipped, len(res.Rows))
 	}
-	want := measure.Snapshot{EmployerBN: "812345676", WCBAccount: "7654321", Year: 2023, IndustryCode: "42100",
+	// as_of: Alberta's snapshot of 2023 is taken on 31 March 2024 (DOMAIN.md; review s27-s finding 8).
+	want := measure.Snapshot{EmployerBN: "812345676", WCBAccount: "7654321", Year: 2023, AsOf: registry.MustDate("2024-03-31"), IndustryCode: "42100",
 		PersonYears: 55.3, LostTimeClaims: 2, DisablingInjuryClaims: 3}
 	if got := res.Rows[0]; got != want {
 		t.Errorf("row = %+v, want %+v", got, want)

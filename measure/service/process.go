@@ -45,11 +45,23 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 		return measure.ProcessReport{}, err
 	}
 	deadlines := reportDeadlines(programs)
-	key := fmt.Sprintf("%s|%s|%s|%d|%v", cp, from, to, f.version, deadlines) // fmt prints maps sorted
-	s.mu.Lock()
-	r, ok := s.reports[key]
-	s.mu.Unlock()
-	if ok {
+	types := actionTypes(programs)
+	key := fmt.Sprintf("%s|%s|%s|%d|%v|%v", cp, from, to, f.version, deadlines, types) // fmt prints maps sorted
+	cached := func() (measure.ProcessReport, bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.reports.get(key)
+	}
+	if r, ok := cached(); ok {
+		return r, nil
+	}
+	select {
+	case s.processing <- struct{}{}:
+		defer func() { <-s.processing }()
+	case <-ctx.Done():
+		return measure.ProcessReport{}, ctx.Err()
+	}
+	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
 	}
 	reportDays := func(program, cp string) int {
@@ -64,7 +76,13 @@ func (s *Service) Process(ctx context.Context, cp string, from, to registry.Date
 		}
 		return DefaultReportDeadline
 	}
-	r = measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays,
+	actionTypesOf := func(program, action string) []string {
+		if ts, ok := types[[2]string{program, action}]; ok {
+			return ts
+		}
+		return types[[2]string{registry.ProgramCOR, action}] // a program the node does not know: COR's
+	}
+	r := measure.ComputeProcess(measure.ProcessInput{From: from, To: to, CP: cp, ReportDays: reportDays, ActionTypes: actionTypesOf,
 		Certificates: f.certs, Audits: f.audits, Reviews: f.reviews, Letters: f.letters, Kept: f.kept})
 	keep(s, s.reports, key, r)
 	return r, nil
@@ -81,6 +99,19 @@ func reportDeadlines(programs []registry.Program) map[[2]string]int {
 		m[[2]string{p.ID, ""}] = p.ReportDeadline.SubmitDays
 		for cp, d := range p.CPDeadlines {
 			m[[2]string{p.ID, cp}] = d.SubmitDays
+		}
+	}
+	return m
+}
+
+// actionTypes are the audit types that meet each required action of a
+// certificate under each program (registry.Program.RequiredActionTypes),
+// by (program, action), as the node's lifecycle judges the action.
+func actionTypes(programs []registry.Program) map[[2]string][]string {
+	m := map[[2]string][]string{}
+	for _, p := range programs {
+		for _, a := range []string{registry.RequiredActionPlan, registry.RequiredFullAudit} {
+			m[[2]string{p.ID, a}] = p.RequiredActionTypes(a)
 		}
 	}
 	return m
@@ -148,7 +179,7 @@ func (s *Service) processFacts(ctx context.Context) (*processFacts, error) {
 	}
 	s.mu.Lock()
 	s.facts = f
-	clear(s.reports)
+	s.reports.clear()
 	s.mu.Unlock()
 	return f, nil
 }

@@ -118,10 +118,12 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	// Questions asked at once, none cached (one computes at a time): each
 	// gets its own answer.
 	var wg sync.WaitGroup
-	codes := make([]int, 12)
+	groupBys := []string{"size_band", "industry", "year", "program", "cp", "size_band,industry", "size_band,year", "industry,year",
+		"program,size_band", "cp,size_band", "industry,cp", "year,program"}
+	codes := make([]int, len(groupBys))
 	for i := range codes {
 		wg.Go(func() { // not call: no t.Fatal off the test's goroutine
-			resp, err := http.Get(m.srv.URL + fmt.Sprintf("/v1/metrics/ohs?year=2024&industry=X%d&group_by=size_band", i))
+			resp, err := http.Get(m.srv.URL + "/v1/metrics/ohs?year=2024&group_by=" + groupBys[i])
 			if err == nil {
 				codes[i] = resp.StatusCode
 				resp.Body.Close()
@@ -131,7 +133,12 @@ func TestMetricsOverMoreCertificatesThanAList(t *testing.T) {
 	wg.Wait()
 	for i, c := range codes {
 		if c != 200 {
-			t.Errorf("concurrent question %d: %d", i, c)
+			t.Errorf("concurrent question %d (group_by=%s): %d", i, groupBys[i], c)
 		}
+	}
+	// An industry no row has is refused, not computed over every row
+	// (review s27-s, finding 5: any 32 characters were a new computation).
+	if st, b := call(t, m, "GET", "/v1/metrics/ohs?year=2024&industry=X1&group_by=size_band", ""); st != 422 || !strings.Contains(string(b), "query.industry") {
+		t.Errorf("an unknown industry: %d %s, want 422 naming query.industry", st, b)
 	}
 }

@@ -47,10 +47,13 @@ type Service struct {
 	mu         sync.Mutex
 	holders    *measure.Holders // built from records.version holdersVer
 	holdersVer uint64
-	heldAt     uint64                    // the feed size holders were last found current at
-	results    map[string]measure.Result // OHS answers by query, snapshot generation and records version
-	facts      *processFacts             // process metrics' inputs, current at feed size facts.size
-	reports    map[string]measure.ProcessReport
+	heldAt     uint64               // the feed size holders were last found current at
+	results    *lru[measure.Result] // OHS answers by query, snapshot generation and records version
+	facts      *processFacts        // process metrics' inputs, current at feed size facts.size
+	reports    *lru[measure.ProcessReport]
+	industries map[string]bool // the industry codes of the rows at generation industriesGen (industriesRead)
+	indGen     uint64
+	indRead    bool
 	rowsRead   bool               // rows and rowsGen were read
 	rowsGen    uint64             // the snapshot generation rows were read at
 	rows       []measure.Snapshot // every snapshot row at rowsGen; nil when more than MaxHeldSnapshotRows
@@ -59,6 +62,9 @@ type Service struct {
 	// cache reads every snapshot row of its years, and questions nobody
 	// asked before (any industry code) must not take every core.
 	computing chan struct{}
+	// processing admits one process metrics computation at a time, for
+	// the same reason: any period is a new question.
+	processing chan struct{}
 }
 
 // New returns the service.
@@ -66,8 +72,8 @@ func New(cfg Config) *Service {
 	if cfg.Minimum == (measure.Minimum{}) {
 		cfg.Minimum = measure.DefaultMinimum
 	}
-	return &Service{cfg: cfg, results: map[string]measure.Result{}, reports: map[string]measure.ProcessReport{},
-		computing: make(chan struct{}, 1)}
+	return &Service{cfg: cfg, results: newLRU[measure.Result](maxCached), reports: newLRU[measure.ProcessReport](maxCached),
+		computing: make(chan struct{}, 1), processing: make(chan struct{}, 1)}
 }
 
 // Minimum returns the suppression threshold in force.
@@ -210,18 +216,15 @@ func (s *Service) heldHolders(size uint64) (*measure.Holders, uint64) {
 	return s.holders, s.holdersVer
 }
 
-// maxCached bounds the answers kept; the cache is emptied when full.
+// maxCached bounds the answers kept in each cache; when it is full, the
+// answer used least recently is dropped.
 const maxCached = 256
 
-// keep stores answer v under key in cache m (one of s's), emptying m first
-// when it is full.
-func keep[V any](s *Service, m map[string]V, key string, v V) {
+// keep stores answer v under key in cache m (one of s's).
+func keep[V any](s *Service, m *lru[V], key string, v V) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(m) >= maxCached {
-		clear(m)
-	}
-	m[key] = v
+	m.put(key, v)
 }
 
 // OHS answers an OHS metrics query with the node's minimum. Answers are
@@ -249,7 +252,7 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	cached := func() (measure.Result, bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		r, ok := s.results[key]
+		r, ok := s.results.get(key)
 		return r.InOrder(asked), ok
 	}
 	if r, ok := cached(); ok {
@@ -263,6 +266,17 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	}
 	if r, ok := cached(); ok { // computed while this call waited
 		return r, nil
+	}
+	if q.Industry != "" {
+		// Each industry is a computation over every row: one no row has
+		// is refused, not computed (any 32 characters would do).
+		known, err := s.industryCodes(ctx, gen)
+		if err != nil {
+			return measure.Result{}, err
+		}
+		if !known[q.Industry] {
+			return measure.Result{}, registry.Invalid("query.industry", "no performance snapshot has industry code %q", q.Industry)
+		}
 	}
 	// Every row, even for a question about one year or industry: its
 	// answer is read from the tables over every row, so that it hides
@@ -284,6 +298,36 @@ func (s *Service) OHS(ctx context.Context, q measure.Query) (measure.Result, err
 	}
 	keep(s, s.results, key, r)
 	return r.InOrder(asked), nil
+}
+
+// industryCodes returns the industry codes of the snapshot rows at
+// generation gen, read once per generation (its caller holds the
+// computing slot).
+func (s *Service) industryCodes(ctx context.Context, gen uint64) (map[string]bool, error) {
+	s.mu.Lock()
+	if s.indRead && s.indGen == gen {
+		m := s.industries
+		s.mu.Unlock()
+		return m, nil
+	}
+	s.mu.Unlock()
+	src, err := s.rowSource(ctx, gen, 0)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	if err := src(func(r *measure.Snapshot) bool {
+		if r.IndustryCode != "" && !m[r.IndustryCode] {
+			m[strings.Clone(r.IndustryCode)] = true
+		}
+		return true
+	}); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.industries, s.indGen, s.indRead = m, gen, true
+	s.mu.Unlock()
+	return m, nil
 }
 
 // MaxHeldSnapshotRows bounds the snapshot rows the service keeps in

@@ -521,7 +521,7 @@ func removalFor(l registry.Log, r registry.Review, today registry.Date) (Lifecyc
 	if registry.Terminal(c.Status) {
 		return LifecycleChange{}, false, nil
 	}
-	prog, err := programIn(l, c.Program)
+	prog, err := programIn(l, cmpOr(c.ProgramDefinition, c.Program))
 	if err != nil {
 		return LifecycleChange{}, false, err
 	}

@@ -238,7 +238,7 @@ func (n *Node) openReview(ctx context.Context, p Principal, in NewReview) (regis
 	if err := registry.JoinInvalid(errs...); err != nil {
 		return r, registry.Entry{}, err
 	}
-	prog, err := n.Program(ctx, c.Program)
+	prog, err := n.Program(ctx, cmpOr(c.ProgramDefinition, c.Program))
 	if err != nil {
 		return r, registry.Entry{}, err
 	}
@@ -334,7 +334,7 @@ func (n *Node) repeatOnLater(ctx context.Context, p Principal, r registry.Review
 			if err != nil {
 				return err
 			}
-			prog, err := programIn(l, c.Program)
+			prog, err := programIn(l, cmpOr(c.ProgramDefinition, c.Program))
 			if err != nil {
 				return err
 			}
@@ -574,7 +574,7 @@ func (n *Node) RecordStopWorkOrder(ctx context.Context, p Principal, o registry.
 			return err
 		} else if ok {
 			if c, err := decode[registry.Certificate](ce); err == nil {
-				progID, since = c.Program, c.IssuedOn
+				progID, since = cmpOr(c.ProgramDefinition, c.Program), c.IssuedOn
 				if st := c.StatusOn(today); registry.Terminal(st) {
 					final = st
 				}
@@ -804,30 +804,11 @@ func (n *Node) ActOnReview(ctx context.Context, p Principal, id string, rq Revie
 	return r, err
 }
 
-// requiredActionTypes are the audit types that meet required action
-// (registry.RequiredActionPlan or RequiredFullAudit) of a certificate under
-// prog: an action_plan audit; for a full audit the program's certifying
-// audits, certification and recertification, or where it has no pass rule
-// for them its self-assessment (SECOR). Only types prog has a pass rule
-// for: an audit of another type is refused for the certificate's program
-// (RecordAudit), so none means the program cannot record the action.
+// requiredActionTypes is prog.RequiredActionTypes(action): the audit
+// types that meet required action of a certificate under prog (the
+// process metrics judge the action by the same types).
 func requiredActionTypes(prog registry.Program, action string) []string {
-	want := []string{registry.AuditActionPlan}
-	if action == registry.RequiredFullAudit {
-		want = []string{registry.AuditCertification, registry.AuditRecertification}
-	}
-	var types []string
-	for _, t := range want {
-		if _, ok := prog.PassRuleFor(t); ok {
-			types = append(types, t)
-		}
-	}
-	if len(types) == 0 && action == registry.RequiredFullAudit {
-		if _, ok := prog.PassRuleFor(registry.AuditSelfAssessment); ok {
-			types = append(types, registry.AuditSelfAssessment)
-		}
-	}
-	return types
+	return prog.RequiredActionTypes(action)
 }
 
 // checkActionRecordable refuses, at body.action, requiring of review cur's
@@ -852,8 +833,8 @@ func (n *Node) checkActionRecordable(ctx context.Context, cur registry.Review, a
 		if err != nil {
 			return err
 		}
-		progID = c.Program
-		prog, err = programIn(l, c.Program)
+		progID = cmpOr(c.ProgramDefinition, c.Program)
+		prog, err = programIn(l, progID)
 		return err
 	})
 	if err != nil {
