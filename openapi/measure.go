@@ -171,7 +171,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"when a group shown in an earlier version would differ from it by fewer than the minimum's employers or person-years " +
 			"(but differ), their difference would give those employers' figures, so the publication is refused (409) unless " +
 			"`small_changes` is `suppress` (that group is published suppressed; the earlier figures stand) or `publish` " +
-			"(the difference is published knowingly). `snapshot.rows` is rounded down to a multiple of 10."
+			"(the difference is published knowingly). The rows of a group that report claim costs are held to the same rule " +
+			"when both versions show claim costs (`employers_with_costs`, `person_years_with_costs`): a small change there is " +
+			"refused the same way, or with `suppress` the group is published without its claim costs (the earlier ones stand). " +
+			"`snapshot.rows` is rounded down to a multiple of 10."
 		pub.Errors = append(pub.Errors, http.StatusNotFound, http.StatusConflict)
 		huma.Register(api, pub, func(ctx context.Context, in *struct {
 			Year         int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
