@@ -55,6 +55,10 @@ func (a *acc) aggregate() registry.AggregateGroup {
 	if a.hasCosts && a.costsHidden == "" { // costs hidden in the answer are not signed either
 		c := a.costs.float64()
 		g.ClaimCosts, g.PersonYearsWithCosts = &c, a.pyc.float64()
+		g.EmployersWithCosts = g.Employers // every row reports costs (suppressCosts did not run)
+		if a.costEmployers > 0 {
+			g.EmployersWithCosts = a.costEmployers
+		}
 	}
 	return g
 }
@@ -102,7 +106,8 @@ func AddAggregate(x, y registry.AggregateGroup) registry.AggregateGroup {
 	}
 	out := registry.AggregateGroup{Employers: x.Employers + y.Employers, PersonYears: sum(x.PersonYears, y.PersonYears),
 		LostTimeClaims: sum(x.LostTimeClaims, y.LostTimeClaims), DisablingInjuryClaims: sum(x.DisablingInjuryClaims, y.DisablingInjuryClaims),
-		Fatalities: sum(x.Fatalities, y.Fatalities), PersonYearsWithCosts: sum(x.PersonYearsWithCosts, y.PersonYearsWithCosts)}
+		Fatalities: sum(x.Fatalities, y.Fatalities), PersonYearsWithCosts: sum(x.PersonYearsWithCosts, y.PersonYearsWithCosts),
+		EmployersWithCosts: x.EmployersWithCosts + y.EmployersWithCosts}
 	if x.ClaimCosts != nil || y.ClaimCosts != nil {
 		var a, b float64
 		if x.ClaimCosts != nil {

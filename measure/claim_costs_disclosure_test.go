@@ -117,3 +117,37 @@ func TestClaimCostsOfOneEmployerAreNotGivenByALine(t *testing.T) {
 		t.Errorf("total claim costs %v less industry A's %v give industry B's (one employer's)", *total.ClaimCosts, *costs["A"])
 	}
 }
+
+// The signed aggregate says how many employers its claim costs come from
+// (employers_with_costs), which the small-changes rule compares between
+// versions: the cost-reporting rows' own employers when some rows report
+// none, the group's employers when every row does.
+func TestTotalsCountTheEmployersWithCosts(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		withCosts int // of 12 employers
+		want      int
+	}{
+		{"some rows without", 7, 7},
+		{"every row with", 12, 12},
+		{"none with", 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows []Snapshot
+			for i := range 12 {
+				s := Snapshot{EmployerBN: bn(500 + i), Year: 2024, PersonYears: 20, LostTimeClaims: 1, DisablingInjuryClaims: 1}
+				if i < tc.withCosts {
+					s.ClaimCosts = money(1000)
+				}
+				rows = append(rows, s)
+			}
+			agg, _, err := Totals(SliceRows(rows), NewHolders(nil), 2024, DefaultMinimum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := agg[1]; g.Suppressed || g.EmployersWithCosts != tc.want || (g.ClaimCosts != nil) != (tc.want > 0) {
+				t.Errorf("non_cor %+v; want %d employers with costs", g, tc.want)
+			}
+		})
+	}
+}

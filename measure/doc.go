@@ -124,6 +124,9 @@
 // hidden group hidden from the start: a shown group whose cost-reporting
 // rows are hidden shows null claim costs and says why
 // (claim_costs_suppressed), and the signed aggregate leaves them out too.
+// The signed aggregate says how many employers its claim costs come from
+// (employers_with_costs), so that two versions of it are compared on those
+// rows as on the group's (measure/service, small_changes).
 // When every row reports claim costs, or none does, they are the group's
 // own rows and decided with it.
 //

@@ -181,25 +181,26 @@ type Result struct {
 
 // acc accumulates one group exactly.
 type acc struct {
-	employers    map[int32]int64 // each employer's days in the group, in yearUnits, by its employerIDs number
-	snapshots    int
-	py, pyc      exactSum // person-years; of rows with costs
-	costs        exactSum
-	hasCosts     bool
-	costsHidden  string   // why its claim costs are hidden, when its rows reporting them are (see suppressCosts)
-	costsHidFR   string   // why, in French
-	ltc, di, f   exactSum // counts, exposure-weighted (so fractional)
-	suppressed   string   // why, once decided
-	suppressedFR string   // why, in French
-	count        int      // employers of a published aggregate (employers is empty then)
-	pinned       bool     // the same group as a cell a coarser table publishes
-	same         []tkey   // those cells, when pinned
-	unpinned     bool     // pinned, yet hidden: no other cell of a line could be
-	ey           int64    // employerYears, once known (eyKnown)
-	pyf          float64  // py rounded, once known (pyKnown)
-	pyKnown      bool
-	eyKnown      bool
-	distinct     int // len(employers) once released
+	employers     map[int32]int64 // each employer's days in the group, in yearUnits, by its employerIDs number
+	snapshots     int
+	py, pyc       exactSum // person-years; of rows with costs
+	costs         exactSum
+	hasCosts      bool
+	costsHidden   string   // why its claim costs are hidden, when its rows reporting them are (see suppressCosts)
+	costsHidFR    string   // why, in French
+	costEmployers int      // distinct employers of its rows that report costs, when suppressCosts shows them
+	ltc, di, f    exactSum // counts, exposure-weighted (so fractional)
+	suppressed    string   // why, once decided
+	suppressedFR  string   // why, in French
+	count         int      // employers of a published aggregate (employers is empty then)
+	pinned        bool     // the same group as a cell a coarser table publishes
+	same          []tkey   // those cells, when pinned
+	unpinned      bool     // pinned, yet hidden: no other cell of a line could be
+	ey            int64    // employerYears, once known (eyKnown)
+	pyf           float64  // py rounded, once known (pyKnown)
+	pyKnown       bool
+	eyKnown       bool
+	distinct      int // len(employers) once released
 }
 
 // release drops a decided group's employers, keeping their count and
@@ -910,7 +911,11 @@ func (b *breakdown) suppressCosts(m Minimum) {
 				if a.suppressed != "" || !a.hasCosts {
 					continue
 				}
-				if cc := bc.tables[g][t][k]; cc == nil || cc.a.suppressed != "" {
+				cc := bc.tables[g][t][k]
+				if cc != nil && cc.a.suppressed == "" {
+					a.costEmployers = cc.a.employerCount()
+				}
+				if cc == nil || cc.a.suppressed != "" {
 					why, whyF := "hidden with the group", "masquées avec le groupe"
 					if cc != nil {
 						why, whyF = cc.a.suppressed, cc.a.suppressedFR

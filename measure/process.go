@@ -189,12 +189,14 @@ type Cycle struct {
 	OnTime       int      `json:"on_time"`
 	Late         int      `json:"late"`
 	Open         int      `json:"open" doc:"started in the period, not completed by its end"`
+	OpenAtEnd    int      `json:"open_at_end" doc:"started on or before the period's last day, whatever the period's start, and not completed by it: the backlog at the end"`
 }
 
 type cycleAcc struct {
 	days         []int
 	onTime, late int
 	open         int
+	openAtEnd    int
 	deadline     map[int]bool
 }
 
@@ -214,7 +216,7 @@ func (c *cycleAcc) add(days int, deadline int) {
 }
 
 func (c *cycleAcc) cycle() Cycle {
-	out := Cycle{Count: len(c.days), OnTime: c.onTime, Late: c.late, Open: c.open}
+	out := Cycle{Count: len(c.days), OnTime: c.onTime, Late: c.late, Open: c.open, OpenAtEnd: c.openAtEnd}
 	if len(c.days) > 0 {
 		d := slices.Clone(c.days)
 		slices.Sort(d)
@@ -297,6 +299,9 @@ type ProcessReport struct {
 
 func days(a, b registry.Date) int { return int(b.Time().Sub(a.Time()).Hours() / 24) }
 
+// started says whether a cycle that starts on d has started by day to.
+func started(d, to registry.Date) bool { return !d.IsZero() && !d.After(to) }
+
 func in(d, from, to registry.Date) bool { return !d.IsZero() && !d.Before(from) && !d.After(to) }
 
 // ComputeProcess computes the process metrics of a period.
@@ -372,7 +377,8 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		}
 	}
 	// Cycles count in the period they end in; open ones are those started
-	// in it and not ended by its last day.
+	// in it and not ended by its last day, open at the end those started
+	// by its last day (whenever) and not ended by it.
 	for _, au := range p.Audits {
 		a := get(au.CP)
 		if a == nil {
@@ -394,6 +400,9 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 		case in(au.OnsiteEnd, p.From, p.To) && (!submitted || on.After(p.To)):
 			a.report.open++
 		}
+		if started(au.OnsiteEnd, p.To) && (!submitted || on.After(p.To)) {
+			a.report.openAtEnd++
+		}
 		// Issue: from a passed certifying audit's submission to the
 		// recording of the certificate based on it (maintenance and action
 		// plan audits issue none).
@@ -411,6 +420,9 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			a.issue.add(days(on, c.RecordedOn), 0)
 		case in(on, p.From, p.To) && (!recorded || c.RecordedOn.After(p.To)):
 			a.issue.open++
+		}
+		if started(on, p.To) && (!recorded || c.RecordedOn.After(p.To)) {
+			a.issue.openAtEnd++
 		}
 	}
 	// The audits of each certificate with a required action, read once:
@@ -443,6 +455,9 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 				a.revew.open++
 			}
 		}
+		if started(rv.OpenedOn, p.To) && (rv.ClosedOn.IsZero() || rv.ClosedOn.After(p.To)) {
+			a.revew.openAtEnd++
+		}
 		if rv.RequiredAction == "" || rv.ActionFrom.IsZero() {
 			continue
 		}
@@ -459,6 +474,11 @@ func ComputeProcess(p ProcessInput) ProcessReport {
 			a.action.late++ // never completed: late, with no duration
 		case !missed && in(rv.ActionFrom, p.From, p.To) && (!ok || done.After(p.To)):
 			a.action.open++
+		}
+		// Awaited at the end: required by then, neither done nor given up
+		// (the review closed without it) by then.
+		if started(rv.ActionFrom, p.To) && (!ok || done.After(p.To)) && (rv.ClosedOn.IsZero() || rv.ClosedOn.After(p.To)) {
+			a.action.openAtEnd++
 		}
 	}
 	var lc cycleAcc

@@ -55,6 +55,31 @@ var Definitions = map[string]string{
 	"rounding":                   "each row's share of a group (figure × days / days in the year) is rounded once to a double; sums are exact, rates are IEEE 754 double precision, printed as the shortest decimal that reads back exactly",
 }
 
+// ProcessReport is the answer to GET /v1/metrics/process: the measure
+// report (the schema keeps its name) with its definitions.
+type ProcessReport struct {
+	measure.ProcessReport
+	Definitions   map[string]string `json:"definitions" doc:"What each cycle count means, in words."`
+	DefinitionsFR map[string]string `json:"definitions_fr" doc:"The definitions in French, under the same keys."`
+}
+
+// ProcessDefinitions are the cycle counts' definitions as every process
+// answer states them.
+var ProcessDefinitions = map[string]string{
+	"count":       "cycles completed in the period (from its first day to its last, both included), with their durations in days",
+	"on_time":     "completed cycles within the deadline (deadline_days, when it is one number); late: past it",
+	"open":        "cycles started in the period and not completed by its last day",
+	"open_at_end": "cycles started on or before the period's last day, whatever the period's first day, and not completed by its last day: the backlog at the end of the period",
+}
+
+// ProcessDefinitionsFR are ProcessDefinitions in French, under the same keys.
+var ProcessDefinitionsFR = map[string]string{
+	"count":       "cycles terminés dans la période (de son premier à son dernier jour, inclus), avec leur durée en jours",
+	"on_time":     "cycles terminés dans le délai (deadline_days, quand c'est un seul nombre); late : au-delà",
+	"open":        "cycles commencés dans la période et non terminés à son dernier jour",
+	"open_at_end": "cycles commencés au plus tard le dernier jour de la période, quel que soit son premier jour, et non terminés à son dernier jour : l'arriéré à la fin de la période",
+}
+
 // DefinitionsFR are Definitions in French, under the same keys.
 var DefinitionsFR = map[string]string{
 	"ltc_rate":                   "lost_time_claims / person_years * 100 (réclamations avec perte de temps par 100 années-personnes; une année-personne = 2 000 heures)",
@@ -171,7 +196,10 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"when a group shown in an earlier version would differ from it by fewer than the minimum's employers or person-years " +
 			"(but differ), their difference would give those employers' figures, so the publication is refused (409) unless " +
 			"`small_changes` is `suppress` (that group is published suppressed; the earlier figures stand) or `publish` " +
-			"(the difference is published knowingly). `snapshot.rows` is rounded down to a multiple of 10."
+			"(the difference is published knowingly). The rows of a group that report claim costs are held to the same rule " +
+			"when both versions show claim costs (`employers_with_costs`, `person_years_with_costs`): a small change there is " +
+			"refused the same way, or with `suppress` the group is published without its claim costs (the earlier ones stand). " +
+			"`snapshot.rows` is rounded down to a multiple of 10."
 		pub.Errors = append(pub.Errors, http.StatusNotFound, http.StatusConflict)
 		huma.Register(api, pub, func(ctx context.Context, in *struct {
 			Year         int    `query:"year" minimum:"1950" maximum:"2100" required:"true"`
@@ -214,17 +242,19 @@ func MeasureOps(svc *service.Service, jurisdiction string) func(huma.API, *Helpe
 			"`required_action_cycle` (a review's required action plan or full audit, from when it was required to the last on-site day of the " +
 			"passing audit that completes it, against its due date; an action never done in a review closed without it counts late, with no " +
 			"duration, in the period of its due date); and " +
-			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started and not ended."
+			"letters issued by host, with their `cycle` (the home's request -> the letter issued, for letters that carry `requested_on`). A cycle counts when it ends in the period; `open` counts those started in the period and not ended by its last day, " +
+			"`open_at_end` those started on or before its last day (whatever the period's first day) and not ended by it: the backlog. " +
+			"`definitions` (and `definitions_fr`) say so in words."
 		huma.Register(api, proc, func(ctx context.Context, in *struct {
 			CP   string        `query:"cp" maxLength:"32" doc:"Only this certifying partner."`
 			From registry.Date `query:"from" required:"true"`
 			To   registry.Date `query:"to" required:"true"`
-		}) (*bodyOut[measure.ProcessReport], error) {
+		}) (*bodyOut[ProcessReport], error) {
 			r, err := svc.Process(ctx, in.CP, in.From, in.To)
 			if err != nil {
 				return nil, h.Problem(ctx, err)
 			}
-			return &bodyOut[measure.ProcessReport]{r}, nil
+			return &bodyOut[ProcessReport]{ProcessReport{ProcessReport: r, Definitions: ProcessDefinitions, DefinitionsFR: ProcessDefinitionsFR}}, nil
 		})
 
 		svg := h.Op("ohs-metrics-svg", http.MethodGet, "/v1/metrics/ohs.svg", "A chart of the OHS metrics (SVG, for the public pages)", "metrics")

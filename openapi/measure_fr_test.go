@@ -45,3 +45,30 @@ func TestOHSDefinitionsInFrench(t *testing.T) {
 		}
 	}
 }
+
+// GET /v1/metrics/process says what its cycle counts mean, open_at_end
+// (the backlog at the period's end, whatever its start) beside open
+// (started in the period), in English and French under the same keys.
+func TestProcessDefinitionsInBothLanguages(t *testing.T) {
+	f := newFixture(t)
+	st, _, b := f.do(t, "GET", "/v1/metrics/process?from=2025-01-01&to=2025-12-31", "", "")
+	if st != 200 {
+		t.Fatalf("GET /v1/metrics/process: %d %s", st, b)
+	}
+	var out struct {
+		Definitions   map[string]string `json:"definitions"`
+		DefinitionsFR map[string]string `json:"definitions_fr"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	en, fr := slices.Sorted(maps.Keys(out.Definitions)), slices.Sorted(maps.Keys(out.DefinitionsFR))
+	if !slices.Equal(en, fr) || !slices.Contains(en, "open_at_end") || !slices.Contains(en, "open") {
+		t.Fatalf("definitions keys %v, definitions_fr keys %v: want the same, with open and open_at_end", en, fr)
+	}
+	for _, k := range en {
+		if out.DefinitionsFR[k] == "" || out.DefinitionsFR[k] == out.Definitions[k] {
+			t.Errorf("definitions_fr[%s] = %q: not a French text", k, out.DefinitionsFR[k])
+		}
+	}
+}

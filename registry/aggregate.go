@@ -30,6 +30,11 @@ type AggregateGroup struct {
 	// PersonYearsWithCosts is the person-years of the rows that report
 	// claim costs (the denominator of claim costs per person-year).
 	PersonYearsWithCosts float64 `json:"person_years_with_costs,omitempty"`
+	// EmployersWithCosts is the distinct employers of the rows that report
+	// claim costs, shown with the claim costs: what the small-changes rule
+	// compares between two versions' claim costs, as Employers for the
+	// group. 0 in a version signed before it was published.
+	EmployersWithCosts int `json:"employers_with_costs,omitempty"`
 }
 
 // AggregateMetrics is the record of KindAggregate.
@@ -100,6 +105,9 @@ func (a AggregateMetrics) validateGroup(name string, g AggregateGroup) error {
 	}
 	if g.PersonYearsWithCosts < 0 || g.PersonYearsWithCosts > g.PersonYears {
 		v.add(Invalid(name, "person_years_with_costs is between 0 and person_years"))
+	}
+	if g.EmployersWithCosts < 0 || g.EmployersWithCosts > g.Employers || g.EmployersWithCosts > 0 && g.ClaimCosts == nil {
+		v.add(Invalid(name, "employers_with_costs is between 0 and employers, and comes with claim_costs"))
 	}
 	return v.err()
 }
