@@ -128,7 +128,11 @@ type candidate struct {
 	agr   int // index in Facts.Agreements, or -1
 	eqv   int // index in Facts.Equivalencies, or -1
 	rules int // index in Facts.HostRules of the rules the decision read, or -1
-	emp   int // index in Facts.Employers the WCB condition rests on, or -1
+	// emps are the indices in Facts.Employers of the employer records the
+	// host's employer conditions rest on, each once, in the order the
+	// conditions cited them: a proof carries every one, so that it
+	// re-derives each condition (see employerConditions).
+	emps  []int
 	terms *registry.HostTerms
 	rule  *registry.EquivalencyRule
 	met   uint32 // bit i: terms.Conditions[i] is met
@@ -238,7 +242,7 @@ func Decide(q Question, f Facts) Decision {
 	}
 	q.Sector, _ = NormalizeSector(q.Sector) // one form of the sector, compared everywhere
 	d := decider{q: q, f: &f, rules: -1, rulesNext: -1, fr: q.Lang == French}
-	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
+	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, letter: -1}
 	d.pickHostRules()
 	nCert := d.certificates()
 	nEqv := d.equivalencies()
@@ -322,8 +326,17 @@ func (d *decider) compareRefs(a, b candidate) int {
 	if k := cmpIdxRef(a.eqv, b.eqv, func(i int) registry.Ref { return d.f.Equivalencies[i].Ref }); k != 0 {
 		return k
 	}
-	if k := cmpIdxRef(a.emp, b.emp, func(i int) registry.Ref { return d.f.Employers[i].Ref }); k != 0 {
-		return k
+	for i := 0; i < len(a.emps) || i < len(b.emps); i++ {
+		x, y := -1, -1
+		if i < len(a.emps) {
+			x = a.emps[i]
+		}
+		if i < len(b.emps) {
+			y = b.emps[i]
+		}
+		if k := cmpIdxRef(x, y, func(i int) registry.Ref { return d.f.Employers[i].Ref }); k != 0 {
+			return k
+		}
 	}
 	return a.rank - b.rank
 }
@@ -511,7 +524,7 @@ func (d *decider) certificates() int {
 				continue
 			}
 			d.consider(candidate{rank: rankRecognized, basis: BasisHostCOR, until: until, why: why,
-				cert: i, agr: bridge, eqv: -1, rules: -1, emp: -1, letter: -1})
+				cert: i, agr: bridge, eqv: -1, rules: -1, letter: -1})
 			continue
 		}
 		d.agreements(i, until, why)
@@ -679,8 +692,9 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			continue
 		}
 		cand := candidate{rank: rankRecognized, basis: BasisAgreement, until: until, why: why,
-			cert: ci, agr: j, eqv: basis, rules: -1, emp: -1, terms: ht, letter: -1}
+			cert: ci, agr: j, eqv: basis, rules: -1, terms: ht, letter: -1}
 		failed := false
+		anyEmp := -1 // a record showing no active WCB account in the host, if none other is cited
 		for k, code := range ht.Conditions {
 			met := true
 			switch code {
@@ -698,11 +712,11 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 					failed = true
 				case emp < 0:
 					met = false
-				case cand.emp < 0:
-					// Any employer record shows it; a record already cited
-					// for the office condition (one listing the employer's
-					// presence) does too.
-					cand.emp = emp
+				default:
+					// Any employer record shows it, so any record another
+					// condition cites does too; this one is cited only when
+					// none is (after the loop).
+					anyEmp = emp
 				}
 			case registry.CondNoPermanentOfficeInHost:
 				emp, office, known := d.hostOffice()
@@ -714,22 +728,23 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 				case !known:
 					met = false // no employer record says where it has offices
 				default:
-					// Only a record listing the employer's presence shows
-					// it; cited in place of one the WCB condition chose,
-					// which any record shows, so that the one record the
-					// evidence carries shows every condition met.
-					cand.emp = emp
+					// Only a record listing the employer's presence shows it.
+					cand.emps = addIndex(cand.emps, emp)
 				}
 			case registry.CondPerWCBAccount:
 				// Each account counts on the days it is open: one an
 				// employer record shows opened after On or closed before
 				// it is not covered (as a closed account no longer
-				// matches its former holder). With none covered the record
-				// showing it is cited, so that a proof re-derives it.
-				covered, _, emp := d.coveredAccounts(c)
+				// matches its former holder). With none covered, a record
+				// showing each account not open is cited (one already
+				// cited when it shows it), so that a proof re-derives it:
+				// these may be other records than the office condition's.
+				covered, _, by := d.coveredAccounts(c)
 				met = len(covered) > 0
-				if !met && emp >= 0 && cand.emp < 0 {
-					cand.emp = emp
+				if !met {
+					for _, rs := range by {
+						cand.emps = d.citeOneOf(cand.emps, rs)
+					}
 				}
 			case registry.CondBidUseOnly, registry.CondVoidOnceWorkStarts:
 				// limits: the use check above let only bids through
@@ -742,6 +757,9 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 			} else {
 				cand.rank = rankConditional
 			}
+		}
+		if !failed && len(cand.emps) == 0 && anyEmp >= 0 {
+			cand.emps = []int{anyEmp}
 		}
 		if failed {
 			continue
@@ -779,15 +797,15 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 // covered on the date asked (no employer record of the employer shows the
 // account, in c's jurisdiction, other than open then: registry.WCBAccount
 // ActiveOn) and those not (every record listing it shows it opened after
-// the date or closed before it). emp is the employer record (smallest
-// reference) that shows an account not covered, -1 when none does. An
+// the date or closed before it). by[i] holds the employer records listing
+// closed[i] (each shows it not open), in the order of Facts.Employers. An
 // account no record lists keeps the certificate's word: its dates are not
 // known.
-func (d *decider) coveredAccounts(c *registry.Certificate) (covered, closed []string, emp int) {
-	emp = -1
+func (d *decider) coveredAccounts(c *registry.Certificate) (covered, closed []string, by [][]int) {
 	for _, n := range c.WCBAccounts {
 		key := registry.FoldWCB(n)
-		listed, open, by := false, false, -1
+		var listing []int
+		open := false
 		for i := range d.f.Employers {
 			e := &d.f.Employers[i].Employer
 			if e.BN != d.q.BN {
@@ -797,24 +815,49 @@ func (d *decider) coveredAccounts(c *registry.Certificate) (covered, closed []st
 				if a.Jurisdiction != c.Jurisdiction || registry.FoldWCB(a.Number) != key {
 					continue
 				}
-				listed = true
 				if a.ActiveOn(d.q.On) {
 					open = true
-				} else if by < 0 || compareRef(d.f.Employers[i].Ref, d.f.Employers[by].Ref) < 0 {
-					by = i
+				} else if !slices.Contains(listing, i) {
+					listing = append(listing, i)
 				}
 			}
 		}
-		if listed && !open {
+		if len(listing) > 0 && !open {
 			closed = append(closed, n)
-			if emp < 0 || compareRef(d.f.Employers[by].Ref, d.f.Employers[emp].Ref) < 0 {
-				emp = by
-			}
+			by = append(by, listing)
 			continue
 		}
 		covered = append(covered, n)
 	}
-	return covered, closed, emp
+	return covered, closed, by
+}
+
+// citeOneOf returns cited with one of the employer records rs added: none
+// when cited already holds one of them, else the one with the smallest
+// reference. A proof carrying the records cited re-derives the same
+// choice: the records it lacks were neither cited nor smallest.
+func (d *decider) citeOneOf(cited, rs []int) []int {
+	best := -1
+	for _, i := range rs {
+		if slices.Contains(cited, i) {
+			return cited
+		}
+		if best < 0 || compareRef(d.f.Employers[i].Ref, d.f.Employers[best].Ref) < 0 {
+			best = i
+		}
+	}
+	if best < 0 {
+		return cited
+	}
+	return append(cited, best)
+}
+
+// addIndex returns is with i added, unless it holds it already.
+func addIndex(is []int, i int) []int {
+	if slices.Contains(is, i) {
+		return is
+	}
+	return append(is, i)
 }
 
 // hostWCBAccount looks for a WCB account in the host among the employer's
@@ -940,7 +983,7 @@ func (d *decider) equivalencies() int {
 			until, why = tighten(until, why, on.AddMonths(rule.TermMonths), limitTerm)
 		}
 		d.consider(candidate{rank: rankRecognized, basis: BasisISO, until: until, why: why,
-			cert: -1, agr: -1, eqv: i, rules: d.rules, emp: -1, rule: rule, letter: -1})
+			cert: -1, agr: -1, eqv: i, rules: d.rules, rule: rule, letter: -1})
 	}
 	return n
 }

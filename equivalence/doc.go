@@ -158,11 +158,16 @@
 //
 // A recognized or conditional decision has a Basis, ValidFrom = On <=
 // ValidUntil, and Evidence: the signed records it rests on (certificate,
-// agreement and the employer record the host's employer conditions were
-// shown by: one that lists the employer's presence when
-// no_permanent_office_in_host is among them, else the one with the smallest
-// reference; and the host's rules for a SECOR or an ISO-based COR; or
-// equivalency and host rules). A host's own certificate named
+// agreement and every employer record the host's employer conditions were
+// shown by, each once: the one listing the employer's presence when
+// no_permanent_office_in_host is among them, for per_wcb_account not met a
+// record showing each named account not open (one already cited when it
+// does, else the one with the smallest reference), which may be another
+// record than the office condition's; when none of these is cited and
+// no_active_host_wcb_account is met, the one with the smallest reference;
+// and the host's rules for a SECOR or an ISO-based COR; or equivalency and
+// host rules). A proof carries every record the decision cites, so that
+// the decision re-derives from them. A host's own certificate named
 // by sector, asked about by an industry code, rests on the agreement that
 // gives the sector its codes too: host_cor cites it beside the certificate.
 //
@@ -194,8 +199,8 @@
 //     are what the recognition covers): one the employer's records show
 //     open on On (WCBAccount ActiveOn), or that no record lists. Not met
 //     when it names none, or none covered (every record listing them
-//     shows them opened after On or closed before it; that record is
-//     cited).
+//     shows them opened after On or closed before it; for each account a
+//     record showing it is cited).
 //   - yearly_reapplication: the equivalency is applied for again every year
 //     (Energy Safety Canada); the rule's 12-month term bounds validity. Met.
 //   - certification_maintained: the equivalency is maintained in years 2

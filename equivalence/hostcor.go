@@ -20,7 +20,7 @@ func EquivalencyUnderHostRules(host registry.Jurisdiction, e EquivalencyFact, ru
 	sector = sectorKey(sector)
 	f := Facts{Equivalencies: []EquivalencyFact{e}, HostRules: rules}
 	d := decider{q: Question{Host: host, BN: e.Equivalency.EmployerBN, Sector: sector, On: on}, f: &f, rules: -1, rulesNext: -1}
-	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, emp: -1, letter: -1}
+	d.best = candidate{cert: -1, agr: -1, eqv: -1, rules: -1, letter: -1}
 	d.pickHostRules()
 	x := noFinding("")
 	x.eqv = 0

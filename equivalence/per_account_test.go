@@ -3,6 +3,7 @@ package equivalence_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,5 +71,58 @@ func TestPerAccountCoverageFollowsTheAccountsDates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPerAccountCitesARecordForEachClosedAccount: with none of the
+// certificate's accounts covered, the decision cites, for each account, an
+// employer record showing it not open; two accounts shown closed by two
+// records (of two issuers) cite both, so that a decision re-derived from
+// the records it cites alone is the same, and one re-derived without
+// either of them is not (the account it alone shows closed counts as
+// covered again).
+func TestPerAccountCitesARecordForEachClosedAccount(t *testing.T) {
+	rs := loadRules(t)
+	var fx fixtures
+	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
+	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
+		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
+		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	emp := func(account string) json.RawMessage {
+		return json.RawMessage(`{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"` + account +
+			`","opened_on":"2019-04-01","closed_on":"2025-12-31"}]}`)
+	}
+	for _, host := range []registry.Jurisdiction{"CA-SK", "CA-ON"} {
+		c := goldCase{Name: "two records", Question: question{BN: "123456782", Host: host, Sector: "construction", On: registry.MustDate("2026-01-15"), Use: "bid"},
+			Certificates: []json.RawMessage{json.RawMessage(cert)}, Employers: []json.RawMessage{emp("1234567"), emp("7654321")}}
+		q, facts := c.build(t, rs, fx)
+		facts.Employers[1].Ref.Iss = "CA-SK" // the same employer as another node registered it
+		d := equivalence.Decide(q, facts)
+		var cited []registry.Ref
+		for _, r := range d.Evidence {
+			if r.Kind == registry.KindEmployer {
+				cited = append(cited, r)
+			}
+		}
+		if d.Outcome != equivalence.Conditional || len(cited) != 2 {
+			t.Fatalf("%s: %s citing employer records %v, want conditional citing both: %s", host, d.Outcome, cited, explain(d))
+		}
+		for drop := -1; drop < len(facts.Employers); drop++ {
+			sub := facts
+			sub.Employers = nil
+			for i, e := range facts.Employers {
+				if i != drop {
+					sub.Employers = append(sub.Employers, e)
+				}
+			}
+			got := equivalence.Decide(q, sub)
+			same := got.Outcome == d.Outcome && slices.Equal(got.Evidence, d.Evidence)
+			if drop < 0 && !same {
+				t.Errorf("%s: re-derived from the records it cites: %s %v, want %s %v", host, got.Outcome, got.Evidence, d.Outcome, d.Evidence)
+			}
+			if drop >= 0 && same {
+				t.Errorf("%s: re-derived without %v: still %s %v", host, facts.Employers[drop].Ref, got.Outcome, got.Evidence)
+			}
+		}
 	}
 }

@@ -46,8 +46,8 @@ func (d *decider) decision() Decision {
 		}
 	case BasisAgreement:
 		ev = append(ev, d.f.Certificates[b.cert].Ref, d.f.Agreements[b.agr].Ref)
-		if b.emp >= 0 {
-			ev = append(ev, d.f.Employers[b.emp].Ref)
+		for _, i := range b.emps {
+			ev = append(ev, d.f.Employers[i].Ref)
 		}
 		if b.eqv >= 0 {
 			ev = append(ev, d.f.Equivalencies[b.eqv].Ref) // the ISO certificate an ISO-based COR rests on
