@@ -761,6 +761,9 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 		if !failed && len(cand.emps) == 0 && anyEmp >= 0 {
 			cand.emps = []int{anyEmp}
 		}
+		if !failed && has(ht.Conditions, registry.CondPerWCBAccount) {
+			cand.emps = d.citeOpenAccounts(c, cand.emps)
+		}
 		if failed {
 			continue
 		}
@@ -850,6 +853,45 @@ func (d *decider) citeOneOf(cited, rs []int) []int {
 		return cited
 	}
 	return append(cited, best)
+}
+
+// citeOpenAccounts returns cited with, for each account certificate c
+// names that is covered on On although a cited employer record shows it
+// not open (the records disagree), a record showing it open (one already
+// cited when one does, else the smallest reference), until no cited record
+// leaves one out. Without it a proof, carrying only the records cited,
+// would re-derive the account as not covered.
+func (d *decider) citeOpenAccounts(c *registry.Certificate, cited []int) []int {
+	for {
+		n := len(cited)
+		for _, num := range c.WCBAccounts {
+			key := registry.FoldWCB(num)
+			var open []int
+			closedCited := false
+			for i := range d.f.Employers {
+				e := &d.f.Employers[i].Employer
+				if e.BN != d.q.BN {
+					continue
+				}
+				for _, a := range e.WCBAccounts {
+					if a.Jurisdiction != c.Jurisdiction || registry.FoldWCB(a.Number) != key {
+						continue
+					}
+					if a.ActiveOn(d.q.On) {
+						open = append(open, i)
+					} else if slices.Contains(cited, i) {
+						closedCited = true
+					}
+				}
+			}
+			if closedCited && len(open) > 0 {
+				cited = d.citeOneOf(cited, open)
+			}
+		}
+		if len(cited) == n {
+			return cited
+		}
+	}
 }
 
 // addIndex returns is with i added, unless it holds it already.

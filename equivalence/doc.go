@@ -163,7 +163,9 @@
 // no_permanent_office_in_host is among them, for per_wcb_account not met a
 // record showing each named account not open (one already cited when it
 // does, else the one with the smallest reference), which may be another
-// record than the office condition's; when none of these is cited and
+// record than the office condition's, and under per_wcb_account, for an
+// account covered although a cited record shows it not open (records
+// disagreeing), a record showing it open; when none of these is cited and
 // no_active_host_wcb_account is met, the one with the smallest reference;
 // and the host's rules for a SECOR or an ISO-based COR; or equivalency and
 // host rules). A proof carries every record the decision cites, so that

@@ -126,3 +126,37 @@ func TestPerAccountCitesARecordForEachClosedAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestPerAccountCitesTheOpenRecordWhenRecordsDisagree: two records of one
+// employer (two issuers) disagree about the certificate's one account: the
+// one cited for the office condition (SK's, listing the presence) shows it
+// closed, AB's shows it open, so it is covered and the condition met. The
+// decision must cite AB's record too: re-derived from the records it
+// cites, without it, the account would count as closed.
+func TestPerAccountCitesTheOpenRecordWhenRecordsDisagree(t *testing.T) {
+	rs := loadRules(t)
+	var fx fixtures
+	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
+	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
+		"wcb_accounts":["1234567"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
+		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	ab := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01"}]}`
+	sk := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01","closed_on":"2025-12-31"}],` +
+		`"presence":[{"jurisdiction":"CA-ON","permanent_office":true,"operating_since":"2020-01-01"}]}`
+	c := goldCase{Name: "disagree", Question: question{BN: "123456782", Host: "CA-SK", Sector: "construction", On: registry.MustDate("2026-01-15"), Use: "bid"},
+		Certificates: []json.RawMessage{json.RawMessage(cert)}, Employers: []json.RawMessage{json.RawMessage(ab), json.RawMessage(sk)}}
+	q, facts := c.build(t, rs, fx)
+	facts.Employers[1].Ref.Iss = "CA-SK"
+	d := equivalence.Decide(q, facts)
+	if d.Outcome != equivalence.Recognized {
+		t.Fatalf("%s, want recognized (the account open by AB's record, no office by SK's): %s", d.Outcome, explain(d))
+	}
+	sub := facts
+	sub.Employers = slices.DeleteFunc(slices.Clone(facts.Employers), func(e equivalence.EmployerFact) bool { return !slices.Contains(d.Evidence, e.Ref) })
+	if len(sub.Employers) != 2 {
+		t.Errorf("the decision cites employer records %v, want both", d.Evidence)
+	}
+	if got := equivalence.Decide(q, sub); got.Outcome != d.Outcome || !slices.Equal(got.Evidence, d.Evidence) {
+		t.Errorf("re-derived from the records it cites: %s %v, want %s %v", got.Outcome, got.Evidence, d.Outcome, d.Evidence)
+	}
+}
