@@ -115,7 +115,7 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	w("\nProcess metrics by certifying partner, %s to %s (records kept: %s)\n", from, to, strings.Join(p.Kept, ", "))
-	w("%-8s %7s %7s %9s %7s %-26s %-22s %s\n", "cp", "COR", "SECOR", "active@end", "audits", "report days (on time/late)", "review days (open)", "action days (on time/late)")
+	w("%-8s %7s %7s %9s %7s %-26s %-22s %s\n", "cp", "COR", "SECOR", "active@end", "audits", "report days (on time/late)", "review days (open@end)", "action days (on time/late)")
 	for _, c := range p.CPs {
 		w("%-8s %7d %7d %9d %7d %-26s %-22s %s\n", c.CP, c.Issued[registry.ProgramCOR], c.Issued[registry.ProgramSECOR], c.ActiveAtEnd,
 			c.AuditsPassed+c.AuditsFailed, cycle(c.ReportCycle, true), cycle(c.ReviewCycle, false), cycle(c.ActionCycle, true))
@@ -130,20 +130,24 @@ func ci(v float64, i measure.Interval, prec int) string {
 	return fmt.Sprintf("%.*f (%.*f-%.*f)", prec, v, prec, i.Lower, prec, i.Upper)
 }
 
+// cycle writes one cycle's column: its median and on-time/late counts
+// when it has a deadline, else its median and the backlog at the period's
+// end (open_at_end: whatever started before the period and is still open
+// counts too, so a backlog does not vanish from the next period's report).
 func cycle(c measure.Cycle, deadline bool) string {
 	if c.Count == 0 || c.MedianDays == nil {
 		if deadline && c.Late > 0 { // an action never done is late with no duration
 			return fmt.Sprintf("- (%d/%d)", c.OnTime, c.Late)
 		}
-		if c.Open > 0 {
-			return fmt.Sprintf("- (%d open)", c.Open)
+		if c.OpenAtEnd > 0 {
+			return fmt.Sprintf("- (%d open)", c.OpenAtEnd)
 		}
 		return "-"
 	}
 	if deadline {
 		return fmt.Sprintf("median %.0f (%d/%d)", *c.MedianDays, c.OnTime, c.Late)
 	}
-	return fmt.Sprintf("median %.0f (%d open)", *c.MedianDays, c.Open)
+	return fmt.Sprintf("median %.0f (%d open)", *c.MedianDays, c.OpenAtEnd)
 }
 
 // runSynth writes SYNTHETIC example data (see package measure/synth).
