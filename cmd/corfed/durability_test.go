@@ -41,6 +41,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// serveTilesWatchingKeys starts serve on data publishing tiles to pub and
+// re-reading its keyring every 100 ms (so a keygen --rotate takes effect),
+// fails the test if it does not start, and stops it when the test ends.
+func serveTilesWatchingKeys(t *testing.T, data, pub string) (url string) {
+	t.Helper()
+	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
+	if url == "" {
+		t.Fatalf("serve did not start: %s", stderr)
+	}
+	t.Cleanup(func() { stopServe(t, cmd) })
+	return url
+}
+
 // tryServe starts `corfed serve` of CA-AB on data with args added and
 // returns its URL once it listens, or "" once it exited without listening
 // (then cmd.ProcessState is set); stderr is what it wrote.
@@ -391,11 +404,7 @@ func noteKey(t *testing.T, url string) string {
 // key's announcement is trusted only forward from a pinned key).
 func TestFreshMirrorAfterRotation(t *testing.T) {
 	data, pub := t.TempDir(), t.TempDir()
-	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
-	if url == "" {
-		t.Fatalf("serve did not start: %s", stderr)
-	}
-	defer stopServe(t, cmd)
+	url := serveTilesWatchingKeys(t, data, pub)
 	retired := noteKey(t, url)
 	if code, _, stderr := run(t, "keygen", "--data", data, "--rotate"); code != 0 {
 		t.Fatal(stderr)

@@ -22,11 +22,7 @@ import (
 // the new key signs) the run after.
 func TestMirrorWithFederationFollowsRotation(t *testing.T) {
 	data, pub := t.TempDir(), t.TempDir()
-	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
-	if url == "" {
-		t.Fatalf("serve did not start: %s", stderr)
-	}
-	defer stopServe(t, cmd)
+	url := serveTilesWatchingKeys(t, data, pub)
 	ring, err := jose.LoadKeyring(filepath.Join(data, "keys.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -18,11 +18,7 @@ import (
 // served as if it were this one) is still refused.
 func TestMirrorTOFUAfterRotation(t *testing.T) {
 	data, pub := t.TempDir(), t.TempDir()
-	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
-	if url == "" {
-		t.Fatalf("serve did not start: %s", stderr)
-	}
-	defer stopServe(t, cmd)
+	url := serveTilesWatchingKeys(t, data, pub)
 	waitPublished(t, pub, logSize(t, url), "the seed")
 	files := httptest.NewServer(http.FileServer(http.Dir(pub)))
 	defer files.Close()

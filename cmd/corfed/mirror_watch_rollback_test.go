@@ -17,11 +17,7 @@ import (
 // source's) are kept in a file the error names.
 func TestMirrorWatchStopsOnRollback(t *testing.T) {
 	data, pub := t.TempDir(), t.TempDir()
-	cmd, url, stderr := tryServe(t, data, "--tiles", pub, "--key-watch", "100ms")
-	if url == "" {
-		t.Fatalf("serve did not start: %s", stderr)
-	}
-	defer stopServe(t, cmd)
+	url := serveTilesWatchingKeys(t, data, pub)
 	before := logSize(t, url)
 	waitPublished(t, pub, before, "the seed")
 	old := filepath.Join(t.TempDir(), "old")
