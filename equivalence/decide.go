@@ -806,33 +806,40 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 // known.
 func (d *decider) coveredAccounts(c *registry.Certificate) (covered, closed []string, by [][]int) {
 	for _, n := range c.WCBAccounts {
-		key := registry.FoldWCB(n)
-		var listing []int
-		open := false
-		for i := range d.f.Employers {
-			e := &d.f.Employers[i].Employer
-			if e.BN != d.q.BN {
-				continue
-			}
-			for _, a := range e.WCBAccounts {
-				if a.Jurisdiction != c.Jurisdiction || registry.FoldWCB(a.Number) != key {
-					continue
-				}
-				if a.ActiveOn(d.q.On) {
-					open = true
-				} else if !slices.Contains(listing, i) {
-					listing = append(listing, i)
-				}
-			}
-		}
-		if len(listing) > 0 && !open {
+		open, notOpen := d.accountRecords(c.Jurisdiction, n)
+		if len(notOpen) > 0 && len(open) == 0 {
 			closed = append(closed, n)
-			by = append(by, listing)
+			by = append(by, notOpen)
 			continue
 		}
 		covered = append(covered, n)
 	}
 	return covered, closed, by
+}
+
+// accountRecords returns the employer records of the employer asked about
+// that list WCB account n in jurisdiction j: those showing it open on the
+// date asked and those showing it not open, each once, in the order of
+// Facts.Employers.
+func (d *decider) accountRecords(j registry.Jurisdiction, n string) (open, notOpen []int) {
+	key := registry.FoldWCB(n)
+	for i := range d.f.Employers {
+		e := &d.f.Employers[i].Employer
+		if e.BN != d.q.BN {
+			continue
+		}
+		for _, a := range e.WCBAccounts {
+			if a.Jurisdiction != j || registry.FoldWCB(a.Number) != key {
+				continue
+			}
+			if a.ActiveOn(d.q.On) {
+				open = addIndex(open, i)
+			} else {
+				notOpen = addIndex(notOpen, i)
+			}
+		}
+	}
+	return open, notOpen
 }
 
 // citeOneOf returns cited with one of the employer records rs added: none
@@ -865,26 +872,8 @@ func (d *decider) citeOpenAccounts(c *registry.Certificate, cited []int) []int {
 	for {
 		n := len(cited)
 		for _, num := range c.WCBAccounts {
-			key := registry.FoldWCB(num)
-			var open []int
-			closedCited := false
-			for i := range d.f.Employers {
-				e := &d.f.Employers[i].Employer
-				if e.BN != d.q.BN {
-					continue
-				}
-				for _, a := range e.WCBAccounts {
-					if a.Jurisdiction != c.Jurisdiction || registry.FoldWCB(a.Number) != key {
-						continue
-					}
-					if a.ActiveOn(d.q.On) {
-						open = append(open, i)
-					} else if slices.Contains(cited, i) {
-						closedCited = true
-					}
-				}
-			}
-			if closedCited && len(open) > 0 {
+			open, notOpen := d.accountRecords(c.Jurisdiction, num)
+			if len(open) > 0 && slices.ContainsFunc(notOpen, func(i int) bool { return slices.Contains(cited, i) }) {
 				cited = d.citeOneOf(cited, open)
 			}
 		}
