@@ -22,24 +22,8 @@ import (
 func TestSmallProgramReviewActionIsJudgedByItsDefinition(t *testing.T) {
 	ctx := context.Background()
 	admin := nodetest.Admin()
-	ab, clock := clockedNode(t)
-	clock.set("2026-09-01")
-	e, err := ab.CreateCertificate(ctx, acsaAuditor, node.NewCertificate{Issuer: "ACSA", Number: "SM1", Program: registry.ProgramSECOR,
-		ProgramDefinition: "SMALL", EmployerBN: "864201355", IssuedOn: registry.MustDate("2026-01-05")})
-	if err != nil {
-		t.Fatalf("set-up: SECOR certificate under the SMALL definition: %v", err)
-	}
-	c, _ := node.Decode[registry.Certificate](e)
-	if c.ProgramDefinition != "SMALL" {
-		t.Fatalf("set-up: program_definition %q", c.ProgramDefinition)
-	}
-	clock.set("2026-09-10")
-	r, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: c.EmployerBN, Certificate: c.ID, Trigger: registry.TriggerSeriousInjury,
-		OccurredOn: registry.MustDate("2026-09-01"), OpenedOn: registry.MustDate("2026-09-03")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: registry.ReviewRequireActionPlan, Reason: "falls from ladders",
+	ab, clock, c, r := smallCertificateUnderReview(t)
+	_, err := ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: registry.ReviewRequireActionPlan, Reason: "falls from ladders",
 		On: registry.MustDate("2026-09-10"), DueOn: registry.MustDate("2026-10-30")})
 	if fieldOf(err) != "body.action" {
 		t.Errorf("require_action_plan of a SMALL certificate (SMALL has no action_plan pass rule): got %v, want a problem at body.action", err)
@@ -78,21 +62,8 @@ func TestSmallProgramReviewActionIsJudgedByItsDefinition(t *testing.T) {
 func TestSmallProgramFullAuditDoneIsNotSeen(t *testing.T) {
 	ctx := context.Background()
 	admin := nodetest.Admin()
-	ab, clock := clockedNode(t)
-	clock.set("2026-09-01")
-	e, err := ab.CreateCertificate(ctx, acsaAuditor, node.NewCertificate{Issuer: "ACSA", Number: "SM1", Program: registry.ProgramSECOR,
-		ProgramDefinition: "SMALL", EmployerBN: "864201355", IssuedOn: registry.MustDate("2026-01-05")})
-	if err != nil {
-		t.Fatalf("set-up: %v", err)
-	}
-	c, _ := node.Decode[registry.Certificate](e)
-	clock.set("2026-09-10")
-	r, _, err := ab.OpenReview(ctx, admin, node.NewReview{EmployerBN: c.EmployerBN, Certificate: c.ID, Trigger: registry.TriggerSeriousInjury,
-		OccurredOn: registry.MustDate("2026-09-01"), OpenedOn: registry.MustDate("2026-09-03")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err = ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: registry.ReviewRequireFullAudit, Reason: "falls from ladders",
+	ab, clock, c, r := smallCertificateUnderReview(t)
+	if _, err := ab.ActOnReview(ctx, admin, r.ID, node.ReviewRequest{Action: registry.ReviewRequireFullAudit, Reason: "falls from ladders",
 		On: registry.MustDate("2026-09-10"), DueOn: registry.MustDate("2026-10-30")}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,4 +88,30 @@ func TestSmallProgramFullAuditDoneIsNotSeen(t *testing.T) {
 			t.Errorf("full audit (SMALL certification audit, passed, on site 2026-10-21, due 2026-10-30) done; lifecycle proposes removal: %s %s", ch.Rule, ch.Reason)
 		}
 	}
+}
+
+// smallCertificateUnderReview records a SECOR certificate under the SMALL
+// definition (issued 2026-01-05) on a node whose clock it sets, and opens
+// an Employer Review of it on 2026-09-10, after a serious injury.
+func smallCertificateUnderReview(t *testing.T) (*nodetest.Node, *movingClock, registry.Certificate, registry.Review) {
+	t.Helper()
+	ctx := context.Background()
+	ab, clock := clockedNode(t)
+	clock.set("2026-09-01")
+	e, err := ab.CreateCertificate(ctx, acsaAuditor, node.NewCertificate{Issuer: "ACSA", Number: "SM1", Program: registry.ProgramSECOR,
+		ProgramDefinition: "SMALL", EmployerBN: "864201355", IssuedOn: registry.MustDate("2026-01-05")})
+	if err != nil {
+		t.Fatalf("set-up: SECOR certificate under the SMALL definition: %v", err)
+	}
+	c, _ := node.Decode[registry.Certificate](e)
+	if c.ProgramDefinition != "SMALL" {
+		t.Fatalf("set-up: program_definition %q", c.ProgramDefinition)
+	}
+	clock.set("2026-09-10")
+	r, _, err := ab.OpenReview(ctx, nodetest.Admin(), node.NewReview{EmployerBN: c.EmployerBN, Certificate: c.ID, Trigger: registry.TriggerSeriousInjury,
+		OccurredOn: registry.MustDate("2026-09-01"), OpenedOn: registry.MustDate("2026-09-03")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ab, clock, c, r
 }
