@@ -735,16 +735,16 @@ func (d *decider) agreements(ci int, until registry.Date, why limit) {
 				// Each account counts on the days it is open: one an
 				// employer record shows opened after On or closed before
 				// it is not covered (as a closed account no longer
-				// matches its former holder). With none covered, a record
-				// showing each account not open is cited (one already
-				// cited when it shows it), so that a proof re-derives it:
-				// these may be other records than the office condition's.
+				// matches its former holder). For each account not
+				// covered, met or not, a record showing it not open is
+				// cited (one already cited when it shows it), so that a
+				// proof re-derives which accounts the recognition covers
+				// (the condition's text names them): these may be other
+				// records than the office condition's.
 				covered, _, by := d.coveredAccounts(c)
 				met = len(covered) > 0
-				if !met {
-					for _, rs := range by {
-						cand.emps = d.citeOneOf(cand.emps, rs)
-					}
+				for _, rs := range by {
+					cand.emps = d.citeOneOf(cand.emps, rs)
 				}
 			case registry.CondBidUseOnly, registry.CondVoidOnceWorkStarts:
 				// limits: the use check above let only bids through

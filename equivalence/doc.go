@@ -160,9 +160,9 @@
 // ValidUntil, and Evidence: the signed records it rests on (certificate,
 // agreement and every employer record the host's employer conditions were
 // shown by, each once: the one listing the employer's presence when
-// no_permanent_office_in_host is among them, for per_wcb_account not met a
-// record showing each named account not open (one already cited when it
-// does, else the one with the smallest reference), which may be another
+// no_permanent_office_in_host is among them, for per_wcb_account a record
+// showing each named account not covered not open, met or not (one already
+// cited when it does, else the one with the smallest reference), which may be another
 // record than the office condition's, and under per_wcb_account, for an
 // account covered although a cited record shows it not open (records
 // disagreeing), a record showing it open; when none of these is cited and
@@ -201,8 +201,9 @@
 //     are what the recognition covers): one the employer's records show
 //     open on On (WCBAccount ActiveOn), or that no record lists. Not met
 //     when it names none, or none covered (every record listing them
-//     shows them opened after On or closed before it; for each account a
-//     record showing it is cited).
+//     shows them opened after On or closed before it). For each account
+//     not covered, met or not, a record showing it not open is cited, so
+//     that the accounts covered re-derive from the records cited.
 //   - yearly_reapplication: the equivalency is applied for again every year
 //     (Energy Safety Canada); the rule's 12-month term bounds validity. Met.
 //   - certification_maintained: the equivalency is maintained in years 2

@@ -160,3 +160,55 @@ func TestPerAccountCitesTheOpenRecordWhenRecordsDisagree(t *testing.T) {
 		t.Errorf("re-derived from the records it cites: %s %v, want %s %v", got.Outcome, got.Evidence, d.Outcome, d.Evidence)
 	}
 }
+
+// TestPerAccountCitesTheRecordOfAnAccountNotCovered: the certificate names
+// two accounts, one open by AB's record (which lists the presence the
+// office condition needs) and one closed by SK's record alone, so the
+// condition is met for the first only and its text says the second is not
+// covered. The decision must cite SK's record too: re-derived from the
+// records it cites, without it, the closed account would count as covered
+// and a verifier would read that the recognition covers both.
+func TestPerAccountCitesTheRecordOfAnAccountNotCovered(t *testing.T) {
+	rs := loadRules(t)
+	var fx fixtures
+	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
+	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
+		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
+		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	ab := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01"}],` +
+		`"presence":[{"jurisdiction":"CA-ON","permanent_office":true,"operating_since":"2020-01-01"}]}`
+	sk := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"7654321","opened_on":"2019-04-01","closed_on":"2025-12-31"}]}`
+	for _, host := range []registry.Jurisdiction{"CA-SK", "CA-ON"} {
+		c := goldCase{Name: "partly covered", Question: question{BN: "123456782", Host: host, Sector: "construction", On: registry.MustDate("2026-01-15"), Use: "bid"},
+			Certificates: []json.RawMessage{json.RawMessage(cert)}, Employers: []json.RawMessage{json.RawMessage(ab), json.RawMessage(sk)}}
+		q, facts := c.build(t, rs, fx)
+		facts.Employers[1].Ref.Iss = "CA-SK"
+		for _, lang := range equivalence.Langs {
+			q.Lang = lang
+			d := equivalence.Decide(q, facts)
+			cond := perAccount(d)
+			if cond == nil || !cond.Met || !strings.Contains(cond.Text, "7654321") || strings.Contains(cond.Text, "(1234567, 7654321)") {
+				t.Fatalf("%s %s: per_wcb_account %+v, want met covering 1234567 and not 7654321: %s", host, lang, cond, explain(d))
+			}
+			if !slices.Contains(d.Evidence, facts.Employers[1].Ref) {
+				t.Errorf("%s %s: the decision cites %v, not SK's record showing 7654321 closed", host, lang, d.Evidence)
+			}
+			sub := facts
+			sub.Employers = slices.DeleteFunc(slices.Clone(facts.Employers), func(e equivalence.EmployerFact) bool { return !slices.Contains(d.Evidence, e.Ref) })
+			got := equivalence.Decide(q, sub)
+			if gc := perAccount(got); got.Outcome != d.Outcome || !slices.Equal(got.Evidence, d.Evidence) || gc == nil || gc.Text != cond.Text {
+				t.Errorf("%s %s: re-derived from the records it cites: %s %v %+v, want %s %v %q", host, lang, got.Outcome, got.Evidence, gc, d.Outcome, d.Evidence, cond.Text)
+			}
+		}
+	}
+}
+
+// perAccount is d's per_wcb_account condition, nil when it has none.
+func perAccount(d equivalence.Decision) *equivalence.Condition {
+	for i := range d.Conditions {
+		if d.Conditions[i].Code == registry.CondPerWCBAccount {
+			return &d.Conditions[i]
+		}
+	}
+	return nil
+}
