@@ -222,6 +222,11 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	c, _, err := OpenCheckpoint(msg, l.Origin(), vs)
+	if errors.Is(err, registry.ErrInvalid) {
+		return 0, fmt.Errorf("tiles: %s holds a checkpoint that is not a whole signed note (%d bytes: a write cut short on a full disk by an earlier corfed, "+
+			"or a directory that is not this node's tiles): %w; if it is this node's tiles, put back the checkpoint from a copy of them "+
+			"(a mirror's, or a backup), or remove it to publish again from the log (readers that saw a larger checkpoint will see a rollback)", p.cfg.Store, len(msg), err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("tiles: %s holds a checkpoint this log did not sign: %w", p.cfg.Store, err)
 	}

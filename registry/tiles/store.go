@@ -3,6 +3,7 @@ package tiles
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
@@ -36,8 +37,9 @@ type Store struct {
 	b    *blob.Bucket
 	name string
 	// dir is the directory of a local store (a path or a file:// URL),
-	// "" for a bucket: each object written there is fsynced, with its
-	// directory, before the write returns (fileblob does neither).
+	// "" for a bucket: objects are written there by writeFile, each
+	// fsynced, with its directory, before the write returns (fileblob
+	// does neither).
 	dir string
 	// known are the directories below dir whose own entry is known to be
 	// durable (fsynced in its parent by this store).
@@ -52,11 +54,12 @@ type Store struct {
 // static file server can serve it.
 //
 // A directory (or file:// URL) writes each object to a temporary file
-// beside it and renames it into place (fileblob's no_tmp_dir: through
-// $TMPDIR, on another file system, the rename fails), then fsyncs the
-// object and its directory: objects reach the disk in the order they are
-// written, so that after a power loss a checkpoint never names a tile
-// that was lost. A crash can leave a "*.tmp" file beside an object.
+// beside it, fsyncs it and renames it into place, then fsyncs its
+// directory: objects reach the disk in the order they are written, so
+// that after a power loss a checkpoint never names a tile that was lost,
+// and a write that fails (a full disk) leaves the object as it was. A
+// crash can leave a "*.tmp" file beside an object. fileblob reads them
+// (its no_tmp_dir is set for a file:// URL all the same).
 func OpenStore(ctx context.Context, dest string) (*Store, error) {
 	if dest == "" {
 		return nil, fmt.Errorf("tiles: no destination: %w", registry.ErrInvalid)
@@ -95,17 +98,12 @@ func OpenStore(ctx context.Context, dest string) (*Store, error) {
 	return &Store{b: b, name: dest, dir: dir}, nil
 }
 
-// sync makes the object at path durable, with its entry in its directory
-// and the entries of the directories above it that fileblob may have
-// created (each once per Store) (a local store only).
-func (s *Store) sync(path string) error {
-	if s.dir == "" {
-		return nil
-	}
+// syncDirs makes the entry of the object at path durable (its file was
+// fsynced before its rename): its directory is fsynced, and the entries
+// of the directories above it that writeFile may have created (each once
+// per Store) (a local store only).
+func (s *Store) syncDirs(path string) error {
 	p := filepath.Join(s.dir, filepath.FromSlash(path))
-	if err := fsync(p); err != nil {
-		return err
-	}
 	if err := fsync(filepath.Dir(p)); err != nil {
 		return err
 	}
@@ -184,14 +182,76 @@ func (s *Store) put(ctx context.Context, path string, data []byte, contentType s
 	if immutable {
 		cc = cacheImmutable
 	}
-	err := s.b.WriteAll(ctx, path, data, &blob.WriterOptions{ContentType: contentType, CacheControl: cc})
-	if err == nil {
-		err = s.sync(path)
+	var err error
+	if s.dir != "" {
+		err = s.writeFile(path, data)
+	} else {
+		err = s.writeBlob(ctx, path, data, &blob.WriterOptions{ContentType: contentType, CacheControl: cc})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: write %s: %w", s.name, path, err)
 	}
 	return nil
+}
+
+// writeFile writes data at path in a local store: to a temporary file
+// beside it, fsynced, then renamed into place, then the directory
+// fsynced (sync). A write that fails (a full disk) removes the temporary
+// file and leaves the object as it was: the checkpoint stays the last
+// one written whole. (fileblob renames whatever reached its temporary
+// file into place when the write fails, and fsyncs nothing.)
+func (s *Store) writeFile(path string, data []byte) (err error) {
+	p := filepath.Join(s.dir, filepath.FromSlash(path))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), p); err != nil {
+		return err
+	}
+	return s.syncDirs(path)
+}
+
+// writeBlob writes data at path in a bucket. A write that fails is
+// aborted (its context canceled before Close, as gocloud.dev/blob asks),
+// so the object keeps what it held; Bucket.WriteAll closes the writer
+// after a failed write, which commits what was written.
+func (s *Store) writeBlob(ctx context.Context, path string, data []byte, opts *blob.WriterOptions) error {
+	sum := md5.Sum(data)
+	opts.ContentMD5 = sum[:]
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.b.NewWriter(ctx, path, opts)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		cancel()
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // PutTile writes a hash tile or entry bundle (full ones once, partial ones

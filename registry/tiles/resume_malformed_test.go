@@ -1,0 +1,50 @@
+package tiles_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/node/nodetest"
+	"github.com/corfed/corfed/registry/tiles"
+)
+
+// TestResumeNamesACutCheckpoint: a tiles directory whose checkpoint is
+// empty or cut short (a write on a full disk by an earlier corfed) is
+// refused at start with what it is and what to do, not as a checkpoint
+// the log did not sign (which reads as tampering).
+func TestResumeNamesACutCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	dir := t.TempDir()
+	p, st := newPublisher(t, n, dir)
+	grow(t, n, 20)
+	if _, err := p.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var size uint64
+	if err := p.Publish(ctx, &size); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(filepath.Join(dir, tiles.CheckpointPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range [][]byte{nil, whole[:len(whole)/2]} {
+		if err := os.WriteFile(filepath.Join(dir, tiles.CheckpointPath), cut, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.Resume(ctx)
+		if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "not a whole signed note") || strings.Contains(err.Error(), "did not sign") {
+			t.Errorf("%d bytes: %v; want a cut checkpoint named as such", len(cut), err)
+		}
+	}
+}
