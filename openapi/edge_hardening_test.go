@@ -74,7 +74,7 @@ func TestEdgeHardening(t *testing.T) {
 		{"a member twice", "PATCH", status, js, "admin", `{"action":"suspend","reason":"","reason":"x"}`, 422, []string{"body.reason"}, "twice"},
 		{"a nested member twice", "POST", "/v1/employers", js, "admin", `{"bn":"` + newBN + `","legal_name":"X","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","number":"7654321"}]}`, 422, []string{"body.wcb_accounts[0].number"}, ""},
 		{"a member twice in a public operation", "POST", "/v1/match", js, "", `{"rows":[{"bn":"` + bnPrairie + `","BN":"1"}]}`, 422, []string{"body.rows[0].BN"}, ""},
-		{"a member in the wrong case", "PATCH", status, js, "admin", `{"action":"suspend","Reason":"x"}`, 422, []string{"body", "body.Reason"}, ""},
+		{"a member in the wrong case", "PATCH", status, js, "admin", `{"action":"suspend","Reason":"x"}`, 422, []string{"body.reason", "body.Reason"}, ""},
 		{"a member in the wrong case in a public operation", "POST", "/v1/match", js, "", `{"rows":[{"Bn":"` + bnPrairie + `"}]}`, 422, []string{"body.rows[0].Bn"}, ""},
 
 		// 3. The media type is parsed: case and parameters do not matter,

@@ -196,7 +196,7 @@ func TestSnapshotsRefused(t *testing.T) {
 		{"schema", `[{"employer_bn":"81234567","year":1900,"person_years":-1,"lost_time_claims":0,"disabling_injury_claims":0,"fatalities":0,"colour":"red"}]`,
 			[]string{"body[0].employer_bn", "body[0].year", "body[0].person_years", "body[0].colour"}},
 		{"missing member", `[{"employer_bn":"812345676","year":2024,"person_years":1,"lost_time_claims":0,"disabling_injury_claims":0}]`,
-			[]string{"body[0]"}},
+			[]string{"body[0].fatalities"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, _, b := f.do(t, "POST", "/v1/snapshots", "admin", tc.body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -118,6 +119,10 @@ const titleUnverified = "Signature not verified"
 // humaNoBody is huma's detail for a write sent without its body.
 const humaNoBody = "request body is required"
 
+// requiredRE is huma's message for a missing required member, with its
+// name.
+var requiredRE = regexp.MustCompile(`^expected required property ([A-Za-z0-9_]+) to be present$`)
+
 // datePatternMessage is what a problem says of a date the schema's
 // pattern refused, instead of huma's "expected string to match pattern".
 const datePatternMessage = "expected a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)"
@@ -132,6 +137,11 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 		for _, e := range p.Errors {
 			if strings.Contains(e.Message, datePattern) {
 				e.Message = datePatternMessage
+			}
+			if m := requiredRE.FindStringSubmatch(e.Message); m != nil && (e.Location == "body" || strings.HasPrefix(e.Location, "body.") || strings.HasPrefix(e.Location, "body[")) {
+				// huma names a missing member at the object that lacks it;
+				// every other member problem is at the member.
+				e.Location, e.Value = e.Location+"."+m[1], nil
 			}
 		}
 		s.withRuleErrors(ctx, p) // rules.go

@@ -277,9 +277,10 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 
 // related reports whether a schema error at location a speaks of the
 // member at b: the same member, or one holds the other (a row whose bn
-// the schema refused is not also "a row with no bn"). Every member is in
-// "body", where the schema names a missing required member: that one
-// relates only to itself.
+// the schema refused is not also "a row with no bn"). A problem of the
+// whole body ("body": not an object) relates only to itself; a missing
+// required member is at the member (publicProblems), so the rules say
+// nothing more of it.
 func related(a, b string) bool {
 	if a == b {
 		return true
