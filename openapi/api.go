@@ -323,21 +323,19 @@ func writeRepeated(w http.ResponseWriter, r *http.Request, name string) {
 		Message:  "given more than once: every parameter is one value, give it once"}})
 }
 
-// limitBody refuses bodies over max with a 413 problem before huma reads
+// limitBody refuses bodies over limit (over bodyLimit for the paths that
+// take larger ones) with a 413 problem at body before huma reads
 // them (huma enforces its own per-operation limit too).
-func limitBody(max int64) func(http.Handler) http.Handler {
+func limitBody(limit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength <= max {
+			if r.ContentLength <= limit {
 				next.ServeHTTP(w, r)
 				return
 			}
-			limit := max
-			if bulkPaths[r.URL.Path] {
-				limit = BulkBodyBytes
-			}
-			if r.ContentLength > limit {
-				writeProblem(w, r, http.StatusRequestEntityTooLarge, "Request body too large", detailTooLarge)
+			if most := max(limit, bodyLimit(r.URL.Path)); r.ContentLength > most {
+				writeProblemErrors(w, r, http.StatusRequestEntityTooLarge, "Request body too large", detailTooLarge, []*huma.ErrorDetail{{
+					Location: "body", Message: sayf(frenchOf(r.Context()), "%d bytes: this operation takes at most %d", r.ContentLength, most)}})
 				return
 			}
 			next.ServeHTTP(w, r)

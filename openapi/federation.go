@@ -114,8 +114,10 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 				return &bodyOut[federation.SearchResult]{r}, nil
 			})
 
-		huma.Register(api, h.Op("verify-proof", http.MethodPost, "/v1/verify",
-			"Check a recognition proof against the federation's pinned keys", "recognition"),
+		verify := h.Op("verify-proof", http.MethodPost, "/v1/verify",
+			"Check a recognition proof against the federation's pinned keys", "recognition")
+		verify.MaxBodyBytes = ProofBodyBytes
+		huma.Register(api, verify,
 			func(ctx context.Context, in *struct{ Body VerifyIn }) (*bodyOut[VerifyOut], error) {
 				c, err := l.VerifyProof(in.Body.Proof)
 				if err != nil {

@@ -16,8 +16,22 @@ import (
 // POST /v1/imports), which carry up to a thousand rows or a spreadsheet.
 const BulkBodyBytes = 8 << 20
 
-// bulkPaths are the paths whose bodies may reach BulkBodyBytes.
-var bulkPaths = map[string]bool{"/v1/match": true, "/v1/imports": true, "/v1/snapshots": true}
+// ProofBodyBytes bounds the body of POST /v1/verify: a proof of up to 1
+// MiB (what federation.VerifyProof takes: a refusal about an employer with
+// a long history carries every certificate it read) in its JSON object.
+const ProofBodyBytes = 1<<20 + 1<<10
+
+// largeBodies are the paths whose bodies may pass MaxBodyBytes, with
+// their bound.
+var largeBodies = map[string]int64{"/v1/match": BulkBodyBytes, "/v1/imports": BulkBodyBytes, "/v1/snapshots": BulkBodyBytes, "/v1/verify": ProofBodyBytes}
+
+// bodyLimit is the bound of a request body sent to path.
+func bodyLimit(path string) int64 {
+	if n, ok := largeBodies[path]; ok {
+		return n
+	}
+	return MaxBodyBytes
+}
 
 // MatchIn is a bulk match request.
 type MatchIn struct {

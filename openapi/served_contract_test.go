@@ -63,7 +63,7 @@ func TestServedStatusesAreDocumented(t *testing.T) {
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
-	big := `{"proof":"` + strings.Repeat("a", 70000) + `"}`
+	big := `{"proof":"` + strings.Repeat("a", openapi.ProofBodyBytes) + `"}`
 	for _, tc := range []struct {
 		name, method, path, op, token, ctype, body string
 		header                                     [2]string

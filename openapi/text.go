@@ -317,10 +317,7 @@ func textHygiene(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		limit := int64(MaxBodyBytes)
-		if bulkPaths[r.URL.Path] {
-			limit = BulkBodyBytes
-		}
+		limit := bodyLimit(r.URL.Path)
 		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil || int64(len(b)) > limit {
 			// Let huma report the size or the read error.

@@ -87,6 +87,7 @@ var fr = map[string]string{
 	"the answer has changed since the ETag given (it is now %s)":          "la réponse a changé depuis l'ETag donné (c'est maintenant %s)",
 	"number out of range (at most about 1.8e308 either way)":              "nombre hors limites (au plus environ 1,8e308 dans un sens ou dans l'autre)",
 	"request body is required":                                            "le corps de la requête est obligatoire",
+	"%d bytes: this operation takes at most %d":                           "%d octets : cette opération en prend au plus %d",
 
 	// huma's validation messages (huma/v2/validation/messages.go).
 	"unexpected property":                                             "propriété inattendue",
