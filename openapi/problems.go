@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -195,6 +196,16 @@ func (s *server) problem(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) {
 		// The client has gone; nobody reads this, but it is not a 500.
 		return &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Request cancelled", Detail: detailCancelled}
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		// The store's commit failed before it was visible (a commit
+		// failing after is fail-stop, and /readyz says so): nothing was
+		// stored, and the request may be sent again once the operator
+		// has made room. Reads go on, so the node stays ready.
+		s.log.LogAttrs(ctx, slog.LevelError, "disk full: a write was refused", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
+		p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
+			Errors: []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later")}}}
+		return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
 	}
 	for _, k := range kinds {
 		if !errors.Is(err, k.kind) {
