@@ -64,6 +64,7 @@ const (
 	detailCORSMethod   = "Browsers may only read this node's API (GET, HEAD) from another origin; writes are not allowed from one."
 	detailConditions   = "This operation does not take the condition header the request sends; errors names it."
 	detailQuery        = "The request's query could not be read; errors names the parameter."
+	detailStarting     = "The node is starting (opening its store, loading its keys and federation); try again in a moment."
 )
 
 // publicDetails is every detail a problem may carry.
@@ -73,7 +74,7 @@ func init() {
 	for _, d := range []string{detailInvalid, detailMalformed, detailNotFound, detailNoRoute, detailMethod, detailConflict,
 		detailForbidden, detailUnverified, detailUnavailable, detailCancelled, detailTooLarge, detailMediaType, detailTooMany,
 		detailInternal, detailUnauthorized, detailNoToken, detailBadHeader, detailRevoked, detailExpired, detailLifetime, detailBadText,
-		detailPrecondition, detailCORSOrigin, detailCORSMethod, detailConditions, detailQuery} {
+		detailPrecondition, detailCORSOrigin, detailCORSMethod, detailConditions, detailQuery, detailStarting} {
 		publicDetails[d] = true
 	}
 }

@@ -219,12 +219,18 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		egress.Allow = append(egress.Allow, p.Masked())
 	}
 	// Bind first: a node that cannot listen must not touch its data
-	// directory (create it, write its key, seed it).
+	// directory (create it, write its key, seed it). From then on every
+	// request is answered: 503 "starting" until the API is built
+	// (openapi.StartGate), rather than left waiting in the listen queue.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
+	gate := &openapi.StartGate{}
+	srv, served := startServer(ln, gate, log)
+	defer srv.Close() // a start that fails; after a shutdown, a no-op
+	log.Info("corfed node starting", "jurisdiction", *jur, "addr", "http://"+ln.Addr().String(), "data", *dir)
 	var trust *federation.Trust
 	if *fedFile != "" {
 		if trust, err = federation.LoadTrust(*fedFile); err != nil {
@@ -307,9 +313,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
+	gate.Open(h)
 	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
-	return serveUntil(ctx, ln, h, log)
+	return waitUntil(ctx, srv, served, log)
 }
 
 // handler is a node's whole HTTP surface: records, the federation's
@@ -494,11 +501,23 @@ func reloadKeys(ctx context.Context, n *node.Node, dir string) error {
 
 // serveUntil serves h on ln until ctx ends, then shuts down gracefully.
 func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv, errc := startServer(ln, h, log)
+	return waitUntil(ctx, srv, errc, log)
+}
+
+// startServer serves h on ln; Serve's error arrives on the channel.
+func startServer(ln net.Listener, h http.Handler, log *slog.Logger) (*http.Server, <-chan error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	return srv, errc
+}
+
+// waitUntil waits for srv to fail (its error on errc) or ctx to end, and
+// then shuts srv down, letting the requests in flight finish.
+func waitUntil(ctx context.Context, srv *http.Server, errc <-chan error, log *slog.Logger) error {
 	select {
 	case err := <-errc:
 		return err
