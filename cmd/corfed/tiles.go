@@ -40,7 +40,10 @@ func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logg
 	}
 	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: store,
 		Snapshots: tiles.SnapshotPolicy{Every: o.SnapshotEvery, DeltaEvery: o.DeltaEvery},
-		OnError:   func(err error) { log.Warn("publishing tiles failed; retrying", "dest", o.Dest, "err", err) }})
+		OnError:   func(err error) { log.Warn("publishing tiles failed; retrying", "dest", o.Dest, "err", err) },
+		OnNoteKey: func(vkey string) {
+			log.Info("tiles: checkpoints are signed with note key", "dest", o.Dest, "note_key", vkey)
+		}})
 	if err == nil {
 		_, err = p.Resume(ctx)
 	}

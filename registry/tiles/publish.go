@@ -44,6 +44,11 @@ type PublisherConfig struct {
 	Snapshots SnapshotPolicy
 	// OnError is told of each failed publication (it is retried); optional.
 	OnError func(error)
+	// OnNoteKey is told of the note verifier key each time the publisher
+	// writes it (NoteKeyPath): at its first round, and after the log's
+	// key rotates, once its first checkpoint under the new key is about
+	// to go out; optional.
+	OnNoteKey func(vkey string)
 	// PartialGrace is how long the partial tiles a full tile replaced stay
 	// after that full tile's checkpoint is written (default 1 min;
 	// negative: none), so that a reader who fetched the checkpoint before
@@ -289,6 +294,9 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 		p.mu.Lock()
 		p.noteKey = vkey
 		p.mu.Unlock()
+		if p.cfg.OnNoteKey != nil {
+			p.cfg.OnNoteKey(vkey)
+		}
 	}
 	if err := p.cfg.Store.PutCheckpoint(ctx, c.Note); err != nil {
 		return err

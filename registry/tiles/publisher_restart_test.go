@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node/nodetest"
 	"github.com/corfed/corfed/registry/tiles"
 )
@@ -46,5 +48,49 @@ func TestResumeNamesACutCheckpoint(t *testing.T) {
 		if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "not a whole signed note") || strings.Contains(err.Error(), "did not sign") {
 			t.Errorf("%d bytes: %v; want a cut checkpoint named as such", len(cut), err)
 		}
+	}
+}
+
+// TestOnNoteKeyAfterRotation: the publisher says which note key signs its
+// checkpoints when it first writes it and again after the log's key
+// rotates, not at every round.
+func TestOnNoteKeyAfterRotation(t *testing.T) {
+	ctx := context.Background()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{})
+	st, err := tiles.OpenStore(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	p, err := tiles.NewPublisher(tiles.PublisherConfig{Log: n, Store: st, OnNoteKey: func(vkey string) { told = append(told, vkey) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size uint64
+	first, _ := tiles.NoteKey(n)
+	for _, grown := range []uint64{5, 9} {
+		grow(t, n, grown)
+		if err := p.Publish(ctx, &size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := &jose.Keyring{}
+	for _, k := range n.Keys.Keys {
+		c := *k
+		next.Keys = append(next.Keys, &c)
+	}
+	if _, err := next.Rotate(jose.EdDSA, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.SetKeys(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := tiles.NoteKey(n)
+	grow(t, n, 12)
+	if err := p.Publish(ctx, &size); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 2 || told[0] != first || told[1] != second || first == second {
+		t.Errorf("told %q; want %q then %q", told, first, second)
 	}
 }
