@@ -64,7 +64,8 @@ import (
 const (
 	metaCheckpoint   = "federation/checkpoint"   // storedCheckpoint: the last checkpoint verified from the peer
 	metaAnchor       = "federation/anchor"       // storedCheckpoint: the last verified checkpoint no larger than the replica
-	metaMisbehaviour = "federation/misbehaviour" // Misbehaviour as JSON; never deleted by the node
+	metaMisbehaviour = "federation/misbehaviour" // Misbehaviour as JSON; deleted only by Reinstate
+	metaReinstated   = "federation/reinstated"   // []Reinstatement as JSON
 	metaTilesNote    = "federation/tiles-note"   // storedNote: the largest checkpoint note verified from the peer's tiles sources
 )
 

@@ -46,6 +46,7 @@ type PeerStatus struct {
 	Checkpoint      *SignedCheckpoint     `json:"checkpoint,omitempty" doc:"The last checkpoint verified from the peer, with this node's cosignature."`
 	Misbehaving     bool                  `json:"misbehaving" doc:"The peer signed two incompatible histories of its log; its entries are refused from then on. Never cleared automatically."`
 	Evidence        *Misbehaviour         `json:"evidence,omitempty" doc:"Why the peer is marked misbehaving: the conflicting signed checkpoints (or a signed checkpoint and the root computed here over entries it signed)."`
+	Reinstated      []Reinstatement       `json:"reinstated,omitempty" doc:"Misbehaving marks this node's program administrator lifted, with their evidence, oldest first (the last 16)."`
 }
 
 // Meta keys of a replica log (boltstore Log.Meta).
@@ -105,7 +106,8 @@ type peer struct {
 	// note is the largest checkpoint note verified from the peer's tiles
 	// sources (tilesync.go), or nil.
 	note        *storedNote
-	misbehaving *Misbehaviour // set once, never cleared
+	misbehaving *Misbehaviour // set by a sync or a witness; cleared only by Reinstate
+	reinstated  []Reinstatement
 }
 
 // storedNote is a checkpoint note verified from a peer's tiles.
@@ -185,6 +187,7 @@ func (p *peer) status() PeerStatus {
 		m := *p.misbehaving
 		st.Misbehaving, st.Evidence = true, &m
 	}
+	st.Reinstated = slices.Clone(p.reinstated)
 	switch {
 	case st.Misbehaving:
 		st.State = StateMisbehaving
@@ -278,6 +281,14 @@ func (p *peer) load(l registry.Log) error {
 			return fmt.Errorf("replica of %s: stored misbehaviour: %v: %w", p.j, err, registry.ErrInvalid)
 		}
 		p.misbehaving = &m
+	}
+	if raw, err = l.Meta(metaReinstated); err != nil {
+		return err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &p.reinstated); err != nil {
+			return fmt.Errorf("replica of %s: stored reinstatements: %v: %w", p.j, err, registry.ErrInvalid)
+		}
 	}
 	return nil
 }

@@ -77,6 +77,7 @@ const (
 	EventSyncFailed   = "sync_failed"   // a sync stopped on an error other than a refused entry
 	EventEntryRefused = "entry_refused" // an entry of the peer failed verification
 	EventMisbehaving  = "misbehaving"   // the peer was marked misbehaving: the verdict
+	EventReinstated   = "reinstated"    // the administrator lifted a peer's misbehaving mark (Reinstate)
 )
 
 // Event is something a peer did that the node's operator should hear of.

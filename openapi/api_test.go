@@ -198,6 +198,12 @@ func TestBadInputIsAProblemAndChangesNothing(t *testing.T) {
 		{"peers sync without token", "POST", "/v1/peers/sync", "", "", 401, ""},
 		{"peers sync as a CP", "POST", "/v1/peers/sync", "acsa", "", 403, ""},
 		{"peers sync without rules:write", "POST", "/v1/peers/sync", "readonly", "", 403, ""},
+		{"reinstate without token", "POST", "/v1/peers/CA-BC/reinstate", "", `{"reason":"x"}`, 401, ""},
+		{"reinstate as a CP", "POST", "/v1/peers/CA-BC/reinstate", "acsa", `{"reason":"x"}`, 403, ""},
+		{"reinstate without rules:write", "POST", "/v1/peers/CA-BC/reinstate", "readonly", `{"reason":"x"}`, 403, ""},
+		{"reinstate without a reason", "POST", "/v1/peers/CA-BC/reinstate", "admin", `{}`, 422, "body.reason"},
+		{"reinstate a jurisdiction that is no peer", "POST", "/v1/peers/CA-BC/reinstate", "admin", `{"reason":"x"}`, 404, ""},
+		{"reinstate a malformed jurisdiction", "POST", "/v1/peers/BC/reinstate", "admin", `{"reason":"x"}`, 422, "path.jurisdiction"},
 	}
 	before := f.feedSize(t)
 	for _, tc := range tests {

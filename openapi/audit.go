@@ -142,7 +142,7 @@ func (h *Helpers) AuditWrite(ctx context.Context, kind, id string, attrs ...slog
 func AuditFederation(log *slog.Logger) func(federation.Event) {
 	return func(ev federation.Event) {
 		level := slog.LevelWarn
-		if ev.Kind != federation.EventSyncFailed {
+		if ev.Kind != federation.EventSyncFailed && ev.Kind != federation.EventReinstated {
 			level = slog.LevelError
 		}
 		log.LogAttrs(context.Background(), level, "audit", slog.String("event", "peer_"+ev.Kind), slog.String("peer", string(ev.Peer)),

@@ -20,8 +20,9 @@ type Peers struct {
 }
 
 // PeerOps returns the federation's peer operations, for Config.Extra:
-// GET /v1/peers (public), POST /v1/peers/sync (the program administrator
-// only) and GET /v1/log/witnessed (public, see registerWitness).
+// GET /v1/peers (public), POST /v1/peers/sync and POST
+// /v1/peers/{jurisdiction}/reinstate (the program administrator only) and
+// GET /v1/log/witnessed (public, see registerWitness).
 func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 	return func(api huma.API, h *Helpers) {
 		registerWitness(api, h, f)
@@ -72,6 +73,30 @@ func PeerOps(f *federation.Federation) func(huma.API, *Helpers) {
 			st, _ := f.Sync(ctx, j) // a failure is in the status
 			out.Peers = []federation.PeerStatus{st}
 			return &bodyOut[Peers]{out}, nil
+		})
+
+		re := h.WriteOp("reinstate-peer", http.MethodPost, "/v1/peers/{jurisdiction}/reinstate",
+			"Lift a peer's misbehaving mark (program administrator, scope rules:write)", http.StatusOK, "federation")
+		re.Description = "The administrator's decision once the evidence was looked into: typically a member that restored an older copy of its " +
+			"store, signed over entries its peers held, and then put back the history they hold. The mark and its evidence stay in the peer's " +
+			"status (`reinstated`, with the administrator's token id and reason); the replica is unchanged, and the next sync checks the peer " +
+			"as any sync does, so a peer still serving another history is marked again at once. 409 when the peer is not marked."
+		re.Errors = append(re.Errors, http.StatusNotFound, http.StatusConflict)
+		huma.Register(api, re, func(ctx context.Context, in *struct {
+			Jurisdiction string `path:"jurisdiction" pattern:"^CA-[A-Z]{2}$" doc:"The peer, e.g. CA-SK."`
+			Body         struct {
+				Reason string `json:"reason" minLength:"1" maxLength:"500" doc:"Why the mark is lifted: what the evidence showed and what the member did."`
+			}
+		}) (*bodyOut[federation.PeerStatus], error) {
+			p := PrincipalOf(ctx)
+			if p.Role != node.RoleAdmin || !p.Can(node.ScopeRules) {
+				return nil, h.Problem(ctx, fmt.Errorf("only the program administrator with scope %s may reinstate a peer: %w", node.ScopeRules, registry.ErrForbidden))
+			}
+			st, err := f.Reinstate(ctx, registry.Jurisdiction(in.Jurisdiction), p.TokenID, in.Body.Reason)
+			if err != nil {
+				return nil, h.Problem(ctx, err)
+			}
+			return &bodyOut[federation.PeerStatus]{st}, nil
 		})
 	}
 }

@@ -176,6 +176,7 @@ var fr = map[string]string{
 	"at most %d rows per request, got %d":                                                                        "au plus %d lignes par requête, reçu %d",
 	"certificate %s is %s on %s; a pass is issued only for a certificate that may still hold":                    "le certificat %s est %s le %s; un laissez-passer n'est délivré que pour un certificat qui peut encore être valide",
 	"certificate %s expired on %s; a pass is issued only for a certificate that may still hold":                  "le certificat %s a expiré le %s; un laissez-passer n'est délivré que pour un certificat qui peut encore être valide",
+	"%s is not marked misbehaving":                                                                               "%s n'est pas marqué comme fautif",
 	"want 16 to 32 bytes of a leaf hash, got %d":                                                                 "de 16 à 32 octets d'un hachage de feuille attendus, reçu %d",
 	"parties published %d different terms under agreement id %q: %v":                                             "les parties ont publié %d modalités différentes sous l'identifiant d'entente %q : %v",
 	"required: the day the letter is issued (YYYY-MM-DD)":                                                        "obligatoire : le jour de délivrance de la lettre (AAAA-MM-JJ)",

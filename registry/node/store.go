@@ -114,6 +114,9 @@ func (w ReplicaWriter) AppendAll(vs []verified.Entry) error {
 // SetMeta stores a caller value in the replica's meta area.
 func (w ReplicaWriter) SetMeta(key string, value []byte) error { return w.l.SetMeta(key, value) }
 
+// DeleteMeta removes a caller value from the replica's meta area.
+func (w ReplicaWriter) DeleteMeta(key string) error { return w.l.DeleteMeta(key) }
+
 // replicaWriter checks j and returns its writer in tx.
 func (n *Node) replicaWriter(tx registry.StoreWriteTx, j registry.Jurisdiction) (ReplicaWriter, error) {
 	if !j.Valid() || j == n.cfg.Jurisdiction {
