@@ -345,10 +345,24 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	c, err := federation.VerifyProofIn(token, federation.TrustKeys(trust), time.Now(), lang)
 	if err != nil {
-		does := say(lang, "proof does not hold: ", "la preuve ne tient pas : ")
+		why := err.Error()
 		var pe *federation.ProofError
 		if errors.As(err, &pe) {
-			return errors.New(does + pe.Text(lang))
+			why = pe.Text(lang)
+		}
+		var kn *federation.KeyNotHeldError
+		if errors.As(err, &kn) {
+			// A key of a listed member that the file does not pin: most
+			// likely one it rotated to after the file was issued. The file
+			// cannot tell that from a forgery, so: exit 4, as for a pass.
+			return &exitError{code: 4, err: fmt.Errorf(say(lang,
+				"proof could not be checked: your federation file does not hold key %q of %s (the member may have rotated its keys since the file was issued); get the current federation file: %s",
+				"la preuve n'a pas pu être vérifiée : votre fichier de fédération ne contient pas la clé %q de %s (ce membre a peut-être changé de clés depuis l'émission du fichier) ; procurez-vous le fichier de fédération à jour : %s"),
+				kn.KID, kn.Member, why)}
+		}
+		does := say(lang, "proof does not hold: ", "la preuve ne tient pas : ")
+		if pe != nil {
+			return errors.New(does + why)
 		}
 		return fmt.Errorf("%s%w", does, err)
 	}
