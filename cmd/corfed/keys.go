@@ -249,10 +249,44 @@ func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	if *role == node.RoleCP {
+		switch known, checked := cpKnown(ctx, *dir, *cp); {
+		case !checked:
+			fmt.Fprintf(stderr, "note: the node's store is in use (the node is running?), so whether it holds CP %s was not checked: GET /v1/cps/%s tells\n", *cp, *cp)
+		case !known:
+			fmt.Fprintf(stderr, "warning: CP %s is not on this node: the token is issued, but its writes are refused until the CP is registered (POST /v1/cps)\n", *cp)
+		}
+	}
 	if jti, err := tokenID(tok); err == nil {
 		fmt.Fprintf(stderr, "token id (jti) %s: revoke it with `corfed token revoke %s --data %s`\n", jti, jti, *dir)
 	}
 	return nil
+}
+
+// cpKnown reports whether the node's store in dir holds CP id, and
+// whether that could be checked: not while another process (the running
+// node) holds the store's lock. A directory with no store holds no CP.
+func cpKnown(ctx context.Context, dir, id string) (known, checked bool) {
+	path := filepath.Join(dir, dbFile)
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return false, errors.Is(err, fs.ErrNotExist) || err == nil
+	}
+	db, err := boltstore.Open(path, boltstore.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		return false, false
+	}
+	defer db.Close()
+	err = db.Store().View(ctx, func(tx registry.StoreTx) error {
+		_, err := tx.Log(node.SelfLog).Latest(registry.KindCP, id)
+		return err
+	})
+	switch {
+	case err == nil:
+		return true, true
+	case errors.Is(err, registry.ErrNotFound):
+		return false, true
+	}
+	return false, false
 }
 
 // tokenID returns the jti of a token this command signed.
