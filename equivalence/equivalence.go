@@ -197,7 +197,7 @@ func (q Question) Validate() error {
 	case !sectorName(foldSector(q.Sector)):
 		errs = append(errs, registry.Invalid("sector", "want a sector name such as \"construction\" or an industry code of 2 to 10 digits"))
 	default:
-		errs = append(errs, registry.Invalid("sector", "unknown sector %q: want a sector in English or French (construction, energy, manufacturing, transportation, health care, énergie, fabrication, ...: the README lists them) or an industry code of 2 to 10 digits such as 23", q.Sector))
+		errs = append(errs, registry.Invalid("sector", "unknown sector %q: want a sector of NAICS Canada 2022 (or energy) by its name in English or French (construction, manufacturing, transportation, health care, énergie, fabrication, ...) or its 2-digit code, or an industry code of 2 to 10 digits such as 236220", q.Sector))
 	}
 	if errs == nil {
 		return nil

@@ -123,6 +123,19 @@ func OutcomeText(outcome string, lang Lang) string {
 	return outcome
 }
 
+// UseText is a question's use (UseBid, UseWork) in plain words of lang,
+// as it follows "for" ("pour"); an unknown use is returned unchanged.
+func UseText(use string, lang Lang) string {
+	fr := lang == French
+	switch use {
+	case UseBid:
+		return pick(fr, "bidding", "soumissionner")
+	case UseWork:
+		return pick(fr, "work", "exécuter des travaux")
+	}
+	return use
+}
+
 // BasisText is a basis (BasisHostCOR, ...) in plain words of lang.
 func BasisText(basis string, lang Lang) string {
 	fr := lang == French

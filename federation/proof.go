@@ -450,6 +450,46 @@ func proofErr(kind error, format string, args ...any) error {
 	return &ProofError{Reason: fmt.Sprintf(format, args...), Err: kind, format: format, args: args}
 }
 
+// KeyNotHeldError: a proof, or a record or checkpoint it carries, is
+// signed by a key of a member the federation file lists, but the file does
+// not hold that key: most likely a key the member rotated to after the file
+// was issued. The file cannot tell such a signature from a forgery, so the
+// proof could not be checked (rather than does not hold): get the current
+// file. A ProofError wraps it; it wraps jose.ErrUnknownKey and
+// registry.ErrUnverified.
+type KeyNotHeldError struct {
+	Member registry.Jurisdiction
+	KID    string // as the token names it (clipped)
+	err    error
+}
+
+// Error is the verification's error (jws: unknown kid ...), unchanged.
+func (e *KeyNotHeldError) Error() string { return e.err.Error() }
+
+func (e *KeyNotHeldError) Unwrap() error { return e.err }
+
+// keyNotHeld is err, as a *KeyNotHeldError of member j when it is the
+// error of a verification with j's pinned keys that found no key with the
+// token's kid.
+func keyNotHeld(j registry.Jurisdiction, err error) error {
+	var u *jose.UnknownKeyError
+	if errors.As(err, &u) {
+		return &KeyNotHeldError{Member: j, KID: u.KID, err: err}
+	}
+	return err
+}
+
+// unverifiedKind is the kind of a ProofError for a check that failed with
+// err: err's KeyNotHeldError when it has one (it wraps ErrUnverified), else
+// registry.ErrUnverified.
+func unverifiedKind(err error) error {
+	var kn *KeyNotHeldError
+	if errors.As(err, &kn) {
+		return kn
+	}
+	return registry.ErrUnverified
+}
+
 // VerifyProof checks a recognition proof with no network: the answering
 // node's signature and expiry; every evidence JWS against the pinned keys
 // of its issuer, and that it is the record version the decision cites; its
@@ -485,7 +525,7 @@ func VerifyProofIn(token string, keys KeysFunc, now time.Time, lang equivalence.
 		return c, proofErr(registry.ErrUnverified, "issued by %s, which the federation file does not list", iss)
 	}
 	if err := ks.VerifyJWT(token, now, string(iss), ProofAudience, &c); err != nil {
-		return c, proofErr(err, "the answering node's signature or validity: %v", err)
+		return c, proofErr(keyNotHeld(iss, err), "the answering node's signature or validity: %v", err)
 	}
 	if c.Iss != iss || c.Sub != c.Question.BN {
 		return c, proofErr(registry.ErrUnverified, "iss/sub do not match the question")
@@ -495,14 +535,14 @@ func VerifyProofIn(token string, keys KeysFunc, now time.Time, lang equivalence.
 	for i, ev := range c.Evidence {
 		e, err := verifyEvidence(ev, keys, c)
 		if err != nil {
-			return c, proofErr(registry.ErrUnverified, "evidence %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+			return c, proofErr(unverifiedKind(err), "evidence %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
 		}
 		held[e.Ref()] = e
 		entries = append(entries, e)
 	}
 	for i, ev := range c.History {
 		if _, err := verifyEvidence(ev, keys, c); err != nil {
-			return c, proofErr(registry.ErrUnverified, "history %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
+			return c, proofErr(unverifiedKind(err), "history %d (%s %s v%d from %s): %v", i, ev.Kind, ev.ID, ev.Ver, ev.Iss, err)
 		}
 	}
 	for _, ref := range c.Decision.Evidence {
@@ -920,7 +960,7 @@ func verifyEntryEvidence(ev Evidence, keys KeysFunc) (registry.Entry, error) {
 	}
 	v, err := VerifyEntry(eks, ev.Iss, ev.JWS)
 	if err != nil {
-		return registry.Entry{}, err
+		return registry.Entry{}, keyNotHeld(ev.Iss, err)
 	}
 	e := v.Entry()
 	if e.Ref() != ev.Ref {
@@ -943,7 +983,7 @@ func verifyInclusion(ev Evidence, e registry.Entry, keys KeysFunc, witness regis
 	}
 	cp, err := logproof.Verify(eks, logproof.Origin(ev.Iss), ev.Log.Checkpoint)
 	if err != nil {
-		return fmt.Errorf("log checkpoint: %v", err)
+		return fmt.Errorf("log checkpoint: %w", keyNotHeld(ev.Iss, err))
 	}
 	if ev.Iss != witness {
 		wks, ok := keys(witness)
@@ -951,7 +991,7 @@ func verifyInclusion(ev Evidence, e registry.Entry, keys KeysFunc, witness regis
 			return fmt.Errorf("log checkpoint: witnessed by %q, want the answering node %s", strictjson.Clip(string(ev.Log.Witness)), witness)
 		}
 		if err := logproof.VerifyCosignature(wks, cp, ev.Log.Cosignature); err != nil {
-			return fmt.Errorf("log checkpoint: %v", err)
+			return fmt.Errorf("log checkpoint: %w", keyNotHeld(witness, err))
 		}
 	}
 	p, err := ev.Log.Inclusion.parse()
@@ -1010,6 +1050,7 @@ func checkParties(e registry.Entry, sigs []PartySignature, keys KeysFunc) error 
 			return proofErr(registry.ErrUnverified, "agreement %s: party %s is not in the federation file", a.Terms.ID, party)
 		}
 		signed := false
+		kind := registry.ErrUnverified
 		for _, s := range sigs {
 			if s.Agreement != a.Terms.ID || s.Party != party {
 				continue
@@ -1019,9 +1060,12 @@ func checkParties(e registry.Entry, sigs []PartySignature, keys KeysFunc) error 
 				signed = true
 				break
 			}
+			if err != nil {
+				kind = unverifiedKind(keyNotHeld(party, err))
+			}
 		}
 		if !signed {
-			return proofErr(registry.ErrUnverified, "agreement %s: no valid signature of party %s", a.Terms.ID, party)
+			return proofErr(kind, "agreement %s: no valid signature of party %s", a.Terms.ID, party)
 		}
 	}
 	return nil

@@ -133,10 +133,45 @@ func NewConfig() huma.Config {
 	return cfg
 }
 
-// New returns the node's HTTP handler.
+// New returns the node's HTTP handler. It has an Observe method (see
+// Edge) for the routes served beside the API.
 func New(cfg Config) http.Handler {
 	h, _ := NewAPI(cfg)
 	return h
+}
+
+// Edge is the handler NewAPI returns: the API's router, and Observe for
+// the routes another handler serves beside it (the verification site's
+// pages), so that every request the node answers is counted and logged
+// the same way.
+type Edge struct {
+	http.Handler
+	log     *slog.Logger
+	level   slog.Level
+	metrics *Metrics
+}
+
+// Observe returns h with the edge's request id, access log line and
+// request metrics, counted under route: a route the caller registers
+// (such as "/certificates/{id}"), never the request's path.
+func (e *Edge) Observe(route string, h http.Handler) http.Handler {
+	return withRequestInfo(accessLog(e.log, e.level, e.metrics, func(*http.Request) (string, string) { return route, route })(h))
+}
+
+// chiRoute is an API request's route pattern ("unmatched" when no route
+// took it) and its operation: the operationId of the pattern, or the
+// pattern itself.
+func chiRoute(operation func(method, pattern string) string) func(r *http.Request) (string, string) {
+	return func(r *http.Request) (string, string) {
+		pattern := ""
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			pattern = rc.RoutePattern()
+		}
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		return pattern, operation(r.Method, pattern)
+	}
 }
 
 // NewAPI returns the handler and its huma API (for the spec).
@@ -163,7 +198,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 	}
 	rc := newReadCache(cfg.Node)
 	r := chi.NewMux()
-	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, operation),
+	r.Use(withRequestInfo, recoverer(cfg.Logger), securityHeaders, accessLog(cfg.Logger, cfg.AccessLogLevel, cfg.Metrics, chiRoute(operation)),
 		cors(cfg.AllowedOrigins), middleware.GetHead, checkQuery, limitBody(MaxBodyBytes), writeDeadlines, textHygiene, rc.middleware, s.preconditions, etagged)
 	hc := NewConfig()
 	hc.Transformers = append(hc.Transformers, s.publicProblems)
@@ -194,7 +229,7 @@ func NewAPI(cfg Config) (http.Handler, huma.API) {
 		w.Header().Set("Allow", allowedMethods(mux, r))
 		writeProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed", detailMethod)
 	})
-	return r, api
+	return &Edge{Handler: r, log: cfg.Logger, level: cfg.AccessLogLevel, metrics: cfg.Metrics}, api
 }
 
 // allowedMethods is the Allow header of a 405 on r's path: the standard

@@ -143,3 +143,48 @@ func TestAuditLogsWritesOutsideTheFeed(t *testing.T) {
 		t.Errorf("no audit write event %q with the caller's role and token id in:\n%s", w, buf.b.String())
 	}
 }
+
+// TestAuditLogKeepsNoWebhookSecret (review s28-o, M5): many webhook
+// receivers authenticate by a secret in the URL (a token in the query, a
+// path such as Slack's or Teams'). The audit line of a subscription's
+// create names the endpoint by scheme, host and port only: neither its path
+// nor its query nor its fragment reaches the log.
+func TestAuditLogKeepsNoWebhookSecret(t *testing.T) {
+	var buf syncBuffer
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true})
+	h, _ := fullAPILog(t, n, slog.New(slog.NewJSONHandler(&buf, nil)))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	f := &fixture{n: n, srv: srv, tok: map[string]string{"admin": n.Token(t, node.TokenRequest{Role: node.RoleAdmin})}}
+	tests := []struct{ url, want string }{
+		{"https://93.184.216.34/in?token=SECRET1", "https://93.184.216.34"},
+		{"https://93.184.216.34:8443/services/T0/B0/SECRET2", "https://93.184.216.34:8443"},
+		{"http://93.184.216.34/hook#SECRET3", "http://93.184.216.34"},
+		{"https://[2606:2800:220:1:248:1893:25c8:1946]:9000/x/SECRET4?k=SECRET5", "https://[2606:2800:220:1:248:1893:25c8:1946]:9000"},
+	}
+	for _, tc := range tests {
+		code, _, b := f.do(t, "POST", "/v1/subscriptions", "admin", `{"url":"`+tc.url+`","watch":[{"bn":"812345676"}]}`)
+		if code != 201 {
+			t.Fatalf("subscribe %s: %d %s", tc.url, code, b)
+		}
+		var sub struct{ ID string }
+		json.Unmarshal(b, &sub)
+		found := false
+		for _, m := range buf.lines() {
+			if m["msg"] == "audit" && m["kind"] == "subscription" && m["id"] == sub.ID && m["action"] == "create" {
+				found = true
+				if m["endpoint"] != tc.want || m["url"] != nil {
+					t.Errorf("%s: audit line has endpoint %v url %v, want endpoint %q and no url", tc.url, m["endpoint"], m["url"], tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no audit line of its create", tc.url)
+		}
+	}
+	buf.mu.Lock()
+	defer buf.mu.Unlock()
+	if strings.Contains(buf.b.String(), "SECRET") {
+		t.Errorf("a webhook URL's secret is in the log:\n%s", buf.b.String())
+	}
+}

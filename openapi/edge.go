@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/go-chi/chi/v5"
 )
 
 // The edge's conventions for every route, in the order a request meets
@@ -104,8 +103,11 @@ func (w *recorder) Write(b []byte) (int, error) {
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog logs every request at level (method, route pattern, status,
-// duration, bytes, remote address) and records it in m.
-func accessLog(log *slog.Logger, level slog.Level, m *Metrics, operation func(method, pattern string) string) func(http.Handler) http.Handler {
+// duration, bytes, remote address) and records it in m. route is the
+// request's route pattern and the operation it is counted under, asked
+// once the request is answered; never the raw path (the metrics' labels
+// stay bounded).
+func accessLog(log *slog.Logger, level slog.Level, m *Metrics, route func(r *http.Request) (pattern, operation string)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -116,14 +118,8 @@ func accessLog(log *slog.Logger, level slog.Level, m *Metrics, operation func(me
 				if status == 0 {
 					status = http.StatusOK
 				}
-				pattern := ""
-				if rc := chi.RouteContext(r.Context()); rc != nil {
-					pattern = rc.RoutePattern()
-				}
-				if pattern == "" {
-					pattern = "unmatched"
-				}
-				m.observe(operation(r.Method, pattern), r.Method, status, took)
+				pattern, operation := route(r)
+				m.observe(operation, r.Method, status, took)
 				if log.Enabled(r.Context(), level) {
 					log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method),
 						slog.String("route", pattern), slog.Int("status", status), slog.Duration("duration", took),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -25,6 +26,18 @@ func withJWKs(jwks []byte, extra []json.RawMessage) ([]byte, error) {
 	}
 	set.Keys = append(set.Keys, extra...)
 	return json.Marshal(set)
+}
+
+// endpointOf is a webhook URL as a log may show it: its scheme, host and
+// port only. Many receivers authenticate by a secret in the URL (a token
+// in the query, a path Slack or Teams hand out), which a log must not
+// keep; the subscription's id names the rest.
+func endpointOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(not a URL)" // Create refuses it; never the text itself
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // WebhookKeyOut is the webhook signing key, and every key that signs.
@@ -68,7 +81,7 @@ func SubscriptionOps(svc *webhook.Service) Extension {
 				if err != nil {
 					return nil, h.Problem(ctx, err)
 				}
-				h.AuditWrite(ctx, "subscription", sub.ID, slog.String("action", "create"), slog.String("url", sub.URL))
+				h.AuditWrite(ctx, "subscription", sub.ID, slog.String("action", "create"), slog.String("endpoint", endpointOf(sub.URL)))
 				return &createdOut[webhook.Subscription]{Location: "/v1/subscriptions/" + sub.ID, Body: sub}, nil
 			})
 		huma.Register(api, h.WriteOp("list-subscriptions", http.MethodGet, "/v1/subscriptions",

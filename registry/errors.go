@@ -74,6 +74,21 @@ func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
+// Word is a word a sentence names (an action, a status) with its French:
+// fmt prints Code, the catalogue of registry/msgfr prints FR. An argument
+// of Invalid, Conflict or Textf that is a code word rather than a value.
+type Word struct{ Code, FR string }
+
+func (w Word) String() string { return w.Code }
+
+// French is w in French (msgfr.Sprintf prints it), Code when it has none.
+func (w Word) French() string {
+	if w.FR == "" {
+		return w.Code
+	}
+	return w.FR
+}
+
 // TextError is an error whose text a person reads (a date or a code that
 // does not parse), kept with the English format it was printed from so
 // that a problem can say it in French (registry/msgfr).

@@ -109,8 +109,12 @@ func EquivalencyTransition(from, action string) (string, error) {
 			return t.to, nil
 		}
 	}
-	return "", Conflict("cannot %s an equivalency that is %s", action, from)
+	return "", Conflict("cannot %s an equivalency that is %s", Word{action, actionFR[action]}, Word{from, eqvStatusFR[from]})
 }
+
+// eqvStatusFR is each equivalency status as a French adjective
+// (feminine: l'équivalence).
+var eqvStatusFR = map[string]string{EqvActive: "active", EqvSuspended: "suspendue", EqvWithdrawn: "retirée", EqvExpired: "expirée"}
 
 // statusAt returns the status of the last effective change in h on or
 // before d (the later one in h's order when two share a date), and whether

@@ -96,8 +96,19 @@ func Transition(from, action string) (string, error) {
 			return t.to, nil
 		}
 	}
-	return "", Conflict("cannot %s a certificate that is %s", action, from)
+	return "", Conflict("cannot %s a certificate that is %s", Word{action, actionFR[action]}, Word{from, certStatusFR[from]})
 }
+
+// actionFR is each status change action as a French infinitive, for the
+// sentences that name it.
+var actionFR = map[string]string{ActionActivate: "activer", ActionSuspend: "suspendre", ActionReinstate: "réactiver",
+	ActionCancel: "annuler", ActionRevoke: "révoquer", ActionExpire: "faire expirer", ActionSupersede: "remplacer",
+	ActionWithdraw: "retirer", ActionAnnul: "annuler"}
+
+// certStatusFR is each certificate status as a French adjective
+// (masculine: le certificat).
+var certStatusFR = map[string]string{StatusPending: "en attente", StatusActive: "actif", StatusSuspended: "suspendu",
+	StatusCancelled: "annulé", StatusRevoked: "révoqué", StatusExpired: "expiré", StatusSuperseded: "remplacé"}
 
 // ConflictError explains a conflict; it wraps ErrConflict. Format and
 // Args, when set (Conflict), are what Reason was printed from: the

@@ -159,9 +159,25 @@ func bake(l equivalence.Lang, file string) string {
 	})
 }
 
-// Handler serves the pages and passes every other request to api.
+// Handler serves the pages and passes every other request to api. When
+// api is the node's edge (openapi.New: it has an Observe method), each
+// page is counted in its request metrics under its route and written to
+// its access log, as the API's requests are.
 func (s *Site) Handler(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	observe := func(_ string, h http.Handler) http.Handler { return h }
+	if o, ok := api.(observer); ok {
+		observe = o.Observe
+	}
+	// handle registers h for "METHOD route", counted and logged under
+	// route by the API's edge as its own requests are.
+	handle := func(method, route string, h http.Handler) {
+		pattern := route
+		if route == "/" {
+			pattern = "/{$}"
+		}
+		mux.Handle(method+" "+pattern, observe(route, h))
+	}
 	page := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			// r.URL.Query() drops a pair it cannot decode: the page would
@@ -174,17 +190,17 @@ func (s *Site) Handler(api http.Handler) http.Handler {
 			h(w, r)
 		}
 	}
-	mux.HandleFunc("GET /{$}", page(s.home))
-	mux.HandleFunc("GET /certificates/{id}", page(s.certificate))
-	mux.HandleFunc("GET /employers/{bn}", page(s.employer))
-	mux.HandleFunc("GET /auditors/{id}", page(s.auditor)) // programops.go
-	mux.HandleFunc("GET /check", page(s.check))
-	mux.HandleFunc("GET /letters/{id}", page(s.letter))
-	mux.HandleFunc("GET /verify", page(s.verify))
-	mux.HandleFunc("POST /verify", page(s.verify))
+	handle("GET", "/", page(s.home))
+	handle("GET", "/certificates/{id}", page(s.certificate))
+	handle("GET", "/employers/{bn}", page(s.employer))
+	handle("GET", "/auditors/{id}", page(s.auditor)) // programops.go
+	handle("GET", "/check", page(s.check))
+	handle("GET", "/letters/{id}", page(s.letter))
+	handle("GET", "/verify", page(s.verify))
+	handle("POST", "/verify", page(s.verify))
 	assets, _ := fs.Sub(assetFS, "assets")
 	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
-	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handle("GET", "/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if strings.HasSuffix(r.URL.Path, "/") {
@@ -195,6 +211,13 @@ func (s *Site) Handler(api http.Handler) http.Handler {
 	}))
 	mux.Handle("/", api)
 	return mux
+}
+
+// observer is what the API handler given to Handler may offer (openapi's
+// Edge does): h counted in the node's request metrics under route and
+// written to its access log, as an API request is.
+type observer interface {
+	Observe(route string, h http.Handler) http.Handler
 }
 
 // page is what every template gets.

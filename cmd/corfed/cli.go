@@ -19,7 +19,7 @@ import (
 // flag set). A command not listed here takes flags only.
 var synopses = map[string]string{
 	"serve":              "corfed serve --jurisdiction CODE [flags]",
-	"keygen":             "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate]",
+	"keygen":             "corfed keygen [--data DIR] [--alg EdDSA|ES256] [--rotate | --public]",
 	"token":              "corfed token [flags]\n       corfed token revoke JTI [--data DIR]",
 	"demo":               "corfed demo [flags]",
 	"verify":             "corfed verify PROOF|PASS|- --federation FILE [--lang en|fr] [--status-cache DIR] [--offline] [--accept-stale]\n\n  PROOF  a recognition proof (the proof member of a /v1/recognition answer)\n  PASS   a COR pass (the text of its QR code)\n  -      reads either from stdin",

@@ -345,10 +345,24 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	c, err := federation.VerifyProofIn(token, federation.TrustKeys(trust), time.Now(), lang)
 	if err != nil {
-		does := say(lang, "proof does not hold: ", "la preuve ne tient pas : ")
+		why := err.Error()
 		var pe *federation.ProofError
 		if errors.As(err, &pe) {
-			return errors.New(does + pe.Text(lang))
+			why = pe.Text(lang)
+		}
+		var kn *federation.KeyNotHeldError
+		if errors.As(err, &kn) {
+			// A key of a listed member that the file does not pin: most
+			// likely one it rotated to after the file was issued. The file
+			// cannot tell that from a forgery, so: exit 4, as for a pass.
+			return &exitError{code: 4, err: fmt.Errorf(say(lang,
+				"proof could not be checked: your federation file does not hold key %q of %s (the member may have rotated its keys since the file was issued); get the current federation file: %s",
+				"la preuve n'a pas pu être vérifiée : votre fichier de fédération ne contient pas la clé %q de %s (ce membre a peut-être changé de clés depuis l'émission du fichier) ; procurez-vous le fichier de fédération à jour : %s"),
+				kn.KID, kn.Member, why)}
+		}
+		does := say(lang, "proof does not hold: ", "la preuve ne tient pas : ")
+		if pe != nil {
+			return errors.New(does + why)
 		}
 		return fmt.Errorf("%s%w", does, err)
 	}
@@ -382,8 +396,8 @@ func printProof(w io.Writer, c federation.ProofClaims, lang equivalence.Lang) {
 		sector = say(lang, "sector ", "secteur ") + q.Sector
 	}
 	if fr {
-		fmt.Fprintf(w, "la preuve tient : signée par %s le %s ; employeur %s %s (%s), %s, pour %s le %s : %s (%s)", c.Iss, iat.Format(time.RFC3339),
-			q.BN, equivalence.JurisdictionIn(q.Host, lang), q.Host, sector, q.Use, q.On, equivalence.OutcomeText(d.Outcome, lang), d.Outcome)
+		fmt.Fprintf(w, "la preuve tient : signée par %s le %s ; employeur %s %s (%s), %s, pour %s (%s) le %s : %s (%s)", c.Iss, iat.Format(time.RFC3339),
+			q.BN, equivalence.JurisdictionIn(q.Host, lang), q.Host, sector, equivalence.UseText(q.Use, lang), q.Use, q.On, equivalence.OutcomeText(d.Outcome, lang), d.Outcome)
 	} else {
 		fmt.Fprintf(w, "proof holds: signed by %s at %s; employer %s in %s, %s, for %s on %s: %s", c.Iss, iat.Format(time.RFC3339), q.BN, q.Host, sector, q.Use, q.On, d.Outcome)
 	}
@@ -394,9 +408,15 @@ func printProof(w io.Writer, c federation.ProofClaims, lang equivalence.Lang) {
 			fmt.Fprintf(w, " via %s, valid %s to %s", d.Basis, d.ValidFrom, d.ValidUntil)
 		}
 	}
-	fmt.Fprintf(w, say(lang, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n",
-		" ; %d pièces justificatives vérifiées avec les clés épinglées, la décision redérivée à partir d'elles ; expire le %s\n"),
-		len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	if len(c.Evidence) == 1 {
+		fmt.Fprintf(w, say(lang, "; 1 evidence record verified against pinned keys, the decision re-derived from it; expires %s\n",
+			" ; 1 pièce justificative vérifiée avec les clés épinglées, la décision redérivée à partir d'elle ; expire le %s\n"),
+			time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(w, say(lang, "; %d evidence records verified against pinned keys, the decision re-derived from them; expires %s\n",
+			" ; %d pièces justificatives vérifiées avec les clés épinglées, la décision redérivée à partir d'elles ; expire le %s\n"),
+			len(c.Evidence), time.Unix(c.Exp, 0).UTC().Format(time.RFC3339))
+	}
 	// The reasons' and conditions' texts are the ones the decision
 	// re-derived from the evidence gives (VerifyProof), not the signed ones.
 	for _, r := range d.Reasons {

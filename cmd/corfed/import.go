@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -88,7 +89,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	bar.done()
 	if err != nil {
 		if len(written) > 0 {
-			return fmt.Errorf("%w; %s", err, writtenNote(written))
+			return fmt.Errorf("%w; %s", err, writtenNote(written, rerunAfter(err)))
 		}
 		return err
 	}
@@ -103,7 +104,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	if len(rep.Problems) > 0 {
 		if len(written) > 0 {
-			return fmt.Errorf("%s; %s", problemCount(len(rep.Problems)), writtenNote(written))
+			return fmt.Errorf("%s; %s", problemCount(len(rep.Problems)), writtenNote(written, fixProblems))
 		}
 		return fmt.Errorf("%s; nothing was written", problemCount(len(rep.Problems)))
 	}
@@ -117,9 +118,26 @@ type rowSpan struct {
 	Partly   bool
 }
 
-// writtenNote says which rows an import with problems wrote, and how to
-// finish it.
-func writtenNote(spans []rowSpan) string {
+// fixProblems is what finishes an import refused for its problems.
+const fixProblems = "fix the problems and run the import again"
+
+// rerunAfter is what finishes an import that err interrupted: a transport
+// error (the node stopped, or the network failed) has nothing to fix in
+// the file; an answer of the node says what to correct.
+func rerunAfter(err error) string {
+	var ue *neturl.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "run the import again"
+	case errors.As(err, &ue):
+		return "when the node answers again, run the import again"
+	}
+	return "correct what the error says and run the import again"
+}
+
+// writtenNote says which rows an interrupted or refused import wrote, and
+// how to finish it (then: fixProblems, or rerunAfter the error).
+func writtenNote(spans []rowSpan, then string) string {
 	var whole, partly []string
 	for _, s := range spans {
 		r := fmt.Sprintf("%d-%d", s.From, s.To)
@@ -143,7 +161,7 @@ func writtenNote(spans []rowSpan) string {
 	default:
 		note = "rows " + strings.Join(whole, ", ") + " were written (and rows " + strings.Join(partly, ", ") + " but for those with a problem)"
 	}
-	return note + "; nothing else was: fix the problems and run the import again (it resumes: what was written counts as unchanged)"
+	return note + "; nothing else was: " + then + " (it resumes: what was written counts as unchanged)"
 }
 
 // spansOf merges adjacent whole spans (sorted by From).
@@ -194,7 +212,7 @@ func printReport(w io.Writer, file string, rep node.ImportReport, written []rowS
 	if len(rep.Problems) > 0 {
 		outcome := "nothing was written"
 		if len(written) > 0 {
-			outcome = writtenNote(written)
+			outcome = writtenNote(written, fixProblems)
 		}
 		fmt.Fprintf(w, "%s: %d rows, %s; %s\n", file, rep.Rows, problemCount(len(rep.Problems)), outcome)
 		defer ignored()

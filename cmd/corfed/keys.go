@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -113,6 +114,7 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	dir := fl.String("data", "./corfed-data", "the node's data directory")
 	alg := fl.String("alg", jose.EdDSA, "signature algorithm: EdDSA (Ed25519) or ES256 (P-256)")
 	rotate := fl.Bool("rotate", false, "add a new active key and retire the current one (it stays published so old entries verify)")
+	public := fl.Bool("public", false, "make nothing: print the node's public keys, every one without its private part, as the JWKS its member entry in a federation file pins")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -120,6 +122,12 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return usagef("--alg: %q is not EdDSA or ES256", *alg)
 	}
 	path := filepath.Join(*dir, keysFile)
+	if *public {
+		if *rotate {
+			return usagef("--public prints the keys there are; give --rotate alone to make a new one, then --public")
+		}
+		return printPublicKeys(path, stdout)
+	}
 	ring, err := jose.LoadKeyring(path)
 	switch {
 	case err == nil && !*rotate:
@@ -145,6 +153,30 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "wrote %s: active key %s (%s)\n", path, k.KID, k.Alg)
 	return nil
+}
+
+// printPublicKeys prints the public JWKS of the keyring at path, indented:
+// every key (a retired one still verifies the entries it signed), with its
+// status and no private member, as a federation file's members[].keys.
+func printPublicKeys(path string, stdout io.Writer) error {
+	ring, err := jose.LoadKeyring(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, registry.ErrNotFound) {
+		return fmt.Errorf("%s: no keys to print; make them first with corfed keygen --data %s", path, filepath.Dir(path))
+	}
+	if err != nil {
+		return err
+	}
+	b, err := ring.PublicSet().MarshalJWKS()
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err = stdout.Write(out.Bytes())
+	return err
 }
 
 type nodeInfo struct {
@@ -217,10 +249,44 @@ func runToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	if *role == node.RoleCP {
+		switch known, checked := cpKnown(ctx, *dir, *cp); {
+		case !checked:
+			fmt.Fprintf(stderr, "note: the node's store is in use (the node is running?), so whether it holds CP %s was not checked: GET /v1/cps/%s tells\n", *cp, *cp)
+		case !known:
+			fmt.Fprintf(stderr, "warning: CP %s is not on this node: the token is issued, but its writes are refused until the CP is registered (POST /v1/cps)\n", *cp)
+		}
+	}
 	if jti, err := tokenID(tok); err == nil {
 		fmt.Fprintf(stderr, "token id (jti) %s: revoke it with `corfed token revoke %s --data %s`\n", jti, jti, *dir)
 	}
 	return nil
+}
+
+// cpKnown reports whether the node's store in dir holds CP id, and
+// whether that could be checked: not while another process (the running
+// node) holds the store's lock. A directory with no store holds no CP.
+func cpKnown(ctx context.Context, dir, id string) (known, checked bool) {
+	path := filepath.Join(dir, dbFile)
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return false, errors.Is(err, fs.ErrNotExist) || err == nil
+	}
+	db, err := boltstore.Open(path, boltstore.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		return false, false
+	}
+	defer db.Close()
+	err = db.Store().View(ctx, func(tx registry.StoreTx) error {
+		_, err := tx.Log(node.SelfLog).Latest(registry.KindCP, id)
+		return err
+	})
+	switch {
+	case err == nil:
+		return true, true
+	case errors.Is(err, registry.ErrNotFound):
+		return false, true
+	}
+	return false, false
 }
 
 // tokenID returns the jti of a token this command signed.

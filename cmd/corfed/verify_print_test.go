@@ -220,8 +220,9 @@ func TestVerifyLang(t *testing.T) {
 		{name: "default English", proof: en.Proof, want: append(reasons(en.Decision, "reason: "), "proof holds: ", "sector construction"), wantNot: []string{"motif"}},
 		{name: "en", proof: fr.Proof, args: []string{"--lang", "en"}, want: append(reasons(en.Decision, "reason: "), "proof holds: "), wantNot: []string{"motif"}},
 		{name: "fr of an English proof", proof: en.Proof, args: []string{"--lang", "fr"},
-			want:    append(reasons(fr.Decision, "motif : "), "la preuve tient : signée par CA-AB", "employeur 812345676 en Alberta", "secteur construction", "Reconnu (recognized)", "données de CA-AB : le journal du nœud qui répond"),
-			wantNot: []string{"reason:", "proof holds", "evidence records", "data of"}},
+			want: append(reasons(fr.Decision, "motif : "), "la preuve tient : signée par CA-AB", "employeur 812345676 en Alberta", "secteur construction", "Reconnu (recognized)", "données de CA-AB : le journal du nœud qui répond",
+				"pour exécuter des travaux (work) le 2026-11-25"),
+			wantNot: []string{"reason:", "proof holds", "evidence records", "data of", "pour work"}},
 		{name: "fr=", proof: fr.Proof, args: []string{"--lang=fr"}, want: reasons(fr.Decision, "motif : ")},
 		{name: "fr, does not hold", proof: tampered, args: []string{"--lang", "fr"}, code: 1, stderr: "la preuve ne tient pas : la signature ou la validité du nœud qui répond", errNot: "does not hold"},
 		{name: "en, does not hold", proof: tampered, code: 1, stderr: "proof does not hold: the answering node's signature or validity"},
@@ -255,4 +256,32 @@ func sep(label string) string {
 		return " : "
 	}
 	return ": "
+}
+
+// TestVerifyCountsEvidenceInWords (review s28-o, L3): one evidence record
+// is "1 evidence record ... from it", in English and French; it said "1
+// evidence records".
+func TestVerifyCountsEvidenceInWords(t *testing.T) {
+	c := func(n int) federation.ProofClaims {
+		return federation.ProofClaims{Iss: "CA-AB", Iat: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).Unix(), Exp: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).Unix(),
+			Question: federation.QuestionJSON{BN: "812345676", Host: "CA-AB", Use: "bid", On: registry.MustDate("2026-11-25")},
+			Decision: equivalence.Decision{Outcome: equivalence.NotRecognized}, Evidence: make([]federation.Evidence, n)}
+	}
+	tests := []struct {
+		n         int
+		lang      equivalence.Lang
+		want, not string
+	}{
+		{1, equivalence.English, "; 1 evidence record verified against pinned keys, the decision re-derived from it;", "records"},
+		{2, equivalence.English, "; 2 evidence records verified against pinned keys, the decision re-derived from them;", "record verified"},
+		{1, equivalence.French, " ; 1 pièce justificative vérifiée avec les clés épinglées, la décision redérivée à partir d'elle ;", "pièces"},
+		{3, equivalence.French, " ; 3 pièces justificatives vérifiées", "pièce justificative vérifiée"},
+	}
+	for _, tc := range tests {
+		var out strings.Builder
+		printProof(&out, c(tc.n), tc.lang)
+		if !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), tc.not) {
+			t.Errorf("%d records, %s: got %q, want %q (and not %q)", tc.n, tc.lang, out.String(), tc.want, tc.not)
+		}
+	}
 }

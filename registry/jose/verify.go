@@ -206,6 +206,21 @@ func (c *headerMemo) put(raw string, h header) {
 // key the signer may not have announced yet.
 var ErrUnknownKey = errors.New("unknown kid")
 
+// UnknownKeyError is the error of a verification that fails because no
+// pinned key has the token's kid (clipped, as it comes from the token). It
+// wraps ErrUnknownKey and registry.ErrUnverified; a caller that knows whose
+// keys it verified with can name the member and the kid (a key the member
+// rotated to since its keys were pinned, most likely).
+type UnknownKeyError struct {
+	KID string
+}
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("jws: %v %q: %v", ErrUnknownKey, e.KID, registry.ErrUnverified)
+}
+
+func (e *UnknownKeyError) Unwrap() []error { return []error{ErrUnknownKey, registry.ErrUnverified} }
+
 // ErrTokenTime is wrapped by VerifyJWT's error for a token used outside
 // its validity period: expired, or not yet valid.
 var ErrTokenTime = errors.New("expired or not yet valid")
@@ -240,7 +255,7 @@ func (s *KeySet) verify(token string, c parsedJWS) (Verified, error) {
 	h := c.header
 	key, ok := s.Lookup(h.kid)
 	if !ok {
-		return Verified{}, fmt.Errorf("jws: %w %q: %w", ErrUnknownKey, clip(h.kid), registry.ErrUnverified)
+		return Verified{}, &UnknownKeyError{KID: clip(h.kid)}
 	}
 	if key.Alg != h.alg {
 		return Verified{}, unverifiedf("jws: alg %s, but key %s is pinned for %s", h.alg, key.KID, key.Alg)

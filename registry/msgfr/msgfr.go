@@ -10,7 +10,9 @@
 //
 // Values stay as they are: an argument prints as fmt prints it (a year
 // is 2026, not 2 026), since what a value says (a BN, an id, a date, a
-// count) is the same in both languages.
+// count) is the same in both languages. An argument with a French method
+// (registry.Word: an action or a status the sentence names) is a word,
+// not a value: it prints as its French.
 package msgfr
 
 import (
@@ -64,10 +66,17 @@ func Sprintf(format string, args ...any) string {
 	}
 	plain := make([]any, len(args))
 	for i, a := range args {
+		if w, ok := a.(frenchWord); ok {
+			a = w.French()
+		}
 		plain[i] = asIs{a}
 	}
 	return printer.Sprintf(format, plain...)
 }
+
+// frenchWord is an argument that is a word of the sentence rather than a
+// value (an action, a status: registry.Word): Sprintf prints its French.
+type frenchWord interface{ French() string }
 
 // String is the French of a sentence with no verbs (s itself when the
 // catalogue has none).
