@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -121,10 +120,6 @@ const titleUnverified = "Signature not verified"
 // humaNoBody is huma's detail for a write sent without its body.
 const humaNoBody = "request body is required"
 
-// requiredRE is huma's message for a missing required member, with its
-// name.
-var requiredRE = regexp.MustCompile(`^expected required property ([A-Za-z0-9_]+) to be present$`)
-
 // datePatternMessage is what a problem says of a date the schema's
 // pattern refused, instead of huma's "expected string to match pattern".
 const datePatternMessage = "expected a date from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)"
@@ -140,10 +135,10 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 			if strings.Contains(e.Message, datePattern) {
 				e.Message = datePatternMessage
 			}
-			if m := requiredRE.FindStringSubmatch(e.Message); m != nil && (e.Location == "body" || strings.HasPrefix(e.Location, "body.") || strings.HasPrefix(e.Location, "body[")) {
+			if name, ok := requiredMember(e.Message); ok && (e.Location == "body" || strings.HasPrefix(e.Location, "body.") || strings.HasPrefix(e.Location, "body[")) {
 				// huma names a missing member at the object that lacks it;
 				// every other member problem is at the member.
-				e.Location, e.Value = e.Location+"."+m[1], nil
+				e.Location, e.Value = e.Location+"."+name, nil
 			}
 		}
 		s.withRuleErrors(ctx, p) // rules.go

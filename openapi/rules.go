@@ -252,12 +252,8 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 		return
 	}
 	skip := make([]string, 0, len(p.Errors))
-	var missing []string // the members the schema says are required and absent
 	for _, d := range p.Errors {
 		skip = append(skip, d.Location)
-		if name, ok := requiredMember(d.Message); ok {
-			missing = append(missing, d.Location+"."+name)
-		}
 	}
 	if ve, ok := pathMismatchOfBody(ctx, body, skip).(*registry.ValidationError); ok {
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(frenchOf(ctx.Context()), ve), Location: ve.Field})
@@ -270,28 +266,14 @@ func (s *server) withRuleErrors(ctx huma.Context, p *huma.ErrorModel) {
 	sent, err := r.check(s, principalOf(ctx.Context()), body, skip)
 	for _, ve := range registry.Problems(err) {
 		ve = bodyLocated(ve, "")
-		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return related(d.Location, ve.Field) }) ||
-			slices.ContainsFunc(missing, func(m string) bool { return related(m, ve.Field) }) {
-			continue // one problem for a member: the schema's
+		if slices.ContainsFunc(p.Errors, func(d *huma.ErrorDetail) bool { return related(d.Location, ve.Field) }) {
+			continue // one problem for a member: the schema's (a missing one is at the member: publicProblems)
 		}
 		if !r.derivable(ve, sent) || r.comparedWithRefused(ve.Field, skip) {
 			continue
 		}
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: reasonIn(frenchOf(ctx.Context()), ve), Location: ve.Field, Value: ve.Value})
 	}
-}
-
-// requiredMember is the member a schema error's message says is required
-// and absent (huma's validation.MsgExpectedRequiredProperty, located at
-// the object that lacks it), or false for another message.
-func requiredMember(msg string) (string, bool) {
-	before, after, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
-	name, ok := strings.CutPrefix(msg, before)
-	if !ok {
-		return "", false
-	}
-	name, ok = strings.CutSuffix(name, after)
-	return name, ok && name != ""
 }
 
 // related reports whether a schema error at location a speaks of the
@@ -376,4 +358,17 @@ func anyIndex(loc string) string {
 // its schema.
 func isSchema422(p *huma.ErrorModel) bool {
 	return p.Status == http.StatusUnprocessableEntity && p.Detail == "validation failed"
+}
+
+// requiredMember is the member a schema error's message says is required
+// and absent (huma's validation.MsgExpectedRequiredProperty, located at
+// the object that lacks it), or false for another message.
+func requiredMember(msg string) (string, bool) {
+	before, after, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
+	name, ok := strings.CutPrefix(msg, before)
+	if !ok {
+		return "", false
+	}
+	name, ok = strings.CutSuffix(name, after)
+	return name, ok && name != ""
 }
