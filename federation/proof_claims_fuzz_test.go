@@ -1,16 +1,22 @@
 package federation_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/corfed/corfed/equivalence"
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 )
 
 // FuzzVerifyProofClaims: a member node (or its stolen key) signs
-// arbitrary claims; VerifyProof must neither panic nor hang on them.
+// arbitrary claims; VerifyProof must neither panic nor hang on them. A
+// refusal is a ProofError of a known kind; what holds is issued by the
+// signer about the employer it asks after, and a recognition cites
+// evidence. Whether a proof holds does not depend on the language it is
+// read in.
 func FuzzVerifyProofClaims(f *testing.F) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	k, err := jose.GenerateKey(jose.EdDSA, now)
@@ -26,6 +32,26 @@ func FuzzVerifyProofClaims(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = federation.VerifyProof(tok, keys, now)
+		c, err := federation.VerifyProof(tok, keys, now)
+		_, frErr := federation.VerifyProofIn(tok, keys, now, equivalence.French)
+		if (err == nil) != (frErr == nil) {
+			t.Fatalf("read in English: %v; in French: %v", err, frErr)
+		}
+		if err != nil {
+			var pe *federation.ProofError
+			if !errors.As(err, &pe) {
+				t.Fatalf("refused with %T %v, not a ProofError", err, err)
+			}
+			if !errors.Is(err, registry.ErrInvalid) && !errors.Is(err, registry.ErrUnverified) && !errors.Is(err, registry.ErrUnauthenticated) {
+				t.Fatalf("refused with an error of no kind: %v", err)
+			}
+			return
+		}
+		if c.Iss != "CA-AB" || c.Sub != c.Question.BN {
+			t.Fatalf("holds with iss %q sub %q for a question about %q", c.Iss, c.Sub, c.Question.BN)
+		}
+		if o := c.Decision.Outcome; (o == equivalence.Recognized || o == equivalence.Conditional) && len(c.Decision.Evidence) == 0 {
+			t.Fatalf("a %s decision holds with no evidence", o)
+		}
 	})
 }
