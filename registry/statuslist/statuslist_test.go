@@ -126,8 +126,15 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		again, err := statuslist.Decode(2, got.Encode())
-		if err != nil || again.Len() != got.Len() {
+		if err != nil || again.Len() != got.Len() || again.Encode() != got.Encode() {
 			t.Fatalf("re-encoding changed the list: %v", err)
+		}
+		for _, i := range []uint64{0, uint64(got.Len()) - 1, uint64(got.Len()), uint64(got.Len()) / 2} {
+			v, ok := got.Get(i)
+			w, ok2 := again.Get(i)
+			if ok != (i < uint64(got.Len())) || v != w || ok != ok2 {
+				t.Fatalf("index %d of %d: %d %v, re-encoded %d %v", i, got.Len(), v, ok, w, ok2)
+			}
 		}
 	})
 }
