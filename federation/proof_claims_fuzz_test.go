@@ -2,6 +2,7 @@ package federation_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ func FuzzVerifyProofClaims(f *testing.F) {
 	keys := func(j registry.Jurisdiction) (*jose.KeySet, bool) { return ks, j == "CA-AB" }
 	f.Add([]byte(`{"iss":"CA-AB","sub":"812345676","aud":"corfed-proof","iat":1795000000,"nbf":1795000000,"exp":1895000000,"jti":"a","question":{"bn":"812345676","host":"CA-AB","on":"2026-11-25","use":"work"},"decision":{"outcome":"recognized","reasons":[],"evidence":[{"iss":"CA-AB","kind":"certificate","id":"X","ver":1,"seq":1}]},"evidence":[{"iss":"CA-AB","kind":"certificate","id":"X","ver":1,"seq":1,"jws":"a.b.c","log":{"checkpoint":"x.y.z","witness":"CA-AB","inclusion":{"seq":1,"leaf_index":0,"tree_size":1,"leaf_hash":"AAAA","hashes":["AAAA"]}}}],"party_signatures":[{"agreement":"a","party":"CA-AB","jws":"a..b"}],"history":[]}`))
 	f.Add([]byte(`{"iss":"CA-AB","sub":"","aud":"corfed-proof","exp":1895000000,"question":{"on":"2026-11-25"},"decision":{"outcome":"not_recognized"},"evidence":null}`))
+	// A refusal that holds (the other seeds do not), so that the fuzzer
+	// starts from claims that get through every check.
+	f.Add(fmt.Appendf(nil, `{"iss":"CA-AB","sub":"812345676","aud":"corfed-proof","iat":%d,"exp":%d,"question":{"bn":"812345676","host":"CA-AB","on":"2026-11-25","use":"work"},"decision":{"outcome":"not_recognized","reasons":[{"code":"no_certificate"}]},"evidence":[]}`, now.Unix(), now.Unix()+3600))
 	f.Fuzz(func(t *testing.T, claims []byte) {
 		tok, err := k.Sign(claims, "JWT")
 		if err != nil {
