@@ -929,7 +929,7 @@ func signedStaleness(c ProofClaims) (stale, mayBeStale bool) {
 			if f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 {
 				stale = true
 			}
-			if time.Duration(f.AgeSeconds)*time.Second > leastStaleAfter {
+			if olderThan(f.AgeSeconds, leastStaleAfter) {
 				mayBeStale = true
 			}
 		}

@@ -545,8 +545,14 @@ func (f Freshness) Stale(after time.Duration) bool {
 	if f.Self {
 		return false
 	}
-	return f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 || time.Duration(f.AgeSeconds)*time.Second > after
+	return f.LastSuccess.IsZero() || f.LastError != "" || f.AgeSeconds < 0 || olderThan(f.AgeSeconds, after)
 }
+
+// olderThan reports whether an age of secs seconds is more than d. It
+// compares seconds: a signed age_seconds beyond 9223372036 made into a
+// time.Duration wraps around, to a negative age or a much smaller one, and
+// would read as fresh.
+func olderThan(secs int64, d time.Duration) bool { return secs > int64(d/time.Second) }
 
 // StaleAfter is how old a copy of a member's log may be before what rests
 // on it is not confirmed: ten sync intervals, at least five minutes. A

@@ -302,14 +302,26 @@ func FuzzParseTrust(f *testing.F) {
 			}
 			seen[m.Jurisdiction] = true
 		}
-		// What parses re-marshals to a file that parses the same.
+		// What parses re-marshals to a file that parses the same: name,
+		// members in order, their URLs, tiles and keys.
 		b, err := MarshalTrust(tr.Name, tr.Members)
 		if err != nil {
 			t.Fatalf("MarshalTrust of a parsed file: %v", err)
 		}
 		tr2, err := ParseTrust(b)
-		if err != nil || len(tr2.Members) != len(tr.Members) {
+		if err != nil || tr2.Name != tr.Name || len(tr2.Members) != len(tr.Members) {
 			t.Fatalf("re-parse: got %v", err)
+		}
+		for i, m := range tr.Members {
+			m2 := tr2.Members[i]
+			if m2.Jurisdiction != m.Jurisdiction || m2.URL != m.URL || !slices.Equal(m2.Tiles, m.Tiles) || m2.Keys.Len() != m.Keys.Len() {
+				t.Fatalf("re-parse: member %d %+v, was %+v", i, m2, m)
+			}
+			for j, k := range m.Keys.Keys() {
+				if k2 := m2.Keys.Keys()[j]; !k2.Equal(k) || k2.Status != k.Status {
+					t.Fatalf("re-parse: member %s key %d %+v, was %+v", m.Jurisdiction, j, k2, k)
+				}
+			}
 		}
 	})
 }

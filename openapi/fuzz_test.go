@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,7 +14,7 @@ import (
 
 // FuzzWriteBodies sends arbitrary JSON bodies to every write through the
 // real handler with a valid admin token: whatever the body, the answer is
-// never a 5xx, and a refusal is a problem document.
+// never a 5xx, and a refusal is a problem document that wrote nothing.
 func FuzzWriteBodies(f *testing.F) {
 	n := nodetest.New(f, "CA-AB", nodetest.Options{Seed: true})
 	h := fullHandler(f, n)
@@ -46,6 +47,7 @@ func FuzzWriteBodies(f *testing.F) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+tok)
 		w := httptest.NewRecorder()
+		before := logSize(t, n)
 		h.ServeHTTP(w, req)
 		if w.Code >= 500 {
 			t.Fatalf("%s %s %q: status %d: %s", r.method, r.path, body, w.Code, w.Body)
@@ -53,10 +55,24 @@ func FuzzWriteBodies(f *testing.F) {
 		if w.Code >= 400 && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
 			t.Fatalf("%s %s: %d without a problem document", r.method, r.path, w.Code)
 		}
+		if after := logSize(t, n); w.Code >= 400 && after != before {
+			t.Fatalf("%s %s %q: refused (%d) but the log grew from %d to %d entries", r.method, r.path, body, w.Code, before, after)
+		}
 	})
 }
 
-// FuzzQueryParameters sends arbitrary query strings to the reads.
+// logSize is the size of n's own log.
+func logSize(t *testing.T, n *nodetest.Node) uint64 {
+	t.Helper()
+	size, err := n.Size(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return size
+}
+
+// FuzzQueryParameters sends arbitrary query strings to the reads: never a
+// 5xx, and a refusal is a problem document.
 func FuzzQueryParameters(f *testing.F) {
 	n := nodetest.New(f, "CA-AB", nodetest.Options{Seed: true, Rules: true})
 	h := fullHandler(f, n)
@@ -79,6 +95,9 @@ func FuzzQueryParameters(f *testing.F) {
 		h.ServeHTTP(w, req)
 		if w.Code >= 500 {
 			t.Fatalf("GET %s?%s: status %d: %s", path, q, w.Code, w.Body)
+		}
+		if w.Code >= 400 && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
+			t.Fatalf("GET %s?%s: %d without a problem document", path, q, w.Code)
 		}
 	})
 }

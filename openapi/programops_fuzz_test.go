@@ -12,7 +12,7 @@ import (
 // FuzzProgramWrites sends arbitrary JSON bodies to the program operations
 // (audits, auditors, discipline, reviews, removals, programs) through the
 // real handler with an admin token: never a 5xx, and a refusal is a
-// problem document.
+// problem document that wrote nothing.
 func FuzzProgramWrites(f *testing.F) {
 	n := nodetest.New(f, "CA-AB", nodetest.Options{Seed: true, Program: true})
 	h := fullHandler(f, n)
@@ -41,12 +41,16 @@ func FuzzProgramWrites(f *testing.F) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+tok)
 		w := httptest.NewRecorder()
+		before := logSize(t, n)
 		h.ServeHTTP(w, req)
 		if w.Code >= 500 {
 			t.Fatalf("%s %s %q: status %d: %s", r.method, r.path, body, w.Code, w.Body)
 		}
 		if w.Code >= 400 && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/problem+json") {
 			t.Fatalf("%s %s: %d without a problem document", r.method, r.path, w.Code)
+		}
+		if after := logSize(t, n); w.Code >= 400 && after != before {
+			t.Fatalf("%s %s %q: refused (%d) but the log grew from %d to %d entries", r.method, r.path, body, w.Code, before, after)
 		}
 	})
 }

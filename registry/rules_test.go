@@ -288,7 +288,8 @@ func TestParseStrict(t *testing.T) {
 }
 
 // FuzzParseRules feeds both rule file parsers arbitrary bytes: they never
-// panic, and what they accept validates and survives a round trip.
+// panic, and what they accept validates and survives a round trip
+// unchanged (the same rules written again; the same terms to sign).
 func FuzzParseRules(f *testing.F) {
 	for _, sub := range []string{"hosts", "agreements"} {
 		for _, p := range ruleFiles(f, sub) {
@@ -309,8 +310,12 @@ func FuzzParseRules(f *testing.F) {
 				}
 			}
 			again, _ := json.Marshal(registry.HostRulesFile{Issuer: rules[0].Jurisdiction, Rules: rules})
-			if _, err := registry.ParseHostRulesFile(again); err != nil {
+			rules2, err := registry.ParseHostRulesFile(again)
+			if err != nil {
 				t.Fatalf("round trip: %v\n%s", err, again)
+			}
+			if third, _ := json.Marshal(registry.HostRulesFile{Issuer: rules2[0].Jurisdiction, Rules: rules2}); !bytes.Equal(third, again) {
+				t.Fatalf("round trip changed the rules:\n%s\n%s", again, third)
 			}
 		} else if !errors.Is(err, registry.ErrInvalid) {
 			t.Fatalf("host rules error %v does not wrap ErrInvalid", err)
@@ -319,12 +324,18 @@ func FuzzParseRules(f *testing.F) {
 			if err := terms.Validate(); err != nil {
 				t.Fatalf("accepted terms fail Validate: %v", err)
 			}
-			if _, err := terms.SigningPayload(); err != nil {
+			payload, err := terms.SigningPayload()
+			if err != nil {
 				t.Fatal(err)
 			}
 			again, _ := json.Marshal(registry.AgreementFile{Issuer: iss, Terms: terms})
-			if _, _, err := registry.ParseAgreementFile(again); err != nil {
+			terms2, iss2, err := registry.ParseAgreementFile(again)
+			if err != nil {
 				t.Fatalf("round trip: %v\n%s", err, again)
+			}
+			// The parties sign the same terms, whichever copy they read.
+			if p2, err := terms2.SigningPayload(); err != nil || iss2 != iss || !bytes.Equal(p2, payload) {
+				t.Fatalf("round trip changed the terms: %v\n%s\n%s", err, payload, p2)
 			}
 		} else if !errors.Is(err, registry.ErrInvalid) {
 			t.Fatalf("agreement error %v does not wrap ErrInvalid", err)

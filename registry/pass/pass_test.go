@@ -3,6 +3,7 @@ package pass_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -142,12 +143,21 @@ func TestBase45Vectors(t *testing.T) {
 	}
 }
 
+// FuzzBase45: any bytes encode and decode back; any text that decodes
+// is the one encoding of what it decodes to (RFC 9285 has no other).
 func FuzzBase45(f *testing.F) {
-	f.Add([]byte("ietf!"))
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Add([]byte("ietf!"), "QED8WEX0")
+	f.Add([]byte{}, "GGW")
+	f.Add([]byte{0xff, 0xff}, "FGW")
+	f.Fuzz(func(t *testing.T, b []byte, s string) {
 		got, err := pass.Base45Decode(pass.Base45Encode(b))
 		if err != nil || !bytes.Equal(got, b) {
 			t.Fatalf("round trip of %x: %x %v", b, got, err)
+		}
+		if d, err := pass.Base45Decode(s); err == nil {
+			if back := pass.Base45Encode(d); back != s {
+				t.Fatalf("%q decodes to %x, which encodes as %q", s, d, back)
+			}
 		}
 	})
 }
@@ -164,14 +174,33 @@ func FuzzVerify(f *testing.F) {
 	f.Add(text)
 	f.Add(pass.Prefix + "6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK G2EP4J0B3KL6QM5/OVGA/MAT%ZSM3K3NMKKB")
 	keys := keysOf("CA-QC", k)
+	want, err := pass.Verify(text, keys, now)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := pass.Verify(s, keys, now)
-		if err == nil && s != text {
-			// Another text may verify only if it decodes to the same signed message.
-			if p.CertificateID != longPass().CertificateID {
+		ip, ierr := pass.Inspect(s)
+		if err == nil {
+			// Another text may verify only if it carries the same signed
+			// message: the very pass signed, every claim of it.
+			if !reflect.DeepEqual(p, want) {
 				t.Fatalf("a different pass verified: %+v", p)
 			}
+			if ierr != nil || !reflect.DeepEqual(ip, p) {
+				t.Fatalf("verified as %+v, inspected as %+v, %v", p, ip, ierr)
+			}
+			return
 		}
-		_, _ = pass.Inspect(s)
+		if ierr != nil {
+			// What cannot be read is refused for that reason.
+			if !errors.Is(err, pass.ErrNotPass) && !errors.Is(err, registry.ErrInvalid) || err.Error() != ierr.Error() {
+				t.Fatalf("Verify: %v; Inspect: %v", err, ierr)
+			}
+			return
+		}
+		if !errors.Is(err, registry.ErrUnverified) && !errors.Is(err, registry.ErrUnauthenticated) {
+			t.Fatalf("a readable pass refused with an error of no kind: %v", err)
+		}
 	})
 }

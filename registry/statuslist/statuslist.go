@@ -21,7 +21,7 @@
 //	 "ttl":300,"status_list":{"bits":2,"lst":"eNo..."}}
 //
 // sub equals the uri a pass carries (status.status_list.uri); iat is when
-// the list was made, ttl how many seconds a verifier may use it before
+// the list was made, ttl how many seconds (1 to MaxTTL) a verifier may use it before
 // fetching it again, exp when it must no longer be used at all.
 //
 // Versioning: a new status value or claim that old verifiers may ignore
@@ -61,6 +61,11 @@ const (
 
 // MaxEntries bounds a list (16 Mi statuses, 4 MiB uncompressed).
 const MaxEntries = 1 << 24
+
+// MaxTTL is the largest ttl, in seconds, a token may carry (about 136
+// years): read as a time.Duration, with CheckFetched's half ttl more, it
+// cannot overflow.
+const MaxTTL = 1 << 32
 
 // maxToken bounds the token Verify reads.
 const maxToken = 8 << 20
@@ -243,6 +248,11 @@ func Verify(ks *jose.KeySet, token string, wantIss registry.Jurisdiction, wantSu
 	}
 	if c.TTL <= 0 || c.Exp <= c.Iat {
 		return t, fmt.Errorf("statuslist: want ttl > 0 and exp after iat: %w", registry.ErrInvalid)
+	}
+	if c.TTL > MaxTTL {
+		// time.Duration(c.TTL)*time.Second would wrap around: to a
+		// negative ttl, or to a much shorter one.
+		return t, fmt.Errorf("statuslist: ttl of %d seconds, more than %d: %w", c.TTL, int64(MaxTTL), registry.ErrInvalid)
 	}
 	l, err := Decode(c.StatusList.Bits, c.StatusList.Lst)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,8 +127,62 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		again, err := statuslist.Decode(2, got.Encode())
-		if err != nil || again.Len() != got.Len() {
+		if err != nil || again.Len() != got.Len() || again.Encode() != got.Encode() {
 			t.Fatalf("re-encoding changed the list: %v", err)
 		}
+		for _, i := range []uint64{0, uint64(got.Len()) - 1, uint64(got.Len()), uint64(got.Len()) / 2} {
+			v, ok := got.Get(i)
+			w, ok2 := again.Get(i)
+			if ok != (i < uint64(got.Len())) || v != w || ok != ok2 {
+				t.Fatalf("index %d of %d: %d %v, re-encoded %d %v", i, got.Len(), v, ok, w, ok2)
+			}
+		}
 	})
+}
+
+// TestVerifyBoundsTTL: a ttl is read as a time.Duration of that many
+// seconds; one too large for that (or for CheckFetched's half ttl more)
+// is refused, not read as a negative or much shorter ttl.
+func TestVerifyBoundsTTL(t *testing.T) {
+	k, err := jose.GenerateKey(jose.EdDSA, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := jose.NewKeySet(k.Public())
+	var l statuslist.List
+	l.Set(3, statuslist.Suspended)
+	for _, tc := range []struct {
+		name string
+		ttl  int64
+		ok   bool
+	}{
+		{"five minutes", 300, true},
+		{"the largest", statuslist.MaxTTL, true},
+		{"one more", statuslist.MaxTTL + 1, false},
+		{"a Duration of more than 2^63 ns (negative)", 9223372037, false},
+		{"a Duration of 2^64 ns and a quarter second more (0.26 s)", 18446744074, false},
+		{"the largest int64", 9223372036854775807, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			payload := fmt.Sprintf(`{"iss":"CA-AB","sub":"http://x/v1/status-list","iat":%d,"exp":%d,"ttl":%d,"status_list":{"bits":2,"lst":%q}}`,
+				now.Unix(), now.Add(time.Hour).Unix(), tc.ttl, l.Encode())
+			tok, err := k.Sign([]byte(payload), statuslist.Type)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := statuslist.Verify(ks, tok, "CA-AB", "")
+			if !tc.ok {
+				if !errors.Is(err, registry.ErrInvalid) {
+					t.Errorf("ttl %d: got %v (ttl read %s), want ErrInvalid", tc.ttl, err, got.TTL)
+				}
+				return
+			}
+			if err != nil || got.TTL != time.Duration(tc.ttl)*time.Second || got.TTL <= 0 {
+				t.Fatalf("ttl %d: got %v, ttl read %s", tc.ttl, err, got.TTL)
+			}
+			if statuslist.CheckFetched(got, now) != nil || got.Stale(now) {
+				t.Errorf("ttl %d: a list just made is stale", tc.ttl)
+			}
+		})
+	}
 }

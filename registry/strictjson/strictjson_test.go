@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -143,15 +144,30 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var v any
-		if err := Decode(data, &v); err != nil {
+		// Into an any, no member is undeclared: Decode and DecodeOpen
+		// accept exactly what encoding/json decodes (valid JSON, numbers
+		// within float64's range) in valid UTF-8 that CheckNames accepts,
+		// and give what encoding/json gives; DecodeExact, whose names
+		// collide only when equal, accepts at least as much.
+		var v, open, exact, std any
+		want := utf8.Valid(data) && json.Unmarshal(data, &std) == nil && CheckNames(data) == nil
+		err := Decode(data, &v)
+		openErr := DecodeOpen(data, &open)
+		exactErr := DecodeExact(data, &exact)
+		if (err == nil) != want || (openErr == nil) != want {
+			t.Fatalf("%q: Decode %v, DecodeOpen %v, want ok: %v", data, err, openErr, want)
+		}
+		if want && exactErr != nil {
+			t.Fatalf("%q: DecodeExact refuses what Decode accepts: %v", data, exactErr)
+		}
+		if exactErr == nil && (!utf8.Valid(data) || !json.Valid(data)) {
+			t.Fatalf("DecodeExact accepted %q", data)
+		}
+		if !want {
 			return
 		}
-		if !utf8.Valid(data) {
-			t.Errorf("Decode accepted invalid UTF-8: %q", data)
-		}
-		if err := CheckNames(data); err != nil {
-			t.Errorf("Decode accepted what CheckNames refuses: %v", err)
+		if !reflect.DeepEqual(v, std) || !reflect.DeepEqual(open, std) || !reflect.DeepEqual(exact, std) {
+			t.Fatalf("%q: Decode %v, DecodeOpen %v, DecodeExact %v, encoding/json %v", data, v, open, exact, std)
 		}
 	})
 }
