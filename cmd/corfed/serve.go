@@ -266,6 +266,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 		return err
 	}
+	// Before taking writes: a store older than what the peers hold of the
+	// node's log must not sign over it.
+	if err := checkOwnLogAtPeers(ctx, n, fed, *dir, log); err != nil {
+		return err
+	}
 	wh, err := openWebhooks(n, fed, *dir, *disableAfter, egress, log)
 	if err != nil {
 		return err
