@@ -43,7 +43,9 @@ func init() { extraCommands["restore"] = runRestore }
 //     the node's writes are), in transactions of restoreChunk entries,
 //     each bundle read again and checked again as it is appended.
 //
-// At the end the store's tree is the note's: the same size and root.
+// At the end the store's tree is the note's: the same size and root; the
+// next status list index then skips those the copy may have lost
+// (node.ReserveStatusIndexes).
 func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("restore", stderr)
 	dir := fl.String("data", "./corfed-data", "the node's data directory (its keys.json at least); the node must be stopped")
@@ -170,8 +172,18 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err := writeNodeInfo(*dir, nodeInfo{Jurisdiction: jur}); err != nil {
 		return err
 	}
+	// Status list indexes are node state, not entries: those assigned
+	// after the copy are lost, and passes issued since carry them.
+	skipped, err := n.ReserveStatusIndexes(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "restored entries %d to %d of %s from %s: the store holds %d entries, root %s, the tiles' checkpoint\n",
 		have.Size+1, c.Size, origin, *from, got.Size, got.Root)
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "status list: the next index skips %d (one per certificate without an index), so none given after the copy is given again; "+
+			"passes issued after the copy no longer follow their certificate's status: issue them again\n", skipped)
+	}
 	return nil
 }
 

@@ -267,6 +267,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// then seen (a change before the load only costs one needless reload).
 	keysAtLoad := statOf(filepath.Join(*dir, keysFile))
 	webhookKeysAtLoad := statOf(filepath.Join(*dir, webhook.KeyFile))
+	// The tiles' destination is checked before the node writes anything
+	// too (Publisher.Resume); the publisher starts once it has.
+	var publishTiles func() func()
+	var tilesReady []openapi.ReadyCheck
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
 		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker,
 		BeforeWrites: func(ctx context.Context, n *node.Node) error {
@@ -277,12 +281,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
 				return err
 			}
-			return checkOwnLogAtPeers(ctx, n, fed, *dir, log)
+			if err := checkOwnLogAtPeers(ctx, n, fed, *dir, log); err != nil {
+				return err
+			}
+			publishTiles, tilesReady, err = startTiles(ctx, n, to, log)
+			return err
 		}})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	defer publishTiles()()
 	if keysAtLoad == (fileStat{}) {
 		// There was no keys.json: the node created it, and what it wrote
 		// is what it loaded (else the first look would report a change).
@@ -304,11 +313,6 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	whDone := make(chan struct{})
 	go func() { defer close(whDone); wh.Run(whCtx) }()
 	defer func() { stopWebhooks(); <-whDone; wh.Close() }()
-	stopTiles, tilesReady, err := startTiles(ctx, n, to, log)
-	if err != nil {
-		return err
-	}
-	defer stopTiles()
 	base := *publicURL
 	if base == "" && trust != nil {
 		if m, ok := trust.Member(n.Jurisdiction()); ok {
