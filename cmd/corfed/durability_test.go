@@ -190,7 +190,7 @@ func TestServeRefusesAStoreBehindItsPublishedTiles(t *testing.T) {
 		t.Fatalf("serve started on a store of %d entries whose tiles hold a checkpoint of %d: %s", before, size, stderr)
 	}
 	msg := stderr.String()
-	for _, want := range []string{fmt.Sprintf("checkpoint of size %d", size), fmt.Sprintf("has %d entries", before), "restore a copy of the store that holds at least"} {
+	for _, want := range []string{fmt.Sprintf("checkpoint of size %d", size), fmt.Sprintf("has %d entries", before), "restore a copy of the store that holds at least", "corfed restore --data DIR --from " + pub} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("serve's refusal does not say %q: %s", want, msg)
 		}

@@ -16,6 +16,7 @@
 //	corfed mirror  --from URL --to DEST [--federation FILE --jurisdiction CA-XX] [--watch]
 //	corfed bench   [--size N] [--only LIST]
 //	corfed reindex [--data DIR]
+//	corfed restore --from URL|DIR [--data DIR]
 //	corfed version
 package main
 
@@ -58,6 +59,7 @@ commands:
   mirror       copy a node's static tiles, verifying everything, and cosign them
   bench        measure a node end to end against raw-crypto and bare-HTTP baselines
   reindex      rebuild a stopped node's search index after an upgrade that changes its keys
+  restore      give a stopped node's store back the entries of its log it lost, from its published tiles
 
 Run 'corfed COMMAND --help' (or 'corfed help COMMAND') for a command's arguments and flags.
 `

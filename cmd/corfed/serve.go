@@ -51,6 +51,11 @@ type nodeOptions struct {
 	Revoked     func(jti string) bool
 	// Waker, if set, hears every committed write (the webhook outbox).
 	Waker *webhook.Waker
+	// BeforeWrites, if set, runs once the node is open and before it
+	// writes anything to its feed (the announcement of a key the feed
+	// lacks, the seed): serve asks the peers there whether the store is
+	// older than what the node published (checkOwnLogAtPeers).
+	BeforeWrites func(context.Context, *node.Node) error
 }
 
 // openNode opens (creating if needed) the node in o.Data: its key, its store,
@@ -82,7 +87,7 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 		return nil, nil, err
 	}
 	cfg := node.Config{Jurisdiction: o.Jurisdiction, Now: o.Now, PartyKeys: o.PartyKeys, MaxTokenTTL: o.MaxTokenTTL, Revoked: o.Revoked,
-		OnWrite: openapi.AuditWrite(o.Logger)}
+		OnWrite: openapi.AuditWrite(o.Logger), DeferKeyAnnouncement: true}
 	if o.Metrics != nil {
 		cfg.OnCommit = o.Metrics.ObserveCommit
 	}
@@ -92,6 +97,16 @@ func openNode(ctx context.Context, o nodeOptions) (*node.Node, *boltstore.DB, er
 	}
 	n, err := node.New(ctx, cfg, store, ring)
 	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if o.BeforeWrites != nil {
+		if err := o.BeforeWrites(ctx, n); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	if err := n.AnnounceKeys(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
 	}
@@ -258,19 +273,35 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// then seen (a change before the load only costs one needless reload).
 	keysAtLoad := statOf(filepath.Join(*dir, keysFile))
 	webhookKeysAtLoad := statOf(filepath.Join(*dir, webhook.KeyFile))
+	// The tiles' destination is checked before the node writes anything
+	// too (Publisher.Resume); the publisher starts once it has.
+	var publishTiles func() func()
+	var tilesReady []openapi.ReadyCheck
 	n, db, err := openNode(ctx, nodeOptions{Jurisdiction: registry.Jurisdiction(*jur), Data: *dir, Seed: *seed, TestData: *testdata, Logger: log,
-		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker})
+		PartyKeys: partyKeys, Metrics: metrics, MaxTokenTTL: *maxTTL, Revoked: revoked.Revoked, Waker: waker,
+		BeforeWrites: func(ctx context.Context, n *node.Node) error {
+			// Before the node writes anything: a store older than what the
+			// peers hold of the node's log must not sign over it (nor
+			// announce a key, nor seed an empty store).
+			var err error
+			if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
+				return err
+			}
+			if err := checkOwnLogAtPeers(ctx, n, fed, *dir, log); err != nil {
+				return err
+			}
+			publishTiles, tilesReady, err = startTiles(ctx, n, to, log)
+			return err
+		}})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	defer publishTiles()()
 	if keysAtLoad == (fileStat{}) {
 		// There was no keys.json: the node created it, and what it wrote
 		// is what it loaded (else the first look would report a change).
 		keysAtLoad = statOf(filepath.Join(*dir, keysFile))
-	}
-	if fed, err = federation.New(federation.Config{Node: n, Trust: trust, Interval: *interval, OnEvent: openapi.AuditFederation(log)}); err != nil {
-		return err
 	}
 	wh, err := openWebhooks(n, fed, *dir, *disableAfter, egress, log)
 	if err != nil {
@@ -288,11 +319,6 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	whDone := make(chan struct{})
 	go func() { defer close(whDone); wh.Run(whCtx) }()
 	defer func() { stopWebhooks(); <-whDone; wh.Close() }()
-	stopTiles, tilesReady, err := startTiles(ctx, n, to, log)
-	if err != nil {
-		return err
-	}
-	defer stopTiles()
 	base := *publicURL
 	if base == "" && trust != nil {
 		if m, ok := trust.Member(n.Jurisdiction()); ok {

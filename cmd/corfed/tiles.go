@@ -24,15 +24,17 @@ type tileOptions struct {
 // (a read-only directory, a bucket without access), not one lost request.
 const tilesFailing = 3
 
-// startTiles starts publishing n's feed to o.Dest in the background and
-// returns a function that stops it and waits, and the readiness check of
-// the publication. It fails at once when the destination cannot be
-// opened, holds another log or a checkpoint the log cannot have signed
-// (its store restored from an older copy, a fork: Publisher.Resume), or
-// the node's key cannot sign notes (ES256).
-func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logger) (stop func(), ready []openapi.ReadyCheck, err error) {
+// startTiles checks o.Dest against n's feed and returns a function that
+// starts publishing the feed there in the background (serve calls it once
+// the node has written what it writes at start: a key announcement, the
+// seed), which returns a function that stops it and waits, and the
+// readiness check of the publication. It fails at once when the
+// destination cannot be opened, holds another log or a checkpoint the log
+// cannot have signed (its store restored from an older copy, a fork:
+// Publisher.Resume), or the node's key cannot sign notes (ES256).
+func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logger) (start func() (stop func()), ready []openapi.ReadyCheck, err error) {
 	if o.Dest == "" {
-		return func() {}, nil, nil
+		return func() func() { return func() {} }, nil, nil
 	}
 	store, err := tiles.OpenStore(ctx, o.Dest)
 	if err != nil {
@@ -51,16 +53,19 @@ func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logg
 		store.Close()
 		return nil, nil, fmt.Errorf("--tiles: %w", err)
 	}
-	vkey, _ := tiles.NoteKey(n)
-	log.Info("publishing static tiles", "dest", o.Dest, "note_key", vkey)
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer store.Close()
-		if err := p.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("publishing tiles stopped", "dest", o.Dest, "err", err)
-		}
-	})
+	start = func() func() {
+		vkey, _ := tiles.NoteKey(n)
+		log.Info("publishing static tiles", "dest", o.Dest, "note_key", vkey)
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer store.Close()
+			if err := p.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("publishing tiles stopped", "dest", o.Dest, "err", err)
+			}
+		})
+		return sync.OnceFunc(func() { cancel(); wg.Wait() })
+	}
 	check := openapi.ReadyCheck{Name: "tiles", Check: func(context.Context) error {
 		switch st := p.Status(); {
 		case st.Stopped:
@@ -74,5 +79,5 @@ func startTiles(ctx context.Context, n *node.Node, o tileOptions, log *slog.Logg
 		}
 		return nil
 	}}
-	return func() { cancel(); wg.Wait() }, []openapi.ReadyCheck{check}, nil
+	return start, []openapi.ReadyCheck{check}, nil
 }

@@ -47,6 +47,14 @@ type Config struct {
 	// SearchCountCap bounds the count of a name, status or program search
 	// (search.go); default DefaultSearchCountCap.
 	SearchCountCap int
+	// DeferKeyAnnouncement makes New append no entry to the feed: the keys
+	// of the ring the feed has not announced are announced when the
+	// caller calls AnnounceKeys, which it must do before any other write.
+	// corfed serve first asks its peers what they hold of the feed (a
+	// store restored from an older copy must not sign over it), and
+	// corfed restore appends the entries the feed lost (RestoreEntries),
+	// its announcements among them, and announces nothing.
+	DeferKeyAnnouncement bool
 }
 
 // Node is one jurisdiction's registry. Safe for concurrent use.
@@ -140,11 +148,18 @@ func New(ctx context.Context, cfg Config, db registry.Store, keys *jose.Keyring)
 	if err := n.stampNewStore(ctx); err != nil { // indexkeys.go
 		return nil, err
 	}
+	if cfg.DeferKeyAnnouncement {
+		return n, nil
+	}
 	if err := n.announceKeys(ctx); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
+
+// AnnounceKeys announces the keys of the ring the feed has not announced,
+// as New does unless Config.DeferKeyAnnouncement is set.
+func (n *Node) AnnounceKeys(ctx context.Context) error { return n.announceKeys(ctx) }
 
 // Jurisdiction returns the node's jurisdiction.
 func (n *Node) Jurisdiction() registry.Jurisdiction { return n.cfg.Jurisdiction }

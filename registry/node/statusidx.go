@@ -91,3 +91,46 @@ func (n *Node) StatusIndexes(ctx context.Context, ids []string) (map[string]uint
 	}
 	return out, nil
 }
+
+// ReserveStatusIndexes moves the next free status list index past every
+// index that may have been assigned after the store was copied, and
+// returns how many it skipped. A store restored from an older copy (corfed
+// restore) lost the assignments made since (they are node state, not
+// feed entries), and passes issued since carry them: assigning them again
+// to other certificates would give those passes another certificate's
+// status. Each index assigned since went to a certificate the store now
+// holds without an index, so skipping one per such certificate is enough.
+// The certificates themselves get new indexes when next listed; the passes
+// issued with the lost ones are no longer tied to their certificate's
+// status (reissue them).
+func (n *Node) ReserveStatusIndexes(ctx context.Context) (uint64, error) {
+	var skip uint64
+	err := n.db.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
+		lg := tx.Log(SelfLog)
+		var err error
+		skip = 0
+		if serr := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
+			var v []byte
+			if v, err = lg.Meta(metaStatusIdx + e.ID); err != nil {
+				return false
+			}
+			if len(v) != 8 {
+				skip++
+			}
+			return true
+		}); serr != nil {
+			return serr
+		}
+		if err != nil || skip == 0 {
+			return err
+		}
+		var next uint64
+		if v, err := lg.Meta(metaStatusNext); err != nil {
+			return err
+		} else if len(v) == 8 {
+			next = binary.BigEndian.Uint64(v)
+		}
+		return lg.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, min(next+skip, MaxStatusIndexes)))
+	})
+	return skip, err
+}

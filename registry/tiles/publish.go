@@ -242,8 +242,9 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 	if c.Size > size {
 		return 0, fmt.Errorf("tiles: %s holds a checkpoint of size %d, signed by one of this log's keys, but the log has %d entries: "+
 			"its store was restored from a copy older than what it published, and new entries would make it sign a second tree of size %d, a fork every reader of the tiles would see; "+
-			"restore a copy of the store that holds at least %d entries (the latest backup, or the file before the restore): %w",
-			p.cfg.Store, c.Size, size, c.Size, c.Size, registry.ErrConflict)
+			"restore a copy of the store that holds at least %d entries (the latest backup, or the file before the restore), "+
+			"or give the store the entries it lacks from these tiles, with the node stopped: corfed restore --data DIR --from %s: %w",
+			p.cfg.Store, c.Size, size, c.Size, c.Size, p.cfg.Store, registry.ErrConflict)
 	}
 	root, err := l.TreeHash(ctx, c.Size)
 	if err != nil {

@@ -57,7 +57,7 @@ func TestResumeChecksTheStoresCheckpoint(t *testing.T) {
 	}{
 		{"an empty destination", nil, "", 0, nil, nil},
 		{"the log restored from the older copy", nil, published, 0, registry.ErrConflict,
-			[]string{"size 6", "has 3 entries", "restore a copy of the store that holds at least 6 entries"}},
+			[]string{"size 6", "has 3 entries", "restore a copy of the store that holds at least 6 entries", "corfed restore --data DIR --from "}},
 		{"the restored log after other writes: a fork", func(t *testing.T, n *nodetest.Node) {
 			for i := range 3 {
 				if _, err := n.PutEmployer(ctx, nodetest.Admin(), registry.Employer{BN: nodetest.BN(i), LegalName: fmt.Sprintf("Other History %d Ltd.", i)}, true); err != nil {
