@@ -21,7 +21,8 @@
 // expiring within one of the subscription's expiring_days (default 30 and
 // 7). After any log grew, each watched (employer, host) pair is decided
 // again and a different outcome is "recognition.changed". A peer marked
-// misbehaving is "peer.misbehaving", to every subscription.
+// misbehaving is "peer.misbehaving", and a mark the administrator lifted
+// "peer.reinstated", to every subscription (once per mark and lifting).
 //
 // The events of a page of entries are put in the subscriptions' queues in
 // the same transaction that advances the log's cursor: a crash (kill -9)

@@ -32,6 +32,7 @@ const (
 	EventExpiring           = "certificate.expiring"
 	EventRecognitionChanged = "recognition.changed"
 	EventPeerMisbehaving    = "peer.misbehaving"
+	EventPeerReinstated     = "peer.reinstated"
 )
 
 // Defaults of Config.
@@ -722,43 +723,70 @@ type PeerMisbehaving struct {
 	DetectedAt   time.Time             `json:"detected_at,omitzero"`
 }
 
-// checkPeers queues peer.misbehaving, once per peer, to every
-// subscription (active or disabled; at most one per peer, whatever the
-// queue's bound).
+// PeerReinstated is the data of peer.reinstated: the administrator lifted
+// a peer's misbehaving mark (federation.Reinstate).
+type PeerReinstated struct {
+	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`
+	Reason       string                `json:"reason" doc:"The administrator's reason."`
+	MarkedAt     time.Time             `json:"marked_at" doc:"When the mark lifted was made."`
+	At           time.Time             `json:"at"`
+}
+
+// checkPeers queues, to every subscription (active or disabled; whatever
+// the queue's bound), peer.misbehaving once per mark of a peer and
+// peer.reinstated once per mark the administrator lifted. A peer's first
+// mark is keyed by the peer alone (as before marks could be lifted, so
+// that one announced then is not announced again); a mark after a lifted
+// one, and each lifting, by its time.
 func (s *Service) checkPeers(ctx context.Context) error {
 	peers, err := s.cfg.Federation.Peers(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range peers {
+		for _, r := range p.Reinstated {
+			key := "reinstated/" + string(p.Jurisdiction) + "/" + r.At.UTC().Format(time.RFC3339Nano)
+			d := PeerReinstated{Jurisdiction: p.Jurisdiction, Reason: r.Reason, MarkedAt: r.Mark.DetectedAt, At: r.At}
+			if err := s.queueOnce(key, EventPeerReinstated, d); err != nil {
+				return err
+			}
+		}
 		if !p.Misbehaving {
 			continue
 		}
-		key := []byte("misbehaving/" + string(p.Jurisdiction))
-		subs := s.allSubs()
-		err := s.ob.db.Update(func(tx *bbolt.Tx) error {
-			st := tx.Bucket(bucketState)
-			if st.Get(key) != nil {
-				return nil
-			}
-			d := PeerMisbehaving{Jurisdiction: p.Jurisdiction}
-			if p.Evidence != nil {
-				d.Reason, d.DetectedAt = p.Evidence.Reason, p.Evidence.DetectedAt
-			}
-			fresh, err := freshSubs(tx, subs)
-			if err != nil {
-				return err
-			}
-			if err := s.queue(tx, fresh, event{key: string(key), typ: EventPeerMisbehaving, data: d}); err != nil {
-				return err
-			}
-			return st.Put(key, []byte{1})
-		})
-		if err != nil {
+		key := "misbehaving/" + string(p.Jurisdiction)
+		d := PeerMisbehaving{Jurisdiction: p.Jurisdiction}
+		if p.Evidence != nil {
+			d.Reason, d.DetectedAt = p.Evidence.Reason, p.Evidence.DetectedAt
+		}
+		if len(p.Reinstated) > 0 {
+			key += "/" + d.DetectedAt.UTC().Format(time.RFC3339Nano)
+		}
+		if err := s.queueOnce(key, EventPeerMisbehaving, d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// queueOnce queues an event of type typ to every subscription unless an
+// event was queued under key before.
+func (s *Service) queueOnce(key, typ string, data any) error {
+	subs := s.allSubs()
+	return s.ob.db.Update(func(tx *bbolt.Tx) error {
+		st := tx.Bucket(bucketState)
+		if st.Get([]byte(key)) != nil {
+			return nil
+		}
+		fresh, err := freshSubs(tx, subs)
+		if err != nil {
+			return err
+		}
+		if err := s.queue(tx, fresh, event{key: key, typ: typ, data: data}); err != nil {
+			return err
+		}
+		return st.Put([]byte(key), []byte{1})
+	})
 }
 
 // Expiring is the data of certificate.expiring.

@@ -162,6 +162,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 type member struct {
 	n   *nodetest.Node
 	srv *httptest.Server
+	sw  *swap // the handler srv serves
 	fed *federation.Federation
 	wh  *webhook.Service
 }
@@ -184,7 +185,7 @@ func federate(t *testing.T, js ...registry.Jurisdiction) map[registry.Jurisdicti
 		sw.h.Store(&h)
 		srv := httptest.NewServer(sw)
 		t.Cleanup(srv.Close)
-		ms[j], swaps[j] = &member{n: n, srv: srv}, sw
+		ms[j], swaps[j] = &member{n: n, srv: srv, sw: sw}, sw
 		members = append(members, federation.Member{Jurisdiction: j, URL: srv.URL, Keys: n.PublicKeys()})
 	}
 	b, err := federation.MarshalTrust("test", members)
