@@ -2,14 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/corfed/corfed/federation"
-	"github.com/corfed/corfed/registry/jose"
 )
 
 // TestVerifyProofAfterRotationIsCannotCheck (review s28-o, M2): a member
@@ -20,20 +15,7 @@ import (
 // bidding authority is told a genuine proof is not genuine. It should be
 // exit 4 with the same advice as for a pass.
 func TestVerifyProofAfterRotationIsCannotCheck(t *testing.T) {
-	dir := t.TempDir()
-	url, _ := startServe(t, dir)
-	ring, err := jose.LoadKeyring(filepath.Join(dir, "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedFile := filepath.Join(t.TempDir(), "federation.json")
-	doc, err := federation.MarshalTrust("test", []federation.Member{{Jurisdiction: "CA-AB", URL: url, Keys: ring.PublicSet()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fedFile, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, url, fedFile := servedAndPinned(t)
 	proof := func() string {
 		_, body := httpGet(t, url+"/v1/recognition?bn=812345676&host=CA-AB&sector=construction&use=work")
 		var a struct {

@@ -19,20 +19,7 @@ import (
 // more checkable: both exit 4 (cannot check), saying the federation file
 // does not hold the key and that a current one is needed.
 func TestVerifyUnknownKidAfterRotation(t *testing.T) {
-	dir := t.TempDir()
-	url, _ := startServe(t, dir)
-	ring, err := jose.LoadKeyring(filepath.Join(dir, "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedFile := filepath.Join(t.TempDir(), "federation.json")
-	doc, err := federation.MarshalTrust("test", []federation.Member{{Jurisdiction: "CA-AB", URL: url, Keys: ring.PublicSet()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fedFile, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, url, fedFile := servedAndPinned(t)
 	_, body := httpGet(t, url+"/v1/certificates/ACSA-20250417/pass")
 	oldPass := string(body)
 	if code, out, stderr := run(t, "verify", oldPass, "--federation", fedFile, "--status-cache", ""); code != 0 {
@@ -65,4 +52,26 @@ func TestVerifyUnknownKidAfterRotation(t *testing.T) {
 			t.Errorf("%s: exit %d %s; want exit 4 saying the federation file does not hold the key", tc.name, code, strings.TrimSpace(stderr))
 		}
 	}
+}
+
+// servedAndPinned starts a CA-AB node (startServe) and writes a
+// federation file pinning the keys it has now, as a gate keeper's file of
+// before a rotation: its data directory, URL and the file.
+func servedAndPinned(t *testing.T) (dir, url, fedFile string) {
+	t.Helper()
+	dir = t.TempDir()
+	url, _ = startServe(t, dir)
+	ring, err := jose.LoadKeyring(filepath.Join(dir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedFile = filepath.Join(t.TempDir(), "federation.json")
+	doc, err := federation.MarshalTrust("test", []federation.Member{{Jurisdiction: "CA-AB", URL: url, Keys: ring.PublicSet()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fedFile, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, url, fedFile
 }
