@@ -340,7 +340,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
 	gate.Open(h)
-	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir)
+	size, _ := n.Size(ctx)
+	kid := ""
+	if k := n.ActiveKey(); k != nil {
+		kid = k.KID
+	}
+	log.Info("corfed node listening", "jurisdiction", n.Jurisdiction(), "addr", "http://"+ln.Addr().String(), "data", *dir,
+		"feed_entries", size, "kid", kid)
 	fmt.Fprintf(stdout, "node %s http://%s\n", n.Jurisdiction(), ln.Addr())
 	return waitUntil(ctx, srv, served, log)
 }
