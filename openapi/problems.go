@@ -165,8 +165,14 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 		p.Title = "Invalid input"
 	}
 	if !publicDetails[p.Detail] {
+		at := make([]string, 0, len(p.Errors))
+		for _, e := range p.Errors {
+			if e != nil {
+				at = append(at, e.Location)
+			}
+		}
 		s.log.LogAttrs(ctx.Context(), slog.LevelInfo, "problem", slog.String("request_id", requestIDOf(ctx.Context())),
-			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail))
+			slog.Int("status", p.Status), slog.String("title", p.Title), slog.String("err", p.Detail), slog.Any("at", at))
 		p.Detail = detailFor(p.Status, p.Title)
 	}
 	french := frenchOf(ctx.Context())
