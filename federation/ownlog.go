@@ -2,13 +2,11 @@ package federation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/logproof"
-	"github.com/corfed/corfed/registry/strictjson"
 )
 
 // # What the peers hold of the node's own log
@@ -59,25 +57,9 @@ func (f *Federation) OwnLogAtPeers(ctx context.Context) []HeldByPeer {
 // GET /v1/log/witnessed, verified with the node's keys, or nil if it lists
 // none.
 func (f *Federation) ownLogAt(ctx context.Context, p *peer) (*logproof.Checkpoint, error) {
-	var list struct {
-		Witness     registry.Jurisdiction `json:"witness"`
-		Checkpoints []struct {
-			Origin string `json:"origin"`
-			JWS    string `json:"jws"`
-		} `json:"checkpoints"`
-	}
-	err := f.client.getJSON(ctx, p.url, "v1/log/witnessed", nil, maxLogAnswer, &list)
-	if errors.Is(err, errPeerNotFound) {
-		return nil, nil // the peer witnesses nothing
-	}
-	if err != nil {
-		return nil, fmt.Errorf("witnessed checkpoints: %w", err)
-	}
-	if list.Witness != p.j {
-		return nil, fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", strictjson.Clip(string(list.Witness)), p.j, registry.ErrInvalid)
-	}
-	if len(list.Checkpoints) > maxWitnessed {
-		return nil, fmt.Errorf("witnessed checkpoints: %d, at most %d allowed: %w", len(list.Checkpoints), maxWitnessed, registry.ErrInvalid)
+	list, err := f.fetchWitnessed(ctx, p)
+	if err != nil || list == nil {
+		return nil, err
 	}
 	n := f.cfg.Node
 	for _, wc := range list.Checkpoints {

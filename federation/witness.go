@@ -86,32 +86,46 @@ func (f *Federation) Witnessed(ctx context.Context) (Witnessed, error) {
 // jurisdiction of Canada is all a federation can have.
 const maxWitnessed = 64
 
+// witnessedWire is GET /v1/log/witnessed as read from a peer.
+type witnessedWire struct {
+	Witness     registry.Jurisdiction `json:"witness"`
+	Checkpoints []struct {
+		JWS         string `json:"jws"`
+		Cosignature string `json:"cosignature"`
+		Origin      string `json:"origin"`
+	} `json:"checkpoints"`
+}
+
+// fetchWitnessed reads the checkpoints peer w witnessed, checking that w
+// is the witness and that the list is bounded; nil when w witnesses
+// nothing (404). Nothing in it is verified yet.
+func (f *Federation) fetchWitnessed(ctx context.Context, w *peer) (*witnessedWire, error) {
+	var list witnessedWire
+	err := f.client.getJSON(ctx, w.url, "v1/log/witnessed", nil, maxLogAnswer, &list)
+	if errors.Is(err, errPeerNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("witnessed checkpoints: %w", err)
+	}
+	if list.Witness != w.j {
+		return nil, fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", strictjson.Clip(string(list.Witness)), w.j, registry.ErrInvalid)
+	}
+	if len(list.Checkpoints) > maxWitnessed {
+		return nil, fmt.Errorf("witnessed checkpoints: %d, at most %d allowed: %w", len(list.Checkpoints), maxWitnessed, registry.ErrInvalid)
+	}
+	return &list, nil
+}
+
 // checkWitnessed reads the checkpoints peer w witnessed and compares each
 // with the node's own view of its origin. A split view marks the origin
 // misbehaving, not w (w only relayed what the origin signed), so it is not
 // an error of w's sync: the origin's own status carries it. Errors are
 // those of fetching and decoding the list.
 func (f *Federation) checkWitnessed(ctx context.Context, w *peer) error {
-	var list struct {
-		Witness     registry.Jurisdiction `json:"witness"`
-		Checkpoints []struct {
-			JWS         string `json:"jws"`
-			Cosignature string `json:"cosignature"`
-			Origin      string `json:"origin"`
-		} `json:"checkpoints"`
-	}
-	err := f.client.getJSON(ctx, w.url, "v1/log/witnessed", nil, maxLogAnswer, &list)
-	if errors.Is(err, errPeerNotFound) {
-		return nil // the peer witnesses nothing
-	}
-	if err != nil {
-		return fmt.Errorf("witnessed checkpoints: %w", err)
-	}
-	if list.Witness != w.j {
-		return fmt.Errorf("witnessed checkpoints: the witness there is %q, not %s: %w", strictjson.Clip(string(list.Witness)), w.j, registry.ErrInvalid)
-	}
-	if len(list.Checkpoints) > maxWitnessed {
-		return fmt.Errorf("witnessed checkpoints: %d, at most %d allowed: %w", len(list.Checkpoints), maxWitnessed, registry.ErrInvalid)
+	list, err := f.fetchWitnessed(ctx, w)
+	if err != nil || list == nil {
+		return err
 	}
 	wkeys, _ := w.snapshot()
 	self := f.cfg.Node.Jurisdiction()
