@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/atomicfile"
 	"github.com/corfed/corfed/registry/jose"
 )
 
@@ -193,7 +194,7 @@ func generateKey(now time.Time) (*Key, error) {
 
 // save writes ks to dir's key file atomically (a temporary file, synced,
 // renamed over it, and the directory synced), mode 0600.
-func (ks *Keys) save(dir string) (err error) {
+func (ks *Keys) save(dir string) error {
 	kf := keyFile{Use: KeyUse}
 	for _, k := range ks.keys {
 		kf.Keys = append(kf.Keys, fileKey{Seed: base64.StdEncoding.EncodeToString(k.priv.Seed()), Status: k.Status, Created: k.Created, RetireAt: k.RetireAt})
@@ -202,36 +203,10 @@ func (ks *Keys) save(dir string) (err error) {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, KeyFile)
-	f, err := os.CreateTemp(dir, "."+KeyFile+".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, KeyFile), append(out, '\n'), 0o600); err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(append(out, '\n')); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename durable where the platform can
-		d.Sync()
-		d.Close()
-	}
+	_ = atomicfile.SyncDir(dir) // make the rename durable where the platform can
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/atomicfile"
 )
 
 // Key is a private signing key with its metadata.
@@ -404,7 +405,7 @@ func (r *Keyring) check() error {
 // "status" and "iat" on every key. The file has mode 0600 and is replaced
 // atomically: written to a temporary file in the same directory, synced,
 // then renamed over path. Save refuses a keyring LoadKeyring would refuse.
-func (r *Keyring) Save(path string) (err error) {
+func (r *Keyring) Save(path string) error {
 	if err := r.check(); err != nil {
 		return fmt.Errorf("keyring %s: %w", path, err)
 	}
@@ -436,41 +437,11 @@ func (r *Keyring) Save(path string) (err error) {
 	}
 	data = append(data, '\n')
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("keyring %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("keyring %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("keyring %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("keyring %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("keyring %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("keyring %s: %w", path, err)
 	}
 	// Make the rename durable. Not every platform can sync a directory.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	_ = atomicfile.SyncDir(filepath.Dir(path))
 	return nil
 }
 

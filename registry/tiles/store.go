@@ -21,6 +21,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/atomicfile"
 )
 
 // Source is where tiles are read from: a Store, or a URL over HTTP(S).
@@ -58,8 +59,9 @@ type Store struct {
 // directory: objects reach the disk in the order they are written, so
 // that after a power loss a checkpoint never names a tile that was lost,
 // and a write that fails (a full disk) leaves the object as it was. A
-// crash can leave a "*.tmp" file beside an object. fileblob reads them
-// (its no_tmp_dir is set for a file:// URL all the same).
+// crash can leave a ".NAME.tmp-*" file beside an object (atomicfile).
+// fileblob reads them (its no_tmp_dir is set for a file:// URL all the
+// same).
 func OpenStore(ctx context.Context, dest string) (*Store, error) {
 	if dest == "" {
 		return nil, fmt.Errorf("tiles: no destination: %w", registry.ErrInvalid)
@@ -194,40 +196,18 @@ func (s *Store) put(ctx context.Context, path string, data []byte, contentType s
 	return nil
 }
 
-// writeFile writes data at path in a local store: to a temporary file
-// beside it, fsynced, then renamed into place, then the directory
-// fsynced (sync). A write that fails (a full disk) removes the temporary
-// file and leaves the object as it was: the checkpoint stays the last
-// one written whole. (fileblob renames whatever reached its temporary
-// file into place when the write fails, and fsyncs nothing.)
-func (s *Store) writeFile(path string, data []byte) (err error) {
+// writeFile writes data at path in a local store (atomicfile.Write: a
+// temporary file beside it, fsynced, renamed into place), then fsyncs the
+// directories (syncDirs). A write that fails (a full disk) leaves the
+// object as it was: the checkpoint stays the last one written whole.
+// (fileblob renames whatever reached its temporary file into place when
+// the write fails, and fsyncs nothing.)
+func (s *Store) writeFile(path string, data []byte) error {
 	p := filepath.Join(s.dir, filepath.FromSlash(path))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return err
 	}
 	return s.syncDirs(path)
