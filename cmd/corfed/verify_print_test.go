@@ -21,24 +21,7 @@ import (
 // certificate its industry scope), so a "proof holds ... recognized" for
 // construction reads the same as one for any other sector.
 func TestVerifyPrintsTheSector(t *testing.T) {
-	dir := t.TempDir()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
-	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedPath := filepath.Join(dir, "federation.json")
-	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	trust, err := federation.ParseTrust(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed, fedPath := soloFederation(t)
 	a, err := federation.NewLookups(fed).Recognize(t.Context(), equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")})
 	if err != nil || a.Decision.Outcome != equivalence.Recognized {
 		t.Fatalf("%+v %v", a.Decision, err)
@@ -107,24 +90,7 @@ func TestVerifyPrintsConditionsProjectionAndDataAge(t *testing.T) {
 // reads the clock, and a refusal's proof made on the test's date has
 // expired.)
 func TestVerifyPrintsTheReDerivedReasons(t *testing.T) {
-	dir := t.TempDir()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
-	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedPath := filepath.Join(dir, "federation.json")
-	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	trust, err := federation.ParseTrust(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed, fedPath := soloFederation(t)
 	a, err := federation.NewLookups(fed).Recognize(t.Context(), equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")})
 	if err != nil || a.Decision.Outcome != equivalence.Recognized || len(a.Decision.Reasons) == 0 {
 		t.Fatalf("setup: %+v %v", a.Decision, err)
@@ -146,7 +112,7 @@ func TestVerifyPrintsTheReDerivedReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, err := n.ActiveKey().Sign(raw, "JWT")
+	forged, err := fed.Node().ActiveKey().Sign(raw, "JWT")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,24 +137,7 @@ func TestVerifyPrintsTheReDerivedReasons(t *testing.T) {
 // Without --lang, or with --lang en, it prints English; another language
 // is a usage error.
 func TestVerifyLang(t *testing.T) {
-	dir := t.TempDir()
-	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
-	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedPath := filepath.Join(dir, "federation.json")
-	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	trust, err := federation.ParseTrust(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed, fedPath := soloFederation(t)
 	l := federation.NewLookups(fed)
 	q := equivalence.Question{BN: "812345676", Host: "CA-AB", Sector: "construction", Use: "work", On: registry.MustDate("2026-11-25")}
 	en, err := l.Recognize(t.Context(), q)
@@ -284,4 +233,28 @@ func TestVerifyCountsEvidenceInWords(t *testing.T) {
 			t.Errorf("%d records, %s: got %q, want %q (and not %q)", tc.n, tc.lang, out.String(), tc.want, tc.not)
 		}
 	}
+}
+
+// soloFederation is a seeded CA-AB node alone in a federation, and the
+// path of the federation file that pins its keys.
+func soloFederation(t *testing.T) (*federation.Federation, string) {
+	t.Helper()
+	n := nodetest.New(t, "CA-AB", nodetest.Options{Seed: true, Rules: true})
+	b, err := federation.MarshalTrust("solo", []federation.Member{{Jurisdiction: "CA-AB", URL: "http://127.0.0.1:1", Keys: n.PublicKeys()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedPath := filepath.Join(t.TempDir(), "federation.json")
+	if err := os.WriteFile(fedPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := federation.ParseTrust(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := federation.New(federation.Config{Node: n.Node, Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fed, fedPath
 }
