@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -44,7 +45,8 @@ func (f *Federation) Reinstate(ctx context.Context, j registry.Jurisdiction, by,
 		return PeerStatus{}, registry.Conflict("%s is not marked misbehaving", j)
 	}
 	r := Reinstatement{Mark: *m, At: f.cfg.Node.Now().UTC(), By: by, Reason: reason}
-	next := append(past[max(0, len(past)-(maxReinstatements-1)):len(past):len(past)], r)
+	next := append(slices.Clone(past), r) // past is shared with status(): never appended to in place
+	next = next[max(0, len(next)-maxReinstatements):]
 	raw, err := json.Marshal(next)
 	if err != nil {
 		return PeerStatus{}, err
