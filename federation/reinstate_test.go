@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/corfed/corfed/registry"
@@ -69,5 +70,19 @@ func TestReinstateLiftsTheMarkAndKeepsIt(t *testing.T) {
 	st, err = back.fed.Sync(ctx, "CA-AB")
 	if err != nil || st.Misbehaving || st.Seq != 320 || len(st.Reinstated) != 2 {
 		t.Fatalf("sync of the true history after reinstating: %+v, %v", st, err)
+	}
+
+	// The status keeps the last 16 lifted marks, oldest first.
+	for i := 3; i <= 17; i++ {
+		fk := newTileFollower(t, ab, f.n, downURL(t), serveDir(t, forkTiles))
+		if st, _ := fk.fed.Sync(ctx, "CA-AB"); !st.Misbehaving {
+			t.Fatalf("mark %d: the fork did not mark AB: %+v", i, st)
+		}
+		if st, err = fk.fed.Reinstate(ctx, "CA-AB", "jti-admin", fmt.Sprint("lifted ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(st.Reinstated); n != 16 || st.Reinstated[15].Reason != "lifted 17" || st.Reinstated[0].Reason != "the fork's tiles are gone" {
+		t.Errorf("after 17 liftings: %d kept, first %q, last %q; want the last 16", n, st.Reinstated[0].Reason, st.Reinstated[n-1].Reason)
 	}
 }
