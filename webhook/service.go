@@ -772,6 +772,15 @@ func (s *Service) checkPeers(ctx context.Context) error {
 // queueOnce queues an event of type typ to every subscription unless an
 // event was queued under key before.
 func (s *Service) queueOnce(key, typ string, data any) error {
+	// Every poll asks again: a read-only look first, so that a peer's
+	// events queued before cost no write transaction (and no fsync).
+	var queued bool
+	if err := s.ob.db.View(func(tx *bbolt.Tx) error {
+		queued = tx.Bucket(bucketState).Get([]byte(key)) != nil
+		return nil
+	}); err != nil || queued {
+		return err
+	}
 	subs := s.allSubs()
 	return s.ob.db.Update(func(tx *bbolt.Tx) error {
 		st := tx.Bucket(bucketState)
