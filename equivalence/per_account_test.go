@@ -18,12 +18,7 @@ import (
 // former holder. The condition's text, in both languages, names the
 // accounts covered and those not; with none covered it is not met.
 func TestPerAccountCoverageFollowsTheAccountsDates(t *testing.T) {
-	rs := loadRules(t)
-	var fx fixtures
-	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
-	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
-		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
-		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	rs, fx, cert := perAccountCase(t, `"1234567","7654321"`)
 	emp := func(accounts string) json.RawMessage {
 		return json.RawMessage(`{"bn":"123456782","legal_name":"Acme Builders Ltd.","size_band":"standard","employee_count":84,"wcb_accounts":[` + accounts + `]}`)
 	}
@@ -82,12 +77,7 @@ func TestPerAccountCoverageFollowsTheAccountsDates(t *testing.T) {
 // either of them is not (the account it alone shows closed counts as
 // covered again).
 func TestPerAccountCitesARecordForEachClosedAccount(t *testing.T) {
-	rs := loadRules(t)
-	var fx fixtures
-	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
-	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
-		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
-		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	rs, fx, cert := perAccountCase(t, `"1234567","7654321"`)
 	emp := func(account string) json.RawMessage {
 		return json.RawMessage(`{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"` + account +
 			`","opened_on":"2019-04-01","closed_on":"2025-12-31"}]}`)
@@ -134,12 +124,7 @@ func TestPerAccountCitesARecordForEachClosedAccount(t *testing.T) {
 // decision must cite AB's record too: re-derived from the records it
 // cites, without it, the account would count as closed.
 func TestPerAccountCitesTheOpenRecordWhenRecordsDisagree(t *testing.T) {
-	rs := loadRules(t)
-	var fx fixtures
-	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
-	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
-		"wcb_accounts":["1234567"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
-		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	rs, fx, cert := perAccountCase(t, `"1234567"`)
 	ab := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01"}]}`
 	sk := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01","closed_on":"2025-12-31"}],` +
 		`"presence":[{"jurisdiction":"CA-ON","permanent_office":true,"operating_since":"2020-01-01"}]}`
@@ -169,12 +154,7 @@ func TestPerAccountCitesTheOpenRecordWhenRecordsDisagree(t *testing.T) {
 // records it cites, without it, the closed account would count as covered
 // and a verifier would read that the recognition covers both.
 func TestPerAccountCitesTheRecordOfAnAccountNotCovered(t *testing.T) {
-	rs := loadRules(t)
-	var fx fixtures
-	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
-	cert := `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
-		"wcb_accounts":["1234567","7654321"],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
-		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
+	rs, fx, cert := perAccountCase(t, `"1234567","7654321"`)
 	ab := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"1234567","opened_on":"2019-04-01"}],` +
 		`"presence":[{"jurisdiction":"CA-ON","permanent_office":true,"operating_since":"2020-01-01"}]}`
 	sk := `{"bn":"123456782","legal_name":"Acme Builders Ltd.","wcb_accounts":[{"jurisdiction":"CA-AB","number":"7654321","opened_on":"2019-04-01","closed_on":"2025-12-31"}]}`
@@ -211,4 +191,16 @@ func perAccount(d equivalence.Decision) *equivalence.Condition {
 		}
 	}
 	return nil
+}
+
+// perAccountCase is the rules, the fixtures and ACSA's certificate of
+// employer 123456782 naming wcbAccounts (a JSON list's items) that the
+// per_wcb_account tests ask about.
+func perAccountCase(t *testing.T, wcbAccounts string) (*ruleSet, fixtures, string) {
+	t.Helper()
+	var fx fixtures
+	readJSON(t, filepath.Join(casesDir, "fixtures.json"), &fx)
+	return loadRules(t), fx, `{"id":"ACSA-100234","jurisdiction":"CA-AB","issuer":"ACSA","number":"100234","program":"COR","employer_bn":"123456782",
+		"wcb_accounts":[` + wcbAccounts + `],"industry_scope":["236","238"],"sector":"construction","basis":"audit","issued_on":"2024-03-15",
+		"term_months":36,"expires_on":"2027-03-15","status":"active","history":[{"status":"active","on":"2024-03-15","reason":"issued"}]}`
 }
