@@ -1094,5 +1094,10 @@ func unverifiedIssuer(token string) (registry.Jurisdiction, error) {
 // VerifyProof checks a proof against the federation's current keys (the
 // node's own, the pinned peers' and the keys they rotated in).
 func (l *Lookups) VerifyProof(token string) (ProofClaims, error) {
-	return VerifyProof(token, l.fed.KeySet, l.fed.Node().Now())
+	return l.VerifyProofIn(token, "")
+}
+
+// VerifyProofIn is VerifyProof with the texts in lang (VerifyProofIn).
+func (l *Lookups) VerifyProofIn(token string, lang equivalence.Lang) (ProofClaims, error) {
+	return VerifyProofIn(token, l.fed.KeySet, l.fed.Node().Now(), lang)
 }

@@ -3,6 +3,7 @@ package openapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -27,9 +28,32 @@ type VerifyIn struct {
 
 // VerifyOut says whether a proof holds.
 type VerifyOut struct {
-	Valid  bool                    `json:"valid"`
-	Reason string                  `json:"reason,omitempty" doc:"Why the proof does not hold."`
-	Claims *federation.ProofClaims `json:"claims,omitempty"`
+	Valid   bool                    `json:"valid" doc:"The proof holds (outcome valid)."`
+	Outcome string                  `json:"outcome" enum:"valid,invalid,key_not_held" doc:"valid: the proof holds. invalid: it does not (reason says why). key_not_held: it, or a record it carries, is signed by a key of a member this node does not hold yet, most likely one the member rotated to since this node last read its log: neither shown to hold nor shown forged; ask again after the next sync, or check it with corfed verify and the current federation file."`
+	Reason  string                  `json:"reason,omitempty" doc:"Why the proof does not hold or could not be checked, in the request's language (lang, else Accept-Language)."`
+	Member  string                  `json:"member,omitempty" doc:"key_not_held: the member whose key this node does not hold."`
+	KID     string                  `json:"kid,omitempty" doc:"key_not_held: the key id the signature names."`
+	Claims  *federation.ProofClaims `json:"claims,omitempty"`
+}
+
+// verifyOut is what POST /v1/verify answers for a check's claims and error.
+func verifyOut(c federation.ProofClaims, err error, lang equivalence.Lang) VerifyOut {
+	if err == nil {
+		return VerifyOut{Valid: true, Outcome: "valid", Claims: &c}
+	}
+	why := err.Error()
+	var pe *federation.ProofError
+	if errors.As(err, &pe) {
+		why = pe.Text(lang)
+	} else if lang == equivalence.French {
+		why = frenchErr(err)
+	}
+	var kn *federation.KeyNotHeldError
+	if errors.As(err, &kn) {
+		return VerifyOut{Outcome: "key_not_held", Member: string(kn.Member), KID: kn.KID,
+			Reason: sayf(lang == equivalence.French, "this node does not hold key %q of %s (the member may have rotated its keys since this node last read its log): the proof could not be checked; ask again after the next sync: %s", kn.KID, kn.Member, why)}
+	}
+	return VerifyOut{Outcome: "invalid", Reason: why}
 }
 
 // LookupOps registers the cross-jurisdiction operations: recognition with
@@ -118,12 +142,20 @@ func LookupOps(l *federation.Lookups) func(huma.API, *Helpers) {
 			"Check a recognition proof against the federation's pinned keys", "recognition")
 		verify.MaxBodyBytes = ProofBodyBytes
 		huma.Register(api, verify,
-			func(ctx context.Context, in *struct{ Body VerifyIn }) (*bodyOut[VerifyOut], error) {
-				c, err := l.VerifyProof(in.Body.Proof)
-				if err != nil {
-					return &bodyOut[VerifyOut]{VerifyOut{Valid: false, Reason: err.Error()}}, nil
+			func(ctx context.Context, in *struct {
+				Lang   string `query:"lang" enum:"en,fr" doc:"Language of the reason and of the claims' re-derived texts; default from Accept-Language, else the reason in English and the texts in the proof's language."`
+				Accept string `header:"Accept-Language" doc:"en or fr (the best q-value wins)."`
+				Body   VerifyIn
+			}) (*bodyOut[VerifyOut], error) {
+				lang := RequestLang(in.Lang, in.Accept)
+				// The texts the claims re-derive are in the request's
+				// language when it names one, else in the proof's.
+				var texts equivalence.Lang
+				if in.Lang != "" || in.Accept != "" {
+					texts = lang
 				}
-				return &bodyOut[VerifyOut]{VerifyOut{Valid: true, Claims: &c}}, nil
+				c, err := l.VerifyProofIn(in.Body.Proof, texts)
+				return &bodyOut[VerifyOut]{verifyOut(c, err, lang)}, nil
 			})
 		programOps(api, h, l)
 		registerMatch(api, h, l)
