@@ -53,6 +53,7 @@ commands:
   import       import employers and certificates from CSV or XLSX into a node
   rules        publish the node's host recognition rules (and terms of agreement) from a file
   agreement    propose, sign, withdraw or show a reciprocity agreement
+  peer         list the federation's peers, sync them now, or lift a misbehaving mark
   snapshots    import performance snapshots (claims data) from CSV or XLSX
   report       print the program evaluation: COR holders vs others, CP cycle times, for a period
   synth        write synthetic holders and snapshots to try import and report with

@@ -125,7 +125,9 @@ func (t *target) do(ctx context.Context, method, path string, body any) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+t.token)
+	if t.token != "" {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -139,9 +141,40 @@ func (t *target) do(ctx context.Context, method, path string, body any) ([]byte,
 		return nil, err
 	}
 	if res.StatusCode >= 300 {
-		return nil, fmt.Errorf("%s %s: %s: %s", method, path, res.Status, bytes.TrimSpace(b))
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, res.Status, problemText(b))
 	}
 	return b, nil
+}
+
+// problemText is an RFC 9457 problem's detail and errors on one line
+// (each error's location, message and value), or b as it is when it is
+// not one.
+func problemText(b []byte) string {
+	var p struct {
+		Detail string `json:"detail"`
+		Errors []struct {
+			Location string `json:"location"`
+			Message  string `json:"message"`
+			Value    any    `json:"value"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(b, &p) != nil || p.Detail == "" {
+		return string(bytes.TrimSpace(b))
+	}
+	var sb strings.Builder
+	sb.WriteString(p.Detail)
+	for _, e := range p.Errors {
+		sb.WriteString("\n  ")
+		if e.Location != "" {
+			sb.WriteString(e.Location + ": ")
+		}
+		sb.WriteString(e.Message)
+		if e.Value != nil {
+			v, _ := json.Marshal(e.Value)
+			fmt.Fprintf(&sb, " (got %s)", v)
+		}
+	}
+	return sb.String()
 }
 
 // local opens the stopped node in t.data and runs fn with an admin
