@@ -33,14 +33,8 @@ func init() {
 var peerCode = regexp.MustCompile(`^CA-[A-Z]{2}$`)
 
 func runPeer(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	usage := "usage: " + synopses["peer"]
-	if len(args) > 0 && isHelp(args[0]) {
-		fmt.Fprintln(stdout, usage)
-		return nil
-	}
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return errUsage
+	if done, err := noSubcommand("peer", args, stdout, stderr); done {
+		return err
 	}
 	sub := args[0]
 	switch sub {

@@ -2,19 +2,13 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corfed/corfed/federation"
-	"github.com/corfed/corfed/registry/jose"
 )
 
 // TestPeerCommands runs corfed peer against a real serve process whose
@@ -23,47 +17,11 @@ import (
 // sync reports the failure, reinstating a peer that is not marked is
 // refused with the node's reason, and bad command lines are usage errors.
 func TestPeerCommands(t *testing.T) {
-	dir, bcDir := t.TempDir(), t.TempDir()
-	for _, d := range []string{dir, bcDir} {
-		if code, _, stderr := run(t, "keygen", "--data", d); code != 0 {
-			t.Fatalf("keygen: %s", stderr)
-		}
-	}
-	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bcRing, err := jose.LoadKeyring(filepath.Join(bcDir, keysFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	bc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusBadGateway)
 	}))
 	defer bc.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	doc, err := federation.MarshalTrust("test", []federation.Member{
-		{Jurisdiction: "CA-AB", URL: "http://" + addr, Keys: ring.PublicSet()},
-		{Jurisdiction: "CA-BC", URL: bc.URL, Keys: bcRing.PublicSet()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedFile := filepath.Join(t.TempDir(), "federation.json")
-	if err := os.WriteFile(fedFile, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(corfedBinary(t), "serve", "--jurisdiction", "CA-AB", "--addr", addr, "--data", dir, "--federation", fedFile, "--log-level", "error")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr, dir := serveWithPeer(t, bc.URL)
 	base := "http://" + addr
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get(base + "/readyz")

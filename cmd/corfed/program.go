@@ -341,16 +341,27 @@ func publishFile(ctx context.Context, name string, args []string, stdout, stderr
 	})
 }
 
-func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	usage := "usage: " + synopses["agreement"]
-	if len(args) > 0 && isHelp(args[0]) {
+// noSubcommand handles a command with subcommands given none, or help:
+// it prints the command's synopsis (on stdout for help) and reports done,
+// with errUsage when none was given.
+func noSubcommand(name string, args []string, stdout, stderr io.Writer) (done bool, err error) {
+	usage := "usage: " + synopses[name]
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
 		fmt.Fprintln(stdout, usage)
-		return nil
-	}
-	if len(args) == 0 {
+		return true, nil
+	case len(args) == 0:
 		fmt.Fprintln(stderr, usage)
-		return errUsage
+		return true, errUsage
 	}
+	return false, nil
+}
+
+func runAgreement(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if done, err := noSubcommand("agreement", args, stdout, stderr); done {
+		return err
+	}
+	usage := "usage: " + synopses["agreement"]
 	switch args[0] {
 	case "propose":
 		return publishFile(ctx, "agreement propose", args[1:], stdout, stderr)

@@ -24,20 +24,6 @@ import (
 // once it is up by the node itself. Before, such a request waited
 // unanswered in the listen queue.
 func TestServeAnswersStartingWhileItChecksItsPeers(t *testing.T) {
-	dir, bcDir := t.TempDir(), t.TempDir()
-	for _, d := range []string{dir, bcDir} {
-		if code, _, stderr := run(t, "keygen", "--data", d); code != 0 {
-			t.Fatalf("keygen: %s", stderr)
-		}
-	}
-	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bcRing, err := jose.LoadKeyring(filepath.Join(bcDir, keysFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	asked, release := make(chan struct{}, 1), make(chan struct{})
 	bc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -51,29 +37,7 @@ func TestServeAnswersStartingWhileItChecksItsPeers(t *testing.T) {
 		http.Error(w, "gone", http.StatusBadGateway)
 	}))
 	defer bc.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	doc, err := federation.MarshalTrust("test", []federation.Member{
-		{Jurisdiction: "CA-AB", URL: "http://" + addr, Keys: ring.PublicSet()},
-		{Jurisdiction: "CA-BC", URL: bc.URL, Keys: bcRing.PublicSet()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fedFile := filepath.Join(t.TempDir(), "federation.json")
-	if err := os.WriteFile(fedFile, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(corfedBinary(t), "serve", "--jurisdiction", "CA-AB", "--addr", addr, "--data", dir, "--federation", fedFile, "--log-level", "error")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr, _ := serveWithPeer(t, bc.URL)
 
 	select {
 	case <-asked:
@@ -103,4 +67,50 @@ func TestServeAnswersStartingWhileItChecksItsPeers(t *testing.T) {
 			t.Fatalf("the node did not come up: %v", err)
 		}
 	}
+}
+
+// serveWithPeer starts a real serve process of CA-AB on a fresh data
+// directory (keys made with keygen), with a federation file that lists
+// CA-BC at peerURL, and returns its address (it may still be starting)
+// and its data directory.
+func serveWithPeer(t *testing.T, peerURL string) (addr, dir string) {
+	t.Helper()
+	dir, bcDir := t.TempDir(), t.TempDir()
+	for _, d := range []string{dir, bcDir} {
+		if code, _, stderr := run(t, "keygen", "--data", d); code != 0 {
+			t.Fatalf("keygen: %s", stderr)
+		}
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(dir, keysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcRing, err := jose.LoadKeyring(filepath.Join(bcDir, keysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	doc, err := federation.MarshalTrust("test", []federation.Member{
+		{Jurisdiction: "CA-AB", URL: "http://" + addr, Keys: ring.PublicSet()},
+		{Jurisdiction: "CA-BC", URL: peerURL, Keys: bcRing.PublicSet()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedFile := filepath.Join(t.TempDir(), "federation.json")
+	if err := os.WriteFile(fedFile, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(corfedBinary(t), "serve", "--jurisdiction", "CA-AB", "--addr", addr, "--data", dir, "--federation", fedFile, "--log-level", "error")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return addr, dir
 }
