@@ -44,18 +44,28 @@ func FuzzParseBundle(f *testing.F) {
 }
 
 // FuzzParseCheckpointText: the parser never panics, and what it accepts is
-// canonical (CheckpointText gives the same text back).
+// canonical (CheckpointText gives the same three lines back), followed
+// only by non-empty extension lines, each ended by a line feed.
 func FuzzParseCheckpointText(f *testing.F) {
 	f.Add("corfed/CA-AB\n5\nfBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=\n")
 	f.Add("corfed/CA-AB\n05\nfBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=\n")
+	f.Add("corfed/CA-AB\n5\nfBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=\nextension\n")
+	f.Add("corfed/CA-AB\n5\nfBFhDyUg3Se6EnwXx95yD3g348p4pWb8tmTgfaQTco4=\n\n")
 	f.Add("o\n1\n\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		c, err := tiles.ParseCheckpointText(text)
 		if err != nil {
 			return
 		}
-		if got := tiles.CheckpointText(c.Origin, c.Size, c.Root); got != text {
-			t.Fatalf("accepted %q, canonical form %q", text, got)
+		canonical := tiles.CheckpointText(c.Origin, c.Size, c.Root)
+		ext, ok := strings.CutPrefix(text, canonical)
+		if !ok {
+			t.Fatalf("accepted %q, canonical form %q", text, canonical)
+		}
+		for _, line := range strings.SplitAfter(ext, "\n") {
+			if line == "\n" || (line != "" && !strings.HasSuffix(line, "\n")) {
+				t.Fatalf("accepted %q: extension %q", text, ext)
+			}
 		}
 	})
 }

@@ -25,9 +25,12 @@ import (
 // checkpoints but cannot publish tiles until it rotates to an EdDSA key).
 var ErrNotEd25519 = errors.New("signed notes need an Ed25519 (EdDSA) key")
 
-// MaxCheckpointSize bounds a checkpoint note read from a source: its body
-// and a few dozen signature lines.
-const MaxCheckpointSize = 16 << 10
+// MaxCheckpointSize bounds a checkpoint note read from a source. C2SP
+// signed-note verifiers must accept at least 16 signatures, post-quantum
+// ones of nearly 5 kB each (tlog-checkpoint recommends ML-DSA-44
+// cosignatures, 2,420 bytes): 16 such lines in base64 and the body fit
+// in 128 KiB (x/mod's note.Open takes up to 100 signatures of any size).
+const MaxCheckpointSize = 128 << 10
 
 // MaxNoteKeySize bounds a note-key object read from a source.
 const MaxNoteKeySize = 1 << 10
@@ -179,7 +182,8 @@ func SignCheckpoint(s note.Signer, size uint64, root tlog.Hash) (Checkpoint, err
 }
 
 // OpenCheckpoint verifies a checkpoint note against vs and parses its body
-// strictly: exactly three lines (origin, size, root), the origin equal to
+// strictly: three lines (origin, size, root) and any extension lines, the
+// origin equal to
 // origin, the size canonical decimal, the root canonical base64 of 32
 // bytes. Signatures by keys vs does not know are ignored; at least one
 // must verify. Errors wrap registry.ErrUnverified (no known signature, a
@@ -214,9 +218,17 @@ func ParseCheckpointText(text string) (Checkpoint, error) {
 	fail := func(format string, args ...any) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("checkpoint: "+format+": %w", append(args, registry.ErrInvalid)...)
 	}
+	// Origin, size and root, then any extension lines (C2SP
+	// tlog-checkpoint: opaque, NOT RECOMMENDED, but a reader does not
+	// refuse them; they are kept in the note and mean nothing here).
 	lines := strings.Split(text, "\n")
-	if len(lines) != 4 || lines[3] != "" {
-		return fail("body has %d lines, want 3 each ended by a line feed", len(lines)-1)
+	if len(lines) < 4 || lines[len(lines)-1] != "" {
+		return fail("body has %d lines, want at least 3 each ended by a line feed", len(lines)-1)
+	}
+	for _, ext := range lines[3 : len(lines)-1] {
+		if ext == "" {
+			return fail("an empty extension line")
+		}
 	}
 	origin := lines[0]
 	if origin == "" || len(origin) > logproof.MaxOriginSize {
