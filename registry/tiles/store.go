@@ -163,7 +163,10 @@ func readMax(r io.Reader, max int64, path string) ([]byte, error) {
 	return b, nil
 }
 
-// Cache-Control of the two kinds of object C2SP tlog-tiles names.
+// Cache-Control of the two kinds of object C2SP tlog-tiles names: tiles
+// (full or partial: a partial's path names its width, so what it holds
+// never changes either; it is only deleted once the full tile exists) and
+// the checkpoint.
 const (
 	cacheImmutable = "public, max-age=31536000, immutable"
 	cacheMutable   = "no-cache, max-age=5"
@@ -181,7 +184,7 @@ func (s *Store) put(ctx context.Context, path string, data []byte, contentType s
 		}
 	}
 	cc := cacheMutable
-	if immutable {
+	if immutable || strings.Contains(path, ".p/") {
 		cc = cacheImmutable
 	}
 	var err error
