@@ -16,6 +16,7 @@ import (
 	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
+	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/node"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
@@ -30,6 +31,16 @@ func scaleServer(b *testing.B, filler int) *httptest.Server { return fillerServe
 func fillerServer(b *testing.B, filler int, certs bool) *httptest.Server {
 	b.Helper()
 	dir := b.TempDir()
+	// The node's key, announced after the filler (not signed either): a
+	// node refuses a feed that announces none of its keys.
+	ring := &jose.Keyring{}
+	key, err := ring.Rotate(jose.EdDSA, nodetest.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ring.Save(filepath.Join(dir, "keys.json")); err != nil {
+		b.Fatal(err)
+	}
 	db, err := boltstore.Open(filepath.Join(dir, "corfed.db"), boltstore.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -57,6 +68,14 @@ func fillerServer(b *testing.B, filler int, certs bool) *httptest.Server {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	err = db.UpdateAlone(context.Background(), func(tx *boltstore.Tx) error {
+		l := tx.Log("self")
+		return l.Append(registry.Entry{Iss: "CA-AB", Seq: l.Size() + 1, Kind: registry.KindKey, ID: key.KID, Ver: 1,
+			Iat: nodetest.Now.Unix(), Record: []byte(`{}`), JWS: "filler"})
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
