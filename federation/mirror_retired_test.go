@@ -3,6 +3,7 @@ package federation_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -151,5 +152,59 @@ func TestMirrorRefusesACheckpointOfARetiredKey(t *testing.T) {
 	want, _ := tiles.ReadNoteKeys(ctx, srcStore)
 	if got, err := tiles.ReadNoteKeys(ctx, dstStore); err != nil || len(want) != 2 || strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("the copy's note-keys: %q, %v; want the log's %q", got, err, want)
+	}
+}
+
+// TestMirrorStateWithoutRetirements: a state saved before the mirror kept
+// the keys the log retired is not resumed from (the retirements before
+// its tree would be unknown): the copy is checked again from its first
+// entry, and the state saved anew with them.
+func TestMirrorStateWithoutRetirements(t *testing.T) {
+	ctx := context.Background()
+	f := newMirrorFixture(t, 20)
+	dst, state := t.TempDir(), memstore.New()
+	m, err := f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keysRecord := func() map[string]json.RawMessage {
+		var rec map[string]json.RawMessage
+		if err := state.View(ctx, func(tx registry.StoreTx) error {
+			b, err := tx.Log("mirror").Meta("keys")
+			if err != nil {
+				return err
+			}
+			return json.Unmarshal(b, &rec)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	rec := keysRecord()
+	if _, ok := rec["retired"]; !ok {
+		t.Fatalf("the state's keys record holds no retirements: %v", rec)
+	}
+	delete(rec, "retired")
+	if err := state.UpdateAlone(ctx, func(tx registry.StoreWriteTx) error {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return tx.Log("mirror").SetMeta("keys", b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err = f.mirrorWithStore(t, f.srcURL, dst, state, f.n.PublicKeys(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := m.Start(); !strings.Contains(st.SetAside, "no record of the keys the log retired") || st.Checked != 20 {
+		t.Errorf("start %+v; want the state set aside for its missing retirements and the 20 entries checked again", st)
+	}
+	if _, ok := keysRecord()["retired"]; !ok {
+		t.Error("the state was not saved anew with the retirements")
 	}
 }
