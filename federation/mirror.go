@@ -173,10 +173,24 @@ type Mirror struct {
 	vs     note.Verifiers
 	chain  *Chain
 	have   tiles.Checkpoint // verified and in cfg.To
-	// vkeys are the pinned keys' vkeys by note key hash, and noteKey the
-	// one last written to cfg.To's note-key.
-	vkeys   map[uint32]string
-	noteKey string
+	// vkeys are the pinned keys' vkeys by note key hash, and kids their
+	// kids; noteKey is the one last written to cfg.To's note-key, and
+	// noteKeys those last written to its note-keys.
+	vkeys    map[uint32]string
+	kids     map[uint32]string
+	noteKey  string
+	noteKeys string
+	// retired holds, for each key the log retired, the seq of the entry
+	// that retired it (the announcement of its successor, or its own with
+	// status retired), as this mirror verified the entries of the tree it
+	// holds; pendingRetired, those of the entries checked since (the
+	// round under way). A checkpoint of a tree holding that entry must be
+	// signed by another key (signedByActive). retiredKnown is false when
+	// a saved state holds no record of them (saved before it did): that
+	// state is not resumed from.
+	retired        map[string]uint64
+	pendingRetired map[string]uint64
+	retiredKnown   bool
 	// learned are the keys the log rotated in, from its announcements
 	// this mirror verified (its state's keysKey), beyond cfg.Keys.
 	learned []jose.PublicKey
@@ -239,7 +253,8 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys))}
+	m := &Mirror{cfg: cfg, origin: origin, chain: NewChain(cfg.Iss, cfg.Keys).RefuseKeysOf(cfg.KeyOwner), vkeys: make(map[uint32]string, len(vkeys)),
+		kids: make(map[uint32]string, len(vkeys)), retired: map[string]uint64{}, pendingRetired: map[string]uint64{}}
 	st, err := m.loadState(ctx)
 	if err != nil {
 		return nil, err
@@ -297,6 +312,9 @@ func NewMirror(ctx context.Context, cfg MirrorConfig) (*Mirror, error) {
 	} else {
 		m.setAside(st)
 	}
+	if from == 0 {
+		clear(m.retired) // learned again from the first entry
+	}
 	if err := m.entries(ctx, vt, from, c.Size, nil); err != nil {
 		if ctx.Err() != nil || !cfg.Recheck && !errors.Is(err, tiles.ErrTampered) {
 			return nil, fmt.Errorf("mirror: the copy in %s: %w", cfg.To, err)
@@ -327,8 +345,13 @@ func (m *Mirror) trust(keys *jose.KeySet) error {
 		if err != nil {
 			return err
 		}
+		_, pub, err := tiles.VerifierFromKey(vkey)
+		if err != nil {
+			return err
+		}
 		vs = append(vs, v)
 		m.vkeys[v.KeyHash()] = vkey
+		m.kids[v.KeyHash()] = pub.KID
 	}
 	m.vs = note.VerifierList(vs...)
 	return nil
@@ -406,6 +429,8 @@ func (m *Mirror) damaged(err error) (*Mirror, error) {
 	}
 	m.start.Damaged = err.Error()
 	m.chain = NewChain(m.cfg.Iss, m.cfg.Keys).RefuseKeysOf(m.cfg.KeyOwner)
+	clear(m.retired)
+	clear(m.pendingRetired)
 	return m, nil
 }
 
@@ -474,6 +499,9 @@ type mirrorKeys struct {
 	Origin  string          `json:"origin"`
 	Pinned  json.RawMessage `json:"pinned"`
 	Learned json.RawMessage `json:"learned,omitempty"`
+	// Retired is Mirror.retired for the tree of the state (absent from a
+	// state saved before it was kept: that state is not resumed from).
+	Retired map[string]uint64 `json:"retired"`
 }
 
 // MirrorPin returns the pin a mirror of iss's log saved in state (see
@@ -503,6 +531,7 @@ type parsedMirrorKeys struct {
 	origin  string
 	pinned  *jose.KeySet
 	learned []jose.PublicKey
+	retired map[string]uint64 // nil when the record holds none
 }
 
 func parseMirrorKeys(b []byte) (parsedMirrorKeys, error) {
@@ -514,7 +543,7 @@ func parseMirrorKeys(b []byte) (parsedMirrorKeys, error) {
 	if err != nil {
 		return parsedMirrorKeys{}, fmt.Errorf("mirror: its pinned keys (%q in its state): %w", keysKey, err)
 	}
-	p := parsedMirrorKeys{origin: mk.Origin, pinned: pinned}
+	p := parsedMirrorKeys{origin: mk.Origin, pinned: pinned, retired: mk.Retired}
 	if len(mk.Learned) > 0 {
 		learned, err := jose.ParseJWKS(mk.Learned)
 		if err != nil {
@@ -533,7 +562,7 @@ func (m *Mirror) keysRecord() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := mirrorKeys{Origin: m.origin, Pinned: pinned}
+	rec := mirrorKeys{Origin: m.origin, Pinned: pinned, Retired: m.retired}
 	var learned []jose.PublicKey
 	for _, k := range append(m.learned[:len(m.learned):len(m.learned)], m.chain.Keys().Keys()...) {
 		if _, ok := m.cfg.Keys.Lookup(k.KID); ok || slices.ContainsFunc(learned, func(l jose.PublicKey) bool { return l.KID == k.KID }) {
@@ -596,6 +625,9 @@ func (m *Mirror) loadState(ctx context.Context) (*mirrorState, error) {
 		if mk.origin == m.origin && subset(was, m.pinned()) {
 			m.learned = mk.learned
 		}
+		if mk.origin == m.origin && mk.retired != nil {
+			m.retired, m.retiredKnown = mk.retired, true
+		}
 	}
 	if fb != nil {
 		var fl mirrorFloor
@@ -643,6 +675,8 @@ func (m *Mirror) whyNotResume(st *mirrorState, c tiles.Checkpoint, vt *tiles.Ver
 		return fmt.Sprintf("it holds %d entries, the copy %d: the copy was rolled back or replaced", st.Size, c.Size)
 	case st.Size == 0:
 		return "it is empty"
+	case !m.retiredKnown:
+		return "it holds no record of the keys the log retired (saved by an earlier corfed)"
 	}
 	if err := vt.Consistent(tlog.Tree{N: int64(st.Size), Hash: st.Root}); err != nil {
 		return fmt.Sprintf("the copy's tree does not extend it: %v", err)
@@ -695,6 +729,13 @@ func (m *Mirror) prior(kind registry.Kind, id string) (uint64, error) {
 // commit commits the chain's checks, keeping the versions they add for
 // the next save.
 func (m *Mirror) commit() {
+	for kid, seq := range m.pendingRetired {
+		if _, ok := m.retired[kid]; !ok {
+			m.retired[kid] = seq
+		}
+	}
+	clear(m.pendingRetired)
+	m.retiredKnown = true
 	if m.cfg.State != nil && m.saved {
 		if m.unsaved == nil {
 			m.unsaved = map[chainKey]uint64{}
@@ -822,6 +863,7 @@ func (m *Mirror) Size() uint64 { return m.have.Size }
 // entry that fails its checks) leaves the store's checkpoint as it was;
 // only entry bundles that passed every check may have been written.
 func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
+	clear(m.pendingRetired) // of a round refused
 	src := &tiles.Reader{Src: m.cfg.From, Origin: m.origin, Verifiers: m.vs}
 	c, n, err := src.Checkpoint(ctx)
 	if errors.Is(err, registry.ErrUnverified) && ctx.Err() == nil {
@@ -835,6 +877,15 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 	}
 	if err != nil {
 		return MirrorResult{}, fmt.Errorf("mirror: checkpoint: %w", err)
+	}
+	// Signed by a key the tree this mirror holds retired: refused before
+	// it is compared with that tree (a fork signed by a stolen retired key
+	// is no evidence against the log). The retirements in the entries it
+	// adds are seen as they are checked (put, below).
+	if c.Size >= m.have.Size {
+		if err := m.signedByActive(n, c.Size); err != nil {
+			return MirrorResult{}, fmt.Errorf("mirror: checkpoint: %w", err)
+		}
 	}
 	res := MirrorResult{From: m.have.Size, To: c.Size, Root: c.Root}
 	vt := src.Tree(ctx, c.Tree())
@@ -876,6 +927,11 @@ func (m *Mirror) Once(ctx context.Context) (MirrorResult, error) {
 		return res, m.save(ctx) // one that failed before
 	}
 	put := func(t tlog.Tile, es [][]byte) error {
+		// The entries checked so far may retire the checkpoint's signer:
+		// nothing of a tree it may not sign is written.
+		if err := m.signedByActive(n, c.Size); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 		var b []byte
 		for _, e := range es {
 			b, _ = tiles.AppendEntry(b, e)
@@ -1008,14 +1064,32 @@ func (m *Mirror) misbehaved(c tiles.Checkpoint, err error) error {
 }
 
 // putNoteKey writes to the copy's note-key the vkey of the pinned key
-// that signed n (a verified checkpoint), unless it is the one written
-// last: a mirror of the copy may start from it, and it is this mirror's
-// pin when it is run again with no key given.
+// that signed n (a verified checkpoint), and to its note-keys that vkey
+// then those of the other keys the mirror trusts for the log (pinned, or
+// rotated in), unless they are the ones written last: a mirror of the
+// copy may start from them, and note-key is this mirror's pin when it is
+// run again with no key given.
 func (m *Mirror) putNoteKey(ctx context.Context, n *note.Note) error {
 	for _, sig := range n.Sigs {
 		vkey, ok := m.vkeys[sig.Hash]
 		if !ok || sig.Name != m.origin {
 			continue
+		}
+		all, err := tiles.VerifierKeys(m.origin, m.cfg.Keys.With(m.learned...).With(m.chain.Keys().Keys()...))
+		if err != nil {
+			return err
+		}
+		vkeys := []string{vkey}
+		for _, vk := range all {
+			if vk != vkey {
+				vkeys = append(vkeys, vk)
+			}
+		}
+		if text := strings.Join(vkeys, "\n"); text != m.noteKeys {
+			if err := m.cfg.To.PutNoteKeys(ctx, vkeys); err != nil {
+				return err
+			}
+			m.noteKeys = text
 		}
 		if vkey != m.noteKey {
 			if err := m.cfg.To.PutNoteKey(ctx, vkey); err != nil {
@@ -1026,6 +1100,64 @@ func (m *Mirror) putNoteKey(ctx context.Context, n *note.Note) error {
 		return nil
 	}
 	return nil
+}
+
+// noteRetirement records the keys e (a key announcement the chain
+// accepted) retires: the one its key replaces, or its key itself when its
+// status is retired.
+func (m *Mirror) noteRetirement(e registry.Entry) {
+	var a registry.KeyAnnouncement
+	if err := json.Unmarshal(e.Record, &a); err != nil {
+		return // the chain checked it
+	}
+	kids := []string{a.Replaces}
+	if a.Status == jose.StatusRetired {
+		kids = append(kids, a.KID)
+	}
+	for _, kid := range kids {
+		if _, ok := m.retiredAt(kid); kid != "" && !ok {
+			m.pendingRetired[kid] = e.Seq
+		}
+	}
+}
+
+// retiredAt returns the seq of the entry that retired kid, if the mirror
+// has checked one.
+func (m *Mirror) retiredAt(kid string) (uint64, bool) {
+	if seq, ok := m.retired[kid]; ok {
+		return seq, true
+	}
+	seq, ok := m.pendingRetired[kid]
+	return seq, ok
+}
+
+// signedByActive checks that n, a checkpoint of the first size entries
+// that verified against the trusted keys, is signed by a key that the
+// log's entries up to size (those the mirror has checked) have not
+// retired. A retired key still verifies what it signed before its
+// retirement (the entries, and the checkpoints the mirror holds), but not
+// a checkpoint of a tree that holds its retirement: whoever stole it
+// could sign one. The log announces the new key before it signs with it,
+// and its publisher signs no checkpoint with a key the tree retires
+// (tiles.Publisher), so a checkpoint the log signed always passes.
+func (m *Mirror) signedByActive(n *note.Note, size uint64) error {
+	var by []string
+	for _, sig := range n.Sigs {
+		kid, ok := m.kids[sig.Hash]
+		if !ok || sig.Name != m.origin {
+			continue
+		}
+		seq, gone := m.retiredAt(kid)
+		if !gone || seq > size {
+			return nil
+		}
+		by = append(by, fmt.Sprintf("%s, which the log retired at entry %d", kid, seq))
+	}
+	if len(by) == 0 {
+		return nil // no signature of the log's: not this check's to refuse
+	}
+	return fmt.Errorf("the checkpoint of size %d is signed only by the key %s: a retired key verifies the entries and checkpoints that precede its retirement, not a checkpoint of a tree that holds it (whoever stole the key could sign one): %w",
+		size, strings.Join(by, "; the key "), registry.ErrUnverified)
 }
 
 // entries checks the entries from (a tree size) to to of vt's tree,
@@ -1074,8 +1206,12 @@ func (m *Mirror) entries(ctx context.Context, vt *tiles.VerifiedTree, from, to u
 		}
 		ahead := m.chain.Keys()
 		for i, r := range verifyAll(ahead, m.cfg.Iss, fes) {
-			if _, err := m.chain.checkAhead(fes[i].JWS, r, ahead); err != nil {
+			v, err := m.chain.checkAhead(fes[i].JWS, r, ahead)
+			if err != nil {
 				return err
+			}
+			if e := v.Entry(); e.Kind == registry.KindKey {
+				m.noteRetirement(e)
 			}
 		}
 		if put != nil {

@@ -120,6 +120,7 @@ func TestServedMediaTypesAreDocumented(t *testing.T) {
 	for _, tc := range []struct{ path, op string }{
 		{"/.well-known/jwks.json", "/.well-known/jwks.json"},
 		{"/v1/log/note-key", "/v1/log/note-key"},
+		{"/v1/log/note-keys", "/v1/log/note-keys"},
 		{"/v1/metrics/ohs.csv?year=2025", "/v1/metrics/ohs.csv"},
 		{"/v1/metrics/ohs.svg?year=2025", "/v1/metrics/ohs.svg"},
 		{"/v1/federation/metrics.svg?year=2025", "/v1/federation/metrics.svg"},

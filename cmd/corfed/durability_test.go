@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -20,7 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/corfed/corfed/registry"
+	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/tiles"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes it.
@@ -398,10 +403,18 @@ func noteKey(t *testing.T, url string) string {
 
 // TestFreshMirrorAfterRotation: a new mirror of a log that rotated its key
 // once needs both keys: its first entries are signed by the retired one.
-// Given each with --vkey it copies and verifies the whole log; given only
-// the note key (the active one), it refuses, saying to give the retired
-// keys too (it does not take the retired keys the log merely announces: a
-// key's announcement is trusted only forward from a pinned key).
+// Given no key (the issue's `corfed mirror --from URL --to DIR`), it
+// trusts on first use the keys the source lists at note-keys (also served
+// at GET /v1/log/note-keys, the active one first) and copies and verifies
+// the whole log; a key listed there that signed nothing is harmless.
+// Given each with --vkey it does the same; given only the note key (the
+// active one), it refuses, saying to give the retired keys too and where
+// they are listed: a key given is pinned as given, never completed by
+// what a source says (a key's announcement is trusted only forward from
+// a pinned key). A checkpoint of the rotated log re-signed by the retired
+// key (as whoever stole it could) is refused: a retired key verifies only
+// what precedes its retirement. A source with no note-keys (tiles written
+// before them) gets the advice to give every key.
 func TestFreshMirrorAfterRotation(t *testing.T) {
 	data, pub := t.TempDir(), t.TempDir()
 	url := serveTilesWatchingKeys(t, data, pub)
@@ -425,27 +438,105 @@ func TestFreshMirrorAfterRotation(t *testing.T) {
 	if active == retired {
 		t.Fatal("the note key did not change")
 	}
-	files := httptest.NewServer(http.FileServer(http.Dir(pub)))
-	defer files.Close()
+	if resp, body := httpGet(t, url+"/v1/log/note-keys"); resp.StatusCode != http.StatusOK || string(body) != active+"\n"+retired+"\n" {
+		t.Fatalf("GET /v1/log/note-keys: %d %q; want the active key, then the retired one", resp.StatusCode, body)
+	}
+	if b, err := os.ReadFile(filepath.Join(pub, tiles.NoteKeysPath)); err != nil || string(b) != active+"\n"+retired+"\n" {
+		t.Fatalf("the tiles' note-keys: %q, %v; want the active key, then the retired one", b, err)
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(data, keysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stolen *jose.Key
+	for _, k := range ring.Keys {
+		if k.KID != ring.Active().KID {
+			stolen = k
+		}
+	}
+	_, unused, err := note.GenerateKey(rand.Reader, "corfed/CA-AB")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		vkeys []string
+		edit  func(t *testing.T, dir string) // a copy of the tiles, served instead
 		ok    bool
-		says  string
+		says  []string
 	}{
-		{"both keys", []string{retired, active}, true, "cosigned checkpoint size"},
-		{"both keys, the active first", []string{active, retired}, true, "cosigned checkpoint size"},
-		{"the note key alone", []string{active}, false, "give each of its keys, active and retired, with --vkey"},
+		{"no key: trusted on first use from note-keys", nil, nil, true, []string{"cosigned checkpoint size"}},
+		{"both keys", []string{retired, active}, nil, true, []string{"cosigned checkpoint size"}},
+		{"both keys, the active first", []string{active, retired}, nil, true, []string{"cosigned checkpoint size"}},
+		{"the note key alone", []string{active}, nil, false, []string{"give each of its keys, active and retired, with --vkey", "GET /v1/log/note-keys"}},
+		{"no key, note-keys listing a key that signed nothing", nil, func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, tiles.NoteKeysPath), active+"\n"+retired+"\n"+unused+"\n")
+		}, true, []string{"cosigned checkpoint size"}},
+		{"no key, the checkpoint re-signed by the retired key", nil, func(t *testing.T, dir string) {
+			resignCheckpoint(t, dir, stolen)
+		}, false, []string{"which the log retired at entry", "not a checkpoint of a tree that holds it"}},
+		{"no key, a source with no note-keys", nil, func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, tiles.NoteKeysPath)); err != nil {
+				t.Fatal(err)
+			}
+		}, false, []string{"give each of its keys, active and retired, with --vkey"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := []string{"mirror", "--from", files.URL, "--to", t.TempDir(), "--key", t.TempDir()}
+			dir := pub
+			if tc.edit != nil {
+				dir = copyDir(t, pub)
+				tc.edit(t, dir)
+			}
+			files := httptest.NewServer(http.FileServer(http.Dir(dir)))
+			defer files.Close()
+			to := t.TempDir()
+			args := []string{"mirror", "--from", files.URL, "--to", to, "--key", t.TempDir()}
 			for _, k := range tc.vkeys {
 				args = append(args, "--vkey", k)
 			}
 			code, out, stderr := run(t, args...)
-			if (code == 0) != tc.ok || !strings.Contains(out+stderr, tc.says) {
-				t.Errorf("mirror with %d keys: exit %d: %s%s; want ok %v saying %q", len(tc.vkeys), code, out, stderr, tc.ok, tc.says)
+			if (code == 0) != tc.ok {
+				t.Errorf("mirror with %d keys: exit %d: %s%s; want ok %v", len(tc.vkeys), code, out, stderr, tc.ok)
+			}
+			for _, say := range tc.says {
+				if !strings.Contains(out+stderr, say) {
+					t.Errorf("mirror with %d keys: %s%s; want it to say %q", len(tc.vkeys), out, stderr, say)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(to, tiles.CheckpointPath)); (err == nil) != tc.ok {
+				t.Errorf("the copy's checkpoint: %v; want one only when it verified", err)
 			}
 		})
+	}
+}
+
+// resignCheckpoint replaces the checkpoint in dir by one of the same tree
+// signed by k alone.
+func resignCheckpoint(t *testing.T, dir string, k *jose.Key) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, tiles.CheckpointPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tiles.ParseCheckpointText(string(b[:bytes.Index(b, []byte("\n\n"))+1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _, err := tiles.NoteSigner(c.Origin, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := tiles.SignCheckpoint(signer, c.Size, c.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, tiles.CheckpointPath), string(forged.Note))
+}
+
+// writeFile writes text to path.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

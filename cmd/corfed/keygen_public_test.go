@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/tiles"
 )
 
 // TestKeygenPublic (review s28-o, M3): a province joining a federation
@@ -60,5 +62,46 @@ func TestKeygenPublic(t *testing.T) {
 	}
 	if after, _ := jose.LoadKeyring(filepath.Join(dir, "keys.json")); len(after.Keys) != len(ring.Keys) {
 		t.Errorf("keygen --public changed keys.json: %d keys, had %d", len(after.Keys), len(ring.Keys))
+	}
+}
+
+// TestKeygenPublicVKeys: `corfed keygen --public --vkeys` prints the note
+// verifier keys of every key, the active first, as GET /v1/log/note-keys
+// serves them (what `corfed mirror --vkey` takes, once per key); with no
+// node.json (the jurisdiction names them) it says where else to find
+// them, and --vkeys alone is a usage error.
+func TestKeygenPublicVKeys(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"keygen", "--data", dir}, {"keygen", "--data", dir, "--rotate"}} {
+		if code, _, stderr := run(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "keygen", "--data", dir, "--vkeys"); code != 2 {
+		t.Errorf("--vkeys alone: exit %d %s; want a usage error", code, stderr)
+	}
+	if code, _, stderr := run(t, "keygen", "--data", dir, "--public", "--vkeys"); code != 1 || !strings.Contains(stderr, "GET /v1/log/note-keys") {
+		t.Errorf("--public --vkeys with no node.json: exit %d %s; want 1, naming GET /v1/log/note-keys", code, stderr)
+	}
+	if err := writeNodeInfo(dir, nodeInfo{Jurisdiction: "CA-SK"}); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := jose.LoadKeyring(filepath.Join(dir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, k := range append([]*jose.Key{ring.Active()}, ring.Keys...) {
+		vkey, err := tiles.VerifierKey("corfed/CA-SK", k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(want, vkey) {
+			want = append(want, vkey)
+		}
+	}
+	code, out, stderr := run(t, "keygen", "--data", dir, "--public", "--vkeys")
+	if code != 0 || out != strings.Join(want, "\n")+"\n" || len(want) != 2 {
+		t.Errorf("--public --vkeys: exit %d %q %s; want %q", code, out, stderr, want)
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/boltstore"
 	"github.com/corfed/corfed/registry/jose"
+	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/node"
+	"github.com/corfed/corfed/registry/tiles"
 )
 
 // Files in a node's data directory.
@@ -115,8 +117,12 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	alg := fl.String("alg", jose.EdDSA, "signature algorithm: EdDSA (Ed25519) or ES256 (P-256)")
 	rotate := fl.Bool("rotate", false, "add a new active key and retire the current one (it stays published so old entries verify)")
 	public := fl.Bool("public", false, "make nothing: print the node's public keys, every one without its private part, as the JWKS its member entry in a federation file pins")
+	vkeys := fl.Bool("vkeys", false, "with --public: print instead the note verifier keys (vkeys) of its EdDSA keys, one a line, the active first, then the retired (as GET /v1/log/note-keys serves them; what corfed mirror --vkey takes)")
 	if err := parse(fl, args); err != nil {
 		return err
+	}
+	if *vkeys && !*public {
+		return usagef("--vkeys prints keys: give it with --public")
 	}
 	if *alg != jose.EdDSA && *alg != jose.ES256 {
 		return usagef("--alg: %q is not EdDSA or ES256", *alg)
@@ -125,6 +131,9 @@ func runKeygen(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if *public {
 		if *rotate {
 			return usagef("--public prints the keys there are; give --rotate alone to make a new one, then --public")
+		}
+		if *vkeys {
+			return printNoteKeys(*dir, stdout)
 		}
 		return printPublicKeys(path, stdout)
 	}
@@ -178,6 +187,40 @@ func printPublicKeys(path string, stdout io.Writer) error {
 	_, err = stdout.Write(out.Bytes())
 	return err
 }
+
+// printNoteKeys prints the note verifier keys of the keyring in dir, one
+// a line, the active one first (tiles.NoteKeys), named after the node's
+// jurisdiction (node.json).
+func printNoteKeys(dir string, stdout io.Writer) error {
+	path := filepath.Join(dir, keysFile)
+	ring, err := jose.LoadKeyring(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, registry.ErrNotFound) {
+		return fmt.Errorf("%s: no keys to print; make them first with corfed keygen --data %s", path, dir)
+	}
+	if err != nil {
+		return err
+	}
+	ni, err := readNodeInfo(dir)
+	if err != nil {
+		return fmt.Errorf("--vkeys: a vkey is named after the node's jurisdiction, which corfed serve records in %s: %w (the running node lists them at GET /v1/log/note-keys)", filepath.Join(dir, nodeFile), err)
+	}
+	vkeys, err := tiles.NoteKeys(ringLog{logproof.Origin(ni.Jurisdiction), ring})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, strings.Join(vkeys, "\n"))
+	return err
+}
+
+// ringLog is a keyring as tiles.NoteKeys reads a log's keys.
+type ringLog struct {
+	origin string
+	ring   *jose.Keyring
+}
+
+func (r ringLog) Origin() string           { return r.origin }
+func (r ringLog) ActiveKey() *jose.Key     { return r.ring.Active() }
+func (r ringLog) PublicKeys() *jose.KeySet { return r.ring.PublicSet() }
 
 type nodeInfo struct {
 	Jurisdiction registry.Jurisdiction `json:"jurisdiction"`

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/corfed/corfed/federation"
@@ -32,7 +34,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	fedFile := fl.String("federation", "", "federation file: pins the member's keys (with --jurisdiction)")
 	jur := fl.String("jurisdiction", "", "whose log, e.g. CA-AB (with --federation, or --vkey)")
 	var vkeys listFlag
-	fl.Var(&vkeys, "vkey", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; once per key, active and retired, for a log that ever rotated its key (its first entries are signed by its first key); with neither, the key pinned in --to's note-key by an earlier run, else (first use) the one --from publishes at note-key")
+	fl.Var(&vkeys, "vkey", "the log's note verifier key (GET /v1/log/note-key), instead of --federation; once per key, active and retired (GET /v1/log/note-keys lists them all), for a log that ever rotated its key (its first entries are signed by its first key); with neither, the keys this mirror pinned before (its state, else --to's note-key), else (first use) those --from publishes at note-keys (every key of the log), or at note-key")
 	keyDir := fl.String("key", "./corfed-mirror", "directory of the mirror's cosigning key (created if missing)")
 	stateFile := fl.String("state", "", "bbolt file keeping what the mirror verified (tree size and root, each record's version), so that a restart checks only what the copy gained (default: under --key's directory, one per log and --to)")
 	recheck := fl.Bool("recheck", false, "check the whole copy in --to again instead of trusting the saved state (an audit of the copy)")
@@ -69,6 +71,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var state *boltstore.DB
 	var keys *jose.KeySet
 	var owner federation.KeyOwner
+	var firstUse *noteKeyPin // the keys trusted on first use this run, taken from --from
 	switch {
 	case *fedFile != "" && len(vkeys) == 0:
 		trust, err := federation.LoadTrust(*fedFile)
@@ -95,7 +98,7 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if err != nil {
 			return err
 		}
-		kname := registry.Jurisdiction(strings.TrimPrefix(strings.SplitN(k.key, "+", 2)[0], logproof.OriginPrefix))
+		kname := registry.Jurisdiction(strings.TrimPrefix(strings.SplitN(k.keys[0], "+", 2)[0], logproof.OriginPrefix))
 		if iss == "" {
 			iss = kname
 		}
@@ -115,7 +118,10 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			}
 		}
 		k.warnUnpinned(nil, stderr)
-		vkeys = listFlag{k.key}
+		vkeys = listFlag(k.keys)
+		if !k.pinnedInCopy {
+			firstUse = &k
+		}
 		fallthrough
 	default:
 		// Each key is pinned as given: the log's own announcements are
@@ -180,8 +186,16 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	for {
 		res, err := m.Once(ctx)
-		if errors.Is(err, jose.ErrUnknownKey) && *fedFile == "" {
-			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned: the first entries of a log that rotated its key are signed by its retired keys, so give each of its keys, active and retired, with --vkey (or --federation FILE --jurisdiction %s, which pins them all)", err, iss)
+		notTheirs := false
+		if err != nil && firstUse != nil {
+			err, notTheirs = firstUse.explain(ctx, src, err)
+		}
+		switch {
+		case !errors.Is(err, jose.ErrUnknownKey) || *fedFile != "" || notTheirs:
+		case firstUse != nil && firstUse.listed:
+			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned, and that %s does not list at %s, where a log publishes every key it has had (or --federation FILE --jurisdiction %s pins the member's keys)", err, *from, tiles.NoteKeysPath, iss)
+		default:
+			err = fmt.Errorf("%w; an entry is signed by a key that is not pinned: the first entries of a log that rotated its key are signed by its retired keys, so give each of its keys, active and retired, with --vkey (a corfed node lists them at GET /v1/log/note-keys, its tiles at %s) (or --federation FILE --jurisdiction %s, which pins them all)", err, tiles.NoteKeysPath, iss)
 		}
 		var mis *federation.MisbehaviourError
 		if errors.As(err, &mis) {
@@ -193,6 +207,9 @@ func runMirror(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 				return fmt.Errorf("%w (the evidence could not be kept: %v)", err, werr)
 			}
 			return fmt.Errorf("%w; the two signed checkpoints that show it are kept in %s", err, file)
+		}
+		if err == nil {
+			firstUse = nil // pinned now (the state)
 		}
 		switch {
 		case err != nil && !*watch:
@@ -319,51 +336,68 @@ func openMirrorState(path, keyDir string, iss registry.Jurisdiction, to string) 
 	return db, nil
 }
 
-// noteKeyPin is the log key a mirror given neither --vkey nor
+// noteKeyPin is the log keys a mirror given neither --vkey nor
 // --federation falls back to when its state holds no pin, and what the
 // source publishes now (theirs, "" if nothing).
 type noteKeyPin struct {
-	key, theirs  string
+	keys         []string // the keys to pin: the copy's note-key, else the source's note-keys (or its note-key)
+	theirs       string   // the key the source publishes as its active one
+	listed       bool     // keys are the source's note-keys (every key of the log), not its note-key alone
 	from, to     string
-	pinnedInCopy bool // key is the one --to's note-key holds (an earlier run's), not trusted on first use
+	pinnedInCopy bool // keys is the one --to's note-key holds (an earlier run's), not trusted on first use
 }
 
-// firstUseKey is the log key a mirror given neither --vkey nor
+// firstUseKey is the log keys a mirror given neither --vkey nor
 // --federation verifies with when its state holds no pin: the one its
 // copy's note-key holds (written by an earlier run, after it verified),
-// else, on first use, the one the source publishes at note-key, trusted
-// then and said so on stderr (warnUnpinned).
+// else, on first use, those the source publishes at note-keys (every key
+// of the log, the active one first), or at note-key for a source that
+// has no note-keys (written before they were published), trusted then
+// and said so on stderr (warnUnpinned). A note-keys that cannot be read
+// (malformed, oversized) is an error, not a reason to fall back.
 func firstUseKey(ctx context.Context, src tiles.Source, dst *tiles.Store, from, to string, stderr io.Writer) (noteKeyPin, error) {
-	theirs, srcErr := tiles.ReadNoteKey(ctx, src)
+	theirs, srcErr := tiles.ReadNoteKeys(ctx, src)
+	listed := srcErr == nil
+	if errors.Is(srcErr, registry.ErrNotFound) {
+		var k string
+		if k, srcErr = tiles.ReadNoteKey(ctx, src); srcErr == nil {
+			theirs = []string{k}
+		}
+	}
 	if srcErr != nil && !errors.Is(srcErr, registry.ErrNotFound) {
 		srcErr = fmt.Errorf("--from %s: %w", from, srcErr)
 	}
-	pin := noteKeyPin{theirs: theirs, from: from, to: to}
-	if srcErr != nil {
-		pin.theirs = ""
+	pin := noteKeyPin{from: from, to: to, listed: listed}
+	if srcErr == nil {
+		pin.theirs = theirs[0]
 	}
 	pinned, err := tiles.ReadNoteKey(ctx, dst)
 	switch {
 	case err == nil:
-		pin.key, pin.pinnedInCopy = pinned, true
+		pin.keys, pin.pinnedInCopy = []string{pinned}, true
 		return pin, nil
 	case !errors.Is(err, registry.ErrNotFound):
 		return pin, fmt.Errorf("--to %s: %w", to, err)
 	case srcErr != nil && errors.Is(srcErr, registry.ErrNotFound):
-		return pin, fmt.Errorf("no key to verify with: give --vkey or --federation FILE --jurisdiction CA-XX (neither %s nor %s holds a %s)", from, to, tiles.NoteKeyPath)
+		return pin, fmt.Errorf("no key to verify with: give --vkey or --federation FILE --jurisdiction CA-XX (neither %s nor %s holds a %s or %s)", from, to, tiles.NoteKeysPath, tiles.NoteKeyPath)
 	case srcErr != nil:
 		return pin, srcErr
 	}
-	pin.key = theirs
+	pin.keys = theirs
 	return pin, nil
 }
 
 // warnUnpinned says on stderr what the mirror trusts: on first use, the
-// source's key; else, when the source publishes a key that is not pinned
-// (in keys, the state's pin, or, when nil, p.key), what the run does with
-// it.
+// source's keys; else, when the source publishes a key that is not
+// pinned (in keys, the state's pin, or, when nil, p.keys), what the run
+// does with it.
 func (p noteKeyPin) warnUnpinned(keys *jose.KeySet, stderr io.Writer) {
 	if keys == nil && !p.pinnedInCopy {
+		if len(p.keys) > 1 {
+			fmt.Fprintf(stderr, "corfed mirror: no --vkey or --federation: trusting, on first use, the keys %s publishes at %s: %s (active) and %d retired (%s); they are pinned once verified (kept with the mirror's state, and the active one in %s/%s), and later runs verify against them; a retired key verifies only what precedes its retirement in the log, never a newer checkpoint\n",
+				p.from, tiles.NoteKeysPath, p.keys[0], len(p.keys)-1, strings.Join(p.keys[1:], ", "), p.to, tiles.NoteKeyPath)
+			return
+		}
 		fmt.Fprintf(stderr, "corfed mirror: no --vkey or --federation: trusting, on first use, the key %s publishes: %s; it is pinned once verified (kept with the mirror's state, and in %s/%s), and later runs verify against it\n",
 			p.from, p.theirs, p.to, tiles.NoteKeyPath)
 		return
@@ -379,11 +413,44 @@ func (p noteKeyPin) warnUnpinned(keys *jose.KeySet, stderr io.Writer) {
 		_, ok := keys.Lookup(pub.KID)
 		return ok
 	}()
-	if pinned || keys == nil && p.theirs == p.key {
+	if pinned || keys == nil && slices.Contains(p.keys, p.theirs) {
 		return
 	}
 	fmt.Fprintf(stderr, "corfed mirror: %s now publishes the key %s, which this mirror has not pinned: its checkpoint is accepted only if a pinned key signs it, or if the log's entries announce the new key in an entry signed by a pinned key (a key rotation: the mirror then follows it and pins the new key too); a key the log did not announce is refused\n",
 		p.from, p.theirs)
+}
+
+// explain returns err, a refusal on first use, prefixed, when the
+// source's checkpoint does not verify with the keys it publishes (those
+// trusted), by what that means: tiles signed by another key than the one
+// the source names (another log's, or a note-key that is not this log's),
+// not a rotation, and true. Otherwise err as it is, and false.
+func (p noteKeyPin) explain(ctx context.Context, src tiles.Source, err error) (error, bool) {
+	msg, gerr := src.Get(ctx, tiles.CheckpointPath, tiles.MaxCheckpointSize)
+	if gerr != nil {
+		return err, false
+	}
+	vs := make([]note.Verifier, 0, len(p.keys))
+	for _, k := range p.keys {
+		v, verr := note.NewVerifier(k)
+		if verr != nil {
+			return err, false
+		}
+		vs = append(vs, v)
+	}
+	var une *note.UnverifiedNoteError
+	if _, oerr := note.Open(msg, note.VerifierList(vs...)); !errors.As(oerr, &une) {
+		return err, false
+	}
+	where, which := tiles.NoteKeyPath, "the key "+p.keys[0]
+	switch {
+	case p.listed && len(p.keys) > 1:
+		where, which = tiles.NoteKeysPath, "any of the keys "+strings.Join(p.keys, ", ")
+	case p.listed:
+		where = tiles.NoteKeysPath
+	}
+	return fmt.Errorf("the checkpoint at %s does not verify with %s that %s publishes at %s: its tiles are signed by another key (another log's, or a %s that is not this log's); nothing was pinned (what the mirror found: %w)",
+		p.from, which, p.from, where, where, err), true
 }
 
 // checkBulkFile checks a snapshot or delta file against the log at src

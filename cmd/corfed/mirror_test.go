@@ -182,9 +182,11 @@ func TestMirrorFirstUse(t *testing.T) {
 		t.Fatalf("a refused first run pinned a key: %v", err)
 	}
 
-	// No note-key anywhere.
-	if err := os.Remove(filepath.Join(src, tiles.NoteKeyPath)); err != nil {
-		t.Fatal(err)
+	// No note-keys or note-key anywhere.
+	for _, path := range []string{tiles.NoteKeysPath, tiles.NoteKeyPath} {
+		if err := os.Remove(filepath.Join(src, path)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	code, _, stderr = run(srvURL, t.TempDir())
 	if code != 1 || !strings.Contains(stderr, "--vkey") || !strings.Contains(stderr, "--federation") {
@@ -252,7 +254,20 @@ func TestMirrorKeyFlags(t *testing.T) {
 		{"both --vkey and --federation", []string{"--to", "DST", "--vkey", vkey, "--federation", fed, "--jurisdiction", "CA-AB"}, nil, 2, []string{"not both"}},
 		{"--check with no key", []string{"--check", "x/10.jsonl.gz"}, nil, 2, []string{"--check needs", "--vkey"}},
 		{"--vkey of another jurisdiction", []string{"--to", "DST", "--vkey", vkey, "--jurisdiction", "CA-BC"}, nil, 1, []string{"--jurisdiction CA-BC", "CA-AB"}},
-		{"a note-key that is not a key", []string{"--to", "DST"}, func() {
+		{"a note-keys that is not keys", []string{"--to", "DST"}, func() {
+			if err := os.WriteFile(filepath.Join(src, tiles.NoteKeysPath), []byte(vkey+"\nnot a key\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []string{"--from", "note-keys: line 2"}},
+		{"an oversized note-keys", []string{"--to", "DST"}, func() {
+			if err := os.WriteFile(filepath.Join(src, tiles.NoteKeysPath), bytes.Repeat([]byte(vkey+"\n"), 1000), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, []string{"--from", "note-keys", fmt.Sprintf("more than %d bytes", tiles.MaxNoteKeysSize)}},
+		{"a note-key that is not a key (a source with no note-keys)", []string{"--to", "DST"}, func() {
+			if err := os.Remove(filepath.Join(src, tiles.NoteKeysPath)); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(src, tiles.NoteKeyPath), []byte("not a key\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -279,6 +294,46 @@ func TestMirrorKeyFlags(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(dst, "checkpoint")); !os.IsNotExist(err) {
 				t.Errorf("something was copied: %v", err)
+			}
+		})
+	}
+}
+
+// TestMirrorFirstUseOfAnotherKey (review s29-i L5): on first use, tiles
+// whose checkpoint the key the source publishes does not verify (another
+// log's key at note-keys or note-key) are refused saying so, naming that
+// key, and without the advice for a log that rotated its key, which does
+// not apply: a log's checkpoint is signed by the key it publishes.
+func TestMirrorFirstUseOfAnotherKey(t *testing.T) {
+	ctx := context.Background()
+	_, _, otherKey, _ := servedLog(t, 3, "Other Co", tiles.SnapshotPolicy{})
+	for _, tc := range []struct {
+		name  string
+		edit  func(src string)
+		where string
+	}{
+		{"at note-keys", func(src string) {
+			writeFile(t, filepath.Join(src, tiles.NoteKeysPath), otherKey+"\n")
+		}, "with the key " + otherKey + " that " + "SRC publishes at note-keys"},
+		{"at note-key, with no note-keys", func(src string) {
+			if err := os.Remove(filepath.Join(src, tiles.NoteKeysPath)); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(src, tiles.NoteKeyPath), otherKey+"\n")
+		}, "with the key " + otherKey + " that " + "SRC publishes at note-key:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, srvURL, _, _ := servedLog(t, 5, "Own Co", tiles.SnapshotPolicy{})
+			tc.edit(src)
+			dst := t.TempDir()
+			var out, errb bytes.Buffer
+			code := Main(ctx, []string{"mirror", "--from", srvURL, "--to", dst, "--key", filepath.Join(t.TempDir(), "mk")}, nil, &out, &errb)
+			stderr := errb.String()
+			if code != 1 || !strings.Contains(stderr, "the checkpoint at "+srvURL+" does not verify "+strings.ReplaceAll(tc.where, "SRC", srvURL)) || strings.Contains(stderr, "give each of its keys") {
+				t.Errorf("exit %d, stderr %q; want 1, the checkpoint not verified by the key named, and no rotation advice", code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dst, tiles.NoteKeyPath)); !os.IsNotExist(err) {
+				t.Errorf("a refused first use pinned a key: %v", err)
 			}
 		})
 	}

@@ -10,6 +10,7 @@
 //
 //	checkpoint                  the signed checkpoint note (replaced)
 //	note-key                    the vkey of the checkpoint's signer, one line (not C2SP; see NoteKeyPath)
+//	note-keys                   the vkeys of every key of the log, active first, one a line (not C2SP; see NoteKeysPath)
 //	tile/<L>/<N>[.p/<W>]        hash tiles: 256 SHA-256 hashes (8,192 bytes) when full
 //	tile/entries/<N>[.p/<W>]    entry bundles: up to 256 entries
 //	snapshot/<size>.jsonl.gz    optional bulk copies (see SnapshotPolicy)
@@ -50,7 +51,8 @@
 // Mirrors add C2SP tlog-cosignature/v1 Ed25519 cosignatures ([Cosigner])
 // to the checkpoint they verified and republish, and write the note-key of
 // the key they verified it with. A mirror given no key trusts a source's
-// note-key on first use ([ReadNoteKey]) and its own copy's after that.
+// note-keys on first use ([ReadNoteKeys]; note-key, [ReadNoteKey], from a
+// source that has none) and its own copy's after that.
 //
 // # Reading
 //

@@ -44,16 +44,99 @@ func ReadNoteKey(ctx context.Context, src Source) (string, error) {
 		return "", err
 	}
 	vkey := strings.TrimSuffix(string(b), "\n")
+	if _, err := checkNoteKey(vkey); err != nil {
+		return "", fmt.Errorf("%s: %w", NoteKeyPath, err)
+	}
+	return vkey, nil
+}
+
+// checkNoteKey checks that vkey is an Ed25519 note verifier key whose
+// name is a checkpoint origin, and returns that name.
+func checkNoteKey(vkey string) (string, error) {
 	v, _, err := VerifierFromKey(vkey)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", NoteKeyPath, err)
+		return "", err
 	}
 	if !strings.HasPrefix(v.Name(), logproof.OriginPrefix) || strings.ContainsFunc(v.Name(), func(r rune) bool { return r <= ' ' || r > '~' }) {
 		// Printable ASCII only: the key is shown to an operator (a
 		// terminal) before anything it signed is verified.
-		return "", fmt.Errorf("%s: key name %q is not a corfed log's origin: %w", NoteKeyPath, clip(v.Name()), registry.ErrInvalid)
+		return "", fmt.Errorf("key name %q is not a corfed log's origin: %w", clip(v.Name()), registry.ErrInvalid)
 	}
-	return vkey, nil
+	return v.Name(), nil
+}
+
+// MaxNoteKeysSize bounds a note-keys object read from a source: as many
+// vkeys as a JWKS may hold keys, each well under 128 bytes.
+const MaxNoteKeysSize = jose.MaxJWKSKeys * 128
+
+// ReadNoteKeys reads the vkeys at NoteKeysPath from src (the log's
+// active key first, then its retired ones) and checks each as
+// ReadNoteKey does: every one an Ed25519 note verifier key of one corfed
+// log origin, none twice, at most jose.MaxJWKSKeys. Errors wrap
+// registry.ErrNotFound (no note-keys: a source written before they were
+// published, which has only note-key) or registry.ErrInvalid.
+func ReadNoteKeys(ctx context.Context, src Source) ([]string, error) {
+	b, err := src.Get(ctx, NoteKeysPath, MaxNoteKeysSize)
+	if err != nil {
+		return nil, err
+	}
+	text, ok := strings.CutSuffix(string(b), "\n")
+	if !ok || text == "" {
+		return nil, fmt.Errorf("%s: want one vkey a line, each line ended by a line feed: %w", NoteKeysPath, registry.ErrInvalid)
+	}
+	vkeys := strings.Split(text, "\n")
+	if len(vkeys) > jose.MaxJWKSKeys {
+		return nil, fmt.Errorf("%s: %d keys, more than the %d a log may have: %w", NoteKeysPath, len(vkeys), jose.MaxJWKSKeys, registry.ErrInvalid)
+	}
+	var origin string
+	seen := make(map[string]bool, len(vkeys))
+	for i, vkey := range vkeys {
+		name, err := checkNoteKey(vkey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", NoteKeysPath, i+1, err)
+		}
+		switch {
+		case i == 0:
+			origin = name
+		case name != origin:
+			return nil, fmt.Errorf("%s: line %d: key of %q, but line 1's is of %q (one log's keys): %w", NoteKeysPath, i+1, name, origin, registry.ErrInvalid)
+		case seen[vkey]:
+			return nil, fmt.Errorf("%s: line %d: the key of an earlier line again: %w", NoteKeysPath, i+1, registry.ErrInvalid)
+		}
+		seen[vkey] = true
+	}
+	return vkeys, nil
+}
+
+// NoteKeys returns the vkeys of l's note keys under its origin, as
+// published at NoteKeysPath: its active key's first, then every other
+// Ed25519 key of l.PublicKeys (retired), in the key set's order. An
+// active key that is not Ed25519 wraps ErrNotEd25519.
+func NoteKeys(l interface {
+	Origin() string
+	ActiveKey() *jose.Key
+	PublicKeys() *jose.KeySet
+}) ([]string, error) {
+	active := l.ActiveKey()
+	_, vkey, err := NoteSigner(l.Origin(), active)
+	if err != nil {
+		return nil, err
+	}
+	vkeys := []string{vkey}
+	for _, k := range l.PublicKeys().Keys() {
+		if k.KID == active.KID {
+			continue
+		}
+		vk, err := VerifierKey(l.Origin(), k)
+		if errors.Is(err, ErrNotEd25519) {
+			continue // it signed entries, never a note; --federation pins it
+		}
+		if err != nil {
+			return nil, err
+		}
+		vkeys = append(vkeys, vk)
+	}
+	return vkeys, nil
 }
 
 // algEd25519 is the signed-note signature type of an Ed25519 key.

@@ -23,6 +23,14 @@ const CheckpointPath = "checkpoint"
 // then that mirror's pin.
 const NoteKeyPath = "note-key"
 
+// NoteKeysPath is the path of the vkeys of every key of the log, one a
+// line: the active key's first, then the retired ones. Not part of C2SP:
+// the first entries of a log that rotated its key are signed by its
+// retired keys, so a mirror given no key that starts from it (see
+// ReadNoteKeys) can check the whole log, which note-key alone does not
+// let it do.
+const NoteKeysPath = "note-keys"
+
 // Path returns the C2SP tlog-tiles path of t: "tile/<L>/<N>[.p/<W>]" for a
 // hash tile, "tile/entries/<N>[.p/<W>]" for an entry bundle (t.L == -1).
 // N is written in groups of three digits, "x" before all but the last

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +83,8 @@ type Publisher struct {
 	// (a key rotation writes the new one before the first checkpoint it
 	// signs).
 	noteKey string
+	// noteKeys are the vkeys last written to NoteKeysPath, one a line.
+	noteKeys string
 	// pending are the ranges whose partial tiles wait for PartialGrace.
 	pending []superseded
 	// resumed is set by Resume, from the size it checked.
@@ -154,6 +157,15 @@ func (p *Publisher) Run(ctx context.Context) error {
 	backoff := p.cfg.Interval
 	for {
 		err := p.Publish(ctx, &published)
+		if errors.Is(err, errKeyRotating) {
+			// Not a failure: the node switches to the key in a moment.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(p.cfg.Interval):
+			}
+			continue
+		}
 		if err != nil && ctx.Err() == nil {
 			p.setErr(err)
 			if p.cfg.OnError != nil {
@@ -263,14 +275,29 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 // hash tiles and entry bundles, then the checkpoint (last, so that a
 // checkpoint never names a tile not yet written), then deletes the partial
 // tiles that full ones replaced PartialGrace ago or more. On success
-// *published is the new size.
+// *published is the new size. It first writes the log's note keys
+// (NoteKeysPath) when they changed, even with nothing new to publish. It
+// signs no checkpoint with a key the tree it signs has retired: while the
+// node has announced a new key but not switched to it yet (a rotation,
+// see node.SetKeys), it returns an error wrapping errKeyRotating, and Run
+// tries again after Interval.
 func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	l := p.cfg.Log
 	size, err := l.Size(ctx)
-	if err != nil || size == *published && *published > 0 {
+	if err != nil {
 		return err
 	}
-	signer, vkey, err := NoteSigner(l.Origin(), l.ActiveKey())
+	// Every key of the log, for mirrors that start from the source (a key
+	// rotated in, or a publisher started on tiles written before
+	// note-keys were, even on an idle log).
+	if err := p.putNoteKeys(ctx); err != nil {
+		return err
+	}
+	if size == *published && *published > 0 {
+		return nil
+	}
+	active := l.ActiveKey()
+	signer, vkey, err := NoteSigner(l.Origin(), active)
 	if err != nil {
 		return fmt.Errorf("tiles: %w", err)
 	}
@@ -278,8 +305,16 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	if err != nil {
 		return err
 	}
-	if err := writeTiles(ctx, p.cfg.Store, l, *published, size); err != nil {
+	announced, err := writeTiles(ctx, p.cfg.Store, l, *published, size)
+	if err != nil {
 		return err
+	}
+	if announced != "" && announced != active.KID {
+		// The node announces a new key, then signs with it: a round
+		// between the two would sign, with the key the tree retires, a
+		// checkpoint that mirrors refuse (a retired key verifies only
+		// what precedes its retirement). The next round signs it.
+		return fmt.Errorf("tiles: the log's entries up to %d announce key %s, but the node still signs with %s (a key rotation under way): %w", size, announced, active.KID, errKeyRotating)
 	}
 	c, err := SignCheckpoint(signer, size, root)
 	if err != nil {
@@ -315,52 +350,89 @@ func (p *Publisher) Publish(ctx context.Context, published *uint64) error {
 	return nil
 }
 
-// writeTiles writes the tiles that change from a tree of from entries to
-// one of to, with the entry bundle of every level-0 tile.
-func writeTiles(ctx context.Context, s *Store, l Log, from, to uint64) error {
-	for _, t := range tlog.NewTiles(Height, int64(from), int64(to)) {
-		data, err := l.Tile(ctx, t)
-		if err != nil {
-			return fmt.Errorf("tiles: read tile %s: %w", Path(t), err)
-		}
-		full := t.W == TileWidth
-		if t.L == 0 {
-			b, err := bundle(ctx, l, t)
-			if err != nil {
-				return err
-			}
-			if err := s.PutTile(ctx, Path(Bundle(t)), b, full); err != nil {
-				return err
-			}
-		}
-		if err := s.PutTile(ctx, Path(t), data, full); err != nil {
-			return err
-		}
+// errKeyRotating is a round that did not sign its checkpoint because the
+// node had not switched to the key its log just announced.
+var errKeyRotating = errors.New("retried at the next round")
+
+// putNoteKeys writes the log's note keys (NoteKeys) to NoteKeysPath when
+// they are not the ones this publisher wrote last.
+func (p *Publisher) putNoteKeys(ctx context.Context) error {
+	vkeys, err := NoteKeys(p.cfg.Log)
+	if err != nil {
+		return fmt.Errorf("tiles: %w", err)
 	}
+	text := strings.Join(vkeys, "\n")
+	p.mu.Lock()
+	wrote := p.noteKeys
+	p.mu.Unlock()
+	if text == wrote {
+		return nil
+	}
+	if err := p.cfg.Store.PutNoteKeys(ctx, vkeys); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.noteKeys = text
+	p.mu.Unlock()
 	return nil
 }
 
+// writeTiles writes the tiles that change from a tree of from entries to
+// one of to, with the entry bundle of every level-0 tile. It returns the
+// kid of the key the last key announcement among those bundles' entries
+// announces ("" when they hold none).
+func writeTiles(ctx context.Context, s *Store, l Log, from, to uint64) (announced string, err error) {
+	for _, t := range tlog.NewTiles(Height, int64(from), int64(to)) {
+		data, err := l.Tile(ctx, t)
+		if err != nil {
+			return "", fmt.Errorf("tiles: read tile %s: %w", Path(t), err)
+		}
+		full := t.W == TileWidth
+		if t.L == 0 {
+			b, kid, err := bundle(ctx, l, t)
+			if err != nil {
+				return "", err
+			}
+			if kid != "" {
+				announced = kid
+			}
+			if err := s.PutTile(ctx, Path(Bundle(t)), b, full); err != nil {
+				return "", err
+			}
+		}
+		if err := s.PutTile(ctx, Path(t), data, full); err != nil {
+			return "", err
+		}
+	}
+	return announced, nil
+}
+
 // bundle returns the entry bundle of level-0 tile t: the compact JWS of
-// entries t.N*256+1 to t.N*256+t.W, each length-prefixed.
-func bundle(ctx context.Context, l Log, t tlog.Tile) ([]byte, error) {
+// entries t.N*256+1 to t.N*256+t.W, each length-prefixed; and the kid
+// announced by the last key announcement among them ("" if none).
+func bundle(ctx context.Context, l Log, t tlog.Tile) ([]byte, string, error) {
 	after := uint64(t.N) * TileWidth
 	es, _, err := l.Feed(ctx, after, t.W)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(es) != t.W {
-		return nil, fmt.Errorf("tiles: the feed gave %d entries after seq %d, want %d", len(es), after, t.W)
+		return nil, "", fmt.Errorf("tiles: the feed gave %d entries after seq %d, want %d", len(es), after, t.W)
 	}
 	var b []byte
+	var announced string
 	for i, e := range es {
 		if e.Seq != after+uint64(i)+1 {
-			return nil, fmt.Errorf("tiles: the feed gave seq %d, want %d", e.Seq, after+uint64(i)+1)
+			return nil, "", fmt.Errorf("tiles: the feed gave seq %d, want %d", e.Seq, after+uint64(i)+1)
 		}
 		if b, err = AppendEntry(b, []byte(e.JWS)); err != nil {
-			return nil, fmt.Errorf("tiles: entry seq %d: %w", e.Seq, err)
+			return nil, "", fmt.Errorf("tiles: entry seq %d: %w", e.Seq, err)
+		}
+		if e.Kind == registry.KindKey {
+			announced = e.ID // the announced kid (a KeyAnnouncement's id)
 		}
 	}
-	return b, nil
+	return b, announced, nil
 }
 
 // prune adds r to the ranges waiting for PartialGrace, less what a range

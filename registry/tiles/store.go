@@ -254,6 +254,12 @@ func (s *Store) PutNoteKey(ctx context.Context, vkey string) error {
 	return s.put(ctx, NoteKeyPath, []byte(vkey+"\n"), "text/plain; charset=utf-8", false)
 }
 
+// PutNoteKeys writes the vkeys of the log's keys (NoteKeysPath), one a
+// line, replacing the ones there.
+func (s *Store) PutNoteKeys(ctx context.Context, vkeys []string) error {
+	return s.put(ctx, NoteKeysPath, []byte(strings.Join(vkeys, "\n")+"\n"), "text/plain; charset=utf-8", false)
+}
+
 // PutFile writes any other object (snapshots).
 func (s *Store) PutFile(ctx context.Context, path string, data []byte, contentType string) error {
 	return s.put(ctx, path, data, contentType, true)
