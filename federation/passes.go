@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,12 @@ type Passes struct {
 	built chan struct{} // closed when a list is first built
 	once  sync.Once
 
-	bmu sync.Mutex // one full build at a time
+	bmu   sync.Mutex // one full build at a time
+	saved struct {   // the state last saved (guarded by bmu)
+		size  uint64
+		today registry.Date
+		at    time.Time
+	}
 
 	// reads counts the certificate versions decoded for the status list
 	// (a test's measure of its work).
@@ -191,8 +197,11 @@ func (p *Passes) Build(ctx context.Context) error {
 	if p.Asked() {
 		return nil
 	}
-	c, err := p.build(ctx)
-	if err != nil {
+	c := p.load(ctx)
+	if c == nil {
+		c = &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	}
+	if err := p.catchUp(ctx, c); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -201,8 +210,53 @@ func (p *Passes) Build(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	p.once.Do(func() { close(p.built) })
-	_, _, err = p.StatusList(ctx)
-	return err
+	if _, _, err := p.StatusList(ctx); err != nil {
+		return err
+	}
+	return p.save(ctx)
+}
+
+// saveEvery is how often, at most, Keep saves the list's state when it
+// changed.
+var saveEvery = 10 * time.Minute
+
+// save stores the list's state in the node (node.SaveStatusListState) if
+// it changed since it was last saved, so that a restart reads only the
+// entries appended since (Build). It is called with p.bmu held.
+func (p *Passes) save(ctx context.Context) error {
+	p.mu.Lock()
+	c := p.list
+	if c == nil || c.token == "" || c.size == p.saved.size && c.today == p.saved.today {
+		p.mu.Unlock()
+		return nil
+	}
+	b, size, today := c.encode(), c.size, c.today
+	p.mu.Unlock()
+	if err := p.l.fed.Node().SaveStatusListState(ctx, b); err != nil {
+		return err
+	}
+	p.saved.size, p.saved.today, p.saved.at = size, today, time.Now()
+	return nil
+}
+
+// load returns the list's state last saved in the node, or nil if there
+// is none or it cannot be used (another version, not a prefix of the
+// log): the list is then built from the whole log.
+func (p *Passes) load(ctx context.Context) *statusCache {
+	n := p.l.fed.Node()
+	b, err := n.StatusListState(ctx)
+	if err != nil || b == nil {
+		return nil
+	}
+	c, err := decodeState(b)
+	if err != nil {
+		return nil
+	}
+	var size uint64
+	if err := n.View(ctx, func(s node.Snapshot) error { size = s.Self().Size(); return nil }); err != nil || c.size > size {
+		return nil
+	}
+	return c
 }
 
 // buildGrace is how long a request for the status list waits for a build
@@ -222,6 +276,13 @@ func (p *Passes) Keep(ctx context.Context, interval time.Duration, onErr func(er
 			err = p.Build(ctx)
 		} else {
 			_, _, err = p.StatusList(ctx)
+		}
+		if err == nil {
+			p.bmu.Lock()
+			if time.Since(p.saved.at) >= saveEvery {
+				err = p.save(ctx)
+			}
+			p.bmu.Unlock()
 		}
 		if err != nil && ctx.Err() == nil && onErr != nil {
 			onErr(err)
@@ -244,11 +305,17 @@ const buildChunk = 4 * registry.MaxScan
 // certificate's newest version sets its status. Certificates without a
 // status index get one, in one write at the end.
 func (p *Passes) build(ctx context.Context) (*statusCache, error) {
+	c := &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	return c, p.catchUp(ctx, c)
+}
+
+// catchUp reads the entries of the own log after c.size, up to the size
+// the log has when it starts, into c, as build does.
+func (p *Passes) catchUp(ctx context.Context, c *statusCache) error {
 	n := p.l.fed.Node()
-	c := &statusCache{today: n.Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
 	var size uint64
 	if err := n.View(ctx, func(s node.Snapshot) error { size = s.Self().Size(); return nil }); err != nil {
-		return nil, err
+		return err
 	}
 	var missing []unindexed
 	for c.size < size {
@@ -258,13 +325,10 @@ func (p *Passes) build(ctx context.Context) (*statusCache, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := p.index(ctx, c, missing); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return p.index(ctx, c, missing)
 }
 
 // index assigns status indexes to the certificates of missing (in the
@@ -618,4 +682,111 @@ func (p *Passes) lookupHash(ctx context.Context, key [16]byte) (hashLoc, bool, e
 	})
 	loc, ok := p.hashes[key]
 	return loc, ok, err
+}
+
+// stateVersion is the first byte of a saved state (statusCache.encode).
+const stateVersion = 1
+
+// encode is c's state as saved, without its token: the version, size,
+// today, the list's length and its statuses packed 2 bits each, and each
+// due day with its seqs, sorted and delta-encoded.
+func (c *statusCache) encode() []byte {
+	n := c.list.Len()
+	b := make([]byte, 0, 32+n/4+8*len(c.due))
+	b = append(b, stateVersion)
+	b = binary.AppendUvarint(b, c.size)
+	b = append(b, c.today.String()...)
+	b = binary.AppendUvarint(b, uint64(n))
+	packed := make([]byte, (n+3)/4)
+	for i := range n {
+		v, _ := c.list.Get(uint64(i))
+		packed[i/4] |= v << (2 * uint(i%4))
+	}
+	b = append(b, packed...)
+	b = binary.AppendUvarint(b, uint64(len(c.due)))
+	for d, seqs := range c.due {
+		seqs = slices.Compact(slices.Sorted(slices.Values(seqs)))
+		b = append(b, d.String()...)
+		b = binary.AppendUvarint(b, uint64(len(seqs)))
+		prev := uint64(0)
+		for _, q := range seqs {
+			b = binary.AppendUvarint(b, q-prev)
+			prev = q
+		}
+	}
+	return b
+}
+
+var errBadState = errors.New("status list state: malformed")
+
+// decodeState reads a state encode wrote.
+func decodeState(b []byte) (*statusCache, error) {
+	if len(b) == 0 || b[0] != stateVersion {
+		return nil, errBadState
+	}
+	b = b[1:]
+	uv := func() (uint64, error) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, errBadState
+		}
+		b = b[k:]
+		return v, nil
+	}
+	date := func() (registry.Date, error) {
+		if len(b) < 10 {
+			return registry.Date{}, errBadState
+		}
+		d, err := registry.ParseDate(string(b[:10]))
+		b = b[10:]
+		return d, err
+	}
+	c := &statusCache{list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	var err error
+	if c.size, err = uv(); err != nil {
+		return nil, err
+	}
+	if c.today, err = date(); err != nil {
+		return nil, err
+	}
+	n, err := uv()
+	if err != nil || n > statuslist.MaxEntries || uint64(len(b)) < (n+3)/4 {
+		return nil, errBadState
+	}
+	for i := range n {
+		c.list.Set(int(i), b[i/4]>>(2*uint(i%4))&3)
+	}
+	b = b[(n+3)/4:]
+	days, err := uv()
+	if err != nil {
+		return nil, err
+	}
+	for range days {
+		d, err := date()
+		if err != nil {
+			return nil, err
+		}
+		k, err := uv()
+		if err != nil || k > uint64(len(b)) {
+			return nil, errBadState
+		}
+		seqs := make([]uint64, 0, k)
+		prev := uint64(0)
+		for range k {
+			delta, err := uv()
+			if err != nil {
+				return nil, err
+			}
+			prev += delta
+			if prev > c.size {
+				return nil, errBadState
+			}
+			seqs = append(seqs, prev)
+		}
+		c.due[d] = seqs
+	}
+	if len(b) != 0 {
+		return nil, errBadState
+	}
+	return c, nil
 }

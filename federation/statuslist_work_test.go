@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
@@ -204,5 +205,89 @@ func TestStatusListBuiltInTheBackground(t *testing.T) {
 	}
 	if err := ps.Build(ctx); err != nil || ps.StatusReads() != built {
 		t.Errorf("a second Build: %v, read %d more; want nothing", err, ps.StatusReads()-built)
+	}
+}
+
+// TestStatusListStateSurvivesARestart: the background builder saves the
+// list's state in the node's store; after a restart (new Passes over the
+// same node) it reads only the entries appended since the save, and on a
+// new day only the certificates due that day, and the list is still every
+// certificate's status.
+func TestStatusListStateSurvivesARestart(t *testing.T) {
+	start := nodetest.Now
+	t.Cleanup(func() { nodetest.Now = start })
+	federation.SetBuildGrace(t, 0)
+	ctx := t.Context()
+	n := workNode(t)
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := func() *federation.Passes {
+		ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+		if err := ps.Build(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	first := started()
+	if first.StatusReads() == 0 {
+		t.Fatal("the first build read nothing")
+	}
+	checkList(t, n, first, "first start")
+
+	if _, err := n.ChangeStatus(ctx, nodetest.Admin(), registry.CertificateID("ACSA", "WK002"),
+		node.StatusRequest{Action: registry.ActionSuspend, On: n.Today(), Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	second := started()
+	if got := second.StatusReads(); got != 1 {
+		t.Errorf("after a restart: %d certificate versions read, want 1 (the one written since the save)", got)
+	}
+	checkList(t, n, second, "second start")
+
+	from := n.Today()
+	to := registry.DateOf(start.AddDate(2, 3, 0))
+	want := changingBetween(certsNow(t, n), from, to)
+	nodetest.Now = to.Time().Add(12 * time.Hour)
+	third := started()
+	if got := third.StatusReads(); got != uint64(want) || want == 0 {
+		t.Errorf("a restart %s to %s: %d certificate versions read, want %d (those due)", from, to, got, want)
+	}
+	checkList(t, n, third, "third start, days later")
+}
+
+// TestStatusListStateUnusable: a saved state that cannot be read (another
+// version, cut short) is not used: the list is built from the whole log.
+func TestStatusListStateUnusable(t *testing.T) {
+	federation.SetBuildGrace(t, 0)
+	ctx := t.Context()
+	n := workNode(t)
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+	if err := ps.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all := ps.StatusReads()
+	good, err := n.StatusListState(ctx)
+	if err != nil || len(good) < 20 {
+		t.Fatalf("saved state: %d bytes, %v", len(good), err)
+	}
+	for name, b := range map[string][]byte{"other version": append([]byte{99}, good[1:]...), "cut short": good[:len(good)-3],
+		"trailing bytes": append(append([]byte(nil), good...), 0)} {
+		if err := n.SaveStatusListState(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+		if err := ps.Build(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := ps.StatusReads(); got != all {
+			t.Errorf("%s: %d certificate versions read, want all %d", name, got, all)
+		}
+		checkList(t, n, ps, name)
 	}
 }

@@ -180,3 +180,29 @@ func assignStatusIndexes(l registry.LogWriter, es []registry.Entry) error {
 	}
 	return l.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
 }
+
+// metaStatusState holds the status list's state as federation.Passes last
+// saved it (its own encoding), so that a restart serves the list without
+// reading every certificate. It lives beside the indexes it refers to: a
+// store copied or restored keeps the two consistent.
+const metaStatusState = "statuslist/state"
+
+// StatusListState returns the status list state last saved
+// (SaveStatusListState), or nil if there is none.
+func (n *Node) StatusListState(ctx context.Context) ([]byte, error) {
+	var out []byte
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var err error
+		out, err = tx.Log(SelfLog).Meta(metaStatusState)
+		return err
+	})
+	return out, err
+}
+
+// SaveStatusListState stores b as the status list state, replacing the
+// last one.
+func (n *Node) SaveStatusListState(ctx context.Context, b []byte) error {
+	return n.db.Update(ctx, func(tx registry.StoreWriteTx) error {
+		return tx.Log(SelfLog).SetMeta(metaStatusState, b)
+	})
+}
