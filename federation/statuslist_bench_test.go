@@ -42,8 +42,9 @@ func rssAnon() int64 {
 // serve's GC settings (GOGC 400, memory limit 256 MiB). It reports the
 // anonymous memory before, at its peak during and after the build, the
 // heap the built list keeps, the certificate versions read per
-// certificate, and the share of certificates read again on the next day
-// (those whose status may change that day).
+// certificate, the size of the state it saves in the store, and the share
+// of certificates read again on the next day (those whose status may change
+// that day).
 func BenchmarkStatusListBuild(b *testing.B) {
 	certs := 2000
 	if v, err := strconv.Atoi(os.Getenv("CORFED_STATUSLIST_CERTS")); err == nil && v > 0 {
@@ -115,6 +116,9 @@ func BenchmarkStatusListBuild(b *testing.B) {
 	b.ReportMetric(float64(rssAnon())/(1<<20), "MB-anon-after")
 	b.ReportMetric(float64(int64(ms.HeapAlloc)-int64(heapBefore))/(1<<20), "MB-heap-kept")
 	b.ReportMetric(float64(ps.StatusReads())/float64(total), "reads/cert")
+	if st, err := n.StatusListState(ctx); err == nil {
+		b.ReportMetric(float64(len(st))/1024, "KB-state")
+	}
 	read := ps.StatusReads()
 	nodetest.Now = start.AddDate(0, 0, 1)
 	if _, _, err := ps.StatusList(ctx); err != nil {
