@@ -2,10 +2,14 @@ package federation
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -27,10 +31,26 @@ type PassConfig struct {
 	// (exp - iat; default 7 days): verifiers offline keep using a stale
 	// list, saying so, until then.
 	Lifetime time.Duration
+	// Background: the list is first built by Keep (or Build), which the
+	// caller starts with the node, never by a request. Until it is built,
+	// StatusList (and checking one of the node's own passes) returns
+	// ErrStatusListBuilding at once, and a pass for a certificate without a
+	// status index yet is refused the same way. Without it, the first
+	// StatusList builds the list while its caller waits (tests, tools).
+	Background bool
 }
 
 // StatusListPath is where a node serves its status list.
 const StatusListPath = "/v1/status-list"
+
+// ErrStatusListBuilding: the node's status list is not built yet (it is
+// being read from every certificate after the node started); ask again
+// in a few seconds. It wraps registry.ErrUnavailable.
+var ErrStatusListBuilding = fmt.Errorf("the status list is being built after the node started: %w", registry.ErrUnavailable)
+
+// StatusListRetry is how long a caller told ErrStatusListBuilding should
+// wait before asking again.
+const StatusListRetry = 5 * time.Second
 
 // Passes issues COR passes for the node's own certificates, publishes the
 // node's Token Status List, and finds any entry of the federation by the
@@ -39,9 +59,21 @@ type Passes struct {
 	l   *Lookups
 	cfg PassConfig
 
-	mu   sync.Mutex
-	idx  map[string]uint64 // certificate id -> status index (node.StatusIndexes), as learnt
-	list *statusCache
+	mu    sync.Mutex
+	list  *statusCache  // nil until built
+	built chan struct{} // closed when a list is first built
+	once  sync.Once
+
+	bmu   sync.Mutex // one full build at a time
+	saved struct {   // the state last saved (guarded by bmu)
+		size  uint64
+		today registry.Date
+		at    time.Time
+	}
+
+	// reads counts the certificate versions decoded for the status list
+	// (a test's measure of its work).
+	reads atomic.Uint64
 
 	pmu   sync.Mutex
 	peers map[registry.Jurisdiction]*peerList // peers' status lists, for their passes (peerStatus)
@@ -59,14 +91,32 @@ func (p *Passes) Asked() bool {
 	return p.list != nil
 }
 
+// statusCache is the status list as of the own log's first size entries,
+// on day today: 2 bits per certificate, and, for the days ahead, which
+// certificate versions may change status on that day without a write.
+// It holds no record and no id (a certificate's index is read from the
+// store when one of its versions is read).
 type statusCache struct {
 	size  uint64
 	today registry.Date
 	made  time.Time
-	token string
-	// list holds every certificate's status on today as of the log's first
-	// size entries; later entries update it (StatusList).
-	list *statuslist.List
+	token string // "" until signed
+	list  *statuslist.List
+	// due maps a day to the seqs of the certificate versions whose status
+	// may change on that day by the date alone (the day it is issued, a
+	// dated change takes effect, the day after it expires), as each was
+	// when read. A day change reads only those (advance); a version that
+	// is no longer its certificate's newest is skipped then (the newer one
+	// was read when written, and scheduled its own day).
+	due map[registry.Date][]uint64
+}
+
+// unindexed is a certificate version read for the list whose certificate
+// has no status index yet (a store written by an older corfed, or entries
+// given back by corfed restore).
+type unindexed struct {
+	id string
+	v  byte
 }
 
 type hashLoc struct {
@@ -84,7 +134,7 @@ func NewPasses(l *Lookups, cfg PassConfig) *Passes {
 		cfg.Lifetime = 7 * 24 * time.Hour
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Passes{l: l, cfg: cfg, idx: map[string]uint64{}, hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
+	return &Passes{l: l, cfg: cfg, built: make(chan struct{}), hashes: map[[16]byte]hashLoc{}, scanned: map[string]uint64{}}
 }
 
 // BaseURL is the node's public URL, without a trailing slash.
@@ -96,112 +146,226 @@ func (p *Passes) StatusListURL() string { return p.cfg.BaseURL + StatusListPath 
 // TTL is the status list's time to live.
 func (p *Passes) TTL() time.Duration { return p.cfg.TTL }
 
+// StatusReads is how many certificate versions the status list has read
+// since the node started: a measure of its work.
+func (p *Passes) StatusReads() uint64 { return p.reads.Load() }
+
 // StatusList returns the node's signed status list: every certificate of
 // the node at its index, with its status today. It is signed again when
 // the node's log grows, the date changes, or half its ttl has passed (so
-// its iat stays recent); otherwise the signed token is served again. The
-// statuses are read from every certificate once a day (a certificate's
-// status today changes with the date); in between, only the entries the
-// log gained since the last list are read, so a list after a write costs
-// the write, not the registry (a 20,000-certificate node rebuilt in 180 ms
-// after every write before).
+// its iat stays recent); otherwise the signed token is served again.
+//
+// Once built, the list is kept, never read again in full: a call reads
+// only the entries the log gained since the last one, and on a new day
+// only the certificate versions whose status may change that day by the
+// date alone (statusCache.due). With PassConfig.Background the list is
+// built by Keep, and a call before it is built returns
+// ErrStatusListBuilding at once; otherwise the first call builds it.
 func (p *Passes) StatusList(ctx context.Context) (token string, made time.Time, err error) {
-	n := p.l.fed.Node()
-	now, today := n.Now(), n.Today()
+	if p.cfg.Background {
+		// A small registry's list is built in milliseconds after the
+		// start: a request made meanwhile waits for it, briefly.
+		t := time.NewTimer(buildGrace)
+		select {
+		case <-p.built:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := p.list
-	if c != nil && c.today != today {
-		c = nil // every status is read again on a new day
-	}
-	var size uint64
-	var statuses []certStatus
-	err = n.View(ctx, func(s node.Snapshot) error {
-		lg := s.Self()
-		size = lg.Size()
-		switch {
-		case c != nil && c.size == size:
-			return nil
-		case c != nil && c.size < size:
-			statuses, err = changedStatuses(ctx, lg, c.size, today)
-			return err
+	if p.list == nil {
+		if p.cfg.Background {
+			return "", time.Time{}, ErrStatusListBuilding
 		}
-		statuses, err = allStatuses(lg, today)
-		return err
-	})
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	if c != nil && c.size == size && now.Sub(c.made) < p.cfg.TTL/2 {
-		return c.token, c.made, nil
-	}
-	var unknown []string
-	for _, s := range statuses {
-		if _, ok := p.idx[s.id]; !ok {
-			unknown = append(unknown, s.id)
-		}
-	}
-	if len(unknown) > 0 {
-		got, err := n.StatusIndexes(ctx, unknown)
+		c, err := p.build(ctx)
 		if err != nil {
 			return "", time.Time{}, err
 		}
-		for id, i := range got {
-			p.idx[strings.Clone(id)] = i // id shares its decoded record's buffer: keep only the id
-		}
+		p.list = c
 	}
-	// The list is updated in place (p.mu is held); if it cannot be signed,
-	// the cache is dropped and the next call reads every status again.
-	l := new(statuslist.List)
-	if c != nil {
-		l = c.list
+	return p.refresh(ctx)
+}
+
+// Build builds the status list if it is not built yet, without holding
+// up StatusList's callers meanwhile (they get ErrStatusListBuilding), and
+// signs it. Indexes missing from the store are assigned here.
+func (p *Passes) Build(ctx context.Context) error {
+	p.bmu.Lock()
+	defer p.bmu.Unlock()
+	if p.Asked() {
+		return nil
 	}
-	for _, s := range statuses {
-		l.Set(int(p.idx[s.id]), statuslist.Of(s.status))
+	c := p.load(ctx)
+	if c == nil {
+		c = &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
 	}
-	made = time.Unix(now.Unix(), 0).UTC()
-	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
-		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, LogSize: size, List: l})
+	if err := p.catchUp(ctx, c); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.list == nil {
+		p.list = c
+	}
+	p.mu.Unlock()
+	p.once.Do(func() { close(p.built) })
+	if _, _, err := p.StatusList(ctx); err != nil {
+		return err
+	}
+	return p.save(ctx)
+}
+
+// saveEvery is how often, at most, Keep saves the list's state when it
+// changed.
+var saveEvery = 10 * time.Minute
+
+// save stores the list's state in the node (node.SaveStatusListState) if
+// it changed since it was last saved, so that a restart reads only the
+// entries appended since (Build). It is called with p.bmu held.
+func (p *Passes) save(ctx context.Context) error {
+	p.mu.Lock()
+	c := p.list
+	if c == nil || c.token == "" || c.size == p.saved.size && c.today == p.saved.today {
+		p.mu.Unlock()
+		return nil
+	}
+	b, size, today := c.encode(), c.size, c.today
+	p.mu.Unlock()
+	if err := p.l.fed.Node().SaveStatusListState(ctx, b); err != nil {
+		return err
+	}
+	p.saved.size, p.saved.today, p.saved.at = size, today, time.Now()
+	return nil
+}
+
+// load returns the list's state last saved in the node, or nil if there
+// is none or it cannot be used (another version, not a prefix of the
+// log): the list is then built from the whole log.
+func (p *Passes) load(ctx context.Context) *statusCache {
+	n := p.l.fed.Node()
+	b, err := n.StatusListState(ctx)
+	if err != nil || b == nil {
+		return nil
+	}
+	c, err := decodeState(b)
 	if err != nil {
-		p.list = nil
-		return "", time.Time{}, err
+		return nil
 	}
-	p.list = &statusCache{size: size, today: today, made: made, token: token, list: l}
-	return token, made, nil
+	var size uint64
+	if err := n.View(ctx, func(s node.Snapshot) error { size = s.Self().Size(); return nil }); err != nil || c.size > size {
+		return nil
+	}
+	return c
 }
 
-type certStatus struct{ id, status string }
+// buildGrace is how long a request for the status list waits for a build
+// in the background before it is told ErrStatusListBuilding.
+var buildGrace = time.Second
 
-// allStatuses returns every certificate of log lg with its status today.
-func allStatuses(lg registry.Log, today registry.Date) ([]certStatus, error) {
-	var out []certStatus
-	var ferr error
-	err := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
-		var c registry.Certificate
-		if c, ferr = node.Decode[registry.Certificate](e); ferr != nil {
-			return false
+// Keep builds the status list (Build) and then keeps it current every
+// interval until ctx ends, so that requests find it signed: the first one
+// after a start, after many writes or on a new day. A failed build is
+// tried again after interval; errors go to onErr.
+func (p *Passes) Keep(ctx context.Context, interval time.Duration, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var err error
+		if !p.Asked() {
+			err = p.Build(ctx)
+		} else {
+			_, _, err = p.StatusList(ctx)
 		}
-		out = append(out, certStatus{c.ID, node.StatusOnDate(c, today)})
-		return true
-	})
-	if err == nil {
-		err = ferr
+		if err == nil {
+			p.bmu.Lock()
+			if time.Since(p.saved.at) >= saveEvery {
+				err = p.save(ctx)
+			}
+			p.bmu.Unlock()
+		}
+		if err != nil && ctx.Err() == nil && onErr != nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
-	return out, err
 }
 
-// changedStatuses returns the certificates that log lg's entries after
-// seq after changed, each with its status today, in log order (a later
-// version after an earlier one).
-func changedStatuses(ctx context.Context, lg registry.Log, after uint64, today registry.Date) ([]certStatus, error) {
-	var out []certStatus
-	for after < lg.Size() {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		es, err := lg.Entries(after, registry.MaxScan)
+// buildChunk is how many log entries a build reads in one read
+// transaction: a long one would hold up the commit that must grow the
+// store's memory map.
+const buildChunk = 4 * registry.MaxScan
+
+// build reads every entry of the own log, in log order and in read
+// transactions of buildChunk entries, into a new list (unsigned): each
+// certificate's newest version sets its status. Certificates without a
+// status index get one, in one write at the end.
+func (p *Passes) build(ctx context.Context) (*statusCache, error) {
+	c := &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	return c, p.catchUp(ctx, c)
+}
+
+// catchUp reads the entries of the own log after c.size, up to the size
+// the log has when it starts, into c, as build does.
+func (p *Passes) catchUp(ctx context.Context, c *statusCache) error {
+	n := p.l.fed.Node()
+	var size uint64
+	if err := n.View(ctx, func(s node.Snapshot) error { size = s.Self().Size(); return nil }); err != nil {
+		return err
+	}
+	var missing []unindexed
+	for c.size < size {
+		err := n.View(ctx, func(s node.Snapshot) error {
+			var err error
+			missing, err = p.readEntries(ctx, s.Self(), c, min(size, c.size+buildChunk), missing)
+			return err
+		})
 		if err != nil {
-			return nil, err
+			return err
+		}
+	}
+	return p.index(ctx, c, missing)
+}
+
+// index assigns status indexes to the certificates of missing (in the
+// order read: a later version after an earlier one) and sets their
+// statuses.
+func (p *Passes) index(ctx context.Context, c *statusCache, missing []unindexed) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(missing))
+	for _, m := range missing {
+		ids = append(ids, m.id)
+	}
+	got, err := p.l.fed.Node().StatusIndexes(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		c.list.Set(int(got[m.id]), m.v)
+	}
+	return nil
+}
+
+// readEntries reads the entries of lg after c.size up to upto into c, each
+// certificate version's status on c.today at its certificate's index,
+// and moves c.size to upto. It appends to missing the versions whose
+// certificate has no index. On an error c.size stays: reading the same
+// entries again sets the same statuses.
+func (p *Passes) readEntries(ctx context.Context, lg registry.Log, c *statusCache, upto uint64, missing []unindexed) ([]unindexed, error) {
+	after := c.size
+	for after < upto {
+		if err := ctx.Err(); err != nil {
+			return missing, err
+		}
+		es, err := lg.Entries(after, int(min(upto-after, registry.MaxScan)))
+		if err != nil {
+			return missing, err
 		}
 		if len(es) == 0 {
 			break
@@ -210,15 +374,160 @@ func changedStatuses(ctx context.Context, lg registry.Log, after uint64, today r
 			if e.Kind != registry.KindCertificate {
 				continue
 			}
-			c, err := node.Decode[registry.Certificate](e)
-			if err != nil {
-				return nil, err
+			v, err := p.readVersion(lg, c, e)
+			if errors.Is(err, errNoIndex) {
+				missing = append(missing, unindexed{id: strings.Clone(e.ID), v: v})
+			} else if err != nil {
+				return missing, err
 			}
-			out = append(out, certStatus{c.ID, node.StatusOnDate(c, today)})
 		}
 		after = es[len(es)-1].Seq
 	}
-	return out, nil
+	c.size = upto
+	return missing, nil
+}
+
+var errNoIndex = errors.New("no status index")
+
+// readVersion sets the status on c.today of certificate version e in c's
+// list at its certificate's index (errNoIndex, with the status, if it has
+// none) and schedules the next day its status may change without a
+// write.
+func (p *Passes) readVersion(lg registry.Log, c *statusCache, e registry.Entry) (byte, error) {
+	cert, err := node.Decode[registry.Certificate](e)
+	if err != nil {
+		return 0, err
+	}
+	p.reads.Add(1)
+	v := statuslist.Of(node.StatusOnDate(cert, c.today))
+	if next := nextStatusDay(cert, c.today); !next.IsZero() {
+		c.due[next] = append(c.due[next], e.Seq)
+	}
+	idx, ok, err := node.StatusIndexIn(lg, e.ID)
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		return v, errNoIndex
+	}
+	c.list.Set(int(idx), v)
+	return v, nil
+}
+
+// nextStatusDay is the first day after today on which certificate c's
+// status may change by the date alone, or the zero Date: the day it is
+// issued, a change of its history takes effect, or the day after it
+// expires, whichever comes first after today. (A status on a day depends
+// on the day only through these: registry.Certificate.StatusOn.)
+func nextStatusDay(c registry.Certificate, today registry.Date) registry.Date {
+	var next registry.Date
+	consider := func(d registry.Date) {
+		if !d.IsZero() && d.After(today) && (next.IsZero() || d.Before(next)) {
+			next = d
+		}
+	}
+	consider(c.IssuedOn)
+	for _, h := range c.History {
+		consider(h.On)
+	}
+	if !c.ExpiresOn.IsZero() {
+		consider(c.ExpiresOn.AddDays(1))
+	}
+	return next
+}
+
+// advance reads again, on day today, the certificate versions of c.due
+// from after c.today up to today that are still their certificate's
+// newest, and moves c.today to today. It reports whether any was read.
+func (p *Passes) advance(lg registry.Log, c *statusCache, today registry.Date) (bool, error) {
+	var days []registry.Date
+	for d := range c.due {
+		if !d.After(today) {
+			days = append(days, d)
+		}
+	}
+	slices.SortFunc(days, registry.Date.Compare)
+	old := c.today
+	c.today = today
+	read := false
+	for _, d := range days {
+		for _, seq := range c.due[d] {
+			e, err := lg.Entry(seq)
+			if err != nil {
+				c.today = old
+				return read, err
+			}
+			if cur, err := lg.Latest(registry.KindCertificate, e.ID); err != nil {
+				c.today = old
+				return read, err
+			} else if cur.Seq != seq {
+				continue // a newer version was read when written
+			}
+			if _, err := p.readVersion(lg, c, e); err != nil && !errors.Is(err, errNoIndex) {
+				c.today = old
+				return read, err
+			}
+			read = true
+		}
+		delete(c.due, d)
+	}
+	return read, nil
+}
+
+// refresh brings p.list (held under p.mu) up to the log's size and today,
+// and signs it again if that changed it or half its ttl has passed.
+func (p *Passes) refresh(ctx context.Context) (token string, made time.Time, err error) {
+	n := p.l.fed.Node()
+	now, today := n.Now(), n.Today()
+	c := p.list
+	if today.Before(c.today) {
+		// The clock went back: statuses of the days after it are not
+		// undone by the schedule. Build again.
+		p.list = nil
+		if p.cfg.Background {
+			return "", time.Time{}, ErrStatusListBuilding
+		}
+		if c, err = p.build(ctx); err != nil {
+			return "", time.Time{}, err
+		}
+		p.list = c
+	}
+	var missing []unindexed
+	grew, newDay, from := false, false, c.size
+	err = n.View(ctx, func(s node.Snapshot) error {
+		lg := s.Self()
+		if size := lg.Size(); size > c.size {
+			grew = true
+			if missing, err = p.readEntries(ctx, lg, c, size, nil); err != nil {
+				return err
+			}
+		}
+		if today != c.today {
+			newDay = true
+			_, err = p.advance(lg, c, today)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := p.index(ctx, c, missing); err != nil {
+		c.size = from // read them again next time
+		return "", time.Time{}, err
+	}
+	if c.token != "" && !grew && !newDay && now.Sub(c.made) < p.cfg.TTL/2 {
+		return c.token, c.made, nil
+	}
+	made = time.Unix(now.Unix(), 0).UTC()
+	token, err = statuslist.Sign(n.ActiveKey(), statuslist.Token{Iss: n.Jurisdiction(), Sub: p.StatusListURL(),
+		Iat: made, Exp: made.Add(p.cfg.Lifetime), TTL: p.cfg.TTL, LogSize: c.size, List: c.list})
+	if err != nil {
+		c.token = "" // the list changed: sign it at the next call
+		return "", time.Time{}, err
+	}
+	c.token, c.made = token, made
+	return token, made, nil
 }
 
 // Issue signs a pass for certificate id of the node's own registry, with
@@ -246,18 +555,9 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 			name = e.LegalName
 		}
 	}
-	p.mu.Lock()
-	idx, ok := p.idx[id]
-	p.mu.Unlock()
-	if !ok {
-		got, err := n.StatusIndexes(ctx, []string{id})
-		if err != nil {
-			return "", pass.Pass{}, err
-		}
-		idx = got[id]
-		p.mu.Lock()
-		p.idx[id] = idx
-		p.mu.Unlock()
+	idx, err := p.statusIndex(ctx, id)
+	if err != nil {
+		return "", pass.Pass{}, err
 	}
 	leaf := tlog.RecordHash([]byte(cv.Entry.JWS))
 	now := time.Unix(n.Now().Unix(), 0).UTC()
@@ -273,6 +573,29 @@ func (p *Passes) Issue(ctx context.Context, id string) (string, pass.Pass, error
 		return "", pass.Pass{}, err
 	}
 	return text, ps, nil
+}
+
+// statusIndex is certificate id's status list index. Every certificate
+// written by this corfed has one from its write; one that has none (a
+// store of an older corfed, entries given back by corfed restore) gets one
+// here, unless the list is built in the background, which assigns them:
+// then ErrStatusListBuilding until it has.
+func (p *Passes) statusIndex(ctx context.Context, id string) (uint64, error) {
+	n := p.l.fed.Node()
+	var idx uint64
+	var ok bool
+	err := n.View(ctx, func(s node.Snapshot) (err error) {
+		idx, ok, err = node.StatusIndexIn(s.Self(), id)
+		return err
+	})
+	if err != nil || ok {
+		return idx, err
+	}
+	if p.cfg.Background {
+		return 0, ErrStatusListBuilding
+	}
+	got, err := n.StatusIndexes(ctx, []string{id})
+	return got[id], err
 }
 
 // endOfDay is the first instant after day d in jurisdiction j's zone.
@@ -359,4 +682,111 @@ func (p *Passes) lookupHash(ctx context.Context, key [16]byte) (hashLoc, bool, e
 	})
 	loc, ok := p.hashes[key]
 	return loc, ok, err
+}
+
+// stateVersion is the first byte of a saved state (statusCache.encode).
+const stateVersion = 1
+
+// encode is c's state as saved, without its token: the version, size,
+// today, the list's length and its statuses packed 2 bits each, and each
+// due day with its seqs, sorted and delta-encoded.
+func (c *statusCache) encode() []byte {
+	n := c.list.Len()
+	b := make([]byte, 0, 32+n/4+8*len(c.due))
+	b = append(b, stateVersion)
+	b = binary.AppendUvarint(b, c.size)
+	b = append(b, c.today.String()...)
+	b = binary.AppendUvarint(b, uint64(n))
+	packed := make([]byte, (n+3)/4)
+	for i := range n {
+		v, _ := c.list.Get(uint64(i))
+		packed[i/4] |= v << (2 * uint(i%4))
+	}
+	b = append(b, packed...)
+	b = binary.AppendUvarint(b, uint64(len(c.due)))
+	for d, seqs := range c.due {
+		seqs = slices.Compact(slices.Sorted(slices.Values(seqs)))
+		b = append(b, d.String()...)
+		b = binary.AppendUvarint(b, uint64(len(seqs)))
+		prev := uint64(0)
+		for _, q := range seqs {
+			b = binary.AppendUvarint(b, q-prev)
+			prev = q
+		}
+	}
+	return b
+}
+
+var errBadState = errors.New("status list state: malformed")
+
+// decodeState reads a state encode wrote.
+func decodeState(b []byte) (*statusCache, error) {
+	if len(b) == 0 || b[0] != stateVersion {
+		return nil, errBadState
+	}
+	b = b[1:]
+	uv := func() (uint64, error) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, errBadState
+		}
+		b = b[k:]
+		return v, nil
+	}
+	date := func() (registry.Date, error) {
+		if len(b) < 10 {
+			return registry.Date{}, errBadState
+		}
+		d, err := registry.ParseDate(string(b[:10]))
+		b = b[10:]
+		return d, err
+	}
+	c := &statusCache{list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	var err error
+	if c.size, err = uv(); err != nil {
+		return nil, err
+	}
+	if c.today, err = date(); err != nil {
+		return nil, err
+	}
+	n, err := uv()
+	if err != nil || n > statuslist.MaxEntries || uint64(len(b)) < (n+3)/4 {
+		return nil, errBadState
+	}
+	for i := range n {
+		c.list.Set(int(i), b[i/4]>>(2*uint(i%4))&3)
+	}
+	b = b[(n+3)/4:]
+	days, err := uv()
+	if err != nil {
+		return nil, err
+	}
+	for range days {
+		d, err := date()
+		if err != nil {
+			return nil, err
+		}
+		k, err := uv()
+		if err != nil || k > uint64(len(b)) {
+			return nil, errBadState
+		}
+		seqs := make([]uint64, 0, k)
+		prev := uint64(0)
+		for range k {
+			delta, err := uv()
+			if err != nil {
+				return nil, err
+			}
+			prev += delta
+			if prev > c.size {
+				return nil, errBadState
+			}
+			seqs = append(seqs, prev)
+		}
+		c.due[d] = seqs
+	}
+	if len(b) != 0 {
+		return nil, errBadState
+	}
+	return c, nil
 }

@@ -85,7 +85,9 @@ func PassOps(p *federation.Passes) func(huma.API, *Helpers) {
 			"This node's IETF Token Status List (statuslist+jwt): 2 bits per certificate", "passes")
 		so.Description = "A compact JWS of typ statuslist+jwt (draft-ietf-oauth-status-list): claims iss, sub (this URL), iat, exp, " +
 			"ttl, log_size (the log size it reflects: lists of one second are ordered by it) and status_list {bits: 2, lst: base64url(zlib(statuses))}; " +
-			"0 valid, 1 invalid, 2 suspended, 3 pending (also the unused slots of the last byte). Cacheable until ttl seconds after iat."
+			"0 valid, 1 invalid, 2 suspended, 3 pending (also the unused slots of the last byte). Cacheable until ttl seconds after iat. " +
+			"After a start the node builds the list in the background; a request before it is built gets a 503 problem with Retry-After."
+		so.Errors = append(so.Errors, http.StatusServiceUnavailable)
 		so.Responses = map[string]*huma.Response{"200": {Description: "The status list token", Content: map[string]*huma.MediaType{
 			statuslist.MediaType: {Schema: &huma.Schema{Type: "string", Description: "A compact JWS"}},
 		}}}

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/msgfr"
 )
@@ -208,6 +211,14 @@ func (s *server) problem(ctx context.Context, err error) error {
 		p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
 			Errors: []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later")}}}
 		return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
+	}
+	if errors.Is(err, federation.ErrStatusListBuilding) {
+		// Not a failure: the list is read from every certificate once
+		// after a start, in the background, and is served from then on.
+		secs := int(federation.StatusListRetry / time.Second)
+		p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
+			Errors: []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's status list is being built after its start; ask again in %d seconds", secs)}}}
+		return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	}
 	for _, k := range kinds {
 		if !errors.Is(err, k.kind) {

@@ -539,20 +539,20 @@ func (b *staged) append(l registry.LogWriter) (failed *write, err error) {
 		if i, err := pa.AppendPrepared(ps); err != nil {
 			return b.owners[i], err
 		}
-		return nil, nil
+		return nil, assignStatusIndexes(l, b.entries)
 	}
 	if ba, ok := l.(batchAppender); ok {
 		if i, err := ba.AppendBatch(b.entries, b.keys); err != nil {
 			return b.owners[i], err
 		}
-		return nil, nil
+		return nil, assignStatusIndexes(l, b.entries)
 	}
 	for i, e := range b.entries {
 		if err := l.Append(e, b.keys[i]...); err != nil {
 			return b.owners[i], err
 		}
 	}
-	return nil, nil
+	return nil, assignStatusIndexes(l, b.entries)
 }
 
 // prepared reports whether every entry's append is prepared (after wait)

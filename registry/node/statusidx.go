@@ -10,8 +10,12 @@ import (
 
 // Status list indexes (the IETF Token Status List a node publishes, see
 // federation.Passes) are node state: each of the node's certificates gets
-// one index, the first time it is listed or given a pass, stored in the own
-// log's meta area and never reused.
+// one index, stored in the own log's meta area and never reused. It is
+// assigned in the transaction that writes the certificate (created over
+// HTTP, imported, or any later version of one that has none), so reading
+// the list assigns nothing; a certificate written before that (a store of
+// an older corfed, or entries given back by corfed restore) gets one when
+// the list is next built (StatusIndexes, from the background builder).
 const (
 	metaStatusIdx  = "statuslist/idx/"
 	metaStatusNext = "statuslist/next"
@@ -133,4 +137,72 @@ func (n *Node) ReserveStatusIndexes(ctx context.Context) (uint64, error) {
 		return lg.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, min(next+skip, MaxStatusIndexes)))
 	})
 	return skip, err
+}
+
+// assignStatusIndexes gives each certificate of es (just appended to the
+// own log l, in the same transaction) that has no status list index the
+// next free one: one meta read per certificate version, and two writes per
+// batch that has a new certificate. A full list is not a write's error:
+// the certificate stays without an index and listing it (StatusIndexes)
+// says the list is full.
+func assignStatusIndexes(l registry.LogWriter, es []registry.Entry) error {
+	var next uint64
+	read := false
+	for _, e := range es {
+		if e.Kind != registry.KindCertificate {
+			continue
+		}
+		if _, ok, err := StatusIndexIn(l, e.ID); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
+		if !read {
+			v, err := l.Meta(metaStatusNext)
+			if err != nil {
+				return err
+			}
+			if len(v) == 8 {
+				next = binary.BigEndian.Uint64(v)
+			}
+			read = true
+		}
+		if next >= MaxStatusIndexes {
+			break
+		}
+		if err := l.SetMeta(metaStatusIdx+e.ID, binary.BigEndian.AppendUint64(nil, next)); err != nil {
+			return err
+		}
+		next++
+	}
+	if !read {
+		return nil
+	}
+	return l.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
+}
+
+// metaStatusState holds the status list's state as federation.Passes last
+// saved it (its own encoding), so that a restart serves the list without
+// reading every certificate. It lives beside the indexes it refers to: a
+// store copied or restored keeps the two consistent.
+const metaStatusState = "statuslist/state"
+
+// StatusListState returns the status list state last saved
+// (SaveStatusListState), or nil if there is none.
+func (n *Node) StatusListState(ctx context.Context) ([]byte, error) {
+	var out []byte
+	err := n.db.View(ctx, func(tx registry.StoreTx) error {
+		var err error
+		out, err = tx.Log(SelfLog).Meta(metaStatusState)
+		return err
+	})
+	return out, err
+}
+
+// SaveStatusListState stores b as the status list state, replacing the
+// last one.
+func (n *Node) SaveStatusListState(ctx context.Context, b []byte) error {
+	return n.db.Update(ctx, func(tx registry.StoreWriteTx) error {
+		return tx.Log(SelfLog).SetMeta(metaStatusState, b)
+	})
 }
