@@ -239,8 +239,18 @@ func (s *server) problem(ctx context.Context, err error) error {
 		var ve *registry.ValidationError
 		var ce *registry.ConflictError
 		var pe *registry.PreconditionError
+		var ue *registry.UnavailableError
 		french := frenchOf(ctx)
 		switch {
+		case errors.As(err, &ue):
+			msg := ue.Reason
+			if french && ue.Format != "" {
+				msg = frenchf(ue.Format, ue.Args...)
+			}
+			p.Errors = []*huma.ErrorDetail{{Message: msg}}
+			if secs := int(ue.RetryAfter.Round(time.Second) / time.Second); secs > 0 {
+				return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {strconv.Itoa(secs)}})
+			}
 		case errors.As(err, &pe):
 			c, _ := ctx.Value(conditionKey{}).(condition)
 			msg := pe.Reason + "; GET it again"

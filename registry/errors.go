@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error kinds. Domain packages wrap one of these with context
@@ -50,6 +51,26 @@ func Precondition(format string, args ...any) *PreconditionError {
 
 func (e *PreconditionError) Error() string { return e.Reason }
 func (e *PreconditionError) Unwrap() error { return ErrPrecondition }
+
+// UnavailableError says what the node cannot answer yet and when to ask
+// again (a list it is building). It wraps ErrUnavailable. Format and Args
+// are what Reason was printed from: the catalogue of registry/msgfr
+// prints Reason in French from them.
+type UnavailableError struct {
+	Reason     string
+	RetryAfter time.Duration
+	Format     string
+	Args       []any
+}
+
+// Unavailable returns an *UnavailableError whose reason is printed from
+// format, an English sentence with a French entry in registry/msgfr.
+func Unavailable(retryAfter time.Duration, format string, args ...any) *UnavailableError {
+	return &UnavailableError{Reason: fmt.Sprintf(format, args...), RetryAfter: retryAfter, Format: format, Args: args}
+}
+
+func (e *UnavailableError) Error() string { return e.Reason }
+func (e *UnavailableError) Unwrap() error { return ErrUnavailable }
 
 // ValidationError says which field of an input is wrong and why. It wraps
 // ErrInvalid, so errors.Is(err, ErrInvalid) holds.

@@ -359,6 +359,10 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL, Background: o.Warm != nil})
 	if o.Warm != nil {
 		go warmStatusList(o.Warm, ps, log)
+		// Built from the start, then followed after each commit: no
+		// request waits while every live certificate is read (a 503 with
+		// Retry-After until the first build is done).
+		n.KeepMaintenanceList(o.Warm, func(err error) { log.Warn("maintenance list", "err", err) })
 	}
 	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: append([]openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error {
@@ -402,7 +406,8 @@ type edgeOptions struct {
 	// webhook key in the JWKS.
 	Webhooks *webhook.Service
 	// Warm, if set, keeps the status list current in the background until
-	// it ends (warmStatusList).
+	// it ends (warmStatusList), and the maintenance list
+	// (node.KeepMaintenanceList).
 	Warm context.Context
 }
 

@@ -22,6 +22,7 @@ var formatCalls = map[string]int{
 	"Conflict":     0, // registry.Conflict(format, args...)
 	"Precondition": 0, // registry.Precondition(format, args...)
 	"Textf":        0, // registry.Textf(format, args...)
+	"Unavailable":  1, // registry.Unavailable(retryAfter, format, args...)
 	"badCursor":    0, // registry/node: badCursor(format, args...)
 	"sayf":         1, // openapi: sayf(french, format, args...)
 	"issuef":       2, // openapi: issuef(loc, shape, format, args...)

@@ -22,13 +22,63 @@ func SetImportCheckParts(rows, parts int) (restore func()) {
 	return func() { checkPartRows, checkMaxParts = oldRows, oldParts }
 }
 
-// SetMaintenanceTailMax sets how many feed entries the maintenance list
-// reads to follow the feed (past it, it is built again) until the
-// returned function restores it.
-func SetMaintenanceTailMax(entries int) (restore func()) {
-	old := maintenanceTailMax
-	maintenanceTailMax = entries
-	return func() { maintenanceTailMax = old }
+// SetMaintenanceStep sets how many feed entries the maintenance list
+// reads in one step until the returned function restores it.
+func SetMaintenanceStep(entries int) (restore func()) {
+	old := maintenanceStep
+	maintenanceStep = entries
+	return func() { maintenanceStep = old }
+}
+
+// HoldMaintenanceBuilds makes each batch of a maintenance list build wait
+// for a value on the returned channel (closing it lets every batch go)
+// until restore.
+func HoldMaintenanceBuilds() (release chan struct{}, restore func()) {
+	release = make(chan struct{})
+	hold := func() { <-release }
+	maintenanceBuildBatch.Store(&hold)
+	return release, func() { maintenanceBuildBatch.Store(nil) }
+}
+
+// MaintenanceWork is what a node's maintenance list has read since it
+// started: feed entries, certificates computed, and builds from every
+// live certificate.
+type MaintenanceWork struct{ Entries, Certificates, Builds int64 }
+
+// MaintenanceWorkOf returns what n's maintenance list has read.
+func MaintenanceWorkOf(n *Node) MaintenanceWork {
+	w := &n.maintenance.work
+	return MaintenanceWork{w.entries.Load(), w.certificates.Load(), w.builds.Load()}
+}
+
+// DropMaintenance forgets n's maintenance list (the next request on a
+// node no worker keeps builds it again).
+func DropMaintenance(n *Node) {
+	m := &n.maintenance
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = nil
+}
+
+// MaintenanceWorkerDone is closed when n's maintenance worker
+// (KeepMaintenanceList) has returned.
+func MaintenanceWorkerDone(n *Node) <-chan struct{} {
+	m := &n.maintenance
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done
+}
+
+// MaintenanceAt returns the feed size n's maintenance list reflects, and
+// whether there is a list.
+func MaintenanceAt(n *Node) (uint64, bool) {
+	m := &n.maintenance
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.list == nil {
+		return 0, false
+	}
+	return m.list.at, true
 }
 
 // StopWorkOrdersOf returns employer bn's stop-work orders as the review

@@ -3,9 +3,12 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/corfed/corfed/registry"
 	"github.com/google/btree"
@@ -18,26 +21,59 @@ import (
 // sum over the due days (a few hundred a year), and a certificate changed
 // a delete and an insert per item.
 //
-// It is built on first use from every live certificate (the live index,
-// read in batches of LifecycleBatch in one read transaction), then follows
-// the feed: it reads the entries appended since, and computes again,
-// alone, each certificate they may change: the certificate of a
-// certificate entry; for an audit or an equivalency, the certificate it
-// names and the employer's certificates (a certificate's basis audit may
-// be recorded after it). A program definition can move the due dates of
-// every certificate of the program: the list is built again, as it is
-// when more than maintenanceTailMax entries were appended since.
+// It is built from every live certificate (the live index, a batch of
+// LifecycleBatch per read transaction), then follows the feed in steps of
+// at most maintenanceStep entries: it reads the entries appended since,
+// and computes again, alone, each certificate they may change: the
+// certificate of a certificate entry; for an audit or an equivalency, the
+// certificate it names and the employer's certificates (a certificate's
+// basis audit may be recorded after it). Reading N new entries costs N
+// entries, whatever the registry's size. A program definition can move
+// the due dates of every certificate of the program: the list is built
+// again.
+//
+// On a served node a worker (KeepMaintenanceList) does the building, from
+// the node's start, and the following, woken after each commit; a
+// request then never builds. Before the first build is done, and while
+// the list is built again after a program definition (the list is
+// dropped, not kept beside the new one: memory stays one list), a request
+// gets ErrUnavailable with a retry delay (an *UnavailableError). A
+// request reads at most one step of the feed the worker has not read yet
+// (what its caller has just written), and answers as of that size. A node
+// nothing keeps (tests, the command line) builds and follows the list in
+// the request, as it always did.
 //
 // Whether a year is missing does not depend on the day (only whether it
 // is overdue, set when a page is answered), so the list stays true from
 // one day to the next without a write.
 type maintenanceList struct {
-	mu     sync.Mutex // held while the list is brought up to date and read
-	built  bool
+	mu   sync.Mutex  // held while the list is brought up to date and read
+	list *maintState // nil: not built yet, or dropped to be built again
+	kept bool        // a worker builds and follows the list (KeepMaintenanceList)
+	wake chan struct{}
+	done chan struct{} // closed when the worker returns
+	work maintWork
+}
+
+// maintWork counts what the list has read since the node started (a test
+// compares it with the entries appended; the cost of a step is its
+// entries, not the registry).
+type maintWork struct {
+	entries      atomic.Int64 // feed entries read to follow the feed
+	certificates atomic.Int64 // certificates computed (built or listed again)
+	builds       atomic.Int64 // builds from every live certificate
+}
+
+// maintState is the list as of feed size at.
+type maintState struct {
 	at     uint64                    // the feed size the list reflects
 	items  *btree.BTreeG[*maintItem] // by key
 	byCert map[string][]*maintItem   // the items of each certificate listed
 	perDay map[registry.Date]int     // how many items are due each day (a page's total)
+}
+
+func newMaintState() *maintState {
+	return &maintState{items: btree.NewG(32, maintLess), byCert: map[string][]*maintItem{}, perDay: map[registry.Date]int{}}
 }
 
 // maintItem is one missing maintenance year (Overdue is set when a page
@@ -71,68 +107,215 @@ func parseMaintenanceKey(k string) (*maintItem, error) {
 	return &maintItem{DueOn: d, Certificate: rest[:i], Year: y}, nil
 }
 
-// maintenanceTailMax is the most feed entries the list reads to follow
-// the feed; past it the list is built again from the live index (a few
-// live certificates instead of a large import's entries).
-var maintenanceTailMax = 50_000
+// maintenanceStep is the most feed entries the list reads in one read
+// transaction (and, on a node a worker keeps, in one request).
+var maintenanceStep = 1000
 
-// current brings the list up to date with the node's feed. m.mu is held.
-func (m *maintenanceList) current(ctx context.Context, n *Node) error {
-	return n.db.View(ctx, func(tx registry.StoreTx) error {
+// maintenanceRetry is the delay a request the list cannot answer yet
+// asks its caller to wait (Retry-After): a build reads about 150,000
+// live certificates a second.
+const maintenanceRetry = 5 * time.Second
+
+// maintenanceBuildBatch, if set, is called before each batch of a build
+// (a test holds a build there).
+var maintenanceBuildBatch atomic.Pointer[func()]
+
+// errMaintenanceBuilding is what a request gets while the list is built.
+func errMaintenanceBuilding() error {
+	return registry.Unavailable(maintenanceRetry, "the maintenance list is being built (the node has just started, or a program definition changed); ask again in a few seconds")
+}
+
+// current brings the list up to date with the node's feed for a request
+// and returns it. m.mu is held. On a node a worker keeps, it reads at
+// most one step and never builds.
+func (m *maintenanceList) current(ctx context.Context, n *Node) (*maintState, error) {
+	if m.kept {
+		if m.list == nil {
+			return nil, errMaintenanceBuilding()
+		}
+		_, rebuild, err := m.list.step(ctx, n, &m.work)
+		if err != nil {
+			return nil, err
+		}
+		if rebuild {
+			m.drop()
+			return nil, errMaintenanceBuilding()
+		}
+		return m.list, nil
+	}
+	for {
+		if m.list == nil {
+			s, err := build(ctx, n, &m.work)
+			if err != nil {
+				return nil, err
+			}
+			m.list = s
+		}
+		caught, rebuild, err := m.list.step(ctx, n, &m.work)
+		switch {
+		case err != nil:
+			return nil, err
+		case rebuild:
+			m.list = nil
+		case caught:
+			return m.list, nil
+		}
+	}
+}
+
+// drop forgets the list and wakes the worker to build it again. m.mu is
+// held.
+func (m *maintenanceList) drop() {
+	m.list = nil
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// KeepMaintenanceList makes a worker build the maintenance list now and
+// follow the feed after each commit, until ctx ends; requests then never
+// build it (they get ErrUnavailable until it is built). It returns at
+// once. onError, if set, is given each error of the worker (it tries
+// again after the next commit, or a minute).
+func (n *Node) KeepMaintenanceList(ctx context.Context, onError func(error)) {
+	m := &n.maintenance
+	m.mu.Lock()
+	if m.kept {
+		m.mu.Unlock()
+		return
+	}
+	m.kept, m.wake, m.done = true, make(chan struct{}, 1), make(chan struct{})
+	m.mu.Unlock()
+	commits, stop := n.Watch()
+	go func() {
+		defer close(m.done)
+		defer stop()
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			more, err := m.keep(ctx, n)
+			if err != nil && ctx.Err() == nil && onError != nil {
+				onError(fmt.Errorf("maintenance list: %w", err))
+			}
+			if more && err == nil {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+			case <-commits:
+			case <-m.wake:
+			case <-tick.C:
+			}
+		}
+	}()
+}
+
+// keep is one turn of the worker: it builds the list if there is none,
+// else reads one step of the feed; more says that more is to read.
+func (m *maintenanceList) keep(ctx context.Context, n *Node) (more bool, err error) {
+	m.mu.Lock()
+	s := m.list
+	if s != nil {
+		caught, rebuild, err := s.step(ctx, n, &m.work)
+		if rebuild {
+			m.drop()
+		}
+		m.mu.Unlock()
+		return !caught || rebuild, err
+	}
+	m.mu.Unlock()
+	// Built and brought near the feed's end outside the lock (requests
+	// meanwhile get ErrUnavailable at once), the last steps under it.
+	if s, err = build(ctx, n, &m.work); err != nil {
+		return false, err
+	}
+	for caught := false; !caught; {
+		var rebuild bool
+		if caught, rebuild, err = s.step(ctx, n, &m.work); err != nil || rebuild {
+			return rebuild, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for caught := false; !caught; {
+		var rebuild bool
+		if caught, rebuild, err = s.step(ctx, n, &m.work); err != nil || rebuild {
+			return rebuild, err
+		}
+	}
+	m.list = s
+	return false, nil
+}
+
+// step reads up to maintenanceStep entries of the feed after s.at, in one
+// read transaction, and lists again each certificate they may change. It
+// reports whether s now reflects the whole feed, or whether the list must
+// be built again instead (a program definition; s is then unchanged).
+func (s *maintState) step(ctx context.Context, n *Node, w *maintWork) (caught, rebuild bool, err error) {
+	err = n.db.View(ctx, func(tx registry.StoreTx) error {
 		l := tx.Log(SelfLog)
 		size := l.Size()
-		if m.built && size == m.at {
+		if size < s.at {
+			rebuild = true
 			return nil
 		}
-		rebuild := !m.built || size < m.at || size-m.at > uint64(maintenanceTailMax)
+		end := min(size, s.at+uint64(maintenanceStep))
 		changed := map[string]bool{}
-		for after := m.at; !rebuild && after < size; {
-			es, err := l.Entries(after, registry.MaxScan)
+		for after := s.at; after < end; {
+			es, err := l.Entries(after, min(registry.MaxScan, int(end-after)))
 			if err != nil {
 				return err
 			}
 			if len(es) == 0 {
 				return errors.New("maintenance list: the feed ended before its size")
 			}
+			w.entries.Add(int64(len(es)))
 			for _, e := range es {
-				after = e.Seq
-				if rebuild, err = affected(l, e, changed); err != nil {
-					return err
-				}
-				if rebuild {
+				if e.Seq > end {
 					break
 				}
+				after = e.Seq
+				if rebuild, err = affected(l, e, changed); err != nil || rebuild {
+					return err
+				}
 			}
 		}
-		if rebuild {
-			return m.build(l, size)
-		}
-		m.built = false // until every certificate changed is listed again
 		for id := range changed {
-			m.remove(id)
-			e, err := l.Latest(registry.KindCertificate, id)
-			if errors.Is(err, registry.ErrNotFound) {
-				continue
-			}
-			if err != nil {
+			if err := s.relist(l, id, w); err != nil {
 				return err
 			}
-			c, err := decode[registry.Certificate](e)
-			if err != nil {
-				return err
-			}
-			if registry.Terminal(c.Status) { // not live: liveKey
-				continue
-			}
-			its, err := missingOf(l, c)
-			if err != nil {
-				return err
-			}
-			m.add(its)
 		}
-		m.at, m.built = size, true
+		s.at, caught = end, end == size
 		return nil
 	})
+	return caught, rebuild, err
+}
+
+// relist computes certificate id's items again.
+func (s *maintState) relist(l registry.Log, id string, w *maintWork) error {
+	s.remove(id)
+	e, err := l.Latest(registry.KindCertificate, id)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := decode[registry.Certificate](e)
+	if err != nil {
+		return err
+	}
+	if registry.Terminal(c.Status) { // not live: liveKey
+		return nil
+	}
+	w.certificates.Add(1)
+	its, err := missingOf(l, c)
+	if err != nil {
+		return err
+	}
+	s.add(its)
+	return nil
 }
 
 // affected adds to changed the certificates entry e may change, and
@@ -178,30 +361,42 @@ func affected(l registry.Log, e registry.Entry, changed map[string]bool) (rebuil
 	return false, nil
 }
 
-// build makes the list again from every live certificate, as of feed
-// size size.
-func (m *maintenanceList) build(l registry.Log, size uint64) error {
-	m.built = false
-	m.items = btree.NewG(32, maintLess)
-	m.byCert, m.perDay = map[string][]*maintItem{}, map[registry.Date]int{}
+// build makes a list from every live certificate, a batch per read
+// transaction, as of the feed's size before the first batch: a batch may
+// already see later versions, and following the feed from that size
+// lists each certificate changed since again.
+func build(ctx context.Context, n *Node, w *maintWork) (*maintState, error) {
+	w.builds.Add(1)
+	s := newMaintState()
+	if err := n.db.View(ctx, func(tx registry.StoreTx) error { s.at = tx.Log(SelfLog).Size(); return nil }); err != nil {
+		return nil, err
+	}
 	after := registry.IndexHit{}
 	for more := true; more; {
-		var err error
-		after, more, err = eachLive(l, after, func(c registry.Certificate) error {
-			its, err := missingOf(l, c)
-			m.add(its)
+		if hold := maintenanceBuildBatch.Load(); hold != nil {
+			(*hold)()
+		}
+		err := n.db.View(ctx, func(tx registry.StoreTx) error {
+			l := tx.Log(SelfLog)
+			var err error
+			after, more, err = eachLive(l, after, func(c registry.Certificate) error {
+				w.certificates.Add(1)
+				its, err := missingOf(l, c)
+				s.remove(c.ID) // a certificate moved in the live index since an earlier batch
+				s.add(its)
+				return err
+			})
 			return err
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	m.at, m.built = size, true
-	return nil
+	return s, nil
 }
 
 // add lists a certificate's items (none, or all of one certificate).
-func (m *maintenanceList) add(its []*maintItem) {
+func (m *maintState) add(its []*maintItem) {
 	if len(its) == 0 {
 		return
 	}
@@ -213,7 +408,7 @@ func (m *maintenanceList) add(its []*maintItem) {
 }
 
 // remove takes certificate id's items off the list.
-func (m *maintenanceList) remove(id string) {
+func (m *maintState) remove(id string) {
 	for _, it := range m.byCert[id] {
 		m.items.Delete(it)
 		if m.perDay[it.DueOn]--; m.perDay[it.DueOn] <= 0 {
@@ -226,7 +421,7 @@ func (m *maintenanceList) remove(id string) {
 // page returns up to limit items due on or before before that follow
 // the item after (a cursor's key; "" for the first page), whether more
 // follow them, and the total due on or before before.
-func (m *maintenanceList) page(before registry.Date, after string, limit int) (items []*maintItem, more bool, total int, err error) {
+func (m *maintState) page(before registry.Date, after string, limit int) (items []*maintItem, more bool, total int, err error) {
 	pivot := &maintItem{}
 	if after != "" {
 		if pivot, err = parseMaintenanceKey(after); err != nil {

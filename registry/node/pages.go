@@ -137,8 +137,10 @@ func maintenanceKey(m MaintenanceItem) string {
 // before a date, ordered by due date (then certificate and year), with
 // their exact total. It reads the node's maintenance list
 // (maintenance.go), brought up to date with the feed first: a page costs
-// a binary search and the entries written since the last page, not a
-// read of every live certificate.
+// a binary search and the entries written since the last page (on a node
+// a worker keeps, at most a step of them), not a read of every live
+// certificate. While a worker builds the list, it answers an error that
+// wraps registry.ErrUnavailable (*registry.UnavailableError).
 func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit int, cur string) (Page[MaintenanceItem], error) {
 	list := "maintenance/" + before.String()
 	after, err := ParseListCursor(list, cur)
@@ -150,10 +152,11 @@ func (n *Node) MaintenancePage(ctx context.Context, before registry.Date, limit 
 	m := &n.maintenance
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.current(ctx, n); err != nil {
+	l, err := m.current(ctx, n)
+	if err != nil {
 		return Page[MaintenanceItem]{}, err
 	}
-	items, more, total, err := m.page(before, after, limit)
+	items, more, total, err := l.page(before, after, limit)
 	if err != nil {
 		return Page[MaintenanceItem]{}, err
 	}
