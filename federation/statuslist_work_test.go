@@ -107,11 +107,7 @@ func TestStatusListReadsOnlyWhatChanged(t *testing.T) {
 	start := nodetest.Now
 	t.Cleanup(func() { nodetest.Now = start })
 	ctx := context.Background()
-	n := workNode(t)
-	fed, err := federation.New(federation.Config{Node: n.Node})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fed := workFederation(t)
 	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example"})
 	versions := uint64(0)
 	if err := n.View(ctx, func(s node.Snapshot) error {
@@ -177,11 +173,7 @@ func TestStatusListReadsOnlyWhatChanged(t *testing.T) {
 func TestStatusListBuiltInTheBackground(t *testing.T) {
 	federation.SetBuildGrace(t, 0)
 	ctx := t.Context()
-	n := workNode(t)
-	fed, err := federation.New(federation.Config{Node: n.Node})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fed := workFederation(t)
 	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
 	if _, _, err := ps.StatusList(ctx); !errors.Is(err, federation.ErrStatusListBuilding) || !errors.Is(err, registry.ErrUnavailable) {
 		t.Fatalf("before the build: %v; want ErrStatusListBuilding", err)
@@ -218,11 +210,7 @@ func TestStatusListStateSurvivesARestart(t *testing.T) {
 	t.Cleanup(func() { nodetest.Now = start })
 	federation.SetBuildGrace(t, 0)
 	ctx := t.Context()
-	n := workNode(t)
-	fed, err := federation.New(federation.Config{Node: n.Node})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fed := workFederation(t)
 	started := func() *federation.Passes {
 		ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
 		if err := ps.Build(ctx); err != nil {
@@ -262,11 +250,7 @@ func TestStatusListStateSurvivesARestart(t *testing.T) {
 func TestStatusListStateUnusable(t *testing.T) {
 	federation.SetBuildGrace(t, 0)
 	ctx := t.Context()
-	n := workNode(t)
-	fed, err := federation.New(federation.Config{Node: n.Node})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fed := workFederation(t)
 	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
 	if err := ps.Build(ctx); err != nil {
 		t.Fatal(err)
@@ -290,4 +274,15 @@ func TestStatusListStateUnusable(t *testing.T) {
 		}
 		checkList(t, n, ps, name)
 	}
+}
+
+// workFederation is workNode with its federation.
+func workFederation(t *testing.T) (*nodetest.Node, *federation.Federation) {
+	t.Helper()
+	n := workNode(t)
+	fed, err := federation.New(federation.Config{Node: n.Node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, fed
 }
