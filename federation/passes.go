@@ -111,6 +111,11 @@ type statusCache struct {
 	due map[registry.Date][]uint64
 }
 
+// newStatusCache is an empty list of nothing read, on day today.
+func newStatusCache(today registry.Date) *statusCache {
+	return &statusCache{today: today, list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+}
+
 // unindexed is a certificate version read for the list whose certificate
 // has no status index yet (a store written by an older corfed, or entries
 // given back by corfed restore).
@@ -199,7 +204,7 @@ func (p *Passes) Build(ctx context.Context) error {
 	}
 	c := p.load(ctx)
 	if c == nil {
-		c = &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+		c = newStatusCache(p.l.fed.Node().Today())
 	}
 	if err := p.catchUp(ctx, c); err != nil {
 		return err
@@ -305,7 +310,7 @@ const buildChunk = 4 * registry.MaxScan
 // certificate's newest version sets its status. Certificates without a
 // status index get one, in one write at the end.
 func (p *Passes) build(ctx context.Context) (*statusCache, error) {
-	c := &statusCache{today: p.l.fed.Node().Today(), list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	c := newStatusCache(p.l.fed.Node().Today())
 	return c, p.catchUp(ctx, c)
 }
 
@@ -741,7 +746,7 @@ func decodeState(b []byte) (*statusCache, error) {
 		b = b[10:]
 		return d, err
 	}
-	c := &statusCache{list: new(statuslist.List), due: map[registry.Date][]uint64{}}
+	c := newStatusCache(registry.Date{})
 	var err error
 	if c.size, err = uv(); err != nil {
 		return nil, err

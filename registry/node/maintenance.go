@@ -230,21 +230,26 @@ func (m *maintenanceList) keep(ctx context.Context, n *Node) (more bool, err err
 	if s, err = build(ctx, n, &m.work); err != nil {
 		return false, err
 	}
-	for caught := false; !caught; {
-		var rebuild bool
-		if caught, rebuild, err = s.step(ctx, n, &m.work); err != nil || rebuild {
-			return rebuild, err
-		}
+	if rebuild, err := s.catchUp(ctx, n, &m.work); err != nil || rebuild {
+		return rebuild, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if rebuild, err := s.catchUp(ctx, n, &m.work); err != nil || rebuild {
+		return rebuild, err
+	}
+	m.list = s
+	return false, nil
+}
+
+// catchUp steps s to the feed's end (step), or until the list must be
+// built again.
+func (s *maintState) catchUp(ctx context.Context, n *Node, w *maintWork) (rebuild bool, err error) {
 	for caught := false; !caught; {
-		var rebuild bool
-		if caught, rebuild, err = s.step(ctx, n, &m.work); err != nil || rebuild {
+		if caught, rebuild, err = s.step(ctx, n, w); err != nil || rebuild {
 			return rebuild, err
 		}
 	}
-	m.list = s
 	return false, nil
 }
 
