@@ -18,7 +18,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 6
+const FormatVersion = 7
 
 // Default option values.
 const (
@@ -179,11 +179,12 @@ func Open(path string, opt Options) (*DB, error) {
 	if err == nil {
 		from = formatOf(b)
 	}
-	if from == "3" || from == "4" || from == "5" {
-		// Format 6 reads every format-3, -4 and -5 value as it is (4
-		// added an entry flag, 5 the index's runs, lsm.go, whose absence
-		// means the "index" bucket alone, 6 the records' pointers in the
-		// runs, whose absence means the "records" bucket): the version is
+	if from == "3" || from == "4" || from == "5" || from == "6" {
+		// Format 7 reads every format-3 to -6 value as it is (4 added an
+		// entry flag, 5 the index's runs, lsm.go, whose absence means the
+		// "index" bucket alone, 6 the records' pointers in the runs, whose
+		// absence means the "records" bucket, 7 two entry flags and the
+		// header table, and merges that move keys, lsm.go): the version is
 		// all that changes.
 		err = b.Update(func(tx *bbolt.Tx) error {
 			return tx.Bucket(bucketStore).Put(keyFormat, fmt.Appendf(nil, "%d", FormatVersion))
@@ -248,7 +249,7 @@ func initFormat(tx *bbolt.Tx) error {
 		}
 	}
 	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates 2, 3, 4 and 5 to %d on open): %w", v, FormatVersion, FormatVersion, registry.ErrInvalid)
+		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates formats 2 to 6 to it on open): %w", v, FormatVersion, registry.ErrInvalid)
 	}
 	_, err := tx.CreateBucketIfNotExists(bucketLogs)
 	return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -26,6 +27,8 @@ const (
 	flagSplitJWS              // the JWS is stored as its three decoded parts
 	flagRecordJWS             // Record is the envelope's "record" member, read from the JWS payload
 	flagKeyRefs               // format 4: a key's value may end with an earlier key's value (keyRefs)
+	flagEnvelope              // format 7: the payload is not stored: it is the envelope of the entry's fields and Record (appendEnvelope)
+	flagHeaderRef             // format 7: the JWS header is a reference into the log's header table (headers.go)
 )
 
 var errCorrupt = errors.New("boltstore: corrupt value")
@@ -168,19 +171,101 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 			b = appendBytes(b, k.Value)
 		}
 	}
+	jws := len(b)
 	b, parts, split := appendSplitJWS(b, e.JWS)
-	if split {
+	switch {
+	case !split:
+		b = appendBytes(b, e.JWS)
+	case len(e.Record) > 0 && envelopeMatches(e, parts[1]):
+		// The payload is the envelope of the fields stored above and of
+		// Record: keep the header and the signature, then Record.
+		b[1] |= flagSplitJWS | flagEnvelope
+		hdr := binary.AppendUvarint(nil, uint64(len(parts[0])))
+		rest := len(hdr) + len(parts[0])
+		// The signature moves left over the payload: append copies
+		// with memmove, so the overlap is safe.
+		b = appendRaw(b[:jws+rest], parts[2])
+	default:
 		b[1] |= flagSplitJWS
 		if len(e.Record) > 0 && bytes.Equal(payloadRecord(parts[1]), e.Record) {
 			b[1] |= flagRecordJWS
 		}
-	} else {
-		b = appendBytes(b, e.JWS)
 	}
 	if b[1]&flagRecordJWS == 0 {
 		b = appendBytes(b, string(e.Record))
 	}
 	return b
+}
+
+// envelopeMatches reports whether payload is the envelope appendEnvelope
+// makes of e's fields and Record, byte for byte.
+func envelopeMatches(e registry.Entry, payload []byte) bool {
+	if !envelopePlain(e) {
+		return false
+	}
+	var buf [1024]byte
+	return bytes.Equal(appendEnvelope(buf[:0], e, e.Record), payload)
+}
+
+// envelopePlain reports whether every string of e's envelope is written
+// between quotes as it is (appendEnvelope escapes nothing).
+func envelopePlain(e registry.Entry) bool {
+	return plainJSON(string(e.Iss)) && plainJSON(string(e.Kind)) && plainJSON(e.ID) &&
+		(e.By == nil || (plainJSON(e.By.Role) && plainJSON(e.By.CP) && plainJSON(e.By.Token)))
+}
+
+// appendEnvelope appends the canonical JSON envelope of e's fields (Seq
+// included) with record as its "record" member, as registry's
+// EncodeCanonicalEnvelope writes one whose strings need no escaping. It
+// is part of the format: an entry with flagEnvelope stores no payload,
+// and reading it back writes the payload with this function, so its
+// output for given fields may never change (registry's encoder may; an
+// append checks the two agree before it sets the flag, and
+// TestAppendEnvelopeMatchesRegistry and FuzzAppendEnvelope check them
+// against each other).
+func appendEnvelope(b []byte, e registry.Entry, record []byte) []byte {
+	b = append(b, `{"iss":"`...)
+	b = append(b, e.Iss...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, e.Kind...)
+	b = append(b, `","id":"`...)
+	b = append(b, e.ID...)
+	b = append(b, `","ver":`...)
+	b = strconv.AppendUint(b, e.Ver, 10)
+	b = append(b, `,"iat":`...)
+	b = strconv.AppendInt(b, e.Iat, 10)
+	if e.By != nil {
+		b = append(b, `,"by":{"role":"`...)
+		b = append(b, e.By.Role...)
+		b = append(b, '"')
+		if e.By.CP != "" {
+			b = append(b, `,"cp":"`...)
+			b = append(b, e.By.CP...)
+			b = append(b, '"')
+		}
+		if e.By.Token != "" {
+			b = append(b, `,"jti":"`...)
+			b = append(b, e.By.Token...)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"record":`...)
+	b = append(b, record...)
+	return append(b, '}')
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it
+// is: printable ASCII, no quote, no backslash (with HTML escaping off).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // keyRefs returns, for each key, 1 + the index of the earlier key whose
@@ -306,19 +391,51 @@ func entryHead(v []byte, withKeys bool) (e registry.Entry, keys []IndexKey, flag
 	return e, keys, flags, d, d.err
 }
 
-// decodeEntry decodes the format-3 value v of the entry seq. The result
-// shares no memory with v.
+// decodeEntry decodes the format-3 value v of the entry seq, which has
+// no header reference (flagHeaderRef). The result shares no memory with v.
 func decodeEntry(seq uint64, v []byte) (registry.Entry, error) {
+	return decodeEntryWith(seq, v, nil)
+}
+
+// headerFunc returns the JWS header of a log's header table reference.
+type headerFunc func(ref uint64) ([]byte, error)
+
+// decodeEntryWith is decodeEntry reading header references with headers
+// (nil: a reference is corrupt).
+func decodeEntryWith(seq uint64, v []byte, headers headerFunc) (registry.Entry, error) {
 	e, _, flags, d, err := entryHead(v, false)
 	if err != nil {
 		return registry.Entry{}, err
 	}
 	e.Seq = seq
-	if flags&flagSplitJWS != 0 {
-		var parts [3][]byte
-		for i := range parts {
-			parts[i] = d.bytes()
+	switch {
+	case flags&flagSplitJWS == 0:
+		if flags&(flagEnvelope|flagHeaderRef) != 0 {
+			return registry.Entry{}, errCorrupt
 		}
+		e.JWS = string(d.bytes())
+	case flags&flagEnvelope != 0:
+		if flags&flagRecordJWS != 0 {
+			return registry.Entry{}, errCorrupt
+		}
+		hdr := d.header(flags, headers)
+		sig := d.bytes()
+		rec := d.bytes()
+		if d.err == nil && len(rec) == 0 {
+			d.err = errCorrupt
+		}
+		if d.err == nil {
+			e.Record = append([]byte(nil), rec...)
+			// The payload is written once, into a buffer on the stack for
+			// the usual sizes, and encoded straight into the JWS.
+			var buf [1536]byte
+			e.JWS = joinJWS([3][]byte{hdr, appendEnvelope(buf[:0], e, rec), sig})
+		}
+	default:
+		var parts [3][]byte
+		parts[0] = d.header(flags, headers)
+		parts[1] = d.bytes()
+		parts[2] = d.bytes()
 		if d.err == nil {
 			e.JWS = joinJWS(parts)
 			if flags&flagRecordJWS != 0 {
@@ -330,10 +447,8 @@ func decodeEntry(seq uint64, v []byte) (registry.Entry, error) {
 				}
 			}
 		}
-	} else {
-		e.JWS = string(d.bytes())
 	}
-	if flags&flagRecordJWS == 0 {
+	if flags&(flagRecordJWS|flagEnvelope) == 0 {
 		if rec := d.bytes(); len(rec) > 0 {
 			e.Record = append([]byte(nil), rec...)
 		}
@@ -345,6 +460,52 @@ func decodeEntry(seq uint64, v []byte) (registry.Entry, error) {
 		return registry.Entry{}, d.err
 	}
 	return e, nil
+}
+
+// header reads a split JWS's header: the bytes, or with flagHeaderRef a
+// reference read through headers.
+func (d *decoder) header(flags byte, headers headerFunc) []byte {
+	if flags&flagHeaderRef == 0 {
+		return d.bytes()
+	}
+	ref := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if headers == nil {
+		d.err = errCorrupt
+		return nil
+	}
+	h, err := headers(ref)
+	if err != nil {
+		d.err = err
+	}
+	return h
+}
+
+// headerSpan returns where a format-3 value's JWS header field (its
+// length and bytes) starts and ends, if the value holds the header's
+// bytes (a split JWS, without flagHeaderRef).
+func headerSpan(v []byte) (start, end int, ok bool) {
+	_, _, flags, d, err := entryHead(v, false)
+	if err != nil || flags&flagSplitJWS == 0 || flags&flagHeaderRef != 0 {
+		return 0, 0, false
+	}
+	start = len(v) - len(d.b)
+	if d.bytes(); d.err != nil {
+		return 0, 0, false
+	}
+	return start, len(v) - len(d.b), true
+}
+
+// withHeaderRef returns a copy of the value v whose header field, at
+// v[start:end] (headerSpan), is replaced by the reference ref.
+func withHeaderRef(v []byte, start, end int, ref uint64) []byte {
+	out := make([]byte, 0, len(v)-(end-start)+binary.MaxVarintLen64)
+	out = append(out, v[:start]...)
+	out[1] |= flagHeaderRef
+	out = binary.AppendUvarint(out, ref)
+	return append(out, v[end:]...)
 }
 
 // entryKeys returns the index keys stored in a format-3 entry value.

@@ -108,8 +108,21 @@ func FuzzDecodeEntry(f *testing.F) {
 	f.Add(encodeEntry(entry(1, "certificate", "X", 1), nil))
 	f.Add(encodeEntry(entry(2, "certificate", "Y", 1), statusLikeKeys))
 	f.Add([]byte{entryEncodingV3, 0xff})
+	if v := encodeEntry(es[0], keys[0]); v[1]&flagEnvelope == 0 {
+		f.Fatal("a signed entry is not stored as its envelope")
+	} else if start, end, ok := headerSpan(v); ok {
+		f.Add(withHeaderRef(v, start, end, 1))
+		f.Add(withHeaderRef(v, start, end, 2))
+	}
+	// Ref 1 is a header of the table, as a log's would be.
+	table := func(ref uint64) ([]byte, error) {
+		if ref == 1 {
+			return []byte(`{"alg":"EdDSA","kid":"k1","typ":"corfed-entry+jws"}`), nil
+		}
+		return nil, errCorrupt
+	}
 	f.Fuzz(func(t *testing.T, v []byte) {
-		e, err := decodeEntry(7, v)
+		e, err := decodeEntryWith(7, v, table)
 		if err != nil {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -153,4 +154,59 @@ func (l *Log) sub0(t *testing.T, name []byte) *bbolt.Bucket {
 		t.Fatalf("log %q: bucket %q: %v", l.name, name, err)
 	}
 	return b
+}
+
+// TestMigrateFormat6: Open turns a format-6 file into format 7 by writing
+// the version; its entries (stored whole, before format 7's flags) and
+// its index read the same, and new entries take format 7's flags.
+func TestMigrateFormat6(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	db := openTest(t, path)
+	es, keys := signedEntries(t, "CA-AB", 6)
+	// A format-6 value: the whole payload and the header inline.
+	old := func(e registry.Entry, ks []IndexKey) []byte {
+		v := encodeEntry(e, ks)
+		parts, ok := splitJWS(e.JWS)
+		if !ok || v[1]&flagEnvelope == 0 {
+			t.Fatal("not stored as an envelope")
+		}
+		b := bytes.Clone(v[:bytes.Index(v, parts[0])-1])
+		b[1] = b[1]&^flagEnvelope | flagSplitJWS | flagRecordJWS
+		for _, p := range parts {
+			b = appendRaw(b, p)
+		}
+		return b
+	}
+	appendAll(t, db, "self", es[:3]...)
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		entries := btx.Bucket(bucketLogs).Bucket([]byte("self")).Bucket(bucketEntries)
+		for i, e := range es[:3] {
+			if err := entries.Put(u64(e.Seq), old(e, keys[i])); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bucketStore).Put(keyFormat, []byte("6"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = openTest(t, path)
+	appendAll(t, db, "self", es[3:]...)
+	view(t, db, func(tx *Tx) error {
+		if v := string(tx.tx.Bucket(bucketStore).Get(keyFormat)); v != fmt.Sprint(FormatVersion) {
+			t.Errorf("format %q after opening a format-6 file, want %d", v, FormatVersion)
+		}
+		l := tx.Log("self")
+		for i, e := range es {
+			if got, err := l.Entry(e.Seq); err != nil || !reflect.DeepEqual(got, e) {
+				t.Errorf("entry %d: %v\n got %+v\nwant %+v", e.Seq, err, got, e)
+			}
+			flags := l.sub0(t, bucketEntries).Get(u64(e.Seq))[1]
+			if newer := flags&flagEnvelope != 0; newer != (i >= 3) {
+				t.Errorf("entry %d: flag 0x10 %v, want it on the entries appended after the migration only", e.Seq, newer)
+			}
+		}
+		return nil
+	})
 }

@@ -52,6 +52,9 @@ type Log struct {
 	runs   []*bbolt.Bucket
 	runIDs []uint64
 	pruns  []pointerRun
+	// headers holds the JWS headers read from the log's header table
+	// (headers.go).
+	headers []tableHeader
 }
 
 // Name returns the name of the log.
@@ -281,7 +284,8 @@ type Prepared struct {
 	bad   bool       // the kind, id or a key is invalid: AppendPrepared refuses it
 	rk    []byte     // kind 0x00 id
 	prk   []byte     // 0x00 kind 0x00 id: the record's pointer in the index runs
-	value []byte     // the entries value
+	value []byte     // the entries value, with its JWS header inline
+	hdr   [2]int     // where value's header field is (headerSpan); hdr[1] == 0: it has none
 	ikeys [][]byte   // the index keys of keys, in one buffer
 	leaf  tlog.Hash  // the Merkle leaf hash of the JWS
 }
@@ -306,6 +310,9 @@ func PrepareAppend(e registry.Entry, keys []IndexKey) *Prepared {
 	p.prk = pointerKey(e.Kind, e.ID)
 	p.keys, p.rk = ks, p.prk[1:]
 	p.value = encodeEntry(e, ks)
+	if start, end, ok := headerSpan(p.value); ok {
+		p.hdr = [2]int{start, end}
+	}
 	// RecordHash only reads its argument: hash the JWS where it is rather
 	// than copy a token of a kilobyte or more per append.
 	p.leaf = tlog.RecordHash(unsafe.Slice(unsafe.StringData(e.JWS), len(e.JWS)))
@@ -515,6 +522,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 	}
 
 	var versions []keyOp
+	var headers *headerTable
 	counts := map[registry.Kind]uint64{}
 	// One buffer for the seq keys and the records' pointers (bbolt keeps
 	// the values it is given until the commit, so none is reused).
@@ -523,7 +531,26 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		e := p.e
 		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
 		seqKey := vals[len(vals)-8:]
-		if err := entries.Put(seqKey, p.value); err != nil {
+		value := p.value
+		if p.hdr[1] > 0 {
+			// The header as a reference into the log's table (a new
+			// value: a batch may run again, and p.value must stay as
+			// prepared).
+			if headers == nil {
+				if headers, err = l.headerTable(b); err != nil {
+					return wrap(i, err)
+				}
+			}
+			field := decoder{b: p.value[p.hdr[0]:p.hdr[1]]}
+			ref, err := headers.ref(field.bytes())
+			if err != nil {
+				return wrap(i, err)
+			}
+			if ref > 0 {
+				value = withHeaderRef(p.value, p.hdr[0], p.hdr[1], ref)
+			}
+		}
+		if err := entries.Put(seqKey, value); err != nil {
 			return wrap(i, err)
 		}
 		vals = binary.BigEndian.AppendUint64(vals, e.Ver)
@@ -597,7 +624,7 @@ func (l *Log) Entry(seq uint64) (registry.Entry, error) {
 	}
 	if entries != nil {
 		if v := entries.Get(u64(seq)); v != nil {
-			e, err := decodeEntry(seq, v)
+			e, err := decodeEntryWith(seq, v, l.header)
 			if err != nil {
 				return registry.Entry{}, l.errorf("entry %d: %w", seq, err)
 			}
@@ -627,7 +654,7 @@ func (l *Log) Entries(after uint64, limit int) ([]registry.Entry, error) {
 		if len(k) != 8 {
 			return nil, l.errorf("entry key %x: %w", k, errCorrupt)
 		}
-		e, err := decodeEntry(binary.BigEndian.Uint64(k), v)
+		e, err := decodeEntryWith(binary.BigEndian.Uint64(k), v, l.header)
 		if err != nil {
 			return nil, l.errorf("entry %x: %w", k, err)
 		}
