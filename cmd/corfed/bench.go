@@ -427,10 +427,22 @@ func (b *bench) growRow(i int) node.ImportRow {
 		j = scatter(i)
 		issued = b.Day.AddDays(-j % 700)
 	}
-	return node.ImportRow{Row: i + 1, EmployerBN: benchBN(6, j), LegalName: fmt.Sprintf("Growth Builders %d Ltd.", j), CP: "ACSA",
+	r := node.ImportRow{Row: i + 1, EmployerBN: benchBN(6, j), LegalName: fmt.Sprintf("Growth Builders %d Ltd.", j), CP: "ACSA",
 		Number: fmt.Sprintf("GROW-%07d", j), Program: "COR", IssuedOn: issued,
-		TermMonths: 36, Sector: "construction", Status: "active", Has: map[string]bool{}}
+		TermMonths: 36, Sector: "construction", Status: "active", Has: map[string]bool{},
+		WCBAccounts: []string{fmt.Sprint(1_000_000 + j%9_000_000)}, IndustryCodes: []string{growNAICS[j%len(growNAICS)]},
+		BasisRef: fmt.Sprintf("AUD-ACSA-GROW-%07d", j)}
+	if j%3 == 0 {
+		r.OperatingName = fmt.Sprintf("GB %d Contracting", j)
+	}
+	return r
 }
+
+// growNAICS are the industry codes of grown rows: a row carries a WCB
+// account, its industry code and the audit its certificate rests on, as
+// a CP's rows do (an outside growth with such rows found the disk per
+// record version 40% above what rows without them showed).
+var growNAICS = []string{"238120", "238110", "238210", "238220", "238160", "237310", "236220", "213111", "213119", "332310"}
 
 // scatter maps 0..9,999,999 onto itself in no order (7,919 is prime to
 // 10,000,000).
