@@ -660,17 +660,14 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	var k, v []byte
 	for k, v = it.next(); k != nil && m.last != nil && bytes.Equal(k, m.last); k, v = it.next() {
 	}
-	// The keys consumed, for a moving merge to delete from its inputs
-	// once the walk is done (a bucket's cursor must not be used after a
-	// Delete in it). Copies: a key is read from a page of an input.
-	var consumed [][]byte
+	var first []byte // the first key consumed
 	for ; k != nil; k, v = it.next() {
 		if budget <= 0 {
 			break
 		}
 		budget--
-		if m.moving {
-			consumed = append(consumed, bytes.Clone(k))
+		if first == nil {
+			first = bytes.Clone(k)
 		}
 		if isTombstone(v) && (m.drop || !shadows(k)) {
 			m.last = append(m.last[:0], k...)
@@ -688,14 +685,9 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 		m.written++
 		m.last = append(m.last[:0], k...)
 	}
-	// The merged walk returned each key once, from all the inputs that
-	// hold it: it leaves them all, so it is in the inputs or in the
-	// output, never both.
-	for _, r := range in {
-		for _, ck := range consumed {
-			if err := r.Delete(ck); err != nil { // an absent key: a no-op
-				return 0, err
-			}
+	if m.moving && first != nil {
+		if err := l.deleteConsumed(in, first, m.last); err != nil {
+			return 0, err
 		}
 	}
 	if k != nil {
@@ -704,6 +696,39 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	// The budget left, less one for the swap, so that a step that only
 	// swaps still spends some (the caller loops while budget is spent).
 	return max(budget-1, 0), l.finishMerge(b, st, m)
+}
+
+// deleteConsumed deletes from the inputs of a moving merge the keys a
+// step consumed, from first to last: all the keys they hold in that
+// range, since the merged walk returned each key once, from all the
+// inputs that hold it (a key then leaves all of them, and is in the
+// inputs or in the output, never both). Each input's keys are read, then
+// deleted (a cursor is not used after a Delete to walk on), with one
+// cursor: bbolt's Bucket.Delete makes a cursor per key, and its search's
+// allocations cost more than the delete.
+func (l *Log) deleteConsumed(in []*bbolt.Bucket, first, last []byte) error {
+	var buf []byte // the keys, copied: they point into the inputs' pages
+	var ends []int
+	for _, r := range in {
+		buf, ends = buf[:0], ends[:0]
+		c := r.Cursor()
+		for k, _ := c.Seek(first); k != nil && bytes.Compare(k, last) <= 0; k, _ = c.Next() {
+			buf = append(buf, k...)
+			ends = append(ends, len(buf))
+		}
+		from := 0
+		for _, end := range ends {
+			k := buf[from:end]
+			from = end
+			if found, _ := c.Seek(k); !bytes.Equal(found, k) {
+				return l.errorf("index merge input: key %q gone before its delete: %w", k, errCorrupt)
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // finishMerge takes the merge's inputs out of the manifest (a copying
