@@ -702,30 +702,28 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 // step consumed, from first to last: all the keys they hold in that
 // range, since the merged walk returned each key once, from all the
 // inputs that hold it (a key then leaves all of them, and is in the
-// inputs or in the output, never both). Each input's keys are read, then
-// deleted (a cursor is not used after a Delete to walk on), with one
-// cursor: bbolt's Bucket.Delete makes a cursor per key, and its search's
-// allocations cost more than the delete.
+// inputs or in the output, never both).
+//
+// One cursor an input walks the range back from last, deleting as it
+// goes: after a Delete the cursor's node has lost the key at its place,
+// and the key before it is where it was, so Prev is right whether the
+// cursor reads the node or the page it was made from (Next would skip a
+// key). Last first also spares bbolt's node.del its shift of the keys
+// after the one it deletes: a step consumes a node's first keys, or all.
 func (l *Log) deleteConsumed(in []*bbolt.Bucket, first, last []byte) error {
-	var buf []byte // the keys, copied: they point into the inputs' pages
-	var ends []int
 	for _, r := range in {
-		buf, ends = buf[:0], ends[:0]
 		c := r.Cursor()
-		for k, _ := c.Seek(first); k != nil && bytes.Compare(k, last) <= 0; k, _ = c.Next() {
-			buf = append(buf, k...)
-			ends = append(ends, len(buf))
+		k, _ := c.Seek(last)
+		if k == nil {
+			k, _ = c.Last()
+		} else if bytes.Compare(k, last) > 0 {
+			k, _ = c.Prev()
 		}
-		from := 0
-		for _, end := range ends {
-			k := buf[from:end]
-			from = end
-			if found, _ := c.Seek(k); !bytes.Equal(found, k) {
-				return l.errorf("index merge input: key %q gone before its delete: %w", k, errCorrupt)
-			}
+		for k != nil && bytes.Compare(k, first) >= 0 {
 			if err := c.Delete(); err != nil {
 				return err
 			}
+			k, _ = c.Prev()
 		}
 	}
 	return nil
