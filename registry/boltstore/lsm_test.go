@@ -793,3 +793,82 @@ func TestPointersMovedMidMerge(t *testing.T) {
 		t.Errorf("a merge's output held pointers mid-way at %d commits: the test tests little", midMerge)
 	}
 }
+
+// TestDeleteConsumed: a moving merge's step deletes from each input
+// exactly the keys from its first to its last consumed, over many
+// leaves, in ranges of one transaction that follow each other (the
+// second walks nodes the first made from pages) or not, and past either
+// end of the run.
+func TestDeleteConsumed(t *testing.T) {
+	const n = 3000 // about 40 leaves of 4 KB
+	k := func(i int) []byte { return fmt.Appendf(nil, "name\x00value-%05d\x00employer\x00%030d", i, i) }
+	for _, c := range []struct {
+		name   string
+		ranges [][2]int // [first, last] of key numbers; -1 and n are keys no run holds, before and after all
+	}{
+		{"one key", [][2]int{{10, 10}}},
+		{"a leaf's worth", [][2]int{{0, 70}}},
+		{"across leaves", [][2]int{{5, 1700}}},
+		{"steps that follow each other", [][2]int{{0, 99}, {100, 180}, {181, 1000}, {1001, 1002}}},
+		{"apart", [][2]int{{2000, 2500}, {10, 20}}},
+		{"from before the first key", [][2]int{{-1, 300}}},
+		{"to past the last key", [][2]int{{2900, n}}},
+		{"all", [][2]int{{-1, n}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := openTest(t, "")
+			name := []byte("run")
+			err := db.bolt.Update(func(tx *bbolt.Tx) error {
+				r, err := tx.CreateBucket(name)
+				if err != nil {
+					return err
+				}
+				for i := range n {
+					if err := r.Put(k(i), nil); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone := map[int]bool{}
+			err = db.bolt.Update(func(tx *bbolt.Tx) error {
+				l := &Log{name: "test"}
+				for _, rg := range c.ranges {
+					first, last := k(rg[0]), k(rg[1])
+					if rg[0] < 0 {
+						first = []byte("name\x00")
+					}
+					for i := max(rg[0], 0); i <= min(rg[1], n-1); i++ {
+						gone[i] = true
+					}
+					if err := l.deleteConsumed([]*bbolt.Bucket{tx.Bucket(name)}, first, last); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.bolt.View(func(tx *bbolt.Tx) error {
+				var want, got [][]byte
+				for i := range n {
+					if !gone[i] {
+						want = append(want, k(i))
+					}
+				}
+				c := tx.Bucket(name).Cursor()
+				for key, _ := c.First(); key != nil; key, _ = c.Next() {
+					got = append(got, key)
+				}
+				if !slices.EqualFunc(got, want, bytes.Equal) {
+					t.Errorf("%d keys left, want %d", len(got), len(want))
+				}
+				return nil
+			})
+		})
+	}
+}
