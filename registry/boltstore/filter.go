@@ -20,12 +20,17 @@ import (
 // filter answers "maybe" for every pointer the run holds, so a pointer is
 // never missed; it answers "maybe" for about 1% of the others.
 //
-// A sealed run never changes: it is read until a merge replaces it, and
-// its id is not used again (the log's run counter only grows, and logs are
-// never deleted). A filter is built by a read-only transaction, from a run
-// sealed in what was committed; a write transaction uses the filters built
-// but builds none, since a run it sealed or merged itself could be rolled
-// back and its id then given to another run.
+// A sealed run takes no key again: it is read until a merge takes it in,
+// and its id is not used again (the log's run counter only grows, and
+// logs are never deleted). The merge deletes its keys as it moves them
+// to its output, which only makes its filter answer "maybe" for more
+// pointers it no longer holds. The output of a merge under way is in the
+// manifest but takes keys at every step: it has no filter, and none is
+// built for it, until the merge ends (pointerRuns reads the merge state).
+// A filter is built by a read-only transaction, from a run sealed or
+// merged in what was committed; a write transaction uses the filters
+// built but builds none, since a run it sealed or merged itself could be
+// rolled back and its id then given to another run.
 
 // filterBits is the filter's size per pointer: with filterHashes probes
 // in one block of 512 bits (a cache line: a probe of a run costs one
@@ -112,7 +117,8 @@ func (fs *runFilters) get(log string, id uint64) *pointerFilter {
 	return fs.m[runRef{log, id}]
 }
 
-// build makes the filter of the sealed run r (id of log) and keeps it,
+// build makes the filter of the sealed run r (not a merge's output while
+// the merge is under way) (id of log) and keeps it,
 // forgetting the filters of log's runs that are not in live (the runs,
 // as the building transaction sees them) any more; unless live is older
 // than the runs another builder saw, when the filter is only returned.

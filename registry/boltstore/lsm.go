@@ -23,14 +23,28 @@ import (
 // peer's entries at a third of the speed it verified them.
 //
 // Now appends write their index keys into a small run (L0). Once it has
-// taken sealOps writes it is sealed and a new L0 begins; sealed runs never
-// change again. Runs of about the same size (a tier) are merged, mergeFanIn
+// taken sealOps writes it is sealed and a new L0 begins; a sealed run
+// takes no writes again, and only loses keys to the merge that takes it
+// in. Runs of about the same size (a tier) are merged, mergeFanIn
 // at a time, into one run written in key order, so its pages are written
 // once and full. The merge proceeds a little in each append transaction
-// (mergeWork keys per index write) and is invisible to readers until its
-// last step swaps it in, so no transaction is large. A key goes through
-// about log4(n / sealOps) merges; a read seeks each run (a few at ten
-// thousand records, about a dozen at a million).
+// (mergeWork keys per index write), so no transaction is large. A key
+// goes through about log4(n / sealOps) merges; a read seeks each run (a
+// few at ten thousand records, about a dozen at a million).
+//
+// A merge moves its keys: its output run enters the manifest when the
+// merge begins, right after its inputs (newer than they are, older than
+// the runs after them), and each step deletes from every input the keys
+// it consumed (written to the output, or dropped as a tombstone that
+// shadows nothing or as an older run's duplicate), in the same
+// transaction. A key is then in the inputs or in the output, never both,
+// with the precedence it had, and a reader that reads every run of the
+// manifest sees the index as before the merge. The inputs shrink as the
+// output grows, and bbolt reuses their freed pages for it: a merge that
+// copied (a format-6 build's, which a file may hold mid-way; it is
+// finished that way, its output invisible until its last step swaps it
+// in) kept its inputs whole until it ended, and since a bbolt file never
+// shrinks the index's file size was twice its largest merge.
 //
 // A run's values are empty for an index key present, tombstone (one
 // byte) for a key removed, and 16 bytes (ver || seq) for a record's
@@ -44,12 +58,14 @@ import (
 //	"index"           run 0: the format-4 index, and a new log's first L0
 //	"lsm"
 //	    "manifest"    the live runs' ids, oldest first, 8 bytes each; the
-//	                  last is L0. Absent: run 0 alone.
+//	                  last is L0, and the output of a (moving) merge under
+//	                  way follows its inputs. Absent: run 0 alone.
 //	    "l0ops"       index writes into L0 since it began
 //	    "next"        the id the next run gets (ids from 1)
 //	    "merge"       the merge under way, if any (mergeState)
 //	    "runs"        run id -> the run's bucket (run 0 is "index")
-//	    "sizes"       run id -> keys in the sealed run
+//	    "sizes"       run id -> keys in the sealed run when it was sealed
+//	                  or written (a merge's inputs lose keys since)
 var (
 	bucketLSM   = []byte("lsm")
 	bucketRuns  = []byte("runs")
@@ -181,12 +197,16 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	growing, err := l.movingOutput()
+	if err != nil {
+		return nil, err
+	}
 	prs := make([]pointerRun, len(runs))
 	fs, build := l.tx.filters, !l.tx.tx.Writable()
 	for i, r := range runs {
 		prs[i].b = r
-		if i == 0 || fs == nil {
-			continue // L0 takes writes: no filter
+		if i == 0 || fs == nil || ids[i] == growing {
+			continue // L0 and a moving merge's output take writes: no filter
 		}
 		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f == nil && build {
 			prs[i].f = fs.build(l.name, ids[i], r, ids)
@@ -196,6 +216,32 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 		l.pruns = prs
 	}
 	return prs, nil
+}
+
+// movingOutput returns the id of the output of the moving merge under
+// way, which is in the manifest and still takes keys, or 0 (never a
+// merge's output) if there is none.
+func (l *Log) movingOutput() (uint64, error) {
+	b, err := l.bucket(false)
+	if b == nil || err != nil {
+		return 0, err
+	}
+	lsm := b.Bucket(bucketLSM)
+	if lsm == nil {
+		return 0, nil
+	}
+	raw := lsm.Get(lsmMerge)
+	if raw == nil {
+		return 0, nil
+	}
+	m, ok := decodeMergeState(raw)
+	if !ok {
+		return 0, l.errorf("index merge state %x: %w", raw, errCorrupt)
+	}
+	if !m.moving {
+		return 0, nil
+	}
+	return m.out, nil
 }
 
 // runCursor is one run's cursor in a merged walk, at key k (nil: past the
@@ -468,24 +514,41 @@ func maxSealed() int { return 3 * mergeFanIn }
 
 // mergeState is the merge under way: its inputs (consecutive sealed runs,
 // oldest first), the run it writes, whether it drops tombstones (its
-// oldest input is the index's oldest run), the keys written so far and
-// the last of them.
+// oldest input is the index's oldest run), whether it moves its keys
+// (every merge since format 7; a format-6 build's merge copied them), the
+// keys written so far and the last key consumed.
+//
+// Encoded: out (8 bytes), flags (1 byte: 0x01 drop, 0x02 moving), the
+// number of inputs (1 byte), the inputs (8 bytes each), written (8
+// bytes), last.
 type mergeState struct {
 	out     uint64
 	drop    bool
+	moving  bool
 	inputs  []uint64
 	written uint64
 	last    []byte
 }
 
+const (
+	mergeDrop   = 0x01
+	mergeMoving = 0x02
+)
+
+// moveMerges is whether new merges move their keys (false, for tests:
+// what a format-6 build wrote).
+var moveMerges = true
+
 func (m mergeState) encode() []byte {
 	b := binary.BigEndian.AppendUint64(nil, m.out)
+	var flags byte
 	if m.drop {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
+		flags |= mergeDrop
 	}
-	b = append(b, byte(len(m.inputs)))
+	if m.moving {
+		flags |= mergeMoving
+	}
+	b = append(b, flags, byte(len(m.inputs)))
 	for _, id := range m.inputs {
 		b = binary.BigEndian.AppendUint64(b, id)
 	}
@@ -497,7 +560,11 @@ func decodeMergeState(b []byte) (mergeState, bool) {
 	if len(b) < 10 {
 		return mergeState{}, false
 	}
-	m := mergeState{out: binary.BigEndian.Uint64(b), drop: b[8] == 1}
+	flags := b[8]
+	if flags&^(mergeDrop|mergeMoving) != 0 {
+		return mergeState{}, false
+	}
+	m := mergeState{out: binary.BigEndian.Uint64(b), drop: flags&mergeDrop != 0, moving: flags&mergeMoving != 0}
 	n := int(b[9])
 	b = b[10:]
 	if n < 2 || len(b) < 8*n+8 { // a merge has two inputs or more
@@ -513,10 +580,11 @@ func decodeMergeState(b []byte) (mergeState, bool) {
 }
 
 // mergeStep moves the merge under way on by up to budget keys (starting
-// one if the runs call for it), and swaps its output in for its inputs
-// once they are all written. It returns the budget left: more than 0 when
-// the merge ended (another may start) or none was called for (the budget
-// is returned whole).
+// one if the runs call for it), and takes its inputs out of the manifest
+// (a copying merge: swaps its output in for them) once they are all
+// consumed. It returns the budget left: more than 0 when the merge ended
+// (another may start) or none was called for (the budget is returned
+// whole).
 func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	st, err := l.lsmState(b)
 	if err != nil || st.lsm == nil {
@@ -534,7 +602,17 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		m = mergeState{out: out, drop: inputs[0] == st.manifest[0], inputs: inputs}
+		inputs = slices.Clone(inputs) // a slice of st.manifest
+		m = mergeState{out: out, drop: inputs[0] == st.manifest[0], moving: moveMerges, inputs: inputs}
+		if m.moving {
+			// The output goes right after its inputs: newer than they
+			// are, older than the runs after them.
+			j := slices.Index(st.manifest, inputs[0]) + len(inputs)
+			st.manifest = slices.Concat(st.manifest[:j], []uint64{out}, st.manifest[j:])
+			if err := putManifest(st.lsm, st.manifest); err != nil {
+				return 0, err
+			}
+		}
 	} else {
 		var ok bool
 		if m, ok = decodeMergeState(raw); !ok {
@@ -582,23 +660,35 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	var k, v []byte
 	for k, v = it.next(); k != nil && m.last != nil && bytes.Equal(k, m.last); k, v = it.next() {
 	}
+	var first []byte // the first key consumed
 	for ; k != nil; k, v = it.next() {
 		if budget <= 0 {
 			break
 		}
 		budget--
+		if first == nil {
+			first = bytes.Clone(k)
+		}
 		if isTombstone(v) && (m.drop || !shadows(k)) {
 			m.last = append(m.last[:0], k...)
 			continue
 		}
 		// bbolt keeps the slices it is given until the commit, and k and v
-		// point into the inputs' pages, which this transaction does not
-		// change.
+		// point into the inputs' pages, which stay as they are until the
+		// commit: a Delete changes a node made from the page, not the page,
+		// and the pages the commit frees are reused only by later
+		// transactions (bbolt copies a node's keys and values off the
+		// pages, node.dereference, before it maps the file again).
 		if err := out.Put(k, v); err != nil {
 			return 0, err
 		}
 		m.written++
 		m.last = append(m.last[:0], k...)
+	}
+	if m.moving && first != nil {
+		if err := l.deleteConsumed(in, first, m.last); err != nil {
+			return 0, err
+		}
 	}
 	if k != nil {
 		return 0, st.lsm.Put(lsmMerge, m.encode())
@@ -608,17 +698,59 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 	return max(budget-1, 0), l.finishMerge(b, st, m)
 }
 
-// finishMerge puts the merge's output in its inputs' place in the
-// manifest and deletes the inputs.
-func (l *Log) finishMerge(b *bbolt.Bucket, st lsmState, m mergeState) error {
-	i := slices.Index(st.manifest, m.inputs[0])
-	if i < 0 || len(st.manifest) < i+len(m.inputs) || !slices.Equal(st.manifest[i:i+len(m.inputs)], m.inputs) {
-		return l.errorf("index merge inputs %v not in manifest %v: %w", m.inputs, st.manifest, errCorrupt)
+// deleteConsumed deletes from the inputs of a moving merge the keys a
+// step consumed, from first to last: all the keys they hold in that
+// range, since the merged walk returned each key once, from all the
+// inputs that hold it (a key then leaves all of them, and is in the
+// inputs or in the output, never both).
+//
+// One cursor an input walks the range back from last, deleting as it
+// goes: after a Delete the cursor's node has lost the key at its place,
+// and the key before it is where it was, so Prev is right whether the
+// cursor reads the node or the page it was made from (Next would skip a
+// key). Last first also spares bbolt's node.del its shift of the keys
+// after the one it deletes: a step consumes a node's first keys, or all.
+func (l *Log) deleteConsumed(in []*bbolt.Bucket, first, last []byte) error {
+	for _, r := range in {
+		c := r.Cursor()
+		k, _ := c.Seek(last)
+		if k == nil {
+			k, _ = c.Last()
+		} else if bytes.Compare(k, last) > 0 {
+			k, _ = c.Prev()
+		}
+		for k != nil && bytes.Compare(k, first) >= 0 {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			k, _ = c.Prev()
+		}
 	}
-	ids := slices.Concat(st.manifest[:i], []uint64{m.out}, st.manifest[i+len(m.inputs):])
+	return nil
+}
+
+// finishMerge takes the merge's inputs out of the manifest (a copying
+// merge: puts its output in their place) and deletes them.
+func (l *Log) finishMerge(b *bbolt.Bucket, st lsmState, m mergeState) error {
+	i, n := slices.Index(st.manifest, m.inputs[0]), len(m.inputs)
+	if i < 0 || len(st.manifest) < i+n || !slices.Equal(st.manifest[i:i+n], m.inputs) ||
+		m.moving && (len(st.manifest) < i+n+1 || st.manifest[i+n] != m.out) {
+		return l.errorf("index merge inputs %v (output %d) not in manifest %v: %w", m.inputs, m.out, st.manifest, errCorrupt)
+	}
+	ids := slices.Concat(st.manifest[:i], []uint64{m.out}, st.manifest[i+n:])
+	if m.moving {
+		ids = slices.Concat(st.manifest[:i], st.manifest[i+n:])
+	}
 	sizes, runs := st.lsm.Bucket(bucketSizes), st.lsm.Bucket(bucketRuns)
 	for _, id := range m.inputs {
-		var err error
+		r, err := l.run(b, st, id)
+		if err != nil {
+			return err
+		}
+		if k, _ := r.Cursor().First(); m.moving && k != nil {
+			// Every key was consumed, and deleted: one left would be lost.
+			return l.errorf("index merge input %d keeps key %q at the end: %w", id, k, errCorrupt)
+		}
 		if id == 0 {
 			err = b.DeleteBucket(bucketIndex)
 		} else {

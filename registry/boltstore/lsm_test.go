@@ -422,15 +422,21 @@ func BenchmarkWalkRuns(b *testing.B) {
 	}
 }
 
-// FuzzMergeState: a merge state read from the file never panics, and one
-// that decodes encodes back to the same bytes when its flag byte is 0 or 1.
+// FuzzMergeState: a merge state read from the file never panics, one
+// with a flag it does not know is refused, and one that decodes encodes
+// back to the same bytes.
 func FuzzMergeState(f *testing.F) {
 	f.Add(mergeState{out: 9, drop: true, inputs: []uint64{1, 2, 3, 4}, written: 7, last: []byte("name\x00x\x00employer\x00e1")}.encode())
 	f.Add(mergeState{out: 2, inputs: []uint64{0, 1}}.encode())
+	f.Add(mergeState{out: 12, drop: true, moving: true, inputs: []uint64{3, 5, 8, 9}, written: 1, last: []byte("\x00employer\x00e7")}.encode())
+	f.Add(mergeState{out: 7, moving: true, inputs: []uint64{1, 2}}.encode())
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, ok := decodeMergeState(b)
-		if !ok || b[8] > 1 {
+		if len(b) > 8 && b[8] > mergeDrop|mergeMoving && ok {
+			t.Fatalf("decode(%x): flags %#x accepted", b, b[8])
+		}
+		if !ok {
 			return
 		}
 		if got := m.encode(); !bytes.Equal(got, b) {
@@ -515,5 +521,354 @@ func TestReadersDuringMerges(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// indexShape reads, in a read-only transaction, the keys the index's runs
+// hold in all (bbolt's count: a key in two runs counts twice), the output
+// of a copying merge under way included, and the merge under way. It
+// fails the test if a key of a moving merge's output is still in one of
+// its inputs.
+func indexShape(t *testing.T, db *DB) (keys int, m mergeState, merging bool) {
+	t.Helper()
+	view(t, db, func(tx *Tx) error {
+		l := tx.Log("self")
+		b, err := l.bucket(false)
+		if err != nil {
+			return err
+		}
+		st, err := l.lsmState(b)
+		if err != nil {
+			return err
+		}
+		for _, id := range st.manifest {
+			r, err := l.run(b, st, id)
+			if err != nil {
+				return err
+			}
+			keys += r.Stats().KeyN
+		}
+		if st.lsm == nil || st.lsm.Get(lsmMerge) == nil {
+			return nil
+		}
+		m, merging = decodeMergeState(st.lsm.Get(lsmMerge))
+		if !merging {
+			return fmt.Errorf("merge state %x does not decode", st.lsm.Get(lsmMerge))
+		}
+		out, err := l.run(b, st, m.out)
+		if err != nil {
+			return err
+		}
+		if !m.moving {
+			keys += out.Stats().KeyN // not in the manifest
+			return nil
+		}
+		c := out.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			for _, id := range m.inputs {
+				r, err := l.run(b, st, id)
+				if err != nil {
+					return err
+				}
+				if found, _ := r.Cursor().Seek(k); bytes.Equal(found, k) {
+					t.Fatalf("key %q is in merge %d's output and in its input %d", k, m.out, id)
+				}
+			}
+		}
+		return nil
+	})
+	return keys, m, merging
+}
+
+// TestMergeMovesKeys: a merge deletes each key it consumes from its
+// inputs in the step that consumes it, so at every commit no key of its
+// output is left in an input, and the index of records only ever created
+// (each key written once: no tombstone, no duplicate) holds, in all its
+// runs, no more keys than it has live ones, give or take one step's
+// budget. A merge that copied (format 6) kept its inputs whole until it
+// ended, up to twice its keys: it fails this at its first merge (in the
+// first shape, 114 keys for 102 live ones, 12 written).
+func TestMergeMovesKeys(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		seal, fanIn, work int
+		updates           bool // records also get new versions, new keys
+	}{
+		{"creates", 20, 4, 1, false},
+		{"creates-fan2", 9, 2, 2, false},
+		{"updates", 20, 4, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			smallRuns(t, c.seal, c.fanIn, c.work)
+			db := openTest(t, "")
+			rng := rand.New(rand.NewPCG(7, uint64(c.seal)))
+			var seq uint64
+			ver := map[string]uint64{}
+			live, longest := 0, uint64(0)
+			for round := range 300 {
+				var es []registry.Entry
+				var keys [][]IndexKey
+				writes := 0
+				for range 2 {
+					id := fmt.Sprintf("r%04d", len(ver))
+					if c.updates && len(ver) > 0 && rng.IntN(2) == 0 {
+						id = fmt.Sprintf("r%04d", rng.IntN(len(ver)))
+					}
+					if slices.ContainsFunc(es, func(e registry.Entry) bool { return e.ID == id }) {
+						continue
+					}
+					seq++
+					ver[id]++
+					es = append(es, entry(seq, "employer", id, ver[id]))
+					keys = append(keys, []IndexKey{key("name", fmt.Sprintf("%s-v%d", id, ver[id])), key("bn", id+"-bn")})
+					if ver[id] == 1 {
+						live += 3 // the pointer, name and bn
+						writes += 3
+					} else {
+						writes += 3 // the pointer, the new name, the old name's tombstone
+					}
+				}
+				appendBatch(t, db, es, keys)
+				total, m, merging := indexShape(t, db)
+				if merging {
+					longest = max(longest, m.written)
+				}
+				if budget := writes * c.work; !c.updates && total > live+budget {
+					t.Fatalf("round %d: %d keys in the runs for %d live ones (merge under way: %v, %+v)", round, total, live, merging, m)
+				}
+			}
+			if budget := 6 * c.work; longest <= uint64(budget) {
+				t.Errorf("no merge wrote more than %d keys before a commit: the test tests nothing", longest)
+			}
+		})
+	}
+}
+
+// TestCopyingMergeFinishes: a merge that a format-6 build began (it
+// copies its keys into an output no reader sees) and left mid-way is
+// carried to its end as it began, also across a reopen, and the next
+// merge moves its keys; every lookup reads right at every commit.
+func TestCopyingMergeFinishes(t *testing.T) {
+	smallRuns(t, 6, 2, 1)
+	moveMerges = false
+	t.Cleanup(func() { moveMerges = true })
+	path := filepath.Join(t.TempDir(), "store.db")
+	db := openTest(t, path)
+	const records = 12
+	var seq uint64
+	ver := map[string]uint64{}
+	round := 0
+	write := func() {
+		var es []registry.Entry
+		var keys [][]IndexKey
+		for i := range 2 {
+			id := fmt.Sprintf("r%02d", (2*round+i)%records)
+			seq++
+			ver[id]++
+			es = append(es, entry(seq, "employer", id, ver[id]))
+			keys = append(keys, []IndexKey{key("name", fmt.Sprintf("%s-v%d", id, ver[id])), key("bn", id)})
+		}
+		round++
+		appendBatch(t, db, es, keys)
+		view(t, db, func(tx *Tx) error {
+			l := tx.Log("self")
+			for id, v := range ver {
+				e, err := l.Latest("employer", id)
+				if err != nil || e.Ver != v {
+					t.Fatalf("round %d: Latest %s: ver %d, %v; want %d", round, id, e.Ver, err, v)
+				}
+				for name, want := range map[string]bool{fmt.Sprintf("%s-v%d", id, v): true, fmt.Sprintf("%s-v%d", id, v-1): false} {
+					got, err := l.Lookup("name", name, false, 10)
+					if err != nil || slices.Contains(got, RecordRef{Kind: "employer", ID: id}) != want {
+						t.Fatalf("round %d: lookup name=%s: %v, %v; want %s: %v", round, name, got, err, id, want)
+					}
+				}
+				if got, err := l.Lookup("bn", id, false, 10); err != nil || len(got) != 1 {
+					t.Fatalf("round %d: lookup bn=%s: %v, %v", round, id, got, err)
+				}
+			}
+			return nil
+		})
+	}
+	var copying mergeState
+	for {
+		write()
+		_, m, merging := indexShape(t, db)
+		if merging && m.written > 0 {
+			copying = m
+			break
+		}
+		if round > 200 {
+			t.Fatal("no merge under way after 200 rounds")
+		}
+	}
+	if copying.moving {
+		t.Fatalf("merge %+v moves its keys: want one that copies", copying)
+	}
+	db.Close()
+	moveMerges = true
+	db = openTest(t, path)
+	sawMoving := false
+	for range 100 {
+		write()
+		_, m, merging := indexShape(t, db)
+		if merging && m.out == copying.out && m.moving {
+			t.Fatalf("the copying merge %d now moves", m.out)
+		}
+		if merging && m.out != copying.out && !m.moving {
+			t.Fatalf("a merge begun after it copies: %+v", m)
+		}
+		sawMoving = sawMoving || merging && m.moving
+	}
+	if !sawMoving {
+		t.Error("no moving merge followed the copying one: the test tests nothing")
+	}
+	view(t, db, func(tx *Tx) error {
+		_, ids, err := tx.Log("self").indexRunIDs()
+		if slices.ContainsFunc(copying.inputs, func(id uint64) bool { return slices.Contains(ids, id) }) {
+			t.Errorf("runs %v: the copying merge's inputs %v are still there", ids, copying.inputs)
+		}
+		return err
+	})
+}
+
+// TestPointersMovedMidMerge: read-only transactions, which build the
+// filters of the runs they seek, find every record's newest version at
+// every commit while merges move pointers into an output a step at a
+// time: the output of a merge under way gets no filter (one built
+// mid-way would miss the pointers moved into it since).
+func TestPointersMovedMidMerge(t *testing.T) {
+	smallRuns(t, 8, 2, 1)
+	db := openTest(t, "")
+	rng := rand.New(rand.NewPCG(5, 6))
+	var seq uint64
+	ver := map[string]uint64{}
+	var ids []string
+	midMerge := 0 // commits at which a moving merge's output held pointers
+	for round := range 200 {
+		var es []registry.Entry
+		for i := range 2 {
+			id := fmt.Sprintf("n%03d-%d", round, i) // a new record, or a new version of one
+			if len(ids) > 0 && rng.IntN(3) == 0 {
+				id = ids[rng.IntN(len(ids))]
+			}
+			if slices.ContainsFunc(es, func(e registry.Entry) bool { return e.ID == id }) {
+				continue
+			}
+			if ver[id] == 0 {
+				ids = append(ids, id)
+			}
+			seq++
+			ver[id]++
+			es = append(es, entry(seq, "employer", id, ver[id]))
+		}
+		appendAll(t, db, "self", es...)
+		view(t, db, func(tx *Tx) error {
+			l := tx.Log("self")
+			for id, v := range ver {
+				if e, err := l.Latest("employer", id); err != nil || e.Ver != v {
+					t.Fatalf("round %d: Latest %s: ver %d, %v; want %d", round, id, e.Ver, err, v)
+				}
+			}
+			out, err := l.movingOutput()
+			if out == 0 || err != nil {
+				return err
+			}
+			b, _ := l.bucket(false)
+			st, err := l.lsmState(b)
+			if err != nil {
+				return err
+			}
+			r, err := l.run(b, st, out)
+			if err != nil {
+				return err
+			}
+			if k, _ := r.Cursor().Seek([]byte{0}); len(k) > 0 && k[0] == 0 {
+				midMerge++
+			}
+			return nil
+		})
+	}
+	if midMerge < 10 {
+		t.Errorf("a merge's output held pointers mid-way at %d commits: the test tests little", midMerge)
+	}
+}
+
+// TestDeleteConsumed: a moving merge's step deletes from each input
+// exactly the keys from its first to its last consumed, over many
+// leaves, in ranges of one transaction that follow each other (the
+// second walks nodes the first made from pages) or not, and past either
+// end of the run.
+func TestDeleteConsumed(t *testing.T) {
+	const n = 3000 // about 40 leaves of 4 KB
+	k := func(i int) []byte { return fmt.Appendf(nil, "name\x00value-%05d\x00employer\x00%030d", i, i) }
+	for _, c := range []struct {
+		name   string
+		ranges [][2]int // [first, last] of key numbers; -1 and n are keys no run holds, before and after all
+	}{
+		{"one key", [][2]int{{10, 10}}},
+		{"a leaf's worth", [][2]int{{0, 70}}},
+		{"across leaves", [][2]int{{5, 1700}}},
+		{"steps that follow each other", [][2]int{{0, 99}, {100, 180}, {181, 1000}, {1001, 1002}}},
+		{"apart", [][2]int{{2000, 2500}, {10, 20}}},
+		{"from before the first key", [][2]int{{-1, 300}}},
+		{"to past the last key", [][2]int{{2900, n}}},
+		{"all", [][2]int{{-1, n}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := openTest(t, "")
+			name := []byte("run")
+			err := db.bolt.Update(func(tx *bbolt.Tx) error {
+				r, err := tx.CreateBucket(name)
+				if err != nil {
+					return err
+				}
+				for i := range n {
+					if err := r.Put(k(i), nil); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone := map[int]bool{}
+			err = db.bolt.Update(func(tx *bbolt.Tx) error {
+				l := &Log{name: "test"}
+				for _, rg := range c.ranges {
+					first, last := k(rg[0]), k(rg[1])
+					if rg[0] < 0 {
+						first = []byte("name\x00")
+					}
+					for i := max(rg[0], 0); i <= min(rg[1], n-1); i++ {
+						gone[i] = true
+					}
+					if err := l.deleteConsumed([]*bbolt.Bucket{tx.Bucket(name)}, first, last); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.bolt.View(func(tx *bbolt.Tx) error {
+				var want, got [][]byte
+				for i := range n {
+					if !gone[i] {
+						want = append(want, k(i))
+					}
+				}
+				c := tx.Bucket(name).Cursor()
+				for key, _ := c.First(); key != nil; key, _ = c.Next() {
+					got = append(got, key)
+				}
+				if !slices.EqualFunc(got, want, bytes.Equal) {
+					t.Errorf("%d keys left, want %d", len(got), len(want))
+				}
+				return nil
+			})
+		})
 	}
 }
