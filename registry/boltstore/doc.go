@@ -121,6 +121,24 @@
 // bucket keyed by id took a page write per record at a million records.
 // A record's pointer is never removed, only shadowed by a newer one.
 //
+// A merge moves its keys (format 7): when it begins, its output run goes
+// into the manifest right after its inputs (newer than they are, older
+// than the runs after them), and each step deletes from every input, in
+// its own transaction, the keys it consumed (written to the output, or
+// dropped: a tombstone no older run needs, an older input's duplicate).
+// A key is then in the inputs or in the output, never both, with the
+// precedence it had, so a reader of every run in the manifest sees the
+// index as before the merge, and the inputs' freed pages go to the
+// output: the file no longer grows by the size of the merge. The merge
+// state ("lsm"/"merge") is the output's id (8 bytes), flags (0x01 the
+// merge drops tombstones, 0x02 it moves; other bits are refused), the
+// number of inputs and their ids (8 bytes each, oldest first), the keys
+// written so far (8 bytes) and the last key consumed. A format-6 file's
+// merge under way (flags 0 or 1) copied its keys into an output no
+// reader sees; it is finished that way, its output swapped in for its
+// inputs at its last step. The output of a merge under way has no
+// pointer filter until the merge ends (filter.go).
+//
 // The append-only buckets (entries, hashes) are filled to 100% (keys
 // arrive in order); the others to 100% when a transaction's keys come in
 // runs and to 70% when they fall all over the bucket (see keyedFill and
