@@ -177,6 +177,12 @@ func (w ingestWindow) cpuPerEntry() float64 {
 // the millionth entry with the rate over the first 100,000.
 const ingestWindowSize = 100_000
 
+// ingestProfileEnv names the environment variable that, set to a path
+// prefix P, makes the scale scenario write the CPU profile of its first
+// and last ingest windows to P-first.prof and P-last.prof: what grows
+// between the two (not with --cpuprofile, which profiles the whole run).
+const ingestProfileEnv = "CORFED_BENCH_INGEST_CPUPROFILE"
+
 // ingestWindowMin is the smallest window timed: two import chunks (a
 // variable so that a test can time small ones).
 var ingestWindowMin = 2 * 5000
@@ -190,29 +196,39 @@ func (b *bench) growWindows(ctx context.Context, have, size int) (first, last in
 	if w < ingestWindowMin {
 		return first, last, b.Grow(ctx, size)
 	}
-	timed := func(to int) (ingestWindow, error) {
+	timed := func(to int, name string) (ingestWindow, error) {
 		from, err := b.Node.Size(ctx)
 		if err != nil {
 			return ingestWindow{}, err
 		}
-		t0, c0 := time.Now(), procstat.CPU()
-		if err := b.Grow(ctx, to); err != nil {
+		var prof string
+		if p := os.Getenv(ingestProfileEnv); p != "" {
+			prof = p + "-" + name + ".prof"
+		}
+		stop, err := startCPUProfile(prof)
+		if err != nil {
 			return ingestWindow{}, err
 		}
+		t0, c0 := time.Now(), procstat.CPU()
+		err = b.Grow(ctx, to)
 		wall, cpu := time.Since(t0), procstat.CPU()-c0
+		stop()
+		if err != nil {
+			return ingestWindow{}, err
+		}
 		now, err := b.Node.Size(ctx)
 		if err != nil {
 			return ingestWindow{}, err
 		}
 		return ingestWindow{from: int(from), to: int(now), entries: int(now - from), wall: wall, cpu: cpu}, nil
 	}
-	if first, err = timed(max(w, have+w/2)); err != nil {
+	if first, err = timed(max(w, have+w/2), "first"); err != nil {
 		return first, last, err
 	}
 	if err = b.Grow(ctx, size-w); err != nil {
 		return first, last, err
 	}
-	last, err = timed(size)
+	last, err = timed(size, "last")
 	return first, last, err
 }
 

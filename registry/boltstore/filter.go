@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"hash/maphash"
 	"slices"
 	"sync"
@@ -19,6 +20,16 @@ import (
 // transactions looked in: a run whose filter says no is not sought. A
 // filter answers "maybe" for every pointer the run holds, so a pointer is
 // never missed; it answers "maybe" for about 1% of the others.
+//
+// Since session 30 the filter also holds each (name, value) of the run's
+// index keys, tombstones included (as name 0x00 value 0x00, the prefix an
+// exact Lookup seeks), and Lookup of an exact value skips the runs whose
+// filter says no: an import row asks whether its audit, its business
+// number and its accounts are taken, and at a million records each such
+// lookup sought every run (an import's CPU per entry grew 1.37x from the
+// first 100,000 entries to the millionth with a CP's rows). The keys of
+// one (name, value) are sorted together, so a run's filter holds each
+// once: a million certificates' "live" keys are one.
 //
 // A sealed run takes no key again: it is read until a merge takes it in,
 // and its id is not used again (the log's run counter only grows, and
@@ -45,7 +56,7 @@ const (
 type runFilters struct {
 	seed maphash.Seed
 	mu   sync.RWMutex
-	m    map[runRef]*pointerFilter
+	m    map[runRef]*runFilter
 	// newest is, by log, the highest run id a builder's snapshot held. Ids
 	// only grow, so a builder whose runs' highest id is lower reads an
 	// older snapshot: its runs are not the current ones, and it neither
@@ -59,7 +70,16 @@ type runRef struct {
 }
 
 func newRunFilters() *runFilters {
-	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*pointerFilter{}, newest: map[string]uint64{}}
+	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*runFilter{}, newest: map[string]uint64{}}
+}
+
+// runFilter is a sealed run's filters: of its records' pointers, and of
+// its index keys' (name, value). Two, not one: a record's pointer is
+// sought in every run at every append, and its filter, several times
+// smaller than the keys' (a record has one pointer a run, and several
+// keys), stays in the processor's caches.
+type runFilter struct {
+	pointers, keys *pointerFilter
 }
 
 // pointerFilter is a blocked Bloom filter of a run's pointers (their
@@ -111,7 +131,7 @@ func (f *pointerFilter) add(h uint64) {
 func (fs *runFilters) hash(rk []byte) uint64 { return maphash.Bytes(fs.seed, rk) }
 
 // get returns the filter of run id of log, if one was built.
-func (fs *runFilters) get(log string, id uint64) *pointerFilter {
+func (fs *runFilters) get(log string, id uint64) *runFilter {
 	fs.mu.RLock()
 	defer fs.mu.RUnlock()
 	return fs.m[runRef{log, id}]
@@ -122,15 +142,31 @@ func (fs *runFilters) get(log string, id uint64) *pointerFilter {
 // forgetting the filters of log's runs that are not in live (the runs,
 // as the building transaction sees them) any more; unless live is older
 // than the runs another builder saw, when the filter is only returned.
-func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint64) *pointerFilter {
-	var hs []uint64
+func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint64) *runFilter {
+	var hs, ks []uint64
+	var last []byte // the name 0x00 value 0x00 of the last index key hashed
 	c := r.Cursor()
-	for k, _ := c.Seek([]byte{0}); len(k) > 0 && k[0] == 0; k, _ = c.Next() {
-		hs = append(hs, fs.hash(k[1:]))
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if k[0] == 0 {
+			hs = append(hs, fs.hash(k[1:])) // a record's pointer: its record key
+			continue
+		}
+		// An index key (tombstones too: a run's tombstone must not be
+		// skipped, or the older runs' key it removes would be found):
+		// its name 0x00 value 0x00, once for the keys that share it.
+		nv := lookupPrefix(k)
+		if nv == nil || bytes.Equal(nv, last) {
+			continue
+		}
+		last = nv
+		ks = append(ks, fs.hash(nv))
 	}
-	f := newPointerFilter(len(hs))
+	f := &runFilter{pointers: newPointerFilter(len(hs)), keys: newPointerFilter(len(ks))}
 	for _, h := range hs {
-		f.add(h)
+		f.pointers.add(h)
+	}
+	for _, h := range ks {
+		f.keys.add(h)
 	}
 	top := slices.Max(live)
 	fs.mu.Lock()
@@ -146,4 +182,20 @@ func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint6
 	}
 	fs.m[runRef{log, id}] = f
 	return f
+}
+
+// lookupPrefix returns the name 0x00 value 0x00 that an index key (name
+// 0x00 value 0x00 kind 0x00 id) begins with, what an exact Lookup of
+// (name, value) seeks; nil if k has fewer than two NULs (corrupt; no
+// exact Lookup reads such a key).
+func lookupPrefix(k []byte) []byte {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 {
+		return nil
+	}
+	j := bytes.IndexByte(k[i+1:], 0)
+	if j < 0 {
+		return nil
+	}
+	return k[:i+1+j+1]
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/corfed/corfed/registry"
 )
 
@@ -85,16 +87,16 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 		return nil, l.errorf("lookup %q=%q: name must be non-empty, name and value must contain no NUL: %w",
 			name, value, registry.ErrInvalid)
 	}
-	runs, err := l.indexRuns()
-	if runs == nil || err != nil {
-		return nil, err
-	}
 	p := make([]byte, 0, len(name)+len(value)+2)
 	p = append(p, name...)
 	p = append(p, 0)
 	p = append(p, value...)
 	if !prefix {
 		p = append(p, 0)
+	}
+	runs, err := l.lookupRuns(p, prefix)
+	if runs == nil || err != nil {
+		return nil, err
 	}
 	var out []RecordRef
 	var seen map[RecordRef]bool
@@ -123,6 +125,29 @@ func (l *Log) Lookup(name, value string, prefix bool, limit int) ([]RecordRef, e
 		}
 	}
 	return out, nil
+}
+
+// lookupRuns returns the runs a Lookup of p (name 0x00 value, and 0x00
+// unless prefix) reads, newest first: for an exact value, only those whose
+// filter (filter.go) may hold it. A million records' index has about a
+// dozen runs, and an exact lookup (a business number, an audit a
+// certificate rests on: every import row asks several) sought each.
+func (l *Log) lookupRuns(p []byte, prefix bool) ([]*bbolt.Bucket, error) {
+	if prefix || l.tx.filters == nil {
+		return l.indexRuns()
+	}
+	prs, err := l.pointerRuns()
+	if err != nil || len(prs) == 0 {
+		return nil, err
+	}
+	h := l.tx.filters.hash(p)
+	runs := make([]*bbolt.Bucket, 0, len(prs))
+	for _, r := range prs {
+		if r.f == nil || r.f.keys.mayHold(h) {
+			runs = append(runs, r.b)
+		}
+	}
+	return runs, nil
 }
 
 // Walk calls fn with each entry of the index called name whose value

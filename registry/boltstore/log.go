@@ -207,7 +207,7 @@ func (l *Log) latestIn(runs []pointerRun, rk []byte) (ver, seq uint64, err error
 				if !hashed {
 					h, hashed = l.tx.filters.hash(rk), true
 				}
-				if !r.f.mayHold(h) {
+				if !r.f.pointers.mayHold(h) {
 					continue
 				}
 			}

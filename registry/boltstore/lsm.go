@@ -182,7 +182,7 @@ func (l *Log) indexRunIDs() ([]*bbolt.Bucket, []uint64, error) {
 // the pointers it holds (nil: no filter, seek it).
 type pointerRun struct {
 	b *bbolt.Bucket
-	f *pointerFilter
+	f *runFilter
 }
 
 // pointerRuns returns the runs to seek for a record's pointer, newest
