@@ -110,7 +110,7 @@
 //
 // The secondary index is a log-structured merge of sorted runs (lsm.go):
 // appends write into the newest run, which is sealed after 65,536 writes;
-// runs of about the same size are merged four at a time into one written
+// runs of about the same size are merged eight at a time into one written
 // in key order, a little in each append transaction; a key removed is
 // written as a tombstone (0x01) while an older run may hold it. A lookup
 // reads every run, the newest holding a key deciding. The "index" bucket

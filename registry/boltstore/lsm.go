@@ -29,8 +29,9 @@ import (
 // at a time, into one run written in key order, so its pages are written
 // once and full. The merge proceeds a little in each append transaction
 // (mergeWork keys per index write), so no transaction is large. A key
-// goes through about log4(n / sealOps) merges; a read seeks each run (a
-// few at ten thousand records, about a dozen at a million).
+// goes through about log8(n / sealOps) merges; a read seeks each run (a
+// few at ten thousand records, up to about two dozen at a million; an
+// exact lookup skips those whose filter rules its value out).
 //
 // A merge moves its keys: its output run enters the manifest when the
 // merge begins, right after its inputs (newer than they are, older than
@@ -82,11 +83,19 @@ var (
 	// 65,536 keys are about 1,500 pages, so an append's random key
 	// rewrites a page of a small run, not of the whole index.
 	sealOps = 1 << 16
-	// mergeFanIn is how many runs of a tier are merged into one.
-	mergeFanIn = 4
+	// mergeFanIn is how many runs of a tier are merged into one. It was
+	// 4 until session 30: with a CP's rows (twice the keys of the bench's
+	// bare ones) the merges' extra work made the ingest rate at the
+	// millionth entry 0.62-0.77x the rate over the first 100,000 in six
+	// runs; with 8, 0.83-0.94x, each key merged about log8(n/sealOps)
+	// times instead of log4, and the reads at a million within 1.3x of
+	// those at ten thousand all the same (prefix searches read more
+	// runs; exact lookups skip them by their filters).
+	mergeFanIn = 8
 	// mergeWork is how many keys a merge moves per index write of the
-	// transaction: a key is merged about log4(n/sealOps) times for n keys
-	// (three at a million entries), so merges keep up with twice that.
+	// transaction: a key is merged about log8(n/sealOps) times for n keys
+	// (two at a million entries of ~7 keys), so merges keep up with four
+	// times that.
 	mergeWork = 8
 )
 
@@ -509,7 +518,7 @@ func mergeWindow(sizes []uint64) int {
 }
 
 // maxSealed is the most sealed runs the index keeps when no tier has
-// mergeFanIn runs: three tiers' worth.
+// mergeFanIn runs: three tiers' worth (24).
 func maxSealed() int { return 3 * mergeFanIn }
 
 // mergeState is the merge under way: its inputs (consecutive sealed runs,

@@ -345,8 +345,10 @@ func TestFormat4IndexBecomesRunZero(t *testing.T) {
 }
 
 // TestMergeWindow: which sealed runs (by size, oldest first) are merged
-// next, with four to a merge and at most twelve sealed runs.
+// next, with four to a merge and at most twelve sealed runs (the shape
+// before session 30; the rule is the same with eight).
 func TestMergeWindow(t *testing.T) {
+	smallRuns(t, sealOps, 4, mergeWork)
 	for _, c := range []struct {
 		name  string
 		sizes []uint64
@@ -365,6 +367,28 @@ func TestMergeWindow(t *testing.T) {
 	} {
 		if got := mergeWindow(c.sizes); got != c.want {
 			t.Errorf("%s: mergeWindow(%v) = %d, want %d", c.name, c.sizes, got, c.want)
+		}
+	}
+	// Today's shape: eight to a merge, at most 24 sealed runs.
+	smallRuns(t, sealOps, 8, mergeWork)
+	geometric := make([]uint64, 25)
+	for i := range geometric {
+		geometric[i] = 1 << (2 * (24 - i) / 3) // no eight within 8x, sizes falling
+	}
+	for _, c := range []struct {
+		name  string
+		sizes []uint64
+		want  int
+	}{
+		{"seven alike", []uint64{64, 64, 64, 64, 64, 64, 64}, -1},
+		{"eight alike", []uint64{64, 64, 64, 64, 64, 64, 64, 64}, 0},
+		{"within 8x is a tier", []uint64{500, 64, 64, 64, 64, 64, 64, 64}, 0},
+		{"9x apart is not", []uint64{577, 64, 64, 64, 64, 64, 64, 64}, -1},
+		{"24: not yet", geometric[:24], -1},
+		{"past 24, the cheapest window anyway", geometric, 17},
+	} {
+		if got := mergeWindow(c.sizes); got != c.want {
+			t.Errorf("fan-in 8: %s: mergeWindow(%v) = %d, want %d", c.name, c.sizes, got, c.want)
 		}
 	}
 }
