@@ -13,36 +13,11 @@ import (
 	"github.com/corfed/corfed/federation"
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
-	"github.com/corfed/corfed/registry/logproof"
 	"github.com/corfed/corfed/registry/memstore"
 	"github.com/corfed/corfed/registry/node/nodetest"
 	"github.com/corfed/corfed/registry/tiles"
+	"github.com/corfed/corfed/registry/tiles/tilestest"
 )
-
-// resignCheckpoint replaces the checkpoint in dir by one of the same tree
-// signed by k alone (a thief of k re-signing what the log published).
-func resignCheckpoint(t *testing.T, dir string, k *jose.Key) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, tiles.CheckpointPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := tiles.ParseCheckpointText(string(b[:bytes.Index(b, []byte("\n\n"))+1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := tiles.NoteSigner(logproof.Origin("CA-AB"), k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := tiles.SignCheckpoint(s, c.Size, c.Root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, tiles.CheckpointPath), forged.Note, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestMirrorRefusesACheckpointOfARetiredKey: a key the log retired (by
 // announcing its successor) still verifies the entries it signed and the
@@ -90,7 +65,7 @@ func TestMirrorRefusesACheckpointOfARetiredKey(t *testing.T) {
 	growNamed(t, f.n, "Rotated Builders", 40)
 	publish(t, f.n, f.src)
 	forged := copyDir(t, f.src)
-	resignCheckpoint(t, forged, old)
+	tilestest.ResignCheckpoint(t, forged, old)
 	held, err := os.ReadFile(filepath.Join(dst, tiles.CheckpointPath))
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 	"github.com/corfed/corfed/registry"
 	"github.com/corfed/corfed/registry/jose"
 	"github.com/corfed/corfed/registry/tiles"
+	"github.com/corfed/corfed/registry/tiles/tilestest"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes it.
@@ -473,7 +474,7 @@ func TestFreshMirrorAfterRotation(t *testing.T) {
 			writeFile(t, filepath.Join(dir, tiles.NoteKeysPath), active+"\n"+retired+"\n"+unused+"\n")
 		}, true, []string{"cosigned checkpoint size"}},
 		{"no key, the checkpoint re-signed by the retired key", nil, func(t *testing.T, dir string) {
-			resignCheckpoint(t, dir, stolen)
+			tilestest.ResignCheckpoint(t, dir, stolen)
 		}, false, []string{"which the log retired at entry", "not a checkpoint of a tree that holds it"}},
 		{"no key, a source with no note-keys", nil, func(t *testing.T, dir string) {
 			if err := os.Remove(filepath.Join(dir, tiles.NoteKeysPath)); err != nil {
@@ -508,29 +509,6 @@ func TestFreshMirrorAfterRotation(t *testing.T) {
 			}
 		})
 	}
-}
-
-// resignCheckpoint replaces the checkpoint in dir by one of the same tree
-// signed by k alone.
-func resignCheckpoint(t *testing.T, dir string, k *jose.Key) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, tiles.CheckpointPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := tiles.ParseCheckpointText(string(b[:bytes.Index(b, []byte("\n\n"))+1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _, err := tiles.NoteSigner(c.Origin, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := tiles.SignCheckpoint(signer, c.Size, c.Root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(dir, tiles.CheckpointPath), string(forged.Note))
 }
 
 // writeFile writes text to path.
