@@ -104,8 +104,7 @@ const EntryType = "corfed-entry+jws"
 // and encoding/json's reflection and re-compaction of the record cost
 // about 3 us of it.
 func EncodeCanonicalEnvelope(env Envelope) ([]byte, error) {
-	if !plainJSON(string(env.Iss)) || !plainJSON(string(env.Kind)) || !plainJSON(env.ID) || len(env.Record) == 0 ||
-		(env.By != nil && (!plainJSON(env.By.Role) || !plainJSON(env.By.CP) || !plainJSON(env.By.Token))) {
+	if !env.Plain() || len(env.Record) == 0 {
 		return EncodeEnvelope(env)
 	}
 	n := 96 + len(env.Iss) + len(env.Kind) + len(env.ID) + len(env.Record)
@@ -144,6 +143,15 @@ func EncodeCanonicalEnvelope(env Envelope) ([]byte, error) {
 	b = append(b, `,"record":`...)
 	b = append(b, env.Record...)
 	return append(b, '}'), nil
+}
+
+// Plain reports whether every string member of env (its record aside) is
+// printable ASCII without a quote or backslash, which encoding/json writes
+// between quotes as it is: EncodeCanonicalEnvelope then writes the bytes
+// directly, and registry/boltstore can write them again from the fields.
+func (env Envelope) Plain() bool {
+	return plainJSON(string(env.Iss)) && plainJSON(string(env.Kind)) && plainJSON(env.ID) &&
+		(env.By == nil || (plainJSON(env.By.Role) && plainJSON(env.By.CP) && plainJSON(env.By.Token)))
 }
 
 // plainJSON reports whether encoding/json writes s between quotes as it

@@ -200,18 +200,11 @@ func encodeEntry(e registry.Entry, keys []IndexKey) []byte {
 // envelopeMatches reports whether payload is the envelope appendEnvelope
 // makes of e's fields and Record, byte for byte.
 func envelopeMatches(e registry.Entry, payload []byte) bool {
-	if !envelopePlain(e) {
+	if !e.Envelope().Plain() {
 		return false
 	}
 	var buf [1024]byte
 	return bytes.Equal(appendEnvelope(buf[:0], e, e.Record), payload)
-}
-
-// envelopePlain reports whether every string of e's envelope is written
-// between quotes as it is (appendEnvelope escapes nothing).
-func envelopePlain(e registry.Entry) bool {
-	return plainJSON(string(e.Iss)) && plainJSON(string(e.Kind)) && plainJSON(e.ID) &&
-		(e.By == nil || (plainJSON(e.By.Role) && plainJSON(e.By.CP) && plainJSON(e.By.Token)))
 }
 
 // appendEnvelope appends the canonical JSON envelope of e's fields (Seq
@@ -255,17 +248,6 @@ func appendEnvelope(b []byte, e registry.Entry, record []byte) []byte {
 	b = append(b, `,"record":`...)
 	b = append(b, record...)
 	return append(b, '}')
-}
-
-// plainJSON reports whether encoding/json writes s between quotes as it
-// is: printable ASCII, no quote, no backslash (with HTML escaping off).
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // keyRefs returns, for each key, 1 + the index of the earlier key whose

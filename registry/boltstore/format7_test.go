@@ -240,7 +240,7 @@ func FuzzAppendEnvelope(f *testing.F) {
 			e.By = &registry.Author{Role: role, CP: cp, Token: token}
 		}
 		var buf bytes.Buffer
-		if !envelopePlain(e) || json.Compact(&buf, []byte(record)) != nil || buf.String() != record {
+		if !e.Envelope().Plain() || json.Compact(&buf, []byte(record)) != nil || buf.String() != record {
 			return
 		}
 		e.Record = []byte(record)
