@@ -206,7 +206,7 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	growing, err := l.movingOutput()
+	growing, inputs, err := l.movingMerge()
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,12 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 		if i == 0 || fs == nil || ids[i] == growing {
 			continue // L0 and a moving merge's output take writes: no filter
 		}
-		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f == nil && build {
+		// An input of a moving merge loses keys at every step, and this
+		// snapshot may be newer than another reader's: a filter built
+		// from it could miss a key that reader's snapshot still has in
+		// the input. It keeps a filter built before the merge began (a
+		// superset) and gets none built until the merge ends.
+		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f == nil && build && !slices.Contains(inputs, ids[i]) {
 			prs[i].f = fs.build(l.name, ids[i], r, ids)
 		}
 	}
@@ -227,30 +232,31 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 	return prs, nil
 }
 
-// movingOutput returns the id of the output of the moving merge under
-// way, which is in the manifest and still takes keys, or 0 (never a
-// merge's output) if there is none.
-func (l *Log) movingOutput() (uint64, error) {
+// movingMerge returns the id of the output of the moving merge under
+// way, which is in the manifest and still takes keys, and the ids of its
+// inputs, which lose them; 0 (never a merge's output) and nil if there is
+// none.
+func (l *Log) movingMerge() (out uint64, inputs []uint64, err error) {
 	b, err := l.bucket(false)
 	if b == nil || err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	lsm := b.Bucket(bucketLSM)
 	if lsm == nil {
-		return 0, nil
+		return 0, nil, nil
 	}
 	raw := lsm.Get(lsmMerge)
 	if raw == nil {
-		return 0, nil
+		return 0, nil, nil
 	}
 	m, ok := decodeMergeState(raw)
 	if !ok {
-		return 0, l.errorf("index merge state %x: %w", raw, errCorrupt)
+		return 0, nil, l.errorf("index merge state %x: %w", raw, errCorrupt)
 	}
 	if !m.moving {
-		return 0, nil
+		return 0, nil, nil
 	}
-	return m.out, nil
+	return m.out, m.inputs, nil
 }
 
 // runCursor is one run's cursor in a merged walk, at key k (nil: past the

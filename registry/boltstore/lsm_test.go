@@ -794,7 +794,7 @@ func TestPointersMovedMidMerge(t *testing.T) {
 					t.Fatalf("round %d: Latest %s: ver %d, %v; want %d", round, id, e.Ver, err, v)
 				}
 			}
-			out, err := l.movingOutput()
+			out, _, err := l.movingMerge()
 			if out == 0 || err != nil {
 				return err
 			}
