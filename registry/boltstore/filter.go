@@ -34,10 +34,14 @@ import (
 // A sealed run takes no key again: it is read until a merge takes it in,
 // and its id is not used again (the log's run counter only grows, and
 // logs are never deleted). The merge deletes its keys as it moves them
-// to its output, which only makes its filter answer "maybe" for more
-// pointers it no longer holds. The output of a merge under way is in the
-// manifest but takes keys at every step: it has no filter, and none is
-// built for it, until the merge ends (pointerRuns reads the merge state).
+// to its output: a filter built before the merge began only answers
+// "maybe" for more keys the run no longer holds, but one built during it,
+// from a snapshot newer than another reader's, would answer "no" for keys
+// that reader's snapshot still has in the run; so none is built for an
+// input while the merge is under way (TestNoInputFilterMidMerge). The
+// output of a merge under way is in the manifest but takes keys at every
+// step: it has no filter, and none is built for it, until the merge ends
+// (pointerRuns reads the merge state).
 // A filter is built by a read-only transaction, from a run sealed or
 // merged in what was committed; a write transaction uses the filters
 // built but builds none, since a run it sealed or merged itself could be
