@@ -208,3 +208,23 @@ type PreparedAppender interface {
 	// another store wraps ErrInvalid.
 	AppendPrepared(ps []PreparedAppend) (int, error)
 }
+
+// SlotReader is optionally implemented by a Log (registry/boltstore's,
+// registry/memstore's): a record's slot is a number its log's owner
+// attaches to it (a node's status list index of a certificate), kept with
+// the record and carried to its later versions.
+type SlotReader interface {
+	// Slot returns the slot of (kind, id); ok is false when the record
+	// has none or does not exist. A bad kind or id wraps ErrInvalid.
+	Slot(kind Kind, id string) (slot uint64, ok bool, err error)
+}
+
+// SlotWriter is implemented by the LogWriters of a SlotReader's store.
+type SlotWriter interface {
+	SlotReader
+	// SetSlots gives each record (kind, ids[i]) the slot slots[i]. A
+	// record the log does not hold wraps ErrNotFound; a slot above
+	// 1<<63-1, a bad kind or id, or slices of different lengths wrap
+	// ErrInvalid. On an error the transaction must be rolled back.
+	SetSlots(kind Kind, ids []string, slots []uint64) error
+}

@@ -18,7 +18,7 @@ import (
 
 // FormatVersion is the on-disk format version this build writes and reads
 // (see the package documentation).
-const FormatVersion = 7
+const FormatVersion = 8
 
 // Default option values.
 const (
@@ -179,13 +179,13 @@ func Open(path string, opt Options) (*DB, error) {
 	if err == nil {
 		from = formatOf(b)
 	}
-	if from == "3" || from == "4" || from == "5" || from == "6" {
-		// Format 7 reads every format-3 to -6 value as it is (4 added an
+	if from == "3" || from == "4" || from == "5" || from == "6" || from == "7" {
+		// Format 8 reads every format-3 to -7 value as it is (4 added an
 		// entry flag, 5 the index's runs, lsm.go, whose absence means the
 		// "index" bucket alone, 6 the records' pointers in the runs, whose
 		// absence means the "records" bucket, 7 two entry flags and the
-		// header table, and merges that move keys, lsm.go): the version is
-		// all that changes.
+		// header table, and merges that move keys, lsm.go, 8 a record's
+		// slot in its pointer, slot.go): the version is all that changes.
 		err = b.Update(func(tx *bbolt.Tx) error {
 			return tx.Bucket(bucketStore).Put(keyFormat, fmt.Appendf(nil, "%d", FormatVersion))
 		})
@@ -249,7 +249,7 @@ func initFormat(tx *bbolt.Tx) error {
 		}
 	}
 	if v := st.Get(keyFormat); string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates formats 2 to 6 to it on open): %w", v, FormatVersion, registry.ErrInvalid)
+		return fmt.Errorf("unsupported format version %q (this build reads %d, and migrates formats 2 to 7 to it on open): %w", v, FormatVersion, registry.ErrInvalid)
 	}
 	_, err := tx.CreateBucketIfNotExists(bucketLogs)
 	return err

@@ -44,14 +44,14 @@
 // imports; DB.View runs a read-only transaction. A Tx, and the Log values and
 // HashReader taken from it, are valid only inside the function.
 //
-// # On-disk format, version 7 (FormatVersion)
+// # On-disk format, version 8 (FormatVersion)
 //
 // All integers in keys and values are 8-byte big-endian unless said
 // otherwise; 0x00 separates the parts of composite keys (kinds, ids and index
 // key names and values may not contain 0x00).
 //
 //	"corfed"                      store metadata
-//	    "format"                  format version, ASCII decimal: "7"
+//	    "format"                  format version, ASCII decimal: "8"
 //	"logs"                        one nested bucket per log, named by the log name
 //	    <name>
 //	        "entries"             seq -> entry (see below)
@@ -64,8 +64,9 @@
 //	                              found from its pointer)
 //	        "counts"              kind -> number of records of that kind
 //	        "index"               name 0x00 value 0x00 kind 0x00 id -> empty, or 0x01 (removed),
-//	                              and 0x00 kind 0x00 id -> newest ver || its seq (16 bytes, a
-//	                              record's pointer): the index's first run (see below)
+//	                              and 0x00 kind 0x00 id -> newest ver || its seq, then the
+//	                              record's slot if it has one (16 or 24 bytes, a record's
+//	                              pointer): the index's first run (see below)
 //	        "lsm"                 the index's other runs and their state (lsm.go); its manifest
 //	                              is absent until the first run is sealed
 //	        "hashes"              entry index n (from 0) -> the tlog hashes record n added, level 0 first, 32 bytes each
@@ -120,6 +121,12 @@
 // with: L0 takes a transaction's pointers with its index keys, where a
 // bucket keyed by id took a page write per record at a million records.
 // A record's pointer is never removed, only shadowed by a newer one.
+// Since format 8 a pointer may end with the record's slot (slot.go, 24
+// bytes), a number its log's owner attaches to it (a node's status list
+// index of a certificate): the next version's pointer carries it, and
+// setting it in the transaction that appends the record rewrites the L0
+// key just written, where the node's meta key per certificate had taken a
+// page write per certificate at a million records.
 //
 // A merge moves its keys (format 7): when it begins, its output run goes
 // into the manifest right after its inputs (newer than they are, older
@@ -144,13 +151,14 @@
 // runs and to 70% when they fall all over the bucket (see keyedFill and
 // setFill).
 //
-// Format 6 had neither entry flag 0x10 nor 0x20, nor merges that move
-// their keys (lsm.go); format 5 had the records' pointers in the
+// Format 7 had no slots (its pointers are 16 bytes); format 6 had neither
+// entry flag 0x10 nor 0x20, nor merges that move their keys (lsm.go);
+// format 5 had the records' pointers in the
 // "records" bucket alone, format 4 also the index in the "index" bucket
-// alone, and format 3 no flag 0x08; format 7 reads their values as they are (a pointer no run
+// alone, and format 3 no flag 0x08; format 8 reads their values as they are (a pointer no run
 // holds is looked up in "records", a merge under way that does not move
-// its keys ends as it began), so Open turns a format-3 to -6 file into
-// format 7 by writing the version only (an older build then refuses the
+// its keys ends as it began), so Open turns a format-3 to -7 file into
+// format 8 by writing the version only (an older build then refuses the
 // file, whose newer values it would misread).
 // Format 2 (before) kept the Record beside the JWS text in each entry, the
 // current index keys in a "keys" bucket, and every version in "versions".

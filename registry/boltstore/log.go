@@ -188,14 +188,44 @@ func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error)
 	if err != nil {
 		return 0, 0, err
 	}
-	return l.latestIn(runs, recordKey(kind, id))
+	p, err := l.pointerIn(runs, recordKey(kind, id))
+	return p.ver, p.seq, err
+}
+
+// pointer is a record's pointer: its newest version, that version's seq,
+// and the record's slot (Slot), slot+1 in slot1 (0: none).
+type pointer struct {
+	ver, seq, slot1 uint64
+}
+
+// value is p as the runs store it: ver || seq, then the slot when there
+// is one (24 bytes; format 8).
+func (p pointer) value(buf []byte) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, p.ver)
+	buf = binary.BigEndian.AppendUint64(buf, p.seq)
+	if p.slot1 > 0 {
+		buf = binary.BigEndian.AppendUint64(buf, p.slot1-1)
+	}
+	return buf
+}
+
+// parsePointer reads a pointer value of 16 bytes or, with a slot, 24.
+func parsePointer(v []byte) (pointer, bool) {
+	if len(v) != 16 && len(v) != 24 {
+		return pointer{}, false
+	}
+	p := pointer{ver: binary.BigEndian.Uint64(v), seq: binary.BigEndian.Uint64(v[8:16])}
+	if len(v) == 24 {
+		p.slot1 = binary.BigEndian.Uint64(v[16:]) + 1
+	}
+	return p, true
 }
 
 // latestIn is latest of the record rk (kind 0x00 id) given the index's
 // runs (pointerRuns): the newest run holding the record's pointer
 // decides, and a record no run holds was written before format 6, in the
 // records bucket.
-func (l *Log) latestIn(runs []pointerRun, rk []byte) (ver, seq uint64, err error) {
+func (l *Log) pointerIn(runs []pointerRun, rk []byte) (pointer, error) {
 	var v []byte
 	if len(runs) > 0 {
 		k := make([]byte, 0, 64)
@@ -219,16 +249,17 @@ func (l *Log) latestIn(runs []pointerRun, rk []byte) (ver, seq uint64, err error
 	if v == nil {
 		records, err := l.sub(bucketRecords)
 		if records == nil || err != nil {
-			return 0, 0, err
+			return pointer{}, err
 		}
 		if v = records.Get(rk); v == nil {
-			return 0, 0, nil
+			return pointer{}, nil
 		}
 	}
-	if len(v) != 16 {
-		return 0, 0, l.errorf("record %q: %w", rk, errCorrupt)
+	p, ok := parsePointer(v)
+	if !ok || p.slot1 > maxSlot+1 {
+		return pointer{}, l.errorf("record %q: %w", rk, errCorrupt)
 	}
-	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), nil
+	return p, nil
 }
 
 // Append stores e as the next entry of the log, with keys as the record's
@@ -369,6 +400,7 @@ type planned struct {
 	last    uint64 // the record's newest version before this entry (0: new)
 	prevSeq uint64 // the seq of that version
 	prev    int    // its index in the batch, or -1 if stored before it
+	slot1   uint64 // the record's slot + 1, carried to this version (0: none)
 }
 
 // planAppends checks ps as consecutive Appends, reading the records the
@@ -400,9 +432,13 @@ func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
 		}
 		pl := planned{prev: -1}
 		if j, ok := inBatch[string(p.rk)]; ok {
-			pl.last, pl.prevSeq, pl.prev = ps[j].e.Ver, ps[j].e.Seq, j
-		} else if pl.last, pl.prevSeq, err = l.latestIn(runs, p.rk); err != nil {
-			return nil, i, err
+			pl.last, pl.prevSeq, pl.prev, pl.slot1 = ps[j].e.Ver, ps[j].e.Seq, j, plan[j].slot1
+		} else {
+			ptr, err := l.pointerIn(runs, p.rk)
+			if err != nil {
+				return nil, i, err
+			}
+			pl.last, pl.prevSeq, pl.slot1 = ptr.ver, ptr.seq, ptr.slot1
 		}
 		if e.Ver != pl.last+1 {
 			return nil, i, l.errorf("entry %s/%s ver %d: newest stored version is %d, next is %d: %w",
@@ -526,7 +562,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 	counts := map[registry.Kind]uint64{}
 	// One buffer for the seq keys and the records' pointers (bbolt keeps
 	// the values it is given until the commit, so none is reused).
-	vals := make([]byte, 0, 24*len(ps))
+	vals := make([]byte, 0, 32*len(ps))
 	for i, p := range ps {
 		e := p.e
 		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
@@ -553,11 +589,11 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		if err := entries.Put(seqKey, value); err != nil {
 			return wrap(i, err)
 		}
-		vals = binary.BigEndian.AppendUint64(vals, e.Ver)
-		vals = binary.BigEndian.AppendUint64(vals, e.Seq)
 		// The record's pointer goes into the index's runs, as 0x00 kind
-		// 0x00 id (lsm.go).
-		index = append(index, keyOp{key: p.prk, value: vals[len(vals)-16:], by: i})
+		// 0x00 id (lsm.go), with the slot the record has (Slot).
+		at := len(vals)
+		vals = pointer{ver: e.Ver, seq: e.Seq, slot1: plan[i].slot1}.value(vals)
+		index = append(index, keyOp{key: p.prk, value: vals[at:], by: i})
 		// The versions bucket lists the versions of records that have more
 		// than one: a record's only version is found from its pointer.
 		if e.Ver == 2 {
@@ -798,10 +834,11 @@ func (l *Log) Scan(kind registry.Kind, fn func(registry.Entry) bool) error {
 				rk = nil
 			}
 		}
-		if len(v) != 16 {
+		ptr, ok := parsePointer(v)
+		if !ok {
 			return l.errorf("record %q: %w", k, errCorrupt)
 		}
-		e, err := l.Entry(binary.BigEndian.Uint64(v[8:]))
+		e, err := l.Entry(ptr.seq)
 		if err != nil {
 			return err
 		}

@@ -48,8 +48,9 @@ import (
 // shrinks the index's file size was twice its largest merge.
 //
 // A run's values are empty for an index key present, tombstone (one
-// byte) for a key removed, and 16 bytes (ver || seq) for a record's
-// pointer: a removal shadows the key in the older runs, and disappears
+// byte) for a key removed, and 16 bytes (ver || seq), or 24 with the
+// record's slot (slot.go), for a record's pointer: a removal shadows the
+// key in the older runs, and disappears
 // when a merge writes the oldest run; a newer pointer shadows the older
 // ones. The newest run holding a key says whether it is in the index,
 // and where the record's newest version is.

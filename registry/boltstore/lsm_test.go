@@ -56,6 +56,7 @@ func TestIndexRunsMatchModel(t *testing.T) {
 			cur := map[ref][]IndexKey{} // the model: each record's current keys
 			vers := map[ref]uint64{}
 			last := map[ref]uint64{} // the seq of each record's newest version
+			slots := map[ref]uint64{}
 			var seq uint64
 			names := []string{"bn", "name", "st"}
 			randKeys := func() []IndexKey {
@@ -83,12 +84,32 @@ func TestIndexRunsMatchModel(t *testing.T) {
 					keys = append(keys, ks)
 					cur[r] = ks
 				}
+				// Some rounds give records slots in the same transaction
+				// (a record appended in it, or an older one): later
+				// versions, seals and merges must keep them.
+				var sk registry.Kind
+				var sids []string
+				var svals []uint64
+				if rng.IntN(3) == 0 {
+					sk = registry.Kind([]string{"certificate", "employer"}[rng.IntN(2)])
+					for r := range vers {
+						if r.Kind == sk && rng.IntN(4) == 0 {
+							sids, svals = append(sids, r.ID), append(svals, rng.Uint64N(1<<40))
+						}
+					}
+				}
 				err := db.Update(bg, func(tx *Tx) error {
-					_, err := tx.Log("self").AppendBatch(es, keys)
-					return err
+					l := tx.Log("self")
+					if _, err := l.AppendBatch(es, keys); err != nil {
+						return err
+					}
+					return l.SetSlots(sk, sids, svals)
 				})
 				if err != nil {
 					t.Fatalf("round %d: %v", round, err)
+				}
+				for i, id := range sids {
+					slots[ref{Kind: sk, ID: id}] = svals[i]
 				}
 				view(t, db, func(tx *Tx) error {
 					l := tx.Log("self")
@@ -98,6 +119,12 @@ func TestIndexRunsMatchModel(t *testing.T) {
 					}
 					maxRuns = max(maxRuns, len(runs))
 					checkRecords(t, l, vers, last)
+					for r := range vers {
+						want, wantOK := slots[r]
+						if got, ok, err := l.Slot(r.Kind, r.ID); err != nil || got != want || ok != wantOK {
+							t.Fatalf("round %d: Slot %v: %d, %v, %v; want %d, %v", round, r, got, ok, err, want, wantOK)
+						}
+					}
 					for _, name := range names {
 						var want []registry.IndexHit
 						for r, ks := range cur {

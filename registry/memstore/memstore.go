@@ -259,6 +259,36 @@ func (l *txLog) Append(e registry.Entry, keys ...registry.IndexKey) error {
 	return l.write().append(e, keys)
 }
 
+func (l *txLog) Slot(kind registry.Kind, id string) (uint64, bool, error) {
+	return l.read().Slot(kind, id)
+}
+
+func (l *txLog) SetSlots(kind registry.Kind, ids []string, slots []uint64) error {
+	if len(ids) != len(slots) {
+		return fmt.Errorf("log %q: set slots: %d ids, %d slots: %w", l.name, len(ids), len(slots), registry.ErrInvalid)
+	}
+	r := l.read()
+	for i, id := range ids {
+		if err := checkRecord(l.name, kind, id); err != nil {
+			return err
+		}
+		if slots[i] > 1<<63-1 {
+			return fmt.Errorf("log %q: %s %s: slot %d above %d: %w", l.name, kind, id, slots[i], uint64(1<<63-1), registry.ErrInvalid)
+		}
+		if len(r.versions[recKey{kind, id}]) == 0 {
+			return r.errorf("%s %s: %w", kind, id, registry.ErrNotFound)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	m := l.write()
+	for i, id := range ids {
+		m.slots[recKey{kind, id}] = slots[i]
+	}
+	return nil
+}
+
 func (l *txLog) SetMeta(key string, value []byte) error {
 	if err := checkMetaKey(l.name, key); err != nil {
 		return err
@@ -305,12 +335,13 @@ type memLog struct {
 	counts   map[registry.Kind]int
 	hashes   []tlog.Hash // by stored hash index
 	meta     map[string][]byte
+	slots    map[recKey]uint64 // registry.SlotReader
 }
 
 func (m *memLog) clone() *memLog {
 	c := &memLog{name: m.name, entries: slices.Clone(m.entries), index: slices.Clone(m.index),
 		hashes: slices.Clone(m.hashes), versions: make(map[recKey][]uint64, len(m.versions)),
-		keys: maps.Clone(m.keys), counts: maps.Clone(m.counts), meta: maps.Clone(m.meta)}
+		keys: maps.Clone(m.keys), counts: maps.Clone(m.counts), meta: maps.Clone(m.meta), slots: maps.Clone(m.slots)}
 	for k, v := range m.versions {
 		c.versions[k] = slices.Clone(v)
 	}
@@ -322,6 +353,9 @@ func (m *memLog) clone() *memLog {
 	}
 	if c.meta == nil {
 		c.meta = map[string][]byte{}
+	}
+	if c.slots == nil {
+		c.slots = map[recKey]uint64{}
 	}
 	return c
 }
@@ -365,6 +399,26 @@ func (m *memLog) Latest(kind registry.Kind, id string) (registry.Entry, error) {
 		return registry.Entry{}, m.errorf("%s %s: %w", kind, id, registry.ErrNotFound)
 	}
 	return m.Entry(vs[len(vs)-1])
+}
+
+// Slot returns the slot of (kind, id) (registry.SlotReader).
+func (m *memLog) Slot(kind registry.Kind, id string) (uint64, bool, error) {
+	if err := checkRecord(m.name, kind, id); err != nil {
+		return 0, false, err
+	}
+	s, ok := m.slots[recKey{kind, id}]
+	return s, ok, nil
+}
+
+// checkRecord checks a record's kind and id as the stores' Appends do.
+func checkRecord(log string, kind registry.Kind, id string) error {
+	if err := badName(log); err != nil {
+		return err
+	}
+	if kind == "" || strings.IndexByte(string(kind), 0) >= 0 || id == "" || strings.IndexByte(id, 0) >= 0 {
+		return fmt.Errorf("log %q: %s %q: kind and id must be non-empty and hold no NUL: %w", log, kind, id, registry.ErrInvalid)
+	}
+	return nil
 }
 
 func (m *memLog) Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error) {

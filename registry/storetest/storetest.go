@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 		{"Walk", testWalk},
 		{"ScanAndCount", testScanAndCount},
 		{"Meta", testMeta},
+		{"Slots", testSlots},
 		{"MerkleTree", testMerkleTree},
 		{"Snapshot", testSnapshot},
 		{"FailedTransaction", testFailedTransaction},
@@ -459,6 +460,99 @@ func testMeta(t *testing.T, s registry.Store) {
 	view(t, s, func(tx registry.StoreTx) error {
 		if v, err := tx.Log("peer/CA-BC").Meta("a"); err != nil || v != nil {
 			t.Errorf("Meta after DeleteMeta: got %q, %v; want nil", v, err)
+		}
+		return nil
+	})
+}
+
+// testSlots checks a store whose logs keep records' slots
+// (registry.SlotWriter): a slot set is read back, kept by later versions
+// (in the same transaction and after), refused for a missing record or
+// out of range without changing what is stored, and absent elsewhere.
+func testSlots(t *testing.T, s registry.Store) {
+	var ok bool
+	view(t, s, func(tx registry.StoreTx) error {
+		_, ok = tx.Log("self").(registry.SlotReader)
+		return nil
+	})
+	if !ok {
+		t.Skip("the store keeps no slots")
+	}
+	fill(t, s)
+	slot := func(l registry.Log, kind registry.Kind, id string) (uint64, bool) {
+		t.Helper()
+		v, ok, err := l.(registry.SlotReader).Slot(kind, id)
+		if err != nil {
+			t.Fatalf("Slot %s %s: %v", kind, id, err)
+		}
+		return v, ok
+	}
+	update(t, s, func(tx registry.StoreWriteTx) error {
+		l := tx.Log("self")
+		if err := l.(registry.SlotWriter).SetSlots(registry.KindCertificate, []string{"C1"}, []uint64{7}); err != nil {
+			return err
+		}
+		if v, ok := slot(l, registry.KindCertificate, "C1"); !ok || v != 7 {
+			t.Errorf("Slot in the writing transaction: %d, %v; want 7", v, ok)
+		}
+		// A new version in the same transaction keeps it.
+		if err := l.Append(entry(6, registry.KindCertificate, "C1", 2), registry.IndexKey{Name: "bn", Value: "111"}); err != nil {
+			return err
+		}
+		return l.(registry.SlotWriter).SetSlots(registry.KindEmployer, []string{"E1", "E2"}, []uint64{0, 1<<63 - 1})
+	})
+	update(t, s, func(tx registry.StoreWriteTx) error {
+		return tx.Log("self").Append(entry(7, registry.KindCertificate, "C1", 3))
+	})
+	view(t, s, func(tx registry.StoreTx) error {
+		l := tx.Log("self")
+		for _, c := range []struct {
+			kind registry.Kind
+			id   string
+			want uint64
+			ok   bool
+		}{
+			{registry.KindCertificate, "C1", 7, true},
+			{registry.KindEmployer, "E1", 0, true},
+			{registry.KindEmployer, "E2", 1<<63 - 1, true},
+			{registry.KindEmployer, "C1", 0, false},
+			{registry.KindCertificate, "missing", 0, false},
+		} {
+			if v, ok := slot(l, c.kind, c.id); v != c.want || ok != c.ok {
+				t.Errorf("Slot %s %s: %d, %v; want %d, %v", c.kind, c.id, v, ok, c.want, c.ok)
+			}
+		}
+		if e, err := l.Latest(registry.KindCertificate, "C1"); err != nil || e.Ver != 3 || e.Seq != 7 {
+			t.Errorf("Latest C1 after its slot: ver %d seq %d, %v; want 3, 7", e.Ver, e.Seq, err)
+		}
+		if _, _, err := l.(registry.SlotReader).Slot("", "C1"); !errors.Is(err, registry.ErrInvalid) {
+			t.Errorf("Slot with an empty kind: %v, want ErrInvalid", err)
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		ids   []string
+		slots []uint64
+		want  error
+	}{
+		{[]string{"C1", "nope"}, []uint64{8, 9}, registry.ErrNotFound},
+		{[]string{"C1"}, []uint64{1 << 63}, registry.ErrInvalid},
+		{[]string{"C1"}, []uint64{1, 2}, registry.ErrInvalid},
+		{[]string{""}, []uint64{1}, registry.ErrInvalid},
+	} {
+		err := s.UpdateAlone(context.Background(), func(tx registry.StoreWriteTx) error {
+			return tx.Log("self").(registry.SlotWriter).SetSlots(registry.KindCertificate, c.ids, c.slots)
+		})
+		if !errors.Is(err, c.want) {
+			t.Errorf("SetSlots %v %v: %v, want %v", c.ids, c.slots, err, c.want)
+		}
+	}
+	view(t, s, func(tx registry.StoreTx) error {
+		if v, ok := slot(tx.Log("self"), registry.KindCertificate, "C1"); !ok || v != 7 {
+			t.Errorf("Slot after refused SetSlots: %d, %v; want 7", v, ok)
+		}
+		if v, ok := slot(tx.Log("peer/CA-BC"), registry.KindCertificate, "C1"); ok {
+			t.Errorf("Slot in a log that does not hold the record: %d", v)
 		}
 		return nil
 	})
