@@ -132,15 +132,39 @@ func copyLog(ctx context.Context, old *boltstore.Log, dst *boltstore.DB,
 			return fmt.Errorf("no entry after seq %d of %d", after, old.Size())
 		}
 		keys := make([][]registry.IndexKey, len(es))
+		// A record's slot (a certificate's status list index) is set with
+		// its first version; later versions carry it.
+		type slotted struct {
+			ids   []string
+			slots []uint64
+		}
+		slots := map[registry.Kind]*slotted{}
 		for i, e := range es {
 			if keys[i], err = keyFn(name, e, old); err != nil {
 				return fmt.Errorf("seq %d: %w", e.Seq, err)
+			}
+			if e.Ver != 1 {
+				continue
+			}
+			if slot, ok, err := old.Slot(e.Kind, e.ID); err != nil {
+				return fmt.Errorf("seq %d: %w", e.Seq, err)
+			} else if ok {
+				if slots[e.Kind] == nil {
+					slots[e.Kind] = &slotted{}
+				}
+				s := slots[e.Kind]
+				s.ids, s.slots = append(s.ids, e.ID), append(s.slots, slot)
 			}
 		}
 		err = dst.UpdateAlone(ctx, func(tx *boltstore.Tx) error {
 			l := tx.Log(name)
 			for i, e := range es {
 				if err := l.Append(e, keys[i]...); err != nil {
+					return err
+				}
+			}
+			for kind, s := range slots {
+				if err := l.SetSlots(kind, s.ids, s.slots); err != nil {
 					return err
 				}
 			}

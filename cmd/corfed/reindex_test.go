@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,6 +43,31 @@ func TestReindexFindsOldCertificatesByStatus(t *testing.T) {
 	if slices.Contains(want, 0) {
 		t.Fatalf("seeded node finds %v certificates for %v; want some for each", want, queries)
 	}
+	// The certificates' status list indexes (their slots) survive the
+	// reindex: passes issued before it carry them.
+	indexes := func(n *node.Node) map[string]uint64 {
+		out := map[string]uint64{}
+		err := n.View(ctx, func(s node.Snapshot) error {
+			var err error
+			serr := s.Self().Scan(registry.KindCertificate, func(e registry.Entry) bool {
+				var idx uint64
+				var ok bool
+				if idx, ok, err = node.StatusIndexIn(s.Self(), e.ID); ok {
+					out[e.ID] = idx
+				}
+				return err == nil
+			})
+			return errors.Join(serr, err)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	wantIdx := indexes(n)
+	if len(wantIdx) == 0 {
+		t.Fatal("no certificate has a status list index")
+	}
 	db.Close()
 
 	// The old-style store: every record keeps its keys but the status
@@ -73,6 +100,9 @@ func TestReindexFindsOldCertificatesByStatus(t *testing.T) {
 	defer db.Close()
 	if got := found(n); !slices.Equal(got, want) {
 		t.Errorf("after reindex: finds %v; want %v", got, want)
+	}
+	if got := indexes(n); !maps.Equal(got, wantIdx) {
+		t.Errorf("after reindex: status list indexes %v; want %v", got, wantIdx)
 	}
 	if got := size(db); got != before {
 		t.Errorf("after reindex: %d entries; want %d", got, before)

@@ -10,12 +10,17 @@ import (
 
 // Status list indexes (the IETF Token Status List a node publishes, see
 // federation.Passes) are node state: each of the node's certificates gets
-// one index, stored in the own log's meta area and never reused. It is
-// assigned in the transaction that writes the certificate (created over
-// HTTP, imported, or any later version of one that has none), so reading
-// the list assigns nothing; a certificate written before that (a store of
-// an older corfed, or entries given back by corfed restore) gets one when
-// the list is next built (StatusIndexes, from the background builder).
+// one index, never reused. It is the certificate's slot in the own log
+// (registry.SlotWriter: boltstore keeps it in the record's pointer, which
+// every version rewrites anyway) or, in a store without slots and for
+// indexes assigned before session 31, a meta key "statuslist/idx/<id>":
+// those keys arrive in no order, and at a million entries each took a
+// page of its own in every import commit. It is assigned in the
+// transaction that writes the certificate (created over HTTP, imported,
+// or any later version of one that has none), so reading the list assigns
+// nothing; a certificate written before that (a store of an older corfed,
+// or entries given back by corfed restore) gets one when the list is next
+// built (StatusIndexes, from the background builder).
 const (
 	metaStatusIdx  = "statuslist/idx/"
 	metaStatusNext = "statuslist/next"
@@ -27,6 +32,16 @@ const (
 // node's own log l (a snapshot's Self) holds it, without assigning one: ok
 // is false when it has none.
 func StatusIndexIn(l registry.Log, id string) (idx uint64, ok bool, err error) {
+	if sr, isSR := l.(registry.SlotReader); isSR {
+		if idx, ok, err = sr.Slot(registry.KindCertificate, id); err != nil || ok {
+			return idx, ok, err
+		}
+	}
+	return statusIndexInMeta(l, id)
+}
+
+// statusIndexInMeta is StatusIndexIn from the meta key alone.
+func statusIndexInMeta(l registry.Log, id string) (idx uint64, ok bool, err error) {
 	v, err := l.Meta(metaStatusIdx + id)
 	if err != nil || len(v) != 8 {
 		return 0, false, err
@@ -69,21 +84,24 @@ func (n *Node) StatusIndexes(ctx context.Context, ids []string) (map[string]uint
 		} else if len(v) == 8 {
 			next = binary.BigEndian.Uint64(v)
 		}
+		var ids []string
+		var idxs []uint64
 		for _, id := range missing {
-			if v, err := lg.Meta(metaStatusIdx + id); err != nil {
+			if idx, ok, err := StatusIndexIn(lg, id); err != nil {
 				return err
-			} else if len(v) == 8 {
-				got[id] = binary.BigEndian.Uint64(v)
+			} else if ok {
+				got[id] = idx
 				continue
 			}
 			if next >= MaxStatusIndexes {
 				return fmt.Errorf("status list full (%d indexes): %w", next, registry.ErrConflict)
 			}
-			if err := lg.SetMeta(metaStatusIdx+id, binary.BigEndian.AppendUint64(nil, next)); err != nil {
-				return err
-			}
+			ids, idxs = append(ids, id), append(idxs, next)
 			got[id] = next
 			next++
+		}
+		if err := setStatusIndexes(lg, ids, idxs); err != nil {
+			return err
 		}
 		return lg.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
 	})
@@ -114,11 +132,11 @@ func (n *Node) ReserveStatusIndexes(ctx context.Context) (uint64, error) {
 		var err error
 		skip = 0
 		if serr := lg.Scan(registry.KindCertificate, func(e registry.Entry) bool {
-			var v []byte
-			if v, err = lg.Meta(metaStatusIdx + e.ID); err != nil {
+			var ok bool
+			if _, ok, err = StatusIndexIn(lg, e.ID); err != nil {
 				return false
 			}
-			if len(v) != 8 {
+			if !ok {
 				skip++
 			}
 			return true
@@ -148,11 +166,27 @@ func (n *Node) ReserveStatusIndexes(ctx context.Context) (uint64, error) {
 func assignStatusIndexes(l registry.LogWriter, es []registry.Entry) error {
 	var next uint64
 	read := false
+	var ids []string
+	var idxs []uint64
+	var seen map[string]bool // a batch may hold two versions of one certificate
 	for _, e := range es {
-		if e.Kind != registry.KindCertificate {
+		if e.Kind != registry.KindCertificate || seen[e.ID] {
 			continue
 		}
-		if _, ok, err := StatusIndexIn(l, e.ID); err != nil {
+		if seen == nil {
+			seen = make(map[string]bool, len(es))
+		}
+		seen[e.ID] = true
+		// A first version has no slot yet: only a meta key (a store of an
+		// older corfed) could give it an index.
+		var ok bool
+		var err error
+		if e.Ver == 1 {
+			_, ok, err = statusIndexInMeta(l, e.ID)
+		} else {
+			_, ok, err = StatusIndexIn(l, e.ID)
+		}
+		if err != nil {
 			return err
 		} else if ok {
 			continue
@@ -170,15 +204,30 @@ func assignStatusIndexes(l registry.LogWriter, es []registry.Entry) error {
 		if next >= MaxStatusIndexes {
 			break
 		}
-		if err := l.SetMeta(metaStatusIdx+e.ID, binary.BigEndian.AppendUint64(nil, next)); err != nil {
-			return err
-		}
+		ids, idxs = append(ids, e.ID), append(idxs, next)
 		next++
 	}
 	if !read {
 		return nil
 	}
+	if err := setStatusIndexes(l, ids, idxs); err != nil {
+		return err
+	}
 	return l.SetMeta(metaStatusNext, binary.BigEndian.AppendUint64(nil, next))
+}
+
+// setStatusIndexes gives certificate ids[i] the index idxs[i]: as its slot
+// where the store keeps slots, else as a meta key.
+func setStatusIndexes(l registry.LogWriter, ids []string, idxs []uint64) error {
+	if sw, ok := l.(registry.SlotWriter); ok {
+		return sw.SetSlots(registry.KindCertificate, ids, idxs)
+	}
+	for i, id := range ids {
+		if err := l.SetMeta(metaStatusIdx+id, binary.BigEndian.AppendUint64(nil, idxs[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // metaStatusState holds the status list's state as federation.Passes last
