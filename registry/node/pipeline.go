@@ -820,19 +820,29 @@ func (b *staged) Lookup(name, value string, prefix bool, limit int) ([]registry.
 			}
 		}
 	}
-	stored := 0
-	err := b.l.Walk(name, value, registry.IndexHit{}, func(h registry.IndexHit) bool {
-		if h.Value != value { // past the exact value: values with it as a prefix
-			return false
+	// The store's exact lookup skips the index runs whose filter rules the
+	// value out (a walk seeks every run: at a million entries an import's
+	// check that a certificate's audit is free took 40 us of the staging
+	// goroutine per row, up from 16 at the first 100,000). Records the
+	// staged batches rewrote are theirs to answer: ask for more while
+	// those took the place of stored ones.
+	fromBatches := len(out)
+	for lim := limit; ; lim = min(2*lim, registry.MaxScan) {
+		refs, err := b.l.Lookup(name, value, false, lim)
+		if err != nil {
+			return nil, err
 		}
-		if !rewritten(nil, recordRef{h.Ref.Kind, h.Ref.ID}) {
-			out = append(out, h.Ref)
-			stored++
+		out = out[:fromBatches]
+		stored := 0
+		for _, r := range refs {
+			if !rewritten(nil, recordRef{r.Kind, r.ID}) {
+				out = append(out, r)
+				stored++
+			}
 		}
-		return stored < limit
-	})
-	if err != nil {
-		return nil, err
+		if stored >= limit || len(refs) < lim || lim == registry.MaxScan {
+			break
+		}
 	}
 	slices.SortFunc(out, func(x, y registry.RecordRef) int {
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
