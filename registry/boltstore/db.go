@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/corfed/corfed/registry"
@@ -26,14 +27,27 @@ const (
 	DefaultMaxBatchSize  = 1000
 	DefaultTimeout       = time.Second
 	DefaultAllocSize     = 4 << 20
-	// initialMmapSize is the address space the file is mapped with at
-	// first (the mapping grows past it as bbolt's does). Growing the map
+	// initialMmapSize is the least address space the file is mapped with
+	// (mmapSizeFor: twice the file's size when that is more); the mapping
+	// grows past it as bbolt's does, by 1 GB at a time. Growing the map
 	// copies every node a write transaction holds out of the old map
-	// (bbolt's dereference: 66 MB allocated per 40,000 imported entries)
-	// and waits for every read transaction to end; mapped address space
-	// past the file's end costs no memory.
-	initialMmapSize = 1 << 30
+	// (bbolt's dereference: 66 MB allocated per 40,000 imported entries),
+	// waits for every read transaction to end and stops new ones, and
+	// the pages read since fault in again. Mapped address space past the
+	// file's end costs no memory. It was 1 GB until session 31: a node
+	// grown to a million entries (1.25 GB) remapped at about the 800,000th.
+	initialMmapSize = 8 << 30
 )
+
+// mmapSizeFor is the address space to map the file at path with at first:
+// initialMmapSize, or twice the file's size if that is more.
+func mmapSizeFor(path string) int {
+	n := initialMmapSize
+	if fi, err := os.Stat(path); err == nil && fi.Size() > int64(n)/2 {
+		n = int(2 * fi.Size())
+	}
+	return n
+}
 
 // ErrClosed is returned by transactions on a closed DB. It wraps
 // registry.ErrUnavailable.
@@ -173,8 +187,14 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := CheckNotTruncated(path); err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: initialMmapSize}
+	bopt := &bbolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, InitialMmapSize: mmapSizeFor(path)}
 	b, err := bbolt.Open(path, 0o600, bopt)
+	if errors.Is(err, syscall.ENOMEM) {
+		// The process may not map that much (ulimit -v): map what the
+		// file needs, and grow the map as bbolt does.
+		bopt.InitialMmapSize = 0
+		b, err = bbolt.Open(path, 0o600, bopt)
+	}
 	var from string // the file's format version before Open
 	if err == nil {
 		from = formatOf(b)
