@@ -726,11 +726,21 @@ func (l *Log) mergeStep(b *bbolt.Bucket, budget int) (int, error) {
 // cursor reads the node or the page it was made from (Next would skip a
 // key). Last first also spares bbolt's node.del its shift of the keys
 // after the one it deletes: a step consumes a node's first keys, or all.
+//
+// An input a step of this transaction emptied holds only empty nodes
+// until the commit rebalances them, and bbolt's Cursor.Last then never
+// returns (it steps back to the first leaf, empty, and again): past the
+// end of an input, First says first whether it holds a key at all. A
+// transaction makes several steps of one merge when it appends more than
+// once (a node's SetSlots after its appends, group commit's Update).
 func (l *Log) deleteConsumed(in []*bbolt.Bucket, first, last []byte) error {
 	for _, r := range in {
 		c := r.Cursor()
 		k, _ := c.Seek(last)
 		if k == nil {
+			if k, _ = c.First(); k == nil {
+				continue // emptied
+			}
 			k, _ = c.Last()
 		} else if bytes.Compare(k, last) > 0 {
 			k, _ = c.Prev()

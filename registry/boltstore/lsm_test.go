@@ -865,6 +865,10 @@ func TestDeleteConsumed(t *testing.T) {
 		{"from before the first key", [][2]int{{-1, 300}}},
 		{"to past the last key", [][2]int{{2900, n}}},
 		{"all", [][2]int{{-1, n}}},
+		// A later step of the same transaction past an input it emptied:
+		// bbolt's Cursor.Last loops for ever over a bucket of empty nodes.
+		{"all, then past the end", [][2]int{{-1, n}, {n, n}}},
+		{"to the end, then past it", [][2]int{{2000, n}, {n, n}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := openTest(t, "")
