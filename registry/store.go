@@ -219,12 +219,15 @@ type SlotReader interface {
 	Slot(kind Kind, id string) (slot uint64, ok bool, err error)
 }
 
+// MaxSlot is the largest slot a store keeps.
+const MaxSlot = 1<<63 - 1
+
 // SlotWriter is implemented by the LogWriters of a SlotReader's store.
 type SlotWriter interface {
 	SlotReader
 	// SetSlots gives each record (kind, ids[i]) the slot slots[i]. A
 	// record the log does not hold wraps ErrNotFound; a slot above
-	// 1<<63-1, a bad kind or id, or slices of different lengths wrap
+	// MaxSlot, a bad kind or id, or slices of different lengths wrap
 	// ErrInvalid. On an error the transaction must be rolled back.
 	SetSlots(kind Kind, ids []string, slots []uint64) error
 }

@@ -193,9 +193,11 @@ func (l *Log) latest(kind registry.Kind, id string) (ver, seq uint64, err error)
 }
 
 // pointer is a record's pointer: its newest version, that version's seq,
-// and the record's slot (Slot), slot+1 in slot1 (0: none).
+// and the record's slot (Slot), if it has one.
 type pointer struct {
-	ver, seq, slot1 uint64
+	ver, seq uint64
+	slot     uint64
+	slotted  bool
 }
 
 // value is p as the runs store it: ver || seq, then the slot when there
@@ -203,28 +205,29 @@ type pointer struct {
 func (p pointer) value(buf []byte) []byte {
 	buf = binary.BigEndian.AppendUint64(buf, p.ver)
 	buf = binary.BigEndian.AppendUint64(buf, p.seq)
-	if p.slot1 > 0 {
-		buf = binary.BigEndian.AppendUint64(buf, p.slot1-1)
+	if p.slotted {
+		buf = binary.BigEndian.AppendUint64(buf, p.slot)
 	}
 	return buf
 }
 
-// parsePointer reads a pointer value of 16 bytes or, with a slot, 24.
+// parsePointer reads a pointer value of 16 bytes or, with a slot (at most
+// registry.MaxSlot), 24.
 func parsePointer(v []byte) (pointer, bool) {
 	if len(v) != 16 && len(v) != 24 {
 		return pointer{}, false
 	}
 	p := pointer{ver: binary.BigEndian.Uint64(v), seq: binary.BigEndian.Uint64(v[8:16])}
 	if len(v) == 24 {
-		p.slot1 = binary.BigEndian.Uint64(v[16:]) + 1
+		p.slot, p.slotted = binary.BigEndian.Uint64(v[16:]), true
 	}
-	return p, true
+	return p, p.slot <= registry.MaxSlot
 }
 
-// latestIn is latest of the record rk (kind 0x00 id) given the index's
-// runs (pointerRuns): the newest run holding the record's pointer
-// decides, and a record no run holds was written before format 6, in the
-// records bucket.
+// pointerIn returns the pointer of the record rk (kind 0x00 id) given the
+// index's runs (pointerRuns), the zero pointer if there is none: the
+// newest run holding the record's pointer decides, and a record no run
+// holds was written before format 6, in the records bucket.
 func (l *Log) pointerIn(runs []pointerRun, rk []byte) (pointer, error) {
 	var v []byte
 	if len(runs) > 0 {
@@ -256,7 +259,7 @@ func (l *Log) pointerIn(runs []pointerRun, rk []byte) (pointer, error) {
 		}
 	}
 	p, ok := parsePointer(v)
-	if !ok || p.slot1 > maxSlot+1 {
+	if !ok {
 		return pointer{}, l.errorf("record %q: %w", rk, errCorrupt)
 	}
 	return p, nil
@@ -400,7 +403,8 @@ type planned struct {
 	last    uint64 // the record's newest version before this entry (0: new)
 	prevSeq uint64 // the seq of that version
 	prev    int    // its index in the batch, or -1 if stored before it
-	slot1   uint64 // the record's slot + 1, carried to this version (0: none)
+	slot    uint64 // the record's slot, carried to this version
+	slotted bool   // whether it has one
 }
 
 // planAppends checks ps as consecutive Appends, reading the records the
@@ -432,13 +436,13 @@ func (l *Log) planAppends(ps []*Prepared) ([]planned, int, error) {
 		}
 		pl := planned{prev: -1}
 		if j, ok := inBatch[string(p.rk)]; ok {
-			pl.last, pl.prevSeq, pl.prev, pl.slot1 = ps[j].e.Ver, ps[j].e.Seq, j, plan[j].slot1
+			pl.last, pl.prevSeq, pl.prev, pl.slot, pl.slotted = ps[j].e.Ver, ps[j].e.Seq, j, plan[j].slot, plan[j].slotted
 		} else {
 			ptr, err := l.pointerIn(runs, p.rk)
 			if err != nil {
 				return nil, i, err
 			}
-			pl.last, pl.prevSeq, pl.slot1 = ptr.ver, ptr.seq, ptr.slot1
+			pl.last, pl.prevSeq, pl.slot, pl.slotted = ptr.ver, ptr.seq, ptr.slot, ptr.slotted
 		}
 		if e.Ver != pl.last+1 {
 			return nil, i, l.errorf("entry %s/%s ver %d: newest stored version is %d, next is %d: %w",
@@ -592,7 +596,7 @@ func (l *Log) applyAppends(ps []*Prepared, plan []planned) (int, error) {
 		// The record's pointer goes into the index's runs, as 0x00 kind
 		// 0x00 id (lsm.go), with the slot the record has (Slot).
 		at := len(vals)
-		vals = pointer{ver: e.Ver, seq: e.Seq, slot1: plan[i].slot1}.value(vals)
+		vals = pointer{ver: e.Ver, seq: e.Seq, slot: plan[i].slot, slotted: plan[i].slotted}.value(vals)
 		index = append(index, keyOp{key: p.prk, value: vals[at:], by: i})
 		// The versions bucket lists the versions of records that have more
 		// than one: a record's only version is found from its pointer.

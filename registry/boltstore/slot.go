@@ -18,9 +18,6 @@ import (
 // wrote (one write system call each), where the first 100,000 entries'
 // transactions wrote about 100.
 
-// maxSlot is the largest slot: a slot is stored plus one in memory.
-const maxSlot = 1<<63 - 1
-
 // Slot returns the slot of (kind, id); ok is false when the record has
 // none or does not exist (registry.SlotReader).
 func (l *Log) Slot(kind registry.Kind, id string) (slot uint64, ok bool, err error) {
@@ -32,16 +29,13 @@ func (l *Log) Slot(kind registry.Kind, id string) (slot uint64, ok bool, err err
 		return 0, false, err
 	}
 	p, err := l.pointerIn(runs, recordKey(kind, id))
-	if err != nil || p.slot1 == 0 {
-		return 0, false, err
-	}
-	return p.slot1 - 1, true, nil
+	return p.slot, p.slotted, err
 }
 
 // SetSlots gives each record (kind, ids[i]) the slot slots[i], kept with
 // its newest version and carried to the later ones (registry.SlotWriter).
 // A record the log does not hold wraps registry.ErrNotFound, a slot above
-// 1<<63-1 or a bad kind or id registry.ErrInvalid; nothing is written
+// registry.MaxSlot or a bad kind or id registry.ErrInvalid; nothing is written
 // then. It needs a read-write transaction.
 func (l *Log) SetSlots(kind registry.Kind, ids []string, slots []uint64) error {
 	if len(ids) != len(slots) {
@@ -63,8 +57,8 @@ func (l *Log) SetSlots(kind registry.Kind, ids []string, slots []uint64) error {
 		if err := l.checkRecordKey(kind, id); err != nil {
 			return err
 		}
-		if slots[i] > maxSlot {
-			return l.errorf("%s %s: slot %d above %d: %w", kind, id, slots[i], uint64(maxSlot), registry.ErrInvalid)
+		if slots[i] > registry.MaxSlot {
+			return l.errorf("%s %s: slot %d above %d: %w", kind, id, slots[i], uint64(registry.MaxSlot), registry.ErrInvalid)
 		}
 		p, err := l.pointerIn(runs, recordKey(kind, id))
 		if err != nil {
@@ -73,7 +67,7 @@ func (l *Log) SetSlots(kind registry.Kind, ids []string, slots []uint64) error {
 		if p.ver == 0 {
 			return &notFoundError{log: l.name, kind: kind, id: id}
 		}
-		p.slot1 = slots[i] + 1
+		p.slot, p.slotted = slots[i], true
 		ops = append(ops, keyOp{key: pointerKey(kind, id), value: p.value(nil), by: i})
 	}
 	l0, older, err := l.indexForWrite(b)

@@ -81,18 +81,26 @@ func TestMigrateFormat7(t *testing.T) {
 	})
 }
 
-// TestCorruptPointer: a pointer value of a length no format writes is
-// corruption, for Latest and Slot alike, never a panic.
+// TestCorruptPointer: a pointer value of a length no format writes, or a
+// slot above registry.MaxSlot, is corruption, for Latest and Slot alike,
+// never a panic.
 func TestCorruptPointer(t *testing.T) {
 	db := openTest(t, "")
 	appendAll(t, db, "self", entry(1, registry.KindCertificate, "C1", 1))
+	bigSlot := make([]byte, 24)
+	bigSlot[16] = 0x80
+	values := [][]byte{bigSlot}
 	for _, n := range []int{1, 8, 17, 23, 25, 32} {
+		values = append(values, make([]byte, n))
+	}
+	for _, v := range values {
+		n := len(v)
 		err := db.UpdateAlone(bg, func(tx *Tx) error {
 			b, _, err := tx.Log("self").indexForWrite(mustBucket(t, tx.Log("self")))
 			if err != nil {
 				return err
 			}
-			return b.Put(pointerKey(registry.KindCertificate, "C1"), make([]byte, n))
+			return b.Put(pointerKey(registry.KindCertificate, "C1"), v)
 		})
 		if err != nil {
 			t.Fatal(err)

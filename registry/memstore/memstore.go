@@ -269,11 +269,11 @@ func (l *txLog) SetSlots(kind registry.Kind, ids []string, slots []uint64) error
 	}
 	r := l.read()
 	for i, id := range ids {
-		if err := checkRecord(l.name, kind, id); err != nil {
+		if err := r.checkRecordKey(kind, id); err != nil {
 			return err
 		}
-		if slots[i] > 1<<63-1 {
-			return fmt.Errorf("log %q: %s %s: slot %d above %d: %w", l.name, kind, id, slots[i], uint64(1<<63-1), registry.ErrInvalid)
+		if slots[i] > registry.MaxSlot {
+			return r.errorf("%s %s: slot %d above %d: %w", kind, id, slots[i], uint64(registry.MaxSlot), registry.ErrInvalid)
 		}
 		if len(r.versions[recKey{kind, id}]) == 0 {
 			return r.errorf("%s %s: %w", kind, id, registry.ErrNotFound)
@@ -403,22 +403,11 @@ func (m *memLog) Latest(kind registry.Kind, id string) (registry.Entry, error) {
 
 // Slot returns the slot of (kind, id) (registry.SlotReader).
 func (m *memLog) Slot(kind registry.Kind, id string) (uint64, bool, error) {
-	if err := checkRecord(m.name, kind, id); err != nil {
+	if err := m.checkRecordKey(kind, id); err != nil {
 		return 0, false, err
 	}
 	s, ok := m.slots[recKey{kind, id}]
 	return s, ok, nil
-}
-
-// checkRecord checks a record's kind and id as the stores' Appends do.
-func checkRecord(log string, kind registry.Kind, id string) error {
-	if err := badName(log); err != nil {
-		return err
-	}
-	if kind == "" || strings.IndexByte(string(kind), 0) >= 0 || id == "" || strings.IndexByte(id, 0) >= 0 {
-		return fmt.Errorf("log %q: %s %q: kind and id must be non-empty and hold no NUL: %w", log, kind, id, registry.ErrInvalid)
-	}
-	return nil
 }
 
 func (m *memLog) Version(kind registry.Kind, id string, ver uint64) (registry.Entry, error) {
@@ -584,15 +573,24 @@ func (m *memLog) ConsistencyProof(from, to uint64) (tlog.TreeProof, error) {
 	return tlog.ProveTree(int64(to), int64(from), m.HashReader())
 }
 
-// checkAppend applies Append's checks (see registry.LogWriter).
-func (m *memLog) checkAppend(e registry.Entry, keys []registry.IndexKey) error {
+// checkRecordKey checks the log's name and a record's kind and id, as
+// Append does.
+func (m *memLog) checkRecordKey(kind registry.Kind, id string) error {
 	switch {
 	case m.err != nil:
 		return m.err
-	case e.Kind == "" || strings.IndexByte(string(e.Kind), 0) >= 0:
-		return m.errorf("kind %q: must be non-empty and contain no NUL: %w", e.Kind, registry.ErrInvalid)
-	case e.ID == "" || strings.IndexByte(e.ID, 0) >= 0:
-		return m.errorf("%s id %q: must be non-empty and contain no NUL: %w", e.Kind, e.ID, registry.ErrInvalid)
+	case kind == "" || strings.IndexByte(string(kind), 0) >= 0:
+		return m.errorf("kind %q: must be non-empty and contain no NUL: %w", kind, registry.ErrInvalid)
+	case id == "" || strings.IndexByte(id, 0) >= 0:
+		return m.errorf("%s id %q: must be non-empty and contain no NUL: %w", kind, id, registry.ErrInvalid)
+	}
+	return nil
+}
+
+// checkAppend applies Append's checks (see registry.LogWriter).
+func (m *memLog) checkAppend(e registry.Entry, keys []registry.IndexKey) error {
+	if err := m.checkRecordKey(e.Kind, e.ID); err != nil {
+		return err
 	}
 	for _, k := range keys {
 		if k.Name == "" || strings.IndexByte(k.Name, 0) >= 0 || strings.IndexByte(k.Value, 0) >= 0 {
