@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,17 +37,18 @@ const (
 	// the pages read since fault in again. Mapped address space past the
 	// file's end costs no memory. It was 1 GB until session 31: a node
 	// grown to a million entries (1.25 GB) remapped at about the 800,000th.
-	initialMmapSize = 8 << 30
+	initialMmapSize int64 = 8 << 30
 )
 
 // mmapSizeFor is the address space to map the file at path with at first:
-// initialMmapSize, or twice the file's size if that is more.
+// initialMmapSize, or twice the file's size if that is more, and at most
+// half of what an int counts (1 GB on a 32-bit platform).
 func mmapSizeFor(path string) int {
 	n := initialMmapSize
-	if fi, err := os.Stat(path); err == nil && fi.Size() > int64(n)/2 {
-		n = int(2 * fi.Size())
+	if fi, err := os.Stat(path); err == nil && fi.Size() > n/2 {
+		n = 2 * fi.Size()
 	}
-	return n
+	return int(min(n, math.MaxInt>>1))
 }
 
 // ErrClosed is returned by transactions on a closed DB. It wraps

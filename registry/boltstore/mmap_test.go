@@ -17,7 +17,7 @@ import (
 // TestOpenUnderAnAddressSpaceLimit: a process that may not map
 // initialMmapSize (ulimit -v) still opens, writes and reopens a store: Open
 // maps what the file needs then. The test runs itself in a child process
-// with RLIMIT_AS at 4 GB, where it first checks that mapping 8 GB fails.
+// with RLIMIT_AS at 4 GB, where it first checks that mapping initialMmapSize fails.
 func TestOpenUnderAnAddressSpaceLimit(t *testing.T) {
 	if os.Getenv("CORFED_TEST_AS_LIMIT") == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestOpenUnderAnAddressSpaceLimit$", "-test.v")
@@ -34,11 +34,11 @@ func TestOpenUnderAnAddressSpaceLimit(t *testing.T) {
 		t.Skipf("setrlimit: %v", err)
 	}
 	dir := os.Getenv("CORFED_TEST_AS_LIMIT")
-	if b, err := bbolt.Open(filepath.Join(dir, "probe.db"), 0o600, &bbolt.Options{InitialMmapSize: initialMmapSize}); err == nil {
+	if b, err := bbolt.Open(filepath.Join(dir, "probe.db"), 0o600, &bbolt.Options{InitialMmapSize: mmapSizeFor(filepath.Join(dir, "probe.db"))}); err == nil {
 		b.Close()
-		t.Skip("this system maps 8 GB under a 4 GB address space limit")
+		t.Skip("this system maps initialMmapSize under a 4 GB address space limit")
 	} else if !errors.Is(err, syscall.ENOMEM) {
-		t.Fatalf("mapping 8 GB under the limit: %v, want ENOMEM", err)
+		t.Fatalf("mapping initialMmapSize under the limit: %v, want ENOMEM", err)
 	}
 	path := filepath.Join(dir, "store.db")
 	for i := range 2 {
