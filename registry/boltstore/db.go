@@ -237,7 +237,9 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &DB{bolt: b, path: path, hashes: newHashCache(hashCacheBits), filters: newRunFilters()}, nil
+	db := &DB{bolt: b, path: path, hashes: newHashCache(hashCacheBits), filters: newRunFilters()}
+	go db.filterWorker()
+	return db, nil
 }
 
 // formatOf returns the format version stored in b ("" if none).
@@ -279,7 +281,10 @@ func initFormat(tx *bbolt.Tx) error {
 
 // Close closes the file. It waits for running transactions to finish; later
 // calls return ErrClosed.
-func (db *DB) Close() error { return db.bolt.Close() }
+func (db *DB) Close() error {
+	db.filters.stop()
+	return db.bolt.Close()
+}
 
 // Path returns the path of the file.
 func (db *DB) Path() string { return db.path }
@@ -378,6 +383,9 @@ type Tx struct {
 	// filters is the DB's filters of the index runs' pointers (filter.go),
 	// or nil.
 	filters *runFilters
+	// buildFilters: the filter worker's transaction, which builds the
+	// filters its logs' runs lack (others ask the worker to).
+	buildFilters bool
 	// opened holds the logs readLog returned (read-only transactions).
 	opened []*Log
 }

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"go.etcd.io/bbolt"
 )
@@ -42,10 +43,18 @@ import (
 // output of a merge under way is in the manifest but takes keys at every
 // step: it has no filter, and none is built for it, until the merge ends
 // (pointerRuns reads the merge state).
-// A filter is built by a read-only transaction, from a run sealed or
-// merged in what was committed; a write transaction uses the filters
-// built but builds none, since a run it sealed or merged itself could be
-// rolled back and its id then given to another run.
+// A filter is built by the DB's filter worker (filterWorker), in a
+// read-only transaction of its own, from a run sealed or merged in what
+// was committed: never by a write transaction, since a run it sealed or
+// merged itself could be rolled back and its id then given to another
+// run, and never on a request's path. Until session 32 the first read
+// that sought a run built its filter: the first lookup after a start of
+// a node of a million entries took 1.1 s (every run's filter), each
+// reader that came meanwhile built them all again, and the first read
+// after a merge ended built the output's (~1,000,000 keys) in its
+// request. Now a transaction that finds a run without its filter seeks
+// the run (one B-tree seek) and asks the worker; the worker builds every
+// filter the log lacks, and at Open those of every log.
 
 // filterBits is the filter's size per pointer: with filterHashes probes
 // in one block of 512 bits (a cache line: a probe of a run costs one
@@ -66,6 +75,7 @@ type runFilters struct {
 	// older snapshot: its runs are not the current ones, and it neither
 	// keeps its filter nor forgets the filters of runs it does not see.
 	newest map[string]uint64
+	filterQueue
 }
 
 type runRef struct {
@@ -74,7 +84,110 @@ type runRef struct {
 }
 
 func newRunFilters() *runFilters {
-	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*runFilter{}, newest: map[string]uint64{}}
+	return &runFilters{seed: maphash.MakeSeed(), m: map[runRef]*runFilter{}, newest: map[string]uint64{},
+		filterQueue: filterQueue{asked: map[string]bool{}, wake: make(chan struct{}, 1), settle: make(chan chan struct{}),
+			quit: make(chan struct{}), done: make(chan struct{})}}
+}
+
+// The worker's side of runFilters.
+type filterQueue struct {
+	amu   sync.Mutex
+	asked map[string]bool // the logs a transaction found a filter lacking in
+	wake  chan struct{}   // cap 1: the worker has logs to look at
+	// settle asks the worker for a pass over every log, and is closed
+	// when it is done (tests).
+	settle chan chan struct{}
+	quit   chan struct{} // closed by stop
+	done   chan struct{} // closed when the worker returns
+	once   sync.Once
+}
+
+// ask tells the worker that log's runs lack a filter.
+func (q *filterQueue) ask(log string) {
+	q.amu.Lock()
+	q.asked[log] = true
+	q.amu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the logs asked for since the last take.
+func (q *filterQueue) take() []string {
+	q.amu.Lock()
+	defer q.amu.Unlock()
+	logs := make([]string, 0, len(q.asked))
+	for l := range q.asked {
+		logs = append(logs, l)
+	}
+	clear(q.asked)
+	return logs
+}
+
+// stopping reports whether stop was called.
+func (q *filterQueue) stopping() bool {
+	select {
+	case <-q.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop makes the worker return, after the filter it is building, and
+// waits for it.
+func (q *filterQueue) stop() {
+	q.once.Do(func() { close(q.quit) })
+	<-q.done
+}
+
+// filterPass, if set (tests), is called before each pass of the filter
+// worker, all telling whether it is a pass over every log.
+var filterPass atomic.Pointer[func(all bool)]
+
+// filterWorker builds the filters that transactions found lacking (ask),
+// each pass in a read-only transaction of its own, until the DB closes;
+// its first pass, at Open, builds every log's, so that the first requests
+// after a start find them (a million records' runs take ~1 s of a core).
+// A pass that fails (a run that cannot be read) is left: the requests
+// that read the run report the error, and ask again.
+func (db *DB) filterWorker() {
+	fs := db.filters
+	defer close(fs.done)
+	all := true
+	for {
+		var settled chan struct{}
+		if !all {
+			select {
+			case <-fs.quit:
+				return
+			case <-fs.wake:
+			case settled = <-fs.settle:
+				all = true
+			}
+		}
+		if h := filterPass.Load(); h != nil {
+			(*h)(all)
+		}
+		logs := fs.take()
+		db.bolt.View(func(btx *bbolt.Tx) error {
+			tx := &Tx{tx: btx, filters: fs, buildFilters: true}
+			if all {
+				logs = tx.Logs()
+			}
+			for _, name := range logs {
+				if _, err := tx.Log(name).pointerRuns(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		all = false
+		if settled != nil {
+			close(settled)
+		}
+	}
 }
 
 // runFilter is a sealed run's filters: of its records' pointers, and of

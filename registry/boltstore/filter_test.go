@@ -3,6 +3,7 @@ package boltstore
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -35,9 +36,8 @@ func TestPointerFilter(t *testing.T) {
 	}
 }
 
-// TestFiltersFollowRuns: read-only transactions build the filters of the
-// sealed runs they look in, a write transaction builds none, and once a
-// merge replaces runs their filters go.
+// TestFiltersFollowRuns: the filter worker builds the filters of the
+// sealed runs, and once a merge replaces runs their filters go.
 func TestFiltersFollowRuns(t *testing.T) {
 	smallRuns(t, 4, 2, 100)
 	db := openTest(t, "")
@@ -53,9 +53,6 @@ func TestFiltersFollowRuns(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := len(db.filters.m); n != 0 {
-		t.Fatalf("write transactions built %d filters", n)
 	}
 	sealed := readSealed(t, db, "E07")
 	if len(sealed) < 2 {
@@ -81,8 +78,69 @@ func TestFiltersFollowRuns(t *testing.T) {
 	}
 }
 
-// readSealed reads the employer id in a read-only transaction, which
-// builds the filters of the runs it seeks, and returns the ids of the
+// TestFiltersOffTheReadPath: a read that finds sealed runs without their
+// filters seeks them, finds what is there, and leaves the building to the
+// worker, which it asks to; a store opened again gets every filter from
+// the worker's first pass, before any read.
+func TestFiltersOffTheReadPath(t *testing.T) {
+	smallRuns(t, 4, 8, 100)
+	path := filepath.Join(t.TempDir(), "f.db")
+	db := openTest(t, path)
+	hold, held := make(chan struct{}), make(chan bool, 16)
+	h := func(all bool) { held <- all; <-hold }
+	filterPass.Store(&h)
+	defer filterPass.Store(nil)
+	var seq uint64
+	for i := range 20 {
+		seq++
+		appendAll(t, db, "self", entry(seq, "employer", fmt.Sprintf("E%02d", i), 1))
+	}
+	<-held // the worker waits on its first pass, over every log (at Open)
+	view(t, db, func(tx *Tx) error {
+		l := tx.Log("self")
+		for i := range 20 {
+			if _, err := l.Latest("employer", fmt.Sprintf("E%02d", i)); err != nil {
+				t.Errorf("Latest E%02d with no filter built: %v", i, err)
+			}
+		}
+		if _, err := l.Latest("employer", "nobody"); !errors.Is(err, registry.ErrNotFound) {
+			t.Errorf("Latest of a record that does not exist: %v", err)
+		}
+		return nil
+	})
+	if n := len(db.filters.m); n != 0 {
+		t.Errorf("%d filters built on the read's path", n)
+	}
+	db.filters.amu.Lock()
+	asked := db.filters.asked["self"]
+	db.filters.amu.Unlock()
+	if !asked {
+		t.Error("the read did not ask the worker for the filters self lacks")
+	}
+	close(hold)
+	db.settleFilters()
+	sealed := readSealed(t, db, "E07")
+	if len(sealed) < 3 || len(db.filters.m) != len(sealed) {
+		t.Fatalf("%d filters for the sealed runs %v", len(db.filters.m), sealed)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	hold, held = make(chan struct{}), make(chan bool, 16)
+	db = openTest(t, path)
+	if all := <-held; !all {
+		t.Fatal("the first pass after Open is not over every log")
+	}
+	close(hold)
+	db.settleFilters() // the first pass is done
+	if len(db.filters.m) != len(sealed) {
+		t.Errorf("after Open and no read: %d filters, want those of the sealed runs %v", len(db.filters.m), sealed)
+	}
+}
+
+// readSealed reads the employer id in a read-only transaction, has the
+// filter worker build what the runs lack, and returns the ids of the
 // sealed runs (every run but L0).
 func readSealed(t *testing.T, db *DB, id string) []uint64 {
 	t.Helper()
@@ -96,6 +154,7 @@ func readSealed(t *testing.T, db *DB, id string) []uint64 {
 		sealed = ids[1:]
 		return err
 	})
+	db.settleFilters()
 	return sealed
 }
 
@@ -143,9 +202,10 @@ func TestRolledBackSealLeavesNoFilter(t *testing.T) {
 }
 
 // TestOldReaderKeepsNewFilters: a read-only transaction on an older
-// snapshot (its runs since merged away) builds filters for its own runs
-// without forgetting those newer readers built for the current runs, and
-// without keeping its own, which no newer reader will ask for.
+// snapshot (its runs since merged away) reads correctly without filters
+// for its own runs, and the worker it asks builds only the current
+// runs' filters: none for runs merged away, which no newer reader will
+// ask for.
 func TestOldReaderKeepsNewFilters(t *testing.T) {
 	smallRuns(t, 4, 2, 100)
 	db := openTest(t, "")
@@ -164,36 +224,38 @@ func TestOldReaderKeepsNewFilters(t *testing.T) {
 		oldErr = db.View(bg, func(tx *Tx) error {
 			close(oldIn)
 			<-oldGo
-			_, err := tx.Log("self").Latest("employer", "E001")
-			return err
+			for i := 1; i <= 20; i++ {
+				if _, err := tx.Log("self").Latest("employer", fmt.Sprintf("E%03d", i)); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}()
 	<-oldIn
 	add(40)
-	view(t, db, func(tx *Tx) error {
-		_, err := tx.Log("self").Latest("employer", "E001")
-		return err
-	})
+	readSealed(t, db, "E001")
 	current := map[runRef]bool{}
 	for r := range db.filters.m {
 		current[r] = true
 	}
 	if len(current) == 0 {
-		t.Fatal("the current reader built no filter: the test tests nothing")
+		t.Fatal("the worker built no filter: the test tests nothing")
 	}
 	close(oldGo)
 	<-oldDone
 	if oldErr != nil {
 		t.Fatalf("the old reader: %v", oldErr)
 	}
+	db.settleFilters()
 	for r := range current {
 		if db.filters.m[r] == nil {
-			t.Errorf("the old reader dropped the filter of current run %d", r.id)
+			t.Errorf("the filter of current run %d went", r.id)
 		}
 	}
 	for r := range db.filters.m {
 		if !current[r] {
-			t.Errorf("the old reader kept a filter of run %d, merged away since", r.id)
+			t.Errorf("a filter of run %d, merged away since, was built", r.id)
 		}
 	}
 }
@@ -215,6 +277,7 @@ func TestExactLookupSkipsRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	db.settleFilters()
 	view(t, db, func(tx *Tx) error {
 		l := tx.Log("self")
 		all, err := l.indexRuns()
@@ -325,6 +388,7 @@ func TestNoInputFilterMidMerge(t *testing.T) {
 		_, err := tx.Log("self").Lookup("bn", "B001", false, 10)
 		return err
 	})
+	db.settleFilters() // and the worker builds what they lack
 	close(release)
 	<-done
 }

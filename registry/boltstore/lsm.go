@@ -197,8 +197,10 @@ type pointerRun struct {
 
 // pointerRuns returns the runs to seek for a record's pointer, newest
 // first, with the filters of the sealed ones (filter.go). A Log of a
-// read-only transaction keeps them for the transaction, and builds the
-// filters not built yet; a write transaction uses those built.
+// read-only transaction keeps them for the transaction. A filter not
+// built yet is built by the DB's filter worker, which a transaction that
+// lacks one asks to (it seeks the run meanwhile); the worker's own
+// transaction builds them.
 func (l *Log) pointerRuns() ([]pointerRun, error) {
 	if l.pruns != nil {
 		return l.pruns, nil
@@ -212,10 +214,11 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 		return nil, err
 	}
 	prs := make([]pointerRun, len(runs))
-	fs, build := l.tx.filters, !l.tx.tx.Writable()
+	fs := l.tx.filters
+	lacking := false
 	for i, r := range runs {
 		prs[i].b = r
-		if i == 0 || fs == nil || ids[i] == growing {
+		if i == 0 || fs == nil || growing != 0 && ids[i] == growing {
 			continue // L0 and a moving merge's output take writes: no filter
 		}
 		// An input of a moving merge loses keys at every step, and this
@@ -223,11 +226,22 @@ func (l *Log) pointerRuns() ([]pointerRun, error) {
 		// from it could miss a key that reader's snapshot still has in
 		// the input. It keeps a filter built before the merge began (a
 		// superset) and gets none built until the merge ends.
-		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f == nil && build && !slices.Contains(inputs, ids[i]) {
+		if prs[i].f = fs.get(l.name, ids[i]); prs[i].f != nil || slices.Contains(inputs, ids[i]) {
+			continue
+		}
+		switch {
+		case !l.tx.buildFilters:
+			lacking = true
+		case fs.stopping():
+			return nil, ErrClosed
+		default:
 			prs[i].f = fs.build(l.name, ids[i], r, ids)
 		}
 	}
-	if build {
+	if lacking {
+		fs.ask(l.name)
+	}
+	if !l.tx.tx.Writable() {
 		l.pruns = prs
 	}
 	return prs, nil

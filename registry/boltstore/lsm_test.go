@@ -783,8 +783,8 @@ func TestCopyingMergeFinishes(t *testing.T) {
 	})
 }
 
-// TestPointersMovedMidMerge: read-only transactions, which build the
-// filters of the runs they seek, find every record's newest version at
+// TestPointersMovedMidMerge: read-only transactions, with the filters the
+// worker built of the runs they seek, find every record's newest version at
 // every commit while merges move pointers into an output a step at a
 // time: the output of a merge under way gets no filter (one built
 // mid-way would miss the pointers moved into it since).
@@ -814,6 +814,7 @@ func TestPointersMovedMidMerge(t *testing.T) {
 			es = append(es, entry(seq, "employer", id, ver[id]))
 		}
 		appendAll(t, db, "self", es...)
+		db.settleFilters()
 		view(t, db, func(tx *Tx) error {
 			l := tx.Log("self")
 			for id, v := range ver {
