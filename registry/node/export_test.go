@@ -90,3 +90,34 @@ func StopWorkOrdersOf(ctx context.Context, n *Node, bn string) (orders []registr
 	})
 	return orders, err
 }
+
+// SetMaintenanceState stores b as n's saved maintenance list state.
+func SetMaintenanceState(n *Node, b []byte) error {
+	return n.db.Update(context.Background(), func(tx registry.StoreWriteTx) error {
+		return tx.Log(SelfLog).SetMeta(metaMaintState, b)
+	})
+}
+
+// MaintenanceState returns n's saved maintenance list state, and the
+// feed size it reflects (0 if none or it does not decode).
+func MaintenanceState(n *Node) (b []byte, at uint64, err error) {
+	err = n.db.View(context.Background(), func(tx registry.StoreTx) error {
+		b, err = tx.Log(SelfLog).Meta(metaMaintState)
+		return err
+	})
+	if s, derr := decodeMaintState(b); derr == nil {
+		at = s.at
+	}
+	return b, at, err
+}
+
+// MaintenanceStateAt returns saved state b made to claim the feed size
+// at.
+func MaintenanceStateAt(b []byte, at uint64) ([]byte, error) {
+	s, err := decodeMaintState(b)
+	if err != nil {
+		return nil, err
+	}
+	s.at = at
+	return s.encode(), nil
+}

@@ -41,7 +41,9 @@ import (
 // request reads at most one step of the feed the worker has not read yet
 // (what its caller has just written), and answers as of that size. A node
 // nothing keeps (tests, the command line) builds and follows the list in
-// the request, as it always did.
+// the request, as it always did. The worker saves the list in the store
+// and, after a restart, follows the feed from the saved list instead of
+// building it (maintstate.go).
 //
 // Whether a year is missing does not depend on the day (only whether it
 // is overdue, set when a page is answered), so the list stays true from
@@ -53,6 +55,13 @@ type maintenanceList struct {
 	wake chan struct{}
 	done chan struct{} // closed when the worker returns
 	work maintWork
+	// The worker's own (maintstate.go): whether it has looked for a
+	// saved state, and what it saved last.
+	restored bool
+	saved    struct {
+		at   uint64
+		when time.Time
+	}
 }
 
 // maintWork counts what the list has read since the node started (a test
@@ -221,24 +230,46 @@ func (m *maintenanceList) keep(ctx context.Context, n *Node) (more bool, err err
 		if rebuild {
 			m.drop()
 		}
+		var snap *maintState
+		if caught && !rebuild && err == nil && m.saveDue(s) {
+			snap = s.snapshot()
+		}
 		m.mu.Unlock()
+		if snap != nil {
+			err = m.save(ctx, n, snap)
+		}
 		return !caught || rebuild, err
 	}
 	m.mu.Unlock()
-	// Built and brought near the feed's end outside the lock (requests
-	// meanwhile get ErrUnavailable at once), the last steps under it.
-	if s, err = build(ctx, n, &m.work); err != nil {
-		return false, err
+	// Restored (once, as the node starts: maintstate.go) or built, and
+	// brought near the feed's end outside the lock (requests meanwhile
+	// get ErrUnavailable at once), the last steps under it.
+	if !m.restored {
+		m.restored = true
+		s = m.restore(ctx, n)
+	}
+	if s == nil {
+		if s, err = build(ctx, n, &m.work); err != nil {
+			return false, err
+		}
 	}
 	if rebuild, err := s.catchUp(ctx, n, &m.work); err != nil || rebuild {
 		return rebuild, err
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if rebuild, err := s.catchUp(ctx, n, &m.work); err != nil || rebuild {
+		m.mu.Unlock()
 		return rebuild, err
 	}
 	m.list = s
+	var snap *maintState
+	if s.at != m.saved.at {
+		snap = s.snapshot()
+	}
+	m.mu.Unlock()
+	if snap != nil {
+		return false, m.save(ctx, n, snap)
+	}
 	return false, nil
 }
 
