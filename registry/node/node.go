@@ -314,8 +314,8 @@ func (n *Node) Feed(ctx context.Context, after uint64, limit int) (entries []reg
 }
 
 // Size returns the number of entries in the node's feed. O(1).
-// FeedVersion returns a number that changes whenever the feed does (and
-// may change more often), read without a transaction; ok is false when
+// FeedVersion returns a number that grows whenever the feed does (and
+// may grow more often; it never goes back), read without a transaction; ok is false when
 // the store cannot tell (then compare Size). A write is acknowledged only
 // once the number has changed.
 func (n *Node) FeedVersion() (v uint64, ok bool) {
