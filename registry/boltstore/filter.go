@@ -260,30 +260,36 @@ func (fs *runFilters) get(log string, id uint64) *runFilter {
 // as the building transaction sees them) any more; unless live is older
 // than the runs another builder saw, when the filter is only returned.
 func (fs *runFilters) build(log string, id uint64, r *bbolt.Bucket, live []uint64) *runFilter {
-	var hs, ks []uint64
-	var last []byte // the name 0x00 value 0x00 of the last index key hashed
-	c := r.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if k[0] == 0 {
-			hs = append(hs, fs.hash(k[1:])) // a record's pointer: its record key
-			continue
+	// Two passes over the run, one to count and one to add, rather than
+	// one that keeps every hash until the filters' sizes are known: a
+	// run of millions of keys would leave tens of MB of garbage.
+	var f *runFilter
+	for pass := range 2 {
+		var hs, ks int
+		var last []byte // the name 0x00 value 0x00 of the last index key seen
+		c := r.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if k[0] == 0 { // a record's pointer: its record key
+				if hs++; pass == 1 {
+					f.pointers.add(fs.hash(k[1:]))
+				}
+				continue
+			}
+			// An index key (tombstones too: a run's tombstone must not be
+			// skipped, or the older runs' key it removes would be found):
+			// its name 0x00 value 0x00, once for the keys that share it.
+			nv := lookupPrefix(k)
+			if nv == nil || bytes.Equal(nv, last) {
+				continue
+			}
+			last = nv
+			if ks++; pass == 1 {
+				f.keys.add(fs.hash(nv))
+			}
 		}
-		// An index key (tombstones too: a run's tombstone must not be
-		// skipped, or the older runs' key it removes would be found):
-		// its name 0x00 value 0x00, once for the keys that share it.
-		nv := lookupPrefix(k)
-		if nv == nil || bytes.Equal(nv, last) {
-			continue
+		if pass == 0 {
+			f = &runFilter{pointers: newPointerFilter(hs), keys: newPointerFilter(ks)}
 		}
-		last = nv
-		ks = append(ks, fs.hash(nv))
-	}
-	f := &runFilter{pointers: newPointerFilter(len(hs)), keys: newPointerFilter(len(ks))}
-	for _, h := range hs {
-		f.pointers.add(h)
-	}
-	for _, h := range ks {
-		f.keys.add(h)
 	}
 	top := slices.Max(live)
 	fs.mu.Lock()
