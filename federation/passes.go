@@ -271,10 +271,19 @@ var buildGrace = time.Second
 // Keep builds the status list (Build) and then keeps it current every
 // interval until ctx ends, so that requests find it signed: the first one
 // after a start, after many writes or on a new day. A failed build is
-// tried again after interval; errors go to onErr.
+// tried again after interval; errors go to onErr. As ctx ends it saves
+// the list's state if it changed since its last save, so that a restart
+// reads only what is appended after the stop; it returns once it has.
 func (p *Passes) Keep(ctx context.Context, interval time.Duration, onErr func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	defer func() {
+		p.bmu.Lock()
+		defer p.bmu.Unlock()
+		if err := p.save(context.WithoutCancel(ctx)); err != nil && onErr != nil {
+			onErr(err)
+		}
+	}()
 	for {
 		var err error
 		if !p.Asked() {

@@ -286,3 +286,35 @@ func workFederation(t *testing.T) (*nodetest.Node, *federation.Federation) {
 	}
 	return n, fed
 }
+
+// TestStatusListSavedAsKeepStops: the keeper saves the list's state as it
+// stops, so a restart reads nothing appended before the stop, though the
+// last periodic save was before the writes.
+func TestStatusListSavedAsKeepStops(t *testing.T) {
+	federation.SetBuildGrace(t, 0)
+	n, fed := workFederation(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+	done := make(chan struct{})
+	go func() { defer close(done); ps.Keep(ctx, time.Hour, func(err error) { t.Errorf("keep: %v", err) }) }()
+	for !ps.Asked() {
+		time.Sleep(time.Millisecond) // the first build; go test's -timeout bounds the wait
+	}
+	if _, err := n.ChangeStatus(t.Context(), nodetest.Admin(), registry.CertificateID("ACSA", "WK003"),
+		node.StatusRequest{Action: registry.ActionSuspend, On: n.Today(), Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ps.StatusList(t.Context()); err != nil { // reads the suspension in
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	again := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+	if err := again.Build(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.StatusReads(); got != 0 {
+		t.Errorf("after a stop and a start: %d certificate versions read, want 0 (saved as the keeper stopped)", got)
+	}
+	checkList(t, n, again, "after the stop")
+}

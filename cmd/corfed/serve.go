@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -334,8 +335,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer closeSnapshots()
+	// The lists' workers end, and save their lists' state, before the
+	// store closes: a restart then reads back what they held at the stop.
+	warm, stopWorkers := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	defer func() { stopWorkers(); workers.Wait() }()
 	h := handler(n, fed, log, edgeOptions{Metrics: metrics, AccessLogLevel: accessLogLevel, AllowedOrigins: splitList(*origins),
-		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: ctx, Ready: tilesReady})
+		Extra: []openapi.Extension{ops}, BaseURL: base, Webhooks: wh, Warm: warm, Workers: &workers, Ready: tilesReady})
 	go fed.Run(ctx)
 	go runLifecycleEvery(ctx, n, *lifecycleEvery, log) // programops.go
 	go reloadOnHangup(ctx, n, wh, *dir, revoked, log, *keyWatch, keysAtLoad, webhookKeysAtLoad)
@@ -358,11 +364,16 @@ func handler(n *node.Node, fed *federation.Federation, log *slog.Logger, o edgeO
 	l := federation.NewLookups(fed)
 	ps := federation.NewPasses(l, federation.PassConfig{BaseURL: o.BaseURL, Background: o.Warm != nil})
 	if o.Warm != nil {
-		go warmStatusList(o.Warm, ps, log)
-		// Built from the start, then followed after each commit: no
-		// request waits while every live certificate is read (a 503 with
-		// Retry-After until the first build is done).
-		n.KeepMaintenanceList(o.Warm, func(err error) { log.Warn("maintenance list", "err", err) })
+		workers := o.Workers
+		if workers == nil {
+			workers = &sync.WaitGroup{}
+		}
+		workers.Go(func() { warmStatusList(o.Warm, ps, log) })
+		// Built from the start (or read back from its saved state), then
+		// followed after each commit: no request waits while every live
+		// certificate is read (a 503 with Retry-After until it is ready).
+		done := n.KeepMaintenanceList(o.Warm, func(err error) { log.Warn("maintenance list", "err", err) })
+		workers.Go(func() { <-done })
 	}
 	cfg := openapi.Config{Node: n, Logger: log, Metrics: o.Metrics, AccessLogLevel: o.AccessLogLevel, AllowedOrigins: o.AllowedOrigins,
 		Ready: append([]openapi.ReadyCheck{{Name: "federation", Check: func(ctx context.Context) error {
@@ -409,6 +420,10 @@ type edgeOptions struct {
 	// it ends (warmStatusList), and the maintenance list
 	// (node.KeepMaintenanceList).
 	Warm context.Context
+	// Workers, if set, counts those background workers until they have
+	// returned, each after saving its list's state once Warm ended, so
+	// that the caller closes the store after them.
+	Workers *sync.WaitGroup
 }
 
 // warmStatusList builds the node's status list from the node's start,

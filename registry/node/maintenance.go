@@ -182,17 +182,20 @@ func (m *maintenanceList) drop() {
 	}
 }
 
-// KeepMaintenanceList makes a worker build the maintenance list now and
-// follow the feed after each commit, until ctx ends; requests then never
-// build it (they get ErrUnavailable until it is built). It returns at
-// once. onError, if set, is given each error of the worker (it tries
-// again after the next commit, or a minute).
-func (n *Node) KeepMaintenanceList(ctx context.Context, onError func(error)) {
+// KeepMaintenanceList makes a worker build the maintenance list now (or
+// read back its saved state) and follow the feed after each commit, until
+// ctx ends; requests then never build it (they get ErrUnavailable until
+// it is ready). It returns at once, with a channel closed when the worker
+// has returned: once ctx ended, after saving the list if it changed since
+// its last save, so close the store after it. onError, if set, is given
+// each error of the worker (it tries again after the next commit, or a
+// minute).
+func (n *Node) KeepMaintenanceList(ctx context.Context, onError func(error)) (done <-chan struct{}) {
 	m := &n.maintenance
 	m.mu.Lock()
 	if m.kept {
 		m.mu.Unlock()
-		return
+		return m.done
 	}
 	m.kept, m.wake, m.done = true, make(chan struct{}, 1), make(chan struct{})
 	m.mu.Unlock()
@@ -200,6 +203,11 @@ func (n *Node) KeepMaintenanceList(ctx context.Context, onError func(error)) {
 	go func() {
 		defer close(m.done)
 		defer stop()
+		defer func() {
+			if err := m.saveAtStop(context.WithoutCancel(ctx), n); err != nil && onError != nil {
+				onError(fmt.Errorf("maintenance list: %w", err))
+			}
+		}()
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
 		for ctx.Err() == nil {
@@ -218,6 +226,7 @@ func (n *Node) KeepMaintenanceList(ctx context.Context, onError func(error)) {
 			}
 		}
 	}()
+	return m.done
 }
 
 // keep is one turn of the worker: it builds the list if there is none,

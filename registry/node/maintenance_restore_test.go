@@ -14,7 +14,7 @@ import (
 )
 
 // A served node's maintenance list survives a restart: the worker saves
-// it after its first build, and the node started again reads the saved
+// it after its first build and as it stops, and the node started again reads the saved
 // state and follows the feed from its size (the entries written since,
 // the certificates they change), builds nothing, and lists what each
 // certificate's program view says. A state it cannot use (bytes of
@@ -30,9 +30,22 @@ func TestMaintenanceListRestoredAfterRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.KeepMaintenanceList(ctx, func(err error) { t.Errorf("worker: %v", err) })
 	waitMaintenance(t, n)
-	savedAt := waitSaved(t, n) // after the first build
+	waitSaved(t, n) // after the first build
+	// Followed by the worker, and saved as it stops (the periodic save
+	// is minutes away).
+	for i := 3; i < 5; i++ {
+		if _, err := n.ChangeStatus(context.Background(), nodetest.Admin(), registry.CertificateID(c.Issuer, fmt.Sprintf("MK-%04d", i)),
+			node.StatusRequest{Action: "suspend", Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitMaintenance(t, n)
 	cancel()
 	<-node.MaintenanceWorkerDone(n.Node)
+	_, savedAt, err := node.MaintenanceState(n.Node)
+	if size, _ := n.Size(context.Background()); err != nil || savedAt != size {
+		t.Fatalf("as the worker stopped it saved the list at %d entries (%v); want the feed's %d", savedAt, err, size)
+	}
 	// Written while no worker follows the feed: what the restart reads.
 	for i := range 3 {
 		if _, err := n.ChangeStatus(context.Background(), nodetest.Admin(), registry.CertificateID(c.Issuer, fmt.Sprintf("MK-%04d", i)),

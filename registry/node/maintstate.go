@@ -13,9 +13,9 @@ import (
 // The maintenance list's saved state.
 //
 // A served node's worker (KeepMaintenanceList) saves the list in the
-// store's meta after its first build, and then when it has changed and
+// store's meta after its first build, then when it has changed and
 // maintSaveEvery has passed (or maintSaveEntries entries were read and a
-// minute has passed). A restart reads the state and follows the feed
+// minute has passed), and as it stops. A restart reads the state and follows the feed
 // from the size it reflects, as the worker does after each commit,
 // instead of computing every live certificate again: the list answers
 // as soon as it has read the entries appended since the save. The state
@@ -68,6 +68,21 @@ func (m *maintenanceList) save(ctx context.Context, n *Node, snap *maintState) e
 	}
 	m.saved.at, m.saved.when = snap.at, time.Now()
 	return nil
+}
+
+// saveAtStop saves the list if it changed since its last save (the
+// worker, as it returns).
+func (m *maintenanceList) saveAtStop(ctx context.Context, n *Node) error {
+	m.mu.Lock()
+	var snap *maintState
+	if s := m.list; s != nil && s.at != m.saved.at {
+		snap = s.snapshot()
+	}
+	m.mu.Unlock()
+	if snap == nil {
+		return nil
+	}
+	return m.save(ctx, n, snap)
 }
 
 // restore returns the list last saved, if it can be used: nil if there
