@@ -36,7 +36,8 @@ func TestBenchSmall(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
 	}
 	for _, want := range []string{"this machine: bare net/http, 2-byte GET", "durable creates over HTTP", "entries per commit", "bytes written to disk per create", "allocated per create", "GC cycles per 1000 creates", "the same creates in process", "bare net/http taking the same POSTs", "floor: in process", "import over HTTP, 1 caller", "entries per server CPU-second", "GET a stored certificate", "recognition with proof", "floor: bare net/http, same bytes", "search name",
-		"p99 inclusion proof at", "verify a peer's entries", "follower syncs", "disk per record version", "open-to-ready", "anonymous memory"} {
+		"p99 inclusion proof at", "verify a peer's entries", "follower syncs", "disk per record version", "open-to-ready", "anonymous memory",
+		"restart, process start to first lookup employer", "restart, process start to first maintenance list", "restart, process start to first status list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
