@@ -101,6 +101,8 @@ type statusCache struct {
 	today registry.Date
 	made  time.Time
 	token string // "" until signed
+	// stale: entries were read (follow) since the token was signed.
+	stale bool
 	list  *statuslist.List
 	// due maps a day to the seqs of the certificate versions whose status
 	// may change on that day by the date alone (the day it is issued, a
@@ -268,8 +270,9 @@ func (p *Passes) load(ctx context.Context) *statusCache {
 // in the background before it is told ErrStatusListBuilding.
 var buildGrace = time.Second
 
-// Keep builds the status list (Build) and then keeps it current every
-// interval until ctx ends, so that requests find it signed: the first one
+// Keep builds the status list (Build) and then keeps it current until ctx
+// ends: it reads the entries of each commit as they come (follow), and
+// signs it every interval, so that requests find it signed: the first one
 // after a start, after many writes or on a new day. A failed build is
 // tried again after interval; errors go to onErr. As ctx ends it saves
 // the list's state if it changed since its last save, so that a restart
@@ -284,6 +287,8 @@ func (p *Passes) Keep(ctx context.Context, interval time.Duration, onErr func(er
 			onErr(err)
 		}
 	}()
+	commits, stop := p.l.fed.Node().Watch()
+	defer stop()
 	for {
 		var err error
 		if !p.Asked() {
@@ -301,10 +306,17 @@ func (p *Passes) Keep(ctx context.Context, interval time.Duration, onErr func(er
 		if err != nil && ctx.Err() == nil && onErr != nil {
 			onErr(err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		for wait := true; wait; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				wait = false
+			case <-commits:
+				if err := p.follow(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+					onErr(err)
+				}
+			}
 		}
 	}
 }
@@ -530,7 +542,7 @@ func (p *Passes) refresh(ctx context.Context) (token string, made time.Time, err
 		c.size = from // read them again next time
 		return "", time.Time{}, err
 	}
-	if c.token != "" && !grew && !newDay && now.Sub(c.made) < p.cfg.TTL/2 {
+	if c.token != "" && !grew && !c.stale && !newDay && now.Sub(c.made) < p.cfg.TTL/2 {
 		return c.token, c.made, nil
 	}
 	made = time.Unix(now.Unix(), 0).UTC()
@@ -540,8 +552,55 @@ func (p *Passes) refresh(ctx context.Context) (token string, made time.Time, err
 		c.token = "" // the list changed: sign it at the next call
 		return "", time.Time{}, err
 	}
-	c.token, c.made = token, made
+	c.token, c.made, c.stale = token, made, false
 	return token, made, nil
+}
+
+// followStep is the most entries follow reads in one read transaction
+// (and with the list locked: a request for the list waits at most that).
+const followStep = 1000
+
+// follow reads the entries appended since the list's size into it, a
+// step at a time, without signing it (the next StatusList does). Keep
+// calls it after each commit, so that the list's reading is spread over
+// the writes: until session 32 it read a minute's entries at once, ~40
+// µs of CPU a certificate, and an import of 1,000,000 entries at 13,000
+// a second slowed for ~5 s under the first minute's 750,000.
+func (p *Passes) follow(ctx context.Context) error {
+	n := p.l.fed.Node()
+	for {
+		p.mu.Lock()
+		c := p.list
+		if c == nil {
+			p.mu.Unlock()
+			return nil
+		}
+		var missing []unindexed
+		from, caught := c.size, false
+		err := n.View(ctx, func(s node.Snapshot) error {
+			lg := s.Self()
+			size := lg.Size()
+			if size <= c.size {
+				caught = true
+				return nil
+			}
+			var err error
+			missing, err = p.readEntries(ctx, lg, c, min(size, c.size+followStep), nil)
+			return err
+		})
+		if err == nil {
+			if err = p.index(ctx, c, missing); err != nil {
+				c.size = from // read them again next time
+			}
+		}
+		if c.size != from {
+			c.stale = true
+		}
+		p.mu.Unlock()
+		if err != nil || caught {
+			return err
+		}
+	}
 }
 
 // Issue signs a pass for certificate id of the node's own registry, with

@@ -318,3 +318,35 @@ func TestStatusListSavedAsKeepStops(t *testing.T) {
 	}
 	checkList(t, n, again, "after the stop")
 }
+
+// TestStatusListFollowsCommits: the keeper reads each commit's entries as
+// it comes, not a minute's at once: with an hour between signings, three
+// status changes are read before anyone asks for the list, and the list
+// then signed holds them without reading them again.
+func TestStatusListFollowsCommits(t *testing.T) {
+	federation.SetBuildGrace(t, 0)
+	n, fed := workFederation(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ps := federation.NewPasses(federation.NewLookups(fed), federation.PassConfig{BaseURL: "http://cor.example", Background: true})
+	done := make(chan struct{})
+	go func() { defer close(done); ps.Keep(ctx, time.Hour, func(err error) { t.Errorf("keep: %v", err) }) }()
+	defer func() { cancel(); <-done }()
+	for !ps.Asked() {
+		time.Sleep(time.Millisecond) // the first build; go test's -timeout bounds the wait
+	}
+	built := ps.StatusReads()
+	for _, id := range []string{"WK001", "WK002", "WK003"} {
+		if _, err := n.ChangeStatus(t.Context(), nodetest.Admin(), registry.CertificateID("ACSA", id),
+			node.StatusRequest{Action: registry.ActionSuspend, On: n.Today(), Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for ps.StatusReads() < built+3 {
+		time.Sleep(time.Millisecond) // the keeper's follow; go test's -timeout bounds the wait
+	}
+	checkList(t, n, ps, "followed")
+	if got := ps.StatusReads() - built; got != 3 {
+		t.Errorf("%d certificate versions read for three changes, want 3 (read once, as they were committed)", got)
+	}
+}
