@@ -116,7 +116,8 @@ func (m *maintenanceList) restore(ctx context.Context, n *Node) *maintState {
 // encode returns s as bytes: maintStateMagic, the size, the number of
 // items, then each item in the list's order: its certificate and
 // business number, its issuer, program and basis (each a reference to
-// an earlier one, or new: few distinct), its year and its three dates.
+// an earlier one, or new: few distinct), its year and its three dates
+// (as text).
 func (s *maintState) encode() []byte {
 	b := make([]byte, 0, 64+s.items.Len()*48)
 	b = append(b, maintStateMagic...)
@@ -152,10 +153,9 @@ func appendString(b []byte, v string) []byte {
 	return append(b, v...)
 }
 
-func appendDate(b []byte, d registry.Date) []byte {
-	b = binary.AppendUvarint(b, uint64(d.Year()))
-	return append(b, byte(d.Month()), byte(d.Day()))
-}
+// appendDate appends d as its text ("" for the zero date), which
+// registry.ParseDate reads back, as the status list's state does.
+func appendDate(b []byte, d registry.Date) []byte { return appendString(b, d.String()) }
 
 var errMaintState = errors.New("maintenance list state: not one this build wrote")
 
@@ -246,7 +246,7 @@ func (d *maintDecoder) uvarint() uint64 {
 		return 0
 	}
 	v, k := binary.Uvarint(d.b)
-	if k <= 0 {
+	if k <= 0 || k > 1 && d.b[k-1] == 0 { // none, or longer than encode writes it
 		d.err = errMaintState
 		return 0
 	}
@@ -266,24 +266,13 @@ func (d *maintDecoder) string() string {
 }
 
 func (d *maintDecoder) date() registry.Date {
-	y := d.uvarint()
-	if d.err != nil || len(d.b) < 2 {
+	v := d.string()
+	if d.err != nil || v == "" {
+		return registry.Date{}
+	}
+	t, err := registry.ParseDate(v)
+	if err != nil {
 		d.err = errMaintState
-		return registry.Date{}
 	}
-	m, day := d.b[0], d.b[1]
-	d.b = d.b[2:]
-	if y == 0 && m == 0 && day == 0 {
-		return registry.Date{}
-	}
-	if y < 1 || y > 9999 || m < 1 || m > 12 || day < 1 || int(day) > daysIn(int(y), time.Month(m)) {
-		d.err = errMaintState
-		return registry.Date{}
-	}
-	return registry.NewDate(int(y), time.Month(m), int(day))
-}
-
-// daysIn returns the number of days of month m of year y.
-func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return t
 }
