@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -48,4 +49,71 @@ func TestWriteOnAFullDisk(t *testing.T) {
 	if code, _, b := f.do(t, "POST", "/v1/employers", "admin", `{"bn":"`+newBN+`","legal_name":"Disk Full Ltd."}`); code != http.StatusCreated {
 		t.Errorf("after room was made: %d %s", code, b)
 	}
+}
+
+// TestImportOnAFullDisk (session 33: a node grown through POST
+// /v1/imports ran out of disk and answered 422 "Invalid import file"
+// blaming every row twice): a full disk is the node's failure, not the
+// file's. It is one 503 problem with Retry-After saying so, in the
+// language asked: "nothing was stored" when nothing was, else how many
+// records the import wrote before it stopped. Importing the same file
+// again once there is room resumes it: the records written are
+// unchanged, the rest are created, none twice.
+func TestImportOnAFullDisk(t *testing.T) {
+	st := memstore.New()
+	f := newFixtureWith(t, nodetest.Options{Seed: true, Rules: true, Store: st})
+	type problem struct {
+		Errors []struct{ Message string }
+	}
+	full := func(int) error { return fmt.Errorf("write corfed.db: %w", syscall.ENOSPC) }
+	t.Run("nothing written", func(t *testing.T) {
+		body := importCSV(61_000_000, 3)
+		st.SetFaults(memstore.Faults{Commit: func([]string) error { return full(0) }})
+		defer st.SetFaults(memstore.Faults{})
+		for lang, want := range map[string]string{"en": "disk is full: nothing was stored", "fr": "disque du nœud est plein : rien n'a été enregistré"} {
+			code, h, b := f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", body, lang)
+			var p problem
+			_ = json.Unmarshal(b, &p)
+			if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, want) {
+				t.Errorf("%s: %d Retry-After %q %s; want one 503 problem with Retry-After saying %q", lang, code, h.Get("Retry-After"), b, want)
+			}
+		}
+		bn := strings.SplitN(strings.Split(body, "\n")[1], ",", 2)[0]
+		if code, _, b := f.do(t, "GET", "/v1/employers/"+bn, "", ""); code != http.StatusNotFound {
+			t.Errorf("the refused import stored its first employer: %d %s", code, b)
+		}
+	})
+	t.Run("stopped part way", func(t *testing.T) {
+		const rows = 2500 // 5,000 writes: several commits of at most 1,000
+		body := importCSV(62_000_000, rows)
+		var commits atomic.Int32
+		st.SetFaults(memstore.Faults{Commit: func([]string) error {
+			if commits.Add(1) > 1 {
+				return full(0)
+			}
+			return nil
+		}})
+		code, h, b := f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", body, "en")
+		st.SetFaults(memstore.Faults{})
+		var p problem
+		_ = json.Unmarshal(b, &p)
+		var written int
+		if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || len(p.Errors) != 1 {
+			t.Fatalf("%d Retry-After %q %s; want one 503 problem with Retry-After", code, h.Get("Retry-After"), b)
+		}
+		if _, err := fmt.Sscanf(p.Errors[0].Message, "the node's disk is full: the import stopped after writing %d records", &written); err != nil || written <= 0 || written >= 2*rows {
+			t.Fatalf("message %q: want the records written before the disk filled (%v)", p.Errors[0].Message, err)
+		}
+		code, _, b = f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", body, "en")
+		var rep struct {
+			Employers, Certificates struct{ Created, Updated, Unchanged int }
+		}
+		if err := json.Unmarshal(b, &rep); code != http.StatusOK || err != nil {
+			t.Fatalf("the same file again: %d %s", code, b)
+		}
+		e, c := rep.Employers, rep.Certificates
+		if e.Updated+c.Updated != 0 || e.Unchanged+c.Unchanged != written || e.Created+c.Created != 2*rows-written || e.Created+e.Unchanged != rows {
+			t.Errorf("the same file again: %+v; want the %d records written unchanged and the other %d created", rep, written, 2*rows-written)
+		}
+	})
 }

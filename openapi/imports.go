@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -110,7 +112,8 @@ func (s *server) registerImports(api huma.API) {
 		"problem naming every row and column, with the report. Importing the same rows again writes nothing; a changed row " +
 		"writes a new version. A call takes at most 5,000 data rows (more is a 422 at body): send a larger file in parts of " +
 		"at most 5,000 rows, each with its header row and first_row set to the number of its first data row in the whole " +
-		"file, as `corfed import --url` does; each part is all or nothing."
+		"file, as `corfed import --url` does; each part is all or nothing, but for a failure of the node's own (its disk full): that stops " +
+		"the part, the answer is a 503 problem with Retry-After saying how many records were written before it, and sending the part again resumes it."
 	huma.Register(api, o, func(ctx context.Context, in *struct {
 		DryRun      bool   `query:"dry_run" doc:"Check and count, write nothing."`
 		FirstRow    int    `query:"first_row" minimum:"1" maximum:"1000000000" default:"1" doc:"The number of the body's first data row in the whole file, when a client sends a file in parts."`
@@ -157,6 +160,13 @@ func (s *server) registerImports(api huma.API) {
 		extendWriteDeadline(ctx, time.Minute+time.Duration(len(t.Rows))*importRowTime)
 		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
 		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored, Encoding: t.Encoding})
+		if se := (*node.ImportStoppedError)(nil); errors.As(err, &se) && se.Report.Written() > 0 &&
+			(errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+			// Not "nothing was stored": the part's earlier writes
+			// committed, and importing it again resumes it.
+			s.log.LogAttrs(ctx, slog.LevelError, "disk full: an import stopped", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
+			return nil, diskFull(sayf(frenchOf(ctx), "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written()))
+		}
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -200,9 +210,16 @@ func PostImport(ctx context.Context, client *http.Client, base, token string, cs
 			return *p.Report, nil
 		}
 	}
-	var p struct{ Title, Detail string }
+	var p struct {
+		Title, Detail string
+		Errors        []struct{ Message string }
+	}
 	_ = json.Unmarshal(b, &p)
-	return rep, fmt.Errorf("%s: %d %s: %s", url, status, p.Title, p.Detail)
+	msg := p.Detail
+	for _, e := range p.Errors { // what the node says of its failure: a full disk, how much was written
+		msg += "; " + e.Message
+	}
+	return rep, fmt.Errorf("%s: %d %s: %s", url, status, p.Title, msg)
 }
 
 // postRetrying POSTs body to url with the bearer token and returns the

@@ -208,9 +208,7 @@ func (s *server) problem(ctx context.Context, err error) error {
 		// stored, and the request may be sent again once the operator
 		// has made room. Reads go on, so the node stays ready.
 		s.log.LogAttrs(ctx, slog.LevelError, "disk full: a write was refused", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
-		p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
-			Errors: []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later")}}}
-		return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
+		return diskFull(sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later"))
 	}
 	if errors.Is(err, federation.ErrStatusListBuilding) {
 		// Not a failure: the list is read from every certificate once
@@ -286,4 +284,13 @@ func fieldProblem(ctx context.Context, field, format string, args ...any) error 
 	ve := registry.Invalid(field, format, args...).(*registry.ValidationError)
 	return &huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: detailInvalid,
 		Errors: []*huma.ErrorDetail{{Message: reasonIn(frenchOf(ctx), ve), Location: ve.Field}}}
+}
+
+// diskFull is the 503 problem of a write the node's full disk refused,
+// saying msg, with Retry-After: the request may be sent again once the
+// operator has made room.
+func diskFull(msg string) error {
+	p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
+		Errors: []*huma.ErrorDetail{{Message: msg}}}
+	return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
 }

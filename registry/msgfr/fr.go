@@ -87,11 +87,12 @@ var fr = map[string]string{
 	"the record exists and If-None-Match asks that it not":                "l'enregistrement existe et If-None-Match demande qu'il n'existe pas",
 	"the answer has changed since the ETag given (it is now %s)":          "la réponse a changé depuis l'ETag donné (c'est maintenant %s)",
 	"this node does not hold key %q of %s (the member may have rotated its keys since this node last read its log): the proof could not be checked; ask again after the next sync: %s": "ce nœud ne détient pas la clé %q de %s (ce membre a peut-être changé de clés depuis que ce nœud a lu son journal) : la preuve n'a pas pu être vérifiée ; redemandez après la prochaine synchronisation : %s",
-	"number out of range (at most about 1.8e308 either way)":                         "nombre hors limites (au plus environ 1,8e308 dans un sens ou dans l'autre)",
-	"request body is required":                                                       "le corps de la requête est obligatoire",
-	"%d bytes: this operation takes at most %d":                                      "%d octets : cette opération en prend au plus %d",
-	"the node's disk is full: nothing was stored; send the request again later":      "le disque du nœud est plein : rien n'a été enregistré; renvoyez la requête plus tard",
-	"the node's status list is being built after its start; ask again in %d seconds": "la liste de statuts du nœud est en cours de construction après son démarrage; redemandez dans %d secondes",
+	"number out of range (at most about 1.8e308 either way)":                                                       "nombre hors limites (au plus environ 1,8e308 dans un sens ou dans l'autre)",
+	"request body is required":                                                                                     "le corps de la requête est obligatoire",
+	"%d bytes: this operation takes at most %d":                                                                    "%d octets : cette opération en prend au plus %d",
+	"the node's disk is full: nothing was stored; send the request again later":                                    "le disque du nœud est plein : rien n'a été enregistré; renvoyez la requête plus tard",
+	"the node's disk is full: the import stopped after writing %d records; send the file again later to resume it": "le disque du nœud est plein : l'importation s'est arrêtée après avoir écrit %d enregistrements; renvoyez le fichier plus tard pour la reprendre",
+	"the node's status list is being built after its start; ask again in %d seconds":                               "la liste de statuts du nœud est en cours de construction après son démarrage; redemandez dans %d secondes",
 
 	// huma's validation messages (huma/v2/validation/messages.go).
 	"unexpected property":                                             "propriété inattendue",

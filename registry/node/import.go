@@ -595,6 +595,9 @@ type ImportOptions struct {
 func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
 	rep, err := n.importRows(ctx, p, rows, problems, o)
 	rep.IgnoredColumns, rep.Encoding = o.IgnoredColumns, o.Encoding
+	if se := (*ImportStoppedError)(nil); errors.As(err, &se) {
+		se.Report = rep
+	}
 	return rep, err
 }
 
@@ -641,10 +644,16 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		n.enqueue(ws)
 		return ws
 	}
+	// A write that fails for the node's sake (its store refused the
+	// commit: a full disk, a failed sync), not the row's, stops the
+	// import: no further window is queued, the queued ones are waited for
+	// (some may commit), and the rows are not blamed.
+	var stopped error
 	next := queue(0)
-	for from := 0; from < len(rows); from += importWindowRows {
+	for from := 0; from < len(rows) && next != nil; from += importWindowRows {
 		ws := next
-		if from+importWindowRows < len(rows) {
+		next = nil
+		if stopped == nil && from+importWindowRows < len(rows) {
 			next = queue(from + importWindowRows)
 		}
 		for j, w := range ws {
@@ -658,6 +667,10 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 			switch {
 			case errors.Is(w.err, errUnchanged):
 				c.Unchanged++
+			case w.err != nil && !rowRefused(w.err):
+				if stopped == nil {
+					stopped = w.err
+				}
 			case w.err != nil:
 				// Changed under the import since the check (another writer):
 				// report it; what committed stays, and a rerun resumes.
@@ -677,7 +690,47 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 			}
 		}
 	}
+	if stopped != nil {
+		return rep, &ImportStoppedError{Report: rep, Err: stopped}
+	}
 	return rep, nil
+}
+
+// rowRefused reports whether err, a queued import write's, refuses the
+// row (its record changed under the import, or its writer's authority
+// did, as the row's own check now finds): a problem of that row. Any
+// other error is the node's.
+func rowRefused(err error) bool {
+	if errors.As(err, new(ImportProblem)) { // the row's check, made again as it was written
+		return true
+	}
+	for _, k := range []error{registry.ErrConflict, registry.ErrInvalid, registry.ErrForbidden, registry.ErrNotFound, registry.ErrPrecondition} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// ImportStoppedError is Import's error when the node failed to write (its
+// store refused a commit: a full disk, a failed sync), not the file: the
+// import stopped there. What committed before stays, and Report's counts
+// say what that is; importing the file again resumes it (the rows written
+// are unchanged the second time). Err is the store's error.
+type ImportStoppedError struct {
+	Report ImportReport
+	Err    error
+}
+
+func (e *ImportStoppedError) Error() string {
+	return fmt.Sprintf("import stopped after writing %d records: %v", e.Report.Written(), e.Err)
+}
+
+func (e *ImportStoppedError) Unwrap() error { return e.Err }
+
+// Written is how many records the import wrote (created or updated).
+func (r ImportReport) Written() int {
+	return r.Employers.Created + r.Employers.Updated + r.Certificates.Created + r.Certificates.Updated
 }
 
 // progressEvery is how often (in rows) Import reports progress.
