@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/corfed/corfed/openapi"
 	"github.com/corfed/corfed/registry/memstore"
 	"github.com/corfed/corfed/registry/node/nodetest"
 )
@@ -95,7 +97,10 @@ func TestImportOnAFullDisk(t *testing.T) {
 		}})
 		code, h, b := f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", body, "en")
 		st.SetFaults(memstore.Faults{})
-		var p problem
+		var p struct {
+			problem
+			Report struct{ Employers, Certificates struct{ Created int } }
+		}
 		_ = json.Unmarshal(b, &p)
 		var written int
 		if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || len(p.Errors) != 1 {
@@ -103,6 +108,42 @@ func TestImportOnAFullDisk(t *testing.T) {
 		}
 		if _, err := fmt.Sscanf(p.Errors[0].Message, "the node's disk is full: the import stopped after writing %d records", &written); err != nil || written <= 0 || written >= 2*rows {
 			t.Fatalf("message %q: want the records written before the disk filled (%v)", p.Errors[0].Message, err)
+		}
+		if r := p.Report; r.Employers.Created+r.Certificates.Created != written {
+			t.Errorf("report %+v: want the %d records written", r, written)
+		}
+		// In French too.
+		commits.Store(0)
+		st.SetFaults(memstore.Faults{Commit: func([]string) error {
+			if commits.Add(1) > 1 {
+				return full(0)
+			}
+			return nil
+		}})
+		code, h, b = f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", importCSV(64_000_000, rows), "fr")
+		st.SetFaults(memstore.Faults{})
+		var fr struct {
+			Title, Detail string
+			problem
+		}
+		_ = json.Unmarshal(b, &fr)
+		if code != http.StatusServiceUnavailable || h.Get("Content-Language") != "fr" || fr.Title != "Indisponible" || strings.Contains(fr.Detail, "The node") ||
+			len(fr.Errors) != 1 || !strings.Contains(fr.Errors[0].Message, "l'importation s'est arrêtée après avoir écrit") {
+			t.Errorf("fr: %d Content-Language %q %s; want the 503 in French", code, h.Get("Content-Language"), b)
+		}
+		// As `corfed import --url` reads it: an error, and what was written.
+		commits.Store(0)
+		more := importCSV(63_000_000, rows)
+		st.SetFaults(memstore.Faults{Commit: func([]string) error {
+			if commits.Add(1) > 1 {
+				return full(0)
+			}
+			return nil
+		}})
+		got, err := openapi.PostImport(context.Background(), http.DefaultClient, f.srv.URL, f.tok["acsa"], []byte(more), 1, false)
+		st.SetFaults(memstore.Faults{})
+		if err == nil || !strings.Contains(err.Error(), "the import stopped after writing") || got.Written() <= 0 || got.Written() >= 2*rows {
+			t.Errorf("PostImport: %v, %d written; want the error and the records written", err, got.Written())
 		}
 		code, _, b = f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", body, "en")
 		var rep struct {

@@ -62,6 +62,14 @@ func importProblems(ctx context.Context, rep node.ImportReport) error {
 	return e
 }
 
+// ImportStoppedProblem is the 503 answer to an import part that a
+// failure of the node's own (its disk full) stopped after some of its
+// records were written: the report's counts say what was.
+type ImportStoppedProblem struct {
+	huma.ErrorModel
+	Report node.ImportReport `json:"report"`
+}
+
 // ImportMaxRows bounds the data rows of one POST /v1/imports call: a
 // call answers within the server's write deadline (60 s, extended by
 // importRowTime a row: writeDeadlines), its rows all or nothing. Measured
@@ -165,7 +173,10 @@ func (s *server) registerImports(api huma.API) {
 			// Not "nothing was stored": the part's earlier writes
 			// committed, and importing it again resumes it.
 			s.log.LogAttrs(ctx, slog.LevelError, "disk full: an import stopped", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
-			return nil, diskFull(sayf(frenchOf(ctx), "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written()))
+			p := &ImportStoppedProblem{Report: se.Report}
+			p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Unavailable", detailUnavailable
+			p.Errors = []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written())}}
+			return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
 		}
 		if err != nil {
 			return nil, s.problem(ctx, err)
@@ -190,8 +201,9 @@ type ImportColumnsOut struct {
 // PostImport sends one part of an import file (CSV) to a node's
 // POST /v1/imports, as `corfed import --url` does, and returns the node's
 // report: with problems when the node refused the part (422), an error for
-// any other failure. A dropped connection is retried (the import is
-// idempotent).
+// any other failure, with the report of what the part wrote when the node
+// stopped it part way (a 503: its disk full). A dropped connection is
+// retried (the import is idempotent).
 func PostImport(ctx context.Context, client *http.Client, base, token string, csvBody []byte, firstRow int, dry bool) (node.ImportReport, error) {
 	url := fmt.Sprintf("%s/v1/imports?first_row=%d&dry_run=%t", base, firstRow, dry)
 	var rep node.ImportReport
@@ -199,22 +211,23 @@ func PostImport(ctx context.Context, client *http.Client, base, token string, cs
 	if err != nil {
 		return rep, err
 	}
-	switch status {
-	case http.StatusOK:
+	if status == http.StatusOK {
 		return rep, json.Unmarshal(b, &rep)
-	case http.StatusUnprocessableEntity:
-		var p struct {
-			Report *node.ImportReport `json:"report"`
-		}
-		if err := json.Unmarshal(b, &p); err == nil && p.Report != nil {
-			return *p.Report, nil
-		}
 	}
 	var p struct {
 		Title, Detail string
 		Errors        []struct{ Message string }
+		Report        *node.ImportReport `json:"report"`
 	}
 	_ = json.Unmarshal(b, &p)
+	if p.Report != nil {
+		rep = *p.Report
+		if status == http.StatusUnprocessableEntity {
+			return rep, nil
+		}
+		// Else the node stopped the part (a 503: its disk full) after
+		// writing what rep counts.
+	}
 	msg := p.Detail
 	for _, e := range p.Errors { // what the node says of its failure: a full disk, how much was written
 		msg += "; " + e.Message

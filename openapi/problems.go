@@ -149,6 +149,16 @@ func (s *server) publicProblems(ctx huma.Context, _ string, v any) (any, error) 
 	if ok && p.Status == http.StatusBadRequest && len(p.Errors) == 0 && p.Detail == humaNoBody {
 		p.Errors = []*huma.ErrorDetail{{Location: "body", Message: "required: this operation takes a JSON body"}}
 	}
+	if sp, stopped := v.(*ImportStoppedProblem); stopped {
+		// Its messages are in the request's language already (the
+		// import handler's); the title and detail are fixed.
+		french := frenchOf(ctx.Context())
+		if french {
+			sp.Title, sp.Detail = msgfr.String(sp.Title), msgfr.String(sp.Detail)
+		}
+		humaLanguageHeaders(ctx, french)
+		return v, nil
+	}
 	if ip, isImport := v.(*ImportProblemsError); isImport {
 		// Its detail and messages are in the request's language already
 		// (importProblems); the title is fixed.

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corfed/corfed/openapi"
@@ -78,10 +79,14 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var written []rowSpan // rows committed although the import has problems
 	if *dir != "" {
 		rep, err = importLocal(ctx, *dir, rows, problems, node.ImportOptions{DryRun: *dry, IgnoredColumns: ignored, Encoding: t.Encoding, Progress: bar.update})
-		if err == nil && rep.Partial {
+		switch se := (*node.ImportStoppedError)(nil); {
+		case err == nil && rep.Partial:
 			// Refused while written (another writer changed a record
 			// since the check): the other rows were written.
-			written = []rowSpan{{1, len(rows), true}}
+			written = []rowSpan{{From: 1, To: len(rows), Partly: true}}
+		case errors.As(err, &se) && se.Report.Written() > 0:
+			// The store failed part way (its disk full).
+			written = []rowSpan{{From: 1, To: len(rows), Stopped: true}}
 		}
 	} else {
 		rep, written, err = importRemote(ctx, strings.TrimRight(*url, "/"), *token, t, rows, problems, *dry, bar)
@@ -112,11 +117,17 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 }
 
 // rowSpan is rows From to To (1 = the first data row) of a file, all
-// written, or (Partly) written but for the rows with a problem.
+// written, or (Partly) written but for the rows with a problem, or
+// (Stopped) written in part: the node stopped the import there (its disk
+// full).
 type rowSpan struct {
 	From, To int
 	Partly   bool
+	Stopped  bool
 }
+
+// whole reports whether every row of s was written.
+func (s rowSpan) whole() bool { return !s.Partly && !s.Stopped }
 
 // fixProblems is what finishes an import refused for its problems.
 const fixProblems = "fix the problems and run the import again"
@@ -131,6 +142,8 @@ func rerunAfter(err error) string {
 		return "run the import again"
 	case errors.As(err, &ue):
 		return "when the node answers again, run the import again"
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return "once the disk has room, run the import again"
 	}
 	return "correct what the error says and run the import again"
 }
@@ -138,20 +151,24 @@ func rerunAfter(err error) string {
 // writtenNote says which rows an interrupted or refused import wrote, and
 // how to finish it (then: fixProblems, or rerunAfter the error).
 func writtenNote(spans []rowSpan, then string) string {
-	var whole, partly []string
+	var whole, partly, stopped []string
 	for _, s := range spans {
 		r := fmt.Sprintf("%d-%d", s.From, s.To)
 		if s.From == s.To {
 			r = strconv.Itoa(s.From)
 		}
-		if s.Partly {
+		switch {
+		case s.Stopped:
+			stopped = append(stopped, r)
+		case s.Partly:
 			partly = append(partly, r)
-		} else {
+		default:
 			whole = append(whole, r)
 		}
 	}
 	var note string
 	switch {
+	case len(whole) == 0 && len(partly) == 0:
 	case len(whole) == 1 && len(partly) == 0 && !strings.Contains(whole[0], "-"):
 		note = "row " + whole[0] + " was written"
 	case len(partly) == 0:
@@ -161,6 +178,13 @@ func writtenNote(spans []rowSpan, then string) string {
 	default:
 		note = "rows " + strings.Join(whole, ", ") + " were written (and rows " + strings.Join(partly, ", ") + " but for those with a problem)"
 	}
+	if len(stopped) > 0 {
+		if note == "" {
+			note = "rows " + strings.Join(stopped, ", ") + " were written in part, until the node stopped the import"
+		} else {
+			note += ", and rows " + strings.Join(stopped, ", ") + " in part, until the node stopped the import"
+		}
+	}
 	return note + "; nothing else was: " + then + " (it resumes: what was written counts as unchanged)"
 }
 
@@ -169,7 +193,7 @@ func spansOf(spans []rowSpan) []rowSpan {
 	slices.SortFunc(spans, func(a, b rowSpan) int { return a.From - b.From })
 	var out []rowSpan
 	for _, s := range spans {
-		if k := len(out) - 1; k >= 0 && !out[k].Partly && !s.Partly && out[k].To+1 == s.From {
+		if k := len(out) - 1; k >= 0 && out[k].whole() && s.whole() && out[k].To+1 == s.From {
 			out[k].To = s.To
 			continue
 		}
@@ -362,9 +386,11 @@ func importRemote(ctx context.Context, base, token string, t *sheet.Table, rows 
 				switch {
 				case end == start:
 				case errs[i] == nil && len(r.Problems) == 0 && r.Rows > 0:
-					written = append(written, rowSpan{start + 1, end, false})
+					written = append(written, rowSpan{From: start + 1, To: end})
 				case r.Partial:
-					written = append(written, rowSpan{start + 1, end, true})
+					written = append(written, rowSpan{From: start + 1, To: end, Partly: true})
+				case errs[i] != nil && r.Written() > 0:
+					written = append(written, rowSpan{From: start + 1, To: end, Stopped: true})
 				}
 			}
 			written = spansOf(written)

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -25,7 +27,7 @@ func TestImportInterruptedSaysWhatFinishesIt(t *testing.T) {
 	if refused == nil {
 		t.Fatal("a POST to a closed port succeeded")
 	}
-	written := []rowSpan{{1, 10000, false}}
+	written := []rowSpan{{From: 1, To: 10000}}
 	tests := []struct {
 		name, then, want string
 	}{
@@ -33,6 +35,7 @@ func TestImportInterruptedSaysWhatFinishesIt(t *testing.T) {
 		{"problems", fixProblems, "rows 1-10000 were written; nothing else was: fix the problems and run the import again (it resumes"},
 		{"node's answer", rerunAfter(errors.New("http://node/v1/imports: 401 Unauthorized: token expired")), "nothing else was: correct what the error says and run the import again"},
 		{"interrupted here", rerunAfter(context.Canceled), "nothing else was: run the import again (it resumes"},
+		{"disk full", rerunAfter(fmt.Errorf("import stopped after writing 2000 records: %w", syscall.ENOSPC)), "nothing else was: once the disk has room, run the import again"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,5 +43,26 @@ func TestImportInterruptedSaysWhatFinishesIt(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestImportStoppedSaysWhichRows: a part the node stopped (its disk full)
+// wrote some of its rows: the note says so of that part, not "nothing
+// else was written".
+func TestImportStoppedSaysWhichRows(t *testing.T) {
+	tests := []struct {
+		spans []rowSpan
+		want  string
+	}{
+		{[]rowSpan{{From: 1, To: 5000}, {From: 5001, To: 10000, Stopped: true}},
+			"rows 1-5000 were written, and rows 5001-10000 in part, until the node stopped the import; nothing else was"},
+		{[]rowSpan{{From: 1, To: 5000, Stopped: true}}, "rows 1-5000 were written in part, until the node stopped the import; nothing else was"},
+		{spansOf([]rowSpan{{From: 5001, To: 10000, Stopped: true}, {From: 1, To: 5000}, {From: 10001, To: 15000}}),
+			"rows 1-5000, 10001-15000 were written, and rows 5001-10000 in part"},
+	}
+	for _, tc := range tests {
+		if got := writtenNote(tc.spans, "run it again"); !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: got %q, want it to contain %q", tc.spans, got, tc.want)
+		}
 	}
 }
