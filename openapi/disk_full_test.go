@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -130,6 +131,27 @@ func TestImportOnAFullDisk(t *testing.T) {
 		if code != http.StatusServiceUnavailable || h.Get("Content-Language") != "fr" || fr.Title != "Indisponible" || strings.Contains(fr.Detail, "The node") ||
 			len(fr.Errors) != 1 || !strings.Contains(fr.Errors[0].Message, "l'importation s'est arrêtée après avoir écrit") {
 			t.Errorf("fr: %d Content-Language %q %s; want the 503 in French", code, h.Get("Content-Language"), b)
+		}
+		// A write failing otherwise (a failed sync) stops it alike; the
+		// batch that failed may be stored too: "at least".
+		commits.Store(0)
+		st.SetFaults(memstore.Faults{Commit: func([]string) error {
+			if commits.Add(1) > 1 {
+				return errors.New("fdatasync corfed.db: input/output error")
+			}
+			return nil
+		}})
+		code, h, b = f.ask(t, "POST", "/v1/imports?format=csv", "acsa", "text/csv", importCSV(65_000_000, rows), "en")
+		st.SetFaults(memstore.Faults{})
+		var io struct {
+			problem
+			Report struct{ Employers, Certificates struct{ Created int } }
+		}
+		_ = json.Unmarshal(b, &io)
+		if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || len(io.Errors) != 1 ||
+			!strings.Contains(io.Errors[0].Message, "the node failed to write (its log says why): the import stopped after writing at least") ||
+			strings.Contains(string(b), "input/output") || io.Report.Employers.Created+io.Report.Certificates.Created == 0 {
+			t.Errorf("a failed write: %d Retry-After %q %s; want a 503 with the report, saying at least what was written, not the store's error", code, h.Get("Retry-After"), b)
 		}
 		// As `corfed import --url` reads it: an error, and what was written.
 		commits.Store(0)

@@ -63,11 +63,33 @@ func importProblems(ctx context.Context, rep node.ImportReport) error {
 }
 
 // ImportStoppedProblem is the 503 answer to an import part that a
-// failure of the node's own (its disk full) stopped after some of its
-// records were written: the report's counts say what was.
+// failure of the node's own (its disk full, a failed write) stopped after
+// some of its records were written: the report's counts say what was.
 type ImportStoppedProblem struct {
 	huma.ErrorModel
 	Report node.ImportReport `json:"report"`
+}
+
+// importStopped is the 503 problem of an import part that a failure of
+// the node's own stopped after some of its records were written: a full
+// disk (Retry-After: once there is room), or any other failed write (a
+// failed sync fail-stops the store, and /readyz says so). Its report
+// counts what was written; for a failure other than a full disk the
+// batch that failed may have been stored too, so it says "at least".
+func (s *server) importStopped(ctx context.Context, se *node.ImportStoppedError) error {
+	french := frenchOf(ctx)
+	p := &ImportStoppedProblem{Report: se.Report}
+	p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Unavailable", detailUnavailable
+	var msg string
+	if errors.Is(se, syscall.ENOSPC) || errors.Is(se, syscall.EDQUOT) {
+		s.log.LogAttrs(ctx, slog.LevelError, "disk full: an import stopped", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", se))
+		msg = sayf(french, "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written())
+	} else {
+		s.log.LogAttrs(ctx, slog.LevelError, "an import stopped: a write failed", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", se))
+		msg = sayf(french, "the node failed to write (its log says why): the import stopped after writing at least %d records; send the file again once the node is ready to resume it", se.Report.Written())
+	}
+	p.Errors = []*huma.ErrorDetail{{Message: msg}}
+	return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
 }
 
 // ImportMaxRows bounds the data rows of one POST /v1/imports call: a
@@ -120,7 +142,7 @@ func (s *server) registerImports(api huma.API) {
 		"problem naming every row and column, with the report. Importing the same rows again writes nothing; a changed row " +
 		"writes a new version. A call takes at most 5,000 data rows (more is a 422 at body): send a larger file in parts of " +
 		"at most 5,000 rows, each with its header row and first_row set to the number of its first data row in the whole " +
-		"file, as `corfed import --url` does; each part is all or nothing, but for a failure of the node's own (its disk full): that stops " +
+		"file, as `corfed import --url` does; each part is all or nothing, but for a failure of the node's own (its disk full, a failed write): that stops " +
 		"the part, the answer is a 503 problem with Retry-After saying how many records were written before it, and sending the part again resumes it."
 	huma.Register(api, o, func(ctx context.Context, in *struct {
 		DryRun      bool   `query:"dry_run" doc:"Check and count, write nothing."`
@@ -168,15 +190,10 @@ func (s *server) registerImports(api huma.API) {
 		extendWriteDeadline(ctx, time.Minute+time.Duration(len(t.Rows))*importRowTime)
 		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
 		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored, Encoding: t.Encoding})
-		if se := (*node.ImportStoppedError)(nil); errors.As(err, &se) && se.Report.Written() > 0 &&
-			(errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+		if se := (*node.ImportStoppedError)(nil); errors.As(err, &se) && se.Report.Written() > 0 {
 			// Not "nothing was stored": the part's earlier writes
 			// committed, and importing it again resumes it.
-			s.log.LogAttrs(ctx, slog.LevelError, "disk full: an import stopped", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
-			p := &ImportStoppedProblem{Report: se.Report}
-			p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Unavailable", detailUnavailable
-			p.Errors = []*huma.ErrorDetail{{Message: sayf(frenchOf(ctx), "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written())}}
-			return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
+			return nil, s.importStopped(ctx, se)
 		}
 		if err != nil {
 			return nil, s.problem(ctx, err)

@@ -92,7 +92,8 @@ var fr = map[string]string{
 	"%d bytes: this operation takes at most %d":                                                                    "%d octets : cette opération en prend au plus %d",
 	"the node's disk is full: nothing was stored; send the request again later":                                    "le disque du nœud est plein : rien n'a été enregistré; renvoyez la requête plus tard",
 	"the node's disk is full: the import stopped after writing %d records; send the file again later to resume it": "le disque du nœud est plein : l'importation s'est arrêtée après avoir écrit %d enregistrements; renvoyez le fichier plus tard pour la reprendre",
-	"the node's status list is being built after its start; ask again in %d seconds":                               "la liste de statuts du nœud est en cours de construction après son démarrage; redemandez dans %d secondes",
+	"the node failed to write (its log says why): the import stopped after writing at least %d records; send the file again once the node is ready to resume it": "le nœud n'a pas pu écrire (son journal dit pourquoi) : l'importation s'est arrêtée après avoir écrit au moins %d enregistrements; renvoyez le fichier quand le nœud sera prêt pour la reprendre",
+	"the node's status list is being built after its start; ask again in %d seconds":                                                                             "la liste de statuts du nœud est en cours de construction après son démarrage; redemandez dans %d secondes",
 
 	// huma's validation messages (huma/v2/validation/messages.go).
 	"unexpected property":                                             "propriété inattendue",
