@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -76,20 +75,18 @@ type ImportStoppedProblem struct {
 // failed sync fail-stops the store, and /readyz says so). Its report
 // counts what was written; for a failure other than a full disk the
 // batch that failed may have been stored too, so it says "at least".
-func (s *server) importStopped(ctx context.Context, se *node.ImportStoppedError) error {
+func (s *server) importStopped(ctx context.Context, rep node.ImportReport, se *node.ImportStoppedError) error {
 	french := frenchOf(ctx)
-	p := &ImportStoppedProblem{Report: se.Report}
-	p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Unavailable", detailUnavailable
+	p := &ImportStoppedProblem{Report: rep}
 	var msg string
-	if errors.Is(se, syscall.ENOSPC) || errors.Is(se, syscall.EDQUOT) {
+	if diskIsFull(se) {
 		s.log.LogAttrs(ctx, slog.LevelError, "disk full: an import stopped", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", se))
-		msg = sayf(french, "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", se.Report.Written())
+		msg = sayf(french, "the node's disk is full: the import stopped after writing %d records; send the file again later to resume it", rep.Written())
 	} else {
 		s.log.LogAttrs(ctx, slog.LevelError, "an import stopped: a write failed", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", se))
-		msg = sayf(french, "the node failed to write (its log says why): the import stopped after writing at least %d records; send the file again once the node is ready to resume it", se.Report.Written())
+		msg = sayf(french, "the node failed to write (its log says why): the import stopped after writing at least %d records; send the file again once the node is ready to resume it", rep.Written())
 	}
-	p.Errors = []*huma.ErrorDetail{{Message: msg}}
-	return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
+	return retryLater(&p.ErrorModel, p, msg)
 }
 
 // ImportMaxRows bounds the data rows of one POST /v1/imports call: a
@@ -190,10 +187,10 @@ func (s *server) registerImports(api huma.API) {
 		extendWriteDeadline(ctx, time.Minute+time.Duration(len(t.Rows))*importRowTime)
 		rows, problems, ignored := node.ParseImport(t, max(in.FirstRow, 1))
 		rep, err := s.node.Import(ctx, principalOf(ctx), rows, problems, node.ImportOptions{DryRun: in.DryRun, IgnoredColumns: ignored, Encoding: t.Encoding})
-		if se := (*node.ImportStoppedError)(nil); errors.As(err, &se) && se.Report.Written() > 0 {
+		if se := (*node.ImportStoppedError)(nil); errors.As(err, &se) && se.Written > 0 {
 			// Not "nothing was stored": the part's earlier writes
 			// committed, and importing it again resumes it.
-			return nil, s.importStopped(ctx, se)
+			return nil, s.importStopped(ctx, rep, se)
 		}
 		if err != nil {
 			return nil, s.problem(ctx, err)

@@ -212,13 +212,14 @@ func (s *server) problem(ctx context.Context, err error) error {
 		// The client has gone; nobody reads this, but it is not a 500.
 		return &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Request cancelled", Detail: detailCancelled}
 	}
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+	if diskIsFull(err) {
 		// The store's commit failed before it was visible (a commit
 		// failing after is fail-stop, and /readyz says so): nothing was
 		// stored, and the request may be sent again once the operator
 		// has made room. Reads go on, so the node stays ready.
 		s.log.LogAttrs(ctx, slog.LevelError, "disk full: a write was refused", slog.String("request_id", requestIDOf(ctx)), slog.Any("err", err))
-		return diskFull(sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later"))
+		p := &huma.ErrorModel{}
+		return retryLater(p, p, sayf(frenchOf(ctx), "the node's disk is full: nothing was stored; send the request again later"))
 	}
 	if errors.Is(err, federation.ErrStatusListBuilding) {
 		// Not a failure: the list is read from every certificate once
@@ -296,11 +297,18 @@ func fieldProblem(ctx context.Context, field, format string, args ...any) error 
 		Errors: []*huma.ErrorDetail{{Message: reasonIn(frenchOf(ctx), ve), Location: ve.Field}}}
 }
 
-// diskFull is the 503 problem of a write the node's full disk refused,
-// saying msg, with Retry-After: the request may be sent again once the
-// operator has made room.
-func diskFull(msg string) error {
-	p := &huma.ErrorModel{Status: http.StatusServiceUnavailable, Title: "Unavailable", Detail: detailUnavailable,
-		Errors: []*huma.ErrorDetail{{Message: msg}}}
-	return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {"60"}})
+// diskIsFull reports whether err is a write the node's full disk (or
+// quota) refused.
+func diskIsFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// retryLater fills m, the model of problem v, as the 503 of a write the
+// node could not make now, saying msg, and returns v with Retry-After:
+// the request may be sent again once the operator has made room (or the
+// node has restarted).
+func retryLater(m *huma.ErrorModel, v huma.StatusError, msg string) error {
+	m.Status, m.Title, m.Detail = http.StatusServiceUnavailable, "Unavailable", detailUnavailable
+	m.Errors = []*huma.ErrorDetail{{Message: msg}}
+	return huma.ErrorWithHeaders(v, http.Header{"Retry-After": {"60"}})
 }

@@ -84,7 +84,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			// Refused while written (another writer changed a record
 			// since the check): the other rows were written.
 			written = []rowSpan{{From: 1, To: len(rows), Partly: true}}
-		case errors.As(err, &se) && se.Report.Written() > 0:
+		case errors.As(err, &se) && se.Written > 0:
 			// The store failed part way (its disk full).
 			written = []rowSpan{{From: 1, To: len(rows), Stopped: true}}
 		}

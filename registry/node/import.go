@@ -595,9 +595,6 @@ type ImportOptions struct {
 func (n *Node) Import(ctx context.Context, p Principal, rows []ImportRow, problems []ImportProblem, o ImportOptions) (ImportReport, error) {
 	rep, err := n.importRows(ctx, p, rows, problems, o)
 	rep.IgnoredColumns, rep.Encoding = o.IgnoredColumns, o.Encoding
-	if se := (*ImportStoppedError)(nil); errors.As(err, &se) {
-		se.Report = rep
-	}
 	return rep, err
 }
 
@@ -691,7 +688,7 @@ func (n *Node) importRows(ctx context.Context, p Principal, rows []ImportRow, pr
 		}
 	}
 	if stopped != nil {
-		return rep, &ImportStoppedError{Report: rep, Err: stopped}
+		return rep, &ImportStoppedError{Written: rep.Written(), Err: stopped}
 	}
 	return rep, nil
 }
@@ -714,16 +711,17 @@ func rowRefused(err error) bool {
 
 // ImportStoppedError is Import's error when the node failed to write (its
 // store refused a commit: a full disk, a failed sync), not the file: the
-// import stopped there. What committed before stays, and Report's counts
-// say what that is; importing the file again resumes it (the rows written
-// are unchanged the second time). Err is the store's error.
+// import stopped there. What committed before stays, and the report Import
+// returns with it counts what that is (Written records); importing the
+// file again resumes it (the rows written are unchanged the second time).
+// Err is the store's error.
 type ImportStoppedError struct {
-	Report ImportReport
-	Err    error
+	Written int
+	Err     error
 }
 
 func (e *ImportStoppedError) Error() string {
-	return fmt.Sprintf("import stopped after writing %d records: %v", e.Report.Written(), e.Err)
+	return fmt.Sprintf("import stopped after writing %d records: %v", e.Written, e.Err)
 }
 
 func (e *ImportStoppedError) Unwrap() error { return e.Err }
