@@ -83,6 +83,9 @@ type bench struct {
 	Day     registry.Date // the day the bench started (UTC): growRow's issue dates count back from it
 	Clients int           // concurrent HTTP clients
 	Creates int           // HTTP creates to run
+	// Recognitions is how many answers the recognition scenario asks
+	// for (and its floor serves).
+	Recognitions int
 	// ScaleFrom is the size the scale scenario compares Size with.
 	ScaleFrom int
 
@@ -106,6 +109,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	dir := fl.String("dir", "", "scratch directory (default: a new temporary one, removed after)")
 	clients := fl.Int("clients", 64, "concurrent HTTP clients")
 	creates := fl.Int("creates", 20000, "durable creates over HTTP in the create scenario")
+	recognitions := fl.Int("recognitions", 10000, "recognition answers asked in the recognition scenario (and served by its floor); more make a steadier figure and a CPU profile that is mostly theirs")
 	only := fl.String("only", "", "comma-separated scenario names to run (default: all)")
 	scaleFrom := fl.Int("scale-from", 10000, "the size the scale scenario compares --size with")
 	keys := fl.String("keys", "random", "order of the grown rows' business numbers, names and certificate numbers: random (as CPs send them) or ordered (every key ascending, as a sorted first load)")
@@ -140,6 +144,9 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if *size < 100 {
 		return usagef("--size %d: at least 100", *size)
 	}
+	if *recognitions < 100 {
+		return usagef("--recognitions %d: at least 100", *recognitions)
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "corfed-bench-")
 		if err != nil {
@@ -163,7 +170,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, ScaleFrom: *scaleFrom, Ordered: *keys == "ordered",
+	b := &bench{out: stdout, Dir: *dir, Size: *size, Clients: *clients, Creates: *creates, Recognitions: *recognitions, ScaleFrom: *scaleFrom, Ordered: *keys == "ordered",
 		Day: registry.DateOf(time.Now().UTC())}
 	_, err = os.Stat(filepath.Join(*testdata, "rules"))
 	b.opts = nodeOptions{Jurisdiction: "CA-AB", Data: filepath.Join(*dir, "node"), Seed: err == nil, TestData: *testdata,

@@ -406,7 +406,7 @@ func benchRecognition(ctx context.Context, b *bench) error {
 	// The baseline before and after the load, averaged: the machine's other
 	// load moves a single 4,000-sign sample by ±20%.
 	raw := rawSignRate(b.priv(), [][]byte{input})
-	res, cores, err := b.Load(benchJob{URLs: urls, N: 10000})
+	res, cores, err := b.Load(benchJob{URLs: urls, N: b.Recognitions})
 	if err != nil {
 		return err
 	}
@@ -448,7 +448,7 @@ func (b *bench) bareRecognition(urls []string, body, input []byte) (float64, err
 	for i, u := range urls {
 		bare[i] = "http://" + ln.Addr().String() + strings.TrimPrefix(u, b.Base)
 	}
-	res, cores, err := b.Load(benchJob{URLs: bare, N: 10000})
+	res, cores, err := b.Load(benchJob{URLs: bare, N: b.Recognitions})
 	if err != nil {
 		return 0, err
 	}

@@ -31,7 +31,7 @@ func TestBenchSmall(t *testing.T) {
 		t.Skip("bench")
 	}
 	var out, errb bytes.Buffer
-	args := []string{"bench", "--size", "300", "--clients", "4", "--creates", "200", "--dir", t.TempDir(), "--testdata", "../../testdata"}
+	args := []string{"bench", "--size", "300", "--clients", "4", "--creates", "200", "--recognitions", "500", "--dir", t.TempDir(), "--testdata", "../../testdata"}
 	if code := Main(context.Background(), args, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
 	}

@@ -37,6 +37,7 @@ func TestCommandLineConventions(t *testing.T) {
 		{args: []string{"verify", "x"}, code: 2, stderr: "corfed verify: --federation is required"},
 		{args: []string{"token", "revoke"}, code: 2, stderr: "corfed token: JTI is required"},
 		{args: []string{"bench", "--help"}, code: 0, stdout: "-size"},
+		{args: []string{"bench", "--recognitions", "5"}, code: 2, stderr: "corfed bench: --recognitions 5: at least 100", stdoutEmpty: true},
 		{args: []string{"help", "serve"}, code: 0, stdout: "usage: corfed serve --jurisdiction CODE"},
 		{args: []string{"help", "bogus"}, code: 2, stderr: "corfed: unknown command \"bogus\""},
 		{args: []string{"token", "--jurisdiction", "CA-ZZ"}, code: 2, stderr: "corfed token: --jurisdiction: \"CA-ZZ\" is not an ISO 3166-2:CA code", stdoutEmpty: true},
