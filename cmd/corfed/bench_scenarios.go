@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -190,29 +191,16 @@ func benchCreate(ctx context.Context, b *bench) error {
 // CPU second of this process and the entries per commit.
 func (b *bench) createInProcess(ctx context.Context, n int) (perCore, perCommit float64, err error) {
 	p := node.Principal{Role: node.RoleAdmin, Scopes: []string{node.ScopeEmployers}}
-	var next atomic.Int64
-	var first atomic.Value
 	tx0, n0 := b.opts.Metrics.CommitStats()
 	t0 := procstat.CPU()
-	var wg sync.WaitGroup
-	for range b.Clients {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				j := scatter(i)
-				e := registry.Employer{BN: benchBN(4, j), LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", j)}
-				if _, err := b.Node.PutEmployer(ctx, p, e, true); err != nil {
-					first.CompareAndSwap(nil, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	err = spread(b.Clients, n, func(i int) error {
+		j := scatter(i)
+		e := registry.Employer{BN: benchBN(4, j), LegalName: fmt.Sprintf("Benchmark Builders %d Ltd.", j)}
+		_, err := b.Node.PutEmployer(ctx, p, e, true)
+		return err
+	})
 	cpu := procstat.CPU() - t0
-	if err, ok := first.Load().(error); ok {
+	if err != nil {
 		return 0, 0, fmt.Errorf("creating in process: %w", err)
 	}
 	if tx, m := b.opts.Metrics.CommitStats(); tx > tx0 {
@@ -414,21 +402,86 @@ func benchRecognition(ctx context.Context, b *bench) error {
 	b.Row(fmt.Sprintf("recognition with proof (%d B), %d employers, %d clients (/s)", len(body), len(urls), b.Clients), res.Rate(), raw, "/s", 0, 0)
 	b.Row(fmt.Sprintf("  per server core (%.2f cores) vs raw sign of the proof", cores), res.Rate()/cores, raw, "/s", 0.3, 0)
 	b.Row("  p99 (ms)", float64(res.P99)/1e6, 0, "ms", 0, 0)
-	floor, err := b.bareRecognition(urls, body, input)
+	inproc, err := b.recognitionInProcess(urls)
 	if err != nil {
 		return err
 	}
-	b.Row("  floor: bare net/http, same bytes + one sign, per core", floor, raw, "/s", 0, 0)
+	b.Row("  the same answers in process, no HTTP, per core", inproc, raw, "/s", 0, 0)
+	signing, err := b.bareRecognition(urls, body, input)
+	if err != nil {
+		return err
+	}
+	b.Row("  bare net/http, same bytes + one sign, per core", signing, raw, "/s", 0, 0)
+	carrying, err := b.bareRecognition(urls, body, nil)
+	if err != nil {
+		return err
+	}
+	b.Row("  bare net/http, same bytes, per core", carrying, raw, "/s", 0, 0)
+	b.Row("  floor: in process + bare net/http, per core", 1/(1/inproc+1/carrying), raw, "/s", 0, 0)
 	return nil
+}
+
+// recognitionInProcess asks the recognition row's questions again, as
+// many, from b.Clients goroutines straight through the node's handler
+// (chi, the middlewares, huma, the lookup, the signature; no connection,
+// no net/http server), and returns the answers per CPU second of this
+// process: what the answer costs before HTTP carries it. A diagnostic
+// with no target.
+func (b *bench) recognitionInProcess(urls []string) (float64, error) {
+	h := b.srv.Handler
+	t0 := procstat.CPU()
+	err := spread(b.Clients, b.Recognitions, func(i int) error {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, strings.TrimPrefix(urls[i%len(urls)], b.Base), nil))
+		if w.Code != http.StatusOK {
+			return fmt.Errorf("recognition in process: %d %s", w.Code, w.Body.Bytes())
+		}
+		return nil
+	})
+	cpu := procstat.CPU() - t0
+	if err != nil {
+		return 0, err
+	}
+	return float64(b.Recognitions) / max(cpu.Seconds(), 1e-9), nil
+}
+
+// spread calls do(i) for each i in [0, n) from workers goroutines, each
+// taking the next i, and returns the first error (every call is made).
+func spread(workers, n int, do func(i int) error) error {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := do(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // bareRecognition serves body, an answer fetched once, from a bare
 // net/http handler that also signs input (the answer's proof signing
-// input) with the node's key on every request, under the same load as the
-// recognition row (the same paths, clients and count), and returns its
-// requests per CPU second of this process: what HTTP and the signature
-// alone allow, with nothing of the lookups, the edge or huma. A diagnostic
-// with no target.
+// input; nil: nothing) with the node's key on every request, under the
+// same load as the recognition row (the same paths, clients and count),
+// and returns its requests per CPU second of this process: what HTTP and
+// the signature alone allow, with nothing of the lookups, the edge or
+// huma. Without input, it is what carrying the answer costs, which the
+// floor row adds to the answer made in process. Diagnostics with no
+// target.
 func (b *bench) bareRecognition(urls []string, body, input []byte) (float64, error) {
 	priv := b.priv()
 	length := strconv.Itoa(len(body))
@@ -437,7 +490,9 @@ func (b *bench) bareRecognition(urls []string, body, input []byte) (float64, err
 		return 0, err
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = ed25519.Sign(priv, input)
+		if input != nil {
+			_ = ed25519.Sign(priv, input)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", length)
 		w.Write(body)

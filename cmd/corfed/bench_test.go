@@ -35,12 +35,17 @@ func TestBenchSmall(t *testing.T) {
 	if code := Main(context.Background(), args, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
 	}
-	for _, want := range []string{"this machine: bare net/http, 2-byte GET", "durable creates over HTTP", "entries per commit", "bytes written to disk per create", "allocated per create", "GC cycles per 1000 creates", "the same creates in process", "bare net/http taking the same POSTs", "floor: in process", "import over HTTP, 1 caller", "entries per server CPU-second", "GET a stored certificate", "recognition with proof", "floor: bare net/http, same bytes", "search name",
+	for _, want := range []string{"this machine: bare net/http, 2-byte GET", "durable creates over HTTP", "entries per commit", "bytes written to disk per create", "allocated per create", "GC cycles per 1000 creates", "the same creates in process", "bare net/http taking the same POSTs", "floor: in process", "import over HTTP, 1 caller", "entries per server CPU-second", "GET a stored certificate", "recognition with proof", "the same answers in process", "bare net/http, same bytes + one sign", "bare net/http, same bytes, per core", "search name",
 		"p99 inclusion proof at", "verify a peer's entries", "follower syncs", "disk per record version", "open-to-ready", "anonymous memory",
 		"restart, process start to first lookup employer", "restart, process start to first maintenance list", "restart, process start to first status list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	// create's floor and recognition's: the answer made in process plus
+	// what a bare server pays to carry it.
+	if n := strings.Count(out.String(), "floor: in process + bare net/http, per core"); n != 2 {
+		t.Errorf("%d floor rows, want create's and recognition's:\n%s", n, out.String())
 	}
 	if strings.Contains(out.String(), "skipped") {
 		t.Errorf("a scenario was skipped:\n%s", out.String())
