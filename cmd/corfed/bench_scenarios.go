@@ -433,7 +433,7 @@ func (b *bench) recognitionInProcess(urls []string) (float64, error) {
 	err := spread(b.Clients, b.Recognitions, func(i int) error {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, strings.TrimPrefix(urls[i%len(urls)], b.Base), nil))
-		if w.Code != http.StatusOK {
+		if w.Code/100 != 2 { // as the client process counts answers
 			return fmt.Errorf("recognition in process: %d %s", w.Code, w.Body.Bytes())
 		}
 		return nil
