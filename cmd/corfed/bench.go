@@ -84,7 +84,8 @@ type bench struct {
 	Clients int           // concurrent HTTP clients
 	Creates int           // HTTP creates to run
 	// Recognitions is how many answers the recognition scenario asks
-	// for (and its floor serves).
+	// for, over HTTP and again in process (and how many its bare
+	// servers answer).
 	Recognitions int
 	// ScaleFrom is the size the scale scenario compares Size with.
 	ScaleFrom int
@@ -109,7 +110,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	dir := fl.String("dir", "", "scratch directory (default: a new temporary one, removed after)")
 	clients := fl.Int("clients", 64, "concurrent HTTP clients")
 	creates := fl.Int("creates", 20000, "durable creates over HTTP in the create scenario")
-	recognitions := fl.Int("recognitions", 10000, "recognition answers asked in the recognition scenario (and served by its floor); more make a steadier figure and a CPU profile that is mostly theirs")
+	recognitions := fl.Int("recognitions", 10000, "recognition answers asked in the recognition scenario, over HTTP and again in process (and answered by its bare servers); more make a steadier figure and a CPU profile that is mostly theirs")
 	only := fl.String("only", "", "comma-separated scenario names to run (default: all)")
 	scaleFrom := fl.Int("scale-from", 10000, "the size the scale scenario compares --size with")
 	keys := fl.String("keys", "random", "order of the grown rows' business numbers, names and certificate numbers: random (as CPs send them) or ordered (every key ascending, as a sorted first load)")
