@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -92,5 +94,49 @@ func TestBenchKeysFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("a refused bench made its scratch directory (%v)", err)
+	}
+}
+
+// TestSpread: every index is done once, whatever the workers, and the
+// first error comes back even when the errors differ in type (an
+// atomic.Value, as the in-process loop had, panics on a second type).
+func TestSpread(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		workers, n int
+		fail       func(i int) error
+		wantErr    bool
+	}{
+		{"no errors", 4, 1000, func(int) error { return nil }, false},
+		{"one worker", 1, 10, func(int) error { return nil }, false},
+		{"nothing to do", 3, 0, func(int) error { return errors.New("called") }, false},
+		{"errors of two types", 8, 1000, func(i int) error {
+			if i%2 == 0 {
+				return errors.New("even")
+			}
+			return &os.PathError{Op: "odd", Path: "x", Err: os.ErrInvalid}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			seen := map[int]int{}
+			err := spread(tc.workers, tc.n, func(i int) error {
+				mu.Lock()
+				seen[i]++
+				mu.Unlock()
+				return tc.fail(i)
+			})
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err %v, want an error: %t", err, tc.wantErr)
+			}
+			if len(seen) != tc.n {
+				t.Errorf("%d indexes done, want %d", len(seen), tc.n)
+			}
+			for i, c := range seen {
+				if c != 1 || i < 0 || i >= tc.n {
+					t.Errorf("index %d done %d times", i, c)
+				}
+			}
+		})
 	}
 }
